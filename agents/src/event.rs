@@ -1,0 +1,194 @@
+//! The append-only event log's entries. Every event has a per-run sequence number and is only
+//! published after the step that produced it was flushed to disk.
+
+use crate::intervention::Actor;
+use serde::{Deserialize, Serialize};
+use storeshift_connectors::model::Entity;
+use storeshift_connectors::Finding;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Assessment,
+    Planning,
+    PreMigration,
+    Execution,
+    PostMigration,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 5] =
+        [Phase::Assessment, Phase::Planning, Phase::PreMigration, Phase::Execution, Phase::PostMigration];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Assessment => "Assessment",
+            Phase::Planning => "Planning",
+            Phase::PreMigration => "Pre-migration",
+            Phase::Execution => "Execution",
+            Phase::PostMigration => "Post-migration",
+        }
+    }
+}
+
+/// The agents of the runtime. Each runs as its own tokio task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentKind {
+    DataAnalysis,
+    MigrationPlanning,
+    SeoPreservation,
+    CustomerCommunication,
+    Executor,
+    Verification,
+}
+
+impl AgentKind {
+    pub const ALL: [AgentKind; 6] = [
+        AgentKind::DataAnalysis,
+        AgentKind::MigrationPlanning,
+        AgentKind::SeoPreservation,
+        AgentKind::CustomerCommunication,
+        AgentKind::Executor,
+        AgentKind::Verification,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AgentKind::DataAnalysis => "Data Analysis",
+            AgentKind::MigrationPlanning => "Migration Planning",
+            AgentKind::SeoPreservation => "SEO Preservation",
+            AgentKind::CustomerCommunication => "Customer Communication",
+            AgentKind::Executor => "Executor",
+            AgentKind::Verification => "Verification",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// Overall state of a run as the header shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Starting,
+    Running,
+    Paused,
+    WaitingForOperator,
+    Done,
+    Failed,
+}
+
+impl RunState {
+    pub fn label(self) -> &'static str {
+        match self {
+            RunState::Starting => "STARTING",
+            RunState::Running => "RUNNING",
+            RunState::Paused => "PAUSED",
+            RunState::WaitingForOperator => "WAITING FOR OPERATOR",
+            RunState::Done => "DONE",
+            RunState::Failed => "FAILED",
+        }
+    }
+    pub fn is_final(self) -> bool {
+        matches!(self, RunState::Done | RunState::Failed)
+    }
+}
+
+/// Counters of one entity's progress in one run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Records read from the source.
+    pub read: u64,
+    pub created: u64,
+    pub updated: u64,
+    /// Unchanged since the previous run (content hash matched): not moved again.
+    pub unchanged: u64,
+    pub failed: u64,
+    /// Variant rows (products only): the unit benchmarks speak in.
+    pub rows: u64,
+}
+
+impl Counts {
+    pub fn done(&self) -> u64 {
+        self.created + self.updated + self.unchanged + self.failed
+    }
+    pub fn add(&mut self, o: &Counts) {
+        self.read += o.read;
+        self.created += o.created;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+        self.failed += o.failed;
+        self.rows += o.rows;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    RunStarted { run: u32, source: String, target: String, resumed: bool },
+    PhaseStarted { phase: Phase },
+    PhaseFinished { phase: Phase },
+    AgentStatus { agent: AgentKind, status: String, task: String, done: u64, total: u64 },
+    /// A batch was committed. `counts` are the batch's own; `totals` the entity's so far.
+    BatchCommitted { entity: Entity, counts: Counts, totals: Counts, expected: Option<u64>, millis: u64 },
+    Finding { agent: AgentKind, finding: Finding },
+    InterventionRaised { id: String, title: String },
+    InterventionDecided { id: String, option: String, by: Actor },
+    Paused { by: Actor },
+    Resumed { by: Actor },
+    Log { message: String },
+    RunFinished { state: RunState, summary: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Per-workspace sequence number: strictly increasing, never reused.
+    pub seq: u64,
+    pub run: u32,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub level: Level,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentKind>,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl Event {
+    /// One line for logs and `storeshift events`.
+    pub fn summary(&self) -> String {
+        match &self.kind {
+            EventKind::RunStarted { run, source, target, resumed } => {
+                format!("run {run} {}: {source} -> {target}", if *resumed { "resumed" } else { "started" })
+            }
+            EventKind::PhaseStarted { phase } => format!("phase {} started", phase.label()),
+            EventKind::PhaseFinished { phase } => format!("phase {} finished", phase.label()),
+            EventKind::AgentStatus { agent, status, task, .. } => format!("{}: {status} {task}", agent.label()),
+            EventKind::BatchCommitted { entity, counts, totals, .. } => format!(
+                "{entity}: +{} committed ({} created, {} updated, {} unchanged, {} failed so far)",
+                counts.done(),
+                totals.created,
+                totals.updated,
+                totals.unchanged,
+                totals.failed
+            ),
+            EventKind::Finding { finding, .. } => finding.to_string(),
+            EventKind::InterventionRaised { id, title } => format!("intervention {id}: {title}"),
+            EventKind::InterventionDecided { id, option, by } => {
+                format!("intervention {id} decided: {option} by {}", by.describe())
+            }
+            EventKind::Paused { by } => format!("paused by {}", by.describe()),
+            EventKind::Resumed { by } => format!("resumed by {}", by.describe()),
+            EventKind::Log { message } => message.clone(),
+            EventKind::RunFinished { state, summary } => format!("run finished {}: {summary}", state.label()),
+        }
+    }
+}

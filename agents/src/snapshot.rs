@@ -1,0 +1,112 @@
+//! A complete, cheap-to-clone picture of a run: what the console draws and `status` prints.
+//! The runtime publishes a new one whenever something changed; readers never block it.
+
+use crate::event::{AgentKind, Counts, Phase, RunState};
+use crate::intervention::Intervention;
+use serde::{Deserialize, Serialize};
+use storeshift_connectors::model::Entity;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseState {
+    Pending,
+    Active,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentSnapshot {
+    pub agent: AgentKind,
+    pub status: String,
+    pub task: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_finding: Option<String>,
+    pub done: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntityProgress {
+    pub entity: Entity,
+    pub counts: Counts,
+    /// Records the source holds, when known (from assessment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub records_per_sec: f64,
+    /// Records/s, one sample a second, newest last (for the sparkline).
+    pub rate_history: Vec<u64>,
+    pub api_calls: u64,
+    /// Share of the target's rate-limit budget in use, 0..=100, when the target has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_budget_pct: Option<u8>,
+    pub retries: u64,
+    pub errors: u64,
+    /// Events the runtime could not hand to this reader because it was too slow.
+    pub dropped_events: u64,
+    pub batch_millis_last: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub run: u32,
+    pub source: String,
+    pub target: String,
+    pub state: RunState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+    pub phases: Vec<(Phase, PhaseState)>,
+    pub started_at: String,
+    pub elapsed_secs: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eta_secs: Option<u64>,
+    pub agents: Vec<AgentSnapshot>,
+    pub entities: Vec<EntityProgress>,
+    pub metrics: Metrics,
+    /// Pending first, then decided, each in the order raised.
+    pub interventions: Vec<Intervention>,
+    /// Last event sequence number folded into this snapshot.
+    pub last_seq: u64,
+}
+
+impl Snapshot {
+    pub fn new(run: u32, source: String, target: String) -> Snapshot {
+        Snapshot {
+            run,
+            source,
+            target,
+            state: RunState::Starting,
+            phase: None,
+            phases: Phase::ALL.iter().map(|p| (*p, PhaseState::Pending)).collect(),
+            started_at: String::new(),
+            elapsed_secs: 0,
+            eta_secs: None,
+            agents: AgentKind::ALL
+                .iter()
+                .map(|a| AgentSnapshot {
+                    agent: *a,
+                    status: "idle".into(),
+                    task: String::new(),
+                    last_finding: None,
+                    done: 0,
+                    total: 0,
+                })
+                .collect(),
+            entities: vec![],
+            metrics: Metrics::default(),
+            interventions: vec![],
+            last_seq: 0,
+        }
+    }
+
+    pub fn pending_interventions(&self) -> impl Iterator<Item = &Intervention> {
+        self.interventions.iter().filter(|i| i.is_pending())
+    }
+
+    pub fn agent(&self, kind: AgentKind) -> Option<&AgentSnapshot> {
+        self.agents.iter().find(|a| a.agent == kind)
+    }
+}

@@ -1,0 +1,80 @@
+//! The two traits every platform connector implements.
+//!
+//! A [`Source`] yields pages of one entity from a resumable cursor. A [`Target`] writes a batch
+//! idempotently, can find a record by its external key and can delete what a run created.
+
+use crate::finding::Finding;
+use crate::model::{Entity, Platform, Record};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// Where a source stopped: opaque to the runtime, meaningful to the connector (a byte offset in a
+/// file, an API cursor, a page number). Persisted with every checkpoint.
+pub type Cursor = serde_json::Value;
+
+/// One page read from a source.
+#[derive(Debug, Default)]
+pub struct SourcePage {
+    pub records: Vec<Record>,
+    /// Problems met while reading this page (ragged rows, bad numbers, orphan variations).
+    pub findings: Vec<Finding>,
+    /// Where the next page starts; `None` when the entity is exhausted.
+    pub next: Option<Cursor>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// The input cannot be read; the message names the file/record and what to do.
+    #[error("{0}")]
+    Input(String),
+    /// A remote call failed in a way retries did not cure.
+    #[error("{0}")]
+    Remote(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = ConnectorError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Source: Send {
+    fn platform(&self) -> Platform;
+    /// Entities this source can yield, in dependency order.
+    fn entities(&self) -> Vec<Entity>;
+    /// Reads up to `limit` records of `entity` starting at `cursor` (`None` = from the start).
+    async fn read_page(&mut self, entity: Entity, cursor: Option<&Cursor>, limit: usize) -> Result<SourcePage>;
+    /// A human description: file paths, store URL.
+    fn describe(&self) -> String;
+}
+
+/// What happened to one record of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum WriteOutcome {
+    Created { target_id: String },
+    Updated { target_id: String },
+    /// The target rejected this record alone; the message is the target's own words.
+    Failed { message: String },
+}
+
+#[async_trait]
+pub trait Target: Send {
+    fn platform(&self) -> Platform;
+    fn describe(&self) -> String;
+    /// Called once per entity before the first batch, with the target's own checkpoint as it was
+    /// last committed (`None` on a fresh start). File targets cut their outputs back to it so a
+    /// batch written but not committed before a crash is written again exactly once.
+    async fn resume(&mut self, entity: Entity, checkpoint: Option<&serde_json::Value>) -> Result<()>;
+    /// Writes a batch; one outcome per record, in order. Must be idempotent by external key.
+    async fn write_batch(&mut self, entity: Entity, batch: &[Record]) -> Result<Vec<WriteOutcome>>;
+    /// The checkpoint to commit together with the batch just written (file offsets, ...).
+    fn checkpoint(&self, entity: Entity) -> Option<serde_json::Value>;
+    /// Looks a record up by external key; used to reconcile pending intents after a crash.
+    async fn lookup(&mut self, entity: Entity, external_key: &str) -> Result<Option<String>>;
+    /// Deletes a record this run created (rollback).
+    async fn delete(&mut self, entity: Entity, target_id: &str) -> Result<()>;
+    /// Flushes and closes everything for `entity` (files are synced to disk).
+    async fn finish(&mut self, entity: Entity) -> Result<()>;
+}

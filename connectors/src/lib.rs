@@ -1,0 +1,10 @@
+//! storeshift-connectors: the canonical store model and every platform's readers, writers and
+//! API clients. Knows nothing of the runtime that drives it.
+
+pub mod connector;
+pub mod finding;
+pub mod model;
+pub mod platform;
+
+pub use connector::{ConnectorError, Cursor, Source, SourcePage, Target, WriteOutcome};
+pub use finding::{Finding, Location, RecordRef, Severity};

@@ -1,0 +1,142 @@
+use super::{Address, Money, SourceRef};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxLine {
+    pub title: String,
+    /// Rate as a fraction: 0.2 for 20%.
+    pub rate: Decimal,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant_title: Option<String>,
+    pub quantity: i64,
+    /// Unit price before discounts and taxes.
+    pub price: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_discount: Option<Money>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tax_lines: Vec<TaxLine>,
+    /// Source id of the product this line refers to, when the source says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_ref: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discount {
+    pub code: String,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippingLine {
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub price: Money,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tax_lines: Vec<TaxLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    /// sale, authorization, capture, refund, void
+    pub kind: String,
+    /// success, failure, pending
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+    pub amount: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinancialStatus {
+    #[default]
+    Pending,
+    Authorized,
+    Paid,
+    PartiallyPaid,
+    Refunded,
+    PartiallyRefunded,
+    Voided,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FulfillmentStatus {
+    #[default]
+    Unfulfilled,
+    Partial,
+    Fulfilled,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderTotals {
+    pub subtotal: Money,
+    pub discounts: Money,
+    pub shipping: Money,
+    pub tax: Money,
+    pub total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub source: SourceRef,
+    pub number: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Source id of the customer, when the order had one (guest orders have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_ref: Option<String>,
+    pub currency: String,
+    pub line_items: Vec<LineItem>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tax_lines: Vec<TaxLine>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<Discount>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipping_lines: Vec<ShippingLine>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transactions: Vec<Transaction>,
+    pub totals: OrderTotals,
+    #[serde(default)]
+    pub financial_status: FinancialStatus,
+    #[serde(default)]
+    pub fulfillment_status: FulfillmentStatus,
+    /// ISO 8601 timestamps as the source wrote them (normalised to RFC 3339 where parseable).
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processed_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<Address>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<Address>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+impl Order {
+    /// Recomputes what the totals should be from the lines; a finding when they disagree.
+    pub fn computed_total(&self) -> Decimal {
+        let items: Decimal = self.line_items.iter().map(|l| l.price.amount * Decimal::from(l.quantity)).sum();
+        let shipping: Decimal = self.shipping_lines.iter().map(|s| s.price.amount).sum();
+        let discounts: Decimal = self.discounts.iter().map(|d| d.amount.amount).sum();
+        let tax: Decimal = self.tax_lines.iter().map(|t| t.amount.amount).sum();
+        items + shipping - discounts + tax
+    }
+}

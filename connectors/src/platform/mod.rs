@@ -1,0 +1,120 @@
+//! One place per platform for its facts: storefront URL patterns, limits, handle rules.
+
+pub mod shopify;
+pub mod woocommerce;
+
+use crate::model::{Entity, Platform};
+
+/// Limits and URL rules of one platform, as far as a migration needs them.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts {
+    pub platform: Platform,
+    /// Most named options a product may have (`None` = no fixed limit).
+    pub max_options: Option<usize>,
+    pub max_variants: Option<usize>,
+    pub max_handle_len: usize,
+    /// Whether handles must be ASCII (Shopify transliterates; WooCommerce keeps UTF-8 slugs).
+    pub ascii_handles: bool,
+}
+
+pub fn facts(platform: Platform) -> Facts {
+    match platform {
+        Platform::Shopify => shopify::FACTS,
+        Platform::WooCommerce => woocommerce::FACTS,
+        Platform::BigCommerce => Facts {
+            platform,
+            max_options: None,
+            max_variants: Some(600),
+            max_handle_len: 255,
+            ascii_handles: true,
+        },
+        Platform::Magento | Platform::Ideasoft | Platform::Ikas | Platform::Medusa | Platform::Vendure => Facts {
+            platform,
+            max_options: None,
+            max_variants: None,
+            max_handle_len: 255,
+            ascii_handles: true,
+        },
+    }
+}
+
+/// The storefront path a record of `entity` with `handle` has on `platform`.
+/// `parents` are the parent categories' handles (WooCommerce nests category URLs).
+pub fn url_path(platform: Platform, entity: Entity, handle: &str, parents: &[String]) -> String {
+    match platform {
+        Platform::Shopify => shopify::url_path(entity, handle),
+        Platform::WooCommerce => woocommerce::url_path(entity, handle, parents),
+        Platform::Magento => match entity {
+            Entity::Pages => format!("/{handle}"),
+            _ => format!("/{handle}.html"),
+        },
+        Platform::Ikas => format!("/{handle}"),
+        Platform::BigCommerce => match entity {
+            Entity::Categories => format!("/{handle}/"),
+            _ => format!("/{handle}/"),
+        },
+        Platform::Ideasoft => match entity {
+            Entity::Categories => format!("/kategori/{handle}"),
+            Entity::Pages => format!("/sayfa/{handle}"),
+            _ => format!("/urun/{handle}"),
+        },
+        Platform::Medusa | Platform::Vendure => match entity {
+            Entity::Categories => format!("/categories/{handle}"),
+            _ => format!("/products/{handle}"),
+        },
+    }
+}
+
+/// Makes a handle valid for `platform`: lower case, transliterated where the platform wants
+/// ASCII (Turkish ı, ş, ğ become i, s, g), runs of other characters collapsed to one dash, and
+/// cut at the platform's length limit on a dash boundary.
+pub fn normalize_handle(platform: Platform, raw: &str) -> String {
+    let f = facts(platform);
+    let mut out = String::with_capacity(raw.len());
+    let source: std::borrow::Cow<str> = if f.ascii_handles {
+        deunicode::deunicode(raw).into()
+    } else {
+        raw.into()
+    };
+    let mut dash = false;
+    for ch in source.chars() {
+        let c = ch.to_lowercase().next().unwrap_or(ch);
+        if c.is_alphanumeric() && (!f.ascii_handles || c.is_ascii_alphanumeric()) || c == '_' {
+            out.push(c);
+            dash = false;
+        } else if !dash && !out.is_empty() {
+            out.push('-');
+            dash = true;
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.chars().count() > f.max_handle_len {
+        let cut: String = out.chars().take(f.max_handle_len).collect();
+        out = match cut.rfind('-') {
+            Some(i) if i > f.max_handle_len / 2 => cut[..i].to_string(),
+            _ => cut,
+        };
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shopify_handles_are_ascii_and_bounded() {
+        assert_eq!(normalize_handle(Platform::Shopify, "Kadın Şık Örgü Kazak"), "kadin-sik-orgu-kazak");
+        assert_eq!(normalize_handle(Platform::Shopify, "  --Hello, World!!  "), "hello-world");
+        let long = "word-".repeat(80);
+        let h = normalize_handle(Platform::Shopify, &long);
+        assert!(h.len() <= 255 && !h.ends_with('-'), "{h}");
+    }
+
+    #[test]
+    fn woocommerce_keeps_unicode_slugs() {
+        assert_eq!(normalize_handle(Platform::WooCommerce, "Kadın Giyim"), "kadın-giyim");
+    }
+}

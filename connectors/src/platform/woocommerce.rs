@@ -1,0 +1,33 @@
+//! WooCommerce facts: `/product/{slug}/`, nested `/product-category/{a}/{b}/`, UTF-8 slugs.
+
+use super::Facts;
+use crate::model::{Entity, Platform};
+
+pub const FACTS: Facts = Facts {
+    platform: Platform::WooCommerce,
+    max_options: None,
+    max_variants: None,
+    max_handle_len: 200,
+    ascii_handles: false,
+};
+
+pub fn url_path(entity: Entity, handle: &str, parents: &[String]) -> String {
+    match entity {
+        Entity::Categories => {
+            let mut p = String::from("/product-category/");
+            for parent in parents {
+                p.push_str(parent);
+                p.push('/');
+            }
+            p.push_str(handle);
+            p.push('/');
+            p
+        }
+        Entity::Products => format!("/product/{handle}/"),
+        Entity::Pages => format!("/{handle}/"),
+        Entity::BlogPosts => format!("/{}/", handle.rsplit('/').next().unwrap_or(handle)),
+        Entity::Customers => "/my-account/".to_string(),
+        Entity::Orders => "/my-account/orders/".to_string(),
+        Entity::Redirects => handle.to_string(),
+    }
+}
