@@ -5,9 +5,11 @@
 pub mod command;
 pub mod event;
 pub mod intervention;
+pub mod link;
 pub mod snapshot;
 
 pub use command::Command;
 pub use event::{AgentKind, Counts, Event, EventKind, Level, Phase, RunState};
 pub use intervention::{Actor, Decision, Intervention, InterventionOption};
 pub use snapshot::{AgentSnapshot, EntityProgress, Metrics, PhaseState, Snapshot};
+pub use link::{EventTap, Link};

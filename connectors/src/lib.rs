@@ -1,10 +1,14 @@
 //! storeshift-connectors: the canonical store model and every platform's readers, writers and
 //! API clients. Knows nothing of the runtime that drives it.
 
+pub mod api;
 pub mod connector;
+pub mod files;
 pub mod finding;
 pub mod model;
 pub mod platform;
+pub mod spec;
 
 pub use connector::{ConnectorError, Cursor, Source, SourcePage, Target, WriteOutcome};
 pub use finding::{Finding, Location, RecordRef, Severity};
+pub use spec::{open_source, open_target, EndpointKind, EndpointSpec};

@@ -1,0 +1,134 @@
+//! How `migration.toml` names a source or a target, and the one factory that opens it.
+//!
+//! ```toml
+//! [source]
+//! platform = "woocommerce"
+//! kind = "files"
+//! path = "source"            # a directory of export files (recognised by header) or one file
+//! currency = "USD"
+//!
+//! [target]
+//! platform = "shopify"
+//! kind = "api"
+//! url = "https://example.myshopify.com"
+//! credentials = { token = "SHOPIFY_TOKEN" }   # names of environment variables, never values
+//! ```
+
+use crate::connector::{ConnectorError, Result, Source, Target};
+use crate::model::{Entity, Platform};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointKind {
+    /// Export files to read, or import files to write.
+    Files,
+    /// A live store through its Admin API.
+    Api,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointSpec {
+    pub platform: Platform,
+    pub kind: EndpointKind,
+    /// Files: a directory (sources: every export file in it, recognised by its header; targets:
+    /// where import files are written) or a single file. Relative to the config file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// Files: explicit file per entity, overriding recognition by header.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<Entity, PathBuf>,
+    /// API: the store's base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// API: credential name → name of the environment variable holding it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub credentials: BTreeMap<String, String>,
+    /// Currency of prices that the files do not state (CSV exports rarely do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Text encoding of source files when it cannot be detected (utf-8, utf-16, windows-1252, windows-1254).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// Platform-specific settings (API version, plan, store view, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, toml_value::Value>,
+}
+
+/// Options are kept as JSON values so connectors need no TOML dependency.
+pub mod toml_value {
+    pub type Value = serde_json::Value;
+}
+
+impl EndpointSpec {
+    pub fn files(platform: Platform, path: impl Into<PathBuf>) -> Self {
+        EndpointSpec {
+            platform,
+            kind: EndpointKind::Files,
+            path: Some(path.into()),
+            files: BTreeMap::new(),
+            url: None,
+            credentials: BTreeMap::new(),
+            currency: None,
+            encoding: None,
+            options: BTreeMap::new(),
+        }
+    }
+
+    pub fn currency(&self) -> &str {
+        self.currency.as_deref().unwrap_or("USD")
+    }
+
+    /// Resolves `path` against the directory of the config file.
+    pub fn resolved_path(&self, base: &Path) -> Option<PathBuf> {
+        self.path.as_ref().map(|p| if p.is_absolute() { p.clone() } else { base.join(p) })
+    }
+
+    /// Reads a credential from the environment variable the config names. The value is never
+    /// logged or stored; errors name the variable, not the value.
+    pub fn credential(&self, name: &str) -> Result<String> {
+        let var = self.credentials.get(name).ok_or_else(|| {
+            ConnectorError::Input(format!(
+                "{} {} needs credential `{name}`: add `credentials = {{ {name} = \"ENV_VAR_NAME\" }}` to its section",
+                self.platform, "endpoint"
+            ))
+        })?;
+        std::env::var(var).map_err(|_| {
+            ConnectorError::Input(format!(
+                "environment variable {var} (credential `{name}` for {}) is not set",
+                self.platform
+            ))
+        })
+    }
+
+    /// A description without secrets, for logs and the console header.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            EndpointKind::Files => format!(
+                "{} files ({})",
+                self.platform,
+                self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+            ),
+            EndpointKind::Api => format!("{} API ({})", self.platform, self.url.as_deref().unwrap_or("?")),
+        }
+    }
+}
+
+/// Opens a source. `base` is the directory relative paths are resolved against.
+pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Source>> {
+    match spec.kind {
+        EndpointKind::Files => crate::files::open_source(spec, base),
+        EndpointKind::Api => crate::api::open_source(spec),
+    }
+}
+
+/// Opens a target. File targets write into `out_dir` when the spec names no path.
+pub fn open_target(spec: &EndpointSpec, base: &Path, out_dir: &Path) -> Result<Box<dyn Target>> {
+    match spec.kind {
+        EndpointKind::Files => crate::files::open_target(spec, base, out_dir),
+        EndpointKind::Api => crate::api::open_target(spec),
+    }
+}
