@@ -1,14 +1,39 @@
 //! Export and import files of every platform: readers and writers into and out of the
 //! canonical model, behind the [`Source`]/[`Target`] traits.
+//!
+//! Platform modules provide an [`EntityReader`] per export file and an [`EntityWriter`] per
+//! import file; [`FileSource`] and [`FileTarget`] turn those into resumable sources and
+//! crash-safe targets.
+
+mod source;
+mod target;
+
+pub use source::{EntityReader, FileSource};
+pub use target::{EntityWriter, FileTarget};
 
 use crate::connector::{ConnectorError, Result, Source, Target};
 use crate::spec::EndpointSpec;
 use std::path::Path;
 
+/// Opens the export files a spec names as a source.
 pub fn open_source(spec: &EndpointSpec, _base: &Path) -> Result<Box<dyn Source>> {
-    Err(ConnectorError::Input(format!("reading {} files is not supported yet", spec.platform)))
+    Err(ConnectorError::Input(format!(
+        "reading {} export files is not supported",
+        spec.platform
+    )))
 }
 
-pub fn open_target(spec: &EndpointSpec, _base: &Path, _out_dir: &Path) -> Result<Box<dyn Target>> {
-    Err(ConnectorError::Input(format!("writing {} files is not supported yet", spec.platform)))
+/// Opens a directory for a platform's import files as a target.
+pub fn open_target(spec: &EndpointSpec, base: &Path, out_dir: &Path) -> Result<Box<dyn Target>> {
+    let dir = spec.resolved_path(base).unwrap_or_else(|| out_dir.to_path_buf());
+    let writers: Vec<Box<dyn EntityWriter>> = match spec.platform {
+        _ => {
+            return Err(ConnectorError::Input(format!(
+                "writing {} import files is not supported",
+                spec.platform
+            )))
+        }
+    };
+    #[allow(unreachable_code)]
+    Ok(Box::new(FileTarget::new(spec.platform, dir, writers)?))
 }
