@@ -6,6 +6,7 @@
 //! crash-safe targets.
 
 mod source;
+pub mod table;
 mod target;
 
 pub use source::{EntityReader, FileSource};

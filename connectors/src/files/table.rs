@@ -1,0 +1,899 @@
+//! The one place every CSV-ish export file is opened through.
+//!
+//! Store exports arrive in whatever encoding the tool that made them liked: UTF-8 with or without
+//! a BOM, UTF-16 from Excel's "Unicode text" (tab separated), Windows-1252 or Windows-1254
+//! (Turkish) from older Excel versions. A non-UTF-8 file is transcoded once into a UTF-8 copy in a
+//! temporary directory, so every cursor a reader hands out is a byte offset into UTF-8 text and a
+//! resumed read lands on exactly the same record.
+//!
+//! The delimiter (`,` `;` or tab) is sniffed from the header line. Columns are looked up by name,
+//! case-insensitively and ignoring surrounding whitespace, because exports are edited by hand.
+
+use crate::connector::{ConnectorError, Result};
+use crate::finding::{Finding, Location, Severity};
+use encoding_rs::Encoding;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// Where a page of rows starts: a byte offset into the UTF-8 text, the 1-based line number of
+/// the row found there, and how many records were produced before it (for progress only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowCursor {
+    pub offset: u64,
+    pub line: u64,
+    pub records: u64,
+}
+
+impl RowCursor {
+    pub fn to_json(self) -> serde_json::Value {
+        serde_json::json!({ "offset": self.offset, "line": self.line, "records": self.records })
+    }
+
+    pub fn from_json(file: &str, v: &serde_json::Value) -> Result<RowCursor> {
+        serde_json::from_value(v.clone()).map_err(|e| {
+            ConnectorError::Input(format!(
+                "the saved position for {file} is not one this reader wrote ({e}); \
+                 restart the extraction of this file with --restart"
+            ))
+        })
+    }
+}
+
+/// The header row: names as written, and a lookup by normalised name.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+/// Lower case, trimmed, inner whitespace collapsed: how column names are compared.
+pub fn normalise_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for word in name.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+impl Header {
+    pub fn new(names: Vec<String>) -> Header {
+        let mut index = HashMap::with_capacity(names.len());
+        for (i, n) in names.iter().enumerate() {
+            // The first of two equally named columns wins, as spreadsheet tools do.
+            index.entry(normalise_name(n)).or_insert(i);
+        }
+        Header { names, index }
+    }
+
+    /// Position of the column named `name` (case-insensitive, whitespace-trimmed).
+    pub fn get(&self, name: &str) -> Option<usize> {
+        self.index.get(&normalise_name(name)).copied()
+    }
+
+    /// The first of several alternative names that is present.
+    pub fn any(&self, names: &[&str]) -> Option<usize> {
+        names.iter().find_map(|n| self.get(n))
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    pub fn name(&self, i: usize) -> &str {
+        self.names.get(i).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
+/// One data row with where it was found.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    pub record: csv::StringRecord,
+    /// 1-based line number of the row's first line.
+    pub line: u64,
+    /// Byte offset of the row in the UTF-8 text.
+    pub offset: u64,
+}
+
+impl Row {
+    /// The field at `col`, or "" when the column is absent or the row is short.
+    pub fn get(&self, col: Option<usize>) -> &str {
+        col.and_then(|c| self.record.get(c)).unwrap_or("")
+    }
+
+    /// The trimmed field, `None` when empty.
+    pub fn opt(&self, col: Option<usize>) -> Option<&str> {
+        let v = self.get(col).trim();
+        (!v.is_empty()).then_some(v)
+    }
+
+    pub fn is_blank(&self) -> bool {
+        self.record.iter().all(|f| f.trim().is_empty())
+    }
+}
+
+/// An opened export file: encoding resolved, delimiter sniffed, header read.
+#[derive(Debug)]
+pub struct TableFile {
+    /// The file as the user named it, for messages.
+    display: String,
+    /// UTF-8 text to read: the file itself or its transcoded copy.
+    utf8_path: PathBuf,
+    _transcoded: Option<tempfile::TempDir>,
+    encoding: &'static Encoding,
+    delimiter: u8,
+    header: Header,
+    header_line: u64,
+    /// Offset and line of the first data row.
+    data_start: RowCursor,
+}
+
+const SNIFF: usize = 64 * 1024;
+
+impl TableFile {
+    /// Opens `path`. `forced_encoding` is the spec's `encoding`, used when no BOM says otherwise.
+    pub fn open(path: &Path, forced_encoding: Option<&str>) -> Result<TableFile> {
+        let display = path.display().to_string();
+        let mut file = File::open(path).map_err(|e| {
+            ConnectorError::Input(format!(
+                "cannot open {display}: {e}; check the path in migration.toml"
+            ))
+        })?;
+        let mut head = vec![0u8; SNIFF];
+        let n = read_up_to(&mut file, &mut head).map_err(|e| io_err(&display, e))?;
+        head.truncate(n);
+
+        let bom = Encoding::for_bom(&head);
+        let encoding = match (bom, forced_encoding) {
+            (Some((enc, _)), _) => enc,
+            (None, Some(label)) => {
+                Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+                    ConnectorError::Input(format!(
+                    "encoding \"{label}\" named for {display} is unknown; use utf-8, utf-16le, \
+                     utf-16be, windows-1252 or windows-1254"
+                ))
+                })?
+            }
+            (None, None) => detect_encoding(path).map_err(|e| io_err(&display, e))?,
+        };
+
+        let (utf8_path, transcoded, bom_len) = if encoding == encoding_rs::UTF_8 {
+            let bom_len = bom.map(|(_, l)| l as u64).unwrap_or(0);
+            (path.to_path_buf(), None, bom_len)
+        } else {
+            let dir = tempfile::Builder::new()
+                .prefix("storeshift-utf8-")
+                .tempdir()
+                .map_err(|e| io_err(&display, e))?;
+            let out = dir.path().join("utf8.csv");
+            transcode(path, &out, encoding).map_err(|e| io_err(&display, e))?;
+            (out, Some(dir), 0)
+        };
+
+        let mut table = TableFile {
+            display,
+            utf8_path,
+            _transcoded: transcoded,
+            encoding,
+            delimiter: b',',
+            header: Header::default(),
+            header_line: 1,
+            data_start: RowCursor {
+                offset: bom_len,
+                line: 1,
+                records: 0,
+            },
+        };
+        table.read_header(bom_len)?;
+        Ok(table)
+    }
+
+    fn read_header(&mut self, start: u64) -> Result<()> {
+        let mut f = File::open(&self.utf8_path).map_err(|e| io_err(&self.display, e))?;
+        f.seek(SeekFrom::Start(start))
+            .map_err(|e| io_err(&self.display, e))?;
+        let mut head = vec![0u8; SNIFF];
+        let n = read_up_to(&mut f, &mut head).map_err(|e| io_err(&self.display, e))?;
+        head.truncate(n);
+        // Blank lines before the header are skipped: some tools write one.
+        let mut skip = 0usize;
+        let mut line = 1u64;
+        while skip < head.len() && (head[skip] == b'\n' || head[skip] == b'\r') {
+            if head[skip] == b'\n' {
+                line += 1;
+            }
+            skip += 1;
+        }
+        self.delimiter = sniff_delimiter(&head[skip..]);
+        let mut reader = self.csv_reader(start + skip as u64)?;
+        let mut rec = csv::StringRecord::new();
+        let got = reader
+            .read_record(&mut rec)
+            .map_err(|e| self.csv_err(e, line))?;
+        if !got || rec.iter().all(|f| f.trim().is_empty()) {
+            return Err(ConnectorError::Input(format!(
+                "{} is empty: it has no header row. Export the file again from the store",
+                self.display
+            )));
+        }
+        let names: Vec<String> = rec.iter().map(|s| s.trim().to_string()).collect();
+        self.header = Header::new(names);
+        self.header_line = line;
+        let pos = reader.position();
+        self.data_start = RowCursor {
+            offset: start + skip as u64 + pos.byte(),
+            line: line + pos.line() - 1,
+            records: 0,
+        };
+        Ok(())
+    }
+
+    fn csv_reader(&self, offset: u64) -> Result<csv::Reader<BufReader<File>>> {
+        let mut f = File::open(&self.utf8_path).map_err(|e| io_err(&self.display, e))?;
+        f.seek(SeekFrom::Start(offset))
+            .map_err(|e| io_err(&self.display, e))?;
+        Ok(csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(self.delimiter)
+            .from_reader(BufReader::with_capacity(64 * 1024, f)))
+    }
+
+    fn csv_err(&self, e: csv::Error, line: u64) -> ConnectorError {
+        let line = e.position().map(|p| p.line()).unwrap_or(line);
+        ConnectorError::Input(format!(
+            "{}:{line}: cannot read this row ({e}); fix the row or export the file again",
+            self.display
+        ))
+    }
+
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub fn header_line(&self) -> u64 {
+        self.header_line
+    }
+
+    pub fn encoding_name(&self) -> &'static str {
+        self.encoding.name()
+    }
+
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+
+    /// Where the first data row starts.
+    pub fn start(&self) -> RowCursor {
+        self.data_start
+    }
+
+    /// A streaming reader of rows from `at` (a cursor this file handed out, or [`Self::start`]).
+    pub fn rows_from(&self, at: RowCursor) -> Result<Rows<'_>> {
+        if at.offset < self.data_start.offset {
+            return Err(ConnectorError::Input(format!(
+                "the saved position for {} points into its header; restart this file with --restart",
+                self.display
+            )));
+        }
+        Ok(Rows {
+            table: self,
+            reader: self.csv_reader(at.offset)?,
+            base: at,
+            done: false,
+        })
+    }
+
+    /// Reads the single row starting at `offset` (found earlier at `line`).
+    pub fn row_at(&self, offset: u64, line: u64) -> Result<Option<Row>> {
+        let mut rows = self.rows_from(RowCursor {
+            offset,
+            line,
+            records: 0,
+        })?;
+        let mut row = Row::default();
+        Ok(rows.next_into(&mut row)?.then_some(row))
+    }
+
+    pub fn location(&self, line: u64, column: Option<&str>) -> Location {
+        Location {
+            file: self.display.clone(),
+            line,
+            column: column.map(str::to_string),
+        }
+    }
+
+    /// A finding at `line`, `column` of this file.
+    pub fn finding(
+        &self,
+        severity: Severity,
+        code: &str,
+        line: u64,
+        column: Option<usize>,
+        message: impl Into<String>,
+    ) -> Finding {
+        let col = column.map(|c| self.header.name(c));
+        Finding::new(severity, code, message).at(self.location(line, col))
+    }
+
+    /// An input error naming file, line and column.
+    pub fn error(
+        &self,
+        line: u64,
+        column: Option<&str>,
+        message: impl Into<String>,
+    ) -> ConnectorError {
+        ConnectorError::Input(format!(
+            "{}: {}",
+            self.location(line, column),
+            message.into()
+        ))
+    }
+
+    /// Errors naming every column of `required` the header lacks.
+    pub fn require(&self, required: &[&str], what: &str) -> Result<()> {
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|c| !self.header.has(c))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(ConnectorError::Input(format!(
+            "{}:{}: this {what} file has no column {}; add the column{} to the header row \
+             (names are matched ignoring case) or export the file again",
+            self.display,
+            self.header_line,
+            missing
+                .iter()
+                .map(|m| format!("\"{m}\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if missing.len() > 1 { "s" } else { "" }
+        )))
+    }
+
+    /// Parses a decimal field; a bad number becomes a finding and `None`.
+    pub fn decimal(
+        &self,
+        row: &Row,
+        col: Option<usize>,
+        findings: &mut Vec<Finding>,
+    ) -> Option<Decimal> {
+        let raw = row.get(col).trim();
+        if raw.is_empty() {
+            return None;
+        }
+        match crate::model::parse_decimal(raw) {
+            Some(d) => Some(d),
+            None => {
+                findings.push(self.finding(
+                    Severity::Warning,
+                    "bad_number",
+                    row.line,
+                    col,
+                    format!(
+                        "\"{raw}\" is not a number; write it like 19.99 (the value was left empty)"
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    /// Parses a whole number field; a bad one becomes a finding and `None`.
+    pub fn integer(
+        &self,
+        row: &Row,
+        col: Option<usize>,
+        findings: &mut Vec<Finding>,
+    ) -> Option<i64> {
+        let raw = row.get(col).trim();
+        if raw.is_empty() {
+            return None;
+        }
+        if let Ok(n) = raw.parse::<i64>() {
+            return Some(n);
+        }
+        // "12.0" from a spreadsheet is still twelve.
+        if let Some(d) = crate::model::parse_decimal(raw) {
+            if d.fract().is_zero() {
+                use rust_decimal::prelude::ToPrimitive;
+                if let Some(n) = d.to_i64() {
+                    return Some(n);
+                }
+            }
+        }
+        findings.push(self.finding(
+            Severity::Warning,
+            "bad_number",
+            row.line,
+            col,
+            format!("\"{raw}\" is not a whole number; write it like 12 (the value was left empty)"),
+        ));
+        None
+    }
+
+    /// A finding when a row has a different number of fields than the header.
+    pub fn check_width(&self, row: &Row) -> Option<Finding> {
+        let n = row.record.len();
+        let h = self.header.len();
+        (n != h && !row.is_blank()).then(|| {
+            self.finding(
+                Severity::Warning,
+                "ragged_row",
+                row.line,
+                None,
+                format!(
+                    "row has {n} fields but the header has {h}; {}. Check for an unquoted delimiter \
+                     or a missing field in this row",
+                    if n < h { "missing fields were read as empty" } else { "extra fields were ignored" }
+                ),
+            )
+        })
+    }
+}
+
+/// Rows of a [`TableFile`] from a cursor.
+pub struct Rows<'a> {
+    table: &'a TableFile,
+    reader: csv::Reader<BufReader<File>>,
+    base: RowCursor,
+    done: bool,
+}
+
+impl Rows<'_> {
+    /// Reads the next row into `row`; false at the end of the file.
+    pub fn next_into(&mut self, row: &mut Row) -> Result<bool> {
+        if self.done {
+            return Ok(false);
+        }
+        let got = self.reader.read_record(&mut row.record).map_err(|e| {
+            self.table
+                .csv_err(e, self.base.line + self.reader.position().line() - 1)
+        })?;
+        if !got {
+            self.done = true;
+            return Ok(false);
+        }
+        let pos = row
+            .record
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new);
+        row.offset = self.base.offset + pos.byte();
+        row.line = self.base.line + pos.line().saturating_sub(1);
+        Ok(true)
+    }
+
+    /// Where the row after the last one read starts.
+    pub fn position(&self) -> RowCursor {
+        let pos = self.reader.position();
+        RowCursor {
+            offset: self.base.offset + pos.byte(),
+            line: self.base.line + pos.line().saturating_sub(1),
+            records: self.base.records,
+        }
+    }
+
+    pub fn at_end(&self) -> bool {
+        self.done
+    }
+}
+
+fn io_err(file: &str, e: std::io::Error) -> ConnectorError {
+    ConnectorError::Input(format!("cannot read {file}: {e}"))
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Picks `,` `;` or tab: whichever occurs most outside quotes on the first line.
+pub fn sniff_delimiter(text: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in text {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|&i| (counts[i], 3 - i)).unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        [b',', b';', b'\t'][best]
+    }
+}
+
+/// Valid UTF-8 stays UTF-8; anything else is Windows-1254 when its high bytes spell Turkish
+/// letters (ğ ş ı İ Ş Ğ, which are rare letters in Windows-1252), else Windows-1252.
+fn detect_encoding(path: &Path) -> std::io::Result<&'static Encoding> {
+    let mut f = BufReader::with_capacity(1 << 20, File::open(path)?);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry = 0usize;
+    let mut valid = true;
+    let mut turkish = 0usize;
+    loop {
+        let n = f.read(&mut buf[carry..])?;
+        let end = carry + n;
+        for &b in &buf[carry..end] {
+            match b {
+                // ğ ş ı İ Ş Ğ in Windows-1254
+                0xF0 | 0xFE | 0xFD | 0xDD | 0xDE | 0xD0 => turkish += 1,
+                _ => {}
+            }
+        }
+        if valid {
+            match std::str::from_utf8(&buf[..end]) {
+                Ok(_) => carry = 0,
+                Err(e) if e.error_len().is_none() && n > 0 => {
+                    // A character cut by the chunk boundary: keep its start for the next round.
+                    let keep = end - e.valid_up_to();
+                    buf.copy_within(e.valid_up_to()..end, 0);
+                    carry = keep;
+                }
+                Err(_) => valid = false,
+            }
+        }
+        if !valid {
+            carry = 0;
+        }
+        if n == 0 {
+            if carry > 0 {
+                valid = false;
+            }
+            break;
+        }
+    }
+    if valid {
+        return Ok(encoding_rs::UTF_8);
+    }
+    Ok(if turkish > 0 {
+        encoding_rs::WINDOWS_1254
+    } else {
+        encoding_rs::WINDOWS_1252
+    })
+}
+
+fn transcode(from: &Path, to: &Path, encoding: &'static Encoding) -> std::io::Result<()> {
+    let mut input = BufReader::with_capacity(1 << 20, File::open(from)?);
+    let mut output = BufWriter::with_capacity(1 << 20, File::create(to)?);
+    let mut decoder = encoding.new_decoder_with_bom_removal();
+    let mut src = vec![0u8; 1 << 16];
+    let mut dst = vec![0u8; (1 << 18) + 16];
+    loop {
+        let n = input.read(&mut src)?;
+        let last = n == 0;
+        let mut consumed = 0;
+        loop {
+            let (result, read, written, _) =
+                decoder.decode_to_utf8(&src[consumed..n], &mut dst, last);
+            consumed += read;
+            output.write_all(&dst[..written])?;
+            if result == encoding_rs::CoderResult::InputEmpty {
+                break;
+            }
+        }
+        if last {
+            break;
+        }
+    }
+    output.flush()
+}
+
+/// Appends one CSV field, quoted only when it must be (delimiter, quote, line break, or
+/// surrounding space that a spreadsheet would trim).
+pub fn push_field(out: &mut Vec<u8>, field: &str, delimiter: u8) {
+    let bytes = field.as_bytes();
+    let needs = bytes
+        .iter()
+        .any(|&b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r')
+        || bytes.first().is_some_and(|b| *b == b' ')
+        || bytes.last().is_some_and(|b| *b == b' ');
+    if !needs {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    out.push(b'"');
+    for &b in bytes {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+/// Appends a whole CSV row ending with `\n`.
+pub fn push_row<S: AsRef<str>>(out: &mut Vec<u8>, fields: &[S], delimiter: u8) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(delimiter);
+        }
+        push_field(out, f.as_ref(), delimiter);
+    }
+    out.push(b'\n');
+}
+
+/// What Excel did to a barcode when the file went through it, if anything.
+///
+/// Excel reads a long digit string as a number: it shows `8.69E+12` (the digits are gone) and
+/// drops leading zeros (`0012345678905` becomes `12345678905`).
+pub fn excel_barcode_damage(value: &str) -> Option<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    let b = v.as_bytes();
+    let sci = {
+        let (mantissa, exp) = match v.find(['E', 'e']) {
+            Some(i) => (&v[..i], &v[i + 1..]),
+            None => ("", ""),
+        };
+        !mantissa.is_empty()
+            && mantissa
+                .bytes()
+                .all(|c| c.is_ascii_digit() || c == b'.' || c == b',')
+            && mantissa.bytes().any(|c| c.is_ascii_digit())
+            && exp
+                .trim_start_matches(['+', '-'])
+                .bytes()
+                .all(|c| c.is_ascii_digit())
+            && !exp.trim_start_matches(['+', '-']).is_empty()
+    };
+    if sci {
+        return Some(format!(
+            "barcode \"{v}\" is in scientific notation: Excel turned it into a number and its digits \
+             are lost. Export the file again and open it with the column formatted as Text"
+        ));
+    }
+    if !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    match b.len() {
+        8 | 12 | 13 | 14 => {
+            if gtin_check_ok(b) {
+                None
+            } else {
+                Some(format!(
+                    "barcode \"{v}\" has a wrong check digit for a {}-digit GTIN; check it against the product",
+                    b.len()
+                ))
+            }
+        }
+        n if n < 14 => {
+            let hint = if n < 8 {
+                "EAN-8"
+            } else if n < 12 {
+                "UPC-A (12)"
+            } else {
+                "EAN-13"
+            };
+            Some(format!(
+                "barcode \"{v}\" has {n} digits, not the 8, 12, 13 or 14 of EAN/UPC: leading zeros were \
+                 probably lost in Excel (expected {hint}). Format the column as Text and restore the zeros"
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// GTIN check digit (EAN-8/UPC-A/EAN-13/GTIN-14): weights 3,1,3,... from the right.
+fn gtin_check_ok(digits: &[u8]) -> bool {
+    let Some((&check, body)) = digits.split_last() else {
+        return false;
+    };
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
+    (10 - sum % 10) % 10 == u32::from(check - b'0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn all_rows(t: &TableFile) -> Vec<Row> {
+        let mut rows = t.rows_from(t.start()).unwrap();
+        let mut out = vec![];
+        let mut r = Row::default();
+        while rows.next_into(&mut r).unwrap() {
+            out.push(r.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn reads_utf8_with_bom_and_semicolons() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "a.csv",
+            "\u{feff}ID; Name ;Price\n1;Kazak;19,99\n2;\"a;b\";5\n".as_bytes(),
+        );
+        let t = TableFile::open(&p, None).unwrap();
+        assert_eq!(t.delimiter(), b';');
+        assert_eq!(t.header().get("name"), Some(1));
+        assert_eq!(t.header().get("  PRICE "), Some(2));
+        let rows = all_rows(&t);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(rows[1].get(Some(1)), "a;b");
+        // The offset of a row, read again, gives the same row.
+        let again = t.row_at(rows[1].offset, rows[1].line).unwrap().unwrap();
+        assert_eq!(again.get(Some(0)), "2");
+    }
+
+    #[test]
+    fn transcodes_utf16le_tab_separated_excel_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "SKU\tName\r\nK1\tKadın Örgü Kazak\r\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in text.encode_utf16() {
+            bytes.extend_from_slice(&u.to_le_bytes());
+        }
+        let p = write(dir.path(), "u.txt", &bytes);
+        let t = TableFile::open(&p, None).unwrap();
+        assert_eq!(t.encoding_name(), "UTF-16LE");
+        assert_eq!(t.delimiter(), b'\t');
+        let rows = all_rows(&t);
+        assert_eq!(rows[0].get(t.header().get("name")), "Kadın Örgü Kazak");
+    }
+
+    #[test]
+    fn chooses_windows_1254_for_turkish_bytes_and_1252_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tr, _, _) = encoding_rs::WINDOWS_1254.encode("Name\nKadın Şık Örgü Kazak ğ\n");
+        let p = write(dir.path(), "tr.csv", &tr);
+        let t = TableFile::open(&p, None).unwrap();
+        assert_eq!(t.encoding_name(), "windows-1254");
+        assert_eq!(all_rows(&t)[0].get(Some(0)), "Kadın Şık Örgü Kazak ğ");
+
+        let (de, _, _) = encoding_rs::WINDOWS_1252.encode("Name\nGröße Herren Jacke\n");
+        let p = write(dir.path(), "de.csv", &de);
+        let t = TableFile::open(&p, None).unwrap();
+        assert_eq!(t.encoding_name(), "windows-1252");
+        assert_eq!(all_rows(&t)[0].get(Some(0)), "Größe Herren Jacke");
+    }
+
+    #[test]
+    fn spec_encoding_is_used_when_no_bom() {
+        let dir = tempfile::tempdir().unwrap();
+        let (bytes, _, _) = encoding_rs::WINDOWS_1254.encode("Name\nçay\n");
+        let p = write(dir.path(), "x.csv", &bytes);
+        let t = TableFile::open(&p, Some("windows-1254")).unwrap();
+        assert_eq!(all_rows(&t)[0].get(Some(0)), "çay");
+        let err = TableFile::open(&p, Some("klingon"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("klingon") && err.contains("x.csv"), "{err}");
+    }
+
+    #[test]
+    fn ragged_rows_and_bad_numbers_name_line_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "r.csv", b"ID,Price\n1,abc\n2\n");
+        let t = TableFile::open(&p, None).unwrap();
+        let rows = all_rows(&t);
+        let mut f = vec![];
+        assert_eq!(t.decimal(&rows[0], t.header().get("price"), &mut f), None);
+        assert_eq!(f[0].code, "bad_number");
+        let loc = f[0].location.clone().unwrap();
+        assert_eq!((loc.line, loc.column.as_deref()), (2, Some("Price")));
+        let ragged = t.check_width(&rows[1]).unwrap();
+        assert_eq!(ragged.location.unwrap().line, 3);
+        let err = t
+            .require(&["ID", "SKU"], "product")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("r.csv:1") && err.contains("\"SKU\""), "{err}");
+    }
+
+    #[test]
+    fn empty_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "e.csv", b"");
+        let err = TableFile::open(&p, None).unwrap_err().to_string();
+        assert!(err.contains("e.csv") && err.contains("no header"), "{err}");
+    }
+
+    #[test]
+    fn excel_damage_is_recognised() {
+        assert!(excel_barcode_damage("8.69E+12")
+            .unwrap()
+            .contains("scientific"));
+        assert!(excel_barcode_damage("12345678905")
+            .unwrap()
+            .contains("leading zeros"));
+        assert_eq!(excel_barcode_damage("4006381333931"), None); // valid EAN-13
+        assert_eq!(excel_barcode_damage("036000291452"), None); // valid UPC-A
+        assert!(excel_barcode_damage("4006381333932")
+            .unwrap()
+            .contains("check digit"));
+        assert_eq!(excel_barcode_damage("ABC-123"), None);
+    }
+
+    #[test]
+    fn written_fields_read_back() {
+        let mut out = b"a,b,c\n".to_vec();
+        push_row(&mut out, &["x,y", "say \"hi\"", " pad"], b',');
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "w.csv", &out);
+        let t = TableFile::open(&p, None).unwrap();
+        let r = &all_rows(&t)[0];
+        assert_eq!(
+            (r.get(Some(0)), r.get(Some(1)), r.get(Some(2))),
+            ("x,y", "say \"hi\"", " pad")
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let dir = tempfile::tempdir().unwrap();
+            let p = write(dir.path(), "f.csv", &bytes);
+            if let Ok(t) = TableFile::open(&p, None) {
+                let mut rows = t.rows_from(t.start()).unwrap();
+                let mut r = Row::default();
+                let mut n = 0;
+                while let Ok(true) = rows.next_into(&mut r) {
+                    let _ = t.check_width(&r);
+                    let mut f = vec![];
+                    let _ = t.decimal(&r, Some(0), &mut f);
+                    let _ = excel_barcode_damage(r.get(Some(0)));
+                    n += 1;
+                    prop_assert!(n <= bytes.len() + 1);
+                }
+            }
+        }
+    }
+}
