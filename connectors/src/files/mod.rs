@@ -5,6 +5,7 @@
 //! import file; [`FileSource`] and [`FileTarget`] turn those into resumable sources and
 //! crash-safe targets.
 
+pub mod shopify;
 mod source;
 pub mod table;
 mod target;
@@ -18,6 +19,10 @@ use std::path::Path;
 
 /// Opens the export files a spec names as a source.
 pub fn open_source(spec: &EndpointSpec, _base: &Path) -> Result<Box<dyn Source>> {
+    if spec.platform == crate::model::Platform::Shopify {
+        let readers = shopify::readers(spec, _base)?;
+        return Ok(Box::new(FileSource::new(spec.platform, spec.describe(), readers)));
+    }
     Err(ConnectorError::Input(format!(
         "reading {} export files is not supported",
         spec.platform
@@ -28,6 +33,7 @@ pub fn open_source(spec: &EndpointSpec, _base: &Path) -> Result<Box<dyn Source>>
 pub fn open_target(spec: &EndpointSpec, base: &Path, out_dir: &Path) -> Result<Box<dyn Target>> {
     let dir = spec.resolved_path(base).unwrap_or_else(|| out_dir.to_path_buf());
     let writers: Vec<Box<dyn EntityWriter>> = match spec.platform {
+        crate::model::Platform::Shopify => shopify::writers(spec)?,
         _ => {
             return Err(ConnectorError::Input(format!(
                 "writing {} import files is not supported",
