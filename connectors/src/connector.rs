@@ -47,6 +47,10 @@ pub trait Source: Send {
     async fn read_page(&mut self, entity: Entity, cursor: Option<&Cursor>, limit: usize) -> Result<SourcePage>;
     /// A human description: file paths, store URL.
     fn describe(&self) -> String;
+    /// Counters of the remote API behind this source, for the metrics pane (files: `None`).
+    fn api_stats(&self) -> Option<ApiStats> {
+        None
+    }
 }
 
 /// What happened to one record of a batch.
@@ -77,4 +81,52 @@ pub trait Target: Send {
     async fn delete(&mut self, entity: Entity, target_id: &str) -> Result<()>;
     /// Flushes and closes everything for `entity` (files are synced to disk).
     async fn finish(&mut self, entity: Entity) -> Result<()>;
+    /// Whether this target has a place for `entity` at all (Shopify files have no pages CSV).
+    fn accepts(&self, _entity: Entity) -> bool {
+        true
+    }
+    /// Remote targets need intents before each call (exactly-once); local files do not, since
+    /// they are cut back to the committed checkpoint on resume.
+    fn is_remote(&self) -> bool {
+        true
+    }
+    /// Counters of the remote API behind this target, for the metrics pane (files: `None`).
+    fn api_stats(&self) -> Option<ApiStats> {
+        None
+    }
+    /// Findings noticed while writing (an image the target could not fetch is a finding on its
+    /// product, never a failed product). Drained: each finding is returned once.
+    fn take_findings(&mut self) -> Vec<Finding> {
+        Vec::new()
+    }
+}
+
+/// State of the circuit breaker in front of a remote API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerState {
+    /// Calls flow normally.
+    #[default]
+    Closed,
+    /// Too many consecutive server errors: calls wait until the cool-down ends.
+    Open,
+    /// Cool-down over: one probe call decides whether to close again.
+    HalfOpen,
+}
+
+/// What the runtime shows in the metrics pane about an API connector.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApiStats {
+    /// HTTP requests sent, retries included.
+    pub calls: u64,
+    /// Requests sent again after a retryable failure.
+    pub retries: u64,
+    /// Responses that said "slow down" (HTTP 429, GraphQL THROTTLED).
+    pub throttled: u64,
+    /// Responses with a 5xx status.
+    pub server_errors: u64,
+    pub breaker: BreakerState,
+    /// Share of the platform's rate-limit budget in use right now, 0-100 (`None` when the
+    /// platform publishes no budget).
+    pub budget_used_pct: Option<f64>,
 }

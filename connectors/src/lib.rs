@@ -7,8 +7,9 @@ pub mod files;
 pub mod finding;
 pub mod model;
 pub mod platform;
+pub mod sandbox;
 pub mod spec;
 
-pub use connector::{ConnectorError, Cursor, Source, SourcePage, Target, WriteOutcome};
+pub use connector::{ApiStats, BreakerState, ConnectorError, Cursor, Source, SourcePage, Target, WriteOutcome};
 pub use finding::{Finding, Location, RecordRef, Severity};
 pub use spec::{open_source, open_target, EndpointKind, EndpointSpec};

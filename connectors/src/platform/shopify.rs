@@ -23,3 +23,209 @@ pub fn url_path(entity: Entity, handle: &str) -> String {
         Entity::Redirects => handle.to_string(),
     }
 }
+
+/// Admin API version the connector speaks unless the endpoint's `api_version` option says
+/// otherwise (productSet/customerSet upsert by identifier needs 2025-04 or later).
+pub const API_VERSION: &str = "2025-07";
+
+/// `{store}/admin/api/{version}/graphql.json`.
+pub fn graphql_path(version: &str) -> String {
+    format!("/admin/api/{version}/graphql.json")
+}
+
+/// The authentication header of the Admin API.
+pub const TOKEN_HEADER: &str = "X-Shopify-Access-Token";
+
+/// Most objects one connection page may return (`first` / `last`).
+pub const MAX_PAGE_SIZE: u64 = 250;
+/// Most points one query may cost, whatever the bucket.
+pub const MAX_QUERY_COST: u64 = 1000;
+/// What every mutation field costs.
+pub const MUTATION_COST: u64 = 10;
+
+/// The metafield that carries a record's external key on products, so productSet can upsert
+/// with `identifier: { customId: ... }` (a metafield definition of type `id`).
+pub const CUSTOM_ID_NAMESPACE: &str = "storeshift";
+pub const CUSTOM_ID_KEY: &str = "external_key";
+
+/// The cost bucket of a plan: points restored per second and bucket size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CostBucket {
+    pub restore_rate: f64,
+    pub maximum: f64,
+}
+
+/// GraphQL Admin API rate limits by plan. The restore rates are Shopify's published ones;
+/// bucket sizes are 20 seconds of restore. The first reply's `throttleStatus` replaces both.
+pub fn cost_bucket(plan: &str) -> CostBucket {
+    let rate = match plan.trim().to_ascii_lowercase().replace(['_', '-'], " ").as_str() {
+        "advanced" | "advanced shopify" => 200.0,
+        "plus" | "shopify plus" => 1000.0,
+        "enterprise" | "commerce components" => 2000.0,
+        _ => 100.0,
+    };
+    CostBucket { restore_rate: rate, maximum: rate * 20.0 }
+}
+
+/// Shopify's calculated query cost: scalars and enums 0, objects 1, connections 2 plus the
+/// objects they return (each object with what it selects), mutations 10.
+pub mod cost {
+    use super::MUTATION_COST;
+    use graphql_parser::query::{Definition, Document, Field, OperationDefinition, Selection, SelectionSet, Value as GValue};
+    use serde_json::Value;
+    use std::collections::HashMap;
+
+    pub struct CostCx<'d> {
+        fragments: HashMap<&'d str, &'d SelectionSet<'d, String>>,
+        variables: &'d Value,
+    }
+
+    impl<'d> CostCx<'d> {
+        pub fn new(doc: &'d Document<'d, String>, variables: &'d Value) -> Self {
+            let fragments = doc
+                .definitions
+                .iter()
+                .filter_map(|d| match d {
+                    Definition::Fragment(f) => Some((f.name.as_str(), &f.selection_set)),
+                    _ => None,
+                })
+                .collect();
+            CostCx { fragments, variables }
+        }
+
+        /// The fields of a selection set with fragments spread in place.
+        pub fn fields<'s>(&'s self, set: &'s SelectionSet<'d, String>) -> Vec<&'s Field<'d, String>> {
+            let mut out = Vec::new();
+            self.collect(set, &mut out, 0);
+            out
+        }
+
+        fn collect<'s>(&'s self, set: &'s SelectionSet<'d, String>, out: &mut Vec<&'s Field<'d, String>>, depth: u32) {
+            if depth > 32 {
+                return;
+            }
+            for item in &set.items {
+                match item {
+                    Selection::Field(f) => out.push(f),
+                    Selection::InlineFragment(f) => self.collect(&f.selection_set, out, depth + 1),
+                    Selection::FragmentSpread(s) => {
+                        if let Some(set) = self.fragments.get(s.fragment_name.as_str()) {
+                            self.collect(set, out, depth + 1);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// An argument as JSON, variables substituted.
+        pub fn arg(&self, field: &Field<'d, String>, name: &str) -> Option<Value> {
+            field.arguments.iter().find(|(n, _)| n == name).map(|(_, v)| self.value(v))
+        }
+
+        pub fn value(&self, v: &GValue<'d, String>) -> Value {
+            to_json(v, self.variables)
+        }
+
+        /// Page size a connection field asks for (`first` or `last`).
+        pub fn page_size(&self, field: &Field<'d, String>) -> Option<u64> {
+            self.arg(field, "first").or_else(|| self.arg(field, "last")).and_then(|v| v.as_u64())
+        }
+
+        /// Cost of a selection set; `result` (the data returned for it) turns the requested
+        /// cost into the actual one by counting what connections really returned.
+        pub fn set_cost(&self, set: &SelectionSet<'d, String>, result: Option<&Value>) -> u64 {
+            self.fields(set)
+                .into_iter()
+                .map(|f| {
+                    let key = f.alias.as_deref().unwrap_or(&f.name);
+                    self.field_cost(f, result.and_then(|r| r.get(key)))
+                })
+                .sum()
+        }
+
+        pub fn field_cost(&self, f: &Field<'d, String>, result: Option<&Value>) -> u64 {
+            if f.selection_set.items.is_empty() {
+                return 0;
+            }
+            let Some(requested) = self.page_size(f) else {
+                return 1 + self.set_cost(&f.selection_set, result.filter(|r| r.is_object()));
+            };
+            let returned = result
+                .and_then(|r| r.get("nodes").or_else(|| r.get("edges")))
+                .and_then(Value::as_array)
+                .map(|a| a.len() as u64)
+                .unwrap_or(requested);
+            let mut node_cost = 1;
+            for child in self.fields(&f.selection_set) {
+                match child.name.as_str() {
+                    "nodes" => node_cost = node_cost.max(1 + self.set_cost(&child.selection_set, None)),
+                    "edges" => {
+                        for e in self.fields(&child.selection_set) {
+                            if e.name == "node" {
+                                node_cost = node_cost.max(1 + self.set_cost(&e.selection_set, None));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            2 + returned * node_cost
+        }
+
+        /// Cost of an operation: 10 per mutation field, the calculated cost for a query.
+        pub fn operation_cost(&self, op: &OperationDefinition<'d, String>, result: Option<&Value>) -> u64 {
+            match op {
+                OperationDefinition::Mutation(m) => self.fields(&m.selection_set).len() as u64 * MUTATION_COST,
+                OperationDefinition::Query(q) => self.set_cost(&q.selection_set, result),
+                OperationDefinition::SelectionSet(s) => self.set_cost(s, result),
+                OperationDefinition::Subscription(s) => self.set_cost(&s.selection_set, result),
+            }
+        }
+    }
+
+    /// A GraphQL literal as JSON, `variables` substituted.
+    pub fn to_json(v: &GValue<'_, String>, variables: &Value) -> Value {
+        match v {
+            GValue::Variable(name) => variables.get(name.as_str()).cloned().unwrap_or(Value::Null),
+            GValue::Int(n) => n.as_i64().map(Value::from).unwrap_or(Value::Null),
+            GValue::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+            GValue::String(s) => Value::String(s.clone()),
+            GValue::Boolean(b) => Value::Bool(*b),
+            GValue::Null => Value::Null,
+            GValue::Enum(e) => Value::String(e.clone()),
+            GValue::List(l) => Value::Array(l.iter().map(|x| to_json(x, variables)).collect()),
+            GValue::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), to_json(x, variables))).collect()),
+        }
+    }
+
+    /// The requested cost of a query text, as Shopify computes it before running it.
+    pub fn requested(query: &str, variables: &Value) -> Result<u64, String> {
+        let doc = graphql_parser::parse_query::<String>(query).map_err(|e| e.to_string())?;
+        let cx = CostCx::new(&doc, variables);
+        let op = doc
+            .definitions
+            .iter()
+            .find_map(|d| match d {
+                Definition::Operation(op) => Some(op),
+                _ => None,
+            })
+            .ok_or("the document has no operation")?;
+        Ok(cx.operation_cost(op, None))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use serde_json::json;
+
+        #[test]
+        fn costs_follow_shopifys_rules() {
+            assert_eq!(requested("{ shop { id name } }", &json!({})).unwrap(), 1);
+            // connection of 10 products, each an object with one nested object (seo)
+            let q = "query($n: Int) { products(first: $n) { nodes { id seo { title } } pageInfo { hasNextPage } } }";
+            assert_eq!(requested(q, &json!({"n": 10})).unwrap(), 2 + 10 * 2);
+            let m = "mutation { a: productSet(input: {}) { product { id } } b: productSet(input: {}) { product { id } } }";
+            assert_eq!(requested(m, &json!({})).unwrap(), 20);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Local test servers that behave like the platforms' Admin APIs, as their documentation
+//! describes them: pagination, authentication, rate limits, error shapes, batch limits and
+//! upsert semantics. In-memory, bound to 127.0.0.1, one per platform.
+//!
+//! Every server counts the requests it receives and can be scripted to misbehave at a given
+//! request number ([`Fault`]), so fault-injection tests are deterministic. Every server also
+//! keeps a [`CreationLog`]: the external keys it created records for, so a test can assert that
+//! nothing was ever created twice.
+
+pub mod shopify;
+// woocommerce sandbox comes next
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Paths under this prefix are the sandbox's own (inspection), never counted or faulted.
+pub const CONTROL_PREFIX: &str = "/__sandbox";
+
+/// One scripted misbehaviour.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// 429 with `Retry-After` (and `X-Retry-After`) in seconds; the request is not applied.
+    TooManyRequests { retry_after_secs: f64 },
+    /// The given 5xx status; the request is not applied.
+    Status(u16),
+    /// The request is applied, then the reply is held back this long (beyond a client timeout
+    /// the client cannot know whether it was applied).
+    Slow(Duration),
+    /// The request is applied, then the connection is dropped without a complete reply.
+    Reset,
+    /// The request is applied, then the reply is truncated JSON with status 200.
+    MalformedJson,
+    /// GraphQL only: HTTP 200 with an `errors` array (INTERNAL_SERVER_ERROR); not applied.
+    GraphqlError,
+}
+
+/// Faults by request number (1-based, counting every API request the server receives).
+#[derive(Debug, Default)]
+pub struct Faults {
+    count: AtomicU64,
+    script: Mutex<BTreeMap<u64, Fault>>,
+    injected: AtomicU64,
+}
+
+impl Faults {
+    /// Makes request number `n` (1-based) misbehave.
+    pub fn at(&self, n: u64, fault: Fault) {
+        lock(&self.script).insert(n, fault);
+    }
+
+    /// Makes each of the next requests at the given offsets from now misbehave.
+    pub fn after(&self, offsets: &[(u64, Fault)]) {
+        let base = self.requests();
+        for (off, f) in offsets {
+            self.at(base + off, f.clone());
+        }
+    }
+
+    /// API requests received so far.
+    pub fn requests(&self) -> u64 {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// Faults that actually fired.
+    pub fn injected(&self) -> u64 {
+        self.injected.load(Ordering::SeqCst)
+    }
+
+    fn next(&self) -> Option<Fault> {
+        let n = self.count.fetch_add(1, Ordering::SeqCst) + 1;
+        let f = lock(&self.script).remove(&n);
+        if f.is_some() {
+            self.injected.fetch_add(1, Ordering::SeqCst);
+        }
+        f
+    }
+}
+
+/// External keys a server created records for, per entity. A key created twice is the bug
+/// every idempotency test looks for.
+#[derive(Debug, Default)]
+pub struct CreationLog {
+    created: Mutex<HashMap<(String, String), u32>>,
+}
+
+impl CreationLog {
+    pub fn record(&self, entity: &str, key: &str) {
+        *lock(&self.created)
+            .entry((entity.to_string(), key.to_string()))
+            .or_insert(0) += 1;
+    }
+
+    /// `(entity, key, times created)` for every key created more than once.
+    pub fn duplicates(&self) -> Vec<(String, String, u32)> {
+        let mut d: Vec<_> = lock(&self.created)
+            .iter()
+            .filter(|(_, n)| **n > 1)
+            .map(|((e, k), n)| (e.clone(), k.clone(), *n))
+            .collect();
+        d.sort();
+        d
+    }
+
+    pub fn total(&self) -> usize {
+        lock(&self.created).values().map(|n| *n as usize).sum()
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// How a platform words a server-side error (status, JSON body).
+pub type ErrorBody = fn(StatusCode) -> Value;
+
+#[derive(Clone)]
+struct FaultState {
+    faults: Arc<Faults>,
+    error_body: ErrorBody,
+}
+
+async fn inject(State(st): State<FaultState>, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with(CONTROL_PREFIX) {
+        return next.run(req).await;
+    }
+    let Some(fault) = st.faults.next() else {
+        return next.run(req).await;
+    };
+    match fault {
+        Fault::TooManyRequests { retry_after_secs } => {
+            let mut r = (StatusCode::TOO_MANY_REQUESTS, axum::Json((st.error_body)(StatusCode::TOO_MANY_REQUESTS)))
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("{retry_after_secs}")) {
+                r.headers_mut().insert("retry-after", v.clone());
+                r.headers_mut().insert("x-retry-after", v);
+            }
+            r
+        }
+        Fault::Status(code) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, axum::Json((st.error_body)(status))).into_response()
+        }
+        Fault::Slow(d) => {
+            let r = next.run(req).await;
+            tokio::time::sleep(d).await;
+            r
+        }
+        Fault::Reset => {
+            let _ = next.run(req).await;
+            // A body that fails on its first read makes hyper abort the connection.
+            let stream = futures_util::stream::once(async {
+                Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "sandbox fault: connection reset",
+                ))
+            });
+            Response::builder()
+                .status(StatusCode::OK)
+                .header("content-type", "application/json")
+                .body(Body::from_stream(stream))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        Fault::MalformedJson => {
+            let _ = next.run(req).await;
+            ([("content-type", "application/json")], "{\"data\": {\"truncated\": [1, 2,").into_response()
+        }
+        Fault::GraphqlError => axum::Json(serde_json::json!({
+            "errors": [{
+                "message": "Internal error. Looks like something went wrong on our end.\nRequest ID: sandbox",
+                "extensions": { "code": "INTERNAL_SERVER_ERROR", "requestId": "sandbox" }
+            }]
+        }))
+        .into_response(),
+    }
+}
+
+/// Wraps a platform router with the fault injector.
+pub(crate) fn with_faults(router: Router, faults: Arc<Faults>, error_body: ErrorBody) -> Router {
+    router.layer(axum::middleware::from_fn_with_state(
+        FaultState { faults, error_body },
+        inject,
+    ))
+}
+
+/// A server running on 127.0.0.1; stops when dropped.
+pub struct Running {
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Serves until the task ends (the example binary waits on this).
+    pub async fn wait(mut self) {
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Binds 127.0.0.1:`port` (0 = any free port) and serves `router` in the background.
+pub async fn serve(router: Router, port: u16) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!("sandbox server stopped: {e}");
+        }
+    });
+    Ok(Running { addr, task })
+}

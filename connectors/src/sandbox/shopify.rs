@@ -1,0 +1,1339 @@
+//! A Shopify Admin GraphQL API in memory: `POST /admin/api/{version}/graphql.json` with
+//! `X-Shopify-Access-Token`, queries parsed and projected field by field (unknown fields are
+//! errors, as on Shopify), cursor pagination (`first` ≤ 250, `pageInfo`), the calculated query
+//! cost charged against a leaky bucket reported in `extensions.cost.throttleStatus` (THROTTLED
+//! when empty), `userErrors` on mutations, and upserts through `productSet` / `customerSet`
+//! with an `identifier`.
+
+use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
+use crate::platform::shopify::cost::{to_json, CostCx};
+use crate::platform::shopify::{MAX_PAGE_SIZE, MAX_QUERY_COST};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use graphql_parser::query::{Definition, Field, OperationDefinition, SelectionSet};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// How the sandbox store is set up.
+#[derive(Debug, Clone)]
+pub struct ShopifyConfig {
+    pub token: String,
+    /// Points restored per second.
+    pub restore_rate: f64,
+    /// Bucket size (`maximumAvailable`).
+    pub bucket: f64,
+    pub currency: String,
+    /// Image URLs containing this text fail to download (the product is still saved).
+    pub failing_image_marker: String,
+}
+
+impl Default for ShopifyConfig {
+    fn default() -> Self {
+        ShopifyConfig {
+            token: "shpat_sandbox".into(),
+            restore_rate: 100.0,
+            bucket: 2000.0,
+            currency: "USD".into(),
+            failing_image_marker: "unreachable".into(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Bucket {
+    available: f64,
+    last: Instant,
+}
+
+/// Counters a benchmark reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CostStats {
+    pub requests: u64,
+    pub throttled: u64,
+    /// Sum of actual query costs charged.
+    pub points_spent: f64,
+}
+
+#[derive(Debug, Default)]
+struct Store {
+    next_id: u64,
+    products: BTreeMap<u64, Value>,
+    customers: BTreeMap<u64, Value>,
+}
+
+impl Store {
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
+
+struct Inner {
+    config: ShopifyConfig,
+    store: Mutex<Store>,
+    bucket: Mutex<Bucket>,
+    stats: Mutex<CostStats>,
+    created: Arc<CreationLog>,
+    started: Instant,
+}
+
+/// The sandbox: clone it to keep a handle on the store while the server runs.
+#[derive(Clone)]
+pub struct ShopifySandbox {
+    inner: Arc<Inner>,
+    pub faults: Arc<Faults>,
+}
+
+impl ShopifySandbox {
+    pub fn new(config: ShopifyConfig) -> Self {
+        let bucket = Bucket {
+            available: config.bucket,
+            last: Instant::now(),
+        };
+        ShopifySandbox {
+            inner: Arc::new(Inner {
+                config,
+                store: Mutex::new(Store::default()),
+                bucket: Mutex::new(bucket),
+                stats: Mutex::new(CostStats::default()),
+                created: Arc::new(CreationLog::default()),
+                started: Instant::now(),
+            }),
+            faults: Arc::new(Faults::default()),
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        let api = Router::new()
+            .route("/admin/api/{version}/graphql.json", post(graphql))
+            .route(&format!("{CONTROL_PREFIX}/state"), get(control_state))
+            .with_state(self.clone());
+        with_faults(
+            api,
+            self.faults.clone(),
+            |status| json!({ "errors": status.canonical_reason().unwrap_or("Error") }),
+        )
+    }
+
+    /// Starts the server on 127.0.0.1:`port` (0 = any free port).
+    pub async fn start(&self, port: u16) -> std::io::Result<Running> {
+        serve(self.router(), port).await
+    }
+
+    pub fn config(&self) -> &ShopifyConfig {
+        &self.inner.config
+    }
+
+    pub fn creation_log(&self) -> &CreationLog {
+        &self.inner.created
+    }
+
+    pub fn cost_stats(&self) -> CostStats {
+        *lock(&self.inner.stats)
+    }
+
+    /// Seconds since the server's bucket started filling.
+    pub fn uptime(&self) -> f64 {
+        self.inner.started.elapsed().as_secs_f64()
+    }
+
+    pub fn product_count(&self) -> usize {
+        lock(&self.inner.store).products.len()
+    }
+
+    pub fn customer_count(&self) -> usize {
+        lock(&self.inner.store).customers.len()
+    }
+
+    /// Stored products (internal representation: connections under `__connection`).
+    pub fn products(&self) -> Vec<Value> {
+        lock(&self.inner.store).products.values().cloned().collect()
+    }
+
+    pub fn customers(&self) -> Vec<Value> {
+        lock(&self.inner.store)
+            .customers
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// A digest of the whole store, for "left as it was" comparisons.
+    pub fn fingerprint(&self) -> String {
+        let s = lock(&self.inner.store);
+        let v = json!({ "products": s.products.values().collect::<Vec<_>>(), "customers": s.customers.values().collect::<Vec<_>>() });
+        blake3::hash(v.to_string().as_bytes()).to_hex().to_string()
+    }
+
+    /// Fills the store with `n` products as if they had been made in the admin: every third has
+    /// two options and four variants, every product has an image.
+    pub fn seed_products(&self, n: usize) {
+        for i in 0..n {
+            let options = if i % 3 == 0 {
+                json!([{ "name": "Size", "values": [{"name": "S"}, {"name": "M"}] },
+                       { "name": "Color", "values": [{"name": "Red"}, {"name": "Blue"}] }])
+            } else {
+                json!([])
+            };
+            let variants: Vec<Value> = if i % 3 == 0 {
+                let mut v = vec![];
+                for (j, (s, c)) in [("S", "Red"), ("S", "Blue"), ("M", "Red"), ("M", "Blue")]
+                    .iter()
+                    .enumerate()
+                {
+                    v.push(json!({
+                        "sku": format!("SEED-{i}-{j}"), "price": format!("{}.50", 10 + j),
+                        "optionValues": [{"optionName": "Size", "name": s}, {"optionName": "Color", "name": c}],
+                        "inventoryQuantities": [{"locationId": "gid://shopify/Location/1", "name": "available", "quantity": j as i64 * 3}],
+                        "inventoryItem": {"measurement": {"weight": {"value": 0.5, "unit": "KILOGRAMS"}}}
+                    }));
+                }
+                v
+            } else {
+                vec![
+                    json!({ "sku": format!("SEED-{i}"), "price": format!("{}.99", 5 + i % 50), "compareAtPrice": "99.00",
+                             "inventoryQuantities": [{"locationId": "gid://shopify/Location/1", "name": "available", "quantity": 7}] }),
+                ]
+            };
+            let input = json!({
+                "title": format!("Seed product {i}"), "handle": format!("seed-product-{i}"),
+                "descriptionHtml": format!("<p>Product number {i}</p>"), "vendor": "Seed Co", "productType": "Thing",
+                "tags": ["seed", format!("group-{}", i % 4)], "status": "ACTIVE",
+                "seo": {"title": format!("Seed {i}"), "description": "A seeded product"},
+                "productOptions": options, "variants": variants,
+                "files": [{"originalSource": format!("https://cdn.example.com/seed/{i}.jpg"), "alt": format!("Seed {i}"), "contentType": "IMAGE"}]
+            });
+            let mut store = lock(&self.inner.store);
+            let _ = product_set(
+                &self.inner.config,
+                &mut store,
+                &self.inner.created,
+                &json!(null),
+                &input,
+            );
+        }
+    }
+
+    pub fn seed_customers(&self, n: usize) {
+        for i in 0..n {
+            let input = json!({
+                "email": format!("seed{i}@example.com"), "firstName": format!("Seed{i}"), "lastName": "Customer",
+                "phone": format!("+1555000{:04}", i), "tags": ["seed"], "note": "seeded",
+                "addresses": [{"address1": format!("{i} Main St"), "city": "Springfield", "countryCode": "US", "provinceCode": "IL", "zip": "62701", "firstName": format!("Seed{i}"), "lastName": "Customer"}]
+            });
+            let mut store = lock(&self.inner.store);
+            let _ = customer_set(&mut store, &self.inner.created, &json!(null), &input);
+        }
+    }
+
+    fn charge(&self, requested: f64) -> Result<(), f64> {
+        let cfg = &self.inner.config;
+        let mut b = lock(&self.inner.bucket);
+        let now = Instant::now();
+        b.available = (b.available + now.duration_since(b.last).as_secs_f64() * cfg.restore_rate)
+            .min(cfg.bucket);
+        b.last = now;
+        if requested > b.available {
+            return Err(b.available);
+        }
+        b.available -= requested;
+        Ok(())
+    }
+
+    fn refund(&self, points: f64) -> f64 {
+        let cfg = &self.inner.config;
+        let mut b = lock(&self.inner.bucket);
+        b.available = (b.available + points).min(cfg.bucket);
+        b.available
+    }
+
+    fn throttle_status(&self, available: f64) -> Value {
+        let cfg = &self.inner.config;
+        json!({ "maximumAvailable": cfg.bucket, "currentlyAvailable": available.floor(), "restoreRate": cfg.restore_rate })
+    }
+}
+
+async fn control_state(State(sb): State<ShopifySandbox>) -> Json<Value> {
+    let stats = sb.cost_stats();
+    Json(json!({
+        "products": sb.product_count(), "customers": sb.customer_count(),
+        "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests(),
+        "throttled": stats.throttled, "points_spent": stats.points_spent,
+    }))
+}
+
+fn gql_error(message: impl Into<String>, code: &str) -> Value {
+    json!({ "message": message.into(), "extensions": { "code": code } })
+}
+
+async fn graphql(
+    State(sb): State<ShopifySandbox>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let token = headers
+        .get("x-shopify-access-token")
+        .and_then(|v| v.to_str().ok());
+    if token != Some(sb.inner.config.token.as_str()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)" })),
+        )
+            .into_response();
+    }
+    let req: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "errors": { "query": "Required parameter missing or invalid" } })),
+            )
+                .into_response()
+        }
+    };
+    lock(&sb.inner.stats).requests += 1;
+    let query = req.get("query").and_then(Value::as_str).unwrap_or("");
+    let variables = req
+        .get("variables")
+        .cloned()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| json!({}));
+    let doc = match graphql_parser::parse_query::<String>(query) {
+        Ok(d) => d,
+        Err(e) => {
+            return Json(
+                json!({ "errors": [gql_error(format!("Parse error: {e}"), "parseError")] }),
+            )
+            .into_response()
+        }
+    };
+    let op_name = req.get("operationName").and_then(Value::as_str);
+    let op = doc.definitions.iter().find_map(|d| match d {
+        Definition::Operation(op) => {
+            let name = match op {
+                OperationDefinition::Query(q) => q.name.as_deref(),
+                OperationDefinition::Mutation(m) => m.name.as_deref(),
+                _ => None,
+            };
+            (op_name.is_none() || name == op_name).then_some(op)
+        }
+        _ => None,
+    });
+    let Some(op) = op else {
+        return Json(json!({ "errors": [gql_error("No operation named in the document", "missingOperation")] })).into_response();
+    };
+    let variables = with_defaults(op, variables);
+    let cx = CostCx::new(&doc, &variables);
+    let requested = cx.operation_cost(op, None) as f64;
+    if requested > MAX_QUERY_COST as f64 {
+        return Json(json!({ "errors": [{
+            "message": format!("Query cost is {requested}, which exceeds the single query max cost limit ({MAX_QUERY_COST}).\n\nSee https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\ncost of a query is calculated.\n\nTo query larger amounts of data with fewer limits, bulk operations should be used instead.\nSee https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n"),
+            "extensions": { "code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST }
+        }] }))
+        .into_response();
+    }
+    if let Err(available) = sb.charge(requested) {
+        lock(&sb.inner.stats).throttled += 1;
+        return Json(json!({
+            "errors": [{ "message": "Throttled", "extensions": { "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits" } }],
+            "extensions": { "cost": { "requestedQueryCost": requested, "actualQueryCost": null, "throttleStatus": sb.throttle_status(available) } }
+        }))
+        .into_response();
+    }
+    let exec = Exec { cx: &cx, sb: &sb };
+    let result = match op {
+        OperationDefinition::Mutation(m) => exec.mutation(&m.selection_set),
+        OperationDefinition::Query(q) => exec.query(&q.selection_set),
+        OperationDefinition::SelectionSet(s) => exec.query(s),
+        OperationDefinition::Subscription(_) => {
+            Err(gql_error("Subscriptions are not supported", "unsupported"))
+        }
+    };
+    match result {
+        Ok(data) => {
+            let actual = cx.operation_cost(op, Some(&data)) as f64;
+            let available = sb.refund((requested - actual).max(0.0));
+            lock(&sb.inner.stats).points_spent += actual;
+            Json(json!({
+                "data": data,
+                "extensions": { "cost": { "requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": sb.throttle_status(available) } }
+            }))
+            .into_response()
+        }
+        Err(e) => {
+            // Validation errors are found before execution: nothing is charged.
+            let available = sb.refund(requested);
+            Json(json!({
+                "errors": [e],
+                "extensions": { "cost": { "requestedQueryCost": requested, "actualQueryCost": 0, "throttleStatus": sb.throttle_status(available) } }
+            }))
+            .into_response()
+        }
+    }
+}
+
+fn with_defaults(op: &OperationDefinition<'_, String>, mut vars: Value) -> Value {
+    let defs = match op {
+        OperationDefinition::Query(q) => &q.variable_definitions,
+        OperationDefinition::Mutation(m) => &m.variable_definitions,
+        _ => return vars,
+    };
+    let empty = json!({});
+    if let Some(map) = vars.as_object_mut() {
+        for d in defs {
+            if !map.contains_key(&d.name) {
+                if let Some(def) = &d.default_value {
+                    map.insert(d.name.clone(), to_json(def, &empty));
+                }
+            }
+        }
+    }
+    vars
+}
+
+struct Exec<'a, 'd> {
+    cx: &'a CostCx<'d>,
+    sb: &'a ShopifySandbox,
+}
+
+type GqlResult<T> = Result<T, Value>;
+
+fn key_of<'d>(f: &Field<'d, String>) -> String {
+    f.alias.clone().unwrap_or_else(|| f.name.clone())
+}
+
+fn encode_cursor(id: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("{{\"last_id\":\"{id}\"}}"))
+}
+
+fn decode_cursor(c: &str) -> Option<String> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(c).ok()?;
+    let v: Value = serde_json::from_slice(&bytes).ok()?;
+    v.get("last_id").and_then(Value::as_str).map(str::to_string)
+}
+
+impl<'a, 'd> Exec<'a, 'd> {
+    fn query(&self, set: &SelectionSet<'d, String>) -> GqlResult<Value> {
+        let mut out = Map::new();
+        for f in self.cx.fields(set) {
+            let path = vec![json!(key_of(f))];
+            let v = match f.name.as_str() {
+                "products" | "customers" => {
+                    let items: Vec<Value> = {
+                        let s = lock(&self.sb.inner.store);
+                        if f.name == "products" {
+                            s.products.values().cloned().collect()
+                        } else {
+                            s.customers.values().cloned().collect()
+                        }
+                    };
+                    let typename = if f.name == "products" {
+                        "ProductConnection"
+                    } else {
+                        "CustomerConnection"
+                    };
+                    self.connection(&items, typename, f, &path)?
+                }
+                "product" | "customer" => {
+                    let id = self
+                        .cx
+                        .arg(f, "id")
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    let found = self.find_by_id(&f.name, &id);
+                    self.project_opt(found.as_ref(), f, &path)?
+                }
+                "productByIdentifier" => {
+                    let ident = self.cx.arg(f, "identifier").unwrap_or(Value::Null);
+                    let found = {
+                        let s = lock(&self.sb.inner.store);
+                        find_product(&s, &ident).and_then(|id| s.products.get(&id).cloned())
+                    };
+                    self.project_opt(found.as_ref(), f, &path)?
+                }
+                "customerByIdentifier" => {
+                    let ident = self.cx.arg(f, "identifier").unwrap_or(Value::Null);
+                    let ident = match ident.get("emailAddress") {
+                        Some(e) => json!({ "email": e }),
+                        None => ident,
+                    };
+                    let found = {
+                        let s = lock(&self.sb.inner.store);
+                        find_customer(&s, &ident).and_then(|id| s.customers.get(&id).cloned())
+                    };
+                    self.project_opt(found.as_ref(), f, &path)?
+                }
+                "shop" => {
+                    let shop = json!({ "__typename": "Shop", "id": "gid://shopify/Shop/1", "name": "Sandbox", "currencyCode": self.sb.inner.config.currency, "myshopifyDomain": "sandbox.myshopify.com" });
+                    self.project(&shop, &f.selection_set, &path)?
+                }
+                "locations" => {
+                    let loc = json!({ "__typename": "Location", "id": "gid://shopify/Location/1", "name": "Shop location", "isActive": true });
+                    self.connection(&[loc], "LocationConnection", f, &path)?
+                }
+                other => return Err(undefined_field(other, "QueryRoot", &path)),
+            };
+            out.insert(key_of(f), v);
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn find_by_id(&self, kind: &str, gid: &str) -> Option<Value> {
+        let n: u64 = gid.rsplit('/').next()?.parse().ok()?;
+        let s = lock(&self.sb.inner.store);
+        if kind == "product" {
+            s.products.get(&n).cloned()
+        } else {
+            s.customers.get(&n).cloned()
+        }
+    }
+
+    fn mutation(&self, set: &SelectionSet<'d, String>) -> GqlResult<Value> {
+        let cfg = &self.sb.inner.config;
+        let mut out = Map::new();
+        for f in self.cx.fields(set) {
+            let path = vec![json!(key_of(f))];
+            let payload = match f.name.as_str() {
+                "productSet" => {
+                    let input = self.cx.arg(f, "input").unwrap_or(Value::Null);
+                    check_input_fields(&input, "ProductSetInput", PRODUCT_SET_INPUT, "input")?;
+                    let ident = self.cx.arg(f, "identifier").unwrap_or(Value::Null);
+                    let mut s = lock(&self.sb.inner.store);
+                    match product_set(cfg, &mut s, &self.sb.inner.created, &ident, &input) {
+                        Ok(p) => {
+                            json!({ "__typename": "ProductSetPayload", "product": p, "productSetOperation": null, "userErrors": [] })
+                        }
+                        Err(errs) => {
+                            json!({ "__typename": "ProductSetPayload", "product": null, "productSetOperation": null, "userErrors": errs })
+                        }
+                    }
+                }
+                "customerSet" => {
+                    let input = self.cx.arg(f, "input").unwrap_or(Value::Null);
+                    check_input_fields(&input, "CustomerSetInput", CUSTOMER_SET_INPUT, "input")?;
+                    let ident = self.cx.arg(f, "identifier").unwrap_or(Value::Null);
+                    let mut s = lock(&self.sb.inner.store);
+                    match customer_set(&mut s, &self.sb.inner.created, &ident, &input) {
+                        Ok(c) => {
+                            json!({ "__typename": "CustomerSetPayload", "customer": c, "userErrors": [] })
+                        }
+                        Err(errs) => {
+                            json!({ "__typename": "CustomerSetPayload", "customer": null, "userErrors": errs })
+                        }
+                    }
+                }
+                "productDelete" | "customerDelete" => {
+                    let id = self
+                        .cx
+                        .arg(f, "input")
+                        .and_then(|i| i.get("id").and_then(Value::as_str).map(str::to_string))
+                        .unwrap_or_default();
+                    let n: Option<u64> = id.rsplit('/').next().and_then(|x| x.parse().ok());
+                    let mut s = lock(&self.sb.inner.store);
+                    let removed = match (f.name.as_str(), n) {
+                        ("productDelete", Some(n)) => s.products.remove(&n).is_some(),
+                        (_, Some(n)) => s.customers.remove(&n).is_some(),
+                        _ => false,
+                    };
+                    let (field, ty) = if f.name == "productDelete" {
+                        ("deletedProductId", "ProductDeletePayload")
+                    } else {
+                        ("deletedCustomerId", "CustomerDeletePayload")
+                    };
+                    if removed {
+                        json!({ "__typename": ty, field: id, "userErrors": [] })
+                    } else {
+                        let what = if f.name == "productDelete" {
+                            "Product"
+                        } else {
+                            "Customer"
+                        };
+                        json!({ "__typename": ty, field: null, "userErrors": [{ "__typename": "UserError", "field": ["id"], "message": format!("{what} does not exist"), "code": null }] })
+                    }
+                }
+                other => return Err(undefined_field(other, "Mutation", &path)),
+            };
+            out.insert(key_of(f), self.project(&payload, &f.selection_set, &path)?);
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn project_opt(
+        &self,
+        v: Option<&Value>,
+        f: &Field<'d, String>,
+        path: &[Value],
+    ) -> GqlResult<Value> {
+        match v {
+            Some(v) => self.project(v, &f.selection_set, path),
+            None => Ok(Value::Null),
+        }
+    }
+
+    /// Picks the selected fields out of a stored object, recursively.
+    fn project(
+        &self,
+        obj: &Value,
+        set: &SelectionSet<'d, String>,
+        path: &[Value],
+    ) -> GqlResult<Value> {
+        let typename = obj
+            .get("__typename")
+            .and_then(Value::as_str)
+            .unwrap_or("Object");
+        let mut out = Map::new();
+        for f in self.cx.fields(set) {
+            let mut p = path.to_vec();
+            p.push(json!(key_of(f)));
+            let v = if f.name == "__typename" {
+                json!(typename)
+            } else if f.name == "metafield" {
+                let ns = self.cx.arg(f, "namespace");
+                let key = self.cx.arg(f, "key");
+                let found = obj
+                    .get("__metafields")
+                    .and_then(Value::as_array)
+                    .and_then(|m| {
+                        m.iter()
+                            .find(|x| {
+                                Some(&x["namespace"]) == ns.as_ref()
+                                    && Some(&x["key"]) == key.as_ref()
+                            })
+                            .cloned()
+                    });
+                self.project_opt(found.as_ref(), f, &p)?
+            } else {
+                match obj.get(&f.name) {
+                    None => return Err(undefined_field(&f.name, typename, &p)),
+                    Some(Value::Object(m)) if m.contains_key("__connection") => {
+                        let items = m
+                            .get("__connection")
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default();
+                        let ty = format!(
+                            "{}Connection",
+                            m.get("__item").and_then(Value::as_str).unwrap_or("Node")
+                        );
+                        self.connection(&items, &ty, f, &p)?
+                    }
+                    Some(Value::Null) => Value::Null,
+                    Some(v @ Value::Object(_)) => {
+                        if f.selection_set.items.is_empty() {
+                            return Err(gql_path_error(format!("Field must have selections (field '{}' returns an object but has no selections. Did you mean '{} {{ ... }}'?)", f.name, f.name), "selectionMismatch", &p));
+                        }
+                        self.project(v, &f.selection_set, &p)?
+                    }
+                    Some(Value::Array(items)) if items.first().is_some_and(Value::is_object) => {
+                        let mut arr = vec![];
+                        for (i, it) in items.iter().enumerate() {
+                            let mut pi = p.clone();
+                            pi.push(json!(i));
+                            arr.push(self.project(it, &f.selection_set, &pi)?);
+                        }
+                        Value::Array(arr)
+                    }
+                    Some(v) => {
+                        if !f.selection_set.items.is_empty() && !v.is_array() {
+                            return Err(gql_path_error(format!("Selections can't be made on scalars (field '{}' returns a scalar but has selections)", f.name), "selectionMismatch", &p));
+                        }
+                        v.clone()
+                    }
+                }
+            };
+            out.insert(key_of(f), v);
+        }
+        Ok(Value::Object(out))
+    }
+
+    fn connection(
+        &self,
+        items: &[Value],
+        typename: &str,
+        f: &Field<'d, String>,
+        path: &[Value],
+    ) -> GqlResult<Value> {
+        let Some(n) = self.cx.page_size(f) else {
+            return Err(gql_path_error(
+                "you must provide one of first or last",
+                "argumentMissing",
+                path,
+            ));
+        };
+        if n > MAX_PAGE_SIZE {
+            return Err(gql_path_error(
+                format!("The value for 'first' must be at most {MAX_PAGE_SIZE}, got {n}"),
+                "argumentInvalid",
+                path,
+            ));
+        }
+        let start = match self
+            .cx
+            .arg(f, "after")
+            .and_then(|v| v.as_str().map(str::to_string))
+        {
+            Some(c) => {
+                let Some(last) = decode_cursor(&c) else {
+                    return Err(gql_path_error(
+                        format!("Invalid cursor for current pagination: {c}"),
+                        "argumentInvalid",
+                        path,
+                    ));
+                };
+                items
+                    .iter()
+                    .position(|it| it["id"].as_str() == Some(last.as_str()))
+                    .map(|i| i + 1)
+                    .unwrap_or(items.len())
+            }
+            None => 0,
+        };
+        let end = (start + n as usize).min(items.len());
+        let page = &items[start.min(end)..end];
+        let cursor = |it: &Value| encode_cursor(it["id"].as_str().unwrap_or(""));
+        let conn = json!({
+            "__typename": typename,
+            "nodes": page,
+            "edges": page.iter().map(|it| json!({ "__typename": "Edge", "cursor": cursor(it), "node": it })).collect::<Vec<_>>(),
+            "pageInfo": {
+                "__typename": "PageInfo",
+                "hasNextPage": end < items.len(),
+                "hasPreviousPage": start > 0,
+                "startCursor": page.first().map(cursor),
+                "endCursor": page.last().map(cursor),
+            }
+        });
+        self.project(&conn, &f.selection_set, path)
+    }
+}
+
+fn undefined_field(name: &str, typename: &str, path: &[Value]) -> Value {
+    json!({
+        "message": format!("Field '{name}' doesn't exist on type '{typename}'"),
+        "path": path,
+        "extensions": { "code": "undefinedField", "typeName": typename, "fieldName": name }
+    })
+}
+
+fn gql_path_error(message: impl Into<String>, code: &str, path: &[Value]) -> Value {
+    json!({ "message": message.into(), "path": path, "extensions": { "code": code } })
+}
+
+const PRODUCT_SET_INPUT: &[&str] = &[
+    "id",
+    "handle",
+    "title",
+    "descriptionHtml",
+    "vendor",
+    "productType",
+    "tags",
+    "status",
+    "seo",
+    "productOptions",
+    "variants",
+    "files",
+    "metafields",
+    "collections",
+    "templateSuffix",
+    "giftCard",
+    "requiresSellingPlan",
+    "category",
+    "combinedListingRole",
+    "claimOwnership",
+];
+const VARIANT_SET_INPUT: &[&str] = &[
+    "id",
+    "sku",
+    "barcode",
+    "price",
+    "compareAtPrice",
+    "optionValues",
+    "inventoryPolicy",
+    "inventoryItem",
+    "inventoryQuantities",
+    "taxable",
+    "taxCode",
+    "file",
+    "position",
+    "metafields",
+    "requiresComponents",
+    "showUnitPrice",
+    "unitPriceMeasurement",
+];
+const CUSTOMER_SET_INPUT: &[&str] = &[
+    "id",
+    "email",
+    "firstName",
+    "lastName",
+    "locale",
+    "note",
+    "phone",
+    "tags",
+    "taxExempt",
+    "taxExemptions",
+    "addresses",
+];
+const ADDRESS_INPUT: &[&str] = &[
+    "address1",
+    "address2",
+    "city",
+    "company",
+    "countryCode",
+    "firstName",
+    "lastName",
+    "phone",
+    "provinceCode",
+    "zip",
+];
+
+/// Input objects are checked field by field, like Shopify's variable coercion does.
+fn check_input_fields(v: &Value, ty: &str, allowed: &[&str], var: &str) -> GqlResult<()> {
+    let Some(obj) = v.as_object() else {
+        return Err(gql_error(
+            format!("Variable ${var} of type {ty}! was provided invalid value"),
+            "INVALID_VARIABLE",
+        ));
+    };
+    for k in obj.keys() {
+        if !allowed.contains(&k.as_str()) {
+            return Err(json!({
+                "message": format!("Variable ${var} of type {ty}! was provided invalid value for {k} (Field is not defined on {ty})"),
+                "extensions": { "code": "INVALID_VARIABLE", "value": v, "problems": [{ "path": [k], "explanation": format!("Field is not defined on {ty}") }] }
+            }));
+        }
+    }
+    if ty == "ProductSetInput" {
+        for (i, variant) in obj
+            .get("variants")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            check_input_fields(
+                variant,
+                "ProductVariantSetInput",
+                VARIANT_SET_INPUT,
+                &format!("{var}.variants.{i}"),
+            )?;
+        }
+    }
+    if ty == "CustomerSetInput" {
+        for (i, a) in obj
+            .get("addresses")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            check_input_fields(
+                a,
+                "MailingAddressInput",
+                ADDRESS_INPUT,
+                &format!("{var}.addresses.{i}"),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn user_error(typename: &str, field: Value, message: impl Into<String>, code: &str) -> Value {
+    json!({ "__typename": typename, "field": field, "message": message.into(), "code": code })
+}
+
+fn find_product(s: &Store, ident: &Value) -> Option<u64> {
+    if let Some(c) = ident.get("customId").filter(|c| c.is_object()) {
+        return s.products.iter().find_map(|(id, p)| {
+            let m = p.get("__metafields")?.as_array()?;
+            m.iter()
+                .any(|x| {
+                    x["namespace"] == c["namespace"]
+                        && x["key"] == c["key"]
+                        && x["value"] == c["value"]
+                })
+                .then_some(*id)
+        });
+    }
+    if let Some(h) = ident.get("handle").and_then(Value::as_str) {
+        return s
+            .products
+            .iter()
+            .find_map(|(id, p)| (p["handle"].as_str() == Some(h)).then_some(*id));
+    }
+    ident
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|g| g.rsplit('/').next()?.parse().ok())
+        .filter(|n| s.products.contains_key(n))
+}
+
+fn find_customer(s: &Store, ident: &Value) -> Option<u64> {
+    if let Some(e) = ident.get("email").and_then(Value::as_str) {
+        let e = e.to_ascii_lowercase();
+        return s.customers.iter().find_map(|(id, c)| {
+            (c["email"].as_str().map(str::to_ascii_lowercase) == Some(e.clone())).then_some(*id)
+        });
+    }
+    if let Some(p) = ident.get("phone").and_then(Value::as_str) {
+        return s
+            .customers
+            .iter()
+            .find_map(|(id, c)| (c["phone"].as_str() == Some(p)).then_some(*id));
+    }
+    ident
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|g| g.rsplit('/').next()?.parse().ok())
+        .filter(|n| s.customers.contains_key(n))
+}
+
+fn slugify(s: &str) -> String {
+    crate::platform::normalize_handle(crate::model::Platform::Shopify, s)
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn str_of(v: &Value, k: &str) -> Option<String> {
+    v.get(k).and_then(Value::as_str).map(str::to_string)
+}
+
+/// productSet: find by identifier (or create), then set every field the input gives.
+fn product_set(
+    cfg: &ShopifyConfig,
+    s: &mut Store,
+    created: &CreationLog,
+    ident: &Value,
+    input: &Value,
+) -> Result<Value, Vec<Value>> {
+    const T: &str = "ProductSetUserError";
+    let existing = if ident.is_object() {
+        find_product(s, ident)
+    } else {
+        None
+    };
+    if ident.get("id").is_some() && existing.is_none() {
+        return Err(vec![user_error(
+            T,
+            json!(["identifier", "id"]),
+            "Product does not exist",
+            "PRODUCT_DOES_NOT_EXIST",
+        )]);
+    }
+    let mut errors = vec![];
+    let title = str_of(input, "title");
+    if existing.is_none() && title.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        errors.push(user_error(
+            T,
+            json!(["input", "title"]),
+            "Title can't be blank",
+            "BLANK",
+        ));
+    }
+    let options = input
+        .get("productOptions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if options.len() > 3 {
+        errors.push(user_error(
+            T,
+            json!(["input", "productOptions"]),
+            "Options count is over the allowed limit",
+            "OPTIONS_OVER_LIMIT",
+        ));
+    }
+    let variants_in = input
+        .get("variants")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if variants_in.len() > 2048 {
+        errors.push(user_error(
+            T,
+            json!(["input", "variants"]),
+            "Exceeded the maximum number of variants allowed",
+            "VARIANTS_OVER_LIMIT",
+        ));
+    }
+    for (i, v) in variants_in.iter().enumerate() {
+        let price = v.get("price").and_then(|p| {
+            p.as_str()
+                .map(str::to_string)
+                .or_else(|| p.as_f64().map(|f| f.to_string()))
+        });
+        if let Some(p) = price {
+            match p.parse::<f64>() {
+                Ok(x) if x >= 0.0 => {}
+                _ => errors.push(user_error(
+                    T,
+                    json!(["input", "variants", i, "price"]),
+                    "Price must be greater than or equal to 0",
+                    "INVALID_INPUT",
+                )),
+            }
+        }
+        let given = v
+            .get("optionValues")
+            .and_then(Value::as_array)
+            .map(Vec::len)
+            .unwrap_or(0);
+        if !options.is_empty() && given != options.len() {
+            errors.push(user_error(
+                T,
+                json!(["input", "variants", i, "optionValues"]),
+                "The number of option values does not match the number of product options",
+                "INVALID_INPUT",
+            ));
+        }
+    }
+    let handle = str_of(input, "handle")
+        .filter(|h| !h.is_empty())
+        .map(|h| slugify(&h));
+    let handle = match (&handle, existing) {
+        (Some(h), _) => Some(h.clone()),
+        (None, None) => title.as_deref().map(slugify),
+        (None, Some(_)) => None,
+    };
+    if let Some(h) = &handle {
+        if s.products
+            .iter()
+            .any(|(id, p)| Some(*id) != existing && p["handle"].as_str() == Some(h))
+        {
+            errors.push(user_error(
+                T,
+                json!(["input", "handle"]),
+                format!("Handle '{h}' already in use. Please provide a new handle."),
+                "HANDLE_NOT_UNIQUE",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let id = match existing {
+        Some(id) => id,
+        None => s.id(),
+    };
+    let gid = format!("gid://shopify/Product/{id}");
+    let mut p = s.products.get(&id).cloned().unwrap_or_else(|| {
+        json!({
+            "__typename": "Product", "id": gid, "handle": "", "title": "", "descriptionHtml": "", "vendor": "",
+            "productType": "", "tags": [], "status": "ACTIVE", "createdAt": now(), "updatedAt": now(),
+            "seo": { "__typename": "SEO", "title": null, "description": null }, "onlineStoreUrl": null,
+            "options": [], "variants": { "__connection": [], "__item": "ProductVariant" },
+            "media": { "__connection": [], "__item": "Media" }, "__metafields": [], "totalInventory": 0,
+        })
+    });
+    if let Some(h) = handle {
+        p["handle"] = json!(h);
+    }
+    for k in [
+        "title",
+        "descriptionHtml",
+        "vendor",
+        "productType",
+        "status",
+    ] {
+        if let Some(v) = input.get(k) {
+            p[k] = v.clone();
+        }
+    }
+    if let Some(tags) = input.get("tags") {
+        p["tags"] = match tags {
+            Value::String(s) => json!(s
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()),
+            other => other.clone(),
+        };
+    }
+    if let Some(seo) = input.get("seo") {
+        p["seo"] = json!({ "__typename": "SEO", "title": seo.get("title").cloned().unwrap_or(Value::Null), "description": seo.get("description").cloned().unwrap_or(Value::Null) });
+    }
+    // Options and variants are set together: the input's list replaces what was there.
+    let mut option_names: Vec<String> = vec![];
+    if input.get("productOptions").is_some() || input.get("variants").is_some() {
+        let mut opts = vec![];
+        for (i, o) in options.iter().enumerate() {
+            let name = str_of(o, "name").unwrap_or_default();
+            let values: Vec<String> = o
+                .get("values")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| str_of(v, "name"))
+                .collect();
+            option_names.push(name.clone());
+            opts.push(json!({ "__typename": "ProductOption", "id": format!("gid://shopify/ProductOption/{id}{i}"), "name": name, "position": i + 1,
+                              "values": values, "optionValues": values.iter().map(|v| json!({ "__typename": "ProductOptionValue", "name": v })).collect::<Vec<_>>() }));
+        }
+        if opts.is_empty() {
+            opts.push(json!({ "__typename": "ProductOption", "id": format!("gid://shopify/ProductOption/{id}0"), "name": "Title", "position": 1,
+                              "values": ["Default Title"], "optionValues": [{ "__typename": "ProductOptionValue", "name": "Default Title" }] }));
+        }
+        p["options"] = Value::Array(opts);
+        let inputs = if variants_in.is_empty() {
+            vec![json!({})]
+        } else {
+            variants_in.clone()
+        };
+        let mut variants = vec![];
+        let mut total = 0i64;
+        for (i, v) in inputs.iter().enumerate() {
+            let vid = id * 10_000 + i as u64 + 1;
+            let selected: Vec<Value> = match v.get("optionValues").and_then(Value::as_array) {
+                Some(ov) if !ov.is_empty() => ov.iter().map(|o| json!({ "__typename": "SelectedOption", "name": o["optionName"], "value": o["name"] })).collect(),
+                _ => vec![json!({ "__typename": "SelectedOption", "name": "Title", "value": "Default Title" })],
+            };
+            let title = selected
+                .iter()
+                .filter_map(|o| o["value"].as_str())
+                .collect::<Vec<_>>()
+                .join(" / ");
+            let qty: i64 = v
+                .get("inventoryQuantities")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|q| q["quantity"].as_i64())
+                .sum();
+            total += qty;
+            let item = v.get("inventoryItem").cloned().unwrap_or(Value::Null);
+            let weight = item
+                .pointer("/measurement/weight")
+                .filter(|w| w.is_object())
+                .map(|w| json!({ "__typename": "Weight", "value": w["value"], "unit": w["unit"] }));
+            let cost = item.get("cost").filter(|c| !c.is_null()).map(|c| json!({ "__typename": "MoneyV2", "amount": money_str(c), "currencyCode": cfg.currency }));
+            let price = v
+                .get("price")
+                .map(money_str)
+                .unwrap_or_else(|| "0.00".into());
+            let sku = v
+                .get("sku")
+                .cloned()
+                .or_else(|| item.get("sku").cloned())
+                .unwrap_or(Value::Null);
+            variants.push(json!({
+                "__typename": "ProductVariant", "id": format!("gid://shopify/ProductVariant/{vid}"), "title": title,
+                "sku": sku, "barcode": v.get("barcode").cloned().unwrap_or(Value::Null), "price": price,
+                "compareAtPrice": v.get("compareAtPrice").filter(|c| !c.is_null()).map(|c| json!(money_str(c))).unwrap_or(Value::Null),
+                "inventoryQuantity": qty, "inventoryPolicy": v.get("inventoryPolicy").cloned().unwrap_or(json!("DENY")),
+                "taxable": v.get("taxable").cloned().unwrap_or(json!(true)), "selectedOptions": selected,
+                "image": v.pointer("/file/originalSource").map(|u| json!({ "__typename": "Image", "url": u, "altText": null })).unwrap_or(Value::Null),
+                "inventoryItem": {
+                    "__typename": "InventoryItem", "id": format!("gid://shopify/InventoryItem/{vid}"),
+                    "tracked": item.get("tracked").cloned().unwrap_or(json!(true)),
+                    "requiresShipping": item.get("requiresShipping").cloned().unwrap_or(json!(true)),
+                    "unitCost": cost.unwrap_or(Value::Null),
+                    "measurement": { "__typename": "InventoryItemMeasurement", "weight": weight.unwrap_or(Value::Null) },
+                },
+            }));
+        }
+        p["variants"] = json!({ "__connection": variants, "__item": "ProductVariant" });
+        p["totalInventory"] = json!(total);
+    }
+    if let Some(files) = input.get("files").and_then(Value::as_array) {
+        let media: Vec<Value> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let url = str_of(f, "originalSource").unwrap_or_default();
+                let alt = f.get("alt").cloned().unwrap_or(Value::Null);
+                let mid = format!("gid://shopify/MediaImage/{}", id * 10_000 + i as u64 + 1);
+                if url.contains(&cfg.failing_image_marker) || !(url.starts_with("http://") || url.starts_with("https://")) {
+                    json!({ "__typename": "MediaImage", "id": mid, "alt": alt, "status": "FAILED", "mediaContentType": "IMAGE", "image": null,
+                            "mediaErrors": [{ "__typename": "MediaError", "code": "IMAGE_DOWNLOAD_FAILURE", "message": format!("Image could not be downloaded from {url}"), "details": null }] })
+                } else {
+                    json!({ "__typename": "MediaImage", "id": mid, "alt": alt, "status": "READY", "mediaContentType": "IMAGE",
+                            "image": { "__typename": "Image", "url": url, "altText": alt }, "mediaErrors": [] })
+                }
+            })
+            .collect();
+        p["media"] = json!({ "__connection": media, "__item": "Media" });
+    }
+    let mut metafields = p["__metafields"].as_array().cloned().unwrap_or_default();
+    let mut set_mf = |ns: &Value, key: &Value, ty: &Value, value: &Value| {
+        metafields.retain(|m| !(m["namespace"] == *ns && m["key"] == *key));
+        metafields.push(json!({ "__typename": "Metafield", "namespace": ns, "key": key, "type": ty, "value": value }));
+    };
+    for m in input
+        .get("metafields")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        set_mf(
+            &m["namespace"],
+            &m["key"],
+            &m.get("type")
+                .cloned()
+                .unwrap_or(json!("single_line_text_field")),
+            &m["value"],
+        );
+    }
+    if let Some(c) = ident.get("customId").filter(|c| c.is_object()) {
+        set_mf(&c["namespace"], &c["key"], &json!("id"), &c["value"]);
+    }
+    p["__metafields"] = Value::Array(metafields);
+    p["updatedAt"] = json!(now());
+    if p["status"] == "ACTIVE" {
+        p["onlineStoreUrl"] = json!(format!(
+            "https://sandbox.myshopify.com/products/{}",
+            p["handle"].as_str().unwrap_or("")
+        ));
+    }
+    if existing.is_none() {
+        let key = ident
+            .pointer("/customId/value")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| p["handle"].as_str().unwrap_or("").to_string());
+        created.record("products", &key);
+    }
+    s.products.insert(id, p.clone());
+    Ok(p)
+}
+
+fn money_str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => "0.00".into(),
+    }
+}
+
+fn customer_set(
+    s: &mut Store,
+    created: &CreationLog,
+    ident: &Value,
+    input: &Value,
+) -> Result<Value, Vec<Value>> {
+    const T: &str = "CustomerSetUserError";
+    let existing = if ident.is_object() {
+        find_customer(s, ident)
+    } else {
+        None
+    };
+    if ident.get("id").is_some() && existing.is_none() {
+        return Err(vec![user_error(
+            T,
+            json!(["identifier", "id"]),
+            "Customer does not exist",
+            "NOT_FOUND",
+        )]);
+    }
+    let email = str_of(input, "email")
+        .or_else(|| existing.and_then(|id| str_of(&s.customers[&id], "email")));
+    let phone = str_of(input, "phone");
+    let mut errors = vec![];
+    if existing.is_none() && email.is_none() && phone.is_none() {
+        errors.push(user_error(
+            T,
+            json!(["input"]),
+            "A name, phone number, or email address must be present",
+            "INVALID",
+        ));
+    }
+    if let Some(e) = &email {
+        let valid = e.split_once('@').is_some_and(|(a, d)| {
+            !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+        }) && !e.contains(char::is_whitespace);
+        if !valid {
+            errors.push(user_error(
+                T,
+                json!(["input", "email"]),
+                "Email is invalid",
+                "INVALID",
+            ));
+        } else if s.customers.iter().any(|(id, c)| {
+            Some(*id) != existing
+                && c["email"].as_str().map(str::to_ascii_lowercase) == Some(e.to_ascii_lowercase())
+        }) {
+            errors.push(user_error(
+                T,
+                json!(["input", "email"]),
+                "Email has already been taken",
+                "TAKEN",
+            ));
+        }
+    }
+    if let Some(ph) = &phone {
+        if s.customers
+            .iter()
+            .any(|(id, c)| Some(*id) != existing && c["phone"].as_str() == Some(ph))
+        {
+            errors.push(user_error(
+                T,
+                json!(["input", "phone"]),
+                "Phone has already been taken",
+                "TAKEN",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let id = existing.unwrap_or_else(|| s.id());
+    let mut c = s.customers.get(&id).cloned().unwrap_or_else(|| {
+        json!({
+            "__typename": "Customer", "id": format!("gid://shopify/Customer/{id}"), "email": null, "firstName": null,
+            "lastName": null, "displayName": "", "phone": null, "note": null, "tags": [], "createdAt": now(), "updatedAt": now(),
+            "addresses": [], "defaultAddress": null, "numberOfOrders": "0", "state": "DISABLED",
+            "emailMarketingConsent": { "__typename": "CustomerEmailMarketingConsentState", "marketingState": "NOT_SUBSCRIBED", "consentUpdatedAt": null, "marketingOptInLevel": null },
+            "smsMarketingConsent": null,
+        })
+    });
+    for k in ["email", "firstName", "lastName", "phone", "note"] {
+        if let Some(v) = input.get(k) {
+            c[k] = v.clone();
+        }
+    }
+    if let Some(tags) = input.get("tags") {
+        c["tags"] = match tags {
+            Value::String(s) => json!(s
+                .split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()),
+            other => other.clone(),
+        };
+    }
+    if let Some(addrs) = input.get("addresses").and_then(Value::as_array) {
+        let list: Vec<Value> = addrs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                json!({
+                    "__typename": "MailingAddress", "id": format!("gid://shopify/MailingAddress/{}", id * 100 + i as u64 + 1),
+                    "address1": a.get("address1"), "address2": a.get("address2"), "city": a.get("city"), "company": a.get("company"),
+                    "countryCodeV2": a.get("countryCode"), "country": a.get("countryCode"), "firstName": a.get("firstName"),
+                    "lastName": a.get("lastName"), "phone": a.get("phone"), "province": a.get("provinceCode"),
+                    "provinceCode": a.get("provinceCode"), "zip": a.get("zip"),
+                })
+            })
+            .collect();
+        c["defaultAddress"] = list.first().cloned().unwrap_or(Value::Null);
+        c["addresses"] = Value::Array(list);
+    }
+    let display = [c["firstName"].as_str(), c["lastName"].as_str()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    c["displayName"] = json!(display);
+    c["updatedAt"] = json!(now());
+    if existing.is_none() {
+        created.record("customers", &email.unwrap_or_default().to_ascii_lowercase());
+    }
+    s.customers.insert(id, c.clone());
+    Ok(c)
+}

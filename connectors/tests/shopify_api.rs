@@ -1,0 +1,354 @@
+//! The Shopify GraphQL connector against the Shopify sandbox.
+
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use storeshift_connectors::api::shopify::{ShopifySource, ShopifyTarget};
+use storeshift_connectors::model::{Entity, Record};
+use storeshift_connectors::sandbox::shopify::{ShopifyConfig, ShopifySandbox};
+use storeshift_connectors::sandbox::{Fault, Running};
+use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+
+const TOKEN_VAR: &str = "STORESHIFT_TEST_SHOPIFY_TOKEN";
+
+fn spec(server: &Running, extra: serde_json::Value) -> EndpointSpec {
+    std::env::set_var(TOKEN_VAR, ShopifyConfig::default().token);
+    let mut options: BTreeMap<String, serde_json::Value> = [
+        ("timeout_ms", json!(400)),
+        ("retry_base_ms", json!(5)),
+        ("retry_max_ms", json!(50)),
+        ("breaker_cooldown_ms", json!(20)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    if let Some(o) = extra.as_object() {
+        options.extend(o.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    EndpointSpec {
+        platform: storeshift_connectors::model::Platform::Shopify,
+        kind: EndpointKind::Api,
+        path: None,
+        files: BTreeMap::new(),
+        url: Some(server.url()),
+        credentials: [("token".to_string(), TOKEN_VAR.to_string())]
+            .into_iter()
+            .collect(),
+        currency: None,
+        encoding: None,
+        options,
+    }
+}
+
+async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> (Vec<Record>, usize) {
+    let mut cursor = None;
+    let mut records = vec![];
+    let mut pages = 0;
+    loop {
+        let page = src
+            .read_page(entity, cursor.as_ref(), limit)
+            .await
+            .expect("page");
+        pages += 1;
+        records.extend(page.records);
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return (records, pages),
+        }
+    }
+}
+
+async fn seeded(products: usize, customers: usize) -> (ShopifySandbox, Running) {
+    let sb = ShopifySandbox::new(ShopifyConfig {
+        bucket: 100_000.0,
+        restore_rate: 100_000.0,
+        ..Default::default()
+    });
+    sb.seed_products(products);
+    sb.seed_customers(customers);
+    let server = sb.start(0).await.expect("bind");
+    (sb, server)
+}
+
+#[tokio::test]
+async fn extracts_every_product_and_customer_through_cursor_pages() {
+    let (_sb, server) = seeded(23, 11).await;
+    let mut src = ShopifySource::open(&spec(&server, json!({}))).expect("open");
+    let (products, pages) = extract_all(&mut src, Entity::Products, 5).await;
+    assert_eq!(products.len(), 23);
+    assert!(pages >= 5, "{pages} pages of at most 5");
+    let Record::Product(p0) = &products[0] else {
+        panic!("not a product")
+    };
+    assert_eq!(p0.handle, "seed-product-0");
+    assert_eq!(p0.options.len(), 2);
+    assert_eq!(p0.variants.len(), 4);
+    assert_eq!(p0.variants[1].option_values, vec!["S", "Blue"]);
+    assert_eq!(p0.images[0].src, "https://cdn.example.com/seed/0.jpg");
+    let Record::Product(p1) = &products[1] else {
+        panic!("not a product")
+    };
+    assert!(p1.options.is_empty(), "Default Title is no option");
+    assert_eq!(p1.variants[0].inventory, Some(7));
+    let (customers, _) = extract_all(&mut src, Entity::Customers, 4).await;
+    assert_eq!(customers.len(), 11);
+    let Record::Customer(c) = &customers[3] else {
+        panic!("not a customer")
+    };
+    assert_eq!(c.email, "seed3@example.com");
+    assert_eq!(c.addresses[0].city.as_deref(), Some("Springfield"));
+    assert!(src.api_stats().expect("stats").calls > 0);
+}
+
+#[tokio::test]
+async fn resuming_from_a_cursor_reads_the_rest_exactly_once() {
+    let (_sb, server) = seeded(12, 0).await;
+    let mut src = ShopifySource::open(&spec(&server, json!({}))).expect("open");
+    let first = src
+        .read_page(Entity::Products, None, 5)
+        .await
+        .expect("page");
+    let cursor = first.next.clone().expect("more");
+    let mut again = ShopifySource::open(&spec(&server, json!({}))).expect("open");
+    let mut rest = vec![];
+    let mut c = Some(cursor);
+    while let Some(cur) = c {
+        let page = again
+            .read_page(Entity::Products, Some(&cur), 5)
+            .await
+            .expect("page");
+        rest.extend(page.records);
+        c = page.next;
+    }
+    let mut handles: Vec<String> = first
+        .records
+        .iter()
+        .chain(&rest)
+        .map(Record::external_key)
+        .collect();
+    assert_eq!(handles.len(), 12);
+    handles.dedup();
+    assert_eq!(handles.len(), 12);
+}
+
+async fn source_records(n: usize) -> Vec<Record> {
+    let (_sb, server) = seeded(n, 0).await;
+    let mut src = ShopifySource::open(&spec(&server, json!({}))).expect("open");
+    extract_all(&mut src, Entity::Products, 50).await.0
+}
+
+#[tokio::test]
+async fn loading_twice_creates_each_product_once_then_updates() {
+    let records = source_records(15).await;
+    let target_sb = ShopifySandbox::new(ShopifyConfig::default());
+    let server = target_sb.start(0).await.expect("bind");
+    let mut t = ShopifyTarget::open(&spec(&server, json!({}))).expect("open");
+    let first = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load");
+    assert!(
+        first
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{first:?}"
+    );
+    let second = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load again");
+    assert!(
+        second
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+        "{second:?}"
+    );
+    assert_eq!(target_sb.product_count(), 15);
+    assert!(target_sb.creation_log().duplicates().is_empty());
+    let found = t
+        .lookup(Entity::Products, &records[3].external_key())
+        .await
+        .expect("lookup");
+    let WriteOutcome::Created { target_id } = &first[3] else {
+        panic!()
+    };
+    assert_eq!(found.as_deref(), Some(target_id.as_str()));
+    assert_eq!(
+        t.lookup(Entity::Products, "no-such-handle")
+            .await
+            .expect("lookup"),
+        None
+    );
+}
+
+#[tokio::test]
+async fn every_fault_is_survived_and_every_record_lands_once() {
+    let records = source_records(40).await;
+    let target_sb = ShopifySandbox::new(ShopifyConfig::default());
+    let server = target_sb.start(0).await.expect("bind");
+    target_sb.faults.after(&[
+        (1, Fault::Status(503)),
+        (
+            3,
+            Fault::TooManyRequests {
+                retry_after_secs: 0.05,
+            },
+        ),
+        (5, Fault::Status(500)),
+        (6, Fault::Slow(Duration::from_millis(900))),
+        (8, Fault::Reset),
+        (10, Fault::MalformedJson),
+        (12, Fault::GraphqlError),
+        (13, Fault::Status(502)),
+    ]);
+    let mut t =
+        ShopifyTarget::open(&spec(&server, json!({ "mutations_per_request": 5 }))).expect("open");
+    let out = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load");
+    assert!(
+        out.iter()
+            .all(|o| !matches!(o, WriteOutcome::Failed { .. })),
+        "{out:?}"
+    );
+    assert_eq!(target_sb.faults.injected(), 8, "every scripted fault fired");
+    assert_eq!(target_sb.product_count(), 40);
+    assert!(
+        target_sb.creation_log().duplicates().is_empty(),
+        "{:?}",
+        target_sb.creation_log().duplicates()
+    );
+    let stats = t.api_stats().expect("stats");
+    assert!(stats.retries >= 8, "{stats:?}");
+    assert!(stats.throttled >= 1);
+}
+
+#[tokio::test]
+async fn a_bad_record_fails_alone_with_shopifys_words_and_a_bad_image_is_a_finding() {
+    let mut records = source_records(6).await;
+    if let Record::Product(p) = &mut records[2] {
+        p.variants[0].price.as_mut().expect("price").amount = rust_decimal::Decimal::new(-5, 0);
+    }
+    if let Record::Product(p) = &mut records[4] {
+        p.images[0].src = "https://img.invalid/unreachable.jpg".into();
+    }
+    let target_sb = ShopifySandbox::new(ShopifyConfig::default());
+    let server = target_sb.start(0).await.expect("bind");
+    let mut t = ShopifyTarget::open(&spec(&server, json!({}))).expect("open");
+    let out = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load");
+    match &out[2] {
+        WriteOutcome::Failed { message } => assert!(
+            message.contains("Price must be greater than or equal to 0"),
+            "{message}"
+        ),
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    assert_eq!(
+        out.iter()
+            .filter(|o| matches!(o, WriteOutcome::Created { .. }))
+            .count(),
+        5
+    );
+    let findings = t.take_findings();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].code, "image_failed");
+    assert_eq!(findings[0].records[0].label, records[4].label());
+    assert!(t.take_findings().is_empty(), "findings are drained");
+}
+
+#[tokio::test]
+async fn rollback_leaves_the_store_as_it_was() {
+    let records = source_records(8).await;
+    let target_sb = ShopifySandbox::new(ShopifyConfig::default());
+    target_sb.seed_customers(2);
+    let before = target_sb.fingerprint();
+    let server = target_sb.start(0).await.expect("bind");
+    let mut t = ShopifyTarget::open(&spec(&server, json!({}))).expect("open");
+    let out = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load");
+    assert_eq!(target_sb.product_count(), 8);
+    for o in &out {
+        if let WriteOutcome::Created { target_id } = o {
+            t.delete(Entity::Products, target_id).await.expect("delete");
+            t.delete(Entity::Products, target_id)
+                .await
+                .expect("deleting twice is fine");
+        }
+    }
+    assert_eq!(target_sb.fingerprint(), before);
+}
+
+#[tokio::test]
+async fn a_product_the_store_already_had_is_updated_and_survives_rollback() {
+    let records = source_records(5).await;
+    let target_sb = ShopifySandbox::new(ShopifyConfig::default());
+    target_sb.seed_products(2);
+    let server = target_sb.start(0).await.expect("bind");
+    let mut t = ShopifyTarget::open(&spec(&server, json!({}))).expect("open");
+    let out = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load");
+    assert!(
+        matches!(out[0], WriteOutcome::Updated { .. })
+            && matches!(out[1], WriteOutcome::Updated { .. }),
+        "{out:?}"
+    );
+    assert_eq!(target_sb.product_count(), 5);
+    for o in &out {
+        if let WriteOutcome::Created { target_id } = o {
+            t.delete(Entity::Products, target_id).await.expect("delete");
+        }
+    }
+    assert_eq!(target_sb.product_count(), 2);
+}
+
+#[tokio::test]
+async fn customers_upsert_by_email_and_a_wrong_token_is_named() {
+    let (_sb, server) = seeded(0, 9).await;
+    let mut src = ShopifySource::open(&spec(&server, json!({}))).expect("open");
+    let (mut customers, _) = extract_all(&mut src, Entity::Customers, 50).await;
+    if let Record::Customer(c) = &mut customers[5] {
+        c.email = "not an email".into();
+    }
+    let target_sb = ShopifySandbox::new(ShopifyConfig::default());
+    let tserver = target_sb.start(0).await.expect("bind");
+    let mut t = ShopifyTarget::open(&spec(&tserver, json!({}))).expect("open");
+    let out = t
+        .write_batch(Entity::Customers, &customers)
+        .await
+        .expect("load");
+    assert!(
+        matches!(&out[5], WriteOutcome::Failed { message } if message.contains("Email is invalid")),
+        "{out:?}"
+    );
+    t.write_batch(Entity::Customers, &customers)
+        .await
+        .expect("again");
+    assert_eq!(target_sb.customer_count(), 8);
+    assert!(target_sb.creation_log().duplicates().is_empty());
+
+    let mut bad = spec(&tserver, json!({}));
+    bad.credentials
+        .insert("token".into(), "STORESHIFT_TEST_SHOPIFY_WRONG".into());
+    std::env::set_var("STORESHIFT_TEST_SHOPIFY_WRONG", "shpat_wrong");
+    let mut t = ShopifyTarget::open(&bad).expect("open");
+    let err = t
+        .lookup(Entity::Customers, "a@b.co")
+        .await
+        .expect_err("unauthorised");
+    assert!(
+        err.to_string().contains("401") && err.to_string().contains("access token"),
+        "{err}"
+    );
+    assert!(
+        !err.to_string().contains("shpat_wrong"),
+        "the token is never shown"
+    );
+}
