@@ -112,13 +112,16 @@ pub struct Counts {
     /// Unchanged since the previous run (content hash matched): not moved again.
     pub unchanged: u64,
     pub failed: u64,
+    /// Left out by an operator decision (listed in the report).
+    #[serde(default)]
+    pub skipped: u64,
     /// Variant rows (products only): the unit benchmarks speak in.
     pub rows: u64,
 }
 
 impl Counts {
     pub fn done(&self) -> u64 {
-        self.created + self.updated + self.unchanged + self.failed
+        self.created + self.updated + self.unchanged + self.failed + self.skipped
     }
     pub fn add(&mut self, o: &Counts) {
         self.read += o.read;
@@ -126,6 +129,7 @@ impl Counts {
         self.updated += o.updated;
         self.unchanged += o.unchanged;
         self.failed += o.failed;
+        self.skipped += o.skipped;
         self.rows += o.rows;
     }
 }

@@ -2,14 +2,29 @@
 //! checkpoints in sled, events, interventions — and the agents that run inside it.
 //! Knows nothing of terminals: front ends read [`Snapshot`]s and [`Event`]s and send [`Command`]s.
 
+pub mod agents;
 pub mod command;
+pub mod config;
+pub mod control;
+pub mod derived;
 pub mod event;
+pub mod executor;
+pub mod hub;
 pub mod intervention;
 pub mod link;
+pub mod orchestrator;
+pub mod report;
+pub mod runtime;
 pub mod snapshot;
+pub mod store;
+pub mod transform;
+pub mod workspace;
 
 pub use command::Command;
+pub use config::{InterventionPolicy, MigrationConfig};
 pub use event::{AgentKind, Counts, Event, EventKind, Level, Phase, RunState};
 pub use intervention::{Actor, Decision, Intervention, InterventionOption};
-pub use snapshot::{AgentSnapshot, EntityProgress, Metrics, PhaseState, Snapshot};
 pub use link::{EventTap, Link};
+pub use runtime::{start, RunHandle, RunOutcome, StartOptions};
+pub use snapshot::{AgentSnapshot, EntityProgress, Metrics, PhaseState, Snapshot};
+pub use workspace::Workspace;

@@ -34,6 +34,10 @@ impl EventTap {
         (EventTap { tx, dropped: dropped.clone() }, rx, dropped)
     }
 
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
     /// Never blocks the runtime: a full queue drops the event and counts it.
     /// Returns false once the reader is gone.
     pub fn send(&self, event: Event) -> bool {

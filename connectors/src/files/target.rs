@@ -172,6 +172,14 @@ impl Target for FileTarget {
         Ok(())
     }
 
+    fn accepts(&self, entity: Entity) -> bool {
+        self.writers.contains_key(&entity)
+    }
+
+    fn is_remote(&self) -> bool {
+        false
+    }
+
     async fn finish(&mut self, entity: Entity) -> Result<()> {
         if let Some(open) = self.open.remove(&entity) {
             open.file.sync_all()?;

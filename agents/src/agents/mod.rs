@@ -1,0 +1,7 @@
+//! The agents that run inside the runtime, one module each.
+
+pub mod analysis;
+pub mod communication;
+pub mod planning;
+pub mod seo;
+pub mod verification;

@@ -1,0 +1,310 @@
+//! `migration.toml`: what to move, from where, to where, and how.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use storeshift_connectors::model::Entity;
+use storeshift_connectors::EndpointSpec;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationConfig {
+    /// A name for reports and the console header.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Where state, logs, outputs and reports live. Relative to the config file.
+    #[serde(default = "default_workspace")]
+    pub workspace: PathBuf,
+    pub source: EndpointSpec,
+    pub target: EndpointSpec,
+    #[serde(default)]
+    pub run: RunOptions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<LlmConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embeddings: Option<EmbeddingConfig>,
+    /// Directory of the config file; relative paths resolve against it. Not part of the file.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+fn default_name() -> String {
+    "migration".into()
+}
+fn default_workspace() -> PathBuf {
+    PathBuf::from(".")
+}
+
+/// What the run does when an intervention needs a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InterventionPolicy {
+    /// Wait for an operator (console, `storeshift decide`). Headless runs exit with code 3.
+    Ask,
+    /// Take each intervention's recommended option and record that it was automatic.
+    Recommended,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunOptions {
+    /// Entities to move, in any order (the plan orders them by dependency). Empty = all the
+    /// source has.
+    #[serde(default)]
+    pub entities: Vec<Entity>,
+    /// Records per committed batch.
+    #[serde(default = "default_batch")]
+    pub batch_size: usize,
+    /// `ask` or `recommended`. Unset: the console asks; headless runs take the recommended option.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interventions: Option<InterventionPolicy>,
+    /// Records per entity compared field by field after the load.
+    #[serde(default = "default_sample")]
+    pub sample_size: usize,
+    /// Events kept in the state database (the JSONL mirror keeps all).
+    #[serde(default = "default_retention")]
+    pub event_retention: u64,
+    /// Source storefront base URL, for absolute redirect targets and reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+    /// Slow the executor down by this many milliseconds per batch (rehearsals, demos, tests).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub throttle_ms: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+fn default_batch() -> usize {
+    500
+}
+fn default_sample() -> usize {
+    50
+}
+fn default_retention() -> u64 {
+    100_000
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            entities: vec![],
+            batch_size: default_batch(),
+            interventions: None,
+            sample_size: default_sample(),
+            event_retention: default_retention(),
+            source_url: None,
+            throttle_ms: 0,
+        }
+    }
+}
+
+/// An OpenAI-compatible chat server (optional: every agent works without one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmConfig {
+    pub base_url: String,
+    pub model: String,
+    /// Name of the environment variable holding the API key (never the key itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
+    #[serde(default = "default_llm_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_llm_timeout() -> u64 {
+    60
+}
+
+/// An OpenAI-compatible `/v1/embeddings` server for category and attribute mapping.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbeddingConfig {
+    pub base_url: String,
+    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
+    /// Target categories to map onto (one path per line, "Women > Knitwear"), when the target
+    /// store's own categories are not readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taxonomy: Option<PathBuf>,
+    /// Below this cosine similarity a mapping becomes an intervention.
+    #[serde(default = "default_min_confidence")]
+    pub min_confidence: f32,
+}
+
+fn default_min_confidence() -> f32 {
+    0.80
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl MigrationConfig {
+    pub fn load(path: &Path) -> Result<MigrationConfig, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+        let mut cfg = Self::parse(&text, path)?;
+        cfg.base_dir = path
+            .parent()
+            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        Ok(cfg)
+    }
+
+    /// Parses config text; errors name the file, line and column and what is wrong.
+    pub fn parse(text: &str, path: &Path) -> Result<MigrationConfig, ConfigError> {
+        let cfg: MigrationConfig = toml::from_str(text).map_err(|e| {
+            let (line, col) = e
+                .span()
+                .map(|s| line_col(text, s.start))
+                .unwrap_or((0, 0));
+            ConfigError(format!(
+                "{}:{line}:{col}: {}",
+                path.display(),
+                e.message().trim_end()
+            ))
+        })?;
+        cfg.validate(path)?;
+        Ok(cfg)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        if self.run.batch_size == 0 {
+            return Err(ConfigError(format!("{}: [run] batch_size must be at least 1", path.display())));
+        }
+        for (side, spec) in [("source", &self.source), ("target", &self.target)] {
+            if spec.kind == storeshift_connectors::EndpointKind::Api && spec.url.is_none() {
+                return Err(ConfigError(format!(
+                    "{}: [{side}] kind = \"api\" needs `url = \"https://...\"`",
+                    path.display()
+                )));
+            }
+        }
+        if self.source.kind == storeshift_connectors::EndpointKind::Files
+            && self.source.path.is_none()
+            && self.source.files.is_empty()
+        {
+            return Err(ConfigError(format!(
+                "{}: [source] kind = \"files\" needs `path = \"...\"` (a directory or a file) or a [source.files] table",
+                path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The workspace directory, resolved against the config file's directory.
+    pub fn workspace_dir(&self) -> PathBuf {
+        if self.workspace.is_absolute() {
+            self.workspace.clone()
+        } else {
+            self.base_dir.join(&self.workspace)
+        }
+    }
+
+    /// The effective config as TOML with every credential shown as the variable it comes from,
+    /// never its value.
+    pub fn to_masked_toml(&self) -> String {
+        let mut shown = self.clone();
+        for spec in [&mut shown.source, &mut shown.target] {
+            for (_, var) in spec.credentials.iter_mut() {
+                let set = std::env::var(var.as_str()).is_ok();
+                *var = format!("${var} ({})", if set { "set, value hidden" } else { "NOT SET" });
+            }
+        }
+        toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render config: {e}\n"))
+    }
+
+    pub fn fingerprint(&self) -> String {
+        let bytes = serde_json::to_vec(&(&self.source, &self.target, &self.run.entities)).unwrap_or_default();
+        blake3::hash(&bytes).to_hex()[..16].to_string()
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+/// The commented `migration.toml` that `storeshift init` writes.
+pub fn template(source_platform: &str, source_path: &str, target_platform: &str) -> String {
+    format!(
+        r#"# storeshift migration — edit, then run: storeshift run migration.toml
+name = "my-store"
+
+# Where state (sled), logs, outputs and reports live. Relative to this file.
+workspace = "."
+
+[source]
+# shopify | woocommerce | magento | bigcommerce | ideasoft | ikas | medusa | vendure
+platform = "{source_platform}"
+# files: export files (a directory, recognised by header, or one file); api: the live store
+kind = "files"
+path = "{source_path}"
+# Currency of prices the files do not state.
+currency = "USD"
+# encoding = "windows-1254"   # when it cannot be detected (utf-8, utf-16, windows-1252, windows-1254)
+
+[target]
+platform = "{target_platform}"
+kind = "files"
+# Import files go to <workspace>/output/run-N unless a path is given.
+# For a live store instead:
+# kind = "api"
+# url = "https://example.myshopify.com"
+# credentials = {{ token = "SHOPIFY_ADMIN_TOKEN" }}   # names of environment variables, never values
+
+[run]
+# entities = ["products", "customers", "orders", "pages", "redirects"]   # default: all the source has
+batch_size = 500
+# ask: wait for an operator at each intervention; recommended: take the recommended option.
+# Unset: the console asks, headless runs take the recommended option and the report says so.
+# interventions = "ask"
+sample_size = 50
+event_retention = 100000
+# source_url = "https://old-store.example"
+
+# Optional: an OpenAI-compatible server adds narrative, suggestions and drafts. Nothing depends on it.
+# [llm]
+# base_url = "http://127.0.0.1:8080/v1"
+# model = "qwen2.5-7b-instruct"
+# api_key_env = "OPENAI_API_KEY"
+
+# Optional: an OpenAI-compatible /v1/embeddings server maps categories onto the target's.
+# [embeddings]
+# base_url = "http://127.0.0.1:8090/v1"
+# model = "multilingual-e5-small"
+# taxonomy = "target-categories.txt"
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_parses_and_errors_point_at_line_and_column() {
+        let cfg = MigrationConfig::parse(&template("woocommerce", "source", "shopify"), Path::new("m.toml")).unwrap();
+        assert_eq!(cfg.run.batch_size, 500);
+        let bad = "name = \"x\"\n[source]\nplatform = \"woocommerce\"\nkind = \"filez\"\n";
+        let err = MigrationConfig::parse(bad, Path::new("m.toml")).unwrap_err().0;
+        assert!(err.starts_with("m.toml:4:"), "{err}");
+    }
+
+    #[test]
+    fn masked_config_never_shows_secret_values() {
+        std::env::set_var("STORESHIFT_TEST_SECRET_TOKEN", "shpat_supersecret");
+        let text = template("woocommerce", "source", "shopify").replace(
+            "kind = \"files\"\n# Import",
+            "kind = \"api\"\nurl = \"https://x.example\"\ncredentials = { token = \"STORESHIFT_TEST_SECRET_TOKEN\" }\n# Import",
+        );
+        let cfg = MigrationConfig::parse(&text, Path::new("m.toml")).unwrap();
+        let shown = cfg.to_masked_toml();
+        assert!(!shown.contains("supersecret"), "{shown}");
+        assert!(shown.contains("STORESHIFT_TEST_SECRET_TOKEN (set, value hidden)"), "{shown}");
+    }
+}

@@ -1,0 +1,382 @@
+//! The executor (Execution phase): extract → transform → validate → load, streaming, batch by
+//! batch. Each batch commits as one step — id map, handles, cursor, target checkpoint, counts
+//! and event together — and only then counts as moved.
+//!
+//! Remote targets get exactly-once effects from intents: write a pending intent per record,
+//! flush, call the API (upsert by external key), then commit the result with the intent removed.
+//! After a crash every pending intent is reconciled by a remote lookup before anything else.
+
+use crate::agents::analysis::Analysis;
+use crate::derived;
+use crate::event::{AgentKind, Counts, EventKind, Level};
+use crate::intervention::{Intervention, InterventionOption};
+use crate::runtime::{cursor_key, Ctx, Halt};
+use crate::store::{entity_key, entity_prefix, now_rfc3339, EntityCheckpoint, IdMapEntry, Intent, T};
+use crate::transform::{Outcome, Transformer};
+use std::time::{Duration, Instant};
+use storeshift_connectors::model::{Entity, Record};
+use storeshift_connectors::platform;
+use storeshift_connectors::{Finding, RecordRef, Severity, Source, Target, WriteOutcome};
+
+const AGENT: AgentKind = AgentKind::Executor;
+/// Per-record failure events per batch; the rest are summarised (the counts stay exact).
+const FAILURE_EVENTS_PER_BATCH: usize = 20;
+
+pub async fn run(ctx: Ctx) -> Result<(), Halt> {
+    let mut source = ctx.open_source()?;
+    let mut target = storeshift_connectors::open_target(&ctx.cfg.target, &ctx.cfg.base_dir, &ctx.output_dir())
+        .map_err(|e| Halt::Failed(format!("cannot open the target ({}): {e}", ctx.cfg.target.describe())))?;
+    let analysis: Analysis = ctx.load_phase("analysis").unwrap_or_default();
+    let mut tf = Transformer::new(target.platform(), source.platform(), &analysis, ctx.decisions());
+    let source_entities = source.entities();
+    let mut entities = ctx.entities(&source_entities);
+    // Categories the source only names inside products, and the redirect map, are derived.
+    if !entities.contains(&Entity::Categories) && !analysis.categories.is_empty() && wanted(&ctx, Entity::Categories) {
+        entities.insert(0, Entity::Categories);
+    }
+    if !entities.contains(&Entity::Redirects) && wanted(&ctx, Entity::Redirects) {
+        entities.push(Entity::Redirects);
+    }
+
+    for entity in entities {
+        let mut cp = ctx.checkpoint(entity);
+        if cp.done {
+            continue;
+        }
+        if !target.accepts(entity) {
+            let mut step = ctx.step();
+            cp.done = true;
+            step.put_json(T::Cursors, cursor_key(ctx.run, entity), &cp);
+            step.event(
+                Level::Warn,
+                Some(AGENT),
+                EventKind::Log { message: format!("{} has no place for {entity}; not moved (see the report)", target.describe()) },
+            );
+            ctx.commit(step)?;
+            continue;
+        }
+        ctx.status(AGENT, "running", format!("loading {entity}"), 0, 0)?;
+        target
+            .resume(entity, cp.target.as_ref())
+            .await
+            .map_err(|e| Halt::Failed(format!("cannot resume {entity} in the target: {e}")))?;
+        if target.is_remote() {
+            reconcile(&ctx, target.as_mut(), entity).await?;
+        }
+        let from_source = source_entities.contains(&entity);
+        let expected = ctx
+            .load_phase::<std::collections::BTreeMap<Entity, u64>>("expected_counts")
+            .and_then(|m| m.get(&entity).copied());
+        loop {
+            ctx.safe_point().await?;
+            if ctx.cfg.run.throttle_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(ctx.cfg.run.throttle_ms)).await;
+                ctx.safe_point().await?;
+            }
+            let started = Instant::now();
+            let page = if from_source {
+                source
+                    .read_page(entity, cp.cursor.as_ref(), ctx.cfg.run.batch_size)
+                    .await
+                    .map_err(|e| Halt::Failed(format!("reading {entity} from the source failed: {e}")))?
+            } else {
+                derived::page(&ctx, entity, &analysis, cp.cursor.as_ref(), ctx.cfg.run.batch_size)?
+            };
+            let finished = page.next.is_none();
+            cp = load_batch(&ctx, &mut tf, target.as_mut(), entity, page, cp, expected, started).await?;
+            if finished {
+                break;
+            }
+        }
+        target.finish(entity).await.map_err(|e| Halt::Failed(format!("cannot finish {entity}: {e}")))?;
+        let mut step = ctx.step();
+        cp.done = true;
+        step.put_json(T::Cursors, cursor_key(ctx.run, entity), &cp);
+        step.event(
+            Level::Info,
+            Some(AGENT),
+            EventKind::Log {
+                message: format!(
+                    "{entity} done: {} created, {} updated, {} unchanged, {} skipped, {} failed",
+                    cp.counts.created, cp.counts.updated, cp.counts.unchanged, cp.counts.skipped, cp.counts.failed
+                ),
+            },
+        );
+        ctx.commit(step)?;
+    }
+    let _ = source_done(source);
+    ctx.status(AGENT, "done", "all entities loaded", 0, 0)?;
+    Ok(())
+}
+
+fn source_done(_s: Box<dyn Source>) {}
+
+fn wanted(ctx: &Ctx, e: Entity) -> bool {
+    ctx.cfg.run.entities.is_empty() || ctx.cfg.run.entities.contains(&e)
+}
+
+struct Pending {
+    key: Vec<u8>,
+    source_id: String,
+    source_url: Option<String>,
+    hash: String,
+    prev: Option<IdMapEntry>,
+    external_key: String,
+    label: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn load_batch(
+    ctx: &Ctx,
+    tf: &mut Transformer,
+    target: &mut dyn Target,
+    entity: Entity,
+    page: storeshift_connectors::SourcePage,
+    mut cp: EntityCheckpoint,
+    expected: Option<u64>,
+    started: Instant,
+) -> Result<EntityCheckpoint, Halt> {
+    let mut counts = Counts::default();
+    let mut step = ctx.step();
+    let mut to_write: Vec<Record> = Vec::with_capacity(page.records.len());
+    let mut pending: Vec<Pending> = Vec::with_capacity(page.records.len());
+    for f in page.findings.iter().take(FAILURE_EVENTS_PER_BATCH) {
+        step.event(level_of(f.severity), Some(AGENT), EventKind::Finding { agent: AGENT, finding: f.clone() });
+    }
+    for record in page.records {
+        counts.read += 1;
+        if let Record::Product(p) = &record {
+            counts.rows += p.variants.len().max(1) as u64;
+        }
+        let source_id = record.source().id.clone();
+        let source_url = record.source().url_path.clone();
+        let key = entity_key(entity, &source_id);
+        let prev: Option<IdMapEntry> = ctx.store.get_json(T::IdMap, &key).map_err(|e| Halt::Failed(e.to_string()))?;
+        let hash = blake3::Hash::from(record.content_hash()).to_hex().to_string();
+        if let Some(p) = &prev {
+            if p.hash == hash && p.last_run < ctx.run {
+                counts.unchanged += 1;
+                continue;
+            }
+        }
+        let label = record.label();
+        match tf.transform(&ctx.store, record, prev.as_ref()) {
+            Outcome::Skip(reason) => {
+                counts.skipped += 1;
+                let entry = IdMapEntry {
+                    target_id: String::new(),
+                    hash,
+                    created_run: None,
+                    last_run: ctx.run,
+                    source_url,
+                };
+                step.put_json(T::IdMap, &key, &entry);
+                let f = Finding::new(Severity::Info, "skipped", format!("{label}: {reason}"))
+                    .about(RecordRef { entity, source_id, label });
+                step.event(Level::Info, Some(AGENT), EventKind::Finding { agent: AGENT, finding: f });
+            }
+            Outcome::Write(rec) => {
+                let external_key = rec.external_key();
+                pending.push(Pending { key, source_id, source_url, hash, prev, external_key, label });
+                to_write.push(*rec);
+            }
+        }
+    }
+
+    let remote = target.is_remote();
+    if remote && !to_write.is_empty() {
+        // The intent is durable before the remote call is made.
+        let mut intents = ctx.step();
+        for p in &pending {
+            let intent = Intent {
+                idempotency_key: idempotency_key(ctx.run, entity, &p.source_id),
+                external_key: p.external_key.clone(),
+                run: ctx.run,
+                hash: p.hash.clone(),
+            };
+            intents.put_json(T::Intents, entity_key(entity, &p.source_id), &intent);
+        }
+        ctx.commit(intents)?;
+    }
+    let outcomes = if to_write.is_empty() {
+        vec![]
+    } else {
+        target
+            .write_batch(entity, &to_write)
+            .await
+            .map_err(|e| Halt::Failed(format!("writing {entity} to the target failed: {e}")))?
+    };
+    if outcomes.len() != to_write.len() {
+        return Err(Halt::Failed(format!(
+            "the target answered {} outcomes for {} {entity}",
+            outcomes.len(),
+            to_write.len()
+        )));
+    }
+    let mut failure_events = 0;
+    for ((p, outcome), rec) in pending.iter().zip(outcomes).zip(&to_write) {
+        if remote {
+            step.remove(T::Intents, entity_key(entity, &p.source_id));
+        }
+        let target_id = match outcome {
+            WriteOutcome::Created { target_id } | WriteOutcome::Updated { target_id } if p.prev.as_ref().is_some_and(|x| !x.target_id.is_empty()) => {
+                counts.updated += 1;
+                target_id
+            }
+            WriteOutcome::Created { target_id } => {
+                counts.created += 1;
+                target_id
+            }
+            WriteOutcome::Updated { target_id } => {
+                counts.updated += 1;
+                target_id
+            }
+            WriteOutcome::Failed { message } => {
+                counts.failed += 1;
+                if failure_events < FAILURE_EVENTS_PER_BATCH {
+                    failure_events += 1;
+                    let f = Finding::new(Severity::Warning, "load_failed", format!("{}: {message}", p.label))
+                        .about(RecordRef { entity, source_id: p.source_id.clone(), label: p.label.clone() });
+                    step.event(Level::Warn, Some(AGENT), EventKind::Finding { agent: AGENT, finding: f });
+                }
+                continue;
+            }
+        };
+        let created_run = match &p.prev {
+            Some(prev) if !prev.target_id.is_empty() => prev.created_run,
+            _ => Some(ctx.run),
+        };
+        let handle = handle_of(rec);
+        let entry = IdMapEntry { target_id, hash: p.hash.clone(), created_run, last_run: ctx.run, source_url: p.source_url.clone() };
+        step.put_json(T::IdMap, &p.key, &entry);
+        if let Some(h) = handle {
+            step.put(T::Handles, entity_key(entity, &h), p.source_id.as_bytes().to_vec());
+        }
+    }
+    if failure_events == FAILURE_EVENTS_PER_BATCH && counts.failed as usize > failure_events {
+        step.event(
+            Level::Warn,
+            Some(AGENT),
+            EventKind::Log { message: format!("{} more {entity} failed in this batch (see the report)", counts.failed as usize - failure_events) },
+        );
+    }
+    cp.cursor = page.next.clone();
+    cp.target = target.checkpoint(entity);
+    cp.counts.add(&counts);
+    cp.batches += 1;
+    step.put_json(T::Cursors, cursor_key(ctx.run, entity), &cp);
+    step.event(
+        Level::Debug,
+        Some(AGENT),
+        EventKind::BatchCommitted {
+            entity,
+            counts,
+            totals: cp.counts,
+            expected,
+            millis: started.elapsed().as_millis() as u64,
+        },
+    );
+    ctx.commit(step)?;
+    tf.batch_committed();
+    Ok(cp)
+}
+
+fn handle_of(r: &Record) -> Option<String> {
+    match r {
+        Record::Product(p) => Some(p.handle.clone()),
+        Record::Category(c) => Some(c.handle.clone()),
+        Record::Page(p) => Some(p.handle.clone()),
+        Record::BlogPost(b) => Some(b.handle.clone()),
+        _ => None,
+    }
+}
+
+fn level_of(s: Severity) -> Level {
+    match s {
+        Severity::Info => Level::Info,
+        Severity::Warning => Level::Warn,
+        Severity::Blocking | Severity::Error => Level::Error,
+    }
+}
+
+pub fn idempotency_key(run: u32, entity: Entity, source_id: &str) -> String {
+    blake3::hash(format!("{run}/{}/{source_id}", entity.key()).as_bytes()).to_hex()[..32].to_string()
+}
+
+/// Settles every intent a crash left pending: found remotely → recorded as moved; not found →
+/// dropped (the cursor never advanced, so the record is read and written again); lookup failing
+/// → an intervention, never a guess and never a duplicate.
+async fn reconcile(ctx: &Ctx, target: &mut dyn Target, entity: Entity) -> Result<(), Halt> {
+    let intents = ctx.store.scan_json::<Intent>(T::Intents, entity_prefix(entity)).map_err(|e| Halt::Failed(e.to_string()))?;
+    if intents.is_empty() {
+        return Ok(());
+    }
+    let mut step = ctx.step();
+    let mut found = 0;
+    let mut dropped = 0;
+    for (key, intent) in intents {
+        let source_id = String::from_utf8_lossy(&key[entity_prefix(entity).len()..]).into_owned();
+        match target.lookup(entity, &intent.external_key).await {
+            Ok(Some(target_id)) => {
+                found += 1;
+                let prev: Option<IdMapEntry> = ctx.store.get_json(T::IdMap, &key).map_err(|e| Halt::Failed(e.to_string()))?;
+                let created_run = match &prev {
+                    Some(p) if !p.target_id.is_empty() => p.created_run,
+                    _ => Some(intent.run),
+                };
+                let entry = IdMapEntry {
+                    target_id,
+                    hash: String::new(), // forces a rewrite when the record is read again
+                    created_run,
+                    last_run: intent.run,
+                    source_url: prev.and_then(|p| p.source_url),
+                };
+                step.put_json(T::IdMap, &key, &entry);
+                step.remove(T::Intents, &key);
+            }
+            Ok(None) => {
+                dropped += 1;
+                step.remove(T::Intents, &key);
+            }
+            Err(e) => {
+                let step_name = format!("execution/reconcile/{}", entity.key());
+                let iv = Intervention {
+                    id: Intervention::make_id(ctx.run, &step_name, &source_id),
+                    run: ctx.run,
+                    step: step_name,
+                    item: source_id.clone(),
+                    title: format!("Cannot tell whether {entity} {} reached the target", intent.external_key),
+                    problem: format!("A write was in flight when the run stopped, and looking it up failed: {e}"),
+                    records: vec![RecordRef { entity, source_id: source_id.clone(), label: intent.external_key.clone() }],
+                    options: vec![
+                        InterventionOption { key: "retry".into(), label: "Look it up again".into(), consequence: "The lookup is retried when the run resumes.".into() },
+                        InterventionOption { key: "rewrite".into(), label: "Write it again".into(), consequence: "The record is upserted by its external key; the target updates it if it exists.".into() },
+                    ],
+                    recommended: "retry".into(),
+                    raised_at: now_rfc3339(),
+                    decision: None,
+                };
+                ctx.raise(&mut step, iv)?;
+            }
+        }
+    }
+    step.event(
+        Level::Info,
+        Some(AGENT),
+        EventKind::Log { message: format!("reconciled {entity} in flight: {found} found in the target, {dropped} not written") },
+    );
+    ctx.commit(step)?;
+    ctx.await_decisions(&format!("execution/reconcile/{}", entity.key())).await?;
+    // A decided "rewrite" simply drops the intent: the upsert by key is safe to repeat.
+    let mut step = ctx.step();
+    for (key, _) in ctx.store.scan_json::<Intent>(T::Intents, entity_prefix(entity)).map_err(|e| Halt::Failed(e.to_string()))? {
+        step.remove(T::Intents, key);
+    }
+    ctx.commit(step)?;
+    Ok(())
+}
+
+/// The storefront path a record has in the target, for redirects and verification.
+pub fn target_url(ctx: &Ctx, entity: Entity, handle: &str) -> String {
+    platform::url_path(ctx.cfg.target.platform, entity, handle, &[])
+}

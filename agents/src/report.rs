@@ -1,0 +1,359 @@
+//! The run report: analysis, plan, interventions and every decision, URL map and redirect
+//! validation, verification, drafts and outputs — as Markdown, HTML and JSON, all built from
+//! one document so the three never disagree.
+
+use crate::agents::analysis::Analysis;
+use crate::agents::communication::Drafts;
+use crate::agents::planning::{human_secs, Plan};
+use crate::agents::seo::{RedirectValidation, UrlPlan};
+use crate::agents::verification::Verification;
+use crate::event::Counts;
+use crate::intervention::Intervention;
+use crate::runtime::{cursor_key, Ctx, RunRecord};
+use crate::store::{EntityCheckpoint, T};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use storeshift_connectors::model::Entity;
+
+enum Block {
+    H(u8, String),
+    P(String),
+    List(Vec<String>),
+    Table(Vec<String>, Vec<Vec<String>>),
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    name: &'a str,
+    source: String,
+    target: String,
+    run: &'a RunRecord,
+    counts: Vec<(Entity, Counts)>,
+    analysis: Option<Analysis>,
+    plan: Option<Plan>,
+    url_plan: Option<UrlPlan>,
+    redirects: Option<RedirectValidation>,
+    verification: Option<Verification>,
+    interventions: Vec<Intervention>,
+    drafts: Option<Drafts>,
+    outputs: Vec<(String, u64)>,
+}
+
+/// Writes report.md, report.html and report.json into the workspace's report folder.
+pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
+    let rec = ctx.run_record().map_err(|_| std::io::Error::other("run record missing"))?;
+    let analysis: Option<Analysis> = ctx.load_phase("analysis");
+    let plan: Option<Plan> = ctx.load_phase("plan");
+    let url_plan: Option<UrlPlan> = ctx.load_phase("url_plan");
+    let redirects: Option<RedirectValidation> = ctx.load_phase("redirect_validation");
+    let verification: Option<Verification> = ctx.load_phase("verification");
+    let drafts: Option<Drafts> = ctx.load_phase("drafts");
+    let interventions: Vec<Intervention> =
+        ctx.store.interventions().unwrap_or_default().into_iter().filter(|i| i.run == ctx.run).collect();
+    let counts: Vec<(Entity, Counts)> = Entity::ALL
+        .into_iter()
+        .filter_map(|e| {
+            ctx.store.get_json::<EntityCheckpoint>(T::Cursors, cursor_key(ctx.run, e)).ok().flatten().map(|c| (e, c.counts))
+        })
+        .collect();
+    let outputs = list_outputs(&ctx.output_dir());
+
+    let mut doc = vec![];
+    doc.push(Block::H(1, format!("storeshift report — {}", ctx.cfg.name)));
+    doc.push(Block::P(format!(
+        "{} → {}. Run {}{}, started {}{}; state {}; {} elapsed.",
+        ctx.cfg.source.describe(),
+        ctx.cfg.target.describe(),
+        rec.run,
+        if rec.incremental { " (incremental: only what changed since the previous run)" } else { "" },
+        rec.started_at,
+        rec.finished_at.as_ref().map(|f| format!(", finished {f}")).unwrap_or_default(),
+        rec.state.label(),
+        human_secs(ctx.hub.snapshot().elapsed_secs.max(rec.elapsed_secs)),
+    )));
+    if let Some(m) = &rec.message {
+        doc.push(Block::P(format!("Outcome: {m}.")));
+    }
+
+    doc.push(Block::H(2, "Records".into()));
+    doc.push(Block::Table(
+        ["entity", "read", "created", "updated", "unchanged", "skipped", "failed"].map(String::from).to_vec(),
+        counts
+            .iter()
+            .map(|(e, c)| {
+                vec![e.to_string(), c.read.to_string(), c.created.to_string(), c.updated.to_string(), c.unchanged.to_string(), c.skipped.to_string(), c.failed.to_string()]
+            })
+            .collect(),
+    ));
+
+    if let Some(a) = &analysis {
+        doc.push(Block::H(2, "Assessment".into()));
+        doc.push(Block::P(format!(
+            "Source: {}; {} variant rows; {} category paths. Complexity {}/100, about {:.1} operator hours.",
+            a.counts.iter().map(|(e, n)| format!("{n} {e}")).collect::<Vec<_>>().join(", "),
+            a.variant_rows,
+            a.categories.len(),
+            a.complexity,
+            a.effort_hours
+        )));
+        if a.groups.is_empty() {
+            doc.push(Block::P("No findings.".into()));
+        } else {
+            doc.push(Block::Table(
+                ["severity", "finding", "count", "examples"].map(String::from).to_vec(),
+                a.groups
+                    .iter()
+                    .map(|g| {
+                        let ex: Vec<String> = g.records.iter().take(3).map(|r| format!("{} ({})", r.label, r.source_id)).collect();
+                        let loc: Vec<String> = g.examples.iter().filter_map(|f| f.location.as_ref().map(|l| l.to_string())).take(2).collect();
+                        vec![g.severity.to_string(), format!("{} [{}]", g.title, g.code), g.count.to_string(), [ex, loc].concat().join("; ")]
+                    })
+                    .collect(),
+            ));
+        }
+    }
+
+    if let Some(p) = &plan {
+        doc.push(Block::H(2, "Plan".into()));
+        doc.push(Block::P(format!("Estimated {} in all. Rate model: {}.", human_secs(p.eta_secs), p.rate_model)));
+        doc.push(Block::Table(
+            ["entity", "records", "batch", "concurrency", "ETA"].map(String::from).to_vec(),
+            p.steps
+                .iter()
+                .map(|s| vec![s.entity.to_string(), s.records.to_string(), s.batch_size.to_string(), s.concurrency.to_string(), human_secs(s.eta_secs)])
+                .collect(),
+        ));
+        if !p.risks.is_empty() {
+            doc.push(Block::P("Risks:".into()));
+            doc.push(Block::List(p.risks.clone()));
+        }
+        doc.push(Block::P(format!("Rollback: {}", p.rollback)));
+    }
+
+    doc.push(Block::H(2, "Interventions and decisions".into()));
+    if interventions.is_empty() {
+        doc.push(Block::P("None were needed.".into()));
+    } else {
+        doc.push(Block::Table(
+            ["id", "question", "decision", "who", "when", "why"].map(String::from).to_vec(),
+            interventions
+                .iter()
+                .map(|i| match &i.decision {
+                    Some(d) => vec![
+                        i.id.clone(),
+                        i.title.clone(),
+                        format!(
+                            "{}{}",
+                            i.option(&d.option).map(|o| o.label.clone()).unwrap_or(d.option.clone()),
+                            if d.option == i.recommended { " (recommended)" } else { "" }
+                        ),
+                        d.by.describe(),
+                        d.at.clone(),
+                        d.note.clone().unwrap_or_default(),
+                    ],
+                    None => vec![i.id.clone(), i.title.clone(), "PENDING".into(), String::new(), String::new(), String::new()],
+                })
+                .collect(),
+        ));
+    }
+
+    if let Some(u) = &url_plan {
+        doc.push(Block::H(2, "URL map".into()));
+        doc.push(Block::List(u.patterns.iter().map(|(e, (a, b))| format!("{e}: {a} → {b}")).collect()));
+    }
+    if let Some(r) = &redirects {
+        doc.push(Block::H(2, "Redirect validation".into()));
+        doc.push(Block::P(format!(
+            "Checked from {}. {} source URLs: {} redirects (301), {} unchanged, {} left-out records sent to the catalog root; {:.1}% accounted for. {} chains, {} loops, {} pointing at URLs the target will not have.",
+            r.checked_from, r.source_urls, r.redirects, r.unchanged, r.fallbacks, r.accounted_pct(), r.chains.len(), r.loops.len(), r.dangling.len()
+        )));
+        for (title, list) in [("Chains", &r.chains), ("Loops", &r.loops), ("Dangling", &r.dangling), ("Unaccounted source URLs", &r.unaccounted)] {
+            if !list.is_empty() {
+                doc.push(Block::P(format!("{title}:")));
+                doc.push(Block::List(list.iter().take(50).cloned().collect()));
+            }
+        }
+        doc.push(Block::P("Redirect files:".into()));
+        doc.push(Block::List(r.files.clone()));
+    }
+    if let Some(v) = &verification {
+        doc.push(Block::H(2, "Verification".into()));
+        doc.push(Block::P(format!(
+            "Read back from {}. {} records compared field by field: {} differences, {} missing.",
+            v.checked_from,
+            v.compared.values().sum::<u64>(),
+            v.differences.len(),
+            v.missing.len()
+        )));
+        doc.push(Block::Table(
+            ["entity", "in source", "written", "unchanged", "skipped", "failed", "in target", "sampled", "check"].map(String::from).to_vec(),
+            v.counts
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.entity.to_string(),
+                        c.source.to_string(),
+                        c.written.to_string(),
+                        c.unchanged.to_string(),
+                        c.skipped.to_string(),
+                        c.failed.to_string(),
+                        c.in_target.map(|n| n.to_string()).unwrap_or_else(|| "not readable".into()),
+                        v.compared.get(&c.entity).or(v.sampled.get(&c.entity)).copied().unwrap_or(0).to_string(),
+                        if c.ok { "ok".into() } else { "MISMATCH".into() },
+                    ]
+                })
+                .collect(),
+        ));
+        if !v.differences.is_empty() {
+            doc.push(Block::Table(
+                ["entity", "record", "field", "expected", "in target"].map(String::from).to_vec(),
+                v.differences
+                    .iter()
+                    .take(100)
+                    .map(|d| vec![d.entity.to_string(), d.key.clone(), d.field.clone(), d.expected.clone(), d.actual.clone()])
+                    .collect(),
+            ));
+        }
+        if !v.missing.is_empty() {
+            doc.push(Block::List(v.missing.clone()));
+        }
+        if !v.not_carried.is_empty() {
+            doc.push(Block::P("Not carried by the target's format (by design):".into()));
+            doc.push(Block::List(v.not_carried.clone()));
+        }
+    }
+    if let Some(d) = &drafts {
+        doc.push(Block::H(2, "Customer notices".into()));
+        doc.push(Block::P(match &d.exported_to {
+            Some(dir) => format!("{} drafts exported to {dir} (nothing was sent).", d.files.len()),
+            None => format!("{} drafts prepared, not exported (awaiting or refused approval).", d.files.len()),
+        }));
+        doc.push(Block::List(d.files.keys().cloned().collect()));
+    }
+    doc.push(Block::H(2, "Outputs".into()));
+    doc.push(Block::List(outputs.iter().map(|(p, n)| format!("{p} ({n} bytes)")).collect()));
+    doc.push(Block::P(format!(
+        "Workspace {}: state in state/, logs in logs/, the event log in events.jsonl. Resume with `storeshift run`, roll back with `storeshift rollback {}`.",
+        ctx.ws.dir.display(),
+        ctx.ws.dir.display()
+    )));
+
+    let dir = ctx.ws.reports();
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("report.md"), markdown(&doc))?;
+    std::fs::write(dir.join("report.html"), html(&doc, &ctx.cfg.name))?;
+    let json = JsonReport {
+        name: &ctx.cfg.name,
+        source: ctx.cfg.source.describe(),
+        target: ctx.cfg.target.describe(),
+        run: &rec,
+        counts,
+        analysis,
+        plan,
+        url_plan,
+        redirects,
+        verification,
+        interventions,
+        drafts,
+        outputs,
+    };
+    std::fs::write(dir.join("report.json"), serde_json::to_vec_pretty(&json).unwrap_or_default())?;
+    Ok(dir.join("report.md"))
+}
+
+fn list_outputs(dir: &std::path::Path) -> Vec<(String, u64)> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(m) = e.metadata() {
+                out.push((p.display().to_string(), m.len()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn markdown(doc: &[Block]) -> String {
+    let mut s = String::new();
+    for b in doc {
+        match b {
+            Block::H(n, t) => {
+                let _ = writeln!(s, "{} {t}\n", "#".repeat(*n as usize));
+            }
+            Block::P(t) => {
+                let _ = writeln!(s, "{t}\n");
+            }
+            Block::List(items) => {
+                for i in items {
+                    let _ = writeln!(s, "- {i}");
+                }
+                s.push('\n');
+            }
+            Block::Table(head, rows) => {
+                let _ = writeln!(s, "| {} |", head.iter().map(|h| md_cell(h)).collect::<Vec<_>>().join(" | "));
+                let _ = writeln!(s, "|{}|", head.iter().map(|_| "---").collect::<Vec<_>>().join("|"));
+                for r in rows {
+                    let _ = writeln!(s, "| {} |", r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | "));
+                }
+                s.push('\n');
+            }
+        }
+    }
+    s
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn html(doc: &[Block], title: &str) -> String {
+    let mut s = format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>storeshift report — {}</title>\n<style>body{{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}}th{{background:#eee}}</style></head><body>\n",
+        esc(title)
+    );
+    for b in doc {
+        match b {
+            Block::H(n, t) => {
+                let _ = writeln!(s, "<h{n}>{}</h{n}>", esc(t));
+            }
+            Block::P(t) => {
+                let _ = writeln!(s, "<p>{}</p>", esc(t));
+            }
+            Block::List(items) => {
+                s.push_str("<ul>\n");
+                for i in items {
+                    let _ = writeln!(s, "<li>{}</li>", esc(i));
+                }
+                s.push_str("</ul>\n");
+            }
+            Block::Table(head, rows) => {
+                s.push_str("<table><tr>");
+                for h in head {
+                    let _ = write!(s, "<th>{}</th>", esc(h));
+                }
+                s.push_str("</tr>\n");
+                for r in rows {
+                    s.push_str("<tr>");
+                    for c in r {
+                        let _ = write!(s, "<td>{}</td>", esc(c));
+                    }
+                    s.push_str("</tr>\n");
+                }
+                s.push_str("</table>\n");
+            }
+        }
+    }
+    s.push_str("</body></html>\n");
+    s
+}

@@ -1,0 +1,570 @@
+//! Starting, resuming and controlling a run. The orchestrator, the agents, the command loop,
+//! the once-a-second ticker and the control socket are each a tokio task.
+
+use crate::config::{InterventionPolicy, MigrationConfig};
+use crate::event::{AgentKind, EventKind, Level, Phase, RunState};
+use crate::hub::Hub;
+use crate::intervention::{Actor, Decision, Intervention};
+use crate::snapshot::{PhaseState, Snapshot};
+use crate::store::{now_rfc3339, EntityCheckpoint, Step, Store, StoreError, T};
+use crate::workspace::Workspace;
+use crate::{orchestrator, Command, Link};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use storeshift_connectors::model::Entity;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// How a run ended (or stopped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RunOutcome {
+    Done,
+    Failed { message: String },
+    /// Stopped at an intervention point nobody may decide here (headless, policy `ask`).
+    WaitingForOperator,
+    /// Stopped on request (console `q`, SIGTERM); everything is checkpointed.
+    Stopped,
+}
+
+/// Why an agent stopped early.
+#[derive(Debug)]
+pub enum Halt {
+    Stopped,
+    NeedsOperator,
+    Failed(String),
+}
+
+impl<E: std::fmt::Display> From<E> for Halt
+where
+    E: Into<anyhow::Error>,
+{
+    fn from(e: E) -> Halt {
+        Halt::Failed(e.to_string())
+    }
+}
+
+/// What the state database remembers of one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub run: u32,
+    pub started_at: String,
+    #[serde(default)]
+    pub finished_at: Option<String>,
+    pub state: RunState,
+    #[serde(default)]
+    pub phases_done: Vec<Phase>,
+    /// True when an earlier run finished: only what changed since moves.
+    #[serde(default)]
+    pub incremental: bool,
+    #[serde(default)]
+    pub elapsed_secs: u64,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseFlag {
+    pub paused: bool,
+}
+
+pub fn run_key(run: u32) -> String {
+    format!("run/{run:08}")
+}
+const CURRENT_RUN: &str = "current_run";
+const PAUSED: &str = "paused";
+
+pub fn cursor_key(run: u32, entity: Entity) -> String {
+    format!("{run:08}/{}", entity.key())
+}
+
+pub fn phase_key(run: u32, phase: &str) -> String {
+    format!("{run:08}/{phase}")
+}
+
+/// Front-end choices for one start.
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    pub policy: InterventionPolicy,
+    /// Serve the control socket (off only in unit tests of the runtime).
+    pub control_socket: bool,
+}
+
+pub struct Inner {
+    pub cfg: MigrationConfig,
+    pub ws: Workspace,
+    pub store: Arc<Store>,
+    pub hub: Arc<Hub>,
+    pub run: u32,
+    pub policy: InterventionPolicy,
+    pub incremental: bool,
+}
+
+/// What every agent gets: the config, the store, the hub, and the safe-point and commit helpers.
+#[derive(Clone)]
+pub struct Ctx(pub Arc<Inner>);
+
+impl std::ops::Deref for Ctx {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl Ctx {
+    /// A safe point: returns at once when running, waits while paused, and says stop when asked.
+    pub async fn safe_point(&self) -> Result<(), Halt> {
+        loop {
+            let notified = self.hub.control.notify.notified();
+            if self.hub.control.stop.load(Ordering::SeqCst) {
+                return Err(Halt::Stopped);
+            }
+            if !self.hub.control.paused.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            notified.await;
+        }
+    }
+
+    /// Commits a step (flushed) and publishes its events.
+    pub fn commit(&self, step: Step) -> Result<(), Halt> {
+        let events = self.store.commit(step).map_err(|e| Halt::Failed(e.to_string()))?;
+        self.hub.publish(events);
+        Ok(())
+    }
+
+    pub fn step(&self) -> Step {
+        Step::new(self.run)
+    }
+
+    pub fn emit(&self, level: Level, agent: Option<AgentKind>, kind: EventKind) -> Result<(), Halt> {
+        let mut step = self.step();
+        step.event(level, agent, kind);
+        self.commit(step)
+    }
+
+    pub fn log(&self, agent: AgentKind, level: Level, message: impl Into<String>) -> Result<(), Halt> {
+        self.emit(level, Some(agent), EventKind::Log { message: message.into() })
+    }
+
+    pub fn status(&self, agent: AgentKind, status: &str, task: impl Into<String>, done: u64, total: u64) -> Result<(), Halt> {
+        self.emit(
+            Level::Info,
+            Some(agent),
+            EventKind::AgentStatus { agent, status: status.into(), task: task.into(), done, total },
+        )
+    }
+
+    /// Transient progress shown live but not journaled (an event per page would cost a flush).
+    pub fn progress(&self, agent: AgentKind, task: impl Into<String>, done: u64, total: u64) {
+        let task = task.into();
+        self.hub.update(|s| {
+            if let Some(a) = s.agents.iter_mut().find(|a| a.agent == agent) {
+                a.status = "running".into();
+                a.task = task;
+                a.done = done;
+                a.total = total;
+            }
+        });
+    }
+
+    /// Entities this run moves: what the source has, limited to the config's list, in
+    /// dependency order.
+    pub fn entities(&self, available: &[Entity]) -> Vec<Entity> {
+        let wanted = &self.cfg.run.entities;
+        Entity::ALL
+            .into_iter()
+            .filter(|e| available.contains(e))
+            .filter(|e| wanted.is_empty() || wanted.contains(e))
+            .collect()
+    }
+
+    pub fn open_source(&self) -> Result<Box<dyn storeshift_connectors::Source>, Halt> {
+        storeshift_connectors::open_source(&self.cfg.source, &self.cfg.base_dir)
+            .map_err(|e| Halt::Failed(format!("cannot open the source ({}): {e}", self.cfg.source.describe())))
+    }
+
+    pub fn save_phase<V: Serialize>(&self, name: &str, value: &V) -> Result<(), Halt> {
+        let mut step = self.step();
+        step.put_json(T::Phases, phase_key(self.run, name), value);
+        self.commit(step)
+    }
+
+    pub fn load_phase<V: serde::de::DeserializeOwned>(&self, name: &str) -> Option<V> {
+        self.store.get_json(T::Phases, phase_key(self.run, name)).ok().flatten()
+    }
+
+    /// Adds the intervention to `step` unless it already exists (a restart never re-creates it).
+    pub fn raise(&self, step: &mut Step, iv: Intervention) -> Result<bool, Halt> {
+        if self.store.intervention(&iv.id).map_err(|e| Halt::Failed(e.to_string()))?.is_some() {
+            return Ok(false);
+        }
+        step.event(
+            Level::Warn,
+            None,
+            EventKind::InterventionRaised { id: iv.id.clone(), title: iv.title.clone() },
+        );
+        step.put_json(T::Interventions, &iv.id, &iv);
+        Ok(true)
+    }
+
+    /// Waits until every intervention of this run whose step starts with `prefix` is decided.
+    /// Under the `recommended` policy each takes its recommended option, recorded as automatic.
+    pub async fn await_decisions(&self, prefix: &str) -> Result<(), Halt> {
+        loop {
+            let notified = self.hub.control.notify.notified();
+            if self.hub.control.stop.load(Ordering::SeqCst) {
+                return Err(Halt::Stopped);
+            }
+            let pending: Vec<Intervention> = self
+                .store
+                .interventions()
+                .map_err(|e| Halt::Failed(e.to_string()))?
+                .into_iter()
+                .filter(|i| i.run == self.run && i.is_pending() && i.step.starts_with(prefix))
+                .collect();
+            if pending.is_empty() {
+                self.hub.set_state(if self.hub.control.paused.load(Ordering::SeqCst) {
+                    RunState::Paused
+                } else {
+                    RunState::Running
+                });
+                return Ok(());
+            }
+            match self.policy {
+                InterventionPolicy::Recommended => {
+                    for iv in pending {
+                        let by = Actor { via: "headless-auto".into(), ..Actor::current("headless-auto") };
+                        decide(
+                            &self.store,
+                            &self.hub,
+                            self.run,
+                            &iv.id,
+                            &iv.recommended,
+                            Some("recommended option taken automatically (headless run)".into()),
+                            by,
+                        )
+                        .map_err(Halt::Failed)?;
+                    }
+                }
+                InterventionPolicy::Ask => {
+                    self.hub.set_state(RunState::WaitingForOperator);
+                    if !self.interactive_waiting_allowed() {
+                        return Err(Halt::NeedsOperator);
+                    }
+                    notified.await;
+                }
+            }
+        }
+    }
+
+    /// Headless `ask` runs stop and exit; console and attached runs wait.
+    fn interactive_waiting_allowed(&self) -> bool {
+        self.hub.control.wait_for_operator.load(Ordering::SeqCst)
+    }
+
+    /// The option chosen for each decided intervention of this run, keyed by its step.
+    pub fn decisions(&self) -> BTreeMap<String, String> {
+        self.store
+            .interventions()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| i.run == self.run)
+            .filter_map(|i| i.decision.map(|d| (i.step, d.option)))
+            .collect()
+    }
+
+    pub fn run_record(&self) -> Result<RunRecord, Halt> {
+        self.store
+            .get_json::<RunRecord>(T::Meta, run_key(self.run))
+            .map_err(|e| Halt::Failed(e.to_string()))?
+            .ok_or_else(|| Halt::Failed(format!("run {} has no record", self.run)))
+    }
+
+    pub fn checkpoint(&self, entity: Entity) -> EntityCheckpoint {
+        self.store.get_json(T::Cursors, cursor_key(self.run, entity)).ok().flatten().unwrap_or_default()
+    }
+
+    /// Where file targets write this run's import files.
+    pub fn output_dir(&self) -> PathBuf {
+        self.ws.output(self.run)
+    }
+}
+
+/// Records a decision durably and wakes whoever waits for it. Decisions go by id.
+pub fn decide(
+    store: &Store,
+    hub: &Hub,
+    run: u32,
+    id: &str,
+    option: &str,
+    note: Option<String>,
+    by: Actor,
+) -> Result<(), String> {
+    let mut iv = store
+        .intervention(id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no intervention with id {id}"))?;
+    if let Some(d) = &iv.decision {
+        return Err(format!("intervention {id} was already decided ({}) by {} at {}", d.option, d.by.describe(), d.at));
+    }
+    if iv.option(option).is_none() {
+        let keys: Vec<&str> = iv.options.iter().map(|o| o.key.as_str()).collect();
+        return Err(format!("intervention {id} has no option {option:?}; options: {}", keys.join(", ")));
+    }
+    iv.decision = Some(Decision { option: option.to_string(), note, by: by.clone(), at: now_rfc3339() });
+    let mut step = Step::new(run);
+    step.put_json(T::Interventions, id, &iv);
+    step.event(Level::Info, None, EventKind::InterventionDecided { id: id.to_string(), option: option.to_string(), by });
+    let events = store.commit(step).map_err(|e| e.to_string())?;
+    hub.publish(events);
+    hub.control.notify.notify_waiters();
+    Ok(())
+}
+
+/// Sets the persisted pause flag (a run killed while paused comes back paused).
+pub fn set_paused(store: &Store, hub: &Hub, run: u32, paused: bool, by: Actor) -> Result<(), String> {
+    if hub.control.paused.load(Ordering::SeqCst) == paused {
+        return Ok(());
+    }
+    let mut step = Step::new(run);
+    step.put_json(T::Meta, PAUSED, &PauseFlag { paused });
+    step.event(
+        Level::Info,
+        None,
+        if paused { EventKind::Paused { by } } else { EventKind::Resumed { by } },
+    );
+    let events = store.commit(step).map_err(|e| e.to_string())?;
+    hub.control.paused.store(paused, Ordering::SeqCst);
+    hub.publish(events);
+    hub.control.notify.notify_waiters();
+    Ok(())
+}
+
+pub fn is_paused(store: &Store) -> bool {
+    store.get_json::<PauseFlag>(T::Meta, PAUSED).ok().flatten().map(|p| p.paused).unwrap_or(false)
+}
+
+pub fn current_run(store: &Store) -> Option<RunRecord> {
+    let n: u32 = store.get_json(T::Meta, CURRENT_RUN).ok().flatten()?;
+    store.get_json(T::Meta, run_key(n)).ok().flatten()
+}
+
+pub struct RunHandle {
+    pub hub: Arc<Hub>,
+    pub store: Arc<Store>,
+    pub ws: Workspace,
+    pub run: u32,
+    pub join: JoinHandle<RunOutcome>,
+    commands: mpsc::Sender<Command>,
+}
+
+impl RunHandle {
+    pub fn link(&self) -> Link {
+        self.hub.link()
+    }
+    pub fn commands(&self) -> mpsc::Sender<Command> {
+        self.commands.clone()
+    }
+    /// Console runs wait at intervention points instead of exiting.
+    pub fn wait_for_operator(&self, yes: bool) {
+        self.hub.control.wait_for_operator.store(yes, Ordering::SeqCst);
+        self.hub.control.notify.notify_waiters();
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Opens the workspace, finds the run to resume (or starts the next one) and spawns it.
+pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle, StartError> {
+    let ws = Workspace::new(cfg.workspace_dir());
+    ws.create().map_err(|e| StartError::Io(format!("cannot create workspace {}: {e}", ws.dir.display())))?;
+    let store = Arc::new(Store::open(&ws.state())?);
+
+    let previous = current_run(&store);
+    let (record, resumed) = match previous {
+        Some(r) if r.state != RunState::Done => (r, true),
+        Some(r) => (new_run(r.run + 1, true), false),
+        None => (new_run(1, false), false),
+    };
+    let run = record.run;
+    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(64);
+    let snapshot = seed_snapshot(&store, &record, &cfg);
+    let hub = Arc::new(Hub::new(store.clone(), snapshot, &ws.events_mirror(), cmd_tx.clone()));
+    hub.set_elapsed_before(record.elapsed_secs);
+    let paused = is_paused(&store);
+    hub.control.paused.store(paused, Ordering::SeqCst);
+
+    let source = cfg.source.describe();
+    let target = cfg.target.describe();
+    let mut step = Step::new(run);
+    let mut rec = record.clone();
+    if rec.state != RunState::Paused {
+        rec.state = RunState::Running;
+    }
+    step.put_json(T::Meta, CURRENT_RUN, &run);
+    step.put_json(T::Meta, run_key(run), &rec);
+    step.event(Level::Info, None, EventKind::RunStarted { run, source, target, resumed });
+    if paused {
+        step.event(Level::Warn, None, EventKind::Log { message: "run is paused: resume with `p` or `storeshift resume`".into() });
+    }
+    let events = store.commit(step)?;
+    hub.publish(events);
+    if paused {
+        hub.set_state(RunState::Paused);
+    }
+    // Copy the config so commands given only the workspace can find it.
+    if let Ok(text) = toml::to_string_pretty(&cfg) {
+        let _ = std::fs::write(ws.config_copy(), text);
+    }
+
+    let ctx = Ctx(Arc::new(Inner {
+        cfg,
+        ws: ws.clone(),
+        store: store.clone(),
+        hub: hub.clone(),
+        run,
+        policy: opts.policy,
+        incremental: record.incremental,
+    }));
+
+    tokio::spawn(command_loop(store.clone(), hub.clone(), run, cmd_rx));
+    let ticker_hub = hub.clone();
+    let ticker = tokio::spawn(async move {
+        let mut iv = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            iv.tick().await;
+            ticker_hub.tick();
+        }
+    });
+    let control = if opts.control_socket {
+        Some(crate::control::serve(ws.socket(), store.clone(), hub.clone(), cmd_tx.clone()).map_err(StartError::Io)?)
+    } else {
+        None
+    };
+
+    let join = tokio::spawn(async move {
+        let outcome = orchestrator::run(ctx.clone()).await;
+        finish(&ctx, &outcome);
+        ticker.abort();
+        ctx.hub.tick();
+        if let Some(c) = control {
+            c.shutdown().await;
+        }
+        outcome
+    });
+    Ok(RunHandle { hub, store, ws, run, join, commands: cmd_tx })
+}
+
+fn new_run(run: u32, incremental: bool) -> RunRecord {
+    RunRecord {
+        run,
+        started_at: now_rfc3339(),
+        finished_at: None,
+        state: RunState::Starting,
+        phases_done: vec![],
+        incremental,
+        elapsed_secs: 0,
+        message: None,
+    }
+}
+
+fn seed_snapshot(store: &Store, record: &RunRecord, cfg: &MigrationConfig) -> Snapshot {
+    let mut s = Snapshot::new(record.run, cfg.source.describe(), cfg.target.describe());
+    s.started_at = record.started_at.clone();
+    s.elapsed_secs = record.elapsed_secs;
+    for (p, st) in s.phases.iter_mut() {
+        if record.phases_done.contains(p) {
+            *st = PhaseState::Done;
+        }
+    }
+    for entity in Entity::ALL {
+        if let Ok(Some(cp)) = store.get_json::<EntityCheckpoint>(T::Cursors, cursor_key(record.run, entity)) {
+            s.entities.push(crate::snapshot::EntityProgress { entity, counts: cp.counts, expected: None });
+        }
+    }
+    if let Ok(Some(expected)) =
+        store.get_json::<BTreeMap<Entity, u64>>(T::Phases, phase_key(record.run, "expected_counts"))
+    {
+        for e in s.entities.iter_mut() {
+            e.expected = expected.get(&e.entity).copied();
+        }
+    }
+    s.interventions = store.interventions().unwrap_or_default();
+    s.last_seq = store.last_seq().unwrap_or(0);
+    s
+}
+
+/// Records how the run ended; a stopped or waiting run stays resumable.
+fn finish(ctx: &Ctx, outcome: &RunOutcome) {
+    let mut rec = match ctx.run_record() {
+        Ok(r) => r,
+        Err(_) => return,
+    };
+    let snap = ctx.hub.snapshot();
+    rec.elapsed_secs = snap.elapsed_secs;
+    let (state, summary, level) = match outcome {
+        RunOutcome::Done => (RunState::Done, "migration complete".to_string(), Level::Info),
+        RunOutcome::Failed { message } => (RunState::Failed, message.clone(), Level::Error),
+        RunOutcome::WaitingForOperator => {
+            (RunState::WaitingForOperator, "waiting for an operator decision".to_string(), Level::Warn)
+        }
+        RunOutcome::Stopped => (RunState::Paused, "stopped; resumes where it stopped".to_string(), Level::Info),
+    };
+    rec.state = if matches!(outcome, RunOutcome::Stopped) && !ctx.hub.control.paused.load(Ordering::SeqCst) {
+        RunState::Running
+    } else {
+        state
+    };
+    if state.is_final() {
+        rec.finished_at = Some(now_rfc3339());
+    }
+    rec.message = Some(summary.clone());
+    let mut step = ctx.step();
+    step.put_json(T::Meta, run_key(ctx.run), &rec);
+    if state.is_final() {
+        step.event(level, None, EventKind::RunFinished { state, summary });
+    } else {
+        step.event(level, None, EventKind::Log { message: summary });
+    }
+    let _ = ctx.commit(step);
+    if !state.is_final() {
+        ctx.hub.set_state(if matches!(outcome, RunOutcome::WaitingForOperator) {
+            RunState::WaitingForOperator
+        } else {
+            RunState::Paused
+        });
+    }
+}
+
+async fn command_loop(store: Arc<Store>, hub: Arc<Hub>, run: u32, mut rx: mpsc::Receiver<Command>) {
+    while let Some(cmd) = rx.recv().await {
+        let result = match cmd {
+            Command::Pause { by } => set_paused(&store, &hub, run, true, by),
+            Command::Resume { by } => set_paused(&store, &hub, run, false, by),
+            Command::Decide { id, option, note, by } => decide(&store, &hub, run, &id, &option, note, by),
+            Command::Stop => {
+                hub.control.stop.store(true, Ordering::SeqCst);
+                hub.control.notify.notify_waiters();
+                Ok(())
+            }
+        };
+        if let Err(message) = result {
+            let mut step = Step::new(run);
+            step.event(Level::Warn, None, EventKind::Log { message });
+            if let Ok(events) = store.commit(step) {
+                hub.publish(events);
+            }
+        }
+    }
+}

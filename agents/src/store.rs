@@ -1,0 +1,411 @@
+//! Durable state of a workspace, in sled.
+//!
+//! Every logical step commits as ONE multi-tree transaction (intent + id map + cursor + event
+//! together) followed by a flush; only then is it observable (events published, counters shown,
+//! remote calls made on its strength). sled keeps writes in memory until flushed, so a kill -9
+//! between commit and flush loses the step entirely — never half of it.
+
+use crate::event::{AgentKind, Event, EventKind, Level};
+use crate::intervention::Intervention;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use sled::{Batch, Db, Tree};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use storeshift_connectors::model::Entity;
+
+/// The trees of the state database. The discriminant is the index into `Store::trees`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum T {
+    /// Run counter, run records, pause flag, event sequence.
+    Meta = 0,
+    /// Per run and entity: source cursor, target checkpoint, counts.
+    Cursors,
+    /// entity + source id → target id, content hash, which run created it.
+    IdMap,
+    /// entity + target handle → source id: keeps target handles unique.
+    Handles,
+    /// entity + source id → a remote write in flight (exactly-once).
+    Intents,
+    /// seq → event (append-only, bounded by retention).
+    Events,
+    /// id → intervention.
+    Interventions,
+    /// run + phase → the phase's result (analysis, plan, url map summary, verification).
+    Phases,
+    /// request hash → LLM answer, journaled before use.
+    Journal,
+}
+
+const TREE_NAMES: [&str; 9] =
+    ["meta", "cursors", "idmap", "handles", "intents", "events", "interventions", "phases", "journal"];
+
+const SEQ_KEY: &[u8] = b"event_seq";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Open(String),
+    #[error("state database error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("state record {key} is unreadable: {err}")]
+    Decode { key: String, err: String },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A group of writes that becomes durable together.
+#[derive(Default)]
+pub struct Step {
+    batches: [Option<Batch>; 9],
+    events: Vec<(Level, Option<AgentKind>, EventKind)>,
+    run: u32,
+}
+
+impl Step {
+    pub fn new(run: u32) -> Step {
+        Step { run, ..Default::default() }
+    }
+
+    fn batch(&mut self, t: T) -> &mut Batch {
+        self.batches[t as usize].get_or_insert_with(Batch::default)
+    }
+
+    pub fn put(&mut self, t: T, key: impl AsRef<[u8]>, value: impl Into<Vec<u8>>) -> &mut Self {
+        self.batch(t).insert(key.as_ref(), value.into());
+        self
+    }
+
+    pub fn put_json<V: Serialize>(&mut self, t: T, key: impl AsRef<[u8]>, value: &V) -> &mut Self {
+        // Serialising our own plain data types cannot fail (no maps with non-string keys).
+        let bytes = serde_json::to_vec(value).unwrap_or_default();
+        self.put(t, key, bytes)
+    }
+
+    pub fn remove(&mut self, t: T, key: impl AsRef<[u8]>) -> &mut Self {
+        self.batch(t).remove(key.as_ref());
+        self
+    }
+
+    pub fn event(&mut self, level: Level, agent: Option<AgentKind>, kind: EventKind) -> &mut Self {
+        self.events.push((level, agent, kind));
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batches.iter().all(Option::is_none) && self.events.is_empty()
+    }
+}
+
+pub struct Store {
+    db: Db,
+    trees: Vec<Tree>,
+    path: PathBuf,
+    commit_lock: Mutex<()>,
+}
+
+impl Store {
+    /// Opens (or creates) the state database. A database another process holds, or one that
+    /// is damaged, gives a message that says what happened and what to do — never a panic.
+    pub fn open(path: &Path) -> Result<Store> {
+        let p = path.to_path_buf();
+        // sled can panic on some kinds of corrupted segments; contain it.
+        let opened = std::panic::catch_unwind(move || sled::Config::new().path(&p).open());
+        let db = match opened {
+            Ok(Ok(db)) => db,
+            Ok(Err(e)) => return Err(StoreError::Open(describe_open_error(path, &e))),
+            Err(_) => return Err(StoreError::Open(damaged_message(path, "the database panicked while loading"))),
+        };
+        let mut trees = Vec::with_capacity(TREE_NAMES.len());
+        for name in TREE_NAMES {
+            trees.push(db.open_tree(name).map_err(|e| StoreError::Open(describe_open_error(path, &e)))?);
+        }
+        let store = Store { db, trees, path: path.to_path_buf(), commit_lock: Mutex::new(()) };
+        // Touch the sequence counter so a damaged meta tree fails here, clearly.
+        store.last_seq()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn tree(&self, t: T) -> &Tree {
+        &self.trees[t as usize]
+    }
+
+    /// Applies a step atomically across trees, assigns event sequence numbers and flushes.
+    /// Returns the events as they were stored, ready to publish.
+    pub fn commit(&self, step: Step) -> Result<Vec<Event>> {
+        if step.is_empty() {
+            return Ok(vec![]);
+        }
+        let _guard = self.commit_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let now = now_rfc3339();
+        let result = self.trees.as_slice().transaction(|tx| {
+            for (i, batch) in step.batches.iter().enumerate() {
+                if let Some(b) = batch {
+                    tx[i].apply_batch(b)?;
+                }
+            }
+            let meta = &tx[T::Meta as usize];
+            let mut seq = meta.get(SEQ_KEY)?.map(|v| be_u64(v.as_ref())).unwrap_or(0);
+            let mut events = Vec::with_capacity(step.events.len());
+            for (level, agent, kind) in &step.events {
+                seq += 1;
+                let ev =
+                    Event { seq, run: step.run, at: now.clone(), level: *level, agent: *agent, kind: kind.clone() };
+                let bytes = serde_json::to_vec(&ev).unwrap_or_default();
+                tx[T::Events as usize].insert(&seq.to_be_bytes(), bytes)?;
+                events.push(ev);
+            }
+            meta.insert(SEQ_KEY, &seq.to_be_bytes())?;
+            Ok::<_, ConflictableTransactionError<()>>(events)
+        });
+        let events = match result {
+            Ok(ev) => ev,
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+            Err(TransactionError::Abort(())) => vec![],
+        };
+        // Nothing is done until it is flushed.
+        self.db.flush()?;
+        Ok(events)
+    }
+
+    pub fn get_json<V: DeserializeOwned>(&self, t: T, key: impl AsRef<[u8]>) -> Result<Option<V>> {
+        match self.tree(t).get(key.as_ref())? {
+            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| StoreError::Decode {
+                key: String::from_utf8_lossy(key.as_ref()).into_owned(),
+                err: e.to_string(),
+            }),
+            None => Ok(None),
+        }
+    }
+
+    /// All values under a key prefix, decoded, in key order.
+    pub fn scan_json<V: DeserializeOwned>(&self, t: T, prefix: impl AsRef<[u8]>) -> Result<Vec<(Vec<u8>, V)>> {
+        let mut out = vec![];
+        for item in self.tree(t).scan_prefix(prefix.as_ref()) {
+            let (k, v) = item?;
+            let value = serde_json::from_slice(&v).map_err(|e| StoreError::Decode {
+                key: String::from_utf8_lossy(&k).into_owned(),
+                err: e.to_string(),
+            })?;
+            out.push((k.to_vec(), value));
+        }
+        Ok(out)
+    }
+
+    pub fn last_seq(&self) -> Result<u64> {
+        Ok(self.tree(T::Meta).get(SEQ_KEY)?.map(|v| be_u64(&v)).unwrap_or(0))
+    }
+
+    /// Events with sequence number > `after`, oldest first, at most `limit`.
+    pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        let mut out = vec![];
+        for item in self.tree(T::Events).range((after + 1).to_be_bytes()..) {
+            let (k, v) = item?;
+            match serde_json::from_slice::<Event>(&v) {
+                Ok(ev) => out.push(ev),
+                Err(e) => {
+                    return Err(StoreError::Decode { key: format!("event {}", be_u64(&k)), err: e.to_string() })
+                }
+            }
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The newest `n` events, oldest first.
+    pub fn recent_events(&self, n: usize) -> Result<Vec<Event>> {
+        let mut out = vec![];
+        for item in self.tree(T::Events).iter().rev().take(n) {
+            let (_, v) = item?;
+            if let Ok(ev) = serde_json::from_slice::<Event>(&v) {
+                out.push(ev);
+            }
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Drops the oldest events beyond `keep`. The JSONL mirror keeps the full history.
+    pub fn prune_events(&self, keep: u64) -> Result<()> {
+        let last = self.last_seq()?;
+        if last <= keep {
+            return Ok(());
+        }
+        let cut = last - keep;
+        let mut batch = Batch::default();
+        for item in self.tree(T::Events).range(..=cut.to_be_bytes()) {
+            let (k, _) = item?;
+            batch.remove(k);
+        }
+        self.tree(T::Events).apply_batch(batch)?;
+        Ok(())
+    }
+
+    pub fn intervention(&self, id: &str) -> Result<Option<Intervention>> {
+        self.get_json(T::Interventions, id)
+    }
+
+    /// All interventions, pending first, each group in the order raised.
+    pub fn interventions(&self) -> Result<Vec<Intervention>> {
+        let mut all: Vec<Intervention> = self.scan_json(T::Interventions, b"")?.into_iter().map(|(_, v)| v).collect();
+        all.sort_by(|a, b| (a.decision.is_some(), &a.raised_at, &a.id).cmp(&(b.decision.is_some(), &b.raised_at, &b.id)));
+        Ok(all)
+    }
+
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+/// Key of an entity-scoped record: `entity \x1f id`.
+pub fn entity_key(entity: Entity, id: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(entity.key().len() + 1 + id.len());
+    k.extend_from_slice(entity.key().as_bytes());
+    k.push(0x1f);
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+pub fn entity_prefix(entity: Entity) -> Vec<u8> {
+    let mut k = entity.key().as_bytes().to_vec();
+    k.push(0x1f);
+    k
+}
+
+fn be_u64(bytes: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    let n = bytes.len().min(8);
+    a[8 - n..].copy_from_slice(&bytes[..n]);
+    u64::from_be_bytes(a)
+}
+
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn describe_open_error(path: &Path, e: &sled::Error) -> String {
+    let text = e.to_string();
+    if let sled::Error::Io(io) = e {
+        if io.kind() == std::io::ErrorKind::WouldBlock || text.contains("lock") {
+            return format!(
+                "the state at {} is held by another storeshift process (a run is live). \
+                 Use `storeshift status|pause|resume|decide|events` on the workspace: they talk to the live run \
+                 through its control socket.",
+                path.display()
+            );
+        }
+    }
+    damaged_message(path, &text)
+}
+
+fn damaged_message(path: &Path, what: &str) -> String {
+    format!(
+        "the state database at {} is damaged ({what}). Nothing in the target was lost. \
+         Run `storeshift recover <workspace>`: it moves the damaged state aside, keeps every operator \
+         decision from the event log mirror (events.jsonl), and the next `storeshift run` re-checks the \
+         target record by record instead of duplicating anything. `storeshift events <workspace>` still \
+         reads the event log from the mirror.",
+        path.display()
+    )
+}
+
+/// One entity's position within a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EntityCheckpoint {
+    #[serde(default)]
+    pub cursor: Option<serde_json::Value>,
+    #[serde(default)]
+    pub target: Option<serde_json::Value>,
+    #[serde(default)]
+    pub counts: crate::event::Counts,
+    #[serde(default)]
+    pub done: bool,
+    #[serde(default)]
+    pub batches: u64,
+}
+
+/// What the id map remembers of one record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdMapEntry {
+    pub target_id: String,
+    /// Content hash of the source record when it was last moved (hex).
+    pub hash: String,
+    /// Run that created the record in the target (None: the target already had it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_run: Option<u32>,
+    pub last_run: u32,
+    /// Source URL path, kept for the redirect map.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+}
+
+/// A remote write in flight: written and flushed before the call, removed after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Intent {
+    pub idempotency_key: String,
+    pub external_key: String,
+    pub run: u32,
+    pub hash: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_assigns_increasing_sequence_numbers_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state");
+        {
+            let s = Store::open(&path).unwrap();
+            let mut step = Step::new(1);
+            step.put(T::Cursors, "a", "1".as_bytes().to_vec());
+            step.event(Level::Info, None, EventKind::Log { message: "one".into() });
+            step.event(Level::Info, None, EventKind::Log { message: "two".into() });
+            let ev = s.commit(step).unwrap();
+            assert_eq!(ev.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2]);
+        }
+        let s = Store::open(&path).unwrap();
+        let mut step = Step::new(1);
+        step.event(Level::Info, None, EventKind::Log { message: "three".into() });
+        assert_eq!(s.commit(step).unwrap()[0].seq, 3);
+        assert_eq!(s.tree(T::Cursors).get("a").unwrap().unwrap().as_ref(), b"1");
+        assert_eq!(s.events_after(1, 10).unwrap().len(), 2);
+        s.prune_events(1).unwrap();
+        assert_eq!(s.events_after(0, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn damaged_state_gives_a_message_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state");
+        {
+            let s = Store::open(&path).unwrap();
+            let mut step = Step::new(1);
+            for i in 0..200 {
+                step.put(T::IdMap, format!("k{i}"), vec![7u8; 300]);
+            }
+            s.commit(step).unwrap();
+        }
+        // Overwrite the data files with garbage.
+        for entry in std::fs::read_dir(&path).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_file() {
+                std::fs::write(&p, vec![0xA5u8; 4096]).unwrap();
+            }
+        }
+        match Store::open(&path) {
+            Err(StoreError::Open(msg)) => assert!(msg.contains("storeshift recover"), "{msg}"),
+            Err(other) => panic!("unexpected error kind: {other}"),
+            Ok(_) => panic!("garbage state opened as if healthy"),
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! Transform: makes a canonical record valid for the target, applying the operator's decisions.
+//! Deterministic — the same record, decisions and id map give the same output — so a resumed
+//! run writes exactly what an uninterrupted one would, and verification can recompute it.
+
+use crate::agents::analysis::Analysis;
+use crate::store::{entity_key, IdMapEntry, Store, T};
+use std::collections::{BTreeMap, HashMap};
+use storeshift_connectors::model::{
+    Entity, Platform, Product, ProductOption, ProductStatus, Record, Variant,
+};
+use storeshift_connectors::platform::{self, Facts};
+
+/// What to do with one record.
+#[derive(Debug)]
+pub enum Outcome {
+    Write(Box<Record>),
+    /// Left out by an operator decision; the reason goes to the report.
+    Skip(String),
+}
+
+pub struct Transformer {
+    facts: Facts,
+    source_platform: Platform,
+    choices: HashMap<String, String>,
+    duplicate_skus: HashMap<String, String>,
+    duplicate_emails: HashMap<String, String>,
+    /// Handles claimed in this batch before they are committed to the store.
+    claimed: HashMap<(Entity, String), String>,
+}
+
+impl Transformer {
+    pub fn new(target: Platform, source: Platform, analysis: &Analysis, decisions: BTreeMap<String, String>) -> Self {
+        Transformer {
+            facts: platform::facts(target),
+            source_platform: source,
+            choices: crate::agents::analysis::CODES
+                .iter()
+                .filter_map(|code| {
+                    let (recommended, _) = crate::agents::analysis::options_for(code, "")?;
+                    let chosen = decisions.get(&format!("assessment/{code}")).cloned().unwrap_or(recommended);
+                    Some((code.to_string(), chosen))
+                })
+                .collect(),
+            duplicate_skus: analysis.duplicate_skus.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            duplicate_emails: analysis.duplicate_emails.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            claimed: HashMap::new(),
+        }
+    }
+
+    /// The option in force for an assessment finding: the operator's decision, else the
+    /// recommended one (so a record the analysis did not flag is treated the recommended way).
+    fn chose(&self, code: &str, option: &str) -> bool {
+        self.choices.get(code).is_some_and(|c| c == option)
+    }
+
+    /// Forget batch-local handle claims once the batch is committed (they are in the store now).
+    pub fn batch_committed(&mut self) {
+        self.claimed.clear();
+    }
+
+    pub fn transform(&mut self, store: &Store, record: Record, prev: Option<&IdMapEntry>) -> Outcome {
+        match record {
+            Record::Product(p) => self.product(store, p, prev),
+            Record::Customer(mut c) => {
+                c.email = c.email.trim().to_ascii_lowercase();
+                if let Some(first) = self.duplicate_emails.get(&c.email) {
+                    if first != &c.source.id && self.chose("duplicate_email", "skip_later") {
+                        return Outcome::Skip(format!(
+                            "email {} already belongs to customer {first} (decision: import the first only)",
+                            c.email
+                        ));
+                    }
+                }
+                Outcome::Write(Box::new(Record::Customer(c)))
+            }
+            Record::Order(mut o) => {
+                if let Some(cref) = o.customer_ref.clone() {
+                    let known = store.tree(T::IdMap).contains_key(entity_key(Entity::Customers, &cref)).unwrap_or(false);
+                    if !known {
+                        if self.chose("order_missing_customer", "skip") {
+                            return Outcome::Skip(format!("customer {cref} is not in the source (decision: leave out)"));
+                        }
+                        o.customer_ref = None;
+                    }
+                }
+                Outcome::Write(Box::new(Record::Order(o)))
+            }
+            Record::Category(mut c) => {
+                c.handle = self.handle(store, Entity::Categories, &c.source.id, &c.handle, c.name(), prev);
+                Outcome::Write(Box::new(Record::Category(c)))
+            }
+            Record::Page(mut p) => {
+                p.handle = self.handle(store, Entity::Pages, &p.source.id, &p.handle, &p.title.clone(), prev);
+                Outcome::Write(Box::new(Record::Page(p)))
+            }
+            Record::BlogPost(mut b) => {
+                let key = b.source.id.clone();
+                b.handle = self.handle(store, Entity::BlogPosts, &key, &b.handle, &b.title.clone(), prev);
+                Outcome::Write(Box::new(Record::BlogPost(b)))
+            }
+            r @ Record::Redirect(_) => Outcome::Write(Box::new(r)),
+        }
+    }
+
+    fn product(&mut self, store: &Store, mut p: Product, prev: Option<&IdMapEntry>) -> Outcome {
+        if p.title.trim().is_empty() {
+            if self.chose("missing_title", "skip") {
+                return Outcome::Skip("no title (decision: leave out)".into());
+            }
+            p.title = title_from_handle(&p.handle);
+        }
+        if p.variants.iter().any(|v| v.price.is_none()) {
+            if self.chose("missing_price", "skip") {
+                return Outcome::Skip("a variant has no price (decision: leave out)".into());
+            }
+            p.status = ProductStatus::Draft;
+            let currency = currency_of(&p.variants);
+            for v in p.variants.iter_mut().filter(|v| v.price.is_none()) {
+                v.price = Some(storeshift_connectors::model::Money::zero(currency.clone()));
+            }
+        }
+        if let Some(max) = self.facts.max_options {
+            if p.options.len() > max {
+                if self.chose("too_many_options", "skip") {
+                    return Outcome::Skip(format!("{} options, the target takes {max} (decision: leave out)", p.options.len()));
+                }
+                if self.chose("too_many_options", "drop_extra") {
+                    drop_extra_options(&mut p, max);
+                } else {
+                    merge_extra_options(&mut p, max);
+                }
+            }
+        }
+        if let Some(max) = self.facts.max_variants {
+            if p.variants.len() > max {
+                if self.chose("too_many_variants", "skip") {
+                    return Outcome::Skip(format!("{} variants, the target takes {max} (decision: leave out)", p.variants.len()));
+                }
+                p.variants.truncate(max);
+            }
+        }
+        for v in p.variants.iter_mut() {
+            if let Some(stock) = v.inventory {
+                if stock < 0 {
+                    v.inventory = Some(0);
+                }
+            }
+        }
+        self.fix_duplicate_skus(&mut p);
+        let title = p.title.clone();
+        p.handle = self.handle(store, Entity::Products, &p.source.id.clone(), &p.handle.clone(), &title, prev);
+        if self.facts.platform == Platform::Shopify {
+            // Shopify has no category tree on products: categories become tags that automated
+            // collections select on.
+            for path in &p.categories {
+                if let Some(leaf) = path.last() {
+                    if !p.tags.iter().any(|t| t == leaf) {
+                        p.tags.push(leaf.clone());
+                    }
+                }
+            }
+        }
+        Outcome::Write(Box::new(Record::Product(p)))
+    }
+
+    fn fix_duplicate_skus(&self, p: &mut Product) {
+        if self.duplicate_skus.is_empty() || self.chose("duplicate_sku", "keep") {
+            return;
+        }
+        let use_barcode = self.chose("duplicate_sku", "use_barcode");
+        let id = p.source.id.clone();
+        for v in p.variants.iter_mut() {
+            let Some(sku) = v.sku.clone() else { continue };
+            match self.duplicate_skus.get(&sku) {
+                Some(owner) if owner != &id => {
+                    v.sku = Some(match (&v.barcode, use_barcode) {
+                        (Some(b), true) if !b.trim().is_empty() => b.clone(),
+                        _ => suffixed_sku(&sku, v, &id),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A valid, unique handle for the target. A record moved before keeps the handle it got.
+    fn handle(&mut self, store: &Store, entity: Entity, source_id: &str, raw: &str, title: &str, prev: Option<&IdMapEntry>) -> String {
+        if let Some(p) = prev.filter(|p| !p.target_id.is_empty()) {
+            return p.target_id.clone();
+        }
+        let too_long = raw.chars().count() > self.facts.max_handle_len;
+        let non_ascii = self.facts.ascii_handles && !raw.is_ascii();
+        let base_text = if (too_long && self.chose("handle_too_long", "from_title"))
+            || (non_ascii && self.chose("non_ascii_handle", "from_title"))
+            || raw.trim().is_empty()
+        {
+            title
+        } else {
+            raw
+        };
+        let mut base = platform::normalize_handle(self.facts.platform, base_text);
+        if base.is_empty() {
+            base = platform::normalize_handle(self.facts.platform, source_id);
+        }
+        if base.is_empty() {
+            base = "item".into();
+        }
+        let mut candidate = base.clone();
+        let mut n = 1;
+        loop {
+            let key = (entity, candidate.clone());
+            let owner = match self.claimed.get(&key) {
+                Some(o) => Some(o.clone()),
+                None => store
+                    .tree(T::Handles)
+                    .get(entity_key(entity, &candidate))
+                    .ok()
+                    .flatten()
+                    .map(|v| String::from_utf8_lossy(&v).into_owned()),
+            };
+            match owner {
+                Some(o) if o != source_id => {
+                    n += 1;
+                    let suffix = format!("-{n}");
+                    let room = self.facts.max_handle_len.saturating_sub(suffix.len());
+                    let stem: String = base.chars().take(room).collect();
+                    candidate = format!("{}{suffix}", stem.trim_end_matches('-'));
+                }
+                _ => {
+                    self.claimed.insert(key, source_id.to_string());
+                    return candidate;
+                }
+            }
+        }
+    }
+
+    pub fn source_platform(&self) -> Platform {
+        self.source_platform
+    }
+}
+
+fn currency_of(variants: &[Variant]) -> String {
+    variants
+        .iter()
+        .find_map(|v| v.price.as_ref().map(|m| m.currency.clone()))
+        .unwrap_or_else(|| "USD".into())
+}
+
+fn title_from_handle(handle: &str) -> String {
+    let words = handle.replace(['-', '_'], " ");
+    let mut chars = words.trim().chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
+        None => "Untitled".into(),
+    }
+}
+
+fn suffixed_sku(sku: &str, v: &Variant, product_id: &str) -> String {
+    let values: Vec<String> = v
+        .option_values
+        .iter()
+        .map(|val| platform::normalize_handle(Platform::Shopify, val))
+        .filter(|s| !s.is_empty())
+        .collect();
+    if values.is_empty() {
+        format!("{sku}-{}", platform::normalize_handle(Platform::Shopify, product_id))
+    } else {
+        format!("{sku}-{}", values.join("-"))
+    }
+}
+
+/// Joins options `max-1..` into one, so every variant keeps a distinct combination.
+fn merge_extra_options(p: &mut Product, max: usize) {
+    if max == 0 || p.options.len() <= max {
+        return;
+    }
+    let keep = max - 1;
+    let tail = p.options.split_off(keep);
+    let name = tail.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(" / ");
+    let mut values: Vec<String> = vec![];
+    for v in p.variants.iter_mut() {
+        let extra: Vec<String> = v.option_values.iter().skip(keep).cloned().collect();
+        v.option_values.truncate(keep);
+        let joined = extra.join(" / ");
+        if !values.contains(&joined) {
+            values.push(joined.clone());
+        }
+        v.option_values.push(joined);
+    }
+    p.options.push(ProductOption { name, values });
+}
+
+/// Keeps the first `max` options; variants that become identical are merged (first wins).
+fn drop_extra_options(p: &mut Product, max: usize) {
+    p.options.truncate(max);
+    let mut seen = std::collections::HashSet::new();
+    p.variants.retain_mut(|v| {
+        v.option_values.truncate(max);
+        seen.insert(v.option_values.clone())
+    });
+    for (i, o) in p.options.iter_mut().enumerate() {
+        let mut vals: Vec<String> = vec![];
+        for v in &p.variants {
+            if let Some(val) = v.option_values.get(i) {
+                if !vals.contains(val) {
+                    vals.push(val.clone());
+                }
+            }
+        }
+        o.values = vals;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use storeshift_connectors::model::{Money, SourceRef};
+
+    fn product(options: usize) -> Product {
+        let names = ["Size", "Color", "Material", "Fit"];
+        let mut p = Product {
+            source: SourceRef::new("7"),
+            handle: "kadın-örgü-kazak".into(),
+            title: "Kadın Örgü Kazak".into(),
+            ..Default::default()
+        };
+        for n in names.iter().take(options) {
+            p.options.push(ProductOption { name: n.to_string(), values: vec!["a".into(), "b".into()] });
+        }
+        for combo in 0..(1 << options) {
+            p.variants.push(Variant {
+                sku: Some(format!("K-{combo}")),
+                price: Some(Money::parse("10", "USD").unwrap()),
+                option_values: (0..options).map(|i| if combo >> i & 1 == 1 { "b".into() } else { "a".into() }).collect(),
+                ..Default::default()
+            });
+        }
+        p
+    }
+
+    #[test]
+    fn merging_extra_options_keeps_every_variant_distinct() {
+        let mut p = product(4);
+        merge_extra_options(&mut p, 3);
+        assert_eq!(p.options.len(), 3);
+        assert_eq!(p.options[2].name, "Material / Fit");
+        let combos: std::collections::HashSet<_> = p.variants.iter().map(|v| v.option_values.clone()).collect();
+        assert_eq!(combos.len(), 16);
+    }
+
+    #[test]
+    fn handles_are_transliterated_and_unique() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        let mut t = Transformer::new(Platform::Shopify, Platform::WooCommerce, &Analysis::default(), BTreeMap::new());
+        let a = t.handle(&store, Entity::Products, "1", "kadın-örgü-kazak", "x", None);
+        let b = t.handle(&store, Entity::Products, "2", "kadin-orgu-kazak", "x", None);
+        assert_eq!(a, "kadin-orgu-kazak");
+        assert_eq!(b, "kadin-orgu-kazak-2");
+        assert_eq!(t.handle(&store, Entity::Products, "1", "kadın-örgü-kazak", "x", None), a);
+    }
+}
