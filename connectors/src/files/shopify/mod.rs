@@ -9,6 +9,8 @@ mod customers;
 mod orders;
 mod products;
 mod redirects;
+#[cfg(test)]
+mod tests;
 
 pub use content::{BlogPostReader, BlogPostWriter, PageReader, PageWriter};
 pub use customers::{CustomerReader, CustomerWriter, CUSTOMER_HEADER};
