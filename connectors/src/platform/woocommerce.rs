@@ -31,3 +31,13 @@ pub fn url_path(entity: Entity, handle: &str, parents: &[String]) -> String {
         Entity::Redirects => handle.to_string(),
     }
 }
+
+/// REST API root under the store URL.
+pub const API_BASE: &str = "/wp-json/wc/v3";
+/// Most objects one `/batch` request may carry (create + update + delete together).
+pub const MAX_BATCH: usize = 100;
+/// Largest `per_page` a list endpoint accepts.
+pub const MAX_PER_PAGE: usize = 100;
+/// Weight unit of a store unless the endpoint's `weight_unit` option says otherwise
+/// (WooCommerce → Settings → Products → Weight unit).
+pub const DEFAULT_WEIGHT_UNIT: &str = "kg";

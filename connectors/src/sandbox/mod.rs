@@ -8,7 +8,7 @@
 //! nothing was ever created twice.
 
 pub mod shopify;
-// woocommerce sandbox comes next
+pub mod woocommerce;
 
 use axum::body::Body;
 use axum::extract::{Request, State};

@@ -1,0 +1,1107 @@
+//! WooCommerce REST API v3: products (with variations) and customers as a source (`page` /
+//! `per_page` with `X-WP-TotalPages`) and as a target (`/batch` of at most 100, upsert by SKU,
+//! slug or email looked up first). A batch that may or may not have been applied (timeout,
+//! dropped connection, 5xx) is never resent blindly: the records are looked up again and only
+//! what is still missing is created.
+
+use super::http::{CallError, HttpClient, HttpConfig, Reply, Safety};
+use crate::connector::{
+    ApiStats, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
+};
+use crate::finding::{Finding, RecordRef, Severity};
+use crate::model::*;
+use crate::platform::url_path;
+use crate::platform::woocommerce::{API_BASE, DEFAULT_WEIGHT_UNIT, MAX_BATCH, MAX_PER_PAGE};
+use crate::spec::EndpointSpec;
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::str::FromStr;
+
+/// A REST session of one store.
+pub struct WooClient {
+    http: HttpClient,
+    base: String,
+    store_url: String,
+    key: String,
+    secret: String,
+    currency: String,
+    weight_unit: WeightUnit,
+}
+
+impl WooClient {
+    pub fn open(spec: &EndpointSpec) -> Result<Self> {
+        let url = spec.url.as_deref().ok_or_else(|| {
+            ConnectorError::Input(
+                "the WooCommerce API endpoint needs `url = \"https://your-store.example\"`".into(),
+            )
+        })?;
+        let key = spec.credential("consumer_key")?;
+        let secret = spec.credential("consumer_secret")?;
+        let unit_name = spec
+            .options
+            .get("weight_unit")
+            .and_then(Value::as_str)
+            .unwrap_or(DEFAULT_WEIGHT_UNIT);
+        let weight_unit = WeightUnit::parse(unit_name).ok_or_else(|| {
+            ConnectorError::Input(format!(
+                "WooCommerce option weight_unit = \"{unit_name}\" is not one of kg, g, lbs, oz"
+            ))
+        })?;
+        Ok(WooClient {
+            http: HttpClient::new(HttpConfig::default().with_options(spec))?,
+            base: format!("{}{API_BASE}", url.trim_end_matches('/')),
+            store_url: url.to_string(),
+            key,
+            secret,
+            currency: spec.currency().to_string(),
+            weight_unit,
+        })
+    }
+
+    pub fn stats(&self) -> ApiStats {
+        self.http.stats()
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        safety: Safety,
+    ) -> std::result::Result<Reply, CallError> {
+        let url = format!("{}{path}", self.base);
+        let what = format!("WooCommerce {method} {path}");
+        self.http
+            .send(&what, safety, |c| {
+                let mut r = c
+                    .request(method.clone(), &url)
+                    .basic_auth(&self.key, Some(&self.secret))
+                    .query(query);
+                if let Some(b) = body {
+                    r = r.json(b);
+                }
+                r
+            })
+            .await
+    }
+
+    /// A reply that must be a success; otherwise WooCommerce's own `message` in an error.
+    fn expect_ok(&self, reply: Reply, what: &str) -> Result<Reply> {
+        if reply.status.is_success() {
+            return Ok(reply);
+        }
+        let message = reply
+            .body
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| reply.body.to_string());
+        let code = reply.body.get("code").and_then(Value::as_str).unwrap_or("");
+        let hint = if reply.status.as_u16() == 401 {
+            " (check the consumer key and secret and their read/write permission)"
+        } else {
+            ""
+        };
+        Err(ConnectorError::Remote(format!(
+            "WooCommerce {} {what}: HTTP {} {code}: {message}{hint}",
+            self.store_url,
+            reply.status.as_u16()
+        )))
+    }
+
+    async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Reply> {
+        let reply = self
+            .call(reqwest::Method::GET, path, query, None, Safety::Idempotent)
+            .await?;
+        self.expect_ok(reply, path)
+    }
+
+    /// Every page of a list endpoint.
+    async fn get_all(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<Value>> {
+        let mut out = vec![];
+        let mut page = 1usize;
+        loop {
+            let mut q = query.to_vec();
+            q.push(("page", page.to_string()));
+            q.push(("per_page", MAX_PER_PAGE.to_string()));
+            let reply = self.get(path, &q).await?;
+            out.extend(reply.body.as_array().cloned().unwrap_or_default());
+            let pages: usize = reply
+                .header("x-wp-totalpages")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1);
+            if page >= pages {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+}
+
+/// Slugs come back percent-encoded (WordPress stores them so); handles are plain text.
+pub fn decode_slug(slug: &str) -> String {
+    let bytes = slug.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            if let Some(Ok(b)) = slug.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16)) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| slug.to_string())
+}
+
+fn s(v: &Value, k: &str) -> Option<String> {
+    match v.get(k) {
+        Some(Value::String(x)) if !x.trim().is_empty() => Some(x.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn dec(v: &Value, k: &str) -> Option<Decimal> {
+    s(v, k).and_then(|x| Decimal::from_str(x.trim()).ok())
+}
+
+fn meta(v: &Value, key: &str) -> Option<String> {
+    v["meta_data"]
+        .as_array()?
+        .iter()
+        .find(|m| m["key"] == key)
+        .and_then(|m| m["value"].as_str())
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+}
+
+impl WooClient {
+    fn variant_from(&self, v: &Value, option_names: &[String]) -> Variant {
+        let sale = dec(v, "sale_price");
+        let regular = dec(v, "regular_price");
+        let money = |d: Decimal| Money::new(d, self.currency.clone());
+        let (price, compare) = match (sale, regular) {
+            (Some(s), Some(r)) => (Some(money(s)), Some(money(r))),
+            (None, r) => (r.map(money), None),
+            (Some(s), None) => (Some(money(s)), None),
+        };
+        let option_values = option_names
+            .iter()
+            .map(|name| {
+                v["attributes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|a| a["name"].as_str() == Some(name))
+                    .and_then(|a| s(a, "option"))
+                    .unwrap_or_default()
+            })
+            .collect();
+        Variant {
+            source_id: v["id"].as_u64().map(|i| i.to_string()),
+            sku: s(v, "sku"),
+            barcode: meta(v, "barcode"),
+            price,
+            compare_at_price: compare,
+            cost: None,
+            weight: dec(v, "weight").map(|w| Weight {
+                value: w.normalize(),
+                unit: self.weight_unit,
+            }),
+            inventory: if v["manage_stock"] == json!(true) {
+                v["stock_quantity"].as_i64()
+            } else {
+                None
+            },
+            allow_backorder: v["backorders"].as_str().is_some_and(|b| b != "no"),
+            option_values,
+            image: v
+                .pointer("/image/src")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            requires_shipping: v["virtual"] != json!(true),
+            taxable: v["tax_status"].as_str().is_none_or(|t| t != "none"),
+        }
+    }
+
+    fn product_from(&self, p: &Value, variations: &[Value]) -> Product {
+        let handle = decode_slug(p["slug"].as_str().unwrap_or(""));
+        let options: Vec<ProductOption> = p["attributes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["variation"] == json!(true))
+            .map(|a| ProductOption {
+                name: s(a, "name").unwrap_or_default(),
+                values: a["options"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| o.as_str().map(str::to_string))
+                    .collect(),
+            })
+            .collect();
+        let names: Vec<String> = options.iter().map(|o| o.name.clone()).collect();
+        let is_variable = p["type"] == "variable";
+        let variants = if is_variable {
+            variations
+                .iter()
+                .map(|v| self.variant_from(v, &names))
+                .collect()
+        } else {
+            vec![self.variant_from(p, &[])]
+        };
+        Product {
+            source: SourceRef::with_url(
+                p["id"].as_u64().unwrap_or(0).to_string(),
+                url_path(Platform::WooCommerce, Entity::Products, &handle, &[]),
+            ),
+            title: s(p, "name").unwrap_or_default(),
+            body_html: p["description"].as_str().unwrap_or("").to_string(),
+            vendor: meta(p, "vendor"),
+            product_type: meta(p, "product_type"),
+            tags: p["tags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| s(t, "name"))
+                .collect(),
+            status: match p["status"].as_str() {
+                Some("draft") | Some("pending") => ProductStatus::Draft,
+                Some("private") => ProductStatus::Archived,
+                _ => ProductStatus::Active,
+            },
+            kind: match p["type"].as_str() {
+                Some("variable") => ProductKind::Variable,
+                Some("grouped") => ProductKind::Grouped,
+                Some("external") => ProductKind::External,
+                _ => ProductKind::Simple,
+            },
+            categories: p["categories"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| s(c, "name"))
+                .map(|n| vec![n])
+                .collect(),
+            options: if is_variable { options } else { vec![] },
+            variants,
+            images: p["images"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .filter_map(|(i, im)| {
+                    Some(Image {
+                        src: s(im, "src")?,
+                        alt: s(im, "alt"),
+                        position: i as u32 + 1,
+                    })
+                })
+                .collect(),
+            seo: Seo::default(),
+            attributes: Default::default(),
+            created_at: s(p, "date_created"),
+            handle,
+        }
+    }
+}
+
+fn address_from(a: &Value) -> Option<Address> {
+    let addr = Address {
+        first_name: s(a, "first_name"),
+        last_name: s(a, "last_name"),
+        company: s(a, "company"),
+        address1: s(a, "address_1"),
+        address2: s(a, "address_2"),
+        city: s(a, "city"),
+        province: s(a, "state"),
+        country_code: s(a, "country"),
+        zip: s(a, "postcode"),
+        phone: s(a, "phone"),
+        default: false,
+    };
+    (!addr.is_empty()).then_some(addr)
+}
+
+fn customer_from(c: &Value) -> Customer {
+    let mut addresses = vec![];
+    if let Some(mut b) = address_from(&c["billing"]) {
+        b.default = true;
+        addresses.push(b);
+    }
+    if let Some(sh) = address_from(&c["shipping"]) {
+        if addresses.first().is_none_or(|b| {
+            Address {
+                default: false,
+                phone: None,
+                ..b.clone()
+            } != Address {
+                phone: None,
+                ..sh.clone()
+            }
+        }) {
+            addresses.push(sh);
+        }
+    }
+    Customer {
+        source: SourceRef::new(c["id"].as_u64().unwrap_or(0).to_string()),
+        email: s(c, "email").unwrap_or_default(),
+        first_name: s(c, "first_name"),
+        last_name: s(c, "last_name"),
+        phone: s(&c["billing"], "phone"),
+        addresses,
+        marketing: MarketingConsent::default(),
+        tags: vec![],
+        note: None,
+        created_at: s(c, "date_created"),
+    }
+}
+
+/// WooCommerce as a source.
+pub struct WooSource {
+    client: WooClient,
+}
+
+impl WooSource {
+    pub fn open(spec: &EndpointSpec) -> Result<Self> {
+        Ok(WooSource {
+            client: WooClient::open(spec)?,
+        })
+    }
+}
+
+#[async_trait]
+impl Source for WooSource {
+    fn platform(&self) -> Platform {
+        Platform::WooCommerce
+    }
+
+    fn entities(&self) -> Vec<Entity> {
+        vec![Entity::Products, Entity::Customers]
+    }
+
+    fn describe(&self) -> String {
+        format!("WooCommerce REST API ({})", self.client.store_url)
+    }
+
+    fn api_stats(&self) -> Option<ApiStats> {
+        Some(self.client.stats())
+    }
+
+    async fn read_page(
+        &mut self,
+        entity: Entity,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<SourcePage> {
+        let path = match entity {
+            Entity::Products => "/products",
+            Entity::Customers => "/customers",
+            _ => return Ok(SourcePage::default()),
+        };
+        let page = cursor
+            .and_then(|c| c.get("page"))
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            .max(1);
+        let per_page = limit.clamp(1, MAX_PER_PAGE);
+        // Oldest first by id: pages stay stable while the store keeps selling.
+        let q = [
+            ("page", page.to_string()),
+            ("per_page", per_page.to_string()),
+            ("orderby", "id".into()),
+            ("order", "asc".into()),
+        ];
+        let reply = self.client.get(path, &q).await?;
+        let pages: u64 = reply
+            .header("x-wp-totalpages")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        let mut out = SourcePage::default();
+        for item in reply.body.as_array().into_iter().flatten() {
+            match entity {
+                Entity::Products => {
+                    let variations = if item["type"] == "variable" {
+                        let id = item["id"].as_u64().unwrap_or(0);
+                        let mut v = self
+                            .client
+                            .get_all(
+                                &format!("/products/{id}/variations"),
+                                &[("orderby", "id".into()), ("order", "asc".into())],
+                            )
+                            .await?;
+                        v.sort_by_key(|x| x["id"].as_u64());
+                        v
+                    } else {
+                        vec![]
+                    };
+                    out.records
+                        .push(Record::Product(self.client.product_from(item, &variations)));
+                }
+                _ => out.records.push(Record::Customer(customer_from(item))),
+            }
+        }
+        if page < pages {
+            out.next = Some(json!({ "page": page + 1 }));
+        }
+        Ok(out)
+    }
+}
+
+/// WooCommerce as a target.
+pub struct WooTarget {
+    client: WooClient,
+    findings: Vec<Finding>,
+}
+
+impl WooTarget {
+    pub fn open(spec: &EndpointSpec) -> Result<Self> {
+        Ok(WooTarget {
+            client: WooClient::open(spec)?,
+            findings: vec![],
+        })
+    }
+
+    fn money(m: &Option<Money>) -> String {
+        m.as_ref().map(|m| m.amount.to_string()).unwrap_or_default()
+    }
+
+    /// regular/sale from canonical price and compare-at price.
+    fn prices(v: &Variant) -> (String, String) {
+        match (&v.price, &v.compare_at_price) {
+            (Some(p), Some(c)) if c.amount > p.amount => {
+                (c.amount.to_string(), p.amount.to_string())
+            }
+            _ => (Self::money(&v.price), String::new()),
+        }
+    }
+
+    fn weight(&self, v: &Variant) -> String {
+        v.weight
+            .map(|w| {
+                w.to_unit(self.client.weight_unit)
+                    .value
+                    .normalize()
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+
+    fn stock(v: &Variant, out: &mut Value) {
+        out["manage_stock"] = json!(v.inventory.is_some());
+        if let Some(q) = v.inventory {
+            out["stock_quantity"] = json!(q);
+        }
+        out["backorders"] = json!(if v.allow_backorder { "notify" } else { "no" });
+    }
+
+    fn product_body(&self, p: &Product, with_images: bool) -> Value {
+        let variable = !p.options.is_empty();
+        let mut meta = vec![];
+        if let Some(v) = &p.vendor {
+            meta.push(json!({ "key": "vendor", "value": v }));
+        }
+        if let Some(t) = &p.product_type {
+            meta.push(json!({ "key": "product_type", "value": t }));
+        }
+        let mut body = json!({
+            "name": p.title,
+            "slug": p.handle,
+            "type": if variable { "variable" } else { "simple" },
+            "status": match p.status { ProductStatus::Active => "publish", ProductStatus::Draft => "draft", ProductStatus::Archived => "private" },
+            "description": p.body_html,
+            "tags": p.tags.iter().map(|t| json!({ "name": t })).collect::<Vec<_>>(),
+            "meta_data": meta,
+        });
+        if with_images {
+            body["images"] = json!(p
+                .images
+                .iter()
+                .map(|i| json!({ "src": i.src, "alt": i.alt.clone().unwrap_or_default() }))
+                .collect::<Vec<_>>());
+        }
+        if variable {
+            body["attributes"] = json!(p.options.iter().enumerate().map(|(i, o)| json!({ "name": o.name, "position": i, "visible": true, "variation": true, "options": o.values })).collect::<Vec<_>>());
+        } else if let Some(v) = p.variants.first() {
+            let (regular, sale) = Self::prices(v);
+            body["sku"] = json!(v.sku.clone().unwrap_or_default());
+            body["regular_price"] = json!(regular);
+            body["sale_price"] = json!(sale);
+            body["weight"] = json!(self.weight(v));
+            Self::stock(v, &mut body);
+        }
+        body
+    }
+
+    fn variation_body(&self, p: &Product, v: &Variant) -> Value {
+        let (regular, sale) = Self::prices(v);
+        let mut body = json!({
+            "sku": v.sku.clone().unwrap_or_default(),
+            "regular_price": regular,
+            "sale_price": sale,
+            "weight": self.weight(v),
+            "attributes": p.options.iter().zip(&v.option_values).map(|(o, val)| json!({ "name": o.name, "option": val })).collect::<Vec<_>>(),
+        });
+        Self::stock(v, &mut body);
+        if let Some(img) = &v.image {
+            body["image"] = json!({ "src": img });
+        }
+        body
+    }
+
+    /// Target ids by record index, found by SKU (one request for the whole batch) or slug.
+    async fn find_products(&self, products: &[&Product]) -> Result<Vec<Option<u64>>> {
+        let mut found = vec![None; products.len()];
+        let skus: Vec<(usize, String)> = products
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.options.is_empty())
+            .filter_map(|(i, p)| {
+                p.variants
+                    .first()
+                    .and_then(|v| v.sku.clone())
+                    .filter(|s| !s.is_empty())
+                    .map(|s| (i, s))
+            })
+            .collect();
+        if !skus.is_empty() {
+            let list = skus
+                .iter()
+                .map(|(_, s)| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            let by_sku: HashMap<String, u64> = self
+                .client
+                .get_all("/products", &[("sku", list)])
+                .await?
+                .iter()
+                .filter_map(|p| Some((p["sku"].as_str()?.to_string(), p["id"].as_u64()?)))
+                .collect();
+            for (i, sku) in &skus {
+                found[*i] = by_sku.get(sku).copied();
+            }
+        }
+        // Products without a SKU (variable ones, mostly) are found by slug, one request each.
+        for (i, p) in products.iter().enumerate() {
+            if !skus.iter().any(|(j, _)| *j == i) {
+                found[i] = self.find_by_slug(&p.handle).await?;
+            }
+        }
+        Ok(found)
+    }
+
+    async fn find_by_slug(&self, handle: &str) -> Result<Option<u64>> {
+        let reply = self
+            .client
+            .get("/products", &[("slug", handle.to_string())])
+            .await?;
+        Ok(reply
+            .body
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(|p| p["id"].as_u64()))
+    }
+
+    async fn find_customer(&self, email: &str) -> Result<Option<u64>> {
+        let reply = self
+            .client
+            .get(
+                "/customers",
+                &[("email", email.to_string()), ("role", "all".into())],
+            )
+            .await?;
+        Ok(reply
+            .body
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(|c| c["id"].as_u64()))
+    }
+
+    fn record_ref(r: &Record) -> RecordRef {
+        RecordRef {
+            entity: r.entity(),
+            source_id: r.source().id.clone(),
+            label: r.label(),
+        }
+    }
+
+    async fn write_products(&mut self, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
+        let products: Vec<&Product> = batch
+            .iter()
+            .map(|r| match r {
+                Record::Product(p) => Ok(p),
+                other => Err(ConnectorError::Input(format!(
+                    "a products batch holds a {} record ({})",
+                    other.entity(),
+                    other.label()
+                ))),
+            })
+            .collect::<Result<_>>()?;
+        let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; products.len()];
+        // Created or Updated, decided by the first look-up: a create that landed before an
+        // ambiguous failure is still a create of this run.
+        let mut existed: Vec<Option<bool>> = vec![None; products.len()];
+        let mut without_images = vec![false; products.len()];
+        let max_rounds = self.client.http.config().max_retries + 2;
+        let mut round = 0;
+        while outcomes.iter().any(Option::is_none) {
+            if round > max_rounds {
+                for o in outcomes.iter_mut().filter(|o| o.is_none()) {
+                    *o = Some(WriteOutcome::Failed {
+                        message: "WooCommerce did not confirm this product after repeated attempts"
+                            .into(),
+                    });
+                }
+                break;
+            }
+            if round > 0 {
+                self.client.http.wait_before_retry(round - 1, None).await;
+            }
+            round += 1;
+            let pending: Vec<usize> = (0..products.len())
+                .filter(|i| outcomes[*i].is_none())
+                .collect();
+            let pending_products: Vec<&Product> = pending.iter().map(|i| products[*i]).collect();
+            let ids = self.find_products(&pending_products).await?;
+            let mut create = vec![];
+            let mut update = vec![];
+            let mut create_idx = vec![];
+            let mut update_idx = vec![];
+            for (k, &i) in pending.iter().enumerate() {
+                existed[i].get_or_insert(ids[k].is_some());
+                let body = self.product_body(products[i], !without_images[i]);
+                match ids[k] {
+                    Some(id) => {
+                        let mut b = body;
+                        b["id"] = json!(id);
+                        update.push(b);
+                        update_idx.push(i);
+                    }
+                    None => {
+                        create.push(body);
+                        create_idx.push(i);
+                    }
+                }
+            }
+            let req = json!({ "create": create, "update": update });
+            let reply = match self
+                .client
+                .call(
+                    reqwest::Method::POST,
+                    "/products/batch",
+                    &[],
+                    Some(&req),
+                    Safety::Unsafe,
+                )
+                .await
+            {
+                Ok(r) => self.client.expect_ok(r, "/products/batch")?,
+                Err(CallError::Ambiguous(m)) => {
+                    tracing::debug!(
+                        "products batch ambiguous ({m}); looking the products up again"
+                    );
+                    continue;
+                }
+                Err(CallError::Failed(m)) => return Err(ConnectorError::Remote(m)),
+            };
+            let results = [("create", &create_idx), ("update", &update_idx)];
+            for (kind, idx) in results {
+                let items = reply.body[kind].as_array().cloned().unwrap_or_default();
+                for (k, &i) in idx.iter().enumerate() {
+                    let item = items.get(k).cloned().unwrap_or(Value::Null);
+                    if let Some(e) = item.get("error") {
+                        let code = e["code"].as_str().unwrap_or("");
+                        let message = e["message"]
+                            .as_str()
+                            .unwrap_or("WooCommerce rejected the product")
+                            .to_string();
+                        if code == "woocommerce_product_image_upload_error" && !without_images[i] {
+                            // An image is a finding on its product, never a failed product.
+                            without_images[i] = true;
+                            self.findings.push(
+                                Finding::new(
+                                    Severity::Warning,
+                                    "image_failed",
+                                    format!(
+                                        "WooCommerce could not fetch an image of \"{}\": {message}",
+                                        products[i].title
+                                    ),
+                                )
+                                .about(Self::record_ref(&batch[i])),
+                            );
+                        } else {
+                            outcomes[i] = Some(WriteOutcome::Failed {
+                                message: format!("{code}: {message}"),
+                            });
+                        }
+                        continue;
+                    }
+                    let Some(id) = item["id"].as_u64() else {
+                        continue;
+                    };
+                    outcomes[i] = Some(match self.write_variations(products[i], id).await? {
+                        Err(message) => WriteOutcome::Failed { message },
+                        Ok(()) if existed[i] == Some(true) => WriteOutcome::Updated {
+                            target_id: id.to_string(),
+                        },
+                        Ok(()) => WriteOutcome::Created {
+                            target_id: id.to_string(),
+                        },
+                    });
+                }
+            }
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or(WriteOutcome::Failed {
+                    message: "not written".into(),
+                })
+            })
+            .collect())
+    }
+
+    /// Makes the product's variations match the record's variants, matched by SKU (or by
+    /// option values when a variant has no SKU). `Ok(Err(..))` is WooCommerce's refusal.
+    async fn write_variations(
+        &self,
+        p: &Product,
+        product_id: u64,
+    ) -> Result<std::result::Result<(), String>> {
+        if p.options.is_empty() {
+            return Ok(Ok(()));
+        }
+        let path = format!("/products/{product_id}/variations");
+        for round in 0..=self.client.http.config().max_retries {
+            if round > 0 {
+                self.client.http.wait_before_retry(round - 1, None).await;
+            }
+            let existing = self.client.get_all(&path, &[]).await?;
+            let key_of = |sku: Option<&str>, opts: Vec<String>| match sku.filter(|s| !s.is_empty())
+            {
+                Some(s) => format!("sku:{s}"),
+                None => format!("opts:{}", opts.join("/")),
+            };
+            let mut by_key: HashMap<String, u64> = existing
+                .iter()
+                .filter_map(|v| {
+                    let opts = v["attributes"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|a| a["option"].as_str().map(str::to_string))
+                        .collect();
+                    Some((key_of(v["sku"].as_str(), opts), v["id"].as_u64()?))
+                })
+                .collect();
+            let mut create = vec![];
+            let mut update = vec![];
+            for v in &p.variants {
+                let body = self.variation_body(p, v);
+                match by_key.remove(&key_of(v.sku.as_deref(), v.option_values.clone())) {
+                    Some(id) => {
+                        let mut b = body;
+                        b["id"] = json!(id);
+                        update.push(b);
+                    }
+                    None => create.push(body),
+                }
+            }
+            let delete: Vec<u64> = by_key.into_values().collect();
+            let mut chunks_done = true;
+            // Batches hold at most 100 objects; big products take several.
+            let mut ops: Vec<(&str, Value)> = create
+                .into_iter()
+                .map(|b| ("create", b))
+                .chain(update.into_iter().map(|b| ("update", b)))
+                .chain(delete.into_iter().map(|d| ("delete", json!(d))))
+                .collect();
+            while !ops.is_empty() {
+                let rest = ops.split_off(ops.len().min(MAX_BATCH));
+                let mut req = json!({ "create": [], "update": [], "delete": [] });
+                for (kind, b) in &ops {
+                    if let Some(a) = req[*kind].as_array_mut() {
+                        a.push(b.clone());
+                    }
+                }
+                ops = rest;
+                match self
+                    .client
+                    .call(
+                        reqwest::Method::POST,
+                        &format!("{path}/batch"),
+                        &[],
+                        Some(&req),
+                        Safety::Unsafe,
+                    )
+                    .await
+                {
+                    Ok(r) => {
+                        let r = self.client.expect_ok(r, &path)?;
+                        for kind in ["create", "update", "delete"] {
+                            for item in r.body[kind].as_array().into_iter().flatten() {
+                                if let Some(e) = item.get("error") {
+                                    let msg = format!(
+                                        "variation: {}: {}",
+                                        e["code"].as_str().unwrap_or(""),
+                                        e["message"].as_str().unwrap_or("")
+                                    );
+                                    return Ok(Err(msg));
+                                }
+                            }
+                        }
+                    }
+                    Err(CallError::Ambiguous(_)) => {
+                        chunks_done = false;
+                        break;
+                    }
+                    Err(CallError::Failed(m)) => return Err(ConnectorError::Remote(m)),
+                }
+            }
+            if chunks_done {
+                return Ok(Ok(()));
+            }
+        }
+        Ok(Err(
+            "WooCommerce did not confirm the variations after repeated attempts".into(),
+        ))
+    }
+
+    fn customer_body(c: &Customer) -> Value {
+        let addr = |a: Option<&Address>| {
+            let a = a.cloned().unwrap_or_default();
+            json!({
+                "first_name": a.first_name.or(c.first_name.clone()).unwrap_or_default(), "last_name": a.last_name.or(c.last_name.clone()).unwrap_or_default(),
+                "company": a.company.unwrap_or_default(), "address_1": a.address1.unwrap_or_default(), "address_2": a.address2.unwrap_or_default(),
+                "city": a.city.unwrap_or_default(), "state": a.province.unwrap_or_default(), "postcode": a.zip.unwrap_or_default(),
+                "country": a.country_code.unwrap_or_default(), "phone": a.phone.or(c.phone.clone()).unwrap_or_default(),
+            })
+        };
+        let billing_addr = c
+            .addresses
+            .iter()
+            .find(|a| a.default)
+            .or(c.addresses.first());
+        let shipping_addr = c
+            .addresses
+            .iter()
+            .find(|a| Some(*a) != billing_addr)
+            .or(billing_addr);
+        let mut billing = addr(billing_addr);
+        billing["email"] = json!(c.email);
+        let mut shipping = addr(shipping_addr);
+        if let Some(o) = shipping.as_object_mut() {
+            o.remove("phone");
+        }
+        json!({
+            "email": c.email,
+            "first_name": c.first_name.clone().unwrap_or_default(),
+            "last_name": c.last_name.clone().unwrap_or_default(),
+            "billing": billing,
+            "shipping": shipping,
+        })
+    }
+
+    async fn write_customers(&mut self, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
+        let customers: Vec<&Customer> = batch
+            .iter()
+            .map(|r| match r {
+                Record::Customer(c) => Ok(c),
+                other => Err(ConnectorError::Input(format!(
+                    "a customers batch holds a {} record ({})",
+                    other.entity(),
+                    other.label()
+                ))),
+            })
+            .collect::<Result<_>>()?;
+        let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; customers.len()];
+        let mut existed: Vec<Option<bool>> = vec![None; customers.len()];
+        let mut round = 0;
+        while outcomes.iter().any(Option::is_none) {
+            if round > self.client.http.config().max_retries + 2 {
+                for o in outcomes.iter_mut().filter(|o| o.is_none()) {
+                    *o = Some(WriteOutcome::Failed {
+                        message:
+                            "WooCommerce did not confirm this customer after repeated attempts"
+                                .into(),
+                    });
+                }
+                break;
+            }
+            if round > 0 {
+                self.client.http.wait_before_retry(round - 1, None).await;
+            }
+            round += 1;
+            let mut create = vec![];
+            let mut update = vec![];
+            let (mut ci, mut ui) = (vec![], vec![]);
+            for i in (0..customers.len()).filter(|i| outcomes[*i].is_none()) {
+                let id = self
+                    .find_customer(&customers[i].email.to_ascii_lowercase())
+                    .await?;
+                existed[i].get_or_insert(id.is_some());
+                let mut body = Self::customer_body(customers[i]);
+                match id {
+                    Some(id) => {
+                        body["id"] = json!(id);
+                        update.push(body);
+                        ui.push(i);
+                    }
+                    None => {
+                        create.push(body);
+                        ci.push(i);
+                    }
+                }
+            }
+            let req = json!({ "create": create, "update": update });
+            let reply = match self
+                .client
+                .call(
+                    reqwest::Method::POST,
+                    "/customers/batch",
+                    &[],
+                    Some(&req),
+                    Safety::Unsafe,
+                )
+                .await
+            {
+                Ok(r) => self.client.expect_ok(r, "/customers/batch")?,
+                Err(CallError::Ambiguous(_)) => continue,
+                Err(CallError::Failed(m)) => return Err(ConnectorError::Remote(m)),
+            };
+            for (kind, idx) in [("create", &ci), ("update", &ui)] {
+                let items = reply.body[kind].as_array().cloned().unwrap_or_default();
+                for (k, &i) in idx.iter().enumerate() {
+                    let item = items.get(k).cloned().unwrap_or(Value::Null);
+                    outcomes[i] = Some(if let Some(e) = item.get("error") {
+                        WriteOutcome::Failed {
+                            message: format!(
+                                "{}: {}",
+                                e["code"].as_str().unwrap_or(""),
+                                e["message"].as_str().unwrap_or("")
+                            ),
+                        }
+                    } else {
+                        let id = item["id"].as_u64().unwrap_or(0).to_string();
+                        if existed[i] == Some(true) {
+                            WriteOutcome::Updated { target_id: id }
+                        } else {
+                            WriteOutcome::Created { target_id: id }
+                        }
+                    });
+                }
+            }
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or(WriteOutcome::Failed {
+                    message: "not written".into(),
+                })
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl Target for WooTarget {
+    fn platform(&self) -> Platform {
+        Platform::WooCommerce
+    }
+
+    fn describe(&self) -> String {
+        format!("WooCommerce REST API ({})", self.client.store_url)
+    }
+
+    async fn resume(&mut self, _entity: Entity, _checkpoint: Option<&Value>) -> Result<()> {
+        Ok(())
+    }
+
+    async fn write_batch(&mut self, entity: Entity, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
+        let mut out = Vec::with_capacity(batch.len());
+        for chunk in batch.chunks(MAX_BATCH) {
+            out.extend(match entity {
+                Entity::Products => self.write_products(chunk).await?,
+                Entity::Customers => self.write_customers(chunk).await?,
+                other => {
+                    return Err(ConnectorError::Input(format!(
+                        "the WooCommerce API target loads products and customers; {other} cannot be written through it"
+                    )))
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    fn checkpoint(&self, _entity: Entity) -> Option<Value> {
+        None
+    }
+
+    async fn lookup(&mut self, entity: Entity, external_key: &str) -> Result<Option<String>> {
+        Ok(match entity {
+            Entity::Products => self.find_by_slug(external_key).await?,
+            Entity::Customers => self.find_customer(external_key).await?,
+            _ => None,
+        }
+        .map(|id| id.to_string()))
+    }
+
+    async fn delete(&mut self, entity: Entity, target_id: &str) -> Result<()> {
+        let path = match entity {
+            Entity::Products => format!("/products/{target_id}"),
+            Entity::Customers => format!("/customers/{target_id}"),
+            other => {
+                return Err(ConnectorError::Input(format!(
+                    "the WooCommerce API target cannot delete {other}"
+                )))
+            }
+        };
+        // force=true deletes for good (products would otherwise go to the trash).
+        let reply = self
+            .client
+            .call(
+                reqwest::Method::DELETE,
+                &path,
+                &[("force", "true".into())],
+                None,
+                Safety::Idempotent,
+            )
+            .await?;
+        if reply.status.as_u16() == 404 {
+            return Ok(());
+        }
+        self.client.expect_ok(reply, &path).map(|_| ())
+    }
+
+    async fn finish(&mut self, _entity: Entity) -> Result<()> {
+        Ok(())
+    }
+
+    fn api_stats(&self) -> Option<ApiStats> {
+        Some(self.client.stats())
+    }
+
+    fn take_findings(&mut self) -> Vec<Finding> {
+        std::mem::take(&mut self.findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_decode_back_to_handles() {
+        assert_eq!(decode_slug("kad%c4%b1n-giyim"), "kadın-giyim");
+        assert_eq!(decode_slug("plain"), "plain");
+        assert_eq!(decode_slug("bad%zz%"), "bad%zz%");
+    }
+}

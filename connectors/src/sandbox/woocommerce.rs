@@ -1,0 +1,1147 @@
+//! A WooCommerce REST API v3 in memory: `/wp-json/wc/v3/` with consumer key/secret (HTTP Basic
+//! or query string), `page`/`per_page` ≤ 100 with `X-WP-Total`/`X-WP-TotalPages` and `Link`,
+//! `{code, message, data: {status}}` errors, `/batch` endpoints of at most 100 objects, unique
+//! SKUs, slugs sanitised and made unique like WordPress does, and remote images that can fail.
+
+use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone)]
+pub struct WooConfig {
+    pub consumer_key: String,
+    pub consumer_secret: String,
+    /// Image URLs containing this text cannot be fetched (the item fails, as in WooCommerce).
+    pub failing_image_marker: String,
+}
+
+impl Default for WooConfig {
+    fn default() -> Self {
+        WooConfig {
+            consumer_key: "ck_sandbox".into(),
+            consumer_secret: "cs_sandbox".into(),
+            failing_image_marker: "unreachable".into(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Store {
+    next_id: u64,
+    products: BTreeMap<u64, Value>,
+    /// product id → variation id → variation
+    variations: BTreeMap<u64, BTreeMap<u64, Value>>,
+    customers: BTreeMap<u64, Value>,
+    skus: HashMap<String, u64>,
+}
+
+impl Store {
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
+
+struct Inner {
+    config: WooConfig,
+    store: Mutex<Store>,
+    created: CreationLog,
+}
+
+#[derive(Clone)]
+pub struct WooSandbox {
+    inner: Arc<Inner>,
+    pub faults: Arc<Faults>,
+}
+
+pub use crate::platform::woocommerce::{MAX_BATCH, MAX_PER_PAGE};
+
+fn err(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({ "code": code, "message": message, "data": { "status": status.as_u16() } })),
+    )
+        .into_response()
+}
+
+fn item_error(code: &str, message: &str) -> Value {
+    json!({ "code": code, "message": message, "data": { "status": 400 } })
+}
+
+impl WooSandbox {
+    pub fn new(config: WooConfig) -> Self {
+        WooSandbox {
+            inner: Arc::new(Inner {
+                config,
+                store: Mutex::new(Store::default()),
+                created: CreationLog::default(),
+            }),
+            faults: Arc::new(Faults::default()),
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        let api = Router::new()
+            .route(
+                "/wp-json/wc/v3/products",
+                get(list_products).post(create_product),
+            )
+            .route("/wp-json/wc/v3/products/batch", post(batch_products))
+            .route(
+                "/wp-json/wc/v3/products/{id}",
+                get(get_product).put(update_product).delete(delete_product),
+            )
+            .route(
+                "/wp-json/wc/v3/products/{id}/variations",
+                get(list_variations),
+            )
+            .route(
+                "/wp-json/wc/v3/products/{id}/variations/batch",
+                post(batch_variations),
+            )
+            .route("/wp-json/wc/v3/customers", get(list_customers))
+            .route("/wp-json/wc/v3/customers/batch", post(batch_customers))
+            .route(
+                "/wp-json/wc/v3/customers/{id}",
+                get(get_customer).delete(delete_customer),
+            )
+            .route(&format!("{CONTROL_PREFIX}/state"), get(control_state))
+            .with_state(self.clone());
+        with_faults(api, self.faults.clone(), |status| {
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                json!({ "code": "woocommerce_rest_too_many_requests", "message": "Too many requests. Please wait and try again.", "data": { "status": 429 } })
+            } else {
+                json!({ "code": "internal_server_error", "message": "<p>There has been a critical error on this website.</p>", "data": { "status": status.as_u16() } })
+            }
+        })
+    }
+
+    pub async fn start(&self, port: u16) -> std::io::Result<Running> {
+        serve(self.router(), port).await
+    }
+
+    pub fn config(&self) -> &WooConfig {
+        &self.inner.config
+    }
+
+    pub fn creation_log(&self) -> &CreationLog {
+        &self.inner.created
+    }
+
+    pub fn product_count(&self) -> usize {
+        lock(&self.inner.store).products.len()
+    }
+
+    pub fn variation_count(&self) -> usize {
+        lock(&self.inner.store)
+            .variations
+            .values()
+            .map(BTreeMap::len)
+            .sum()
+    }
+
+    pub fn customer_count(&self) -> usize {
+        lock(&self.inner.store).customers.len()
+    }
+
+    pub fn products(&self) -> Vec<Value> {
+        lock(&self.inner.store).products.values().cloned().collect()
+    }
+
+    pub fn fingerprint(&self) -> String {
+        let s = lock(&self.inner.store);
+        let v = json!({ "p": s.products.values().collect::<Vec<_>>(), "v": s.variations, "c": s.customers.values().collect::<Vec<_>>() });
+        blake3::hash(v.to_string().as_bytes()).to_hex().to_string()
+    }
+
+    /// Fills the store as if products had been made in wp-admin: every fourth is a variable
+    /// product with a Size attribute and three variations.
+    pub fn seed_products(&self, n: usize) {
+        let mut s = lock(&self.inner.store);
+        for i in 0..n {
+            let variable = i % 4 == 0;
+            let mut input = json!({
+                "name": format!("Woo product {i}"), "slug": format!("woo-product-{i}"), "type": if variable { "variable" } else { "simple" },
+                "description": format!("<p>Woo number {i}</p>"), "short_description": "",
+                "tags": [{ "name": "seed" }], "images": [{ "src": format!("https://shop.example.com/wp-content/uploads/{i}.jpg"), "alt": format!("Woo {i}") }],
+                "weight": "0.25", "meta_data": [{ "key": "vendor", "value": "Woo Seed" }],
+            });
+            if variable {
+                input["attributes"] = json!([{ "name": "Size", "position": 0, "visible": true, "variation": true, "options": ["S", "M", "L"] }]);
+            } else {
+                input["sku"] = json!(format!("WOO-{i}"));
+                input["regular_price"] = json!(format!("{}.00", 20 + i % 30));
+                input["sale_price"] = json!(if i % 2 == 0 {
+                    format!("{}.50", 10 + i % 9)
+                } else {
+                    String::new()
+                });
+                input["manage_stock"] = json!(true);
+                input["stock_quantity"] = json!(i % 13);
+            }
+            let Ok(p) = create_product_in(&self.inner, &mut s, &input) else {
+                continue;
+            };
+            if variable {
+                let pid = p["id"].as_u64().unwrap_or(0);
+                for (j, size) in ["S", "M", "L"].iter().enumerate() {
+                    let v = json!({ "sku": format!("WOO-{i}-{size}"), "regular_price": format!("{}.00", 30 + j),
+                                    "manage_stock": true, "stock_quantity": j * 2, "attributes": [{ "name": "Size", "option": size }] });
+                    let _ = create_variation_in(&mut s, pid, &v);
+                }
+            }
+        }
+    }
+
+    pub fn seed_customers(&self, n: usize) {
+        let mut s = lock(&self.inner.store);
+        for i in 0..n {
+            let input = json!({
+                "email": format!("woo{i}@example.com"), "first_name": format!("Woo{i}"), "last_name": "Buyer",
+                "billing": { "first_name": format!("Woo{i}"), "last_name": "Buyer", "address_1": format!("{i} High St"), "city": "Leeds",
+                             "state": "", "postcode": "LS1 1AA", "country": "GB", "email": format!("woo{i}@example.com"), "phone": format!("+44 113 000 {i:04}") },
+            });
+            let _ = create_customer_in(&self.inner, &mut s, &input);
+        }
+    }
+
+    fn authorised(
+        &self,
+        headers: &HeaderMap,
+        query: &HashMap<String, String>,
+        method: &Method,
+    ) -> Result<(), Response> {
+        let cfg = &self.inner.config;
+        let basic = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Basic "))
+            .and_then(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .ok()
+            })
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| {
+                s.split_once(':')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            });
+        let pair = basic.or_else(|| {
+            Some((
+                query.get("consumer_key")?.clone(),
+                query.get("consumer_secret")?.clone(),
+            ))
+        });
+        match pair {
+            None => {
+                let (code, message) = if method == Method::GET {
+                    (
+                        "woocommerce_rest_cannot_view",
+                        "Sorry, you cannot list resources.",
+                    )
+                } else {
+                    (
+                        "woocommerce_rest_cannot_create",
+                        "Sorry, you are not allowed to create resources.",
+                    )
+                };
+                Err(err(StatusCode::UNAUTHORIZED, code, message))
+            }
+            Some((k, _)) if k != cfg.consumer_key => Err(err(
+                StatusCode::UNAUTHORIZED,
+                "woocommerce_rest_authentication_error",
+                "Consumer key is invalid.",
+            )),
+            Some((_, s)) if s != cfg.consumer_secret => Err(err(
+                StatusCode::UNAUTHORIZED,
+                "woocommerce_rest_authentication_error",
+                "Consumer secret is invalid.",
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+async fn control_state(State(sb): State<WooSandbox>) -> Json<Value> {
+    Json(json!({
+        "products": sb.product_count(), "variations": sb.variation_count(), "customers": sb.customer_count(),
+        "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests(),
+    }))
+}
+
+/// WordPress's sanitize_title: lower case, spaces to dashes, other punctuation dropped, and
+/// UTF-8 kept percent-encoded (lower-case hex), which is how slugs are stored and returned.
+pub fn sanitize_title(title: &str) -> String {
+    let mut out = String::new();
+    for ch in title.trim().chars() {
+        let c = ch.to_lowercase().next().unwrap_or(ch);
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            out.push(c);
+        } else if c.is_whitespace() || c == '.' || c == '/' {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else if !c.is_ascii() {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02x}"));
+            }
+        }
+    }
+    let out = out.trim_matches('-').to_string();
+    let mut collapsed = String::with_capacity(out.len());
+    for ch in out.chars() {
+        if !(ch == '-' && collapsed.ends_with('-')) {
+            collapsed.push(ch);
+        }
+    }
+    collapsed
+}
+
+fn unique_slug(s: &Store, wanted: &str, except: Option<u64>) -> String {
+    let taken = |slug: &str| {
+        s.products
+            .iter()
+            .any(|(id, p)| Some(*id) != except && p["slug"].as_str() == Some(slug))
+    };
+    if !taken(wanted) {
+        return wanted.to_string();
+    }
+    (2..)
+        .map(|n| format!("{wanted}-{n}"))
+        .find(|c| !taken(c))
+        .unwrap_or_default()
+}
+
+fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+fn str_field(v: &Value, k: &str) -> String {
+    match v.get(k) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn failing_image(inner: &Inner, input: &Value) -> Option<String> {
+    let imgs = input.get("images").and_then(Value::as_array)?;
+    imgs.iter()
+        .filter_map(|i| i["src"].as_str())
+        .find(|src| src.contains(&inner.config.failing_image_marker))
+        .map(|src| {
+            format!("Error getting remote image {src}. Error: cURL error 6: Could not resolve host")
+        })
+}
+
+/// Writes the fields `input` gives onto product `p` (create and update share this).
+fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result<(), Value> {
+    if let Some(sku) = input.get("sku").and_then(Value::as_str) {
+        if !sku.is_empty() && s.skus.get(sku).is_some_and(|owner| *owner != id) {
+            return Err(item_error(
+                "product_invalid_sku",
+                "Invalid or duplicated SKU.",
+            ));
+        }
+    }
+    for k in [
+        "name",
+        "type",
+        "status",
+        "description",
+        "short_description",
+        "regular_price",
+        "sale_price",
+        "backorders",
+        "weight",
+        "catalog_visibility",
+    ] {
+        if let Some(v) = input.get(k) {
+            p[k] = json!(str_field(input, k));
+            let _ = v;
+        }
+    }
+    for k in [
+        "manage_stock",
+        "stock_quantity",
+        "attributes",
+        "categories",
+        "meta_data",
+    ] {
+        if let Some(v) = input.get(k) {
+            p[k] = v.clone();
+        }
+    }
+    if let Some(tags) = input.get("tags").and_then(Value::as_array) {
+        p["tags"] = json!(tags.iter().enumerate().map(|(i, t)| json!({ "id": 1000 + i, "name": t["name"], "slug": sanitize_title(t["name"].as_str().unwrap_or("")) })).collect::<Vec<_>>());
+    }
+    if let Some(imgs) = input.get("images").and_then(Value::as_array) {
+        p["images"] = json!(imgs.iter().enumerate().map(|(i, im)| json!({ "id": id * 100 + i as u64, "src": im["src"], "name": "", "alt": im.get("alt").cloned().unwrap_or(json!("")), "position": i })).collect::<Vec<_>>());
+    }
+    if let Some(slug) = input.get("slug").and_then(Value::as_str) {
+        let clean = sanitize_title(slug);
+        p["slug"] = json!(unique_slug(s, &clean, Some(id)));
+    }
+    if let Some(sku) = input.get("sku").and_then(Value::as_str) {
+        if let Some(old) = p["sku"].as_str().filter(|o| !o.is_empty()) {
+            s.skus.remove(old);
+        }
+        p["sku"] = json!(sku);
+        if !sku.is_empty() {
+            s.skus.insert(sku.to_string(), id);
+        }
+    }
+    let sale = str_field(p, "sale_price");
+    p["price"] = json!(if sale.is_empty() {
+        str_field(p, "regular_price")
+    } else {
+        sale.clone()
+    });
+    p["on_sale"] = json!(!sale.is_empty());
+    p["permalink"] = json!(format!(
+        "https://shop.example.com/product/{}/",
+        p["slug"].as_str().unwrap_or("")
+    ));
+    p["date_modified"] = json!(now());
+    Ok(())
+}
+
+fn create_product_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Value, Value> {
+    if let Some(msg) = failing_image(inner, input) {
+        return Err(item_error("woocommerce_product_image_upload_error", &msg));
+    }
+    if let Some(sku) = input.get("sku").and_then(Value::as_str) {
+        if !sku.is_empty() && s.skus.contains_key(sku) {
+            return Err(item_error(
+                "product_invalid_sku",
+                "Invalid or duplicated SKU.",
+            ));
+        }
+    }
+    let id = s.id();
+    let name = str_field(input, "name");
+    let mut p = json!({
+        "id": id, "name": name, "slug": "", "permalink": "", "date_created": now(), "date_modified": now(),
+        "type": "simple", "status": "publish", "featured": false, "catalog_visibility": "visible",
+        "description": "", "short_description": "", "sku": "", "price": "", "regular_price": "", "sale_price": "",
+        "on_sale": false, "manage_stock": false, "stock_quantity": null, "backorders": "no", "weight": "",
+        "categories": [], "tags": [], "images": [], "attributes": [], "variations": [], "meta_data": [],
+    });
+    let mut input = input.clone();
+    if input
+        .get("slug")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        input["slug"] = json!(if name.is_empty() {
+            format!("product-{id}")
+        } else {
+            name.clone()
+        });
+    }
+    apply_product(s, id, &mut p, &input)?;
+    let key = match p["sku"].as_str() {
+        Some(sku) if !sku.is_empty() => format!("sku:{sku}"),
+        _ => format!(
+            "slug:{}",
+            sanitize_title(input["slug"].as_str().unwrap_or(""))
+        ),
+    };
+    inner.created.record("products", &key);
+    s.products.insert(id, p.clone());
+    Ok(p)
+}
+
+fn update_product_in(inner: &Inner, s: &mut Store, id: u64, input: &Value) -> Result<Value, Value> {
+    if let Some(msg) = failing_image(inner, input) {
+        return Err(item_error("woocommerce_product_image_upload_error", &msg));
+    }
+    let Some(mut p) = s.products.get(&id).cloned() else {
+        return Err(item_error(
+            "woocommerce_rest_product_invalid_id",
+            "Invalid ID.",
+        ));
+    };
+    apply_product(s, id, &mut p, input)?;
+    s.products.insert(id, p.clone());
+    Ok(p)
+}
+
+fn create_variation_in(s: &mut Store, pid: u64, input: &Value) -> Result<Value, Value> {
+    if !s.products.contains_key(&pid) {
+        return Err(item_error(
+            "woocommerce_rest_product_invalid_id",
+            "Invalid ID.",
+        ));
+    }
+    let id = s.id();
+    let mut v = json!({ "id": id, "sku": "", "price": "", "regular_price": "", "sale_price": "", "manage_stock": false,
+                        "stock_quantity": null, "backorders": "no", "weight": "", "attributes": [], "image": null, "date_created": now() });
+    apply_variation(s, id, &mut v, input)?;
+    s.variations.entry(pid).or_default().insert(id, v.clone());
+    if let Some(p) = s.products.get_mut(&pid) {
+        if let Some(list) = p["variations"].as_array_mut() {
+            list.push(json!(id));
+        }
+    }
+    Ok(v)
+}
+
+fn apply_variation(s: &mut Store, id: u64, v: &mut Value, input: &Value) -> Result<(), Value> {
+    if let Some(sku) = input.get("sku").and_then(Value::as_str) {
+        if !sku.is_empty() && s.skus.get(sku).is_some_and(|owner| *owner != id) {
+            return Err(item_error(
+                "product_invalid_sku",
+                "Invalid or duplicated SKU.",
+            ));
+        }
+        if let Some(old) = v["sku"].as_str().filter(|o| !o.is_empty()) {
+            s.skus.remove(old);
+        }
+        if !sku.is_empty() {
+            s.skus.insert(sku.to_string(), id);
+        }
+        v["sku"] = json!(sku);
+    }
+    for k in ["regular_price", "sale_price", "backorders", "weight"] {
+        if input.get(k).is_some() {
+            v[k] = json!(str_field(input, k));
+        }
+    }
+    for k in ["manage_stock", "stock_quantity", "attributes"] {
+        if let Some(x) = input.get(k) {
+            v[k] = x.clone();
+        }
+    }
+    if let Some(img) = input.get("image").filter(|i| i.is_object()) {
+        v["image"] = json!({ "id": id, "src": img["src"], "alt": img.get("alt").cloned().unwrap_or(json!("")) });
+    }
+    let sale = str_field(v, "sale_price");
+    v["price"] = json!(if sale.is_empty() {
+        str_field(v, "regular_price")
+    } else {
+        sale
+    });
+    Ok(())
+}
+
+fn valid_email(e: &str) -> bool {
+    e.split_once('@')
+        .is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.ends_with('.'))
+        && !e.contains(char::is_whitespace)
+}
+
+fn create_customer_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Value, Value> {
+    let email = str_field(input, "email").to_ascii_lowercase();
+    if !valid_email(&email) {
+        return Err(item_error(
+            "registration-error-invalid-email",
+            "Please provide a valid email address.",
+        ));
+    }
+    if s.customers
+        .values()
+        .any(|c| c["email"].as_str() == Some(email.as_str()))
+    {
+        return Err(item_error("registration-error-email-exists", "An account is already registered with your email address. <a href=\"#\" class=\"showlogin\">Please log in.</a>"));
+    }
+    let id = s.id();
+    let blank_addr = json!({ "first_name": "", "last_name": "", "company": "", "address_1": "", "address_2": "", "city": "", "state": "", "postcode": "", "country": "", "email": "", "phone": "" });
+    let mut c = json!({ "id": id, "date_created": now(), "email": email, "first_name": "", "last_name": "", "role": "customer",
+                        "username": email.split('@').next().unwrap_or(""), "billing": blank_addr, "shipping": blank_addr, "meta_data": [] });
+    apply_customer(&mut c, input);
+    inner.created.record("customers", &email);
+    s.customers.insert(id, c.clone());
+    Ok(c)
+}
+
+fn apply_customer(c: &mut Value, input: &Value) {
+    for k in ["first_name", "last_name"] {
+        if input.get(k).is_some() {
+            c[k] = json!(str_field(input, k));
+        }
+    }
+    for k in ["billing", "shipping"] {
+        if let Some(Value::Object(m)) = input.get(k) {
+            for (f, v) in m {
+                c[k][f] = v.clone();
+            }
+        }
+    }
+    if let Some(m) = input.get("meta_data") {
+        c["meta_data"] = m.clone();
+    }
+}
+
+fn page_params(q: &HashMap<String, String>) -> Result<(usize, usize), Response> {
+    let invalid = |p: &str, why: &str| {
+        (StatusCode::BAD_REQUEST, Json(json!({ "code": "rest_invalid_param", "message": format!("Invalid parameter(s): {p}"),
+            "data": { "status": 400, "params": { p: why } } }))).into_response()
+    };
+    let per_page = match q.get("per_page") {
+        None => 10,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => n,
+            _ => {
+                return Err(invalid(
+                    "per_page",
+                    "per_page must be between 1 (inclusive) and 100 (inclusive)",
+                ))
+            }
+        },
+    };
+    let page = match q.get("page") {
+        None => 1,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if n >= 1 => n,
+            _ => return Err(invalid("page", "page must be greater than or equal to 1")),
+        },
+    };
+    Ok((page, per_page))
+}
+
+fn paged(items: Vec<Value>, page: usize, per_page: usize, path: &str) -> Response {
+    let total = items.len();
+    let pages = total.div_ceil(per_page);
+    let slice: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .collect();
+    let mut r = Json(slice).into_response();
+    let h = r.headers_mut();
+    h.insert("x-wp-total", HeaderValue::from(total));
+    h.insert("x-wp-totalpages", HeaderValue::from(pages));
+    let mut links = vec![];
+    if page > 1 {
+        links.push(format!(
+            "<{path}?page={}&per_page={per_page}>; rel=\"prev\"",
+            page - 1
+        ));
+    }
+    if page < pages {
+        links.push(format!(
+            "<{path}?page={}&per_page={per_page}>; rel=\"next\"",
+            page + 1
+        ));
+    }
+    if let Ok(v) = HeaderValue::from_str(&links.join(", ")) {
+        if !links.is_empty() {
+            h.insert("link", v);
+        }
+    }
+    r
+}
+
+fn order(items: &mut [Value], q: &HashMap<String, String>, default_orderby: &str) {
+    let orderby = q
+        .get("orderby")
+        .map(String::as_str)
+        .unwrap_or(default_orderby);
+    let desc = q.get("order").map(String::as_str).unwrap_or("desc") == "desc";
+    items.sort_by(|a, b| {
+        let ord = match orderby {
+            "title" => a["name"].as_str().cmp(&b["name"].as_str()),
+            "slug" => a["slug"].as_str().cmp(&b["slug"].as_str()),
+            "date" => a["date_created"].as_str().cmp(&b["date_created"].as_str()),
+            _ => std::cmp::Ordering::Equal,
+        }
+        .then(a["id"].as_u64().cmp(&b["id"].as_u64()));
+        if desc {
+            ord.reverse()
+        } else {
+            ord
+        }
+    });
+}
+
+type Q = Query<HashMap<String, String>>;
+
+async fn list_products(State(sb): State<WooSandbox>, headers: HeaderMap, Query(q): Q) -> Response {
+    if let Err(r) = sb.authorised(&headers, &q, &Method::GET) {
+        return r;
+    }
+    let (page, per_page) = match page_params(&q) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let s = lock(&sb.inner.store);
+    let mut items: Vec<Value> = if let Some(skus) = q.get("sku") {
+        let wanted: Vec<&str> = skus
+            .split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .collect();
+        wanted
+            .iter()
+            .filter_map(|k| s.skus.get(*k))
+            .filter_map(|id| s.products.get(id))
+            .cloned()
+            .collect()
+    } else if let Some(slug) = q.get("slug") {
+        let slug = sanitize_title(slug);
+        s.products
+            .values()
+            .filter(|p| p["slug"].as_str() == Some(slug.as_str()))
+            .cloned()
+            .collect()
+    } else {
+        s.products.values().cloned().collect()
+    };
+    drop(s);
+    order(&mut items, &q, "date");
+    paged(items, page, per_page, "/wp-json/wc/v3/products")
+}
+
+async fn get_product(
+    State(sb): State<WooSandbox>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    Query(q): Q,
+) -> Response {
+    if let Err(r) = sb.authorised(&headers, &q, &Method::GET) {
+        return r;
+    }
+    match lock(&sb.inner.store).products.get(&id) {
+        Some(p) => Json(p.clone()).into_response(),
+        None => err(
+            StatusCode::NOT_FOUND,
+            "woocommerce_rest_product_invalid_id",
+            "Invalid ID.",
+        ),
+    }
+}
+
+fn body_json(body: &[u8]) -> Result<Value, Response> {
+    serde_json::from_slice(body).map_err(|_| {
+        err(
+            StatusCode::BAD_REQUEST,
+            "rest_invalid_json",
+            "Invalid JSON body passed.",
+        )
+    })
+}
+
+async fn create_product(
+    State(sb): State<WooSandbox>,
+    headers: HeaderMap,
+    Query(q): Q,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = sb.authorised(&headers, &q, &Method::POST) {
+        return r;
+    }
+    let input = match body_json(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut s = lock(&sb.inner.store);
+    match create_product_in(&sb.inner, &mut s, &input) {
+        Ok(p) => (StatusCode::CREATED, Json(p)).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, Json(e)).into_response(),
+    }
+}
+
+async fn update_product(
+    State(sb): State<WooSandbox>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    Query(q): Q,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = sb.authorised(&headers, &q, &Method::PUT) {
+        return r;
+    }
+    let input = match body_json(&body) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let mut s = lock(&sb.inner.store);
+    match update_product_in(&sb.inner, &mut s, id, &input) {
+        Ok(p) => Json(p).into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, Json(e)).into_response(),
+    }
+}
+
+fn remove_product(s: &mut Store, id: u64) -> Option<Value> {
+    let p = s.products.remove(&id)?;
+    if let Some(sku) = p["sku"].as_str() {
+        s.skus.remove(sku);
+    }
+    for v in s.variations.remove(&id).unwrap_or_default().values() {
+        if let Some(sku) = v["sku"].as_str() {
+            s.skus.remove(sku);
+        }
+    }
+    Some(p)
+}
+
+async fn delete_product(
+    State(sb): State<WooSandbox>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    Query(q): Q,
+) -> Response {
+    if let Err(r) = sb.authorised(&headers, &q, &Method::DELETE) {
+        return r;
+    }
+    let force = q.get("force").is_some_and(|f| f == "true" || f == "1");
+    let mut s = lock(&sb.inner.store);
+    if !force {
+        // Without force a product goes to the trash and stays in the store.
+        return match s.products.get_mut(&id) {
+            Some(p) => {
+                p["status"] = json!("trash");
+                Json(p.clone()).into_response()
+            }
+            None => err(
+                StatusCode::NOT_FOUND,
+                "woocommerce_rest_product_invalid_id",
+                "Invalid ID.",
+            ),
+        };
+    }
+    match remove_product(&mut s, id) {
+        Some(p) => Json(p).into_response(),
+        None => err(
+            StatusCode::NOT_FOUND,
+            "woocommerce_rest_product_invalid_id",
+            "Invalid ID.",
+        ),
+    }
+}
+
+fn batch_input(body: &[u8]) -> Result<(Vec<Value>, Vec<Value>, Vec<Value>), Response> {
+    let v = body_json(body)?;
+    let list = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (c, u, d) = (list("create"), list("update"), list("delete"));
+    if c.len() + u.len() + d.len() > MAX_BATCH {
+        return Err(err(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "woocommerce_rest_request_entity_too_large",
+            &format!("Unable to accept more than {MAX_BATCH} items for this request."),
+        ));
+    }
+    Ok((c, u, d))
+}
+
+fn outcome(r: Result<Value, Value>, id: u64) -> Value {
+    r.unwrap_or_else(|e| json!({ "id": id, "error": e }))
+}
+
+async fn batch_products(
+    State(sb): State<WooSandbox>,
+    headers: HeaderMap,
+    Query(q): Q,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = sb.authorised(&headers, &q, &Method::POST) {
+        return r;
+    }
+    let (create, update, delete) = match batch_input(&body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut s = lock(&sb.inner.store);
+    let mut out = Map::new();
+    if !create.is_empty() {
+        out.insert(
+            "create".into(),
+            json!(create
+                .iter()
+                .map(|i| outcome(create_product_in(&sb.inner, &mut s, i), 0))
+                .collect::<Vec<_>>()),
+        );
+    }
+    if !update.is_empty() {
+        let res: Vec<Value> = update
+            .iter()
+            .map(|i| {
+                let id = i["id"].as_u64().unwrap_or(0);
+                outcome(update_product_in(&sb.inner, &mut s, id, i), id)
+            })
+            .collect();
+        out.insert("update".into(), json!(res));
+    }
+    if !delete.is_empty() {
+        let res: Vec<Value> = delete
+            .iter()
+            .map(|d| {
+                let id = d.as_u64().unwrap_or(0);
+                outcome(
+                    remove_product(&mut s, id).ok_or_else(|| {
+                        item_error("woocommerce_rest_product_invalid_id", "Invalid ID.")
+                    }),
+                    id,
+                )
+            })
+            .collect();
+        out.insert("delete".into(), json!(res));
+    }
+    Json(Value::Object(out)).into_response()
+}
+
+async fn list_variations(
+    State(sb): State<WooSandbox>,
+    headers: HeaderMap,
+    Path(pid): Path<u64>,
+    Query(q): Q,
+) -> Response {
+    if let Err(r) = sb.authorised(&headers, &q, &Method::GET) {
+        return r;
+    }
+    let (page, per_page) = match page_params(&q) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let s = lock(&sb.inner.store);
+    if !s.products.contains_key(&pid) {
+        return err(
+            StatusCode::NOT_FOUND,
+            "woocommerce_rest_product_invalid_id",
+            "Invalid ID.",
+        );
+    }
+    let mut items: Vec<Value> = s
+        .variations
+        .get(&pid)
+        .map(|m| m.values().cloned().collect())
+        .unwrap_or_default();
+    drop(s);
+    order(&mut items, &q, "date");
+    paged(
+        items,
+        page,
+        per_page,
+        &format!("/wp-json/wc/v3/products/{pid}/variations"),
+    )
+}
+
+async fn batch_variations(
+    State(sb): State<WooSandbox>,
+    headers: HeaderMap,
+    Path(pid): Path<u64>,
+    Query(q): Q,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = sb.authorised(&headers, &q, &Method::POST) {
+        return r;
+    }
+    let (create, update, delete) = match batch_input(&body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut s = lock(&sb.inner.store);
+    if !s.products.contains_key(&pid) {
+        return err(
+            StatusCode::NOT_FOUND,
+            "woocommerce_rest_product_invalid_id",
+            "Invalid ID.",
+        );
+    }
+    let mut out = Map::new();
+    out.insert(
+        "create".into(),
+        json!(create
+            .iter()
+            .map(|i| outcome(create_variation_in(&mut s, pid, i), 0))
+            .collect::<Vec<_>>()),
+    );
+    let mut updated = vec![];
+    for i in &update {
+        let id = i["id"].as_u64().unwrap_or(0);
+        let current = s.variations.get(&pid).and_then(|m| m.get(&id)).cloned();
+        let r = match current {
+            Some(mut v) => apply_variation(&mut s, id, &mut v, i).map(|_| {
+                s.variations.entry(pid).or_default().insert(id, v.clone());
+                v
+            }),
+            None => Err(item_error(
+                "woocommerce_rest_product_variation_invalid_id",
+                "Invalid ID.",
+            )),
+        };
+        updated.push(outcome(r, id));
+    }
+    out.insert("update".into(), json!(updated));
+    let mut deleted = vec![];
+    for d in &delete {
+        let id = d.as_u64().unwrap_or(0);
+        let r = s.variations.get_mut(&pid).and_then(|m| m.remove(&id));
+        if let Some(v) = &r {
+            if let Some(sku) = v["sku"].as_str() {
+                s.skus.remove(sku);
+            }
+            if let Some(list) = s
+                .products
+                .get_mut(&pid)
+                .and_then(|p| p["variations"].as_array_mut())
+            {
+                list.retain(|x| x.as_u64() != Some(id));
+            }
+        }
+        deleted.push(outcome(
+            r.ok_or_else(|| {
+                item_error(
+                    "woocommerce_rest_product_variation_invalid_id",
+                    "Invalid ID.",
+                )
+            }),
+            id,
+        ));
+    }
+    out.insert("delete".into(), json!(deleted));
+    Json(Value::Object(out)).into_response()
+}
+
+async fn list_customers(State(sb): State<WooSandbox>, headers: HeaderMap, Query(q): Q) -> Response {
+    if let Err(r) = sb.authorised(&headers, &q, &Method::GET) {
+        return r;
+    }
+    let (page, per_page) = match page_params(&q) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let s = lock(&sb.inner.store);
+    let mut items: Vec<Value> = match q.get("email") {
+        Some(e) => {
+            let e = e.to_ascii_lowercase();
+            s.customers
+                .values()
+                .filter(|c| c["email"].as_str() == Some(e.as_str()))
+                .cloned()
+                .collect()
+        }
+        None => s.customers.values().cloned().collect(),
+    };
+    drop(s);
+    // Customers list by name ascending unless told otherwise.
+    let mut q2 = q.clone();
+    q2.entry("order".into()).or_insert_with(|| "asc".into());
+    order(&mut items, &q2, "id");
+    paged(items, page, per_page, "/wp-json/wc/v3/customers")
+}
+
+async fn get_customer(
+    State(sb): State<WooSandbox>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    Query(q): Q,
+) -> Response {
+    if let Err(r) = sb.authorised(&headers, &q, &Method::GET) {
+        return r;
+    }
+    match lock(&sb.inner.store).customers.get(&id) {
+        Some(c) => Json(c.clone()).into_response(),
+        None => err(
+            StatusCode::NOT_FOUND,
+            "woocommerce_rest_invalid_id",
+            "Invalid resource ID.",
+        ),
+    }
+}
+
+async fn delete_customer(
+    State(sb): State<WooSandbox>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+    Query(q): Q,
+) -> Response {
+    if let Err(r) = sb.authorised(&headers, &q, &Method::DELETE) {
+        return r;
+    }
+    if !q.get("force").is_some_and(|f| f == "true" || f == "1") {
+        return err(
+            StatusCode::NOT_IMPLEMENTED,
+            "woocommerce_rest_trash_not_supported",
+            "Customers do not support trashing.",
+        );
+    }
+    match lock(&sb.inner.store).customers.remove(&id) {
+        Some(c) => Json(c).into_response(),
+        None => err(
+            StatusCode::NOT_FOUND,
+            "woocommerce_rest_invalid_id",
+            "Invalid resource ID.",
+        ),
+    }
+}
+
+async fn batch_customers(
+    State(sb): State<WooSandbox>,
+    headers: HeaderMap,
+    Query(q): Q,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = sb.authorised(&headers, &q, &Method::POST) {
+        return r;
+    }
+    let (create, update, delete) = match batch_input(&body) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut s = lock(&sb.inner.store);
+    let mut out = Map::new();
+    out.insert(
+        "create".into(),
+        json!(create
+            .iter()
+            .map(|i| outcome(create_customer_in(&sb.inner, &mut s, i), 0))
+            .collect::<Vec<_>>()),
+    );
+    let mut updated = vec![];
+    for i in &update {
+        let id = i["id"].as_u64().unwrap_or(0);
+        let r = match s.customers.get_mut(&id) {
+            Some(c) => {
+                apply_customer(c, i);
+                Ok(c.clone())
+            }
+            None => Err(item_error(
+                "woocommerce_rest_invalid_id",
+                "Invalid resource ID.",
+            )),
+        };
+        updated.push(outcome(r, id));
+    }
+    out.insert("update".into(), json!(updated));
+    let deleted: Vec<Value> = delete
+        .iter()
+        .map(|d| {
+            let id = d.as_u64().unwrap_or(0);
+            outcome(
+                s.customers.remove(&id).ok_or_else(|| {
+                    item_error("woocommerce_rest_invalid_id", "Invalid resource ID.")
+                }),
+                id,
+            )
+        })
+        .collect();
+    out.insert("delete".into(), json!(deleted));
+    Json(Value::Object(out)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_sanitised_like_wordpress() {
+        assert_eq!(sanitize_title("Hello World!"), "hello-world");
+        assert_eq!(sanitize_title("kadın-giyim"), "kad%c4%b1n-giyim");
+        assert_eq!(sanitize_title("  a  --  b "), "a-b");
+    }
+}
