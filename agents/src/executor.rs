@@ -46,6 +46,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         if !target.accepts(entity) {
             let mut step = ctx.step();
             cp.done = true;
+            cp.unsupported = true;
             step.put_json(T::Cursors, cursor_key(ctx.run, entity), &cp);
             step.event(
                 Level::Warn,

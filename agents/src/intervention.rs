@@ -20,7 +20,10 @@ impl Actor {
     pub fn current(via: &str) -> Actor {
         let user = std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "unknown".to_string());
+            .ok()
+            .filter(|u| !u.is_empty())
+            .or_else(login_name)
+            .unwrap_or_else(|| "unknown".to_string());
         let ssh_client = std::env::var("SSH_CLIENT").ok().filter(|s| !s.trim().is_empty());
         Actor { user, ssh_client, via: via.to_string() }
     }
@@ -33,6 +36,19 @@ impl Actor {
             }
             None => format!("{} via {}", self.user, self.via),
         }
+    }
+}
+
+/// The account name of the process's user, from the password database.
+fn login_name() -> Option<String> {
+    // SAFETY: getpwuid returns a pointer into static storage (or null) that stays valid until the
+    // next getpw* call; it is read at once and copied.
+    unsafe {
+        let pw = libc::getpwuid(libc::getuid());
+        if pw.is_null() || (*pw).pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr((*pw).pw_name).to_str().ok().map(str::to_string)
     }
 }
 

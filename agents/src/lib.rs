@@ -12,6 +12,7 @@ pub mod executor;
 pub mod hub;
 pub mod intervention;
 pub mod link;
+pub mod maintenance;
 pub mod orchestrator;
 pub mod report;
 pub mod runtime;

@@ -17,8 +17,6 @@ pub async fn run(ctx: Ctx) -> RunOutcome {
         Err(Halt::NeedsOperator) => RunOutcome::WaitingForOperator,
         Err(Halt::Failed(message)) => {
             let _ = ctx.emit(Level::Error, None, EventKind::Log { message: message.clone() });
-            // A report of how far it got is still worth having.
-            let _ = report::write(&ctx);
             RunOutcome::Failed { message }
         }
     }

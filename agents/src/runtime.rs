@@ -203,6 +203,16 @@ impl Ctx {
         if self.store.intervention(&iv.id).map_err(|e| Halt::Failed(e.to_string()))?.is_some() {
             return Ok(false);
         }
+        let mut iv = iv;
+        // A decision made before `storeshift recover` rebuilt the state still stands.
+        if let Ok(Some(d)) = self.store.get_json::<Decision>(T::Meta, format!("carried/{}", iv.id)) {
+            step.event(
+                Level::Info,
+                None,
+                EventKind::Log { message: format!("intervention {} keeps its earlier decision ({}) from before recovery", iv.id, d.option) },
+            );
+            iv.decision = Some(d);
+        }
         step.event(
             Level::Warn,
             None,
@@ -295,20 +305,20 @@ impl Ctx {
     }
 }
 
-/// Records a decision durably and wakes whoever waits for it. Decisions go by id.
-pub fn decide(
+/// Records a decision durably. Decisions go by id; a decided intervention is never re-decided.
+/// Returns the committed events (publish them when a hub is live).
+pub fn record_decision(
     store: &Store,
-    hub: &Hub,
     run: u32,
     id: &str,
     option: &str,
     note: Option<String>,
     by: Actor,
-) -> Result<(), String> {
+) -> Result<Vec<crate::Event>, String> {
     let mut iv = store
         .intervention(id)
         .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no intervention with id {id}"))?;
+        .ok_or_else(|| format!("no intervention with id {id} (`storeshift status` lists them)"))?;
     if let Some(d) = &iv.decision {
         return Err(format!("intervention {id} was already decided ({}) by {} at {}", d.option, d.by.describe(), d.at));
     }
@@ -320,25 +330,31 @@ pub fn decide(
     let mut step = Step::new(run);
     step.put_json(T::Interventions, id, &iv);
     step.event(Level::Info, None, EventKind::InterventionDecided { id: id.to_string(), option: option.to_string(), by });
-    let events = store.commit(step).map_err(|e| e.to_string())?;
+    store.commit(step).map_err(|e| e.to_string())
+}
+
+/// Records a decision and wakes whoever waits for it.
+pub fn decide(store: &Store, hub: &Hub, run: u32, id: &str, option: &str, note: Option<String>, by: Actor) -> Result<(), String> {
+    let events = record_decision(store, run, id, option, note, by)?;
     hub.publish(events);
     hub.control.notify.notify_waiters();
     Ok(())
 }
 
-/// Sets the persisted pause flag (a run killed while paused comes back paused).
+/// Persists the pause flag (a run killed while paused comes back paused).
+pub fn record_pause(store: &Store, run: u32, paused: bool, by: Actor) -> Result<Vec<crate::Event>, String> {
+    let mut step = Step::new(run);
+    step.put_json(T::Meta, PAUSED, &PauseFlag { paused });
+    step.event(Level::Info, None, if paused { EventKind::Paused { by } } else { EventKind::Resumed { by } });
+    store.commit(step).map_err(|e| e.to_string())
+}
+
+/// Sets the persisted pause flag of a live run.
 pub fn set_paused(store: &Store, hub: &Hub, run: u32, paused: bool, by: Actor) -> Result<(), String> {
     if hub.control.paused.load(Ordering::SeqCst) == paused {
         return Ok(());
     }
-    let mut step = Step::new(run);
-    step.put_json(T::Meta, PAUSED, &PauseFlag { paused });
-    step.event(
-        Level::Info,
-        None,
-        if paused { EventKind::Paused { by } } else { EventKind::Resumed { by } },
-    );
-    let events = store.commit(step).map_err(|e| e.to_string())?;
+    let events = record_pause(store, run, paused, by)?;
     hub.control.paused.store(paused, Ordering::SeqCst);
     hub.publish(events);
     hub.control.notify.notify_waiters();
@@ -423,8 +439,19 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
     if paused {
         hub.set_state(RunState::Paused);
     }
-    // Copy the config so commands given only the workspace can find it.
-    if let Ok(text) = toml::to_string_pretty(&cfg) {
+    // Copy the config, paths made absolute, so commands given only the workspace find it.
+    let mut copy = cfg.clone();
+    let abs = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    copy.workspace = abs(&ws.dir);
+    for spec in [&mut copy.source, &mut copy.target] {
+        if let Some(p) = spec.resolved_path(&cfg.base_dir) {
+            spec.path = Some(abs(&p));
+        }
+        for (_, f) in spec.files.iter_mut() {
+            *f = abs(&cfg.base_dir.join(&*f));
+        }
+    }
+    if let Ok(text) = toml::to_string_pretty(&copy) {
         let _ = std::fs::write(ws.config_copy(), text);
     }
 
@@ -479,8 +506,24 @@ fn new_run(run: u32, incremental: bool) -> RunRecord {
     }
 }
 
+/// A snapshot rebuilt from the state database (for `status` when no run is live).
+pub fn snapshot_from_store(store: &Store, source: String, target: String) -> Option<Snapshot> {
+    let record = current_run(store)?;
+    let mut s = seed(store, &record, source, target);
+    s.state = if is_paused(store) && !record.state.is_final() { RunState::Paused } else { record.state };
+    if s.state == RunState::Running || s.state == RunState::Starting {
+        // Nobody is running it now: it stopped (quit, killed) and resumes with `storeshift run`.
+        s.state = RunState::Paused;
+    }
+    Some(s)
+}
+
 fn seed_snapshot(store: &Store, record: &RunRecord, cfg: &MigrationConfig) -> Snapshot {
-    let mut s = Snapshot::new(record.run, cfg.source.describe(), cfg.target.describe());
+    seed(store, record, cfg.source.describe(), cfg.target.describe())
+}
+
+fn seed(store: &Store, record: &RunRecord, source: String, target: String) -> Snapshot {
+    let mut s = Snapshot::new(record.run, source, target);
     s.started_at = record.started_at.clone();
     s.elapsed_secs = record.elapsed_secs;
     for (p, st) in s.phases.iter_mut() {
@@ -538,6 +581,10 @@ fn finish(ctx: &Ctx, outcome: &RunOutcome) {
         step.event(level, None, EventKind::Log { message: summary });
     }
     let _ = ctx.commit(step);
+    if state.is_final() {
+        // The report states the final outcome, so it is (re)written after it is recorded.
+        let _ = crate::report::write(ctx);
+    }
     if !state.is_final() {
         ctx.hub.set_state(if matches!(outcome, RunOutcome::WaitingForOperator) {
             RunState::WaitingForOperator

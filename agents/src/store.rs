@@ -330,6 +330,9 @@ pub struct EntityCheckpoint {
     pub done: bool,
     #[serde(default)]
     pub batches: u64,
+    /// The target has no place for this entity; nothing was moved.
+    #[serde(default)]
+    pub unsupported: bool,
 }
 
 /// What the id map remembers of one record.

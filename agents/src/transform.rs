@@ -146,6 +146,9 @@ impl Transformer {
                 }
             }
         }
+        if platform::option_order_from_variants(self.facts.platform) {
+            order_variants_by_options(&mut p);
+        }
         self.fix_duplicate_skus(&mut p);
         let title = p.title.clone();
         p.handle = self.handle(store, Entity::Products, &p.source.id.clone(), &p.handle.clone(), &title, prev);
@@ -267,6 +270,23 @@ fn suffixed_sku(sku: &str, v: &Variant, product_id: &str) -> String {
     } else {
         format!("{sku}-{}", values.join("-"))
     }
+}
+
+/// Orders variants so that each option's values first appear in the option's own order: a
+/// target that derives value order from variant order then shows Small, Medium, Large — not
+/// whatever order the export happened to list variations in.
+fn order_variants_by_options(p: &mut Product) {
+    if p.options.is_empty() {
+        return;
+    }
+    let options = p.options.clone();
+    p.variants.sort_by_cached_key(|v| {
+        options
+            .iter()
+            .enumerate()
+            .map(|(i, o)| v.option_values.get(i).and_then(|val| o.values.iter().position(|x| x == val)).unwrap_or(usize::MAX))
+            .collect::<Vec<usize>>()
+    });
 }
 
 /// Joins options `max-1..` into one, so every variant keeps a distinct combination.

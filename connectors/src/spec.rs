@@ -107,11 +107,10 @@ impl EndpointSpec {
     /// A description without secrets, for logs and the console header.
     pub fn describe(&self) -> String {
         match self.kind {
-            EndpointKind::Files => format!(
-                "{} files ({})",
-                self.platform,
-                self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
-            ),
+            EndpointKind::Files => match &self.path {
+                Some(p) => format!("{} files ({})", self.platform, p.display()),
+                None => format!("{} import files", self.platform),
+            },
             EndpointKind::Api => format!("{} API ({})", self.platform, self.url.as_deref().unwrap_or("?")),
         }
     }

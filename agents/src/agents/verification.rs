@@ -109,8 +109,11 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             Ok(Some(cp)) => cp,
             _ => continue,
         };
-        if entity == Entity::Redirects {
-            // Redirects are validated by the SEO agent.
+        if entity == Entity::Redirects || cp.unsupported {
+            // Redirects are validated by the SEO agent; unsupported entities are reported as such.
+            if cp.unsupported {
+                v.not_carried.push(format!("{entity}: {} has no place for them; not moved", ctx.cfg.target.describe()));
+            }
             continue;
         }
         let written = cp.counts.created + cp.counts.updated;

@@ -1,6 +1,8 @@
 //! One place per platform for its facts: storefront URL patterns, limits, handle rules.
 
+pub mod medusa;
 pub mod shopify;
+pub mod vendure;
 pub mod woocommerce;
 
 use crate::model::{Entity, Platform};
@@ -28,7 +30,9 @@ pub fn facts(platform: Platform) -> Facts {
             max_handle_len: 255,
             ascii_handles: true,
         },
-        Platform::Magento | Platform::Ideasoft | Platform::Ikas | Platform::Medusa | Platform::Vendure => Facts {
+        Platform::Medusa => medusa::FACTS,
+        Platform::Vendure => vendure::FACTS,
+        Platform::Magento | Platform::Ideasoft | Platform::Ikas => Facts {
             platform,
             max_options: None,
             max_variants: None,
@@ -36,6 +40,12 @@ pub fn facts(platform: Platform) -> Facts {
             ascii_handles: true,
         },
     }
+}
+
+/// Whether the platform orders a product's option values by the order its variants first use
+/// them (Shopify does: an import file has no separate list of option values).
+pub fn option_order_from_variants(platform: Platform) -> bool {
+    matches!(platform, Platform::Shopify)
 }
 
 /// The storefront path a record of `entity` with `handle` has on `platform`.
@@ -58,10 +68,8 @@ pub fn url_path(platform: Platform, entity: Entity, handle: &str, parents: &[Str
             Entity::Pages => format!("/sayfa/{handle}"),
             _ => format!("/urun/{handle}"),
         },
-        Platform::Medusa | Platform::Vendure => match entity {
-            Entity::Categories => format!("/categories/{handle}"),
-            _ => format!("/products/{handle}"),
-        },
+        Platform::Medusa => medusa::url_path(entity, handle, parents),
+        Platform::Vendure => vendure::url_path(entity, handle),
     }
 }
 

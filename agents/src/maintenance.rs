@@ -1,0 +1,170 @@
+//! Operations on a workspace when no run is live: rollback of what a run created, and recovery
+//! of a damaged state database from the event log mirror.
+
+use crate::config::MigrationConfig;
+use crate::event::{EventKind, Level, RunState};
+use crate::hub::read_mirror;
+use crate::intervention::Decision;
+use crate::runtime::{current_run, run_key, PauseFlag, RunRecord};
+use crate::store::{entity_prefix, now_rfc3339, IdMapEntry, Step, Store, T};
+use crate::workspace::Workspace;
+use std::collections::BTreeMap;
+use storeshift_connectors::model::Entity;
+use storeshift_connectors::EndpointKind;
+
+/// What a rollback would delete.
+#[derive(Debug, Default)]
+pub struct RollbackPlan {
+    pub run: u32,
+    /// entity → (id map key, target id) of records this run created.
+    pub records: BTreeMap<Entity, Vec<(Vec<u8>, String)>>,
+    /// File targets: the run's output directory.
+    pub output_dir: Option<std::path::PathBuf>,
+}
+
+impl RollbackPlan {
+    pub fn count(&self) -> usize {
+        self.records.values().map(Vec::len).sum()
+    }
+}
+
+/// Lists exactly what the latest run created in the target — never what was already there.
+pub fn rollback_plan(store: &Store, ws: &Workspace, cfg: &MigrationConfig) -> Result<RollbackPlan, String> {
+    let rec = current_run(store).ok_or("this workspace has no run to roll back")?;
+    let mut plan = RollbackPlan { run: rec.run, ..Default::default() };
+    for entity in Entity::ALL {
+        for item in store.tree(T::IdMap).scan_prefix(entity_prefix(entity)) {
+            let (k, v) = item.map_err(|e| e.to_string())?;
+            let Ok(entry) = serde_json::from_slice::<IdMapEntry>(&v) else { continue };
+            if entry.created_run == Some(rec.run) && !entry.target_id.is_empty() {
+                plan.records.entry(entity).or_default().push((k.to_vec(), entry.target_id));
+            }
+        }
+    }
+    if cfg.target.kind == EndpointKind::Files {
+        plan.output_dir = Some(ws.output(rec.run));
+    }
+    Ok(plan)
+}
+
+/// Deletes what the plan lists, newest entities first (orders before the customers they name),
+/// committing each deletion to the id map so an interrupted rollback resumes cleanly.
+pub async fn rollback(store: &Store, cfg: &MigrationConfig, ws: &Workspace, plan: &RollbackPlan) -> Result<usize, String> {
+    let mut deleted = 0;
+    if let Some(dir) = &plan.output_dir {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+        }
+    } else {
+        let mut target = storeshift_connectors::open_target(&cfg.target, &cfg.base_dir, &ws.output(plan.run))
+            .map_err(|e| format!("cannot open the target: {e}"))?;
+        for (entity, records) in plan.records.iter().rev() {
+            for (key, target_id) in records {
+                target
+                    .delete(*entity, target_id)
+                    .await
+                    .map_err(|e| format!("deleting {entity} {target_id} failed: {e}; run rollback again to continue"))?;
+                let mut step = Step::new(plan.run);
+                step.remove(T::IdMap, key);
+                store.commit(step).map_err(|e| e.to_string())?;
+                deleted += 1;
+            }
+        }
+    }
+    let mut step = Step::new(plan.run);
+    // Forget the run's ids and handles so a new run starts clean against the target.
+    if plan.output_dir.is_some() {
+        for records in plan.records.values() {
+            for (key, _) in records {
+                step.remove(T::IdMap, key);
+            }
+        }
+        deleted = plan.count();
+    }
+    for item in store.tree(T::Handles).iter() {
+        let (k, _) = item.map_err(|e| e.to_string())?;
+        step.remove(T::Handles, k);
+    }
+    if let Some(mut rec) = current_run(store) {
+        rec.state = RunState::Failed;
+        rec.message = Some(format!("rolled back at {}: {deleted} records deleted", now_rfc3339()));
+        rec.phases_done.clear();
+        step.put_json(T::Meta, run_key(rec.run), &rec);
+    }
+    for entity in Entity::ALL {
+        step.remove(T::Cursors, crate::runtime::cursor_key(plan.run, entity));
+    }
+    step.remove(T::Phases, crate::runtime::phase_key(plan.run, "analysis"));
+    step.event(
+        Level::Warn,
+        None,
+        EventKind::Log { message: format!("rollback of run {}: {deleted} records removed from the target", plan.run) },
+    );
+    store.commit(step).map_err(|e| e.to_string())?;
+    Ok(deleted)
+}
+
+/// Moves a damaged state database aside and starts a new one that keeps the run number, the
+/// pause flag and every operator decision found in the event log mirror. The next run re-reads
+/// the source and upserts by external key, so nothing is duplicated.
+pub fn recover(ws: &Workspace) -> Result<String, String> {
+    let state = ws.state();
+    let events = read_mirror(&ws.events_mirror()).map_err(|e| format!("cannot read {}: {e}", ws.events_mirror().display()))?;
+    let aside = ws.dir.join(format!("state.damaged-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
+    if state.exists() {
+        std::fs::rename(&state, &aside).map_err(|e| format!("cannot move {} aside: {e}", state.display()))?;
+    }
+    let store = Store::open(&state).map_err(|e| e.to_string())?;
+    let run = events.iter().map(|e| e.run).max().unwrap_or(1);
+    let mut decisions: BTreeMap<String, Decision> = BTreeMap::new();
+    let mut paused = false;
+    for ev in &events {
+        match &ev.kind {
+            EventKind::InterventionDecided { id, option, by } => {
+                decisions.insert(id.clone(), Decision { option: option.clone(), note: Some("carried over by recovery".into()), by: by.clone(), at: ev.at.clone() });
+            }
+            EventKind::Paused { .. } => paused = true,
+            EventKind::Resumed { .. } => paused = false,
+            _ => {}
+        }
+    }
+    let mut step = Step::new(run);
+    let rec = RunRecord {
+        run,
+        started_at: now_rfc3339(),
+        finished_at: None,
+        state: RunState::Running,
+        phases_done: vec![],
+        incremental: false,
+        elapsed_secs: 0,
+        message: Some("recovered from the event log".into()),
+    };
+    step.put_json(T::Meta, "current_run", &run);
+    step.put_json(T::Meta, run_key(run), &rec);
+    step.put_json(T::Meta, "paused", &PauseFlag { paused });
+    for (id, d) in &decisions {
+        step.put_json(T::Meta, format!("carried/{id}"), d);
+    }
+    // Continue the sequence after the mirror's last event.
+    let last = events.iter().map(|e| e.seq).max().unwrap_or(0);
+    step.put(T::Meta, "event_seq", last.to_be_bytes().to_vec());
+    step.event(
+        Level::Warn,
+        None,
+        EventKind::Log {
+            message: format!(
+                "state recovered: damaged copy kept at {}; {} decisions carried over; run {run} re-checks the target record by record",
+                aside.display(),
+                decisions.len()
+            ),
+        },
+    );
+    store.commit(step).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "Recovered. The damaged state is at {}. {} operator decisions were kept{}. Run `storeshift run` to continue: \
+         it re-reads the source and updates the target by external key, so nothing is duplicated.",
+        aside.display(),
+        decisions.len(),
+        if paused { "; the run stays paused" } else { "" }
+    ))
+}
