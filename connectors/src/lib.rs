@@ -9,6 +9,7 @@ pub mod model;
 pub mod platform;
 pub mod sandbox;
 pub mod spec;
+pub mod synth;
 
 pub use connector::{ApiStats, BreakerState, ConnectorError, Cursor, Source, SourcePage, Target, WriteOutcome};
 pub use finding::{Finding, Location, RecordRef, Severity};

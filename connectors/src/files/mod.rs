@@ -9,6 +9,7 @@ pub mod shopify;
 mod source;
 pub mod table;
 mod target;
+pub mod woocommerce;
 
 pub use source::{EntityReader, FileSource};
 pub use target::{EntityWriter, FileTarget};
@@ -19,6 +20,9 @@ use std::path::Path;
 
 /// Opens the export files a spec names as a source.
 pub fn open_source(spec: &EndpointSpec, _base: &Path) -> Result<Box<dyn Source>> {
+    if spec.platform == crate::model::Platform::WooCommerce {
+        return Ok(Box::new(woocommerce::open_source(spec, _base)?));
+    }
     if spec.platform == crate::model::Platform::Shopify {
         let readers = shopify::readers(spec, _base)?;
         return Ok(Box::new(FileSource::new(spec.platform, spec.describe(), readers)));
@@ -33,6 +37,7 @@ pub fn open_source(spec: &EndpointSpec, _base: &Path) -> Result<Box<dyn Source>>
 pub fn open_target(spec: &EndpointSpec, base: &Path, out_dir: &Path) -> Result<Box<dyn Target>> {
     let dir = spec.resolved_path(base).unwrap_or_else(|| out_dir.to_path_buf());
     let writers: Vec<Box<dyn EntityWriter>> = match spec.platform {
+        crate::model::Platform::WooCommerce => woocommerce::writers(),
         crate::model::Platform::Shopify => shopify::writers(spec)?,
         _ => {
             return Err(ConnectorError::Input(format!(

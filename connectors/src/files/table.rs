@@ -383,7 +383,9 @@ impl TableFile {
         col: Option<usize>,
         findings: &mut Vec<Finding>,
     ) -> Option<Decimal> {
+        // A leading ' is the formula guard exporters put before "-5"; numbers never start with one.
         let raw = row.get(col).trim();
+        let raw = raw.strip_prefix('\'').unwrap_or(raw).trim();
         if raw.is_empty() {
             return None;
         }
@@ -411,7 +413,9 @@ impl TableFile {
         col: Option<usize>,
         findings: &mut Vec<Finding>,
     ) -> Option<i64> {
+        // A leading ' is the formula guard exporters put before "-5"; numbers never start with one.
         let raw = row.get(col).trim();
+        let raw = raw.strip_prefix('\'').unwrap_or(raw).trim();
         if raw.is_empty() {
             return None;
         }

@@ -1,0 +1,1324 @@
+//! The product CSV of WooCommerce's built-in exporter and importer.
+//!
+//! One row per product; a variable product is a `variable` row plus one `variation` row per
+//! variation, which names its parent in `Parent` by SKU or as `id:N` and may sit anywhere in the
+//! file. Reading makes one canonical [`Product`] per parent with its variations as variants:
+//!
+//! - `Type` may be a list ("simple, downloadable, virtual"); virtual means no shipping.
+//! - `Published`: 1 is published (active); -1 draft and 0 private both become draft (private
+//!   products are hidden from shoppers); 0.5/2 (pending review) become draft. Private and
+//!   pending are kept in `woo:post_status` so writing back restores them.
+//! - `Sale price` present: price = sale, compare-at = regular; otherwise price = regular.
+//! - Weights in the unit the header names ("Weight (lbs)"); dimensions go to attributes.
+//! - Options are the attributes a variation gives a value to; attributes no variation uses
+//!   (and attributes of non-variable products) stay in `attributes` as `woo:attribute:{name}`.
+//! - Columns with no canonical field are kept in `attributes` under `woo:...` keys, `Meta: x`
+//!   columns under `meta:x` (Yoast title/description go to SEO), so writing back is lossless.
+//!
+//! Reading is two passes: the first indexes variation rows by parent (byte offsets only, so a
+//! million-row file stays small in memory) and notes duplicate rows; the second streams parents
+//! in file order and seeks to their variations. The cursor is a byte offset, line and record
+//! count, so a page read again after a crash gives exactly the same records.
+
+use super::{
+    escape, escape_newlines, field, join_list, opt_field, percent_decode, split_list,
+    unescape_newlines,
+};
+use crate::connector::{Cursor, Result, SourcePage};
+use crate::files::table::{push_row, Header, Row, RowCursor, Rows, TableFile};
+use crate::files::{EntityReader, EntityWriter};
+use crate::finding::{Finding, Severity};
+use crate::model::{
+    Entity, Image, Money, Platform, Product, ProductKind, ProductOption, ProductStatus, Record,
+    Seo, SourceRef, Variant, Weight, WeightUnit,
+};
+use crate::platform;
+use rust_decimal::Decimal;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+/// Columns with no canonical field, kept in `attributes` when they differ from the default.
+const PASSTHROUGH: &[(&str, &str, &str)] = &[
+    ("Is featured?", "woo:featured", "0"),
+    ("Visibility in catalog", "woo:visibility", "visible"),
+    ("Date sale price starts", "woo:sale_from", ""),
+    ("Date sale price ends", "woo:sale_to", ""),
+    ("Tax status", "woo:tax_status", "taxable"),
+    ("Tax class", "woo:tax_class", ""),
+    ("Low stock amount", "woo:low_stock_amount", ""),
+    ("Sold individually?", "woo:sold_individually", "0"),
+    ("Allow customer reviews?", "woo:reviews_allowed", "1"),
+    ("Purchase note", "woo:purchase_note", ""),
+    ("Shipping class", "woo:shipping_class", ""),
+    ("Download limit", "woo:download_limit", ""),
+    ("Download expiry days", "woo:download_expiry_days", ""),
+    ("Grouped products", "woo:grouped_products", ""),
+    ("Upsells", "woo:upsells", ""),
+    ("Cross-sells", "woo:cross_sells", ""),
+    ("External URL", "woo:external_url", ""),
+    ("Button text", "woo:button_text", ""),
+    ("Position", "woo:position", "0"),
+];
+
+const SEO_TITLE_META: &str = "_yoast_wpseo_title";
+const SEO_DESC_META: &str = "_yoast_wpseo_metadesc";
+const GTIN: &str = "GTIN, UPC, EAN, or ISBN";
+pub const ATTR: &str = "woo:attribute:";
+const ATTR_VISIBLE: &str = "woo:attribute_visible:";
+const ATTR_GLOBAL: &str = "woo:attribute_global:";
+const ATTR_DEFAULT: &str = "woo:attribute_default:";
+
+#[derive(Debug, Default, Clone)]
+struct AttrCols {
+    name: Option<usize>,
+    value: Option<usize>,
+    visible: Option<usize>,
+    global: Option<usize>,
+    default: Option<usize>,
+}
+
+#[derive(Debug, Default)]
+struct Cols {
+    id: Option<usize>,
+    typ: Option<usize>,
+    sku: Option<usize>,
+    gtin: Option<usize>,
+    name: Option<usize>,
+    slug: Option<usize>,
+    published: Option<usize>,
+    short: Option<usize>,
+    description: Option<usize>,
+    in_stock: Option<usize>,
+    stock: Option<usize>,
+    backorders: Option<usize>,
+    weight: Option<(usize, WeightUnit)>,
+    dims: Vec<(usize, &'static str, String)>,
+    sale: Option<usize>,
+    regular: Option<usize>,
+    categories: Option<usize>,
+    tags: Option<usize>,
+    images: Option<usize>,
+    parent: Option<usize>,
+    brands: Option<usize>,
+    tax_status: Option<usize>,
+    passthrough: Vec<(usize, &'static str, &'static str)>,
+    attrs: Vec<AttrCols>,
+    meta: Vec<(usize, String)>,
+    downloads: Vec<(u32, Option<usize>, Option<usize>)>,
+}
+
+/// "Weight (lbs)" → "lbs".
+fn unit_of(header_name: &str, prefix: &str) -> Option<String> {
+    let n = header_name.trim();
+    let rest = n
+        .get(..prefix.len())
+        .filter(|p| p.eq_ignore_ascii_case(prefix))
+        .map(|_| &n[prefix.len()..])?;
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return Some(String::new());
+    }
+    rest.strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .map(|u| u.trim().to_string())
+}
+
+impl Cols {
+    fn new(h: &Header) -> Cols {
+        let mut c = Cols {
+            id: h.get("ID"),
+            typ: h.get("Type"),
+            sku: h.get("SKU"),
+            gtin: h.any(&[GTIN, "GTIN", "EAN", "Barcode"]),
+            name: h.get("Name"),
+            slug: h.any(&["Slug", "post_name"]),
+            published: h.get("Published"),
+            short: h.get("Short description"),
+            description: h.get("Description"),
+            in_stock: h.get("In stock?"),
+            stock: h.get("Stock"),
+            backorders: h.get("Backorders allowed?"),
+            sale: h.get("Sale price"),
+            regular: h.get("Regular price"),
+            categories: h.get("Categories"),
+            tags: h.get("Tags"),
+            images: h.get("Images"),
+            parent: h.get("Parent"),
+            brands: h.any(&["Brands", "Brand"]),
+            tax_status: h.get("Tax status"),
+            ..Cols::default()
+        };
+        for &(col, key, default) in PASSTHROUGH {
+            if let Some(i) = h.get(col) {
+                c.passthrough.push((i, key, default));
+            }
+        }
+        let mut attrs: BTreeMap<u32, AttrCols> = BTreeMap::new();
+        let mut downloads: BTreeMap<u32, (Option<usize>, Option<usize>)> = BTreeMap::new();
+        for (i, name) in h.names().iter().enumerate() {
+            let lower = name.trim().to_lowercase();
+            if let Some(u) = unit_of(name, "Weight") {
+                let unit = WeightUnit::parse(&u).unwrap_or(WeightUnit::Kg);
+                c.weight.get_or_insert((i, unit));
+            }
+            for (prefix, key) in [
+                ("Length", "woo:length"),
+                ("Width", "woo:width"),
+                ("Height", "woo:height"),
+            ] {
+                if let Some(u) = unit_of(name, prefix) {
+                    c.dims.push((i, key, u));
+                }
+            }
+            if let Some(rest) = lower.strip_prefix("attribute ") {
+                let mut parts = rest.splitn(2, ' ');
+                if let (Some(n), Some(what)) = (
+                    parts.next().and_then(|n| n.parse::<u32>().ok()),
+                    parts.next(),
+                ) {
+                    let a = attrs.entry(n).or_default();
+                    match what.trim() {
+                        "name" => a.name = Some(i),
+                        "value(s)" | "values" | "value" => a.value = Some(i),
+                        "visible" => a.visible = Some(i),
+                        "global" => a.global = Some(i),
+                        "default" => a.default = Some(i),
+                        _ => {}
+                    }
+                }
+            }
+            if let Some(rest) = lower.strip_prefix("download ") {
+                let mut parts = rest.splitn(2, ' ');
+                if let (Some(n), Some(what)) = (
+                    parts.next().and_then(|n| n.parse::<u32>().ok()),
+                    parts.next(),
+                ) {
+                    let d = downloads.entry(n).or_default();
+                    match what.trim() {
+                        "name" => d.0 = Some(i),
+                        "url" => d.1 = Some(i),
+                        _ => {}
+                    }
+                }
+            }
+            if lower.starts_with("meta:") {
+                let key = name.trim()[5..].trim().to_string();
+                if !key.is_empty() {
+                    c.meta.push((i, key));
+                }
+            }
+        }
+        c.attrs = attrs.into_values().filter(|a| a.name.is_some()).collect();
+        c.downloads = downloads.into_iter().map(|(n, (a, b))| (n, a, b)).collect();
+        c
+    }
+}
+
+fn is_variation(types: &str) -> bool {
+    types
+        .split(',')
+        .any(|t| t.trim().eq_ignore_ascii_case("variation"))
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// What the first pass learns: where each parent's variations are, which rows repeat an
+/// earlier row's ID (skipped), and which variations have no parent in the file.
+#[derive(Debug, Default)]
+struct VariationIndex {
+    /// "id:N" / "sku:X" → (offset, line) of variation rows naming that parent.
+    children: HashMap<String, Vec<(u64, u64)>>,
+    /// Parent SKU → offset of the first parent row with it (that row gets the SKU's variations).
+    parent_by_sku: HashMap<String, u64>,
+    /// Offset → line of the earlier row with the same ID.
+    duplicates: HashMap<u64, u64>,
+    /// Offset → the parent reference that matched nothing.
+    orphans: HashMap<u64, String>,
+}
+
+fn parent_key(parent: &str) -> String {
+    let p = parent.trim();
+    match p.get(..3) {
+        Some(pre) if pre.eq_ignore_ascii_case("id:") => format!("id:{}", p[3..].trim()),
+        _ => format!("sku:{p}"),
+    }
+}
+
+/// Reads products from a WooCommerce product export.
+pub struct ProductReader {
+    table: TableFile,
+    currency: String,
+    cols: Cols,
+    index: Option<VariationIndex>,
+}
+
+impl ProductReader {
+    pub fn new(table: TableFile, currency: &str) -> Result<ProductReader> {
+        table.require(&["Type", "Name"], "WooCommerce product")?;
+        let cols = Cols::new(table.header());
+        Ok(ProductReader {
+            table,
+            currency: currency.to_string(),
+            cols,
+            index: None,
+        })
+    }
+
+    fn build_index(&self) -> Result<VariationIndex> {
+        let mut idx = VariationIndex::default();
+        let mut seen_ids: HashMap<u64, u64> = HashMap::new();
+        let mut parent_ids: HashSet<String> = HashSet::new();
+        let mut rows = self.table.rows_from(self.table.start())?;
+        let mut row = Row::default();
+        while rows.next_into(&mut row)? {
+            if row.is_blank() {
+                continue;
+            }
+            let id = field(&row, self.cols.id);
+            if !id.is_empty() {
+                match seen_ids.get(&hash_str(id)) {
+                    Some(&first) => {
+                        idx.duplicates.insert(row.offset, first);
+                        continue;
+                    }
+                    None => {
+                        seen_ids.insert(hash_str(id), row.line);
+                    }
+                }
+            }
+            if is_variation(field(&row, self.cols.typ))
+                || (field(&row, self.cols.typ).is_empty()
+                    && !field(&row, self.cols.parent).is_empty())
+            {
+                let parent = field(&row, self.cols.parent);
+                idx.children
+                    .entry(parent_key(parent))
+                    .or_default()
+                    .push((row.offset, row.line));
+            } else {
+                if !id.is_empty() {
+                    parent_ids.insert(id.to_string());
+                }
+                let sku = field(&row, self.cols.sku);
+                if !sku.is_empty() {
+                    idx.parent_by_sku
+                        .entry(sku.to_string())
+                        .or_insert(row.offset);
+                }
+            }
+        }
+        for (key, kids) in &idx.children {
+            let known = match key.strip_prefix("id:") {
+                Some(id) => parent_ids.contains(id),
+                None => key
+                    .strip_prefix("sku:")
+                    .is_some_and(|s| idx.parent_by_sku.contains_key(s)),
+            };
+            if !known {
+                for (offset, _) in kids {
+                    idx.orphans.insert(*offset, key.clone());
+                }
+            }
+        }
+        Ok(idx)
+    }
+
+    fn weight(&self, row: &Row, findings: &mut Vec<Finding>) -> Option<Weight> {
+        let (col, unit) = self.cols.weight?;
+        self.table
+            .decimal(row, Some(col), findings)
+            .map(|value| Weight { value, unit })
+    }
+
+    fn money(&self, row: &Row, col: Option<usize>, findings: &mut Vec<Finding>) -> Option<Money> {
+        self.table
+            .decimal(row, col, findings)
+            .map(|d| Money::new(d, self.currency.clone()))
+    }
+
+    /// Price, stock and identity of one sellable row (a simple product or a variation).
+    fn variant_from(&self, row: &Row, findings: &mut Vec<Finding>) -> Variant {
+        let t = &self.table;
+        let sale = self.money(row, self.cols.sale, findings);
+        let regular = self.money(row, self.cols.regular, findings);
+        let (price, compare_at_price) = match (sale, regular) {
+            (Some(s), Some(r)) => (Some(s), Some(r)),
+            (Some(s), None) => (Some(s), None),
+            (None, r) => (r, None),
+        };
+        let mut inventory = t.integer(row, self.cols.stock, findings);
+        let in_stock = field(row, self.cols.in_stock).to_ascii_lowercase();
+        let backorders = field(row, self.cols.backorders).to_ascii_lowercase();
+        let mut allow_backorder = matches!(backorders.as_str(), "1" | "notify" | "yes" | "true");
+        if inventory.is_none()
+            && (in_stock == "0" || in_stock == "backorder" || in_stock == "onbackorder")
+        {
+            inventory = Some(0);
+        }
+        if in_stock == "backorder" || in_stock == "onbackorder" {
+            allow_backorder = true;
+        }
+        let types = field(row, self.cols.typ).to_ascii_lowercase();
+        let barcode = opt_field(row, self.cols.gtin);
+        if let Some(b) = &barcode {
+            if let Some(msg) = crate::files::table::excel_barcode_damage(b) {
+                findings.push(t.finding(
+                    Severity::Warning,
+                    "excel_damaged_barcode",
+                    row.line,
+                    self.cols.gtin,
+                    msg,
+                ));
+            }
+        }
+        let sku = opt_field(row, self.cols.sku);
+        if let Some(s) = &sku {
+            if s.contains(['E', 'e'])
+                && s.contains('+')
+                && crate::files::table::excel_barcode_damage(s).is_some()
+            {
+                findings.push(t.finding(
+                    Severity::Warning,
+                    "excel_damaged_sku",
+                    row.line,
+                    self.cols.sku,
+                    format!("SKU \"{s}\" is in scientific notation: Excel turned it into a number and its digits are lost. Export again and keep the column as Text"),
+                ));
+            }
+        }
+        let tax_status = field(row, self.cols.tax_status).to_ascii_lowercase();
+        Variant {
+            source_id: opt_field(row, self.cols.id).or_else(|| sku.clone()),
+            sku,
+            barcode,
+            price,
+            compare_at_price,
+            cost: None,
+            weight: self.weight(row, findings),
+            inventory,
+            allow_backorder,
+            option_values: vec![],
+            image: None,
+            requires_shipping: !types.split(',').any(|t| t.trim() == "virtual"),
+            taxable: tax_status != "none",
+        }
+    }
+
+    fn build(&self, row: &Row, children: &[Row], findings: &mut Vec<Finding>) -> Product {
+        let t = &self.table;
+        let c = &self.cols;
+        let types_raw = field(row, c.typ).to_ascii_lowercase();
+        let types: Vec<&str> = types_raw
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        let kind = if types.contains(&"variable") {
+            ProductKind::Variable
+        } else if types.contains(&"grouped") {
+            ProductKind::Grouped
+        } else if types.contains(&"external") {
+            ProductKind::External
+        } else {
+            if !types.is_empty() && !types.contains(&"simple") {
+                findings.push(t.finding(
+                    Severity::Warning,
+                    "unknown_product_type",
+                    row.line,
+                    c.typ,
+                    format!("product type \"{types_raw}\" is not simple, variable, grouped or external; read as simple"),
+                ));
+            }
+            ProductKind::Simple
+        };
+        let title = field(row, c.name).to_string();
+        let handle = match opt_field(row, c.slug) {
+            Some(s) => percent_decode(&s),
+            None => platform::normalize_handle(Platform::WooCommerce, &title),
+        };
+        let id = opt_field(row, c.id)
+            .or_else(|| opt_field(row, c.sku))
+            .unwrap_or_else(|| format!("line-{}", row.line));
+        let mut attributes = BTreeMap::new();
+        let published = field(row, c.published);
+        let status = match published {
+            "1" | "true" | "TRUE" | "" => ProductStatus::Active,
+            "-1" | "false" | "FALSE" => ProductStatus::Draft,
+            "0" => {
+                attributes.insert("woo:post_status".to_string(), "private".to_string());
+                ProductStatus::Draft
+            }
+            "0.5" | "2" => {
+                attributes.insert("woo:post_status".to_string(), "pending".to_string());
+                ProductStatus::Draft
+            }
+            other => {
+                findings.push(t.finding(
+                    Severity::Warning,
+                    "bad_status",
+                    row.line,
+                    c.published,
+                    format!(
+                        "Published \"{other}\" is not 1, 0 or -1; read as draft. Set 1 to publish"
+                    ),
+                ));
+                ProductStatus::Draft
+            }
+        };
+        if types.contains(&"downloadable") {
+            attributes.insert("woo:downloadable".to_string(), "1".to_string());
+        }
+        for &(col, key, default) in &c.passthrough {
+            let v = field(row, Some(col));
+            if !v.is_empty() && v != default {
+                attributes.insert(key.to_string(), v.to_string());
+            }
+        }
+        if let Some(s) = opt_field(row, c.short) {
+            attributes.insert("woo:short_description".to_string(), unescape_newlines(&s));
+        }
+        for (col, key, unit) in &c.dims {
+            if let Some(v) = opt_field(row, Some(*col)) {
+                attributes.insert(key.to_string(), v);
+                if !unit.is_empty() {
+                    attributes.insert("woo:dimension_unit".to_string(), unit.clone());
+                }
+            }
+        }
+        for (n, name, url) in &c.downloads {
+            if let Some(v) = opt_field(row, *name) {
+                attributes.insert(format!("woo:download_{n}_name"), v);
+            }
+            if let Some(v) = opt_field(row, *url) {
+                attributes.insert(format!("woo:download_{n}_url"), v);
+            }
+        }
+        let mut seo = Seo::default();
+        for (col, key) in &c.meta {
+            let Some(v) = opt_field(row, Some(*col)) else {
+                continue;
+            };
+            match key.as_str() {
+                SEO_TITLE_META => seo.title = Some(v),
+                SEO_DESC_META => seo.description = Some(v),
+                _ => {
+                    attributes.insert(format!("meta:{key}"), v);
+                }
+            }
+        }
+
+        // Attributes of the parent row, in column order.
+        struct Attr {
+            name: String,
+            values: Vec<String>,
+        }
+        let mut attrs: Vec<Attr> = vec![];
+        for a in &c.attrs {
+            let name = field(row, a.name);
+            if name.is_empty() {
+                continue;
+            }
+            let values = split_list(field(row, a.value));
+            for (col, prefix, default) in [
+                (a.visible, ATTR_VISIBLE, "1"),
+                (a.global, ATTR_GLOBAL, "0"),
+                (a.default, ATTR_DEFAULT, ""),
+            ] {
+                let v = field(row, col);
+                if !v.is_empty() && v != default {
+                    attributes.insert(format!("{prefix}{name}"), v.to_string());
+                }
+            }
+            attrs.push(Attr {
+                name: name.to_string(),
+                values,
+            });
+        }
+
+        let mut images: Vec<Image> = split_list(field(row, c.images))
+            .into_iter()
+            .enumerate()
+            .map(|(i, src)| Image {
+                src,
+                alt: None,
+                position: i as u32 + 1,
+            })
+            .collect();
+
+        let mut options: Vec<ProductOption> = vec![];
+        let mut variants: Vec<Variant>;
+        if kind == ProductKind::Variable || !children.is_empty() {
+            if let Some(sku) = opt_field(row, c.sku) {
+                attributes.insert("woo:sku".to_string(), sku);
+            }
+            let parent_weight = self.weight(row, &mut vec![]);
+            let parent_taxable = !field(row, c.tax_status).eq_ignore_ascii_case("none");
+            // Each variation's value per attribute name (lower case).
+            let mut per_child: Vec<HashMap<String, String>> = Vec::with_capacity(children.len());
+            let mut used: HashSet<String> = HashSet::new();
+            for child in children {
+                let mut vals = HashMap::new();
+                for a in &c.attrs {
+                    let n = field(child, a.name);
+                    if n.is_empty() {
+                        continue;
+                    }
+                    let v = field(child, a.value).replace("\\,", ",");
+                    if !v.is_empty() {
+                        used.insert(n.to_lowercase());
+                    }
+                    vals.insert(n.to_lowercase(), v);
+                }
+                per_child.push(vals);
+            }
+            for a in &attrs {
+                if used.contains(&a.name.to_lowercase()) {
+                    options.push(ProductOption {
+                        name: a.name.clone(),
+                        values: a.values.clone(),
+                    });
+                }
+            }
+            // A variation may use an attribute the parent row does not list.
+            for vals in &per_child {
+                let mut extra: Vec<&String> = vals
+                    .iter()
+                    .filter(|(k, v)| {
+                        !v.is_empty() && !options.iter().any(|o| o.name.to_lowercase() == **k)
+                    })
+                    .map(|(k, _)| k)
+                    .collect();
+                extra.sort();
+                for k in extra {
+                    options.push(ProductOption {
+                        name: k.clone(),
+                        values: vec![],
+                    });
+                }
+            }
+            variants = Vec::with_capacity(children.len());
+            for (child, vals) in children.iter().zip(&per_child) {
+                let mut v = self.variant_from(child, findings);
+                if v.weight.is_none() {
+                    v.weight = parent_weight;
+                }
+                let tax = field(child, c.tax_status).to_ascii_lowercase();
+                if tax.is_empty() || tax == "parent" {
+                    v.taxable = parent_taxable;
+                }
+                for o in &mut options {
+                    let value = vals
+                        .get(&o.name.to_lowercase())
+                        .cloned()
+                        .unwrap_or_default();
+                    if value.is_empty() {
+                        findings.push(t.finding(
+                            Severity::Warning,
+                            "variation_any_value",
+                            child.line,
+                            None,
+                            format!(
+                                "variation gives no value for \"{}\" (WooCommerce reads that as \"any {}\"); \
+                                 a target with fixed options needs one: set the value in this row",
+                                o.name, o.name
+                            ),
+                        ));
+                    } else if !o.values.contains(&value) {
+                        o.values.push(value.clone());
+                    }
+                    v.option_values.push(value);
+                }
+                if let Some(src) = split_list(field(child, c.images)).into_iter().next() {
+                    if !images.iter().any(|i| i.src == src) {
+                        images.push(Image {
+                            src: src.clone(),
+                            alt: None,
+                            position: images.len() as u32 + 1,
+                        });
+                    }
+                    v.image = Some(src);
+                }
+                variants.push(v);
+            }
+            for a in attrs
+                .iter()
+                .filter(|a| !used.contains(&a.name.to_lowercase()))
+            {
+                attributes.insert(format!("{ATTR}{}", a.name), join_list(&a.values));
+            }
+        } else {
+            for a in &attrs {
+                attributes.insert(format!("{ATTR}{}", a.name), join_list(&a.values));
+            }
+            variants = vec![self.variant_from(row, findings)];
+        }
+
+        let categories = split_list(field(row, c.categories))
+            .into_iter()
+            .map(|p| {
+                p.split('>')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|p| !p.is_empty())
+            .collect();
+
+        Product {
+            source: SourceRef::with_url(
+                id,
+                platform::url_path(Platform::WooCommerce, Entity::Products, &handle, &[]),
+            ),
+            handle,
+            title,
+            body_html: unescape_newlines(field(row, c.description)),
+            vendor: opt_field(row, c.brands),
+            product_type: None,
+            tags: split_list(field(row, c.tags)),
+            status,
+            kind,
+            categories,
+            options,
+            variants,
+            images,
+            seo,
+            attributes,
+            created_at: None,
+        }
+    }
+}
+
+/// Moves `rows` to `offset`, reading forward when that is close, reopening otherwise.
+fn seek_rows<'a>(
+    table: &'a TableFile,
+    rows: &mut Option<Rows<'a>>,
+    offset: u64,
+    line: u64,
+) -> Result<()> {
+    if let Some(r) = rows.as_mut() {
+        let mut skip = Row::default();
+        let mut steps = 0;
+        while r.position().offset < offset && steps < 64 {
+            if !r.next_into(&mut skip)? {
+                break;
+            }
+            steps += 1;
+        }
+        if r.position().offset == offset {
+            return Ok(());
+        }
+    }
+    *rows = Some(table.rows_from(RowCursor {
+        offset,
+        line,
+        records: 0,
+    })?);
+    Ok(())
+}
+
+impl EntityReader for ProductReader {
+    fn entity(&self) -> Entity {
+        Entity::Products
+    }
+
+    fn describe(&self) -> String {
+        self.table.display().to_string()
+    }
+
+    fn read_page(&mut self, cursor: Option<&Cursor>, limit: usize) -> Result<SourcePage> {
+        if self.index.is_none() {
+            self.index = Some(self.build_index()?);
+        }
+        let Some(index) = self.index.as_ref() else {
+            return Ok(SourcePage::default());
+        };
+        let start = match cursor {
+            Some(c) => RowCursor::from_json(self.table.display(), c)?,
+            None => self.table.start(),
+        };
+        let t = &self.table;
+        let c = &self.cols;
+        let mut rows = t.rows_from(start)?;
+        let mut child_rows: Option<Rows> = None;
+        let mut page = SourcePage::default();
+        let mut row = Row::default();
+        let mut produced = start.records;
+        let mut kids: Vec<Row> = vec![];
+        while page.records.len() < limit.max(1) {
+            if !rows.next_into(&mut row)? {
+                break;
+            }
+            if row.is_blank() {
+                continue;
+            }
+            page.findings.extend(t.check_width(&row));
+            if let Some(first) = index.duplicates.get(&row.offset) {
+                page.findings.push(t.finding(
+                    Severity::Warning,
+                    "duplicate_row",
+                    row.line,
+                    c.id,
+                    format!(
+                        "ID {} was already used on line {first}; this row was skipped (WooCommerce would \
+                         overwrite the first). Delete one of the two rows",
+                        field(&row, c.id)
+                    ),
+                ));
+                continue;
+            }
+            let types = field(&row, c.typ);
+            if is_variation(types) || (types.is_empty() && !field(&row, c.parent).is_empty()) {
+                if let Some(parent) = index.orphans.get(&row.offset) {
+                    page.findings.push(t.finding(
+                        Severity::Blocking,
+                        "orphan_variation",
+                        row.line,
+                        c.parent,
+                        format!(
+                            "variation {} names parent \"{}\", which is not in this file; it cannot be \
+                             moved. Add the parent product or fix the Parent column",
+                            opt_field(&row, c.sku).or_else(|| opt_field(&row, c.id)).unwrap_or_default(),
+                            parent.split_once(':').map(|(_, p)| p).unwrap_or(parent)
+                        ),
+                    ));
+                }
+                continue;
+            }
+            // Variations of this parent: by its ID and, if it is the first row with its SKU, by SKU.
+            let mut locs: Vec<(u64, u64)> = vec![];
+            let id = field(&row, c.id);
+            if !id.is_empty() {
+                if let Some(v) = index.children.get(&format!("id:{id}")) {
+                    locs.extend_from_slice(v);
+                }
+            }
+            let sku = field(&row, c.sku);
+            if !sku.is_empty() && index.parent_by_sku.get(sku) == Some(&row.offset) {
+                if let Some(v) = index.children.get(&format!("sku:{sku}")) {
+                    locs.extend_from_slice(v);
+                }
+            }
+            locs.sort_unstable();
+            locs.dedup();
+            kids.clear();
+            for (offset, line) in locs {
+                if index.duplicates.contains_key(&offset) {
+                    continue;
+                }
+                seek_rows(t, &mut child_rows, offset, line)?;
+                let mut kid = Row::default();
+                if let Some(r) = child_rows.as_mut() {
+                    if r.next_into(&mut kid)? {
+                        kids.push(kid);
+                    }
+                }
+            }
+            let product = self.build(&row, &kids, &mut page.findings);
+            page.records.push(Record::Product(product));
+            produced += 1;
+        }
+        if !rows.at_end() {
+            let mut next = rows.position();
+            next.records = produced;
+            page.next = Some(next.to_json());
+        }
+        Ok(page)
+    }
+}
+
+/// Writes products in the reader's format: the parent row, then one row per variation.
+pub struct ProductWriter {
+    /// Write source ids into `ID` (and `Parent` as `id:N`). Right for regenerating a
+    /// WooCommerce export; wrong for importing into another store, where ids would collide.
+    pub write_ids: bool,
+    pub weight_unit: WeightUnit,
+    /// Dimension unit named in the header ("cm", "in").
+    pub dimension_unit: String,
+    /// Attribute slots per row ("Attribute 1 name" ...).
+    pub attribute_slots: usize,
+    /// `Meta: x` columns written besides Yoast's title and description.
+    pub extra_meta: Vec<String>,
+    header: Vec<String>,
+    row: Vec<String>,
+}
+
+impl ProductWriter {
+    pub fn new(
+        write_ids: bool,
+        weight_unit: WeightUnit,
+        dimension_unit: &str,
+        extra_meta: Vec<String>,
+    ) -> Self {
+        let mut w = ProductWriter {
+            write_ids,
+            weight_unit,
+            dimension_unit: dimension_unit.to_string(),
+            attribute_slots: 6,
+            extra_meta,
+            header: vec![],
+            row: vec![],
+        };
+        w.header = w.columns();
+        w.row = vec![String::new(); w.header.len()];
+        w
+    }
+
+    /// The writer a migration into WooCommerce uses: no ids, kg and cm (WooCommerce's defaults).
+    pub fn for_import() -> Self {
+        ProductWriter::new(false, WeightUnit::Kg, "cm", vec![])
+    }
+
+    /// The writer that regenerates an export (ids kept), as the demo store generator uses.
+    pub fn for_export() -> Self {
+        ProductWriter::new(true, WeightUnit::Kg, "cm", vec![])
+    }
+
+    fn weight_header(&self) -> String {
+        let u = match self.weight_unit {
+            WeightUnit::G => "g",
+            WeightUnit::Kg => "kg",
+            WeightUnit::Lb => "lbs",
+            WeightUnit::Oz => "oz",
+        };
+        format!("Weight ({u})")
+    }
+
+    fn columns(&self) -> Vec<String> {
+        let d = &self.dimension_unit;
+        let mut cols: Vec<String> = [
+            "ID",
+            "Type",
+            "SKU",
+            GTIN,
+            "Name",
+            "Slug",
+            "Published",
+            "Is featured?",
+            "Visibility in catalog",
+            "Short description",
+            "Description",
+            "Date sale price starts",
+            "Date sale price ends",
+            "Tax status",
+            "Tax class",
+            "In stock?",
+            "Stock",
+            "Low stock amount",
+            "Backorders allowed?",
+            "Sold individually?",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        cols.push(self.weight_header());
+        cols.push(format!("Length ({d})"));
+        cols.push(format!("Width ({d})"));
+        cols.push(format!("Height ({d})"));
+        for s in [
+            "Allow customer reviews?",
+            "Purchase note",
+            "Sale price",
+            "Regular price",
+            "Categories",
+            "Tags",
+            "Shipping class",
+            "Images",
+            "Download limit",
+            "Download expiry days",
+            "Parent",
+            "Grouped products",
+            "Upsells",
+            "Cross-sells",
+            "External URL",
+            "Button text",
+            "Position",
+            "Brands",
+        ] {
+            cols.push(s.to_string());
+        }
+        for n in 1..=self.attribute_slots {
+            for what in ["name", "value(s)", "visible", "global", "default"] {
+                cols.push(format!("Attribute {n} {what}"));
+            }
+        }
+        cols.push(format!("Meta: {SEO_TITLE_META}"));
+        cols.push(format!("Meta: {SEO_DESC_META}"));
+        for m in &self.extra_meta {
+            cols.push(format!("Meta: {m}"));
+        }
+        for n in 1..=2 {
+            cols.push(format!("Download {n} name"));
+            cols.push(format!("Download {n} URL"));
+        }
+        cols
+    }
+
+    fn col(&self, name: &str) -> usize {
+        // Columns are the writer's own; a miss is a programming error caught by the tests.
+        self.header.iter().position(|c| c == name).unwrap_or(0)
+    }
+
+    fn set(&mut self, name: &str, value: impl Into<String>) {
+        let i = self.col(name);
+        self.row[i] = value.into();
+    }
+
+    fn clear(&mut self) {
+        for f in &mut self.row {
+            f.clear();
+        }
+    }
+
+    fn flush(&mut self, out: &mut Vec<u8>) {
+        let fields: Vec<std::borrow::Cow<str>> = self.row.iter().map(|f| escape(f)).collect();
+        push_row(out, &fields, b',');
+    }
+
+    fn set_weight(&mut self, w: Option<&Weight>) {
+        if let Some(w) = w {
+            let w = if w.unit == self.weight_unit {
+                *w
+            } else {
+                w.to_unit(self.weight_unit)
+            };
+            let name = self.weight_header();
+            self.set(&name, w.value.to_string());
+        }
+    }
+
+    fn set_variant_fields(&mut self, v: &Variant) {
+        self.set("SKU", v.sku.clone().unwrap_or_default());
+        self.set(GTIN, v.barcode.clone().unwrap_or_default());
+        match (&v.price, &v.compare_at_price) {
+            (Some(p), Some(c)) => {
+                self.set("Sale price", p.amount.to_string());
+                self.set("Regular price", c.amount.to_string());
+            }
+            (Some(p), None) => self.set("Regular price", p.amount.to_string()),
+            (None, Some(c)) => self.set("Regular price", c.amount.to_string()),
+            (None, None) => {}
+        }
+        let in_stock = match v.inventory {
+            Some(n) if n <= 0 => {
+                if v.allow_backorder {
+                    "backorder"
+                } else {
+                    "0"
+                }
+            }
+            _ => "1",
+        };
+        self.set("In stock?", in_stock);
+        if let Some(n) = v.inventory {
+            self.set("Stock", n.to_string());
+        }
+        self.set(
+            "Backorders allowed?",
+            if v.allow_backorder { "1" } else { "0" },
+        );
+        self.set_weight(v.weight.as_ref());
+    }
+
+    fn dims(&mut self, p: &Product) {
+        let from = p
+            .attributes
+            .get("woo:dimension_unit")
+            .map(String::as_str)
+            .unwrap_or(&self.dimension_unit);
+        let factor = length_factor(from, &self.dimension_unit);
+        let d = self.dimension_unit.clone();
+        for (key, col) in [
+            ("woo:length", "Length"),
+            ("woo:width", "Width"),
+            ("woo:height", "Height"),
+        ] {
+            if let Some(v) = p.attributes.get(key) {
+                let value = match (factor, crate::model::parse_decimal(v)) {
+                    (Some(f), Some(n)) if f != Decimal::ONE => {
+                        (n * f).round_dp(4).normalize().to_string()
+                    }
+                    _ => v.clone(),
+                };
+                self.set(&format!("{col} ({d})"), value);
+            }
+        }
+    }
+
+    fn encode_product(
+        &mut self,
+        p: &Product,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<String, String> {
+        let variable =
+            p.kind == ProductKind::Variable || !p.options.is_empty() || p.variants.len() > 1;
+        let descriptive: Vec<(&str, &String)> = p
+            .attributes
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix(ATTR).map(|n| (n, v)))
+            .collect();
+        let slots_needed = descriptive.len() + if variable { p.options.len() } else { 0 };
+        if slots_needed > self.attribute_slots {
+            return Err(format!(
+                "product \"{}\" has {slots_needed} attributes; the WooCommerce file is written with room for {}",
+                p.title, self.attribute_slots
+            ));
+        }
+        let numeric_id = p.source.id.bytes().all(|b| b.is_ascii_digit()) && !p.source.id.is_empty();
+        let parent_sku = p.attributes.get("woo:sku").cloned();
+        let parent_ref = if self.write_ids && numeric_id {
+            format!("id:{}", p.source.id)
+        } else {
+            parent_sku.clone().unwrap_or_else(|| p.handle.clone())
+        };
+
+        self.clear();
+        if self.write_ids && numeric_id {
+            self.set("ID", p.source.id.clone());
+        }
+        let first = p.variants.first();
+        let mut types = vec![match p.kind {
+            _ if variable => "variable",
+            ProductKind::Grouped => "grouped",
+            ProductKind::External => "external",
+            _ => "simple",
+        }];
+        if !variable {
+            if p.attributes
+                .get("woo:downloadable")
+                .is_some_and(|v| v == "1")
+            {
+                types.push("downloadable");
+            }
+            if first.is_some_and(|v| !v.requires_shipping) {
+                types.push("virtual");
+            }
+        }
+        self.set("Type", types.join(", "));
+        self.set("Name", p.title.clone());
+        self.set("Slug", p.handle.clone());
+        let published = match (
+            p.status,
+            p.attributes.get("woo:post_status").map(String::as_str),
+        ) {
+            (ProductStatus::Active, _) => "1",
+            (_, Some("private")) => "0",
+            (_, Some("pending")) => "2",
+            (ProductStatus::Archived, _) => "0",
+            (ProductStatus::Draft, _) => "-1",
+        };
+        self.set("Published", published);
+        for &(col, key, default) in PASSTHROUGH {
+            let v = p
+                .attributes
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| default.to_string());
+            self.set(col, v);
+        }
+        if !variable
+            && !p.attributes.contains_key("woo:tax_status")
+            && first.is_some_and(|v| !v.taxable)
+        {
+            self.set("Tax status", "none");
+        }
+        self.set(
+            "Short description",
+            escape_newlines(
+                p.attributes
+                    .get("woo:short_description")
+                    .map(String::as_str)
+                    .unwrap_or(""),
+            ),
+        );
+        self.set("Description", escape_newlines(&p.body_html));
+        let cats: Vec<String> = p.categories.iter().map(|c| c.join(" > ")).collect();
+        self.set("Categories", join_list(&cats));
+        self.set("Tags", join_list(&p.tags));
+        let imgs: Vec<&str> = p.images.iter().map(|i| i.src.as_str()).collect();
+        self.set("Images", imgs.join(", "));
+        self.set("Brands", p.vendor.clone().unwrap_or_default());
+        self.dims(p);
+        for n in 1..=2 {
+            for (what, col) in [("name", "name"), ("url", "URL")] {
+                if let Some(v) = p.attributes.get(&format!("woo:download_{n}_{what}")) {
+                    self.set(&format!("Download {n} {col}"), v.clone());
+                }
+            }
+        }
+        self.set(
+            &format!("Meta: {SEO_TITLE_META}"),
+            p.seo.title.clone().unwrap_or_default(),
+        );
+        self.set(
+            &format!("Meta: {SEO_DESC_META}"),
+            p.seo.description.clone().unwrap_or_default(),
+        );
+        for m in self.extra_meta.clone() {
+            if let Some(v) = p.attributes.get(&format!("meta:{m}")) {
+                self.set(&format!("Meta: {m}"), v.clone());
+            }
+        }
+        let mut slot = 1;
+        let flags = |name: &str| {
+            (
+                p.attributes
+                    .get(&format!("{ATTR_VISIBLE}{name}"))
+                    .cloned()
+                    .unwrap_or_else(|| "1".into()),
+                p.attributes
+                    .get(&format!("{ATTR_GLOBAL}{name}"))
+                    .cloned()
+                    .unwrap_or_else(|| "0".into()),
+                p.attributes
+                    .get(&format!("{ATTR_DEFAULT}{name}"))
+                    .cloned()
+                    .unwrap_or_default(),
+            )
+        };
+        if variable {
+            for o in &p.options {
+                let (vis, glob, def) = flags(&o.name);
+                self.set_attr(slot, &o.name, &join_list(&o.values), &vis, &glob, &def);
+                slot += 1;
+            }
+        }
+        for (name, values) in &descriptive {
+            let (vis, glob, def) = flags(name);
+            self.set_attr(slot, name, values, &vis, &glob, &def);
+            slot += 1;
+        }
+        if variable {
+            if let Some(sku) = &parent_sku {
+                self.set("SKU", sku.clone());
+            } else if !(self.write_ids && numeric_id) {
+                self.set("SKU", parent_ref.clone());
+            }
+            self.flush(out);
+            for (i, v) in p.variants.iter().enumerate() {
+                self.clear();
+                if self.write_ids {
+                    if let Some(id) = v
+                        .source_id
+                        .as_ref()
+                        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                    {
+                        self.set("ID", id.clone());
+                    }
+                }
+                self.set(
+                    "Type",
+                    if v.requires_shipping {
+                        "variation"
+                    } else {
+                        "variation, virtual"
+                    },
+                );
+                let label = v
+                    .option_values
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.set(
+                    "Name",
+                    if label.is_empty() {
+                        p.title.clone()
+                    } else {
+                        format!("{} - {label}", p.title)
+                    },
+                );
+                self.set("Published", published);
+                self.set("Tax status", if v.taxable { "taxable" } else { "none" });
+                self.set_variant_fields(v);
+                self.set("Images", v.image.clone().unwrap_or_default());
+                self.set("Parent", parent_ref.clone());
+                self.set("Position", (i + 1).to_string());
+                for (k, o) in p.options.iter().enumerate() {
+                    let value = v.option_values.get(k).cloned().unwrap_or_default();
+                    let (_, glob, _) = flags(&o.name);
+                    self.set_attr(k + 1, &o.name, &value.replace(',', "\\,"), "", &glob, "");
+                }
+                self.flush(out);
+            }
+        } else {
+            if let Some(v) = first {
+                self.set_variant_fields(v);
+            }
+            self.flush(out);
+        }
+        Ok(p.handle.clone())
+    }
+
+    fn set_attr(
+        &mut self,
+        slot: usize,
+        name: &str,
+        values: &str,
+        visible: &str,
+        global: &str,
+        default: &str,
+    ) {
+        self.set(&format!("Attribute {slot} name"), name);
+        self.set(&format!("Attribute {slot} value(s)"), values);
+        self.set(&format!("Attribute {slot} visible"), visible);
+        self.set(&format!("Attribute {slot} global"), global);
+        self.set(&format!("Attribute {slot} default"), default);
+    }
+}
+
+/// Factor turning a length in `from` into `to` (None when either unit is unknown).
+fn length_factor(from: &str, to: &str) -> Option<Decimal> {
+    let mm = |u: &str| -> Option<Decimal> {
+        Some(match u.trim().to_ascii_lowercase().as_str() {
+            "mm" => Decimal::ONE,
+            "cm" => Decimal::from(10),
+            "m" => Decimal::from(1000),
+            "in" => Decimal::new(254, 1),
+            "yd" => Decimal::new(9144, 1),
+            _ => return None,
+        })
+    };
+    if from.eq_ignore_ascii_case(to) {
+        return Some(Decimal::ONE);
+    }
+    Some(mm(from)? / mm(to)?)
+}
+
+impl EntityWriter for ProductWriter {
+    fn entity(&self) -> Entity {
+        Entity::Products
+    }
+
+    fn file_name(&self) -> String {
+        "products.csv".to_string()
+    }
+
+    fn header(&self) -> Vec<u8> {
+        let mut out = vec![];
+        push_row(&mut out, &self.header, b',');
+        out
+    }
+
+    fn encode(
+        &mut self,
+        record: &Record,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<String, String> {
+        match record {
+            Record::Product(p) => self.encode_product(p, out),
+            other => Err(format!(
+                "the WooCommerce product file cannot hold {}",
+                other.entity()
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
