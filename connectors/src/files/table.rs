@@ -277,6 +277,12 @@ impl TableFile {
         self.header_line
     }
 
+    /// The UTF-8 text cursors point into (the file itself or its transcoded copy), for readers
+    /// that keep their own streaming state.
+    pub fn utf8_path(&self) -> &Path {
+        &self.utf8_path
+    }
+
     pub fn encoding_name(&self) -> &'static str {
         self.encoding.name()
     }

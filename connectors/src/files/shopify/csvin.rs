@@ -6,14 +6,15 @@
 //! replay at several hundred thousand rows per second costs seconds, not minutes.
 
 use crate::connector::{ConnectorError, Cursor, Result};
+use crate::files::table::TableFile;
 use crate::finding::{Finding, Location, Severity};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 /// Where a row starts: what a cursor stores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pos {
     pub offset: u64,
     pub line: u64,
@@ -34,7 +35,7 @@ impl Pos {
 }
 
 /// One data row: its fields (always valid UTF-8) and where it starts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Row {
     pub rec: csv::StringRecord,
     pub pos: Pos,
@@ -57,62 +58,47 @@ impl Row {
 pub struct CsvIn {
     /// The file name used in findings.
     pub label: String,
+    /// Encoding detection and transcoding; kept open so a transcoded copy lives as long as
+    /// this reader.
+    _table: TableFile,
     reader: csv::Reader<BufReader<File>>,
+    /// Where the data rows start in the UTF-8 text; the csv reader counts from there.
+    base: Pos,
     pub header: Vec<String>,
     record: csv::ByteRecord,
     len: u64,
 }
 
 impl CsvIn {
-    pub fn open(path: &Path) -> Result<CsvIn> {
-        let label = path.display().to_string();
-        let mut file = File::open(path)
+    /// Opens a CSV export through [`TableFile`] (BOM / encoding detection and transcoding to
+    /// UTF-8, delimiter sniffing, header row); `encoding` is the spec's fallback encoding.
+    pub fn open(path: &Path, encoding: Option<&str>) -> Result<CsvIn> {
+        let table = TableFile::open(path, encoding)?;
+        let label = table.display().to_string();
+        let start = table.start();
+        let utf8 = table.utf8_path();
+        let mut file = File::open(utf8)
             .map_err(|e| ConnectorError::Input(format!("cannot open {label}: {e}")))?;
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut head = [0u8; 4096];
-        let n = read_prefix(&mut file, &mut head)
+        file.seek(SeekFrom::Start(start.offset))
             .map_err(|e| ConnectorError::Input(format!("cannot read {label}: {e}")))?;
-        let head = &head[..n];
-        if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-            return Err(ConnectorError::Input(format!(
-                "{label}:1: the file is UTF-16; Shopify files are UTF-8: save it again as \"CSV UTF-8\""
-            )));
-        }
-        let delimiter = sniff_delimiter(head);
-        let file = File::open(path)
-            .map_err(|e| ConnectorError::Input(format!("cannot open {label}: {e}")))?;
-        let mut reader = csv::ReaderBuilder::new()
+        let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .delimiter(delimiter)
+            .delimiter(table.delimiter())
             .from_reader(BufReader::with_capacity(1 << 18, file));
-        let mut record = csv::ByteRecord::new();
-        let got = reader
-            .read_byte_record(&mut record)
-            .map_err(|e| csv_error(&label, 1, e))?;
-        if !got {
-            return Err(ConnectorError::Input(format!(
-                "{label}:1: the file is empty; expected a header row"
-            )));
-        }
-        let header = record
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let f = if i == 0 {
-                    f.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f)
-                } else {
-                    f
-                };
-                String::from_utf8_lossy(f).trim().to_string()
-            })
-            .collect();
+        let header = table.header().names().to_vec();
         Ok(CsvIn {
             label,
             reader,
+            base: Pos {
+                offset: start.offset,
+                line: start.line,
+            },
             header,
-            record,
+            record: csv::ByteRecord::new(),
             len,
+            _table: table,
         })
     }
 
@@ -125,8 +111,8 @@ impl CsvIn {
     pub fn position(&self) -> Pos {
         let p = self.reader.position();
         Pos {
-            offset: p.byte(),
-            line: p.line(),
+            offset: self.base.offset + p.byte(),
+            line: self.base.line + p.line() - 1,
         }
     }
 
@@ -148,6 +134,13 @@ impl CsvIn {
     /// The next data row; blank rows are skipped. Ragged rows and bytes that are not UTF-8
     /// become findings, and the row is still returned (missing cells read as empty).
     pub fn next_row(&mut self, findings: &mut Vec<Finding>) -> Result<Option<Row>> {
+        let mut row = Row::default();
+        Ok(self.read_into(&mut row, findings)?.then_some(row))
+    }
+
+    /// Like [`CsvIn::next_row`], reusing `row`'s buffers: readers that keep a pool of rows
+    /// allocate nothing per row.
+    pub fn read_into(&mut self, row: &mut Row, findings: &mut Vec<Finding>) -> Result<bool> {
         loop {
             let pos = self.position();
             let got = self
@@ -155,7 +148,7 @@ impl CsvIn {
                 .read_byte_record(&mut self.record)
                 .map_err(|e| csv_error(&self.label, pos.line, e))?;
             if !got {
-                return Ok(None);
+                return Ok(false);
             }
             if self.record.len() == 1
                 && self
@@ -180,62 +173,28 @@ impl CsvIn {
                     .at(self.location(pos.line, None)),
                 );
             }
-            let rec = match csv::StringRecord::from_byte_record(self.record.clone()) {
-                Ok(r) => r,
-                Err(e) => {
-                    let bytes = e.into_byte_record();
-                    let mut rec =
-                        csv::StringRecord::with_capacity(bytes.as_slice().len(), bytes.len());
-                    for (i, f) in bytes.iter().enumerate() {
-                        if std::str::from_utf8(f).is_err() {
-                            findings.push(
-                                Finding::new(
-                                    Severity::Warning,
-                                    "bad_encoding",
-                                    "cell is not valid UTF-8; unreadable characters were replaced with \u{FFFD}: \
-                                     save the file as \"CSV UTF-8\"",
-                                )
-                                .at(self.location(pos.line, Some(i))),
-                            );
-                        }
-                        rec.push_field(&String::from_utf8_lossy(f));
+            row.rec.clear();
+            row.pos = pos;
+            for (i, f) in self.record.iter().enumerate() {
+                match std::str::from_utf8(f) {
+                    Ok(text) => row.rec.push_field(text),
+                    Err(_) => {
+                        findings.push(
+                            Finding::new(
+                                Severity::Warning,
+                                "bad_encoding",
+                                "cell is not valid UTF-8; unreadable characters were replaced with \u{FFFD}: \
+                                 save the file as \"CSV UTF-8\"",
+                            )
+                            .at(self.location(pos.line, Some(i))),
+                        );
+                        row.rec.push_field(&String::from_utf8_lossy(f));
                     }
-                    rec
                 }
-            };
-            return Ok(Some(Row { rec, pos }));
+            }
+            return Ok(true);
         }
     }
-}
-
-fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
-}
-
-/// Excel in many locales (Turkish, German) saves CSV with `;`. Counts separators on the header
-/// line, outside quotes.
-fn sniff_delimiter(head: &[u8]) -> u8 {
-    let mut counts = [0usize; 3];
-    let mut quoted = false;
-    for &b in head {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' if !quoted => break,
-            b',' if !quoted => counts[0] += 1,
-            b';' if !quoted => counts[1] += 1,
-            b'\t' if !quoted => counts[2] += 1,
-            _ => {}
-        }
-    }
-    let best = (0..3).max_by_key(|&i| (counts[i], i == 0)).unwrap_or(0);
-    [b',', b';', b'\t'][best]
 }
 
 fn csv_error(label: &str, line: u64, e: csv::Error) -> ConnectorError {
@@ -343,10 +302,14 @@ pub fn bool_cell(
 }
 
 pub fn parse_bool(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "yes" | "y" | "1" => Some(true),
-        "false" | "no" | "n" | "0" => Some(false),
-        _ => None,
+    let t = text.trim();
+    let any = |words: &[&str]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
+    if any(&["true", "yes", "y", "1"]) {
+        Some(true)
+    } else if any(&["false", "no", "n", "0"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -372,17 +335,4 @@ pub fn require_columns(input: &CsvIn, wanted: &[(&str, Option<usize>)]) -> Resul
         if missing.len() > 1 { "them" } else { "it" },
         input.header.join(", ")
     )))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sniffs_semicolons_outside_quotes() {
-        assert_eq!(sniff_delimiter(b"a;b;c\n1;2;3"), b';');
-        assert_eq!(sniff_delimiter(b"\"a;b\",c,d\n"), b',');
-        assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
-        assert_eq!(sniff_delimiter(b""), b',');
-    }
 }

@@ -175,6 +175,11 @@ impl CustomerReader {
     pub fn new(path: PathBuf) -> Self {
         CustomerReader(CsvReader::new(Entity::Customers, path, String::new()))
     }
+
+    /// The encoding to assume when the file has no BOM and does not look like UTF-8.
+    pub fn with_encoding(self, encoding: Option<String>) -> Self {
+        CustomerReader(self.0.with_encoding(encoding))
+    }
 }
 
 impl crate::files::EntityReader for CustomerReader {

@@ -89,7 +89,7 @@ pub fn readers(spec: &EndpointSpec, base: &Path) -> Result<Vec<Box<dyn EntityRea
             )));
         };
         for path in files {
-            if let Some(entity) = recognise(&path) {
+            if let Some(entity) = recognise(&path, spec.encoding.as_deref()) {
                 if found.iter().any(|(e, _)| *e == entity) {
                     if spec.files.contains_key(&entity) {
                         continue;
@@ -116,10 +116,18 @@ pub fn readers(spec: &EndpointSpec, base: &Path) -> Result<Vec<Box<dyn EntityRea
     let mut out: Vec<Box<dyn EntityReader>> = Vec::new();
     for (entity, path) in found {
         let reader: Box<dyn EntityReader> = match entity {
-            Entity::Products => Box::new(ProductReader::new(path, currency.clone())),
-            Entity::Customers => Box::new(CustomerReader::new(path)),
-            Entity::Orders => Box::new(OrderReader::new(path, currency.clone())),
-            Entity::Redirects => Box::new(RedirectReader::new(path)),
+            Entity::Products => Box::new(
+                ProductReader::new(path, currency.clone()).with_encoding(spec.encoding.clone()),
+            ),
+            Entity::Customers => {
+                Box::new(CustomerReader::new(path).with_encoding(spec.encoding.clone()))
+            }
+            Entity::Orders => Box::new(
+                OrderReader::new(path, currency.clone()).with_encoding(spec.encoding.clone()),
+            ),
+            Entity::Redirects => {
+                Box::new(RedirectReader::new(path).with_encoding(spec.encoding.clone()))
+            }
             Entity::Pages => Box::new(PageReader::new(path)),
             Entity::BlogPosts => Box::new(BlogPostReader::new(path)),
             Entity::Categories => return Err(ConnectorError::Input(
@@ -133,7 +141,7 @@ pub fn readers(spec: &EndpointSpec, base: &Path) -> Result<Vec<Box<dyn EntityRea
 }
 
 /// Which Shopify file this is, by its header (CSV) or name (JSON lines).
-pub fn recognise(path: &Path) -> Option<Entity> {
+pub fn recognise(path: &Path, encoding: Option<&str>) -> Option<Entity> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     if name.ends_with(".jsonl") {
         return if name.contains("blog") || name.contains("article") {
@@ -147,7 +155,7 @@ pub fn recognise(path: &Path) -> Option<Entity> {
     if !name.ends_with(".csv") {
         return None;
     }
-    let input = CsvIn::open(path).ok()?;
+    let input = CsvIn::open(path, encoding).ok()?;
     let has = |n: &str| input.column(&[n]).is_some();
     if (has("Handle") || has("URL handle")) && has("Title") {
         Some(Entity::Products)
@@ -182,6 +190,7 @@ pub(crate) struct CsvReader<A: Assemble> {
     entity: Entity,
     path: PathBuf,
     currency: String,
+    encoding: Option<String>,
     state: Option<(CsvIn, A)>,
     done: bool,
 }
@@ -192,13 +201,20 @@ impl<A: Assemble> CsvReader<A> {
             entity,
             path,
             currency,
+            encoding: None,
             state: None,
             done: false,
         }
     }
 
+    /// The encoding to assume when the file has no BOM and does not look like UTF-8.
+    pub fn with_encoding(mut self, encoding: Option<String>) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
     fn open_at(&mut self, want: Option<Pos>) -> Result<()> {
-        let input = CsvIn::open(&self.path)?;
+        let input = CsvIn::open(&self.path, self.encoding.as_deref())?;
         let assembler = A::start(&input, &self.currency)?;
         let mut state = (input, assembler);
         self.done = false;
@@ -252,7 +268,10 @@ impl<A: Assemble> EntityReader for CsvReader<A> {
         if !in_place {
             self.open_at(want)?;
         }
-        let mut page = SourcePage::default();
+        let mut page = SourcePage {
+            records: Vec::with_capacity(limit.clamp(1, 4096)),
+            ..SourcePage::default()
+        };
         let Some((input, assembler)) = self.state.as_mut() else {
             return Ok(page);
         };

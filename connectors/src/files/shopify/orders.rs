@@ -434,6 +434,11 @@ impl OrderReader {
     pub fn new(path: PathBuf, currency: String) -> Self {
         OrderReader(CsvReader::new(Entity::Orders, path, currency))
     }
+
+    /// The encoding to assume when the file has no BOM and does not look like UTF-8.
+    pub fn with_encoding(self, encoding: Option<String>) -> Self {
+        OrderReader(self.0.with_encoding(encoding))
+    }
 }
 
 impl crate::files::EntityReader for OrderReader {

@@ -483,6 +483,11 @@ impl ProductReader {
     pub fn new(path: PathBuf, currency: String) -> Self {
         ProductReader(CsvReader::new(Entity::Products, path, currency))
     }
+
+    /// The encoding to assume when the file has no BOM and does not look like UTF-8.
+    pub fn with_encoding(self, encoding: Option<String>) -> Self {
+        ProductReader(self.0.with_encoding(encoding))
+    }
 }
 
 impl crate::files::EntityReader for ProductReader {
@@ -508,10 +513,19 @@ pub(crate) struct ProductRows {
     currency: String,
     /// Handle → line of the product's first row, to catch handles that come back later.
     seen: HashMap<String, u64>,
-    pending: Option<Row>,
+    group: Vec<Row>,
+    has_pending: bool,
 }
 
 impl ProductRows {
+    /// Reads the next row into pool slot `i`.
+    fn read_slot(&mut self, input: &mut CsvIn, i: usize, f: &mut Vec<Finding>) -> Result<bool> {
+        while self.group.len() <= i {
+            self.group.push(Row::default());
+        }
+        input.read_into(&mut self.group[i], f)
+    }
+
     fn col(&self, c: C) -> Option<usize> {
         self.cols[c as usize]
     }
@@ -548,7 +562,15 @@ impl ProductRows {
         };
         let weight = decimal_cell(input, row, self.col(C::Grams), f).map(|grams| {
             let unit_text = row.get(self.col(C::WeightUnit));
-            let unit = WeightUnit::parse(unit_text).unwrap_or_else(|| {
+            // Exports write the unit in lower case; the fast path spares an allocation per row.
+            let unit = match unit_text {
+                "g" => Some(WeightUnit::G),
+                "kg" => Some(WeightUnit::Kg),
+                "lb" => Some(WeightUnit::Lb),
+                "oz" => Some(WeightUnit::Oz),
+                other => WeightUnit::parse(other),
+            };
+            let unit = unit.unwrap_or_else(|| {
                 if !unit_text.is_empty() {
                     f.push(cell_finding(
                         input,
@@ -614,10 +636,11 @@ impl ProductRows {
 
     fn status(&self, input: &CsvIn, row: &Row, f: &mut Vec<Finding>) -> ProductStatus {
         let text = row.get(self.col(C::Status));
-        match text.to_ascii_lowercase().as_str() {
-            "active" => ProductStatus::Active,
-            "draft" => ProductStatus::Draft,
-            "archived" => ProductStatus::Archived,
+        let is = |w: &str| text.eq_ignore_ascii_case(w);
+        match text {
+            _ if is("active") => ProductStatus::Active,
+            _ if is("draft") => ProductStatus::Draft,
+            _ if is("archived") => ProductStatus::Archived,
             "" => {
                 if bool_cell(input, row, self.col(C::Published), true, f) {
                     ProductStatus::Active
@@ -665,8 +688,8 @@ impl ProductRows {
                 values: Vec::new(),
             })
             .collect();
-        let mut variants = Vec::new();
-        let mut images: Vec<Image> = Vec::new();
+        let mut variants = Vec::with_capacity(rows.len());
+        let mut images: Vec<Image> = Vec::with_capacity(rows.len());
         for row in rows {
             if self.is_variant_row(row) {
                 let v = self.variant(input, row, n_options, f);
@@ -805,54 +828,56 @@ impl Assemble for ProductRows {
             metafields,
             currency: currency.to_string(),
             seen: HashMap::new(),
-            pending: None,
+            group: Vec::new(),
+            has_pending: false,
         })
     }
 
     fn next(&mut self, input: &mut CsvIn, f: &mut Vec<Finding>) -> Result<Option<Record>> {
-        let first = match self.pending.take() {
-            Some(r) => r,
-            None => loop {
-                let Some(row) = input.next_row(f)? else {
+        // Rows live in a reused pool: `group[0]` is the product's first row (the row read ahead
+        // last time, when `has_pending`), `group[..n]` its rows.
+        if !self.has_pending {
+            loop {
+                if !self.read_slot(input, 0, f)? {
                     return Ok(None);
-                };
-                if self.handle_of(&row).is_empty() {
-                    f.push(cell_finding(
-                        input,
-                        &row,
-                        self.col(C::Handle),
-                        Severity::Blocking,
-                        "missing_handle",
-                        "row has no handle and follows no product; it was skipped: fill in the URL handle",
-                    ));
-                    continue;
                 }
-                break row;
-            },
-        };
-        let handle = self.handle_of(&first).to_string();
-        let mut rows = vec![first];
-        loop {
-            let Some(row) = input.next_row(f)? else { break };
-            let h = self.handle_of(&row);
+                if !self.handle_of(&self.group[0]).is_empty() {
+                    break;
+                }
+                f.push(cell_finding(
+                    input,
+                    &self.group[0],
+                    self.col(C::Handle),
+                    Severity::Blocking,
+                    "missing_handle",
+                    "row has no handle and follows no product; it was skipped: fill in the URL handle",
+                ));
+            }
+        }
+        self.has_pending = false;
+        let handle = self.handle_of(&self.group[0]).to_string();
+        let mut n = 1;
+        while self.read_slot(input, n, f)? {
+            let h = self.handle_of(&self.group[n]);
             if h == handle {
-                rows.push(row);
+                n += 1;
             } else if h.is_empty() {
                 f.push(cell_finding(
                     input,
-                    &row,
+                    &self.group[n],
                     self.col(C::Handle),
                     Severity::Warning,
                     "missing_handle",
                     format!("row has no handle; it was read as part of \"{handle}\", the product above it: fill in the handle"),
                 ));
-                rows.push(row);
+                n += 1;
             } else {
-                self.pending = Some(row);
+                self.has_pending = true;
                 break;
             }
         }
-        let product = self.build(input, &rows, f);
+        let rows = &self.group[..n];
+        let product = self.build(input, rows, f);
         let line = rows[0].pos.line;
         if let Some(prev) = self.seen.get(&handle) {
             f.push(
@@ -870,13 +895,17 @@ impl Assemble for ProductRows {
         } else {
             self.seen.insert(handle, line);
         }
+        if self.has_pending {
+            self.group.swap(0, n);
+        }
         Ok(Some(Record::Product(product)))
     }
 
     fn resume_point(&self, input: &CsvIn) -> Pos {
-        self.pending
-            .as_ref()
-            .map(|r| r.pos)
-            .unwrap_or_else(|| input.position())
+        if self.has_pending {
+            self.group[0].pos
+        } else {
+            input.position()
+        }
     }
 }

@@ -74,6 +74,11 @@ impl RedirectReader {
     pub fn new(path: PathBuf) -> Self {
         RedirectReader(CsvReader::new(Entity::Redirects, path, String::new()))
     }
+
+    /// The encoding to assume when the file has no BOM and does not look like UTF-8.
+    pub fn with_encoding(self, encoding: Option<String>) -> Self {
+        RedirectReader(self.0.with_encoding(encoding))
+    }
 }
 
 impl crate::files::EntityReader for RedirectReader {

@@ -858,3 +858,27 @@ fn order_totals_that_do_not_add_up_are_reported() {
     );
     assert_eq!(f.location.as_ref().map(|l| l.line), Some(2));
 }
+
+#[test]
+fn reads_a_turkish_excel_export_in_windows_1254_with_semicolons() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bytes = b"Handle;Title;Variant Price;Option1 Name;Option1 Value\nkazak;".to_vec();
+    bytes.extend_from_slice(&[0xD6, b'r', b'g', 0xFC]); // "Örgü" in Windows-1254
+    bytes.extend_from_slice(b" Kazak;19,99;Title;Default Title\n");
+    let path = dir.path().join("urunler.csv");
+    std::fs::write(&path, &bytes).expect("temp file");
+    let make = || -> Box<dyn EntityReader> {
+        Box::new(
+            ProductReader::new(path.clone(), "TRY".into())
+                .with_encoding(Some("windows-1254".into())),
+        )
+    };
+    let (records, findings) = read_all(&make, 5, true).expect("reads");
+    assert!(findings.is_empty(), "{findings:?}");
+    let p = &products_of(records)[0];
+    assert_eq!(p.title, "Örgü Kazak");
+    assert_eq!(
+        p.variants[0].price,
+        Some(Money::new(Decimal::new(1999, 2), "TRY"))
+    );
+}
