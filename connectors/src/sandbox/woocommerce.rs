@@ -40,6 +40,8 @@ struct Store {
     variations: BTreeMap<u64, BTreeMap<u64, Value>>,
     customers: BTreeMap<u64, Value>,
     skus: HashMap<String, u64>,
+    /// product slug → product id (WordPress keeps slugs unique by suffixing -2, -3, ...)
+    slugs: HashMap<String, u64>,
 }
 
 impl Store {
@@ -306,11 +308,7 @@ pub fn sanitize_title(title: &str) -> String {
 }
 
 fn unique_slug(s: &Store, wanted: &str, except: Option<u64>) -> String {
-    let taken = |slug: &str| {
-        s.products
-            .iter()
-            .any(|(id, p)| Some(*id) != except && p["slug"].as_str() == Some(slug))
-    };
+    let taken = |slug: &str| s.slugs.get(slug).is_some_and(|id| Some(*id) != except);
     if !taken(wanted) {
         return wanted.to_string();
     }
@@ -388,7 +386,12 @@ fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result
     }
     if let Some(slug) = input.get("slug").and_then(Value::as_str) {
         let clean = sanitize_title(slug);
-        p["slug"] = json!(unique_slug(s, &clean, Some(id)));
+        let unique = unique_slug(s, &clean, Some(id));
+        if let Some(old) = p["slug"].as_str().filter(|o| !o.is_empty()) {
+            s.slugs.remove(old);
+        }
+        s.slugs.insert(unique.clone(), id);
+        p["slug"] = json!(unique);
     }
     if let Some(sku) = input.get("sku").and_then(Value::as_str) {
         if let Some(old) = p["sku"].as_str().filter(|o| !o.is_empty()) {
@@ -775,6 +778,9 @@ fn remove_product(s: &mut Store, id: u64) -> Option<Value> {
     let p = s.products.remove(&id)?;
     if let Some(sku) = p["sku"].as_str() {
         s.skus.remove(sku);
+    }
+    if let Some(slug) = p["slug"].as_str() {
+        s.slugs.remove(slug);
     }
     for v in s.variations.remove(&id).unwrap_or_default().values() {
         if let Some(sku) = v["sku"].as_str() {
