@@ -85,6 +85,8 @@ pub struct PlantedProblem {
     pub description: String,
 }
 
+/// Barcodes start with a GS1 company prefix (869 is Türkiye's).
+const GS1_PREFIX: u64 = 869_100_000_000;
 const HOST: &str = "https://demo-store.example";
 const CURRENCY: &str = "USD";
 const PLANTED_PRODUCTS: usize = 10;
@@ -199,6 +201,7 @@ struct Leaf {
     path: [&'static str; 3],
     code: &'static str,
     nouns: &'static [&'static str],
+    materials: &'static [&'static str],
     apparel: bool,
     price: (u32, u32),
 }
@@ -208,6 +211,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Clothing", "Women", "Knitwear"],
         code: "KNT",
         nouns: &["Cardigan", "Jumper", "Turtleneck", "Knit Vest"],
+        materials: FABRIC,
         apparel: true,
         price: (39, 149),
     },
@@ -215,6 +219,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Clothing", "Women", "Dresses"],
         code: "DRS",
         nouns: &["Wrap Dress", "Midi Dress", "Shirt Dress", "Slip Dress"],
+        materials: FABRIC,
         apparel: true,
         price: (45, 189),
     },
@@ -222,6 +227,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Clothing", "Women", "Tops"],
         code: "TOP",
         nouns: &["Blouse", "Tank Top", "Tee", "Bodysuit"],
+        materials: FABRIC,
         apparel: true,
         price: (19, 79),
     },
@@ -229,6 +235,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Clothing", "Men", "Jackets"],
         code: "JKT",
         nouns: &["Field Jacket", "Parka", "Bomber", "Overshirt"],
+        materials: FABRIC,
         apparel: true,
         price: (89, 299),
     },
@@ -236,6 +243,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Clothing", "Men", "Shirts"],
         code: "SHT",
         nouns: &["Oxford Shirt", "Flannel Shirt", "Linen Shirt", "Polo"],
+        materials: FABRIC,
         apparel: true,
         price: (29, 99),
     },
@@ -243,6 +251,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Clothing", "Men", "Trousers"],
         code: "TRS",
         nouns: &["Chinos", "Cargo Trousers", "Jeans", "Joggers"],
+        materials: FABRIC,
         apparel: true,
         price: (39, 129),
     },
@@ -250,6 +259,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Clothing", "Kids", "Outerwear"],
         code: "KID",
         nouns: &["Rain Jacket", "Puffer", "Fleece"],
+        materials: FABRIC,
         apparel: true,
         price: (25, 89),
     },
@@ -257,6 +267,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Home", "Kitchen", "Cookware"],
         code: "CKW",
         nouns: &["Skillet", "Dutch Oven", "Saucepan", "Wok"],
+        materials: KITCHEN,
         apparel: false,
         price: (24, 219),
     },
@@ -264,6 +275,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Home", "Kitchen", "Tableware"],
         code: "MUG",
         nouns: &["Mug", "Dinner Plate", "Serving Bowl", "Carafe"],
+        materials: KITCHEN,
         apparel: false,
         price: (9, 59),
     },
@@ -271,6 +283,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Home", "Living Room", "Cushions"],
         code: "CSH",
         nouns: &["Cushion Cover", "Throw", "Floor Cushion"],
+        materials: HOMEWARE,
         apparel: false,
         price: (19, 89),
     },
@@ -278,6 +291,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Home", "Living Room", "Lighting"],
         code: "LMP",
         nouns: &["Table Lamp", "Pendant Light", "Floor Lamp"],
+        materials: HOMEWARE,
         apparel: false,
         price: (39, 249),
     },
@@ -285,6 +299,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Home", "Bath", "Towels"],
         code: "TWL",
         nouns: &["Bath Towel", "Hand Towel", "Bath Mat"],
+        materials: HOMEWARE,
         apparel: false,
         price: (12, 69),
     },
@@ -292,6 +307,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Accessories", "Bags", "Backpacks"],
         code: "BPK",
         nouns: &["Backpack", "Rolltop Pack", "Daypack"],
+        materials: BAGS,
         apparel: false,
         price: (49, 179),
     },
@@ -299,6 +315,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Accessories", "Bags", "Totes"],
         code: "TOT",
         nouns: &["Tote", "Shopper", "Market Bag"],
+        materials: BAGS,
         apparel: false,
         price: (19, 99),
     },
@@ -306,6 +323,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Accessories", "Jewellery", "Necklaces"],
         code: "NCK",
         nouns: &["Pendant Necklace", "Chain", "Locket"],
+        materials: JEWEL,
         apparel: false,
         price: (29, 199),
     },
@@ -313,6 +331,7 @@ const LEAVES: &[Leaf] = &[
         path: ["Beauty", "Skincare", "Serums"],
         code: "SRM",
         nouns: &["Face Serum", "Night Oil", "Eye Serum"],
+        materials: BEAUTY,
         apparel: false,
         price: (18, 89),
     },
@@ -340,18 +359,16 @@ const ADJECTIVES: &[&str] = &[
     "Essential",
     "Vintage",
 ];
-const MATERIALS: &[&str] = &[
-    "Merino",
-    "Cotton",
-    "Linen",
-    "Cashmere",
-    "Stoneware",
-    "Cast Iron",
-    "Oak",
-    "Canvas",
-    "Leather",
-    "Bamboo",
+const FABRIC: &[&str] = &[
+    "Merino", "Cotton", "Linen", "Cashmere", "Wool", "Denim", "Corduroy",
 ];
+const KITCHEN: &[&str] = &["Stoneware", "Cast Iron", "Enamel", "Porcelain", "Glass"];
+const HOMEWARE: &[&str] = &[
+    "Linen", "Cotton", "Wool", "Velvet", "Oak", "Brass", "Rattan",
+];
+const BAGS: &[&str] = &["Canvas", "Leather", "Recycled Nylon", "Waxed Cotton"];
+const JEWEL: &[&str] = &["Sterling Silver", "Gold Vermeil", "Brass", "Pearl"];
+const BEAUTY: &[&str] = &["Rosehip", "Vitamin C", "Hyaluronic", "Bakuchiol"];
 const TR_NAMES: &[&str] = &[
     "Yumuşak Yün Hırka",
     "Örme Balıkçı Yaka Kazak",
@@ -600,7 +617,7 @@ impl SynthStore {
                 let t = format!(
                     "{brand} {} {} {noun}",
                     pick(&mut rng, ADJECTIVES),
-                    pick(&mut rng, MATERIALS)
+                    pick(&mut rng, leaf.materials)
                 );
                 let h = format!("{}-{i}", wp_slug(&t));
                 (t, h)
@@ -645,7 +662,7 @@ impl SynthStore {
             attributes.insert("woo:dimension_unit".to_string(), "cm".to_string());
             attributes.insert(
                 format!("{ATTR}Material"),
-                pick(&mut rng, MATERIALS).to_string(),
+                pick(&mut rng, leaf.materials).to_string(),
             );
         }
         let month = rng.random_range(1..=12);
@@ -786,7 +803,7 @@ impl SynthStore {
                 variants.push(Variant {
                     source_id: Some((id + 1 + k as u64).to_string()),
                     sku: Some(sku),
-                    barcode: chance(&mut rng, 70).then(|| ean13(id * 100 + k as u64)),
+                    barcode: chance(&mut rng, 70).then(|| ean13(GS1_PREFIX + id * 100 + k as u64)),
                     price: p,
                     compare_at_price: cmp,
                     cost: None,
@@ -807,7 +824,7 @@ impl SynthStore {
             variants.push(Variant {
                 source_id: Some(id.to_string()),
                 sku: Some(base_sku.clone()),
-                barcode: chance(&mut rng, 70).then(|| ean13(id * 100)),
+                barcode: chance(&mut rng, 70).then(|| ean13(GS1_PREFIX + id * 100)),
                 price: p,
                 compare_at_price: cmp,
                 cost: None,

@@ -14,7 +14,7 @@
 //! The billing address is the default address; the shipping address is kept as a second
 //! address when it differs from the billing one. `billing_phone` is the customer's phone.
 
-use super::{escape, field, opt_field, split_list, RowReader};
+use super::{field, opt_field, split_list, RowReader};
 use crate::connector::Result;
 use crate::files::table::{push_row, Row, TableFile};
 use crate::files::EntityWriter;
@@ -237,8 +237,7 @@ impl EntityWriter for CustomerWriter {
         row.push(s(&c.marketing.updated_at));
         row.push(super::join_list(&c.tags));
         row.push(s(&c.note));
-        let fields: Vec<_> = row.iter().map(|f| escape(f)).collect();
-        push_row(out, &fields, b',');
+        super::push_escaped_row(out, &row);
         Ok(c.email.to_ascii_lowercase())
     }
 }

@@ -222,6 +222,17 @@ pub fn unescape(value: &str) -> &str {
     }
 }
 
+/// Appends a CSV row of `fields`, each formula-escaped as WooCommerce's exporter does.
+pub fn push_escaped_row<S: AsRef<str>>(out: &mut Vec<u8>, fields: &[S]) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        super::table::push_field(out, &escape(f.as_ref()), b',');
+    }
+    out.push(b'\n');
+}
+
 /// The exporter's side of [`unescape`].
 pub fn escape(value: &str) -> std::borrow::Cow<'_, str> {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -316,6 +327,145 @@ pub fn opt_field(row: &Row, col: Option<usize>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connector::Source;
+    use crate::synth::{SynthSpec, SynthStore};
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    /// File sources and targets never wait on anything: one poll finishes them.
+    fn block_on<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    fn small_store(dir: &Path) {
+        let spec = SynthSpec {
+            products: 30,
+            customers: 20,
+            orders: 25,
+            pages: 5,
+            ..SynthSpec::demo()
+        };
+        SynthStore::new(spec).write_dir(dir).unwrap();
+    }
+
+    fn count(source: &mut dyn Source, entity: Entity) -> usize {
+        let mut cursor = None;
+        let mut n = 0;
+        loop {
+            let page = block_on(source.read_page(entity, cursor.as_ref(), 7)).unwrap();
+            n += page.records.len();
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => return n,
+            }
+        }
+    }
+
+    #[test]
+    fn a_directory_is_recognised_file_by_file() {
+        let dir = tempfile::tempdir().unwrap();
+        small_store(dir.path());
+        // Files are recognised by header, not by name.
+        std::fs::rename(
+            dir.path().join("products.csv"),
+            dir.path().join("wc-product-export-1-1-2025.csv"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("notes.csv"), "just,some\nnotes,here\n").unwrap();
+        let spec = EndpointSpec::files(Platform::WooCommerce, dir.path());
+        let mut source = crate::files::open_source(&spec, Path::new("/")).unwrap();
+        assert_eq!(
+            source.entities(),
+            vec![
+                Entity::Products,
+                Entity::Customers,
+                Entity::Orders,
+                Entity::Pages
+            ]
+        );
+        assert_eq!(count(source.as_mut(), Entity::Products), 30);
+        assert_eq!(count(source.as_mut(), Entity::Customers), 20);
+        assert_eq!(count(source.as_mut(), Entity::Orders), 25);
+        assert_eq!(count(source.as_mut(), Entity::Pages), 5);
+        assert!(
+            source.describe().contains("wc-product-export-1-1-2025.csv"),
+            "{}",
+            source.describe()
+        );
+    }
+
+    #[test]
+    fn two_files_of_one_kind_need_an_explicit_choice() {
+        let dir = tempfile::tempdir().unwrap();
+        small_store(dir.path());
+        std::fs::copy(
+            dir.path().join("orders.csv"),
+            dir.path().join("orders-old.csv"),
+        )
+        .unwrap();
+        let mut spec = EndpointSpec::files(Platform::WooCommerce, dir.path());
+        let err = crate::files::open_source(&spec, Path::new("/"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("orders-old.csv") && err.contains("files = { orders"),
+            "{err}"
+        );
+        spec.files.insert(Entity::Orders, "orders-old.csv".into());
+        let mut source = crate::files::open_source(&spec, dir.path()).unwrap();
+        assert_eq!(count(source.as_mut(), Entity::Orders), 25);
+    }
+
+    #[test]
+    fn a_folder_without_exports_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.csv"), "a,b\n1,2\n").unwrap();
+        let spec = EndpointSpec::files(Platform::WooCommerce, dir.path());
+        let err = crate::files::open_source(&spec, Path::new("/"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("notes.csv") && err.contains("product export"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_target_writes_import_files_that_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        small_store(dir.path());
+        let spec = EndpointSpec::files(Platform::WooCommerce, dir.path());
+        let mut source = crate::files::open_source(&spec, Path::new("/")).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let target_spec = EndpointSpec::files(Platform::WooCommerce, out.path());
+        let mut target =
+            crate::files::open_target(&target_spec, Path::new("/"), out.path()).unwrap();
+        for entity in [Entity::Products, Entity::Customers] {
+            let page = block_on(source.read_page(entity, None, 1000)).unwrap();
+            let outcomes = block_on(target.write_batch(entity, &page.records)).unwrap();
+            assert!(outcomes
+                .iter()
+                .all(|o| matches!(o, crate::connector::WriteOutcome::Created { .. })));
+            block_on(target.finish(entity)).unwrap();
+        }
+        let mut again = crate::files::open_source(&target_spec, Path::new("/")).unwrap();
+        assert_eq!(count(again.as_mut(), Entity::Products), 30);
+        assert_eq!(count(again.as_mut(), Entity::Customers), 20);
+        // Import files carry no WooCommerce ids: they would clash in the new store.
+        let text = std::fs::read_to_string(out.path().join("products.csv")).unwrap();
+        assert!(
+            text.lines().skip(1).all(|l| l.starts_with(',')),
+            "ID column is empty"
+        );
+    }
 
     #[test]
     fn lists_keep_escaped_commas() {

@@ -25,7 +25,7 @@
 //! unfulfilled). Fees and refund details have no canonical place and are not read.
 
 use super::customers::{address_fields, read_address};
-use super::{escape, field, opt_field, RowReader};
+use super::{field, opt_field, RowReader};
 use crate::connector::Result;
 use crate::files::table::{push_row, Row, TableFile};
 use crate::files::EntityWriter;
@@ -583,8 +583,7 @@ impl EntityWriter for OrderWriter {
         row.push(String::new());
         row.push(String::new());
         row.push(String::new());
-        let fields: Vec<_> = row.iter().map(|f| escape(f)).collect();
-        push_row(out, &fields, b',');
+        super::push_escaped_row(out, &row);
         Ok(o.number.clone())
     }
 }

@@ -6,7 +6,7 @@
 //! Yoast's title and meta description; `_yoast_wpseo_title` / `_yoast_wpseo_metadesc` headers
 //! are accepted too.
 
-use super::{escape, field, opt_field, percent_decode, unescape, RowReader};
+use super::{field, opt_field, percent_decode, unescape, RowReader};
 use crate::connector::Result;
 use crate::files::table::{push_row, TableFile};
 use crate::files::EntityWriter;
@@ -100,8 +100,7 @@ impl EntityWriter for PageWriter {
             s(&p.seo.title),
             s(&p.seo.description),
         ];
-        let fields: Vec<_> = row.iter().map(|f| escape(f)).collect();
-        push_row(out, &fields, b',');
+        super::push_escaped_row(out, &row);
         Ok(p.handle.clone())
     }
 }

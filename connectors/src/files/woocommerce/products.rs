@@ -21,8 +21,7 @@
 //! count, so a page read again after a crash gives exactly the same records.
 
 use super::{
-    escape, escape_newlines, field, join_list, opt_field, percent_decode, split_list,
-    unescape_newlines,
+    escape_newlines, field, join_list, opt_field, percent_decode, split_list, unescape_newlines,
 };
 use crate::connector::{Cursor, Result, SourcePage};
 use crate::files::table::{push_row, Header, Row, RowCursor, Rows, TableFile};
@@ -844,6 +843,10 @@ pub struct ProductWriter {
     /// `Meta: x` columns written besides Yoast's title and description.
     pub extra_meta: Vec<String>,
     header: Vec<String>,
+    /// Column name → position, so filling a row never searches the header.
+    index: HashMap<String, usize>,
+    /// Positions of "Attribute N name/value(s)/visible/global/default" per slot.
+    attr_idx: Vec<[usize; 5]>,
     row: Vec<String>,
 }
 
@@ -861,9 +864,27 @@ impl ProductWriter {
             attribute_slots: 6,
             extra_meta,
             header: vec![],
+            index: HashMap::new(),
+            attr_idx: vec![],
             row: vec![],
         };
         w.header = w.columns();
+        w.index = w
+            .header
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), i))
+            .collect();
+        w.attr_idx = (1..=w.attribute_slots)
+            .map(|n| {
+                ["name", "value(s)", "visible", "global", "default"].map(|what| {
+                    w.index
+                        .get(&format!("Attribute {n} {what}"))
+                        .copied()
+                        .unwrap_or(0)
+                })
+            })
+            .collect();
         w.row = vec![String::new(); w.header.len()];
         w
     }
@@ -960,12 +981,14 @@ impl ProductWriter {
 
     fn col(&self, name: &str) -> usize {
         // Columns are the writer's own; a miss is a programming error caught by the tests.
-        self.header.iter().position(|c| c == name).unwrap_or(0)
+        self.index.get(name).copied().unwrap_or(0)
     }
 
-    fn set(&mut self, name: &str, value: impl Into<String>) {
+    fn set(&mut self, name: &str, value: impl AsRef<str>) {
         let i = self.col(name);
-        self.row[i] = value.into();
+        let f = &mut self.row[i];
+        f.clear();
+        f.push_str(value.as_ref());
     }
 
     fn clear(&mut self) {
@@ -975,8 +998,7 @@ impl ProductWriter {
     }
 
     fn flush(&mut self, out: &mut Vec<u8>) {
-        let fields: Vec<std::borrow::Cow<str>> = self.row.iter().map(|f| escape(f)).collect();
-        push_row(out, &fields, b',');
+        super::push_escaped_row(out, &self.row);
     }
 
     fn set_weight(&mut self, w: Option<&Weight>) {
@@ -1264,11 +1286,15 @@ impl ProductWriter {
         global: &str,
         default: &str,
     ) {
-        self.set(&format!("Attribute {slot} name"), name);
-        self.set(&format!("Attribute {slot} value(s)"), values);
-        self.set(&format!("Attribute {slot} visible"), visible);
-        self.set(&format!("Attribute {slot} global"), global);
-        self.set(&format!("Attribute {slot} default"), default);
+        let idx = self.attr_idx[slot - 1];
+        for (i, v) in idx
+            .into_iter()
+            .zip([name, values, visible, global, default])
+        {
+            let f = &mut self.row[i];
+            f.clear();
+            f.push_str(v);
+        }
     }
 }
 

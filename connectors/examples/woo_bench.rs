@@ -1,0 +1,62 @@
+//! Generator and reader speed on a synthetic WooCommerce catalog. Prints numbers; asserts none.
+//!
+//! `cargo run --release -p storeshift-connectors --example woo_bench -- 1000000`
+//! (the argument is the number of variation rows; default 100000).
+
+use std::time::Instant;
+use storeshift_connectors::connector::Cursor;
+use storeshift_connectors::files::table::TableFile;
+use storeshift_connectors::files::woocommerce::products::ProductReader;
+use storeshift_connectors::files::EntityReader;
+use storeshift_connectors::synth::{SynthSpec, SynthStore};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let rows: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir()?;
+    let store = SynthStore::new(SynthSpec::bench(rows));
+
+    let t = Instant::now();
+    let summary = store.write_dir(dir.path())?;
+    let gen = t.elapsed().as_secs_f64();
+    let file_rows = summary.products + summary.variations;
+    let bytes = std::fs::metadata(dir.path().join("products.csv"))?.len();
+    println!(
+        "generate: {} products + {} variations + {} customers + {} orders in {gen:.2}s \
+         ({:.0} product-file rows/s, products.csv {:.1} MB)",
+        summary.products,
+        summary.variations,
+        summary.customers,
+        summary.orders,
+        file_rows as f64 / gen,
+        bytes as f64 / 1e6
+    );
+
+    let t = Instant::now();
+    let table = TableFile::open(&dir.path().join("products.csv"), None)?;
+    let mut reader = ProductReader::new(table, "USD")?;
+    let mut cursor: Option<Cursor> = None;
+    let (mut products, mut variants) = (0usize, 0usize);
+    loop {
+        let page = reader.read_page(cursor.as_ref(), 500)?;
+        for r in &page.records {
+            if let storeshift_connectors::model::Record::Product(p) = r {
+                products += 1;
+                variants += p.variants.len();
+            }
+        }
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    let read = t.elapsed().as_secs_f64();
+    println!(
+        "read: {products} products with {variants} variants in {read:.2}s ({:.0} rows/s, {:.1} MB/s)",
+        (products + variants) as f64 / read,
+        bytes as f64 / 1e6 / read
+    );
+    Ok(())
+}
