@@ -1,8 +1,11 @@
 //! Admin API clients of every platform behind the [`Source`]/[`Target`] traits.
 
+pub mod bigcommerce;
 pub mod http;
+pub mod medusa;
 pub mod shopify;
 pub mod woocommerce;
+pub mod vendure;
 
 use crate::connector::{ConnectorError, Result, Source, Target};
 use crate::model::Platform;
@@ -12,6 +15,9 @@ pub fn open_source(spec: &EndpointSpec) -> Result<Box<dyn Source>> {
     match spec.platform {
         Platform::Shopify => return Ok(Box::new(shopify::ShopifySource::open(spec)?)),
         Platform::WooCommerce => return Ok(Box::new(woocommerce::WooSource::open(spec)?)),
+        Platform::BigCommerce => return Ok(Box::new(bigcommerce::BigCommerceSource::open(spec)?)),
+        Platform::Medusa => return Ok(Box::new(medusa::Medusa::open(spec)?)),
+        Platform::Vendure => return Ok(Box::new(vendure::Vendure::open(spec)?)),
         _ => {}
     }
     Err(ConnectorError::Input(format!("the {} API is not supported as a source yet", spec.platform)))
@@ -21,6 +27,9 @@ pub fn open_target(spec: &EndpointSpec) -> Result<Box<dyn Target>> {
     match spec.platform {
         Platform::Shopify => return Ok(Box::new(shopify::ShopifyTarget::open(spec)?)),
         Platform::WooCommerce => return Ok(Box::new(woocommerce::WooTarget::open(spec)?)),
+        Platform::BigCommerce => return Ok(Box::new(bigcommerce::BigCommerceTarget::open(spec)?)),
+        Platform::Medusa => return Ok(Box::new(medusa::Medusa::open(spec)?)),
+        Platform::Vendure => return Ok(Box::new(vendure::Vendure::open(spec)?)),
         _ => {}
     }
     Err(ConnectorError::Input(format!("the {} API is not supported as a target yet", spec.platform)))

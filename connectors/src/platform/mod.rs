@@ -1,5 +1,6 @@
 //! One place per platform for its facts: storefront URL patterns, limits, handle rules.
 
+pub mod bigcommerce;
 pub mod medusa;
 pub mod shopify;
 pub mod vendure;
@@ -23,13 +24,7 @@ pub fn facts(platform: Platform) -> Facts {
     match platform {
         Platform::Shopify => shopify::FACTS,
         Platform::WooCommerce => woocommerce::FACTS,
-        Platform::BigCommerce => Facts {
-            platform,
-            max_options: None,
-            max_variants: Some(600),
-            max_handle_len: 255,
-            ascii_handles: true,
-        },
+        Platform::BigCommerce => bigcommerce::FACTS,
         Platform::Medusa => medusa::FACTS,
         Platform::Vendure => vendure::FACTS,
         Platform::Magento | Platform::Ideasoft | Platform::Ikas => Facts {
@@ -59,10 +54,7 @@ pub fn url_path(platform: Platform, entity: Entity, handle: &str, parents: &[Str
             _ => format!("/{handle}.html"),
         },
         Platform::Ikas => format!("/{handle}"),
-        Platform::BigCommerce => match entity {
-            Entity::Categories => format!("/{handle}/"),
-            _ => format!("/{handle}/"),
-        },
+        Platform::BigCommerce => bigcommerce::url_path(entity, handle),
         Platform::Ideasoft => match entity {
             Entity::Categories => format!("/kategori/{handle}"),
             Entity::Pages => format!("/sayfa/{handle}"),

@@ -1,0 +1,978 @@
+//! Medusa v2 through its Admin REST API, as a source and as a target.
+//!
+//! Categories are Medusa product categories (a tree, matched by handle); products are matched by
+//! handle and their variants by SKU; customers by email (case-insensitively: Medusa itself does
+//! not enforce it). Prices travel in major units, as Medusa v2 takes them. Medusa has no import
+//! for orders with their history, so orders are refused one by one with the reason.
+
+mod client;
+
+use crate::api::http::{HttpConfig, Safety};
+use crate::connector::{
+    ApiStats, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
+};
+use crate::model::{
+    Address, Category, Customer, Entity, Money, Platform, Product, ProductOption, ProductStatus,
+    Record, SourceRef, Variant, Weight, WeightUnit,
+};
+use crate::platform::medusa as facts;
+use crate::spec::EndpointSpec;
+use client::{enc, ApiError, Session};
+use futures_util::stream::{self, StreamExt};
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+
+type WriteFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<WriteOutcome>> + Send + 'a>>;
+
+/// What Medusa's own admin names the option of a product without options (one is required).
+const DEFAULT_OPTION: &str = "Default option";
+const DEFAULT_VALUE: &str = "Default option value";
+
+const PRODUCT_FIELDS: &str =
+    "id,title,handle,status,description,subtitle,created_at,*options,*options.values,\
+*variants,*variants.prices,*variants.options,*categories";
+
+/// A Medusa store; one value serves as source and as target.
+pub struct Medusa {
+    session: Arc<Session>,
+    concurrency: usize,
+    /// Category id → (handle, name, parent id); filled on first need, kept current by writes.
+    categories: Mutex<Option<BTreeMap<String, CategoryNode>>>,
+}
+
+#[derive(Debug, Clone)]
+struct CategoryNode {
+    handle: String,
+    name: String,
+    parent: Option<String>,
+}
+
+impl Medusa {
+    /// Opens from an endpoint spec: `url` is the server, credentials `email` and `password`,
+    /// option `concurrency`.
+    pub fn open(spec: &EndpointSpec) -> Result<Self> {
+        let url = spec.url.as_deref().ok_or_else(|| {
+            ConnectorError::Input(
+                "the Medusa endpoint needs `url` (e.g. \"http://127.0.0.1:9000\")".into(),
+            )
+        })?;
+        let email = spec.credential("email")?;
+        let password = spec.credential("password")?;
+        let concurrency = spec
+            .options
+            .get("concurrency")
+            .and_then(Value::as_u64)
+            .map(|c| c.clamp(1, 64) as usize)
+            .unwrap_or(facts::CONCURRENCY);
+        Self::connect(
+            url,
+            &email,
+            &password,
+            concurrency,
+            HttpConfig::default().with_options(spec),
+        )
+    }
+
+    pub fn connect(
+        url: &str,
+        email: &str,
+        password: &str,
+        concurrency: usize,
+        http: HttpConfig,
+    ) -> Result<Self> {
+        Ok(Medusa {
+            session: Arc::new(Session::new(url, email, password, http)?),
+            concurrency: concurrency.max(1),
+            categories: Mutex::new(None),
+        })
+    }
+
+    /// Logs in now, so a wrong URL or password is reported before any work starts.
+    pub async fn check(&self) -> Result<()> {
+        self.session.login().await
+    }
+
+    // ---------- categories ----------
+
+    fn category_cache(&self) -> std::sync::MutexGuard<'_, Option<BTreeMap<String, CategoryNode>>> {
+        self.categories.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn load_categories(
+        &self,
+        refresh: bool,
+    ) -> Result<BTreeMap<String, CategoryNode>, ApiError> {
+        if !refresh {
+            if let Some(c) = self.category_cache().clone() {
+                return Ok(c);
+            }
+        }
+        let mut all = BTreeMap::new();
+        let mut offset = 0;
+        loop {
+            let path = format!(
+                "/admin/product-categories?limit=200&offset={offset}&order=created_at&fields=id,name,handle,parent_category_id"
+            );
+            let body = self
+                .session
+                .get("list categories", &path)
+                .await?
+                .unwrap_or(Value::Null);
+            let items = body["product_categories"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for c in &items {
+                all.insert(
+                    str_of(c, "id"),
+                    CategoryNode {
+                        handle: str_of(c, "handle"),
+                        name: str_of(c, "name"),
+                        parent: opt_str(c, "parent_category_id"),
+                    },
+                );
+            }
+            offset += items.len();
+            if items.is_empty() || offset as u64 >= body["count"].as_u64().unwrap_or(0) {
+                break;
+            }
+        }
+        *self.category_cache() = Some(all.clone());
+        Ok(all)
+    }
+
+    async fn category_id_for_path(&self, path: &[String]) -> Result<Option<String>, ApiError> {
+        for refresh in [false, true] {
+            let all = self.load_categories(refresh).await?;
+            if let Some(id) = all.keys().find(|id| names_path(&all, id) == path) {
+                return Ok(Some(id.clone()));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn find_category(&self, handle: &str) -> Result<Option<String>, ApiError> {
+        let body = self
+            .session
+            .get(
+                "find a category",
+                &format!("/admin/product-categories?handle={}&fields=id", enc(handle)),
+            )
+            .await?;
+        Ok(body.and_then(|b| {
+            b["product_categories"][0]["id"]
+                .as_str()
+                .map(str::to_string)
+        }))
+    }
+
+    async fn upsert_category(&self, c: &Category) -> Result<WriteOutcome, ApiError> {
+        let parent = match c.parent_path() {
+            [] => None,
+            parent => match self.category_id_for_path(parent).await? {
+                Some(id) => Some(id),
+                None => {
+                    return Ok(WriteOutcome::Failed {
+                        message: format!(
+                            "parent category \"{}\" is not in Medusa: load parents before children",
+                            parent.join(" > ")
+                        ),
+                    })
+                }
+            },
+        };
+        let mut body = json!({
+            "name": c.name(),
+            "handle": c.handle,
+            "description": c.description_html,
+            "parent_category_id": parent,
+            "is_active": true,
+        });
+        if let Some(rank) = c.position.filter(|r| *r >= 0) {
+            body["rank"] = json!(rank);
+        }
+        let outcome = match self.find_category(&c.handle).await? {
+            Some(id) => {
+                self.session
+                    .post(
+                        "update a category",
+                        Safety::Idempotent,
+                        &format!("/admin/product-categories/{id}"),
+                        &body,
+                    )
+                    .await?;
+                WriteOutcome::Updated { target_id: id }
+            }
+            None => {
+                let created = self
+                    .session
+                    .post(
+                        "create a category",
+                        Safety::Unsafe,
+                        "/admin/product-categories",
+                        &body,
+                    )
+                    .await;
+                let id = match created {
+                    Ok(b) => str_of(&b["product_category"], "id"),
+                    Err(ApiError::Ambiguous(m)) => self
+                        .find_category(&c.handle)
+                        .await?
+                        .ok_or(ApiError::Ambiguous(m))?,
+                    Err(e) => return Err(e),
+                };
+                WriteOutcome::Created { target_id: id }
+            }
+        };
+        if let (
+            Some(map),
+            WriteOutcome::Created { target_id } | WriteOutcome::Updated { target_id },
+        ) = (self.category_cache().as_mut(), &outcome)
+        {
+            map.insert(
+                target_id.clone(),
+                CategoryNode {
+                    handle: c.handle.clone(),
+                    name: c.name().to_string(),
+                    parent: parent.clone(),
+                },
+            );
+        }
+        Ok(outcome)
+    }
+
+    // ---------- products ----------
+
+    async fn find_product(&self, handle: &str) -> Result<Option<Value>, ApiError> {
+        let path = format!(
+            "/admin/products?handle={}&fields=id,handle,*variants,*options,*options.values",
+            enc(handle)
+        );
+        let body = self.session.get("find a product", &path).await?;
+        Ok(body.and_then(|b| b["products"].as_array().and_then(|a| a.first().cloned())))
+    }
+
+    async fn upsert_product(&self, p: &Product) -> Result<WriteOutcome, ApiError> {
+        let mut category_ids = Vec::new();
+        for path in &p.categories {
+            match self.category_id_for_path(path).await? {
+                Some(id) => category_ids.push(json!({"id": id})),
+                None => {
+                    return Ok(WriteOutcome::Failed {
+                        message: format!(
+                            "category \"{}\" is not in Medusa: load the categories first",
+                            path.join(" > ")
+                        ),
+                    })
+                }
+            }
+        }
+        let mut body = json!({
+            "title": p.title,
+            "handle": p.handle,
+            "description": p.body_html,
+            "status": status_key(p.status),
+            "categories": category_ids,
+        });
+        if !p.attributes.is_empty() {
+            body["metadata"] = json!(p.attributes);
+        }
+        match self.find_product(&p.handle).await? {
+            Some(existing) => {
+                let id = str_of(&existing, "id");
+                self.session
+                    .post(
+                        "update a product",
+                        Safety::Idempotent,
+                        &format!("/admin/products/{id}"),
+                        &body,
+                    )
+                    .await?;
+                self.sync_variants(p, &existing).await?;
+                Ok(WriteOutcome::Updated { target_id: id })
+            }
+            None => {
+                body["options"] = json!(options_of(p));
+                body["variants"] = p
+                    .variants
+                    .iter()
+                    .map(|v| variant_body(p, v))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into();
+                // Medusa creates a product with its variants in one workflow: all or nothing.
+                let created = self
+                    .session
+                    .post("create a product", Safety::Unsafe, "/admin/products", &body)
+                    .await;
+                let id = match created {
+                    Ok(b) => str_of(&b["product"], "id"),
+                    Err(ApiError::Ambiguous(m)) => match self.find_product(&p.handle).await? {
+                        Some(found) => str_of(&found, "id"),
+                        None => return Err(ApiError::Ambiguous(m)),
+                    },
+                    Err(e) => return Err(e),
+                };
+                Ok(WriteOutcome::Created { target_id: id })
+            }
+        }
+    }
+
+    /// Updates variants one by one by SKU and adds the missing ones: a product update with a
+    /// variant list would delete every variant left out of it.
+    async fn sync_variants(&self, p: &Product, existing: &Value) -> Result<(), ApiError> {
+        let id = str_of(existing, "id");
+        let by_sku: BTreeMap<String, String> = existing["variants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| (str_of(v, "sku"), str_of(v, "id")))
+            .collect();
+        for v in &p.variants {
+            let mut body = variant_body(p, v)?;
+            match v.sku.as_ref().and_then(|s| by_sku.get(s)) {
+                Some(vid) => {
+                    // Option values of an existing variant stay as they are.
+                    if let Some(o) = body.as_object_mut() {
+                        o.remove("options");
+                    }
+                    self.session
+                        .post(
+                            "update a variant",
+                            Safety::Idempotent,
+                            &format!("/admin/products/{id}/variants/{vid}"),
+                            &body,
+                        )
+                        .await?;
+                }
+                None => {
+                    self.session
+                        .post(
+                            "add a variant",
+                            Safety::Unsafe,
+                            &format!("/admin/products/{id}/variants"),
+                            &body,
+                        )
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // ---------- customers ----------
+
+    async fn find_customer(&self, email: &str) -> Result<Option<Value>, ApiError> {
+        let path = format!(
+            "/admin/customers?q={}&limit=50&fields=id,email,*addresses",
+            enc(email)
+        );
+        let body = self.session.get("find a customer", &path).await?;
+        Ok(body.and_then(|b| {
+            b["customers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|c| {
+                    c["email"]
+                        .as_str()
+                        .is_some_and(|e| e.eq_ignore_ascii_case(email))
+                })
+                .cloned()
+        }))
+    }
+
+    async fn upsert_customer(&self, c: &Customer) -> Result<WriteOutcome, ApiError> {
+        let body = json!({"first_name": c.first_name, "last_name": c.last_name, "phone": c.phone});
+        let (id, created, known) = match self.find_customer(&c.email).await? {
+            Some(found) => {
+                let id = str_of(&found, "id");
+                self.session
+                    .post(
+                        "update a customer",
+                        Safety::Idempotent,
+                        &format!("/admin/customers/{id}"),
+                        &body,
+                    )
+                    .await?;
+                let known: Vec<(String, String, String)> = found["addresses"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(address_key_of)
+                    .collect();
+                (id, false, known)
+            }
+            None => {
+                let mut create = body.clone();
+                create["email"] = json!(c.email);
+                let id = match self
+                    .session
+                    .post(
+                        "create a customer",
+                        Safety::Unsafe,
+                        "/admin/customers",
+                        &create,
+                    )
+                    .await
+                {
+                    Ok(b) => str_of(&b["customer"], "id"),
+                    Err(ApiError::Ambiguous(m)) => match self.find_customer(&c.email).await? {
+                        Some(found) => str_of(&found, "id"),
+                        None => return Err(ApiError::Ambiguous(m)),
+                    },
+                    Err(e) => return Err(e),
+                };
+                (id, true, Vec::new())
+            }
+        };
+        for a in c.addresses.iter().filter(|a| !a.is_empty()) {
+            if known.contains(&address_key(a)) {
+                continue;
+            }
+            let result = self
+                .session
+                .post(
+                    "add a customer address",
+                    Safety::Unsafe,
+                    &format!("/admin/customers/{id}/addresses"),
+                    &address_body(a),
+                )
+                .await;
+            if let Err(ApiError::Rejected { message, .. }) = result {
+                if created {
+                    // All or nothing for a new customer: a half-made one would hide the failure.
+                    self.session
+                        .delete("delete a customer", &format!("/admin/customers/{id}"))
+                        .await?;
+                }
+                return Ok(WriteOutcome::Failed { message });
+            }
+            result?;
+        }
+        Ok(if created {
+            WriteOutcome::Created { target_id: id }
+        } else {
+            WriteOutcome::Updated { target_id: id }
+        })
+    }
+
+    async fn write_one(&self, record: &Record) -> Result<WriteOutcome> {
+        let result = match record {
+            Record::Category(c) => self.upsert_category(c).await,
+            Record::Product(p) => self.upsert_product(p).await,
+            Record::Customer(c) => self.upsert_customer(c).await,
+            Record::Order(_) => Ok(WriteOutcome::Failed {
+                message: facts::ORDERS_NOT_IMPORTABLE.to_string(),
+            }),
+            other => Ok(WriteOutcome::Failed {
+                message: format!(
+                    "Medusa has no place for {} records in its Admin API",
+                    other.entity()
+                ),
+            }),
+        };
+        match result {
+            Ok(o) => Ok(o),
+            Err(ApiError::Rejected { message, .. }) => Ok(WriteOutcome::Failed { message }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    // ---------- reading ----------
+
+    async fn list(&self, what: &str, path: &str, key: &str) -> Result<(Vec<Value>, u64), ApiError> {
+        let body = self.session.get(what, path).await?.unwrap_or(Value::Null);
+        Ok((
+            body[key].as_array().cloned().unwrap_or_default(),
+            body["count"].as_u64().unwrap_or(0),
+        ))
+    }
+
+    async fn read_records(
+        &self,
+        entity: Entity,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<Record>, u64), ApiError> {
+        let page = format!("limit={limit}&offset={offset}&order=created_at");
+        match entity {
+            Entity::Categories => {
+                let path = format!("/admin/product-categories?{page}&fields=id,name,handle,description,rank,parent_category_id");
+                let (items, total) = self
+                    .list("list categories", &path, "product_categories")
+                    .await?;
+                let all = self.load_categories(true).await?;
+                let records = items
+                    .iter()
+                    .map(|c| {
+                        let id = str_of(c, "id");
+                        let parents: Vec<String> = ancestors(&all, &id)
+                            .iter()
+                            .map(|n| n.handle.clone())
+                            .collect();
+                        Record::Category(Category {
+                            source: SourceRef::with_url(
+                                &id,
+                                facts::url_path(Entity::Categories, &str_of(c, "handle"), &parents),
+                            ),
+                            handle: str_of(c, "handle"),
+                            path: names_path(&all, &id),
+                            description_html: str_of(c, "description"),
+                            position: c["rank"].as_i64(),
+                            ..Category::default()
+                        })
+                    })
+                    .collect();
+                Ok((records, total))
+            }
+            Entity::Products => {
+                let path = format!("/admin/products?{page}&fields={PRODUCT_FIELDS}");
+                let (items, total) = self.list("list products", &path, "products").await?;
+                let all = self.load_categories(false).await?;
+                Ok((
+                    items
+                        .iter()
+                        .map(|p| Record::Product(product_from(p, &all)))
+                        .collect(),
+                    total,
+                ))
+            }
+            Entity::Customers => {
+                let path = format!("/admin/customers?{page}&fields=id,email,first_name,last_name,phone,created_at,*addresses");
+                let (items, total) = self.list("list customers", &path, "customers").await?;
+                Ok((
+                    items
+                        .iter()
+                        .map(|c| Record::Customer(customer_from(c)))
+                        .collect(),
+                    total,
+                ))
+            }
+            _ => Ok((Vec::new(), 0)),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Source for Medusa {
+    fn platform(&self) -> Platform {
+        Platform::Medusa
+    }
+
+    fn entities(&self) -> Vec<Entity> {
+        vec![Entity::Categories, Entity::Products, Entity::Customers]
+    }
+
+    async fn read_page(
+        &mut self,
+        entity: Entity,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<SourcePage> {
+        let offset = cursor.and_then(|c| c["offset"].as_u64()).unwrap_or(0) as usize;
+        let (records, total) = self
+            .read_records(entity, offset, limit.clamp(1, facts::PAGE_LIMIT))
+            .await?;
+        let read = offset + records.len();
+        let next = (!records.is_empty() && (read as u64) < total).then(|| json!({"offset": read}));
+        Ok(SourcePage {
+            records,
+            findings: Vec::new(),
+            next,
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("Medusa Admin API ({})", self.session.base())
+    }
+
+    fn api_stats(&self) -> Option<ApiStats> {
+        Some(self.session.http().stats())
+    }
+}
+
+#[async_trait::async_trait]
+impl Target for Medusa {
+    fn platform(&self) -> Platform {
+        Platform::Medusa
+    }
+
+    fn describe(&self) -> String {
+        format!("Medusa Admin API ({})", self.session.base())
+    }
+
+    async fn resume(&mut self, _entity: Entity, _checkpoint: Option<&Value>) -> Result<()> {
+        // Nothing to cut back: every write is an upsert by key, found again by `lookup`.
+        *self.category_cache() = None;
+        Ok(())
+    }
+
+    async fn write_batch(
+        &mut self,
+        _entity: Entity,
+        batch: &[Record],
+    ) -> Result<Vec<WriteOutcome>> {
+        // Categories go in waves by depth: a child written alongside its parent would look for a
+        // parent that does not exist yet.
+        let depth = |r: &Record| match r {
+            Record::Category(c) => c.path.len(),
+            _ => 0,
+        };
+        let mut depths: Vec<usize> = batch.iter().map(depth).collect();
+        depths.sort_unstable();
+        depths.dedup();
+        let this = &*self;
+        let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; batch.len()];
+        for d in depths {
+            let indices: Vec<usize> = (0..batch.len())
+                .filter(|i| depth(&batch[*i]) == d)
+                .collect();
+            let wave: Vec<WriteFuture<'_>> = indices
+                .iter()
+                .map(|i| Box::pin(this.write_one(&batch[*i])) as WriteFuture<'_>)
+                .collect();
+            let results = stream::iter(wave)
+                .buffered(this.concurrency)
+                .collect::<Vec<_>>()
+                .await;
+            for (i, r) in indices.into_iter().zip(results) {
+                outcomes[i] = Some(r?);
+            }
+        }
+        Ok(outcomes.into_iter().flatten().collect())
+    }
+
+    fn checkpoint(&self, _entity: Entity) -> Option<Value> {
+        None
+    }
+
+    async fn lookup(&mut self, entity: Entity, key: &str) -> Result<Option<String>> {
+        Ok(match entity {
+            Entity::Categories => self.find_category(key).await?,
+            Entity::Products => self.find_product(key).await?.map(|p| str_of(&p, "id")),
+            Entity::Customers => self.find_customer(key).await?.map(|c| str_of(&c, "id")),
+            _ => None,
+        })
+    }
+
+    async fn delete(&mut self, entity: Entity, target_id: &str) -> Result<()> {
+        let path = match entity {
+            Entity::Categories => format!("/admin/product-categories/{target_id}"),
+            Entity::Products => format!("/admin/products/{target_id}"),
+            Entity::Customers => format!("/admin/customers/{target_id}"),
+            _ => return Ok(()),
+        };
+        self.session
+            .delete(&format!("delete {entity} {target_id}"), &path)
+            .await?;
+        if entity == Entity::Categories {
+            *self.category_cache() = None;
+        }
+        Ok(())
+    }
+
+    async fn finish(&mut self, _entity: Entity) -> Result<()> {
+        Ok(())
+    }
+
+    fn api_stats(&self) -> Option<ApiStats> {
+        Some(self.session.http().stats())
+    }
+}
+
+// ---------- mapping between Medusa's JSON and the canonical model ----------
+
+fn str_of(v: &Value, key: &str) -> String {
+    match &v[key] {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn opt_str(v: &Value, key: &str) -> Option<String> {
+    v[key]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn ancestors<'a>(all: &'a BTreeMap<String, CategoryNode>, id: &str) -> Vec<&'a CategoryNode> {
+    let mut chain = Vec::new();
+    let mut at = all.get(id).and_then(|n| n.parent.clone());
+    // A cycle cannot come from Medusa, but a bound keeps a damaged tree from looping forever.
+    while let Some(pid) = at.take() {
+        let Some(node) = all.get(&pid) else { break };
+        chain.push(node);
+        if chain.len() > all.len() {
+            break;
+        }
+        at = node.parent.clone();
+    }
+    chain.reverse();
+    chain
+}
+
+fn names_path(all: &BTreeMap<String, CategoryNode>, id: &str) -> Vec<String> {
+    let mut path: Vec<String> = ancestors(all, id).iter().map(|n| n.name.clone()).collect();
+    if let Some(n) = all.get(id) {
+        path.push(n.name.clone());
+    }
+    path
+}
+
+fn status_key(s: ProductStatus) -> &'static str {
+    match s {
+        ProductStatus::Active => "published",
+        ProductStatus::Draft => "draft",
+        // Medusa has no archived state; "rejected" is the one a storefront never shows.
+        ProductStatus::Archived => "rejected",
+    }
+}
+
+fn options_of(p: &Product) -> Vec<Value> {
+    if p.options.is_empty() {
+        return vec![json!({"title": DEFAULT_OPTION, "values": [DEFAULT_VALUE]})];
+    }
+    p.options
+        .iter()
+        .map(|o| json!({"title": o.name, "values": o.values}))
+        .collect()
+}
+
+/// Medusa takes amounts as JSON numbers in major units; two-decimal amounts survive the trip
+/// through f64 exactly as text.
+fn amount(m: &Money) -> Result<Value, ApiError> {
+    serde_json::Number::from_str(&m.amount.normalize().to_string())
+        .map(Value::Number)
+        .map_err(|_| ApiError::Rejected {
+            status: 0,
+            message: format!("price {m} cannot be written as a number"),
+        })
+}
+
+fn variant_body(p: &Product, v: &Variant) -> Result<Value, ApiError> {
+    let title = if v.option_values.is_empty() {
+        p.title.clone()
+    } else {
+        v.option_values.join(" / ")
+    };
+    let options: BTreeMap<String, String> = if p.options.is_empty() {
+        BTreeMap::from([(DEFAULT_OPTION.to_string(), DEFAULT_VALUE.to_string())])
+    } else {
+        p.options
+            .iter()
+            .zip(&v.option_values)
+            .map(|(o, val)| (o.name.clone(), val.clone()))
+            .collect()
+    };
+    let mut body = json!({
+        "title": title,
+        "sku": v.sku,
+        "barcode": v.barcode,
+        "manage_inventory": v.inventory.is_some(),
+        "allow_backorder": v.allow_backorder,
+        "options": options,
+        "prices": [],
+    });
+    if let Some(w) = &v.weight {
+        body["weight"] = json!(w
+            .to_unit(WeightUnit::G)
+            .value
+            .round()
+            .to_string()
+            .parse::<i64>()
+            .unwrap_or(0));
+    }
+    if let Some(price) = &v.price {
+        body["prices"] = json!([{"currency_code": price.currency.to_ascii_lowercase(), "amount": amount(price)?}]);
+    }
+    Ok(body)
+}
+
+fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Product {
+    let raw_options: Vec<&Value> = p["options"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let only_default = raw_options.len() == 1 && raw_options[0]["title"] == DEFAULT_OPTION;
+    let option_ids: Vec<String> = raw_options.iter().map(|o| str_of(o, "id")).collect();
+    let options = if only_default {
+        Vec::new()
+    } else {
+        raw_options
+            .iter()
+            .map(|o| ProductOption {
+                name: str_of(o, "title"),
+                values: o["values"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| str_of(v, "value"))
+                    .collect(),
+            })
+            .collect()
+    };
+    let variants = p["variants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| {
+            let option_values = if only_default {
+                Vec::new()
+            } else {
+                option_ids
+                    .iter()
+                    .filter_map(|oid| {
+                        v["options"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .find(|ov| str_of(ov, "option_id") == *oid)
+                            .map(|ov| str_of(ov, "value"))
+                    })
+                    .collect()
+            };
+            let price = v["prices"]
+                .as_array()
+                .and_then(|a| a.first())
+                .and_then(|pr| {
+                    let amount = Decimal::from_str(&pr["amount"].to_string()).ok()?;
+                    Some(Money::new(
+                        amount,
+                        str_of(pr, "currency_code").to_ascii_uppercase(),
+                    ))
+                });
+            Variant {
+                source_id: Some(str_of(v, "id")),
+                sku: opt_str(v, "sku"),
+                barcode: opt_str(v, "barcode"),
+                price,
+                weight: v["weight"]
+                    .as_f64()
+                    .and_then(|w| Decimal::from_str(&w.to_string()).ok())
+                    .map(|value| Weight {
+                        value,
+                        unit: WeightUnit::G,
+                    }),
+                allow_backorder: v["allow_backorder"].as_bool().unwrap_or(false),
+                option_values,
+                ..Variant::default()
+            }
+        })
+        .collect();
+    let product_categories = p["categories"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| names_path(categories, &str_of(c, "id")))
+        .filter(|path| !path.is_empty())
+        .collect();
+    let attributes = p["metadata"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let handle = str_of(p, "handle");
+    Product {
+        source: SourceRef::with_url(
+            str_of(p, "id"),
+            facts::url_path(Entity::Products, &handle, &[]),
+        ),
+        handle,
+        title: str_of(p, "title"),
+        body_html: str_of(p, "description"),
+        status: match p["status"].as_str() {
+            Some("published") => ProductStatus::Active,
+            Some("rejected") => ProductStatus::Archived,
+            _ => ProductStatus::Draft,
+        },
+        categories: product_categories,
+        options,
+        variants,
+        attributes,
+        created_at: opt_str(p, "created_at"),
+        ..Product::default()
+    }
+}
+
+fn address_body(a: &Address) -> Value {
+    json!({
+        "first_name": a.first_name,
+        "last_name": a.last_name,
+        "company": a.company,
+        "address_1": a.address1,
+        "address_2": a.address2,
+        "city": a.city,
+        "province": a.province,
+        "postal_code": a.zip,
+        "country_code": a.country_code.as_ref().map(|c| c.to_ascii_lowercase()),
+        "phone": a.phone,
+        "is_default_shipping": a.default,
+        "is_default_billing": a.default,
+    })
+}
+
+fn address_key(a: &Address) -> (String, String, String) {
+    (
+        a.address1.clone().unwrap_or_default(),
+        a.zip.clone().unwrap_or_default(),
+        a.country_code
+            .clone()
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
+    )
+}
+
+fn address_key_of(a: &Value) -> (String, String, String) {
+    (
+        str_of(a, "address_1"),
+        str_of(a, "postal_code"),
+        str_of(a, "country_code").to_ascii_lowercase(),
+    )
+}
+
+fn customer_from(c: &Value) -> Customer {
+    let addresses = c["addresses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| Address {
+            first_name: opt_str(a, "first_name"),
+            last_name: opt_str(a, "last_name"),
+            company: opt_str(a, "company"),
+            address1: opt_str(a, "address_1"),
+            address2: opt_str(a, "address_2"),
+            city: opt_str(a, "city"),
+            province: opt_str(a, "province"),
+            country_code: opt_str(a, "country_code").map(|c| c.to_ascii_uppercase()),
+            zip: opt_str(a, "postal_code"),
+            phone: opt_str(a, "phone"),
+            default: a["is_default_shipping"].as_bool().unwrap_or(false),
+        })
+        .collect();
+    Customer {
+        source: SourceRef::new(str_of(c, "id")),
+        email: str_of(c, "email"),
+        first_name: opt_str(c, "first_name"),
+        last_name: opt_str(c, "last_name"),
+        phone: opt_str(c, "phone"),
+        addresses,
+        created_at: opt_str(c, "created_at"),
+        ..Customer::default()
+    }
+}

@@ -1,0 +1,61 @@
+//! Medusa v2 facts, checked against a running 2.21.2 server.
+//!
+//! - Prices in the Admin API are decimal numbers in MAJOR units (`"amount": 19.99` is $19.99) —
+//!   unlike Medusa v1, which took minor units. Currency codes are lower case (`usd`). A missing or
+//!   non-numeric amount is rejected ("Field 'variants, 0, prices, 0, amount' is required");
+//!   negative amounts are accepted.
+//! - Handles are enforced unique ("Product with handle: tee, already exists."), so are SKUs across
+//!   all products ("Product variant with sku: T-S, already exists.") and category handles.
+//! - Updating a product with a `variants` list replaces the variant set (variants left out are
+//!   deleted) and `options` can no longer be sent to the product update (removed in 2.16.0): the
+//!   connector updates variants one by one through `/admin/products/{id}/variants/{id}`.
+//! - Customer emails are NOT unique for customers made by an admin (`has_account: false`) and are
+//!   compared case-sensitively, so the connector searches (`q=`) and matches case-insensitively.
+//!   Address country codes are not validated.
+//! - Deleting a product or a customer is a soft delete; the handle becomes free again.
+//! - The Next.js storefront starter serves `/{country}/products/{handle}` and
+//!   `/{country}/categories/{parent}/{child}`; it redirects paths without the country prefix, so
+//!   redirects point at the prefix-less path.
+//! - Orders cannot be imported with their history: draft orders get a new display id, today's
+//!   date and no payment.
+
+use super::Facts;
+use crate::model::{Entity, Platform};
+
+pub const FACTS: Facts = Facts {
+    platform: Platform::Medusa,
+    max_options: None,
+    max_variants: None,
+    max_handle_len: 255,
+    ascii_handles: true,
+};
+
+/// Records written at once by the target (see `connectors/examples/engine_bench.rs`).
+pub const CONCURRENCY: usize = 4;
+
+/// Largest page the source asks for.
+pub const PAGE_LIMIT: usize = 100;
+
+pub const ORDERS_NOT_IMPORTABLE: &str = "Medusa's Admin API cannot import an order with its history: \
+draft orders get a new display id, today's date and no payment. Move orders with a custom Medusa workflow or keep them in the old store's export";
+
+/// `parents` are the handles of the parent categories, root first.
+pub fn url_path(entity: Entity, handle: &str, parents: &[String]) -> String {
+    match entity {
+        Entity::Categories => {
+            let mut p = String::from("/categories/");
+            for parent in parents {
+                p.push_str(parent);
+                p.push('/');
+            }
+            p.push_str(handle);
+            p
+        }
+        Entity::Products => format!("/products/{handle}"),
+        Entity::Pages => format!("/{handle}"),
+        Entity::BlogPosts => format!("/blog/{}", handle.rsplit('/').next().unwrap_or(handle)),
+        Entity::Customers => "/account".to_string(),
+        Entity::Orders => "/account/orders".to_string(),
+        Entity::Redirects => handle.to_string(),
+    }
+}

@@ -1,0 +1,50 @@
+//! Vendure 3 facts, checked against a running 3.7.3 server.
+//!
+//! - Prices are integers in minor units of the channel's currency (the default channel is USD).
+//!   A decimal sent anyway is rounded silently (19.99 becomes 20), so the connector always sends
+//!   `Money::minor_units`. Negative and huge prices are accepted: Vendure does not validate them.
+//! - Slugs are not enforced unique: a taken slug is silently renamed (`dup` becomes `dup-2`), so
+//!   the connector looks up by slug first and refuses a product whose slug came back changed.
+//!   SKUs are not enforced unique either. Two variants of one product with the same option values
+//!   are rejected ("A ProductVariant with the selected options already exists").
+//! - Customers: emails are stored in lower case ("Grace.Hopper@Example.com" comes back as
+//!   "grace.hopper@example.com"); the email is enforced unique (`EmailAddressConflictError`); first and last name are
+//!   required (empty strings accepted); an address needs `streetLine1` and a known country code
+//!   ("The countryCode \"ZZ\" was not recognized").
+//! - No storefront ships with Vendure; its storefront starters serve `/products/{slug}` and
+//!   `/collections/{slug}`.
+//! - Orders cannot be imported with their history through the Admin API.
+//! - sql.js (the SQLite build the test server uses) runs one query at a time, so concurrent writes
+//!   only queue up: the planner's concurrency for Vendure is low.
+
+use super::Facts;
+use crate::model::{Entity, Platform};
+
+pub const FACTS: Facts = Facts {
+    platform: Platform::Vendure,
+    max_options: None,
+    max_variants: None,
+    max_handle_len: 255,
+    ascii_handles: true,
+};
+
+/// Records written at once by the target (see `connectors/examples/engine_bench.rs`).
+pub const CONCURRENCY: usize = 2;
+
+/// Largest page the source asks for (Vendure's default `adminListQueryLimit` is 1000).
+pub const PAGE_LIMIT: usize = 100;
+
+pub const ORDERS_NOT_IMPORTABLE: &str = "Vendure's Admin API cannot import an order with its history: \
+draft orders get a new code, today's date and no payments. Move orders with a Vendure plugin or keep them in the old store's export";
+
+pub fn url_path(entity: Entity, handle: &str) -> String {
+    match entity {
+        Entity::Categories => format!("/collections/{handle}"),
+        Entity::Products => format!("/products/{handle}"),
+        Entity::Pages => format!("/{handle}"),
+        Entity::BlogPosts => format!("/blog/{}", handle.rsplit('/').next().unwrap_or(handle)),
+        Entity::Customers => "/account".to_string(),
+        Entity::Orders => "/account/history".to_string(),
+        Entity::Redirects => handle.to_string(),
+    }
+}
