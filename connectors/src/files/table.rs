@@ -6,6 +6,10 @@
 //! temporary directory, so every cursor a reader hands out is a byte offset into UTF-8 text and a
 //! resumed read lands on exactly the same record.
 //!
+//! Spreadsheets (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`) go through the same layer: the first
+//! sheet with data is written once to a UTF-8 CSV copy, with a line per sheet row, so line numbers
+//! in messages are the spreadsheet's row numbers (as long as no cell holds a line break).
+//!
 //! The delimiter (`,` `;` or tab) is sniffed from the header line. Columns are looked up by name,
 //! case-insensitively and ignoring surrounding whitespace, because exports are edited by hand.
 
@@ -161,6 +165,21 @@ impl TableFile {
         let n = read_up_to(&mut file, &mut head).map_err(|e| io_err(&display, e))?;
         head.truncate(n);
 
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        if SPREADSHEET_EXTENSIONS.contains(&ext.as_str()) {
+            return TableFile::open_spreadsheet(path, display);
+        }
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+            return Err(ConnectorError::Input(format!(
+                "{display} is a binary file (a spreadsheet or an archive), not CSV text; \
+                 give it its .xlsx/.xls extension or save it as CSV (UTF-8)"
+            )));
+        }
+
         let bom = Encoding::for_bom(&head);
         let encoding = match (bom, forced_encoding) {
             (Some((enc, _)), _) => enc,
@@ -203,6 +222,35 @@ impl TableFile {
             },
         };
         table.read_header(bom_len)?;
+        Ok(table)
+    }
+
+    fn open_spreadsheet(path: &Path, display: String) -> Result<TableFile> {
+        let dir = tempfile::Builder::new()
+            .prefix("storeshift-sheet-")
+            .tempdir()
+            .map_err(|e| io_err(&display, e))?;
+        let out = dir.path().join("sheet.csv");
+        spreadsheet_to_csv(path, &out).map_err(|e| {
+            ConnectorError::Input(format!(
+                "cannot read the spreadsheet {display}: {e}. Open it and save it again, or export it as CSV"
+            ))
+        })?;
+        let mut table = TableFile {
+            display,
+            utf8_path: out,
+            _transcoded: Some(dir),
+            encoding: encoding_rs::UTF_8,
+            delimiter: b',',
+            header: Header::default(),
+            header_line: 1,
+            data_start: RowCursor {
+                offset: 0,
+                line: 1,
+                records: 0,
+            },
+        };
+        table.read_header(0)?;
         Ok(table)
     }
 
@@ -499,6 +547,27 @@ impl Rows<'_> {
         Ok(true)
     }
 
+    /// Reads the next row as raw bytes (no UTF-8 check, no copy into strings); returns its
+    /// offset and line, `None` at the end of the file.
+    pub fn next_bytes(&mut self, rec: &mut csv::ByteRecord) -> Result<Option<(u64, u64)>> {
+        if self.done {
+            return Ok(None);
+        }
+        let got = self.reader.read_byte_record(rec).map_err(|e| {
+            self.table
+                .csv_err(e, self.base.line + self.reader.position().line() - 1)
+        })?;
+        if !got {
+            self.done = true;
+            return Ok(None);
+        }
+        let pos = rec.position().cloned().unwrap_or_else(csv::Position::new);
+        Ok(Some((
+            self.base.offset + pos.byte(),
+            self.base.line + pos.line().saturating_sub(1),
+        )))
+    }
+
     /// Where the row after the last one read starts.
     pub fn position(&self) -> RowCursor {
         let pos = self.reader.position();
@@ -529,6 +598,67 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+const SPREADSHEET_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods"];
+
+/// Writes the first sheet with data as CSV, one line per sheet row (leading empty rows kept as
+/// empty lines so line numbers are row numbers).
+fn spreadsheet_to_csv(path: &Path, out: &Path) -> std::result::Result<(), String> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(path).map_err(|e| e.to_string())?;
+    let sheets = book.sheet_names();
+    for i in 0..sheets.len() {
+        let range = match book.worksheet_range_at(i) {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => return Err(e.to_string()),
+            None => continue,
+        };
+        if range.is_empty() {
+            continue;
+        }
+        let mut w = BufWriter::new(File::create(out).map_err(|e| e.to_string())?);
+        let mut buf = Vec::with_capacity(1 << 16);
+        let (first_row, _) = range.start().unwrap_or((0, 0));
+        buf.extend(std::iter::repeat_n(b'\n', first_row as usize));
+        let mut fields: Vec<String> = vec![];
+        for row in range.rows() {
+            fields.clear();
+            fields.extend(row.iter().map(cell_text));
+            while fields.last().is_some_and(|f| f.is_empty()) {
+                fields.pop();
+            }
+            push_row(&mut buf, &fields, b',');
+            if buf.len() > 1 << 16 {
+                w.write_all(&buf).map_err(|e| e.to_string())?;
+                buf.clear();
+            }
+        }
+        w.write_all(&buf).map_err(|e| e.to_string())?;
+        return w.flush().map_err(|e| e.to_string());
+    }
+    Err("it has no sheet with data".to_string())
+}
+
+/// A cell as the text a CSV export of it would hold.
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty | Data::Error(_) => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        // Whole numbers (barcodes, stock, ids) print without ".0" or an exponent.
+        Data::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => {
+            format!("{}", *f as i64)
+        }
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => if *b { "1" } else { "0" }.to_string(),
+        Data::DateTime(d) => match d.as_datetime() {
+            Some(dt) if dt.time() == chrono::NaiveTime::MIN => dt.format("%Y-%m-%d").to_string(),
+            Some(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => d.as_f64().to_string(),
+        },
+    }
 }
 
 /// Picks `,` `;` or tab: whichever occurs most outside quotes on the first line.
@@ -885,12 +1015,147 @@ mod tests {
         );
     }
 
+    /// A stored (uncompressed) zip, enough to build a small .xlsx without a writer crate.
+    fn zip(files: &[(&str, String)]) -> Vec<u8> {
+        fn crc32(data: &[u8]) -> u32 {
+            let mut crc = !0u32;
+            for &b in data {
+                crc ^= u32::from(b);
+                for _ in 0..8 {
+                    crc = if crc & 1 == 1 {
+                        (crc >> 1) ^ 0xEDB8_8320
+                    } else {
+                        crc >> 1
+                    };
+                }
+            }
+            !crc
+        }
+        let mut out = vec![];
+        let mut central = vec![];
+        for (name, body) in files {
+            let (name, body) = (name.as_bytes(), body.as_bytes());
+            let crc = crc32(body);
+            let offset = out.len() as u32;
+            let mut common = vec![];
+            common.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            common.extend_from_slice(&crc.to_le_bytes());
+            common.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            common.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            common.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            common.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+            out.extend_from_slice(&common);
+            out.extend_from_slice(name);
+            out.extend_from_slice(body);
+            central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+            central.extend_from_slice(&[20, 0]);
+            central.extend_from_slice(&common);
+            central.extend_from_slice(&[0; 10]);
+            central.extend_from_slice(&offset.to_le_bytes());
+            central.extend_from_slice(name);
+        }
+        let cd_offset = out.len() as u32;
+        out.extend_from_slice(&central);
+        out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        out.extend_from_slice(&[0, 0, 0, 0]);
+        out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+        out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+        out.extend_from_slice(&cd_offset.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+
+    /// An .xlsx whose first sheet has `rows` (strings as inline strings, numbers as numbers).
+    fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+        let mut sheet = String::from(
+            r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+        );
+        for (r, row) in rows.iter().enumerate() {
+            sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
+            for (c, v) in row.iter().enumerate() {
+                let cell = format!("{}{}", (b'A' + c as u8) as char, r + 1);
+                if v.parse::<f64>().is_ok() {
+                    sheet.push_str(&format!(r#"<c r="{cell}"><v>{v}</v></c>"#));
+                } else if !v.is_empty() {
+                    sheet.push_str(&format!(
+                        r#"<c r="{cell}" t="inlineStr"><is><t>{v}</t></is></c>"#
+                    ));
+                }
+            }
+            sheet.push_str("</row>");
+        }
+        sheet.push_str("</sheetData></worksheet>");
+        let rels = "http://schemas.openxmlformats.org/package/2006/relationships";
+        let office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+        zip(&[
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string(),
+            ),
+            ("_rels/.rels", format!(r#"<Relationships xmlns="{rels}"><Relationship Id="rId1" Type="{office}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#)),
+            ("xl/workbook.xml", format!(r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{office}"><sheets><sheet name="Products" sheetId="1" r:id="rId1"/></sheets></workbook>"#)),
+            ("xl/_rels/workbook.xml.rels", format!(r#"<Relationships xmlns="{rels}"><Relationship Id="rId1" Type="{office}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#)),
+            ("xl/worksheets/sheet1.xml", sheet),
+        ])
+    }
+
+    #[test]
+    fn reads_xlsx_through_the_same_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = xlsx(&[
+            &["ID", "Name", "Price", "Barcode"],
+            &["1", "Kadın Örgü Kazak", "19.9", "4006381333931"],
+            &["2", "Mug, large", "abc", ""],
+        ]);
+        let p = write(dir.path(), "products.xlsx", &bytes);
+        let t = TableFile::open(&p, None).unwrap();
+        assert_eq!(t.header().get("barcode"), Some(3));
+        let rows = all_rows(&t);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].get(Some(1)), "Kadın Örgü Kazak");
+        assert_eq!(rows[0].get(Some(2)), "19.9");
+        assert_eq!(
+            rows[0].get(Some(3)),
+            "4006381333931",
+            "whole numbers keep every digit"
+        );
+        assert_eq!(rows[1].get(Some(1)), "Mug, large");
+        let mut f = vec![];
+        assert_eq!(t.decimal(&rows[1], Some(2), &mut f), None);
+        let loc = f[0].location.clone().unwrap();
+        assert!(loc.file.ends_with("products.xlsx"));
+        assert_eq!(
+            (loc.line, loc.column.as_deref()),
+            (3, Some("Price")),
+            "line = spreadsheet row"
+        );
+
+        // A broken workbook and a spreadsheet saved under a .csv name are clear errors.
+        let p = write(dir.path(), "broken.xlsx", b"PK\x03\x04 not really");
+        let err = TableFile::open(&p, None).unwrap_err().to_string();
+        assert!(
+            err.contains("broken.xlsx") && err.contains("save it again"),
+            "{err}"
+        );
+        let p = write(dir.path(), "renamed.csv", &bytes);
+        let err = TableFile::open(&p, None).unwrap_err().to_string();
+        assert!(
+            err.contains("renamed.csv") && err.contains(".xlsx"),
+            "{err}"
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
         #[test]
-        fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        fn never_panics_on_arbitrary_bytes(
+            bytes in proptest::collection::vec(any::<u8>(), 0..2048),
+            name in proptest::sample::select(vec!["f.csv", "f.xlsx", "f.ods", "f.xls"]),
+        ) {
             let dir = tempfile::tempdir().unwrap();
-            let p = write(dir.path(), "f.csv", &bytes);
+            let p = write(dir.path(), name, &bytes);
             if let Ok(t) = TableFile::open(&p, None) {
                 let mut rows = t.rows_from(t.start()).unwrap();
                 let mut r = Row::default();

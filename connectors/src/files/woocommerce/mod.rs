@@ -7,8 +7,8 @@
 //!   extension, see [`customers`] and [`orders`].
 //! - pages: a WP All Export-style CSV of WordPress pages, see [`pages`].
 //!
-//! A source path may be a directory (every `*.csv`, `*.tsv` and `*.txt` file in it is
-//! recognised by its header) or a single file; `files = { products = "..." }` in the spec
+//! A source path may be a directory (every `*.csv`, `*.tsv`, `*.txt` and spreadsheet file in
+//! it is recognised by its header) or a single file; `files = { products = "..." }` in the spec
 //! overrides recognition per entity.
 
 pub mod customers;
@@ -24,6 +24,9 @@ use crate::model::{Entity, Platform, Record};
 use crate::spec::EndpointSpec;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+/// File types looked at in a source directory.
+const EXPORT_EXTENSIONS: &[&str] = &["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods"];
 
 /// Which entity an export file holds, judged by its header.
 pub fn recognise(table: &TableFile) -> Option<Entity> {
@@ -55,7 +58,7 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
                 .filter(|p| {
                     p.is_file()
                         && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                            ["csv", "tsv", "txt"].contains(&e.to_ascii_lowercase().as_str())
+                            EXPORT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
                         })
                 })
                 .collect();

@@ -273,41 +273,43 @@ impl ProductReader {
         let mut seen_ids: HashMap<u64, u64> = HashMap::new();
         let mut parent_ids: HashSet<String> = HashSet::new();
         let mut rows = self.table.rows_from(self.table.start())?;
-        let mut row = Row::default();
-        while rows.next_into(&mut row)? {
-            if row.is_blank() {
+        let mut rec = csv::ByteRecord::new();
+        let c = &self.cols;
+        // Only four fields matter here: read raw bytes and decode just those.
+        let get = |rec: &csv::ByteRecord, col: Option<usize>| -> String {
+            let raw = col.and_then(|i| rec.get(i)).unwrap_or(b"");
+            super::unescape(std::str::from_utf8(raw).unwrap_or("").trim()).to_string()
+        };
+        while let Some((offset, line)) = rows.next_bytes(&mut rec)? {
+            if rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                 continue;
             }
-            let id = field(&row, self.cols.id);
+            let id = get(&rec, c.id);
             if !id.is_empty() {
-                match seen_ids.get(&hash_str(id)) {
+                match seen_ids.get(&hash_str(&id)) {
                     Some(&first) => {
-                        idx.duplicates.insert(row.offset, first);
+                        idx.duplicates.insert(offset, first);
                         continue;
                     }
                     None => {
-                        seen_ids.insert(hash_str(id), row.line);
+                        seen_ids.insert(hash_str(&id), line);
                     }
                 }
             }
-            if is_variation(field(&row, self.cols.typ))
-                || (field(&row, self.cols.typ).is_empty()
-                    && !field(&row, self.cols.parent).is_empty())
-            {
-                let parent = field(&row, self.cols.parent);
+            let typ = get(&rec, c.typ);
+            let parent = get(&rec, c.parent);
+            if is_variation(&typ) || (typ.is_empty() && !parent.is_empty()) {
                 idx.children
-                    .entry(parent_key(parent))
+                    .entry(parent_key(&parent))
                     .or_default()
-                    .push((row.offset, row.line));
+                    .push((offset, line));
             } else {
                 if !id.is_empty() {
-                    parent_ids.insert(id.to_string());
+                    parent_ids.insert(id);
                 }
-                let sku = field(&row, self.cols.sku);
+                let sku = get(&rec, c.sku);
                 if !sku.is_empty() {
-                    idx.parent_by_sku
-                        .entry(sku.to_string())
-                        .or_insert(row.offset);
+                    idx.parent_by_sku.entry(sku).or_insert(offset);
                 }
             }
         }
@@ -805,10 +807,22 @@ impl EntityReader for ProductReader {
             locs.sort_unstable();
             locs.dedup();
             kids.clear();
-            for (offset, line) in locs {
-                if index.duplicates.contains_key(&offset) {
-                    continue;
+            // Variations right after their parent (where WooCommerce's exporter and our writer
+            // put them) come from the main stream: no second parse, no seek.
+            let mut rest = locs.as_slice();
+            while let Some(&(offset, _)) = rest.first() {
+                if rows.position().offset != offset {
+                    break;
                 }
+                let mut kid = Row::default();
+                if !rows.next_into(&mut kid)? {
+                    break;
+                }
+                page.findings.extend(t.check_width(&kid));
+                kids.push(kid);
+                rest = &rest[1..];
+            }
+            for &(offset, line) in rest {
                 seek_rows(t, &mut child_rows, offset, line)?;
                 let mut kid = Row::default();
                 if let Some(r) = child_rows.as_mut() {
