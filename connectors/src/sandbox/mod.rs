@@ -7,6 +7,7 @@
 //! keeps a [`CreationLog`]: the external keys it created records for, so a test can assert that
 //! nothing was ever created twice.
 
+pub mod bigcommerce;
 pub mod shopify;
 pub mod woocommerce;
 

@@ -1,0 +1,834 @@
+//! A BigCommerce v3 Admin API in memory: `/stores/{hash}/v3/` with `X-Auth-Token`,
+//! `page`/`limit` pagination reported in `meta.pagination`, the request window announced in
+//! `X-Rate-Limit-*` headers on every reply (429 with `X-Retry-After` when spent), unique
+//! product names and SKUs, one product per POST, batch writes of at most 10 (PUT products,
+//! POST/PUT customers) and `{status, title, type, errors}` error bodies.
+
+use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
+use crate::platform::bigcommerce::{MAX_BATCH, MAX_PAGE_SIZE};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+#[derive(Debug, Clone)]
+pub struct BigCommerceConfig {
+    pub store_hash: String,
+    pub token: String,
+    /// Requests allowed per window.
+    pub quota: u32,
+    pub window_ms: u64,
+}
+
+impl Default for BigCommerceConfig {
+    fn default() -> Self {
+        BigCommerceConfig {
+            store_hash: "sandbox".into(),
+            token: "bc_sandbox_token".into(),
+            quota: 150,
+            window_ms: 30_000,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Window {
+    start: Instant,
+    used: u32,
+}
+
+#[derive(Debug, Default)]
+struct Store {
+    next_id: u64,
+    products: BTreeMap<u64, Value>,
+    customers: BTreeMap<u64, Value>,
+}
+
+struct Inner {
+    config: BigCommerceConfig,
+    store: Mutex<Store>,
+    window: Mutex<Window>,
+    created: CreationLog,
+    limited: Mutex<u64>,
+}
+
+#[derive(Clone)]
+pub struct BigCommerceSandbox {
+    inner: Arc<Inner>,
+    pub faults: Arc<Faults>,
+}
+
+const DOCS: &str = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes";
+
+fn error(status: StatusCode, title: &str, errors: Value) -> Response {
+    (
+        status,
+        Json(json!({ "status": status.as_u16(), "title": title, "type": DOCS, "errors": errors })),
+    )
+        .into_response()
+}
+
+type Q = Query<HashMap<String, String>>;
+
+impl BigCommerceSandbox {
+    pub fn new(config: BigCommerceConfig) -> Self {
+        BigCommerceSandbox {
+            inner: Arc::new(Inner {
+                config,
+                store: Mutex::new(Store::default()),
+                window: Mutex::new(Window {
+                    start: Instant::now(),
+                    used: 0,
+                }),
+                created: CreationLog::default(),
+                limited: Mutex::new(0),
+            }),
+            faults: Arc::new(Faults::default()),
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        let api = Router::new()
+            .route(
+                "/stores/{hash}/v3/catalog/products",
+                get(list_products)
+                    .post(create_product)
+                    .put(update_products)
+                    .delete(delete_products),
+            )
+            .route(
+                "/stores/{hash}/v3/customers",
+                get(list_customers)
+                    .post(create_customers)
+                    .put(update_customers)
+                    .delete(delete_customers),
+            )
+            .route(&format!("{CONTROL_PREFIX}/state"), get(control_state))
+            .with_state(self.clone());
+        with_faults(
+            api,
+            self.faults.clone(),
+            |status| json!({ "status": status.as_u16(), "title": status.canonical_reason().unwrap_or("Error"), "type": DOCS }),
+        )
+    }
+
+    pub async fn start(&self, port: u16) -> std::io::Result<Running> {
+        serve(self.router(), port).await
+    }
+
+    pub fn config(&self) -> &BigCommerceConfig {
+        &self.inner.config
+    }
+
+    pub fn creation_log(&self) -> &CreationLog {
+        &self.inner.created
+    }
+
+    pub fn product_count(&self) -> usize {
+        lock(&self.inner.store).products.len()
+    }
+
+    pub fn customer_count(&self) -> usize {
+        lock(&self.inner.store).customers.len()
+    }
+
+    /// Replies refused because the request window was spent.
+    pub fn rate_limited(&self) -> u64 {
+        *lock(&self.inner.limited)
+    }
+
+    pub fn fingerprint(&self) -> String {
+        let s = lock(&self.inner.store);
+        let v = json!({ "p": s.products, "c": s.customers });
+        blake3::hash(v.to_string().as_bytes()).to_hex().to_string()
+    }
+
+    pub fn seed_products(&self, n: usize) {
+        let mut s = lock(&self.inner.store);
+        for i in 0..n {
+            let mut p = json!({
+                "name": format!("BC product {i}"), "type": "physical", "weight": 1.5, "price": 20.0 + i as f64,
+                "sale_price": if i % 2 == 0 { 15.0 } else { 0.0 }, "description": format!("<p>BC {i}</p>"),
+                "custom_url": { "url": format!("/bc-product-{i}/"), "is_customized": true },
+                "inventory_tracking": "product", "inventory_level": i % 9, "is_visible": true,
+                "images": [{ "image_url": format!("https://cdn.example.com/bc/{i}.jpg"), "is_thumbnail": true, "description": format!("BC {i}") }],
+                "page_title": format!("BC {i}"), "meta_description": "", "brand_name": "BC Brand",
+            });
+            if i % 5 == 0 {
+                p["variants"] = json!([
+                    { "sku": format!("BC-{i}-S"), "price": 21.0, "inventory_level": 3, "option_values": [{ "option_display_name": "Size", "label": "S" }] },
+                    { "sku": format!("BC-{i}-M"), "price": 22.0, "inventory_level": 4, "option_values": [{ "option_display_name": "Size", "label": "M" }] },
+                ]);
+                p["inventory_tracking"] = json!("variant");
+            } else {
+                p["sku"] = json!(format!("BC-{i}"));
+            }
+            let _ = create_product_in(&self.inner, &mut s, &p);
+        }
+    }
+
+    pub fn seed_customers(&self, n: usize) {
+        let mut s = lock(&self.inner.store);
+        for i in 0..n {
+            let c = json!({ "email": format!("bc{i}@example.com"), "first_name": format!("Bc{i}"), "last_name": "Shopper", "phone": format!("555-01{i:02}"),
+                            "addresses": [{ "first_name": format!("Bc{i}"), "last_name": "Shopper", "address1": format!("{i} Elm St"), "city": "Austin",
+                                            "state_or_province": "Texas", "postal_code": "78701", "country_code": "US" }] });
+            let _ = create_customer_in(&self.inner, &mut s, &c);
+        }
+    }
+
+    /// Checks the credentials and counts the request against the window. Returns the rate
+    /// headers to put on the reply.
+    fn admit(&self, hash: &str, headers: &HeaderMap) -> Result<HeaderMap, Response> {
+        let cfg = &self.inner.config;
+        if hash != cfg.store_hash {
+            return Err(error(StatusCode::NOT_FOUND, "Store not found", json!({})));
+        }
+        if headers.get("x-auth-token").and_then(|v| v.to_str().ok()) != Some(cfg.token.as_str()) {
+            return Err(error(
+                StatusCode::UNAUTHORIZED,
+                "No valid credentials were found in this request",
+                json!({}),
+            ));
+        }
+        let mut w = lock(&self.inner.window);
+        let now = Instant::now();
+        let elapsed = now.duration_since(w.start).as_millis() as u64;
+        if elapsed >= cfg.window_ms {
+            w.start = now;
+            w.used = 0;
+        }
+        let reset_ms = cfg
+            .window_ms
+            .saturating_sub(now.duration_since(w.start).as_millis() as u64);
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-rate-limit-time-window-ms",
+            HeaderValue::from(cfg.window_ms),
+        );
+        h.insert("x-rate-limit-time-reset-ms", HeaderValue::from(reset_ms));
+        h.insert("x-rate-limit-requests-quota", HeaderValue::from(cfg.quota));
+        if w.used >= cfg.quota {
+            *lock(&self.inner.limited) += 1;
+            h.insert("x-rate-limit-requests-left", HeaderValue::from(0));
+            h.insert("x-retry-after", HeaderValue::from(reset_ms.div_ceil(1000)));
+            let mut r = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                json!({}),
+            );
+            r.headers_mut().extend(h);
+            return Err(r);
+        }
+        w.used += 1;
+        h.insert(
+            "x-rate-limit-requests-left",
+            HeaderValue::from(cfg.quota - w.used),
+        );
+        Ok(h)
+    }
+}
+
+fn with_headers(h: HeaderMap, r: Response) -> Response {
+    let mut r = r;
+    r.headers_mut().extend(h);
+    r
+}
+
+async fn control_state(State(sb): State<BigCommerceSandbox>) -> Json<Value> {
+    Json(
+        json!({ "products": sb.product_count(), "customers": sb.customer_count(), "duplicates": sb.creation_log().duplicates(),
+                 "requests": sb.faults.requests(), "rate_limited": sb.rate_limited() }),
+    )
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn sku_taken(s: &Store, sku: &str, except: Option<u64>) -> bool {
+    s.products.iter().any(|(id, p)| {
+        Some(*id) != except
+            && (p["sku"].as_str() == Some(sku)
+                || p["variants"]
+                    .as_array()
+                    .is_some_and(|vs| vs.iter().any(|v| v["sku"].as_str() == Some(sku))))
+    })
+}
+
+fn validate(s: &Store, p: &Value, id: Option<u64>) -> Result<(), Response> {
+    let name = p["name"].as_str().unwrap_or("");
+    if id.is_none() {
+        let mut missing = serde_json::Map::new();
+        for k in ["name", "type", "weight", "price"] {
+            if p.get(k).is_none_or(Value::is_null) || (k == "name" && name.trim().is_empty()) {
+                missing.insert(k.into(), json!(format!("{k} is a required field")));
+            }
+        }
+        if !missing.is_empty() {
+            return Err(error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "JSON data is missing or invalid",
+                Value::Object(missing),
+            ));
+        }
+    }
+    if !name.is_empty()
+        && s.products
+            .iter()
+            .any(|(pid, q)| Some(*pid) != id && q["name"].as_str() == Some(name))
+    {
+        return Err(error(
+            StatusCode::CONFLICT,
+            &format!("The product name is a duplicate: \"{name}\""),
+            json!({}),
+        ));
+    }
+    let skus = p["sku"].as_str().into_iter().chain(
+        p["variants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v["sku"].as_str()),
+    );
+    for sku in skus.filter(|x| !x.is_empty()) {
+        if sku_taken(s, sku, id) {
+            return Err(error(
+                StatusCode::CONFLICT,
+                &format!("Sku {sku} is not unique"),
+                json!({}),
+            ));
+        }
+    }
+    if p["variants"].as_array().is_some_and(|v| v.len() > 600) {
+        return Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The product has too many variants (600 at most)",
+            json!({}),
+        ));
+    }
+    if p["price"].as_f64().is_some_and(|x| x < 0.0) {
+        return Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "JSON data is missing or invalid",
+            json!({ "price": "price must be greater than or equal to 0" }),
+        ));
+    }
+    Ok(())
+}
+
+fn create_product_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Value, Response> {
+    validate(s, input, None)?;
+    s.next_id += 1;
+    let id = s.next_id;
+    let mut p = json!({
+        "id": id, "name": "", "type": "physical", "sku": "", "description": "", "weight": 0, "price": 0, "sale_price": 0, "retail_price": 0,
+        "cost_price": 0, "inventory_level": 0, "inventory_tracking": "none", "is_visible": true, "brand_name": "",
+        "custom_url": { "url": "", "is_customized": false }, "page_title": "", "meta_description": "", "search_keywords": "",
+        "categories": [], "date_created": now(), "date_modified": now(), "variants": [], "images": [],
+    });
+    apply(&mut p, input, id);
+    if p["custom_url"]["url"] == "" {
+        let slug = crate::platform::normalize_handle(
+            crate::model::Platform::BigCommerce,
+            p["name"].as_str().unwrap_or(""),
+        );
+        p["custom_url"] = json!({ "url": format!("/{slug}/"), "is_customized": false });
+    }
+    let key = p["custom_url"]["url"].as_str().unwrap_or("").to_string();
+    inner.created.record("products", &key);
+    s.products.insert(id, p.clone());
+    Ok(p)
+}
+
+fn apply(p: &mut Value, input: &Value, id: u64) {
+    if let Some(o) = input.as_object() {
+        for (k, v) in o {
+            match k.as_str() {
+                "id" => {}
+                "variants" => {
+                    let vs: Vec<Value> = v
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .enumerate()
+                        .map(|(i, x)| {
+                            let mut x = x.clone();
+                            x["id"] = json!(id * 1000 + i as u64 + 1);
+                            x["product_id"] = json!(id);
+                            x
+                        })
+                        .collect();
+                    p["variants"] = json!(vs);
+                }
+                "images" => {
+                    let imgs: Vec<Value> = v
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .enumerate()
+                        .map(|(i, x)| json!({ "id": id * 1000 + i as u64 + 1, "product_id": id, "image_url": x["image_url"], "url_standard": x["image_url"],
+                                               "is_thumbnail": x.get("is_thumbnail").cloned().unwrap_or(json!(i == 0)), "sort_order": i, "description": x.get("description").cloned().unwrap_or(json!("")) }))
+                        .collect();
+                    p["images"] = json!(imgs);
+                }
+                _ => p[k] = v.clone(),
+            }
+        }
+    }
+    p["date_modified"] = json!(now());
+}
+
+fn project(p: &Value, include: &str) -> Value {
+    let mut p = p.clone();
+    let inc: Vec<&str> = include.split(',').map(str::trim).collect();
+    if let Some(o) = p.as_object_mut() {
+        if !inc.contains(&"variants") {
+            o.remove("variants");
+        }
+        if !inc.contains(&"images") {
+            o.remove("images");
+        }
+    }
+    p
+}
+
+fn paged(items: Vec<Value>, q: &HashMap<String, String>) -> Value {
+    let limit = q
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(50)
+        .clamp(1, MAX_PAGE_SIZE);
+    let page = q
+        .get("page")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let total = items.len();
+    let pages = total.div_ceil(limit).max(1);
+    let data: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * limit)
+        .take(limit)
+        .collect();
+    let mut links = json!({ "current": format!("?page={page}&limit={limit}") });
+    if page > 1 {
+        links["previous"] = json!(format!("?page={}&limit={limit}", page - 1));
+    }
+    if page < pages {
+        links["next"] = json!(format!("?page={}&limit={limit}", page + 1));
+    }
+    json!({ "data": data, "meta": { "pagination": { "total": total, "count": data.len(), "per_page": limit, "current_page": page, "total_pages": pages, "links": links } } })
+}
+
+fn list_of(q: &HashMap<String, String>, key: &str) -> Option<Vec<String>> {
+    q.get(key).map(|v| {
+        v.split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    })
+}
+
+async fn list_products(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let include = q.get("include").cloned().unwrap_or_default();
+    let s = lock(&sb.inner.store);
+    let items: Vec<Value> = s
+        .products
+        .values()
+        .filter(|p| {
+            let skus_match = |list: &[String]| {
+                list.iter().any(|k| {
+                    p["sku"].as_str() == Some(k)
+                        || p["variants"]
+                            .as_array()
+                            .is_some_and(|vs| vs.iter().any(|v| v["sku"].as_str() == Some(k)))
+                })
+            };
+            list_of(&q, "sku:in").is_none_or(|l| skus_match(&l))
+                && q.get("sku")
+                    .is_none_or(|k| skus_match(std::slice::from_ref(k)))
+                && q.get("name").is_none_or(|n| p["name"].as_str() == Some(n))
+                && list_of(&q, "id:in").is_none_or(|l| l.iter().any(|i| p["id"].to_string() == *i))
+        })
+        .map(|p| project(p, &include))
+        .collect();
+    drop(s);
+    with_headers(h, Json(paged(items, &q)).into_response())
+}
+
+async fn create_product(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let Ok(input) = serde_json::from_slice::<Value>(&body) else {
+        return with_headers(
+            h,
+            error(StatusCode::BAD_REQUEST, "Input is invalid", json!({})),
+        );
+    };
+    if input.is_array() {
+        return with_headers(
+            h,
+            error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "JSON data is missing or invalid",
+                json!({ "": "a single product object is expected" }),
+            ),
+        );
+    }
+    let mut s = lock(&sb.inner.store);
+    let r = match create_product_in(&sb.inner, &mut s, &input) {
+        Ok(p) => {
+            Json(json!({ "data": project(&p, "variants,images"), "meta": {} })).into_response()
+        }
+        Err(r) => r,
+    };
+    with_headers(h, r)
+}
+
+async fn update_products(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let items = match serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+    {
+        Some(a) => a,
+        None => {
+            return with_headers(
+                h,
+                error(StatusCode::BAD_REQUEST, "Input is invalid", json!({})),
+            )
+        }
+    };
+    if items.len() > MAX_BATCH {
+        return with_headers(
+            h,
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("You can update at most {MAX_BATCH} products at a time"),
+                json!({}),
+            ),
+        );
+    }
+    let mut s = lock(&sb.inner.store);
+    // The batch is validated whole: one bad product refuses the request, as BigCommerce does.
+    for it in &items {
+        let id = it["id"].as_u64().unwrap_or(0);
+        if !s.products.contains_key(&id) {
+            return with_headers(
+                h,
+                error(
+                    StatusCode::NOT_FOUND,
+                    &format!("Product {id} not found"),
+                    json!({}),
+                ),
+            );
+        }
+        if let Err(r) = validate(&s, it, Some(id)) {
+            return with_headers(h, r);
+        }
+    }
+    let mut out = vec![];
+    for it in &items {
+        let id = it["id"].as_u64().unwrap_or(0);
+        if let Some(p) = s.products.get_mut(&id) {
+            apply(p, it, id);
+            out.push(project(p, ""));
+        }
+    }
+    with_headers(h, Json(json!({ "data": out, "meta": {} })).into_response())
+}
+
+async fn delete_products(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let Some(ids) = list_of(&q, "id:in") else {
+        return with_headers(
+            h,
+            error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "A filter is required to delete products",
+                json!({}),
+            ),
+        );
+    };
+    let mut s = lock(&sb.inner.store);
+    for id in ids.iter().filter_map(|i| i.parse::<u64>().ok()) {
+        s.products.remove(&id);
+    }
+    with_headers(h, StatusCode::NO_CONTENT.into_response())
+}
+
+fn create_customer_in(inner: &Inner, s: &mut Store, c: &Value) -> Result<Value, String> {
+    let email = c["email"].as_str().unwrap_or("").to_ascii_lowercase();
+    if !email
+        .split_once('@')
+        .is_some_and(|(a, d)| !a.is_empty() && d.contains('.'))
+    {
+        return Err(format!(
+            "Error creating customer '{email}'. The email address is not valid."
+        ));
+    }
+    if s.customers
+        .values()
+        .any(|x| x["email"].as_str() == Some(email.as_str()))
+    {
+        return Err(format!("Error creating customer '{email}'. The email address {email} is already in use by another customer."));
+    }
+    s.next_id += 1;
+    let id = s.next_id;
+    let mut out = json!({ "id": id, "email": email, "first_name": c["first_name"], "last_name": c["last_name"], "company": c.get("company").cloned().unwrap_or(json!("")),
+                          "phone": c.get("phone").cloned().unwrap_or(json!("")), "notes": c.get("notes").cloned().unwrap_or(json!("")),
+                          "date_created": now(), "addresses": [], "address_count": 0 });
+    set_addresses(&mut out, c, id);
+    inner.created.record("customers", &email);
+    s.customers.insert(id, out.clone());
+    Ok(out)
+}
+
+fn set_addresses(out: &mut Value, c: &Value, id: u64) {
+    if let Some(a) = c["addresses"].as_array() {
+        let list: Vec<Value> = a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let mut x = x.clone();
+                x["id"] = json!(id * 100 + i as u64 + 1);
+                x["customer_id"] = json!(id);
+                x
+            })
+            .collect();
+        out["address_count"] = json!(list.len());
+        out["addresses"] = json!(list);
+    }
+}
+
+async fn list_customers(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let with_addresses = q.get("include").is_some_and(|i| i.contains("addresses"));
+    let s = lock(&sb.inner.store);
+    let items: Vec<Value> = s
+        .customers
+        .values()
+        .filter(|c| {
+            list_of(&q, "email:in").is_none_or(|l| {
+                l.iter()
+                    .any(|e| c["email"].as_str() == Some(e.to_ascii_lowercase().as_str()))
+            })
+        })
+        .filter(|c| {
+            list_of(&q, "id:in").is_none_or(|l| l.iter().any(|i| c["id"].to_string() == *i))
+        })
+        .map(|c| {
+            let mut c = c.clone();
+            if !with_addresses {
+                if let Some(o) = c.as_object_mut() {
+                    o.remove("addresses");
+                }
+            }
+            c
+        })
+        .collect();
+    drop(s);
+    with_headers(h, Json(paged(items, &q)).into_response())
+}
+
+async fn create_customers(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let items = match serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+    {
+        Some(a) => a,
+        None => {
+            return with_headers(
+                h,
+                error(StatusCode::BAD_REQUEST, "Input is invalid", json!({})),
+            )
+        }
+    };
+    if items.len() > MAX_BATCH {
+        return with_headers(
+            h,
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("You can create at most {MAX_BATCH} customers at a time"),
+                json!({}),
+            ),
+        );
+    }
+    let mut s = lock(&sb.inner.store);
+    // All or nothing: a bad customer refuses the whole request with its reason.
+    let mut seen = vec![];
+    for c in &items {
+        let email = c["email"].as_str().unwrap_or("").to_ascii_lowercase();
+        let valid = email
+            .split_once('@')
+            .is_some_and(|(a, d)| !a.is_empty() && d.contains('.'));
+        let taken = s
+            .customers
+            .values()
+            .any(|x| x["email"].as_str() == Some(email.as_str()))
+            || seen.contains(&email);
+        let msg = if !valid {
+            Some(format!(
+                "Error creating customer '{email}'. The email address is not valid."
+            ))
+        } else if taken {
+            Some(format!("Error creating customer '{email}'. The email address {email} is already in use by another customer."))
+        } else {
+            None
+        };
+        if let Some(msg) = msg {
+            return with_headers(
+                h,
+                error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Error creating customers",
+                    json!({ ".customer_create": msg }),
+                ),
+            );
+        }
+        seen.push(email);
+    }
+    let out: Vec<Value> = items
+        .iter()
+        .filter_map(|c| create_customer_in(&sb.inner, &mut s, c).ok())
+        .collect();
+    with_headers(h, Json(json!({ "data": out, "meta": {} })).into_response())
+}
+
+async fn update_customers(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let items = match serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+    {
+        Some(a) => a,
+        None => {
+            return with_headers(
+                h,
+                error(StatusCode::BAD_REQUEST, "Input is invalid", json!({})),
+            )
+        }
+    };
+    if items.len() > MAX_BATCH {
+        return with_headers(
+            h,
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("You can update at most {MAX_BATCH} customers at a time"),
+                json!({}),
+            ),
+        );
+    }
+    let mut s = lock(&sb.inner.store);
+    let mut out = vec![];
+    for it in &items {
+        let id = it["id"].as_u64().unwrap_or(0);
+        let Some(c) = s.customers.get_mut(&id) else {
+            return with_headers(
+                h,
+                error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Error updating customers",
+                    json!({ ".customer_update": format!("Customer {id} does not exist") }),
+                ),
+            );
+        };
+        for k in ["first_name", "last_name", "phone", "company", "notes"] {
+            if let Some(v) = it.get(k) {
+                c[k] = v.clone();
+            }
+        }
+        out.push(c.clone());
+    }
+    with_headers(h, Json(json!({ "data": out, "meta": {} })).into_response())
+}
+
+async fn delete_customers(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let Some(ids) = list_of(&q, "id:in") else {
+        return with_headers(
+            h,
+            error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "A filter is required to delete customers",
+                json!({}),
+            ),
+        );
+    };
+    let mut s = lock(&sb.inner.store);
+    for id in ids.iter().filter_map(|i| i.parse::<u64>().ok()) {
+        s.customers.remove(&id);
+    }
+    with_headers(h, StatusCode::NO_CONTENT.into_response())
+}

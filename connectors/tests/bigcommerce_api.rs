@@ -1,0 +1,246 @@
+//! The BigCommerce v3 connector against the BigCommerce sandbox.
+
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use storeshift_connectors::api::bigcommerce::{BigCommerceSource, BigCommerceTarget};
+use storeshift_connectors::model::{Entity, Platform, Record};
+use storeshift_connectors::sandbox::bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
+use storeshift_connectors::sandbox::{Fault, Running};
+use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+
+fn spec(server: &Running) -> EndpointSpec {
+    std::env::set_var(
+        "STORESHIFT_TEST_BC_TOKEN",
+        BigCommerceConfig::default().token,
+    );
+    EndpointSpec {
+        platform: Platform::BigCommerce,
+        kind: EndpointKind::Api,
+        path: None,
+        files: BTreeMap::new(),
+        url: Some(server.url()),
+        credentials: [("token".to_string(), "STORESHIFT_TEST_BC_TOKEN".to_string())]
+            .into_iter()
+            .collect(),
+        currency: Some("USD".into()),
+        encoding: None,
+        options: [
+            ("store_hash", json!("sandbox")),
+            ("timeout_ms", json!(400)),
+            ("retry_base_ms", json!(5)),
+            ("retry_max_ms", json!(50)),
+            ("breaker_cooldown_ms", json!(20)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+    }
+}
+
+async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> (Vec<Record>, usize) {
+    let mut cursor = None;
+    let mut records = vec![];
+    let mut pages = 0;
+    loop {
+        let page = src
+            .read_page(entity, cursor.as_ref(), limit)
+            .await
+            .expect("page");
+        pages += 1;
+        records.extend(page.records);
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return (records, pages),
+        }
+    }
+}
+
+fn unlimited() -> BigCommerceConfig {
+    BigCommerceConfig {
+        quota: 100_000,
+        ..Default::default()
+    }
+}
+
+async fn source_records(n: usize) -> Vec<Record> {
+    let sb = BigCommerceSandbox::new(unlimited());
+    sb.seed_products(n);
+    let server = sb.start(0).await.expect("bind");
+    let mut src = BigCommerceSource::open(&spec(&server)).expect("open");
+    extract_all(&mut src, Entity::Products, 250).await.0
+}
+
+#[tokio::test]
+async fn extracts_products_and_customers_through_meta_pagination() {
+    let sb = BigCommerceSandbox::new(unlimited());
+    sb.seed_products(23);
+    sb.seed_customers(12);
+    let server = sb.start(0).await.expect("bind");
+    let mut src = BigCommerceSource::open(&spec(&server)).expect("open");
+    let (products, pages) = extract_all(&mut src, Entity::Products, 10).await;
+    assert_eq!((products.len(), pages), (23, 3));
+    let Record::Product(p0) = &products[0] else {
+        panic!()
+    };
+    assert_eq!(p0.handle, "bc-product-0");
+    assert_eq!(p0.options[0].values, vec!["S", "M"]);
+    assert_eq!(p0.variants[1].sku.as_deref(), Some("BC-0-M"));
+    let Record::Product(p2) = &products[2] else {
+        panic!()
+    };
+    assert_eq!(
+        p2.variants[0]
+            .price
+            .as_ref()
+            .map(|m| m.amount.to_string())
+            .as_deref(),
+        Some("15")
+    );
+    assert_eq!(
+        p2.variants[0]
+            .compare_at_price
+            .as_ref()
+            .map(|m| m.amount.to_string())
+            .as_deref(),
+        Some("22")
+    );
+    let (customers, _) = extract_all(&mut src, Entity::Customers, 5).await;
+    assert_eq!(customers.len(), 12);
+    let Record::Customer(c) = &customers[0] else {
+        panic!()
+    };
+    assert_eq!(c.addresses[0].city.as_deref(), Some("Austin"));
+}
+
+#[tokio::test]
+async fn loading_twice_creates_once_and_rollback_restores_the_store() {
+    let records = source_records(24).await;
+    let target = BigCommerceSandbox::new(unlimited());
+    target.seed_customers(1);
+    let before = target.fingerprint();
+    let server = target.start(0).await.expect("bind");
+    let mut t = BigCommerceTarget::open(&spec(&server)).expect("open");
+    let first = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load");
+    assert!(
+        first
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{first:?}"
+    );
+    let second = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("again");
+    assert!(
+        second
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+        "{second:?}"
+    );
+    assert_eq!(target.product_count(), 24);
+    assert!(target.creation_log().duplicates().is_empty());
+    let found = t
+        .lookup(Entity::Products, "bc-product-7")
+        .await
+        .expect("lookup");
+    assert!(found.is_some());
+    for o in &first {
+        if let WriteOutcome::Created { target_id } = o {
+            t.delete(Entity::Products, target_id).await.expect("delete");
+        }
+    }
+    assert_eq!(target.fingerprint(), before);
+}
+
+#[tokio::test]
+async fn faults_and_a_tight_request_window_still_land_every_product_once() {
+    let records = source_records(40).await;
+    // 25 requests per 600 ms window: the load must wait for resets rather than hit 429s.
+    let target = BigCommerceSandbox::new(BigCommerceConfig {
+        quota: 25,
+        window_ms: 600,
+        ..Default::default()
+    });
+    let server = target.start(0).await.expect("bind");
+    target.faults.after(&[
+        (2, Fault::Status(503)),
+        (4, Fault::Slow(Duration::from_millis(900))),
+        (6, Fault::Reset),
+        (9, Fault::MalformedJson),
+        (
+            12,
+            Fault::TooManyRequests {
+                retry_after_secs: 0.05,
+            },
+        ),
+        (14, Fault::Status(500)),
+    ]);
+    let mut t = BigCommerceTarget::open(&spec(&server)).expect("open");
+    let out = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{out:?}"
+    );
+    assert_eq!(target.faults.injected(), 6);
+    assert_eq!(target.product_count(), 40);
+    assert!(
+        target.creation_log().duplicates().is_empty(),
+        "{:?}",
+        target.creation_log().duplicates()
+    );
+    assert_eq!(
+        target.rate_limited(),
+        0,
+        "the client waits for the window instead of being refused"
+    );
+}
+
+#[tokio::test]
+async fn customers_batch_refusals_are_split_so_only_the_bad_one_fails() {
+    let sb = BigCommerceSandbox::new(unlimited());
+    sb.seed_customers(13);
+    let server = sb.start(0).await.expect("bind");
+    let mut src = BigCommerceSource::open(&spec(&server)).expect("open");
+    let (mut customers, _) = extract_all(&mut src, Entity::Customers, 50).await;
+    if let Record::Customer(c) = &mut customers[4] {
+        c.email = "not-an-email".into();
+    }
+    let target = BigCommerceSandbox::new(unlimited());
+    let tserver = target.start(0).await.expect("bind");
+    let mut t = BigCommerceTarget::open(&spec(&tserver)).expect("open");
+    let out = t
+        .write_batch(Entity::Customers, &customers)
+        .await
+        .expect("load");
+    assert!(
+        matches!(&out[4], WriteOutcome::Failed { message } if message.contains("not valid")),
+        "{out:?}"
+    );
+    assert_eq!(
+        out.iter()
+            .filter(|o| matches!(o, WriteOutcome::Created { .. }))
+            .count(),
+        12
+    );
+    let again = t
+        .write_batch(Entity::Customers, &customers)
+        .await
+        .expect("again");
+    assert_eq!(
+        again
+            .iter()
+            .filter(|o| matches!(o, WriteOutcome::Updated { .. }))
+            .count(),
+        12
+    );
+    assert_eq!(target.customer_count(), 12);
+    assert!(target.creation_log().duplicates().is_empty());
+}
