@@ -247,6 +247,14 @@ pub fn escape(value: &str) -> std::borrow::Cow<'_, str> {
 
 /// Splits a WooCommerce comma list ("A, B\, C" is two items: "A" and "B, C").
 pub fn split_list(value: &str) -> Vec<String> {
+    if !value.contains('\\') {
+        return value
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
     let mut out = vec![];
     let mut cur = String::new();
     let mut chars = value.chars().peekable();

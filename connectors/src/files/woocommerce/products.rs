@@ -202,7 +202,7 @@ impl Cols {
                 }
             }
             if lower.starts_with("meta:") {
-                let key = name.trim()[5..].trim().to_string();
+                let key = name.trim().get(5..).unwrap_or("").trim().to_string();
                 if !key.is_empty() {
                     c.meta.push((i, key));
                 }
@@ -806,7 +806,8 @@ impl EntityReader for ProductReader {
             }
             locs.sort_unstable();
             locs.dedup();
-            kids.clear();
+            // Rows are reused from product to product: their buffers are the costly part.
+            let mut n = 0;
             // Variations right after their parent (where WooCommerce's exporter and our writer
             // put them) come from the main stream: no second parse, no seek.
             let mut rest = locs.as_slice();
@@ -814,24 +815,28 @@ impl EntityReader for ProductReader {
                 if rows.position().offset != offset {
                     break;
                 }
-                let mut kid = Row::default();
-                if !rows.next_into(&mut kid)? {
+                if kids.len() == n {
+                    kids.push(Row::default());
+                }
+                if !rows.next_into(&mut kids[n])? {
                     break;
                 }
-                page.findings.extend(t.check_width(&kid));
-                kids.push(kid);
+                page.findings.extend(t.check_width(&kids[n]));
+                n += 1;
                 rest = &rest[1..];
             }
             for &(offset, line) in rest {
                 seek_rows(t, &mut child_rows, offset, line)?;
-                let mut kid = Row::default();
+                if kids.len() == n {
+                    kids.push(Row::default());
+                }
                 if let Some(r) = child_rows.as_mut() {
-                    if r.next_into(&mut kid)? {
-                        kids.push(kid);
+                    if r.next_into(&mut kids[n])? {
+                        n += 1;
                     }
                 }
             }
-            let product = self.build(&row, &kids, &mut page.findings);
+            let product = self.build(&row, &kids[..n], &mut page.findings);
             page.records.push(Record::Product(product));
             produced += 1;
         }
