@@ -1,1 +1,78 @@
-fn main() {}
+//! storeshift: move an online store between e-commerce platforms — resumably.
+
+mod cli;
+mod console;
+mod headless;
+mod logging;
+mod metrics;
+mod ops;
+mod run;
+
+use clap::Parser;
+use cli::{Cli, Cmd};
+use run::exit;
+use storeshift_agents::MigrationConfig;
+
+fn main() {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("storeshift: cannot start the runtime: {e}");
+            std::process::exit(exit::FAILED);
+        }
+    };
+    let code = match rt.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("storeshift: {e:#}");
+            exit::USAGE
+        }
+    };
+    // Background tasks (socket connections, metrics) must not keep the process alive.
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    std::process::exit(code);
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Cmd::Demo(args) => {
+            if args.fresh && args.dir.exists() {
+                std::fs::remove_dir_all(&args.dir)?;
+            }
+            std::fs::create_dir_all(&args.dir)?;
+            let config = args.dir.join("migration.toml");
+            if !config.exists() {
+                run::write_demo_store(&args.dir.join("source"))?;
+                std::fs::write(&config, run::demo_config(&args.dir))?;
+            }
+            let cfg = MigrationConfig::load(&config)?;
+            run::run(cfg, &args.front, false).await
+        }
+        Cmd::Init(args) => ops::init(&args),
+        Cmd::Run(args) => {
+            let cfg = MigrationConfig::load(&args.config)?;
+            run::run(cfg, &args.front, args.restart).await
+        }
+        Cmd::Status(args) => ops::status(&args).await,
+        Cmd::Pause(args) => ops::pause_resume(&args, true).await,
+        Cmd::Resume(args) => ops::pause_resume(&args, false).await,
+        Cmd::Decide(args) => ops::decide(&args).await,
+        Cmd::Events(args) => ops::events(&args).await,
+        Cmd::Config(args) => ops::config(&args.config),
+        Cmd::Attach(args) => ops::attach(&args).await,
+        Cmd::Report(args) => ops::report(&args),
+        Cmd::Rollback(args) => ops::rollback(&args).await,
+        Cmd::Recover(args) => ops::recover(&args),
+        Cmd::Generate(args) => {
+            let spec = if args.demo {
+                storeshift_connectors::synth::SynthSpec::demo()
+            } else {
+                storeshift_connectors::synth::SynthSpec::bench(args.variant_rows)
+            };
+            let summary = storeshift_connectors::synth::SynthStore::new(spec).write_dir(&args.dir)?;
+            println!("wrote a WooCommerce store into {}: {summary:?}", args.dir.display());
+            Ok(exit::DONE)
+        }
+    }
+}

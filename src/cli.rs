@@ -1,0 +1,214 @@
+//! Command-line interface: every subcommand and option, with clap.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "storeshift",
+    version,
+    about = "Move an online store between e-commerce platforms — resumably, record by record.",
+    long_about = "storeshift moves catalog, customers, orders, pages and every old URL's ranking from one \
+                  platform to another (Shopify, WooCommerce, Magento 2, BigCommerce, Ideasoft, Ikas, Medusa, \
+                  Vendure). Runs checkpoint every step: pause, quit or kill them and they resume exactly \
+                  where they stopped."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Migrate the bundled demo store (WooCommerce export → Shopify import files) into a workspace.
+    Demo(DemoArgs),
+    /// Write a commented migration.toml to start from.
+    Init(InitArgs),
+    /// Run (or resume) the migration a config describes.
+    Run(RunArgs),
+    /// Show a workspace's run: phase, state, counts, pending interventions.
+    Status(WsArgs),
+    /// Pause a run at its next safe point (persisted: it stays paused across restarts).
+    Pause(WsArgs),
+    /// Resume a paused run.
+    Resume(WsArgs),
+    /// Decide an intervention by its id.
+    Decide(DecideArgs),
+    /// Print the event log.
+    Events(EventsArgs),
+    /// Print the effective config, secrets masked.
+    Config(ConfigArgs),
+    /// Open the console on a run started elsewhere (headless, under nohup, another SSH session).
+    Attach(AttachArgs),
+    /// Print where the report is (and rewrite it from the state).
+    Report(WsArgs),
+    /// Delete from the target exactly what the last run created, after confirmation.
+    Rollback(RollbackArgs),
+    /// Move a damaged state database aside, keeping every decision from the event log.
+    Recover(WsArgs),
+    /// Generate a synthetic WooCommerce store (for benchmarks and rehearsals).
+    Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FrontEnd {
+    /// Never open the console, even on a terminal (progress bars on stderr instead).
+    #[arg(long)]
+    pub headless: bool,
+    /// Headless output format: `bars` (default) or `jsonl` (one event per line on stdout).
+    #[arg(long, value_enum, default_value_t = EventsFormat::Bars)]
+    pub events: EventsFormat,
+    /// Serve Prometheus metrics on this address (e.g. 127.0.0.1:9464).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<SocketAddr>,
+    /// What to do at intervention points: `ask` waits for an operator (headless: exit code 3),
+    /// `recommended` takes each recommended option and records that. Default: the console asks,
+    /// headless runs take the recommended option.
+    #[arg(long, value_enum)]
+    pub interventions: Option<Policy>,
+    /// Console theme: default, light, high-contrast, mono, or a TOML file.
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Keymap TOML overriding single bindings.
+    #[arg(long)]
+    pub keymap: Option<PathBuf>,
+    /// Enable mouse support in the console.
+    #[arg(long)]
+    pub mouse: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventsFormat {
+    Bars,
+    Jsonl,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    Ask,
+    Recommended,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Workspace directory for the demo.
+    #[arg(default_value = "storeshift-demo")]
+    pub dir: PathBuf,
+    /// Start over: delete the demo workspace first.
+    #[arg(long)]
+    pub fresh: bool,
+    #[command(flatten)]
+    pub front: FrontEnd,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Directory to write migration.toml into.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Source platform.
+    #[arg(long, default_value = "woocommerce")]
+    pub source: String,
+    /// Source export files (directory or file), relative to the config.
+    #[arg(long, default_value = "source")]
+    pub source_path: String,
+    /// Target platform.
+    #[arg(long, default_value = "shopify")]
+    pub target: String,
+    /// Overwrite an existing migration.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The migration config.
+    #[arg(default_value = "migration.toml")]
+    pub config: PathBuf,
+    /// Move the existing state aside and start from scratch.
+    #[arg(long)]
+    pub restart: bool,
+    #[command(flatten)]
+    pub front: FrontEnd,
+}
+
+#[derive(Args, Debug)]
+pub struct WsArgs {
+    /// Workspace directory, or the migration.toml that names it.
+    #[arg(default_value = ".")]
+    pub workspace: PathBuf,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DecideArgs {
+    /// Workspace directory, or the migration.toml that names it.
+    pub workspace: PathBuf,
+    /// Intervention id (iv-…), as `storeshift status` lists them.
+    pub id: String,
+    /// Option key, e.g. `suffix` or `approve`.
+    pub option: String,
+    /// Why: kept with the decision.
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct EventsArgs {
+    /// Workspace directory, or the migration.toml that names it.
+    #[arg(default_value = ".")]
+    pub workspace: PathBuf,
+    /// Only events after this sequence number.
+    #[arg(long, default_value_t = 0)]
+    pub after: u64,
+    /// Keep printing new events of a live run.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    #[arg(default_value = "migration.toml")]
+    pub config: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct AttachArgs {
+    /// Workspace directory of the live run.
+    #[arg(default_value = ".")]
+    pub workspace: PathBuf,
+    #[arg(long)]
+    pub theme: Option<String>,
+    #[arg(long)]
+    pub keymap: Option<PathBuf>,
+    #[arg(long)]
+    pub mouse: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RollbackArgs {
+    /// Workspace directory, or the migration.toml that names it.
+    #[arg(default_value = ".")]
+    pub workspace: PathBuf,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Directory to write the store's CSV files into.
+    pub dir: PathBuf,
+    /// Approximate number of variant rows (products are sized to reach it).
+    #[arg(long, default_value_t = 10_000)]
+    pub variant_rows: usize,
+    /// Generate the bundled demo store instead (planted problems included).
+    #[arg(long)]
+    pub demo: bool,
+}

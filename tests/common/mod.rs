@@ -1,0 +1,136 @@
+//! Helpers for end-to-end tests: run the real binary in a scratch workspace and wait on
+//! conditions (never on fixed sleeps).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_storeshift")
+}
+
+pub fn storeshift(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).env("USER", "tester").env_remove("SSH_CLIENT").output().expect("run storeshift")
+}
+
+pub fn spawn(args: &[&str]) -> Child {
+    Command::new(bin())
+        .args(args)
+        .env("USER", "tester")
+        .env_remove("SSH_CLIENT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn storeshift")
+}
+
+pub fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// Polls `cond` until it holds or `secs` pass (then panics with `what`).
+pub fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if cond() {
+            return;
+        }
+        std::thread::yield_now();
+        std::thread::park_timeout(Duration::from_millis(5));
+    }
+    panic!("timed out after {secs}s waiting for: {what}");
+}
+
+/// A generated WooCommerce store plus a migration.toml into Shopify files.
+pub struct Scenario {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scenario {
+    /// `variant_rows` sized store; `extra_run` lines go into [run].
+    pub fn generated(variant_rows: usize, extra_run: &str) -> Scenario {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let src = dir.path().join("source");
+        let o = storeshift(&["generate", src.to_str().unwrap(), "--variant-rows", &variant_rows.to_string()]);
+        assert!(o.status.success(), "generate failed: {}", text(&o));
+        let s = Scenario { dir };
+        s.write_config(extra_run);
+        s
+    }
+
+    pub fn demo() -> Scenario {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let src = dir.path().join("source");
+        let o = storeshift(&["generate", src.to_str().unwrap(), "--demo"]);
+        assert!(o.status.success(), "generate failed: {}", text(&o));
+        let s = Scenario { dir };
+        s.write_config("");
+        s
+    }
+
+    pub fn write_config(&self, extra_run: &str) {
+        let cfg = format!(
+            "name = \"test-store\"\nworkspace = \"ws\"\n\n[source]\nplatform = \"woocommerce\"\nkind = \"files\"\npath = \"source\"\ncurrency = \"USD\"\n\n[target]\nplatform = \"shopify\"\nkind = \"files\"\n\n[run]\n{extra_run}\n"
+        );
+        std::fs::write(self.config(), cfg).expect("write config");
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("migration.toml")
+    }
+    pub fn cfg(&self) -> String {
+        self.config().display().to_string()
+    }
+    pub fn ws(&self) -> PathBuf {
+        self.dir.path().join("ws")
+    }
+    pub fn ws_str(&self) -> String {
+        self.ws().display().to_string()
+    }
+    pub fn output(&self, run: u32) -> PathBuf {
+        self.ws().join("output").join(format!("run-{run}"))
+    }
+    /// Number of lines in the event log mirror (grows as batches commit).
+    pub fn event_lines(&self) -> usize {
+        std::fs::read_to_string(self.ws().join("events.jsonl")).map(|s| s.lines().count()).unwrap_or(0)
+    }
+    pub fn events_of(&self, kind: &str) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.ws().join("events.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["type"] == kind)
+            .collect()
+    }
+    pub fn report_json(&self) -> serde_json::Value {
+        let s = std::fs::read_to_string(self.ws().join("report").join("report.json")).expect("report.json");
+        serde_json::from_str(&s).expect("report.json parses")
+    }
+    pub fn status_json(&self) -> serde_json::Value {
+        let o = storeshift(&["status", &self.ws_str(), "--json"]);
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("status --json: {}", text(&o)))
+    }
+}
+
+/// Handles (first column "URL handle" of the current Shopify header) in a products CSV, one per
+/// product (a product spans several rows).
+pub fn product_handles(products_csv: &Path) -> Vec<String> {
+    let mut r = csv::Reader::from_path(products_csv).expect("products.csv");
+    let headers = r.headers().expect("header").clone();
+    let col = headers.iter().position(|h| h == "URL handle").expect("URL handle column");
+    let mut out: Vec<String> = vec![];
+    for rec in r.records() {
+        let rec = rec.expect("row");
+        let h = rec.get(col).unwrap_or("").to_string();
+        if out.last() != Some(&h) {
+            out.push(h);
+        }
+    }
+    out
+}

@@ -1,0 +1,143 @@
+//! End to end through the binary: the demo migration, what it writes, what the report says,
+//! and re-runs that move only what changed.
+
+mod common;
+use common::*;
+
+#[test]
+fn demo_store_migrates_to_shopify_files_with_every_planted_problem_decided() {
+    let s = Scenario::demo();
+    let o = storeshift(&["run", &s.cfg(), "--headless"]);
+    assert_eq!(o.status.code(), Some(0), "run failed: {}", text(&o));
+
+    let out = s.output(1);
+    for f in ["products.csv", "customers.csv", "orders.csv", "redirects.csv"] {
+        assert!(out.join(f).is_file(), "{f} missing in {}", out.display());
+    }
+    let handles = product_handles(&out.join("products.csv"));
+    let unique: std::collections::HashSet<_> = handles.iter().collect();
+    assert_eq!(unique.len(), handles.len(), "a product handle appears twice");
+    assert!(handles.len() >= 300, "only {} products written", handles.len());
+    assert!(handles.iter().all(|h| h.is_ascii() && h.len() <= 255), "handles must be ASCII and ≤ 255 chars");
+
+    let report = s.report_json();
+    let codes: Vec<String> = report["analysis"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["code"].as_str().unwrap().to_string())
+        .collect();
+    for planted in ["duplicate_sku", "missing_price", "too_many_options", "handle_too_long", "non_ascii_handle"] {
+        assert!(codes.contains(&planted.to_string()), "analysis missed {planted}: {codes:?}");
+    }
+    // Headless: each intervention took its recommended option, and the report says who and why.
+    let ivs = report["interventions"].as_array().unwrap();
+    assert!(ivs.len() >= 7, "expected the planted problems, the plan and the notices as interventions");
+    for iv in ivs {
+        let d = &iv["decision"];
+        assert_eq!(d["option"], iv["recommended"], "{iv}");
+        assert_eq!(d["by"]["via"], "headless-auto");
+        assert!(d["note"].as_str().unwrap().contains("recommended"));
+    }
+    // Verification read the files back: counts match and the sample shows no differences.
+    let v = &report["verification"];
+    assert!(v["differences"].as_array().unwrap().is_empty(), "differences: {}", v["differences"]);
+    assert!(v["missing"].as_array().unwrap().is_empty());
+    for c in v["counts"].as_array().unwrap() {
+        assert_eq!(c["ok"], true, "count mismatch: {c}");
+    }
+    let r = &report["redirects"];
+    assert!(r["unaccounted"].as_array().unwrap().is_empty() && r["chains"].as_array().unwrap().is_empty());
+    assert!(s.ws().join("report").join("report.html").is_file());
+
+    // The old slug of the Turkish product redirects to its transliterated handle.
+    let redirects = std::fs::read_to_string(out.join("redirects.csv")).unwrap();
+    assert!(redirects.lines().any(|l| l.contains("/products/kadin-orgu-kazak")), "{redirects}");
+
+    // Status and events work offline on the finished workspace.
+    let st = s.status_json();
+    assert_eq!(st["state"], "done");
+    let ev = storeshift(&["events", &s.ws_str(), "--json"]);
+    assert!(ev.status.success());
+    let seqs: Vec<u64> = String::from_utf8_lossy(&ev.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"].as_u64().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "event sequence has gaps");
+}
+
+#[test]
+fn rerun_moves_exactly_the_five_changed_records() {
+    let s = Scenario::generated(600, "batch_size = 50");
+    let o = storeshift(&["run", &s.cfg(), "--headless"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let before = s.report_json()["counts"].clone();
+
+    // Change the name of five products (parent rows) in the export.
+    let path = s.path().join("source").join("products.csv");
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let ty = headers.iter().position(|h| h == "Type").unwrap();
+    let name = headers.iter().position(|h| h == "Name").unwrap();
+    let id = headers.iter().position(|h| h == "ID").unwrap();
+    let mut w = csv::Writer::from_path(path.with_extension("new")).unwrap();
+    w.write_record(&headers).unwrap();
+    let mut changed = vec![];
+    for (i, rec) in r.records().enumerate() {
+        let mut rec: Vec<String> = rec.unwrap().iter().map(String::from).collect();
+        if changed.len() < 5 && i % 7 == 3 && rec[ty] != "variation" {
+            rec[name] = format!("{} (2026 edition)", rec[name]);
+            changed.push(rec[id].clone());
+        }
+        w.write_record(&rec).unwrap();
+    }
+    w.flush().unwrap();
+    drop(w);
+    std::fs::rename(path.with_extension("new"), &path).unwrap();
+    assert_eq!(changed.len(), 5);
+
+    let o = storeshift(&["run", &s.cfg(), "--headless"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report = s.report_json();
+    assert_eq!(report["run"]["run"], 2);
+    assert_eq!(report["run"]["incremental"], true);
+    let products = report["counts"].as_array().unwrap().iter().find(|c| c[0] == "products").unwrap()[1].clone();
+    assert_eq!(products["updated"], 5, "{products}");
+    assert_eq!(products["created"], 0);
+    let total_before = before.as_array().unwrap().iter().find(|c| c[0] == "products").unwrap()[1]["created"].as_u64().unwrap();
+    assert_eq!(products["unchanged"].as_u64().unwrap(), total_before - 5);
+    // The delta import file holds exactly the five changed products.
+    let handles = product_handles(&s.output(2).join("products.csv"));
+    assert_eq!(handles.len(), 5, "{handles:?}");
+}
+
+#[test]
+fn bad_config_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("migration.toml");
+    std::fs::write(&cfg, "name = \"x\"\n[source]\nplatform = \"woocommerce\"\nkind = \"filez\"\n").unwrap();
+    let o = storeshift(&["run", cfg.to_str().unwrap(), "--headless"]);
+    assert_eq!(o.status.code(), Some(2));
+    let t = text(&o);
+    assert!(t.contains("migration.toml:4:"), "{t}");
+}
+
+#[test]
+fn config_command_masks_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("migration.toml");
+    std::fs::write(
+        &cfg,
+        "[source]\nplatform = \"woocommerce\"\nkind = \"files\"\npath = \"s\"\n[target]\nplatform = \"shopify\"\nkind = \"api\"\nurl = \"https://x.example\"\ncredentials = { token = \"STORESHIFT_E2E_TOKEN\" }\n",
+    )
+    .unwrap();
+    let o = std::process::Command::new(bin())
+        .args(["config", cfg.to_str().unwrap()])
+        .env("STORESHIFT_E2E_TOKEN", "shpat_do_not_print_me")
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(!t.contains("shpat_do_not_print_me"), "{t}");
+    assert!(t.contains("STORESHIFT_E2E_TOKEN (set, value hidden)"), "{t}");
+}
