@@ -27,7 +27,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     let mut target = storeshift_connectors::open_target(&ctx.cfg.target, &ctx.cfg.base_dir, &ctx.output_dir())
         .map_err(|e| Halt::Failed(format!("cannot open the target ({}): {e}", ctx.cfg.target.describe())))?;
     let analysis: Analysis = ctx.load_phase("analysis").unwrap_or_default();
-    let mut tf = Transformer::new(target.platform(), source.platform(), &analysis, ctx.decisions());
+    let mut tf = Transformer::new(target.platform(), ctx.cfg.target.kind, source.platform(), &analysis, ctx.decisions());
     let source_entities = source.entities();
     let mut entities = ctx.entities(&source_entities);
     // Categories the source only names inside products, and the redirect map, are derived.
@@ -184,6 +184,9 @@ async fn load_batch(
         }
     }
 
+    for f in tf.notes.drain(..).take(FAILURE_EVENTS_PER_BATCH) {
+        step.event(Level::Info, Some(AGENT), EventKind::Finding { agent: AGENT, finding: f });
+    }
     let remote = target.is_remote();
     if remote && !to_write.is_empty() {
         // The intent is durable before the remote call is made.
@@ -207,6 +210,16 @@ async fn load_batch(
             .await
             .map_err(|e| Halt::Failed(format!("writing {entity} to the target failed: {e}")))?
     };
+    for f in target.take_findings().into_iter().take(FAILURE_EVENTS_PER_BATCH) {
+        step.event(level_of(f.severity), Some(AGENT), EventKind::Finding { agent: AGENT, finding: f });
+    }
+    if let Some(st) = target.api_stats() {
+        ctx.hub.update(|s| {
+            s.metrics.api_calls = st.calls;
+            s.metrics.retries = st.retries;
+            s.metrics.api_budget_pct = st.budget_used_pct.map(|p| p.round().clamp(0.0, 100.0) as u8);
+        });
+    }
     if outcomes.len() != to_write.len() {
         return Err(Halt::Failed(format!(
             "the target answered {} outcomes for {} {entity}",

@@ -9,6 +9,7 @@ use storeshift_connectors::model::{
     Entity, Platform, Product, ProductOption, ProductStatus, Record, Variant,
 };
 use storeshift_connectors::platform::{self, Facts};
+use storeshift_connectors::{EndpointKind, Finding, RecordRef, Severity};
 
 /// What to do with one record.
 #[derive(Debug)]
@@ -20,6 +21,10 @@ pub enum Outcome {
 
 pub struct Transformer {
     facts: Facts,
+    /// Import files of some platforms hold less than their API (one address per customer).
+    files: bool,
+    /// Findings about records that were changed to fit, drained into the batch's events.
+    pub notes: Vec<Finding>,
     source_platform: Platform,
     choices: HashMap<String, String>,
     duplicate_skus: HashMap<String, String>,
@@ -29,9 +34,17 @@ pub struct Transformer {
 }
 
 impl Transformer {
-    pub fn new(target: Platform, source: Platform, analysis: &Analysis, decisions: BTreeMap<String, String>) -> Self {
+    pub fn new(
+        target: Platform,
+        target_kind: EndpointKind,
+        source: Platform,
+        analysis: &Analysis,
+        decisions: BTreeMap<String, String>,
+    ) -> Self {
         Transformer {
             facts: platform::facts(target),
+            files: target_kind == EndpointKind::Files,
+            notes: vec![],
             source_platform: source,
             choices: crate::agents::analysis::CODES
                 .iter()
@@ -69,6 +82,29 @@ impl Transformer {
                             "email {} already belongs to customer {first} (decision: import the first only)",
                             c.email
                         ));
+                    }
+                }
+                if let Some(max) = self.files.then(|| platform::file_addresses_per_customer(self.facts.platform)).flatten() {
+                    if c.addresses.len() > max {
+                        // Keep the default address (else the first); the rest are reported.
+                        let keep = c.addresses.iter().position(|a| a.default).unwrap_or(0);
+                        let kept = c.addresses.swap_remove(keep);
+                        let dropped: Vec<String> =
+                            c.addresses.iter().map(|a| a.address1.clone().unwrap_or_default()).collect();
+                        c.addresses = vec![kept];
+                        self.notes.push(
+                            Finding::new(
+                                Severity::Info,
+                                "address_not_carried",
+                                format!(
+                                    "{}: the {} customer file holds one address; kept the default, not carried: {}",
+                                    c.email,
+                                    self.facts.platform,
+                                    dropped.join("; ")
+                                ),
+                            )
+                            .about(RecordRef { entity: Entity::Customers, source_id: c.source.id.clone(), label: c.email.clone() }),
+                        );
                     }
                 }
                 Outcome::Write(Box::new(Record::Customer(c)))
@@ -372,7 +408,7 @@ mod tests {
     fn handles_are_transliterated_and_unique() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("s")).unwrap();
-        let mut t = Transformer::new(Platform::Shopify, Platform::WooCommerce, &Analysis::default(), BTreeMap::new());
+        let mut t = Transformer::new(Platform::Shopify, EndpointKind::Files, Platform::WooCommerce, &Analysis::default(), BTreeMap::new());
         let a = t.handle(&store, Entity::Products, "1", "kadın-örgü-kazak", "x", None);
         let b = t.handle(&store, Entity::Products, "2", "kadin-orgu-kazak", "x", None);
         assert_eq!(a, "kadin-orgu-kazak");

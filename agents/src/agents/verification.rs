@@ -72,7 +72,18 @@ pub fn not_carried(target: Platform, kind: EndpointKind, entity: Entity) -> Vec<
             ]);
         }
         (Platform::Shopify, EndpointKind::Files, Entity::Customers) => {
-            v.extend([("created_at", "the customer CSV has no creation date"), ("marketing.updated_at", "the customer CSV has no consent date")]);
+            v.extend([
+                ("created_at", "the customer CSV has no creation date"),
+                ("marketing.updated_at", "the customer CSV has no consent date"),
+                ("addresses[].first_name", "the customer CSV's address takes the customer's own name"),
+                ("addresses[].last_name", "the customer CSV's address takes the customer's own name"),
+            ]);
+        }
+        (Platform::Shopify, EndpointKind::Files, Entity::Orders) => {
+            v.extend([
+                ("customer_ref", "the orders sheet links an order to its customer by email"),
+                ("line_items[].product_ref", "the orders sheet links a line to its product by SKU"),
+            ]);
         }
         _ => {}
     }
@@ -101,7 +112,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
 
     let mut source = ctx.open_source()?;
     let source_entities = source.entities();
-    let mut tf = Transformer::new(ctx.cfg.target.platform, source.platform(), &analysis, ctx.decisions());
+    let mut tf = Transformer::new(ctx.cfg.target.platform, ctx.cfg.target.kind, source.platform(), &analysis, ctx.decisions());
     let sample_size = ctx.cfg.run.sample_size.max(1) as u64;
 
     for entity in Entity::ALL {
@@ -148,6 +159,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                     samples.insert(key, (id, serde_json::to_value(&*expected).unwrap_or(Value::Null)));
                 }
                 tf.batch_committed();
+                tf.notes.clear();
             }
             match page.next {
                 Some(n) => cursor = Some(n),

@@ -43,6 +43,15 @@ pub fn option_order_from_variants(platform: Platform) -> bool {
     matches!(platform, Platform::Shopify)
 }
 
+/// How many addresses a customer can have in the platform's customer import file (`None`: no
+/// limit). Shopify's customer CSV has one "Default Address".
+pub fn file_addresses_per_customer(platform: Platform) -> Option<usize> {
+    match platform {
+        Platform::Shopify => Some(1),
+        _ => None,
+    }
+}
+
 /// The storefront path a record of `entity` with `handle` has on `platform`.
 /// `parents` are the parent categories' handles (WooCommerce nests category URLs).
 pub fn url_path(platform: Platform, entity: Entity, handle: &str, parents: &[String]) -> String {
