@@ -4,6 +4,9 @@
 //! product names and SKUs, one product per POST, batch writes of at most 10 (PUT products,
 //! POST/PUT customers) and `{status, title, type, errors}` error bodies.
 
+// Handlers return ready axum responses as their errors; they are built once per request.
+#![allow(clippy::result_large_err)]
+
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
 use crate::platform::bigcommerce::{MAX_BATCH, MAX_PAGE_SIZE};
 use axum::extract::{Path, Query, State};
@@ -463,7 +466,8 @@ async fn list_products(
                 && q.get("sku")
                     .is_none_or(|k| skus_match(std::slice::from_ref(k)))
                 && q.get("name").is_none_or(|n| p["name"].as_str() == Some(n))
-                && list_of(&q, "id:in").is_none_or(|l| l.iter().any(|i| p["id"].to_string() == *i))
+                && list_of(&q, "id:in")
+                    .is_none_or(|l| l.iter().any(|i| i.parse::<u64>().ok() == p["id"].as_u64()))
         })
         .map(|p| project(p, &include))
         .collect();
@@ -661,7 +665,8 @@ async fn list_customers(
             })
         })
         .filter(|c| {
-            list_of(&q, "id:in").is_none_or(|l| l.iter().any(|i| c["id"].to_string() == *i))
+            list_of(&q, "id:in")
+                .is_none_or(|l| l.iter().any(|i| i.parse::<u64>().ok() == c["id"].as_u64()))
         })
         .map(|c| {
             let mut c = c.clone();

@@ -3,6 +3,9 @@
 //! `{code, message, data: {status}}` errors, `/batch` endpoints of at most 100 objects, unique
 //! SKUs, slugs sanitised and made unique like WordPress does, and remote images that can fail.
 
+// Handlers return ready axum responses as their errors; they are built once per request.
+#![allow(clippy::result_large_err)]
+
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -825,7 +828,10 @@ async fn delete_product(
     }
 }
 
-fn batch_input(body: &[u8]) -> Result<(Vec<Value>, Vec<Value>, Vec<Value>), Response> {
+/// The create, update and delete lists of a batch request.
+type BatchInput = (Vec<Value>, Vec<Value>, Vec<Value>);
+
+fn batch_input(body: &[u8]) -> Result<BatchInput, Response> {
     let v = body_json(body)?;
     let list = |k: &str| {
         v.get(k)
