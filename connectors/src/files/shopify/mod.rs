@@ -53,9 +53,18 @@ fn metafield_option(spec: &EndpointSpec) -> Result<Vec<String>> {
         )
     };
     let list = value.as_array().ok_or_else(bad)?;
-    list.iter()
-        .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
-        .collect()
+    let mut out = Vec::new();
+    for v in list {
+        let decl = v.as_str().ok_or_else(bad)?;
+        if !products::valid_metafield_declaration(decl) {
+            return Err(ConnectorError::Input(format!(
+                "options.metafields has \"{decl}\", which is not a metafield: write \"namespace.key\" \
+                 (letters, digits, _ and -), e.g. \"custom.material\""
+            )));
+        }
+        out.push(decl.to_string());
+    }
+    Ok(out)
 }
 
 /// The readers of a Shopify file source: `spec.files` per entity, else every CSV / JSONL file in
@@ -161,7 +170,7 @@ pub fn recognise(path: &Path, encoding: Option<&str>) -> Option<Entity> {
         Some(Entity::Products)
     } else if has("Redirect from") && has("Redirect to") {
         Some(Entity::Redirects)
-    } else if has("Line: Type") || (has("Name") && has("Line: Title")) {
+    } else if has("Line: Type") || (has("Name") && (has("Line: Title") || has("Lineitem name"))) {
         Some(Entity::Orders)
     } else if has("Email") && (has("First Name") || has("Accepts Email Marketing")) {
         Some(Entity::Customers)

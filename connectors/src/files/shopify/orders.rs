@@ -22,6 +22,11 @@
 //! - transaction: `Transaction: Kind, Transaction: Processed At, Transaction: Amount,
 //!   Transaction: Currency, Transaction: Status, Transaction: Gateway`.
 //!
+//! The reader also takes Shopify's own admin order export (`orders_export.csv`: one row per line
+//! item, `Lineitem name/quantity/price/sku/discount`, order totals `Subtotal, Shipping, Taxes,
+//! Total, Discount Code, Discount Amount, Shipping Method`, `Tax N Name/Value`, `Billing …` /
+//! `Shipping …` addresses), recognised by its `Lineitem name` column.
+//!
 //! Tax rates are fractions (0.2 = 20 %); a rate above 1 in a file is read as a percentage.
 //! `Price: Total Line Items` is the canonical subtotal (before discounts); `Price: Subtotal` is
 //! Shopify's (after discounts). The reader checks that lines and totals add up.
@@ -465,7 +470,36 @@ pub(crate) struct OrderRows {
     currency: String,
     seen: HashMap<String, u64>,
     pending: Option<Row>,
+    /// Shopify's own admin export (`orders_export.csv`: one row per line item, `Lineitem …`
+    /// columns) rather than the Matrixify layout.
+    native: bool,
 }
+
+/// Columns of Shopify's admin order export, read when a file has no `Line: Type`.
+const NATIVE_COLUMNS: &[(&str, &[&str])] = &[
+    ("n_id", &["Id"]),
+    ("n_email", &["Email"]),
+    ("n_financial", &["Financial Status"]),
+    ("n_fulfillment", &["Fulfillment Status"]),
+    ("n_currency", &["Currency"]),
+    ("n_subtotal", &["Subtotal"]),
+    ("n_shipping", &["Shipping"]),
+    ("n_taxes", &["Taxes"]),
+    ("n_total", &["Total"]),
+    ("n_disc_code", &["Discount Code"]),
+    ("n_disc_amount", &["Discount Amount"]),
+    ("n_ship_method", &["Shipping Method"]),
+    ("n_created", &["Created at"]),
+    ("n_cancelled", &["Cancelled at"]),
+    ("n_notes", &["Notes"]),
+    ("n_tags", &["Tags"]),
+    ("n_qty", &["Lineitem quantity"]),
+    ("n_title", &["Lineitem name"]),
+    ("n_price", &["Lineitem price"]),
+    ("n_sku", &["Lineitem sku"]),
+    ("n_discount", &["Lineitem discount"]),
+    ("n_payment", &["Payment Method"]),
+];
 
 const READ_COLUMNS: &[(&str, &[&str])] = &[
     ("id", &["ID"]),
@@ -859,6 +893,239 @@ impl OrderRows {
     }
 }
 
+/// "Jane Q Doe" → ("Jane Q", "Doe"): the admin export has one name column per address.
+fn split_name(full: &str) -> (Option<String>, Option<String>) {
+    match full.trim().rsplit_once(' ') {
+        Some((first, last)) => (non_empty(first.trim()), non_empty(last.trim())),
+        None => (non_empty(full.trim()), None),
+    }
+}
+
+/// "VAT 20%" → 0.2; a name without a percentage gives 0.
+fn rate_from_name(name: &str) -> Decimal {
+    let Some(stripped) = name.trim().strip_suffix('%') else {
+        return Decimal::ZERO;
+    };
+    let digits = stripped
+        .rsplit(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .next()
+        .unwrap_or("");
+    crate::model::parse_decimal(digits)
+        .map(|d| d / Decimal::from(100))
+        .unwrap_or_default()
+}
+
+impl OrderRows {
+    fn native_address(&self, row: &Row, side: &str) -> Option<Address> {
+        let get = |f: &str| {
+            let col = self
+                .named
+                .get(&format!("{side} {f}").to_ascii_lowercase())
+                .copied();
+            non_empty(row.get(col))
+        };
+        let (first_name, last_name) = split_name(&get("Name").unwrap_or_default());
+        let a = Address {
+            first_name,
+            last_name,
+            company: get("Company"),
+            address1: get("Address1").or_else(|| get("Street")),
+            address2: get("Address2"),
+            city: get("City"),
+            province: get("Province"),
+            country_code: get("Country"),
+            zip: get("Zip").map(|z| z.trim_start_matches('\'').to_string()),
+            phone: get("Phone").map(|p| p.trim_start_matches('\'').to_string()),
+            default: false,
+        };
+        let any = [
+            &a.first_name,
+            &a.last_name,
+            &a.company,
+            &a.address1,
+            &a.city,
+            &a.country_code,
+            &a.zip,
+        ]
+        .into_iter()
+        .any(Option::is_some);
+        any.then_some(a)
+    }
+
+    /// Builds an order from Shopify's admin export: one row per line item, order fields on the
+    /// first row, one discount code and one shipping method per order.
+    fn build_native(&self, input: &CsvIn, rows: &[Row], f: &mut Vec<Finding>) -> Order {
+        let first = &rows[0];
+        let name = first.get(self.name).to_string();
+        let currency =
+            non_empty(first.get(self.c("n_currency"))).unwrap_or_else(|| self.currency.clone());
+        let cur = currency.as_str();
+        let money =
+            |row: &Row, key: &str, f: &mut Vec<Finding>| decimal_cell(input, row, self.c(key), f);
+        let mut tax_lines = Vec::new();
+        for n in 1.. {
+            let col = |part: &str| self.named.get(&format!("tax {n} {part}")).copied();
+            let (title, value) = (col("name"), col("value"));
+            if title.is_none() && value.is_none() {
+                break;
+            }
+            let t = first.get(title);
+            if t.is_empty() {
+                continue;
+            }
+            let amount = decimal_cell(input, first, value, f).unwrap_or_default();
+            tax_lines.push(TaxLine {
+                title: t.to_string(),
+                rate: rate_from_name(t),
+                amount: Money::new(amount, cur),
+            });
+        }
+        let mut line_items = Vec::new();
+        for row in rows {
+            let title = row.get(self.c("n_title"));
+            if title.is_empty() {
+                continue;
+            }
+            let quantity = integer_cell(input, row, self.c("n_qty"), f).unwrap_or(1);
+            line_items.push(LineItem {
+                sku: non_empty(row.get(self.c("n_sku"))),
+                title: title.to_string(),
+                variant_title: None,
+                quantity,
+                price: Money::new(money(row, "n_price", f).unwrap_or_default(), cur),
+                total_discount: money(row, "n_discount", f)
+                    .filter(|d| !d.is_zero())
+                    .map(|d| Money::new(d, cur)),
+                tax_lines: Vec::new(),
+                product_ref: None,
+            });
+        }
+        let discount_amount = money(first, "n_disc_amount", f).unwrap_or_default();
+        let discounts = match non_empty(first.get(self.c("n_disc_code"))) {
+            Some(code) => vec![Discount {
+                code,
+                amount: Money::new(discount_amount, cur),
+            }],
+            None if !discount_amount.is_zero() => {
+                vec![Discount {
+                    code: String::new(),
+                    amount: Money::new(discount_amount, cur),
+                }]
+            }
+            None => Vec::new(),
+        };
+        let shipping = money(first, "n_shipping", f).unwrap_or_default();
+        let shipping_lines = match non_empty(first.get(self.c("n_ship_method"))) {
+            Some(title) => vec![ShippingLine {
+                title,
+                code: None,
+                price: Money::new(shipping, cur),
+                tax_lines: Vec::new(),
+            }],
+            None if !shipping.is_zero() => vec![ShippingLine {
+                title: "Shipping".to_string(),
+                code: None,
+                price: Money::new(shipping, cur),
+                tax_lines: Vec::new(),
+            }],
+            None => Vec::new(),
+        };
+        let items: Decimal = line_items
+            .iter()
+            .map(|l| l.price.amount * Decimal::from(l.quantity))
+            .sum();
+        let line_discounts: Decimal = line_items
+            .iter()
+            .filter_map(|l| l.total_discount.as_ref())
+            .map(|d| d.amount)
+            .sum();
+        // The admin export's Subtotal is after discounts.
+        let subtotal = money(first, "n_subtotal", f)
+            .map(|s| s + discount_amount)
+            .unwrap_or(items);
+        let tax = money(first, "n_taxes", f).unwrap_or_default();
+        let expected = subtotal - discount_amount + shipping;
+        let total = money(first, "n_total", f).unwrap_or(expected + tax);
+        if total != expected + tax && total != expected {
+            f.push(cell_finding(
+                input,
+                first,
+                self.c("n_total"),
+                Severity::Warning,
+                "totals_mismatch",
+                format!(
+                    "order {name}: subtotal, shipping, taxes and discounts add up to {} but Total says {total}; \
+                     the stated total was kept: check the order",
+                    expected + tax
+                ),
+            ));
+        }
+        if subtotal != items && subtotal != items - line_discounts {
+            f.push(cell_finding(
+                input,
+                first,
+                self.c("n_subtotal"),
+                Severity::Warning,
+                "totals_mismatch",
+                format!("order {name}: line items add up to {items} but the subtotal before discounts is {subtotal}"),
+            ));
+        }
+        let financial = match first
+            .get(self.c("n_financial"))
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "authorized" => FinancialStatus::Authorized,
+            "paid" => FinancialStatus::Paid,
+            "partially_paid" => FinancialStatus::PartiallyPaid,
+            "refunded" => FinancialStatus::Refunded,
+            "partially_refunded" => FinancialStatus::PartiallyRefunded,
+            "voided" => FinancialStatus::Voided,
+            _ => FinancialStatus::Pending,
+        };
+        let fulfillment = match first
+            .get(self.c("n_fulfillment"))
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "fulfilled" => FulfillmentStatus::Fulfilled,
+            "partial" => FulfillmentStatus::Partial,
+            "restocked" | "cancelled" => FulfillmentStatus::Cancelled,
+            _ => FulfillmentStatus::Unfulfilled,
+        };
+        Order {
+            source: SourceRef::new(
+                non_empty(first.get(self.c("n_id"))).unwrap_or_else(|| name.clone()),
+            ),
+            number: name.strip_prefix('#').unwrap_or(&name).to_string(),
+            email: non_empty(first.get(self.c("n_email"))),
+            customer_ref: None,
+            currency: currency.clone(),
+            line_items,
+            tax_lines,
+            discounts,
+            shipping_lines,
+            transactions: Vec::new(),
+            totals: OrderTotals {
+                subtotal: Money::new(subtotal, cur),
+                discounts: Money::new(discount_amount, cur),
+                shipping: Money::new(shipping, cur),
+                tax: Money::new(tax, cur),
+                total: Money::new(total, cur),
+            },
+            financial_status: financial,
+            fulfillment_status: fulfillment,
+            created_at: first.get(self.c("n_created")).to_string(),
+            processed_at: None,
+            cancelled_at: non_empty(first.get(self.c("n_cancelled"))),
+            billing_address: self.native_address(first, "Billing"),
+            shipping_address: self.native_address(first, "Shipping"),
+            note: non_empty(first.raw(self.c("n_notes"))),
+            tags: split_tags(first.get(self.c("n_tags"))),
+        }
+    }
+}
+
 impl Assemble for OrderRows {
     fn start(input: &CsvIn, currency: &str) -> Result<Self> {
         let mut cols = HashMap::new();
@@ -868,10 +1135,21 @@ impl Assemble for OrderRows {
             }
         }
         let name = input.column(&["Name"]);
-        require_columns(
-            input,
-            &[("Name", name), ("Line: Type", cols.get("type").copied())],
-        )?;
+        let native = !cols.contains_key("type") && input.column(&["Lineitem name"]).is_some();
+        if native {
+            cols.clear();
+            for (key, names) in NATIVE_COLUMNS {
+                if let Some(i) = input.column(names) {
+                    cols.insert(*key, i);
+                }
+            }
+            require_columns(input, &[("Name", name)])?;
+        } else {
+            require_columns(
+                input,
+                &[("Name", name), ("Line: Type", cols.get("type").copied())],
+            )?;
+        }
         let mut named = HashMap::new();
         for (i, h) in input.header.iter().enumerate() {
             named.entry(h.to_ascii_lowercase()).or_insert(i);
@@ -883,6 +1161,7 @@ impl Assemble for OrderRows {
             currency: currency.to_string(),
             seen: HashMap::new(),
             pending: None,
+            native,
         })
     }
 
@@ -919,7 +1198,11 @@ impl Assemble for OrderRows {
                 break;
             }
         }
-        let order = self.build(input, &rows, f);
+        let order = if self.native {
+            self.build_native(input, &rows, f)
+        } else {
+            self.build(input, &rows, f)
+        };
         let line = rows[0].pos.line;
         if let Some(prev) = self.seen.get(&name) {
             f.push(

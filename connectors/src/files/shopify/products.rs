@@ -180,6 +180,12 @@ fn metafield_key(header: &str) -> Option<String> {
     is_metafield_key(key).then(|| key.to_string())
 }
 
+/// Checks one `options.metafields` entry: "namespace.key", "Label (namespace.key)" or
+/// "Label (product.metafields.namespace.key)".
+pub(crate) fn valid_metafield_declaration(decl: &str) -> bool {
+    metafield_key(decl).is_some() || is_metafield_key(decl.trim())
+}
+
 fn is_metafield_key(key: &str) -> bool {
     let mut parts = key.splitn(2, '.');
     let ok = |s: Option<&str>| {
@@ -258,6 +264,24 @@ impl ProductWriter {
             return Err(format!(
                 "product \"{}\" has no handle: give it one in the transform",
                 p.title
+            ));
+        }
+        if p.title.trim().is_empty() {
+            return Err(format!(
+                "product with handle \"{}\" has no title; Shopify requires one: set it in the transform",
+                p.handle
+            ));
+        }
+        if let Some(img) = p.images.iter().find(|i| i.src.trim().is_empty()) {
+            return Err(format!(
+                "{who} has an image without a URL (position {}): drop it in the transform",
+                img.position
+            ));
+        }
+        if let Some(name) = p.categories.iter().flatten().find(|c| c.contains('>')) {
+            return Err(format!(
+                "{who} has the category \"{name}\" containing '>', which the product CSV uses between \
+                 levels: rename it in the transform"
             ));
         }
         let max_options = FACTS.max_options.unwrap_or(usize::MAX);
@@ -412,7 +436,9 @@ impl EntityWriter for ProductWriter {
                 );
                 let mut extra: BTreeMap<&str, &str> = BTreeMap::new();
                 for (k, v) in &p.attributes {
-                    if !self.declared.contains(k) {
+                    // A blank cell reads as "no metafield", so blank values of declared
+                    // metafields travel with the undeclared ones.
+                    if !self.declared.contains(k) || v.trim().is_empty() {
                         extra.insert(k, v);
                     }
                 }
@@ -421,7 +447,7 @@ impl EntityWriter for ProductWriter {
                         if !extra.is_empty() {
                             row[NCOL + i] = serde_json::to_string(&extra).unwrap_or_default();
                         }
-                    } else if let Some(v) = p.attributes.get(key) {
+                    } else if let Some(v) = p.attributes.get(key).filter(|v| !v.trim().is_empty()) {
                         row[NCOL + i].push_str(v);
                     }
                 }
@@ -809,6 +835,10 @@ impl Assemble for ProductRows {
         let mut cols = [None; NCOL];
         for (i, (current, older)) in COLUMNS.iter().enumerate() {
             cols[i] = input.column(&[current, older]);
+        }
+        // Matrixify's product sheet names the description "Body HTML".
+        if cols[C::Body as usize].is_none() {
+            cols[C::Body as usize] = input.column(&["Body HTML"]);
         }
         require_columns(
             input,

@@ -882,3 +882,131 @@ fn reads_a_turkish_excel_export_in_windows_1254_with_semicolons() {
         Some(Money::new(Decimal::new(1999, 2), "TRY"))
     );
 }
+
+/// The whole path the runtime takes: files::open_target → write batches → crash before the
+/// second batch was committed → resume from the committed checkpoint → files::open_source reads
+/// the same products back.
+#[tokio::test]
+async fn target_resumes_after_a_crash_and_source_reads_the_result() {
+    use crate::connector::WriteOutcome;
+    let path = template_path();
+    let make =
+        || -> Box<dyn EntityReader> { Box::new(ProductReader::new(path.clone(), "USD".into())) };
+    let (records, _) = read_all(&make, 10, false).expect("template reads");
+    let (first, second) = records.split_at(1);
+
+    let out = tempfile::tempdir().expect("tempdir");
+    let spec = crate::spec::EndpointSpec::files(Platform::Shopify, out.path());
+    let mut target = crate::files::open_target(&spec, Path::new("/"), out.path()).expect("target");
+    target
+        .resume(Entity::Products, None)
+        .await
+        .expect("fresh start");
+    let outcomes = target
+        .write_batch(Entity::Products, first)
+        .await
+        .expect("batch 1");
+    assert_eq!(
+        outcomes,
+        vec![WriteOutcome::Created {
+            target_id: "example-shirt".into()
+        }]
+    );
+    let committed = target.checkpoint(Entity::Products).expect("checkpoint");
+    target
+        .write_batch(Entity::Products, second)
+        .await
+        .expect("batch 2, never committed");
+    drop(target);
+
+    let mut target = crate::files::open_target(&spec, Path::new("/"), out.path()).expect("target");
+    target
+        .resume(Entity::Products, Some(&committed))
+        .await
+        .expect("resume");
+    target
+        .write_batch(Entity::Products, second)
+        .await
+        .expect("batch 2 again");
+    target.finish(Entity::Products).await.expect("finish");
+    let resumed = std::fs::read(out.path().join("products.csv")).expect("products.csv");
+
+    let mut writer = ProductWriter::new(vec![], None);
+    let mut straight = writer.header();
+    for r in &records {
+        writer.encode(r, &mut straight).expect("writable");
+    }
+    assert_eq!(
+        resumed, straight,
+        "a resumed run writes exactly what an uninterrupted one does"
+    );
+
+    let mut source = crate::files::open_source(&spec, Path::new("/")).expect("source");
+    assert_eq!(source.entities(), vec![Entity::Products]);
+    let page = source
+        .read_page(Entity::Products, None, 100)
+        .await
+        .expect("page");
+    assert_eq!(page.records, records);
+    assert!(page.next.is_none());
+}
+
+#[test]
+fn reads_shopify_admin_order_export() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "Name,Email,Financial Status,Fulfillment Status,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Lineitem discount,Billing Name,Billing Address1,Billing City,Billing Zip,Billing Province,Billing Country,Notes,Cancelled at,Id,Tags,Tax 1 Name,Tax 1 Value\n\
+                #1001,ada@example.com,paid,fulfilled,EUR,45.00,5.00,10.00,60.00,WELCOME5,5.00,Standard,2024-05-01 10:00:00 +0200,2,Mug,10.00,MUG-1,0.00,Ada Lovelace,1 Main St,London,'N1 9GU,,GB,Leave at door,,5551,\"vip, repeat\",VAT 20%,10.00\n\
+                #1001,,,,,,,,,,,,,1,Teapot,30.00,TEA-1,0.00,,,,,,,,,,,,\n\
+                #1002,bob@example.com,pending,,EUR,12.00,0.00,0.00,12.00,,0.00,,2024-05-02 09:00:00 +0200,1,Cup,12.00,CUP-1,0.00,,,,,,,,,5552,,,\n";
+    let path = write_text(dir.path(), "orders_export_1.csv", text);
+    assert_eq!(recognise(&path, None), Some(Entity::Orders));
+    let make =
+        || -> Box<dyn EntityReader> { Box::new(OrderReader::new(path.clone(), "USD".into())) };
+    let (records, findings) = read_all(&make, 1, true).expect("reads");
+    assert!(findings.is_empty(), "{findings:?}");
+    let orders: Vec<&Order> = records
+        .iter()
+        .map(|r| match r {
+            Record::Order(o) => o,
+            _ => panic!("order"),
+        })
+        .collect();
+    assert_eq!(orders.len(), 2);
+    let o = orders[0];
+    assert_eq!(
+        (o.number.as_str(), o.source.id.as_str(), o.currency.as_str()),
+        ("1001", "5551", "EUR")
+    );
+    assert_eq!(
+        o.line_items
+            .iter()
+            .map(|l| (l.title.as_str(), l.quantity))
+            .collect::<Vec<_>>(),
+        vec![("Mug", 2), ("Teapot", 1)]
+    );
+    assert_eq!(
+        o.discounts,
+        vec![Discount {
+            code: "WELCOME5".into(),
+            amount: Money::new(Decimal::from(5), "EUR")
+        }]
+    );
+    assert_eq!(o.shipping_lines[0].title, "Standard");
+    assert_eq!(o.tax_lines[0].rate, Decimal::new(2, 1));
+    assert_eq!(o.totals.subtotal.amount, Decimal::from(50));
+    assert_eq!(o.totals.total.amount, Decimal::from(60));
+    assert_eq!(o.computed_total(), Decimal::from(60));
+    assert_eq!(
+        (o.financial_status, o.fulfillment_status),
+        (FinancialStatus::Paid, FulfillmentStatus::Fulfilled)
+    );
+    let billing = o.billing_address.as_ref().expect("billing");
+    assert_eq!(
+        (billing.first_name.as_deref(), billing.last_name.as_deref()),
+        (Some("Ada"), Some("Lovelace"))
+    );
+    assert_eq!(billing.zip.as_deref(), Some("N1 9GU"));
+    assert_eq!(o.tags, vec!["vip", "repeat"]);
+    assert_eq!(orders[1].line_items.len(), 1);
+    assert!(orders[1].discounts.is_empty() && orders[1].shipping_lines.is_empty());
+}
