@@ -306,11 +306,7 @@ impl TableFile {
     }
 
     fn csv_err(&self, e: csv::Error, line: u64) -> ConnectorError {
-        let line = e.position().map(|p| p.line()).unwrap_or(line);
-        ConnectorError::Input(format!(
-            "{}:{line}: cannot read this row ({e}); fix the row or export the file again",
-            self.display
-        ))
+        csv_error(&self.display, e, line)
     }
 
     pub fn display(&self) -> &str {
@@ -345,7 +341,7 @@ impl TableFile {
     }
 
     /// A streaming reader of rows from `at` (a cursor this file handed out, or [`Self::start`]).
-    pub fn rows_from(&self, at: RowCursor) -> Result<Rows<'_>> {
+    pub fn rows_from(&self, at: RowCursor) -> Result<Rows> {
         if at.offset < self.data_start.offset {
             return Err(ConnectorError::Input(format!(
                 "the saved position for {} points into its header; restart this file with --restart",
@@ -353,7 +349,7 @@ impl TableFile {
             )));
         }
         Ok(Rows {
-            table: self,
+            display: self.display.as_str().into(),
             reader: self.csv_reader(at.offset)?,
             base: at,
             done: false,
@@ -516,22 +512,26 @@ impl TableFile {
 }
 
 /// Rows of a [`TableFile`] from a cursor.
-pub struct Rows<'a> {
-    table: &'a TableFile,
+pub struct Rows {
+    /// The file's name for messages (rows outlive no borrow, so readers can keep them).
+    display: std::sync::Arc<str>,
     reader: csv::Reader<BufReader<File>>,
     base: RowCursor,
     done: bool,
 }
 
-impl Rows<'_> {
+impl Rows {
     /// Reads the next row into `row`; false at the end of the file.
     pub fn next_into(&mut self, row: &mut Row) -> Result<bool> {
         if self.done {
             return Ok(false);
         }
         let got = self.reader.read_record(&mut row.record).map_err(|e| {
-            self.table
-                .csv_err(e, self.base.line + self.reader.position().line() - 1)
+            csv_error(
+                &self.display,
+                e,
+                self.base.line + self.reader.position().line() - 1,
+            )
         })?;
         if !got {
             self.done = true;
@@ -554,8 +554,11 @@ impl Rows<'_> {
             return Ok(None);
         }
         let got = self.reader.read_byte_record(rec).map_err(|e| {
-            self.table
-                .csv_err(e, self.base.line + self.reader.position().line() - 1)
+            csv_error(
+                &self.display,
+                e,
+                self.base.line + self.reader.position().line() - 1,
+            )
         })?;
         if !got {
             self.done = true;
@@ -581,6 +584,13 @@ impl Rows<'_> {
     pub fn at_end(&self) -> bool {
         self.done
     }
+}
+
+fn csv_error(display: &str, e: csv::Error, line: u64) -> ConnectorError {
+    let line = e.position().map(|p| p.line()).unwrap_or(line);
+    ConnectorError::Input(format!(
+        "{display}:{line}: cannot read this row ({e}); fix the row or export the file again"
+    ))
 }
 
 fn io_err(file: &str, e: std::io::Error) -> ConnectorError {

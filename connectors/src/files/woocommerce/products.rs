@@ -254,6 +254,10 @@ pub struct ProductReader {
     currency: String,
     cols: Cols,
     index: Option<VariationIndex>,
+    /// The main stream and the variation stream of the last page, kept so the next page
+    /// (normally starting where this one stopped) needs no reopen.
+    stream: Option<Rows>,
+    child_stream: Option<Rows>,
 }
 
 impl ProductReader {
@@ -265,6 +269,8 @@ impl ProductReader {
             currency: currency.to_string(),
             cols,
             index: None,
+            stream: None,
+            child_stream: None,
         })
     }
 
@@ -353,18 +359,20 @@ impl ProductReader {
             (None, r) => (r, None),
         };
         let mut inventory = t.integer(row, self.cols.stock, findings);
-        let in_stock = field(row, self.cols.in_stock).to_ascii_lowercase();
-        let backorders = field(row, self.cols.backorders).to_ascii_lowercase();
-        let mut allow_backorder = matches!(backorders.as_str(), "1" | "notify" | "yes" | "true");
-        if inventory.is_none()
-            && (in_stock == "0" || in_stock == "backorder" || in_stock == "onbackorder")
-        {
+        let is = |value: &str, words: &[&str]| words.iter().any(|w| value.eq_ignore_ascii_case(w));
+        let in_stock = field(row, self.cols.in_stock);
+        let on_backorder = is(in_stock, &["backorder", "onbackorder"]);
+        let mut allow_backorder = is(
+            field(row, self.cols.backorders),
+            &["1", "notify", "yes", "true"],
+        );
+        if inventory.is_none() && (in_stock == "0" || on_backorder) {
             inventory = Some(0);
         }
-        if in_stock == "backorder" || in_stock == "onbackorder" {
+        if on_backorder {
             allow_backorder = true;
         }
-        let types = field(row, self.cols.typ).to_ascii_lowercase();
+        let types = field(row, self.cols.typ);
         let barcode = opt_field(row, self.cols.gtin);
         if let Some(b) = &barcode {
             if let Some(msg) = crate::files::table::excel_barcode_damage(b) {
@@ -392,7 +400,7 @@ impl ProductReader {
                 ));
             }
         }
-        let tax_status = field(row, self.cols.tax_status).to_ascii_lowercase();
+        let tax_status = field(row, self.cols.tax_status);
         Variant {
             source_id: opt_field(row, self.cols.id).or_else(|| sku.clone()),
             sku,
@@ -405,8 +413,10 @@ impl ProductReader {
             allow_backorder,
             option_values: vec![],
             image: None,
-            requires_shipping: !types.split(',').any(|t| t.trim() == "virtual"),
-            taxable: tax_status != "none",
+            requires_shipping: !types
+                .split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("virtual")),
+            taxable: !tax_status.eq_ignore_ascii_case("none"),
         }
     }
 
@@ -695,12 +705,7 @@ impl ProductReader {
 }
 
 /// Moves `rows` to `offset`, reading forward when that is close, reopening otherwise.
-fn seek_rows<'a>(
-    table: &'a TableFile,
-    rows: &mut Option<Rows<'a>>,
-    offset: u64,
-    line: u64,
-) -> Result<()> {
+fn seek_rows(table: &TableFile, rows: &mut Option<Rows>, offset: u64, line: u64) -> Result<()> {
     if let Some(r) = rows.as_mut() {
         let mut skip = Row::default();
         let mut steps = 0;
@@ -744,8 +749,11 @@ impl EntityReader for ProductReader {
         };
         let t = &self.table;
         let c = &self.cols;
-        let mut rows = t.rows_from(start)?;
-        let mut child_rows: Option<Rows> = None;
+        let mut rows = match self.stream.take() {
+            Some(r) if r.position().offset == start.offset && r.position().line == start.line => r,
+            _ => t.rows_from(start)?,
+        };
+        let mut child_rows: Option<Rows> = self.child_stream.take();
         let mut page = SourcePage::default();
         let mut row = Row::default();
         let mut produced = start.records;
@@ -844,7 +852,9 @@ impl EntityReader for ProductReader {
             let mut next = rows.position();
             next.records = produced;
             page.next = Some(next.to_json());
+            self.stream = Some(rows);
         }
+        self.child_stream = child_rows;
         Ok(page)
     }
 }

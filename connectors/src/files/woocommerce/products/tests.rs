@@ -181,6 +181,11 @@ fn any_page_size_and_any_resume_point_give_the_same_records() {
     let again = resumed.read_page(Some(&cursor), 4).unwrap();
     assert_eq!(p2.records, again.records);
     assert_eq!(p2.next, again.next);
+    // Going back (a retried page) reads the same records as the first time.
+    let p1_again = first.read_page(None, 4).unwrap();
+    assert_eq!(p1_again.records, p1.records);
+    let p2_again = first.read_page(Some(&cursor), 4).unwrap();
+    assert_eq!(p2_again.records, p2.records);
 }
 
 #[test]
