@@ -435,6 +435,25 @@ mod tests {
     }
 
     #[test]
+    fn a_single_file_path_is_read_as_its_entity() {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/data/real/woocommerce/sample_products.csv");
+        let spec = EndpointSpec::files(Platform::WooCommerce, &sample);
+        let mut source = crate::files::open_source(&spec, Path::new("/")).unwrap();
+        assert_eq!(source.entities(), vec![Entity::Products]);
+        assert_eq!(count(source.as_mut(), Entity::Products), 18);
+        let missing = EndpointSpec::files(Platform::WooCommerce, "/nonexistent/export");
+        let err = crate::files::open_source(&missing, Path::new("/"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("/nonexistent/export") && err.contains("does not exist"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_folder_without_exports_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("notes.csv"), "a,b\n1,2\n").unwrap();
