@@ -1,0 +1,584 @@
+//! The console's state and what each key does to it. Pure: no terminal, no channels, so every
+//! screen can be built in a test and every key checked without a runtime.
+
+use super::glyphs::Glyphs;
+use super::keymap::{Action, Context, Keymap};
+use super::logbuf::{LogBuffer, LOG_CAPACITY};
+use super::theme::Theme;
+use ratatui::crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
+};
+use ratatui::layout::Rect;
+use std::time::Instant;
+use storeshift_agents::{Actor, Command, Event, Intervention, RunState, Snapshot};
+use tui_input::backend::crossterm::to_input_request;
+use tui_input::Input;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Agents,
+    Interventions,
+    Logs,
+}
+
+impl Focus {
+    const ORDER: [Focus; 3] = [Focus::Logs, Focus::Interventions, Focus::Agents];
+
+    fn step(self, forward: bool) -> Focus {
+        let i = Focus::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        let n = Focus::ORDER.len();
+        Focus::ORDER[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
+
+#[derive(Debug)]
+pub struct Dialog {
+    /// The intervention this dialog decides: by id, so a queue that reorders underneath (another
+    /// console decided something) never shifts the decision onto a different item.
+    pub id: String,
+    pub option: usize,
+    pub note: Input,
+    pub note_focus: bool,
+}
+
+#[derive(Debug)]
+pub enum Overlay {
+    None,
+    Help { scroll: u16 },
+    Dialog(Dialog),
+}
+
+/// What the event loop must do after a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Nothing changed on screen.
+    Nothing,
+    Redraw,
+    Send(Command),
+    Leave,
+}
+
+/// A request sent and not yet visible in a snapshot: shown in the footer until it is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Awaiting {
+    Pause,
+    Resume,
+    Decision { id: String, label: String },
+}
+
+/// Where panes landed in the last frame, for the mouse.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Areas {
+    pub agents: [Rect; 6],
+    pub interventions: Rect,
+    pub logs: Rect,
+}
+
+pub struct App {
+    pub snapshot: Snapshot,
+    pub logs: LogBuffer,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub glyphs: Glyphs,
+    /// Attached to a run owned by another process: leaving never stops it.
+    pub attach: bool,
+    pub actor: Actor,
+    pub focus: Focus,
+    pub selected_agent: usize,
+    pub selected_intervention: Option<String>,
+    /// Lines scrolled back from the newest; 0 follows the log.
+    pub log_scroll: usize,
+    pub filtering: bool,
+    pub filter_input: Input,
+    pub overlay: Overlay,
+    pub awaiting: Option<Awaiting>,
+    pub notice: Option<String>,
+    /// Events this console's link dropped (the runtime's count for this reader).
+    pub link_dropped: u64,
+    /// The run's side of the link is gone (runtime ended or socket closed).
+    pub disconnected: bool,
+    /// When the current snapshot arrived, to keep the elapsed clock moving between snapshots;
+    /// None in tests, so frames are reproducible.
+    pub snapshot_at: Option<Instant>,
+    pub areas: Areas,
+    pub log_page: usize,
+}
+
+impl App {
+    pub fn new(
+        snapshot: Snapshot,
+        keymap: Keymap,
+        theme: Theme,
+        glyphs: Glyphs,
+        attach: bool,
+    ) -> App {
+        let actor = Actor::current(if attach { "attach" } else { "console" });
+        let mut app = App {
+            snapshot,
+            logs: LogBuffer::new(LOG_CAPACITY),
+            keymap,
+            theme,
+            glyphs,
+            attach,
+            actor,
+            focus: Focus::Logs,
+            selected_agent: 0,
+            selected_intervention: None,
+            log_scroll: 0,
+            filtering: false,
+            filter_input: Input::default(),
+            overlay: Overlay::None,
+            awaiting: None,
+            notice: None,
+            link_dropped: 0,
+            disconnected: false,
+            snapshot_at: None,
+            areas: Areas::default(),
+            log_page: 10,
+        };
+        app.fix_selection();
+        app
+    }
+
+    pub fn set_snapshot(&mut self, snapshot: Snapshot) {
+        self.snapshot = snapshot;
+        let settled = match &self.awaiting {
+            Some(Awaiting::Pause) => self.snapshot.state != RunState::Running,
+            Some(Awaiting::Resume) => self.snapshot.state != RunState::Paused,
+            Some(Awaiting::Decision { id, .. }) => {
+                self.intervention(id).is_none_or(|iv| !iv.is_pending())
+            }
+            None => false,
+        };
+        if settled || self.snapshot.state.is_final() {
+            self.awaiting = None;
+        }
+        self.fix_selection();
+    }
+
+    /// Adds events to the log, keeping a scrolled-back view where it is.
+    pub fn push_events<'a>(&mut self, events: impl IntoIterator<Item = &'a Event>) -> bool {
+        let before = self.logs.len();
+        let mut added = false;
+        for ev in events {
+            added |= self.logs.push_event(ev);
+        }
+        if self.log_scroll > 0 {
+            self.log_scroll += self.logs.len().saturating_sub(before);
+            self.clamp_scroll();
+        }
+        added
+    }
+
+    pub fn intervention(&self, id: &str) -> Option<&Intervention> {
+        self.snapshot.interventions.iter().find(|i| i.id == id)
+    }
+
+    pub fn pending_count(&self) -> usize {
+        self.snapshot.pending_interventions().count()
+    }
+
+    /// Dropped events as the runtime counted them for this reader.
+    pub fn dropped(&self) -> u64 {
+        self.snapshot.metrics.dropped_events.max(self.link_dropped)
+    }
+
+    /// Seconds since the run started, advancing between snapshots while it runs.
+    pub fn elapsed_secs(&self) -> u64 {
+        let extra = match (self.snapshot_at, self.snapshot.state) {
+            (Some(at), RunState::Running | RunState::WaitingForOperator | RunState::Starting) => {
+                at.elapsed().as_secs()
+            }
+            _ => 0,
+        };
+        self.snapshot.elapsed_secs + extra
+    }
+
+    fn fix_selection(&mut self) {
+        let ivs = &self.snapshot.interventions;
+        let still_there = self
+            .selected_intervention
+            .as_ref()
+            .is_some_and(|id| ivs.iter().any(|i| &i.id == id));
+        if !still_there {
+            self.selected_intervention = ivs
+                .iter()
+                .find(|i| i.is_pending())
+                .or_else(|| ivs.first())
+                .map(|i| i.id.clone());
+        }
+        let n = self.snapshot.agents.len().max(1);
+        self.selected_agent = self.selected_agent.min(n - 1);
+    }
+
+    fn selected_index(&self) -> Option<usize> {
+        let id = self.selected_intervention.as_ref()?;
+        self.snapshot.interventions.iter().position(|i| &i.id == id)
+    }
+
+    pub fn context(&self) -> Context {
+        match &self.overlay {
+            Overlay::Help { .. } => Context::Help,
+            Overlay::Dialog(_) => Context::Dialog,
+            Overlay::None if self.filtering => Context::Filter,
+            Overlay::None => Context::Main,
+        }
+    }
+
+    pub fn handle_term_event(&mut self, ev: &TermEvent) -> Effect {
+        match ev {
+            TermEvent::Key(k) => self.handle_key(k),
+            TermEvent::Mouse(m) => self.handle_mouse(m),
+            _ => Effect::Nothing,
+        }
+    }
+
+    pub fn handle_key(&mut self, key: &KeyEvent) -> Effect {
+        // A held key repeats and a released key reports again on some terminals: only the
+        // press counts, so `p` can never pause and resume in one go.
+        if key.kind != KeyEventKind::Press {
+            return Effect::Nothing;
+        }
+        let ctx = self.context();
+        let typing = match (&self.overlay, ctx) {
+            (_, Context::Filter) => true,
+            (Overlay::Dialog(d), _) => d.note_focus,
+            _ => false,
+        };
+        let printable = matches!(key.code, KeyCode::Char(_))
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let action = if typing && printable {
+            None
+        } else {
+            self.keymap.action(ctx, key)
+        };
+        match (ctx, action) {
+            (Context::Main, Some(a)) => self.main_action(a),
+            (Context::Help, Some(a)) => self.help_action(a),
+            (Context::Dialog, Some(a)) => self.dialog_action(a),
+            (Context::Filter, Some(Action::Apply)) => {
+                self.filtering = false;
+                Effect::Redraw
+            }
+            (Context::Filter, Some(Action::Cancel)) => {
+                self.filtering = false;
+                self.filter_input.reset();
+                self.logs.set_filter("");
+                self.log_scroll = 0;
+                Effect::Redraw
+            }
+            (Context::Filter, _) => {
+                if self.edit(key, true) {
+                    self.logs.set_filter(self.filter_input.value());
+                    self.log_scroll = 0;
+                    Effect::Redraw
+                } else {
+                    Effect::Nothing
+                }
+            }
+            (Context::Dialog, None) if typing => {
+                if self.edit(key, false) {
+                    Effect::Redraw
+                } else {
+                    Effect::Nothing
+                }
+            }
+            _ => Effect::Nothing,
+        }
+    }
+
+    /// Feeds a key to the text field that has the cursor. Returns whether it changed.
+    fn edit(&mut self, key: &KeyEvent, filter: bool) -> bool {
+        let Some(req) = to_input_request(&TermEvent::Key(*key)) else {
+            return false;
+        };
+        let input = if filter {
+            &mut self.filter_input
+        } else if let Overlay::Dialog(d) = &mut self.overlay {
+            &mut d.note
+        } else {
+            return false;
+        };
+        input.handle(req).is_some()
+    }
+
+    fn main_action(&mut self, action: Action) -> Effect {
+        self.notice = None;
+        match action {
+            Action::Pause => self.toggle_pause(),
+            Action::Interventions => {
+                let target = self
+                    .selected_intervention
+                    .clone()
+                    .filter(|id| self.intervention(id).is_some_and(|i| i.is_pending()))
+                    .or_else(|| {
+                        self.snapshot
+                            .pending_interventions()
+                            .next()
+                            .map(|i| i.id.clone())
+                    });
+                self.focus = Focus::Interventions;
+                match target {
+                    Some(id) => self.open_dialog(id),
+                    None => {
+                        self.notice = Some("No intervention is waiting for a decision.".into());
+                    }
+                }
+                Effect::Redraw
+            }
+            Action::Open => {
+                if self.focus == Focus::Interventions {
+                    if let Some(id) = self.selected_intervention.clone() {
+                        self.open_dialog(id);
+                    }
+                }
+                Effect::Redraw
+            }
+            Action::Filter => {
+                self.filtering = true;
+                self.filter_input = Input::new(self.logs.filter().to_string());
+                Effect::Redraw
+            }
+            Action::FocusNext | Action::FocusPrev => {
+                self.focus = self.focus.step(action == Action::FocusNext);
+                Effect::Redraw
+            }
+            Action::Up | Action::Down | Action::Left | Action::Right => {
+                self.move_selection(action);
+                Effect::Redraw
+            }
+            Action::PageUp => {
+                self.scroll_log(self.log_page as isize);
+                Effect::Redraw
+            }
+            Action::PageDown => {
+                self.scroll_log(-(self.log_page as isize));
+                Effect::Redraw
+            }
+            Action::Top | Action::Bottom => {
+                let top = action == Action::Top;
+                match self.focus {
+                    Focus::Interventions => {
+                        let ivs = &self.snapshot.interventions;
+                        let pick = if top { ivs.first() } else { ivs.last() };
+                        self.selected_intervention = pick.map(|i| i.id.clone());
+                    }
+                    Focus::Agents => {
+                        self.selected_agent = if top {
+                            0
+                        } else {
+                            self.snapshot.agents.len().saturating_sub(1)
+                        };
+                    }
+                    Focus::Logs => {
+                        self.log_scroll = if top { usize::MAX } else { 0 };
+                        self.clamp_scroll();
+                    }
+                }
+                Effect::Redraw
+            }
+            Action::Help => {
+                self.overlay = Overlay::Help { scroll: 0 };
+                Effect::Redraw
+            }
+            Action::Quit => Effect::Leave,
+            Action::Clear => {
+                self.logs.set_filter("");
+                self.filter_input.reset();
+                self.log_scroll = 0;
+                Effect::Redraw
+            }
+            _ => Effect::Nothing,
+        }
+    }
+
+    fn toggle_pause(&mut self) -> Effect {
+        let state = self.snapshot.state;
+        if state.is_final() {
+            self.notice = Some(format!("The run is {}: nothing to pause.", state.label()));
+            return Effect::Redraw;
+        }
+        if self.disconnected {
+            self.notice = Some("The run is no longer connected.".into());
+            return Effect::Redraw;
+        }
+        let by = self.actor.clone();
+        if state == RunState::Paused {
+            self.awaiting = Some(Awaiting::Resume);
+            Effect::Send(Command::Resume { by })
+        } else {
+            self.awaiting = Some(Awaiting::Pause);
+            Effect::Send(Command::Pause { by })
+        }
+    }
+
+    fn open_dialog(&mut self, id: String) {
+        let option = self
+            .intervention(&id)
+            .and_then(|iv| iv.options.iter().position(|o| o.key == iv.recommended))
+            .unwrap_or(0);
+        self.selected_intervention = Some(id.clone());
+        self.overlay = Overlay::Dialog(Dialog {
+            id,
+            option,
+            note: Input::default(),
+            note_focus: false,
+        });
+    }
+
+    fn move_selection(&mut self, action: Action) {
+        match self.focus {
+            Focus::Logs => match action {
+                Action::Up => self.scroll_log(1),
+                Action::Down => self.scroll_log(-1),
+                _ => {}
+            },
+            Focus::Interventions => {
+                let n = self.snapshot.interventions.len();
+                if n == 0 {
+                    return;
+                }
+                let i = self.selected_index().unwrap_or(0);
+                let j = match action {
+                    Action::Up | Action::Left => i.saturating_sub(1),
+                    _ => (i + 1).min(n - 1),
+                };
+                self.selected_intervention = Some(self.snapshot.interventions[j].id.clone());
+            }
+            Focus::Agents => {
+                let n = self.snapshot.agents.len();
+                if n == 0 {
+                    return;
+                }
+                let cols = 3;
+                let i = self.selected_agent;
+                self.selected_agent = match action {
+                    Action::Left => i.saturating_sub(1),
+                    Action::Right => (i + 1).min(n - 1),
+                    Action::Up => i.checked_sub(cols).unwrap_or(i),
+                    _ => {
+                        if i + cols < n {
+                            i + cols
+                        } else {
+                            i
+                        }
+                    }
+                };
+            }
+        }
+    }
+
+    fn scroll_log(&mut self, lines_back: isize) {
+        self.log_scroll = self.log_scroll.saturating_add_signed(lines_back);
+        self.clamp_scroll();
+    }
+
+    fn clamp_scroll(&mut self) {
+        let max = self.logs.len().saturating_sub(self.log_page.max(1));
+        self.log_scroll = self.log_scroll.min(max);
+    }
+
+    fn help_action(&mut self, action: Action) -> Effect {
+        let Overlay::Help { scroll } = &mut self.overlay else {
+            return Effect::Nothing;
+        };
+        match action {
+            Action::Up => *scroll = scroll.saturating_sub(1),
+            Action::Down => *scroll = scroll.saturating_add(1),
+            Action::PageUp => *scroll = scroll.saturating_sub(10),
+            Action::PageDown => *scroll = scroll.saturating_add(10),
+            Action::Close => self.overlay = Overlay::None,
+            _ => return Effect::Nothing,
+        }
+        Effect::Redraw
+    }
+
+    fn dialog_action(&mut self, action: Action) -> Effect {
+        let Overlay::Dialog(d) = &mut self.overlay else {
+            return Effect::Nothing;
+        };
+        let Some(iv) = self.snapshot.interventions.iter().find(|i| i.id == d.id) else {
+            self.overlay = Overlay::None;
+            self.notice = Some("That intervention is no longer in the run.".into());
+            return Effect::Redraw;
+        };
+        match action {
+            Action::Up if !d.note_focus => d.option = d.option.saturating_sub(1),
+            Action::Down if !d.note_focus => {
+                d.option = (d.option + 1).min(iv.options.len().saturating_sub(1))
+            }
+            Action::Note => d.note_focus = !d.note_focus && iv.is_pending(),
+            Action::Close => self.overlay = Overlay::None,
+            Action::Decide => {
+                if let Some(decision) = &iv.decision {
+                    self.notice = Some(format!(
+                        "{} was already decided by {}: {}",
+                        iv.id,
+                        decision.by.describe(),
+                        decision.option
+                    ));
+                    self.overlay = Overlay::None;
+                    return Effect::Redraw;
+                }
+                if self.disconnected {
+                    self.notice =
+                        Some("The run is no longer connected: nothing was decided.".into());
+                    return Effect::Redraw;
+                }
+                let Some(opt) = iv.options.get(d.option) else {
+                    return Effect::Nothing;
+                };
+                let note = d.note.value().trim();
+                let cmd = Command::Decide {
+                    id: iv.id.clone(),
+                    option: opt.key.clone(),
+                    note: (!note.is_empty()).then(|| note.to_string()),
+                    by: self.actor.clone(),
+                };
+                self.awaiting = Some(Awaiting::Decision {
+                    id: iv.id.clone(),
+                    label: opt.label.clone(),
+                });
+                self.overlay = Overlay::None;
+                return Effect::Send(cmd);
+            }
+            _ => return Effect::Nothing,
+        }
+        Effect::Redraw
+    }
+
+    fn handle_mouse(&mut self, m: &ratatui::crossterm::event::MouseEvent) -> Effect {
+        use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+        if !matches!(self.overlay, Overlay::None) {
+            return Effect::Nothing;
+        }
+        let at = ratatui::layout::Position {
+            x: m.column,
+            y: m.row,
+        };
+        match m.kind {
+            MouseEventKind::ScrollUp => self.scroll_log(3),
+            MouseEventKind::ScrollDown => self.scroll_log(-3),
+            MouseEventKind::Down(MouseButton::Left) => {
+                if self.areas.logs.contains(at) {
+                    self.focus = Focus::Logs;
+                } else if self.areas.interventions.contains(at) {
+                    self.focus = Focus::Interventions;
+                } else if let Some(i) = self.areas.agents.iter().position(|r| r.contains(at)) {
+                    self.focus = Focus::Agents;
+                    self.selected_agent = i;
+                } else {
+                    return Effect::Nothing;
+                }
+            }
+            _ => return Effect::Nothing,
+        }
+        Effect::Redraw
+    }
+}

@@ -1,0 +1,459 @@
+//! Every screen as insta snapshots (80×24 and 160×48, default and mono themes) drawn with
+//! ratatui's TestBackend, and the keys' behaviour checked against the commands they send.
+
+use super::app::{App, Effect, Overlay};
+use super::fixture;
+use super::glyphs::{self, Glyphs};
+use super::keymap::Keymap;
+use super::render;
+use super::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::Terminal;
+use std::fmt::Write as _;
+use storeshift_agents::{Actor, Command, RunState};
+use tokio::sync::mpsc;
+
+fn app_with(state: RunState, theme: &str, glyphs: Glyphs, attach: bool) -> App {
+    let mut app = App::new(
+        fixture::snapshot(state),
+        Keymap::builtin(),
+        Theme::preset(theme).unwrap(),
+        glyphs,
+        attach,
+    );
+    // A fixed person, so snapshots do not depend on who runs the tests.
+    app.actor = Actor {
+        user: "sam".into(),
+        ssh_client: None,
+        via: "console".into(),
+    };
+    app.push_events(fixture::events().iter());
+    app
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn ch(c: char) -> KeyEvent {
+    key(KeyCode::Char(c))
+}
+
+fn press(app: &mut App, keys: &[KeyEvent]) -> Vec<Effect> {
+    keys.iter().map(|k| app.handle_key(k)).collect()
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| render::draw(f, app)).unwrap();
+    term.backend().buffer().clone()
+}
+
+/// The screen as text, then each row's styled runs, so a snapshot shows colour and emphasis
+/// as well as the characters.
+fn dump(buf: &Buffer) -> String {
+    let area = buf.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..area.width {
+            let sym = buf[(x, y)].symbol();
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            line.push_str(sym);
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    out.push_str("--- styles (row: columns style) ---\n");
+    for y in 0..area.height {
+        let mut runs: Vec<(u16, u16, Style)> = Vec::new();
+        for x in 0..area.width {
+            let c = &buf[(x, y)];
+            let s = Style::default().fg(c.fg).bg(c.bg).add_modifier(c.modifier);
+            match runs.last_mut() {
+                Some((_, end, st)) if *st == s && *end + 1 == x => *end = x,
+                _ => runs.push((x, x, s)),
+            }
+        }
+        let shown: Vec<String> = runs
+            .iter()
+            .filter(|(_, _, s)| {
+                !(s.fg == Some(Color::Reset)
+                    && s.bg == Some(Color::Reset)
+                    && s.add_modifier.is_empty())
+            })
+            .map(|(a, b, s)| format!("{a}-{b} {}", describe(s)))
+            .collect();
+        if !shown.is_empty() {
+            let _ = writeln!(out, "{y}: {}", shown.join(" | "));
+        }
+    }
+    out
+}
+
+fn describe(s: &Style) -> String {
+    let mut parts = Vec::new();
+    if let Some(fg) = s.fg.filter(|c| *c != Color::Reset) {
+        parts.push(format!("fg={fg}"));
+    }
+    if let Some(bg) = s.bg.filter(|c| *c != Color::Reset) {
+        parts.push(format!("bg={bg}"));
+    }
+    for (m, name) in [
+        (Modifier::BOLD, "bold"),
+        (Modifier::DIM, "dim"),
+        (Modifier::ITALIC, "italic"),
+        (Modifier::UNDERLINED, "underline"),
+        (Modifier::REVERSED, "reverse"),
+    ] {
+        if s.add_modifier.contains(m) {
+            parts.push(name.to_string());
+        }
+    }
+    parts.join(",")
+}
+
+#[derive(Clone, Copy)]
+enum Screen {
+    Main,
+    Paused,
+    Waiting,
+    Dialog,
+    Help,
+    Filter,
+    Done,
+    Failed,
+}
+
+fn screen(which: Screen, theme: &str, glyphs: Glyphs) -> App {
+    let state = match which {
+        Screen::Paused => RunState::Paused,
+        Screen::Waiting | Screen::Dialog => RunState::WaitingForOperator,
+        Screen::Done => RunState::Done,
+        Screen::Failed => RunState::Failed,
+        _ => RunState::Running,
+    };
+    let mut app = app_with(state, theme, glyphs, false);
+    match which {
+        Screen::Dialog => {
+            press(
+                &mut app,
+                &[ch('i'), ch('j'), key(KeyCode::Tab), ch('o'), ch('k')],
+            );
+        }
+        Screen::Help => {
+            press(&mut app, &[ch('?')]);
+        }
+        Screen::Filter => {
+            press(&mut app, &[ch('/'), ch('h'), ch('b'), ch('-')]);
+        }
+        _ => {}
+    }
+    app
+}
+
+macro_rules! screens {
+    ($($name:ident: $screen:expr;)+) => {
+        $(
+            #[test]
+            fn $name() {
+                for (w, h) in [(80u16, 24u16), (160, 48)] {
+                    for (theme, g) in [("default", glyphs::UNICODE), ("mono", glyphs::UNICODE)] {
+                        let mut app = screen($screen, theme, g);
+                        let buf = draw(&mut app, w, h);
+                        insta::assert_snapshot!(
+                            format!("{}_{}_{w}x{h}", stringify!($name), theme),
+                            dump(&buf)
+                        );
+                    }
+                }
+            }
+        )+
+    };
+}
+
+screens! {
+    screen_main: Screen::Main;
+    screen_paused: Screen::Paused;
+    screen_waiting: Screen::Waiting;
+    screen_dialog: Screen::Dialog;
+    screen_help: Screen::Help;
+    screen_filter: Screen::Filter;
+    screen_done: Screen::Done;
+    screen_failed: Screen::Failed;
+}
+
+#[test]
+fn screen_ascii_fallback() {
+    for which in [(Screen::Main, "main"), (Screen::Dialog, "dialog")] {
+        let mut app = screen(which.0, "mono", glyphs::ASCII);
+        // Store data may hold any character; only the console's own drawing must be ASCII.
+        for iv in app.snapshot.interventions.iter_mut() {
+            for r in iv.records.iter_mut() {
+                r.label = r.label.replace('–', "-");
+            }
+        }
+        let buf = draw(&mut app, 80, 24);
+        let text = dump(&buf);
+        let screen_text = text.split("--- styles").next().unwrap();
+        assert!(
+            screen_text.is_ascii(),
+            "non-ASCII on the ASCII screen:\n{screen_text}"
+        );
+        insta::assert_snapshot!(format!("screen_ascii_{}_80x24", which.1), text);
+    }
+}
+
+fn text_of(buf: &Buffer) -> String {
+    dump(buf).split("--- styles").next().unwrap().to_string()
+}
+
+#[test]
+fn header_shows_each_state_by_name() {
+    for (state, label) in [
+        (RunState::Running, "RUNNING"),
+        (RunState::Paused, "PAUSED"),
+        (RunState::WaitingForOperator, "WAITING FOR OPERATOR"),
+        (RunState::Done, "DONE"),
+        (RunState::Failed, "FAILED"),
+    ] {
+        let mut app = app_with(state, "default", glyphs::UNICODE, false);
+        let text = text_of(&draw(&mut app, 80, 24));
+        let header = text.lines().next().unwrap();
+        assert!(header.contains(label), "{state:?}: {header}");
+    }
+}
+
+#[test]
+fn pause_key_sends_pause_then_resume_and_ignores_repeats() {
+    let mut app = app_with(RunState::Running, "default", glyphs::UNICODE, false);
+    let by = app.actor.clone();
+    assert_eq!(
+        app.handle_key(&ch('p')),
+        Effect::Send(Command::Pause { by: by.clone() })
+    );
+    // The terminal repeats a held key and reports its release: neither may act again.
+    for kind in [KeyEventKind::Repeat, KeyEventKind::Release] {
+        let ev = KeyEvent {
+            code: KeyCode::Char('p'),
+            modifiers: KeyModifiers::NONE,
+            kind,
+            state: KeyEventState::NONE,
+        };
+        assert_eq!(app.handle_key(&ev), Effect::Nothing);
+    }
+    let text = text_of(&draw(&mut app, 80, 24));
+    assert!(text.contains("Pausing at the next safe point"), "{text}");
+    app.set_snapshot(fixture::snapshot(RunState::Paused));
+    assert_eq!(
+        app.awaiting, None,
+        "the footer message goes once the run shows PAUSED"
+    );
+    assert_eq!(
+        app.handle_key(&ch('p')),
+        Effect::Send(Command::Resume { by })
+    );
+}
+
+#[test]
+fn decisions_go_by_id_with_the_chosen_option_and_note() {
+    let mut app = app_with(
+        RunState::WaitingForOperator,
+        "default",
+        glyphs::UNICODE,
+        false,
+    );
+    let first = fixture::interventions()[0].clone();
+    press(&mut app, &[ch('i')]);
+    let Overlay::Dialog(d) = &app.overlay else {
+        panic!("i opens the dialog")
+    };
+    assert_eq!(d.id, first.id);
+    assert_eq!(
+        first.options[d.option].key, first.recommended,
+        "the recommended option is preselected"
+    );
+
+    // Another console decides something and the queue reorders under the open dialog.
+    let mut s = fixture::snapshot(RunState::WaitingForOperator);
+    s.interventions.reverse();
+    app.set_snapshot(s);
+
+    // Down to "merge", then a note: letters that are keys elsewhere (q, p, i) type.
+    let effects = press(
+        &mut app,
+        &[
+            ch('j'),
+            key(KeyCode::Tab),
+            ch('q'),
+            ch('p'),
+            ch(' '),
+            ch('i'),
+            ch('t'),
+        ],
+    );
+    assert!(effects.iter().all(|e| *e == Effect::Redraw), "{effects:?}");
+    let effect = app.handle_key(&key(KeyCode::Enter));
+    assert_eq!(
+        effect,
+        Effect::Send(Command::Decide {
+            id: first.id.clone(),
+            option: "merge".into(),
+            note: Some("qp it".into()),
+            by: app.actor.clone(),
+        })
+    );
+    assert!(matches!(app.overlay, Overlay::None));
+}
+
+#[test]
+fn a_decision_made_elsewhere_is_not_made_twice() {
+    let mut app = app_with(
+        RunState::WaitingForOperator,
+        "default",
+        glyphs::UNICODE,
+        true,
+    );
+    press(&mut app, &[ch('i')]);
+    let mut s = fixture::snapshot(RunState::WaitingForOperator);
+    s.interventions[0].decision = fixture::snapshot(RunState::Done).interventions[0]
+        .decision
+        .clone();
+    app.set_snapshot(s);
+    assert_eq!(app.handle_key(&key(KeyCode::Enter)), Effect::Redraw);
+    assert!(
+        app.notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("already decided by dana"),
+        "{:?}",
+        app.notice
+    );
+}
+
+#[test]
+fn filter_keys_type_and_escape_drops_the_filter() {
+    let mut app = app_with(RunState::Running, "default", glyphs::UNICODE, false);
+    let all = app.logs.len();
+    let effects = press(&mut app, &[ch('/'), ch('q'), ch('4'), ch('2'), ch('9')]);
+    assert!(!effects.contains(&Effect::Leave), "q types while filtering");
+    assert_eq!(app.logs.filter(), "q429");
+    assert_eq!(app.logs.len(), 0);
+    press(
+        &mut app,
+        &[
+            key(KeyCode::Backspace),
+            key(KeyCode::Backspace),
+            key(KeyCode::Backspace),
+            key(KeyCode::Backspace),
+        ],
+    );
+    press(&mut app, &[ch('4'), ch('2'), ch('9')]);
+    assert_eq!(app.logs.len(), 1, "one line mentions the 429");
+    press(&mut app, &[key(KeyCode::Enter)]);
+    assert!(!app.filtering);
+    assert_eq!(app.logs.filter(), "429", "Enter keeps the filter");
+    press(&mut app, &[key(KeyCode::Esc)]);
+    assert_eq!(app.logs.len(), all, "Esc on the main screen clears it");
+}
+
+#[test]
+fn a_scrolled_log_stays_put_while_lines_arrive() {
+    let mut app = app_with(RunState::Running, "default", glyphs::UNICODE, false);
+    draw(&mut app, 80, 24);
+    press(&mut app, &[ch('k'), ch('k')]);
+    let top_before = text_of(&draw(&mut app, 80, 24));
+    app.push_events(fixture::many_events(5).iter());
+    let top_after = text_of(&draw(&mut app, 80, 24));
+    let log_rows = |t: &str| {
+        t.lines()
+            .skip(19)
+            .take(3)
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(log_rows(&top_before), log_rows(&top_after));
+    press(&mut app, &[ch('G')]);
+    assert_eq!(app.log_scroll, 0, "G follows the log again");
+}
+
+#[test]
+fn help_lists_every_key_and_both_ways_of_leaving() {
+    for attach in [false, true] {
+        let mut app = app_with(RunState::Running, "default", glyphs::UNICODE, attach);
+        let text: String = super::pane::help::lines(&app)
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect();
+        for k in [
+            "p ",
+            "i ",
+            "/ ",
+            "Tab",
+            "Shift-Tab",
+            "Up/k",
+            "Down/j",
+            "Enter",
+            "? ",
+            "q/Ctrl-c",
+            "Esc",
+        ] {
+            assert!(text.contains(k), "help misses {k:?}:\n{text}");
+        }
+        assert!(
+            text.contains("checkpointed") && text.contains("the run keeps going"),
+            "{text}"
+        );
+        let expect = if attach {
+            "This console is attached"
+        } else {
+            "This console is running the migration"
+        };
+        assert!(text.contains(expect), "{text}");
+        press(&mut app, &[ch('?')]);
+        assert!(matches!(app.overlay, Overlay::Help { .. }));
+        press(&mut app, &[key(KeyCode::Esc)]);
+        assert!(matches!(app.overlay, Overlay::None));
+    }
+}
+
+#[tokio::test]
+async fn leaving_stops_an_owned_run_and_only_detaches_from_an_attached_one() {
+    let (tx, mut rx) = mpsc::channel(4);
+    let app = app_with(RunState::Running, "default", glyphs::UNICODE, false);
+    assert_eq!(super::leave(&app, &tx).await, super::ConsoleExit::Detached);
+    assert_eq!(rx.try_recv().ok(), Some(Command::Stop));
+
+    let attached = app_with(RunState::Running, "default", glyphs::UNICODE, true);
+    assert_eq!(
+        super::leave(&attached, &tx).await,
+        super::ConsoleExit::Detached
+    );
+    assert!(
+        rx.try_recv().is_err(),
+        "an attached console never stops the run"
+    );
+
+    let done = app_with(RunState::Done, "default", glyphs::UNICODE, false);
+    assert_eq!(
+        super::leave(&done, &tx).await,
+        super::ConsoleExit::Finished(RunState::Done)
+    );
+    assert!(rx.try_recv().is_err());
+
+    let mut app = app_with(RunState::Running, "default", glyphs::UNICODE, false);
+    assert_eq!(app.handle_key(&ch('q')), Effect::Leave);
+}
