@@ -161,6 +161,51 @@ pub const PRODUCT_HEADER: [&str; NCOL] = {
 const OPT_NAME: [C; 3] = [C::Opt1Name, C::Opt2Name, C::Opt3Name];
 const OPT_VALUE: [C; 3] = [C::Opt1Value, C::Opt2Value, C::Opt3Value];
 
+/// Top-level categories of Shopify's Standard Product Taxonomy, which the "Product category"
+/// column takes (shopify.github.io/product-taxonomy). Used only by this file's writer.
+const TAXONOMY_VERTICALS: [&str; 26] = [
+    "Animals & Pet Supplies",
+    "Apparel & Accessories",
+    "Arts & Entertainment",
+    "Baby & Toddler",
+    "Bundles",
+    "Business & Industrial",
+    "Cameras & Optics",
+    "Electronics",
+    "Food, Beverages & Tobacco",
+    "Furniture",
+    "Gift Cards",
+    "Hardware",
+    "Health & Beauty",
+    "Home & Garden",
+    "Luggage & Bags",
+    "Mature",
+    "Media",
+    "Office Supplies",
+    "Product Add-Ons",
+    "Religious & Ceremonial",
+    "Services",
+    "Software",
+    "Sporting Goods",
+    "Toys & Games",
+    "Uncategorized",
+    "Vehicles & Parts",
+];
+
+/// The product's category in Shopify's taxonomy, if it has one. A store's own category tree
+/// (WooCommerce "Clothing > Tshirts") is not taxonomy and would fail the import; the transform
+/// carries those as tags for automated collections, so they are not written here.
+fn taxonomy_category(categories: &[Vec<String>]) -> Option<String> {
+    categories.iter().find_map(|path| {
+        let top = path.first()?;
+        let is_taxonomy = top.starts_with("gid://shopify/TaxonomyCategory/")
+            || TAXONOMY_VERTICALS
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case(top));
+        is_taxonomy.then(|| path.join(" > "))
+    })
+}
+
 /// Attributes without a declared column travel as one JSON metafield.
 const CARRIER_KEY: &str = "storeshift.attributes";
 const CARRIER_LABEL: &str = "Storeshift attributes";
@@ -345,13 +390,6 @@ impl ProductWriter {
                 }
             }
         }
-        if p.categories.len() > 1 {
-            return Err(format!(
-                "{who} is in {} categories; the product CSV holds one product category: keep one in the \
-                 transform (the others can become tags or collections)",
-                p.categories.len()
-            ));
-        }
         if p.attributes.contains_key(CARRIER_KEY) {
             return Err(format!(
                 "{who} has an attribute named {CARRIER_KEY}, which storeshift reserves: rename it"
@@ -402,8 +440,8 @@ impl EntityWriter for ProductWriter {
                 set(&mut row, C::Title, &p.title);
                 set(&mut row, C::Body, &p.body_html);
                 set(&mut row, C::Vendor, p.vendor.as_deref().unwrap_or(""));
-                if let Some(path) = p.categories.first() {
-                    set(&mut row, C::Category, &path.join(" > "));
+                if let Some(category) = taxonomy_category(&p.categories) {
+                    set(&mut row, C::Category, &category);
                 }
                 set(&mut row, C::Type, p.product_type.as_deref().unwrap_or(""));
                 set(&mut row, C::Tags, &tags);

@@ -478,7 +478,7 @@ prop_compose! {
         ptype in proptest::option::of(word()),
         tags in proptest::collection::vec("[a-z][a-z0-9 ]{0,6}[a-z0-9]", 0..3),
         status in prop_oneof![Just(ProductStatus::Active), Just(ProductStatus::Draft), Just(ProductStatus::Archived)],
-        category in proptest::option::of(proptest::collection::vec("[A-Za-z][A-Za-z &]{0,8}[a-z]", 1..4)),
+        category in proptest::option::of((0usize..3, proptest::collection::vec("[A-Za-z][A-Za-z &]{0,8}[a-z]", 0..3))),
         n_options in 0usize..=3,
         option_names in proptest::collection::vec("[A-Z][a-z]{1,6}", 3),
         combos in proptest::collection::vec(proptest::collection::vec("[A-Za-z0-9]{1,5}", 3), 1..6),
@@ -530,7 +530,13 @@ prop_compose! {
             tags,
             status,
             kind: if options.is_empty() { ProductKind::Simple } else { ProductKind::Variable },
-            categories: category.into_iter().collect(),
+            categories: category
+                .map(|(top, rest)| {
+                    let top = ["Apparel & Accessories", "Home & Garden", "Food, Beverages & Tobacco"][top];
+                    std::iter::once(top.to_string()).chain(rest).collect()
+                })
+                .into_iter()
+                .collect(),
             options,
             variants,
             images: (0..n_images)
@@ -1009,4 +1015,37 @@ fn reads_shopify_admin_order_export() {
     assert_eq!(o.tags, vec!["vip", "repeat"]);
     assert_eq!(orders[1].line_items.len(), 1);
     assert!(orders[1].discounts.is_empty() && orders[1].shipping_lines.is_empty());
+}
+
+#[test]
+fn only_shopify_taxonomy_goes_into_product_category() {
+    let base = Product {
+        handle: "mug".into(),
+        title: "Mug".into(),
+        categories: vec![
+            vec!["Kitchen".into(), "Mugs".into()],
+            vec!["Home & Garden".into(), "Kitchen & Dining".into()],
+        ],
+        ..Default::default()
+    };
+    let mut w = ProductWriter::new(vec![], None);
+    let mut out = Vec::new();
+    w.encode(&Record::Product(base.clone()), &mut out)
+        .expect("writable");
+    let line = String::from_utf8(out).expect("utf-8");
+    assert!(
+        line.contains(",Home & Garden > Kitchen & Dining,"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("Kitchen > Mugs"),
+        "a store's own tree is not Shopify taxonomy: {line}"
+    );
+    let own = Product {
+        categories: vec![vec!["Clothing".into(), "Tshirts".into()]],
+        ..base
+    };
+    let mut out = Vec::new();
+    w.encode(&Record::Product(own), &mut out).expect("writable");
+    assert!(!String::from_utf8(out).expect("utf-8").contains("Tshirts"));
 }
