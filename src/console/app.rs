@@ -155,6 +155,12 @@ impl App {
             None => false,
         };
         if settled || self.snapshot.state.is_final() {
+            // Once a decision lands, the queue's selection moves on to what still waits.
+            if let Some(Awaiting::Decision { id, .. }) = &self.awaiting {
+                if self.selected_intervention.as_ref() == Some(id) {
+                    self.selected_intervention = None;
+                }
+            }
             self.awaiting = None;
         }
         self.fix_selection();

@@ -457,3 +457,39 @@ async fn leaving_stops_an_owned_run_and_only_detaches_from_an_attached_one() {
     let mut app = app_with(RunState::Running, "default", glyphs::UNICODE, false);
     assert_eq!(app.handle_key(&ch('q')), Effect::Leave);
 }
+
+#[test]
+fn after_a_decision_lands_the_queue_selects_the_next_pending_one() {
+    let mut app = app_with(
+        RunState::WaitingForOperator,
+        "default",
+        glyphs::UNICODE,
+        false,
+    );
+    let ivs = fixture::interventions();
+    press(&mut app, &[ch('i')]);
+    assert!(matches!(
+        app.handle_key(&key(KeyCode::Enter)),
+        Effect::Send(Command::Decide { .. })
+    ));
+    assert_eq!(
+        app.selected_intervention.as_deref(),
+        Some(ivs[0].id.as_str())
+    );
+    let mut s = fixture::snapshot(RunState::WaitingForOperator);
+    s.interventions[0].decision = fixture::snapshot(RunState::Done).interventions[0]
+        .decision
+        .clone();
+    app.set_snapshot(s);
+    assert_eq!(app.awaiting, None);
+    assert_eq!(
+        app.selected_intervention.as_deref(),
+        Some(ivs[1].id.as_str())
+    );
+    // `i` now opens the one still waiting.
+    press(&mut app, &[ch('i')]);
+    let Overlay::Dialog(d) = &app.overlay else {
+        panic!("i opens the dialog")
+    };
+    assert_eq!(d.id, ivs[1].id);
+}
