@@ -1,0 +1,298 @@
+//! The console in a real terminal: `storeshift demo` under tmux, driven with keys the way an
+//! operator would. Pausing stops the counters and resuming moves them; an intervention is
+//! decided from the keyboard; a second console attaches from another window and both stay
+//! live; `q` gives the shell prompt back with the terminal sane. Every wait polls the screen
+//! against a deadline. Also prints the bytes the console wrote per second at 160×48 and its
+//! key-to-frame latency (figures, not assertions).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_storeshift");
+const PROMPT: &str = "READY$";
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux must be installed to run this test (apt-get install tmux)");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self, target: &str) -> String {
+        self.run(&["capture-pane", "-p", "-t", target])
+    }
+
+    fn keys(&self, target: &str, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", "-t", target, k]);
+        }
+    }
+
+    fn type_line(&self, target: &str, line: &str) {
+        self.run(&["send-keys", "-t", target, "-l", line]);
+        self.run(&["send-keys", "-t", target, "Enter"]);
+    }
+
+    /// Polls the screen until `ok` holds, failing with the last screen at the deadline.
+    fn wait(&self, target: &str, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen(target);
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {secs}s for {what}; the screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+fn header(screen: &str) -> &str {
+    screen.lines().next().unwrap_or("")
+}
+
+/// The "done/total" counters of the agent and progress panes (everything above the log).
+fn counters(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .take_while(|l| !l.contains(" Log "))
+        .flat_map(|l| l.split(|c: char| c.is_whitespace() || c == '│' || c == '|'))
+        .filter(|w| {
+            w.contains('/')
+                && w.split('/')
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit() || c == ','))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+fn console_up(s: &str) -> bool {
+    s.contains("Interventions") && s.contains(" Log ")
+}
+
+fn stty_is_sane(t: &Tmux, target: &str, dir: &Path, name: &str) {
+    let file = dir.join(name);
+    t.type_line(target, &format!("stty -a > {}", file.display()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            if text.contains("speed") {
+                break text;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "stty never wrote {}",
+            file.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for flag in ["icanon", "echo", "isig", "icrnl", "opost"] {
+        assert!(
+            words.contains(&flag),
+            "the terminal was left with -{flag}:\n{text}"
+        );
+    }
+    let modes = t.run(&[
+        "display-message",
+        "-p",
+        "-t",
+        target,
+        "#{alternate_on} #{cursor_flag}",
+    ]);
+    assert_eq!(
+        modes.trim(),
+        "0 1",
+        "alternate screen still on or cursor still hidden"
+    );
+}
+
+#[test]
+fn console_in_tmux_pauses_decides_attaches_and_quits_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    // The demo store, slowed down so a person (and this test) can watch it move.
+    let out = Command::new(BIN)
+        .args(["generate", "--demo"])
+        .arg(dir.join("source"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "generate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        dir.join("migration.toml"),
+        "name = \"Demo Outfitters\"\nworkspace = \".\"\n\n[source]\nplatform = \"woocommerce\"\n\
+         kind = \"files\"\npath = \"source\"\ncurrency = \"USD\"\n\n[target]\nplatform = \"shopify\"\n\
+         kind = \"files\"\n\n[run]\nbatch_size = 20\nthrottle_ms = 400\nsample_size = 50\n",
+    )
+    .unwrap();
+    let stats = dir.join("console-stats.json");
+
+    let t = Tmux {
+        socket: format!("storeshift-test-{}", std::process::id()),
+    };
+    let shell = format!(
+        "env -i HOME={} PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 PS1='{PROMPT} ' sh",
+        tmp.path().display()
+    );
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "ss",
+        "-x",
+        "160",
+        "-y",
+        "48",
+        &shell,
+    ]);
+    t.wait("ss:0", "the shell prompt", 10, |s| s.contains(PROMPT));
+    t.type_line(
+        "ss:0",
+        &format!(
+            "STORESHIFT_CONSOLE_STATS={} {BIN} demo {}",
+            stats.display(),
+            dir.display()
+        ),
+    );
+    let s = t.wait("ss:0", "the console", 30, console_up);
+    let started = Instant::now();
+    assert!(
+        s.contains("Demo") || s.contains("woocommerce") || s.contains("WooCommerce"),
+        "{s}"
+    );
+
+    // Decide every intervention from the keyboard until the run is executing on its own.
+    let mut decided = 0;
+    loop {
+        let s = t.wait("ss:0", "an intervention or the execution phase", 90, |s| {
+            let h = header(s);
+            h.contains("WAITING FOR OPERATOR") || (h.contains("RUNNING") && h.contains("Execution"))
+        });
+        if !header(&s).contains("WAITING FOR OPERATOR") {
+            break;
+        }
+        t.keys("ss:0", &["i"]);
+        let dialog = t.wait("ss:0", "the decision dialog", 10, |s| {
+            s.contains("(recommended)")
+        });
+        let id = dialog
+            .lines()
+            .find_map(|l| l.split("Intervention ").nth(1))
+            .and_then(|rest| rest.split_whitespace().next())
+            .filter(|id| id.starts_with("iv-"))
+            .expect("the dialog's title names the intervention id")
+            .to_string();
+        t.keys("ss:0", &["Enter"]);
+        t.wait("ss:0", "the decision to land", 20, |s| {
+            !s.contains("(recommended)")
+                && s.lines().any(|l| l.contains(&id) && l.contains("decided"))
+                || !header(s).contains("WAITING FOR OPERATOR")
+        });
+        decided += 1;
+        assert!(decided < 40, "more interventions than the demo plants");
+    }
+
+    // Pause: PAUSED, and the counters stand still.
+    t.wait("ss:0", "counters moving", 60, |s| {
+        header(s).contains("RUNNING") && !counters(s).is_empty()
+    });
+    t.keys("ss:0", &["p"]);
+    let mut last = counters(&t.wait("ss:0", "PAUSED", 20, |s| header(s).contains("PAUSED")));
+    // The batch in flight finishes and commits; then nothing may move for a few seconds.
+    let settle = Instant::now() + Duration::from_secs(10);
+    let mut still_since = Instant::now();
+    while still_since.elapsed() < Duration::from_secs(3) {
+        std::thread::sleep(Duration::from_millis(250));
+        let s = t.screen("ss:0");
+        assert!(
+            header(&s).contains("PAUSED"),
+            "the run left PAUSED on its own:\n{s}"
+        );
+        let now = counters(&s);
+        if now != last {
+            assert!(
+                Instant::now() < settle,
+                "counters kept moving while PAUSED:\n{s}"
+            );
+            last = now;
+            still_since = Instant::now();
+        }
+    }
+
+    // Resume: the counters move again.
+    t.keys("ss:0", &["p"]);
+    let paused = last.clone();
+    t.wait("ss:0", "counters moving after resume", 30, |s| {
+        !header(s).contains("PAUSED") && counters(s) != paused
+    });
+
+    // A second console from another window: both stay live.
+    t.run(&["new-window", "-t", "ss:1", &shell]);
+    t.wait("ss:1", "the second shell", 10, |s| s.contains(PROMPT));
+    t.type_line("ss:1", &format!("{BIN} attach {}", dir.display()));
+    let a = t.wait("ss:1", "the attached console", 30, console_up);
+    let first = counters(&a);
+    t.wait("ss:1", "the attached console to move", 30, |s| {
+        counters(s) != first || header(s).contains("DONE")
+    });
+    let main_now = counters(&t.screen("ss:0"));
+    t.wait("ss:0", "the first console to keep moving", 30, |s| {
+        counters(s) != main_now || header(s).contains("DONE")
+    });
+
+    // Leaving the attached console leaves the run going.
+    t.keys("ss:1", &["q"]);
+    t.wait("ss:1", "the prompt after detaching", 15, |s| {
+        s.trim_end().ends_with(PROMPT)
+    });
+    stty_is_sane(&t, "ss:1", tmp.path(), "stty-attach.txt");
+    let after_detach = counters(&t.screen("ss:0"));
+    t.wait("ss:0", "the run still moving after the detach", 30, |s| {
+        counters(s) != after_detach || header(s).contains("DONE")
+    });
+
+    // `q` in the owning console: checkpointed stop, prompt back, terminal sane.
+    t.keys("ss:0", &["q"]);
+    t.wait("ss:0", "the prompt after q", 30, |s| {
+        s.trim_end().ends_with(PROMPT)
+    });
+    stty_is_sane(&t, "ss:0", tmp.path(), "stty-main.txt");
+    let seconds = started.elapsed().as_secs_f64();
+
+    match std::fs::read_to_string(&stats) {
+        Ok(json) => println!("console stats at 160x48 over {seconds:.1}s of demo: {json}"),
+        Err(e) => println!("no console stats ({e})"),
+    }
+}
