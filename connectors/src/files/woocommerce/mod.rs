@@ -6,11 +6,14 @@
 //!   written is the "default" format of the widely used Customer/Order/Coupon Export
 //!   extension, see [`customers`] and [`orders`].
 //! - pages: a WP All Export-style CSV of WordPress pages, see [`pages`].
+//! - categories: no file of their own; the tree is read from the product file's paths, see
+//!   [`categories`].
 //!
 //! A source path may be a directory (every `*.csv`, `*.tsv`, `*.txt` and spreadsheet file in
 //! it is recognised by its header) or a single file; `files = { products = "..." }` in the spec
 //! overrides recognition per entity.
 
+pub mod categories;
 pub mod customers;
 pub mod orders;
 pub mod pages;
@@ -131,7 +134,13 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
     for (entity, (file, table)) in found {
         names.push(format!("{entity}: {}", file.display()));
         let reader: Box<dyn EntityReader> = match entity {
-            Entity::Products => Box::new(products::ProductReader::new(table, &currency)?),
+            Entity::Products => {
+                if table.header().has("Categories") {
+                    let again = TableFile::open(&file, encoding)?;
+                    readers.push(Box::new(categories::CategoryReader::new(again)?));
+                }
+                Box::new(products::ProductReader::new(table, &currency)?)
+            }
             Entity::Customers => Box::new(customers::reader(table)?),
             Entity::Orders => Box::new(orders::reader(table, &currency)?),
             Entity::Pages => Box::new(pages::reader(table)?),
@@ -153,6 +162,7 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
 /// The writers of a WooCommerce import directory.
 pub fn writers() -> Vec<Box<dyn EntityWriter>> {
     vec![
+        Box::new(categories::CategoryWriter),
         Box::new(products::ProductWriter::for_import()),
         Box::new(customers::CustomerWriter),
         Box::new(orders::OrderWriter),
@@ -394,6 +404,7 @@ mod tests {
         assert_eq!(
             source.entities(),
             vec![
+                Entity::Categories,
                 Entity::Products,
                 Entity::Customers,
                 Entity::Orders,
@@ -440,7 +451,12 @@ mod tests {
             .join("../../shared/data/real/woocommerce/sample_products.csv");
         let spec = EndpointSpec::files(Platform::WooCommerce, &sample);
         let mut source = crate::files::open_source(&spec, Path::new("/")).unwrap();
-        assert_eq!(source.entities(), vec![Entity::Products]);
+        assert_eq!(
+            source.entities(),
+            vec![Entity::Categories, Entity::Products]
+        );
+        // Clothing, Clothing > Tshirts, Clothing > Hoodies, Clothing > Accessories, Music, Decor
+        assert_eq!(count(source.as_mut(), Entity::Categories), 6);
         assert_eq!(count(source.as_mut(), Entity::Products), 18);
         let missing = EndpointSpec::files(Platform::WooCommerce, "/nonexistent/export");
         let err = crate::files::open_source(&missing, Path::new("/"))
@@ -478,7 +494,7 @@ mod tests {
         let target_spec = EndpointSpec::files(Platform::WooCommerce, out.path());
         let mut target =
             crate::files::open_target(&target_spec, Path::new("/"), out.path()).unwrap();
-        for entity in [Entity::Products, Entity::Customers] {
+        for entity in [Entity::Categories, Entity::Products, Entity::Customers] {
             let page = block_on(source.read_page(entity, None, 1000)).unwrap();
             let outcomes = block_on(target.write_batch(entity, &page.records)).unwrap();
             assert!(outcomes
