@@ -5,6 +5,10 @@
 //! import file; [`FileSource`] and [`FileTarget`] turn those into resumable sources and
 //! crash-safe targets.
 
+pub mod bigcommerce;
+pub mod ikas;
+pub mod loaded;
+pub mod magento;
 pub mod shopify;
 mod source;
 pub mod table;
@@ -27,6 +31,15 @@ pub fn open_source(spec: &EndpointSpec, _base: &Path) -> Result<Box<dyn Source>>
         let readers = shopify::readers(spec, _base)?;
         return Ok(Box::new(FileSource::new(spec.platform, spec.describe(), readers)));
     }
+    let platform_readers = match spec.platform {
+        crate::model::Platform::Magento => Some(magento::readers(spec, _base)?),
+        crate::model::Platform::BigCommerce => Some(bigcommerce::readers(spec, _base)?),
+        crate::model::Platform::Ikas => Some(ikas::readers(spec, _base)?),
+        _ => None,
+    };
+    if let Some(readers) = platform_readers {
+        return Ok(Box::new(FileSource::new(spec.platform, spec.describe(), readers)));
+    }
     Err(ConnectorError::Input(format!(
         "reading {} export files is not supported",
         spec.platform
@@ -39,6 +52,9 @@ pub fn open_target(spec: &EndpointSpec, base: &Path, out_dir: &Path) -> Result<B
     let writers: Vec<Box<dyn EntityWriter>> = match spec.platform {
         crate::model::Platform::WooCommerce => woocommerce::writers(),
         crate::model::Platform::Shopify => shopify::writers(spec)?,
+        crate::model::Platform::Magento => magento::writers(spec),
+        crate::model::Platform::BigCommerce => bigcommerce::writers(spec),
+        crate::model::Platform::Ikas => ikas::writers(spec),
         _ => {
             return Err(ConnectorError::Input(format!(
                 "writing {} import files is not supported",

@@ -1,0 +1,350 @@
+//! Readers that assemble a whole file before handing out pages, and small helpers the Magento,
+//! BigCommerce and Ikas modules share.
+//!
+//! Those formats cannot be read row by row into records: Magento lists a configurable's simple
+//! children before the configurable row that names them, and store-view rows (translations) can
+//! come anywhere after their product. So the reader parses the file once into records, and a
+//! cursor is the index of the next record. Export files of these platforms are catalog sized
+//! (tens of thousands of rows), which fits in memory many times over.
+
+use super::table::{Header, Row, TableFile};
+use super::EntityReader;
+use crate::connector::{ConnectorError, Cursor, Result, SourcePage};
+use crate::finding::{Finding, Severity};
+use crate::model::{Entity, Money, Record, WeightUnit};
+use rust_decimal::Decimal;
+use crate::spec::EndpointSpec;
+use std::path::{Path, PathBuf};
+
+/// A whole file read into records. Each finding carries the number of records produced before
+/// it was noticed, so it is reported with the page holding the record it is about.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub records: Vec<Record>,
+    pub findings: Vec<(usize, Finding)>,
+}
+
+impl Parsed {
+    /// Notes a finding about the record that will be pushed next.
+    pub fn note(&mut self, f: Finding) {
+        self.findings.push((self.records.len(), f));
+    }
+}
+
+/// What a parser needs besides the file: the currency prices are in (exports rarely say) and
+/// the weight unit of the store (Magento's is a store setting, not in the file).
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub currency: String,
+    pub weight_unit: Option<WeightUnit>,
+}
+
+impl Ctx {
+    pub fn new(currency: &str) -> Ctx {
+        Ctx { currency: currency.to_string(), weight_unit: None }
+    }
+}
+
+/// How one file becomes records.
+pub type ParseFn = fn(&TableFile, &Ctx) -> Result<Parsed>;
+
+/// A resumable reader over a file parsed whole; the cursor is `{"record": n}`.
+pub struct LoadedReader {
+    entity: Entity,
+    path: PathBuf,
+    encoding: Option<String>,
+    ctx: Ctx,
+    parse: ParseFn,
+    parsed: Option<Parsed>,
+}
+
+impl LoadedReader {
+    pub fn new(entity: Entity, path: PathBuf, ctx: Ctx, parse: ParseFn) -> Self {
+        LoadedReader {
+            entity,
+            path,
+            encoding: None,
+            ctx,
+            parse,
+            parsed: None,
+        }
+    }
+
+    pub fn with_encoding(mut self, encoding: Option<String>) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    fn load(&mut self) -> Result<&Parsed> {
+        if self.parsed.is_none() {
+            let table = TableFile::open(&self.path, self.encoding.as_deref())?;
+            self.parsed = Some((self.parse)(&table, &self.ctx)?);
+        }
+        self.parsed
+            .as_ref()
+            .ok_or_else(|| ConnectorError::Input(format!("{} was not read", self.path.display())))
+    }
+}
+
+impl EntityReader for LoadedReader {
+    fn entity(&self) -> Entity {
+        self.entity
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn read_page(&mut self, cursor: Option<&Cursor>, limit: usize) -> Result<SourcePage> {
+        let file = self.path.display().to_string();
+        let start = match cursor {
+            None => 0,
+            Some(c) => c
+                .get("record")
+                .and_then(serde_json::Value::as_u64)
+                .ok_or_else(|| {
+                    ConnectorError::Input(format!(
+                        "the saved position for {file} is not one this reader wrote; restart the \
+                         extraction of this file with --restart"
+                    ))
+                })? as usize,
+        };
+        let parsed = self.load()?;
+        let total = parsed.records.len();
+        if start > total {
+            return Err(ConnectorError::Input(format!(
+                "{file} has {total} records but reading stopped at record {start}: the file changed \
+                 since the run started; run again with --restart"
+            )));
+        }
+        let end = (start + limit.max(1)).min(total);
+        let last = end == total;
+        let findings = parsed
+            .findings
+            .iter()
+            .filter(|(i, _)| (*i >= start && *i < end) || (last && *i >= end))
+            .map(|(_, f)| f.clone())
+            .collect();
+        Ok(SourcePage {
+            records: parsed.records[start..end].to_vec(),
+            findings,
+            next: (!last).then(|| serde_json::json!({ "record": end })),
+        })
+    }
+}
+
+/// Recognises which entity a file holds from its header.
+pub type Recognise = fn(&Header) -> Option<Entity>;
+
+/// File types looked at in a source directory.
+const EXPORT_EXTENSIONS: &[&str] = &["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods"];
+
+/// The parse context a spec gives: currency and `options.weight_unit`.
+pub fn ctx_of(spec: &EndpointSpec) -> Ctx {
+    Ctx {
+        currency: spec.currency().to_string(),
+        weight_unit: spec
+            .options
+            .get("weight_unit")
+            .and_then(|v| v.as_str())
+            .and_then(WeightUnit::parse),
+    }
+}
+
+/// The readers of a file source: `spec.files` per entity, else every export file in
+/// `spec.path` (a directory or one file), recognised by its header.
+pub fn readers(
+    spec: &EndpointSpec,
+    base: &Path,
+    recognise: Recognise,
+    parser: fn(Entity) -> Option<ParseFn>,
+) -> Result<Vec<Box<dyn EntityReader>>> {
+    let platform = spec.platform;
+    let resolve = |p: &PathBuf| if p.is_absolute() { p.clone() } else { base.join(p) };
+    let mut found: Vec<(Entity, PathBuf)> =
+        spec.files.iter().map(|(e, p)| (*e, resolve(p))).collect();
+    if let Some(root) = spec.resolved_path(base) {
+        let files: Vec<PathBuf> = if root.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
+                .map_err(|e| ConnectorError::Input(format!("cannot list {}: {e}", root.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                            EXPORT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
+                        })
+                })
+                .collect();
+            v.sort();
+            v
+        } else if root.is_file() {
+            vec![root.clone()]
+        } else {
+            return Err(ConnectorError::Input(format!(
+                "{} does not exist: set `path` to the folder holding the {platform} export files",
+                root.display()
+            )));
+        };
+        for path in files {
+            if found.iter().any(|(_, p)| *p == path) {
+                continue;
+            }
+            let Ok(table) = TableFile::open(&path, spec.encoding.as_deref()) else { continue };
+            let Some(entity) = recognise(table.header()) else { continue };
+            if spec.files.contains_key(&entity) {
+                continue;
+            }
+            if let Some((_, other)) = found.iter().find(|(e, _)| *e == entity) {
+                return Err(ConnectorError::Input(format!(
+                    "two files look like {platform} {entity}: {} and {}; name the one to read with \
+                     `files.{} = \"...\"`",
+                    other.display(),
+                    path.display(),
+                    entity.key()
+                )));
+            }
+            found.push((entity, path));
+        }
+    }
+    if found.is_empty() {
+        return Err(ConnectorError::Input(format!(
+            "no {platform} export file was found: point `path` at the folder with the export files \
+             or name them under [source.files]"
+        )));
+    }
+    let ctx = ctx_of(spec);
+    let mut out: Vec<Box<dyn EntityReader>> = Vec::new();
+    for (entity, path) in found {
+        let parse = parser(entity).ok_or_else(|| {
+            ConnectorError::Input(format!("{platform} export files cannot hold {entity}; remove it from `files`"))
+        })?;
+        out.push(Box::new(
+            LoadedReader::new(entity, path, ctx.clone(), parse).with_encoding(spec.encoding.clone()),
+        ));
+    }
+    Ok(out)
+}
+
+/// Reads every row of a table (blank rows skipped, ragged rows noted).
+pub fn all_rows(table: &TableFile, out: &mut Parsed) -> Result<Vec<Row>> {
+    let mut rows = table.rows_from(table.start())?;
+    let mut v = Vec::new();
+    let mut row = Row::default();
+    while rows.next_into(&mut row)? {
+        if row.is_blank() {
+            continue;
+        }
+        if let Some(f) = table.check_width(&row) {
+            out.note(f);
+        }
+        v.push(row.clone());
+    }
+    Ok(v)
+}
+
+/// An amount as shops write prices: at least two decimals ("25.00", "19.995").
+pub fn fmt_amount(d: Decimal) -> String {
+    let mut d = d.normalize();
+    if d.scale() < 2 {
+        d.rescale(2);
+    }
+    d.to_string()
+}
+
+pub fn fmt_money(m: Option<&Money>) -> String {
+    m.map(|m| fmt_amount(m.amount)).unwrap_or_default()
+}
+
+/// A decimal without trailing zeros.
+pub fn fmt_decimal(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+/// A row being written: cells addressed by column name of a fixed header.
+pub struct OutRow<'a> {
+    header: &'a [&'a str],
+    cells: Vec<String>,
+}
+
+impl<'a> OutRow<'a> {
+    pub fn new(header: &'a [&'a str]) -> Self {
+        OutRow { header, cells: vec![String::new(); header.len()] }
+    }
+
+    pub fn set(&mut self, column: &str, value: impl Into<String>) -> &mut Self {
+        if let Some(i) = self.header.iter().position(|h| *h == column) {
+            self.cells[i] = value.into();
+        }
+        self
+    }
+
+    pub fn write(&self, out: &mut Vec<u8>, delimiter: u8) {
+        super::table::push_row(out, &self.cells, delimiter);
+    }
+}
+
+/// The header row of a fixed column list.
+pub fn header_bytes(header: &[&str], delimiter: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    super::table::push_row(&mut out, header, delimiter);
+    out
+}
+
+/// A finding at a row and a column named as the header has it.
+pub fn cell_finding(
+    table: &TableFile,
+    row: &Row,
+    col: Option<usize>,
+    severity: Severity,
+    code: &str,
+    message: impl Into<String>,
+) -> Finding {
+    table.finding(severity, code, row.line, col, message)
+}
+
+/// Column lookups resolved once per file.
+pub fn col(header: &Header, names: &[&str]) -> Option<usize> {
+    header.any(names)
+}
+
+/// The trimmed cell, or "".
+pub fn cell(row: &Row, col: Option<usize>) -> &str {
+    row.get(col).trim()
+}
+
+pub fn opt(row: &Row, col: Option<usize>) -> Option<String> {
+    row.opt(col).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Page;
+
+    fn parse_three(_t: &TableFile, _c: &Ctx) -> Result<Parsed> {
+        let mut p = Parsed::default();
+        for i in 0..3 {
+            p.note(Finding::new(Severity::Info, "seen", format!("record {i}")));
+            p.records.push(Record::Page(Page { handle: format!("p{i}"), ..Page::default() }));
+        }
+        p.note(Finding::new(Severity::Info, "end", "after the last record"));
+        Ok(p)
+    }
+
+    #[test]
+    fn pages_carry_their_own_findings_and_resume_by_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, "a\n1\n").unwrap();
+        let mut r = LoadedReader::new(Entity::Pages, path, Ctx::new("USD"), parse_three);
+        let p1 = r.read_page(None, 2).unwrap();
+        assert_eq!(p1.records.len(), 2);
+        assert_eq!(p1.findings.len(), 2);
+        let p2 = r.read_page(p1.next.as_ref(), 2).unwrap();
+        assert_eq!(p2.records.len(), 1);
+        assert_eq!(p2.findings.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), ["seen", "end"]);
+        assert!(p2.next.is_none());
+        let err = r.read_page(Some(&serde_json::json!({"record": 9})), 2).unwrap_err();
+        assert!(err.to_string().contains("x.csv"), "{err}");
+    }
+}
