@@ -579,6 +579,8 @@ pub(crate) struct ProductRows {
     seen: HashMap<String, u64>,
     group: Vec<Row>,
     has_pending: bool,
+    /// The storefront path of a product minus its handle, from the platform facts.
+    url_prefix: String,
 }
 
 impl ProductRows {
@@ -588,6 +590,14 @@ impl ProductRows {
             self.group.push(Row::default());
         }
         input.read_into(&mut self.group[i], f)
+    }
+
+    /// `/products/{handle}`, built without `format!`'s reallocations (this runs per product).
+    fn url_of(&self, handle: &str) -> String {
+        let mut url = String::with_capacity(self.url_prefix.len() + handle.len());
+        url.push_str(&self.url_prefix);
+        url.push_str(handle);
+        url
     }
 
     fn col(&self, c: C) -> Option<usize> {
@@ -838,10 +848,7 @@ impl ProductRows {
                 .collect()]
         };
         Product {
-            source: SourceRef::with_url(
-                handle.clone(),
-                crate::platform::shopify::url_path(Entity::Products, &handle),
-            ),
+            source: SourceRef::with_url(handle.clone(), self.url_of(&handle)),
             title,
             body_html: first.raw(self.col(C::Body)).to_string(),
             vendor: non_empty(first.get(self.col(C::Vendor))),
@@ -898,6 +905,7 @@ impl Assemble for ProductRows {
             seen: HashMap::new(),
             group: Vec::new(),
             has_pending: false,
+            url_prefix: crate::platform::shopify::url_path(Entity::Products, ""),
         })
     }
 
