@@ -189,12 +189,14 @@ impl Transformer {
         let title = p.title.clone();
         p.handle = self.handle(store, Entity::Products, &p.source.id.clone(), &p.handle.clone(), &title, prev);
         if self.facts.platform == Platform::Shopify {
-            // Shopify has no category tree on products: categories become tags that automated
-            // collections select on.
-            for path in &p.categories {
-                if let Some(leaf) = path.last() {
-                    if !p.tags.iter().any(|t| t == leaf) {
-                        p.tags.push(leaf.clone());
+            // Shopify has no category tree on products: each category path (and its ancestors,
+            // so parent collections list their children's products) becomes a tag that the
+            // category's automated collection selects on.
+            for path in p.categories.clone() {
+                for depth in 1..=path.len() {
+                    let tag = path[..depth].join(" > ");
+                    if !p.tags.contains(&tag) {
+                        p.tags.push(tag);
                     }
                 }
             }

@@ -3,6 +3,7 @@
 //! Matrixify "Orders" layout, Shopify having no native order import), and pages / blog posts as
 //! JSON lines (Shopify has no CSV for them; JSON lines of the canonical model lose nothing).
 
+mod collections;
 mod content;
 mod csvin;
 mod customers;
@@ -12,6 +13,7 @@ mod redirects;
 #[cfg(test)]
 mod tests;
 
+pub use collections::{CollectionReader, CollectionWriter, COLLECTION_HEADER};
 pub use content::{BlogPostReader, BlogPostWriter, PageReader, PageWriter};
 pub use customers::{CustomerReader, CustomerWriter, CUSTOMER_HEADER};
 pub use orders::{OrderReader, OrderWriter};
@@ -31,6 +33,7 @@ pub fn writers(spec: &EndpointSpec) -> Result<Vec<Box<dyn EntityWriter>>> {
     let metafields = metafield_option(spec)?;
     let currency = spec.currency.clone();
     Ok(vec![
+        Box::new(CollectionWriter::new()),
         Box::new(ProductWriter::new(metafields, currency.clone())),
         Box::new(CustomerWriter::new()),
         Box::new(OrderWriter::new()),
@@ -139,10 +142,9 @@ pub fn readers(spec: &EndpointSpec, base: &Path) -> Result<Vec<Box<dyn EntityRea
             }
             Entity::Pages => Box::new(PageReader::new(path)),
             Entity::BlogPosts => Box::new(BlogPostReader::new(path)),
-            Entity::Categories => return Err(ConnectorError::Input(
-                "Shopify has no category export file; product categories come from products.csv"
-                    .to_string(),
-            )),
+            Entity::Categories => {
+                Box::new(CollectionReader::new(path).with_encoding(spec.encoding.clone()))
+            }
         };
         out.push(reader);
     }
@@ -166,7 +168,10 @@ pub fn recognise(path: &Path, encoding: Option<&str>) -> Option<Entity> {
     }
     let input = CsvIn::open(path, encoding).ok()?;
     let has = |n: &str| input.column(&[n]).is_some();
-    if (has("Handle") || has("URL handle")) && has("Title") {
+    if has("Handle") && (has("Must Match") || has("Rule: Product Column")) {
+        // Checked before products: a collections sheet also has Handle and Title.
+        Some(Entity::Categories)
+    } else if (has("Handle") || has("URL handle")) && has("Title") {
         Some(Entity::Products)
     } else if has("Redirect from") && has("Redirect to") {
         Some(Entity::Redirects)
@@ -304,6 +309,7 @@ impl<A: Assemble> EntityReader for CsvReader<A> {
 }
 
 /// Appends CSV rows (comma separated, `\n` ended, quoted only where needed) to a buffer.
+#[derive(Default)]
 pub(crate) struct CsvOut;
 
 impl CsvOut {
