@@ -50,7 +50,7 @@ pub fn open_source(spec: &EndpointSpec, _base: &Path) -> Result<Box<dyn Source>>
 pub fn open_target(spec: &EndpointSpec, base: &Path, out_dir: &Path) -> Result<Box<dyn Target>> {
     let dir = spec.resolved_path(base).unwrap_or_else(|| out_dir.to_path_buf());
     let writers: Vec<Box<dyn EntityWriter>> = match spec.platform {
-        crate::model::Platform::WooCommerce => woocommerce::writers(),
+        crate::model::Platform::WooCommerce => woocommerce::writers(spec)?,
         crate::model::Platform::Shopify => shopify::writers(spec)?,
         crate::model::Platform::Magento => magento::writers(spec),
         crate::model::Platform::BigCommerce => bigcommerce::writers(spec),

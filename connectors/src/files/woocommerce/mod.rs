@@ -23,7 +23,7 @@ use super::table::{Row, RowCursor, TableFile};
 use super::{EntityReader, EntityWriter, FileSource};
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage};
 use crate::finding::Finding;
-use crate::model::{Entity, Platform, Record};
+use crate::model::{Entity, Platform, Record, WeightUnit};
 use crate::spec::EndpointSpec;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -159,15 +159,41 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
     ))
 }
 
-/// The writers of a WooCommerce import directory.
-pub fn writers() -> Vec<Box<dyn EntityWriter>> {
-    vec![
+/// The writers of a WooCommerce import directory. The store's units come from the target's
+/// options (`weight_unit` = "kg" | "g" | "lbs" | "oz", `dimension_unit` = "cm" | "m" | "mm" |
+/// "in" | "yd"; WooCommerce's defaults kg and cm otherwise): its importer reads numbers in the
+/// store's own units whatever the header says.
+pub fn writers(spec: &EndpointSpec) -> Result<Vec<Box<dyn EntityWriter>>> {
+    let option = |name: &str| {
+        spec.options
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+    };
+    let weight = match option("weight_unit") {
+        None => WeightUnit::Kg,
+        Some(u) => WeightUnit::parse(u).ok_or_else(|| {
+            ConnectorError::Input(format!(
+                "weight_unit \"{u}\" in the target options is not kg, g, lbs or oz"
+            ))
+        })?,
+    };
+    let dims = match option("dimension_unit") {
+        None => "cm".to_string(),
+        Some(u) if ["cm", "m", "mm", "in", "yd"].contains(&u) => u.to_string(),
+        Some(u) => {
+            return Err(ConnectorError::Input(format!(
+                "dimension_unit \"{u}\" in the target options is not cm, m, mm, in or yd"
+            )))
+        }
+    };
+    Ok(vec![
         Box::new(categories::CategoryWriter),
-        Box::new(products::ProductWriter::for_import()),
+        Box::new(products::ProductWriter::new(false, weight, &dims, vec![])),
         Box::new(customers::CustomerWriter),
         Box::new(orders::OrderWriter),
         Box::new(pages::PageWriter),
-    ]
+    ])
 }
 
 /// Maps one row to one record (customers, orders, pages: one row each).
@@ -467,6 +493,34 @@ mod tests {
             err.contains("/nonexistent/export") && err.contains("does not exist"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_target_writes_in_the_units_its_options_name() {
+        let out = tempfile::tempdir().unwrap();
+        let mut spec = EndpointSpec::files(Platform::WooCommerce, out.path());
+        spec.options.insert("weight_unit".into(), "lbs".into());
+        spec.options.insert("dimension_unit".into(), "in".into());
+        let mut target = crate::files::open_target(&spec, Path::new("/"), out.path()).unwrap();
+        let store = SynthStore::new(SynthSpec {
+            products: 3,
+            ..SynthSpec::demo()
+        });
+        let records: Vec<Record> = store.products().map(Record::Product).collect();
+        block_on(target.write_batch(Entity::Products, &records)).unwrap();
+        block_on(target.finish(Entity::Products)).unwrap();
+        let text = std::fs::read_to_string(out.path().join("products.csv")).unwrap();
+        let header = text.lines().next().unwrap();
+        assert!(
+            header.contains("Weight (lbs)") && header.contains("Length (in)"),
+            "{header}"
+        );
+
+        spec.options.insert("weight_unit".into(), "stone".into());
+        let err = crate::files::open_target(&spec, Path::new("/"), out.path())
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("stone"), "{err}");
     }
 
     #[test]
