@@ -53,7 +53,8 @@ async fn run_phases(ctx: &Ctx) -> Result<(), Halt> {
             Phase::PreMigration => {
                 let seo = tokio::spawn(seo::prepare(ctx.clone()));
                 let comms = tokio::spawn(communication::draft(ctx.clone()));
-                for (name, h) in [("SEO Preservation", seo), ("Customer Communication", comms)] {
+                let mapping = tokio::spawn(crate::agents::mapping::run(ctx.clone()));
+                for (name, h) in [("SEO Preservation", seo), ("Customer Communication", comms), ("Category mapping", mapping)] {
                     h.await.map_err(|e| Halt::Failed(format!("the {name} agent crashed: {e}")))??;
                 }
                 ctx.await_decisions("premigration/").await?;

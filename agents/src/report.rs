@@ -162,6 +162,9 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         doc.push(Block::H(2, "URL map".into()));
         doc.push(Block::List(u.patterns.iter().map(|(e, (a, b))| format!("{e}: {a} → {b}")).collect()));
     }
+    if let Some(lines) = Some(crate::agents::mapping::report_lines(ctx)).filter(|l| !l.is_empty()) {
+        doc.extend([Block::H(2, "Category mapping".into()), Block::List(lines)]);
+    }
     if let Some(r) = &redirects {
         doc.push(Block::H(2, "Redirect validation".into()));
         doc.push(Block::P(format!(

@@ -44,6 +44,12 @@ pub struct Analysis {
     pub currencies: BTreeSet<String>,
     pub complexity: u32,
     pub effort_hours: f64,
+    /// Every product option name the catalog uses (for attribute mapping).
+    #[serde(default)]
+    pub option_names: BTreeSet<String>,
+    /// A narrative summary of the findings written by the LLM, when one is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub narrative: Option<String>,
 }
 
 impl Analysis {
@@ -221,6 +227,11 @@ fn check(
     match r {
         Record::Product(p) => {
             a.variant_rows += p.variants.len().max(1) as u64;
+            for o in &p.options {
+                if !o.name.trim().is_empty() {
+                    a.option_names.insert(o.name.trim().to_string());
+                }
+            }
             for cat in &p.categories {
                 for depth in 1..=cat.len() {
                     a.categories.insert(cat[..depth].to_vec());
