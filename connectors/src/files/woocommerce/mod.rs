@@ -18,6 +18,8 @@ pub mod customers;
 pub mod orders;
 pub mod pages;
 pub mod products;
+#[cfg(test)]
+mod proptests;
 
 use super::table::{Row, RowCursor, TableFile};
 use super::{EntityReader, EntityWriter, FileSource};
