@@ -1,6 +1,7 @@
 //! One place per platform for its facts: storefront URL patterns, limits, handle rules.
 
 pub mod bigcommerce;
+pub mod ikas;
 pub mod medusa;
 pub mod shopify;
 pub mod vendure;
@@ -27,7 +28,8 @@ pub fn facts(platform: Platform) -> Facts {
         Platform::BigCommerce => bigcommerce::FACTS,
         Platform::Medusa => medusa::FACTS,
         Platform::Vendure => vendure::FACTS,
-        Platform::Magento | Platform::Ideasoft | Platform::Ikas => Facts {
+        Platform::Ikas => ikas::FACTS,
+        Platform::Magento | Platform::Ideasoft => Facts {
             platform,
             max_options: None,
             max_variants: None,
@@ -62,7 +64,7 @@ pub fn url_path(platform: Platform, entity: Entity, handle: &str, parents: &[Str
             Entity::Pages => format!("/{handle}"),
             _ => format!("/{handle}.html"),
         },
-        Platform::Ikas => format!("/{handle}"),
+        Platform::Ikas => ikas::url_path(entity, handle),
         Platform::BigCommerce => bigcommerce::url_path(entity, handle),
         Platform::Ideasoft => match entity {
             Entity::Categories => format!("/kategori/{handle}"),
