@@ -2,6 +2,7 @@
 
 pub mod bigcommerce;
 pub mod ikas;
+pub mod magento;
 pub mod medusa;
 pub mod shopify;
 pub mod vendure;
@@ -60,10 +61,7 @@ pub fn url_path(platform: Platform, entity: Entity, handle: &str, parents: &[Str
     match platform {
         Platform::Shopify => shopify::url_path(entity, handle),
         Platform::WooCommerce => woocommerce::url_path(entity, handle, parents),
-        Platform::Magento => match entity {
-            Entity::Pages => format!("/{handle}"),
-            _ => format!("/{handle}.html"),
-        },
+        Platform::Magento => magento::url_path(entity, handle),
         Platform::Ikas => ikas::url_path(entity, handle),
         Platform::BigCommerce => bigcommerce::url_path(entity, handle),
         Platform::Ideasoft => match entity {

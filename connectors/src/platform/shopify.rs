@@ -58,20 +58,30 @@ pub struct CostBucket {
 /// GraphQL Admin API rate limits by plan. The restore rates are Shopify's published ones;
 /// bucket sizes are 20 seconds of restore. The first reply's `throttleStatus` replaces both.
 pub fn cost_bucket(plan: &str) -> CostBucket {
-    let rate = match plan.trim().to_ascii_lowercase().replace(['_', '-'], " ").as_str() {
+    let rate = match plan
+        .trim()
+        .to_ascii_lowercase()
+        .replace(['_', '-'], " ")
+        .as_str()
+    {
         "advanced" | "advanced shopify" => 200.0,
         "plus" | "shopify plus" => 1000.0,
         "enterprise" | "commerce components" => 2000.0,
         _ => 100.0,
     };
-    CostBucket { restore_rate: rate, maximum: rate * 20.0 }
+    CostBucket {
+        restore_rate: rate,
+        maximum: rate * 20.0,
+    }
 }
 
 /// Shopify's calculated query cost: scalars and enums 0, objects 1, connections 2 plus the
 /// objects they return (each object with what it selects), mutations 10.
 pub mod cost {
     use super::MUTATION_COST;
-    use graphql_parser::query::{Definition, Document, Field, OperationDefinition, Selection, SelectionSet, Value as GValue};
+    use graphql_parser::query::{
+        Definition, Document, Field, OperationDefinition, Selection, SelectionSet, Value as GValue,
+    };
     use serde_json::Value;
     use std::collections::HashMap;
 
@@ -90,17 +100,28 @@ pub mod cost {
                     _ => None,
                 })
                 .collect();
-            CostCx { fragments, variables }
+            CostCx {
+                fragments,
+                variables,
+            }
         }
 
         /// The fields of a selection set with fragments spread in place.
-        pub fn fields<'s>(&'s self, set: &'s SelectionSet<'d, String>) -> Vec<&'s Field<'d, String>> {
+        pub fn fields<'s>(
+            &'s self,
+            set: &'s SelectionSet<'d, String>,
+        ) -> Vec<&'s Field<'d, String>> {
             let mut out = Vec::new();
             self.collect(set, &mut out, 0);
             out
         }
 
-        fn collect<'s>(&'s self, set: &'s SelectionSet<'d, String>, out: &mut Vec<&'s Field<'d, String>>, depth: u32) {
+        fn collect<'s>(
+            &'s self,
+            set: &'s SelectionSet<'d, String>,
+            out: &mut Vec<&'s Field<'d, String>>,
+            depth: u32,
+        ) {
             if depth > 32 {
                 return;
             }
@@ -119,7 +140,11 @@ pub mod cost {
 
         /// An argument as JSON, variables substituted.
         pub fn arg(&self, field: &Field<'d, String>, name: &str) -> Option<Value> {
-            field.arguments.iter().find(|(n, _)| n == name).map(|(_, v)| self.value(v))
+            field
+                .arguments
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| self.value(v))
         }
 
         pub fn value(&self, v: &GValue<'d, String>) -> Value {
@@ -128,7 +153,9 @@ pub mod cost {
 
         /// Page size a connection field asks for (`first` or `last`).
         pub fn page_size(&self, field: &Field<'d, String>) -> Option<u64> {
-            self.arg(field, "first").or_else(|| self.arg(field, "last")).and_then(|v| v.as_u64())
+            self.arg(field, "first")
+                .or_else(|| self.arg(field, "last"))
+                .and_then(|v| v.as_u64())
         }
 
         /// Cost of a selection set; `result` (the data returned for it) turns the requested
@@ -158,11 +185,14 @@ pub mod cost {
             let mut node_cost = 1;
             for child in self.fields(&f.selection_set) {
                 match child.name.as_str() {
-                    "nodes" => node_cost = node_cost.max(1 + self.set_cost(&child.selection_set, None)),
+                    "nodes" => {
+                        node_cost = node_cost.max(1 + self.set_cost(&child.selection_set, None))
+                    }
                     "edges" => {
                         for e in self.fields(&child.selection_set) {
                             if e.name == "node" {
-                                node_cost = node_cost.max(1 + self.set_cost(&e.selection_set, None));
+                                node_cost =
+                                    node_cost.max(1 + self.set_cost(&e.selection_set, None));
                             }
                         }
                     }
@@ -173,9 +203,15 @@ pub mod cost {
         }
 
         /// Cost of an operation: 10 per mutation field, the calculated cost for a query.
-        pub fn operation_cost(&self, op: &OperationDefinition<'d, String>, result: Option<&Value>) -> u64 {
+        pub fn operation_cost(
+            &self,
+            op: &OperationDefinition<'d, String>,
+            result: Option<&Value>,
+        ) -> u64 {
             match op {
-                OperationDefinition::Mutation(m) => self.fields(&m.selection_set).len() as u64 * MUTATION_COST,
+                OperationDefinition::Mutation(m) => {
+                    self.fields(&m.selection_set).len() as u64 * MUTATION_COST
+                }
                 OperationDefinition::Query(q) => self.set_cost(&q.selection_set, result),
                 OperationDefinition::SelectionSet(s) => self.set_cost(s, result),
                 OperationDefinition::Subscription(s) => self.set_cost(&s.selection_set, result),
@@ -188,13 +224,19 @@ pub mod cost {
         match v {
             GValue::Variable(name) => variables.get(name.as_str()).cloned().unwrap_or(Value::Null),
             GValue::Int(n) => n.as_i64().map(Value::from).unwrap_or(Value::Null),
-            GValue::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+            GValue::Float(f) => serde_json::Number::from_f64(*f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
             GValue::String(s) => Value::String(s.clone()),
             GValue::Boolean(b) => Value::Bool(*b),
             GValue::Null => Value::Null,
             GValue::Enum(e) => Value::String(e.clone()),
             GValue::List(l) => Value::Array(l.iter().map(|x| to_json(x, variables)).collect()),
-            GValue::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), to_json(x, variables))).collect()),
+            GValue::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), to_json(x, variables)))
+                    .collect(),
+            ),
         }
     }
 

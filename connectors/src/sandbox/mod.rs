@@ -8,6 +8,7 @@
 //! nothing was ever created twice.
 
 pub mod bigcommerce;
+pub mod magento;
 pub mod shopify;
 pub mod woocommerce;
 
