@@ -616,16 +616,7 @@ impl Harness for MedusaHarness {
     }
     async fn counts(&self) -> BTreeMap<&'static str, u64> {
         let http = reqwest::Client::new();
-        let token: Value = http
-            .post(format!("{}/auth/user/emailpass", self.0.url))
-            .json(&json!({"email": self.0.email, "password": self.0.password}))
-            .send()
-            .await
-            .expect("login")
-            .json()
-            .await
-            .expect("login reply");
-        let token = token["token"].as_str().expect("token").to_string();
+        let token = medusa_token(&http, &self.0).await;
         let mut counts = BTreeMap::new();
         for (key, path) in [
             ("products", "/admin/products"),
@@ -677,7 +668,7 @@ impl Harness for MedusaHarness {
         )
     }
     fn carries_inventory(&self) -> bool {
-        false
+        true
     }
     fn keeps_email_case(&self) -> bool {
         true
@@ -689,7 +680,37 @@ async fn medusa_loads_extracts_rejects_and_rolls_back() {
     let Some(engine) = Engine::start("medusa", "Medusa") else {
         return;
     };
+    // A store that sells has a warehouse: stock quantities live on its location levels.
+    let http = reqwest::Client::new();
+    let token = medusa_token(&http, &engine).await;
+    let location: Value = http
+        .post(format!("{}/admin/stock-locations", engine.url))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Main warehouse"}))
+        .send()
+        .await
+        .expect("create a stock location")
+        .json()
+        .await
+        .expect("stock location reply");
+    assert!(
+        location["stock_location"]["id"].is_string(),
+        "stock location: {location}"
+    );
     scenario(&MedusaHarness(engine)).await;
+}
+
+async fn medusa_token(http: &reqwest::Client, engine: &Engine) -> String {
+    let reply: Value = http
+        .post(format!("{}/auth/user/emailpass", engine.url))
+        .json(&json!({"email": engine.email, "password": engine.password}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("login reply");
+    reply["token"].as_str().expect("token").to_string()
 }
 
 // ---------- Vendure ----------

@@ -11,6 +11,7 @@ use crate::api::http::{HttpConfig, Safety};
 use crate::connector::{
     ApiStats, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
 };
+use crate::finding::{Finding, Severity};
 use crate::model::{
     Address, Category, Customer, Entity, Money, Platform, Product, ProductOption, ProductStatus,
     Record, SourceRef, Variant, Weight, WeightUnit,
@@ -34,7 +35,8 @@ const DEFAULT_VALUE: &str = "Default option value";
 
 const PRODUCT_FIELDS: &str =
     "id,title,handle,status,description,subtitle,created_at,*options,*options.values,\
-*variants,*variants.prices,*variants.options,*categories";
+*variants,*variants.prices,*variants.options,*categories,\
+*variants.inventory_items.inventory.location_levels";
 
 /// A Medusa store; one value serves as source and as target.
 pub struct Medusa {
@@ -42,6 +44,16 @@ pub struct Medusa {
     concurrency: usize,
     /// Category id → (handle, name, parent id); filled on first need, kept current by writes.
     categories: Mutex<Option<BTreeMap<String, CategoryNode>>>,
+    /// Where products are published and stock is kept: from the options, else the store's first.
+    places: tokio::sync::OnceCell<Places>,
+    configured: Places,
+    findings: Mutex<Vec<Finding>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Places {
+    sales_channel: Option<String>,
+    stock_location: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,13 +80,19 @@ impl Medusa {
             .and_then(Value::as_u64)
             .map(|c| c.clamp(1, 64) as usize)
             .unwrap_or(facts::CONCURRENCY);
-        Self::connect(
-            url,
-            &email,
-            &password,
-            concurrency,
-            HttpConfig::default().with_options(spec),
-        )
+        let http = HttpConfig::default().with_options(spec);
+        let mut medusa = Self::connect(url, &email, &password, concurrency, http)?;
+        let option = |k: &str| {
+            spec.options
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        medusa.configured = Places {
+            sales_channel: option("sales_channel_id"),
+            stock_location: option("stock_location_id"),
+        };
+        Ok(medusa)
     }
 
     pub fn connect(
@@ -88,12 +106,107 @@ impl Medusa {
             session: Arc::new(Session::new(url, email, password, http)?),
             concurrency: concurrency.max(1),
             categories: Mutex::new(None),
+            places: tokio::sync::OnceCell::new(),
+            configured: Places::default(),
+            findings: Mutex::new(Vec::new()),
         })
     }
 
     /// Logs in now, so a wrong URL or password is reported before any work starts.
     pub async fn check(&self) -> Result<()> {
         self.session.login().await
+    }
+
+    /// The sales channel products are published in (without one a storefront shows nothing) and
+    /// the stock location quantities go to.
+    async fn places(&self) -> Result<&Places, ApiError> {
+        self.places
+            .get_or_try_init(|| async {
+                let mut places = self.configured.clone();
+                if places.sales_channel.is_none() {
+                    let path = "/admin/sales-channels?limit=1&order=created_at&fields=id";
+                    let body = self.session.get("list sales channels", path).await?;
+                    places.sales_channel = body
+                        .and_then(|b| b["sales_channels"][0]["id"].as_str().map(str::to_string));
+                }
+                if places.stock_location.is_none() {
+                    let path = "/admin/stock-locations?limit=1&order=created_at&fields=id";
+                    let body = self.session.get("list stock locations", path).await?;
+                    places.stock_location = body
+                        .and_then(|b| b["stock_locations"][0]["id"].as_str().map(str::to_string));
+                }
+                Ok(places)
+            })
+            .await
+    }
+
+    fn note(&self, finding: Finding) {
+        let mut findings = self.findings.lock().unwrap_or_else(|p| p.into_inner());
+        if !findings.iter().any(|f| f.code == finding.code) {
+            findings.push(finding);
+        }
+    }
+
+    /// Sets each variant's stocked quantity at the stock location (Medusa keeps quantities on
+    /// inventory items per location, not on the variant).
+    async fn sync_stock(&self, product_id: &str, p: &Product) -> Result<(), ApiError> {
+        if p.variants.iter().all(|v| v.inventory.is_none()) {
+            return Ok(());
+        }
+        let Some(location) = self.places().await?.stock_location.clone() else {
+            self.note(Finding::new(
+                Severity::Warning,
+                "stock_not_moved",
+                "Medusa has no stock location, so stock quantities were not moved: create one \
+                 (Settings → Locations) and load the products again",
+            ));
+            return Ok(());
+        };
+        let path = format!(
+            "/admin/products/{product_id}?fields=id,variants.sku,\
+             *variants.inventory_items.inventory.location_levels"
+        );
+        let body = self
+            .session
+            .get("read stock", &path)
+            .await?
+            .unwrap_or(Value::Null);
+        let variants = body["product"]["variants"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for v in p.variants.iter().filter(|v| v.inventory.is_some()) {
+            let Some(found) = variants
+                .iter()
+                .find(|mv| mv["sku"].as_str() == v.sku.as_deref())
+            else {
+                continue;
+            };
+            let item = &found["inventory_items"][0];
+            let Some(item_id) = item["inventory_item_id"].as_str() else {
+                continue;
+            };
+            let has_level = item["inventory"]["location_levels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|l| l["location_id"].as_str() == Some(location.as_str()));
+            let quantity = v.inventory.unwrap_or(0).max(0);
+            if has_level {
+                let path = format!("/admin/inventory-items/{item_id}/location-levels/{location}");
+                let body = json!({"stocked_quantity": quantity});
+                self.session
+                    .post("set stock", Safety::Idempotent, &path, &body)
+                    .await?;
+            } else {
+                let path = format!("/admin/inventory-items/{item_id}/location-levels");
+                let body = json!({"location_id": location, "stocked_quantity": quantity});
+                self.session
+                    .post("set stock", Safety::Unsafe, &path, &body)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     // ---------- categories ----------
@@ -293,10 +406,14 @@ impl Medusa {
                     )
                     .await?;
                 self.sync_variants(p, &existing).await?;
+                self.sync_stock(&id, p).await?;
                 Ok(WriteOutcome::Updated { target_id: id })
             }
             None => {
                 body["options"] = json!(options_of(p));
+                if let Some(channel) = &self.places().await?.sales_channel {
+                    body["sales_channels"] = json!([{"id": channel}]);
+                }
                 body["variants"] = p
                     .variants
                     .iter()
@@ -316,6 +433,7 @@ impl Medusa {
                     },
                     Err(e) => return Err(e),
                 };
+                self.sync_stock(&id, p).await?;
                 Ok(WriteOutcome::Created { target_id: id })
             }
         }
@@ -682,6 +800,10 @@ impl Target for Medusa {
     fn api_stats(&self) -> Option<ApiStats> {
         Some(self.session.http().stats())
     }
+
+    fn take_findings(&mut self) -> Vec<Finding> {
+        std::mem::take(&mut *self.findings.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 // ---------- mapping between Medusa's JSON and the canonical model ----------
@@ -847,10 +969,20 @@ fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Produ
                         str_of(pr, "currency_code").to_ascii_uppercase(),
                     ))
                 });
+            // Stock is the sum over locations, for variants whose stock Medusa manages.
+            let inventory = v["manage_inventory"].as_bool().unwrap_or(false).then(|| {
+                v["inventory_items"][0]["inventory"]["location_levels"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|l| l["stocked_quantity"].as_i64())
+                    .sum::<i64>()
+            });
             Variant {
                 source_id: Some(str_of(v, "id")),
                 sku: opt_str(v, "sku"),
                 barcode: opt_str(v, "barcode"),
+                inventory,
                 price,
                 weight: v["weight"]
                     .as_f64()

@@ -486,7 +486,12 @@ impl Vendure {
                         ),
                     });
                 }
-                let fresh = self.find_product(&p.handle).await?.unwrap_or(product);
+                // A product found after an ambiguous create may already have some of its variants.
+                let fresh = if product.get("variants").is_some() {
+                    product
+                } else {
+                    json!({"id": id, "optionGroups": [], "variants": []})
+                };
                 match self.sync_variants(p, &fresh, &currency).await {
                     Ok(()) => Ok(WriteOutcome::Created { target_id: id }),
                     Err(GqlError::Rejected(message)) => {
@@ -998,7 +1003,14 @@ impl Target for Vendure {
     async fn lookup(&mut self, entity: Entity, key: &str) -> Result<Option<String>> {
         Ok(match entity {
             Entity::Categories => self.find_collection(key).await?,
-            Entity::Products => self.find_product(key).await?.map(|p| str_of(&p, "id")),
+            // Vendure makes a product in several calls; one found without variants was cut short
+            // by a crash, so it is reported missing and the product is written again (the
+            // upsert then finds it by slug and completes it).
+            Entity::Products => self
+                .find_product(key)
+                .await?
+                .filter(|p| p["variants"].as_array().is_some_and(|v| !v.is_empty()))
+                .map(|p| str_of(&p, "id")),
             Entity::Customers => self.find_customer(key).await?.map(|c| str_of(&c, "id")),
             _ => None,
         })
