@@ -228,18 +228,13 @@ pub fn fold(s: &str) -> String {
     out.trim_end().to_string()
 }
 
+/// Character trigrams of the text with spaces removed, so "cook-ware" and "cookware" match.
 fn trigrams(s: &str) -> HashSet<[u8; 3]> {
-    let mut set = HashSet::new();
-    for word in s.split(' ').filter(|w| !w.is_empty()) {
-        let padded: Vec<u8> = format!("  {word} ").into_bytes();
-        for w in padded.windows(3) {
-            set.insert([w[0], w[1], w[2]]);
-        }
-    }
-    set
+    let joined: Vec<u8> = format!("  {} ", s.replace(' ', "")).into_bytes();
+    joined.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
 }
 
-/// Lexical similarity in 0..=1 after folding: the mean of word overlap (Jaccard) and
+/// Lexical similarity in 0..=1 after folding: the better of word overlap (Jaccard) and
 /// character trigram overlap (Dice). Identical texts score 1.
 pub fn lexical(a: &str, b: &str) -> f32 {
     let (fa, fb) = (fold(a), fold(b));
@@ -254,7 +249,7 @@ pub fn lexical(a: &str, b: &str) -> f32 {
     let words = wa.intersection(&wb).count() as f32 / wa.union(&wb).count().max(1) as f32;
     let (ta, tb) = (trigrams(&fa), trigrams(&fb));
     let tri = 2.0 * ta.intersection(&tb).count() as f32 / (ta.len() + tb.len()).max(1) as f32;
-    (words + tri) / 2.0
+    words.max(tri)
 }
 
 /// Lexical similarity of two category paths: the last level counts most, its parents give

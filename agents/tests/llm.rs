@@ -248,10 +248,10 @@ async fn structured_answer_is_used_and_journaled_with_the_key_sent_but_never_sto
         "{:?}",
         llm_events(&c)
     );
-    let ev = c.ctx.store.events_after(0, 1000).unwrap();
-    assert!(ev
+    assert!(common::events(&c.ctx)
         .iter()
-        .any(|e| e.agent == Some(AgentKind::DataAnalysis) && e.summary().contains("LLM")));
+        .any(|e| e["agent"] == "data_analysis"
+            && e["message"].as_str().is_some_and(|m| m.contains("LLM"))));
     assert_journaled(&c, &a).await;
     assert_no_secret(&c);
 }

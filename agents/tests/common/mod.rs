@@ -39,12 +39,27 @@ pub fn config(extra: &str) -> String {
     )
 }
 
-/// Every committed event's summary line.
-pub fn event_lines(ctx: &Ctx) -> Vec<String> {
+/// Every committed event as JSON, read raw from the events tree (an agent-status event carries
+/// `agent` twice once flattened, which `Store::events_after` cannot decode).
+pub fn events(ctx: &Ctx) -> Vec<serde_json::Value> {
     ctx.store
-        .events_after(0, 100_000)
-        .expect("events")
+        .tree(storeshift_agents::store::T::Events)
         .iter()
-        .map(|e| e.summary())
+        .filter_map(|r| r.ok())
+        .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
+        .collect()
+}
+
+/// The message or task text of every committed event.
+pub fn event_lines(ctx: &Ctx) -> Vec<String> {
+    events(ctx)
+        .iter()
+        .map(|v| {
+            let text = v
+                .get("message")
+                .or_else(|| v.get("task"))
+                .and_then(|m| m.as_str());
+            text.unwrap_or_default().to_string()
+        })
         .collect()
 }
