@@ -937,6 +937,11 @@ impl Target for BigCommerceTarget {
         None
     }
 
+    /// Products and customers move through this API; other entities go by files for now.
+    fn accepts(&self, entity: Entity) -> bool {
+        matches!(entity, Entity::Products | Entity::Customers)
+    }
+
     async fn lookup(&mut self, entity: Entity, external_key: &str) -> Result<Option<String>> {
         match entity {
             Entity::Customers => Ok(self

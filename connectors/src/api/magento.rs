@@ -1050,6 +1050,11 @@ impl Target for MagentoTarget {
         None
     }
 
+    /// Products and customers move through this API; other entities go by files for now.
+    fn accepts(&self, entity: Entity) -> bool {
+        matches!(entity, Entity::Products | Entity::Customers)
+    }
+
     async fn lookup(&mut self, entity: Entity, external_key: &str) -> Result<Option<String>> {
         match entity {
             Entity::Products => {

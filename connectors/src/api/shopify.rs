@@ -957,6 +957,11 @@ impl Target for ShopifyTarget {
         None
     }
 
+    /// Products and customers move through this API; other entities go by files for now.
+    fn accepts(&self, entity: Entity) -> bool {
+        matches!(entity, Entity::Products | Entity::Customers)
+    }
+
     async fn lookup(&mut self, entity: Entity, external_key: &str) -> Result<Option<String>> {
         match entity {
             Entity::Products | Entity::Customers => Ok(self

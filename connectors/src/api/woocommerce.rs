@@ -1045,6 +1045,11 @@ impl Target for WooTarget {
         None
     }
 
+    /// Products and customers move through this API; other entities go by files for now.
+    fn accepts(&self, entity: Entity) -> bool {
+        matches!(entity, Entity::Products | Entity::Customers)
+    }
+
     async fn lookup(&mut self, entity: Entity, external_key: &str) -> Result<Option<String>> {
         Ok(match entity {
             Entity::Products => self.find_by_slug(external_key).await?,

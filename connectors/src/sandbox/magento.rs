@@ -368,11 +368,13 @@ fn save_product(inner: &Inner, s: &mut Store, input: &Value) -> Result<Value, Re
     Ok(p)
 }
 
+/// One searchCriteria filter: field, value, condition type.
+type Filter = (Option<String>, Option<String>, Option<String>);
+
 fn search(items: Vec<Value>, q: &[(String, String)]) -> Value {
     let get = |k: &str| q.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
     // filter_groups[0][filters][0][field|value|condition_type]
-    let mut filters: BTreeMap<String, (Option<String>, Option<String>, Option<String>)> =
-        BTreeMap::new();
+    let mut filters: BTreeMap<String, Filter> = BTreeMap::new();
     for (k, v) in q {
         if let Some(rest) = k.strip_prefix("searchCriteria[filter_groups]") {
             let parts: Vec<&str> = rest.split(['[', ']']).filter(|x| !x.is_empty()).collect();
