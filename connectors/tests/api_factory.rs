@@ -29,7 +29,7 @@ fn spec(platform: Platform, credentials: &[(&str, &str)]) -> EndpointSpec {
 #[test]
 fn every_api_connector_opens_from_its_spec_and_names_missing_credentials() {
     std::env::set_var("STORESHIFT_FACTORY_SECRET", "s3cr3t-value");
-    let cases: [(Platform, &[(&str, &str)]); 4] = [
+    let cases: [(Platform, &[(&str, &str)]); 5] = [
         (Platform::Shopify, &[("token", "STORESHIFT_FACTORY_SECRET")]),
         (
             Platform::WooCommerce,
@@ -43,6 +43,13 @@ fn every_api_connector_opens_from_its_spec_and_names_missing_credentials() {
             &[("token", "STORESHIFT_FACTORY_SECRET")],
         ),
         (Platform::Magento, &[("token", "STORESHIFT_FACTORY_SECRET")]),
+        (
+            Platform::Ikas,
+            &[
+                ("client_id", "STORESHIFT_FACTORY_SECRET"),
+                ("client_secret", "STORESHIFT_FACTORY_SECRET"),
+            ],
+        ),
     ];
     for (platform, creds) in cases {
         let s = spec(platform, creds);
@@ -55,7 +62,11 @@ fn every_api_connector_opens_from_its_spec_and_names_missing_credentials() {
         );
         let target = open_target(&s, Path::new("."), Path::new("."))
             .unwrap_or_else(|e| panic!("{platform} target: {e}"));
-        assert!(target.accepts(Entity::Products) && target.accepts(Entity::Customers));
+        assert!(target.accepts(Entity::Products));
+        assert_eq!(
+            target.accepts(Entity::Customers),
+            platform != Platform::Ikas
+        );
         assert!(
             !target.accepts(Entity::Orders),
             "{platform} says what it cannot load"

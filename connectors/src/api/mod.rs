@@ -2,6 +2,7 @@
 
 pub mod bigcommerce;
 pub mod http;
+pub mod ikas;
 pub mod magento;
 pub mod medusa;
 pub mod shopify;
@@ -18,6 +19,7 @@ pub fn open_source(spec: &EndpointSpec) -> Result<Box<dyn Source>> {
         Platform::WooCommerce => return Ok(Box::new(woocommerce::WooSource::open(spec)?)),
         Platform::BigCommerce => return Ok(Box::new(bigcommerce::BigCommerceSource::open(spec)?)),
         Platform::Magento => return Ok(Box::new(magento::MagentoSource::open(spec)?)),
+        Platform::Ikas => return Ok(Box::new(ikas::IkasSource::open(spec)?)),
         Platform::Medusa => return Ok(Box::new(medusa::Medusa::open(spec)?)),
         Platform::Vendure => return Ok(Box::new(vendure::Vendure::open(spec)?)),
         _ => {}
@@ -31,6 +33,7 @@ pub fn open_target(spec: &EndpointSpec) -> Result<Box<dyn Target>> {
         Platform::WooCommerce => return Ok(Box::new(woocommerce::WooTarget::open(spec)?)),
         Platform::BigCommerce => return Ok(Box::new(bigcommerce::BigCommerceTarget::open(spec)?)),
         Platform::Magento => return Ok(Box::new(magento::MagentoTarget::open(spec)?)),
+        Platform::Ikas => return Ok(Box::new(ikas::IkasTarget::open(spec)?)),
         Platform::Medusa => return Ok(Box::new(medusa::Medusa::open(spec)?)),
         Platform::Vendure => return Ok(Box::new(vendure::Vendure::open(spec)?)),
         _ => {}

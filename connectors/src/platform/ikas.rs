@@ -24,3 +24,16 @@ pub fn url_path(entity: Entity, handle: &str) -> String {
         _ => format!("/{handle}"),
     }
 }
+
+/// Admin API: client-credentials token from the store, then one GraphQL endpoint.
+pub mod api {
+    /// `POST {store}/api/admin/oauth/token` (form: grant_type=client_credentials, client_id,
+    /// client_secret) → `{access_token, token_type, expires_in}`.
+    pub const TOKEN_PATH: &str = "/api/admin/oauth/token";
+    /// The Admin GraphQL endpoint (on `api.myikas.com` for live stores).
+    pub const GRAPHQL_PATH: &str = "/api/v1/admin/graphql";
+    /// Page size the connector asks `listProduct` for.
+    pub const PAGE_LIMIT: u64 = 50;
+    /// Largest `limit` a list query accepts.
+    pub const MAX_LIMIT: u64 = 200;
+}

@@ -8,6 +8,7 @@
 //! nothing was ever created twice.
 
 pub mod bigcommerce;
+pub mod ikas;
 pub mod magento;
 pub mod shopify;
 pub mod woocommerce;
