@@ -79,8 +79,6 @@ const EVENT_BATCH: usize = 2048;
 
 /// Runs the console until the operator leaves. Errors in the options (a bad keymap or theme
 /// file) are returned before the terminal is touched.
-// Reached from main.rs once the CLI wires `run`, `demo` and `attach` to it.
-#[allow(dead_code)]
 pub async fn run(link: Link, opts: ConsoleOptions) -> Result<ConsoleExit> {
     let keymap = Keymap::load(opts.keymap.as_deref())?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

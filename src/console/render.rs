@@ -48,6 +48,15 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Overlay::Help { scroll } => pane::help::render(f, app, *scroll, area),
         Overlay::Dialog(d) => pane::dialog::render(f, app, d, area),
     }
+    if app.glyphs.ascii {
+        // Store data (names, addresses, titles) may hold any character. A terminal that is not
+        // UTF-8 would show each as several bytes of mojibake and shift the rest of the line.
+        for cell in f.buffer_mut().content.iter_mut() {
+            if !cell.symbol().is_ascii() {
+                cell.set_symbol("?");
+            }
+        }
+    }
 }
 
 fn render_footer(f: &mut Frame, app: &App, area: Rect) {
