@@ -1,19 +1,22 @@
 //! Runs one platform sandbox as its own process, for rehearsals and kill -9 tests:
 //!
 //! ```text
-//! cargo run -p storeshift-connectors --example sandbox -- shopify --port 0 [--seed-products N] [--seed-customers N]
+//! cargo run -p storeshift-connectors --example sandbox -- <shopify|woocommerce|bigcommerce|magento|ikas> --port 0 [--seed-products N] [--seed-customers N]
 //! ```
 //!
 //! Prints the bound base URL on stdout (one line) and serves until killed. Credentials are the
 //! sandbox defaults, printed on stderr. `GET /__sandbox/state` reports counts and duplicates.
 
 use std::io::Write;
+use storeshift_connectors::sandbox::bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
+use storeshift_connectors::sandbox::ikas::{IkasConfig, IkasSandbox};
+use storeshift_connectors::sandbox::magento::{MagentoConfig, MagentoSandbox};
 use storeshift_connectors::sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 use storeshift_connectors::sandbox::woocommerce::{WooConfig, WooSandbox};
 
 fn usage() -> ! {
     eprintln!(
-        "usage: sandbox <shopify|woocommerce> [--port N] [--seed-products N] [--seed-customers N] [--restore-rate POINTS] [--bucket POINTS]"
+        "usage: sandbox <shopify|woocommerce|bigcommerce|magento|ikas> [--port N] [--seed-products N] [--seed-customers N] [--restore-rate POINTS] [--bucket POINTS]"
     );
     std::process::exit(2)
 }
@@ -69,6 +72,38 @@ async fn main() {
                 "WooCommerce sandbox: consumer key {} secret {}",
                 sb.config().consumer_key,
                 sb.config().consumer_secret
+            );
+            sb.start(port).await
+        }
+        "bigcommerce" => {
+            let sb = BigCommerceSandbox::new(BigCommerceConfig::default());
+            sb.seed_products(products);
+            sb.seed_customers(customers);
+            eprintln!(
+                "BigCommerce sandbox: store hash {}, X-Auth-Token {}",
+                sb.config().store_hash,
+                sb.config().token
+            );
+            sb.start(port).await
+        }
+        "magento" => {
+            let sb = MagentoSandbox::new(MagentoConfig::default());
+            sb.seed_products(products);
+            sb.seed_customers(customers);
+            eprintln!(
+                "Magento sandbox: admin {} / {}",
+                sb.config().username,
+                sb.config().password
+            );
+            sb.start(port).await
+        }
+        "ikas" => {
+            let sb = IkasSandbox::new(IkasConfig::default());
+            sb.seed_products(products);
+            eprintln!(
+                "Ikas sandbox: client {} secret {} (use the printed URL as url and api_url)",
+                sb.config().client_id,
+                sb.config().client_secret
             );
             sb.start(port).await
         }
