@@ -194,8 +194,48 @@ async fn vendure_sequential(engine: &Engine, items: &[Product]) -> Result<f64, S
     Ok(items.len() as f64 / started.elapsed().as_secs_f64())
 }
 
+/// A store that sells has a warehouse; without one the connector skips stock (and says so).
+async fn medusa_warehouse(engine: &Engine) -> Result<(), String> {
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{}/auth/user/emailpass", engine.url))
+        .json(&json!({"email": engine.email, "password": engine.password}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = login["token"].as_str().ok_or("no token")?;
+    let r = http
+        .post(format!("{}/admin/stock-locations", engine.url))
+        .bearer_auth(token)
+        .json(&json!({"name": "Main warehouse"}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if r.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("HTTP {}", r.status()))
+    }
+}
+
 async fn bench(engine: &Engine, n: usize, concurrencies: &[usize]) {
     let name = engine.name;
+    if name == "medusa" {
+        if let Err(e) = medusa_warehouse(engine).await {
+            println!("medusa: cannot create a stock location ({e}); stock is not moved");
+        }
+    }
+    // Warm the server up first (Node compiles hot paths on first use), unmeasured.
+    let warm = match name {
+        "medusa" => medusa_sequential(engine, &products("warm", 10)).await,
+        _ => vendure_sequential(engine, &products("warm", 10)).await,
+    };
+    if let Err(e) = warm {
+        return println!("{name}: warm-up failed: {e}");
+    }
     let baseline = match name {
         "medusa" => medusa_sequential(engine, &products("seq", n)).await,
         _ => vendure_sequential(engine, &products("seq", n)).await,

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use storeshift_connectors::api::http::HttpConfig;
 use storeshift_connectors::api::{medusa::Medusa, vendure::Vendure};
 use storeshift_connectors::model::*;
+use storeshift_connectors::platform;
 use storeshift_connectors::{Source, Target, WriteOutcome};
 
 // ---------- the canonical store loaded into both engines ----------
@@ -608,7 +609,7 @@ impl Harness for MedusaHarness {
                 &self.0.url,
                 &self.0.email,
                 &self.0.password,
-                4,
+                platform::medusa::CONCURRENCY,
                 HttpConfig::default(),
             )
             .expect("client"),
@@ -727,7 +728,7 @@ impl Harness for VendureHarness {
                 &self.0.url,
                 &self.0.email,
                 &self.0.password,
-                2,
+                platform::vendure::CONCURRENCY,
                 HttpConfig::default(),
             )
             .expect("client"),

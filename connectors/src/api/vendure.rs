@@ -36,6 +36,9 @@ pub struct Vendure {
     session: Arc<Session>,
     concurrency: usize,
     cache: Mutex<Cache>,
+    /// Held while the category facet or one of its values is made, so records written side by
+    /// side never make the same one twice.
+    making_facets: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -94,6 +97,7 @@ impl Vendure {
             session: Arc::new(Session::new(&url, username, password, http)?),
             concurrency: concurrency.max(1),
             cache: Mutex::new(Cache::default()),
+            making_facets: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -208,6 +212,10 @@ impl Vendure {
     }
 
     async fn ensure_facet_value(&self, code: &str, name: &str) -> Result<String, GqlError> {
+        if let Some(id) = self.cache().facet_values.get(code).cloned() {
+            return Ok(id);
+        }
+        let _making = self.making_facets.lock().await;
         let facet = self.category_facet(true).await?.unwrap_or_default();
         if let Some(id) = self.cache().facet_values.get(code).cloned() {
             return Ok(id);
@@ -921,6 +929,10 @@ impl Source for Vendure {
     ) -> Result<SourcePage> {
         let skip = cursor.and_then(|c| c["skip"].as_u64()).unwrap_or(0) as usize;
         let take = limit.clamp(1, facts::PAGE_LIMIT);
+        if cursor.is_none() {
+            // A fresh pass sees categories made since the cache was filled.
+            self.cache().collections = None;
+        }
         let (records, total) = match entity {
             Entity::Categories => self.read_categories(skip, take).await?,
             Entity::Products => self.read_products(skip, take).await?,
