@@ -77,18 +77,44 @@ fn product(
     }
 }
 
+trait WithImages {
+    fn with_images(self, urls: &[&str]) -> Product;
+}
+
+impl WithImages for Product {
+    /// Loopback URLs: no engine and no test may ever fetch from another host.
+    fn with_images(mut self, urls: &[&str]) -> Product {
+        self.images = urls
+            .iter()
+            .enumerate()
+            .map(|(i, u)| Image {
+                src: u.to_string(),
+                alt: None,
+                position: i as u32 + 1,
+            })
+            .collect();
+        self
+    }
+}
+
 fn products() -> Vec<Record> {
     vec![
-        Record::Product(product(
-            "classic-tee",
-            "Classic Tee",
-            &[("Size", &["S", "M"])],
-            vec![
-                variant("TEE-S", "19.99", &["S"], 5),
-                variant("TEE-M", "20.99", &["M"], 7),
-            ],
-            &[&["Clothing", "Tees"]],
-        )),
+        Record::Product(
+            product(
+                "classic-tee",
+                "Classic Tee",
+                &[("Size", &["S", "M"])],
+                vec![
+                    variant("TEE-S", "19.99", &["S"], 5),
+                    variant("TEE-M", "20.99", &["M"], 7),
+                ],
+                &[&["Clothing", "Tees"]],
+            )
+            .with_images(&[
+                "http://127.0.0.1:9/tee-front.jpg",
+                "http://127.0.0.1:9/tee-back.jpg",
+            ]),
+        ),
         Record::Product(product(
             "enamel-mug",
             "Enamel Mug",
@@ -165,6 +191,8 @@ trait Harness {
     /// of the same entity that must still be written.
     fn rejected(&self) -> (Entity, Vec<Record>, &'static str);
     fn carries_inventory(&self) -> bool;
+    /// Whether product images (URLs) are kept.
+    fn carries_images(&self) -> bool;
     /// Whether the engine stores an email as given (Vendure lower-cases it).
     fn keeps_email_case(&self) -> bool;
 }
@@ -310,6 +338,7 @@ async fn scenario(h: &impl Harness) {
         name,
         &extract(conn, Entity::Products).await,
         h.carries_inventory(),
+        h.carries_images(),
     );
     compare_customers(
         name,
@@ -458,7 +487,7 @@ fn compare_categories(name: &str, got: &[Record]) {
     }
 }
 
-fn compare_products(name: &str, got: &[Record], inventory: bool) {
+fn compare_products(name: &str, got: &[Record], inventory: bool, images: bool) {
     for want in products() {
         let Record::Product(w) = want else {
             unreachable!()
@@ -503,6 +532,15 @@ fn compare_products(name: &str, got: &[Record], inventory: bool) {
             "{name}: variants of {}",
             w.handle
         );
+        if images {
+            let srcs = |p: &Product| {
+                p.images
+                    .iter()
+                    .map(|i| (i.position, i.src.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(srcs(g), srcs(&w), "{name}: images of {}", w.handle);
+        }
         for wv in &w.variants {
             let gv = g
                 .variants
@@ -671,6 +709,9 @@ impl Harness for MedusaHarness {
     fn carries_inventory(&self) -> bool {
         true
     }
+    fn carries_images(&self) -> bool {
+        true
+    }
     fn keeps_email_case(&self) -> bool {
         true
     }
@@ -790,6 +831,10 @@ impl Harness for VendureHarness {
     }
     fn carries_inventory(&self) -> bool {
         true
+    }
+    fn carries_images(&self) -> bool {
+        // Vendure keeps images as assets made from the file itself (see platform::vendure).
+        false
     }
     fn keeps_email_case(&self) -> bool {
         false

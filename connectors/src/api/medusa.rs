@@ -13,8 +13,8 @@ use crate::connector::{
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{
-    Address, Category, Customer, Entity, Money, Platform, Product, ProductOption, ProductStatus,
-    Record, SourceRef, Variant, Weight, WeightUnit,
+    Address, Category, Customer, Entity, Image, Money, Platform, Product, ProductOption,
+    ProductStatus, Record, SourceRef, Variant, Weight, WeightUnit,
 };
 use crate::platform::medusa as facts;
 use crate::spec::EndpointSpec;
@@ -36,7 +36,7 @@ const DEFAULT_VALUE: &str = "Default option value";
 const PRODUCT_FIELDS: &str =
     "id,title,handle,status,description,subtitle,created_at,*options,*options.values,\
 *variants,*variants.prices,*variants.options,*categories,\
-*variants.inventory_items.inventory.location_levels";
+*variants.inventory_items.inventory.location_levels,*images";
 
 /// A Medusa store; one value serves as source and as target.
 pub struct Medusa {
@@ -391,6 +391,15 @@ impl Medusa {
             "status": status_key(p.status),
             "categories": category_ids,
         });
+        // Medusa keeps image URLs as given and never downloads them; the first is the thumbnail.
+        let mut images: Vec<&Image> = p.images.iter().collect();
+        images.sort_by_key(|i| i.position);
+        body["images"] = images
+            .iter()
+            .map(|i| json!({"url": i.src}))
+            .collect::<Vec<_>>()
+            .into();
+        body["thumbnail"] = json!(images.first().map(|i| i.src.clone()));
         if !p.attributes.is_empty() {
             body["metadata"] = json!(p.attributes);
         }
@@ -1019,6 +1028,20 @@ fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Produ
                 .collect()
         })
         .unwrap_or_default();
+    let mut raw_images: Vec<&Value> = p["images"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    raw_images.sort_by_key(|i| i["rank"].as_i64().unwrap_or(0));
+    let images = raw_images
+        .iter()
+        .enumerate()
+        .map(|(i, img)| Image {
+            src: str_of(img, "url"),
+            alt: None,
+            position: i as u32 + 1,
+        })
+        .collect();
     let handle = str_of(p, "handle");
     Product {
         source: SourceRef::with_url(
@@ -1037,6 +1060,7 @@ fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Produ
         options,
         variants,
         attributes,
+        images,
         created_at: opt_str(p, "created_at"),
         ..Product::default()
     }

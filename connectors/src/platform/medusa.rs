@@ -12,6 +12,14 @@
 //! - Customer emails are NOT unique for customers made by an admin (`has_account: false`) and are
 //!   compared case-sensitively, so the connector searches (`q=`) and matches case-insensitively.
 //!   Address country codes are not validated.
+//! - Image URLs are stored as given and never downloaded; the first is the thumbnail; there is no
+//!   alt text.
+//! - Stock lives on inventory items per stock location; a fresh store has no stock location, so
+//!   quantities need one (the connector uses the first, or option `stock_location_id`). Products
+//!   are published in the first sales channel (or option `sales_channel_id`): without one a
+//!   storefront does not show them.
+//! - Not carried by the connector: vendor, product type and tags (separate Medusa entities a
+//!   rollback would leave behind), compare-at price, cost, SEO fields.
 //! - Deleting a product or a customer is a soft delete; the handle becomes free again.
 //! - The Next.js storefront starter serves `/{country}/products/{handle}` and
 //!   `/{country}/categories/{parent}/{child}`; it redirects paths without the country prefix, so

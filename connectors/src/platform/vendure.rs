@@ -11,6 +11,10 @@
 //!   "grace.hopper@example.com"); the email is enforced unique (`EmailAddressConflictError`); first and last name are
 //!   required (empty strings accepted); an address needs `streetLine1` and a known country code
 //!   ("The countryCode \"ZZ\" was not recognized").
+//! - Images are assets made from the file itself (an upload to `createAssets`); storeshift never
+//!   fetches image URLs, so images are not moved into Vendure.
+//! - Not carried by the connector: vendor, product type, tags, barcode, weight, compare-at price,
+//!   cost, SEO fields (Vendure core has no such fields; custom fields would be needed).
 //! - No storefront ships with Vendure; its storefront starters serve `/products/{slug}` and
 //!   `/collections/{slug}`.
 //! - Orders cannot be imported with their history through the Admin API.
