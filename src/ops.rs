@@ -45,19 +45,37 @@ fn open_store(ws: &Workspace) -> Result<Store> {
     Store::open(&ws.state()).map_err(|e| anyhow!("{e}"))
 }
 
-async fn live(ws: &Workspace) -> bool {
-    control::is_live(&ws.socket()).await
+/// A live run (through its socket) or the workspace itself. A run that is starting holds the
+/// state before its socket answers, so a lock is waited out for a few seconds.
+enum Access {
+    Live,
+    Offline(Store),
+}
+
+async fn access(ws: &Workspace) -> Result<Access> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if control::is_live(&ws.socket()).await {
+            return Ok(Access::Live);
+        }
+        match Store::open(&ws.state()) {
+            Ok(store) => return Ok(Access::Offline(store)),
+            Err(storeshift_agents::store::StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(anyhow!("{e}")),
+        }
+    }
 }
 
 pub async fn status(args: &WsArgs) -> Result<i32> {
     let t = resolve(&args.workspace)?;
-    let snap = if live(&t.ws).await {
-        let resp = control::request(&t.ws.socket(), &Request::Status).await?;
-        resp.snapshot.map(|s| *s).ok_or_else(|| anyhow!("the run sent no status"))?
-    } else {
-        let store = open_store(&t.ws)?;
+    let snap = if let Access::Offline(store) = access(&t.ws).await? {
         let (src, dst) = t.cfg.as_ref().map(|c| (c.source.describe(), c.target.describe())).unwrap_or_default();
         runtime::snapshot_from_store(&store, src, dst).ok_or_else(|| anyhow!("no run has started in {}", t.ws.dir.display()))?
+    } else {
+        let resp = control::request(&t.ws.socket(), &Request::Status).await?;
+        resp.snapshot.map(|s| *s).ok_or_else(|| anyhow!("the run sent no status"))?
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&snap)?);
@@ -114,15 +132,18 @@ pub fn describe(s: &Snapshot, ws: &Workspace) -> String {
 pub async fn pause_resume(args: &WsArgs, pause: bool) -> Result<i32> {
     let t = resolve(&args.workspace)?;
     let by = Actor::current("cli");
-    if live(&t.ws).await {
+    let offline = match access(&t.ws).await? {
+        Access::Live => None,
+        Access::Offline(store) => Some(store),
+    };
+    if offline.is_none() {
         let command = if pause { Command::Pause { by } } else { Command::Resume { by } };
         let resp = control::request(&t.ws.socket(), &Request::Command { command }).await?;
         if !resp.ok {
             bail!("{}", resp.error.unwrap_or_default());
         }
         println!("{} (live run)", if pause { "paused" } else { "resumed" });
-    } else {
-        let store = open_store(&t.ws)?;
+    } else if let Some(store) = offline {
         let run = runtime::current_run(&store).map(|r| r.run).unwrap_or(1);
         runtime::record_pause(&store, run, pause, by).map_err(|e| anyhow!(e))?;
         println!(
@@ -137,14 +158,17 @@ pub async fn pause_resume(args: &WsArgs, pause: bool) -> Result<i32> {
 pub async fn decide(args: &DecideArgs) -> Result<i32> {
     let t = resolve(&args.workspace)?;
     let by = Actor::current("cli");
-    if live(&t.ws).await {
+    let offline = match access(&t.ws).await? {
+        Access::Live => None,
+        Access::Offline(store) => Some(store),
+    };
+    if offline.is_none() {
         let command = Command::Decide { id: args.id.clone(), option: args.option.clone(), note: args.note.clone(), by };
         let resp = control::request(&t.ws.socket(), &Request::Command { command }).await?;
         if !resp.ok {
             bail!("{}", resp.error.unwrap_or_default());
         }
-    } else {
-        let store = open_store(&t.ws)?;
+    } else if let Some(store) = offline {
         let run = store.intervention(&args.id).ok().flatten().map(|i| i.run).unwrap_or(1);
         runtime::record_decision(&store, run, &args.id, &args.option, args.note.clone(), by).map_err(|e| anyhow!(e))?;
     }
@@ -162,7 +186,7 @@ pub async fn events(args: &EventsArgs) -> Result<i32> {
         }
     };
     let mut after = args.after;
-    if live(&t.ws).await {
+    if control::is_live(&t.ws.socket()).await {
         loop {
             let resp = control::request(&t.ws.socket(), &Request::Events { after, limit: 5000 }).await?;
             if resp.events.is_empty() {
@@ -254,7 +278,7 @@ pub fn report(args: &WsArgs) -> Result<i32> {
 
 pub async fn rollback(args: &RollbackArgs) -> Result<i32> {
     let t = resolve(&args.workspace)?;
-    if live(&t.ws).await {
+    if control::is_live(&t.ws.socket()).await {
         bail!("a run is live in {}: stop it first (console `q`, or Ctrl-C on the headless run)", t.ws.dir.display());
     }
     let cfg = t.cfg.ok_or_else(|| anyhow!("rollback needs the migration config (pass the migration.toml)"))?;

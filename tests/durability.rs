@@ -39,7 +39,7 @@ fn kill_dash_nine_at_random_moments_loses_and_duplicates_nothing() {
     let mut seed = 0x5eed_u64;
     let mut kills = 0;
     while kills < 12 {
-        let mut child = spawn(&["run", &s.cfg(), "--headless"]);
+        let mut child = s.spawn(&["run", &s.cfg(), "--headless"]);
         // Kill after a random number of further committed events (so: mid-batch, mid-phase).
         let start = s.event_lines();
         let wait_for = 1 + (lcg(&mut seed) % 12) as usize;
@@ -58,7 +58,7 @@ fn kill_dash_nine_at_random_moments_loses_and_duplicates_nothing() {
         child.wait().unwrap();
         kills += 1;
     }
-    assert!(kills >= 10, "only {kills} kills landed before the run finished; make the run slower");
+    assert!(kills >= 10, "only {kills} kills landed before the run finished:\n{}", s.logs());
     let o = storeshift(&["run", &s.cfg(), "--headless"]);
     assert_eq!(o.status.code(), Some(0), "final resume failed: {}", text(&o));
 
@@ -80,7 +80,7 @@ fn kill_dash_nine_at_random_moments_loses_and_duplicates_nothing() {
 #[test]
 fn a_paused_run_makes_no_progress_and_comes_back_paused_after_kill() {
     let s = Scenario::generated(3000, "batch_size = 20\nthrottle_ms = 10");
-    let mut child = spawn(&["run", &s.cfg(), "--headless"]);
+    let mut child = s.spawn(&["run", &s.cfg(), "--headless"]);
     wait_until(60, "loading to start", || !s.events_of("batch_committed").is_empty());
     let o = storeshift(&["pause", &s.ws_str()]);
     assert!(o.status.success(), "{}", text(&o));
@@ -100,7 +100,7 @@ fn a_paused_run_makes_no_progress_and_comes_back_paused_after_kill() {
     // Killed while paused, it comes back paused.
     child.kill().unwrap();
     child.wait().unwrap();
-    let mut child = spawn(&["run", &s.cfg(), "--headless"]);
+    let mut child = s.spawn(&["run", &s.cfg(), "--headless"]);
     wait_until(30, "the restarted run to answer", || s.ws().join("control.sock").exists() && s.status_json()["state"] == "paused");
     for _ in 0..50 {
         assert_eq!(done(&s.status_json()), at_pause, "a run restarted while paused made progress");
@@ -109,7 +109,7 @@ fn a_paused_run_makes_no_progress_and_comes_back_paused_after_kill() {
     let o = storeshift(&["resume", &s.ws_str()]);
     assert!(o.status.success(), "{}", text(&o));
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(status.code(), Some(0), "{}", s.logs());
     assert!(s.events_of("batch_committed").len() > batches, "resumed run did not go on");
     let pauses = s.events_of("paused");
     assert_eq!(pauses.len(), 1);

@@ -141,3 +141,45 @@ fn config_command_masks_secrets() {
     assert!(!t.contains("shpat_do_not_print_me"), "{t}");
     assert!(t.contains("STORESHIFT_E2E_TOKEN (set, value hidden)"), "{t}");
 }
+
+#[test]
+fn headless_jsonl_events_and_prometheus_metrics_while_running() {
+    use std::io::{Read, Write};
+    let s = Scenario::generated(2000, "batch_size = 10\nthrottle_ms = 10");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = std::process::Command::new(bin())
+        .args(["run", &s.cfg(), "--headless", "--events", "jsonl", "--metrics", &addr])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let scrape = || -> String {
+        let Ok(mut c) = std::net::TcpStream::connect(&addr) else { return String::new() };
+        let _ = c.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n");
+        let mut body = String::new();
+        let _ = c.read_to_string(&mut body);
+        body
+    };
+    let mut seen = String::new();
+    wait_until(60, "metrics with product counts", || {
+        seen = scrape();
+        seen.contains("storeshift_records_total{entity=\"products\",outcome=\"created\"}")
+    });
+    assert!(seen.contains("storeshift_batch_latency_seconds_bucket"), "{seen}");
+    assert!(seen.contains("storeshift_interventions_pending"), "{seen}");
+    assert!(seen.contains("storeshift_run_state{run=\"1\",state=\"running\"} 1"), "{seen}");
+    // The control socket is private to its owner.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(s.ws().join("control.sock")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    assert!(events.windows(2).all(|w| w[1]["seq"].as_u64() > w[0]["seq"].as_u64()));
+    assert_eq!(events.last().unwrap()["type"], "run_finished");
+    assert_eq!(events.last().unwrap()["state"], "done");
+}

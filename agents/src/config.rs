@@ -145,11 +145,12 @@ impl MigrationConfig {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
         let mut cfg = Self::parse(&text, path)?;
-        cfg.base_dir = path
+        let parent = path
             .parent()
             .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
+            .unwrap_or(Path::new("."));
+        // Absolute, so paths derived from it stay right whatever the current directory.
+        cfg.base_dir = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
         Ok(cfg)
     }
 

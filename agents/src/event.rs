@@ -137,7 +137,8 @@ impl Counts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    RunStarted { run: u32, source: String, target: String, resumed: bool },
+    /// The run number is the event's own `run`.
+    RunStarted { source: String, target: String, resumed: bool },
     PhaseStarted { phase: Phase },
     PhaseFinished { phase: Phase },
     AgentStatus { agent: AgentKind, status: String, task: String, done: u64, total: u64 },
@@ -160,7 +161,9 @@ pub struct Event {
     /// RFC 3339, UTC.
     pub at: String,
     pub level: Level,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The agent that emitted the event. Serialised as `emitter` because some kinds carry an
+    /// `agent` of their own, and a flattened enum cannot share a key with its parent.
+    #[serde(default, rename = "emitter", skip_serializing_if = "Option::is_none")]
     pub agent: Option<AgentKind>,
     #[serde(flatten)]
     pub kind: EventKind,
@@ -170,7 +173,8 @@ impl Event {
     /// One line for logs and `storeshift events`.
     pub fn summary(&self) -> String {
         match &self.kind {
-            EventKind::RunStarted { run, source, target, resumed } => {
+            EventKind::RunStarted { source, target, resumed } => {
+                let run = self.run;
                 format!("run {run} {}: {source} -> {target}", if *resumed { "resumed" } else { "started" })
             }
             EventKind::PhaseStarted { phase } => format!("phase {} started", phase.label()),
@@ -193,6 +197,40 @@ impl Event {
             EventKind::Resumed { by } => format!("resumed by {}", by.describe()),
             EventKind::Log { message } => message.clone(),
             EventKind::RunFinished { state, summary } => format!("run finished {}: {summary}", state.label()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intervention::Actor;
+    use storeshift_connectors::Severity;
+
+    #[test]
+    fn every_event_kind_round_trips_through_json() {
+        let by = Actor { user: "ana".into(), ssh_client: Some("10.0.0.5 5000 22".into()), via: "cli".into() };
+        let kinds = vec![
+            EventKind::RunStarted { source: "a".into(), target: "b".into(), resumed: true },
+            EventKind::PhaseStarted { phase: Phase::Execution },
+            EventKind::PhaseFinished { phase: Phase::Planning },
+            EventKind::AgentStatus { agent: AgentKind::Executor, status: "running".into(), task: "x".into(), done: 1, total: 2 },
+            EventKind::BatchCommitted { entity: Entity::Products, counts: Counts::default(), totals: Counts::default(), expected: Some(3), millis: 4 },
+            EventKind::Finding { agent: AgentKind::DataAnalysis, finding: Finding::new(Severity::Warning, "c", "m") },
+            EventKind::InterventionRaised { id: "iv-1".into(), title: "t".into() },
+            EventKind::InterventionDecided { id: "iv-1".into(), option: "o".into(), by: by.clone() },
+            EventKind::Paused { by: by.clone() },
+            EventKind::Resumed { by },
+            EventKind::Log { message: "hello".into() },
+            EventKind::RunFinished { state: RunState::Done, summary: "s".into() },
+        ];
+        for (i, kind) in kinds.into_iter().enumerate() {
+            for agent in [None, Some(AgentKind::Executor)] {
+                let ev = Event { seq: i as u64, run: 1, at: "2026-01-01T00:00:00Z".into(), level: Level::Info, agent, kind: kind.clone() };
+                let json = serde_json::to_string(&ev).unwrap();
+                let back: Event = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
+                assert_eq!(back, ev);
+            }
         }
     }
 }

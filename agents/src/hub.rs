@@ -216,8 +216,8 @@ fn average_rate(history: &[u64]) -> f64 {
 pub fn fold(s: &mut Snapshot, ev: &Event) {
     s.last_seq = s.last_seq.max(ev.seq);
     match &ev.kind {
-        EventKind::RunStarted { run, source, target, .. } => {
-            s.run = *run;
+        EventKind::RunStarted { source, target, .. } => {
+            s.run = ev.run;
             s.source = source.clone();
             s.target = target.clone();
             if !s.state.is_final() && s.state != RunState::Paused {
@@ -294,47 +294,55 @@ fn set_phase(s: &mut Snapshot, phase: Phase, state: PhaseState) {
 /// Opens the JSONL mirror for appending, first cutting a torn last line (a kill -9 mid-write)
 /// and appending any committed events the mirror had not received.
 fn open_mirror(path: &Path, store: &Store) -> Option<File> {
-    let mut file = OpenOptions::new().create(true).read(true).append(true).open(path).ok()?;
+    match try_open_mirror(path, store) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            // The mirror is a recovery aid; losing it must be visible, not fatal.
+            tracing::warn!("event log mirror {} unavailable: {e}", path.display());
+            eprintln!("storeshift: warning: the event log mirror {} is unavailable: {e}", path.display());
+            None
+        }
+    }
+}
+
+fn try_open_mirror(path: &Path, store: &Store) -> std::io::Result<File> {
+    let mut file = OpenOptions::new().create(true).read(true).append(true).open(path)?;
     let mut last_seq = 0u64;
     let mut good_len = 0u64;
     {
+        // Bytes, not text: a kill can cut the last line inside a multi-byte character.
         let mut reader = BufReader::new(&file);
-        let mut pos = 0u64;
-        let mut line = String::new();
+        let mut line = Vec::new();
         loop {
             line.clear();
-            let n = reader.read_line(&mut line).ok()?;
-            if n == 0 {
+            let n = reader.read_until(b'\n', &mut line)?;
+            if n == 0 || line.last() != Some(&b'\n') {
                 break;
             }
-            pos += n as u64;
-            if !line.ends_with('\n') {
-                break;
-            }
-            if let Ok(ev) = serde_json::from_str::<Event>(line.trim_end()) {
+            if let Ok(ev) = serde_json::from_slice::<Event>(&line) {
                 last_seq = ev.seq;
             }
-            good_len = pos;
+            good_len += n as u64;
         }
     }
-    if file.metadata().ok()?.len() != good_len {
-        file.set_len(good_len).ok()?;
+    if file.metadata()?.len() != good_len {
+        file.set_len(good_len)?;
     }
-    file.seek(SeekFrom::End(0)).ok()?;
+    file.seek(SeekFrom::End(0))?;
     let mut after = last_seq;
     loop {
-        let missing = store.events_after(after, 10_000).ok()?;
+        let missing = store.events_after(after, 10_000).map_err(std::io::Error::other)?;
         if missing.is_empty() {
             break;
         }
         for ev in &missing {
-            let mut line = serde_json::to_vec(ev).ok()?;
+            let mut line = serde_json::to_vec(ev).map_err(std::io::Error::other)?;
             line.push(b'\n');
-            file.write_all(&line).ok()?;
+            file.write_all(&line)?;
             after = ev.seq;
         }
     }
-    Some(file)
+    Ok(file)
 }
 
 /// Reads the JSONL mirror (for `storeshift events` when the state database is unavailable).

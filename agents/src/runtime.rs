@@ -395,7 +395,7 @@ impl RunHandle {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("{0}")]
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
     Io(String),
@@ -405,7 +405,7 @@ pub enum StartError {
 pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle, StartError> {
     let ws = Workspace::new(cfg.workspace_dir());
     ws.create().map_err(|e| StartError::Io(format!("cannot create workspace {}: {e}", ws.dir.display())))?;
-    let store = Arc::new(Store::open(&ws.state())?);
+    let store = Arc::new(Store::open_for_run(&ws.state())?);
 
     let previous = current_run(&store);
     let (record, resumed) = match previous {
@@ -430,7 +430,7 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
     }
     step.put_json(T::Meta, CURRENT_RUN, &run);
     step.put_json(T::Meta, run_key(run), &rec);
-    step.event(Level::Info, None, EventKind::RunStarted { run, source, target, resumed });
+    step.event(Level::Info, None, EventKind::RunStarted { source, target, resumed });
     if paused {
         step.event(Level::Warn, None, EventKind::Log { message: "run is paused: resume with `p` or `storeshift resume`".into() });
     }

@@ -47,6 +47,9 @@ const SEQ_KEY: &[u8] = b"event_seq";
 pub enum StoreError {
     #[error("{0}")]
     Open(String),
+    /// Another process holds the database (a live run, or a command reading it for a moment).
+    #[error("{0}")]
+    Locked(String),
     #[error("state database error: {0}")]
     Sled(#[from] sled::Error),
     #[error("state record {key} is unreadable: {err}")]
@@ -106,6 +109,20 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens the state database for a run: a command that reads the workspace while no run is
+    /// live holds it for a moment, so a lock is retried for a few seconds before giving up.
+    pub fn open_for_run(path: &Path) -> Result<Store> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match Store::open(path) {
+                Err(StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Opens (or creates) the state database. A database another process holds, or one that
     /// is damaged, gives a message that says what happened and what to do — never a panic.
     pub fn open(path: &Path) -> Result<Store> {
@@ -114,6 +131,7 @@ impl Store {
         let opened = std::panic::catch_unwind(move || sled::Config::new().path(&p).open());
         let db = match opened {
             Ok(Ok(db)) => db,
+            Ok(Err(e)) if is_lock_error(&e) => return Err(StoreError::Locked(describe_open_error(path, &e))),
             Ok(Err(e)) => return Err(StoreError::Open(describe_open_error(path, &e))),
             Err(_) => return Err(StoreError::Open(damaged_message(path, "the database panicked while loading"))),
         };
@@ -291,19 +309,20 @@ pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+fn is_lock_error(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock"))
+}
+
 fn describe_open_error(path: &Path, e: &sled::Error) -> String {
-    let text = e.to_string();
-    if let sled::Error::Io(io) = e {
-        if io.kind() == std::io::ErrorKind::WouldBlock || text.contains("lock") {
-            return format!(
-                "the state at {} is held by another storeshift process (a run is live). \
-                 Use `storeshift status|pause|resume|decide|events` on the workspace: they talk to the live run \
-                 through its control socket.",
-                path.display()
-            );
-        }
+    if is_lock_error(e) {
+        return format!(
+            "the state at {} is held by another storeshift process (a run is live). \
+             Use `storeshift status|pause|resume|decide|events` on the workspace: they talk to the live run \
+             through its control socket.",
+            path.display()
+        );
     }
-    damaged_message(path, &text)
+    damaged_message(path, &e.to_string())
 }
 
 fn damaged_message(path: &Path, what: &str) -> String {

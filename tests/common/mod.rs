@@ -78,6 +78,39 @@ impl Scenario {
         std::fs::write(self.config(), cfg).expect("write config");
     }
 
+    /// Spawns the binary with stderr kept in `<scenario>/logs/N.log` (shown by `logs()`).
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        let dir = self.dir.path().join("logs");
+        std::fs::create_dir_all(&dir).expect("logs dir");
+        let n = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+        let log = std::fs::File::create(dir.join(format!("{n:03}.log"))).expect("log file");
+        Command::new(bin())
+            .args(args)
+            .env("USER", "tester")
+            .env_remove("SSH_CLIENT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn storeshift")
+    }
+
+    /// The stderr of every spawned run, for failure messages.
+    pub fn logs(&self) -> String {
+        let dir = self.dir.path().join("logs");
+        let mut names: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        names.sort();
+        names
+            .iter()
+            .map(|p| {
+                let t = std::fs::read_to_string(p).unwrap_or_default();
+                let tail: Vec<&str> = t.lines().rev().take(8).collect();
+                format!("== {}\n{}", p.display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
