@@ -6,12 +6,15 @@
 //! crash-safe targets.
 
 pub mod bigcommerce;
+pub mod convert;
 pub mod ikas;
 pub mod loaded;
 pub mod magento;
 pub mod shopify;
 mod source;
 pub mod table;
+#[cfg(test)]
+pub(crate) mod testkit;
 mod target;
 pub mod woocommerce;
 

@@ -228,6 +228,8 @@ struct Reading<'a> {
     current: Option<(Product, u64)>,
     handles: HashMap<String, u64>,
     legacy: bool,
+    /// The product row's price and weight, which legacy SKU rows adjust or inherit.
+    base: (Option<Decimal>, Option<Decimal>),
 }
 
 impl Reading<'_> {
@@ -355,6 +357,7 @@ impl Reading<'_> {
             }
         }
         let (price, compare_at_price) = self.prices(row);
+        self.base = (price.as_ref().map(|m| m.amount), None);
         let tracking = cell(row, self.c.tracking).to_ascii_lowercase();
         let inventory = if tracking == "none" || tracking == "n" { None } else { self.int(row, self.c.stock) };
         let base = Variant {
@@ -372,6 +375,7 @@ impl Reading<'_> {
             requires_shipping: !digital,
             taxable: !cell(row, self.c.tax_class).eq_ignore_ascii_case("non-taxable"),
         };
+        self.base.1 = base.weight.map(|w| w.value);
         let c = &self.c;
         let p = Product {
             source: SourceRef::with_url(id, platform::url_path(Platform::BigCommerce, Entity::Products, &handle, &[])),
@@ -417,17 +421,11 @@ impl Reading<'_> {
         if !self.parent(row, "variant") {
             return;
         }
-        let (base_price, base_weight) = match &self.current {
-            Some((p, _)) => (
-                p.variants.first().and_then(|v| v.price.as_ref().map(|m| m.amount)),
-                p.variants.first().and_then(|v| v.weight.map(|w| w.value)),
-            ),
-            None => (None, None),
-        };
+        let (base_price, base_weight) = self.base;
         let (price, compare_at_price) = if self.legacy {
             match adjusted(row.get(self.c.price), base_price) {
                 Some(Some(d)) => (Some(Money::new(d, self.ctx.currency.clone())), None),
-                Some(None) => (None, None),
+                Some(None) => (base_price.map(|d| Money::new(d, self.ctx.currency.clone())), None),
                 None => {
                     self.out.note(cell_finding(self.table, row, self.c.price, Severity::Warning, "bad_number", format!("\"{}\" is not a price", row.get(self.c.price))));
                     (None, None)
@@ -439,6 +437,7 @@ impl Reading<'_> {
         let weight = if self.legacy {
             adjusted(row.get(self.c.weight), base_weight)
                 .flatten()
+                .or(base_weight)
                 .map(|value| Weight { value, unit: self.ctx.weight_unit.unwrap_or(WeightUnit::Lb) })
         } else {
             self.weight(row)
@@ -577,6 +576,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
         current: None,
         handles: HashMap::new(),
         legacy,
+        base: (None, None),
     };
     let rows = all_rows(table, &mut r.out)?;
     for row in &rows {

@@ -1,0 +1,188 @@
+use crate::files::testkit::{catalog, has_finding, products, read, write};
+use crate::model::*;
+use proptest::prelude::*;
+use std::path::PathBuf;
+
+fn real(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/real/magento").join(name)
+}
+
+#[test]
+fn real_sample_categories_and_pages_read_with_hand_counts() {
+    // categories.csv: Gear, Gear/Bags, Gear/Fitness Equipment, Gear/Watches, Collections,
+    // Collections/New Luma Yoga Collection.
+    let (cats, f) = read(Platform::Magento, &real("categories.csv"), Entity::Categories, 4).unwrap();
+    assert_eq!(cats.len(), 6, "{f:?}");
+    let paths: Vec<String> = cats
+        .iter()
+        .map(|r| if let Record::Category(c) = r { c.path.join("/") } else { String::new() })
+        .collect();
+    assert_eq!(
+        paths,
+        ["Gear", "Gear/Bags", "Gear/Fitness Equipment", "Gear/Watches", "Collections", "Collections/New Luma Yoga Collection"]
+    );
+    let Record::Category(yoga) = &cats[5] else { panic!() };
+    assert_eq!(yoga.handle, "yoga-new");
+    assert_eq!(yoga.source.url_path.as_deref(), Some("/yoga-new.html"));
+
+    // cms_pages.csv: About us, Privacy Policy, Customer Service, Home Page.
+    let (pages, _) = read(Platform::Magento, &real("cms_pages.csv"), Entity::Pages, 3).unwrap();
+    let titles: Vec<&str> = pages.iter().map(|r| if let Record::Page(p) = r { p.title.as_str() } else { "" }).collect();
+    assert_eq!(titles, ["About us", "Privacy Policy", "Customer Service", "Home Page"]);
+    let Record::Page(about) = &pages[0] else { panic!() };
+    assert_eq!(about.handle, "about-us");
+    assert!(about.body_html.contains("Luma is a nationally recognized"));
+    assert!(about.published);
+}
+
+const PRODUCTS: &str = "sku,store_view_code,attribute_set_code,product_type,categories,product_websites,name,description,short_description,weight,product_online,tax_class_name,visibility,price,special_price,url_key,meta_title,meta_keywords,meta_description,base_image,base_image_label,additional_images,additional_image_labels,additional_attributes,qty,configurable_variations,configurable_variation_labels
+MH01-XS-Black,,Top,simple,,base,Chaz Hoodie-XS-Black,,,1,1,Taxable Goods,Not Visible Individually,52,,mh01-xs-black,,,,/m/h/mh01-black.jpg,,,,\"color=Black,size=XS,ean=4006381333931\",100,,
+MH01-XS-Gray,,Top,simple,,base,Chaz Hoodie-XS-Gray,,,1,1,Taxable Goods,Not Visible Individually,52,45.5,mh01-xs-gray,,,,,,,,\"color=Gray,size=XS\",7,,
+MH01,,Top,configurable,\"Default Category/Men/Tops/Hoodies,Default Category/Sale\",base,Chaz Kangeroo Hoodie,<p>Ideal for cold-weather</p>,Short text,,1,Taxable Goods,\"Catalog, Search\",,,chaz-kangeroo-hoodie,Chaz Hoodie,hoodie,Warm hoodie,/m/h/mh01-main.jpg,Front,\"/m/h/mh01-main.jpg,/m/h/mh01-back.jpg\",\"Front,Back\",\"manufacturer=Luma,material=Cotton|Polyester\",,\"sku=MH01-XS-Black,size=XS,color=Black|sku=MH01-XS-Gray,size=XS,color=Gray|sku=MH01-XS-Lost,size=XS,color=Red\",\"size=Size,color=Colour\"
+MH01,de,Top,configurable,,,Chaz Kapuzenpulli,<p>Warm</p>,,,,,,,,,,,,,,,,,,,
+WB01,,Default,simple,Default Category/Gear,base,Water Bottle,,,0.5,2,None,\"Catalog, Search\",9.5,,water-bottle,,,,,,,,,12,,
+BAD1,,Default,kit,,base,Kit,,,,1,,,abc,,kit,,,,,,,,,,,
+DUP,,Default,simple,,base,Dup,,,,1,,,1,,water-bottle,,,,,,,,,x,,
+GHOST,fr,Default,simple,,,Fantôme,,,,,,,,,,,,,,,,,,,,
+";
+
+#[test]
+fn configurable_children_translations_and_bad_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("catalog_product.csv");
+    std::fs::write(&p, PRODUCTS).unwrap();
+    let (recs, f) = read(Platform::Magento, &p, Entity::Products, 2).unwrap();
+    let ps = products(&recs);
+    assert_eq!(ps.len(), 3, "configurable, water bottle, dup; children are variants: {ps:#?}");
+    let hoodie = ps[0];
+    assert_eq!(hoodie.title, "Chaz Kangeroo Hoodie");
+    assert_eq!(hoodie.handle, "chaz-kangeroo-hoodie");
+    assert_eq!(hoodie.kind, ProductKind::Variable);
+    assert_eq!(hoodie.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["Size", "Colour"]);
+    assert_eq!(hoodie.options[1].values, ["Black", "Gray", "Red"]);
+    assert_eq!(hoodie.variants.len(), 3);
+    assert_eq!(hoodie.variants[0].barcode.as_deref(), Some("4006381333931"));
+    assert_eq!(hoodie.variants[0].inventory, Some(100));
+    assert_eq!(hoodie.variants[1].price.as_ref().unwrap().amount.to_string(), "45.5");
+    assert_eq!(hoodie.variants[1].compare_at_price.as_ref().unwrap().amount.to_string(), "52");
+    assert_eq!(hoodie.categories, vec![vec!["Men", "Tops", "Hoodies"], vec!["Sale"]]);
+    assert_eq!(hoodie.images.iter().map(|i| i.src.as_str()).collect::<Vec<_>>(), ["/m/h/mh01-main.jpg", "/m/h/mh01-back.jpg"]);
+    assert_eq!(hoodie.images[1].alt.as_deref(), Some("Back"));
+    assert_eq!(hoodie.vendor.as_deref(), Some("Luma"));
+    assert_eq!(hoodie.attributes.get("magento.attr.material").map(String::as_str), Some("Cotton|Polyester"));
+    assert_eq!(hoodie.attributes.get("translation.de.name").map(String::as_str), Some("Chaz Kapuzenpulli"));
+    assert_eq!(hoodie.seo.title.as_deref(), Some("Chaz Hoodie"));
+    let bottle = ps[1];
+    assert_eq!(bottle.status, ProductStatus::Draft);
+    assert!(!bottle.variants[0].taxable);
+    assert_eq!(bottle.variants[0].weight.unwrap().unit, WeightUnit::Lb);
+
+    assert!(has_finding(&f, "variation_row_missing", 4, Some("configurable_variations")), "{f:#?}");
+    assert!(has_finding(&f, "unknown_type", 7, Some("product_type")));
+    assert!(has_finding(&f, "bad_number", 8, Some("qty")));
+    assert!(has_finding(&f, "duplicate_handle", 8, Some("url_key")));
+    assert!(has_finding(&f, "translation_without_product", 9, Some("sku")));
+    assert!(f.iter().all(|x| x.location.as_ref().unwrap().file.ends_with("catalog_product.csv")));
+}
+
+#[test]
+fn missing_required_column_is_an_error_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p.csv");
+    std::fs::write(&p, "sku,name\nA,B\n").unwrap();
+    let spec_err = read(Platform::Magento, &p, Entity::Products, 10).unwrap_err().to_string();
+    assert!(spec_err.contains("p.csv:1") && spec_err.contains("product_type"), "{spec_err}");
+}
+
+#[test]
+fn customers_composite_with_extra_address_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("customers.csv");
+    std::fs::write(
+        &p,
+        "email,_website,_store,firstname,lastname,_address_firstname,_address_lastname,_address_street,_address_city,_address_country_id,_address_postcode,_address_telephone,_address_default_billing_\n\
+         ayse@example.com,base,default,Ayşe,Yılmaz,Ayşe,Yılmaz,\"Bağdat Cd. 1\nKat 2\",İstanbul,TR,34000,+905551112233,1\n\
+         ,,,,,Ayşe,Yılmaz,Ofis Sk. 5,Ankara,TR,06000,,0\n\
+         bob@example.com,base,default,Bob,Stone,,,,,,,,\n\
+         ,,,,,Lost,Row,Nowhere 1,X,US,1,,0\n",
+    )
+    .unwrap();
+    let (recs, f) = read(Platform::Magento, &p, Entity::Customers, 1).unwrap();
+    assert_eq!(recs.len(), 2);
+    let Record::Customer(a) = &recs[0] else { panic!() };
+    assert_eq!(a.addresses.len(), 2);
+    assert_eq!(a.addresses[0].address1.as_deref(), Some("Bağdat Cd. 1"));
+    assert_eq!(a.addresses[0].address2.as_deref(), Some("Kat 2"));
+    assert_eq!(a.phone.as_deref(), Some("+905551112233"));
+    let Record::Customer(b) = &recs[1] else { panic!() };
+    assert_eq!(b.addresses.len(), 1, "the address row after bob is bob's");
+    assert!(f.is_empty(), "{f:?}");
+
+    // Written back and read again: the same customers.
+    let out = tempfile::tempdir().unwrap();
+    assert!(write(Platform::Magento, out.path(), Entity::Customers, &recs).is_empty());
+    let (again, _) = read(Platform::Magento, &out.path().join("customer_composite.csv"), Entity::Customers, 10).unwrap();
+    assert_eq!(again, recs);
+}
+
+#[test]
+fn order_grid_reads_totals_and_says_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("orders.csv");
+    std::fs::write(
+        &p,
+        "ID,Purchase Point,Purchase Date,Bill-to Name,Ship-to Name,Grand Total (Base),Grand Total (Purchased),Status,Billing Address,Shipping Address,Customer Email,Subtotal,Shipping and Handling,Payment Method,Total Refunded\n\
+         000000001,Main Website,\"Nov 1, 2025 10:00:00 AM\",Veronica Costello,Veronica Costello,$45.00,$45.00,complete,\"6146 Honey Bluff Parkway,Calder,Michigan,49628-7978\",\"6146 Honey Bluff Parkway\",roni_cost@example.com,$40.00,$5.00,Check / Money order,\n\
+         000000002,Main Website,\"Nov 2, 2025\",A B,A B,€12,50,€12,50,canceled,,,a@b.test,€10,00,€2,50,,\n",
+    )
+    .unwrap();
+    let (recs, f) = read(Platform::Magento, &p, Entity::Orders, 10).unwrap();
+    assert_eq!(recs.len(), 2);
+    let Record::Order(o) = &recs[0] else { panic!() };
+    assert_eq!(o.totals.total.amount.to_string(), "45.00");
+    assert_eq!(o.totals.tax.amount, rust_decimal::Decimal::ZERO);
+    assert_eq!(o.fulfillment_status, FulfillmentStatus::Fulfilled);
+    assert!(f.iter().any(|x| x.code == "orders_totals_only"));
+    assert!(f.iter().any(|x| x.code == "ragged_row" && x.location.as_ref().unwrap().line == 3), "{f:?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn products_round_trip_in_magento_format(seed in any::<u64>(), n in 1usize..6) {
+        let dir = tempfile::tempdir().unwrap();
+        let recs: Vec<Record> = catalog(seed, n).into_iter().map(Record::Product).collect();
+        prop_assert!(write(Platform::Magento, dir.path(), Entity::Products, &recs).is_empty());
+        let file = dir.path().join("catalog_product.csv");
+        let (first, f1) = read(Platform::Magento, &file, Entity::Products, 3).unwrap();
+        prop_assert!(f1.is_empty(), "{:?}", f1);
+        prop_assert_eq!(first.len(), n);
+        let again = tempfile::tempdir().unwrap();
+        prop_assert!(write(Platform::Magento, again.path(), Entity::Products, &first).is_empty());
+        let (second, _) = read(Platform::Magento, &again.path().join("catalog_product.csv"), Entity::Products, 7).unwrap();
+        prop_assert_eq!(&first, &second);
+        for (g, r) in recs.iter().zip(&first) {
+            let (Record::Product(g), Record::Product(r)) = (g, r) else { unreachable!() };
+            prop_assert_eq!(&g.title, &r.title);
+            prop_assert_eq!(&g.categories, &r.categories);
+            prop_assert_eq!(g.skus().collect::<Vec<_>>(), r.skus().collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..1500), which in 0usize..4) {
+        let headers = [
+            "sku,store_view_code,product_type,name,price,configurable_variations,configurable_variation_labels,additional_attributes,categories\n",
+            "email,_website,firstname,_address_street,_address_telephone\n",
+            "name,url_key,path,position\n",
+            "ID,Grand Total (Purchased),Subtotal,Status\n",
+        ];
+        let entity = [Entity::Products, Entity::Customers, Entity::Categories, Entity::Orders][which];
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        let mut bytes = headers[which].as_bytes().to_vec();
+        bytes.extend_from_slice(&body);
+        std::fs::write(&p, &bytes).unwrap();
+        let _ = read(Platform::Magento, &p, entity, 3);
+    }
+}

@@ -1,0 +1,582 @@
+//! `storeshift inspect` and `storeshift convert` as library functions.
+//!
+//! Inspect names the platform and entity of each file from its header and reads it through that
+//! platform's reader for counts and findings.
+//!
+//! Convert reads the source files through the canonical model, makes handles valid and unique
+//! for the target (transliterated where the target wants ASCII), writes the target's import
+//! files, a redirect for every URL that changes (in the target's redirect file when it has one,
+//! else `redirects.csv`), and then reads its own output back with the target's reader: every
+//! field that did not survive is listed, record by record, in `convert-report.md`. What the
+//! target's writer refused (a 4th option for Shopify, a separator inside a value) is listed with
+//! the writer's reason. The report is therefore measured, not predicted.
+
+use crate::connector::{Cursor, Result, Source, WriteOutcome};
+use crate::finding::Finding;
+use crate::model::{Entity, Platform, Record, Redirect, SourceRef};
+use crate::platform;
+use crate::spec::EndpointSpec;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::table::TableFile;
+
+/// What a file is, judged from its header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detected {
+    pub platform: Platform,
+    pub entity: Entity,
+}
+
+/// Recognisers in the order they are tried: the most specific headers first.
+pub fn detect(path: &Path, encoding: Option<&str>) -> Result<Option<Detected>> {
+    let table = TableFile::open(path, encoding)?;
+    let h = table.header();
+    let found = |platform, entity| Ok(Some(Detected { platform, entity }));
+    if let Some(e) = super::ikas::recognise(h) {
+        return found(Platform::Ikas, e);
+    }
+    if let Some(e) = super::magento::recognise(h) {
+        return found(Platform::Magento, e);
+    }
+    if let Some(e) = super::bigcommerce::recognise(h) {
+        return found(Platform::BigCommerce, e);
+    }
+    if let Some(e) = super::shopify::recognise(path, encoding) {
+        return found(Platform::Shopify, e);
+    }
+    if let Some(e) = super::woocommerce::recognise(&table) {
+        return found(Platform::WooCommerce, e);
+    }
+    Ok(None)
+}
+
+/// The entity a file holds for a given platform (convert --from names the platform).
+pub fn entity_for(platform: Platform, path: &Path, encoding: Option<&str>) -> Result<Option<Entity>> {
+    let table = TableFile::open(path, encoding)?;
+    let h = table.header();
+    Ok(match platform {
+        Platform::Ikas => super::ikas::recognise(h),
+        Platform::Magento => super::magento::recognise(h),
+        Platform::BigCommerce => super::bigcommerce::recognise(h),
+        Platform::Shopify => super::shopify::recognise(path, encoding),
+        Platform::WooCommerce => super::woocommerce::recognise(&table),
+        _ => None,
+    })
+}
+
+/// One file as `inspect` saw it.
+#[derive(Debug)]
+pub struct Inspection {
+    pub path: PathBuf,
+    pub detected: Option<Detected>,
+    pub encoding: String,
+    pub delimiter: char,
+    pub records: usize,
+    pub findings: Vec<Finding>,
+    /// The file could not be read at all.
+    pub error: Option<String>,
+}
+
+async fn read_all(source: &mut dyn Source, entity: Entity) -> Result<(Vec<Record>, Vec<Finding>)> {
+    let mut records = Vec::new();
+    let mut findings = Vec::new();
+    let mut cursor: Option<Cursor> = None;
+    loop {
+        let page = source.read_page(entity, cursor.as_ref(), 1000).await?;
+        records.extend(page.records);
+        findings.extend(page.findings);
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    Ok((records, findings))
+}
+
+fn files_spec(platform: Platform, files: &[(Entity, PathBuf)], currency: Option<&str>, encoding: Option<&str>) -> EndpointSpec {
+    let mut spec = EndpointSpec::files(platform, PathBuf::new());
+    spec.path = None;
+    spec.files = files.iter().cloned().collect();
+    spec.currency = currency.map(str::to_string);
+    spec.encoding = encoding.map(str::to_string);
+    spec
+}
+
+/// Inspects each file on its own.
+pub async fn inspect(paths: &[PathBuf], encoding: Option<&str>) -> Vec<Inspection> {
+    let mut out = Vec::new();
+    for path in paths {
+        let mut ins = Inspection {
+            path: path.clone(),
+            detected: None,
+            encoding: String::new(),
+            delimiter: ',',
+            records: 0,
+            findings: vec![],
+            error: None,
+        };
+        match TableFile::open(path, encoding) {
+            Ok(t) => {
+                ins.encoding = t.encoding_name().to_string();
+                ins.delimiter = t.delimiter() as char;
+            }
+            Err(e) => {
+                ins.error = Some(e.to_string());
+                out.push(ins);
+                continue;
+            }
+        }
+        match detect(path, encoding) {
+            Ok(Some(d)) => {
+                let spec = files_spec(d.platform, &[(d.entity, path.clone())], None, encoding);
+                let result = match super::open_source(&spec, Path::new(".")) {
+                    Ok(mut src) => read_all(src.as_mut(), d.entity).await,
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Ok((records, findings)) => {
+                        ins.records = records.len();
+                        ins.findings = findings;
+                    }
+                    Err(e) => ins.error = Some(e.to_string()),
+                }
+                ins.detected = Some(d);
+            }
+            Ok(None) => {
+                ins.error = Some(format!(
+                    "{}: the header matches no export file storeshift knows (Shopify, WooCommerce, \
+                     Magento 2, BigCommerce, Ikas); check that the first row is the column names",
+                    path.display()
+                ))
+            }
+            Err(e) => ins.error = Some(e.to_string()),
+        }
+        out.push(ins);
+    }
+    out
+}
+
+/// What convert did with one record that did not arrive whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loss {
+    pub entity: Entity,
+    pub key: String,
+    pub label: String,
+    /// One line per field or reason.
+    pub what: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct ConvertReport {
+    pub from: Option<Platform>,
+    pub to: Option<Platform>,
+    /// Per entity: records read, written, refused.
+    pub counts: BTreeMap<Entity, (usize, usize, usize)>,
+    /// Records the target refused or has no place for.
+    pub refused: Vec<Loss>,
+    /// Records written with fields that did not survive.
+    pub lossy: Vec<Loss>,
+    pub source_findings: Vec<Finding>,
+    pub redirects: Vec<Redirect>,
+    pub redirect_file: Option<PathBuf>,
+    pub files: Vec<PathBuf>,
+}
+
+/// Options of a conversion.
+#[derive(Debug, Clone, Default)]
+pub struct ConvertOptions {
+    pub currency: Option<String>,
+    pub encoding: Option<String>,
+}
+
+/// Gives every catalog/content record a handle valid and unique for `to`, and a redirect from
+/// its old URL to the new one when they differ.
+fn retarget(from: Platform, to: Platform, records: &mut BTreeMap<Entity, Vec<Record>>) -> Vec<Redirect> {
+    let mut redirects = Vec::new();
+    let mut taken: HashMap<(Entity, String), ()> = HashMap::new();
+    let shared = |e: Entity| to == Platform::Ikas && platform::ikas::SHARED_SLUG_NAMESPACE.contains(&e);
+    for (entity, list) in records.iter_mut() {
+        for r in list.iter_mut() {
+            let (handle, title, parents) = match r {
+                Record::Product(p) => (&mut p.handle, p.title.clone(), vec![]),
+                Record::Category(c) => {
+                    let parents: Vec<String> = c
+                        .parent_path()
+                        .iter()
+                        .map(|n| platform::normalize_handle(to, n))
+                        .collect();
+                    let name = c.name().to_string();
+                    (&mut c.handle, name, parents)
+                }
+                Record::Page(p) => (&mut p.handle, p.title.clone(), vec![]),
+                Record::BlogPost(p) => (&mut p.handle, p.title.clone(), vec![]),
+                _ => continue,
+            };
+            let old_handle = handle.clone();
+            let mut base = platform::normalize_handle(to, &old_handle);
+            if base.is_empty() {
+                base = platform::normalize_handle(to, &title);
+            }
+            if base.is_empty() {
+                base = "item".into();
+            }
+            let ns = if shared(*entity) { Entity::Products } else { *entity };
+            let mut candidate = base.clone();
+            let mut n = 1;
+            while taken.contains_key(&(ns, candidate.clone())) {
+                n += 1;
+                candidate = format!("{base}-{n}");
+            }
+            taken.insert((ns, candidate.clone()), ());
+            *handle = candidate.clone();
+            let old_path = r
+                .source()
+                .url_path
+                .clone()
+                .unwrap_or_else(|| platform::url_path(from, *entity, &old_handle, &[]));
+            let new_path = platform::url_path(to, *entity, &candidate, &parents);
+            if old_path != new_path && !old_path.is_empty() {
+                redirects.push(Redirect {
+                    source: SourceRef::new(format!("{}:{}", entity.key(), r.source().id)),
+                    from: old_path,
+                    to: new_path,
+                });
+            }
+        }
+    }
+    if to == Platform::Shopify {
+        // Shopify products have no store category tree: each path and its ancestors become tags
+        // an automated collection can select on (the same rule the migration transform uses).
+        if let Some(list) = records.get_mut(&Entity::Products) {
+            for r in list.iter_mut() {
+                if let Record::Product(p) = r {
+                    for path in p.categories.clone() {
+                        for depth in 1..=path.len() {
+                            let tag = path[..depth].join(" > ");
+                            if !p.tags.contains(&tag) {
+                                p.tags.push(tag);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    redirects
+}
+
+/// Converts `files` exported from `from` into `to`'s import files in `out_dir`.
+pub async fn convert(
+    from: Platform,
+    files: &[PathBuf],
+    to: Platform,
+    out_dir: &Path,
+    opts: &ConvertOptions,
+) -> Result<ConvertReport> {
+    let mut mapping = Vec::new();
+    for f in files {
+        match entity_for(from, f, opts.encoding.as_deref())? {
+            Some(e) => {
+                if let Some((_, other)) = mapping.iter().find(|(x, _): &&(Entity, PathBuf)| *x == e) {
+                    return Err(crate::connector::ConnectorError::Input(format!(
+                        "{} and {} both look like {from} {e} files; convert them one at a time",
+                        other.display(),
+                        f.display()
+                    )));
+                }
+                mapping.push((e, f.clone()))
+            }
+            None => {
+                let hint = match detect(f, opts.encoding.as_deref()).ok().flatten() {
+                    Some(d) => format!(" (it looks like a {} {} file: use --from {})", d.platform, d.entity, d.platform.key()),
+                    None => String::new(),
+                };
+                return Err(crate::connector::ConnectorError::Input(format!(
+                    "{}: the header is not one of a {from} export file{hint}",
+                    f.display()
+                )));
+            }
+        }
+    }
+    let spec = files_spec(from, &mapping, opts.currency.as_deref(), opts.encoding.as_deref());
+    let mut source = super::open_source(&spec, Path::new("."))?;
+    let mut report = ConvertReport { from: Some(from), to: Some(to), ..ConvertReport::default() };
+    let mut records: BTreeMap<Entity, Vec<Record>> = BTreeMap::new();
+    for entity in source.entities() {
+        let (list, findings) = read_all(source.as_mut(), entity).await?;
+        report.source_findings.extend(findings);
+        report.counts.insert(entity, (list.len(), 0, 0));
+        records.insert(entity, list);
+    }
+    let mut redirects = retarget(from, to, &mut records);
+    if let Some(Record::Redirect(_)) = records.get(&Entity::Redirects).and_then(|l| l.first()) {
+        for r in records.remove(&Entity::Redirects).unwrap_or_default() {
+            if let Record::Redirect(r) = r {
+                redirects.push(r);
+            }
+        }
+    }
+
+    std::fs::create_dir_all(out_dir)?;
+    let mut tspec = EndpointSpec::files(to, out_dir.to_path_buf());
+    tspec.currency = opts.currency.clone();
+    let mut target = super::open_target(&tspec, Path::new("."), out_dir)?;
+    let mut written: BTreeMap<Entity, Vec<Record>> = BTreeMap::new();
+    for (entity, list) in &records {
+        let counts = report.counts.entry(*entity).or_default();
+        if !target.accepts(*entity) {
+            counts.2 = list.len();
+            for r in list {
+                report.refused.push(Loss {
+                    entity: *entity,
+                    key: r.external_key(),
+                    label: r.label(),
+                    what: vec![format!("{to} import files have no file for {entity}")],
+                });
+            }
+            continue;
+        }
+        target.resume(*entity, None).await?;
+        let outcomes = target.write_batch(*entity, list).await?;
+        target.finish(*entity).await?;
+        for (r, o) in list.iter().zip(outcomes) {
+            match o {
+                WriteOutcome::Failed { message } => {
+                    counts.2 += 1;
+                    report.refused.push(Loss { entity: *entity, key: r.external_key(), label: r.label(), what: vec![message] });
+                }
+                _ => {
+                    counts.1 += 1;
+                    written.entry(*entity).or_default().push(r.clone());
+                }
+            }
+        }
+    }
+    if !redirects.is_empty() {
+        let batch: Vec<Record> = redirects.iter().cloned().map(Record::Redirect).collect();
+        if target.accepts(Entity::Redirects) {
+            target.resume(Entity::Redirects, None).await?;
+            target.write_batch(Entity::Redirects, &batch).await?;
+            target.finish(Entity::Redirects).await?;
+        } else {
+            let path = out_dir.join("redirects.csv");
+            let mut bytes = b"Redirect from,Redirect to\n".to_vec();
+            for r in &redirects {
+                super::table::push_row(&mut bytes, &[r.from.as_str(), r.to.as_str()], b',');
+            }
+            std::fs::write(&path, bytes)?;
+            report.redirect_file = Some(path);
+        }
+    }
+    report.redirects = redirects;
+
+    // Read the output back with the target's own readers and list what did not survive.
+    let back_spec = EndpointSpec::files(to, out_dir.to_path_buf());
+    if let Ok(mut back) = super::open_source(&back_spec, Path::new(".")) {
+        for (entity, sent) in &written {
+            let (got, _) = read_all(back.as_mut(), *entity).await.unwrap_or_default();
+            let by_key: HashMap<String, &Record> = got.iter().map(|r| (r.external_key(), r)).collect();
+            for r in sent {
+                let key = r.external_key();
+                let what = match by_key.get(&key) {
+                    Some(g) => diff_records(r, g, to),
+                    None => vec![format!("not found when {to}'s reader read the written file back")],
+                };
+                if !what.is_empty() {
+                    report.lossy.push(Loss { entity: *entity, key, label: r.label(), what });
+                }
+            }
+        }
+    }
+    let mut produced: Vec<PathBuf> = std::fs::read_dir(out_dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    produced.sort();
+    report.files = produced;
+    std::fs::write(out_dir.join("convert-report.md"), render_report(&report))?;
+    Ok(report)
+}
+
+fn as_decimal(v: &Value) -> Option<rust_decimal::Decimal> {
+    match v {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.to_string().parse().ok(),
+        _ => None,
+    }
+}
+
+fn show(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => "(none)".into(),
+        Some(Value::String(s)) => {
+            let s: String = s.chars().take(60).collect();
+            format!("\"{s}\"")
+        }
+        Some(other) => {
+            let s = other.to_string();
+            s.chars().take(80).collect()
+        }
+    }
+}
+
+fn is_empty(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(o)) => o.is_empty(),
+        _ => false,
+    }
+}
+
+fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
+    if is_empty(a) && is_empty(b) {
+        return true;
+    }
+    match (a, b) {
+        (Some(x), Some(y)) => {
+            if x == y {
+                return true;
+            }
+            if let (Some(p), Some(q)) = (as_decimal(x), as_decimal(y)) {
+                return p == q;
+            }
+            if let (Value::String(p), Value::String(q)) = (x, y) {
+                return p.trim() == q.trim();
+            }
+            false
+        }
+        _ => false,
+    }
+}
+
+/// Field-by-field differences between what was written and what the target's reader got back.
+fn diff_value(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            // A weight is the same weight in another unit.
+            if let (Some(unit_a), Some(_)) = (x.get("unit"), y.get("unit")) {
+                let grams = |o: &serde_json::Map<String, Value>| {
+                    let v = o.get("value").and_then(as_decimal)?;
+                    let u = o.get("unit").and_then(Value::as_str).and_then(crate::model::WeightUnit::parse)?;
+                    Some(crate::model::Weight { value: v, unit: u }.grams())
+                };
+                if let (Some(p), Some(q)) = (grams(x), grams(y)) {
+                    if (p - q).abs() <= rust_decimal::Decimal::new(1, 1) {
+                        return;
+                    }
+                }
+                let _ = unit_a;
+            }
+            let keys: HashSet<&String> = x.keys().chain(y.keys()).collect();
+            let mut keys: Vec<&String> = keys.into_iter().collect();
+            keys.sort();
+            for k in keys {
+                if path.is_empty() && (k == "source" || k == "attributes") {
+                    continue;
+                }
+                // Money keeps its currency; compare amounts.
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                match (x.get(k), y.get(k)) {
+                    (Some(va), Some(vb)) if va.is_object() || va.is_array() => diff_value(&p, va, vb, out),
+                    (va, vb) if !same(va, vb) => out.push(format!("{p}: {} became {}", show(va), show(vb))),
+                    _ => {}
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            if x.len() != y.len() {
+                out.push(format!("{path}: {} item(s) became {}", x.len(), y.len()));
+                return;
+            }
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                diff_value(&format!("{path}[{i}]"), va, vb, out);
+            }
+        }
+        (x, y) => {
+            if !same(Some(x), Some(y)) {
+                out.push(format!("{path}: {} became {}", show(Some(x)), show(Some(y))));
+            }
+        }
+    }
+}
+
+fn diff_records(sent: &Record, got: &Record, to: Platform) -> Vec<String> {
+    let (Ok(a), Ok(b)) = (serde_json::to_value(sent), serde_json::to_value(got)) else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    diff_value("", &a, &b, &mut out);
+    if let (Record::Product(s), Record::Product(g)) = (sent, got) {
+        let lost: Vec<&String> = s
+            .attributes
+            .keys()
+            .filter(|k| !g.attributes.contains_key(*k))
+            .collect();
+        if !lost.is_empty() {
+            out.push(format!(
+                "attributes with no {to} column: {}",
+                lost.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    out
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The report as Markdown.
+pub fn render_report(r: &ConvertReport) -> String {
+    let mut s = String::new();
+    let from = r.from.map(|p| p.to_string()).unwrap_or_default();
+    let to = r.to.map(|p| p.to_string()).unwrap_or_default();
+    let _ = writeln!(s, "# Conversion report: {from} → {to}\n");
+    let _ = writeln!(s, "| entity | read | written | not written |\n|---|---|---|---|");
+    for (e, (read, written, refused)) in &r.counts {
+        let _ = writeln!(s, "| {e} | {read} | {written} | {refused} |");
+    }
+    let _ = writeln!(s, "\nFiles written:\n");
+    for f in &r.files {
+        let _ = writeln!(s, "- {}", f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default());
+    }
+    let _ = writeln!(
+        s,
+        "\n## Redirects\n\n{} URL(s) change; {}.\n",
+        r.redirects.len(),
+        match &r.redirect_file {
+            Some(p) => format!(
+                "{to} import files have no redirect file, so they are in {} to set up by hand or with an app",
+                p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()
+            ),
+            None => format!("they are in {to}'s redirect import file"),
+        }
+    );
+    let _ = writeln!(s, "## Not written ({})\n", r.refused.len());
+    if r.refused.is_empty() {
+        let _ = writeln!(s, "Every record was written.\n");
+    }
+    for l in &r.refused {
+        let _ = writeln!(s, "- {} `{}` ({}): {}", l.entity, md_escape(&l.key), md_escape(&l.label), md_escape(&l.what.join("; ")));
+    }
+    let _ = writeln!(s, "\n## Written with fields that could not be carried ({})\n", r.lossy.len());
+    if r.lossy.is_empty() {
+        let _ = writeln!(s, "Everything written read back unchanged with {to}'s own reader.\n");
+    }
+    for l in &r.lossy {
+        let _ = writeln!(s, "- {} `{}` ({}):", l.entity, md_escape(&l.key), md_escape(&l.label));
+        for w in &l.what {
+            let _ = writeln!(s, "  - {}", md_escape(w));
+        }
+    }
+    let _ = writeln!(s, "\n## Findings in the source files ({})\n", r.source_findings.len());
+    for f in &r.source_findings {
+        let _ = writeln!(s, "- {}", md_escape(&f.to_string()));
+    }
+    s
+}
