@@ -728,6 +728,23 @@ async fn medusa_loads_extracts_rejects_and_rolls_back() {
     let Some(engine) = Engine::start("medusa", "Medusa") else {
         return;
     };
+    // Without a stock location the product still loads, and the missing stock is a finding.
+    let harness = MedusaHarness(engine);
+    let mut conn = harness.connect();
+    let tee = Record::Product(tote_bag());
+    let out = write_all(conn.as_mut(), Entity::Products, std::slice::from_ref(&tee)).await;
+    let findings = conn.take_findings();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code == "stock_not_moved" && f.message.contains("stock location")),
+        "no stock location must be reported: {findings:?}"
+    );
+    conn.delete(Entity::Products, &target_id(&out[0]))
+        .await
+        .expect("delete");
+    let engine = harness.0;
+
     // A store that sells has a warehouse: stock quantities live on its location levels.
     let http = reqwest::Client::new();
     let token = medusa_token(&http, &engine).await;
