@@ -113,8 +113,8 @@ pub async fn run(link: Link, opts: ConsoleOptions) -> Result<ConsoleExit> {
     term.clear()?;
 
     let (input_tx, mut input_rx) = mpsc::channel::<TermEvent>(256);
-    let stop_input = Arc::new(AtomicBool::new(false));
-    let input_thread = spawn_input(input_tx, stop_input.clone())?;
+    // Dropped on every way out of this function, before the terminal guard.
+    let _input = InputReader::spawn(input_tx)?;
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -142,13 +142,11 @@ pub async fn run(link: Link, opts: ConsoleOptions) -> Result<ConsoleExit> {
                 app.snapshot_at = Some(Instant::now());
                 snapshot_stale = false;
             }
-            if resized_at.take().is_some() {
-                // One full redraw after the size settled: no leftovers from the old layout.
-                term.autoresize()?;
-                term.clear()?;
-            }
             let before = written.load(Ordering::Relaxed);
-            draw_synced(&mut term, &mut app)?;
+            let full = resized_at.take().is_some();
+            if let Err(e) = draw_frame(&mut term, &mut app, full) {
+                break Err(anyhow::Error::new(e).context("cannot draw on the terminal"));
+            }
             let done = Instant::now();
             let bytes = written.load(Ordering::Relaxed) - before;
             pace = FRAME
@@ -234,11 +232,9 @@ pub async fn run(link: Link, opts: ConsoleOptions) -> Result<ConsoleExit> {
         }
     };
 
-    stop_input.store(true, Ordering::SeqCst);
+    drop(_input);
     drop(term);
     drop(guard);
-    // The reader polls every 100 ms; waiting for it keeps it from eating the shell's first keys.
-    let _ = input_thread.join();
     stats.bytes = written.load(Ordering::Relaxed);
     stats.seconds = started.elapsed().as_secs_f64();
     stats.write_if_asked();
@@ -279,29 +275,64 @@ async fn leave(app: &App, commands: &mpsc::Sender<Command>) -> ConsoleExit {
     ConsoleExit::Detached
 }
 
-fn spawn_input(
-    tx: mpsc::Sender<TermEvent>,
+fn draw_frame<W: std::io::Write>(
+    term: &mut Terminal<CrosstermBackend<W>>,
+    app: &mut App,
+    full: bool,
+) -> std::io::Result<()> {
+    if full {
+        // One full redraw after the size settled: no leftovers from the old layout.
+        term.autoresize()?;
+        term.clear()?;
+    }
+    draw_synced(term, app)
+}
+
+/// Reads the terminal on its own thread (crossterm's reads block) into a bounded channel.
+/// Dropping it stops and joins the thread, so it never eats keys meant for the shell after
+/// the console is gone.
+struct InputReader {
     stop: Arc<AtomicBool>,
-) -> Result<std::thread::JoinHandle<()>> {
-    let handle = std::thread::Builder::new()
-        .name("console-input".into())
-        .spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
-                match term_event::poll(Duration::from_millis(100)) {
-                    Ok(true) => match term_event::read() {
-                        Ok(ev) => {
-                            if tx.blocking_send(ev).is_err() {
-                                break;
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl InputReader {
+    fn spawn(tx: mpsc::Sender<TermEvent>) -> Result<InputReader> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("console-input".into())
+            .spawn(move || {
+                while !flag.load(Ordering::SeqCst) {
+                    match term_event::poll(Duration::from_millis(100)) {
+                        Ok(true) => match term_event::read() {
+                            Ok(ev) => {
+                                if tx.blocking_send(ev).is_err() {
+                                    break;
+                                }
                             }
-                        }
+                            Err(_) => break,
+                        },
+                        Ok(false) => {}
                         Err(_) => break,
-                    },
-                    Ok(false) => {}
-                    Err(_) => break,
+                    }
                 }
-            }
-        })?;
-    Ok(handle)
+            })?;
+        Ok(InputReader {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for InputReader {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // The reader polls every 100 ms, so this waits at most that long.
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 #[derive(Default)]
