@@ -250,7 +250,7 @@ async fn structured_answer_is_used_and_journaled_with_the_key_sent_but_never_sto
     );
     assert!(common::events(&c.ctx)
         .iter()
-        .any(|e| e["agent"] == "data_analysis"
+        .any(|e| e["emitter"] == "data_analysis"
             && e["message"].as_str().is_some_and(|m| m.contains("LLM"))));
     assert_journaled(&c, &a).await;
     assert_no_secret(&c);

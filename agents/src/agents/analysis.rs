@@ -8,7 +8,7 @@ use crate::runtime::{phase_key, Ctx, Halt};
 use crate::store::{now_rfc3339, T};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use storeshift_connectors::model::{Entity, Record};
+use storeshift_connectors::model::{Entity, Platform, Record};
 use storeshift_connectors::platform::{self, Facts};
 use storeshift_connectors::{Finding, RecordRef, Severity};
 
@@ -64,13 +64,23 @@ struct Collector {
 }
 
 impl Collector {
-    fn add(&mut self, code: &str, severity: Severity, title: &str, finding: Option<Finding>, record: Option<RecordRef>) {
-        let g = self.groups.entry(code.to_string()).or_insert_with(|| FindingGroup {
-            code: code.to_string(),
-            severity,
-            title: title.to_string(),
-            ..Default::default()
-        });
+    fn add(
+        &mut self,
+        code: &str,
+        severity: Severity,
+        title: &str,
+        finding: Option<Finding>,
+        record: Option<RecordRef>,
+    ) {
+        let g = self
+            .groups
+            .entry(code.to_string())
+            .or_insert_with(|| FindingGroup {
+                code: code.to_string(),
+                severity,
+                title: title.to_string(),
+                ..Default::default()
+            });
         g.count += 1;
         g.severity = g.severity.max(severity);
         if let Some(r) = record {
@@ -86,8 +96,143 @@ impl Collector {
     }
 }
 
+/// State of the checks that need the whole source before they can judge a record.
+#[derive(Default)]
+struct Seen {
+    product_ids: HashSet<String>,
+    /// Barcode → source id of the product that has it first.
+    barcodes: HashMap<String, String>,
+    /// Image host → number of images on it.
+    image_hosts: HashMap<String, u64>,
+    /// Products with the hosts of their images, judged once the majority host is known.
+    product_hosts: Vec<(RecordRef, Vec<String>)>,
+    products_read: bool,
+}
+
+/// The host of an absolute image URL, lower case, without port or `www.` (None: relative).
+fn url_host(src: &str) -> Option<String> {
+    let rest = src
+        .trim()
+        .split_once("://")
+        .map(|(_, r)| r)
+        .or_else(|| src.trim().strip_prefix("//"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority
+        .rsplit('@')
+        .next()
+        .unwrap_or("")
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
+    (!host.is_empty()).then_some(host)
+}
+
+/// What in a piece of HTML the target will strip: script/iframe/style elements, and inline
+/// event handlers (`onclick=`) where the target removes them (Shopify).
+pub fn unsafe_html(html: &str, strips_handlers: bool) -> Vec<&'static str> {
+    let lower = html.to_ascii_lowercase();
+    let mut found = vec![];
+    for (tag, name) in [
+        ("<script", "script"),
+        ("<iframe", "iframe"),
+        ("<style", "style"),
+    ] {
+        if lower.match_indices(tag).any(|(i, _)| {
+            lower[i + tag.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| c == '>' || c == '/' || c.is_ascii_whitespace())
+        }) {
+            found.push(name);
+        }
+    }
+    if strips_handlers && has_event_handler(&lower) {
+        found.push("inline event handlers");
+    }
+    found
+}
+
+/// ` on<letters>=` inside a tag.
+fn has_event_handler(lower: &str) -> bool {
+    let b = lower.as_bytes();
+    let mut in_tag = false;
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match (in_tag, quote) {
+            (false, _) => in_tag = c == b'<',
+            (true, Some(q)) => {
+                if c == q {
+                    quote = None;
+                }
+            }
+            (true, None) => match c {
+                b'>' => in_tag = false,
+                b'"' | b'\'' => quote = Some(c),
+                c if c.is_ascii_whitespace()
+                    && b.get(i + 1) == Some(&b'o')
+                    && b.get(i + 2) == Some(&b'n') =>
+                {
+                    let mut j = i + 3;
+                    while j < b.len() && b[j].is_ascii_alphabetic() {
+                        j += 1;
+                    }
+                    while j < b.len() && b[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    if j > i + 3 && b.get(j) == Some(&b'=') {
+                        return true;
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    false
+}
+
+fn check_html(target: Platform, html: &str, r: &Record, c: &mut Collector) {
+    if html.is_empty() {
+        return;
+    }
+    let strips_handlers = target == Platform::Shopify;
+    let found = unsafe_html(html, strips_handlers);
+    if !found.is_empty() {
+        let mut rec = rref(r);
+        rec.label = format!("{} ({})", rec.label, found.join(", "));
+        c.add(
+            "unsafe_html",
+            Severity::Warning,
+            &format!("descriptions with HTML {target} removes (script, iframe or style elements, inline event handlers); the rest of the text moves"),
+            None,
+            Some(rec),
+        );
+    }
+}
+
+impl Collector {
+    /// Lists a record under an existing group without counting it again (the first record of
+    /// a duplicate pair, which the count does not include).
+    fn note(&mut self, code: &str, record: RecordRef) {
+        if let Some(g) = self.groups.get_mut(code) {
+            if g.records.len() < KEEP && !g.records.iter().any(|r| r.source_id == record.source_id)
+            {
+                g.records.push(record);
+            }
+        }
+    }
+}
+
 fn rref(r: &Record) -> RecordRef {
-    RecordRef { entity: r.entity(), source_id: r.source().id.clone(), label: r.label() }
+    RecordRef {
+        entity: r.entity(),
+        source_id: r.source().id.clone(),
+        label: r.label(),
+    }
 }
 
 pub async fn run(ctx: Ctx) -> Result<(), Halt> {
@@ -105,6 +250,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     let mut customer_ids: HashSet<String> = HashSet::new();
     let mut handles: HashMap<(Entity, String), String> = HashMap::new();
     let mut total_read = 0u64;
+    let mut seen = Seen::default();
 
     for entity in entities {
         ctx.status(AGENT, "running", format!("reading {entity}"), 0, 0)?;
@@ -115,7 +261,9 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             let page = source
                 .read_page(entity, cursor.as_ref(), PAGE)
                 .await
-                .map_err(|e| Halt::Failed(format!("reading {entity} from the source failed: {e}")))?;
+                .map_err(|e| {
+                    Halt::Failed(format!("reading {entity} from the source failed: {e}"))
+                })?;
             for f in page.findings {
                 let record = f.records.first().cloned();
                 let code = f.code.clone();
@@ -124,7 +272,18 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             }
             for r in &page.records {
                 n += 1;
-                check(&ctx, &facts, r, &mut a, &mut c, &mut skus, &mut emails, &mut customer_ids, &mut handles);
+                check(
+                    &ctx,
+                    &facts,
+                    r,
+                    &mut a,
+                    &mut c,
+                    &mut skus,
+                    &mut emails,
+                    &mut customer_ids,
+                    &mut handles,
+                    &mut seen,
+                );
             }
             total_read += page.records.len() as u64;
             ctx.progress(AGENT, format!("reading {entity}: {n}"), total_read, 0);
@@ -134,22 +293,32 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             }
         }
         a.counts.insert(entity, n);
+        if entity == Entity::Products {
+            seen.products_read = true;
+        }
     }
+    judge_image_hosts(&ctx, &mut c, &mut seen);
     if a.currencies.len() > 1 {
         let list: Vec<&str> = a.currencies.iter().map(String::as_str).collect();
         c.add(
             "mixed_currencies",
             Severity::Warning,
-            &format!("orders use several currencies ({}); each order keeps its own", list.join(", ")),
+            &format!(
+                "orders use several currencies ({}); each order keeps its own",
+                list.join(", ")
+            ),
             None,
             None,
         );
     }
     a.groups = c.groups.into_values().collect();
-    a.groups.sort_by(|x, y| y.severity.cmp(&x.severity).then(x.code.cmp(&y.code)));
+    a.groups
+        .sort_by(|x, y| y.severity.cmp(&x.severity).then(x.code.cmp(&y.code)));
     let (complexity, effort) = score(&a);
     a.complexity = complexity;
     a.effort_hours = effort;
+
+    a.narrative = narrative(&ctx, &a).await?;
 
     // Findings, the analysis and the expected counts become durable together.
     let mut step = ctx.step();
@@ -161,20 +330,41 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     }
     step.put_json(T::Phases, phase_key(ctx.run, "expected_counts"), &expected);
     for g in &a.groups {
-        let mut f = Finding::new(g.severity, &g.code, format!("{} ({} record{})", g.title, g.count, plural(g.count)));
+        let mut f = Finding::new(
+            g.severity,
+            &g.code,
+            format!("{} ({} record{})", g.title, g.count, plural(g.count)),
+        );
         f.records = g.records.iter().take(5).cloned().collect();
-        step.event(level_of(g.severity), Some(AGENT), EventKind::Finding { agent: AGENT, finding: f });
+        step.event(
+            level_of(g.severity),
+            Some(AGENT),
+            EventKind::Finding {
+                agent: AGENT,
+                finding: f,
+            },
+        );
     }
     let summary = format!(
         "{} — complexity {}/100, about {:.1} operator hours",
-        a.counts.iter().map(|(e, n)| format!("{n} {e}")).collect::<Vec<_>>().join(", "),
+        a.counts
+            .iter()
+            .map(|(e, n)| format!("{n} {e}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         a.complexity,
         a.effort_hours
     );
     step.event(
         Level::Info,
         Some(AGENT),
-        EventKind::AgentStatus { agent: AGENT, status: "done".into(), task: summary, done: total_read, total: total_read },
+        EventKind::AgentStatus {
+            agent: AGENT,
+            status: "done".into(),
+            task: summary,
+            done: total_read,
+            total: total_read,
+        },
     );
     ctx.commit(step)?;
     ctx.hub.update(|s| {
@@ -192,6 +382,44 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         }
     });
     raise_interventions(&ctx, &a)
+}
+
+/// With an LLM, a short narrative of the findings for the report; the findings themselves
+/// always come from the rules above.
+async fn narrative(ctx: &Ctx, a: &Analysis) -> Result<Option<String>, Halt> {
+    if ctx.cfg.llm.is_none() {
+        return Ok(None);
+    }
+    let facts = serde_json::json!({
+        "source": ctx.cfg.source.describe(),
+        "target": ctx.cfg.target.describe(),
+        "counts": a.counts.iter().map(|(e, n)| (e.to_string(), *n)).collect::<BTreeMap<_, _>>(),
+        "variant_rows": a.variant_rows,
+        "complexity": a.complexity,
+        "effort_hours": a.effort_hours,
+        "findings": a.groups.iter().map(|g| serde_json::json!({
+            "code": g.code, "severity": g.severity.to_string(), "title": g.title, "count": g.count,
+        })).collect::<Vec<_>>(),
+    });
+    let schema = serde_json::json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["summary"],
+        "properties": {"summary": {"type": "string"}}
+    });
+    let system = "You are the data analyst of a store migration. Summarise the assessment for the \
+                  store owner in at most six plain sentences: what moves, what blocks, what to decide \
+                  first. Use only the facts given; do not invent numbers.";
+    let user = facts.to_string();
+    let answer =
+        crate::llm::ask_json(ctx, AGENT, "assessment narrative", system, &user, &schema).await?;
+    Ok(answer.and_then(|v| {
+        v.get("summary")
+            .and_then(|s| s.as_str())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    }))
 }
 
 fn plural(n: u64) -> &'static str {
@@ -221,6 +449,7 @@ fn check(
     emails: &mut HashMap<String, String>,
     customer_ids: &mut HashSet<String>,
     handles: &mut HashMap<(Entity, String), String>,
+    seen: &mut Seen,
 ) {
     let target = ctx.cfg.target.platform;
     let id = &r.source().id;
@@ -238,13 +467,34 @@ fn check(
                 }
             }
             if p.title.trim().is_empty() {
-                c.add("missing_title", Severity::Blocking, "products without a title", None, Some(rref(r)));
+                c.add(
+                    "missing_title",
+                    Severity::Blocking,
+                    "products without a title",
+                    None,
+                    Some(rref(r)),
+                );
             }
             if p.variants.iter().any(|v| v.price.is_none()) {
-                c.add("missing_price", Severity::Blocking, "products with a variant that has no price", None, Some(rref(r)));
+                c.add(
+                    "missing_price",
+                    Severity::Blocking,
+                    "products with a variant that has no price",
+                    None,
+                    Some(rref(r)),
+                );
             }
-            if p.variants.iter().any(|v| v.inventory.is_some_and(|i| i < 0)) {
-                c.add("negative_stock", Severity::Warning, "variants with negative stock (moved as 0)", None, Some(rref(r)));
+            if p.variants
+                .iter()
+                .any(|v| v.inventory.is_some_and(|i| i < 0))
+            {
+                c.add(
+                    "negative_stock",
+                    Severity::Warning,
+                    "variants with negative stock (moved as 0)",
+                    None,
+                    Some(rref(r)),
+                );
             }
             if let Some(max) = facts.max_options {
                 if p.options.len() > max {
@@ -272,13 +522,27 @@ fn check(
                 if let Some(sku) = v.sku.as_deref().filter(|s| !s.trim().is_empty()) {
                     match skus.get(sku) {
                         Some(first) if first != id => {
-                            a.duplicate_skus.entry(sku.to_string()).or_insert_with(|| first.clone());
+                            a.duplicate_skus
+                                .entry(sku.to_string())
+                                .or_insert_with(|| first.clone());
                             c.add(
                                 "duplicate_sku",
                                 Severity::Blocking,
                                 "SKUs used by more than one product",
                                 None,
-                                Some(RecordRef { entity: Entity::Products, source_id: id.clone(), label: format!("{} (SKU {sku})", p.title) }),
+                                Some(RecordRef {
+                                    entity: Entity::Products,
+                                    source_id: id.clone(),
+                                    label: format!("{} (SKU {sku})", p.title),
+                                }),
+                            );
+                            c.note(
+                                "duplicate_sku",
+                                RecordRef {
+                                    entity: Entity::Products,
+                                    source_id: first.clone(),
+                                    label: format!("product {first} (SKU {sku}, kept)"),
+                                },
                             );
                         }
                         Some(_) => {}
@@ -292,10 +556,62 @@ fn check(
             let mut srcs = HashSet::new();
             for img in &p.images {
                 if !srcs.insert(img.src.as_str()) {
-                    c.add("duplicate_image", Severity::Info, "products listing the same image twice", None, Some(rref(r)));
+                    c.add(
+                        "duplicate_image",
+                        Severity::Info,
+                        "products listing the same image twice",
+                        None,
+                        Some(rref(r)),
+                    );
                     break;
                 }
             }
+            seen.product_ids.insert(id.clone());
+            if p.images.iter().all(|i| i.src.trim().is_empty()) {
+                c.add(
+                    "missing_image",
+                    Severity::Warning,
+                    "products without an image",
+                    None,
+                    Some(rref(r)),
+                );
+            }
+            let mut hosts: Vec<String> = p.images.iter().filter_map(|i| url_host(&i.src)).collect();
+            hosts.sort();
+            hosts.dedup();
+            for h in &hosts {
+                *seen.image_hosts.entry(h.clone()).or_default() += 1;
+            }
+            if !hosts.is_empty() {
+                seen.product_hosts.push((rref(r), hosts));
+            }
+            let mut own = HashSet::new();
+            for v in &p.variants {
+                let Some(code) = v
+                    .barcode
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|b| !b.is_empty())
+                else {
+                    continue;
+                };
+                let dup_here = !own.insert(code);
+                let dup_elsewhere = seen.barcodes.get(code).is_some_and(|first| first != id);
+                if dup_here || dup_elsewhere {
+                    c.add(
+                        "duplicate_barcode",
+                        Severity::Warning,
+                        "barcodes used by more than one variant (inventory and marketplace feeds match by barcode)",
+                        None,
+                        Some(RecordRef { entity: Entity::Products, source_id: id.clone(), label: format!("{} (barcode {code})", p.title) }),
+                    );
+                } else {
+                    seen.barcodes
+                        .entry(code.to_string())
+                        .or_insert_with(|| id.clone());
+                }
+            }
+            check_html(target, &p.body_html, r, c);
         }
         Record::Category(cat) => {
             a.categories.insert(cat.path.clone());
@@ -305,12 +621,34 @@ fn check(
             customer_ids.insert(id.clone());
             let email = cu.email.trim().to_ascii_lowercase();
             if email.is_empty() {
-                c.add("missing_email", Severity::Warning, "customers without an email", None, Some(rref(r)));
+                c.add(
+                    "missing_email",
+                    Severity::Warning,
+                    "customers without an email",
+                    None,
+                    Some(rref(r)),
+                );
             } else {
                 match emails.get(&email) {
                     Some(first) if first != id => {
-                        a.duplicate_emails.entry(email.clone()).or_insert_with(|| first.clone());
-                        c.add("duplicate_email", Severity::Blocking, "customer emails used more than once", None, Some(rref(r)));
+                        a.duplicate_emails
+                            .entry(email.clone())
+                            .or_insert_with(|| first.clone());
+                        c.add(
+                            "duplicate_email",
+                            Severity::Blocking,
+                            "customer emails used more than once",
+                            None,
+                            Some(rref(r)),
+                        );
+                        c.note(
+                            "duplicate_email",
+                            RecordRef {
+                                entity: Entity::Customers,
+                                source_id: first.clone(),
+                                label: format!("customer {first} ({email}, kept)"),
+                            },
+                        );
                     }
                     Some(_) => {}
                     None => {
@@ -332,13 +670,95 @@ fn check(
                     );
                 }
             }
+            if seen.products_read {
+                let missing: Vec<String> = o
+                    .line_items
+                    .iter()
+                    .filter(|l| {
+                        match (
+                            &l.product_ref,
+                            l.sku.as_deref().filter(|s| !s.trim().is_empty()),
+                        ) {
+                            (Some(pid), _) => !seen.product_ids.contains(pid),
+                            (None, Some(sku)) => !skus.contains_key(sku),
+                            (None, None) => false,
+                        }
+                    })
+                    .map(|l| {
+                        l.sku
+                            .clone()
+                            .or_else(|| l.product_ref.clone())
+                            .unwrap_or_else(|| l.title.clone())
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    let mut rec = rref(r);
+                    rec.label = format!("{} (lines {})", rec.label, missing.join(", "));
+                    c.add(
+                        "order_missing_product",
+                        Severity::Warning,
+                        "orders with lines for products the source does not have (they keep title, SKU and price, linked to no product)",
+                        None,
+                        Some(rec),
+                    );
+                }
+            }
             let diff = (o.computed_total() - o.totals.total.amount).abs();
             if diff > rust_decimal::Decimal::new(1, 2) {
-                c.add("order_totals_mismatch", Severity::Warning, "orders whose lines do not add up to the total", None, Some(rref(r)));
+                c.add(
+                    "order_totals_mismatch",
+                    Severity::Warning,
+                    "orders whose lines do not add up to the total",
+                    None,
+                    Some(rref(r)),
+                );
             }
         }
-        Record::Page(pg) => check_handle(facts, Entity::Pages, &pg.handle, r, c, handles),
-        Record::BlogPost(_) | Record::Redirect(_) => {}
+        Record::Page(pg) => {
+            check_handle(facts, Entity::Pages, &pg.handle, r, c, handles);
+            check_html(target, &pg.body_html, r, c);
+        }
+        Record::BlogPost(b) => check_html(target, &b.body_html, r, c),
+        Record::Redirect(_) => {}
+    }
+}
+
+/// Images on hosts other than the store's own (the `[run] source_url` host and the host most
+/// images are on): the import fetches them from there, so they must stay reachable.
+fn judge_image_hosts(ctx: &Ctx, c: &mut Collector, seen: &mut Seen) {
+    let mut own: HashSet<String> = HashSet::new();
+    if let Some(h) = ctx.cfg.run.source_url.as_deref().and_then(url_host) {
+        own.insert(h);
+    }
+    if let Some((h, _)) = seen
+        .image_hosts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+    {
+        own.insert(h.clone());
+    }
+    for (rec, hosts) in std::mem::take(&mut seen.product_hosts) {
+        let other: Vec<&String> = hosts.iter().filter(|h| !own.contains(*h)).collect();
+        if other.is_empty() {
+            continue;
+        }
+        let mut rec = rec;
+        rec.label = format!(
+            "{} ({})",
+            rec.label,
+            other
+                .iter()
+                .map(|h| h.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        c.add(
+            "foreign_image_host",
+            Severity::Warning,
+            "products with images on other hosts than the store's own (the target fetches them from there at import)",
+            None,
+            Some(rec),
+        );
     }
 }
 
@@ -355,7 +775,10 @@ fn check_handle(
         c.add(
             "handle_too_long",
             Severity::Blocking,
-            &format!("handles longer than {} characters ({target}'s limit)", facts.max_handle_len),
+            &format!(
+                "handles longer than {} characters ({target}'s limit)",
+                facts.max_handle_len
+            ),
             None,
             Some(rref(r)),
         );
@@ -372,7 +795,13 @@ fn check_handle(
     let key = (entity, platform::normalize_handle(target, handle));
     if let Some(first) = handles.get(&key) {
         if first != &r.source().id {
-            c.add("duplicate_handle", Severity::Warning, "records whose handles collide in the target (later ones get a -2 suffix)", None, Some(rref(r)));
+            c.add(
+                "duplicate_handle",
+                Severity::Warning,
+                "records whose handles collide in the target (later ones get a -2 suffix)",
+                None,
+                Some(rref(r)),
+            );
         }
     } else {
         handles.insert(key, r.source().id.clone());
@@ -383,8 +812,17 @@ fn check_handle(
 fn score(a: &Analysis) -> (u32, f64) {
     let records: u64 = a.counts.values().sum();
     let volume = ((records.max(1) as f64).log10() * 10.0).min(40.0);
-    let blocking: u64 = a.groups.iter().filter(|g| g.severity >= Severity::Blocking).map(|g| g.count).sum();
-    let kinds = a.groups.iter().filter(|g| g.severity >= Severity::Blocking).count() as f64;
+    let blocking: u64 = a
+        .groups
+        .iter()
+        .filter(|g| g.severity >= Severity::Blocking)
+        .map(|g| g.count)
+        .sum();
+    let kinds = a
+        .groups
+        .iter()
+        .filter(|g| g.severity >= Severity::Blocking)
+        .count() as f64;
     let problems = (kinds * 5.0 + (blocking as f64).sqrt() * 2.0).min(40.0);
     let variety = (a.counts.len() as f64 * 3.0 + (a.categories.len() as f64).sqrt()).min(20.0);
     let complexity = (volume + problems + variety).round().min(100.0) as u32;
@@ -393,7 +831,11 @@ fn score(a: &Analysis) -> (u32, f64) {
 }
 
 fn opt(key: &str, label: &str, consequence: &str) -> InterventionOption {
-    InterventionOption { key: key.into(), label: label.into(), consequence: consequence.into() }
+    InterventionOption {
+        key: key.into(),
+        label: label.into(),
+        consequence: consequence.into(),
+    }
 }
 
 /// Every finding code that comes with options.
@@ -460,7 +902,9 @@ fn raise_interventions(ctx: &Ctx, a: &Analysis) -> Result<(), Halt> {
     let mut step = ctx.step();
     let mut raised = 0;
     for g in a.groups.iter().filter(|g| g.severity >= Severity::Blocking) {
-        let Some((recommended, options)) = options_for(&g.code, target) else { continue };
+        let Some((recommended, options)) = options_for(&g.code, target) else {
+            continue;
+        };
         let step_name = format!("assessment/{}", g.code);
         let iv = Intervention {
             id: Intervention::make_id(ctx.run, &step_name, &g.code),
@@ -486,17 +930,86 @@ fn raise_interventions(ctx: &Ctx, a: &Analysis) -> Result<(), Halt> {
 }
 
 fn problem_text(code: &str, g: &FindingGroup, target: &str) -> String {
-    let first: Vec<String> = g.records.iter().take(3).map(|r| format!("{} ({})", r.label, r.source_id)).collect();
+    let first: Vec<String> = g
+        .records
+        .iter()
+        .take(3)
+        .map(|r| format!("{} ({})", r.label, r.source_id))
+        .collect();
     let what = match code {
-        "duplicate_sku" => "Several products share a SKU. Order history, inventory and apps match variants by SKU.".to_string(),
-        "missing_price" => format!("These products have a variant without a price; {target} needs one."),
+        "duplicate_sku" => {
+            "Several products share a SKU. Order history, inventory and apps match variants by SKU."
+                .to_string()
+        }
+        "missing_price" => {
+            format!("These products have a variant without a price; {target} needs one.")
+        }
         "too_many_options" => format!("{target} allows at most 3 options per product."),
         "too_many_variants" => format!("These products have more variants than {target} allows."),
         "handle_too_long" => format!("{target} handles are at most 255 characters."),
-        "non_ascii_handle" => format!("{target} URL handles are ASCII; these slugs have other letters."),
+        "non_ascii_handle" => {
+            format!("{target} URL handles are ASCII; these slugs have other letters.")
+        }
         "duplicate_email" => "Several customers share an email address.".to_string(),
-        "order_missing_customer" => "These orders name a customer the export does not contain.".to_string(),
+        "order_missing_customer" => {
+            "These orders name a customer the export does not contain.".to_string()
+        }
         _ => g.title.clone(),
     };
-    format!("{what} Affected: {}{}", first.join(", "), if g.count > 3 { format!(" and {} more", g.count - 3) } else { String::new() })
+    format!(
+        "{what} Affected: {}{}",
+        first.join(", "),
+        if g.count > 3 {
+            format!(" and {} more", g.count - 3)
+        } else {
+            String::new()
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_hosts_are_compared_without_scheme_port_or_www() {
+        assert_eq!(
+            url_host("https://www.Demo-Store.example:8443/a.jpg").as_deref(),
+            Some("demo-store.example")
+        );
+        assert_eq!(
+            url_host("//cdn.example/x.png?v=1").as_deref(),
+            Some("cdn.example")
+        );
+        assert_eq!(
+            url_host("http://user@img.example/x").as_deref(),
+            Some("img.example")
+        );
+        assert_eq!(url_host("/wp-content/uploads/x.jpg"), None);
+        assert_eq!(url_host(""), None);
+    }
+
+    #[test]
+    fn html_the_target_strips_is_named() {
+        assert_eq!(
+            unsafe_html("<p>Soft <b>wool</b></p>", true),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            unsafe_html("<p>x</p><SCRIPT src=a.js></script>", false),
+            vec!["script"]
+        );
+        assert_eq!(
+            unsafe_html("<iframe src=\"v\"></iframe><style>p{}</style>", false),
+            vec!["iframe", "style"]
+        );
+        assert_eq!(
+            unsafe_html("<img src=x onerror=\"alert(1)\">", true),
+            vec!["inline event handlers"]
+        );
+        assert!(unsafe_html("<img src=x onerror=\"alert(1)\">", false).is_empty());
+        // Words that only look like tags or handlers are not flagged.
+        assert!(unsafe_html("<p>scripted onions = tasty</p><stylesheet>", true).is_empty());
+        assert!(unsafe_html("<a title=\"go on=now\">x</a>", true).is_empty());
+    }
 }
