@@ -49,6 +49,12 @@ pub enum Cmd {
     Recover(WsArgs),
     /// Generate a synthetic WooCommerce store (for benchmarks and rehearsals).
     Generate(GenerateArgs),
+    /// Serve a local test store that speaks a platform's Admin API on 127.0.0.1 (rehearsals).
+    Sandbox(SandboxArgs),
+    /// Name the platform and entity of export files from their headers; print counts and findings.
+    Inspect(InspectArgs),
+    /// Convert export files of one platform into import files of another, with a report.
+    Convert(ConvertArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -211,4 +217,53 @@ pub struct GenerateArgs {
     /// Generate the bundled demo store instead (planted problems included).
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// Export files (CSV, TSV, XLSX) to inspect.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Encoding to assume when a file has no BOM and is not UTF-8 (e.g. windows-1254).
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Findings to print per file (default 20).
+    #[arg(long)]
+    pub max_findings: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// Platform the files were exported from: shopify, woocommerce, magento, bigcommerce, ikas.
+    #[arg(long)]
+    pub from: String,
+    /// Export files to convert (one per entity).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Platform to write import files for.
+    #[arg(long)]
+    pub to: String,
+    /// Directory for the import files and convert-report.md.
+    pub out_dir: PathBuf,
+    /// Currency of the prices (exports rarely say; default USD).
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// Encoding to assume when a file has no BOM and is not UTF-8.
+    #[arg(long)]
+    pub encoding: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct SandboxArgs {
+    /// shopify, woocommerce, bigcommerce, magento or ikas.
+    pub platform: String,
+    /// Port on 127.0.0.1 (0: any free port). The base URL is printed on stdout.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Products the store starts with.
+    #[arg(long, default_value_t = 0)]
+    pub seed_products: usize,
+    /// Customers the store starts with.
+    #[arg(long, default_value_t = 0)]
+    pub seed_customers: usize,
 }

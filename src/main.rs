@@ -2,6 +2,7 @@
 
 mod cli;
 mod console;
+mod convert;
 mod headless;
 mod logging;
 mod metrics;
@@ -64,6 +65,24 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Cmd::Report(args) => ops::report(&args),
         Cmd::Rollback(args) => ops::rollback(&args).await,
         Cmd::Recover(args) => ops::recover(&args),
+        Cmd::Inspect(args) => convert::inspect(&args).await,
+        Cmd::Convert(args) => convert::convert(&args).await,
+        Cmd::Sandbox(args) => {
+            let opts = storeshift_connectors::sandbox::LaunchOptions {
+                port: args.port,
+                seed_products: args.seed_products,
+                seed_customers: args.seed_customers,
+                ..Default::default()
+            };
+            let (running, creds) =
+                storeshift_connectors::sandbox::launch(&args.platform, &opts).await.map_err(|e| anyhow::anyhow!(e))?;
+            eprintln!("{creds}");
+            println!("{}", running.url());
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            running.wait().await;
+            Ok(exit::DONE)
+        }
         Cmd::Generate(args) => {
             let spec = if args.demo {
                 storeshift_connectors::synth::SynthSpec::demo()

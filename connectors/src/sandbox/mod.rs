@@ -229,3 +229,82 @@ pub async fn serve(router: Router, port: u16) -> std::io::Result<Running> {
     });
     Ok(Running { addr, task })
 }
+
+/// What to start with [`launch`].
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    pub port: u16,
+    pub seed_products: usize,
+    pub seed_customers: usize,
+    /// Shopify only: points restored per second and bucket size (None: the defaults).
+    pub restore_rate: Option<f64>,
+    pub bucket: Option<f64>,
+}
+
+/// Starts one platform's sandbox on 127.0.0.1 (for rehearsals and kill -9 tests run as a
+/// separate process). Returns the running server and a line saying which credentials it takes.
+pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, String), String> {
+    use bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
+    use ikas::{IkasConfig, IkasSandbox};
+    use magento::{MagentoConfig, MagentoSandbox};
+    use shopify::{ShopifyConfig, ShopifySandbox};
+    use woocommerce::{WooConfig, WooSandbox};
+    let (products, customers) = (opts.seed_products, opts.seed_customers);
+    let bind = |e: std::io::Error| format!("cannot bind 127.0.0.1:{}: {e}", opts.port);
+    match platform {
+        "shopify" => {
+            let mut cfg = ShopifyConfig::default();
+            if let Some(r) = opts.restore_rate {
+                cfg.restore_rate = r;
+            }
+            if let Some(b) = opts.bucket {
+                cfg.bucket = b;
+            }
+            let sb = ShopifySandbox::new(cfg);
+            sb.seed_products(products);
+            sb.seed_customers(customers);
+            let creds = format!("Shopify sandbox: X-Shopify-Access-Token {}", sb.config().token);
+            Ok((sb.start(opts.port).await.map_err(bind)?, creds))
+        }
+        "woocommerce" | "woo" => {
+            let sb = WooSandbox::new(WooConfig::default());
+            sb.seed_products(products);
+            sb.seed_customers(customers);
+            let creds = format!(
+                "WooCommerce sandbox: consumer key {} secret {}",
+                sb.config().consumer_key,
+                sb.config().consumer_secret
+            );
+            Ok((sb.start(opts.port).await.map_err(bind)?, creds))
+        }
+        "bigcommerce" => {
+            let sb = BigCommerceSandbox::new(BigCommerceConfig::default());
+            sb.seed_products(products);
+            sb.seed_customers(customers);
+            let creds = format!(
+                "BigCommerce sandbox: store hash {}, X-Auth-Token {}",
+                sb.config().store_hash,
+                sb.config().token
+            );
+            Ok((sb.start(opts.port).await.map_err(bind)?, creds))
+        }
+        "magento" => {
+            let sb = MagentoSandbox::new(MagentoConfig::default());
+            sb.seed_products(products);
+            sb.seed_customers(customers);
+            let creds = format!("Magento sandbox: admin {} / {}", sb.config().username, sb.config().password);
+            Ok((sb.start(opts.port).await.map_err(bind)?, creds))
+        }
+        "ikas" => {
+            let sb = IkasSandbox::new(IkasConfig::default());
+            sb.seed_products(products);
+            let creds = format!(
+                "Ikas sandbox: client {} secret {} (use the printed URL as url and api_url)",
+                sb.config().client_id,
+                sb.config().client_secret
+            );
+            Ok((sb.start(opts.port).await.map_err(bind)?, creds))
+        }
+        other => Err(format!("no sandbox for {other:?}: use shopify, woocommerce, bigcommerce, magento or ikas")),
+    }
+}
