@@ -580,3 +580,7 @@ pub fn render_report(r: &ConvertReport) -> String {
     }
     s
 }
+
+#[cfg(test)]
+#[path = "convert_tests.rs"]
+mod tests;
