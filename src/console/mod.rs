@@ -3,8 +3,10 @@
 //!
 //! It reads only the link's `watch` (newest snapshot) and bounded event queue, so however slow
 //! the terminal, the runtime never waits for it. A frame is drawn only when something changed
-//! (snapshot, events, a key, the size), at most 20 a second, from the newest snapshot, inside a
-//! synchronized update. Setting `STORESHIFT_CONSOLE_STATS=FILE` writes the bytes sent to the
+//! (snapshot, events, a key, the size), at most 20 in any second, from the newest snapshot,
+//! inside a synchronized update. Frames the run causes are spaced by at least 50 ms and by a
+//! byte budget (a frame that wrote a lot waits longer); a key's frame comes after 10 ms unless
+//! the second's 20 frames are spent. Setting `STORESHIFT_CONSOLE_STATS=FILE` writes the bytes sent to the
 //! terminal, the frames drawn and the key-to-frame latencies to FILE as JSON on exit (for the
 //! benchmarks).
 
@@ -67,8 +69,13 @@ pub enum ConsoleExit {
     Finished(RunState),
 }
 
-/// The least time between two frames: 20 frames a second at most.
+/// At most this many frames in any one second.
+const FRAMES_PER_SEC: usize = 20;
+/// The least time between two frames the run caused (snapshots, events).
 const FRAME: Duration = Duration::from_millis(50);
+/// The least time between a frame and one a key asked for: a key shows at once unless the
+/// second's frames are spent.
+const KEY_FRAME: Duration = Duration::from_millis(10);
 /// A resize waits for the size to stay still this long, then redraws everything once.
 const RESIZE_QUIET: Duration = Duration::from_millis(80);
 /// Bytes per second the console aims to stay under on a busy run: a frame that wrote a lot
@@ -125,6 +132,7 @@ pub async fn run(link: Link, opts: ConsoleOptions) -> Result<ConsoleExit> {
     let mut dirty = true;
     let mut snapshot_stale = false;
     let mut last_draw: Option<Instant> = None;
+    let mut recent_frames: std::collections::VecDeque<Instant> = std::collections::VecDeque::new();
     let mut resized_at: Option<Instant> = None;
     let mut key_at: Option<Instant> = None;
     let mut pace = FRAME;
@@ -132,8 +140,19 @@ pub async fn run(link: Link, opts: ConsoleOptions) -> Result<ConsoleExit> {
 
     let outcome: Result<ConsoleExit> = loop {
         let now = Instant::now();
-        let gap = if key_at.is_some() { FRAME } else { pace };
-        let frame_due = last_draw.map_or(now, |t| t + gap);
+        let gap = if key_at.is_some() { KEY_FRAME } else { pace };
+        let mut frame_due = last_draw.map_or(now, |t| t + gap);
+        while recent_frames
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            recent_frames.pop_front();
+        }
+        if recent_frames.len() >= FRAMES_PER_SEC {
+            if let Some(oldest) = recent_frames.front() {
+                frame_due = frame_due.max(*oldest + Duration::from_secs(1));
+            }
+        }
         let resize_due = resized_at.map(|t| t + RESIZE_QUIET);
         let draw_at = resize_due.map_or(frame_due, |r| r.max(frame_due));
         if dirty && now >= draw_at {
@@ -159,6 +178,7 @@ pub async fn run(link: Link, opts: ConsoleOptions) -> Result<ConsoleExit> {
                     .push(done.duration_since(k).as_secs_f64() * 1000.0);
             }
             last_draw = Some(done);
+            recent_frames.push_back(done);
             dirty = false;
         }
         let wake = dirty.then_some(draw_at);
