@@ -237,14 +237,13 @@ pub struct ConvertArgs {
     /// Platform the files were exported from: shopify, woocommerce, magento, bigcommerce, ikas.
     #[arg(long)]
     pub from: String,
-    /// Export files to convert (one per entity).
-    #[arg(required = true)]
-    pub files: Vec<PathBuf>,
+    /// Export files to convert (one per entity), then the directory for the import files and
+    /// convert-report.md.
+    #[arg(required = true, value_name = "FILE... OUT_DIR")]
+    pub paths: Vec<PathBuf>,
     /// Platform to write import files for.
     #[arg(long)]
     pub to: String,
-    /// Directory for the import files and convert-report.md.
-    pub out_dir: PathBuf,
     /// Currency of the prices (exports rarely say; default USD).
     #[arg(long)]
     pub currency: Option<String>,
