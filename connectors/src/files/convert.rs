@@ -54,7 +54,11 @@ pub fn detect(path: &Path, encoding: Option<&str>) -> Result<Option<Detected>> {
 }
 
 /// The entity a file holds for a given platform (convert --from names the platform).
-pub fn entity_for(platform: Platform, path: &Path, encoding: Option<&str>) -> Result<Option<Entity>> {
+pub fn entity_for(
+    platform: Platform,
+    path: &Path,
+    encoding: Option<&str>,
+) -> Result<Option<Entity>> {
     let table = TableFile::open(path, encoding)?;
     let h = table.header();
     Ok(match platform {
@@ -96,7 +100,12 @@ async fn read_all(source: &mut dyn Source, entity: Entity) -> Result<(Vec<Record
     Ok((records, findings))
 }
 
-fn files_spec(platform: Platform, files: &[(Entity, PathBuf)], currency: Option<&str>, encoding: Option<&str>) -> EndpointSpec {
+fn files_spec(
+    platform: Platform,
+    files: &[(Entity, PathBuf)],
+    currency: Option<&str>,
+    encoding: Option<&str>,
+) -> EndpointSpec {
     let mut spec = EndpointSpec::files(platform, PathBuf::new());
     spec.path = None;
     spec.files = files.iter().cloned().collect();
@@ -194,10 +203,15 @@ pub struct ConvertOptions {
 
 /// Gives every catalog/content record a handle valid and unique for `to`, and a redirect from
 /// its old URL to the new one when they differ.
-fn retarget(from: Platform, to: Platform, records: &mut BTreeMap<Entity, Vec<Record>>) -> Vec<Redirect> {
+fn retarget(
+    from: Platform,
+    to: Platform,
+    records: &mut BTreeMap<Entity, Vec<Record>>,
+) -> Vec<Redirect> {
     let mut redirects = Vec::new();
     let mut taken: HashMap<(Entity, String), ()> = HashMap::new();
-    let shared = |e: Entity| to == Platform::Ikas && platform::ikas::SHARED_SLUG_NAMESPACE.contains(&e);
+    let shared =
+        |e: Entity| to == Platform::Ikas && platform::ikas::SHARED_SLUG_NAMESPACE.contains(&e);
     for (entity, list) in records.iter_mut() {
         for r in list.iter_mut() {
             let (handle, title, parents) = match r {
@@ -223,7 +237,11 @@ fn retarget(from: Platform, to: Platform, records: &mut BTreeMap<Entity, Vec<Rec
             if base.is_empty() {
                 base = "item".into();
             }
-            let ns = if shared(*entity) { Entity::Products } else { *entity };
+            let ns = if shared(*entity) {
+                Entity::Products
+            } else {
+                *entity
+            };
             let mut candidate = base.clone();
             let mut n = 1;
             while taken.contains_key(&(ns, candidate.clone())) {
@@ -280,7 +298,8 @@ pub async fn convert(
     for f in files {
         match entity_for(from, f, opts.encoding.as_deref())? {
             Some(e) => {
-                if let Some((_, other)) = mapping.iter().find(|(x, _): &&(Entity, PathBuf)| *x == e) {
+                if let Some((_, other)) = mapping.iter().find(|(x, _): &&(Entity, PathBuf)| *x == e)
+                {
                     return Err(crate::connector::ConnectorError::Input(format!(
                         "{} and {} both look like {from} {e} files; convert them one at a time",
                         other.display(),
@@ -291,7 +310,12 @@ pub async fn convert(
             }
             None => {
                 let hint = match detect(f, opts.encoding.as_deref()).ok().flatten() {
-                    Some(d) => format!(" (it looks like a {} {} file: use --from {})", d.platform, d.entity, d.platform.key()),
+                    Some(d) => format!(
+                        " (it looks like a {} {} file: use --from {})",
+                        d.platform,
+                        d.entity,
+                        d.platform.key()
+                    ),
                     None => String::new(),
                 };
                 return Err(crate::connector::ConnectorError::Input(format!(
@@ -301,9 +325,18 @@ pub async fn convert(
             }
         }
     }
-    let spec = files_spec(from, &mapping, opts.currency.as_deref(), opts.encoding.as_deref());
+    let spec = files_spec(
+        from,
+        &mapping,
+        opts.currency.as_deref(),
+        opts.encoding.as_deref(),
+    );
     let mut source = super::open_source(&spec, Path::new("."))?;
-    let mut report = ConvertReport { from: Some(from), to: Some(to), ..ConvertReport::default() };
+    let mut report = ConvertReport {
+        from: Some(from),
+        to: Some(to),
+        ..ConvertReport::default()
+    };
     let mut records: BTreeMap<Entity, Vec<Record>> = BTreeMap::new();
     for entity in source.entities() {
         let (list, findings) = read_all(source.as_mut(), entity).await?;
@@ -346,7 +379,12 @@ pub async fn convert(
             match o {
                 WriteOutcome::Failed { message } => {
                     counts.2 += 1;
-                    report.refused.push(Loss { entity: *entity, key: r.external_key(), label: r.label(), what: vec![message] });
+                    report.refused.push(Loss {
+                        entity: *entity,
+                        key: r.external_key(),
+                        label: r.label(),
+                        what: vec![message],
+                    });
                 }
                 _ => {
                     counts.1 += 1;
@@ -378,15 +416,23 @@ pub async fn convert(
     if let Ok(mut back) = super::open_source(&back_spec, Path::new(".")) {
         for (entity, sent) in &written {
             let (got, _) = read_all(back.as_mut(), *entity).await.unwrap_or_default();
-            let by_key: HashMap<String, &Record> = got.iter().map(|r| (r.external_key(), r)).collect();
+            let by_key: HashMap<String, &Record> =
+                got.iter().map(|r| (r.external_key(), r)).collect();
             for r in sent {
                 let key = r.external_key();
                 let what = match by_key.get(&key) {
                     Some(g) => diff_records(r, g, to),
-                    None => vec![format!("not found when {to}'s reader read the written file back")],
+                    None => vec![format!(
+                        "not found when {to}'s reader read the written file back"
+                    )],
                 };
                 if !what.is_empty() {
-                    report.lossy.push(Loss { entity: *entity, key, label: r.label(), what });
+                    report.lossy.push(Loss {
+                        entity: *entity,
+                        key,
+                        label: r.label(),
+                        what,
+                    });
                 }
             }
         }
@@ -462,7 +508,10 @@ fn diff_value(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
             if let (Some(unit_a), Some(_)) = (x.get("unit"), y.get("unit")) {
                 let grams = |o: &serde_json::Map<String, Value>| {
                     let v = o.get("value").and_then(as_decimal)?;
-                    let u = o.get("unit").and_then(Value::as_str).and_then(crate::model::WeightUnit::parse)?;
+                    let u = o
+                        .get("unit")
+                        .and_then(Value::as_str)
+                        .and_then(crate::model::WeightUnit::parse)?;
                     Some(crate::model::Weight { value: v, unit: u }.grams())
                 };
                 if let (Some(p), Some(q)) = (grams(x), grams(y)) {
@@ -480,15 +529,39 @@ fn diff_value(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
                     continue;
                 }
                 // Money keeps its currency; compare amounts.
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match (x.get(k), y.get(k)) {
-                    (Some(va), Some(vb)) if va.is_object() || va.is_array() => diff_value(&p, va, vb, out),
-                    (va, vb) if !same(va, vb) => out.push(format!("{p}: {} became {}", show(va), show(vb))),
+                    (Some(va), Some(vb)) if va.is_object() || va.is_array() => {
+                        diff_value(&p, va, vb, out)
+                    }
+                    (va, vb) if !same(va, vb) => {
+                        out.push(format!("{p}: {} became {}", show(va), show(vb)))
+                    }
                     _ => {}
                 }
             }
         }
         (Value::Array(x), Value::Array(y)) => {
+            let texts = |v: &Vec<Value>| {
+                let mut t: Vec<String> = v
+                    .iter()
+                    .filter_map(|e| e.as_str().map(str::to_string))
+                    .collect();
+                t.sort();
+                (t.len() == v.len()).then_some(t)
+            };
+            if x != y && x.len() == y.len() && texts(x).is_some() && texts(x) == texts(y) {
+                out.push(format!(
+                    "{path}: order changed from {} to {}",
+                    show(Some(a)),
+                    show(Some(b))
+                ));
+                return;
+            }
             if x.len() != y.len() {
                 out.push(format!("{path}: {} item(s) became {}", x.len(), y.len()));
                 return;
@@ -499,7 +572,11 @@ fn diff_value(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
         }
         (x, y) => {
             if !same(Some(x), Some(y)) {
-                out.push(format!("{path}: {} became {}", show(Some(x)), show(Some(y))));
+                out.push(format!(
+                    "{path}: {} became {}",
+                    show(Some(x)),
+                    show(Some(y))
+                ));
             }
         }
     }
@@ -520,7 +597,10 @@ fn diff_records(sent: &Record, got: &Record, to: Platform) -> Vec<String> {
         if !lost.is_empty() {
             out.push(format!(
                 "attributes with no {to} column: {}",
-                lost.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                lost.iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
     }
@@ -537,13 +617,22 @@ pub fn render_report(r: &ConvertReport) -> String {
     let from = r.from.map(|p| p.to_string()).unwrap_or_default();
     let to = r.to.map(|p| p.to_string()).unwrap_or_default();
     let _ = writeln!(s, "# Conversion report: {from} → {to}\n");
-    let _ = writeln!(s, "| entity | read | written | not written |\n|---|---|---|---|");
+    let _ = writeln!(
+        s,
+        "| entity | read | written | not written |\n|---|---|---|---|"
+    );
     for (e, (read, written, refused)) in &r.counts {
         let _ = writeln!(s, "| {e} | {read} | {written} | {refused} |");
     }
     let _ = writeln!(s, "\nFiles written:\n");
     for f in &r.files {
-        let _ = writeln!(s, "- {}", f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default());
+        let _ = writeln!(
+            s,
+            "- {}",
+            f.file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default()
+        );
     }
     let _ = writeln!(
         s,
@@ -562,19 +651,43 @@ pub fn render_report(r: &ConvertReport) -> String {
         let _ = writeln!(s, "Every record was written.\n");
     }
     for l in &r.refused {
-        let _ = writeln!(s, "- {} `{}` ({}): {}", l.entity, md_escape(&l.key), md_escape(&l.label), md_escape(&l.what.join("; ")));
+        let _ = writeln!(
+            s,
+            "- {} `{}` ({}): {}",
+            l.entity,
+            md_escape(&l.key),
+            md_escape(&l.label),
+            md_escape(&l.what.join("; "))
+        );
     }
-    let _ = writeln!(s, "\n## Written with fields that could not be carried ({})\n", r.lossy.len());
+    let _ = writeln!(
+        s,
+        "\n## Written with fields that could not be carried ({})\n",
+        r.lossy.len()
+    );
     if r.lossy.is_empty() {
-        let _ = writeln!(s, "Everything written read back unchanged with {to}'s own reader.\n");
+        let _ = writeln!(
+            s,
+            "Everything written read back unchanged with {to}'s own reader.\n"
+        );
     }
     for l in &r.lossy {
-        let _ = writeln!(s, "- {} `{}` ({}):", l.entity, md_escape(&l.key), md_escape(&l.label));
+        let _ = writeln!(
+            s,
+            "- {} `{}` ({}):",
+            l.entity,
+            md_escape(&l.key),
+            md_escape(&l.label)
+        );
         for w in &l.what {
             let _ = writeln!(s, "  - {}", md_escape(w));
         }
     }
-    let _ = writeln!(s, "\n## Findings in the source files ({})\n", r.source_findings.len());
+    let _ = writeln!(
+        s,
+        "\n## Findings in the source files ({})\n",
+        r.source_findings.len()
+    );
     for f in &r.source_findings {
         let _ = writeln!(s, "- {}", md_escape(&f.to_string()));
     }

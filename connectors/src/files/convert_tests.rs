@@ -2,11 +2,19 @@ use super::*;
 use crate::files::testkit::{catalog, products, read, rt, write};
 use crate::model::*;
 
-const FIVE: [Platform; 5] =
-    [Platform::Shopify, Platform::WooCommerce, Platform::Magento, Platform::BigCommerce, Platform::Ikas];
+const FIVE: [Platform; 5] = [
+    Platform::Shopify,
+    Platform::WooCommerce,
+    Platform::Magento,
+    Platform::BigCommerce,
+    Platform::Ikas,
+];
 
 fn only_file(dir: &Path) -> PathBuf {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     v.sort();
     assert_eq!(v.len(), 1, "{v:?}");
     v.remove(0)
@@ -30,37 +38,90 @@ fn check_kept(from: Platform, to: Platform, s: &Product, t: &Product) -> Vec<Str
         }
     };
     eq("title", s.title.clone(), t.title.clone());
-    eq("description", s.body_html.trim().to_string(), t.body_html.trim().to_string());
-    eq("handle", platform::normalize_handle(to, &s.handle), t.handle.clone());
+    eq(
+        "description",
+        s.body_html.trim().to_string(),
+        t.body_html.trim().to_string(),
+    );
+    eq(
+        "handle",
+        platform::normalize_handle(to, &s.handle),
+        t.handle.clone(),
+    );
     if platform::facts(to).ascii_handles {
-        eq("ascii handle", "true".into(), t.handle.is_ascii().to_string());
+        eq(
+            "ascii handle",
+            "true".into(),
+            t.handle.is_ascii().to_string(),
+        );
     }
-    eq("seo title", format!("{:?}", s.seo.title), format!("{:?}", t.seo.title));
-    eq("seo description", format!("{:?}", s.seo.description), format!("{:?}", t.seo.description));
+    eq(
+        "seo title",
+        format!("{:?}", s.seo.title),
+        format!("{:?}", t.seo.title),
+    );
+    eq(
+        "seo description",
+        format!("{:?}", s.seo.description),
+        format!("{:?}", t.seo.description),
+    );
     let names = |p: &Product| p.options.iter().map(|o| o.name.clone()).collect::<Vec<_>>();
-    eq("option names", format!("{:?}", names(s)), format!("{:?}", names(t)));
+    eq(
+        "option names",
+        format!("{:?}", names(s)),
+        format!("{:?}", names(t)),
+    );
     let imgs = |p: &Product| p.images.iter().map(|i| i.src.clone()).collect::<Vec<_>>();
-    eq("image order", format!("{:?}", imgs(s)), format!("{:?}", imgs(t)));
+    eq(
+        "image order",
+        format!("{:?}", imgs(s)),
+        format!("{:?}", imgs(t)),
+    );
     if to == Platform::Shopify {
         for path in &s.categories {
             if !t.tags.contains(&path.join(" > ")) {
-                bad.borrow_mut().push(format!("category {path:?} not carried as a tag"));
+                bad.borrow_mut()
+                    .push(format!("category {path:?} not carried as a tag"));
             }
         }
     } else {
-        eq("categories", format!("{:?}", s.categories), format!("{:?}", t.categories));
+        eq(
+            "categories",
+            format!("{:?}", s.categories),
+            format!("{:?}", t.categories),
+        );
     }
-    eq("variant count", s.variants.len().to_string(), t.variants.len().to_string());
+    eq(
+        "variant count",
+        s.variants.len().to_string(),
+        t.variants.len().to_string(),
+    );
     for sv in &s.variants {
         let Some(tv) = t.variants.iter().find(|v| v.sku == sv.sku) else {
             bad.borrow_mut().push(format!("sku {:?} missing", sv.sku));
             continue;
         };
         let amt = |m: &Option<Money>| m.as_ref().map(|m| m.amount.normalize().to_string());
-        eq("price", format!("{:?}", amt(&sv.price)), format!("{:?}", amt(&tv.price)));
-        eq("compare at", format!("{:?}", amt(&sv.compare_at_price)), format!("{:?}", amt(&tv.compare_at_price)));
-        eq("barcode", format!("{:?}", sv.barcode), format!("{:?}", tv.barcode));
-        eq("option values", format!("{:?}", sv.option_values), format!("{:?}", tv.option_values));
+        eq(
+            "price",
+            format!("{:?}", amt(&sv.price)),
+            format!("{:?}", amt(&tv.price)),
+        );
+        eq(
+            "compare at",
+            format!("{:?}", amt(&sv.compare_at_price)),
+            format!("{:?}", amt(&tv.compare_at_price)),
+        );
+        eq(
+            "barcode",
+            format!("{:?}", sv.barcode),
+            format!("{:?}", tv.barcode),
+        );
+        eq(
+            "option values",
+            format!("{:?}", sv.option_values),
+            format!("{:?}", tv.option_values),
+        );
     }
     let _ = from;
     bad.into_inner()
@@ -86,9 +147,19 @@ fn every_pair_of_formats_keeps_what_the_canonical_model_promises() {
             let (source, _) = read(from, &file, Entity::Products, 100).unwrap();
             let out = tempfile::tempdir().unwrap();
             let report = rt()
-                .block_on(convert(from, std::slice::from_ref(&file), to, out.path(), &ConvertOptions::default()))
+                .block_on(convert(
+                    from,
+                    std::slice::from_ref(&file),
+                    to,
+                    out.path(),
+                    &ConvertOptions::default(),
+                ))
                 .unwrap_or_else(|e| panic!("{from} -> {to}: {e}"));
-            let refused: Vec<&Loss> = report.refused.iter().filter(|l| l.entity == Entity::Products).collect();
+            let refused: Vec<&Loss> = report
+                .refused
+                .iter()
+                .filter(|l| l.entity == Entity::Products)
+                .collect();
             assert!(refused.is_empty(), "{from} -> {to}: {refused:?}");
             let (target, _) = read(to, &product_file(to, &report), Entity::Products, 100).unwrap();
             let (s, t) = (products(&source), products(&target));
@@ -105,7 +176,12 @@ fn every_pair_of_formats_keeps_what_the_canonical_model_promises() {
             assert!(out.path().join("convert-report.md").exists());
         }
     }
-    assert!(failures.is_empty(), "{} problems:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -114,52 +190,118 @@ fn turkish_handles_are_transliterated_for_shopify_with_a_redirect_from_the_old_s
     cat[0].title = "Kadın Şık Örgü Kazak".into();
     cat[0].handle = "kadın-şık-örgü-kazak".into();
     let src = tempfile::tempdir().unwrap();
-    assert!(write(Platform::WooCommerce, src.path(), Entity::Products, &[Record::Product(cat.remove(0))]).is_empty());
+    assert!(write(
+        Platform::WooCommerce,
+        src.path(),
+        Entity::Products,
+        &[Record::Product(cat.remove(0))]
+    )
+    .is_empty());
     let file = only_file(src.path());
     let out = tempfile::tempdir().unwrap();
     let report = rt()
-        .block_on(convert(Platform::WooCommerce, &[file], Platform::Shopify, out.path(), &ConvertOptions::default()))
+        .block_on(convert(
+            Platform::WooCommerce,
+            &[file],
+            Platform::Shopify,
+            out.path(),
+            &ConvertOptions::default(),
+        ))
         .unwrap();
-    let (target, _) = read(Platform::Shopify, &product_file(Platform::Shopify, &report), Entity::Products, 10).unwrap();
+    let (target, _) = read(
+        Platform::Shopify,
+        &product_file(Platform::Shopify, &report),
+        Entity::Products,
+        10,
+    )
+    .unwrap();
     let t = products(&target);
     assert_eq!(t[0].handle, "kadin-sik-orgu-kazak");
-    assert!(report.redirects.iter().any(|r| r.to == "/products/kadin-sik-orgu-kazak"), "{:?}", report.redirects);
+    assert!(
+        report
+            .redirects
+            .iter()
+            .any(|r| r.to == "/products/kadin-sik-orgu-kazak"),
+        "{:?}",
+        report.redirects
+    );
     // Shopify has a redirect import file: the redirect is in it.
-    let redirects = std::fs::read_to_string(out.path().join(
-        report.files.iter().find(|f| f.to_string_lossy().contains("redirect")).unwrap(),
-    ))
+    let redirects = std::fs::read_to_string(
+        out.path().join(
+            report
+                .files
+                .iter()
+                .find(|f| f.to_string_lossy().contains("redirect"))
+                .unwrap(),
+        ),
+    )
     .unwrap();
-    assert!(redirects.contains("/products/kadin-sik-orgu-kazak"), "{redirects}");
+    assert!(
+        redirects.contains("/products/kadin-sik-orgu-kazak"),
+        "{redirects}"
+    );
 }
 
 #[test]
 fn what_the_target_cannot_hold_is_reported_record_by_record() {
     let mut cat = catalog(5, 2);
     cat[0].title = "Four Options".into();
-    cat[0].options = ["A", "B", "C", "D"].iter().map(|n| ProductOption { name: n.to_string(), values: vec!["x".into()] }).collect();
+    cat[0].options = ["A", "B", "C", "D"]
+        .iter()
+        .map(|n| ProductOption {
+            name: n.to_string(),
+            values: vec!["x".into()],
+        })
+        .collect();
     cat[0].variants.truncate(1);
     cat[0].variants[0].option_values = vec!["x".into(); 4];
     cat[0].kind = ProductKind::Variable;
     cat[1].tags = vec!["summer".into()];
     let src = tempfile::tempdir().unwrap();
-    assert!(write(Platform::Magento, src.path(), Entity::Products, &cat.into_iter().map(Record::Product).collect::<Vec<_>>()).is_empty());
+    assert!(write(
+        Platform::Magento,
+        src.path(),
+        Entity::Products,
+        &cat.into_iter().map(Record::Product).collect::<Vec<_>>()
+    )
+    .is_empty());
     let file = only_file(src.path());
     let out = tempfile::tempdir().unwrap();
     let report = rt()
-        .block_on(convert(Platform::Magento, &[file], Platform::Shopify, out.path(), &ConvertOptions::default()))
+        .block_on(convert(
+            Platform::Magento,
+            &[file],
+            Platform::Shopify,
+            out.path(),
+            &ConvertOptions::default(),
+        ))
         .unwrap();
     assert_eq!(report.refused.len(), 1, "{:?}", report.refused);
-    assert!(report.refused[0].what[0].contains("options"), "{:?}", report.refused);
+    assert!(
+        report.refused[0].what[0].contains("options"),
+        "{:?}",
+        report.refused
+    );
     let md = std::fs::read_to_string(out.path().join("convert-report.md")).unwrap();
     assert!(md.contains("Four Options"), "{md}");
 
     // BigCommerce files have no customer file: every customer is listed as not written.
     let src = tempfile::tempdir().unwrap();
-    let customers = vec![Record::Customer(Customer { email: "a@b.test".into(), source: SourceRef::new("a@b.test"), ..Customer::default() })];
+    let customers = vec![Record::Customer(Customer {
+        email: "a@b.test".into(),
+        source: SourceRef::new("a@b.test"),
+        ..Customer::default()
+    })];
     assert!(write(Platform::Magento, src.path(), Entity::Customers, &customers).is_empty());
     let out = tempfile::tempdir().unwrap();
     let report = rt()
-        .block_on(convert(Platform::Magento, &[only_file(src.path())], Platform::BigCommerce, out.path(), &ConvertOptions::default()))
+        .block_on(convert(
+            Platform::Magento,
+            &[only_file(src.path())],
+            Platform::BigCommerce,
+            out.path(),
+            &ConvertOptions::default(),
+        ))
         .unwrap();
     assert_eq!(report.refused.len(), 1);
     assert!(report.refused[0].what[0].contains("no file for customers"));
@@ -175,9 +317,42 @@ fn inspect_names_platform_and_entity_of_real_files() {
         root.join("shopify/product_template.csv"),
     ];
     let found = rt().block_on(inspect(&files, None));
-    let got: Vec<(Option<Detected>, usize)> = found.iter().map(|i| (i.detected.clone(), i.records)).collect();
-    assert_eq!(got[0], (Some(Detected { platform: Platform::Magento, entity: Entity::Categories }), 6));
-    assert_eq!(got[1], (Some(Detected { platform: Platform::Magento, entity: Entity::Pages }), 4));
-    assert_eq!(got[2].0, Some(Detected { platform: Platform::WooCommerce, entity: Entity::Products }));
-    assert_eq!(got[3].0, Some(Detected { platform: Platform::Shopify, entity: Entity::Products }));
+    let got: Vec<(Option<Detected>, usize)> = found
+        .iter()
+        .map(|i| (i.detected.clone(), i.records))
+        .collect();
+    assert_eq!(
+        got[0],
+        (
+            Some(Detected {
+                platform: Platform::Magento,
+                entity: Entity::Categories
+            }),
+            6
+        )
+    );
+    assert_eq!(
+        got[1],
+        (
+            Some(Detected {
+                platform: Platform::Magento,
+                entity: Entity::Pages
+            }),
+            4
+        )
+    );
+    assert_eq!(
+        got[2].0,
+        Some(Detected {
+            platform: Platform::WooCommerce,
+            entity: Entity::Products
+        })
+    );
+    assert_eq!(
+        got[3].0,
+        Some(Detected {
+            platform: Platform::Shopify,
+            entity: Entity::Products
+        })
+    );
 }

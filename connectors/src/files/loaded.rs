@@ -12,8 +12,8 @@ use super::EntityReader;
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage};
 use crate::finding::{Finding, Severity};
 use crate::model::{Entity, Money, Record, WeightUnit};
-use rust_decimal::Decimal;
 use crate::spec::EndpointSpec;
+use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 
 /// A whole file read into records. Each finding carries the number of records produced before
@@ -41,7 +41,10 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(currency: &str) -> Ctx {
-        Ctx { currency: currency.to_string(), weight_unit: None }
+        Ctx {
+            currency: currency.to_string(),
+            weight_unit: None,
+        }
     }
 }
 
@@ -160,7 +163,13 @@ pub fn readers(
     parser: fn(Entity) -> Option<ParseFn>,
 ) -> Result<Vec<Box<dyn EntityReader>>> {
     let platform = spec.platform;
-    let resolve = |p: &PathBuf| if p.is_absolute() { p.clone() } else { base.join(p) };
+    let resolve = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            base.join(p)
+        }
+    };
     let mut found: Vec<(Entity, PathBuf)> =
         spec.files.iter().map(|(e, p)| (*e, resolve(p))).collect();
     if let Some(root) = spec.resolved_path(base) {
@@ -189,8 +198,12 @@ pub fn readers(
             if found.iter().any(|(_, p)| *p == path) {
                 continue;
             }
-            let Ok(table) = TableFile::open(&path, spec.encoding.as_deref()) else { continue };
-            let Some(entity) = recognise(table.header()) else { continue };
+            let Ok(table) = TableFile::open(&path, spec.encoding.as_deref()) else {
+                continue;
+            };
+            let Some(entity) = recognise(table.header()) else {
+                continue;
+            };
             if spec.files.contains_key(&entity) {
                 continue;
             }
@@ -216,10 +229,13 @@ pub fn readers(
     let mut out: Vec<Box<dyn EntityReader>> = Vec::new();
     for (entity, path) in found {
         let parse = parser(entity).ok_or_else(|| {
-            ConnectorError::Input(format!("{platform} export files cannot hold {entity}; remove it from `files`"))
+            ConnectorError::Input(format!(
+                "{platform} export files cannot hold {entity}; remove it from `files`"
+            ))
         })?;
         out.push(Box::new(
-            LoadedReader::new(entity, path, ctx.clone(), parse).with_encoding(spec.encoding.clone()),
+            LoadedReader::new(entity, path, ctx.clone(), parse)
+                .with_encoding(spec.encoding.clone()),
         ));
     }
     Ok(out)
@@ -268,7 +284,10 @@ pub struct OutRow<'a> {
 
 impl<'a> OutRow<'a> {
     pub fn new(header: &'a [&'a str]) -> Self {
-        OutRow { header, cells: vec![String::new(); header.len()] }
+        OutRow {
+            header,
+            cells: vec![String::new(); header.len()],
+        }
     }
 
     pub fn set(&mut self, column: &str, value: impl Into<String>) -> &mut Self {
@@ -325,7 +344,10 @@ mod tests {
         let mut p = Parsed::default();
         for i in 0..3 {
             p.note(Finding::new(Severity::Info, "seen", format!("record {i}")));
-            p.records.push(Record::Page(Page { handle: format!("p{i}"), ..Page::default() }));
+            p.records.push(Record::Page(Page {
+                handle: format!("p{i}"),
+                ..Page::default()
+            }));
         }
         p.note(Finding::new(Severity::Info, "end", "after the last record"));
         Ok(p)
@@ -342,9 +364,17 @@ mod tests {
         assert_eq!(p1.findings.len(), 2);
         let p2 = r.read_page(p1.next.as_ref(), 2).unwrap();
         assert_eq!(p2.records.len(), 1);
-        assert_eq!(p2.findings.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(), ["seen", "end"]);
+        assert_eq!(
+            p2.findings
+                .iter()
+                .map(|f| f.code.as_str())
+                .collect::<Vec<_>>(),
+            ["seen", "end"]
+        );
         assert!(p2.next.is_none());
-        let err = r.read_page(Some(&serde_json::json!({"record": 9})), 2).unwrap_err();
+        let err = r
+            .read_page(Some(&serde_json::json!({"record": 9})), 2)
+            .unwrap_err();
         assert!(err.to_string().contains("x.csv"), "{err}");
     }
 }

@@ -41,5 +41,7 @@ pub fn readers(spec: &EndpointSpec, base: &Path) -> Result<Vec<Box<dyn EntityRea
 }
 
 pub fn writers(spec: &EndpointSpec) -> Vec<Box<dyn EntityWriter>> {
-    vec![Box::new(products::ProductWriter::new(loaded::ctx_of(spec).weight_unit))]
+    vec![Box::new(products::ProductWriter::new(
+        loaded::ctx_of(spec).weight_unit,
+    ))]
 }

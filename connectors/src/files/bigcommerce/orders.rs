@@ -66,10 +66,20 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
     for row in &rows {
         let number = cell(row, c("Order ID")).to_string();
         if number.is_empty() {
-            out.note(cell_finding(table, row, c("Order ID"), Severity::Warning, "missing_number", "order has no Order ID; skipped"));
+            out.note(cell_finding(
+                table,
+                row,
+                c("Order ID"),
+                Severity::Warning,
+                "missing_number",
+                "order has no Order ID; skipped",
+            ));
             continue;
         }
-        let currency = row.opt(c("Order Currency Code")).unwrap_or(&ctx.currency).to_string();
+        let currency = row
+            .opt(c("Order Currency Code"))
+            .unwrap_or(&ctx.currency)
+            .to_string();
         let money = |name: &str, out: &mut Parsed| -> Money {
             let mut f = Vec::new();
             let d = table.decimal(row, c(name), &mut f).unwrap_or_default();
@@ -84,9 +94,18 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
         let total = money("Order Total (inc tax)", &mut out);
         let discount = money("Discount Amount", &mut out);
         let mut lines = Vec::new();
-        for item in row.get(c("Product Details")).split('|').filter(|s| !s.trim().is_empty()) {
+        for item in row
+            .get(c("Product Details"))
+            .split('|')
+            .filter(|s| !s.trim().is_empty())
+        {
             let pairs = detail_pairs(item);
-            let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+            let get = |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone())
+            };
             let qty = get("qty").and_then(|q| q.parse::<i64>().ok());
             let price = get("unit price").and_then(|p| crate::model::parse_decimal(&p));
             let (Some(quantity), Some(price)) = (qty, price) else {
@@ -116,28 +135,43 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             "shipped" | "completed" => (FinancialStatus::Paid, FulfillmentStatus::Fulfilled),
             "partially shipped" => (FinancialStatus::Paid, FulfillmentStatus::Partial),
             "refunded" => (FinancialStatus::Refunded, FulfillmentStatus::Unfulfilled),
-            "partially refunded" => (FinancialStatus::PartiallyRefunded, FulfillmentStatus::Unfulfilled),
+            "partially refunded" => (
+                FinancialStatus::PartiallyRefunded,
+                FulfillmentStatus::Unfulfilled,
+            ),
             "cancelled" | "declined" => (FinancialStatus::Voided, FulfillmentStatus::Cancelled),
-            "pending" | "awaiting payment" | "incomplete" => (FinancialStatus::Pending, FulfillmentStatus::Unfulfilled),
+            "pending" | "awaiting payment" | "incomplete" => {
+                (FinancialStatus::Pending, FulfillmentStatus::Unfulfilled)
+            }
             _ => (FinancialStatus::Paid, FulfillmentStatus::Unfulfilled),
         };
         let customer = cell(row, c("Customer ID"));
         let order = Order {
             source: SourceRef::new(number.clone()),
             number,
-            email: row.opt(c("Customer Email")).or(row.opt(c("Billing Email"))).map(str::to_string),
+            email: row
+                .opt(c("Customer Email"))
+                .or(row.opt(c("Billing Email")))
+                .map(str::to_string),
             customer_ref: (!customer.is_empty() && customer != "0").then(|| customer.to_string()),
             currency: currency.clone(),
             line_items: lines,
             tax_lines: if tax.amount.is_zero() {
                 vec![]
             } else {
-                vec![TaxLine { title: "Tax".into(), rate: Decimal::ZERO, amount: tax.clone() }]
+                vec![TaxLine {
+                    title: "Tax".into(),
+                    rate: Decimal::ZERO,
+                    amount: tax.clone(),
+                }]
             },
             discounts: if discount.amount.is_zero() {
                 vec![]
             } else {
-                vec![Discount { code: String::new(), amount: discount.clone() }]
+                vec![Discount {
+                    code: String::new(),
+                    amount: discount.clone(),
+                }]
             },
             shipping_lines: vec![ShippingLine {
                 title: row.opt(c("Ship Method")).unwrap_or("Shipping").to_string(),
@@ -146,7 +180,13 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                 tax_lines: vec![],
             }],
             transactions: vec![],
-            totals: OrderTotals { subtotal, discounts: discount, shipping, tax, total },
+            totals: OrderTotals {
+                subtotal,
+                discounts: discount,
+                shipping,
+                tax,
+                total,
+            },
             financial_status: financial,
             fulfillment_status: fulfillment,
             created_at: cell(row, c("Order Date")).to_string(),
@@ -165,7 +205,12 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                 c("Order Total (inc tax)"),
                 Severity::Warning,
                 "totals_disagree",
-                format!("order {}: lines, shipping, discount and tax add up to {} but the total is {}", order.number, order.computed_total(), order.totals.total.amount),
+                format!(
+                    "order {}: lines, shipping, discount and tax add up to {} but the total is {}",
+                    order.number,
+                    order.computed_total(),
+                    order.totals.total.amount
+                ),
             ));
         }
         out.records.push(Record::Order(order));

@@ -100,7 +100,10 @@ impl Cols {
         let c = |names: &[&str]| h.any(names);
         let mut legacy_images = Vec::new();
         for n in 1..=50 {
-            let url = h.any(&[&format!("Product Image URL - {n}"), &format!("Product Image File - {n}")]);
+            let url = h.any(&[
+                &format!("Product Image URL - {n}"),
+                &format!("Product Image File - {n}"),
+            ]);
             if url.is_none() {
                 if n > 1 {
                     break;
@@ -139,7 +142,11 @@ impl Cols {
             visible: c(&["Is Visible", "Product Visible?"]),
             tax_class: c(&["Tax Class", "Product Tax Class"]),
             variant_image: c(&["Variant Image URL"]),
-            image: c(&["Image URL (Import)", "Internal Image URL (Export)", "Image URL"]),
+            image: c(&[
+                "Image URL (Import)",
+                "Internal Image URL (Export)",
+                "Image URL",
+            ]),
             image_alt: c(&["Image Description"]),
             image_thumb: c(&["Image is Thumbnail"]),
             legacy_images,
@@ -151,10 +158,14 @@ impl Cols {
 /// (name, value) pairs. Options may also be separated by `;` or a line break before `Type=`.
 pub fn parse_options(text: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    let normalised = text.replace(";Type=", "|Type=").replace("\nType=", "|Type=");
+    let normalised = text
+        .replace(";Type=", "|Type=")
+        .replace("\nType=", "|Type=");
     let mut name: Option<String> = None;
     for piece in normalised.split('|') {
-        let Some((k, v)) = piece.split_once('=') else { continue };
+        let Some((k, v)) = piece.split_once('=') else {
+            continue;
+        };
         match k.trim().to_ascii_lowercase().as_str() {
             "name" => name = Some(v.trim().to_string()),
             "value" => {
@@ -217,7 +228,10 @@ fn adjusted(text: &str, base: Option<Decimal>) -> Option<Option<Decimal>> {
 }
 
 fn truthy(s: &str) -> bool {
-    matches!(s.trim().to_ascii_lowercase().as_str(), "y" | "yes" | "true" | "1")
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes" | "true" | "1"
+    )
 }
 
 struct Reading<'a> {
@@ -257,7 +271,10 @@ impl Reading<'_> {
         for x in f {
             self.out.note(x);
         }
-        d.map(|value| Weight { value, unit: self.ctx.weight_unit.unwrap_or(WeightUnit::Lb) })
+        d.map(|value| Weight {
+            value,
+            unit: self.ctx.weight_unit.unwrap_or(WeightUnit::Lb),
+        })
     }
 
     fn prices(&mut self, row: &Row) -> (Option<Money>, Option<Money>) {
@@ -272,15 +289,28 @@ impl Reading<'_> {
     fn barcode(&mut self, row: &Row) -> Option<String> {
         let b = row.opt(self.c.barcode)?.to_string();
         if let Some(msg) = crate::files::table::excel_barcode_damage(&b) {
-            self.out.note(cell_finding(self.table, row, self.c.barcode, Severity::Warning, "barcode_damaged", msg));
+            self.out.note(cell_finding(
+                self.table,
+                row,
+                self.c.barcode,
+                Severity::Warning,
+                "barcode_damaged",
+                msg,
+            ));
         }
         Some(b)
     }
 
     fn finish(&mut self) {
-        let Some((mut p, line)) = self.current.take() else { return };
+        let Some((mut p, line)) = self.current.take() else {
+            return;
+        };
         if p.variants.is_empty() {
-            p.variants.push(Variant { requires_shipping: true, taxable: true, ..Variant::default() });
+            p.variants.push(Variant {
+                requires_shipping: true,
+                taxable: true,
+                ..Variant::default()
+            });
         }
         if let Some(prev) = self.handles.get(&p.handle) {
             self.out.note(self.table.finding(
@@ -288,7 +318,10 @@ impl Reading<'_> {
                 "duplicate_handle",
                 line,
                 self.c.url,
-                format!("product URL /{}/ is also used by the product on line {prev}", p.handle),
+                format!(
+                    "product URL /{}/ is also used by the product on line {prev}",
+                    p.handle
+                ),
             ));
         } else {
             self.handles.insert(p.handle.clone(), line);
@@ -304,14 +337,29 @@ impl Reading<'_> {
         let c = &self.c;
         let title = cell(row, c.name).to_string();
         if title.is_empty() {
-            self.out.note(cell_finding(self.table, row, c.name, Severity::Warning, "missing_title", "product row has no name"));
+            self.out.note(cell_finding(
+                self.table,
+                row,
+                c.name,
+                Severity::Warning,
+                "missing_title",
+                "product row has no name",
+            ));
         }
         let url = cell(row, c.url).trim_matches('/').to_string();
-        let handle = if url.is_empty() { platform::normalize_handle(Platform::BigCommerce, &title) } else { url };
+        let handle = if url.is_empty() {
+            platform::normalize_handle(Platform::BigCommerce, &title)
+        } else {
+            url
+        };
         let mut attributes = std::collections::BTreeMap::new();
         let mut categories = Vec::new();
         let cats = cell(row, c.categories);
-        if !cats.is_empty() && cats.split(';').all(|x| x.trim().chars().all(|ch| ch.is_ascii_digit())) {
+        if !cats.is_empty()
+            && cats
+                .split(';')
+                .all(|x| x.trim().chars().all(|ch| ch.is_ascii_digit()))
+        {
             attributes.insert("bigcommerce.category_ids".to_string(), cats.to_string());
             self.out.note(cell_finding(
                 self.table,
@@ -323,8 +371,12 @@ impl Reading<'_> {
             ));
         } else {
             for path in cats.split(';') {
-                let parts: Vec<String> =
-                    path.split('/').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+                let parts: Vec<String> = path
+                    .split('/')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
                 if !parts.is_empty() && !categories.contains(&parts) {
                     categories.push(parts);
                 }
@@ -337,14 +389,24 @@ impl Reading<'_> {
         };
         put("bigcommerce.retail_price", row.opt(c.retail));
         put("bigcommerce.search_keywords", row.opt(c.keywords));
-        let digital = matches!(cell(row, c.ptype).to_ascii_lowercase().as_str(), "digital" | "d");
+        let digital = matches!(
+            cell(row, c.ptype).to_ascii_lowercase().as_str(),
+            "digital" | "d"
+        );
         let visible = row.opt(c.visible).map(truthy).unwrap_or(true);
-        let id = row.opt(c.id).map(str::to_string).unwrap_or_else(|| handle.clone());
+        let id = row
+            .opt(c.id)
+            .map(str::to_string)
+            .unwrap_or_else(|| handle.clone());
         let mut images = Vec::new();
         if self.legacy {
             for (u, d, t, _s) in self.c.legacy_images.clone() {
                 if let Some(src) = row.opt(u) {
-                    let im = Image { src: src.to_string(), alt: row.opt(d).map(str::to_string), position: 0 };
+                    let im = Image {
+                        src: src.to_string(),
+                        alt: row.opt(d).map(str::to_string),
+                        position: 0,
+                    };
                     if row.opt(t).map(truthy).unwrap_or(false) {
                         images.insert(0, im);
                     } else {
@@ -359,7 +421,11 @@ impl Reading<'_> {
         let (price, compare_at_price) = self.prices(row);
         self.base = (price.as_ref().map(|m| m.amount), None);
         let tracking = cell(row, self.c.tracking).to_ascii_lowercase();
-        let inventory = if tracking == "none" || tracking == "n" { None } else { self.int(row, self.c.stock) };
+        let inventory = if tracking == "none" || tracking == "n" {
+            None
+        } else {
+            self.int(row, self.c.stock)
+        };
         let base = Variant {
             source_id: None,
             sku: None,
@@ -378,12 +444,19 @@ impl Reading<'_> {
         self.base.1 = base.weight.map(|w| w.value);
         let c = &self.c;
         let p = Product {
-            source: SourceRef::with_url(id, platform::url_path(Platform::BigCommerce, Entity::Products, &handle, &[])),
+            source: SourceRef::with_url(
+                id,
+                platform::url_path(Platform::BigCommerce, Entity::Products, &handle, &[]),
+            ),
             handle,
             title,
             body_html: row.get(c.description).to_string(),
             vendor: row.opt(c.brand).map(str::to_string),
-            status: if visible { ProductStatus::Active } else { ProductStatus::Draft },
+            status: if visible {
+                ProductStatus::Active
+            } else {
+                ProductStatus::Draft
+            },
             categories,
             images,
             seo: Seo {
@@ -397,8 +470,12 @@ impl Reading<'_> {
         let mut p = p;
         p.attributes.insert("bigcommerce.sku".into(), sku.clone());
         // Held until we know whether variant rows follow.
-        p.variants.push(Variant { sku: (!sku.is_empty()).then_some(sku), ..base });
-        p.attributes.insert("bigcommerce.pending_base".into(), String::new());
+        p.variants.push(Variant {
+            sku: (!sku.is_empty()).then_some(sku),
+            ..base
+        });
+        p.attributes
+            .insert("bigcommerce.pending_base".into(), String::new());
         self.current = Some((p, row.line));
     }
 
@@ -425,9 +502,19 @@ impl Reading<'_> {
         let (price, compare_at_price) = if self.legacy {
             match adjusted(row.get(self.c.price), base_price) {
                 Some(Some(d)) => (Some(Money::new(d, self.ctx.currency.clone())), None),
-                Some(None) => (base_price.map(|d| Money::new(d, self.ctx.currency.clone())), None),
+                Some(None) => (
+                    base_price.map(|d| Money::new(d, self.ctx.currency.clone())),
+                    None,
+                ),
                 None => {
-                    self.out.note(cell_finding(self.table, row, self.c.price, Severity::Warning, "bad_number", format!("\"{}\" is not a price", row.get(self.c.price))));
+                    self.out.note(cell_finding(
+                        self.table,
+                        row,
+                        self.c.price,
+                        Severity::Warning,
+                        "bad_number",
+                        format!("\"{}\" is not a price", row.get(self.c.price)),
+                    ));
                     (None, None)
                 }
             }
@@ -438,7 +525,10 @@ impl Reading<'_> {
             adjusted(row.get(self.c.weight), base_weight)
                 .flatten()
                 .or(base_weight)
-                .map(|value| Weight { value, unit: self.ctx.weight_unit.unwrap_or(WeightUnit::Lb) })
+                .map(|value| Weight {
+                    value,
+                    unit: self.ctx.weight_unit.unwrap_or(WeightUnit::Lb),
+                })
         } else {
             self.weight(row)
         };
@@ -457,7 +547,9 @@ impl Reading<'_> {
             requires_shipping: true,
             taxable: true,
         };
-        let Some((p, _)) = self.current.as_mut() else { return };
+        let Some((p, _)) = self.current.as_mut() else {
+            return;
+        };
         if p.attributes.remove("bigcommerce.pending_base").is_some() {
             // The first variant row replaces the product row's stand-in variant; its price,
             // weight and tax flags are the defaults the variants inherit.
@@ -488,13 +580,26 @@ impl Reading<'_> {
             return;
         }
         let Some(src) = row.opt(self.c.image).map(str::to_string) else {
-            self.out.note(cell_finding(self.table, row, self.c.image, Severity::Warning, "missing_image_url", "image row has no image URL; skipped"));
+            self.out.note(cell_finding(
+                self.table,
+                row,
+                self.c.image,
+                Severity::Warning,
+                "missing_image_url",
+                "image row has no image URL; skipped",
+            ));
             return;
         };
         let alt = row.opt(self.c.image_alt).map(str::to_string);
         let thumb = row.opt(self.c.image_thumb).map(truthy).unwrap_or(false);
-        let Some((p, _)) = self.current.as_mut() else { return };
-        let im = Image { src, alt, position: 0 };
+        let Some((p, _)) = self.current.as_mut() else {
+            return;
+        };
+        let im = Image {
+            src,
+            alt,
+            position: 0,
+        };
         if thumb {
             p.images.insert(0, im);
         } else {
@@ -511,11 +616,17 @@ impl Reading<'_> {
         }
         let conds = parse_legacy_options(row.get(self.c.name));
         let adj = row.get(self.c.price).to_string();
-        let Some((p, _)) = self.current.as_mut() else { return };
+        let Some((p, _)) = self.current.as_mut() else {
+            return;
+        };
         let mut applied = 0;
         for v in p.variants.iter_mut() {
             let matches = conds.iter().all(|(n, val)| {
-                p.options.iter().position(|o| o.name == *n).and_then(|i| v.option_values.get(i)) == Some(val)
+                p.options
+                    .iter()
+                    .position(|o| o.name == *n)
+                    .and_then(|i| v.option_values.get(i))
+                    == Some(val)
             });
             if matches && !conds.is_empty() && !adj.trim().is_empty() {
                 if let Some(Some(d)) = adjusted(&adj, v.price.as_ref().map(|m| m.amount)) {
@@ -531,7 +642,10 @@ impl Reading<'_> {
                 self.c.name,
                 Severity::Warning,
                 "rule_not_carried",
-                format!("rule \"{}\" ({adj}) matches no SKU of this product; it was not carried", row.get(self.c.name)),
+                format!(
+                    "rule \"{}\" ({adj}) matches no SKU of this product; it was not carried",
+                    row.get(self.c.name)
+                ),
             ));
         }
     }
@@ -543,7 +657,10 @@ fn push_variant(p: &mut Product, mut v: Variant, values: Vec<(String, String)>) 
         let i = match p.options.iter().position(|o| o.name == name) {
             Some(i) => i,
             None => {
-                p.options.push(ProductOption { name: name.clone(), values: vec![] });
+                p.options.push(ProductOption {
+                    name: name.clone(),
+                    values: vec![],
+                });
                 for other in p.variants.iter_mut() {
                     other.option_values.push(String::new());
                 }
@@ -564,7 +681,10 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
     let h = table.header();
     let legacy = h.has("Item Type");
     if legacy {
-        table.require(&["Item Type", "Product Name"], "BigCommerce (legacy) product")?;
+        table.require(
+            &["Item Type", "Product Name"],
+            "BigCommerce (legacy) product",
+        )?;
     } else {
         table.require(&["Item", "Name"], "BigCommerce product")?;
     }
@@ -601,7 +721,11 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                 "unknown_type",
                 format!(
                     "\"{other}\" is not a row kind of this file ({}); the row was skipped",
-                    if legacy { "Product, SKU or Rule" } else { "Product, Variant or Image" }
+                    if legacy {
+                        "Product, SKU or Rule"
+                    } else {
+                        "Product, Variant or Image"
+                    }
                 ),
             )),
         }
@@ -610,7 +734,10 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
     for rec in r.out.records.iter_mut() {
         if let Record::Product(p) = rec {
             p.attributes.remove("bigcommerce.pending_base");
-            if p.attributes.get("bigcommerce.sku").is_some_and(|s| s.is_empty()) {
+            if p.attributes
+                .get("bigcommerce.sku")
+                .is_some_and(|s| s.is_empty())
+            {
                 p.attributes.remove("bigcommerce.sku");
             }
             if p.variants.len() == 1 && p.options.is_empty() {
@@ -628,7 +755,9 @@ pub struct ProductWriter {
 
 impl ProductWriter {
     pub fn new(weight_unit: Option<WeightUnit>) -> Self {
-        ProductWriter { weight_unit: weight_unit.unwrap_or(WeightUnit::Lb) }
+        ProductWriter {
+            weight_unit: weight_unit.unwrap_or(WeightUnit::Lb),
+        }
     }
 }
 
@@ -652,9 +781,17 @@ impl EntityWriter for ProductWriter {
         header_bytes(HEADER, b',')
     }
 
-    fn encode(&mut self, record: &Record, out: &mut Vec<u8>) -> std::result::Result<String, String> {
-        let Record::Product(p) = record else { return Err("not a product".into()) };
-        let limit = platform::facts(Platform::BigCommerce).max_variants.unwrap_or(usize::MAX);
+    fn encode(
+        &mut self,
+        record: &Record,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<String, String> {
+        let Record::Product(p) = record else {
+            return Err("not a product".into());
+        };
+        let limit = platform::facts(Platform::BigCommerce)
+            .max_variants
+            .unwrap_or(usize::MAX);
         if p.variants.len() > limit {
             return Err(format!(
                 "product \"{}\" has {} variants; BigCommerce allows {limit}: split it in the transform",
@@ -677,15 +814,27 @@ impl EntityWriter for ProductWriter {
                 Some(c) => (Some(c), v.price.as_ref()),
                 None => (v.price.as_ref(), None),
             };
-            row.set("Price", fmt_money(price)).set("Sale Price", fmt_money(sale));
+            row.set("Price", fmt_money(price))
+                .set("Sale Price", fmt_money(sale));
         };
         let mut row = OutRow::new(HEADER);
         row.set("Item", "Product")
             .set("Name", p.title.clone())
-            .set("Type", if first.requires_shipping { "physical" } else { "digital" })
+            .set(
+                "Type",
+                if first.requires_shipping {
+                    "physical"
+                } else {
+                    "digital"
+                },
+            )
             .set(
                 "SKU",
-                if variable { a("bigcommerce.sku") } else { first.sku.clone().unwrap_or_default() },
+                if variable {
+                    a("bigcommerce.sku")
+                } else {
+                    first.sku.clone().unwrap_or_default()
+                },
             )
             .set(
                 "Inventory Tracking",
@@ -701,18 +850,38 @@ impl EntityWriter for ProductWriter {
             .set("Description", p.body_html.clone())
             .set("Page Title", p.seo.title.clone().unwrap_or_default())
             .set("Product URL", format!("/{}/", p.handle))
-            .set("Meta Description", p.seo.description.clone().unwrap_or_default())
+            .set(
+                "Meta Description",
+                p.seo.description.clone().unwrap_or_default(),
+            )
             .set("Search Keywords", a("bigcommerce.search_keywords"))
-            .set("Is Visible", if p.status == ProductStatus::Active { "TRUE" } else { "FALSE" })
+            .set(
+                "Is Visible",
+                if p.status == ProductStatus::Active {
+                    "TRUE"
+                } else {
+                    "FALSE"
+                },
+            )
             .set("Tax Class", if first.taxable { "" } else { "Non-Taxable" });
         price_cells(&mut row, &first);
         if let Some(w) = first.weight {
             row.set("Weight", fmt_decimal(w.to_unit(self.weight_unit).value));
         }
         if !variable {
-            row.set("Current Stock", first.inventory.map(|i| i.to_string()).unwrap_or_default())
-                .set("Cost Price", first.cost.as_ref().map(|c| fmt_amount(c.amount)).unwrap_or_default())
-                .set("UPC/EAN", first.barcode.clone().unwrap_or_default());
+            row.set(
+                "Current Stock",
+                first.inventory.map(|i| i.to_string()).unwrap_or_default(),
+            )
+            .set(
+                "Cost Price",
+                first
+                    .cost
+                    .as_ref()
+                    .map(|c| fmt_amount(c.amount))
+                    .unwrap_or_default(),
+            )
+            .set("UPC/EAN", first.barcode.clone().unwrap_or_default());
         }
         row.write(out, b',');
         if variable {
@@ -727,8 +896,17 @@ impl EntityWriter for ProductWriter {
                 row.set("Item", "Variant")
                     .set("SKU", v.sku.clone().unwrap_or_default())
                     .set("Options", opts.join("|"))
-                    .set("Current Stock", v.inventory.map(|i| i.to_string()).unwrap_or_default())
-                    .set("Cost Price", v.cost.as_ref().map(|c| fmt_amount(c.amount)).unwrap_or_default())
+                    .set(
+                        "Current Stock",
+                        v.inventory.map(|i| i.to_string()).unwrap_or_default(),
+                    )
+                    .set(
+                        "Cost Price",
+                        v.cost
+                            .as_ref()
+                            .map(|c| fmt_amount(c.amount))
+                            .unwrap_or_default(),
+                    )
                     .set("UPC/EAN", v.barcode.clone().unwrap_or_default())
                     .set("Variant Image URL", v.image.clone().unwrap_or_default());
                 price_cells(&mut row, v);

@@ -30,23 +30,48 @@ fn current_layout_products_variants_images_and_findings() {
     let ps = products(&recs);
     assert_eq!(ps.len(), 2);
     let t = ps[0];
-    assert_eq!((t.title.as_str(), t.handle.as_str()), ("Orbit Terrarium", "orbit-terrarium"));
+    assert_eq!(
+        (t.title.as_str(), t.handle.as_str()),
+        ("Orbit Terrarium", "orbit-terrarium")
+    );
     assert_eq!(t.categories, vec![vec!["Shop All", "Garden"], vec!["Sale"]]);
     assert_eq!(t.options[0].name, "Size");
     assert_eq!(t.options[0].values, ["Small", "Large"]);
     assert_eq!(t.variants.len(), 2);
-    assert_eq!(t.variants[0].price.as_ref().unwrap().amount.to_string(), "89.00");
-    assert_eq!(t.variants[0].compare_at_price.as_ref().unwrap().amount.to_string(), "99.00");
+    assert_eq!(
+        t.variants[0].price.as_ref().unwrap().amount.to_string(),
+        "89.00"
+    );
+    assert_eq!(
+        t.variants[0]
+            .compare_at_price
+            .as_ref()
+            .unwrap()
+            .amount
+            .to_string(),
+        "99.00"
+    );
     assert_eq!(t.variants[0].barcode.as_deref(), Some("4006381333931"));
     assert_eq!(t.variants[0].image.as_deref(), Some("https://x.test/s.jpg"));
-    assert_eq!(t.images.iter().map(|i| i.src.as_str()).collect::<Vec<_>>(), ["https://x.test/1.jpg", "https://x.test/2.jpg"]);
+    assert_eq!(
+        t.images.iter().map(|i| i.src.as_str()).collect::<Vec<_>>(),
+        ["https://x.test/1.jpg", "https://x.test/2.jpg"]
+    );
     assert_eq!(t.vendor.as_deref(), Some("Common Good"));
     assert_eq!(t.seo.title.as_deref(), Some("Orbit"));
     let mug = ps[1];
     assert_eq!(mug.status, ProductStatus::Draft);
     assert_eq!(mug.variants[0].inventory, Some(12));
-    assert_eq!(mug.attributes.get("bigcommerce.category_ids").map(String::as_str), Some("23;45"));
-    assert!(has_finding(&f, "variant_without_product", 2, Some("Item")), "{f:#?}");
+    assert_eq!(
+        mug.attributes
+            .get("bigcommerce.category_ids")
+            .map(String::as_str),
+        Some("23;45")
+    );
+    assert!(
+        has_finding(&f, "variant_without_product", 2, Some("Item")),
+        "{f:#?}"
+    );
     assert!(has_finding(&f, "bad_number", 5, Some("Weight")));
     assert!(has_finding(&f, "unknown_type", 8, Some("Item")));
     assert!(has_finding(&f, "duplicate_handle", 9, Some("Product URL")));
@@ -61,15 +86,38 @@ fn legacy_layout_skus_rules_and_image_columns() {
     let ps = products(&recs);
     assert_eq!(ps.len(), 1);
     let t = ps[0];
-    assert_eq!(t.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["Size", "Color"]);
+    assert_eq!(
+        t.options
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Size", "Color"]
+    );
     assert_eq!(t.variants.len(), 2);
     assert_eq!(t.variants[0].option_values, ["Large", "Red"]);
-    assert_eq!(t.variants[0].price.as_ref().unwrap().amount.to_string(), "25.00", "[ADD]5 on 20.00");
-    assert_eq!(t.variants[1].price.as_ref().unwrap().amount.to_string(), "18.00", "rule [REMOVE]2 on 20.00");
-    assert_eq!(t.categories, vec![vec!["Shop All", "Clothing"], vec!["Sale"]]);
-    assert_eq!(t.images[0].src, "https://x.test/a.jpg", "the thumbnail comes first");
+    assert_eq!(
+        t.variants[0].price.as_ref().unwrap().amount.to_string(),
+        "25.00",
+        "[ADD]5 on 20.00"
+    );
+    assert_eq!(
+        t.variants[1].price.as_ref().unwrap().amount.to_string(),
+        "18.00",
+        "rule [REMOVE]2 on 20.00"
+    );
+    assert_eq!(
+        t.categories,
+        vec![vec!["Shop All", "Clothing"], vec!["Sale"]]
+    );
+    assert_eq!(
+        t.images[0].src, "https://x.test/a.jpg",
+        "the thumbnail comes first"
+    );
     assert_eq!(t.images[1].alt.as_deref(), Some("Back"));
-    assert!(has_finding(&f, "rule_not_carried", 6, Some("Product Name")), "{f:#?}");
+    assert!(
+        has_finding(&f, "rule_not_carried", 6, Some("Product Name")),
+        "{f:#?}"
+    );
 }
 
 #[test]
@@ -91,7 +139,10 @@ fn order_export_reads_line_items_from_product_details() {
     assert_eq!(o.line_items[0].quantity, 2);
     assert_eq!(o.computed_total(), o.totals.total.amount);
     assert_eq!(o.fulfillment_status, FulfillmentStatus::Fulfilled);
-    assert!(has_finding(&f, "bad_line_item", 3, Some("Product Details")), "{f:#?}");
+    assert!(
+        has_finding(&f, "bad_line_item", 3, Some("Product Details")),
+        "{f:#?}"
+    );
 }
 
 proptest! {
@@ -136,9 +187,23 @@ proptest! {
 fn variant_limit_comes_from_the_platform_facts() {
     let mut p = catalog(1, 1).remove(0);
     let v = p.variants[0].clone();
-    p.options = vec![ProductOption { name: "N".into(), values: (0..601).map(|i| i.to_string()).collect() }];
-    p.variants = (0..601).map(|i| Variant { sku: Some(format!("S{i}")), option_values: vec![i.to_string()], ..v.clone() }).collect();
+    p.options = vec![ProductOption {
+        name: "N".into(),
+        values: (0..601).map(|i| i.to_string()).collect(),
+    }];
+    p.variants = (0..601)
+        .map(|i| Variant {
+            sku: Some(format!("S{i}")),
+            option_values: vec![i.to_string()],
+            ..v.clone()
+        })
+        .collect();
     let dir = tempfile::tempdir().unwrap();
-    let refused = write(Platform::BigCommerce, dir.path(), Entity::Products, &[Record::Product(p)]);
+    let refused = write(
+        Platform::BigCommerce,
+        dir.path(),
+        Entity::Products,
+        &[Record::Product(p)],
+    );
     assert!(refused[0].contains("600"), "{refused:?}");
 }

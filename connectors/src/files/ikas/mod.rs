@@ -53,7 +53,11 @@ pub fn writers(spec: &EndpointSpec) -> Vec<Box<dyn EntityWriter>> {
         spec.options
             .get(key)
             .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect::<Vec<_>>())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+            })
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| vec![default.to_string()])
     };
@@ -64,11 +68,18 @@ pub fn writers(spec: &EndpointSpec) -> Vec<Box<dyn EntityWriter>> {
 }
 
 fn truthy(s: &str) -> bool {
-    matches!(s.trim().to_lowercase().as_str(), "true" | "evet" | "1" | "yes" | "doğru")
+    matches!(
+        s.trim().to_lowercase().as_str(),
+        "true" | "evet" | "1" | "yes" | "doğru"
+    )
 }
 
 fn list(s: &str, sep: char) -> Vec<String> {
-    s.split(sep).map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()
+    s.split(sep)
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
@@ -109,11 +120,17 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
         .names()
         .iter()
         .enumerate()
-        .filter_map(|(i, n)| n.strip_prefix("Satış Kanalı:").map(|w| (w.trim().to_string(), i)))
+        .filter_map(|(i, n)| {
+            n.strip_prefix("Satış Kanalı:")
+                .map(|w| (w.trim().to_string(), i))
+        })
         .collect();
     let mut option_cols = Vec::new();
     for n in 1..=20 {
-        match (h.get(&format!("Varyant Tip {n}")), h.get(&format!("Varyant Değer {n}"))) {
+        match (
+            h.get(&format!("Varyant Tip {n}")),
+            h.get(&format!("Varyant Değer {n}")),
+        ) {
             (Some(t), Some(v)) => option_cols.push((t, v)),
             _ => break,
         }
@@ -125,7 +142,14 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
     for row in &rows {
         let g = cell(row, group);
         if g.is_empty() {
-            out.note(cell_finding(table, row, group, Severity::Warning, "missing_group", "row has no Ürün Grup ID, so its product is unknown; the row was skipped"));
+            out.note(cell_finding(
+                table,
+                row,
+                group,
+                Severity::Warning,
+                "missing_group",
+                "row has no Ürün Grup ID, so its product is unknown; the row was skipped",
+            ));
             continue;
         }
         if !groups.contains_key(g) {
@@ -139,7 +163,14 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
         let first = rows[0];
         let title = cell(first, name).to_string();
         if title.is_empty() {
-            out.note(cell_finding(table, first, name, Severity::Warning, "missing_title", format!("product {g} has no İsim")));
+            out.note(cell_finding(
+                table,
+                first,
+                name,
+                Severity::Warning,
+                "missing_title",
+                format!("product {g} has no İsim"),
+            ));
         }
         let handle = match first.opt(slug) {
             Some(s) => s.to_string(),
@@ -158,7 +189,10 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             handles.insert(handle.clone(), first.line);
         }
         let mut p = Product {
-            source: SourceRef::with_url(g.clone(), platform::url_path(Platform::Ikas, Entity::Products, &handle, &[])),
+            source: SourceRef::with_url(
+                g.clone(),
+                platform::url_path(Platform::Ikas, Entity::Products, &handle, &[]),
+            ),
             handle,
             title,
             body_html: first.get(desc).to_string(),
@@ -170,13 +204,17 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                 .map(|p| list(p, '>'))
                 .filter(|p| !p.is_empty())
                 .collect(),
-            seo: Seo { title: first.opt(mtitle).map(str::to_string), description: first.opt(mdesc).map(str::to_string) },
+            seo: Seo {
+                title: first.opt(mtitle).map(str::to_string),
+                description: first.opt(mdesc).map(str::to_string),
+            },
             created_at: first.opt(created).map(str::to_string),
             ..Product::default()
         };
         for (ch, i) in &channels {
             if let Some(v) = first.opt(Some(*i)) {
-                p.attributes.insert(format!("ikas.channel.{ch}"), v.to_string());
+                p.attributes
+                    .insert(format!("ikas.channel.{ch}"), v.to_string());
             }
         }
         if !channels.is_empty()
@@ -187,7 +225,10 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
         {
             p.status = ProductStatus::Draft;
         }
-        let mut stock: Vec<(String, Vec<String>)> = warehouses.iter().map(|(w, _)| (w.clone(), vec![])).collect();
+        let mut stock: Vec<(String, Vec<String>)> = warehouses
+            .iter()
+            .map(|(w, _)| (w.clone(), vec![]))
+            .collect();
         let mut all_deleted = true;
         for row in rows {
             let mut f = Vec::new();
@@ -202,7 +243,9 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             let mut inventory: Option<i64> = None;
             for (k, (_, i)) in warehouses.iter().enumerate() {
                 let n = table.integer(row, Some(*i), &mut f);
-                stock[k].1.push(n.map(|n| n.to_string()).unwrap_or_default());
+                stock[k]
+                    .1
+                    .push(n.map(|n| n.to_string()).unwrap_or_default());
                 if let Some(n) = n {
                     inventory = Some(inventory.unwrap_or(0) + n);
                 }
@@ -213,14 +256,25 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             let bl = list(row.get(barcodes), ';');
             if let Some(b) = bl.first() {
                 if let Some(msg) = crate::files::table::excel_barcode_damage(b) {
-                    out.note(cell_finding(table, row, barcodes, Severity::Warning, "barcode_damaged", msg));
+                    out.note(cell_finding(
+                        table,
+                        row,
+                        barcodes,
+                        Severity::Warning,
+                        "barcode_damaged",
+                        msg,
+                    ));
                 }
             }
             let row_images = list(row.get(images), ';');
             for src in &row_images {
                 if !p.images.iter().any(|i| &i.src == src) {
                     let position = p.images.len() as u32 + 1;
-                    p.images.push(Image { src: src.clone(), alt: None, position });
+                    p.images.push(Image {
+                        src: src.clone(),
+                        alt: None,
+                        position,
+                    });
                 }
             }
             let mut values = Vec::new();
@@ -233,7 +287,10 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                 let i = match p.options.iter().position(|o| o.name == tn) {
                     Some(i) => i,
                     None => {
-                        p.options.push(ProductOption { name: tn.to_string(), values: vec![] });
+                        p.options.push(ProductOption {
+                            name: tn.to_string(),
+                            values: vec![],
+                        });
                         p.options.len() - 1
                     }
                 };
@@ -249,7 +306,18 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             all_deleted &= is_deleted;
             let vsku = row.opt(sku).map(str::to_string);
             if is_deleted {
-                out.note(cell_finding(table, row, deleted, Severity::Info, "deleted_variant", format!("variant {} of {} is marked deleted (Silindi mi?) and was not read", vsku.as_deref().unwrap_or("?"), p.title)));
+                out.note(cell_finding(
+                    table,
+                    row,
+                    deleted,
+                    Severity::Info,
+                    "deleted_variant",
+                    format!(
+                        "variant {} of {} is marked deleted (Silindi mi?) and was not read",
+                        vsku.as_deref().unwrap_or("?"),
+                        p.title
+                    ),
+                ));
                 for s in stock.iter_mut() {
                     s.1.pop();
                 }
@@ -257,12 +325,18 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             }
             if row.opt(active).is_some_and(|a| !truthy(a)) {
                 p.attributes.insert(
-                    format!("ikas.inactive.{}", vsku.clone().unwrap_or_else(|| cell(row, vid).to_string())),
+                    format!(
+                        "ikas.inactive.{}",
+                        vsku.clone().unwrap_or_else(|| cell(row, vid).to_string())
+                    ),
                     "true".into(),
                 );
             }
             if bl.len() > 1 {
-                p.attributes.insert(format!("ikas.barcodes.{}", vsku.clone().unwrap_or_default()), bl.join(";"));
+                p.attributes.insert(
+                    format!("ikas.barcodes.{}", vsku.clone().unwrap_or_default()),
+                    bl.join(";"),
+                );
             }
             p.variants.push(Variant {
                 source_id: row.opt(vid).map(str::to_string),
@@ -292,7 +366,8 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
         }
         for (w, counts) in stock {
             if counts.iter().any(|c| !c.is_empty()) {
-                p.attributes.insert(format!("ikas.stock.{w}"), counts.join(","));
+                p.attributes
+                    .insert(format!("ikas.stock.{w}"), counts.join(","));
             }
         }
         if p.variants.len() > 1 || !p.options.is_empty() {
@@ -347,7 +422,11 @@ impl ProductWriter {
         }
         header.push("Varyant Aktiflik".into());
         header.push("Oluşturulma Tarihi".into());
-        ProductWriter { header, warehouses, channels }
+        ProductWriter {
+            header,
+            warehouses,
+            channels,
+        }
     }
 }
 
@@ -372,10 +451,20 @@ impl EntityWriter for ProductWriter {
         loaded::header_bytes(&names, b',')
     }
 
-    fn encode(&mut self, record: &Record, out: &mut Vec<u8>) -> std::result::Result<String, String> {
-        let Record::Product(p) = record else { return Err("not a product".into()) };
+    fn encode(
+        &mut self,
+        record: &Record,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<String, String> {
+        let Record::Product(p) = record else {
+            return Err("not a product".into());
+        };
         if p.options.len() > WRITTEN_OPTIONS {
-            return Err(format!("product \"{}\" has {} options; this Ikas file has columns for {WRITTEN_OPTIONS}", p.title, p.options.len()));
+            return Err(format!(
+                "product \"{}\" has {} options; this Ikas file has columns for {WRITTEN_OPTIONS}",
+                p.title,
+                p.options.len()
+            ));
         }
         let mut cats = Vec::new();
         for path in &p.categories {
@@ -391,8 +480,16 @@ impl EntityWriter for ProductWriter {
             check("image URL", &i.src, &[';'])?;
         }
         let names: Vec<&str> = self.header.iter().map(String::as_str).collect();
-        let group = p.attributes.get("ikas.group_id").cloned().unwrap_or_else(|| p.source.id.clone());
-        let group = if group.is_empty() { p.handle.clone() } else { group };
+        let group = p
+            .attributes
+            .get("ikas.group_id")
+            .cloned()
+            .unwrap_or_else(|| p.source.id.clone());
+        let group = if group.is_empty() {
+            p.handle.clone()
+        } else {
+            group
+        };
         let stock_of = |w: &str| -> Option<Vec<String>> {
             p.attributes
                 .get(&format!("ikas.stock.{w}"))
@@ -401,7 +498,11 @@ impl EntityWriter for ProductWriter {
         };
         let split_stock = self.warehouses.iter().all(|w| stock_of(w).is_some())
             && p.variants.iter().enumerate().all(|(i, v)| {
-                let sum: i64 = self.warehouses.iter().filter_map(|w| stock_of(w)?.get(i)?.parse::<i64>().ok()).sum();
+                let sum: i64 = self
+                    .warehouses
+                    .iter()
+                    .filter_map(|w| stock_of(w)?.get(i)?.parse::<i64>().ok())
+                    .sum();
                 v.inventory == Some(sum) || v.inventory.is_none()
             });
         let all_images: Vec<&str> = p.images.iter().map(|i| i.src.as_str()).collect();
@@ -411,7 +512,11 @@ impl EntityWriter for ProductWriter {
                 Some(c) => (Some(c), v.price.as_ref()),
                 None => (v.price.as_ref(), None),
             };
-            let barcodes = match v.sku.as_ref().and_then(|s| p.attributes.get(&format!("ikas.barcodes.{s}"))) {
+            let barcodes = match v
+                .sku
+                .as_ref()
+                .and_then(|s| p.attributes.get(&format!("ikas.barcodes.{s}")))
+            {
                 Some(list) => list.clone(),
                 None => v.barcode.clone().unwrap_or_default(),
             };
@@ -440,21 +545,39 @@ impl EntityWriter for ProductWriter {
                 .set("Etiketler", p.tags.join(";"))
                 .set("Resim URL", imgs.join(";"))
                 .set("Metadata Başlık", p.seo.title.clone().unwrap_or_default())
-                .set("Metadata Açıklama", p.seo.description.clone().unwrap_or_default())
+                .set(
+                    "Metadata Açıklama",
+                    p.seo.description.clone().unwrap_or_default(),
+                )
                 .set("Slug", p.handle.clone())
-                .set("Tip", if v.requires_shipping { "PHYSICAL" } else { "DIGITAL" })
+                .set(
+                    "Tip",
+                    if v.requires_shipping {
+                        "PHYSICAL"
+                    } else {
+                        "DIGITAL"
+                    },
+                )
                 .set(
                     "Varyant Aktiflik",
-                    if v.sku.as_ref().is_some_and(|s| p.attributes.contains_key(&format!("ikas.inactive.{s}"))) {
+                    if v.sku
+                        .as_ref()
+                        .is_some_and(|s| p.attributes.contains_key(&format!("ikas.inactive.{s}")))
+                    {
                         "false"
                     } else {
                         "true"
                     },
                 )
-                .set("Oluşturulma Tarihi", p.created_at.clone().unwrap_or_default());
+                .set(
+                    "Oluşturulma Tarihi",
+                    p.created_at.clone().unwrap_or_default(),
+                );
             for (k, w) in self.warehouses.iter().enumerate() {
                 let value = if split_stock {
-                    stock_of(w).and_then(|s| s.get(vi).cloned()).unwrap_or_default()
+                    stock_of(w)
+                        .and_then(|s| s.get(vi).cloned())
+                        .unwrap_or_default()
                 } else if k == 0 {
                     v.inventory.map(|n| n.to_string()).unwrap_or_default()
                 } else {
@@ -467,9 +590,18 @@ impl EntityWriter for ProductWriter {
                     .set(&format!("Varyant Değer {}", n + 1), val.clone());
             }
             for ch in &self.channels {
-                let v = p.attributes.get(&format!("ikas.channel.{ch}")).cloned().unwrap_or_else(|| {
-                    if p.status == ProductStatus::Active { "VISIBLE" } else { "HIDDEN" }.to_string()
-                });
+                let v = p
+                    .attributes
+                    .get(&format!("ikas.channel.{ch}"))
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        if p.status == ProductStatus::Active {
+                            "VISIBLE"
+                        } else {
+                            "HIDDEN"
+                        }
+                        .to_string()
+                    });
                 row.set(&format!("Satış Kanalı:{ch}"), v);
             }
             row.write(out, b',');

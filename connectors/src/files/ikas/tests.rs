@@ -23,22 +23,66 @@ fn export_groups_rows_sums_stock_and_reads_decimal_commas() {
     assert_eq!(k.title, "Kadın Örgü Kazak");
     assert_eq!(k.handle, "kadin-orgu-kazak");
     assert_eq!(k.variants.len(), 2, "the deleted variant is not read");
-    assert_eq!(k.variants[0].price.as_ref().unwrap().amount.to_string(), "999.90");
-    assert_eq!(k.variants[0].compare_at_price.as_ref().unwrap().amount.to_string(), "1299.90");
-    assert_eq!(k.variants[0].cost.as_ref().unwrap().amount.to_string(), "450.00");
+    assert_eq!(
+        k.variants[0].price.as_ref().unwrap().amount.to_string(),
+        "999.90"
+    );
+    assert_eq!(
+        k.variants[0]
+            .compare_at_price
+            .as_ref()
+            .unwrap()
+            .amount
+            .to_string(),
+        "1299.90"
+    );
+    assert_eq!(
+        k.variants[0].cost.as_ref().unwrap().amount.to_string(),
+        "450.00"
+    );
     assert_eq!(k.variants[0].inventory, Some(5));
-    assert_eq!(k.attributes.get("ikas.stock.Ana Depo").map(String::as_str), Some("3,1"));
-    assert_eq!(k.attributes.get("ikas.stock.Kadıköy").map(String::as_str), Some("2,"));
+    assert_eq!(
+        k.attributes.get("ikas.stock.Ana Depo").map(String::as_str),
+        Some("3,1")
+    );
+    assert_eq!(
+        k.attributes.get("ikas.stock.Kadıköy").map(String::as_str),
+        Some("2,")
+    );
     assert_eq!(k.variants[0].barcode.as_deref(), Some("8690000000001"));
-    assert_eq!(k.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["Beden", "Renk"]);
-    assert_eq!(k.categories, vec![vec!["Giyim", "Kadın", "Kazak"], vec!["İndirim"]]);
+    assert_eq!(
+        k.options
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Beden", "Renk"]
+    );
+    assert_eq!(
+        k.categories,
+        vec![vec!["Giyim", "Kadın", "Kazak"], vec!["İndirim"]]
+    );
     assert_eq!(k.tags, ["yeni", "kış"]);
-    assert_eq!(k.images.iter().map(|i| i.src.as_str()).collect::<Vec<_>>(), ["https://c.test/1.jpg", "https://c.test/2.jpg", "https://c.test/3.jpg"]);
+    assert_eq!(
+        k.images.iter().map(|i| i.src.as_str()).collect::<Vec<_>>(),
+        [
+            "https://c.test/1.jpg",
+            "https://c.test/2.jpg",
+            "https://c.test/3.jpg"
+        ]
+    );
     assert_eq!(k.variants[1].image.as_deref(), Some("https://c.test/3.jpg"));
     assert_eq!(k.seo.description.as_deref(), Some("Sıcak kazak"));
     assert_eq!(ps[1].status, ProductStatus::Draft);
-    assert!(has_finding(&f, "bad_number", 4, Some("Satış Fiyatı")), "{f:#?}");
-    assert!(has_finding(&f, "barcode_damaged", 5, Some("Barkod Listesi")));
+    assert!(
+        has_finding(&f, "bad_number", 4, Some("Satış Fiyatı")),
+        "{f:#?}"
+    );
+    assert!(has_finding(
+        &f,
+        "barcode_damaged",
+        5,
+        Some("Barkod Listesi")
+    ));
     assert!(has_finding(&f, "duplicate_handle", 5, Some("Slug")));
     assert!(has_finding(&f, "missing_group", 6, Some("Ürün Grup ID")));
 }

@@ -15,8 +15,18 @@ use crate::finding::Severity;
 use crate::model::{Category, Entity, Page, Platform, Record, Seo, SourceRef};
 use crate::platform;
 
-pub const CATEGORY_HEADER: &[&str] =
-    &["name", "url_key", "path", "active", "is_anchor", "include_in_menu", "position", "description", "meta_title", "meta_description"];
+pub const CATEGORY_HEADER: &[&str] = &[
+    "name",
+    "url_key",
+    "path",
+    "active",
+    "is_anchor",
+    "include_in_menu",
+    "position",
+    "description",
+    "meta_title",
+    "meta_description",
+];
 
 pub const PAGE_HEADER: &[&str] = &[
     "title",
@@ -49,13 +59,27 @@ pub fn parse_categories(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
     for row in &rows {
         let n = cell(row, name);
         if n.is_empty() {
-            out.note(cell_finding(table, row, name, Severity::Warning, "missing_name", "category has no name; the row was skipped"));
+            out.note(cell_finding(
+                table,
+                row,
+                name,
+                Severity::Warning,
+                "missing_name",
+                "category has no name; the row was skipped",
+            ));
             continue;
         }
-        let mut p: Vec<String> =
-            cell(row, path).split('/').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let mut p: Vec<String> = cell(row, path)
+            .split('/')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
         p.push(n.to_string());
-        let handle = row.opt(key).map(str::to_string).unwrap_or_else(|| platform::normalize_handle(Platform::Magento, n));
+        let handle = row
+            .opt(key)
+            .map(str::to_string)
+            .unwrap_or_else(|| platform::normalize_handle(Platform::Magento, n));
         if let Some(line) = seen.insert(p.join("/"), row.line) {
             out.note(cell_finding(
                 table,
@@ -72,11 +96,17 @@ pub fn parse_categories(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
             out.note(x);
         }
         out.records.push(Record::Category(Category {
-            source: SourceRef::with_url(p.join("/"), platform::url_path(Platform::Magento, Entity::Categories, &handle, &[])),
+            source: SourceRef::with_url(
+                p.join("/"),
+                platform::url_path(Platform::Magento, Entity::Categories, &handle, &[]),
+            ),
             handle,
             path: p,
             description_html: row.get(desc).to_string(),
-            seo: Seo { title: row.opt(mt).map(str::to_string), description: row.opt(md).map(str::to_string) },
+            seo: Seo {
+                title: row.opt(mt).map(str::to_string),
+                description: row.opt(md).map(str::to_string),
+            },
             position,
             image: None,
         }));
@@ -102,7 +132,14 @@ pub fn parse_pages(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
     for row in &rows {
         let id = cell(row, ident);
         if id.is_empty() {
-            out.note(cell_finding(table, row, ident, Severity::Warning, "missing_identifier", "page has no identifier (URL key); the row was skipped"));
+            out.note(cell_finding(
+                table,
+                row,
+                ident,
+                Severity::Warning,
+                "missing_identifier",
+                "page has no identifier (URL key); the row was skipped",
+            ));
             continue;
         }
         if mk.is_some_and(|_| !cell(row, mk).is_empty()) {
@@ -116,12 +153,18 @@ pub fn parse_pages(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
             ));
         }
         out.records.push(Record::Page(Page {
-            source: SourceRef::with_url(id, platform::url_path(Platform::Magento, Entity::Pages, id, &[])),
+            source: SourceRef::with_url(
+                id,
+                platform::url_path(Platform::Magento, Entity::Pages, id, &[]),
+            ),
             handle: id.to_string(),
             title: cell(row, title).to_string(),
             body_html: row.get(content).to_string(),
             published: cell(row, active) != "0",
-            seo: Seo { title: row.opt(mt).map(str::to_string), description: row.opt(md).map(str::to_string) },
+            seo: Seo {
+                title: row.opt(mt).map(str::to_string),
+                description: row.opt(md).map(str::to_string),
+            },
             created_at: None,
         }));
     }
@@ -140,10 +183,18 @@ impl EntityWriter for CategoryWriter {
     fn header(&self) -> Vec<u8> {
         header_bytes(CATEGORY_HEADER, b',')
     }
-    fn encode(&mut self, record: &Record, out: &mut Vec<u8>) -> std::result::Result<String, String> {
-        let Record::Category(c) = record else { return Err("not a category".into()) };
+    fn encode(
+        &mut self,
+        record: &Record,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<String, String> {
+        let Record::Category(c) = record else {
+            return Err("not a category".into());
+        };
         if let Some(n) = c.path.iter().find(|n| n.contains('/')) {
-            return Err(format!("category name \"{n}\" contains '/', which separates the path"));
+            return Err(format!(
+                "category name \"{n}\" contains '/', which separates the path"
+            ));
         }
         let mut row = OutRow::new(CATEGORY_HEADER);
         row.set("name", c.name())
@@ -152,10 +203,16 @@ impl EntityWriter for CategoryWriter {
             .set("active", "1")
             .set("is_anchor", "1")
             .set("include_in_menu", "1")
-            .set("position", c.position.map(|p| p.to_string()).unwrap_or_default())
+            .set(
+                "position",
+                c.position.map(|p| p.to_string()).unwrap_or_default(),
+            )
             .set("description", c.description_html.clone())
             .set("meta_title", c.seo.title.clone().unwrap_or_default())
-            .set("meta_description", c.seo.description.clone().unwrap_or_default());
+            .set(
+                "meta_description",
+                c.seo.description.clone().unwrap_or_default(),
+            );
         row.write(out, b',');
         Ok(c.handle.clone())
     }
@@ -173,13 +230,22 @@ impl EntityWriter for PageWriter {
     fn header(&self) -> Vec<u8> {
         header_bytes(PAGE_HEADER, b',')
     }
-    fn encode(&mut self, record: &Record, out: &mut Vec<u8>) -> std::result::Result<String, String> {
-        let Record::Page(p) = record else { return Err("not a page".into()) };
+    fn encode(
+        &mut self,
+        record: &Record,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<String, String> {
+        let Record::Page(p) = record else {
+            return Err("not a page".into());
+        };
         let mut row = OutRow::new(PAGE_HEADER);
         row.set("title", p.title.clone())
             .set("page_layout", "1column")
             .set("meta_title", p.seo.title.clone().unwrap_or_default())
-            .set("meta_description", p.seo.description.clone().unwrap_or_default())
+            .set(
+                "meta_description",
+                p.seo.description.clone().unwrap_or_default(),
+            )
             .set("identifier", p.handle.clone())
             .set("content", p.body_html.clone())
             .set("is_active", if p.published { "1" } else { "0" });

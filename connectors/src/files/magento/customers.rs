@@ -7,9 +7,9 @@
 
 use crate::connector::Result;
 use crate::files::loaded::{all_rows, cell, cell_finding, col, header_bytes, Ctx, OutRow, Parsed};
+use crate::files::table::{Row, TableFile};
 use crate::files::EntityWriter;
 use crate::finding::Severity;
-use crate::files::table::{Row, TableFile};
 use crate::model::{Address, Customer, Entity, Record, SourceRef};
 
 pub const HEADER: &[&str] = &[
@@ -72,8 +72,13 @@ pub fn parse(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
     table.require(&["email"], "Magento customer")?;
     let h = table.header();
     let c = |n: &str| col(h, &[n]);
-    let (email, first, last, created, website) =
-        (c("email"), c("firstname"), c("lastname"), c("created_at"), c("_website"));
+    let (email, first, last, created, website) = (
+        c("email"),
+        c("firstname"),
+        c("lastname"),
+        c("created_at"),
+        c("_website"),
+    );
     let ac = AddrCols {
         first: c("_address_firstname"),
         last: c("_address_lastname"),
@@ -170,7 +175,11 @@ impl EntityWriter for CustomerWriter {
         header_bytes(HEADER, b',')
     }
 
-    fn encode(&mut self, record: &Record, out: &mut Vec<u8>) -> std::result::Result<String, String> {
+    fn encode(
+        &mut self,
+        record: &Record,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<String, String> {
         let Record::Customer(c) = record else {
             return Err("not a customer".into());
         };
@@ -203,19 +212,43 @@ impl EntityWriter for CustomerWriter {
                 (None, 0, false) => c.phone.clone().unwrap_or_default(),
                 _ => String::new(),
             };
-            let any = !street.is_empty() || a.city.is_some() || !phone.is_empty() || a.first_name.is_some();
+            let any = !street.is_empty()
+                || a.city.is_some()
+                || !phone.is_empty()
+                || a.first_name.is_some();
             if any {
-                row.set("_address_firstname", a.first_name.clone().or(c.first_name.clone()).unwrap_or_default())
-                    .set("_address_lastname", a.last_name.clone().or(c.last_name.clone()).unwrap_or_default())
-                    .set("_address_company", a.company.clone().unwrap_or_default())
-                    .set("_address_street", street)
-                    .set("_address_city", a.city.clone().unwrap_or_default())
-                    .set("_address_region", a.province.clone().unwrap_or_default())
-                    .set("_address_country_id", a.country_code.clone().unwrap_or_default())
-                    .set("_address_postcode", a.zip.clone().unwrap_or_default())
-                    .set("_address_telephone", phone)
-                    .set("_address_default_billing_", if a.default { "1" } else { "0" })
-                    .set("_address_default_shipping_", if a.default { "1" } else { "0" });
+                row.set(
+                    "_address_firstname",
+                    a.first_name
+                        .clone()
+                        .or(c.first_name.clone())
+                        .unwrap_or_default(),
+                )
+                .set(
+                    "_address_lastname",
+                    a.last_name
+                        .clone()
+                        .or(c.last_name.clone())
+                        .unwrap_or_default(),
+                )
+                .set("_address_company", a.company.clone().unwrap_or_default())
+                .set("_address_street", street)
+                .set("_address_city", a.city.clone().unwrap_or_default())
+                .set("_address_region", a.province.clone().unwrap_or_default())
+                .set(
+                    "_address_country_id",
+                    a.country_code.clone().unwrap_or_default(),
+                )
+                .set("_address_postcode", a.zip.clone().unwrap_or_default())
+                .set("_address_telephone", phone)
+                .set(
+                    "_address_default_billing_",
+                    if a.default { "1" } else { "0" },
+                )
+                .set(
+                    "_address_default_shipping_",
+                    if a.default { "1" } else { "0" },
+                );
             }
             row.write(out, b',');
         }

@@ -34,7 +34,10 @@ pub fn amount(text: &str, fallback: &str) -> Option<(Decimal, String)> {
     } else {
         fallback
     };
-    let digits: String = t.chars().filter(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-')).collect();
+    let digits: String = t
+        .chars()
+        .filter(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-'))
+        .collect();
     crate::model::parse_decimal(&digits).map(|d| (d, currency.to_string()))
 }
 
@@ -44,7 +47,10 @@ fn one_line_address(name: &str, text: &str) -> Option<Address> {
     }
     let (first, last) = match name.trim().rsplit_once(' ') {
         Some((f, l)) => (Some(f.to_string()), Some(l.to_string())),
-        None => (Some(name.trim().to_string()).filter(|s| !s.is_empty()), None),
+        None => (
+            Some(name.trim().to_string()).filter(|s| !s.is_empty()),
+            None,
+        ),
     };
     Some(Address {
         first_name: first,
@@ -58,7 +64,21 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
     table.require(&["ID", "Grand Total (Purchased)"], "Magento order grid")?;
     let h = table.header();
     let c = |n: &str| col(h, &[n]);
-    let (id, date, bill, ship, total, status, baddr, saddr, email, sub, shipping, refunded, payment) = (
+    let (
+        id,
+        date,
+        bill,
+        ship,
+        total,
+        status,
+        baddr,
+        saddr,
+        email,
+        sub,
+        shipping,
+        refunded,
+        payment,
+    ) = (
         c("ID"),
         c("Purchase Date"),
         c("Bill-to Name"),
@@ -89,7 +109,14 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
     for row in &rows {
         let number = cell(row, id).trim_start_matches('#').to_string();
         if number.is_empty() {
-            out.note(cell_finding(table, row, id, Severity::Warning, "missing_number", "order has no ID; skipped"));
+            out.note(cell_finding(
+                table,
+                row,
+                id,
+                Severity::Warning,
+                "missing_number",
+                "order has no ID; skipped",
+            ));
             continue;
         }
         let money = |col: Option<usize>, out: &mut Parsed| -> Option<Money> {
@@ -98,25 +125,39 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                 Some((d, cur)) => Some(Money::new(d, cur)),
                 None if raw.is_empty() => None,
                 None => {
-                    out.note(cell_finding(table, row, col, Severity::Warning, "bad_number", format!("\"{raw}\" is not an amount; read as 0")));
+                    out.note(cell_finding(
+                        table,
+                        row,
+                        col,
+                        Severity::Warning,
+                        "bad_number",
+                        format!("\"{raw}\" is not an amount; read as 0"),
+                    ));
                     None
                 }
             }
         };
         let grand = money(total, &mut out);
-        let currency = grand.as_ref().map(|m| m.currency.clone()).unwrap_or_else(|| ctx.currency.clone());
+        let currency = grand
+            .as_ref()
+            .map(|m| m.currency.clone())
+            .unwrap_or_else(|| ctx.currency.clone());
         let zero = || Money::zero(currency.clone());
         let subtotal = money(sub, &mut out).unwrap_or_else(zero);
         let ship_cost = money(shipping, &mut out).unwrap_or_else(zero);
         let grand = grand.unwrap_or_else(zero);
-        let refund = money(refunded, &mut out).map(|m| m.amount).unwrap_or_default();
+        let refund = money(refunded, &mut out)
+            .map(|m| m.amount)
+            .unwrap_or_default();
         let tax = grand.amount - subtotal.amount - ship_cost.amount;
         let st = cell(row, status).to_ascii_lowercase();
         let financial = match st.as_str() {
             "closed" => FinancialStatus::Refunded,
             "canceled" | "cancelled" => FinancialStatus::Voided,
             "pending" | "pending_payment" | "payment_review" | "holded" => FinancialStatus::Pending,
-            _ if refund > Decimal::ZERO && refund < grand.amount => FinancialStatus::PartiallyRefunded,
+            _ if refund > Decimal::ZERO && refund < grand.amount => {
+                FinancialStatus::PartiallyRefunded
+            }
             _ => FinancialStatus::Paid,
         };
         let fulfillment = match st.as_str() {

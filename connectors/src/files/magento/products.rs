@@ -20,13 +20,13 @@
 //! - Weights are in the store's weight unit (a setting, not in the file): `options.weight_unit`
 //!   of the spec, "lbs" (Magento's default) when not given.
 
+use crate::connector::Result;
 use crate::files::loaded::{
     all_rows, cell, cell_finding, col, fmt_amount, fmt_decimal, fmt_money, header_bytes, Ctx,
     OutRow, Parsed,
 };
 use crate::files::table::{Row, TableFile};
 use crate::files::EntityWriter;
-use crate::connector::Result;
 use crate::finding::Severity;
 use crate::model::{
     Entity, Image, Money, Platform, Product, ProductKind, ProductOption, ProductStatus, Record,
@@ -261,8 +261,9 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
         by_sku.insert(sku.to_string(), i);
         if cell(row, c.ptype).eq_ignore_ascii_case("configurable") {
             for entry in cell(row, c.variations).split('|') {
-                if let Some((_, s)) =
-                    split_pairs(entry).into_iter().find(|(k, _)| k.eq_ignore_ascii_case("sku"))
+                if let Some((_, s)) = split_pairs(entry)
+                    .into_iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("sku"))
                 {
                     children.insert(s.trim().to_string());
                 }
@@ -347,7 +348,9 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             ));
             continue;
         };
-        let Some(Record::Product(p)) = out.records.get_mut(idx) else { continue };
+        let Some(Record::Product(p)) = out.records.get_mut(idx) else {
+            continue;
+        };
         for field in TRANSLATED {
             let value = row.get(c.translated(field));
             if value.trim().is_empty() {
@@ -364,7 +367,13 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
     Ok(out)
 }
 
-fn money(table: &TableFile, row: &Row, col: Option<usize>, ctx: &Ctx, out: &mut Parsed) -> Option<Money> {
+fn money(
+    table: &TableFile,
+    row: &Row,
+    col: Option<usize>,
+    ctx: &Ctx,
+    out: &mut Parsed,
+) -> Option<Money> {
     let mut f = Vec::new();
     let d = table.decimal(row, col, &mut f);
     for x in f {
@@ -388,11 +397,16 @@ fn variant_of(
         None => (regular, None),
     };
     let mut f = Vec::new();
-    let weight = table
-        .decimal(row, c.weight, &mut f)
-        .map(|value| Weight { value, unit: weight_unit(ctx) });
+    let weight = table.decimal(row, c.weight, &mut f).map(|value| Weight {
+        value,
+        unit: weight_unit(ctx),
+    });
     let manage = cell(row, c.manage_stock) != "0";
-    let inventory = if manage { table.integer(row, c.qty, &mut f) } else { None };
+    let inventory = if manage {
+        table.integer(row, c.qty, &mut f)
+    } else {
+        None
+    };
     for x in f {
         out.note(x);
     }
@@ -404,7 +418,14 @@ fn variant_of(
         if BARCODE_KEYS.contains(&key.as_str()) && barcode.is_none() && !v.trim().is_empty() {
             let b = v.trim().to_string();
             if let Some(msg) = crate::files::table::excel_barcode_damage(&b) {
-                out.note(cell_finding(table, row, c.additional, Severity::Warning, "barcode_damaged", msg));
+                out.note(cell_finding(
+                    table,
+                    row,
+                    c.additional,
+                    Severity::Warning,
+                    "barcode_damaged",
+                    msg,
+                ));
             }
             barcode = Some(b);
         } else if key == "cost" && cost.is_none() {
@@ -466,8 +487,12 @@ fn product_of(table: &TableFile, c: &Cols, row: &Row, out: &mut Parsed) -> Produ
     let mut attributes = BTreeMap::new();
     let mut categories = Vec::new();
     for path in cell(row, c.categories).split(',') {
-        let mut parts: Vec<String> =
-            path.split('/').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let mut parts: Vec<String> = path
+            .split('/')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
         if parts.len() < 2 {
             continue;
         }
@@ -493,9 +518,17 @@ fn product_of(table: &TableFile, c: &Cols, row: &Row, out: &mut Parsed) -> Produ
         if src.is_empty() || images.iter().any(|im| im.src == src) {
             continue;
         }
-        let alt = labels.get(i).map(|s| s.trim()).filter(|s| !s.is_empty()).map(str::to_string);
+        let alt = labels
+            .get(i)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         let position = images.len() as u32 + 1;
-        images.push(Image { src: src.to_string(), alt, position });
+        images.push(Image {
+            src: src.to_string(),
+            alt,
+            position,
+        });
     }
     let mut put = |k: &str, col: Option<usize>| {
         if let Some(v) = row.opt(col) {
@@ -547,7 +580,14 @@ fn absorb(p: &mut Product, rest: Vec<(String, String)>, prefix: &str) {
     }
 }
 
-fn simple(table: &TableFile, c: &Cols, ctx: &Ctx, row: &Row, ptype: &str, out: &mut Parsed) -> Product {
+fn simple(
+    table: &TableFile,
+    c: &Cols,
+    ctx: &Ctx,
+    row: &Row,
+    ptype: &str,
+    out: &mut Parsed,
+) -> Product {
     let mut p = product_of(table, c, row, out);
     let (v, rest) = variant_of(table, c, ctx, row, out);
     absorb(&mut p, rest, "");
@@ -555,7 +595,8 @@ fn simple(table: &TableFile, c: &Cols, ctx: &Ctx, row: &Row, ptype: &str, out: &
         "grouped" | "bundle" => {
             p.kind = ProductKind::Grouped;
             if let Some(a) = row.opt(c.associated) {
-                p.attributes.insert("magento.associated_skus".into(), a.to_string());
+                p.attributes
+                    .insert("magento.associated_skus".into(), a.to_string());
             }
             if ptype == "bundle" {
                 out.note(cell_finding(
@@ -573,7 +614,8 @@ fn simple(table: &TableFile, c: &Cols, ctx: &Ctx, row: &Row, ptype: &str, out: &
             }
         }
         "downloadable" => {
-            p.attributes.insert("magento.product_type".into(), "downloadable".into());
+            p.attributes
+                .insert("magento.product_type".into(), "downloadable".into());
         }
         _ => {}
     }
@@ -594,7 +636,8 @@ fn configurable(
     p.kind = ProductKind::Variable;
     let (_, rest) = variant_of(table, c, ctx, row, out);
     absorb(&mut p, rest, "");
-    p.attributes.insert("magento.sku".into(), p.source.id.clone());
+    p.attributes
+        .insert("magento.sku".into(), p.source.id.clone());
 
     let labels = split_pairs(row.get(c.labels));
     let entries: Vec<Vec<(String, String)>> = row
@@ -623,11 +666,21 @@ fn configurable(
                 .unwrap_or_else(|| code.clone())
         })
         .collect();
-    if codes.iter().zip(&names).any(|(code, name)| option_code(name) != *code) {
-        p.attributes.insert("magento.option_codes".into(), codes.join(","));
+    if codes
+        .iter()
+        .zip(&names)
+        .any(|(code, name)| option_code(name) != *code)
+    {
+        p.attributes
+            .insert("magento.option_codes".into(), codes.join(","));
     }
-    let mut options: Vec<ProductOption> =
-        names.iter().map(|n| ProductOption { name: n.clone(), values: vec![] }).collect();
+    let mut options: Vec<ProductOption> = names
+        .iter()
+        .map(|n| ProductOption {
+            name: n.clone(),
+            values: vec![],
+        })
+        .collect();
     for e in entries {
         let sku = e
             .iter()
@@ -636,7 +689,12 @@ fn configurable(
             .unwrap_or_default();
         let values: Vec<String> = codes
             .iter()
-            .map(|code| e.iter().find(|(k, _)| k == code).map(|(_, v)| v.clone()).unwrap_or_default())
+            .map(|code| {
+                e.iter()
+                    .find(|(k, _)| k == code)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            })
             .collect();
         for (o, v) in options.iter_mut().zip(&values) {
             if !v.is_empty() && !o.values.contains(v) {
@@ -646,8 +704,10 @@ fn configurable(
         let mut variant = match by_sku.get(&sku).and_then(|&i| rows.get(i)) {
             Some(child) => {
                 let (v, rest) = variant_of(table, c, ctx, child, out);
-                let rest: Vec<(String, String)> =
-                    rest.into_iter().filter(|(k, _)| !codes.contains(k)).collect();
+                let rest: Vec<(String, String)> = rest
+                    .into_iter()
+                    .filter(|(k, _)| !codes.contains(k))
+                    .collect();
                 absorb(&mut p, rest, &format!("{sku}."));
                 v
             }
@@ -664,7 +724,12 @@ fn configurable(
                         p.source.id
                     ),
                 ));
-                Variant { sku: (!sku.is_empty()).then_some(sku), requires_shipping: true, taxable: true, ..Variant::default() }
+                Variant {
+                    sku: (!sku.is_empty()).then_some(sku),
+                    requires_shipping: true,
+                    taxable: true,
+                    ..Variant::default()
+                }
             }
         };
         variant.option_values = values;
@@ -681,7 +746,9 @@ pub struct ProductWriter {
 
 impl ProductWriter {
     pub fn new(weight_unit: Option<WeightUnit>) -> Self {
-        ProductWriter { weight_unit: weight_unit.unwrap_or(WeightUnit::Lb) }
+        ProductWriter {
+            weight_unit: weight_unit.unwrap_or(WeightUnit::Lb),
+        }
     }
 }
 
@@ -720,7 +787,11 @@ impl EntityWriter for ProductWriter {
         header_bytes(HEADER, b',')
     }
 
-    fn encode(&mut self, record: &Record, out: &mut Vec<u8>) -> std::result::Result<String, String> {
+    fn encode(
+        &mut self,
+        record: &Record,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<String, String> {
         let Record::Product(p) = record else {
             return Err("not a product".into());
         };
@@ -734,7 +805,10 @@ impl EntityWriter for ProductWriter {
             })
             .unwrap_or_else(|| p.handle.clone());
         if parent_sku.is_empty() {
-            return Err(format!("product \"{}\" has neither SKU nor handle", p.title));
+            return Err(format!(
+                "product \"{}\" has neither SKU nor handle",
+                p.title
+            ));
         }
         let root = a("magento.root_category").unwrap_or(DEFAULT_ROOT);
         let mut cats = Vec::new();
@@ -763,19 +837,38 @@ impl EntityWriter for ProductWriter {
 
         let product_row = |row: &mut OutRow, ptype: &str| {
             row.set("sku", parent_sku.clone())
-                .set("attribute_set_code", a("magento.attribute_set_code").unwrap_or("Default"))
+                .set(
+                    "attribute_set_code",
+                    a("magento.attribute_set_code").unwrap_or("Default"),
+                )
                 .set("product_type", ptype)
                 .set("categories", cats.join(","))
-                .set("product_websites", a("magento.product_websites").unwrap_or("base"))
+                .set(
+                    "product_websites",
+                    a("magento.product_websites").unwrap_or("base"),
+                )
                 .set("name", p.title.clone())
                 .set("description", p.body_html.clone())
-                .set("short_description", a("magento.short_description").unwrap_or(""))
-                .set("product_online", if p.status == ProductStatus::Active { "1" } else { "2" })
+                .set(
+                    "short_description",
+                    a("magento.short_description").unwrap_or(""),
+                )
+                .set(
+                    "product_online",
+                    if p.status == ProductStatus::Active {
+                        "1"
+                    } else {
+                        "2"
+                    },
+                )
                 .set("visibility", VISIBLE)
                 .set("url_key", p.handle.clone())
                 .set("meta_title", p.seo.title.clone().unwrap_or_default())
                 .set("meta_keywords", a("magento.meta_keywords").unwrap_or(""))
-                .set("meta_description", p.seo.description.clone().unwrap_or_default())
+                .set(
+                    "meta_description",
+                    p.seo.description.clone().unwrap_or_default(),
+                )
                 .set("created_at", p.created_at.clone().unwrap_or_default());
             if let Some(first) = p.images.first() {
                 row.set("base_image", first.src.clone())
@@ -783,27 +876,58 @@ impl EntityWriter for ProductWriter {
                     .set("small_image", first.src.clone())
                     .set("thumbnail_image", first.src.clone());
                 let rest = &p.images[1..];
-                row.set("additional_images", rest.iter().map(|i| i.src.as_str()).collect::<Vec<_>>().join(","));
+                row.set(
+                    "additional_images",
+                    rest.iter()
+                        .map(|i| i.src.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
                 if rest.iter().any(|i| i.alt.is_some()) {
                     row.set(
                         "additional_image_labels",
-                        rest.iter().map(|i| i.alt.as_deref().unwrap_or("")).collect::<Vec<_>>().join(","),
+                        rest.iter()
+                            .map(|i| i.alt.as_deref().unwrap_or(""))
+                            .collect::<Vec<_>>()
+                            .join(","),
                     );
                 }
             }
         };
-        let variant_cells = |row: &mut OutRow, v: &Variant, extra: Vec<String>| -> std::result::Result<(), String> {
+        let variant_cells = |row: &mut OutRow,
+                             v: &Variant,
+                             extra: Vec<String>|
+         -> std::result::Result<(), String> {
             let (price, special) = match &v.compare_at_price {
                 Some(c) => (Some(c), v.price.as_ref()),
                 None => (v.price.as_ref(), None),
             };
             row.set("price", fmt_money(price))
                 .set("special_price", fmt_money(special))
-                .set("tax_class_name", if v.taxable { "Taxable Goods" } else { "None" })
-                .set("allow_backorders", if v.allow_backorder { "1" } else { "0" })
-                .set("manage_stock", if v.inventory.is_some() { "1" } else { "0" })
-                .set("qty", v.inventory.map(|q| q.to_string()).unwrap_or_default())
-                .set("is_in_stock", if v.inventory.unwrap_or(1) > 0 || v.allow_backorder { "1" } else { "0" });
+                .set(
+                    "tax_class_name",
+                    if v.taxable { "Taxable Goods" } else { "None" },
+                )
+                .set(
+                    "allow_backorders",
+                    if v.allow_backorder { "1" } else { "0" },
+                )
+                .set(
+                    "manage_stock",
+                    if v.inventory.is_some() { "1" } else { "0" },
+                )
+                .set(
+                    "qty",
+                    v.inventory.map(|q| q.to_string()).unwrap_or_default(),
+                )
+                .set(
+                    "is_in_stock",
+                    if v.inventory.unwrap_or(1) > 0 || v.allow_backorder {
+                        "1"
+                    } else {
+                        "0"
+                    },
+                );
             if let Some(w) = &v.weight {
                 row.set("weight", fmt_decimal(w.to_unit(self.weight_unit).value));
             }
@@ -826,7 +950,9 @@ impl EntityWriter for ProductWriter {
                 }
             }
             for (k, v) in &p.attributes {
-                let Some(code) = k.strip_prefix("magento.attr.") else { continue };
+                let Some(code) = k.strip_prefix("magento.attr.") else {
+                    continue;
+                };
                 match (prefix, code.rsplit_once('.')) {
                     (None, None) => pairs.push(format!("{code}={v}")),
                     (Some(sku), Some((s, c))) if s == sku => pairs.push(format!("{c}={v}")),
@@ -840,10 +966,16 @@ impl EntityWriter for ProductWriter {
         if variable {
             let mut seen = HashSet::new();
             for (i, v) in p.variants.iter().enumerate() {
-                let sku = v.sku.clone().unwrap_or_else(|| generated_sku(&parent_sku, v, i));
+                let sku = v
+                    .sku
+                    .clone()
+                    .unwrap_or_else(|| generated_sku(&parent_sku, v, i));
                 no_separators("SKU", &sku, &[',', '|', '='])?;
                 if !seen.insert(sku.clone()) || sku == parent_sku {
-                    return Err(format!("SKU \"{sku}\" is used twice in product \"{}\"", p.title));
+                    return Err(format!(
+                        "SKU \"{sku}\" is used twice in product \"{}\"",
+                        p.title
+                    ));
                 }
                 let mut pairs = Vec::new();
                 let mut entry = vec![format!("sku={sku}")];
@@ -855,15 +987,38 @@ impl EntityWriter for ProductWriter {
                 pairs.extend(product_pairs(Some(&sku)));
                 let mut row = OutRow::new(HEADER);
                 row.set("sku", sku.clone())
-                    .set("attribute_set_code", a("magento.attribute_set_code").unwrap_or("Default"))
-                    .set("product_type", if v.requires_shipping { "simple" } else { "virtual" })
-                    .set("product_websites", a("magento.product_websites").unwrap_or("base"))
+                    .set(
+                        "attribute_set_code",
+                        a("magento.attribute_set_code").unwrap_or("Default"),
+                    )
+                    .set(
+                        "product_type",
+                        if v.requires_shipping {
+                            "simple"
+                        } else {
+                            "virtual"
+                        },
+                    )
+                    .set(
+                        "product_websites",
+                        a("magento.product_websites").unwrap_or("base"),
+                    )
                     .set("name", format!("{}-{}", p.title, v.option_values.join("-")))
-                    .set("product_online", if p.status == ProductStatus::Active { "1" } else { "2" })
+                    .set(
+                        "product_online",
+                        if p.status == ProductStatus::Active {
+                            "1"
+                        } else {
+                            "2"
+                        },
+                    )
                     .set("visibility", NOT_VISIBLE)
                     .set(
                         "url_key",
-                        platform::normalize_handle(Platform::Magento, &format!("{}-{sku}", p.handle)),
+                        platform::normalize_handle(
+                            Platform::Magento,
+                            &format!("{}-{sku}", p.handle),
+                        ),
                     );
                 if let Some(img) = &v.image {
                     no_separators("image", img, &[','])?;
@@ -875,15 +1030,16 @@ impl EntityWriter for ProductWriter {
             }
             let mut row = OutRow::new(HEADER);
             product_row(&mut row, "configurable");
-            row.set("configurable_variations", variations.join("|")).set(
-                "configurable_variation_labels",
-                codes
-                    .iter()
-                    .zip(&p.options)
-                    .map(|(c, o)| format!("{c}={}", o.name))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
+            row.set("configurable_variations", variations.join("|"))
+                .set(
+                    "configurable_variation_labels",
+                    codes
+                        .iter()
+                        .zip(&p.options)
+                        .map(|(c, o)| format!("{c}={}", o.name))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
             row.set("additional_attributes", product_pairs(None).join(","))
                 .set("is_in_stock", "1");
             row.write(out, b',');
@@ -910,26 +1066,40 @@ impl EntityWriter for ProductWriter {
         // Store-view rows carry the translations back.
         let mut stores: BTreeMap<(String, String), Vec<(&str, &str)>> = BTreeMap::new();
         for (k, v) in &p.attributes {
-            let Some(rest) = k.strip_prefix("translation.") else { continue };
-            let Some((store, tail)) = rest.split_once('.') else { continue };
+            let Some(rest) = k.strip_prefix("translation.") else {
+                continue;
+            };
+            let Some((store, tail)) = rest.split_once('.') else {
+                continue;
+            };
             let (sku, field) = match tail.rsplit_once('.') {
                 Some((sku, field)) => (sku.to_string(), field),
                 None => (parent_sku.clone(), tail),
             };
             if let Some(f) = TRANSLATED.iter().find(|f| **f == field) {
-                stores.entry((store.to_string(), sku)).or_default().push((f, v.as_str()));
+                stores
+                    .entry((store.to_string(), sku))
+                    .or_default()
+                    .push((f, v.as_str()));
             }
         }
         for ((store, sku), fields) in stores {
             let mut row = OutRow::new(HEADER);
             let ptype = if sku == parent_sku {
-                if variable { "configurable" } else { "simple" }
+                if variable {
+                    "configurable"
+                } else {
+                    "simple"
+                }
             } else {
                 "simple"
             };
             row.set("sku", sku)
                 .set("store_view_code", store)
-                .set("attribute_set_code", a("magento.attribute_set_code").unwrap_or("Default"))
+                .set(
+                    "attribute_set_code",
+                    a("magento.attribute_set_code").unwrap_or("Default"),
+                )
                 .set("product_type", ptype);
             for (f, v) in fields {
                 row.set(f, v);

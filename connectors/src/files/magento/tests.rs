@@ -4,32 +4,74 @@ use proptest::prelude::*;
 use std::path::PathBuf;
 
 fn real(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/real/magento").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/real/magento")
+        .join(name)
 }
 
 #[test]
 fn real_sample_categories_and_pages_read_with_hand_counts() {
     // categories.csv: Gear, Gear/Bags, Gear/Fitness Equipment, Gear/Watches, Collections,
     // Collections/New Luma Yoga Collection.
-    let (cats, f) = read(Platform::Magento, &real("categories.csv"), Entity::Categories, 4).unwrap();
+    let (cats, f) = read(
+        Platform::Magento,
+        &real("categories.csv"),
+        Entity::Categories,
+        4,
+    )
+    .unwrap();
     assert_eq!(cats.len(), 6, "{f:?}");
     let paths: Vec<String> = cats
         .iter()
-        .map(|r| if let Record::Category(c) = r { c.path.join("/") } else { String::new() })
+        .map(|r| {
+            if let Record::Category(c) = r {
+                c.path.join("/")
+            } else {
+                String::new()
+            }
+        })
         .collect();
     assert_eq!(
         paths,
-        ["Gear", "Gear/Bags", "Gear/Fitness Equipment", "Gear/Watches", "Collections", "Collections/New Luma Yoga Collection"]
+        [
+            "Gear",
+            "Gear/Bags",
+            "Gear/Fitness Equipment",
+            "Gear/Watches",
+            "Collections",
+            "Collections/New Luma Yoga Collection"
+        ]
     );
-    let Record::Category(yoga) = &cats[5] else { panic!() };
+    let Record::Category(yoga) = &cats[5] else {
+        panic!()
+    };
     assert_eq!(yoga.handle, "yoga-new");
     assert_eq!(yoga.source.url_path.as_deref(), Some("/yoga-new.html"));
 
     // cms_pages.csv: About us, Privacy Policy, Customer Service, Home Page.
     let (pages, _) = read(Platform::Magento, &real("cms_pages.csv"), Entity::Pages, 3).unwrap();
-    let titles: Vec<&str> = pages.iter().map(|r| if let Record::Page(p) = r { p.title.as_str() } else { "" }).collect();
-    assert_eq!(titles, ["About us", "Privacy Policy", "Customer Service", "Home Page"]);
-    let Record::Page(about) = &pages[0] else { panic!() };
+    let titles: Vec<&str> = pages
+        .iter()
+        .map(|r| {
+            if let Record::Page(p) = r {
+                p.title.as_str()
+            } else {
+                ""
+            }
+        })
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "About us",
+            "Privacy Policy",
+            "Customer Service",
+            "Home Page"
+        ]
+    );
+    let Record::Page(about) = &pages[0] else {
+        panic!()
+    };
     assert_eq!(about.handle, "about-us");
     assert!(about.body_html.contains("Luma is a nationally recognized"));
     assert!(about.published);
@@ -53,36 +95,103 @@ fn configurable_children_translations_and_bad_rows() {
     std::fs::write(&p, PRODUCTS).unwrap();
     let (recs, f) = read(Platform::Magento, &p, Entity::Products, 2).unwrap();
     let ps = products(&recs);
-    assert_eq!(ps.len(), 3, "configurable, water bottle, dup; children are variants: {ps:#?}");
+    assert_eq!(
+        ps.len(),
+        3,
+        "configurable, water bottle, dup; children are variants: {ps:#?}"
+    );
     let hoodie = ps[0];
     assert_eq!(hoodie.title, "Chaz Kangeroo Hoodie");
     assert_eq!(hoodie.handle, "chaz-kangeroo-hoodie");
     assert_eq!(hoodie.kind, ProductKind::Variable);
-    assert_eq!(hoodie.options.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["Size", "Colour"]);
+    assert_eq!(
+        hoodie
+            .options
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Size", "Colour"]
+    );
     assert_eq!(hoodie.options[1].values, ["Black", "Gray", "Red"]);
     assert_eq!(hoodie.variants.len(), 3);
     assert_eq!(hoodie.variants[0].barcode.as_deref(), Some("4006381333931"));
     assert_eq!(hoodie.variants[0].inventory, Some(100));
-    assert_eq!(hoodie.variants[1].price.as_ref().unwrap().amount.to_string(), "45.5");
-    assert_eq!(hoodie.variants[1].compare_at_price.as_ref().unwrap().amount.to_string(), "52");
-    assert_eq!(hoodie.categories, vec![vec!["Men", "Tops", "Hoodies"], vec!["Sale"]]);
-    assert_eq!(hoodie.images.iter().map(|i| i.src.as_str()).collect::<Vec<_>>(), ["/m/h/mh01-main.jpg", "/m/h/mh01-back.jpg"]);
+    assert_eq!(
+        hoodie.variants[1]
+            .price
+            .as_ref()
+            .unwrap()
+            .amount
+            .to_string(),
+        "45.5"
+    );
+    assert_eq!(
+        hoodie.variants[1]
+            .compare_at_price
+            .as_ref()
+            .unwrap()
+            .amount
+            .to_string(),
+        "52"
+    );
+    assert_eq!(
+        hoodie.categories,
+        vec![vec!["Men", "Tops", "Hoodies"], vec!["Sale"]]
+    );
+    assert_eq!(
+        hoodie
+            .images
+            .iter()
+            .map(|i| i.src.as_str())
+            .collect::<Vec<_>>(),
+        ["/m/h/mh01-main.jpg", "/m/h/mh01-back.jpg"]
+    );
     assert_eq!(hoodie.images[1].alt.as_deref(), Some("Back"));
     assert_eq!(hoodie.vendor.as_deref(), Some("Luma"));
-    assert_eq!(hoodie.attributes.get("magento.attr.material").map(String::as_str), Some("Cotton|Polyester"));
-    assert_eq!(hoodie.attributes.get("translation.de.name").map(String::as_str), Some("Chaz Kapuzenpulli"));
+    assert_eq!(
+        hoodie
+            .attributes
+            .get("magento.attr.material")
+            .map(String::as_str),
+        Some("Cotton|Polyester")
+    );
+    assert_eq!(
+        hoodie
+            .attributes
+            .get("translation.de.name")
+            .map(String::as_str),
+        Some("Chaz Kapuzenpulli")
+    );
     assert_eq!(hoodie.seo.title.as_deref(), Some("Chaz Hoodie"));
     let bottle = ps[1];
     assert_eq!(bottle.status, ProductStatus::Draft);
     assert!(!bottle.variants[0].taxable);
     assert_eq!(bottle.variants[0].weight.unwrap().unit, WeightUnit::Lb);
 
-    assert!(has_finding(&f, "variation_row_missing", 4, Some("configurable_variations")), "{f:#?}");
+    assert!(
+        has_finding(
+            &f,
+            "variation_row_missing",
+            4,
+            Some("configurable_variations")
+        ),
+        "{f:#?}"
+    );
     assert!(has_finding(&f, "unknown_type", 7, Some("product_type")));
     assert!(has_finding(&f, "bad_number", 8, Some("qty")));
     assert!(has_finding(&f, "duplicate_handle", 8, Some("url_key")));
-    assert!(has_finding(&f, "translation_without_product", 9, Some("sku")));
-    assert!(f.iter().all(|x| x.location.as_ref().unwrap().file.ends_with("catalog_product.csv")));
+    assert!(has_finding(
+        &f,
+        "translation_without_product",
+        9,
+        Some("sku")
+    ));
+    assert!(f.iter().all(|x| x
+        .location
+        .as_ref()
+        .unwrap()
+        .file
+        .ends_with("catalog_product.csv")));
 }
 
 #[test]
@@ -90,8 +199,13 @@ fn missing_required_column_is_an_error_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("p.csv");
     std::fs::write(&p, "sku,name\nA,B\n").unwrap();
-    let spec_err = read(Platform::Magento, &p, Entity::Products, 10).unwrap_err().to_string();
-    assert!(spec_err.contains("p.csv:1") && spec_err.contains("product_type"), "{spec_err}");
+    let spec_err = read(Platform::Magento, &p, Entity::Products, 10)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        spec_err.contains("p.csv:1") && spec_err.contains("product_type"),
+        "{spec_err}"
+    );
 }
 
 #[test]
@@ -109,19 +223,29 @@ fn customers_composite_with_extra_address_rows() {
     .unwrap();
     let (recs, f) = read(Platform::Magento, &p, Entity::Customers, 1).unwrap();
     assert_eq!(recs.len(), 2);
-    let Record::Customer(a) = &recs[0] else { panic!() };
+    let Record::Customer(a) = &recs[0] else {
+        panic!()
+    };
     assert_eq!(a.addresses.len(), 2);
     assert_eq!(a.addresses[0].address1.as_deref(), Some("Bağdat Cd. 1"));
     assert_eq!(a.addresses[0].address2.as_deref(), Some("Kat 2"));
     assert_eq!(a.phone.as_deref(), Some("+905551112233"));
-    let Record::Customer(b) = &recs[1] else { panic!() };
+    let Record::Customer(b) = &recs[1] else {
+        panic!()
+    };
     assert_eq!(b.addresses.len(), 1, "the address row after bob is bob's");
     assert!(f.is_empty(), "{f:?}");
 
     // Written back and read again: the same customers.
     let out = tempfile::tempdir().unwrap();
     assert!(write(Platform::Magento, out.path(), Entity::Customers, &recs).is_empty());
-    let (again, _) = read(Platform::Magento, &out.path().join("customer_composite.csv"), Entity::Customers, 10).unwrap();
+    let (again, _) = read(
+        Platform::Magento,
+        &out.path().join("customer_composite.csv"),
+        Entity::Customers,
+        10,
+    )
+    .unwrap();
     assert_eq!(again, recs);
 }
 
@@ -143,7 +267,11 @@ fn order_grid_reads_totals_and_says_what_is_missing() {
     assert_eq!(o.totals.tax.amount, rust_decimal::Decimal::ZERO);
     assert_eq!(o.fulfillment_status, FulfillmentStatus::Fulfilled);
     assert!(f.iter().any(|x| x.code == "orders_totals_only"));
-    assert!(f.iter().any(|x| x.code == "ragged_row" && x.location.as_ref().unwrap().line == 3), "{f:?}");
+    assert!(
+        f.iter()
+            .any(|x| x.code == "ragged_row" && x.location.as_ref().unwrap().line == 3),
+        "{f:?}"
+    );
 }
 
 proptest! {
