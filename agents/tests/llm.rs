@@ -367,3 +367,61 @@ async fn without_llm_config_nothing_is_asked() {
     assert_eq!(a, None);
     assert_eq!(ctx.store.tree(T::Journal).len(), 0);
 }
+
+#[tokio::test]
+async fn notices_are_rewritten_in_the_store_voice_only_when_facts_survive() {
+    let keeps = "{\"text\": \"Big news from test-store! We now live on Shopify. Same shop, same prices: https://shop.example\"}";
+    let drops = "{\"text\": \"Big news! We moved. See you there.\"}";
+    let server = Server::start(vec![Reply::Good(keeps), Reply::Good(drops)]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(&format!(
+        "[run]\nsource_url = \"https://shop.example\"\n\n[llm]\nbase_url = \"{}\"\nmodel = \"test-model\"\ntimeout_secs = 5\n",
+        server.url
+    ));
+    let ctx = common::ctx(dir.path(), &cfg);
+    ctx.save_phase(
+        "analysis",
+        &storeshift_agents::agents::analysis::Analysis::default(),
+    )
+    .unwrap();
+    storeshift_agents::agents::communication::draft(ctx.clone())
+        .await
+        .unwrap();
+    let d: storeshift_agents::agents::communication::Drafts = ctx.load_phase("drafts").unwrap();
+    // Two notices (no customers move): the first rewrite keeps the facts, the second loses the link.
+    assert_eq!(server.requests(), 2);
+    assert_eq!(d.rewritten.len(), 1, "{d:?}");
+    let rewritten = &d.files[&d.rewritten[0]];
+    assert!(
+        rewritten.starts_with("Big news from test-store!"),
+        "{rewritten}"
+    );
+    let kept: Vec<&String> = d
+        .files
+        .keys()
+        .filter(|k| !d.rewritten.contains(k))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert!(
+        d.files[kept[0]].contains("https://shop.example"),
+        "the template stays when the rewrite drops a fact"
+    );
+    assert!(common::event_lines(&ctx)
+        .iter()
+        .any(|l| l.contains("the template text is kept")));
+    // The operator still approves: the rewrite is named in the question.
+    let iv = ctx
+        .store
+        .interventions()
+        .unwrap()
+        .into_iter()
+        .find(|i| i.step == "premigration/notices")
+        .unwrap();
+    assert!(
+        iv.problem
+            .contains("Rewritten in the store's voice by the LLM"),
+        "{}",
+        iv.problem
+    );
+    assert!(iv.decision.is_none());
+}
