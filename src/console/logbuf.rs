@@ -15,7 +15,7 @@ pub struct LogLine {
     pub level: Level,
     pub agent: Option<AgentKind>,
     pub text: String,
-    /// Lower-cased "time level agent text": what the filter searches.
+    /// Lower-cased "time tag level agent text": what the filter searches.
     haystack: String,
 }
 
@@ -35,8 +35,15 @@ impl LogLine {
         agent: Option<AgentKind>,
         text: String,
     ) -> LogLine {
+        // Both the tag on screen (ERR) and the word people type (error) find a level.
+        let level_word = match level {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warning",
+            Level::Error => "error",
+        };
         let haystack = format!(
-            "{time} {} {} {}",
+            "{time} {} {level_word} {} {}",
             level_tag(level),
             agent.map(|a| a.label()).unwrap_or(""),
             text
@@ -213,6 +220,8 @@ mod tests {
         );
         // Level and agent are searchable too.
         b.set_filter("wrn");
+        assert_eq!(shown(&b), ["duplicate SKU HB-104"]);
+        b.set_filter("warning");
         assert_eq!(shown(&b), ["duplicate SKU HB-104"]);
         b.set_filter("executor");
         assert_eq!(b.len(), 5);
