@@ -488,3 +488,38 @@ fn after_a_decision_lands_the_queue_selects_the_next_pending_one() {
     };
     assert_eq!(d.id, ivs[1].id);
 }
+
+#[test]
+fn mouse_clicks_focus_panes_and_the_wheel_scrolls_the_log() {
+    use ratatui::crossterm::event::Event as TermEvent;
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = app_with(RunState::Running, "default", glyphs::UNICODE, false);
+    app.push_events(fixture::many_events(100).iter());
+    draw(&mut app, 160, 48);
+    let at = |kind, r: ratatui::layout::Rect| {
+        TermEvent::Mouse(MouseEvent {
+            kind,
+            column: r.x + 2,
+            row: r.y + 1,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let click = MouseEventKind::Down(MouseButton::Left);
+    assert_eq!(
+        app.handle_term_event(&at(click, app.areas.interventions)),
+        Effect::Redraw
+    );
+    assert_eq!(app.focus, super::app::Focus::Interventions);
+    assert_eq!(
+        app.handle_term_event(&at(click, app.areas.agents[4])),
+        Effect::Redraw
+    );
+    assert_eq!(
+        (app.focus, app.selected_agent),
+        (super::app::Focus::Agents, 4)
+    );
+    app.handle_term_event(&at(MouseEventKind::ScrollUp, app.areas.logs));
+    assert_eq!(app.log_scroll, 3);
+    app.handle_term_event(&at(MouseEventKind::ScrollDown, app.areas.logs));
+    assert_eq!(app.log_scroll, 0);
+}
