@@ -45,7 +45,7 @@ fn state(url: &str) -> serde_json::Value {
 fn kill_dash_nine_while_loading_into_an_api_duplicates_nothing_and_rollback_restores_the_store() {
     let sb = sandbox("woocommerce", 3);
     let before = state(&sb.url);
-    let s = Scenario::generated(2000, "batch_size = 5\nthrottle_ms = 5\nentities = [\"products\", \"customers\"]");
+    let s = Scenario::generated(4000, "batch_size = 5\nthrottle_ms = 5\nentities = [\"products\", \"customers\"]");
     let cfg = std::fs::read_to_string(s.config()).unwrap().replace(
         "[target]\nplatform = \"shopify\"\nkind = \"files\"\n",
         &format!(
@@ -55,15 +55,7 @@ fn kill_dash_nine_while_loading_into_an_api_duplicates_nothing_and_rollback_rest
     );
     std::fs::write(s.config(), cfg).unwrap();
     let run = |s: &Scenario| {
-        std::process::Command::new(bin())
-            .args(["run", &s.cfg(), "--headless"])
-            .env("SANDBOX_KEY", "ck_sandbox")
-            .env("SANDBOX_SECRET", "cs_sandbox")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap()
+        s.spawn_env(&["run", &s.cfg(), "--headless"], &[("SANDBOX_KEY", "ck_sandbox"), ("SANDBOX_SECRET", "cs_sandbox")])
     };
     let mut kills = 0;
     let mut seed = 11u64;
@@ -71,7 +63,7 @@ fn kill_dash_nine_while_loading_into_an_api_duplicates_nothing_and_rollback_rest
         let mut child = run(&s);
         let start = s.events_of("batch_committed").len();
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-        let more = 1 + (seed >> 60) as usize;
+        let more = 1 + (seed >> 62) as usize;
         let mut finished = false;
         wait_until(120, "loading progress", || {
             if let Ok(Some(_)) = child.try_wait() {
@@ -87,9 +79,9 @@ fn kill_dash_nine_while_loading_into_an_api_duplicates_nothing_and_rollback_rest
         child.wait().unwrap();
         kills += 1;
     }
-    assert!(kills >= 10, "only {kills} kills landed");
+    assert!(kills >= 10, "only {kills} kills landed:\n{}", s.logs());
     let status = run(&s).wait().unwrap();
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(status.code(), Some(0), "{}", s.logs());
 
     let after = state(&sb.url);
     assert!(after["duplicates"].as_array().unwrap().is_empty(), "created twice: {}", after["duplicates"]);

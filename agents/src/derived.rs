@@ -53,10 +53,9 @@ pub fn fallback_url(target: Platform) -> &'static str {
 /// The redirect a moved (or left-out) record needs, if its URL changed.
 pub fn redirect_for(target: Platform, entity: Entity, entry: &IdMapEntry) -> Option<Redirect> {
     let from = entry.source_url.clone()?;
-    let to = if entry.target_id.is_empty() {
-        fallback_url(target).to_string()
-    } else {
-        platform::url_path(target, entity, &entry.target_id, &[])
+    let to = match entry.handle.as_deref().filter(|h| !entry.target_id.is_empty() && !h.is_empty()) {
+        Some(handle) => platform::url_path(target, entity, handle, &[]),
+        None => fallback_url(target).to_string(),
     };
     (from != to).then(|| Redirect { source: SourceRef::new(from.clone()), from, to })
 }

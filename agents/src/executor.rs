@@ -166,6 +166,7 @@ async fn load_batch(
                 counts.skipped += 1;
                 let entry = IdMapEntry {
                     target_id: String::new(),
+                    handle: None,
                     hash,
                     created_run: None,
                     last_run: ctx.run,
@@ -261,7 +262,14 @@ async fn load_batch(
             _ => Some(ctx.run),
         };
         let handle = handle_of(rec);
-        let entry = IdMapEntry { target_id, hash: p.hash.clone(), created_run, last_run: ctx.run, source_url: p.source_url.clone() };
+        let entry = IdMapEntry {
+            target_id,
+            handle: handle.clone(),
+            hash: p.hash.clone(),
+            created_run,
+            last_run: ctx.run,
+            source_url: p.source_url.clone(),
+        };
         step.put_json(T::IdMap, &p.key, &entry);
         if let Some(h) = handle {
             step.put(T::Handles, entity_key(entity, &h), p.source_id.as_bytes().to_vec());
@@ -340,6 +348,7 @@ async fn reconcile(ctx: &Ctx, target: &mut dyn Target, entity: Entity) -> Result
                 };
                 let entry = IdMapEntry {
                     target_id,
+                    handle: prev.as_ref().and_then(|p| p.handle.clone()),
                     hash: String::new(), // forces a rewrite when the record is read again
                     created_run,
                     last_run: intent.run,

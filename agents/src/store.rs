@@ -357,7 +357,13 @@ pub struct EntityCheckpoint {
 /// What the id map remembers of one record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IdMapEntry {
+    /// The record's id in the target (a file target's key, or the remote API id); empty when
+    /// the record was left out by a decision.
     pub target_id: String,
+    /// The handle the record has in the target (its URL), kept so re-runs and the redirect map
+    /// use the same one; the target id of an API is not a handle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
     /// Content hash of the source record when it was last moved (hex).
     pub hash: String,
     /// Run that created the record in the target (None: the target already had it).

@@ -226,8 +226,8 @@ impl Transformer {
 
     /// A valid, unique handle for the target. A record moved before keeps the handle it got.
     fn handle(&mut self, store: &Store, entity: Entity, source_id: &str, raw: &str, title: &str, prev: Option<&IdMapEntry>) -> String {
-        if let Some(p) = prev.filter(|p| !p.target_id.is_empty()) {
-            return p.target_id.clone();
+        if let Some(h) = prev.and_then(|p| p.handle.as_ref()).filter(|h| !h.is_empty()) {
+            return h.clone();
         }
         let too_long = raw.chars().count() > self.facts.max_handle_len;
         let non_ascii = self.facts.ascii_handles && !raw.is_ascii();

@@ -80,6 +80,11 @@ impl Scenario {
 
     /// Spawns the binary with stderr kept in `<scenario>/logs/N.log` (shown by `logs()`).
     pub fn spawn(&self, args: &[&str]) -> Child {
+        self.spawn_env(args, &[])
+    }
+
+    /// [`Scenario::spawn`] with extra environment variables.
+    pub fn spawn_env(&self, args: &[&str], envs: &[(&str, &str)]) -> Child {
         let dir = self.dir.path().join("logs");
         std::fs::create_dir_all(&dir).expect("logs dir");
         let n = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
@@ -88,6 +93,7 @@ impl Scenario {
             .args(args)
             .env("USER", "tester")
             .env_remove("SSH_CLIENT")
+            .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

@@ -89,8 +89,8 @@ pub async fn validate(ctx: Ctx) -> Result<(), Halt> {
         for item in ctx.store.tree(T::IdMap).scan_prefix(entity_prefix(entity)) {
             let (_, val) = item.map_err(|e| Halt::Failed(e.to_string()))?;
             let Ok(entry) = serde_json::from_slice::<IdMapEntry>(&val) else { continue };
-            if !entry.target_id.is_empty() {
-                target_urls.insert(platform::url_path(target, entity, &entry.target_id, &[]));
+            if let Some(h) = entry.handle.as_deref().filter(|_| !entry.target_id.is_empty()) {
+                target_urls.insert(platform::url_path(target, entity, h, &[]));
             }
             if entry.last_run != ctx.run {
                 continue;
