@@ -12,6 +12,8 @@ fn bin() -> &'static str {
 }
 
 /// Runs a command to completion and returns (seconds, peak RSS in MiB) of that one process.
+// The child is reaped with wait4 (not Child::wait) because only wait4 reports its own rusage.
+#[allow(clippy::zombie_processes)]
 fn measure(args: &[&str]) -> (f64, f64, i32) {
     let started = Instant::now();
     let child = Command::new(bin())
@@ -28,7 +30,11 @@ fn measure(args: &[&str]) -> (f64, f64, i32) {
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert!(r == pid, "wait4 failed");
     let secs = started.elapsed().as_secs_f64();
-    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
     (secs, usage.ru_maxrss as f64 / 1024.0, code)
 }
 
@@ -56,11 +62,19 @@ fn main() {
     if std::env::var("STORESHIFT_BENCH_1M").is_ok() {
         sizes.push(1_000_000);
     }
-    println!("{:>9} {:>9} {:>10} {:>12} {:>14} {:>12}", "rows", "gen s", "run s", "rows/s", "exec rows/s", "peak RSS MB");
+    println!(
+        "{:>9} {:>9} {:>10} {:>12} {:>14} {:>12}",
+        "rows", "gen s", "run s", "rows/s", "exec rows/s", "peak RSS MB"
+    );
     for rows in sizes {
         let dir = tempfile::tempdir().expect("tempdir");
         let src = dir.path().join("source");
-        let (gen_s, _, code) = measure(&["generate", src.to_str().unwrap(), "--variant-rows", &rows.to_string()]);
+        let (gen_s, _, code) = measure(&[
+            "generate",
+            src.to_str().unwrap(),
+            "--variant-rows",
+            &rows.to_string(),
+        ]);
         assert_eq!(code, 0, "generate failed");
         let cfg = dir.path().join("migration.toml");
         std::fs::write(
@@ -72,8 +86,11 @@ fn main() {
         assert_eq!(code, 0, "migration failed");
         let ws = dir.path().join("ws");
         let report: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(ws.join("report/report.json")).unwrap()).unwrap();
-        let variant_rows = report["analysis"]["variant_rows"].as_u64().unwrap_or(rows as u64) as f64;
+            serde_json::from_str(&std::fs::read_to_string(ws.join("report/report.json")).unwrap())
+                .unwrap();
+        let variant_rows = report["analysis"]["variant_rows"]
+            .as_u64()
+            .unwrap_or(rows as u64) as f64;
         let exec = phase_secs(&ws, "execution").unwrap_or(f64::NAN);
         println!(
             "{:>9} {:>9.2} {:>10.2} {:>12.0} {:>14.0} {:>12.1}",

@@ -11,8 +11,13 @@ use tokio::sync::watch;
 
 /// Prints progress until `done` turns true (the run returned), then drains what is left.
 pub async fn follow(link: Link, format: EventsFormat, mut done: watch::Receiver<bool>) {
-    let Link { events, history, .. } = link;
-    let mut feed = Feed { events, done: done.clone() };
+    let Link {
+        events, history, ..
+    } = link;
+    let mut feed = Feed {
+        events,
+        done: done.clone(),
+    };
     let _ = done.borrow_and_update();
     let mut progress: BTreeMap<Entity, u64> = BTreeMap::new();
     match format {
@@ -29,9 +34,12 @@ pub async fn follow(link: Link, format: EventsFormat, mut done: watch::Receiver<
             // Logs and CI: plain lines, one per event worth reading, no cursor movement.
             while let Some(ev) = feed.next().await {
                 let show = match &ev.kind {
-                    EventKind::BatchCommitted { entity, totals, expected, .. } => {
-                        last_progress(&mut progress, *entity, totals.done(), *expected)
-                    }
+                    EventKind::BatchCommitted {
+                        entity,
+                        totals,
+                        expected,
+                        ..
+                    } => last_progress(&mut progress, *entity, totals.done(), *expected),
                     EventKind::AgentStatus { .. } => ev.level >= Level::Info,
                     _ => ev.level >= Level::Info,
                 };
@@ -48,7 +56,12 @@ pub async fn follow(link: Link, format: EventsFormat, mut done: watch::Receiver<
             let mut bars: BTreeMap<Entity, ProgressBar> = BTreeMap::new();
             while let Some(ev) = feed.next().await {
                 match &ev.kind {
-                    EventKind::BatchCommitted { entity, totals, expected, .. } => {
+                    EventKind::BatchCommitted {
+                        entity,
+                        totals,
+                        expected,
+                        ..
+                    } => {
                         let bar = bars.entry(*entity).or_insert_with(|| {
                             let b = mp.add(ProgressBar::new(expected.unwrap_or(0)));
                             b.set_style(style.clone());
@@ -61,7 +74,11 @@ pub async fn follow(link: Link, format: EventsFormat, mut done: watch::Receiver<
                         bar.set_position(totals.done());
                         bar.set_message(format!(
                             "{} created {} updated {} unchanged {} skipped {} failed",
-                            totals.created, totals.updated, totals.unchanged, totals.skipped, totals.failed
+                            totals.created,
+                            totals.updated,
+                            totals.unchanged,
+                            totals.skipped,
+                            totals.failed
                         ));
                     }
                     EventKind::AgentStatus { .. } => {}
@@ -79,7 +96,12 @@ pub async fn follow(link: Link, format: EventsFormat, mut done: watch::Receiver<
 }
 
 /// Batch progress in plain mode: a line per tenth of an entity, not per batch.
-fn last_progress(seen: &mut BTreeMap<Entity, u64>, entity: Entity, done: u64, expected: Option<u64>) -> bool {
+fn last_progress(
+    seen: &mut BTreeMap<Entity, u64>,
+    entity: Entity,
+    done: u64,
+    expected: Option<u64>,
+) -> bool {
     let step = expected.map(|n| (n / 10).max(1)).unwrap_or(1000);
     let last = seen.entry(entity).or_insert(0);
     if done / step > *last / step || Some(done) == expected {

@@ -16,7 +16,10 @@ use storeshift_agents::MigrationConfig;
 
 fn main() {
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("storeshift: cannot start the runtime: {e}");
@@ -74,8 +77,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                 seed_customers: args.seed_customers,
                 ..Default::default()
             };
-            let (running, creds) =
-                storeshift_connectors::sandbox::launch(&args.platform, &opts).await.map_err(|e| anyhow::anyhow!(e))?;
+            let (running, creds) = storeshift_connectors::sandbox::launch(&args.platform, &opts)
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?;
             eprintln!("{creds}");
             println!("{}", running.url());
             use std::io::Write;
@@ -89,8 +93,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             } else {
                 storeshift_connectors::synth::SynthSpec::bench(args.variant_rows)
             };
-            let summary = storeshift_connectors::synth::SynthStore::new(spec).write_dir(&args.dir)?;
-            println!("wrote a WooCommerce store into {}: {summary:?}", args.dir.display());
+            let summary =
+                storeshift_connectors::synth::SynthStore::new(spec).write_dir(&args.dir)?;
+            println!(
+                "wrote a WooCommerce store into {}: {summary:?}",
+                args.dir.display()
+            );
             Ok(exit::DONE)
         }
     }

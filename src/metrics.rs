@@ -24,7 +24,11 @@ pub async fn serve(addr: SocketAddr, link: Link) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot serve metrics on {addr}: {e}"))?;
     let latency = Arc::new(Mutex::new(Latency::default()));
-    let Link { snapshots, mut events, .. } = link;
+    let Link {
+        snapshots,
+        mut events,
+        ..
+    } = link;
     let lat = latency.clone();
     tokio::spawn(async move {
         while let Some(ev) = events.recv().await {
@@ -60,7 +64,10 @@ pub async fn serve(addr: SocketAddr, link: Link) -> anyhow::Result<()> {
 
 fn render(s: &Snapshot, l: &Latency) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "# HELP storeshift_records_total Records by entity and outcome in the current run.");
+    let _ = writeln!(
+        o,
+        "# HELP storeshift_records_total Records by entity and outcome in the current run."
+    );
     let _ = writeln!(o, "# TYPE storeshift_records_total counter");
     for e in &s.entities {
         let c = &e.counts;
@@ -71,24 +78,61 @@ fn render(s: &Snapshot, l: &Latency) -> String {
             ("skipped", c.skipped),
             ("failed", c.failed),
         ] {
-            let _ = writeln!(o, "storeshift_records_total{{entity=\"{}\",outcome=\"{outcome}\"}} {n}", e.entity);
+            let _ = writeln!(
+                o,
+                "storeshift_records_total{{entity=\"{}\",outcome=\"{outcome}\"}} {n}",
+                e.entity
+            );
         }
     }
     let _ = writeln!(o, "# HELP storeshift_batch_latency_seconds Time to read, transform, load and commit one batch.");
     let _ = writeln!(o, "# TYPE storeshift_batch_latency_seconds histogram");
     for (i, b) in BUCKETS.iter().enumerate() {
-        let _ = writeln!(o, "storeshift_batch_latency_seconds_bucket{{le=\"{b}\"}} {}", l.counts[i]);
+        let _ = writeln!(
+            o,
+            "storeshift_batch_latency_seconds_bucket{{le=\"{b}\"}} {}",
+            l.counts[i]
+        );
     }
-    let _ = writeln!(o, "storeshift_batch_latency_seconds_bucket{{le=\"+Inf\"}} {}", l.total);
+    let _ = writeln!(
+        o,
+        "storeshift_batch_latency_seconds_bucket{{le=\"+Inf\"}} {}",
+        l.total
+    );
     let _ = writeln!(o, "storeshift_batch_latency_seconds_sum {}", l.sum);
     let _ = writeln!(o, "storeshift_batch_latency_seconds_count {}", l.total);
     let m = &s.metrics;
     for (name, help, kind, v) in [
-        ("storeshift_api_calls_total", "API requests sent by the target connector.", "counter", m.api_calls as f64),
-        ("storeshift_api_retries_total", "API requests retried.", "counter", m.retries as f64),
-        ("storeshift_errors_total", "Records that failed.", "counter", m.errors as f64),
-        ("storeshift_events_dropped_total", "Events slow readers missed.", "counter", m.dropped_events as f64),
-        ("storeshift_records_per_second", "Current throughput.", "gauge", m.records_per_sec),
+        (
+            "storeshift_api_calls_total",
+            "API requests sent by the target connector.",
+            "counter",
+            m.api_calls as f64,
+        ),
+        (
+            "storeshift_api_retries_total",
+            "API requests retried.",
+            "counter",
+            m.retries as f64,
+        ),
+        (
+            "storeshift_errors_total",
+            "Records that failed.",
+            "counter",
+            m.errors as f64,
+        ),
+        (
+            "storeshift_events_dropped_total",
+            "Events slow readers missed.",
+            "counter",
+            m.dropped_events as f64,
+        ),
+        (
+            "storeshift_records_per_second",
+            "Current throughput.",
+            "gauge",
+            m.records_per_sec,
+        ),
         (
             "storeshift_interventions_pending",
             "Interventions waiting for a decision.",

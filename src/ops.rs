@@ -8,7 +8,9 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 use storeshift_agents::control::{self, Request};
 use storeshift_agents::store::Store;
-use storeshift_agents::{maintenance, runtime, Actor, Command, MigrationConfig, RunState, Snapshot, Workspace};
+use storeshift_agents::{
+    maintenance, runtime, Actor, Command, MigrationConfig, RunState, Snapshot, Workspace,
+};
 
 /// A workspace named by its directory or by the migration.toml that names it.
 pub struct Target {
@@ -19,26 +21,41 @@ pub struct Target {
 pub fn resolve(path: &Path) -> Result<Target> {
     if path.is_file() {
         let cfg = MigrationConfig::load(path)?;
-        return Ok(Target { ws: Workspace::new(cfg.workspace_dir()), cfg: Some(cfg) });
+        return Ok(Target {
+            ws: Workspace::new(cfg.workspace_dir()),
+            cfg: Some(cfg),
+        });
     }
     if !path.is_dir() {
-        bail!("{} is neither a workspace directory nor a migration.toml", path.display());
+        bail!(
+            "{} is neither a workspace directory nor a migration.toml",
+            path.display()
+        );
     }
     // A run leaves a copy of its config (absolute paths) in the workspace.
     let copy = Workspace::new(path).config_copy();
     if copy.is_file() {
         let cfg = MigrationConfig::load(&copy)?;
-        return Ok(Target { ws: Workspace::new(path), cfg: Some(cfg) });
+        return Ok(Target {
+            ws: Workspace::new(path),
+            cfg: Some(cfg),
+        });
     }
     let local = path.join("migration.toml");
     if local.is_file() {
         let cfg = MigrationConfig::load(&local)?;
-        return Ok(Target { ws: Workspace::new(cfg.workspace_dir()), cfg: Some(cfg) });
+        return Ok(Target {
+            ws: Workspace::new(cfg.workspace_dir()),
+            cfg: Some(cfg),
+        });
     }
     if !Workspace::exists(path) {
         bail!("{} has no storeshift workspace (no state/ or events.jsonl); start one with `storeshift run`", path.display());
     }
-    Ok(Target { ws: Workspace::new(path), cfg: None })
+    Ok(Target {
+        ws: Workspace::new(path),
+        cfg: None,
+    })
 }
 
 fn open_store(ws: &Workspace) -> Result<Store> {
@@ -60,7 +77,9 @@ async fn access(ws: &Workspace) -> Result<Access> {
         }
         match Store::open(&ws.state()) {
             Ok(store) => return Ok(Access::Offline(store)),
-            Err(storeshift_agents::store::StoreError::Locked(_)) if std::time::Instant::now() < deadline => {
+            Err(storeshift_agents::store::StoreError::Locked(_))
+                if std::time::Instant::now() < deadline =>
+            {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
             Err(e) => return Err(anyhow!("{e}")),
@@ -71,11 +90,18 @@ async fn access(ws: &Workspace) -> Result<Access> {
 pub async fn status(args: &WsArgs) -> Result<i32> {
     let t = resolve(&args.workspace)?;
     let snap = if let Access::Offline(store) = access(&t.ws).await? {
-        let (src, dst) = t.cfg.as_ref().map(|c| (c.source.describe(), c.target.describe())).unwrap_or_default();
-        runtime::snapshot_from_store(&store, src, dst).ok_or_else(|| anyhow!("no run has started in {}", t.ws.dir.display()))?
+        let (src, dst) = t
+            .cfg
+            .as_ref()
+            .map(|c| (c.source.describe(), c.target.describe()))
+            .unwrap_or_default();
+        runtime::snapshot_from_store(&store, src, dst)
+            .ok_or_else(|| anyhow!("no run has started in {}", t.ws.dir.display()))?
     } else {
         let resp = control::request(&t.ws.socket(), &Request::Status).await?;
-        resp.snapshot.map(|s| *s).ok_or_else(|| anyhow!("the run sent no status"))?
+        resp.snapshot
+            .map(|s| *s)
+            .ok_or_else(|| anyhow!("the run sent no status"))?
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&snap)?);
@@ -97,7 +123,9 @@ pub fn describe(s: &Snapshot, ws: &Workspace) -> String {
         s.state.label(),
         s.phase.map(|p| p.label()).unwrap_or("-"),
         s.elapsed_secs,
-        s.eta_secs.map(|e| format!("  ETA {e}s")).unwrap_or_default()
+        s.eta_secs
+            .map(|e| format!("  ETA {e}s"))
+            .unwrap_or_default()
     ));
     for e in &s.entities {
         let c = &e.counts;
@@ -105,7 +133,9 @@ pub fn describe(s: &Snapshot, ws: &Workspace) -> String {
             "  {:<11} {:>7}/{:<7} created {} updated {} unchanged {} skipped {} failed {}\n",
             e.entity.to_string(),
             c.done(),
-            e.expected.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
+            e.expected
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "?".into()),
             c.created,
             c.updated,
             c.unchanged,
@@ -114,15 +144,40 @@ pub fn describe(s: &Snapshot, ws: &Workspace) -> String {
         ));
     }
     let pending: Vec<_> = s.pending_interventions().collect();
-    o.push_str(&format!("interventions: {} pending, {} decided\n", pending.len(), s.interventions.len() - pending.len()));
+    o.push_str(&format!(
+        "interventions: {} pending, {} decided\n",
+        pending.len(),
+        s.interventions.len() - pending.len()
+    ));
     for iv in &s.interventions {
         match &iv.decision {
             None => {
-                let opts: Vec<String> =
-                    iv.options.iter().map(|x| if x.key == iv.recommended { format!("{}*", x.key) } else { x.key.clone() }).collect();
-                o.push_str(&format!("  {}  PENDING  {}\n      options (* recommended): {}\n", iv.id, iv.title, opts.join(", ")));
+                let opts: Vec<String> = iv
+                    .options
+                    .iter()
+                    .map(|x| {
+                        if x.key == iv.recommended {
+                            format!("{}*", x.key)
+                        } else {
+                            x.key.clone()
+                        }
+                    })
+                    .collect();
+                o.push_str(&format!(
+                    "  {}  PENDING  {}\n      options (* recommended): {}\n",
+                    iv.id,
+                    iv.title,
+                    opts.join(", ")
+                ));
             }
-            Some(d) => o.push_str(&format!("  {}  {}  {} — by {} at {}\n", iv.id, d.option, iv.title, d.by.describe(), d.at)),
+            Some(d) => o.push_str(&format!(
+                "  {}  {}  {} — by {} at {}\n",
+                iv.id,
+                d.option,
+                iv.title,
+                d.by.describe(),
+                d.at
+            )),
         }
     }
     o.push_str(&format!("workspace {}\n", ws.dir.display()));
@@ -137,7 +192,11 @@ pub async fn pause_resume(args: &WsArgs, pause: bool) -> Result<i32> {
         Access::Offline(store) => Some(store),
     };
     if offline.is_none() {
-        let command = if pause { Command::Pause { by } } else { Command::Resume { by } };
+        let command = if pause {
+            Command::Pause { by }
+        } else {
+            Command::Resume { by }
+        };
         let resp = control::request(&t.ws.socket(), &Request::Command { command }).await?;
         if !resp.ok {
             bail!("{}", resp.error.unwrap_or_default());
@@ -163,14 +222,25 @@ pub async fn decide(args: &DecideArgs) -> Result<i32> {
         Access::Offline(store) => Some(store),
     };
     if offline.is_none() {
-        let command = Command::Decide { id: args.id.clone(), option: args.option.clone(), note: args.note.clone(), by };
+        let command = Command::Decide {
+            id: args.id.clone(),
+            option: args.option.clone(),
+            note: args.note.clone(),
+            by,
+        };
         let resp = control::request(&t.ws.socket(), &Request::Command { command }).await?;
         if !resp.ok {
             bail!("{}", resp.error.unwrap_or_default());
         }
     } else if let Some(store) = offline {
-        let run = store.intervention(&args.id).ok().flatten().map(|i| i.run).unwrap_or(1);
-        runtime::record_decision(&store, run, &args.id, &args.option, args.note.clone(), by).map_err(|e| anyhow!(e))?;
+        let run = store
+            .intervention(&args.id)
+            .ok()
+            .flatten()
+            .map(|i| i.run)
+            .unwrap_or(1);
+        runtime::record_decision(&store, run, &args.id, &args.option, args.note.clone(), by)
+            .map_err(|e| anyhow!(e))?;
     }
     println!("decided {}: {}", args.id, args.option);
     Ok(0)
@@ -188,7 +258,8 @@ pub async fn events(args: &EventsArgs) -> Result<i32> {
     let mut after = args.after;
     if control::is_live(&t.ws.socket()).await {
         loop {
-            let resp = control::request(&t.ws.socket(), &Request::Events { after, limit: 5000 }).await?;
+            let resp =
+                control::request(&t.ws.socket(), &Request::Events { after, limit: 5000 }).await?;
             if resp.events.is_empty() {
                 break;
             }
@@ -224,7 +295,10 @@ pub async fn events(args: &EventsArgs) -> Result<i32> {
     let events = match from_store {
         Some(ev) if !ev.is_empty() || !t.ws.events_mirror().exists() => ev,
         _ => {
-            eprintln!("(reading the event log mirror {})", t.ws.events_mirror().display());
+            eprintln!(
+                "(reading the event log mirror {})",
+                t.ws.events_mirror().display()
+            );
             storeshift_agents::hub::read_mirror(&t.ws.events_mirror())
                 .with_context(|| format!("cannot read {}", t.ws.events_mirror().display()))?
                 .into_iter()
@@ -257,7 +331,11 @@ pub fn init(args: &crate::cli::InitArgs) -> Result<i32> {
     }
     let text = storeshift_agents::config::template(&args.source, &args.source_path, &args.target);
     std::fs::write(&path, text)?;
-    println!("wrote {} — edit it, then: storeshift run {}", path.display(), path.display());
+    println!(
+        "wrote {} — edit it, then: storeshift run {}",
+        path.display(),
+        path.display()
+    );
     Ok(0)
 }
 
@@ -265,13 +343,22 @@ pub fn report(args: &WsArgs) -> Result<i32> {
     let t = resolve(&args.workspace)?;
     let md = t.ws.reports().join("report.md");
     if !md.exists() {
-        bail!("no report yet in {}: it is written when the run finishes (or fails)", t.ws.reports().display());
+        bail!(
+            "no report yet in {}: it is written when the run finishes (or fails)",
+            t.ws.reports().display()
+        );
     }
     if args.json {
-        print!("{}", std::fs::read_to_string(t.ws.reports().join("report.json"))?);
+        print!(
+            "{}",
+            std::fs::read_to_string(t.ws.reports().join("report.json"))?
+        );
     } else {
         print!("{}", std::fs::read_to_string(&md)?);
-        eprintln!("\n(report files: {}/report.{{md,html,json}})", t.ws.reports().display());
+        eprintln!(
+            "\n(report files: {}/report.{{md,html,json}})",
+            t.ws.reports().display()
+        );
     }
     Ok(0)
 }
@@ -279,19 +366,32 @@ pub fn report(args: &WsArgs) -> Result<i32> {
 pub async fn rollback(args: &RollbackArgs) -> Result<i32> {
     let t = resolve(&args.workspace)?;
     if control::is_live(&t.ws.socket()).await {
-        bail!("a run is live in {}: stop it first (console `q`, or Ctrl-C on the headless run)", t.ws.dir.display());
+        bail!(
+            "a run is live in {}: stop it first (console `q`, or Ctrl-C on the headless run)",
+            t.ws.dir.display()
+        );
     }
-    let cfg = t.cfg.ok_or_else(|| anyhow!("rollback needs the migration config (pass the migration.toml)"))?;
+    let cfg = t
+        .cfg
+        .ok_or_else(|| anyhow!("rollback needs the migration config (pass the migration.toml)"))?;
     let store = open_store(&t.ws)?;
     let plan = maintenance::rollback_plan(&store, &t.ws, &cfg).map_err(|e| anyhow!(e))?;
     let what = match &plan.output_dir {
-        Some(dir) => format!("remove run {}'s import files in {}", plan.run, dir.display()),
+        Some(dir) => format!(
+            "remove run {}'s import files in {}",
+            plan.run,
+            dir.display()
+        ),
         None => format!(
             "delete {} records run {} created in {} ({}), and nothing that was there before",
             plan.count(),
             plan.run,
             cfg.target.describe(),
-            plan.records.iter().map(|(e, v)| format!("{} {e}", v.len())).collect::<Vec<_>>().join(", ")
+            plan.records
+                .iter()
+                .map(|(e, v)| format!("{} {e}", v.len()))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     if !args.yes {
@@ -304,7 +404,9 @@ pub async fn rollback(args: &RollbackArgs) -> Result<i32> {
             return Ok(4);
         }
     }
-    let n = maintenance::rollback(&store, &cfg, &t.ws, &plan).await.map_err(|e| anyhow!(e))?;
+    let n = maintenance::rollback(&store, &cfg, &t.ws, &plan)
+        .await
+        .map_err(|e| anyhow!(e))?;
     println!("rolled back run {}: {n} records removed", plan.run);
     Ok(0)
 }
@@ -316,7 +418,10 @@ pub fn recover(args: &WsArgs) -> Result<i32> {
         Workspace::new(&args.workspace)
     };
     if Store::open(&ws.state()).is_ok() {
-        println!("the state at {} opens fine; nothing to recover", ws.state().display());
+        println!(
+            "the state at {} opens fine; nothing to recover",
+            ws.state().display()
+        );
         return Ok(0);
     }
     println!("{}", maintenance::recover(&ws).map_err(|e| anyhow!(e))?);
@@ -325,9 +430,12 @@ pub fn recover(args: &WsArgs) -> Result<i32> {
 
 pub async fn attach(args: &crate::cli::AttachArgs) -> Result<i32> {
     let t = resolve(&args.workspace)?;
-    let link = control::attach(&t.ws.socket())
-        .await
-        .map_err(|e| anyhow!("no live run answers in {} ({e}); start it with `storeshift run`", t.ws.dir.display()))?;
+    let link = control::attach(&t.ws.socket()).await.map_err(|e| {
+        anyhow!(
+            "no live run answers in {} ({e}); start it with `storeshift run`",
+            t.ws.dir.display()
+        )
+    })?;
     let opts = crate::console::ConsoleOptions {
         theme: args.theme.clone(),
         keymap: args.keymap.clone(),

@@ -7,7 +7,9 @@ use anyhow::{bail, Context, Result};
 use std::io::IsTerminal;
 use std::path::Path;
 use storeshift_agents::control;
-use storeshift_agents::{Command, InterventionPolicy, MigrationConfig, RunOutcome, StartOptions, Workspace};
+use storeshift_agents::{
+    Command, InterventionPolicy, MigrationConfig, RunOutcome, StartOptions, Workspace,
+};
 
 /// Process exit codes: scripts tell outcomes apart by them.
 pub mod exit {
@@ -31,7 +33,8 @@ pub async fn run(cfg: MigrationConfig, front: &FrontEnd, restart: bool) -> Resul
     if restart {
         move_aside(&ws)?;
     }
-    let console_mode = !front.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    let console_mode =
+        !front.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
     let policy = match front.interventions {
         Some(Policy::Ask) => InterventionPolicy::Ask,
         Some(Policy::Recommended) => InterventionPolicy::Recommended,
@@ -41,9 +44,17 @@ pub async fn run(cfg: MigrationConfig, front: &FrontEnd, restart: bool) -> Resul
             InterventionPolicy::Recommended
         }),
     };
-    std::fs::create_dir_all(&ws.dir).with_context(|| format!("cannot create workspace {}", ws.dir.display()))?;
+    std::fs::create_dir_all(&ws.dir)
+        .with_context(|| format!("cannot create workspace {}", ws.dir.display()))?;
     let _log_guard = logging::init(&ws.logs());
-    let handle = storeshift_agents::start(cfg, StartOptions { policy, control_socket: true }).await?;
+    let handle = storeshift_agents::start(
+        cfg,
+        StartOptions {
+            policy,
+            control_socket: true,
+        },
+    )
+    .await?;
     handle.wait_for_operator(console_mode);
     spawn_event_log(handle.link());
     if let Some(addr) = front.metrics {
@@ -64,7 +75,9 @@ pub async fn run(cfg: MigrationConfig, front: &FrontEnd, restart: bool) -> Resul
         if ui.is_err() || matches!(ui, Ok(console::ConsoleExit::Detached)) {
             let _ = handle.commands().send(Command::Stop).await;
         }
-        let outcome = handle.join.await.unwrap_or(RunOutcome::Failed { message: "the runtime crashed".into() });
+        let outcome = handle.join.await.unwrap_or(RunOutcome::Failed {
+            message: "the runtime crashed".into(),
+        });
         ui?;
         outcome
     } else {
@@ -73,14 +86,17 @@ pub async fn run(cfg: MigrationConfig, front: &FrontEnd, restart: bool) -> Resul
         let commands = handle.commands();
         tokio::spawn(async move {
             // Ctrl-C / SIGTERM: stop at the next safe point with everything checkpointed.
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {},
                 _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {},
             }
             let _ = commands.send(Command::Stop).await;
         });
-        let outcome = handle.join.await.unwrap_or(RunOutcome::Failed { message: "the runtime crashed".into() });
+        let outcome = handle.join.await.unwrap_or(RunOutcome::Failed {
+            message: "the runtime crashed".into(),
+        });
         let _ = done_tx.send(true);
         let _ = follower.await;
         outcome
@@ -93,16 +109,25 @@ fn spawn_event_log(link: storeshift_agents::Link) {
     tokio::spawn(async move {
         while let Some(ev) = events.recv().await {
             match ev.level {
-                storeshift_agents::Level::Error => tracing::error!(seq = ev.seq, "{}", ev.summary()),
+                storeshift_agents::Level::Error => {
+                    tracing::error!(seq = ev.seq, "{}", ev.summary())
+                }
                 storeshift_agents::Level::Warn => tracing::warn!(seq = ev.seq, "{}", ev.summary()),
                 storeshift_agents::Level::Info => tracing::info!(seq = ev.seq, "{}", ev.summary()),
-                storeshift_agents::Level::Debug => tracing::debug!(seq = ev.seq, "{}", ev.summary()),
+                storeshift_agents::Level::Debug => {
+                    tracing::debug!(seq = ev.seq, "{}", ev.summary())
+                }
             }
         }
     });
 }
 
-fn report_outcome(ws: &Workspace, store: &storeshift_agents::store::Store, outcome: &RunOutcome, format: EventsFormat) -> i32 {
+fn report_outcome(
+    ws: &Workspace,
+    store: &storeshift_agents::store::Store,
+    outcome: &RunOutcome,
+    format: EventsFormat,
+) -> i32 {
     let say = |s: String| {
         if format == EventsFormat::Bars {
             eprintln!("{s}");
@@ -123,15 +148,34 @@ fn report_outcome(ws: &Workspace, store: &storeshift_agents::store::Store, outco
             exit::STOPPED
         }
         RunOutcome::WaitingForOperator => {
-            let pending: Vec<_> = store.interventions().unwrap_or_default().into_iter().filter(|i| i.is_pending()).collect();
-            say(format!("waiting for an operator: {} intervention(s) need a decision:", pending.len()));
+            let pending: Vec<_> = store
+                .interventions()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|i| i.is_pending())
+                .collect();
+            say(format!(
+                "waiting for an operator: {} intervention(s) need a decision:",
+                pending.len()
+            ));
             for iv in pending {
                 let opts: Vec<String> = iv
                     .options
                     .iter()
-                    .map(|o| if o.key == iv.recommended { format!("{} (recommended)", o.key) } else { o.key.clone() })
+                    .map(|o| {
+                        if o.key == iv.recommended {
+                            format!("{} (recommended)", o.key)
+                        } else {
+                            o.key.clone()
+                        }
+                    })
                     .collect();
-                say(format!("  {}  {}\n      options: {}", iv.id, iv.title, opts.join(", ")));
+                say(format!(
+                    "  {}  {}\n      options: {}",
+                    iv.id,
+                    iv.title,
+                    opts.join(", ")
+                ));
             }
             say(format!(
                 "decide with `storeshift decide {} <id> <option>`, then run again.",
@@ -145,10 +189,15 @@ fn report_outcome(ws: &Workspace, store: &storeshift_agents::store::Store, outco
 /// `--restart`: keep the old state and outputs next to the new ones, never delete them.
 fn move_aside(ws: &Workspace) -> Result<()> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-    for (path, name) in [(ws.state(), "state"), (ws.events_mirror(), "events.jsonl"), (ws.dir.join("output"), "output")] {
+    for (path, name) in [
+        (ws.state(), "state"),
+        (ws.events_mirror(), "events.jsonl"),
+        (ws.dir.join("output"), "output"),
+    ] {
         if path.exists() {
             let to = ws.dir.join(format!("{name}.before-restart-{stamp}"));
-            std::fs::rename(&path, &to).with_context(|| format!("cannot move {} aside", path.display()))?;
+            std::fs::rename(&path, &to)
+                .with_context(|| format!("cannot move {} aside", path.display()))?;
         }
     }
     Ok(())

@@ -8,7 +8,10 @@ use std::collections::HashSet;
 
 /// Compares every file of two output trees byte for byte.
 fn assert_same_tree(a: &std::path::Path, b: &std::path::Path) {
-    let mut names: Vec<_> = std::fs::read_dir(a).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     names.sort();
     assert!(!names.is_empty());
     for n in names {
@@ -18,13 +21,21 @@ fn assert_same_tree(a: &std::path::Path, b: &std::path::Path) {
             continue;
         }
         let (x, y) = (std::fs::read(&pa).unwrap(), std::fs::read(&pb).unwrap());
-        assert!(x == y, "{} differs from the uninterrupted run ({} vs {} bytes)", pb.display(), y.len(), x.len());
+        assert!(
+            x == y,
+            "{} differs from the uninterrupted run ({} vs {} bytes)",
+            pb.display(),
+            y.len(),
+            x.len()
+        );
     }
 }
 
 /// A cheap deterministic "random" sequence so failures can be replayed.
 fn lcg(seed: &mut u64) -> u64 {
-    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     *seed >> 33
 }
 
@@ -58,9 +69,18 @@ fn kill_dash_nine_at_random_moments_loses_and_duplicates_nothing() {
         child.wait().unwrap();
         kills += 1;
     }
-    assert!(kills >= 10, "only {kills} kills landed before the run finished:\n{}", s.logs());
+    assert!(
+        kills >= 10,
+        "only {kills} kills landed before the run finished:\n{}",
+        s.logs()
+    );
     let o = storeshift(&["run", &s.cfg(), "--headless"]);
-    assert_eq!(o.status.code(), Some(0), "final resume failed: {}", text(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "final resume failed: {}",
+        text(&o)
+    );
 
     assert_same_tree(&reference.output(1), &s.output(1));
     let handles = product_handles(&s.output(1).join("products.csv"));
@@ -72,45 +92,75 @@ fn kill_dash_nine_at_random_moments_loses_and_duplicates_nothing() {
     let seqs: Vec<u64> = std::fs::read_to_string(s.ws().join("events.jsonl"))
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"].as_u64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
         .collect();
-    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "events.jsonl sequence broken");
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "events.jsonl sequence broken"
+    );
 }
 
 #[test]
 fn a_paused_run_makes_no_progress_and_comes_back_paused_after_kill() {
     let s = Scenario::generated(3000, "batch_size = 20\nthrottle_ms = 10");
     let mut child = s.spawn(&["run", &s.cfg(), "--headless"]);
-    wait_until(60, "loading to start", || !s.events_of("batch_committed").is_empty());
+    wait_until(60, "loading to start", || {
+        !s.events_of("batch_committed").is_empty()
+    });
     let o = storeshift(&["pause", &s.ws_str()]);
     assert!(o.status.success(), "{}", text(&o));
     wait_until(20, "PAUSED", || s.status_json()["state"] == "paused");
     // Paused: the committed counts stand still while we keep looking.
     let done = |st: &serde_json::Value| -> u64 {
-        st["entities"].as_array().unwrap().iter().map(|e| {
-            let c = &e["counts"];
-            ["created", "updated", "unchanged", "failed", "skipped"].iter().map(|k| c[k].as_u64().unwrap_or(0)).sum::<u64>()
-        }).sum()
+        st["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let c = &e["counts"];
+                ["created", "updated", "unchanged", "failed", "skipped"]
+                    .iter()
+                    .map(|k| c[k].as_u64().unwrap_or(0))
+                    .sum::<u64>()
+            })
+            .sum()
     };
     let at_pause = done(&s.status_json());
     let batches = s.events_of("batch_committed").len();
     for _ in 0..50 {
-        assert_eq!(done(&s.status_json()), at_pause, "a paused run made progress");
+        assert_eq!(
+            done(&s.status_json()),
+            at_pause,
+            "a paused run made progress"
+        );
     }
     // Killed while paused, it comes back paused.
     child.kill().unwrap();
     child.wait().unwrap();
     let mut child = s.spawn(&["run", &s.cfg(), "--headless"]);
-    wait_until(30, "the restarted run to answer", || s.ws().join("control.sock").exists() && s.status_json()["state"] == "paused");
+    wait_until(30, "the restarted run to answer", || {
+        s.ws().join("control.sock").exists() && s.status_json()["state"] == "paused"
+    });
     for _ in 0..50 {
-        assert_eq!(done(&s.status_json()), at_pause, "a run restarted while paused made progress");
+        assert_eq!(
+            done(&s.status_json()),
+            at_pause,
+            "a run restarted while paused made progress"
+        );
     }
     assert_eq!(s.events_of("batch_committed").len(), batches);
     let o = storeshift(&["resume", &s.ws_str()]);
     assert!(o.status.success(), "{}", text(&o));
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{}", s.logs());
-    assert!(s.events_of("batch_committed").len() > batches, "resumed run did not go on");
+    assert!(
+        s.events_of("batch_committed").len() > batches,
+        "resumed run did not go on"
+    );
     let pauses = s.events_of("paused");
     assert_eq!(pauses.len(), 1);
     assert_eq!(pauses[0]["by"]["user"], "tester");
@@ -121,9 +171,19 @@ fn a_paused_run_makes_no_progress_and_comes_back_paused_after_kill() {
 fn interventions_survive_restarts_with_the_same_ids_and_record_who_decided() {
     let s = Scenario::demo();
     let o = storeshift(&["run", &s.cfg(), "--headless", "--interventions", "ask"]);
-    assert_eq!(o.status.code(), Some(3), "expected to stop for the operator: {}", text(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "expected to stop for the operator: {}",
+        text(&o)
+    );
     let ids = |s: &Scenario| -> Vec<String> {
-        s.status_json()["interventions"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
+        s.status_json()["interventions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_string())
+            .collect()
     };
     let first = ids(&s);
     assert!(first.len() >= 5, "{first:?}");
@@ -141,21 +201,46 @@ fn interventions_survive_restarts_with_the_same_ids_and_record_who_decided() {
         .cloned()
         .expect("duplicate SKU intervention");
     let id = dup["id"].as_str().unwrap();
-    let o = storeshift(&["decide", &s.ws_str(), id, "keep", "--note", "the ERP owns SKUs"]);
+    let o = storeshift(&[
+        "decide",
+        &s.ws_str(),
+        id,
+        "keep",
+        "--note",
+        "the ERP owns SKUs",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let o = storeshift(&["decide", &s.ws_str(), id, "suffix"]);
-    assert!(!o.status.success(), "a decided intervention must not be decided again");
+    assert!(
+        !o.status.success(),
+        "a decided intervention must not be decided again"
+    );
     let o = storeshift(&["decide", &s.ws_str(), "iv-0000000000", "keep"]);
     assert!(!o.status.success() && text(&o).contains("no intervention with id"));
-    let o = storeshift(&["run", &s.cfg(), "--headless", "--interventions", "recommended"]);
+    let o = storeshift(&[
+        "run",
+        &s.cfg(),
+        "--headless",
+        "--interventions",
+        "recommended",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let report = s.report_json();
-    let decided = report["interventions"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap().clone();
+    let decided = report["interventions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap()
+        .clone();
     assert_eq!(decided["decision"]["option"], "keep");
     assert_eq!(decided["decision"]["by"]["user"], "tester");
     assert_eq!(decided["decision"]["by"]["via"], "cli");
     assert_eq!(decided["decision"]["note"], "the ERP owns SKUs");
-    assert!(decided["decision"]["at"].as_str().unwrap().starts_with("20"));
+    assert!(decided["decision"]["at"]
+        .as_str()
+        .unwrap()
+        .starts_with("20"));
 }
 
 #[test]
@@ -172,11 +257,18 @@ fn damaged_state_gives_a_clear_message_and_recover_gets_the_run_going() {
     let o = storeshift(&["status", &s.ws_str()]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(2), "{t}");
-    assert!(t.contains("damaged") && t.contains("storeshift recover"), "{t}");
+    assert!(
+        t.contains("damaged") && t.contains("storeshift recover"),
+        "{t}"
+    );
     assert!(!t.contains("panicked"), "{t}");
     // The event log is still readable from its mirror.
     let o = storeshift(&["events", &s.ws_str()]);
-    assert!(o.status.success() && text(&o).contains("run finished"), "{}", text(&o));
+    assert!(
+        o.status.success() && text(&o).contains("run finished"),
+        "{}",
+        text(&o)
+    );
     let o = storeshift(&["recover", &s.ws_str()]);
     assert!(o.status.success(), "{}", text(&o));
     let o = storeshift(&["run", &s.cfg(), "--headless"]);

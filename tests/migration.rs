@@ -11,14 +11,30 @@ fn demo_store_migrates_to_shopify_files_with_every_planted_problem_decided() {
     assert_eq!(o.status.code(), Some(0), "run failed: {}", text(&o));
 
     let out = s.output(1);
-    for f in ["products.csv", "customers.csv", "orders.csv", "redirects.csv"] {
+    for f in [
+        "products.csv",
+        "customers.csv",
+        "orders.csv",
+        "redirects.csv",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing in {}", out.display());
     }
     let handles = product_handles(&out.join("products.csv"));
     let unique: std::collections::HashSet<_> = handles.iter().collect();
-    assert_eq!(unique.len(), handles.len(), "a product handle appears twice");
-    assert!(handles.len() >= 300, "only {} products written", handles.len());
-    assert!(handles.iter().all(|h| h.is_ascii() && h.len() <= 255), "handles must be ASCII and ≤ 255 chars");
+    assert_eq!(
+        unique.len(),
+        handles.len(),
+        "a product handle appears twice"
+    );
+    assert!(
+        handles.len() >= 300,
+        "only {} products written",
+        handles.len()
+    );
+    assert!(
+        handles.iter().all(|h| h.is_ascii() && h.len() <= 255),
+        "handles must be ASCII and ≤ 255 chars"
+    );
 
     let report = s.report_json();
     let codes: Vec<String> = report["analysis"]["groups"]
@@ -27,12 +43,24 @@ fn demo_store_migrates_to_shopify_files_with_every_planted_problem_decided() {
         .iter()
         .map(|g| g["code"].as_str().unwrap().to_string())
         .collect();
-    for planted in ["duplicate_sku", "missing_price", "too_many_options", "handle_too_long", "non_ascii_handle"] {
-        assert!(codes.contains(&planted.to_string()), "analysis missed {planted}: {codes:?}");
+    for planted in [
+        "duplicate_sku",
+        "missing_price",
+        "too_many_options",
+        "handle_too_long",
+        "non_ascii_handle",
+    ] {
+        assert!(
+            codes.contains(&planted.to_string()),
+            "analysis missed {planted}: {codes:?}"
+        );
     }
     // Headless: each intervention took its recommended option, and the report says who and why.
     let ivs = report["interventions"].as_array().unwrap();
-    assert!(ivs.len() >= 7, "expected the planted problems, the plan and the notices as interventions");
+    assert!(
+        ivs.len() >= 7,
+        "expected the planted problems, the plan and the notices as interventions"
+    );
     for iv in ivs {
         let d = &iv["decision"];
         assert_eq!(d["option"], iv["recommended"], "{iv}");
@@ -41,18 +69,30 @@ fn demo_store_migrates_to_shopify_files_with_every_planted_problem_decided() {
     }
     // Verification read the files back: counts match and the sample shows no differences.
     let v = &report["verification"];
-    assert!(v["differences"].as_array().unwrap().is_empty(), "differences: {}", v["differences"]);
+    assert!(
+        v["differences"].as_array().unwrap().is_empty(),
+        "differences: {}",
+        v["differences"]
+    );
     assert!(v["missing"].as_array().unwrap().is_empty());
     for c in v["counts"].as_array().unwrap() {
         assert_eq!(c["ok"], true, "count mismatch: {c}");
     }
     let r = &report["redirects"];
-    assert!(r["unaccounted"].as_array().unwrap().is_empty() && r["chains"].as_array().unwrap().is_empty());
+    assert!(
+        r["unaccounted"].as_array().unwrap().is_empty()
+            && r["chains"].as_array().unwrap().is_empty()
+    );
     assert!(s.ws().join("report").join("report.html").is_file());
 
     // The old slug of the Turkish product redirects to its transliterated handle.
     let redirects = std::fs::read_to_string(out.join("redirects.csv")).unwrap();
-    assert!(redirects.lines().any(|l| l.contains("/products/kadin-orgu-kazak")), "{redirects}");
+    assert!(
+        redirects
+            .lines()
+            .any(|l| l.contains("/products/kadin-orgu-kazak")),
+        "{redirects}"
+    );
 
     // Status and events work offline on the finished workspace.
     let st = s.status_json();
@@ -61,9 +101,16 @@ fn demo_store_migrates_to_shopify_files_with_every_planted_problem_decided() {
     assert!(ev.status.success());
     let seqs: Vec<u64> = String::from_utf8_lossy(&ev.stdout)
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"].as_u64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"]
+                .as_u64()
+                .unwrap()
+        })
         .collect();
-    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "event sequence has gaps");
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "event sequence has gaps"
+    );
 }
 
 #[test]
@@ -101,10 +148,23 @@ fn rerun_moves_exactly_the_five_changed_records() {
     let report = s.report_json();
     assert_eq!(report["run"]["run"], 2);
     assert_eq!(report["run"]["incremental"], true);
-    let products = report["counts"].as_array().unwrap().iter().find(|c| c[0] == "products").unwrap()[1].clone();
+    let products = report["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c[0] == "products")
+        .unwrap()[1]
+        .clone();
     assert_eq!(products["updated"], 5, "{products}");
     assert_eq!(products["created"], 0);
-    let total_before = before.as_array().unwrap().iter().find(|c| c[0] == "products").unwrap()[1]["created"].as_u64().unwrap();
+    let total_before = before
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c[0] == "products")
+        .unwrap()[1]["created"]
+        .as_u64()
+        .unwrap();
     assert_eq!(products["unchanged"].as_u64().unwrap(), total_before - 5);
     // The delta import file holds exactly the five changed products.
     let handles = product_handles(&s.output(2).join("products.csv"));
@@ -115,7 +175,11 @@ fn rerun_moves_exactly_the_five_changed_records() {
 fn bad_config_names_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("migration.toml");
-    std::fs::write(&cfg, "name = \"x\"\n[source]\nplatform = \"woocommerce\"\nkind = \"filez\"\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "name = \"x\"\n[source]\nplatform = \"woocommerce\"\nkind = \"filez\"\n",
+    )
+    .unwrap();
     let o = storeshift(&["run", cfg.to_str().unwrap(), "--headless"]);
     assert_eq!(o.status.code(), Some(2));
     let t = text(&o);
@@ -139,23 +203,40 @@ fn config_command_masks_secrets() {
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     assert!(!t.contains("shpat_do_not_print_me"), "{t}");
-    assert!(t.contains("STORESHIFT_E2E_TOKEN (set, value hidden)"), "{t}");
+    assert!(
+        t.contains("STORESHIFT_E2E_TOKEN (set, value hidden)"),
+        "{t}"
+    );
 }
 
 #[test]
 fn headless_jsonl_events_and_prometheus_metrics_while_running() {
     use std::io::{Read, Write};
     let s = Scenario::generated(2000, "batch_size = 10\nthrottle_ms = 10");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let addr = format!("127.0.0.1:{port}");
     let child = std::process::Command::new(bin())
-        .args(["run", &s.cfg(), "--headless", "--events", "jsonl", "--metrics", &addr])
+        .args([
+            "run",
+            &s.cfg(),
+            "--headless",
+            "--events",
+            "jsonl",
+            "--metrics",
+            &addr,
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let scrape = || -> String {
-        let Ok(mut c) = std::net::TcpStream::connect(&addr) else { return String::new() };
+        let Ok(mut c) = std::net::TcpStream::connect(&addr) else {
+            return String::new();
+        };
         let _ = c.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n");
         let mut body = String::new();
         let _ = c.read_to_string(&mut body);
@@ -166,12 +247,22 @@ fn headless_jsonl_events_and_prometheus_metrics_while_running() {
         seen = scrape();
         seen.contains("storeshift_records_total{entity=\"products\",outcome=\"created\"}")
     });
-    assert!(seen.contains("storeshift_batch_latency_seconds_bucket"), "{seen}");
+    assert!(
+        seen.contains("storeshift_batch_latency_seconds_bucket"),
+        "{seen}"
+    );
     assert!(seen.contains("storeshift_interventions_pending"), "{seen}");
-    assert!(seen.contains("storeshift_run_state{run=\"1\",state=\"running\"} 1"), "{seen}");
+    assert!(
+        seen.contains("storeshift_run_state{run=\"1\",state=\"running\"} 1"),
+        "{seen}"
+    );
     // The control socket is private to its owner.
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(s.ws().join("control.sock")).unwrap().permissions().mode() & 0o777;
+    let mode = std::fs::metadata(s.ws().join("control.sock"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o600);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -179,7 +270,9 @@ fn headless_jsonl_events_and_prometheus_metrics_while_running() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
         .collect();
-    assert!(events.windows(2).all(|w| w[1]["seq"].as_u64() > w[0]["seq"].as_u64()));
+    assert!(events
+        .windows(2)
+        .all(|w| w[1]["seq"].as_u64() > w[0]["seq"].as_u64()));
     assert_eq!(events.last().unwrap()["type"], "run_finished");
     assert_eq!(events.last().unwrap()["state"], "done");
 }

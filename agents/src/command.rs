@@ -6,10 +6,19 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
-    Pause { by: Actor },
-    Resume { by: Actor },
+    Pause {
+        by: Actor,
+    },
+    Resume {
+        by: Actor,
+    },
     /// Decide an intervention by its id.
-    Decide { id: String, option: String, note: Option<String>, by: Actor },
+    Decide {
+        id: String,
+        option: String,
+        note: Option<String>,
+        by: Actor,
+    },
     /// Stop at the next safe point, leaving everything checkpointed (the console's `q`).
     Stop,
 }

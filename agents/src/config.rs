@@ -147,7 +147,13 @@ impl MigrationConfig {
         let mut cfg = Self::parse(&text, path)?;
         let parent = path
             .parent()
-            .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                }
+            })
             .unwrap_or(Path::new("."));
         // Absolute, so paths derived from it stay right whatever the current directory.
         cfg.base_dir = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_path_buf());
@@ -157,10 +163,7 @@ impl MigrationConfig {
     /// Parses config text; errors name the file, line and column and what is wrong.
     pub fn parse(text: &str, path: &Path) -> Result<MigrationConfig, ConfigError> {
         let cfg: MigrationConfig = toml::from_str(text).map_err(|e| {
-            let (line, col) = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((0, 0));
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
             ConfigError(format!(
                 "{}:{line}:{col}: {}",
                 path.display(),
@@ -173,7 +176,10 @@ impl MigrationConfig {
 
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
         if self.run.batch_size == 0 {
-            return Err(ConfigError(format!("{}: [run] batch_size must be at least 1", path.display())));
+            return Err(ConfigError(format!(
+                "{}: [run] batch_size must be at least 1",
+                path.display()
+            )));
         }
         for (side, spec) in [("source", &self.source), ("target", &self.target)] {
             if spec.kind == storeshift_connectors::EndpointKind::Api && spec.url.is_none() {
@@ -211,14 +217,18 @@ impl MigrationConfig {
         for spec in [&mut shown.source, &mut shown.target] {
             for (_, var) in spec.credentials.iter_mut() {
                 let set = std::env::var(var.as_str()).is_ok();
-                *var = format!("${var} ({})", if set { "set, value hidden" } else { "NOT SET" });
+                *var = format!(
+                    "${var} ({})",
+                    if set { "set, value hidden" } else { "NOT SET" }
+                );
             }
         }
         toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render config: {e}\n"))
     }
 
     pub fn fingerprint(&self) -> String {
-        let bytes = serde_json::to_vec(&(&self.source, &self.target, &self.run.entities)).unwrap_or_default();
+        let bytes = serde_json::to_vec(&(&self.source, &self.target, &self.run.entities))
+            .unwrap_or_default();
         blake3::hash(&bytes).to_hex()[..16].to_string()
     }
 }
@@ -226,7 +236,12 @@ impl MigrationConfig {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -289,10 +304,16 @@ mod tests {
 
     #[test]
     fn template_parses_and_errors_point_at_line_and_column() {
-        let cfg = MigrationConfig::parse(&template("woocommerce", "source", "shopify"), Path::new("m.toml")).unwrap();
+        let cfg = MigrationConfig::parse(
+            &template("woocommerce", "source", "shopify"),
+            Path::new("m.toml"),
+        )
+        .unwrap();
         assert_eq!(cfg.run.batch_size, 500);
         let bad = "name = \"x\"\n[source]\nplatform = \"woocommerce\"\nkind = \"filez\"\n";
-        let err = MigrationConfig::parse(bad, Path::new("m.toml")).unwrap_err().0;
+        let err = MigrationConfig::parse(bad, Path::new("m.toml"))
+            .unwrap_err()
+            .0;
         assert!(err.starts_with("m.toml:4:"), "{err}");
     }
 
@@ -306,6 +327,9 @@ mod tests {
         let cfg = MigrationConfig::parse(&text, Path::new("m.toml")).unwrap();
         let shown = cfg.to_masked_toml();
         assert!(!shown.contains("supersecret"), "{shown}");
-        assert!(shown.contains("STORESHIFT_TEST_SECRET_TOKEN (set, value hidden)"), "{shown}");
+        assert!(
+            shown.contains("STORESHIFT_TEST_SECRET_TOKEN (set, value hidden)"),
+            "{shown}"
+        );
     }
 }

@@ -24,8 +24,13 @@ pub enum Request {
     Status,
     /// A snapshot now, then events and snapshots as they happen.
     Subscribe,
-    Command { command: Command },
-    Events { after: u64, limit: usize },
+    Command {
+        command: Command,
+    },
+    Events {
+        after: u64,
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,10 +48,20 @@ pub struct Response {
 
 impl Response {
     fn ok() -> Response {
-        Response { ok: true, error: None, snapshot: None, event: None, events: vec![] }
+        Response {
+            ok: true,
+            error: None,
+            snapshot: None,
+            event: None,
+            events: vec![],
+        }
     }
     fn err(msg: String) -> Response {
-        Response { ok: false, error: Some(msg), ..Response::ok() }
+        Response {
+            ok: false,
+            error: Some(msg),
+            ..Response::ok()
+        }
     }
 }
 
@@ -63,18 +78,30 @@ impl ControlServer {
 }
 
 /// Binds the socket (replacing a stale one left by a killed run) and serves it.
-pub fn serve(path: PathBuf, store: Arc<Store>, hub: Arc<Hub>, commands: mpsc::Sender<Command>) -> Result<ControlServer, String> {
+pub fn serve(
+    path: PathBuf,
+    store: Arc<Store>,
+    hub: Arc<Hub>,
+    commands: mpsc::Sender<Command>,
+) -> Result<ControlServer, String> {
     if path.exists() {
         if std::os::unix::net::UnixStream::connect(&path).is_ok() {
-            return Err(format!("another storeshift run is live on this workspace ({} answers)", path.display()));
+            return Err(format!(
+                "another storeshift run is live on this workspace ({} answers)",
+                path.display()
+            ));
         }
         let _ = std::fs::remove_file(&path);
     }
-    let listener = UnixListener::bind(&path).map_err(|e| format!("cannot serve the control socket {}: {e}", path.display()))?;
-    set_private(&path).map_err(|e| format!("cannot restrict {} to its owner: {e}", path.display()))?;
+    let listener = UnixListener::bind(&path)
+        .map_err(|e| format!("cannot serve the control socket {}: {e}", path.display()))?;
+    set_private(&path)
+        .map_err(|e| format!("cannot restrict {} to its owner: {e}", path.display()))?;
     let task = tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             let (store, hub, commands) = (store.clone(), hub.clone(), commands.clone());
             tokio::spawn(async move {
                 let _ = connection(stream, store, hub, commands).await;
@@ -89,13 +116,21 @@ fn set_private(path: &Path) -> std::io::Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
 }
 
-async fn write_line<T: Serialize>(w: &mut (impl AsyncWriteExt + Unpin), v: &T) -> std::io::Result<()> {
+async fn write_line<T: Serialize>(
+    w: &mut (impl AsyncWriteExt + Unpin),
+    v: &T,
+) -> std::io::Result<()> {
     let mut line = serde_json::to_vec(v).map_err(std::io::Error::other)?;
     line.push(b'\n');
     w.write_all(&line).await
 }
 
-async fn connection(stream: UnixStream, store: Arc<Store>, hub: Arc<Hub>, commands: mpsc::Sender<Command>) -> std::io::Result<()> {
+async fn connection(
+    stream: UnixStream,
+    store: Arc<Store>,
+    hub: Arc<Hub>,
+    commands: mpsc::Sender<Command>,
+) -> std::io::Result<()> {
     let (r, mut w) = stream.into_split();
     let mut lines = BufReader::new(r).lines();
     while let Some(line) = lines.next_line().await? {
@@ -108,17 +143,33 @@ async fn connection(stream: UnixStream, store: Arc<Store>, hub: Arc<Hub>, comman
         };
         let run = hub.snapshot().run;
         let resp = match req {
-            Request::Status => Response { snapshot: Some(Box::new(hub.snapshot())), ..Response::ok() },
-            Request::Events { after, limit } => match store.events_after(after, limit.min(10_000)) {
-                Ok(events) => Response { events, ..Response::ok() },
-                Err(e) => Response::err(e.to_string()),
+            Request::Status => Response {
+                snapshot: Some(Box::new(hub.snapshot())),
+                ..Response::ok()
             },
+            Request::Events { after, limit } => {
+                match store.events_after(after, limit.min(10_000)) {
+                    Ok(events) => Response {
+                        events,
+                        ..Response::ok()
+                    },
+                    Err(e) => Response::err(e.to_string()),
+                }
+            }
             Request::Command { command } => {
                 let result = match command {
                     Command::Pause { by } => set_paused(&store, &hub, run, true, by),
                     Command::Resume { by } => set_paused(&store, &hub, run, false, by),
-                    Command::Decide { id, option, note, by } => decide(&store, &hub, run, &id, &option, note, by),
-                    Command::Stop => commands.send(Command::Stop).await.map_err(|e| e.to_string()),
+                    Command::Decide {
+                        id,
+                        option,
+                        note,
+                        by,
+                    } => decide(&store, &hub, run, &id, &option, note, by),
+                    Command::Stop => commands
+                        .send(Command::Stop)
+                        .await
+                        .map_err(|e| e.to_string()),
                 };
                 match result {
                     Ok(()) => Response::ok(),
@@ -135,8 +186,17 @@ async fn connection(stream: UnixStream, store: Arc<Store>, hub: Arc<Hub>, comman
 /// Streams snapshots (at most 20 a second, only when changed) and events until the client goes.
 async fn stream_to(mut w: tokio::net::unix::OwnedWriteHalf, hub: &Hub) -> std::io::Result<()> {
     let link = hub.link();
-    let Link { mut snapshots, mut events, history, .. } = link;
-    let first = Response { snapshot: Some(Box::new(snapshots.borrow_and_update().clone())), events: history, ..Response::ok() };
+    let Link {
+        mut snapshots,
+        mut events,
+        history,
+        ..
+    } = link;
+    let first = Response {
+        snapshot: Some(Box::new(snapshots.borrow_and_update().clone())),
+        events: history,
+        ..Response::ok()
+    };
     write_line(&mut w, &first).await?;
     let mut tick = tokio::time::interval(Duration::from_millis(50));
     loop {
@@ -163,7 +223,10 @@ pub async fn request(socket: &Path, req: &Request) -> std::io::Result<Response> 
     let mut lines = BufReader::new(r).lines();
     match lines.next_line().await? {
         Some(line) => serde_json::from_str(&line).map_err(std::io::Error::other),
-        None => Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the run closed the connection")),
+        None => Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the run closed the connection",
+        )),
     }
 }
 
@@ -181,15 +244,25 @@ pub async fn attach(socket: &Path) -> std::io::Result<Link> {
     let mut lines = BufReader::new(r).lines();
     let first: Response = match lines.next_line().await? {
         Some(line) => serde_json::from_str(&line).map_err(std::io::Error::other)?,
-        None => return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the run closed the connection")),
+        None => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the run closed the connection",
+            ))
+        }
     };
-    let snap = first.snapshot.map(|s| *s).ok_or_else(|| std::io::Error::other("no snapshot from the run"))?;
+    let snap = first
+        .snapshot
+        .map(|s| *s)
+        .ok_or_else(|| std::io::Error::other("no snapshot from the run"))?;
     let (snap_tx, snap_rx) = watch::channel(snap);
     let (tap, events, dropped) = EventTap::channel();
     tokio::spawn(async move {
         let _keep_writer = w;
         while let Ok(Some(line)) = lines.next_line().await {
-            let Ok(resp) = serde_json::from_str::<Response>(&line) else { continue };
+            let Ok(resp) = serde_json::from_str::<Response>(&line) else {
+                continue;
+            };
             if let Some(s) = resp.snapshot {
                 snap_tx.send_replace(*s);
             }
@@ -211,5 +284,11 @@ pub async fn attach(socket: &Path) -> std::io::Result<Link> {
             let _ = request(&socket, &Request::Command { command }).await;
         }
     });
-    Ok(Link { snapshots: snap_rx, events, dropped, commands: cmd_tx, history: first.events })
+    Ok(Link {
+        snapshots: snap_rx,
+        events,
+        dropped,
+        commands: cmd_tx,
+        history: first.events,
+    })
 }

@@ -17,8 +17,13 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 5] =
-        [Phase::Assessment, Phase::Planning, Phase::PreMigration, Phase::Execution, Phase::PostMigration];
+    pub const ALL: [Phase; 5] = [
+        Phase::Assessment,
+        Phase::Planning,
+        Phase::PreMigration,
+        Phase::Execution,
+        Phase::PostMigration,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -138,19 +143,58 @@ impl Counts {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// The run number is the event's own `run`.
-    RunStarted { source: String, target: String, resumed: bool },
-    PhaseStarted { phase: Phase },
-    PhaseFinished { phase: Phase },
-    AgentStatus { agent: AgentKind, status: String, task: String, done: u64, total: u64 },
+    RunStarted {
+        source: String,
+        target: String,
+        resumed: bool,
+    },
+    PhaseStarted {
+        phase: Phase,
+    },
+    PhaseFinished {
+        phase: Phase,
+    },
+    AgentStatus {
+        agent: AgentKind,
+        status: String,
+        task: String,
+        done: u64,
+        total: u64,
+    },
     /// A batch was committed. `counts` are the batch's own; `totals` the entity's so far.
-    BatchCommitted { entity: Entity, counts: Counts, totals: Counts, expected: Option<u64>, millis: u64 },
-    Finding { agent: AgentKind, finding: Finding },
-    InterventionRaised { id: String, title: String },
-    InterventionDecided { id: String, option: String, by: Actor },
-    Paused { by: Actor },
-    Resumed { by: Actor },
-    Log { message: String },
-    RunFinished { state: RunState, summary: String },
+    BatchCommitted {
+        entity: Entity,
+        counts: Counts,
+        totals: Counts,
+        expected: Option<u64>,
+        millis: u64,
+    },
+    Finding {
+        agent: AgentKind,
+        finding: Finding,
+    },
+    InterventionRaised {
+        id: String,
+        title: String,
+    },
+    InterventionDecided {
+        id: String,
+        option: String,
+        by: Actor,
+    },
+    Paused {
+        by: Actor,
+    },
+    Resumed {
+        by: Actor,
+    },
+    Log {
+        message: String,
+    },
+    RunFinished {
+        state: RunState,
+        summary: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,14 +217,31 @@ impl Event {
     /// One line for logs and `storeshift events`.
     pub fn summary(&self) -> String {
         match &self.kind {
-            EventKind::RunStarted { source, target, resumed } => {
+            EventKind::RunStarted {
+                source,
+                target,
+                resumed,
+            } => {
                 let run = self.run;
-                format!("run {run} {}: {source} -> {target}", if *resumed { "resumed" } else { "started" })
+                format!(
+                    "run {run} {}: {source} -> {target}",
+                    if *resumed { "resumed" } else { "started" }
+                )
             }
             EventKind::PhaseStarted { phase } => format!("phase {} started", phase.label()),
             EventKind::PhaseFinished { phase } => format!("phase {} finished", phase.label()),
-            EventKind::AgentStatus { agent, status, task, .. } => format!("{}: {status} {task}", agent.label()),
-            EventKind::BatchCommitted { entity, counts, totals, .. } => format!(
+            EventKind::AgentStatus {
+                agent,
+                status,
+                task,
+                ..
+            } => format!("{}: {status} {task}", agent.label()),
+            EventKind::BatchCommitted {
+                entity,
+                counts,
+                totals,
+                ..
+            } => format!(
                 "{entity}: +{} committed ({} created, {} updated, {} unchanged, {} failed so far)",
                 counts.done(),
                 totals.created,
@@ -196,7 +257,9 @@ impl Event {
             EventKind::Paused { by } => format!("paused by {}", by.describe()),
             EventKind::Resumed { by } => format!("resumed by {}", by.describe()),
             EventKind::Log { message } => message.clone(),
-            EventKind::RunFinished { state, summary } => format!("run finished {}: {summary}", state.label()),
+            EventKind::RunFinished { state, summary } => {
+                format!("run finished {}: {summary}", state.label())
+            }
         }
     }
 }
@@ -209,26 +272,73 @@ mod tests {
 
     #[test]
     fn every_event_kind_round_trips_through_json() {
-        let by = Actor { user: "ana".into(), ssh_client: Some("10.0.0.5 5000 22".into()), via: "cli".into() };
+        let by = Actor {
+            user: "ana".into(),
+            ssh_client: Some("10.0.0.5 5000 22".into()),
+            via: "cli".into(),
+        };
         let kinds = vec![
-            EventKind::RunStarted { source: "a".into(), target: "b".into(), resumed: true },
-            EventKind::PhaseStarted { phase: Phase::Execution },
-            EventKind::PhaseFinished { phase: Phase::Planning },
-            EventKind::AgentStatus { agent: AgentKind::Executor, status: "running".into(), task: "x".into(), done: 1, total: 2 },
-            EventKind::BatchCommitted { entity: Entity::Products, counts: Counts::default(), totals: Counts::default(), expected: Some(3), millis: 4 },
-            EventKind::Finding { agent: AgentKind::DataAnalysis, finding: Finding::new(Severity::Warning, "c", "m") },
-            EventKind::InterventionRaised { id: "iv-1".into(), title: "t".into() },
-            EventKind::InterventionDecided { id: "iv-1".into(), option: "o".into(), by: by.clone() },
+            EventKind::RunStarted {
+                source: "a".into(),
+                target: "b".into(),
+                resumed: true,
+            },
+            EventKind::PhaseStarted {
+                phase: Phase::Execution,
+            },
+            EventKind::PhaseFinished {
+                phase: Phase::Planning,
+            },
+            EventKind::AgentStatus {
+                agent: AgentKind::Executor,
+                status: "running".into(),
+                task: "x".into(),
+                done: 1,
+                total: 2,
+            },
+            EventKind::BatchCommitted {
+                entity: Entity::Products,
+                counts: Counts::default(),
+                totals: Counts::default(),
+                expected: Some(3),
+                millis: 4,
+            },
+            EventKind::Finding {
+                agent: AgentKind::DataAnalysis,
+                finding: Finding::new(Severity::Warning, "c", "m"),
+            },
+            EventKind::InterventionRaised {
+                id: "iv-1".into(),
+                title: "t".into(),
+            },
+            EventKind::InterventionDecided {
+                id: "iv-1".into(),
+                option: "o".into(),
+                by: by.clone(),
+            },
             EventKind::Paused { by: by.clone() },
             EventKind::Resumed { by },
-            EventKind::Log { message: "hello".into() },
-            EventKind::RunFinished { state: RunState::Done, summary: "s".into() },
+            EventKind::Log {
+                message: "hello".into(),
+            },
+            EventKind::RunFinished {
+                state: RunState::Done,
+                summary: "s".into(),
+            },
         ];
         for (i, kind) in kinds.into_iter().enumerate() {
             for agent in [None, Some(AgentKind::Executor)] {
-                let ev = Event { seq: i as u64, run: 1, at: "2026-01-01T00:00:00Z".into(), level: Level::Info, agent, kind: kind.clone() };
+                let ev = Event {
+                    seq: i as u64,
+                    run: 1,
+                    at: "2026-01-01T00:00:00Z".into(),
+                    level: Level::Info,
+                    agent,
+                    kind: kind.clone(),
+                };
                 let json = serde_json::to_string(&ev).unwrap();
-                let back: Event = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
+                let back: Event =
+                    serde_json::from_str(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
                 assert_eq!(back, ev);
             }
         }

@@ -11,7 +11,9 @@ use crate::derived;
 use crate::event::{AgentKind, Counts, EventKind, Level};
 use crate::intervention::{Intervention, InterventionOption};
 use crate::runtime::{cursor_key, Ctx, Halt};
-use crate::store::{entity_key, entity_prefix, now_rfc3339, EntityCheckpoint, IdMapEntry, Intent, T};
+use crate::store::{
+    entity_key, entity_prefix, now_rfc3339, EntityCheckpoint, IdMapEntry, Intent, T,
+};
 use crate::transform::{Outcome, Transformer};
 use std::time::{Duration, Instant};
 use storeshift_connectors::model::{Entity, Record};
@@ -24,14 +26,29 @@ const FAILURE_EVENTS_PER_BATCH: usize = 20;
 
 pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     let mut source = ctx.open_source()?;
-    let mut target = storeshift_connectors::open_target(&ctx.cfg.target, &ctx.cfg.base_dir, &ctx.output_dir())
-        .map_err(|e| Halt::Failed(format!("cannot open the target ({}): {e}", ctx.cfg.target.describe())))?;
+    let mut target =
+        storeshift_connectors::open_target(&ctx.cfg.target, &ctx.cfg.base_dir, &ctx.output_dir())
+            .map_err(|e| {
+            Halt::Failed(format!(
+                "cannot open the target ({}): {e}",
+                ctx.cfg.target.describe()
+            ))
+        })?;
     let analysis: Analysis = ctx.load_phase("analysis").unwrap_or_default();
-    let mut tf = Transformer::new(target.platform(), ctx.cfg.target.kind, source.platform(), &analysis, ctx.decisions());
+    let mut tf = Transformer::new(
+        target.platform(),
+        ctx.cfg.target.kind,
+        source.platform(),
+        &analysis,
+        ctx.decisions(),
+    );
     let source_entities = source.entities();
     let mut entities = ctx.entities(&source_entities);
     // Categories the source only names inside products, and the redirect map, are derived.
-    if !entities.contains(&Entity::Categories) && !analysis.categories.is_empty() && wanted(&ctx, Entity::Categories) {
+    if !entities.contains(&Entity::Categories)
+        && !analysis.categories.is_empty()
+        && wanted(&ctx, Entity::Categories)
+    {
         entities.insert(0, Entity::Categories);
     }
     if !entities.contains(&Entity::Redirects) && wanted(&ctx, Entity::Redirects) {
@@ -51,7 +68,12 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             step.event(
                 Level::Warn,
                 Some(AGENT),
-                EventKind::Log { message: format!("{} has no place for {entity}; not moved (see the report)", target.describe()) },
+                EventKind::Log {
+                    message: format!(
+                        "{} has no place for {entity}; not moved (see the report)",
+                        target.describe()
+                    ),
+                },
             );
             ctx.commit(step)?;
             continue;
@@ -79,17 +101,38 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                 source
                     .read_page(entity, cp.cursor.as_ref(), ctx.cfg.run.batch_size)
                     .await
-                    .map_err(|e| Halt::Failed(format!("reading {entity} from the source failed: {e}")))?
+                    .map_err(|e| {
+                        Halt::Failed(format!("reading {entity} from the source failed: {e}"))
+                    })?
             } else {
-                derived::page(&ctx, entity, &analysis, cp.cursor.as_ref(), ctx.cfg.run.batch_size)?
+                derived::page(
+                    &ctx,
+                    entity,
+                    &analysis,
+                    cp.cursor.as_ref(),
+                    ctx.cfg.run.batch_size,
+                )?
             };
             let finished = page.next.is_none();
-            cp = load_batch(&ctx, &mut tf, target.as_mut(), entity, page, cp, expected, started).await?;
+            cp = load_batch(
+                &ctx,
+                &mut tf,
+                target.as_mut(),
+                entity,
+                page,
+                cp,
+                expected,
+                started,
+            )
+            .await?;
             if finished {
                 break;
             }
         }
-        target.finish(entity).await.map_err(|e| Halt::Failed(format!("cannot finish {entity}: {e}")))?;
+        target
+            .finish(entity)
+            .await
+            .map_err(|e| Halt::Failed(format!("cannot finish {entity}: {e}")))?;
         let mut step = ctx.step();
         cp.done = true;
         step.put_json(T::Cursors, cursor_key(ctx.run, entity), &cp);
@@ -99,7 +142,11 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             EventKind::Log {
                 message: format!(
                     "{entity} done: {} created, {} updated, {} unchanged, {} skipped, {} failed",
-                    cp.counts.created, cp.counts.updated, cp.counts.unchanged, cp.counts.skipped, cp.counts.failed
+                    cp.counts.created,
+                    cp.counts.updated,
+                    cp.counts.unchanged,
+                    cp.counts.skipped,
+                    cp.counts.failed
                 ),
             },
         );
@@ -142,7 +189,14 @@ async fn load_batch(
     let mut to_write: Vec<Record> = Vec::with_capacity(page.records.len());
     let mut pending: Vec<Pending> = Vec::with_capacity(page.records.len());
     for f in page.findings.iter().take(FAILURE_EVENTS_PER_BATCH) {
-        step.event(level_of(f.severity), Some(AGENT), EventKind::Finding { agent: AGENT, finding: f.clone() });
+        step.event(
+            level_of(f.severity),
+            Some(AGENT),
+            EventKind::Finding {
+                agent: AGENT,
+                finding: f.clone(),
+            },
+        );
     }
     for record in page.records {
         counts.read += 1;
@@ -152,8 +206,13 @@ async fn load_batch(
         let source_id = record.source().id.clone();
         let source_url = record.source().url_path.clone();
         let key = entity_key(entity, &source_id);
-        let prev: Option<IdMapEntry> = ctx.store.get_json(T::IdMap, &key).map_err(|e| Halt::Failed(e.to_string()))?;
-        let hash = blake3::Hash::from(record.content_hash()).to_hex().to_string();
+        let prev: Option<IdMapEntry> = ctx
+            .store
+            .get_json(T::IdMap, &key)
+            .map_err(|e| Halt::Failed(e.to_string()))?;
+        let hash = blake3::Hash::from(record.content_hash())
+            .to_hex()
+            .to_string();
         if let Some(p) = &prev {
             if p.hash == hash && p.last_run < ctx.run {
                 counts.unchanged += 1;
@@ -174,19 +233,45 @@ async fn load_batch(
                 };
                 step.put_json(T::IdMap, &key, &entry);
                 let f = Finding::new(Severity::Info, "skipped", format!("{label}: {reason}"))
-                    .about(RecordRef { entity, source_id, label });
-                step.event(Level::Info, Some(AGENT), EventKind::Finding { agent: AGENT, finding: f });
+                    .about(RecordRef {
+                        entity,
+                        source_id,
+                        label,
+                    });
+                step.event(
+                    Level::Info,
+                    Some(AGENT),
+                    EventKind::Finding {
+                        agent: AGENT,
+                        finding: f,
+                    },
+                );
             }
             Outcome::Write(rec) => {
                 let external_key = rec.external_key();
-                pending.push(Pending { key, source_id, source_url, hash, prev, external_key, label });
+                pending.push(Pending {
+                    key,
+                    source_id,
+                    source_url,
+                    hash,
+                    prev,
+                    external_key,
+                    label,
+                });
                 to_write.push(*rec);
             }
         }
     }
 
     for f in tf.notes.drain(..).take(FAILURE_EVENTS_PER_BATCH) {
-        step.event(Level::Info, Some(AGENT), EventKind::Finding { agent: AGENT, finding: f });
+        step.event(
+            Level::Info,
+            Some(AGENT),
+            EventKind::Finding {
+                agent: AGENT,
+                finding: f,
+            },
+        );
     }
     let remote = target.is_remote();
     if remote && !to_write.is_empty() {
@@ -211,14 +296,27 @@ async fn load_batch(
             .await
             .map_err(|e| Halt::Failed(format!("writing {entity} to the target failed: {e}")))?
     };
-    for f in target.take_findings().into_iter().take(FAILURE_EVENTS_PER_BATCH) {
-        step.event(level_of(f.severity), Some(AGENT), EventKind::Finding { agent: AGENT, finding: f });
+    for f in target
+        .take_findings()
+        .into_iter()
+        .take(FAILURE_EVENTS_PER_BATCH)
+    {
+        step.event(
+            level_of(f.severity),
+            Some(AGENT),
+            EventKind::Finding {
+                agent: AGENT,
+                finding: f,
+            },
+        );
     }
     if let Some(st) = target.api_stats() {
         ctx.hub.update(|s| {
             s.metrics.api_calls = st.calls;
             s.metrics.retries = st.retries;
-            s.metrics.api_budget_pct = st.budget_used_pct.map(|p| p.round().clamp(0.0, 100.0) as u8);
+            s.metrics.api_budget_pct = st
+                .budget_used_pct
+                .map(|p| p.round().clamp(0.0, 100.0) as u8);
         });
     }
     if outcomes.len() != to_write.len() {
@@ -234,7 +332,9 @@ async fn load_batch(
             step.remove(T::Intents, entity_key(entity, &p.source_id));
         }
         let target_id = match outcome {
-            WriteOutcome::Created { target_id } | WriteOutcome::Updated { target_id } if p.prev.as_ref().is_some_and(|x| !x.target_id.is_empty()) => {
+            WriteOutcome::Created { target_id } | WriteOutcome::Updated { target_id }
+                if p.prev.as_ref().is_some_and(|x| !x.target_id.is_empty()) =>
+            {
                 counts.updated += 1;
                 target_id
             }
@@ -250,9 +350,24 @@ async fn load_batch(
                 counts.failed += 1;
                 if failure_events < FAILURE_EVENTS_PER_BATCH {
                     failure_events += 1;
-                    let f = Finding::new(Severity::Warning, "load_failed", format!("{}: {message}", p.label))
-                        .about(RecordRef { entity, source_id: p.source_id.clone(), label: p.label.clone() });
-                    step.event(Level::Warn, Some(AGENT), EventKind::Finding { agent: AGENT, finding: f });
+                    let f = Finding::new(
+                        Severity::Warning,
+                        "load_failed",
+                        format!("{}: {message}", p.label),
+                    )
+                    .about(RecordRef {
+                        entity,
+                        source_id: p.source_id.clone(),
+                        label: p.label.clone(),
+                    });
+                    step.event(
+                        Level::Warn,
+                        Some(AGENT),
+                        EventKind::Finding {
+                            agent: AGENT,
+                            finding: f,
+                        },
+                    );
                 }
                 continue;
             }
@@ -272,14 +387,23 @@ async fn load_batch(
         };
         step.put_json(T::IdMap, &p.key, &entry);
         if let Some(h) = handle {
-            step.put(T::Handles, entity_key(entity, &h), p.source_id.as_bytes().to_vec());
+            step.put(
+                T::Handles,
+                entity_key(entity, &h),
+                p.source_id.as_bytes().to_vec(),
+            );
         }
     }
     if failure_events == FAILURE_EVENTS_PER_BATCH && counts.failed as usize > failure_events {
         step.event(
             Level::Warn,
             Some(AGENT),
-            EventKind::Log { message: format!("{} more {entity} failed in this batch (see the report)", counts.failed as usize - failure_events) },
+            EventKind::Log {
+                message: format!(
+                    "{} more {entity} failed in this batch (see the report)",
+                    counts.failed as usize - failure_events
+                ),
+            },
         );
     }
     cp.cursor = page.next.clone();
@@ -322,14 +446,18 @@ fn level_of(s: Severity) -> Level {
 }
 
 pub fn idempotency_key(run: u32, entity: Entity, source_id: &str) -> String {
-    blake3::hash(format!("{run}/{}/{source_id}", entity.key()).as_bytes()).to_hex()[..32].to_string()
+    blake3::hash(format!("{run}/{}/{source_id}", entity.key()).as_bytes()).to_hex()[..32]
+        .to_string()
 }
 
 /// Settles every intent a crash left pending: found remotely → recorded as moved; not found →
 /// dropped (the cursor never advanced, so the record is read and written again); lookup failing
 /// → an intervention, never a guess and never a duplicate.
 async fn reconcile(ctx: &Ctx, target: &mut dyn Target, entity: Entity) -> Result<(), Halt> {
-    let intents = ctx.store.scan_json::<Intent>(T::Intents, entity_prefix(entity)).map_err(|e| Halt::Failed(e.to_string()))?;
+    let intents = ctx
+        .store
+        .scan_json::<Intent>(T::Intents, entity_prefix(entity))
+        .map_err(|e| Halt::Failed(e.to_string()))?;
     if intents.is_empty() {
         return Ok(());
     }
@@ -341,7 +469,10 @@ async fn reconcile(ctx: &Ctx, target: &mut dyn Target, entity: Entity) -> Result
         match target.lookup(entity, &intent.external_key).await {
             Ok(Some(target_id)) => {
                 found += 1;
-                let prev: Option<IdMapEntry> = ctx.store.get_json(T::IdMap, &key).map_err(|e| Halt::Failed(e.to_string()))?;
+                let prev: Option<IdMapEntry> = ctx
+                    .store
+                    .get_json(T::IdMap, &key)
+                    .map_err(|e| Halt::Failed(e.to_string()))?;
                 let created_run = match &prev {
                     Some(p) if !p.target_id.is_empty() => p.created_run,
                     _ => Some(intent.run),
@@ -386,13 +517,22 @@ async fn reconcile(ctx: &Ctx, target: &mut dyn Target, entity: Entity) -> Result
     step.event(
         Level::Info,
         Some(AGENT),
-        EventKind::Log { message: format!("reconciled {entity} in flight: {found} found in the target, {dropped} not written") },
+        EventKind::Log {
+            message: format!(
+                "reconciled {entity} in flight: {found} found in the target, {dropped} not written"
+            ),
+        },
     );
     ctx.commit(step)?;
-    ctx.await_decisions(&format!("execution/reconcile/{}", entity.key())).await?;
+    ctx.await_decisions(&format!("execution/reconcile/{}", entity.key()))
+        .await?;
     // A decided "rewrite" simply drops the intent: the upsert by key is safe to repeat.
     let mut step = ctx.step();
-    for (key, _) in ctx.store.scan_json::<Intent>(T::Intents, entity_prefix(entity)).map_err(|e| Halt::Failed(e.to_string()))? {
+    for (key, _) in ctx
+        .store
+        .scan_json::<Intent>(T::Intents, entity_prefix(entity))
+        .map_err(|e| Halt::Failed(e.to_string()))?
+    {
         step.remove(T::Intents, key);
     }
     ctx.commit(step)?;

@@ -51,7 +51,12 @@ pub struct Hub {
 }
 
 impl Hub {
-    pub fn new(store: Arc<Store>, snapshot: Snapshot, mirror_path: &Path, commands: mpsc::Sender<Command>) -> Hub {
+    pub fn new(
+        store: Arc<Store>,
+        snapshot: Snapshot,
+        mirror_path: &Path,
+        commands: mpsc::Sender<Command>,
+    ) -> Hub {
         let mirror = open_mirror(mirror_path, &store);
         let recent: VecDeque<Event> = store.recent_events(HISTORY).unwrap_or_default().into();
         let (snap_tx, _) = watch::channel(snapshot.clone());
@@ -104,10 +109,17 @@ impl Hub {
         if events.is_empty() {
             return;
         }
-        let refresh_interventions = events
-            .iter()
-            .any(|e| matches!(e.kind, EventKind::InterventionRaised { .. } | EventKind::InterventionDecided { .. }));
-        let interventions = if refresh_interventions { self.store.interventions().ok() } else { None };
+        let refresh_interventions = events.iter().any(|e| {
+            matches!(
+                e.kind,
+                EventKind::InterventionRaised { .. } | EventKind::InterventionDecided { .. }
+            )
+        });
+        let interventions = if refresh_interventions {
+            self.store.interventions().ok()
+        } else {
+            None
+        };
         let mut st = self.lock();
         for ev in &events {
             fold(&mut st.snapshot, ev);
@@ -204,7 +216,13 @@ impl Hub {
 }
 
 fn average_rate(history: &[u64]) -> f64 {
-    let recent: Vec<u64> = history.iter().rev().take(10).copied().filter(|r| *r > 0).collect();
+    let recent: Vec<u64> = history
+        .iter()
+        .rev()
+        .take(10)
+        .copied()
+        .filter(|r| *r > 0)
+        .collect();
     if recent.is_empty() {
         0.0
     } else {
@@ -232,7 +250,13 @@ pub fn fold(s: &mut Snapshot, ev: &Event) {
             set_phase(s, *phase, PhaseState::Active);
         }
         EventKind::PhaseFinished { phase } => set_phase(s, *phase, PhaseState::Done),
-        EventKind::AgentStatus { agent, status, task, done, total } => {
+        EventKind::AgentStatus {
+            agent,
+            status,
+            task,
+            done,
+            total,
+        } => {
             if let Some(a) = s.agents.iter_mut().find(|a| a.agent == *agent) {
                 a.status = status.clone();
                 a.task = task.clone();
@@ -240,7 +264,13 @@ pub fn fold(s: &mut Snapshot, ev: &Event) {
                 a.total = *total;
             }
         }
-        EventKind::BatchCommitted { entity, totals, expected, millis, .. } => {
+        EventKind::BatchCommitted {
+            entity,
+            totals,
+            expected,
+            millis,
+            ..
+        } => {
             match s.entities.iter_mut().find(|e| e.entity == *entity) {
                 Some(e) => {
                     e.counts = *totals;
@@ -248,12 +278,20 @@ pub fn fold(s: &mut Snapshot, ev: &Event) {
                         e.expected = *expected;
                     }
                 }
-                None => s.entities.push(EntityProgress { entity: *entity, counts: *totals, expected: *expected }),
+                None => s.entities.push(EntityProgress {
+                    entity: *entity,
+                    counts: *totals,
+                    expected: *expected,
+                }),
             }
             s.metrics.batch_millis_last = *millis;
             s.metrics.errors = s.entities.iter().map(|e| e.counts.failed).sum();
             let done: u64 = s.entities.iter().map(|e| e.counts.done()).sum();
-            let total: u64 = s.entities.iter().map(|e| e.expected.unwrap_or(e.counts.done())).sum();
+            let total: u64 = s
+                .entities
+                .iter()
+                .map(|e| e.expected.unwrap_or(e.counts.done()))
+                .sum();
             if let Some(a) = s.agents.iter_mut().find(|a| a.agent == AgentKind::Executor) {
                 a.status = "running".into();
                 a.task = format!("loading {entity}");
@@ -299,14 +337,21 @@ fn open_mirror(path: &Path, store: &Store) -> Option<File> {
         Err(e) => {
             // The mirror is a recovery aid; losing it must be visible, not fatal.
             tracing::warn!("event log mirror {} unavailable: {e}", path.display());
-            eprintln!("storeshift: warning: the event log mirror {} is unavailable: {e}", path.display());
+            eprintln!(
+                "storeshift: warning: the event log mirror {} is unavailable: {e}",
+                path.display()
+            );
             None
         }
     }
 }
 
 fn try_open_mirror(path: &Path, store: &Store) -> std::io::Result<File> {
-    let mut file = OpenOptions::new().create(true).read(true).append(true).open(path)?;
+    let mut file = OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(path)?;
     let mut last_seq = 0u64;
     let mut good_len = 0u64;
     {
@@ -331,7 +376,9 @@ fn try_open_mirror(path: &Path, store: &Store) -> std::io::Result<File> {
     file.seek(SeekFrom::End(0))?;
     let mut after = last_seq;
     loop {
-        let missing = store.events_after(after, 10_000).map_err(std::io::Error::other)?;
+        let missing = store
+            .events_after(after, 10_000)
+            .map_err(std::io::Error::other)?;
         if missing.is_empty() {
             break;
         }

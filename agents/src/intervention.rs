@@ -24,8 +24,14 @@ impl Actor {
             .filter(|u| !u.is_empty())
             .or_else(login_name)
             .unwrap_or_else(|| "unknown".to_string());
-        let ssh_client = std::env::var("SSH_CLIENT").ok().filter(|s| !s.trim().is_empty());
-        Actor { user, ssh_client, via: via.to_string() }
+        let ssh_client = std::env::var("SSH_CLIENT")
+            .ok()
+            .filter(|s| !s.trim().is_empty());
+        Actor {
+            user,
+            ssh_client,
+            via: via.to_string(),
+        }
     }
 
     pub fn describe(&self) -> String {
@@ -48,7 +54,10 @@ fn login_name() -> Option<String> {
         if pw.is_null() || (*pw).pw_name.is_null() {
             return None;
         }
-        std::ffi::CStr::from_ptr((*pw).pw_name).to_str().ok().map(str::to_string)
+        std::ffi::CStr::from_ptr((*pw).pw_name)
+            .to_str()
+            .ok()
+            .map(str::to_string)
     }
 }
 
@@ -115,9 +124,18 @@ mod tests {
     #[test]
     fn ids_are_stable_and_distinct() {
         let a = Intervention::make_id(1, "assessment/duplicate_sku", "SKU-1");
-        assert_eq!(a, Intervention::make_id(1, "assessment/duplicate_sku", "SKU-1"));
-        assert_ne!(a, Intervention::make_id(1, "assessment/duplicate_sku", "SKU-2"));
-        assert_ne!(a, Intervention::make_id(2, "assessment/duplicate_sku", "SKU-1"));
+        assert_eq!(
+            a,
+            Intervention::make_id(1, "assessment/duplicate_sku", "SKU-1")
+        );
+        assert_ne!(
+            a,
+            Intervention::make_id(1, "assessment/duplicate_sku", "SKU-2")
+        );
+        assert_ne!(
+            a,
+            Intervention::make_id(2, "assessment/duplicate_sku", "SKU-1")
+        );
         assert!(a.starts_with("iv-") && a.len() == 13);
     }
 }

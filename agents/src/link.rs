@@ -31,7 +31,14 @@ impl EventTap {
     pub fn channel() -> (EventTap, mpsc::Receiver<Event>, Arc<AtomicU64>) {
         let (tx, rx) = mpsc::channel(EVENT_BUFFER);
         let dropped = Arc::new(AtomicU64::new(0));
-        (EventTap { tx, dropped: dropped.clone() }, rx, dropped)
+        (
+            EventTap {
+                tx,
+                dropped: dropped.clone(),
+            },
+            rx,
+            dropped,
+        )
     }
 
     pub fn dropped(&self) -> u64 {

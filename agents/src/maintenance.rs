@@ -29,15 +29,27 @@ impl RollbackPlan {
 }
 
 /// Lists exactly what the latest run created in the target — never what was already there.
-pub fn rollback_plan(store: &Store, ws: &Workspace, cfg: &MigrationConfig) -> Result<RollbackPlan, String> {
+pub fn rollback_plan(
+    store: &Store,
+    ws: &Workspace,
+    cfg: &MigrationConfig,
+) -> Result<RollbackPlan, String> {
     let rec = current_run(store).ok_or("this workspace has no run to roll back")?;
-    let mut plan = RollbackPlan { run: rec.run, ..Default::default() };
+    let mut plan = RollbackPlan {
+        run: rec.run,
+        ..Default::default()
+    };
     for entity in Entity::ALL {
         for item in store.tree(T::IdMap).scan_prefix(entity_prefix(entity)) {
             let (k, v) = item.map_err(|e| e.to_string())?;
-            let Ok(entry) = serde_json::from_slice::<IdMapEntry>(&v) else { continue };
+            let Ok(entry) = serde_json::from_slice::<IdMapEntry>(&v) else {
+                continue;
+            };
             if entry.created_run == Some(rec.run) && !entry.target_id.is_empty() {
-                plan.records.entry(entity).or_default().push((k.to_vec(), entry.target_id));
+                plan.records
+                    .entry(entity)
+                    .or_default()
+                    .push((k.to_vec(), entry.target_id));
             }
         }
     }
@@ -49,21 +61,29 @@ pub fn rollback_plan(store: &Store, ws: &Workspace, cfg: &MigrationConfig) -> Re
 
 /// Deletes what the plan lists, newest entities first (orders before the customers they name),
 /// committing each deletion to the id map so an interrupted rollback resumes cleanly.
-pub async fn rollback(store: &Store, cfg: &MigrationConfig, ws: &Workspace, plan: &RollbackPlan) -> Result<usize, String> {
+pub async fn rollback(
+    store: &Store,
+    cfg: &MigrationConfig,
+    ws: &Workspace,
+    plan: &RollbackPlan,
+) -> Result<usize, String> {
     let mut deleted = 0;
     if let Some(dir) = &plan.output_dir {
         if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+            std::fs::remove_dir_all(dir)
+                .map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
         }
     } else {
-        let mut target = storeshift_connectors::open_target(&cfg.target, &cfg.base_dir, &ws.output(plan.run))
-            .map_err(|e| format!("cannot open the target: {e}"))?;
+        let mut target =
+            storeshift_connectors::open_target(&cfg.target, &cfg.base_dir, &ws.output(plan.run))
+                .map_err(|e| format!("cannot open the target: {e}"))?;
         for (entity, records) in plan.records.iter().rev() {
             for (key, target_id) in records {
-                target
-                    .delete(*entity, target_id)
-                    .await
-                    .map_err(|e| format!("deleting {entity} {target_id} failed: {e}; run rollback again to continue"))?;
+                target.delete(*entity, target_id).await.map_err(|e| {
+                    format!(
+                        "deleting {entity} {target_id} failed: {e}; run rollback again to continue"
+                    )
+                })?;
                 let mut step = Step::new(plan.run);
                 step.remove(T::IdMap, key);
                 store.commit(step).map_err(|e| e.to_string())?;
@@ -87,7 +107,10 @@ pub async fn rollback(store: &Store, cfg: &MigrationConfig, ws: &Workspace, plan
     }
     if let Some(mut rec) = current_run(store) {
         rec.state = RunState::Failed;
-        rec.message = Some(format!("rolled back at {}: {deleted} records deleted", now_rfc3339()));
+        rec.message = Some(format!(
+            "rolled back at {}: {deleted} records deleted",
+            now_rfc3339()
+        ));
         rec.phases_done.clear();
         step.put_json(T::Meta, run_key(rec.run), &rec);
     }
@@ -98,7 +121,12 @@ pub async fn rollback(store: &Store, cfg: &MigrationConfig, ws: &Workspace, plan
     step.event(
         Level::Warn,
         None,
-        EventKind::Log { message: format!("rollback of run {}: {deleted} records removed from the target", plan.run) },
+        EventKind::Log {
+            message: format!(
+                "rollback of run {}: {deleted} records removed from the target",
+                plan.run
+            ),
+        },
     );
     store.commit(step).map_err(|e| e.to_string())?;
     Ok(deleted)
@@ -109,10 +137,15 @@ pub async fn rollback(store: &Store, cfg: &MigrationConfig, ws: &Workspace, plan
 /// the source and upserts by external key, so nothing is duplicated.
 pub fn recover(ws: &Workspace) -> Result<String, String> {
     let state = ws.state();
-    let events = read_mirror(&ws.events_mirror()).map_err(|e| format!("cannot read {}: {e}", ws.events_mirror().display()))?;
-    let aside = ws.dir.join(format!("state.damaged-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
+    let events = read_mirror(&ws.events_mirror())
+        .map_err(|e| format!("cannot read {}: {e}", ws.events_mirror().display()))?;
+    let aside = ws.dir.join(format!(
+        "state.damaged-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S")
+    ));
     if state.exists() {
-        std::fs::rename(&state, &aside).map_err(|e| format!("cannot move {} aside: {e}", state.display()))?;
+        std::fs::rename(&state, &aside)
+            .map_err(|e| format!("cannot move {} aside: {e}", state.display()))?;
     }
     let store = Store::open(&state).map_err(|e| e.to_string())?;
     let run = events.iter().map(|e| e.run).max().unwrap_or(1);
@@ -121,7 +154,15 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
     for ev in &events {
         match &ev.kind {
             EventKind::InterventionDecided { id, option, by } => {
-                decisions.insert(id.clone(), Decision { option: option.clone(), note: Some("carried over by recovery".into()), by: by.clone(), at: ev.at.clone() });
+                decisions.insert(
+                    id.clone(),
+                    Decision {
+                        option: option.clone(),
+                        note: Some("carried over by recovery".into()),
+                        by: by.clone(),
+                        at: ev.at.clone(),
+                    },
+                );
             }
             EventKind::Paused { .. } => paused = true,
             EventKind::Resumed { .. } => paused = false,

@@ -16,7 +16,13 @@ pub async fn run(ctx: Ctx) -> RunOutcome {
         Err(Halt::Stopped) => RunOutcome::Stopped,
         Err(Halt::NeedsOperator) => RunOutcome::WaitingForOperator,
         Err(Halt::Failed(message)) => {
-            let _ = ctx.emit(Level::Error, None, EventKind::Log { message: message.clone() });
+            let _ = ctx.emit(
+                Level::Error,
+                None,
+                EventKind::Log {
+                    message: message.clone(),
+                },
+            );
             RunOutcome::Failed { message }
         }
     }
@@ -54,8 +60,13 @@ async fn run_phases(ctx: &Ctx) -> Result<(), Halt> {
                 let seo = tokio::spawn(seo::prepare(ctx.clone()));
                 let comms = tokio::spawn(communication::draft(ctx.clone()));
                 let mapping = tokio::spawn(crate::agents::mapping::run(ctx.clone()));
-                for (name, h) in [("SEO Preservation", seo), ("Customer Communication", comms), ("Category mapping", mapping)] {
-                    h.await.map_err(|e| Halt::Failed(format!("the {name} agent crashed: {e}")))??;
+                for (name, h) in [
+                    ("SEO Preservation", seo),
+                    ("Customer Communication", comms),
+                    ("Category mapping", mapping),
+                ] {
+                    h.await
+                        .map_err(|e| Halt::Failed(format!("the {name} agent crashed: {e}")))??;
                 }
                 ctx.await_decisions("premigration/").await?;
             }
@@ -64,10 +75,16 @@ async fn run_phases(ctx: &Ctx) -> Result<(), Halt> {
                 let verify = tokio::spawn(verification::run(ctx.clone()));
                 let redirects = tokio::spawn(seo::validate(ctx.clone()));
                 let comms = tokio::spawn(communication::finalize(ctx.clone()));
-                for (name, h) in [("Verification", verify), ("SEO Preservation", redirects), ("Customer Communication", comms)] {
-                    h.await.map_err(|e| Halt::Failed(format!("the {name} agent crashed: {e}")))??;
+                for (name, h) in [
+                    ("Verification", verify),
+                    ("SEO Preservation", redirects),
+                    ("Customer Communication", comms),
+                ] {
+                    h.await
+                        .map_err(|e| Halt::Failed(format!("the {name} agent crashed: {e}")))??;
                 }
-                report::write(ctx).map_err(|e| Halt::Failed(format!("cannot write the report: {e}")))?;
+                report::write(ctx)
+                    .map_err(|e| Halt::Failed(format!("cannot write the report: {e}")))?;
             }
         }
         let mut rec = ctx.run_record()?;

@@ -42,19 +42,30 @@ struct JsonReport<'a> {
 
 /// Writes report.md, report.html and report.json into the workspace's report folder.
 pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
-    let rec = ctx.run_record().map_err(|_| std::io::Error::other("run record missing"))?;
+    let rec = ctx
+        .run_record()
+        .map_err(|_| std::io::Error::other("run record missing"))?;
     let analysis: Option<Analysis> = ctx.load_phase("analysis");
     let plan: Option<Plan> = ctx.load_phase("plan");
     let url_plan: Option<UrlPlan> = ctx.load_phase("url_plan");
     let redirects: Option<RedirectValidation> = ctx.load_phase("redirect_validation");
     let verification: Option<Verification> = ctx.load_phase("verification");
     let drafts: Option<Drafts> = ctx.load_phase("drafts");
-    let interventions: Vec<Intervention> =
-        ctx.store.interventions().unwrap_or_default().into_iter().filter(|i| i.run == ctx.run).collect();
+    let interventions: Vec<Intervention> = ctx
+        .store
+        .interventions()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| i.run == ctx.run)
+        .collect();
     let counts: Vec<(Entity, Counts)> = Entity::ALL
         .into_iter()
         .filter_map(|e| {
-            ctx.store.get_json::<EntityCheckpoint>(T::Cursors, cursor_key(ctx.run, e)).ok().flatten().map(|c| (e, c.counts))
+            ctx.store
+                .get_json::<EntityCheckpoint>(T::Cursors, cursor_key(ctx.run, e))
+                .ok()
+                .flatten()
+                .map(|c| (e, c.counts))
         })
         .collect();
     let outputs = list_outputs(&ctx.output_dir());
@@ -66,9 +77,16 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         ctx.cfg.source.describe(),
         ctx.cfg.target.describe(),
         rec.run,
-        if rec.incremental { " (incremental: only what changed since the previous run)" } else { "" },
+        if rec.incremental {
+            " (incremental: only what changed since the previous run)"
+        } else {
+            ""
+        },
         rec.started_at,
-        rec.finished_at.as_ref().map(|f| format!(", finished {f}")).unwrap_or_default(),
+        rec.finished_at
+            .as_ref()
+            .map(|f| format!(", finished {f}"))
+            .unwrap_or_default(),
         rec.state.label(),
         human_secs(ctx.hub.snapshot().elapsed_secs.max(rec.elapsed_secs)),
     )));
@@ -78,11 +96,29 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
 
     doc.push(Block::H(2, "Records".into()));
     doc.push(Block::Table(
-        ["entity", "read", "created", "updated", "unchanged", "skipped", "failed"].map(String::from).to_vec(),
+        [
+            "entity",
+            "read",
+            "created",
+            "updated",
+            "unchanged",
+            "skipped",
+            "failed",
+        ]
+        .map(String::from)
+        .to_vec(),
         counts
             .iter()
             .map(|(e, c)| {
-                vec![e.to_string(), c.read.to_string(), c.created.to_string(), c.updated.to_string(), c.unchanged.to_string(), c.skipped.to_string(), c.failed.to_string()]
+                vec![
+                    e.to_string(),
+                    c.read.to_string(),
+                    c.created.to_string(),
+                    c.updated.to_string(),
+                    c.unchanged.to_string(),
+                    c.skipped.to_string(),
+                    c.failed.to_string(),
+                ]
             })
             .collect(),
     ));
@@ -101,13 +137,30 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
             doc.push(Block::P("No findings.".into()));
         } else {
             doc.push(Block::Table(
-                ["severity", "finding", "count", "examples"].map(String::from).to_vec(),
+                ["severity", "finding", "count", "examples"]
+                    .map(String::from)
+                    .to_vec(),
                 a.groups
                     .iter()
                     .map(|g| {
-                        let ex: Vec<String> = g.records.iter().take(3).map(|r| format!("{} ({})", r.label, r.source_id)).collect();
-                        let loc: Vec<String> = g.examples.iter().filter_map(|f| f.location.as_ref().map(|l| l.to_string())).take(2).collect();
-                        vec![g.severity.to_string(), format!("{} [{}]", g.title, g.code), g.count.to_string(), [ex, loc].concat().join("; ")]
+                        let ex: Vec<String> = g
+                            .records
+                            .iter()
+                            .take(3)
+                            .map(|r| format!("{} ({})", r.label, r.source_id))
+                            .collect();
+                        let loc: Vec<String> = g
+                            .examples
+                            .iter()
+                            .filter_map(|f| f.location.as_ref().map(|l| l.to_string()))
+                            .take(2)
+                            .collect();
+                        vec![
+                            g.severity.to_string(),
+                            format!("{} [{}]", g.title, g.code),
+                            g.count.to_string(),
+                            [ex, loc].concat().join("; "),
+                        ]
                     })
                     .collect(),
             ));
@@ -116,12 +169,26 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
 
     if let Some(p) = &plan {
         doc.push(Block::H(2, "Plan".into()));
-        doc.push(Block::P(format!("Estimated {} in all. Rate model: {}.", human_secs(p.eta_secs), p.rate_model)));
+        doc.push(Block::P(format!(
+            "Estimated {} in all. Rate model: {}.",
+            human_secs(p.eta_secs),
+            p.rate_model
+        )));
         doc.push(Block::Table(
-            ["entity", "records", "batch", "concurrency", "ETA"].map(String::from).to_vec(),
+            ["entity", "records", "batch", "concurrency", "ETA"]
+                .map(String::from)
+                .to_vec(),
             p.steps
                 .iter()
-                .map(|s| vec![s.entity.to_string(), s.records.to_string(), s.batch_size.to_string(), s.concurrency.to_string(), human_secs(s.eta_secs)])
+                .map(|s| {
+                    vec![
+                        s.entity.to_string(),
+                        s.records.to_string(),
+                        s.batch_size.to_string(),
+                        s.concurrency.to_string(),
+                        human_secs(s.eta_secs),
+                    ]
+                })
                 .collect(),
         ));
         if !p.risks.is_empty() {
@@ -136,7 +203,9 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         doc.push(Block::P("None were needed.".into()));
     } else {
         doc.push(Block::Table(
-            ["id", "question", "decision", "who", "when", "why"].map(String::from).to_vec(),
+            ["id", "question", "decision", "who", "when", "why"]
+                .map(String::from)
+                .to_vec(),
             interventions
                 .iter()
                 .map(|i| match &i.decision {
@@ -145,14 +214,27 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
                         i.title.clone(),
                         format!(
                             "{}{}",
-                            i.option(&d.option).map(|o| o.label.clone()).unwrap_or(d.option.clone()),
-                            if d.option == i.recommended { " (recommended)" } else { "" }
+                            i.option(&d.option)
+                                .map(|o| o.label.clone())
+                                .unwrap_or(d.option.clone()),
+                            if d.option == i.recommended {
+                                " (recommended)"
+                            } else {
+                                ""
+                            }
                         ),
                         d.by.describe(),
                         d.at.clone(),
                         d.note.clone().unwrap_or_default(),
                     ],
-                    None => vec![i.id.clone(), i.title.clone(), "PENDING".into(), String::new(), String::new(), String::new()],
+                    None => vec![
+                        i.id.clone(),
+                        i.title.clone(),
+                        "PENDING".into(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                    ],
                 })
                 .collect(),
         ));
@@ -160,7 +242,12 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
 
     if let Some(u) = &url_plan {
         doc.push(Block::H(2, "URL map".into()));
-        doc.push(Block::List(u.patterns.iter().map(|(e, (a, b))| format!("{e}: {a} → {b}")).collect()));
+        doc.push(Block::List(
+            u.patterns
+                .iter()
+                .map(|(e, (a, b))| format!("{e}: {a} → {b}"))
+                .collect(),
+        ));
     }
     if let Some(lines) = Some(crate::agents::mapping::report_lines(ctx)).filter(|l| !l.is_empty()) {
         doc.extend([Block::H(2, "Category mapping".into()), Block::List(lines)]);
@@ -171,7 +258,12 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
             "Checked from {}. {} source URLs: {} redirects (301), {} unchanged, {} left-out records sent to the catalog root; {:.1}% accounted for. {} chains, {} loops, {} pointing at URLs the target will not have.",
             r.checked_from, r.source_urls, r.redirects, r.unchanged, r.fallbacks, r.accounted_pct(), r.chains.len(), r.loops.len(), r.dangling.len()
         )));
-        for (title, list) in [("Chains", &r.chains), ("Loops", &r.loops), ("Dangling", &r.dangling), ("Unaccounted source URLs", &r.unaccounted)] {
+        for (title, list) in [
+            ("Chains", &r.chains),
+            ("Loops", &r.loops),
+            ("Dangling", &r.dangling),
+            ("Unaccounted source URLs", &r.unaccounted),
+        ] {
             if !list.is_empty() {
                 doc.push(Block::P(format!("{title}:")));
                 doc.push(Block::List(list.iter().take(50).cloned().collect()));
@@ -190,7 +282,19 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
             v.missing.len()
         )));
         doc.push(Block::Table(
-            ["entity", "in source", "written", "unchanged", "skipped", "failed", "in target", "sampled", "check"].map(String::from).to_vec(),
+            [
+                "entity",
+                "in source",
+                "written",
+                "unchanged",
+                "skipped",
+                "failed",
+                "in target",
+                "sampled",
+                "check",
+            ]
+            .map(String::from)
+            .to_vec(),
             v.counts
                 .iter()
                 .map(|c| {
@@ -201,8 +305,15 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
                         c.unchanged.to_string(),
                         c.skipped.to_string(),
                         c.failed.to_string(),
-                        c.in_target.map(|n| n.to_string()).unwrap_or_else(|| "not readable".into()),
-                        v.compared.get(&c.entity).or(v.sampled.get(&c.entity)).copied().unwrap_or(0).to_string(),
+                        c.in_target
+                            .map(|n| n.to_string())
+                            .unwrap_or_else(|| "not readable".into()),
+                        v.compared
+                            .get(&c.entity)
+                            .or(v.sampled.get(&c.entity))
+                            .copied()
+                            .unwrap_or(0)
+                            .to_string(),
                         if c.ok { "ok".into() } else { "MISMATCH".into() },
                     ]
                 })
@@ -210,11 +321,21 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         ));
         if !v.differences.is_empty() {
             doc.push(Block::Table(
-                ["entity", "record", "field", "expected", "in target"].map(String::from).to_vec(),
+                ["entity", "record", "field", "expected", "in target"]
+                    .map(String::from)
+                    .to_vec(),
                 v.differences
                     .iter()
                     .take(100)
-                    .map(|d| vec![d.entity.to_string(), d.key.clone(), d.field.clone(), d.expected.clone(), d.actual.clone()])
+                    .map(|d| {
+                        vec![
+                            d.entity.to_string(),
+                            d.key.clone(),
+                            d.field.clone(),
+                            d.expected.clone(),
+                            d.actual.clone(),
+                        ]
+                    })
                     .collect(),
             ));
         }
@@ -222,20 +343,33 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
             doc.push(Block::List(v.missing.clone()));
         }
         if !v.not_carried.is_empty() {
-            doc.push(Block::P("Not carried by the target's format (by design):".into()));
+            doc.push(Block::P(
+                "Not carried by the target's format (by design):".into(),
+            ));
             doc.push(Block::List(v.not_carried.clone()));
         }
     }
     if let Some(d) = &drafts {
         doc.push(Block::H(2, "Customer notices".into()));
         doc.push(Block::P(match &d.exported_to {
-            Some(dir) => format!("{} drafts exported to {dir} (nothing was sent).", d.files.len()),
-            None => format!("{} drafts prepared, not exported (awaiting or refused approval).", d.files.len()),
+            Some(dir) => format!(
+                "{} drafts exported to {dir} (nothing was sent).",
+                d.files.len()
+            ),
+            None => format!(
+                "{} drafts prepared, not exported (awaiting or refused approval).",
+                d.files.len()
+            ),
         }));
         doc.push(Block::List(d.files.keys().cloned().collect()));
     }
     doc.push(Block::H(2, "Outputs".into()));
-    doc.push(Block::List(outputs.iter().map(|(p, n)| format!("{p} ({n} bytes)")).collect()));
+    doc.push(Block::List(
+        outputs
+            .iter()
+            .map(|(p, n)| format!("{p} ({n} bytes)"))
+            .collect(),
+    ));
     doc.push(Block::P(format!(
         "Workspace {}: state in state/, logs in logs/, the event log in events.jsonl. Resume with `storeshift run`, roll back with `storeshift rollback {}`.",
         ctx.ws.dir.display(),
@@ -261,7 +395,10 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         drafts,
         outputs,
     };
-    std::fs::write(dir.join("report.json"), serde_json::to_vec_pretty(&json).unwrap_or_default())?;
+    std::fs::write(
+        dir.join("report.json"),
+        serde_json::to_vec_pretty(&json).unwrap_or_default(),
+    )?;
     Ok(dir.join("report.md"))
 }
 
@@ -269,7 +406,9 @@ fn list_outputs(dir: &std::path::Path) -> Vec<(String, u64)> {
     let mut out = vec![];
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -304,10 +443,25 @@ fn markdown(doc: &[Block]) -> String {
                 s.push('\n');
             }
             Block::Table(head, rows) => {
-                let _ = writeln!(s, "| {} |", head.iter().map(|h| md_cell(h)).collect::<Vec<_>>().join(" | "));
-                let _ = writeln!(s, "|{}|", head.iter().map(|_| "---").collect::<Vec<_>>().join("|"));
+                let _ = writeln!(
+                    s,
+                    "| {} |",
+                    head.iter()
+                        .map(|h| md_cell(h))
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                );
+                let _ = writeln!(
+                    s,
+                    "|{}|",
+                    head.iter().map(|_| "---").collect::<Vec<_>>().join("|")
+                );
                 for r in rows {
-                    let _ = writeln!(s, "| {} |", r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | "));
+                    let _ = writeln!(
+                        s,
+                        "| {} |",
+                        r.iter().map(|c| md_cell(c)).collect::<Vec<_>>().join(" | ")
+                    );
                 }
                 s.push('\n');
             }
@@ -317,7 +471,10 @@ fn markdown(doc: &[Block]) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn html(doc: &[Block], title: &str) -> String {

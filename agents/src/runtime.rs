@@ -24,7 +24,9 @@ use tokio::task::JoinHandle;
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum RunOutcome {
     Done,
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
     /// Stopped at an intervention point nobody may decide here (headless, policy `ask`).
     WaitingForOperator,
     /// Stopped on request (console `q`, SIGTERM); everything is checkpointed.
@@ -132,7 +134,10 @@ impl Ctx {
 
     /// Commits a step (flushed) and publishes its events.
     pub fn commit(&self, step: Step) -> Result<(), Halt> {
-        let events = self.store.commit(step).map_err(|e| Halt::Failed(e.to_string()))?;
+        let events = self
+            .store
+            .commit(step)
+            .map_err(|e| Halt::Failed(e.to_string()))?;
         self.hub.publish(events);
         Ok(())
     }
@@ -141,21 +146,50 @@ impl Ctx {
         Step::new(self.run)
     }
 
-    pub fn emit(&self, level: Level, agent: Option<AgentKind>, kind: EventKind) -> Result<(), Halt> {
+    pub fn emit(
+        &self,
+        level: Level,
+        agent: Option<AgentKind>,
+        kind: EventKind,
+    ) -> Result<(), Halt> {
         let mut step = self.step();
         step.event(level, agent, kind);
         self.commit(step)
     }
 
-    pub fn log(&self, agent: AgentKind, level: Level, message: impl Into<String>) -> Result<(), Halt> {
-        self.emit(level, Some(agent), EventKind::Log { message: message.into() })
+    pub fn log(
+        &self,
+        agent: AgentKind,
+        level: Level,
+        message: impl Into<String>,
+    ) -> Result<(), Halt> {
+        self.emit(
+            level,
+            Some(agent),
+            EventKind::Log {
+                message: message.into(),
+            },
+        )
     }
 
-    pub fn status(&self, agent: AgentKind, status: &str, task: impl Into<String>, done: u64, total: u64) -> Result<(), Halt> {
+    pub fn status(
+        &self,
+        agent: AgentKind,
+        status: &str,
+        task: impl Into<String>,
+        done: u64,
+        total: u64,
+    ) -> Result<(), Halt> {
         self.emit(
             Level::Info,
             Some(agent),
-            EventKind::AgentStatus { agent, status: status.into(), task: task.into(), done, total },
+            EventKind::AgentStatus {
+                agent,
+                status: status.into(),
+                task: task.into(),
+                done,
+                total,
+            },
         )
     }
 
@@ -184,8 +218,12 @@ impl Ctx {
     }
 
     pub fn open_source(&self) -> Result<Box<dyn storeshift_connectors::Source>, Halt> {
-        storeshift_connectors::open_source(&self.cfg.source, &self.cfg.base_dir)
-            .map_err(|e| Halt::Failed(format!("cannot open the source ({}): {e}", self.cfg.source.describe())))
+        storeshift_connectors::open_source(&self.cfg.source, &self.cfg.base_dir).map_err(|e| {
+            Halt::Failed(format!(
+                "cannot open the source ({}): {e}",
+                self.cfg.source.describe()
+            ))
+        })
     }
 
     pub fn save_phase<V: Serialize>(&self, name: &str, value: &V) -> Result<(), Halt> {
@@ -195,28 +233,47 @@ impl Ctx {
     }
 
     pub fn load_phase<V: serde::de::DeserializeOwned>(&self, name: &str) -> Option<V> {
-        self.store.get_json(T::Phases, phase_key(self.run, name)).ok().flatten()
+        self.store
+            .get_json(T::Phases, phase_key(self.run, name))
+            .ok()
+            .flatten()
     }
 
     /// Adds the intervention to `step` unless it already exists (a restart never re-creates it).
     pub fn raise(&self, step: &mut Step, iv: Intervention) -> Result<bool, Halt> {
-        if self.store.intervention(&iv.id).map_err(|e| Halt::Failed(e.to_string()))?.is_some() {
+        if self
+            .store
+            .intervention(&iv.id)
+            .map_err(|e| Halt::Failed(e.to_string()))?
+            .is_some()
+        {
             return Ok(false);
         }
         let mut iv = iv;
         // A decision made before `storeshift recover` rebuilt the state still stands.
-        if let Ok(Some(d)) = self.store.get_json::<Decision>(T::Meta, format!("carried/{}", iv.id)) {
+        if let Ok(Some(d)) = self
+            .store
+            .get_json::<Decision>(T::Meta, format!("carried/{}", iv.id))
+        {
             step.event(
                 Level::Info,
                 None,
-                EventKind::Log { message: format!("intervention {} keeps its earlier decision ({}) from before recovery", iv.id, d.option) },
+                EventKind::Log {
+                    message: format!(
+                        "intervention {} keeps its earlier decision ({}) from before recovery",
+                        iv.id, d.option
+                    ),
+                },
             );
             iv.decision = Some(d);
         }
         step.event(
             Level::Warn,
             None,
-            EventKind::InterventionRaised { id: iv.id.clone(), title: iv.title.clone() },
+            EventKind::InterventionRaised {
+                id: iv.id.clone(),
+                title: iv.title.clone(),
+            },
         );
         step.put_json(T::Interventions, &iv.id, &iv);
         Ok(true)
@@ -238,17 +295,21 @@ impl Ctx {
                 .filter(|i| i.run == self.run && i.is_pending() && i.step.starts_with(prefix))
                 .collect();
             if pending.is_empty() {
-                self.hub.set_state(if self.hub.control.paused.load(Ordering::SeqCst) {
-                    RunState::Paused
-                } else {
-                    RunState::Running
-                });
+                self.hub
+                    .set_state(if self.hub.control.paused.load(Ordering::SeqCst) {
+                        RunState::Paused
+                    } else {
+                        RunState::Running
+                    });
                 return Ok(());
             }
             match self.policy {
                 InterventionPolicy::Recommended => {
                     for iv in pending {
-                        let by = Actor { via: "headless-auto".into(), ..Actor::current("headless-auto") };
+                        let by = Actor {
+                            via: "headless-auto".into(),
+                            ..Actor::current("headless-auto")
+                        };
                         decide(
                             &self.store,
                             &self.hub,
@@ -296,7 +357,11 @@ impl Ctx {
     }
 
     pub fn checkpoint(&self, entity: Entity) -> EntityCheckpoint {
-        self.store.get_json(T::Cursors, cursor_key(self.run, entity)).ok().flatten().unwrap_or_default()
+        self.store
+            .get_json(T::Cursors, cursor_key(self.run, entity))
+            .ok()
+            .flatten()
+            .unwrap_or_default()
     }
 
     /// Where file targets write this run's import files.
@@ -320,21 +385,50 @@ pub fn record_decision(
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no intervention with id {id} (`storeshift status` lists them)"))?;
     if let Some(d) = &iv.decision {
-        return Err(format!("intervention {id} was already decided ({}) by {} at {}", d.option, d.by.describe(), d.at));
+        return Err(format!(
+            "intervention {id} was already decided ({}) by {} at {}",
+            d.option,
+            d.by.describe(),
+            d.at
+        ));
     }
     if iv.option(option).is_none() {
         let keys: Vec<&str> = iv.options.iter().map(|o| o.key.as_str()).collect();
-        return Err(format!("intervention {id} has no option {option:?}; options: {}", keys.join(", ")));
+        return Err(format!(
+            "intervention {id} has no option {option:?}; options: {}",
+            keys.join(", ")
+        ));
     }
-    iv.decision = Some(Decision { option: option.to_string(), note, by: by.clone(), at: now_rfc3339() });
+    iv.decision = Some(Decision {
+        option: option.to_string(),
+        note,
+        by: by.clone(),
+        at: now_rfc3339(),
+    });
     let mut step = Step::new(run);
     step.put_json(T::Interventions, id, &iv);
-    step.event(Level::Info, None, EventKind::InterventionDecided { id: id.to_string(), option: option.to_string(), by });
+    step.event(
+        Level::Info,
+        None,
+        EventKind::InterventionDecided {
+            id: id.to_string(),
+            option: option.to_string(),
+            by,
+        },
+    );
     store.commit(step).map_err(|e| e.to_string())
 }
 
 /// Records a decision and wakes whoever waits for it.
-pub fn decide(store: &Store, hub: &Hub, run: u32, id: &str, option: &str, note: Option<String>, by: Actor) -> Result<(), String> {
+pub fn decide(
+    store: &Store,
+    hub: &Hub,
+    run: u32,
+    id: &str,
+    option: &str,
+    note: Option<String>,
+    by: Actor,
+) -> Result<(), String> {
     let events = record_decision(store, run, id, option, note, by)?;
     hub.publish(events);
     hub.control.notify.notify_waiters();
@@ -342,15 +436,34 @@ pub fn decide(store: &Store, hub: &Hub, run: u32, id: &str, option: &str, note: 
 }
 
 /// Persists the pause flag (a run killed while paused comes back paused).
-pub fn record_pause(store: &Store, run: u32, paused: bool, by: Actor) -> Result<Vec<crate::Event>, String> {
+pub fn record_pause(
+    store: &Store,
+    run: u32,
+    paused: bool,
+    by: Actor,
+) -> Result<Vec<crate::Event>, String> {
     let mut step = Step::new(run);
     step.put_json(T::Meta, PAUSED, &PauseFlag { paused });
-    step.event(Level::Info, None, if paused { EventKind::Paused { by } } else { EventKind::Resumed { by } });
+    step.event(
+        Level::Info,
+        None,
+        if paused {
+            EventKind::Paused { by }
+        } else {
+            EventKind::Resumed { by }
+        },
+    );
     store.commit(step).map_err(|e| e.to_string())
 }
 
 /// Sets the persisted pause flag of a live run.
-pub fn set_paused(store: &Store, hub: &Hub, run: u32, paused: bool, by: Actor) -> Result<(), String> {
+pub fn set_paused(
+    store: &Store,
+    hub: &Hub,
+    run: u32,
+    paused: bool,
+    by: Actor,
+) -> Result<(), String> {
     if hub.control.paused.load(Ordering::SeqCst) == paused {
         return Ok(());
     }
@@ -362,7 +475,12 @@ pub fn set_paused(store: &Store, hub: &Hub, run: u32, paused: bool, by: Actor) -
 }
 
 pub fn is_paused(store: &Store) -> bool {
-    store.get_json::<PauseFlag>(T::Meta, PAUSED).ok().flatten().map(|p| p.paused).unwrap_or(false)
+    store
+        .get_json::<PauseFlag>(T::Meta, PAUSED)
+        .ok()
+        .flatten()
+        .map(|p| p.paused)
+        .unwrap_or(false)
 }
 
 pub fn current_run(store: &Store) -> Option<RunRecord> {
@@ -388,7 +506,10 @@ impl RunHandle {
     }
     /// Console runs wait at intervention points instead of exiting.
     pub fn wait_for_operator(&self, yes: bool) {
-        self.hub.control.wait_for_operator.store(yes, Ordering::SeqCst);
+        self.hub
+            .control
+            .wait_for_operator
+            .store(yes, Ordering::SeqCst);
         self.hub.control.notify.notify_waiters();
     }
 }
@@ -404,7 +525,9 @@ pub enum StartError {
 /// Opens the workspace, finds the run to resume (or starts the next one) and spawns it.
 pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle, StartError> {
     let ws = Workspace::new(cfg.workspace_dir());
-    ws.create().map_err(|e| StartError::Io(format!("cannot create workspace {}: {e}", ws.dir.display())))?;
+    ws.create().map_err(|e| {
+        StartError::Io(format!("cannot create workspace {}: {e}", ws.dir.display()))
+    })?;
     let store = Arc::new(Store::open_for_run(&ws.state())?);
 
     let previous = current_run(&store);
@@ -416,7 +539,12 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
     let run = record.run;
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(64);
     let snapshot = seed_snapshot(&store, &record, &cfg);
-    let hub = Arc::new(Hub::new(store.clone(), snapshot, &ws.events_mirror(), cmd_tx.clone()));
+    let hub = Arc::new(Hub::new(
+        store.clone(),
+        snapshot,
+        &ws.events_mirror(),
+        cmd_tx.clone(),
+    ));
     hub.set_elapsed_before(record.elapsed_secs);
     let paused = is_paused(&store);
     hub.control.paused.store(paused, Ordering::SeqCst);
@@ -430,9 +558,23 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
     }
     step.put_json(T::Meta, CURRENT_RUN, &run);
     step.put_json(T::Meta, run_key(run), &rec);
-    step.event(Level::Info, None, EventKind::RunStarted { source, target, resumed });
+    step.event(
+        Level::Info,
+        None,
+        EventKind::RunStarted {
+            source,
+            target,
+            resumed,
+        },
+    );
     if paused {
-        step.event(Level::Warn, None, EventKind::Log { message: "run is paused: resume with `p` or `storeshift resume`".into() });
+        step.event(
+            Level::Warn,
+            None,
+            EventKind::Log {
+                message: "run is paused: resume with `p` or `storeshift resume`".into(),
+            },
+        );
     }
     let events = store.commit(step)?;
     hub.publish(events);
@@ -475,7 +617,10 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
         }
     });
     let control = if opts.control_socket {
-        Some(crate::control::serve(ws.socket(), store.clone(), hub.clone(), cmd_tx.clone()).map_err(StartError::Io)?)
+        Some(
+            crate::control::serve(ws.socket(), store.clone(), hub.clone(), cmd_tx.clone())
+                .map_err(StartError::Io)?,
+        )
     } else {
         None
     };
@@ -490,7 +635,14 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
         }
         outcome
     });
-    Ok(RunHandle { hub, store, ws, run, join, commands: cmd_tx })
+    Ok(RunHandle {
+        hub,
+        store,
+        ws,
+        run,
+        join,
+        commands: cmd_tx,
+    })
 }
 
 fn new_run(run: u32, incremental: bool) -> RunRecord {
@@ -510,7 +662,11 @@ fn new_run(run: u32, incremental: bool) -> RunRecord {
 pub fn snapshot_from_store(store: &Store, source: String, target: String) -> Option<Snapshot> {
     let record = current_run(store)?;
     let mut s = seed(store, &record, source, target);
-    s.state = if is_paused(store) && !record.state.is_final() { RunState::Paused } else { record.state };
+    s.state = if is_paused(store) && !record.state.is_final() {
+        RunState::Paused
+    } else {
+        record.state
+    };
     if s.state == RunState::Running || s.state == RunState::Starting {
         // Nobody is running it now: it stopped (quit, killed) and resumes with `storeshift run`.
         s.state = RunState::Paused;
@@ -532,8 +688,14 @@ fn seed(store: &Store, record: &RunRecord, source: String, target: String) -> Sn
         }
     }
     for entity in Entity::ALL {
-        if let Ok(Some(cp)) = store.get_json::<EntityCheckpoint>(T::Cursors, cursor_key(record.run, entity)) {
-            s.entities.push(crate::snapshot::EntityProgress { entity, counts: cp.counts, expected: None });
+        if let Ok(Some(cp)) =
+            store.get_json::<EntityCheckpoint>(T::Cursors, cursor_key(record.run, entity))
+        {
+            s.entities.push(crate::snapshot::EntityProgress {
+                entity,
+                counts: cp.counts,
+                expected: None,
+            });
         }
     }
     if let Ok(Some(expected)) =
@@ -557,14 +719,26 @@ fn finish(ctx: &Ctx, outcome: &RunOutcome) {
     let snap = ctx.hub.snapshot();
     rec.elapsed_secs = snap.elapsed_secs;
     let (state, summary, level) = match outcome {
-        RunOutcome::Done => (RunState::Done, "migration complete".to_string(), Level::Info),
+        RunOutcome::Done => (
+            RunState::Done,
+            "migration complete".to_string(),
+            Level::Info,
+        ),
         RunOutcome::Failed { message } => (RunState::Failed, message.clone(), Level::Error),
-        RunOutcome::WaitingForOperator => {
-            (RunState::WaitingForOperator, "waiting for an operator decision".to_string(), Level::Warn)
-        }
-        RunOutcome::Stopped => (RunState::Paused, "stopped; resumes where it stopped".to_string(), Level::Info),
+        RunOutcome::WaitingForOperator => (
+            RunState::WaitingForOperator,
+            "waiting for an operator decision".to_string(),
+            Level::Warn,
+        ),
+        RunOutcome::Stopped => (
+            RunState::Paused,
+            "stopped; resumes where it stopped".to_string(),
+            Level::Info,
+        ),
     };
-    rec.state = if matches!(outcome, RunOutcome::Stopped) && !ctx.hub.control.paused.load(Ordering::SeqCst) {
+    rec.state = if matches!(outcome, RunOutcome::Stopped)
+        && !ctx.hub.control.paused.load(Ordering::SeqCst)
+    {
         RunState::Running
     } else {
         state
@@ -586,11 +760,12 @@ fn finish(ctx: &Ctx, outcome: &RunOutcome) {
         let _ = crate::report::write(ctx);
     }
     if !state.is_final() {
-        ctx.hub.set_state(if matches!(outcome, RunOutcome::WaitingForOperator) {
-            RunState::WaitingForOperator
-        } else {
-            RunState::Paused
-        });
+        ctx.hub
+            .set_state(if matches!(outcome, RunOutcome::WaitingForOperator) {
+                RunState::WaitingForOperator
+            } else {
+                RunState::Paused
+            });
     }
 }
 
@@ -599,7 +774,12 @@ async fn command_loop(store: Arc<Store>, hub: Arc<Hub>, run: u32, mut rx: mpsc::
         let result = match cmd {
             Command::Pause { by } => set_paused(&store, &hub, run, true, by),
             Command::Resume { by } => set_paused(&store, &hub, run, false, by),
-            Command::Decide { id, option, note, by } => decide(&store, &hub, run, &id, &option, note, by),
+            Command::Decide {
+                id,
+                option,
+                note,
+                by,
+            } => decide(&store, &hub, run, &id, &option, note, by),
             Command::Stop => {
                 hub.control.stop.store(true, Ordering::SeqCst);
                 hub.control.notify.notify_waiters();

@@ -80,7 +80,10 @@ impl Snapshot {
             target,
             state: RunState::Starting,
             phase: None,
-            phases: Phase::ALL.iter().map(|p| (*p, PhaseState::Pending)).collect(),
+            phases: Phase::ALL
+                .iter()
+                .map(|p| (*p, PhaseState::Pending))
+                .collect(),
             started_at: String::new(),
             elapsed_secs: 0,
             eta_secs: None,

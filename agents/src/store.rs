@@ -38,8 +38,17 @@ pub enum T {
     Journal,
 }
 
-const TREE_NAMES: [&str; 9] =
-    ["meta", "cursors", "idmap", "handles", "intents", "events", "interventions", "phases", "journal"];
+const TREE_NAMES: [&str; 9] = [
+    "meta",
+    "cursors",
+    "idmap",
+    "handles",
+    "intents",
+    "events",
+    "interventions",
+    "phases",
+    "journal",
+];
 
 const SEQ_KEY: &[u8] = b"event_seq";
 
@@ -68,7 +77,10 @@ pub struct Step {
 
 impl Step {
     pub fn new(run: u32) -> Step {
-        Step { run, ..Default::default() }
+        Step {
+            run,
+            ..Default::default()
+        }
     }
 
     fn batch(&mut self, t: T) -> &mut Batch {
@@ -131,15 +143,30 @@ impl Store {
         let opened = std::panic::catch_unwind(move || sled::Config::new().path(&p).open());
         let db = match opened {
             Ok(Ok(db)) => db,
-            Ok(Err(e)) if is_lock_error(&e) => return Err(StoreError::Locked(describe_open_error(path, &e))),
+            Ok(Err(e)) if is_lock_error(&e) => {
+                return Err(StoreError::Locked(describe_open_error(path, &e)))
+            }
             Ok(Err(e)) => return Err(StoreError::Open(describe_open_error(path, &e))),
-            Err(_) => return Err(StoreError::Open(damaged_message(path, "the database panicked while loading"))),
+            Err(_) => {
+                return Err(StoreError::Open(damaged_message(
+                    path,
+                    "the database panicked while loading",
+                )))
+            }
         };
         let mut trees = Vec::with_capacity(TREE_NAMES.len());
         for name in TREE_NAMES {
-            trees.push(db.open_tree(name).map_err(|e| StoreError::Open(describe_open_error(path, &e)))?);
+            trees.push(
+                db.open_tree(name)
+                    .map_err(|e| StoreError::Open(describe_open_error(path, &e)))?,
+            );
         }
-        let store = Store { db, trees, path: path.to_path_buf(), commit_lock: Mutex::new(()) };
+        let store = Store {
+            db,
+            trees,
+            path: path.to_path_buf(),
+            commit_lock: Mutex::new(()),
+        };
         // Touch the sequence counter so a damaged meta tree fails here, clearly.
         store.last_seq()?;
         Ok(store)
@@ -172,8 +199,14 @@ impl Store {
             let mut events = Vec::with_capacity(step.events.len());
             for (level, agent, kind) in &step.events {
                 seq += 1;
-                let ev =
-                    Event { seq, run: step.run, at: now.clone(), level: *level, agent: *agent, kind: kind.clone() };
+                let ev = Event {
+                    seq,
+                    run: step.run,
+                    at: now.clone(),
+                    level: *level,
+                    agent: *agent,
+                    kind: kind.clone(),
+                };
                 let bytes = serde_json::to_vec(&ev).unwrap_or_default();
                 tx[T::Events as usize].insert(&seq.to_be_bytes(), bytes)?;
                 events.push(ev);
@@ -193,16 +226,24 @@ impl Store {
 
     pub fn get_json<V: DeserializeOwned>(&self, t: T, key: impl AsRef<[u8]>) -> Result<Option<V>> {
         match self.tree(t).get(key.as_ref())? {
-            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| StoreError::Decode {
-                key: String::from_utf8_lossy(key.as_ref()).into_owned(),
-                err: e.to_string(),
-            }),
+            Some(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| StoreError::Decode {
+                        key: String::from_utf8_lossy(key.as_ref()).into_owned(),
+                        err: e.to_string(),
+                    })
+            }
             None => Ok(None),
         }
     }
 
     /// All values under a key prefix, decoded, in key order.
-    pub fn scan_json<V: DeserializeOwned>(&self, t: T, prefix: impl AsRef<[u8]>) -> Result<Vec<(Vec<u8>, V)>> {
+    pub fn scan_json<V: DeserializeOwned>(
+        &self,
+        t: T,
+        prefix: impl AsRef<[u8]>,
+    ) -> Result<Vec<(Vec<u8>, V)>> {
         let mut out = vec![];
         for item in self.tree(t).scan_prefix(prefix.as_ref()) {
             let (k, v) = item?;
@@ -216,7 +257,11 @@ impl Store {
     }
 
     pub fn last_seq(&self) -> Result<u64> {
-        Ok(self.tree(T::Meta).get(SEQ_KEY)?.map(|v| be_u64(&v)).unwrap_or(0))
+        Ok(self
+            .tree(T::Meta)
+            .get(SEQ_KEY)?
+            .map(|v| be_u64(&v))
+            .unwrap_or(0))
     }
 
     /// Events with sequence number > `after`, oldest first, at most `limit`.
@@ -227,7 +272,10 @@ impl Store {
             match serde_json::from_slice::<Event>(&v) {
                 Ok(ev) => out.push(ev),
                 Err(e) => {
-                    return Err(StoreError::Decode { key: format!("event {}", be_u64(&k)), err: e.to_string() })
+                    return Err(StoreError::Decode {
+                        key: format!("event {}", be_u64(&k)),
+                        err: e.to_string(),
+                    })
                 }
             }
             if out.len() >= limit {
@@ -272,8 +320,18 @@ impl Store {
 
     /// All interventions, pending first, each group in the order raised.
     pub fn interventions(&self) -> Result<Vec<Intervention>> {
-        let mut all: Vec<Intervention> = self.scan_json(T::Interventions, b"")?.into_iter().map(|(_, v)| v).collect();
-        all.sort_by(|a, b| (a.decision.is_some(), &a.raised_at, &a.id).cmp(&(b.decision.is_some(), &b.raised_at, &b.id)));
+        let mut all: Vec<Intervention> = self
+            .scan_json(T::Interventions, b"")?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        all.sort_by(|a, b| {
+            (a.decision.is_some(), &a.raised_at, &a.id).cmp(&(
+                b.decision.is_some(),
+                &b.raised_at,
+                &b.id,
+            ))
+        });
         Ok(all)
     }
 
@@ -396,14 +454,32 @@ mod tests {
             let s = Store::open(&path).unwrap();
             let mut step = Step::new(1);
             step.put(T::Cursors, "a", "1".as_bytes().to_vec());
-            step.event(Level::Info, None, EventKind::Log { message: "one".into() });
-            step.event(Level::Info, None, EventKind::Log { message: "two".into() });
+            step.event(
+                Level::Info,
+                None,
+                EventKind::Log {
+                    message: "one".into(),
+                },
+            );
+            step.event(
+                Level::Info,
+                None,
+                EventKind::Log {
+                    message: "two".into(),
+                },
+            );
             let ev = s.commit(step).unwrap();
             assert_eq!(ev.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2]);
         }
         let s = Store::open(&path).unwrap();
         let mut step = Step::new(1);
-        step.event(Level::Info, None, EventKind::Log { message: "three".into() });
+        step.event(
+            Level::Info,
+            None,
+            EventKind::Log {
+                message: "three".into(),
+            },
+        );
         assert_eq!(s.commit(step).unwrap()[0].seq, 3);
         assert_eq!(s.tree(T::Cursors).get("a").unwrap().unwrap().as_ref(), b"1");
         assert_eq!(s.events_after(1, 10).unwrap().len(), 2);

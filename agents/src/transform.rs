@@ -50,12 +50,23 @@ impl Transformer {
                 .iter()
                 .filter_map(|code| {
                     let (recommended, _) = crate::agents::analysis::options_for(code, "")?;
-                    let chosen = decisions.get(&format!("assessment/{code}")).cloned().unwrap_or(recommended);
+                    let chosen = decisions
+                        .get(&format!("assessment/{code}"))
+                        .cloned()
+                        .unwrap_or(recommended);
                     Some((code.to_string(), chosen))
                 })
                 .collect(),
-            duplicate_skus: analysis.duplicate_skus.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            duplicate_emails: analysis.duplicate_emails.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            duplicate_skus: analysis
+                .duplicate_skus
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            duplicate_emails: analysis
+                .duplicate_emails
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             claimed: HashMap::new(),
         }
     }
@@ -71,7 +82,12 @@ impl Transformer {
         self.claimed.clear();
     }
 
-    pub fn transform(&mut self, store: &Store, record: Record, prev: Option<&IdMapEntry>) -> Outcome {
+    pub fn transform(
+        &mut self,
+        store: &Store,
+        record: Record,
+        prev: Option<&IdMapEntry>,
+    ) -> Outcome {
         match record {
             Record::Product(p) => self.product(store, p, prev),
             Record::Customer(mut c) => {
@@ -84,13 +100,20 @@ impl Transformer {
                         ));
                     }
                 }
-                if let Some(max) = self.files.then(|| platform::file_addresses_per_customer(self.facts.platform)).flatten() {
+                if let Some(max) = self
+                    .files
+                    .then(|| platform::file_addresses_per_customer(self.facts.platform))
+                    .flatten()
+                {
                     if c.addresses.len() > max {
                         // Keep the default address (else the first); the rest are reported.
                         let keep = c.addresses.iter().position(|a| a.default).unwrap_or(0);
                         let kept = c.addresses.swap_remove(keep);
-                        let dropped: Vec<String> =
-                            c.addresses.iter().map(|a| a.address1.clone().unwrap_or_default()).collect();
+                        let dropped: Vec<String> = c
+                            .addresses
+                            .iter()
+                            .map(|a| a.address1.clone().unwrap_or_default())
+                            .collect();
                         c.addresses = vec![kept];
                         self.notes.push(
                             Finding::new(
@@ -111,10 +134,15 @@ impl Transformer {
             }
             Record::Order(mut o) => {
                 if let Some(cref) = o.customer_ref.clone() {
-                    let known = store.tree(T::IdMap).contains_key(entity_key(Entity::Customers, &cref)).unwrap_or(false);
+                    let known = store
+                        .tree(T::IdMap)
+                        .contains_key(entity_key(Entity::Customers, &cref))
+                        .unwrap_or(false);
                     if !known {
                         if self.chose("order_missing_customer", "skip") {
-                            return Outcome::Skip(format!("customer {cref} is not in the source (decision: leave out)"));
+                            return Outcome::Skip(format!(
+                                "customer {cref} is not in the source (decision: leave out)"
+                            ));
                         }
                         o.customer_ref = None;
                     }
@@ -122,16 +150,37 @@ impl Transformer {
                 Outcome::Write(Box::new(Record::Order(o)))
             }
             Record::Category(mut c) => {
-                c.handle = self.handle(store, Entity::Categories, &c.source.id, &c.handle, c.name(), prev);
+                c.handle = self.handle(
+                    store,
+                    Entity::Categories,
+                    &c.source.id,
+                    &c.handle,
+                    c.name(),
+                    prev,
+                );
                 Outcome::Write(Box::new(Record::Category(c)))
             }
             Record::Page(mut p) => {
-                p.handle = self.handle(store, Entity::Pages, &p.source.id, &p.handle, &p.title.clone(), prev);
+                p.handle = self.handle(
+                    store,
+                    Entity::Pages,
+                    &p.source.id,
+                    &p.handle,
+                    &p.title.clone(),
+                    prev,
+                );
                 Outcome::Write(Box::new(Record::Page(p)))
             }
             Record::BlogPost(mut b) => {
                 let key = b.source.id.clone();
-                b.handle = self.handle(store, Entity::BlogPosts, &key, &b.handle, &b.title.clone(), prev);
+                b.handle = self.handle(
+                    store,
+                    Entity::BlogPosts,
+                    &key,
+                    &b.handle,
+                    &b.title.clone(),
+                    prev,
+                );
                 Outcome::Write(Box::new(Record::BlogPost(b)))
             }
             r @ Record::Redirect(_) => Outcome::Write(Box::new(r)),
@@ -158,7 +207,10 @@ impl Transformer {
         if let Some(max) = self.facts.max_options {
             if p.options.len() > max {
                 if self.chose("too_many_options", "skip") {
-                    return Outcome::Skip(format!("{} options, the target takes {max} (decision: leave out)", p.options.len()));
+                    return Outcome::Skip(format!(
+                        "{} options, the target takes {max} (decision: leave out)",
+                        p.options.len()
+                    ));
                 }
                 if self.chose("too_many_options", "drop_extra") {
                     drop_extra_options(&mut p, max);
@@ -170,7 +222,10 @@ impl Transformer {
         if let Some(max) = self.facts.max_variants {
             if p.variants.len() > max {
                 if self.chose("too_many_variants", "skip") {
-                    return Outcome::Skip(format!("{} variants, the target takes {max} (decision: leave out)", p.variants.len()));
+                    return Outcome::Skip(format!(
+                        "{} variants, the target takes {max} (decision: leave out)",
+                        p.variants.len()
+                    ));
                 }
                 p.variants.truncate(max);
             }
@@ -187,7 +242,14 @@ impl Transformer {
         }
         self.fix_duplicate_skus(&mut p);
         let title = p.title.clone();
-        p.handle = self.handle(store, Entity::Products, &p.source.id.clone(), &p.handle.clone(), &title, prev);
+        p.handle = self.handle(
+            store,
+            Entity::Products,
+            &p.source.id.clone(),
+            &p.handle.clone(),
+            &title,
+            prev,
+        );
         if self.facts.platform == Platform::Shopify {
             // Shopify has no category tree on products: each category path (and its ancestors,
             // so parent collections list their children's products) becomes a tag that the
@@ -225,8 +287,19 @@ impl Transformer {
     }
 
     /// A valid, unique handle for the target. A record moved before keeps the handle it got.
-    fn handle(&mut self, store: &Store, entity: Entity, source_id: &str, raw: &str, title: &str, prev: Option<&IdMapEntry>) -> String {
-        if let Some(h) = prev.and_then(|p| p.handle.as_ref()).filter(|h| !h.is_empty()) {
+    fn handle(
+        &mut self,
+        store: &Store,
+        entity: Entity,
+        source_id: &str,
+        raw: &str,
+        title: &str,
+        prev: Option<&IdMapEntry>,
+    ) -> String {
+        if let Some(h) = prev
+            .and_then(|p| p.handle.as_ref())
+            .filter(|h| !h.is_empty())
+        {
             return h.clone();
         }
         let too_long = raw.chars().count() > self.facts.max_handle_len;
@@ -304,7 +377,10 @@ fn suffixed_sku(sku: &str, v: &Variant, product_id: &str) -> String {
         .filter(|s| !s.is_empty())
         .collect();
     if values.is_empty() {
-        format!("{sku}-{}", platform::normalize_handle(Platform::Shopify, product_id))
+        format!(
+            "{sku}-{}",
+            platform::normalize_handle(Platform::Shopify, product_id)
+        )
     } else {
         format!("{sku}-{}", values.join("-"))
     }
@@ -322,7 +398,12 @@ fn order_variants_by_options(p: &mut Product) {
         options
             .iter()
             .enumerate()
-            .map(|(i, o)| v.option_values.get(i).and_then(|val| o.values.iter().position(|x| x == val)).unwrap_or(usize::MAX))
+            .map(|(i, o)| {
+                v.option_values
+                    .get(i)
+                    .and_then(|val| o.values.iter().position(|x| x == val))
+                    .unwrap_or(usize::MAX)
+            })
             .collect::<Vec<usize>>()
     });
 }
@@ -334,7 +415,11 @@ fn merge_extra_options(p: &mut Product, max: usize) {
     }
     let keep = max - 1;
     let tail = p.options.split_off(keep);
-    let name = tail.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(" / ");
+    let name = tail
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" / ");
     let mut values: Vec<String> = vec![];
     for v in p.variants.iter_mut() {
         let extra: Vec<String> = v.option_values.iter().skip(keep).cloned().collect();
@@ -383,13 +468,24 @@ mod tests {
             ..Default::default()
         };
         for n in names.iter().take(options) {
-            p.options.push(ProductOption { name: n.to_string(), values: vec!["a".into(), "b".into()] });
+            p.options.push(ProductOption {
+                name: n.to_string(),
+                values: vec!["a".into(), "b".into()],
+            });
         }
         for combo in 0..(1 << options) {
             p.variants.push(Variant {
                 sku: Some(format!("K-{combo}")),
                 price: Some(Money::parse("10", "USD").unwrap()),
-                option_values: (0..options).map(|i| if combo >> i & 1 == 1 { "b".into() } else { "a".into() }).collect(),
+                option_values: (0..options)
+                    .map(|i| {
+                        if combo >> i & 1 == 1 {
+                            "b".into()
+                        } else {
+                            "a".into()
+                        }
+                    })
+                    .collect(),
                 ..Default::default()
             });
         }
@@ -402,7 +498,8 @@ mod tests {
         merge_extra_options(&mut p, 3);
         assert_eq!(p.options.len(), 3);
         assert_eq!(p.options[2].name, "Material / Fit");
-        let combos: std::collections::HashSet<_> = p.variants.iter().map(|v| v.option_values.clone()).collect();
+        let combos: std::collections::HashSet<_> =
+            p.variants.iter().map(|v| v.option_values.clone()).collect();
         assert_eq!(combos.len(), 16);
     }
 
@@ -410,11 +507,20 @@ mod tests {
     fn handles_are_transliterated_and_unique() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("s")).unwrap();
-        let mut t = Transformer::new(Platform::Shopify, EndpointKind::Files, Platform::WooCommerce, &Analysis::default(), BTreeMap::new());
+        let mut t = Transformer::new(
+            Platform::Shopify,
+            EndpointKind::Files,
+            Platform::WooCommerce,
+            &Analysis::default(),
+            BTreeMap::new(),
+        );
         let a = t.handle(&store, Entity::Products, "1", "kadın-örgü-kazak", "x", None);
         let b = t.handle(&store, Entity::Products, "2", "kadin-orgu-kazak", "x", None);
         assert_eq!(a, "kadin-orgu-kazak");
         assert_eq!(b, "kadin-orgu-kazak-2");
-        assert_eq!(t.handle(&store, Entity::Products, "1", "kadın-örgü-kazak", "x", None), a);
+        assert_eq!(
+            t.handle(&store, Entity::Products, "1", "kadın-örgü-kazak", "x", None),
+            a
+        );
     }
 }

@@ -33,9 +33,15 @@ async fn main() {
         };
         match args[i].as_str() {
             "--port" => opts.port = value.parse().unwrap_or_else(|_| bad("--port")),
-            "--seed-products" => opts.seed_products = value.parse().unwrap_or_else(|_| bad("--seed-products")),
-            "--seed-customers" => opts.seed_customers = value.parse().unwrap_or_else(|_| bad("--seed-customers")),
-            "--restore-rate" => opts.restore_rate = Some(value.parse().unwrap_or_else(|_| bad("--restore-rate"))),
+            "--seed-products" => {
+                opts.seed_products = value.parse().unwrap_or_else(|_| bad("--seed-products"))
+            }
+            "--seed-customers" => {
+                opts.seed_customers = value.parse().unwrap_or_else(|_| bad("--seed-customers"))
+            }
+            "--restore-rate" => {
+                opts.restore_rate = Some(value.parse().unwrap_or_else(|_| bad("--restore-rate")))
+            }
             "--bucket" => opts.bucket = Some(value.parse().unwrap_or_else(|_| bad("--bucket"))),
             _ => usage(),
         }

@@ -44,7 +44,12 @@ pub trait Source: Send {
     /// Entities this source can yield, in dependency order.
     fn entities(&self) -> Vec<Entity>;
     /// Reads up to `limit` records of `entity` starting at `cursor` (`None` = from the start).
-    async fn read_page(&mut self, entity: Entity, cursor: Option<&Cursor>, limit: usize) -> Result<SourcePage>;
+    async fn read_page(
+        &mut self,
+        entity: Entity,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<SourcePage>;
     /// A human description: file paths, store URL.
     fn describe(&self) -> String;
     /// Counters of the remote API behind this source, for the metrics pane (files: `None`).
@@ -57,10 +62,16 @@ pub trait Source: Send {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum WriteOutcome {
-    Created { target_id: String },
-    Updated { target_id: String },
+    Created {
+        target_id: String,
+    },
+    Updated {
+        target_id: String,
+    },
     /// The target rejected this record alone; the message is the target's own words.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 #[async_trait]
@@ -70,7 +81,11 @@ pub trait Target: Send {
     /// Called once per entity before the first batch, with the target's own checkpoint as it was
     /// last committed (`None` on a fresh start). File targets cut their outputs back to it so a
     /// batch written but not committed before a crash is written again exactly once.
-    async fn resume(&mut self, entity: Entity, checkpoint: Option<&serde_json::Value>) -> Result<()>;
+    async fn resume(
+        &mut self,
+        entity: Entity,
+        checkpoint: Option<&serde_json::Value>,
+    ) -> Result<()>;
     /// Writes a batch; one outcome per record, in order. Must be idempotent by external key.
     async fn write_batch(&mut self, entity: Entity, batch: &[Record]) -> Result<Vec<WriteOutcome>>;
     /// The checkpoint to commit together with the batch just written (file offsets, ...).

@@ -5,7 +5,9 @@ use crate::model::Entity;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     #[default]
@@ -68,7 +70,13 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(severity: Severity, code: &str, message: impl Into<String>) -> Self {
-        Finding { severity, code: code.to_string(), message: message.into(), location: None, records: vec![] }
+        Finding {
+            severity,
+            code: code.to_string(),
+            message: message.into(),
+            location: None,
+            records: vec![],
+        }
     }
     pub fn at(mut self, location: Location) -> Self {
         self.location = Some(location);

@@ -84,7 +84,13 @@ impl EndpointSpec {
 
     /// Resolves `path` against the directory of the config file.
     pub fn resolved_path(&self, base: &Path) -> Option<PathBuf> {
-        self.path.as_ref().map(|p| if p.is_absolute() { p.clone() } else { base.join(p) })
+        self.path.as_ref().map(|p| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                base.join(p)
+            }
+        })
     }
 
     /// Reads a credential from the environment variable the config names. The value is never
@@ -111,7 +117,11 @@ impl EndpointSpec {
                 Some(p) => format!("{} files ({})", self.platform, p.display()),
                 None => format!("{} import files", self.platform),
             },
-            EndpointKind::Api => format!("{} API ({})", self.platform, self.url.as_deref().unwrap_or("?")),
+            EndpointKind::Api => format!(
+                "{} API ({})",
+                self.platform,
+                self.url.as_deref().unwrap_or("?")
+            ),
         }
     }
 }

@@ -12,7 +12,12 @@ pub fn bin() -> &'static str {
 }
 
 pub fn storeshift(args: &[&str]) -> Output {
-    Command::new(bin()).args(args).env("USER", "tester").env_remove("SSH_CLIENT").output().expect("run storeshift")
+    Command::new(bin())
+        .args(args)
+        .env("USER", "tester")
+        .env_remove("SSH_CLIENT")
+        .output()
+        .expect("run storeshift")
 }
 
 pub fn spawn(args: &[&str]) -> Child {
@@ -28,7 +33,11 @@ pub fn spawn(args: &[&str]) -> Child {
 }
 
 pub fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// Polls `cond` until it holds or `secs` pass (then panics with `what`).
@@ -54,7 +63,12 @@ impl Scenario {
     pub fn generated(variant_rows: usize, extra_run: &str) -> Scenario {
         let dir = tempfile::tempdir().expect("tempdir");
         let src = dir.path().join("source");
-        let o = storeshift(&["generate", src.to_str().unwrap(), "--variant-rows", &variant_rows.to_string()]);
+        let o = storeshift(&[
+            "generate",
+            src.to_str().unwrap(),
+            "--variant-rows",
+            &variant_rows.to_string(),
+        ]);
         assert!(o.status.success(), "generate failed: {}", text(&o));
         let s = Scenario { dir };
         s.write_config(extra_run);
@@ -104,14 +118,20 @@ impl Scenario {
     /// The stderr of every spawned run, for failure messages.
     pub fn logs(&self) -> String {
         let dir = self.dir.path().join("logs");
-        let mut names: Vec<_> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
         names.sort();
         names
             .iter()
             .map(|p| {
                 let t = std::fs::read_to_string(p).unwrap_or_default();
                 let tail: Vec<&str> = t.lines().rev().take(8).collect();
-                format!("== {}\n{}", p.display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n"))
+                format!(
+                    "== {}\n{}",
+                    p.display(),
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                )
             })
             .collect::<Vec<_>>()
             .join("\n")
@@ -137,7 +157,9 @@ impl Scenario {
     }
     /// Number of lines in the event log mirror (grows as batches commit).
     pub fn event_lines(&self) -> usize {
-        std::fs::read_to_string(self.ws().join("events.jsonl")).map(|s| s.lines().count()).unwrap_or(0)
+        std::fs::read_to_string(self.ws().join("events.jsonl"))
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
     }
     pub fn events_of(&self, kind: &str) -> Vec<serde_json::Value> {
         std::fs::read_to_string(self.ws().join("events.jsonl"))
@@ -148,7 +170,8 @@ impl Scenario {
             .collect()
     }
     pub fn report_json(&self) -> serde_json::Value {
-        let s = std::fs::read_to_string(self.ws().join("report").join("report.json")).expect("report.json");
+        let s = std::fs::read_to_string(self.ws().join("report").join("report.json"))
+            .expect("report.json");
         serde_json::from_str(&s).expect("report.json parses")
     }
     pub fn status_json(&self) -> serde_json::Value {
@@ -162,7 +185,10 @@ impl Scenario {
 pub fn product_handles(products_csv: &Path) -> Vec<String> {
     let mut r = csv::Reader::from_path(products_csv).expect("products.csv");
     let headers = r.headers().expect("header").clone();
-    let col = headers.iter().position(|h| h == "URL handle").expect("URL handle column");
+    let col = headers
+        .iter()
+        .position(|h| h == "URL handle")
+        .expect("URL handle column");
     let mut out: Vec<String> = vec![];
     for rec in r.records() {
         let rec = rec.expect("row");

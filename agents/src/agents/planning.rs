@@ -85,7 +85,13 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                 None => continue,
             };
             let eta = (records as f64 / rate).ceil() as u64;
-            steps.push(PlanStep { entity, records, batch_size, concurrency, eta_secs: eta });
+            steps.push(PlanStep {
+                entity,
+                records,
+                batch_size,
+                concurrency,
+                eta_secs: eta,
+            });
         }
         let eta_secs = steps.iter().map(|s| s.eta_secs).sum();
         let mut risks: Vec<String> = analysis
@@ -101,27 +107,48 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             EndpointKind::Files => "Nothing is written to a live store: the import files can be discarded. `storeshift rollback` removes this run's output files.".to_string(),
             EndpointKind::Api => "Every record the run creates is recorded in the id map with its target id; `storeshift rollback` deletes exactly those (never records the target already had) after confirmation.".to_string(),
         };
-        let plan = Plan { steps, eta_secs, rate_model, risks, rollback };
+        let plan = Plan {
+            steps,
+            eta_secs,
+            rate_model,
+            risks,
+            rollback,
+        };
         let mut step = ctx.step();
-        step.put_json(crate::store::T::Phases, crate::runtime::phase_key(ctx.run, "plan"), &plan);
+        step.put_json(
+            crate::store::T::Phases,
+            crate::runtime::phase_key(ctx.run, "plan"),
+            &plan,
+        );
         step.event(
             Level::Info,
             Some(AGENT),
             EventKind::AgentStatus {
                 agent: AGENT,
                 status: "done".into(),
-                task: format!("plan ready: {} entities, ETA {}", plan.steps.len(), human_secs(plan.eta_secs)),
+                task: format!(
+                    "plan ready: {} entities, ETA {}",
+                    plan.steps.len(),
+                    human_secs(plan.eta_secs)
+                ),
                 done: 1,
                 total: 1,
             },
         );
-        let order: Vec<String> = plan.steps.iter().map(|s| format!("{} ({})", s.entity, s.records)).collect();
+        let order: Vec<String> = plan
+            .steps
+            .iter()
+            .map(|s| format!("{} ({})", s.entity, s.records))
+            .collect();
         let iv = Intervention {
             id: Intervention::make_id(ctx.run, APPROVE_STEP, "plan"),
             run: ctx.run,
             step: APPROVE_STEP.into(),
             item: "plan".into(),
-            title: format!("Approve the migration plan (ETA {})", human_secs(plan.eta_secs)),
+            title: format!(
+                "Approve the migration plan (ETA {})",
+                human_secs(plan.eta_secs)
+            ),
             problem: format!(
                 "Order: {}. Batches of {batch_size}, {concurrency} at a time. {} Rollback: {}",
                 order.join(" → "),
@@ -130,8 +157,18 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             ),
             records: vec![],
             options: vec![
-                InterventionOption { key: "approve".into(), label: "Approve and start loading".into(), consequence: "Execution starts; records are written to the target.".into() },
-                InterventionOption { key: "reject".into(), label: "Stop here".into(), consequence: "Nothing is written; the run ends as failed with the plan in the report.".into() },
+                InterventionOption {
+                    key: "approve".into(),
+                    label: "Approve and start loading".into(),
+                    consequence: "Execution starts; records are written to the target.".into(),
+                },
+                InterventionOption {
+                    key: "reject".into(),
+                    label: "Stop here".into(),
+                    consequence:
+                        "Nothing is written; the run ends as failed with the plan in the report."
+                            .into(),
+                },
             ],
             recommended: "approve".into(),
             raised_at: now_rfc3339(),
@@ -145,7 +182,9 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
 
 pub fn check_approved(ctx: &Ctx) -> Result<(), Halt> {
     match ctx.decisions().get(APPROVE_STEP).map(String::as_str) {
-        Some("reject") => Err(Halt::Failed("the operator rejected the plan; nothing was written".into())),
+        Some("reject") => Err(Halt::Failed(
+            "the operator rejected the plan; nothing was written".into(),
+        )),
         _ => Ok(()),
     }
 }

@@ -47,11 +47,15 @@ impl RedirectValidation {
         if self.source_urls == 0 {
             100.0
         } else {
-            100.0 * (self.source_urls - self.unaccounted.len() as u64) as f64 / self.source_urls as f64
+            100.0 * (self.source_urls - self.unaccounted.len() as u64) as f64
+                / self.source_urls as f64
         }
     }
     pub fn is_clean(&self) -> bool {
-        self.chains.is_empty() && self.loops.is_empty() && self.dangling.is_empty() && self.unaccounted.is_empty()
+        self.chains.is_empty()
+            && self.loops.is_empty()
+            && self.dangling.is_empty()
+            && self.unaccounted.is_empty()
     }
 }
 
@@ -60,22 +64,49 @@ pub async fn prepare(ctx: Ctx) -> Result<(), Halt> {
     let (s, t) = (ctx.cfg.source.platform, ctx.cfg.target.platform);
     let mut plan = UrlPlan::default();
     for e in WITH_URLS {
-        let parents = if e == Entity::Categories { vec!["{parent}".to_string()] } else { vec![] };
-        plan.patterns.insert(e, (platform::url_path(s, e, "{slug}", &parents), platform::url_path(t, e, "{handle}", &[])));
+        let parents = if e == Entity::Categories {
+            vec!["{parent}".to_string()]
+        } else {
+            vec![]
+        };
+        plan.patterns.insert(
+            e,
+            (
+                platform::url_path(s, e, "{slug}", &parents),
+                platform::url_path(t, e, "{handle}", &[]),
+            ),
+        );
     }
-    let lines: Vec<String> = plan.patterns.iter().map(|(e, (a, b))| format!("{e}: {a} → {b}")).collect();
+    let lines: Vec<String> = plan
+        .patterns
+        .iter()
+        .map(|(e, (a, b))| format!("{e}: {a} → {b}"))
+        .collect();
     let mut step = ctx.step();
-    step.put_json(T::Phases, crate::runtime::phase_key(ctx.run, "url_plan"), &plan);
+    step.put_json(
+        T::Phases,
+        crate::runtime::phase_key(ctx.run, "url_plan"),
+        &plan,
+    );
     step.event(
         Level::Info,
         Some(AGENT),
-        EventKind::AgentStatus { agent: AGENT, status: "waiting".into(), task: format!("URL plan: {}", lines.join("; ")), done: 1, total: 1 },
+        EventKind::AgentStatus {
+            agent: AGENT,
+            status: "waiting".into(),
+            task: format!("URL plan: {}", lines.join("; ")),
+            done: 1,
+            total: 1,
+        },
     );
     ctx.commit(step)
 }
 
 pub async fn validate(ctx: Ctx) -> Result<(), Halt> {
-    if ctx.load_phase::<RedirectValidation>("redirect_validation").is_some() {
+    if ctx
+        .load_phase::<RedirectValidation>("redirect_validation")
+        .is_some()
+    {
         return Ok(());
     }
     ctx.status(AGENT, "running", "validating redirects", 0, 1)?;
@@ -88,8 +119,14 @@ pub async fn validate(ctx: Ctx) -> Result<(), Halt> {
     for entity in WITH_URLS {
         for item in ctx.store.tree(T::IdMap).scan_prefix(entity_prefix(entity)) {
             let (_, val) = item.map_err(|e| Halt::Failed(e.to_string()))?;
-            let Ok(entry) = serde_json::from_slice::<IdMapEntry>(&val) else { continue };
-            if let Some(h) = entry.handle.as_deref().filter(|_| !entry.target_id.is_empty()) {
+            let Ok(entry) = serde_json::from_slice::<IdMapEntry>(&val) else {
+                continue;
+            };
+            if let Some(h) = entry
+                .handle
+                .as_deref()
+                .filter(|_| !entry.target_id.is_empty())
+            {
                 target_urls.insert(platform::url_path(target, entity, h, &[]));
             }
             if entry.last_run != ctx.run {
@@ -107,14 +144,23 @@ pub async fn validate(ctx: Ctx) -> Result<(), Halt> {
     // Read the redirects back from where they went.
     let (written, from) = read_back(&ctx).await;
     v.checked_from = from;
-    let written = written.unwrap_or_else(|| expected.iter().filter_map(|(_, r)| r.clone()).collect());
-    let by_from: HashMap<&str, &str> = written.iter().map(|r| (r.from.as_str(), r.to.as_str())).collect();
+    let written =
+        written.unwrap_or_else(|| expected.iter().filter_map(|(_, r)| r.clone()).collect());
+    let by_from: HashMap<&str, &str> = written
+        .iter()
+        .map(|r| (r.from.as_str(), r.to.as_str()))
+        .collect();
     v.redirects = written.len() as u64;
     for r in &written {
         if r.from == r.to {
             v.loops.push(r.from.clone());
         } else if by_from.contains_key(r.to.as_str()) {
-            v.chains.push(format!("{} → {} → {}", r.from, r.to, by_from[r.to.as_str()]));
+            v.chains.push(format!(
+                "{} → {} → {}",
+                r.from,
+                r.to,
+                by_from[r.to.as_str()]
+            ));
         }
         if !target_urls.contains(&r.to) {
             v.dangling.push(format!("{} → {}", r.from, r.to));
@@ -128,11 +174,20 @@ pub async fn validate(ctx: Ctx) -> Result<(), Halt> {
         }
     }
     v.files = write_formats(&ctx, &written)?;
-    for list in [&mut v.chains, &mut v.loops, &mut v.dangling, &mut v.unaccounted] {
+    for list in [
+        &mut v.chains,
+        &mut v.loops,
+        &mut v.dangling,
+        &mut v.unaccounted,
+    ] {
         list.truncate(200);
     }
     let mut step = ctx.step();
-    step.put_json(T::Phases, crate::runtime::phase_key(ctx.run, "redirect_validation"), &v);
+    step.put_json(
+        T::Phases,
+        crate::runtime::phase_key(ctx.run, "redirect_validation"),
+        &v,
+    );
     let summary = format!(
         "{} source URLs: {} redirects, {} unchanged, {:.1}% accounted for; {} chains, {} loops, {} dangling",
         v.source_urls,
@@ -145,12 +200,25 @@ pub async fn validate(ctx: Ctx) -> Result<(), Halt> {
     );
     if !v.is_clean() {
         let f = Finding::new(Severity::Warning, "redirect_problems", summary.clone());
-        step.event(Level::Warn, Some(AGENT), EventKind::Finding { agent: AGENT, finding: f });
+        step.event(
+            Level::Warn,
+            Some(AGENT),
+            EventKind::Finding {
+                agent: AGENT,
+                finding: f,
+            },
+        );
     }
     step.event(
         Level::Info,
         Some(AGENT),
-        EventKind::AgentStatus { agent: AGENT, status: "done".into(), task: summary, done: 1, total: 1 },
+        EventKind::AgentStatus {
+            agent: AGENT,
+            status: "done".into(),
+            task: summary,
+            done: 1,
+            total: 1,
+        },
     );
     ctx.commit(step)
 }
@@ -168,15 +236,26 @@ async fn read_back(ctx: &Ctx) -> (Option<Vec<Redirect>>, String) {
     };
     let mut source = match storeshift_connectors::open_source(&spec, &ctx.cfg.base_dir) {
         Ok(s) => s,
-        Err(e) => return (None, format!("the redirect map (the target cannot be read back: {e})")),
+        Err(e) => {
+            return (
+                None,
+                format!("the redirect map (the target cannot be read back: {e})"),
+            )
+        }
     };
     if !source.entities().contains(&Entity::Redirects) {
-        return (None, "the redirect map (the target has no readable redirects)".into());
+        return (
+            None,
+            "the redirect map (the target has no readable redirects)".into(),
+        );
     }
     let mut out = vec![];
     let mut cursor = None;
     loop {
-        match source.read_page(Entity::Redirects, cursor.as_ref(), 5000).await {
+        match source
+            .read_page(Entity::Redirects, cursor.as_ref(), 5000)
+            .await
+        {
             Ok(page) => {
                 out.extend(page.records.into_iter().filter_map(|r| match r {
                     Record::Redirect(r) => Some(r),
@@ -187,7 +266,12 @@ async fn read_back(ctx: &Ctx) -> (Option<Vec<Redirect>>, String) {
                     None => break,
                 }
             }
-            Err(e) => return (None, format!("the redirect map (reading the target's redirects failed: {e})")),
+            Err(e) => {
+                return (
+                    None,
+                    format!("the redirect map (reading the target's redirects failed: {e})"),
+                )
+            }
         }
     }
     (Some(out), source.describe())
@@ -196,20 +280,37 @@ async fn read_back(ctx: &Ctx) -> (Option<Vec<Redirect>>, String) {
 /// nginx map, Apache rules and a plain CSV next to the target's own redirect import.
 fn write_formats(ctx: &Ctx, redirects: &[Redirect]) -> Result<Vec<String>, Halt> {
     let dir = ctx.output_dir().join("redirects");
-    std::fs::create_dir_all(&dir).map_err(|e| Halt::Failed(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Halt::Failed(format!("cannot create {}: {e}", dir.display())))?;
     let mut nginx = String::from("# nginx: include inside http {}, then in server {}: if ($storeshift_redirect) { return 301 $storeshift_redirect; }\nmap $request_uri $storeshift_redirect {\n    default \"\";\n");
-    let mut apache = String::from("# Apache (.htaccess or vhost): permanent redirects from the old store\n");
+    let mut apache =
+        String::from("# Apache (.htaccess or vhost): permanent redirects from the old store\n");
     let mut csv = String::from("from,to,status\n");
     for r in redirects {
-        let _ = writeln!(nginx, "    {} {};", nginx_quote(&r.from), nginx_quote(&r.to));
-        let _ = writeln!(apache, "Redirect 301 {} {}", apache_quote(&r.from), apache_quote(&r.to));
+        let _ = writeln!(
+            nginx,
+            "    {} {};",
+            nginx_quote(&r.from),
+            nginx_quote(&r.to)
+        );
+        let _ = writeln!(
+            apache,
+            "Redirect 301 {} {}",
+            apache_quote(&r.from),
+            apache_quote(&r.to)
+        );
         let _ = writeln!(csv, "{},{},301", csv_field(&r.from), csv_field(&r.to));
     }
     nginx.push_str("}\n");
     let mut files = vec![];
-    for (name, body) in [("nginx.map.conf", nginx), ("apache.conf", apache), ("redirects.csv", csv)] {
+    for (name, body) in [
+        ("nginx.map.conf", nginx),
+        ("apache.conf", apache),
+        ("redirects.csv", csv),
+    ] {
         let p = dir.join(name);
-        std::fs::write(&p, body).map_err(|e| Halt::Failed(format!("cannot write {}: {e}", p.display())))?;
+        std::fs::write(&p, body)
+            .map_err(|e| Halt::Failed(format!("cannot write {}: {e}", p.display())))?;
         files.push(p.display().to_string());
     }
     Ok(files)

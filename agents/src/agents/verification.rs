@@ -60,8 +60,15 @@ impl Verification {
 }
 
 /// Fields a target's format cannot hold (JSON paths, `[]` = every element), with the reason.
-pub fn not_carried(target: Platform, kind: EndpointKind, entity: Entity) -> Vec<(&'static str, &'static str)> {
-    let mut v: Vec<(&str, &str)> = vec![("source", "source ids and URLs live in the id map and the redirects")];
+pub fn not_carried(
+    target: Platform,
+    kind: EndpointKind,
+    entity: Entity,
+) -> Vec<(&'static str, &'static str)> {
+    let mut v: Vec<(&str, &str)> = vec![(
+        "source",
+        "source ids and URLs live in the id map and the redirects",
+    )];
     match (target, kind, entity) {
         (Platform::Shopify, EndpointKind::Files, Entity::Products) => {
             v.extend([
@@ -74,23 +81,47 @@ pub fn not_carried(target: Platform, kind: EndpointKind, entity: Entity) -> Vec<
         (Platform::Shopify, EndpointKind::Files, Entity::Customers) => {
             v.extend([
                 ("created_at", "the customer CSV has no creation date"),
-                ("marketing.updated_at", "the customer CSV has no consent date"),
-                ("addresses[].first_name", "the customer CSV's address takes the customer's own name"),
-                ("addresses[].last_name", "the customer CSV's address takes the customer's own name"),
+                (
+                    "marketing.updated_at",
+                    "the customer CSV has no consent date",
+                ),
+                (
+                    "addresses[].first_name",
+                    "the customer CSV's address takes the customer's own name",
+                ),
+                (
+                    "addresses[].last_name",
+                    "the customer CSV's address takes the customer's own name",
+                ),
             ]);
         }
         (Platform::WooCommerce, EndpointKind::Api, Entity::Customers) => {
             v.extend([
-                ("created_at", "WooCommerce sets a customer's creation date itself"),
-                ("marketing", "WooCommerce customers have no marketing consent fields"),
+                (
+                    "created_at",
+                    "WooCommerce sets a customer's creation date itself",
+                ),
+                (
+                    "marketing",
+                    "WooCommerce customers have no marketing consent fields",
+                ),
                 ("tags", "WooCommerce customers have no tags"),
-                ("addresses[].phone", "WooCommerce's billing address carries the customer's phone"),
+                (
+                    "addresses[].phone",
+                    "WooCommerce's billing address carries the customer's phone",
+                ),
             ]);
         }
         (Platform::Shopify, EndpointKind::Files, Entity::Orders) => {
             v.extend([
-                ("customer_ref", "the orders sheet links an order to its customer by email"),
-                ("line_items[].product_ref", "the orders sheet links a line to its product by SKU"),
+                (
+                    "customer_ref",
+                    "the orders sheet links an order to its customer by email",
+                ),
+                (
+                    "line_items[].product_ref",
+                    "the orders sheet links a line to its product by SKU",
+                ),
             ]);
         }
         _ => {}
@@ -104,39 +135,69 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     }
     ctx.status(AGENT, "running", "reading the target back", 0, 0)?;
     let analysis: Analysis = ctx.load_phase("analysis").unwrap_or_default();
-    let expected_counts: BTreeMap<Entity, u64> = ctx.load_phase("expected_counts").unwrap_or_default();
+    let expected_counts: BTreeMap<Entity, u64> =
+        ctx.load_phase("expected_counts").unwrap_or_default();
     let mut v = Verification::default();
     let (target_spec, from) = match ctx.cfg.target.kind {
         EndpointKind::Files => {
             let mut s = EndpointSpec::files(ctx.cfg.target.platform, ctx.output_dir());
-            s.currency = ctx.cfg.target.currency.clone().or(ctx.cfg.source.currency.clone());
-            (s, format!("{} import files in {}", ctx.cfg.target.platform, ctx.output_dir().display()))
+            s.currency = ctx
+                .cfg
+                .target
+                .currency
+                .clone()
+                .or(ctx.cfg.source.currency.clone());
+            (
+                s,
+                format!(
+                    "{} import files in {}",
+                    ctx.cfg.target.platform,
+                    ctx.output_dir().display()
+                ),
+            )
         }
         EndpointKind::Api => (ctx.cfg.target.clone(), ctx.cfg.target.describe()),
     };
     v.checked_from = from;
-    let mut target_reader: Option<Box<dyn Source>> = storeshift_connectors::open_source(&target_spec, &ctx.cfg.base_dir).ok();
-    let readable: Vec<Entity> = target_reader.as_ref().map(|s| s.entities()).unwrap_or_default();
+    let mut target_reader: Option<Box<dyn Source>> =
+        storeshift_connectors::open_source(&target_spec, &ctx.cfg.base_dir).ok();
+    let readable: Vec<Entity> = target_reader
+        .as_ref()
+        .map(|s| s.entities())
+        .unwrap_or_default();
 
     let mut source = ctx.open_source()?;
     let source_entities = source.entities();
-    let mut tf = Transformer::new(ctx.cfg.target.platform, ctx.cfg.target.kind, source.platform(), &analysis, ctx.decisions());
+    let mut tf = Transformer::new(
+        ctx.cfg.target.platform,
+        ctx.cfg.target.kind,
+        source.platform(),
+        &analysis,
+        ctx.decisions(),
+    );
     let sample_size = ctx.cfg.run.sample_size.max(1) as u64;
 
     for entity in Entity::ALL {
-        let cp: EntityCheckpoint = match ctx.store.get_json(T::Cursors, cursor_key(ctx.run, entity)) {
+        let cp: EntityCheckpoint = match ctx.store.get_json(T::Cursors, cursor_key(ctx.run, entity))
+        {
             Ok(Some(cp)) => cp,
             _ => continue,
         };
         if entity == Entity::Redirects || cp.unsupported {
             // Redirects are validated by the SEO agent; unsupported entities are reported as such.
             if cp.unsupported {
-                v.not_carried.push(format!("{entity}: {} has no place for them; not moved", ctx.cfg.target.describe()));
+                v.not_carried.push(format!(
+                    "{entity}: {} has no place for them; not moved",
+                    ctx.cfg.target.describe()
+                ));
             }
             continue;
         }
         let written = cp.counts.created + cp.counts.updated;
-        let total = expected_counts.get(&entity).copied().unwrap_or(cp.counts.read);
+        let total = expected_counts
+            .get(&entity)
+            .copied()
+            .unwrap_or(cp.counts.read);
         // Sample: a deterministic spread of the records this run wrote.
         let stride = (total / sample_size).max(1);
         let mut samples: HashMap<String, (String, Value)> = HashMap::new();
@@ -148,7 +209,9 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                 source
                     .read_page(entity, cursor.as_ref(), 2000)
                     .await
-                    .map_err(|e| Halt::Failed(format!("re-reading {entity} from the source failed: {e}")))?
+                    .map_err(|e| {
+                        Halt::Failed(format!("re-reading {entity} from the source failed: {e}"))
+                    })?
             } else {
                 derived::page(&ctx, entity, &analysis, cursor.as_ref(), 2000)?
             };
@@ -158,13 +221,21 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                     continue;
                 }
                 let id = rec.source().id.clone();
-                let Ok(Some(entry)) = ctx.store.get_json::<IdMapEntry>(T::IdMap, entity_key(entity, &id)) else { continue };
+                let Ok(Some(entry)) = ctx
+                    .store
+                    .get_json::<IdMapEntry>(T::IdMap, entity_key(entity, &id))
+                else {
+                    continue;
+                };
                 if entry.last_run != ctx.run || entry.target_id.is_empty() {
                     continue;
                 }
                 if let Outcome::Write(expected) = tf.transform(&ctx.store, rec, Some(&entry)) {
                     let key = expected.external_key();
-                    samples.insert(key, (id, serde_json::to_value(&*expected).unwrap_or(Value::Null)));
+                    samples.insert(
+                        key,
+                        (id, serde_json::to_value(&*expected).unwrap_or(Value::Null)),
+                    );
                 }
                 tf.batch_committed();
                 tf.notes.clear();
@@ -191,7 +262,9 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                 let page = reader
                     .read_page(entity, cursor.as_ref(), 2000)
                     .await
-                    .map_err(|e| Halt::Failed(format!("reading {entity} back from the target failed: {e}")))?;
+                    .map_err(|e| {
+                        Halt::Failed(format!("reading {entity} back from the target failed: {e}"))
+                    })?;
                 for rec in page.records {
                     n += 1;
                     let key = rec.external_key();
@@ -199,10 +272,21 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                         compared += 1;
                         let actual = serde_json::to_value(&rec).unwrap_or(Value::Null);
                         let mut diffs = vec![];
-                        diff(&strip(expected, &ignore), &strip(actual, &ignore), String::new(), &mut diffs);
+                        diff(
+                            &strip(expected, &ignore),
+                            &strip(actual, &ignore),
+                            String::new(),
+                            &mut diffs,
+                        );
                         for (field, e, a) in diffs {
                             if v.differences.len() < MAX_DIFFS {
-                                v.differences.push(Difference { entity, key: key.clone(), field, expected: e, actual: a });
+                                v.differences.push(Difference {
+                                    entity,
+                                    key: key.clone(),
+                                    field,
+                                    expected: e,
+                                    actual: a,
+                                });
                             }
                         }
                     }
@@ -238,21 +322,46 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     }
     let summary = format!(
         "counts {} ; {} records compared field by field, {} differences, {} missing",
-        if v.counts.iter().all(|c| c.ok) { "match" } else { "DIFFER" },
+        if v.counts.iter().all(|c| c.ok) {
+            "match"
+        } else {
+            "DIFFER"
+        },
         v.compared.values().sum::<u64>(),
         v.differences.len(),
         v.missing.len()
     );
     let mut step = ctx.step();
-    step.put_json(T::Phases, crate::runtime::phase_key(ctx.run, "verification"), &v);
+    step.put_json(
+        T::Phases,
+        crate::runtime::phase_key(ctx.run, "verification"),
+        &v,
+    );
     if !v.is_clean() {
-        let f = Finding::new(Severity::Warning, "verification_differences", summary.clone());
-        step.event(Level::Warn, Some(AGENT), EventKind::Finding { agent: AGENT, finding: f });
+        let f = Finding::new(
+            Severity::Warning,
+            "verification_differences",
+            summary.clone(),
+        );
+        step.event(
+            Level::Warn,
+            Some(AGENT),
+            EventKind::Finding {
+                agent: AGENT,
+                finding: f,
+            },
+        );
     }
     step.event(
         Level::Info,
         Some(AGENT),
-        EventKind::AgentStatus { agent: AGENT, status: "done".into(), task: summary, done: 1, total: 1 },
+        EventKind::AgentStatus {
+            agent: AGENT,
+            status: "done".into(),
+            task: summary,
+            done: 1,
+            total: 1,
+        },
     );
     ctx.commit(step)
 }
@@ -267,7 +376,9 @@ fn strip(mut v: Value, paths: &[(&str, &str)]) -> Value {
 }
 
 fn remove_path(v: &mut Value, parts: &[&str]) {
-    let Some((first, rest)) = parts.split_first() else { return };
+    let Some((first, rest)) = parts.split_first() else {
+        return;
+    };
     let (name, each) = match first.strip_suffix("[]") {
         Some(n) => (n, true),
         None => (*first, false),
@@ -298,7 +409,11 @@ fn normalize(v: &mut Value) {
             for (_, x) in m.iter_mut() {
                 normalize(x);
             }
-            m.retain(|_, x| !matches!(x, Value::Null) && x != &Value::String(String::new()) && x != &Value::Array(vec![]));
+            m.retain(|_, x| {
+                !matches!(x, Value::Null)
+                    && x != &Value::String(String::new())
+                    && x != &Value::Array(vec![])
+            });
         }
         Value::Array(a) => a.iter_mut().for_each(normalize),
         Value::String(s) => {
@@ -314,7 +429,11 @@ fn diff(e: &Value, a: &Value, path: String, out: &mut Vec<(String, String, Strin
     match (e, a) {
         (Value::Object(me), Value::Object(ma)) => {
             for (k, ve) in me {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match ma.get(k) {
                     Some(va) => diff(ve, va, p, out),
                     None => out.push((p, short(ve), "(absent)".into())),
@@ -322,7 +441,11 @@ fn diff(e: &Value, a: &Value, path: String, out: &mut Vec<(String, String, Strin
             }
             for (k, va) in ma {
                 if !me.contains_key(k) {
-                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
                     out.push((p, "(absent)".into(), short(va)));
                 }
             }
@@ -357,7 +480,19 @@ mod tests {
         let a = json!({"title": "B", "price": "10", "source": {"id": "99"}, "variants": [{"sku": "X"}]});
         let ignore = [("source", ""), ("variants[].source_id", "")];
         let mut out = vec![];
-        diff(&strip(e, &ignore), &strip(a, &ignore), String::new(), &mut out);
-        assert_eq!(out, vec![("title".to_string(), "\"A\"".to_string(), "\"B\"".to_string())]);
+        diff(
+            &strip(e, &ignore),
+            &strip(a, &ignore),
+            String::new(),
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            vec![(
+                "title".to_string(),
+                "\"A\"".to_string(),
+                "\"B\"".to_string()
+            )]
+        );
     }
 }

@@ -13,9 +13,9 @@ pub mod magento;
 pub mod shopify;
 mod source;
 pub mod table;
+mod target;
 #[cfg(test)]
 pub(crate) mod testkit;
-mod target;
 pub mod woocommerce;
 
 pub use source::{EntityReader, FileSource};
@@ -32,7 +32,11 @@ pub fn open_source(spec: &EndpointSpec, _base: &Path) -> Result<Box<dyn Source>>
     }
     if spec.platform == crate::model::Platform::Shopify {
         let readers = shopify::readers(spec, _base)?;
-        return Ok(Box::new(FileSource::new(spec.platform, spec.describe(), readers)));
+        return Ok(Box::new(FileSource::new(
+            spec.platform,
+            spec.describe(),
+            readers,
+        )));
     }
     let platform_readers = match spec.platform {
         crate::model::Platform::Magento => Some(magento::readers(spec, _base)?),
@@ -41,7 +45,11 @@ pub fn open_source(spec: &EndpointSpec, _base: &Path) -> Result<Box<dyn Source>>
         _ => None,
     };
     if let Some(readers) = platform_readers {
-        return Ok(Box::new(FileSource::new(spec.platform, spec.describe(), readers)));
+        return Ok(Box::new(FileSource::new(
+            spec.platform,
+            spec.describe(),
+            readers,
+        )));
     }
     Err(ConnectorError::Input(format!(
         "reading {} export files is not supported",
@@ -51,7 +59,9 @@ pub fn open_source(spec: &EndpointSpec, _base: &Path) -> Result<Box<dyn Source>>
 
 /// Opens a directory for a platform's import files as a target.
 pub fn open_target(spec: &EndpointSpec, base: &Path, out_dir: &Path) -> Result<Box<dyn Target>> {
-    let dir = spec.resolved_path(base).unwrap_or_else(|| out_dir.to_path_buf());
+    let dir = spec
+        .resolved_path(base)
+        .unwrap_or_else(|| out_dir.to_path_buf());
     let writers: Vec<Box<dyn EntityWriter>> = match spec.platform {
         crate::model::Platform::WooCommerce => woocommerce::writers(spec)?,
         crate::model::Platform::Shopify => shopify::writers(spec)?,

@@ -20,9 +20,17 @@ pub struct FileSource {
 }
 
 impl FileSource {
-    pub fn new(platform: Platform, description: String, readers: Vec<Box<dyn EntityReader>>) -> Self {
+    pub fn new(
+        platform: Platform,
+        description: String,
+        readers: Vec<Box<dyn EntityReader>>,
+    ) -> Self {
         let readers = readers.into_iter().map(|r| (r.entity(), r)).collect();
-        FileSource { platform, description, readers }
+        FileSource {
+            platform,
+            description,
+            readers,
+        }
     }
 }
 
@@ -36,7 +44,12 @@ impl Source for FileSource {
         self.readers.keys().copied().collect()
     }
 
-    async fn read_page(&mut self, entity: Entity, cursor: Option<&Cursor>, limit: usize) -> Result<SourcePage> {
+    async fn read_page(
+        &mut self,
+        entity: Entity,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<SourcePage> {
         match self.readers.get_mut(&entity) {
             // File reads are short and sequential; running them inline keeps page order exact.
             Some(r) => r.read_page(cursor, limit),

@@ -17,7 +17,8 @@ pub trait EntityWriter: Send {
     /// Appends one record's bytes to `out`. Returns the record's key in the target (handle,
     /// email, order name). An `Err` fails this record alone, with the message given.
     /// Must be deterministic: the same record always gives the same bytes.
-    fn encode(&mut self, record: &Record, out: &mut Vec<u8>) -> std::result::Result<String, String>;
+    fn encode(&mut self, record: &Record, out: &mut Vec<u8>)
+        -> std::result::Result<String, String>;
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -44,12 +45,25 @@ pub struct FileTarget {
 }
 
 impl FileTarget {
-    pub fn new(platform: Platform, dir: PathBuf, writers: Vec<Box<dyn EntityWriter>>) -> Result<Self> {
+    pub fn new(
+        platform: Platform,
+        dir: PathBuf,
+        writers: Vec<Box<dyn EntityWriter>>,
+    ) -> Result<Self> {
         std::fs::create_dir_all(&dir).map_err(|e| {
-            ConnectorError::Input(format!("cannot create output directory {}: {e}", dir.display()))
+            ConnectorError::Input(format!(
+                "cannot create output directory {}: {e}",
+                dir.display()
+            ))
         })?;
         let writers = writers.into_iter().map(|w| (w.entity(), w)).collect();
-        Ok(FileTarget { platform, dir, writers, open: BTreeMap::new(), buf: Vec::with_capacity(1 << 16) })
+        Ok(FileTarget {
+            platform,
+            dir,
+            writers,
+            open: BTreeMap::new(),
+            buf: Vec::with_capacity(1 << 16),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -57,7 +71,9 @@ impl FileTarget {
     }
 
     fn path_of(&self, entity: Entity) -> Option<PathBuf> {
-        self.writers.get(&entity).map(|w| self.dir.join(w.file_name()))
+        self.writers
+            .get(&entity)
+            .map(|w| self.dir.join(w.file_name()))
     }
 }
 
@@ -75,8 +91,14 @@ impl Target for FileTarget {
         format!("{} import files in {}", self.platform, self.dir.display())
     }
 
-    async fn resume(&mut self, entity: Entity, checkpoint: Option<&serde_json::Value>) -> Result<()> {
-        let Some(path) = self.path_of(entity) else { return Ok(()) };
+    async fn resume(
+        &mut self,
+        entity: Entity,
+        checkpoint: Option<&serde_json::Value>,
+    ) -> Result<()> {
+        let Some(path) = self.path_of(entity) else {
+            return Ok(());
+        };
         let committed = checkpoint
             .and_then(|v| serde_json::from_value::<FileCheckpoint>(v.clone()).ok())
             .map(|c| c.len);
@@ -87,7 +109,10 @@ impl Target for FileTarget {
             .truncate(false)
             .open(&path)
             .map_err(|e| io_err(&path, "open", e))?;
-        let on_disk = file.metadata().map_err(|e| io_err(&path, "inspect", e))?.len();
+        let on_disk = file
+            .metadata()
+            .map_err(|e| io_err(&path, "inspect", e))?
+            .len();
         let len = match committed {
             Some(len) if on_disk < len => {
                 return Err(ConnectorError::Input(format!(
@@ -99,12 +124,19 @@ impl Target for FileTarget {
             Some(len) => len,
             None => 0,
         };
-        file.set_len(len).map_err(|e| io_err(&path, "truncate", e))?;
-        file.seek(SeekFrom::Start(len)).map_err(|e| io_err(&path, "seek", e))?;
+        file.set_len(len)
+            .map_err(|e| io_err(&path, "truncate", e))?;
+        file.seek(SeekFrom::Start(len))
+            .map_err(|e| io_err(&path, "seek", e))?;
         let mut len = len;
         if len == 0 {
-            let header = self.writers.get(&entity).map(|w| w.header()).unwrap_or_default();
-            file.write_all(&header).map_err(|e| io_err(&path, "write", e))?;
+            let header = self
+                .writers
+                .get(&entity)
+                .map(|w| w.header())
+                .unwrap_or_default();
+            file.write_all(&header)
+                .map_err(|e| io_err(&path, "write", e))?;
             len = header.len() as u64;
         }
         self.open.insert(entity, OpenFile { file, len });
@@ -137,12 +169,19 @@ impl Target for FileTarget {
         }
         let path = self.dir.join(writer.file_name());
         let Some(open) = self.open.get_mut(&entity) else {
-            return Err(ConnectorError::Input(format!("{} is not open", path.display())));
+            return Err(ConnectorError::Input(format!(
+                "{} is not open",
+                path.display()
+            )));
         };
-        open.file.write_all(&self.buf).map_err(|e| io_err(&path, "write", e))?;
+        open.file
+            .write_all(&self.buf)
+            .map_err(|e| io_err(&path, "write", e))?;
         // The runtime commits the new length right after this returns; the bytes must be on
         // disk first or a power cut could leave the checkpoint ahead of the file.
-        open.file.sync_data().map_err(|e| io_err(&path, "sync", e))?;
+        open.file
+            .sync_data()
+            .map_err(|e| io_err(&path, "sync", e))?;
         open.len += self.buf.len() as u64;
         Ok(outcomes)
     }

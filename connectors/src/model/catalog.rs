@@ -107,7 +107,10 @@ impl Weight {
         self.value * self.unit.grams()
     }
     pub fn to_unit(&self, unit: WeightUnit) -> Weight {
-        Weight { value: (self.grams() / unit.grams()).round_dp(4).normalize(), unit }
+        Weight {
+            value: (self.grams() / unit.grams()).round_dp(4).normalize(),
+            unit,
+        }
     }
 }
 

@@ -31,7 +31,10 @@ pub struct Address {
 
 impl Address {
     pub fn is_empty(&self) -> bool {
-        self.address1.is_none() && self.city.is_none() && self.country_code.is_none() && self.zip.is_none()
+        self.address1.is_none()
+            && self.city.is_none()
+            && self.country_code.is_none()
+            && self.zip.is_none()
     }
 }
 

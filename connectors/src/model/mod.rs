@@ -151,10 +151,16 @@ pub struct SourceRef {
 
 impl SourceRef {
     pub fn new(id: impl Into<String>) -> Self {
-        SourceRef { id: id.into(), url_path: None }
+        SourceRef {
+            id: id.into(),
+            url_path: None,
+        }
     }
     pub fn with_url(id: impl Into<String>, url_path: impl Into<String>) -> Self {
-        SourceRef { id: id.into(), url_path: Some(url_path.into()) }
+        SourceRef {
+            id: id.into(),
+            url_path: Some(url_path.into()),
+        }
     }
 }
 

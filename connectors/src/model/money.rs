@@ -12,7 +12,10 @@ pub struct Money {
 
 impl Money {
     pub fn new(amount: Decimal, currency: impl Into<String>) -> Self {
-        Money { amount, currency: currency.into() }
+        Money {
+            amount,
+            currency: currency.into(),
+        }
     }
 
     pub fn zero(currency: impl Into<String>) -> Self {

@@ -115,8 +115,14 @@ mod tests {
 
     #[test]
     fn shopify_handles_are_ascii_and_bounded() {
-        assert_eq!(normalize_handle(Platform::Shopify, "Kadın Şık Örgü Kazak"), "kadin-sik-orgu-kazak");
-        assert_eq!(normalize_handle(Platform::Shopify, "  --Hello, World!!  "), "hello-world");
+        assert_eq!(
+            normalize_handle(Platform::Shopify, "Kadın Şık Örgü Kazak"),
+            "kadin-sik-orgu-kazak"
+        );
+        assert_eq!(
+            normalize_handle(Platform::Shopify, "  --Hello, World!!  "),
+            "hello-world"
+        );
         let long = "word-".repeat(80);
         let h = normalize_handle(Platform::Shopify, &long);
         assert!(h.len() <= 255 && !h.ends_with('-'), "{h}");
@@ -124,6 +130,9 @@ mod tests {
 
     #[test]
     fn woocommerce_keeps_unicode_slugs() {
-        assert_eq!(normalize_handle(Platform::WooCommerce, "Kadın Giyim"), "kadın-giyim");
+        assert_eq!(
+            normalize_handle(Platform::WooCommerce, "Kadın Giyim"),
+            "kadın-giyim"
+        );
     }
 }

@@ -263,7 +263,10 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
             let sb = ShopifySandbox::new(cfg);
             sb.seed_products(products);
             sb.seed_customers(customers);
-            let creds = format!("Shopify sandbox: X-Shopify-Access-Token {}", sb.config().token);
+            let creds = format!(
+                "Shopify sandbox: X-Shopify-Access-Token {}",
+                sb.config().token
+            );
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         "woocommerce" | "woo" => {
@@ -292,7 +295,11 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
             let sb = MagentoSandbox::new(MagentoConfig::default());
             sb.seed_products(products);
             sb.seed_customers(customers);
-            let creds = format!("Magento sandbox: admin {} / {}", sb.config().username, sb.config().password);
+            let creds = format!(
+                "Magento sandbox: admin {} / {}",
+                sb.config().username,
+                sb.config().password
+            );
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         "ikas" => {
@@ -305,6 +312,8 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
             );
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
-        other => Err(format!("no sandbox for {other:?}: use shopify, woocommerce, bigcommerce, magento or ikas")),
+        other => Err(format!(
+            "no sandbox for {other:?}: use shopify, woocommerce, bigcommerce, magento or ikas"
+        )),
     }
 }

@@ -59,13 +59,20 @@ impl EntityWriter for CollectionWriter {
         CsvOut::bytes_of(h)
     }
 
-    fn encode(&mut self, record: &Record, out: &mut Vec<u8>) -> std::result::Result<String, String> {
+    fn encode(
+        &mut self,
+        record: &Record,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<String, String> {
         let Record::Category(c) = record else {
             return Err(format!("collections.csv cannot hold {}", record.entity()));
         };
         let title = c.name().trim();
         if c.handle.trim().is_empty() || title.is_empty() {
-            return Err(format!("category \"{}\" has no name or handle", c.path_string()));
+            return Err(format!(
+                "category \"{}\" has no name or handle",
+                c.path_string()
+            ));
         }
         self.csv.row(
             [
@@ -111,7 +118,11 @@ impl crate::files::EntityReader for CollectionReader {
     fn describe(&self) -> String {
         self.0.describe()
     }
-    fn read_page(&mut self, cursor: Option<&crate::Cursor>, limit: usize) -> Result<crate::SourcePage> {
+    fn read_page(
+        &mut self,
+        cursor: Option<&crate::Cursor>,
+        limit: usize,
+    ) -> Result<crate::SourcePage> {
         self.0.read_page(cursor, limit)
     }
 }
@@ -150,7 +161,11 @@ impl Assemble for CollectionRows {
                 f.push(cell_finding(
                     input,
                     &row,
-                    if handle.is_empty() { self.handle } else { self.title },
+                    if handle.is_empty() {
+                        self.handle
+                    } else {
+                        self.title
+                    },
                     Severity::Warning,
                     "incomplete_collection",
                     "collection lacks a handle or title and was skipped",
@@ -167,7 +182,10 @@ impl Assemble for CollectionRows {
                 handle: handle.to_string(),
                 path,
                 description_html: row.get(self.body).to_string(),
-                seo: Seo { title: opt(row.get(self.seo_title)), description: opt(row.get(self.seo_description)) },
+                seo: Seo {
+                    title: opt(row.get(self.seo_title)),
+                    description: opt(row.get(self.seo_description)),
+                },
                 position: None,
                 image: None,
             })));
