@@ -133,7 +133,8 @@ pub struct EmbeddingConfig {
 }
 
 fn default_min_confidence() -> f32 {
-    0.80
+    // e5-family models score unrelated pairs around 0.80, related ones 0.90 and up.
+    0.90
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -93,6 +93,10 @@ async fn run_phases(ctx: &Ctx) -> Result<(), Halt> {
         step.put_json(T::Meta, run_key(ctx.run), &rec);
         step.event(Level::Info, None, EventKind::PhaseFinished { phase });
         ctx.commit(step)?;
+        // The state keeps the newest events only; events.jsonl keeps them all.
+        ctx.store
+            .prune_events(ctx.cfg.run.event_retention)
+            .map_err(|e| Halt::Failed(e.to_string()))?;
     }
     Ok(())
 }
