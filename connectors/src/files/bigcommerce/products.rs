@@ -63,6 +63,9 @@ pub const HEADER: &[&str] = &[
     "Image Sort Order",
 ];
 
+/// Columns of one legacy image group: URL/file, description, thumbnail flag, sort order.
+type ImageCols = (Option<usize>, Option<usize>, Option<usize>, Option<usize>);
+
 struct Cols {
     item: Option<usize>,
     id: Option<usize>,
@@ -92,7 +95,7 @@ struct Cols {
     image_alt: Option<usize>,
     image_thumb: Option<usize>,
     /// Legacy `Product Image URL - N` groups: (url/file, description, thumbnail, sort).
-    legacy_images: Vec<(Option<usize>, Option<usize>, Option<usize>, Option<usize>)>,
+    legacy_images: Vec<ImageCols>,
 }
 
 impl Cols {

@@ -1,0 +1,42 @@
+//! Arbitrary bytes after a BigCommerce product (current and legacy) or order header must never panic the reader, whatever the page size or
+//! resume point. The first byte picks the file kind and the page size.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use storeshift_connectors::connector::Cursor;
+use storeshift_connectors::files::loaded::{Ctx, LoadedReader, ParseFn};
+use storeshift_connectors::files::EntityReader;
+use storeshift_connectors::model::Entity;
+
+const KINDS: &[(&[u8], Entity, ParseFn)] = &[
+    (b"Item,ID,Name,Type,SKU,Options,Price,Sale Price,Current Stock,Weight,Categories,Product URL,Image URL (Import),Image is Thumbnail\n", Entity::Products, storeshift_connectors::files::bigcommerce::products::parse),
+    (b"Item Type,Product Name,Product Code/SKU,Price,Product Weight,Category,Product Image URL - 1,Product Image Is Thumbnail - 1\n", Entity::Products, storeshift_connectors::files::bigcommerce::products::parse),
+    (b"Order ID,Order Total (inc tax),Subtotal (ex tax),Tax Total,Product Details\n", Entity::Orders, storeshift_connectors::files::bigcommerce::orders::parse),
+];
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(dir) = tempfile::tempdir() else { return };
+    let path = dir.path().join("export.csv");
+    let (sel, body) = match data.split_first() {
+        Some((l, rest)) => (usize::from(*l), rest),
+        None => (0, data),
+    };
+    let (header, entity, parse) = KINDS[sel % KINDS.len()];
+    let limit = sel / KINDS.len() % 8 + 1;
+    let mut bytes = header.to_vec();
+    bytes.extend_from_slice(body);
+    if std::fs::write(&path, &bytes).is_err() {
+        return;
+    }
+    let mut reader = LoadedReader::new(entity, path, Ctx::new("USD"), parse);
+    let mut cursor: Option<Cursor> = None;
+    for _ in 0..10_000 {
+        match reader.read_page(cursor.as_ref(), limit) {
+            Ok(page) => match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            },
+            Err(_) => break,
+        }
+    }
+});
