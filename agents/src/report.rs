@@ -134,7 +134,9 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
             a.effort_hours
         )));
         if let Some(n) = &a.narrative {
-            doc.push(Block::P(format!("Summary (written by the configured LLM): {n}")));
+            doc.push(Block::P(format!(
+                "Summary (written by the configured LLM): {n}"
+            )));
         }
         if a.groups.is_empty() {
             doc.push(Block::P("No findings.".into()));

@@ -6,8 +6,8 @@ pub mod ikas;
 pub mod magento;
 pub mod medusa;
 pub mod shopify;
-pub mod woocommerce;
 pub mod vendure;
+pub mod woocommerce;
 
 use crate::connector::{ConnectorError, Result, Source, Target};
 use crate::model::Platform;
@@ -24,7 +24,10 @@ pub fn open_source(spec: &EndpointSpec) -> Result<Box<dyn Source>> {
         Platform::Vendure => return Ok(Box::new(vendure::Vendure::open(spec)?)),
         _ => {}
     }
-    Err(ConnectorError::Input(format!("the {} API is not supported as a source yet", spec.platform)))
+    Err(ConnectorError::Input(format!(
+        "the {} API is not supported as a source yet",
+        spec.platform
+    )))
 }
 
 pub fn open_target(spec: &EndpointSpec) -> Result<Box<dyn Target>> {
@@ -38,5 +41,8 @@ pub fn open_target(spec: &EndpointSpec) -> Result<Box<dyn Target>> {
         Platform::Vendure => return Ok(Box::new(vendure::Vendure::open(spec)?)),
         _ => {}
     }
-    Err(ConnectorError::Input(format!("the {} API is not supported as a target yet", spec.platform)))
+    Err(ConnectorError::Input(format!(
+        "the {} API is not supported as a target yet",
+        spec.platform
+    )))
 }
