@@ -109,7 +109,7 @@ fn redirects(ctx: &Ctx, cursor: Option<&Cursor>, limit: usize) -> Result<SourceP
     let mut after: Option<Vec<u8>> = cursor
         .and_then(|c| c.get("after"))
         .and_then(|v| v.as_str())
-        .and_then(|h| hex_decode(h));
+        .and_then(hex_decode);
     let mut records = vec![];
     while ent_idx < WITH_URLS.len() {
         let entity = WITH_URLS[ent_idx];
@@ -173,7 +173,7 @@ fn hex_encode(b: &[u8]) -> String {
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

@@ -18,7 +18,7 @@ use crate::transform::{Outcome, Transformer};
 use std::time::{Duration, Instant};
 use storeshift_connectors::model::{Entity, Record};
 use storeshift_connectors::platform;
-use storeshift_connectors::{Finding, RecordRef, Severity, Source, Target, WriteOutcome};
+use storeshift_connectors::{Finding, RecordRef, Severity, Target, WriteOutcome};
 
 const AGENT: AgentKind = AgentKind::Executor;
 /// Per-record failure events per batch; the rest are summarised (the counts stay exact).
@@ -152,12 +152,10 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         );
         ctx.commit(step)?;
     }
-    let _ = source_done(source);
+    drop(source);
     ctx.status(AGENT, "done", "all entities loaded", 0, 0)?;
     Ok(())
 }
-
-fn source_done(_s: Box<dyn Source>) {}
 
 fn wanted(ctx: &Ctx, e: Entity) -> bool {
     ctx.cfg.run.entities.is_empty() || ctx.cfg.run.entities.contains(&e)

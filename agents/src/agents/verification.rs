@@ -217,7 +217,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             };
             for rec in page.records {
                 seen += 1;
-                if samples.len() as u64 >= sample_size || seen % stride != 0 {
+                if samples.len() as u64 >= sample_size || !seen.is_multiple_of(stride) {
                     continue;
                 }
                 let id = rec.source().id.clone();
