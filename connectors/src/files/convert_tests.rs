@@ -356,3 +356,86 @@ fn inspect_names_platform_and_entity_of_real_files() {
         })
     );
 }
+
+/// The same file in another encoding and delimiter, as Excel and other tools save it.
+fn resave(text: &str, delimiter: u8, encoding: &str) -> Vec<u8> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_writer(vec![]);
+    for rec in r.records() {
+        w.write_record(&rec.unwrap()).unwrap();
+    }
+    let plain = String::from_utf8(w.into_inner().unwrap()).unwrap();
+    match encoding {
+        "utf-8-bom" => [b"\xEF\xBB\xBF".as_slice(), plain.as_bytes()].concat(),
+        "utf-16le" => {
+            let mut out = vec![0xFF, 0xFE];
+            for u in plain.encode_utf16() {
+                out.extend_from_slice(&u.to_le_bytes());
+            }
+            out
+        }
+        "windows-1254" => encoding_rs::WINDOWS_1254.encode(&plain).0.into_owned(),
+        "windows-1252" => encoding_rs::WINDOWS_1252.encode(&plain).0.into_owned(),
+        _ => plain.into_bytes(),
+    }
+}
+
+#[test]
+fn encodings_and_delimiters_read_the_same_records() {
+    for platform in [Platform::Magento, Platform::BigCommerce, Platform::Ikas] {
+        let cat = catalog(11, 4);
+        let recs: Vec<Record> = cat.into_iter().map(Record::Product).collect();
+        let dir = tempfile::tempdir().unwrap();
+        assert!(write(platform, dir.path(), Entity::Products, &recs).is_empty());
+        let mut file = only_file(dir.path());
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        if platform != Platform::Ikas {
+            // Windows-1252 has no ı, ş or ğ: this catalog is saved without them.
+            text = text.replace(['ı', 'ş', 'ğ', 'İ', 'Ş', 'Ğ'], "i");
+            file = dir.path().join("latin.csv");
+            std::fs::write(&file, &text).unwrap();
+        }
+        let (plain, _) = read(platform, &file, Entity::Products, 50).unwrap();
+        let single = if platform == Platform::Ikas {
+            "windows-1254"
+        } else {
+            "windows-1252"
+        };
+        for (delimiter, encoding) in [
+            (b';', "utf-8-bom"),
+            (b'\t', "utf-16le"),
+            (b';', single),
+            (b',', "utf-8"),
+        ] {
+            let other = dir.path().join(format!("again-{}.csv", encoding));
+            std::fs::write(&other, resave(&text, delimiter, encoding)).unwrap();
+            let (got, f) = read(platform, &other, Entity::Products, 3).unwrap();
+            assert!(f.is_empty(), "{platform} {encoding}: {f:?}");
+            let strip = |rs: &[Record]| {
+                rs.iter()
+                    .map(|r| match r {
+                        Record::Product(p) => (
+                            p.title.clone(),
+                            p.body_html.clone(),
+                            p.variants.clone(),
+                            p.categories.clone(),
+                        ),
+                        _ => unreachable!(),
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                strip(&got),
+                strip(&plain),
+                "{platform} {encoding} '{}'",
+                delimiter as char
+            );
+        }
+    }
+}
