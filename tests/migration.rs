@@ -276,3 +276,98 @@ fn headless_jsonl_events_and_prometheus_metrics_while_running() {
     assert_eq!(events.last().unwrap()["type"], "run_finished");
     assert_eq!(events.last().unwrap()["state"], "done");
 }
+
+#[test]
+fn real_woocommerce_sample_has_every_url_redirected_in_every_format() {
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/real/woocommerce/sample_products.csv");
+    assert!(
+        sample.is_file(),
+        "the real sample is missing: {}",
+        sample.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("migration.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "workspace = \"ws\"\n[source]\nplatform = \"woocommerce\"\nkind = \"files\"\npath = \"{}\"\n[target]\nplatform = \"shopify\"\nkind = \"files\"\n",
+            sample.display()
+        ),
+    )
+    .unwrap();
+    let o = storeshift(&["run", cfg.to_str().unwrap(), "--headless"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ws = dir.path().join("ws");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.join("report/report.json")).unwrap())
+            .unwrap();
+    let r = &report["redirects"];
+    // 18 products and 6 category paths in the sample (25 rows repeated 16 times, 7 variations).
+    assert_eq!(r["source_urls"], 24, "{r}");
+    assert!(r["unaccounted"].as_array().unwrap().is_empty(), "{r}");
+    assert!(
+        r["dangling"].as_array().unwrap().is_empty() && r["chains"].as_array().unwrap().is_empty()
+    );
+    let out = ws.join("output/run-1");
+    // Shopify's own redirect import: parse it back.
+    let mut rd = csv::Reader::from_path(out.join("redirects.csv")).unwrap();
+    assert_eq!(
+        rd.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["Redirect from", "Redirect to"]
+    );
+    let shopify: Vec<(String, String)> = rd
+        .records()
+        .map(|x| x.unwrap())
+        .map(|x| (x[0].to_string(), x[1].to_string()))
+        .collect();
+    assert_eq!(shopify.len(), 24);
+    assert!(shopify
+        .iter()
+        .all(|(from, to)| from.starts_with('/') && to.starts_with('/') && from != to));
+    // nginx map: `"from" "to";` lines inside `map ... { }`.
+    let nginx = std::fs::read_to_string(out.join("redirects/nginx.map.conf")).unwrap();
+    let mut from_nginx: Vec<(String, String)> = nginx
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim().strip_suffix(';')?;
+            let mut parts = l.split("\" \"");
+            let a = parts.next()?.strip_prefix('"')?.to_string();
+            let b = parts.next()?.strip_suffix('"')?.to_string();
+            Some((a, b))
+        })
+        .collect();
+    assert!(
+        nginx.trim_end().ends_with('}')
+            && nginx.contains("map $request_uri $storeshift_redirect {")
+    );
+    // Apache: `Redirect 301 from to`.
+    let mut from_apache: Vec<(String, String)> =
+        std::fs::read_to_string(out.join("redirects/apache.conf"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| {
+                let rest = l.strip_prefix("Redirect 301 ")?;
+                let (a, b) = rest.split_once(' ')?;
+                Some((a.to_string(), b.to_string()))
+            })
+            .collect();
+    let mut plain: Vec<(String, String)> =
+        csv::Reader::from_path(out.join("redirects/redirects.csv"))
+            .unwrap()
+            .records()
+            .map(|x| x.unwrap())
+            .map(|x| {
+                assert_eq!(&x[2], "301");
+                (x[0].to_string(), x[1].to_string())
+            })
+            .collect();
+    let mut expected = shopify.clone();
+    expected.sort();
+    from_nginx.sort();
+    from_apache.sort();
+    plain.sort();
+    assert_eq!(from_nginx, expected);
+    assert_eq!(from_apache, expected);
+    assert_eq!(plain, expected);
+}
