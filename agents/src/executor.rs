@@ -41,7 +41,8 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         source.platform(),
         &analysis,
         ctx.decisions(),
-    );
+    )
+    .with_category_map(crate::agents::mapping::resolved(&ctx));
     let source_entities = source.entities();
     let mut entities = ctx.entities(&source_entities);
     // Categories the source only names inside products, and the redirect map, are derived.

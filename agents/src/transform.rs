@@ -31,6 +31,8 @@ pub struct Transformer {
     duplicate_emails: HashMap<String, String>,
     /// Handles claimed in this batch before they are committed to the store.
     claimed: HashMap<(Entity, String), String>,
+    /// Source category path → target category path (the mapping agent's result, decisions applied).
+    category_map: BTreeMap<Vec<String>, Vec<String>>,
 }
 
 impl Transformer {
@@ -68,7 +70,18 @@ impl Transformer {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             claimed: HashMap::new(),
+            category_map: BTreeMap::new(),
         }
+    }
+
+    /// Moves categories onto the target's own tree (or the user's taxonomy) as mapped.
+    pub fn with_category_map(mut self, map: BTreeMap<Vec<String>, Vec<String>>) -> Self {
+        self.category_map = map;
+        self
+    }
+
+    fn map_category(&self, path: &[String]) -> Option<&Vec<String>> {
+        self.category_map.get(path).filter(|t| !t.is_empty())
     }
 
     /// The option in force for an assessment finding: the operator's decision, else the
@@ -150,12 +163,18 @@ impl Transformer {
                 Outcome::Write(Box::new(Record::Order(o)))
             }
             Record::Category(mut c) => {
+                if let Some(mapped) = self.map_category(&c.path).cloned() {
+                    // The category becomes the target's; its handle follows the new name.
+                    c.path = mapped;
+                    c.handle = String::new();
+                }
+                let name = c.name().to_string();
                 c.handle = self.handle(
                     store,
                     Entity::Categories,
                     &c.source.id,
                     &c.handle,
-                    c.name(),
+                    &name,
                     prev,
                 );
                 Outcome::Write(Box::new(Record::Category(c)))
@@ -236,6 +255,19 @@ impl Transformer {
                     v.inventory = Some(0);
                 }
             }
+        }
+        if !self.category_map.is_empty() {
+            let mut mapped: Vec<Vec<String>> = Vec::with_capacity(p.categories.len());
+            for path in &p.categories {
+                let to = self
+                    .map_category(path)
+                    .cloned()
+                    .unwrap_or_else(|| path.clone());
+                if !mapped.contains(&to) {
+                    mapped.push(to);
+                }
+            }
+            p.categories = mapped;
         }
         if platform::option_order_from_variants(self.facts.platform) {
             order_variants_by_options(&mut p);
@@ -501,6 +533,49 @@ mod tests {
         let combos: std::collections::HashSet<_> =
             p.variants.iter().map(|v| v.option_values.clone()).collect();
         assert_eq!(combos.len(), 16);
+    }
+
+    #[test]
+    fn mapped_categories_replace_source_paths_on_products_and_categories() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        let path = |s: &str| s.split(" > ").map(String::from).collect::<Vec<_>>();
+        let map = BTreeMap::from([(path("Kadın Giyim > Triko"), path("Women > Knitwear"))]);
+        let mut t = Transformer::new(
+            Platform::Shopify,
+            EndpointKind::Files,
+            Platform::Ikas,
+            &Analysis::default(),
+            BTreeMap::new(),
+        )
+        .with_category_map(map);
+        let mut p = product(1);
+        p.categories = vec![path("Kadın Giyim > Triko"), path("Sale")];
+        let Outcome::Write(r) = t.transform(&store, Record::Product(p), None) else {
+            panic!("skipped")
+        };
+        let Record::Product(p) = *r else {
+            panic!("not a product")
+        };
+        assert_eq!(p.categories, vec![path("Women > Knitwear"), path("Sale")]);
+        assert!(p.tags.contains(&"Women > Knitwear".to_string()));
+        assert!(p.tags.contains(&"Women".to_string()));
+        let c = storeshift_connectors::model::Category {
+            source: SourceRef::with_url("Kadın Giyim > Triko", "/kadin-giyim/triko"),
+            handle: "triko".into(),
+            path: path("Kadın Giyim > Triko"),
+            ..Default::default()
+        };
+        let Outcome::Write(r) = t.transform(&store, Record::Category(c), None) else {
+            panic!("skipped")
+        };
+        let Record::Category(c) = *r else {
+            panic!("not a category")
+        };
+        assert_eq!(c.path, path("Women > Knitwear"));
+        assert_eq!(c.handle, "knitwear");
+        // The old URL stays on the record for its redirect.
+        assert_eq!(c.source.url_path.as_deref(), Some("/kadin-giyim/triko"));
     }
 
     #[test]

@@ -174,7 +174,8 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         source.platform(),
         &analysis,
         ctx.decisions(),
-    );
+    )
+    .with_category_map(crate::agents::mapping::resolved(&ctx));
     let sample_size = ctx.cfg.run.sample_size.max(1) as u64;
 
     for entity in Entity::ALL {
