@@ -206,6 +206,8 @@ impl MigrationConfig {
     pub fn workspace_dir(&self) -> PathBuf {
         if self.workspace.is_absolute() {
             self.workspace.clone()
+        } else if self.workspace == Path::new(".") {
+            self.base_dir.clone()
         } else {
             self.base_dir.join(&self.workspace)
         }
