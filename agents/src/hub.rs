@@ -44,6 +44,9 @@ struct State {
 
 pub struct Hub {
     state: Mutex<State>,
+    /// Held from a commit until its events are published, so readers and the JSONL mirror see
+    /// events in sequence order even when several agents commit at once.
+    order: Mutex<()>,
     snap_tx: watch::Sender<Snapshot>,
     pub control: Control,
     store: Arc<Store>,
@@ -61,6 +64,7 @@ impl Hub {
         let recent: VecDeque<Event> = store.recent_events(HISTORY).unwrap_or_default().into();
         let (snap_tx, _) = watch::channel(snapshot.clone());
         Hub {
+            order: Mutex::new(()),
             state: Mutex::new(State {
                 snapshot,
                 taps: vec![],
@@ -104,7 +108,20 @@ impl Hub {
         self.snap_tx.subscribe()
     }
 
-    /// Publishes events that were committed and flushed.
+    /// Runs `commit` (which commits and flushes a step) and publishes its events, both under
+    /// the ordering lock.
+    pub fn commit_and_publish<E>(
+        &self,
+        commit: impl FnOnce() -> Result<Vec<Event>, E>,
+    ) -> Result<(), E> {
+        let _order = self.order.lock().unwrap_or_else(|p| p.into_inner());
+        let events = commit()?;
+        self.publish(events);
+        Ok(())
+    }
+
+    /// Publishes events that were committed and flushed. Call through [`Hub::commit_and_publish`]
+    /// when other tasks may be committing at the same time.
     pub fn publish(&self, events: Vec<Event>) {
         if events.is_empty() {
             return;

@@ -134,12 +134,9 @@ impl Ctx {
 
     /// Commits a step (flushed) and publishes its events.
     pub fn commit(&self, step: Step) -> Result<(), Halt> {
-        let events = self
-            .store
-            .commit(step)
-            .map_err(|e| Halt::Failed(e.to_string()))?;
-        self.hub.publish(events);
-        Ok(())
+        self.hub
+            .commit_and_publish(|| self.store.commit(step))
+            .map_err(|e| Halt::Failed(e.to_string()))
     }
 
     pub fn step(&self) -> Step {
@@ -429,8 +426,7 @@ pub fn decide(
     note: Option<String>,
     by: Actor,
 ) -> Result<(), String> {
-    let events = record_decision(store, run, id, option, note, by)?;
-    hub.publish(events);
+    hub.commit_and_publish(|| record_decision(store, run, id, option, note, by))?;
     hub.control.notify.notify_waiters();
     Ok(())
 }
@@ -467,9 +463,11 @@ pub fn set_paused(
     if hub.control.paused.load(Ordering::SeqCst) == paused {
         return Ok(());
     }
-    let events = record_pause(store, run, paused, by)?;
-    hub.control.paused.store(paused, Ordering::SeqCst);
-    hub.publish(events);
+    hub.commit_and_publish(|| {
+        let events = record_pause(store, run, paused, by)?;
+        hub.control.paused.store(paused, Ordering::SeqCst);
+        Ok::<_, String>(events)
+    })?;
     hub.control.notify.notify_waiters();
     Ok(())
 }
@@ -576,8 +574,7 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
             },
         );
     }
-    let events = store.commit(step)?;
-    hub.publish(events);
+    hub.commit_and_publish(|| store.commit(step))?;
     if paused {
         hub.set_state(RunState::Paused);
     }
@@ -789,9 +786,7 @@ async fn command_loop(store: Arc<Store>, hub: Arc<Hub>, run: u32, mut rx: mpsc::
         if let Err(message) = result {
             let mut step = Step::new(run);
             step.event(Level::Warn, None, EventKind::Log { message });
-            if let Ok(events) = store.commit(step) {
-                hub.publish(events);
-            }
+            let _ = hub.commit_and_publish(|| store.commit(step));
         }
     }
 }
