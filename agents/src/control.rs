@@ -5,7 +5,7 @@
 use crate::event::Event;
 use crate::hub::Hub;
 use crate::link::{EventTap, Link};
-use crate::runtime::{decide, set_paused};
+use crate::runtime::apply;
 use crate::snapshot::Snapshot;
 use crate::store::Store;
 use crate::Command;
@@ -78,12 +78,7 @@ impl ControlServer {
 }
 
 /// Binds the socket (replacing a stale one left by a killed run) and serves it.
-pub fn serve(
-    path: PathBuf,
-    store: Arc<Store>,
-    hub: Arc<Hub>,
-    commands: mpsc::Sender<Command>,
-) -> Result<ControlServer, String> {
+pub fn serve(path: PathBuf, store: Arc<Store>, hub: Arc<Hub>) -> Result<ControlServer, String> {
     if path.exists() {
         if std::os::unix::net::UnixStream::connect(&path).is_ok() {
             return Err(format!(
@@ -102,9 +97,9 @@ pub fn serve(
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
-            let (store, hub, commands) = (store.clone(), hub.clone(), commands.clone());
+            let (store, hub) = (store.clone(), hub.clone());
             tokio::spawn(async move {
-                let _ = connection(stream, store, hub, commands).await;
+                let _ = connection(stream, store, hub).await;
             });
         }
     });
@@ -125,12 +120,7 @@ async fn write_line<T: Serialize>(
     w.write_all(&line).await
 }
 
-async fn connection(
-    stream: UnixStream,
-    store: Arc<Store>,
-    hub: Arc<Hub>,
-    commands: mpsc::Sender<Command>,
-) -> std::io::Result<()> {
+async fn connection(stream: UnixStream, store: Arc<Store>, hub: Arc<Hub>) -> std::io::Result<()> {
     let (r, mut w) = stream.into_split();
     let mut lines = BufReader::new(r).lines();
     while let Some(line) = lines.next_line().await? {
@@ -157,20 +147,7 @@ async fn connection(
                 }
             }
             Request::Command { command } => {
-                let result = match command {
-                    Command::Pause { by } => set_paused(&store, &hub, run, true, by),
-                    Command::Resume { by } => set_paused(&store, &hub, run, false, by),
-                    Command::Decide {
-                        id,
-                        option,
-                        note,
-                        by,
-                    } => decide(&store, &hub, run, &id, &option, note, by),
-                    Command::Stop => commands
-                        .send(Command::Stop)
-                        .await
-                        .map_err(|e| e.to_string()),
-                };
+                let result = apply(&store, &hub, run, command);
                 match result {
                     Ok(()) => Response::ok(),
                     Err(e) => Response::err(e),

@@ -79,6 +79,17 @@ pub enum Level {
     Error,
 }
 
+impl From<storeshift_connectors::Severity> for Level {
+    fn from(s: storeshift_connectors::Severity) -> Level {
+        use storeshift_connectors::Severity;
+        match s {
+            Severity::Info => Level::Info,
+            Severity::Warning => Level::Warn,
+            Severity::Blocking | Severity::Error => Level::Error,
+        }
+    }
+}
+
 /// Overall state of a run as the header shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -188,14 +188,7 @@ async fn load_batch(
     let mut to_write: Vec<Record> = Vec::with_capacity(page.records.len());
     let mut pending: Vec<Pending> = Vec::with_capacity(page.records.len());
     for f in page.findings.iter().take(FAILURE_EVENTS_PER_BATCH) {
-        step.event(
-            level_of(f.severity),
-            Some(AGENT),
-            EventKind::Finding {
-                agent: AGENT,
-                finding: f.clone(),
-            },
-        );
+        step.finding(AGENT, f.clone());
     }
     for record in page.records {
         counts.read += 1;
@@ -237,14 +230,7 @@ async fn load_batch(
                         source_id,
                         label,
                     });
-                step.event(
-                    Level::Info,
-                    Some(AGENT),
-                    EventKind::Finding {
-                        agent: AGENT,
-                        finding: f,
-                    },
-                );
+                step.finding(AGENT, f);
             }
             Outcome::Write(rec) => {
                 let external_key = rec.external_key();
@@ -263,14 +249,7 @@ async fn load_batch(
     }
 
     for f in tf.notes.drain(..).take(FAILURE_EVENTS_PER_BATCH) {
-        step.event(
-            Level::Info,
-            Some(AGENT),
-            EventKind::Finding {
-                agent: AGENT,
-                finding: f,
-            },
-        );
+        step.finding(AGENT, f);
     }
     let remote = target.is_remote();
     if remote && !to_write.is_empty() {
@@ -300,14 +279,7 @@ async fn load_batch(
         .into_iter()
         .take(FAILURE_EVENTS_PER_BATCH)
     {
-        step.event(
-            level_of(f.severity),
-            Some(AGENT),
-            EventKind::Finding {
-                agent: AGENT,
-                finding: f,
-            },
-        );
+        step.finding(AGENT, f);
     }
     if let Some(st) = target.api_stats() {
         ctx.hub.update(|s| {
@@ -359,14 +331,7 @@ async fn load_batch(
                         source_id: p.source_id.clone(),
                         label: p.label.clone(),
                     });
-                    step.event(
-                        Level::Warn,
-                        Some(AGENT),
-                        EventKind::Finding {
-                            agent: AGENT,
-                            finding: f,
-                        },
-                    );
+                    step.finding(AGENT, f);
                 }
                 continue;
             }
@@ -433,14 +398,6 @@ fn handle_of(r: &Record) -> Option<String> {
         Record::Page(p) => Some(p.handle.clone()),
         Record::BlogPost(b) => Some(b.handle.clone()),
         _ => None,
-    }
-}
-
-fn level_of(s: Severity) -> Level {
-    match s {
-        Severity::Info => Level::Info,
-        Severity::Warning => Level::Warn,
-        Severity::Blocking | Severity::Error => Level::Error,
     }
 }
 

@@ -177,17 +177,9 @@ impl Ctx {
         done: u64,
         total: u64,
     ) -> Result<(), Halt> {
-        self.emit(
-            Level::Info,
-            Some(agent),
-            EventKind::AgentStatus {
-                agent,
-                status: status.into(),
-                task: task.into(),
-                done,
-                total,
-            },
-        )
+        let mut step = self.step();
+        step.agent_status(agent, status, task, done, total);
+        self.commit(step)
     }
 
     /// Transient progress shown live but not journaled (an event per page would cost a flush).
@@ -615,7 +607,7 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
     });
     let control = if opts.control_socket {
         Some(
-            crate::control::serve(ws.socket(), store.clone(), hub.clone(), cmd_tx.clone())
+            crate::control::serve(ws.socket(), store.clone(), hub.clone())
                 .map_err(StartError::Io)?,
         )
     } else {
@@ -766,24 +758,29 @@ fn finish(ctx: &Ctx, outcome: &RunOutcome) {
     }
 }
 
+/// Carries out one command against a live run. The in-process command loop and the control
+/// socket both come here, so a command means the same thing whichever way it arrives.
+pub fn apply(store: &Store, hub: &Hub, run: u32, command: Command) -> Result<(), String> {
+    match command {
+        Command::Pause { by } => set_paused(store, hub, run, true, by),
+        Command::Resume { by } => set_paused(store, hub, run, false, by),
+        Command::Decide {
+            id,
+            option,
+            note,
+            by,
+        } => decide(store, hub, run, &id, &option, note, by),
+        Command::Stop => {
+            hub.control.stop.store(true, Ordering::SeqCst);
+            hub.control.notify.notify_waiters();
+            Ok(())
+        }
+    }
+}
+
 async fn command_loop(store: Arc<Store>, hub: Arc<Hub>, run: u32, mut rx: mpsc::Receiver<Command>) {
     while let Some(cmd) = rx.recv().await {
-        let result = match cmd {
-            Command::Pause { by } => set_paused(&store, &hub, run, true, by),
-            Command::Resume { by } => set_paused(&store, &hub, run, false, by),
-            Command::Decide {
-                id,
-                option,
-                note,
-                by,
-            } => decide(&store, &hub, run, &id, &option, note, by),
-            Command::Stop => {
-                hub.control.stop.store(true, Ordering::SeqCst);
-                hub.control.notify.notify_waiters();
-                Ok(())
-            }
-        };
-        if let Err(message) = result {
+        if let Err(message) = apply(&store, &hub, run, cmd) {
             let mut step = Step::new(run);
             step.event(Level::Warn, None, EventKind::Log { message });
             let _ = hub.commit_and_publish(|| store.commit(step));

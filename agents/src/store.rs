@@ -108,6 +108,35 @@ impl Step {
         self
     }
 
+    /// An agent's status line and progress, as one event.
+    pub fn agent_status(
+        &mut self,
+        agent: AgentKind,
+        status: &str,
+        task: impl Into<String>,
+        done: u64,
+        total: u64,
+    ) -> &mut Self {
+        let kind = EventKind::AgentStatus {
+            agent,
+            status: status.into(),
+            task: task.into(),
+            done,
+            total,
+        };
+        self.event(Level::Info, Some(agent), kind)
+    }
+
+    /// A finding an agent reports, logged at the level its severity calls for.
+    pub fn finding(
+        &mut self,
+        agent: AgentKind,
+        finding: storeshift_connectors::Finding,
+    ) -> &mut Self {
+        let level = Level::from(finding.severity);
+        self.event(level, Some(agent), EventKind::Finding { agent, finding })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.batches.iter().all(Option::is_none) && self.events.is_empty()
     }

@@ -2,7 +2,7 @@
 //! entity and finds what will go wrong before anything is written. Blocking findings become
 //! interventions with concrete options and their consequences.
 
-use crate::event::{AgentKind, EventKind, Level};
+use crate::event::AgentKind;
 use crate::intervention::{Intervention, InterventionOption};
 use crate::runtime::{phase_key, Ctx, Halt};
 use crate::store::{now_rfc3339, T};
@@ -336,14 +336,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             format!("{} ({} record{})", g.title, g.count, plural(g.count)),
         );
         f.records = g.records.iter().take(5).cloned().collect();
-        step.event(
-            level_of(g.severity),
-            Some(AGENT),
-            EventKind::Finding {
-                agent: AGENT,
-                finding: f,
-            },
-        );
+        step.finding(AGENT, f);
     }
     let summary = format!(
         "{} — complexity {}/100, about {:.1} operator hours",
@@ -355,17 +348,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         a.complexity,
         a.effort_hours
     );
-    step.event(
-        Level::Info,
-        Some(AGENT),
-        EventKind::AgentStatus {
-            agent: AGENT,
-            status: "done".into(),
-            task: summary,
-            done: total_read,
-            total: total_read,
-        },
-    );
+    step.agent_status(AGENT, "done", summary, total_read, total_read);
     ctx.commit(step)?;
     ctx.hub.update(|s| {
         for e in s.entities.iter_mut() {
@@ -427,14 +410,6 @@ fn plural(n: u64) -> &'static str {
         ""
     } else {
         "s"
-    }
-}
-
-fn level_of(s: Severity) -> Level {
-    match s {
-        Severity::Info => Level::Info,
-        Severity::Warning => Level::Warn,
-        Severity::Blocking | Severity::Error => Level::Error,
     }
 }
 

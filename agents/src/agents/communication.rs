@@ -4,7 +4,7 @@
 //! facts. Nothing is sent: the drafts are exported for the merchant once an operator approves.
 
 use crate::agents::analysis::Analysis;
-use crate::event::{AgentKind, EventKind, Level};
+use crate::event::{AgentKind, Level};
 use crate::intervention::{Intervention, InterventionOption};
 use crate::runtime::{Ctx, Halt};
 use crate::store::now_rfc3339;
@@ -141,19 +141,15 @@ pub async fn draft(ctx: Ctx) -> Result<(), Halt> {
         crate::runtime::phase_key(ctx.run, "drafts"),
         &drafts,
     );
-    step.event(
-        Level::Info,
-        Some(AGENT),
-        EventKind::AgentStatus {
-            agent: AGENT,
-            status: "waiting".into(),
-            task: format!(
-                "{} notices drafted (English, Turkish); awaiting approval",
-                drafts.files.len()
-            ),
-            done: drafts.files.len() as u64,
-            total: drafts.files.len() as u64,
-        },
+    step.agent_status(
+        AGENT,
+        "waiting",
+        format!(
+            "{} notices drafted (English, Turkish); awaiting approval",
+            drafts.files.len()
+        ),
+        drafts.files.len() as u64,
+        drafts.files.len() as u64,
     );
     let names: Vec<&str> = drafts.files.keys().map(String::as_str).collect();
     let iv = Intervention {

@@ -9,7 +9,7 @@
 
 use crate::agents::analysis::Analysis;
 use crate::embed::{self, Embedder, Side};
-use crate::event::{AgentKind, EventKind, Level};
+use crate::event::{AgentKind, Level};
 use crate::intervention::{Intervention, InterventionOption};
 use crate::runtime::{phase_key, Ctx, Halt};
 use crate::store::{now_rfc3339, T};
@@ -385,21 +385,17 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         .filter(|m| m.target.is_some())
         .count();
     step.put_json(T::Phases, phase_key(ctx.run, PHASE), &mapping);
-    step.event(
-        Level::Info,
-        Some(AGENT),
-        EventKind::AgentStatus {
-            agent: AGENT,
-            status: "running".into(),
-            task: format!(
-                "category mapping: {mapped} of {} paths mapped onto {} by {}; {asked} need a decision",
-                mapping.categories.len(),
-                mapping.onto,
-                mapping.method
-            ),
-            done: mapped as u64,
-            total: mapping.categories.len() as u64,
-        },
+    step.agent_status(
+        AGENT,
+        "running",
+        format!(
+            "category mapping: {mapped} of {} paths mapped onto {} by {}; {asked} need a decision",
+            mapping.categories.len(),
+            mapping.onto,
+            mapping.method
+        ),
+        mapped as u64,
+        mapping.categories.len() as u64,
     );
     ctx.commit(step)
 }

@@ -3,7 +3,7 @@
 //! operator to approve before anything is written.
 
 use crate::agents::analysis::Analysis;
-use crate::event::{AgentKind, EventKind, Level};
+use crate::event::AgentKind;
 use crate::intervention::{Intervention, InterventionOption};
 use crate::runtime::{Ctx, Halt};
 use crate::store::now_rfc3339;
@@ -120,20 +120,16 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             crate::runtime::phase_key(ctx.run, "plan"),
             &plan,
         );
-        step.event(
-            Level::Info,
-            Some(AGENT),
-            EventKind::AgentStatus {
-                agent: AGENT,
-                status: "done".into(),
-                task: format!(
-                    "plan ready: {} entities, ETA {}",
-                    plan.steps.len(),
-                    human_secs(plan.eta_secs)
-                ),
-                done: 1,
-                total: 1,
-            },
+        step.agent_status(
+            AGENT,
+            "done",
+            format!(
+                "plan ready: {} entities, ETA {}",
+                plan.steps.len(),
+                human_secs(plan.eta_secs)
+            ),
+            1,
+            1,
         );
         let order: Vec<String> = plan
             .steps

@@ -4,7 +4,7 @@
 //! every source URL accounted for) and writes them for nginx, Apache and as a plain CSV.
 
 use crate::derived::{fallback_url, redirect_for, WITH_URLS};
-use crate::event::{AgentKind, EventKind, Level};
+use crate::event::AgentKind;
 use crate::runtime::{Ctx, Halt};
 use crate::store::{entity_prefix, IdMapEntry, T};
 use serde::{Deserialize, Serialize};
@@ -88,16 +88,12 @@ pub async fn prepare(ctx: Ctx) -> Result<(), Halt> {
         crate::runtime::phase_key(ctx.run, "url_plan"),
         &plan,
     );
-    step.event(
-        Level::Info,
-        Some(AGENT),
-        EventKind::AgentStatus {
-            agent: AGENT,
-            status: "waiting".into(),
-            task: format!("URL plan: {}", lines.join("; ")),
-            done: 1,
-            total: 1,
-        },
+    step.agent_status(
+        AGENT,
+        "waiting",
+        format!("URL plan: {}", lines.join("; ")),
+        1,
+        1,
     );
     ctx.commit(step)
 }
@@ -200,26 +196,9 @@ pub async fn validate(ctx: Ctx) -> Result<(), Halt> {
     );
     if !v.is_clean() {
         let f = Finding::new(Severity::Warning, "redirect_problems", summary.clone());
-        step.event(
-            Level::Warn,
-            Some(AGENT),
-            EventKind::Finding {
-                agent: AGENT,
-                finding: f,
-            },
-        );
+        step.finding(AGENT, f);
     }
-    step.event(
-        Level::Info,
-        Some(AGENT),
-        EventKind::AgentStatus {
-            agent: AGENT,
-            status: "done".into(),
-            task: summary,
-            done: 1,
-            total: 1,
-        },
-    );
+    step.agent_status(AGENT, "done", summary, 1, 1);
     ctx.commit(step)
 }
 

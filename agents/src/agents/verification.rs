@@ -4,7 +4,7 @@
 
 use crate::agents::analysis::Analysis;
 use crate::derived;
-use crate::event::{AgentKind, EventKind, Level};
+use crate::event::AgentKind;
 use crate::runtime::{cursor_key, Ctx, Halt};
 use crate::store::{entity_key, EntityCheckpoint, IdMapEntry, T};
 use crate::transform::{Outcome, Transformer};
@@ -344,26 +344,9 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             "verification_differences",
             summary.clone(),
         );
-        step.event(
-            Level::Warn,
-            Some(AGENT),
-            EventKind::Finding {
-                agent: AGENT,
-                finding: f,
-            },
-        );
+        step.finding(AGENT, f);
     }
-    step.event(
-        Level::Info,
-        Some(AGENT),
-        EventKind::AgentStatus {
-            agent: AGENT,
-            status: "done".into(),
-            task: summary,
-            done: 1,
-            total: 1,
-        },
-    );
+    step.agent_status(AGENT, "done", summary, 1, 1);
     ctx.commit(step)
 }
 
