@@ -435,7 +435,7 @@ fn entity_key(e: Entity) -> &'static str {
 
 fn order() -> Record {
     let m = |s: &str| Money::parse(s, "USD").expect("money");
-    Record::Order(Order {
+    Record::Order(Box::new(Order {
         source: SourceRef::new("woo-order-1001"),
         number: "1001".into(),
         email: Some("ada@example.com".into()),
@@ -471,7 +471,7 @@ fn order() -> Record {
         shipping_address: None,
         note: None,
         tags: vec![],
-    })
+    }))
 }
 
 fn compare_categories(name: &str, got: &[Record]) {

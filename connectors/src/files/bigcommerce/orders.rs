@@ -213,7 +213,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                 ),
             ));
         }
-        out.records.push(Record::Order(order));
+        out.records.push(Record::Order(Box::new(order)));
     }
     Ok(out)
 }

@@ -166,7 +166,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             _ => FulfillmentStatus::Unfulfilled,
         };
         let row_ref: &Row = row;
-        out.records.push(Record::Order(Order {
+        out.records.push(Record::Order(Box::new(Order {
             source: SourceRef::new(number.clone()),
             number,
             email: row_ref.opt(email).map(str::to_string),
@@ -193,7 +193,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             shipping_address: one_line_address(cell(row, ship), cell(row, saddr)),
             note: row_ref.opt(payment).map(|p| format!("Payment method: {p}")),
             tags: vec![],
-        }));
+        })));
     }
     Ok(out)
 }

@@ -1220,7 +1220,7 @@ impl Assemble for OrderRows {
         } else {
             self.seen.insert(name, line);
         }
-        Ok(Some(Record::Order(order)))
+        Ok(Some(Record::Order(Box::new(order))))
     }
 
     fn resume_point(&self, input: &CsvIn) -> Pos {

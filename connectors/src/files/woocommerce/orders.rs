@@ -408,7 +408,7 @@ pub fn reader(table: TableFile, default_currency: &str) -> Result<RowReader> {
             };
             let customer_ref = opt_field(row, col("customer_id")).filter(|c| c != "0");
             let number = opt_field(row, col("order_number")).unwrap_or_else(|| id.clone());
-            Some(Record::Order(Order {
+            Some(Record::Order(Box::new(Order {
                 source: SourceRef::new(id),
                 number,
                 email: opt_field(row, col("billing_email")),
@@ -435,7 +435,7 @@ pub fn reader(table: TableFile, default_currency: &str) -> Result<RowReader> {
                 shipping_address: read_address(t, row, "shipping", true),
                 note: opt_field(row, col("customer_note")),
                 tags: vec![],
-            }))
+            })))
         }),
     ))
 }
