@@ -1296,7 +1296,11 @@ impl SynthStore {
             &mut CustomerWriter,
             self.customers().map(Record::Customer),
         )?;
-        summary.orders = write_file(dir, &mut OrderWriter, self.orders().map(|o| Record::Order(Box::new(o))))?;
+        summary.orders = write_file(
+            dir,
+            &mut OrderWriter,
+            self.orders().map(|o| Record::Order(Box::new(o))),
+        )?;
         summary.pages = write_file(dir, &mut PageWriter, self.pages().map(Record::Page))?;
         Ok(summary)
     }
