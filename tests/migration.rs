@@ -78,6 +78,13 @@ fn demo_store_migrates_to_shopify_files_with_every_planted_problem_decided() {
     for c in v["counts"].as_array().unwrap() {
         assert_eq!(c["ok"], true, "count mismatch: {c}");
     }
+    for entity in ["products", "customers", "orders"] {
+        assert!(
+            v["compared"][entity].as_u64().unwrap_or(0) >= 40,
+            "too few {entity} compared: {}",
+            v["compared"]
+        );
+    }
     let r = &report["redirects"];
     assert!(
         r["unaccounted"].as_array().unwrap().is_empty()

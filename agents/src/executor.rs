@@ -65,15 +65,19 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             let mut step = ctx.step();
             cp.done = true;
             cp.unsupported = true;
+            cp.refusal = target.refusal(entity);
             step.put_json(T::Cursors, cursor_key(ctx.run, entity), &cp);
             step.event(
                 Level::Warn,
                 Some(AGENT),
                 EventKind::Log {
-                    message: format!(
-                        "{} has no place for {entity}; not moved (see the report)",
-                        target.describe()
-                    ),
+                    message: match &cp.refusal {
+                        Some(why) => format!("{entity} not moved: {why}"),
+                        None => format!(
+                            "{} has no place for {entity}; not moved (see the report)",
+                            target.describe()
+                        ),
+                    },
                 },
             );
             ctx.commit(step)?;
@@ -170,6 +174,8 @@ struct Pending {
     prev: Option<IdMapEntry>,
     external_key: String,
     label: String,
+    /// Picked for the verification sample (kept if the target takes it).
+    sample: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -185,6 +191,7 @@ async fn load_batch(
 ) -> Result<EntityCheckpoint, Halt> {
     let mut counts = Counts::default();
     let mut step = ctx.step();
+    let stride = crate::agents::verification::sample_stride(ctx, expected);
     let mut to_write: Vec<Record> = Vec::with_capacity(page.records.len());
     let mut pending: Vec<Pending> = Vec::with_capacity(page.records.len());
     for f in page.findings.iter().take(FAILURE_EVENTS_PER_BATCH) {
@@ -192,6 +199,7 @@ async fn load_batch(
     }
     for record in page.records {
         counts.read += 1;
+        let ordinal = cp.counts.read + counts.read;
         if let Record::Product(p) = &record {
             counts.rows += p.variants.len().max(1) as u64;
         }
@@ -242,6 +250,7 @@ async fn load_batch(
                     prev,
                     external_key,
                     label,
+                    sample: stride.picks(ordinal),
                 });
                 to_write.push(*rec);
             }
@@ -350,6 +359,19 @@ async fn load_batch(
             source_url: p.source_url.clone(),
         };
         step.put_json(T::IdMap, &p.key, &entry);
+        if p.sample {
+            // Kept in the same step as the batch, so a resumed run has exactly the samples of
+            // the batches it committed: verification needs no second pass over the source.
+            step.put_json(
+                T::Phases,
+                crate::agents::verification::sample_key(ctx.run, entity, &p.source_id),
+                &crate::agents::verification::Sample {
+                    key: p.external_key.clone(),
+                    source_id: p.source_id.clone(),
+                    expected: serde_json::to_value(rec).unwrap_or_default(),
+                },
+            );
+        }
         if let Some(h) = handle {
             step.put(
                 T::Handles,

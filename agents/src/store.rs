@@ -439,6 +439,9 @@ pub struct EntityCheckpoint {
     /// The target has no place for this entity; nothing was moved.
     #[serde(default)]
     pub unsupported: bool,
+    /// The target's reason when it has more to say than "no place for it".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
 }
 
 /// What the id map remembers of one record.

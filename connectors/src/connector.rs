@@ -100,6 +100,11 @@ pub trait Target: Send {
     fn accepts(&self, _entity: Entity) -> bool {
         true
     }
+    /// Why an entity this target does not accept cannot be moved, when there is more to say
+    /// than "no place for it" (shown in the log and the report).
+    fn refusal(&self, _entity: Entity) -> Option<String> {
+        None
+    }
     /// Remote targets need intents before each call (exactly-once); local files do not, since
     /// they are cut back to the committed checkpoint on resume.
     fn is_remote(&self) -> bool {

@@ -1,13 +1,10 @@
 //! Verification (Post-migration): reads what was written back from the target — its import
 //! files or its API — and compares counts and every field of a deterministic sample of records
-//! with the source, after the same transform the executor applied.
+//! with what the executor sent, as it kept a deterministic sample while writing.
 
-use crate::agents::analysis::Analysis;
-use crate::derived;
 use crate::event::AgentKind;
 use crate::runtime::{cursor_key, Ctx, Halt};
-use crate::store::{entity_key, EntityCheckpoint, IdMapEntry, T};
-use crate::transform::{Outcome, Transformer};
+use crate::store::{EntityCheckpoint, T};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -59,23 +56,196 @@ impl Verification {
     }
 }
 
+/// One record of the deterministic sample, as the executor sent it to the target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    /// The record's external key in the target (how it is found when read back).
+    pub key: String,
+    pub source_id: String,
+    /// The transformed record, as JSON.
+    pub expected: Value,
+}
+
+pub fn sample_key(run: u32, entity: Entity, source_id: &str) -> Vec<u8> {
+    let mut k = sample_prefix(run, entity);
+    k.extend_from_slice(source_id.as_bytes());
+    k
+}
+
+fn sample_prefix(run: u32, entity: Entity) -> Vec<u8> {
+    format!("{run:08}/sample/{}/", entity.key()).into_bytes()
+}
+
+/// Which records the sample takes: an even spread over the whole entity, at most `size`.
+#[derive(Debug, Clone, Copy)]
+pub struct Stride {
+    every: u64,
+    size: u64,
+}
+
+impl Stride {
+    /// `ordinal` counts the entity's records from 1 in source order.
+    pub fn picks(&self, ordinal: u64) -> bool {
+        ordinal.is_multiple_of(self.every) && ordinal / self.every <= self.size
+    }
+}
+
+/// The sample's stride for an entity of `total` records (unknown: the first records).
+pub fn sample_stride(ctx: &Ctx, total: Option<u64>) -> Stride {
+    let size = ctx.cfg.run.sample_size.max(1) as u64;
+    Stride {
+        every: (total.unwrap_or(0) / size).max(1),
+        size,
+    }
+}
+
 /// Fields a target's format cannot hold (JSON paths, `[]` = every element), with the reason.
 pub fn not_carried(
     target: Platform,
     kind: EndpointKind,
     entity: Entity,
 ) -> Vec<(&'static str, &'static str)> {
-    let mut v: Vec<(&str, &str)> = vec![(
-        "source",
-        "source ids and URLs live in the id map and the redirects",
-    )];
+    let mut v: Vec<(&str, &str)> = vec![
+        (
+            "source",
+            "source ids and URLs live in the id map and the redirects",
+        ),
+        ("variants[].source_id", "variant ids are the target's own"),
+    ];
     match (target, kind, entity) {
+        (Platform::Medusa, EndpointKind::Api, Entity::Products) => {
+            v.extend([
+                (
+                    "kind",
+                    "Medusa has one product kind: variants make a product variable",
+                ),
+                ("vendor", "Medusa has no vendor field"),
+                (
+                    "product_type",
+                    "Medusa product types are separate records a rollback would leave behind",
+                ),
+                (
+                    "tags",
+                    "Medusa tags are separate records a rollback would leave behind",
+                ),
+                ("seo", "Medusa has no SEO fields"),
+                ("created_at", "Medusa sets a product's creation date itself"),
+                (
+                    "variants[].compare_at_price",
+                    "Medusa keeps sale prices in price lists, not on the variant",
+                ),
+                ("variants[].cost", "Medusa has no cost price"),
+                (
+                    "variants[].image",
+                    "Medusa variants have no image of their own",
+                ),
+                (
+                    "variants[].requires_shipping",
+                    "Medusa decides shipping by shipping profile, not per variant",
+                ),
+                (
+                    "variants[].taxable",
+                    "Medusa decides taxes by region, not per variant",
+                ),
+                ("images[].alt", "Medusa images have no alt text"),
+            ]);
+        }
+        (Platform::Vendure, EndpointKind::Api, Entity::Products) => {
+            v.extend([
+                (
+                    "kind",
+                    "Vendure has one product kind: variants make a product variable",
+                ),
+                ("vendor", "Vendure core has no vendor field"),
+                ("product_type", "Vendure core has no product type"),
+                ("tags", "Vendure core has no product tags"),
+                ("seo", "Vendure core has no SEO fields"),
+                (
+                    "attributes",
+                    "Vendure keeps extra fields only as custom fields configured in the server",
+                ),
+                (
+                    "created_at",
+                    "Vendure sets a product's creation date itself",
+                ),
+                (
+                    "images",
+                    "Vendure makes images from uploaded files; storeshift never fetches image URLs",
+                ),
+                ("variants[].barcode", "Vendure core has no barcode field"),
+                ("variants[].weight", "Vendure core has no weight field"),
+                (
+                    "variants[].compare_at_price",
+                    "Vendure core has no compare-at price",
+                ),
+                ("variants[].cost", "Vendure core has no cost price"),
+                (
+                    "variants[].image",
+                    "Vendure makes images from uploaded files; storeshift never fetches image URLs",
+                ),
+                (
+                    "variants[].requires_shipping",
+                    "Vendure decides shipping by shipping method, not per variant",
+                ),
+                (
+                    "variants[].taxable",
+                    "Vendure decides taxes by tax category and zone, not per variant",
+                ),
+            ]);
+        }
+        (Platform::Vendure, EndpointKind::Api, Entity::Categories) => {
+            v.extend([
+                ("position", "Vendure orders collections itself"),
+                ("seo", "Vendure core has no SEO fields"),
+                (
+                    "image",
+                    "Vendure makes images from uploaded files; storeshift never fetches image URLs",
+                ),
+            ]);
+        }
+        (Platform::Vendure, EndpointKind::Api, Entity::Customers) => {
+            v.extend([
+                (
+                    "created_at",
+                    "Vendure sets a customer's creation date itself",
+                ),
+                (
+                    "marketing",
+                    "Vendure customers have no marketing consent fields",
+                ),
+                ("tags", "Vendure customer groups are separate records"),
+                (
+                    "note",
+                    "Vendure customer notes are history entries, not a field",
+                ),
+            ]);
+        }
+        (Platform::Medusa, EndpointKind::Api, Entity::Categories) => {
+            v.extend([
+                ("position", "Medusa ranks categories itself"),
+                ("seo", "Medusa has no SEO fields"),
+                ("image", "Medusa categories have no image"),
+            ]);
+        }
+        (Platform::Medusa, EndpointKind::Api, Entity::Customers) => {
+            v.extend([
+                (
+                    "created_at",
+                    "Medusa sets a customer's creation date itself",
+                ),
+                (
+                    "marketing",
+                    "Medusa customers have no marketing consent fields",
+                ),
+                ("tags", "Medusa customer groups are separate records"),
+                ("note", "Medusa customers have no note"),
+            ]);
+        }
         (Platform::Shopify, EndpointKind::Files, Entity::Products) => {
             v.extend([
                 ("categories", "Shopify has no category tree on products: categories became tags and collections"),
                 ("kind", "Shopify has one product kind"),
                 ("created_at", "the product CSV has no creation date"),
-                ("variants[].source_id", "variant ids are the target's own"),
             ]);
         }
         (Platform::Shopify, EndpointKind::Files, Entity::Customers) => {
@@ -134,7 +304,6 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         return Ok(());
     }
     ctx.status(AGENT, "running", "reading the target back", 0, 0)?;
-    let analysis: Analysis = ctx.load_phase("analysis").unwrap_or_default();
     let expected_counts: BTreeMap<Entity, u64> =
         ctx.load_phase("expected_counts").unwrap_or_default();
     let mut v = Verification::default();
@@ -166,18 +335,6 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         .map(|s| s.entities())
         .unwrap_or_default();
 
-    let mut source = ctx.open_source()?;
-    let source_entities = source.entities();
-    let mut tf = Transformer::new(
-        ctx.cfg.target.platform,
-        ctx.cfg.target.kind,
-        source.platform(),
-        &analysis,
-        ctx.decisions(),
-    )
-    .with_category_map(crate::agents::mapping::resolved(&ctx));
-    let sample_size = ctx.cfg.run.sample_size.max(1) as u64;
-
     for entity in Entity::ALL {
         let cp: EntityCheckpoint = match ctx.store.get_json(T::Cursors, cursor_key(ctx.run, entity))
         {
@@ -187,10 +344,13 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         if entity == Entity::Redirects || cp.unsupported {
             // Redirects are validated by the SEO agent; unsupported entities are reported as such.
             if cp.unsupported {
-                v.not_carried.push(format!(
-                    "{entity}: {} has no place for them; not moved",
-                    ctx.cfg.target.describe()
-                ));
+                v.not_carried.push(match &cp.refusal {
+                    Some(why) => format!("{entity}: not moved: {why}"),
+                    None => format!(
+                        "{entity}: {} has no place for them; not moved",
+                        ctx.cfg.target.describe()
+                    ),
+                });
             }
             continue;
         }
@@ -199,53 +359,14 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             .get(&entity)
             .copied()
             .unwrap_or(cp.counts.read);
-        // Sample: a deterministic spread of the records this run wrote.
-        let stride = (total / sample_size).max(1);
-        let mut samples: HashMap<String, (String, Value)> = HashMap::new();
-        let mut cursor = None;
-        let mut seen = 0u64;
-        loop {
-            ctx.safe_point().await?;
-            let page = if source_entities.contains(&entity) {
-                source
-                    .read_page(entity, cursor.as_ref(), 2000)
-                    .await
-                    .map_err(|e| {
-                        Halt::Failed(format!("re-reading {entity} from the source failed: {e}"))
-                    })?
-            } else {
-                derived::page(&ctx, entity, &analysis, cursor.as_ref(), 2000)?
-            };
-            for rec in page.records {
-                seen += 1;
-                if samples.len() as u64 >= sample_size || !seen.is_multiple_of(stride) {
-                    continue;
-                }
-                let id = rec.source().id.clone();
-                let Ok(Some(entry)) = ctx
-                    .store
-                    .get_json::<IdMapEntry>(T::IdMap, entity_key(entity, &id))
-                else {
-                    continue;
-                };
-                if entry.last_run != ctx.run || entry.target_id.is_empty() {
-                    continue;
-                }
-                if let Outcome::Write(expected) = tf.transform(&ctx.store, rec, Some(&entry)) {
-                    let key = expected.external_key();
-                    samples.insert(
-                        key,
-                        (id, serde_json::to_value(&*expected).unwrap_or(Value::Null)),
-                    );
-                }
-                tf.batch_committed();
-                tf.notes.clear();
-            }
-            match page.next {
-                Some(n) => cursor = Some(n),
-                None => break,
-            }
-        }
+        // The sample was kept by the executor as it wrote each batch.
+        let mut samples: HashMap<String, (String, Value)> = ctx
+            .store
+            .scan_json::<Sample>(T::Phases, sample_prefix(ctx.run, entity))
+            .map_err(|e| Halt::Failed(format!("reading the {entity} sample: {e}")))?
+            .into_iter()
+            .map(|(_, s)| (s.key, (s.source_id, s.expected)))
+            .collect();
         v.sampled.insert(entity, samples.len() as u64);
         let ignore = not_carried(ctx.cfg.target.platform, ctx.cfg.target.kind, entity);
         for (path, why) in &ignore {
@@ -390,6 +511,11 @@ fn remove_path(v: &mut Value, parts: &[&str]) {
 fn normalize(v: &mut Value) {
     match v {
         Value::Object(m) => {
+            if let Some(grams) = weight_in_grams(m) {
+                m.clear();
+                m.insert("grams".into(), Value::String(grams));
+                return;
+            }
             for (_, x) in m.iter_mut() {
                 normalize(x);
             }
@@ -407,6 +533,25 @@ fn normalize(v: &mut Value) {
         }
         _ => {}
     }
+}
+
+/// A weight compares by quantity, not by the unit a platform stores it in (0.998 kg = 998 g),
+/// to the gram: platforms that keep whole grams round.
+fn weight_in_grams(m: &serde_json::Map<String, Value>) -> Option<String> {
+    if m.len() != 2 {
+        return None;
+    }
+    let unit: storeshift_connectors::model::WeightUnit =
+        serde_json::from_value(m.get("unit")?.clone()).ok()?;
+    let value = match m.get("value")? {
+        Value::String(t) => t.parse::<rust_decimal::Decimal>().ok()?,
+        Value::Number(n) => n.to_string().parse::<rust_decimal::Decimal>().ok()?,
+        _ => return None,
+    };
+    let g = storeshift_connectors::model::Weight { value, unit }
+        .grams()
+        .round();
+    Some(g.normalize().to_string())
 }
 
 fn diff(e: &Value, a: &Value, path: String, out: &mut Vec<(String, String, String)>) {
@@ -457,6 +602,24 @@ fn short(v: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn weights_compare_by_quantity_to_the_gram() {
+        let e = json!({"weight": {"unit": "kg", "value": "0.998"}});
+        let same = json!({"weight": {"unit": "g", "value": "998"}});
+        let other = json!({"weight": {"unit": "g", "value": "990"}});
+        let mut out = vec![];
+        diff(
+            &strip(e.clone(), &[]),
+            &strip(same, &[]),
+            String::new(),
+            &mut out,
+        );
+        assert!(out.is_empty(), "{out:?}");
+        diff(&strip(e, &[]), &strip(other, &[]), String::new(), &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].0, "weight.grams");
+    }
 
     #[test]
     fn diff_reports_paths_and_ignores_uncarried_fields() {

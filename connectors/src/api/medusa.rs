@@ -34,7 +34,7 @@ const DEFAULT_OPTION: &str = "Default option";
 const DEFAULT_VALUE: &str = "Default option value";
 
 const PRODUCT_FIELDS: &str =
-    "id,title,handle,status,description,subtitle,created_at,*options,*options.values,\
+    "id,title,handle,status,description,subtitle,created_at,metadata,*options,*options.values,\
 *variants,*variants.prices,*variants.options,*categories,\
 *variants.inventory_items.inventory.location_levels,*images";
 
@@ -400,8 +400,17 @@ impl Medusa {
             .collect::<Vec<_>>()
             .into();
         body["thumbnail"] = json!(images.first().map(|i| i.src.clone()));
-        if !p.attributes.is_empty() {
-            body["metadata"] = json!(p.attributes);
+        let mut metadata: serde_json::Map<String, Value> = p
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        if p.options.len() > 1 {
+            let order: Vec<&str> = p.options.iter().map(|o| o.name.as_str()).collect();
+            metadata.insert(facts::OPTION_ORDER_KEY.into(), json!(order));
+        }
+        if !metadata.is_empty() {
+            body["metadata"] = Value::Object(metadata);
         }
         match self.find_product(&p.handle).await? {
             Some(existing) => {
@@ -728,6 +737,14 @@ impl Target for Medusa {
         Platform::Medusa
     }
 
+    fn accepts(&self, entity: Entity) -> bool {
+        facts::LOADS.contains(&entity)
+    }
+
+    fn refusal(&self, entity: Entity) -> Option<String> {
+        (entity == Entity::Orders).then(|| facts::ORDERS_NOT_IMPORTABLE.to_string())
+    }
+
     fn describe(&self) -> String {
         format!("Medusa Admin API ({})", self.session.base())
     }
@@ -931,6 +948,16 @@ fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Produ
         .map(|a| a.iter().collect())
         .unwrap_or_default();
     let only_default = raw_options.len() == 1 && raw_options[0]["title"] == DEFAULT_OPTION;
+    let mut raw_options = raw_options;
+    if let Some(order) = p["metadata"][facts::OPTION_ORDER_KEY].as_array() {
+        let rank = |o: &&Value| {
+            order
+                .iter()
+                .position(|n| n.as_str() == o["title"].as_str())
+                .unwrap_or(order.len())
+        };
+        raw_options.sort_by_key(rank);
+    }
     let option_ids: Vec<String> = raw_options.iter().map(|o| str_of(o, "id")).collect();
     let options = if only_default {
         Vec::new()
@@ -1017,6 +1044,7 @@ fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Produ
         .as_object()
         .map(|m| {
             m.iter()
+                .filter(|(k, _)| k.as_str() != facts::OPTION_ORDER_KEY)
                 .map(|(k, v)| {
                     (
                         k.clone(),

@@ -963,6 +963,14 @@ impl Target for Vendure {
         Platform::Vendure
     }
 
+    fn accepts(&self, entity: Entity) -> bool {
+        facts::LOADS.contains(&entity)
+    }
+
+    fn refusal(&self, entity: Entity) -> Option<String> {
+        (entity == Entity::Orders).then(|| facts::ORDERS_NOT_IMPORTABLE.to_string())
+    }
+
     fn describe(&self) -> String {
         format!("Vendure Admin API ({})", self.session.url())
     }

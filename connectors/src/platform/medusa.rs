@@ -18,6 +18,8 @@
 //!   quantities need one (the connector uses the first, or option `stock_location_id`). Products
 //!   are published in the first sales channel (or option `sales_channel_id`): without one a
 //!   storefront does not show them.
+//! - Product `metadata` carries the source's extra attributes, plus the option order (see
+//!   [`OPTION_ORDER_KEY`]).
 //! - Not carried by the connector: vendor, product type and tags (separate Medusa entities a
 //!   rollback would leave behind), compare-at price, cost, SEO fields.
 //! - Deleting a product or a customer is a soft delete; the handle becomes free again.
@@ -42,6 +44,15 @@ pub const FACTS: Facts = Facts {
 /// with 2 variants and stock per second): 1 → 3.0, 2 → 4.3, 4 → 4.3, 8 → 4.0; Medusa and its
 /// PostgreSQL share the cores, so more in flight only queues.
 pub const CONCURRENCY: usize = 4;
+
+/// What the Admin API can take: orders cannot be imported with their history, and Medusa has no
+/// pages or redirects.
+pub const LOADS: [Entity; 3] = [Entity::Categories, Entity::Products, Entity::Customers];
+
+/// Product metadata key holding the option names in their source order: Medusa returns a
+/// product's options in no defined order, and option order is what variant titles and other
+/// platforms' Option1/Option2 columns follow.
+pub const OPTION_ORDER_KEY: &str = "storeshift_option_order";
 
 /// Largest page the source asks for.
 pub const PAGE_LIMIT: usize = 100;

@@ -40,6 +40,10 @@ pub const CONCURRENCY: usize = 4;
 /// Largest page the source asks for (Vendure's default `adminListQueryLimit` is 1000).
 pub const PAGE_LIMIT: usize = 100;
 
+/// What the Admin API can take: orders cannot be imported with their history, and Vendure core
+/// has no pages or redirects.
+pub const LOADS: [Entity; 3] = [Entity::Categories, Entity::Products, Entity::Customers];
+
 pub const ORDERS_NOT_IMPORTABLE: &str = "Vendure's Admin API cannot import an order with its history: \
 draft orders get a new code, today's date and no payments. Move orders with a Vendure plugin or keep them in the old store's export";
 

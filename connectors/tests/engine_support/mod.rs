@@ -16,11 +16,15 @@ pub struct Engine {
     stop: PathBuf,
 }
 
+/// `tools/engines` of the workspace, from the root package's tests or from a member crate's.
 fn scripts() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("tools")
-        .join("engines")
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = if here.join("tools").is_dir() {
+        here
+    } else {
+        here.join("..")
+    };
+    root.join("tools").join("engines")
 }
 
 fn in_ci() -> bool {
