@@ -18,14 +18,20 @@ use crate::transform::{Outcome, Transformer};
 use std::time::{Duration, Instant};
 use storeshift_connectors::model::{Entity, Record};
 use storeshift_connectors::platform;
-use storeshift_connectors::{Finding, RecordRef, Severity, Target, WriteOutcome};
+use storeshift_connectors::{
+    Cursor, Finding, RecordRef, Severity, Source, SourcePage, Target, WriteOutcome,
+};
 
 const AGENT: AgentKind = AgentKind::Executor;
 /// Per-record failure events per batch; the rest are summarised (the counts stay exact).
 const FAILURE_EVENTS_PER_BATCH: usize = 20;
 
 pub async fn run(ctx: Ctx) -> Result<(), Halt> {
-    let mut source = ctx.open_source()?;
+    let opened = ctx.open_source()?;
+    let source_platform = opened.platform();
+    let source_entities = opened.entities();
+    // Lent to the page reader of each entity in turn.
+    let mut source = Some(opened);
     let mut target =
         storeshift_connectors::open_target(&ctx.cfg.target, &ctx.cfg.base_dir, &ctx.output_dir())
             .map_err(|e| {
@@ -38,12 +44,11 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     let mut tf = Transformer::new(
         target.platform(),
         ctx.cfg.target.kind,
-        source.platform(),
+        source_platform,
         &analysis,
         ctx.decisions(),
     )
     .with_category_map(crate::agents::mapping::resolved(&ctx));
-    let source_entities = source.entities();
     let mut entities = ctx.entities(&source_entities);
     // Categories the source only names inside products, and the redirect map, are derived.
     if !entities.contains(&Entity::Categories)
@@ -95,6 +100,18 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         let expected = ctx
             .load_phase::<std::collections::BTreeMap<Entity, u64>>("expected_counts")
             .and_then(|m| m.get(&entity).copied());
+        let mut ahead = None;
+        if from_source {
+            let s = source.take().ok_or_else(|| {
+                Halt::Failed(format!("the source was not handed back before {entity}"))
+            })?;
+            ahead = Some(Prefetch::start(
+                s,
+                entity,
+                cp.cursor.clone(),
+                ctx.cfg.run.batch_size,
+            ));
+        }
         loop {
             ctx.safe_point().await?;
             if ctx.cfg.run.throttle_ms > 0 {
@@ -102,21 +119,17 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                 ctx.safe_point().await?;
             }
             let started = Instant::now();
-            let page = if from_source {
-                source
-                    .read_page(entity, cp.cursor.as_ref(), ctx.cfg.run.batch_size)
-                    .await
-                    .map_err(|e| {
-                        Halt::Failed(format!("reading {entity} from the source failed: {e}"))
-                    })?
-            } else {
-                derived::page(
+            let page = match ahead.as_mut() {
+                Some(p) => p.next().await.map_err(|e| {
+                    Halt::Failed(format!("reading {entity} from the source failed: {e}"))
+                })?,
+                None => derived::page(
                     &ctx,
                     entity,
                     &analysis,
                     cp.cursor.as_ref(),
                     ctx.cfg.run.batch_size,
-                )?
+                )?,
             };
             let finished = page.next.is_none();
             cp = load_batch(
@@ -133,6 +146,9 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             if finished {
                 break;
             }
+        }
+        if let Some(p) = ahead {
+            source = Some(p.finish().await?);
         }
         target
             .finish(entity)
@@ -160,6 +176,63 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     drop(source);
     ctx.status(AGENT, "done", "all entities loaded", 0, 0)?;
     Ok(())
+}
+
+/// Reads (and parses) the next pages on another worker while the current batch is transformed,
+/// written and committed: on file migrations reading is about half the work, and both cores can
+/// share it. Nothing read ahead is trusted: the committed cursor stays where the last committed
+/// batch ended, so a crash re-reads from there.
+struct Prefetch {
+    rx: tokio::sync::mpsc::Receiver<Result<SourcePage, String>>,
+    task: tokio::task::JoinHandle<Box<dyn Source>>,
+}
+
+impl Prefetch {
+    /// Pages read ahead of the one being loaded.
+    const AHEAD: usize = 2;
+
+    fn start(
+        mut source: Box<dyn Source>,
+        entity: Entity,
+        mut cursor: Option<Cursor>,
+        limit: usize,
+    ) -> Prefetch {
+        let (tx, rx) = tokio::sync::mpsc::channel(Self::AHEAD);
+        let task = tokio::spawn(async move {
+            loop {
+                match source.read_page(entity, cursor.as_ref(), limit).await {
+                    Ok(page) => {
+                        cursor = page.next.clone();
+                        let last = cursor.is_none();
+                        // A closed channel means the executor stopped: stop reading.
+                        if tx.send(Ok(page)).await.is_err() || last {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string())).await;
+                        break;
+                    }
+                }
+            }
+            source
+        });
+        Prefetch { rx, task }
+    }
+
+    async fn next(&mut self) -> Result<SourcePage, String> {
+        self.rx
+            .recv()
+            .await
+            .unwrap_or_else(|| Err("the reader stopped before the last page".into()))
+    }
+
+    async fn finish(self) -> Result<Box<dyn Source>, Halt> {
+        drop(self.rx);
+        self.task
+            .await
+            .map_err(|e| Halt::Failed(format!("the source reader failed: {e}")))
+    }
 }
 
 fn wanted(ctx: &Ctx, e: Entity) -> bool {
