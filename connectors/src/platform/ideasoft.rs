@@ -64,20 +64,3 @@ pub fn currency_iso(abbr: &str) -> String {
         other => other.to_string(),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lira_is_tl_on_ideasoft_and_try_everywhere_else() {
-        assert_eq!(currency_abbr("TRY"), "TL");
-        assert_eq!(currency_iso("TL"), "TRY");
-        assert_eq!(currency_iso(&currency_abbr("EUR")), "EUR");
-        assert_eq!(
-            url_path(Entity::Categories, "kadin-giyim"),
-            "/kategori/kadin-giyim"
-        );
-        assert_eq!(url_path(Entity::Products, "mavi-kazak"), "/urun/mavi-kazak");
-    }
-}

@@ -231,11 +231,13 @@ fn fos_error(status: StatusCode, message: &str) -> Response {
 fn validation(errors: &[(String, String)]) -> Response {
     let mut children = Map::new();
     for (field, msg) in errors {
-        children
+        if let Some(list) = children
             .entry(field.clone())
             .or_insert_with(|| json!({ "errors": [] }))["errors"]
             .as_array_mut()
-            .map(|a| a.push(json!(msg)));
+        {
+            list.push(json!(msg));
+        }
     }
     (
         StatusCode::BAD_REQUEST,
@@ -321,9 +323,11 @@ impl IdeasoftSandbox {
             .route(TOKEN_PATH, post(token))
             .route(&format!("{CONTROL_PREFIX}/state"), get(control_state))
             .with_state(self.clone());
-        with_faults(api, self.faults.clone(), |status| {
-            json!({ "code": status.as_u16(), "message": status.canonical_reason().unwrap_or("Error") })
-        })
+        with_faults(
+            api,
+            self.faults.clone(),
+            |status| json!({ "code": status.as_u16(), "message": status.canonical_reason().unwrap_or("Error") }),
+        )
     }
 
     pub async fn start(&self, port: u16) -> std::io::Result<Running> {
@@ -412,7 +416,10 @@ impl IdeasoftSandbox {
         let kadin = self.add_category("Kadın", Some(giyim));
         let erkek = self.add_category("Erkek", Some(giyim));
         let aksesuar = self.add_category("Aksesuar", None);
-        let brands = [self.add_brand("Anadolu Tekstil"), self.add_brand("Ege Deri")];
+        let brands = [
+            self.add_brand("Anadolu Tekstil"),
+            self.add_brand("Ege Deri"),
+        ];
         let mut s = lock(&self.inner.store);
         for i in 0..n {
             let cats: Vec<Value> = match i % 3 {
@@ -577,7 +584,10 @@ async fn control_state(State(sb): State<IdeasoftSandbox>) -> Json<Value> {
     }))
 }
 
-async fn token(State(sb): State<IdeasoftSandbox>, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn token(
+    State(sb): State<IdeasoftSandbox>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     let cfg = &sb.inner.config;
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     if field("client_id") != cfg.client_id || field("client_secret") != cfg.client_secret {
@@ -635,7 +645,11 @@ fn render(s: &Store, k: Kind, v: &Value) -> Value {
                 .into_iter()
                 .flatten()
                 .filter_map(|c| c["id"].as_u64())
-                .filter_map(|id| s.categories.get(&id).map(|c| render(s, Kind::Categories, c)))
+                .filter_map(|id| {
+                    s.categories
+                        .get(&id)
+                        .map(|c| render(s, Kind::Categories, c))
+                })
                 .collect();
             out["categories"] = json!(cats);
         }
@@ -647,7 +661,15 @@ fn render(s: &Store, k: Kind, v: &Value) -> Value {
                     .map(|p| render(s, Kind::Categories, p))
                     .unwrap_or(Value::Null);
             }
-            out["hasChildren"] = json!(if s.categories.values().any(|c| ref_id(c, "parent") == v["id"].as_u64()) { "1" } else { "0" });
+            out["hasChildren"] = json!(if s
+                .categories
+                .values()
+                .any(|c| ref_id(c, "parent") == v["id"].as_u64())
+            {
+                "1"
+            } else {
+                "0"
+            });
         }
         Kind::Details => {
             if let Some(id) = ref_id(v, "product") {
@@ -677,7 +699,10 @@ fn matches(k: Kind, v: &Value, q: &HashMap<String, String>) -> bool {
         }
     }
     if let Some(ids) = q.get("ids") {
-        if !ids.split(',').any(|x| x.trim().parse::<u64>().ok() == Some(id)) {
+        if !ids
+            .split(',')
+            .any(|x| x.trim().parse::<u64>().ok() == Some(id))
+        {
             return false;
         }
     }
@@ -897,7 +922,11 @@ async fn update_record(
         Err(r) => return with_headers(h, r),
     };
     let mut s = lock(&sb.inner.store);
-    let Some(existing) = id.parse::<u64>().ok().and_then(|i| s.table(k).get(&i).cloned()) else {
+    let Some(existing) = id
+        .parse::<u64>()
+        .ok()
+        .and_then(|i| s.table(k).get(&i).cloned())
+    else {
         return with_headers(h, not_found(k, &id));
     };
     let num_id = existing["id"].as_u64().unwrap_or(0);
@@ -924,7 +953,11 @@ async fn delete_record(
         return with_headers(h, unknown_resource(&resource));
     };
     let mut s = lock(&sb.inner.store);
-    let Some(num_id) = id.parse::<u64>().ok().filter(|i| s.table(k).contains_key(i)) else {
+    let Some(num_id) = id
+        .parse::<u64>()
+        .ok()
+        .filter(|i| s.table(k).contains_key(i))
+    else {
         return with_headers(h, not_found(k, &id));
     };
     match k {
@@ -947,7 +980,10 @@ async fn delete_record(
             }
         }
         Kind::Categories => {
-            if s.categories.values().any(|c| ref_id(c, "parent") == Some(num_id)) {
+            if s.categories
+                .values()
+                .any(|c| ref_id(c, "parent") == Some(num_id))
+            {
                 return with_headers(
                     h,
                     fos_error(
@@ -985,7 +1021,12 @@ fn merge(stored: &mut Value, input: &Value) {
         for (key, v) in o {
             if matches!(
                 key.as_str(),
-                "id" | "createdAt" | "updatedAt" | "hasOption" | "fullName" | "images" | "hasChildren"
+                "id" | "createdAt"
+                    | "updatedAt"
+                    | "hasOption"
+                    | "fullName"
+                    | "images"
+                    | "hasChildren"
             ) {
                 continue;
             }
@@ -995,7 +1036,10 @@ fn merge(stored: &mut Value, input: &Value) {
 }
 
 fn refresh_has_option(s: &mut Store, parent: u64) {
-    let has = s.products.values().any(|p| ref_id(p, "parent") == Some(parent));
+    let has = s
+        .products
+        .values()
+        .any(|p| ref_id(p, "parent") == Some(parent));
     if let Some(p) = s.products.get_mut(&parent) {
         p["hasOption"] = json!(if has { 1 } else { 0 });
     }
@@ -1036,7 +1080,10 @@ fn create_in(inner: &Inner, s: &mut Store, k: Kind, input: &Value) -> Result<Val
                 None => ("products", text(&v, "slug").to_string()),
             }
         }
-        Kind::Details => ("product_details", ref_id(&v, "product").unwrap_or(0).to_string()),
+        Kind::Details => (
+            "product_details",
+            ref_id(&v, "product").unwrap_or(0).to_string(),
+        ),
         Kind::Categories => ("categories", text(&v, "slug").to_string()),
         Kind::Members => ("members", text(&v, "email").to_ascii_lowercase()),
         Kind::Brands => ("brands", text(&v, "slug").to_string()),
@@ -1082,20 +1129,35 @@ fn validate(s: &Store, k: Kind, v: &mut Value, id: Option<u64>) -> Result<(), Re
             }
             if let Some(d) = v.get("discount").filter(|d| !d.is_null()) {
                 if as_num(d).is_none_or(|d| d < 0.0) {
-                    err("discount", "This value should be greater than or equal to 0.");
+                    err(
+                        "discount",
+                        "This value should be greater than or equal to 0.",
+                    );
                 }
             }
-            if !matches!(v.get("discountType").and_then(as_num), None | Some(0.0) | Some(1.0)) {
-                err("discountType", "The value you selected is not a valid choice.");
+            if !matches!(
+                v.get("discountType").and_then(as_num),
+                None | Some(0.0) | Some(1.0)
+            ) {
+                err(
+                    "discountType",
+                    "The value you selected is not a valid choice.",
+                );
             }
-            if !matches!(v.get("status").and_then(as_num), None | Some(0.0) | Some(1.0)) {
+            if !matches!(
+                v.get("status").and_then(as_num),
+                None | Some(0.0) | Some(1.0)
+            ) {
                 err("status", "The value you selected is not a valid choice.");
             }
             let unit = text(v, "stockTypeLabel").to_string();
             if unit.is_empty() {
                 v["stockTypeLabel"] = json!("Piece");
             } else if !STOCK_TYPES.contains(&unit.as_str()) {
-                err("stockTypeLabel", "The value you selected is not a valid choice.");
+                err(
+                    "stockTypeLabel",
+                    "The value you selected is not a valid choice.",
+                );
             }
             match ref_id(v, "currency") {
                 Some(c) if s.currencies.contains_key(&c) => {}
@@ -1107,14 +1169,19 @@ fn validate(s: &Store, k: Kind, v: &mut Value, id: Option<u64>) -> Result<(), Re
                 }
             }
             for c in v["categories"].as_array().into_iter().flatten() {
-                if c["id"].as_u64().is_none_or(|c| !s.categories.contains_key(&c)) {
+                if c["id"]
+                    .as_u64()
+                    .is_none_or(|c| !s.categories.contains_key(&c))
+                {
                     err("categories", INVALID);
                 }
             }
             let parent = ref_id(v, "parent");
             let parent_name = match parent {
                 Some(pid) => match s.products.get(&pid) {
-                    Some(p) if p["parent"].is_null() && Some(pid) != id => Some(text(p, "name").to_string()),
+                    Some(p) if p["parent"].is_null() && Some(pid) != id => {
+                        Some(text(p, "name").to_string())
+                    }
                     _ => {
                         err("parent", INVALID);
                         None
@@ -1172,7 +1239,10 @@ fn validate(s: &Store, k: Kind, v: &mut Value, id: Option<u64>) -> Result<(), Re
                     err("parent", INVALID);
                 }
             }
-            if !matches!(v.get("status").and_then(as_num), None | Some(0.0) | Some(1.0)) {
+            if !matches!(
+                v.get("status").and_then(as_num),
+                None | Some(0.0) | Some(1.0)
+            ) {
                 err("status", "The value you selected is not a valid choice.");
             }
             if !errs.is_empty() {
@@ -1220,8 +1290,14 @@ fn validate(s: &Store, k: Kind, v: &mut Value, id: Option<u64>) -> Result<(), Re
             } else if !MEMBER_STATUSES.contains(&status.as_str()) {
                 err("status", "The value you selected is not a valid choice.");
             }
-            if !matches!(v.get("allowedToCampaigns").and_then(as_num), None | Some(0.0) | Some(1.0)) {
-                err("allowedToCampaigns", "The value you selected is not a valid choice.");
+            if !matches!(
+                v.get("allowedToCampaigns").and_then(as_num),
+                None | Some(0.0) | Some(1.0)
+            ) {
+                err(
+                    "allowedToCampaigns",
+                    "The value you selected is not a valid choice.",
+                );
             }
             if !errs.is_empty() {
                 return Err(validation(&errs));

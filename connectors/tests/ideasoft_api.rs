@@ -1,0 +1,551 @@
+//! The Ideasoft Admin API connector against the Ideasoft sandbox.
+
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use storeshift_connectors::api::ideasoft::{IdeasoftSource, IdeasoftTarget};
+use storeshift_connectors::model::{Entity, Platform, Product, Record};
+use storeshift_connectors::sandbox::ideasoft::{IdeasoftConfig, IdeasoftSandbox};
+use storeshift_connectors::sandbox::{Fault, Running};
+use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+
+fn spec_with(server: &Running, credentials: &[(&str, &str)]) -> EndpointSpec {
+    let cfg = IdeasoftConfig::default();
+    std::env::set_var("STORESHIFT_TEST_IDEASOFT_TOKEN", &cfg.access_token);
+    std::env::set_var("STORESHIFT_TEST_IDEASOFT_CLIENT", &cfg.client_id);
+    std::env::set_var("STORESHIFT_TEST_IDEASOFT_SECRET", &cfg.client_secret);
+    std::env::set_var("STORESHIFT_TEST_IDEASOFT_REFRESH", &cfg.refresh_token);
+    std::env::set_var("STORESHIFT_TEST_IDEASOFT_WRONG", "not-the-token");
+    EndpointSpec {
+        platform: Platform::Ideasoft,
+        kind: EndpointKind::Api,
+        path: None,
+        files: BTreeMap::new(),
+        url: Some(server.url()),
+        credentials: credentials
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        currency: Some("TRY".into()),
+        encoding: None,
+        options: [
+            ("timeout_ms", json!(400)),
+            ("retry_base_ms", json!(5)),
+            ("retry_max_ms", json!(50)),
+            ("breaker_cooldown_ms", json!(20)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+    }
+}
+
+fn spec(server: &Running) -> EndpointSpec {
+    spec_with(server, &[("token", "STORESHIFT_TEST_IDEASOFT_TOKEN")])
+}
+
+fn roomy() -> IdeasoftConfig {
+    IdeasoftConfig {
+        quota: 100_000,
+        ..Default::default()
+    }
+}
+
+async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> (Vec<Record>, usize) {
+    let mut cursor = None;
+    let mut records = vec![];
+    let mut pages = 0;
+    loop {
+        let page = src
+            .read_page(entity, cursor.as_ref(), limit)
+            .await
+            .expect("page");
+        pages += 1;
+        records.extend(page.records);
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return (records, pages),
+        }
+    }
+}
+
+fn product(r: &Record) -> &Product {
+    match r {
+        Record::Product(p) => p,
+        other => panic!("expected a product, got {other:?}"),
+    }
+}
+
+/// A store seeded with `n` products, read back through the connector (categories first).
+async fn source_records(n: usize) -> (Vec<Record>, Vec<Record>) {
+    let sb = IdeasoftSandbox::new(roomy());
+    sb.seed_catalog(n);
+    let server = sb.start(0).await.expect("bind");
+    let mut src = IdeasoftSource::open(&spec(&server)).expect("open");
+    let cats = extract_all(&mut src, Entity::Categories, 100).await.0;
+    let products = extract_all(&mut src, Entity::Products, 100).await.0;
+    (cats, products)
+}
+
+/// A target store as its owner set it up: the brands exist, the catalogue is empty.
+fn empty_target(config: IdeasoftConfig) -> IdeasoftSandbox {
+    let sb = IdeasoftSandbox::new(config);
+    sb.add_brand("Anadolu Tekstil");
+    sb.add_brand("Ege Deri");
+    sb
+}
+
+#[tokio::test]
+async fn extracts_categories_products_with_variants_and_members_page_by_page() {
+    let sb = IdeasoftSandbox::new(roomy());
+    sb.seed_catalog(23);
+    sb.seed_customers(12);
+    let server = sb.start(0).await.expect("bind");
+    let mut src = IdeasoftSource::open(&spec(&server)).expect("open");
+
+    let (cats, _) = extract_all(&mut src, Entity::Categories, 100).await;
+    let paths: Vec<Vec<String>> = cats
+        .iter()
+        .map(|r| match r {
+            Record::Category(c) => c.path.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(paths.contains(&vec!["Giyim".to_string(), "Kadın".to_string()]));
+
+    // 23 products and 32 variants are listed flat: pages of 10 ids hold fewer products.
+    let (products, pages) = extract_all(&mut src, Entity::Products, 10).await;
+    assert_eq!(products.len(), 23);
+    assert!(pages >= 6, "{pages} pages");
+    let p0 = product(&products[0]);
+    assert_eq!(p0.handle, "orgu-kazak-0");
+    assert_eq!(p0.source.url_path.as_deref(), Some("/urun/orgu-kazak-0"));
+    assert_eq!(p0.options.len(), 2);
+    assert_eq!(p0.options[0].name, "Renk");
+    assert_eq!(p0.options[0].values, vec!["Kırmızı", "Lacivert"]);
+    assert_eq!(p0.variants.len(), 4);
+    assert_eq!(p0.variants[1].sku.as_deref(), Some("IS-0-KIR-M"));
+    assert_eq!(p0.variants[1].option_values, vec!["Kırmızı", "M"]);
+    // Seeded with price1 100.5 and 5 TL off.
+    let v = &p0.variants[0];
+    assert_eq!(
+        v.price.as_ref().map(|m| m.amount.to_string()).as_deref(),
+        Some("95.5")
+    );
+    assert_eq!(v.price.as_ref().map(|m| m.currency.as_str()), Some("TRY"));
+    assert_eq!(
+        v.compare_at_price
+            .as_ref()
+            .map(|m| m.amount.to_string())
+            .as_deref(),
+        Some("100.5")
+    );
+    assert_eq!(p0.body_html, "<p>Yün karışımlı kazak 0.</p>");
+    assert_eq!(
+        p0.categories,
+        vec![vec!["Giyim".to_string(), "Kadın".to_string()]]
+    );
+    assert_eq!(p0.vendor.as_deref(), Some("Anadolu Tekstil"));
+    assert_eq!(p0.images.len(), 2);
+    assert_eq!(p0.images[0].src, "https://cdn.example.com/ideasoft/0-1.jpg");
+    assert_eq!(p0.tags, vec!["kazak", "kış"]);
+    // Product 1: a percentage discount (10 % of 101.5) and no variants.
+    let p1 = product(&products[1]);
+    assert!(p1.options.is_empty());
+    assert_eq!(p1.variants[0].sku.as_deref(), Some("IS-1"));
+    assert_eq!(
+        p1.variants[0]
+            .price
+            .as_ref()
+            .map(|m| m.amount.to_string())
+            .as_deref(),
+        Some("91.35")
+    );
+
+    let (members, member_pages) = extract_all(&mut src, Entity::Customers, 5).await;
+    assert_eq!((members.len(), member_pages), (12, 3));
+    let Record::Customer(c) = &members[1] else {
+        panic!()
+    };
+    assert_eq!(c.email, "uye1@example.com");
+    assert_eq!(c.last_name.as_deref(), Some("Yılmaz"));
+    assert!(c.marketing.email);
+    assert_eq!(c.addresses[0].province.as_deref(), Some("İstanbul"));
+}
+
+#[tokio::test]
+async fn loading_twice_creates_once_and_rollback_restores_the_store() {
+    let (cats, products) = source_records(12).await;
+    let target = empty_target(roomy());
+    target.seed_customers(2);
+    let before = target.fingerprint();
+    let server = target.start(0).await.expect("bind");
+    let mut t = IdeasoftTarget::open(&spec(&server)).expect("open");
+
+    let cat_out = t
+        .write_batch(Entity::Categories, &cats)
+        .await
+        .expect("categories");
+    let first = t
+        .write_batch(Entity::Products, &products)
+        .await
+        .expect("load");
+    for o in cat_out.iter().chain(&first) {
+        assert!(matches!(o, WriteOutcome::Created { .. }), "{o:?}");
+    }
+    let second = t
+        .write_batch(Entity::Products, &products)
+        .await
+        .expect("again");
+    assert!(
+        second
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+        "{second:?}"
+    );
+    assert_eq!(target.product_count(), 12);
+    assert_eq!(target.variant_count(), 16);
+    assert!(target.creation_log().duplicates().is_empty());
+    // Images cannot travel by URL: one finding per product, never a failed product.
+    let findings = t.take_findings();
+    assert!(findings.iter().any(|f| f.code == "image_not_moved"));
+    assert!(
+        findings.iter().all(|f| f.code == "image_not_moved"),
+        "{findings:?}"
+    );
+
+    let found = t
+        .lookup(Entity::Products, "orgu-kazak-7")
+        .await
+        .expect("lookup");
+    assert!(found.is_some());
+    assert_eq!(
+        t.lookup(Entity::Products, "no-such-product")
+            .await
+            .expect("lookup"),
+        None
+    );
+    assert!(t
+        .lookup(Entity::Categories, "kadin")
+        .await
+        .expect("lookup")
+        .is_some());
+
+    // Rollback: products first (their variants and descriptions go with them), then the
+    // categories, children before parents.
+    for o in &first {
+        if let WriteOutcome::Created { target_id } = o {
+            t.delete(Entity::Products, target_id).await.expect("delete");
+        }
+    }
+    for o in cat_out.iter().rev() {
+        if let WriteOutcome::Created { target_id } = o {
+            t.delete(Entity::Categories, target_id)
+                .await
+                .expect("delete");
+        }
+    }
+    assert_eq!(target.fingerprint(), before);
+}
+
+#[tokio::test]
+async fn every_fault_kind_still_lands_every_product_once() {
+    let (cats, products) = source_records(10).await;
+    let target = empty_target(roomy());
+    let server = target.start(0).await.expect("bind");
+    let mut t = IdeasoftTarget::open(&spec(&server)).expect("open");
+    t.write_batch(Entity::Categories, &cats)
+        .await
+        .expect("categories");
+    target.faults.after(&[
+        (
+            2,
+            Fault::TooManyRequests {
+                retry_after_secs: 0.05,
+            },
+        ),
+        (4, Fault::Status(500)),
+        (6, Fault::Status(502)),
+        (8, Fault::Status(503)),
+        (11, Fault::Slow(Duration::from_millis(900))),
+        (14, Fault::Reset),
+        (17, Fault::MalformedJson),
+        (21, Fault::Slow(Duration::from_millis(900))),
+        (25, Fault::Reset),
+        (29, Fault::MalformedJson),
+        (33, Fault::Status(503)),
+    ]);
+    let out = t
+        .write_batch(Entity::Products, &products)
+        .await
+        .expect("load");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{out:?}"
+    );
+    assert_eq!(target.faults.injected(), 11);
+    assert_eq!(target.product_count(), 10);
+    assert_eq!(target.variant_count(), 16);
+    assert!(
+        target.creation_log().duplicates().is_empty(),
+        "{:?}",
+        target.creation_log().duplicates()
+    );
+    // Every product has its description exactly once.
+    let mut src = IdeasoftSource::open(&spec(&server)).expect("open");
+    let (back, _) = extract_all(&mut src, Entity::Products, 100).await;
+    assert_eq!(back.len(), 10);
+    assert!(back
+        .iter()
+        .all(|r| product(r).body_html.starts_with("<p>Yün")));
+}
+
+#[tokio::test]
+async fn a_refused_product_fails_alone_with_ideasofts_message() {
+    let (cats, mut products) = source_records(6).await;
+    if let Record::Product(p) = &mut products[2] {
+        p.title = "  ".into();
+    }
+    let target = empty_target(roomy());
+    let server = target.start(0).await.expect("bind");
+    let mut t = IdeasoftTarget::open(&spec(&server)).expect("open");
+    t.write_batch(Entity::Categories, &cats)
+        .await
+        .expect("categories");
+    let out = t
+        .write_batch(Entity::Products, &products)
+        .await
+        .expect("load");
+    assert!(
+        matches!(&out[2], WriteOutcome::Failed { message } if message.contains("name: This value should not be blank.")),
+        "{out:?}"
+    );
+    assert_eq!(
+        out.iter()
+            .filter(|o| matches!(o, WriteOutcome::Created { .. }))
+            .count(),
+        5
+    );
+    assert_eq!(target.product_count(), 5);
+}
+
+#[tokio::test]
+async fn members_upsert_by_email_and_a_bad_address_fails_alone() {
+    let src_sb = IdeasoftSandbox::new(roomy());
+    src_sb.seed_customers(8);
+    let src_server = src_sb.start(0).await.expect("bind");
+    let mut src = IdeasoftSource::open(&spec(&src_server)).expect("open");
+    let (mut members, _) = extract_all(&mut src, Entity::Customers, 100).await;
+    if let Record::Customer(c) = &mut members[3] {
+        c.email = "not-an-email".into();
+    }
+    let target = IdeasoftSandbox::new(roomy());
+    let server = target.start(0).await.expect("bind");
+    let mut t = IdeasoftTarget::open(&spec(&server)).expect("open");
+    let out = t
+        .write_batch(Entity::Customers, &members)
+        .await
+        .expect("load");
+    assert!(
+        matches!(&out[3], WriteOutcome::Failed { message } if message.contains("not a valid email")),
+        "{out:?}"
+    );
+    let again = t
+        .write_batch(Entity::Customers, &members)
+        .await
+        .expect("again");
+    assert_eq!(
+        again
+            .iter()
+            .filter(|o| matches!(o, WriteOutcome::Updated { .. }))
+            .count(),
+        7
+    );
+    assert_eq!(target.member_count(), 7);
+    assert!(target.creation_log().duplicates().is_empty());
+    assert!(t
+        .lookup(Entity::Customers, "UYE5@example.com")
+        .await
+        .expect("lookup")
+        .is_some());
+}
+
+/// What Ideasoft carries for a product, ids left out.
+fn view(p: &Product) -> Value {
+    json!({
+        "handle": p.handle, "title": p.title, "body": p.body_html, "vendor": p.vendor, "tags": p.tags,
+        "status": p.status, "options": p.options, "categories": p.categories, "seo": p.seo,
+        "attributes": p.attributes,
+        "variants": p.variants.iter().map(|v| json!({
+            "sku": v.sku, "barcode": v.barcode, "price": v.price, "compare": v.compare_at_price, "cost": v.cost,
+            "inventory": v.inventory, "values": v.option_values, "taxable": v.taxable,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+#[tokio::test]
+async fn ideasoft_to_canonical_to_ideasoft_keeps_the_fields() {
+    let (cats, products) = source_records(9).await;
+    let target = empty_target(roomy());
+    let server = target.start(0).await.expect("bind");
+    let mut t = IdeasoftTarget::open(&spec(&server)).expect("open");
+    t.write_batch(Entity::Categories, &cats)
+        .await
+        .expect("categories");
+    t.write_batch(Entity::Products, &products)
+        .await
+        .expect("load");
+    let mut src = IdeasoftSource::open(&spec(&server)).expect("open");
+    let (cats_back, _) = extract_all(&mut src, Entity::Categories, 100).await;
+    let (back, _) = extract_all(&mut src, Entity::Products, 100).await;
+    assert_eq!(back.len(), products.len());
+    for (a, b) in products.iter().zip(&back) {
+        assert_eq!(view(product(a)), view(product(b)));
+    }
+    let cat_view = |rs: &[Record]| -> Vec<Value> {
+        rs.iter()
+            .map(|r| match r {
+                Record::Category(c) => json!([c.handle, c.path, c.description_html, c.seo]),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(cat_view(&cats), cat_view(&cats_back));
+}
+
+#[tokio::test]
+async fn a_spent_request_window_is_waited_out_not_hammered() {
+    let (cats, products) = source_records(6).await;
+    let target = empty_target(IdeasoftConfig {
+        quota: 20,
+        window_ms: 400,
+        ..Default::default()
+    });
+    let server = target.start(0).await.expect("bind");
+    let mut t = IdeasoftTarget::open(&spec(&server)).expect("open");
+    t.write_batch(Entity::Categories, &cats)
+        .await
+        .expect("categories");
+    let out = t
+        .write_batch(Entity::Products, &products)
+        .await
+        .expect("load");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{out:?}"
+    );
+    assert_eq!(target.product_count(), 6);
+    assert_eq!(target.rate_limited(), 0, "the client waits for the reset");
+    assert!(t.api_stats().is_some_and(|s| s.budget_used_pct.is_some()));
+}
+
+#[tokio::test]
+async fn an_expired_token_is_renewed_with_the_refresh_token() {
+    let sb = IdeasoftSandbox::new(IdeasoftConfig {
+        token_ttl_requests: Some(3),
+        ..roomy()
+    });
+    sb.seed_customers(25);
+    let server = sb.start(0).await.expect("bind");
+    let creds = [
+        ("token", "STORESHIFT_TEST_IDEASOFT_TOKEN"),
+        ("client_id", "STORESHIFT_TEST_IDEASOFT_CLIENT"),
+        ("client_secret", "STORESHIFT_TEST_IDEASOFT_SECRET"),
+        ("refresh_token", "STORESHIFT_TEST_IDEASOFT_REFRESH"),
+    ];
+    let mut src = IdeasoftSource::open(&spec_with(&server, &creds)).expect("open");
+    // 13 pages of 2: the token expires after every third request.
+    let (members, pages) = extract_all(&mut src, Entity::Customers, 2).await;
+    assert_eq!((members.len(), pages), (25, 13));
+}
+
+#[tokio::test]
+async fn a_refused_token_is_reported_without_its_value() {
+    let sb = IdeasoftSandbox::new(roomy());
+    let server = sb.start(0).await.expect("bind");
+    let mut src = IdeasoftSource::open(&spec_with(
+        &server,
+        &[("token", "STORESHIFT_TEST_IDEASOFT_WRONG")],
+    ))
+    .expect("open");
+    let err = src
+        .read_page(Entity::Products, None, 10)
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("401") && err.contains("access token"), "{err}");
+    assert!(!err.contains("not-the-token"), "{err}");
+    let missing = IdeasoftSource::open(&spec_with(&server, &[]))
+        .err()
+        .map(|e| e.to_string());
+    assert!(missing.is_some_and(|m| m.contains("IDEASOFT_TOKEN")));
+}
+
+mod prices {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    use storeshift_connectors::api::ideasoft::{prices_from, prices_to};
+    use storeshift_connectors::model::Entity;
+    use storeshift_connectors::platform::ideasoft::{currency_abbr, currency_iso, url_path};
+
+    const AMOUNT: i64 = 0;
+    const PERCENT: i64 = 1;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn discounts_of_both_kinds_become_a_compare_at_price() {
+        assert_eq!(
+            prices_from(d("120"), d("20"), AMOUNT),
+            (d("100"), Some(d("120")))
+        );
+        assert_eq!(
+            prices_from(d("200"), d("15"), PERCENT),
+            (d("170"), Some(d("200")))
+        );
+        assert_eq!(prices_from(d("99.90"), d("0"), PERCENT), (d("99.90"), None));
+        assert_eq!(
+            prices_from(d("10"), d("25"), AMOUNT),
+            (d("0"), Some(d("10")))
+        );
+        assert_eq!(
+            prices_to(d("100"), Some(d("120"))),
+            (d("120"), d("20"), AMOUNT)
+        );
+        assert_eq!(
+            prices_to(d("100"), Some(d("80"))),
+            (d("100"), d("0"), AMOUNT)
+        );
+    }
+
+    #[test]
+    fn lira_is_tl_on_ideasoft_and_try_everywhere_else() {
+        assert_eq!(currency_abbr("TRY"), "TL");
+        assert_eq!(currency_iso("TL"), "TRY");
+        assert_eq!(currency_iso(&currency_abbr("EUR")), "EUR");
+        assert_eq!(
+            url_path(Entity::Categories, "kadin-giyim"),
+            "/kategori/kadin-giyim"
+        );
+        assert_eq!(url_path(Entity::Products, "mavi-kazak"), "/urun/mavi-kazak");
+    }
+
+    proptest! {
+        #[test]
+        fn prices_survive_the_round_trip_through_price1_and_discount(
+            cents in 0i64..10_000_000, extra in 0i64..5_000_000, discounted in any::<bool>()
+        ) {
+            let price = Decimal::new(cents, 2);
+            let compare = discounted.then(|| Decimal::new(cents + extra, 2));
+            let (price1, discount, kind) = prices_to(price, compare);
+            let (back, back_compare) = prices_from(price1, discount, kind);
+            prop_assert_eq!(back, price);
+            prop_assert_eq!(back_compare, compare.filter(|c| *c > price));
+        }
+    }
+}
