@@ -549,3 +549,51 @@ mod prices {
         }
     }
 }
+
+#[tokio::test]
+async fn orders_are_read_with_their_lines_kdv_and_totals() {
+    let sb = IdeasoftSandbox::new(roomy());
+    sb.seed_orders(9);
+    let server = sb.start(0).await.expect("bind");
+    let mut src = IdeasoftSource::open(&spec(&server)).expect("open");
+    assert!(src.entities().contains(&Entity::Orders));
+    let (orders, pages) = extract_all(&mut src, Entity::Orders, 4).await;
+    assert_eq!((orders.len(), pages), (9, 3));
+    for r in &orders {
+        let Record::Order(o) = r else { panic!("{r:?}") };
+        assert_eq!(o.currency, "TRY");
+        assert_eq!(
+            o.computed_total(),
+            o.totals.total.amount,
+            "order {}",
+            o.number
+        );
+    }
+    let Record::Order(o0) = &orders[0] else {
+        panic!()
+    };
+    assert_eq!(o0.number, "IS001000");
+    assert_eq!(o0.email.as_deref(), Some("uye0@example.com"));
+    assert_eq!(
+        o0.fulfillment_status,
+        storeshift_connectors::model::FulfillmentStatus::Cancelled
+    );
+    assert_eq!(o0.discounts[0].amount.amount.to_string(), "10");
+    // 150 TL with 20 % KDV included carries 25 TL of tax.
+    assert_eq!(
+        o0.line_items[0].tax_lines[0].amount.amount.to_string(),
+        "25"
+    );
+    assert_eq!(
+        o0.shipping_address.as_ref().and_then(|a| a.city.as_deref()),
+        Some("Kadıköy")
+    );
+    let Record::Order(o1) = &orders[1] else {
+        panic!()
+    };
+    assert_eq!(
+        o1.financial_status,
+        storeshift_connectors::model::FinancialStatus::Paid
+    );
+    assert_eq!(o1.line_items[0].quantity, 2);
+}

@@ -1,7 +1,8 @@
 //! Ideasoft Admin API (`{store}/admin-api/`, OAuth2 bearer): categories, products (variants
-//! are child products, descriptions live in `product_details`) and members as a source, read
-//! with `sinceId` cursors in pages of at most 100, and as a target, upserted by slug / SKU /
-//! e-mail so a repeated write updates instead of duplicating. The request window the API
+//! are child products, descriptions live in `product_details`), members and orders as a
+//! source, read with `sinceId` cursors in pages of at most 100; categories, products and
+//! members as a target, upserted by slug / SKU / e-mail so a repeated write updates instead
+//! of duplicating. The request window the API
 //! announces in `X-RateLimit-*` is spent to the last request, then waited out.
 //!
 //! Images cannot move: Ideasoft takes them as uploaded base64 files and storeshift never
@@ -773,6 +774,146 @@ fn customer_from(m: &Value) -> Customer {
     }
 }
 
+fn order_address(a: &Value) -> Option<Address> {
+    let addr = Address {
+        first_name: text(a, "firstname"),
+        last_name: text(a, "surname"),
+        company: None,
+        address1: text(a, "address"),
+        address2: None,
+        city: text(a, "subLocation"),
+        province: text(a, "location"),
+        country_code: text(a, "country").map(|c| match c.as_str() {
+            "Türkiye" | "Turkey" | "TR" => "TR".to_string(),
+            other => other.to_string(),
+        }),
+        zip: text(a, "zipCode"),
+        phone: text(a, "phoneNumber"),
+        default: false,
+    };
+    (!addr.is_empty()).then_some(addr)
+}
+
+/// An order as Ideasoft keeps it: prices include KDV at `productTax` percent, the shipping
+/// and the coupon are order-level amounts, `finalAmount` is what the customer paid.
+fn order_from(o: &Value, default_currency: &str) -> Order {
+    let currency = text(o, "currency")
+        .map(|c| currency_iso(&c))
+        .unwrap_or_else(|| default_currency.to_string());
+    let money = |d: Decimal| Money::new(d.normalize(), currency.clone());
+    let zero = || money(Decimal::ZERO);
+    let line_items: Vec<LineItem> = o["orderItems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|it| {
+            let price = num(it, "productPrice").unwrap_or_default();
+            let qty = num(it, "productQuantity").unwrap_or(Decimal::ONE);
+            let rate = num(it, "productTax").unwrap_or_default() / Decimal::ONE_HUNDRED;
+            let gross = price * qty;
+            let tax = (gross * rate / (Decimal::ONE + rate)).round_dp(2);
+            LineItem {
+                sku: text(it, "productSku"),
+                title: text(it, "productName").unwrap_or_default(),
+                variant_title: None,
+                quantity: qty.floor().to_string().parse().unwrap_or(1),
+                price: money(price),
+                total_discount: num(it, "discount").filter(|d| !d.is_zero()).map(money),
+                tax_lines: if rate.is_zero() {
+                    vec![]
+                } else {
+                    vec![TaxLine {
+                        title: "KDV".into(),
+                        rate: rate.normalize(),
+                        amount: money(tax),
+                    }]
+                },
+                product_ref: None,
+            }
+        })
+        .collect();
+    let coupon = num(o, "couponDiscount").unwrap_or_default();
+    let shipping = num(o, "shippingAmount").unwrap_or_default();
+    let tax: Decimal = line_items
+        .iter()
+        .flat_map(|l| &l.tax_lines)
+        .map(|t| t.amount.amount)
+        .sum();
+    let status = text(o, "status").unwrap_or_default();
+    let payment = text(o, "paymentStatus").unwrap_or_default();
+    Order {
+        source: SourceRef::new(o["id"].to_string()),
+        number: text(o, "transactionId").unwrap_or_else(|| o["id"].to_string()),
+        email: text(o, "customerEmail"),
+        customer_ref: o
+            .pointer("/member/id")
+            .and_then(Value::as_u64)
+            .map(|i| i.to_string()),
+        tax_lines: vec![],
+        discounts: if coupon.is_zero() {
+            vec![]
+        } else {
+            vec![Discount {
+                code: text(o, "couponCode").unwrap_or_else(|| "kupon".into()),
+                amount: money(coupon),
+            }]
+        },
+        shipping_lines: if shipping.is_zero() && text(o, "shippingProviderName").is_none() {
+            vec![]
+        } else {
+            vec![ShippingLine {
+                title: text(o, "shippingProviderName").unwrap_or_else(|| "Kargo".into()),
+                code: None,
+                price: money(shipping),
+                tax_lines: vec![],
+            }]
+        },
+        transactions: match text(o, "paymentTypeName") {
+            Some(gateway) if payment == "success" => vec![Transaction {
+                kind: "sale".into(),
+                status: "success".into(),
+                gateway: Some(gateway),
+                amount: money(num(o, "finalAmount").unwrap_or_default()),
+                processed_at: text(o, "createdAt"),
+            }],
+            _ => vec![],
+        },
+        totals: OrderTotals {
+            subtotal: money(num(o, "generalAmount").unwrap_or_default()),
+            discounts: if coupon.is_zero() {
+                zero()
+            } else {
+                money(coupon)
+            },
+            shipping: money(shipping),
+            tax: money(tax),
+            total: money(num(o, "finalAmount").unwrap_or_default()),
+        },
+        financial_status: match (status.as_str(), payment.as_str()) {
+            ("refunded", _) | (_, "refunded") => FinancialStatus::Refunded,
+            (_, "success") => FinancialStatus::Paid,
+            ("cancelled", _) | (_, "failed") => FinancialStatus::Voided,
+            _ => FinancialStatus::Pending,
+        },
+        fulfillment_status: match status.as_str() {
+            "fulfilled" | "delivered" => FulfillmentStatus::Fulfilled,
+            "cancelled" => FulfillmentStatus::Cancelled,
+            _ => FulfillmentStatus::Unfulfilled,
+        },
+        created_at: text(o, "createdAt").unwrap_or_default(),
+        processed_at: None,
+        cancelled_at: (status == "cancelled")
+            .then(|| text(o, "updatedAt"))
+            .flatten(),
+        billing_address: order_address(&o["billingAddress"]),
+        shipping_address: order_address(&o["shippingAddress"]),
+        currency,
+        line_items,
+        note: None,
+        tags: vec![],
+    }
+}
+
 #[async_trait]
 impl Source for IdeasoftSource {
     fn platform(&self) -> Platform {
@@ -780,7 +921,12 @@ impl Source for IdeasoftSource {
     }
 
     fn entities(&self) -> Vec<Entity> {
-        vec![Entity::Categories, Entity::Products, Entity::Customers]
+        vec![
+            Entity::Categories,
+            Entity::Products,
+            Entity::Customers,
+            Entity::Orders,
+        ]
     }
 
     fn describe(&self) -> String {
@@ -803,6 +949,7 @@ impl Source for IdeasoftSource {
             Entity::Categories => "categories",
             Entity::Products => "products",
             Entity::Customers => "members",
+            Entity::Orders => "orders",
             _ => return Ok(SourcePage::default()),
         };
         let since = cursor
@@ -833,6 +980,10 @@ impl Source for IdeasoftSource {
                 Entity::Products => out
                     .records
                     .push(Record::Product(self.product_from(item).await?)),
+                Entity::Orders => out.records.push(Record::Order(Box::new(order_from(
+                    item,
+                    &self.client.currency,
+                )))),
                 _ => out.records.push(Record::Customer(customer_from(item))),
             }
         }

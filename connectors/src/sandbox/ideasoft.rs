@@ -42,6 +42,11 @@
 //!   client. Image URLs on reads (`originalUrl`, `thumbUrl`) and the product image POST body:
 //!   alpsungurk/ideasoft_api_p `server.js`. Variants listed flat next to their parents, with
 //!   `parent.id`: the Ymltekstil `ProductsController.cs`.
+//! - Orders: `transactionId`, `customerFirstname`, `customerSurname`, `customerEmail`,
+//!   `customerPhone`, `status`, `paymentStatus`, `paymentTypeName`, `currency`,
+//!   `generalAmount`, `finalAmount`, `shippingAmount`, `shippingProviderName` and `orderItems`
+//!   (`productName`, `productSku`, `productPrice`, `productCurrency`, `productQuantity`,
+//!   `productTax`, `productDiscount`, `discount`): Turkmen87ai `Models/{Order,OrderItem}.cs`.
 //! - Product descriptions live in `/admin-api/product_details` (`details`, `extraDetails`,
 //!   `product`), one per product, a second POST failing as a duplicate: alpsungurk
 //!   `server.js` / `api/db/*` (it POSTs details and treats "duplicate" as already there).
@@ -72,6 +77,12 @@
 //! - Variant option values: silent. A variant carries `options: [{title, optionGroup:
 //!   {title}}]` (Ideasoft's option and option group resources are named so); its `name` is the
 //!   values joined, as the Ymltekstil controller expects.
+//! - Orders: `member`, `couponDiscount`, the address objects (`firstname`, `surname`,
+//!   `address`, `subLocation`, `location`, `country`, `zipCode`, `phoneNumber`) and the value
+//!   sets of `status` (waiting_for_approval, approved, being_prepared, fulfilled, delivered,
+//!   cancelled, refunded) and `paymentStatus` (waiting, success, failed, refunded) are not in
+//!   the sources read; they are chosen to match the panel's wording. `productTax` is read as
+//!   the KDV rate included in `productPrice`. Orders are served for reading only.
 //! - Deleting a product deletes its variants and its details (silent; a shop panel does so).
 //! - Product images cannot be created from a URL (base64 only), so the sandbox's product
 //!   bodies treat `images` as read-only; seeded products carry them.
@@ -133,6 +144,7 @@ enum Kind {
     Members,
     Brands,
     Currencies,
+    Orders,
 }
 
 impl Kind {
@@ -144,6 +156,7 @@ impl Kind {
             "members" => Kind::Members,
             "brands" => Kind::Brands,
             "currencies" => Kind::Currencies,
+            "orders" => Kind::Orders,
             _ => return None,
         })
     }
@@ -158,6 +171,7 @@ struct Store {
     members: BTreeMap<u64, Value>,
     brands: BTreeMap<u64, Value>,
     currencies: BTreeMap<u64, Value>,
+    orders: BTreeMap<u64, Value>,
 }
 
 impl Store {
@@ -169,6 +183,7 @@ impl Store {
             Kind::Members => &self.members,
             Kind::Brands => &self.brands,
             Kind::Currencies => &self.currencies,
+            Kind::Orders => &self.orders,
         }
     }
 
@@ -180,6 +195,7 @@ impl Store {
             Kind::Members => &mut self.members,
             Kind::Brands => &mut self.brands,
             Kind::Currencies => &mut self.currencies,
+            Kind::Orders => &mut self.orders,
         }
     }
 
@@ -375,7 +391,7 @@ impl IdeasoftSandbox {
     /// A hash of everything a client can change: equal before and after a rolled-back run.
     pub fn fingerprint(&self) -> String {
         let s = lock(&self.inner.store);
-        let v = json!({ "p": s.products, "d": s.details, "c": s.categories, "m": s.members, "b": s.brands });
+        let v = json!({ "p": s.products, "d": s.details, "c": s.categories, "m": s.members, "b": s.brands, "o": s.orders });
         blake3::hash(v.to_string().as_bytes()).to_hex().to_string()
     }
 
@@ -493,6 +509,41 @@ impl IdeasoftSandbox {
                 "location": { "id": 34, "name": "İstanbul" }, "country": { "id": 1, "name": "Türkiye", "code": "TR" },
             });
             let _ = create_in(&self.inner, &mut s, Kind::Members, &m);
+        }
+    }
+
+    /// `n` orders of seeded members and products, every fourth one cancelled, lira prices
+    /// with 20 % KDV included.
+    pub fn seed_orders(&self, n: usize) {
+        let mut s = lock(&self.inner.store);
+        for i in 0..n {
+            let qty = (i % 3 + 1) as f64;
+            let price = 150.0 + i as f64;
+            let shipping = if i % 2 == 0 { 29.9 } else { 0.0 };
+            let coupon = if i % 5 == 0 { 10.0 } else { 0.0 };
+            let (status, payment) = match i % 4 {
+                0 => ("cancelled", "failed"),
+                1 => ("delivered", "success"),
+                2 => ("being_prepared", "success"),
+                _ => ("waiting_for_approval", "waiting"),
+            };
+            let address = json!({ "firstname": format!("Ayşe{i}"), "surname": "Yılmaz", "address": format!("Atatürk Cad. No:{i}"),
+                                  "subLocation": "Kadıköy", "location": "İstanbul", "country": "Türkiye", "zipCode": "34710",
+                                  "phoneNumber": format!("0532 555 00 {i:02}") });
+            let id = s.id();
+            let general = price * qty;
+            s.orders.insert(id, json!({
+                "id": id, "transactionId": format!("IS{:06}", 1000 + i), "customerFirstname": format!("Ayşe{i}"),
+                "customerSurname": "Yılmaz", "customerEmail": format!("uye{i}@example.com"), "customerPhone": format!("0532 555 00 {i:02}"),
+                "status": status, "paymentStatus": payment, "paymentTypeName": "Kredi Kartı", "currency": "TL",
+                "generalAmount": general, "shippingAmount": shipping, "couponDiscount": coupon,
+                "finalAmount": general + shipping - coupon, "shippingProviderName": "Yurtiçi Kargo",
+                "member": { "id": i + 1 }, "billingAddress": address, "shippingAddress": address,
+                "orderItems": [{ "id": id * 10 + 1, "productName": format!("Örgü Kazak {i}"), "productSku": format!("IS-{i}"),
+                                 "productPrice": price, "productCurrency": "TL", "productQuantity": qty, "productTax": 20,
+                                 "productDiscount": 0, "discount": 0 }],
+                "createdAt": format!("2026-10-{:02}T10:00:00+03:00", i % 28 + 1), "updatedAt": now(),
+            }));
         }
     }
 
@@ -855,11 +906,28 @@ fn not_found(k: Kind, id: &str) -> Response {
         Kind::Members => "Member",
         Kind::Brands => "Brand",
         Kind::Currencies => "Currency",
+        Kind::Orders => "Order",
     };
     fos_error(
         StatusCode::NOT_FOUND,
         &format!("{what} object not found by the @ParamConverter annotation (id {id})."),
     )
+}
+
+/// Currencies are set up in the shop panel; orders come from checkouts (the sandbox serves
+/// them for reading only).
+fn read_only(k: Kind) -> Option<Response> {
+    match k {
+        Kind::Currencies => Some(fos_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Currencies are managed in the shop panel.",
+        )),
+        Kind::Orders => Some(fos_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "This sandbox serves orders for reading only.",
+        )),
+        _ => None,
+    }
 }
 
 fn parse_body(body: &[u8]) -> Result<Value, Response> {
@@ -886,14 +954,8 @@ async fn create_record(
     let Some(k) = Kind::parse(&resource) else {
         return with_headers(h, unknown_resource(&resource));
     };
-    if k == Kind::Currencies {
-        return with_headers(
-            h,
-            fos_error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "Currencies are managed in the shop panel.",
-            ),
-        );
+    if let Some(r) = read_only(k) {
+        return with_headers(h, r);
     }
     let input = match parse_body(&body) {
         Ok(v) => v,
@@ -917,6 +979,9 @@ async fn update_record(
     let Some(k) = Kind::parse(&resource) else {
         return with_headers(h, unknown_resource(&resource));
     };
+    if let Some(r) = read_only(k) {
+        return with_headers(h, r);
+    }
     let input = match parse_body(&body) {
         Ok(v) => v,
         Err(r) => return with_headers(h, r),
@@ -999,14 +1064,10 @@ async fn delete_record(
                 }
             }
         }
-        Kind::Currencies => {
-            return with_headers(
-                h,
-                fos_error(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "Currencies are managed in the shop panel.",
-                ),
-            )
+        Kind::Currencies | Kind::Orders => {
+            if let Some(r) = read_only(k) {
+                return with_headers(h, r);
+            }
         }
         _ => {
             s.table_mut(k).remove(&num_id);
@@ -1088,6 +1149,7 @@ fn create_in(inner: &Inner, s: &mut Store, k: Kind, input: &Value) -> Result<Val
         Kind::Members => ("members", text(&v, "email").to_ascii_lowercase()),
         Kind::Brands => ("brands", text(&v, "slug").to_string()),
         Kind::Currencies => ("currencies", text(&v, "abbr").to_string()),
+        Kind::Orders => ("orders", text(&v, "transactionId").to_string()),
     };
     inner.created.record(key.0, &key.1);
     s.table_mut(k).insert(id, v.clone());
@@ -1313,7 +1375,7 @@ fn validate(s: &Store, k: Kind, v: &mut Value, id: Option<u64>) -> Result<(), Re
                 v["slug"] = json!(unique_slug(&s.brands, &base, id));
             }
         }
-        Kind::Currencies => {}
+        Kind::Currencies | Kind::Orders => {}
     }
     Ok(())
 }
@@ -1324,6 +1386,7 @@ pub async fn launch(opts: &super::LaunchOptions) -> std::io::Result<(Running, St
     let sb = IdeasoftSandbox::new(IdeasoftConfig::default());
     sb.seed_catalog(opts.seed_products);
     sb.seed_customers(opts.seed_customers);
+    sb.seed_orders(opts.seed_customers);
     let c = sb.config();
     let creds = format!(
         "Ideasoft sandbox: bearer token {} (or client {} secret {} refresh token {})",
