@@ -232,13 +232,14 @@ async fn loading_twice_creates_once_and_rollback_restores_the_store() {
         .is_some());
 
     // Rollback: products first (their variants and descriptions go with them), then the
-    // categories, children before parents.
+    // categories in the order they were created — parents before children, as a rollback
+    // plan may list them; a parent takes its subcategories along.
     for o in &first {
         if let WriteOutcome::Created { target_id } = o {
             t.delete(Entity::Products, target_id).await.expect("delete");
         }
     }
-    for o in cat_out.iter().rev() {
+    for o in cat_out.iter() {
         if let WriteOutcome::Created { target_id } = o {
             t.delete(Entity::Categories, target_id)
                 .await

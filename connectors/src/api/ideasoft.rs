@@ -1423,7 +1423,8 @@ impl Target for IdeasoftTarget {
             .map(|id| id.to_string()))
     }
 
-    /// Deletes what the run created; a product takes its variants and description with it.
+    /// Deletes what the run created; a product takes its variants and description with it, a
+    /// category its subcategories.
     async fn delete(&mut self, entity: Entity, target_id: &str) -> Result<()> {
         let Some((resource, _)) = resource_of(entity) else {
             return Err(ConnectorError::Input(format!(
@@ -1435,16 +1436,32 @@ impl Target for IdeasoftTarget {
                 "\"{target_id}\" is not an Ideasoft {resource} id (a number is expected)"
             ))
         })?;
-        let path = format!("/{resource}/{id}");
-        let r = self
-            .client
-            .call(Method::DELETE, &path, &[], None, Safety::Idempotent)
-            .await?;
-        // Already gone (a retried delete, or deleted by hand): the goal is reached.
-        if r.status.as_u16() == 404 {
-            return Ok(());
+        // Ideasoft refuses to delete a category that still has subcategories, and a rollback
+        // lists categories in no particular order: the subtree goes first, deepest first.
+        let mut order = vec![id];
+        if entity == Entity::Categories {
+            let mut i = 0;
+            while i < order.len() {
+                let children = self
+                    .client
+                    .list_all("categories", &q(&[("parent", order[i].to_string())]))
+                    .await?;
+                order.extend(children.iter().filter_map(|c| c["id"].as_u64()));
+                i += 1;
+            }
         }
-        self.client.check(r, &path).map(|_| ())
+        for id in order.into_iter().rev() {
+            let path = format!("/{resource}/{id}");
+            let r = self
+                .client
+                .call(Method::DELETE, &path, &[], None, Safety::Idempotent)
+                .await?;
+            // Already gone (a retried delete, or deleted by hand): the goal is reached.
+            if r.status.as_u16() != 404 {
+                self.client.check(r, &path)?;
+            }
+        }
+        Ok(())
     }
 
     async fn finish(&mut self, _entity: Entity) -> Result<()> {
