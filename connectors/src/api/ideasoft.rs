@@ -15,7 +15,7 @@ use crate::connector::{
 use crate::finding::{Finding, RecordRef, Severity};
 use crate::model::*;
 use crate::platform::ideasoft::api::{
-    DISCOUNT_AMOUNT, DISCOUNT_PERCENT, MAX_LIMIT, PREFIX, TOKEN_PATH,
+    DISCOUNT_AMOUNT, DISCOUNT_PERCENT, MAX_LIMIT, PREFIX, STANDARD_KDV, TOKEN_PATH,
 };
 use crate::platform::ideasoft::{currency_abbr, currency_iso};
 use crate::platform::url_path;
@@ -534,7 +534,8 @@ impl IdeasoftSource {
                 title: text(c, "pageTitle"),
                 description: text(c, "metaDescription"),
             },
-            position: int(c, "sortOrder"),
+            // 0 is Ideasoft's "no particular place".
+            position: int(c, "sortOrder").filter(|p| *p != 0),
             image: None,
         })
     }
@@ -670,7 +671,7 @@ impl IdeasoftSource {
             .collect();
         images.sort_by_key(|(o, _)| *o);
         let mut attributes = std::collections::BTreeMap::new();
-        if let Some(t) = int(p, "tax") {
+        if let Some(t) = int(p, "tax").filter(|t| *t != STANDARD_KDV && *t != 0) {
             attributes.insert("ideasoft.tax".to_string(), t.to_string());
         }
         if let Some(s) = text(p, "shortDetails") {
@@ -1006,6 +1007,9 @@ pub struct IdeasoftTarget {
     category_ids: Option<HashMap<Vec<String>, u64>>,
     /// KDV rate for taxable products whose source names none (`tax_rate` option).
     tax_rate: i64,
+    /// Stock given to variants whose source tracks none (`untracked_stock` option): Ideasoft
+    /// keeps a stock amount on every product.
+    untracked_stock: i64,
 }
 
 impl IdeasoftTarget {
@@ -1014,7 +1018,12 @@ impl IdeasoftTarget {
             .options
             .get("tax_rate")
             .and_then(Value::as_i64)
-            .unwrap_or(20);
+            .unwrap_or(STANDARD_KDV);
+        let untracked_stock = spec
+            .options
+            .get("untracked_stock")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
         Ok(IdeasoftTarget {
             client: IdeasoftClient::open(spec)?,
             findings: vec![],
@@ -1022,6 +1031,7 @@ impl IdeasoftTarget {
             brands: None,
             category_ids: None,
             tax_rate,
+            untracked_stock,
         })
     }
 
@@ -1215,7 +1225,7 @@ impl IdeasoftTarget {
             "name": p.title, "slug": p.handle,
             // A product with variants still needs its own unique stock code.
             "sku": if variable { p.handle.clone() } else { first.and_then(|v| v.sku.clone()).unwrap_or_else(|| p.handle.clone()) },
-            "stockAmount": if variable { p.variants.iter().filter_map(|v| v.inventory).sum::<i64>() } else { first.and_then(|v| v.inventory).unwrap_or(0) },
+            "stockAmount": if variable { p.variants.iter().map(|v| v.inventory.unwrap_or(self.untracked_stock)).sum::<i64>() } else { first.and_then(|v| v.inventory).unwrap_or(self.untracked_stock) },
             "status": if p.status == ProductStatus::Active { 1 } else { 0 },
             "tax": tax, "customShippingDisabled": 1,
             "pageTitle": p.seo.title.clone().unwrap_or_default(),
@@ -1253,6 +1263,13 @@ impl IdeasoftTarget {
         if variable {
             self.write_variants(r, p, id, currency_id, tax).await?;
         }
+        let untracked = p.variants.iter().filter(|v| v.inventory.is_none()).count();
+        if untracked > 0 {
+            self.note(Severity::Warning, "inventory_untracked", format!("Ideasoft keeps a stock amount on every product: {untracked} variant(s) of \"{}\" had no stock tracking and were given {} (set the target option untracked_stock to choose another amount)", p.title, self.untracked_stock), r);
+        }
+        if p.variants.iter().any(|v| v.weight.is_some()) {
+            self.note(Severity::Info, "weight_not_moved", format!("Ideasoft has no weight field (only desi, a volumetric measure): the weights of \"{}\" were not sent", p.title), r);
+        }
         if !p.images.is_empty() {
             self.note(Severity::Warning, "image_not_moved", format!("Ideasoft takes product images as uploaded files, not URLs: {} image(s) of \"{}\" were not sent (first: {})", p.images.len(), p.title, p.images[0].src), r);
         }
@@ -1286,7 +1303,7 @@ impl IdeasoftTarget {
                 &mut body,
                 json!({
                     "name": v.option_values.join(" - "), "sku": sku, "parent": { "id": parent },
-                    "stockAmount": v.inventory.unwrap_or(0), "status": 1, "tax": tax,
+                    "stockAmount": v.inventory.unwrap_or(self.untracked_stock), "status": 1, "tax": tax,
                     "options": p.options.iter().zip(&v.option_values).map(|(o, val)| json!({ "title": val, "optionGroup": { "title": o.name } })).collect::<Vec<_>>(),
                 }),
             );

@@ -45,6 +45,9 @@ pub mod api {
     /// `discountType`: 1 = the discount is a percentage of `price1`, 0 = an amount off it.
     pub const DISCOUNT_PERCENT: i64 = 1;
     pub const DISCOUNT_AMOUNT: i64 = 0;
+    /// The standard KDV rate (percent) Turkish prices include since July 2023; a product's
+    /// `tax` other than this is worth carrying.
+    pub const STANDARD_KDV: i64 = 20;
     /// Member `status` values; `active` is the one a migrated customer gets.
     pub const MEMBER_STATUSES: &[&str] = &["queue", "active", "passive", "suspended"];
 }
