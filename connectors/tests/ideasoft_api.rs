@@ -598,3 +598,90 @@ async fn orders_are_read_with_their_lines_kdv_and_totals() {
     );
     assert_eq!(o1.line_items[0].quantity, 2);
 }
+
+#[tokio::test]
+async fn reads_and_member_writes_survive_faults_too() {
+    let sb = IdeasoftSandbox::new(roomy());
+    sb.seed_catalog(8);
+    sb.seed_customers(9);
+    let server = sb.start(0).await.expect("bind");
+    sb.faults.after(&[
+        (1, Fault::Status(503)),
+        (3, Fault::Reset),
+        (5, Fault::MalformedJson),
+        (
+            7,
+            Fault::TooManyRequests {
+                retry_after_secs: 0.05,
+            },
+        ),
+        (9, Fault::Slow(Duration::from_millis(900))),
+        (12, Fault::Status(502)),
+    ]);
+    let mut src = IdeasoftSource::open(&spec(&server)).expect("open");
+    let (products, _) = extract_all(&mut src, Entity::Products, 3).await;
+    assert_eq!(products.len(), 8);
+    assert_eq!(product(&products[6]).variants.len(), 4);
+    let (members, _) = extract_all(&mut src, Entity::Customers, 4).await;
+    assert_eq!(members.len(), 9);
+    assert_eq!(sb.faults.injected(), 6);
+
+    let target = IdeasoftSandbox::new(roomy());
+    let tserver = target.start(0).await.expect("bind");
+    target.faults.after(&[
+        (2, Fault::Status(500)),
+        (4, Fault::Slow(Duration::from_millis(900))),
+        (6, Fault::Reset),
+        (8, Fault::MalformedJson),
+        (10, Fault::Status(503)),
+    ]);
+    let mut t = IdeasoftTarget::open(&spec(&tserver)).expect("open");
+    let out = t
+        .write_batch(Entity::Customers, &members)
+        .await
+        .expect("load");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{out:?}"
+    );
+    assert_eq!(target.faults.injected(), 5);
+    assert_eq!(target.member_count(), 9);
+    assert!(target.creation_log().duplicates().is_empty());
+}
+
+#[tokio::test]
+async fn a_product_without_a_handle_is_found_again_by_the_slug_made_from_its_name() {
+    let (cats, mut products) = source_records(3).await;
+    if let Record::Product(p) = &mut products[1] {
+        p.handle = String::new();
+    }
+    let target = empty_target(roomy());
+    let server = target.start(0).await.expect("bind");
+    let mut t = IdeasoftTarget::open(&spec(&server)).expect("open");
+    t.write_batch(Entity::Categories, &cats)
+        .await
+        .expect("categories");
+    let first = t
+        .write_batch(Entity::Products, &products)
+        .await
+        .expect("load");
+    let second = t
+        .write_batch(Entity::Products, &products)
+        .await
+        .expect("again");
+    assert!(
+        matches!(first[1], WriteOutcome::Created { .. }),
+        "{first:?}"
+    );
+    assert!(
+        matches!(second[1], WriteOutcome::Updated { .. }),
+        "{second:?}"
+    );
+    assert_eq!(target.product_count(), 3);
+    assert!(t
+        .lookup(Entity::Products, "orgu-kazak-1")
+        .await
+        .expect("lookup")
+        .is_some());
+}

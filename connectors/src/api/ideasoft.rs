@@ -1136,15 +1136,16 @@ impl IdeasoftTarget {
                 }
             }
         };
+        let slug = slug_for(&c.handle, c.name());
         let body = json!({
-            "name": c.name(), "slug": c.handle, "status": 1, "sortOrder": c.position.unwrap_or(0),
+            "name": c.name(), "slug": slug, "status": 1, "sortOrder": c.position.unwrap_or(0),
             "parent": parent.map(|p| json!({ "id": p })),
             "pageTitle": c.seo.title.clone().unwrap_or_default(),
             "metaDescription": c.seo.description.clone().unwrap_or_default(),
             "showcaseContent": c.description_html,
             "displayShowcaseContent": if c.description_html.is_empty() { 0 } else { 1 },
         });
-        let key = q(&[("q[slug]", c.handle.clone())]);
+        let key = q(&[("q[slug]", slug)]);
         Ok(match self.client.upsert("categories", &body, &key).await? {
             Ok((id, created)) => {
                 if let Some(m) = self.category_ids.as_mut() {
@@ -1220,11 +1221,12 @@ impl IdeasoftTarget {
                 0
             });
         let variable = !p.has_only_default_variant();
+        let slug = slug_for(&p.handle, &p.title);
         let mut body = self.price_fields(first, currency_id);
         let fields = json!({
-            "name": p.title, "slug": p.handle,
+            "name": p.title, "slug": slug,
             // A product with variants still needs its own unique stock code.
-            "sku": if variable { p.handle.clone() } else { first.and_then(|v| v.sku.clone()).unwrap_or_else(|| p.handle.clone()) },
+            "sku": if variable { slug.clone() } else { first.and_then(|v| v.sku.clone()).unwrap_or_else(|| slug.clone()) },
             "stockAmount": if variable { p.variants.iter().map(|v| v.inventory.unwrap_or(self.untracked_stock)).sum::<i64>() } else { first.and_then(|v| v.inventory).unwrap_or(self.untracked_stock) },
             "status": if p.status == ProductStatus::Active { 1 } else { 0 },
             "tax": tax, "customShippingDisabled": 1,
@@ -1239,7 +1241,7 @@ impl IdeasoftTarget {
         if let Some(unit) = p.attributes.get("ideasoft.stock_unit") {
             body["stockTypeLabel"] = json!(unit);
         }
-        let key = q(&[("q[slug]", p.handle.clone())]);
+        let key = q(&[("q[slug]", slug.clone())]);
         let (id, created) = match self.client.upsert("products", &body, &key).await? {
             Ok(x) => x,
             Err(message) => return Ok(WriteOutcome::Failed { message }),
@@ -1297,7 +1299,7 @@ impl IdeasoftTarget {
                 .sku
                 .clone()
                 .filter(|s| !s.trim().is_empty())
-                .unwrap_or_else(|| format!("{}-{}", p.handle, i + 1));
+                .unwrap_or_else(|| format!("{}-{}", slug_for(&p.handle, &p.title), i + 1));
             let mut body = self.price_fields(Some(v), currency_id);
             merge_into(
                 &mut body,
@@ -1350,6 +1352,15 @@ impl IdeasoftTarget {
             Ok((id, created)) => outcome(id, created),
             Err(message) => WriteOutcome::Failed { message },
         })
+    }
+}
+
+/// The slug a record is upserted by: its handle, or one made from its name when it has none
+/// (Ideasoft would make one itself, and the record could then not be found again).
+fn slug_for(handle: &str, name: &str) -> String {
+    match handle.trim() {
+        "" => crate::platform::normalize_handle(Platform::Ideasoft, name),
+        h => h.to_string(),
     }
 }
 
