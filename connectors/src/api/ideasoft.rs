@@ -5,6 +5,20 @@
 //! of duplicating. The request window the API
 //! announces in `X-RateLimit-*` is spent to the last request, then waited out.
 //!
+//! ```toml
+//! [target]
+//! platform = "ideasoft"
+//! kind = "api"
+//! url = "https://STORE.myideasoft.com"
+//! credentials = { token = "IDEASOFT_TOKEN" }
+//! # or, to let storeshift renew the token (the refresh token rotates at every renewal and
+//! # is kept in memory only): { client_id = "…", client_secret = "…", refresh_token = "…" }
+//! options = { tax_rate = 20, untracked_stock = 0 }
+//! ```
+//!
+//! `tax_rate` is the KDV percent for taxable products whose source names no rate;
+//! `untracked_stock` the stock amount given to variants whose source tracks none.
+//!
 //! Images cannot move: Ideasoft takes them as uploaded base64 files and storeshift never
 //! fetches image URLs, so each product with images gets a finding instead.
 
@@ -1115,7 +1129,7 @@ impl IdeasoftTarget {
             .and_then(|m| m.get(path).copied()))
     }
 
-    async fn write_category(&mut self, r: &Record, c: &Category) -> Result<WriteOutcome> {
+    async fn write_category(&mut self, c: &Category) -> Result<WriteOutcome> {
         let parent = match c.parent_path() {
             [] => None,
             pp => {
@@ -1151,7 +1165,6 @@ impl IdeasoftTarget {
                 if let Some(m) = self.category_ids.as_mut() {
                     m.insert(c.path.clone(), id);
                 }
-                let _ = r;
                 outcome(id, created)
             }
             Err(message) => WriteOutcome::Failed { message },
@@ -1406,7 +1419,7 @@ impl Target for IdeasoftTarget {
         let mut out = Vec::with_capacity(batch.len());
         for r in batch {
             let o = match (entity, r) {
-                (Entity::Categories, Record::Category(c)) => self.write_category(r, c).await?,
+                (Entity::Categories, Record::Category(c)) => self.write_category(c).await?,
                 (Entity::Products, Record::Product(p)) => self.write_product(r, p).await?,
                 (Entity::Customers, Record::Customer(c)) => self.write_customer(c).await?,
                 (e, other) if e == other.entity() => {

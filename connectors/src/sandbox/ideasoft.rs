@@ -68,6 +68,8 @@
 //!   otherwise, `{"error", "error_description"}` for OAuth.
 //! - `q[field]`: documented only as `q[<valid query parameter>]`; here it is an exact match on
 //!   the field (`q[sku]`, `q[slug]`, `q[email]`, `q[name]`).
+//! - Filters by parent record: `products?parent={id}` is documented (Product LIST);
+//!   `product_details?product={id}` follows the same naming, the sources being silent.
 //! - `limit` above 100 or below 1: clients refuse it; here it is a 400.
 //! - `discountType` 0: the field's example says "an amount off" (5 TL), its value list says
 //!   "discounted price"; the example is followed (`price = price1 - discount`).
