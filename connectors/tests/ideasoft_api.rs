@@ -685,3 +685,63 @@ async fn a_product_without_a_handle_is_found_again_by_the_slug_made_from_its_nam
         .expect("lookup")
         .is_some());
 }
+
+#[tokio::test]
+async fn pages_move_both_ways_and_upsert_by_slug() {
+    let sb = IdeasoftSandbox::new(roomy());
+    sb.seed_pages(4);
+    let server = sb.start(0).await.expect("bind");
+    let mut src = IdeasoftSource::open(&spec(&server)).expect("open");
+    let (pages, _) = extract_all(&mut src, Entity::Pages, 3).await;
+    assert_eq!(pages.len(), 4);
+    let Record::Page(p0) = &pages[0] else {
+        panic!()
+    };
+    assert_eq!(p0.handle, "kargo-ve-iade-0");
+    assert_eq!(
+        p0.source.url_path.as_deref(),
+        Some("/sayfa/kargo-ve-iade-0")
+    );
+    assert!(p0.published);
+    let Record::Page(p3) = &pages[3] else {
+        panic!()
+    };
+    assert!(!p3.published);
+
+    let target = IdeasoftSandbox::new(roomy());
+    let before = target.fingerprint();
+    let tserver = target.start(0).await.expect("bind");
+    let mut t = IdeasoftTarget::open(&spec(&tserver)).expect("open");
+    let first = t.write_batch(Entity::Pages, &pages).await.expect("load");
+    let second = t.write_batch(Entity::Pages, &pages).await.expect("again");
+    assert!(
+        first
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{first:?}"
+    );
+    assert!(
+        second
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+        "{second:?}"
+    );
+    assert!(target.creation_log().duplicates().is_empty());
+    let mut back_src = IdeasoftSource::open(&spec(&tserver)).expect("open");
+    let (back, _) = extract_all(&mut back_src, Entity::Pages, 100).await;
+    let view = |rs: &[Record]| -> Vec<Value> {
+        rs.iter()
+            .map(|r| match r {
+                Record::Page(p) => json!([p.handle, p.title, p.body_html, p.published, p.seo]),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(view(&pages), view(&back));
+    for o in &first {
+        if let WriteOutcome::Created { target_id } = o {
+            t.delete(Entity::Pages, target_id).await.expect("delete");
+        }
+    }
+    assert_eq!(target.fingerprint(), before);
+}

@@ -1,7 +1,7 @@
 //! Ideasoft Admin API (`{store}/admin-api/`, OAuth2 bearer): categories, products (variants
 //! are child products, descriptions live in `product_details`), members and orders as a
-//! source, read with `sinceId` cursors in pages of at most 100; categories, products and
-//! members as a target, upserted by slug / SKU / e-mail so a repeated write updates instead
+//! source (pages too), read with `sinceId` cursors in pages of at most 100; categories,
+//! products, members and pages as a target, upserted by slug / SKU / e-mail so a repeated write updates instead
 //! of duplicating. The request window the API
 //! announces in `X-RateLimit-*` is spent to the last request, then waited out.
 //!
@@ -789,6 +789,25 @@ fn customer_from(m: &Value) -> Customer {
     }
 }
 
+fn page_from(p: &Value) -> Page {
+    let handle = text(p, "slug").unwrap_or_default();
+    Page {
+        source: SourceRef::with_url(
+            p["id"].to_string(),
+            url_path(Platform::Ideasoft, Entity::Pages, &handle, &[]),
+        ),
+        title: text(p, "title").unwrap_or_default(),
+        body_html: p["content"].as_str().unwrap_or("").to_string(),
+        published: int(p, "status") == Some(1),
+        seo: Seo {
+            title: text(p, "pageTitle"),
+            description: text(p, "metaDescription"),
+        },
+        created_at: text(p, "createdAt"),
+        handle,
+    }
+}
+
 fn order_address(a: &Value) -> Option<Address> {
     let addr = Address {
         first_name: text(a, "firstname"),
@@ -941,6 +960,7 @@ impl Source for IdeasoftSource {
             Entity::Products,
             Entity::Customers,
             Entity::Orders,
+            Entity::Pages,
         ]
     }
 
@@ -965,6 +985,7 @@ impl Source for IdeasoftSource {
             Entity::Products => "products",
             Entity::Customers => "members",
             Entity::Orders => "orders",
+            Entity::Pages => "pages",
             _ => return Ok(SourcePage::default()),
         };
         let since = cursor
@@ -999,6 +1020,7 @@ impl Source for IdeasoftSource {
                     item,
                     &self.client.currency,
                 )))),
+                Entity::Pages => out.records.push(Record::Page(page_from(item))),
                 _ => out.records.push(Record::Customer(customer_from(item))),
             }
         }
@@ -1342,6 +1364,26 @@ impl IdeasoftTarget {
         Ok(())
     }
 
+    async fn write_page(&mut self, p: &Page) -> Result<WriteOutcome> {
+        let slug = slug_for(&p.handle, &p.title);
+        let body = json!({
+            "title": p.title, "slug": slug, "content": p.body_html, "type": "page",
+            "status": if p.published { 1 } else { 0 },
+            "pageTitle": p.seo.title.clone().unwrap_or_default(),
+            "metaDescription": p.seo.description.clone().unwrap_or_default(),
+        });
+        Ok(
+            match self
+                .client
+                .upsert("pages", &body, &q(&[("q[slug]", slug)]))
+                .await?
+            {
+                Ok((id, created)) => outcome(id, created),
+                Err(message) => WriteOutcome::Failed { message },
+            },
+        )
+    }
+
     async fn write_customer(&mut self, c: &Customer) -> Result<WriteOutcome> {
         let a = c
             .addresses
@@ -1397,6 +1439,7 @@ fn resource_of(entity: Entity) -> Option<(&'static str, &'static str)> {
         Entity::Categories => Some(("categories", "q[slug]")),
         Entity::Products => Some(("products", "q[slug]")),
         Entity::Customers => Some(("members", "q[email]")),
+        Entity::Pages => Some(("pages", "q[slug]")),
         _ => None,
     }
 }
@@ -1422,9 +1465,10 @@ impl Target for IdeasoftTarget {
                 (Entity::Categories, Record::Category(c)) => self.write_category(c).await?,
                 (Entity::Products, Record::Product(p)) => self.write_product(r, p).await?,
                 (Entity::Customers, Record::Customer(c)) => self.write_customer(c).await?,
+                (Entity::Pages, Record::Page(p)) => self.write_page(p).await?,
                 (e, other) if e == other.entity() => {
                     return Err(ConnectorError::Input(format!(
-                        "the Ideasoft API target loads categories, products and customers; {e} cannot be written through it"
+                        "the Ideasoft API target loads categories, products, customers and pages; {e} cannot be written through it"
                     )))
                 }
                 (e, other) => {

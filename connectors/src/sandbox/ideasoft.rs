@@ -47,6 +47,8 @@
 //!   `generalAmount`, `finalAmount`, `shippingAmount`, `shippingProviderName` and `orderItems`
 //!   (`productName`, `productSku`, `productPrice`, `productCurrency`, `productQuantity`,
 //!   `productTax`, `productDiscount`, `discount`): Turkmen87ai `Models/{Order,OrderItem}.cs`.
+//! - Pages (`/admin-api/pages`): `title`, `slug`, `content`, `status`, `sortOrder`, `type`,
+//!   `pageTitle`, `metaDescription`: Turkmen87ai `Models/Page.cs`.
 //! - Product descriptions live in `/admin-api/product_details` (`details`, `extraDetails`,
 //!   `product`), one per product, a second POST failing as a duplicate: alpsungurk
 //!   `server.js` / `api/db/*` (it POSTs details and treats "duplicate" as already there).
@@ -147,6 +149,7 @@ enum Kind {
     Brands,
     Currencies,
     Orders,
+    Pages,
 }
 
 impl Kind {
@@ -159,6 +162,7 @@ impl Kind {
             "brands" => Kind::Brands,
             "currencies" => Kind::Currencies,
             "orders" => Kind::Orders,
+            "pages" => Kind::Pages,
             _ => return None,
         })
     }
@@ -174,6 +178,7 @@ struct Store {
     brands: BTreeMap<u64, Value>,
     currencies: BTreeMap<u64, Value>,
     orders: BTreeMap<u64, Value>,
+    pages: BTreeMap<u64, Value>,
 }
 
 impl Store {
@@ -186,6 +191,7 @@ impl Store {
             Kind::Brands => &self.brands,
             Kind::Currencies => &self.currencies,
             Kind::Orders => &self.orders,
+            Kind::Pages => &self.pages,
         }
     }
 
@@ -198,6 +204,7 @@ impl Store {
             Kind::Brands => &mut self.brands,
             Kind::Currencies => &mut self.currencies,
             Kind::Orders => &mut self.orders,
+            Kind::Pages => &mut self.pages,
         }
     }
 
@@ -393,7 +400,7 @@ impl IdeasoftSandbox {
     /// A hash of everything a client can change: equal before and after a rolled-back run.
     pub fn fingerprint(&self) -> String {
         let s = lock(&self.inner.store);
-        let v = json!({ "p": s.products, "d": s.details, "c": s.categories, "m": s.members, "b": s.brands, "o": s.orders });
+        let v = json!({ "p": s.products, "d": s.details, "c": s.categories, "m": s.members, "b": s.brands, "o": s.orders, "pg": s.pages });
         blake3::hash(v.to_string().as_bytes()).to_hex().to_string()
     }
 
@@ -511,6 +518,19 @@ impl IdeasoftSandbox {
                 "location": { "id": 34, "name": "İstanbul" }, "country": { "id": 1, "name": "Türkiye", "code": "TR" },
             });
             let _ = create_in(&self.inner, &mut s, Kind::Members, &m);
+        }
+    }
+
+    /// `n` content pages, the last one unpublished.
+    pub fn seed_pages(&self, n: usize) {
+        let mut s = lock(&self.inner.store);
+        for i in 0..n {
+            let page = json!({
+                "title": format!("Kargo ve İade {i}"), "content": format!("<p>Siparişler {i} iş gününde kargoda.</p>"),
+                "status": if i + 1 == n { 0 } else { 1 }, "sortOrder": i, "type": "page",
+                "pageTitle": format!("Kargo {i}"), "metaDescription": format!("Kargo ve iade koşulları {i}"),
+            });
+            let _ = create_in(&self.inner, &mut s, Kind::Pages, &page);
         }
     }
 
@@ -909,6 +929,7 @@ fn not_found(k: Kind, id: &str) -> Response {
         Kind::Brands => "Brand",
         Kind::Currencies => "Currency",
         Kind::Orders => "Order",
+        Kind::Pages => "Page",
     };
     fos_error(
         StatusCode::NOT_FOUND,
@@ -1152,6 +1173,7 @@ fn create_in(inner: &Inner, s: &mut Store, k: Kind, input: &Value) -> Result<Val
         Kind::Brands => ("brands", text(&v, "slug").to_string()),
         Kind::Currencies => ("currencies", text(&v, "abbr").to_string()),
         Kind::Orders => ("orders", text(&v, "transactionId").to_string()),
+        Kind::Pages => ("pages", text(&v, "slug").to_string()),
     };
     inner.created.record(key.0, &key.1);
     s.table_mut(k).insert(id, v.clone());
@@ -1377,6 +1399,34 @@ fn validate(s: &Store, k: Kind, v: &mut Value, id: Option<u64>) -> Result<(), Re
                 v["slug"] = json!(unique_slug(&s.brands, &base, id));
             }
         }
+        Kind::Pages => {
+            if text(v, "title").trim().is_empty() {
+                err("title", BLANK);
+            }
+            if !matches!(
+                v.get("status").and_then(as_num),
+                None | Some(0.0) | Some(1.0)
+            ) {
+                err("status", "The value you selected is not a valid choice.");
+            }
+            if !errs.is_empty() {
+                return Err(validation(&errs));
+            }
+            let given = text(v, "slug").trim().to_string();
+            if given.is_empty() {
+                let base = normalize_handle(Platform::Ideasoft, text(v, "title"));
+                v["slug"] = json!(unique_slug(&s.pages, &base, id));
+            } else if s
+                .pages
+                .iter()
+                .any(|(pid, p)| Some(*pid) != id && text(p, "slug") == given)
+            {
+                return Err(validation(&[("slug".into(), TAKEN.into())]));
+            }
+            if v.get("status").is_none() {
+                v["status"] = json!(1);
+            }
+        }
         Kind::Currencies | Kind::Orders => {}
     }
     Ok(())
@@ -1389,6 +1439,7 @@ pub async fn launch(opts: &super::LaunchOptions) -> std::io::Result<(Running, St
     sb.seed_catalog(opts.seed_products);
     sb.seed_customers(opts.seed_customers);
     sb.seed_orders(opts.seed_customers);
+    sb.seed_pages(3);
     let c = sb.config();
     let creds = format!(
         "Ideasoft sandbox: bearer token {} (or client {} secret {} refresh token {})",
