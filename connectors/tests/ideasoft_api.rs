@@ -745,3 +745,25 @@ async fn pages_move_both_ways_and_upsert_by_slug() {
     }
     assert_eq!(target.fingerprint(), before);
 }
+
+#[tokio::test]
+async fn a_product_linked_to_a_vanished_category_is_read_with_a_finding() {
+    let sb = IdeasoftSandbox::new(roomy());
+    sb.seed_catalog(3);
+    sb.link_missing_category(1);
+    let server = sb.start(0).await.expect("bind");
+    let mut src = IdeasoftSource::open(&spec(&server)).expect("open");
+    let page = src
+        .read_page(Entity::Products, None, 100)
+        .await
+        .expect("page");
+    assert_eq!(page.records.len(), 3);
+    assert_eq!(product(&page.records[1]).categories.len(), 2);
+    assert_eq!(page.findings.len(), 1, "{:?}", page.findings);
+    assert_eq!(page.findings[0].code, "category_unreadable");
+    assert!(
+        page.findings[0].message.contains("404"),
+        "{}",
+        page.findings[0].message
+    );
+}

@@ -503,6 +503,8 @@ async fn category_path(
 pub struct IdeasoftSource {
     client: IdeasoftClient,
     categories: CategoryPaths,
+    /// Problems met while reading the current page.
+    findings: Vec<Finding>,
 }
 
 impl IdeasoftSource {
@@ -510,12 +512,15 @@ impl IdeasoftSource {
         Ok(IdeasoftSource {
             client: IdeasoftClient::open(spec)?,
             categories: HashMap::new(),
+            findings: vec![],
         })
     }
 
     fn remember_category(&mut self, c: &Value) {
-        let Some(id) = c["id"].as_u64() else { return };
-        let name = text(c, "name").unwrap_or_default();
+        // A bare `{id}` reference says nothing about the category.
+        let (Some(id), Some(name)) = (c["id"].as_u64(), text(c, "name")) else {
+            return;
+        };
         let slug = text(c, "slug").unwrap_or_default();
         let parent = c.pointer("/parent/id").and_then(Value::as_u64);
         let path = match parent {
@@ -610,8 +615,27 @@ impl IdeasoftSource {
         let mut categories = vec![];
         for c in p["categories"].as_array().into_iter().flatten() {
             self.remember_category(c);
-            if let Some(cid) = c["id"].as_u64() {
-                categories.push(category_path(&self.client, &mut self.categories, cid).await?);
+            let Some(cid) = c["id"].as_u64() else {
+                continue;
+            };
+            // A category that cannot be read costs the product that link, not the whole page.
+            match category_path(&self.client, &mut self.categories, cid).await {
+                Ok(path) => categories.push(path),
+                Err(e) => self.findings.push(
+                    Finding::new(
+                        Severity::Warning,
+                        "category_unreadable",
+                        format!(
+                            "product \"{}\" (id {id}) is in category {cid}, which could not be read, so that link is left out: {e}",
+                            text(p, "name").unwrap_or_default()
+                        ),
+                    )
+                    .about(RecordRef {
+                        entity: Entity::Products,
+                        source_id: id.to_string(),
+                        label: text(p, "name").unwrap_or_default(),
+                    }),
+                ),
             }
         }
         // Option groups in the order the variants first use them.
@@ -1024,6 +1048,7 @@ impl Source for IdeasoftSource {
                 _ => out.records.push(Record::Customer(customer_from(item))),
             }
         }
+        out.findings = std::mem::take(&mut self.findings);
         if raw.len() == limit {
             let last = raw.last().and_then(|v| v["id"].as_u64()).unwrap_or(since);
             out.next = Some(json!({ "since_id": last }));

@@ -521,6 +521,23 @@ impl IdeasoftSandbox {
         }
     }
 
+    /// Files product `index` (0-based, in creation order) under a category id nobody has —
+    /// the dangling link an interrupted panel edit can leave.
+    pub fn link_missing_category(&self, index: usize) {
+        let mut s = lock(&self.inner.store);
+        let missing = s.next_id + 1_000;
+        if let Some(p) = s
+            .products
+            .values_mut()
+            .filter(|p| p["parent"].is_null())
+            .nth(index)
+        {
+            if let Some(cs) = p["categories"].as_array_mut() {
+                cs.push(json!({ "id": missing }));
+            }
+        }
+    }
+
     /// `n` content pages, the last one unpublished.
     pub fn seed_pages(&self, n: usize) {
         let mut s = lock(&self.inner.store);
@@ -718,10 +735,10 @@ fn render(s: &Store, k: Kind, v: &Value) -> Value {
                 .into_iter()
                 .flatten()
                 .filter_map(|c| c["id"].as_u64())
-                .filter_map(|id| {
-                    s.categories
-                        .get(&id)
-                        .map(|c| render(s, Kind::Categories, c))
+                // A link to a category that is gone shows as its bare id.
+                .map(|id| match s.categories.get(&id) {
+                    Some(c) => render(s, Kind::Categories, c),
+                    None => json!({ "id": id }),
                 })
                 .collect();
             out["categories"] = json!(cats);
