@@ -767,3 +767,109 @@ async fn a_product_linked_to_a_vanished_category_is_read_with_a_finding() {
         page.findings[0].message
     );
 }
+
+/// Any product Ideasoft can hold comes back from a write and a read as it went in.
+mod round_trip_property {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+    use storeshift_connectors::model::{
+        Money, ProductKind, ProductOption, ProductStatus, Seo, SourceRef, Variant,
+    };
+
+    fn money(cents: i64) -> Money {
+        Money::new(Decimal::new(cents, 2).normalize(), "TRY")
+    }
+
+    fn words() -> impl Strategy<Value = String> {
+        "[A-Za-zÇĞİÖŞÜçğıöşü0-9][A-Za-zÇĞİÖŞÜçğıöşü0-9 ]{0,14}[A-Za-zçğıöşü0-9]"
+    }
+
+    prop_compose! {
+        fn prices()(cents in 0i64..5_000_000, extra in prop::option::of(1i64..100_000),
+                    cost in prop::option::of(1i64..1_000_000), stock in 0i64..5_000)
+            -> (Money, Option<Money>, Option<Money>, i64) {
+            (money(cents), extra.map(|e| money(cents + e)), cost.map(money), stock)
+        }
+    }
+
+    prop_compose! {
+        fn products()(
+            handle in "[a-z0-9]{1,10}(-[a-z0-9]{1,8}){0,2}",
+            title in words(),
+            body in ".{0,60}",
+            vendor in prop::option::of(prop::sample::select(vec!["Anadolu Tekstil", "Ege Deri"])),
+            tags in prop::collection::vec("[a-zçğıöşü]{1,8}", 0..4),
+            active in any::<bool>(),
+            taxable in any::<bool>(),
+            seo_title in prop::option::of(words()),
+            seo_description in prop::option::of(words()),
+            barcode in prop::option::of("[0-9]{8,13}"),
+            option_values in prop::collection::vec(prop::collection::btree_set(words(), 1..3), 0..3),
+            price_list in prop::collection::vec(prices(), 9),
+        ) -> Product {
+            let names = ["Renk", "Beden", "Materyal"];
+            let options: Vec<ProductOption> = option_values
+                .iter()
+                .enumerate()
+                .map(|(i, vals)| ProductOption { name: names[i].to_string(), values: vals.iter().cloned().collect() })
+                .collect();
+            // Every combination of the option values, in order.
+            let mut combos: Vec<Vec<String>> = vec![vec![]];
+            for o in &options {
+                combos = combos
+                    .into_iter()
+                    .flat_map(|c| o.values.iter().map(move |v| { let mut c = c.clone(); c.push(v.clone()); c }))
+                    .collect();
+            }
+            let variants = combos
+                .into_iter()
+                .enumerate()
+                .map(|(i, values)| {
+                    let (price, compare, cost, stock) = price_list[i % price_list.len()].clone();
+                    Variant {
+                        sku: Some(format!("{handle}-sku-{i}")),
+                        barcode: if i == 0 { barcode.clone() } else { None },
+                        price: Some(price),
+                        compare_at_price: compare,
+                        cost,
+                        inventory: Some(stock),
+                        option_values: values,
+                        taxable,
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            Product {
+                source: SourceRef::new("generated"),
+                kind: if options.is_empty() { ProductKind::Simple } else { ProductKind::Variable },
+                handle, title, body_html: body,
+                vendor: vendor.map(str::to_string),
+                tags,
+                status: if active { ProductStatus::Active } else { ProductStatus::Draft },
+                options, variants,
+                seo: Seo { title: seo_title, description: seo_description },
+                ..Default::default()
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn products_survive_a_write_and_a_read(p in products()) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let back = rt.block_on(async {
+                let target = empty_target(roomy());
+                let server = target.start(0).await.expect("bind");
+                let mut t = IdeasoftTarget::open(&spec(&server)).expect("open");
+                let out = t.write_batch(Entity::Products, &[Record::Product(p.clone())]).await.expect("load");
+                assert!(matches!(out[0], WriteOutcome::Created { .. }), "{out:?}");
+                let mut src = IdeasoftSource::open(&spec(&server)).expect("open");
+                extract_all(&mut src, Entity::Products, 100).await.0
+            });
+            prop_assert_eq!(back.len(), 1);
+            prop_assert_eq!(view(product(&back[0])), view(&p));
+        }
+    }
+}
