@@ -1409,12 +1409,25 @@ impl IdeasoftTarget {
         )
     }
 
-    async fn write_customer(&mut self, c: &Customer) -> Result<WriteOutcome> {
+    async fn write_customer(&mut self, r: &Record, c: &Customer) -> Result<WriteOutcome> {
         let a = c
             .addresses
             .iter()
             .find(|a| a.default)
             .or(c.addresses.first());
+        // A member's city (`location`) and country are references into the store's own
+        // lists; storeshift does not guess them from names.
+        if let Some(a) = a.filter(|a| a.province.is_some() || a.country_code.is_some()) {
+            let place = [a.province.clone(), a.country_code.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.note(Severity::Info, "address_place_not_set", format!("the city/country ({place}) of {} must be picked in the Ideasoft panel: the API takes them as references to the store's location list", c.email), r);
+        }
+        if c.addresses.len() > 1 {
+            self.note(Severity::Warning, "addresses_not_moved", format!("{} has {} addresses; an Ideasoft member keeps one, so only the default one was written", c.email, c.addresses.len()), r);
+        }
         let body = json!({
             "email": c.email.trim(), "firstname": c.first_name.clone().unwrap_or_default(),
             "surname": c.last_name.clone().unwrap_or_default(),
@@ -1489,7 +1502,7 @@ impl Target for IdeasoftTarget {
             let o = match (entity, r) {
                 (Entity::Categories, Record::Category(c)) => self.write_category(c).await?,
                 (Entity::Products, Record::Product(p)) => self.write_product(r, p).await?,
-                (Entity::Customers, Record::Customer(c)) => self.write_customer(c).await?,
+                (Entity::Customers, Record::Customer(c)) => self.write_customer(r, c).await?,
                 (Entity::Pages, Record::Page(p)) => self.write_page(p).await?,
                 (e, other) if e == other.entity() => {
                     return Err(ConnectorError::Input(format!(
