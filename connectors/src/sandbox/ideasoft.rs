@@ -669,7 +669,8 @@ macro_rules! admitted {
 async fn control_state(State(sb): State<IdeasoftSandbox>) -> Json<Value> {
     Json(json!({
         "products": sb.product_count(), "variants": sb.variant_count(), "categories": sb.category_count(),
-        "members": sb.member_count(), "duplicates": sb.creation_log().duplicates(),
+        "members": sb.member_count(), "pages": lock(&sb.inner.store).pages.len(),
+        "duplicates": sb.creation_log().duplicates(),
         "requests": sb.faults.requests(), "rate_limited": sb.rate_limited(),
     }))
 }
