@@ -19,6 +19,10 @@
 //! `tax_rate` is the KDV percent for taxable products whose source names no rate;
 //! `untracked_stock` the stock amount given to variants whose source tracks none.
 //!
+//! Brands and categories are referenced by id: a product's brand is matched by name among
+//! the store's brands (never created, so a rollback leaves nothing behind) and its categories
+//! by path among the store's categories; what is missing becomes a finding.
+//!
 //! Images cannot move: Ideasoft takes them as uploaded base64 files and storeshift never
 //! fetches image URLs, so each product with images gets a finding instead.
 

@@ -87,7 +87,11 @@
 //!   cancelled, refunded) and `paymentStatus` (waiting, success, failed, refunded) are not in
 //!   the sources read; they are chosen to match the panel's wording. `productTax` is read as
 //!   the KDV rate included in `productPrice`. Orders are served for reading only.
+//! - A product's categories: the current models show `categories` on the product, an older
+//!   SDK `productToCategories`, and alpsungurk links them through `/product_to_categories`.
+//!   The sandbox takes and shows `categories: [{id}]` on the product.
 //! - Deleting a product deletes its variants and its details (silent; a shop panel does so).
+//!   Deleting a category that has subcategories is refused (silent; the safer reading).
 //! - Product images cannot be created from a URL (base64 only), so the sandbox's product
 //!   bodies treat `images` as read-only; seeded products carry them.
 
