@@ -254,7 +254,7 @@ pub struct ConvertArgs {
 
 #[derive(Args, Debug)]
 pub struct SandboxArgs {
-    /// shopify, woocommerce, bigcommerce, magento or ikas.
+    /// shopify, woocommerce, bigcommerce, magento, ikas or ideasoft.
     pub platform: String,
     /// Port on 127.0.0.1 (0: any free port). The base URL is printed on stdout.
     #[arg(long, default_value_t = 0)]

@@ -1,6 +1,7 @@
 //! One place per platform for its facts: storefront URL patterns, limits, handle rules.
 
 pub mod bigcommerce;
+pub mod ideasoft;
 pub mod ikas;
 pub mod magento;
 pub mod medusa;
@@ -30,7 +31,8 @@ pub fn facts(platform: Platform) -> Facts {
         Platform::Medusa => medusa::FACTS,
         Platform::Vendure => vendure::FACTS,
         Platform::Ikas => ikas::FACTS,
-        Platform::Magento | Platform::Ideasoft => Facts {
+        Platform::Ideasoft => ideasoft::FACTS,
+        Platform::Magento => Facts {
             platform,
             max_options: None,
             max_variants: None,
@@ -64,11 +66,7 @@ pub fn url_path(platform: Platform, entity: Entity, handle: &str, parents: &[Str
         Platform::Magento => magento::url_path(entity, handle),
         Platform::Ikas => ikas::url_path(entity, handle),
         Platform::BigCommerce => bigcommerce::url_path(entity, handle),
-        Platform::Ideasoft => match entity {
-            Entity::Categories => format!("/kategori/{handle}"),
-            Entity::Pages => format!("/sayfa/{handle}"),
-            _ => format!("/urun/{handle}"),
-        },
+        Platform::Ideasoft => ideasoft::url_path(entity, handle),
         Platform::Medusa => medusa::url_path(entity, handle, parents),
         Platform::Vendure => vendure::url_path(entity, handle),
     }

@@ -8,6 +8,7 @@
 //! nothing was ever created twice.
 
 pub mod bigcommerce;
+pub mod ideasoft;
 pub mod ikas;
 pub mod magento;
 pub mod shopify;
@@ -312,8 +313,9 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
             );
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
+        "ideasoft" => ideasoft::launch(opts).await.map_err(bind),
         other => Err(format!(
-            "no sandbox for {other:?}: use shopify, woocommerce, bigcommerce, magento or ikas"
+            "no sandbox for {other:?}: use shopify, woocommerce, bigcommerce, magento, ikas or ideasoft"
         )),
     }
 }
