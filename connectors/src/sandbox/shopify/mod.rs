@@ -3,7 +3,12 @@
 //! errors, as on Shopify), cursor pagination (`first` ≤ 250, `pageInfo`), the calculated query
 //! cost charged against a leaky bucket reported in `extensions.cost.throttleStatus` (THROTTLED
 //! when empty), `userErrors` on mutations, and upserts through `productSet` / `customerSet`
-//! with an `identifier`.
+//! with an `identifier`. Collections, pages and redirects live in [`content`], orders in
+//! [`orders`], staged uploads, bulk operations and redirect imports in [`bulk`].
+
+mod bulk;
+mod content;
+mod orders;
 
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
 use crate::platform::shopify::cost::{to_json, CostCx};
@@ -65,6 +70,10 @@ struct Store {
     next_id: u64,
     products: BTreeMap<u64, Value>,
     customers: BTreeMap<u64, Value>,
+    collections: BTreeMap<u64, Value>,
+    pages: BTreeMap<u64, Value>,
+    redirects: BTreeMap<u64, Value>,
+    orders: BTreeMap<u64, Value>,
 }
 
 impl Store {
@@ -81,6 +90,7 @@ struct Inner {
     stats: Mutex<CostStats>,
     created: Arc<CreationLog>,
     started: Instant,
+    bulk: Mutex<bulk::BulkState>,
 }
 
 /// The sandbox: clone it to keep a handle on the store while the server runs.
@@ -104,6 +114,7 @@ impl ShopifySandbox {
                 stats: Mutex::new(CostStats::default()),
                 created: Arc::new(CreationLog::default()),
                 started: Instant::now(),
+                bulk: Mutex::new(bulk::BulkState::default()),
             }),
             faults: Arc::new(Faults::default()),
         }
@@ -113,6 +124,8 @@ impl ShopifySandbox {
         let api = Router::new()
             .route("/admin/api/{version}/graphql.json", post(graphql))
             .route(&format!("{CONTROL_PREFIX}/state"), get(control_state))
+            .route(&format!("{}/", bulk::STAGED_PATH), post(bulk::staged_upload))
+            .route(&format!("{}/{{file}}", bulk::RESULTS_PATH), get(bulk::bulk_result))
             .with_state(self.clone());
         with_faults(
             api,
@@ -151,6 +164,37 @@ impl ShopifySandbox {
         lock(&self.inner.store).customers.len()
     }
 
+    pub fn collection_count(&self) -> usize {
+        lock(&self.inner.store).collections.len()
+    }
+
+    pub fn page_count(&self) -> usize {
+        lock(&self.inner.store).pages.len()
+    }
+
+    pub fn redirect_count(&self) -> usize {
+        lock(&self.inner.store).redirects.len()
+    }
+
+    pub fn order_count(&self) -> usize {
+        lock(&self.inner.store).orders.len()
+    }
+
+    /// Stored collections, pages, redirects or orders (`entity` as in the creation log).
+    pub fn records(&self, entity: &str) -> Vec<Value> {
+        let s = lock(&self.inner.store);
+        let map = match entity {
+            "products" => &s.products,
+            "customers" => &s.customers,
+            "collections" => &s.collections,
+            "pages" => &s.pages,
+            "redirects" => &s.redirects,
+            "orders" => &s.orders,
+            _ => return vec![],
+        };
+        map.values().cloned().collect()
+    }
+
     /// Stored products (internal representation: connections under `__connection`).
     pub fn products(&self) -> Vec<Value> {
         lock(&self.inner.store).products.values().cloned().collect()
@@ -167,7 +211,9 @@ impl ShopifySandbox {
     /// A digest of the whole store, for "left as it was" comparisons.
     pub fn fingerprint(&self) -> String {
         let s = lock(&self.inner.store);
-        let v = json!({ "products": s.products.values().collect::<Vec<_>>(), "customers": s.customers.values().collect::<Vec<_>>() });
+        let v = json!({ "products": s.products.values().collect::<Vec<_>>(), "customers": s.customers.values().collect::<Vec<_>>(),
+            "collections": s.collections.values().collect::<Vec<_>>(), "pages": s.pages.values().collect::<Vec<_>>(),
+            "redirects": s.redirects.values().collect::<Vec<_>>(), "orders": s.orders.values().collect::<Vec<_>>() });
         blake3::hash(v.to_string().as_bytes()).to_hex().to_string()
     }
 
@@ -232,6 +278,70 @@ impl ShopifySandbox {
         }
     }
 
+    /// `n` custom collections as if made in the admin; every other one has SEO and an image.
+    pub fn seed_collections(&self, n: usize) {
+        let mut s = lock(&self.inner.store);
+        for i in 0..n {
+            let mut input = json!({ "title": format!("Seed collection {i}"), "handle": format!("seed-collection-{i}"),
+                "descriptionHtml": format!("<p>Collection {i}</p>") });
+            if i % 2 == 0 {
+                input["seo"] = json!({ "title": format!("Collection {i}"), "description": "Seeded" });
+                input["image"] = json!({ "src": format!("https://cdn.example.com/collections/{i}.jpg"), "altText": format!("Collection {i}") });
+            }
+            let _ = content::collection_save(&mut s, &self.inner.created, &input, false);
+        }
+    }
+
+    /// `n` pages; every third is hidden.
+    pub fn seed_pages(&self, n: usize) {
+        let mut s = lock(&self.inner.store);
+        for i in 0..n {
+            let input = json!({ "title": format!("Seed page {i}"), "handle": format!("seed-page-{i}"),
+                "body": format!("<h1>Page {i}</h1><p>Seeded content.</p>"), "isPublished": i % 3 != 2 });
+            let _ = content::page_save(&mut s, &self.inner.created, None, &input);
+        }
+    }
+
+    /// `n` redirects from `/old/{i}` to `/products/seed-product-{i}`.
+    pub fn seed_redirects(&self, n: usize) {
+        let mut s = lock(&self.inner.store);
+        for i in 0..n {
+            let input = json!({ "path": format!("/old/{i}"), "target": format!("/products/seed-product-{i}") });
+            let _ = content::redirect_save(&mut s, &self.inner.created, None, &input);
+        }
+    }
+
+    /// `n` orders named `#1001`, `#1002`, ...: two lines with tax, shipping and a sale
+    /// transaction; every other one belongs to a seeded customer when there is one.
+    pub fn seed_orders(&self, n: usize) {
+        let currency = self.inner.config.currency.clone();
+        let mut s = lock(&self.inner.store);
+        let customers: Vec<Value> = s.customers.values().map(|c| c["id"].clone()).collect();
+        for i in 0..n {
+            let money = |a: &str| json!({ "shopMoney": { "amount": a, "currencyCode": currency } });
+            let mut input = json!({
+                "name": format!("#{}", 1001 + i), "email": format!("buyer{i}@example.com"), "currency": currency,
+                "processedAt": format!("2024-0{}-1{}T10:00:00Z", 1 + i % 9, i % 10), "note": format!("Seed order {i}"), "tags": ["seed"],
+                "lineItems": [
+                    { "title": format!("Seed product {i}"), "sku": format!("SEED-{i}"), "quantity": 1 + (i % 3) as i64, "priceSet": money("10.00"),
+                      "taxLines": [{ "title": "VAT", "rate": 0.2, "priceSet": money("2.00") }] },
+                    { "title": "Gift wrap", "quantity": 1, "priceSet": money("3.50"), "taxLines": [{ "title": "VAT", "rate": 0.2, "priceSet": money("0.70") }] }
+                ],
+                "shippingLines": [{ "title": "Standard", "code": "STD", "priceSet": money("5.00") }],
+                "transactions": [{ "kind": "SALE", "status": "SUCCESS", "gateway": "manual", "amountSet": money("20.00") }],
+                "financialStatus": "PAID",
+                "shippingAddress": { "address1": format!("{i} High St"), "city": "Leeds", "countryCode": "GB", "zip": "LS1 1AA", "firstName": "Seed", "lastName": "Buyer" },
+            });
+            if i % 2 == 0 {
+                if let Some(c) = customers.get(i % customers.len().max(1)) {
+                    input["customer"] = json!({ "toAssociate": { "id": c } });
+                    input.as_object_mut().map(|o| o.remove("email"));
+                }
+            }
+            let _ = orders::order_create(&mut s, &self.inner.created, &currency, &input);
+        }
+    }
+
     fn charge(&self, requested: f64) -> Result<(), f64> {
         let cfg = &self.inner.config;
         let mut b = lock(&self.inner.bucket);
@@ -263,6 +373,8 @@ async fn control_state(State(sb): State<ShopifySandbox>) -> Json<Value> {
     let stats = sb.cost_stats();
     Json(json!({
         "products": sb.product_count(), "customers": sb.customer_count(),
+        "collections": sb.collection_count(), "pages": sb.page_count(), "redirects": sb.redirect_count(),
+        "orders": sb.order_count(), "bulk_operations": sb.bulk_operations().len(),
         "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests(),
         "throttled": stats.throttled, "points_spent": stats.points_spent,
     }))
@@ -346,7 +458,17 @@ async fn graphql(
         }))
         .into_response();
     }
-    let exec = Exec { cx: &cx, sb: &sb };
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    let exec = Exec {
+        cx: &cx,
+        sb: &sb,
+        bulk: false,
+        host,
+    };
     let result = match op {
         OperationDefinition::Mutation(m) => exec.mutation(&m.selection_set),
         OperationDefinition::Query(q) => exec.query(&q.selection_set),
@@ -400,6 +522,10 @@ fn with_defaults(op: &OperationDefinition<'_, String>, mut vars: Value) -> Value
 struct Exec<'a, 'd> {
     cx: &'a CostCx<'d>,
     sb: &'a ShopifySandbox,
+    /// A bulk query: connections return every node, whatever `first` says.
+    bulk: bool,
+    /// The `Host` the request came to, for URLs that point back at this server.
+    host: String,
 }
 
 type GqlResult<T> = Result<T, Value>;
@@ -424,29 +550,38 @@ impl<'a, 'd> Exec<'a, 'd> {
         for f in self.cx.fields(set) {
             let path = vec![json!(key_of(f))];
             let v = match f.name.as_str() {
-                "products" | "customers" => {
-                    let items: Vec<Value> = {
-                        let s = lock(&self.sb.inner.store);
-                        if f.name == "products" {
-                            s.products.values().cloned().collect()
-                        } else {
-                            s.customers.values().cloned().collect()
-                        }
-                    };
-                    let typename = if f.name == "products" {
-                        "ProductConnection"
-                    } else {
-                        "CustomerConnection"
-                    };
+                "products" | "customers" | "collections" | "pages" | "urlRedirects" | "orders" => {
+                    let (items, typename) = self.root_items(&f.name);
+                    let items = search(items, self.cx.arg(f, "query"));
                     self.connection(&items, typename, f, &path)?
                 }
-                "product" | "customer" => {
+                "productsCount" | "customersCount" | "collectionsCount" | "pagesCount"
+                | "urlRedirectsCount" | "ordersCount" => {
+                    let (items, _) = self.root_items(&format!("{}s", f.name.trim_end_matches("sCount")));
+                    let n = search(items, self.cx.arg(f, "query")).len();
+                    let count = json!({ "__typename": "Count", "count": n, "precision": "EXACT" });
+                    self.project(&count, &f.selection_set, &path)?
+                }
+                "product" | "customer" | "collection" | "page" | "urlRedirect" | "order" => {
                     let id = self
                         .cx
                         .arg(f, "id")
                         .and_then(|v| v.as_str().map(str::to_string))
                         .unwrap_or_default();
                     let found = self.find_by_id(&f.name, &id);
+                    self.project_opt(found.as_ref(), f, &path)?
+                }
+                "collectionByIdentifier" | "collectionByHandle" | "orderByIdentifier" => {
+                    let ident = match self.cx.arg(f, "handle") {
+                        Some(h) => json!({ "handle": h }),
+                        None => self.cx.arg(f, "identifier").unwrap_or(Value::Null),
+                    };
+                    let (items, _) = self.root_items(if f.name.starts_with("order") {
+                        "orders"
+                    } else {
+                        "collections"
+                    });
+                    let found = items.into_iter().find(|it| identified_by(it, &ident));
                     self.project_opt(found.as_ref(), f, &path)?
                 }
                 "productByIdentifier" => {
@@ -477,21 +612,59 @@ impl<'a, 'd> Exec<'a, 'd> {
                     let loc = json!({ "__typename": "Location", "id": "gid://shopify/Location/1", "name": "Shop location", "isActive": true });
                     self.connection(&[loc], "LocationConnection", f, &path)?
                 }
-                other => return Err(undefined_field(other, "QueryRoot", &path)),
+                other => match self.bulk_query_field(f) {
+                    Some(found) => self.project_opt(Some(&found).filter(|v| !v.is_null()), f, &path)?,
+                    None => return Err(undefined_field(other, "QueryRoot", &path)),
+                },
             };
             out.insert(key_of(f), v);
         }
         Ok(Value::Object(out))
     }
 
+    /// Every stored object behind a root connection, with the connection's type name.
+    fn root_items(&self, root: &str) -> (Vec<Value>, &'static str) {
+        let s = lock(&self.sb.inner.store);
+        let (map, ty) = match root {
+            "products" => (&s.products, "ProductConnection"),
+            "customers" => (&s.customers, "CustomerConnection"),
+            "collections" => (&s.collections, "CollectionConnection"),
+            "pages" => (&s.pages, "PageConnection"),
+            "urlRedirects" => (&s.redirects, "UrlRedirectConnection"),
+            "orders" => (&s.orders, "OrderConnection"),
+            _ => return (vec![], "Connection"),
+        };
+        (map.values().cloned().collect(), ty)
+    }
+
     fn find_by_id(&self, kind: &str, gid: &str) -> Option<Value> {
         let n: u64 = gid.rsplit('/').next()?.parse().ok()?;
         let s = lock(&self.sb.inner.store);
-        if kind == "product" {
-            s.products.get(&n).cloned()
-        } else {
-            s.customers.get(&n).cloned()
+        match kind {
+            "product" => s.products.get(&n),
+            "customer" => s.customers.get(&n),
+            "collection" => s.collections.get(&n),
+            "page" => s.pages.get(&n),
+            "urlRedirect" => s.redirects.get(&n),
+            "order" => s.orders.get(&n),
+            _ => None,
         }
+        .cloned()
+    }
+
+    /// `node(id:)` for the store's own objects.
+    fn node_of_store(&self, gid: &str) -> Option<Value> {
+        let kind = gid.strip_prefix("gid://shopify/")?.split('/').next()?;
+        let kind = match kind {
+            "Product" => "product",
+            "Customer" => "customer",
+            "Collection" => "collection",
+            "Page" => "page",
+            "UrlRedirect" => "urlRedirect",
+            "Order" => "order",
+            _ => return Some(Value::Null),
+        };
+        Some(self.find_by_id(kind, gid).unwrap_or(Value::Null))
     }
 
     fn mutation(&self, set: &SelectionSet<'d, String>) -> GqlResult<Value> {
@@ -557,7 +730,81 @@ impl<'a, 'd> Exec<'a, 'd> {
                         json!({ "__typename": ty, field: null, "userErrors": [{ "__typename": "UserError", "field": ["id"], "message": format!("{what} does not exist"), "code": null }] })
                     }
                 }
-                other => return Err(undefined_field(other, "Mutation", &path)),
+                "collectionCreate" | "collectionUpdate" => {
+                    let input = self.cx.arg(f, "input").unwrap_or(Value::Null);
+                    check_input_fields(&input, "CollectionInput", content::COLLECTION_INPUT, "input")?;
+                    let mut s = lock(&self.sb.inner.store);
+                    let r = content::collection_save(
+                        &mut s,
+                        &self.sb.inner.created,
+                        &input,
+                        f.name == "collectionUpdate",
+                    );
+                    saved(&format!("{}Payload", upper_first(&f.name)), "collection", r)
+                }
+                "pageCreate" | "pageUpdate" => {
+                    let input = self.cx.arg(f, "page").unwrap_or(Value::Null);
+                    check_input_fields(&input, "PageCreateInput", content::PAGE_INPUT, "page")?;
+                    let id = self.cx.arg(f, "id").and_then(|v| v.as_str().map(str::to_string));
+                    if f.name == "pageUpdate" && id.is_none() {
+                        return Err(gql_error("Variable $id of type ID! was provided invalid value", "INVALID_VARIABLE"));
+                    }
+                    let mut s = lock(&self.sb.inner.store);
+                    let r = content::page_save(&mut s, &self.sb.inner.created, id.as_deref(), &input);
+                    saved(&format!("{}Payload", upper_first(&f.name)), "page", r)
+                }
+                "urlRedirectCreate" | "urlRedirectUpdate" => {
+                    let input = self.cx.arg(f, "urlRedirect").unwrap_or(Value::Null);
+                    check_input_fields(&input, "UrlRedirectInput", content::REDIRECT_INPUT, "urlRedirect")?;
+                    let id = self.cx.arg(f, "id").and_then(|v| v.as_str().map(str::to_string));
+                    if f.name == "urlRedirectUpdate" && id.is_none() {
+                        return Err(gql_error("Variable $id of type ID! was provided invalid value", "INVALID_VARIABLE"));
+                    }
+                    let mut s = lock(&self.sb.inner.store);
+                    let r = content::redirect_save(&mut s, &self.sb.inner.created, id.as_deref(), &input);
+                    saved(&format!("{}Payload", upper_first(&f.name)), "urlRedirect", r)
+                }
+                "orderCreate" => {
+                    let input = self.cx.arg(f, "order").unwrap_or(Value::Null);
+                    check_input_fields(&input, "OrderCreateOrderInput", orders::ORDER_INPUT, "order")?;
+                    for (i, l) in input.get("lineItems").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                        check_input_fields(l, "OrderCreateLineItemInput", orders::LINE_ITEM_INPUT, &format!("order.lineItems.{i}"))?;
+                    }
+                    let mut s = lock(&self.sb.inner.store);
+                    let r = orders::order_create(&mut s, &self.sb.inner.created, &cfg.currency, &input);
+                    saved("OrderCreatePayload", "order", r)
+                }
+                "orderUpdate" => {
+                    let input = self.cx.arg(f, "input").unwrap_or(Value::Null);
+                    let mut s = lock(&self.sb.inner.store);
+                    saved("OrderUpdatePayload", "order", orders::order_update(&mut s, &input))
+                }
+                "collectionDelete" | "pageDelete" | "urlRedirectDelete" | "orderDelete" => {
+                    let id = match f.name.as_str() {
+                        "collectionDelete" => self.cx.arg(f, "input").and_then(|i| i.get("id").cloned()),
+                        "orderDelete" => self.cx.arg(f, "orderId"),
+                        _ => self.cx.arg(f, "id"),
+                    }
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                    let mut s = lock(&self.sb.inner.store);
+                    let (removed, field, what) = match f.name.as_str() {
+                        "collectionDelete" => (content::remove(&mut s.collections, &id), "deletedCollectionId", "Collection"),
+                        "pageDelete" => (content::remove(&mut s.pages, &id), "deletedPageId", "Page"),
+                        "urlRedirectDelete" => (content::remove(&mut s.redirects, &id), "deletedUrlRedirectId", "Redirect"),
+                        _ => (content::remove(&mut s.orders, &id), "deletedId", "Order"),
+                    };
+                    let ty = format!("{}Payload", upper_first(&f.name));
+                    if removed {
+                        json!({ "__typename": ty, field: id, "userErrors": [] })
+                    } else {
+                        json!({ "__typename": ty, field: null, "userErrors": [user_error("UserError", json!(["id"]), format!("{what} does not exist"), "NOT_FOUND")] })
+                    }
+                }
+                other => match self.bulk_mutation_field(f) {
+                    Some(payload) => payload?,
+                    None => return Err(undefined_field(other, "Mutation", &path)),
+                },
             };
             out.insert(key_of(f), self.project(&payload, &f.selection_set, &path)?);
         }
@@ -659,14 +906,19 @@ impl<'a, 'd> Exec<'a, 'd> {
         f: &Field<'d, String>,
         path: &[Value],
     ) -> GqlResult<Value> {
-        let Some(n) = self.cx.page_size(f) else {
+        let n = if self.bulk {
+            Some(items.len().max(1) as u64)
+        } else {
+            self.cx.page_size(f)
+        };
+        let Some(n) = n else {
             return Err(gql_path_error(
                 "you must provide one of first or last",
                 "argumentMissing",
                 path,
             ));
         };
-        if n > MAX_PAGE_SIZE {
+        if n > MAX_PAGE_SIZE && !self.bulk {
             return Err(gql_path_error(
                 format!("The value for 'first' must be at most {MAX_PAGE_SIZE}, got {n}"),
                 "argumentInvalid",
@@ -711,6 +963,76 @@ impl<'a, 'd> Exec<'a, 'd> {
         });
         self.project(&conn, &f.selection_set, path)
     }
+}
+
+/// A create/update payload: the object or the user errors.
+fn saved(typename: &str, field: &str, r: Result<Value, Vec<Value>>) -> Value {
+    match r {
+        Ok(v) => json!({ "__typename": typename, field: v, "userErrors": [] }),
+        Err(e) => json!({ "__typename": typename, field: null, "userErrors": e }),
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Shopify's search syntax, the part a migration uses: `field:value` terms (value optionally
+/// quoted), all of which must match. Unknown fields are ignored, as Shopify does.
+fn search(items: Vec<Value>, query: Option<Value>) -> Vec<Value> {
+    let Some(q) = query.as_ref().and_then(Value::as_str).filter(|q| !q.trim().is_empty()) else {
+        return items;
+    };
+    let mut terms = vec![];
+    let mut rest = q.trim();
+    while !rest.is_empty() {
+        let Some((field, after)) = rest.split_once(':') else {
+            break;
+        };
+        let after = after.trim_start();
+        let (value, tail) = match after.strip_prefix('"').or_else(|| after.strip_prefix('\'')) {
+            Some(quoted) => {
+                let end = quoted.find(['"', '\'']).unwrap_or(quoted.len());
+                (&quoted[..end], quoted.get(end + 1..).unwrap_or(""))
+            }
+            None => after.split_at(after.find(' ').unwrap_or(after.len())),
+        };
+        terms.push((field.trim().to_string(), value.to_string()));
+        rest = tail.trim_start();
+        rest = rest.strip_prefix("AND ").unwrap_or(rest).trim_start();
+    }
+    items
+        .into_iter()
+        .filter(|it| {
+            terms.iter().all(|(field, value)| {
+                let stored = match field.as_str() {
+                    "handle" | "path" | "name" | "email" | "title" | "target" => it.get(field.as_str()),
+                    "id" => it.get("id"),
+                    _ => return true,
+                };
+                let stored = stored.and_then(Value::as_str).unwrap_or("");
+                let stored = if field == "id" { stored.rsplit('/').next().unwrap_or("") } else { stored };
+                stored.eq_ignore_ascii_case(value)
+            })
+        })
+        .collect()
+}
+
+/// Whether a stored object matches an identifier input (`id`, `handle` or `customId`).
+fn identified_by(obj: &Value, ident: &Value) -> bool {
+    if let Some(c) = ident.get("customId").filter(|c| c.is_object()) {
+        return obj["__metafields"].as_array().into_iter().flatten().any(|m| {
+            m["namespace"] == c["namespace"] && m["key"] == c["key"] && m["value"] == c["value"]
+        });
+    }
+    if let Some(h) = ident.get("handle").and_then(Value::as_str) {
+        return obj["handle"].as_str() == Some(h);
+    }
+    ident.get("id").and_then(Value::as_str).is_some_and(|id| obj["id"].as_str() == Some(id))
 }
 
 fn undefined_field(name: &str, typename: &str, path: &[Value]) -> Value {
