@@ -133,7 +133,13 @@ fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u
         let name = headers
             .split(';')
             .find_map(|h| h.trim().strip_prefix("name="))
-            .map(|n| n.split("\r\n").next().unwrap_or(n).trim_matches('"').to_string())?;
+            .map(|n| {
+                n.split("\r\n")
+                    .next()
+                    .unwrap_or(n)
+                    .trim_matches('"')
+                    .to_string()
+            })?;
         parts.push((name, content.to_vec()));
         rest = rest_after_crlf;
     }
@@ -343,7 +349,12 @@ impl<'a, 'd> Exec<'a, 'd> {
         if let Err(message) = check_bulk_mutation(&text) {
             return payload(
                 Value::Null,
-                vec![user_error(T, json!(["mutation"]), message, "INVALID_MUTATION")],
+                vec![user_error(
+                    T,
+                    json!(["mutation"]),
+                    message,
+                    "INVALID_MUTATION",
+                )],
             );
         }
         let mut st = lock(&self.sb.inner.bulk);
@@ -435,7 +446,12 @@ impl<'a, 'd> Exec<'a, 'd> {
         let Some(Some(bytes)) = st.staged.get(&key).cloned() else {
             return payload(
                 Value::Null,
-                vec![user_error(T, json!(["url"]), "The file does not exist.", "FILE_DOES_NOT_EXIST")],
+                vec![user_error(
+                    T,
+                    json!(["url"]),
+                    "The file does not exist.",
+                    "FILE_DOES_NOT_EXIST",
+                )],
             );
         };
         let mut rows = vec![];
@@ -443,7 +459,10 @@ impl<'a, 'd> Exec<'a, 'd> {
             .flexible(true)
             .from_reader(bytes.as_slice());
         for rec in reader.records().flatten() {
-            rows.push(json!([rec.get(0).unwrap_or("").trim(), rec.get(1).unwrap_or("").trim()]));
+            rows.push(json!([
+                rec.get(0).unwrap_or("").trim(),
+                rec.get(1).unwrap_or("").trim()
+            ]));
         }
         let n = st.id();
         let imp = json!({
@@ -469,7 +488,12 @@ impl<'a, 'd> Exec<'a, 'd> {
         let Some(imp) = n.and_then(|n| st.imports.get_mut(&n)) else {
             return payload(
                 Value::Null,
-                vec![user_error(T, json!(["id"]), "Redirect import not found", "NOT_FOUND")],
+                vec![user_error(
+                    T,
+                    json!(["id"]),
+                    "Redirect import not found",
+                    "NOT_FOUND",
+                )],
             );
         };
         if imp["__submitted"] == true {
@@ -522,8 +546,12 @@ impl<'a, 'd> Exec<'a, 'd> {
 }
 
 fn single_operation_field(text: &str, mutation: bool) -> Result<String, String> {
-    let doc = graphql_parser::parse_query::<String>(text)
-        .map_err(|e| format!("Failed to parse the {}: {e}", if mutation { "mutation" } else { "query" }))?;
+    let doc = graphql_parser::parse_query::<String>(text).map_err(|e| {
+        format!(
+            "Failed to parse the {}: {e}",
+            if mutation { "mutation" } else { "query" }
+        )
+    })?;
     let ops: Vec<_> = doc
         .definitions
         .iter()
@@ -725,7 +753,9 @@ async fn run_query_lines(sb: ShopifySandbox, id: u64, text: String, host: String
         for (_, conn) in data.as_object().into_iter().flatten() {
             let nodes: Vec<Value> = match (conn.get("nodes"), conn.get("edges")) {
                 (Some(Value::Array(n)), _) => n.clone(),
-                (_, Some(Value::Array(e))) => e.iter().filter_map(|x| x.get("node").cloned()).collect(),
+                (_, Some(Value::Array(e))) => {
+                    e.iter().filter_map(|x| x.get("node").cloned()).collect()
+                }
                 _ => vec![],
             };
             for n in nodes {
@@ -736,7 +766,10 @@ async fn run_query_lines(sb: ShopifySandbox, id: u64, text: String, host: String
     })();
     match result {
         Ok(lines) => {
-            let roots = lines.iter().filter(|l| l.get("__parentId").is_none()).count();
+            let roots = lines
+                .iter()
+                .filter(|l| l.get("__parentId").is_none())
+                .count();
             let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
             let file = format!("bulk-{id}.jsonl");
             let size = text.len();

@@ -124,8 +124,14 @@ impl ShopifySandbox {
         let api = Router::new()
             .route("/admin/api/{version}/graphql.json", post(graphql))
             .route(&format!("{CONTROL_PREFIX}/state"), get(control_state))
-            .route(&format!("{}/", bulk::STAGED_PATH), post(bulk::staged_upload))
-            .route(&format!("{}/{{file}}", bulk::RESULTS_PATH), get(bulk::bulk_result))
+            .route(
+                &format!("{}/", bulk::STAGED_PATH),
+                post(bulk::staged_upload),
+            )
+            .route(
+                &format!("{}/{{file}}", bulk::RESULTS_PATH),
+                get(bulk::bulk_result),
+            )
             .with_state(self.clone());
         with_faults(
             api,
@@ -285,7 +291,8 @@ impl ShopifySandbox {
             let mut input = json!({ "title": format!("Seed collection {i}"), "handle": format!("seed-collection-{i}"),
                 "descriptionHtml": format!("<p>Collection {i}</p>") });
             if i % 2 == 0 {
-                input["seo"] = json!({ "title": format!("Collection {i}"), "description": "Seeded" });
+                input["seo"] =
+                    json!({ "title": format!("Collection {i}"), "description": "Seeded" });
                 input["image"] = json!({ "src": format!("https://cdn.example.com/collections/{i}.jpg"), "altText": format!("Collection {i}") });
             }
             let _ = content::collection_save(&mut s, &self.inner.created, &input, false);
@@ -557,7 +564,8 @@ impl<'a, 'd> Exec<'a, 'd> {
                 }
                 "productsCount" | "customersCount" | "collectionsCount" | "pagesCount"
                 | "urlRedirectsCount" | "ordersCount" => {
-                    let (items, _) = self.root_items(&format!("{}s", f.name.trim_end_matches("sCount")));
+                    let (items, _) =
+                        self.root_items(&format!("{}s", f.name.trim_end_matches("sCount")));
                     let n = search(items, self.cx.arg(f, "query")).len();
                     let count = json!({ "__typename": "Count", "count": n, "precision": "EXACT" });
                     self.project(&count, &f.selection_set, &path)?
@@ -613,7 +621,9 @@ impl<'a, 'd> Exec<'a, 'd> {
                     self.connection(&[loc], "LocationConnection", f, &path)?
                 }
                 other => match self.bulk_query_field(f) {
-                    Some(found) => self.project_opt(Some(&found).filter(|v| !v.is_null()), f, &path)?,
+                    Some(found) => {
+                        self.project_opt(Some(&found).filter(|v| !v.is_null()), f, &path)?
+                    }
                     None => return Err(undefined_field(other, "QueryRoot", &path)),
                 },
             };
@@ -732,7 +742,12 @@ impl<'a, 'd> Exec<'a, 'd> {
                 }
                 "collectionCreate" | "collectionUpdate" => {
                     let input = self.cx.arg(f, "input").unwrap_or(Value::Null);
-                    check_input_fields(&input, "CollectionInput", content::COLLECTION_INPUT, "input")?;
+                    check_input_fields(
+                        &input,
+                        "CollectionInput",
+                        content::COLLECTION_INPUT,
+                        "input",
+                    )?;
                     let mut s = lock(&self.sb.inner.store);
                     let r = content::collection_save(
                         &mut s,
@@ -745,43 +760,93 @@ impl<'a, 'd> Exec<'a, 'd> {
                 "pageCreate" | "pageUpdate" => {
                     let input = self.cx.arg(f, "page").unwrap_or(Value::Null);
                     check_input_fields(&input, "PageCreateInput", content::PAGE_INPUT, "page")?;
-                    let id = self.cx.arg(f, "id").and_then(|v| v.as_str().map(str::to_string));
+                    let id = self
+                        .cx
+                        .arg(f, "id")
+                        .and_then(|v| v.as_str().map(str::to_string));
                     if f.name == "pageUpdate" && id.is_none() {
-                        return Err(gql_error("Variable $id of type ID! was provided invalid value", "INVALID_VARIABLE"));
+                        return Err(gql_error(
+                            "Variable $id of type ID! was provided invalid value",
+                            "INVALID_VARIABLE",
+                        ));
                     }
                     let mut s = lock(&self.sb.inner.store);
-                    let r = content::page_save(&mut s, &self.sb.inner.created, id.as_deref(), &input);
+                    let r =
+                        content::page_save(&mut s, &self.sb.inner.created, id.as_deref(), &input);
                     saved(&format!("{}Payload", upper_first(&f.name)), "page", r)
                 }
                 "urlRedirectCreate" | "urlRedirectUpdate" => {
                     let input = self.cx.arg(f, "urlRedirect").unwrap_or(Value::Null);
-                    check_input_fields(&input, "UrlRedirectInput", content::REDIRECT_INPUT, "urlRedirect")?;
-                    let id = self.cx.arg(f, "id").and_then(|v| v.as_str().map(str::to_string));
+                    check_input_fields(
+                        &input,
+                        "UrlRedirectInput",
+                        content::REDIRECT_INPUT,
+                        "urlRedirect",
+                    )?;
+                    let id = self
+                        .cx
+                        .arg(f, "id")
+                        .and_then(|v| v.as_str().map(str::to_string));
                     if f.name == "urlRedirectUpdate" && id.is_none() {
-                        return Err(gql_error("Variable $id of type ID! was provided invalid value", "INVALID_VARIABLE"));
+                        return Err(gql_error(
+                            "Variable $id of type ID! was provided invalid value",
+                            "INVALID_VARIABLE",
+                        ));
                     }
                     let mut s = lock(&self.sb.inner.store);
-                    let r = content::redirect_save(&mut s, &self.sb.inner.created, id.as_deref(), &input);
-                    saved(&format!("{}Payload", upper_first(&f.name)), "urlRedirect", r)
+                    let r = content::redirect_save(
+                        &mut s,
+                        &self.sb.inner.created,
+                        id.as_deref(),
+                        &input,
+                    );
+                    saved(
+                        &format!("{}Payload", upper_first(&f.name)),
+                        "urlRedirect",
+                        r,
+                    )
                 }
                 "orderCreate" => {
                     let input = self.cx.arg(f, "order").unwrap_or(Value::Null);
-                    check_input_fields(&input, "OrderCreateOrderInput", orders::ORDER_INPUT, "order")?;
-                    for (i, l) in input.get("lineItems").and_then(Value::as_array).into_iter().flatten().enumerate() {
-                        check_input_fields(l, "OrderCreateLineItemInput", orders::LINE_ITEM_INPUT, &format!("order.lineItems.{i}"))?;
+                    check_input_fields(
+                        &input,
+                        "OrderCreateOrderInput",
+                        orders::ORDER_INPUT,
+                        "order",
+                    )?;
+                    for (i, l) in input
+                        .get("lineItems")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .enumerate()
+                    {
+                        check_input_fields(
+                            l,
+                            "OrderCreateLineItemInput",
+                            orders::LINE_ITEM_INPUT,
+                            &format!("order.lineItems.{i}"),
+                        )?;
                     }
                     let mut s = lock(&self.sb.inner.store);
-                    let r = orders::order_create(&mut s, &self.sb.inner.created, &cfg.currency, &input);
+                    let r =
+                        orders::order_create(&mut s, &self.sb.inner.created, &cfg.currency, &input);
                     saved("OrderCreatePayload", "order", r)
                 }
                 "orderUpdate" => {
                     let input = self.cx.arg(f, "input").unwrap_or(Value::Null);
                     let mut s = lock(&self.sb.inner.store);
-                    saved("OrderUpdatePayload", "order", orders::order_update(&mut s, &input))
+                    saved(
+                        "OrderUpdatePayload",
+                        "order",
+                        orders::order_update(&mut s, &input),
+                    )
                 }
                 "collectionDelete" | "pageDelete" | "urlRedirectDelete" | "orderDelete" => {
                     let id = match f.name.as_str() {
-                        "collectionDelete" => self.cx.arg(f, "input").and_then(|i| i.get("id").cloned()),
+                        "collectionDelete" => {
+                            self.cx.arg(f, "input").and_then(|i| i.get("id").cloned())
+                        }
                         "orderDelete" => self.cx.arg(f, "orderId"),
                         _ => self.cx.arg(f, "id"),
                     }
@@ -789,9 +854,19 @@ impl<'a, 'd> Exec<'a, 'd> {
                     .unwrap_or_default();
                     let mut s = lock(&self.sb.inner.store);
                     let (removed, field, what) = match f.name.as_str() {
-                        "collectionDelete" => (content::remove(&mut s.collections, &id), "deletedCollectionId", "Collection"),
-                        "pageDelete" => (content::remove(&mut s.pages, &id), "deletedPageId", "Page"),
-                        "urlRedirectDelete" => (content::remove(&mut s.redirects, &id), "deletedUrlRedirectId", "Redirect"),
+                        "collectionDelete" => (
+                            content::remove(&mut s.collections, &id),
+                            "deletedCollectionId",
+                            "Collection",
+                        ),
+                        "pageDelete" => {
+                            (content::remove(&mut s.pages, &id), "deletedPageId", "Page")
+                        }
+                        "urlRedirectDelete" => (
+                            content::remove(&mut s.redirects, &id),
+                            "deletedUrlRedirectId",
+                            "Redirect",
+                        ),
                         _ => (content::remove(&mut s.orders, &id), "deletedId", "Order"),
                     };
                     let ty = format!("{}Payload", upper_first(&f.name));
@@ -984,7 +1059,11 @@ fn upper_first(s: &str) -> String {
 /// Shopify's search syntax, the part a migration uses: `field:value` terms (value optionally
 /// quoted), all of which must match. Unknown fields are ignored, as Shopify does.
 fn search(items: Vec<Value>, query: Option<Value>) -> Vec<Value> {
-    let Some(q) = query.as_ref().and_then(Value::as_str).filter(|q| !q.trim().is_empty()) else {
+    let Some(q) = query
+        .as_ref()
+        .and_then(Value::as_str)
+        .filter(|q| !q.trim().is_empty())
+    else {
         return items;
     };
     let mut terms = vec![];
@@ -1010,12 +1089,18 @@ fn search(items: Vec<Value>, query: Option<Value>) -> Vec<Value> {
         .filter(|it| {
             terms.iter().all(|(field, value)| {
                 let stored = match field.as_str() {
-                    "handle" | "path" | "name" | "email" | "title" | "target" => it.get(field.as_str()),
+                    "handle" | "path" | "name" | "email" | "title" | "target" => {
+                        it.get(field.as_str())
+                    }
                     "id" => it.get("id"),
                     _ => return true,
                 };
                 let stored = stored.and_then(Value::as_str).unwrap_or("");
-                let stored = if field == "id" { stored.rsplit('/').next().unwrap_or("") } else { stored };
+                let stored = if field == "id" {
+                    stored.rsplit('/').next().unwrap_or("")
+                } else {
+                    stored
+                };
                 stored.eq_ignore_ascii_case(value)
             })
         })
@@ -1025,14 +1110,21 @@ fn search(items: Vec<Value>, query: Option<Value>) -> Vec<Value> {
 /// Whether a stored object matches an identifier input (`id`, `handle` or `customId`).
 fn identified_by(obj: &Value, ident: &Value) -> bool {
     if let Some(c) = ident.get("customId").filter(|c| c.is_object()) {
-        return obj["__metafields"].as_array().into_iter().flatten().any(|m| {
-            m["namespace"] == c["namespace"] && m["key"] == c["key"] && m["value"] == c["value"]
-        });
+        return obj["__metafields"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|m| {
+                m["namespace"] == c["namespace"] && m["key"] == c["key"] && m["value"] == c["value"]
+            });
     }
     if let Some(h) = ident.get("handle").and_then(Value::as_str) {
         return obj["handle"].as_str() == Some(h);
     }
-    ident.get("id").and_then(Value::as_str).is_some_and(|id| obj["id"].as_str() == Some(id))
+    ident
+        .get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| obj["id"].as_str() == Some(id))
 }
 
 fn undefined_field(name: &str, typename: &str, path: &[Value]) -> Value {

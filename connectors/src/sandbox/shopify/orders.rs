@@ -281,7 +281,10 @@ pub(super) fn order_create(
                 (subtotal * Decimal::from_f64_retain(p).unwrap_or_default() / Decimal::from(100))
                     .round_dp(2)
             } else {
-                inner.get("amountSet").and_then(amount_of).unwrap_or_default()
+                inner
+                    .get("amountSet")
+                    .and_then(amount_of)
+                    .unwrap_or_default()
             };
             (
                 vec![inner.get("code").cloned().unwrap_or(json!(""))],
