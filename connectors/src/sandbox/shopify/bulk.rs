@@ -17,7 +17,7 @@ use super::{gql_error, now, str_of, user_error, with_defaults, Exec, GqlResult, 
 use crate::platform::shopify::cost::CostCx;
 use crate::sandbox::lock;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use graphql_parser::query::{Definition, Field, OperationDefinition};
@@ -147,6 +147,11 @@ fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Staged files may be large (Shopify accepts bulk variables files of up to 100 MB).
+pub(super) fn upload_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(100 * 1024 * 1024)
 }
 
 /// `POST /shopify-staged-uploads/`: a form with the target's parameters and the file last.

@@ -21,7 +21,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use graphql_parser::query::{Definition, Field, OperationDefinition, SelectionSet};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -74,6 +74,9 @@ struct Store {
     pages: BTreeMap<u64, Value>,
     redirects: BTreeMap<u64, Value>,
     orders: BTreeMap<u64, Value>,
+    /// Products by handle (`h:`) and by custom id (`c:namespace/key/value`), so lookups stay
+    /// cheap in stores of tens of thousands of products.
+    product_index: HashMap<String, u64>,
 }
 
 impl Store {
@@ -81,6 +84,50 @@ impl Store {
         self.next_id += 1;
         self.next_id
     }
+
+    fn index_keys(p: &Value) -> Vec<String> {
+        let mut keys = vec![format!("h:{}", p["handle"].as_str().unwrap_or(""))];
+        for m in p["__metafields"].as_array().into_iter().flatten() {
+            keys.push(custom_key(&m["namespace"], &m["key"], &m["value"]));
+        }
+        keys
+    }
+
+    fn put_product(&mut self, id: u64, p: Value) {
+        if let Some(old) = self.products.get(&id) {
+            for k in Store::index_keys(old) {
+                self.product_index.remove(&k);
+            }
+        }
+        for k in Store::index_keys(&p) {
+            self.product_index.insert(k, id);
+        }
+        self.products.insert(id, p);
+    }
+
+    fn remove_product(&mut self, id: u64) -> bool {
+        match self.products.remove(&id) {
+            Some(old) => {
+                for k in Store::index_keys(&old) {
+                    self.product_index.remove(&k);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn custom_key(namespace: &Value, key: &Value, value: &Value) -> String {
+    format!(
+        "c:{}/{}/{}",
+        namespace.as_str().unwrap_or(""),
+        key.as_str().unwrap_or(""),
+        value
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| value.to_string())
+    )
 }
 
 struct Inner {
@@ -126,7 +173,7 @@ impl ShopifySandbox {
             .route(&format!("{CONTROL_PREFIX}/state"), get(control_state))
             .route(
                 &format!("{}/", bulk::STAGED_PATH),
-                post(bulk::staged_upload),
+                post(bulk::staged_upload).layer(bulk::upload_limit()),
             )
             .route(
                 &format!("{}/{{file}}", bulk::RESULTS_PATH),
@@ -720,7 +767,7 @@ impl<'a, 'd> Exec<'a, 'd> {
                     let n: Option<u64> = id.rsplit('/').next().and_then(|x| x.parse().ok());
                     let mut s = lock(&self.sb.inner.store);
                     let removed = match (f.name.as_str(), n) {
-                        ("productDelete", Some(n)) => s.products.remove(&n).is_some(),
+                        ("productDelete", Some(n)) => s.remove_product(n),
                         (_, Some(n)) => s.customers.remove(&n).is_some(),
                         _ => false,
                     };
@@ -1263,22 +1310,13 @@ fn user_error(typename: &str, field: Value, message: impl Into<String>, code: &s
 
 fn find_product(s: &Store, ident: &Value) -> Option<u64> {
     if let Some(c) = ident.get("customId").filter(|c| c.is_object()) {
-        return s.products.iter().find_map(|(id, p)| {
-            let m = p.get("__metafields")?.as_array()?;
-            m.iter()
-                .any(|x| {
-                    x["namespace"] == c["namespace"]
-                        && x["key"] == c["key"]
-                        && x["value"] == c["value"]
-                })
-                .then_some(*id)
-        });
+        return s
+            .product_index
+            .get(&custom_key(&c["namespace"], &c["key"], &c["value"]))
+            .copied();
     }
     if let Some(h) = ident.get("handle").and_then(Value::as_str) {
-        return s
-            .products
-            .iter()
-            .find_map(|(id, p)| (p["handle"].as_str() == Some(h)).then_some(*id));
+        return s.product_index.get(&format!("h:{h}")).copied();
     }
     ident
         .get("id")
@@ -1417,9 +1455,9 @@ fn product_set(
         (None, Some(_)) => None,
     };
     if let Some(h) = &handle {
-        if s.products
-            .iter()
-            .any(|(id, p)| Some(*id) != existing && p["handle"].as_str() == Some(h))
+        if s.product_index
+            .get(&format!("h:{h}"))
+            .is_some_and(|id| Some(*id) != existing)
         {
             errors.push(user_error(
                 T,
@@ -1613,7 +1651,7 @@ fn product_set(
             .unwrap_or_else(|| p["handle"].as_str().unwrap_or("").to_string());
         created.record("products", &key);
     }
-    s.products.insert(id, p.clone());
+    s.put_product(id, p.clone());
     Ok(p)
 }
 
