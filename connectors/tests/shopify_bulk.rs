@@ -61,7 +61,7 @@ fn product(i: usize) -> Record {
         body_html: format!("<p>Number {i}</p>"),
         vendor: Some("Bulk Co".into()),
         tags: vec!["bulk".into()],
-        options: if i % 2 == 0 {
+        options: if i.is_multiple_of(2) {
             vec![ProductOption {
                 name: "Size".into(),
                 values: vec!["S".into(), "M".into()],
@@ -69,7 +69,7 @@ fn product(i: usize) -> Record {
         } else {
             vec![]
         },
-        variants: if i % 2 == 0 {
+        variants: if i.is_multiple_of(2) {
             ["S", "M"]
                 .iter()
                 .enumerate()

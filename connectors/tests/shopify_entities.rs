@@ -103,7 +103,7 @@ fn categories() -> Vec<Record> {
 }
 
 fn pages() -> Vec<Record> {
-    (0..5)
+    (0usize..5)
         .map(|i| {
             Record::Page(Page {
                 source: SourceRef::new(format!("page-{i}")),
@@ -111,7 +111,7 @@ fn pages() -> Vec<Record> {
                 title: format!("About us {i}"),
                 body_html: format!("<p>We sell things, part {i}.</p>"),
                 published: i != 3,
-                seo: if i % 2 == 0 {
+                seo: if i.is_multiple_of(2) {
                     Seo {
                         title: Some(format!("About {i}")),
                         description: Some("Who we are".into()),
