@@ -678,3 +678,77 @@ async fn the_sandbox_reports_counts_per_entity() {
     }
     assert_eq!(body["duplicates"], json!([]));
 }
+
+#[tokio::test]
+async fn products_join_the_collections_of_their_categories_and_read_back_with_them() {
+    let sb = roomy();
+    let server = sb.start(0).await.expect("bind");
+    let mut t = ShopifyTarget::open(&spec(&server, json!({ "bulk_threshold": 0 }))).expect("open");
+    assert_eq!(
+        created(&load(&mut t, Entity::Categories, &categories()).await),
+        4
+    );
+    let product = |i: usize, cats: Vec<Vec<&str>>| {
+        Record::Product(Product {
+            source: SourceRef::new(format!("p{i}")),
+            handle: format!("member-{i}"),
+            title: format!("Member {i}"),
+            categories: cats
+                .into_iter()
+                .map(|c| c.into_iter().map(str::to_string).collect())
+                .collect(),
+            variants: vec![Variant {
+                sku: Some(format!("M-{i}")),
+                price: Some(usd(100)),
+                requires_shipping: true,
+                taxable: true,
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+    };
+    let products = vec![
+        product(0, vec![vec!["Clothing", "T-shirts"], vec!["Sale"]]),
+        product(1, vec![vec!["Clothing", "T-shirts", "V-neck"]]),
+        product(2, vec![]),
+        product(3, vec![vec!["Sale"], vec!["Not", "There"]]),
+    ];
+    let out = load(&mut t, Entity::Products, &products).await;
+    assert_eq!(created(&out), 4, "{out:?}");
+    let findings = t.take_findings();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].code, "category_without_collection");
+    assert!(findings[0].message.contains("Not > There"));
+    for threshold in [0, 1] {
+        let mut src = ShopifySource::open(&spec(&server, json!({ "bulk_threshold": threshold })))
+            .expect("open");
+        let back = extract_all(&mut src, Entity::Products, 10).await;
+        let cats: Vec<Vec<Vec<String>>> = back
+            .iter()
+            .map(|r| match r {
+                Record::Product(p) => p.categories.clone(),
+                _ => panic!("not a product"),
+            })
+            .collect();
+        let want = |v: Vec<Vec<&str>>| -> Vec<Vec<String>> {
+            v.into_iter()
+                .map(|c| c.into_iter().map(str::to_string).collect())
+                .collect()
+        };
+        assert_eq!(
+            cats,
+            vec![
+                want(vec![vec!["Clothing", "T-shirts"], vec!["Sale"]]),
+                want(vec![vec!["Clothing", "T-shirts", "V-neck"]]),
+                vec![],
+                want(vec![vec!["Sale"]]),
+            ],
+            "bulk_threshold {threshold}"
+        );
+    }
+    assert_eq!(
+        sb.bulk_operations().len(),
+        1,
+        "the second read went through a bulk query"
+    );
+}

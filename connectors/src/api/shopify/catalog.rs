@@ -14,7 +14,8 @@ pub(super) const PRODUCT_FIELDS: &str =
     seo { title description }
     options { name values }
     variants(first: 25) { nodes { ...V } pageInfo { hasNextPage endCursor } }
-    media(first: 20) { nodes { alt ... on MediaImage { image { url } } } }";
+    media(first: 20) { nodes { alt ... on MediaImage { image { url } } } }
+    collections(first: 10) { nodes { title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value } } }";
 
 pub(super) const VARIANT_FRAGMENT: &str =
     "fragment V on ProductVariant { id sku barcode price compareAtPrice inventoryQuantity
@@ -172,7 +173,14 @@ pub(super) fn product_from(node: &Value, currency: &str) -> Product {
         } else {
             ProductKind::Variable
         },
-        categories: vec![],
+        // Membership of collections is the product's categories (see content::category_from).
+        categories: node
+            .pointer("/collections/nodes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|c| super::content::category_from(c).path)
+            .collect(),
         options,
         variants,
         images,
@@ -259,7 +267,13 @@ pub(super) fn user_errors(errors: &[Value]) -> String {
         .join("; ")
 }
 
-pub(super) fn product_input(p: &Product, key: &str, location: &str) -> Value {
+/// `collections`: the ids of the collections the product belongs to (`None`: leave as is).
+pub(super) fn product_input(
+    p: &Product,
+    key: &str,
+    location: &str,
+    collections: Option<&[String]>,
+) -> Value {
     let options: Vec<Value> = p
         .options
         .iter()
@@ -317,6 +331,9 @@ pub(super) fn product_input(p: &Product, key: &str, location: &str) -> Value {
     });
     if !p.seo.is_empty() {
         input["seo"] = json!({ "title": p.seo.title, "description": p.seo.description });
+    }
+    if let Some(ids) = collections {
+        input["collections"] = json!(ids);
     }
     input
 }

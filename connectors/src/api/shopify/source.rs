@@ -30,7 +30,8 @@ pub struct ShopifySource {
 const BULK_PRODUCTS: &str = "{ products { edges { node { id handle title descriptionHtml vendor productType tags status createdAt
     seo { title description } options { name values }
     variants { edges { node { __typename ...V } } }
-    media { edges { node { __typename alt ... on MediaImage { image { url } } } } } } } } }";
+    media { edges { node { __typename alt ... on MediaImage { image { url } } } } }
+    collections { edges { node { __typename title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value } } } } } } } }";
 
 impl ShopifySource {
     pub fn open(spec: &EndpointSpec) -> Result<Self> {
@@ -152,6 +153,7 @@ impl ShopifySource {
         let objects = regroup(lines.into_iter().map(|(_, l)| l).collect(), |t| match t {
             "ProductVariant" => Some("variants"),
             "MediaImage" | "Video" | "ExternalVideo" | "Model3d" => Some("media"),
+            "Collection" => Some("collections"),
             _ => None,
         });
         self.bulk_cache = Some((url.clone(), objects));
@@ -172,6 +174,7 @@ impl ShopifySource {
             let objects = regroup(lines, |t| match t {
                 "ProductVariant" => Some("variants"),
                 "MediaImage" | "Video" | "ExternalVideo" | "Model3d" => Some("media"),
+                "Collection" => Some("collections"),
                 _ => None,
             });
             self.bulk_cache = Some((url.clone(), objects));

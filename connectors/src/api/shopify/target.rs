@@ -10,7 +10,10 @@
 
 use super::bulk::BulkConfig;
 use super::catalog::{custom_id, customer_input, product_input, user_errors};
-use super::content::{collection_input, page_input, redirect_csv, redirect_input, search_term};
+use super::content::{
+    category_from, collection_input, page_input, redirect_csv, redirect_input, search_term,
+    COLLECTION_FIELDS,
+};
 use super::orders::order_input;
 use super::{bulk_options, Ran, ShopifyClient};
 use crate::api::http::Safety;
@@ -21,6 +24,7 @@ use crate::platform::normalize_handle;
 use crate::spec::EndpointSpec;
 use async_trait::async_trait;
 use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
 
 /// Keys per lookup document when a bulk batch is checked first (2 points per product key).
 const LOOKUP_CHUNK: usize = 100;
@@ -34,6 +38,10 @@ pub struct ShopifyTarget {
     batch: usize,
     bulk_threshold: usize,
     bulk: BulkConfig,
+    /// Collection ids by category path, read once (products name their categories by path).
+    collections: Option<HashMap<Vec<String>, String>>,
+    /// Category paths known to have no collection (reported once).
+    missing: HashSet<Vec<String>>,
 }
 
 const PRODUCT_SET: &str = "productSet(identifier: $identifier, input: $input, synchronous: true) { product { id media(first: 50) { nodes { status mediaErrors { code message } } } } userErrors { field message code } }";
@@ -74,7 +82,80 @@ impl ShopifyTarget {
             batch,
             bulk_threshold,
             bulk,
+            collections: None,
+            missing: HashSet::new(),
         })
+    }
+
+    /// Reads every collection's path (see content::category_from).
+    async fn read_collections(&self) -> Result<HashMap<Vec<String>, String>> {
+        let q = format!(
+            "query($first: Int!, $after: String) {{ collections(first: $first, after: $after) {{ nodes {{ {COLLECTION_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+        );
+        let mut map = HashMap::new();
+        let mut after: Option<String> = None;
+        loop {
+            let first = self.client.page_size(&q, 250);
+            let data = self
+                .client
+                .run_ok(&q, json!({ "first": first, "after": after }))
+                .await?;
+            let conn = &data["collections"];
+            for node in conn["nodes"].as_array().into_iter().flatten() {
+                if let Some(id) = node["id"].as_str() {
+                    map.insert(category_from(node).path, id.to_string());
+                }
+            }
+            match conn.pointer("/pageInfo/endCursor").and_then(Value::as_str) {
+                Some(c) if conn.pointer("/pageInfo/hasNextPage") == Some(&json!(true)) => {
+                    after = Some(c.to_string())
+                }
+                _ => return Ok(map),
+            }
+        }
+    }
+
+    /// Makes sure every category the products name has its collection id at hand (categories
+    /// load before products; a path still unknown is a finding, and the product is saved).
+    async fn ensure_collections(&mut self, batch: &[Record]) -> Result<()> {
+        let wanted: Vec<(Vec<String>, &Record)> = batch
+            .iter()
+            .filter_map(|r| match r {
+                Record::Product(p) => Some(p.categories.iter().map(move |c| (c.clone(), r))),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let unknown = |map: &Option<HashMap<Vec<String>, String>>,
+                       missing: &HashSet<Vec<String>>| {
+            wanted.iter().any(|(c, _)| {
+                !missing.contains(c) && !map.as_ref().is_some_and(|m| m.contains_key(c))
+            })
+        };
+        if unknown(&self.collections, &self.missing) {
+            self.collections = Some(self.read_collections().await?);
+        }
+        for (c, r) in &wanted {
+            let known = self.collections.as_ref().is_some_and(|m| m.contains_key(c));
+            if !known && self.missing.insert(c.clone()) {
+                self.findings.push(
+                    Finding::new(
+                        Severity::Warning,
+                        "category_without_collection",
+                        format!(
+                            "\"{}\" is in category \"{}\", which has no collection on Shopify: load categories first (products join the collections that exist)",
+                            r.label(),
+                            c.join(" > ")
+                        ),
+                    )
+                    .about(record_ref(r)),
+                );
+            }
+        }
+        Ok(())
     }
 
     async fn location(&mut self) -> Result<String> {
@@ -301,6 +382,7 @@ impl ShopifyTarget {
         before: &[Option<String>],
     ) -> Result<Vec<WriteOutcome>> {
         let keys: Vec<String> = chunk.iter().map(Record::external_key).collect();
+        self.ensure_collections(chunk).await?;
         let location = if entity == Entity::Products {
             Some(self.location().await?)
         } else {
@@ -365,13 +447,21 @@ impl ShopifyTarget {
         location: Option<&str>,
     ) -> Result<(Value, Value)> {
         match r {
-            Record::Product(p) => Ok((
-                match existing {
-                    Some(id) => json!({ "id": id }),
-                    None => json!({ "customId": custom_id(key) }),
-                },
-                product_input(p, key, location.unwrap_or_default()),
-            )),
+            Record::Product(p) => {
+                let collections: Option<Vec<String>> = (!p.categories.is_empty()).then(|| {
+                    p.categories
+                        .iter()
+                        .filter_map(|c| self.collections.as_ref()?.get(c).cloned())
+                        .collect()
+                });
+                Ok((
+                    match existing {
+                        Some(id) => json!({ "id": id }),
+                        None => json!({ "customId": custom_id(key) }),
+                    },
+                    product_input(p, key, location.unwrap_or_default(), collections.as_deref()),
+                ))
+            }
             Record::Customer(c) => Ok((json!({ "email": key }), customer_input(c))),
             other => Err(ConnectorError::Input(format!(
                 "{} records do not go through productSet / customerSet",
@@ -385,6 +475,7 @@ impl ShopifyTarget {
     async fn write_bulk(&mut self, entity: Entity, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
         let keys: Vec<String> = batch.iter().map(Record::external_key).collect();
         let before = self.existing_chunked(entity, &keys).await?;
+        self.ensure_collections(batch).await?;
         let location = if entity == Entity::Products {
             Some(self.location().await?)
         } else {

@@ -962,6 +962,18 @@ impl<'a, 'd> Exec<'a, 'd> {
             p.push(json!(key_of(f)));
             let v = if f.name == "__typename" {
                 json!(typename)
+            } else if f.name == "collections" && obj.get("__collections").is_some() {
+                // Membership is kept as ids: the collections are read as they are now.
+                let items: Vec<Value> = {
+                    let s = lock(&self.sb.inner.store);
+                    obj["__collections"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|n| s.collections.get(&n.as_u64()?).cloned())
+                        .collect()
+                };
+                self.connection(&items, "CollectionConnection", f, &p)?
             } else if f.name == "metafield" {
                 let ns = self.cx.arg(f, "namespace");
                 let key = self.cx.arg(f, "key");
@@ -1467,6 +1479,28 @@ fn product_set(
             ));
         }
     }
+    let collection_ids: Option<Vec<u64>> =
+        input.get("collections").and_then(Value::as_array).map(|l| {
+            l.iter()
+                .filter_map(|c| c.as_str()?.rsplit('/').next()?.parse().ok())
+                .collect()
+        });
+    if let Some(list) = input.get("collections").and_then(Value::as_array) {
+        for (i, c) in list.iter().enumerate() {
+            let known = c
+                .as_str()
+                .and_then(|g| g.rsplit('/').next()?.parse::<u64>().ok())
+                .is_some_and(|n| s.collections.contains_key(&n));
+            if !known {
+                errors.push(user_error(
+                    T,
+                    json!(["input", "collections", i]),
+                    "Collection does not exist",
+                    "COLLECTION_DOES_NOT_EXIST",
+                ));
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -1480,7 +1514,7 @@ fn product_set(
             "__typename": "Product", "id": gid, "handle": "", "title": "", "descriptionHtml": "", "vendor": "",
             "productType": "", "tags": [], "status": "ACTIVE", "createdAt": now(), "updatedAt": now(),
             "seo": { "__typename": "SEO", "title": null, "description": null }, "onlineStoreUrl": null,
-            "options": [], "variants": { "__connection": [], "__item": "ProductVariant" },
+            "options": [], "variants": { "__connection": [], "__item": "ProductVariant" }, "__collections": [],
             "media": { "__connection": [], "__item": "Media" }, "__metafields": [], "totalInventory": 0,
         })
     });
@@ -1592,6 +1626,10 @@ fn product_set(
         }
         p["variants"] = json!({ "__connection": variants, "__item": "ProductVariant" });
         p["totalInventory"] = json!(total);
+    }
+    // Membership is set as a whole, as productSet does with every list it is given.
+    if let Some(ids) = collection_ids {
+        p["__collections"] = json!(ids);
     }
     if let Some(files) = input.get("files").and_then(Value::as_array) {
         let media: Vec<Value> = files
