@@ -42,6 +42,8 @@ pub struct ShopifyTarget {
     collections: Option<HashMap<Vec<String>, String>>,
     /// Category paths known to have no collection (reported once).
     missing: HashSet<Vec<String>>,
+    /// Whether the run was told that order lines arrive as custom line items.
+    told_custom_lines: bool,
 }
 
 const PRODUCT_SET: &str = "productSet(identifier: $identifier, input: $input, synchronous: true) { product { id media(first: 50) { nodes { status mediaErrors { code message } } } } userErrors { field message code } }";
@@ -84,6 +86,7 @@ impl ShopifyTarget {
             bulk,
             collections: None,
             missing: HashSet::new(),
+            told_custom_lines: false,
         })
     }
 
@@ -702,6 +705,18 @@ impl ShopifyTarget {
             })
             .collect();
         for (r, o) in chunk.iter().zip(&out) {
+            if let (Record::Order(_), WriteOutcome::Created { .. }) = (r, o) {
+                if !std::mem::replace(&mut self.told_custom_lines, true) {
+                    self.findings.push(
+                        Finding::new(
+                            Severity::Info,
+                            "order_lines_custom",
+                            "Orders are imported with custom line items (title, SKU, price, taxes): Shopify keeps them as they were sold, without a link to today's variants or their inventory",
+                        )
+                        .about(record_ref(r)),
+                    );
+                }
+            }
             if let (Record::Order(order), WriteOutcome::Created { .. }) = (r, o) {
                 let (_, notes) = order_input(order, None, "");
                 for n in notes {
