@@ -3,7 +3,6 @@
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use serde_json::json;
 use std::collections::BTreeMap;
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyTarget};
 use storeshift_connectors::model::*;
