@@ -53,6 +53,8 @@ pub(super) struct BulkState {
     imports: BTreeMap<u64, Value>,
     /// Bulk mutations that fail halfway (scripted by tests).
     fail_next: u32,
+    /// While set, bulk mutations stay RUNNING before their first line (scripted by tests).
+    held: bool,
 }
 
 impl BulkState {
@@ -67,6 +69,13 @@ impl ShopifySandbox {
     /// INTERNAL_SERVER_ERROR, the lines before the failure applied).
     pub fn fail_next_bulk_mutations(&self, n: u32) {
         lock(&self.inner.bulk).fail_next = n;
+    }
+
+    /// Holds bulk mutations RUNNING (before their first line) until released, so a test can
+    /// act while one is in progress.
+    pub fn hold_bulk_mutations(&self, held: bool) {
+        lock(&self.inner.bulk).held = held;
+        self.inner.bulk_released.notify_waiters();
     }
 
     /// Bulk operations started so far, as `(type, status)`.
@@ -666,6 +675,13 @@ async fn run_mutation_lines(
 ) {
     tokio::task::yield_now().await;
     sb.set_op(id, |o| o["status"] = json!("RUNNING"));
+    loop {
+        let released = sb.inner.bulk_released.notified();
+        if !lock(&sb.inner.bulk).held {
+            break;
+        }
+        released.await;
+    }
     let content = String::from_utf8_lossy(&bytes).into_owned();
     let lines: Vec<(usize, String)> = content
         .lines()

@@ -138,6 +138,7 @@ struct Inner {
     created: Arc<CreationLog>,
     started: Instant,
     bulk: Mutex<bulk::BulkState>,
+    bulk_released: tokio::sync::Notify,
 }
 
 /// The sandbox: clone it to keep a handle on the store while the server runs.
@@ -162,6 +163,7 @@ impl ShopifySandbox {
                 created: Arc::new(CreationLog::default()),
                 started: Instant::now(),
                 bulk: Mutex::new(bulk::BulkState::default()),
+                bulk_released: tokio::sync::Notify::new(),
             }),
             faults: Arc::new(Faults::default()),
         }
