@@ -1273,3 +1273,43 @@ fn now() -> String {
 fn str_of(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(str::to_string)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn item(handle: &str, path: &str) -> Value {
+        json!({ "id": format!("gid://shopify/Page/{}", handle.len()), "handle": handle, "path": path })
+    }
+
+    #[test]
+    fn search_matches_quoted_and_bare_terms_and_ignores_unknown_fields() {
+        let items = vec![item("a", "/x y"), item("bb", "/z")];
+        let found = |q: &str| -> Vec<String> {
+            search(items.clone(), Some(json!(q)))
+                .iter()
+                .map(|i| i["handle"].as_str().unwrap_or("").to_string())
+                .collect()
+        };
+        assert_eq!(found("handle:bb"), vec!["bb"]);
+        assert_eq!(found("path:\"/x y\""), vec!["a"]);
+        assert_eq!(found("path:'/z' AND handle:bb"), vec!["bb"]);
+        assert_eq!(found("published_status:any"), vec!["a", "bb"]);
+        assert_eq!(found("handle:nothing"), Vec::<String>::new());
+        assert_eq!(found(""), vec!["a", "bb"]);
+    }
+
+    proptest! {
+        #[test]
+        fn a_quoted_value_finds_exactly_its_item(values in proptest::collection::btree_set("[^\"']{1,20}", 1..6)) {
+            let items: Vec<Value> = values.iter().map(|v| item("h", v)).collect();
+            for v in &values {
+                let q = format!("path:\"{v}\"");
+                let hits = search(items.clone(), Some(json!(q)));
+                prop_assert!(!hits.is_empty(), "{q}");
+                prop_assert!(hits.iter().all(|h| h["path"].as_str().is_some_and(|p| p.eq_ignore_ascii_case(v))));
+            }
+        }
+    }
+}
