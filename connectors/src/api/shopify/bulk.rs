@@ -31,6 +31,9 @@ pub(super) struct Finished {
     pub error_code: Option<String>,
 }
 
+/// Shortest time a file upload or download is given.
+const TRANSFER_TIMEOUT: Duration = Duration::from_secs(300);
+
 const OP_FIELDS: &str = "id status errorCode objectCount fileSize url partialDataUrl";
 
 fn remote(msg: impl Into<String>) -> ConnectorError {
@@ -117,6 +120,11 @@ impl ShopifyClient {
         }
     }
 
+    /// Staged files and result files run to many megabytes: they get longer than an API call.
+    fn transfer_timeout(&self) -> Duration {
+        self.http.config().timeout.max(TRANSFER_TIMEOUT)
+    }
+
     /// Stages a file: returns the staged target's `key` (for `stagedUploadPath`) and its
     /// `resourceUrl` (for `urlRedirectImportCreate`).
     pub(super) async fn stage(
@@ -164,7 +172,10 @@ impl ShopifyClient {
         let (ct, body) = multipart(&params, filename, mime, file);
         let (status, reply) = self
             .transfer("staged upload", |c| {
-                c.post(url).header("content-type", &ct).body(body.clone())
+                c.post(url)
+                    .timeout(self.transfer_timeout())
+                    .header("content-type", &ct)
+                    .body(body.clone())
             })
             .await?;
         if !status.is_success() {
@@ -240,7 +251,9 @@ impl ShopifyClient {
         let mut attempt = 0;
         loop {
             let (status, bytes) = self
-                .transfer("bulk result download", |c| c.get(url))
+                .transfer("bulk result download", |c| {
+                    c.get(url).timeout(self.transfer_timeout())
+                })
                 .await?;
             let problem = if !status.is_success() {
                 format!("HTTP {status}")
