@@ -45,8 +45,23 @@ pub const MUTATION_COST: u64 = 10;
 
 /// The metafield that carries a record's external key on products, so productSet can upsert
 /// with `identifier: { customId: ... }` (a metafield definition of type `id`).
+/// Orders carry the same metafield (`orderCreate` takes metafields; `orderByIdentifier` finds
+/// the order by it), since `orderCreate` itself has no upsert.
 pub const CUSTOM_ID_NAMESPACE: &str = "storeshift";
 pub const CUSTOM_ID_KEY: &str = "external_key";
+
+/// Collections are flat; this list metafield keeps a category's path from the root.
+pub const CATEGORY_PATH_KEY: &str = "category_path";
+
+/// Batches of at least this many products or customers are loaded through one bulk mutation,
+/// catalogs of at least this many are read through one bulk query, and at least this many
+/// redirects go through a redirect import (endpoint option `bulk_threshold`; 0 turns bulk off).
+pub const BULK_THRESHOLD: usize = 250;
+
+/// How often a bulk operation or redirect import is polled (option `bulk_poll_ms`) and how long
+/// one may run before the run gives up on it (option `bulk_timeout_secs`).
+pub const BULK_POLL_MS: u64 = 1000;
+pub const BULK_TIMEOUT_SECS: u64 = 4 * 3600;
 
 /// The cost bucket of a plan: points restored per second and bucket size.
 #[derive(Debug, Clone, Copy, PartialEq)]

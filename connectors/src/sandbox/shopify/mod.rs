@@ -3,7 +3,19 @@
 //! errors, as on Shopify), cursor pagination (`first` ≤ 250, `pageInfo`), the calculated query
 //! cost charged against a leaky bucket reported in `extensions.cost.throttleStatus` (THROTTLED
 //! when empty), `userErrors` on mutations, and upserts through `productSet` / `customerSet`
-//! with an `identifier`.
+//! with an `identifier` (in [`catalog`]). Collections, pages and redirects live in
+//! [`content`], orders in [`orders`], staged uploads, bulk operations and redirect imports in
+//! [`bulk`].
+
+mod bulk;
+mod catalog;
+mod content;
+mod orders;
+
+use catalog::{
+    customer_set, find_customer, find_product, product_set, ADDRESS_INPUT, CUSTOMER_SET_INPUT,
+    PRODUCT_SET_INPUT, VARIANT_SET_INPUT,
+};
 
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
 use crate::platform::shopify::cost::{to_json, CostCx};
@@ -16,7 +28,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use graphql_parser::query::{Definition, Field, OperationDefinition, SelectionSet};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -65,6 +77,13 @@ struct Store {
     next_id: u64,
     products: BTreeMap<u64, Value>,
     customers: BTreeMap<u64, Value>,
+    collections: BTreeMap<u64, Value>,
+    pages: BTreeMap<u64, Value>,
+    redirects: BTreeMap<u64, Value>,
+    orders: BTreeMap<u64, Value>,
+    /// Products by handle (`h:`) and by custom id (`c:namespace/key/value`), so lookups stay
+    /// cheap in stores of tens of thousands of products.
+    product_index: HashMap<String, u64>,
 }
 
 impl Store {
@@ -72,6 +91,50 @@ impl Store {
         self.next_id += 1;
         self.next_id
     }
+
+    fn index_keys(p: &Value) -> Vec<String> {
+        let mut keys = vec![format!("h:{}", p["handle"].as_str().unwrap_or(""))];
+        for m in p["__metafields"].as_array().into_iter().flatten() {
+            keys.push(custom_key(&m["namespace"], &m["key"], &m["value"]));
+        }
+        keys
+    }
+
+    fn put_product(&mut self, id: u64, p: Value) {
+        if let Some(old) = self.products.get(&id) {
+            for k in Store::index_keys(old) {
+                self.product_index.remove(&k);
+            }
+        }
+        for k in Store::index_keys(&p) {
+            self.product_index.insert(k, id);
+        }
+        self.products.insert(id, p);
+    }
+
+    fn remove_product(&mut self, id: u64) -> bool {
+        match self.products.remove(&id) {
+            Some(old) => {
+                for k in Store::index_keys(&old) {
+                    self.product_index.remove(&k);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+fn custom_key(namespace: &Value, key: &Value, value: &Value) -> String {
+    format!(
+        "c:{}/{}/{}",
+        namespace.as_str().unwrap_or(""),
+        key.as_str().unwrap_or(""),
+        value
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| value.to_string())
+    )
 }
 
 struct Inner {
@@ -81,6 +144,8 @@ struct Inner {
     stats: Mutex<CostStats>,
     created: Arc<CreationLog>,
     started: Instant,
+    bulk: Mutex<bulk::BulkState>,
+    bulk_released: tokio::sync::Notify,
 }
 
 /// The sandbox: clone it to keep a handle on the store while the server runs.
@@ -104,6 +169,8 @@ impl ShopifySandbox {
                 stats: Mutex::new(CostStats::default()),
                 created: Arc::new(CreationLog::default()),
                 started: Instant::now(),
+                bulk: Mutex::new(bulk::BulkState::default()),
+                bulk_released: tokio::sync::Notify::new(),
             }),
             faults: Arc::new(Faults::default()),
         }
@@ -113,6 +180,14 @@ impl ShopifySandbox {
         let api = Router::new()
             .route("/admin/api/{version}/graphql.json", post(graphql))
             .route(&format!("{CONTROL_PREFIX}/state"), get(control_state))
+            .route(
+                &format!("{}/", bulk::STAGED_PATH),
+                post(bulk::staged_upload).layer(bulk::upload_limit()),
+            )
+            .route(
+                &format!("{}/{{file}}", bulk::RESULTS_PATH),
+                get(bulk::bulk_result),
+            )
             .with_state(self.clone());
         with_faults(
             api,
@@ -151,6 +226,37 @@ impl ShopifySandbox {
         lock(&self.inner.store).customers.len()
     }
 
+    pub fn collection_count(&self) -> usize {
+        lock(&self.inner.store).collections.len()
+    }
+
+    pub fn page_count(&self) -> usize {
+        lock(&self.inner.store).pages.len()
+    }
+
+    pub fn redirect_count(&self) -> usize {
+        lock(&self.inner.store).redirects.len()
+    }
+
+    pub fn order_count(&self) -> usize {
+        lock(&self.inner.store).orders.len()
+    }
+
+    /// Stored collections, pages, redirects or orders (`entity` as in the creation log).
+    pub fn records(&self, entity: &str) -> Vec<Value> {
+        let s = lock(&self.inner.store);
+        let map = match entity {
+            "products" => &s.products,
+            "customers" => &s.customers,
+            "collections" => &s.collections,
+            "pages" => &s.pages,
+            "redirects" => &s.redirects,
+            "orders" => &s.orders,
+            _ => return vec![],
+        };
+        map.values().cloned().collect()
+    }
+
     /// Stored products (internal representation: connections under `__connection`).
     pub fn products(&self) -> Vec<Value> {
         lock(&self.inner.store).products.values().cloned().collect()
@@ -167,7 +273,9 @@ impl ShopifySandbox {
     /// A digest of the whole store, for "left as it was" comparisons.
     pub fn fingerprint(&self) -> String {
         let s = lock(&self.inner.store);
-        let v = json!({ "products": s.products.values().collect::<Vec<_>>(), "customers": s.customers.values().collect::<Vec<_>>() });
+        let v = json!({ "products": s.products.values().collect::<Vec<_>>(), "customers": s.customers.values().collect::<Vec<_>>(),
+            "collections": s.collections.values().collect::<Vec<_>>(), "pages": s.pages.values().collect::<Vec<_>>(),
+            "redirects": s.redirects.values().collect::<Vec<_>>(), "orders": s.orders.values().collect::<Vec<_>>() });
         blake3::hash(v.to_string().as_bytes()).to_hex().to_string()
     }
 
@@ -232,6 +340,71 @@ impl ShopifySandbox {
         }
     }
 
+    /// `n` custom collections as if made in the admin; every other one has SEO and an image.
+    pub fn seed_collections(&self, n: usize) {
+        let mut s = lock(&self.inner.store);
+        for i in 0..n {
+            let mut input = json!({ "title": format!("Seed collection {i}"), "handle": format!("seed-collection-{i}"),
+                "descriptionHtml": format!("<p>Collection {i}</p>") });
+            if i % 2 == 0 {
+                input["seo"] =
+                    json!({ "title": format!("Collection {i}"), "description": "Seeded" });
+                input["image"] = json!({ "src": format!("https://cdn.example.com/collections/{i}.jpg"), "altText": format!("Collection {i}") });
+            }
+            let _ = content::collection_save(&mut s, &self.inner.created, &input, false);
+        }
+    }
+
+    /// `n` pages; every third is hidden.
+    pub fn seed_pages(&self, n: usize) {
+        let mut s = lock(&self.inner.store);
+        for i in 0..n {
+            let input = json!({ "title": format!("Seed page {i}"), "handle": format!("seed-page-{i}"),
+                "body": format!("<h1>Page {i}</h1><p>Seeded content.</p>"), "isPublished": i % 3 != 2 });
+            let _ = content::page_save(&mut s, &self.inner.created, None, &input);
+        }
+    }
+
+    /// `n` redirects from `/old/{i}` to `/products/seed-product-{i}`.
+    pub fn seed_redirects(&self, n: usize) {
+        let mut s = lock(&self.inner.store);
+        for i in 0..n {
+            let input = json!({ "path": format!("/old/{i}"), "target": format!("/products/seed-product-{i}") });
+            let _ = content::redirect_save(&mut s, &self.inner.created, None, &input);
+        }
+    }
+
+    /// `n` orders named `#1001`, `#1002`, ...: two lines with tax, shipping and a sale
+    /// transaction; every other one belongs to a seeded customer when there is one.
+    pub fn seed_orders(&self, n: usize) {
+        let currency = self.inner.config.currency.clone();
+        let mut s = lock(&self.inner.store);
+        let customers: Vec<Value> = s.customers.values().map(|c| c["id"].clone()).collect();
+        for i in 0..n {
+            let money = |a: &str| json!({ "shopMoney": { "amount": a, "currencyCode": currency } });
+            let mut input = json!({
+                "name": format!("#{}", 1001 + i), "email": format!("buyer{i}@example.com"), "currency": currency,
+                "processedAt": format!("2024-0{}-1{}T10:00:00Z", 1 + i % 9, i % 10), "note": format!("Seed order {i}"), "tags": ["seed"],
+                "lineItems": [
+                    { "title": format!("Seed product {i}"), "sku": format!("SEED-{i}"), "quantity": 1 + (i % 3) as i64, "priceSet": money("10.00"),
+                      "taxLines": [{ "title": "VAT", "rate": 0.2, "priceSet": money("2.00") }] },
+                    { "title": "Gift wrap", "quantity": 1, "priceSet": money("3.50"), "taxLines": [{ "title": "VAT", "rate": 0.2, "priceSet": money("0.70") }] }
+                ],
+                "shippingLines": [{ "title": "Standard", "code": "STD", "priceSet": money("5.00") }],
+                "transactions": [{ "kind": "SALE", "status": "SUCCESS", "gateway": "manual", "amountSet": money("20.00") }],
+                "financialStatus": "PAID",
+                "shippingAddress": { "address1": format!("{i} High St"), "city": "Leeds", "countryCode": "GB", "zip": "LS1 1AA", "firstName": "Seed", "lastName": "Buyer" },
+            });
+            if i % 2 == 0 {
+                if let Some(c) = customers.get(i % customers.len().max(1)) {
+                    input["customer"] = json!({ "toAssociate": { "id": c } });
+                    input.as_object_mut().map(|o| o.remove("email"));
+                }
+            }
+            let _ = orders::order_create(&mut s, &self.inner.created, &currency, &input);
+        }
+    }
+
     fn charge(&self, requested: f64) -> Result<(), f64> {
         let cfg = &self.inner.config;
         let mut b = lock(&self.inner.bucket);
@@ -263,6 +436,8 @@ async fn control_state(State(sb): State<ShopifySandbox>) -> Json<Value> {
     let stats = sb.cost_stats();
     Json(json!({
         "products": sb.product_count(), "customers": sb.customer_count(),
+        "collections": sb.collection_count(), "pages": sb.page_count(), "redirects": sb.redirect_count(),
+        "orders": sb.order_count(), "bulk_operations": sb.bulk_operations().len(),
         "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests(),
         "throttled": stats.throttled, "points_spent": stats.points_spent,
     }))
@@ -346,7 +521,17 @@ async fn graphql(
         }))
         .into_response();
     }
-    let exec = Exec { cx: &cx, sb: &sb };
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_string();
+    let exec = Exec {
+        cx: &cx,
+        sb: &sb,
+        bulk: false,
+        host,
+    };
     let result = match op {
         OperationDefinition::Mutation(m) => exec.mutation(&m.selection_set),
         OperationDefinition::Query(q) => exec.query(&q.selection_set),
@@ -400,6 +585,10 @@ fn with_defaults(op: &OperationDefinition<'_, String>, mut vars: Value) -> Value
 struct Exec<'a, 'd> {
     cx: &'a CostCx<'d>,
     sb: &'a ShopifySandbox,
+    /// A bulk query: connections return every node, whatever `first` says.
+    bulk: bool,
+    /// The `Host` the request came to, for URLs that point back at this server.
+    host: String,
 }
 
 type GqlResult<T> = Result<T, Value>;
@@ -424,29 +613,39 @@ impl<'a, 'd> Exec<'a, 'd> {
         for f in self.cx.fields(set) {
             let path = vec![json!(key_of(f))];
             let v = match f.name.as_str() {
-                "products" | "customers" => {
-                    let items: Vec<Value> = {
-                        let s = lock(&self.sb.inner.store);
-                        if f.name == "products" {
-                            s.products.values().cloned().collect()
-                        } else {
-                            s.customers.values().cloned().collect()
-                        }
-                    };
-                    let typename = if f.name == "products" {
-                        "ProductConnection"
-                    } else {
-                        "CustomerConnection"
-                    };
+                "products" | "customers" | "collections" | "pages" | "urlRedirects" | "orders" => {
+                    let (items, typename) = self.root_items(&f.name);
+                    let items = search(items, self.cx.arg(f, "query"));
                     self.connection(&items, typename, f, &path)?
                 }
-                "product" | "customer" => {
+                "productsCount" | "customersCount" | "collectionsCount" | "pagesCount"
+                | "urlRedirectsCount" | "ordersCount" => {
+                    let (items, _) =
+                        self.root_items(&format!("{}s", f.name.trim_end_matches("sCount")));
+                    let n = search(items, self.cx.arg(f, "query")).len();
+                    let count = json!({ "__typename": "Count", "count": n, "precision": "EXACT" });
+                    self.project(&count, &f.selection_set, &path)?
+                }
+                "product" | "customer" | "collection" | "page" | "urlRedirect" | "order" => {
                     let id = self
                         .cx
                         .arg(f, "id")
                         .and_then(|v| v.as_str().map(str::to_string))
                         .unwrap_or_default();
                     let found = self.find_by_id(&f.name, &id);
+                    self.project_opt(found.as_ref(), f, &path)?
+                }
+                "collectionByIdentifier" | "collectionByHandle" | "orderByIdentifier" => {
+                    let ident = match self.cx.arg(f, "handle") {
+                        Some(h) => json!({ "handle": h }),
+                        None => self.cx.arg(f, "identifier").unwrap_or(Value::Null),
+                    };
+                    let (items, _) = self.root_items(if f.name.starts_with("order") {
+                        "orders"
+                    } else {
+                        "collections"
+                    });
+                    let found = items.into_iter().find(|it| identified_by(it, &ident));
                     self.project_opt(found.as_ref(), f, &path)?
                 }
                 "productByIdentifier" => {
@@ -477,21 +676,61 @@ impl<'a, 'd> Exec<'a, 'd> {
                     let loc = json!({ "__typename": "Location", "id": "gid://shopify/Location/1", "name": "Shop location", "isActive": true });
                     self.connection(&[loc], "LocationConnection", f, &path)?
                 }
-                other => return Err(undefined_field(other, "QueryRoot", &path)),
+                other => match self.bulk_query_field(f) {
+                    Some(found) => {
+                        self.project_opt(Some(&found).filter(|v| !v.is_null()), f, &path)?
+                    }
+                    None => return Err(undefined_field(other, "QueryRoot", &path)),
+                },
             };
             out.insert(key_of(f), v);
         }
         Ok(Value::Object(out))
     }
 
+    /// Every stored object behind a root connection, with the connection's type name.
+    fn root_items(&self, root: &str) -> (Vec<Value>, &'static str) {
+        let s = lock(&self.sb.inner.store);
+        let (map, ty) = match root {
+            "products" => (&s.products, "ProductConnection"),
+            "customers" => (&s.customers, "CustomerConnection"),
+            "collections" => (&s.collections, "CollectionConnection"),
+            "pages" => (&s.pages, "PageConnection"),
+            "urlRedirects" => (&s.redirects, "UrlRedirectConnection"),
+            "orders" => (&s.orders, "OrderConnection"),
+            _ => return (vec![], "Connection"),
+        };
+        (map.values().cloned().collect(), ty)
+    }
+
     fn find_by_id(&self, kind: &str, gid: &str) -> Option<Value> {
         let n: u64 = gid.rsplit('/').next()?.parse().ok()?;
         let s = lock(&self.sb.inner.store);
-        if kind == "product" {
-            s.products.get(&n).cloned()
-        } else {
-            s.customers.get(&n).cloned()
+        match kind {
+            "product" => s.products.get(&n),
+            "customer" => s.customers.get(&n),
+            "collection" => s.collections.get(&n),
+            "page" => s.pages.get(&n),
+            "urlRedirect" => s.redirects.get(&n),
+            "order" => s.orders.get(&n),
+            _ => None,
         }
+        .cloned()
+    }
+
+    /// `node(id:)` for the store's own objects.
+    fn node_of_store(&self, gid: &str) -> Option<Value> {
+        let kind = gid.strip_prefix("gid://shopify/")?.split('/').next()?;
+        let kind = match kind {
+            "Product" => "product",
+            "Customer" => "customer",
+            "Collection" => "collection",
+            "Page" => "page",
+            "UrlRedirect" => "urlRedirect",
+            "Order" => "order",
+            _ => return Some(Value::Null),
+        };
+        Some(self.find_by_id(kind, gid).unwrap_or(Value::Null))
     }
 
     fn mutation(&self, set: &SelectionSet<'d, String>) -> GqlResult<Value> {
@@ -537,7 +776,7 @@ impl<'a, 'd> Exec<'a, 'd> {
                     let n: Option<u64> = id.rsplit('/').next().and_then(|x| x.parse().ok());
                     let mut s = lock(&self.sb.inner.store);
                     let removed = match (f.name.as_str(), n) {
-                        ("productDelete", Some(n)) => s.products.remove(&n).is_some(),
+                        ("productDelete", Some(n)) => s.remove_product(n),
                         (_, Some(n)) => s.customers.remove(&n).is_some(),
                         _ => false,
                     };
@@ -557,7 +796,146 @@ impl<'a, 'd> Exec<'a, 'd> {
                         json!({ "__typename": ty, field: null, "userErrors": [{ "__typename": "UserError", "field": ["id"], "message": format!("{what} does not exist"), "code": null }] })
                     }
                 }
-                other => return Err(undefined_field(other, "Mutation", &path)),
+                "collectionCreate" | "collectionUpdate" => {
+                    let input = self.cx.arg(f, "input").unwrap_or(Value::Null);
+                    check_input_fields(
+                        &input,
+                        "CollectionInput",
+                        content::COLLECTION_INPUT,
+                        "input",
+                    )?;
+                    let mut s = lock(&self.sb.inner.store);
+                    let r = content::collection_save(
+                        &mut s,
+                        &self.sb.inner.created,
+                        &input,
+                        f.name == "collectionUpdate",
+                    );
+                    saved(&format!("{}Payload", upper_first(&f.name)), "collection", r)
+                }
+                "pageCreate" | "pageUpdate" => {
+                    let input = self.cx.arg(f, "page").unwrap_or(Value::Null);
+                    check_input_fields(&input, "PageCreateInput", content::PAGE_INPUT, "page")?;
+                    let id = self
+                        .cx
+                        .arg(f, "id")
+                        .and_then(|v| v.as_str().map(str::to_string));
+                    if f.name == "pageUpdate" && id.is_none() {
+                        return Err(gql_error(
+                            "Variable $id of type ID! was provided invalid value",
+                            "INVALID_VARIABLE",
+                        ));
+                    }
+                    let mut s = lock(&self.sb.inner.store);
+                    let r =
+                        content::page_save(&mut s, &self.sb.inner.created, id.as_deref(), &input);
+                    saved(&format!("{}Payload", upper_first(&f.name)), "page", r)
+                }
+                "urlRedirectCreate" | "urlRedirectUpdate" => {
+                    let input = self.cx.arg(f, "urlRedirect").unwrap_or(Value::Null);
+                    check_input_fields(
+                        &input,
+                        "UrlRedirectInput",
+                        content::REDIRECT_INPUT,
+                        "urlRedirect",
+                    )?;
+                    let id = self
+                        .cx
+                        .arg(f, "id")
+                        .and_then(|v| v.as_str().map(str::to_string));
+                    if f.name == "urlRedirectUpdate" && id.is_none() {
+                        return Err(gql_error(
+                            "Variable $id of type ID! was provided invalid value",
+                            "INVALID_VARIABLE",
+                        ));
+                    }
+                    let mut s = lock(&self.sb.inner.store);
+                    let r = content::redirect_save(
+                        &mut s,
+                        &self.sb.inner.created,
+                        id.as_deref(),
+                        &input,
+                    );
+                    saved(
+                        &format!("{}Payload", upper_first(&f.name)),
+                        "urlRedirect",
+                        r,
+                    )
+                }
+                "orderCreate" => {
+                    let input = self.cx.arg(f, "order").unwrap_or(Value::Null);
+                    check_input_fields(
+                        &input,
+                        "OrderCreateOrderInput",
+                        orders::ORDER_INPUT,
+                        "order",
+                    )?;
+                    for (i, l) in input
+                        .get("lineItems")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .enumerate()
+                    {
+                        check_input_fields(
+                            l,
+                            "OrderCreateLineItemInput",
+                            orders::LINE_ITEM_INPUT,
+                            &format!("order.lineItems.{i}"),
+                        )?;
+                    }
+                    let mut s = lock(&self.sb.inner.store);
+                    let r =
+                        orders::order_create(&mut s, &self.sb.inner.created, &cfg.currency, &input);
+                    saved("OrderCreatePayload", "order", r)
+                }
+                "orderUpdate" => {
+                    let input = self.cx.arg(f, "input").unwrap_or(Value::Null);
+                    let mut s = lock(&self.sb.inner.store);
+                    saved(
+                        "OrderUpdatePayload",
+                        "order",
+                        orders::order_update(&mut s, &input),
+                    )
+                }
+                "collectionDelete" | "pageDelete" | "urlRedirectDelete" | "orderDelete" => {
+                    let id = match f.name.as_str() {
+                        "collectionDelete" => {
+                            self.cx.arg(f, "input").and_then(|i| i.get("id").cloned())
+                        }
+                        "orderDelete" => self.cx.arg(f, "orderId"),
+                        _ => self.cx.arg(f, "id"),
+                    }
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                    let mut s = lock(&self.sb.inner.store);
+                    let (removed, field, what) = match f.name.as_str() {
+                        "collectionDelete" => (
+                            content::remove(&mut s.collections, &id),
+                            "deletedCollectionId",
+                            "Collection",
+                        ),
+                        "pageDelete" => {
+                            (content::remove(&mut s.pages, &id), "deletedPageId", "Page")
+                        }
+                        "urlRedirectDelete" => (
+                            content::remove(&mut s.redirects, &id),
+                            "deletedUrlRedirectId",
+                            "Redirect",
+                        ),
+                        _ => (content::remove(&mut s.orders, &id), "deletedId", "Order"),
+                    };
+                    let ty = format!("{}Payload", upper_first(&f.name));
+                    if removed {
+                        json!({ "__typename": ty, field: id, "userErrors": [] })
+                    } else {
+                        json!({ "__typename": ty, field: null, "userErrors": [user_error("UserError", json!(["id"]), format!("{what} does not exist"), "NOT_FOUND")] })
+                    }
+                }
+                other => match self.bulk_mutation_field(f) {
+                    Some(payload) => payload?,
+                    None => return Err(undefined_field(other, "Mutation", &path)),
+                },
             };
             out.insert(key_of(f), self.project(&payload, &f.selection_set, &path)?);
         }
@@ -593,6 +971,18 @@ impl<'a, 'd> Exec<'a, 'd> {
             p.push(json!(key_of(f)));
             let v = if f.name == "__typename" {
                 json!(typename)
+            } else if f.name == "collections" && obj.get("__collections").is_some() {
+                // Membership is kept as ids: the collections are read as they are now.
+                let items: Vec<Value> = {
+                    let s = lock(&self.sb.inner.store);
+                    obj["__collections"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|n| s.collections.get(&n.as_u64()?).cloned())
+                        .collect()
+                };
+                self.connection(&items, "CollectionConnection", f, &p)?
             } else if f.name == "metafield" {
                 let ns = self.cx.arg(f, "namespace");
                 let key = self.cx.arg(f, "key");
@@ -659,14 +1049,19 @@ impl<'a, 'd> Exec<'a, 'd> {
         f: &Field<'d, String>,
         path: &[Value],
     ) -> GqlResult<Value> {
-        let Some(n) = self.cx.page_size(f) else {
+        let n = if self.bulk {
+            Some(items.len().max(1) as u64)
+        } else {
+            self.cx.page_size(f)
+        };
+        let Some(n) = n else {
             return Err(gql_path_error(
                 "you must provide one of first or last",
                 "argumentMissing",
                 path,
             ));
         };
-        if n > MAX_PAGE_SIZE {
+        if n > MAX_PAGE_SIZE && !self.bulk {
             return Err(gql_path_error(
                 format!("The value for 'first' must be at most {MAX_PAGE_SIZE}, got {n}"),
                 "argumentInvalid",
@@ -713,6 +1108,93 @@ impl<'a, 'd> Exec<'a, 'd> {
     }
 }
 
+/// A create/update payload: the object or the user errors.
+fn saved(typename: &str, field: &str, r: Result<Value, Vec<Value>>) -> Value {
+    match r {
+        Ok(v) => json!({ "__typename": typename, field: v, "userErrors": [] }),
+        Err(e) => json!({ "__typename": typename, field: null, "userErrors": e }),
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Shopify's search syntax, the part a migration uses: `field:value` terms (value optionally
+/// quoted), all of which must match. Unknown fields are ignored, as Shopify does.
+fn search(items: Vec<Value>, query: Option<Value>) -> Vec<Value> {
+    let Some(q) = query
+        .as_ref()
+        .and_then(Value::as_str)
+        .filter(|q| !q.trim().is_empty())
+    else {
+        return items;
+    };
+    let mut terms = vec![];
+    let mut rest = q.trim();
+    while !rest.is_empty() {
+        let Some((field, after)) = rest.split_once(':') else {
+            break;
+        };
+        let after = after.trim_start();
+        let (value, tail) = match after.strip_prefix('"').or_else(|| after.strip_prefix('\'')) {
+            Some(quoted) => {
+                let end = quoted.find(['"', '\'']).unwrap_or(quoted.len());
+                (&quoted[..end], quoted.get(end + 1..).unwrap_or(""))
+            }
+            None => after.split_at(after.find(' ').unwrap_or(after.len())),
+        };
+        terms.push((field.trim().to_string(), value.to_string()));
+        rest = tail.trim_start();
+        rest = rest.strip_prefix("AND ").unwrap_or(rest).trim_start();
+    }
+    items
+        .into_iter()
+        .filter(|it| {
+            terms.iter().all(|(field, value)| {
+                let stored = match field.as_str() {
+                    "handle" | "path" | "name" | "email" | "title" | "target" => {
+                        it.get(field.as_str())
+                    }
+                    "id" => it.get("id"),
+                    _ => return true,
+                };
+                let stored = stored.and_then(Value::as_str).unwrap_or("");
+                let stored = if field == "id" {
+                    stored.rsplit('/').next().unwrap_or("")
+                } else {
+                    stored
+                };
+                stored.eq_ignore_ascii_case(value)
+            })
+        })
+        .collect()
+}
+
+/// Whether a stored object matches an identifier input (`id`, `handle` or `customId`).
+fn identified_by(obj: &Value, ident: &Value) -> bool {
+    if let Some(c) = ident.get("customId").filter(|c| c.is_object()) {
+        return obj["__metafields"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|m| {
+                m["namespace"] == c["namespace"] && m["key"] == c["key"] && m["value"] == c["value"]
+            });
+    }
+    if let Some(h) = ident.get("handle").and_then(Value::as_str) {
+        return obj["handle"].as_str() == Some(h);
+    }
+    ident
+        .get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| obj["id"].as_str() == Some(id))
+}
+
 fn undefined_field(name: &str, typename: &str, path: &[Value]) -> Value {
     json!({
         "message": format!("Field '{name}' doesn't exist on type '{typename}'"),
@@ -724,73 +1206,6 @@ fn undefined_field(name: &str, typename: &str, path: &[Value]) -> Value {
 fn gql_path_error(message: impl Into<String>, code: &str, path: &[Value]) -> Value {
     json!({ "message": message.into(), "path": path, "extensions": { "code": code } })
 }
-
-const PRODUCT_SET_INPUT: &[&str] = &[
-    "id",
-    "handle",
-    "title",
-    "descriptionHtml",
-    "vendor",
-    "productType",
-    "tags",
-    "status",
-    "seo",
-    "productOptions",
-    "variants",
-    "files",
-    "metafields",
-    "collections",
-    "templateSuffix",
-    "giftCard",
-    "requiresSellingPlan",
-    "category",
-    "combinedListingRole",
-    "claimOwnership",
-];
-const VARIANT_SET_INPUT: &[&str] = &[
-    "id",
-    "sku",
-    "barcode",
-    "price",
-    "compareAtPrice",
-    "optionValues",
-    "inventoryPolicy",
-    "inventoryItem",
-    "inventoryQuantities",
-    "taxable",
-    "taxCode",
-    "file",
-    "position",
-    "metafields",
-    "requiresComponents",
-    "showUnitPrice",
-    "unitPriceMeasurement",
-];
-const CUSTOMER_SET_INPUT: &[&str] = &[
-    "id",
-    "email",
-    "firstName",
-    "lastName",
-    "locale",
-    "note",
-    "phone",
-    "tags",
-    "taxExempt",
-    "taxExemptions",
-    "addresses",
-];
-const ADDRESS_INPUT: &[&str] = &[
-    "address1",
-    "address2",
-    "city",
-    "company",
-    "countryCode",
-    "firstName",
-    "lastName",
-    "phone",
-    "provinceCode",
-    "zip",
-];
 
 /// Input objects are checked field by field, like Shopify's variable coercion does.
 fn check_input_fields(v: &Value, ty: &str, allowed: &[&str], var: &str) -> GqlResult<()> {
@@ -847,52 +1262,6 @@ fn user_error(typename: &str, field: Value, message: impl Into<String>, code: &s
     json!({ "__typename": typename, "field": field, "message": message.into(), "code": code })
 }
 
-fn find_product(s: &Store, ident: &Value) -> Option<u64> {
-    if let Some(c) = ident.get("customId").filter(|c| c.is_object()) {
-        return s.products.iter().find_map(|(id, p)| {
-            let m = p.get("__metafields")?.as_array()?;
-            m.iter()
-                .any(|x| {
-                    x["namespace"] == c["namespace"]
-                        && x["key"] == c["key"]
-                        && x["value"] == c["value"]
-                })
-                .then_some(*id)
-        });
-    }
-    if let Some(h) = ident.get("handle").and_then(Value::as_str) {
-        return s
-            .products
-            .iter()
-            .find_map(|(id, p)| (p["handle"].as_str() == Some(h)).then_some(*id));
-    }
-    ident
-        .get("id")
-        .and_then(Value::as_str)
-        .and_then(|g| g.rsplit('/').next()?.parse().ok())
-        .filter(|n| s.products.contains_key(n))
-}
-
-fn find_customer(s: &Store, ident: &Value) -> Option<u64> {
-    if let Some(e) = ident.get("email").and_then(Value::as_str) {
-        let e = e.to_ascii_lowercase();
-        return s.customers.iter().find_map(|(id, c)| {
-            (c["email"].as_str().map(str::to_ascii_lowercase) == Some(e.clone())).then_some(*id)
-        });
-    }
-    if let Some(p) = ident.get("phone").and_then(Value::as_str) {
-        return s
-            .customers
-            .iter()
-            .find_map(|(id, c)| (c["phone"].as_str() == Some(p)).then_some(*id));
-    }
-    ident
-        .get("id")
-        .and_then(Value::as_str)
-        .and_then(|g| g.rsplit('/').next()?.parse().ok())
-        .filter(|n| s.customers.contains_key(n))
-}
-
 fn slugify(s: &str) -> String {
     crate::platform::normalize_handle(crate::model::Platform::Shopify, s)
 }
@@ -905,435 +1274,42 @@ fn str_of(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(str::to_string)
 }
 
-/// productSet: find by identifier (or create), then set every field the input gives.
-fn product_set(
-    cfg: &ShopifyConfig,
-    s: &mut Store,
-    created: &CreationLog,
-    ident: &Value,
-    input: &Value,
-) -> Result<Value, Vec<Value>> {
-    const T: &str = "ProductSetUserError";
-    let existing = if ident.is_object() {
-        find_product(s, ident)
-    } else {
-        None
-    };
-    if ident.get("id").is_some() && existing.is_none() {
-        return Err(vec![user_error(
-            T,
-            json!(["identifier", "id"]),
-            "Product does not exist",
-            "PRODUCT_DOES_NOT_EXIST",
-        )]);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn item(handle: &str, path: &str) -> Value {
+        json!({ "id": format!("gid://shopify/Page/{}", handle.len()), "handle": handle, "path": path })
     }
-    let mut errors = vec![];
-    let title = str_of(input, "title");
-    if existing.is_none() && title.as_deref().is_none_or(|t| t.trim().is_empty()) {
-        errors.push(user_error(
-            T,
-            json!(["input", "title"]),
-            "Title can't be blank",
-            "BLANK",
-        ));
+
+    #[test]
+    fn search_matches_quoted_and_bare_terms_and_ignores_unknown_fields() {
+        let items = vec![item("a", "/x y"), item("bb", "/z")];
+        let found = |q: &str| -> Vec<String> {
+            search(items.clone(), Some(json!(q)))
+                .iter()
+                .map(|i| i["handle"].as_str().unwrap_or("").to_string())
+                .collect()
+        };
+        assert_eq!(found("handle:bb"), vec!["bb"]);
+        assert_eq!(found("path:\"/x y\""), vec!["a"]);
+        assert_eq!(found("path:'/z' AND handle:bb"), vec!["bb"]);
+        assert_eq!(found("published_status:any"), vec!["a", "bb"]);
+        assert_eq!(found("handle:nothing"), Vec::<String>::new());
+        assert_eq!(found(""), vec!["a", "bb"]);
     }
-    let options = input
-        .get("productOptions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if options.len() > 3 {
-        errors.push(user_error(
-            T,
-            json!(["input", "productOptions"]),
-            "Options count is over the allowed limit",
-            "OPTIONS_OVER_LIMIT",
-        ));
-    }
-    let variants_in = input
-        .get("variants")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    if variants_in.len() > 2048 {
-        errors.push(user_error(
-            T,
-            json!(["input", "variants"]),
-            "Exceeded the maximum number of variants allowed",
-            "VARIANTS_OVER_LIMIT",
-        ));
-    }
-    for (i, v) in variants_in.iter().enumerate() {
-        let price = v.get("price").and_then(|p| {
-            p.as_str()
-                .map(str::to_string)
-                .or_else(|| p.as_f64().map(|f| f.to_string()))
-        });
-        if let Some(p) = price {
-            match p.parse::<f64>() {
-                Ok(x) if x >= 0.0 => {}
-                _ => errors.push(user_error(
-                    T,
-                    json!(["input", "variants", i, "price"]),
-                    "Price must be greater than or equal to 0",
-                    "INVALID_INPUT",
-                )),
+
+    proptest! {
+        #[test]
+        fn a_quoted_value_finds_exactly_its_item(values in proptest::collection::btree_set("[^\"']{1,20}", 1..6)) {
+            let items: Vec<Value> = values.iter().map(|v| item("h", v)).collect();
+            for v in &values {
+                let q = format!("path:\"{v}\"");
+                let hits = search(items.clone(), Some(json!(q)));
+                prop_assert!(!hits.is_empty(), "{q}");
+                prop_assert!(hits.iter().all(|h| h["path"].as_str().is_some_and(|p| p.eq_ignore_ascii_case(v))));
             }
         }
-        let given = v
-            .get("optionValues")
-            .and_then(Value::as_array)
-            .map(Vec::len)
-            .unwrap_or(0);
-        if !options.is_empty() && given != options.len() {
-            errors.push(user_error(
-                T,
-                json!(["input", "variants", i, "optionValues"]),
-                "The number of option values does not match the number of product options",
-                "INVALID_INPUT",
-            ));
-        }
     }
-    let handle = str_of(input, "handle")
-        .filter(|h| !h.is_empty())
-        .map(|h| slugify(&h));
-    let handle = match (&handle, existing) {
-        (Some(h), _) => Some(h.clone()),
-        (None, None) => title.as_deref().map(slugify),
-        (None, Some(_)) => None,
-    };
-    if let Some(h) = &handle {
-        if s.products
-            .iter()
-            .any(|(id, p)| Some(*id) != existing && p["handle"].as_str() == Some(h))
-        {
-            errors.push(user_error(
-                T,
-                json!(["input", "handle"]),
-                format!("Handle '{h}' already in use. Please provide a new handle."),
-                "HANDLE_NOT_UNIQUE",
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let id = match existing {
-        Some(id) => id,
-        None => s.id(),
-    };
-    let gid = format!("gid://shopify/Product/{id}");
-    let mut p = s.products.get(&id).cloned().unwrap_or_else(|| {
-        json!({
-            "__typename": "Product", "id": gid, "handle": "", "title": "", "descriptionHtml": "", "vendor": "",
-            "productType": "", "tags": [], "status": "ACTIVE", "createdAt": now(), "updatedAt": now(),
-            "seo": { "__typename": "SEO", "title": null, "description": null }, "onlineStoreUrl": null,
-            "options": [], "variants": { "__connection": [], "__item": "ProductVariant" },
-            "media": { "__connection": [], "__item": "Media" }, "__metafields": [], "totalInventory": 0,
-        })
-    });
-    if let Some(h) = handle {
-        p["handle"] = json!(h);
-    }
-    for k in [
-        "title",
-        "descriptionHtml",
-        "vendor",
-        "productType",
-        "status",
-    ] {
-        if let Some(v) = input.get(k) {
-            p[k] = v.clone();
-        }
-    }
-    if let Some(tags) = input.get("tags") {
-        p["tags"] = match tags {
-            Value::String(s) => json!(s
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .collect::<Vec<_>>()),
-            other => other.clone(),
-        };
-    }
-    if let Some(seo) = input.get("seo") {
-        p["seo"] = json!({ "__typename": "SEO", "title": seo.get("title").cloned().unwrap_or(Value::Null), "description": seo.get("description").cloned().unwrap_or(Value::Null) });
-    }
-    // Options and variants are set together: the input's list replaces what was there.
-    let mut option_names: Vec<String> = vec![];
-    if input.get("productOptions").is_some() || input.get("variants").is_some() {
-        let mut opts = vec![];
-        for (i, o) in options.iter().enumerate() {
-            let name = str_of(o, "name").unwrap_or_default();
-            let values: Vec<String> = o
-                .get("values")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|v| str_of(v, "name"))
-                .collect();
-            option_names.push(name.clone());
-            opts.push(json!({ "__typename": "ProductOption", "id": format!("gid://shopify/ProductOption/{id}{i}"), "name": name, "position": i + 1,
-                              "values": values, "optionValues": values.iter().map(|v| json!({ "__typename": "ProductOptionValue", "name": v })).collect::<Vec<_>>() }));
-        }
-        if opts.is_empty() {
-            opts.push(json!({ "__typename": "ProductOption", "id": format!("gid://shopify/ProductOption/{id}0"), "name": "Title", "position": 1,
-                              "values": ["Default Title"], "optionValues": [{ "__typename": "ProductOptionValue", "name": "Default Title" }] }));
-        }
-        p["options"] = Value::Array(opts);
-        let inputs = if variants_in.is_empty() {
-            vec![json!({})]
-        } else {
-            variants_in.clone()
-        };
-        let mut variants = vec![];
-        let mut total = 0i64;
-        for (i, v) in inputs.iter().enumerate() {
-            let vid = id * 10_000 + i as u64 + 1;
-            let selected: Vec<Value> = match v.get("optionValues").and_then(Value::as_array) {
-                Some(ov) if !ov.is_empty() => ov.iter().map(|o| json!({ "__typename": "SelectedOption", "name": o["optionName"], "value": o["name"] })).collect(),
-                _ => vec![json!({ "__typename": "SelectedOption", "name": "Title", "value": "Default Title" })],
-            };
-            let title = selected
-                .iter()
-                .filter_map(|o| o["value"].as_str())
-                .collect::<Vec<_>>()
-                .join(" / ");
-            let qty: i64 = v
-                .get("inventoryQuantities")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|q| q["quantity"].as_i64())
-                .sum();
-            total += qty;
-            let item = v.get("inventoryItem").cloned().unwrap_or(Value::Null);
-            let weight = item
-                .pointer("/measurement/weight")
-                .filter(|w| w.is_object())
-                .map(|w| json!({ "__typename": "Weight", "value": w["value"], "unit": w["unit"] }));
-            let cost = item.get("cost").filter(|c| !c.is_null()).map(|c| json!({ "__typename": "MoneyV2", "amount": money_str(c), "currencyCode": cfg.currency }));
-            let price = v
-                .get("price")
-                .map(money_str)
-                .unwrap_or_else(|| "0.00".into());
-            let sku = v
-                .get("sku")
-                .cloned()
-                .or_else(|| item.get("sku").cloned())
-                .unwrap_or(Value::Null);
-            variants.push(json!({
-                "__typename": "ProductVariant", "id": format!("gid://shopify/ProductVariant/{vid}"), "title": title,
-                "sku": sku, "barcode": v.get("barcode").cloned().unwrap_or(Value::Null), "price": price,
-                "compareAtPrice": v.get("compareAtPrice").filter(|c| !c.is_null()).map(|c| json!(money_str(c))).unwrap_or(Value::Null),
-                "inventoryQuantity": qty, "inventoryPolicy": v.get("inventoryPolicy").cloned().unwrap_or(json!("DENY")),
-                "taxable": v.get("taxable").cloned().unwrap_or(json!(true)), "selectedOptions": selected,
-                "image": v.pointer("/file/originalSource").map(|u| json!({ "__typename": "Image", "url": u, "altText": null })).unwrap_or(Value::Null),
-                "inventoryItem": {
-                    "__typename": "InventoryItem", "id": format!("gid://shopify/InventoryItem/{vid}"),
-                    "tracked": item.get("tracked").cloned().unwrap_or(json!(true)),
-                    "requiresShipping": item.get("requiresShipping").cloned().unwrap_or(json!(true)),
-                    "unitCost": cost.unwrap_or(Value::Null),
-                    "measurement": { "__typename": "InventoryItemMeasurement", "weight": weight.unwrap_or(Value::Null) },
-                },
-            }));
-        }
-        p["variants"] = json!({ "__connection": variants, "__item": "ProductVariant" });
-        p["totalInventory"] = json!(total);
-    }
-    if let Some(files) = input.get("files").and_then(Value::as_array) {
-        let media: Vec<Value> = files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let url = str_of(f, "originalSource").unwrap_or_default();
-                let alt = f.get("alt").cloned().unwrap_or(Value::Null);
-                let mid = format!("gid://shopify/MediaImage/{}", id * 10_000 + i as u64 + 1);
-                if url.contains(&cfg.failing_image_marker) || !(url.starts_with("http://") || url.starts_with("https://")) {
-                    json!({ "__typename": "MediaImage", "id": mid, "alt": alt, "status": "FAILED", "mediaContentType": "IMAGE", "image": null,
-                            "mediaErrors": [{ "__typename": "MediaError", "code": "IMAGE_DOWNLOAD_FAILURE", "message": format!("Image could not be downloaded from {url}"), "details": null }] })
-                } else {
-                    json!({ "__typename": "MediaImage", "id": mid, "alt": alt, "status": "READY", "mediaContentType": "IMAGE",
-                            "image": { "__typename": "Image", "url": url, "altText": alt }, "mediaErrors": [] })
-                }
-            })
-            .collect();
-        p["media"] = json!({ "__connection": media, "__item": "Media" });
-    }
-    let mut metafields = p["__metafields"].as_array().cloned().unwrap_or_default();
-    let mut set_mf = |ns: &Value, key: &Value, ty: &Value, value: &Value| {
-        metafields.retain(|m| !(m["namespace"] == *ns && m["key"] == *key));
-        metafields.push(json!({ "__typename": "Metafield", "namespace": ns, "key": key, "type": ty, "value": value }));
-    };
-    for m in input
-        .get("metafields")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        set_mf(
-            &m["namespace"],
-            &m["key"],
-            &m.get("type")
-                .cloned()
-                .unwrap_or(json!("single_line_text_field")),
-            &m["value"],
-        );
-    }
-    if let Some(c) = ident.get("customId").filter(|c| c.is_object()) {
-        set_mf(&c["namespace"], &c["key"], &json!("id"), &c["value"]);
-    }
-    p["__metafields"] = Value::Array(metafields);
-    p["updatedAt"] = json!(now());
-    if p["status"] == "ACTIVE" {
-        p["onlineStoreUrl"] = json!(format!(
-            "https://sandbox.myshopify.com/products/{}",
-            p["handle"].as_str().unwrap_or("")
-        ));
-    }
-    if existing.is_none() {
-        let key = ident
-            .pointer("/customId/value")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| p["handle"].as_str().unwrap_or("").to_string());
-        created.record("products", &key);
-    }
-    s.products.insert(id, p.clone());
-    Ok(p)
-}
-
-fn money_str(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => "0.00".into(),
-    }
-}
-
-fn customer_set(
-    s: &mut Store,
-    created: &CreationLog,
-    ident: &Value,
-    input: &Value,
-) -> Result<Value, Vec<Value>> {
-    const T: &str = "CustomerSetUserError";
-    let existing = if ident.is_object() {
-        find_customer(s, ident)
-    } else {
-        None
-    };
-    if ident.get("id").is_some() && existing.is_none() {
-        return Err(vec![user_error(
-            T,
-            json!(["identifier", "id"]),
-            "Customer does not exist",
-            "NOT_FOUND",
-        )]);
-    }
-    let email = str_of(input, "email")
-        .or_else(|| existing.and_then(|id| str_of(&s.customers[&id], "email")));
-    let phone = str_of(input, "phone");
-    let mut errors = vec![];
-    if existing.is_none() && email.is_none() && phone.is_none() {
-        errors.push(user_error(
-            T,
-            json!(["input"]),
-            "A name, phone number, or email address must be present",
-            "INVALID",
-        ));
-    }
-    if let Some(e) = &email {
-        let valid = e.split_once('@').is_some_and(|(a, d)| {
-            !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
-        }) && !e.contains(char::is_whitespace);
-        if !valid {
-            errors.push(user_error(
-                T,
-                json!(["input", "email"]),
-                "Email is invalid",
-                "INVALID",
-            ));
-        } else if s.customers.iter().any(|(id, c)| {
-            Some(*id) != existing
-                && c["email"].as_str().map(str::to_ascii_lowercase) == Some(e.to_ascii_lowercase())
-        }) {
-            errors.push(user_error(
-                T,
-                json!(["input", "email"]),
-                "Email has already been taken",
-                "TAKEN",
-            ));
-        }
-    }
-    if let Some(ph) = &phone {
-        if s.customers
-            .iter()
-            .any(|(id, c)| Some(*id) != existing && c["phone"].as_str() == Some(ph))
-        {
-            errors.push(user_error(
-                T,
-                json!(["input", "phone"]),
-                "Phone has already been taken",
-                "TAKEN",
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let id = existing.unwrap_or_else(|| s.id());
-    let mut c = s.customers.get(&id).cloned().unwrap_or_else(|| {
-        json!({
-            "__typename": "Customer", "id": format!("gid://shopify/Customer/{id}"), "email": null, "firstName": null,
-            "lastName": null, "displayName": "", "phone": null, "note": null, "tags": [], "createdAt": now(), "updatedAt": now(),
-            "addresses": [], "defaultAddress": null, "numberOfOrders": "0", "state": "DISABLED",
-            "emailMarketingConsent": { "__typename": "CustomerEmailMarketingConsentState", "marketingState": "NOT_SUBSCRIBED", "consentUpdatedAt": null, "marketingOptInLevel": null },
-            "smsMarketingConsent": null,
-        })
-    });
-    for k in ["email", "firstName", "lastName", "phone", "note"] {
-        if let Some(v) = input.get(k) {
-            c[k] = v.clone();
-        }
-    }
-    if let Some(tags) = input.get("tags") {
-        c["tags"] = match tags {
-            Value::String(s) => json!(s
-                .split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .collect::<Vec<_>>()),
-            other => other.clone(),
-        };
-    }
-    if let Some(addrs) = input.get("addresses").and_then(Value::as_array) {
-        let list: Vec<Value> = addrs
-            .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                json!({
-                    "__typename": "MailingAddress", "id": format!("gid://shopify/MailingAddress/{}", id * 100 + i as u64 + 1),
-                    "address1": a.get("address1"), "address2": a.get("address2"), "city": a.get("city"), "company": a.get("company"),
-                    "countryCodeV2": a.get("countryCode"), "country": a.get("countryCode"), "firstName": a.get("firstName"),
-                    "lastName": a.get("lastName"), "phone": a.get("phone"), "province": a.get("provinceCode"),
-                    "provinceCode": a.get("provinceCode"), "zip": a.get("zip"),
-                })
-            })
-            .collect();
-        c["defaultAddress"] = list.first().cloned().unwrap_or(Value::Null);
-        c["addresses"] = Value::Array(list);
-    }
-    let display = [c["firstName"].as_str(), c["lastName"].as_str()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    c["displayName"] = json!(display);
-    c["updatedAt"] = json!(now());
-    if existing.is_none() {
-        created.record("customers", &email.unwrap_or_default().to_ascii_lowercase());
-    }
-    s.customers.insert(id, c.clone());
-    Ok(c)
 }

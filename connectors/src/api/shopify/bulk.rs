@@ -1,0 +1,559 @@
+//! Bulk work on Shopify: staged uploads, bulk mutations and queries, redirect imports.
+//!
+//! A bulk mutation is: `stagedUploadsCreate` → a multipart POST of the JSONL (one line of
+//! variables per record) to the staged target → `bulkOperationRunMutation` → polling the
+//! operation until it is COMPLETED or FAILED → the result JSONL, one line per input line
+//! carrying its `__lineNumber`. Shopify runs one bulk mutation per shop at a time, so a new one
+//! waits for the running one; a submission whose reply was lost is recognised by the current
+//! operation's id changing, never submitted twice blindly.
+
+use super::{Ran, ShopifyClient};
+use crate::api::http::Safety;
+use crate::connector::{ConnectorError, Result};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// How bulk work is paced.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BulkConfig {
+    pub poll: Duration,
+    pub timeout: Duration,
+}
+
+/// A finished bulk operation.
+pub(super) struct Finished {
+    pub status: String,
+    /// Where the result file is (the partial one when the operation failed).
+    pub url: Option<String>,
+    /// Result lines by `__lineNumber` (mutations) or in order (queries, key = position).
+    pub lines: HashMap<usize, Value>,
+    pub error_code: Option<String>,
+}
+
+/// Shortest time a file upload or download is given.
+const TRANSFER_TIMEOUT: Duration = Duration::from_secs(300);
+
+const OP_FIELDS: &str = "id status errorCode objectCount fileSize url partialDataUrl";
+
+fn remote(msg: impl Into<String>) -> ConnectorError {
+    ConnectorError::Remote(msg.into())
+}
+
+fn user_errors(payload: &Value) -> Vec<Value> {
+    payload["userErrors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn messages(errors: &[Value]) -> String {
+    errors
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A multipart/form-data body: the target's parameters in order, then the file last (Google
+/// Cloud Storage, behind Shopify's staged targets, reads the fields before the file). Built by
+/// hand because reqwest's multipart feature would be a new dependency for one form.
+fn multipart(
+    params: &[(String, String)],
+    filename: &str,
+    mime: &str,
+    file: &[u8],
+) -> (String, Vec<u8>) {
+    let boundary = format!("storeshift-{:016x}", fastrand::u64(..));
+    let mut body = Vec::with_capacity(file.len() + 1024);
+    for (k, v) in params {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: {mime}\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl ShopifyClient {
+    /// Sends a non-GraphQL request (upload, download) with the shared retry policy; both are
+    /// safe to repeat (the same key is overwritten, a download changes nothing).
+    async fn transfer(
+        &self,
+        what: &str,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<(reqwest::StatusCode, Vec<u8>)> {
+        let max = self.http.config().max_retries;
+        let mut attempt = 0;
+        loop {
+            self.http
+                .counters()
+                .calls
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let outcome = match build(self.http.inner()).send().await {
+                Ok(r) => {
+                    let status = r.status();
+                    match r.bytes().await {
+                        Ok(b) if !(status.is_server_error() || status.as_u16() == 429) => {
+                            return Ok((status, b.to_vec()))
+                        }
+                        Ok(_) => format!("{what}: HTTP {status}"),
+                        Err(e) => format!("{what}: the connection broke ({e})"),
+                    }
+                }
+                Err(e) => format!("{what}: {e}"),
+            };
+            if attempt >= max {
+                return Err(remote(format!(
+                    "{outcome} (gave up after {} attempts)",
+                    attempt + 1
+                )));
+            }
+            self.http.wait_before_retry(attempt, None).await;
+            attempt += 1;
+        }
+    }
+
+    /// Staged files and result files run to many megabytes: they get longer than an API call.
+    fn transfer_timeout(&self) -> Duration {
+        self.http.config().timeout.max(TRANSFER_TIMEOUT)
+    }
+
+    /// Stages a file: returns the staged target's `key` (for `stagedUploadPath`) and its
+    /// `resourceUrl` (for `urlRedirectImportCreate`).
+    pub(super) async fn stage(
+        &self,
+        resource: &str,
+        filename: &str,
+        mime: &str,
+        file: &[u8],
+    ) -> Result<(String, String)> {
+        let q = "mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) { stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }";
+        let data = self
+            .run_ok(
+                q,
+                json!({ "input": [{ "resource": resource, "filename": filename, "mimeType": mime, "httpMethod": "POST" }] }),
+            )
+            .await?;
+        let payload = &data["stagedUploadsCreate"];
+        let errors = user_errors(payload);
+        if !errors.is_empty() {
+            return Err(remote(format!(
+                "Shopify refused the staged upload: {}",
+                messages(&errors)
+            )));
+        }
+        let target = &payload["stagedTargets"][0];
+        let url = target["url"]
+            .as_str()
+            .ok_or_else(|| remote("Shopify gave no staged upload URL"))?;
+        let params: Vec<(String, String)> = target["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap_or("").to_string(),
+                    p["value"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let key = params
+            .iter()
+            .find(|(k, _)| k == "key")
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| remote("Shopify's staged target has no key parameter"))?;
+        let (ct, body) = multipart(&params, filename, mime, file);
+        let (status, reply) = self
+            .transfer("staged upload", |c| {
+                c.post(url)
+                    .timeout(self.transfer_timeout())
+                    .header("content-type", &ct)
+                    .body(body.clone())
+            })
+            .await?;
+        if !status.is_success() {
+            return Err(remote(format!(
+                "the staged upload was refused: HTTP {status}: {}",
+                String::from_utf8_lossy(&reply)
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
+            )));
+        }
+        let resource_url = target["resourceUrl"].as_str().unwrap_or(url).to_string();
+        Ok((key, resource_url))
+    }
+
+    async fn current_operation(&self, ty: &str) -> Result<Value> {
+        let q = format!(
+            "query($t: BulkOperationType) {{ currentBulkOperation(type: $t) {{ {OP_FIELDS} }} }}"
+        );
+        Ok(self.run_ok(&q, json!({ "t": ty })).await?["currentBulkOperation"].clone())
+    }
+
+    /// Waits until no bulk operation of type `ty` is running; returns the id of the latest.
+    async fn wait_idle(&self, ty: &str, cfg: BulkConfig) -> Result<Option<String>> {
+        let deadline = Instant::now() + cfg.timeout;
+        loop {
+            let op = self.current_operation(ty).await?;
+            if !matches!(
+                op["status"].as_str(),
+                Some("CREATED" | "RUNNING" | "CANCELING")
+            ) {
+                return Ok(op["id"].as_str().map(str::to_string));
+            }
+            if Instant::now() >= deadline {
+                return Err(remote(format!(
+                    "a Shopify bulk operation ({}) is still running after {:?}",
+                    op["id"], cfg.timeout
+                )));
+            }
+            tokio::time::sleep(cfg.poll).await;
+        }
+    }
+
+    /// Polls an operation by id until it stops running.
+    async fn wait_done(&self, id: &str, cfg: BulkConfig) -> Result<Value> {
+        let q = format!(
+            "query($id: ID!) {{ node(id: $id) {{ ... on BulkOperation {{ {OP_FIELDS} }} }} }}"
+        );
+        let deadline = Instant::now() + cfg.timeout;
+        let mut wait = cfg.poll.min(Duration::from_millis(50));
+        loop {
+            let op = self.run_ok(&q, json!({ "id": id })).await?["node"].clone();
+            match op["status"].as_str() {
+                Some("CREATED" | "RUNNING" | "CANCELING") => {}
+                Some(_) => return Ok(op),
+                None => return Err(remote(format!("Shopify does not know bulk operation {id}"))),
+            }
+            if Instant::now() >= deadline {
+                return Err(remote(format!(
+                    "Shopify bulk operation {id} did not finish within {:?}",
+                    cfg.timeout
+                )));
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(cfg.poll);
+        }
+    }
+
+    /// Downloads a result file; a file cut short (its size differs from `fileSize`) or with a
+    /// line that is not JSON is fetched again.
+    pub(super) async fn download(&self, url: &str, size: Option<usize>) -> Result<Vec<Value>> {
+        let max = self.http.config().max_retries;
+        let mut attempt = 0;
+        loop {
+            let (status, bytes) = self
+                .transfer("bulk result download", |c| {
+                    c.get(url).timeout(self.transfer_timeout())
+                })
+                .await?;
+            let problem = if !status.is_success() {
+                format!("HTTP {status}")
+            } else if size.is_some_and(|n| n != bytes.len()) {
+                format!(
+                    "{} bytes instead of {}",
+                    bytes.len(),
+                    size.unwrap_or_default()
+                )
+            } else {
+                let text = String::from_utf8_lossy(&bytes);
+                let parsed: std::result::Result<Vec<Value>, _> = text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(serde_json::from_str::<Value>)
+                    .collect();
+                match parsed {
+                    Ok(lines) => return Ok(lines),
+                    Err(e) => format!("a line is not JSON ({e})"),
+                }
+            };
+            if attempt >= max {
+                return Err(remote(format!(
+                    "the bulk result at {url} could not be read: {problem}"
+                )));
+            }
+            self.http.wait_before_retry(attempt, None).await;
+            attempt += 1;
+        }
+    }
+
+    /// Runs `mutation` once per line of `variables` as one bulk operation.
+    pub(super) async fn bulk_mutation(
+        &self,
+        mutation: &str,
+        variables: &[Value],
+        cfg: BulkConfig,
+    ) -> Result<Finished> {
+        let mut jsonl = String::new();
+        for v in variables {
+            jsonl.push_str(&v.to_string());
+            jsonl.push('\n');
+        }
+        let (path, _) = self
+            .stage(
+                "BULK_MUTATION_VARIABLES",
+                "bulk_op_vars.jsonl",
+                "text/jsonl",
+                jsonl.as_bytes(),
+            )
+            .await?;
+        let q = format!("mutation($m: String!, $p: String!) {{ bulkOperationRunMutation(mutation: $m, stagedUploadPath: $p) {{ bulkOperation {{ {OP_FIELDS} }} userErrors {{ field message code }} }} }}");
+        let deadline = Instant::now() + cfg.timeout;
+        let id = loop {
+            let before = self.wait_idle("MUTATION", cfg).await?;
+            match self
+                .run_with(&q, json!({ "m": mutation, "p": path }), Safety::Unsafe)
+                .await?
+            {
+                Ran::Data(d) => {
+                    let payload = &d["bulkOperationRunMutation"];
+                    let errors = user_errors(payload);
+                    if errors.iter().any(|e| e["code"] == "OPERATION_IN_PROGRESS") {
+                        if Instant::now() >= deadline {
+                            return Err(remote(messages(&errors)));
+                        }
+                        continue;
+                    }
+                    if !errors.is_empty() {
+                        return Err(remote(format!(
+                            "Shopify refused the bulk mutation: {}",
+                            messages(&errors)
+                        )));
+                    }
+                    match payload.pointer("/bulkOperation/id").and_then(Value::as_str) {
+                        Some(id) => break id.to_string(),
+                        None => return Err(remote("Shopify started no bulk operation")),
+                    }
+                }
+                Ran::Errors(e) => return Err(remote(format!("Shopify: {}", e.0))),
+                Ran::Ambiguous(msg) => {
+                    // Only one bulk mutation runs per shop and none was running before: a new
+                    // current operation is ours.
+                    let now = self.current_operation("MUTATION").await?;
+                    match now["id"].as_str() {
+                        Some(id) if Some(id) != before.as_deref() => break id.to_string(),
+                        _ => {
+                            tracing::debug!(%msg, "bulk mutation not started; submitting again");
+                            if Instant::now() >= deadline {
+                                return Err(remote(msg));
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        let op = self.wait_done(&id, cfg).await?;
+        self.finished(op, true).await
+    }
+
+    /// Runs a bulk query; the result lines come back in file order.
+    pub(super) async fn bulk_query(&self, query: &str, cfg: BulkConfig) -> Result<Finished> {
+        let q = format!("mutation($q: String!) {{ bulkOperationRunQuery(query: $q) {{ bulkOperation {{ {OP_FIELDS} }} userErrors {{ field message code }} }} }}");
+        let deadline = Instant::now() + cfg.timeout;
+        let id = loop {
+            self.wait_idle("QUERY", cfg).await?;
+            // A query changes nothing: submitting it again after a lost reply is harmless.
+            let d = self.run_ok(&q, json!({ "q": query })).await?;
+            let payload = &d["bulkOperationRunQuery"];
+            let errors = user_errors(payload);
+            if errors.iter().any(|e| e["code"] == "OPERATION_IN_PROGRESS")
+                && Instant::now() < deadline
+            {
+                continue;
+            }
+            if !errors.is_empty() {
+                return Err(remote(format!(
+                    "Shopify refused the bulk query: {}",
+                    messages(&errors)
+                )));
+            }
+            match payload.pointer("/bulkOperation/id").and_then(Value::as_str) {
+                Some(id) => break id.to_string(),
+                None => return Err(remote("Shopify started no bulk query")),
+            }
+        };
+        let op = self.wait_done(&id, cfg).await?;
+        self.finished(op, false).await
+    }
+
+    async fn finished(&self, op: Value, numbered: bool) -> Result<Finished> {
+        let status = op["status"].as_str().unwrap_or("").to_string();
+        let url = op["url"]
+            .as_str()
+            .or_else(|| op["partialDataUrl"].as_str())
+            .map(str::to_string);
+        let size = op["fileSize"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .or_else(|| op["fileSize"].as_u64().map(|n| n as usize));
+        let mut lines = HashMap::new();
+        if let Some(url) = &url {
+            for (i, line) in self.download(url, size).await?.into_iter().enumerate() {
+                let n = if numbered {
+                    match line["__lineNumber"].as_u64() {
+                        Some(n) => n as usize,
+                        None => continue,
+                    }
+                } else {
+                    i
+                };
+                lines.insert(n, line);
+            }
+        }
+        Ok(Finished {
+            status,
+            url: url.clone(),
+            lines,
+            error_code: op["errorCode"].as_str().map(str::to_string),
+        })
+    }
+
+    /// Imports redirects from a CSV: `urlRedirectImportCreate` on the staged file, then
+    /// `urlRedirectImportSubmit`, then polling `urlRedirectImport` until it is finished.
+    /// Returns (created, updated, failed) counts.
+    pub(super) async fn redirect_import(
+        &self,
+        csv: &[u8],
+        cfg: BulkConfig,
+    ) -> Result<(u64, u64, u64)> {
+        let (_, url) = self
+            .stage("URL_REDIRECT_IMPORT", "redirects.csv", "text/csv", csv)
+            .await?;
+        let create = "mutation($url: URL!) { urlRedirectImportCreate(url: $url) { urlRedirectImport { id } userErrors { field message code } } }";
+        // A lost reply leaves at most an import that was never submitted: harmless.
+        let d = self.run_ok(create, json!({ "url": url })).await?;
+        let payload = &d["urlRedirectImportCreate"];
+        let errors = user_errors(payload);
+        if !errors.is_empty() {
+            return Err(remote(format!(
+                "Shopify refused the redirect import: {}",
+                messages(&errors)
+            )));
+        }
+        let id = payload
+            .pointer("/urlRedirectImport/id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| remote("Shopify created no redirect import"))?
+            .to_string();
+        let submit = "mutation($id: ID!) { urlRedirectImportSubmit(id: $id) { job { id done } userErrors { field message code } } }";
+        let d = self.run_ok(submit, json!({ "id": id })).await?;
+        let errors = user_errors(&d["urlRedirectImportSubmit"]);
+        // Submitted already (our first reply was lost) is what we wanted.
+        if !errors.is_empty()
+            && !errors
+                .iter()
+                .all(|e| matches!(e["code"].as_str(), Some("ALREADY_IMPORTED" | "IN_PROGRESS")))
+        {
+            return Err(remote(format!(
+                "Shopify refused to run the redirect import: {}",
+                messages(&errors)
+            )));
+        }
+        let poll = "query($id: ID!) { urlRedirectImport(id: $id) { finished createdCount updatedCount failedCount } }";
+        let deadline = Instant::now() + cfg.timeout;
+        let mut wait = cfg.poll.min(Duration::from_millis(50));
+        loop {
+            let d = self.run_ok(poll, json!({ "id": id })).await?;
+            let imp = &d["urlRedirectImport"];
+            if imp["finished"] == true {
+                let n = |k: &str| imp[k].as_u64().unwrap_or(0);
+                return Ok((n("createdCount"), n("updatedCount"), n("failedCount")));
+            }
+            if Instant::now() >= deadline {
+                return Err(remote(format!(
+                    "the redirect import {id} did not finish within {:?}",
+                    cfg.timeout
+                )));
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(cfg.poll);
+        }
+    }
+}
+
+/// Rebuilds nested objects from a bulk query's flat lines: a line with `__parentId` is a node
+/// of one of its parent's connections, named by `field_of(typename)`.
+pub(super) fn regroup(
+    lines: Vec<Value>,
+    field_of: impl Fn(&str) -> Option<&'static str>,
+) -> Vec<Value> {
+    let mut roots: Vec<Value> = vec![];
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for line in lines {
+        match line
+            .get("__parentId")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        {
+            None => {
+                if let Some(id) = line["id"].as_str() {
+                    index.insert(id.to_string(), roots.len());
+                }
+                roots.push(line);
+            }
+            Some(parent) => {
+                let (Some(&i), Some(field)) = (
+                    index.get(&parent),
+                    field_of(line["__typename"].as_str().unwrap_or("")),
+                ) else {
+                    continue;
+                };
+                let list = roots[i]
+                    .as_object_mut()
+                    .map(|o| o.entry(field).or_insert_with(|| json!({ "nodes": [] })));
+                if let Some(nodes) = list.and_then(|l| l["nodes"].as_array_mut()) {
+                    nodes.push(line);
+                }
+            }
+        }
+    }
+    roots
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_lines_regroup_under_their_parents() {
+        let lines = vec![
+            json!({ "id": "P1", "title": "a" }),
+            json!({ "__typename": "ProductVariant", "id": "V1", "__parentId": "P1" }),
+            json!({ "id": "P2", "title": "b" }),
+            json!({ "__typename": "MediaImage", "id": "M1", "__parentId": "P1" }),
+            json!({ "__typename": "ProductVariant", "id": "V2", "__parentId": "P2" }),
+        ];
+        let out = regroup(lines, |t| match t {
+            "ProductVariant" => Some("variants"),
+            "MediaImage" => Some("media"),
+            _ => None,
+        });
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0]["variants"]["nodes"][0]["id"], "V1");
+        assert_eq!(out[0]["media"]["nodes"][0]["id"], "M1");
+        assert_eq!(out[1]["variants"]["nodes"][0]["id"], "V2");
+    }
+
+    #[test]
+    fn multipart_puts_the_file_last() {
+        let (ct, body) = multipart(
+            &[("key".into(), "tmp/x".into())],
+            "f.jsonl",
+            "text/jsonl",
+            b"{}\n",
+        );
+        let text = String::from_utf8(body).expect("utf-8");
+        let boundary = ct.split("boundary=").nth(1).expect("boundary");
+        assert!(text.starts_with(&format!("--{boundary}\r\n")));
+        assert!(text.find("name=\"key\"") < text.find("name=\"file\""));
+        assert!(text.ends_with(&format!("\r\n--{boundary}--\r\n")));
+    }
+}

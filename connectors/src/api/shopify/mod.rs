@@ -1,0 +1,336 @@
+//! Shopify Admin GraphQL as a source (cursor pagination, or one bulk query for a big catalog)
+//! and as a target (productSet / customerSet upserts by identifier, collections, pages,
+//! redirects and orders by their external key, bulk mutations and redirect imports for big
+//! batches), paced by the cost bucket the API reports in `extensions.cost.throttleStatus` so a
+//! run spends the budget without being throttled.
+
+mod bulk;
+mod catalog;
+mod content;
+mod orders;
+mod source;
+mod target;
+
+pub use source::ShopifySource;
+pub use target::ShopifyTarget;
+
+use super::http::{CallError, HttpClient, HttpConfig, Safety};
+use crate::connector::{ApiStats, ConnectorError, Result};
+use crate::model::*;
+use crate::platform::shopify::{self as facts, cost, CostBucket};
+use crate::spec::EndpointSpec;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// What the client believes the bucket holds, refreshed from every reply.
+#[derive(Debug)]
+struct Budget {
+    bucket: CostBucket,
+    available: f64,
+    at: Instant,
+}
+
+impl Budget {
+    fn now(&self) -> f64 {
+        (self.available + self.at.elapsed().as_secs_f64() * self.bucket.restore_rate)
+            .min(self.bucket.maximum)
+    }
+
+    /// How long until `cost` points are there.
+    fn wait_for(&self, cost: f64) -> Duration {
+        let missing = cost.min(self.bucket.maximum) - self.now();
+        if missing <= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(missing / self.bucket.restore_rate.max(1.0))
+        }
+    }
+
+    fn spend(&mut self, cost: f64) {
+        self.available = self.now() - cost;
+        self.at = Instant::now();
+    }
+
+    fn observe(&mut self, status: &Value) {
+        let num = |k: &str| status.get(k).and_then(Value::as_f64);
+        if let (Some(max), Some(cur), Some(rate)) = (
+            num("maximumAvailable"),
+            num("currentlyAvailable"),
+            num("restoreRate"),
+        ) {
+            self.bucket = CostBucket {
+                restore_rate: rate,
+                maximum: max,
+            };
+            self.available = cur;
+            self.at = Instant::now();
+        }
+    }
+}
+
+/// Errors GraphQL reported for the request as a whole (HTTP 200 with `errors`).
+#[derive(Debug)]
+pub(super) struct GraphqlErrors(pub String);
+
+/// How a GraphQL document fared.
+pub(super) enum Ran {
+    Data(Value),
+    Errors(GraphqlErrors),
+    /// It may or may not have been applied (see [`ShopifyClient::run_with`]).
+    Ambiguous(String),
+}
+
+/// A GraphQL Admin API session of one store.
+pub struct ShopifyClient {
+    pub(super) http: HttpClient,
+    endpoint: String,
+    token: String,
+    budget: Mutex<Budget>,
+    pub(super) store_url: String,
+}
+
+impl ShopifyClient {
+    pub fn open(spec: &EndpointSpec) -> Result<Self> {
+        let url = spec.url.as_deref().ok_or_else(|| {
+            ConnectorError::Input(
+                "the Shopify API endpoint needs `url = \"https://STORE.myshopify.com\"`".into(),
+            )
+        })?;
+        let token = spec.credential("token")?;
+        let version = spec
+            .options
+            .get("api_version")
+            .and_then(Value::as_str)
+            .unwrap_or(facts::API_VERSION);
+        let plan = spec
+            .options
+            .get("plan")
+            .and_then(Value::as_str)
+            .unwrap_or("standard");
+        let http = HttpClient::new(HttpConfig::default().with_options(spec))?;
+        let bucket = facts::cost_bucket(plan);
+        Ok(ShopifyClient {
+            http,
+            endpoint: format!(
+                "{}{}",
+                url.trim_end_matches('/'),
+                facts::graphql_path(version)
+            ),
+            token,
+            budget: Mutex::new(Budget {
+                bucket,
+                available: bucket.maximum,
+                at: Instant::now(),
+            }),
+            store_url: url.to_string(),
+        })
+    }
+
+    fn budget(&self) -> std::sync::MutexGuard<'_, Budget> {
+        self.budget.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn stats(&self) -> ApiStats {
+        let used = {
+            let b = self.budget();
+            100.0 * (1.0 - b.now() / b.bucket.maximum.max(1.0))
+        };
+        self.http.counters().set_budget_used(used);
+        self.http.stats()
+    }
+
+    /// Runs one GraphQL document, waiting for the bucket to hold its cost first. Throttled and
+    /// internal-error replies are retried; other GraphQL errors come back as `Ok(Err(..))`.
+    pub(super) async fn run(
+        &self,
+        query: &str,
+        variables: Value,
+    ) -> Result<std::result::Result<Value, GraphqlErrors>> {
+        match self.run_with(query, variables, Safety::Idempotent).await? {
+            Ran::Data(d) => Ok(Ok(d)),
+            Ran::Errors(e) => Ok(Err(e)),
+            Ran::Ambiguous(m) => Err(ConnectorError::Remote(m)),
+        }
+    }
+
+    /// Runs a document that creates records (`Safety::Unsafe`): a failure after which Shopify
+    /// may have applied it comes back as [`Ran::Ambiguous`], never retried blindly, so the
+    /// caller looks the records up before sending again.
+    pub(super) async fn run_with(
+        &self,
+        query: &str,
+        variables: Value,
+        safety: Safety,
+    ) -> Result<Ran> {
+        let requested = cost::requested(query, &variables)
+            .map_err(|e| ConnectorError::Other(anyhow::anyhow!("bad GraphQL document: {e}")))?
+            as f64;
+        let body = json!({ "query": query, "variables": variables });
+        let max_retries = self.http.config().max_retries;
+        let mut attempt = 0u32;
+        loop {
+            let wait = self.budget().wait_for(requested);
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            self.budget().spend(requested);
+            let reply = match self
+                .http
+                .send("Shopify GraphQL", safety, |c| {
+                    c.post(&self.endpoint)
+                        .header(facts::TOKEN_HEADER, &self.token)
+                        .json(&body)
+                })
+                .await
+            {
+                Ok(r) => r,
+                Err(CallError::Ambiguous(m)) => return Ok(Ran::Ambiguous(m)),
+                Err(e) => return Err(e.into()),
+            };
+            if !reply.status.is_success() {
+                let msg = match &reply.body {
+                    Value::Object(o) => o
+                        .get("errors")
+                        .map(|e| e.to_string())
+                        .unwrap_or_else(|| reply.body.to_string()),
+                    other => other.to_string(),
+                };
+                let hint = if reply.status.as_u16() == 401 || reply.status.as_u16() == 403 {
+                    " (check the access token and its scopes)"
+                } else {
+                    ""
+                };
+                return Err(ConnectorError::Remote(format!(
+                    "Shopify {}: HTTP {}: {msg}{hint}",
+                    self.store_url, reply.status
+                )));
+            }
+            if let Some(status) = reply.body.pointer("/extensions/cost/throttleStatus") {
+                self.budget().observe(status);
+            }
+            let errors = reply
+                .body
+                .get("errors")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if errors.is_empty() {
+                return Ok(Ran::Data(
+                    reply.body.get("data").cloned().unwrap_or(Value::Null),
+                ));
+            }
+            let code = |e: &Value| {
+                e.pointer("/extensions/code")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            let throttled = errors
+                .iter()
+                .any(|e| code(e).as_deref() == Some("THROTTLED"));
+            let internal = errors
+                .iter()
+                .any(|e| code(e).as_deref() == Some("INTERNAL_SERVER_ERROR"));
+            let messages: Vec<String> = errors
+                .iter()
+                .map(|e| {
+                    e.get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("error")
+                        .to_string()
+                })
+                .collect();
+            if !(throttled || internal) || attempt >= max_retries {
+                return Ok(Ran::Errors(GraphqlErrors(messages.join("; "))));
+            }
+            // An internal error may come after the work was done: only a throttled document
+            // is known not to have run.
+            if internal && safety == Safety::Unsafe {
+                return Ok(Ran::Ambiguous(messages.join("; ")));
+            }
+            if throttled {
+                self.http.note_throttled();
+                let wait = self.budget().wait_for(requested);
+                self.http.wait_before_retry(attempt, Some(wait)).await;
+            } else {
+                self.http.wait_before_retry(attempt, None).await;
+            }
+            attempt += 1;
+        }
+    }
+
+    pub(super) async fn run_ok(&self, query: &str, variables: Value) -> Result<Value> {
+        self.run(query, variables)
+            .await?
+            .map_err(|e| ConnectorError::Remote(format!("Shopify {}: {}", self.store_url, e.0)))
+    }
+
+    /// Largest page whose requested cost fits one query and the bucket.
+    pub(super) fn page_size(&self, query: &str, limit: usize) -> u64 {
+        let per_node = cost::requested(query, &json!({ "first": 1 }))
+            .unwrap_or(1)
+            .saturating_sub(2)
+            .max(1);
+        let ceiling = (facts::MAX_QUERY_COST as f64).min(self.budget().bucket.maximum) as u64;
+        ((ceiling.saturating_sub(2)) / per_node)
+            .clamp(1, facts::MAX_PAGE_SIZE)
+            .min(limit.max(1) as u64)
+    }
+}
+
+/// The endpoint's bulk settings: the threshold (`bulk_threshold`, 0 = never bulk) and pacing.
+fn bulk_options(spec: &EndpointSpec) -> (usize, bulk::BulkConfig) {
+    let num = |k: &str| spec.options.get(k).and_then(Value::as_u64);
+    (
+        num("bulk_threshold").unwrap_or(facts::BULK_THRESHOLD as u64) as usize,
+        bulk::BulkConfig {
+            poll: Duration::from_millis(num("bulk_poll_ms").unwrap_or(facts::BULK_POLL_MS).max(1)),
+            timeout: Duration::from_secs(
+                num("bulk_timeout_secs").unwrap_or(facts::BULK_TIMEOUT_SECS),
+            ),
+        },
+    )
+}
+
+pub(super) fn s(v: &Value, k: &str) -> Option<String> {
+    v.get(k)
+        .and_then(Value::as_str)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+}
+
+pub(super) fn money(v: &Value, currency: &str) -> Option<Money> {
+    let text = match v {
+        Value::String(t) => t.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    Decimal::from_str(&text)
+        .ok()
+        .map(|d| Money::new(d, currency))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_waits_for_the_missing_points_at_the_restore_rate() {
+        let b = Budget {
+            bucket: CostBucket {
+                restore_rate: 100.0,
+                maximum: 2000.0,
+            },
+            available: 50.0,
+            at: Instant::now(),
+        };
+        let w = b.wait_for(150.0);
+        assert!(
+            w > Duration::from_millis(900) && w <= Duration::from_millis(1000),
+            "{w:?}"
+        );
+        assert_eq!(b.wait_for(10.0), Duration::ZERO);
+    }
+}

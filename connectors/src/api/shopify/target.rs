@@ -1,0 +1,938 @@
+//! Shopify as a target.
+//!
+//! - Products and customers: `productSet` / `customerSet` upserts by identifier (a custom-id
+//!   metafield, the handle, the email), several per document; a batch of `bulk_threshold` or
+//!   more goes through one bulk mutation instead.
+//! - Categories (custom collections), pages, redirects, orders: looked up by their external key
+//!   (handle, path, the order's custom id), then updated or created. Creates are not
+//!   idempotent on Shopify, so a create whose reply was lost is never resent blindly: the keys
+//!   are looked up again first. Many redirects at once go through a redirect import.
+
+use super::bulk::BulkConfig;
+use super::catalog::{custom_id, customer_input, product_input, user_errors};
+use super::content::{
+    category_from, collection_input, page_input, redirect_csv, redirect_input, search_term,
+    COLLECTION_FIELDS,
+};
+use super::orders::order_input;
+use super::{bulk_options, Ran, ShopifyClient};
+use crate::api::http::Safety;
+use crate::connector::{ApiStats, ConnectorError, Result, Target, WriteOutcome};
+use crate::finding::{Finding, RecordRef, Severity};
+use crate::model::*;
+use crate::platform::normalize_handle;
+use crate::spec::EndpointSpec;
+use async_trait::async_trait;
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+
+/// Keys per lookup document when a bulk batch is checked first (2 points per product key).
+const LOOKUP_CHUNK: usize = 100;
+
+/// Shopify as a target.
+pub struct ShopifyTarget {
+    client: ShopifyClient,
+    location: Option<String>,
+    findings: Vec<Finding>,
+    /// Records per mutation document (each mutation costs 10 points).
+    batch: usize,
+    bulk_threshold: usize,
+    bulk: BulkConfig,
+    /// Collection ids by category path, read once (products name their categories by path).
+    collections: Option<HashMap<Vec<String>, String>>,
+    /// Category paths known to have no collection (reported once).
+    missing: HashSet<Vec<String>>,
+    /// Whether the run was told that order lines arrive as custom line items.
+    told_custom_lines: bool,
+}
+
+const PRODUCT_SET: &str = "productSet(identifier: $identifier, input: $input, synchronous: true) { product { id media(first: 50) { nodes { status mediaErrors { code message } } } } userErrors { field message code } }";
+const CUSTOMER_SET: &str =
+    "customerSet(identifier: $identifier, input: $input) { customer { id } userErrors { field message code } }";
+
+/// The key a record is found by on Shopify: handles as Shopify normalises them.
+fn shopify_key(r: &Record) -> String {
+    match r {
+        Record::Category(_) | Record::Page(_) => {
+            normalize_handle(Platform::Shopify, &r.external_key())
+        }
+        _ => r.external_key(),
+    }
+}
+
+fn record_ref(r: &Record) -> RecordRef {
+    RecordRef {
+        entity: r.entity(),
+        source_id: r.source().id.clone(),
+        label: r.label(),
+    }
+}
+
+impl ShopifyTarget {
+    pub fn open(spec: &EndpointSpec) -> Result<Self> {
+        let batch = spec
+            .options
+            .get("mutations_per_request")
+            .and_then(Value::as_u64)
+            .unwrap_or(10)
+            .clamp(1, 100) as usize;
+        let (bulk_threshold, bulk) = bulk_options(spec);
+        Ok(ShopifyTarget {
+            client: ShopifyClient::open(spec)?,
+            location: None,
+            findings: vec![],
+            batch,
+            bulk_threshold,
+            bulk,
+            collections: None,
+            missing: HashSet::new(),
+            told_custom_lines: false,
+        })
+    }
+
+    /// Reads every collection's path (see content::category_from).
+    async fn read_collections(&self) -> Result<HashMap<Vec<String>, String>> {
+        let q = format!(
+            "query($first: Int!, $after: String) {{ collections(first: $first, after: $after) {{ nodes {{ {COLLECTION_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+        );
+        let mut map = HashMap::new();
+        let mut after: Option<String> = None;
+        loop {
+            let first = self.client.page_size(&q, 250);
+            let data = self
+                .client
+                .run_ok(&q, json!({ "first": first, "after": after }))
+                .await?;
+            let conn = &data["collections"];
+            for node in conn["nodes"].as_array().into_iter().flatten() {
+                if let Some(id) = node["id"].as_str() {
+                    map.insert(category_from(node).path, id.to_string());
+                }
+            }
+            match conn.pointer("/pageInfo/endCursor").and_then(Value::as_str) {
+                Some(c) if conn.pointer("/pageInfo/hasNextPage") == Some(&json!(true)) => {
+                    after = Some(c.to_string())
+                }
+                _ => return Ok(map),
+            }
+        }
+    }
+
+    /// Makes sure every category the products name has its collection id at hand (categories
+    /// load before products; a path still unknown is a finding, and the product is saved).
+    async fn ensure_collections(&mut self, batch: &[Record]) -> Result<()> {
+        let wanted: Vec<(Vec<String>, &Record)> = batch
+            .iter()
+            .filter_map(|r| match r {
+                Record::Product(p) => Some(p.categories.iter().map(move |c| (c.clone(), r))),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let unknown = |map: &Option<HashMap<Vec<String>, String>>,
+                       missing: &HashSet<Vec<String>>| {
+            wanted.iter().any(|(c, _)| {
+                !missing.contains(c) && !map.as_ref().is_some_and(|m| m.contains_key(c))
+            })
+        };
+        if unknown(&self.collections, &self.missing) {
+            self.collections = Some(self.read_collections().await?);
+        }
+        for (c, r) in &wanted {
+            let known = self.collections.as_ref().is_some_and(|m| m.contains_key(c));
+            if !known && self.missing.insert(c.clone()) {
+                self.findings.push(
+                    Finding::new(
+                        Severity::Warning,
+                        "category_without_collection",
+                        format!(
+                            "\"{}\" is in category \"{}\", which has no collection on Shopify: load categories first (products join the collections that exist)",
+                            r.label(),
+                            c.join(" > ")
+                        ),
+                    )
+                    .about(record_ref(r)),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    async fn location(&mut self) -> Result<String> {
+        if let Some(l) = &self.location {
+            return Ok(l.clone());
+        }
+        let data = self
+            .client
+            .run_ok("{ locations(first: 1) { nodes { id } } }", json!({}))
+            .await?;
+        let l = data
+            .pointer("/locations/nodes/0/id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                ConnectorError::Remote(
+                    "the Shopify store has no location to hold inventory; add one in the admin"
+                        .into(),
+                )
+            })?;
+        self.location = Some(l.clone());
+        Ok(l)
+    }
+
+    /// Target ids of the records that exist already, by external key (1 point per lookup).
+    /// Products are found by their custom id first, then by handle: a product the store had
+    /// before the run is updated (and adopted), never duplicated.
+    async fn existing(&self, entity: Entity, keys: &[String]) -> Result<Vec<Option<String>>> {
+        if keys.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q = String::from("query(");
+        let mut body = String::new();
+        let mut vars = serde_json::Map::new();
+        for (i, k) in keys.iter().enumerate() {
+            match entity {
+                Entity::Products => {
+                    q.push_str(&format!(
+                        "$c{i}: ProductIdentifierInput!, $h{i}: ProductIdentifierInput!,"
+                    ));
+                    body.push_str(&format!(
+                        "c{i}: productByIdentifier(identifier: $c{i}) {{ id }} h{i}: productByIdentifier(identifier: $h{i}) {{ id }} "
+                    ));
+                    vars.insert(format!("c{i}"), json!({ "customId": custom_id(k) }));
+                    vars.insert(format!("h{i}"), json!({ "handle": k }));
+                }
+                _ => {
+                    q.push_str(&format!("$c{i}: CustomerIdentifierInput!,"));
+                    body.push_str(&format!(
+                        "c{i}: customerByIdentifier(identifier: $c{i}) {{ id }} "
+                    ));
+                    vars.insert(format!("c{i}"), json!({ "emailAddress": k }));
+                }
+            }
+        }
+        q.pop();
+        let q = format!("{q}) {{ {body} }}");
+        let data = self.client.run_ok(&q, Value::Object(vars)).await?;
+        let id = |p: String| data.pointer(&p).and_then(Value::as_str).map(str::to_string);
+        Ok((0..keys.len())
+            .map(|i| id(format!("/c{i}/id")).or_else(|| id(format!("/h{i}/id"))))
+            .collect())
+    }
+
+    async fn existing_chunked(
+        &self,
+        entity: Entity,
+        keys: &[String],
+    ) -> Result<Vec<Option<String>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(LOOKUP_CHUNK) {
+            out.extend(self.existing(entity, chunk).await?);
+        }
+        Ok(out)
+    }
+
+    /// The nodes stored under these keys (collections by handle, pages by handle, redirects by
+    /// path, orders by custom id), each with `id` and what it is keyed by.
+    async fn find_keyed(&self, entity: Entity, keys: &[String]) -> Result<Vec<Option<Value>>> {
+        if keys.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut decl = vec![];
+        let mut body = String::new();
+        let mut vars = serde_json::Map::new();
+        for (i, k) in keys.iter().enumerate() {
+            let (ty, field, value) = match entity {
+                Entity::Categories => (
+                    "CollectionIdentifierInput!",
+                    format!("collectionByIdentifier(identifier: $k{i}) {{ id handle }}"),
+                    json!({ "handle": k }),
+                ),
+                Entity::Pages => (
+                    "String!",
+                    format!("pages(first: 5, query: $k{i}) {{ nodes {{ id handle }} }}"),
+                    json!(search_term("handle", k)),
+                ),
+                Entity::Redirects => (
+                    "String!",
+                    format!(
+                        "urlRedirects(first: 5, query: $k{i}) {{ nodes {{ id path target }} }}"
+                    ),
+                    json!(search_term("path", k)),
+                ),
+                Entity::Orders => (
+                    "OrderIdentifierInput!",
+                    format!("orderByIdentifier(identifier: $k{i}) {{ id name }}"),
+                    json!({ "customId": custom_id(k) }),
+                ),
+                other => {
+                    return Err(ConnectorError::Input(format!(
+                        "the Shopify API target has no lookup for {other}"
+                    )))
+                }
+            };
+            decl.push(format!("$k{i}: {ty}"));
+            body.push_str(&format!("k{i}: {field} "));
+            vars.insert(format!("k{i}"), value);
+        }
+        let q = format!("query({}) {{ {body} }}", decl.join(", "));
+        let data = self.client.run_ok(&q, Value::Object(vars)).await?;
+        Ok(keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let v = &data[format!("k{i}")];
+                match entity {
+                    // Search is fuzzy on Shopify: only an exact handle / path is the record.
+                    Entity::Pages => v["nodes"]
+                        .as_array()
+                        .and_then(|n| n.iter().find(|x| x["handle"].as_str() == Some(k.as_str())))
+                        .cloned(),
+                    Entity::Redirects => v["nodes"]
+                        .as_array()
+                        .and_then(|n| n.iter().find(|x| x["path"].as_str() == Some(k.as_str())))
+                        .cloned(),
+                    _ => v.get("id").filter(|id| id.is_string()).map(|_| v.clone()),
+                }
+            })
+            .collect())
+    }
+
+    async fn lookup_keyed(&self, entity: Entity, keys: &[String]) -> Result<Vec<Option<String>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        // Page and redirect lookups are connections (about 7 points each).
+        for chunk in keys.chunks(50) {
+            out.extend(
+                self.find_keyed(entity, chunk)
+                    .await?
+                    .into_iter()
+                    .map(|n| n.and_then(|n| n["id"].as_str().map(str::to_string))),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Customer ids by email, for orders to be associated with (customers load first).
+    async fn customer_ids(&self, chunk: &[Record]) -> Result<Vec<Option<String>>> {
+        let emails: Vec<String> = chunk
+            .iter()
+            .map(|r| match r {
+                Record::Order(o) => o.email.clone().unwrap_or_default().to_ascii_lowercase(),
+                _ => String::new(),
+            })
+            .collect();
+        let wanted: Vec<String> = emails.iter().filter(|e| !e.is_empty()).cloned().collect();
+        let found = self.existing(Entity::Customers, &wanted).await?;
+        let mut it = found.into_iter();
+        Ok(emails
+            .iter()
+            .map(|e| {
+                if e.is_empty() {
+                    None
+                } else {
+                    it.next().flatten()
+                }
+            })
+            .collect())
+    }
+
+    /// Parses one upsert payload into the record's outcome.
+    fn outcome(&mut self, r: &Record, payload: &Value, existed: bool) -> WriteOutcome {
+        let errors = payload["userErrors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let target_id = [
+            "product",
+            "customer",
+            "collection",
+            "page",
+            "urlRedirect",
+            "order",
+        ]
+        .iter()
+        .find_map(|k| payload.pointer(&format!("/{k}/id")).and_then(Value::as_str))
+        .map(str::to_string);
+        match target_id {
+            Some(id) if errors.is_empty() => {
+                self.image_findings(r, payload);
+                if existed {
+                    WriteOutcome::Updated { target_id: id }
+                } else {
+                    WriteOutcome::Created { target_id: id }
+                }
+            }
+            _ => WriteOutcome::Failed {
+                message: user_errors(&errors),
+            },
+        }
+    }
+
+    async fn write_chunk(&mut self, entity: Entity, chunk: &[Record]) -> Result<Vec<WriteOutcome>> {
+        let keys: Vec<String> = chunk.iter().map(Record::external_key).collect();
+        let before = self.existing(entity, &keys).await?;
+        self.write_known(entity, chunk, &before).await
+    }
+
+    /// productSet / customerSet for records whose current target ids (`before`) are known.
+    async fn write_known(
+        &mut self,
+        entity: Entity,
+        chunk: &[Record],
+        before: &[Option<String>],
+    ) -> Result<Vec<WriteOutcome>> {
+        let keys: Vec<String> = chunk.iter().map(Record::external_key).collect();
+        self.ensure_collections(chunk).await?;
+        let location = if entity == Entity::Products {
+            Some(self.location().await?)
+        } else {
+            None
+        };
+        let mut decl = String::new();
+        let mut body = String::new();
+        let mut vars = serde_json::Map::new();
+        for (i, r) in chunk.iter().enumerate() {
+            let (ident, input) =
+                self.set_variables(r, &keys[i], before[i].as_deref(), location.as_deref())?;
+            let (types, field) = match r {
+                Record::Product(_) => (
+                    "$i{i}: ProductSetIdentifiers, $p{i}: ProductSetInput!,",
+                    PRODUCT_SET,
+                ),
+                _ => (
+                    "$i{i}: CustomerSetIdentifiers, $p{i}: CustomerSetInput!,",
+                    CUSTOMER_SET,
+                ),
+            };
+            decl.push_str(&types.replace("{i}", &i.to_string()));
+            body.push_str(&format!(
+                "r{i}: {} ",
+                field
+                    .replace("$identifier", &format!("$i{i}"))
+                    .replace("$input", &format!("$p{i}"))
+            ));
+            vars.insert(format!("i{i}"), ident);
+            vars.insert(format!("p{i}"), input);
+        }
+        decl.pop();
+        let q = format!("mutation({decl}) {{ {body} }}");
+        let data = match self.client.run(&q, Value::Object(vars)).await? {
+            Ok(d) => d,
+            // A document-level error fails every alias; split so one bad record fails alone.
+            Err(_) if chunk.len() > 1 => {
+                let mut out = vec![];
+                for (i, r) in chunk.iter().enumerate() {
+                    out.extend(
+                        Box::pin(self.write_known(entity, std::slice::from_ref(r), &before[i..=i]))
+                            .await?,
+                    );
+                }
+                return Ok(out);
+            }
+            Err(e) => return Ok(vec![WriteOutcome::Failed { message: e.0 }]),
+        };
+        Ok(chunk
+            .iter()
+            .enumerate()
+            .map(|(i, r)| self.outcome(r, &data[format!("r{i}")], before[i].is_some()))
+            .collect())
+    }
+
+    /// The `identifier` and `input` of one productSet / customerSet.
+    fn set_variables(
+        &self,
+        r: &Record,
+        key: &str,
+        existing: Option<&str>,
+        location: Option<&str>,
+    ) -> Result<(Value, Value)> {
+        match r {
+            Record::Product(p) => {
+                let collections: Option<Vec<String>> = (!p.categories.is_empty()).then(|| {
+                    p.categories
+                        .iter()
+                        .filter_map(|c| self.collections.as_ref()?.get(c).cloned())
+                        .collect()
+                });
+                Ok((
+                    match existing {
+                        Some(id) => json!({ "id": id }),
+                        None => json!({ "customId": custom_id(key) }),
+                    },
+                    product_input(p, key, location.unwrap_or_default(), collections.as_deref()),
+                ))
+            }
+            Record::Customer(c) => Ok((json!({ "email": key }), customer_input(c))),
+            other => Err(ConnectorError::Input(format!(
+                "{} records do not go through productSet / customerSet",
+                other.entity()
+            ))),
+        }
+    }
+
+    /// One bulk mutation for the whole batch. Lines the operation never reached (it failed
+    /// halfway) are written the ordinary way; both are upserts, so nothing doubles.
+    async fn write_bulk(&mut self, entity: Entity, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
+        let keys: Vec<String> = batch.iter().map(Record::external_key).collect();
+        let before = self.existing_chunked(entity, &keys).await?;
+        self.ensure_collections(batch).await?;
+        let location = if entity == Entity::Products {
+            Some(self.location().await?)
+        } else {
+            None
+        };
+        let mut lines = Vec::with_capacity(batch.len());
+        for (i, r) in batch.iter().enumerate() {
+            let (identifier, input) =
+                self.set_variables(r, &keys[i], before[i].as_deref(), location.as_deref())?;
+            lines.push(json!({ "identifier": identifier, "input": input }));
+        }
+        let (types, field, root) = match entity {
+            Entity::Products => (
+                "$identifier: ProductSetIdentifiers, $input: ProductSetInput!",
+                PRODUCT_SET,
+                "productSet",
+            ),
+            _ => (
+                "$identifier: CustomerSetIdentifiers, $input: CustomerSetInput!",
+                CUSTOMER_SET,
+                "customerSet",
+            ),
+        };
+        let mutation = format!("mutation call({types}) {{ {field} }}");
+        let done = self
+            .client
+            .bulk_mutation(&mutation, &lines, self.bulk)
+            .await?;
+        if done.status != "COMPLETED" {
+            tracing::warn!(status = %done.status, code = ?done.error_code, "bulk mutation did not complete; writing the rest one document at a time");
+        }
+        let mut out: Vec<Option<WriteOutcome>> = vec![None; batch.len()];
+        for (i, r) in batch.iter().enumerate() {
+            let Some(line) = done.lines.get(&i) else {
+                continue;
+            };
+            out[i] = Some(match line.get("data").filter(|d| d.is_object()) {
+                Some(data) => self.outcome(r, &data[root], before[i].is_some()),
+                None => WriteOutcome::Failed {
+                    message: line["errors"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|e| e["message"].as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                },
+            });
+        }
+        let rest: Vec<usize> = (0..batch.len()).filter(|i| out[*i].is_none()).collect();
+        for group in rest.chunks(self.batch) {
+            let records: Vec<Record> = group.iter().map(|&i| batch[i].clone()).collect();
+            let known: Vec<Option<String>> = group.iter().map(|&i| before[i].clone()).collect();
+            for (&i, o) in group
+                .iter()
+                .zip(self.write_known(entity, &records, &known).await?)
+            {
+                out[i] = Some(o);
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or(WriteOutcome::Failed {
+                    message: "Shopify's bulk operation returned no result for this record".into(),
+                })
+            })
+            .collect())
+    }
+
+    /// The create-or-update document for the records at `todo`, and whether it creates any.
+    fn keyed_document(
+        &self,
+        chunk: &[Record],
+        todo: &[usize],
+        current: &[Option<String>],
+        keys: &[String],
+        customers: &[Option<String>],
+    ) -> (String, Value, bool) {
+        let mut decl = vec![];
+        let mut body = String::new();
+        let mut vars = serde_json::Map::new();
+        let mut creates = false;
+        for (j, &i) in todo.iter().enumerate() {
+            let id = current[i].as_deref();
+            creates |= id.is_none();
+            let errs = "userErrors { field message code }";
+            match (&chunk[i], id) {
+                (Record::Category(c), _) => {
+                    let mut input = collection_input(c, id);
+                    input["handle"] = json!(keys[i]);
+                    decl.push(format!("$p{j}: CollectionInput!"));
+                    let m = if id.is_some() {
+                        "collectionUpdate"
+                    } else {
+                        "collectionCreate"
+                    };
+                    body.push_str(&format!("r{j}: {m}(input: $p{j}) {{ collection {{ id }} userErrors {{ field message }} }} "));
+                    vars.insert(format!("p{j}"), input);
+                }
+                (Record::Page(p), None) => {
+                    let mut input = page_input(p);
+                    input["handle"] = json!(keys[i]);
+                    decl.push(format!("$p{j}: PageCreateInput!"));
+                    body.push_str(&format!(
+                        "r{j}: pageCreate(page: $p{j}) {{ page {{ id }} {errs} }} "
+                    ));
+                    vars.insert(format!("p{j}"), input);
+                }
+                (Record::Page(p), Some(id)) => {
+                    let mut input = page_input(p);
+                    input["handle"] = json!(keys[i]);
+                    decl.push(format!("$id{j}: ID!, $p{j}: PageUpdateInput!"));
+                    body.push_str(&format!(
+                        "r{j}: pageUpdate(id: $id{j}, page: $p{j}) {{ page {{ id }} {errs} }} "
+                    ));
+                    vars.insert(format!("id{j}"), json!(id));
+                    vars.insert(format!("p{j}"), input);
+                }
+                (Record::Redirect(r), None) => {
+                    decl.push(format!("$p{j}: UrlRedirectInput!"));
+                    body.push_str(&format!("r{j}: urlRedirectCreate(urlRedirect: $p{j}) {{ urlRedirect {{ id }} {errs} }} "));
+                    vars.insert(format!("p{j}"), redirect_input(r));
+                }
+                (Record::Redirect(r), Some(id)) => {
+                    decl.push(format!("$id{j}: ID!, $p{j}: UrlRedirectInput!"));
+                    body.push_str(&format!("r{j}: urlRedirectUpdate(id: $id{j}, urlRedirect: $p{j}) {{ urlRedirect {{ id }} {errs} }} "));
+                    vars.insert(format!("id{j}"), json!(id));
+                    vars.insert(format!("p{j}"), redirect_input(r));
+                }
+                (Record::Order(o), None) => {
+                    let (input, _) =
+                        order_input(o, customers.get(i).and_then(|c| c.as_deref()), &keys[i]);
+                    decl.push(format!("$p{j}: OrderCreateOrderInput!"));
+                    body.push_str(&format!("r{j}: orderCreate(order: $p{j}, options: {{ inventoryBehaviour: BYPASS, sendReceipt: false, sendFulfillmentReceipt: false }}) {{ order {{ id }} {errs} }} "));
+                    vars.insert(format!("p{j}"), input);
+                }
+                (Record::Order(o), Some(id)) => {
+                    // An imported order keeps its lines; only what orderUpdate allows changes.
+                    let mut input = json!({ "id": id, "tags": o.tags });
+                    if let Some(n) = &o.note {
+                        input["note"] = json!(n);
+                    }
+                    decl.push(format!("$p{j}: OrderInput!"));
+                    body.push_str(&format!("r{j}: orderUpdate(input: $p{j}) {{ order {{ id }} userErrors {{ field message }} }} "));
+                    vars.insert(format!("p{j}"), input);
+                }
+                _ => {}
+            }
+        }
+        (
+            format!("mutation({}) {{ {body} }}", decl.join(", ")),
+            Value::Object(vars),
+            creates,
+        )
+    }
+
+    /// Collections, pages, redirects and orders: look up by key, update what exists, create
+    /// the rest. A create whose reply was lost is settled by looking the keys up again.
+    async fn write_keyed(&mut self, entity: Entity, chunk: &[Record]) -> Result<Vec<WriteOutcome>> {
+        let keys: Vec<String> = chunk.iter().map(shopify_key).collect();
+        let before = self.lookup_keyed(entity, &keys).await?;
+        let customers = if entity == Entity::Orders {
+            self.customer_ids(chunk).await?
+        } else {
+            vec![]
+        };
+        let mut current = before.clone();
+        let mut done: Vec<Option<WriteOutcome>> = vec![None; chunk.len()];
+        let max = self.client.http.config().max_retries;
+        let mut attempt = 0;
+        loop {
+            let todo: Vec<usize> = (0..chunk.len()).filter(|i| done[*i].is_none()).collect();
+            if todo.is_empty() {
+                break;
+            }
+            let (q, vars, creates) = self.keyed_document(chunk, &todo, &current, &keys, &customers);
+            let safety = if creates {
+                Safety::Unsafe
+            } else {
+                Safety::Idempotent
+            };
+            match self.client.run_with(&q, vars, safety).await? {
+                Ran::Data(d) => {
+                    for (j, &i) in todo.iter().enumerate() {
+                        done[i] =
+                            Some(self.outcome(&chunk[i], &d[format!("r{j}")], before[i].is_some()));
+                    }
+                }
+                Ran::Errors(_) if todo.len() > 1 => {
+                    for &i in &todo {
+                        let one =
+                            Box::pin(self.write_keyed(entity, std::slice::from_ref(&chunk[i])))
+                                .await?;
+                        done[i] = one.into_iter().next();
+                    }
+                }
+                Ran::Errors(e) => done[todo[0]] = Some(WriteOutcome::Failed { message: e.0 }),
+                Ran::Ambiguous(msg) => {
+                    if attempt >= max {
+                        return Err(ConnectorError::Remote(format!(
+                            "Shopify {}: {msg} (gave up after {} attempts)",
+                            self.client.store_url,
+                            attempt + 1
+                        )));
+                    }
+                    self.client.http.wait_before_retry(attempt, None).await;
+                    attempt += 1;
+                    let wanted: Vec<String> = todo.iter().map(|&i| keys[i].clone()).collect();
+                    for (&i, found) in todo.iter().zip(self.lookup_keyed(entity, &wanted).await?) {
+                        if found.is_some() {
+                            current[i] = found;
+                        }
+                    }
+                }
+            }
+        }
+        let out: Vec<WriteOutcome> = done
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or(WriteOutcome::Failed {
+                    message: "no outcome".into(),
+                })
+            })
+            .collect();
+        for (r, o) in chunk.iter().zip(&out) {
+            if let (Record::Order(_), WriteOutcome::Created { .. }) = (r, o) {
+                if !std::mem::replace(&mut self.told_custom_lines, true) {
+                    self.findings.push(
+                        Finding::new(
+                            Severity::Info,
+                            "order_lines_custom",
+                            "Orders are imported with custom line items (title, SKU, price, taxes): Shopify keeps them as they were sold, without a link to today's variants or their inventory",
+                        )
+                        .about(record_ref(r)),
+                    );
+                }
+            }
+            if let (Record::Order(order), WriteOutcome::Created { .. }) = (r, o) {
+                let (_, notes) = order_input(order, None, "");
+                for n in notes {
+                    self.findings.push(
+                        Finding::new(
+                            Severity::Warning,
+                            "order_field_not_imported",
+                            format!("{}: {n}", r.label()),
+                        )
+                        .about(record_ref(r)),
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Many redirects: one redirect import, then each record checked by path. A row the import
+    /// did not take is sent alone through urlRedirectCreate, which says what is wrong with it.
+    async fn write_redirect_import(&mut self, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
+        let keys: Vec<String> = batch.iter().map(shopify_key).collect();
+        let before = self.lookup_keyed(Entity::Redirects, &keys).await?;
+        let redirects: Vec<&Redirect> = batch
+            .iter()
+            .filter_map(|r| match r {
+                Record::Redirect(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        let (created, updated, failed) = self
+            .client
+            .redirect_import(&redirect_csv(&redirects), self.bulk)
+            .await?;
+        tracing::debug!(created, updated, failed, "redirect import finished");
+        let mut after = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(50) {
+            after.extend(self.find_keyed(Entity::Redirects, chunk).await?);
+        }
+        let mut out: Vec<Option<WriteOutcome>> = vec![None; batch.len()];
+        let mut retry = vec![];
+        for (i, r) in batch.iter().enumerate() {
+            let Record::Redirect(red) = r else {
+                continue;
+            };
+            match &after[i] {
+                Some(node) if node["target"].as_str() == Some(red.to.as_str()) => {
+                    let id = node["id"].as_str().unwrap_or_default().to_string();
+                    out[i] = Some(if before[i].is_some() {
+                        WriteOutcome::Updated { target_id: id }
+                    } else {
+                        WriteOutcome::Created { target_id: id }
+                    });
+                }
+                _ => retry.push(i),
+            }
+        }
+        for group in retry.chunks(self.batch) {
+            let records: Vec<Record> = group.iter().map(|&i| batch[i].clone()).collect();
+            for (&i, o) in group
+                .iter()
+                .zip(self.write_keyed(Entity::Redirects, &records).await?)
+            {
+                out[i] = Some(o);
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or(WriteOutcome::Failed {
+                    message: "not a redirect".into(),
+                })
+            })
+            .collect())
+    }
+
+    fn image_findings(&mut self, r: &Record, payload: &Value) {
+        for m in payload
+            .pointer("/product/media/nodes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if m["status"] == "FAILED" {
+                let why = m["mediaErrors"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e["message"].as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                self.findings.push(
+                    Finding::new(
+                        Severity::Warning,
+                        "image_failed",
+                        format!("Shopify could not use an image of \"{}\": {why}", r.label()),
+                    )
+                    .about(record_ref(r)),
+                );
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Target for ShopifyTarget {
+    fn platform(&self) -> Platform {
+        Platform::Shopify
+    }
+
+    fn describe(&self) -> String {
+        format!("Shopify Admin API ({})", self.client.store_url)
+    }
+
+    async fn resume(&mut self, _entity: Entity, _checkpoint: Option<&Value>) -> Result<()> {
+        Ok(())
+    }
+
+    async fn write_batch(&mut self, entity: Entity, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
+        let bulk = self.bulk_threshold > 0 && batch.len() >= self.bulk_threshold;
+        match entity {
+            Entity::Products | Entity::Customers if bulk => self.write_bulk(entity, batch).await,
+            Entity::Redirects if bulk => self.write_redirect_import(batch).await,
+            Entity::Products | Entity::Customers => {
+                let mut out = Vec::with_capacity(batch.len());
+                for chunk in batch.chunks(self.batch) {
+                    out.extend(self.write_chunk(entity, chunk).await?);
+                }
+                Ok(out)
+            }
+            Entity::Categories | Entity::Pages | Entity::Redirects | Entity::Orders => {
+                let mut out = Vec::with_capacity(batch.len());
+                for chunk in batch.chunks(self.batch) {
+                    out.extend(self.write_keyed(entity, chunk).await?);
+                }
+                Ok(out)
+            }
+            Entity::BlogPosts => Err(ConnectorError::Input(
+                "the Shopify API target does not write blog posts; use the files target".into(),
+            )),
+        }
+    }
+
+    fn checkpoint(&self, _entity: Entity) -> Option<Value> {
+        None
+    }
+
+    fn accepts(&self, entity: Entity) -> bool {
+        entity != Entity::BlogPosts
+    }
+
+    async fn lookup(&mut self, entity: Entity, external_key: &str) -> Result<Option<String>> {
+        let key = match entity {
+            Entity::Categories | Entity::Pages => normalize_handle(Platform::Shopify, external_key),
+            _ => external_key.to_string(),
+        };
+        match entity {
+            Entity::Products | Entity::Customers => {
+                Ok(self.existing(entity, &[key]).await?.remove(0))
+            }
+            Entity::BlogPosts => Ok(None),
+            _ => Ok(self.lookup_keyed(entity, &[key]).await?.remove(0)),
+        }
+    }
+
+    async fn delete(&mut self, entity: Entity, target_id: &str) -> Result<()> {
+        let (call, field) = match entity {
+            Entity::Products => ("productDelete(input: { id: $id })", "deletedProductId"),
+            Entity::Customers => ("customerDelete(input: { id: $id })", "deletedCustomerId"),
+            Entity::Categories => (
+                "collectionDelete(input: { id: $id })",
+                "deletedCollectionId",
+            ),
+            Entity::Pages => ("pageDelete(id: $id)", "deletedPageId"),
+            Entity::Redirects => ("urlRedirectDelete(id: $id)", "deletedUrlRedirectId"),
+            Entity::Orders => ("orderDelete(orderId: $id)", "deletedId"),
+            Entity::BlogPosts => {
+                return Err(ConnectorError::Input(
+                    "the Shopify API target cannot delete blog posts".into(),
+                ))
+            }
+        };
+        let q = format!(
+            "mutation($id: ID!) {{ r: {call} {{ {field} userErrors {{ field message }} }} }}"
+        );
+        let data = self.client.run_ok(&q, json!({ "id": target_id })).await?;
+        let errors = data
+            .pointer("/r/userErrors")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        // Already gone is what a delete wants: a rollback run twice must not fail.
+        if errors.is_empty()
+            || errors.iter().all(|e| {
+                e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("does not exist"))
+            })
+        {
+            Ok(())
+        } else {
+            Err(ConnectorError::Remote(format!(
+                "Shopify refused to delete {target_id}: {}",
+                user_errors(&errors)
+            )))
+        }
+    }
+
+    async fn finish(&mut self, _entity: Entity) -> Result<()> {
+        Ok(())
+    }
+
+    fn api_stats(&self) -> Option<ApiStats> {
+        Some(self.client.stats())
+    }
+
+    fn take_findings(&mut self) -> Vec<Finding> {
+        std::mem::take(&mut self.findings)
+    }
+}

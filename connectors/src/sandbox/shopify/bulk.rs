@@ -1,0 +1,839 @@
+//! Staged uploads, bulk operations and redirect imports.
+//!
+//! - `stagedUploadsCreate` hands out a target on this server (`/shopify-staged-uploads/`, a
+//!   multipart POST like Shopify's Google Cloud Storage targets) and the `key` to name it by.
+//! - `bulkOperationRunMutation` runs one mutation per JSONL line of an uploaded file in the
+//!   background (CREATED → RUNNING → COMPLETED / FAILED), one bulk mutation per shop at a time,
+//!   and publishes a result JSONL (`{"data": ..., "__lineNumber": n}` per line) at `url`.
+//! - `bulkOperationRunQuery` runs a query over a whole connection without pagination and writes
+//!   one line per node; nested connections become lines of their own with `__parentId`.
+//! - `urlRedirectImportCreate` (from a staged CSV) + `urlRedirectImportSubmit` create or update
+//!   redirects by path and count what happened.
+//!
+//! Bulk work does not draw on the cost bucket: only the mutations that start it do.
+
+use super::content::{import_redirect, ImportRow};
+use super::{gql_error, now, str_of, user_error, with_defaults, Exec, GqlResult, ShopifySandbox};
+use crate::platform::shopify::cost::CostCx;
+use crate::sandbox::lock;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use graphql_parser::query::{Definition, Field, OperationDefinition};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// Where staged uploads are posted and bulk results fetched from (paths on this server).
+pub const STAGED_PATH: &str = "/shopify-staged-uploads";
+pub const RESULTS_PATH: &str = "/shopify-bulk-results";
+
+/// Mutations a bulk operation may run (Shopify allows a fixed list).
+const BULK_MUTATIONS: &[&str] = &[
+    "productSet",
+    "customerSet",
+    "collectionCreate",
+    "collectionUpdate",
+    "pageCreate",
+    "pageUpdate",
+    "urlRedirectCreate",
+    "urlRedirectUpdate",
+];
+
+/// Lines applied between two yields, so polls can see an operation RUNNING.
+const LINES_PER_STEP: usize = 100;
+
+#[derive(Debug, Default)]
+pub(super) struct BulkState {
+    next: u64,
+    /// Staged targets by key: `None` until a file is posted.
+    staged: HashMap<String, Option<Vec<u8>>>,
+    ops: BTreeMap<u64, Value>,
+    results: HashMap<String, String>,
+    imports: BTreeMap<u64, Value>,
+    /// Bulk mutations that fail halfway (scripted by tests).
+    fail_next: u32,
+    /// While set, bulk mutations stay RUNNING before their first line (scripted by tests).
+    held: bool,
+}
+
+impl BulkState {
+    fn id(&mut self) -> u64 {
+        self.next += 1;
+        self.next
+    }
+}
+
+impl ShopifySandbox {
+    /// Makes the next `n` bulk mutations fail halfway through (status FAILED, errorCode
+    /// INTERNAL_SERVER_ERROR, the lines before the failure applied).
+    pub fn fail_next_bulk_mutations(&self, n: u32) {
+        lock(&self.inner.bulk).fail_next = n;
+    }
+
+    /// Holds bulk mutations RUNNING (before their first line) until released, so a test can
+    /// act while one is in progress.
+    pub fn hold_bulk_mutations(&self, held: bool) {
+        lock(&self.inner.bulk).held = held;
+        self.inner.bulk_released.notify_waiters();
+    }
+
+    /// Bulk operations started so far, as `(type, status)`.
+    pub fn bulk_operations(&self) -> Vec<(String, String)> {
+        lock(&self.inner.bulk)
+            .ops
+            .values()
+            .map(|o| {
+                (
+                    o["type"].as_str().unwrap_or("").to_string(),
+                    o["status"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Redirect imports submitted so far.
+    pub fn redirect_imports(&self) -> usize {
+        lock(&self.inner.bulk)
+            .imports
+            .values()
+            .filter(|i| i["__submitted"] == true)
+            .count()
+    }
+
+    fn set_op(&self, id: u64, f: impl FnOnce(&mut Value)) {
+        if let Some(op) = lock(&self.inner.bulk).ops.get_mut(&id) {
+            f(op);
+        }
+    }
+}
+
+fn xml_error(code: &str, message: &str) -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        [("content-type", "application/xml")],
+        format!("<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>{message}</Message></Error>"),
+    )
+        .into_response()
+}
+
+/// The parts of a `multipart/form-data` body: (name, bytes).
+fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
+    let boundary = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))?
+        .trim_matches('"');
+    let delim = format!("--{boundary}").into_bytes();
+    let mut parts = vec![];
+    let mut rest = body;
+    loop {
+        let start = find(rest, &delim)? + delim.len();
+        rest = &rest[start..];
+        if rest.starts_with(b"--") {
+            return Some(parts);
+        }
+        let rest_after_crlf = rest.strip_prefix(b"\r\n")?;
+        let end = find(rest_after_crlf, &delim)?;
+        let part = &rest_after_crlf[..end];
+        let split = find(part, b"\r\n\r\n")?;
+        let headers = String::from_utf8_lossy(&part[..split]);
+        let content = &part[split + 4..];
+        let content = content.strip_suffix(b"\r\n").unwrap_or(content);
+        let name = headers
+            .split(';')
+            .find_map(|h| h.trim().strip_prefix("name="))
+            .map(|n| {
+                n.split("\r\n")
+                    .next()
+                    .unwrap_or(n)
+                    .trim_matches('"')
+                    .to_string()
+            })?;
+        parts.push((name, content.to_vec()));
+        rest = rest_after_crlf;
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Staged files may be large (Shopify accepts bulk variables files of up to 100 MB).
+pub(super) fn upload_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(100 * 1024 * 1024)
+}
+
+/// `POST /shopify-staged-uploads/`: a form with the target's parameters and the file last.
+pub(super) async fn staged_upload(
+    State(sb): State<ShopifySandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ct = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let Some(parts) = multipart_parts(ct, &body) else {
+        return xml_error(
+            "InvalidArgument",
+            "POST requires a multipart/form-data body with a file field",
+        );
+    };
+    let field = |n: &str| parts.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    let (Some(key), Some(file)) = (field("key"), field("file")) else {
+        return xml_error(
+            "InvalidArgument",
+            "The form needs the target's key parameter and a file field",
+        );
+    };
+    let key = String::from_utf8_lossy(&key).into_owned();
+    let mut st = lock(&sb.inner.bulk);
+    match st.staged.get_mut(&key) {
+        Some(slot) => {
+            *slot = Some(file);
+            (
+                StatusCode::CREATED,
+                [("content-type", "application/xml")],
+                format!("<?xml version='1.0' encoding='UTF-8'?><PostResponse><Key>{key}</Key></PostResponse>"),
+            )
+                .into_response()
+        }
+        None => xml_error(
+            "AccessDenied",
+            "Invalid policy: this key was not issued by stagedUploadsCreate",
+        ),
+    }
+}
+
+/// `GET /shopify-bulk-results/{file}`: a finished operation's JSONL.
+pub(super) async fn bulk_result(
+    State(sb): State<ShopifySandbox>,
+    Path(file): Path<String>,
+) -> Response {
+    match lock(&sb.inner.bulk).results.get(&file) {
+        Some(text) => ([("content-type", "application/jsonl")], text.clone()).into_response(),
+        None => (StatusCode::NOT_FOUND, "NoSuchKey").into_response(),
+    }
+}
+
+fn operation(id: u64, ty: &str, query: &str) -> Value {
+    json!({
+        "__typename": "BulkOperation", "id": format!("gid://shopify/BulkOperation/{id}"), "type": ty,
+        "status": "CREATED", "errorCode": null, "createdAt": now(), "completedAt": null, "objectCount": "0",
+        "rootObjectCount": "0", "fileSize": null, "url": null, "partialDataUrl": null, "query": query,
+    })
+}
+
+fn running(st: &BulkState, ty: &str) -> Option<String> {
+    st.ops
+        .values()
+        .find(|o| o["type"] == ty && matches!(o["status"].as_str(), Some("CREATED" | "RUNNING")))
+        .and_then(|o| o["id"].as_str().map(str::to_string))
+}
+
+impl<'a, 'd> Exec<'a, 'd> {
+    /// Query root fields about bulk work; `None` when `f` is not one of them.
+    pub(super) fn bulk_query_field(&self, f: &Field<'d, String>) -> Option<Value> {
+        let st = lock(&self.sb.inner.bulk);
+        let by_gid = |gid: &str| -> Value {
+            let n: Option<u64> = gid.rsplit('/').next().and_then(|x| x.parse().ok());
+            let map = if gid.contains("/BulkOperation/") {
+                &st.ops
+            } else if gid.contains("/UrlRedirectImport/") {
+                &st.imports
+            } else {
+                return Value::Null;
+            };
+            n.and_then(|n| map.get(&n).cloned()).unwrap_or(Value::Null)
+        };
+        let id_arg = || {
+            self.cx
+                .arg(f, "id")
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        Some(match f.name.as_str() {
+            "currentBulkOperation" => {
+                let ty = self
+                    .cx
+                    .arg(f, "type")
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "QUERY".into());
+                st.ops
+                    .values()
+                    .rev()
+                    .find(|o| o["type"] == ty.as_str())
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            }
+            "bulkOperation" | "urlRedirectImport" => by_gid(&id_arg()),
+            "node" => {
+                let v = by_gid(&id_arg());
+                if v.is_null() {
+                    drop(st);
+                    return Some(self.node_of_store(&id_arg()).unwrap_or(Value::Null));
+                }
+                v
+            }
+            _ => return None,
+        })
+    }
+
+    /// Mutations about bulk work; `None` when `f` is not one of them.
+    pub(super) fn bulk_mutation_field(&self, f: &Field<'d, String>) -> Option<GqlResult<Value>> {
+        Some(Ok(match f.name.as_str() {
+            "stagedUploadsCreate" => self.staged_uploads_create(f),
+            "bulkOperationRunMutation" => self.run_mutation(f),
+            "bulkOperationRunQuery" => self.run_query(f),
+            "urlRedirectImportCreate" => self.import_create(f),
+            "urlRedirectImportSubmit" => self.import_submit(f),
+            _ => return None,
+        }))
+    }
+
+    fn staged_uploads_create(&self, f: &Field<'d, String>) -> Value {
+        const T: &str = "UserError";
+        let inputs = self
+            .cx
+            .arg(f, "input")
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default();
+        let mut st = lock(&self.sb.inner.bulk);
+        let mut targets = vec![];
+        let mut errors = vec![];
+        for (i, input) in inputs.iter().enumerate() {
+            let resource = str_of(input, "resource").unwrap_or_default();
+            let filename = str_of(input, "filename").unwrap_or_default();
+            if filename.is_empty() {
+                errors.push(user_error(
+                    T,
+                    json!(["input", i.to_string(), "filename"]),
+                    "Filename can't be blank",
+                    "BLANK",
+                ));
+                continue;
+            }
+            let dir = match resource.as_str() {
+                "BULK_MUTATION_VARIABLES" => "bulk",
+                "URL_REDIRECT_IMPORT" => "url_redirect_imports",
+                "FILE" | "IMAGE" => "files",
+                other => {
+                    errors.push(user_error(
+                        T,
+                        json!(["input", i.to_string(), "resource"]),
+                        format!("Resource {other} is not supported for staged uploads here"),
+                        "INVALID",
+                    ));
+                    continue;
+                }
+            };
+            let n = st.id();
+            let key = format!("tmp/sandbox/{dir}/{n:08x}/{filename}");
+            st.staged.insert(key.clone(), None);
+            let mime = str_of(input, "mimeType").unwrap_or_else(|| "text/jsonl".into());
+            targets.push(json!({
+                "__typename": "StagedMediaUploadTarget",
+                "url": format!("http://{}{STAGED_PATH}/", self.host),
+                "resourceUrl": format!("http://{}{STAGED_PATH}/{key}", self.host),
+                "parameters": [
+                    { "__typename": "StagedUploadParameter", "name": "Content-Type", "value": mime },
+                    { "__typename": "StagedUploadParameter", "name": "success_action_status", "value": "201" },
+                    { "__typename": "StagedUploadParameter", "name": "acl", "value": "private" },
+                    { "__typename": "StagedUploadParameter", "name": "key", "value": key },
+                    { "__typename": "StagedUploadParameter", "name": "policy", "value": "sandbox-policy" },
+                ],
+            }));
+        }
+        json!({ "__typename": "StagedUploadsCreatePayload", "stagedTargets": targets, "userErrors": errors })
+    }
+
+    fn run_mutation(&self, f: &Field<'d, String>) -> Value {
+        const T: &str = "BulkMutationUserError";
+        let payload = |op: Value, errors: Vec<Value>| json!({ "__typename": "BulkOperationRunMutationPayload", "bulkOperation": op, "userErrors": errors });
+        let text = self
+            .cx
+            .arg(f, "mutation")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let path = self
+            .cx
+            .arg(f, "stagedUploadPath")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        if let Err(message) = check_bulk_mutation(&text) {
+            return payload(
+                Value::Null,
+                vec![user_error(
+                    T,
+                    json!(["mutation"]),
+                    message,
+                    "INVALID_MUTATION",
+                )],
+            );
+        }
+        let mut st = lock(&self.sb.inner.bulk);
+        if let Some(id) = running(&st, "MUTATION") {
+            return payload(
+                Value::Null,
+                vec![user_error(
+                    T,
+                    Value::Null,
+                    format!("A bulk mutation operation for this app and shop is already in progress: {id}."),
+                    "OPERATION_IN_PROGRESS",
+                )],
+            );
+        }
+        let Some(Some(bytes)) = st.staged.get(&path).cloned() else {
+            return payload(Value::Null, vec![user_error(T, json!(["stagedUploadPath"]),
+                "The JSONL file could not be found. Try uploading the file again, and check that you've entered the URL correctly for the stagedUploadPath mutation argument.",
+                "NO_SUCH_FILE")]);
+        };
+        let id = st.id();
+        let op = operation(id, "MUTATION", &text);
+        st.ops.insert(id, op.clone());
+        let fail = if st.fail_next > 0 {
+            st.fail_next -= 1;
+            true
+        } else {
+            false
+        };
+        drop(st);
+        let sb = self.sb.clone();
+        let host = self.host.clone();
+        tokio::spawn(async move {
+            run_mutation_lines(sb, id, text, bytes, host, fail).await;
+        });
+        payload(op, vec![])
+    }
+
+    fn run_query(&self, f: &Field<'d, String>) -> Value {
+        const T: &str = "BulkOperationUserError";
+        let payload = |op: Value, errors: Vec<Value>| json!({ "__typename": "BulkOperationRunQueryPayload", "bulkOperation": op, "userErrors": errors });
+        let text = self
+            .cx
+            .arg(f, "query")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        if let Err(message) = check_bulk_query(&text) {
+            return payload(
+                Value::Null,
+                vec![user_error(T, json!(["query"]), message, "INVALID")],
+            );
+        }
+        let mut st = lock(&self.sb.inner.bulk);
+        if let Some(id) = running(&st, "QUERY") {
+            return payload(
+                Value::Null,
+                vec![user_error(
+                    T,
+                    Value::Null,
+                    format!("A bulk query operation for this app and shop is already in progress: {id}."),
+                    "OPERATION_IN_PROGRESS",
+                )],
+            );
+        }
+        let id = st.id();
+        let op = operation(id, "QUERY", &text);
+        st.ops.insert(id, op.clone());
+        drop(st);
+        let sb = self.sb.clone();
+        let host = self.host.clone();
+        tokio::spawn(async move {
+            run_query_lines(sb, id, text, host).await;
+        });
+        payload(op, vec![])
+    }
+
+    fn import_create(&self, f: &Field<'d, String>) -> Value {
+        const T: &str = "UrlRedirectImportUserError";
+        let payload = |imp: Value, errors: Vec<Value>| json!({ "__typename": "UrlRedirectImportCreatePayload", "urlRedirectImport": imp, "userErrors": errors });
+        let url = self
+            .cx
+            .arg(f, "url")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let key = url
+            .split_once(&format!("{STAGED_PATH}/"))
+            .map(|(_, k)| k.to_string())
+            .unwrap_or_default();
+        let mut st = lock(&self.sb.inner.bulk);
+        let Some(Some(bytes)) = st.staged.get(&key).cloned() else {
+            return payload(
+                Value::Null,
+                vec![user_error(
+                    T,
+                    json!(["url"]),
+                    "The file does not exist.",
+                    "FILE_DOES_NOT_EXIST",
+                )],
+            );
+        };
+        let mut rows = vec![];
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(bytes.as_slice());
+        for rec in reader.records().flatten() {
+            rows.push(json!([
+                rec.get(0).unwrap_or("").trim(),
+                rec.get(1).unwrap_or("").trim()
+            ]));
+        }
+        let n = st.id();
+        let imp = json!({
+            "__typename": "UrlRedirectImport", "id": format!("gid://shopify/UrlRedirectImport/{n}"),
+            "count": rows.len(), "createdCount": 0, "updatedCount": 0, "failedCount": 0, "finished": false, "finishedAt": null,
+            "previewRedirects": rows.iter().take(3).map(|r| json!({ "__typename": "UrlRedirectImportPreview", "path": r[0], "target": r[1] })).collect::<Vec<_>>(),
+            "__rows": rows, "__submitted": false,
+        });
+        st.imports.insert(n, imp.clone());
+        payload(imp, vec![])
+    }
+
+    fn import_submit(&self, f: &Field<'d, String>) -> Value {
+        const T: &str = "UrlRedirectImportUserError";
+        let payload = |job: Value, errors: Vec<Value>| json!({ "__typename": "UrlRedirectImportSubmitPayload", "job": job, "userErrors": errors });
+        let gid = self
+            .cx
+            .arg(f, "id")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let n: Option<u64> = gid.rsplit('/').next().and_then(|x| x.parse().ok());
+        let mut st = lock(&self.sb.inner.bulk);
+        let Some(imp) = n.and_then(|n| st.imports.get_mut(&n)) else {
+            return payload(
+                Value::Null,
+                vec![user_error(
+                    T,
+                    json!(["id"]),
+                    "Redirect import not found",
+                    "NOT_FOUND",
+                )],
+            );
+        };
+        if imp["__submitted"] == true {
+            let (msg, code) = if imp["finished"] == true {
+                ("This import has already been imported.", "ALREADY_IMPORTED")
+            } else {
+                ("This import is already in progress.", "IN_PROGRESS")
+            };
+            return payload(Value::Null, vec![user_error(T, json!(["id"]), msg, code)]);
+        }
+        imp["__submitted"] = json!(true);
+        let rows = imp["__rows"].as_array().cloned().unwrap_or_default();
+        let n = n.unwrap_or_default();
+        drop(st);
+        let sb = self.sb.clone();
+        tokio::spawn(async move {
+            tokio::task::yield_now().await;
+            let (mut c, mut u, mut fl) = (0, 0, 0);
+            for chunk in rows.chunks(LINES_PER_STEP) {
+                {
+                    let mut s = lock(&sb.inner.store);
+                    for r in chunk {
+                        match import_redirect(
+                            &mut s,
+                            &sb.inner.created,
+                            r[0].as_str().unwrap_or(""),
+                            r[1].as_str().unwrap_or(""),
+                        ) {
+                            ImportRow::Created => c += 1,
+                            ImportRow::Updated => u += 1,
+                            ImportRow::Failed => fl += 1,
+                        }
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+            if let Some(imp) = lock(&sb.inner.bulk).imports.get_mut(&n) {
+                imp["createdCount"] = json!(c);
+                imp["updatedCount"] = json!(u);
+                imp["failedCount"] = json!(fl);
+                imp["finished"] = json!(true);
+                imp["finishedAt"] = json!(now());
+            }
+        });
+        payload(
+            json!({ "__typename": "Job", "id": format!("gid://shopify/Job/{n}"), "done": false, "query": null }),
+            vec![],
+        )
+    }
+}
+
+fn single_operation_field(text: &str, mutation: bool) -> Result<String, String> {
+    let doc = graphql_parser::parse_query::<String>(text).map_err(|e| {
+        format!(
+            "Failed to parse the {}: {e}",
+            if mutation { "mutation" } else { "query" }
+        )
+    })?;
+    let ops: Vec<_> = doc
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            Definition::Operation(op) => Some(op),
+            _ => None,
+        })
+        .collect();
+    let set = match (ops.as_slice(), mutation) {
+        ([OperationDefinition::Mutation(m)], true) => &m.selection_set,
+        ([OperationDefinition::Query(q)], false) => &q.selection_set,
+        ([OperationDefinition::SelectionSet(s)], false) => s,
+        _ => {
+            return Err(if mutation {
+                "Bulk mutations must contain exactly one mutation operation.".into()
+            } else {
+                "Bulk queries must contain exactly one query operation.".into()
+            })
+        }
+    };
+    let empty = json!({});
+    let cx = CostCx::new(&doc, &empty);
+    let fields = cx.fields(set);
+    match fields.as_slice() {
+        [one] => Ok(one.name.clone()),
+        _ => Err("Bulk operations must have exactly one top-level field.".into()),
+    }
+}
+
+fn check_bulk_mutation(text: &str) -> Result<(), String> {
+    let name = single_operation_field(text, true)?;
+    if BULK_MUTATIONS.contains(&name.as_str()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "You must use an allowed mutation name. {name} cannot run in a bulk operation."
+        ))
+    }
+}
+
+fn check_bulk_query(text: &str) -> Result<(), String> {
+    let name = single_operation_field(text, false)?;
+    if matches!(
+        name.as_str(),
+        "products" | "customers" | "collections" | "pages" | "urlRedirects" | "orders"
+    ) {
+        Ok(())
+    } else {
+        Err(format!(
+            "Bulk queries must start at a connection; {name} is not one."
+        ))
+    }
+}
+
+/// Runs the mutation once per line of variables (`(line number, JSON object)`).
+fn apply_lines(sb: &ShopifySandbox, text: &str, lines: &[(usize, String)], host: &str) -> String {
+    let mut out = String::new();
+    for (n, line) in lines {
+        let result = match serde_json::from_str::<Value>(line) {
+            Ok(vars) if vars.is_object() => apply_line(sb, text, vars, *n, host),
+            _ => {
+                json!({ "errors": [gql_error(format!("Line {} is not a JSON object of variables", n + 1), "INVALID_VARIABLE")], "__lineNumber": n })
+            }
+        };
+        out.push_str(&result.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// One line of a bulk mutation: the mutation's result or its errors, with the line number.
+fn apply_line(sb: &ShopifySandbox, text: &str, vars: Value, n: usize, host: &str) -> Value {
+    // The document is parsed per line: its lifetime is tied to the variables it is run with.
+    let Ok(doc) = graphql_parser::parse_query::<String>(text) else {
+        return json!({ "errors": [gql_error("The bulk mutation no longer parses", "INVALID")], "__lineNumber": n });
+    };
+    let Some(op) = doc.definitions.iter().find_map(|d| match d {
+        Definition::Operation(op @ OperationDefinition::Mutation(_)) => Some(op),
+        _ => None,
+    }) else {
+        return json!({ "errors": [gql_error("The bulk document has no mutation", "INVALID")], "__lineNumber": n });
+    };
+    let OperationDefinition::Mutation(m) = op else {
+        return Value::Null;
+    };
+    let vars = with_defaults(op, vars);
+    let cx = CostCx::new(&doc, &vars);
+    let exec = Exec {
+        cx: &cx,
+        sb,
+        bulk: false,
+        host: host.to_string(),
+    };
+    match exec.mutation(&m.selection_set) {
+        Ok(data) => json!({ "data": data, "__lineNumber": n }),
+        Err(e) => json!({ "errors": [e], "__lineNumber": n }),
+    }
+}
+
+async fn run_mutation_lines(
+    sb: ShopifySandbox,
+    id: u64,
+    text: String,
+    bytes: Vec<u8>,
+    host: String,
+    fail: bool,
+) {
+    tokio::task::yield_now().await;
+    sb.set_op(id, |o| o["status"] = json!("RUNNING"));
+    loop {
+        let released = sb.inner.bulk_released.notified();
+        if !lock(&sb.inner.bulk).held {
+            break;
+        }
+        released.await;
+    }
+    let content = String::from_utf8_lossy(&bytes).into_owned();
+    let lines: Vec<(usize, String)> = content
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| (n, l.to_string()))
+        .collect();
+    let stop_at = if fail { lines.len() / 2 } else { lines.len() };
+    let mut out = String::new();
+    let mut done = 0usize;
+    for chunk in lines[..stop_at].chunks(LINES_PER_STEP) {
+        out.push_str(&apply_lines(&sb, &text, chunk, &host));
+        done += chunk.len();
+        sb.set_op(id, |o| o["objectCount"] = json!(done.to_string()));
+        tokio::task::yield_now().await;
+    }
+    let file = format!("bulk-{id}.jsonl");
+    let url = format!("http://{host}{RESULTS_PATH}/{file}");
+    let size = out.len();
+    lock(&sb.inner.bulk).results.insert(file, out);
+    sb.set_op(id, |o| {
+        o["completedAt"] = json!(now());
+        o["fileSize"] = json!(size.to_string());
+        o["rootObjectCount"] = json!(done.to_string());
+        if fail {
+            o["status"] = json!("FAILED");
+            o["errorCode"] = json!("INTERNAL_SERVER_ERROR");
+            o["partialDataUrl"] = json!(url);
+        } else {
+            o["status"] = json!("COMPLETED");
+            o["url"] = json!(url);
+        }
+    });
+}
+
+/// Moves nested connections out of `node` into lines of their own that name their parent.
+fn flatten(mut node: Value, parent: Option<&Value>, out: &mut Vec<Value>) {
+    let mut children = vec![];
+    if let Some(obj) = node.as_object_mut() {
+        let keys: Vec<String> = obj
+            .iter()
+            .filter(|(_, v)| v.get("edges").is_some() || v.get("nodes").is_some())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            if let Some(conn) = obj.remove(&k) {
+                if let Some(nodes) = conn.get("nodes").and_then(Value::as_array) {
+                    children.extend(nodes.iter().cloned());
+                } else if let Some(edges) = conn.get("edges").and_then(Value::as_array) {
+                    children.extend(edges.iter().filter_map(|e| e.get("node").cloned()));
+                }
+            }
+        }
+        if let Some(p) = parent {
+            obj.insert("__parentId".into(), p.clone());
+        }
+    }
+    let id = node.get("id").cloned();
+    out.push(node);
+    for c in children {
+        flatten(c, id.as_ref(), out);
+    }
+}
+
+async fn run_query_lines(sb: ShopifySandbox, id: u64, text: String, host: String) {
+    tokio::task::yield_now().await;
+    sb.set_op(id, |o| o["status"] = json!("RUNNING"));
+    tokio::task::yield_now().await;
+    let result: Result<Vec<Value>, Value> = (|| {
+        let doc = graphql_parser::parse_query::<String>(&text).map_err(|e| json!(e.to_string()))?;
+        let set = doc
+            .definitions
+            .iter()
+            .find_map(|d| match d {
+                Definition::Operation(OperationDefinition::Query(q)) => Some(&q.selection_set),
+                Definition::Operation(OperationDefinition::SelectionSet(s)) => Some(s),
+                _ => None,
+            })
+            .ok_or_else(|| json!("no query"))?;
+        let empty = json!({});
+        let cx = CostCx::new(&doc, &empty);
+        let exec = Exec {
+            cx: &cx,
+            sb: &sb,
+            bulk: true,
+            host: host.clone(),
+        };
+        let data = exec.query(set)?;
+        let mut lines = vec![];
+        for (_, conn) in data.as_object().into_iter().flatten() {
+            let nodes: Vec<Value> = match (conn.get("nodes"), conn.get("edges")) {
+                (Some(Value::Array(n)), _) => n.clone(),
+                (_, Some(Value::Array(e))) => {
+                    e.iter().filter_map(|x| x.get("node").cloned()).collect()
+                }
+                _ => vec![],
+            };
+            for n in nodes {
+                flatten(n, None, &mut lines);
+            }
+        }
+        Ok(lines)
+    })();
+    match result {
+        Ok(lines) => {
+            let roots = lines
+                .iter()
+                .filter(|l| l.get("__parentId").is_none())
+                .count();
+            let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+            let file = format!("bulk-{id}.jsonl");
+            let size = text.len();
+            lock(&sb.inner.bulk).results.insert(file.clone(), text);
+            sb.set_op(id, |o| {
+                o["status"] = json!("COMPLETED");
+                o["completedAt"] = json!(now());
+                o["objectCount"] = json!(lines.len().to_string());
+                o["rootObjectCount"] = json!(roots.to_string());
+                o["fileSize"] = json!(size.to_string());
+                o["url"] = json!(format!("http://{host}{RESULTS_PATH}/{file}"));
+            });
+        }
+        Err(_) => sb.set_op(id, |o| {
+            o["status"] = json!("FAILED");
+            o["errorCode"] = json!("INTERNAL_SERVER_ERROR");
+            o["completedAt"] = json!(now());
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_forms_are_split_into_named_parts() {
+        let body = b"--XX\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\ntmp/a/b.jsonl\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.jsonl\"\r\nContent-Type: text/jsonl\r\n\r\n{\"a\":1}\n{\"a\":2}\n\r\n--XX--\r\n";
+        let parts = multipart_parts("multipart/form-data; boundary=XX", body).expect("parts");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0], ("key".to_string(), b"tmp/a/b.jsonl".to_vec()));
+        assert_eq!(parts[1].0, "file");
+        assert_eq!(parts[1].1, b"{\"a\":1}\n{\"a\":2}\n".to_vec());
+        assert!(multipart_parts("text/plain", body).is_none());
+    }
+
+    #[test]
+    fn nested_connections_become_lines_with_their_parent() {
+        let node = json!({ "id": "P1", "title": "x", "variants": { "nodes": [{ "id": "V1" }, { "id": "V2" }] } });
+        let mut out = vec![];
+        flatten(node, None, &mut out);
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[0], json!({ "id": "P1", "title": "x" }));
+        assert_eq!(out[2], json!({ "id": "V2", "__parentId": "P1" }));
+    }
+}
