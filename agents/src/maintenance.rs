@@ -78,16 +78,34 @@ pub async fn rollback(
             storeshift_connectors::open_target(&cfg.target, &cfg.base_dir, &ws.output(plan.run))
                 .map_err(|e| format!("cannot open the target: {e}"))?;
         for (entity, records) in plan.records.iter().rev() {
-            for (key, target_id) in records {
-                target.delete(*entity, target_id).await.map_err(|e| {
-                    format!(
-                        "deleting {entity} {target_id} failed: {e}; run rollback again to continue"
-                    )
-                })?;
-                let mut step = Step::new(plan.run);
-                step.remove(T::IdMap, key);
-                store.commit(step).map_err(|e| e.to_string())?;
-                deleted += 1;
+            // The id map does not know the category tree, and platforms refuse to delete a
+            // category that still has children: whatever is refused is tried again after the
+            // rest of its entity is gone, for as long as each pass deletes something.
+            let mut left: Vec<&(Vec<u8>, String)> = records.iter().collect();
+            while !left.is_empty() {
+                let mut refused = Vec::new();
+                let mut first_error = None;
+                for rec in left.iter().copied() {
+                    let (key, target_id) = rec;
+                    match target.delete(*entity, target_id).await {
+                        Ok(()) => {
+                            let mut step = Step::new(plan.run);
+                            step.remove(T::IdMap, key);
+                            store.commit(step).map_err(|e| e.to_string())?;
+                            deleted += 1;
+                        }
+                        Err(e) => {
+                            first_error.get_or_insert_with(|| {
+                                format!("deleting {entity} {target_id} failed: {e}")
+                            });
+                            refused.push(rec);
+                        }
+                    }
+                }
+                if let Some(e) = first_error.filter(|_| refused.len() == left.len()) {
+                    return Err(format!("{e}; run rollback again to continue"));
+                }
+                left = refused;
             }
         }
     }

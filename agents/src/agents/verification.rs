@@ -248,6 +248,12 @@ pub fn not_carried(
                 ("created_at", "the product CSV has no creation date"),
             ]);
         }
+        (Platform::Shopify, EndpointKind::Files, Entity::Categories) => {
+            v.extend([(
+                "position",
+                "the collections sheet has no position: menus order collections in Shopify",
+            )]);
+        }
         (Platform::Shopify, EndpointKind::Files, Entity::Customers) => {
             v.extend([
                 ("created_at", "the customer CSV has no creation date"),

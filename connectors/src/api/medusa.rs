@@ -1131,10 +1131,12 @@ fn address_key_of(a: &Value) -> (String, String, String) {
 }
 
 fn customer_from(c: &Value) -> Customer {
-    let addresses = c["addresses"]
-        .as_array()
+    // Medusa lists a customer's addresses in no defined order; the connector adds them one
+    // request at a time in the source's order, so creation time restores it.
+    let mut raw: Vec<&Value> = c["addresses"].as_array().into_iter().flatten().collect();
+    raw.sort_by_key(|a| (str_of(a, "created_at"), str_of(a, "id")));
+    let addresses = raw
         .into_iter()
-        .flatten()
         .map(|a| Address {
             first_name: opt_str(a, "first_name"),
             last_name: opt_str(a, "last_name"),
