@@ -265,4 +265,14 @@ pub struct SandboxArgs {
     /// Customers the store starts with.
     #[arg(long, default_value_t = 0)]
     pub seed_customers: usize,
+    /// Make request N (1-based, counting API requests) misbehave: N=429[:SECS] (Retry-After),
+    /// N=500|502|503, N=reset (applied, then the connection drops), N=malformed (applied, then
+    /// truncated JSON), N=slow:SECS (applied, reply held back), N=graphql (HTTP 200 with
+    /// `errors`, GraphQL platforms). Repeat for several; more can be POSTed to /__sandbox/faults.
+    #[arg(long = "fault", value_name = "N=KIND", value_parser = parse_fault)]
+    pub faults: Vec<(u64, storeshift_connectors::sandbox::Fault)>,
+}
+
+fn parse_fault(s: &str) -> Result<(u64, storeshift_connectors::sandbox::Fault), String> {
+    storeshift_connectors::sandbox::Fault::parse_spec(s)
 }

@@ -75,6 +75,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                 port: args.port,
                 seed_products: args.seed_products,
                 seed_customers: args.seed_customers,
+                faults: args.faults,
                 ..Default::default()
             };
             let (running, creds) = storeshift_connectors::sandbox::launch(&args.platform, &opts)

@@ -47,6 +47,48 @@ pub enum Fault {
     GraphqlError,
 }
 
+impl Fault {
+    /// Reads one scripted fault as the `sandbox` command takes it: `N=KIND`, where N is the
+    /// 1-based request number and KIND is `429[:SECS]`, a 5xx status (`500`, `502`, `503`),
+    /// `reset`, `malformed`, `slow:SECS` or `graphql`.
+    pub fn parse_spec(spec: &str) -> Result<(u64, Fault), String> {
+        let usage = "use N=KIND with KIND one of 429[:SECS], 500, 502, 503, reset, malformed, slow:SECS, graphql (e.g. 7=429:2)";
+        let (n, kind) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("fault {spec:?} has no request number: {usage}"))?;
+        let n: u64 = n
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| format!("fault {spec:?}: {n:?} is not a request number (1 or more): {usage}"))?;
+        let (name, arg) = match kind.trim().split_once(':') {
+            Some((a, b)) => (a, Some(b)),
+            None => (kind.trim(), None),
+        };
+        let secs = |what: &str| -> Result<f64, String> {
+            arg.map(str::trim)
+                .and_then(|a| a.parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 3600.0)
+                .ok_or_else(|| format!("fault {spec:?}: {what} takes seconds (0 to 3600), e.g. {n}={what}:2"))
+        };
+        let fault = match name.to_ascii_lowercase().as_str() {
+            "429" => Fault::TooManyRequests {
+                retry_after_secs: if arg.is_some() { secs("429")? } else { 1.0 },
+            },
+            "reset" => Fault::Reset,
+            "malformed" => Fault::MalformedJson,
+            "graphql" => Fault::GraphqlError,
+            "slow" => Fault::Slow(Duration::from_secs_f64(secs("slow")?)),
+            code => match code.parse::<u16>() {
+                Ok(c) if (500..=599).contains(&c) && arg.is_none() => Fault::Status(c),
+                _ => return Err(format!("fault {spec:?}: unknown kind {kind:?}: {usage}")),
+            },
+        };
+        Ok((n, fault))
+    }
+}
+
 /// Faults by request number (1-based, counting every API request the server receives).
 #[derive(Debug, Default)]
 pub struct Faults {
@@ -77,6 +119,11 @@ impl Faults {
     /// Faults that actually fired.
     pub fn injected(&self) -> u64 {
         self.injected.load(Ordering::SeqCst)
+    }
+
+    /// Faults scripted but not yet reached.
+    pub fn scripted(&self) -> usize {
+        lock(&self.script).len()
     }
 
     fn next(&self) -> Option<Fault> {
@@ -187,12 +234,54 @@ async fn inject(State(st): State<FaultState>, req: Request, next: Next) -> Respo
     }
 }
 
-/// Wraps a platform router with the fault injector.
+/// `GET /__sandbox/faults`: requests counted, faults injected and still scripted.
+async fn faults_state(State(faults): State<Arc<Faults>>) -> axum::Json<Value> {
+    axum::Json(serde_json::json!({
+        "requests": faults.requests(), "injected": faults.injected(), "scripted": faults.scripted(),
+    }))
+}
+
+/// `POST /__sandbox/faults` with `["7=429:2", "+3=reset"]`: scripts faults by request number,
+/// or (with `+`) relative to the requests received so far.
+async fn add_faults(State(faults): State<Arc<Faults>>, body: axum::body::Bytes) -> Response {
+    let specs: Vec<String> = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(serde_json::json!({ "error": format!("expected a JSON array of fault specs such as [\"7=429:2\"]: {e}") })),
+            )
+                .into_response()
+        }
+    };
+    let base = faults.requests();
+    for spec in &specs {
+        let (relative, text) = match spec.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, spec.as_str()),
+        };
+        match Fault::parse_spec(text) {
+            Ok((n, f)) => faults.at(if relative { base + n } else { n }, f),
+            Err(e) => {
+                return (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "error": e })))
+                    .into_response()
+            }
+        }
+    }
+    faults_state(State(faults)).await.into_response()
+}
+
+/// Wraps a platform router with the fault injector and its control route.
 pub(crate) fn with_faults(router: Router, faults: Arc<Faults>, error_body: ErrorBody) -> Router {
-    router.layer(axum::middleware::from_fn_with_state(
-        FaultState { faults, error_body },
-        inject,
-    ))
+    let control = axum::routing::get(faults_state)
+        .post(add_faults)
+        .with_state(faults.clone());
+    router
+        .route(&format!("{CONTROL_PREFIX}/faults"), control)
+        .layer(axum::middleware::from_fn_with_state(
+            FaultState { faults, error_body },
+            inject,
+        ))
 }
 
 /// A server running on 127.0.0.1; stops when dropped.
@@ -230,6 +319,12 @@ pub async fn serve(router: Router, port: u16) -> std::io::Result<Running> {
     Ok(Running { addr, task })
 }
 
+fn script(faults: &Faults, script: &[(u64, Fault)]) {
+    for (n, f) in script {
+        faults.at(*n, f.clone());
+    }
+}
+
 /// What to start with [`launch`].
 #[derive(Debug, Clone, Default)]
 pub struct LaunchOptions {
@@ -239,6 +334,8 @@ pub struct LaunchOptions {
     /// Shopify only: points restored per second and bucket size (None: the defaults).
     pub restore_rate: Option<f64>,
     pub bucket: Option<f64>,
+    /// Scripted faults by request number (see [`Fault::parse_spec`]).
+    pub faults: Vec<(u64, Fault)>,
 }
 
 /// Starts one platform's sandbox on 127.0.0.1 (for rehearsals and kill -9 tests run as a
@@ -267,6 +364,7 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
                 "Shopify sandbox: X-Shopify-Access-Token {}",
                 sb.config().token
             );
+            script(&sb.faults, &opts.faults);
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         "woocommerce" | "woo" => {
@@ -274,10 +372,13 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
             sb.seed_products(products);
             sb.seed_customers(customers);
             let creds = format!(
-                "WooCommerce sandbox: consumer key {} secret {}",
+                "WooCommerce sandbox: consumer key {} secret {}; WordPress user {} application password \"{}\" (pages)",
                 sb.config().consumer_key,
-                sb.config().consumer_secret
+                sb.config().consumer_secret,
+                sb.config().wp_user,
+                sb.config().wp_app_password
             );
+            script(&sb.faults, &opts.faults);
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         "bigcommerce" => {
@@ -289,6 +390,7 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
                 sb.config().store_hash,
                 sb.config().token
             );
+            script(&sb.faults, &opts.faults);
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         "magento" => {
@@ -300,6 +402,7 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
                 sb.config().username,
                 sb.config().password
             );
+            script(&sb.faults, &opts.faults);
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         "ikas" => {
@@ -310,10 +413,55 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
                 sb.config().client_id,
                 sb.config().client_secret
             );
+            script(&sb.faults, &opts.faults);
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         other => Err(format!(
             "no sandbox for {other:?}: use shopify, woocommerce, bigcommerce, magento or ikas"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn fault_specs_read_like_the_command_line_says() {
+        assert_eq!(
+            Fault::parse_spec("7=429:2"),
+            Ok((7, Fault::TooManyRequests { retry_after_secs: 2.0 }))
+        );
+        assert_eq!(
+            Fault::parse_spec("8=429"),
+            Ok((8, Fault::TooManyRequests { retry_after_secs: 1.0 }))
+        );
+        assert_eq!(Fault::parse_spec("12=503"), Ok((12, Fault::Status(503))));
+        assert_eq!(Fault::parse_spec("20=reset"), Ok((20, Fault::Reset)));
+        assert_eq!(Fault::parse_spec("30=malformed"), Ok((30, Fault::MalformedJson)));
+        assert_eq!(
+            Fault::parse_spec("40=slow:1.5"),
+            Ok((40, Fault::Slow(Duration::from_millis(1500))))
+        );
+        assert_eq!(Fault::parse_spec("50=graphql"), Ok((50, Fault::GraphqlError)));
+        for bad in ["0=503", "x=503", "5", "5=404", "5=slow", "5=slow:-1", "5=teapot", "5=503:2"] {
+            let e = Fault::parse_spec(bad).expect_err(bad);
+            assert!(e.contains(bad), "{e}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_is_a_fault_or_an_error_naming_it(s in "\\PC{0,20}") {
+            if let Err(e) = Fault::parse_spec(&s) {
+                prop_assert!(e.contains(&format!("{s:?}")));
+            }
+        }
+
+        #[test]
+        fn status_specs_round_trip(n in 1u64..1_000_000, code in 500u16..600) {
+            prop_assert_eq!(Fault::parse_spec(&format!("{n}={code}")), Ok((n, Fault::Status(code))));
+        }
     }
 }
