@@ -44,6 +44,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     )
     .with_category_map(crate::agents::mapping::resolved(&ctx));
     let source_entities = source.entities();
+    let mut api_use = crate::api_use::Tracker::default();
     let mut entities = ctx.entities(&source_entities);
     // Categories the source only names inside products, and the redirect map, are derived.
     if !entities.contains(&Entity::Categories)
@@ -137,6 +138,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         let mut step = ctx.step();
         cp.done = true;
         step.put_json(T::Cursors, cursor_key(ctx.run, entity), &cp);
+        api_use.record(&ctx, &mut step, source.api_stats(), target.api_stats());
         step.event(
             Level::Info,
             Some(AGENT),
