@@ -6,6 +6,10 @@
 // Handlers return ready axum responses as their errors; they are built once per request.
 #![allow(clippy::result_large_err)]
 
+mod categories;
+mod orders;
+mod pages;
+
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -23,6 +27,9 @@ pub struct WooConfig {
     pub consumer_secret: String,
     /// Image URLs containing this text cannot be fetched (the item fails, as in WooCommerce).
     pub failing_image_marker: String,
+    /// The WordPress user and application password that open `/wp-json/wp/v2/` (pages).
+    pub wp_user: String,
+    pub wp_app_password: String,
 }
 
 impl Default for WooConfig {
@@ -31,6 +38,8 @@ impl Default for WooConfig {
             consumer_key: "ck_sandbox".into(),
             consumer_secret: "cs_sandbox".into(),
             failing_image_marker: "unreachable".into(),
+            wp_user: "admin".into(),
+            wp_app_password: "abcd EFGH 1234 ijkl MNOP 6789".into(),
         }
     }
 }
@@ -42,6 +51,9 @@ struct Store {
     /// product id → variation id → variation
     variations: BTreeMap<u64, BTreeMap<u64, Value>>,
     customers: BTreeMap<u64, Value>,
+    categories: BTreeMap<u64, Value>,
+    orders: BTreeMap<u64, Value>,
+    pages: BTreeMap<u64, Value>,
     skus: HashMap<String, u64>,
     /// product slug → product id (WordPress keeps slugs unique by suffixing -2, -3, ...)
     slugs: HashMap<String, u64>,
@@ -111,6 +123,42 @@ impl WooSandbox {
                 "/wp-json/wc/v3/products/{id}/variations/batch",
                 post(batch_variations),
             )
+            .route(
+                "/wp-json/wc/v3/products/categories",
+                get(categories::list_categories).post(categories::create_category),
+            )
+            .route(
+                "/wp-json/wc/v3/products/categories/batch",
+                post(categories::batch_categories),
+            )
+            .route(
+                "/wp-json/wc/v3/products/categories/{id}",
+                get(categories::get_category)
+                    .put(categories::update_category)
+                    .delete(categories::delete_category),
+            )
+            .route(
+                "/wp-json/wc/v3/orders",
+                get(orders::list_orders).post(orders::create_order),
+            )
+            .route("/wp-json/wc/v3/orders/batch", post(orders::batch_orders))
+            .route(
+                "/wp-json/wc/v3/orders/{id}",
+                get(orders::get_order)
+                    .put(orders::update_order)
+                    .delete(orders::delete_order),
+            )
+            .route(
+                "/wp-json/wp/v2/pages",
+                get(pages::list_pages).post(pages::create_page),
+            )
+            .route(
+                "/wp-json/wp/v2/pages/{id}",
+                get(pages::get_page)
+                    .post(pages::update_page)
+                    .put(pages::update_page)
+                    .delete(pages::delete_page),
+            )
             .route("/wp-json/wc/v3/customers", get(list_customers))
             .route("/wp-json/wc/v3/customers/batch", post(batch_customers))
             .route(
@@ -156,13 +204,38 @@ impl WooSandbox {
         lock(&self.inner.store).customers.len()
     }
 
+    pub fn category_count(&self) -> usize {
+        lock(&self.inner.store).categories.len()
+    }
+
+    pub fn order_count(&self) -> usize {
+        lock(&self.inner.store).orders.len()
+    }
+
+    pub fn page_count(&self) -> usize {
+        lock(&self.inner.store).pages.len()
+    }
+
+    pub fn orders(&self) -> Vec<Value> {
+        lock(&self.inner.store).orders.values().cloned().collect()
+    }
+
+    pub fn categories(&self) -> Vec<Value> {
+        lock(&self.inner.store).categories.values().cloned().collect()
+    }
+
+    pub fn pages(&self) -> Vec<Value> {
+        lock(&self.inner.store).pages.values().cloned().collect()
+    }
+
     pub fn products(&self) -> Vec<Value> {
         lock(&self.inner.store).products.values().cloned().collect()
     }
 
     pub fn fingerprint(&self) -> String {
         let s = lock(&self.inner.store);
-        let v = json!({ "p": s.products.values().collect::<Vec<_>>(), "v": s.variations, "c": s.customers.values().collect::<Vec<_>>() });
+        let v = json!({ "p": s.products.values().collect::<Vec<_>>(), "v": s.variations, "c": s.customers.values().collect::<Vec<_>>(),
+                        "cat": s.categories.values().collect::<Vec<_>>(), "o": s.orders.values().collect::<Vec<_>>(), "pg": s.pages.values().collect::<Vec<_>>() });
         blake3::hash(v.to_string().as_bytes()).to_hex().to_string()
     }
 
@@ -277,6 +350,7 @@ impl WooSandbox {
 async fn control_state(State(sb): State<WooSandbox>) -> Json<Value> {
     Json(json!({
         "products": sb.product_count(), "variations": sb.variation_count(), "customers": sb.customer_count(),
+        "categories": sb.category_count(), "orders": sb.order_count(), "pages": sb.page_count(),
         "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests(),
     }))
 }
@@ -370,16 +444,13 @@ fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result
             let _ = v;
         }
     }
-    for k in [
-        "manage_stock",
-        "stock_quantity",
-        "attributes",
-        "categories",
-        "meta_data",
-    ] {
+    for k in ["manage_stock", "stock_quantity", "attributes", "meta_data"] {
         if let Some(v) = input.get(k) {
             p[k] = v.clone();
         }
+    }
+    if let Some(c) = input.get("categories") {
+        p["categories"] = categories::resolve_product_categories(s, c);
     }
     if let Some(tags) = input.get("tags").and_then(Value::as_array) {
         p["tags"] = json!(tags.iter().enumerate().map(|(i, t)| json!({ "id": 1000 + i, "name": t["name"], "slug": sanitize_title(t["name"].as_str().unwrap_or("")) })).collect::<Vec<_>>());
