@@ -271,6 +271,17 @@ pub struct SandboxArgs {
     /// `errors`, GraphQL platforms). Repeat for several; more can be POSTed to /__sandbox/faults.
     #[arg(long = "fault", value_name = "N=KIND", value_parser = parse_fault)]
     pub faults: Vec<(u64, storeshift_connectors::sandbox::Fault)>,
+    /// Shopify: cost points restored per second (100 Standard, 200 Advanced, 1000 Plus, 2000
+    /// Enterprise; default 100).
+    #[arg(long, value_name = "POINTS")]
+    pub restore_rate: Option<f64>,
+    /// Shopify: size of the cost bucket in points (default 2000).
+    #[arg(long, value_name = "POINTS")]
+    pub bucket: Option<f64>,
+    /// BigCommerce: the plan whose request window to enforce (standard, plus: 150 per 30 s;
+    /// pro: 450 per 30 s).
+    #[arg(long)]
+    pub plan: Option<String>,
 }
 
 fn parse_fault(s: &str) -> Result<(u64, storeshift_connectors::sandbox::Fault), String> {

@@ -76,7 +76,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                 seed_products: args.seed_products,
                 seed_customers: args.seed_customers,
                 faults: args.faults,
-                ..Default::default()
+                restore_rate: args.restore_rate,
+                bucket: args.bucket,
+                plan: args.plan,
             };
             let (running, creds) = storeshift_connectors::sandbox::launch(&args.platform, &opts)
                 .await

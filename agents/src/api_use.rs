@@ -76,12 +76,22 @@ impl Tracker {
         let mut total = ApiUse::load(ctx).unwrap_or_default();
         if let Some(s) = source {
             let now = ApiTotals::of(&s);
-            total.source = Some(total.source.unwrap_or_default().plus_delta(now, self.source));
+            total.source = Some(
+                total
+                    .source
+                    .unwrap_or_default()
+                    .plus_delta(now, self.source),
+            );
             self.source = now;
         }
         if let Some(t) = target {
             let now = ApiTotals::of(&t);
-            total.target = Some(total.target.unwrap_or_default().plus_delta(now, self.target));
+            total.target = Some(
+                total
+                    .target
+                    .unwrap_or_default()
+                    .plus_delta(now, self.target),
+            );
             self.target = now;
         }
         step.put_json(T::Phases, phase_key(ctx.run, PHASE), &total);

@@ -229,7 +229,10 @@ impl SandboxProc {
         std::io::BufReader::new(child.stdout.take().expect("stdout"))
             .read_line(&mut line)
             .expect("sandbox url");
-        assert!(line.starts_with("http://127.0.0.1:"), "sandbox said {line:?}");
+        assert!(
+            line.starts_with("http://127.0.0.1:"),
+            "sandbox said {line:?}"
+        );
         SandboxProc {
             child,
             platform: platform.to_string(),
@@ -254,7 +257,7 @@ impl SandboxProc {
         let (creds, extra) = match self.platform.as_str() {
             "shopify" => ("token = \"SB_SHOPIFY_TOKEN\"", String::new()),
             "woocommerce" => (
-                "consumer_key = \"SB_WOO_KEY\", consumer_secret = \"SB_WOO_SECRET\"",
+                "consumer_key = \"SB_WOO_KEY\", consumer_secret = \"SB_WOO_SECRET\", wp_user = \"SB_WP_USER\", wp_app_password = \"SB_WP_APP_PASSWORD\"",
                 String::new(),
             ),
             "bigcommerce" => ("token = \"SB_BC_TOKEN\"", "store_hash = \"sandbox\", ".into()),
@@ -276,7 +279,9 @@ impl SandboxProc {
 }
 
 /// The sandboxes' default credentials, under the names [`SandboxProc::endpoint_toml`] uses.
-pub const SANDBOX_ENV: [(&str, &str); 8] = [
+pub const SANDBOX_ENV: [(&str, &str); 10] = [
+    ("SB_WP_USER", "admin"),
+    ("SB_WP_APP_PASSWORD", "abcd EFGH 1234 ijkl MNOP 6789"),
     ("SB_SHOPIFY_TOKEN", "shpat_sandbox"),
     ("SB_WOO_KEY", "ck_sandbox"),
     ("SB_WOO_SECRET", "cs_sandbox"),

@@ -112,6 +112,67 @@ pub fn not_carried(
                 ),
             ]);
         }
+        (Platform::WooCommerce, EndpointKind::Api, Entity::Products) => {
+            v.extend([
+                (
+                    "created_at",
+                    "WooCommerce's REST API has a product's creation date read-only",
+                ),
+                (
+                    "seo",
+                    "WooCommerce products have no SEO title or description without an SEO plugin",
+                ),
+                ("variants[].source_id", "variation ids are the target's own"),
+            ]);
+        }
+        (Platform::Shopify, EndpointKind::Api, Entity::Products) => {
+            v.extend([
+                (
+                    "categories",
+                    "Shopify products have no category tree: categories become collections",
+                ),
+                (
+                    "created_at",
+                    "Shopify dates a product itself (createdAt cannot be set)",
+                ),
+                ("variants[].source_id", "variant ids are the target's own"),
+            ]);
+        }
+        (Platform::WooCommerce, EndpointKind::Api, Entity::Orders) => {
+            let taxes = "WooCommerce's REST API has taxes read-only: the store computes them from its own tax settings (a finding on each order lists them)";
+            v.extend([
+                ("tax_lines", taxes),
+                ("line_items[].tax_lines", taxes),
+                ("shipping_lines[].tax_lines", taxes),
+                ("totals.tax", taxes),
+                (
+                    "totals.total",
+                    "WooCommerce computes the grand total itself, with its own taxes",
+                ),
+                (
+                    "transactions[].amount",
+                    "WooCommerce keeps the payment method, not the amounts paid",
+                ),
+                (
+                    "processed_at",
+                    "WooCommerce dates the payment itself when an order is marked paid",
+                ),
+                (
+                    "customer_ref",
+                    "orders link to the target's own customer, found by email",
+                ),
+                (
+                    "line_items[].product_ref",
+                    "line items link to the target's own products, found by SKU",
+                ),
+            ]);
+        }
+        (Platform::WooCommerce, EndpointKind::Api, Entity::Pages) => {
+            v.push((
+                "seo",
+                "WordPress pages have no SEO title or description without an SEO plugin",
+            ));
+        }
         (Platform::Shopify, EndpointKind::Files, Entity::Orders) => {
             v.extend([
                 (

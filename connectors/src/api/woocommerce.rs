@@ -256,7 +256,8 @@ impl WooClient {
         Variant {
             source_id: v["id"].as_u64().map(|i| i.to_string()),
             sku: s(v, "sku"),
-            barcode: meta(v, "barcode"),
+            // GTIN/UPC/EAN/ISBN since WooCommerce 9.2; older stores kept it in meta data.
+            barcode: s(v, "global_unique_id").or_else(|| meta(v, "barcode")),
             price,
             compare_at_price: compare,
             cost: None,
@@ -624,6 +625,7 @@ impl WooTarget {
         } else if let Some(v) = p.variants.first() {
             let (regular, sale) = Self::prices(v);
             body["sku"] = json!(v.sku.clone().unwrap_or_default());
+            body["global_unique_id"] = json!(v.barcode.clone().unwrap_or_default());
             body["regular_price"] = json!(regular);
             body["sale_price"] = json!(sale);
             body["weight"] = json!(self.weight(v));
@@ -636,6 +638,7 @@ impl WooTarget {
         let (regular, sale) = Self::prices(v);
         let mut body = json!({
             "sku": v.sku.clone().unwrap_or_default(),
+            "global_unique_id": v.barcode.clone().unwrap_or_default(),
             "regular_price": regular,
             "sale_price": sale,
             "weight": self.weight(v),

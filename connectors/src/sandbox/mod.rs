@@ -56,12 +56,9 @@ impl Fault {
         let (n, kind) = spec
             .split_once('=')
             .ok_or_else(|| format!("fault {spec:?} has no request number: {usage}"))?;
-        let n: u64 = n
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| format!("fault {spec:?}: {n:?} is not a request number (1 or more): {usage}"))?;
+        let n: u64 = n.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            format!("fault {spec:?}: {n:?} is not a request number (1 or more): {usage}")
+        })?;
         let (name, arg) = match kind.trim().split_once(':') {
             Some((a, b)) => (a, Some(b)),
             None => (kind.trim(), None),
@@ -70,7 +67,9 @@ impl Fault {
             arg.map(str::trim)
                 .and_then(|a| a.parse::<f64>().ok())
                 .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 3600.0)
-                .ok_or_else(|| format!("fault {spec:?}: {what} takes seconds (0 to 3600), e.g. {n}={what}:2"))
+                .ok_or_else(|| {
+                    format!("fault {spec:?}: {what} takes seconds (0 to 3600), e.g. {n}={what}:2")
+                })
         };
         let fault = match name.to_ascii_lowercase().as_str() {
             "429" => Fault::TooManyRequests {
@@ -263,7 +262,10 @@ async fn add_faults(State(faults): State<Arc<Faults>>, body: axum::body::Bytes) 
         match Fault::parse_spec(text) {
             Ok((n, f)) => faults.at(if relative { base + n } else { n }, f),
             Err(e) => {
-                return (StatusCode::BAD_REQUEST, axum::Json(serde_json::json!({ "error": e })))
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(serde_json::json!({ "error": e })),
+                )
                     .into_response()
             }
         }
@@ -336,6 +338,8 @@ pub struct LaunchOptions {
     pub bucket: Option<f64>,
     /// Scripted faults by request number (see [`Fault::parse_spec`]).
     pub faults: Vec<(u64, Fault)>,
+    /// BigCommerce only: the plan whose request window the store enforces (None: standard).
+    pub plan: Option<String>,
 }
 
 /// Starts one platform's sandbox on 127.0.0.1 (for rehearsals and kill -9 tests run as a
@@ -382,7 +386,13 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         "bigcommerce" => {
-            let sb = BigCommerceSandbox::new(BigCommerceConfig::default());
+            let mut cfg = BigCommerceConfig::default();
+            if let Some(plan) = &opts.plan {
+                let (quota, window_ms) = crate::platform::bigcommerce::request_window(plan);
+                cfg.quota = quota;
+                cfg.window_ms = u64::from(window_ms);
+            }
+            let sb = BigCommerceSandbox::new(cfg);
             sb.seed_products(products);
             sb.seed_customers(customers);
             let creds = format!(
@@ -419,49 +429,5 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
         other => Err(format!(
             "no sandbox for {other:?}: use shopify, woocommerce, bigcommerce, magento or ikas"
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn fault_specs_read_like_the_command_line_says() {
-        assert_eq!(
-            Fault::parse_spec("7=429:2"),
-            Ok((7, Fault::TooManyRequests { retry_after_secs: 2.0 }))
-        );
-        assert_eq!(
-            Fault::parse_spec("8=429"),
-            Ok((8, Fault::TooManyRequests { retry_after_secs: 1.0 }))
-        );
-        assert_eq!(Fault::parse_spec("12=503"), Ok((12, Fault::Status(503))));
-        assert_eq!(Fault::parse_spec("20=reset"), Ok((20, Fault::Reset)));
-        assert_eq!(Fault::parse_spec("30=malformed"), Ok((30, Fault::MalformedJson)));
-        assert_eq!(
-            Fault::parse_spec("40=slow:1.5"),
-            Ok((40, Fault::Slow(Duration::from_millis(1500))))
-        );
-        assert_eq!(Fault::parse_spec("50=graphql"), Ok((50, Fault::GraphqlError)));
-        for bad in ["0=503", "x=503", "5", "5=404", "5=slow", "5=slow:-1", "5=teapot", "5=503:2"] {
-            let e = Fault::parse_spec(bad).expect_err(bad);
-            assert!(e.contains(bad), "{e}");
-        }
-    }
-
-    proptest! {
-        #[test]
-        fn any_text_is_a_fault_or_an_error_naming_it(s in "\\PC{0,20}") {
-            if let Err(e) = Fault::parse_spec(&s) {
-                prop_assert!(e.contains(&format!("{s:?}")));
-            }
-        }
-
-        #[test]
-        fn status_specs_round_trip(n in 1u64..1_000_000, code in 500u16..600) {
-            prop_assert_eq!(Fault::parse_spec(&format!("{n}={code}")), Ok((n, Fault::Status(code))));
-        }
     }
 }

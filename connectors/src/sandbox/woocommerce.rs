@@ -55,6 +55,8 @@ struct Store {
     orders: BTreeMap<u64, Value>,
     pages: BTreeMap<u64, Value>,
     skus: HashMap<String, u64>,
+    /// GTIN/UPC/EAN/ISBN → product or variation id (WooCommerce keeps them unique).
+    gtins: HashMap<String, u64>,
     /// product slug → product id (WordPress keeps slugs unique by suffixing -2, -3, ...)
     slugs: HashMap<String, u64>,
 }
@@ -221,7 +223,11 @@ impl WooSandbox {
     }
 
     pub fn categories(&self) -> Vec<Value> {
-        lock(&self.inner.store).categories.values().cloned().collect()
+        lock(&self.inner.store)
+            .categories
+            .values()
+            .cloned()
+            .collect()
     }
 
     pub fn pages(&self) -> Vec<Value> {
@@ -417,8 +423,39 @@ fn failing_image(inner: &Inner, input: &Value) -> Option<String> {
         })
 }
 
+/// GTIN/UPC/EAN/ISBN: WooCommerce keeps only digits and dashes, unique across products and
+/// variations.
+fn apply_gtin(s: &mut Store, id: u64, item: &mut Value, input: &Value) -> Result<(), Value> {
+    let Some(raw) = input.get("global_unique_id").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let gtin: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    let gtin = gtin.as_str();
+    let invalid = || {
+        item_error(
+            "product_invalid_global_unique_id",
+            "Invalid or duplicated GTIN, UPC, EAN or ISBN.",
+        )
+    };
+    if s.gtins.get(gtin).is_some_and(|owner| *owner != id) {
+        return Err(invalid());
+    }
+    if let Some(old) = item["global_unique_id"].as_str().filter(|o| !o.is_empty()) {
+        s.gtins.remove(old);
+    }
+    if !gtin.is_empty() {
+        s.gtins.insert(gtin.to_string(), id);
+    }
+    item["global_unique_id"] = json!(gtin);
+    Ok(())
+}
+
 /// Writes the fields `input` gives onto product `p` (create and update share this).
 fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result<(), Value> {
+    apply_gtin(s, id, p, input)?;
     if let Some(sku) = input.get("sku").and_then(Value::as_str) {
         if !sku.is_empty() && s.skus.get(sku).is_some_and(|owner| *owner != id) {
             return Err(item_error(
@@ -508,7 +545,7 @@ fn create_product_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Valu
     let mut p = json!({
         "id": id, "name": name, "slug": "", "permalink": "", "date_created": now(), "date_modified": now(),
         "type": "simple", "status": "publish", "featured": false, "catalog_visibility": "visible",
-        "description": "", "short_description": "", "sku": "", "price": "", "regular_price": "", "sale_price": "",
+        "description": "", "short_description": "", "sku": "", "global_unique_id": "", "price": "", "regular_price": "", "sale_price": "",
         "on_sale": false, "manage_stock": false, "stock_quantity": null, "backorders": "no", "weight": "",
         "categories": [], "tags": [], "images": [], "attributes": [], "variations": [], "meta_data": [],
     });
@@ -560,7 +597,7 @@ fn create_variation_in(s: &mut Store, pid: u64, input: &Value) -> Result<Value, 
         ));
     }
     let id = s.id();
-    let mut v = json!({ "id": id, "sku": "", "price": "", "regular_price": "", "sale_price": "", "manage_stock": false,
+    let mut v = json!({ "id": id, "sku": "", "global_unique_id": "", "price": "", "regular_price": "", "sale_price": "", "manage_stock": false,
                         "stock_quantity": null, "backorders": "no", "weight": "", "attributes": [], "image": null, "date_created": now() });
     apply_variation(s, id, &mut v, input)?;
     s.variations.entry(pid).or_default().insert(id, v.clone());
@@ -573,6 +610,7 @@ fn create_variation_in(s: &mut Store, pid: u64, input: &Value) -> Result<Value, 
 }
 
 fn apply_variation(s: &mut Store, id: u64, v: &mut Value, input: &Value) -> Result<(), Value> {
+    apply_gtin(s, id, v, input)?;
     if let Some(sku) = input.get("sku").and_then(Value::as_str) {
         if !sku.is_empty() && s.skus.get(sku).is_some_and(|owner| *owner != id) {
             return Err(item_error(
@@ -853,12 +891,18 @@ fn remove_product(s: &mut Store, id: u64) -> Option<Value> {
     if let Some(sku) = p["sku"].as_str() {
         s.skus.remove(sku);
     }
+    if let Some(g) = p["global_unique_id"].as_str() {
+        s.gtins.remove(g);
+    }
     if let Some(slug) = p["slug"].as_str() {
         s.slugs.remove(slug);
     }
     for v in s.variations.remove(&id).unwrap_or_default().values() {
         if let Some(sku) = v["sku"].as_str() {
             s.skus.remove(sku);
+        }
+        if let Some(g) = v["global_unique_id"].as_str() {
+            s.gtins.remove(g);
         }
     }
     Some(p)
@@ -1067,6 +1111,9 @@ async fn batch_variations(
         if let Some(v) = &r {
             if let Some(sku) = v["sku"].as_str() {
                 s.skus.remove(sku);
+            }
+            if let Some(g) = v["global_unique_id"].as_str() {
+                s.gtins.remove(g);
             }
             if let Some(list) = s
                 .products

@@ -57,7 +57,10 @@ impl CategoryIndex {
                 slug: c["slug"].as_str().unwrap_or("").to_string(),
                 parent: c["parent"].as_u64().unwrap_or(0),
                 description: c["description"].as_str().unwrap_or("").to_string(),
-                image: c.pointer("/image/src").and_then(Value::as_str).map(str::to_string),
+                image: c
+                    .pointer("/image/src")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 menu_order: c["menu_order"].as_i64(),
             },
         );
@@ -344,7 +347,9 @@ fn failed(body: &Value) -> WriteOutcome {
         message: format!(
             "{}: {}",
             body["code"].as_str().unwrap_or(""),
-            body["message"].as_str().unwrap_or("WooCommerce refused the category")
+            body["message"]
+                .as_str()
+                .unwrap_or("WooCommerce refused the category")
         ),
     }
 }

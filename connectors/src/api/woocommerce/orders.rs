@@ -65,7 +65,10 @@ fn variant_title(item: &Value) -> Option<String> {
         .flatten()
         .filter(|m| !m["key"].as_str().unwrap_or("_").starts_with('_'))
         .map(|m| {
-            let k = m["display_key"].as_str().or(m["key"].as_str()).unwrap_or("");
+            let k = m["display_key"]
+                .as_str()
+                .or(m["key"].as_str())
+                .unwrap_or("");
             let v = match (&m["display_value"], &m["value"]) {
                 (Value::String(d), _) => d.clone(),
                 (_, Value::String(v)) => v.clone(),
@@ -87,7 +90,8 @@ fn tax_lines(list: &Value, cur: &str) -> Vec<TaxLine> {
                 .map(|p| (p / Decimal::from(100)).normalize())
                 .unwrap_or_default(),
             amount: Money::new(
-                dec(t, "tax_total").unwrap_or_default() + dec(t, "shipping_tax_total").unwrap_or_default(),
+                dec(t, "tax_total").unwrap_or_default()
+                    + dec(t, "shipping_tax_total").unwrap_or_default(),
                 cur,
             ),
         })
@@ -164,14 +168,17 @@ pub(super) fn order_from(o: &Value, default_currency: &str) -> Order {
                 .collect();
         }
     }
-    let (financial_status, fulfillment_status) = status_to_canonical(o["status"].as_str().unwrap_or(""))
-        .unwrap_or((FinancialStatus::Pending, FulfillmentStatus::Unfulfilled));
+    let (financial_status, fulfillment_status) =
+        status_to_canonical(o["status"].as_str().unwrap_or(""))
+            .unwrap_or((FinancialStatus::Pending, FulfillmentStatus::Unfulfilled));
     let total = money(o, "total", cur);
     let transactions = match s(o, "payment_method") {
         Some(gateway) => vec![Transaction {
             kind: "sale".into(),
             status: match financial_status {
-                FinancialStatus::Paid | FinancialStatus::Refunded | FinancialStatus::PartiallyRefunded => "success",
+                FinancialStatus::Paid
+                | FinancialStatus::Refunded
+                | FinancialStatus::PartiallyRefunded => "success",
                 FinancialStatus::Voided => "failure",
                 _ => "pending",
             }
@@ -266,7 +273,14 @@ fn order_body(o: &Order, customer_id: u64) -> (Value, Vec<String>) {
     let mut lost = vec![];
     let line_total = |l: &LineItem| {
         let sub = l.price.amount * Decimal::from(l.quantity);
-        (sub, sub - l.total_discount.as_ref().map(|d| d.amount).unwrap_or_default())
+        (
+            sub,
+            sub - l
+                .total_discount
+                .as_ref()
+                .map(|d| d.amount)
+                .unwrap_or_default(),
+        )
     };
     let mut items = vec![];
     let mut fees = vec![];
@@ -362,7 +376,10 @@ impl WooTarget {
         if self.orders.is_none() {
             let all = self
                 .client
-                .get_all("/orders", &[("orderby", "id".into()), ("order", "asc".into())])
+                .get_all(
+                    "/orders",
+                    &[("orderby", "id".into()), ("order", "asc".into())],
+                )
                 .await?;
             let index = all
                 .iter()
@@ -373,9 +390,9 @@ impl WooTarget {
         Ok(self.orders.get_or_insert_with(HashMap::new))
     }
 
+    /// Lookups reconcile the writes a crash left pending, before this process writes any
+    /// order: one reading of the store answers all of them.
     pub(super) async fn find_order(&mut self, number: &str) -> Result<Option<u64>> {
-        // A lookup reconciles a write that may have landed: read the store afresh.
-        self.orders = None;
         Ok(self.order_index().await?.get(number).copied())
     }
 
@@ -417,7 +434,8 @@ impl WooTarget {
             if round > max_rounds {
                 for o in outcomes.iter_mut().filter(|o| o.is_none()) {
                     *o = Some(WriteOutcome::Failed {
-                        message: "WooCommerce did not confirm this order after repeated attempts".into(),
+                        message: "WooCommerce did not confirm this order after repeated attempts"
+                            .into(),
                     });
                 }
                 break;
@@ -448,7 +466,13 @@ impl WooTarget {
             let req = json!({ "create": create, "update": update });
             let reply = match self
                 .client
-                .call(reqwest::Method::POST, "/orders/batch", &[], Some(&req), Safety::Unsafe)
+                .call(
+                    reqwest::Method::POST,
+                    "/orders/batch",
+                    &[],
+                    Some(&req),
+                    Safety::Unsafe,
+                )
                 .await
             {
                 Ok(r) => self.client.expect_ok(r, "/orders/batch")?,
@@ -467,7 +491,9 @@ impl WooTarget {
                             message: format!(
                                 "{}: {}",
                                 e["code"].as_str().unwrap_or(""),
-                                e["message"].as_str().unwrap_or("WooCommerce refused the order")
+                                e["message"]
+                                    .as_str()
+                                    .unwrap_or("WooCommerce refused the order")
                             ),
                         });
                         continue;

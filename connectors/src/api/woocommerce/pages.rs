@@ -44,7 +44,11 @@ fn page_from(p: &Value) -> Page {
 }
 
 impl WooClient {
-    async fn wp_get(&self, path: &str, query: &[(&str, String)]) -> Result<crate::api::http::Reply> {
+    async fn wp_get(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<crate::api::http::Reply> {
         let reply = self
             .wp_call(reqwest::Method::GET, path, query, None, Safety::Idempotent)
             .await?;
@@ -144,7 +148,13 @@ impl WooTarget {
             };
             let reply = match self
                 .client
-                .wp_call(reqwest::Method::POST, &path, &[], Some(&body), Safety::Unsafe)
+                .wp_call(
+                    reqwest::Method::POST,
+                    &path,
+                    &[],
+                    Some(&body),
+                    Safety::Unsafe,
+                )
                 .await
             {
                 Ok(r) => r,
@@ -164,7 +174,9 @@ impl WooTarget {
                     message: format!(
                         "{}: {}",
                         reply.body["code"].as_str().unwrap_or(""),
-                        reply.body["message"].as_str().unwrap_or("WordPress refused the page")
+                        reply.body["message"]
+                            .as_str()
+                            .unwrap_or("WordPress refused the page")
                     ),
                 });
             }

@@ -78,10 +78,16 @@ fn apply_category(
             && o["parent"].as_u64() == Some(parent)
             && o["name"].as_str().map(str::to_lowercase) == Some(name.to_lowercase())
     }) {
-        return Err(json!({ "code": "term_exists", "message": "A term with the name provided already exists with this parent.",
-                           "data": { "status": 400, "resource_id": other["id"] } }));
+        return Err(
+            json!({ "code": "term_exists", "message": "A term with the name provided already exists with this parent.",
+                           "data": { "status": 400, "resource_id": other["id"] } }),
+        );
     }
-    let wanted = match input.get("slug").and_then(Value::as_str).filter(|x| !x.is_empty()) {
+    let wanted = match input
+        .get("slug")
+        .and_then(Value::as_str)
+        .filter(|x| !x.is_empty())
+    {
         Some(slug) => {
             let clean = sanitize_title(slug);
             if s.categories
@@ -125,21 +131,29 @@ fn apply_category(
         };
     }
     if current.is_none() {
-        inner.created.record(
-            "categories",
-            &format!("{parent}/{}", name.to_lowercase()),
-        );
+        inner
+            .created
+            .record("categories", &format!("{parent}/{}", name.to_lowercase()));
     }
     s.categories.insert(id, c.clone());
     Ok(c)
 }
 
-pub(super) fn create_category_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Value, Value> {
+pub(super) fn create_category_in(
+    inner: &Inner,
+    s: &mut Store,
+    input: &Value,
+) -> Result<Value, Value> {
     let id = s.id();
     apply_category(inner, s, id, None, input)
 }
 
-fn update_category_in(inner: &Inner, s: &mut Store, id: u64, input: &Value) -> Result<Value, Value> {
+fn update_category_in(
+    inner: &Inner,
+    s: &mut Store,
+    id: u64,
+    input: &Value,
+) -> Result<Value, Value> {
     match s.categories.get(&id).cloned() {
         Some(c) => apply_category(inner, s, id, Some(c), input),
         None => Err(term_error(
@@ -209,7 +223,10 @@ pub(super) async fn list_categories(
     let mut items: Vec<Value> = s
         .categories
         .values()
-        .filter(|c| slug.as_ref().is_none_or(|x| c["slug"].as_str() == Some(x.as_str())))
+        .filter(|c| {
+            slug.as_ref()
+                .is_none_or(|x| c["slug"].as_str() == Some(x.as_str()))
+        })
         .filter(|c| parent.is_none_or(|p| c["parent"].as_u64() == Some(p)))
         .cloned()
         .collect();
@@ -263,7 +280,10 @@ pub(super) async fn create_category(
         Err(r) => return r,
     };
     let mut s = lock(&sb.inner.store);
-    reply(create_category_in(&sb.inner, &mut s, &input), StatusCode::CREATED)
+    reply(
+        create_category_in(&sb.inner, &mut s, &input),
+        StatusCode::CREATED,
+    )
 }
 
 pub(super) async fn update_category(
@@ -281,7 +301,10 @@ pub(super) async fn update_category(
         Err(r) => return r,
     };
     let mut s = lock(&sb.inner.store);
-    reply(update_category_in(&sb.inner, &mut s, id, &input), StatusCode::OK)
+    reply(
+        update_category_in(&sb.inner, &mut s, id, &input),
+        StatusCode::OK,
+    )
 }
 
 pub(super) async fn delete_category(

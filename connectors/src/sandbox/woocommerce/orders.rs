@@ -89,8 +89,16 @@ fn line_item(s: &mut Store, input: &Value) -> Result<Value, Value> {
     let (pid, vid, name, sku, unit) = product_ref(s, input)?;
     let qty = input["quantity"].as_i64().unwrap_or(1);
     let computed = unit * Decimal::from(qty);
-    let subtotal = if input.get("subtotal").is_some() { money(input, "subtotal") } else { computed };
-    let total = if input.get("total").is_some() { money(input, "total") } else { subtotal };
+    let subtotal = if input.get("subtotal").is_some() {
+        money(input, "subtotal")
+    } else {
+        computed
+    };
+    let total = if input.get("total").is_some() {
+        money(input, "total")
+    } else {
+        subtotal
+    };
     let posted_name = str_field(input, "name");
     let id = s.id();
     Ok(json!({
@@ -142,7 +150,10 @@ fn apply_order(s: &mut Store, o: &mut Value, input: &Value) -> Result<(), Value>
     if let Some(c) = input.get("currency") {
         let c = c.as_str().unwrap_or("");
         if c.len() != 3 || !c.chars().all(|x| x.is_ascii_uppercase()) {
-            return Err(invalid_param("currency", "currency is not one of the ISO 4217 codes WooCommerce knows."));
+            return Err(invalid_param(
+                "currency",
+                "currency is not one of the ISO 4217 codes WooCommerce knows.",
+            ));
         }
         o["currency"] = json!(c);
     }
@@ -167,7 +178,12 @@ fn apply_order(s: &mut Store, o: &mut Value, input: &Value) -> Result<(), Value>
             o[k] = merged;
         }
     }
-    for k in ["customer_note", "payment_method", "payment_method_title", "transaction_id"] {
+    for k in [
+        "customer_note",
+        "payment_method",
+        "payment_method_title",
+        "transaction_id",
+    ] {
         if input.get(k).is_some() {
             o[k] = json!(str_field(input, k));
         }
@@ -181,18 +197,37 @@ fn apply_order(s: &mut Store, o: &mut Value, input: &Value) -> Result<(), Value>
         }
     }
     let mut items = vec![];
-    for li in input.get("line_items").and_then(Value::as_array).into_iter().flatten() {
+    for li in input
+        .get("line_items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         items.push(line_item(s, li)?);
     }
     let mut shipping = vec![];
-    for sl in input.get("shipping_lines").and_then(Value::as_array).into_iter().flatten() {
+    for sl in input
+        .get("shipping_lines")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         shipping.push(shipping_line(s, sl));
     }
     let mut fees = vec![];
-    for fl in input.get("fee_lines").and_then(Value::as_array).into_iter().flatten() {
+    for fl in input
+        .get("fee_lines")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         fees.push(fee_line(s, fl));
     }
-    for (k, new) in [("line_items", items), ("shipping_lines", shipping), ("fee_lines", fees)] {
+    for (k, new) in [
+        ("line_items", items),
+        ("shipping_lines", shipping),
+        ("fee_lines", fees),
+    ] {
         if let Some(list) = o[k].as_array_mut() {
             list.extend(new);
         }
@@ -202,9 +237,14 @@ fn apply_order(s: &mut Store, o: &mut Value, input: &Value) -> Result<(), Value>
             let key = str_field(m, "key");
             let list = o["meta_data"].as_array_mut();
             if let Some(list) = list {
-                match list.iter_mut().find(|x| x["key"].as_str() == Some(key.as_str())) {
+                match list
+                    .iter_mut()
+                    .find(|x| x["key"].as_str() == Some(key.as_str()))
+                {
                     Some(existing) => existing["value"] = m["value"].clone(),
-                    None => list.push(json!({ "id": list.len() + 1, "key": key, "value": m["value"] })),
+                    None => {
+                        list.push(json!({ "id": list.len() + 1, "key": key, "value": m["value"] }))
+                    }
                 }
             }
         }
@@ -256,7 +296,9 @@ pub(super) fn create_order_in(inner: &Inner, s: &mut Store, input: &Value) -> Re
 
 fn update_order_in(s: &mut Store, id: u64, input: &Value) -> Result<Value, Value> {
     let Some(mut o) = s.orders.get(&id).cloned() else {
-        return Err(json!({ "code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID.", "data": { "status": 400 } }));
+        return Err(
+            json!({ "code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID.", "data": { "status": 400 } }),
+        );
     };
     apply_order(s, &mut o, input)?;
     s.orders.insert(id, o.clone());
@@ -270,7 +312,11 @@ fn status_of(e: &Value) -> StatusCode {
         .unwrap_or(StatusCode::BAD_REQUEST)
 }
 
-pub(super) async fn list_orders(State(sb): State<WooSandbox>, headers: HeaderMap, Query(q): Q) -> Response {
+pub(super) async fn list_orders(
+    State(sb): State<WooSandbox>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Response {
     if let Err(r) = sb.authorised(&headers, &q, &Method::GET) {
         return r;
     }
@@ -312,7 +358,11 @@ pub(super) async fn get_order(
     }
     match lock(&sb.inner.store).orders.get(&id) {
         Some(o) => Json(o.clone()).into_response(),
-        None => err(StatusCode::NOT_FOUND, "woocommerce_rest_shop_order_invalid_id", "Invalid ID."),
+        None => err(
+            StatusCode::NOT_FOUND,
+            "woocommerce_rest_shop_order_invalid_id",
+            "Invalid ID.",
+        ),
     }
 }
 
@@ -378,7 +428,11 @@ pub(super) async fn delete_order(
     let force = q.get("force").is_some_and(|f| f == "true" || f == "1");
     match remove_order(&mut lock(&sb.inner.store), id, force) {
         Some(o) => Json(o).into_response(),
-        None => err(StatusCode::NOT_FOUND, "woocommerce_rest_shop_order_invalid_id", "Invalid ID."),
+        None => err(
+            StatusCode::NOT_FOUND,
+            "woocommerce_rest_shop_order_invalid_id",
+            "Invalid ID.",
+        ),
     }
 }
 

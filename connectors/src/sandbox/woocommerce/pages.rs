@@ -82,8 +82,14 @@ fn apply_page(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result<()
         let ok = chrono::NaiveDateTime::parse_from_str(d, "%Y-%m-%dT%H:%M:%S").is_ok()
             || chrono::DateTime::parse_from_rfc3339(d).is_ok();
         if !ok {
-            return Err((StatusCode::BAD_REQUEST, Json(json!({ "code": "rest_invalid_param", "message": "Invalid parameter(s): date",
-                "data": { "status": 400, "params": { "date": "Invalid date." } } }))).into_response());
+            return Err((
+                StatusCode::BAD_REQUEST,
+                Json(
+                    json!({ "code": "rest_invalid_param", "message": "Invalid parameter(s): date",
+                "data": { "status": 400, "params": { "date": "Invalid date." } } }),
+                ),
+            )
+                .into_response());
         }
         let local = chrono::DateTime::parse_from_rfc3339(d)
             .map(|t| t.naive_utc().format("%Y-%m-%dT%H:%M:%S").to_string())
@@ -94,7 +100,11 @@ fn apply_page(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result<()
     if let Some(m) = input.get("menu_order").and_then(Value::as_i64) {
         p["menu_order"] = json!(m);
     }
-    let wanted = match input.get("slug").and_then(Value::as_str).filter(|x| !x.is_empty()) {
+    let wanted = match input
+        .get("slug")
+        .and_then(Value::as_str)
+        .filter(|x| !x.is_empty())
+    {
         Some(x) => Some(sanitize_title(x)),
         None if p["slug"] == "" => Some(sanitize_title(p["title"]["raw"].as_str().unwrap_or(""))),
         None => None,
@@ -107,7 +117,10 @@ fn apply_page(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result<()
                 .any(|o| o["slug"].as_str() == Some(slug) && o["id"].as_u64() != Some(id))
         };
         let slug = if taken(&w) {
-            (2..).map(|n| format!("{w}-{n}")).find(|c| !taken(c)).unwrap_or_default()
+            (2..)
+                .map(|n| format!("{w}-{n}"))
+                .find(|c| !taken(c))
+                .unwrap_or_default()
         } else {
             w
         };
@@ -118,7 +131,11 @@ fn apply_page(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result<()
     Ok(())
 }
 
-pub(super) async fn list_pages(State(sb): State<WooSandbox>, headers: HeaderMap, Query(q): Q) -> Response {
+pub(super) async fn list_pages(
+    State(sb): State<WooSandbox>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Response {
     let authed = match wp_user(&sb, &headers) {
         Ok(a) => a,
         Err(r) => return r,
@@ -140,8 +157,14 @@ pub(super) async fn list_pages(State(sb): State<WooSandbox>, headers: HeaderMap,
         .map(|x| x.split(',').map(str::to_string).collect())
         .unwrap_or_else(|| vec!["publish".into()]);
     if !authed && statuses.iter().any(|x| x != "publish") {
-        return (StatusCode::BAD_REQUEST, Json(json!({ "code": "rest_invalid_param", "message": "Invalid parameter(s): status",
-            "data": { "status": 400, "params": { "status": "Status is forbidden." } } }))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(
+                json!({ "code": "rest_invalid_param", "message": "Invalid parameter(s): status",
+            "data": { "status": 400, "params": { "status": "Status is forbidden." } } }),
+            ),
+        )
+            .into_response();
     }
     let any = statuses.iter().any(|x| x == "any");
     let slug = q.get("slug").map(|x| sanitize_title(x));
@@ -153,7 +176,10 @@ pub(super) async fn list_pages(State(sb): State<WooSandbox>, headers: HeaderMap,
             let st = p["status"].as_str().unwrap_or("");
             (any && st != "trash") || statuses.iter().any(|x| x == st)
         })
-        .filter(|p| slug.as_ref().is_none_or(|x| p["slug"].as_str() == Some(x.as_str())))
+        .filter(|p| {
+            slug.as_ref()
+                .is_none_or(|x| p["slug"].as_str() == Some(x.as_str()))
+        })
         .map(|p| rendered(p, edit))
         .collect();
     drop(s);
@@ -179,7 +205,12 @@ pub(super) async fn list_pages(State(sb): State<WooSandbox>, headers: HeaderMap,
     paged(items, page, per_page, "/wp-json/wp/v2/pages")
 }
 
-fn need_user(sb: &WooSandbox, headers: &HeaderMap, code: &str, message: &str) -> Result<(), Response> {
+fn need_user(
+    sb: &WooSandbox,
+    headers: &HeaderMap,
+    code: &str,
+    message: &str,
+) -> Result<(), Response> {
     match wp_user(sb, headers)? {
         true => Ok(()),
         false => Err(wp_error(StatusCode::UNAUTHORIZED, code, message)),
@@ -191,7 +222,12 @@ pub(super) async fn create_page(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(r) = need_user(&sb, &headers, "rest_cannot_create", "Sorry, you are not allowed to create posts as this user.") {
+    if let Err(r) = need_user(
+        &sb,
+        &headers,
+        "rest_cannot_create",
+        "Sorry, you are not allowed to create posts as this user.",
+    ) {
         return r;
     }
     let input = match body_json(&body) {
@@ -200,11 +236,18 @@ pub(super) async fn create_page(
     };
     let empty = |k: &str| match input.get(k) {
         Some(Value::String(x)) => x.trim().is_empty(),
-        Some(Value::Object(o)) => o.get("raw").and_then(Value::as_str).is_none_or(|x| x.trim().is_empty()),
+        Some(Value::Object(o)) => o
+            .get("raw")
+            .and_then(Value::as_str)
+            .is_none_or(|x| x.trim().is_empty()),
         _ => true,
     };
     if empty("title") && empty("content") {
-        return wp_error(StatusCode::BAD_REQUEST, "empty_content", "Content, title, and excerpt are empty.");
+        return wp_error(
+            StatusCode::BAD_REQUEST,
+            "empty_content",
+            "Content, title, and excerpt are empty.",
+        );
     }
     let mut s = lock(&sb.inner.store);
     let id = s.id();
@@ -214,7 +257,9 @@ pub(super) async fn create_page(
     if let Err(r) = apply_page(&mut s, id, &mut p, &input) {
         return r;
     }
-    sb.inner.created.record("pages", p["slug"].as_str().unwrap_or(""));
+    sb.inner
+        .created
+        .record("pages", p["slug"].as_str().unwrap_or(""));
     s.pages.insert(id, p.clone());
     (StatusCode::CREATED, Json(p)).into_response()
 }
@@ -225,7 +270,12 @@ pub(super) async fn update_page(
     Path(id): Path<u64>,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(r) = need_user(&sb, &headers, "rest_cannot_edit", "Sorry, you are not allowed to edit this post.") {
+    if let Err(r) = need_user(
+        &sb,
+        &headers,
+        "rest_cannot_edit",
+        "Sorry, you are not allowed to edit this post.",
+    ) {
         return r;
     }
     let input = match body_json(&body) {
@@ -234,7 +284,11 @@ pub(super) async fn update_page(
     };
     let mut s = lock(&sb.inner.store);
     let Some(mut p) = s.pages.get(&id).cloned() else {
-        return wp_error(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID.");
+        return wp_error(
+            StatusCode::NOT_FOUND,
+            "rest_post_invalid_id",
+            "Invalid post ID.",
+        );
     };
     if let Err(r) = apply_page(&mut s, id, &mut p, &input) {
         return r;
@@ -255,8 +309,14 @@ pub(super) async fn get_page(
     };
     let edit = q.get("context").map(String::as_str) == Some("edit");
     match lock(&sb.inner.store).pages.get(&id) {
-        Some(p) if authed || p["status"] == "publish" => Json(rendered(p, edit && authed)).into_response(),
-        _ => wp_error(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."),
+        Some(p) if authed || p["status"] == "publish" => {
+            Json(rendered(p, edit && authed)).into_response()
+        }
+        _ => wp_error(
+            StatusCode::NOT_FOUND,
+            "rest_post_invalid_id",
+            "Invalid post ID.",
+        ),
     }
 }
 
@@ -266,23 +326,40 @@ pub(super) async fn delete_page(
     Path(id): Path<u64>,
     Query(q): Q,
 ) -> Response {
-    if let Err(r) = need_user(&sb, &headers, "rest_cannot_delete", "Sorry, you are not allowed to delete this post.") {
+    if let Err(r) = need_user(
+        &sb,
+        &headers,
+        "rest_cannot_delete",
+        "Sorry, you are not allowed to delete this post.",
+    ) {
         return r;
     }
     let force = q.get("force").is_some_and(|f| f == "true" || f == "1");
     let mut s = lock(&sb.inner.store);
     if !force {
         return match s.pages.get_mut(&id) {
-            Some(p) if p["status"] == "trash" => wp_error(StatusCode::GONE, "rest_already_trashed", "The post has already been deleted."),
+            Some(p) if p["status"] == "trash" => wp_error(
+                StatusCode::GONE,
+                "rest_already_trashed",
+                "The post has already been deleted.",
+            ),
             Some(p) => {
                 p["status"] = json!("trash");
                 Json(p.clone()).into_response()
             }
-            None => wp_error(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."),
+            None => wp_error(
+                StatusCode::NOT_FOUND,
+                "rest_post_invalid_id",
+                "Invalid post ID.",
+            ),
         };
     }
     match s.pages.remove(&id) {
         Some(p) => Json(json!({ "deleted": true, "previous": p })).into_response(),
-        None => wp_error(StatusCode::NOT_FOUND, "rest_post_invalid_id", "Invalid post ID."),
+        None => wp_error(
+            StatusCode::NOT_FOUND,
+            "rest_post_invalid_id",
+            "Invalid post ID.",
+        ),
     }
 }
