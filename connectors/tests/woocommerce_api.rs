@@ -490,13 +490,18 @@ async fn orders_load_once_by_number_link_customers_and_report_what_woocommerce_k
         amount: usd("2.00"),
     }];
     o.line_items[0].total_discount = Some(usd("2.00"));
+    let Record::Order(mut o2) = order(
+        "1002",
+        "guest@example.com",
+        vec![line(Some("WOO-2"), "W2", 1, "10.00")],
+    ) else {
+        panic!()
+    };
+    // A discount on the order alone: WooCommerce keeps discounts on lines.
+    o2.totals.discounts = usd("1.00");
     let records = vec![
         Record::Order(o),
-        order(
-            "1002",
-            "guest@example.com",
-            vec![line(Some("WOO-2"), "W2", 1, "10.00")],
-        ),
+        Record::Order(o2),
         order("1003", "x@example.com", vec![]),
     ];
     target.faults.after(&[(2, Fault::Reset)]);
@@ -539,6 +544,12 @@ async fn orders_load_once_by_number_link_customers_and_report_what_woocommerce_k
     );
     assert_eq!(o1["fee_lines"][0]["name"], "Gift wrap");
     assert_eq!(o1["status"], "completed");
+    let o2 = stored
+        .iter()
+        .find(|o| o["meta_data"].to_string().contains("\"1002\""))
+        .expect("order 1002");
+    assert_eq!(o2["line_items"][0]["total"], "9.00");
+    assert_eq!(o2["discount_total"], "1.00");
     assert!(o1["customer_id"].as_u64().unwrap() > 0, "linked by email");
     let findings = t.take_findings();
     for needle in ["tax lines", "SPRING", "Gift wrap"] {

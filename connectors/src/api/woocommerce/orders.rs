@@ -268,24 +268,70 @@ fn line_meta(variant: Option<&str>) -> Value {
     json!(pairs.unwrap_or_else(|| vec![json!({ "key": "Variant", "value": v })]))
 }
 
+/// Line totals after the order's discount. WooCommerce keeps discounts on the lines (subtotal
+/// minus total); a discount the source kept on the order alone is spread over the lines in
+/// proportion to their totals, so the order still adds up to what the customer paid.
+fn spread_order_discount(
+    o: &Order,
+    lines: &[(Decimal, Decimal)],
+    lost: &mut Vec<String>,
+) -> Vec<Decimal> {
+    let mut totals: Vec<Decimal> = lines.iter().map(|(_, t)| *t).collect();
+    let on_lines: Decimal = lines.iter().map(|(s, t)| s - t).sum();
+    let order_level = if o.totals.discounts.amount > Decimal::ZERO {
+        o.totals.discounts.amount
+    } else {
+        o.discounts.iter().map(|d| d.amount.amount).sum()
+    };
+    let rest = order_level - on_lines;
+    let base: Decimal = totals.iter().filter(|t| **t > Decimal::ZERO).sum();
+    if rest <= Decimal::ZERO || base <= Decimal::ZERO {
+        return totals;
+    }
+    let rest = rest.min(base);
+    let mut left = rest;
+    let last = totals.iter().rposition(|t| *t > Decimal::ZERO);
+    for (i, t) in totals.iter_mut().enumerate() {
+        if *t <= Decimal::ZERO {
+            continue;
+        }
+        let share = if Some(i) == last {
+            left
+        } else {
+            (rest * *t / base).round_dp(2)
+        };
+        left -= share;
+        *t -= share;
+    }
+    lost.push(format!(
+        "the order-level discount {rest} {} is spread over the lines (WooCommerce keeps discounts on lines)",
+        o.currency
+    ));
+    totals
+}
+
 /// The order as WooCommerce takes it, and what of it cannot be carried.
 fn order_body(o: &Order, customer_id: u64) -> (Value, Vec<String>) {
     let mut lost = vec![];
-    let line_total = |l: &LineItem| {
-        let sub = l.price.amount * Decimal::from(l.quantity);
-        (
-            sub,
-            sub - l
-                .total_discount
-                .as_ref()
-                .map(|d| d.amount)
-                .unwrap_or_default(),
-        )
-    };
+    let lines: Vec<(Decimal, Decimal)> = o
+        .line_items
+        .iter()
+        .map(|l| {
+            let sub = l.price.amount * Decimal::from(l.quantity);
+            (
+                sub,
+                sub - l
+                    .total_discount
+                    .as_ref()
+                    .map(|d| d.amount)
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let totals = spread_order_discount(o, &lines, &mut lost);
     let mut items = vec![];
     let mut fees = vec![];
-    for l in &o.line_items {
-        let (sub, total) = line_total(l);
+    for ((l, (sub, _)), total) in o.line_items.iter().zip(&lines).zip(totals) {
         match l.sku.as_deref().filter(|s| !s.is_empty()) {
             Some(sku) => items.push(json!({
                 "sku": sku, "name": l.title, "quantity": l.quantity,
