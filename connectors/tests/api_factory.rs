@@ -67,8 +67,13 @@ fn every_api_connector_opens_from_its_spec_and_names_missing_credentials() {
             target.accepts(Entity::Customers),
             platform != Platform::Ikas
         );
+        assert_eq!(
+            target.accepts(Entity::Orders),
+            platform == Platform::WooCommerce,
+            "{platform} says what it cannot load"
+        );
         assert!(
-            !target.accepts(Entity::Orders),
+            !target.accepts(Entity::Redirects),
             "{platform} says what it cannot load"
         );
         assert!(target.is_remote());

@@ -165,6 +165,10 @@ pub fn not_carried(
                     "line_items[].product_ref",
                     "line items link to the target's own products, found by SKU",
                 ),
+                (
+                    "line_items[].total_discount",
+                    "WooCommerce keeps discounts on lines: an order-level discount is spread over them (a finding on the order says so)",
+                ),
             ]);
         }
         (Platform::WooCommerce, EndpointKind::Api, Entity::Pages) => {
