@@ -265,4 +265,25 @@ pub struct SandboxArgs {
     /// Customers the store starts with.
     #[arg(long, default_value_t = 0)]
     pub seed_customers: usize,
+    /// Make request N (1-based, counting API requests) misbehave: N=429[:SECS] (Retry-After),
+    /// N=500|502|503, N=reset (applied, then the connection drops), N=malformed (applied, then
+    /// truncated JSON), N=slow:SECS (applied, reply held back), N=graphql (HTTP 200 with
+    /// `errors`, GraphQL platforms). Repeat for several; more can be POSTed to /__sandbox/faults.
+    #[arg(long = "fault", value_name = "N=KIND", value_parser = parse_fault)]
+    pub faults: Vec<(u64, storeshift_connectors::sandbox::Fault)>,
+    /// Shopify: cost points restored per second (100 Standard, 200 Advanced, 1000 Plus, 2000
+    /// Enterprise; default 100).
+    #[arg(long, value_name = "POINTS")]
+    pub restore_rate: Option<f64>,
+    /// Shopify: size of the cost bucket in points (default 2000).
+    #[arg(long, value_name = "POINTS")]
+    pub bucket: Option<f64>,
+    /// BigCommerce: the plan whose request window to enforce (standard, plus: 150 per 30 s;
+    /// pro: 450 per 30 s).
+    #[arg(long)]
+    pub plan: Option<String>,
+}
+
+fn parse_fault(s: &str) -> Result<(u64, storeshift_connectors::sandbox::Fault), String> {
+    storeshift_connectors::sandbox::Fault::parse_spec(s)
 }

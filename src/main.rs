@@ -75,7 +75,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                 port: args.port,
                 seed_products: args.seed_products,
                 seed_customers: args.seed_customers,
-                ..Default::default()
+                faults: args.faults,
+                restore_rate: args.restore_rate,
+                bucket: args.bucket,
+                plan: args.plan,
             };
             let (running, creds) = storeshift_connectors::sandbox::launch(&args.platform, &opts)
                 .await

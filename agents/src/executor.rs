@@ -49,6 +49,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         ctx.decisions(),
     )
     .with_category_map(crate::agents::mapping::resolved(&ctx));
+    let mut api_use = crate::api_use::Tracker::default();
     let mut entities = ctx.entities(&source_entities);
     // Categories the source only names inside products, and the redirect map, are derived.
     if !entities.contains(&Entity::Categories)
@@ -157,6 +158,12 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         let mut step = ctx.step();
         cp.done = true;
         step.put_json(T::Cursors, cursor_key(ctx.run, entity), &cp);
+        api_use.record(
+            &ctx,
+            &mut step,
+            source.as_ref().and_then(|s| s.api_stats()),
+            target.api_stats(),
+        );
         step.event(
             Level::Info,
             Some(AGENT),

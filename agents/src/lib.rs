@@ -3,6 +3,7 @@
 //! Knows nothing of terminals: front ends read [`Snapshot`]s and [`Event`]s and send [`Command`]s.
 
 pub mod agents;
+pub mod api_use;
 pub mod command;
 pub mod config;
 pub mod control;

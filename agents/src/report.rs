@@ -35,6 +35,8 @@ struct JsonReport<'a> {
     url_plan: Option<UrlPlan>,
     redirects: Option<RedirectValidation>,
     verification: Option<Verification>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api: Option<crate::api_use::ApiUse>,
     interventions: Vec<Intervention>,
     drafts: Option<Drafts>,
     outputs: Vec<(String, u64)>,
@@ -51,6 +53,7 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
     let redirects: Option<RedirectValidation> = ctx.load_phase("redirect_validation");
     let verification: Option<Verification> = ctx.load_phase("verification");
     let drafts: Option<Drafts> = ctx.load_phase("drafts");
+    let api = crate::api_use::ApiUse::load(ctx);
     let interventions: Vec<Intervention> = ctx
         .store
         .interventions()
@@ -122,6 +125,23 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
             })
             .collect(),
     ));
+    if let Some(api) = &api {
+        let side = |name: &str, t: &Option<crate::api_use::ApiTotals>| {
+            t.map(|t| {
+                format!(
+                    "{name} API: {} calls, {} retries, {} throttled, {} server errors",
+                    t.calls, t.retries, t.throttled, t.server_errors
+                )
+            })
+        };
+        let lines: Vec<String> = [side("Source", &api.source), side("Target", &api.target)]
+            .into_iter()
+            .flatten()
+            .collect();
+        if !lines.is_empty() {
+            doc.push(Block::List(lines));
+        }
+    }
 
     if let Some(a) = &analysis {
         doc.push(Block::H(2, "Assessment".into()));
@@ -396,6 +416,7 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         url_plan,
         redirects,
         verification,
+        api,
         interventions,
         drafts,
         outputs,

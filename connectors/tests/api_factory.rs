@@ -67,10 +67,11 @@ fn every_api_connector_opens_from_its_spec_and_names_missing_credentials() {
             target.accepts(Entity::Customers),
             platform != Platform::Ikas
         );
-        // Shopify imports orders through orderCreate; the others say they cannot.
+        // Shopify imports orders through orderCreate and WooCommerce through /orders; the
+        // others say they cannot.
         assert_eq!(
             target.accepts(Entity::Orders),
-            platform == Platform::Shopify,
+            matches!(platform, Platform::Shopify | Platform::WooCommerce),
             "{platform} says what it can load"
         );
         assert!(target.is_remote());

@@ -4,7 +4,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::woocommerce::{WooSource, WooTarget};
-use storeshift_connectors::model::{Entity, Platform, Record};
+use storeshift_connectors::model::*;
 use storeshift_connectors::sandbox::woocommerce::{WooConfig, WooSandbox};
 use storeshift_connectors::sandbox::{Fault, Running};
 use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
@@ -283,4 +283,381 @@ async fn customers_upsert_by_email_and_bad_emails_fail_alone() {
     );
     assert_eq!(target.customer_count(), 6);
     assert!(target.creation_log().duplicates().is_empty());
+}
+
+fn spec_with_pages(server: &Running, password: &str) -> EndpointSpec {
+    let mut s = spec(server);
+    std::env::set_var("STORESHIFT_TEST_WP_USER", "admin");
+    let var = format!("STORESHIFT_TEST_WP_PASS_{}", password.len());
+    std::env::set_var(&var, password);
+    s.credentials
+        .insert("wp_user".into(), "STORESHIFT_TEST_WP_USER".into());
+    s.credentials.insert("wp_app_password".into(), var);
+    s
+}
+
+fn category(path: &[&str]) -> Record {
+    let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+    Record::Category(Category {
+        source: SourceRef::new(path.join(" > ")),
+        handle: path
+            .last()
+            .map(|n| n.to_lowercase().replace(' ', "-"))
+            .unwrap_or_default(),
+        path,
+        ..Default::default()
+    })
+}
+
+fn usd(s: &str) -> Money {
+    Money::parse(s, "USD").expect("money")
+}
+
+fn line(sku: Option<&str>, title: &str, qty: i64, price: &str) -> LineItem {
+    LineItem {
+        sku: sku.map(str::to_string),
+        title: title.into(),
+        variant_title: None,
+        quantity: qty,
+        price: usd(price),
+        total_discount: None,
+        tax_lines: vec![],
+        product_ref: None,
+    }
+}
+
+fn order(number: &str, email: &str, lines: Vec<LineItem>) -> Record {
+    Record::Order(Box::new(Order {
+        source: SourceRef::new(format!("src-{number}")),
+        number: number.into(),
+        email: Some(email.into()),
+        customer_ref: Some("c1".into()),
+        currency: "USD".into(),
+        line_items: lines,
+        tax_lines: vec![],
+        discounts: vec![],
+        shipping_lines: vec![ShippingLine {
+            title: "Flat rate".into(),
+            code: Some("flat_rate".into()),
+            price: usd("5.00"),
+            tax_lines: vec![],
+        }],
+        transactions: vec![],
+        totals: OrderTotals {
+            subtotal: usd("0"),
+            discounts: usd("0"),
+            shipping: usd("5.00"),
+            tax: usd("0"),
+            total: usd("0"),
+        },
+        financial_status: FinancialStatus::Paid,
+        fulfillment_status: FulfillmentStatus::Fulfilled,
+        created_at: "2023-04-05T06:07:08".into(),
+        processed_at: None,
+        cancelled_at: None,
+        billing_address: None,
+        shipping_address: None,
+        note: Some("leave at the door".into()),
+        tags: vec![],
+    }))
+}
+
+#[tokio::test]
+async fn categories_load_parents_first_once_and_products_refer_to_them() {
+    let target = WooSandbox::new(WooConfig::default());
+    let server = target.start(0).await.expect("bind");
+    let mut t = WooTarget::open(&spec(&server)).expect("open");
+    let cats = vec![
+        category(&["Clothing"]),
+        category(&["Clothing", "Shirts"]),
+        category(&["Sale"]),
+        // Same leaf name under another parent: WordPress needs another slug for it.
+        category(&["Sale", "Shirts"]),
+    ];
+    let first = t
+        .write_batch(Entity::Categories, &cats)
+        .await
+        .expect("load");
+    assert!(
+        first
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{first:?}"
+    );
+    let again = t
+        .write_batch(Entity::Categories, &cats)
+        .await
+        .expect("again");
+    assert!(
+        again
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+        "{again:?}"
+    );
+    assert_eq!(target.category_count(), 4);
+    assert!(target.creation_log().duplicates().is_empty());
+    let orphan = t
+        .write_batch(Entity::Categories, &[category(&["Nowhere", "Child"])])
+        .await
+        .expect("orphan");
+    assert!(
+        matches!(&orphan[0], WriteOutcome::Failed { message } if message.contains("Nowhere")),
+        "{orphan:?}"
+    );
+
+    let mut products = woo_records(2).await;
+    if let Record::Product(p) = &mut products[1] {
+        p.categories = vec![vec!["Sale".into(), "Shirts".into()], vec!["Missing".into()]];
+    }
+    t.write_batch(Entity::Products, &products)
+        .await
+        .expect("products");
+    let findings = t.take_findings();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code == "category_not_in_target" && f.message.contains("Missing")),
+        "{findings:?}"
+    );
+
+    let mut src = WooSource::open(&spec(&server)).expect("source");
+    let (read, pages) = extract_all(&mut src, Entity::Categories, 2).await;
+    assert_eq!(pages, 2);
+    let paths: Vec<Vec<String>> = read
+        .iter()
+        .map(|r| match r {
+            Record::Category(c) => c.path.clone(),
+            _ => panic!("{r:?}"),
+        })
+        .collect();
+    // Parents come before their children.
+    assert_eq!(paths[0].len(), 1);
+    assert_eq!(paths[1].len(), 1);
+    assert!(paths.contains(&vec!["Sale".to_string(), "Shirts".to_string()]));
+    let (read_products, _) = extract_all(&mut src, Entity::Products, 10).await;
+    let Record::Product(p) = &read_products[1] else {
+        panic!()
+    };
+    assert_eq!(
+        p.categories,
+        vec![vec!["Sale".to_string(), "Shirts".to_string()]]
+    );
+
+    let id = t
+        .lookup(Entity::Categories, "clothing")
+        .await
+        .expect("lookup")
+        .expect("found");
+    for o in first.iter().rev() {
+        if let WriteOutcome::Created { target_id } = o {
+            t.delete(Entity::Categories, target_id)
+                .await
+                .expect("delete");
+        }
+    }
+    assert!(id.parse::<u64>().is_ok());
+    assert_eq!(target.category_count(), 0);
+}
+
+#[tokio::test]
+async fn orders_load_once_by_number_link_customers_and_report_what_woocommerce_keeps() {
+    let source = WooSandbox::new(WooConfig::default());
+    source.seed_products(3);
+    source.seed_customers(1);
+    let target = WooSandbox::new(WooConfig::default());
+    target.seed_products(3);
+    target.seed_customers(1);
+    let server = target.start(0).await.expect("bind");
+    let mut t = WooTarget::open(&spec(&server)).expect("open");
+    let Record::Order(mut o) = order(
+        "1001",
+        "woo0@example.com",
+        vec![
+            line(Some("WOO-1"), "Woo product 1", 2, "21.00"),
+            line(Some("WOO-0-M"), "Woo product 0 - M", 1, "31.00"),
+            line(None, "Gift wrap", 1, "3.00"),
+        ],
+    ) else {
+        panic!()
+    };
+    o.tax_lines = vec![TaxLine {
+        title: "VAT".into(),
+        rate: "0.2".parse().unwrap(),
+        amount: usd("14.60"),
+    }];
+    o.discounts = vec![Discount {
+        code: "SPRING".into(),
+        amount: usd("2.00"),
+    }];
+    o.line_items[0].total_discount = Some(usd("2.00"));
+    let Record::Order(mut o2) = order(
+        "1002",
+        "guest@example.com",
+        vec![line(Some("WOO-2"), "W2", 1, "10.00")],
+    ) else {
+        panic!()
+    };
+    // A discount on the order alone: WooCommerce keeps discounts on lines.
+    o2.totals.discounts = usd("1.00");
+    let records = vec![
+        Record::Order(o),
+        Record::Order(o2),
+        order("1003", "x@example.com", vec![]),
+    ];
+    target.faults.after(&[(2, Fault::Reset)]);
+    let first = t.write_batch(Entity::Orders, &records).await.expect("load");
+    assert!(
+        first
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{first:?}"
+    );
+    let again = t
+        .write_batch(Entity::Orders, &records)
+        .await
+        .expect("again");
+    assert!(
+        again
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+        "{again:?}"
+    );
+    assert_eq!(target.order_count(), 3);
+    assert!(
+        target.creation_log().duplicates().is_empty(),
+        "{:?}",
+        target.creation_log().duplicates()
+    );
+    let stored = target.orders();
+    let o1 = stored
+        .iter()
+        .find(|o| o["meta_data"].to_string().contains("1001"))
+        .expect("order 1001");
+    assert_eq!(
+        o1["line_items"].as_array().unwrap().len(),
+        2,
+        "lines not added twice"
+    );
+    assert_eq!(
+        o1["line_items"][1]["variation_id"].as_u64().map(|v| v > 0),
+        Some(true)
+    );
+    assert_eq!(o1["fee_lines"][0]["name"], "Gift wrap");
+    assert_eq!(o1["status"], "completed");
+    let o2 = stored
+        .iter()
+        .find(|o| o["meta_data"].to_string().contains("\"1002\""))
+        .expect("order 1002");
+    assert_eq!(o2["line_items"][0]["total"], "9.00");
+    assert_eq!(o2["discount_total"], "1.00");
+    assert!(o1["customer_id"].as_u64().unwrap() > 0, "linked by email");
+    let findings = t.take_findings();
+    for needle in ["tax lines", "SPRING", "Gift wrap"] {
+        assert!(
+            findings.iter().any(|f| f.message.contains(needle)),
+            "{needle}: {findings:?}"
+        );
+    }
+
+    let mut src = WooSource::open(&spec(&server)).expect("source");
+    let (read, _) = extract_all(&mut src, Entity::Orders, 2).await;
+    let Record::Order(back) = &read[0] else {
+        panic!()
+    };
+    assert_eq!(back.number, "1001");
+    assert_eq!(back.created_at, "2023-04-05T06:07:08");
+    assert_eq!(back.discounts[0].code, "SPRING");
+    assert_eq!(back.line_items[0].total_discount, Some(usd("2.00")));
+    assert_eq!(back.line_items[2].title, "Gift wrap");
+    assert_eq!(back.shipping_lines[0].code.as_deref(), Some("flat_rate"));
+    assert_eq!(back.fulfillment_status, FulfillmentStatus::Fulfilled);
+    assert!(t
+        .lookup(Entity::Orders, "1002")
+        .await
+        .expect("lookup")
+        .is_some());
+    for o in &first {
+        if let WriteOutcome::Created { target_id } = o {
+            t.delete(Entity::Orders, target_id).await.expect("delete");
+        }
+    }
+    assert_eq!(target.order_count(), 0);
+}
+
+#[tokio::test]
+async fn pages_need_an_application_password_and_load_once_by_slug() {
+    let target = WooSandbox::new(WooConfig::default());
+    let server = target.start(0).await.expect("bind");
+    let without = WooTarget::open(&spec(&server)).expect("open");
+    assert!(!without.accepts(Entity::Pages));
+    assert!(!without.accepts(Entity::Redirects));
+    let page = Record::Page(Page {
+        source: SourceRef::new("10"),
+        handle: "about-us".into(),
+        title: "About Us".into(),
+        body_html: "<p>Hello</p>".into(),
+        published: true,
+        seo: Seo {
+            title: Some("About | Shop".into()),
+            description: None,
+        },
+        created_at: Some("2020-06-04T11:14:21".into()),
+    });
+    let mut bad = WooTarget::open(&spec_with_pages(&server, "wrong password")).expect("open");
+    let e = bad
+        .write_batch(Entity::Pages, std::slice::from_ref(&page))
+        .await
+        .expect_err("refused");
+    assert!(
+        e.to_string().contains("invalid application password"),
+        "{e}"
+    );
+
+    // WordPress ignores the spaces it shows application passwords with.
+    let mut t =
+        WooTarget::open(&spec_with_pages(&server, "abcdEFGH1234ijklMNOP6789")).expect("open");
+    assert!(t.accepts(Entity::Pages));
+    let first = t
+        .write_batch(Entity::Pages, std::slice::from_ref(&page))
+        .await
+        .expect("load");
+    assert!(
+        matches!(first[0], WriteOutcome::Created { .. }),
+        "{first:?}"
+    );
+    let again = t
+        .write_batch(Entity::Pages, std::slice::from_ref(&page))
+        .await
+        .expect("again");
+    assert!(
+        matches!(again[0], WriteOutcome::Updated { .. }),
+        "{again:?}"
+    );
+    assert_eq!(target.page_count(), 1);
+    assert!(t
+        .take_findings()
+        .iter()
+        .any(|f| f.code == "page_seo_not_carried"));
+
+    let mut src =
+        WooSource::open(&spec_with_pages(&server, "abcdEFGH1234ijklMNOP6789")).expect("src");
+    assert!(src.entities().contains(&Entity::Pages));
+    let (read, _) = extract_all(&mut src, Entity::Pages, 10).await;
+    let Record::Page(back) = &read[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            back.handle.as_str(),
+            back.title.as_str(),
+            back.body_html.as_str()
+        ),
+        ("about-us", "About Us", "<p>Hello</p>")
+    );
+    assert_eq!(back.created_at.as_deref(), Some("2020-06-04T11:14:21"));
+    let WriteOutcome::Created { target_id } = &first[0] else {
+        panic!()
+    };
+    t.delete(Entity::Pages, target_id).await.expect("delete");
+    assert_eq!(target.page_count(), 0);
 }

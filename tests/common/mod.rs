@@ -199,3 +199,168 @@ pub fn product_handles(products_csv: &Path) -> Vec<String> {
     }
     out
 }
+
+/// A platform sandbox (`storeshift sandbox`) running as its own process; killed when dropped.
+pub struct SandboxProc {
+    child: Child,
+    pub platform: String,
+    pub url: String,
+}
+
+impl Drop for SandboxProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl SandboxProc {
+    /// Starts `storeshift sandbox PLATFORM --port 0 EXTRA...` and reads its URL.
+    pub fn start(platform: &str, extra: &[&str]) -> SandboxProc {
+        use std::io::BufRead;
+        let mut child = Command::new(bin())
+            .args(["sandbox", platform, "--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn sandbox");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("sandbox url");
+        assert!(
+            line.starts_with("http://127.0.0.1:"),
+            "sandbox said {line:?}"
+        );
+        SandboxProc {
+            child,
+            platform: platform.to_string(),
+            url: line.trim().to_string(),
+        }
+    }
+
+    /// `GET /__sandbox/state`: counts, duplicates, requests.
+    pub fn state(&self) -> serde_json::Value {
+        http_json("GET", &format!("{}/__sandbox/state", self.url), None)
+    }
+
+    /// `GET /__sandbox/faults`: requests, injected, scripted.
+    pub fn faults(&self) -> serde_json::Value {
+        http_json("GET", &format!("{}/__sandbox/faults", self.url), None)
+    }
+
+    /// The `[target]` or `[source]` body (after the header) that reaches this sandbox with its
+    /// default credentials read from environment variables; `options` go into the endpoint.
+    pub fn endpoint_toml(&self, options: &str) -> String {
+        let u = &self.url;
+        let (creds, extra) = match self.platform.as_str() {
+            "shopify" => ("token = \"SB_SHOPIFY_TOKEN\"", String::new()),
+            "woocommerce" => (
+                "consumer_key = \"SB_WOO_KEY\", consumer_secret = \"SB_WOO_SECRET\", wp_user = \"SB_WP_USER\", wp_app_password = \"SB_WP_APP_PASSWORD\"",
+                String::new(),
+            ),
+            "bigcommerce" => ("token = \"SB_BC_TOKEN\"", "store_hash = \"sandbox\", ".into()),
+            "magento" => (
+                "username = \"SB_MAGENTO_USER\", password = \"SB_MAGENTO_PASSWORD\"",
+                String::new(),
+            ),
+            "ikas" => (
+                "client_id = \"SB_IKAS_ID\", client_secret = \"SB_IKAS_SECRET\"",
+                format!("api_url = \"{u}\", "),
+            ),
+            other => panic!("no sandbox endpoint for {other}"),
+        };
+        format!(
+            "platform = \"{}\"\nkind = \"api\"\nurl = \"{u}\"\ncurrency = \"USD\"\ncredentials = {{ {creds} }}\noptions = {{ {extra}{options} }}\n",
+            self.platform
+        )
+    }
+}
+
+/// The sandboxes' default credentials, under the names [`SandboxProc::endpoint_toml`] uses.
+pub const SANDBOX_ENV: [(&str, &str); 10] = [
+    ("SB_WP_USER", "admin"),
+    ("SB_WP_APP_PASSWORD", "abcd EFGH 1234 ijkl MNOP 6789"),
+    ("SB_SHOPIFY_TOKEN", "shpat_sandbox"),
+    ("SB_WOO_KEY", "ck_sandbox"),
+    ("SB_WOO_SECRET", "cs_sandbox"),
+    ("SB_BC_TOKEN", "bc_sandbox_token"),
+    ("SB_MAGENTO_USER", "admin"),
+    ("SB_MAGENTO_PASSWORD", "sandbox123"),
+    ("SB_IKAS_ID", "ikas_client"),
+    ("SB_IKAS_SECRET", "ikas_secret"),
+];
+
+/// A tiny HTTP/1.0 JSON call to a sandbox on 127.0.0.1 (no client crate needed in the tests).
+pub fn http_json(method: &str, url: &str, body: Option<&serde_json::Value>) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut c = std::net::TcpStream::connect(host).expect("connect sandbox");
+    let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        c,
+        "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
+        payload.len()
+    )
+    .expect("send");
+    let mut resp = String::new();
+    c.read_to_string(&mut resp).expect("read");
+    let body = resp.split("\r\n\r\n").nth(1).unwrap_or("");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{method} {url}: {e}: {resp}"))
+}
+
+impl Scenario {
+    /// Replaces the config's `[target]` section with `body` (the lines after the header).
+    pub fn set_target(&self, body: &str) {
+        self.set_section("target", body);
+    }
+
+    /// Replaces the config's `[source]` section with `body`.
+    pub fn set_source(&self, body: &str) {
+        self.set_section("source", body);
+    }
+
+    fn set_section(&self, name: &str, body: &str) {
+        let cfg = std::fs::read_to_string(self.config()).expect("config");
+        let header = format!("[{name}]\n");
+        let start = cfg.find(&header).expect("section") + header.len();
+        let end = cfg[start..]
+            .find("\n[")
+            .map(|i| start + i + 1)
+            .unwrap_or(cfg.len());
+        let out = format!("{}{body}\n{}", &cfg[..start], &cfg[end..]);
+        std::fs::write(self.config(), out).expect("write config");
+    }
+
+    /// Runs `storeshift run CONFIG --headless --interventions recommended` with the sandbox
+    /// credentials and waits for it (bounded by `secs`); returns the exit code.
+    pub fn run_headless(&self, secs: u64) -> Option<i32> {
+        let mut child = self.spawn_env(
+            &[
+                "run",
+                &self.cfg(),
+                "--headless",
+                "--interventions",
+                "recommended",
+            ],
+            &SANDBOX_ENV,
+        );
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the run did not finish in {secs}s:\n{}", self.logs());
+            }
+            std::thread::park_timeout(Duration::from_millis(20));
+        }
+    }
+}

@@ -288,6 +288,69 @@ pub fn not_carried(
                 ),
             ]);
         }
+        (Platform::WooCommerce, EndpointKind::Api, Entity::Products) => {
+            v.extend([
+                (
+                    "created_at",
+                    "WooCommerce's REST API has a product's creation date read-only",
+                ),
+                (
+                    "seo",
+                    "WooCommerce products have no SEO title or description without an SEO plugin",
+                ),
+            ]);
+        }
+        (Platform::Shopify, EndpointKind::Api, Entity::Customers) => {
+            v.extend([(
+                "created_at",
+                "Shopify dates a customer itself (customerSet takes no creation date)",
+            )]);
+        }
+        (Platform::Shopify, EndpointKind::Api, Entity::Products) => {
+            v.extend([(
+                "created_at",
+                "Shopify dates a product itself (createdAt cannot be set)",
+            )]);
+        }
+        (Platform::WooCommerce, EndpointKind::Api, Entity::Orders) => {
+            let taxes = "WooCommerce's REST API has taxes read-only: the store computes them from its own tax settings (a finding on each order lists them)";
+            v.extend([
+                ("tax_lines", taxes),
+                ("line_items[].tax_lines", taxes),
+                ("shipping_lines[].tax_lines", taxes),
+                ("totals.tax", taxes),
+                (
+                    "totals.total",
+                    "WooCommerce computes the grand total itself, with its own taxes",
+                ),
+                (
+                    "transactions[].amount",
+                    "WooCommerce keeps the payment method, not the amounts paid",
+                ),
+                (
+                    "processed_at",
+                    "WooCommerce dates the payment itself when an order is marked paid",
+                ),
+                (
+                    "customer_ref",
+                    "orders link to the target's own customer, found by email",
+                ),
+                (
+                    "line_items[].product_ref",
+                    "line items link to the target's own products, found by SKU",
+                ),
+                (
+                    "line_items[].total_discount",
+                    "WooCommerce keeps discounts on lines: an order-level discount is spread over them (a finding on the order says so)",
+                ),
+            ]);
+        }
+        (Platform::WooCommerce, EndpointKind::Api, Entity::Pages) => {
+            v.push((
+                "seo",
+                "WordPress pages have no SEO title or description without an SEO plugin",
+            ));
+        }
         (Platform::Shopify, EndpointKind::Files, Entity::Orders) => {
             v.extend([
                 (

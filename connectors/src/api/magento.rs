@@ -730,7 +730,11 @@ impl MagentoTarget {
         code: &str,
         label: &str,
     ) -> Result<std::result::Result<String, String>> {
-        for attempt in 0..2 {
+        // Creating an option is not idempotent, so the HTTP layer never repeats it; a create
+        // lost to a 5xx or a dropped connection is tried again only after a look-up shows that
+        // Magento does not have the option.
+        const CREATES: usize = 3;
+        for attempt in 0..=CREATES {
             let labels = match self.client.option_labels(code).await {
                 Ok(l) => l,
                 Err(e) => return Ok(Err(e.to_string())),
@@ -738,7 +742,7 @@ impl MagentoTarget {
             if let Some((v, _)) = labels.iter().find(|(_, l)| l.as_str() == label) {
                 return Ok(Ok(v.clone()));
             }
-            if attempt == 0 {
+            if attempt < CREATES {
                 let body = json!({ "option": { "label": label } });
                 let r = self
                     .client
@@ -752,7 +756,8 @@ impl MagentoTarget {
                     .await;
                 self.client.options.lock().await.remove(code);
                 if let Ok(r) = r {
-                    if !r.status.is_success() && !message(&r).contains("already exists") {
+                    // A refusal is final; a server error is looked up and tried again.
+                    if r.status.is_client_error() && !message(&r).contains("already exists") {
                         return Ok(Err(message(&r)));
                     }
                 }

@@ -1,8 +1,13 @@
-//! WooCommerce REST API v3: products (with variations) and customers as a source (`page` /
-//! `per_page` with `X-WP-TotalPages`) and as a target (`/batch` of at most 100, upsert by SKU,
-//! slug or email looked up first). A batch that may or may not have been applied (timeout,
-//! dropped connection, 5xx) is never resent blindly: the records are looked up again and only
-//! what is still missing is created.
+//! WooCommerce REST API v3: categories, products (with variations), customers and orders as a
+//! source (`page` / `per_page` with `X-WP-TotalPages`) and as a target (`/batch` of at most
+//! 100, upsert by SKU, slug, email, category path or order number looked up first), plus
+//! WordPress pages (`/wp-json/wp/v2/pages`) when an application password is configured. A
+//! write that may or may not have been applied (timeout, dropped connection, 5xx) is never
+//! resent blindly: the records are looked up again and only what is still missing is created.
+
+mod categories;
+mod orders;
+mod pages;
 
 use super::http::{CallError, HttpClient, HttpConfig, Reply, Safety};
 use crate::connector::{
@@ -28,6 +33,8 @@ pub struct WooClient {
     secret: String,
     currency: String,
     weight_unit: WeightUnit,
+    /// WordPress user and application password for `/wp-json/wp/v2/` (pages), when configured.
+    wp: Option<(String, String)>,
 }
 
 impl WooClient {
@@ -49,7 +56,19 @@ impl WooClient {
                 "WooCommerce option weight_unit = \"{unit_name}\" is not one of kg, g, lbs, oz"
             ))
         })?;
+        // Pages live in WordPress's own API, which consumer keys do not open.
+        let wp = if spec.credentials.contains_key("wp_user")
+            || spec.credentials.contains_key("wp_app_password")
+        {
+            Some((
+                spec.credential("wp_user")?,
+                spec.credential("wp_app_password")?,
+            ))
+        } else {
+            None
+        };
         Ok(WooClient {
+            wp,
             http: HttpClient::new(HttpConfig::default().with_options(spec))?,
             base: format!("{}{API_BASE}", url.trim_end_matches('/')),
             store_url: url.to_string(),
@@ -79,6 +98,36 @@ impl WooClient {
                 let mut r = c
                     .request(method.clone(), &url)
                     .basic_auth(&self.key, Some(&self.secret))
+                    .query(query);
+                if let Some(b) = body {
+                    r = r.json(b);
+                }
+                r
+            })
+            .await
+    }
+
+    /// A call to WordPress's own REST API (`/wp-json/wp/v2`), with the application password.
+    async fn wp_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        safety: Safety,
+    ) -> std::result::Result<Reply, CallError> {
+        let url = format!(
+            "{}{}{path}",
+            self.store_url.trim_end_matches('/'),
+            crate::platform::woocommerce::WP_API_BASE
+        );
+        let what = format!("WordPress {method} {path}");
+        let (user, pass) = self.wp.clone().unwrap_or_default();
+        self.http
+            .send(&what, safety, |c| {
+                let mut r = c
+                    .request(method.clone(), &url)
+                    .basic_auth(&user, Some(&pass))
                     .query(query);
                 if let Some(b) = body {
                     r = r.json(b);
@@ -160,6 +209,16 @@ pub fn decode_slug(slug: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| slug.to_string())
 }
 
+/// A date as UTC: WooCommerce gives `X` in the site's time zone and `X_gmt` in UTC, both
+/// without an offset.
+pub(crate) fn gmt(v: &Value, k: &str) -> Option<String> {
+    match s(v, &format!("{k}_gmt")) {
+        Some(d) if !d.ends_with('Z') && !d.contains('+') => Some(format!("{d}Z")),
+        Some(d) => Some(d),
+        None => s(v, k),
+    }
+}
+
 fn s(v: &Value, k: &str) -> Option<String> {
     match v.get(k) {
         Some(Value::String(x)) if !x.trim().is_empty() => Some(x.clone()),
@@ -207,7 +266,8 @@ impl WooClient {
         Variant {
             source_id: v["id"].as_u64().map(|i| i.to_string()),
             sku: s(v, "sku"),
-            barcode: meta(v, "barcode"),
+            // GTIN/UPC/EAN/ISBN since WooCommerce 9.2; older stores kept it in meta data.
+            barcode: s(v, "global_unique_id").or_else(|| meta(v, "barcode")),
             price,
             compare_at_price: compare,
             cost: None,
@@ -308,7 +368,7 @@ impl WooClient {
                 .collect(),
             seo: Seo::default(),
             attributes: Default::default(),
-            created_at: s(p, "date_created"),
+            created_at: gmt(p, "date_created"),
             handle,
         }
     }
@@ -361,20 +421,30 @@ fn customer_from(c: &Value) -> Customer {
         marketing: MarketingConsent::default(),
         tags: vec![],
         note: None,
-        created_at: s(c, "date_created"),
+        created_at: gmt(c, "date_created"),
     }
 }
 
 /// WooCommerce as a source.
 pub struct WooSource {
     client: WooClient,
+    /// The category tree, read once: products name their categories by id.
+    categories: Option<categories::CategoryIndex>,
 }
 
 impl WooSource {
     pub fn open(spec: &EndpointSpec) -> Result<Self> {
         Ok(WooSource {
             client: WooClient::open(spec)?,
+            categories: None,
         })
+    }
+
+    async fn category_index(&mut self) -> Result<&categories::CategoryIndex> {
+        if self.categories.is_none() {
+            self.categories = Some(categories::CategoryIndex::load(&self.client).await?);
+        }
+        Ok(self.categories.get_or_insert_with(Default::default))
     }
 }
 
@@ -385,7 +455,16 @@ impl Source for WooSource {
     }
 
     fn entities(&self) -> Vec<Entity> {
-        vec![Entity::Products, Entity::Customers]
+        let mut e = vec![
+            Entity::Categories,
+            Entity::Products,
+            Entity::Customers,
+            Entity::Orders,
+        ];
+        if self.client.wp.is_some() {
+            e.push(Entity::Pages);
+        }
+        e
     }
 
     fn describe(&self) -> String {
@@ -405,8 +484,18 @@ impl Source for WooSource {
         let path = match entity {
             Entity::Products => "/products",
             Entity::Customers => "/customers",
+            Entity::Categories => {
+                return Ok(self.category_index().await?.page(cursor, limit));
+            }
+            Entity::Orders => return orders::read_page(&self.client, cursor, limit).await,
+            Entity::Pages if self.client.wp.is_some() => {
+                return pages::read_page(&self.client, cursor, limit).await
+            }
             _ => return Ok(SourcePage::default()),
         };
+        if entity == Entity::Products {
+            self.category_index().await?;
+        }
         let page = cursor
             .and_then(|c| c.get("page"))
             .and_then(Value::as_u64)
@@ -443,8 +532,11 @@ impl Source for WooSource {
                     } else {
                         vec![]
                     };
-                    out.records
-                        .push(Record::Product(self.client.product_from(item, &variations)));
+                    let mut p = self.client.product_from(item, &variations);
+                    if let Some(index) = &self.categories {
+                        p.categories = index.paths_of(&item["categories"]);
+                    }
+                    out.records.push(Record::Product(p));
                 }
                 _ => out.records.push(Record::Customer(customer_from(item))),
             }
@@ -460,6 +552,12 @@ impl Source for WooSource {
 pub struct WooTarget {
     client: WooClient,
     findings: Vec<Finding>,
+    /// The store's category tree (products refer to categories by id), read when first needed.
+    categories: Option<categories::CategoryIndex>,
+    /// Order number → order id, read when first needed (orders cannot be filtered by meta).
+    orders: Option<HashMap<String, u64>>,
+    /// Email → customer id (0: none), for linking orders to the store's own customers.
+    customer_ids: HashMap<String, u64>,
 }
 
 impl WooTarget {
@@ -467,6 +565,9 @@ impl WooTarget {
         Ok(WooTarget {
             client: WooClient::open(spec)?,
             findings: vec![],
+            categories: None,
+            orders: None,
+            customer_ids: HashMap::new(),
         })
     }
 
@@ -519,6 +620,7 @@ impl WooTarget {
             "status": match p.status { ProductStatus::Active => "publish", ProductStatus::Draft => "draft", ProductStatus::Archived => "private" },
             "description": p.body_html,
             "tags": p.tags.iter().map(|t| json!({ "name": t })).collect::<Vec<_>>(),
+            "categories": self.category_refs(&p.categories).0,
             "meta_data": meta,
         });
         if with_images {
@@ -533,6 +635,7 @@ impl WooTarget {
         } else if let Some(v) = p.variants.first() {
             let (regular, sale) = Self::prices(v);
             body["sku"] = json!(v.sku.clone().unwrap_or_default());
+            body["global_unique_id"] = json!(v.barcode.clone().unwrap_or_default());
             body["regular_price"] = json!(regular);
             body["sale_price"] = json!(sale);
             body["weight"] = json!(self.weight(v));
@@ -545,6 +648,7 @@ impl WooTarget {
         let (regular, sale) = Self::prices(v);
         let mut body = json!({
             "sku": v.sku.clone().unwrap_or_default(),
+            "global_unique_id": v.barcode.clone().unwrap_or_default(),
             "regular_price": regular,
             "sale_price": sale,
             "weight": self.weight(v),
@@ -645,6 +749,26 @@ impl WooTarget {
                 ))),
             })
             .collect::<Result<_>>()?;
+        if products.iter().any(|p| !p.categories.is_empty()) {
+            self.categories().await?;
+        }
+        for (i, p) in products.iter().enumerate() {
+            let (_, missing) = self.category_refs(&p.categories);
+            if !missing.is_empty() {
+                self.findings.push(
+                    Finding::new(
+                        Severity::Warning,
+                        "category_not_in_target",
+                        format!(
+                            "\"{}\" is in categories the store does not have ({}); load categories first. The product is loaded without them",
+                            p.title,
+                            missing.join("; ")
+                        ),
+                    )
+                    .about(Self::record_ref(&batch[i])),
+                );
+            }
+        }
         let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; products.len()];
         // Created or Updated, decided by the first look-up: a create that landed before an
         // ambiguous failure is still a create of this run.
@@ -1029,11 +1153,19 @@ impl Target for WooTarget {
         let mut out = Vec::with_capacity(batch.len());
         for chunk in batch.chunks(MAX_BATCH) {
             out.extend(match entity {
+                Entity::Categories => self.write_categories(chunk).await?,
                 Entity::Products => self.write_products(chunk).await?,
                 Entity::Customers => self.write_customers(chunk).await?,
+                Entity::Orders => self.write_orders(chunk).await?,
+                Entity::Pages if self.client.wp.is_some() => self.write_pages(chunk).await?,
                 other => {
                     return Err(ConnectorError::Input(format!(
-                        "the WooCommerce API target loads products and customers; {other} cannot be written through it"
+                        "the WooCommerce API target has no place for {other}{}",
+                        if other == Entity::Pages {
+                            " without a WordPress application password (credentials wp_user and wp_app_password)"
+                        } else {
+                            ""
+                        }
                     )))
                 }
             });
@@ -1045,24 +1177,37 @@ impl Target for WooTarget {
         None
     }
 
-    /// Products and customers move through this API; other entities go by files for now.
+    /// WooCommerce core has no blog API through WooCommerce and no redirects at all; pages
+    /// need WordPress's own API and its application password.
     fn accepts(&self, entity: Entity) -> bool {
-        matches!(entity, Entity::Products | Entity::Customers)
+        match entity {
+            Entity::Categories | Entity::Products | Entity::Customers | Entity::Orders => true,
+            Entity::Pages => self.client.wp.is_some(),
+            Entity::BlogPosts | Entity::Redirects => false,
+        }
     }
 
     async fn lookup(&mut self, entity: Entity, external_key: &str) -> Result<Option<String>> {
         Ok(match entity {
+            Entity::Categories => self.find_category(external_key).await?,
             Entity::Products => self.find_by_slug(external_key).await?,
             Entity::Customers => self.find_customer(external_key).await?,
+            Entity::Orders => self.find_order(external_key).await?,
+            Entity::Pages if self.client.wp.is_some() => self.find_page(external_key).await?,
             _ => None,
         }
         .map(|id| id.to_string()))
     }
 
     async fn delete(&mut self, entity: Entity, target_id: &str) -> Result<()> {
+        if entity == Entity::Pages {
+            return self.delete_page(target_id).await;
+        }
         let path = match entity {
+            Entity::Categories => format!("/products/categories/{target_id}"),
             Entity::Products => format!("/products/{target_id}"),
             Entity::Customers => format!("/customers/{target_id}"),
+            Entity::Orders => format!("/orders/{target_id}"),
             other => {
                 return Err(ConnectorError::Input(format!(
                     "the WooCommerce API target cannot delete {other}"

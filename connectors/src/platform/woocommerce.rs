@@ -41,3 +41,22 @@ pub const MAX_PER_PAGE: usize = 100;
 /// Weight unit of a store unless the endpoint's `weight_unit` option says otherwise
 /// (WooCommerce → Settings → Products → Weight unit).
 pub const DEFAULT_WEIGHT_UNIT: &str = "kg";
+/// Order statuses the REST API accepts (plugins may add more).
+pub const ORDER_STATUSES: [&str; 7] = [
+    "pending",
+    "processing",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "refunded",
+    "failed",
+];
+/// An order's `number` is read-only through the REST API (WooCommerce numbers orders by their
+/// id); the source store's number travels in this meta key, the one storeshift looks orders
+/// up by and reads back as the order's number.
+pub const ORDER_NUMBER_META: &str = "storeshift_order_number";
+/// The source's order date: `date_created` is read-only through the REST API.
+pub const ORDER_CREATED_META: &str = "storeshift_created_at";
+/// WordPress's own REST API root (pages), opened by an application password rather than the
+/// WooCommerce consumer key.
+pub const WP_API_BASE: &str = "/wp-json/wp/v2";

@@ -48,6 +48,47 @@ pub enum Fault {
     GraphqlError,
 }
 
+impl Fault {
+    /// Reads one scripted fault as the `sandbox` command takes it: `N=KIND`, where N is the
+    /// 1-based request number and KIND is `429[:SECS]`, a 5xx status (`500`, `502`, `503`),
+    /// `reset`, `malformed`, `slow:SECS` or `graphql`.
+    pub fn parse_spec(spec: &str) -> Result<(u64, Fault), String> {
+        let usage = "use N=KIND with KIND one of 429[:SECS], 500, 502, 503, reset, malformed, slow:SECS, graphql (e.g. 7=429:2)";
+        let (n, kind) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("fault {spec:?} has no request number: {usage}"))?;
+        let n: u64 = n.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            format!("fault {spec:?}: {n:?} is not a request number (1 or more): {usage}")
+        })?;
+        let (name, arg) = match kind.trim().split_once(':') {
+            Some((a, b)) => (a, Some(b)),
+            None => (kind.trim(), None),
+        };
+        let secs = |what: &str| -> Result<f64, String> {
+            arg.map(str::trim)
+                .and_then(|a| a.parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 3600.0)
+                .ok_or_else(|| {
+                    format!("fault {spec:?}: {what} takes seconds (0 to 3600), e.g. {n}={what}:2")
+                })
+        };
+        let fault = match name.to_ascii_lowercase().as_str() {
+            "429" => Fault::TooManyRequests {
+                retry_after_secs: if arg.is_some() { secs("429")? } else { 1.0 },
+            },
+            "reset" => Fault::Reset,
+            "malformed" => Fault::MalformedJson,
+            "graphql" => Fault::GraphqlError,
+            "slow" => Fault::Slow(Duration::from_secs_f64(secs("slow")?)),
+            code => match code.parse::<u16>() {
+                Ok(c) if (500..=599).contains(&c) && arg.is_none() => Fault::Status(c),
+                _ => return Err(format!("fault {spec:?}: unknown kind {kind:?}: {usage}")),
+            },
+        };
+        Ok((n, fault))
+    }
+}
+
 /// Faults by request number (1-based, counting every API request the server receives).
 #[derive(Debug, Default)]
 pub struct Faults {
@@ -78,6 +119,11 @@ impl Faults {
     /// Faults that actually fired.
     pub fn injected(&self) -> u64 {
         self.injected.load(Ordering::SeqCst)
+    }
+
+    /// Faults scripted but not yet reached.
+    pub fn scripted(&self) -> usize {
+        lock(&self.script).len()
     }
 
     fn next(&self) -> Option<Fault> {
@@ -188,12 +234,57 @@ async fn inject(State(st): State<FaultState>, req: Request, next: Next) -> Respo
     }
 }
 
-/// Wraps a platform router with the fault injector.
+/// `GET /__sandbox/faults`: requests counted, faults injected and still scripted.
+async fn faults_state(State(faults): State<Arc<Faults>>) -> axum::Json<Value> {
+    axum::Json(serde_json::json!({
+        "requests": faults.requests(), "injected": faults.injected(), "scripted": faults.scripted(),
+    }))
+}
+
+/// `POST /__sandbox/faults` with `["7=429:2", "+3=reset"]`: scripts faults by request number,
+/// or (with `+`) relative to the requests received so far.
+async fn add_faults(State(faults): State<Arc<Faults>>, body: axum::body::Bytes) -> Response {
+    let specs: Vec<String> = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(serde_json::json!({ "error": format!("expected a JSON array of fault specs such as [\"7=429:2\"]: {e}") })),
+            )
+                .into_response()
+        }
+    };
+    let base = faults.requests();
+    for spec in &specs {
+        let (relative, text) = match spec.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, spec.as_str()),
+        };
+        match Fault::parse_spec(text) {
+            Ok((n, f)) => faults.at(if relative { base + n } else { n }, f),
+            Err(e) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    axum::Json(serde_json::json!({ "error": e })),
+                )
+                    .into_response()
+            }
+        }
+    }
+    faults_state(State(faults)).await.into_response()
+}
+
+/// Wraps a platform router with the fault injector and its control route.
 pub(crate) fn with_faults(router: Router, faults: Arc<Faults>, error_body: ErrorBody) -> Router {
-    router.layer(axum::middleware::from_fn_with_state(
-        FaultState { faults, error_body },
-        inject,
-    ))
+    let control = axum::routing::get(faults_state)
+        .post(add_faults)
+        .with_state(faults.clone());
+    router
+        .route(&format!("{CONTROL_PREFIX}/faults"), control)
+        .layer(axum::middleware::from_fn_with_state(
+            FaultState { faults, error_body },
+            inject,
+        ))
 }
 
 /// A server running on 127.0.0.1; stops when dropped.
@@ -231,6 +322,12 @@ pub async fn serve(router: Router, port: u16) -> std::io::Result<Running> {
     Ok(Running { addr, task })
 }
 
+fn script(faults: &Faults, script: &[(u64, Fault)]) {
+    for (n, f) in script {
+        faults.at(*n, f.clone());
+    }
+}
+
 /// What to start with [`launch`].
 #[derive(Debug, Clone, Default)]
 pub struct LaunchOptions {
@@ -240,6 +337,10 @@ pub struct LaunchOptions {
     /// Shopify only: points restored per second and bucket size (None: the defaults).
     pub restore_rate: Option<f64>,
     pub bucket: Option<f64>,
+    /// Scripted faults by request number (see [`Fault::parse_spec`]).
+    pub faults: Vec<(u64, Fault)>,
+    /// BigCommerce only: the plan whose request window the store enforces (None: standard).
+    pub plan: Option<String>,
 }
 
 /// Starts one platform's sandbox on 127.0.0.1 (for rehearsals and kill -9 tests run as a
@@ -268,6 +369,7 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
                 "Shopify sandbox: X-Shopify-Access-Token {}",
                 sb.config().token
             );
+            script(&sb.faults, &opts.faults);
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         "woocommerce" | "woo" => {
@@ -275,14 +377,23 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
             sb.seed_products(products);
             sb.seed_customers(customers);
             let creds = format!(
-                "WooCommerce sandbox: consumer key {} secret {}",
+                "WooCommerce sandbox: consumer key {} secret {}; WordPress user {} application password \"{}\" (pages)",
                 sb.config().consumer_key,
-                sb.config().consumer_secret
+                sb.config().consumer_secret,
+                sb.config().wp_user,
+                sb.config().wp_app_password
             );
+            script(&sb.faults, &opts.faults);
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         "bigcommerce" => {
-            let sb = BigCommerceSandbox::new(BigCommerceConfig::default());
+            let mut cfg = BigCommerceConfig::default();
+            if let Some(plan) = &opts.plan {
+                let (quota, window_ms) = crate::platform::bigcommerce::request_window(plan);
+                cfg.quota = quota;
+                cfg.window_ms = u64::from(window_ms);
+            }
+            let sb = BigCommerceSandbox::new(cfg);
             sb.seed_products(products);
             sb.seed_customers(customers);
             let creds = format!(
@@ -290,6 +401,7 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
                 sb.config().store_hash,
                 sb.config().token
             );
+            script(&sb.faults, &opts.faults);
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         "magento" => {
@@ -301,6 +413,7 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
                 sb.config().username,
                 sb.config().password
             );
+            script(&sb.faults, &opts.faults);
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         "ikas" => {
@@ -311,6 +424,7 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
                 sb.config().client_id,
                 sb.config().client_secret
             );
+            script(&sb.faults, &opts.faults);
             Ok((sb.start(opts.port).await.map_err(bind)?, creds))
         }
         "ideasoft" => ideasoft::launch(opts).await.map_err(bind),

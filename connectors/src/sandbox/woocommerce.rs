@@ -6,6 +6,10 @@
 // Handlers return ready axum responses as their errors; they are built once per request.
 #![allow(clippy::result_large_err)]
 
+mod categories;
+mod orders;
+mod pages;
+
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -23,6 +27,9 @@ pub struct WooConfig {
     pub consumer_secret: String,
     /// Image URLs containing this text cannot be fetched (the item fails, as in WooCommerce).
     pub failing_image_marker: String,
+    /// The WordPress user and application password that open `/wp-json/wp/v2/` (pages).
+    pub wp_user: String,
+    pub wp_app_password: String,
 }
 
 impl Default for WooConfig {
@@ -31,6 +38,8 @@ impl Default for WooConfig {
             consumer_key: "ck_sandbox".into(),
             consumer_secret: "cs_sandbox".into(),
             failing_image_marker: "unreachable".into(),
+            wp_user: "admin".into(),
+            wp_app_password: "abcd EFGH 1234 ijkl MNOP 6789".into(),
         }
     }
 }
@@ -42,7 +51,12 @@ struct Store {
     /// product id → variation id → variation
     variations: BTreeMap<u64, BTreeMap<u64, Value>>,
     customers: BTreeMap<u64, Value>,
+    categories: BTreeMap<u64, Value>,
+    orders: BTreeMap<u64, Value>,
+    pages: BTreeMap<u64, Value>,
     skus: HashMap<String, u64>,
+    /// GTIN/UPC/EAN/ISBN → product or variation id (WooCommerce keeps them unique).
+    gtins: HashMap<String, u64>,
     /// product slug → product id (WordPress keeps slugs unique by suffixing -2, -3, ...)
     slugs: HashMap<String, u64>,
 }
@@ -111,6 +125,42 @@ impl WooSandbox {
                 "/wp-json/wc/v3/products/{id}/variations/batch",
                 post(batch_variations),
             )
+            .route(
+                "/wp-json/wc/v3/products/categories",
+                get(categories::list_categories).post(categories::create_category),
+            )
+            .route(
+                "/wp-json/wc/v3/products/categories/batch",
+                post(categories::batch_categories),
+            )
+            .route(
+                "/wp-json/wc/v3/products/categories/{id}",
+                get(categories::get_category)
+                    .put(categories::update_category)
+                    .delete(categories::delete_category),
+            )
+            .route(
+                "/wp-json/wc/v3/orders",
+                get(orders::list_orders).post(orders::create_order),
+            )
+            .route("/wp-json/wc/v3/orders/batch", post(orders::batch_orders))
+            .route(
+                "/wp-json/wc/v3/orders/{id}",
+                get(orders::get_order)
+                    .put(orders::update_order)
+                    .delete(orders::delete_order),
+            )
+            .route(
+                "/wp-json/wp/v2/pages",
+                get(pages::list_pages).post(pages::create_page),
+            )
+            .route(
+                "/wp-json/wp/v2/pages/{id}",
+                get(pages::get_page)
+                    .post(pages::update_page)
+                    .put(pages::update_page)
+                    .delete(pages::delete_page),
+            )
             .route("/wp-json/wc/v3/customers", get(list_customers))
             .route("/wp-json/wc/v3/customers/batch", post(batch_customers))
             .route(
@@ -156,13 +206,42 @@ impl WooSandbox {
         lock(&self.inner.store).customers.len()
     }
 
+    pub fn category_count(&self) -> usize {
+        lock(&self.inner.store).categories.len()
+    }
+
+    pub fn order_count(&self) -> usize {
+        lock(&self.inner.store).orders.len()
+    }
+
+    pub fn page_count(&self) -> usize {
+        lock(&self.inner.store).pages.len()
+    }
+
+    pub fn orders(&self) -> Vec<Value> {
+        lock(&self.inner.store).orders.values().cloned().collect()
+    }
+
+    pub fn categories(&self) -> Vec<Value> {
+        lock(&self.inner.store)
+            .categories
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    pub fn pages(&self) -> Vec<Value> {
+        lock(&self.inner.store).pages.values().cloned().collect()
+    }
+
     pub fn products(&self) -> Vec<Value> {
         lock(&self.inner.store).products.values().cloned().collect()
     }
 
     pub fn fingerprint(&self) -> String {
         let s = lock(&self.inner.store);
-        let v = json!({ "p": s.products.values().collect::<Vec<_>>(), "v": s.variations, "c": s.customers.values().collect::<Vec<_>>() });
+        let v = json!({ "p": s.products.values().collect::<Vec<_>>(), "v": s.variations, "c": s.customers.values().collect::<Vec<_>>(),
+                        "cat": s.categories.values().collect::<Vec<_>>(), "o": s.orders.values().collect::<Vec<_>>(), "pg": s.pages.values().collect::<Vec<_>>() });
         blake3::hash(v.to_string().as_bytes()).to_hex().to_string()
     }
 
@@ -277,6 +356,7 @@ impl WooSandbox {
 async fn control_state(State(sb): State<WooSandbox>) -> Json<Value> {
     Json(json!({
         "products": sb.product_count(), "variations": sb.variation_count(), "customers": sb.customer_count(),
+        "categories": sb.category_count(), "orders": sb.order_count(), "pages": sb.page_count(),
         "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests(),
     }))
 }
@@ -343,8 +423,39 @@ fn failing_image(inner: &Inner, input: &Value) -> Option<String> {
         })
 }
 
+/// GTIN/UPC/EAN/ISBN: WooCommerce keeps only digits and dashes, unique across products and
+/// variations.
+fn apply_gtin(s: &mut Store, id: u64, item: &mut Value, input: &Value) -> Result<(), Value> {
+    let Some(raw) = input.get("global_unique_id").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let gtin: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    let gtin = gtin.as_str();
+    let invalid = || {
+        item_error(
+            "product_invalid_global_unique_id",
+            "Invalid or duplicated GTIN, UPC, EAN or ISBN.",
+        )
+    };
+    if s.gtins.get(gtin).is_some_and(|owner| *owner != id) {
+        return Err(invalid());
+    }
+    if let Some(old) = item["global_unique_id"].as_str().filter(|o| !o.is_empty()) {
+        s.gtins.remove(old);
+    }
+    if !gtin.is_empty() {
+        s.gtins.insert(gtin.to_string(), id);
+    }
+    item["global_unique_id"] = json!(gtin);
+    Ok(())
+}
+
 /// Writes the fields `input` gives onto product `p` (create and update share this).
 fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result<(), Value> {
+    apply_gtin(s, id, p, input)?;
     if let Some(sku) = input.get("sku").and_then(Value::as_str) {
         if !sku.is_empty() && s.skus.get(sku).is_some_and(|owner| *owner != id) {
             return Err(item_error(
@@ -370,16 +481,13 @@ fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result
             let _ = v;
         }
     }
-    for k in [
-        "manage_stock",
-        "stock_quantity",
-        "attributes",
-        "categories",
-        "meta_data",
-    ] {
+    for k in ["manage_stock", "stock_quantity", "attributes", "meta_data"] {
         if let Some(v) = input.get(k) {
             p[k] = v.clone();
         }
+    }
+    if let Some(c) = input.get("categories") {
+        p["categories"] = categories::resolve_product_categories(s, c);
     }
     if let Some(tags) = input.get("tags").and_then(Value::as_array) {
         p["tags"] = json!(tags.iter().enumerate().map(|(i, t)| json!({ "id": 1000 + i, "name": t["name"], "slug": sanitize_title(t["name"].as_str().unwrap_or("")) })).collect::<Vec<_>>());
@@ -435,9 +543,9 @@ fn create_product_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Valu
     let id = s.id();
     let name = str_field(input, "name");
     let mut p = json!({
-        "id": id, "name": name, "slug": "", "permalink": "", "date_created": now(), "date_modified": now(),
+        "id": id, "name": name, "slug": "", "permalink": "", "date_created": now(), "date_created_gmt": now(), "date_modified": now(),
         "type": "simple", "status": "publish", "featured": false, "catalog_visibility": "visible",
-        "description": "", "short_description": "", "sku": "", "price": "", "regular_price": "", "sale_price": "",
+        "description": "", "short_description": "", "sku": "", "global_unique_id": "", "price": "", "regular_price": "", "sale_price": "",
         "on_sale": false, "manage_stock": false, "stock_quantity": null, "backorders": "no", "weight": "",
         "categories": [], "tags": [], "images": [], "attributes": [], "variations": [], "meta_data": [],
     });
@@ -489,8 +597,8 @@ fn create_variation_in(s: &mut Store, pid: u64, input: &Value) -> Result<Value, 
         ));
     }
     let id = s.id();
-    let mut v = json!({ "id": id, "sku": "", "price": "", "regular_price": "", "sale_price": "", "manage_stock": false,
-                        "stock_quantity": null, "backorders": "no", "weight": "", "attributes": [], "image": null, "date_created": now() });
+    let mut v = json!({ "id": id, "sku": "", "global_unique_id": "", "price": "", "regular_price": "", "sale_price": "", "manage_stock": false,
+                        "stock_quantity": null, "backorders": "no", "weight": "", "attributes": [], "image": null, "date_created": now(), "date_created_gmt": now() });
     apply_variation(s, id, &mut v, input)?;
     s.variations.entry(pid).or_default().insert(id, v.clone());
     if let Some(p) = s.products.get_mut(&pid) {
@@ -502,6 +610,7 @@ fn create_variation_in(s: &mut Store, pid: u64, input: &Value) -> Result<Value, 
 }
 
 fn apply_variation(s: &mut Store, id: u64, v: &mut Value, input: &Value) -> Result<(), Value> {
+    apply_gtin(s, id, v, input)?;
     if let Some(sku) = input.get("sku").and_then(Value::as_str) {
         if !sku.is_empty() && s.skus.get(sku).is_some_and(|owner| *owner != id) {
             return Err(item_error(
@@ -561,7 +670,7 @@ fn create_customer_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Val
     }
     let id = s.id();
     let blank_addr = json!({ "first_name": "", "last_name": "", "company": "", "address_1": "", "address_2": "", "city": "", "state": "", "postcode": "", "country": "", "email": "", "phone": "" });
-    let mut c = json!({ "id": id, "date_created": now(), "email": email, "first_name": "", "last_name": "", "role": "customer",
+    let mut c = json!({ "id": id, "date_created": now(), "date_created_gmt": now(), "email": email, "first_name": "", "last_name": "", "role": "customer",
                         "username": email.split('@').next().unwrap_or(""), "billing": blank_addr, "shipping": blank_addr, "meta_data": [] });
     apply_customer(&mut c, input);
     inner.created.record("customers", &email);
@@ -782,12 +891,18 @@ fn remove_product(s: &mut Store, id: u64) -> Option<Value> {
     if let Some(sku) = p["sku"].as_str() {
         s.skus.remove(sku);
     }
+    if let Some(g) = p["global_unique_id"].as_str() {
+        s.gtins.remove(g);
+    }
     if let Some(slug) = p["slug"].as_str() {
         s.slugs.remove(slug);
     }
     for v in s.variations.remove(&id).unwrap_or_default().values() {
         if let Some(sku) = v["sku"].as_str() {
             s.skus.remove(sku);
+        }
+        if let Some(g) = v["global_unique_id"].as_str() {
+            s.gtins.remove(g);
         }
     }
     Some(p)
@@ -996,6 +1111,9 @@ async fn batch_variations(
         if let Some(v) = &r {
             if let Some(sku) = v["sku"].as_str() {
                 s.skus.remove(sku);
+            }
+            if let Some(g) = v["global_unique_id"].as_str() {
+                s.gtins.remove(g);
             }
             if let Some(list) = s
                 .products

@@ -19,7 +19,7 @@ pub(super) const PRODUCT_FIELDS: &str =
 
 pub(super) const VARIANT_FRAGMENT: &str =
     "fragment V on ProductVariant { id sku barcode price compareAtPrice inventoryQuantity
-    inventoryPolicy taxable selectedOptions { name value } inventoryItem { tracked requiresShipping
+    inventoryPolicy taxable image { url } selectedOptions { name value } inventoryItem { tracked requiresShipping
     unitCost { amount } measurement { weight { value unit } } } }";
 
 pub(super) const CUSTOMER_FIELDS: &str = "id email firstName lastName phone note tags createdAt

@@ -1,0 +1,355 @@
+//! Product categories (`/products/categories`): a tree of WordPress terms. Products name
+//! their categories by id, so both directions go through an index of the whole tree, read
+//! once. As a target a category is found by its path of names (a name is unique under its
+//! parent in WordPress), so a repeated write updates instead of duplicating whatever slug
+//! WordPress chose.
+
+use super::{decode_slug, s, WooClient, WooTarget};
+use crate::api::http::{CallError, Safety};
+use crate::connector::{ConnectorError, Cursor, Result, SourcePage, WriteOutcome};
+use crate::model::{Category, Entity, Platform, Record, SourceRef};
+use crate::platform::url_path;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone)]
+struct Term {
+    name: String,
+    slug: String,
+    parent: u64,
+    description: String,
+    image: Option<String>,
+    menu_order: Option<i64>,
+}
+
+/// Every category of a store by id.
+#[derive(Debug, Default)]
+pub(super) struct CategoryIndex {
+    terms: BTreeMap<u64, Term>,
+}
+
+fn key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+impl CategoryIndex {
+    pub(super) async fn load(client: &WooClient) -> Result<Self> {
+        let all = client
+            .get_all(
+                "/products/categories",
+                &[("orderby", "id".into()), ("order", "asc".into())],
+            )
+            .await?;
+        let mut index = CategoryIndex::default();
+        for c in &all {
+            if let Some(id) = c["id"].as_u64() {
+                index.insert(id, c);
+            }
+        }
+        Ok(index)
+    }
+
+    fn insert(&mut self, id: u64, c: &Value) {
+        self.terms.insert(
+            id,
+            Term {
+                name: s(c, "name").unwrap_or_default(),
+                slug: c["slug"].as_str().unwrap_or("").to_string(),
+                parent: c["parent"].as_u64().unwrap_or(0),
+                description: c["description"].as_str().unwrap_or("").to_string(),
+                image: c
+                    .pointer("/image/src")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                menu_order: c["menu_order"].as_i64(),
+            },
+        );
+    }
+
+    /// Names from the root down to `id` (a broken parent chain stops where it breaks).
+    fn path_of(&self, id: u64) -> Vec<String> {
+        let mut path = vec![];
+        let mut at = id;
+        while let Some(t) = self.terms.get(&at) {
+            path.push(t.name.clone());
+            if t.parent == 0 || path.len() > 64 {
+                break;
+            }
+            at = t.parent;
+        }
+        path.reverse();
+        path
+    }
+
+    fn slugs_of(&self, id: u64) -> Vec<String> {
+        let mut out = vec![];
+        let mut at = self.terms.get(&id).map(|t| t.parent).unwrap_or(0);
+        while let Some(t) = self.terms.get(&at) {
+            out.push(decode_slug(&t.slug));
+            if t.parent == 0 || out.len() > 64 {
+                break;
+            }
+            at = t.parent;
+        }
+        out.reverse();
+        out
+    }
+
+    /// A product's `categories` (`[{id, name, slug}]`) as paths from the root.
+    pub(super) fn paths_of(&self, cats: &Value) -> Vec<Vec<String>> {
+        cats.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| {
+                let id = c["id"].as_u64()?;
+                match self.path_of(id) {
+                    p if p.is_empty() => s(c, "name").map(|n| vec![n]),
+                    p => Some(p),
+                }
+            })
+            .collect()
+    }
+
+    /// The id of the category at `path` (names compared without case), if the store has it.
+    pub(super) fn id_of(&self, path: &[String]) -> Option<u64> {
+        let mut parent = 0u64;
+        let mut found = None;
+        for name in path {
+            let id = self
+                .terms
+                .iter()
+                .find(|(_, t)| t.parent == parent && key(&t.name) == key(name))
+                .map(|(id, _)| *id)?;
+            found = Some(id);
+            parent = id;
+        }
+        found
+    }
+
+    fn depth(&self, id: u64) -> usize {
+        self.path_of(id).len()
+    }
+
+    fn category(&self, id: u64) -> Category {
+        let t = &self.terms[&id];
+        let handle = decode_slug(&t.slug);
+        Category {
+            source: SourceRef::with_url(
+                id.to_string(),
+                url_path(
+                    Platform::WooCommerce,
+                    Entity::Categories,
+                    &handle,
+                    &self.slugs_of(id),
+                ),
+            ),
+            handle,
+            path: self.path_of(id),
+            description_html: t.description.clone(),
+            seo: Default::default(),
+            position: t.menu_order.filter(|m| *m != 0),
+            image: t.image.clone(),
+        }
+    }
+
+    /// Parents before children, so a target can link each category to one it already has.
+    pub(super) fn page(&self, cursor: Option<&Cursor>, limit: usize) -> SourcePage {
+        let mut ids: Vec<u64> = self.terms.keys().copied().collect();
+        ids.sort_by_key(|id| (self.depth(*id), *id));
+        let start = cursor
+            .and_then(|c| c.get("index"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as usize;
+        let end = (start + limit.max(1)).min(ids.len());
+        SourcePage {
+            records: ids[start.min(end)..end]
+                .iter()
+                .map(|id| Record::Category(self.category(*id)))
+                .collect(),
+            findings: vec![],
+            next: (end < ids.len()).then(|| json!({ "index": end })),
+        }
+    }
+}
+
+impl WooTarget {
+    pub(super) async fn categories(&mut self) -> Result<&CategoryIndex> {
+        if self.categories.is_none() {
+            self.categories = Some(CategoryIndex::load(&self.client).await?);
+        }
+        Ok(self.categories.get_or_insert_with(Default::default))
+    }
+
+    fn category_body(c: &Category, parent: u64) -> Value {
+        let mut body = json!({
+            "name": c.name(),
+            "parent": parent,
+            "description": c.description_html,
+        });
+        if !c.handle.is_empty() {
+            body["slug"] = json!(c.handle);
+        }
+        if let Some(p) = c.position {
+            body["menu_order"] = json!(p);
+        }
+        if let Some(img) = &c.image {
+            body["image"] = json!({ "src": img });
+        }
+        body
+    }
+
+    /// Categories one by one, parents first: each needs its parent's id.
+    pub(super) async fn write_categories(&mut self, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
+        let mut out = Vec::with_capacity(batch.len());
+        for r in batch {
+            let Record::Category(c) = r else {
+                return Err(ConnectorError::Input(format!(
+                    "a categories batch holds a {} record ({})",
+                    r.entity(),
+                    r.label()
+                )));
+            };
+            out.push(self.write_category(c).await?);
+        }
+        Ok(out)
+    }
+
+    async fn write_category(&mut self, c: &Category) -> Result<WriteOutcome> {
+        let max_rounds = self.client.http.config().max_retries + 2;
+        let mut existed = None;
+        for round in 0..=max_rounds {
+            if round > 0 {
+                self.client.http.wait_before_retry(round - 1, None).await;
+                // The last write may have landed: read the tree again before deciding.
+                self.categories = None;
+            }
+            let index = self.categories().await?;
+            let parent = match c.parent_path() {
+                [] => 0,
+                p => match index.id_of(p) {
+                    Some(id) => id,
+                    None => {
+                        return Ok(WriteOutcome::Failed {
+                            message: format!(
+                                "its parent category \"{}\" is not in the store; load categories parents first",
+                                p.join(" > ")
+                            ),
+                        })
+                    }
+                },
+            };
+            let current = index.id_of(&c.path);
+            existed.get_or_insert(current.is_some());
+            let mut body = Self::category_body(c, parent);
+            let (method, path) = match current {
+                Some(id) => {
+                    // The slug stays as WordPress made it; a clash would refuse the update.
+                    if let Some(o) = body.as_object_mut() {
+                        o.remove("slug");
+                    }
+                    (reqwest::Method::PUT, format!("/products/categories/{id}"))
+                }
+                None => (reqwest::Method::POST, "/products/categories".to_string()),
+            };
+            let reply = match self
+                .client
+                .call(method, &path, &[], Some(&body), Safety::Unsafe)
+                .await
+            {
+                Ok(r) => r,
+                Err(CallError::Ambiguous(m)) => {
+                    tracing::debug!("category write ambiguous ({m}); reading the tree again");
+                    continue;
+                }
+                Err(CallError::Failed(m)) => return Err(ConnectorError::Remote(m)),
+            };
+            if !reply.status.is_success() {
+                let code = reply.body["code"].as_str().unwrap_or("");
+                if code == "duplicate_term_slug" && current.is_none() {
+                    // The slug belongs to another branch of the tree: let WordPress pick one.
+                    if let Some(o) = body.as_object_mut() {
+                        o.remove("slug");
+                    }
+                    let retry = self
+                        .client
+                        .call(
+                            reqwest::Method::POST,
+                            "/products/categories",
+                            &[],
+                            Some(&body),
+                            Safety::Unsafe,
+                        )
+                        .await;
+                    match retry {
+                        Ok(r) if r.status.is_success() => {
+                            return Ok(self.created_category(&r.body, existed == Some(true)));
+                        }
+                        Ok(r) => return Ok(failed(&r.body)),
+                        Err(CallError::Ambiguous(_)) => continue,
+                        Err(CallError::Failed(m)) => return Err(ConnectorError::Remote(m)),
+                    }
+                }
+                if matches!(reply.status.as_u16(), 401 | 403) {
+                    // Credentials, not this record: the whole run must hear about it.
+                    self.client.expect_ok(reply, &path)?;
+                    continue;
+                }
+                return Ok(failed(&reply.body));
+            }
+            return Ok(self.created_category(&reply.body, existed == Some(true)));
+        }
+        Ok(WriteOutcome::Failed {
+            message: "WooCommerce did not confirm this category after repeated attempts".into(),
+        })
+    }
+
+    fn created_category(&mut self, body: &Value, existed: bool) -> WriteOutcome {
+        let id = body["id"].as_u64().unwrap_or(0);
+        if let Some(index) = self.categories.as_mut() {
+            index.insert(id, body);
+        }
+        let target_id = id.to_string();
+        if existed {
+            WriteOutcome::Updated { target_id }
+        } else {
+            WriteOutcome::Created { target_id }
+        }
+    }
+
+    pub(super) async fn find_category(&self, handle: &str) -> Result<Option<u64>> {
+        let reply = self
+            .client
+            .get("/products/categories", &[("slug", handle.to_string())])
+            .await?;
+        Ok(reply
+            .body
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(|c| c["id"].as_u64()))
+    }
+
+    /// `[{id}]` for a product's category paths; paths the store lacks become a finding.
+    pub(super) fn category_refs(&self, paths: &[Vec<String>]) -> (Value, Vec<String>) {
+        let mut refs = vec![];
+        let mut missing = vec![];
+        for p in paths {
+            match self.categories.as_ref().and_then(|i| i.id_of(p)) {
+                Some(id) => refs.push(json!({ "id": id })),
+                None => missing.push(p.join(" > ")),
+            }
+        }
+        (json!(refs), missing)
+    }
+}
+
+fn failed(body: &Value) -> WriteOutcome {
+    WriteOutcome::Failed {
+        message: format!(
+            "{}: {}",
+            body["code"].as_str().unwrap_or(""),
+            body["message"]
+                .as_str()
+                .unwrap_or("WooCommerce refused the category")
+        ),
+    }
+}

@@ -1,0 +1,585 @@
+//! Orders (`/orders`). What the REST API lets a client set is carried: status, currency,
+//! customer (by email, to the target's own customer id), addresses, note, payment method, line
+//! items by SKU (WooCommerce resolves products and variations by SKU itself), shipping lines,
+//! and lines without a product as fee lines. What it keeps for itself is not: `number`, dates,
+//! tax lines and totals are read-only (taxes come from the store's own tax settings), and
+//! coupon lines must name a coupon the store already has. The source's number and date travel
+//! in meta data (the number is what a repeated write finds the order by); everything else that
+//! cannot be set is a finding on its order.
+
+use super::{address_from, dec, meta, s, WooClient, WooTarget};
+use crate::api::http::{CallError, Safety};
+use crate::connector::{ConnectorError, Cursor, Result, SourcePage, WriteOutcome};
+use crate::files::woocommerce::orders::{status_from_canonical, status_to_canonical};
+use crate::finding::{Finding, RecordRef, Severity};
+use crate::model::*;
+use crate::platform::woocommerce::{MAX_PER_PAGE, ORDER_CREATED_META, ORDER_NUMBER_META};
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// Coupon codes and amounts of an order whose coupons the target store does not have.
+const COUPONS_META: &str = "storeshift_coupons";
+
+pub(super) async fn read_page(
+    client: &WooClient,
+    cursor: Option<&Cursor>,
+    limit: usize,
+) -> Result<SourcePage> {
+    let page = cursor
+        .and_then(|c| c.get("page"))
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .max(1);
+    let q = [
+        ("page", page.to_string()),
+        ("per_page", limit.clamp(1, MAX_PER_PAGE).to_string()),
+        ("orderby", "id".into()),
+        ("order", "asc".into()),
+    ];
+    let reply = client.get("/orders", &q).await?;
+    let pages: u64 = reply
+        .header("x-wp-totalpages")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let mut out = SourcePage::default();
+    for o in reply.body.as_array().into_iter().flatten() {
+        out.records
+            .push(Record::Order(Box::new(order_from(o, &client.currency))));
+    }
+    if page < pages {
+        out.next = Some(json!({ "page": page + 1 }));
+    }
+    Ok(out)
+}
+
+fn money(v: &Value, k: &str, cur: &str) -> Money {
+    Money::new(dec(v, k).unwrap_or_default(), cur)
+}
+
+/// "Size=XL, Color=Sand" from a line item's visible meta data.
+fn variant_title(item: &Value) -> Option<String> {
+    let parts: Vec<String> = item["meta_data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| !m["key"].as_str().unwrap_or("_").starts_with('_'))
+        .map(|m| {
+            let k = m["display_key"]
+                .as_str()
+                .or(m["key"].as_str())
+                .unwrap_or("");
+            let v = match (&m["display_value"], &m["value"]) {
+                (Value::String(d), _) => d.clone(),
+                (_, Value::String(v)) => v.clone(),
+                (_, v) => v.to_string(),
+            };
+            format!("{k}={v}")
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+fn tax_lines(list: &Value, cur: &str) -> Vec<TaxLine> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| TaxLine {
+            title: s(t, "label").unwrap_or_else(|| "Tax".into()),
+            rate: dec(t, "rate_percent")
+                .map(|p| (p / Decimal::from(100)).normalize())
+                .unwrap_or_default(),
+            amount: Money::new(
+                dec(t, "tax_total").unwrap_or_default()
+                    + dec(t, "shipping_tax_total").unwrap_or_default(),
+                cur,
+            ),
+        })
+        .collect()
+}
+
+pub(super) fn order_from(o: &Value, default_currency: &str) -> Order {
+    let currency = s(o, "currency").unwrap_or_else(|| default_currency.to_string());
+    let cur = currency.as_str();
+    let mut subtotal = Decimal::ZERO;
+    let mut line_items = vec![];
+    for li in o["line_items"].as_array().into_iter().flatten() {
+        let qty = li["quantity"].as_i64().unwrap_or(1);
+        let sub = dec(li, "subtotal");
+        let total = dec(li, "total");
+        let line_sub = sub.or(total).unwrap_or_default();
+        subtotal += line_sub;
+        let price = if qty != 0 {
+            (line_sub / Decimal::from(qty)).round_dp(4)
+        } else {
+            line_sub
+        };
+        line_items.push(LineItem {
+            sku: s(li, "sku"),
+            title: s(li, "name").unwrap_or_default(),
+            variant_title: variant_title(li),
+            quantity: qty,
+            price: Money::new(price, cur),
+            total_discount: match (sub, total) {
+                (Some(a), Some(b)) if a > b => Some(Money::new(a - b, cur)),
+                _ => None,
+            },
+            tax_lines: vec![],
+            product_ref: li["product_id"]
+                .as_u64()
+                .filter(|id| *id != 0)
+                .map(|id| id.to_string()),
+        });
+    }
+    // A fee is a charge without a product: a line without a SKU.
+    for fee in o["fee_lines"].as_array().into_iter().flatten() {
+        let total = dec(fee, "total").unwrap_or_default();
+        subtotal += total;
+        line_items.push(LineItem {
+            sku: None,
+            title: s(fee, "name").unwrap_or_default(),
+            variant_title: None,
+            quantity: 1,
+            price: Money::new(total, cur),
+            total_discount: None,
+            tax_lines: vec![],
+            product_ref: None,
+        });
+    }
+    let mut discounts: Vec<Discount> = o["coupon_lines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| Discount {
+            code: s(c, "code").unwrap_or_default(),
+            amount: money(c, "discount", cur),
+        })
+        .collect();
+    if discounts.is_empty() {
+        if let Some(Ok(Value::Array(list))) =
+            meta(o, COUPONS_META).map(|m| serde_json::from_str::<Value>(&m))
+        {
+            discounts = list
+                .iter()
+                .map(|c| Discount {
+                    code: s(c, "code").unwrap_or_default(),
+                    amount: money(c, "amount", cur),
+                })
+                .collect();
+        }
+    }
+    let (financial_status, fulfillment_status) =
+        status_to_canonical(o["status"].as_str().unwrap_or(""))
+            .unwrap_or((FinancialStatus::Pending, FulfillmentStatus::Unfulfilled));
+    let total = money(o, "total", cur);
+    let transactions = match s(o, "payment_method") {
+        Some(gateway) => vec![Transaction {
+            kind: "sale".into(),
+            status: match financial_status {
+                FinancialStatus::Paid
+                | FinancialStatus::Refunded
+                | FinancialStatus::PartiallyRefunded => "success",
+                FinancialStatus::Voided => "failure",
+                _ => "pending",
+            }
+            .into(),
+            gateway: Some(gateway),
+            amount: total.clone(),
+            processed_at: None,
+        }],
+        None => vec![],
+    };
+    let id = o["id"].as_u64().unwrap_or(0).to_string();
+    let mut billing = address_from(&o["billing"]);
+    if let Some(b) = billing.as_mut() {
+        b.default = false;
+    }
+    Order {
+        number: meta(o, ORDER_NUMBER_META)
+            .or_else(|| s(o, "number"))
+            .unwrap_or_else(|| id.clone()),
+        source: SourceRef::new(id),
+        email: s(&o["billing"], "email"),
+        customer_ref: o["customer_id"]
+            .as_u64()
+            .filter(|c| *c != 0)
+            .map(|c| c.to_string()),
+        currency: currency.clone(),
+        line_items,
+        tax_lines: tax_lines(&o["tax_lines"], cur),
+        discounts,
+        shipping_lines: o["shipping_lines"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|l| ShippingLine {
+                title: s(l, "method_title").unwrap_or_else(|| "Shipping".into()),
+                code: s(l, "method_id"),
+                price: money(l, "total", cur),
+                tax_lines: vec![],
+            })
+            .collect(),
+        transactions,
+        totals: OrderTotals {
+            subtotal: Money::new(subtotal, cur),
+            discounts: money(o, "discount_total", cur),
+            shipping: money(o, "shipping_total", cur),
+            tax: money(o, "total_tax", cur),
+            total,
+        },
+        financial_status,
+        fulfillment_status,
+        // WooCommerce dates orders itself; an order storeshift loaded keeps the source's date.
+        created_at: meta(o, ORDER_CREATED_META)
+            .or_else(|| super::gmt(o, "date_created"))
+            .unwrap_or_default(),
+        processed_at: s(o, "date_paid"),
+        cancelled_at: None,
+        billing_address: billing,
+        shipping_address: address_from(&o["shipping"]),
+        note: s(o, "customer_note"),
+        tags: vec![],
+    }
+}
+
+fn address_body(a: Option<&Address>) -> Value {
+    let a = a.cloned().unwrap_or_default();
+    json!({
+        "first_name": a.first_name.unwrap_or_default(), "last_name": a.last_name.unwrap_or_default(),
+        "company": a.company.unwrap_or_default(), "address_1": a.address1.unwrap_or_default(),
+        "address_2": a.address2.unwrap_or_default(), "city": a.city.unwrap_or_default(),
+        "state": a.province.unwrap_or_default(), "postcode": a.zip.unwrap_or_default(),
+        "country": a.country_code.unwrap_or_default(),
+    })
+}
+
+/// Line meta data from "Size=XL, Color=Sand" (the shape the source reads back).
+fn line_meta(variant: Option<&str>) -> Value {
+    let Some(v) = variant.filter(|v| !v.trim().is_empty()) else {
+        return json!([]);
+    };
+    let pairs: Option<Vec<Value>> = v
+        .split(", ")
+        .map(|part| {
+            part.split_once('=')
+                .map(|(k, val)| json!({ "key": k.trim(), "value": val.trim() }))
+        })
+        .collect();
+    json!(pairs.unwrap_or_else(|| vec![json!({ "key": "Variant", "value": v })]))
+}
+
+/// Line totals after the order's discount. WooCommerce keeps discounts on the lines (subtotal
+/// minus total); a discount the source kept on the order alone is spread over the lines in
+/// proportion to their totals, so the order still adds up to what the customer paid.
+fn spread_order_discount(
+    o: &Order,
+    lines: &[(Decimal, Decimal)],
+    lost: &mut Vec<String>,
+) -> Vec<Decimal> {
+    let mut totals: Vec<Decimal> = lines.iter().map(|(_, t)| *t).collect();
+    let on_lines: Decimal = lines.iter().map(|(s, t)| s - t).sum();
+    let order_level = if o.totals.discounts.amount > Decimal::ZERO {
+        o.totals.discounts.amount
+    } else {
+        o.discounts.iter().map(|d| d.amount.amount).sum()
+    };
+    let rest = order_level - on_lines;
+    let base: Decimal = totals.iter().filter(|t| **t > Decimal::ZERO).sum();
+    if rest <= Decimal::ZERO || base <= Decimal::ZERO {
+        return totals;
+    }
+    let rest = rest.min(base);
+    let mut left = rest;
+    let last = totals.iter().rposition(|t| *t > Decimal::ZERO);
+    for (i, t) in totals.iter_mut().enumerate() {
+        if *t <= Decimal::ZERO {
+            continue;
+        }
+        let share = if Some(i) == last {
+            left
+        } else {
+            (rest * *t / base).round_dp(2)
+        };
+        left -= share;
+        *t -= share;
+    }
+    lost.push(format!(
+        "the order-level discount {rest} {} is spread over the lines (WooCommerce keeps discounts on lines)",
+        o.currency
+    ));
+    totals
+}
+
+/// The order as WooCommerce takes it, and what of it cannot be carried.
+fn order_body(o: &Order, customer_id: u64) -> (Value, Vec<String>) {
+    let mut lost = vec![];
+    let lines: Vec<(Decimal, Decimal)> = o
+        .line_items
+        .iter()
+        .map(|l| {
+            let sub = l.price.amount * Decimal::from(l.quantity);
+            (
+                sub,
+                sub - l
+                    .total_discount
+                    .as_ref()
+                    .map(|d| d.amount)
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let totals = spread_order_discount(o, &lines, &mut lost);
+    let mut items = vec![];
+    let mut fees = vec![];
+    for ((l, (sub, _)), total) in o.line_items.iter().zip(&lines).zip(totals) {
+        match l.sku.as_deref().filter(|s| !s.is_empty()) {
+            Some(sku) => items.push(json!({
+                "sku": sku, "name": l.title, "quantity": l.quantity,
+                "subtotal": sub.round_dp(2).to_string(), "total": total.round_dp(2).to_string(),
+                "meta_data": line_meta(l.variant_title.as_deref()),
+            })),
+            None => {
+                lost.push(format!(
+                    "line \"{}\" has no SKU and WooCommerce needs a product reference: carried as a fee line",
+                    l.title
+                ));
+                fees.push(json!({ "name": l.title, "total": total.round_dp(2).to_string(), "tax_status": "none" }));
+            }
+        }
+    }
+    if !o.tax_lines.is_empty() {
+        lost.push(format!(
+            "tax lines ({}) are read-only in WooCommerce's REST API; the store computes taxes from its own settings",
+            o.tax_lines
+                .iter()
+                .map(|t| format!("{} {}", t.title, t.amount))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut meta = vec![
+        json!({ "key": ORDER_NUMBER_META, "value": o.number }),
+        json!({ "key": ORDER_CREATED_META, "value": o.created_at }),
+    ];
+    if !o.discounts.is_empty() {
+        lost.push(format!(
+            "coupon codes {} are not coupons in the target store: kept in meta data {COUPONS_META} (the discounts stay in the line totals)",
+            o.discounts.iter().map(|d| d.code.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+        meta.push(json!({ "key": COUPONS_META, "value": json!(o.discounts.iter().map(|d| json!({ "code": d.code, "amount": d.amount.amount.to_string() })).collect::<Vec<_>>()).to_string() }));
+    }
+    let mut billing = address_body(o.billing_address.as_ref());
+    billing["email"] = json!(o.email.clone().unwrap_or_default());
+    billing["phone"] = json!(o
+        .billing_address
+        .as_ref()
+        .and_then(|a| a.phone.clone())
+        .unwrap_or_default());
+    let gateway = o.transactions.iter().find_map(|t| t.gateway.clone());
+    let paid = matches!(
+        o.financial_status,
+        FinancialStatus::Paid
+            | FinancialStatus::PartiallyPaid
+            | FinancialStatus::Refunded
+            | FinancialStatus::PartiallyRefunded
+    );
+    let body = json!({
+        "status": status_from_canonical(o.financial_status, o.fulfillment_status),
+        "currency": o.currency,
+        "customer_id": customer_id,
+        "billing": billing,
+        "shipping": address_body(o.shipping_address.as_ref()),
+        "customer_note": o.note.clone().unwrap_or_default(),
+        "payment_method": gateway.clone().unwrap_or_default(),
+        "payment_method_title": gateway.unwrap_or_default(),
+        "set_paid": paid,
+        "line_items": items,
+        "fee_lines": fees,
+        "shipping_lines": o.shipping_lines.iter().map(|l| json!({
+            "method_title": l.title, "method_id": l.code.clone().unwrap_or_else(|| "other".into()),
+            "total": l.price.amount.round_dp(2).to_string(),
+        })).collect::<Vec<_>>(),
+        "meta_data": meta,
+    });
+    (body, lost)
+}
+
+/// What an update may change on an order already in the store: lines sent again would be
+/// added to it, so they are left as they are.
+fn update_body(create: &Value) -> Value {
+    let mut b = create.clone();
+    if let Some(o) = b.as_object_mut() {
+        for k in ["line_items", "fee_lines", "shipping_lines", "set_paid"] {
+            o.remove(k);
+        }
+    }
+    b
+}
+
+impl WooTarget {
+    /// Order number → id of every order in the store (the REST API cannot filter by meta).
+    async fn order_index(&mut self) -> Result<&HashMap<String, u64>> {
+        if self.orders.is_none() {
+            let all = self
+                .client
+                .get_all(
+                    "/orders",
+                    &[("orderby", "id".into()), ("order", "asc".into())],
+                )
+                .await?;
+            let index = all
+                .iter()
+                .filter_map(|o| Some((meta(o, ORDER_NUMBER_META)?, o["id"].as_u64()?)))
+                .collect();
+            self.orders = Some(index);
+        }
+        Ok(self.orders.get_or_insert_with(HashMap::new))
+    }
+
+    /// Lookups reconcile the writes a crash left pending, before this process writes any
+    /// order: one reading of the store answers all of them.
+    pub(super) async fn find_order(&mut self, number: &str) -> Result<Option<u64>> {
+        Ok(self.order_index().await?.get(number).copied())
+    }
+
+    async fn customer_id(&mut self, o: &Order) -> Result<u64> {
+        let Some(email) = o.email.as_deref().filter(|_| o.customer_ref.is_some()) else {
+            return Ok(0);
+        };
+        let email = email.trim().to_ascii_lowercase();
+        if let Some(id) = self.customer_ids.get(&email) {
+            return Ok(*id);
+        }
+        let id = self.find_customer(&email).await?.unwrap_or(0);
+        self.customer_ids.insert(email, id);
+        Ok(id)
+    }
+
+    pub(super) async fn write_orders(&mut self, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
+        let orders: Vec<&Order> = batch
+            .iter()
+            .map(|r| match r {
+                Record::Order(o) => Ok(o.as_ref()),
+                other => Err(ConnectorError::Input(format!(
+                    "an orders batch holds a {} record ({})",
+                    other.entity(),
+                    other.label()
+                ))),
+            })
+            .collect::<Result<_>>()?;
+        let mut bodies = vec![];
+        for o in &orders {
+            let cid = self.customer_id(o).await?;
+            bodies.push(order_body(o, cid));
+        }
+        let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; orders.len()];
+        let mut existed: Vec<Option<bool>> = vec![None; orders.len()];
+        let max_rounds = self.client.http.config().max_retries + 2;
+        let mut round = 0;
+        while outcomes.iter().any(Option::is_none) {
+            if round > max_rounds {
+                for o in outcomes.iter_mut().filter(|o| o.is_none()) {
+                    *o = Some(WriteOutcome::Failed {
+                        message: "WooCommerce did not confirm this order after repeated attempts"
+                            .into(),
+                    });
+                }
+                break;
+            }
+            if round > 0 {
+                self.client.http.wait_before_retry(round - 1, None).await;
+                self.orders = None;
+            }
+            round += 1;
+            let index = self.order_index().await?.clone();
+            let (mut create, mut update, mut ci, mut ui) = (vec![], vec![], vec![], vec![]);
+            for i in (0..orders.len()).filter(|i| outcomes[*i].is_none()) {
+                let found = index.get(&orders[i].number).copied();
+                existed[i].get_or_insert(found.is_some());
+                match found {
+                    Some(id) => {
+                        let mut b = update_body(&bodies[i].0);
+                        b["id"] = json!(id);
+                        update.push(b);
+                        ui.push(i);
+                    }
+                    None => {
+                        create.push(bodies[i].0.clone());
+                        ci.push(i);
+                    }
+                }
+            }
+            let req = json!({ "create": create, "update": update });
+            let reply = match self
+                .client
+                .call(
+                    reqwest::Method::POST,
+                    "/orders/batch",
+                    &[],
+                    Some(&req),
+                    Safety::Unsafe,
+                )
+                .await
+            {
+                Ok(r) => self.client.expect_ok(r, "/orders/batch")?,
+                Err(CallError::Ambiguous(m)) => {
+                    tracing::debug!("orders batch ambiguous ({m}); reading the orders again");
+                    continue;
+                }
+                Err(CallError::Failed(m)) => return Err(ConnectorError::Remote(m)),
+            };
+            for (kind, idx) in [("create", &ci), ("update", &ui)] {
+                let items = reply.body[kind].as_array().cloned().unwrap_or_default();
+                for (k, &i) in idx.iter().enumerate() {
+                    let item = items.get(k).cloned().unwrap_or(Value::Null);
+                    if let Some(e) = item.get("error") {
+                        outcomes[i] = Some(WriteOutcome::Failed {
+                            message: format!(
+                                "{}: {}",
+                                e["code"].as_str().unwrap_or(""),
+                                e["message"]
+                                    .as_str()
+                                    .unwrap_or("WooCommerce refused the order")
+                            ),
+                        });
+                        continue;
+                    }
+                    let Some(id) = item["id"].as_u64() else {
+                        continue;
+                    };
+                    if let Some(index) = self.orders.as_mut() {
+                        index.insert(orders[i].number.clone(), id);
+                    }
+                    for why in &bodies[i].1 {
+                        self.findings.push(
+                            Finding::new(
+                                Severity::Info,
+                                "order_field_not_carried",
+                                format!("order #{}: {why}", orders[i].number),
+                            )
+                            .about(RecordRef {
+                                entity: Entity::Orders,
+                                source_id: orders[i].source.id.clone(),
+                                label: format!("#{}", orders[i].number),
+                            }),
+                        );
+                    }
+                    let target_id = id.to_string();
+                    outcomes[i] = Some(if existed[i] == Some(true) {
+                        WriteOutcome::Updated { target_id }
+                    } else {
+                        WriteOutcome::Created { target_id }
+                    });
+                }
+            }
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or(WriteOutcome::Failed {
+                    message: "not written".into(),
+                })
+            })
+            .collect())
+    }
+}
