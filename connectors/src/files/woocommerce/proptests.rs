@@ -286,7 +286,7 @@ proptest! {
 
     #[test]
     fn orders_read_back_as_written(os in proptest::collection::vec(order(), 1..4)) {
-        let records: Vec<Record> = os.into_iter().map(Record::Order).collect();
+        let records: Vec<Record> = os.into_iter().map(|o| Record::Order(Box::new(o))).collect();
         let back = round_trip(&records, &mut orders::OrderWriter);
         prop_assert_eq!(back, records);
     }
