@@ -876,6 +876,8 @@ pub struct ProductWriter {
     attr_idx: Vec<[usize; 5]>,
     /// Positions of the columns every variation row fills, found once.
     at: RowCols,
+    /// Positions of the [`PASSTHROUGH`] columns, in its order.
+    passthrough_at: Vec<usize>,
     row: Vec<String>,
 }
 
@@ -898,6 +900,8 @@ struct RowCols {
     images: usize,
     parent: usize,
     position: usize,
+    seo_title: usize,
+    seo_desc: usize,
 }
 
 impl ProductWriter {
@@ -917,6 +921,7 @@ impl ProductWriter {
             index: HashMap::new(),
             attr_idx: vec![],
             at: RowCols::default(),
+            passthrough_at: vec![],
             row: vec![],
         };
         w.header = w.columns();
@@ -953,7 +958,10 @@ impl ProductWriter {
             images: w.col("Images"),
             parent: w.col("Parent"),
             position: w.col("Position"),
+            seo_title: w.col(&format!("Meta: {SEO_TITLE_META}")),
+            seo_desc: w.col(&format!("Meta: {SEO_DESC_META}")),
         };
+        w.passthrough_at = PASSTHROUGH.iter().map(|(c, _, _)| w.col(c)).collect();
         w.row = vec![String::new(); w.header.len()];
         w
     }
@@ -1199,8 +1207,9 @@ impl ProductWriter {
             }
         }
         self.set("Type", types.join(", "));
-        self.set("Name", p.title.clone());
-        self.set("Slug", p.handle.clone());
+        self.set_at(self.at.name, &p.title);
+        let slug = self.col("Slug");
+        self.set_at(slug, &p.handle);
         let published = match (
             p.status,
             p.attributes.get("woo:post_status").map(String::as_str),
@@ -1212,13 +1221,10 @@ impl ProductWriter {
             (ProductStatus::Draft, _) => "-1",
         };
         self.set("Published", published);
-        for &(col, key, default) in PASSTHROUGH {
-            let v = p
-                .attributes
-                .get(key)
-                .cloned()
-                .unwrap_or_else(|| default.to_string());
-            self.set(col, v);
+        for (k, &(_, key, default)) in PASSTHROUGH.iter().enumerate() {
+            let i = self.passthrough_at[k];
+            let v = p.attributes.get(key).map(String::as_str).unwrap_or(default);
+            self.set_at(i, v);
         }
         if !variable
             && !p.attributes.contains_key("woo:tax_status")
@@ -1250,14 +1256,8 @@ impl ProductWriter {
                 }
             }
         }
-        self.set(
-            &format!("Meta: {SEO_TITLE_META}"),
-            p.seo.title.clone().unwrap_or_default(),
-        );
-        self.set(
-            &format!("Meta: {SEO_DESC_META}"),
-            p.seo.description.clone().unwrap_or_default(),
-        );
+        self.set_at(self.at.seo_title, p.seo.title.as_deref().unwrap_or(""));
+        self.set_at(self.at.seo_desc, p.seo.description.as_deref().unwrap_or(""));
         for m in self.extra_meta.clone() {
             if let Some(v) = p.attributes.get(&format!("meta:{m}")) {
                 self.set(&format!("Meta: {m}"), v.clone());
