@@ -700,17 +700,9 @@ fn detect_encoding(path: &Path) -> std::io::Result<&'static Encoding> {
     let mut buf = vec![0u8; 1 << 20];
     let mut carry = 0usize;
     let mut valid = true;
-    let mut turkish = 0usize;
     loop {
         let n = f.read(&mut buf[carry..])?;
         let end = carry + n;
-        for &b in &buf[carry..end] {
-            match b {
-                // ğ ş ı İ Ş Ğ in Windows-1254
-                0xF0 | 0xFE | 0xFD | 0xDD | 0xDE | 0xD0 => turkish += 1,
-                _ => {}
-            }
-        }
         if valid {
             match std::str::from_utf8(&buf[..end]) {
                 Ok(_) => carry = 0,
@@ -724,7 +716,8 @@ fn detect_encoding(path: &Path) -> std::io::Result<&'static Encoding> {
             }
         }
         if !valid {
-            carry = 0;
+            // Not UTF-8: the rest of the scan is not needed to tell which single-byte code page.
+            break;
         }
         if n == 0 {
             if carry > 0 {
@@ -735,6 +728,20 @@ fn detect_encoding(path: &Path) -> std::io::Result<&'static Encoding> {
     }
     if valid {
         return Ok(encoding_rs::UTF_8);
+    }
+    // A second pass, only for files that are not UTF-8 (most are).
+    let mut f = BufReader::with_capacity(1 << 20, File::open(path)?);
+    let mut turkish = 0usize;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        turkish += buf[..n]
+            .iter()
+            // ğ ş ı İ Ş Ğ in Windows-1254
+            .filter(|&&b| matches!(b, 0xF0 | 0xFE | 0xFD | 0xDD | 0xDE | 0xD0))
+            .count();
     }
     Ok(if turkish > 0 {
         encoding_rs::WINDOWS_1254
@@ -773,21 +780,26 @@ fn transcode(from: &Path, to: &Path, encoding: &'static Encoding) -> std::io::Re
 /// surrounding space that a spreadsheet would trim).
 pub fn push_field(out: &mut Vec<u8>, field: &str, delimiter: u8) {
     let bytes = field.as_bytes();
-    let needs = bytes
-        .iter()
-        .any(|&b| b == delimiter || b == b'"' || b == b'\n' || b == b'\r')
+    // No early exit: the branch-free scan vectorises, and most fields are short.
+    let special = bytes.iter().fold(false, |found, &b| {
+        found | (b == delimiter) | (b == b'"') | (b == b'\n') | (b == b'\r')
+    });
+    let needs = special
         || bytes.first().is_some_and(|b| *b == b' ')
         || bytes.last().is_some_and(|b| *b == b' ');
     if !needs {
         out.extend_from_slice(bytes);
         return;
     }
+    out.reserve(bytes.len() + 2);
     out.push(b'"');
-    for &b in bytes {
-        if b == b'"' {
-            out.push(b'"');
-        }
-        out.push(b);
+    let mut pieces = bytes.split(|&b| b == b'"');
+    if let Some(first) = pieces.next() {
+        out.extend_from_slice(first);
+    }
+    for piece in pieces {
+        out.extend_from_slice(b"\"\"");
+        out.extend_from_slice(piece);
     }
     out.push(b'"');
 }

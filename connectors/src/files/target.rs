@@ -21,6 +21,9 @@ pub trait EntityWriter: Send {
         -> std::result::Result<String, String>;
 }
 
+/// Bytes of encoded records kept before they are written out (the sync stays once per batch).
+const FLUSH_AT: usize = 1 << 20;
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct FileCheckpoint {
     /// Length of the file when the last committed batch had been written.
@@ -155,7 +158,15 @@ impl Target for FileTarget {
                 })
                 .collect());
         };
+        let path = self.dir.join(writer.file_name());
+        let Some(open) = self.open.get_mut(&entity) else {
+            return Err(ConnectorError::Input(format!(
+                "{} is not open",
+                path.display()
+            )));
+        };
         self.buf.clear();
+        let mut written = 0u64;
         let mut outcomes = Vec::with_capacity(batch.len());
         for record in batch {
             let mark = self.buf.len();
@@ -166,23 +177,26 @@ impl Target for FileTarget {
                     outcomes.push(WriteOutcome::Failed { message });
                 }
             }
+            // A large batch (a whole converted file) goes out in pieces: one buffer the size
+            // of the file would be grown, copied and faulted in over and over.
+            if self.buf.len() >= FLUSH_AT {
+                open.file
+                    .write_all(&self.buf)
+                    .map_err(|e| io_err(&path, "write", e))?;
+                written += self.buf.len() as u64;
+                self.buf.clear();
+            }
         }
-        let path = self.dir.join(writer.file_name());
-        let Some(open) = self.open.get_mut(&entity) else {
-            return Err(ConnectorError::Input(format!(
-                "{} is not open",
-                path.display()
-            )));
-        };
         open.file
             .write_all(&self.buf)
             .map_err(|e| io_err(&path, "write", e))?;
+        written += self.buf.len() as u64;
         // The runtime commits the new length right after this returns; the bytes must be on
         // disk first or a power cut could leave the checkpoint ahead of the file.
         open.file
             .sync_data()
             .map_err(|e| io_err(&path, "sync", e))?;
-        open.len += self.buf.len() as u64;
+        open.len += written;
         Ok(outcomes)
     }
 

@@ -266,6 +266,8 @@ pub struct ProductWriter {
     declared: HashSet<String>,
     currency: Option<String>,
     csv: CsvOut,
+    /// The row being filled, kept so its strings are allocated once, not per product.
+    row: Vec<String>,
 }
 
 impl ProductWriter {
@@ -300,6 +302,7 @@ impl ProductWriter {
             declared,
             currency,
             csv: CsvOut::new(),
+            row: Vec::new(),
         }
     }
 
@@ -428,7 +431,8 @@ impl EntityWriter for ProductWriter {
         let tags = join_tags(&p.tags, &format!("product \"{}\"", p.handle))?;
         let rows = p.variants.len().max(p.images.len()).max(1);
         let width = NCOL + self.metafields.len();
-        let mut row: Vec<String> = vec![String::new(); width];
+        let mut row = std::mem::take(&mut self.row);
+        row.resize(width, String::new());
         for r in 0..rows {
             row.iter_mut().for_each(String::clear);
             let set = |row: &mut Vec<String>, c: C, v: &str| {
@@ -532,6 +536,7 @@ impl EntityWriter for ProductWriter {
             }
             self.csv.row(row.iter(), out);
         }
+        self.row = row;
         Ok(p.handle.clone())
     }
 }

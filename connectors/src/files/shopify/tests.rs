@@ -973,7 +973,7 @@ fn reads_shopify_admin_order_export() {
     let orders: Vec<&Order> = records
         .iter()
         .map(|r| match r {
-            Record::Order(o) => &**o,
+            Record::Order(o) => o.as_ref(),
             _ => panic!("order"),
         })
         .collect();

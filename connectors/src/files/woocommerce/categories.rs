@@ -4,10 +4,10 @@
 //! parents before children, with its storefront URL (`/product-category/clothing/women/`) for
 //! redirects. Slugs are made from the names as WooCommerce makes them when none is given.
 
-use super::{field, split_list};
+use super::{split_list, unescape};
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage};
 use crate::files::table::push_row;
-use crate::files::table::{Row, TableFile};
+use crate::files::table::TableFile;
 use crate::files::{EntityReader, EntityWriter};
 use crate::model::{Category, Entity, Platform, Record, SourceRef};
 use crate::platform;
@@ -27,11 +27,26 @@ impl CategoryReader {
     fn collect(&self) -> Result<Vec<Vec<String>>> {
         let col = self.table.header().get("Categories");
         let mut rows = self.table.rows_from(self.table.start())?;
-        let mut row = Row::default();
+        let mut rec = csv::ByteRecord::new();
         let mut seen: HashSet<Vec<String>> = HashSet::new();
+        // Most products repeat a category list seen before: those cells are skipped whole,
+        // and only the one column is decoded.
+        let mut seen_cells: HashSet<Vec<u8>> = HashSet::new();
         let mut paths = vec![];
-        while rows.next_into(&mut row)? {
-            for entry in split_list(field(&row, col)) {
+        while let Some((_, line)) = rows.next_bytes(&mut rec)? {
+            let raw = col.and_then(|c| rec.get(c)).unwrap_or(b"");
+            if raw.is_empty() || seen_cells.contains(raw) {
+                continue;
+            }
+            seen_cells.insert(raw.to_vec());
+            let text = std::str::from_utf8(raw).map_err(|_| {
+                self.table.error(
+                    line,
+                    Some("Categories"),
+                    "the cell is not valid UTF-8 text; save the file as \"CSV UTF-8\" or name its encoding",
+                )
+            })?;
+            for entry in split_list(unescape(text.trim())) {
                 let path: Vec<String> = entry
                     .split('>')
                     .map(|s| s.trim().to_string())

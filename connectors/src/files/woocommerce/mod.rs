@@ -359,8 +359,11 @@ pub fn unescape_newlines(s: &str) -> String {
     s.replace("\\n", "\n")
 }
 
-pub fn escape_newlines(s: &str) -> String {
-    s.replace("\r\n", "\n").replace('\n', "\\n")
+pub fn escape_newlines(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\n') {
+        return s.into();
+    }
+    s.replace("\r\n", "\n").replace('\n', "\\n").into()
 }
 
 /// A field as the exporter meant it: formula escape removed.

@@ -281,41 +281,41 @@ impl ProductReader {
         let mut rows = self.table.rows_from(self.table.start())?;
         let mut rec = csv::ByteRecord::new();
         let c = &self.cols;
-        // Only four fields matter here: read raw bytes and decode just those.
-        let get = |rec: &csv::ByteRecord, col: Option<usize>| -> String {
+        // Only four fields matter here: read raw bytes and decode just those, borrowed.
+        fn get(rec: &csv::ByteRecord, col: Option<usize>) -> &str {
             let raw = col.and_then(|i| rec.get(i)).unwrap_or(b"");
-            super::unescape(std::str::from_utf8(raw).unwrap_or("").trim()).to_string()
-        };
+            super::unescape(std::str::from_utf8(raw).unwrap_or("").trim())
+        }
         while let Some((offset, line)) = rows.next_bytes(&mut rec)? {
             if rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                 continue;
             }
             let id = get(&rec, c.id);
             if !id.is_empty() {
-                match seen_ids.get(&hash_str(&id)) {
-                    Some(&first) => {
-                        idx.duplicates.insert(offset, first);
+                match seen_ids.entry(hash_str(id)) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        idx.duplicates.insert(offset, *first.get());
                         continue;
                     }
-                    None => {
-                        seen_ids.insert(hash_str(&id), line);
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(line);
                     }
                 }
             }
             let typ = get(&rec, c.typ);
             let parent = get(&rec, c.parent);
-            if is_variation(&typ) || (typ.is_empty() && !parent.is_empty()) {
+            if is_variation(typ) || (typ.is_empty() && !parent.is_empty()) {
                 idx.children
-                    .entry(parent_key(&parent))
+                    .entry(parent_key(parent))
                     .or_default()
                     .push((offset, line));
             } else {
                 if !id.is_empty() {
-                    parent_ids.insert(id);
+                    parent_ids.insert(id.to_string());
                 }
                 let sku = get(&rec, c.sku);
-                if !sku.is_empty() {
-                    idx.parent_by_sku.entry(sku).or_insert(offset);
+                if !sku.is_empty() && !idx.parent_by_sku.contains_key(sku) {
+                    idx.parent_by_sku.insert(sku.to_string(), offset);
                 }
             }
         }
@@ -613,6 +613,7 @@ impl ProductReader {
                 }
             }
             variants = Vec::with_capacity(children.len());
+            let option_keys: Vec<String> = options.iter().map(|o| o.name.to_lowercase()).collect();
             for (child, vals) in children.iter().zip(&per_child) {
                 let mut v = self.variant_from(child, findings);
                 if v.weight.is_none() {
@@ -622,11 +623,8 @@ impl ProductReader {
                 if tax.is_empty() || tax == "parent" {
                     v.taxable = parent_taxable;
                 }
-                for o in &mut options {
-                    let value = vals
-                        .get(&o.name.to_lowercase())
-                        .cloned()
-                        .unwrap_or_default();
+                for (o, key) in options.iter_mut().zip(&option_keys) {
+                    let value = vals.get(key).cloned().unwrap_or_default();
                     if value.is_empty() {
                         findings.push(t.finding(
                             Severity::Warning,
@@ -876,7 +874,34 @@ pub struct ProductWriter {
     index: HashMap<String, usize>,
     /// Positions of "Attribute N name/value(s)/visible/global/default" per slot.
     attr_idx: Vec<[usize; 5]>,
+    /// Positions of the columns every variation row fills, found once.
+    at: RowCols,
+    /// Positions of the [`PASSTHROUGH`] columns, in its order.
+    passthrough_at: Vec<usize>,
     row: Vec<String>,
+}
+
+/// Column positions of the fields written on every row.
+#[derive(Debug, Default, Clone, Copy)]
+struct RowCols {
+    id: usize,
+    typ: usize,
+    sku: usize,
+    gtin: usize,
+    name: usize,
+    published: usize,
+    tax_status: usize,
+    sale: usize,
+    regular: usize,
+    in_stock: usize,
+    stock: usize,
+    backorders: usize,
+    weight: usize,
+    images: usize,
+    parent: usize,
+    position: usize,
+    seo_title: usize,
+    seo_desc: usize,
 }
 
 impl ProductWriter {
@@ -895,6 +920,8 @@ impl ProductWriter {
             header: vec![],
             index: HashMap::new(),
             attr_idx: vec![],
+            at: RowCols::default(),
+            passthrough_at: vec![],
             row: vec![],
         };
         w.header = w.columns();
@@ -914,6 +941,27 @@ impl ProductWriter {
                 })
             })
             .collect();
+        w.at = RowCols {
+            id: w.col("ID"),
+            typ: w.col("Type"),
+            sku: w.col("SKU"),
+            gtin: w.col(GTIN),
+            name: w.col("Name"),
+            published: w.col("Published"),
+            tax_status: w.col("Tax status"),
+            sale: w.col("Sale price"),
+            regular: w.col("Regular price"),
+            in_stock: w.col("In stock?"),
+            stock: w.col("Stock"),
+            backorders: w.col("Backorders allowed?"),
+            weight: w.col(&w.weight_header()),
+            images: w.col("Images"),
+            parent: w.col("Parent"),
+            position: w.col("Position"),
+            seo_title: w.col(&format!("Meta: {SEO_TITLE_META}")),
+            seo_desc: w.col(&format!("Meta: {SEO_DESC_META}")),
+        };
+        w.passthrough_at = PASSTHROUGH.iter().map(|(c, _, _)| w.col(c)).collect();
         w.row = vec![String::new(); w.header.len()];
         w
     }
@@ -1015,9 +1063,21 @@ impl ProductWriter {
 
     fn set(&mut self, name: &str, value: impl AsRef<str>) {
         let i = self.col(name);
+        self.set_at(i, value.as_ref());
+    }
+
+    fn set_at(&mut self, i: usize, value: &str) {
         let f = &mut self.row[i];
         f.clear();
-        f.push_str(value.as_ref());
+        f.push_str(value);
+    }
+
+    /// Writes `value` (a number) into column `i` without an intermediate string.
+    fn set_display(&mut self, i: usize, value: impl std::fmt::Display) {
+        use std::fmt::Write;
+        let f = &mut self.row[i];
+        f.clear();
+        let _ = write!(f, "{value}");
     }
 
     fn clear(&mut self) {
@@ -1037,21 +1097,21 @@ impl ProductWriter {
             } else {
                 w.to_unit(self.weight_unit)
             };
-            let name = self.weight_header();
-            self.set(&name, w.value.to_string());
+            self.set_display(self.at.weight, w.value);
         }
     }
 
     fn set_variant_fields(&mut self, v: &Variant) {
-        self.set("SKU", v.sku.clone().unwrap_or_default());
-        self.set(GTIN, v.barcode.clone().unwrap_or_default());
+        let at = self.at;
+        self.set_at(at.sku, v.sku.as_deref().unwrap_or(""));
+        self.set_at(at.gtin, v.barcode.as_deref().unwrap_or(""));
         match (&v.price, &v.compare_at_price) {
             (Some(p), Some(c)) => {
-                self.set("Sale price", p.amount.to_string());
-                self.set("Regular price", c.amount.to_string());
+                self.set_display(at.sale, p.amount);
+                self.set_display(at.regular, c.amount);
             }
-            (Some(p), None) => self.set("Regular price", p.amount.to_string()),
-            (None, Some(c)) => self.set("Regular price", c.amount.to_string()),
+            (Some(p), None) => self.set_display(at.regular, p.amount),
+            (None, Some(c)) => self.set_display(at.regular, c.amount),
             (None, None) => {}
         }
         let in_stock = match v.inventory {
@@ -1064,14 +1124,11 @@ impl ProductWriter {
             }
             _ => "1",
         };
-        self.set("In stock?", in_stock);
+        self.set_at(at.in_stock, in_stock);
         if let Some(n) = v.inventory {
-            self.set("Stock", n.to_string());
+            self.set_display(at.stock, n);
         }
-        self.set(
-            "Backorders allowed?",
-            if v.allow_backorder { "1" } else { "0" },
-        );
+        self.set_at(at.backorders, if v.allow_backorder { "1" } else { "0" });
         self.set_weight(v.weight.as_ref());
     }
 
@@ -1150,8 +1207,9 @@ impl ProductWriter {
             }
         }
         self.set("Type", types.join(", "));
-        self.set("Name", p.title.clone());
-        self.set("Slug", p.handle.clone());
+        self.set_at(self.at.name, &p.title);
+        let slug = self.col("Slug");
+        self.set_at(slug, &p.handle);
         let published = match (
             p.status,
             p.attributes.get("woo:post_status").map(String::as_str),
@@ -1163,13 +1221,10 @@ impl ProductWriter {
             (ProductStatus::Draft, _) => "-1",
         };
         self.set("Published", published);
-        for &(col, key, default) in PASSTHROUGH {
-            let v = p
-                .attributes
-                .get(key)
-                .cloned()
-                .unwrap_or_else(|| default.to_string());
-            self.set(col, v);
+        for (k, &(_, key, default)) in PASSTHROUGH.iter().enumerate() {
+            let i = self.passthrough_at[k];
+            let v = p.attributes.get(key).map(String::as_str).unwrap_or(default);
+            self.set_at(i, v);
         }
         if !variable
             && !p.attributes.contains_key("woo:tax_status")
@@ -1201,14 +1256,8 @@ impl ProductWriter {
                 }
             }
         }
-        self.set(
-            &format!("Meta: {SEO_TITLE_META}"),
-            p.seo.title.clone().unwrap_or_default(),
-        );
-        self.set(
-            &format!("Meta: {SEO_DESC_META}"),
-            p.seo.description.clone().unwrap_or_default(),
-        );
+        self.set_at(self.at.seo_title, p.seo.title.as_deref().unwrap_or(""));
+        self.set_at(self.at.seo_desc, p.seo.description.as_deref().unwrap_or(""));
         for m in self.extra_meta.clone() {
             if let Some(v) = p.attributes.get(&format!("meta:{m}")) {
                 self.set(&format!("Meta: {m}"), v.clone());
@@ -1250,6 +1299,10 @@ impl ProductWriter {
                 self.set("SKU", parent_ref.clone());
             }
             self.flush(out);
+            let at = self.at;
+            // The global flag of each option, looked up once rather than per variation.
+            let globals: Vec<String> = p.options.iter().map(|o| flags(&o.name).1).collect();
+            let mut escaped = String::new();
             for (i, v) in p.variants.iter().enumerate() {
                 self.clear();
                 if self.write_ids {
@@ -1258,42 +1311,41 @@ impl ProductWriter {
                         .as_ref()
                         .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
                     {
-                        self.set("ID", id.clone());
+                        self.set_at(at.id, id);
                     }
                 }
-                self.set(
-                    "Type",
+                self.set_at(
+                    at.typ,
                     if v.requires_shipping {
                         "variation"
                     } else {
                         "variation, virtual"
                     },
                 );
-                let label = v
-                    .option_values
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                self.set(
-                    "Name",
-                    if label.is_empty() {
-                        p.title.clone()
-                    } else {
-                        format!("{} - {label}", p.title)
-                    },
-                );
-                self.set("Published", published);
-                self.set("Tax status", if v.taxable { "taxable" } else { "none" });
+                // "Title - Red, XL": the name WooCommerce gives a variation.
+                let name = &mut self.row[at.name];
+                name.push_str(&p.title);
+                let mut first_value = true;
+                for value in v.option_values.iter().filter(|s| !s.is_empty()) {
+                    name.push_str(if first_value { " - " } else { ", " });
+                    name.push_str(value);
+                    first_value = false;
+                }
+                self.set_at(at.published, published);
+                self.set_at(at.tax_status, if v.taxable { "taxable" } else { "none" });
                 self.set_variant_fields(v);
-                self.set("Images", v.image.clone().unwrap_or_default());
-                self.set("Parent", parent_ref.clone());
-                self.set("Position", (i + 1).to_string());
+                self.set_at(at.images, v.image.as_deref().unwrap_or(""));
+                self.set_at(at.parent, &parent_ref);
+                self.set_display(at.position, i + 1);
                 for (k, o) in p.options.iter().enumerate() {
-                    let value = v.option_values.get(k).cloned().unwrap_or_default();
-                    let (_, glob, _) = flags(&o.name);
-                    self.set_attr(k + 1, &o.name, &value.replace(',', "\\,"), "", &glob, "");
+                    let value = v.option_values.get(k).map(String::as_str).unwrap_or("");
+                    escaped.clear();
+                    if value.contains(',') {
+                        escaped.push_str(&value.replace(',', "\\,"));
+                    } else {
+                        escaped.push_str(value);
+                    }
+                    self.set_attr(k + 1, &o.name, &escaped, "", &globals[k], "");
                 }
                 self.flush(out);
             }
