@@ -409,6 +409,10 @@ impl Medusa {
             let order: Vec<&str> = p.options.iter().map(|o| o.name.as_str()).collect();
             metadata.insert(facts::OPTION_ORDER_KEY.into(), json!(order));
         }
+        if p.variants.len() > 1 {
+            let order: Vec<&str> = p.variants.iter().filter_map(|v| v.sku.as_deref()).collect();
+            metadata.insert(facts::VARIANT_ORDER_KEY.into(), json!(order));
+        }
         if !metadata.is_empty() {
             body["metadata"] = Value::Object(metadata);
         }
@@ -975,10 +979,17 @@ fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Produ
             })
             .collect()
     };
-    let variants = p["variants"]
-        .as_array()
+    let mut raw_variants: Vec<&Value> = p["variants"].as_array().into_iter().flatten().collect();
+    if let Some(order) = p["metadata"][facts::VARIANT_ORDER_KEY].as_array() {
+        raw_variants.sort_by_key(|v| {
+            order
+                .iter()
+                .position(|s| s.as_str().is_some() && s.as_str() == v["sku"].as_str())
+                .unwrap_or(order.len())
+        });
+    }
+    let variants = raw_variants
         .into_iter()
-        .flatten()
         .map(|v| {
             let option_values = if only_default {
                 Vec::new()
@@ -1044,7 +1055,9 @@ fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Produ
         .as_object()
         .map(|m| {
             m.iter()
-                .filter(|(k, _)| k.as_str() != facts::OPTION_ORDER_KEY)
+                .filter(|(k, _)| {
+                    k.as_str() != facts::OPTION_ORDER_KEY && k.as_str() != facts::VARIANT_ORDER_KEY
+                })
                 .map(|(k, v)| {
                     (
                         k.clone(),

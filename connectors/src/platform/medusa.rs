@@ -19,7 +19,7 @@
 //!   are published in the first sales channel (or option `sales_channel_id`): without one a
 //!   storefront does not show them.
 //! - Product `metadata` carries the source's extra attributes, plus the option order (see
-//!   [`OPTION_ORDER_KEY`]).
+//!   [`OPTION_ORDER_KEY`]) and variant order ([`VARIANT_ORDER_KEY`]).
 //! - Not carried by the connector: vendor, product type and tags (separate Medusa entities a
 //!   rollback would leave behind), compare-at price, cost, SEO fields.
 //! - Deleting a product or a customer is a soft delete; the handle becomes free again.
@@ -53,6 +53,10 @@ pub const LOADS: [Entity; 3] = [Entity::Categories, Entity::Products, Entity::Cu
 /// product's options in no defined order, and option order is what variant titles and other
 /// platforms' Option1/Option2 columns follow.
 pub const OPTION_ORDER_KEY: &str = "storeshift_option_order";
+
+/// Product metadata key holding the variants' SKUs in source order: Medusa gives every variant
+/// made with the product the same rank and returns them in no defined order.
+pub const VARIANT_ORDER_KEY: &str = "storeshift_variant_order";
 
 /// Largest page the source asks for.
 pub const PAGE_LIMIT: usize = 100;
