@@ -296,6 +296,18 @@ impl WooSandbox {
         }
     }
 
+    /// A write's credentials, then its JSON body: what every create and update checks first.
+    fn authorised_json(
+        &self,
+        headers: &HeaderMap,
+        query: &HashMap<String, String>,
+        method: &Method,
+        body: &[u8],
+    ) -> Result<Value, Response> {
+        self.authorised(headers, query, method)?;
+        body_json(body)
+    }
+
     fn authorised(
         &self,
         headers: &HeaderMap,
@@ -851,10 +863,7 @@ async fn create_product(
     Query(q): Q,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &q, &Method::POST) {
-        return r;
-    }
-    let input = match body_json(&body) {
+    let input = match sb.authorised_json(&headers, &q, &Method::POST, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -872,10 +881,7 @@ async fn update_product(
     Query(q): Q,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &q, &Method::PUT) {
-        return r;
-    }
-    let input = match body_json(&body) {
+    let input = match sb.authorised_json(&headers, &q, &Method::PUT, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };

@@ -272,10 +272,7 @@ pub(super) async fn create_category(
     Query(q): Q,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &q, &Method::POST) {
-        return r;
-    }
-    let input = match body_json(&body) {
+    let input = match sb.authorised_json(&headers, &q, &Method::POST, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -293,10 +290,7 @@ pub(super) async fn update_category(
     Query(q): Q,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &q, &Method::PUT) {
-        return r;
-    }
-    let input = match body_json(&body) {
+    let input = match sb.authorised_json(&headers, &q, &Method::PUT, &body) {
         Ok(v) => v,
         Err(r) => return r,
     };
