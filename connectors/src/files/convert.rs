@@ -205,60 +205,74 @@ pub struct ConvertOptions {
 }
 
 /// Gives every catalog/content record a handle valid and unique for `to`, and a redirect from
-/// its old URL to the new one when they differ.
-fn retarget(
+/// its old URL to the new one when they differ. Records arrive page by page, entity by entity
+/// in `Entity` order; the handles taken so far are all it keeps.
+struct Retarget {
     from: Platform,
     to: Platform,
-    records: &mut BTreeMap<Entity, Vec<Record>>,
-) -> Vec<Redirect> {
-    let mut redirects = Vec::new();
-    let mut taken: HashMap<(Entity, String), ()> = HashMap::new();
-    let shared =
-        |e: Entity| to == Platform::Ikas && platform::ikas::SHARED_SLUG_NAMESPACE.contains(&e);
-    for (entity, list) in records.iter_mut() {
+    taken: HashSet<(Entity, String)>,
+}
+
+impl Retarget {
+    fn new(from: Platform, to: Platform) -> Retarget {
+        Retarget {
+            from,
+            to,
+            taken: HashSet::new(),
+        }
+    }
+
+    fn page(&mut self, entity: Entity, list: &mut [Record], redirects: &mut Vec<Redirect>) {
+        let (from, to) = (self.from, self.to);
+        let ns = if to == Platform::Ikas && platform::ikas::SHARED_SLUG_NAMESPACE.contains(&entity)
+        {
+            Entity::Products
+        } else {
+            entity
+        };
         for r in list.iter_mut() {
             let (handle, title, parents) = match r {
-                Record::Product(p) => (&mut p.handle, p.title.clone(), vec![]),
+                Record::Product(p) => (&mut p.handle, p.title.as_str(), vec![]),
                 Record::Category(c) => {
                     let parents: Vec<String> = c
                         .parent_path()
                         .iter()
                         .map(|n| platform::normalize_handle(to, n))
                         .collect();
-                    let name = c.name().to_string();
+                    let name = c.path.last().map(String::as_str).unwrap_or("");
                     (&mut c.handle, name, parents)
                 }
-                Record::Page(p) => (&mut p.handle, p.title.clone(), vec![]),
-                Record::BlogPost(p) => (&mut p.handle, p.title.clone(), vec![]),
+                Record::Page(p) => (&mut p.handle, p.title.as_str(), vec![]),
+                Record::BlogPost(p) => (&mut p.handle, p.title.as_str(), vec![]),
                 _ => continue,
             };
-            let old_handle = handle.clone();
-            let mut base = platform::normalize_handle(to, &old_handle);
+            let mut base = platform::normalize_handle(to, handle);
             if base.is_empty() {
-                base = platform::normalize_handle(to, &title);
+                base = platform::normalize_handle(to, title);
             }
             if base.is_empty() {
                 base = "item".into();
             }
-            let ns = if shared(*entity) {
-                Entity::Products
-            } else {
-                *entity
-            };
             let mut candidate = base.clone();
             let mut n = 1;
-            while taken.contains_key(&(ns, candidate.clone())) {
+            while self.taken.contains(&(ns, candidate.clone())) {
                 n += 1;
                 candidate = format!("{base}-{n}");
             }
-            taken.insert((ns, candidate.clone()), ());
-            *handle = candidate.clone();
-            let old_path = r
-                .source()
-                .url_path
-                .clone()
-                .unwrap_or_else(|| platform::url_path(from, *entity, &old_handle, &[]));
-            let new_path = platform::url_path(to, *entity, &candidate, &parents);
+            self.taken.insert((ns, candidate.clone()));
+            let old_handle = std::mem::replace(handle, candidate);
+            let new_handle = match r {
+                Record::Product(p) => &p.handle,
+                Record::Category(c) => &c.handle,
+                Record::Page(p) => &p.handle,
+                Record::BlogPost(p) => &p.handle,
+                _ => continue,
+            };
+            let new_path = platform::url_path(to, entity, new_handle, &parents);
+            let old_path = match &r.source().url_path {
+                Some(u) => u.clone(),
+                None => platform::url_path(from, entity, &old_handle, &[]),
+            };
             if old_path != new_path && !old_path.is_empty() {
                 redirects.push(Redirect {
                     source: SourceRef::new(format!("{}:{}", entity.key(), r.source().id)),
@@ -266,15 +280,12 @@ fn retarget(
                     to: new_path,
                 });
             }
-        }
-    }
-    if to == Platform::Shopify {
-        // Shopify products have no store category tree: each path and its ancestors become tags
-        // an automated collection can select on (the same rule the migration transform uses).
-        if let Some(list) = records.get_mut(&Entity::Products) {
-            for r in list.iter_mut() {
+            if to == Platform::Shopify {
+                // Shopify products have no store category tree: each path and its ancestors
+                // become tags an automated collection can select on (the same rule the
+                // migration transform uses).
                 if let Record::Product(p) = r {
-                    for path in p.categories.clone() {
+                    for path in &p.categories {
                         for depth in 1..=path.len() {
                             let tag = path[..depth].join(" > ");
                             if !p.tags.contains(&tag) {
@@ -286,7 +297,26 @@ fn retarget(
             }
         }
     }
-    redirects
+}
+
+/// Records read and written per step of a conversion.
+const PAGE: usize = 1000;
+
+/// Counts `r` as refused: `to`'s import files have no place for `entity`.
+fn refuse(
+    report: &mut ConvertReport,
+    counts: &mut (usize, usize, usize),
+    entity: Entity,
+    r: &Record,
+    to: Platform,
+) {
+    counts.2 += 1;
+    report.refused.push(Loss {
+        entity,
+        key: r.external_key(),
+        label: r.label(),
+        what: vec![format!("{to} import files have no file for {entity}")],
+    });
 }
 
 /// Converts `files` exported from `from` into `to`'s import files in `out_dir`.
@@ -340,63 +370,73 @@ pub async fn convert(
         to: Some(to),
         ..ConvertReport::default()
     };
-    let mut records: BTreeMap<Entity, Vec<Record>> = BTreeMap::new();
-    for entity in source.entities() {
-        let (list, findings) = read_all(source.as_mut(), entity).await?;
-        report.source_findings.extend(findings);
-        report.counts.insert(entity, (list.len(), 0, 0));
-        records.insert(entity, list);
-    }
-    let mut redirects = retarget(from, to, &mut records);
-    if let Some(Record::Redirect(_)) = records.get(&Entity::Redirects).and_then(|l| l.first()) {
-        for r in records.remove(&Entity::Redirects).unwrap_or_default() {
-            if let Record::Redirect(r) = r {
-                redirects.push(r);
-            }
-        }
-    }
-
     std::fs::create_dir_all(out_dir)?;
     let mut tspec = EndpointSpec::files(to, out_dir.to_path_buf());
     tspec.currency = opts.currency.clone();
     let mut target = super::open_target(&tspec, Path::new("."), out_dir)?;
+    // Page by page: read, retarget, write. Only what the read-back compares is kept, so a
+    // million-row file converts in the memory of a page.
+    let mut retarget = Retarget::new(from, to);
+    let mut redirects = Vec::new();
     let mut written: BTreeMap<Entity, Vec<Record>> = BTreeMap::new();
-    for (entity, list) in &records {
-        let counts = report.counts.entry(*entity).or_default();
-        if !target.accepts(*entity) {
-            counts.2 = list.len();
-            for r in list {
-                report.refused.push(Loss {
-                    entity: *entity,
-                    key: r.external_key(),
-                    label: r.label(),
-                    what: vec![format!("{to} import files have no file for {entity}")],
-                });
-            }
-            continue;
+    let mut entities = source.entities();
+    entities.sort();
+    for entity in entities {
+        let accepted = entity != Entity::Redirects && target.accepts(entity);
+        if accepted {
+            target.resume(entity, None).await?;
         }
-        target.resume(*entity, None).await?;
-        let outcomes = target.write_batch(*entity, list).await?;
-        target.finish(*entity).await?;
-        for (r, o) in list.iter().zip(outcomes) {
-            match o {
-                WriteOutcome::Failed { message } => {
-                    counts.2 += 1;
-                    report.refused.push(Loss {
-                        entity: *entity,
-                        key: r.external_key(),
-                        label: r.label(),
-                        what: vec![message],
-                    });
+        let mut counts = (0, 0, 0);
+        let mut cursor: Option<Cursor> = None;
+        loop {
+            let page = source.read_page(entity, cursor.as_ref(), PAGE).await?;
+            report.source_findings.extend(page.findings);
+            let mut list = page.records;
+            counts.0 += list.len();
+            retarget.page(entity, &mut list, &mut redirects);
+            if entity == Entity::Redirects {
+                // The source's own redirects join the ones the new handles need.
+                for r in list {
+                    match r {
+                        Record::Redirect(r) => redirects.push(r),
+                        other => refuse(&mut report, &mut counts, entity, &other, to),
+                    }
                 }
-                _ => {
-                    counts.1 += 1;
-                    if !opts.skip_readback {
-                        written.entry(*entity).or_default().push(r.clone());
+            } else if !accepted {
+                for r in &list {
+                    refuse(&mut report, &mut counts, entity, r, to);
+                }
+            } else {
+                let outcomes = target.write_batch(entity, &list).await?;
+                for (r, o) in list.into_iter().zip(outcomes) {
+                    match o {
+                        WriteOutcome::Failed { message } => {
+                            counts.2 += 1;
+                            report.refused.push(Loss {
+                                entity,
+                                key: r.external_key(),
+                                label: r.label(),
+                                what: vec![message],
+                            });
+                        }
+                        _ => {
+                            counts.1 += 1;
+                            if !opts.skip_readback {
+                                written.entry(entity).or_default().push(r);
+                            }
+                        }
                     }
                 }
             }
+            match page.next {
+                Some(n) => cursor = Some(n),
+                None => break,
+            }
         }
+        if accepted {
+            target.finish(entity).await?;
+        }
+        report.counts.insert(entity, counts);
     }
     if !redirects.is_empty() {
         let batch: Vec<Record> = redirects.iter().cloned().map(Record::Redirect).collect();

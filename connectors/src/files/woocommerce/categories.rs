@@ -4,63 +4,23 @@
 //! parents before children, with its storefront URL (`/product-category/clothing/women/`) for
 //! redirects. Slugs are made from the names as WooCommerce makes them when none is given.
 
-use super::{split_list, unescape};
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage};
 use crate::files::table::push_row;
 use crate::files::table::TableFile;
 use crate::files::{EntityReader, EntityWriter};
 use crate::model::{Category, Entity, Platform, Record, SourceRef};
 use crate::platform;
-use std::collections::HashSet;
 
 pub struct CategoryReader {
     table: TableFile,
-    paths: Option<Vec<Vec<String>>>,
+    /// The file's scan, which holds the paths (shared with the product reader).
+    paths: Option<std::sync::Arc<super::scan::Scan>>,
 }
 
 impl CategoryReader {
     pub fn new(table: TableFile) -> Result<CategoryReader> {
         table.require(&["Categories"], "WooCommerce product")?;
         Ok(CategoryReader { table, paths: None })
-    }
-
-    fn collect(&self) -> Result<Vec<Vec<String>>> {
-        let col = self.table.header().get("Categories");
-        let mut rows = self.table.rows_from(self.table.start())?;
-        let mut rec = csv::ByteRecord::new();
-        let mut seen: HashSet<Vec<String>> = HashSet::new();
-        // Most products repeat a category list seen before: those cells are skipped whole,
-        // and only the one column is decoded.
-        let mut seen_cells: HashSet<Vec<u8>> = HashSet::new();
-        let mut paths = vec![];
-        while let Some((_, line)) = rows.next_bytes(&mut rec)? {
-            let raw = col.and_then(|c| rec.get(c)).unwrap_or(b"");
-            if raw.is_empty() || seen_cells.contains(raw) {
-                continue;
-            }
-            seen_cells.insert(raw.to_vec());
-            let text = std::str::from_utf8(raw).map_err(|_| {
-                self.table.error(
-                    line,
-                    Some("Categories"),
-                    "the cell is not valid UTF-8 text; save the file as \"CSV UTF-8\" or name its encoding",
-                )
-            })?;
-            for entry in split_list(unescape(text.trim())) {
-                let path: Vec<String> = entry
-                    .split('>')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                for depth in 1..=path.len() {
-                    let prefix = path[..depth].to_vec();
-                    if seen.insert(prefix.clone()) {
-                        paths.push(prefix);
-                    }
-                }
-            }
-        }
-        Ok(paths)
     }
 }
 
@@ -93,9 +53,13 @@ impl EntityReader for CategoryReader {
 
     fn read_page(&mut self, cursor: Option<&Cursor>, limit: usize) -> Result<SourcePage> {
         if self.paths.is_none() {
-            self.paths = Some(self.collect()?);
+            self.paths = Some(super::scan::of(&self.table)?);
         }
-        let paths = self.paths.as_deref().unwrap_or_default();
+        let paths: &[Vec<String>] = self
+            .paths
+            .as_deref()
+            .map(|s| s.categories.as_slice())
+            .unwrap_or_default();
         let start = match cursor {
             None => 0,
             Some(c) => c.get("index").and_then(|v| v.as_u64()).ok_or_else(|| {

@@ -20,6 +20,7 @@ pub mod pages;
 pub mod products;
 #[cfg(test)]
 mod proptests;
+mod scan;
 
 use super::table::{Row, RowCursor, TableFile};
 use super::{EntityReader, EntityWriter, FileSource};

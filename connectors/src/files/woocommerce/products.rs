@@ -15,11 +15,13 @@
 //! - Columns with no canonical field are kept in `attributes` under `woo:...` keys, `Meta: x`
 //!   columns under `meta:x` (Yoast title/description go to SEO), so writing back is lossless.
 //!
-//! Reading is two passes: the first indexes variation rows by parent (byte offsets only, so a
-//! million-row file stays small in memory) and notes duplicate rows; the second streams parents
-//! in file order and seeks to their variations. The cursor is a byte offset, line and record
+//! Reading is two passes: the first ([`scan`]) counts the variation rows that follow their
+//! parent, indexes the others by byte offset and notes duplicate rows; the second streams
+//! parents in file order, takes the variations that follow them from the same stream and
+//! seeks to the others. The cursor is a byte offset, line and record
 //! count, so a page read again after a crash gives exactly the same records.
 
+use super::scan::{self, is_variation, Scan};
 use super::{
     escape_newlines, field, join_list, opt_field, percent_decode, split_list, unescape_newlines,
 };
@@ -33,9 +35,8 @@ use crate::model::{
 };
 use crate::platform;
 use rust_decimal::Decimal;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// Columns with no canonical field, kept in `attributes` when they differ from the default.
 const PASSTHROUGH: &[(&str, &str, &str)] = &[
@@ -214,46 +215,12 @@ impl Cols {
     }
 }
 
-fn is_variation(types: &str) -> bool {
-    types
-        .split(',')
-        .any(|t| t.trim().eq_ignore_ascii_case("variation"))
-}
-
-fn hash_str(s: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
-}
-
-/// What the first pass learns: where each parent's variations are, which rows repeat an
-/// earlier row's ID (skipped), and which variations have no parent in the file.
-#[derive(Debug, Default)]
-struct VariationIndex {
-    /// "id:N" / "sku:X" → (offset, line) of variation rows naming that parent.
-    children: HashMap<String, Vec<(u64, u64)>>,
-    /// Parent SKU → offset of the first parent row with it (that row gets the SKU's variations).
-    parent_by_sku: HashMap<String, u64>,
-    /// Offset → line of the earlier row with the same ID.
-    duplicates: HashMap<u64, u64>,
-    /// Offset → the parent reference that matched nothing.
-    orphans: HashMap<u64, String>,
-}
-
-fn parent_key(parent: &str) -> String {
-    let p = parent.trim();
-    match p.get(..3) {
-        Some(pre) if pre.eq_ignore_ascii_case("id:") => format!("id:{}", p[3..].trim()),
-        _ => format!("sku:{p}"),
-    }
-}
-
 /// Reads products from a WooCommerce product export.
 pub struct ProductReader {
     table: TableFile,
     currency: String,
     cols: Cols,
-    index: Option<VariationIndex>,
+    scan: Option<Arc<Scan>>,
     /// The main stream and the variation stream of the last page, kept so the next page
     /// (normally starting where this one stopped) needs no reopen.
     stream: Option<Rows>,
@@ -268,71 +235,10 @@ impl ProductReader {
             table,
             currency: currency.to_string(),
             cols,
-            index: None,
+            scan: None,
             stream: None,
             child_stream: None,
         })
-    }
-
-    fn build_index(&self) -> Result<VariationIndex> {
-        let mut idx = VariationIndex::default();
-        let mut seen_ids: HashMap<u64, u64> = HashMap::new();
-        let mut parent_ids: HashSet<String> = HashSet::new();
-        let mut rows = self.table.rows_from(self.table.start())?;
-        let mut rec = csv::ByteRecord::new();
-        let c = &self.cols;
-        // Only four fields matter here: read raw bytes and decode just those, borrowed.
-        fn get(rec: &csv::ByteRecord, col: Option<usize>) -> &str {
-            let raw = col.and_then(|i| rec.get(i)).unwrap_or(b"");
-            super::unescape(std::str::from_utf8(raw).unwrap_or("").trim())
-        }
-        while let Some((offset, line)) = rows.next_bytes(&mut rec)? {
-            if rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-                continue;
-            }
-            let id = get(&rec, c.id);
-            if !id.is_empty() {
-                match seen_ids.entry(hash_str(id)) {
-                    std::collections::hash_map::Entry::Occupied(first) => {
-                        idx.duplicates.insert(offset, *first.get());
-                        continue;
-                    }
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(line);
-                    }
-                }
-            }
-            let typ = get(&rec, c.typ);
-            let parent = get(&rec, c.parent);
-            if is_variation(typ) || (typ.is_empty() && !parent.is_empty()) {
-                idx.children
-                    .entry(parent_key(parent))
-                    .or_default()
-                    .push((offset, line));
-            } else {
-                if !id.is_empty() {
-                    parent_ids.insert(id.to_string());
-                }
-                let sku = get(&rec, c.sku);
-                if !sku.is_empty() && !idx.parent_by_sku.contains_key(sku) {
-                    idx.parent_by_sku.insert(sku.to_string(), offset);
-                }
-            }
-        }
-        for (key, kids) in &idx.children {
-            let known = match key.strip_prefix("id:") {
-                Some(id) => parent_ids.contains(id),
-                None => key
-                    .strip_prefix("sku:")
-                    .is_some_and(|s| idx.parent_by_sku.contains_key(s)),
-            };
-            if !known {
-                for (offset, _) in kids {
-                    idx.orphans.insert(*offset, key.clone());
-                }
-            }
-        }
-        Ok(idx)
     }
 
     fn weight(&self, row: &Row, findings: &mut Vec<Finding>) -> Option<Weight> {
@@ -735,10 +641,10 @@ impl EntityReader for ProductReader {
     }
 
     fn read_page(&mut self, cursor: Option<&Cursor>, limit: usize) -> Result<SourcePage> {
-        if self.index.is_none() {
-            self.index = Some(self.build_index()?);
+        if self.scan.is_none() {
+            self.scan = Some(scan::of(&self.table)?);
         }
-        let Some(index) = self.index.as_ref() else {
+        let Some(index) = self.scan.clone() else {
             return Ok(SourcePage::default());
         };
         let start = match cursor {
@@ -796,31 +702,49 @@ impl EntityReader for ProductReader {
                 }
                 continue;
             }
-            // Variations of this parent: by its ID and, if it is the first row with its SKU, by SKU.
+            // Variations of this parent, in file order: those elsewhere in the file (by its ID
+            // and, if it is the first row with its SKU, by SKU) are seeked to; those right after
+            // it come from the main stream, with no second parse and no seek.
             let mut locs: Vec<(u64, u64)> = vec![];
-            let id = field(&row, c.id);
-            if !id.is_empty() {
-                if let Some(v) = index.children.get(&format!("id:{id}")) {
-                    locs.extend_from_slice(v);
+            if !index.children.is_empty() {
+                let id = field(&row, c.id);
+                if !id.is_empty() {
+                    if let Some(v) = index.children.get(&scan::key_string((true, id))) {
+                        locs.extend_from_slice(v);
+                    }
                 }
-            }
-            let sku = field(&row, c.sku);
-            if !sku.is_empty() && index.parent_by_sku.get(sku) == Some(&row.offset) {
-                if let Some(v) = index.children.get(&format!("sku:{sku}")) {
-                    locs.extend_from_slice(v);
+                let sku = field(&row, c.sku);
+                if !sku.is_empty() && index.sku_parent.get(sku) == Some(&row.offset) {
+                    if let Some(v) = index.children.get(&scan::key_string((false, sku))) {
+                        locs.extend_from_slice(v);
+                    }
                 }
+                locs.sort_unstable();
+                locs.dedup();
             }
-            locs.sort_unstable();
-            locs.dedup();
+            let split = locs.partition_point(|&(o, _)| o < row.offset);
             // Rows are reused from product to product: their buffers are the costly part.
             let mut n = 0;
-            // Variations right after their parent (where WooCommerce's exporter and our writer
-            // put them) come from the main stream: no second parse, no seek.
-            let mut rest = locs.as_slice();
-            while let Some(&(offset, _)) = rest.first() {
-                if rows.position().offset != offset {
-                    break;
+            let seek_to = |locs: &[(u64, u64)],
+                           n: &mut usize,
+                           kids: &mut Vec<Row>,
+                           child_rows: &mut Option<Rows>|
+             -> Result<()> {
+                for &(offset, line) in locs {
+                    seek_rows(t, child_rows, offset, line)?;
+                    if kids.len() == *n {
+                        kids.push(Row::default());
+                    }
+                    if let Some(r) = child_rows.as_mut() {
+                        if r.next_into(&mut kids[*n])? {
+                            *n += 1;
+                        }
+                    }
                 }
+                Ok(())
+            };
+            seek_to(&locs[..split], &mut n, &mut kids, &mut child_rows)?;
+            for _ in 0..index.inline_after(row.offset) {
                 if kids.len() == n {
                     kids.push(Row::default());
                 }
@@ -829,19 +753,8 @@ impl EntityReader for ProductReader {
                 }
                 page.findings.extend(t.check_width(&kids[n]));
                 n += 1;
-                rest = &rest[1..];
             }
-            for &(offset, line) in rest {
-                seek_rows(t, &mut child_rows, offset, line)?;
-                if kids.len() == n {
-                    kids.push(Row::default());
-                }
-                if let Some(r) = child_rows.as_mut() {
-                    if r.next_into(&mut kids[n])? {
-                        n += 1;
-                    }
-                }
-            }
+            seek_to(&locs[split..], &mut n, &mut kids, &mut child_rows)?;
             let product = self.build(&row, &kids[..n], &mut page.findings);
             page.records.push(Record::Product(product));
             produced += 1;

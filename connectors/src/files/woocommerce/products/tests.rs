@@ -479,3 +479,63 @@ proptest! {
         }
     }
 }
+
+/// What does not depend on the order of rows: each product's variants, sorted.
+fn order_free(products: &[Product]) -> BTreeMap<String, (String, Vec<String>)> {
+    products
+        .iter()
+        .map(|p| {
+            let mut variants: Vec<String> = p
+                .variants
+                .iter()
+                .map(|v| {
+                    format!(
+                        "{:?} {:?} {:?} {:?}",
+                        v.source_id, v.sku, v.option_values, v.price
+                    )
+                })
+                .collect();
+            variants.sort();
+            (p.source.id.clone(), (p.title.clone(), variants))
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// Variations may sit anywhere in the file (before their parent, among other products'
+    /// rows): whatever the order of the rows, the same products come back with the same
+    /// variants, at any page size.
+    #[test]
+    fn row_order_does_not_change_what_is_read(
+        products in proptest::collection::vec(product_strategy(), 1..6),
+        seed in any::<u64>(),
+        limit in 1usize..4,
+    ) {
+        let mut seen = HashSet::new();
+        let products: Vec<Product> = products.into_iter().filter(|p| seen.insert(p.source.id.clone())).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_file(dir.path(), &products, &mut ProductWriter::for_export());
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(&path).unwrap();
+        let mut rows: Vec<csv::ByteRecord> = reader.byte_records().map(|r| r.unwrap()).collect();
+        let header = rows.remove(0);
+        // A deterministic shuffle from the seed (Fisher–Yates with a xorshift).
+        let mut x = seed | 1;
+        for i in (1..rows.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            rows.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        let mut w = csv::Writer::from_path(&path).unwrap();
+        w.write_byte_record(&header).unwrap();
+        for r in &rows {
+            w.write_byte_record(r).unwrap();
+        }
+        w.flush().unwrap();
+        drop(w);
+        let (again, findings) = read_all(&path, limit);
+        prop_assert!(findings.iter().all(|f| f.code != "orphan_variation"), "{:?}", findings);
+        prop_assert_eq!(order_free(&again), order_free(&products));
+    }
+}
