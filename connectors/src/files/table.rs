@@ -107,6 +107,17 @@ impl Header {
     }
 }
 
+/// `str::trim`, quick for the usual cell that starts and ends with a visible ASCII character
+/// (readers trim every field they look at).
+#[inline]
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        (None, _) => s,
+        _ => s.trim(),
+    }
+}
+
 /// One data row with where it was found.
 #[derive(Debug, Clone, Default)]
 pub struct Row {
@@ -125,12 +136,12 @@ impl Row {
 
     /// The trimmed field, `None` when empty.
     pub fn opt(&self, col: Option<usize>) -> Option<&str> {
-        let v = self.get(col).trim();
+        let v = trim(self.get(col));
         (!v.is_empty()).then_some(v)
     }
 
     pub fn is_blank(&self) -> bool {
-        self.record.iter().all(|f| f.trim().is_empty())
+        self.record.iter().all(|f| trim(f).is_empty())
     }
 }
 
@@ -191,7 +202,7 @@ impl TableFile {
                 ))
                 })?
             }
-            (None, None) => detect_encoding(path).map_err(|e| io_err(&display, e))?,
+            (None, None) => detected_encoding(path).map_err(|e| io_err(&display, e))?,
         };
 
         let (utf8_path, transcoded, bom_len) = if encoding == encoding_rs::UTF_8 {
@@ -434,8 +445,8 @@ impl TableFile {
         findings: &mut Vec<Finding>,
     ) -> Option<Decimal> {
         // A leading ' is the formula guard exporters put before "-5"; numbers never start with one.
-        let raw = row.get(col).trim();
-        let raw = raw.strip_prefix('\'').unwrap_or(raw).trim();
+        let raw = trim(row.get(col));
+        let raw = raw.strip_prefix('\'').map(str::trim).unwrap_or(raw);
         if raw.is_empty() {
             return None;
         }
@@ -464,8 +475,8 @@ impl TableFile {
         findings: &mut Vec<Finding>,
     ) -> Option<i64> {
         // A leading ' is the formula guard exporters put before "-5"; numbers never start with one.
-        let raw = row.get(col).trim();
-        let raw = raw.strip_prefix('\'').unwrap_or(raw).trim();
+        let raw = trim(row.get(col));
+        let raw = raw.strip_prefix('\'').map(str::trim).unwrap_or(raw);
         if raw.is_empty() {
             return None;
         }
@@ -695,6 +706,54 @@ pub fn sniff_delimiter(text: &[u8]) -> u8 {
 
 /// Valid UTF-8 stays UTF-8; anything else is Windows-1254 when its high bytes spell Turkish
 /// letters (ğ ş ı İ Ş Ğ, which are rare letters in Windows-1252), else Windows-1252.
+/// A file's identity for per-process memos of what was learned by reading it whole: a file
+/// changed since (length, modification time or inode) is read again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileKey {
+    path: PathBuf,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    ino: u64,
+}
+
+impl FileKey {
+    pub fn of(path: &Path) -> Option<FileKey> {
+        let meta = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let ino = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let ino = 0;
+        Some(FileKey {
+            path: path.to_path_buf(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            ino,
+        })
+    }
+}
+
+/// The encoding of a file without a BOM. Telling UTF-8 needs the whole file, and a source is
+/// opened several times (once per reader and per phase), so the answer is kept per file.
+fn detected_encoding(path: &Path) -> std::io::Result<&'static Encoding> {
+    static LAST: std::sync::Mutex<Vec<(FileKey, &'static Encoding)>> =
+        std::sync::Mutex::new(Vec::new());
+    let key = FileKey::of(path);
+    if let (Some(k), Ok(memo)) = (&key, LAST.lock()) {
+        if let Some((_, e)) = memo.iter().find(|(mk, _)| mk == k) {
+            return Ok(e);
+        }
+    }
+    let encoding = detect_encoding(path)?;
+    if let (Some(k), Ok(mut memo)) = (key, LAST.lock()) {
+        // A migration reads a handful of files; the memo stays that small.
+        if memo.len() >= 16 {
+            memo.remove(0);
+        }
+        memo.push((k, encoding));
+    }
+    Ok(encoding)
+}
+
 fn detect_encoding(path: &Path) -> std::io::Result<&'static Encoding> {
     let mut f = BufReader::with_capacity(1 << 20, File::open(path)?);
     let mut buf = vec![0u8; 1 << 20];

@@ -357,7 +357,8 @@ impl ProductWriter {
                 "{who} has an option without a name: name it in the transform"
             ));
         }
-        let mut combos = HashSet::new();
+        let mut combos: rustc_hash::FxHashSet<&[String]> =
+            rustc_hash::FxHashSet::with_capacity_and_hasher(p.variants.len(), Default::default());
         for (i, v) in p.variants.iter().enumerate() {
             if v.option_values.len() != p.options.len() {
                 return Err(format!(

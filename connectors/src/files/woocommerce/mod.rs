@@ -369,7 +369,7 @@ pub fn escape_newlines(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// A field as the exporter meant it: formula escape removed.
 pub fn field(row: &Row, col: Option<usize>) -> &str {
-    unescape(row.get(col).trim())
+    unescape(crate::files::table::trim(row.get(col)))
 }
 
 pub fn opt_field(row: &Row, col: Option<usize>) -> Option<String> {

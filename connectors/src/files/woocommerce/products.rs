@@ -35,7 +35,8 @@ use crate::model::{
 };
 use crate::platform;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Columns with no canonical field, kept in `attributes` when they differ from the default.
@@ -475,26 +476,33 @@ impl ProductReader {
             }
             let parent_weight = self.weight(row, &mut vec![]);
             let parent_taxable = !field(row, c.tax_status).eq_ignore_ascii_case("none");
-            // Each variation's value per attribute name (lower case).
-            let mut per_child: Vec<HashMap<String, String>> = Vec::with_capacity(children.len());
-            let mut used: HashSet<String> = HashSet::new();
+            // Each variation's (attribute name in lower case, value) pairs, borrowed from the
+            // rows where no change is needed; a name given twice takes the later value.
+            let mut pairs: Vec<(&str, Cow<str>)> = Vec::new();
+            let mut spans: Vec<std::ops::Range<usize>> = Vec::with_capacity(children.len());
+            let mut used: Vec<&str> = vec![];
             for child in children {
-                let mut vals = HashMap::new();
+                let from = pairs.len();
                 for a in &c.attrs {
                     let n = field(child, a.name);
                     if n.is_empty() {
                         continue;
                     }
-                    let v = field(child, a.value).replace("\\,", ",");
-                    if !v.is_empty() {
-                        used.insert(n.to_lowercase());
+                    let v = field(child, a.value);
+                    let v = if v.contains("\\,") {
+                        Cow::Owned(v.replace("\\,", ","))
+                    } else {
+                        Cow::Borrowed(v)
+                    };
+                    if !v.is_empty() && !used.iter().any(|u| same_name(u, n)) {
+                        used.push(n);
                     }
-                    vals.insert(n.to_lowercase(), v);
+                    pairs.push((n, v));
                 }
-                per_child.push(vals);
+                spans.push(from..pairs.len());
             }
             for a in &attrs {
-                if used.contains(&a.name.to_lowercase()) {
+                if used.iter().any(|u| same_name(u, &a.name)) {
                     options.push(ProductOption {
                         name: a.name.clone(),
                         values: a.values.clone(),
@@ -502,35 +510,40 @@ impl ProductReader {
                 }
             }
             // A variation may use an attribute the parent row does not list.
-            for vals in &per_child {
-                let mut extra: Vec<&String> = vals
+            for span in &spans {
+                let vals = &pairs[span.clone()];
+                let mut extra: Vec<String> = vals
                     .iter()
-                    .filter(|(k, v)| {
-                        !v.is_empty() && !options.iter().any(|o| o.name.to_lowercase() == **k)
+                    .map(|(k, _)| *k)
+                    .filter(|k| {
+                        !options.iter().any(|o| same_name(&o.name, k))
+                            && last_value(vals, k).is_some_and(|v| !v.is_empty())
                     })
-                    .map(|(k, _)| k)
+                    .map(|k| k.to_lowercase())
                     .collect();
-                extra.sort();
+                extra.sort_unstable();
+                extra.dedup();
                 for k in extra {
                     options.push(ProductOption {
-                        name: k.clone(),
+                        name: k,
                         values: vec![],
                     });
                 }
             }
             variants = Vec::with_capacity(children.len());
-            let option_keys: Vec<String> = options.iter().map(|o| o.name.to_lowercase()).collect();
-            for (child, vals) in children.iter().zip(&per_child) {
+            let option_keys: Vec<String> = options.iter().map(|o| o.name.clone()).collect();
+            for (child, span) in children.iter().zip(&spans) {
+                let vals = &pairs[span.clone()];
                 let mut v = self.variant_from(child, findings);
                 if v.weight.is_none() {
                     v.weight = parent_weight;
                 }
-                let tax = field(child, c.tax_status).to_ascii_lowercase();
-                if tax.is_empty() || tax == "parent" {
+                let tax = field(child, c.tax_status);
+                if tax.is_empty() || tax.eq_ignore_ascii_case("parent") {
                     v.taxable = parent_taxable;
                 }
                 for (o, key) in options.iter_mut().zip(&option_keys) {
-                    let value = vals.get(key).cloned().unwrap_or_default();
+                    let value = last_value(vals, key).unwrap_or_default().to_string();
                     if value.is_empty() {
                         findings.push(t.finding(
                             Severity::Warning,
@@ -548,7 +561,7 @@ impl ProductReader {
                     }
                     v.option_values.push(value);
                 }
-                if let Some(src) = split_list(field(child, c.images)).into_iter().next() {
+                if let Some(src) = first_of_list(field(child, c.images)) {
                     if !images.iter().any(|i| i.src == src) {
                         images.push(Image {
                             src: src.clone(),
@@ -562,7 +575,7 @@ impl ProductReader {
             }
             for a in attrs
                 .iter()
-                .filter(|a| !used.contains(&a.name.to_lowercase()))
+                .filter(|a| !used.iter().any(|u| same_name(u, &a.name)))
             {
                 attributes.insert(format!("{ATTR}{}", a.name), join_list(&a.values));
             }
@@ -606,6 +619,36 @@ impl ProductReader {
             created_at: None,
         }
     }
+}
+
+/// The first entry of a comma list (a variation's image), without splitting the rest.
+fn first_of_list(value: &str) -> Option<String> {
+    if value.contains('\\') {
+        return split_list(value).into_iter().next();
+    }
+    value
+        .split(',')
+        .map(str::trim)
+        .find(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Attribute names match whatever their case (this runs for every attribute of every
+/// variation, so ASCII names are compared without lowering them).
+fn same_name(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
+}
+
+/// The value a variation gives attribute `key` (the last one when it names it twice).
+fn last_value<'a>(vals: &'a [(&str, Cow<str>)], key: &str) -> Option<&'a str> {
+    vals.iter()
+        .rev()
+        .find(|(k, _)| same_name(k, key))
+        .map(|(_, v)| v.as_ref())
 }
 
 /// Moves `rows` to `offset`, reading forward when that is close, reopening otherwise.

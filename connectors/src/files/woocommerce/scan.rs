@@ -14,13 +14,12 @@
 
 use super::unescape;
 use crate::connector::Result;
-use crate::files::table::TableFile;
+use crate::files::table::{FileKey, TableFile};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::hash_map::{DefaultHasher, Entry};
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
 
 #[derive(Debug, Default)]
 pub(super) struct Scan {
@@ -107,28 +106,11 @@ fn blank(raw: &[u8]) -> bool {
     !raw.is_ascii() && std::str::from_utf8(raw).is_ok_and(|s| s.trim().is_empty())
 }
 
-/// The file's identity for the cache: a changed file is scanned again.
-type Key = (PathBuf, u64, Option<SystemTime>, u64);
-
-fn key_of(table: &TableFile) -> Option<Key> {
-    let meta = std::fs::metadata(table.utf8_path()).ok()?;
-    #[cfg(unix)]
-    let ino = std::os::unix::fs::MetadataExt::ino(&meta);
-    #[cfg(not(unix))]
-    let ino = 0;
-    Some((
-        table.utf8_path().to_path_buf(),
-        meta.len(),
-        meta.modified().ok(),
-        ino,
-    ))
-}
-
-static LAST: Mutex<Option<(Key, Arc<Scan>)>> = Mutex::new(None);
+static LAST: Mutex<Option<(FileKey, Arc<Scan>)>> = Mutex::new(None);
 
 /// The scan of `table`, from the cache when the file has not changed since.
 pub(super) fn of(table: &TableFile) -> Result<Arc<Scan>> {
-    let key = key_of(table);
+    let key = FileKey::of(table.utf8_path());
     if let (Some(k), Ok(last)) = (&key, LAST.lock()) {
         if let Some((lk, scan)) = last.as_ref() {
             if lk == k {
@@ -155,12 +137,14 @@ struct Current {
 fn run(table: &TableFile) -> Result<Scan> {
     let c = ScanCols::of(table);
     let mut scan = Scan::default();
-    let mut seen_ids: HashMap<u64, u64> = HashMap::new();
-    let mut parent_ids: HashSet<u64> = HashSet::new();
-    let mut first_sku: HashMap<u64, u64> = HashMap::new();
+    // Keys are already hashes (SipHash, so distinct IDs do not collide); the maps only need a
+    // quick hash of them.
+    let mut seen_ids: FxHashMap<u64, u64> = FxHashMap::default();
+    let mut parent_ids: FxHashSet<u64> = FxHashSet::default();
+    let mut first_sku: FxHashMap<u64, u64> = FxHashMap::default();
     let mut seen_paths: HashSet<Vec<String>> = HashSet::new();
     // Most products repeat a category list seen before: those cells are skipped whole.
-    let mut seen_cells: HashSet<Vec<u8>> = HashSet::new();
+    let mut seen_cells: FxHashSet<Vec<u8>> = FxHashSet::default();
     let mut current: Option<Current> = None;
     let mut rows = table.rows_from(table.start())?;
     let mut rec = csv::ByteRecord::new();
@@ -270,7 +254,7 @@ fn categories(
     rec: &csv::ByteRecord,
     line: u64,
     scan: &mut Scan,
-    seen_cells: &mut HashSet<Vec<u8>>,
+    seen_cells: &mut FxHashSet<Vec<u8>>,
     seen_paths: &mut HashSet<Vec<String>>,
 ) -> Result<()> {
     let raw = c.categories.and_then(|i| rec.get(i)).unwrap_or(b"");

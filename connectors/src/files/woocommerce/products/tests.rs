@@ -1,6 +1,7 @@
 use super::*;
 use crate::model::Record;
 use proptest::prelude::*;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 fn sample_path() -> PathBuf {
