@@ -10,17 +10,17 @@ use crate::agents::analysis::Analysis;
 use crate::derived;
 use crate::event::{AgentKind, Counts, EventKind, Level};
 use crate::intervention::{Intervention, InterventionOption};
+use crate::prefetch::Prefetch;
 use crate::runtime::{cursor_key, Ctx, Halt};
 use crate::store::{
-    entity_key, entity_prefix, now_rfc3339, EntityCheckpoint, IdMapEntry, Intent, T,
+    entity_key, entity_prefix, now_rfc3339, EntityCheckpoint, IdMapEntry, Intent, Step, T,
 };
 use crate::transform::{Outcome, Transformer};
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 use storeshift_connectors::model::{Entity, Record};
 use storeshift_connectors::platform;
-use storeshift_connectors::{
-    Cursor, Finding, RecordRef, Severity, Source, SourcePage, Target, WriteOutcome,
-};
+use storeshift_connectors::{Finding, RecordRef, Severity, Target, WriteOutcome};
 
 const AGENT: AgentKind = AgentKind::Executor;
 /// Per-record failure events per batch; the rest are summarised (the counts stay exact).
@@ -108,46 +108,106 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             })?;
             ahead = Some(Prefetch::start(
                 s,
-                entity,
-                cp.cursor.clone(),
+                vec![(entity, cp.cursor.clone())],
                 ctx.cfg.run.batch_size,
+                true,
             ));
         }
-        loop {
-            ctx.safe_point().await?;
-            if ctx.cfg.run.throttle_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(ctx.cfg.run.throttle_ms)).await;
+        // File targets commit each batch on a blocking thread while the next one is read,
+        // transformed and written: the sled transaction is a third of a batch's time. At most
+        // one commit is in flight, commits stay in order, and the file bytes of a batch whose
+        // commit never lands are cut off on resume like any uncommitted batch. Remote targets
+        // keep the plain order, since their intents must be durable before each call.
+        //
+        // A fresh entity (nothing of it in the id map or the handles yet: a first run) asks
+        // the store nothing while it loads, so the commit in flight, which holds sled's global
+        // lock, never makes it wait: its own keys are remembered, and only a source id seen
+        // twice is looked up.
+        let fresh = ahead.is_some()
+            && !target.is_remote()
+            && !ctx
+                .store
+                .has_prefix(T::IdMap, entity_prefix(entity))
+                .map_err(|e| Halt::Failed(e.to_string()))?
+            && !ctx
+                .store
+                .has_prefix(T::Handles, entity_prefix(entity))
+                .map_err(|e| Halt::Failed(e.to_string()))?;
+        let pipelined = fresh;
+        if fresh {
+            tf.begin_fresh(entity);
+        }
+        let mut seen_keys: Option<HashSet<Vec<u8>>> = fresh.then(HashSet::new);
+        let mut inflight: Option<InFlight> = None;
+        let looped = async {
+            loop {
+                if ctx.halt_requested() {
+                    // A pause or stop sees every batch already prepared committed first.
+                    settle(&mut inflight, &mut tf).await?;
+                }
                 ctx.safe_point().await?;
-            }
-            let started = Instant::now();
-            let page = match ahead.as_mut() {
-                Some(p) => p.next().await.map_err(|e| {
-                    Halt::Failed(format!("reading {entity} from the source failed: {e}"))
-                })?,
-                None => derived::page(
+                if ctx.cfg.run.throttle_ms > 0 {
+                    tokio::time::sleep(Duration::from_millis(ctx.cfg.run.throttle_ms)).await;
+                    ctx.safe_point().await?;
+                }
+                let started = Instant::now();
+                let (page, hashes) = match ahead.as_mut() {
+                    Some(p) => {
+                        let a = p.next().await.map_err(Halt::Failed)?;
+                        (a.page, a.hashes)
+                    }
+                    None => (
+                        derived::page(
+                            &ctx,
+                            entity,
+                            &analysis,
+                            cp.cursor.as_ref(),
+                            ctx.cfg.run.batch_size,
+                        )?,
+                        vec![],
+                    ),
+                };
+                let finished = page.next.is_none();
+                let batch = tf.next_batch();
+                let prepared = load_batch(
                     &ctx,
+                    &mut tf,
+                    target.as_mut(),
                     entity,
-                    &analysis,
-                    cp.cursor.as_ref(),
-                    ctx.cfg.run.batch_size,
-                )?,
-            };
-            let finished = page.next.is_none();
-            cp = load_batch(
-                &ctx,
-                &mut tf,
-                target.as_mut(),
-                entity,
-                page,
-                cp,
-                expected,
-                started,
-            )
-            .await?;
-            if finished {
-                break;
+                    page,
+                    &hashes,
+                    cp.clone(),
+                    expected,
+                    started,
+                    Lookup {
+                        inflight: inflight.as_ref().map(|f| &f.ids),
+                        seen: seen_keys.as_ref(),
+                    },
+                    pipelined,
+                )
+                .await?;
+                cp = prepared.cp;
+                if let Some(seen) = seen_keys.as_mut() {
+                    seen.extend(prepared.ids.keys().cloned());
+                }
+                settle(&mut inflight, &mut tf).await?;
+                if pipelined && !finished {
+                    inflight = Some(InFlight::start(&ctx, prepared.step, prepared.ids, batch));
+                } else {
+                    ctx.commit(prepared.step)?;
+                    tf.committed(batch);
+                }
+                if finished {
+                    return Ok::<(), Halt>(());
+                }
             }
         }
+        .await;
+        // Whatever stopped the loop, the batch handed to the store lands (or fails) first.
+        let settled = settle(&mut inflight, &mut tf).await;
+        tf.end_entity(entity);
+        looped?;
+        settled?;
         if let Some(p) = ahead {
             source = Some(p.finish().await?);
         }
@@ -185,63 +245,6 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     Ok(())
 }
 
-/// Reads (and parses) the next pages on another worker while the current batch is transformed,
-/// written and committed: on file migrations reading is about half the work, and both cores can
-/// share it. Nothing read ahead is trusted: the committed cursor stays where the last committed
-/// batch ended, so a crash re-reads from there.
-struct Prefetch {
-    rx: tokio::sync::mpsc::Receiver<Result<SourcePage, String>>,
-    task: tokio::task::JoinHandle<Box<dyn Source>>,
-}
-
-impl Prefetch {
-    /// Pages read ahead of the one being loaded.
-    const AHEAD: usize = 2;
-
-    fn start(
-        mut source: Box<dyn Source>,
-        entity: Entity,
-        mut cursor: Option<Cursor>,
-        limit: usize,
-    ) -> Prefetch {
-        let (tx, rx) = tokio::sync::mpsc::channel(Self::AHEAD);
-        let task = tokio::spawn(async move {
-            loop {
-                match source.read_page(entity, cursor.as_ref(), limit).await {
-                    Ok(page) => {
-                        cursor = page.next.clone();
-                        let last = cursor.is_none();
-                        // A closed channel means the executor stopped: stop reading.
-                        if tx.send(Ok(page)).await.is_err() || last {
-                            break;
-                        }
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(e.to_string())).await;
-                        break;
-                    }
-                }
-            }
-            source
-        });
-        Prefetch { rx, task }
-    }
-
-    async fn next(&mut self) -> Result<SourcePage, String> {
-        self.rx
-            .recv()
-            .await
-            .unwrap_or_else(|| Err("the reader stopped before the last page".into()))
-    }
-
-    async fn finish(self) -> Result<Box<dyn Source>, Halt> {
-        drop(self.rx);
-        self.task
-            .await
-            .map_err(|e| Halt::Failed(format!("the source reader failed: {e}")))
-    }
-}
-
 fn wanted(ctx: &Ctx, e: Entity) -> bool {
     ctx.cfg.run.entities.is_empty() || ctx.cfg.run.entities.contains(&e)
 }
@@ -265,10 +268,14 @@ async fn load_batch(
     target: &mut dyn Target,
     entity: Entity,
     page: storeshift_connectors::SourcePage,
+    hashes: &[[u8; 32]],
     mut cp: EntityCheckpoint,
     expected: Option<u64>,
     started: Instant,
-) -> Result<EntityCheckpoint, Halt> {
+    lookup: Lookup<'_>,
+    keep_ids: bool,
+) -> Result<Prepared, Halt> {
+    let mut ids: HashMap<Vec<u8>, IdMapEntry> = HashMap::new();
     let mut counts = Counts::default();
     let mut step = ctx.step();
     let stride = crate::agents::verification::sample_stride(ctx, expected);
@@ -277,7 +284,7 @@ async fn load_batch(
     for f in page.findings.iter().take(FAILURE_EVENTS_PER_BATCH) {
         step.finding(AGENT, f.clone());
     }
-    for record in page.records {
+    for (i, record) in page.records.into_iter().enumerate() {
         counts.read += 1;
         let ordinal = cp.counts.read + counts.read;
         if let Record::Product(p) = &record {
@@ -286,13 +293,23 @@ async fn load_batch(
         let source_id = record.source().id.clone();
         let source_url = record.source().url_path.clone();
         let key = entity_key(entity, &source_id);
-        let prev: Option<IdMapEntry> = ctx
-            .store
-            .get_json(T::IdMap, &key)
-            .map_err(|e| Halt::Failed(e.to_string()))?;
-        let hash = blake3::Hash::from(record.content_hash())
-            .to_hex()
-            .to_string();
+        // The batch still committing is not in the store yet: its entries come from memory.
+        let prev: Option<IdMapEntry> = match lookup.inflight.and_then(|o| o.get(&key)) {
+            Some(e) => Some(e.clone()),
+            None if lookup.seen.is_some_and(|s| !s.contains(&key)) => None,
+            None => ctx
+                .store
+                .get_json(T::IdMap, &key)
+                .map_err(|e| Halt::Failed(e.to_string()))?,
+        };
+        let hash = blake3::Hash::from(
+            hashes
+                .get(i)
+                .copied()
+                .unwrap_or_else(|| record.content_hash()),
+        )
+        .to_hex()
+        .to_string();
         if let Some(p) = &prev {
             if p.hash == hash && p.last_run < ctx.run {
                 counts.unchanged += 1;
@@ -312,6 +329,9 @@ async fn load_batch(
                     source_url,
                 };
                 step.put_json(T::IdMap, &key, &entry);
+                if keep_ids {
+                    ids.insert(key.clone(), entry);
+                }
                 let f = Finding::new(Severity::Info, "skipped", format!("{label}: {reason}"))
                     .about(RecordRef {
                         entity,
@@ -439,6 +459,9 @@ async fn load_batch(
             source_url: p.source_url.clone(),
         };
         step.put_json(T::IdMap, &p.key, &entry);
+        if keep_ids {
+            ids.insert(p.key.clone(), entry);
+        }
         if p.sample {
             // Kept in the same step as the batch, so a resumed run has exactly the samples of
             // the batches it committed: verification needs no second pass over the source.
@@ -488,9 +511,52 @@ async fn load_batch(
             millis: started.elapsed().as_millis() as u64,
         },
     );
-    ctx.commit(step)?;
-    tf.batch_committed();
-    Ok(cp)
+    Ok(Prepared { cp, step, ids })
+}
+
+/// Where a record's id-map entry is looked for before the store.
+struct Lookup<'a> {
+    /// The entries of the batch still committing.
+    inflight: Option<&'a HashMap<Vec<u8>, IdMapEntry>>,
+    /// On a fresh entity: every key this pass wrote (any other has no entry).
+    seen: Option<&'a HashSet<Vec<u8>>>,
+}
+
+/// A batch ready to commit: its checkpoint, its step and the id-map entries the step writes.
+struct Prepared {
+    cp: EntityCheckpoint,
+    step: Step,
+    ids: HashMap<Vec<u8>, IdMapEntry>,
+}
+
+/// A batch's commit running on a blocking thread.
+struct InFlight {
+    batch: u64,
+    /// Its id-map entries, for look-ups made before it lands.
+    ids: HashMap<Vec<u8>, IdMapEntry>,
+    task: tokio::task::JoinHandle<Result<(), Halt>>,
+}
+
+impl InFlight {
+    fn start(ctx: &Ctx, step: Step, ids: HashMap<Vec<u8>, IdMapEntry>, batch: u64) -> InFlight {
+        let ctx = ctx.clone();
+        InFlight {
+            batch,
+            ids,
+            task: tokio::task::spawn_blocking(move || ctx.commit(step)),
+        }
+    }
+}
+
+/// Waits for the commit in flight, if any.
+async fn settle(inflight: &mut Option<InFlight>, tf: &mut Transformer) -> Result<(), Halt> {
+    if let Some(f) = inflight.take() {
+        f.task
+            .await
+            .map_err(|e| Halt::Failed(format!("committing a batch failed: {e}")))??;
+        tf.committed(f.batch);
+    }
+    Ok(())
 }
 
 fn handle_of(r: &Record) -> Option<String> {

@@ -17,6 +17,7 @@ pub mod link;
 pub mod llm;
 pub mod maintenance;
 pub mod orchestrator;
+pub mod prefetch;
 pub mod report;
 pub mod runtime;
 pub mod snapshot;

@@ -132,6 +132,12 @@ impl Ctx {
         }
     }
 
+    /// True when a pause or a stop has been asked for (the next safe point will act on it).
+    pub fn halt_requested(&self) -> bool {
+        self.hub.control.stop.load(Ordering::SeqCst)
+            || self.hub.control.paused.load(Ordering::SeqCst)
+    }
+
     /// Commits a step (flushed) and publishes its events.
     pub fn commit(&self, step: Step) -> Result<(), Halt> {
         self.hub

@@ -268,6 +268,16 @@ impl Store {
     }
 
     /// All values under a key prefix, decoded, in key order.
+    /// Whether any key of `t` starts with `prefix`.
+    pub fn has_prefix(&self, t: T, prefix: impl AsRef<[u8]>) -> Result<bool> {
+        Ok(self
+            .tree(t)
+            .scan_prefix(prefix.as_ref())
+            .next()
+            .transpose()?
+            .is_some())
+    }
+
     pub fn scan_json<V: DeserializeOwned>(
         &self,
         t: T,

@@ -4,7 +4,7 @@
 
 use crate::agents::analysis::Analysis;
 use crate::store::{entity_key, IdMapEntry, Store, T};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use storeshift_connectors::model::{
     Entity, Platform, Product, ProductOption, ProductStatus, Record, Variant,
 };
@@ -29,8 +29,13 @@ pub struct Transformer {
     choices: HashMap<String, String>,
     duplicate_skus: HashMap<String, String>,
     duplicate_emails: HashMap<String, String>,
-    /// Handles claimed in this batch before they are committed to the store.
-    claimed: HashMap<(Entity, String), String>,
+    /// Handles claimed by batches not yet committed to the store: (owner, batch).
+    claimed: HashMap<(Entity, String), (String, u64)>,
+    /// The batch being transformed (claims are tagged with it).
+    batch: u64,
+    /// Entities whose handles the store held none of when their loading began: every handle
+    /// of theirs is claimed in memory, so the store need not be asked.
+    fresh: HashSet<Entity>,
     /// Source category path → target category path (the mapping agent's result, decisions applied).
     category_map: BTreeMap<Vec<String>, Vec<String>>,
 }
@@ -70,6 +75,8 @@ impl Transformer {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             claimed: HashMap::new(),
+            batch: 0,
+            fresh: HashSet::new(),
             category_map: BTreeMap::new(),
         }
     }
@@ -90,9 +97,31 @@ impl Transformer {
         self.choices.get(code).is_some_and(|c| c == option)
     }
 
-    /// Forget batch-local handle claims once the batch is committed (they are in the store now).
-    pub fn batch_committed(&mut self) {
-        self.claimed.clear();
+    /// Starts a batch; returns its number for [`Transformer::committed`].
+    pub fn next_batch(&mut self) -> u64 {
+        self.batch += 1;
+        self.batch
+    }
+
+    /// Forgets the handle claims of batches up to `batch` once it is committed (they are in the
+    /// store now). Claims of a later batch, transformed while this one was committing, stay.
+    pub fn committed(&mut self, batch: u64) {
+        let fresh = &self.fresh;
+        self.claimed
+            .retain(|(e, _), (_, b)| *b > batch || fresh.contains(e));
+    }
+
+    /// Loading `entity` begins with no handle of it in the store: its claims are kept for the
+    /// whole pass and the store is not asked (see [`Transformer::end_entity`]).
+    pub fn begin_fresh(&mut self, entity: Entity) {
+        self.fresh.insert(entity);
+    }
+
+    /// Loading `entity` is done (every claim of it is committed).
+    pub fn end_entity(&mut self, entity: Entity) {
+        if self.fresh.remove(&entity) {
+            self.claimed.retain(|(e, _), _| *e != entity);
+        }
     }
 
     pub fn transform(
@@ -356,7 +385,8 @@ impl Transformer {
         loop {
             let key = (entity, candidate.clone());
             let owner = match self.claimed.get(&key) {
-                Some(o) => Some(o.clone()),
+                Some((o, _)) => Some(o.clone()),
+                None if self.fresh.contains(&entity) => None,
                 None => store
                     .tree(T::Handles)
                     .get(entity_key(entity, &candidate))
@@ -373,7 +403,8 @@ impl Transformer {
                     candidate = format!("{}{suffix}", stem.trim_end_matches('-'));
                 }
                 _ => {
-                    self.claimed.insert(key, source_id.to_string());
+                    self.claimed
+                        .insert(key, (source_id.to_string(), self.batch));
                     return candidate;
                 }
             }

@@ -240,7 +240,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         // Already analysed in this run (resumed after the interventions were raised).
         return raise_interventions(&ctx, &existing);
     }
-    let mut source = ctx.open_source()?;
+    let source = ctx.open_source()?;
     let facts = platform::facts(ctx.cfg.target.platform);
     let entities = ctx.entities(&source.entities());
     let mut a = Analysis::default();
@@ -252,18 +252,22 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     let mut total_read = 0u64;
     let mut seen = Seen::default();
 
+    // Pages are read and parsed on the other core while this one checks the last page.
+    let plan = entities.iter().map(|e| (*e, None)).collect();
+    let mut ahead = crate::prefetch::Prefetch::start(source, plan, PAGE, false);
     for entity in entities {
         ctx.status(AGENT, "running", format!("reading {entity}"), 0, 0)?;
-        let mut cursor = None;
         let mut n = 0u64;
         loop {
             ctx.safe_point().await?;
-            let page = source
-                .read_page(entity, cursor.as_ref(), PAGE)
-                .await
-                .map_err(|e| {
-                    Halt::Failed(format!("reading {entity} from the source failed: {e}"))
-                })?;
+            let got = ahead.next().await.map_err(Halt::Failed)?;
+            if got.entity != entity {
+                return Err(Halt::Failed(format!(
+                    "the source reader gave {} while {entity} was being read",
+                    got.entity
+                )));
+            }
+            let page = got.page;
             for f in page.findings {
                 let record = f.records.first().cloned();
                 let code = f.code.clone();
@@ -287,9 +291,8 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             }
             total_read += page.records.len() as u64;
             ctx.progress(AGENT, format!("reading {entity}: {n}"), total_read, 0);
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => break,
+            if page.next.is_none() {
+                break;
             }
         }
         a.counts.insert(entity, n);
@@ -297,6 +300,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             seen.products_read = true;
         }
     }
+    drop(ahead.finish().await?);
     judge_image_hosts(&ctx, &mut c, &mut seen);
     if a.currencies.len() > 1 {
         let list: Vec<&str> = a.currencies.iter().map(String::as_str).collect();

@@ -262,7 +262,16 @@ impl Record {
     pub fn content_hash(&self) -> [u8; 32] {
         // serde_json writes struct fields in declaration order and maps are BTreeMaps,
         // so the serialisation (and the hash) is deterministic.
-        let bytes = serde_json::to_vec(self).unwrap_or_default();
-        *blake3::hash(&bytes).as_bytes()
+        // One buffer per thread, reused: serde_json writes in small pieces, which a hasher
+        // takes one call at a time and a fresh Vec grows and copies.
+        thread_local! {
+            static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BUF.with(|b| {
+            let mut buf = b.borrow_mut();
+            buf.clear();
+            let _ = serde_json::to_writer(&mut *buf, self);
+            *blake3::hash(&buf).as_bytes()
+        })
     }
 }
