@@ -133,7 +133,6 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                 .store
                 .has_prefix(T::Handles, entity_prefix(entity))
                 .map_err(|e| Halt::Failed(e.to_string()))?;
-        let pipelined = fresh;
         if fresh {
             tf.begin_fresh(entity);
         }
@@ -183,7 +182,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                         inflight: inflight.as_ref().map(|f| &f.ids),
                         seen: seen_keys.as_ref(),
                     },
-                    pipelined,
+                    fresh,
                 )
                 .await?;
                 cp = prepared.cp;
@@ -191,7 +190,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                     seen.extend(prepared.ids.keys().cloned());
                 }
                 settle(&mut inflight, &mut tf).await?;
-                if pipelined && !finished {
+                if fresh && !finished {
                     inflight = Some(InFlight::start(&ctx, prepared.step, prepared.ids, batch));
                 } else {
                     ctx.commit(prepared.step)?;

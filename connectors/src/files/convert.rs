@@ -260,14 +260,8 @@ impl Retarget {
                 candidate = format!("{base}-{n}");
             }
             self.taken.insert((ns, candidate.clone()));
-            let old_handle = std::mem::replace(handle, candidate);
-            let new_handle = match r {
-                Record::Product(p) => &p.handle,
-                Record::Category(c) => &c.handle,
-                Record::Page(p) => &p.handle,
-                Record::BlogPost(p) => &p.handle,
-                _ => continue,
-            };
+            let old_handle = std::mem::replace(handle, candidate.clone());
+            let new_handle = &candidate;
             let new_path = platform::url_path(to, entity, new_handle, &parents);
             let old_path = match &r.source().url_path {
                 Some(u) => u.clone(),

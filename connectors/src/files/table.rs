@@ -732,26 +732,49 @@ impl FileKey {
     }
 }
 
-/// The encoding of a file without a BOM. Telling UTF-8 needs the whole file, and a source is
-/// opened several times (once per reader and per phase), so the answer is kept per file.
+/// What was learned by reading whole files, kept per file for the process: a source is opened
+/// several times (once per reader and per phase) and the answer only changes with the file.
+pub struct FileMemo<V: Clone> {
+    entries: std::sync::Mutex<Vec<(FileKey, V)>>,
+    /// A migration reads a handful of files; the memo stays that small.
+    keep: usize,
+}
+
+impl<V: Clone> FileMemo<V> {
+    pub const fn new(keep: usize) -> Self {
+        FileMemo {
+            entries: std::sync::Mutex::new(Vec::new()),
+            keep,
+        }
+    }
+
+    /// The value for `path`, computed by `learn` when the file is new or has changed.
+    pub fn get_or<E>(
+        &self,
+        path: &Path,
+        learn: impl FnOnce() -> std::result::Result<V, E>,
+    ) -> std::result::Result<V, E> {
+        let key = FileKey::of(path);
+        if let (Some(k), Ok(memo)) = (&key, self.entries.lock()) {
+            if let Some((_, v)) = memo.iter().find(|(mk, _)| mk == k) {
+                return Ok(v.clone());
+            }
+        }
+        let value = learn()?;
+        if let (Some(k), Ok(mut memo)) = (key, self.entries.lock()) {
+            if memo.len() >= self.keep.max(1) {
+                memo.remove(0);
+            }
+            memo.push((k, value.clone()));
+        }
+        Ok(value)
+    }
+}
+
+/// The encoding of a file without a BOM (telling UTF-8 needs the whole file).
 fn detected_encoding(path: &Path) -> std::io::Result<&'static Encoding> {
-    static LAST: std::sync::Mutex<Vec<(FileKey, &'static Encoding)>> =
-        std::sync::Mutex::new(Vec::new());
-    let key = FileKey::of(path);
-    if let (Some(k), Ok(memo)) = (&key, LAST.lock()) {
-        if let Some((_, e)) = memo.iter().find(|(mk, _)| mk == k) {
-            return Ok(e);
-        }
-    }
-    let encoding = detect_encoding(path)?;
-    if let (Some(k), Ok(mut memo)) = (key, LAST.lock()) {
-        // A migration reads a handful of files; the memo stays that small.
-        if memo.len() >= 16 {
-            memo.remove(0);
-        }
-        memo.push((k, encoding));
-    }
-    Ok(encoding)
+    static MEMO: FileMemo<&'static Encoding> = FileMemo::new(16);
+    MEMO.get_or(path, || detect_encoding(path))
 }
 
 fn detect_encoding(path: &Path) -> std::io::Result<&'static Encoding> {

@@ -14,12 +14,12 @@
 
 use super::unescape;
 use crate::connector::Result;
-use crate::files::table::{FileKey, TableFile};
+use crate::files::table::{FileMemo, TableFile};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::hash_map::{DefaultHasher, Entry};
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 #[derive(Debug, Default)]
 pub(super) struct Scan {
@@ -106,23 +106,10 @@ fn blank(raw: &[u8]) -> bool {
     !raw.is_ascii() && std::str::from_utf8(raw).is_ok_and(|s| s.trim().is_empty())
 }
 
-static LAST: Mutex<Option<(FileKey, Arc<Scan>)>> = Mutex::new(None);
-
-/// The scan of `table`, from the cache when the file has not changed since.
+/// The scan of `table`, from the memo when the file has not changed since.
 pub(super) fn of(table: &TableFile) -> Result<Arc<Scan>> {
-    let key = FileKey::of(table.utf8_path());
-    if let (Some(k), Ok(last)) = (&key, LAST.lock()) {
-        if let Some((lk, scan)) = last.as_ref() {
-            if lk == k {
-                return Ok(scan.clone());
-            }
-        }
-    }
-    let scan = Arc::new(run(table)?);
-    if let (Some(k), Ok(mut last)) = (key, LAST.lock()) {
-        *last = Some((k, scan.clone()));
-    }
-    Ok(scan)
+    static MEMO: FileMemo<Arc<Scan>> = FileMemo::new(1);
+    MEMO.get_or(table.utf8_path(), || run(table).map(Arc::new))
 }
 
 /// The parent the rows being read belong to, while its variations follow it directly.
