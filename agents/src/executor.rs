@@ -122,9 +122,10 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         // A fresh entity (nothing of it in the id map or the handles yet: a first run) asks
         // the store nothing while it loads, so the commit in flight, which holds sled's global
         // lock, never makes it wait: its own keys are remembered, and only a source id seen
-        // twice is looked up.
-        let fresh = ahead.is_some()
-            && !target.is_remote()
+        // twice is looked up. Derived entities qualify too: the redirect map reads only the
+        // id map entries of entities already finished, and reads each page before the
+        // commit queued behind it starts.
+        let fresh = !target.is_remote()
             && !ctx
                 .store
                 .has_prefix(T::IdMap, entity_prefix(entity))
@@ -138,11 +139,14 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         }
         let mut seen_keys: Option<HashSet<Vec<u8>>> = fresh.then(HashSet::new);
         let mut inflight: Option<InFlight> = None;
+        // A prepared batch starts committing only once the next page is read, so reading the
+        // redirect map from the id map never waits behind sled's lock.
+        let mut queued: Option<Queued> = None;
         let looped = async {
             loop {
                 if ctx.halt_requested() {
                     // A pause or stop sees every batch already prepared committed first.
-                    settle(&mut inflight, &mut tf).await?;
+                    land(&ctx, &mut queued, &mut inflight, &mut tf).await?;
                 }
                 ctx.safe_point().await?;
                 if ctx.cfg.run.throttle_ms > 0 {
@@ -166,6 +170,9 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                         vec![],
                     ),
                 };
+                if let Some(q) = queued.take() {
+                    inflight = Some(InFlight::start(&ctx, q));
+                }
                 let finished = page.next.is_none();
                 let batch = tf.next_batch();
                 let prepared = load_batch(
@@ -185,15 +192,26 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                     fresh,
                 )
                 .await?;
-                cp = prepared.cp;
+                let Prepared {
+                    cp: next,
+                    step,
+                    ids,
+                } = prepared;
+                cp = next;
                 if let Some(seen) = seen_keys.as_mut() {
-                    seen.extend(prepared.ids.keys().cloned());
+                    seen.extend(ids.keys().cloned());
                 }
                 settle(&mut inflight, &mut tf).await?;
                 if fresh && !finished {
-                    inflight = Some(InFlight::start(&ctx, prepared.step, prepared.ids, batch));
+                    let q = Queued { step, ids, batch };
+                    if ahead.is_some() {
+                        // Read on another thread: the commit overlaps the wait for the page.
+                        inflight = Some(InFlight::start(&ctx, q));
+                    } else {
+                        queued = Some(q);
+                    }
                 } else {
-                    ctx.commit(prepared.step)?;
+                    ctx.commit(step)?;
                     tf.committed(batch);
                 }
                 if finished {
@@ -202,8 +220,8 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             }
         }
         .await;
-        // Whatever stopped the loop, the batch handed to the store lands (or fails) first.
-        let settled = settle(&mut inflight, &mut tf).await;
+        // Whatever stopped the loop, the batches handed to the store land (or fail) first.
+        let settled = land(&ctx, &mut queued, &mut inflight, &mut tf).await;
         tf.end_entity(entity);
         looped?;
         settled?;
@@ -528,6 +546,13 @@ struct Prepared {
     ids: HashMap<Vec<u8>, IdMapEntry>,
 }
 
+/// A batch waiting for its commit to start.
+struct Queued {
+    step: Step,
+    ids: HashMap<Vec<u8>, IdMapEntry>,
+    batch: u64,
+}
+
 /// A batch's commit running on a blocking thread.
 struct InFlight {
     batch: u64,
@@ -537,14 +562,30 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn start(ctx: &Ctx, step: Step, ids: HashMap<Vec<u8>, IdMapEntry>, batch: u64) -> InFlight {
+    fn start(ctx: &Ctx, q: Queued) -> InFlight {
         let ctx = ctx.clone();
+        let step = q.step;
         InFlight {
-            batch,
-            ids,
+            batch: q.batch,
+            ids: q.ids,
             task: tokio::task::spawn_blocking(move || ctx.commit(step)),
         }
     }
+}
+
+/// Lands every prepared batch: the one committing, then the one queued behind it.
+async fn land(
+    ctx: &Ctx,
+    queued: &mut Option<Queued>,
+    inflight: &mut Option<InFlight>,
+    tf: &mut Transformer,
+) -> Result<(), Halt> {
+    settle(inflight, tf).await?;
+    if let Some(q) = queued.take() {
+        ctx.commit(q.step)?;
+        tf.committed(q.batch);
+    }
+    Ok(())
 }
 
 /// Waits for the commit in flight, if any.

@@ -6,6 +6,7 @@ use crate::event::AgentKind;
 use crate::intervention::{Intervention, InterventionOption};
 use crate::runtime::{phase_key, Ctx, Halt};
 use crate::store::{now_rfc3339, T};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use storeshift_connectors::model::{Entity, Platform, Record};
@@ -97,16 +98,46 @@ impl Collector {
 }
 
 /// State of the checks that need the whole source before they can judge a record.
+///
+/// Sets and maps over every SKU and barcode of a catalog are keyed by 128 bits of the text
+/// ([`key128`]) with products as indexes: as strings, a million variants took a fifth of a
+/// run's memory.
 #[derive(Default)]
 struct Seen {
-    product_ids: HashSet<String>,
-    /// Barcode → source id of the product that has it first.
-    barcodes: HashMap<String, String>,
+    /// Source ids of the products read, in order: the maps below name products by index.
+    products: Vec<String>,
+    product_ids: FxHashSet<u128>,
+    /// SKU → the product that has it first.
+    skus: FxHashMap<u128, u32>,
+    /// Barcode → the product that has it first.
+    barcodes: FxHashMap<u128, u32>,
+    /// Entity and normalised handle → the record that has it first.
+    handles: FxHashMap<(Entity, u128), u128>,
     /// Image host → number of images on it.
     image_hosts: HashMap<String, u64>,
-    /// Products with the hosts of their images, judged once the majority host is known.
-    product_hosts: Vec<(RecordRef, Vec<String>)>,
+    /// Products by the hosts of their images, judged once the majority host is known.
+    host_sets: HashMap<Vec<String>, HostSet>,
     products_read: bool,
+}
+
+/// The products whose images are on one set of hosts: how many, and the first few in order.
+#[derive(Default)]
+struct HostSet {
+    count: u64,
+    first: Vec<(u32, RecordRef)>,
+}
+
+/// 128 bits of a string: two SipHash passes with different first bytes. A collision between
+/// two SKUs of one catalog (which would report a false duplicate) is out of reach.
+fn key128(s: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    a.write_u8(1);
+    b.write_u8(2);
+    s.hash(&mut a);
+    s.hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 /// The host of an absolute image URL, lower case, without port or `www.` (None: relative).
@@ -245,10 +276,8 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     let entities = ctx.entities(&source.entities());
     let mut a = Analysis::default();
     let mut c = Collector::default();
-    let mut skus: HashMap<String, String> = HashMap::new();
     let mut emails: HashMap<String, String> = HashMap::new();
     let mut customer_ids: HashSet<String> = HashSet::new();
-    let mut handles: HashMap<(Entity, String), String> = HashMap::new();
     let mut total_read = 0u64;
     let mut seen = Seen::default();
 
@@ -282,10 +311,8 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                     r,
                     &mut a,
                     &mut c,
-                    &mut skus,
                     &mut emails,
                     &mut customer_ids,
-                    &mut handles,
                     &mut seen,
                 );
             }
@@ -424,10 +451,8 @@ fn check(
     r: &Record,
     a: &mut Analysis,
     c: &mut Collector,
-    skus: &mut HashMap<String, String>,
     emails: &mut HashMap<String, String>,
     customer_ids: &mut HashSet<String>,
-    handles: &mut HashMap<(Entity, String), String>,
     seen: &mut Seen,
 ) {
     let target = ctx.cfg.target.platform;
@@ -442,9 +467,13 @@ fn check(
             }
             for cat in &p.categories {
                 for depth in 1..=cat.len() {
-                    a.categories.insert(cat[..depth].to_vec());
+                    if !a.categories.contains(&cat[..depth]) {
+                        a.categories.insert(cat[..depth].to_vec());
+                    }
                 }
             }
+            let this = seen.products.len() as u32;
+            seen.products.push(id.clone());
             if p.title.trim().is_empty() {
                 c.add(
                     "missing_title",
@@ -499,7 +528,8 @@ fn check(
             }
             for v in &p.variants {
                 if let Some(sku) = v.sku.as_deref().filter(|s| !s.trim().is_empty()) {
-                    match skus.get(sku) {
+                    let k = key128(sku);
+                    match seen.skus.get(&k).map(|&i| &seen.products[i as usize]) {
                         Some(first) if first != id => {
                             a.duplicate_skus
                                 .entry(sku.to_string())
@@ -526,12 +556,12 @@ fn check(
                         }
                         Some(_) => {}
                         None => {
-                            skus.insert(sku.to_string(), id.clone());
+                            seen.skus.insert(k, this);
                         }
                     }
                 }
             }
-            check_handle(facts, Entity::Products, &p.handle, r, c, handles);
+            check_handle(facts, Entity::Products, &p.handle, r, c, &mut seen.handles);
             let mut srcs = HashSet::new();
             for img in &p.images {
                 if !srcs.insert(img.src.as_str()) {
@@ -545,7 +575,7 @@ fn check(
                     break;
                 }
             }
-            seen.product_ids.insert(id.clone());
+            seen.product_ids.insert(key128(id));
             if p.images.iter().all(|i| i.src.trim().is_empty()) {
                 c.add(
                     "missing_image",
@@ -562,7 +592,11 @@ fn check(
                 *seen.image_hosts.entry(h.clone()).or_default() += 1;
             }
             if !hosts.is_empty() {
-                seen.product_hosts.push((rref(r), hosts));
+                let set = seen.host_sets.entry(hosts).or_default();
+                set.count += 1;
+                if set.first.len() < KEEP {
+                    set.first.push((this, rref(r)));
+                }
             }
             let mut own = HashSet::new();
             for v in &p.variants {
@@ -575,7 +609,11 @@ fn check(
                     continue;
                 };
                 let dup_here = !own.insert(code);
-                let dup_elsewhere = seen.barcodes.get(code).is_some_and(|first| first != id);
+                let k = key128(code);
+                let dup_elsewhere = seen
+                    .barcodes
+                    .get(&k)
+                    .is_some_and(|&first| seen.products[first as usize] != *id);
                 if dup_here || dup_elsewhere {
                     c.add(
                         "duplicate_barcode",
@@ -585,16 +623,21 @@ fn check(
                         Some(RecordRef { entity: Entity::Products, source_id: id.clone(), label: format!("{} (barcode {code})", p.title) }),
                     );
                 } else {
-                    seen.barcodes
-                        .entry(code.to_string())
-                        .or_insert_with(|| id.clone());
+                    seen.barcodes.entry(k).or_insert(this);
                 }
             }
             check_html(target, &p.body_html, r, c);
         }
         Record::Category(cat) => {
             a.categories.insert(cat.path.clone());
-            check_handle(facts, Entity::Categories, &cat.handle, r, c, handles);
+            check_handle(
+                facts,
+                Entity::Categories,
+                &cat.handle,
+                r,
+                c,
+                &mut seen.handles,
+            );
         }
         Record::Customer(cu) => {
             customer_ids.insert(id.clone());
@@ -658,8 +701,8 @@ fn check(
                             &l.product_ref,
                             l.sku.as_deref().filter(|s| !s.trim().is_empty()),
                         ) {
-                            (Some(pid), _) => !seen.product_ids.contains(pid),
-                            (None, Some(sku)) => !skus.contains_key(sku),
+                            (Some(pid), _) => !seen.product_ids.contains(&key128(pid)),
+                            (None, Some(sku)) => !seen.skus.contains_key(&key128(sku)),
                             (None, None) => false,
                         }
                     })
@@ -694,7 +737,7 @@ fn check(
             }
         }
         Record::Page(pg) => {
-            check_handle(facts, Entity::Pages, &pg.handle, r, c, handles);
+            check_handle(facts, Entity::Pages, &pg.handle, r, c, &mut seen.handles);
             check_html(target, &pg.body_html, r, c);
         }
         Record::BlogPost(b) => check_html(target, &b.body_html, r, c),
@@ -716,21 +759,30 @@ fn judge_image_hosts(ctx: &Ctx, c: &mut Collector, seen: &mut Seen) {
     {
         own.insert(h.clone());
     }
-    for (rec, hosts) in std::mem::take(&mut seen.product_hosts) {
-        let other: Vec<&String> = hosts.iter().filter(|h| !own.contains(*h)).collect();
+    // Only the first KEEP products are listed, in the order they were read: those of every
+    // set of hosts judged foreign are merged by position.
+    let mut listed: Vec<(u32, RecordRef)> = vec![];
+    let mut count = 0u64;
+    for (hosts, set) in std::mem::take(&mut seen.host_sets) {
+        let other: Vec<&str> = hosts
+            .iter()
+            .filter(|h| !own.contains(*h))
+            .map(String::as_str)
+            .collect();
         if other.is_empty() {
             continue;
         }
-        let mut rec = rec;
-        rec.label = format!(
-            "{} ({})",
-            rec.label,
-            other
-                .iter()
-                .map(|h| h.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        count += set.count;
+        let other = other.join(", ");
+        for (at, mut rec) in set.first {
+            rec.label = format!("{} ({other})", rec.label);
+            listed.push((at, rec));
+        }
+    }
+    listed.sort_by_key(|(at, _)| *at);
+    listed.truncate(KEEP);
+    let shown = listed.len() as u64;
+    for (_, rec) in listed {
         c.add(
             "foreign_image_host",
             Severity::Warning,
@@ -738,6 +790,9 @@ fn judge_image_hosts(ctx: &Ctx, c: &mut Collector, seen: &mut Seen) {
             None,
             Some(rec),
         );
+    }
+    if let Some(g) = c.groups.get_mut("foreign_image_host") {
+        g.count += count - shown;
     }
 }
 
@@ -747,7 +802,7 @@ fn check_handle(
     handle: &str,
     r: &Record,
     c: &mut Collector,
-    handles: &mut HashMap<(Entity, String), String>,
+    handles: &mut FxHashMap<(Entity, u128), u128>,
 ) {
     let target = facts.platform;
     if handle.chars().count() > facts.max_handle_len {
@@ -771,9 +826,10 @@ fn check_handle(
             Some(rref(r)),
         );
     }
-    let key = (entity, platform::normalize_handle(target, handle));
-    if let Some(first) = handles.get(&key) {
-        if first != &r.source().id {
+    let key = (entity, key128(&platform::normalize_handle(target, handle)));
+    let id = key128(&r.source().id);
+    if let Some(&first) = handles.get(&key) {
+        if first != id {
             c.add(
                 "duplicate_handle",
                 Severity::Warning,
@@ -783,7 +839,7 @@ fn check_handle(
             );
         }
     } else {
-        handles.insert(key, r.source().id.clone());
+        handles.insert(key, id);
     }
 }
 

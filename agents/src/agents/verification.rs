@@ -397,19 +397,30 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         EndpointKind::Api => (ctx.cfg.target.clone(), ctx.cfg.target.describe()),
     };
     v.checked_from = from;
-    let mut target_reader: Option<Box<dyn Source>> =
+    let target_reader: Option<Box<dyn Source>> =
         storeshift_connectors::open_source(&target_spec, &ctx.cfg.base_dir).ok();
     let readable: Vec<Entity> = target_reader
         .as_ref()
         .map(|s| s.entities())
         .unwrap_or_default();
+    let checkpoints: Vec<(Entity, EntityCheckpoint)> = Entity::ALL
+        .into_iter()
+        .filter_map(
+            |e| match ctx.store.get_json(T::Cursors, cursor_key(ctx.run, e)) {
+                Ok(Some(cp)) => Some((e, cp)),
+                _ => None,
+            },
+        )
+        .collect();
+    // The target is read back on a thread of its own while this one compares.
+    let plan: Vec<(Entity, Option<storeshift_connectors::Cursor>)> = checkpoints
+        .iter()
+        .filter(|(e, cp)| *e != Entity::Redirects && !cp.unsupported && readable.contains(e))
+        .map(|(e, _)| (*e, None))
+        .collect();
+    let mut ahead = target_reader.map(|s| crate::prefetch::Prefetch::start(s, plan, 2000, false));
 
-    for entity in Entity::ALL {
-        let cp: EntityCheckpoint = match ctx.store.get_json(T::Cursors, cursor_key(ctx.run, entity))
-        {
-            Ok(Some(cp)) => cp,
-            _ => continue,
-        };
+    for (entity, cp) in checkpoints {
         if entity == Entity::Redirects || cp.unsupported {
             // Redirects are validated by the SEO agent; unsupported entities are reported as such.
             if cp.unsupported {
@@ -445,17 +456,20 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             }
         }
         let mut in_target = None;
-        if let (Some(reader), true) = (target_reader.as_mut(), readable.contains(&entity)) {
+        if let (Some(reader), true) = (ahead.as_mut(), readable.contains(&entity)) {
             let mut n = 0u64;
             let mut compared = 0u64;
-            let mut cursor = None;
             loop {
-                let page = reader
-                    .read_page(entity, cursor.as_ref(), 2000)
-                    .await
-                    .map_err(|e| {
-                        Halt::Failed(format!("reading {entity} back from the target failed: {e}"))
-                    })?;
+                let got = reader.next().await.map_err(|e| {
+                    Halt::Failed(format!("reading {entity} back from the target failed: {e}"))
+                })?;
+                if got.entity != entity {
+                    return Err(Halt::Failed(format!(
+                        "reading back gave {} while {entity} was compared",
+                        got.entity
+                    )));
+                }
+                let page = got.page;
                 for rec in page.records {
                     n += 1;
                     let key = rec.external_key();
@@ -483,9 +497,8 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                     }
                 }
                 ctx.progress(AGENT, format!("comparing {entity}"), n, written);
-                match page.next {
-                    Some(c) => cursor = Some(c),
-                    None => break,
+                if page.next.is_none() {
+                    break;
                 }
             }
             v.compared.insert(entity, compared);
@@ -510,6 +523,9 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             in_target,
             ok,
         });
+    }
+    if let Some(reader) = ahead {
+        drop(reader.finish().await?);
     }
     let summary = format!(
         "counts {} ; {} records compared field by field, {} differences, {} missing",

@@ -1,7 +1,7 @@
 use super::{Seo, SourceRef};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Default, Serialize, Deserialize)]
 pub struct Page {
     pub source: SourceRef,
     pub handle: String,
@@ -20,7 +20,7 @@ fn published() -> bool {
     true
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Default, Serialize, Deserialize)]
 pub struct BlogPost {
     pub source: SourceRef,
     /// Handle of the blog the post belongs to ("news").
@@ -42,7 +42,7 @@ pub struct BlogPost {
 }
 
 /// A permanent (301) redirect from an old storefront path to its new home.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Default, Serialize, Deserialize)]
 pub struct Redirect {
     pub source: SourceRef,
     pub from: String,

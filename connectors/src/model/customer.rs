@@ -1,7 +1,7 @@
 use super::SourceRef;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Default, Serialize, Deserialize)]
 pub struct Address {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
@@ -39,7 +39,7 @@ impl Address {
 }
 
 /// Marketing consent as the source recorded it. Consent is never invented: unknown stays unknown.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Default, Serialize, Deserialize)]
 pub struct MarketingConsent {
     #[serde(default)]
     pub email: bool,
@@ -49,7 +49,7 @@ pub struct MarketingConsent {
     pub updated_at: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Default, Serialize, Deserialize)]
 pub struct Customer {
     pub source: SourceRef,
     pub email: String,
