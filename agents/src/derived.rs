@@ -117,18 +117,15 @@ fn redirects(ctx: &Ctx, cursor: Option<&Cursor>, limit: usize) -> Result<SourceP
         let tree = ctx.store.tree(T::IdMap);
         let iter: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> = match &after {
             Some(k) => Box::new(
-                tree.range::<&[u8], _>((
-                    std::ops::Bound::Excluded(k.as_slice()),
-                    std::ops::Bound::Unbounded,
-                ))
-                .take_while({
-                    let prefix = prefix.clone();
-                    move |r| {
-                        r.as_ref()
-                            .map(|(k, _)| k.starts_with(&prefix))
-                            .unwrap_or(true)
-                    }
-                }),
+                tree.from(std::ops::Bound::Excluded(k.as_slice()))
+                    .take_while({
+                        let prefix = prefix.clone();
+                        move |r| {
+                            r.as_ref()
+                                .map(|(k, _)| k.starts_with(&prefix))
+                                .unwrap_or(true)
+                        }
+                    }),
             ),
             None => Box::new(tree.scan_prefix(&prefix)),
         };

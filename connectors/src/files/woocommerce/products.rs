@@ -636,10 +636,15 @@ fn first_of_list(value: &str) -> Option<String> {
 /// Attribute names match whatever their case (this runs for every attribute of every
 /// variation, so ASCII names are compared without lowering them).
 fn same_name(a: &str, b: &str) -> bool {
-    if a.is_ascii() && b.is_ascii() {
+    if a == b {
+        true
+    } else if a.is_ascii() && b.is_ascii() {
         a.eq_ignore_ascii_case(b)
     } else {
-        a.to_lowercase() == b.to_lowercase()
+        // Letter by letter, without lowercased copies of both (this runs per variation).
+        a.chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase))
     }
 }
 

@@ -540,3 +540,13 @@ proptest! {
         prop_assert_eq!(order_free(&again), order_free(&products));
     }
 }
+
+#[test]
+fn attribute_names_match_whatever_their_case_in_any_script() {
+    assert!(same_name("Color", "color"));
+    assert!(same_name("BEDEN ÖLÇÜSÜ", "beden ölçüsü"));
+    assert!(same_name("Größe", "GRÖẞE".to_lowercase().as_str()));
+    assert!(!same_name("Größe", "Grösse"));
+    assert!(!same_name("Renk", "Renkler"));
+    assert!(!same_name("Ölçü", "Olcu"));
+}
