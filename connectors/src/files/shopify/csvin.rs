@@ -175,6 +175,23 @@ impl CsvIn {
             }
             row.rec.clear();
             row.pos = pos;
+            // One UTF-8 check for the whole row (cells split at ASCII separators, so each is a
+            // slice of it); a row that fails is read again cell by cell to name the cell.
+            if let Ok(all) = std::str::from_utf8(self.record.as_slice()) {
+                let record = &self.record;
+                let whole =
+                    (0..record.len()).all(|i| match record.range(i).and_then(|r| all.get(r)) {
+                        Some(text) => {
+                            row.rec.push_field(text);
+                            true
+                        }
+                        None => false,
+                    });
+                if whole {
+                    return Ok(true);
+                }
+                row.rec.clear();
+            }
             for (i, f) in self.record.iter().enumerate() {
                 match std::str::from_utf8(f) {
                     Ok(text) => row.rec.push_field(text),
