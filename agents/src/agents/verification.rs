@@ -191,6 +191,10 @@ pub fn not_carried(
                     "variants[].taxable",
                     "Vendure decides taxes by tax category and zone, not per variant",
                 ),
+                (
+                    "variants[].allow_backorder",
+                    "Vendure allows backorders through a negative out-of-stock threshold, which storeshift does not set yet",
+                ),
             ]);
         }
         (Platform::Vendure, EndpointKind::Api, Entity::Categories) => {

@@ -228,7 +228,7 @@ impl Medusa {
         let mut offset = 0;
         loop {
             let path = format!(
-                "/admin/product-categories?limit=200&offset={offset}&order=created_at&fields=id,name,handle,parent_category_id"
+                "/admin/product-categories?limit=200&offset={offset}&order=id&fields=id,name,handle,parent_category_id"
             );
             let body = self
                 .session
@@ -638,7 +638,10 @@ impl Medusa {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<Record>, u64), ApiError> {
-        let page = format!("limit={limit}&offset={offset}&order=created_at");
+        // Ordered by id, which is unique (a ULID, so creation order too): records created in
+        // one bulk call share `created_at`, and ties may come back in a different order for
+        // each offset, reading one record twice and missing another.
+        let page = format!("limit={limit}&offset={offset}&order=id");
         match entity {
             Entity::Categories => {
                 let path = format!("/admin/product-categories?{page}&fields=id,name,handle,description,rank,parent_category_id");
