@@ -19,6 +19,7 @@ use storeshift_agents::MigrationConfig;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    no_huge_pages();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -40,6 +41,18 @@ fn main() {
     // Background tasks (socket connections, metrics) must not keep the process alive.
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
     std::process::exit(code);
+}
+
+/// Turns transparent huge pages off for this process. Where the kernel hands them out always
+/// (a common default), every page of records freed and reused is zeroed again 2 MB at a time:
+/// measured on a 1M-row migration, 8% of the run and 60 MB of peak memory.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and touches no memory of ours;
+    // a kernel that does not know it returns an error, which changes nothing.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<i32> {

@@ -12,6 +12,7 @@ pub mod loaded;
 pub mod magento;
 pub mod shopify;
 mod source;
+pub mod split;
 pub mod table;
 mod target;
 #[cfg(test)]

@@ -21,6 +21,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+
+use super::split::{At, Fields, RawFields, Splitter};
 use std::path::{Path, PathBuf};
 
 /// Where a page of rows starts: a byte offset into the UTF-8 text, the 1-based line number of
@@ -121,7 +123,7 @@ pub fn trim(s: &str) -> &str {
 /// One data row with where it was found.
 #[derive(Debug, Clone, Default)]
 pub struct Row {
-    pub record: csv::StringRecord,
+    pub record: Fields,
     /// 1-based line number of the row's first line.
     pub line: u64,
     /// Byte offset of the row in the UTF-8 text.
@@ -272,52 +274,43 @@ impl TableFile {
         let mut head = vec![0u8; SNIFF];
         let n = read_up_to(&mut f, &mut head).map_err(|e| io_err(&self.display, e))?;
         head.truncate(n);
-        // Blank lines before the header are skipped: some tools write one.
-        let mut skip = 0usize;
-        let mut line = 1u64;
-        while skip < head.len() && (head[skip] == b'\n' || head[skip] == b'\r') {
-            if head[skip] == b'\n' {
-                line += 1;
-            }
-            skip += 1;
-        }
+        // Blank lines before the header are skipped (some tools write one); the splitter
+        // skips them too.
+        let skip = head
+            .iter()
+            .position(|&b| b != b'\n' && b != b'\r')
+            .unwrap_or(head.len());
         self.delimiter = sniff_delimiter(&head[skip..]);
-        let mut reader = self.csv_reader(start + skip as u64)?;
-        let mut rec = csv::StringRecord::new();
-        let got = reader
-            .read_record(&mut rec)
-            .map_err(|e| self.csv_err(e, line))?;
-        if !got || rec.iter().all(|f| f.trim().is_empty()) {
+        let mut rows = self.rows_at(At {
+            offset: start,
+            line: 1,
+        })?;
+        let mut row = Row::default();
+        let got = rows.next_into(&mut row)?;
+        if !got || row.is_blank() {
             return Err(ConnectorError::Input(format!(
                 "{} is empty: it has no header row. Export the file again from the store",
                 self.display
             )));
         }
-        let names: Vec<String> = rec.iter().map(|s| s.trim().to_string()).collect();
+        let names: Vec<String> = row.record.iter().map(|s| s.trim().to_string()).collect();
         self.header = Header::new(names);
-        self.header_line = line;
-        let pos = reader.position();
-        self.data_start = RowCursor {
-            offset: start + skip as u64 + pos.byte(),
-            line: line + pos.line() - 1,
-            records: 0,
-        };
+        self.header_line = row.line;
+        self.data_start = rows.position();
         Ok(())
     }
 
-    fn csv_reader(&self, offset: u64) -> Result<csv::Reader<BufReader<File>>> {
+    fn rows_at(&self, at: At) -> Result<Rows> {
         let mut f = File::open(&self.utf8_path).map_err(|e| io_err(&self.display, e))?;
-        f.seek(SeekFrom::Start(offset))
+        f.seek(SeekFrom::Start(at.offset))
             .map_err(|e| io_err(&self.display, e))?;
-        Ok(csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(self.delimiter)
-            .from_reader(BufReader::with_capacity(64 * 1024, f)))
-    }
-
-    fn csv_err(&self, e: csv::Error, line: u64) -> ConnectorError {
-        csv_error(&self.display, e, line)
+        Ok(Rows {
+            display: self.display.as_str().into(),
+            splitter: Splitter::new(f, self.delimiter, at),
+            raw: RawFields::default(),
+            records: 0,
+            done: false,
+        })
     }
 
     pub fn display(&self) -> &str {
@@ -359,12 +352,12 @@ impl TableFile {
                 self.display
             )));
         }
-        Ok(Rows {
-            display: self.display.as_str().into(),
-            reader: self.csv_reader(at.offset)?,
-            base: at,
-            done: false,
-        })
+        let mut rows = self.rows_at(At {
+            offset: at.offset,
+            line: at.line,
+        })?;
+        rows.records = at.records;
+        Ok(rows)
     }
 
     /// Reads the single row starting at `offset` (found earlier at `line`).
@@ -526,82 +519,70 @@ impl TableFile {
 pub struct Rows {
     /// The file's name for messages (rows outlive no borrow, so readers can keep them).
     display: std::sync::Arc<str>,
-    reader: csv::Reader<BufReader<File>>,
-    base: RowCursor,
+    splitter: Splitter<File>,
+    raw: RawFields,
+    /// Records produced before the cursor this stream started at (carried for progress).
+    records: u64,
     done: bool,
 }
 
 impl Rows {
     /// Reads the next row into `row`; false at the end of the file.
     pub fn next_into(&mut self, row: &mut Row) -> Result<bool> {
-        if self.done {
+        let Some(at) = self.next_at()? else {
             return Ok(false);
-        }
-        let got = self.reader.read_record(&mut row.record).map_err(|e| {
-            csv_error(
-                &self.display,
-                e,
-                self.base.line + self.reader.position().line() - 1,
-            )
+        };
+        row.offset = at.offset;
+        row.line = at.line;
+        row.record.take_from(&mut self.raw).map_err(|field| {
+            ConnectorError::Input(format!(
+                "{}:{}: field {} of this row is not UTF-8 text; save the file as \"CSV UTF-8\" \
+                 or name its encoding (encoding = \"windows-1254\", ...) in migration.toml",
+                self.display,
+                at.line,
+                field + 1
+            ))
         })?;
-        if !got {
-            self.done = true;
-            return Ok(false);
-        }
-        let pos = row
-            .record
-            .position()
-            .cloned()
-            .unwrap_or_else(csv::Position::new);
-        row.offset = self.base.offset + pos.byte();
-        row.line = self.base.line + pos.line().saturating_sub(1);
         Ok(true)
     }
 
-    /// Reads the next row as raw bytes (no UTF-8 check, no copy into strings); returns its
-    /// offset and line, `None` at the end of the file.
-    pub fn next_bytes(&mut self, rec: &mut csv::ByteRecord) -> Result<Option<(u64, u64)>> {
+    /// Reads the next row as raw bytes (no UTF-8 check); returns its offset and line, `None`
+    /// at the end of the file.
+    pub fn next_bytes(&mut self, rec: &mut RawFields) -> Result<Option<(u64, u64)>> {
+        std::mem::swap(&mut self.raw, rec);
+        let got = self.next_at();
+        std::mem::swap(&mut self.raw, rec);
+        Ok(got?.map(|at| (at.offset, at.line)))
+    }
+
+    fn next_at(&mut self) -> Result<Option<At>> {
         if self.done {
             return Ok(None);
         }
-        let got = self.reader.read_byte_record(rec).map_err(|e| {
-            csv_error(
-                &self.display,
-                e,
-                self.base.line + self.reader.position().line() - 1,
-            )
+        let at = self.splitter.next_raw(&mut self.raw).map_err(|e| {
+            ConnectorError::Input(format!(
+                "{}:{}: cannot read this row ({e}); check the file and run again",
+                self.display,
+                self.splitter.position().line
+            ))
         })?;
-        if !got {
-            self.done = true;
-            return Ok(None);
-        }
-        let pos = rec.position().cloned().unwrap_or_else(csv::Position::new);
-        Ok(Some((
-            self.base.offset + pos.byte(),
-            self.base.line + pos.line().saturating_sub(1),
-        )))
+        self.done = at.is_none();
+        Ok(at)
     }
 
     /// Where the row after the last one read starts.
     pub fn position(&self) -> RowCursor {
-        let pos = self.reader.position();
+        let at = self.splitter.position();
         RowCursor {
-            offset: self.base.offset + pos.byte(),
-            line: self.base.line + pos.line().saturating_sub(1),
-            records: self.base.records,
+            offset: at.offset,
+            line: at.line,
+            records: self.records,
         }
     }
 
     pub fn at_end(&self) -> bool {
         self.done
     }
-}
-
-fn csv_error(display: &str, e: csv::Error, line: u64) -> ConnectorError {
-    let line = e.position().map(|p| p.line()).unwrap_or(line);
-    ConnectorError::Input(format!(
-        "{display}:{line}: cannot read this row ({e}); fix the row or export the file again"
-    ))
 }
 
 fn io_err(file: &str, e: std::io::Error) -> ConnectorError {
@@ -1079,6 +1060,45 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("r.csv:1") && err.contains("\"SKU\""), "{err}");
+    }
+
+    #[test]
+    fn lines_are_true_behind_crlf_ends_blank_lines_and_multiline_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        // Header on line 2; rows on lines 3, 5 (its cell runs on to 6) and 8.
+        let p = write(
+            dir.path(),
+            "w.csv",
+            b"\r\nID,Price,Notes\r\n1,abc,x\r\n\r\n2,3,\"two\r\nlines\"\r\n\r\n3,zz,\r\n",
+        );
+        let t = TableFile::open(&p, None).unwrap();
+        assert_eq!(t.header_line(), 2);
+        let rows = all_rows(&t);
+        let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![3, 5, 8]);
+        assert_eq!(rows[1].get(Some(2)), "two\r\nlines");
+        let mut f = vec![];
+        assert_eq!(t.decimal(&rows[2], t.header().get("price"), &mut f), None);
+        assert_eq!(f[0].location.clone().unwrap().line, 8);
+        // A row resumed from its cursor is the same row.
+        let again = t.row_at(rows[2].offset, rows[2].line).unwrap().unwrap();
+        assert_eq!(again.get(Some(1)), "zz");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_name_the_line_and_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "u.csv",
+            b"ID,Name\n1,ok\n\n2,caf\xe9 cr\xe8me\n",
+        );
+        let t = TableFile::open(&p, Some("utf-8")).unwrap();
+        let mut rows = t.rows_from(t.start()).unwrap();
+        let mut row = Row::default();
+        assert!(rows.next_into(&mut row).unwrap());
+        let err = rows.next_into(&mut row).unwrap_err().to_string();
+        assert!(err.contains("u.csv:4") && err.contains("field 2"), "{err}");
     }
 
     #[test]

@@ -6,11 +6,12 @@
 //! replay at several hundred thousand rows per second costs seconds, not minutes.
 
 use crate::connector::{ConnectorError, Cursor, Result};
+use crate::files::split::{At, Fields, RawFields, Splitter};
 use crate::files::table::TableFile;
 use crate::finding::{Finding, Location, Severity};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::{BufReader, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::path::Path;
 
 /// Where a row starts: what a cursor stores.
@@ -37,7 +38,7 @@ impl Pos {
 /// One data row: its fields (always valid UTF-8) and where it starts.
 #[derive(Debug, Clone, Default)]
 pub struct Row {
-    pub rec: csv::StringRecord,
+    pub rec: Fields,
     pub pos: Pos,
 }
 
@@ -61,11 +62,9 @@ pub struct CsvIn {
     /// Encoding detection and transcoding; kept open so a transcoded copy lives as long as
     /// this reader.
     _table: TableFile,
-    reader: csv::Reader<BufReader<File>>,
-    /// Where the data rows start in the UTF-8 text; the csv reader counts from there.
-    base: Pos,
+    splitter: Splitter<File>,
     pub header: Vec<String>,
-    record: csv::ByteRecord,
+    record: RawFields,
     len: u64,
 }
 
@@ -82,21 +81,20 @@ impl CsvIn {
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
         file.seek(SeekFrom::Start(start.offset))
             .map_err(|e| ConnectorError::Input(format!("cannot read {label}: {e}")))?;
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(table.delimiter())
-            .from_reader(BufReader::with_capacity(1 << 18, file));
-        let header = table.header().names().to_vec();
-        Ok(CsvIn {
-            label,
-            reader,
-            base: Pos {
+        let splitter = Splitter::new(
+            file,
+            table.delimiter(),
+            At {
                 offset: start.offset,
                 line: start.line,
             },
+        );
+        let header = table.header().names().to_vec();
+        Ok(CsvIn {
+            label,
+            splitter,
             header,
-            record: csv::ByteRecord::new(),
+            record: RawFields::default(),
             len,
             _table: table,
         })
@@ -109,10 +107,10 @@ impl CsvIn {
 
     /// Where the next row starts.
     pub fn position(&self) -> Pos {
-        let p = self.reader.position();
+        let p = self.splitter.position();
         Pos {
-            offset: self.base.offset + p.byte(),
-            line: self.base.line + p.line() - 1,
+            offset: p.offset,
+            line: p.line,
         }
     }
 
@@ -142,14 +140,17 @@ impl CsvIn {
     /// allocate nothing per row.
     pub fn read_into(&mut self, row: &mut Row, findings: &mut Vec<Finding>) -> Result<bool> {
         loop {
-            let pos = self.position();
-            let got = self
-                .reader
-                .read_byte_record(&mut self.record)
-                .map_err(|e| csv_error(&self.label, pos.line, e))?;
-            if !got {
+            let Some(at) = self
+                .splitter
+                .next_raw(&mut self.record)
+                .map_err(|e| csv_error(&self.label, self.position().line, e))?
+            else {
                 return Ok(false);
-            }
+            };
+            let pos = Pos {
+                offset: at.offset,
+                line: at.line,
+            };
             if self.record.len() == 1
                 && self
                     .record
@@ -173,25 +174,13 @@ impl CsvIn {
                     .at(self.location(pos.line, None)),
                 );
             }
-            row.rec.clear();
             row.pos = pos;
-            // One UTF-8 check for the whole row (cells split at ASCII separators, so each is a
-            // slice of it); a row that fails is read again cell by cell to name the cell.
-            if let Ok(all) = std::str::from_utf8(self.record.as_slice()) {
-                let record = &self.record;
-                let whole =
-                    (0..record.len()).all(|i| match record.range(i).and_then(|r| all.get(r)) {
-                        Some(text) => {
-                            row.rec.push_field(text);
-                            true
-                        }
-                        None => false,
-                    });
-                if whole {
-                    return Ok(true);
-                }
-                row.rec.clear();
+            // One UTF-8 check for the whole row; a row that fails is read again cell by cell
+            // to name the cell.
+            if row.rec.take_from(&mut self.record).is_ok() {
+                return Ok(true);
             }
+            row.rec.clear();
             for (i, f) in self.record.iter().enumerate() {
                 match std::str::from_utf8(f) {
                     Ok(text) => row.rec.push_field(text),
@@ -214,11 +203,8 @@ impl CsvIn {
     }
 }
 
-fn csv_error(label: &str, line: u64, e: csv::Error) -> ConnectorError {
-    let line = e.position().map(|p| p.line()).unwrap_or(line);
-    ConnectorError::Input(format!(
-        "{label}:{line}: the file cannot be read as CSV: {e}"
-    ))
+fn csv_error(label: &str, line: u64, e: std::io::Error) -> ConnectorError {
+    ConnectorError::Input(format!("{label}:{line}: the file cannot be read: {e}"))
 }
 
 /// A finding about one cell.

@@ -14,6 +14,7 @@
 
 use super::unescape;
 use crate::connector::Result;
+use crate::files::split::RawFields;
 use crate::files::table::{FileMemo, TableFile};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::hash_map::{DefaultHasher, Entry};
@@ -134,9 +135,9 @@ fn run(table: &TableFile) -> Result<Scan> {
     let mut seen_cells: FxHashSet<Vec<u8>> = FxHashSet::default();
     let mut current: Option<Current> = None;
     let mut rows = table.rows_from(table.start())?;
-    let mut rec = csv::ByteRecord::new();
+    let mut rec = RawFields::default();
     // Only a few fields matter: read raw bytes and decode just those, borrowed.
-    fn get(rec: &csv::ByteRecord, col: Option<usize>) -> &str {
+    fn get(rec: &RawFields, col: Option<usize>) -> &str {
         let raw = col.and_then(|i| rec.get(i)).unwrap_or(b"");
         unescape(std::str::from_utf8(raw).unwrap_or("").trim())
     }
@@ -238,7 +239,7 @@ fn run(table: &TableFile) -> Result<Scan> {
 fn categories(
     table: &TableFile,
     c: &ScanCols,
-    rec: &csv::ByteRecord,
+    rec: &RawFields,
     line: u64,
     scan: &mut Scan,
     seen_cells: &mut FxHashSet<Vec<u8>>,
