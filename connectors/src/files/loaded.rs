@@ -260,20 +260,16 @@ pub fn all_rows(table: &TableFile, out: &mut Parsed) -> Result<Vec<Row>> {
 
 /// An amount as shops write prices: at least two decimals ("25.00", "19.995").
 pub fn fmt_amount(d: Decimal) -> String {
-    let mut d = d.normalize();
-    if d.scale() < 2 {
-        d.rescale(2);
-    }
-    d.to_string()
+    crate::model::decimal_text(d, 2)
 }
 
 pub fn fmt_money(m: Option<&Money>) -> String {
     m.map(|m| fmt_amount(m.amount)).unwrap_or_default()
 }
 
-/// A decimal without trailing zeros.
+/// A decimal without trailing zeros: "1.5", "453.59237", "0".
 pub fn fmt_decimal(d: Decimal) -> String {
-    d.normalize().to_string()
+    crate::model::decimal_text(d, 0)
 }
 
 /// A row being written: cells addressed by column name of a fixed header.

@@ -148,7 +148,9 @@ impl<R: Read> Splitter<R> {
         Self::with_capacity(src, delimiter, at, BUFFER)
     }
 
-    fn with_capacity(src: R, delimiter: u8, at: At, capacity: usize) -> Self {
+    /// Like [`Splitter::new`] with a read buffer of `capacity` bytes to start with (it grows to
+    /// hold the longest record); tests use tiny ones to cross buffer ends everywhere.
+    pub fn with_capacity(src: R, delimiter: u8, at: At, capacity: usize) -> Self {
         Splitter {
             src,
             delimiter,

@@ -42,6 +42,50 @@ impl fmt::Display for Money {
     }
 }
 
+/// `d` as export files write it: no trailing zeros beyond `min_scale` decimals ("25.00" and
+/// "19.995" at 2, "1.5" and "0" at 0).
+pub fn decimal_text(d: Decimal, min_scale: u32) -> String {
+    let mut d = d.normalize();
+    if d.scale() < min_scale {
+        d.rescale(min_scale);
+    }
+    let mut out = String::new();
+    push_decimal(&mut out, d);
+    out
+}
+
+/// Appends the text `Decimal`'s `Display` gives `d` (its own scale; "-0" for a negative zero),
+/// without the formatting machinery: writers call this for every price of every variant.
+pub fn push_decimal(out: &mut String, d: Decimal) {
+    let scale = d.scale() as usize;
+    let mut digits = [0u8; 40];
+    let mut n = d.mantissa().unsigned_abs();
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let digits = &digits[i..];
+    if d.is_sign_negative() {
+        out.push('-');
+    }
+    let whole = digits.len().saturating_sub(scale);
+    if whole == 0 {
+        out.push('0');
+    } else {
+        out.extend(digits[..whole].iter().map(|&b| b as char));
+    }
+    if scale > 0 {
+        out.push('.');
+        out.extend(std::iter::repeat_n('0', scale.saturating_sub(digits.len())));
+        out.extend(digits[whole..].iter().map(|&b| b as char));
+    }
+}
+
 /// Parses a decimal number the way store exports write them. Accepts a decimal comma
 /// ("19,99", Turkish and German exports) and thousands separators on either convention.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
@@ -78,6 +122,46 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn decimal_text_is_displays_text(m in proptest::num::i64::ANY, wide in proptest::num::i128::ANY,
+                                         use_wide: bool, scale in 0u32..=28, min_scale in 0u32..4) {
+            let mantissa = if use_wide { wide % 10i128.pow(28) } else { i128::from(m) };
+            let d = Decimal::from_i128_with_scale(mantissa, scale);
+            let mut want = d.normalize();
+            if want.scale() < min_scale {
+                want.rescale(min_scale);
+            }
+            proptest::prop_assert_eq!(decimal_text(d, min_scale), want.to_string());
+        }
+
+        #[test]
+        fn push_decimal_is_displays_text(m in proptest::num::i64::ANY, scale in 0u32..=28,
+                                         negative: bool, zero: bool) {
+            let mut d = Decimal::from_i128_with_scale(if zero { 0 } else { i128::from(m) }, scale);
+            if negative {
+                d.set_sign_negative(true);
+            }
+            let mut out = String::new();
+            push_decimal(&mut out, d);
+            proptest::prop_assert_eq!(out, d.to_string());
+        }
+    }
+
+    #[test]
+    fn decimal_text_examples() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(decimal_text(d("25"), 2), "25.00");
+        assert_eq!(decimal_text(d("19.9950"), 2), "19.995");
+        assert_eq!(decimal_text(d("-0.050"), 0), "-0.05");
+        assert_eq!(decimal_text(d("0.000"), 0), "0");
+        assert_eq!(decimal_text(d("-0"), 2), "0.00");
+        let mut z = d("-0.0").normalize();
+        z.rescale(2);
+        assert_eq!(z.to_string(), "0.00", "Display drops the sign of zero too");
+        assert_eq!(decimal_text(d("1200"), 0), "1200");
+    }
 
     #[test]
     fn parses_store_number_styles() {

@@ -25,7 +25,6 @@ use crate::files::{EntityReader, EntityWriter};
 use crate::model::{Entity, Money};
 use crate::spec::EndpointSpec;
 use csvin::{CsvIn, Pos};
-use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 
 /// The writers of a Shopify file target: one file per entity in the output directory.
@@ -342,19 +341,7 @@ impl CsvOut {
     }
 }
 
-/// A decimal without trailing zeros: "1.5", "453.59237", "0".
-pub(crate) fn fmt_decimal(d: Decimal) -> String {
-    d.normalize().to_string()
-}
-
-/// An amount as shops write prices: at least two decimals ("25.00", "19.995").
-pub(crate) fn fmt_amount(d: Decimal) -> String {
-    let mut d = d.normalize();
-    if d.scale() < 2 {
-        d.rescale(2);
-    }
-    d.to_string()
-}
+pub(crate) use crate::files::loaded::{fmt_amount, fmt_decimal};
 
 pub(crate) fn fmt_money(m: &Option<Money>) -> String {
     m.as_ref().map(|m| fmt_amount(m.amount)).unwrap_or_default()

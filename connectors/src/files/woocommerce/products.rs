@@ -1034,6 +1034,12 @@ impl ProductWriter {
     }
 
     /// Writes `value` (a number) into column `i` without an intermediate string.
+    fn set_decimal(&mut self, i: usize, value: Decimal) {
+        let f = &mut self.row[i];
+        f.clear();
+        crate::model::push_decimal(f, value);
+    }
+
     fn set_display(&mut self, i: usize, value: impl std::fmt::Display) {
         use std::fmt::Write;
         let f = &mut self.row[i];
@@ -1068,11 +1074,11 @@ impl ProductWriter {
         self.set_at(at.gtin, v.barcode.as_deref().unwrap_or(""));
         match (&v.price, &v.compare_at_price) {
             (Some(p), Some(c)) => {
-                self.set_display(at.sale, p.amount);
-                self.set_display(at.regular, c.amount);
+                self.set_decimal(at.sale, p.amount);
+                self.set_decimal(at.regular, c.amount);
             }
-            (Some(p), None) => self.set_display(at.regular, p.amount),
-            (None, Some(c)) => self.set_display(at.regular, c.amount),
+            (Some(p), None) => self.set_decimal(at.regular, p.amount),
+            (None, Some(c)) => self.set_decimal(at.regular, c.amount),
             (None, None) => {}
         }
         let in_stock = match v.inventory {
