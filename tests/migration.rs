@@ -118,6 +118,13 @@ fn demo_store_migrates_to_shopify_files_with_every_planted_problem_decided() {
         seqs.windows(2).all(|w| w[1] == w[0] + 1),
         "event sequence has gaps"
     );
+    // Products were read back during Execution, and that reading is what the counts above
+    // checked.
+    assert!(
+        String::from_utf8_lossy(&ev.stdout)
+            .contains("products were read back while the executor loaded the rest"),
+        "no early read-back of products in the events"
+    );
 }
 
 #[test]

@@ -262,6 +262,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             },
         );
         ctx.commit(step)?;
+        crate::agents::verification::start_early(&ctx, entity);
     }
     drop(source);
     ctx.status(AGENT, "done", "all entities loaded", 0, 0)?;

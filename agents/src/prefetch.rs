@@ -14,8 +14,8 @@ use storeshift_connectors::{Cursor, Source, SourcePage};
 pub struct Ahead {
     pub entity: Entity,
     pub page: SourcePage,
-    /// The content hash of each record, when asked for: hashing is per-record work the
-    /// reading core can take from the loading one.
+    /// The content hash of each record, when asked for and the reading core has time for it
+    /// (empty otherwise: the consumer hashes those records itself).
     pub hashes: Vec<[u8; 32]>,
 }
 
@@ -47,7 +47,11 @@ impl Prefetch {
                         Ok(page) => {
                             cursor = page.next.clone();
                             let last = cursor.is_none();
-                            let hashes = if hash {
+                            // Hashing goes to whichever side has time: when a page already
+                            // waits, the consumer is the slower one and this thread hashes;
+                            // when none waits, the consumer hashes what arrives without them.
+                            let behind = tx.capacity() < Self::AHEAD;
+                            let hashes = if hash && behind {
                                 page.records.iter().map(|r| r.content_hash()).collect()
                             } else {
                                 vec![]

@@ -104,6 +104,8 @@ pub struct Inner {
     pub run: u32,
     pub policy: InterventionPolicy,
     pub incremental: bool,
+    /// Entities already being read back from the target (see `verification::Early`).
+    pub early: crate::agents::verification::Early,
 }
 
 /// What every agent gets: the config, the store, the hub, and the safe-point and commit helpers.
@@ -600,6 +602,7 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
         run,
         policy: opts.policy,
         incremental: record.incremental,
+        early: Default::default(),
     }));
 
     tokio::spawn(command_loop(store.clone(), hub.clone(), run, cmd_rx));

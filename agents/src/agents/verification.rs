@@ -372,15 +372,60 @@ pub fn not_carried(
     v
 }
 
-pub async fn run(ctx: Ctx) -> Result<(), Halt> {
-    if ctx.load_phase::<Verification>("verification").is_some() {
-        return Ok(());
+/// What reading one entity back found.
+#[derive(Debug, Default)]
+pub struct ReadBack {
+    in_target: u64,
+    compared: u64,
+    differences: Vec<Difference>,
+    missing: Vec<String>,
+}
+
+/// Read-backs started during Execution. An entity's import file is final once the executor has
+/// finished that entity, so it is read back on the otherwise idle reading core while the
+/// executor loads the entities after it; Post-migration takes the result instead of reading
+/// the file again. Nothing here is durable: a run that stops first reads back in Post-migration.
+#[derive(Default)]
+pub struct Early(std::sync::Mutex<HashMap<Entity, tokio::task::JoinHandle<Option<ReadBack>>>>);
+
+impl Early {
+    fn take(&self) -> HashMap<Entity, tokio::task::JoinHandle<Option<ReadBack>>> {
+        match self.0.lock() {
+            Ok(mut m) => std::mem::take(&mut *m),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
     }
-    ctx.status(AGENT, "running", "reading the target back", 0, 0)?;
-    let expected_counts: BTreeMap<Entity, u64> =
-        ctx.load_phase("expected_counts").unwrap_or_default();
-    let mut v = Verification::default();
-    let (target_spec, from) = match ctx.cfg.target.kind {
+}
+
+/// Starts reading `entity` back from the target's import files. Only products, the bulk of
+/// any catalog, and only from files: every format keeps them in a file of their own, while
+/// some read other entities from files written later (WooCommerce builds categories from the
+/// products file), and a live store's API budget belongs to the loading.
+pub fn start_early(ctx: &Ctx, entity: Entity) {
+    if ctx.cfg.target.kind != EndpointKind::Files || entity != Entity::Products {
+        return;
+    }
+    let task_ctx = ctx.clone();
+    let task = tokio::spawn(async move {
+        let ctx = task_ctx;
+        let reader = storeshift_connectors::open_source(&target_spec(&ctx).0, &ctx.cfg.base_dir)
+            .ok()
+            .filter(|r| r.entities().contains(&entity))?;
+        let mut ahead = crate::prefetch::Prefetch::start(reader, vec![(entity, None)], 2000, false);
+        let found = read_back(&ctx, entity, &mut ahead, None).await.ok();
+        drop(ahead.finish().await);
+        found
+    });
+    let mut started = match ctx.early.0.lock() {
+        Ok(m) => m,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    started.insert(entity, task);
+}
+
+/// Where the target is read back from, and how the report names it.
+fn target_spec(ctx: &Ctx) -> (EndpointSpec, String) {
+    match ctx.cfg.target.kind {
         EndpointKind::Files => {
             let mut s = EndpointSpec::files(ctx.cfg.target.platform, ctx.output_dir());
             s.currency = ctx
@@ -399,8 +444,107 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             )
         }
         EndpointKind::Api => (ctx.cfg.target.clone(), ctx.cfg.target.describe()),
-    };
+    }
+}
+
+/// The deterministic sample the executor kept for `entity`, by external key.
+fn samples_of(ctx: &Ctx, entity: Entity) -> Result<HashMap<String, (String, Value)>, Halt> {
+    Ok(ctx
+        .store
+        .scan_json::<Sample>(T::Phases, sample_prefix(ctx.run, entity))
+        .map_err(|e| Halt::Failed(format!("reading the {entity} sample: {e}")))?
+        .into_iter()
+        .map(|(_, s)| (s.key, (s.source_id, s.expected)))
+        .collect())
+}
+
+/// Reads every page of `entity` from `reader`, counting records and comparing the sampled
+/// ones field by field. `progress` is what was written, when the reading is shown.
+async fn read_back(
+    ctx: &Ctx,
+    entity: Entity,
+    reader: &mut crate::prefetch::Prefetch,
+    progress: Option<u64>,
+) -> Result<ReadBack, Halt> {
+    let mut samples = samples_of(ctx, entity)?;
+    let ignore = not_carried(ctx.cfg.target.platform, ctx.cfg.target.kind, entity);
+    let mut found = ReadBack::default();
+    loop {
+        if progress.is_none() {
+            // Read early, in the background: a pause holds it too.
+            ctx.safe_point().await?;
+        }
+        let got = reader.next().await.map_err(|e| {
+            Halt::Failed(format!("reading {entity} back from the target failed: {e}"))
+        })?;
+        if got.entity != entity {
+            return Err(Halt::Failed(format!(
+                "reading back gave {} while {entity} was compared",
+                got.entity
+            )));
+        }
+        let page = got.page;
+        for rec in page.records {
+            found.in_target += 1;
+            let key = rec.external_key();
+            if let Some((_, expected)) = samples.remove(&key) {
+                found.compared += 1;
+                let actual = serde_json::to_value(&rec).unwrap_or(Value::Null);
+                let mut diffs = vec![];
+                diff(
+                    &strip(expected, &ignore),
+                    &strip(actual, &ignore),
+                    String::new(),
+                    &mut diffs,
+                );
+                for (field, e, a) in diffs {
+                    if found.differences.len() < MAX_DIFFS {
+                        found.differences.push(Difference {
+                            entity,
+                            key: key.clone(),
+                            field,
+                            expected: e,
+                            actual: a,
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(written) = progress {
+            ctx.progress(
+                AGENT,
+                format!("comparing {entity}"),
+                found.in_target,
+                written,
+            );
+        }
+        if page.next.is_none() {
+            break;
+        }
+    }
+    for (key, (id, _)) in samples.drain() {
+        found.missing.push(format!("{entity} {key} (source {id})"));
+    }
+    Ok(found)
+}
+
+pub async fn run(ctx: Ctx) -> Result<(), Halt> {
+    if ctx.load_phase::<Verification>("verification").is_some() {
+        return Ok(());
+    }
+    ctx.status(AGENT, "running", "reading the target back", 0, 0)?;
+    let expected_counts: BTreeMap<Entity, u64> =
+        ctx.load_phase("expected_counts").unwrap_or_default();
+    let mut v = Verification::default();
+    let (target_spec, from) = target_spec(&ctx);
     v.checked_from = from;
+    // What was read back during Execution (a task that failed or stopped is read again here).
+    let mut early: HashMap<Entity, ReadBack> = HashMap::new();
+    for (entity, task) in ctx.early.take() {
+        if let Ok(Some(found)) = task.await {
+            early.insert(entity, found);
+        }
+    }
     let target_reader: Option<Box<dyn Source>> =
         storeshift_connectors::open_source(&target_spec, &ctx.cfg.base_dir).ok();
     let readable: Vec<Entity> = target_reader
@@ -416,13 +560,21 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             },
         )
         .collect();
-    // The target is read back on a thread of its own while this one compares.
+    // The rest of the target is read back on a thread of its own while this one compares.
     let plan: Vec<(Entity, Option<storeshift_connectors::Cursor>)> = checkpoints
         .iter()
-        .filter(|(e, cp)| *e != Entity::Redirects && !cp.unsupported && readable.contains(e))
+        .filter(|(e, cp)| {
+            *e != Entity::Redirects
+                && !cp.unsupported
+                && readable.contains(e)
+                && !early.contains_key(e)
+        })
         .map(|(e, _)| (*e, None))
         .collect();
-    let mut ahead = target_reader.map(|s| crate::prefetch::Prefetch::start(s, plan, 2000, false));
+    let mut ahead = match (target_reader, plan.is_empty()) {
+        (Some(s), false) => Some(crate::prefetch::Prefetch::start(s, plan, 2000, false)),
+        _ => None,
+    };
 
     for (entity, cp) in checkpoints {
         if entity == Entity::Redirects || cp.unsupported {
@@ -443,15 +595,8 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             .get(&entity)
             .copied()
             .unwrap_or(cp.counts.read);
-        // The sample was kept by the executor as it wrote each batch.
-        let mut samples: HashMap<String, (String, Value)> = ctx
-            .store
-            .scan_json::<Sample>(T::Phases, sample_prefix(ctx.run, entity))
-            .map_err(|e| Halt::Failed(format!("reading the {entity} sample: {e}")))?
-            .into_iter()
-            .map(|(_, s)| (s.key, (s.source_id, s.expected)))
-            .collect();
-        v.sampled.insert(entity, samples.len() as u64);
+        let sampled = samples_of(&ctx, entity)?.len() as u64;
+        v.sampled.insert(entity, sampled);
         let ignore = not_carried(ctx.cfg.target.platform, ctx.cfg.target.kind, entity);
         for (path, why) in &ignore {
             let line = format!("{entity}.{path}: {why}");
@@ -459,57 +604,33 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                 v.not_carried.push(line);
             }
         }
+        let found = match (early.remove(&entity), ahead.as_mut()) {
+            (Some(found), _) => {
+                ctx.emit(
+                    crate::event::Level::Info,
+                    Some(AGENT),
+                    crate::event::EventKind::Log {
+                        message: format!(
+                            "{entity} were read back while the executor loaded the rest: {} in the target, {} compared",
+                            found.in_target, found.compared
+                        ),
+                    },
+                )?;
+                Some(found)
+            }
+            (None, Some(reader)) if readable.contains(&entity) => {
+                Some(read_back(&ctx, entity, reader, Some(written)).await?)
+            }
+            _ => None,
+        };
         let mut in_target = None;
-        if let (Some(reader), true) = (ahead.as_mut(), readable.contains(&entity)) {
-            let mut n = 0u64;
-            let mut compared = 0u64;
-            loop {
-                let got = reader.next().await.map_err(|e| {
-                    Halt::Failed(format!("reading {entity} back from the target failed: {e}"))
-                })?;
-                if got.entity != entity {
-                    return Err(Halt::Failed(format!(
-                        "reading back gave {} while {entity} was compared",
-                        got.entity
-                    )));
-                }
-                let page = got.page;
-                for rec in page.records {
-                    n += 1;
-                    let key = rec.external_key();
-                    if let Some((_, expected)) = samples.remove(&key) {
-                        compared += 1;
-                        let actual = serde_json::to_value(&rec).unwrap_or(Value::Null);
-                        let mut diffs = vec![];
-                        diff(
-                            &strip(expected, &ignore),
-                            &strip(actual, &ignore),
-                            String::new(),
-                            &mut diffs,
-                        );
-                        for (field, e, a) in diffs {
-                            if v.differences.len() < MAX_DIFFS {
-                                v.differences.push(Difference {
-                                    entity,
-                                    key: key.clone(),
-                                    field,
-                                    expected: e,
-                                    actual: a,
-                                });
-                            }
-                        }
-                    }
-                }
-                ctx.progress(AGENT, format!("comparing {entity}"), n, written);
-                if page.next.is_none() {
-                    break;
-                }
-            }
-            v.compared.insert(entity, compared);
-            for (key, (id, _)) in samples.drain() {
-                v.missing.push(format!("{entity} {key} (source {id})"));
-            }
-            in_target = Some(n);
+        if let Some(found) = found {
+            v.compared.insert(entity, found.compared);
+            let room = MAX_DIFFS.saturating_sub(v.differences.len());
+            v.differences
+                .extend(found.differences.into_iter().take(room));
+            v.missing.extend(found.missing);
+            in_target = Some(found.in_target);
         }
         // Import files hold exactly what this run wrote; a live store may have had records already.
         let ok = match (in_target, ctx.cfg.target.kind) {

@@ -29,6 +29,7 @@ pub fn ctx(dir: &Path, toml: &str) -> Ctx {
         run: 1,
         policy: InterventionPolicy::Recommended,
         incremental: false,
+        early: Default::default(),
     }))
 }
 
