@@ -672,10 +672,27 @@ impl ProductRows {
             .to_unit(unit)
         });
         let policy = row.get(self.col(C::InvPolicy));
+        let barcode = non_empty(row.get(self.col(C::Barcode)));
+        // Shopify's barcode is free text (its own template's 12-digit codes fail the GTIN
+        // check), so only certain damage is reported: Excel's scientific notation.
+        if let Some(msg) = barcode
+            .as_deref()
+            .filter(|b| b.contains(['E', 'e']))
+            .and_then(crate::files::table::excel_barcode_damage)
+        {
+            f.push(cell_finding(
+                input,
+                row,
+                self.col(C::Barcode),
+                Severity::Warning,
+                "barcode_damaged",
+                msg,
+            ));
+        }
         Variant {
             source_id: None,
             sku: non_empty(row.get(self.col(C::Sku))),
-            barcode: non_empty(row.get(self.col(C::Barcode))),
+            barcode,
             price: self.money(input, row, C::Price, f),
             compare_at_price: self.money(input, row, C::CompareAt, f),
             cost: self.money(input, row, C::Cost, f),

@@ -1049,3 +1049,36 @@ fn only_shopify_taxonomy_goes_into_product_category() {
     w.encode(&Record::Product(own), &mut out).expect("writable");
     assert!(!String::from_utf8(out).expect("utf-8").contains("Tshirts"));
 }
+
+/// Shopify's own product template, once saved from Excel, carries barcodes such as
+/// "3.65275E+11": the digits are gone and the reader must say so. The barcode is free text in
+/// Shopify (the template's own 12-digit codes fail the GTIN check), so only that certain
+/// damage is reported.
+#[test]
+fn barcodes_in_scientific_notation_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text =
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Barcode\n\
+                tee,Tee,Size,S,T-S,25,3.65275E+11\n\
+                tee,,,M,T-M,25,365275101829\n\
+                tee,,,L,T-L,25,ISBN 978-1-98765-432-1\n";
+    let path = write_text(dir.path(), "products_export.csv", text);
+    let make =
+        || -> Box<dyn EntityReader> { Box::new(ProductReader::new(path.clone(), "USD".into())) };
+    let (records, findings) = read_all(&make, 10, false).expect("reads");
+    let products = products_of(records);
+    assert_eq!(products.len(), 1);
+    // The value is kept as found: the finding tells the operator to export again.
+    assert_eq!(
+        products[0].variants[0].barcode.as_deref(),
+        Some("3.65275E+11")
+    );
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].code, "barcode_damaged");
+    let loc = findings[0].location.as_ref().expect("location");
+    assert_eq!(
+        (loc.line, loc.column.as_deref()),
+        (2, Some("Variant Barcode"))
+    );
+    assert!(findings[0].message.contains("scientific notation"));
+}
