@@ -1082,3 +1082,36 @@ fn barcodes_in_scientific_notation_are_reported() {
     );
     assert!(findings[0].message.contains("scientific notation"));
 }
+
+/// Exports of stores with more than one location have "Variant Inventory Tracker" but no
+/// quantity column. The stock is unknown, not zero: reading it as 0 would put every product
+/// out of stock on the target.
+#[test]
+fn a_tracker_without_a_quantity_column_is_unknown_stock_not_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "Handle,Title,Option1 Name,Option1 Value,Option1 Linked To,Variant SKU,Variant Grams,Variant Inventory Tracker,Variant Inventory Policy,Variant Price,Image Src,Image Position,Status\n\
+                lotion,Lotion,Title,Default Title,,LOT-1,0.0,shopify,deny,49.95,https://cdn.test/l.png,1,active\n\
+                lotion,,,,,,,,,,https://cdn.test/l2.png,2,\n\
+                serum,Serum,Title,Default Title,,SER-1,0.0,shopify,deny,33.95,,,active\n";
+    let path = write_text(dir.path(), "products_export_1.csv", text);
+    let make =
+        || -> Box<dyn EntityReader> { Box::new(ProductReader::new(path.clone(), "USD".into())) };
+    for limit in [1, 10] {
+        let (records, findings) = read_all(&make, limit, true).expect("reads");
+        let products = products_of(records);
+        assert_eq!(products.len(), 2);
+        assert!(products
+            .iter()
+            .all(|p| p.variants.iter().all(|v| v.inventory.is_none())));
+        let told: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.code == "no_stock_column")
+            .collect();
+        assert_eq!(told.len(), 1, "once per file: {findings:?}");
+        let loc = told[0].location.as_ref().expect("location");
+        assert_eq!(
+            (loc.line, loc.column.as_deref()),
+            (2, Some("Variant Inventory Tracker"))
+        );
+    }
+}
