@@ -398,13 +398,10 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                 line,
                 column,
                 format!(
-                    "{n} image{} in this file (e.g. \"{example}\") {} a path in Magento's media folder, \
-                     not a URL; a target fetches images by URL, so {} will not import. Prefix {} with \
-                     the store's media URL (https://<store>/media/catalog/product) before converting",
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "is" } else { "are" },
-                    if n == 1 { "it" } else { "they" },
-                    if n == 1 { "it" } else { "each" },
+                    "image paths in this file are not URLs ({n} distinct, e.g. \"{example}\"): Magento \
+                     exports paths inside its media folder and a target fetches images by URL, so \
+                     they will not import. Prefix each with the store's media URL \
+                     (https://<store>/media/catalog/product) before converting"
                 ),
             ),
         ));

@@ -353,7 +353,7 @@ fn exported_image_paths_are_reported_and_labels_read_as_magento_does() {
         "{f:#?}"
     );
     assert!(
-        rel[0].message.contains("/m/a/magento_image.jpg") && rel[0].message.contains("2 image"),
+        rel[0].message.contains("/m/a/magento_image.jpg") && rel[0].message.contains("2 distinct"),
         "{}",
         rel[0].message
     );
