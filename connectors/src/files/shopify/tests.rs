@@ -1115,3 +1115,23 @@ fn a_tracker_without_a_quantity_column_is_unknown_stock_not_zero() {
         );
     }
 }
+
+/// Shopify's product export writes barcodes as `'7649988260544` so that spreadsheets keep the
+/// digits; the apostrophe is not part of the barcode.
+#[test]
+fn the_spreadsheet_apostrophe_is_not_part_of_the_barcode() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text =
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Barcode\n\
+                gin,Gin,Title,Default Title,GIN-50,52.00,'7649988260513\n";
+    let path = write_text(dir.path(), "products_export_1.csv", text);
+    let make =
+        || -> Box<dyn EntityReader> { Box::new(ProductReader::new(path.clone(), "USD".into())) };
+    let (records, findings) = read_all(&make, 10, false).expect("reads");
+    assert!(findings.is_empty(), "{findings:?}");
+    let products = products_of(records);
+    assert_eq!(
+        products[0].variants[0].barcode.as_deref(),
+        Some("7649988260513")
+    );
+}
