@@ -91,7 +91,10 @@ struct Cols {
     visible: Option<usize>,
     tax_class: Option<usize>,
     variant_image: Option<usize>,
+    /// `Image URL (Import)`; exports leave it empty and fill `export_image`.
     image: Option<usize>,
+    /// `Internal Image URL (Export)`: the image on BigCommerce's CDN, as exported.
+    export_image: Option<usize>,
     image_alt: Option<usize>,
     image_thumb: Option<usize>,
     /// Legacy `Product Image URL - N` groups: (url/file, description, thumbnail, sort).
@@ -145,11 +148,8 @@ impl Cols {
             visible: c(&["Is Visible", "Product Visible?"]),
             tax_class: c(&["Tax Class", "Product Tax Class"]),
             variant_image: c(&["Variant Image URL"]),
-            image: c(&[
-                "Image URL (Import)",
-                "Internal Image URL (Export)",
-                "Image URL",
-            ]),
+            image: c(&["Image URL (Import)", "Image URL"]),
+            export_image: c(&["Internal Image URL (Export)"]),
             image_alt: c(&["Image Description"]),
             image_thumb: c(&["Image is Thumbnail"]),
             legacy_images,
@@ -158,10 +158,26 @@ impl Cols {
 }
 
 /// Parses `Type=Rectangle List|Name=Size|Value=S|Type=Swatch|Name=Color|Value=Red` into
-/// (name, value) pairs. Options may also be separated by `;` or a line break before `Type=`.
+/// (name, value) pairs. Options may also be separated by `;`, a line break, or nothing at all
+/// before `Type=`.
 pub fn parse_options(text: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    let normalised = text
+    // Each option starts with `Type=`; files written for import (and, by several accounts,
+    // exports) put the next option right after the previous value with no separator:
+    // `...|Value=BlackType=Rectangle|...`. A separator is put back before every `Type=`.
+    let mut normalised = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(i) = rest.find("Type=") {
+        let (before, after) = rest.split_at(i);
+        normalised.push_str(before);
+        if !normalised.is_empty() && !normalised.ends_with(['|', ';', '\n']) {
+            normalised.push('|');
+        }
+        normalised.push_str("Type=");
+        rest = &after["Type=".len()..];
+    }
+    normalised.push_str(rest);
+    let normalised = normalised
         .replace(";Type=", "|Type=")
         .replace("\nType=", "|Type=");
     let mut name: Option<String> = None;
@@ -582,7 +598,13 @@ impl Reading<'_> {
         if !self.parent(row, "image") {
             return;
         }
-        let Some(src) = row.opt(self.c.image).map(str::to_string) else {
+        // An export has both URL columns and fills only the export one; a hand-made import
+        // file may have either. The import URL wins when both are given.
+        let src = row
+            .opt(self.c.image)
+            .or_else(|| row.opt(self.c.export_image))
+            .map(str::to_string);
+        let Some(src) = src else {
             self.out.note(cell_finding(
                 self.table,
                 row,

@@ -207,3 +207,55 @@ fn variant_limit_comes_from_the_platform_facts() {
     );
     assert!(refused[0].contains("600"), "{refused:?}");
 }
+
+/// An export holds both image URL columns and fills only "Internal Image URL (Export)";
+/// a variant with two options writes them one after the other ("...Value=BlackType=...").
+const EXPORTED: &str = "Item,ID,Name,Type,SKU,Options,Inventory Tracking,Current Stock,Price,Categories,Product URL,Weight,Is Visible,Variant Image URL,Internal Image URL (Export),Image URL (Import),Image Description,Image is Thumbnail,Image Sort Order
+Product,501,Field Tee,physical,FT,,variant,0,19.99,,/field-tee/,0.2,TRUE,,,,,,
+Variant,601,,,FT-BLK-M,Type=Rectangle|Name=Color|Value=BlackType=Rectangle|Name=Size|Value=M,,4,19.99,,,,,,,,,,
+Variant,602,,,FT-WHT-L,Type=Swatch|Name=Color|Value=White[#FFFFFF]Type=Rectangle|Name=Size|Value=L,,2,21.99,,,,,,,,,,
+Image,701,,,,,,,,,,,,,https://cdn.test/products/501/front.jpg,,Front,TRUE,0
+Image,702,,,,,,,,,,,,,https://cdn.test/products/501/back.jpg,,Back,FALSE,1
+";
+
+#[test]
+fn exported_image_urls_and_back_to_back_options_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("products-export.csv");
+    std::fs::write(&p, EXPORTED).unwrap();
+    let (recs, f) = read(Platform::BigCommerce, &p, Entity::Products, 10).unwrap();
+    assert!(!f.iter().any(|x| x.code == "missing_image_url"), "{f:#?}");
+    let ps = products(&recs);
+    assert_eq!(ps.len(), 1);
+    let t = ps[0];
+    assert_eq!(
+        t.images
+            .iter()
+            .map(|i| (i.src.as_str(), i.alt.as_deref()))
+            .collect::<Vec<_>>(),
+        [
+            ("https://cdn.test/products/501/front.jpg", Some("Front")),
+            ("https://cdn.test/products/501/back.jpg", Some("Back")),
+        ]
+    );
+    let names: Vec<&str> = t.options.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["Color", "Size"]);
+    assert_eq!(t.options[0].values, ["Black", "White"]);
+    assert_eq!(t.options[1].values, ["M", "L"]);
+    assert_eq!(t.variants[1].option_values, ["White", "L"]);
+}
+
+#[test]
+fn options_parse_with_or_without_a_separator_between_options() {
+    let want = vec![
+        ("Color".to_string(), "Red".to_string()),
+        ("Size".to_string(), "S".to_string()),
+    ];
+    for text in [
+        "Type=Swatch|Name=Color|Value=Red[#FF0000]|Type=Rectangle List|Name=Size|Value=S",
+        "Type=Swatch|Name=Color|Value=Red[#FF0000]Type=Rectangle List|Name=Size|Value=S",
+        "Type=Swatch|Name=Color|Value=RedType=Rectangle List|Name=Size|Value=S",
+    ] {
+        assert_eq!(super::products::parse_options(text), want, "{text}");
+    }
+}

@@ -273,6 +273,9 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
 
     let mut owner: HashMap<String, (usize, bool)> = HashMap::new();
     let mut handles: HashMap<String, u64> = HashMap::new();
+    // Image paths that are not URLs, and where the first one is (record, line, column).
+    let mut media_paths: HashSet<String> = HashSet::new();
+    let mut first_media_path: Option<(usize, u64, Option<usize>, String)> = None;
     for (i, row) in rows.iter().enumerate() {
         let sku = cell(row, c.sku);
         if !cell(row, c.store).is_empty() || sku.is_empty() || by_sku.get(sku) != Some(&i) {
@@ -319,6 +322,25 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             handles.insert(product.handle.clone(), row.line);
         }
         let idx = out.records.len();
+        let srcs = product
+            .images
+            .iter()
+            .map(|i| i.src.as_str())
+            .chain(product.variants.iter().filter_map(|v| v.image.as_deref()));
+        for src in srcs {
+            if is_url(src) {
+                continue;
+            }
+            if first_media_path.is_none() {
+                let column = if row.opt(c.base_image) == Some(src) {
+                    c.base_image
+                } else {
+                    c.images
+                };
+                first_media_path = Some((idx, row.line, column, src.to_string()));
+            }
+            media_paths.insert(src.to_string());
+        }
         owner.insert(sku.to_string(), (idx, false));
         for v in &product.variants {
             if let Some(s) = &v.sku {
@@ -364,7 +386,34 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             p.attributes.insert(key, value.to_string());
         }
     }
+    // Magento exports image paths inside pub/media/catalog/product, never URLs. Said once per
+    // file: every image of a real export is like that.
+    if let Some((idx, line, column, example)) = first_media_path {
+        let n = media_paths.len();
+        out.findings.push((
+            idx,
+            table.finding(
+                Severity::Warning,
+                "image_path_not_url",
+                line,
+                column,
+                format!(
+                    "image paths in this file are not URLs ({n} distinct, e.g. \"{example}\"): Magento \
+                     exports paths inside its media folder and a target fetches images by URL, so \
+                     they will not import. Prefix each with the store's media URL \
+                     (https://<store>/media/catalog/product) before converting"
+                ),
+            ),
+        ));
+    }
     Ok(out)
+}
+
+/// Whether an image reference is something a target can fetch.
+fn is_url(src: &str) -> bool {
+    let s = src.trim_start();
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("//")
 }
 
 fn money(
@@ -661,7 +710,8 @@ fn configurable(
             labels
                 .iter()
                 .find(|(k, _)| k == code)
-                .map(|(_, l)| l.trim().to_string())
+                // Magento's importer splits each pair on every `=` and takes the second piece.
+                .map(|(_, l)| l.split('=').next().unwrap_or_default().trim().to_string())
                 .filter(|l| !l.is_empty())
                 .unwrap_or_else(|| code.clone())
         })

@@ -314,3 +314,47 @@ proptest! {
         let _ = read(Platform::Magento, &p, entity, 3);
     }
 }
+
+/// What Magento's export writes for images: paths inside `pub/media/catalog/product`, never
+/// URLs; and labels as Magento's importer reads them (the text after the first `=`, up to the
+/// next one).
+const EXPORTED: &str = "sku,store_view_code,attribute_set_code,product_type,name,price,url_key,base_image,base_image_label,additional_images,additional_image_labels,additional_attributes,qty,configurable_variations,configurable_variation_labels
+cfg-opt-1,,Default,simple,cfg-opt-1,14.99,cfg-opt-1-key,/m/a/magento_image.jpg,Label 1,/m/a/magento_image.jpg,Label 1,test_configurable=Option 1,100,,
+cfg-opt-2,,Default,simple,cfg-opt-2,14.99,cfg-opt-2-key,,,,,test_configurable=Option 2,100,,
+cfg,,Default,configurable,Configurable,14.99,cfg-key,/m/a/magento_image.jpg,Front,\"/m/a/magento_image.jpg,/m/a/back.jpg\",\"Front,Back\",,,\"sku=cfg-opt-1,test_configurable=Option 1|sku=cfg-opt-2,test_configurable=Option 2\",test_configurable=Test Configurable=ignored
+mug,,Default,simple,Mug,5,mug,https://cdn.example.test/mug.jpg,,,,,3,,
+";
+
+#[test]
+fn exported_image_paths_are_reported_and_labels_read_as_magento_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("catalog_product.csv");
+    std::fs::write(&p, EXPORTED).unwrap();
+    let (recs, f) = read(Platform::Magento, &p, Entity::Products, 10).unwrap();
+    let ps = products(&recs);
+    assert_eq!(ps.len(), 2);
+    assert_eq!(ps[0].options[0].name, "Test Configurable");
+    // The paths are kept as found; the finding says what a target needs instead.
+    assert_eq!(
+        ps[0]
+            .images
+            .iter()
+            .map(|i| i.src.as_str())
+            .collect::<Vec<_>>(),
+        ["/m/a/magento_image.jpg", "/m/a/back.jpg"]
+    );
+    let rel: Vec<_> = f
+        .iter()
+        .filter(|x| x.code == "image_path_not_url")
+        .collect();
+    assert_eq!(rel.len(), 1, "one finding per file, not per image: {f:#?}");
+    assert!(
+        has_finding(&f, "image_path_not_url", 4, Some("base_image")),
+        "{f:#?}"
+    );
+    assert!(
+        rel[0].message.contains("/m/a/magento_image.jpg") && rel[0].message.contains("2 distinct"),
+        "{}",
+        rel[0].message
+    );
+}

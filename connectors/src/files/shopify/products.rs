@@ -587,6 +587,9 @@ pub(crate) struct ProductRows {
     has_pending: bool,
     /// The storefront path of a product minus its handle, from the platform facts.
     url_prefix: String,
+    /// Whether the file's missing stock column was reported (once per file; a resumed reader
+    /// replays from the start, so this is set again before any page is returned).
+    told_no_stock: bool,
 }
 
 impl ProductRows {
@@ -634,11 +637,15 @@ impl ProductRows {
 
     fn variant(&self, input: &CsvIn, row: &Row, options: usize, f: &mut Vec<Finding>) -> Variant {
         let tracker_col = self.col(C::InvTracker);
-        let qty = integer_cell(input, row, self.col(C::InvQty), f);
-        let inventory = match tracker_col {
-            Some(_) if row.get(tracker_col).is_empty() => None,
-            Some(_) => Some(qty.unwrap_or(0)),
-            None => qty,
+        let qty_col = self.col(C::InvQty);
+        let qty = integer_cell(input, row, qty_col, f);
+        let inventory = match (tracker_col, qty_col) {
+            // Exports of stores with several locations leave the quantity column out: the
+            // stock is unknown, and reading it as 0 would sell nothing on the target.
+            (_, None) => None,
+            (Some(_), _) if row.get(tracker_col).is_empty() => None,
+            (Some(_), _) => Some(qty.unwrap_or(0)),
+            (None, _) => qty,
         };
         let weight = decimal_cell(input, row, self.col(C::Grams), f).map(|grams| {
             let unit_text = row.get(self.col(C::WeightUnit));
@@ -672,10 +679,29 @@ impl ProductRows {
             .to_unit(unit)
         });
         let policy = row.get(self.col(C::InvPolicy));
+        // Exports write `'7649988260513` so spreadsheets keep the digits; the `'` is not data.
+        let barcode_cell = row.get(self.col(C::Barcode));
+        let barcode = non_empty(barcode_cell.strip_prefix('\'').unwrap_or(barcode_cell));
+        // Shopify's barcode is free text (its own template's 12-digit codes fail the GTIN
+        // check), so only certain damage is reported: Excel's scientific notation.
+        if let Some(msg) = barcode
+            .as_deref()
+            .filter(|b| b.contains(['E', 'e']))
+            .and_then(crate::files::table::excel_barcode_damage)
+        {
+            f.push(cell_finding(
+                input,
+                row,
+                self.col(C::Barcode),
+                Severity::Warning,
+                "barcode_damaged",
+                msg,
+            ));
+        }
         Variant {
             source_id: None,
             sku: non_empty(row.get(self.col(C::Sku))),
-            barcode: non_empty(row.get(self.col(C::Barcode))),
+            barcode,
             price: self.money(input, row, C::Price, f),
             compare_at_price: self.money(input, row, C::CompareAt, f),
             cost: self.money(input, row, C::Cost, f),
@@ -912,6 +938,7 @@ impl Assemble for ProductRows {
             group: Vec::new(),
             has_pending: false,
             url_prefix: crate::platform::shopify::url_path(Entity::Products, ""),
+            told_no_stock: false,
         })
     }
 
@@ -961,6 +988,27 @@ impl Assemble for ProductRows {
         let rows = &self.group[..n];
         let product = self.build(input, rows, f);
         let line = rows[0].pos.line;
+        let tracker = self.col(C::InvTracker);
+        if !self.told_no_stock
+            && self.col(C::InvQty).is_none()
+            && rows.iter().any(|r| !r.get(tracker).is_empty())
+        {
+            self.told_no_stock = true;
+            let at = rows
+                .iter()
+                .find(|r| !r.get(tracker).is_empty())
+                .map_or(line, |r| r.pos.line);
+            f.push(
+                Finding::new(
+                    Severity::Warning,
+                    "no_stock_column",
+                    "the file tracks inventory but has no quantity column (Shopify leaves it out of \
+                     exports of stores with several locations), so stock levels are not moved: \
+                     move them with Shopify's inventory CSV export",
+                )
+                .at(input.location(at, tracker)),
+            );
+        }
         if let Some(prev) = self.seen.get(&handle) {
             f.push(
                 Finding::new(

@@ -1049,3 +1049,89 @@ fn only_shopify_taxonomy_goes_into_product_category() {
     w.encode(&Record::Product(own), &mut out).expect("writable");
     assert!(!String::from_utf8(out).expect("utf-8").contains("Tshirts"));
 }
+
+/// Shopify's own product template, once saved from Excel, carries barcodes such as
+/// "3.65275E+11": the digits are gone and the reader must say so. The barcode is free text in
+/// Shopify (the template's own 12-digit codes fail the GTIN check), so only that certain
+/// damage is reported.
+#[test]
+fn barcodes_in_scientific_notation_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text =
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Barcode\n\
+                tee,Tee,Size,S,T-S,25,3.65275E+11\n\
+                tee,,,M,T-M,25,365275101829\n\
+                tee,,,L,T-L,25,ISBN 978-1-98765-432-1\n";
+    let path = write_text(dir.path(), "products_export.csv", text);
+    let make =
+        || -> Box<dyn EntityReader> { Box::new(ProductReader::new(path.clone(), "USD".into())) };
+    let (records, findings) = read_all(&make, 10, false).expect("reads");
+    let products = products_of(records);
+    assert_eq!(products.len(), 1);
+    // The value is kept as found: the finding tells the operator to export again.
+    assert_eq!(
+        products[0].variants[0].barcode.as_deref(),
+        Some("3.65275E+11")
+    );
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].code, "barcode_damaged");
+    let loc = findings[0].location.as_ref().expect("location");
+    assert_eq!(
+        (loc.line, loc.column.as_deref()),
+        (2, Some("Variant Barcode"))
+    );
+    assert!(findings[0].message.contains("scientific notation"));
+}
+
+/// Exports of stores with more than one location have "Variant Inventory Tracker" but no
+/// quantity column. The stock is unknown, not zero: reading it as 0 would put every product
+/// out of stock on the target.
+#[test]
+fn a_tracker_without_a_quantity_column_is_unknown_stock_not_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "Handle,Title,Option1 Name,Option1 Value,Option1 Linked To,Variant SKU,Variant Grams,Variant Inventory Tracker,Variant Inventory Policy,Variant Price,Image Src,Image Position,Status\n\
+                lotion,Lotion,Title,Default Title,,LOT-1,0.0,shopify,deny,49.95,https://cdn.test/l.png,1,active\n\
+                lotion,,,,,,,,,,https://cdn.test/l2.png,2,\n\
+                serum,Serum,Title,Default Title,,SER-1,0.0,shopify,deny,33.95,,,active\n";
+    let path = write_text(dir.path(), "products_export_1.csv", text);
+    let make =
+        || -> Box<dyn EntityReader> { Box::new(ProductReader::new(path.clone(), "USD".into())) };
+    for limit in [1, 10] {
+        let (records, findings) = read_all(&make, limit, true).expect("reads");
+        let products = products_of(records);
+        assert_eq!(products.len(), 2);
+        assert!(products
+            .iter()
+            .all(|p| p.variants.iter().all(|v| v.inventory.is_none())));
+        let told: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.code == "no_stock_column")
+            .collect();
+        assert_eq!(told.len(), 1, "once per file: {findings:?}");
+        let loc = told[0].location.as_ref().expect("location");
+        assert_eq!(
+            (loc.line, loc.column.as_deref()),
+            (2, Some("Variant Inventory Tracker"))
+        );
+    }
+}
+
+/// Shopify's product export writes barcodes as `'7649988260544` so that spreadsheets keep the
+/// digits; the apostrophe is not part of the barcode.
+#[test]
+fn the_spreadsheet_apostrophe_is_not_part_of_the_barcode() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text =
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Barcode\n\
+                gin,Gin,Title,Default Title,GIN-50,52.00,'7649988260513\n";
+    let path = write_text(dir.path(), "products_export_1.csv", text);
+    let make =
+        || -> Box<dyn EntityReader> { Box::new(ProductReader::new(path.clone(), "USD".into())) };
+    let (records, findings) = read_all(&make, 10, false).expect("reads");
+    assert!(findings.is_empty(), "{findings:?}");
+    let products = products_of(records);
+    assert_eq!(
+        products[0].variants[0].barcode.as_deref(),
+        Some("7649988260513")
+    );
+}

@@ -12,7 +12,8 @@
 //! `marketing_updated_at`, `tags` (comma list) and `note`.
 //!
 //! The billing address is the default address; the shipping address is kept as a second
-//! address when it differs from the billing one. `billing_phone` is the customer's phone.
+//! address when it differs from the billing one. `billing_phone` is the customer's phone, or
+//! when the customer has none, the billing address's.
 
 use super::{field, opt_field, split_list, RowReader};
 use crate::connector::Result;
@@ -227,7 +228,14 @@ impl EntityWriter for CustomerWriter {
         let b = address_fields(billing);
         row.extend_from_slice(&b[..3]);
         row.push(c.email.clone());
-        row.push(s(&c.phone));
+        // WooCommerce's one phone is the billing phone. Magento and Shopify keep the telephone
+        // on the address, often with none on the customer: that one must not be dropped.
+        row.push(
+            c.phone
+                .clone()
+                .or_else(|| billing.and_then(|a| a.phone.clone()))
+                .unwrap_or_default(),
+        );
         row.extend_from_slice(&b[3..]);
         let sh = address_fields(shipping);
         row.extend_from_slice(&sh);
@@ -239,5 +247,59 @@ impl EntityWriter for CustomerWriter {
         row.push(s(&c.note));
         super::push_escaped_row(out, &row);
         Ok(c.email.to_ascii_lowercase())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer(phone: Option<&str>, address_phone: Option<&str>) -> Customer {
+        Customer {
+            source: SourceRef::new("7"),
+            email: "ada@example.test".into(),
+            first_name: Some("Ada".into()),
+            phone: phone.map(str::to_string),
+            addresses: vec![Address {
+                address1: Some("1 Loop Rd".into()),
+                city: Some("Leeds".into()),
+                country_code: Some("GB".into()),
+                phone: address_phone.map(str::to_string),
+                default: true,
+                ..Address::default()
+            }],
+            ..Customer::default()
+        }
+    }
+
+    fn billing_phone(c: &Customer) -> String {
+        let mut w = CustomerWriter;
+        let mut out = w.header();
+        w.encode(&Record::Customer(c.clone()), &mut out)
+            .expect("writable");
+        let text = String::from_utf8(out).expect("utf-8");
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+        let row: Vec<&str> = lines.next().expect("row").split(',').collect();
+        let at = header
+            .iter()
+            .position(|h| *h == "billing_phone")
+            .expect("billing_phone column");
+        row[at].to_string()
+    }
+
+    /// Magento and Shopify exports keep the telephone on the address, not on the customer;
+    /// WooCommerce has one phone, the billing one, so the address's must not be dropped.
+    #[test]
+    fn the_billing_phone_falls_back_to_the_default_address_phone() {
+        assert_eq!(
+            billing_phone(&customer(None, Some("479-899-9849"))),
+            "479-899-9849"
+        );
+        assert_eq!(
+            billing_phone(&customer(Some("0113 496 0001"), Some("0113 496 0002"))),
+            "0113 496 0001"
+        );
+        assert_eq!(billing_phone(&customer(None, None)), "");
     }
 }

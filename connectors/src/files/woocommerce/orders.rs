@@ -19,6 +19,11 @@
 //!   (the tax line's amount is total + shipping_tax_amount)
 //! - coupon_items: `code:WELCOME10|amount:9.00`
 //!
+//! WebToffee's "Order Export & Order Import" writes the same order columns but one
+//! `line_item_N` column per line (`name:Mug|product_id:20|sku:MUG|quantity:2|total:16.00|
+//! sub_total:18.00|tax:0.00`); those are read as line items too. Lines, discounts, shipping,
+//! fees and taxes must come to `order_total`, or the order gets a `totals_mismatch` warning.
+//!
 //! Order `status` maps to financial / fulfilment status: pending (pending, unfulfilled),
 //! processing (paid, unfulfilled), on-hold (authorized, unfulfilled), completed (paid,
 //! fulfilled), cancelled (voided, cancelled), refunded (refunded, fulfilled), failed (voided,
@@ -268,6 +273,19 @@ fn item_decimal(
 pub fn reader(table: TableFile, default_currency: &str) -> Result<RowReader> {
     table.require(&["order_id", "order_total"], "WooCommerce order")?;
     let default_currency = default_currency.to_string();
+    // WebToffee's order export writes one `line_item_N` column per line instead of one
+    // `line_items` cell; both are read, in header order.
+    let item_columns: Vec<String> = table
+        .header()
+        .names()
+        .iter()
+        .filter(|n| {
+            n.as_str() == "line_items"
+                || n.strip_prefix("line_item_")
+                    .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .cloned()
+        .collect();
     Ok(RowReader::new(
         Entity::Orders,
         table,
@@ -304,12 +322,24 @@ pub fn reader(table: TableFile, default_currency: &str) -> Result<RowReader> {
 
             let mut line_items = vec![];
             let mut subtotal = Decimal::ZERO;
-            for item in parse_items(field(row, col("line_items"))) {
+            let items = item_columns.iter().flat_map(|c| {
+                parse_items(field(row, col(c)))
+                    .into_iter()
+                    .map(move |item| (c.as_str(), item))
+            });
+            for (item_col, item) in items {
                 let qty = get(&item, "quantity")
                     .and_then(|q| q.trim().parse::<i64>().ok())
                     .unwrap_or(1);
-                let sub = item_decimal(t, row, "line_items", &item, "subtotal", findings);
-                let total = item_decimal(t, row, "line_items", &item, "total", findings);
+                // WebToffee names the subtotal `sub_total`.
+                let sub_key =
+                    if get(&item, "subtotal").is_none() && get(&item, "sub_total").is_some() {
+                        "sub_total"
+                    } else {
+                        "subtotal"
+                    };
+                let sub = item_decimal(t, row, item_col, &item, sub_key, findings);
+                let total = item_decimal(t, row, item_col, &item, "total", findings);
                 let line_sub = sub.or(total).unwrap_or(Decimal::ZERO);
                 subtotal += line_sub;
                 let price = if qty != 0 {
@@ -389,6 +419,30 @@ pub fn reader(table: TableFile, default_currency: &str) -> Result<RowReader> {
             let tax = money(t, row, "tax_total", cur, findings).amount
                 + money(t, row, "shipping_tax_total", cur, findings).amount;
             let total = money(t, row, "order_total", cur, findings);
+            let discount_total = money(t, row, "discount_total", cur, findings);
+            let shipping_total = money(t, row, "shipping_total", cur, findings);
+            // WooCommerce's total is lines before discounts, less discounts, plus shipping, fees
+            // and taxes (tax_total already holds the fees' tax). Parts that do not add up mean a
+            // line or a column was not read: say so rather than move a wrong order.
+            let fees = money(t, row, "fee_total", cur, findings).amount;
+            let expected = subtotal - discount_total.amount + shipping_total.amount + fees + tax;
+            if (expected - total.amount).abs() > Decimal::new(2, 2) {
+                findings.push(t.finding(
+                    Severity::Warning,
+                    "totals_mismatch",
+                    row.line,
+                    col("order_total"),
+                    format!(
+                        "order {id}: {} line(s) ({subtotal}) less discounts ({}) plus shipping ({}), fees \
+                         ({fees}) and taxes ({tax}) come to {expected}, but order_total is {}; a line or \
+                         column of this export was not read. Check the order in the export",
+                        line_items.len(),
+                        discount_total.amount,
+                        shipping_total.amount,
+                        total.amount
+                    ),
+                ));
+            }
             let transactions = match opt_field(row, col("payment_method")) {
                 Some(gateway) => vec![Transaction {
                     kind: "sale".to_string(),
@@ -421,8 +475,8 @@ pub fn reader(table: TableFile, default_currency: &str) -> Result<RowReader> {
                 transactions,
                 totals: OrderTotals {
                     subtotal: Money::new(subtotal, cur),
-                    discounts: money(t, row, "discount_total", cur, findings),
-                    shipping: money(t, row, "shipping_total", cur, findings),
+                    discounts: discount_total,
+                    shipping: shipping_total,
                     tax: Money::new(tax, cur),
                     total,
                 },
@@ -619,5 +673,63 @@ mod tests {
             assert_eq!(status_from_canonical(f, g), s);
         }
         assert!(status_to_canonical("wc-completed").is_some());
+    }
+
+    fn read_orders(csv: &str) -> (Vec<Order>, Vec<Finding>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("order_export.csv");
+        std::fs::write(&path, csv).unwrap();
+        let mut reader = reader(TableFile::open(&path, None).unwrap(), "USD").unwrap();
+        let page = crate::files::EntityReader::read_page(&mut reader, None, 100).unwrap();
+        let orders = page
+            .records
+            .into_iter()
+            .map(|r| match r {
+                Record::Order(o) => *o,
+                other => panic!("not an order: {other:?}"),
+            })
+            .collect();
+        (orders, page.findings)
+    }
+
+    /// WebToffee's "Order Export & Order Import for WooCommerce" writes one `line_item_N`
+    /// column per line, with `sub_total` for the subtotal, instead of one `line_items` cell.
+    #[test]
+    fn line_item_columns_of_the_webtoffee_export_are_read() {
+        let csv = "order_id,order_number,order_date,status,shipping_total,shipping_tax_total,fee_total,tax_total,discount_total,order_total,order_currency,payment_method,billing_email,shipping_items,coupon_items,line_item_1,line_item_2,line_item_3\n\
+                   501,501,2024-03-01 10:20:30,wc-completed,5.00,0,0,0,2.00,27.00,EUR,bacs,a@example.test,method_id:flat_rate|method_title:Flat rate|total:5.00,code:SAVE2|amount:2.00,name:Mug|product_id:20|sku:MUG|quantity:2|total:16.00|sub_total:18.00|tax:0.00,name:Tea|product_id:21|sku:TEA|quantity:1|total:6.00|sub_total:6.00|tax:0.00,\n";
+        let (orders, findings) = read_orders(csv);
+        assert!(findings.is_empty(), "{findings:?}");
+        let o = &orders[0];
+        assert_eq!(o.line_items.len(), 2);
+        assert_eq!(o.line_items[0].sku.as_deref(), Some("MUG"));
+        assert_eq!(o.line_items[0].quantity, 2);
+        assert_eq!(o.line_items[0].price.amount.to_string(), "9.00");
+        assert_eq!(
+            o.line_items[0]
+                .total_discount
+                .as_ref()
+                .map(|m| m.amount.to_string()),
+            Some("2.00".to_string())
+        );
+        assert_eq!(o.totals.subtotal.amount.to_string(), "24.00");
+    }
+
+    /// A layout whose lines cannot be read must not pass silently: the totals say so.
+    #[test]
+    fn an_order_whose_parts_do_not_add_up_is_reported() {
+        let csv = "order_id,order_number,status,shipping_total,tax_total,discount_total,order_total,line_items,items_v2\n\
+                   7,7,processing,5.00,0,0,25.00,,name:Mug|quantity:2|total:20.00\n\
+                   8,8,processing,5.00,1.00,0,26.00,name:Mug|quantity:2|subtotal:20.00|total:20.00,\n";
+        let (orders, findings) = read_orders(csv);
+        assert_eq!(orders.len(), 2);
+        let bad: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.code == "totals_mismatch")
+            .collect();
+        assert_eq!(bad.len(), 1, "{findings:?}");
+        let loc = bad[0].location.as_ref().unwrap();
+        assert_eq!((loc.line, loc.column.as_deref()), (2, Some("order_total")));
+        assert!(bad[0].message.contains("25.00"), "{}", bad[0].message);
     }
 }

@@ -470,6 +470,21 @@ impl ProductReader {
 
         let mut options: Vec<ProductOption> = vec![];
         let mut variants: Vec<Variant>;
+        if kind == ProductKind::Variable && children.is_empty() {
+            // The exporter's type filter can leave the variations out; the product then has
+            // no price and no variant, which a target would publish as a free product.
+            findings.push(t.finding(
+                Severity::Warning,
+                "variable_without_variations",
+                row.line,
+                c.typ,
+                format!(
+                    "variable product \"{}\" has no variation rows in this file, so it is read with no \
+                     variants and no price. Export again with the \"variation\" type included",
+                    field(row, c.name)
+                ),
+            ));
+        }
         if kind == ProductKind::Variable || !children.is_empty() {
             if let Some(sku) = opt_field(row, c.sku) {
                 attributes.insert("woo:sku".to_string(), sku);

@@ -550,3 +550,42 @@ fn attribute_names_match_whatever_their_case_in_any_script() {
     assert!(!same_name("Renk", "Renkler"));
     assert!(!same_name("Ölçü", "Olcu"));
 }
+
+/// WooCommerce's exporter can be told to export only the "variable" type: the parents come
+/// without their variation rows, so nothing in the file has a price or a variant. Reading
+/// must say so, or a target gets products with no price at all.
+#[test]
+fn a_variable_product_without_variation_rows_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "ID,Type,SKU,Name,Published,Regular price,Parent,Attribute 1 name,Attribute 1 value(s),Attribute 1 visible,Attribute 1 global\n\
+               41,variable,,\"Jar (Large)\",1,,,Weight,\"1 oz, 14g, 7g\",1,1\n\
+               42,simple,LID,Lid,1,4,,,,,\n";
+    let path = dir.path().join("wc-product-export.csv");
+    std::fs::write(&path, csv).unwrap();
+    let (products, findings) = read_all(&path, 10);
+    assert_eq!(products.len(), 2);
+    assert!(products[0].variants.is_empty());
+    // The attribute is kept, so a later export with variations can be matched to it.
+    assert_eq!(
+        products[0]
+            .attributes
+            .get("woo:attribute:Weight")
+            .map(String::as_str),
+        Some("1 oz, 14g, 7g")
+    );
+    let f = findings
+        .iter()
+        .find(|f| f.code == "variable_without_variations")
+        .unwrap_or_else(|| panic!("{findings:?}"));
+    assert_eq!(f.severity, Severity::Warning);
+    let loc = f.location.as_ref().unwrap();
+    assert_eq!((loc.line, loc.column.as_deref()), (2, Some("Type")));
+    assert!(f.message.contains("Jar (Large)"), "{}", f.message);
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| f.code == "variable_without_variations")
+            .count(),
+        1
+    );
+}
