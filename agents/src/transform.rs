@@ -147,28 +147,24 @@ impl Transformer {
                     .then(|| platform::file_addresses_per_customer(self.facts.platform))
                     .flatten()
                 {
-                    if c.addresses.len() > max {
-                        // Keep the default address (else the first); the rest are reported.
-                        let keep = c.addresses.iter().position(|a| a.default).unwrap_or(0);
-                        let kept = c.addresses.swap_remove(keep);
-                        let dropped: Vec<String> = c
-                            .addresses
-                            .iter()
-                            .map(|a| a.address1.clone().unwrap_or_default())
-                            .collect();
-                        c.addresses = vec![kept];
+                    let dropped: Vec<String> = c
+                        .keep_addresses(max)
+                        .iter()
+                        .map(|a| a.address1.clone().unwrap_or_default())
+                        .collect();
+                    if !dropped.is_empty() {
                         self.notes.push(
                             Finding::new(
                                 Severity::Info,
                                 "address_not_carried",
                                 format!(
                                     "{}: the {} customer file holds one address; kept the default, not carried: {}",
-                                    c.email,
+                                    c.label(),
                                     self.facts.platform,
                                     dropped.join("; ")
                                 ),
                             )
-                            .about(RecordRef { entity: Entity::Customers, source_id: c.source.id.clone(), label: c.email.clone() }),
+                            .about(RecordRef { entity: Entity::Customers, source_id: c.source.id.clone(), label: c.label() }),
                         );
                     }
                 }

@@ -211,6 +211,8 @@ struct Retarget {
     from: Platform,
     to: Platform,
     taken: HashSet<(Entity, String)>,
+    /// What retargeting left out, record by record, for the report.
+    losses: Vec<Loss>,
 }
 
 impl Retarget {
@@ -219,11 +221,40 @@ impl Retarget {
             from,
             to,
             taken: HashSet::new(),
+            losses: vec![],
         }
     }
 
     fn page(&mut self, entity: Entity, list: &mut [Record], redirects: &mut Vec<Redirect>) {
         let (from, to) = (self.from, self.to);
+        if let Some(max) = platform::file_addresses_per_customer(to) {
+            // The same rule as the migration transform: keep the default address.
+            for r in list.iter_mut() {
+                if let Record::Customer(c) = r {
+                    let dropped = c.keep_addresses(max);
+                    if !dropped.is_empty() {
+                        self.losses.push(Loss {
+                            entity,
+                            key: c.key(),
+                            label: c.label(),
+                            what: dropped
+                                .iter()
+                                .map(|a| {
+                                    format!(
+                                        "address \"{}\" not carried: the {to} customer file holds {max}, the default is kept",
+                                        [a.address1.as_deref(), a.city.as_deref()]
+                                            .into_iter()
+                                            .flatten()
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    )
+                                })
+                                .collect(),
+                        });
+                    }
+                }
+            }
+        }
         let ns = if to == Platform::Ikas && platform::ikas::SHARED_SLUG_NAMESPACE.contains(&entity)
         {
             Entity::Products
@@ -449,6 +480,7 @@ pub async fn convert(
         }
     }
     report.redirects = redirects;
+    report.lossy.append(&mut retarget.losses);
 
     // Read the output back with the target's own readers and list what did not survive.
     let back_spec = EndpointSpec::files(to, out_dir.to_path_buf());

@@ -439,3 +439,97 @@ fn encodings_and_delimiters_read_the_same_records() {
         }
     }
 }
+
+#[test]
+fn customers_keep_their_default_address_and_phone_only_customers_stay_apart() {
+    let addr = |street: &str, city: &str, default: bool| Address {
+        first_name: Some("Ayşe".into()),
+        last_name: Some("Yılmaz".into()),
+        address1: Some(street.into()),
+        city: Some(city.into()),
+        country_code: Some("TR".into()),
+        zip: Some("34000".into()),
+        default,
+        ..Address::default()
+    };
+    let person = |id: &str, email: &str, phone: &str, addresses: Vec<Address>| {
+        Record::Customer(Customer {
+            email: email.into(),
+            phone: (!phone.is_empty()).then(|| phone.to_string()),
+            first_name: Some("Ayşe".into()),
+            last_name: Some(format!("Yılmaz {id}")),
+            addresses,
+            source: SourceRef::new(id),
+            ..Customer::default()
+        })
+    };
+    let customers = vec![
+        person(
+            "1",
+            "ayse@example.test",
+            "",
+            vec![
+                addr("Bağdat Cd. 1", "İstanbul", false),
+                addr("Kızılay 5", "Ankara", true),
+            ],
+        ),
+        person("2", "", "+905550000002", vec![addr("A 1", "İzmir", true)]),
+        person("3", "", "+905550000003", vec![addr("B 2", "Bursa", true)]),
+    ];
+    for from in [Platform::Magento, Platform::WooCommerce, Platform::Shopify] {
+        let src = tempfile::tempdir().unwrap();
+        // Only Shopify's file holds customers without an email; the others refuse them.
+        let n = if from == Platform::Shopify { 3 } else { 1 };
+        let mut records = customers[..n].to_vec();
+        if from == Platform::Shopify {
+            for r in &mut records {
+                if let Record::Customer(c) = r {
+                    c.keep_addresses(1); // the Shopify writer holds one address
+                }
+            }
+        }
+        let findings = write(from, src.path(), Entity::Customers, &records);
+        assert!(findings.is_empty(), "{from}: {findings:?}");
+        let out = tempfile::tempdir().unwrap();
+        let report = rt()
+            .block_on(convert(
+                from,
+                &[only_file(src.path())],
+                Platform::Shopify,
+                out.path(),
+                &ConvertOptions::default(),
+            ))
+            .unwrap();
+        assert!(report.refused.is_empty(), "{from}: {:?}", report.refused);
+        let file = report
+            .files
+            .iter()
+            .find(|f| {
+                entity_for(Platform::Shopify, f, None).ok().flatten() == Some(Entity::Customers)
+            })
+            .unwrap_or_else(|| panic!("{from}: no customer file in {:?}", report.files));
+        let (got, _) = read(Platform::Shopify, file, Entity::Customers, usize::MAX).unwrap();
+        let keys: Vec<String> = got.iter().map(Record::external_key).collect();
+        let want = [
+            "ayse@example.test",
+            "phone:+905550000002",
+            "phone:+905550000003",
+        ];
+        assert_eq!(keys, want[..n], "{from}");
+        let Record::Customer(first) = &got[0] else {
+            panic!("{got:?}")
+        };
+        let kept: Vec<_> = first.addresses.iter().map(|a| a.city.clone()).collect();
+        assert_eq!(kept, [Some("Ankara".to_string())], "{from}");
+        if from == Platform::Shopify {
+            continue; // one address per customer already
+        }
+        let lost: Vec<_> = report
+            .lossy
+            .iter()
+            .filter(|l| l.what.iter().any(|w| w.contains("Bağdat Cd. 1, İstanbul")))
+            .collect();
+        assert_eq!(lost.len(), 1, "{from}: {:?}", report.lossy);
+        assert_eq!(lost[0].key, "ayse@example.test");
+    }
+}

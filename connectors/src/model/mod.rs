@@ -237,7 +237,7 @@ impl Record {
         match self {
             Record::Category(r) => r.handle.clone(),
             Record::Product(r) => r.handle.clone(),
-            Record::Customer(r) => r.email.to_ascii_lowercase(),
+            Record::Customer(r) => r.key(),
             Record::Order(r) => r.number.clone(),
             Record::Page(r) => r.handle.clone(),
             Record::BlogPost(r) => format!("{}/{}", r.blog, r.handle),
@@ -250,7 +250,7 @@ impl Record {
         match self {
             Record::Category(r) => r.path_string(),
             Record::Product(r) => r.title.clone(),
-            Record::Customer(r) => r.email.clone(),
+            Record::Customer(r) => r.label(),
             Record::Order(r) => format!("#{}", r.number),
             Record::Page(r) => r.title.clone(),
             Record::BlogPost(r) => r.title.clone(),
