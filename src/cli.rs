@@ -250,6 +250,10 @@ pub struct ConvertArgs {
     /// Encoding to assume when a file has no BOM and is not UTF-8.
     #[arg(long)]
     pub encoding: Option<String>,
+    /// Base URL that image paths which are not URLs are resolved against: Magento exports
+    /// paths such as /m/b/mb01.jpg, found under https://STORE/media/catalog/product.
+    #[arg(long, value_name = "URL")]
+    pub media_url: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -63,6 +63,7 @@ pub async fn convert(args: &ConvertArgs) -> Result<i32> {
     let opts = ConvertOptions {
         currency: args.currency.clone(),
         encoding: args.encoding.clone(),
+        media_url: args.media_url.clone(),
         ..ConvertOptions::default()
     };
     let Some((out_dir, files)) = args.paths.split_last() else {

@@ -199,6 +199,8 @@ pub struct ConvertReport {
 pub struct ConvertOptions {
     pub currency: Option<String>,
     pub encoding: Option<String>,
+    /// Where the source's image paths live when they are not URLs (Magento exports paths).
+    pub media_url: Option<String>,
     /// Skip reading the output back (the report then lists refused records only); for
     /// benchmarks of the read and write paths alone.
     pub skip_readback: bool,
@@ -383,12 +385,15 @@ pub async fn convert(
             }
         }
     }
-    let spec = files_spec(
+    let mut spec = files_spec(
         from,
         &mapping,
         opts.currency.as_deref(),
         opts.encoding.as_deref(),
     );
+    if let Some(url) = &opts.media_url {
+        spec.options.insert("media_url".into(), url.clone().into());
+    }
     let mut source = super::open_source(&spec, Path::new("."))?;
     let mut report = ConvertReport {
         from: Some(from),

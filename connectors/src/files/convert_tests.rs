@@ -463,7 +463,7 @@ fn customers_keep_their_default_address_and_phone_only_customers_stay_apart() {
             ..Customer::default()
         })
     };
-    let customers = vec![
+    let customers = [
         person(
             "1",
             "ayse@example.test",

@@ -37,6 +37,9 @@ impl Parsed {
 pub struct Ctx {
     pub currency: String,
     pub weight_unit: Option<WeightUnit>,
+    /// Where image paths that are not URLs live (`options.media_url`): Magento exports paths
+    /// inside its media folder, and a target fetches images by URL.
+    pub media_url: Option<String>,
 }
 
 impl Ctx {
@@ -44,6 +47,7 @@ impl Ctx {
         Ctx {
             currency: currency.to_string(),
             weight_unit: None,
+            media_url: None,
         }
     }
 }
@@ -142,7 +146,7 @@ pub type Recognise = fn(&Header) -> Option<Entity>;
 /// File types looked at in a source directory.
 const EXPORT_EXTENSIONS: &[&str] = &["csv", "tsv", "txt", "xlsx", "xlsm", "xls", "ods"];
 
-/// The parse context a spec gives: currency and `options.weight_unit`.
+/// The parse context a spec gives: currency, `options.weight_unit` and `options.media_url`.
 pub fn ctx_of(spec: &EndpointSpec) -> Ctx {
     Ctx {
         currency: spec.currency().to_string(),
@@ -151,6 +155,12 @@ pub fn ctx_of(spec: &EndpointSpec) -> Ctx {
             .get("weight_unit")
             .and_then(|v| v.as_str())
             .and_then(WeightUnit::parse),
+        media_url: spec
+            .options
+            .get("media_url")
+            .and_then(|v| v.as_str())
+            .map(|u| u.trim().trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty()),
     }
 }
 

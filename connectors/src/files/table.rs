@@ -171,7 +171,7 @@ impl TableFile {
         let display = path.display().to_string();
         let mut file = File::open(path).map_err(|e| {
             ConnectorError::Input(format!(
-                "cannot open {display}: {e}; check the path in migration.toml"
+                "cannot open {display}: {e}; check the file name (in the command or in migration.toml)"
             ))
         })?;
         let mut head = vec![0u8; SNIFF];

@@ -322,6 +322,19 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             handles.insert(product.handle.clone(), row.line);
         }
         let idx = out.records.len();
+        let mut product = product;
+        if let Some(media) = &ctx.media_url {
+            let srcs = product
+                .images
+                .iter_mut()
+                .map(|i| &mut i.src)
+                .chain(product.variants.iter_mut().filter_map(|v| v.image.as_mut()));
+            for src in srcs {
+                if !is_url(src) {
+                    *src = format!("{media}/{}", src.trim().trim_start_matches('/'));
+                }
+            }
+        }
         let srcs = product
             .images
             .iter()
@@ -400,8 +413,9 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                 format!(
                     "image paths in this file are not URLs ({n} distinct, e.g. \"{example}\"): Magento \
                      exports paths inside its media folder and a target fetches images by URL, so \
-                     they will not import. Prefix each with the store's media URL \
-                     (https://<store>/media/catalog/product) before converting"
+                     they will not import. Name the store's media URL \
+                     (https://<store>/media/catalog/product) as --media-url, or as \
+                     media_url in [source.options], and each path is resolved against it"
                 ),
             ),
         ));

@@ -358,3 +358,54 @@ fn exported_image_paths_are_reported_and_labels_read_as_magento_does() {
         rel[0].message
     );
 }
+
+#[test]
+fn a_media_url_turns_exported_image_paths_into_urls_a_target_can_fetch() {
+    use crate::files::convert::{convert, ConvertOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("catalog_product.csv");
+    std::fs::write(&p, EXPORTED).unwrap();
+    let out = dir.path().join("shopify");
+    let opts = ConvertOptions {
+        media_url: Some("https://shop.example.test/media/catalog/product/".into()),
+        ..ConvertOptions::default()
+    };
+    let report = crate::files::testkit::rt()
+        .block_on(convert(
+            Platform::Magento,
+            &[p],
+            Platform::Shopify,
+            &out,
+            &opts,
+        ))
+        .unwrap();
+    assert!(
+        !report
+            .source_findings
+            .iter()
+            .any(|f| f.code == "image_path_not_url"),
+        "{:#?}",
+        report.source_findings
+    );
+    let file = report
+        .files
+        .iter()
+        .find(|f| f.to_string_lossy().contains("product"))
+        .unwrap_or_else(|| panic!("{:?}", report.files));
+    let (recs, _) = read(Platform::Shopify, file, Entity::Products, 10).unwrap();
+    let srcs: Vec<Vec<String>> = products(&recs)
+        .iter()
+        .map(|p| p.images.iter().map(|i| i.src.clone()).collect())
+        .collect();
+    assert_eq!(
+        srcs,
+        [
+            vec![
+                "https://shop.example.test/media/catalog/product/m/a/magento_image.jpg".to_string(),
+                "https://shop.example.test/media/catalog/product/m/a/back.jpg".to_string(),
+            ],
+            // Already a URL: left alone.
+            vec!["https://cdn.example.test/mug.jpg".to_string()],
+        ]
+    );
+}
