@@ -308,17 +308,7 @@ impl Transformer {
             prev,
         );
         if self.facts.platform == Platform::Shopify {
-            // Shopify has no category tree on products: each category path (and its ancestors,
-            // so parent collections list their children's products) becomes a tag that the
-            // category's automated collection selects on.
-            for path in p.categories.clone() {
-                for depth in 1..=path.len() {
-                    let tag = path[..depth].join(" > ");
-                    if !p.tags.contains(&tag) {
-                        p.tags.push(tag);
-                    }
-                }
-            }
+            platform::shopify::tag_categories(&p.categories, &mut p.tags);
         }
         Outcome::Write(Box::new(Record::Product(p)))
     }

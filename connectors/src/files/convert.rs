@@ -308,18 +308,9 @@ impl Retarget {
                 });
             }
             if to == Platform::Shopify {
-                // Shopify products have no store category tree: each path and its ancestors
-                // become tags an automated collection can select on (the same rule the
-                // migration transform uses).
+                // The same rule as the migration transform.
                 if let Record::Product(p) = r {
-                    for path in &p.categories {
-                        for depth in 1..=path.len() {
-                            let tag = path[..depth].join(" > ");
-                            if !p.tags.contains(&tag) {
-                                p.tags.push(tag);
-                            }
-                        }
-                    }
+                    platform::shopify::tag_categories(&p.categories, &mut p.tags);
                 }
             }
         }
@@ -606,7 +597,9 @@ fn diff_value(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
             let mut keys: Vec<&String> = keys.into_iter().collect();
             keys.sort();
             for k in keys {
-                if path.is_empty() && (k == "source" || k == "attributes") {
+                // Where a record came from is not content: a variant that gains the id its
+                // target file gives it has lost nothing.
+                if (path.is_empty() && (k == "source" || k == "attributes")) || k == "source_id" {
                     continue;
                 }
                 // Money keeps its currency; compare amounts.
@@ -670,6 +663,23 @@ fn diff_records(sent: &Record, got: &Record, to: Platform) -> Vec<String> {
     let mut out = Vec::new();
     diff_value("", &a, &b, &mut out);
     if let (Record::Product(s), Record::Product(g)) = (sent, got) {
+        // Shopify's product file has no category column: a path is carried when its tag came
+        // back (collections.csv selects on it); only paths without one are lost.
+        if to == Platform::Shopify && g.categories.is_empty() && !s.categories.is_empty() {
+            out.retain(|line| !line.starts_with("categories:"));
+            let lost: Vec<String> = s
+                .categories
+                .iter()
+                .filter(|path| platform::shopify::category_tags(path).any(|t| !g.tags.contains(&t)))
+                .map(|path| path.join(" > "))
+                .collect();
+            if !lost.is_empty() {
+                out.push(format!(
+                    "categories {} have no tag for a Shopify collection to select on",
+                    lost.join(", ")
+                ));
+            }
+        }
         let lost: Vec<&String> = s
             .attributes
             .keys()

@@ -533,3 +533,59 @@ fn customers_keep_their_default_address_and_phone_only_customers_stay_apart() {
         assert_eq!(lost[0].key, "ayse@example.test");
     }
 }
+
+#[test]
+fn the_report_lists_real_losses_not_ids_or_categories_carried_as_collection_tags() {
+    let real = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/real/woocommerce/sample_products.csv");
+    let out = tempfile::tempdir().unwrap();
+    let report = rt()
+        .block_on(convert(
+            Platform::WooCommerce,
+            &[real],
+            Platform::Shopify,
+            out.path(),
+            &ConvertOptions::default(),
+        ))
+        .unwrap();
+    let lines: Vec<String> = report
+        .lossy
+        .iter()
+        .flat_map(|l| l.what.iter().map(move |w| format!("{}: {w}", l.key)))
+        .collect();
+    assert!(
+        !lines.is_empty(),
+        "the sample has image alts Shopify keeps per image"
+    );
+    let noise: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("source_id") || l.contains("categories"))
+        .collect();
+    assert!(noise.is_empty(), "{noise:#?}");
+    // A category whose tag is gone is still a loss.
+    let mut sent = Product {
+        handle: "hoodie".into(),
+        categories: vec![vec!["Clothing".into(), "Hoodies".into()]],
+        tags: vec!["Clothing".into(), "Clothing > Hoodies".into()],
+        ..Product::default()
+    };
+    let mut got = sent.clone();
+    got.categories.clear();
+    assert!(diff_records(
+        &Record::Product(sent.clone()),
+        &Record::Product(got.clone()),
+        Platform::Shopify
+    )
+    .is_empty());
+    got.tags.pop();
+    sent.tags.pop();
+    let lost = diff_records(
+        &Record::Product(sent),
+        &Record::Product(got),
+        Platform::Shopify,
+    );
+    assert_eq!(
+        lost,
+        ["categories Clothing > Hoodies have no tag for a Shopify collection to select on"]
+    );
+}

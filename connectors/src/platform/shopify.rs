@@ -53,6 +53,24 @@ pub const CUSTOM_ID_KEY: &str = "external_key";
 /// Collections are flat; this list metafield keeps a category's path from the root.
 pub const CATEGORY_PATH_KEY: &str = "category_path";
 
+/// Shopify has no category tree on products: each category path and its ancestors (so a parent
+/// collection lists its children's products) become tags such as "Clothing > Women", which the
+/// category's automated collection selects on.
+pub fn category_tags(path: &[String]) -> impl Iterator<Item = String> + '_ {
+    (1..=path.len()).map(move |depth| path[..depth].join(" > "))
+}
+
+/// Adds the category tags of every path of `categories` that `tags` lacks.
+pub fn tag_categories(categories: &[Vec<String>], tags: &mut Vec<String>) {
+    for path in categories {
+        for tag in category_tags(path) {
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+    }
+}
+
 /// Batches of at least this many products or customers are loaded through one bulk mutation,
 /// catalogs of at least this many are read through one bulk query, and at least this many
 /// redirects go through a redirect import (endpoint option `bulk_threshold`; 0 turns bulk off).
