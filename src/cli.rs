@@ -254,6 +254,10 @@ pub struct ConvertArgs {
     /// paths such as /m/b/mb01.jpg, found under https://STORE/media/catalog/product.
     #[arg(long, value_name = "URL")]
     pub media_url: Option<String>,
+    /// Do not read the written files back: faster, but the report then lists only what the
+    /// target's writer refused, not fields it dropped on the way.
+    #[arg(long)]
+    pub skip_readback: bool,
 }
 
 #[derive(Args, Debug)]

@@ -64,7 +64,7 @@ pub async fn convert(args: &ConvertArgs) -> Result<i32> {
         currency: args.currency.clone(),
         encoding: args.encoding.clone(),
         media_url: args.media_url.clone(),
-        ..ConvertOptions::default()
+        skip_readback: args.skip_readback,
     };
     let Some((out_dir, files)) = args.paths.split_last() else {
         return Err(anyhow!(
@@ -81,10 +81,17 @@ pub async fn convert(args: &ConvertArgs) -> Result<i32> {
     for (entity, (read, written, refused)) in &report.counts {
         println!("{entity}: {read} read, {written} written, {refused} not written");
     }
+    let carried = if report.read_back {
+        format!(
+            "{} record(s) written with fields that could not be carried",
+            report.lossy.len()
+        )
+    } else {
+        "output not read back (--skip-readback)".to_string()
+    };
     println!(
-        "{} redirect(s); {} record(s) written with fields that could not be carried; {} source finding(s)",
+        "{} redirect(s); {carried}; {} source finding(s)",
         report.redirects.len(),
-        report.lossy.len(),
         report.source_findings.len()
     );
     println!("report: {}", out_dir.join("convert-report.md").display());

@@ -1,5 +1,7 @@
 //! File reading and conversion speed through the canonical model on one core: WooCommerce and
-//! Shopify product files read alone, then WooCommerce → Shopify and Shopify → WooCommerce.
+//! Shopify product files read alone, then WooCommerce → Shopify and Shopify → WooCommerce
+//! (read + write), then both again as `storeshift convert` runs them by default, with the
+//! output read back and compared record by record.
 //! Prints rows per second of wall time and per CPU second (getrusage: the machine is shared, so
 //! wall-clock rates understate what one core does); asserts nothing.
 //!
@@ -79,9 +81,30 @@ fn converted(
     (from, file): (Platform, &Path),
     (to, out): (Platform, &Path),
 ) -> Res<()> {
+    converted_with(rt, label, (from, file), (to, out), true)
+}
+
+/// `storeshift convert` as the command runs it: the output read back and compared field by
+/// field for the report.
+fn verified(
+    rt: &tokio::runtime::Runtime,
+    label: &str,
+    (from, file): (Platform, &Path),
+    (to, out): (Platform, &Path),
+) -> Res<()> {
+    converted_with(rt, label, (from, file), (to, out), false)
+}
+
+fn converted_with(
+    rt: &tokio::runtime::Runtime,
+    label: &str,
+    (from, file): (Platform, &Path),
+    (to, out): (Platform, &Path),
+    skip_readback: bool,
+) -> Res<()> {
     let rows = data_rows(file)?;
     let opts = ConvertOptions {
-        skip_readback: true,
+        skip_readback,
         ..ConvertOptions::default()
     };
     measure(label, rows, || {
@@ -153,6 +176,19 @@ fn main() -> Res<()> {
         "Shopify -> WooCommerce (read + write)",
         (Platform::Shopify, &shop_file),
         (Platform::WooCommerce, &tmp.path().join("woo2")),
+    )?;
+
+    verified(
+        &rt,
+        "WooCommerce -> Shopify, read back",
+        (Platform::WooCommerce, &woo_copy),
+        (Platform::Shopify, &tmp.path().join("shopify-verified")),
+    )?;
+    verified(
+        &rt,
+        "Shopify -> WooCommerce, read back",
+        (Platform::Shopify, &shop_file),
+        (Platform::WooCommerce, &tmp.path().join("woo2-verified")),
     )?;
     Ok(())
 }

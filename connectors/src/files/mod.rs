@@ -10,6 +10,7 @@ pub mod convert;
 pub mod ikas;
 pub mod loaded;
 pub mod magento;
+mod readback;
 pub mod shopify;
 mod source;
 pub mod split;

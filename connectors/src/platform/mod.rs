@@ -78,14 +78,20 @@ pub fn url_path(platform: Platform, entity: Entity, handle: &str, parents: &[Str
 pub fn normalize_handle(platform: Platform, raw: &str) -> String {
     let f = facts(platform);
     let mut out = String::with_capacity(raw.len());
-    let source: std::borrow::Cow<str> = if f.ascii_handles {
+    // Transliteration leaves ASCII as it is; most handles are ASCII already, and this runs
+    // once per product of a catalog.
+    let source: std::borrow::Cow<str> = if f.ascii_handles && !raw.is_ascii() {
         deunicode::deunicode(raw).into()
     } else {
         raw.into()
     };
     let mut dash = false;
     for ch in source.chars() {
-        let c = ch.to_lowercase().next().unwrap_or(ch);
+        let c = if ch.is_ascii() {
+            ch.to_ascii_lowercase()
+        } else {
+            ch.to_lowercase().next().unwrap_or(ch)
+        };
         if c.is_alphanumeric() && (!f.ascii_handles || c.is_ascii_alphanumeric()) || c == '_' {
             out.push(c);
             dash = false;
