@@ -147,11 +147,8 @@ impl Transformer {
                     .then(|| platform::file_addresses_per_customer(self.facts.platform))
                     .flatten()
                 {
-                    let dropped: Vec<String> = c
-                        .keep_addresses(max)
-                        .iter()
-                        .map(|a| a.address1.clone().unwrap_or_default())
-                        .collect();
+                    let dropped: Vec<String> =
+                        c.keep_addresses(max).iter().map(|a| a.summary()).collect();
                     if !dropped.is_empty() {
                         self.notes.push(
                             Finding::new(

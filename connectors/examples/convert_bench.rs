@@ -75,27 +75,9 @@ fn drain(reader: &mut dyn EntityReader) -> Res<(usize, usize)> {
     }
 }
 
+/// A conversion as `storeshift convert` runs it; `skip_readback: false` adds the read-back and
+/// record-by-record comparison the command makes by default.
 fn converted(
-    rt: &tokio::runtime::Runtime,
-    label: &str,
-    (from, file): (Platform, &Path),
-    (to, out): (Platform, &Path),
-) -> Res<()> {
-    converted_with(rt, label, (from, file), (to, out), true)
-}
-
-/// `storeshift convert` as the command runs it: the output read back and compared field by
-/// field for the report.
-fn verified(
-    rt: &tokio::runtime::Runtime,
-    label: &str,
-    (from, file): (Platform, &Path),
-    (to, out): (Platform, &Path),
-) -> Res<()> {
-    converted_with(rt, label, (from, file), (to, out), false)
-}
-
-fn converted_with(
     rt: &tokio::runtime::Runtime,
     label: &str,
     (from, file): (Platform, &Path),
@@ -142,6 +124,7 @@ fn main() -> Res<()> {
             "WooCommerce -> Shopify (read + write)",
             (Platform::WooCommerce, &woo),
             (Platform::Shopify, &shop),
+            true,
         );
     }
     let woo_rows = data_rows(&woo)?;
@@ -158,6 +141,7 @@ fn main() -> Res<()> {
         "WooCommerce -> Shopify (read + write)",
         (Platform::WooCommerce, &woo_copy),
         (Platform::Shopify, &shop),
+        true,
     )?;
 
     let shop_file: PathBuf = shop.join("products.csv");
@@ -176,19 +160,22 @@ fn main() -> Res<()> {
         "Shopify -> WooCommerce (read + write)",
         (Platform::Shopify, &shop_file),
         (Platform::WooCommerce, &tmp.path().join("woo2")),
+        true,
     )?;
 
-    verified(
+    converted(
         &rt,
         "WooCommerce -> Shopify, read back",
         (Platform::WooCommerce, &woo_copy),
         (Platform::Shopify, &tmp.path().join("shopify-verified")),
+        false,
     )?;
-    verified(
+    converted(
         &rt,
         "Shopify -> WooCommerce, read back",
         (Platform::Shopify, &shop_file),
         (Platform::WooCommerce, &tmp.path().join("woo2-verified")),
+        false,
     )?;
     Ok(())
 }

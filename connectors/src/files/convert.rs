@@ -20,8 +20,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-#[cfg(test)]
-use super::readback::diff_records;
 use super::readback::{self, Written};
 use super::table::TableFile;
 
@@ -249,11 +247,7 @@ impl Retarget {
                                 .map(|a| {
                                     format!(
                                         "address \"{}\" not carried: the {to} customer file holds {max}, the default is kept",
-                                        [a.address1.as_deref(), a.city.as_deref()]
-                                            .into_iter()
-                                            .flatten()
-                                            .collect::<Vec<_>>()
-                                            .join(", ")
+                                        a.summary()
                                     )
                                 })
                                 .collect(),

@@ -1,4 +1,5 @@
 use super::*;
+use crate::files::readback::diff_records;
 use crate::files::testkit::{catalog, products, read, rt, write};
 use crate::model::*;
 

@@ -51,13 +51,13 @@ impl Written {
         })
     }
 
-    pub fn push(&mut self, r: Record) -> std::io::Result<()> {
+    pub fn push(&mut self, mut r: Record) -> std::io::Result<()> {
         let bytes = serde_json::to_vec(&r)?;
         self.out.write_all(&bytes)?;
         let key = r.external_key();
         self.index.entry(key).or_default().push(Slot {
             seq: self.count,
-            print: fingerprint(r, self.to),
+            print: fingerprint(&mut r, self.to),
             offset: self.at,
             len: bytes.len(),
             matched: false,
@@ -97,7 +97,7 @@ pub(super) async fn compare(
         let Ok(page) = back.read_page(entity, cursor.as_ref(), PAGE).await else {
             break;
         };
-        for got in page.records {
+        for mut got in page.records {
             let key = got.external_key();
             let Some(slot) = index
                 .get_mut(&key)
@@ -112,7 +112,7 @@ pub(super) async fn compare(
                 Record::Product(p) => to != Platform::Shopify || p.categories.is_empty(),
                 _ => true,
             };
-            if comparable && fingerprint(got.clone(), to) == slot.print {
+            if comparable && fingerprint(&mut got, to) == slot.print {
                 continue;
             }
             let sent = load(slot)?;
@@ -157,9 +157,12 @@ fn loss(entity: Entity, key: String, sent: &Value, what: Vec<String>) -> Loss {
 /// variant ids), and for Shopify without the category paths its file carries as tags. Equal
 /// fingerprints mean nothing to report; different ones get the field-by-field comparison, which
 /// alone decides what is lost (so a difference the comparison forgives costs time, not truth).
-fn fingerprint(mut r: Record, to: Platform) -> [u8; 32] {
+///
+/// It clears those fields in place: the comparison ignores them too, so the record can still be
+/// compared afterwards, without a copy made per record.
+fn fingerprint(r: &mut Record, to: Platform) -> [u8; 32] {
     *r.source_mut() = Default::default();
-    if let Record::Product(p) = &mut r {
+    if let Record::Product(p) = r {
         for v in &mut p.variants {
             v.source_id = None;
         }

@@ -30,6 +30,15 @@ pub struct Address {
 }
 
 impl Address {
+    /// The street and city, for messages about one address ("Kızılay 5, Ankara").
+    pub fn summary(&self) -> String {
+        [self.address1.as_deref(), self.city.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn is_empty(&self) -> bool {
         self.address1.is_none()
             && self.city.is_none()
