@@ -278,7 +278,7 @@ pub struct SandboxArgs {
     /// truncated JSON), N=slow:SECS (applied, reply held back), N=graphql (HTTP 200 with
     /// `errors`, GraphQL platforms). Repeat for several; more can be POSTed to /__sandbox/faults.
     #[arg(long = "fault", value_name = "N=KIND", value_parser = parse_fault)]
-    pub faults: Vec<(u64, storeshift_connectors::sandbox::Fault)>,
+    pub faults: Vec<(u64, storeshift_sandbox::Fault)>,
     /// Shopify: cost points restored per second (100 Standard, 200 Advanced, 1000 Plus, 2000
     /// Enterprise; default 100).
     #[arg(long, value_name = "POINTS")]
@@ -292,6 +292,6 @@ pub struct SandboxArgs {
     pub plan: Option<String>,
 }
 
-fn parse_fault(s: &str) -> Result<(u64, storeshift_connectors::sandbox::Fault), String> {
-    storeshift_connectors::sandbox::Fault::parse_spec(s)
+fn parse_fault(s: &str) -> Result<(u64, storeshift_sandbox::Fault), String> {
+    storeshift_sandbox::Fault::parse_spec(s)
 }

@@ -88,7 +88,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Cmd::Inspect(args) => convert::inspect(&args).await,
         Cmd::Convert(args) => convert::convert(&args).await,
         Cmd::Sandbox(args) => {
-            let opts = storeshift_connectors::sandbox::LaunchOptions {
+            let opts = storeshift_sandbox::LaunchOptions {
                 port: args.port,
                 seed_products: args.seed_products,
                 seed_customers: args.seed_customers,
@@ -97,7 +97,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                 bucket: args.bucket,
                 plan: args.plan,
             };
-            let (running, creds) = storeshift_connectors::sandbox::launch(&args.platform, &opts)
+            let (running, creds) = storeshift_sandbox::launch(&args.platform, &opts)
                 .await
                 .map_err(|e| anyhow::anyhow!(e))?;
             eprintln!("{creds}");

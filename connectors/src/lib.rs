@@ -7,7 +7,6 @@ pub mod files;
 pub mod finding;
 pub mod model;
 pub mod platform;
-pub mod sandbox;
 pub mod spec;
 pub mod synth;
 

@@ -7,8 +7,6 @@
 #![allow(clippy::result_large_err)]
 
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
-use crate::platform::ikas::api::{GRAPHQL_PATH, MAX_LIMIT, TOKEN_PATH};
-use crate::platform::shopify::cost::CostCx;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -18,6 +16,8 @@ use graphql_parser::query::{Definition, Field, OperationDefinition, SelectionSet
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use storeshift_connectors::platform::ikas::api::{GRAPHQL_PATH, MAX_LIMIT, TOKEN_PATH};
+use storeshift_connectors::platform::shopify::cost::CostCx;
 
 #[derive(Debug, Clone)]
 pub struct IkasConfig {
@@ -217,7 +217,12 @@ fn save_product(inner: &Inner, s: &mut Store, input: &Value) -> Result<Value, Va
     let slug = input
         .pointer("/metaData/slug")
         .and_then(Value::as_str)
-        .map(|x| crate::platform::normalize_handle(crate::model::Platform::Ikas, x));
+        .map(|x| {
+            storeshift_connectors::platform::normalize_handle(
+                storeshift_connectors::model::Platform::Ikas,
+                x,
+            )
+        });
     if let Some(slug) = &slug {
         if s.products.iter().any(|(k, p)| {
             Some(*k) != existing_key

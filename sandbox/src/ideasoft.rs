@@ -99,11 +99,6 @@
 #![allow(clippy::result_large_err)]
 
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
-use crate::model::Platform;
-use crate::platform::ideasoft::api::{
-    MAX_IMAGES, MAX_LIMIT, MEMBER_STATUSES, PREFIX, STOCK_TYPES, TOKEN_PATH, TOTAL_COUNT_HEADER,
-};
-use crate::platform::normalize_handle;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -113,6 +108,11 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use storeshift_connectors::model::Platform;
+use storeshift_connectors::platform::ideasoft::api::{
+    MAX_IMAGES, MAX_LIMIT, MEMBER_STATUSES, PREFIX, STOCK_TYPES, TOKEN_PATH, TOTAL_COUNT_HEADER,
+};
+use storeshift_connectors::platform::normalize_handle;
 
 #[derive(Debug, Clone)]
 pub struct IdeasoftConfig {

@@ -389,7 +389,7 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
         "bigcommerce" => {
             let mut cfg = BigCommerceConfig::default();
             if let Some(plan) = &opts.plan {
-                let (quota, window_ms) = crate::platform::bigcommerce::request_window(plan);
+                let (quota, window_ms) = storeshift_connectors::platform::bigcommerce::request_window(plan);
                 cfg.quota = quota;
                 cfg.window_ms = u64::from(window_ms);
             }

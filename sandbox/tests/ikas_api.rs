@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::ikas::{IkasSource, IkasTarget};
 use storeshift_connectors::model::{Entity, Platform, Record};
-use storeshift_connectors::sandbox::ikas::{IkasConfig, IkasSandbox};
-use storeshift_connectors::sandbox::{Fault, Running};
 use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_sandbox::ikas::{IkasConfig, IkasSandbox};
+use storeshift_sandbox::{Fault, Running};
 
 fn spec(server: &Running) -> EndpointSpec {
     let cfg = IkasConfig::default();

@@ -1,7 +1,7 @@
 //! API load benchmarks against the sandboxes, printing figures:
 //!
 //! ```text
-//! cargo run --release -p storeshift-connectors --example api_bench -- [shopify|woocommerce|both] [--seconds 60] [--products 20000]
+//! cargo run --release -p storeshift-sandbox --example api_bench -- [shopify|woocommerce|both] [--seconds 60] [--products 20000]
 //! ```
 //!
 //! Shopify: a store restoring 100 points/s with a 2,000-point bucket; the load runs for the
@@ -16,9 +16,9 @@ use std::time::Instant;
 use storeshift_connectors::api::shopify::ShopifyTarget;
 use storeshift_connectors::api::woocommerce::WooTarget;
 use storeshift_connectors::model::*;
-use storeshift_connectors::sandbox::shopify::{ShopifyConfig, ShopifySandbox};
-use storeshift_connectors::sandbox::woocommerce::{WooConfig, WooSandbox};
 use storeshift_connectors::{EndpointKind, EndpointSpec, Target, WriteOutcome};
+use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
+use storeshift_sandbox::woocommerce::{WooConfig, WooSandbox};
 
 fn product(i: usize) -> Record {
     let usd = |cents: i64| Money::new(rust_decimal::Decimal::new(cents, 2), "USD");

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyTarget};
 use storeshift_connectors::api::woocommerce::{WooSource, WooTarget};
 use storeshift_connectors::model::{Customer, Entity, Platform, Product, Record};
-use storeshift_connectors::sandbox::shopify::{ShopifyConfig, ShopifySandbox};
-use storeshift_connectors::sandbox::woocommerce::{WooConfig, WooSandbox};
-use storeshift_connectors::sandbox::Running;
 use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
+use storeshift_sandbox::woocommerce::{WooConfig, WooSandbox};
+use storeshift_sandbox::Running;
 
 fn spec(platform: Platform, server: &Running) -> EndpointSpec {
     let credentials: BTreeMap<String, String> = match platform {

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::magento::{MagentoSource, MagentoTarget};
 use storeshift_connectors::model::{Entity, Platform, Record};
-use storeshift_connectors::sandbox::magento::{MagentoConfig, MagentoSandbox};
-use storeshift_connectors::sandbox::{Fault, Running};
 use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_sandbox::magento::{MagentoConfig, MagentoSandbox};
+use storeshift_sandbox::{Fault, Running};
 
 fn spec(server: &Running) -> EndpointSpec {
     let cfg = MagentoConfig::default();

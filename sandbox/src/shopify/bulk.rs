@@ -14,8 +14,7 @@
 
 use super::content::{import_redirect, ImportRow};
 use super::{gql_error, now, str_of, user_error, with_defaults, Exec, GqlResult, ShopifySandbox};
-use crate::platform::shopify::cost::CostCx;
-use crate::sandbox::lock;
+use crate::lock;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -23,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use graphql_parser::query::{Definition, Field, OperationDefinition};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
+use storeshift_connectors::platform::shopify::cost::CostCx;
 
 /// Where staged uploads are posted and bulk results fetched from (paths on this server).
 pub const STAGED_PATH: &str = "/shopify-staged-uploads";

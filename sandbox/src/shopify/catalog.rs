@@ -2,7 +2,7 @@
 //! fields they accept, and the lookups by custom id, handle, email and phone.
 
 use super::{custom_key, now, slugify, str_of, user_error, ShopifyConfig, Store};
-use crate::sandbox::CreationLog;
+use crate::CreationLog;
 use serde_json::{json, Value};
 
 pub(super) const PRODUCT_SET_INPUT: &[&str] = &[

@@ -8,7 +8,6 @@
 #![allow(clippy::result_large_err)]
 
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
-use crate::platform::bigcommerce::{MAX_BATCH, MAX_PAGE_SIZE};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -18,6 +17,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use storeshift_connectors::platform::bigcommerce::{MAX_BATCH, MAX_PAGE_SIZE};
 
 #[derive(Debug, Clone)]
 pub struct BigCommerceConfig {
@@ -337,8 +337,8 @@ fn create_product_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Valu
     });
     apply(&mut p, input, id);
     if p["custom_url"]["url"] == "" {
-        let slug = crate::platform::normalize_handle(
-            crate::model::Platform::BigCommerce,
+        let slug = storeshift_connectors::platform::normalize_handle(
+            storeshift_connectors::model::Platform::BigCommerce,
             p["name"].as_str().unwrap_or(""),
         );
         p["custom_url"] = json!({ "url": format!("/{slug}/"), "is_customized": false });

@@ -3,7 +3,7 @@
 //! `pageDelete`, `urlRedirectCreate` / `urlRedirectUpdate` / `urlRedirectDelete`.
 
 use super::{now, slugify, str_of, user_error, Store};
-use crate::sandbox::CreationLog;
+use crate::CreationLog;
 use serde_json::{json, Value};
 
 /// The fields of `CollectionInput`.

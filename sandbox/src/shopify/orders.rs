@@ -5,7 +5,7 @@
 
 use super::content::set_metafields;
 use super::{find_customer, now, str_of, user_error, Store};
-use crate::sandbox::CreationLog;
+use crate::CreationLog;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::str::FromStr;

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use std::time::Duration;
-use storeshift_connectors::sandbox::Fault;
+use storeshift_sandbox::Fault;
 
 #[test]
 fn fault_specs_read_like_the_command_line_says() {

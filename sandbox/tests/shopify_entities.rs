@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyTarget};
 use storeshift_connectors::model::*;
-use storeshift_connectors::sandbox::shopify::{ShopifyConfig, ShopifySandbox};
-use storeshift_connectors::sandbox::{Fault, Running};
 use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
+use storeshift_sandbox::{Fault, Running};
 
 const TOKEN_VAR: &str = "STORESHIFT_TEST_SHOPIFY_ENTITIES_TOKEN";
 

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::bigcommerce::{BigCommerceSource, BigCommerceTarget};
 use storeshift_connectors::model::{Entity, Platform, Record};
-use storeshift_connectors::sandbox::bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
-use storeshift_connectors::sandbox::{Fault, Running};
 use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_sandbox::bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
+use storeshift_sandbox::{Fault, Running};
 
 fn spec(server: &Running) -> EndpointSpec {
     std::env::set_var(

@@ -80,7 +80,7 @@ pub struct WooSandbox {
     pub faults: Arc<Faults>,
 }
 
-pub use crate::platform::woocommerce::{MAX_BATCH, MAX_PER_PAGE};
+pub use storeshift_connectors::platform::woocommerce::{MAX_BATCH, MAX_PER_PAGE};
 
 fn err(status: StatusCode, code: &str, message: &str) -> Response {
     (

@@ -1,14 +1,14 @@
 //! Runs one platform sandbox as its own process, for rehearsals and kill -9 tests:
 //!
 //! ```text
-//! cargo run -p storeshift-connectors --example sandbox -- <shopify|woocommerce|bigcommerce|magento|ikas> --port 0 [--seed-products N] [--seed-customers N]
+//! cargo run -p storeshift-sandbox --example sandbox -- <shopify|woocommerce|bigcommerce|magento|ikas> --port 0 [--seed-products N] [--seed-customers N]
 //! ```
 //!
 //! Prints the bound base URL on stdout (one line) and serves until killed. Credentials are the
 //! sandbox defaults, printed on stderr. `GET /__sandbox/state` reports counts and duplicates.
 
 use std::io::Write;
-use storeshift_connectors::sandbox::{launch, LaunchOptions};
+use storeshift_sandbox::{launch, LaunchOptions};
 
 fn usage() -> ! {
     eprintln!(

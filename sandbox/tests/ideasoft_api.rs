@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::ideasoft::{IdeasoftSource, IdeasoftTarget};
 use storeshift_connectors::model::{Entity, Platform, Product, Record};
-use storeshift_connectors::sandbox::ideasoft::{IdeasoftConfig, IdeasoftSandbox};
-use storeshift_connectors::sandbox::{Fault, Running};
 use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_sandbox::ideasoft::{IdeasoftConfig, IdeasoftSandbox};
+use storeshift_sandbox::{Fault, Running};
 
 fn spec_with(server: &Running, credentials: &[(&str, &str)]) -> EndpointSpec {
     let cfg = IdeasoftConfig::default();

@@ -6,9 +6,9 @@
 //! added to the order, as WooCommerce does.
 
 use super::*;
-use crate::platform::woocommerce::ORDER_STATUSES;
 use rust_decimal::Decimal;
 use std::str::FromStr;
+use storeshift_connectors::platform::woocommerce::ORDER_STATUSES;
 
 fn money(v: &Value, k: &str) -> Decimal {
     Decimal::from_str(str_field(v, k).trim()).unwrap_or_default()
@@ -270,7 +270,7 @@ fn creation_key(o: &Value) -> String {
         .as_array()
         .into_iter()
         .flatten()
-        .find(|m| m["key"] == crate::platform::woocommerce::ORDER_NUMBER_META)
+        .find(|m| m["key"] == storeshift_connectors::platform::woocommerce::ORDER_NUMBER_META)
         .and_then(|m| m["value"].as_str())
         .map(str::to_string)
         .unwrap_or_else(|| format!("id:{}", o["id"]))

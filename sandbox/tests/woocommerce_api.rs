@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::woocommerce::{WooSource, WooTarget};
 use storeshift_connectors::model::*;
-use storeshift_connectors::sandbox::woocommerce::{WooConfig, WooSandbox};
-use storeshift_connectors::sandbox::{Fault, Running};
 use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_sandbox::woocommerce::{WooConfig, WooSandbox};
+use storeshift_sandbox::{Fault, Running};
 
 fn spec(server: &Running) -> EndpointSpec {
     let cfg = WooConfig::default();

@@ -18,8 +18,6 @@ use catalog::{
 };
 
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
-use crate::platform::shopify::cost::{to_json, CostCx};
-use crate::platform::shopify::{MAX_PAGE_SIZE, MAX_QUERY_COST};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -31,6 +29,8 @@ use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use storeshift_connectors::platform::shopify::cost::{to_json, CostCx};
+use storeshift_connectors::platform::shopify::{MAX_PAGE_SIZE, MAX_QUERY_COST};
 
 /// How the sandbox store is set up.
 #[derive(Debug, Clone)]
@@ -1263,7 +1263,10 @@ fn user_error(typename: &str, field: Value, message: impl Into<String>, code: &s
 }
 
 fn slugify(s: &str) -> String {
-    crate::platform::normalize_handle(crate::model::Platform::Shopify, s)
+    storeshift_connectors::platform::normalize_handle(
+        storeshift_connectors::model::Platform::Shopify,
+        s,
+    )
 }
 
 fn now() -> String {

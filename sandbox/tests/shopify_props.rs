@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyTarget};
 use storeshift_connectors::model::*;
-use storeshift_connectors::sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 
 const TOKEN_VAR: &str = "STORESHIFT_TEST_SHOPIFY_PROPS_TOKEN";
 
