@@ -11,10 +11,13 @@ use async_openai::types::embeddings::{CreateEmbeddingRequest, EmbeddingInput};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
+use storeshift_connectors::api::http::{HttpClient, HttpConfig, Safety};
 
 /// Texts per request: keeps each request small for a CPU server.
 const BATCH: usize = 64;
-const ATTEMPTS: u32 = 3;
+/// Retries per request (rate limits, server errors, broken connections).
+const RETRIES: u32 = 2;
+const UNREACHABLE: &str = "cannot reach the embeddings server";
 
 /// Which side of a comparison a text is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +37,7 @@ impl Side {
 
 pub struct Embedder {
     cfg: EmbeddingConfig,
-    http: reqwest::Client,
+    http: HttpClient,
     key: Option<String>,
 }
 
@@ -44,10 +47,16 @@ impl Embedder {
         if cfg.base_url.trim().is_empty() {
             return Ok(None);
         }
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .map_err(|e| format!("cannot build the embeddings HTTP client: {e}"))?;
+        let http = HttpClient::new(HttpConfig {
+            timeout,
+            max_retries: RETRIES,
+            base_delay: Duration::from_millis(300),
+            max_delay: Duration::from_secs(5),
+            // Mapping falls back to the lexical measure rather than stall the run.
+            max_server_wait: Duration::from_secs(30),
+            ..HttpConfig::default()
+        })
+        .map_err(|e| format!("cannot build the embeddings HTTP client: {e}"))?;
         let key = cfg
             .api_key_env
             .as_ref()
@@ -86,6 +95,8 @@ impl Embedder {
 
     async fn embed_batch(&self, texts: &[String], side: Side) -> Result<Vec<Vec<f32>>, String> {
         match self.post(texts.to_vec(), Some(side)).await {
+            // Nobody answered (after the shared retries): asking with a prefix will not help.
+            Err(Refused(why)) if why.starts_with(UNREACHABLE) => Err(why),
             Err(Refused(why)) => {
                 // The server takes no `input_type`: write the e5 prefix into the text.
                 let prefixed = if self.cfg.model.to_ascii_lowercase().contains("e5") {
@@ -115,72 +126,62 @@ impl Embedder {
             obj.insert("input_type".into(), Value::String(s.name().into()));
         }
         let url = format!("{}/embeddings", self.cfg.base_url.trim_end_matches('/'));
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut rb = self.http.post(&url).json(&body);
-            if let Some(k) = &self.key {
-                rb = rb.bearer_auth(k);
-            }
-            let resp = match rb.send().await {
-                Ok(r) => r,
-                Err(e) => {
-                    return Err(Refused(format!(
-                        "cannot reach the embeddings server: {}",
-                        without_url(&e)
-                    )))
+        let reply = self
+            .http
+            .send("embeddings", Safety::Idempotent, |c| {
+                let rb = c.post(&url).json(&body);
+                match &self.key {
+                    Some(k) => rb.bearer_auth(k),
+                    None => rb,
                 }
+            })
+            .await
+            .map_err(|e| {
+                Refused(format!(
+                    "{UNREACHABLE}: {}",
+                    e.message().replace(&url, "<server>")
+                ))
+            })?;
+        if !reply.status.is_success() {
+            let text = match &reply.body {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
             };
-            let status = resp.status();
-            if (status.as_u16() == 429 || status.is_server_error()) && attempt < ATTEMPTS {
-                tokio::time::sleep(Duration::from_millis(300 << attempt)).await;
-                continue;
-            }
-            let text = resp.text().await.map_err(|e| Refused(without_url(&e)))?;
-            if !status.is_success() {
-                return Err(Refused(format!(
-                    "embeddings server answered {status}: {}",
-                    text.chars().take(160).collect::<String>()
-                )));
-            }
-            return parse_vectors(&text).map_err(Refused);
+            return Err(Refused(format!(
+                "embeddings server answered {}: {}",
+                reply.status,
+                text.chars().take(160).collect::<String>()
+            )));
         }
+        parse_vectors(reply.body).map_err(Refused)
     }
 }
 
 struct Refused(String);
 
-fn without_url(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    if let Some(u) = e.url() {
-        s = s.replace(u.as_str(), "<server>");
-    }
-    s
+/// The reply of `/v1/embeddings`, as far as it is read.
+#[derive(serde::Deserialize)]
+struct EmbeddingsReply {
+    data: Vec<EmbeddingRow>,
+}
+
+#[derive(serde::Deserialize)]
+struct EmbeddingRow {
+    index: Option<u64>,
+    /// Floats; base64 answers are never asked for.
+    embedding: Vec<f32>,
 }
 
 /// `data[].embedding` ordered by `index`.
-fn parse_vectors(text: &str) -> Result<Vec<Vec<f32>>, String> {
-    let v: Value = serde_json::from_str(text)
-        .map_err(|e| format!("the embeddings answer is not JSON: {e}"))?;
-    let data = v
-        .get("data")
-        .and_then(Value::as_array)
-        .ok_or("the embeddings answer has no data array")?;
-    let mut rows: Vec<(u64, Vec<f32>)> = Vec::with_capacity(data.len());
-    for (i, d) in data.iter().enumerate() {
-        let idx = d.get("index").and_then(Value::as_u64).unwrap_or(i as u64);
-        let emb = d
-            .get("embedding")
-            .and_then(Value::as_array)
-            .ok_or("an embeddings entry has no float array (base64 answers are not asked for)")?;
-        let vec: Vec<f32> = emb
-            .iter()
-            .map(|x| x.as_f64().unwrap_or(0.0) as f32)
-            .collect();
-        if vec.is_empty() {
+fn parse_vectors(body: Value) -> Result<Vec<Vec<f32>>, String> {
+    let reply: EmbeddingsReply = serde_json::from_value(body)
+        .map_err(|e| format!("the embeddings answer is not a list of float vectors: {e}"))?;
+    let mut rows: Vec<(u64, Vec<f32>)> = Vec::with_capacity(reply.data.len());
+    for (i, d) in reply.data.into_iter().enumerate() {
+        if d.embedding.is_empty() {
             return Err("an embeddings entry is empty".into());
         }
-        rows.push((idx, vec));
+        rows.push((d.index.unwrap_or(i as u64), d.embedding));
     }
     rows.sort_by_key(|r| r.0);
     Ok(rows.into_iter().map(|r| r.1).collect())
@@ -302,12 +303,13 @@ mod tests {
 
     #[test]
     fn vectors_come_back_in_index_order() {
-        let body = r#"{"data":[{"index":1,"embedding":[0,1]},{"index":0,"embedding":[1,0]}]}"#;
+        let body = serde_json::json!({"data":[{"index":1,"embedding":[0,1]},{"index":0,"embedding":[1,0]}]});
         assert_eq!(
             parse_vectors(body).unwrap(),
             vec![vec![1.0, 0.0], vec![0.0, 1.0]]
         );
-        assert!(parse_vectors("{}").is_err());
-        assert!(parse_vectors(r#"{"data":[{"embedding":"AAAA"}]}"#).is_err());
+        assert!(parse_vectors(serde_json::json!({})).is_err());
+        assert!(parse_vectors(serde_json::json!({"data":[{"embedding":"AAAA"}]})).is_err());
+        assert!(parse_vectors(serde_json::json!({"data":[{"embedding":[0.5, null]}]})).is_err());
     }
 }

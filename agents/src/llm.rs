@@ -6,10 +6,10 @@
 //! caller sees it. A resumed run finds the journaled answer and never asks again, so it never
 //! gets a different answer.
 //!
-//! The request and response bodies are async-openai's types (the documented chat-completions
-//! format). The transport is the workspace's reqwest with rustls rather than async-openai's own
-//! client: async-openai 0.43 brings a second HTTP stack (reqwest 0.13) and its client drops the
-//! response headers of a failed call, so a 429's `Retry-After` could not be honoured.
+//! The request bodies are async-openai's types (the documented chat-completions format). The
+//! transport is the connectors' HTTP layer — the one retry policy of every HTTP caller: backoff
+//! with jitter, `Retry-After`, breaker and limiter — rather than async-openai's own client, which
+//! brings a second HTTP stack (reqwest 0.13) and drops the response headers of a failed call.
 
 use crate::config::LlmConfig;
 use crate::event::{AgentKind, EventKind, Level};
@@ -23,9 +23,10 @@ use async_openai::types::chat::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::{Duration, Instant};
+use storeshift_connectors::api::http::{HttpClient, HttpConfig, Safety};
 
-/// Attempts per answer format for rate limits and server errors.
-const MAX_ATTEMPTS: u32 = 4;
+/// Retries per request for rate limits, server errors and broken connections.
+const MAX_RETRIES: u32 = 3;
 /// A Retry-After longer than this is not waited for: the run goes on with rules.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
@@ -83,7 +84,7 @@ enum Outcome {
 /// A chat client for one configured server.
 pub struct Llm {
     cfg: LlmConfig,
-    http: reqwest::Client,
+    http: HttpClient,
     key: Option<String>,
     /// Set when the key variable is named but not set (reported once, by name only).
     missing_key_var: Option<String>,
@@ -91,11 +92,16 @@ pub struct Llm {
 
 impl Llm {
     pub fn new(cfg: &LlmConfig) -> Result<Llm, String> {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(cfg.timeout_secs.max(1)))
-            .connect_timeout(Duration::from_secs(cfg.timeout_secs.clamp(1, 10)))
-            .build()
-            .map_err(|e| format!("cannot build the LLM HTTP client: {e}"))?;
+        let http = HttpClient::new(HttpConfig {
+            timeout: Duration::from_secs(cfg.timeout_secs.max(1)),
+            max_retries: MAX_RETRIES,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            max_server_wait: MAX_RETRY_AFTER,
+            retry_timeouts: false,
+            ..HttpConfig::default()
+        })
+        .map_err(|e| format!("cannot build the LLM HTTP client: {e}"))?;
         let (key, missing_key_var) = match &cfg.api_key_env {
             Some(var) => match std::env::var(var) {
                 Ok(v) if !v.trim().is_empty() => (Some(v), None),
@@ -142,8 +148,8 @@ impl Llm {
         }
     }
 
-    /// Sends one question in one answer format, retrying rate limits (honouring Retry-After)
-    /// and server errors with backoff. Counts every request made in `requests`.
+    /// Sends one question in one answer format through the shared retry policy. Counts every
+    /// request made (retries included) in `requests`.
     async fn ask_in(
         &self,
         body: &CreateChatCompletionRequest,
@@ -151,70 +157,38 @@ impl Llm {
         requests: &mut u32,
     ) -> Outcome {
         let mut malformed_once = false;
-        let mut attempt = 0;
         loop {
-            attempt += 1;
-            *requests += 1;
-            let mut req = self.http.post(self.endpoint()).json(body);
-            if let Some(k) = &self.key {
-                req = req.bearer_auth(k);
-            }
-            let resp = match req.send().await {
+            let before = self.http.stats().calls;
+            // Asking again is harmless: the answer is journaled only once it is usable.
+            let sent = self
+                .http
+                .send("LLM chat completion", Safety::Idempotent, |c| {
+                    let req = c.post(self.endpoint()).json(body);
+                    match &self.key {
+                        Some(k) => req.bearer_auth(k),
+                        None => req,
+                    }
+                })
+                .await;
+            *requests += (self.http.stats().calls - before) as u32;
+            let reply = match sent {
                 Ok(r) => r,
-                Err(e) if e.is_timeout() => {
-                    return Outcome::GiveUp(format!(
-                        "no answer within {} s (timeout_secs)",
-                        self.cfg.timeout_secs
-                    ))
-                }
-                Err(e) => {
-                    return Outcome::GiveUp(format!("cannot reach the server: {}", plain(&e)))
-                }
+                Err(e) => return Outcome::GiveUp(plain(e.message(), &self.cfg.base_url)),
             };
-            let status = resp.status();
-            if status.as_u16() == 429 {
-                let wait = retry_after(resp.headers()).unwrap_or(backoff(attempt));
-                if attempt >= MAX_ATTEMPTS {
-                    return Outcome::GiveUp(format!("rate limited {attempt} times (429)"));
-                }
-                if wait > MAX_RETRY_AFTER {
-                    return Outcome::GiveUp(format!(
-                        "rate limited (429) with Retry-After {} s",
-                        wait.as_secs()
-                    ));
-                }
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            if status.is_server_error() {
-                if attempt >= MAX_ATTEMPTS {
-                    return Outcome::GiveUp(format!("server error {status} {attempt} times"));
-                }
-                tokio::time::sleep(backoff(attempt)).await;
-                continue;
-            }
+            let status = reply.status;
             if status.as_u16() == 401 || status.as_u16() == 403 {
                 let var = self.cfg.api_key_env.as_deref().unwrap_or("api_key_env");
                 return Outcome::GiveUp(format!(
                     "the server refused the credentials ({status}); check the variable {var}"
                 ));
             }
-            let text = match resp.text().await {
-                Ok(t) => t,
-                Err(e) if e.is_timeout() => {
-                    return Outcome::GiveUp(format!(
-                        "no answer within {} s (timeout_secs)",
-                        self.cfg.timeout_secs
-                    ))
-                }
-                Err(e) => {
-                    return Outcome::GiveUp(format!("reading the answer failed: {}", plain(&e)))
-                }
-            };
             if status.is_client_error() {
-                return Outcome::FormatRejected(format!("{status}: {}", snippet(&text)));
+                return Outcome::FormatRejected(format!(
+                    "{status}: {}",
+                    snippet(&body_text(&reply.body))
+                ));
             }
-            match parse_answer(&text, schema) {
+            match parse_answer(&reply.body, schema) {
                 Ok(v) => return Outcome::Answer(v),
                 // A malformed answer is asked once more, then left to rules.
                 Err(_) if !malformed_once => {
@@ -373,26 +347,49 @@ pub async fn ask_json(
     Ok(answer)
 }
 
+/// The reply of the chat-completions endpoint, as far as it is read.
+#[derive(Deserialize)]
+struct ChatReply {
+    choices: Vec<Choice>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    message: ChoiceMessage,
+}
+
+#[derive(Deserialize)]
+struct ChoiceMessage {
+    content: Option<String>,
+}
+
 /// The content of the first choice, parsed as a JSON object with the schema's required keys.
-fn parse_answer(body: &str, schema: &Value) -> Result<Value, String> {
-    let resp: Value = serde_json::from_str(body)
-        .map_err(|e| format!("the response is not JSON ({e}): {}", snippet(body)))?;
+fn parse_answer(body: &Value, schema: &Value) -> Result<Value, String> {
+    let text = body_text(body);
+    let resp: ChatReply = serde_json::from_value(body.clone()).map_err(|e| {
+        format!(
+            "the response is not a chat completion ({e}): {}",
+            snippet(&text)
+        )
+    })?;
     let content = resp
-        .pointer("/choices/0/message/content")
-        .and_then(Value::as_str)
+        .choices
+        .into_iter()
+        .next()
+        .and_then(|c| c.message.content)
         .ok_or_else(|| {
             format!(
                 "the response has no choices[0].message.content: {}",
-                snippet(body)
+                snippet(&text)
             )
         })?;
-    let trimmed = strip_fences(content);
+    let trimmed = strip_fences(&content);
     let v: Value = serde_json::from_str(trimmed)
-        .map_err(|e| format!("the answer is not JSON ({e}): {}", snippet(content)))?;
+        .map_err(|e| format!("the answer is not JSON ({e}): {}", snippet(&content)))?;
     if !v.is_object() {
         return Err(format!(
             "the answer is not a JSON object: {}",
-            snippet(content)
+            snippet(&content)
         ));
     }
     if let Some(req) = schema.get("required").and_then(Value::as_array) {
@@ -403,6 +400,14 @@ fn parse_answer(body: &str, schema: &Value) -> Result<Value, String> {
         }
     }
     Ok(v)
+}
+
+/// A reply body as text for messages (the HTTP layer keeps a non-JSON error body as a string).
+fn body_text(body: &Value) -> String {
+    match body {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
 }
 
 /// Some models wrap JSON in a Markdown code fence even in JSON mode.
@@ -424,44 +429,10 @@ fn snippet(s: &str) -> String {
     }
 }
 
-/// reqwest errors name the URL; keep only the reason (URLs may carry tokens in query strings).
-fn plain(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    if let Some(u) = e.url() {
-        s = s.replace(u.as_str(), "<server>");
-    }
-    s
-}
-
-/// Seconds or an HTTP date, per RFC 9110.
-fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let v = h.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let secs = (when.with_timezone(&chrono::Utc) - chrono::Utc::now())
-        .num_milliseconds()
-        .max(0);
-    Some(Duration::from_millis(secs as u64))
-}
-
-/// Exponential backoff with jitter: about 0.5 s, 1 s, 2 s.
-fn backoff(attempt: u32) -> Duration {
-    let base = 250u64 << attempt.min(6);
-    Duration::from_millis(base / 2 + jitter(base / 2))
-}
-
-fn jitter(max: u64) -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0);
-    if max == 0 {
-        0
-    } else {
-        nanos % max
-    }
+/// Error messages may name the server's URL; keep only the reason (URLs may carry tokens in
+/// query strings).
+fn plain(message: &str, base_url: &str) -> String {
+    message.replace(base_url.trim_end_matches('/'), "<server>")
 }
 
 #[cfg(test)]
@@ -492,7 +463,7 @@ mod tests {
     #[test]
     fn answers_are_checked_and_unfenced() {
         let schema = json!({"type": "object", "required": ["summary"]});
-        let wrap = |c: &str| json!({"choices": [{"message": {"content": c}}]}).to_string();
+        let wrap = |c: &str| json!({"choices": [{"message": {"content": c}}]});
         assert_eq!(
             parse_answer(&wrap("{\"summary\": \"x\"}"), &schema).unwrap()["summary"],
             "x"
@@ -503,23 +474,8 @@ mod tests {
         );
         assert!(parse_answer(&wrap("{\"other\": 1}"), &schema).is_err());
         assert!(parse_answer(&wrap("not json"), &schema).is_err());
-        assert!(parse_answer("<html>", &schema).is_err());
+        assert!(parse_answer(&json!("<html>"), &schema).is_err());
+        assert!(parse_answer(&json!({"choices": []}), &schema).is_err());
         assert!(parse_answer(&wrap("[1]"), &schema).is_err());
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert(reqwest::header::RETRY_AFTER, "3".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        let later = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
-        h.insert(reqwest::header::RETRY_AFTER, later.parse().unwrap());
-        let d = retry_after(&h).unwrap();
-        assert!(
-            d <= Duration::from_secs(30) && d >= Duration::from_secs(25),
-            "{d:?}"
-        );
-        h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
-        assert_eq!(retry_after(&h), None);
     }
 }

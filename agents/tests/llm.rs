@@ -26,6 +26,7 @@ enum Reply {
     Good(&'static str),
     Malformed,
     RateLimited(u64),
+    ServerError,
     Sleep(u64),
     /// 400 for `response_format: json_schema`, a good answer in JSON mode.
     RejectSchema(&'static str),
@@ -80,6 +81,11 @@ async fn chat(
             StatusCode::TOO_MANY_REQUESTS,
             [("retry-after", secs.to_string())],
             Json(json!({"error": {"message": "rate limited", "type": "rate_limit_error", "param": null, "code": null}})),
+        )
+            .into_response(),
+        Reply::ServerError => (
+            StatusCode::BAD_GATEWAY,
+            Json(json!({"error": {"message": "upstream model crashed", "type": "server_error", "param": null, "code": null}})),
         )
             .into_response(),
         Reply::Sleep(secs) => {
@@ -303,6 +309,43 @@ async fn rate_limit_waits_for_retry_after_then_answers() {
     assert_eq!(c.server.requests(), 2);
     assert_journaled(&c, &a).await;
     assert_no_secret(&c);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_by_the_shared_policy_and_long_waits_are_not_waited_for() {
+    let c = case(vec![
+        Reply::ServerError,
+        Reply::ServerError,
+        Reply::Good("{\"summary\": \"after two 502s\"}"),
+    ])
+    .await;
+    let a = ask(&c).await;
+    assert_eq!(a, Some(json!({"summary": "after two 502s"})));
+    assert_eq!(c.server.requests(), 3);
+    assert!(
+        journal(&c).iter().any(|e| e.requests == 3),
+        "every request is counted in the journal: {:?}",
+        journal(&c)
+    );
+
+    // A Retry-After of ten minutes is not worth stalling the run for: rules at once.
+    let c = case(vec![
+        Reply::RateLimited(600),
+        Reply::Good("{\"summary\": \"never asked\"}"),
+    ])
+    .await;
+    let t = Instant::now();
+    assert_eq!(ask(&c).await, None);
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+    assert_eq!(c.server.requests(), 1);
+    assert!(
+        llm_events(&c)
+            .iter()
+            .any(|l| l.contains("asks to wait 600 s")),
+        "{:?}",
+        llm_events(&c)
+    );
+    assert_journaled(&c, &None).await;
 }
 
 #[tokio::test]

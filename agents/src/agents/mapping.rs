@@ -142,23 +142,22 @@ pub async fn similarities(
     if let Some(e) = embedder {
         let s: Vec<String> = sources.iter().map(|p| embed_text(p)).collect();
         let t: Vec<String> = targets.iter().map(|p| embed_text(p)).collect();
-        // Both sides as queries: matching short labels is a symmetric task for e5.
-        match (
-            e.embed(&s, Side::Query).await,
-            e.embed(&t, Side::Query).await,
-        ) {
-            (Ok(sv), Ok(tv)) => {
+        // Both sides as queries: matching short labels is a symmetric task for e5. The second
+        // side is not asked for once the first failed: a dead server costs one round of retries.
+        let both = match e.embed(&s, Side::Query).await {
+            Ok(sv) => e.embed(&t, Side::Query).await.map(|tv| (sv, tv)),
+            Err(why) => Err(why),
+        };
+        return match both {
+            Ok((sv, tv)) => {
                 let m = sv
                     .iter()
                     .map(|a| tv.iter().map(|b| embed::cosine(a, b)).collect())
                     .collect();
-                return (m, None);
+                (m, None)
             }
-            (Err(why), _) | (_, Err(why)) => {
-                let m = lexical_matrix(sources, targets);
-                return (m, Some(why));
-            }
-        }
+            Err(why) => (lexical_matrix(sources, targets), Some(why)),
+        };
     }
     (lexical_matrix(sources, targets), None)
 }

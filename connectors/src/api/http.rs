@@ -36,6 +36,12 @@ pub struct HttpConfig {
     pub requests_per_second: Option<f64>,
     /// Burst size of the rate limiter (`burst`).
     pub burst: f64,
+    /// Whether a request that timed out is sent again. An LLM that did not answer within the
+    /// timeout will not answer faster when asked again; a store's API usually will.
+    pub retry_timeouts: bool,
+    /// The longest `Retry-After` worth waiting for; a server asking for more fails the call
+    /// at once (an optional helper such as the LLM goes on without it instead of stalling).
+    pub max_server_wait: Duration,
 }
 
 impl Default for HttpConfig {
@@ -49,6 +55,8 @@ impl Default for HttpConfig {
             breaker_cooldown: Duration::from_secs(10),
             requests_per_second: None,
             burst: 1.0,
+            retry_timeouts: true,
+            max_server_wait: Duration::from_secs(3600),
         }
     }
 }
@@ -125,6 +133,15 @@ pub enum CallError {
     Failed(String),
 }
 
+impl CallError {
+    /// What went wrong, in words.
+    pub fn message(&self) -> &str {
+        match self {
+            CallError::Ambiguous(m) | CallError::Failed(m) => m,
+        }
+    }
+}
+
 impl From<CallError> for ConnectorError {
     fn from(e: CallError) -> Self {
         match e {
@@ -140,6 +157,14 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Value,
+}
+
+/// A reply whose body is not JSON.
+#[derive(Debug)]
+pub struct RawReply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -384,6 +409,55 @@ impl HttpClient {
         safety: Safety,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Reply, CallError> {
+        self.send_decoded(what, safety, build, |status, headers, bytes| {
+            let body = if bytes.is_empty() {
+                Value::Null
+            } else {
+                match serde_json::from_slice::<Value>(&bytes) {
+                    Ok(v) => v,
+                    Err(e) if status.is_success() => {
+                        return Err(format!("the reply is not valid JSON ({e})"))
+                    }
+                    Err(_) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+                }
+            };
+            Ok(Reply {
+                status,
+                headers,
+                body,
+            })
+        })
+        .await
+    }
+
+    /// [`send`](Self::send) for replies that are not JSON (file uploads and downloads): the
+    /// same retries, waits, breaker and limiter, the body handed back as bytes.
+    pub async fn send_bytes(
+        &self,
+        what: &str,
+        safety: Safety,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<RawReply, CallError> {
+        self.send_decoded(what, safety, build, |status, headers, bytes| {
+            Ok(RawReply {
+                status,
+                headers,
+                bytes,
+            })
+        })
+        .await
+    }
+
+    /// The one retry loop. `decode` turns a non-429, non-5xx reply into the caller's type; its
+    /// `Err` means the reply could not be read (a truncated download, a body that does not
+    /// parse) and is retried like a broken connection.
+    pub async fn send_decoded<T>(
+        &self,
+        what: &str,
+        safety: Safety,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+        decode: impl Fn(StatusCode, HeaderMap, Vec<u8>) -> Result<T, String>,
+    ) -> Result<T, CallError> {
         let mut attempt = 0u32;
         loop {
             let wait = self.breaker.wait_time().max(self.limiter.reserve());
@@ -391,15 +465,19 @@ impl HttpClient {
                 tokio::time::sleep(wait).await;
             }
             Counters::bump(&self.counters.calls);
-            let outcome = self.attempt(what, build(&self.client)).await;
-            let (message, server_says, ambiguous) = match outcome {
-                Attempt::Done(reply) => return Ok(reply),
-                Attempt::Retry {
-                    message,
-                    server_says,
-                    ambiguous,
-                } => (message, server_says, ambiguous),
-            };
+            let (message, server_says, ambiguous) =
+                match self.attempt(what, build(&self.client)).await {
+                    Attempt::Done(status, headers, bytes) => match decode(status, headers, bytes) {
+                        Ok(v) => return Ok(v),
+                        Err(why) => (format!("{what}: {why}"), None, true),
+                    },
+                    Attempt::Retry {
+                        message,
+                        server_says,
+                        ambiguous,
+                    } => (message, server_says, ambiguous),
+                    Attempt::GiveUp(message) => return Err(CallError::Failed(message)),
+                };
             if ambiguous && safety == Safety::Unsafe {
                 return Err(CallError::Ambiguous(message));
             }
@@ -407,6 +485,13 @@ impl HttpClient {
                 return Err(CallError::Failed(format!(
                     "{message} (gave up after {} attempts)",
                     attempt + 1
+                )));
+            }
+            if let Some(d) = server_says.filter(|d| *d > self.config.max_server_wait) {
+                return Err(CallError::Failed(format!(
+                    "{message}; the server asks to wait {} s, longer than the {} s this caller waits",
+                    d.as_secs(),
+                    self.config.max_server_wait.as_secs()
                 )));
             }
             tracing::debug!(what, attempt, %message, "retrying");
@@ -420,10 +505,13 @@ impl HttpClient {
             Ok(r) => r,
             Err(e) => {
                 self.breaker.failure();
+                if e.is_timeout() && !self.config.retry_timeouts {
+                    return Attempt::GiveUp(describe_error(what, &e, self.config.timeout));
+                }
                 // A refused connection never reached the server; anything later might have.
                 let ambiguous = !e.is_connect();
                 return Attempt::Retry {
-                    message: describe_error(what, &e),
+                    message: describe_error(what, &e, self.config.timeout),
                     server_says: None,
                     ambiguous,
                 };
@@ -447,7 +535,7 @@ impl HttpClient {
             Err(e) => {
                 self.breaker.failure();
                 return Attempt::Retry {
-                    message: describe_error(what, &e),
+                    message: describe_error(what, &e, self.config.timeout),
                     server_says: None,
                     ambiguous: true,
                 };
@@ -464,31 +552,14 @@ impl HttpClient {
             };
         }
         self.breaker.success();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            match serde_json::from_slice::<Value>(&bytes) {
-                Ok(v) => v,
-                Err(e) if status.is_success() => {
-                    return Attempt::Retry {
-                        message: format!("{what}: the reply is not valid JSON ({e})"),
-                        server_says: None,
-                        ambiguous: true,
-                    }
-                }
-                Err(_) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
-            }
-        };
-        Attempt::Done(Reply {
-            status,
-            headers,
-            body,
-        })
+        Attempt::Done(status, headers, bytes.to_vec())
     }
 }
 
 enum Attempt {
-    Done(Reply),
+    Done(StatusCode, HeaderMap, Vec<u8>),
+    /// Not worth another attempt (see [`HttpConfig::retry_timeouts`]).
+    GiveUp(String),
     Retry {
         message: String,
         server_says: Option<Duration>,
@@ -496,10 +567,12 @@ enum Attempt {
     },
 }
 
-fn describe_error(what: &str, e: &reqwest::Error) -> String {
+fn describe_error(what: &str, e: &reqwest::Error, timeout: Duration) -> String {
     // reqwest errors carry the URL; ours never holds a secret (credentials travel in headers).
+    let waited;
     let kind = if e.is_timeout() {
-        "timed out"
+        waited = format!("no answer within {} s", timeout.as_secs_f64());
+        waited.as_str()
     } else if e.is_connect() {
         "could not connect"
     } else if e.is_body() || e.is_decode() {

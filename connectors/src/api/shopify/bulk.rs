@@ -82,42 +82,19 @@ fn multipart(
 }
 
 impl ShopifyClient {
-    /// Sends a non-GraphQL request (upload, download) with the shared retry policy; both are
+    /// Sends a non-GraphQL request (upload, download) through the shared retry policy; both are
     /// safe to repeat (the same key is overwritten, a download changes nothing).
     async fn transfer(
         &self,
         what: &str,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<(reqwest::StatusCode, Vec<u8>)> {
-        let max = self.http.config().max_retries;
-        let mut attempt = 0;
-        loop {
-            self.http
-                .counters()
-                .calls
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let outcome = match build(self.http.inner()).send().await {
-                Ok(r) => {
-                    let status = r.status();
-                    match r.bytes().await {
-                        Ok(b) if !(status.is_server_error() || status.as_u16() == 429) => {
-                            return Ok((status, b.to_vec()))
-                        }
-                        Ok(_) => format!("{what}: HTTP {status}"),
-                        Err(e) => format!("{what}: the connection broke ({e})"),
-                    }
-                }
-                Err(e) => format!("{what}: {e}"),
-            };
-            if attempt >= max {
-                return Err(remote(format!(
-                    "{outcome} (gave up after {} attempts)",
-                    attempt + 1
-                )));
-            }
-            self.http.wait_before_retry(attempt, None).await;
-            attempt += 1;
-        }
+        let reply = self
+            .http
+            .send_bytes(what, Safety::Idempotent, build)
+            .await
+            .map_err(|e| remote(e.message().to_string()))?;
+        Ok((reply.status, reply.bytes))
     }
 
     /// Staged files and result files run to many megabytes: they get longer than an API call.
@@ -247,42 +224,33 @@ impl ShopifyClient {
     /// Downloads a result file; a file cut short (its size differs from `fileSize`) or with a
     /// line that is not JSON is fetched again.
     pub(super) async fn download(&self, url: &str, size: Option<usize>) -> Result<Vec<Value>> {
-        let max = self.http.config().max_retries;
-        let mut attempt = 0;
-        loop {
-            let (status, bytes) = self
-                .transfer("bulk result download", |c| {
-                    c.get(url).timeout(self.transfer_timeout())
-                })
-                .await?;
-            let problem = if !status.is_success() {
-                format!("HTTP {status}")
-            } else if size.is_some_and(|n| n != bytes.len()) {
-                format!(
-                    "{} bytes instead of {}",
-                    bytes.len(),
-                    size.unwrap_or_default()
-                )
-            } else {
-                let text = String::from_utf8_lossy(&bytes);
-                let parsed: std::result::Result<Vec<Value>, _> = text
-                    .lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(serde_json::from_str::<Value>)
-                    .collect();
-                match parsed {
-                    Ok(lines) => return Ok(lines),
-                    Err(e) => format!("a line is not JSON ({e})"),
-                }
-            };
-            if attempt >= max {
-                return Err(remote(format!(
-                    "the bulk result at {url} could not be read: {problem}"
-                )));
-            }
-            self.http.wait_before_retry(attempt, None).await;
-            attempt += 1;
-        }
+        self.http
+            .send_decoded(
+                "bulk result download",
+                Safety::Idempotent,
+                |c| c.get(url).timeout(self.transfer_timeout()),
+                |status, _, bytes| {
+                    if !status.is_success() {
+                        return Err(format!("HTTP {status}"));
+                    }
+                    if let Some(n) = size.filter(|n| *n != bytes.len()) {
+                        return Err(format!("{} bytes instead of {n}", bytes.len()));
+                    }
+                    String::from_utf8_lossy(&bytes)
+                        .lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(serde_json::from_str::<Value>)
+                        .collect::<std::result::Result<Vec<Value>, _>>()
+                        .map_err(|e| format!("a line is not JSON ({e})"))
+                },
+            )
+            .await
+            .map_err(|e| {
+                remote(format!(
+                    "the bulk result at {url} could not be read: {}",
+                    e.message()
+                ))
+            })
     }
 
     /// Runs `mutation` once per line of `variables` as one bulk operation.
