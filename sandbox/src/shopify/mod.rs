@@ -11,6 +11,7 @@ mod bulk;
 mod catalog;
 mod content;
 mod orders;
+pub mod schema;
 
 use catalog::{
     customer_set, find_customer, find_product, product_set, ADDRESS_INPUT, CUSTOMER_SET_INPUT,
@@ -146,6 +147,10 @@ struct Inner {
     started: Instant,
     bulk: Mutex<bulk::BulkState>,
     bulk_released: tokio::sync::Notify,
+    documents: schema::DocumentCache,
+    /// Every distinct document received: (how it came — query, mutation, bulk query, bulk
+    /// mutation — and its text), for tests that check what a client sends.
+    received: Mutex<std::collections::BTreeSet<(String, String)>>,
 }
 
 /// The sandbox: clone it to keep a handle on the store while the server runs.
@@ -171,6 +176,8 @@ impl ShopifySandbox {
                 started: Instant::now(),
                 bulk: Mutex::new(bulk::BulkState::default()),
                 bulk_released: tokio::sync::Notify::new(),
+                documents: schema::DocumentCache::default(),
+                received: Mutex::new(Default::default()),
             }),
             faults: Arc::new(Faults::default()),
         }
@@ -207,6 +214,46 @@ impl ShopifySandbox {
 
     pub fn creation_log(&self) -> &CreationLog {
         &self.inner.created
+    }
+
+    /// Every distinct GraphQL document received so far, with how it came (`query`,
+    /// `mutation`, `bulk query`, `bulk mutation`), in text order.
+    pub fn documents_received(&self) -> Vec<(String, String)> {
+        lock(&self.inner.received).iter().cloned().collect()
+    }
+
+    fn note_received(&self, how: &str, text: &str) {
+        let mut r = lock(&self.inner.received);
+        // A bound, so a long-running `storeshift sandbox` does not grow without end.
+        if r.len() < 10_000 {
+            r.insert((how.to_string(), text.to_string()));
+        }
+    }
+
+    /// Validates a document against the schema of `version` (cached per text); the errors
+    /// are Shopify's, ready to answer with.
+    pub(crate) fn validate_document(
+        &self,
+        version: &'static str,
+        text: &str,
+    ) -> Result<crate::graphql_schema::Document, Vec<Value>> {
+        let schema = schema::schema(version)
+            .map_err(|e| vec![gql_error(e, "INTERNAL_SERVER_ERROR")])?;
+        self.inner.documents.validate(&schema, version, text)
+    }
+
+    /// Validates a document and its variables (the operation named, or the only one).
+    pub(crate) fn validate_request(
+        &self,
+        version: &'static str,
+        text: &str,
+        operation: Option<&str>,
+        variables: &Value,
+    ) -> Result<(), Vec<Value>> {
+        let doc = self.validate_document(version, text)?;
+        let schema = schema::schema(version)
+            .map_err(|e| vec![gql_error(e, "INTERNAL_SERVER_ERROR")])?;
+        schema.check_variables(&doc, operation, variables)
     }
 
     pub fn cost_stats(&self) -> CostStats {
@@ -449,6 +496,26 @@ fn gql_error(message: impl Into<String>, code: &str) -> Value {
 
 async fn graphql(
     State(sb): State<ShopifySandbox>,
+    axum::extract::Path(version): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let version = match schema::served(&version) {
+        schema::Served::Version(v) | schema::Served::FallForward(v) => v,
+        schema::Served::NotFound => {
+            return (StatusCode::NOT_FOUND, Json(json!({ "errors": "Not Found" }))).into_response()
+        }
+    };
+    let mut reply = graphql_at(sb, version, headers, body).await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(version) {
+        reply.headers_mut().insert("x-shopify-api-version", v);
+    }
+    reply
+}
+
+async fn graphql_at(
+    sb: ShopifySandbox,
+    version: &'static str,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -479,6 +546,17 @@ async fn graphql(
         .cloned()
         .filter(Value::is_object)
         .unwrap_or_else(|| json!({}));
+    let op_name = req.get("operationName").and_then(Value::as_str);
+    let how = if query.trim_start().starts_with("mutation") {
+        "mutation"
+    } else {
+        "query"
+    };
+    sb.note_received(how, query);
+    // Shopify validates the document and coerces its variables before it costs anything.
+    if let Err(errors) = sb.validate_request(version, query, op_name, &variables) {
+        return Json(json!({ "errors": errors })).into_response();
+    }
     let doc = match graphql_parser::parse_query::<String>(query) {
         Ok(d) => d,
         Err(e) => {
@@ -488,7 +566,6 @@ async fn graphql(
             .into_response()
         }
     };
-    let op_name = req.get("operationName").and_then(Value::as_str);
     let op = doc.definitions.iter().find_map(|d| match d {
         Definition::Operation(op) => {
             let name = match op {
@@ -531,6 +608,7 @@ async fn graphql(
         sb: &sb,
         bulk: false,
         host,
+        version,
     };
     let result = match op {
         OperationDefinition::Mutation(m) => exec.mutation(&m.selection_set),
@@ -589,6 +667,8 @@ struct Exec<'a, 'd> {
     bulk: bool,
     /// The `Host` the request came to, for URLs that point back at this server.
     host: String,
+    /// The Admin API version the request is served at (its schema validates bulk documents).
+    version: &'static str,
 }
 
 type GqlResult<T> = Result<T, Value>;
