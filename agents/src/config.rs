@@ -187,10 +187,7 @@ impl MigrationConfig {
                 let at = key_position(text, side, "api_version")
                     .map(|(l, c)| format!(":{l}:{c}"))
                     .unwrap_or_default();
-                return Err(ConfigError(format!(
-                    "{}{at}: [{side}] {e}",
-                    path.display()
-                )));
+                return Err(ConfigError(format!("{}{at}: [{side}] {e}", path.display())));
             }
         }
         Ok(())
@@ -264,7 +261,12 @@ fn key_position(text: &str, side: &str, key: &str) -> Option<(usize, usize)> {
     for (i, line) in text.lines().enumerate() {
         let t = line.trim_start();
         if t.starts_with('[') {
-            let name = t.trim_start_matches('[').split(']').next().unwrap_or("").trim();
+            let name = t
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim();
             inside = name == side || name.starts_with(&format!("{side}."));
             continue;
         }
@@ -364,9 +366,17 @@ mod tests {
     #[test]
     fn a_retired_api_version_is_refused_at_its_line() {
         let text = "[source]\nplatform = \"woocommerce\"\nkind = \"files\"\npath = \"s\"\n\n[target]\nplatform = \"shopify\"\nkind = \"api\"\nurl = \"https://x.myshopify.com\"\noptions = { plan = \"plus\", api_version = \"2025-07\" }\n";
-        let err = MigrationConfig::parse(text, Path::new("m.toml")).unwrap_err().0;
-        assert!(err.starts_with("m.toml:10:28: [target] options.api_version = \"2025-07\""), "{err}");
-        assert!(err.contains("2025-10") && err.contains("default 2026-07"), "{err}");
+        let err = MigrationConfig::parse(text, Path::new("m.toml"))
+            .unwrap_err()
+            .0;
+        assert!(
+            err.starts_with("m.toml:10:28: [target] options.api_version = \"2025-07\""),
+            "{err}"
+        );
+        assert!(
+            err.contains("2025-10") && err.contains("default 2026-07"),
+            "{err}"
+        );
         let pinned = text.replace("2025-07", "2026-04");
         let cfg = MigrationConfig::parse(&pinned, Path::new("m.toml")).unwrap();
         assert_eq!(cfg.target.options["api_version"], "2026-04");

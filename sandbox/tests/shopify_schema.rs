@@ -29,8 +29,7 @@ use storeshift_sandbox::Running;
 const TOKEN_VAR: &str = "STORESHIFT_TEST_SHOPIFY_SCHEMA_TOKEN";
 
 fn in_ci() -> bool {
-    std::env::var("CI")
-        .is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
 }
 
 fn default_schema() -> std::sync::Arc<GraphqlSchema> {
@@ -43,7 +42,12 @@ fn invalid_documents(schema: &GraphqlSchema, documents: &[docs::Document]) -> Ve
     for d in documents {
         if let Err(errors) = schema.validate(d.text()) {
             for e in errors {
-                out.push(format!("{} [{}]: {}", d.name(), schema.source(), e["message"]));
+                out.push(format!(
+                    "{} [{}]: {}",
+                    d.name(),
+                    schema.source(),
+                    e["message"]
+                ));
             }
         }
     }
@@ -56,14 +60,20 @@ fn every_registry_document_validates_against_the_default_versions_schema() {
     let bad = invalid_documents(&default_schema(), &all);
     assert!(bad.is_empty(), "{} errors:\n{}", bad.len(), bad.join("\n"));
     // Every kind is there, bulk documents included.
-    for kind in [Kind::Query, Kind::Mutation, Kind::BulkQuery, Kind::BulkMutation] {
+    for kind in [
+        Kind::Query,
+        Kind::Mutation,
+        Kind::BulkQuery,
+        Kind::BulkMutation,
+    ] {
         assert!(all.iter().any(|d| d.kind() == kind), "{kind:?}");
     }
 }
 
 /// The folder the fetch script filled, or `None` (with the reason) when it could not run.
 fn fetched_schemas() -> Result<PathBuf, String> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/schemas/shopify-dev-mcp.sh");
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/schemas/shopify-dev-mcp.sh");
     let out = std::process::Command::new("bash")
         .arg(&script)
         .stdin(std::process::Stdio::null())
@@ -111,11 +121,20 @@ fn every_registry_document_validates_against_every_version_the_connector_accepts
         .iter()
         .filter(|v| v["name"] != "unstable")
         .collect();
-    let latest = admin.iter().find(|v| v["latestVersion"] == true).expect("latestVersion");
-    assert_eq!(latest["name"], API_VERSION, "the default must be Shopify's newest stable version");
+    let latest = admin
+        .iter()
+        .find(|v| v["latestVersion"] == true)
+        .expect("latestVersion");
+    assert_eq!(
+        latest["name"], API_VERSION,
+        "the default must be Shopify's newest stable version"
+    );
     let mut names: Vec<&str> = admin.iter().filter_map(|v| v["name"].as_str()).collect();
     names.sort();
-    assert_eq!(names, API_VERSIONS.supported, "the accepted versions must be the published ones");
+    assert_eq!(
+        names, API_VERSIONS.supported,
+        "the accepted versions must be the published ones"
+    );
     let all = catalog();
     let mut bad = vec![];
     for version in API_VERSIONS.supported {
@@ -147,10 +166,14 @@ fn unknown_fields_wrong_argument_types_and_missing_variables_are_refused() {
         .contains(&"argumentLiteralsIncompatible".to_string()));
     assert!(code("{ product(id: $id) { id } }").contains(&"variableNotDefined".to_string()));
     assert!(code("{ product { id } }").contains(&"missingRequiredArguments".to_string()));
-    assert!(code("fragment V on ProductVariant { sku } { products(first: 1) { nodes { ...V } } }")
-        .contains(&"fragmentSpreadTypeMismatch".to_string()));
-    assert!(code("mutation { productDelete(input: {}) { deletedProductId } }")
-        .contains(&"missingRequiredInputObjectAttribute".to_string()));
+    assert!(
+        code("fragment V on ProductVariant { sku } { products(first: 1) { nodes { ...V } } }")
+            .contains(&"fragmentSpreadTypeMismatch".to_string())
+    );
+    assert!(
+        code("mutation { productDelete(input: {}) { deletedProductId } }")
+            .contains(&"missingRequiredInputObjectAttribute".to_string())
+    );
     // A required variable the request leaves out.
     let doc = s
         .validate("query($id: ID!) { product(id: $id) { id } }")
@@ -177,7 +200,9 @@ fn spec(server: &Running, options: Value) -> EndpointSpec {
         path: None,
         files: BTreeMap::new(),
         url: Some(server.url()),
-        credentials: [("token".to_string(), TOKEN_VAR.to_string())].into_iter().collect(),
+        credentials: [("token".to_string(), TOKEN_VAR.to_string())]
+            .into_iter()
+            .collect(),
         currency: None,
         encoding: None,
         options: all,
@@ -204,24 +229,39 @@ async fn the_sandbox_refuses_invalid_documents_as_shopify_does() {
             .json(&body)
             .send()
     };
-    let r = post(API_VERSION, json!({ "query": "{ shop { currency } }" })).await.expect("reply");
+    let r = post(API_VERSION, json!({ "query": "{ shop { currency } }" }))
+        .await
+        .expect("reply");
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-shopify-api-version"], API_VERSION);
     let body: Value = r.json().await.expect("json");
-    assert_eq!(body["errors"][0]["message"], "Field 'currency' doesn't exist on type 'Shop'");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Field 'currency' doesn't exist on type 'Shop'"
+    );
     assert!(body.get("data").is_none(), "{body}");
-    let r = post(API_VERSION, json!({ "query": "query($id: ID!) { product(id: $id) { id } }", "variables": {} }))
-        .await
-        .expect("reply");
+    let r = post(
+        API_VERSION,
+        json!({ "query": "query($id: ID!) { product(id: $id) { id } }", "variables": {} }),
+    )
+    .await
+    .expect("reply");
     let body: Value = r.json().await.expect("json");
     assert_eq!(
         body["errors"][0]["message"],
         "Variable $id of type ID! was provided invalid value (Expected value to not be null)"
     );
     // A version Shopify no longer serves falls forward to the oldest it does; a made-up one is 404.
-    let r = post("2025-07", json!({ "query": "{ shop { currencyCode } }" })).await.expect("reply");
-    assert_eq!(r.headers()["x-shopify-api-version"], API_VERSIONS.supported[0]);
-    let r = post("2025-13", json!({ "query": "{ shop { currencyCode } }" })).await.expect("reply");
+    let r = post("2025-07", json!({ "query": "{ shop { currencyCode } }" }))
+        .await
+        .expect("reply");
+    assert_eq!(
+        r.headers()["x-shopify-api-version"],
+        API_VERSIONS.supported[0]
+    );
+    let r = post("2025-13", json!({ "query": "{ shop { currencyCode } }" }))
+        .await
+        .expect("reply");
     assert_eq!(r.status(), 404);
     // A bulk mutation whose inner document does not validate is a user error, nothing runs.
     let r = post(API_VERSION, json!({
@@ -233,7 +273,12 @@ async fn the_sandbox_refuses_invalid_documents_as_shopify_does() {
     let body: Value = r.json().await.expect("json");
     let e = &body["data"]["bulkOperationRunMutation"]["userErrors"][0];
     assert_eq!(e["code"], "INVALID_MUTATION", "{body}");
-    assert!(e["message"].as_str().is_some_and(|m| m.contains("Field 'colour' doesn't exist on type 'Product'")), "{body}");
+    assert!(
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Field 'colour' doesn't exist on type 'Product'")),
+        "{body}"
+    );
 }
 
 /// The registry document a received text is, by name (batches rebuilt from their parts).
@@ -243,7 +288,9 @@ fn registry_name(text: &str, known: &HashMap<String, String>) -> Option<String> 
     }
     let mut parts = vec![];
     for j in 0..MAX_ALIASES {
-        let Some(at) = text.find(&format!(" {}: ", docs::alias(j))) else { break };
+        let Some(at) = text.find(&format!(" {}: ", docs::alias(j))) else {
+            break;
+        };
         let rest = &text[at + format!(" {}: ", docs::alias(j)).len()..];
         let field = &rest[..rest.find('(')?];
         parts.push(match field {
@@ -280,7 +327,12 @@ fn known_texts() -> HashMap<String, String> {
     known
 }
 
-async fn load(target: &mut ShopifyTarget, entity: Entity, records: &[Record], batch: usize) -> Vec<String> {
+async fn load(
+    target: &mut ShopifyTarget,
+    entity: Entity,
+    records: &[Record],
+    batch: usize,
+) -> Vec<String> {
     let mut failures = vec![];
     for chunk in records.chunks(batch) {
         let outcomes = target.write_batch(entity, chunk).await.expect("batch");
@@ -297,7 +349,10 @@ async fn extract(src: &mut ShopifySource, entity: Entity, limit: usize) -> usize
     let mut cursor = None;
     let mut n = 0;
     loop {
-        let page = src.read_page(entity, cursor.as_ref(), limit).await.expect("page");
+        let page = src
+            .read_page(entity, cursor.as_ref(), limit)
+            .await
+            .expect("page");
         n += page.records.len();
         match page.next {
             Some(c) => cursor = Some(c),
@@ -330,7 +385,10 @@ fn demo_records() -> BTreeMap<Entity, Vec<Record>> {
         .map(|path: Vec<String>| {
             Record::Category(Category {
                 source: SourceRef::new(path.join("/")),
-                handle: storeshift_connectors::platform::normalize_handle(Platform::Shopify, &path.join("-")),
+                handle: storeshift_connectors::platform::normalize_handle(
+                    Platform::Shopify,
+                    &path.join("-"),
+                ),
                 path,
                 ..Default::default()
             })
@@ -348,9 +406,18 @@ fn demo_records() -> BTreeMap<Entity, Vec<Record>> {
         .collect();
     BTreeMap::from([
         (Entity::Categories, categories),
-        (Entity::Products, products.into_iter().map(Record::Product).collect()),
-        (Entity::Customers, store.customers().map(Record::Customer).collect()),
-        (Entity::Orders, store.orders().map(|o| Record::Order(Box::new(o))).collect()),
+        (
+            Entity::Products,
+            products.into_iter().map(Record::Product).collect(),
+        ),
+        (
+            Entity::Customers,
+            store.customers().map(Record::Customer).collect(),
+        ),
+        (
+            Entity::Orders,
+            store.orders().map(|o| Record::Order(Box::new(o))).collect(),
+        ),
         (Entity::Pages, store.pages().map(Record::Page).collect()),
         (Entity::Redirects, redirects),
     ])
@@ -365,8 +432,9 @@ async fn every_document_sent_loading_and_extracting_the_demo_store_is_the_regist
     // then everything again by documents alone, which updates what the first pass created.
     let mut failures = vec![];
     for (threshold, batch) in [(250, 320), (0, 50)] {
-        let mut target = ShopifyTarget::open(&spec(&server, json!({ "bulk_threshold": threshold })))
-            .expect("target");
+        let mut target =
+            ShopifyTarget::open(&spec(&server, json!({ "bulk_threshold": threshold })))
+                .expect("target");
         for entity in [
             Entity::Categories,
             Entity::Products,
@@ -383,7 +451,12 @@ async fn every_document_sent_loading_and_extracting_the_demo_store_is_the_regist
                 t.elapsed()
             );
         }
-        let id = target.lookup(Entity::Products, &records[&Entity::Products][0].external_key()).await;
+        let id = target
+            .lookup(
+                Entity::Products,
+                &records[&Entity::Products][0].external_key(),
+            )
+            .await;
         assert!(id.expect("lookup").is_some());
     }
     // A refusal for a value the schema does not take would be the connector's bug; the
@@ -401,10 +474,20 @@ async fn every_document_sent_loading_and_extracting_the_demo_store_is_the_regist
     // Extraction: bulk queries for products and customers, pages for the rest, then pages only.
     for threshold in [250, 0] {
         let mut source =
-            ShopifySource::open(&spec(&server, json!({ "bulk_threshold": threshold }))).expect("source");
-        assert_eq!(extract(&mut source, Entity::Products, 50).await, records[&Entity::Products].len());
-        assert_eq!(extract(&mut source, Entity::Customers, 100).await, sb.customer_count());
-        assert_eq!(extract(&mut source, Entity::Orders, 100).await, sb.order_count());
+            ShopifySource::open(&spec(&server, json!({ "bulk_threshold": threshold })))
+                .expect("source");
+        assert_eq!(
+            extract(&mut source, Entity::Products, 50).await,
+            records[&Entity::Products].len()
+        );
+        assert_eq!(
+            extract(&mut source, Entity::Customers, 100).await,
+            sb.customer_count()
+        );
+        assert_eq!(
+            extract(&mut source, Entity::Orders, 100).await,
+            sb.order_count()
+        );
         for e in [Entity::Categories, Entity::Pages, Entity::Redirects] {
             assert!(extract(&mut source, e, 100).await > 0, "{e}");
         }
@@ -412,7 +495,11 @@ async fn every_document_sent_loading_and_extracting_the_demo_store_is_the_regist
     // A rollback's deletes.
     let mut target = ShopifyTarget::open(&spec(&server, json!({}))).expect("target");
     for (entity, record) in records.iter().map(|(e, r)| (*e, &r[0])) {
-        if let Some(id) = target.lookup(entity, &record.external_key()).await.expect("lookup") {
+        if let Some(id) = target
+            .lookup(entity, &record.external_key())
+            .await
+            .expect("lookup")
+        {
             target.delete(entity, &id).await.expect("delete");
         }
     }
@@ -434,7 +521,11 @@ async fn every_document_sent_loading_and_extracting_the_demo_store_is_the_regist
         }
         names.insert(name);
     }
-    eprintln!("{} distinct documents sent, {} registry entries:", received.len(), names.len());
+    eprintln!(
+        "{} distinct documents sent, {} registry entries:",
+        received.len(),
+        names.len()
+    );
     for n in &names {
         eprintln!("  {n}");
     }

@@ -112,10 +112,7 @@ impl ApiVersions {
             }
             VersionScheme::Numbered => {
                 let from = v.find(|c: char| c.is_ascii_digit())?;
-                let digits: String = v[from..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect();
+                let digits: String = v[from..].chars().take_while(char::is_ascii_digit).collect();
                 Some((digits.parse().ok()?, 0))
             }
         }
@@ -201,7 +198,10 @@ mod tests {
             assert!(v.supported.contains(&v.default), "{p}");
             let ranks: Vec<_> = v.supported.iter().map(|s| v.rank(s)).collect();
             assert!(ranks.iter().all(Option::is_some), "{p}: {ranks:?}");
-            assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{p}: not oldest first");
+            assert!(
+                ranks.windows(2).all(|w| w[0] < w[1]),
+                "{p}: not oldest first"
+            );
         }
     }
 
@@ -210,7 +210,10 @@ mod tests {
         let e = api_version(&spec(Platform::Shopify, json!("2025-07"))).unwrap_err();
         let msg = e.to_string();
         assert!(matches!(e, VersionError::TooOld { .. }), "{msg}");
-        assert!(msg.contains("\"2025-07\"") && msg.contains("2025-10") && msg.contains("default"), "{msg}");
+        assert!(
+            msg.contains("\"2025-07\"") && msg.contains("2025-10") && msg.contains("default"),
+            "{msg}"
+        );
         assert!(matches!(
             api_version(&spec(Platform::Shopify, json!("2031-01"))),
             Err(VersionError::Unknown { .. })
@@ -247,6 +250,9 @@ mod tests {
             api_version(&spec(Platform::WooCommerce, json!("wc/v3"))).unwrap(),
             Some("wc/v3")
         );
-        assert_eq!(api_version(&spec(Platform::Ikas, json!("v9"))).unwrap(), None);
+        assert_eq!(
+            api_version(&spec(Platform::Ikas, json!("v9"))).unwrap(),
+            None
+        );
     }
 }

@@ -152,7 +152,9 @@ fn reword(m: &str, op: &str) -> (String, &'static str, Value) {
             json!({}),
         );
     }
-    if m.starts_with("field selection of scalar type `") || m.starts_with("field selection of enum type `") {
+    if m.starts_with("field selection of scalar type `")
+        || m.starts_with("field selection of enum type `")
+    {
         return (
             format!(
                 "Selections can't be made on scalars (field returns {} but has selections)",
@@ -186,7 +188,10 @@ mod tests {
             Some((1, 9)),
             "anonymous query",
         );
-        assert_eq!(e["message"], "Field 'colour' doesn't exist on type 'Product'");
+        assert_eq!(
+            e["message"],
+            "Field 'colour' doesn't exist on type 'Product'"
+        );
         assert_eq!(e["extensions"]["code"], "undefinedField");
         assert_eq!(e["locations"][0]["column"], 9);
         let e = shopify_error(

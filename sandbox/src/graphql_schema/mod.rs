@@ -228,7 +228,10 @@ mod tests {
             .validate("query($id: ID!) { product(id: $id) { id title variants { sku } } }")
             .is_ok());
         let e = s.validate("{ product(id: \"1\") { colour } }").unwrap_err();
-        assert_eq!(e[0]["message"], "Field 'colour' doesn't exist on type 'Product'");
+        assert_eq!(
+            e[0]["message"],
+            "Field 'colour' doesn't exist on type 'Product'"
+        );
         let e = s
             .validate("query($n: String) { products(first: $n) { id } }")
             .unwrap_err();
@@ -236,7 +239,10 @@ mod tests {
         let e = s.validate("{ product(id: $id) { id } }").unwrap_err();
         assert_eq!(e[0]["extensions"]["code"], "variableNotDefined", "{e:?}");
         let e = s.validate("{ product { id } }").unwrap_err();
-        assert_eq!(e[0]["extensions"]["code"], "missingRequiredArguments", "{e:?}");
+        assert_eq!(
+            e[0]["extensions"]["code"], "missingRequiredArguments",
+            "{e:?}"
+        );
         let e = s.validate("{ product(id: 1) { id ").unwrap_err();
         assert_eq!(e[0]["extensions"]["code"], "parseError", "{e:?}");
     }
@@ -256,11 +262,24 @@ mod tests {
         let e = s
             .check_variables(&doc, None, &json!({ "i": { "status": "LIVE" } }))
             .unwrap_err();
-        assert_eq!(e[0]["extensions"]["problems"].as_array().map(Vec::len), Some(2), "{e:?}");
+        assert_eq!(
+            e[0]["extensions"]["problems"].as_array().map(Vec::len),
+            Some(2),
+            "{e:?}"
+        );
         let e = s
-            .check_variables(&doc, None, &json!({ "i": { "title": "T" }, "p": { "id": "1", "handle": "h" } }))
+            .check_variables(
+                &doc,
+                None,
+                &json!({ "i": { "title": "T" }, "p": { "id": "1", "handle": "h" } }),
+            )
             .unwrap_err();
-        assert!(e[0]["message"].as_str().is_some_and(|m| m.contains("exactly one")), "{e:?}");
+        assert!(
+            e[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("exactly one")),
+            "{e:?}"
+        );
         let e = s.check_variables(&doc, None, &json!({})).unwrap_err();
         assert_eq!(e[0]["message"], "Variable $i of type ProductSetInput! was provided invalid value (Expected value to not be null)");
     }
@@ -268,6 +287,10 @@ mod tests {
     #[test]
     fn a_broken_file_is_an_error_naming_it() {
         let e = GraphqlSchema::from_gzip(b"not gzip", "admin_x.json.gz").unwrap_err();
-        assert!(e.to_string().starts_with("admin_x.json.gz: cannot read the schema"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("admin_x.json.gz: cannot read the schema"),
+            "{e}"
+        );
     }
 }

@@ -280,7 +280,12 @@ mod tests {
             ]
         } } });
         let sdl = introspection_to_sdl(json.to_string().as_bytes()).expect("sdl");
-        assert!(sdl.contains("type Q implements Node {\n  id: ID!\n  items(first: Int = 10): [String!]\n}"), "{sdl}");
+        assert!(
+            sdl.contains(
+                "type Q implements Node {\n  id: ID!\n  items(first: Int = 10): [String!]\n}"
+            ),
+            "{sdl}"
+        );
         assert!(sdl.contains("input Pick @oneOf {\n  a: String\n}"), "{sdl}");
         assert!(sdl.contains("directive @oneOf on INPUT_OBJECT"), "{sdl}");
         assert!(!sdl.contains("scalar String"), "{sdl}");

@@ -55,7 +55,9 @@ pub fn schema_dir() -> PathBuf {
     }
     let cache = std::env::var_os("STORESHIFT_ENGINES_CACHE")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|c| PathBuf::from(c).join("storeshift-engines")))
+        .or_else(|| {
+            std::env::var_os("XDG_CACHE_HOME").map(|c| PathBuf::from(c).join("storeshift-engines"))
+        })
         .or_else(|| {
             std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/storeshift-engines"))
         })
@@ -97,7 +99,12 @@ pub struct DocumentCache {
 const CACHE_LIMIT: usize = 4096;
 
 impl DocumentCache {
-    pub fn validate(&self, schema: &GraphqlSchema, version: &'static str, text: &str) -> Result<Document, Vec<Value>> {
+    pub fn validate(
+        &self,
+        schema: &GraphqlSchema,
+        version: &'static str,
+        text: &str,
+    ) -> Result<Document, Vec<Value>> {
         let key = (version, text.to_string());
         if let Some(hit) = crate::lock(&self.map).get(&key) {
             return hit.clone();
@@ -122,7 +129,10 @@ mod tests {
         let s = schema(VENDORED_VERSION).expect("vendored schema loads");
         assert!(s.validate("{ shop { currencyCode } }").is_ok());
         let e = s.validate("{ shop { currency } }").unwrap_err();
-        assert_eq!(e[0]["message"], "Field 'currency' doesn't exist on type 'Shop'");
+        assert_eq!(
+            e[0]["message"],
+            "Field 'currency' doesn't exist on type 'Shop'"
+        );
     }
 
     #[test]

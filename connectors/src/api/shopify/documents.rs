@@ -273,11 +273,7 @@ pub fn bulk_read(c: Counted) -> Document {
 }
 
 pub fn shop_currency() -> Document {
-    Document::new(
-        "shop currency",
-        Kind::Query,
-        "{ shop { currencyCode } }",
-    )
+    Document::new("shop currency", Kind::Query, "{ shop { currencyCode } }")
 }
 
 pub fn first_location() -> Document {
@@ -465,7 +461,10 @@ impl Write {
     pub fn creates(self) -> bool {
         matches!(
             self,
-            Write::CollectionCreate | Write::PageCreate | Write::RedirectCreate | Write::OrderCreate
+            Write::CollectionCreate
+                | Write::PageCreate
+                | Write::RedirectCreate
+                | Write::OrderCreate
         )
     }
 
@@ -550,7 +549,9 @@ pub fn delete(entity: Entity) -> Option<(Document, &'static str)> {
         Document::new(
             format!("delete {entity}"),
             Kind::Mutation,
-            format!("mutation($id: ID!) {{ r: {call} {{ {field} userErrors {{ field message }} }} }}"),
+            format!(
+                "mutation($id: ID!) {{ r: {call} {{ {field} userErrors {{ field message }} }} }}"
+            ),
         ),
         field,
     ))
@@ -567,7 +568,9 @@ pub fn current_bulk_operation() -> Document {
     Document::new(
         "currentBulkOperation",
         Kind::Query,
-        format!("query($t: BulkOperationType) {{ currentBulkOperation(type: $t) {{ {OP_FIELDS} }} }}"),
+        format!(
+            "query($t: BulkOperationType) {{ currentBulkOperation(type: $t) {{ {OP_FIELDS} }} }}"
+        ),
     )
 }
 

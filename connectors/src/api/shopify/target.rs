@@ -605,8 +605,7 @@ impl ShopifyTarget {
             match self.client.run_with(&q, vars, safety).await? {
                 Ran::Data(d) => {
                     for (j, &i) in todo.iter().enumerate() {
-                        done[i] =
-                            Some(self.outcome(&chunk[i], &d[alias(j)], before[i].is_some()));
+                        done[i] = Some(self.outcome(&chunk[i], &d[alias(j)], before[i].is_some()));
                     }
                 }
                 Ran::Errors(_) if todo.len() > 1 => {
