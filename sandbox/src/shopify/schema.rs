@@ -93,8 +93,11 @@ pub fn schema(version: &'static str) -> Loaded {
 /// distinct batch sizes.
 #[derive(Default)]
 pub struct DocumentCache {
-    map: Mutex<HashMap<(&'static str, String), Result<Document, Vec<Value>>>>,
+    map: Mutex<HashMap<(&'static str, String), Validated>>,
 }
+
+/// A document that validated, or Shopify's errors for it.
+type Validated = Result<Document, Vec<Value>>;
 
 const CACHE_LIMIT: usize = 4096;
 
