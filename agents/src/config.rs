@@ -172,7 +172,25 @@ impl MigrationConfig {
             ))
         })?;
         cfg.validate(path)?;
+        cfg.check_api_versions(text, path)?;
         Ok(cfg)
+    }
+
+    /// A pinned `api_version` the platform no longer serves (or storeshift does not speak) is
+    /// refused here, before anything runs, at the line that pins it.
+    fn check_api_versions(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        for (side, spec) in [("source", &self.source), ("target", &self.target)] {
+            if spec.kind != storeshift_connectors::EndpointKind::Api {
+                continue;
+            }
+            if let Err(e) = storeshift_connectors::platform::versions::api_version(spec) {
+                let at = key_position(text, side, "api_version")
+                    .map(|(l, c)| format!(":{l}:{c}"))
+                    .unwrap_or_default();
+                return Err(ConfigError(format!("{}{at}: [{side}] {e}", path.display())));
+            }
+        }
+        Ok(())
     }
 
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
@@ -234,6 +252,31 @@ impl MigrationConfig {
             .unwrap_or_default();
         blake3::hash(&bytes).to_hex()[..16].to_string()
     }
+}
+
+/// Line and column of `key` inside the `[side]` table (inline `options = { key = .. }` or a
+/// `[side.options]` table), for errors found after parsing.
+fn key_position(text: &str, side: &str, key: &str) -> Option<(usize, usize)> {
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            let name = t
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim();
+            inside = name == side || name.starts_with(&format!("{side}."));
+            continue;
+        }
+        if inside && !t.starts_with('#') {
+            if let Some(col) = line.find(key) {
+                return Some((i + 1, line[..col].chars().count() + 1));
+            }
+        }
+    }
+    None
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -318,6 +361,28 @@ mod tests {
             .unwrap_err()
             .0;
         assert!(err.starts_with("m.toml:4:"), "{err}");
+    }
+
+    #[test]
+    fn a_retired_api_version_is_refused_at_its_line() {
+        let text = "[source]\nplatform = \"woocommerce\"\nkind = \"files\"\npath = \"s\"\n\n[target]\nplatform = \"shopify\"\nkind = \"api\"\nurl = \"https://x.myshopify.com\"\noptions = { plan = \"plus\", api_version = \"2025-07\" }\n";
+        let err = MigrationConfig::parse(text, Path::new("m.toml"))
+            .unwrap_err()
+            .0;
+        assert!(
+            err.starts_with("m.toml:10:28: [target] options.api_version = \"2025-07\""),
+            "{err}"
+        );
+        assert!(
+            err.contains("2025-10") && err.contains("default 2026-07"),
+            "{err}"
+        );
+        let pinned = text.replace("2025-07", "2026-04");
+        let cfg = MigrationConfig::parse(&pinned, Path::new("m.toml")).unwrap();
+        assert_eq!(cfg.target.options["api_version"], "2026-04");
+        // A files endpoint uses no API: its options are not versions.
+        let files = text.replace("kind = \"api\"", "kind = \"files\"");
+        assert!(MigrationConfig::parse(&files, Path::new("m.toml")).is_ok());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! nothing was ever created twice.
 
 pub mod bigcommerce;
+pub mod graphql_schema;
 pub mod ideasoft;
 pub mod ikas;
 pub mod magento;

@@ -450,7 +450,11 @@ async fn many_redirects_go_through_a_redirect_import() {
 /// A raw Admin API call, for what the connector never does on purpose.
 async fn graphql(server: &Running, query: &str, variables: serde_json::Value) -> serde_json::Value {
     reqwest::Client::new()
-        .post(format!("{}/admin/api/2025-07/graphql.json", server.url()))
+        .post(format!(
+            "{}/admin/api/{}/graphql.json",
+            server.url(),
+            storeshift_connectors::platform::shopify::API_VERSION
+        ))
         .header("X-Shopify-Access-Token", ShopifyConfig::default().token)
         .json(&json!({ "query": query, "variables": variables }))
         .send()

@@ -10,11 +10,20 @@ pub mod shopify;
 pub mod vendure;
 pub mod woocommerce;
 
-use crate::connector::{Result, Source, Target};
+use crate::connector::{ConnectorError, Result, Source, Target};
 use crate::model::Platform;
 use crate::spec::EndpointSpec;
 
+/// A pinned API version outside the platform's supported ones is refused before any call
+/// (the config loader refuses it first; this covers connectors opened without a config).
+fn check_version(spec: &EndpointSpec) -> Result<()> {
+    crate::platform::versions::api_version(spec)
+        .map(|_| ())
+        .map_err(|e| ConnectorError::Input(format!("[{}] {e}", spec.platform)))
+}
+
 pub fn open_source(spec: &EndpointSpec) -> Result<Box<dyn Source>> {
+    check_version(spec)?;
     // Every platform has an API connector; a new platform must add its arm here.
     Ok(match spec.platform {
         Platform::Shopify => Box::new(shopify::ShopifySource::open(spec)?),
@@ -29,6 +38,7 @@ pub fn open_source(spec: &EndpointSpec) -> Result<Box<dyn Source>> {
 }
 
 pub fn open_target(spec: &EndpointSpec) -> Result<Box<dyn Target>> {
+    check_version(spec)?;
     // Every platform has an API connector; a new platform must add its arm here.
     Ok(match spec.platform {
         Platform::Shopify => Box::new(shopify::ShopifyTarget::open(spec)?),

@@ -2,6 +2,7 @@
 //! (`/stores/{hash}/v3/`, `X-Auth-Token`, pages of ≤ 250, batch writes of ≤ 10, a request
 //! window of 150 per 30 s on Standard).
 
+use super::versions::{ApiVersions, VersionScheme};
 use super::Facts;
 use crate::model::{Entity, Platform};
 
@@ -21,6 +22,16 @@ pub fn url_path(_entity: Entity, handle: &str) -> String {
 pub fn api_base(store_hash: &str) -> String {
     format!("/stores/{store_hash}/v3")
 }
+
+/// The connector reads and writes the catalog and customers through v3; the v2 endpoints it
+/// would otherwise use (products, customers) are superseded by v3 and not spoken.
+pub const API_VERSIONS: ApiVersions = ApiVersions {
+    platform: Platform::BigCommerce,
+    supported: &["v3"],
+    default: "v3",
+    scheme: VersionScheme::Numbered,
+    why: "storeshift moves the catalog and customers through the v3 Admin API; their v2 endpoints are superseded",
+};
 
 pub const TOKEN_HEADER: &str = "X-Auth-Token";
 /// Largest `limit` of a list request.

@@ -7,6 +7,7 @@
 //!
 //! Where each API fact comes from is written down in `sandbox/ideasoft.rs`.
 
+use super::versions::{ApiVersions, VersionScheme};
 use super::Facts;
 use crate::model::{Entity, Platform};
 
@@ -25,6 +26,16 @@ pub fn url_path(entity: Entity, handle: &str) -> String {
         _ => format!("/urun/{handle}"),
     }
 }
+
+/// The Admin API ("Ideashop API") is at 3.x, with no version in its paths; its own swagger
+/// document says 3.0.0.
+pub const API_VERSIONS: ApiVersions = ApiVersions {
+    platform: Platform::Ideasoft,
+    supported: &["3"],
+    default: "3",
+    scheme: VersionScheme::Numbered,
+    why: "Ideasoft's Admin API is the Ideashop API 3.x; earlier ones are not served",
+};
 
 /// The Admin API: paths, limits and value sets.
 pub mod api {

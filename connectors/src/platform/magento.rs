@@ -2,7 +2,8 @@
 //! admin token then Bearer, `searchCriteria` paging that stops on `total_count` because a page
 //! past the end repeats the last one).
 
-use crate::model::Entity;
+use super::versions::{ApiVersions, VersionScheme};
+use crate::model::{Entity, Platform};
 
 pub fn url_path(entity: Entity, handle: &str) -> String {
     match entity {
@@ -15,6 +16,15 @@ pub fn url_path(entity: Entity, handle: &str) -> String {
 pub fn rest_base(store_code: &str) -> String {
     format!("/rest/{store_code}/V1")
 }
+
+/// Magento 2's REST API has one version, `V1` in every path (Magento 2.4's admin schema).
+pub const API_VERSIONS: ApiVersions = ApiVersions {
+    platform: Platform::Magento,
+    supported: &["V1"],
+    default: "V1",
+    scheme: VersionScheme::Numbered,
+    why: "Magento 2's REST API has the one version V1",
+};
 
 /// Where an admin user trades username and password for a token.
 pub const ADMIN_TOKEN_PATH: &str = "/rest/V1/integration/admin/token";

@@ -7,6 +7,7 @@ pub mod magento;
 pub mod medusa;
 pub mod shopify;
 pub mod vendure;
+pub mod versions;
 pub mod woocommerce;
 
 use crate::model::{Entity, Platform};

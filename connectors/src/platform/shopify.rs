@@ -1,5 +1,6 @@
 //! Shopify facts: URL patterns and limits (3 options, 2,048 variants, 255-character handles).
 
+use super::versions::{ApiVersions, VersionScheme};
 use super::Facts;
 use crate::model::{Entity, Platform};
 
@@ -24,9 +25,22 @@ pub fn url_path(entity: Entity, handle: &str) -> String {
     }
 }
 
-/// Admin API version the connector speaks unless the endpoint's `api_version` option says
-/// otherwise (productSet/customerSet upsert by identifier needs 2025-04 or later).
-pub const API_VERSION: &str = "2025-07";
+/// Admin API versions whose published schema (`@shopify/dev-mcp` 1.16.0,
+/// `dist/data/admin_YYYY-MM.json.gz`) every document of `api::shopify::documents` is validated
+/// against, oldest first. The default is the newest stable one (the package's
+/// `latestVersion`); 2026-10 is a release candidate, taken only when pinned. Shopify serves
+/// each version about a year: older ones are refused at config load.
+pub const API_VERSIONS: ApiVersions = ApiVersions {
+    platform: Platform::Shopify,
+    supported: &["2025-10", "2026-01", "2026-04", "2026-07", "2026-10"],
+    default: "2026-07",
+    scheme: VersionScheme::Calendar,
+    why: "the versions whose published Admin API schema storeshift's GraphQL documents are validated against",
+};
+
+/// Admin API version the connector speaks unless the endpoint's `api_version` option pins
+/// one of [`API_VERSIONS`].
+pub const API_VERSION: &str = API_VERSIONS.default;
 
 /// `{store}/admin/api/{version}/graphql.json`.
 pub fn graphql_path(version: &str) -> String {

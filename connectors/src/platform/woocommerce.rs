@@ -1,5 +1,6 @@
 //! WooCommerce facts: `/product/{slug}/`, nested `/product-category/{a}/{b}/`, UTF-8 slugs.
 
+use super::versions::{ApiVersions, VersionScheme};
 use super::Facts;
 use crate::model::{Entity, Platform};
 
@@ -32,8 +33,17 @@ pub fn url_path(entity: Entity, handle: &str, parents: &[String]) -> String {
     }
 }
 
-/// REST API root under the store URL.
+/// REST API root under the store URL (`/wp-json/` and the version).
 pub const API_BASE: &str = "/wp-json/wc/v3";
+/// `wc/v3` is WooCommerce's current REST API (since 3.5); `wc/v1` and `wc/v2` are retired and
+/// the legacy `/wc-api/v1..v3` is gone since WooCommerce 9.
+pub const API_VERSIONS: ApiVersions = ApiVersions {
+    platform: Platform::WooCommerce,
+    supported: &["wc/v3"],
+    default: "wc/v3",
+    scheme: VersionScheme::Numbered,
+    why: "wc/v3 is the REST API of every supported WooCommerce; v1 and v2 are retired",
+};
 /// Most objects one `/batch` request may carry (create + update + delete together).
 pub const MAX_BATCH: usize = 100;
 /// Largest `per_page` a list endpoint accepts.

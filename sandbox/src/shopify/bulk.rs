@@ -360,7 +360,14 @@ impl<'a, 'd> Exec<'a, 'd> {
             .arg(f, "stagedUploadPath")
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        if let Err(message) = check_bulk_mutation(&text) {
+        self.sb.note_received("bulk mutation", &text);
+        let checked = check_bulk_mutation(&text).and_then(|()| {
+            self.sb
+                .validate_document(self.version, &text)
+                .map(|_| ())
+                .map_err(|e| invalid("mutation", &e))
+        });
+        if let Err(message) = checked {
             return payload(
                 Value::Null,
                 vec![user_error(
@@ -400,8 +407,9 @@ impl<'a, 'd> Exec<'a, 'd> {
         drop(st);
         let sb = self.sb.clone();
         let host = self.host.clone();
+        let version = self.version;
         tokio::spawn(async move {
-            run_mutation_lines(sb, id, text, bytes, host, fail).await;
+            run_mutation_lines(sb, id, text, bytes, host, version, fail).await;
         });
         payload(op, vec![])
     }
@@ -414,7 +422,14 @@ impl<'a, 'd> Exec<'a, 'd> {
             .arg(f, "query")
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        if let Err(message) = check_bulk_query(&text) {
+        self.sb.note_received("bulk query", &text);
+        let checked = check_bulk_query(&text).and_then(|()| {
+            self.sb
+                .validate_document(self.version, &text)
+                .map(|_| ())
+                .map_err(|e| invalid("query", &e))
+        });
+        if let Err(message) = checked {
             return payload(
                 Value::Null,
                 vec![user_error(T, json!(["query"]), message, "INVALID")],
@@ -438,8 +453,9 @@ impl<'a, 'd> Exec<'a, 'd> {
         drop(st);
         let sb = self.sb.clone();
         let host = self.host.clone();
+        let version = self.version;
         tokio::spawn(async move {
-            run_query_lines(sb, id, text, host).await;
+            run_query_lines(sb, id, text, host, version).await;
         });
         payload(op, vec![])
     }
@@ -595,6 +611,15 @@ fn single_operation_field(text: &str, mutation: bool) -> Result<String, String> 
     }
 }
 
+/// A bulk document that does not validate: the schema's errors in one user error message.
+fn invalid(what: &str, errors: &[Value]) -> String {
+    let messages: Vec<&str> = errors
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    format!("Invalid bulk {what}: {}", messages.join("; "))
+}
+
 fn check_bulk_mutation(text: &str) -> Result<(), String> {
     let name = single_operation_field(text, true)?;
     if BULK_MUTATIONS.contains(&name.as_str()) {
@@ -621,11 +646,17 @@ fn check_bulk_query(text: &str) -> Result<(), String> {
 }
 
 /// Runs the mutation once per line of variables (`(line number, JSON object)`).
-fn apply_lines(sb: &ShopifySandbox, text: &str, lines: &[(usize, String)], host: &str) -> String {
+fn apply_lines(
+    sb: &ShopifySandbox,
+    text: &str,
+    lines: &[(usize, String)],
+    host: &str,
+    version: &'static str,
+) -> String {
     let mut out = String::new();
     for (n, line) in lines {
         let result = match serde_json::from_str::<Value>(line) {
-            Ok(vars) if vars.is_object() => apply_line(sb, text, vars, *n, host),
+            Ok(vars) if vars.is_object() => apply_line(sb, text, vars, *n, host, version),
             _ => {
                 json!({ "errors": [gql_error(format!("Line {} is not a JSON object of variables", n + 1), "INVALID_VARIABLE")], "__lineNumber": n })
             }
@@ -637,7 +668,18 @@ fn apply_lines(sb: &ShopifySandbox, text: &str, lines: &[(usize, String)], host:
 }
 
 /// One line of a bulk mutation: the mutation's result or its errors, with the line number.
-fn apply_line(sb: &ShopifySandbox, text: &str, vars: Value, n: usize, host: &str) -> Value {
+fn apply_line(
+    sb: &ShopifySandbox,
+    text: &str,
+    vars: Value,
+    n: usize,
+    host: &str,
+    version: &'static str,
+) -> Value {
+    // Each line's variables are coerced against the mutation's declarations, as Shopify does.
+    if let Err(errors) = sb.validate_request(version, text, None, &vars) {
+        return json!({ "errors": errors, "__lineNumber": n });
+    }
     // The document is parsed per line: its lifetime is tied to the variables it is run with.
     let Ok(doc) = graphql_parser::parse_query::<String>(text) else {
         return json!({ "errors": [gql_error("The bulk mutation no longer parses", "INVALID")], "__lineNumber": n });
@@ -658,6 +700,7 @@ fn apply_line(sb: &ShopifySandbox, text: &str, vars: Value, n: usize, host: &str
         sb,
         bulk: false,
         host: host.to_string(),
+        version,
     };
     match exec.mutation(&m.selection_set) {
         Ok(data) => json!({ "data": data, "__lineNumber": n }),
@@ -671,6 +714,7 @@ async fn run_mutation_lines(
     text: String,
     bytes: Vec<u8>,
     host: String,
+    version: &'static str,
     fail: bool,
 ) {
     tokio::task::yield_now().await;
@@ -693,7 +737,7 @@ async fn run_mutation_lines(
     let mut out = String::new();
     let mut done = 0usize;
     for chunk in lines[..stop_at].chunks(LINES_PER_STEP) {
-        out.push_str(&apply_lines(&sb, &text, chunk, &host));
+        out.push_str(&apply_lines(&sb, &text, chunk, &host, version));
         done += chunk.len();
         sb.set_op(id, |o| o["objectCount"] = json!(done.to_string()));
         tokio::task::yield_now().await;
@@ -746,7 +790,13 @@ fn flatten(mut node: Value, parent: Option<&Value>, out: &mut Vec<Value>) {
     }
 }
 
-async fn run_query_lines(sb: ShopifySandbox, id: u64, text: String, host: String) {
+async fn run_query_lines(
+    sb: ShopifySandbox,
+    id: u64,
+    text: String,
+    host: String,
+    version: &'static str,
+) {
     tokio::task::yield_now().await;
     sb.set_op(id, |o| o["status"] = json!("RUNNING"));
     tokio::task::yield_now().await;
@@ -768,6 +818,7 @@ async fn run_query_lines(sb: ShopifySandbox, id: u64, text: String, host: String
             sb: &sb,
             bulk: true,
             host: host.clone(),
+            version,
         };
         let data = exec.query(set)?;
         let mut lines = vec![];

@@ -11,6 +11,7 @@ mod bulk;
 mod catalog;
 mod content;
 mod orders;
+pub mod schema;
 
 use catalog::{
     customer_set, find_customer, find_product, product_set, ADDRESS_INPUT, CUSTOMER_SET_INPUT,
@@ -146,6 +147,10 @@ struct Inner {
     started: Instant,
     bulk: Mutex<bulk::BulkState>,
     bulk_released: tokio::sync::Notify,
+    documents: schema::DocumentCache,
+    /// Every distinct document received: (how it came — query, mutation, bulk query, bulk
+    /// mutation — and its text), for tests that check what a client sends.
+    received: Mutex<std::collections::BTreeSet<(String, String)>>,
 }
 
 /// The sandbox: clone it to keep a handle on the store while the server runs.
@@ -171,6 +176,8 @@ impl ShopifySandbox {
                 started: Instant::now(),
                 bulk: Mutex::new(bulk::BulkState::default()),
                 bulk_released: tokio::sync::Notify::new(),
+                documents: schema::DocumentCache::default(),
+                received: Mutex::new(Default::default()),
             }),
             faults: Arc::new(Faults::default()),
         }
@@ -207,6 +214,46 @@ impl ShopifySandbox {
 
     pub fn creation_log(&self) -> &CreationLog {
         &self.inner.created
+    }
+
+    /// Every distinct GraphQL document received so far, with how it came (`query`,
+    /// `mutation`, `bulk query`, `bulk mutation`), in text order.
+    pub fn documents_received(&self) -> Vec<(String, String)> {
+        lock(&self.inner.received).iter().cloned().collect()
+    }
+
+    fn note_received(&self, how: &str, text: &str) {
+        let mut r = lock(&self.inner.received);
+        // A bound, so a long-running `storeshift sandbox` does not grow without end.
+        if r.len() < 10_000 {
+            r.insert((how.to_string(), text.to_string()));
+        }
+    }
+
+    /// Validates a document against the schema of `version` (cached per text); the errors
+    /// are Shopify's, ready to answer with.
+    pub(crate) fn validate_document(
+        &self,
+        version: &'static str,
+        text: &str,
+    ) -> Result<crate::graphql_schema::Document, Vec<Value>> {
+        let schema =
+            schema::schema(version).map_err(|e| vec![gql_error(e, "INTERNAL_SERVER_ERROR")])?;
+        self.inner.documents.validate(&schema, version, text)
+    }
+
+    /// Validates a document and its variables (the operation named, or the only one).
+    pub(crate) fn validate_request(
+        &self,
+        version: &'static str,
+        text: &str,
+        operation: Option<&str>,
+        variables: &Value,
+    ) -> Result<(), Vec<Value>> {
+        let doc = self.validate_document(version, text)?;
+        let schema =
+            schema::schema(version).map_err(|e| vec![gql_error(e, "INTERNAL_SERVER_ERROR")])?;
+        schema.check_variables(&doc, operation, variables)
     }
 
     pub fn cost_stats(&self) -> CostStats {
@@ -449,6 +496,30 @@ fn gql_error(message: impl Into<String>, code: &str) -> Value {
 
 async fn graphql(
     State(sb): State<ShopifySandbox>,
+    axum::extract::Path(version): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let version = match schema::served(&version) {
+        schema::Served::Version(v) | schema::Served::FallForward(v) => v,
+        schema::Served::NotFound => {
+            return (
+                StatusCode::NOT_FOUND,
+                Json(json!({ "errors": "Not Found" })),
+            )
+                .into_response()
+        }
+    };
+    let mut reply = graphql_at(sb, version, headers, body).await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(version) {
+        reply.headers_mut().insert("x-shopify-api-version", v);
+    }
+    reply
+}
+
+async fn graphql_at(
+    sb: ShopifySandbox,
+    version: &'static str,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -479,6 +550,17 @@ async fn graphql(
         .cloned()
         .filter(Value::is_object)
         .unwrap_or_else(|| json!({}));
+    let op_name = req.get("operationName").and_then(Value::as_str);
+    let how = if query.trim_start().starts_with("mutation") {
+        "mutation"
+    } else {
+        "query"
+    };
+    sb.note_received(how, query);
+    // Shopify validates the document and coerces its variables before it costs anything.
+    if let Err(errors) = sb.validate_request(version, query, op_name, &variables) {
+        return Json(json!({ "errors": errors })).into_response();
+    }
     let doc = match graphql_parser::parse_query::<String>(query) {
         Ok(d) => d,
         Err(e) => {
@@ -488,7 +570,6 @@ async fn graphql(
             .into_response()
         }
     };
-    let op_name = req.get("operationName").and_then(Value::as_str);
     let op = doc.definitions.iter().find_map(|d| match d {
         Definition::Operation(op) => {
             let name = match op {
@@ -531,6 +612,7 @@ async fn graphql(
         sb: &sb,
         bulk: false,
         host,
+        version,
     };
     let result = match op {
         OperationDefinition::Mutation(m) => exec.mutation(&m.selection_set),
@@ -589,6 +671,8 @@ struct Exec<'a, 'd> {
     bulk: bool,
     /// The `Host` the request came to, for URLs that point back at this server.
     host: String,
+    /// The Admin API version the request is served at (its schema validates bulk documents).
+    version: &'static str,
 }
 
 type GqlResult<T> = Result<T, Value>;
@@ -614,15 +698,18 @@ impl<'a, 'd> Exec<'a, 'd> {
             let path = vec![json!(key_of(f))];
             let v = match f.name.as_str() {
                 "products" | "customers" | "collections" | "pages" | "urlRedirects" | "orders" => {
-                    let (items, typename) = self.root_items(&f.name);
-                    let items = search(items, self.cx.arg(f, "query"));
-                    self.connection(&items, typename, f, &path)?
+                    self.root_connection(f, &path)?
                 }
                 "productsCount" | "customersCount" | "collectionsCount" | "pagesCount"
                 | "urlRedirectsCount" | "ordersCount" => {
-                    let (items, _) =
-                        self.root_items(&format!("{}s", f.name.trim_end_matches("sCount")));
-                    let n = search(items, self.cx.arg(f, "query")).len();
+                    let terms = search_terms(self.cx.arg(f, "query").as_ref());
+                    let n = {
+                        let s = lock(&self.sb.inner.store);
+                        let root = format!("{}s", f.name.trim_end_matches("sCount"));
+                        Exec::root_map(&s, &root)
+                            .map(|(m, _)| m.values().filter(|it| matches_terms(it, &terms)).count())
+                            .unwrap_or(0)
+                    };
                     let count = json!({ "__typename": "Count", "count": n, "precision": "EXACT" });
                     self.project(&count, &f.selection_set, &path)?
                 }
@@ -640,12 +727,16 @@ impl<'a, 'd> Exec<'a, 'd> {
                         Some(h) => json!({ "handle": h }),
                         None => self.cx.arg(f, "identifier").unwrap_or(Value::Null),
                     };
-                    let (items, _) = self.root_items(if f.name.starts_with("order") {
-                        "orders"
-                    } else {
-                        "collections"
-                    });
-                    let found = items.into_iter().find(|it| identified_by(it, &ident));
+                    // Only the match is cloned: a load looks orders up by the thousand.
+                    let found = {
+                        let s = lock(&self.sb.inner.store);
+                        let map = if f.name.starts_with("order") {
+                            &s.orders
+                        } else {
+                            &s.collections
+                        };
+                        map.values().find(|it| identified_by(it, &ident)).cloned()
+                    };
                     self.project_opt(found.as_ref(), f, &path)?
                 }
                 "productByIdentifier" => {
@@ -688,19 +779,66 @@ impl<'a, 'd> Exec<'a, 'd> {
         Ok(Value::Object(out))
     }
 
-    /// Every stored object behind a root connection, with the connection's type name.
-    fn root_items(&self, root: &str) -> (Vec<Value>, &'static str) {
-        let s = lock(&self.sb.inner.store);
-        let (map, ty) = match root {
+    /// The stored objects behind a root connection, with the connection's type name.
+    fn root_map<'s>(s: &'s Store, root: &str) -> Option<(&'s BTreeMap<u64, Value>, &'static str)> {
+        Some(match root {
             "products" => (&s.products, "ProductConnection"),
             "customers" => (&s.customers, "CustomerConnection"),
             "collections" => (&s.collections, "CollectionConnection"),
             "pages" => (&s.pages, "PageConnection"),
             "urlRedirects" => (&s.redirects, "UrlRedirectConnection"),
             "orders" => (&s.orders, "OrderConnection"),
-            _ => return (vec![], "Connection"),
+            _ => return None,
+        })
+    }
+
+    /// A page of a root connection. Only the page is cloned out of the store (a store of
+    /// thousands of orders is read a page at a time), with one item before and after it so
+    /// the connection knows whether there is more.
+    fn root_connection(&self, f: &Field<'d, String>, path: &[Value]) -> GqlResult<Value> {
+        let terms = search_terms(self.cx.arg(f, "query").as_ref());
+        let after = self
+            .cx
+            .arg(f, "after")
+            .and_then(|v| v.as_str().map(str::to_string));
+        let after_id = match &after {
+            Some(c) => match decode_cursor(c) {
+                Some(id) => Some(id),
+                None => {
+                    return Err(gql_path_error(
+                        format!("Invalid cursor for current pagination: {c}"),
+                        "argumentInvalid",
+                        path,
+                    ))
+                }
+            },
+            None => None,
         };
-        (map.values().cloned().collect(), ty)
+        let want = if self.bulk {
+            usize::MAX
+        } else {
+            self.cx.page_size(f).unwrap_or(0) as usize
+        };
+        let (items, typename) = {
+            let s = lock(&self.sb.inner.store);
+            let Some((map, ty)) = Exec::root_map(&s, &f.name) else {
+                return Ok(Value::Null);
+            };
+            let mut matching = map.values().filter(|it| matches_terms(it, &terms));
+            let mut out: Vec<Value> = vec![];
+            if let Some(id) = &after_id {
+                // The item the cursor names stays in, so `hasPreviousPage` can be told.
+                if matching
+                    .position(|it| it["id"].as_str() == Some(id.as_str()))
+                    .is_some()
+                {
+                    out.push(json!({ "id": id }));
+                }
+            }
+            out.extend(matching.take(want.saturating_add(1)).cloned());
+            (out, ty)
+        };
+        self.connection(&items, typename, f, path)
     }
 
     fn find_by_id(&self, kind: &str, gid: &str) -> Option<Value> {
@@ -1124,15 +1262,25 @@ fn upper_first(s: &str) -> String {
     }
 }
 
-/// Shopify's search syntax, the part a migration uses: `field:value` terms (value optionally
-/// quoted), all of which must match. Unknown fields are ignored, as Shopify does.
+/// The items a search query selects (see [`search_terms`]).
+#[cfg(test)]
 fn search(items: Vec<Value>, query: Option<Value>) -> Vec<Value> {
+    let terms = search_terms(query.as_ref());
+    items
+        .into_iter()
+        .filter(|it| matches_terms(it, &terms))
+        .collect()
+}
+
+/// Shopify's search syntax, the part a migration uses: `field:value` terms (value optionally
+/// quoted), all of which must match. Unknown fields are ignored, as Shopify does. No terms:
+/// everything matches.
+fn search_terms(query: Option<&Value>) -> Vec<(String, String)> {
     let Some(q) = query
-        .as_ref()
         .and_then(Value::as_str)
         .filter(|q| !q.trim().is_empty())
     else {
-        return items;
+        return vec![];
     };
     let mut terms = vec![];
     let mut rest = q.trim();
@@ -1152,27 +1300,24 @@ fn search(items: Vec<Value>, query: Option<Value>) -> Vec<Value> {
         rest = tail.trim_start();
         rest = rest.strip_prefix("AND ").unwrap_or(rest).trim_start();
     }
-    items
-        .into_iter()
-        .filter(|it| {
-            terms.iter().all(|(field, value)| {
-                let stored = match field.as_str() {
-                    "handle" | "path" | "name" | "email" | "title" | "target" => {
-                        it.get(field.as_str())
-                    }
-                    "id" => it.get("id"),
-                    _ => return true,
-                };
-                let stored = stored.and_then(Value::as_str).unwrap_or("");
-                let stored = if field == "id" {
-                    stored.rsplit('/').next().unwrap_or("")
-                } else {
-                    stored
-                };
-                stored.eq_ignore_ascii_case(value)
-            })
-        })
-        .collect()
+    terms
+}
+
+fn matches_terms(it: &Value, terms: &[(String, String)]) -> bool {
+    terms.iter().all(|(field, value)| {
+        let stored = match field.as_str() {
+            "handle" | "path" | "name" | "email" | "title" | "target" => it.get(field.as_str()),
+            "id" => it.get("id"),
+            _ => return true,
+        };
+        let stored = stored.and_then(Value::as_str).unwrap_or("");
+        let stored = if field == "id" {
+            stored.rsplit('/').next().unwrap_or("")
+        } else {
+            stored
+        };
+        stored.eq_ignore_ascii_case(value)
+    })
 }
 
 /// Whether a stored object matches an identifier input (`id`, `handle` or `customId`).

@@ -7,6 +7,7 @@
 //! waits for the running one; a submission whose reply was lost is recognised by the current
 //! operation's id changing, never submitted twice blindly.
 
+use super::documents::{self as docs, Document, Kind};
 use super::{Ran, ShopifyClient};
 use crate::api::http::Safety;
 use crate::connector::{ConnectorError, Result};
@@ -33,8 +34,6 @@ pub(super) struct Finished {
 
 /// Shortest time a file upload or download is given.
 const TRANSFER_TIMEOUT: Duration = Duration::from_secs(300);
-
-const OP_FIELDS: &str = "id status errorCode objectCount fileSize url partialDataUrl";
 
 fn remote(msg: impl Into<String>) -> ConnectorError {
     ConnectorError::Remote(msg.into())
@@ -111,10 +110,9 @@ impl ShopifyClient {
         mime: &str,
         file: &[u8],
     ) -> Result<(String, String)> {
-        let q = "mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) { stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }";
         let data = self
             .run_ok(
-                q,
+                &docs::staged_uploads_create(),
                 json!({ "input": [{ "resource": resource, "filename": filename, "mimeType": mime, "httpMethod": "POST" }] }),
             )
             .await?;
@@ -169,9 +167,7 @@ impl ShopifyClient {
     }
 
     async fn current_operation(&self, ty: &str) -> Result<Value> {
-        let q = format!(
-            "query($t: BulkOperationType) {{ currentBulkOperation(type: $t) {{ {OP_FIELDS} }} }}"
-        );
+        let q = docs::current_bulk_operation();
         Ok(self.run_ok(&q, json!({ "t": ty })).await?["currentBulkOperation"].clone())
     }
 
@@ -198,9 +194,7 @@ impl ShopifyClient {
 
     /// Polls an operation by id until it stops running.
     async fn wait_done(&self, id: &str, cfg: BulkConfig) -> Result<Value> {
-        let q = format!(
-            "query($id: ID!) {{ node(id: $id) {{ ... on BulkOperation {{ {OP_FIELDS} }} }} }}"
-        );
+        let q = docs::bulk_operation();
         let deadline = Instant::now() + cfg.timeout;
         let mut wait = cfg.poll.min(Duration::from_millis(50));
         loop {
@@ -253,13 +247,15 @@ impl ShopifyClient {
             })
     }
 
-    /// Runs `mutation` once per line of `variables` as one bulk operation.
+    /// Runs `mutation` (a [`Kind::BulkMutation`]) once per line of `variables` as one bulk
+    /// operation.
     pub(super) async fn bulk_mutation(
         &self,
-        mutation: &str,
+        mutation: &Document,
         variables: &[Value],
         cfg: BulkConfig,
     ) -> Result<Finished> {
+        debug_assert_eq!(mutation.kind(), Kind::BulkMutation);
         let mut jsonl = String::new();
         for v in variables {
             jsonl.push_str(&v.to_string());
@@ -273,12 +269,16 @@ impl ShopifyClient {
                 jsonl.as_bytes(),
             )
             .await?;
-        let q = format!("mutation($m: String!, $p: String!) {{ bulkOperationRunMutation(mutation: $m, stagedUploadPath: $p) {{ bulkOperation {{ {OP_FIELDS} }} userErrors {{ field message code }} }} }}");
+        let q = docs::run_bulk_mutation();
         let deadline = Instant::now() + cfg.timeout;
         let id = loop {
             let before = self.wait_idle("MUTATION", cfg).await?;
             match self
-                .run_with(&q, json!({ "m": mutation, "p": path }), Safety::Unsafe)
+                .run_with(
+                    &q,
+                    json!({ "m": mutation.text(), "p": path }),
+                    Safety::Unsafe,
+                )
                 .await?
             {
                 Ran::Data(d) => {
@@ -322,14 +322,15 @@ impl ShopifyClient {
         self.finished(op, true).await
     }
 
-    /// Runs a bulk query; the result lines come back in file order.
-    pub(super) async fn bulk_query(&self, query: &str, cfg: BulkConfig) -> Result<Finished> {
-        let q = format!("mutation($q: String!) {{ bulkOperationRunQuery(query: $q) {{ bulkOperation {{ {OP_FIELDS} }} userErrors {{ field message code }} }} }}");
+    /// Runs a bulk query (a [`Kind::BulkQuery`]); the result lines come back in file order.
+    pub(super) async fn bulk_query(&self, query: &Document, cfg: BulkConfig) -> Result<Finished> {
+        debug_assert_eq!(query.kind(), Kind::BulkQuery);
+        let q = docs::run_bulk_query();
         let deadline = Instant::now() + cfg.timeout;
         let id = loop {
             self.wait_idle("QUERY", cfg).await?;
             // A query changes nothing: submitting it again after a lost reply is harmless.
-            let d = self.run_ok(&q, json!({ "q": query })).await?;
+            let d = self.run_ok(&q, json!({ "q": query.text() })).await?;
             let payload = &d["bulkOperationRunQuery"];
             let errors = user_errors(payload);
             if errors.iter().any(|e| e["code"] == "OPERATION_IN_PROGRESS")
@@ -395,9 +396,10 @@ impl ShopifyClient {
         let (_, url) = self
             .stage("URL_REDIRECT_IMPORT", "redirects.csv", "text/csv", csv)
             .await?;
-        let create = "mutation($url: URL!) { urlRedirectImportCreate(url: $url) { urlRedirectImport { id } userErrors { field message code } } }";
         // A lost reply leaves at most an import that was never submitted: harmless.
-        let d = self.run_ok(create, json!({ "url": url })).await?;
+        let d = self
+            .run_ok(&docs::redirect_import_create(), json!({ "url": url }))
+            .await?;
         let payload = &d["urlRedirectImportCreate"];
         let errors = user_errors(payload);
         if !errors.is_empty() {
@@ -411,8 +413,9 @@ impl ShopifyClient {
             .and_then(Value::as_str)
             .ok_or_else(|| remote("Shopify created no redirect import"))?
             .to_string();
-        let submit = "mutation($id: ID!) { urlRedirectImportSubmit(id: $id) { job { id done } userErrors { field message code } } }";
-        let d = self.run_ok(submit, json!({ "id": id })).await?;
+        let d = self
+            .run_ok(&docs::redirect_import_submit(), json!({ "id": id }))
+            .await?;
         let errors = user_errors(&d["urlRedirectImportSubmit"]);
         // Submitted already (our first reply was lost) is what we wanted.
         if !errors.is_empty()
@@ -425,11 +428,11 @@ impl ShopifyClient {
                 messages(&errors)
             )));
         }
-        let poll = "query($id: ID!) { urlRedirectImport(id: $id) { finished createdCount updatedCount failedCount } }";
+        let poll = docs::redirect_import();
         let deadline = Instant::now() + cfg.timeout;
         let mut wait = cfg.poll.min(Duration::from_millis(50));
         loop {
-            let d = self.run_ok(poll, json!({ "id": id })).await?;
+            let d = self.run_ok(&poll, json!({ "id": id })).await?;
             let imp = &d["urlRedirectImport"];
             if imp["finished"] == true {
                 let n = |k: &str| imp[k].as_u64().unwrap_or(0);

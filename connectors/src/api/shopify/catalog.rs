@@ -9,23 +9,8 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::str::FromStr;
 
-pub(super) const PRODUCT_FIELDS: &str =
-    "id handle title descriptionHtml vendor productType tags status createdAt
-    seo { title description }
-    options { name values }
-    variants(first: 25) { nodes { ...V } pageInfo { hasNextPage endCursor } }
-    media(first: 20) { nodes { alt ... on MediaImage { image { url } } } }
-    collections(first: 10) { nodes { title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value } } }";
-
-pub(super) const VARIANT_FRAGMENT: &str =
-    "fragment V on ProductVariant { id sku barcode price compareAtPrice inventoryQuantity
-    inventoryPolicy taxable image { url } selectedOptions { name value } inventoryItem { tracked requiresShipping
-    unitCost { amount } measurement { weight { value unit } } } }";
-
-pub(super) const CUSTOMER_FIELDS: &str = "id email firstName lastName phone note tags createdAt
-    addresses { address1 address2 city company countryCodeV2 firstName lastName phone provinceCode zip }
-    emailMarketingConsent { marketingState consentUpdatedAt }
-    smsMarketingConsent { marketingState }";
+// The fields read here are selected in `documents.rs` (PRODUCT_FIELDS, VARIANT_FRAGMENT,
+// CUSTOMER_FIELDS).
 
 fn is_default_option(options: &[Value]) -> bool {
     options.len() == 1

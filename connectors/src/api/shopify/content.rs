@@ -7,15 +7,8 @@ use crate::platform::shopify as facts;
 use crate::platform::url_path;
 use serde_json::{json, Value};
 
-pub(super) const COLLECTION_FIELDS: &str = "id handle title descriptionHtml updatedAt
-    seo { title description } image { url altText }
-    treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value }";
-
-pub(super) const PAGE_FIELDS: &str = "id handle title body isPublished publishedAt createdAt
-    seoTitle: metafield(namespace: \"global\", key: \"title_tag\") { value }
-    seoDescription: metafield(namespace: \"global\", key: \"description_tag\") { value }";
-
-pub(super) const REDIRECT_FIELDS: &str = "id path target";
+// The fields read here are selected in `documents.rs` (COLLECTION_FIELDS, PAGE_FIELDS,
+// REDIRECT_FIELDS).
 
 /// Shopify collections are flat: a category tree flattens here. The collection takes the
 /// category's own name as its title and keeps the whole path (root → category) in a

@@ -7,10 +7,12 @@
 mod bulk;
 mod catalog;
 mod content;
+pub mod documents;
 mod orders;
 mod source;
 mod target;
 
+pub use documents::{Document, Kind as DocumentKind};
 pub use source::ShopifySource;
 pub use target::ShopifyTarget;
 
@@ -100,10 +102,8 @@ impl ShopifyClient {
             )
         })?;
         let token = spec.credential("token")?;
-        let version = spec
-            .options
-            .get("api_version")
-            .and_then(Value::as_str)
+        let version = crate::platform::versions::api_version(spec)
+            .map_err(|e| ConnectorError::Input(format!("Shopify {url}: {e}")))?
             .unwrap_or(facts::API_VERSION);
         let plan = spec
             .options
@@ -146,7 +146,7 @@ impl ShopifyClient {
     /// internal-error replies are retried; other GraphQL errors come back as `Ok(Err(..))`.
     pub(super) async fn run(
         &self,
-        query: &str,
+        query: &Document,
         variables: Value,
     ) -> Result<std::result::Result<Value, GraphqlErrors>> {
         match self.run_with(query, variables, Safety::Idempotent).await? {
@@ -161,14 +161,17 @@ impl ShopifyClient {
     /// caller looks the records up before sending again.
     pub(super) async fn run_with(
         &self,
-        query: &str,
+        query: &Document,
         variables: Value,
         safety: Safety,
     ) -> Result<Ran> {
-        let requested = cost::requested(query, &variables)
-            .map_err(|e| ConnectorError::Other(anyhow::anyhow!("bad GraphQL document: {e}")))?
-            as f64;
-        let body = json!({ "query": query, "variables": variables });
+        let requested = cost::requested(query.text(), &variables).map_err(|e| {
+            ConnectorError::Other(anyhow::anyhow!(
+                "bad GraphQL document {:?}: {e}",
+                query.name()
+            ))
+        })? as f64;
+        let body = json!({ "query": query.text(), "variables": variables });
         let max_retries = self.http.config().max_retries;
         let mut attempt = 0u32;
         loop {
@@ -261,15 +264,15 @@ impl ShopifyClient {
         }
     }
 
-    pub(super) async fn run_ok(&self, query: &str, variables: Value) -> Result<Value> {
+    pub(super) async fn run_ok(&self, query: &Document, variables: Value) -> Result<Value> {
         self.run(query, variables)
             .await?
             .map_err(|e| ConnectorError::Remote(format!("Shopify {}: {}", self.store_url, e.0)))
     }
 
     /// Largest page whose requested cost fits one query and the bucket.
-    pub(super) fn page_size(&self, query: &str, limit: usize) -> u64 {
-        let per_node = cost::requested(query, &json!({ "first": 1 }))
+    pub(super) fn page_size(&self, query: &Document, limit: usize) -> u64 {
+        let per_node = cost::requested(query.text(), &json!({ "first": 1 }))
             .unwrap_or(1)
             .saturating_sub(2)
             .max(1);

@@ -12,30 +12,7 @@ use crate::platform::shopify as facts;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
-const MONEY: &str = "shopMoney { amount currencyCode }";
-const ADDRESS: &str =
-    "address1 address2 city company countryCodeV2 firstName lastName phone provinceCode zip";
-
-pub(super) fn order_fields() -> String {
-    format!(
-        "id name email createdAt processedAt cancelledAt currencyCode note tags
-        displayFinancialStatus displayFulfillmentStatus customer {{ id email }}
-        subtotalPriceSet {{ {MONEY} }} totalDiscountsSet {{ {MONEY} }} totalShippingPriceSet {{ {MONEY} }}
-        totalTaxSet {{ {MONEY} }} totalPriceSet {{ {MONEY} }} discountCodes
-        taxLines {{ title rate priceSet {{ {MONEY} }} }}
-        transactions {{ kind status gateway processedAt amountSet {{ {MONEY} }} }}
-        billingAddress {{ {ADDRESS} }} shippingAddress {{ {ADDRESS} }}
-        shippingLines(first: 10) {{ nodes {{ title code originalPriceSet {{ {MONEY} }} taxLines {{ title rate priceSet {{ {MONEY} }} }} }} }}
-        lineItems(first: 20) {{ nodes {{ ...L }} pageInfo {{ hasNextPage endCursor }} }}"
-    )
-}
-
-pub(super) fn line_fragment() -> String {
-    format!(
-        "fragment L on LineItem {{ title sku variantTitle quantity originalUnitPriceSet {{ {MONEY} }}
-        totalDiscountSet {{ {MONEY} }} taxLines {{ title rate priceSet {{ {MONEY} }} }} }}"
-    )
-}
+// The fields read here are selected in `documents.rs` (order fields, fragment L).
 
 fn bag(v: &Value, currency: &str) -> Money {
     money(&v["shopMoney"]["amount"], currency)

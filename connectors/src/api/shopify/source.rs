@@ -3,13 +3,10 @@
 //! page (the cursor names the file and the position in it, so a resumed run reads on).
 
 use super::bulk::{regroup, BulkConfig};
-use super::catalog::{
-    customer_from, product_from, CUSTOMER_FIELDS, PRODUCT_FIELDS, VARIANT_FRAGMENT,
-};
-use super::content::{
-    category_from, page_from, redirect_from, COLLECTION_FIELDS, PAGE_FIELDS, REDIRECT_FIELDS,
-};
-use super::orders::{line_fragment, order_fields, order_from};
+use super::catalog::{customer_from, product_from};
+use super::content::{category_from, page_from, redirect_from};
+use super::documents::{self as docs, Counted, Listing, Nested};
+use super::orders::order_from;
 use super::{bulk_options, ShopifyClient};
 use crate::connector::{ApiStats, Cursor, Result, Source, SourcePage};
 use crate::model::*;
@@ -26,12 +23,6 @@ pub struct ShopifySource {
     /// The last bulk result read: its URL and its objects (nested connections regrouped).
     bulk_cache: Option<(String, Vec<Value>)>,
 }
-
-const BULK_PRODUCTS: &str = "{ products { edges { node { id handle title descriptionHtml vendor productType tags status createdAt
-    seo { title description } options { name values }
-    variants { edges { node { __typename ...V } } }
-    media { edges { node { __typename alt ... on MediaImage { image { url } } } } }
-    collections { edges { node { __typename title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value } } } } } } } }";
 
 impl ShopifySource {
     pub fn open(spec: &EndpointSpec) -> Result<Self> {
@@ -51,7 +42,7 @@ impl ShopifySource {
         }
         let data = self
             .client
-            .run_ok("{ shop { currencyCode } }", json!({}))
+            .run_ok(&docs::shop_currency(), json!({}))
             .await?;
         let c = data
             .pointer("/shop/currencyCode")
@@ -63,18 +54,9 @@ impl ShopifySource {
     }
 
     /// The rest of a nested connection (`owner(id:) { field(first: 250, after:) }`).
-    async fn more_nodes(
-        &self,
-        owner: &str,
-        id: &str,
-        field: &str,
-        selection: &str,
-        fragments: &str,
-        mut after: String,
-    ) -> Result<Vec<Value>> {
-        let q = format!(
-            "query($id: ID!, $after: String) {{ {owner}(id: $id) {{ {field}(first: 250, after: $after) {{ nodes {{ {selection} }} pageInfo {{ hasNextPage endCursor }} }} }} }} {fragments}"
-        );
+    async fn more_nodes(&self, nested: Nested, id: &str, mut after: String) -> Result<Vec<Value>> {
+        let (owner, field) = nested.path();
+        let q = docs::nested_page(nested);
         let mut out = vec![];
         loop {
             let data = self
@@ -93,14 +75,8 @@ impl ShopifySource {
     }
 
     /// Completes a node's nested connection when its first page was not all of it.
-    async fn complete(
-        &self,
-        node: &mut Value,
-        owner: &str,
-        field: &str,
-        selection: &str,
-        fragments: &str,
-    ) -> Result<()> {
+    async fn complete(&self, node: &mut Value, nested: Nested) -> Result<()> {
+        let (_, field) = nested.path();
         if node.pointer(&format!("/{field}/pageInfo/hasNextPage")) != Some(&json!(true)) {
             return Ok(());
         }
@@ -110,9 +86,7 @@ impl ShopifySource {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        let more = self
-            .more_nodes(owner, &id, field, selection, fragments, after)
-            .await?;
+        let more = self.more_nodes(nested, &id, after).await?;
         if let Some(list) = node
             .pointer_mut(&format!("/{field}/nodes"))
             .and_then(Value::as_array_mut)
@@ -122,24 +96,17 @@ impl ShopifySource {
         Ok(())
     }
 
-    async fn count(&self, entity: Entity) -> Result<u64> {
-        let root = match entity {
-            Entity::Products => "productsCount",
-            _ => "customersCount",
-        };
-        let data = self
-            .client
-            .run_ok(&format!("{{ {root} {{ count }} }}"), json!({}))
-            .await?;
-        Ok(data[root]["count"].as_u64().unwrap_or(0))
+    async fn count(&self, counted: Counted) -> Result<u64> {
+        let data = self.client.run_ok(&docs::count(counted), json!({})).await?;
+        Ok(data[counted.root()]["count"].as_u64().unwrap_or(0))
     }
 
     /// Runs the bulk query for `entity` and returns the cursor of its first page.
     async fn start_bulk(&mut self, entity: Entity) -> Result<Cursor> {
-        let query = match entity {
-            Entity::Products => format!("{BULK_PRODUCTS} {VARIANT_FRAGMENT}"),
-            _ => format!("{{ customers {{ edges {{ node {{ {CUSTOMER_FIELDS} }} }} }} }}"),
-        };
+        let query = docs::bulk_read(match entity {
+            Entity::Products => Counted::Products,
+            _ => Counted::Customers,
+        });
         let done = self.client.bulk_query(&query, self.bulk).await?;
         let url = done.url.clone().ok_or_else(|| {
             crate::connector::ConnectorError::Remote(format!(
@@ -237,7 +204,14 @@ impl Source for ShopifySource {
         if cursor.is_none()
             && matches!(entity, Entity::Products | Entity::Customers)
             && self.bulk_threshold > 0
-            && self.count(entity).await? >= self.bulk_threshold as u64
+            && self
+                .count(if entity == Entity::Products {
+                    Counted::Products
+                } else {
+                    Counted::Customers
+                })
+                .await?
+                >= self.bulk_threshold as u64
         {
             let first = self.start_bulk(entity).await?;
             return self.read_bulk(entity, &first, limit).await;
@@ -246,21 +220,12 @@ impl Source for ShopifySource {
             .and_then(|c| c.get("after"))
             .and_then(Value::as_str)
             .map(str::to_string);
-        let orders = order_fields();
-        let lines = line_fragment();
-        let (root, fields, fragment): (&str, &str, &str) = match entity {
-            Entity::Products => ("products", PRODUCT_FIELDS, VARIANT_FRAGMENT),
-            Entity::Customers => ("customers", CUSTOMER_FIELDS, ""),
-            Entity::Categories => ("collections", COLLECTION_FIELDS, ""),
-            Entity::Pages => ("pages", PAGE_FIELDS, ""),
-            Entity::Redirects => ("urlRedirects", REDIRECT_FIELDS, ""),
-            Entity::Orders => ("orders", &orders, &lines),
-            Entity::BlogPosts => return Ok(SourcePage::default()),
+        let Some(listing) = Listing::of(entity) else {
+            return Ok(SourcePage::default());
         };
+        let root = listing.root();
         let currency = self.currency().await?;
-        let q = format!(
-            "query($first: Int!, $after: String) {{ {root}(first: $first, after: $after) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }} {fragment}"
-        );
+        let q = docs::list_page(listing);
         let first = self.client.page_size(&q, limit);
         let data = self
             .client
@@ -272,8 +237,7 @@ impl Source for ShopifySource {
             let mut node = node.clone();
             page.records.push(match entity {
                 Entity::Products => {
-                    self.complete(&mut node, "product", "variants", "...V", VARIANT_FRAGMENT)
-                        .await?;
+                    self.complete(&mut node, Nested::ProductVariants).await?;
                     Record::Product(product_from(&node, &currency))
                 }
                 Entity::Customers => Record::Customer(customer_from(&node)),
@@ -281,8 +245,7 @@ impl Source for ShopifySource {
                 Entity::Pages => Record::Page(page_from(&node)),
                 Entity::Redirects => Record::Redirect(redirect_from(&node)),
                 _ => {
-                    self.complete(&mut node, "order", "lineItems", "...L", &lines)
-                        .await?;
+                    self.complete(&mut node, Nested::OrderLineItems).await?;
                     Record::Order(Box::new(order_from(&node)))
                 }
             });

@@ -12,8 +12,8 @@ use super::bulk::BulkConfig;
 use super::catalog::{custom_id, customer_input, product_input, user_errors};
 use super::content::{
     category_from, collection_input, page_input, redirect_csv, redirect_input, search_term,
-    COLLECTION_FIELDS,
 };
+use super::documents::{self as docs, alias, var, Listing, Lookup, Upsert, Write};
 use super::orders::order_input;
 use super::{bulk_options, Ran, ShopifyClient};
 use crate::api::http::Safety;
@@ -45,10 +45,6 @@ pub struct ShopifyTarget {
     /// Whether the run was told that order lines arrive as custom line items.
     told_custom_lines: bool,
 }
-
-const PRODUCT_SET: &str = "productSet(identifier: $identifier, input: $input, synchronous: true) { product { id media(first: 50) { nodes { status mediaErrors { code message } } } } userErrors { field message code } }";
-const CUSTOMER_SET: &str =
-    "customerSet(identifier: $identifier, input: $input) { customer { id } userErrors { field message code } }";
 
 /// The key a record is found by on Shopify: handles as Shopify normalises them.
 fn shopify_key(r: &Record) -> String {
@@ -92,9 +88,7 @@ impl ShopifyTarget {
 
     /// Reads every collection's path (see content::category_from).
     async fn read_collections(&self) -> Result<HashMap<Vec<String>, String>> {
-        let q = format!(
-            "query($first: Int!, $after: String) {{ collections(first: $first, after: $after) {{ nodes {{ {COLLECTION_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"
-        );
+        let q = docs::list_page(Listing::Collections);
         let mut map = HashMap::new();
         let mut after: Option<String> = None;
         loop {
@@ -167,7 +161,7 @@ impl ShopifyTarget {
         }
         let data = self
             .client
-            .run_ok("{ locations(first: 1) { nodes { id } } }", json!({}))
+            .run_ok(&docs::first_location(), json!({}))
             .await?;
         let l = data
             .pointer("/locations/nodes/0/id")
@@ -190,32 +184,24 @@ impl ShopifyTarget {
         if keys.is_empty() {
             return Ok(vec![]);
         }
-        let mut q = String::from("query(");
-        let mut body = String::new();
         let mut vars = serde_json::Map::new();
         for (i, k) in keys.iter().enumerate() {
             match entity {
                 Entity::Products => {
-                    q.push_str(&format!(
-                        "$c{i}: ProductIdentifierInput!, $h{i}: ProductIdentifierInput!,"
-                    ));
-                    body.push_str(&format!(
-                        "c{i}: productByIdentifier(identifier: $c{i}) {{ id }} h{i}: productByIdentifier(identifier: $h{i}) {{ id }} "
-                    ));
-                    vars.insert(format!("c{i}"), json!({ "customId": custom_id(k) }));
-                    vars.insert(format!("h{i}"), json!({ "handle": k }));
+                    vars.insert(var("c", i), json!({ "customId": custom_id(k) }));
+                    vars.insert(var("h", i), json!({ "handle": k }));
                 }
                 _ => {
-                    q.push_str(&format!("$c{i}: CustomerIdentifierInput!,"));
-                    body.push_str(&format!(
-                        "c{i}: customerByIdentifier(identifier: $c{i}) {{ id }} "
-                    ));
-                    vars.insert(format!("c{i}"), json!({ "emailAddress": k }));
+                    vars.insert(var("c", i), json!({ "emailAddress": k }));
                 }
             }
         }
-        q.pop();
-        let q = format!("{q}) {{ {body} }}");
+        let kind = if entity == Entity::Products {
+            Lookup::Product
+        } else {
+            Lookup::Customer
+        };
+        let q = docs::lookup(kind, keys.len());
         let data = self.client.run_ok(&q, Value::Object(vars)).await?;
         let id = |p: String| data.pointer(&p).and_then(Value::as_str).map(str::to_string);
         Ok((0..keys.len())
@@ -241,50 +227,34 @@ impl ShopifyTarget {
         if keys.is_empty() {
             return Ok(vec![]);
         }
-        let mut decl = vec![];
-        let mut body = String::new();
+        let kind = match entity {
+            Entity::Categories => Lookup::Collection,
+            Entity::Pages => Lookup::Page,
+            Entity::Redirects => Lookup::Redirect,
+            Entity::Orders => Lookup::Order,
+            other => {
+                return Err(ConnectorError::Input(format!(
+                    "the Shopify API target has no lookup for {other}"
+                )))
+            }
+        };
         let mut vars = serde_json::Map::new();
         for (i, k) in keys.iter().enumerate() {
-            let (ty, field, value) = match entity {
-                Entity::Categories => (
-                    "CollectionIdentifierInput!",
-                    format!("collectionByIdentifier(identifier: $k{i}) {{ id handle }}"),
-                    json!({ "handle": k }),
-                ),
-                Entity::Pages => (
-                    "String!",
-                    format!("pages(first: 5, query: $k{i}) {{ nodes {{ id handle }} }}"),
-                    json!(search_term("handle", k)),
-                ),
-                Entity::Redirects => (
-                    "String!",
-                    format!(
-                        "urlRedirects(first: 5, query: $k{i}) {{ nodes {{ id path target }} }}"
-                    ),
-                    json!(search_term("path", k)),
-                ),
-                Entity::Orders => (
-                    "OrderIdentifierInput!",
-                    format!("orderByIdentifier(identifier: $k{i}) {{ id name }}"),
-                    json!({ "customId": custom_id(k) }),
-                ),
-                other => {
-                    return Err(ConnectorError::Input(format!(
-                        "the Shopify API target has no lookup for {other}"
-                    )))
-                }
+            let value = match kind {
+                Lookup::Collection => json!({ "handle": k }),
+                Lookup::Page => json!(search_term("handle", k)),
+                Lookup::Redirect => json!(search_term("path", k)),
+                _ => json!({ "customId": custom_id(k) }),
             };
-            decl.push(format!("$k{i}: {ty}"));
-            body.push_str(&format!("k{i}: {field} "));
-            vars.insert(format!("k{i}"), value);
+            vars.insert(var("k", i), value);
         }
-        let q = format!("query({}) {{ {body} }}", decl.join(", "));
+        let q = docs::lookup(kind, keys.len());
         let data = self.client.run_ok(&q, Value::Object(vars)).await?;
         Ok(keys
             .iter()
             .enumerate()
             .map(|(i, k)| {
-                let v = &data[format!("k{i}")];
+                let v = &data[var("k", i)];
                 match entity {
                     // Search is fuzzy on Shopify: only an exact handle / path is the record.
                     Entity::Pages => v["nodes"]
@@ -391,34 +361,19 @@ impl ShopifyTarget {
         } else {
             None
         };
-        let mut decl = String::new();
-        let mut body = String::new();
         let mut vars = serde_json::Map::new();
         for (i, r) in chunk.iter().enumerate() {
             let (ident, input) =
                 self.set_variables(r, &keys[i], before[i].as_deref(), location.as_deref())?;
-            let (types, field) = match r {
-                Record::Product(_) => (
-                    "$i{i}: ProductSetIdentifiers, $p{i}: ProductSetInput!,",
-                    PRODUCT_SET,
-                ),
-                _ => (
-                    "$i{i}: CustomerSetIdentifiers, $p{i}: CustomerSetInput!,",
-                    CUSTOMER_SET,
-                ),
-            };
-            decl.push_str(&types.replace("{i}", &i.to_string()));
-            body.push_str(&format!(
-                "r{i}: {} ",
-                field
-                    .replace("$identifier", &format!("$i{i}"))
-                    .replace("$input", &format!("$p{i}"))
-            ));
-            vars.insert(format!("i{i}"), ident);
-            vars.insert(format!("p{i}"), input);
+            vars.insert(var("i", i), ident);
+            vars.insert(var("p", i), input);
         }
-        decl.pop();
-        let q = format!("mutation({decl}) {{ {body} }}");
+        let upsert = if entity == Entity::Products {
+            Upsert::Product
+        } else {
+            Upsert::Customer
+        };
+        let q = docs::upserts(upsert, chunk.len());
         let data = match self.client.run(&q, Value::Object(vars)).await? {
             Ok(d) => d,
             // A document-level error fails every alias; split so one bad record fails alone.
@@ -437,7 +392,7 @@ impl ShopifyTarget {
         Ok(chunk
             .iter()
             .enumerate()
-            .map(|(i, r)| self.outcome(r, &data[format!("r{i}")], before[i].is_some()))
+            .map(|(i, r)| self.outcome(r, &data[alias(i)], before[i].is_some()))
             .collect())
     }
 
@@ -490,22 +445,15 @@ impl ShopifyTarget {
                 self.set_variables(r, &keys[i], before[i].as_deref(), location.as_deref())?;
             lines.push(json!({ "identifier": identifier, "input": input }));
         }
-        let (types, field, root) = match entity {
-            Entity::Products => (
-                "$identifier: ProductSetIdentifiers, $input: ProductSetInput!",
-                PRODUCT_SET,
-                "productSet",
-            ),
-            _ => (
-                "$identifier: CustomerSetIdentifiers, $input: CustomerSetInput!",
-                CUSTOMER_SET,
-                "customerSet",
-            ),
+        let upsert = if entity == Entity::Products {
+            Upsert::Product
+        } else {
+            Upsert::Customer
         };
-        let mutation = format!("mutation call({types}) {{ {field} }}");
+        let root = upsert.root();
         let done = self
             .client
-            .bulk_mutation(&mutation, &lines, self.bulk)
+            .bulk_mutation(&docs::bulk_upsert(upsert), &lines, self.bulk)
             .await?;
         if done.status != "COMPLETED" {
             tracing::warn!(status = %done.status, code = ?done.error_code, "bulk mutation did not complete; writing the rest one document at a time");
@@ -557,64 +505,44 @@ impl ShopifyTarget {
         current: &[Option<String>],
         keys: &[String],
         customers: &[Option<String>],
-    ) -> (String, Value, bool) {
-        let mut decl = vec![];
-        let mut body = String::new();
+    ) -> (docs::Document, Value, bool) {
+        let mut parts = vec![];
         let mut vars = serde_json::Map::new();
-        let mut creates = false;
         for (j, &i) in todo.iter().enumerate() {
             let id = current[i].as_deref();
-            creates |= id.is_none();
-            let errs = "userErrors { field message code }";
-            match (&chunk[i], id) {
+            let (write, input) = match (&chunk[i], id) {
                 (Record::Category(c), _) => {
                     let mut input = collection_input(c, id);
                     input["handle"] = json!(keys[i]);
-                    decl.push(format!("$p{j}: CollectionInput!"));
-                    let m = if id.is_some() {
-                        "collectionUpdate"
+                    let w = if id.is_some() {
+                        Write::CollectionUpdate
                     } else {
-                        "collectionCreate"
+                        Write::CollectionCreate
                     };
-                    body.push_str(&format!("r{j}: {m}(input: $p{j}) {{ collection {{ id }} userErrors {{ field message }} }} "));
-                    vars.insert(format!("p{j}"), input);
+                    (w, input)
                 }
-                (Record::Page(p), None) => {
+                (Record::Page(p), _) => {
                     let mut input = page_input(p);
                     input["handle"] = json!(keys[i]);
-                    decl.push(format!("$p{j}: PageCreateInput!"));
-                    body.push_str(&format!(
-                        "r{j}: pageCreate(page: $p{j}) {{ page {{ id }} {errs} }} "
-                    ));
-                    vars.insert(format!("p{j}"), input);
+                    let w = if id.is_some() {
+                        Write::PageUpdate
+                    } else {
+                        Write::PageCreate
+                    };
+                    (w, input)
                 }
-                (Record::Page(p), Some(id)) => {
-                    let mut input = page_input(p);
-                    input["handle"] = json!(keys[i]);
-                    decl.push(format!("$id{j}: ID!, $p{j}: PageUpdateInput!"));
-                    body.push_str(&format!(
-                        "r{j}: pageUpdate(id: $id{j}, page: $p{j}) {{ page {{ id }} {errs} }} "
-                    ));
-                    vars.insert(format!("id{j}"), json!(id));
-                    vars.insert(format!("p{j}"), input);
-                }
-                (Record::Redirect(r), None) => {
-                    decl.push(format!("$p{j}: UrlRedirectInput!"));
-                    body.push_str(&format!("r{j}: urlRedirectCreate(urlRedirect: $p{j}) {{ urlRedirect {{ id }} {errs} }} "));
-                    vars.insert(format!("p{j}"), redirect_input(r));
-                }
-                (Record::Redirect(r), Some(id)) => {
-                    decl.push(format!("$id{j}: ID!, $p{j}: UrlRedirectInput!"));
-                    body.push_str(&format!("r{j}: urlRedirectUpdate(id: $id{j}, urlRedirect: $p{j}) {{ urlRedirect {{ id }} {errs} }} "));
-                    vars.insert(format!("id{j}"), json!(id));
-                    vars.insert(format!("p{j}"), redirect_input(r));
+                (Record::Redirect(r), _) => {
+                    let w = if id.is_some() {
+                        Write::RedirectUpdate
+                    } else {
+                        Write::RedirectCreate
+                    };
+                    (w, redirect_input(r))
                 }
                 (Record::Order(o), None) => {
                     let (input, _) =
                         order_input(o, customers.get(i).and_then(|c| c.as_deref()), &keys[i]);
-                    decl.push(format!("$p{j}: OrderCreateOrderInput!"));
-                    body.push_str(&format!("r{j}: orderCreate(order: $p{j}, options: {{ inventoryBehaviour: BYPASS, sendReceipt: false, sendFulfillmentReceipt: false }}) {{ order {{ id }} {errs} }} "));
-                    vars.insert(format!("p{j}"), input);
+                    (Write::OrderCreate, input)
                 }
                 (Record::Order(o), Some(id)) => {
                     // An imported order keeps its lines; only what orderUpdate allows changes.
@@ -622,23 +550,36 @@ impl ShopifyTarget {
                     if let Some(n) = &o.note {
                         input["note"] = json!(n);
                     }
-                    decl.push(format!("$p{j}: OrderInput!"));
-                    body.push_str(&format!("r{j}: orderUpdate(input: $p{j}) {{ order {{ id }} userErrors {{ field message }} }} "));
-                    vars.insert(format!("p{j}"), input);
+                    (Write::OrderUpdate, input)
                 }
-                _ => {}
+                // write_keyed refuses any other record before building a document.
+                _ => continue,
+            };
+            if write.takes_id() {
+                vars.insert(var("id", j), json!(id));
             }
+            vars.insert(var("p", j), input);
+            parts.push(write);
         }
-        (
-            format!("mutation({}) {{ {body} }}", decl.join(", ")),
-            Value::Object(vars),
-            creates,
-        )
+        let creates = parts.iter().any(|w| w.creates());
+        (docs::writes(&parts), Value::Object(vars), creates)
     }
 
     /// Collections, pages, redirects and orders: look up by key, update what exists, create
     /// the rest. A create whose reply was lost is settled by looking the keys up again.
     async fn write_keyed(&mut self, entity: Entity, chunk: &[Record]) -> Result<Vec<WriteOutcome>> {
+        // Part j of a document answers for todo[j]: every record must make a part.
+        if let Some(r) = chunk.iter().find(|r| {
+            !matches!(
+                r,
+                Record::Category(_) | Record::Page(_) | Record::Redirect(_) | Record::Order(_)
+            )
+        }) {
+            return Err(ConnectorError::Input(format!(
+                "{} records are not written by key on Shopify",
+                r.entity()
+            )));
+        }
         let keys: Vec<String> = chunk.iter().map(shopify_key).collect();
         let before = self.lookup_keyed(entity, &keys).await?;
         let customers = if entity == Entity::Orders {
@@ -664,8 +605,7 @@ impl ShopifyTarget {
             match self.client.run_with(&q, vars, safety).await? {
                 Ran::Data(d) => {
                     for (j, &i) in todo.iter().enumerate() {
-                        done[i] =
-                            Some(self.outcome(&chunk[i], &d[format!("r{j}")], before[i].is_some()));
+                        done[i] = Some(self.outcome(&chunk[i], &d[alias(j)], before[i].is_some()));
                     }
                 }
                 Ran::Errors(_) if todo.len() > 1 => {
@@ -882,25 +822,11 @@ impl Target for ShopifyTarget {
     }
 
     async fn delete(&mut self, entity: Entity, target_id: &str) -> Result<()> {
-        let (call, field) = match entity {
-            Entity::Products => ("productDelete(input: { id: $id })", "deletedProductId"),
-            Entity::Customers => ("customerDelete(input: { id: $id })", "deletedCustomerId"),
-            Entity::Categories => (
-                "collectionDelete(input: { id: $id })",
-                "deletedCollectionId",
-            ),
-            Entity::Pages => ("pageDelete(id: $id)", "deletedPageId"),
-            Entity::Redirects => ("urlRedirectDelete(id: $id)", "deletedUrlRedirectId"),
-            Entity::Orders => ("orderDelete(orderId: $id)", "deletedId"),
-            Entity::BlogPosts => {
-                return Err(ConnectorError::Input(
-                    "the Shopify API target cannot delete blog posts".into(),
-                ))
-            }
+        let Some((q, _)) = docs::delete(entity) else {
+            return Err(ConnectorError::Input(format!(
+                "the Shopify API target cannot delete {entity}"
+            )));
         };
-        let q = format!(
-            "mutation($id: ID!) {{ r: {call} {{ {field} userErrors {{ field message }} }} }}"
-        );
         let data = self.client.run_ok(&q, json!({ "id": target_id })).await?;
         let errors = data
             .pointer("/r/userErrors")

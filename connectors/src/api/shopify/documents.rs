@@ -1,0 +1,698 @@
+//! Every GraphQL document the Shopify connector sends, in one place.
+//!
+//! A [`Document`] can only be made here, and [`super::ShopifyClient`] sends nothing else, so
+//! [`catalog`] — every document and every variant the builders can produce — is what a test
+//! validates against Shopify's published schema of each supported Admin API version
+//! (`sandbox/tests/shopify_schema.rs`). Documents that carry several records are built from
+//! one part per record (an alias and numbered variables, see [`var`]); the catalog holds each
+//! part alone, every ordered pair of the parts that share a document, and the largest batch.
+//!
+//! The selections are the fields the mappers in `catalog.rs`, `content.rs` and `orders.rs`
+//! read; a field added there is added here.
+
+use crate::model::Entity;
+
+/// What kind of document it is and how it reaches Shopify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Query,
+    Mutation,
+    /// Sent as the `query` argument of `bulkOperationRunQuery`.
+    BulkQuery,
+    /// Sent as the `mutation` argument of `bulkOperationRunMutation`, run once per JSONL line.
+    BulkMutation,
+}
+
+/// One GraphQL document of the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    name: String,
+    kind: Kind,
+    text: String,
+}
+
+impl Document {
+    fn new(name: impl Into<String>, kind: Kind, text: impl Into<String>) -> Self {
+        Document {
+            name: name.into(),
+            kind,
+            text: text.into(),
+        }
+    }
+
+    /// A stable name: what it is for, and for batches the parts it holds.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Most records one aliased document carries (lookups, upserts, keyed writes).
+pub const MAX_ALIASES: usize = 100;
+
+/// The variable (and alias) of part `i` of a batch: `var("p", 3)` is `p3`.
+pub fn var(prefix: &str, i: usize) -> String {
+    format!("{prefix}{i}")
+}
+
+/// The response key of part `i` of a batched mutation.
+pub fn alias(i: usize) -> String {
+    var("r", i)
+}
+
+// ---- selections -------------------------------------------------------------------------
+
+pub(super) const PRODUCT_FIELDS: &str =
+    "id handle title descriptionHtml vendor productType tags status createdAt
+    seo { title description }
+    options { name values }
+    variants(first: 25) { nodes { ...V } pageInfo { hasNextPage endCursor } }
+    media(first: 20) { nodes { alt ... on MediaImage { image { url } } } }
+    collections(first: 10) { nodes { title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value } } }";
+
+pub(super) const VARIANT_FRAGMENT: &str =
+    "fragment V on ProductVariant { id sku barcode price compareAtPrice inventoryQuantity
+    inventoryPolicy taxable image { url } selectedOptions { name value } inventoryItem { tracked requiresShipping
+    unitCost { amount } measurement { weight { value unit } } } }";
+
+pub(super) const CUSTOMER_FIELDS: &str = "id email firstName lastName phone note tags createdAt
+    addresses { address1 address2 city company countryCodeV2 firstName lastName phone provinceCode zip }
+    emailMarketingConsent { marketingState consentUpdatedAt }
+    smsMarketingConsent { marketingState }";
+
+pub(super) const COLLECTION_FIELDS: &str = "id handle title descriptionHtml updatedAt
+    seo { title description } image { url altText }
+    treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value }";
+
+pub(super) const PAGE_FIELDS: &str = "id handle title body isPublished publishedAt createdAt
+    seoTitle: metafield(namespace: \"global\", key: \"title_tag\") { value }
+    seoDescription: metafield(namespace: \"global\", key: \"description_tag\") { value }";
+
+pub(super) const REDIRECT_FIELDS: &str = "id path target";
+
+const MONEY: &str = "shopMoney { amount currencyCode }";
+const ADDRESS: &str =
+    "address1 address2 city company countryCodeV2 firstName lastName phone provinceCode zip";
+
+fn order_fields() -> String {
+    format!(
+        "id name email createdAt processedAt cancelledAt currencyCode note tags
+        displayFinancialStatus displayFulfillmentStatus customer {{ id email }}
+        subtotalPriceSet {{ {MONEY} }} totalDiscountsSet {{ {MONEY} }} totalShippingPriceSet {{ {MONEY} }}
+        totalTaxSet {{ {MONEY} }} totalPriceSet {{ {MONEY} }} discountCodes
+        taxLines {{ title rate priceSet {{ {MONEY} }} }}
+        transactions {{ kind status gateway processedAt amountSet {{ {MONEY} }} }}
+        billingAddress {{ {ADDRESS} }} shippingAddress {{ {ADDRESS} }}
+        shippingLines(first: 10) {{ nodes {{ title code originalPriceSet {{ {MONEY} }} taxLines {{ title rate priceSet {{ {MONEY} }} }} }} }}
+        lineItems(first: 20) {{ nodes {{ ...L }} pageInfo {{ hasNextPage endCursor }} }}"
+    )
+}
+
+fn line_fragment() -> String {
+    format!(
+        "fragment L on LineItem {{ title sku variantTitle quantity originalUnitPriceSet {{ {MONEY} }}
+        totalDiscountSet {{ {MONEY} }} taxLines {{ title rate priceSet {{ {MONEY} }} }} }}"
+    )
+}
+
+/// A bulk operation's fields, as polled.
+const OP_FIELDS: &str = "id status errorCode objectCount fileSize url partialDataUrl";
+
+// ---- reads ------------------------------------------------------------------------------
+
+/// The root connections read page by page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Products,
+    Customers,
+    Collections,
+    Pages,
+    Redirects,
+    Orders,
+}
+
+impl Listing {
+    pub const ALL: [Listing; 6] = [
+        Listing::Products,
+        Listing::Customers,
+        Listing::Collections,
+        Listing::Pages,
+        Listing::Redirects,
+        Listing::Orders,
+    ];
+
+    /// The connection for a canonical entity (blog posts have none).
+    pub fn of(entity: Entity) -> Option<Listing> {
+        Some(match entity {
+            Entity::Products => Listing::Products,
+            Entity::Customers => Listing::Customers,
+            Entity::Categories => Listing::Collections,
+            Entity::Pages => Listing::Pages,
+            Entity::Redirects => Listing::Redirects,
+            Entity::Orders => Listing::Orders,
+            Entity::BlogPosts => return None,
+        })
+    }
+
+    /// The root field, which is also the data key of the reply.
+    pub fn root(self) -> &'static str {
+        match self {
+            Listing::Products => "products",
+            Listing::Customers => "customers",
+            Listing::Collections => "collections",
+            Listing::Pages => "pages",
+            Listing::Redirects => "urlRedirects",
+            Listing::Orders => "orders",
+        }
+    }
+}
+
+/// One page of a root connection: variables `$first: Int!`, `$after: String`.
+pub fn list_page(l: Listing) -> Document {
+    let (fields, fragment) = match l {
+        Listing::Products => (PRODUCT_FIELDS.to_string(), VARIANT_FRAGMENT.to_string()),
+        Listing::Customers => (CUSTOMER_FIELDS.to_string(), String::new()),
+        Listing::Collections => (COLLECTION_FIELDS.to_string(), String::new()),
+        Listing::Pages => (PAGE_FIELDS.to_string(), String::new()),
+        Listing::Redirects => (REDIRECT_FIELDS.to_string(), String::new()),
+        Listing::Orders => (order_fields(), line_fragment()),
+    };
+    let root = l.root();
+    Document::new(
+        format!("list {root}"),
+        Kind::Query,
+        format!("query($first: Int!, $after: String) {{ {root}(first: $first, after: $after) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }} {fragment}"),
+    )
+}
+
+/// Nested connections whose first page (inside a listing) may not be all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nested {
+    ProductVariants,
+    OrderLineItems,
+}
+
+impl Nested {
+    pub const ALL: [Nested; 2] = [Nested::ProductVariants, Nested::OrderLineItems];
+
+    /// The owner's root field and the nested connection's field.
+    pub fn path(self) -> (&'static str, &'static str) {
+        match self {
+            Nested::ProductVariants => ("product", "variants"),
+            Nested::OrderLineItems => ("order", "lineItems"),
+        }
+    }
+}
+
+/// The rest of a nested connection: variables `$id: ID!`, `$after: String`.
+pub fn nested_page(n: Nested) -> Document {
+    let (owner, field) = n.path();
+    let (selection, fragment) = match n {
+        Nested::ProductVariants => ("...V", VARIANT_FRAGMENT.to_string()),
+        Nested::OrderLineItems => ("...L", line_fragment()),
+    };
+    Document::new(
+        format!("more {owner} {field}"),
+        Kind::Query,
+        format!("query($id: ID!, $after: String) {{ {owner}(id: $id) {{ {field}(first: 250, after: $after) {{ nodes {{ {selection} }} pageInfo {{ hasNextPage endCursor }} }} }} }} {fragment}"),
+    )
+}
+
+/// What can be counted before choosing between pages and a bulk query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    Products,
+    Customers,
+}
+
+impl Counted {
+    pub const ALL: [Counted; 2] = [Counted::Products, Counted::Customers];
+
+    pub fn root(self) -> &'static str {
+        match self {
+            Counted::Products => "productsCount",
+            Counted::Customers => "customersCount",
+        }
+    }
+}
+
+pub fn count(c: Counted) -> Document {
+    let root = c.root();
+    Document::new(
+        format!("count {root}"),
+        Kind::Query,
+        format!("{{ {root} {{ count }} }}"),
+    )
+}
+
+/// A whole catalog or customer list as one bulk query (nested connections become lines with
+/// `__parentId`, typed by `__typename`).
+pub fn bulk_read(c: Counted) -> Document {
+    let text = match c {
+        Counted::Products => format!("{{ products {{ edges {{ node {{ id handle title descriptionHtml vendor productType tags status createdAt
+    seo {{ title description }} options {{ name values }}
+    variants {{ edges {{ node {{ __typename ...V }} }} }}
+    media {{ edges {{ node {{ __typename alt ... on MediaImage {{ image {{ url }} }} }} }} }}
+    collections {{ edges {{ node {{ __typename title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") {{ value }} }} }} }} }} }} }} }} {VARIANT_FRAGMENT}"),
+        Counted::Customers => {
+            format!("{{ customers {{ edges {{ node {{ {CUSTOMER_FIELDS} }} }} }} }}")
+        }
+    };
+    Document::new(
+        format!("bulk read {}", c.root().trim_end_matches("Count")),
+        Kind::BulkQuery,
+        text,
+    )
+}
+
+pub fn shop_currency() -> Document {
+    Document::new("shop currency", Kind::Query, "{ shop { currencyCode } }")
+}
+
+pub fn first_location() -> Document {
+    Document::new(
+        "first location",
+        Kind::Query,
+        "{ locations(first: 1) { nodes { id } } }",
+    )
+}
+
+// ---- lookups by external key --------------------------------------------------------------
+
+/// Records looked up by their external key, several per document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// `$c{i}` by custom id and `$h{i}` by handle (`ProductIdentifierInput!`), aliases `c{i}`, `h{i}`.
+    Product,
+    /// `$c{i}` by e-mail (`CustomerIdentifierInput!`), alias `c{i}`.
+    Customer,
+    /// `$k{i}` (`CollectionIdentifierInput!`, by handle), alias `k{i}`.
+    Collection,
+    /// `$k{i}` a search term (`handle:"..."`), alias `k{i}`.
+    Page,
+    /// `$k{i}` a search term (`path:"..."`), alias `k{i}`.
+    Redirect,
+    /// `$k{i}` (`OrderIdentifierInput!`, by custom id), alias `k{i}`.
+    Order,
+}
+
+impl Lookup {
+    pub const ALL: [Lookup; 6] = [
+        Lookup::Product,
+        Lookup::Customer,
+        Lookup::Collection,
+        Lookup::Page,
+        Lookup::Redirect,
+        Lookup::Order,
+    ];
+
+    fn part(self, i: usize) -> (String, String) {
+        match self {
+            Lookup::Product => (
+                format!("$c{i}: ProductIdentifierInput!, $h{i}: ProductIdentifierInput!"),
+                format!("c{i}: productByIdentifier(identifier: $c{i}) {{ id }} h{i}: productByIdentifier(identifier: $h{i}) {{ id }}"),
+            ),
+            Lookup::Customer => (
+                format!("$c{i}: CustomerIdentifierInput!"),
+                format!("c{i}: customerByIdentifier(identifier: $c{i}) {{ id }}"),
+            ),
+            Lookup::Collection => (
+                format!("$k{i}: CollectionIdentifierInput!"),
+                format!("k{i}: collectionByIdentifier(identifier: $k{i}) {{ id handle }}"),
+            ),
+            Lookup::Page => (
+                format!("$k{i}: String!"),
+                format!("k{i}: pages(first: 5, query: $k{i}) {{ nodes {{ id handle }} }}"),
+            ),
+            Lookup::Redirect => (
+                format!("$k{i}: String!"),
+                format!("k{i}: urlRedirects(first: 5, query: $k{i}) {{ nodes {{ id path target }} }}"),
+            ),
+            Lookup::Order => (
+                format!("$k{i}: OrderIdentifierInput!"),
+                format!("k{i}: orderByIdentifier(identifier: $k{i}) {{ id name }}"),
+            ),
+        }
+    }
+}
+
+/// `n` lookups of one kind in one query (`n` is at least 1, at most [`MAX_ALIASES`]).
+pub fn lookup(l: Lookup, n: usize) -> Document {
+    let n = n.clamp(1, MAX_ALIASES);
+    let (decl, body): (Vec<String>, Vec<String>) = (0..n).map(|i| l.part(i)).unzip();
+    Document::new(
+        format!("lookup {l:?} x{n}"),
+        Kind::Query,
+        format!("query({}) {{ {} }}", decl.join(", "), body.join(" ")),
+    )
+}
+
+// ---- upserts ----------------------------------------------------------------------------
+
+/// Records written by an upsert with an identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    Product,
+    Customer,
+}
+
+impl Upsert {
+    pub const ALL: [Upsert; 2] = [Upsert::Product, Upsert::Customer];
+
+    /// The mutation field, also the data key of a bulk result line.
+    pub fn root(self) -> &'static str {
+        match self {
+            Upsert::Product => "productSet",
+            Upsert::Customer => "customerSet",
+        }
+    }
+
+    fn types(self) -> (&'static str, &'static str) {
+        match self {
+            Upsert::Product => ("ProductSetIdentifiers", "ProductSetInput!"),
+            Upsert::Customer => ("CustomerSetIdentifiers", "CustomerSetInput!"),
+        }
+    }
+
+    fn field(self, identifier: &str, input: &str) -> String {
+        match self {
+            Upsert::Product => format!("productSet(identifier: ${identifier}, input: ${input}, synchronous: true) {{ product {{ id media(first: 50) {{ nodes {{ status mediaErrors {{ code message }} }} }} }} userErrors {{ field message code }} }}"),
+            Upsert::Customer => format!("customerSet(identifier: ${identifier}, input: ${input}) {{ customer {{ id }} userErrors {{ field message code }} }}"),
+        }
+    }
+}
+
+/// `n` upserts in one mutation: part `i` takes `$i{i}` (identifier) and `$p{i}` (input) and
+/// answers under [`alias`]`(i)`.
+pub fn upserts(u: Upsert, n: usize) -> Document {
+    let n = n.clamp(1, MAX_ALIASES);
+    let (ident, input) = u.types();
+    let decl: Vec<String> = (0..n)
+        .map(|i| format!("$i{i}: {ident}, $p{i}: {input}"))
+        .collect();
+    let body: Vec<String> = (0..n)
+        .map(|i| format!("{}: {}", alias(i), u.field(&var("i", i), &var("p", i))))
+        .collect();
+    Document::new(
+        format!("upsert {u:?} x{n}"),
+        Kind::Mutation,
+        format!("mutation({}) {{ {} }}", decl.join(", "), body.join(" ")),
+    )
+}
+
+/// The upsert a bulk mutation runs once per line (`{"identifier": ..., "input": ...}`).
+pub fn bulk_upsert(u: Upsert) -> Document {
+    let (ident, input) = u.types();
+    Document::new(
+        format!("bulk upsert {u:?}"),
+        Kind::BulkMutation,
+        format!(
+            "mutation call($identifier: {ident}, $input: {input}) {{ {} }}",
+            u.field("identifier", "input")
+        ),
+    )
+}
+
+// ---- keyed writes -----------------------------------------------------------------------
+
+/// Creates and updates of records found by key (no upsert on Shopify for these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    CollectionCreate,
+    CollectionUpdate,
+    PageCreate,
+    PageUpdate,
+    RedirectCreate,
+    RedirectUpdate,
+    OrderCreate,
+    OrderUpdate,
+}
+
+impl Write {
+    pub const ALL: [Write; 8] = [
+        Write::CollectionCreate,
+        Write::CollectionUpdate,
+        Write::PageCreate,
+        Write::PageUpdate,
+        Write::RedirectCreate,
+        Write::RedirectUpdate,
+        Write::OrderCreate,
+        Write::OrderUpdate,
+    ];
+
+    /// The writes that share a document (one entity's batch).
+    pub fn groups() -> [[Write; 2]; 4] {
+        [
+            [Write::CollectionCreate, Write::CollectionUpdate],
+            [Write::PageCreate, Write::PageUpdate],
+            [Write::RedirectCreate, Write::RedirectUpdate],
+            [Write::OrderCreate, Write::OrderUpdate],
+        ]
+    }
+
+    /// Whether it makes a record (not safe to send twice).
+    pub fn creates(self) -> bool {
+        matches!(
+            self,
+            Write::CollectionCreate
+                | Write::PageCreate
+                | Write::RedirectCreate
+                | Write::OrderCreate
+        )
+    }
+
+    /// Whether part `j` takes `$id{j}` (the record's id) besides `$p{j}` (its input).
+    pub fn takes_id(self) -> bool {
+        matches!(self, Write::PageUpdate | Write::RedirectUpdate)
+    }
+
+    fn part(self, j: usize) -> (String, String) {
+        let errs = "userErrors { field message code }";
+        let (p, id, r) = (var("p", j), var("id", j), alias(j));
+        match self {
+            Write::CollectionCreate | Write::CollectionUpdate => {
+                let m = if self == Write::CollectionCreate {
+                    "collectionCreate"
+                } else {
+                    "collectionUpdate"
+                };
+                (
+                    format!("${p}: CollectionInput!"),
+                    format!("{r}: {m}(input: ${p}) {{ collection {{ id }} userErrors {{ field message }} }}"),
+                )
+            }
+            Write::PageCreate => (
+                format!("${p}: PageCreateInput!"),
+                format!("{r}: pageCreate(page: ${p}) {{ page {{ id }} {errs} }}"),
+            ),
+            Write::PageUpdate => (
+                format!("${id}: ID!, ${p}: PageUpdateInput!"),
+                format!("{r}: pageUpdate(id: ${id}, page: ${p}) {{ page {{ id }} {errs} }}"),
+            ),
+            Write::RedirectCreate => (
+                format!("${p}: UrlRedirectInput!"),
+                format!("{r}: urlRedirectCreate(urlRedirect: ${p}) {{ urlRedirect {{ id }} {errs} }}"),
+            ),
+            Write::RedirectUpdate => (
+                format!("${id}: ID!, ${p}: UrlRedirectInput!"),
+                format!("{r}: urlRedirectUpdate(id: ${id}, urlRedirect: ${p}) {{ urlRedirect {{ id }} {errs} }}"),
+            ),
+            Write::OrderCreate => (
+                format!("${p}: OrderCreateOrderInput!"),
+                format!("{r}: orderCreate(order: ${p}, options: {{ inventoryBehaviour: BYPASS, sendReceipt: false, sendFulfillmentReceipt: false }}) {{ order {{ id }} {errs} }}"),
+            ),
+            Write::OrderUpdate => (
+                format!("${p}: OrderInput!"),
+                format!("{r}: orderUpdate(input: ${p}) {{ order {{ id }} userErrors {{ field message }} }}"),
+            ),
+        }
+    }
+}
+
+/// One mutation of several keyed writes; part `j` is `writes[j]`.
+pub fn writes(parts: &[Write]) -> Document {
+    let parts = &parts[..parts.len().min(MAX_ALIASES)];
+    let (decl, body): (Vec<String>, Vec<String>) =
+        parts.iter().enumerate().map(|(j, w)| w.part(j)).unzip();
+    let names: Vec<String> = parts.iter().map(|w| format!("{w:?}")).collect();
+    Document::new(
+        format!("writes [{}]", names.join(", ")),
+        Kind::Mutation,
+        format!("mutation({}) {{ {} }}", decl.join(", "), body.join(" ")),
+    )
+}
+
+// ---- deletes ----------------------------------------------------------------------------
+
+/// What a rollback deletes; the reply's payload is under `r`, with the deleted id's field.
+pub fn delete(entity: Entity) -> Option<(Document, &'static str)> {
+    let (call, field) = match entity {
+        Entity::Products => ("productDelete(input: { id: $id })", "deletedProductId"),
+        Entity::Customers => ("customerDelete(input: { id: $id })", "deletedCustomerId"),
+        Entity::Categories => (
+            "collectionDelete(input: { id: $id })",
+            "deletedCollectionId",
+        ),
+        Entity::Pages => ("pageDelete(id: $id)", "deletedPageId"),
+        Entity::Redirects => ("urlRedirectDelete(id: $id)", "deletedUrlRedirectId"),
+        Entity::Orders => ("orderDelete(orderId: $id)", "deletedId"),
+        Entity::BlogPosts => return None,
+    };
+    Some((
+        Document::new(
+            format!("delete {entity}"),
+            Kind::Mutation,
+            format!(
+                "mutation($id: ID!) {{ r: {call} {{ {field} userErrors {{ field message }} }} }}"
+            ),
+        ),
+        field,
+    ))
+}
+
+// ---- bulk operations and redirect imports -------------------------------------------------
+
+pub fn staged_uploads_create() -> Document {
+    Document::new("stagedUploadsCreate", Kind::Mutation, "mutation($input: [StagedUploadInput!]!) { stagedUploadsCreate(input: $input) { stagedTargets { url resourceUrl parameters { name value } } userErrors { field message } } }")
+}
+
+/// Variable `$t: BulkOperationType`.
+pub fn current_bulk_operation() -> Document {
+    Document::new(
+        "currentBulkOperation",
+        Kind::Query,
+        format!(
+            "query($t: BulkOperationType) {{ currentBulkOperation(type: $t) {{ {OP_FIELDS} }} }}"
+        ),
+    )
+}
+
+/// Variable `$id: ID!`.
+pub fn bulk_operation() -> Document {
+    Document::new(
+        "bulk operation by id",
+        Kind::Query,
+        format!("query($id: ID!) {{ node(id: $id) {{ ... on BulkOperation {{ {OP_FIELDS} }} }} }}"),
+    )
+}
+
+/// Variables `$m` (a [`Kind::BulkMutation`] document's text) and `$p` (the staged path).
+pub fn run_bulk_mutation() -> Document {
+    Document::new("bulkOperationRunMutation", Kind::Mutation, format!("mutation($m: String!, $p: String!) {{ bulkOperationRunMutation(mutation: $m, stagedUploadPath: $p) {{ bulkOperation {{ {OP_FIELDS} }} userErrors {{ field message code }} }} }}"))
+}
+
+/// Variable `$q` (a [`Kind::BulkQuery`] document's text).
+pub fn run_bulk_query() -> Document {
+    Document::new("bulkOperationRunQuery", Kind::Mutation, format!("mutation($q: String!) {{ bulkOperationRunQuery(query: $q) {{ bulkOperation {{ {OP_FIELDS} }} userErrors {{ field message code }} }} }}"))
+}
+
+pub fn redirect_import_create() -> Document {
+    Document::new("urlRedirectImportCreate", Kind::Mutation, "mutation($url: URL!) { urlRedirectImportCreate(url: $url) { urlRedirectImport { id } userErrors { field message code } } }")
+}
+
+pub fn redirect_import_submit() -> Document {
+    Document::new("urlRedirectImportSubmit", Kind::Mutation, "mutation($id: ID!) { urlRedirectImportSubmit(id: $id) { job { id done } userErrors { field message code } } }")
+}
+
+pub fn redirect_import() -> Document {
+    Document::new("urlRedirectImport", Kind::Query, "query($id: ID!) { urlRedirectImport(id: $id) { finished createdCount updatedCount failedCount } }")
+}
+
+// ---- the catalog ------------------------------------------------------------------------
+
+/// Every document the connector can send: each static one, each builder with every argument
+/// it is called with, batches of 1, 2 and [`MAX_ALIASES`] parts, and every ordered pair of
+/// the keyed writes that share a document (with the largest alternating mix).
+pub fn catalog() -> Vec<Document> {
+    let mut out = vec![shop_currency(), first_location()];
+    out.extend(Listing::ALL.map(list_page));
+    out.extend(Nested::ALL.map(nested_page));
+    out.extend(Counted::ALL.map(count));
+    out.extend(Counted::ALL.map(bulk_read));
+    for l in Lookup::ALL {
+        for n in [1, 2, MAX_ALIASES] {
+            out.push(lookup(l, n));
+        }
+    }
+    for u in Upsert::ALL {
+        for n in [1, 2, MAX_ALIASES] {
+            out.push(upserts(u, n));
+        }
+        out.push(bulk_upsert(u));
+    }
+    for group in Write::groups() {
+        for a in group {
+            out.push(writes(&[a]));
+            for b in group {
+                out.push(writes(&[a, b]));
+            }
+        }
+        let mixed: Vec<Write> = (0..MAX_ALIASES).map(|j| group[j % 2]).collect();
+        out.push(writes(&mixed));
+    }
+    for e in Entity::ALL {
+        if let Some((d, _)) = delete(e) {
+            out.push(d);
+        }
+    }
+    out.extend([
+        staged_uploads_create(),
+        current_bulk_operation(),
+        bulk_operation(),
+        run_bulk_mutation(),
+        run_bulk_query(),
+        redirect_import_create(),
+        redirect_import_submit(),
+        redirect_import(),
+    ]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn every_catalog_document_parses_and_names_are_unique() {
+        let all = catalog();
+        let mut names = std::collections::HashSet::new();
+        for d in &all {
+            assert!(names.insert(d.name().to_string()), "twice: {}", d.name());
+            graphql_parser::parse_query::<String>(d.text())
+                .unwrap_or_else(|e| panic!("{}: {e}\n{}", d.name(), d.text()));
+        }
+        assert!(all.len() > 60, "{}", all.len());
+    }
+
+    proptest! {
+        /// Any mix of one entity's writes makes one document whose parts answer under their
+        /// own alias with their own variables, in order.
+        #[test]
+        fn a_batch_of_writes_has_one_alias_and_its_variables_per_part(
+            group in 0usize..4, picks in proptest::collection::vec(any::<bool>(), 1..40)
+        ) {
+            let g = Write::groups()[group];
+            let parts: Vec<Write> = picks.iter().map(|b| g[usize::from(*b)]).collect();
+            let doc = writes(&parts);
+            let parsed = graphql_parser::parse_query::<String>(doc.text()).expect("parses");
+            let text = doc.text();
+            for (j, w) in parts.iter().enumerate() {
+                let a = format!("{}: ", alias(j));
+                prop_assert!(text.contains(&a));
+                let p = format!("${}:", var("p", j));
+                prop_assert!(text.contains(&p));
+                let id = format!("${}:", var("id", j));
+                prop_assert_eq!(text.contains(&id), w.takes_id());
+            }
+            prop_assert_eq!(parsed.definitions.len(), 1);
+        }
+    }
+}
