@@ -258,12 +258,16 @@ pub(crate) fn save_product(inner: &Inner, s: &mut Store, input: &Value) -> Resul
             "extension_attributes" => {
                 for (ek, ev) in v.as_object().into_iter().flatten() {
                     if ek == "stock_item" {
-                        let mut item = json!({ "item_id": id, "product_id": id, "stock_id": 1, "is_in_stock": false, "manage_stock": true, "backorders": 0 });
+                        // Magento keeps a whole stock item and fills what a save leaves out
+                        // from the current one, or from its defaults.
+                        let mut item = match &p["extension_attributes"]["stock_item"] {
+                            Value::Object(_) => p["extension_attributes"]["stock_item"].clone(),
+                            _ => default_stock_item(id),
+                        };
                         for (sk, sv) in ev.as_object().into_iter().flatten() {
-                            item[sk] = sv.clone();
-                        }
-                        if !item["qty"].is_number() {
-                            item.as_object_mut().map(|o| o.remove("qty"));
+                            if !sv.is_null() {
+                                item[sk] = sv.clone();
+                            }
                         }
                         p["extension_attributes"]["stock_item"] = item;
                     } else {
@@ -302,6 +306,21 @@ pub(crate) fn save_product(inner: &Inner, s: &mut Store, input: &Value) -> Resul
     p["updated_at"] = json!(now());
     s.products.insert(sku, p.clone());
     Ok(p)
+}
+
+/// The stock item Magento gives a product a save did not describe (CatalogInventory's
+/// defaults: stock managed, no backorders, the configuration's sale limits).
+fn default_stock_item(product_id: u64) -> Value {
+    json!({
+        "item_id": product_id, "product_id": product_id, "stock_id": 1, "qty": 0, "is_in_stock": false,
+        "is_qty_decimal": false, "show_default_notification_message": false, "use_config_min_qty": true,
+        "min_qty": 0, "use_config_min_sale_qty": 1, "min_sale_qty": 1, "use_config_max_sale_qty": true,
+        "max_sale_qty": 10000, "use_config_backorders": true, "backorders": 0,
+        "use_config_notify_stock_qty": true, "notify_stock_qty": 1, "use_config_qty_increments": true,
+        "qty_increments": 0, "use_config_enable_qty_inc": true, "enable_qty_increments": false,
+        "use_config_manage_stock": true, "manage_stock": true, "low_stock_date": null,
+        "is_decimal_divided": false, "stock_status_changed_auto": 0,
+    })
 }
 
 /// A product field as searches read it: its own fields, then its custom attributes.

@@ -181,9 +181,10 @@ pub(crate) fn input_errors(mut list: Vec<(String, Value)>) -> Response {
         let (m, p) = list.remove(0);
         return error(StatusCode::BAD_REQUEST, &m, p);
     }
+    // Each error of the list carries its parameters, an empty list when it has none.
     let errors: Vec<Value> = list
         .into_iter()
-        .map(|(m, p)| json!({ "message": m, "parameters": p }))
+        .map(|(m, p)| json!({ "message": m, "parameters": if p.is_null() { json!([]) } else { p } }))
         .collect();
     (
         StatusCode::BAD_REQUEST,
