@@ -6,7 +6,9 @@
 //! only reads, and nothing is created until the name maps to exactly one attribute.
 
 use super::reply::{Attribute, AttributeGroup, AttributeOption};
-use super::request::{AddOption, AssignAttribute, FrontendLabel, NewAttribute, NewOption, SaveAttribute};
+use super::request::{
+    AddOption, AssignAttribute, FrontendLabel, NewAttribute, NewOption, SaveAttribute,
+};
 use super::{urlencode, Filter, MagentoClient, Refusal};
 use crate::api::http::{CallError, Safety};
 use crate::connector::{ConnectorError, Result};
@@ -57,9 +59,15 @@ pub(crate) struct Catalog {
 }
 
 /// An attribute by code or id; `None` when the store has none.
-pub(crate) async fn read_attribute(client: &MagentoClient, code_or_id: &str) -> Result<Option<Attribute>> {
+pub(crate) async fn read_attribute(
+    client: &MagentoClient,
+    code_or_id: &str,
+) -> Result<Option<Attribute>> {
     match client
-        .read::<Attribute>(&format!("/products/attributes/{}", urlencode(code_or_id)), &[])
+        .read::<Attribute>(
+            &format!("/products/attributes/{}", urlencode(code_or_id)),
+            &[],
+        )
         .await?
     {
         Ok(a) => Ok(Some(a)),
@@ -72,11 +80,20 @@ pub(crate) async fn read_attribute(client: &MagentoClient, code_or_id: &str) -> 
 }
 
 /// The options of attribute `code` (Magento lists an empty first option: it is left out).
-pub(crate) async fn read_options(client: &MagentoClient, code: &str) -> Result<Vec<AttributeOption>> {
+pub(crate) async fn read_options(
+    client: &MagentoClient,
+    code: &str,
+) -> Result<Vec<AttributeOption>> {
     let all: Vec<AttributeOption> = client
-        .get(&format!("/products/attributes/{}/options", urlencode(code)), &[])
+        .get(
+            &format!("/products/attributes/{}/options", urlencode(code)),
+            &[],
+        )
         .await?;
-    Ok(all.into_iter().filter(|o| !o.value.trim().is_empty()).collect())
+    Ok(all
+        .into_iter()
+        .filter(|o| !o.value.trim().is_empty())
+        .collect())
 }
 
 impl Catalog {
@@ -152,7 +169,8 @@ impl Catalog {
             Mapping::Use(a) => a,
             Mapping::Create(code) => match self.create(client, &code, option_name.trim()).await? {
                 Ok(a) => {
-                    self.mapped.insert(key(option_name), Mapping::Use(a.clone()));
+                    self.mapped
+                        .insert(key(option_name), Mapping::Use(a.clone()));
                     a
                 }
                 Err(m) => return Ok(Err(m)),
@@ -167,7 +185,10 @@ impl Catalog {
             }
             Mapping::Refused(why) => return Ok(Err(why)),
         };
-        if let Err(m) = self.ensure_in_set(client, &attribute.attribute_code).await? {
+        if let Err(m) = self
+            .ensure_in_set(client, &attribute.attribute_code)
+            .await?
+        {
             return Ok(Err(m));
         }
         Ok(Ok(attribute))
@@ -198,7 +219,12 @@ impl Catalog {
         // A second create of the same code is refused ("already exists"), so an answer lost
         // on the way is settled by reading the code back, whatever came of the call.
         let sent = client
-            .write::<Attribute, _>(reqwest::Method::POST, "/products/attributes", &body, Safety::Unsafe)
+            .write::<Attribute, _>(
+                reqwest::Method::POST,
+                "/products/attributes",
+                &body,
+                Safety::Unsafe,
+            )
             .await;
         let refusal = match sent {
             Ok(Ok(a)) => return Ok(Ok(a)),
@@ -314,7 +340,10 @@ impl Catalog {
                 let read = read_options(client, code).await?;
                 self.options.insert(code.to_string(), read);
             }
-            if let Some(o) = self.options[code].iter().find(|o| same_label(&o.label, label)) {
+            if let Some(o) = self.options[code]
+                .iter()
+                .find(|o| same_label(&o.label, label))
+            {
                 return Ok(o.value.trim().parse::<u64>().map_err(|_| {
                     format!("Magento's option \"{}\" of attribute {code} has the id {:?}, which is not a number", o.label, o.value)
                 }));

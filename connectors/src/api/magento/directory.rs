@@ -52,7 +52,12 @@ impl Directory {
         let mut names = HashMap::new();
         for (i, c) in countries.into_iter().enumerate() {
             let mut regions = vec![];
-            for (j, r) in c.available_regions.unwrap_or_default().into_iter().enumerate() {
+            for (j, r) in c
+                .available_regions
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+            {
                 regions.push(listed(r).map_err(|what| {
                     ConnectorError::Remote(format!(
                         "Magento GET /directory/countries: the reply does not follow Magento's schema at `[{i}].available_regions[{j}].id`: {what}"
@@ -123,11 +128,10 @@ impl Directory {
 }
 
 fn listed(r: DirectoryRegion) -> std::result::Result<ListedRegion, String> {
-    let id = r
-        .id
-        .trim()
-        .parse::<u64>()
-        .map_err(|_| format!("region id {:?} is not a number", r.id))?;
+    let id =
+        r.id.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("region id {:?} is not a number", r.id))?;
     Ok(ListedRegion {
         id,
         code: r.code,
@@ -204,7 +208,11 @@ mod tests {
         assert_eq!(id(d.resolve("US", Some("ny"))), Some(43));
         assert_eq!(id(d.resolve("us", Some("Texas"))), Some(57));
         assert_eq!(id(d.resolve("US", Some("US-OR"))), Some(49));
-        assert_eq!(id(d.resolve("DE", Some("BE"))), Some(82), "ISO code, 2.4.8 codes");
+        assert_eq!(
+            id(d.resolve("DE", Some("BE"))),
+            Some(82),
+            "ISO code, 2.4.8 codes"
+        );
         assert_eq!(id(d.resolve("DE", Some("Thuringen"))), Some(94));
         assert_eq!(id(d.resolve("DE", Some("DE-BY"))), Some(81));
     }

@@ -10,13 +10,13 @@
 
 mod catalog;
 mod directory;
+mod load;
 mod reply;
 mod request;
 mod source;
-mod target;
 
+pub use load::MagentoTarget;
 pub use source::MagentoSource;
-pub use target::MagentoTarget;
 
 use super::http::{CallError, HttpClient, HttpConfig, Reply, Safety};
 use crate::connector::{ApiStats, ConnectorError, Result};
@@ -233,7 +233,11 @@ impl MagentoClient {
     }
 
     /// A read that must succeed.
-    pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(String, String)]) -> Result<T> {
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<T> {
         self.read(path, query).await?.map_err(|r| {
             ConnectorError::Remote(format!(
                 "Magento GET {path}: HTTP {}: {}",

@@ -94,9 +94,7 @@ impl MagentoSource {
     }
 
     async fn product(&mut self, p: &reply::Product) -> Result<Product> {
-        let handle = p
-            .custom("url_key")
-            .unwrap_or_else(|| p.sku.to_lowercase());
+        let handle = p.custom("url_key").unwrap_or_else(|| p.sku.to_lowercase());
         let mut options: Vec<ProductOption> = vec![];
         let variants = if p.type_id.as_deref() == Some("configurable") {
             let children: Vec<reply::Product> = self
@@ -107,13 +105,18 @@ impl MagentoSource {
                 )
                 .await?;
             let mut codes = vec![];
-            let mut conf: Vec<&reply::ConfigurableOption> = p.configurable_options().iter().collect();
+            let mut conf: Vec<&reply::ConfigurableOption> =
+                p.configurable_options().iter().collect();
             conf.sort_by_key(|o| o.position.unwrap_or(0));
             for o in conf {
                 let code = self.code_of(&o.attribute_id, &p.sku).await?;
                 self.labels_of(&code).await?;
                 options.push(ProductOption {
-                    name: o.label.clone().filter(|l| !l.is_empty()).unwrap_or_else(|| code.clone()),
+                    name: o
+                        .label
+                        .clone()
+                        .filter(|l| !l.is_empty())
+                        .unwrap_or_else(|| code.clone()),
                     values: vec![],
                 });
                 codes.push(code);
@@ -219,8 +222,7 @@ pub(crate) fn customer(c: &reply::Customer) -> Customer {
                 address1: street(0),
                 address2: street(1),
                 city: text(&a.city),
-                province: region
-                    .and_then(|r| text(&r.region_code).or_else(|| text(&r.region))),
+                province: region.and_then(|r| text(&r.region_code).or_else(|| text(&r.region))),
                 country_code: text(&a.country_id),
                 zip: text(&a.postcode),
                 phone: text(&a.telephone),

@@ -17,12 +17,18 @@ fn messages_fill_named_and_numbered_parameters_and_list_every_error() {
         400,
         json!({ "message": "\"%fieldName\" is required. Enter and try again.", "parameters": { "fieldName": "regionId" } }),
     );
-    assert_eq!(message(&named), "\"regionId\" is required. Enter and try again.");
+    assert_eq!(
+        message(&named),
+        "\"regionId\" is required. Enter and try again."
+    );
     let numbered = reply(
         400,
         json!({ "message": "SKU length should be %1 characters maximum.", "parameters": [64] }),
     );
-    assert_eq!(message(&numbered), "SKU length should be 64 characters maximum.");
+    assert_eq!(
+        message(&numbered),
+        "SKU length should be 64 characters maximum."
+    );
     let many = reply(
         400,
         json!({ "message": "One or more input exceptions have occurred.", "errors": [
@@ -45,18 +51,30 @@ fn a_reply_without_a_required_field_names_the_endpoint_and_the_field() {
         .expect("refused");
     let text = e.to_string();
     assert!(text.starts_with("Magento GET /products"), "{text}");
-    assert!(text.contains("items[1]") && text.contains("`sku`"), "{text}");
+    assert!(
+        text.contains("items[1]") && text.contains("`sku`"),
+        "{text}"
+    );
 }
 
 #[test]
 fn a_price_magento_did_not_send_is_none_never_zero() {
-    let p: reply::Product =
-        parse("Magento GET /products/A", &json!({ "sku": "A", "price": null })).expect("parsed");
+    let p: reply::Product = parse(
+        "Magento GET /products/A",
+        &json!({ "sku": "A", "price": null }),
+    )
+    .expect("parsed");
     assert_eq!(p.price, None);
-    let p: reply::Product =
-        parse("Magento GET /products/A", &json!({ "sku": "A", "price": "12.50" })).expect("parsed");
+    let p: reply::Product = parse(
+        "Magento GET /products/A",
+        &json!({ "sku": "A", "price": "12.50" }),
+    )
+    .expect("parsed");
     assert_eq!(p.price.map(|d| d.to_string()).as_deref(), Some("12.50"));
-    let bad = parse::<reply::Product>("Magento GET /products/A", &json!({ "sku": "A", "price": [1] }));
+    let bad = parse::<reply::Product>(
+        "Magento GET /products/A",
+        &json!({ "sku": "A", "price": [1] }),
+    );
     assert!(bad.err().expect("refused").to_string().contains("price"));
 }
 
