@@ -98,13 +98,20 @@ fn woocommerce_files_into_magento_twice_ask_before_writing_and_agree_with_the_sc
         "Magento has no region \"Gotham\" in United States",
         "Customers without a first or last name",
     ] {
-        assert!(raised.iter().any(|t| t == expected), "{expected} in {raised:?}");
+        assert!(
+            raised.iter().any(|t| t == expected),
+            "{expected} in {raised:?}"
+        );
     }
     let status = first.status_json();
     let ivs = status["interventions"].as_array().expect("interventions");
     let asked: Vec<&Value> = ivs
         .iter()
-        .filter(|iv| iv["step"].as_str().is_some_and(|s| s.starts_with("execution/")))
+        .filter(|iv| {
+            iv["step"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("execution/"))
+        })
         .collect();
     assert_eq!(asked.len(), 3, "{status}");
     for iv in asked {
@@ -114,7 +121,10 @@ fn woocommerce_files_into_magento_twice_ask_before_writing_and_agree_with_the_sc
     let report = first.report_json();
     let customers = count(&report, "customers");
     assert_eq!(customers["created"], 5, "{customers}");
-    assert_eq!(customers["failed"], 1, "the customer without a name: {customers}");
+    assert_eq!(
+        customers["failed"], 1,
+        "the customer without a name: {customers}"
+    );
     let left_out: Vec<String> = first
         .events_of("finding")
         .iter()
@@ -122,8 +132,18 @@ fn woocommerce_files_into_magento_twice_ask_before_writing_and_agree_with_the_sc
         .filter_map(|e| e["finding"]["message"].as_str().map(str::to_string))
         .collect();
     assert_eq!(left_out.len(), 2, "{left_out:?}");
-    assert!(left_out.iter().any(|m| m.contains("nowhere@example.com") && m.contains("country")), "{left_out:?}");
-    assert!(left_out.iter().any(|m| m.contains("bruce@example.com") && m.contains("Gotham")), "{left_out:?}");
+    assert!(
+        left_out
+            .iter()
+            .any(|m| m.contains("nowhere@example.com") && m.contains("country")),
+        "{left_out:?}"
+    );
+    assert!(
+        left_out
+            .iter()
+            .any(|m| m.contains("bruce@example.com") && m.contains("Gotham")),
+        "{left_out:?}"
+    );
     let state = sb.state();
     assert_eq!(state["customers"], 5, "{state}");
     let products = state["products"].as_u64().expect("products");
@@ -159,7 +179,10 @@ fn woocommerce_files_into_magento_twice_ask_before_writing_and_agree_with_the_sc
         "POST /V1/customers",
         "PUT /V1/customers/{customerId}",
     ] {
-        assert!(checked.operations.contains_key(op), "{op} exercised: {checked}");
+        assert!(
+            checked.operations.contains_key(op),
+            "{op} exercised: {checked}"
+        );
     }
     assert!(checked.open().is_empty(), "{checked}");
 }

@@ -133,14 +133,41 @@ async fn extraction_and_two_loads_agree_with_adobes_admin_schema() {
     products.extend([
         configurable("merino-tee", "Fabric Weight", &["Light", "Heavy"]),
         configurable("cap", "Color", &["Navy", "Sand"]),
-        configurable(&"an-overlong-handle-for-a-product-".repeat(3), "Size", &["S"]),
+        configurable(
+            &"an-overlong-handle-for-a-product-".repeat(3),
+            "Size",
+            &["S"],
+        ),
     ]);
     customers.extend([
-        customer("nameless@example.com", None, vec![address(Some("NY"), Some("US"))]),
-        customer("nowhere@example.com", Some(("No", "Where")), vec![address(None, None)]),
-        customer("gotham@example.com", Some(("Bruce", "Wayne")), vec![address(Some("Gotham"), Some("US")), address(Some("BE"), Some("DE"))]),
-        customer("istanbul@example.com", Some(("Ayşe", "Kaya")), vec![address(Some("İstanbul"), Some("TR"))]),
-        customer("london@example.com", Some(("Tom", "Hardy")), vec![address(None, Some("GB"))]),
+        customer(
+            "nameless@example.com",
+            None,
+            vec![address(Some("NY"), Some("US"))],
+        ),
+        customer(
+            "nowhere@example.com",
+            Some(("No", "Where")),
+            vec![address(None, None)],
+        ),
+        customer(
+            "gotham@example.com",
+            Some(("Bruce", "Wayne")),
+            vec![
+                address(Some("Gotham"), Some("US")),
+                address(Some("BE"), Some("DE")),
+            ],
+        ),
+        customer(
+            "istanbul@example.com",
+            Some(("Ayşe", "Kaya")),
+            vec![address(Some("İstanbul"), Some("TR"))],
+        ),
+        customer(
+            "london@example.com",
+            Some(("Tom", "Hardy")),
+            vec![address(None, Some("GB"))],
+        ),
     ]);
     let target = MagentoSandbox::new(MagentoConfig::default());
     target.add_attribute("apparel_color", "Color", true, &["Navy"]);
@@ -152,19 +179,32 @@ async fn extraction_and_two_loads_agree_with_adobes_admin_schema() {
         let p = load(&mut t, Entity::Products, &products).await;
         let c = load(&mut t, Entity::Customers, &customers).await;
         let done = |o: &&WriteOutcome| !matches!(o, WriteOutcome::Failed { .. });
-        assert_eq!(p.iter().filter(done).count(), products.len(), "round {round}: {p:?}");
+        assert_eq!(
+            p.iter().filter(done).count(),
+            products.len(),
+            "round {round}: {p:?}"
+        );
         assert_eq!(
             c.iter().filter(done).count(),
             customers.len() - 1,
             "round {round}: only the nameless customer is left out: {c:?}"
         );
         if round == 1 {
-            assert!(p.iter().all(|o| matches!(o, WriteOutcome::Updated { .. })), "{p:?}");
+            assert!(
+                p.iter().all(|o| matches!(o, WriteOutcome::Updated { .. })),
+                "{p:?}"
+            );
             // Rollback's deletes are part of the contract too.
-            let WriteOutcome::Updated { target_id } = &p[0] else { unreachable!() };
+            let WriteOutcome::Updated { target_id } = &p[0] else {
+                unreachable!()
+            };
             t.delete(Entity::Products, target_id).await.expect("delete");
-            let WriteOutcome::Updated { target_id } = &c[0] else { unreachable!() };
-            t.delete(Entity::Customers, target_id).await.expect("delete");
+            let WriteOutcome::Updated { target_id } = &c[0] else {
+                unreachable!()
+            };
+            t.delete(Entity::Customers, target_id)
+                .await
+                .expect("delete");
         }
     }
     assert!(target.creation_log().duplicates().is_empty());
@@ -184,7 +224,10 @@ async fn extraction_and_two_loads_agree_with_adobes_admin_schema() {
         "PUT /V1/customers/{customerId}",
         "DELETE /V1/products/{sku}",
     ] {
-        assert!(report.operations.contains_key(op), "{op} was exercised: {report}");
+        assert!(
+            report.operations.contains_key(op),
+            "{op} was exercised: {report}"
+        );
     }
     assert!(report.open().is_empty(), "{report}");
 }
@@ -276,8 +319,13 @@ async fn the_sandbox_answers_its_refusals_in_magentos_documented_error_shape() {
         .json()
         .await
         .expect("json");
-    assert!(missing.get("parameters").is_none(), "no empty parameters: {missing}");
-    assert!(sb.product("NEW-1").is_none() && sb.product("NEW-2").is_none() && sb.customer_count() == 0);
+    assert!(
+        missing.get("parameters").is_none(),
+        "no empty parameters: {missing}"
+    );
+    assert!(
+        sb.product("NEW-1").is_none() && sb.product("NEW-2").is_none() && sb.customer_count() == 0
+    );
     let report = contract.check_all(&sb.faults.traffic().take());
     println!("{report}");
     assert!(report.open().is_empty(), "{report}");

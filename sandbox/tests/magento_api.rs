@@ -122,7 +122,12 @@ fn configurable(handle: &str, options: &[(&str, &[&str])]) -> Record {
     })
 }
 
-fn customer(email: &str, first: Option<&str>, last: Option<&str>, addresses: Vec<Address>) -> Record {
+fn customer(
+    email: &str,
+    first: Option<&str>,
+    last: Option<&str>,
+    addresses: Vec<Address>,
+) -> Record {
     Record::Customer(Customer {
         source: SourceRef::new(email),
         email: email.into(),
@@ -284,17 +289,34 @@ async fn missing_attributes_are_created_in_the_attribute_set_before_the_products
     let server = target.start(0).await.expect("bind");
     let mut t = MagentoTarget::open(&spec(&server)).expect("open");
     let batch = vec![
-        configurable("merino-tee", &[("Size", &["S", "M"]), ("Fabric Weight", &["Light", "Heavy"])]),
+        configurable(
+            "merino-tee",
+            &[
+                ("Size", &["S", "M"]),
+                ("Fabric Weight", &["Light", "Heavy"]),
+            ],
+        ),
         configurable("linen-tee", &[("Fabric weight", &["light", "Medium"])]),
     ];
-    assert!(t.questions(Entity::Products, &batch).await.expect("q").is_empty());
+    assert!(t
+        .questions(Entity::Products, &batch)
+        .await
+        .expect("q")
+        .is_empty());
     let out = t.write_batch(Entity::Products, &batch).await.expect("load");
-    assert!(out.iter().all(|o| matches!(o, WriteOutcome::Created { .. })), "{out:?}");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{out:?}"
+    );
     let attr = target.attribute("fabric_weight").expect("created");
     assert_eq!(attr["scope"], "global");
     assert_eq!(attr["frontend_input"], "select");
     assert_eq!(attr["default_frontend_label"], "Fabric Weight");
-    assert!(target.in_default_set("fabric_weight"), "configurables can use it");
+    assert!(
+        target.in_default_set("fabric_weight"),
+        "configurables can use it"
+    );
     let labels: Vec<&str> = attr["options"]
         .as_array()
         .unwrap()
@@ -302,7 +324,11 @@ async fn missing_attributes_are_created_in_the_attribute_set_before_the_products
         .filter_map(|o| o["label"].as_str())
         .filter(|l| !l.trim().is_empty())
         .collect();
-    assert_eq!(labels, ["Light", "Heavy", "Medium"], "labels are matched without case");
+    assert_eq!(
+        labels,
+        ["Light", "Heavy", "Medium"],
+        "labels are matched without case"
+    );
     let parent = target.product("merino-tee").expect("parent");
     assert_eq!(parent["type_id"], "configurable");
     let options = parent["extension_attributes"]["configurable_product_options"]
@@ -321,13 +347,33 @@ async fn missing_attributes_are_created_in_the_attribute_set_before_the_products
         .clone();
     assert_eq!(custom(&child, "fabric_weight").as_deref(), heavy.as_str());
     // A second load changes nothing and creates nothing.
-    let again = t.write_batch(Entity::Products, &batch).await.expect("again");
-    assert!(again.iter().all(|o| matches!(o, WriteOutcome::Updated { .. })), "{again:?}");
-    assert!(target.creation_log().duplicates().is_empty(), "{:?}", target.creation_log().duplicates());
+    let again = t
+        .write_batch(Entity::Products, &batch)
+        .await
+        .expect("again");
+    assert!(
+        again
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+        "{again:?}"
+    );
+    assert!(
+        target.creation_log().duplicates().is_empty(),
+        "{:?}",
+        target.creation_log().duplicates()
+    );
     // Another run (a new connector) finds the attribute instead of making it again.
     let mut t2 = MagentoTarget::open(&spec(&server)).expect("open");
-    let third = t2.write_batch(Entity::Products, &batch).await.expect("third");
-    assert!(third.iter().all(|o| matches!(o, WriteOutcome::Updated { .. })), "{third:?}");
+    let third = t2
+        .write_batch(Entity::Products, &batch)
+        .await
+        .expect("third");
+    assert!(
+        third
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+        "{third:?}"
+    );
     assert!(target.creation_log().duplicates().is_empty());
 }
 
@@ -345,18 +391,27 @@ async fn an_option_name_two_attributes_fit_is_asked_and_the_decision_is_used() {
         configurable("cap", &[("color", &["Navy"])]),
         configurable("bench", &[("Finish", &["Oak"])]),
     ];
-    let questions = t.questions(Entity::Products, &batch).await.expect("questions");
+    let questions = t
+        .questions(Entity::Products, &batch)
+        .await
+        .expect("questions");
     assert_eq!(questions.len(), 1, "{questions:?}");
     let q = &questions[0];
     assert_eq!(q.code, "ambiguous_attribute");
     assert_eq!(q.item, "color");
     let keys: Vec<&str> = q.choices.iter().map(|c| c.key.as_str()).collect();
     assert_eq!(keys, ["color", "apparel_color", "skip"]);
-    assert_eq!(q.recommended, "color", "the attribute named like the option");
+    assert_eq!(
+        q.recommended, "color",
+        "the attribute named like the option"
+    );
     assert_eq!(q.records.len(), 2, "both products wait for it");
 
     // Written without a decision, nothing is created and the products say why.
-    let undecided = t.write_batch(Entity::Products, &batch[..1]).await.expect("write");
+    let undecided = t
+        .write_batch(Entity::Products, &batch[..1])
+        .await
+        .expect("write");
     assert!(
         matches!(&undecided[0], WriteOutcome::Failed { message } if message.contains("several Magento attributes")),
         "{undecided:?}"
@@ -364,7 +419,10 @@ async fn an_option_name_two_attributes_fit_is_asked_and_the_decision_is_used() {
     assert!(target.product("tee").is_none());
 
     t.decide("ambiguous_attribute", "color", "apparel_color");
-    let out = t.write_batch(Entity::Products, &batch).await.expect("write");
+    let out = t
+        .write_batch(Entity::Products, &batch)
+        .await
+        .expect("write");
     assert!(matches!(out[0], WriteOutcome::Created { .. }), "{out:?}");
     assert!(matches!(out[1], WriteOutcome::Created { .. }), "{out:?}");
     assert!(
@@ -384,9 +442,18 @@ async fn an_option_name_two_attributes_fit_is_asked_and_the_decision_is_used() {
 
     // Leaving them out is a decision too.
     let mut t2 = MagentoTarget::open(&spec(&server)).expect("open");
-    assert_eq!(t2.questions(Entity::Products, &batch[..1]).await.expect("q").len(), 1);
+    assert_eq!(
+        t2.questions(Entity::Products, &batch[..1])
+            .await
+            .expect("q")
+            .len(),
+        1
+    );
     t2.decide("ambiguous_attribute", "color", "skip");
-    let skipped = t2.write_batch(Entity::Products, &batch[..1]).await.expect("write");
+    let skipped = t2
+        .write_batch(Entity::Products, &batch[..1])
+        .await
+        .expect("write");
     assert!(
         matches!(&skipped[0], WriteOutcome::Failed { message } if message.contains("left out as decided")),
         "{skipped:?}"
@@ -412,17 +479,31 @@ async fn skus_longer_than_magentos_64_characters_are_shortened_the_same_way_on_e
     assert!(handle.starts_with(&target_id[..50]), "{target_id}");
     let findings = t.take_findings();
     assert_eq!(
-        findings.iter().filter(|f| f.code == "sku_shortened").count(),
+        findings
+            .iter()
+            .filter(|f| f.code == "sku_shortened")
+            .count(),
         2,
         "the parent's and the long variant's: {findings:?}"
     );
     assert!(target.skus().iter().all(|s| s.chars().count() <= 64));
     assert!(target.skus().contains(&"SHORT-M".to_string()));
     let mut t2 = MagentoTarget::open(&spec(&server)).expect("open");
-    let again = t2.write_batch(Entity::Products, &batch).await.expect("again");
-    assert_eq!(again, vec![WriteOutcome::Updated { target_id: target_id.clone() }]);
+    let again = t2
+        .write_batch(Entity::Products, &batch)
+        .await
+        .expect("again");
     assert_eq!(
-        t2.lookup(Entity::Products, handle).await.expect("lookup").as_deref(),
+        again,
+        vec![WriteOutcome::Updated {
+            target_id: target_id.clone()
+        }]
+    );
+    assert_eq!(
+        t2.lookup(Entity::Products, handle)
+            .await
+            .expect("lookup")
+            .as_deref(),
         Some(target_id.as_str()),
         "a resumed run finds it by its handle"
     );
@@ -436,56 +517,135 @@ async fn addresses_carry_the_directorys_region_id_and_an_unknown_region_is_asked
     let server = target.start(0).await.expect("bind");
     let mut t = MagentoTarget::open(&spec(&server)).expect("open");
     let batch = vec![
-        customer("ny@example.com", Some("Ann"), Some("Lee"), vec![address("New York", Some("NY"), Some("US"), "10001")]),
-        customer("be@example.com", Some("Jürgen"), Some("Yılmaz"), vec![address("Berlin", Some("BE"), Some("de"), "10115")]),
-        customer("tr@example.com", Some("Ayşe"), Some("Kaya"), vec![address("İstanbul", Some("İstanbul"), Some("TR"), "34000")]),
-        customer("uk@example.com", Some("Tom"), Some("Hardy"), vec![address("London", None, Some("GB"), "EC1A 1BB")]),
+        customer(
+            "ny@example.com",
+            Some("Ann"),
+            Some("Lee"),
+            vec![address("New York", Some("NY"), Some("US"), "10001")],
+        ),
+        customer(
+            "be@example.com",
+            Some("Jürgen"),
+            Some("Yılmaz"),
+            vec![address("Berlin", Some("BE"), Some("de"), "10115")],
+        ),
+        customer(
+            "tr@example.com",
+            Some("Ayşe"),
+            Some("Kaya"),
+            vec![address("İstanbul", Some("İstanbul"), Some("TR"), "34000")],
+        ),
+        customer(
+            "uk@example.com",
+            Some("Tom"),
+            Some("Hardy"),
+            vec![address("London", None, Some("GB"), "EC1A 1BB")],
+        ),
         customer(
             "gotham@example.com",
             Some("Bruce"),
             Some("Wayne"),
-            vec![address("Gotham", Some("Gotham"), Some("US"), "07001"), address("Austin", Some("Texas"), Some("US"), "73301")],
+            vec![
+                address("Gotham", Some("Gotham"), Some("US"), "07001"),
+                address("Austin", Some("Texas"), Some("US"), "73301"),
+            ],
         ),
     ];
-    let questions = t.questions(Entity::Customers, &batch).await.expect("questions");
+    let questions = t
+        .questions(Entity::Customers, &batch)
+        .await
+        .expect("questions");
     assert_eq!(questions.len(), 1, "{questions:?}");
     let q = &questions[0];
-    assert_eq!((q.code.as_str(), q.item.as_str()), ("unknown_region", "US/Gotham"));
+    assert_eq!(
+        (q.code.as_str(), q.item.as_str()),
+        ("unknown_region", "US/Gotham")
+    );
     assert_eq!(q.recommended, "leave_out");
     let keys: Vec<&str> = q.choices.iter().map(|c| c.key.as_str()).collect();
     assert!(keys.ends_with(&["leave_out", "skip"]), "{keys:?}");
     assert!(
-        q.choices.iter().any(|c| c.label.contains("Georgia") || c.label.contains("Guam")),
+        q.choices
+            .iter()
+            .any(|c| c.label.contains("Georgia") || c.label.contains("Guam")),
         "the nearest regions are offered: {keys:?}"
     );
     t.decide("unknown_region", "US/Gotham", "leave_out");
-    let out = t.write_batch(Entity::Customers, &batch).await.expect("load");
-    assert!(out.iter().all(|o| matches!(o, WriteOutcome::Created { .. })), "{out:?}");
+    let out = t
+        .write_batch(Entity::Customers, &batch)
+        .await
+        .expect("load");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{out:?}"
+    );
     let findings = t.take_findings();
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].code, "address_left_out");
-    assert!(findings[0].message.contains("Gotham"), "{}", findings[0].message);
+    assert!(
+        findings[0].message.contains("Gotham"),
+        "{}",
+        findings[0].message
+    );
     let stored = target.customers();
     let region = |email: &str| {
         let c = stored.iter().find(|c| c["email"] == email).expect("stored");
-        (c["addresses"][0]["region_id"].clone(), c["addresses"][0]["region"]["region_code"].clone())
+        (
+            c["addresses"][0]["region_id"].clone(),
+            c["addresses"][0]["region"]["region_code"].clone(),
+        )
     };
     assert_eq!(region("ny@example.com"), (json!(43), json!("NY")));
-    assert_eq!(region("be@example.com"), (json!(82), json!("BER")), "ISO BE is Magento 2.4.8's BER");
-    assert_eq!(region("tr@example.com"), (json!(0), json!("İstanbul")), "typed where a country has no list");
-    assert_eq!(region("gotham@example.com"), (json!(57), json!("TX")), "the other address went");
+    assert_eq!(
+        region("be@example.com"),
+        (json!(82), json!("BER")),
+        "ISO BE is Magento 2.4.8's BER"
+    );
+    assert_eq!(
+        region("tr@example.com"),
+        (json!(0), json!("İstanbul")),
+        "typed where a country has no list"
+    );
+    assert_eq!(
+        region("gotham@example.com"),
+        (json!(57), json!("TX")),
+        "the other address went"
+    );
 
     // A region of the list, once chosen, goes on every such address.
     let mut t2 = MagentoTarget::open(&spec(&server)).expect("open");
-    let again = vec![customer("gotham@example.com", Some("Bruce"), Some("Wayne"), vec![address("Gotham", Some("Gotham"), Some("US"), "07001")])];
+    let again = vec![customer(
+        "gotham@example.com",
+        Some("Bruce"),
+        Some("Wayne"),
+        vec![address("Gotham", Some("Gotham"), Some("US"), "07001")],
+    )];
     let q = t2.questions(Entity::Customers, &again).await.expect("q");
     assert_eq!(q.len(), 1);
-    let georgia = q[0].choices.iter().find(|c| c.label.contains("Georgia")).expect("offered");
+    let georgia = q[0]
+        .choices
+        .iter()
+        .find(|c| c.label.contains("Georgia"))
+        .expect("offered");
     t2.decide("unknown_region", "US/Gotham", &georgia.key);
-    assert!(t2.questions(Entity::Customers, &again).await.expect("q").is_empty(), "asked once");
-    let out = t2.write_batch(Entity::Customers, &again).await.expect("load");
+    assert!(
+        t2.questions(Entity::Customers, &again)
+            .await
+            .expect("q")
+            .is_empty(),
+        "asked once"
+    );
+    let out = t2
+        .write_batch(Entity::Customers, &again)
+        .await
+        .expect("load");
     assert!(matches!(out[0], WriteOutcome::Updated { .. }), "{out:?}");
-    let c = target.customers().into_iter().find(|c| c["email"] == "gotham@example.com").unwrap();
+    let c = target
+        .customers()
+        .into_iter()
+        .find(|c| c["email"] == "gotham@example.com")
+        .unwrap();
     assert_eq!(c["addresses"].as_array().unwrap().len(), 1);
     assert_eq!(c["addresses"][0]["region"]["region"], "Georgia");
     assert_eq!(c["addresses"][0]["region_id"], 19);
@@ -496,48 +656,94 @@ async fn customers_without_names_and_addresses_without_countries_never_send_empt
     let target = MagentoSandbox::new(MagentoConfig::default());
     let server = target.start(0).await.expect("bind");
     let batch = vec![
-        customer("nameless@example.com", None, None, vec![address("New York", Some("NY"), Some("US"), "10001")]),
+        customer(
+            "nameless@example.com",
+            None,
+            None,
+            vec![address("New York", Some("NY"), Some("US"), "10001")],
+        ),
         customer("cher@example.com", Some("Cher"), None, vec![]),
-        customer("nowhere@example.com", Some("No"), Some("Where"), vec![address("Somewhere", None, None, "12345")]),
+        customer(
+            "nowhere@example.com",
+            Some("No"),
+            Some("Where"),
+            vec![address("Somewhere", None, None, "12345")],
+        ),
         customer("", Some("No"), Some("Email"), vec![]),
     ];
     let mut t = MagentoTarget::open(&spec(&server)).expect("open");
-    let questions = t.questions(Entity::Customers, &batch).await.expect("questions");
+    let questions = t
+        .questions(Entity::Customers, &batch)
+        .await
+        .expect("questions");
     assert_eq!(questions.len(), 1, "{questions:?}");
     assert_eq!(questions[0].code, "missing_name");
     assert_eq!(questions[0].records.len(), 2);
     assert_eq!(questions[0].recommended, "skip");
     t.decide("missing_name", "customers", "skip");
-    let out = t.write_batch(Entity::Customers, &batch).await.expect("load");
-    assert!(matches!(&out[0], WriteOutcome::Failed { message } if message.contains("left out as decided")), "{out:?}");
+    let out = t
+        .write_batch(Entity::Customers, &batch)
+        .await
+        .expect("load");
+    assert!(
+        matches!(&out[0], WriteOutcome::Failed { message } if message.contains("left out as decided")),
+        "{out:?}"
+    );
     assert!(matches!(&out[1], WriteOutcome::Failed { .. }), "{out:?}");
     assert!(matches!(&out[2], WriteOutcome::Created { .. }), "{out:?}");
-    assert!(matches!(&out[3], WriteOutcome::Failed { message } if message.contains("requires an email")), "{out:?}");
+    assert!(
+        matches!(&out[3], WriteOutcome::Failed { message } if message.contains("requires an email")),
+        "{out:?}"
+    );
     let findings = t.take_findings();
     assert!(
-        findings.iter().any(|f| f.code == "address_left_out" && f.message.contains("country")),
+        findings
+            .iter()
+            .any(|f| f.code == "address_left_out" && f.message.contains("country")),
         "{findings:?}"
     );
-    let nowhere = target.customers().into_iter().find(|c| c["email"] == "nowhere@example.com").unwrap();
+    let nowhere = target
+        .customers()
+        .into_iter()
+        .find(|c| c["email"] == "nowhere@example.com")
+        .unwrap();
     assert_eq!(nowhere["addresses"], json!([]));
 
     let mut t2 = MagentoTarget::open(&spec(&server)).expect("open");
     t2.decide("missing_name", "customers", "fill");
-    let out = t2.write_batch(Entity::Customers, &batch[..2]).await.expect("load");
-    assert!(out.iter().all(|o| matches!(o, WriteOutcome::Created { .. })), "{out:?}");
+    let out = t2
+        .write_batch(Entity::Customers, &batch[..2])
+        .await
+        .expect("load");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{out:?}"
+    );
     let all = target.customers();
     let named = |email: &str| {
         let c = all.iter().find(|c| c["email"] == email).unwrap();
-        (c["firstname"].as_str().unwrap().to_string(), c["lastname"].as_str().unwrap().to_string())
+        (
+            c["firstname"].as_str().unwrap().to_string(),
+            c["lastname"].as_str().unwrap().to_string(),
+        )
     };
-    assert_eq!(named("nameless@example.com"), ("nameless".into(), "nameless".into()));
+    assert_eq!(
+        named("nameless@example.com"),
+        ("nameless".into(), "nameless".into())
+    );
     assert_eq!(named("cher@example.com"), ("Cher".into(), "Cher".into()));
     // Nothing stored anywhere is an empty text.
     fn no_empty(v: &Value, at: &str) {
         match v {
             Value::String(s) => assert!(!s.is_empty(), "empty value at {at}"),
-            Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| no_empty(x, &format!("{at}[{i}]"))),
-            Value::Object(o) => o.iter().for_each(|(k, x)| no_empty(x, &format!("{at}.{k}"))),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| no_empty(x, &format!("{at}[{i}]"))),
+            Value::Object(o) => o
+                .iter()
+                .for_each(|(k, x)| no_empty(x, &format!("{at}.{k}"))),
             _ => {}
         }
     }
@@ -546,15 +752,25 @@ async fn customers_without_names_and_addresses_without_countries_never_send_empt
     }
     // Magento requires a telephone on addresses unless the store made it optional; the
     // endpoint option says which.
-    let Record::Customer(mut quiet) = customer("quiet@example.com", Some("Q"), Some("Uiet"), vec![address("London", None, Some("GB"), "N1")]) else {
+    let Record::Customer(mut quiet) = customer(
+        "quiet@example.com",
+        Some("Q"),
+        Some("Uiet"),
+        vec![address("London", None, Some("GB"), "N1")],
+    ) else {
         unreachable!()
     };
     quiet.phone = None;
     let quiet = vec![Record::Customer(quiet)];
-    let out = t2.write_batch(Entity::Customers, &quiet).await.expect("load");
+    let out = t2
+        .write_batch(Entity::Customers, &quiet)
+        .await
+        .expect("load");
     assert!(matches!(out[0], WriteOutcome::Created { .. }), "{out:?}");
     assert!(
-        t2.take_findings().iter().any(|f| f.code == "address_left_out" && f.message.contains("telephone")),
+        t2.take_findings()
+            .iter()
+            .any(|f| f.code == "address_left_out" && f.message.contains("telephone")),
         "the address without a telephone is left out, the customer goes"
     );
     let relaxed = MagentoSandbox::new(MagentoConfig {
@@ -562,8 +778,12 @@ async fn customers_without_names_and_addresses_without_countries_never_send_empt
         ..MagentoConfig::default()
     });
     let rserver = relaxed.start(0).await.expect("bind");
-    let mut t3 = MagentoTarget::open(&spec_with(&rserver, &[("optional_telephone", json!(true))])).expect("open");
-    let out = t3.write_batch(Entity::Customers, &quiet).await.expect("load");
+    let mut t3 = MagentoTarget::open(&spec_with(&rserver, &[("optional_telephone", json!(true))]))
+        .expect("open");
+    let out = t3
+        .write_batch(Entity::Customers, &quiet)
+        .await
+        .expect("load");
     assert!(matches!(out[0], WriteOutcome::Created { .. }), "{out:?}");
     let c = relaxed.customers().pop().expect("created");
     assert_eq!(c["addresses"][0]["city"], "London");
@@ -583,7 +803,11 @@ async fn faults_are_survived_and_customers_are_created_once() {
     let target = MagentoSandbox::new(MagentoConfig::default());
     let tserver = target.start(0).await.expect("bind");
     let mut t = MagentoTarget::open(&spec(&tserver)).expect("open");
-    assert!(t.questions(Entity::Customers, &customers).await.expect("q").is_empty());
+    assert!(t
+        .questions(Entity::Customers, &customers)
+        .await
+        .expect("q")
+        .is_empty());
     target.faults.after(&[
         (2, Fault::Status(503)),
         (3, Fault::Slow(Duration::from_millis(900))),
@@ -620,5 +844,8 @@ async fn faults_are_survived_and_customers_are_created_once() {
         target.creation_log().duplicates()
     );
     let c = target.customers().into_iter().next().expect("one");
-    assert_eq!(c["addresses"][0]["region_id"], 82, "Berlin came as BER and went as its id");
+    assert_eq!(
+        c["addresses"][0]["region_id"], 82,
+        "Berlin came as BER and went as its id"
+    );
 }

@@ -165,9 +165,18 @@ mod tests {
     #[test]
     fn option_names_become_attribute_codes_magento_accepts() {
         assert_eq!(attribute_code("Color").as_deref(), Some("color"));
-        assert_eq!(attribute_code("Shoe Size (EU)").as_deref(), Some("shoe_size_eu"));
-        assert_eq!(attribute_code("Beden Ölçüsü").as_deref(), Some("beden_olcusu"));
-        assert_eq!(attribute_code("2nd colour").as_deref(), Some("opt_2nd_colour"));
+        assert_eq!(
+            attribute_code("Shoe Size (EU)").as_deref(),
+            Some("shoe_size_eu")
+        );
+        assert_eq!(
+            attribute_code("Beden Ölçüsü").as_deref(),
+            Some("beden_olcusu")
+        );
+        assert_eq!(
+            attribute_code("2nd colour").as_deref(),
+            Some("opt_2nd_colour")
+        );
         assert_eq!(attribute_code("--"), None);
     }
 

@@ -158,7 +158,9 @@ pub(crate) fn save_product(inner: &Inner, s: &mut Store, input: &Value) -> Resul
     }
     let set = input["attribute_set_id"]
         .as_u64()
-        .or(existing.as_ref().and_then(|p| p["attribute_set_id"].as_u64()))
+        .or(existing
+            .as_ref()
+            .and_then(|p| p["attribute_set_id"].as_u64()))
         .unwrap_or(DEFAULT_SET);
     let Some(members) = s.sets.get(&set).cloned() else {
         return Err(error(
@@ -198,7 +200,11 @@ pub(crate) fn save_product(inner: &Inner, s: &mut Store, input: &Value) -> Resul
         if !members.contains(code) {
             continue;
         }
-        if let Some(attr) = s.attributes.get(code).filter(|x| x.uses_options() && x.user_defined) {
+        if let Some(attr) = s
+            .attributes
+            .get(code)
+            .filter(|x| x.uses_options() && x.user_defined)
+        {
             let v = match &a["value"] {
                 Value::String(v) => v.clone(),
                 Value::Number(n) => n.to_string(),
@@ -566,7 +572,10 @@ async fn add_option(
         .collect();
     let mut problems = vec![];
     if attr_id.is_empty() {
-        problems.push(("Option attribute ID is not specified.".to_string(), Value::Null));
+        problems.push((
+            "Option attribute ID is not specified.".to_string(),
+            Value::Null,
+        ));
     }
     if opt["label"].as_str().is_none_or(str::is_empty) {
         problems.push(("Option label is not specified.".to_string(), Value::Null));
@@ -625,7 +634,10 @@ async fn add_option(
         .as_array()
         .cloned()
         .unwrap_or_default();
-    if list.iter().any(|o| o["attribute_id"].as_str() == Some(&attr.id.to_string())) {
+    if list
+        .iter()
+        .any(|o| o["attribute_id"].as_str() == Some(&attr.id.to_string()))
+    {
         return error(
             StatusCode::BAD_REQUEST,
             "Product already has this option",
@@ -839,9 +851,10 @@ async fn add_attribute_option(
         );
     }
     let value = ensure_option(&mut s, &attr.code, &label);
-    sb.inner
-        .created
-        .record("attribute options", &format!("{}/{}", attr.code, label.to_uppercase()));
+    sb.inner.created.record(
+        "attribute options",
+        &format!("{}/{}", attr.code, label.to_uppercase()),
+    );
     Json(json!(value.to_string())).into_response()
 }
 
@@ -910,7 +923,12 @@ async fn assign_attribute(
         Err(r) => return r,
     };
     let mut missing = vec![];
-    for k in ["attributeSetId", "attributeGroupId", "attributeCode", "sortOrder"] {
+    for k in [
+        "attributeSetId",
+        "attributeGroupId",
+        "attributeCode",
+        "sortOrder",
+    ] {
         if v[k].is_null() {
             missing.push((REQUIRED.to_string(), json!({ "fieldName": k })));
         }

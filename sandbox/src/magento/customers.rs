@@ -122,7 +122,11 @@ fn check_address(inner: &Inner, a: &Value) -> Result<Value, Vec<(String, Value)>
 
 /// Checks a customer as `CustomerRepository::save` does; `id` is the customer being updated.
 fn check(inner: &Inner, s: &Store, c: &Value, id: Option<u64>) -> Result<Value, Response> {
-    let email = c["email"].as_str().unwrap_or("").trim().to_ascii_lowercase();
+    let email = c["email"]
+        .as_str()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     let valid = email
         .split_once('@')
         .is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.'));

@@ -118,9 +118,11 @@ impl Store {
     }
 
     pub fn attribute(&self, code_or_id: &str) -> Option<&Attr> {
-        self.attributes
-            .get(code_or_id)
-            .or_else(|| self.attributes.values().find(|a| a.id.to_string() == code_or_id))
+        self.attributes.get(code_or_id).or_else(|| {
+            self.attributes
+                .values()
+                .find(|a| a.id.to_string() == code_or_id)
+        })
     }
 }
 
@@ -147,10 +149,24 @@ const ATTRIBUTES: [(u64, &str, &str, &str, &str, bool); 13] = [
     (74, "sku", "SKU", "text", "global", false),
     (75, "description", "Description", "textarea", "store", false),
     (77, "price", "Price", "price", "website", false),
-    (78, "special_price", "Special Price", "price", "website", false),
+    (
+        78,
+        "special_price",
+        "Special Price",
+        "price",
+        "website",
+        false,
+    ),
     (82, "weight", "Weight", "weight", "global", false),
     (84, "meta_title", "Meta Title", "text", "store", false),
-    (86, "meta_description", "Meta Description", "textarea", "store", false),
+    (
+        86,
+        "meta_description",
+        "Meta Description",
+        "textarea",
+        "store",
+        false,
+    ),
     (93, "color", "Color", "select", "global", true),
     (97, "status", "Enable Product", "boolean", "website", false),
     (99, "visibility", "Visibility", "select", "store", false),
@@ -184,7 +200,9 @@ pub(crate) fn input_errors(mut list: Vec<(String, Value)>) -> Response {
     // Each error of the list carries its parameters, an empty list when it has none.
     let errors: Vec<Value> = list
         .into_iter()
-        .map(|(m, p)| json!({ "message": m, "parameters": if p.is_null() { json!([]) } else { p } }))
+        .map(
+            |(m, p)| json!({ "message": m, "parameters": if p.is_null() { json!([]) } else { p } }),
+        )
         .collect();
     (
         StatusCode::BAD_REQUEST,
@@ -243,9 +261,10 @@ impl MagentoSandbox {
                 },
             );
         }
-        store
-            .sets
-            .insert(DEFAULT_SET, ATTRIBUTES.iter().map(|a| a.1.to_string()).collect());
+        store.sets.insert(
+            DEFAULT_SET,
+            ATTRIBUTES.iter().map(|a| a.1.to_string()).collect(),
+        );
         store.groups = vec![
             (7, DEFAULT_SET, "Product Details".into()),
             (8, DEFAULT_SET, "Content".into()),
@@ -282,9 +301,11 @@ impl MagentoSandbox {
             .merge(customers::routes())
             .route(&format!("{CONTROL_PREFIX}/state"), get(control_state))
             .with_state(self.clone());
-        with_faults(api, self.faults.clone(), |status| {
-            json!({ "message": status.canonical_reason().unwrap_or("Internal Error").to_string() })
-        })
+        with_faults(
+            api,
+            self.faults.clone(),
+            |status| json!({ "message": status.canonical_reason().unwrap_or("Internal Error").to_string() }),
+        )
     }
 
     pub async fn start(&self, port: u16) -> std::io::Result<Running> {
@@ -328,7 +349,11 @@ impl MagentoSandbox {
 
     /// Every customer, as `GET /customers/{id}` answers them.
     pub fn customers(&self) -> Vec<Value> {
-        lock(&self.inner.store).customers.values().cloned().collect()
+        lock(&self.inner.store)
+            .customers
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// An attribute, as `GET /products/attributes/{code}` answers it.
