@@ -386,6 +386,7 @@ async fn load_batch(
     }
     let remote = target.is_remote();
     if remote && !to_write.is_empty() {
+        ask(ctx, target, entity, &to_write).await?;
         // The intent is durable before the remote call is made.
         let mut intents = ctx.step();
         for p in &pending {
@@ -615,6 +616,77 @@ async fn settle(inflight: &mut Option<InFlight>, tf: &mut Transformer) -> Result
             .await
             .map_err(|e| Halt::Failed(format!("committing a batch failed: {e}")))??;
         tf.committed(f.batch);
+    }
+    Ok(())
+}
+
+/// Raises the questions the target has about a batch as interventions, waits for every
+/// decision and hands each back, all before anything of the batch is written: a decision
+/// starts a new step. A restarted run finds the same interventions (their ids come from run,
+/// step and item) and hands back the decisions already made.
+async fn ask(
+    ctx: &Ctx,
+    target: &mut dyn Target,
+    entity: Entity,
+    batch: &[Record],
+) -> Result<(), Halt> {
+    let questions = target.questions(entity, batch).await.map_err(|e| {
+        Halt::Failed(format!(
+            "asking {} about {entity} failed: {e}",
+            target.describe()
+        ))
+    })?;
+    if questions.is_empty() {
+        return Ok(());
+    }
+    let prefix = format!("execution/{}/ask", entity.key());
+    let mut step = ctx.step();
+    let mut asked = Vec::with_capacity(questions.len());
+    for q in questions {
+        let step_name = format!("{prefix}/{}", q.code);
+        let id = Intervention::make_id(ctx.run, &step_name, &q.item);
+        let iv = Intervention {
+            id: id.clone(),
+            run: ctx.run,
+            step: step_name,
+            item: q.item.clone(),
+            title: q.title,
+            problem: q.problem,
+            records: q.records,
+            options: q
+                .choices
+                .into_iter()
+                .map(|c| InterventionOption {
+                    key: c.key,
+                    label: c.label,
+                    consequence: c.consequence,
+                })
+                .collect(),
+            recommended: q.recommended,
+            raised_at: now_rfc3339(),
+            decision: None,
+        };
+        ctx.raise(&mut step, iv)?;
+        asked.push((id, q.code, q.item));
+    }
+    if !step.is_empty() {
+        ctx.commit(step)?;
+    }
+    ctx.await_decisions(&prefix).await?;
+    for (id, code, item) in asked {
+        let decided = ctx
+            .store
+            .intervention(&id)
+            .map_err(|e| Halt::Failed(e.to_string()))?
+            .and_then(|iv| iv.decision);
+        match decided {
+            Some(d) => target.decide(&code, &item, &d.option),
+            None => {
+                return Err(Halt::Failed(format!(
+                    "intervention {id} ({code} {item}) has no decision after waiting for one"
+                )))
+            }
+        }
     }
     Ok(())
 }

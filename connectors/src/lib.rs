@@ -13,5 +13,6 @@ pub mod synth;
 pub use connector::{
     ApiStats, BreakerState, ConnectorError, Cursor, Source, SourcePage, Target, WriteOutcome,
 };
+pub use connector::{Choice, Question};
 pub use finding::{Finding, Location, RecordRef, Severity};
 pub use spec::{open_source, open_target, EndpointKind, EndpointSpec};
