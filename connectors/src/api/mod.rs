@@ -7,14 +7,18 @@ pub mod ikas;
 pub mod magento;
 pub mod medusa;
 pub mod shopify;
+pub mod token_store;
 pub mod vendure;
 pub mod woocommerce;
 
 use crate::connector::{Result, Source, Target};
 use crate::model::Platform;
 use crate::spec::EndpointSpec;
+use std::path::Path;
 
-pub fn open_source(spec: &EndpointSpec) -> Result<Box<dyn Source>> {
+/// `base` is the config file's directory (files an API connector keeps, such as a rotating
+/// token, resolve against it).
+pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Source>> {
     // Every platform has an API connector; a new platform must add its arm here.
     Ok(match spec.platform {
         Platform::Shopify => Box::new(shopify::ShopifySource::open(spec)?),
@@ -22,13 +26,13 @@ pub fn open_source(spec: &EndpointSpec) -> Result<Box<dyn Source>> {
         Platform::BigCommerce => Box::new(bigcommerce::BigCommerceSource::open(spec)?),
         Platform::Magento => Box::new(magento::MagentoSource::open(spec)?),
         Platform::Ikas => Box::new(ikas::IkasSource::open(spec)?),
-        Platform::Ideasoft => Box::new(ideasoft::IdeasoftSource::open(spec)?),
+        Platform::Ideasoft => Box::new(ideasoft::IdeasoftSource::open_in(spec, base)?),
         Platform::Medusa => Box::new(medusa::Medusa::open(spec)?),
         Platform::Vendure => Box::new(vendure::Vendure::open(spec)?),
     })
 }
 
-pub fn open_target(spec: &EndpointSpec) -> Result<Box<dyn Target>> {
+pub fn open_target(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Target>> {
     // Every platform has an API connector; a new platform must add its arm here.
     Ok(match spec.platform {
         Platform::Shopify => Box::new(shopify::ShopifyTarget::open(spec)?),
@@ -36,7 +40,7 @@ pub fn open_target(spec: &EndpointSpec) -> Result<Box<dyn Target>> {
         Platform::BigCommerce => Box::new(bigcommerce::BigCommerceTarget::open(spec)?),
         Platform::Magento => Box::new(magento::MagentoTarget::open(spec)?),
         Platform::Ikas => Box::new(ikas::IkasTarget::open(spec)?),
-        Platform::Ideasoft => Box::new(ideasoft::IdeasoftTarget::open(spec)?),
+        Platform::Ideasoft => Box::new(ideasoft::IdeasoftTarget::open_in(spec, base)?),
         Platform::Medusa => Box::new(medusa::Medusa::open(spec)?),
         Platform::Vendure => Box::new(vendure::Vendure::open(spec)?),
     })
