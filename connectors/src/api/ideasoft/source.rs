@@ -254,7 +254,8 @@ impl IdeasoftSource {
                     im.sort_order.unwrap_or(0),
                     Image {
                         src,
-                        alt: opt(&im.alt),
+                        // The document gives an image no alternative text.
+                        alt: None,
                         position: 0,
                     },
                 ))

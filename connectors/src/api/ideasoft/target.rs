@@ -411,14 +411,16 @@ impl IdeasoftTarget {
             [] => None,
             pp => match self.category_at(pp).await? {
                 Found::One(id) => Some(id),
-                Found::None => return Ok(self.refuse(
-                    "parent_category_missing",
-                    format!(
+                Found::None => {
+                    return Ok(self.refuse(
+                        "parent_category_missing",
+                        format!(
                         "its parent category \"{}\" is not in the Ideasoft store; migrate it first",
                         pp.join(" > ")
                     ),
-                    r,
-                )),
+                        r,
+                    ))
+                }
                 Found::Many(ids) => {
                     return Ok(self.ambiguous_outcome(
                         "categories",

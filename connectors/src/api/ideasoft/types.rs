@@ -88,8 +88,6 @@ pub struct Image {
     pub original_url: Option<String>,
     #[serde(default)]
     pub thumb_url: Option<String>,
-    #[serde(default)]
-    pub alt: Option<String>,
     #[serde(default, deserialize_with = "opt_int")]
     pub sort_order: Option<i64>,
 }
