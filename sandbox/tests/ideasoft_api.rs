@@ -915,3 +915,48 @@ mod round_trip_property {
         }
     }
 }
+
+#[tokio::test]
+async fn a_slug_two_products_share_is_refused_not_guessed() {
+    let (cats, mut products) = source_records(2).await;
+    let target = empty_target(roomy());
+    let twins = target.add_duplicate_slug("ikiz-kazak", "İkiz Kazak");
+    let server = target.start(0).await.expect("bind");
+    let mut t = IdeasoftTarget::open(&spec(&server)).expect("open");
+    t.write_batch(Entity::Categories, &cats)
+        .await
+        .expect("categories");
+    if let Record::Product(p) = &mut products[1] {
+        p.handle = "ikiz-kazak".into();
+    }
+    let out = t
+        .write_batch(Entity::Products, &products[1..])
+        .await
+        .expect("load");
+    let WriteOutcome::Failed { message } = &out[0] else {
+        panic!("{out:?}")
+    };
+    assert!(
+        message.contains(&format!("ids {}, {}", twins[0], twins[1]))
+            && message.contains("ikiz-kazak"),
+        "{message}"
+    );
+    assert!(t.take_findings().iter().any(|f| f.code == "ambiguous_match"
+        && f.severity == storeshift_connectors::finding::Severity::Blocking));
+    // Neither twin was touched, and no third product was made.
+    assert_eq!(target.product_count(), 2);
+    for id in &twins {
+        let twin = target.record("products", *id).expect("twin");
+        assert_eq!(twin["name"], "İkiz Kazak", "{twin}");
+    }
+    // A look-up after a crash fails instead of picking one: the runtime raises an intervention.
+    let err = t
+        .lookup(Entity::Products, "ikiz-kazak")
+        .await
+        .expect_err("ambiguous")
+        .to_string();
+    assert!(
+        err.contains("2 records in /products") && err.contains("will not guess"),
+        "{err}"
+    );
+}

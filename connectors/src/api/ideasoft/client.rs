@@ -60,7 +60,7 @@ pub enum Posted {
 /// More than one record carries a key that should name one.
 pub fn ambiguous(resource: &str, field: &str, key: &str, ids: &[u64]) -> ConnectorError {
     ConnectorError::Remote(format!(
-        "Ideasoft has {} {resource} records with {field} \"{key}\" (ids {}): storeshift will not guess which one is meant; merge or rename them in the Ideasoft panel, then resume",
+        "Ideasoft has {} records in /{resource} with {field} \"{key}\" (ids {}): storeshift will not guess which one is meant; merge or rename them in the Ideasoft panel, then resume",
         ids.len(),
         ids.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
     ))
