@@ -1,5 +1,5 @@
 //! An Ideasoft Admin API in memory, answering as Ideasoft's own API document ("Ideashop API"
-//! 3.0.0, vendored as `sandbox/tests/data/specs/ideasoft-admin-api.openapi.json`) says, and only
+//! 3.0.0, vendored as `sandbox/specs/ideasoft-admin-api.openapi.json`) says, and only
 //! as it says: `/admin-api/{resource}` behind an OAuth2 bearer token, lists as bare JSON arrays
 //! with the match count in a `total_count` header, the documented list parameters of each
 //! endpoint (`sort`, `limit` 1-100, `page` ≥ 1, `id`, `ids`, `sinceId` ≥ 1, the search key `s`,
@@ -13,7 +13,7 @@
 //! never rely on a filter the real store would ignore.
 //!
 //! Where the document is silent or wrong, and what this sandbox does there, is written down
-//! once, with the evidence, in `sandbox/tests/data/specs/IDEASOFT-NOTES.md`. In short: the
+//! once, with the evidence, in `sandbox/specs/IDEASOFT-NOTES.md`. In short: the
 //! token grant, the error bodies (Symfony FOSRest / FOSOAuthServer shapes), which fields `s`
 //! searches (products: name, full name, SKU, barcode, slug; members: names, e-mail; pages:
 //! title, slug; categories, brands, option groups, options, countries, locations: name or
@@ -23,15 +23,14 @@
 #![allow(clippy::result_large_err)]
 
 use super::{lock, script, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use storeshift_connectors::model::Platform;
@@ -209,18 +208,6 @@ struct Window {
     used: u32,
 }
 
-/// One request and the reply it got, as recorded for contract checks.
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    pub method: String,
-    pub path: String,
-    /// Query pairs in the order sent, percent-decoded.
-    pub query: Vec<(String, String)>,
-    pub body: Option<Value>,
-    pub status: u16,
-    pub reply: Option<Value>,
-}
-
 struct Inner {
     config: IdeasoftConfig,
     store: Mutex<Store>,
@@ -229,8 +216,6 @@ struct Inner {
     created: CreationLog,
     limited: Mutex<u64>,
     ttl: Mutex<Option<u64>>,
-    recording: AtomicBool,
-    traffic: Mutex<Vec<Exchange>>,
     refreshes: AtomicU64,
 }
 
@@ -379,8 +364,6 @@ impl IdeasoftSandbox {
                 }),
                 created: CreationLog::default(),
                 limited: Mutex::new(0),
-                recording: AtomicBool::new(false),
-                traffic: Mutex::new(vec![]),
                 refreshes: AtomicU64::new(0),
             }),
             faults: Arc::new(Faults::default()),
@@ -398,7 +381,6 @@ impl IdeasoftSandbox {
                 get(get_record).put(update_record).delete(delete_record),
             )
             .route(TOKEN_PATH, post(token))
-            .layer(axum::middleware::from_fn_with_state(self.clone(), record))
             .route(&format!("{CONTROL_PREFIX}/state"), get(control_state))
             .route(&format!("{CONTROL_PREFIX}/tokens"), post(control_tokens))
             .with_state(self.clone());
@@ -419,16 +401,6 @@ impl IdeasoftSandbox {
 
     pub fn creation_log(&self) -> &CreationLog {
         &self.inner.created
-    }
-
-    /// Starts keeping every API request and its reply (see [`IdeasoftSandbox::traffic`]).
-    pub fn record_traffic(&self) {
-        self.inner.recording.store(true, Ordering::SeqCst);
-    }
-
-    /// The requests recorded so far, with their replies.
-    pub fn traffic(&self) -> Vec<Exchange> {
-        lock(&self.inner.traffic).clone()
     }
 
     /// Main products (variants not counted).
@@ -889,50 +861,6 @@ fn bearer(headers: &HeaderMap) -> &str {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("")
-}
-
-/// Keeps each API request and its reply while recording is on.
-async fn record(State(sb): State<IdeasoftSandbox>, req: Request, next: Next) -> Response {
-    if !sb.inner.recording.load(Ordering::SeqCst) {
-        return next.run(req).await;
-    }
-    let method = req.method().to_string();
-    let path = req.uri().path().to_string();
-    let query: Vec<(String, String)> = Query::<Vec<(String, String)>>::try_from_uri(req.uri())
-        .map(|Query(q)| q)
-        .unwrap_or_default();
-    let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, 16 << 20)
-        .await
-        .unwrap_or_default();
-    let form = parts
-        .headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.contains("form"));
-    let body_json = if bytes.is_empty() || form {
-        None
-    } else {
-        serde_json::from_slice::<Value>(&bytes).ok()
-    };
-    let resp = next
-        .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-        .await;
-    let (rparts, rbody) = resp.into_parts();
-    let rbytes = axum::body::to_bytes(rbody, 64 << 20)
-        .await
-        .unwrap_or_default();
-    let reply = serde_json::from_slice::<Value>(&rbytes).ok();
-    // The token endpoint's form carries secrets: its body is never kept.
-    lock(&sb.inner.traffic).push(Exchange {
-        method,
-        path,
-        query,
-        body: body_json,
-        status: rparts.status.as_u16(),
-        reply: if form { None } else { reply },
-    });
-    Response::from_parts(rparts, axum::body::Body::from(rbytes))
 }
 
 fn with_headers(h: HeaderMap, mut r: Response) -> Response {

@@ -8,8 +8,8 @@
 //! variants as child products (`parent`), at most 8 images per product uploaded as base64.
 //!
 //! The authority is Ideasoft's own Admin API document ("Ideashop API" 3.0.0, vendored as
-//! `sandbox/tests/data/specs/ideasoft-admin-api.openapi.json`); where it is silent or wrong,
-//! `sandbox/tests/data/specs/IDEASOFT-NOTES.md` says so with the evidence.
+//! `sandbox/specs/ideasoft-admin-api.openapi.json`); where it is silent or wrong,
+//! `sandbox/specs/IDEASOFT-NOTES.md` says so with the evidence.
 
 use super::Facts;
 use crate::model::{Entity, Platform};
