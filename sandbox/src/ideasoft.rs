@@ -1752,15 +1752,16 @@ fn validate(s: &Store, k: Kind, v: &mut Value, id: Option<u64>) -> Result<(), Re
             }
         }
         Kind::Details => {
+            let described = |p: u64| {
+                s.table(Kind::Details)
+                    .iter()
+                    .any(|(did, d)| Some(*did) != id && ref_id(d, "product") == Some(p))
+            };
             match ref_id(v, "product") {
-                Some(p) if s.get(Kind::Products, p).is_some() => {
-                    if s.table(Kind::Details)
-                        .iter()
-                        .any(|(did, d)| Some(*did) != id && ref_id(d, "product") == Some(p))
-                    {
-                        err("product", "This value is already used. (duplicate entry)");
-                    }
+                Some(p) if s.get(Kind::Products, p).is_some() && described(p) => {
+                    err("product", "This value is already used. (duplicate entry)")
                 }
+                Some(p) if s.get(Kind::Products, p).is_some() => {}
                 Some(_) => err("product", INVALID),
                 None => {}
             }
