@@ -130,7 +130,7 @@ impl EndpointSpec {
 pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Source>> {
     match spec.kind {
         EndpointKind::Files => crate::files::open_source(spec, base),
-        EndpointKind::Api => crate::api::open_source(spec),
+        EndpointKind::Api => crate::api::open_source(spec, base),
     }
 }
 
@@ -138,6 +138,6 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Source>> 
 pub fn open_target(spec: &EndpointSpec, base: &Path, out_dir: &Path) -> Result<Box<dyn Target>> {
     match spec.kind {
         EndpointKind::Files => crate::files::open_target(spec, base, out_dir),
-        EndpointKind::Api => crate::api::open_target(spec),
+        EndpointKind::Api => crate::api::open_target(spec, base),
     }
 }
