@@ -32,6 +32,8 @@ pub const MAX_NAME_LEN: usize = 250;
 /// Longest SKU (Catalog API: product `sku` maxLength 255; the variant schema states none, and
 /// variant and product SKUs share one namespace).
 pub const MAX_SKU_LEN: usize = 255;
+/// Customers v3 requires `first_name` and `last_name` (minLength 1) on every customer.
+pub const CUSTOMER_NAMES_REQUIRED: bool = true;
 /// Values per `sku:in` / `email:in` filter, so the request line stays well under the URL
 /// lengths proxies accept.
 pub const SKU_FILTER_CHUNK: usize = 50;
