@@ -134,6 +134,16 @@ impl Transformer {
             Record::Product(p) => self.product(store, p, prev),
             Record::Customer(mut c) => {
                 c.email = c.email.trim().to_ascii_lowercase();
+                let blank = |n: &Option<String>| n.as_deref().is_none_or(|n| n.trim().is_empty());
+                if platform::customer_names_required(self.facts.platform)
+                    && (blank(&c.first_name) || blank(&c.last_name))
+                    && self.chose("customer_missing_name", "skip")
+                {
+                    return Outcome::Skip(format!(
+                        "{} has no first or last name, which {} requires (decision: leave out)",
+                        c.email, self.facts.platform
+                    ));
+                }
                 if let Some(first) = self.duplicate_emails.get(&c.email) {
                     if first != &c.source.id && self.chose("duplicate_email", "skip_later") {
                         return Outcome::Skip(format!(

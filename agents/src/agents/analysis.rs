@@ -641,6 +641,31 @@ fn check(
         }
         Record::Customer(cu) => {
             customer_ids.insert(id.clone());
+            let blank = |n: &Option<String>| n.as_deref().is_none_or(|n| n.trim().is_empty());
+            if storeshift_connectors::platform::customer_names_required(target)
+                && (blank(&cu.first_name) || blank(&cu.last_name))
+            {
+                c.add(
+                    "customer_missing_name",
+                    Severity::Blocking,
+                    &format!("customers without a first or last name ({target} requires both)"),
+                    None,
+                    Some(rref(r)),
+                );
+            }
+            if storeshift_connectors::platform::address_needs_street_city_country(target)
+                && cu.addresses.iter().any(|a| {
+                    blank(&a.address1) || blank(&a.city) || blank(&a.country_code)
+                })
+            {
+                c.add(
+                    "address_incomplete",
+                    Severity::Warning,
+                    &format!("addresses without street, city or country (left out: {target} requires them)"),
+                    None,
+                    Some(rref(r)),
+                );
+            }
             let email = cu.email.trim().to_ascii_lowercase();
             if email.is_empty() {
                 c.add(
@@ -874,7 +899,7 @@ fn opt(key: &str, label: &str, consequence: &str) -> InterventionOption {
 }
 
 /// Every finding code that comes with options.
-pub const CODES: [&str; 9] = [
+pub const CODES: [&str; 10] = [
     "duplicate_sku",
     "missing_price",
     "too_many_options",
@@ -884,6 +909,7 @@ pub const CODES: [&str; 9] = [
     "duplicate_email",
     "order_missing_customer",
     "missing_title",
+    "customer_missing_name",
 ];
 
 /// The options offered for each blocking finding, recommended first.
@@ -926,6 +952,10 @@ pub fn options_for(code: &str, target: &str) -> Option<(String, Vec<Intervention
         "missing_title" => vec![
             opt("from_handle", "Use the handle as title", "The title is made from the handle (blue-hat → Blue hat)."),
             opt("skip", "Leave them out", "They are not migrated; the report lists them."),
+        ],
+        "customer_missing_name" => vec![
+            opt("skip", "Leave them out", "They are not migrated; the report lists them, to add their names in the source and run again."),
+            opt("send", "Send them as they are", &format!("{target} refuses each of them; they show as failed records with its reason.")),
         ],
         _ => return None,
     };
@@ -989,6 +1019,9 @@ fn problem_text(code: &str, g: &FindingGroup, target: &str) -> String {
         "order_missing_customer" => {
             "These orders name a customer the export does not contain.".to_string()
         }
+        "customer_missing_name" => format!(
+            "{target} requires a first and a last name on every customer; these customers lack one."
+        ),
         _ => g.title.clone(),
     };
     format!(

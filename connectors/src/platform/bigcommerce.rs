@@ -1,6 +1,6 @@
 //! BigCommerce facts: `/{handle}/` URLs, 600 variants, and the v3 Admin API's shape and limits
-//! (`/stores/{hash}/v3/`, `X-Auth-Token`, pages of ≤ 250, batch writes of ≤ 10, a request
-//! window of 150 per 30 s on Standard).
+//! (`/stores/{hash}/v3/`, `X-Auth-Token`, pages of ≤ 250, batch writes of ≤ 10, names of ≤ 250
+//! and SKUs of ≤ 255 characters, a request window of 150 per 30 s on Standard).
 
 use super::versions::{ApiVersions, VersionScheme};
 use super::Facts;
@@ -38,6 +38,16 @@ pub const TOKEN_HEADER: &str = "X-Auth-Token";
 pub const MAX_PAGE_SIZE: usize = 250;
 /// Most objects one batch write (PUT products, POST/PUT customers) may carry.
 pub const MAX_BATCH: usize = 10;
+/// Longest product name (Catalog API: `name` maxLength 250).
+pub const MAX_NAME_LEN: usize = 250;
+/// Longest SKU (Catalog API: product `sku` maxLength 255; the variant schema states none, and
+/// variant and product SKUs share one namespace).
+pub const MAX_SKU_LEN: usize = 255;
+/// Customers v3 requires `first_name` and `last_name` (minLength 1) on every customer.
+pub const CUSTOMER_NAMES_REQUIRED: bool = true;
+/// Values per `sku:in` / `email:in` filter, so the request line stays well under the URL
+/// lengths proxies accept.
+pub const SKU_FILTER_CHUNK: usize = 50;
 
 /// Requests per window by plan: Standard and Plus 150 per 30 s, Pro 450 per 30 s.
 pub fn request_window(plan: &str) -> (u32, u32) {

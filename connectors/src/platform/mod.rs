@@ -58,6 +58,21 @@ pub fn file_addresses_per_customer(platform: Platform) -> Option<usize> {
     }
 }
 
+/// Whether the platform refuses a customer without a first and a last name (its API requires
+/// both, non-empty), so one lacking either needs a decision before the load.
+pub fn customer_names_required(platform: Platform) -> bool {
+    match platform {
+        Platform::BigCommerce => bigcommerce::CUSTOMER_NAMES_REQUIRED,
+        _ => false,
+    }
+}
+
+/// Whether the platform refuses an address without street, city or country (its connector
+/// leaves such an address out of the customer).
+pub fn address_needs_street_city_country(platform: Platform) -> bool {
+    matches!(platform, Platform::BigCommerce)
+}
+
 /// The storefront path a record of `entity` with `handle` has on `platform`.
 /// `parents` are the parent categories' handles (WooCommerce nests category URLs).
 pub fn url_path(platform: Platform, entity: Entity, handle: &str, parents: &[String]) -> String {

@@ -12,11 +12,15 @@ pub struct Exception {
     pub platform: String,
     /// `"GET /catalog/products"`, or `"*"` for every operation.
     pub operation: String,
-    /// The mismatch's place, exactly, or a prefix ending in `*`.
+    /// The mismatch's place, exactly (`*` there is an array index, as mismatches write them),
+    /// or a prefix ending in `**`.
     pub at: String,
     /// The kind it covers (any kind when absent).
     #[serde(default)]
     pub kind: Option<String>,
+    /// Only mismatches whose message contains one of these (all when absent).
+    #[serde(default)]
+    pub matching: Option<Vec<String>>,
     /// What is wrong or missing in the specification.
     pub why: String,
     /// Where that shows: the platform's own words, a documented behaviour, a real reply.
@@ -26,12 +30,16 @@ pub struct Exception {
 impl Exception {
     pub fn covers(&self, m: &Mismatch) -> bool {
         let op = self.operation == "*" || self.operation == m.operation;
-        let at = match self.at.strip_suffix('*') {
+        let at = match self.at.strip_suffix("**") {
             Some(prefix) => m.at.starts_with(prefix),
             None => self.at == m.at,
         };
         let kind = self.kind.as_deref().is_none_or(|k| k == m.kind.as_str());
-        op && at && kind
+        let what = self
+            .matching
+            .as_ref()
+            .is_none_or(|w| w.iter().any(|w| m.what.contains(w.as_str())));
+        op && at && kind && what
     }
 }
 

@@ -262,6 +262,7 @@ fn exceptions_mark_mismatches_without_hiding_them() {
         operation: "*".into(),
         at: "reply 429".into(),
         kind: Some("undocumented-status".into()),
+        matching: None,
         why: "rate limits are documented apart from the operations".into(),
         evidence: "the rate-limits guide".into(),
     });
