@@ -28,6 +28,7 @@ fn spec(server: &Running) -> EndpointSpec {
         .collect(),
         currency: Some("EUR".into()),
         encoding: None,
+        timezone: None,
         options: [
             ("timeout_ms", json!(400)),
             ("retry_base_ms", json!(5)),

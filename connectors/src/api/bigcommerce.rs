@@ -339,7 +339,7 @@ impl BigCommerceClient {
                 title: text(p, "page_title"),
                 description: text(p, "meta_description"),
             },
-            created_at: text(p, "date_created"),
+            created_at: crate::api::time(text(p, "date_created")),
             handle,
             ..Default::default()
         }
@@ -374,7 +374,7 @@ fn customer_from(c: &Value) -> Customer {
         phone: text(c, "phone"),
         addresses,
         note: text(c, "notes"),
-        created_at: text(c, "date_created"),
+        created_at: crate::api::time(text(c, "date_created")),
         ..Default::default()
     }
 }

@@ -769,7 +769,7 @@ impl IdeasoftSource {
                 description: text(p, "metaDescription"),
             },
             attributes,
-            created_at: text(p, "createdAt"),
+            created_at: crate::api::time(text(p, "createdAt")),
             handle,
             ..Default::default()
         })
@@ -812,7 +812,7 @@ fn customer_from(m: &Value) -> Customer {
             sms: false,
             updated_at: None,
         },
-        created_at: text(m, "createdAt"),
+        created_at: crate::api::time(text(m, "createdAt")),
         ..Default::default()
     }
 }
@@ -831,7 +831,7 @@ fn page_from(p: &Value) -> Page {
             title: text(p, "pageTitle"),
             description: text(p, "metaDescription"),
         },
-        created_at: text(p, "createdAt"),
+        created_at: crate::api::time(text(p, "createdAt")),
         handle,
     }
 }
@@ -936,7 +936,7 @@ fn order_from(o: &Value, default_currency: &str) -> Order {
                 status: "success".into(),
                 gateway: Some(gateway),
                 amount: money(num(o, "finalAmount").unwrap_or_default()),
-                processed_at: text(o, "createdAt"),
+                processed_at: crate::api::time(text(o, "createdAt")),
             }],
             _ => vec![],
         },
@@ -962,10 +962,10 @@ fn order_from(o: &Value, default_currency: &str) -> Order {
             "cancelled" => FulfillmentStatus::Cancelled,
             _ => FulfillmentStatus::Unfulfilled,
         },
-        created_at: text(o, "createdAt").unwrap_or_default(),
+        created_at: crate::api::time(text(o, "createdAt")),
         processed_at: None,
         cancelled_at: (status == "cancelled")
-            .then(|| text(o, "updatedAt"))
+            .then(|| crate::api::time(text(o, "updatedAt")))
             .flatten(),
         billing_address: order_address(&o["billingAddress"]),
         shipping_address: order_address(&o["shippingAddress"]),

@@ -466,7 +466,7 @@ impl MagentoClient {
                 title: custom(p, "meta_title"),
                 description: custom(p, "meta_description"),
             },
-            created_at: text(p, "created_at"),
+            created_at: crate::api::time(text(p, "created_at")),
             handle,
             ..Default::default()
         })
@@ -524,7 +524,7 @@ fn customer_from(c: &Value) -> Customer {
         last_name: text(c, "lastname"),
         phone: addresses.iter().find_map(|a| a.phone.clone()),
         addresses,
-        created_at: text(c, "created_at"),
+        created_at: crate::api::time(text(c, "created_at")),
         ..Default::default()
     }
 }
