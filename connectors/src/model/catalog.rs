@@ -191,7 +191,11 @@ pub struct Product {
     /// Everything else the source had that has no canonical field (metafields, Woo meta, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
     pub created_at: Option<Timestamp>,
 }
 

@@ -12,7 +12,11 @@ pub struct Page {
     pub published: bool,
     #[serde(default, skip_serializing_if = "Seo::is_empty")]
     pub seo: Seo,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
     pub created_at: Option<Timestamp>,
 }
 
@@ -33,7 +37,11 @@ pub struct BlogPost {
     pub author: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
     pub published_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,

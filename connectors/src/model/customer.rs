@@ -54,7 +54,11 @@ pub struct MarketingConsent {
     pub email: bool,
     #[serde(default)]
     pub sms: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
     pub updated_at: Option<Timestamp>,
 }
 
@@ -76,7 +80,11 @@ pub struct Customer {
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
     pub created_at: Option<Timestamp>,
 }
 

@@ -54,7 +54,11 @@ pub struct Transaction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
     pub amount: Money,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
     pub processed_at: Option<Timestamp>,
 }
 
@@ -116,11 +120,23 @@ pub struct Order {
     pub fulfillment_status: FulfillmentStatus,
     /// When the order was placed; `None` when the source's date could not be read (the reader
     /// said so in a finding).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
     pub created_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
     pub processed_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
     pub cancelled_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_address: Option<Address>,

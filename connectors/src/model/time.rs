@@ -141,6 +141,24 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// Deserialises an optional timestamp the way records saved by earlier versions hold it: an
+/// empty text is no date, and a text no reader can make a time of is dropped rather than
+/// failing the whole record (those versions kept dates as the files wrote them).
+pub fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    let text = Option::<String>::deserialize(d)?;
+    Ok(text.as_deref().and_then(|t| {
+        Timestamp::parse_api(t).or_else(|| {
+            match crate::files::dates::parse_cell(t, crate::files::dates::DayOrder::MonthFirst) {
+                Some(crate::files::dates::CellTime::Stated(s)) => Some(s),
+                Some(crate::files::dates::CellTime::Local(l)) => {
+                    Some(Timestamp::from_local(l, Zone::UTC))
+                }
+                None => None,
+            }
+        })
+    }))
+}
+
 /// Whether two JSON values are timestamps naming the same instant (`10:00+03:00` and
 /// `07:00Z`): record comparisons that work on JSON take them as equal, as [`Timestamp`] does.
 pub fn same_instant(a: &serde_json::Value, b: &serde_json::Value) -> bool {
@@ -248,6 +266,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("yesterday"), "{err}");
+    }
+
+    #[test]
+    fn records_saved_by_earlier_versions_still_load() {
+        let load = |date: &str| {
+            let json = format!(
+                r#"{{"source":{{"id":"1"}},"email":"a@example.test","created_at":{date}}}"#
+            );
+            serde_json::from_str::<crate::model::Customer>(&json)
+                .unwrap()
+                .created_at
+                .map(|t| t.to_rfc3339())
+        };
+        assert_eq!(load("\"\""), None);
+        assert_eq!(load("\"not a date\""), None);
+        assert_eq!(load("null"), None);
+        assert_eq!(
+            load("\"2024-05-01 10:00:00 +0200\"").as_deref(),
+            Some("2024-05-01T10:00:00+02:00")
+        );
+        assert_eq!(
+            load("\"2024-05-01T10:00:00\"").as_deref(),
+            Some("2024-05-01T10:00:00Z")
+        );
     }
 
     proptest! {
