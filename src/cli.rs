@@ -224,7 +224,8 @@ pub struct InspectArgs {
     /// Export files (CSV, TSV, XLSX) to inspect.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Encoding to assume when a file has no BOM and is not UTF-8 (e.g. windows-1254).
+    /// Encoding of the files, overriding detection (e.g. windows-1254; a byte order mark still
+    /// wins).
     #[arg(long)]
     pub encoding: Option<String>,
     /// Findings to print per file (default 20).
@@ -247,9 +248,14 @@ pub struct ConvertArgs {
     /// Currency of the prices (exports rarely say; default USD).
     #[arg(long)]
     pub currency: Option<String>,
-    /// Encoding to assume when a file has no BOM and is not UTF-8.
+    /// Encoding of the files, overriding detection (windows-1250, windows-1251, ...; a byte
+    /// order mark still wins).
     #[arg(long)]
     pub encoding: Option<String>,
+    /// The store's time zone (IANA, e.g. Europe/Istanbul): times the files write without a
+    /// zone are on its clock, and the target's files write local times on it (default UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
     /// Base URL that image paths which are not URLs are resolved against: Magento exports
     /// paths such as /m/b/mb01.jpg, found under https://STORE/media/catalog/product.
     #[arg(long, value_name = "URL")]

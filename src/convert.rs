@@ -22,12 +22,12 @@ pub async fn inspect(args: &InspectArgs) -> Result<i32> {
         println!("{}", ins.path.display());
         match (&ins.detected, &ins.error) {
             (Some(d), None) => println!(
-                "  {} {} — {} record(s), {} finding(s) [{} encoding, '{}' delimiter]",
+                "  {} {} — {} record(s), {} finding(s) [{}, '{}' delimiter]",
                 d.platform,
                 d.entity,
                 ins.records,
                 ins.findings.len(),
-                ins.encoding,
+                ins.encoding_detail,
                 if ins.delimiter == '\t' {
                     "\\t".to_string()
                 } else {
@@ -63,6 +63,7 @@ pub async fn convert(args: &ConvertArgs) -> Result<i32> {
     let opts = ConvertOptions {
         currency: args.currency.clone(),
         encoding: args.encoding.clone(),
+        timezone: args.timezone.clone(),
         media_url: args.media_url.clone(),
         skip_readback: args.skip_readback,
     };

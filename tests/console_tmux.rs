@@ -153,7 +153,7 @@ fn console_in_tmux_pauses_decides_attaches_and_quits_cleanly() {
     std::fs::write(
         dir.join("migration.toml"),
         "name = \"Demo Outfitters\"\nworkspace = \".\"\n\n[source]\nplatform = \"woocommerce\"\n\
-         kind = \"files\"\npath = \"source\"\ncurrency = \"USD\"\n\n[target]\nplatform = \"shopify\"\n\
+         kind = \"files\"\npath = \"source\"\ncurrency = \"USD\"\ntimezone = \"UTC\"\n\n[target]\nplatform = \"shopify\"\n\
          kind = \"files\"\n\n[run]\nbatch_size = 20\nthrottle_ms = 400\nsample_size = 50\n",
     )
     .unwrap();

@@ -308,12 +308,14 @@ kind = "files"
 path = "{source_path}"
 # Currency of prices the files do not state.
 currency = "USD"
-# encoding = "windows-1254"   # when it cannot be detected (utf-8, utf-16, windows-1252, windows-1254)
+# encoding = "windows-1254"   # overrides detection (windows-1250 ... windows-1258, iso-8859-2, ...)
+# timezone = "Europe/Istanbul"   # the store's clock, for times the files write without a zone (default UTC)
 
 [target]
 platform = "{target_platform}"
 kind = "files"
 # Import files go to <workspace>/output/run-N unless a path is given.
+# timezone = "Europe/Istanbul"   # local times in the import files are written on this clock
 # For a live store instead:
 # kind = "api"
 # url = "https://example.myshopify.com"

@@ -50,9 +50,14 @@ pub struct EndpointSpec {
     /// Currency of prices that the files do not state (CSV exports rarely do).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    /// Text encoding of source files when it cannot be detected (utf-8, utf-16, windows-1252, windows-1254).
+    /// Text encoding of source files, overriding detection (utf-8, windows-1250 ... windows-1258,
+    /// iso-8859-2, ...; a byte order mark still wins).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
+    /// The store's time zone (IANA, e.g. `Europe/Istanbul`): the zone of times its files write
+    /// without one, and the zone a target's files are written in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
     /// Platform-specific settings (API version, plan, store view, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, toml_value::Value>,
@@ -74,12 +79,31 @@ impl EndpointSpec {
             credentials: BTreeMap::new(),
             currency: None,
             encoding: None,
+            timezone: None,
             options: BTreeMap::new(),
         }
     }
 
     pub fn currency(&self) -> &str {
         self.currency.as_deref().unwrap_or("USD")
+    }
+
+    /// The store's zone, `None` when the config names none.
+    pub fn zone(&self) -> Result<Option<crate::model::Zone>> {
+        match self.timezone.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(name) => crate::model::parse_zone(name).map(Some).ok_or_else(|| {
+                ConnectorError::Input(format!(
+                    "timezone \"{name}\" of the {} {} is not a time zone; use an IANA name such \
+                     as Europe/Istanbul, America/New_York or UTC",
+                    self.platform,
+                    match self.kind {
+                        EndpointKind::Files => "files",
+                        EndpointKind::Api => "API",
+                    }
+                ))
+            }),
+        }
     }
 
     /// Resolves `path` against the directory of the config file.

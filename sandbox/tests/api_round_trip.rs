@@ -47,6 +47,7 @@ fn spec(platform: Platform, server: &Running) -> EndpointSpec {
         credentials,
         currency: Some("USD".into()),
         encoding: None,
+        timezone: None,
         options: [("retry_base_ms", json!(5))]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))

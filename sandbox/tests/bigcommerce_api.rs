@@ -25,6 +25,7 @@ fn spec(server: &Running) -> EndpointSpec {
             .collect(),
         currency: Some("USD".into()),
         encoding: None,
+        timezone: None,
         options: [
             ("store_hash", json!("sandbox")),
             ("timeout_ms", json!(400)),

@@ -28,6 +28,7 @@ fn spec_with(server: &Running, credentials: &[(&str, &str)]) -> EndpointSpec {
             .collect(),
         currency: Some("TRY".into()),
         encoding: None,
+        timezone: None,
         options: [
             ("timeout_ms", json!(400)),
             ("retry_base_ms", json!(5)),

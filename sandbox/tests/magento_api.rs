@@ -44,6 +44,7 @@ fn spec_with(server: &Running, options: &[(&str, Value)]) -> EndpointSpec {
         .collect(),
         currency: Some("EUR".into()),
         encoding: None,
+        timezone: None,
         options: opts.into_iter().collect(),
     }
 }

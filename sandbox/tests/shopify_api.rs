@@ -36,6 +36,7 @@ fn spec(server: &Running, extra: serde_json::Value) -> EndpointSpec {
             .collect(),
         currency: None,
         encoding: None,
+        timezone: None,
         options,
     }
 }

@@ -794,7 +794,7 @@ fn diff(e: &Value, a: &Value, path: String, out: &mut Vec<(String, String, Strin
                 diff(x, y, format!("{path}[{i}]"), out);
             }
         }
-        _ if e == a => {}
+        _ if e == a || storeshift_connectors::model::same_instant(e, a) => {}
         _ => out.push((path, short(e), short(a))),
     }
 }

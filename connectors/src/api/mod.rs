@@ -55,3 +55,9 @@ pub fn open_target(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Target>> 
         Platform::Vendure => Box::new(vendure::Vendure::open(spec)?),
     })
 }
+
+/// A time an API sent as text (RFC 3339, RFC 2822, or UTC without a zone), `None` when absent
+/// or unreadable.
+pub(crate) fn time(text: Option<String>) -> Option<crate::model::Timestamp> {
+    text.as_deref().and_then(crate::model::Timestamp::parse_api)
+}

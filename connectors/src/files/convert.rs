@@ -77,6 +77,8 @@ pub struct Inspection {
     pub path: PathBuf,
     pub detected: Option<Detected>,
     pub encoding: String,
+    /// How the encoding was settled and how sure that is ("windows-1251 (detected, ...)").
+    pub encoding_detail: String,
     pub delimiter: char,
     pub records: usize,
     pub findings: Vec<Finding>,
@@ -122,6 +124,7 @@ pub async fn inspect(paths: &[PathBuf], encoding: Option<&str>) -> Vec<Inspectio
             path: path.clone(),
             detected: None,
             encoding: String::new(),
+            encoding_detail: String::new(),
             delimiter: ',',
             records: 0,
             findings: vec![],
@@ -130,7 +133,10 @@ pub async fn inspect(paths: &[PathBuf], encoding: Option<&str>) -> Vec<Inspectio
         match TableFile::open(path, encoding) {
             Ok(t) => {
                 ins.encoding = t.encoding_name().to_string();
+                ins.encoding_detail = t.encoding().to_string();
                 ins.delimiter = t.delimiter() as char;
+                ins.findings
+                    .extend(t.encoding().finding(&path.display().to_string()));
             }
             Err(e) => {
                 ins.error = Some(e.to_string());
@@ -148,7 +154,7 @@ pub async fn inspect(paths: &[PathBuf], encoding: Option<&str>) -> Vec<Inspectio
                 match result {
                     Ok((records, findings)) => {
                         ins.records = records.len();
-                        ins.findings = findings;
+                        ins.findings.extend(findings);
                     }
                     Err(e) => ins.error = Some(e.to_string()),
                 }
@@ -201,6 +207,9 @@ pub struct ConvertReport {
 pub struct ConvertOptions {
     pub currency: Option<String>,
     pub encoding: Option<String>,
+    /// The store's time zone (IANA): times the source files write without a zone are on its
+    /// clock, and the target's files write local times on it.
+    pub timezone: Option<String>,
     /// Where the source's image paths live when they are not URLs (Magento exports paths).
     pub media_url: Option<String>,
     /// Skip reading the output back (the report then lists refused records only): for very
@@ -384,15 +393,24 @@ pub async fn convert(
     if let Some(url) = &opts.media_url {
         spec.options.insert("media_url".into(), url.clone().into());
     }
+    spec.timezone = opts.timezone.clone();
     let mut source = super::open_source(&spec, Path::new("."))?;
     let mut report = ConvertReport {
         from: Some(from),
         to: Some(to),
         ..ConvertReport::default()
     };
+    // An encoding guessed from little evidence is worth the operator's look.
+    for (_, f) in &mapping {
+        if let Ok(t) = TableFile::open(f, opts.encoding.as_deref()) {
+            let name = f.display().to_string();
+            report.source_findings.extend(t.encoding().finding(&name));
+        }
+    }
     std::fs::create_dir_all(out_dir)?;
     let mut tspec = EndpointSpec::files(to, out_dir.to_path_buf());
     tspec.currency = opts.currency.clone();
+    tspec.timezone = opts.timezone.clone();
     let mut target = super::open_target(&tspec, Path::new("."), out_dir)?;
     // Page by page: read, retarget, write. What the read-back compares waits on disk, so a
     // million-row file converts in the memory of a page and its keys.
@@ -484,7 +502,9 @@ pub async fn convert(
     report.lossy.append(&mut retarget.losses);
 
     // Read the output back with the target's own readers and list what did not survive.
-    let back_spec = EndpointSpec::files(to, out_dir.to_path_buf());
+    let mut back_spec = EndpointSpec::files(to, out_dir.to_path_buf());
+    // The written files' local times are on the store's clock; read them back on it.
+    back_spec.timezone = opts.timezone.clone();
     let back = if opts.skip_readback {
         None
     } else {

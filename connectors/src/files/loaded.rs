@@ -7,11 +7,12 @@
 //! cursor is the index of the next record. Export files of these platforms are catalog sized
 //! (tens of thousands of rows), which fits in memory many times over.
 
+use super::dates::{Clock, DateReader};
 use super::table::{Header, Row, TableFile};
 use super::EntityReader;
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage};
 use crate::finding::{Finding, Severity};
-use crate::model::{Entity, Money, Record, WeightUnit};
+use crate::model::{Entity, Money, Platform, Record, Timestamp, WeightUnit, Zone};
 use crate::spec::EndpointSpec;
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,10 @@ pub struct Ctx {
     /// Where image paths that are not URLs live (`options.media_url`): Magento exports paths
     /// inside its media folder, and a target fetches images by URL.
     pub media_url: Option<String>,
+    /// The platform that exported the file: its spreadsheet guard comes off every cell.
+    pub platform: Option<Platform>,
+    /// The store's zone (`timezone`), for times the file writes without one.
+    pub zone: Option<Zone>,
 }
 
 impl Ctx {
@@ -48,6 +53,8 @@ impl Ctx {
             currency: currency.to_string(),
             weight_unit: None,
             media_url: None,
+            platform: None,
+            zone: None,
         }
     }
 }
@@ -84,7 +91,8 @@ impl LoadedReader {
 
     fn load(&mut self) -> Result<&Parsed> {
         if self.parsed.is_none() {
-            let table = TableFile::open(&self.path, self.encoding.as_deref())?;
+            let guard = self.ctx.platform.and_then(crate::platform::export_guard);
+            let table = TableFile::open(&self.path, self.encoding.as_deref())?.with_guard(guard);
             self.parsed = Some((self.parse)(&table, &self.ctx)?);
         }
         self.parsed
@@ -161,7 +169,33 @@ pub fn ctx_of(spec: &EndpointSpec) -> Ctx {
             .and_then(|v| v.as_str())
             .map(|u| u.trim().trim_end_matches('/').to_string())
             .filter(|u| !u.is_empty()),
+        platform: Some(spec.platform),
+        // An unknown zone name is refused when the source opens (readers() checks it first).
+        zone: spec.zone().ok().flatten(),
     }
+}
+
+/// The time in a date cell, read by `dates` on `clock`; a cell that is no date becomes a
+/// finding about the record that will be pushed next.
+pub fn date_cell(
+    table: &TableFile,
+    row: &Row,
+    col: Option<usize>,
+    dates: &DateReader,
+    clock: Clock,
+    out: &mut Parsed,
+) -> Option<Timestamp> {
+    let mut found = Vec::new();
+    let t = dates.read(
+        cell(row, col),
+        clock,
+        || table.location(row.line, col.map(|c| table.header().name(c))),
+        &mut found,
+    );
+    for f in found {
+        out.note(f);
+    }
+    t
 }
 
 /// The readers of a file source: `spec.files` per entity, else every export file in
@@ -173,6 +207,7 @@ pub fn readers(
     parser: fn(Entity) -> Option<ParseFn>,
 ) -> Result<Vec<Box<dyn EntityReader>>> {
     let platform = spec.platform;
+    spec.zone()?;
     let resolve = |p: &PathBuf| {
         if p.is_absolute() {
             p.clone()

@@ -6,7 +6,9 @@
 //! crash-safe targets.
 
 pub mod bigcommerce;
+pub mod cells;
 pub mod convert;
+pub mod dates;
 pub mod ikas;
 pub mod loaded;
 pub mod magento;

@@ -321,7 +321,7 @@ fn texts(v: &[Value]) -> Option<Vec<&str>> {
 /// Field-by-field differences, with `path` the field's place ("variants[2].price.amount").
 /// The path is one buffer grown and cut back, since most fields are equal and need none.
 fn diff_value(path: &mut String, a: &Value, b: &Value, out: &mut Vec<String>) {
-    if a == b {
+    if a == b || crate::model::same_instant(a, b) {
         return;
     }
     match (a, b) {

@@ -83,6 +83,17 @@ impl Fields {
         self.bounds.push((a, self.text.len()));
     }
 
+    /// Drops the first `cut(index, field)` bytes of every field (a spreadsheet guard): the
+    /// text stays, only the field bounds move. `cut` must return 0 or the length of a leading
+    /// ASCII mark.
+    pub fn cut_leading(&mut self, cut: impl Fn(usize, &[u8]) -> usize) {
+        let bytes = self.text.as_bytes();
+        for (i, (a, b)) in self.bounds.iter_mut().enumerate() {
+            let n = bytes.get(*a..*b).map_or(0, |f| cut(i, f));
+            *a = (*a + n).min(*b);
+        }
+    }
+
     /// Takes `raw`'s fields when they are all UTF-8, trading buffers with it so neither side
     /// allocates; otherwise leaves `raw` as it was and returns the first bad field's index.
     pub fn take_from(&mut self, raw: &mut RawFields) -> Result<(), usize> {

@@ -1,4 +1,4 @@
-use super::{Money, Seo, SourceRef};
+use super::{Money, Seo, SourceRef, Timestamp};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -191,8 +191,12 @@ pub struct Product {
     /// Everything else the source had that has no canonical field (metafields, Woo meta, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
+    pub created_at: Option<Timestamp>,
 }
 
 impl Product {

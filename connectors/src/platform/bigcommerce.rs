@@ -56,3 +56,23 @@ pub fn request_window(plan: &str) -> (u32, u32) {
         _ => (150, 30_000),
     }
 }
+
+use super::cells::{ImportFile, Strips};
+
+/// What reads the file the BigCommerce writer produces.
+pub const IMPORT_FILES: &[ImportFile] = &[ImportFile {
+    file: "products.csv",
+    importer: "BigCommerce control panel: Products > Import",
+    guard: None,
+    strips: Strips::Nowhere,
+    evidence: "BigCommerce documents no apostrophe handling for its product import; none \
+               written",
+}];
+
+use crate::files::dates::{Clock, DayOrder};
+
+/// `Order Date` in an order export is on the store's clock (Settings > Store Profile > Date and
+/// timezone). Its export templates let the store choose the date format; a numeric date that
+/// leaves day and month open is read month first, BigCommerce's US default.
+pub const ORDER_DATE_CLOCK: Clock = Clock::Store;
+pub const DAY_ORDER: DayOrder = DayOrder::MonthFirst;

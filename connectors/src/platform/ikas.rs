@@ -37,3 +37,21 @@ pub mod api {
     /// Largest `limit` a list query accepts.
     pub const MAX_LIMIT: u64 = 200;
 }
+
+use super::cells::{ImportFile, Strips};
+
+/// What reads the file the Ikas writer produces.
+pub const IMPORT_FILES: &[ImportFile] = &[ImportFile {
+    file: "ikas_products.csv",
+    importer: "Ikas admin: Ürünler > İçe Aktar",
+    guard: None,
+    strips: Strips::Nowhere,
+    evidence: "Ikas documents no apostrophe handling for its product import; none written",
+}];
+
+use crate::files::dates::{Clock, DayOrder};
+
+/// `Oluşturulma Tarihi` (created) in the product export is on the store's clock; Turkish dates
+/// put the day first (`05.01.2024`).
+pub const CREATED_CLOCK: Clock = Clock::Store;
+pub const DAY_ORDER: DayOrder = DayOrder::DayFirst;

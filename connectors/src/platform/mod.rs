@@ -1,6 +1,7 @@
 //! One place per platform for its facts: storefront URL patterns, limits, handle rules.
 
 pub mod bigcommerce;
+pub mod cells;
 pub mod ideasoft;
 pub mod ikas;
 pub mod magento;
@@ -11,6 +12,8 @@ pub mod versions;
 pub mod woocommerce;
 
 use crate::model::{Entity, Platform};
+
+pub use cells::{export_guard, import_file, import_files, Guard, ImportFile, Strips};
 
 /// Limits and URL rules of one platform, as far as a migration needs them.
 #[derive(Debug, Clone, Copy)]

@@ -174,7 +174,7 @@ pub(super) fn product_from(node: &Value, currency: &str) -> Product {
             description: s(&node["seo"], "description"),
         },
         attributes: Default::default(),
-        created_at: s(node, "createdAt"),
+        created_at: crate::api::time(s(node, "createdAt")),
         handle,
     }
 }
@@ -213,7 +213,7 @@ pub(super) fn customer_from(node: &Value) -> Customer {
             updated_at: node
                 .pointer("/emailMarketingConsent/consentUpdatedAt")
                 .and_then(Value::as_str)
-                .map(str::to_string),
+                .and_then(crate::model::Timestamp::parse_api),
         },
         tags: node["tags"]
             .as_array()
@@ -222,7 +222,7 @@ pub(super) fn customer_from(node: &Value) -> Customer {
             .filter_map(|t| t.as_str().map(str::to_string))
             .collect(),
         note: s(node, "note"),
-        created_at: s(node, "createdAt"),
+        created_at: crate::api::time(s(node, "createdAt")),
     }
 }
 

@@ -6,11 +6,15 @@
 //! `_address_telephone` (else the first address's), and a phone is written only on an address.
 
 use crate::connector::Result;
-use crate::files::loaded::{all_rows, cell, cell_finding, col, header_bytes, Ctx, OutRow, Parsed};
+use crate::files::dates::DateReader;
+use crate::files::loaded::{
+    all_rows, cell, cell_finding, col, date_cell, header_bytes, Ctx, OutRow, Parsed,
+};
 use crate::files::table::{Row, TableFile};
 use crate::files::EntityWriter;
 use crate::finding::Severity;
 use crate::model::{Address, Customer, Entity, Record, SourceRef};
+use crate::platform;
 
 pub const HEADER: &[&str] = &[
     "email",
@@ -68,7 +72,8 @@ fn address(row: &Row, c: &AddrCols) -> Option<Address> {
     (!a.is_empty() || a.phone.is_some() || a.first_name.is_some()).then_some(a)
 }
 
-pub fn parse(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
+pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
+    let dates = DateReader::new(ctx.zone, platform::magento::DAY_ORDER);
     table.require(&["email"], "Magento customer")?;
     let h = table.header();
     let c = |n: &str| col(h, &[n]);
@@ -151,7 +156,14 @@ pub fn parse(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
             first_name: row.opt(first).map(str::to_string),
             last_name: row.opt(last).map(str::to_string),
             addresses: address(row, &ac).into_iter().collect(),
-            created_at: row.opt(created).map(str::to_string),
+            created_at: date_cell(
+                table,
+                row,
+                created,
+                &dates,
+                platform::magento::date_clock(cell(row, created)),
+                &mut out,
+            ),
             ..Customer::default()
         });
     }
@@ -197,7 +209,12 @@ impl EntityWriter for CustomerWriter {
                 row.set("email", c.email.clone())
                     .set("_website", "base")
                     .set("_store", "default")
-                    .set("created_at", c.created_at.clone().unwrap_or_default())
+                    .set(
+                        "created_at",
+                        c.created_at
+                            .map(|t| t.format_utc(platform::magento::DATE_FORMAT))
+                            .unwrap_or_default(),
+                    )
                     .set("firstname", c.first_name.clone().unwrap_or_default())
                     .set("lastname", c.last_name.clone().unwrap_or_default())
                     .set("group_id", "1");

@@ -21,9 +21,10 @@
 //!   of the spec, "lbs" (Magento's default) when not given.
 
 use crate::connector::Result;
+use crate::files::dates::DateReader;
 use crate::files::loaded::{
-    all_rows, cell, cell_finding, col, fmt_amount, fmt_decimal, fmt_money, header_bytes, Ctx,
-    OutRow, Parsed,
+    all_rows, cell, cell_finding, col, date_cell, fmt_amount, fmt_decimal, fmt_money, header_bytes,
+    Ctx, OutRow, Parsed,
 };
 use crate::files::table::{Row, TableFile};
 use crate::files::EntityWriter;
@@ -119,10 +120,12 @@ struct Cols {
     variations: Option<usize>,
     labels: Option<usize>,
     associated: Option<usize>,
+    /// Reads `created_at` (see [`platform::magento::date_clock`]).
+    dates: DateReader,
 }
 
 impl Cols {
-    fn new(t: &TableFile) -> Cols {
+    fn new(t: &TableFile, ctx: &Ctx) -> Cols {
         let h = t.header();
         let c = |n: &str| col(h, &[n]);
         Cols {
@@ -156,6 +159,7 @@ impl Cols {
             variations: c("configurable_variations"),
             labels: c("configurable_variation_labels"),
             associated: c("associated_skus"),
+            dates: DateReader::new(ctx.zone, platform::magento::DAY_ORDER),
         }
     }
 
@@ -224,7 +228,7 @@ const BARCODE_KEYS: &[&str] = &["barcode", "ean", "gtin", "upc"];
 /// Reads a product export.
 pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
     table.require(&["sku", "product_type"], "Magento product")?;
-    let c = Cols::new(table);
+    let c = Cols::new(table, ctx);
     let mut out = Parsed::default();
     let rows = all_rows(table, &mut out)?;
 
@@ -626,7 +630,14 @@ fn product_of(table: &TableFile, c: &Cols, row: &Row, out: &mut Parsed) -> Produ
             description: row.opt(c.meta_description).map(str::to_string),
         },
         attributes,
-        created_at: row.opt(c.created).map(str::to_string),
+        created_at: date_cell(
+            table,
+            row,
+            c.created,
+            &c.dates,
+            platform::magento::date_clock(cell(row, c.created)),
+            out,
+        ),
         ..Product::default()
     }
 }
@@ -933,7 +944,12 @@ impl EntityWriter for ProductWriter {
                     "meta_description",
                     p.seo.description.clone().unwrap_or_default(),
                 )
-                .set("created_at", p.created_at.clone().unwrap_or_default());
+                .set(
+                    "created_at",
+                    p.created_at
+                        .map(|t| t.format_utc(platform::magento::DATE_FORMAT))
+                        .unwrap_or_default(),
+                );
             if let Some(first) = p.images.first() {
                 row.set("base_image", first.src.clone())
                     .set("base_image_label", first.alt.clone().unwrap_or_default())

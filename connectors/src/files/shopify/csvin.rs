@@ -66,6 +66,8 @@ pub struct CsvIn {
     pub header: Vec<String>,
     record: RawFields,
     len: u64,
+    /// The columns Shopify guards throughout (see `EXPORT_GUARD.always`).
+    guarded: Vec<bool>,
 }
 
 impl CsvIn {
@@ -90,7 +92,9 @@ impl CsvIn {
             },
         );
         let header = table.header().names().to_vec();
+        let guarded = crate::platform::shopify::EXPORT_GUARD.always_columns(&header);
         Ok(CsvIn {
+            guarded,
             label,
             splitter,
             header,
@@ -175,15 +179,25 @@ impl CsvIn {
                 );
             }
             row.pos = pos;
+            // Shopify's guard is not data: it comes off every cell (see
+            // platform::shopify::EXPORT_GUARD), barcodes and phones alike.
+            let guard = crate::platform::shopify::EXPORT_GUARD;
             // One UTF-8 check for the whole row; a row that fails is read again cell by cell
             // to name the cell.
+            let guarded = &self.guarded;
+            let always = |i: usize| guarded.get(i).copied().unwrap_or(false);
             if row.rec.take_from(&mut self.record).is_ok() {
+                row.rec
+                    .cut_leading(|i, cell| guard.len_in_column(always(i), cell));
                 return Ok(true);
             }
             row.rec.clear();
             for (i, f) in self.record.iter().enumerate() {
                 match std::str::from_utf8(f) {
-                    Ok(text) => row.rec.push_field(text),
+                    Ok(text) => {
+                        let cut = guard.len_in_column(always(i), text.as_bytes());
+                        row.rec.push_field(&text[cut..])
+                    }
                     Err(_) => {
                         findings.push(
                             Finding::new(

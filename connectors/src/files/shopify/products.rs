@@ -679,9 +679,9 @@ impl ProductRows {
             .to_unit(unit)
         });
         let policy = row.get(self.col(C::InvPolicy));
-        // Exports write `'7649988260513` so spreadsheets keep the digits; the `'` is not data.
-        let barcode_cell = row.get(self.col(C::Barcode));
-        let barcode = non_empty(barcode_cell.strip_prefix('\'').unwrap_or(barcode_cell));
+        // Exports write `'7649988260513` so spreadsheets keep the digits; the rows come
+        // without that guard.
+        let barcode = non_empty(row.get(self.col(C::Barcode)));
         // Shopify's barcode is free text (its own template's 12-digit codes fail the GTIN
         // check), so only certain damage is reported: Excel's scientific notation.
         if let Some(msg) = barcode

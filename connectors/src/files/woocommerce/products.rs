@@ -26,6 +26,7 @@ use super::{
     escape_newlines, field, join_list, opt_field, percent_decode, split_list, unescape_newlines,
 };
 use crate::connector::{Cursor, Result, SourcePage};
+use crate::files::cells::ColumnGuards;
 use crate::files::table::{push_row, Header, Row, RowCursor, Rows, TableFile};
 use crate::files::{EntityReader, EntityWriter};
 use crate::finding::{Finding, Severity};
@@ -233,7 +234,8 @@ impl ProductReader {
         table.require(&["Type", "Name"], "WooCommerce product")?;
         let cols = Cols::new(table.header());
         Ok(ProductReader {
-            table,
+            // The exporter's guard is not data, however the file was opened.
+            table: table.with_guard(Some(platform::woocommerce::EXPORT_GUARD)),
             currency: currency.to_string(),
             cols,
             scan: None,
@@ -855,6 +857,9 @@ pub struct ProductWriter {
     /// Positions of the [`PASSTHROUGH`] columns, in its order.
     passthrough_at: Vec<usize>,
     row: Vec<String>,
+    /// The spreadsheet guard of each column: where WooCommerce's importer takes it off again,
+    /// or (regenerating an export) everywhere, as its exporter writes.
+    guards: ColumnGuards,
 }
 
 /// Column positions of the fields written on every row.
@@ -899,8 +904,10 @@ impl ProductWriter {
             at: RowCols::default(),
             passthrough_at: vec![],
             row: vec![],
+            guards: ColumnGuards::default(),
         };
         w.header = w.columns();
+        w.guards = ColumnGuards::import(Platform::WooCommerce, "products.csv", &w.header);
         w.index = w
             .header
             .iter()
@@ -947,9 +954,12 @@ impl ProductWriter {
         ProductWriter::new(false, WeightUnit::Kg, "cm", vec![])
     }
 
-    /// The writer that regenerates an export (ids kept), as the demo store generator uses.
+    /// The writer that regenerates an export (ids kept, every column guarded as the exporter
+    /// does), as the demo store generator uses.
     pub fn for_export() -> Self {
-        ProductWriter::new(true, WeightUnit::Kg, "cm", vec![])
+        let mut w = ProductWriter::new(true, WeightUnit::Kg, "cm", vec![]);
+        w.guards = ColumnGuards::export(Platform::WooCommerce, &w.header);
+        w
     }
 
     fn weight_header(&self) -> String {
@@ -1069,7 +1079,7 @@ impl ProductWriter {
     }
 
     fn flush(&mut self, out: &mut Vec<u8>) {
-        super::push_escaped_row(out, &self.row);
+        self.guards.push_row(out, &self.row, b',');
     }
 
     fn set_weight(&mut self, w: Option<&Weight>) {
