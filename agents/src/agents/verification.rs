@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use storeshift_connectors::model::{Entity, Platform};
+use storeshift_connectors::platform;
 use storeshift_connectors::{EndpointKind, EndpointSpec, Finding, Severity, Source};
 
 const AGENT: AgentKind = AgentKind::Verification;
@@ -368,6 +369,13 @@ pub fn not_carried(
             ]);
         }
         _ => {}
+    }
+    let files = kind == EndpointKind::Files;
+    if entity == Entity::Products && !platform::carries_price_tiers(target, files) {
+        v.push(("variants[].price_tiers", platform::PRICE_TIERS_NOT_CARRIED));
+    }
+    if entity == Entity::Products && !platform::carries_translations(target, files) {
+        v.push(("translations", platform::TRANSLATIONS_NOT_CARRIED));
     }
     v
 }

@@ -465,6 +465,7 @@ fn variant(values: Vec<String>, images: usize) -> impl Strategy<Value = Variant>
                 },
                 requires_shipping: ship,
                 taxable: tax,
+                price_tiers: Default::default(),
             },
         )
 }
@@ -546,6 +547,7 @@ prop_compose! {
             attributes,
             created_at: None,
             handle,
+            translations: Default::default(),
         }
     }
 }

@@ -324,6 +324,7 @@ impl ProductReader {
                 .split(',')
                 .any(|t| t.trim().eq_ignore_ascii_case("virtual")),
             taxable: !tax_status.eq_ignore_ascii_case("none"),
+            price_tiers: Default::default(),
         }
     }
 
@@ -632,6 +633,7 @@ impl ProductReader {
             seo,
             attributes,
             created_at: None,
+            translations: Default::default(),
         }
     }
 }

@@ -1,0 +1,246 @@
+use crate::files::testkit::{catalog, has_finding, products, read, write};
+use crate::model::*;
+use proptest::prelude::*;
+use std::path::PathBuf;
+
+fn real(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/real/vendure")
+        .join(name)
+}
+
+#[test]
+fn real_import_files_read_with_hand_counts() {
+    for (file, products_n, variants_n) in [
+        ("mock-data-products.csv", 54, 88),
+        ("e2e-products-full.csv", 20, 34),
+        ("product-import.csv", 4, 11),
+        ("product-import-option-values.csv", 1, 4),
+        ("multiple-languages.csv", 1, 3),
+        ("e2e-product-import-multi-languages.csv", 1, 3),
+    ] {
+        let (recs, f) = read(Platform::Vendure, &real(file), Entity::Products, 5).unwrap();
+        let ps = products(&recs);
+        assert_eq!(ps.len(), products_n, "{file}: {f:#?}");
+        let variants: usize = ps.iter().map(|p| p.variants.len()).sum();
+        assert_eq!(variants, variants_n, "{file}");
+    }
+}
+
+#[test]
+fn options_facets_assets_and_custom_fields_of_the_e2e_fixture() {
+    let (recs, f) = read(
+        Platform::Vendure,
+        &real("product-import.csv"),
+        Entity::Products,
+        100,
+    )
+    .unwrap();
+    let ps = products(&recs);
+    let pps = ps[0];
+    assert_eq!(pps.title, "Perfect Paper Stretcher");
+    assert_eq!(pps.handle, "perfect-paper-stretcher");
+    let srcs: Vec<&str> = pps.images.iter().map(|i| i.src.as_str()).collect();
+    assert_eq!(srcs, ["pps1.jpg", "pps2.jpg"]);
+    assert_eq!(pps.options[0].name, "size");
+    assert_eq!(
+        pps.options[0].values,
+        ["Half Imperial", "Quarter Imperial", "Full Imperial"]
+    );
+    assert_eq!(
+        pps.variants[0].price.as_ref().unwrap().amount.to_string(),
+        "45.3"
+    );
+    // trackInventory false: stock is not tracked, whatever stockOnHand says.
+    assert_eq!(pps.variants[2].inventory, None);
+    assert_eq!(
+        pps.attributes
+            .get("vendure.variant.1.variantFacets")
+            .map(String::as_str),
+        Some("Brand:KB|Type:Accessory")
+    );
+    assert_eq!(
+        pps.attributes.get("vendure.product:keywords").map(String::as_str),
+        Some("paper|stretching|watercolor")
+    );
+    // No slug: Vendure makes one from the name.
+    assert_eq!(ps[1].handle, "mabef-m-02-studio-easel");
+    let pencils = ps[2];
+    assert_eq!(pencils.variants[0].image.as_deref(), Some("box-of-8.jpg"));
+    assert_eq!(pencils.images.len(), 2);
+    let smock = ps[3];
+    assert_eq!(smock.tags, ["Material:Denim", "Collection:clothes"]);
+    assert_eq!(
+        smock
+            .options
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>(),
+        ["size", "colour"]
+    );
+    assert_eq!(smock.variants.len(), 5);
+    assert_eq!(smock.variants[1].option_values, ["large", "beige"]);
+    assert_eq!(
+        smock
+            .attributes
+            .get("vendure.variant.1.taxCategory")
+            .map(String::as_str),
+        Some("reduced")
+    );
+    assert!(f.is_empty(), "{f:#?}");
+
+    // Facets with their own meaning become canonical fields.
+    let (recs, _) = read(
+        Platform::Vendure,
+        &real("mock-data-products.csv"),
+        Entity::Products,
+        100,
+    )
+    .unwrap();
+    let laptop = products(&recs)[0];
+    assert_eq!(laptop.vendor.as_deref(), Some("Apple"));
+    assert_eq!(
+        laptop.categories,
+        vec![vec!["Electronics".to_string()], vec!["Computers".to_string()]]
+    );
+}
+
+#[test]
+fn translation_columns_become_translations() {
+    let (recs, f) = read(
+        Platform::Vendure,
+        &real("e2e-product-import-multi-languages.csv"),
+        Entity::Products,
+        10,
+    )
+    .unwrap();
+    let p = products(&recs)[0];
+    assert_eq!(p.title, "Fantastic Paper Stretcher", "{f:?}");
+    assert_eq!(p.body_html, "A great device for stretching paper.");
+    let zh = &p.translations["zh_Hans"];
+    assert_eq!(zh.title.as_deref(), Some("奇妙的纸张拉伸器"));
+    assert_eq!(zh.body_html.as_deref(), Some("一个用于拉伸纸张的伟大装置"));
+    assert_eq!(zh.options[0].name, "size");
+    assert_eq!(zh.options[0].values, ["半英制", "四分之一英制", "全英制"]);
+    assert_eq!(p.tags, ["make:KB", "group:Accessory"]);
+    assert_eq!(
+        p.attributes.get("vendure.facets:zh_Hans").map(String::as_str),
+        Some("品牌:KB|类型:饰品")
+    );
+
+    // Written back, the languages come back the same.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(write(Platform::Vendure, dir.path(), Entity::Products, &recs).is_empty());
+    let text = std::fs::read_to_string(dir.path().join("products.csv")).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.starts_with("name:en,name:zh_Hans,slug:en,slug:zh_Hans"),
+        "{header}"
+    );
+    let (again, f) = read(
+        Platform::Vendure,
+        &dir.path().join("products.csv"),
+        Entity::Products,
+        10,
+    )
+    .unwrap();
+    assert!(f.is_empty(), "{f:?}");
+    let q = products(&again)[0];
+    assert_eq!(q.translations, p.translations);
+    assert_eq!(q.options, p.options);
+    assert_eq!(q.tags, p.tags);
+}
+
+#[test]
+fn bad_input_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("v.csv");
+    std::fs::write(&p, "name,sku,optionGroups,optionValues,taxCategory\nA,1,,,standard\n").unwrap();
+    let err = read(Platform::Vendure, &p, Entity::Products, 10)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("v.csv:1") && err.contains("\"price\"") && err.contains("\"assets\""),
+        "{err}"
+    );
+    std::fs::write(
+        &p,
+        "name,slug,description,assets,facets,optionGroups,optionValues,sku,price,taxCategory,stockOnHand,trackInventory,variantAssets,variantFacets\n\
+         ,,,,,,x,ORPHAN,1,standard,,,,\n\
+         Hat,hat,,,,size|colour,S,H1,abc,standard,2,,,\n",
+    )
+    .unwrap();
+    let (recs, f) = read(Platform::Vendure, &p, Entity::Products, 10).unwrap();
+    assert_eq!(products(&recs).len(), 1);
+    assert!(has_finding(&f, "variant_without_product", 2, Some("name")), "{f:#?}");
+    assert!(has_finding(&f, "option_values_count", 3, Some("optionValues")));
+    assert!(has_finding(&f, "bad_number", 3, Some("price")));
+}
+
+/// A catalog with a German translation of every product, as the writer must carry it.
+fn translated(seed: u64, n: usize) -> Vec<Product> {
+    let mut cat = catalog(seed, n);
+    for p in &mut cat {
+        p.translations.insert(
+            "de".into(),
+            ProductTranslation {
+                title: Some(format!("{} (de)", p.title)),
+                handle: Some(format!("{}-de", p.handle)),
+                body_html: Some("<p>Beschreibung</p>".into()),
+                options: p
+                    .options
+                    .iter()
+                    .map(|o| ProductOption {
+                        name: format!("{}-de", o.name),
+                        values: o.values.iter().map(|v| format!("{v}-de")).collect(),
+                    })
+                    .collect(),
+            },
+        );
+    }
+    cat
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn written_files_read_back_to_the_same_records(seed in any::<u64>(), n in 1usize..6) {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = translated(seed, n);
+        let recs: Vec<Record> = cat.iter().cloned().map(Record::Product).collect();
+        prop_assert!(write(Platform::Vendure, dir.path(), Entity::Products, &recs).is_empty());
+        let (first, f) = read(Platform::Vendure, &dir.path().join("products.csv"), Entity::Products, 3).unwrap();
+        prop_assert!(f.is_empty(), "{:?}", f);
+        prop_assert_eq!(first.len(), n);
+        for (sent, got) in cat.iter().zip(products(&first)) {
+            prop_assert_eq!(&sent.title, &got.title);
+            prop_assert_eq!(&sent.handle, &got.handle);
+            prop_assert_eq!(&sent.translations, &got.translations);
+            prop_assert_eq!(&sent.options, &got.options);
+            prop_assert_eq!(&sent.categories, &got.categories);
+            prop_assert_eq!(
+                sent.variants.iter().map(|v| (v.sku.clone(), v.price.clone(), v.inventory, v.option_values.clone())).collect::<Vec<_>>(),
+                got.variants.iter().map(|v| (v.sku.clone(), v.price.clone(), v.inventory, v.option_values.clone())).collect::<Vec<_>>()
+            );
+        }
+        let again = tempfile::tempdir().unwrap();
+        prop_assert!(write(Platform::Vendure, again.path(), Entity::Products, &first).is_empty());
+        let (second, _) = read(Platform::Vendure, &again.path().join("products.csv"), Entity::Products, 7).unwrap();
+        prop_assert_eq!(&first, &second);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(any::<u8>(), 0..1500), langs in any::<bool>()) {
+        let header = if langs {
+            "name:en,name:de,slug,description:en,description:de,assets,facets,optionGroups:en,optionGroups:de,optionValues:en,optionValues:de,sku,price,taxCategory,stockOnHand,trackInventory,variantAssets,variantFacets,product:x,variant:y:de\n"
+        } else {
+            "name,slug,description,assets,facets,optionGroups,optionValues,sku,price,taxCategory,stockOnHand,trackInventory,variantAssets,variantFacets\n"
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        let mut bytes = header.as_bytes().to_vec();
+        bytes.extend_from_slice(&body);
+        std::fs::write(&p, &bytes).unwrap();
+        let _ = read(Platform::Vendure, &p, Entity::Products, 3);
+    }
+}
