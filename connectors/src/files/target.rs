@@ -83,17 +83,17 @@ impl SideFile {
             return Ok(());
         }
         let path = self.path.clone();
-        let file = match &mut self.file {
-            Some(f) => f,
-            None => {
-                let f = OpenOptions::new()
-                    .create(true)
-                    .truncate(false)
-                    .write(true)
-                    .open(&path)
-                    .map_err(|e| io_err(&path, "open", e))?;
-                self.file.insert(f)
-            }
+        if self.file.is_none() {
+            let f = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|e| io_err(&path, "open", e))?;
+            self.file = Some(f);
+        }
+        let Some(file) = self.file.as_mut() else {
+            return Err(ConnectorError::Input(format!("{} is not open", path.display())));
         };
         file.seek(SeekFrom::Start(self.len))
             .map_err(|e| io_err(&path, "seek", e))?;

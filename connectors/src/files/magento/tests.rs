@@ -422,7 +422,7 @@ fn real_advanced_pricing_reads_tiers_alone_with_hand_counts() {
 const CATALOG_FOR_PRICING: &str = "sku,product_type,name,price,url_key,configurable_variations,configurable_variation_labels,additional_attributes
 AdvancedPricingSimple 1,simple,Simple One,50,simple-one,,,
 cfg-red,simple,Cfg Red,20,cfg-red,,,color=Red
-cfg,configurable,Cfg,,cfg,"sku=cfg-red,color=Red",color=Color,
+cfg,configurable,Cfg,,cfg,\"sku=cfg-red,color=Red\",color=Color,
 ";
 
 #[test]
@@ -431,12 +431,11 @@ fn tier_prices_join_their_variants_and_travel_magento_to_magento() {
     std::fs::write(dir.path().join("catalog_product.csv"), CATALOG_FOR_PRICING).unwrap();
     std::fs::write(
         dir.path().join("advanced_pricing.csv"),
-        "sku,tier_price_website,tier_price_customer_group,tier_price_qty,tier_price,tier_price_value_type
-         AdvancedPricingSimple 1,"All Websites [USD]",ALL GROUPS,10.0000,45.0000,Fixed
-         cfg-red,base,Wholesale,5,10,Discount
-         ghost,"All Websites [USD]",ALL GROUPS,2,1,Fixed
-         cfg-red,base,General,x,10,Fixed
-",
+        "sku,tier_price_website,tier_price_customer_group,tier_price_qty,tier_price,tier_price_value_type\n\
+         AdvancedPricingSimple 1,\"All Websites [USD]\",ALL GROUPS,10.0000,45.0000,Fixed\n\
+         cfg-red,base,Wholesale,5,10,Discount\n\
+         ghost,\"All Websites [USD]\",ALL GROUPS,2,1,Fixed\n\
+         cfg-red,base,General,x,10,Fixed\n",
     )
     .unwrap();
     let (recs, f) = read_dir(dir.path(), Entity::Products);
@@ -484,9 +483,8 @@ fn targets_without_tier_prices_report_them_and_refuse_pricing_only_skus() {
     std::fs::write(&cat, CATALOG_FOR_PRICING).unwrap();
     std::fs::write(
         &pricing,
-        "sku,tier_price_website,tier_price_customer_group,tier_price_qty,tier_price
-         AdvancedPricingSimple 1,All Websites [USD],ALL GROUPS,10,45
-",
+        "sku,tier_price_website,tier_price_customer_group,tier_price_qty,tier_price\n\
+         AdvancedPricingSimple 1,All Websites [USD],ALL GROUPS,10,45\n",
     )
     .unwrap();
     let out = dir.path().join("shopify");

@@ -19,7 +19,7 @@ use crate::model::{
     Variant, Weight,
 };
 use crate::platform::medusa::{csv as facts, WEIGHT_UNIT};
-use crate::platform::{self};
+use crate::platform;
 use crate::spec::EndpointSpec;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

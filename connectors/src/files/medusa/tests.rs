@@ -140,7 +140,7 @@ fn real_import_templates_read_with_hand_counts() {
         ps[0].attributes.get("medusa.price.1.Test region [USD]").map(String::as_str),
         Some("1.00")
     );
-    assert_eq!(amount(&ps[0].variants[0].price), "1.10 USD");
+    assert_eq!(amount(&ps[0].variants[0].price), "1.1 USD");
 
     let (recs, _) = read(
         Platform::Medusa,

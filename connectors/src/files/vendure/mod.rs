@@ -75,9 +75,9 @@ pub fn writers(spec: &EndpointSpec) -> Vec<Box<dyn EntityWriter>> {
 fn split_language(name: &str) -> (&str, Option<&str>) {
     let parts: Vec<&str> = name.split(':').collect();
     match parts.as_slice() {
-        [base, lang] if facts::TRANSLATABLE.contains(base) => (base, Some(lang)),
+        [base, lang] if facts::TRANSLATABLE.contains(base) => (*base, Some(*lang)),
         [scope, _, lang] if *scope == "product" || *scope == "variant" => {
-            (&name[..name.len() - lang.len() - 1], Some(lang))
+            (&name[..name.len() - lang.len() - 1], Some(*lang))
         }
         _ => (name, None),
     }
@@ -207,9 +207,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
     let missing: Vec<&str> = facts::REQUIRED
         .iter()
         .copied()
-        .filter(|base| {
-            c.main_col(base).is_none() && !(*base == "slug" && h.names().iter().any(|n| n == "slug"))
-        })
+        .filter(|base| c.main_col(base).is_none())
         .collect();
     if !missing.is_empty() {
         return Err(table.error(
@@ -646,24 +644,24 @@ impl EntityWriter for ProductWriter {
                         })
                         .collect();
                     row.set(
-                        &self.col("name", Some(lang)),
+                        &self.col("name", Some(lang.as_str())),
                         pick(t.and_then(|t| t.title.as_ref()), &p.title),
                     )
                     .set(
-                        &self.col("slug", Some(lang)),
+                        &self.col("slug", Some(lang.as_str())),
                         t.and_then(|t| t.handle.clone()).unwrap_or_default(),
                     )
                     .set(
-                        &self.col("description", Some(lang)),
+                        &self.col("description", Some(lang.as_str())),
                         pick(t.and_then(|t| t.body_html.as_ref()), &p.body_html),
                     )
                     .set(
-                        &self.col("facets", Some(lang)),
+                        &self.col("facets", Some(lang.as_str())),
                         attr(&format!("facets:{lang}"))
                             .map(str::to_string)
                             .unwrap_or_else(|| facets.clone()),
                     )
-                    .set(&self.col("optionGroups", Some(lang)), groups.join("|"));
+                    .set(&self.col("optionGroups", Some(lang.as_str())), groups.join("|"));
                 }
             }
             row.set(&self.col("optionValues", None), v.option_values.join("|"));
@@ -683,11 +681,11 @@ impl EntityWriter for ProductWriter {
                             .unwrap_or_else(|| value.clone())
                     })
                     .collect();
-                row.set(&self.col("optionValues", Some(lang)), values.join("|"));
+                row.set(&self.col("optionValues", Some(lang.as_str())), values.join("|"));
                 if let Some(vf) = attr(&format!("variant.{n}.variantFacets:{lang}"))
                     .or(attr(&format!("variant.{n}.variantFacets")))
                 {
-                    row.set(&self.col("variantFacets", Some(lang)), vf);
+                    row.set(&self.col("variantFacets", Some(lang.as_str())), vf);
                 }
             }
             if let Some(vf) = attr(&format!("variant.{n}.variantFacets")) {
