@@ -244,3 +244,110 @@ proptest! {
         let _ = read(Platform::Vendure, &p, Entity::Products, 3);
     }
 }
+
+/// Every real file vendored for this issue, as `inspect` sees it: platform, entity and the
+/// exact number of records.
+#[test]
+fn inspect_reads_every_vendored_real_file_with_exact_counts() {
+    use crate::files::convert::{inspect, Detected};
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/real");
+    let expect: &[(&str, Platform, Entity, usize)] = &[
+        ("magento/customers_to_import.csv", Platform::Magento, Entity::Customers, 6),
+        ("magento/address_import_update.csv", Platform::Magento, Entity::Customers, 1),
+        ("magento/two_addresses_import_update.csv", Platform::Magento, Entity::Customers, 2),
+        ("magento/import_uk_address.csv", Platform::Magento, Entity::Customers, 1),
+        ("magento/customer_composite_update.csv", Platform::Magento, Entity::Customers, 4),
+        ("magento/import_advanced_pricing.csv", Platform::Magento, Entity::Products, 2),
+        (
+            "magento/import_advanced_pricing_for_additional_attributes_products.csv",
+            Platform::Magento,
+            Entity::Products,
+            32,
+        ),
+        ("medusa/exported-products-comma.csv", Platform::Medusa, Entity::Products, 2),
+        ("medusa/exported-products-semicolon.csv", Platform::Medusa, Entity::Products, 2),
+        ("medusa/exported-products-semicolon-2.csv", Platform::Medusa, Entity::Products, 2),
+        ("medusa/product-with-categories.csv", Platform::Medusa, Entity::Products, 1),
+        ("medusa/prices-with-region.csv", Platform::Medusa, Entity::Products, 1),
+        ("medusa/v1-template.csv", Platform::Medusa, Entity::Products, 3),
+        ("medusa/product-import-template.csv", Platform::Medusa, Entity::Products, 2),
+        ("medusa/product-import-template-semicolon.csv", Platform::Medusa, Entity::Products, 2),
+        ("vendure/product-import.csv", Platform::Vendure, Entity::Products, 4),
+        ("vendure/e2e-product-import-multi-languages.csv", Platform::Vendure, Entity::Products, 1),
+        ("vendure/product-import-option-values.csv", Platform::Vendure, Entity::Products, 1),
+        ("vendure/multiple-languages.csv", Platform::Vendure, Entity::Products, 1),
+        ("vendure/e2e-products-full.csv", Platform::Vendure, Entity::Products, 20),
+        ("vendure/mock-data-products.csv", Platform::Vendure, Entity::Products, 54),
+    ];
+    let files: Vec<PathBuf> = expect.iter().map(|(f, ..)| root.join(f)).collect();
+    let found = crate::files::testkit::rt().block_on(inspect(&files, None));
+    for (ins, (file, platform, entity, n)) in found.iter().zip(expect) {
+        assert_eq!(ins.error, None, "{file}");
+        assert_eq!(
+            ins.detected,
+            Some(Detected {
+                platform: *platform,
+                entity: *entity
+            }),
+            "{file}"
+        );
+        assert_eq!(ins.records, *n, "{file}");
+    }
+}
+
+#[test]
+fn real_files_convert_between_medusa_and_vendure() {
+    use crate::files::convert::{convert, ConvertOptions};
+    let rt = crate::files::testkit::rt();
+    // Vendure's demo catalog into Medusa's import file: every product written, and read back.
+    let out = tempfile::tempdir().unwrap();
+    let report = rt
+        .block_on(convert(
+            Platform::Vendure,
+            &[real("mock-data-products.csv")],
+            Platform::Medusa,
+            out.path(),
+            &ConvertOptions::default(),
+        ))
+        .unwrap();
+    assert_eq!(report.counts[&Entity::Products], (54, 54, 0), "{:?}", report.refused);
+    let (back, _) = read(
+        Platform::Medusa,
+        &out.path().join("products.csv"),
+        Entity::Products,
+        100,
+    )
+    .unwrap();
+    let variants: usize = products(&back).iter().map(|p| p.variants.len()).sum();
+    assert_eq!(variants, 88);
+
+    // Medusa's export into Vendure's import file, and the translated fixture back into Vendure.
+    let medusa = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/real/medusa/exported-products-semicolon.csv");
+    let out = tempfile::tempdir().unwrap();
+    let report = rt
+        .block_on(convert(
+            Platform::Medusa,
+            &[medusa],
+            Platform::Vendure,
+            out.path(),
+            &ConvertOptions::default(),
+        ))
+        .unwrap();
+    assert_eq!(report.counts[&Entity::Products], (2, 2, 0));
+    let out = tempfile::tempdir().unwrap();
+    let report = rt
+        .block_on(convert(
+            Platform::Vendure,
+            &[real("e2e-product-import-multi-languages.csv")],
+            Platform::Shopify,
+            out.path(),
+            &ConvertOptions::default(),
+        ))
+        .unwrap();
+    let lost: Vec<String> = report.lossy.iter().flat_map(|l| l.what.clone()).collect();
+    assert!(
+        lost.iter().any(|w| w.starts_with("translations not carried")),
+        "Shopify's file has no translations: {lost:#?}"
+    );
+}
