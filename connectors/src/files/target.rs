@@ -93,7 +93,10 @@ impl SideFile {
             self.file = Some(f);
         }
         let Some(file) = self.file.as_mut() else {
-            return Err(ConnectorError::Input(format!("{} is not open", path.display())));
+            return Err(ConnectorError::Input(format!(
+                "{} is not open",
+                path.display()
+            )));
         };
         file.seek(SeekFrom::Start(self.len))
             .map_err(|e| io_err(&path, "seek", e))?;
@@ -177,8 +180,8 @@ impl Target for FileTarget {
         let Some(path) = self.path_of(entity) else {
             return Ok(());
         };
-        let saved = checkpoint
-            .and_then(|v| serde_json::from_value::<FileCheckpoint>(v.clone()).ok());
+        let saved =
+            checkpoint.and_then(|v| serde_json::from_value::<FileCheckpoint>(v.clone()).ok());
         let committed = saved.as_ref().map(|c| c.len);
         let side_lens = saved.map(|c| c.sides).unwrap_or_default();
         let mut file = OpenOptions::new()
@@ -264,8 +267,7 @@ impl Target for FileTarget {
                         .write(true)
                         .open(&side)
                         .map_err(|e| io_err(&side, "open", e))?;
-                    f.set_len(keep)
-                        .map_err(|e| io_err(&side, "truncate", e))?;
+                    f.set_len(keep).map_err(|e| io_err(&side, "truncate", e))?;
                     Some(f)
                 }
                 None => None,
@@ -377,7 +379,8 @@ impl Target for FileTarget {
                 .get(&entity)
                 .map(|w| w.side_files())
                 .unwrap_or_default();
-            let paths = std::iter::once(path).chain(sides.into_iter().map(|(n, _)| self.dir.join(n)));
+            let paths =
+                std::iter::once(path).chain(sides.into_iter().map(|(n, _)| self.dir.join(n)));
             for path in paths {
                 match std::fs::remove_file(&path) {
                     Ok(()) => {}
@@ -417,5 +420,130 @@ impl Target for FileTarget {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::files::testkit::{catalog, rt};
+    use crate::model::*;
+    use crate::spec::EndpointSpec;
+    use std::path::Path;
+
+    /// Writes `records` in two batches; with `crash`, the second batch is written, not
+    /// committed, and written again by a new target resumed from the first batch's checkpoint.
+    fn run(platform: Platform, entity: Entity, records: &[Record], crash: bool, dir: &Path) {
+        rt().block_on(async {
+            let spec = EndpointSpec::files(platform, dir.to_path_buf());
+            let (a, b) = records.split_at(records.len() / 2);
+            let mut t = super::super::open_target(&spec, Path::new("."), dir).unwrap();
+            t.resume(entity, None).await.unwrap();
+            t.write_batch(entity, a).await.unwrap();
+            let committed = t.checkpoint(entity);
+            if crash {
+                t.write_batch(entity, b).await.unwrap();
+                drop(t);
+                let mut t = super::super::open_target(&spec, Path::new("."), dir).unwrap();
+                t.resume(entity, committed.as_ref()).await.unwrap();
+                t.write_batch(entity, b).await.unwrap();
+                t.finish(entity).await.unwrap();
+            } else {
+                t.write_batch(entity, b).await.unwrap();
+                t.finish(entity).await.unwrap();
+            }
+        })
+    }
+
+    fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn side_files_and_record_driven_headers_resume_byte_identical() {
+        // Magento customers: customer_address.csv beside customer_main.csv.
+        let customers: Vec<Record> = (0..6)
+            .map(|i| {
+                Record::Customer(Customer {
+                    source: SourceRef::new(format!("c{i}")),
+                    email: format!("c{i}@example.test"),
+                    first_name: Some(format!("C{i}")),
+                    addresses: (0..i % 3)
+                        .map(|k| Address {
+                            address1: Some(format!("Street {k}")),
+                            city: Some("Ankara".into()),
+                            default: k == 0,
+                            ..Address::default()
+                        })
+                        .collect(),
+                    ..Customer::default()
+                })
+            })
+            .collect();
+        // Magento products with tier prices (advanced_pricing.csv), and Vendure products with
+        // translations (columns known only from the first batch).
+        let mut cat = catalog(9, 6);
+        for (i, p) in cat.iter_mut().enumerate() {
+            p.variants[0].price_tiers.push(PriceTier {
+                min_quantity: (i as i64 + 2).into(),
+                customer_group: None,
+                website: None,
+                price: TierPrice::PercentOff(5.into()),
+            });
+            p.translations.insert(
+                "de".into(),
+                ProductTranslation {
+                    title: Some(format!("{} DE", p.title)),
+                    ..ProductTranslation::default()
+                },
+            );
+        }
+        let products: Vec<Record> = cat.into_iter().map(Record::Product).collect();
+        for (platform, entity, records, side) in [
+            (
+                Platform::Magento,
+                Entity::Customers,
+                &customers,
+                "customer_address.csv",
+            ),
+            (
+                Platform::Magento,
+                Entity::Products,
+                &products,
+                "advanced_pricing.csv",
+            ),
+            (Platform::Vendure, Entity::Products, &products, ""),
+        ] {
+            let (whole, crashed) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+            run(platform, entity, records, false, whole.path());
+            run(platform, entity, records, true, crashed.path());
+            let (w, c) = (files(whole.path()), files(crashed.path()));
+            assert_eq!(w, c, "{platform} {entity}");
+            if !side.is_empty() {
+                assert!(
+                    w.iter().any(|(n, _)| n == side),
+                    "{platform} {entity}: {w:?}"
+                );
+            }
+        }
+        // The Vendure header names the language every record was written with.
+        let dir = tempfile::tempdir().unwrap();
+        run(
+            Platform::Vendure,
+            Entity::Products,
+            &products,
+            true,
+            dir.path(),
+        );
+        let text = std::fs::read_to_string(dir.path().join("products.csv")).unwrap();
+        assert!(text.starts_with("name:en,name:de,"), "{text}");
     }
 }

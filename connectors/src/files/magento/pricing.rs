@@ -86,7 +86,10 @@ fn read_tiers(
         let (site, currency) = facts::tier_website(cell(&row, website));
         let value = cell(&row, kind);
         let price = if value.is_empty() || value.eq_ignore_ascii_case(facts::TIER_FIXED) {
-            TierPrice::Fixed(Money::new(p, currency.unwrap_or_else(|| ctx.currency.clone())))
+            TierPrice::Fixed(Money::new(
+                p,
+                currency.unwrap_or_else(|| ctx.currency.clone()),
+            ))
         } else if value.eq_ignore_ascii_case(facts::TIER_DISCOUNT) {
             TierPrice::PercentOff(p)
         } else {

@@ -302,7 +302,11 @@ fn real_address_files_read_alone_give_customers_known_by_email() {
     assert_eq!(cities, [None, Some("Phoenix"), Some("Tallahassee")]);
     assert_eq!(betsy.addresses[1].province.as_deref(), Some("Arizona"));
     assert!(betsy.addresses[1].default, "_address_default_billing_ = 1");
-    assert_eq!(betsy.phone.as_deref(), Some("928-707-1577"), "the default's phone");
+    assert_eq!(
+        betsy.phone.as_deref(),
+        Some("928-707-1577"),
+        "the default's phone"
+    );
     assert_eq!(betsy.addresses[2].first_name.as_deref(), Some("William"));
     assert!(f.iter().any(|x| x.code == "addresses_without_customers"));
 
@@ -370,7 +374,11 @@ fn address_files_join_the_main_file_by_email_and_website() {
     // The same email on another website is another customer: no join across websites.
     let main = dir.path().join("customers_to_import.csv");
     let text = std::fs::read_to_string(&main).unwrap();
-    std::fs::write(&main, text.replace("customer@example.com,base", "customer@example.com,other")).unwrap();
+    std::fs::write(
+        &main,
+        text.replace("customer@example.com,base", "customer@example.com,other"),
+    )
+    .unwrap();
     let (recs, _) = read_dir(dir.path(), Entity::Customers);
     assert_eq!(recs.len(), 8);
     assert!(customer(&recs[3]).addresses.is_empty());
@@ -398,8 +406,13 @@ fn real_advanced_pricing_reads_tiers_alone_with_hand_counts() {
         t.price,
         TierPrice::Fixed(Money::new(rust_decimal::Decimal::new(300, 0), "USD"))
     );
-    assert_eq!(one.price_tiers[1].customer_group.as_deref(), Some("General"));
-    assert!(ps[0].attributes.contains_key(crate::platform::magento::PRICING_ONLY));
+    assert_eq!(
+        one.price_tiers[1].customer_group.as_deref(),
+        Some("General")
+    );
+    assert!(ps[0]
+        .attributes
+        .contains_key(crate::platform::magento::PRICING_ONLY));
     assert!(f.iter().any(|x| x.code == "tier_prices_without_products"));
 
     let (recs, _) = read(
@@ -454,21 +467,38 @@ fn tier_prices_join_their_variants_and_travel_magento_to_magento() {
         }]
     );
     assert_eq!(ps[2].source.id, "ghost");
-    assert!(has_finding(&f, "tier_price_sku_unknown", 4, Some("sku")), "{f:#?}");
-    assert!(has_finding(&f, "bad_number", 5, Some("tier_price_qty")), "{f:#?}");
+    assert!(
+        has_finding(&f, "tier_price_sku_unknown", 4, Some("sku")),
+        "{f:#?}"
+    );
+    assert!(
+        has_finding(&f, "bad_number", 5, Some("tier_price_qty")),
+        "{f:#?}"
+    );
 
     let out = tempfile::tempdir().unwrap();
     assert!(write(Platform::Magento, out.path(), Entity::Products, &recs).is_empty());
     let pricing = std::fs::read_to_string(out.path().join("advanced_pricing.csv")).unwrap();
     assert_eq!(pricing.lines().count(), 4, "{pricing}");
-    assert!(pricing.contains("cfg-red,base,Wholesale,5,10,Discount"), "{pricing}");
+    assert!(
+        pricing.contains("cfg-red,base,Wholesale,5,10,Discount"),
+        "{pricing}"
+    );
     let catalog = std::fs::read_to_string(out.path().join("catalog_product.csv")).unwrap();
-    assert!(!catalog.contains("ghost"), "a pricing-only SKU gets no catalog row: {catalog}");
+    assert!(
+        !catalog.contains("ghost"),
+        "a pricing-only SKU gets no catalog row: {catalog}"
+    );
     let (again, _) = read_dir(out.path(), Entity::Products);
     let strip = |rs: &[Record]| -> Vec<Vec<(Option<String>, Vec<PriceTier>)>> {
         products(rs)
             .iter()
-            .map(|p| p.variants.iter().map(|v| (v.sku.clone(), v.price_tiers.0.clone())).collect())
+            .map(|p| {
+                p.variants
+                    .iter()
+                    .map(|v| (v.sku.clone(), v.price_tiers.0.clone()))
+                    .collect()
+            })
             .collect()
     };
     assert_eq!(strip(&again), strip(&recs));
@@ -500,7 +530,8 @@ fn targets_without_tier_prices_report_them_and_refuse_pricing_only_skus() {
     assert!(report.refused.is_empty(), "{:?}", report.refused);
     let lost: Vec<String> = report.lossy.iter().flat_map(|l| l.what.clone()).collect();
     assert!(
-        lost.iter().any(|w| w.starts_with("tier prices not carried")),
+        lost.iter()
+            .any(|w| w.starts_with("tier prices not carried")),
         "the tier price is reported as not carried: {lost:#?}"
     );
     // Alone, the pricing file has only SKUs: another platform gets none of them as products.

@@ -7,8 +7,7 @@
 mod tests;
 
 use super::loaded::{
-    self, all_rows, cell, cell_finding, fmt_amount, fmt_decimal, header_bytes, Ctx, ParseFn,
-    Parsed,
+    self, all_rows, cell, cell_finding, fmt_amount, fmt_decimal, header_bytes, Ctx, ParseFn, Parsed,
 };
 use super::table::{Header, Row, TableFile};
 use super::{EntityReader, EntityWriter};
@@ -18,8 +17,8 @@ use crate::model::{
     Entity, Image, Money, Platform, Product, ProductOption, ProductStatus, Record, SourceRef,
     Variant, Weight,
 };
-use crate::platform::medusa::{csv as facts, WEIGHT_UNIT};
 use crate::platform;
+use crate::platform::medusa::{csv as facts, WEIGHT_UNIT};
 use crate::spec::EndpointSpec;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -508,7 +507,9 @@ fn variant_of(
     // A product exported without variants has one row with empty variant columns.
     let has_variant = row.opt(c.variant_id).is_some()
         || row.opt(c.sku).is_some()
-        || c.option_names.iter().any(|(_, i)| row.opt(Some(*i)).is_some())
+        || c.option_names
+            .iter()
+            .any(|(_, i)| row.opt(Some(*i)).is_some())
         || c.prices.iter().any(|p| row.opt(Some(p.col)).is_some());
     if !has_variant {
         return None;
@@ -579,7 +580,11 @@ fn variant_of(
     Some(Variant {
         source_id: row.opt(c.variant_id).map(str::to_string),
         sku: row.opt(c.sku).map(str::to_string),
-        barcode: c.barcode.iter().find_map(|b| row.opt(*b)).map(str::to_string),
+        barcode: c
+            .barcode
+            .iter()
+            .find_map(|b| row.opt(*b))
+            .map(str::to_string),
         price,
         weight,
         inventory,
@@ -680,7 +685,12 @@ impl ProductWriter {
     fn id_list<'a>(p: &'a Product, key: &str) -> Vec<&'a str> {
         p.attributes
             .get(&format!("{}{key}", facts::ATTR))
-            .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -696,7 +706,11 @@ impl EntityWriter for ProductWriter {
 
     fn header(&self) -> Vec<u8> {
         header_bytes(
-            &self.columns().iter().map(String::as_str).collect::<Vec<_>>(),
+            &self
+                .columns()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
             b',',
         )
     }
@@ -710,7 +724,9 @@ impl EntityWriter for ProductWriter {
             if let Record::Product(p) = r {
                 self.options = self.options.max(p.options.len());
                 self.images = self.images.max(p.images.len());
-                self.channels = self.channels.max(Self::id_list(p, "sales_channel_ids").len());
+                self.channels = self
+                    .channels
+                    .max(Self::id_list(p, "sales_channel_ids").len());
                 self.categories = self.categories.max(Self::id_list(p, "category_ids").len());
             }
         }
@@ -871,17 +887,21 @@ impl EntityWriter for ProductWriter {
                 )
                 .set(
                     "Variant Manage Inventory",
-                    if v.inventory.is_some() { "TRUE" } else { "FALSE" },
+                    if v.inventory.is_some() {
+                        "TRUE"
+                    } else {
+                        "FALSE"
+                    },
                 )
                 .set(
                     &format!("Variant Price {}", self.currency),
-                    v.price.as_ref().map(|m| fmt_amount(m.amount)).unwrap_or_default(),
+                    v.price
+                        .as_ref()
+                        .map(|m| fmt_amount(m.amount))
+                        .unwrap_or_default(),
                 );
             if let Some(w) = &v.weight {
-                row.set(
-                    "Variant Weight",
-                    fmt_decimal(w.to_unit(WEIGHT_UNIT).value),
-                );
+                row.set("Variant Weight", fmt_decimal(w.to_unit(WEIGHT_UNIT).value));
             }
             for (n, (o, value)) in p.options.iter().zip(&v.option_values).enumerate() {
                 row.set(&format!("Variant Option {} Name", n + 1), o.name.clone())

@@ -43,11 +43,15 @@ fn real_exports_read_the_same_with_either_delimiter_and_column_order() {
     assert_eq!(amount(&base.variants[0].price), "100 USD");
     assert_eq!(amount(&base.variants[1].price), "200 USD");
     assert_eq!(
-        base.attributes.get("medusa.price.1.EUR").map(String::as_str),
+        base.attributes
+            .get("medusa.price.1.EUR")
+            .map(String::as_str),
         Some("45")
     );
     assert_eq!(
-        base.attributes.get("medusa.price.2.DKK").map(String::as_str),
+        base.attributes
+            .get("medusa.price.2.DKK")
+            .map(String::as_str),
         Some("50")
     );
     assert_eq!(
@@ -76,7 +80,10 @@ fn real_exports_read_the_same_with_either_delimiter_and_column_order() {
             })
             .collect()
     };
-    for other in ["exported-products-semicolon.csv", "exported-products-semicolon-2.csv"] {
+    for other in [
+        "exported-products-semicolon.csv",
+        "exported-products-semicolon-2.csv",
+    ] {
         let (semi, f) = read(Platform::Medusa, &real(other), Entity::Products, 7).unwrap();
         assert_eq!(strip(&semi), strip(&comma), "{other}: {f:?}");
     }
@@ -97,7 +104,13 @@ fn real_import_templates_read_with_hand_counts() {
     assert_eq!(ps[0].handle, "coffee-mug-v3");
     assert_eq!(ps[0].variants.len(), 1);
     assert_eq!(amount(&ps[0].variants[0].price), "12 USD");
-    assert_eq!(ps[0].attributes.get("medusa.price.1.EUR").map(String::as_str), Some("10"));
+    assert_eq!(
+        ps[0]
+            .attributes
+            .get("medusa.price.1.EUR")
+            .map(String::as_str),
+        Some("10")
+    );
     assert_eq!(ps[1].variants.len(), 4);
     assert_eq!(ps[1].options[0].values, ["S", "M", "L", "XL"]);
     assert_eq!(amount(&ps[1].variants[3].price), "33.5 USD");
@@ -122,7 +135,13 @@ fn real_import_templates_read_with_hand_counts() {
     assert_eq!(ps[1].images.len(), 2);
 
     // Medusa's own 1.x fixture: rows grouped by product id, tags as one list, a region price.
-    let (recs, _) = read(Platform::Medusa, &real("v1-template.csv"), Entity::Products, 2).unwrap();
+    let (recs, _) = read(
+        Platform::Medusa,
+        &real("v1-template.csv"),
+        Entity::Products,
+        2,
+    )
+    .unwrap();
     let ps = products(&recs);
     let handles: Vec<&str> = ps.iter().map(|p| p.handle.as_str()).collect();
     assert_eq!(
@@ -137,7 +156,10 @@ fn real_import_templates_read_with_hand_counts() {
     assert_eq!(ps[0].tags, ["123_1"]);
     assert_eq!(ps[2].product_type.as_deref(), Some("test-type"));
     assert_eq!(
-        ps[0].attributes.get("medusa.price.1.Test region [USD]").map(String::as_str),
+        ps[0]
+            .attributes
+            .get("medusa.price.1.Test region [USD]")
+            .map(String::as_str),
         Some("1.00")
     );
     assert_eq!(amount(&ps[0].variants[0].price), "1.1 USD");
@@ -154,12 +176,19 @@ fn real_import_templates_read_with_hand_counts() {
         p.attributes.get("medusa.category_ids").map(String::as_str),
         Some("pcat_01J44RRKGS2N86A8V37ZJD877K")
     );
-    let (recs, _) =
-        read(Platform::Medusa, &real("prices-with-region.csv"), Entity::Products, 10).unwrap();
+    let (recs, _) = read(
+        Platform::Medusa,
+        &real("prices-with-region.csv"),
+        Entity::Products,
+        10,
+    )
+    .unwrap();
     let p = products(&recs)[0];
     assert_eq!(amount(&p.variants[0].price), "100 USD");
     assert_eq!(
-        p.attributes.get("medusa.price.1.Test Region [USD]").map(String::as_str),
+        p.attributes
+            .get("medusa.price.1.Test Region [USD]")
+            .map(String::as_str),
         Some("45")
     );
 }
@@ -172,7 +201,10 @@ fn bad_input_names_file_line_and_column() {
     let err = read(Platform::Medusa, &p, Entity::Products, 10)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("p.csv:1") && err.contains("Product Title"), "{err}");
+    assert!(
+        err.contains("p.csv:1") && err.contains("Product Title"),
+        "{err}"
+    );
 
     std::fs::write(
         &p,
@@ -185,8 +217,16 @@ fn bad_input_names_file_line_and_column() {
     let (recs, f) = read(Platform::Medusa, &p, Entity::Products, 10).unwrap();
     assert_eq!(products(&recs).len(), 1);
     assert_eq!(products(&recs)[0].variants.len(), 2);
-    assert!(has_finding(&f, "bad_number", 2, Some("Variant Price USD")), "{f:#?}");
-    assert!(has_finding(&f, "missing_option_value", 2, Some("Variant Option 1 Value")));
+    assert!(
+        has_finding(&f, "bad_number", 2, Some("Variant Price USD")),
+        "{f:#?}"
+    );
+    assert!(has_finding(
+        &f,
+        "missing_option_value",
+        2,
+        Some("Variant Option 1 Value")
+    ));
     assert!(has_finding(&f, "unknown_status", 2, Some("Product Status")));
     assert!(has_finding(&f, "missing_handle", 3, Some("Product Handle")));
     assert!(has_finding(&f, "ragged_row", 4, None));
@@ -195,7 +235,9 @@ fn bad_input_names_file_line_and_column() {
 #[test]
 fn the_writer_uses_the_template_layout_medusa_imports() {
     let mut cat = catalog(3, 4);
-    cat[0].attributes.insert("medusa.collection_id".into(), "pcol_1".into());
+    cat[0]
+        .attributes
+        .insert("medusa.collection_id".into(), "pcol_1".into());
     cat[0].attributes.insert("material".into(), "Wool".into());
     let recs: Vec<Record> = cat.into_iter().map(Record::Product).collect();
     let dir = tempfile::tempdir().unwrap();
@@ -220,21 +262,48 @@ fn the_writer_uses_the_template_layout_medusa_imports() {
         3,
     )
     .unwrap();
-    assert!(f.iter().all(|x| x.severity == crate::finding::Severity::Info), "{f:?}");
+    assert!(
+        f.iter()
+            .all(|x| x.severity == crate::finding::Severity::Info),
+        "{f:?}"
+    );
     let b = products(&back);
     assert_eq!(b.len(), 4);
-    assert_eq!(b[0].attributes.get("material").map(String::as_str), Some("Wool"));
     assert_eq!(
-        b[0].attributes.get("medusa.collection_id").map(String::as_str),
+        b[0].attributes.get("material").map(String::as_str),
+        Some("Wool")
+    );
+    assert_eq!(
+        b[0].attributes
+            .get("medusa.collection_id")
+            .map(String::as_str),
         Some("pcol_1")
     );
     for (sent, got) in recs.iter().zip(&b) {
-        let Record::Product(sent) = sent else { unreachable!() };
+        let Record::Product(sent) = sent else {
+            unreachable!()
+        };
         assert_eq!(sent.title, got.title);
         assert_eq!(sent.options, got.options);
         assert_eq!(
-            sent.variants.iter().map(|v| (v.sku.clone(), amount(&v.price), v.option_values.clone(), v.barcode.clone())).collect::<Vec<_>>(),
-            got.variants.iter().map(|v| (v.sku.clone(), amount(&v.price), v.option_values.clone(), v.barcode.clone())).collect::<Vec<_>>()
+            sent.variants
+                .iter()
+                .map(|v| (
+                    v.sku.clone(),
+                    amount(&v.price),
+                    v.option_values.clone(),
+                    v.barcode.clone()
+                ))
+                .collect::<Vec<_>>(),
+            got.variants
+                .iter()
+                .map(|v| (
+                    v.sku.clone(),
+                    amount(&v.price),
+                    v.option_values.clone(),
+                    v.barcode.clone()
+                ))
+                .collect::<Vec<_>>()
         );
     }
     // A price in another currency than the file's price column is refused, not mislabelled.
@@ -242,7 +311,12 @@ fn the_writer_uses_the_template_layout_medusa_imports() {
     for v in &mut euro.variants {
         v.price = Some(Money::new(rust_decimal::Decimal::ONE, "EUR"));
     }
-    let refused = write(Platform::Medusa, dir.path(), Entity::Products, &[Record::Product(euro)]);
+    let refused = write(
+        Platform::Medusa,
+        dir.path(),
+        Entity::Products,
+        &[Record::Product(euro)],
+    );
     assert!(refused[0].contains("--currency EUR"), "{refused:?}");
 }
 

@@ -138,7 +138,10 @@ impl Cols {
         } else {
             langs.first().cloned()
         };
-        let others = langs.into_iter().filter(|l| Some(l) != main.as_ref()).collect();
+        let others = langs
+            .into_iter()
+            .filter(|l| Some(l) != main.as_ref())
+            .collect();
         let c = |n: &str| h.get(n);
         Cols {
             main,
@@ -324,7 +327,8 @@ fn product_of(c: &Cols, row: &Row, name: &str) -> Product {
     }
     for (name, col) in &c.product_custom {
         if let Some(v) = row.opt(Some(*col)) {
-            p.attributes.insert(format!("{}{name}", facts::ATTR), v.to_string());
+            p.attributes
+                .insert(format!("{}{name}", facts::ATTR), v.to_string());
         }
     }
     p
@@ -397,8 +401,10 @@ fn add_variant(
     };
     let tax = cell(row, c.tax);
     if !tax.is_empty() && !tax.eq_ignore_ascii_case(facts::DEFAULT_TAX_CATEGORY) {
-        p.attributes
-            .insert(format!("{}variant.{n}.taxCategory", facts::ATTR), tax.to_string());
+        p.attributes.insert(
+            format!("{}variant.{n}.taxCategory", facts::ATTR),
+            tax.to_string(),
+        );
     }
     let assets = list(cell(row, c.variant_assets));
     for src in &assets {
@@ -413,8 +419,10 @@ fn add_variant(
     }
     let mut keep = |column: &str, col: Option<usize>| {
         if let Some(v) = row.opt(col) {
-            p.attributes
-                .insert(format!("{}variant.{n}.{column}", facts::ATTR), v.to_string());
+            p.attributes.insert(
+                format!("{}variant.{n}.{column}", facts::ATTR),
+                v.to_string(),
+            );
         }
     };
     keep("variantFacets", c.main_col("variantFacets"));
@@ -430,7 +438,11 @@ fn add_variant(
     p.variants.push(Variant {
         sku: row.opt(c.sku).map(str::to_string),
         price,
-        inventory: if tracked { Some(stock.unwrap_or(0)) } else { None },
+        inventory: if tracked {
+            Some(stock.unwrap_or(0))
+        } else {
+            None
+        },
         option_values,
         image: assets.into_iter().next(),
         requires_shipping: true,
@@ -554,7 +566,12 @@ impl EntityWriter for ProductWriter {
         let mut langs = BTreeSet::new();
         for r in first {
             if let Record::Product(p) = r {
-                langs.extend(p.translations.keys().filter(|l| **l != self.language).cloned());
+                langs.extend(
+                    p.translations
+                        .keys()
+                        .filter(|l| **l != self.language)
+                        .cloned(),
+                );
             }
         }
         self.languages = langs.into_iter().collect();
@@ -583,7 +600,9 @@ impl EntityWriter for ProductWriter {
             return Err("not a product".into());
         };
         if p.title.trim().is_empty() {
-            return Err("product has no name; Vendure starts a product at a row with a name".into());
+            return Err(
+                "product has no name; Vendure starts a product at a row with a name".into(),
+            );
         }
         for o in &p.options {
             plain("option name", &o.name, &['|'])?;
@@ -633,7 +652,9 @@ impl EntityWriter for ProductWriter {
                 for lang in &self.languages {
                     let t = p.translations.get(lang);
                     let pick = |x: Option<&String>, main: &str| {
-                        x.filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| main.to_string())
+                        x.filter(|s| !s.is_empty())
+                            .cloned()
+                            .unwrap_or_else(|| main.to_string())
                     };
                     let groups: Vec<String> = p
                         .options
@@ -661,7 +682,10 @@ impl EntityWriter for ProductWriter {
                             .map(str::to_string)
                             .unwrap_or_else(|| facets.clone()),
                     )
-                    .set(&self.col("optionGroups", Some(lang.as_str())), groups.join("|"));
+                    .set(
+                        &self.col("optionGroups", Some(lang.as_str())),
+                        groups.join("|"),
+                    );
                 }
             }
             row.set(&self.col("optionValues", None), v.option_values.join("|"));
@@ -672,7 +696,10 @@ impl EntityWriter for ProductWriter {
                     .iter()
                     .enumerate()
                     .map(|(k, value)| {
-                        let idx = p.options.get(k).and_then(|o| o.values.iter().position(|x| x == value));
+                        let idx = p
+                            .options
+                            .get(k)
+                            .and_then(|o| o.values.iter().position(|x| x == value));
                         t.and_then(|t| t.options.get(k))
                             .zip(idx)
                             .and_then(|(o, idx)| o.values.get(idx))
@@ -681,7 +708,10 @@ impl EntityWriter for ProductWriter {
                             .unwrap_or_else(|| value.clone())
                     })
                     .collect();
-                row.set(&self.col("optionValues", Some(lang.as_str())), values.join("|"));
+                row.set(
+                    &self.col("optionValues", Some(lang.as_str())),
+                    values.join("|"),
+                );
                 if let Some(vf) = attr(&format!("variant.{n}.variantFacets:{lang}"))
                     .or(attr(&format!("variant.{n}.variantFacets")))
                 {
@@ -694,7 +724,10 @@ impl EntityWriter for ProductWriter {
             row.set("sku", v.sku.clone().unwrap_or_default())
                 .set(
                     "price",
-                    v.price.as_ref().map(|m| fmt_amount(m.amount)).unwrap_or_default(),
+                    v.price
+                        .as_ref()
+                        .map(|m| fmt_amount(m.amount))
+                        .unwrap_or_default(),
                 )
                 .set(
                     "taxCategory",
@@ -707,7 +740,11 @@ impl EntityWriter for ProductWriter {
                 )
                 .set(
                     "trackInventory",
-                    if v.inventory.is_some() { "true" } else { "false" },
+                    if v.inventory.is_some() {
+                        "true"
+                    } else {
+                        "false"
+                    },
                 )
                 .set("variantAssets", v.image.clone().unwrap_or_default());
             row.write(out, b',');

@@ -60,7 +60,9 @@ fn options_facets_assets_and_custom_fields_of_the_e2e_fixture() {
         Some("Brand:KB|Type:Accessory")
     );
     assert_eq!(
-        pps.attributes.get("vendure.product:keywords").map(String::as_str),
+        pps.attributes
+            .get("vendure.product:keywords")
+            .map(String::as_str),
         Some("paper|stretching|watercolor")
     );
     // No slug: Vendure makes one from the name.
@@ -101,7 +103,10 @@ fn options_facets_assets_and_custom_fields_of_the_e2e_fixture() {
     assert_eq!(laptop.vendor.as_deref(), Some("Apple"));
     assert_eq!(
         laptop.categories,
-        vec![vec!["Electronics".to_string()], vec!["Computers".to_string()]]
+        vec![
+            vec!["Electronics".to_string()],
+            vec!["Computers".to_string()]
+        ]
     );
 }
 
@@ -124,7 +129,9 @@ fn translation_columns_become_translations() {
     assert_eq!(zh.options[0].values, ["半英制", "四分之一英制", "全英制"]);
     assert_eq!(p.tags, ["make:KB", "group:Accessory"]);
     assert_eq!(
-        p.attributes.get("vendure.facets:zh_Hans").map(String::as_str),
+        p.attributes
+            .get("vendure.facets:zh_Hans")
+            .map(String::as_str),
         Some("品牌:KB|类型:饰品")
     );
 
@@ -155,7 +162,11 @@ fn translation_columns_become_translations() {
 fn bad_input_names_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("v.csv");
-    std::fs::write(&p, "name,sku,optionGroups,optionValues,taxCategory\nA,1,,,standard\n").unwrap();
+    std::fs::write(
+        &p,
+        "name,sku,optionGroups,optionValues,taxCategory\nA,1,,,standard\n",
+    )
+    .unwrap();
     let err = read(Platform::Vendure, &p, Entity::Products, 10)
         .unwrap_err()
         .to_string();
@@ -172,8 +183,16 @@ fn bad_input_names_file_line_and_column() {
     .unwrap();
     let (recs, f) = read(Platform::Vendure, &p, Entity::Products, 10).unwrap();
     assert_eq!(products(&recs).len(), 1);
-    assert!(has_finding(&f, "variant_without_product", 2, Some("name")), "{f:#?}");
-    assert!(has_finding(&f, "option_values_count", 3, Some("optionValues")));
+    assert!(
+        has_finding(&f, "variant_without_product", 2, Some("name")),
+        "{f:#?}"
+    );
+    assert!(has_finding(
+        &f,
+        "option_values_count",
+        3,
+        Some("optionValues")
+    ));
     assert!(has_finding(&f, "bad_number", 3, Some("price")));
 }
 
@@ -252,32 +271,132 @@ fn inspect_reads_every_vendored_real_file_with_exact_counts() {
     use crate::files::convert::{inspect, Detected};
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/real");
     let expect: &[(&str, Platform, Entity, usize)] = &[
-        ("magento/customers_to_import.csv", Platform::Magento, Entity::Customers, 6),
-        ("magento/address_import_update.csv", Platform::Magento, Entity::Customers, 1),
-        ("magento/two_addresses_import_update.csv", Platform::Magento, Entity::Customers, 2),
-        ("magento/import_uk_address.csv", Platform::Magento, Entity::Customers, 1),
-        ("magento/customer_composite_update.csv", Platform::Magento, Entity::Customers, 4),
-        ("magento/import_advanced_pricing.csv", Platform::Magento, Entity::Products, 2),
+        (
+            "magento/customers_to_import.csv",
+            Platform::Magento,
+            Entity::Customers,
+            6,
+        ),
+        (
+            "magento/address_import_update.csv",
+            Platform::Magento,
+            Entity::Customers,
+            1,
+        ),
+        (
+            "magento/two_addresses_import_update.csv",
+            Platform::Magento,
+            Entity::Customers,
+            2,
+        ),
+        (
+            "magento/import_uk_address.csv",
+            Platform::Magento,
+            Entity::Customers,
+            1,
+        ),
+        (
+            "magento/customer_composite_update.csv",
+            Platform::Magento,
+            Entity::Customers,
+            4,
+        ),
+        (
+            "magento/import_advanced_pricing.csv",
+            Platform::Magento,
+            Entity::Products,
+            2,
+        ),
         (
             "magento/import_advanced_pricing_for_additional_attributes_products.csv",
             Platform::Magento,
             Entity::Products,
             32,
         ),
-        ("medusa/exported-products-comma.csv", Platform::Medusa, Entity::Products, 2),
-        ("medusa/exported-products-semicolon.csv", Platform::Medusa, Entity::Products, 2),
-        ("medusa/exported-products-semicolon-2.csv", Platform::Medusa, Entity::Products, 2),
-        ("medusa/product-with-categories.csv", Platform::Medusa, Entity::Products, 1),
-        ("medusa/prices-with-region.csv", Platform::Medusa, Entity::Products, 1),
-        ("medusa/v1-template.csv", Platform::Medusa, Entity::Products, 3),
-        ("medusa/product-import-template.csv", Platform::Medusa, Entity::Products, 2),
-        ("medusa/product-import-template-semicolon.csv", Platform::Medusa, Entity::Products, 2),
-        ("vendure/product-import.csv", Platform::Vendure, Entity::Products, 4),
-        ("vendure/e2e-product-import-multi-languages.csv", Platform::Vendure, Entity::Products, 1),
-        ("vendure/product-import-option-values.csv", Platform::Vendure, Entity::Products, 1),
-        ("vendure/multiple-languages.csv", Platform::Vendure, Entity::Products, 1),
-        ("vendure/e2e-products-full.csv", Platform::Vendure, Entity::Products, 20),
-        ("vendure/mock-data-products.csv", Platform::Vendure, Entity::Products, 54),
+        (
+            "medusa/exported-products-comma.csv",
+            Platform::Medusa,
+            Entity::Products,
+            2,
+        ),
+        (
+            "medusa/exported-products-semicolon.csv",
+            Platform::Medusa,
+            Entity::Products,
+            2,
+        ),
+        (
+            "medusa/exported-products-semicolon-2.csv",
+            Platform::Medusa,
+            Entity::Products,
+            2,
+        ),
+        (
+            "medusa/product-with-categories.csv",
+            Platform::Medusa,
+            Entity::Products,
+            1,
+        ),
+        (
+            "medusa/prices-with-region.csv",
+            Platform::Medusa,
+            Entity::Products,
+            1,
+        ),
+        (
+            "medusa/v1-template.csv",
+            Platform::Medusa,
+            Entity::Products,
+            3,
+        ),
+        (
+            "medusa/product-import-template.csv",
+            Platform::Medusa,
+            Entity::Products,
+            2,
+        ),
+        (
+            "medusa/product-import-template-semicolon.csv",
+            Platform::Medusa,
+            Entity::Products,
+            2,
+        ),
+        (
+            "vendure/product-import.csv",
+            Platform::Vendure,
+            Entity::Products,
+            4,
+        ),
+        (
+            "vendure/e2e-product-import-multi-languages.csv",
+            Platform::Vendure,
+            Entity::Products,
+            1,
+        ),
+        (
+            "vendure/product-import-option-values.csv",
+            Platform::Vendure,
+            Entity::Products,
+            1,
+        ),
+        (
+            "vendure/multiple-languages.csv",
+            Platform::Vendure,
+            Entity::Products,
+            1,
+        ),
+        (
+            "vendure/e2e-products-full.csv",
+            Platform::Vendure,
+            Entity::Products,
+            20,
+        ),
+        (
+            "vendure/mock-data-products.csv",
+            Platform::Vendure,
+            Entity::Products,
+            54,
+        ),
     ];
     let files: Vec<PathBuf> = expect.iter().map(|(f, ..)| root.join(f)).collect();
     let found = crate::files::testkit::rt().block_on(inspect(&files, None));
@@ -310,7 +429,12 @@ fn real_files_convert_between_medusa_and_vendure() {
             &ConvertOptions::default(),
         ))
         .unwrap();
-    assert_eq!(report.counts[&Entity::Products], (54, 54, 0), "{:?}", report.refused);
+    assert_eq!(
+        report.counts[&Entity::Products],
+        (54, 54, 0),
+        "{:?}",
+        report.refused
+    );
     let (back, _) = read(
         Platform::Medusa,
         &out.path().join("products.csv"),
@@ -347,7 +471,8 @@ fn real_files_convert_between_medusa_and_vendure() {
         .unwrap();
     let lost: Vec<String> = report.lossy.iter().flat_map(|l| l.what.clone()).collect();
     assert!(
-        lost.iter().any(|w| w.starts_with("translations not carried")),
+        lost.iter()
+            .any(|w| w.starts_with("translations not carried")),
         "Shopify's file has no translations: {lost:#?}"
     );
 }
