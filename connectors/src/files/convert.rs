@@ -444,10 +444,13 @@ pub async fn convert(
     // A file that completes another is joined to it; alone, it is its entity's file.
     let mut extra = Vec::new();
     for (e, f) in companions {
-        if spec.files.contains_key(&e) {
-            extra.push(serde_json::Value::from(f.to_string_lossy().to_string()));
-        } else {
-            spec.files.insert(e, f);
+        match spec.files.entry(e) {
+            std::collections::btree_map::Entry::Occupied(_) => {
+                extra.push(serde_json::Value::from(f.to_string_lossy().to_string()))
+            }
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(f);
+            }
         }
     }
     if !extra.is_empty() {

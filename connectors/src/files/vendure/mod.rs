@@ -395,10 +395,10 @@ fn add_variant(
     for x in f {
         out.note(x);
     }
-    let tracked = match cell(row, c.track).to_ascii_lowercase().as_str() {
-        "false" | "0" | "no" => false,
-        _ => true,
-    };
+    let tracked = !matches!(
+        cell(row, c.track).to_ascii_lowercase().as_str(),
+        "false" | "0" | "no"
+    );
     let tax = cell(row, c.tax);
     if !tax.is_empty() && !tax.eq_ignore_ascii_case(facts::DEFAULT_TAX_CATEGORY) {
         p.attributes.insert(
