@@ -10,7 +10,8 @@ use storeshift_connectors::model::Platform;
 fn platform(name: &str) -> Result<Platform> {
     Platform::parse(name).ok_or_else(|| {
         anyhow!(
-            "unknown platform \"{name}\"; use shopify, woocommerce, magento, bigcommerce or ikas"
+            "unknown platform \"{name}\"; use shopify, woocommerce, magento, bigcommerce, ikas, \
+             medusa or vendure"
         )
     })
 }

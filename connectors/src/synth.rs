@@ -818,6 +818,7 @@ impl SynthStore {
                     image: Some(image),
                     requires_shipping: true,
                     taxable: true,
+                    price_tiers: Default::default(),
                 });
             }
             attributes.insert("woo:sku".to_string(), base_sku.clone());
@@ -839,6 +840,7 @@ impl SynthStore {
                 image: None,
                 requires_shipping: true,
                 taxable: true,
+                price_tiers: Default::default(),
             });
         }
 
@@ -859,6 +861,7 @@ impl SynthStore {
             seo,
             attributes,
             created_at: None,
+            translations: Default::default(),
         };
         if self.planted(i) {
             self.plant(i, &mut product);

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use storeshift_connectors::model::{Entity, Platform};
+use storeshift_connectors::platform;
 use storeshift_connectors::{EndpointKind, EndpointSpec, Finding, Severity, Source};
 
 const AGENT: AgentKind = AgentKind::Verification;
@@ -355,6 +356,77 @@ pub fn not_carried(
                 "WordPress pages have no SEO title or description without an SEO plugin",
             ));
         }
+        (Platform::Medusa, EndpointKind::Files, Entity::Products) => {
+            let by_id =
+                "Medusa's product import takes it only as the id of a record already in the store";
+            v.extend([
+                (
+                    "kind",
+                    "Medusa has one product kind: variants make a product variable",
+                ),
+                ("vendor", "Medusa's product CSV has no vendor column"),
+                ("product_type", by_id),
+                ("tags", by_id),
+                ("categories", by_id),
+                ("seo", "Medusa's product CSV has no SEO columns"),
+                ("created_at", "Medusa's import dates a product itself"),
+                (
+                    "variants[].inventory",
+                    "Medusa's product CSV has no stock levels (they live in its inventory module)",
+                ),
+                (
+                    "variants[].compare_at_price",
+                    "Medusa keeps sale prices in price lists, not on the variant",
+                ),
+                ("variants[].cost", "Medusa has no cost price"),
+                (
+                    "variants[].image",
+                    "Medusa's product CSV has no variant images",
+                ),
+                (
+                    "variants[].requires_shipping",
+                    "Medusa decides shipping by shipping profile, not per variant",
+                ),
+                (
+                    "variants[].taxable",
+                    "Medusa decides taxes by region, not per variant",
+                ),
+                ("images[].alt", "Medusa images have no alt text"),
+            ]);
+        }
+        (Platform::Vendure, EndpointKind::Files, Entity::Products) => {
+            v.extend([
+                (
+                    "kind",
+                    "Vendure has one product kind: variants make a product variable",
+                ),
+                ("seo", "Vendure core has no SEO fields"),
+                ("created_at", "Vendure's import dates a product itself"),
+                ("variants[].barcode", "Vendure core has no barcode field"),
+                ("variants[].weight", "Vendure core has no weight field"),
+                (
+                    "variants[].compare_at_price",
+                    "Vendure core has no compare-at price",
+                ),
+                ("variants[].cost", "Vendure core has no cost price"),
+                (
+                    "variants[].requires_shipping",
+                    "Vendure decides shipping by shipping method, not per variant",
+                ),
+                (
+                    "variants[].taxable",
+                    "Vendure decides taxes by tax category and zone, not per variant",
+                ),
+                (
+                    "variants[].allow_backorder",
+                    "Vendure's product import has no backorder column",
+                ),
+                (
+                    "images[].alt",
+                    "Vendure's product import has no image alt text",
+                ),
+            ]);
+        }
         (Platform::Shopify, EndpointKind::Files, Entity::Orders) => {
             v.extend([
                 (
@@ -368,6 +440,13 @@ pub fn not_carried(
             ]);
         }
         _ => {}
+    }
+    let files = kind == EndpointKind::Files;
+    if entity == Entity::Products && !platform::carries_price_tiers(target, files) {
+        v.push(("variants[].price_tiers", platform::PRICE_TIERS_NOT_CARRIED));
+    }
+    if entity == Entity::Products && !platform::carries_translations(target, files) {
+        v.push(("translations", platform::TRANSLATIONS_NOT_CARRIED));
     }
     v
 }

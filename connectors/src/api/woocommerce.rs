@@ -287,6 +287,7 @@ impl WooClient {
                 .map(str::to_string),
             requires_shipping: v["virtual"] != json!(true),
             taxable: v["tax_status"].as_str().is_none_or(|t| t != "none"),
+            price_tiers: Default::default(),
         }
     }
 
@@ -369,6 +370,7 @@ impl WooClient {
             attributes: Default::default(),
             created_at: gmt(p, "date_created"),
             handle,
+            translations: Default::default(),
         }
     }
 }

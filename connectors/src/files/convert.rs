@@ -44,6 +44,12 @@ pub fn detect(path: &Path, encoding: Option<&str>) -> Result<Option<Detected>> {
     if let Some(e) = super::bigcommerce::recognise(h) {
         return found(Platform::BigCommerce, e);
     }
+    if let Some(e) = super::medusa::recognise(h) {
+        return found(Platform::Medusa, e);
+    }
+    if let Some(e) = super::vendure::recognise(h) {
+        return found(Platform::Vendure, e);
+    }
     if let Some(e) = super::shopify::recognise(path, encoding) {
         return found(Platform::Shopify, e);
     }
@@ -67,7 +73,19 @@ pub fn entity_for(
         Platform::BigCommerce => super::bigcommerce::recognise(h),
         Platform::Shopify => super::shopify::recognise(path, encoding),
         Platform::WooCommerce => super::woocommerce::recognise(&table),
-        _ => None,
+        Platform::Medusa => super::medusa::recognise(h),
+        Platform::Vendure => super::vendure::recognise(h),
+        Platform::Ideasoft => None,
+    })
+}
+
+/// Whether a file completes another file of its entity rather than standing alone (Magento's
+/// customer_address and advanced_pricing): convert then reads it joined to that file.
+pub fn is_companion(platform: Platform, path: &Path, encoding: Option<&str>) -> Result<bool> {
+    let table = TableFile::open(path, encoding)?;
+    Ok(match platform {
+        Platform::Magento => super::magento::companion(table.header()).is_some(),
+        _ => false,
     })
 }
 
@@ -163,7 +181,7 @@ pub async fn inspect(paths: &[PathBuf], encoding: Option<&str>) -> Vec<Inspectio
             Ok(None) => {
                 ins.error = Some(format!(
                     "{}: the header matches no export file storeshift knows (Shopify, WooCommerce, \
-                     Magento 2, BigCommerce, Ikas); check that the first row is the column names",
+                     Magento 2, BigCommerce, Ikas, Medusa, Vendure); check that the first row is the column names",
                     path.display()
                 ))
             }
@@ -345,6 +363,41 @@ fn refuse(
     });
 }
 
+/// Takes out products known only from Magento's advanced pricing (a SKU and its tier prices):
+/// only a Magento target can apply those to its products; elsewhere they would become products
+/// named after their SKU.
+fn keep_whole_products(
+    report: &mut ConvertReport,
+    counts: &mut (usize, usize, usize),
+    entity: Entity,
+    list: Vec<Record>,
+    to: Platform,
+) -> Vec<Record> {
+    if to == Platform::Magento || entity != Entity::Products {
+        return list;
+    }
+    let mut kept = Vec::with_capacity(list.len());
+    for r in list {
+        match &r {
+            Record::Product(p) if p.attributes.contains_key(platform::magento::PRICING_ONLY) => {
+                counts.2 += 1;
+                report.refused.push(Loss {
+                    entity,
+                    key: r.external_key(),
+                    label: r.label(),
+                    what: vec![format!(
+                        "only the tier prices of SKU {} were read (advanced_pricing.csv without \
+                         catalog_product.csv): convert the two files together",
+                        p.source.id
+                    )],
+                });
+            }
+            _ => kept.push(r),
+        }
+    }
+    kept
+}
+
 /// Converts `files` exported from `from` into `to`'s import files in `out_dir`.
 pub async fn convert(
     from: Platform,
@@ -354,8 +407,12 @@ pub async fn convert(
     opts: &ConvertOptions,
 ) -> Result<ConvertReport> {
     let mut mapping = Vec::new();
+    let mut companions: Vec<(Entity, PathBuf)> = Vec::new();
     for f in files {
         match entity_for(from, f, opts.encoding.as_deref())? {
+            Some(e) if is_companion(from, f, opts.encoding.as_deref())? => {
+                companions.push((e, f.clone()))
+            }
             Some(e) => {
                 if let Some((_, other)) = mapping.iter().find(|(x, _): &&(Entity, PathBuf)| *x == e)
                 {
@@ -394,6 +451,22 @@ pub async fn convert(
         spec.options.insert("media_url".into(), url.clone().into());
     }
     spec.timezone = opts.timezone.clone();
+    // A file that completes another is joined to it; alone, it is its entity's file.
+    let mut extra = Vec::new();
+    for (e, f) in companions {
+        match spec.files.entry(e) {
+            std::collections::btree_map::Entry::Occupied(_) => {
+                extra.push(serde_json::Value::from(f.to_string_lossy().to_string()))
+            }
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(f);
+            }
+        }
+    }
+    if !extra.is_empty() {
+        spec.options
+            .insert(super::loaded::EXTRA_FILES.into(), extra.into());
+    }
     let mut source = super::open_source(&spec, Path::new("."))?;
     let mut report = ConvertReport {
         from: Some(from),
@@ -445,6 +518,7 @@ pub async fn convert(
                     refuse(&mut report, &mut counts, entity, r, to);
                 }
             } else {
+                let list = keep_whole_products(&mut report, &mut counts, entity, list, to);
                 let outcomes = target.write_batch(entity, &list).await?;
                 for (r, o) in list.into_iter().zip(outcomes) {
                     match o {

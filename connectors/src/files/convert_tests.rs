@@ -492,10 +492,16 @@ fn customers_keep_their_default_address_and_phone_only_customers_stay_apart() {
         let findings = write(from, src.path(), Entity::Customers, &records);
         assert!(findings.is_empty(), "{from}: {findings:?}");
         let out = tempfile::tempdir().unwrap();
+        // Magento's customers come in two files, the main one and the addresses.
+        let mut files: Vec<PathBuf> = std::fs::read_dir(src.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
         let report = rt()
             .block_on(convert(
                 from,
-                &[only_file(src.path())],
+                &files,
                 Platform::Shopify,
                 out.path(),
                 &ConvertOptions::default(),

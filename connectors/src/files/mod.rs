@@ -12,6 +12,7 @@ pub mod dates;
 pub mod ikas;
 pub mod loaded;
 pub mod magento;
+pub mod medusa;
 mod readback;
 pub mod shopify;
 mod source;
@@ -20,6 +21,7 @@ pub mod table;
 mod target;
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod vendure;
 pub mod woocommerce;
 
 pub use source::{EntityReader, FileSource};
@@ -46,6 +48,8 @@ pub fn open_source(spec: &EndpointSpec, _base: &Path) -> Result<Box<dyn Source>>
         crate::model::Platform::Magento => Some(magento::readers(spec, _base)?),
         crate::model::Platform::BigCommerce => Some(bigcommerce::readers(spec, _base)?),
         crate::model::Platform::Ikas => Some(ikas::readers(spec, _base)?),
+        crate::model::Platform::Medusa => Some(medusa::readers(spec, _base)?),
+        crate::model::Platform::Vendure => Some(vendure::readers(spec, _base)?),
         _ => None,
     };
     if let Some(readers) = platform_readers {
@@ -72,6 +76,8 @@ pub fn open_target(spec: &EndpointSpec, base: &Path, out_dir: &Path) -> Result<B
         crate::model::Platform::Magento => magento::writers(spec),
         crate::model::Platform::BigCommerce => bigcommerce::writers(spec),
         crate::model::Platform::Ikas => ikas::writers(spec),
+        crate::model::Platform::Medusa => medusa::writers(spec),
+        crate::model::Platform::Vendure => vendure::writers(spec),
         _ => {
             return Err(ConnectorError::Input(format!(
                 "writing {} import files is not supported",

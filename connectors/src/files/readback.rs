@@ -188,6 +188,27 @@ fn diff_values(a: &Value, b: &Value, to: Platform) -> Vec<String> {
     if a.get("entity").and_then(Value::as_str) != Some("product") {
         return out;
     }
+    // A field the target's files have no place for is one line saying so, not one per value.
+    for (carried, part, what, why) in [
+        (
+            platform::carries_price_tiers(to, true),
+            ".price_tiers",
+            "tier prices",
+            platform::PRICE_TIERS_NOT_CARRIED,
+        ),
+        (
+            platform::carries_translations(to, true),
+            "translations",
+            "translations",
+            platform::TRANSLATIONS_NOT_CARRIED,
+        ),
+    ] {
+        let about = |l: &String| l.split(':').next().is_some_and(|path| path.contains(part));
+        if !carried && out.iter().any(about) {
+            out.retain(|l| !about(l));
+            out.push(format!("{what} not carried: {why}"));
+        }
+    }
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)
             .map(|a| {

@@ -76,6 +76,28 @@ pub fn address_needs_street_city_country(platform: Platform) -> bool {
     matches!(platform, Platform::BigCommerce)
 }
 
+/// Whether a target holds variants' tier and customer-group prices: Magento's import files do
+/// (advanced_pricing.csv beside catalog_product.csv); no other format or API connector has a
+/// place for them.
+pub fn carries_price_tiers(platform: Platform, files: bool) -> bool {
+    files && platform == Platform::Magento
+}
+
+/// Why tier prices are not carried, for reports.
+pub const PRICE_TIERS_NOT_CARRIED: &str =
+    "only Magento's import files hold tier and customer-group prices (advanced_pricing.csv)";
+
+/// Whether a target holds product translations: Vendure's product import file does (its
+/// `name:LANG` columns). Magento's store-view rows are per store view, not per language, and
+/// carry the translations of Magento sources as attributes only.
+pub fn carries_translations(platform: Platform, files: bool) -> bool {
+    files && platform == Platform::Vendure
+}
+
+/// Why translations are not carried, for reports.
+pub const TRANSLATIONS_NOT_CARRIED: &str =
+    "only Vendure's product import file holds translations (name:LANG columns)";
+
 /// The storefront path a record of `entity` with `handle` has on `platform`.
 /// `parents` are the parent categories' handles (WooCommerce nests category URLs).
 pub fn url_path(platform: Platform, entity: Entity, handle: &str, parents: &[String]) -> String {

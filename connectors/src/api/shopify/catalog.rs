@@ -113,6 +113,7 @@ pub(super) fn product_from(node: &Value, currency: &str) -> Product {
                     .map(str::to_string),
                 requires_shipping: item["requiresShipping"].as_bool().unwrap_or(true),
                 taxable: v["taxable"].as_bool().unwrap_or(true),
+                price_tiers: Default::default(),
             }
         })
         .collect();
@@ -176,6 +177,7 @@ pub(super) fn product_from(node: &Value, currency: &str) -> Product {
         attributes: Default::default(),
         created_at: crate::api::time(s(node, "createdAt")),
         handle,
+        translations: Default::default(),
     }
 }
 

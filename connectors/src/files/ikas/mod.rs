@@ -366,6 +366,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                     .cloned(),
                 requires_shipping: !cell(row, ptype).eq_ignore_ascii_case("DIGITAL"),
                 taxable: true,
+                price_tiers: Default::default(),
             });
         }
         if all_deleted {

@@ -526,6 +526,7 @@ fn variant_of(
         image: row.opt(c.base_image).map(str::to_string),
         requires_shipping: !(ptype == "virtual" || ptype == "downloadable"),
         taxable: !cell(row, c.tax).eq_ignore_ascii_case("none"),
+        price_tiers: Default::default(),
     };
     (v, rest)
 }
@@ -855,11 +856,18 @@ impl EntityWriter for ProductWriter {
     }
 
     fn file_name(&self) -> String {
-        "catalog_product.csv".into()
+        platform::magento::CATALOG_PRODUCT_FILE.into()
     }
 
     fn header(&self) -> Vec<u8> {
         header_bytes(HEADER, b',')
+    }
+
+    fn side_files(&self) -> Vec<(String, Vec<u8>)> {
+        vec![(
+            platform::magento::ADVANCED_PRICING_FILE.into(),
+            super::pricing::header(),
+        )]
     }
 
     fn encode(
@@ -867,9 +875,49 @@ impl EntityWriter for ProductWriter {
         record: &Record,
         out: &mut Vec<u8>,
     ) -> std::result::Result<String, String> {
+        self.encode_with_sides(record, out, &mut [Vec::new()])
+    }
+
+    /// catalog_product.csv rows, and the variants' tier prices in advanced_pricing.csv.
+    fn encode_with_sides(
+        &mut self,
+        record: &Record,
+        out: &mut Vec<u8>,
+        sides: &mut [Vec<u8>],
+    ) -> std::result::Result<String, String> {
         let Record::Product(p) = record else {
             return Err("not a product".into());
         };
+        let Some(pricing) = sides.first_mut() else {
+            return Err("advanced_pricing.csv is not open".into());
+        };
+        let pricing_only = p.attributes.contains_key(platform::magento::PRICING_ONLY);
+        let parent_sku = if pricing_only {
+            p.source.id.clone()
+        } else {
+            self.encode_catalog(p, out)?
+        };
+        let variable = !p.options.is_empty() || p.variants.len() > 1;
+        for (i, v) in p.variants.iter().enumerate() {
+            let sku = match (&v.sku, variable) {
+                (Some(s), true) => s.clone(),
+                (None, true) => generated_sku(&parent_sku, v, i),
+                (Some(s), false) if pricing_only => s.clone(),
+                _ => parent_sku.clone(),
+            };
+            super::pricing::write_rows(&sku, v, pricing)?;
+        }
+        Ok(parent_sku)
+    }
+}
+
+impl ProductWriter {
+    /// The catalog_product.csv rows of a product; returns its SKU.
+    fn encode_catalog(
+        &mut self,
+        p: &Product,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<String, String> {
         let a = |k: &str| p.attributes.get(k).map(String::as_str);
         let parent_sku = a("magento.sku")
             .map(str::to_string)

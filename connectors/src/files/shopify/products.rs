@@ -715,6 +715,7 @@ impl ProductRows {
             image: non_empty(row.get(self.col(C::VariantImage))),
             requires_shipping: bool_cell(input, row, self.col(C::RequiresShipping), true, f),
             taxable: bool_cell(input, row, self.col(C::Taxable), true, f),
+            price_tiers: Default::default(),
         }
     }
 
@@ -903,6 +904,7 @@ impl ProductRows {
             attributes,
             created_at: None,
             handle,
+            translations: Default::default(),
         }
     }
 }

@@ -471,6 +471,7 @@ fn variant(values: Vec<String>, images: usize) -> impl Strategy<Value = Variant>
                 },
                 requires_shipping: ship,
                 taxable: tax,
+                price_tiers: Default::default(),
             },
         )
 }
@@ -552,6 +553,7 @@ prop_compose! {
             attributes,
             created_at: None,
             handle,
+            translations: Default::default(),
         }
     }
 }

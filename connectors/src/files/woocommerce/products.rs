@@ -326,6 +326,7 @@ impl ProductReader {
                 .split(',')
                 .any(|t| t.trim().eq_ignore_ascii_case("virtual")),
             taxable: !tax_status.eq_ignore_ascii_case("none"),
+            price_tiers: Default::default(),
         }
     }
 
@@ -634,6 +635,7 @@ impl ProductReader {
             seo,
             attributes,
             created_at: None,
+            translations: Default::default(),
         }
     }
 }

@@ -337,6 +337,7 @@ fn variant_strategy() -> impl Strategy<Value = Variant> {
                 image: None,
                 requires_shipping: shipping,
                 taxable: true,
+                price_tiers: Default::default(),
             },
         )
 }
@@ -442,6 +443,7 @@ fn product_strategy() -> impl Strategy<Value = Product> {
                     },
                     attributes,
                     created_at: None,
+                    translations: Default::default(),
                 }
             },
         )
