@@ -294,7 +294,7 @@ fn headless_jsonl_events_and_prometheus_metrics_while_running() {
 #[test]
 fn real_woocommerce_sample_has_every_url_redirected_in_every_format() {
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/real/woocommerce/sample_products.csv");
+        .join("tests/data/real/woocommerce/sample_products.csv");
     assert!(
         sample.is_file(),
         "the real sample is missing: {}",

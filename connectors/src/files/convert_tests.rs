@@ -310,7 +310,7 @@ fn what_the_target_cannot_hold_is_reported_record_by_record() {
 
 #[test]
 fn inspect_names_platform_and_entity_of_real_files() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/real");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/real");
     let files = vec![
         root.join("magento/categories.csv"),
         root.join("magento/cms_pages.csv"),
@@ -538,7 +538,7 @@ fn customers_keep_their_default_address_and_phone_only_customers_stay_apart() {
 #[test]
 fn the_report_lists_real_losses_not_ids_or_categories_carried_as_collection_tags() {
     let real = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/real/woocommerce/sample_products.csv");
+        .join("../tests/data/real/woocommerce/sample_products.csv");
     let out = tempfile::tempdir().unwrap();
     let report = rt()
         .block_on(convert(

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 fn sample_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/real/woocommerce/sample_products.csv")
+        .join("../tests/data/real/woocommerce/sample_products.csv")
 }
 
 fn read_all(path: &Path, limit: usize) -> (Vec<Product>, Vec<Finding>) {
