@@ -35,3 +35,20 @@ pub fn request_window(plan: &str) -> (u32, u32) {
         _ => (150, 30_000),
     }
 }
+
+/// Fields BigCommerce's import files have no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    match entity {
+        Entity::Products => &[
+            ("attributes", "the product CSV has no column for other platforms' extra fields (metafields, store settings)"),
+            ("created_at", "the product CSV has no creation date"),
+            ("product_type", "BigCommerce products have no product type"),
+            ("tags", "BigCommerce products have no tags"),
+            ("kind", "BigCommerce's product file has no grouped or external products: they arrive as ordinary products"),
+            ("status", "BigCommerce products are visible or not: archived products arrive hidden"),
+            ("options[].values", "BigCommerce lists an option's values in the order the variants use them"),
+            ("variants[].allow_backorder", "the product CSV has no backorder setting"),
+        ],
+        _ => &[],
+    }
+}

@@ -60,3 +60,22 @@ pub const ORDER_CREATED_META: &str = "storeshift_created_at";
 /// WordPress's own REST API root (pages), opened by an application password rather than the
 /// WooCommerce consumer key.
 pub const WP_API_BASE: &str = "/wp-json/wp/v2";
+
+/// Fields WooCommerce's import files have no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    match entity {
+        Entity::Products => &[
+            ("attributes", "the product CSV has no column for other platforms' extra fields (metafields, store settings)"),
+            ("created_at", "the product CSV has no creation date"),
+            ("images[].alt", "the Images column holds URLs only: alt texts are not carried"),
+            ("product_type", "WooCommerce products have no product type"),
+            ("variants[].cost", "WooCommerce has no cost price"),
+            ("status", "WooCommerce has no archived status: archived products arrive as drafts"),
+        ],
+        Entity::Customers => &[(
+            "addresses[].phone",
+            "the customer file has one phone, the billing phone, which is the customer's own",
+        )],
+        _ => &[],
+    }
+}
