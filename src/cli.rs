@@ -264,6 +264,13 @@ pub struct ConvertArgs {
     /// target's writer refused, not fields it dropped on the way.
     #[arg(long)]
     pub skip_readback: bool,
+    /// Customers without an email, when the target needs one: `skip` (leave them out, listed
+    /// in the report), `domain:DOMAIN` (give each an address such as
+    /// phone-905551234567@DOMAIN) or `file` (write them to customers-without-email.csv for the
+    /// store owner).
+    #[arg(long, value_name = "skip|domain:DOMAIN|file", default_value = "skip",
+          value_parser = |s: &str| s.parse::<storeshift_connectors::no_email::NoEmail>())]
+    pub customers_without_email: storeshift_connectors::no_email::NoEmail,
 }
 
 #[derive(Args, Debug)]

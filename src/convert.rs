@@ -67,6 +67,7 @@ pub async fn convert(args: &ConvertArgs) -> Result<i32> {
         timezone: args.timezone.clone(),
         media_url: args.media_url.clone(),
         skip_readback: args.skip_readback,
+        customers_without_email: args.customers_without_email.clone(),
     };
     let Some((out_dir, files)) = args.paths.split_last() else {
         return Err(anyhow!(
@@ -83,9 +84,20 @@ pub async fn convert(args: &ConvertArgs) -> Result<i32> {
     for (entity, (read, written, refused)) in &report.counts {
         println!("{entity}: {read} read, {written} written, {refused} not written");
     }
+    let n = &report.no_email;
+    if n.total() > 0 {
+        println!(
+            "customers without an email: {} left out, {} given an address, {} written to {} for the store owner",
+            n.skipped,
+            n.addressed.len(),
+            n.to_owner,
+            storeshift_connectors::no_email::OWNER_FILE
+        );
+    }
     let carried = if report.read_back {
         format!(
-            "{} record(s) written with fields that could not be carried",
+            "{} field(s) not carried by design; {} record(s) with values that really differ",
+            report.not_carried.len(),
             report.lossy.len()
         )
     } else {

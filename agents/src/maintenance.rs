@@ -172,11 +172,16 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
     for ev in &events {
         match &ev.kind {
             EventKind::InterventionDecided { id, option, by } => {
+                // `OPTION:NOTE`: a decision whose note is part of it (a domain).
+                let (option, note) = match option.split_once(':') {
+                    Some((o, n)) => (o.to_string(), n.to_string()),
+                    None => (option.clone(), "carried over by recovery".to_string()),
+                };
                 decisions.insert(
                     id.clone(),
                     Decision {
-                        option: option.clone(),
-                        note: Some("carried over by recovery".into()),
+                        option,
+                        note: Some(note),
                         by: by.clone(),
                         at: ev.at.clone(),
                     },

@@ -346,6 +346,17 @@ impl Ctx {
             .collect()
     }
 
+    /// The notes of this run's decisions that have one, by step (a domain, a reason).
+    pub fn decision_notes(&self) -> BTreeMap<String, String> {
+        self.store
+            .interventions()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| i.run == self.run)
+            .filter_map(|i| i.decision.and_then(|d| Some((i.step, d.note?))))
+            .collect()
+    }
+
     pub fn run_record(&self) -> Result<RunRecord, Halt> {
         self.store
             .get_json::<RunRecord>(T::Meta, run_key(self.run))
@@ -389,6 +400,13 @@ pub fn record_decision(
             d.at
         ));
     }
+    // `OPTION:NOTE` is the option with its note (`domain:shop.example`).
+    let (option, note) = match (iv.option(option), option.split_once(':')) {
+        (None, Some((key, rest))) if iv.option(key).is_some() && note.is_none() => {
+            (key, Some(rest.to_string()))
+        }
+        _ => (option, note),
+    };
     if iv.option(option).is_none() {
         let keys: Vec<&str> = iv.options.iter().map(|o| o.key.as_str()).collect();
         return Err(format!(
@@ -396,6 +414,16 @@ pub fn record_decision(
             keys.join(", ")
         ));
     }
+    let note = crate::no_email::check_decision(&iv, option, note)?;
+    // A note the decision cannot do without travels in the event as `OPTION:NOTE`, so a
+    // state recovered from the event log decides the same.
+    let logged = match (
+        &note,
+        option == crate::no_email::DOMAIN && iv.step == crate::no_email::step(),
+    ) {
+        (Some(n), true) => format!("{option}:{n}"),
+        _ => option.to_string(),
+    };
     iv.decision = Some(Decision {
         option: option.to_string(),
         note,
@@ -409,7 +437,7 @@ pub fn record_decision(
         None,
         EventKind::InterventionDecided {
             id: id.to_string(),
-            option: option.to_string(),
+            option: logged,
             by,
         },
     );

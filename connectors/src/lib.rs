@@ -6,6 +6,7 @@ pub mod connector;
 pub mod files;
 pub mod finding;
 pub mod model;
+pub mod no_email;
 pub mod platform;
 pub mod spec;
 pub mod synth;

@@ -668,13 +668,19 @@ fn check(
             }
             let email = cu.email.trim().to_ascii_lowercase();
             if email.is_empty() {
-                c.add(
-                    "missing_email",
-                    Severity::Warning,
-                    "customers without an email",
-                    None,
-                    Some(rref(r)),
-                );
+                // Only a target that keys customers by email needs a decision about them.
+                let (severity, title) = if platform::customer_email_required(target) {
+                    (
+                        Severity::Blocking,
+                        "customers without an email (the target needs one)",
+                    )
+                } else {
+                    (
+                        Severity::Info,
+                        "customers without an email (the target keys them by phone)",
+                    )
+                };
+                c.add(crate::no_email::CODE, severity, title, None, Some(rref(r)));
             } else {
                 match emails.get(&email) {
                     Some(first) if first != id => {
@@ -910,6 +916,7 @@ pub const CODES: [&str; 10] = [
     "order_missing_customer",
     "missing_title",
     "customer_missing_name",
+    crate::no_email::CODE,
 ];
 
 /// The options offered for each blocking finding, recommended first.
@@ -956,6 +963,10 @@ pub fn options_for(code: &str, target: &str) -> Option<(String, Vec<Intervention
         "customer_missing_name" => vec![
             opt("skip", "Leave them out", "They are not migrated; the report lists them, to add their names in the source and run again."),
             opt("send", "Send them as they are", &format!("{target} refuses each of them; they show as failed records with its reason.")),
+        crate::no_email::CODE => vec![
+            opt(crate::no_email::OWNER_FILE, "Leave them out; write them to a file for the store owner", &format!("They are not migrated; output/run-N/{} lists each one's name, phone and address so the owner can ask for an email and import them later.", storeshift_connectors::no_email::OWNER_FILE)),
+            opt(crate::no_email::SKIP, "Leave them out; list them in the report", "They are not migrated; the report counts them and the log names them."),
+            opt(crate::no_email::DOMAIN, "Give each an address on a domain you name (type the domain as the note)", &format!("Each gets phone-<digits>@DOMAIN (customer-<id>@DOMAIN without a phone), recorded so every re-run gives the same one; {target} can mail nobody at it until the customer changes it. Name the domain in the note (n in the dialog), or `storeshift decide WS ID domain:shop.example`.")),
         ],
         _ => return None,
     };
@@ -1016,6 +1027,9 @@ fn problem_text(code: &str, g: &FindingGroup, target: &str) -> String {
             format!("{target} URL handles are ASCII; these slugs have other letters.")
         }
         "duplicate_email" => "Several customers share an email address.".to_string(),
+        crate::no_email::CODE => format!(
+            "{target} needs an email on every customer; these have none (Shopify lets customers sign in by phone)."
+        ),
         "order_missing_customer" => {
             "These orders name a customer the export does not contain.".to_string()
         }

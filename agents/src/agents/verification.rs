@@ -106,13 +106,21 @@ pub fn not_carried(
     kind: EndpointKind,
     entity: Entity,
 ) -> Vec<(&'static str, &'static str)> {
-    let mut v: Vec<(&str, &str)> = vec![
-        (
-            "source",
-            "source ids and URLs live in the id map and the redirects",
-        ),
-        ("variants[].source_id", "variant ids are the target's own"),
-    ];
+    let mut v: Vec<(&str, &str)> = vec![(
+        "source",
+        "source ids and URLs live in the id map and the redirects",
+    )];
+    if entity == Entity::Products {
+        v.push(("variants[].source_id", "variant ids are the target's own"));
+    }
+    if kind == EndpointKind::Files {
+        // The same facts convert's read-back counts by design.
+        v.extend(
+            storeshift_connectors::platform::file_not_carried(target, entity)
+                .iter()
+                .copied(),
+        );
+    }
     match (target, kind, entity) {
         (Platform::Medusa, EndpointKind::Api, Entity::Products) => {
             v.extend([
@@ -246,36 +254,6 @@ pub fn not_carried(
                 ("note", "Medusa customers have no note"),
             ]);
         }
-        (Platform::Shopify, EndpointKind::Files, Entity::Products) => {
-            v.extend([
-                ("categories", "Shopify has no category tree on products: categories became tags and collections"),
-                ("kind", "Shopify has one product kind"),
-                ("created_at", "the product CSV has no creation date"),
-            ]);
-        }
-        (Platform::Shopify, EndpointKind::Files, Entity::Categories) => {
-            v.extend([(
-                "position",
-                "the collections sheet has no position: menus order collections in Shopify",
-            )]);
-        }
-        (Platform::Shopify, EndpointKind::Files, Entity::Customers) => {
-            v.extend([
-                ("created_at", "the customer CSV has no creation date"),
-                (
-                    "marketing.updated_at",
-                    "the customer CSV has no consent date",
-                ),
-                (
-                    "addresses[].first_name",
-                    "the customer CSV's address takes the customer's own name",
-                ),
-                (
-                    "addresses[].last_name",
-                    "the customer CSV's address takes the customer's own name",
-                ),
-            ]);
-        }
         (Platform::WooCommerce, EndpointKind::Api, Entity::Customers) => {
             v.extend([
                 (
@@ -355,89 +333,6 @@ pub fn not_carried(
                 "seo",
                 "WordPress pages have no SEO title or description without an SEO plugin",
             ));
-        }
-        (Platform::Medusa, EndpointKind::Files, Entity::Products) => {
-            let by_id =
-                "Medusa's product import takes it only as the id of a record already in the store";
-            v.extend([
-                (
-                    "kind",
-                    "Medusa has one product kind: variants make a product variable",
-                ),
-                ("vendor", "Medusa's product CSV has no vendor column"),
-                ("product_type", by_id),
-                ("tags", by_id),
-                ("categories", by_id),
-                ("seo", "Medusa's product CSV has no SEO columns"),
-                ("created_at", "Medusa's import dates a product itself"),
-                (
-                    "variants[].inventory",
-                    "Medusa's product CSV has no stock levels (they live in its inventory module)",
-                ),
-                (
-                    "variants[].compare_at_price",
-                    "Medusa keeps sale prices in price lists, not on the variant",
-                ),
-                ("variants[].cost", "Medusa has no cost price"),
-                (
-                    "variants[].image",
-                    "Medusa's product CSV has no variant images",
-                ),
-                (
-                    "variants[].requires_shipping",
-                    "Medusa decides shipping by shipping profile, not per variant",
-                ),
-                (
-                    "variants[].taxable",
-                    "Medusa decides taxes by region, not per variant",
-                ),
-                ("images[].alt", "Medusa images have no alt text"),
-            ]);
-        }
-        (Platform::Vendure, EndpointKind::Files, Entity::Products) => {
-            v.extend([
-                (
-                    "kind",
-                    "Vendure has one product kind: variants make a product variable",
-                ),
-                ("seo", "Vendure core has no SEO fields"),
-                ("created_at", "Vendure's import dates a product itself"),
-                ("variants[].barcode", "Vendure core has no barcode field"),
-                ("variants[].weight", "Vendure core has no weight field"),
-                (
-                    "variants[].compare_at_price",
-                    "Vendure core has no compare-at price",
-                ),
-                ("variants[].cost", "Vendure core has no cost price"),
-                (
-                    "variants[].requires_shipping",
-                    "Vendure decides shipping by shipping method, not per variant",
-                ),
-                (
-                    "variants[].taxable",
-                    "Vendure decides taxes by tax category and zone, not per variant",
-                ),
-                (
-                    "variants[].allow_backorder",
-                    "Vendure's product import has no backorder column",
-                ),
-                (
-                    "images[].alt",
-                    "Vendure's product import has no image alt text",
-                ),
-            ]);
-        }
-        (Platform::Shopify, EndpointKind::Files, Entity::Orders) => {
-            v.extend([
-                (
-                    "customer_ref",
-                    "the orders sheet links an order to its customer by email",
-                ),
-                (
-                    "line_items[].product_ref",
-                    "the orders sheet links a line to its product by SKU",
-                ),
-            ]);
         }
         _ => {}
     }

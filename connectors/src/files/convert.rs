@@ -14,6 +14,7 @@
 use crate::connector::{Cursor, Result, Source, WriteOutcome};
 use crate::finding::Finding;
 use crate::model::{Entity, Platform, Record, Redirect, SourceRef};
+use crate::no_email::{self, NoEmail};
 use crate::platform;
 use crate::spec::EndpointSpec;
 use std::collections::{BTreeMap, HashSet};
@@ -202,6 +203,37 @@ pub struct Loss {
     pub what: Vec<String>,
 }
 
+/// A field the target's import file has no place for, counted over the records that had it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotCarried {
+    pub reason: String,
+    pub records: usize,
+    /// The first few records, by external key.
+    pub examples: Vec<String>,
+}
+
+/// Records of examples kept per line of the report.
+const EXAMPLES: usize = 3;
+
+/// What became of customers without an email on a target that needs one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoEmailOutcome {
+    pub choice: NoEmail,
+    /// Left out, listed under "Not written".
+    pub skipped: usize,
+    /// Given an address on the chosen domain: (customer, address), in the order read.
+    pub addressed: Vec<(String, String)>,
+    /// Written to the store owner's file instead of the target's.
+    pub to_owner: usize,
+    pub owner_file: Option<PathBuf>,
+}
+
+impl NoEmailOutcome {
+    pub fn total(&self) -> usize {
+        self.skipped + self.addressed.len() + self.to_owner
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct ConvertReport {
     pub from: Option<Platform>,
@@ -210,8 +242,17 @@ pub struct ConvertReport {
     pub counts: BTreeMap<Entity, (usize, usize, usize)>,
     /// Records the target refused or has no place for.
     pub refused: Vec<Loss>,
-    /// Records written with fields that did not survive.
+    /// Records written with values that really differ when read back.
     pub lossy: Vec<Loss>,
+    /// Fields the target's format has no place for, by entity and field (by design).
+    pub not_carried: BTreeMap<(Entity, String), NotCarried>,
+    /// Values read back in another field than the one written (not lost): records per
+    /// (entity, from, to).
+    pub moved: BTreeMap<(Entity, String, String), usize>,
+    /// Fields written empty that the target's format filled in: records per (entity, field).
+    pub filled: BTreeMap<(Entity, String), usize>,
+    /// Customers without an email, when the target needs one.
+    pub no_email: NoEmailOutcome,
     pub source_findings: Vec<Finding>,
     pub redirects: Vec<Redirect>,
     pub redirect_file: Option<PathBuf>,
@@ -234,6 +275,26 @@ pub struct ConvertOptions {
     /// large files when speed matters more than the field-by-field check, and for benchmarks
     /// of the read and write paths alone.
     pub skip_readback: bool,
+    /// What to do with customers without an email when the target needs one.
+    pub customers_without_email: NoEmail,
+}
+
+impl ConvertReport {
+    /// Counts `key`'s loss of `field` by design (once per record and field).
+    fn not_carried(&mut self, entity: Entity, field: String, reason: &str, key: &str) {
+        let e = self
+            .not_carried
+            .entry((entity, field))
+            .or_insert_with(|| NotCarried {
+                reason: reason.to_string(),
+                records: 0,
+                examples: vec![],
+            });
+        e.records += 1;
+        if e.examples.len() < EXAMPLES {
+            e.examples.push(key.to_string());
+        }
+    }
 }
 
 /// Gives every catalog/content record a handle valid and unique for `to`, and a redirect from
@@ -243,8 +304,9 @@ struct Retarget {
     from: Platform,
     to: Platform,
     taken: HashSet<(Entity, String)>,
-    /// What retargeting left out, record by record, for the report.
-    losses: Vec<Loss>,
+    /// What retargeting left out because the target's format has no place for it:
+    /// (entity, record key, field, reason), for the report's by-design lines.
+    losses: Vec<(Entity, String, String, String)>,
 }
 
 impl Retarget {
@@ -263,22 +325,15 @@ impl Retarget {
             // The same rule as the migration transform: keep the default address.
             for r in list.iter_mut() {
                 if let Record::Customer(c) = r {
-                    let dropped = c.keep_addresses(max);
-                    if !dropped.is_empty() {
-                        self.losses.push(Loss {
+                    if !c.keep_addresses(max).is_empty() {
+                        self.losses.push((
                             entity,
-                            key: c.key(),
-                            label: c.label(),
-                            what: dropped
-                                .iter()
-                                .map(|a| {
-                                    format!(
-                                        "address \"{}\" not carried: the {to} customer file holds {max}, the default is kept",
-                                        a.summary()
-                                    )
-                                })
-                                .collect(),
-                        });
+                            c.key(),
+                            "addresses".into(),
+                            format!(
+                                "the {to} customer file holds {max} address(es): the default one is kept"
+                            ),
+                        ));
                     }
                 }
             }
@@ -340,6 +395,117 @@ impl Retarget {
                 }
             }
         }
+    }
+}
+
+/// Customers without an email, on a target that needs one, handled as the operator chose.
+struct Unaddressed {
+    to: Platform,
+    /// Addresses in use so far (given, or read from earlier customers): never given twice.
+    used: HashSet<String>,
+    owner: Option<std::io::BufWriter<std::fs::File>>,
+    owner_path: PathBuf,
+}
+
+impl Unaddressed {
+    fn new(to: Platform, out_dir: &Path) -> Unaddressed {
+        Unaddressed {
+            to,
+            used: HashSet::new(),
+            owner: None,
+            owner_path: out_dir.join(no_email::OWNER_FILE),
+        }
+    }
+
+    /// Applies the choice to the customers of one page: given an address, or taken out of
+    /// `list` (skipped, or written to the store owner's file).
+    fn page(
+        &mut self,
+        list: &mut Vec<Record>,
+        report: &mut ConvertReport,
+        counts: &mut (usize, usize, usize),
+    ) -> Result<()> {
+        use std::io::Write as _;
+        if !platform::customer_email_required(self.to) {
+            return Ok(());
+        }
+        let to = self.to;
+        let choice = report.no_email.choice.clone();
+        let mut kept = Vec::with_capacity(list.len());
+        for r in list.drain(..) {
+            let Record::Customer(mut c) = r else {
+                kept.push(r);
+                continue;
+            };
+            if !no_email::lacks_email(&c) {
+                self.used.insert(c.email.trim().to_ascii_lowercase());
+                kept.push(Record::Customer(c));
+                continue;
+            }
+            match &choice {
+                NoEmail::Skip => {
+                    counts.2 += 1;
+                    report.no_email.skipped += 1;
+                    report.refused.push(Loss {
+                        entity: Entity::Customers,
+                        key: c.key(),
+                        label: c.label(),
+                        what: vec![format!(
+                            "no email, and {to} needs one: left out (--customers-without-email \
+                             skip); domain:DOMAIN gives each an address, file writes them to {} \
+                             for the store owner",
+                            no_email::OWNER_FILE
+                        )],
+                    });
+                }
+                NoEmail::OwnerFile => {
+                    if self.owner.is_none() {
+                        let mut f =
+                            std::io::BufWriter::new(std::fs::File::create(&self.owner_path)?);
+                        f.write_all(&no_email::owner_header())?;
+                        self.owner = Some(f);
+                    }
+                    let mut row = Vec::new();
+                    no_email::owner_row(
+                        &c,
+                        &format!("no email, and {to} needs one: ask the customer for an email, then import them"),
+                        &mut row,
+                    );
+                    if let Some(f) = self.owner.as_mut() {
+                        f.write_all(&row)?;
+                    }
+                    counts.2 += 1;
+                    report.no_email.to_owner += 1;
+                    report.no_email.owner_file = Some(self.owner_path.clone());
+                }
+                NoEmail::Domain(domain) => {
+                    let mut address = no_email::address_for(&c, domain);
+                    if self.used.contains(&address) {
+                        address = no_email::with_suffix(&address, &c.source.id);
+                    }
+                    let mut n = 1;
+                    let base = address.clone();
+                    while self.used.contains(&address) {
+                        n += 1;
+                        address = no_email::with_suffix(&base, &n.to_string());
+                    }
+                    self.used.insert(address.clone());
+                    report.no_email.addressed.push((c.label(), address.clone()));
+                    c.email = address;
+                    kept.push(Record::Customer(c));
+                }
+            }
+        }
+        *list = kept;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        use std::io::Write as _;
+        if let Some(f) = self.owner.as_mut() {
+            f.flush()?;
+        }
+        Ok(())
     }
 }
 
@@ -480,6 +646,7 @@ pub async fn convert(
             report.source_findings.extend(t.encoding().finding(&name));
         }
     }
+    report.no_email.choice = opts.customers_without_email.clone();
     std::fs::create_dir_all(out_dir)?;
     let mut tspec = EndpointSpec::files(to, out_dir.to_path_buf());
     tspec.currency = opts.currency.clone();
@@ -488,6 +655,7 @@ pub async fn convert(
     // Page by page: read, retarget, write. What the read-back compares waits on disk, so a
     // million-row file converts in the memory of a page and its keys.
     let mut retarget = Retarget::new(from, to);
+    let mut unaddressed = Unaddressed::new(to, out_dir);
     let mut redirects = Vec::new();
     let mut written: BTreeMap<Entity, Written> = BTreeMap::new();
     let mut entities = source.entities();
@@ -504,6 +672,9 @@ pub async fn convert(
             report.source_findings.extend(page.findings);
             let mut list = page.records;
             counts.0 += list.len();
+            if entity == Entity::Customers && accepted {
+                unaddressed.page(&mut list, &mut report, &mut counts)?;
+            }
             retarget.page(entity, &mut list, &mut redirects);
             if entity == Entity::Redirects {
                 // The source's own redirects join the ones the new handles need.
@@ -572,8 +743,11 @@ pub async fn convert(
             report.redirect_file = Some(path);
         }
     }
+    unaddressed.finish()?;
     report.redirects = redirects;
-    report.lossy.append(&mut retarget.losses);
+    for (entity, key, field, reason) in std::mem::take(&mut retarget.losses) {
+        report.not_carried(entity, field, &reason, &key);
+    }
 
     // Read the output back with the target's own readers and list what did not survive.
     let mut back_spec = EndpointSpec::files(to, out_dir.to_path_buf());
@@ -587,8 +761,22 @@ pub async fn convert(
     report.read_back = back.is_some();
     if let Some(mut back) = back {
         for (entity, sent) in written {
-            let mut lost = readback::compare(back.as_mut(), entity, sent, to).await?;
-            report.lossy.append(&mut lost);
+            let found = readback::compare(back.as_mut(), entity, sent, to).await?;
+            report.lossy.extend(found.lossy);
+            for (key, verdict) in found.sorted {
+                for (field, why) in verdict.by_design {
+                    report.not_carried(entity, field, why, &key);
+                }
+                let mut moved = verdict.moved;
+                moved.sort();
+                moved.dedup();
+                for (from, into) in moved {
+                    *report.moved.entry((entity, from, into)).or_default() += 1;
+                }
+                for field in verdict.filled {
+                    *report.filled.entry((entity, field)).or_default() += 1;
+                }
+            }
         }
     }
     let mut produced: Vec<PathBuf> = std::fs::read_dir(out_dir)?
@@ -604,6 +792,9 @@ pub async fn convert(
 fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
+
+/// Addresses given to customers without an email, listed one by one in the report.
+const ADDRESSES_LISTED: usize = 20;
 
 /// The report as Markdown.
 pub fn render_report(r: &ConvertReport) -> String {
@@ -640,8 +831,18 @@ pub fn render_report(r: &ConvertReport) -> String {
             None => format!("they are in {to}'s redirect import file"),
         }
     );
-    let _ = writeln!(s, "## Not written ({})\n", r.refused.len());
-    if r.refused.is_empty() {
+    render_no_email(&mut s, r, &to);
+    let listed = r.refused.len();
+    let _ = writeln!(s, "## Not written ({listed})\n");
+    if r.no_email.to_owner > 0 {
+        let _ = writeln!(
+            s,
+            "{} customer(s) without an email are not listed here: they are in {} (above).\n",
+            r.no_email.to_owner,
+            no_email::OWNER_FILE
+        );
+    }
+    if r.refused.is_empty() && r.no_email.to_owner == 0 {
         let _ = writeln!(s, "Every record was written.\n");
     }
     for l in &r.refused {
@@ -654,37 +855,37 @@ pub fn render_report(r: &ConvertReport) -> String {
             md_escape(&l.what.join("; "))
         );
     }
-    let checked = if r.read_back {
-        r.lossy.len().to_string()
-    } else {
-        "not checked".to_string()
-    };
-    let _ = writeln!(
-        s,
-        "\n## Written with fields that could not be carried ({checked})\n"
-    );
     if !r.read_back {
         let _ = writeln!(
             s,
-            "The output was not read back (--skip-readback): only what the {to} writer refused \
-             or had no place for is listed above, and fields it dropped silently are not.\n"
+            "\n## Fields not checked\n\nThe output was not read back (--skip-readback): only what \
+             the {to} writer refused or had no place for is listed above, and fields it dropped \
+             silently are not.\n"
         );
-    } else if r.lossy.is_empty() {
+    } else {
+        render_by_design(&mut s, r, &to);
         let _ = writeln!(
             s,
-            "Everything written read back unchanged with {to}'s own reader.\n"
+            "## Values that really differ ({} record(s))\n",
+            r.lossy.len()
         );
-    }
-    for l in &r.lossy {
-        let _ = writeln!(
-            s,
-            "- {} `{}` ({}):",
-            l.entity,
-            md_escape(&l.key),
-            md_escape(&l.label)
-        );
-        for w in &l.what {
-            let _ = writeln!(s, "  - {}", md_escape(w));
+        if r.lossy.is_empty() {
+            let _ = writeln!(
+                s,
+                "Every value {to}'s files have a place for read back unchanged with {to}'s own reader.\n"
+            );
+        }
+        for l in &r.lossy {
+            let _ = writeln!(
+                s,
+                "- {} `{}` ({}):",
+                l.entity,
+                md_escape(&l.key),
+                md_escape(&l.label)
+            );
+            for w in &l.what {
+                let _ = writeln!(s, "  - {}", md_escape(w));
+            }
         }
     }
     let _ = writeln!(
@@ -696,6 +897,111 @@ pub fn render_report(r: &ConvertReport) -> String {
         let _ = writeln!(s, "- {}", md_escape(&f.to_string()));
     }
     s
+}
+
+/// What became of customers without an email, when there were any.
+fn render_no_email(s: &mut String, r: &ConvertReport, to: &str) {
+    let n = &r.no_email;
+    if n.total() == 0 {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "## Customers without an email ({})\n\n{to} needs an email on every customer; {} had none \
+         (`--customers-without-email {}`).\n",
+        n.total(),
+        n.total(),
+        n.choice
+    );
+    if n.skipped > 0 {
+        let _ = writeln!(
+            s,
+            "- {} left out, listed under \"Not written\" below",
+            n.skipped
+        );
+    }
+    if n.to_owner > 0 {
+        let _ = writeln!(
+            s,
+            "- {} left out and written to {} for the store owner (name, phone, address)",
+            n.to_owner,
+            no_email::OWNER_FILE
+        );
+    }
+    if !n.addressed.is_empty() {
+        let domain = match &n.choice {
+            NoEmail::Domain(d) => d.as_str(),
+            _ => "",
+        };
+        let _ = writeln!(
+            s,
+            "- {} given an address on {domain}, the same one on every conversion:",
+            n.addressed.len()
+        );
+        for (who, address) in n.addressed.iter().take(ADDRESSES_LISTED) {
+            let _ = writeln!(s, "  - {} → {address}", md_escape(who));
+        }
+        if n.addressed.len() > ADDRESSES_LISTED {
+            let _ = writeln!(s, "  - … and {} more", n.addressed.len() - ADDRESSES_LISTED);
+        }
+    }
+    s.push('\n');
+}
+
+/// Losses by design (one line per field), values that moved and values filled in.
+fn render_by_design(s: &mut String, r: &ConvertReport, to: &str) {
+    let _ = writeln!(
+        s,
+        "\n## Not carried by {to}'s import files, by design ({} field(s))\n",
+        r.not_carried.len()
+    );
+    if r.not_carried.is_empty() {
+        let _ = writeln!(
+            s,
+            "Every field the records had has a place in {to}'s files.\n"
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "| entity | field | records | why | for example |\n|---|---|---|---|---|"
+        );
+        for ((entity, field), nc) in &r.not_carried {
+            let _ = writeln!(
+                s,
+                "| {entity} | {} | {} | {} | {} |",
+                md_escape(field),
+                nc.records,
+                md_escape(&nc.reason),
+                md_escape(&nc.examples.join(", "))
+            );
+        }
+        s.push('\n');
+    }
+    if !r.moved.is_empty() {
+        let _ = writeln!(
+            s,
+            "Values read back in another field, so not lost:\n\n| entity | written as | read back as | records |\n|---|---|---|---|"
+        );
+        for ((entity, from, into), n) in &r.moved {
+            let _ = writeln!(
+                s,
+                "| {entity} | {} | {} | {n} |",
+                md_escape(from),
+                md_escape(into)
+            );
+        }
+        s.push('\n');
+    }
+    if !r.filled.is_empty() {
+        let _ = writeln!(
+            s,
+            "Fields that were empty and that {to}'s files filled in:\n\n| entity | field | records |\n|---|---|---|"
+        );
+        for ((entity, field), n) in &r.filled {
+            let _ = writeln!(s, "| {entity} | {} | {n} |", md_escape(field));
+        }
+        s.push('\n');
+    }
 }
 
 #[cfg(test)]

@@ -76,3 +76,19 @@ use crate::files::dates::{Clock, DayOrder};
 /// leaves day and month open is read month first, BigCommerce's US default.
 pub const ORDER_DATE_CLOCK: Clock = Clock::Store;
 pub const DAY_ORDER: DayOrder = DayOrder::MonthFirst;
+/// Fields BigCommerce's import files have no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    match entity {
+        Entity::Products => &[
+            ("attributes", "the product CSV has no column for other platforms' extra fields (metafields, store settings)"),
+            ("created_at", "the product CSV has no creation date"),
+            ("product_type", "BigCommerce products have no product type"),
+            ("tags", "BigCommerce products have no tags"),
+            ("kind", "BigCommerce's product file has no grouped or external products: they arrive as ordinary products"),
+            ("status", "BigCommerce products are visible or not: archived products arrive hidden"),
+            ("options[].values", "BigCommerce lists an option's values in the order the variants use them"),
+            ("variants[].allow_backorder", "the product CSV has no backorder setting"),
+        ],
+        _ => &[],
+    }
+}

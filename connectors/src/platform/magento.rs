@@ -40,6 +40,26 @@ pub const STATUS_DISABLED: i64 = 2;
 pub const VISIBILITY_NOT_VISIBLE: i64 = 1;
 pub const VISIBILITY_CATALOG_SEARCH: i64 = 4;
 
+/// Fields Magento 2's import files have no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    match entity {
+        Entity::Products => &[
+            ("product_type", "Magento groups products by attribute set, not by a product type"),
+            ("tags", "Magento products have no tags"),
+            ("kind", "Magento has no grouped or external product in the catalog file storeshift writes: they arrive as simple products"),
+            ("status", "Magento products are enabled or disabled: archived products arrive disabled"),
+            ("options[].values", "Magento lists an option's values in the order the variants use them"),
+        ],
+        Entity::Customers => &[
+            ("phone", "the customer file keeps phones on addresses only: the customer's phone is read back as the default address's"),
+            ("tags", "the customer file has no tags"),
+            ("marketing", "the customer file has no marketing consent: newsletter subscriptions are separate"),
+            ("note", "the customer file has no note"),
+        ],
+        Entity::Categories => &[("image", "the category file storeshift writes has no image column")],
+        Entity::Pages => &[("created_at", "the CMS page file has no creation date")],
+        _ => &[],
+
 /// Import/export file names of System > Data Transfer, as the writers name them.
 pub const CATALOG_PRODUCT_FILE: &str = "catalog_product.csv";
 pub const ADVANCED_PRICING_FILE: &str = "advanced_pricing.csv";

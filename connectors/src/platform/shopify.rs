@@ -398,3 +398,35 @@ use crate::files::dates::Clock;
 pub const ORDER_DATE_FORMAT: &str = "%Y-%m-%d %H:%M:%S %z";
 /// An order time written without its offset is on the store's clock.
 pub const ORDER_DATE_CLOCK: Clock = Clock::Store;
+/// Fields Shopify's import files have no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    match entity {
+        Entity::Products => &[
+            ("categories", "Shopify products have no category tree: each category became a tag and a smart collection selecting on it"),
+            ("kind", "Shopify has one kind of product: grouped and external products arrive as ordinary products"),
+            ("created_at", "the product CSV has no creation date"),
+            ("options[].values", "Shopify lists an option's values in the order the variants first use them"),
+        ],
+        Entity::Categories => &[
+            (
+                "position",
+                "the collections sheet has no position: menus order collections in Shopify",
+            ),
+            (
+                "image",
+                "the collections sheet has no image: collection images are set in Shopify",
+            ),
+        ],
+        Entity::Customers => &[
+            ("created_at", "the customer CSV has no creation date"),
+            ("marketing.updated_at", "the customer CSV has no consent date"),
+            ("addresses[].first_name", "the customer CSV's address takes the customer's own name"),
+            ("addresses[].last_name", "the customer CSV's address takes the customer's own name"),
+        ],
+        Entity::Orders => &[
+            ("customer_ref", "the orders sheet links an order to its customer by email"),
+            ("line_items[].product_ref", "the orders sheet links a line to its product by SKU"),
+        ],
+        _ => &[],
+    }
+}

@@ -174,3 +174,21 @@ pub const POST_DATE_CLOCK: Clock = Clock::Store;
 pub const REGISTERED_CLOCK: Clock = Clock::Utc;
 /// `marketing_updated_at`: a column of storeshift's own, written in UTC like the registration.
 pub const MARKETING_DATE_CLOCK: Clock = Clock::Utc;
+/// Fields WooCommerce's import files have no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    match entity {
+        Entity::Products => &[
+            ("attributes", "the product CSV has no column for other platforms' extra fields (metafields, store settings)"),
+            ("created_at", "the product CSV has no creation date"),
+            ("images[].alt", "the Images column holds URLs only: alt texts are not carried"),
+            ("product_type", "WooCommerce products have no product type"),
+            ("variants[].cost", "WooCommerce has no cost price"),
+            ("status", "WooCommerce has no archived status: archived products arrive as drafts"),
+        ],
+        Entity::Customers => &[(
+            "addresses[].phone",
+            "the customer file has one phone, the billing phone, which is the customer's own",
+        )],
+        _ => &[],
+    }
+}

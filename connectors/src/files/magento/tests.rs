@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 fn real(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/real/magento")
+        .join("../tests/data/real/magento")
         .join(name)
 }
 

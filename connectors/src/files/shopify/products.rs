@@ -12,7 +12,7 @@
 //! title, SEO description`, then metafield columns `Label (product.metafields.namespace.key)`
 //! (and Google Shopping / market columns, which storeshift neither needs nor writes). The older
 //! generation (`Handle, Title, Body (HTML), ..., Variant SKU, Variant Grams, ...`) is the one in
-//! the real template at shared/data/real/shopify/product_template.csv.
+//! the real template at tests/data/real/shopify/product_template.csv.
 //!
 //! Layout: rows sharing a handle are one product, consecutive; product fields sit on its first
 //! row; each further row is a variant and/or an image; image-only rows carry just the handle and

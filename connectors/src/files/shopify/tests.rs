@@ -57,8 +57,7 @@ fn read_all(
 }
 
 fn template_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/real/shopify/product_template.csv")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/real/shopify/product_template.csv")
 }
 
 fn products_of(records: Vec<Record>) -> Vec<Product> {

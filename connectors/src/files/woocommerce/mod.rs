@@ -485,7 +485,7 @@ mod tests {
     #[test]
     fn a_single_file_path_is_read_as_its_entity() {
         let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/data/real/woocommerce/sample_products.csv");
+            .join("../tests/data/real/woocommerce/sample_products.csv");
         let spec = EndpointSpec::files(Platform::WooCommerce, &sample);
         let mut source = crate::files::open_source(&spec, Path::new("/")).unwrap();
         assert_eq!(
