@@ -68,6 +68,7 @@ fn spec(platform: Platform, url: String, credentials: &[(&str, &str)]) -> Endpoi
         currency: Some("USD".into()),
         encoding: None,
         options: BTreeMap::new(),
+        mapping: None,
     }
 }
 

@@ -37,6 +37,7 @@ fn spec(server: &Running, extra: serde_json::Value) -> EndpointSpec {
         currency: None,
         encoding: None,
         options,
+        mapping: None,
     }
 }
 

@@ -41,6 +41,7 @@ fn spec(server: &Running, extra: serde_json::Value) -> EndpointSpec {
         currency: None,
         encoding: None,
         options,
+        mapping: None,
     }
 }
 

@@ -25,6 +25,7 @@ fn spec(url: String) -> EndpointSpec {
         currency: None,
         encoding: None,
         options: BTreeMap::new(),
+        mapping: None,
     }
 }
 

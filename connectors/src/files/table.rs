@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
+use super::mapping::header::{mapped_header, MappedHeader};
 use super::split::{At, Fields, RawFields, Splitter};
 use std::path::{Path, PathBuf};
 
@@ -128,6 +129,8 @@ pub struct Row {
     pub line: u64,
     /// Byte offset of the row in the UTF-8 text.
     pub offset: u64,
+    /// Fields the file itself had in this row, when a column mapping added its own.
+    pub fields_read: Option<usize>,
 }
 
 impl Row {
@@ -161,6 +164,10 @@ pub struct TableFile {
     header_line: u64,
     /// Offset and line of the first data row.
     data_start: RowCursor,
+    /// The header readers see instead of the file's own (a column mapping), if any.
+    mapped: Option<std::sync::Arc<MappedHeader>>,
+    /// Columns in the file's own header row.
+    width: usize,
 }
 
 const SNIFF: usize = 64 * 1024;
@@ -233,6 +240,8 @@ impl TableFile {
                 line: 1,
                 records: 0,
             },
+            mapped: mapped_header(path),
+            width: 0,
         };
         table.read_header(bom_len)?;
         Ok(table)
@@ -262,6 +271,8 @@ impl TableFile {
                 line: 1,
                 records: 0,
             },
+            mapped: mapped_header(path),
+            width: 0,
         };
         table.read_header(0)?;
         Ok(table)
@@ -294,7 +305,14 @@ impl TableFile {
             )));
         }
         let names: Vec<String> = row.record.iter().map(|s| s.trim().to_string()).collect();
-        self.header = Header::new(names);
+        self.width = names.len();
+        self.header = match &self.mapped {
+            Some(m) => {
+                m.check(&self.display, &names)?;
+                Header::new(m.all_names())
+            }
+            None => Header::new(names),
+        };
         self.header_line = row.line;
         self.data_start = rows.position();
         Ok(())
@@ -310,6 +328,8 @@ impl TableFile {
             raw: RawFields::default(),
             records: 0,
             done: false,
+            mapped: None,
+            read: 0,
         })
     }
 
@@ -339,6 +359,32 @@ impl TableFile {
         self.delimiter
     }
 
+    /// Columns in the file's own header row (a column mapping may add columns of its own).
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The column mapping this file is read through, if any.
+    pub fn mapped(&self) -> Option<&MappedHeader> {
+        self.mapped.as_deref()
+    }
+
+    /// Adds a column mapping's own columns to a row read from this file (see [`MappedHeader`]).
+    pub fn widen(&self, raw: &mut RawFields) {
+        if let Some(m) = &self.mapped {
+            m.widen(raw, self.width);
+        }
+    }
+
+    /// The name of column `i` as the file writes it (a mapped file's own name, not the one
+    /// the mapping gave it).
+    pub fn column_label(&self, i: usize) -> &str {
+        match &self.mapped {
+            Some(m) if i < m.source.len() => &m.source[i],
+            _ => self.header.name(i),
+        }
+    }
+
     /// Where the first data row starts.
     pub fn start(&self) -> RowCursor {
         self.data_start
@@ -357,6 +403,7 @@ impl TableFile {
             line: at.line,
         })?;
         rows.records = at.records;
+        rows.mapped = self.mapped.clone();
         Ok(rows)
     }
 
@@ -388,7 +435,7 @@ impl TableFile {
         column: Option<usize>,
         message: impl Into<String>,
     ) -> Finding {
-        let col = column.map(|c| self.header.name(c));
+        let col = column.map(|c| self.column_label(c));
         Finding::new(severity, code, message).at(self.location(line, col))
     }
 
@@ -415,6 +462,17 @@ impl TableFile {
             .collect();
         if missing.is_empty() {
             return Ok(());
+        }
+        if let Some(m) = &self.mapped {
+            return Err(ConnectorError::Input(format!(
+                "{}:{}: the column mapping ({}) gives this {what} file no column for {}; map a \
+                 column of the file to {}",
+                self.display,
+                self.header_line,
+                m.by,
+                missing.join(", "),
+                if missing.len() > 1 { "them" } else { "it" }
+            )));
         }
         Err(ConnectorError::Input(format!(
             "{}:{}: this {what} file has no column {}; add the column{} to the header row \
@@ -497,8 +555,8 @@ impl TableFile {
 
     /// A finding when a row has a different number of fields than the header.
     pub fn check_width(&self, row: &Row) -> Option<Finding> {
-        let n = row.record.len();
-        let h = self.header.len();
+        let n = row.fields_read.unwrap_or(row.record.len());
+        let h = self.width;
         (n != h && !row.is_blank()).then(|| {
             self.finding(
                 Severity::Warning,
@@ -524,6 +582,10 @@ pub struct Rows {
     /// Records produced before the cursor this stream started at (carried for progress).
     records: u64,
     done: bool,
+    /// The column mapping whose columns every row gets (see [`MappedHeader::widen`]).
+    mapped: Option<std::sync::Arc<MappedHeader>>,
+    /// Fields the last row had in the file.
+    read: usize,
 }
 
 impl Rows {
@@ -534,6 +596,7 @@ impl Rows {
         };
         row.offset = at.offset;
         row.line = at.line;
+        row.fields_read = self.mapped.as_ref().map(|_| self.read);
         row.record.take_from(&mut self.raw).map_err(|field| {
             ConnectorError::Input(format!(
                 "{}:{}: field {} of this row is not UTF-8 text; save the file as \"CSV UTF-8\" \
@@ -567,6 +630,10 @@ impl Rows {
             ))
         })?;
         self.done = at.is_none();
+        if let (Some(m), Some(_)) = (&self.mapped, at) {
+            self.read = self.raw.len();
+            m.widen(&mut self.raw, m.source.len());
+        }
         Ok(at)
     }
 

@@ -66,6 +66,8 @@ pub struct CsvIn {
     pub header: Vec<String>,
     record: RawFields,
     len: u64,
+    /// Columns in the file's own header row (a column mapping may add its own after them).
+    width: usize,
 }
 
 impl CsvIn {
@@ -96,6 +98,7 @@ impl CsvIn {
             header,
             record: RawFields::default(),
             len,
+            width: table.width(),
             _table: table,
         })
     }
@@ -125,7 +128,9 @@ impl CsvIn {
         Location {
             file: self.label.clone(),
             line,
-            column: column.and_then(|c| self.header.get(c).cloned()),
+            column: column
+                .filter(|&c| c < self.header.len())
+                .map(|c| self._table.column_label(c).to_string()),
         }
     }
 
@@ -159,7 +164,7 @@ impl CsvIn {
             {
                 continue;
             }
-            if self.record.len() != self.header.len() {
+            if self.record.len() != self.width {
                 findings.push(
                     Finding::new(
                         Severity::Warning,
@@ -168,12 +173,13 @@ impl CsvIn {
                             "row has {} cells but the header has {}: check for a missing or extra separator \
                              (cells beyond the header are ignored, missing ones read as empty)",
                             self.record.len(),
-                            self.header.len()
+                            self.width
                         ),
                     )
                     .at(self.location(pos.line, None)),
                 );
             }
+            self._table.widen(&mut self.record);
             row.pos = pos;
             // One UTF-8 check for the whole row; a row that fails is read again cell by cell
             // to name the cell.

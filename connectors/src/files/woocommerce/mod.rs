@@ -15,6 +15,8 @@
 
 pub mod categories;
 pub mod customers;
+pub mod l10n;
+pub mod layout;
 pub mod orders;
 pub mod pages;
 pub mod products;
@@ -52,6 +54,12 @@ pub fn recognise(table: &TableFile) -> Option<Entity> {
 
 /// Opens a WooCommerce export directory or file as a source.
 pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
+    let (readers, description) = readers(spec, base)?;
+    Ok(FileSource::new(Platform::WooCommerce, description, readers))
+}
+
+/// The readers of a WooCommerce export directory or file, and the source's description.
+pub fn readers(spec: &EndpointSpec, base: &Path) -> Result<(Vec<Box<dyn EntityReader>>, String)> {
     let encoding = spec.encoding.as_deref();
     let mut found: BTreeMap<Entity, (PathBuf, TableFile)> = BTreeMap::new();
     let mut ignored = vec![];
@@ -155,11 +163,7 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
         };
         readers.push(reader);
     }
-    Ok(FileSource::new(
-        Platform::WooCommerce,
-        format!("WooCommerce files ({})", names.join("; ")),
-        readers,
-    ))
+    Ok((readers, format!("WooCommerce files ({})", names.join("; "))))
 }
 
 /// The writers of a WooCommerce import directory. The store's units come from the target's
