@@ -171,12 +171,18 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
     let mut paused = false;
     for ev in &events {
         match &ev.kind {
-            EventKind::InterventionDecided { id, option, by } => {
+            EventKind::InterventionDecided {
+                id,
+                option,
+                by,
+                value,
+            } => {
                 decisions.insert(
                     id.clone(),
                     Decision {
                         option: option.clone(),
                         note: Some("carried over by recovery".into()),
+                        value: value.clone(),
                         by: by.clone(),
                         at: ev.at.clone(),
                     },
