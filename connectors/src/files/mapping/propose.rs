@@ -117,7 +117,13 @@ fn names() -> &'static HashMap<Field, Vec<(String, String)>> {
             }
         }
         for layout in Layout::MAPPED {
-            for (f, col) in layout.table().unwrap_or_default() {
+            let table = layout.table().unwrap_or_default();
+            for (f, col) in table {
+                // A column several fields share ("Regular price": the price, or the compare-at
+                // price beside a sale price) names none of them by itself.
+                if table.iter().filter(|(_, c)| c == col).count() > 1 {
+                    continue;
+                }
                 let folded = fold(col);
                 let v = m.entry(*f).or_default();
                 if !v.iter().any(|(s, _)| *s == folded) {
@@ -181,11 +187,10 @@ fn candidates(column: &str, observed: &Observed) -> Vec<Candidate> {
     for f in Field::ALL {
         let shape = f.shape();
         let fit = observed.fit(shape);
-        let telling = Shape::TELLING.contains(&shape)
-            || matches!(
-                shape,
-                Shape::Price | Shape::Integer | Shape::Decimal | Shape::Sku
-            );
+        // Shapes a wrong column rarely has by chance; a description in plain text is still a
+        // description, so HTML only proposes, it does not refute.
+        let telling = (Shape::TELLING.contains(&shape) && shape != Shape::Html)
+            || matches!(shape, Shape::Price | Shape::Integer | Shape::Decimal | Shape::Sku);
         let shape_note = |fit: f32| {
             if observed.is_empty() {
                 "the column is empty".to_string()
@@ -194,10 +199,13 @@ fn candidates(column: &str, observed: &Observed) -> Vec<Candidate> {
             }
         };
         if let Some((name, why)) = name_score(column, *f) {
+            // A specific shape that fits breaks a tie between names (row types over a
+            // merchant's product type in a column called "Product Type").
+            let specific = !matches!(shape, Shape::Text | Shape::Reference) && fit >= 0.9;
             let mut score = if observed.is_empty() {
                 name * 0.85
             } else {
-                name * 0.75 + fit * 0.25
+                name * 0.74 + fit * 0.25 + if specific { 0.01 } else { 0.0 }
             };
             if telling && !observed.is_empty() && fit < 0.5 {
                 score *= 0.6;
@@ -230,7 +238,17 @@ fn looks_like_option(o: &Observed) -> bool {
         .iter()
         .all(|v| v.chars().count() <= 24 && !v.contains(['<', '@']));
     let numeric = o.fit(Shape::Decimal) > 0.9;
-    short && !numeric && o.distinct <= 40
+    // Flags (yes/no) and stock states differ between variants without being options.
+    let flags = o.fit(Shape::Boolean) > 0.5
+        || o.fit(Shape::Date) > 0.5
+        || o.fit(Shape::Url) > 0.5
+        || o.values.iter().all(|v| {
+            matches!(
+                fold(v).as_str(),
+                "instock" | "outofstock" | "onbackorder" | "in stock" | "out of stock" | "backorder"
+            )
+        });
+    short && !numeric && !flags && o.distinct <= 40
 }
 
 /// The entity a set of column candidates says the file is, and why.
@@ -331,6 +349,7 @@ pub fn propose(s: &Sampled, file: Option<&str>, hints: &[Hint]) -> Proposal {
         taken.insert(f);
     }
 
+    let demoted = prices_as_woocommerce_writes_them(&s.header, &cands, &mut chosen);
     let mut columns: Vec<ColumnMap> = vec![];
     for (i, h) in s.header.iter().enumerate() {
         let o = &s.columns[i];
@@ -343,6 +362,15 @@ pub fn propose(s: &Sampled, file: Option<&str>, hints: &[Hint]) -> Proposal {
                     ..ColumnMap::new(h.clone(), Target::Field(cand.field))
                 }
             }
+            None if demoted.contains(&i) => ColumnMap {
+                confidence: Some(0.7),
+                reason: Some(
+                    "the price charged now, which the regular and the sale price already give; \
+                     kept as an attribute"
+                        .into(),
+                ),
+                ..ColumnMap::new(h.clone(), Target::Attribute)
+            },
             None if o.is_empty() => ColumnMap {
                 confidence: Some(0.9),
                 reason: Some("the column is empty in every row looked at".into()),
@@ -401,6 +429,39 @@ pub fn propose(s: &Sampled, file: Option<&str>, hints: &[Hint]) -> Proposal {
         },
         rows: s.rows.len(),
     }
+}
+
+/// A regular price beside a sale price is WooCommerce's pair: the regular price is the price
+/// (the sale price replaces it while set), and a third "price" column, the price currently
+/// charged, is what the pair already says.
+fn prices_as_woocommerce_writes_them(
+    header: &[String],
+    cands: &[Vec<Candidate>],
+    chosen: &mut [Option<usize>],
+) -> Vec<usize> {
+    let field = |chosen: &[Option<usize>], i: usize| chosen[i].map(|k| cands[i][k].field);
+    let has_sale = (0..header.len()).any(|i| field(chosen, i) == Some(Field::VariantSalePrice));
+    let regular = (0..header.len()).find(|&i| fold(&header[i]).split(' ').any(|w| w == "regular"));
+    let (true, Some(r)) = (has_sale, regular) else {
+        return vec![];
+    };
+    let Some(k) = cands[r].iter().position(|c| c.field == Field::VariantPrice) else {
+        return vec![];
+    };
+    let mut demoted = vec![];
+    for i in 0..header.len() {
+        if i != r
+            && matches!(
+                field(chosen, i),
+                Some(Field::VariantPrice | Field::VariantCompareAtPrice)
+            )
+        {
+            chosen[i] = None;
+            demoted.push(i);
+        }
+    }
+    chosen[r] = Some(k);
+    demoted
 }
 
 /// Free columns whose short values differ between the rows of one product: its options.

@@ -45,7 +45,8 @@ pub fn recognise(table: &TableFile) -> Option<Entity> {
         Some(Entity::Customers)
     } else if h.has("Type") && h.has("Name") && (h.has("SKU") || h.has("Regular price")) {
         Some(Entity::Products)
-    } else if h.has("Title") && h.has("Content") {
+    } else if h.has("Title") && h.has("Content") && !h.has("SKU") && !h.has("Product Type") {
+        // WP All Export's product exports have Title and Content too.
         Some(Entity::Pages)
     } else {
         None
