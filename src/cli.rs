@@ -160,6 +160,10 @@ pub struct DecideArgs {
     /// Why: kept with the decision.
     #[arg(long)]
     pub note: Option<String>,
+    /// The edited column mapping (TOML, one [[file]]) for a file-mapping intervention's
+    /// `edited` option.
+    #[arg(long, value_name = "FILE.toml")]
+    pub mapping: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -231,6 +235,17 @@ pub struct InspectArgs {
     /// Findings to print per file (default 20).
     #[arg(long)]
     pub max_findings: Option<usize>,
+    /// Write the proposed column mappings of files storeshift does not know into this file
+    /// (TOML; edit it, then use it with `convert --mapping` or `[source] mapping`).
+    #[arg(long, value_name = "FILE.toml")]
+    pub write_mapping: Option<PathBuf>,
+    /// Read the files this column mapping covers through it (to check a mapping).
+    #[arg(long, value_name = "FILE.toml")]
+    pub mapping: Option<PathBuf>,
+    /// A migration.toml whose [embeddings] and [llm] servers add their suggestions to the
+    /// proposed mappings (without one, the rules alone propose).
+    #[arg(long, value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -271,6 +286,10 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "skip|domain:DOMAIN|file", default_value = "skip",
           value_parser = |s: &str| s.parse::<storeshift_connectors::no_email::NoEmail>())]
     pub customers_without_email: storeshift_connectors::no_email::NoEmail,
+    /// A column mapping (TOML, from `inspect --write-mapping`) for export files whose layout
+    /// storeshift does not know.
+    #[arg(long, value_name = "FILE.toml")]
+    pub mapping: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -69,6 +69,14 @@ pub struct RunOptions {
     /// Slow the executor down by this many milliseconds per batch (rehearsals, demos, tests).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub throttle_ms: u64,
+    /// A proposed column mapping of an unknown source file is taken without an operator
+    /// (`--interventions recommended`) only when every column's confidence reaches this.
+    #[serde(default = "default_mapping_confidence")]
+    pub mapping_min_confidence: f32,
+}
+
+fn default_mapping_confidence() -> f32 {
+    0.6
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -94,6 +102,7 @@ impl Default for RunOptions {
             event_retention: default_retention(),
             source_url: None,
             throttle_ms: 0,
+            mapping_min_confidence: default_mapping_confidence(),
         }
     }
 }

@@ -814,6 +814,7 @@ async fn reconcile(ctx: &Ctx, target: &mut dyn Target, entity: Entity) -> Result
                     ],
                     recommended: "retry".into(),
                     raised_at: now_rfc3339(),
+                    detail: None,
                     decision: None,
                 };
                 ctx.raise(&mut step, iv)?;

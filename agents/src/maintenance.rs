@@ -171,7 +171,12 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
     let mut paused = false;
     for ev in &events {
         match &ev.kind {
-            EventKind::InterventionDecided { id, option, by } => {
+            EventKind::InterventionDecided {
+                id,
+                option,
+                by,
+                value,
+            } => {
                 // `OPTION:NOTE`: a decision whose note is part of it (a domain).
                 let (option, note) = match option.split_once(':') {
                     Some((o, n)) => (o.to_string(), n.to_string()),
@@ -182,6 +187,7 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
                     Decision {
                         option,
                         note: Some(note),
+                        value: value.clone(),
                         by: by.clone(),
                         at: ev.at.clone(),
                     },

@@ -284,6 +284,10 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
     if let Some(lines) = Some(crate::agents::mapping::report_lines(ctx)).filter(|l| !l.is_empty()) {
         doc.extend([Block::H(2, "Category mapping".into()), Block::List(lines)]);
     }
+    let lines = crate::agents::file_mapping::report_lines(ctx);
+    if !lines.is_empty() {
+        doc.extend([Block::H(2, "Column mappings".into()), Block::List(lines)]);
+    }
     if let Some(r) = &redirects {
         doc.push(Block::H(2, "Redirect validation".into()));
         doc.push(Block::P(format!(

@@ -215,7 +215,18 @@ impl Ctx {
     }
 
     pub fn open_source(&self) -> Result<Box<dyn storeshift_connectors::Source>, Halt> {
-        storeshift_connectors::open_source(&self.cfg.source, &self.cfg.base_dir).map_err(|e| {
+        let opened = if self.cfg.source.kind == storeshift_connectors::EndpointKind::Files {
+            // Files whose columns were mapped in this run are read through their mapping.
+            let decided = crate::agents::file_mapping::decided(self);
+            storeshift_connectors::files::open_source_with(
+                &self.cfg.source,
+                &self.cfg.base_dir,
+                &decided,
+            )
+        } else {
+            storeshift_connectors::open_source(&self.cfg.source, &self.cfg.base_dir)
+        };
+        opened.map_err(|e| {
             Halt::Failed(format!(
                 "cannot open the source ({}): {e}",
                 self.cfg.source.describe()
@@ -388,6 +399,19 @@ pub fn record_decision(
     note: Option<String>,
     by: Actor,
 ) -> Result<Vec<crate::Event>, String> {
+    record_decision_with(store, run, id, option, note, None, by)
+}
+
+/// [`record_decision`] for an option that takes a value (an edited column mapping).
+pub fn record_decision_with(
+    store: &Store,
+    run: u32,
+    id: &str,
+    option: &str,
+    note: Option<String>,
+    value: Option<serde_json::Value>,
+    by: Actor,
+) -> Result<Vec<crate::Event>, String> {
     let mut iv = store
         .intervention(id)
         .map_err(|e| e.to_string())?
@@ -424,9 +448,11 @@ pub fn record_decision(
         (Some(n), true) => format!("{option}:{n}"),
         _ => option.to_string(),
     };
+    crate::agents::file_mapping::check_decision(&iv, option, value.as_ref())?;
     iv.decision = Some(Decision {
         option: option.to_string(),
         note,
+        value: value.clone(),
         by: by.clone(),
         at: now_rfc3339(),
     });
@@ -439,6 +465,7 @@ pub fn record_decision(
             id: id.to_string(),
             option: logged,
             by,
+            value,
         },
     );
     store.commit(step).map_err(|e| e.to_string())
@@ -454,7 +481,22 @@ pub fn decide(
     note: Option<String>,
     by: Actor,
 ) -> Result<(), String> {
-    hub.commit_and_publish(|| record_decision(store, run, id, option, note, by))?;
+    decide_with(store, hub, run, id, option, note, None, by)
+}
+
+/// [`decide`] for an option that takes a value.
+#[allow(clippy::too_many_arguments)]
+pub fn decide_with(
+    store: &Store,
+    hub: &Hub,
+    run: u32,
+    id: &str,
+    option: &str,
+    note: Option<String>,
+    value: Option<serde_json::Value>,
+    by: Actor,
+) -> Result<(), String> {
+    hub.commit_and_publish(|| record_decision_with(store, run, id, option, note, value, by))?;
     hub.control.notify.notify_waiters();
     Ok(())
 }
@@ -806,7 +848,8 @@ pub fn apply(store: &Store, hub: &Hub, run: u32, command: Command) -> Result<(),
             option,
             note,
             by,
-        } => decide(store, hub, run, &id, &option, note, by),
+            value,
+        } => decide_with(store, hub, run, &id, &option, note, value, by),
         Command::Stop => {
             hub.control.stop.store(true, Ordering::SeqCst);
             hub.control.notify.notify_waiters();

@@ -61,6 +61,10 @@ pub struct EndpointSpec {
     /// Platform-specific settings (API version, plan, store view, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, toml_value::Value>,
+    /// Files: a column mapping (TOML, as `storeshift inspect --write-mapping` writes it) for
+    /// export files whose layout storeshift does not know. Relative to the config file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<PathBuf>,
 }
 
 /// Options are kept as JSON values so connectors need no TOML dependency.
@@ -81,6 +85,7 @@ impl EndpointSpec {
             encoding: None,
             timezone: None,
             options: BTreeMap::new(),
+            mapping: None,
         }
     }
 

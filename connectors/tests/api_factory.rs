@@ -24,6 +24,7 @@ fn spec(platform: Platform, credentials: &[(&str, &str)]) -> EndpointSpec {
         options: [("store_hash".to_string(), json!("abc"))]
             .into_iter()
             .collect(),
+        mapping: None,
     }
 }
 

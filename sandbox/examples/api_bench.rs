@@ -69,6 +69,7 @@ fn spec(platform: Platform, url: String, credentials: &[(&str, &str)]) -> Endpoi
         encoding: None,
         timezone: None,
         options: BTreeMap::new(),
+        mapping: None,
     }
 }
 

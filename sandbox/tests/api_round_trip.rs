@@ -52,6 +52,7 @@ fn spec(platform: Platform, server: &Running) -> EndpointSpec {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
+        mapping: None,
     }
 }
 

@@ -36,6 +36,7 @@ fn spec(server: &Running) -> EndpointSpec {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect(),
+        mapping: None,
     }
 }
 

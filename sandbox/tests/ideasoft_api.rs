@@ -38,6 +38,7 @@ fn spec_with(server: &Running, credentials: &[(&str, &str)]) -> EndpointSpec {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect(),
+        mapping: None,
     }
 }
 

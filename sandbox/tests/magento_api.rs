@@ -46,6 +46,7 @@ fn spec_with(server: &Running, options: &[(&str, Value)]) -> EndpointSpec {
         encoding: None,
         timezone: None,
         options: opts.into_iter().collect(),
+        mapping: None,
     }
 }
 

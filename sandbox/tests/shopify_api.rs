@@ -38,6 +38,7 @@ fn spec(server: &Running, extra: serde_json::Value) -> EndpointSpec {
         encoding: None,
         timezone: None,
         options,
+        mapping: None,
     }
 }
 

@@ -26,6 +26,7 @@ fn spec(url: String) -> EndpointSpec {
         encoding: None,
         timezone: None,
         options: BTreeMap::new(),
+        mapping: None,
     }
 }
 

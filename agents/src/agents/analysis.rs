@@ -267,6 +267,8 @@ fn rref(r: &Record) -> RecordRef {
 }
 
 pub async fn run(ctx: Ctx) -> Result<(), Halt> {
+    // Files nobody knows how to read are mapped (or left out) before anything is read.
+    crate::agents::file_mapping::settle(&ctx).await?;
     if let Some(existing) = ctx.load_phase::<Analysis>("analysis") {
         // Already analysed in this run (resumed after the interventions were raised).
         return raise_interventions(&ctx, &existing);
@@ -993,6 +995,7 @@ fn raise_interventions(ctx: &Ctx, a: &Analysis) -> Result<(), Halt> {
             options,
             recommended,
             raised_at: now_rfc3339(),
+            detail: None,
             decision: None,
         };
         if ctx.raise(&mut step, iv)? {

@@ -21,6 +21,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::mapping::open::as_written;
+use super::mapping::propose::{Proposal, Sampled};
+use super::mapping::{self, FileMapping, Layout};
 use super::readback::{self, Written};
 use super::table::TableFile;
 
@@ -31,8 +34,14 @@ pub struct Detected {
     pub entity: Entity,
 }
 
-/// Recognisers in the order they are tried: the most specific headers first.
+/// Recognisers in the order they are tried: the most specific headers first. The file is judged
+/// as it is written (a column mapping registered for it in this process is not looked at); a
+/// WooCommerce product export in one of the translated catalogues' languages is recognised too.
 pub fn detect(path: &Path, encoding: Option<&str>) -> Result<Option<Detected>> {
+    as_written(|| detect_as_written(path, encoding))
+}
+
+fn detect_as_written(path: &Path, encoding: Option<&str>) -> Result<Option<Detected>> {
     let table = TableFile::open(path, encoding)?;
     let h = table.header();
     let found = |platform, entity| Ok(Some(Detected { platform, entity }));
@@ -57,6 +66,9 @@ pub fn detect(path: &Path, encoding: Option<&str>) -> Result<Option<Detected>> {
     if let Some(e) = super::woocommerce::recognise(&table) {
         return found(Platform::WooCommerce, e);
     }
+    if super::woocommerce::l10n::translate(h.names()).is_some() {
+        return found(Platform::WooCommerce, Entity::Products);
+    }
     Ok(None)
 }
 
@@ -66,24 +78,28 @@ pub fn entity_for(
     path: &Path,
     encoding: Option<&str>,
 ) -> Result<Option<Entity>> {
-    let table = TableFile::open(path, encoding)?;
-    let h = table.header();
-    Ok(match platform {
-        Platform::Ikas => super::ikas::recognise(h),
-        Platform::Magento => super::magento::recognise(h),
-        Platform::BigCommerce => super::bigcommerce::recognise(h),
-        Platform::Shopify => super::shopify::recognise(path, encoding),
-        Platform::WooCommerce => super::woocommerce::recognise(&table),
-        Platform::Medusa => super::medusa::recognise(h),
-        Platform::Vendure => super::vendure::recognise(h),
-        Platform::Ideasoft => None,
+    as_written(|| {
+        let table = TableFile::open(path, encoding)?;
+        let h = table.header();
+        Ok(match platform {
+            Platform::Ikas => super::ikas::recognise(h),
+            Platform::Magento => super::magento::recognise(h),
+            Platform::BigCommerce => super::bigcommerce::recognise(h),
+            Platform::Shopify => super::shopify::recognise(path, encoding),
+            Platform::WooCommerce => super::woocommerce::recognise(&table).or_else(|| {
+                super::woocommerce::l10n::translate(h.names()).map(|_| Entity::Products)
+            }),
+            Platform::Medusa => super::medusa::recognise(h),
+            Platform::Vendure => super::vendure::recognise(h),
+            Platform::Ideasoft => None,
+        })
     })
 }
 
 /// Whether a file completes another file of its entity rather than standing alone (Magento's
 /// customer_address and advanced_pricing): convert then reads it joined to that file.
 pub fn is_companion(platform: Platform, path: &Path, encoding: Option<&str>) -> Result<bool> {
-    let table = TableFile::open(path, encoding)?;
+    let table = as_written(|| TableFile::open(path, encoding))?;
     Ok(match platform {
         Platform::Magento => super::magento::companion(table.header()).is_some(),
         _ => false,
@@ -103,6 +119,43 @@ pub struct Inspection {
     pub findings: Vec<Finding>,
     /// The file could not be read at all.
     pub error: Option<String>,
+    /// A WooCommerce export in a translated catalogue's language: the locale.
+    pub locale: Option<&'static str>,
+    /// Read through a given column mapping: which layout read it.
+    pub mapped: Option<Layout>,
+    /// Not a known export: the proposed mapping, what reading through it gave, and the
+    /// sample it was made from (to propose again with hints).
+    pub proposal: Option<Proposal>,
+    pub proposal_read: Option<std::result::Result<(usize, Vec<Finding>), String>>,
+    pub sampled: Option<Sampled>,
+}
+
+/// What `inspect` is given besides the files.
+#[derive(Debug, Clone, Default)]
+pub struct InspectOptions {
+    pub encoding: Option<String>,
+    /// Read files this mapping file covers through it.
+    pub mapping: Option<PathBuf>,
+}
+
+/// Reads a file through `mapping` (an in-memory one: a proposal), for counts and findings.
+pub async fn read_mapped(
+    path: &Path,
+    mapping: &FileMapping,
+    encoding: Option<&str>,
+) -> Result<(usize, Vec<Finding>)> {
+    let mut spec = files_spec(
+        mapping.layout,
+        &[(mapping.entity, path.to_path_buf())],
+        None,
+        encoding,
+    );
+    spec.path = None;
+    let mut m = mapping.clone();
+    m.file = path.file_name().map(|n| n.to_string_lossy().to_string());
+    let mut src = super::open_source_with(&spec, Path::new("."), std::slice::from_ref(&m))?;
+    let (records, findings) = read_all(src.as_mut(), mapping.entity).await?;
+    Ok((records.len(), findings))
 }
 
 async fn read_all(source: &mut dyn Source, entity: Entity) -> Result<(Vec<Record>, Vec<Finding>)> {
@@ -137,18 +190,100 @@ fn files_spec(
 
 /// Inspects each file on its own.
 pub async fn inspect(paths: &[PathBuf], encoding: Option<&str>) -> Vec<Inspection> {
+    let opts = InspectOptions {
+        encoding: encoding.map(str::to_string),
+        mapping: None,
+    };
+    inspect_with(paths, &opts).await
+}
+
+/// Inspects each file on its own: a known export is read through its platform's reader, a file
+/// a given mapping covers through the mapping, any other gets a proposed mapping.
+pub async fn inspect_with(paths: &[PathBuf], opts: &InspectOptions) -> Vec<Inspection> {
+    let encoding = opts.encoding.as_deref();
+    let mappings = match &opts.mapping {
+        Some(p) => match mapping::file::read(p) {
+            Ok(m) => m,
+            Err(e) => {
+                return paths
+                    .iter()
+                    .map(|p| Inspection::failed(p, e.to_string()))
+                    .collect()
+            }
+        },
+        None => vec![],
+    };
     let mut out = Vec::new();
     for path in paths {
-        let mut ins = Inspection {
-            path: path.clone(),
-            detected: None,
-            encoding: String::new(),
-            encoding_detail: String::new(),
-            delimiter: ',',
-            records: 0,
-            findings: vec![],
-            error: None,
+        let mut ins = Inspection::failed(path, String::new());
+        ins.error = None;
+        let header = match as_written(|| TableFile::open(path, encoding)) {
+            Ok(t) => {
+                ins.encoding = t.encoding_name().to_string();
+                ins.encoding_detail = t.encoding().to_string();
+                ins.delimiter = t.delimiter() as char;
+                t.header().names().to_vec()
+            }
+            Err(e) => {
+                ins.error = Some(e.to_string());
+                out.push(ins);
+                continue;
+            }
         };
+        let known = detect(path, encoding).ok().flatten();
+        if let Some(i) = mapping::open::section_for(&mappings, path, &header, known.is_some()) {
+            let m = &mappings[i];
+            ins.mapped = Some(m.layout());
+            ins.detected = Some(Detected {
+                platform: m.layout,
+                entity: m.entity,
+            });
+            let mut spec = files_spec(m.layout, &[(m.entity, path.clone())], None, encoding);
+            spec.mapping = opts.mapping.clone();
+            let read = match super::open_source(&spec, Path::new(".")) {
+                Ok(mut src) => read_all(src.as_mut(), m.entity).await,
+                Err(e) => Err(e),
+            };
+            match read {
+                Ok((records, findings)) => {
+                    ins.records = records.len();
+                    ins.findings = findings;
+                }
+                Err(e) => ins.error = Some(e.to_string()),
+            }
+            out.push(ins);
+            continue;
+        }
+        if known.is_none() {
+            match Sampled::of(path, encoding) {
+                Ok(sample) => {
+                    let name = path.file_name().map(|n| n.to_string_lossy().to_string());
+                    let p = mapping::propose::propose(&sample, name.as_deref(), &[]);
+                    ins.proposal_read = Some(
+                        read_mapped(path, &p.mapping, encoding)
+                            .await
+                            .map_err(|e| e.to_string()),
+                    );
+                    ins.proposal = Some(p);
+                    ins.sampled = Some(sample);
+                }
+                Err(e) => ins.error = Some(e.to_string()),
+            }
+            out.push(ins);
+            continue;
+        }
+        if let Some(d) = &known {
+            if d.platform == Platform::WooCommerce {
+                let own = as_written(|| {
+                    TableFile::open(path, encoding)
+                        .ok()
+                        .and_then(|t| super::woocommerce::recognise(&t))
+                });
+                if own.is_none() {
+                    ins.locale = super::woocommerce::l10n::translate(&header).map(|t| t.locale);
+                }
+            }
+        }
         match TableFile::open(path, encoding) {
             Ok(t) => {
                 ins.encoding = t.encoding_name().to_string();
@@ -191,6 +326,25 @@ pub async fn inspect(paths: &[PathBuf], encoding: Option<&str>) -> Vec<Inspectio
         out.push(ins);
     }
     out
+}
+
+impl Inspection {
+    fn failed(path: &Path, error: String) -> Inspection {
+        Inspection {
+            path: path.to_path_buf(),
+            detected: None,
+            encoding: String::new(),
+            delimiter: ',',
+            records: 0,
+            findings: vec![],
+            error: Some(error),
+            locale: None,
+            mapped: None,
+            proposal: None,
+            proposal_read: None,
+            sampled: None,
+        }
+    }
 }
 
 /// What convert did with one record that did not arrive whole.
@@ -275,6 +429,8 @@ pub struct ConvertOptions {
     /// large files when speed matters more than the field-by-field check, and for benchmarks
     /// of the read and write paths alone.
     pub skip_readback: bool,
+    /// A column mapping for files whose layout storeshift does not know (`--mapping`).
+    pub mapping: Option<PathBuf>,
     /// What to do with customers without an email when the target needs one.
     pub customers_without_email: NoEmail,
 }
@@ -572,11 +728,30 @@ pub async fn convert(
     out_dir: &Path,
     opts: &ConvertOptions,
 ) -> Result<ConvertReport> {
+    let mappings = match &opts.mapping {
+        Some(p) => mapping::file::read(p)?,
+        None => vec![],
+    };
     let mut mapping = Vec::new();
     let mut companions: Vec<(Entity, PathBuf)> = Vec::new();
     for f in files {
-        match entity_for(from, f, opts.encoding.as_deref())? {
-            Some(e) if is_companion(from, f, opts.encoding.as_deref())? => {
+        let covered = if mappings.is_empty() {
+            None
+        } else {
+            let header = as_written(|| {
+                TableFile::open(f, opts.encoding.as_deref()).map(|t| t.header().names().to_vec())
+            })?;
+            let native = entity_for(from, f, opts.encoding.as_deref())?.is_some();
+            mapping::open::section_for(&mappings, f, &header, native).map(|i| mappings[i].entity)
+        };
+        let entity = match covered {
+            Some(e) => Some(e),
+            None => entity_for(from, f, opts.encoding.as_deref())?,
+        };
+        match entity {
+            Some(e)
+                if covered.is_none() && is_companion(from, f, opts.encoding.as_deref())? =>
+            {
                 companions.push((e, f.clone()))
             }
             Some(e) => {
@@ -599,6 +774,15 @@ pub async fn convert(
                         d.platform.key()
                     ),
                     None => String::new(),
+                };
+                let hint = if hint.is_empty() {
+                    format!(
+                        " (storeshift inspect {} proposes a column mapping; write it with \
+                         --write-mapping FILE.toml and convert with --mapping FILE.toml)",
+                        f.display()
+                    )
+                } else {
+                    hint
                 };
                 return Err(crate::connector::ConnectorError::Input(format!(
                     "{}: the header is not one of a {from} export file{hint}",
@@ -633,6 +817,7 @@ pub async fn convert(
         spec.options
             .insert(super::loaded::EXTRA_FILES.into(), extra.into());
     }
+    spec.mapping = opts.mapping.clone();
     let mut source = super::open_source(&spec, Path::new("."))?;
     let mut report = ConvertReport {
         from: Some(from),

@@ -45,6 +45,37 @@ impl RawFields {
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
         (0..self.len()).filter_map(|i| self.get(i))
     }
+
+    /// Cuts the record to `n` fields or pads it with empty ones (a column mapping reads every
+    /// row at the header's width before it adds its own columns).
+    pub fn set_len(&mut self, n: usize) {
+        if self.bounds.len() > n {
+            self.bounds.truncate(n);
+        }
+        let end = self.bytes.len();
+        while self.bounds.len() < n {
+            self.bounds.push((end, end));
+        }
+    }
+
+    /// Appends a field.
+    pub fn push(&mut self, field: &[u8]) {
+        let a = self.bytes.len();
+        self.bytes.extend_from_slice(field);
+        self.bounds.push((a, self.bytes.len()));
+    }
+
+    /// Appends a copy of field `i` (an empty field when there is none).
+    pub fn push_copy(&mut self, i: usize) {
+        match self.bounds.get(i).copied() {
+            Some((a, b)) => {
+                let at = self.bytes.len();
+                self.bytes.extend_from_within(a..b);
+                self.bounds.push((at, self.bytes.len()));
+            }
+            None => self.push(b""),
+        }
+    }
 }
 
 /// One record's fields as text (every field valid UTF-8).

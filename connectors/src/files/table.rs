@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
+use super::mapping::header::{mapped_header, MappedHeader};
 use super::split::{At, Fields, RawFields, Splitter};
 use std::path::{Path, PathBuf};
 
@@ -133,6 +134,8 @@ pub struct Row {
     pub line: u64,
     /// Byte offset of the row in the UTF-8 text.
     pub offset: u64,
+    /// Fields the file itself had in this row, when a column mapping added its own.
+    pub fields_read: Option<usize>,
 }
 
 impl Row {
@@ -170,6 +173,10 @@ pub struct TableFile {
     /// and the columns whose every value carries it.
     guard: Option<Guard>,
     guard_always: std::sync::Arc<[bool]>,
+    /// The header readers see instead of the file's own (a column mapping), if any.
+    mapped: Option<std::sync::Arc<MappedHeader>>,
+    /// Columns in the file's own header row.
+    width: usize,
 }
 
 const SNIFF: usize = 64 * 1024;
@@ -247,6 +254,8 @@ impl TableFile {
             },
             guard: None,
             guard_always: std::sync::Arc::new([]),
+            mapped: mapped_header(path),
+            width: 0,
         };
         table.read_header(bom_len)?;
         Ok(table)
@@ -278,6 +287,8 @@ impl TableFile {
             },
             guard: None,
             guard_always: std::sync::Arc::new([]),
+            mapped: mapped_header(path),
+            width: 0,
         };
         table.read_header(0)?;
         Ok(table)
@@ -310,7 +321,14 @@ impl TableFile {
             )));
         }
         let names: Vec<String> = row.record.iter().map(|s| s.trim().to_string()).collect();
-        self.header = Header::new(names);
+        self.width = names.len();
+        self.header = match &self.mapped {
+            Some(m) => {
+                m.check(&self.display, &names)?;
+                Header::new(m.all_names())
+            }
+            None => Header::new(names),
+        };
         self.header_line = row.line;
         self.data_start = rows.position();
         Ok(())
@@ -328,6 +346,8 @@ impl TableFile {
             done: false,
             guard: self.guard,
             guard_always: self.guard_always.clone(),
+            mapped: None,
+            read: 0,
         })
     }
 
@@ -378,6 +398,32 @@ impl TableFile {
         self.delimiter
     }
 
+    /// Columns in the file's own header row (a column mapping may add columns of its own).
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The column mapping this file is read through, if any.
+    pub fn mapped(&self) -> Option<&MappedHeader> {
+        self.mapped.as_deref()
+    }
+
+    /// Adds a column mapping's own columns to a row read from this file (see [`MappedHeader`]).
+    pub fn widen(&self, raw: &mut RawFields) {
+        if let Some(m) = &self.mapped {
+            m.widen(raw, self.width);
+        }
+    }
+
+    /// The name of column `i` as the file writes it (a mapped file's own name, not the one
+    /// the mapping gave it).
+    pub fn column_label(&self, i: usize) -> &str {
+        match &self.mapped {
+            Some(m) if i < m.source.len() => &m.source[i],
+            _ => self.header.name(i),
+        }
+    }
+
     /// Where the first data row starts.
     pub fn start(&self) -> RowCursor {
         self.data_start
@@ -396,6 +442,7 @@ impl TableFile {
             line: at.line,
         })?;
         rows.records = at.records;
+        rows.mapped = self.mapped.clone();
         Ok(rows)
     }
 
@@ -427,7 +474,7 @@ impl TableFile {
         column: Option<usize>,
         message: impl Into<String>,
     ) -> Finding {
-        let col = column.map(|c| self.header.name(c));
+        let col = column.map(|c| self.column_label(c));
         Finding::new(severity, code, message).at(self.location(line, col))
     }
 
@@ -454,6 +501,17 @@ impl TableFile {
             .collect();
         if missing.is_empty() {
             return Ok(());
+        }
+        if let Some(m) = &self.mapped {
+            return Err(ConnectorError::Input(format!(
+                "{}:{}: the column mapping ({}) gives this {what} file no column for {}; map a \
+                 column of the file to {}",
+                self.display,
+                self.header_line,
+                m.by,
+                missing.join(", "),
+                if missing.len() > 1 { "them" } else { "it" }
+            )));
         }
         Err(ConnectorError::Input(format!(
             "{}:{}: this {what} file has no column {}; add the column{} to the header row \
@@ -536,8 +594,8 @@ impl TableFile {
 
     /// A finding when a row has a different number of fields than the header.
     pub fn check_width(&self, row: &Row) -> Option<Finding> {
-        let n = row.record.len();
-        let h = self.header.len();
+        let n = row.fields_read.unwrap_or(row.record.len());
+        let h = self.width;
         (n != h && !row.is_blank()).then(|| {
             self.finding(
                 Severity::Warning,
@@ -565,6 +623,10 @@ pub struct Rows {
     done: bool,
     guard: Option<Guard>,
     guard_always: std::sync::Arc<[bool]>,
+    /// The column mapping whose columns every row gets (see [`MappedHeader::widen`]).
+    mapped: Option<std::sync::Arc<MappedHeader>>,
+    /// Fields the last row had in the file.
+    read: usize,
 }
 
 impl Rows {
@@ -575,6 +637,7 @@ impl Rows {
         };
         row.offset = at.offset;
         row.line = at.line;
+        row.fields_read = self.mapped.as_ref().map(|_| self.read);
         row.record.take_from(&mut self.raw).map_err(|field| {
             ConnectorError::Input(format!(
                 "{}:{}: field {} of this row is not UTF-8 text; save the file as \"CSV UTF-8\" \
@@ -614,6 +677,10 @@ impl Rows {
             ))
         })?;
         self.done = at.is_none();
+        if let (Some(m), Some(_)) = (&self.mapped, at) {
+            self.read = self.raw.len();
+            m.widen(&mut self.raw, m.source.len());
+        }
         Ok(at)
     }
 

@@ -68,6 +68,8 @@ pub struct CsvIn {
     len: u64,
     /// The columns Shopify guards throughout (see `EXPORT_GUARD.always`).
     guarded: Vec<bool>,
+    /// Columns in the file's own header row (a column mapping may add its own after them).
+    width: usize,
 }
 
 impl CsvIn {
@@ -100,6 +102,7 @@ impl CsvIn {
             header,
             record: RawFields::default(),
             len,
+            width: table.width(),
             _table: table,
         })
     }
@@ -129,7 +132,9 @@ impl CsvIn {
         Location {
             file: self.label.clone(),
             line,
-            column: column.and_then(|c| self.header.get(c).cloned()),
+            column: column
+                .filter(|&c| c < self.header.len())
+                .map(|c| self._table.column_label(c).to_string()),
         }
     }
 
@@ -163,7 +168,7 @@ impl CsvIn {
             {
                 continue;
             }
-            if self.record.len() != self.header.len() {
+            if self.record.len() != self.width {
                 findings.push(
                     Finding::new(
                         Severity::Warning,
@@ -172,12 +177,13 @@ impl CsvIn {
                             "row has {} cells but the header has {}: check for a missing or extra separator \
                              (cells beyond the header are ignored, missing ones read as empty)",
                             self.record.len(),
-                            self.header.len()
+                            self.width
                         ),
                     )
                     .at(self.location(pos.line, None)),
                 );
             }
+            self._table.widen(&mut self.record);
             row.pos = pos;
             // Shopify's guard is not data: it comes off every cell (see
             // platform::shopify::EXPORT_GUARD), barcodes and phones alike.

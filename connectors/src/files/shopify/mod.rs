@@ -7,6 +7,7 @@ mod collections;
 mod content;
 mod csvin;
 mod customers;
+pub mod layout;
 mod orders;
 mod products;
 mod redirects;

@@ -15,6 +15,8 @@
 
 pub mod categories;
 pub mod customers;
+pub mod l10n;
+pub mod layout;
 pub mod orders;
 pub mod pages;
 pub mod products;
@@ -45,7 +47,8 @@ pub fn recognise(table: &TableFile) -> Option<Entity> {
         Some(Entity::Customers)
     } else if h.has("Type") && h.has("Name") && (h.has("SKU") || h.has("Regular price")) {
         Some(Entity::Products)
-    } else if h.has("Title") && h.has("Content") {
+    } else if h.has("Title") && h.has("Content") && !h.has("SKU") && !h.has("Product Type") {
+        // WP All Export's product exports have Title and Content too.
         Some(Entity::Pages)
     } else {
         None
@@ -59,6 +62,12 @@ pub fn open_table(file: &Path, encoding: Option<&str>) -> Result<TableFile> {
 
 /// Opens a WooCommerce export directory or file as a source.
 pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
+    let (readers, description) = readers(spec, base)?;
+    Ok(FileSource::new(Platform::WooCommerce, description, readers))
+}
+
+/// The readers of a WooCommerce export directory or file, and the source's description.
+pub fn readers(spec: &EndpointSpec, base: &Path) -> Result<(Vec<Box<dyn EntityReader>>, String)> {
     let encoding = spec.encoding.as_deref();
     let mut found: BTreeMap<Entity, (PathBuf, TableFile)> = BTreeMap::new();
     let mut ignored = vec![];
@@ -163,11 +172,7 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
         };
         readers.push(reader);
     }
-    Ok(FileSource::new(
-        Platform::WooCommerce,
-        format!("WooCommerce files ({})", names.join("; ")),
-        readers,
-    ))
+    Ok((readers, format!("WooCommerce files ({})", names.join("; "))))
 }
 
 /// The writers of a WooCommerce import directory. The store's units come from the target's

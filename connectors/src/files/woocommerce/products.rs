@@ -367,25 +367,28 @@ impl ProductReader {
             .unwrap_or_else(|| format!("line-{}", row.line));
         let mut attributes = BTreeMap::new();
         let published = field(row, c.published);
-        let status = match published {
-            "1" | "true" | "TRUE" | "" => ProductStatus::Active,
-            "-1" | "false" | "FALSE" => ProductStatus::Draft,
-            "0" => {
+        // WordPress's own words (publish, draft, private, pending) come from exports of other
+        // plugins read through a column mapping.
+        let word = published.to_ascii_lowercase();
+        let status = match word.as_str() {
+            "1" | "true" | "" | "publish" | "published" | "active" => ProductStatus::Active,
+            "-1" | "false" | "draft" => ProductStatus::Draft,
+            "0" | "private" => {
                 attributes.insert("woo:post_status".to_string(), "private".to_string());
                 ProductStatus::Draft
             }
-            "0.5" | "2" => {
+            "0.5" | "2" | "pending" => {
                 attributes.insert("woo:post_status".to_string(), "pending".to_string());
                 ProductStatus::Draft
             }
-            other => {
+            _ => {
                 findings.push(t.finding(
                     Severity::Warning,
                     "bad_status",
                     row.line,
                     c.published,
                     format!(
-                        "Published \"{other}\" is not 1, 0 or -1; read as draft. Set 1 to publish"
+                        "Published \"{published}\" is not 1, 0 or -1; read as draft. Set 1 to publish"
                     ),
                 ));
                 ProductStatus::Draft
