@@ -21,7 +21,10 @@ fn kill_dash_nine_and_a_second_load_into_bigcommerce_create_nothing_twice() {
     );
     assert_eq!(rec["recording"], true, "{rec}");
     // 40 products with options (ten variants each) and their customers.
-    let s = Scenario::generated(400, "batch_size = 5\nentities = [\"products\", \"customers\"]");
+    let s = Scenario::generated(
+        400,
+        "batch_size = 5\nentities = [\"products\", \"customers\"]",
+    );
     s.set_target(&sb.endpoint_toml("plan = \"pro\""));
     let args = [
         "run",
@@ -66,7 +69,14 @@ fn kill_dash_nine_and_a_second_load_into_bigcommerce_create_nothing_twice() {
     // The same store again, from a fresh state: every product and customer is found by the
     // filters BigCommerce documents and updated, none created.
     let again = std::process::Command::new(bin())
-        .args(["run", &s.cfg(), "--restart", "--headless", "--interventions", "recommended"])
+        .args([
+            "run",
+            &s.cfg(),
+            "--restart",
+            "--headless",
+            "--interventions",
+            "recommended",
+        ])
         .envs(SANDBOX_ENV.iter().copied())
         .env("USER", "tester")
         .output()
@@ -89,7 +99,13 @@ fn kill_dash_nine_and_a_second_load_into_bigcommerce_create_nothing_twice() {
     .expect("traffic");
     let contract = Contract::bigcommerce().expect("specifications");
     let checked = contract.check_all(&traffic);
-    assert!(checked.operations.contains_key("GET /catalog/variants"), "{checked}");
-    assert!(checked.operations.contains_key("PUT /catalog/products"), "{checked}");
+    assert!(
+        checked.operations.contains_key("GET /catalog/variants"),
+        "{checked}"
+    );
+    assert!(
+        checked.operations.contains_key("PUT /catalog/products"),
+        "{checked}"
+    );
     assert!(checked.open().is_empty(), "{checked}");
 }

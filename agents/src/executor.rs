@@ -715,6 +715,7 @@ async fn ask(
             recommended: q.recommended,
             raised_at: now_rfc3339(),
             decision: None,
+            detail: None,
         };
         ctx.raise(&mut step, iv)?;
         asked.push((id, q.code, q.item));

@@ -204,6 +204,7 @@ mod tests {
             recommended: OWNER_FILE.into(),
             raised_at: String::new(),
             decision: None,
+            detail: None,
         }
     }
 

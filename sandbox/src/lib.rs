@@ -10,8 +10,8 @@
 //! specification.
 
 pub mod bigcommerce;
-pub mod graphql_schema;
 pub mod contract;
+pub mod graphql_schema;
 pub mod ideasoft;
 pub mod ikas;
 pub mod magento;

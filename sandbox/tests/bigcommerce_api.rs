@@ -301,21 +301,41 @@ async fn reloading_more_than_a_page_of_products_updates_every_one() {
     let target = BigCommerceSandbox::new(unlimited());
     let server = target.start(0).await.expect("bind");
     let mut t = BigCommerceTarget::open(&spec(&server)).expect("open");
-    let first = t.write_batch(Entity::Products, &records).await.expect("load");
-    assert!(first.iter().all(|o| matches!(o, WriteOutcome::Created { .. })), "{first:?}");
-    let second = t.write_batch(Entity::Products, &records).await.expect("again");
+    let first = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load");
+    assert!(
+        first
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{first:?}"
+    );
+    let second = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("again");
     let updated = second
         .iter()
         .filter(|o| matches!(o, WriteOutcome::Updated { .. }))
         .count();
-    assert_eq!(updated, 300, "{:?}", second.iter().find(|o| !matches!(o, WriteOutcome::Updated { .. })));
+    assert_eq!(
+        updated,
+        300,
+        "{:?}",
+        second
+            .iter()
+            .find(|o| !matches!(o, WriteOutcome::Updated { .. }))
+    );
     assert_eq!(target.product_count(), 300);
     assert!(target.creation_log().duplicates().is_empty());
     // The same ids: an update lands on the product the first load created.
     let ids = |out: &[WriteOutcome]| -> Vec<String> {
         out.iter()
             .map(|o| match o {
-                WriteOutcome::Created { target_id } | WriteOutcome::Updated { target_id } => target_id.clone(),
+                WriteOutcome::Created { target_id } | WriteOutcome::Updated { target_id } => {
+                    target_id.clone()
+                }
                 WriteOutcome::Failed { message } => panic!("{message}"),
             })
             .collect()
@@ -332,7 +352,10 @@ async fn what_bigcommerce_would_refuse_is_refused_before_sending() {
     let target = BigCommerceSandbox::new(unlimited());
     let server = target.start(0).await.expect("bind");
     let mut t = BigCommerceTarget::open(&spec(&server)).expect("open");
-    let out = t.write_batch(Entity::Products, &records).await.expect("load");
+    let out = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load");
     assert!(matches!(&out[0], WriteOutcome::Created { .. }), "{out:?}");
     assert!(
         matches!(&out[1], WriteOutcome::Failed { message } if message.contains("at most 255")),

@@ -28,6 +28,8 @@ fn spec(server: &Running) -> EndpointSpec {
             .collect(),
         currency: Some("USD".into()),
         encoding: None,
+        timezone: None,
+        mapping: None,
         options: [("store_hash", json!("sandbox"))]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))

@@ -35,6 +35,8 @@ fn spec(server: &Running) -> EndpointSpec {
         .collect(),
         currency: Some("EUR".into()),
         encoding: None,
+        timezone: None,
+        mapping: None,
         options: Default::default(),
     }
 }

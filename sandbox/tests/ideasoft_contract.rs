@@ -41,7 +41,9 @@ fn spec_of(url: String) -> EndpointSpec {
         .collect(),
         currency: Some("TRY".into()),
         encoding: None,
+        timezone: None,
         options: BTreeMap::new(),
+        mapping: None,
     }
 }
 

@@ -35,6 +35,8 @@ fn spec(server: &Running, prefix: &str, refresh: &str, file: &Path) -> EndpointS
         .collect(),
         currency: Some("TRY".into()),
         encoding: None,
+        timezone: None,
+        mapping: None,
         options: [
             ("token_file", json!(file.display().to_string())),
             ("timeout_ms", json!(400)),

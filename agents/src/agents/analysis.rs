@@ -656,9 +656,10 @@ fn check(
                 );
             }
             if storeshift_connectors::platform::address_needs_street_city_country(target)
-                && cu.addresses.iter().any(|a| {
-                    blank(&a.address1) || blank(&a.city) || blank(&a.country_code)
-                })
+                && cu
+                    .addresses
+                    .iter()
+                    .any(|a| blank(&a.address1) || blank(&a.city) || blank(&a.country_code))
             {
                 c.add(
                     "address_incomplete",
@@ -907,7 +908,7 @@ fn opt(key: &str, label: &str, consequence: &str) -> InterventionOption {
 }
 
 /// Every finding code that comes with options.
-pub const CODES: [&str; 10] = [
+pub const CODES: [&str; 11] = [
     "duplicate_sku",
     "missing_price",
     "too_many_options",
@@ -965,6 +966,7 @@ pub fn options_for(code: &str, target: &str) -> Option<(String, Vec<Intervention
         "customer_missing_name" => vec![
             opt("skip", "Leave them out", "They are not migrated; the report lists them, to add their names in the source and run again."),
             opt("send", "Send them as they are", &format!("{target} refuses each of them; they show as failed records with its reason.")),
+        ],
         crate::no_email::CODE => vec![
             opt(crate::no_email::OWNER_FILE, "Leave them out; write them to a file for the store owner", &format!("They are not migrated; output/run-N/{} lists each one's name, phone and address so the owner can ask for an email and import them later.", storeshift_connectors::no_email::OWNER_FILE)),
             opt(crate::no_email::SKIP, "Leave them out; list them in the report", "They are not migrated; the report counts them and the log names them."),

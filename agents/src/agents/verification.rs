@@ -336,13 +336,11 @@ pub fn not_carried(
         }
         _ => {}
     }
-    let files = kind == EndpointKind::Files;
-    if entity == Entity::Products && !platform::carries_price_tiers(target, files) {
-        v.push(("variants[].price_tiers", platform::PRICE_TIERS_NOT_CARRIED));
-    }
-    if entity == Entity::Products && !platform::carries_translations(target, files) {
-        v.push(("translations", platform::TRANSLATIONS_NOT_CARRIED));
-    }
+    v.extend(platform::not_carried_by_format(
+        target,
+        entity,
+        kind == EndpointKind::Files,
+    ));
     v
 }
 

@@ -334,6 +334,7 @@ impl Inspection {
             path: path.to_path_buf(),
             detected: None,
             encoding: String::new(),
+            encoding_detail: String::new(),
             delimiter: ',',
             records: 0,
             findings: vec![],
@@ -749,9 +750,7 @@ pub async fn convert(
             None => entity_for(from, f, opts.encoding.as_deref())?,
         };
         match entity {
-            Some(e)
-                if covered.is_none() && is_companion(from, f, opts.encoding.as_deref())? =>
-            {
+            Some(e) if covered.is_none() && is_companion(from, f, opts.encoding.as_deref())? => {
                 companions.push((e, f.clone()))
             }
             Some(e) => {

@@ -668,7 +668,7 @@ fn full_records(entity: Entity) -> Vec<Record> {
                     description: Some("A soft linen shirt".into()),
                 },
                 attributes: [("Material".to_string(), "Linen".to_string())].into(),
-                created_at: Some("2024-03-01T10:00:00+03:00".into()),
+                created_at: crate::model::Timestamp::parse_rfc3339("2024-03-01T10:00:00+03:00"),
                 variants: vec![variant("LS-1", &[])],
                 ..Product::default()
             };
@@ -697,11 +697,11 @@ fn full_records(entity: Entity) -> Vec<Record> {
             marketing: MarketingConsent {
                 email: true,
                 sms: true,
-                updated_at: Some("2024-03-01T10:00:00+03:00".into()),
+                updated_at: crate::model::Timestamp::parse_rfc3339("2024-03-01T10:00:00+03:00"),
             },
             tags: vec!["vip".into()],
             note: Some("Calls before noon".into()),
-            created_at: Some("2024-01-01T09:00:00+03:00".into()),
+            created_at: crate::model::Timestamp::parse_rfc3339("2024-01-01T09:00:00+03:00"),
         })],
         Entity::Categories => vec![Record::Category(Category {
             source: SourceRef::with_url("cat-1", "/product-category/clothing/shirts/"),
@@ -725,7 +725,7 @@ fn full_records(entity: Entity) -> Vec<Record> {
                 title: Some("About Kaya".into()),
                 description: Some("Who we are".into()),
             },
-            created_at: Some("2024-01-01T09:00:00+03:00".into()),
+            created_at: crate::model::Timestamp::parse_rfc3339("2024-01-01T09:00:00+03:00"),
         })],
         _ => vec![],
     }

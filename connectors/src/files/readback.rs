@@ -95,7 +95,8 @@ pub(super) async fn compare(
     if count == 0 {
         return Ok(Found::default());
     }
-    let facts = platform::file_not_carried(to, entity);
+    let mut facts = platform::file_not_carried(to, entity).to_vec();
+    facts.extend(platform::not_carried_by_format(to, entity, true));
     let file = out.into_inner().map_err(|e| e.into_error())?;
     let load = |slot: &Slot| -> Result<Value> {
         let mut buf = vec![0u8; slot.len];
@@ -130,7 +131,7 @@ pub(super) async fn compare(
             }
             let sent = load(slot)?;
             let got = serde_json::to_value(&got).map_err(std::io::Error::other)?;
-            let verdict = classify(diff_changes(&sent, &got, to), &got, facts);
+            let verdict = classify(diff_changes(&sent, &got, to), &got, &facts);
             let seq = slot.seq;
             if !verdict.real.is_empty() {
                 losses.push((seq, loss(entity, key.clone(), &sent, verdict.real.clone())));
@@ -445,27 +446,6 @@ pub(crate) fn diff_changes(a: &Value, b: &Value, to: Platform) -> Vec<Change> {
     diff_value(&mut String::new(), a, b, &mut out);
     if a.get("entity").and_then(Value::as_str) != Some("product") {
         return out;
-    }
-    // A field the target's files have no place for is one line saying so, not one per value.
-    for (carried, part, what, why) in [
-        (
-            platform::carries_price_tiers(to, true),
-            ".price_tiers",
-            "tier prices",
-            platform::PRICE_TIERS_NOT_CARRIED,
-        ),
-        (
-            platform::carries_translations(to, true),
-            "translations",
-            "translations",
-            platform::TRANSLATIONS_NOT_CARRIED,
-        ),
-    ] {
-        let about = |l: &String| l.split(':').next().is_some_and(|path| path.contains(part));
-        if !carried && out.iter().any(about) {
-            out.retain(|l| !about(l));
-            out.push(format!("{what} not carried: {why}"));
-        }
     }
     let strings = |v: Option<&Value>| -> Vec<String> {
         v.and_then(Value::as_array)

@@ -59,6 +59,8 @@ pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str
         Entity::Categories => &[("image", "the category file storeshift writes has no image column")],
         Entity::Pages => &[("created_at", "the CMS page file has no creation date")],
         _ => &[],
+    }
+}
 
 /// Import/export file names of System > Data Transfer, as the writers name them.
 pub const CATALOG_PRODUCT_FILE: &str = "catalog_product.csv";

@@ -118,3 +118,46 @@ pub mod csv {
     /// field for (`medusa.subtitle`, `medusa.collection_id`, ...).
     pub const ATTR: &str = "medusa.";
 }
+
+/// Fields Medusa's product import file has no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    const BY_ID: &str =
+        "Medusa's product import takes it only as the id of a record already in the store";
+    match entity {
+        Entity::Products => &[
+            (
+                "kind",
+                "Medusa has one product kind: variants make a product variable",
+            ),
+            ("vendor", "Medusa's product CSV has no vendor column"),
+            ("product_type", BY_ID),
+            ("tags", BY_ID),
+            ("categories", BY_ID),
+            ("seo", "Medusa's product CSV has no SEO columns"),
+            ("created_at", "Medusa's import dates a product itself"),
+            (
+                "variants[].inventory",
+                "Medusa's product CSV has no stock levels (they live in its inventory module)",
+            ),
+            (
+                "variants[].compare_at_price",
+                "Medusa keeps sale prices in price lists, not on the variant",
+            ),
+            ("variants[].cost", "Medusa has no cost price"),
+            (
+                "variants[].image",
+                "Medusa's product CSV has no variant images",
+            ),
+            (
+                "variants[].requires_shipping",
+                "Medusa decides shipping by shipping profile, not per variant",
+            ),
+            (
+                "variants[].taxable",
+                "Medusa decides taxes by region, not per variant",
+            ),
+            ("images[].alt", "Medusa images have no alt text"),
+        ],
+        _ => &[],
+    }
+}

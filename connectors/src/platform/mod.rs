@@ -120,8 +120,27 @@ pub fn file_not_carried(
         Platform::Magento => magento::file_not_carried(entity),
         Platform::BigCommerce => bigcommerce::file_not_carried(entity),
         Platform::Ikas => ikas::file_not_carried(entity),
-        _ => &[],
+        Platform::Medusa => medusa::file_not_carried(entity),
+        Platform::Vendure => vendure::file_not_carried(entity),
+        Platform::Ideasoft => &[],
     }
+}
+
+/// Fields only some targets hold (tier prices, translations), not carried by the others: for
+/// import files (`files`) or the platform's API.
+pub fn not_carried_by_format(
+    platform: Platform,
+    entity: Entity,
+    files: bool,
+) -> Vec<(&'static str, &'static str)> {
+    let mut v = vec![];
+    if entity == Entity::Products && !carries_price_tiers(platform, files) {
+        v.push(("variants[].price_tiers", PRICE_TIERS_NOT_CARRIED));
+    }
+    if entity == Entity::Products && !carries_translations(platform, files) {
+        v.push(("translations", TRANSLATIONS_NOT_CARRIED));
+    }
+    v
 }
 
 /// The storefront path a record of `entity` with `handle` has on `platform`.

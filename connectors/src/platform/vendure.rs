@@ -131,3 +131,41 @@ pub mod csv {
     /// Product attribute prefix for what has no canonical field.
     pub const ATTR: &str = "vendure.";
 }
+
+/// Fields Vendure's product import file has no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    match entity {
+        Entity::Products => &[
+            (
+                "kind",
+                "Vendure has one product kind: variants make a product variable",
+            ),
+            ("seo", "Vendure core has no SEO fields"),
+            ("created_at", "Vendure's import dates a product itself"),
+            ("variants[].barcode", "Vendure core has no barcode field"),
+            ("variants[].weight", "Vendure core has no weight field"),
+            (
+                "variants[].compare_at_price",
+                "Vendure core has no compare-at price",
+            ),
+            ("variants[].cost", "Vendure core has no cost price"),
+            (
+                "variants[].requires_shipping",
+                "Vendure decides shipping by shipping method, not per variant",
+            ),
+            (
+                "variants[].taxable",
+                "Vendure decides taxes by tax category and zone, not per variant",
+            ),
+            (
+                "variants[].allow_backorder",
+                "Vendure's product import has no backorder column",
+            ),
+            (
+                "images[].alt",
+                "Vendure's product import has no image alt text",
+            ),
+        ],
+        _ => &[],
+    }
+}

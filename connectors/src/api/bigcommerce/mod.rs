@@ -372,7 +372,7 @@ impl BigCommerceClient {
                 title: text(p.page_title.as_ref()),
                 description: text(p.meta_description.as_ref()),
             },
-            created_at: text(p.date_created.as_ref()),
+            created_at: crate::api::time(text(p.date_created.as_ref())),
             handle,
             ..Default::default()
         }
@@ -440,7 +440,7 @@ fn customer_from(c: &CustomerReply) -> Customer {
         phone: text(c.phone.as_ref()),
         addresses,
         note: text(c.notes.as_ref()),
-        created_at: text(c.date_created.as_ref()),
+        created_at: crate::api::time(text(c.date_created.as_ref())),
         ..Default::default()
     }
 }

@@ -316,7 +316,7 @@ impl IdeasoftSource {
                 description: opt(&p.meta_description),
             },
             attributes,
-            created_at: opt(&p.created_at),
+            created_at: crate::api::time(opt(&p.created_at)),
             handle,
             ..Default::default()
         })
@@ -380,7 +380,7 @@ fn customer_from(m: &types::Member) -> Customer {
             sms: m.allowed_to_sms == Some(1),
             updated_at: None,
         },
-        created_at: opt(&m.created_at),
+        created_at: crate::api::time(opt(&m.created_at)),
         ..Default::default()
     }
 }
@@ -399,7 +399,7 @@ fn page_from(p: &types::Page) -> Page {
             title: opt(&p.page_title),
             description: opt(&p.meta_description),
         },
-        created_at: opt(&p.created_at),
+        created_at: crate::api::time(opt(&p.created_at)),
         handle,
     }
 }
@@ -497,7 +497,7 @@ fn order_from(o: &types::Order) -> Order {
                 status: "success".into(),
                 gateway: Some(o.payment_type_name.trim().to_string()),
                 amount: money(o.final_amount),
-                processed_at: opt(&o.created_at),
+                processed_at: crate::api::time(opt(&o.created_at)),
             }]
         } else {
             vec![]
@@ -520,10 +520,10 @@ fn order_from(o: &types::Order) -> Order {
             "cancelled" => FulfillmentStatus::Cancelled,
             _ => FulfillmentStatus::Unfulfilled,
         },
-        created_at: opt(&o.created_at).unwrap_or_default(),
+        created_at: crate::api::time(opt(&o.created_at)),
         processed_at: None,
         cancelled_at: (status == "cancelled")
-            .then(|| opt(&o.updated_at))
+            .then(|| crate::api::time(opt(&o.updated_at)))
             .flatten(),
         billing_address: order_address(&o.billing_address),
         shipping_address: order_address(&o.shipping_address),

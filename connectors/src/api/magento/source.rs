@@ -186,7 +186,7 @@ impl MagentoSource {
                 title: p.custom("meta_title"),
                 description: p.custom("meta_description"),
             },
-            created_at: p.created_at.clone().filter(|s| !s.is_empty()),
+            created_at: crate::api::time(p.created_at.clone().filter(|s| !s.is_empty())),
             handle,
             ..Default::default()
         })
@@ -237,7 +237,7 @@ pub(crate) fn customer(c: &reply::Customer) -> Customer {
         last_name: Some(c.lastname.trim().to_string()).filter(|s| !s.is_empty()),
         phone: addresses.iter().find_map(|a| a.phone.clone()),
         addresses,
-        created_at: text(&c.created_at),
+        created_at: crate::api::time(text(&c.created_at)),
         ..Default::default()
     }
 }

@@ -340,8 +340,13 @@ fn woo_readers(
     spec: &EndpointSpec,
 ) -> Result<Vec<Box<dyn EntityReader>>> {
     let encoding = spec.encoding.as_deref();
-    let open = || TableFile::open(path, encoding);
+    // Read as WooCommerce's exporter writes: its formula guard comes off every cell.
+    let open = || {
+        TableFile::open(path, encoding)
+            .map(|t| t.with_guard(Some(crate::platform::woocommerce::EXPORT_GUARD)))
+    };
     let currency = spec.currency();
+    let zone = spec.zone()?;
     Ok(match entity {
         Entity::Products => {
             let table = open()?;
@@ -356,9 +361,13 @@ fn woo_readers(
             )?));
             v
         }
-        Entity::Customers => vec![Box::new(woocommerce::customers::reader(open()?)?)],
-        Entity::Orders => vec![Box::new(woocommerce::orders::reader(open()?, currency)?)],
-        Entity::Pages => vec![Box::new(woocommerce::pages::reader(open()?)?)],
+        Entity::Customers => vec![Box::new(woocommerce::customers::reader(open()?, zone)?)],
+        Entity::Orders => vec![Box::new(woocommerce::orders::reader(
+            open()?,
+            currency,
+            zone,
+        )?)],
+        Entity::Pages => vec![Box::new(woocommerce::pages::reader(open()?, zone)?)],
         other => {
             return Err(ConnectorError::Input(format!(
                 "{}: WooCommerce files cannot hold {other}; map the file as products, customers, \

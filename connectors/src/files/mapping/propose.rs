@@ -190,7 +190,10 @@ fn candidates(column: &str, observed: &Observed) -> Vec<Candidate> {
         // Shapes a wrong column rarely has by chance; a description in plain text is still a
         // description, so HTML only proposes, it does not refute.
         let telling = (Shape::TELLING.contains(&shape) && shape != Shape::Html)
-            || matches!(shape, Shape::Price | Shape::Integer | Shape::Decimal | Shape::Sku);
+            || matches!(
+                shape,
+                Shape::Price | Shape::Integer | Shape::Decimal | Shape::Sku
+            );
         let shape_note = |fit: f32| {
             if observed.is_empty() {
                 "the column is empty".to_string()
@@ -245,7 +248,12 @@ fn looks_like_option(o: &Observed) -> bool {
         || o.values.iter().all(|v| {
             matches!(
                 fold(v).as_str(),
-                "instock" | "outofstock" | "onbackorder" | "in stock" | "out of stock" | "backorder"
+                "instock"
+                    | "outofstock"
+                    | "onbackorder"
+                    | "in stock"
+                    | "out of stock"
+                    | "backorder"
             )
         });
     short && !numeric && !flags && o.distinct <= 40

@@ -6,8 +6,10 @@
 #[cfg(test)]
 mod tests;
 
+use super::dates::{Clock, DateReader, DayOrder};
 use super::loaded::{
-    self, all_rows, cell, cell_finding, fmt_amount, fmt_decimal, header_bytes, Ctx, ParseFn, Parsed,
+    self, all_rows, cell, cell_finding, date_cell, fmt_amount, fmt_decimal, header_bytes, Ctx,
+    ParseFn, Parsed,
 };
 use super::table::{Header, Row, TableFile};
 use super::{EntityReader, EntityWriter};
@@ -237,6 +239,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
         .find(|p| p.currency.eq_ignore_ascii_case(&ctx.currency))
         .or_else(|| c.prices.iter().find(|p| p.region.is_none()))
         .cloned();
+    let dates = DateReader::new(ctx.zone, DayOrder::MonthFirst);
     let mut order: Vec<Building> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
     for row in &rows {
@@ -262,7 +265,9 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
         let i = match by_key.get(&key) {
             Some(&i) => i,
             None => {
-                let product = product_of(table, &c, row, &mut out);
+                let mut product = product_of(table, &c, row, &mut out);
+                // Medusa exports its database's times, in UTC (`2024-05-06T07:08:09.000Z`).
+                product.created_at = date_cell(table, row, c.created, &dates, Clock::Utc, &mut out);
                 by_key.insert(key, order.len());
                 order.push(Building {
                     product,
@@ -491,7 +496,6 @@ fn product_of(table: &TableFile, c: &Cols, row: &Row, out: &mut Parsed) -> Produ
         status,
         images,
         attributes,
-        created_at: row.opt(c.created).map(str::to_string),
         ..Product::default()
     }
 }
