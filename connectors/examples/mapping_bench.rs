@@ -306,7 +306,7 @@ fn main() -> Res<()> {
     };
     rt.block_on(storeshift_connectors::files::convert::convert(
         Platform::WooCommerce,
-        &[woo.clone()],
+        std::slice::from_ref(&woo),
         Platform::Shopify,
         &shop_dir,
         &out,

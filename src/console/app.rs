@@ -137,8 +137,11 @@ impl MappingEdit {
 #[derive(Debug)]
 pub enum Overlay {
     None,
-    Help { scroll: u16 },
-    Dialog(Dialog),
+    Help {
+        scroll: u16,
+    },
+    /// Boxed: a dialog holds a whole intervention, the other overlays a few bytes.
+    Dialog(Box<Dialog>),
 }
 
 /// What the event loop must do after a key.
@@ -528,13 +531,13 @@ impl App {
             .and_then(|iv| iv.detail.as_ref())
             .and_then(FileProposal::from_detail)
             .map(MappingEdit::new);
-        self.overlay = Overlay::Dialog(Dialog {
+        self.overlay = Overlay::Dialog(Box::new(Dialog {
             id,
             option,
             note: Input::default(),
             note_focus: false,
             mapping,
-        });
+        }));
     }
 
     fn move_selection(&mut self, action: Action) {

@@ -117,16 +117,21 @@ fn typed(spec: &Spec, schema_target: usize, comma: bool, raw: &[&str]) -> Value 
     }
 }
 
-fn validate(
-    spec: &Spec,
+/// The schema a value is held to: one of the operation's request or reply schemas.
+struct Against<'a> {
+    spec: &'a Spec,
+    op: &'a Operation,
     side: Side,
     target: usize,
-    value: &Value,
-    at: &str,
-    kind: Kind,
-    out: &mut Vec<Mismatch>,
-    op: &Operation,
-) {
+}
+
+fn validate(against: Against, value: &Value, at: &str, kind: Kind, out: &mut Vec<Mismatch>) {
+    let Against {
+        spec,
+        op,
+        side,
+        target,
+    } = against;
     let v = match spec.validator(side, target) {
         Ok(v) => v,
         Err(e) => {
@@ -225,14 +230,16 @@ fn body_checks(
         }
     }
     validate(
-        spec,
-        side,
-        target,
+        Against {
+            spec,
+            op,
+            side,
+            target,
+        },
         value,
         &format!("{at} "),
         invalid,
         out,
-        op,
     );
     let mut names = vec![];
     undeclared(
@@ -271,14 +278,16 @@ pub fn exchange(
         {
             let v = typed(spec, p.schema, p.comma_separated, &[value.as_str()]);
             validate(
-                spec,
-                Side::Request,
-                p.schema,
+                Against {
+                    spec,
+                    op,
+                    side: Side::Request,
+                    target: p.schema,
+                },
                 &v,
                 &format!("path {name} "),
                 Kind::PathValue,
                 &mut out,
-                op,
             );
         }
     }
@@ -310,14 +319,16 @@ pub fn exchange(
             Some(p) => {
                 let v = typed(spec, p.schema, p.comma_separated, &values);
                 validate(
-                    spec,
-                    Side::Request,
-                    p.schema,
+                    Against {
+                        spec,
+                        op,
+                        side: Side::Request,
+                        target: p.schema,
+                    },
                     &v,
                     &format!("query {} ", p.name),
                     Kind::QueryValue,
                     &mut out,
-                    op,
                 );
             }
         }

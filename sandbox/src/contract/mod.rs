@@ -247,9 +247,9 @@ impl Contract {
 
     /// The best operation for a method and path: the one with the most literal segments, so
     /// `/catalog/products/category-assignments` wins over `/catalog/products/{product_id}`.
-    fn find(&self, method: &str, path: &str) -> Option<(&Spec, &Operation, Vec<(String, String)>)> {
+    fn find(&self, method: &str, path: &str) -> Option<(&Spec, &Operation, PathVars)> {
         let parts = split_path(path);
-        let mut best: Option<(usize, &Spec, &Operation, Vec<(String, String)>)> = None;
+        let mut best: Option<(usize, &Spec, &Operation, PathVars)> = None;
         for m in &self.mounted {
             for prefix in &m.prefixes {
                 let pre = split_path(prefix);
@@ -406,3 +406,6 @@ impl std::fmt::Display for Report {
 
 #[cfg(test)]
 mod tests;
+
+/// A path's template variables and the values the request gave them.
+type PathVars = Vec<(String, String)>;

@@ -47,8 +47,7 @@ fn messages_fill_named_and_numbered_parameters_and_list_every_error() {
 fn a_reply_without_a_required_field_names_the_endpoint_and_the_field() {
     let body = json!({ "items": [{ "sku": "A" }, { "name": "no sku" }], "total_count": 2 });
     let e = parse::<reply::SearchResults<reply::Product>>("Magento GET /products", &body)
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     let text = e.to_string();
     assert!(text.starts_with("Magento GET /products"), "{text}");
     assert!(
@@ -75,7 +74,7 @@ fn a_price_magento_did_not_send_is_none_never_zero() {
         "Magento GET /products/A",
         &json!({ "sku": "A", "price": [1] }),
     );
-    assert!(bad.err().expect("refused").to_string().contains("price"));
+    assert!(bad.expect_err("refused").to_string().contains("price"));
 }
 
 #[test]

@@ -525,10 +525,8 @@ fn resolve(m: &FileMapping, header: &[String], by: &str) -> Result<Resolved, Str
                 }
             }
         }
-        (Platform::Shopify, Entity::Customers) => {
-            if !present("Email") {
-                return Err("no column is mapped to customer.email".into());
-            }
+        (Platform::Shopify, Entity::Customers) if !present("Email") => {
+            return Err("no column is mapped to customer.email".into());
         }
         (Platform::Shopify, Entity::Orders) => {
             if !present("Name") {

@@ -30,7 +30,11 @@ fn localize(english: &[String], locale: &str, newest: bool) -> Vec<String> {
                 };
                 Some(tr.replacen("%d", middle, 1).replacen("%s", middle, 1))
             });
-            let found = if newest { hits.last() } else { hits.next() };
+            let found = if newest {
+                hits.next_back()
+            } else {
+                hits.next()
+            };
             found.unwrap_or_else(|| col.clone())
         })
         .collect()
