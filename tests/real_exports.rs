@@ -255,7 +255,7 @@ fn customers_without_an_email_get_the_chosen_outcome_in_convert() {
 
     let (said, out) = run("domain:Shop.Example", "magento");
     assert!(said.contains("4 given an address"), "{said}");
-    let written = std::fs::read_to_string(out.join("customer_composite.csv")).unwrap();
+    let written = std::fs::read_to_string(out.join("customer_main.csv")).unwrap();
     for address in [
         "phone-34600000006@shop.example",
         "phone-56900000010@shop.example",

@@ -105,10 +105,12 @@ async fn deeper_checks_name_the_affected_records_and_nothing_else() {
         }
     });
 
-    let ctx = common::ctx(
-        dir.path(),
-        &common::config("[run]\nsource_url = \"https://demo-store.example\"\n"),
+    // The store's zone is named, so its local order dates are no finding of their own.
+    let cfg = common::config("[run]\nsource_url = \"https://demo-store.example\"\n").replace(
+        "currency = \"USD\"\n",
+        "currency = \"USD\"\ntimezone = \"Europe/Istanbul\"\n",
     );
+    let ctx = common::ctx(dir.path(), &cfg);
     analysis::run(ctx.clone()).await.expect("analysis runs");
     let a: Analysis = ctx.load_phase("analysis").unwrap();
     let listed = |code: &str| -> Vec<String> {

@@ -846,6 +846,13 @@ fn set_addresses(out: &mut Value, c: &Value, id: u64) {
                 let mut x = x.clone();
                 x["id"] = json!(id * 100 + i as u64 + 1);
                 x["customer_id"] = json!(id);
+                // BigCommerce answers every address with these, empty when none was given
+                // (the Customers document's reply schema requires them).
+                for k in ["state_or_province", "postal_code"] {
+                    if x.get(k).is_none_or(Value::is_null) {
+                        x[k] = json!("");
+                    }
+                }
                 x
             })
             .collect();

@@ -10,12 +10,14 @@ use crate::spec::EndpointSpec;
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 
-const FILE_PLATFORMS: [Platform; 5] = [
+const FILE_PLATFORMS: [Platform; 7] = [
     Platform::Shopify,
     Platform::WooCommerce,
     Platform::Magento,
     Platform::BigCommerce,
     Platform::Ikas,
+    Platform::Medusa,
+    Platform::Vendure,
 ];
 
 fn writers_of(platform: Platform) -> Vec<Box<dyn EntityWriter>> {
@@ -26,15 +28,23 @@ fn writers_of(platform: Platform) -> Vec<Box<dyn EntityWriter>> {
         Platform::Magento => super::super::magento::writers(&spec),
         Platform::BigCommerce => super::super::bigcommerce::writers(&spec),
         Platform::Ikas => super::super::ikas::writers(&spec),
+        Platform::Medusa => super::super::medusa::writers(&spec),
+        Platform::Vendure => super::super::vendure::writers(&spec),
         _ => vec![],
     }
+}
+
+/// The files a writer produces: its own and its side files.
+fn names(w: &dyn EntityWriter) -> Vec<String> {
+    let mut v = vec![w.file_name()];
+    v.extend(w.side_files().into_iter().map(|(n, _)| n));
+    v
 }
 
 #[test]
 fn every_written_file_names_its_importer() {
     for p in FILE_PLATFORMS {
-        for w in writers_of(p) {
-            let name = w.file_name();
+        for name in writers_of(p).iter().flat_map(|w| names(w.as_ref())) {
             let f = platform::import_file(p, &name)
                 .unwrap_or_else(|| panic!("{p} writes {name} but names no importer for it"));
             assert!(
@@ -50,7 +60,10 @@ fn every_written_file_names_its_importer() {
         }
         for f in platform::import_files(p) {
             assert!(
-                writers_of(p).iter().any(|w| w.file_name() == f.file),
+                writers_of(p)
+                    .iter()
+                    .flat_map(|w| names(w.as_ref()))
+                    .any(|n| n == f.file),
                 "{p}: {} is listed but no writer produces it",
                 f.file
             );

@@ -222,6 +222,6 @@ fn magento_admin_dates_are_local_and_database_dates_utc() {
         Entity::Customers,
         &page.records,
     );
-    let text = std::fs::read_to_string(out.path().join("customer_composite.csv")).unwrap();
+    let text = std::fs::read_to_string(out.path().join("customer_main.csv")).unwrap();
     assert_eq!(text.matches("2024-05-06 23:08:00").count(), 2, "{text}");
 }

@@ -187,7 +187,9 @@ pub fn import_files(platform: Platform) -> &'static [ImportFile] {
         Platform::Magento => super::magento::IMPORT_FILES,
         Platform::BigCommerce => super::bigcommerce::IMPORT_FILES,
         Platform::Ikas => super::ikas::IMPORT_FILES,
-        Platform::Ideasoft | Platform::Medusa | Platform::Vendure => &[],
+        Platform::Medusa => super::medusa::IMPORT_FILES,
+        Platform::Vendure => super::vendure::IMPORT_FILES,
+        Platform::Ideasoft => &[],
     }
 }
 

@@ -161,3 +161,15 @@ pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str
         _ => &[],
     }
 }
+
+use super::cells::{ImportFile, Strips};
+
+/// What reads the file the Medusa writer produces.
+pub const IMPORT_FILES: &[ImportFile] = &[ImportFile {
+    file: "products.csv",
+    importer: "Medusa admin: Products > Import (the product import workflow)",
+    guard: None,
+    strips: Strips::Nowhere,
+    evidence: "medusajs/medusa packages/core/core-flows product import: cells are parsed as \
+               read (its own export writes no guard); none written",
+}];

@@ -169,3 +169,15 @@ pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str
         _ => &[],
     }
 }
+
+use super::cells::{ImportFile, Strips};
+
+/// What reads the file the Vendure writer produces.
+pub const IMPORT_FILES: &[ImportFile] = &[ImportFile {
+    file: "products.csv",
+    importer: "Vendure's Importer (populate / the import CLI)",
+    guard: None,
+    strips: Strips::Nowhere,
+    evidence: "vendure-ecommerce/vendure packages/core/src/data-import/providers/import-parser: \
+               csv-parse takes cells as read; none written",
+}];

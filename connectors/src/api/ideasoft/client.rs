@@ -8,6 +8,9 @@
 //! read and the key compared exactly, and two records with the same key are an error, never
 //! "the first hit".
 
+/// Renewals one call may make after its token is refused.
+const MAX_RENEWALS: u32 = 3;
+
 use super::auth::{Auth, Rotating};
 use super::types::{parse_list, parse_one, ErrorBody};
 use crate::api::http::{CallError, HttpClient, HttpConfig, Reply, Safety};
@@ -158,7 +161,9 @@ impl IdeasoftClient {
         self.auth.token_file()
     }
 
-    /// One API call; a refused token is renewed once when the token rotates.
+    /// One API call; a refused token is renewed when the token rotates. Another process sharing
+    /// the token file may renew (and so revoke) the new token before this call uses it, so a
+    /// few renewals are allowed before the refusal stands.
     pub async fn call(
         &self,
         method: Method,
@@ -169,7 +174,7 @@ impl IdeasoftClient {
     ) -> std::result::Result<Reply, CallError> {
         let url = format!("{}{path}", self.base);
         let what = format!("Ideasoft {method} {PREFIX}{path}");
-        let mut renewed = false;
+        let mut renewals = 0;
         loop {
             let token = self.auth.bearer(&self.http).await?;
             let reply = self
@@ -187,9 +192,9 @@ impl IdeasoftClient {
                 })
                 .await?;
             self.observe_window(&reply);
-            if reply.status.as_u16() == 401 && !renewed && self.auth.renews() {
+            if reply.status.as_u16() == 401 && renewals < MAX_RENEWALS && self.auth.renews() {
                 self.auth.renew(&self.http, Some(&token)).await?;
-                renewed = true;
+                renewals += 1;
                 continue;
             }
             return Ok(reply);
