@@ -44,6 +44,13 @@ pub struct ShopifyConfig {
     pub currency: String,
     /// Image URLs containing this text fail to download (the product is still saved).
     pub failing_image_marker: String,
+    /// How fast a bulk query works through its objects (records and nested nodes) per
+    /// second; 0 finishes at once. Shopify publishes no figure; a bulk query of a big store
+    /// takes minutes, and this lets a test or benchmark see one RUNNING.
+    pub bulk_objects_per_second: f64,
+    /// How long a finished bulk operation's result file stays downloadable (Shopify: seven
+    /// days); after that the operation is EXPIRED and its URL refused.
+    pub bulk_result_ttl: std::time::Duration,
 }
 
 impl Default for ShopifyConfig {
@@ -54,6 +61,8 @@ impl Default for ShopifyConfig {
             bucket: 2000.0,
             currency: "USD".into(),
             failing_image_marker: "unreachable".into(),
+            bulk_objects_per_second: 0.0,
+            bulk_result_ttl: std::time::Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -452,6 +461,22 @@ impl ShopifySandbox {
         }
     }
 
+    /// One order with `lines` line items (more than a page: Shopify keeps what checkout made,
+    /// whatever an API input's 250-item cap), named `#9001` onwards.
+    pub fn seed_order_with_lines(&self, lines: usize) -> String {
+        let currency = self.inner.config.currency.clone();
+        let mut s = lock(&self.inner.store);
+        let money = |a: &str| json!({ "shopMoney": { "amount": a, "currencyCode": currency } });
+        let items: Vec<Value> = (0..lines)
+            .map(|j| json!({ "title": format!("Line {j}"), "sku": format!("LINE-{j}"), "quantity": 1, "priceSet": money("1.00") }))
+            .collect();
+        let name = format!("#{}", 9001 + s.orders.len());
+        let input = json!({ "name": name, "email": "big@example.com", "currency": currency, "lineItems": items,
+            "transactions": [{ "kind": "SALE", "status": "SUCCESS", "gateway": "manual", "amountSet": money(&format!("{lines}.00")) }] });
+        let _ = orders::order_create(&mut s, &self.inner.created, &currency, &input);
+        name
+    }
+
     fn charge(&self, requested: f64) -> Result<(), f64> {
         let cfg = &self.inner.config;
         let mut b = lock(&self.inner.bucket);
@@ -485,6 +510,7 @@ async fn control_state(State(sb): State<ShopifySandbox>) -> Json<Value> {
         "products": sb.product_count(), "customers": sb.customer_count(),
         "collections": sb.collection_count(), "pages": sb.page_count(), "redirects": sb.redirect_count(),
         "orders": sb.order_count(), "bulk_operations": sb.bulk_operations().len(),
+        "bulk": sb.bulk_operations(),
         "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests(),
         "throttled": stats.throttled, "points_spent": stats.points_spent,
     }))

@@ -272,14 +272,43 @@ impl ShopifyClient {
 
     /// Largest page whose requested cost fits one query and the bucket.
     pub(super) fn page_size(&self, query: &Document, limit: usize) -> u64 {
-        let per_node = cost::requested(query.text(), &json!({ "first": 1 }))
-            .unwrap_or(1)
-            .saturating_sub(2)
-            .max(1);
+        self.shaped_page(query, &json!({}), limit)
+    }
+
+    /// Largest `first` for `query` with its other page-size variables (`fixed`, such as a
+    /// nested connection's `inner`) whose requested cost fits one query and the bucket, and
+    /// at most `limit`.
+    pub(super) fn shaped_page(&self, query: &Document, fixed: &Value, limit: usize) -> u64 {
+        self.largest_fitting(
+            query,
+            |first| {
+                let mut v = fixed.clone();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("first".into(), json!(first));
+                }
+                v
+            },
+            limit as u64,
+        )
+    }
+
+    /// Largest first page of a listing's nested connection (its `$inner`), at most `wanted`,
+    /// that still lets one parent fit a query: what does not fit is followed, not cut.
+    pub(super) fn shaped_inner(&self, query: &Document, wanted: u64) -> u64 {
+        self.largest_fitting(query, |inner| json!({ "first": 1, "inner": inner }), wanted)
+    }
+
+    /// The largest `n` (1 to `cap`, at most 250) for which the requested cost of `query` with
+    /// the variables `at(n)` fits one query (1,000 points) and the bucket as last reported.
+    /// The cost grows linearly in `n`, so two costings give it.
+    fn largest_fitting(&self, query: &Document, at: impl Fn(u64) -> Value, cap: u64) -> u64 {
+        let cost = |n| cost::requested(query.text(), &at(n)).unwrap_or(u64::MAX / 4);
+        let base = cost(0);
+        let per_node = cost(1).saturating_sub(base).max(1);
         let ceiling = (facts::MAX_QUERY_COST as f64).min(self.budget().bucket.maximum) as u64;
-        ((ceiling.saturating_sub(2)) / per_node)
+        (ceiling.saturating_sub(base) / per_node)
             .clamp(1, facts::MAX_PAGE_SIZE)
-            .min(limit.max(1) as u64)
+            .min(cap.max(1))
     }
 }
 
