@@ -80,6 +80,8 @@ pub struct CostStats {
     pub throttled: u64,
     /// Sum of actual query costs charged.
     pub points_spent: f64,
+    /// The largest requested cost of a query run (one over 1,000 is refused, never run).
+    pub max_requested: f64,
 }
 
 #[derive(Debug, Default)]
@@ -160,6 +162,8 @@ struct Inner {
     /// Every distinct document received: (how it came — query, mutation, bulk query, bulk
     /// mutation — and its text), for tests that check what a client sends.
     received: Mutex<std::collections::BTreeSet<(String, String)>>,
+    /// The requested cost of each query run, by its first root field (the latest 10,000).
+    requested: Mutex<std::collections::VecDeque<(String, f64)>>,
 }
 
 /// The sandbox: clone it to keep a handle on the store while the server runs.
@@ -187,6 +191,7 @@ impl ShopifySandbox {
                 bulk_released: tokio::sync::Notify::new(),
                 documents: schema::DocumentCache::default(),
                 received: Mutex::new(Default::default()),
+                requested: Mutex::new(Default::default()),
             }),
             faults: Arc::new(Faults::default()),
         }
@@ -263,6 +268,16 @@ impl ShopifySandbox {
         let schema =
             schema::schema(version).map_err(|e| vec![gql_error(e, "INTERNAL_SERVER_ERROR")])?;
         schema.check_variables(&doc, operation, variables)
+    }
+
+    /// The requested cost of each query run whose first root field is `root`, in order (the
+    /// latest 10,000 queries are kept).
+    pub fn requested_costs(&self, root: &str) -> Vec<f64> {
+        lock(&self.inner.requested)
+            .iter()
+            .filter(|(r, _)| r == root)
+            .map(|(_, c)| *c)
+            .collect()
     }
 
     pub fn cost_stats(&self) -> CostStats {
@@ -652,7 +667,20 @@ async fn graphql_at(
         Ok(data) => {
             let actual = cx.operation_cost(op, Some(&data)) as f64;
             let available = sb.refund((requested - actual).max(0.0));
-            lock(&sb.inner.stats).points_spent += actual;
+            {
+                let mut stats = lock(&sb.inner.stats);
+                stats.points_spent += actual;
+                stats.max_requested = stats.max_requested.max(requested);
+            }
+            if let OperationDefinition::Query(q) = op {
+                if let Some(root) = cx.fields(&q.selection_set).first() {
+                    let mut log = lock(&sb.inner.requested);
+                    if log.len() == 10_000 {
+                        log.pop_front();
+                    }
+                    log.push_back((root.name.clone(), requested));
+                }
+            }
             Json(json!({
                 "data": data,
                 "extensions": { "cost": { "requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": sb.throttle_status(available) } }

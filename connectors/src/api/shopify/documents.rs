@@ -74,8 +74,8 @@ pub(super) const PRODUCT_FIELDS: &str =
     seo { title description }
     options { name values }
     variants(first: $inner) { nodes { ...V } pageInfo { hasNextPage endCursor } }
-    media(first: 20) { nodes { alt ... on MediaImage { image { url } } } }
-    collections(first: 10) { nodes { title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value } } }";
+    media(first: 20) { nodes { id alt ... on MediaImage { image { url } } } pageInfo { hasNextPage endCursor } }
+    collections(first: 10) { nodes { id title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value } } pageInfo { hasNextPage endCursor } }";
 
 pub(super) const VARIANT_FRAGMENT: &str =
     "fragment V on ProductVariant { id sku barcode price compareAtPrice inventoryQuantity
@@ -114,7 +114,7 @@ fn order_fields(bulk: bool) -> String {
         ("shippingLines", "lineItems", "")
     } else {
         (
-            "shippingLines(first: 10)",
+            "shippingLines(first: 5)",
             "lineItems(first: $inner)",
             " pageInfo { hasNextPage endCursor }",
         )
@@ -127,9 +127,14 @@ fn order_fields(bulk: bool) -> String {
         taxLines {{ title rate priceSet {{ {MONEY} }} }}
         transactions {{ kind status gateway processedAt amountSet {{ {MONEY} }} }}
         billingAddress {{ {ADDRESS} }} shippingAddress {{ {ADDRESS} }}
-        {shipping} {{ {open}title code originalPriceSet {{ {MONEY} }} taxLines {{ title rate priceSet {{ {MONEY} }} }}{close} }}
-        {lines} {{ {open}...L{close}{more} }}"
+        {shipping} {{ {open}{}{close}{more} }}
+        {lines} {{ {open}...L{close}{more} }}",
+        shipping_line()
     )
+}
+
+fn shipping_line() -> String {
+    format!("title code originalPriceSet {{ {MONEY} }} taxLines {{ title rate priceSet {{ {MONEY} }} }}")
 }
 
 fn line_fragment() -> String {
@@ -217,8 +222,40 @@ pub fn list_page(l: Listing) -> Document {
     )
 }
 
+/// Nested connections whose first page (inside a listing) may not be all of them: each is
+/// followed with [`nested_page`] until it is whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Nested {
+    ProductVariants,
+    ProductMedia,
+    ProductCollections,
+    OrderLineItems,
+    OrderShippingLines,
+}
+
+impl Nested {
+    pub const ALL: [Nested; 5] = [
+        Nested::ProductVariants,
+        Nested::ProductMedia,
+        Nested::ProductCollections,
+        Nested::OrderLineItems,
+        Nested::OrderShippingLines,
+    ];
+
+    /// The owner's root field and the nested connection's field.
+    pub fn path(self) -> (&'static str, &'static str) {
+        match self {
+            Nested::ProductVariants => ("product", "variants"),
+            Nested::ProductMedia => ("product", "media"),
+            Nested::ProductCollections => ("product", "collections"),
+            Nested::OrderLineItems => ("order", "lineItems"),
+            Nested::OrderShippingLines => ("order", "shippingLines"),
+        }
+    }
+}
+
 impl Listing {
-    /// The nested connection a page of this listing may cut short (followed by [`nested_page`]).
+    /// The nested connection whose first page is sized by the listing's `$inner`.
     pub fn nested(self) -> Option<Nested> {
         match self {
             Listing::Products => Some(Nested::ProductVariants),
@@ -226,23 +263,17 @@ impl Listing {
             _ => None,
         }
     }
-}
 
-/// Nested connections whose first page (inside a listing) may not be all of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Nested {
-    ProductVariants,
-    OrderLineItems,
-}
-
-impl Nested {
-    pub const ALL: [Nested; 2] = [Nested::ProductVariants, Nested::OrderLineItems];
-
-    /// The owner's root field and the nested connection's field.
-    pub fn path(self) -> (&'static str, &'static str) {
+    /// Every nested connection of a page's records, completed when cut short.
+    pub fn followed(self) -> &'static [Nested] {
         match self {
-            Nested::ProductVariants => ("product", "variants"),
-            Nested::OrderLineItems => ("order", "lineItems"),
+            Listing::Products => &[
+                Nested::ProductVariants,
+                Nested::ProductMedia,
+                Nested::ProductCollections,
+            ],
+            Listing::Orders => &[Nested::OrderLineItems, Nested::OrderShippingLines],
+            _ => &[],
         }
     }
 }
@@ -251,8 +282,18 @@ impl Nested {
 pub fn nested_page(n: Nested) -> Document {
     let (owner, field) = n.path();
     let (selection, fragment) = match n {
-        Nested::ProductVariants => ("...V", VARIANT_FRAGMENT.to_string()),
-        Nested::OrderLineItems => ("...L", line_fragment()),
+        Nested::ProductVariants => ("...V".to_string(), VARIANT_FRAGMENT.to_string()),
+        Nested::ProductMedia => (
+            "id alt ... on MediaImage { image { url } }".to_string(),
+            String::new(),
+        ),
+        Nested::ProductCollections => (
+            "id title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value }"
+                .to_string(),
+            String::new(),
+        ),
+        Nested::OrderLineItems => ("...L".to_string(), line_fragment()),
+        Nested::OrderShippingLines => (shipping_line(), String::new()),
     };
     Document::new(
         format!("more {owner} {field}"),

@@ -347,6 +347,77 @@ pub(super) fn money(v: &Value, currency: &str) -> Option<Money> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use documents::{list_page, nested_page, Listing, Nested};
+    use proptest::prelude::*;
+
+    /// A client that never sends anything, its bucket `maximum` points large.
+    fn offline(maximum: f64) -> ShopifyClient {
+        std::env::set_var("STORESHIFT_TEST_SHOPIFY_OFFLINE_TOKEN", "t");
+        let spec = EndpointSpec {
+            platform: Platform::Shopify,
+            kind: crate::spec::EndpointKind::Api,
+            path: None,
+            files: Default::default(),
+            url: Some("http://127.0.0.1:9".into()),
+            credentials: [(
+                "token".to_string(),
+                "STORESHIFT_TEST_SHOPIFY_OFFLINE_TOKEN".to_string(),
+            )]
+            .into_iter()
+            .collect(),
+            currency: None,
+            encoding: None,
+            options: Default::default(),
+        };
+        let c = ShopifyClient::open(&spec).expect("open");
+        c.budget().bucket.maximum = maximum;
+        c
+    }
+
+    proptest! {
+        /// A page is as large as the budget allows: its requested cost fits one query and the
+        /// bucket, and one record more would not (unless the page is at its cap); the nested
+        /// connection's page leaves room for at least one record.
+        #[test]
+        fn pages_fill_the_budget_and_never_pass_it(
+            maximum in 50.0f64..5000.0, limit in 1usize..400, wanted in 1u64..700, which in 0usize..6
+        ) {
+            let c = offline(maximum);
+            let listing = Listing::ALL[which];
+            let q = list_page(listing);
+            let ceiling = maximum.min(1000.0) as u64;
+            let mut vars = json!({});
+            if listing.nested().is_some() {
+                let inner = c.shaped_inner(&q, wanted);
+                prop_assert!(inner >= 1 && inner <= wanted.min(250));
+                vars["inner"] = json!(inner);
+            }
+            let first = c.shaped_page(&q, &vars, limit);
+            let at = |n: u64| {
+                let mut v = vars.clone();
+                v["first"] = json!(n);
+                cost::requested(q.text(), &v).unwrap()
+            };
+            prop_assert!(first >= 1 && first <= 250 && first <= limit as u64);
+            if at(1) <= ceiling {
+                prop_assert!(at(first) <= ceiling, "first {first} costs {}", at(first));
+                prop_assert!(first == 250 || first == limit as u64 || at(first + 1) > ceiling);
+            }
+        }
+    }
+
+    #[test]
+    fn a_nested_page_is_as_large_as_one_query_allows() {
+        let c = offline(2000.0);
+        for n in Nested::ALL {
+            let q = nested_page(n);
+            let first = c.shaped_page(&q, &json!({ "id": "x" }), usize::MAX);
+            let cost =
+                |f: u64| cost::requested(q.text(), &json!({ "id": "x", "first": f })).unwrap();
+            assert!(cost(first) <= 1000, "{n:?}");
+            assert!(first == 250 || cost(first + 1) > 1000, "{n:?}: {first}");
+        }
+    }
 
     #[test]
     fn budget_waits_for_the_missing_points_at_the_restore_rate() {

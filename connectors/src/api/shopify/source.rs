@@ -66,7 +66,7 @@ fn id_number(id: &str) -> Option<u64> {
 fn wanted_inner(seen: Option<&VecDeque<u64>>, nested: Nested) -> u64 {
     let default = match nested {
         Nested::ProductVariants => 25,
-        Nested::OrderLineItems => 20,
+        _ => 20,
     };
     let Some(seen) = seen.filter(|s| !s.is_empty()) else {
         return default;
@@ -300,8 +300,8 @@ impl ShopifySource {
         let mut page = SourcePage::default();
         for node in conn["nodes"].as_array().into_iter().flatten() {
             let mut node = node.clone();
-            if let Some(n) = listing.nested() {
-                self.complete(&mut node, n).await?;
+            for n in listing.followed() {
+                self.complete(&mut node, *n).await?;
             }
             page.records.push(record_of(entity, &node, &currency));
         }
