@@ -299,6 +299,8 @@ struct Leg {
     /// Points (Shopify) or requests (the others) the load spent.
     spent: f64,
     throttled: u64,
+    /// Points (or requests) the budget held when the leg began.
+    burst: Option<f64>,
 }
 
 /// How a platform's budget is counted: `rate` units a second, `burst` available at the start.
@@ -310,9 +312,10 @@ struct Budget {
 }
 
 impl Budget {
-    /// The least time `spent` units take at this rate (what is spent beyond the burst).
-    fn bound(&self, spent: f64) -> f64 {
-        (spent - self.burst).max(0.0) / self.rate
+    /// The least time `spent` units take at this rate: what is spent beyond what the budget
+    /// held at the start (`held`, or a full burst) comes at the rate.
+    fn bound(&self, spent: f64, held: Option<f64>) -> f64 {
+        (spent - held.unwrap_or(self.burst)).max(0.0) / self.rate
     }
 }
 
@@ -320,7 +323,7 @@ fn print_leg(platform: &str, leg: &Leg, budget: Option<Budget>) {
     let rate = leg.records as f64 / leg.secs.max(1e-9);
     let (unit, ratio) = match budget {
         Some(b) => {
-            let bound = b.bound(leg.spent);
+            let bound = b.bound(leg.spent, leg.burst);
             (
                 b.unit,
                 if bound > 0.0 {
@@ -353,6 +356,7 @@ async fn load_all(
     store: &SynthStore,
     batch: usize,
     spent: impl Fn() -> (f64, u64),
+    held: impl Fn() -> Option<f64>,
 ) -> Vec<Leg> {
     let mut legs = vec![];
     for entity in [Entity::Products, Entity::Customers, Entity::Orders] {
@@ -366,6 +370,7 @@ async fn load_all(
             _ => store.orders().map(|o| Record::Order(Box::new(o))).collect(),
         };
         let (spent0, throttled0) = spent();
+        let burst = held();
         let start = Instant::now();
         let mut failed = 0;
         for chunk in records.chunks(batch) {
@@ -385,6 +390,7 @@ async fn load_all(
             secs,
             spent: spent1 - spent0,
             throttled: throttled1 - throttled0,
+            burst,
         });
     }
     legs
@@ -437,10 +443,16 @@ async fn shopify_store(plan: &str, rate: f64, bucket: f64, store: &SynthStore, b
     };
     let mut target = ShopifyTarget::open(&shopify_spec(&server, plan, 250)).expect("open");
     let started = Instant::now();
-    let legs = load_all(&mut target, store, 250, || {
-        let c = sb.cost_stats();
-        (c.points_spent, c.throttled)
-    })
+    let legs = load_all(
+        &mut target,
+        store,
+        250,
+        || {
+            let c = sb.cost_stats();
+            (c.points_spent, c.throttled)
+        },
+        || Some(sb.bucket_available()),
+    )
     .await;
     for leg in &legs {
         print_leg(&name, leg, Some(budget));
@@ -449,8 +461,8 @@ async fn shopify_store(plan: &str, rate: f64, bucket: f64, store: &SynthStore, b
     let spent: f64 = legs.iter().map(|l| l.spent).sum();
     println!(
         "  {name:<18} load total {total:.1} s, {spent:.0} points, bound {:.1} s, ratio {:.2}, {} bulk operations, duplicates {:?}",
-        budget.bound(spent),
-        budget.bound(spent) / total,
+        budget.bound(spent, None),
+        budget.bound(spent, None) / total,
         sb.bulk_operations().len(),
         sb.creation_log().duplicates()
     );
@@ -465,6 +477,7 @@ async fn shopify_store(plan: &str, rate: f64, bucket: f64, store: &SynthStore, b
         let mut bulk = ShopifySource::open(&shopify_spec(&server, plan, 1)).expect("open");
         let (n_bulk, t_bulk) = extract(&mut bulk, entity).await;
         let mid = sb.cost_stats();
+        let held = sb.bucket_available();
         let mut paged = ShopifySource::open(&shopify_spec(&server, plan, 0)).expect("open");
         let (n_paged, t_paged) = extract(&mut paged, entity).await;
         let after = sb.cost_stats();
@@ -475,8 +488,8 @@ async fn shopify_store(plan: &str, rate: f64, bucket: f64, store: &SynthStore, b
             mid.points_spent - before.points_spent,
             mid.requests - before.requests,
             after.requests - mid.requests,
-            budget.bound(paged_points),
-            budget.bound(paged_points) / t_paged.max(1e-9),
+            budget.bound(paged_points, Some(held)),
+            budget.bound(paged_points, Some(held)) / t_paged.max(1e-9),
             100.0 * t_bulk / t_paged.max(1e-9),
         );
     }
@@ -500,7 +513,14 @@ async fn woo_store(store: &SynthStore) {
     );
     let mut target = WooTarget::open(&s).expect("open");
     let faults = sb.faults.clone();
-    let legs = load_all(&mut target, store, 100, || (faults.requests() as f64, 0)).await;
+    let legs = load_all(
+        &mut target,
+        store,
+        100,
+        || (faults.requests() as f64, 0),
+        || None,
+    )
+    .await;
     for leg in &legs {
         print_leg("woocommerce", leg, None);
     }
@@ -533,7 +553,23 @@ async fn bigcommerce_store(store: &SynthStore) {
         .insert("store_hash".into(), json!(sb.config().store_hash.clone()));
     let mut target = BigCommerceTarget::open(&s).expect("open");
     let faults = sb.faults.clone();
-    let legs = load_all(&mut target, store, 50, || (faults.requests() as f64, 0)).await;
+    // The window restarts with the store: the first leg has the whole quota, later ones
+    // whatever the window holds (counted as none, so their bound is never too low).
+    let first = std::cell::Cell::new(true);
+    let legs = load_all(
+        &mut target,
+        store,
+        50,
+        || (faults.requests() as f64, 0),
+        || {
+            Some(if first.replace(false) {
+                budget.burst
+            } else {
+                0.0
+            })
+        },
+    )
+    .await;
     for leg in &legs {
         print_leg("bigcommerce", leg, Some(budget));
     }

@@ -284,6 +284,13 @@ impl ShopifySandbox {
         *lock(&self.inner.stats)
     }
 
+    /// Points the bucket holds now.
+    pub fn bucket_available(&self) -> f64 {
+        let cfg = &self.inner.config;
+        let b = lock(&self.inner.bucket);
+        (b.available + b.last.elapsed().as_secs_f64() * cfg.restore_rate).min(cfg.bucket)
+    }
+
     /// Seconds since the server's bucket started filling.
     pub fn uptime(&self) -> f64 {
         self.inner.started.elapsed().as_secs_f64()
