@@ -51,6 +51,16 @@ impl Budget {
         }
     }
 
+    /// The most a page may ask for now: one query's limit (1,000 points) within the bucket,
+    /// and no more than it holds unless that is under a second of restore. A page asking for
+    /// more than is there waits for it, and a query's requested cost is mostly refunded (it
+    /// costs what came back), so asking for a full 1,000 from an empty Standard bucket would
+    /// idle ten seconds for a page that may cost a tenth of that.
+    fn page_ceiling(&self) -> u64 {
+        let full = (facts::MAX_QUERY_COST as f64).min(self.bucket.maximum);
+        full.min(self.now().max(self.bucket.restore_rate)) as u64
+    }
+
     fn spend(&mut self, cost: f64) {
         self.available = self.now() - cost;
         self.at = Instant::now();
@@ -299,13 +309,13 @@ impl ShopifyClient {
     }
 
     /// The largest `n` (1 to `cap`, at most 250) for which the requested cost of `query` with
-    /// the variables `at(n)` fits one query (1,000 points) and the bucket as last reported.
+    /// the variables `at(n)` fits the page ceiling (see `Budget::page_ceiling`).
     /// The cost grows linearly in `n`, so two costings give it.
     fn largest_fitting(&self, query: &Document, at: impl Fn(u64) -> Value, cap: u64) -> u64 {
         let cost = |n| cost::requested(query.text(), &at(n)).unwrap_or(u64::MAX / 4);
         let base = cost(0);
         let per_node = cost(1).saturating_sub(base).max(1);
-        let ceiling = (facts::MAX_QUERY_COST as f64).min(self.budget().bucket.maximum) as u64;
+        let ceiling = self.budget().page_ceiling();
         (ceiling.saturating_sub(base) / per_node)
             .clamp(1, facts::MAX_PAGE_SIZE)
             .min(cap.max(1))
@@ -404,6 +414,26 @@ mod tests {
                 prop_assert!(first == 250 || first == limit as u64 || at(first + 1) > ceiling);
             }
         }
+    }
+
+    #[test]
+    fn a_drained_bucket_shrinks_the_page_to_what_it_holds_or_a_seconds_restore() {
+        let c = offline(2000.0);
+        let q = list_page(Listing::Customers);
+        let full = c.shaped_page(&q, &json!({}), 250);
+        {
+            let mut b = c.budget();
+            b.bucket.restore_rate = 100.0;
+            b.available = 0.0;
+            b.at = Instant::now();
+        }
+        let drained = c.shaped_page(&q, &json!({}), 250);
+        let cost = |f: u64| cost::requested(q.text(), &json!({ "first": f })).unwrap();
+        assert!(cost(drained) <= 101 && cost(drained + 1) > 100, "{drained}");
+        assert!(drained < full);
+        c.budget().available = 600.0;
+        let half = c.shaped_page(&q, &json!({}), 250);
+        assert!(cost(half) <= 601 && half > drained, "{half}");
     }
 
     #[test]
