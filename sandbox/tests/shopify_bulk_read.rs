@@ -212,6 +212,50 @@ async fn an_expired_result_runs_the_query_again_and_reads_on_after_the_last_reco
 }
 
 #[tokio::test]
+async fn a_failed_bulk_query_runs_again_and_one_that_keeps_failing_is_reported() {
+    let sb = sandbox(0.0);
+    sb.seed_pages(150);
+    let server = sb.start(0).await.expect("bind");
+    let s = spec(&server, json!({}));
+    sb.fail_next_bulk_queries(1);
+    let (pages, _) = read_all(
+        &mut ShopifySource::open(&s).expect("open"),
+        Entity::Pages,
+        None,
+        40,
+    )
+    .await;
+    assert_eq!(pages.len(), 150);
+    assert_eq!(
+        sb.bulk_operations(),
+        vec![
+            ("QUERY".to_string(), "FAILED".to_string()),
+            ("QUERY".to_string(), "COMPLETED".to_string())
+        ]
+    );
+    sb.fail_next_bulk_queries(10);
+    let mut src = ShopifySource::open(&s).expect("open");
+    let mut cursor = None;
+    let err = loop {
+        match src.read_page(Entity::Pages, cursor.as_ref(), 40).await {
+            Ok(p) => cursor = Some(p.next.expect("no page before the failure")),
+            Err(e) => break e.to_string(),
+        }
+    };
+    assert!(
+        err.contains("FAILED")
+            && err.contains("INTERNAL_SERVER_ERROR")
+            && err.contains("resume the run later"),
+        "{err}"
+    );
+    assert_eq!(
+        queries(&sb),
+        2 + 4,
+        "the first try and three more, then it stops"
+    );
+}
+
+#[tokio::test]
 async fn an_order_of_600_line_items_arrives_whole_and_no_query_costs_over_1000() {
     let sb = sandbox(0.0);
     sb.seed_customers(3);

@@ -59,6 +59,8 @@ pub(super) struct BulkState {
     imports: BTreeMap<u64, Value>,
     /// Bulk mutations that fail halfway (scripted by tests).
     fail_next: u32,
+    /// Bulk queries that fail (scripted by tests).
+    fail_queries: u32,
     /// While set, bulk mutations stay RUNNING before their first line (scripted by tests).
     held: bool,
     /// When each finished operation's result file was written.
@@ -114,6 +116,12 @@ impl ShopifySandbox {
     /// INTERNAL_SERVER_ERROR, the lines before the failure applied).
     pub fn fail_next_bulk_mutations(&self, n: u32) {
         lock(&self.inner.bulk).fail_next = n;
+    }
+
+    /// Makes the next `n` bulk queries fail (status FAILED, errorCode INTERNAL_SERVER_ERROR,
+    /// no result file).
+    pub fn fail_next_bulk_queries(&self, n: u32) {
+        lock(&self.inner.bulk).fail_queries = n;
     }
 
     /// Holds bulk mutations RUNNING (before their first line) until released, so a test can
@@ -525,12 +533,14 @@ impl<'a, 'd> Exec<'a, 'd> {
         let id = st.id();
         let op = operation(id, "QUERY", &text);
         st.ops.insert(id, op.clone());
+        let fail = st.fail_queries > 0;
+        st.fail_queries = st.fail_queries.saturating_sub(1);
         drop(st);
         let sb = self.sb.clone();
         let host = self.host.clone();
         let version = self.version;
         tokio::spawn(async move {
-            run_query_lines(sb, id, text, host, version).await;
+            run_query_lines(sb, id, text, host, version, fail).await;
         });
         payload(op, vec![])
     }
@@ -986,10 +996,19 @@ async fn run_query_lines(
     text: String,
     host: String,
     version: &'static str,
+    fail: bool,
 ) {
     tokio::task::yield_now().await;
     sb.set_op(id, |o| o["status"] = json!("RUNNING"));
     tokio::task::yield_now().await;
+    if fail {
+        sb.set_op(id, |o| {
+            o["status"] = json!("FAILED");
+            o["errorCode"] = json!("INTERNAL_SERVER_ERROR");
+            o["completedAt"] = json!(now());
+        });
+        return;
+    }
     let result: Result<Vec<Value>, Value> = (|| {
         let doc = graphql_parser::parse_query::<String>(&text).map_err(|e| json!(e.to_string()))?;
         let set = doc

@@ -532,6 +532,20 @@ pub(super) enum OpStatus {
 }
 
 impl OpStatus {
+    /// Shopify's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpStatus::Created => "CREATED",
+            OpStatus::Running => "RUNNING",
+            OpStatus::Canceling => "CANCELING",
+            OpStatus::Canceled => "CANCELED",
+            OpStatus::Completed => "COMPLETED",
+            OpStatus::Failed => "FAILED",
+            OpStatus::Expired => "EXPIRED",
+            OpStatus::Unknown => "an unknown status",
+        }
+    }
+
     pub fn running(self) -> bool {
         matches!(
             self,

@@ -39,6 +39,8 @@ pub struct ShopifySource {
     bulk_cache: Option<(String, Vec<Value>)>,
     /// Sizes of nested connections seen lately, per connection.
     seen: HashMap<Nested, VecDeque<u64>>,
+    /// Bulk queries run again in a row because their result was unavailable.
+    reruns: u32,
 }
 
 /// Where a bulk read stands (the cursor's JSON).
@@ -54,6 +56,10 @@ struct BulkCursor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     read_through: Option<String>,
 }
+
+/// A bulk query that failed this many times in a row in one process is reported, not run
+/// again (a later run tries afresh).
+const MAX_RERUNS: u32 = 3;
 
 /// The number at the end of a global id (`gid://shopify/Order/42` → 42). Connections list
 /// by id unless told otherwise, so a bulk file's records come in this order.
@@ -87,6 +93,7 @@ impl ShopifySource {
             bulk,
             bulk_cache: None,
             seen: HashMap::new(),
+            reruns: 0,
         })
     }
 
@@ -213,22 +220,30 @@ impl ShopifySource {
             let op = self.client.finish_query(&c.bulk_op, self.bulk).await?;
             let lines = match op.status {
                 OpStatus::Completed => self.client.query_lines(&op).await?,
-                OpStatus::Expired | OpStatus::Canceled => None,
-                _ => {
-                    return Err(ConnectorError::Remote(format!(
-                        "the Shopify bulk query {} for {entity} ended {:?} ({}); run again to start it over from the last record read",
-                        op.id,
-                        op.status,
-                        op.error_code.as_deref().unwrap_or("no error code")
-                    )))
-                }
+                _ => None,
             };
             let Some(lines) = lines else {
-                // The file is gone (kept seven days): the query runs again and its new file
-                // is read from after the last record this one gave.
-                tracing::warn!(op = %c.bulk_op, %entity, "bulk result expired; running the query again");
+                // The file is gone (kept seven days), or the query failed or was canceled: it
+                // runs again and its new file is read from after the last record taken.
+                let denied = op.error_code.as_deref() == Some("ACCESS_DENIED");
+                if denied || self.reruns >= MAX_RERUNS {
+                    return Err(ConnectorError::Remote(format!(
+                        "the Shopify bulk query {} for {entity} ended {} ({}){}",
+                        op.id,
+                        op.status.as_str(),
+                        op.error_code.as_deref().unwrap_or("no error code"),
+                        if denied {
+                            "; the access token lacks a scope the query needs (read_products, read_customers, read_orders, read_content)"
+                        } else {
+                            "; it was run again three times: resume the run later"
+                        }
+                    )));
+                }
+                self.reruns += 1;
+                tracing::warn!(op = %c.bulk_op, status = ?op.status, %entity, "bulk result unavailable; running the query again");
                 return self.start_bulk(listing, Some(&c)).await;
             };
+            self.reruns = 0;
             let mut records = regroup(lines, docs::bulk_child_field);
             if let Some(n) = c.read_through.as_deref().and_then(id_number) {
                 records.retain(|r| r["id"].as_str().and_then(id_number).is_some_and(|i| i > n));
