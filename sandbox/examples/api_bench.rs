@@ -373,12 +373,18 @@ async fn load_all(
         let burst = held();
         let start = Instant::now();
         let mut failed = 0;
+        let mut first_failure = None;
         for chunk in records.chunks(batch) {
             let out = target.write_batch(entity, chunk).await.expect("write");
-            failed += out
-                .iter()
-                .filter(|o| matches!(o, WriteOutcome::Failed { .. }))
-                .count();
+            for o in out {
+                if let WriteOutcome::Failed { message } = o {
+                    failed += 1;
+                    first_failure.get_or_insert(message);
+                }
+            }
+        }
+        if let Some(m) = first_failure {
+            println!("  ({failed} {entity} failed; the first: {m})");
         }
         target.finish(entity).await.expect("finish");
         let secs = start.elapsed().as_secs_f64();

@@ -1099,6 +1099,25 @@ mod tests {
     }
 
     #[test]
+    fn five_bulk_queries_run_at_once_from_2026_01_and_one_before() {
+        assert_eq!(concurrent_bulk_queries("2025-10"), 1);
+        assert_eq!(concurrent_bulk_queries("2026-01"), 5);
+        assert_eq!(concurrent_bulk_queries("2026-10"), 5);
+    }
+
+    #[test]
+    fn a_bulk_querys_connections_are_counted_and_their_depth_measured() {
+        let ok = "{ orders { edges { node { id lineItems { edges { node { title } } } shippingLines { edges { node { title } } } } } } }";
+        assert_eq!(check_bulk_query(ok), Ok(()));
+        // Fragments count where they are spread.
+        let spread = "{ products { edges { node { ...P } } } } fragment P on Product { id variants { nodes { id } } }";
+        assert_eq!(check_bulk_query(spread), Ok(()));
+        let deep = "{ products { edges { node { id collections { nodes { id products { nodes { id } } } } } } } }";
+        assert!(check_bulk_query(deep).is_err_and(|e| e.contains("nesting depth")));
+        assert!(check_bulk_query("{ shop { id } }").is_err_and(|e| e.contains("connection")));
+    }
+
+    #[test]
     fn nested_connections_become_lines_with_their_parent() {
         let node = json!({ "id": "P1", "title": "x", "variants": { "nodes": [{ "id": "V1" }, { "id": "V2" }] } });
         let mut out = vec![];
