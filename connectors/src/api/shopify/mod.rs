@@ -399,7 +399,7 @@ mod tests {
             let mut vars = json!({});
             if listing.nested().is_some() {
                 let inner = c.shaped_inner(&q, wanted);
-                prop_assert!(inner >= 1 && inner <= wanted.min(250));
+                prop_assert!((1..=wanted.min(250)).contains(&inner));
                 vars["inner"] = json!(inner);
             }
             let first = c.shaped_page(&q, &vars, limit);
@@ -408,7 +408,7 @@ mod tests {
                 v["first"] = json!(n);
                 cost::requested(q.text(), &v).unwrap()
             };
-            prop_assert!(first >= 1 && first <= 250 && first <= limit as u64);
+            prop_assert!((1..=250).contains(&first) && first <= limit as u64);
             if at(1) <= ceiling {
                 prop_assert!(at(first) <= ceiling, "first {first} costs {}", at(first));
                 prop_assert!(first == 250 || first == limit as u64 || at(first + 1) > ceiling);
