@@ -77,7 +77,9 @@ fn spec(platform: Platform, url: String, credentials: &[(&str, &str)]) -> Endpoi
             .collect(),
         currency: Some("USD".into()),
         encoding: None,
+        timezone: None,
         options: BTreeMap::new(),
+        mapping: None,
     }
 }
 

@@ -42,7 +42,9 @@ fn spec(server: &Running, extra: Value) -> EndpointSpec {
             .collect(),
         currency: None,
         encoding: None,
+        timezone: None,
         options,
+        mapping: None,
     }
 }
 

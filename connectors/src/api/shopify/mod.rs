@@ -377,7 +377,9 @@ mod tests {
             .collect(),
             currency: None,
             encoding: None,
+            timezone: None,
             options: Default::default(),
+            mapping: None,
         };
         let c = ShopifyClient::open(&spec).expect("open");
         c.budget().bucket.maximum = maximum;
