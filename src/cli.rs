@@ -305,6 +305,13 @@ pub struct SandboxArgs {
     /// Customers the store starts with.
     #[arg(long, default_value_t = 0)]
     pub seed_customers: usize,
+    /// Shopify: orders the store starts with (two line items each).
+    #[arg(long, default_value_t = 0)]
+    pub seed_orders: usize,
+    /// Shopify: objects a bulk query works through per second (0: at once), so a bulk
+    /// query of a big store stays RUNNING as on Shopify.
+    #[arg(long, value_name = "N")]
+    pub bulk_objects_per_second: Option<f64>,
     /// Make request N (1-based, counting API requests) misbehave: N=429[:SECS] (Retry-After),
     /// N=500|502|503, N=reset (applied, then the connection drops), N=malformed (applied, then
     /// truncated JSON), N=slow:SECS (applied, reply held back), N=graphql (HTTP 200 with

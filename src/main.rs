@@ -92,6 +92,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                 port: args.port,
                 seed_products: args.seed_products,
                 seed_customers: args.seed_customers,
+                seed_orders: args.seed_orders,
+                bulk_objects_per_second: args.bulk_objects_per_second,
                 faults: args.faults,
                 restore_rate: args.restore_rate,
                 bucket: args.bucket,

@@ -2,7 +2,17 @@
 //!
 //! ```text
 //! cargo run --release -p storeshift-sandbox --example api_bench -- [shopify|woocommerce|both] [--seconds 60] [--products 20000]
+//! cargo run --release -p storeshift-sandbox --example api_bench -- store [--scale 0.005 | --full] [--bulk-rate 1000] [--only shopify-plus,bigcommerce]
 //! ```
+//!
+//! `store`: a store of 10,000 products (30,000 variants), 50,000 customers and 100,000 orders
+//! times `--scale` (`--full` is 1) is loaded into the Shopify sandbox at Standard (100 points/s,
+//! 2,000-point bucket) and at Plus (1,000/s, 20,000), into WooCommerce and into BigCommerce
+//! (150 requests per 30 s), entity by entity, printing wall time, points or requests spent and
+//! the ratio to the budget bound (the time the work needs at the platform's rate ÷ the time it
+//! took; 1.0 means the budget was the only limit). Then the same store is extracted from each
+//! Shopify sandbox through bulk queries and through cost-shaped pages; the sandbox's bulk query
+//! works through `--bulk-rate` objects a second (an assumption: Shopify publishes no figure).
 //!
 //! Shopify: a store restoring 100 points/s with a 2,000-point bucket; the load runs for the
 //! given seconds and reports the share of available points spent, failed records and throttled
@@ -235,6 +245,20 @@ async fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
+    if which == "store" {
+        let scale = if args.iter().any(|a| a == "--full") {
+            1.0
+        } else {
+            arg("--scale", 0.005)
+        };
+        let only = args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|i| args.get(i + 1))
+            .cloned();
+        store_bench(scale, arg("--bulk-rate", 1000.0), only.as_deref()).await;
+        return;
+    }
     let seconds = arg("--seconds", 60.0);
     let products = arg("--products", 20_000.0) as usize;
     if which == "shopify" || which == "both" {
@@ -242,5 +266,350 @@ async fn main() {
     }
     if which == "woocommerce" || which == "both" {
         woocommerce(products).await;
+    }
+}
+
+// ---- the store-size benchmark --------------------------------------------------------------
+
+use storeshift_connectors::api::bigcommerce::BigCommerceTarget;
+use storeshift_connectors::api::shopify::ShopifySource;
+use storeshift_connectors::synth::{SynthSpec, SynthStore};
+use storeshift_connectors::Source;
+use storeshift_sandbox::bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
+
+/// The issue's store, times `scale`.
+fn bench_store(scale: f64) -> SynthStore {
+    let n = |full: f64| ((full * scale).round() as usize).max(1);
+    SynthStore::new(SynthSpec {
+        products: n(10_000.0),
+        customers: n(50_000.0),
+        orders: n(100_000.0),
+        pages: 0,
+        seed: 17,
+        planted_problems: false,
+        variants_per_variable: (3, 3),
+        variable_percent: 100,
+    })
+}
+
+/// What loading one entity took.
+struct Leg {
+    entity: Entity,
+    records: usize,
+    failed: usize,
+    secs: f64,
+    /// Points (Shopify) or requests (the others) the load spent.
+    spent: f64,
+    throttled: u64,
+    /// Points (or requests) the budget held when the leg began.
+    burst: Option<f64>,
+}
+
+/// How a platform's budget is counted: `rate` units a second, `burst` available at the start.
+#[derive(Clone, Copy)]
+struct Budget {
+    unit: &'static str,
+    rate: f64,
+    burst: f64,
+}
+
+impl Budget {
+    /// The least time `spent` units take at this rate: what is spent beyond what the budget
+    /// held at the start (`held`, or a full burst) comes at the rate.
+    fn bound(&self, spent: f64, held: Option<f64>) -> f64 {
+        (spent - held.unwrap_or(self.burst)).max(0.0) / self.rate
+    }
+}
+
+fn print_leg(platform: &str, leg: &Leg, budget: Option<Budget>) {
+    let rate = leg.records as f64 / leg.secs.max(1e-9);
+    let (unit, ratio) = match budget {
+        Some(b) => {
+            let bound = b.bound(leg.spent, leg.burst);
+            (
+                b.unit,
+                if bound > 0.0 {
+                    format!(
+                        "bound {bound:.1} s, ratio {:.2}",
+                        bound / leg.secs.max(1e-9)
+                    )
+                } else {
+                    "within the starting burst".into()
+                },
+            )
+        }
+        None => ("requests", "no rate window".into()),
+    };
+    println!(
+        "  {platform:<18} load {:<10} {:>7} records ({} failed) in {:>7.1} s = {:>7.0}/s, {:>9.0} {unit}, {} throttled, {ratio}",
+        leg.entity.to_string(),
+        leg.records,
+        leg.failed,
+        leg.secs,
+        rate,
+        leg.spent,
+        leg.throttled,
+    );
+}
+
+/// Loads every entity the target accepts, in batches of `batch`, measuring each.
+async fn load_all(
+    target: &mut dyn Target,
+    store: &SynthStore,
+    batch: usize,
+    spent: impl Fn() -> (f64, u64),
+    held: impl Fn() -> Option<f64>,
+) -> Vec<Leg> {
+    let mut legs = vec![];
+    for entity in [Entity::Products, Entity::Customers, Entity::Orders] {
+        if !target.accepts(entity) {
+            println!("  (the target takes no {entity} through its API: not loaded)");
+            continue;
+        }
+        let records: Vec<Record> = match entity {
+            Entity::Products => store.products().map(Record::Product).collect(),
+            Entity::Customers => store.customers().map(Record::Customer).collect(),
+            _ => store.orders().map(|o| Record::Order(Box::new(o))).collect(),
+        };
+        let (spent0, throttled0) = spent();
+        let burst = held();
+        let start = Instant::now();
+        let mut failed = 0;
+        let mut first_failure = None;
+        for chunk in records.chunks(batch) {
+            let out = target.write_batch(entity, chunk).await.expect("write");
+            for o in out {
+                if let WriteOutcome::Failed { message } = o {
+                    failed += 1;
+                    first_failure.get_or_insert(message);
+                }
+            }
+        }
+        if let Some(m) = first_failure {
+            println!("  ({failed} {entity} failed; the first: {m})");
+        }
+        target.finish(entity).await.expect("finish");
+        let secs = start.elapsed().as_secs_f64();
+        let (spent1, throttled1) = spent();
+        legs.push(Leg {
+            entity,
+            records: records.len(),
+            failed,
+            secs,
+            spent: spent1 - spent0,
+            throttled: throttled1 - throttled0,
+            burst,
+        });
+    }
+    legs
+}
+
+fn shopify_spec(server: &storeshift_sandbox::Running, plan: &str, threshold: u64) -> EndpointSpec {
+    std::env::set_var("STORESHIFT_BENCH_SHOPIFY_TOKEN", "shpat_sandbox");
+    let mut s = spec(
+        Platform::Shopify,
+        server.url(),
+        &[("token", "STORESHIFT_BENCH_SHOPIFY_TOKEN")],
+    );
+    s.options.insert("plan".into(), json!(plan));
+    s.options.insert("bulk_poll_ms".into(), json!(100));
+    s.options.insert("bulk_threshold".into(), json!(threshold));
+    s
+}
+
+/// Reads `entity` to the end; returns (records, seconds).
+async fn extract(src: &mut ShopifySource, entity: Entity) -> (usize, f64) {
+    let start = Instant::now();
+    let mut n = 0;
+    let mut cursor = None;
+    loop {
+        let page = src
+            .read_page(entity, cursor.as_ref(), 250)
+            .await
+            .expect("read");
+        n += page.records.len();
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return (n, start.elapsed().as_secs_f64()),
+        }
+    }
+}
+
+async fn shopify_store(plan: &str, rate: f64, bucket: f64, store: &SynthStore, bulk_rate: f64) {
+    let name = format!("shopify-{plan}");
+    let sb = ShopifySandbox::new(ShopifyConfig {
+        restore_rate: rate,
+        bucket,
+        bulk_objects_per_second: bulk_rate,
+        ..Default::default()
+    });
+    let server = sb.start(0).await.expect("bind 127.0.0.1");
+    let budget = Budget {
+        unit: "points",
+        rate,
+        burst: bucket,
+    };
+    let mut target = ShopifyTarget::open(&shopify_spec(&server, plan, 250)).expect("open");
+    let started = Instant::now();
+    let legs = load_all(
+        &mut target,
+        store,
+        250,
+        || {
+            let c = sb.cost_stats();
+            (c.points_spent, c.throttled)
+        },
+        || Some(sb.bucket_available()),
+    )
+    .await;
+    for leg in &legs {
+        print_leg(&name, leg, Some(budget));
+    }
+    let total = started.elapsed().as_secs_f64();
+    let spent: f64 = legs.iter().map(|l| l.spent).sum();
+    println!(
+        "  {name:<18} load total {total:.1} s, {spent:.0} points, bound {:.1} s, ratio {:.2}, {} bulk operations, duplicates {:?}",
+        budget.bound(spent, None),
+        budget.bound(spent, None) / total,
+        sb.bulk_operations().len(),
+        sb.creation_log().duplicates()
+    );
+    println!(
+        "  {name:<18} in the store: {} products, {} customers, {} orders",
+        sb.product_count(),
+        sb.customer_count(),
+        sb.order_count()
+    );
+    for entity in [Entity::Products, Entity::Customers, Entity::Orders] {
+        let before = sb.cost_stats();
+        let mut bulk = ShopifySource::open(&shopify_spec(&server, plan, 1)).expect("open");
+        let (n_bulk, t_bulk) = extract(&mut bulk, entity).await;
+        let mid = sb.cost_stats();
+        let held = sb.bucket_available();
+        let mut paged = ShopifySource::open(&shopify_spec(&server, plan, 0)).expect("open");
+        let (n_paged, t_paged) = extract(&mut paged, entity).await;
+        let after = sb.cost_stats();
+        let paged_points = after.points_spent - mid.points_spent;
+        println!(
+            "  {name:<18} extract {:<10} bulk {n_bulk} in {t_bulk:.1} s ({:.0} points, {} requests) | paged {n_paged} in {t_paged:.1} s ({paged_points:.0} points, {} requests, bound {:.1} s, ratio {:.2}) | bulk takes {:.0}% of paging's time",
+            entity.to_string(),
+            mid.points_spent - before.points_spent,
+            mid.requests - before.requests,
+            after.requests - mid.requests,
+            budget.bound(paged_points, Some(held)),
+            budget.bound(paged_points, Some(held)) / t_paged.max(1e-9),
+            100.0 * t_bulk / t_paged.max(1e-9),
+        );
+    }
+}
+
+async fn woo_store(store: &SynthStore) {
+    let sb = WooSandbox::new(WooConfig::default());
+    let server = sb.start(0).await.expect("bind 127.0.0.1");
+    std::env::set_var("STORESHIFT_BENCH_WOO_KEY", sb.config().consumer_key.clone());
+    std::env::set_var(
+        "STORESHIFT_BENCH_WOO_SECRET",
+        sb.config().consumer_secret.clone(),
+    );
+    let s = spec(
+        Platform::WooCommerce,
+        server.url(),
+        &[
+            ("consumer_key", "STORESHIFT_BENCH_WOO_KEY"),
+            ("consumer_secret", "STORESHIFT_BENCH_WOO_SECRET"),
+        ],
+    );
+    let mut target = WooTarget::open(&s).expect("open");
+    let faults = sb.faults.clone();
+    let legs = load_all(
+        &mut target,
+        store,
+        100,
+        || (faults.requests() as f64, 0),
+        || None,
+    )
+    .await;
+    for leg in &legs {
+        print_leg("woocommerce", leg, None);
+    }
+    println!(
+        "  {:<18} in the store: {} products, {} customers, {} orders; duplicates {:?}",
+        "woocommerce",
+        sb.product_count(),
+        sb.customer_count(),
+        sb.order_count(),
+        sb.creation_log().duplicates()
+    );
+}
+
+async fn bigcommerce_store(store: &SynthStore) {
+    let cfg = BigCommerceConfig::default();
+    let budget = Budget {
+        unit: "requests",
+        rate: f64::from(cfg.quota) * 1000.0 / cfg.window_ms as f64,
+        burst: f64::from(cfg.quota),
+    };
+    let sb = BigCommerceSandbox::new(cfg);
+    let server = sb.start(0).await.expect("bind 127.0.0.1");
+    std::env::set_var("STORESHIFT_BENCH_BC_TOKEN", sb.config().token.clone());
+    let mut s = spec(
+        Platform::BigCommerce,
+        server.url(),
+        &[("token", "STORESHIFT_BENCH_BC_TOKEN")],
+    );
+    s.options
+        .insert("store_hash".into(), json!(sb.config().store_hash.clone()));
+    let mut target = BigCommerceTarget::open(&s).expect("open");
+    let faults = sb.faults.clone();
+    // The window restarts with the store: the first leg has the whole quota, later ones
+    // whatever the window holds (counted as none, so their bound is never too low).
+    let first = std::cell::Cell::new(true);
+    let legs = load_all(
+        &mut target,
+        store,
+        50,
+        || (faults.requests() as f64, 0),
+        || {
+            Some(if first.replace(false) {
+                budget.burst
+            } else {
+                0.0
+            })
+        },
+    )
+    .await;
+    for leg in &legs {
+        print_leg("bigcommerce", leg, Some(budget));
+    }
+    println!(
+        "  {:<18} in the store: {} products, {} customers",
+        "bigcommerce",
+        sb.product_count(),
+        sb.customer_count()
+    );
+}
+
+async fn store_bench(scale: f64, bulk_rate: f64, only: Option<&str>) {
+    let store = bench_store(scale);
+    let spec = store.spec().clone();
+    println!(
+        "store at scale {scale}: {} products ({} variants), {} customers, {} orders; bulk queries work through {bulk_rate} objects/s (assumed)",
+        spec.products,
+        spec.products * spec.variants_per_variable.0,
+        spec.customers,
+        spec.orders
+    );
+    let run = |name: &str| only.is_none_or(|o| o.split(',').any(|x| x == name));
+    if run("shopify-standard") {
+        shopify_store("standard", 100.0, 2000.0, &store, bulk_rate).await;
+    }
+    if run("shopify-plus") {
+        shopify_store("plus", 1000.0, 20000.0, &store, bulk_rate).await;
+    }
+    if run("woocommerce") {
+        woo_store(&store).await;
+    }
+    if run("bigcommerce") {
+        bigcommerce_store(&store).await;
     }
 }

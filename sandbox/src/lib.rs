@@ -490,6 +490,10 @@ pub struct LaunchOptions {
     pub port: u16,
     pub seed_products: usize,
     pub seed_customers: usize,
+    /// Shopify only: orders the store starts with.
+    pub seed_orders: usize,
+    /// Shopify only: objects a bulk query works through per second (None: at once).
+    pub bulk_objects_per_second: Option<f64>,
     /// Shopify only: points restored per second and bucket size (None: the defaults).
     pub restore_rate: Option<f64>,
     pub bucket: Option<f64>,
@@ -518,9 +522,13 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
             if let Some(b) = opts.bucket {
                 cfg.bucket = b;
             }
+            if let Some(r) = opts.bulk_objects_per_second {
+                cfg.bulk_objects_per_second = r;
+            }
             let sb = ShopifySandbox::new(cfg);
             sb.seed_products(products);
             sb.seed_customers(customers);
+            sb.seed_orders(opts.seed_orders);
             let creds = format!(
                 "Shopify sandbox: X-Shopify-Access-Token {}",
                 sb.config().token

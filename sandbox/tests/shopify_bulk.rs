@@ -347,8 +347,18 @@ async fn a_big_catalog_is_read_through_one_bulk_query_and_resumes_from_its_curso
     let server = sb.start(0).await.expect("bind");
     let s = spec(&server, json!({ "bulk_threshold": 400 }));
     let mut src = ShopifySource::open(&s).expect("open");
-    let first = src
+    // The first page is empty: its cursor names the operation, saved before anything is read.
+    let started = src
         .read_page(Entity::Products, None, 100)
+        .await
+        .expect("start");
+    assert!(started.records.is_empty());
+    let op = started.next.clone().expect("the operation's cursor");
+    assert!(op["bulk_op"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("gid://shopify/BulkOperation/")));
+    let first = src
+        .read_page(Entity::Products, Some(&op), 100)
         .await
         .expect("page");
     assert_eq!(first.records.len(), 100);

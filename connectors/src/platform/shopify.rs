@@ -224,29 +224,46 @@ pub mod cost {
             let Some(requested) = self.page_size(f) else {
                 return 1 + self.set_cost(&f.selection_set, result.filter(|r| r.is_object()));
             };
-            let returned = result
-                .and_then(|r| r.get("nodes").or_else(|| r.get("edges")))
-                .and_then(Value::as_array)
-                .map(|a| a.len() as u64)
-                .unwrap_or(requested);
-            let mut node_cost = 1;
+            // The selection each node of the connection is costed by (`nodes { .. }` or
+            // `edges { node { .. } }`), with the key its nodes come back under.
+            let mut node_sets = vec![];
             for child in self.fields(&f.selection_set) {
+                let key = child.alias.as_deref().unwrap_or(&child.name).to_string();
                 match child.name.as_str() {
-                    "nodes" => {
-                        node_cost = node_cost.max(1 + self.set_cost(&child.selection_set, None))
-                    }
+                    "nodes" => node_sets.push((key, None, &child.selection_set)),
                     "edges" => {
                         for e in self.fields(&child.selection_set) {
                             if e.name == "node" {
-                                node_cost =
-                                    node_cost.max(1 + self.set_cost(&e.selection_set, None));
+                                let inner = e.alias.as_deref().unwrap_or(&e.name).to_string();
+                                node_sets.push((key.clone(), Some(inner), &e.selection_set));
                             }
                         }
                     }
                     _ => {}
                 }
             }
-            2 + returned * node_cost
+            let node_cost = |node: Option<&Value>| {
+                node_sets
+                    .iter()
+                    .map(|(_, _, set)| 1 + self.set_cost(set, node))
+                    .max()
+                    .unwrap_or(1)
+            };
+            // Requested: every node as large as asked. Actual: the nodes returned, each
+            // costed by what its own nested connections returned.
+            let returned: Option<Vec<&Value>> = result.and_then(|r| {
+                node_sets.first().and_then(|(key, inner, _)| {
+                    let list = r.get(key.as_str())?.as_array()?;
+                    Some(match inner {
+                        None => list.iter().collect(),
+                        Some(k) => list.iter().filter_map(|e| e.get(k.as_str())).collect(),
+                    })
+                })
+            });
+            match returned {
+                Some(nodes) => 2 + nodes.iter().map(|n| node_cost(Some(n))).sum::<u64>(),
+                None => 2 + requested * node_cost(None),
+            }
         }
 
         /// Cost of an operation: 10 per mutation field, the calculated cost for a query.
@@ -315,6 +332,29 @@ pub mod cost {
             assert_eq!(requested(q, &json!({"n": 10})).unwrap(), 2 + 10 * 2);
             let m = "mutation { a: productSet(input: {}) { product { id } } b: productSet(input: {}) { product { id } } }";
             assert_eq!(requested(m, &json!({})).unwrap(), 20);
+        }
+
+        #[test]
+        fn the_actual_cost_counts_the_nested_nodes_returned() {
+            let q =
+                "{ orders(first: 10) { nodes { id lineItems(first: 50) { nodes { title } } } } }";
+            let doc = graphql_parser::parse_query::<String>(q).unwrap();
+            let vars = json!({});
+            let cx = CostCx::new(&doc, &vars);
+            let Definition::Operation(op) = &doc.definitions[0] else {
+                panic!("no operation")
+            };
+            // Requested: 10 orders of 50 lines each.
+            assert_eq!(cx.operation_cost(op, None), 2 + 10 * (1 + 2 + 50));
+            // Actual: two orders came back, with 3 and 1 lines.
+            let data = json!({ "orders": { "nodes": [
+                { "id": "1", "lineItems": { "nodes": [{ "title": "a" }, { "title": "b" }, { "title": "c" }] } },
+                { "id": "2", "lineItems": { "nodes": [{ "title": "d" }] } },
+            ] } });
+            assert_eq!(
+                cx.operation_cost(op, Some(&data)),
+                2 + (1 + 2 + 3) + (1 + 2 + 1)
+            );
         }
     }
 }

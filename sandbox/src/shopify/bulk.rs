@@ -6,7 +6,12 @@
 //!   background (CREATED → RUNNING → COMPLETED / FAILED), one bulk mutation per shop at a time,
 //!   and publishes a result JSONL (`{"data": ..., "__lineNumber": n}` per line) at `url`.
 //! - `bulkOperationRunQuery` runs a query over a whole connection without pagination and writes
-//!   one line per node; nested connections become lines of their own with `__parentId`.
+//!   one line per node; nested connections become lines of their own with `__parentId`. As on
+//!   Shopify: one top-level connection, at most five connections, nested at most two deep, a
+//!   parent of a nested connection selects `id`; one bulk query at a time per shop before
+//!   2026-01, five from 2026-01; the result file is kept for [`super::ShopifyConfig::bulk_result_ttl`]
+//!   (seven days), then the operation is EXPIRED and its URL refused. The query works through
+//!   [`super::ShopifyConfig::bulk_objects_per_second`] objects a second.
 //! - `urlRedirectImportCreate` (from a staged CSV) + `urlRedirectImportSubmit` create or update
 //!   redirects by path and count what happened.
 //!
@@ -21,7 +26,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use graphql_parser::query::{Definition, Field, OperationDefinition};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
 use storeshift_connectors::platform::shopify::cost::CostCx;
 
 /// Where staged uploads are posted and bulk results fetched from (paths on this server).
@@ -53,14 +59,55 @@ pub(super) struct BulkState {
     imports: BTreeMap<u64, Value>,
     /// Bulk mutations that fail halfway (scripted by tests).
     fail_next: u32,
+    /// Bulk queries that fail (scripted by tests).
+    fail_queries: u32,
     /// While set, bulk mutations stay RUNNING before their first line (scripted by tests).
     held: bool,
+    /// When each finished operation's result file was written.
+    finished_at: HashMap<u64, Instant>,
+    /// Result files whose time ran out (their URL is refused as expired, not unknown).
+    expired: HashSet<String>,
 }
 
 impl BulkState {
     fn id(&mut self) -> u64 {
         self.next += 1;
         self.next
+    }
+
+    /// Expires the results older than `ttl`: the operation says EXPIRED, the file is gone.
+    fn expire(&mut self, ttl: Duration) {
+        let old: Vec<u64> = self
+            .finished_at
+            .iter()
+            .filter(|(_, at)| at.elapsed() >= ttl)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in old {
+            self.finished_at.remove(&id);
+            let file = result_file(id);
+            self.results.remove(&file);
+            self.expired.insert(file);
+            if let Some(op) = self.ops.get_mut(&id) {
+                op["status"] = json!("EXPIRED");
+                op["url"] = Value::Null;
+                op["partialDataUrl"] = Value::Null;
+            }
+        }
+    }
+}
+
+fn result_file(id: u64) -> String {
+    format!("bulk-{id}.jsonl")
+}
+
+/// Bulk queries a shop runs at once at `version`: Shopify allows five from 2026-01, one of
+/// each type before.
+pub fn concurrent_bulk_queries(version: &str) -> usize {
+    if version >= "2026-01" {
+        5
+    } else {
+        1
     }
 }
 
@@ -71,11 +118,22 @@ impl ShopifySandbox {
         lock(&self.inner.bulk).fail_next = n;
     }
 
+    /// Makes the next `n` bulk queries fail (status FAILED, errorCode INTERNAL_SERVER_ERROR,
+    /// no result file).
+    pub fn fail_next_bulk_queries(&self, n: u32) {
+        lock(&self.inner.bulk).fail_queries = n;
+    }
+
     /// Holds bulk mutations RUNNING (before their first line) until released, so a test can
     /// act while one is in progress.
     pub fn hold_bulk_mutations(&self, held: bool) {
         lock(&self.inner.bulk).held = held;
         self.inner.bulk_released.notify_waiters();
+    }
+
+    /// Expires every finished bulk result now, as seven days would.
+    pub fn expire_bulk_results(&self) {
+        lock(&self.inner.bulk).expire(Duration::ZERO);
     }
 
     /// Bulk operations started so far, as `(type, status)`.
@@ -210,7 +268,18 @@ pub(super) async fn bulk_result(
     State(sb): State<ShopifySandbox>,
     Path(file): Path<String>,
 ) -> Response {
-    match lock(&sb.inner.bulk).results.get(&file) {
+    let mut st = lock(&sb.inner.bulk);
+    st.expire(sb.inner.config.bulk_result_ttl);
+    if st.expired.contains(&file) {
+        // What a signed URL past its expiry gets from Google Cloud Storage.
+        return (
+            StatusCode::BAD_REQUEST,
+            [("content-type", "application/xml")],
+            "<?xml version='1.0' encoding='UTF-8'?><Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>",
+        )
+            .into_response();
+    }
+    match st.results.get(&file) {
         Some(text) => ([("content-type", "application/jsonl")], text.clone()).into_response(),
         None => (StatusCode::NOT_FOUND, "NoSuchKey").into_response(),
     }
@@ -225,16 +294,22 @@ fn operation(id: u64, ty: &str, query: &str) -> Value {
 }
 
 fn running(st: &BulkState, ty: &str) -> Option<String> {
+    running_ids(st, ty).into_iter().next()
+}
+
+fn running_ids(st: &BulkState, ty: &str) -> Vec<String> {
     st.ops
         .values()
-        .find(|o| o["type"] == ty && matches!(o["status"].as_str(), Some("CREATED" | "RUNNING")))
-        .and_then(|o| o["id"].as_str().map(str::to_string))
+        .filter(|o| o["type"] == ty && matches!(o["status"].as_str(), Some("CREATED" | "RUNNING")))
+        .filter_map(|o| o["id"].as_str().map(str::to_string))
+        .collect()
 }
 
 impl<'a, 'd> Exec<'a, 'd> {
     /// Query root fields about bulk work; `None` when `f` is not one of them.
     pub(super) fn bulk_query_field(&self, f: &Field<'d, String>) -> Option<Value> {
-        let st = lock(&self.sb.inner.bulk);
+        let mut st = lock(&self.sb.inner.bulk);
+        st.expire(self.sb.inner.config.bulk_result_ttl);
         let by_gid = |gid: &str| -> Value {
             let n: Option<u64> = gid.rsplit('/').next().and_then(|x| x.parse().ok());
             let map = if gid.contains("/BulkOperation/") {
@@ -436,26 +511,36 @@ impl<'a, 'd> Exec<'a, 'd> {
             );
         }
         let mut st = lock(&self.sb.inner.bulk);
-        if let Some(id) = running(&st, "QUERY") {
-            return payload(
-                Value::Null,
-                vec![user_error(
-                    T,
-                    Value::Null,
-                    format!("A bulk query operation for this app and shop is already in progress: {id}."),
+        let busy = running_ids(&st, "QUERY");
+        let allowed = concurrent_bulk_queries(self.version);
+        if busy.len() >= allowed {
+            let (message, code) = if allowed == 1 {
+                (
+                    format!(
+                        "A bulk query operation for this app and shop is already in progress: {}.",
+                        busy[0]
+                    ),
                     "OPERATION_IN_PROGRESS",
-                )],
-            );
+                )
+            } else {
+                (
+                    format!("The maximum number of concurrent bulk query operations ({allowed}) for this app and shop has been reached: {}.", busy.join(", ")),
+                    "LIMIT_REACHED",
+                )
+            };
+            return payload(Value::Null, vec![user_error(T, Value::Null, message, code)]);
         }
         let id = st.id();
         let op = operation(id, "QUERY", &text);
         st.ops.insert(id, op.clone());
+        let fail = st.fail_queries > 0;
+        st.fail_queries = st.fail_queries.saturating_sub(1);
         drop(st);
         let sb = self.sb.clone();
         let host = self.host.clone();
         let version = self.version;
         tokio::spawn(async move {
-            run_query_lines(sb, id, text, host, version).await;
+            run_query_lines(sb, id, text, host, version, fail).await;
         });
         payload(op, vec![])
     }
@@ -631,17 +716,128 @@ fn check_bulk_mutation(text: &str) -> Result<(), String> {
     }
 }
 
+/// Most connections one bulk query may hold, and how deep they may nest.
+const BULK_MAX_CONNECTIONS: usize = 5;
+const BULK_MAX_DEPTH: usize = 2;
+
 fn check_bulk_query(text: &str) -> Result<(), String> {
     let name = single_operation_field(text, false)?;
-    if matches!(
+    if !matches!(
         name.as_str(),
         "products" | "customers" | "collections" | "pages" | "urlRedirects" | "orders"
     ) {
-        Ok(())
-    } else {
-        Err(format!(
+        return Err(format!(
             "Bulk queries must start at a connection; {name} is not one."
-        ))
+        ));
+    }
+    let doc = graphql_parser::parse_query::<String>(text).map_err(|e| e.to_string())?;
+    let empty = json!({});
+    let cx = CostCx::new(&doc, &empty);
+    let Some(set) = doc.definitions.iter().find_map(|d| match d {
+        Definition::Operation(OperationDefinition::Query(q)) => Some(&q.selection_set),
+        Definition::Operation(OperationDefinition::SelectionSet(s)) => Some(s),
+        _ => None,
+    }) else {
+        return Err("Bulk queries must contain exactly one query operation.".into());
+    };
+    let mut shape = Shape::default();
+    walk(&cx, set, 0, &mut shape);
+    if shape.connections > BULK_MAX_CONNECTIONS {
+        return Err(format!(
+            "Bulk queries cannot contain more than {BULK_MAX_CONNECTIONS} connections; this one has {}.",
+            shape.connections
+        ));
+    }
+    if shape.depth > BULK_MAX_DEPTH {
+        return Err(format!(
+            "Bulk queries cannot contain connections with a nesting depth greater than {BULK_MAX_DEPTH}; this one nests {} deep.",
+            shape.depth
+        ));
+    }
+    if let Some(parent) = shape.parent_without_id {
+        return Err(format!(
+            "The parent 'node' field for a nested connection must select the 'id' field. Connection fields without 'id': {parent}."
+        ));
+    }
+    Ok(())
+}
+
+/// What a bulk query's connections look like.
+#[derive(Debug, Default)]
+struct Shape {
+    connections: usize,
+    depth: usize,
+    parent_without_id: Option<String>,
+}
+
+type Set<'d> = graphql_parser::query::SelectionSet<'d, String>;
+
+/// The selection of a connection's nodes (`edges { node { .. } }` or `nodes { .. }`), if
+/// `f` is a connection.
+fn node_selection<'s, 'd>(
+    cx: &'s CostCx<'d>,
+    f: &'s Field<'d, String>,
+) -> Option<Vec<&'s Set<'d>>> {
+    let mut out = vec![];
+    let mut is_connection = false;
+    for child in cx.fields(&f.selection_set) {
+        match child.name.as_str() {
+            "nodes" => {
+                is_connection = true;
+                out.push(&child.selection_set);
+            }
+            "edges" => {
+                is_connection = true;
+                out.extend(
+                    cx.fields(&child.selection_set)
+                        .into_iter()
+                        .filter(|e| e.name == "node")
+                        .map(|e| &e.selection_set),
+                );
+            }
+            _ => {}
+        }
+    }
+    is_connection.then_some(out)
+}
+
+fn walk<'d>(cx: &CostCx<'d>, set: &Set<'d>, depth: usize, shape: &mut Shape) {
+    for f in cx.fields(set) {
+        match node_selection(cx, f) {
+            Some(nodes) => {
+                shape.connections += 1;
+                shape.depth = shape.depth.max(depth + 1);
+                for n in nodes {
+                    let fields = cx.fields(n);
+                    let nests = fields.iter().any(|c| node_selection(cx, c).is_some());
+                    if nests && !fields.iter().any(|c| c.name == "id") {
+                        shape
+                            .parent_without_id
+                            .get_or_insert_with(|| f.name.clone());
+                    }
+                    walk(cx, n, depth + 1, shape);
+                }
+            }
+            None => walk(cx, &f.selection_set, depth, shape),
+        }
+    }
+}
+
+/// Holds a bulk query RUNNING while it works through `objects` at `rate` a second, its
+/// `objectCount` rising as it goes.
+async fn pace(sb: &ShopifySandbox, id: u64, objects: usize, rate: f64) {
+    if rate <= 0.0 {
+        return;
+    }
+    let start = Instant::now();
+    loop {
+        let done = ((start.elapsed().as_secs_f64() * rate) as usize).min(objects);
+        sb.set_op(id, |o| o["objectCount"] = json!(done.to_string()));
+        if done >= objects {
+            return;
+        }
+        let left = (objects - done) as f64 / rate;
+        tokio::time::sleep(Duration::from_secs_f64(left.min(0.1))).await;
     }
 }
 
@@ -742,10 +938,14 @@ async fn run_mutation_lines(
         sb.set_op(id, |o| o["objectCount"] = json!(done.to_string()));
         tokio::task::yield_now().await;
     }
-    let file = format!("bulk-{id}.jsonl");
+    let file = result_file(id);
     let url = format!("http://{host}{RESULTS_PATH}/{file}");
     let size = out.len();
-    lock(&sb.inner.bulk).results.insert(file, out);
+    {
+        let mut st = lock(&sb.inner.bulk);
+        st.results.insert(file, out);
+        st.finished_at.insert(id, Instant::now());
+    }
     sb.set_op(id, |o| {
         o["completedAt"] = json!(now());
         o["fileSize"] = json!(size.to_string());
@@ -796,10 +996,19 @@ async fn run_query_lines(
     text: String,
     host: String,
     version: &'static str,
+    fail: bool,
 ) {
     tokio::task::yield_now().await;
     sb.set_op(id, |o| o["status"] = json!("RUNNING"));
     tokio::task::yield_now().await;
+    if fail {
+        sb.set_op(id, |o| {
+            o["status"] = json!("FAILED");
+            o["errorCode"] = json!("INTERNAL_SERVER_ERROR");
+            o["completedAt"] = json!(now());
+        });
+        return;
+    }
     let result: Result<Vec<Value>, Value> = (|| {
         let doc = graphql_parser::parse_query::<String>(&text).map_err(|e| json!(e.to_string()))?;
         let set = doc
@@ -842,10 +1051,21 @@ async fn run_query_lines(
                 .iter()
                 .filter(|l| l.get("__parentId").is_none())
                 .count();
+            pace(
+                &sb,
+                id,
+                lines.len(),
+                sb.inner.config.bulk_objects_per_second,
+            )
+            .await;
             let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-            let file = format!("bulk-{id}.jsonl");
+            let file = result_file(id);
             let size = text.len();
-            lock(&sb.inner.bulk).results.insert(file.clone(), text);
+            {
+                let mut st = lock(&sb.inner.bulk);
+                st.results.insert(file.clone(), text);
+                st.finished_at.insert(id, Instant::now());
+            }
             sb.set_op(id, |o| {
                 o["status"] = json!("COMPLETED");
                 o["completedAt"] = json!(now());
@@ -876,6 +1096,25 @@ mod tests {
         assert_eq!(parts[1].0, "file");
         assert_eq!(parts[1].1, b"{\"a\":1}\n{\"a\":2}\n".to_vec());
         assert!(multipart_parts("text/plain", body).is_none());
+    }
+
+    #[test]
+    fn five_bulk_queries_run_at_once_from_2026_01_and_one_before() {
+        assert_eq!(concurrent_bulk_queries("2025-10"), 1);
+        assert_eq!(concurrent_bulk_queries("2026-01"), 5);
+        assert_eq!(concurrent_bulk_queries("2026-10"), 5);
+    }
+
+    #[test]
+    fn a_bulk_querys_connections_are_counted_and_their_depth_measured() {
+        let ok = "{ orders { edges { node { id lineItems { edges { node { title } } } shippingLines { edges { node { title } } } } } } }";
+        assert_eq!(check_bulk_query(ok), Ok(()));
+        // Fragments count where they are spread.
+        let spread = "{ products { edges { node { ...P } } } } fragment P on Product { id variants { nodes { id } } }";
+        assert_eq!(check_bulk_query(spread), Ok(()));
+        let deep = "{ products { edges { node { id collections { nodes { id products { nodes { id } } } } } } } }";
+        assert!(check_bulk_query(deep).is_err_and(|e| e.contains("nesting depth")));
+        assert!(check_bulk_query("{ shop { id } }").is_err_and(|e| e.contains("connection")));
     }
 
     #[test]

@@ -44,6 +44,13 @@ pub struct ShopifyConfig {
     pub currency: String,
     /// Image URLs containing this text fail to download (the product is still saved).
     pub failing_image_marker: String,
+    /// How fast a bulk query works through its objects (records and nested nodes) per
+    /// second; 0 finishes at once. Shopify publishes no figure; a bulk query of a big store
+    /// takes minutes, and this lets a test or benchmark see one RUNNING.
+    pub bulk_objects_per_second: f64,
+    /// How long a finished bulk operation's result file stays downloadable (Shopify: seven
+    /// days); after that the operation is EXPIRED and its URL refused.
+    pub bulk_result_ttl: std::time::Duration,
 }
 
 impl Default for ShopifyConfig {
@@ -54,6 +61,8 @@ impl Default for ShopifyConfig {
             bucket: 2000.0,
             currency: "USD".into(),
             failing_image_marker: "unreachable".into(),
+            bulk_objects_per_second: 0.0,
+            bulk_result_ttl: std::time::Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -71,6 +80,8 @@ pub struct CostStats {
     pub throttled: u64,
     /// Sum of actual query costs charged.
     pub points_spent: f64,
+    /// The largest requested cost of a query run (one over 1,000 is refused, never run).
+    pub max_requested: f64,
 }
 
 #[derive(Debug, Default)]
@@ -151,6 +162,8 @@ struct Inner {
     /// Every distinct document received: (how it came — query, mutation, bulk query, bulk
     /// mutation — and its text), for tests that check what a client sends.
     received: Mutex<std::collections::BTreeSet<(String, String)>>,
+    /// The requested cost of each query run, by its first root field (the latest 10,000).
+    requested: Mutex<std::collections::VecDeque<(String, f64)>>,
 }
 
 /// The sandbox: clone it to keep a handle on the store while the server runs.
@@ -178,6 +191,7 @@ impl ShopifySandbox {
                 bulk_released: tokio::sync::Notify::new(),
                 documents: schema::DocumentCache::default(),
                 received: Mutex::new(Default::default()),
+                requested: Mutex::new(Default::default()),
             }),
             faults: Arc::new(Faults::default()),
         }
@@ -256,8 +270,25 @@ impl ShopifySandbox {
         schema.check_variables(&doc, operation, variables)
     }
 
+    /// The requested cost of each query run whose first root field is `root`, in order (the
+    /// latest 10,000 queries are kept).
+    pub fn requested_costs(&self, root: &str) -> Vec<f64> {
+        lock(&self.inner.requested)
+            .iter()
+            .filter(|(r, _)| r == root)
+            .map(|(_, c)| *c)
+            .collect()
+    }
+
     pub fn cost_stats(&self) -> CostStats {
         *lock(&self.inner.stats)
+    }
+
+    /// Points the bucket holds now.
+    pub fn bucket_available(&self) -> f64 {
+        let cfg = &self.inner.config;
+        let b = lock(&self.inner.bucket);
+        (b.available + b.last.elapsed().as_secs_f64() * cfg.restore_rate).min(cfg.bucket)
     }
 
     /// Seconds since the server's bucket started filling.
@@ -452,6 +483,22 @@ impl ShopifySandbox {
         }
     }
 
+    /// One order with `lines` line items (more than a page: Shopify keeps what checkout made,
+    /// whatever an API input's 250-item cap), named `#9001` onwards.
+    pub fn seed_order_with_lines(&self, lines: usize) -> String {
+        let currency = self.inner.config.currency.clone();
+        let mut s = lock(&self.inner.store);
+        let money = |a: &str| json!({ "shopMoney": { "amount": a, "currencyCode": currency } });
+        let items: Vec<Value> = (0..lines)
+            .map(|j| json!({ "title": format!("Line {j}"), "sku": format!("LINE-{j}"), "quantity": 1, "priceSet": money("1.00") }))
+            .collect();
+        let name = format!("#{}", 9001 + s.orders.len());
+        let input = json!({ "name": name, "email": "big@example.com", "currency": currency, "lineItems": items,
+            "transactions": [{ "kind": "SALE", "status": "SUCCESS", "gateway": "manual", "amountSet": money(&format!("{lines}.00")) }] });
+        let _ = orders::order_create(&mut s, &self.inner.created, &currency, &input);
+        name
+    }
+
     fn charge(&self, requested: f64) -> Result<(), f64> {
         let cfg = &self.inner.config;
         let mut b = lock(&self.inner.bucket);
@@ -485,6 +532,7 @@ async fn control_state(State(sb): State<ShopifySandbox>) -> Json<Value> {
         "products": sb.product_count(), "customers": sb.customer_count(),
         "collections": sb.collection_count(), "pages": sb.page_count(), "redirects": sb.redirect_count(),
         "orders": sb.order_count(), "bulk_operations": sb.bulk_operations().len(),
+        "bulk": sb.bulk_operations(),
         "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests(),
         "throttled": stats.throttled, "points_spent": stats.points_spent,
     }))
@@ -626,7 +674,20 @@ async fn graphql_at(
         Ok(data) => {
             let actual = cx.operation_cost(op, Some(&data)) as f64;
             let available = sb.refund((requested - actual).max(0.0));
-            lock(&sb.inner.stats).points_spent += actual;
+            {
+                let mut stats = lock(&sb.inner.stats);
+                stats.points_spent += actual;
+                stats.max_requested = stats.max_requested.max(requested);
+            }
+            if let OperationDefinition::Query(q) = op {
+                if let Some(root) = cx.fields(&q.selection_set).first() {
+                    let mut log = lock(&sb.inner.requested);
+                    if log.len() == 10_000 {
+                        log.pop_front();
+                    }
+                    log.push_back((root.name.clone(), requested));
+                }
+            }
             Json(json!({
                 "data": data,
                 "extensions": { "cost": { "requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": sb.throttle_status(available) } }

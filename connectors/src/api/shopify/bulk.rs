@@ -11,6 +11,7 @@ use super::documents::{self as docs, Document, Kind};
 use super::{Ran, ShopifyClient};
 use crate::api::http::Safety;
 use crate::connector::{ConnectorError, Result};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -25,8 +26,6 @@ pub(super) struct BulkConfig {
 /// A finished bulk operation.
 pub(super) struct Finished {
     pub status: String,
-    /// Where the result file is (the partial one when the operation failed).
-    pub url: Option<String>,
     /// Result lines by `__lineNumber` (mutations) or in order (queries, key = position).
     pub lines: HashMap<usize, Value>,
     pub error_code: Option<String>,
@@ -230,12 +229,7 @@ impl ShopifyClient {
                     if let Some(n) = size.filter(|n| *n != bytes.len()) {
                         return Err(format!("{} bytes instead of {n}", bytes.len()));
                     }
-                    String::from_utf8_lossy(&bytes)
-                        .lines()
-                        .filter(|l| !l.trim().is_empty())
-                        .map(serde_json::from_str::<Value>)
-                        .collect::<std::result::Result<Vec<Value>, _>>()
-                        .map_err(|e| format!("a line is not JSON ({e})"))
+                    parse_jsonl(&bytes)
                 },
             )
             .await
@@ -322,35 +316,94 @@ impl ShopifyClient {
         self.finished(op, true).await
     }
 
-    /// Runs a bulk query (a [`Kind::BulkQuery`]); the result lines come back in file order.
-    pub(super) async fn bulk_query(&self, query: &Document, cfg: BulkConfig) -> Result<Finished> {
+    /// Starts `query` (a [`Kind::BulkQuery`]) and returns the operation's id. A run killed
+    /// after starting it but before its cursor was saved finds it still running (same query
+    /// text) and takes it up instead of starting another. Before 2026-01 a shop runs one bulk
+    /// query at a time, from 2026-01 five: a refusal for that reason waits and tries again.
+    pub(super) async fn start_bulk_query(
+        &self,
+        query: &Document,
+        cfg: BulkConfig,
+    ) -> Result<String> {
         debug_assert_eq!(query.kind(), Kind::BulkQuery);
+        let current = self.current_operation("QUERY").await?;
+        if !current.is_null() {
+            let op = BulkOp::parse(current, "currentBulkOperation")?;
+            if op.status.running() && op.query.as_deref() == Some(query.text()) {
+                tracing::info!(id = %op.id, "taking up the bulk query already running");
+                return Ok(op.id);
+            }
+        }
         let q = docs::run_bulk_query();
         let deadline = Instant::now() + cfg.timeout;
-        let id = loop {
-            self.wait_idle("QUERY", cfg).await?;
+        loop {
             // A query changes nothing: submitting it again after a lost reply is harmless.
             let d = self.run_ok(&q, json!({ "q": query.text() })).await?;
             let payload = &d["bulkOperationRunQuery"];
             let errors = user_errors(payload);
-            if errors.iter().any(|e| e["code"] == "OPERATION_IN_PROGRESS")
-                && Instant::now() < deadline
-            {
+            let busy = errors.iter().any(|e| {
+                matches!(
+                    e["code"].as_str(),
+                    Some("OPERATION_IN_PROGRESS" | "LIMIT_REACHED")
+                )
+            });
+            if busy && Instant::now() < deadline {
+                tokio::time::sleep(cfg.poll).await;
                 continue;
             }
             if !errors.is_empty() {
                 return Err(remote(format!(
-                    "Shopify refused the bulk query: {}",
+                    "Shopify refused the bulk query {:?}: {}",
+                    query.name(),
                     messages(&errors)
                 )));
             }
-            match payload.pointer("/bulkOperation/id").and_then(Value::as_str) {
-                Some(id) => break id.to_string(),
-                None => return Err(remote("Shopify started no bulk query")),
-            }
+            return match payload.pointer("/bulkOperation/id").and_then(Value::as_str) {
+                Some(id) => Ok(id.to_string()),
+                None => Err(remote("Shopify started no bulk query")),
+            };
+        }
+    }
+
+    /// Waits for a bulk query to stop running and returns it as it ended.
+    pub(super) async fn finish_query(&self, id: &str, cfg: BulkConfig) -> Result<BulkOp> {
+        BulkOp::parse(self.wait_done(id, cfg).await?, "node(id:)")
+    }
+
+    /// The result file of a finished query, line by line; `None` when it is gone (its signed
+    /// URL expired: Google Cloud Storage answers 400 ExpiredToken or 403; or it was removed,
+    /// 404): the caller runs the query again.
+    pub(super) async fn query_lines(&self, op: &BulkOp) -> Result<Option<Vec<Value>>> {
+        let Some(url) = op.url.as_deref() else {
+            return Ok(None);
         };
-        let op = self.wait_done(&id, cfg).await?;
-        self.finished(op, false).await
+        let size = op.file_size;
+        self.http
+            .send_decoded(
+                "bulk result download",
+                Safety::Idempotent,
+                |c| c.get(url).timeout(self.transfer_timeout()),
+                |status, _, bytes| {
+                    if matches!(status.as_u16(), 400 | 403 | 404) {
+                        return Ok(None);
+                    }
+                    if !status.is_success() {
+                        return Err(format!("HTTP {status}"));
+                    }
+                    if let Some(n) = size.filter(|n| *n != bytes.len()) {
+                        return Err(format!("{} bytes instead of {n}", bytes.len()));
+                    }
+                    parse_jsonl(&bytes).map(Some)
+                },
+            )
+            .await
+            .map_err(|e| {
+                remote(format!(
+                    "the bulk result of {} could not be read: {}",
+                    op.id,
+                    e.message()
+                ))
+            })
     }
 
     async fn finished(&self, op: Value, numbered: bool) -> Result<Finished> {
@@ -379,7 +432,6 @@ impl ShopifyClient {
         }
         Ok(Finished {
             status,
-            url: url.clone(),
             lines,
             error_code: op["errorCode"].as_str().map(str::to_string),
         })
@@ -448,6 +500,95 @@ impl ShopifyClient {
             wait = (wait * 2).min(cfg.poll);
         }
     }
+}
+
+/// A JSONL file's objects; a line that is not JSON names its number.
+fn parse_jsonl(bytes: &[u8]) -> std::result::Result<Vec<Value>, String> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str::<Value>(l)
+                .map_err(|e| format!("line {} is not JSON ({e})", i + 1))
+        })
+        .collect()
+}
+
+/// Where a bulk operation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(super) enum OpStatus {
+    Created,
+    Running,
+    Canceling,
+    Canceled,
+    Completed,
+    Failed,
+    /// Its result file is gone (Shopify keeps it seven days).
+    Expired,
+    #[serde(other)]
+    Unknown,
+}
+
+impl OpStatus {
+    /// Shopify's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpStatus::Created => "CREATED",
+            OpStatus::Running => "RUNNING",
+            OpStatus::Canceling => "CANCELING",
+            OpStatus::Canceled => "CANCELED",
+            OpStatus::Completed => "COMPLETED",
+            OpStatus::Failed => "FAILED",
+            OpStatus::Expired => "EXPIRED",
+            OpStatus::Unknown => "an unknown status",
+        }
+    }
+
+    pub fn running(self) -> bool {
+        matches!(
+            self,
+            OpStatus::Created | OpStatus::Running | OpStatus::Canceling
+        )
+    }
+}
+
+/// A bulk operation as Shopify reports it (the fields of `OP_FIELDS`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct BulkOp {
+    pub id: String,
+    pub status: OpStatus,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Bytes of the result file; Shopify sends an `UnsignedInt64` as a string.
+    #[serde(default, deserialize_with = "number_or_string")]
+    pub file_size: Option<usize>,
+    #[serde(default)]
+    pub query: Option<String>,
+}
+
+impl BulkOp {
+    fn parse(v: Value, endpoint: &str) -> Result<BulkOp> {
+        serde_json::from_value(v).map_err(|e| {
+            remote(format!(
+                "Shopify's {endpoint} reply is not a bulk operation: {e}"
+            ))
+        })
+    }
+}
+
+fn number_or_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<usize>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::String(s)) => s.parse().ok(),
+        Some(Value::Number(n)) => n.as_u64().map(|n| n as usize),
+        _ => None,
+    })
 }
 
 /// Rebuilds nested objects from a bulk query's flat lines: a line with `__parentId` is a node

@@ -73,9 +73,9 @@ pub(super) const PRODUCT_FIELDS: &str =
     "id handle title descriptionHtml vendor productType tags status createdAt
     seo { title description }
     options { name values }
-    variants(first: 25) { nodes { ...V } pageInfo { hasNextPage endCursor } }
-    media(first: 20) { nodes { alt ... on MediaImage { image { url } } } }
-    collections(first: 10) { nodes { title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value } } }";
+    variants(first: $inner) { nodes { ...V } pageInfo { hasNextPage endCursor } }
+    media(first: 20) { nodes { id alt ... on MediaImage { image { url } } } pageInfo { hasNextPage endCursor } }
+    collections(first: 10) { nodes { id title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value } } pageInfo { hasNextPage endCursor } }";
 
 pub(super) const VARIANT_FRAGMENT: &str =
     "fragment V on ProductVariant { id sku barcode price compareAtPrice inventoryQuantity
@@ -101,7 +101,24 @@ const MONEY: &str = "shopMoney { amount currencyCode }";
 const ADDRESS: &str =
     "address1 address2 city company countryCodeV2 firstName lastName phone provinceCode zip";
 
-fn order_fields() -> String {
+/// An order's fields, paged (`bulk` false: line items page by `$inner`, shipping lines take
+/// the first 10) or for a bulk query (every node of each connection, no `first`, typed so the
+/// result's flat lines can be put back under their order).
+fn order_fields(bulk: bool) -> String {
+    let (open, close) = if bulk {
+        ("edges { node { __typename ", " } }")
+    } else {
+        ("nodes { ", " }")
+    };
+    let (shipping, lines, more) = if bulk {
+        ("shippingLines", "lineItems", "")
+    } else {
+        (
+            "shippingLines(first: 5)",
+            "lineItems(first: $inner)",
+            " pageInfo { hasNextPage endCursor }",
+        )
+    };
     format!(
         "id name email createdAt processedAt cancelledAt currencyCode note tags
         displayFinancialStatus displayFulfillmentStatus customer {{ id email }}
@@ -110,9 +127,14 @@ fn order_fields() -> String {
         taxLines {{ title rate priceSet {{ {MONEY} }} }}
         transactions {{ kind status gateway processedAt amountSet {{ {MONEY} }} }}
         billingAddress {{ {ADDRESS} }} shippingAddress {{ {ADDRESS} }}
-        shippingLines(first: 10) {{ nodes {{ title code originalPriceSet {{ {MONEY} }} taxLines {{ title rate priceSet {{ {MONEY} }} }} }} }}
-        lineItems(first: 20) {{ nodes {{ ...L }} pageInfo {{ hasNextPage endCursor }} }}"
+        {shipping} {{ {open}{}{close}{more} }}
+        {lines} {{ {open}...L{close}{more} }}",
+        shipping_line()
     )
+}
+
+fn shipping_line() -> String {
+    format!("title code originalPriceSet {{ {MONEY} }} taxLines {{ title rate priceSet {{ {MONEY} }} }}")
 }
 
 fn line_fragment() -> String {
@@ -123,7 +145,9 @@ fn line_fragment() -> String {
 }
 
 /// A bulk operation's fields, as polled.
-const OP_FIELDS: &str = "id status errorCode objectCount fileSize url partialDataUrl";
+///
+/// `query` tells a resumed run whether the operation running is the one it started.
+const OP_FIELDS: &str = "id status errorCode objectCount fileSize url partialDataUrl query";
 
 // ---- reads ------------------------------------------------------------------------------
 
@@ -174,7 +198,8 @@ impl Listing {
     }
 }
 
-/// One page of a root connection: variables `$first: Int!`, `$after: String`.
+/// One page of a root connection: variables `$first: Int!`, `$after: String`, and for the
+/// listings with a [`Nested`] connection `$inner: Int!`, that connection's first page size.
 pub fn list_page(l: Listing) -> Document {
     let (fields, fragment) = match l {
         Listing::Products => (PRODUCT_FIELDS.to_string(), VARIANT_FRAGMENT.to_string()),
@@ -182,46 +207,98 @@ pub fn list_page(l: Listing) -> Document {
         Listing::Collections => (COLLECTION_FIELDS.to_string(), String::new()),
         Listing::Pages => (PAGE_FIELDS.to_string(), String::new()),
         Listing::Redirects => (REDIRECT_FIELDS.to_string(), String::new()),
-        Listing::Orders => (order_fields(), line_fragment()),
+        Listing::Orders => (order_fields(false), line_fragment()),
     };
     let root = l.root();
+    let inner = if l.nested().is_some() {
+        ", $inner: Int!"
+    } else {
+        ""
+    };
     Document::new(
         format!("list {root}"),
         Kind::Query,
-        format!("query($first: Int!, $after: String) {{ {root}(first: $first, after: $after) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }} {fragment}"),
+        format!("query($first: Int!, $after: String{inner}) {{ {root}(first: $first, after: $after) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }} {fragment}"),
     )
 }
 
-/// Nested connections whose first page (inside a listing) may not be all of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Nested connections whose first page (inside a listing) may not be all of them: each is
+/// followed with [`nested_page`] until it is whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Nested {
     ProductVariants,
+    ProductMedia,
+    ProductCollections,
     OrderLineItems,
+    OrderShippingLines,
 }
 
 impl Nested {
-    pub const ALL: [Nested; 2] = [Nested::ProductVariants, Nested::OrderLineItems];
+    pub const ALL: [Nested; 5] = [
+        Nested::ProductVariants,
+        Nested::ProductMedia,
+        Nested::ProductCollections,
+        Nested::OrderLineItems,
+        Nested::OrderShippingLines,
+    ];
 
     /// The owner's root field and the nested connection's field.
     pub fn path(self) -> (&'static str, &'static str) {
         match self {
             Nested::ProductVariants => ("product", "variants"),
+            Nested::ProductMedia => ("product", "media"),
+            Nested::ProductCollections => ("product", "collections"),
             Nested::OrderLineItems => ("order", "lineItems"),
+            Nested::OrderShippingLines => ("order", "shippingLines"),
         }
     }
 }
 
-/// The rest of a nested connection: variables `$id: ID!`, `$after: String`.
+impl Listing {
+    /// The nested connection whose first page is sized by the listing's `$inner`.
+    pub fn nested(self) -> Option<Nested> {
+        match self {
+            Listing::Products => Some(Nested::ProductVariants),
+            Listing::Orders => Some(Nested::OrderLineItems),
+            _ => None,
+        }
+    }
+
+    /// Every nested connection of a page's records, completed when cut short.
+    pub fn followed(self) -> &'static [Nested] {
+        match self {
+            Listing::Products => &[
+                Nested::ProductVariants,
+                Nested::ProductMedia,
+                Nested::ProductCollections,
+            ],
+            Listing::Orders => &[Nested::OrderLineItems, Nested::OrderShippingLines],
+            _ => &[],
+        }
+    }
+}
+
+/// The rest of a nested connection: variables `$id: ID!`, `$first: Int!`, `$after: String`.
 pub fn nested_page(n: Nested) -> Document {
     let (owner, field) = n.path();
     let (selection, fragment) = match n {
-        Nested::ProductVariants => ("...V", VARIANT_FRAGMENT.to_string()),
-        Nested::OrderLineItems => ("...L", line_fragment()),
+        Nested::ProductVariants => ("...V".to_string(), VARIANT_FRAGMENT.to_string()),
+        Nested::ProductMedia => (
+            "id alt ... on MediaImage { image { url } }".to_string(),
+            String::new(),
+        ),
+        Nested::ProductCollections => (
+            "id title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") { value }"
+                .to_string(),
+            String::new(),
+        ),
+        Nested::OrderLineItems => ("...L".to_string(), line_fragment()),
+        Nested::OrderShippingLines => (shipping_line(), String::new()),
     };
     Document::new(
         format!("more {owner} {field}"),
         Kind::Query,
-        format!("query($id: ID!, $after: String) {{ {owner}(id: $id) {{ {field}(first: 250, after: $after) {{ nodes {{ {selection} }} pageInfo {{ hasNextPage endCursor }} }} }} }} {fragment}"),
+        format!("query($id: ID!, $first: Int!, $after: String) {{ {owner}(id: $id) {{ {field}(first: $first, after: $after) {{ nodes {{ {selection} }} pageInfo {{ hasNextPage endCursor }} }} }} }} {fragment}"),
     )
 }
 
@@ -230,19 +307,60 @@ pub fn nested_page(n: Nested) -> Document {
 pub enum Counted {
     Products,
     Customers,
+    Orders,
+    Collections,
+    Pages,
+    Redirects,
 }
 
 impl Counted {
-    pub const ALL: [Counted; 2] = [Counted::Products, Counted::Customers];
+    pub const ALL: [Counted; 6] = [
+        Counted::Products,
+        Counted::Customers,
+        Counted::Orders,
+        Counted::Collections,
+        Counted::Pages,
+        Counted::Redirects,
+    ];
 
     pub fn root(self) -> &'static str {
         match self {
             Counted::Products => "productsCount",
             Counted::Customers => "customersCount",
+            Counted::Orders => "ordersCount",
+            Counted::Collections => "collectionsCount",
+            Counted::Pages => "pagesCount",
+            Counted::Redirects => "urlRedirectsCount",
+        }
+    }
+
+    /// The count of a listing's records.
+    pub fn of(l: Listing) -> Counted {
+        match l {
+            Listing::Products => Counted::Products,
+            Listing::Customers => Counted::Customers,
+            Listing::Orders => Counted::Orders,
+            Listing::Collections => Counted::Collections,
+            Listing::Pages => Counted::Pages,
+            Listing::Redirects => Counted::Redirects,
+        }
+    }
+
+    /// The listing whose records it counts.
+    pub fn listing(self) -> Listing {
+        match self {
+            Counted::Products => Listing::Products,
+            Counted::Customers => Listing::Customers,
+            Counted::Orders => Listing::Orders,
+            Counted::Collections => Listing::Collections,
+            Counted::Pages => Listing::Pages,
+            Counted::Redirects => Listing::Redirects,
         }
     }
 }
 
+/// `ordersCount` stops at 10,000 unless told otherwise: `limit: null` counts them all, which
+/// the choice between pages and a bulk query does not need, so the default stays.
 pub fn count(c: Counted) -> Document {
     let root = c.root();
     Document::new(
@@ -252,24 +370,45 @@ pub fn count(c: Counted) -> Document {
     )
 }
 
-/// A whole catalog or customer list as one bulk query (nested connections become lines with
-/// `__parentId`, typed by `__typename`).
+/// A whole connection as one bulk query. Nested connections become lines of their own with
+/// `__parentId`, typed by `__typename` (see [`bulk_child_field`]); Shopify allows at most five
+/// connections, two levels deep, and no `first` (every node is read).
 pub fn bulk_read(c: Counted) -> Document {
+    let root = c.listing().root();
     let text = match c {
         Counted::Products => format!("{{ products {{ edges {{ node {{ id handle title descriptionHtml vendor productType tags status createdAt
     seo {{ title description }} options {{ name values }}
     variants {{ edges {{ node {{ __typename ...V }} }} }}
     media {{ edges {{ node {{ __typename alt ... on MediaImage {{ image {{ url }} }} }} }} }}
     collections {{ edges {{ node {{ __typename title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") {{ value }} }} }} }} }} }} }} }} {VARIANT_FRAGMENT}"),
-        Counted::Customers => {
-            format!("{{ customers {{ edges {{ node {{ {CUSTOMER_FIELDS} }} }} }} }}")
+        Counted::Orders => format!(
+            "{{ orders {{ edges {{ node {{ {} }} }} }} }} {}",
+            order_fields(true),
+            line_fragment()
+        ),
+        Counted::Customers => format!("{{ {root} {{ edges {{ node {{ {CUSTOMER_FIELDS} }} }} }} }}"),
+        Counted::Collections => {
+            format!("{{ {root} {{ edges {{ node {{ {COLLECTION_FIELDS} }} }} }} }}")
+        }
+        Counted::Pages => format!("{{ {root} {{ edges {{ node {{ {PAGE_FIELDS} }} }} }} }}"),
+        Counted::Redirects => {
+            format!("{{ {root} {{ edges {{ node {{ {REDIRECT_FIELDS} }} }} }} }}")
         }
     };
-    Document::new(
-        format!("bulk read {}", c.root().trim_end_matches("Count")),
-        Kind::BulkQuery,
-        text,
-    )
+    Document::new(format!("bulk read {root}"), Kind::BulkQuery, text)
+}
+
+/// The field of its parent a bulk result line of type `typename` belongs under, as the paged
+/// documents name it (so one mapper reads both).
+pub fn bulk_child_field(typename: &str) -> Option<&'static str> {
+    Some(match typename {
+        "ProductVariant" => "variants",
+        "MediaImage" | "Video" | "ExternalVideo" | "Model3d" => "media",
+        "Collection" => "collections",
+        "LineItem" => "lineItems",
+        "ShippingLine" => "shippingLines",
+        _ => return None,
+    })
 }
 
 pub fn shop_currency() -> Document {

@@ -51,6 +51,16 @@ impl Budget {
         }
     }
 
+    /// The most a page may ask for now: one query's limit (1,000 points) within the bucket,
+    /// and no more than it holds unless that is under a second of restore. A page asking for
+    /// more than is there waits for it, and a query's requested cost is mostly refunded (it
+    /// costs what came back), so asking for a full 1,000 from an empty Standard bucket would
+    /// idle ten seconds for a page that may cost a tenth of that.
+    fn page_ceiling(&self) -> u64 {
+        let full = (facts::MAX_QUERY_COST as f64).min(self.bucket.maximum);
+        full.min(self.now().max(self.bucket.restore_rate)) as u64
+    }
+
     fn spend(&mut self, cost: f64) {
         self.available = self.now() - cost;
         self.at = Instant::now();
@@ -272,14 +282,43 @@ impl ShopifyClient {
 
     /// Largest page whose requested cost fits one query and the bucket.
     pub(super) fn page_size(&self, query: &Document, limit: usize) -> u64 {
-        let per_node = cost::requested(query.text(), &json!({ "first": 1 }))
-            .unwrap_or(1)
-            .saturating_sub(2)
-            .max(1);
-        let ceiling = (facts::MAX_QUERY_COST as f64).min(self.budget().bucket.maximum) as u64;
-        ((ceiling.saturating_sub(2)) / per_node)
+        self.shaped_page(query, &json!({}), limit)
+    }
+
+    /// Largest `first` for `query` with its other page-size variables (`fixed`, such as a
+    /// nested connection's `inner`) whose requested cost fits one query and the bucket, and
+    /// at most `limit`.
+    pub(super) fn shaped_page(&self, query: &Document, fixed: &Value, limit: usize) -> u64 {
+        self.largest_fitting(
+            query,
+            |first| {
+                let mut v = fixed.clone();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("first".into(), json!(first));
+                }
+                v
+            },
+            limit as u64,
+        )
+    }
+
+    /// Largest first page of a listing's nested connection (its `$inner`), at most `wanted`,
+    /// that still lets one parent fit a query: what does not fit is followed, not cut.
+    pub(super) fn shaped_inner(&self, query: &Document, wanted: u64) -> u64 {
+        self.largest_fitting(query, |inner| json!({ "first": 1, "inner": inner }), wanted)
+    }
+
+    /// The largest `n` (1 to `cap`, at most 250) for which the requested cost of `query` with
+    /// the variables `at(n)` fits the page ceiling (see `Budget::page_ceiling`).
+    /// The cost grows linearly in `n`, so two costings give it.
+    fn largest_fitting(&self, query: &Document, at: impl Fn(u64) -> Value, cap: u64) -> u64 {
+        let cost = |n| cost::requested(query.text(), &at(n)).unwrap_or(u64::MAX / 4);
+        let base = cost(0);
+        let per_node = cost(1).saturating_sub(base).max(1);
+        let ceiling = self.budget().page_ceiling();
+        (ceiling.saturating_sub(base) / per_node)
             .clamp(1, facts::MAX_PAGE_SIZE)
-            .min(limit.max(1) as u64)
+            .min(cap.max(1))
     }
 }
 
@@ -318,6 +357,99 @@ pub(super) fn money(v: &Value, currency: &str) -> Option<Money> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use documents::{list_page, nested_page, Listing, Nested};
+    use proptest::prelude::*;
+
+    /// A client that never sends anything, its bucket `maximum` points large.
+    fn offline(maximum: f64) -> ShopifyClient {
+        std::env::set_var("STORESHIFT_TEST_SHOPIFY_OFFLINE_TOKEN", "t");
+        let spec = EndpointSpec {
+            platform: Platform::Shopify,
+            kind: crate::spec::EndpointKind::Api,
+            path: None,
+            files: Default::default(),
+            url: Some("http://127.0.0.1:9".into()),
+            credentials: [(
+                "token".to_string(),
+                "STORESHIFT_TEST_SHOPIFY_OFFLINE_TOKEN".to_string(),
+            )]
+            .into_iter()
+            .collect(),
+            currency: None,
+            encoding: None,
+            timezone: None,
+            options: Default::default(),
+            mapping: None,
+        };
+        let c = ShopifyClient::open(&spec).expect("open");
+        c.budget().bucket.maximum = maximum;
+        c
+    }
+
+    proptest! {
+        /// A page is as large as the budget allows: its requested cost fits one query and the
+        /// bucket, and one record more would not (unless the page is at its cap); the nested
+        /// connection's page leaves room for at least one record.
+        #[test]
+        fn pages_fill_the_budget_and_never_pass_it(
+            maximum in 50.0f64..5000.0, limit in 1usize..400, wanted in 1u64..700, which in 0usize..6
+        ) {
+            let c = offline(maximum);
+            let listing = Listing::ALL[which];
+            let q = list_page(listing);
+            let ceiling = maximum.min(1000.0) as u64;
+            let mut vars = json!({});
+            if listing.nested().is_some() {
+                let inner = c.shaped_inner(&q, wanted);
+                prop_assert!((1..=wanted.min(250)).contains(&inner));
+                vars["inner"] = json!(inner);
+            }
+            let first = c.shaped_page(&q, &vars, limit);
+            let at = |n: u64| {
+                let mut v = vars.clone();
+                v["first"] = json!(n);
+                cost::requested(q.text(), &v).unwrap()
+            };
+            prop_assert!((1..=250).contains(&first) && first <= limit as u64);
+            if at(1) <= ceiling {
+                prop_assert!(at(first) <= ceiling, "first {first} costs {}", at(first));
+                prop_assert!(first == 250 || first == limit as u64 || at(first + 1) > ceiling);
+            }
+        }
+    }
+
+    #[test]
+    fn a_drained_bucket_shrinks_the_page_to_what_it_holds_or_a_seconds_restore() {
+        let c = offline(2000.0);
+        let q = list_page(Listing::Customers);
+        let full = c.shaped_page(&q, &json!({}), 250);
+        {
+            let mut b = c.budget();
+            b.bucket.restore_rate = 100.0;
+            b.available = 0.0;
+            b.at = Instant::now();
+        }
+        let drained = c.shaped_page(&q, &json!({}), 250);
+        let cost = |f: u64| cost::requested(q.text(), &json!({ "first": f })).unwrap();
+        assert!(cost(drained) <= 101 && cost(drained + 1) > 100, "{drained}");
+        assert!(drained < full);
+        c.budget().available = 600.0;
+        let half = c.shaped_page(&q, &json!({}), 250);
+        assert!(cost(half) <= 601 && half > drained, "{half}");
+    }
+
+    #[test]
+    fn a_nested_page_is_as_large_as_one_query_allows() {
+        let c = offline(2000.0);
+        for n in Nested::ALL {
+            let q = nested_page(n);
+            let first = c.shaped_page(&q, &json!({ "id": "x" }), usize::MAX);
+            let cost =
+                |f: u64| cost::requested(q.text(), &json!({ "id": "x", "first": f })).unwrap();
+            assert!(cost(first) <= 1000, "{n:?}");
+            assert!(first == 250 || cost(first + 1) > 1000, "{n:?}: {first}");
+        }
+    }
 
     #[test]
     fn budget_waits_for_the_missing_points_at_the_restore_rate() {

@@ -1,18 +1,32 @@
-//! Shopify as a source: every entity through its connection with cursor pages; products and
-//! customers of a big store through one bulk query whose result file is then served page by
-//! page (the cursor names the file and the position in it, so a resumed run reads on).
+//! Shopify as a source. An entity with at least `bulk_threshold` records (a cheap `*Count`
+//! query) is read through one bulk query; smaller ones page through their connection.
+//!
+//! Bulk: the first call starts the query and answers an empty page whose cursor names the
+//! operation, so the id is checkpointed before anything is read and a run killed at any point
+//! takes the same operation up again (`node(id:)`) instead of starting another. The result file
+//! is then served page by page; the cursor says how far (`offset` into the file's records, and
+//! the id of the last one, which checks the offset and, if the file expired and the query had
+//! to run again, says where the new file's unread records begin).
+//!
+//! Paging: each page's `first` (and its nested connection's `inner`) is chosen from the
+//! document's requested cost and the bucket, and a nested connection cut short by its page is
+//! followed with queries of its own, so no record arrives truncated.
 
-use super::bulk::{regroup, BulkConfig};
+use super::bulk::{regroup, BulkConfig, OpStatus};
 use super::catalog::{customer_from, product_from};
 use super::content::{category_from, page_from, redirect_from};
 use super::documents::{self as docs, Counted, Listing, Nested};
 use super::orders::order_from;
 use super::{bulk_options, ShopifyClient};
-use crate::connector::{ApiStats, Cursor, Result, Source, SourcePage};
+use crate::connector::{ApiStats, ConnectorError, Cursor, Result, Source, SourcePage};
 use crate::model::*;
 use crate::spec::EndpointSpec;
 use async_trait::async_trait;
 use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+
+/// How many recent nested-connection sizes size the next page's `inner`.
+const SEEN_WINDOW: usize = 512;
 
 /// Shopify as a source.
 pub struct ShopifySource {
@@ -20,8 +34,53 @@ pub struct ShopifySource {
     currency: Option<String>,
     bulk_threshold: usize,
     bulk: BulkConfig,
-    /// The last bulk result read: its URL and its objects (nested connections regrouped).
+    /// The bulk result being served: the operation's id and its records (nested connections
+    /// regrouped under their parents, records an earlier file already gave dropped).
     bulk_cache: Option<(String, Vec<Value>)>,
+    /// Sizes of nested connections seen lately, per connection.
+    seen: HashMap<Nested, VecDeque<u64>>,
+    /// Bulk queries run again in a row because their result was unavailable.
+    reruns: u32,
+}
+
+/// Where a bulk read stands (the cursor's JSON).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+struct BulkCursor {
+    bulk_op: String,
+    /// Records of this operation's file already read.
+    offset: usize,
+    /// The last record read (from any file of this entity's read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_id: Option<String>,
+    /// Set when the query ran again: records of the new file up to this id were read before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    read_through: Option<String>,
+}
+
+/// A bulk query that failed this many times in a row in one process is reported, not run
+/// again (a later run tries afresh).
+const MAX_RERUNS: u32 = 3;
+
+/// The number at the end of a global id (`gid://shopify/Order/42` → 42). Connections list
+/// by id unless told otherwise, so a bulk file's records come in this order.
+fn id_number(id: &str) -> Option<u64> {
+    id.rsplit('/').next()?.parse().ok()
+}
+
+/// The size the next page's nested connection asks for: the 95th percentile of what recent
+/// records had, so most arrive whole and the rest are followed.
+fn wanted_inner(seen: Option<&VecDeque<u64>>, nested: Nested) -> u64 {
+    let default = match nested {
+        Nested::ProductVariants => 25,
+        _ => 20,
+    };
+    let Some(seen) = seen.filter(|s| !s.is_empty()) else {
+        return default;
+    };
+    let mut sizes: Vec<u64> = seen.iter().copied().collect();
+    sizes.sort_unstable();
+    let at = (sizes.len() * 95).div_ceil(100).saturating_sub(1);
+    sizes[at.min(sizes.len() - 1)].max(1)
 }
 
 impl ShopifySource {
@@ -33,6 +92,8 @@ impl ShopifySource {
             bulk_threshold,
             bulk,
             bulk_cache: None,
+            seen: HashMap::new(),
+            reruns: 0,
         })
     }
 
@@ -53,17 +114,25 @@ impl ShopifySource {
         Ok(c)
     }
 
-    /// The rest of a nested connection (`owner(id:) { field(first: 250, after:) }`).
+    /// The rest of a nested connection (`owner(id:) { field(first:, after:) }`), each page as
+    /// large as one query's cost allows.
     async fn more_nodes(&self, nested: Nested, id: &str, mut after: String) -> Result<Vec<Value>> {
         let (owner, field) = nested.path();
         let q = docs::nested_page(nested);
         let mut out = vec![];
         loop {
+            let vars = json!({ "id": id, "after": after });
+            let first = self.client.shaped_page(&q, &vars, usize::MAX);
             let data = self
                 .client
-                .run_ok(&q, json!({ "id": id, "after": after }))
+                .run_ok(&q, json!({ "id": id, "after": after, "first": first }))
                 .await?;
             let conn = data[owner][field].clone();
+            if conn.is_null() {
+                return Err(ConnectorError::Remote(format!(
+                    "Shopify lost {owner} {id} while its {field} were being read"
+                )));
+            }
             out.extend(conn["nodes"].as_array().cloned().unwrap_or_default());
             match conn.pointer("/pageInfo/endCursor").and_then(Value::as_str) {
                 Some(c) if conn.pointer("/pageInfo/hasNextPage") == Some(&json!(true)) => {
@@ -74,96 +143,200 @@ impl ShopifySource {
         }
     }
 
-    /// Completes a node's nested connection when its first page was not all of it.
-    async fn complete(&self, node: &mut Value, nested: Nested) -> Result<()> {
+    /// Completes a node's nested connection when its first page was not all of it, and
+    /// remembers how big it was.
+    async fn complete(&mut self, node: &mut Value, nested: Nested) -> Result<()> {
         let (_, field) = nested.path();
-        if node.pointer(&format!("/{field}/pageInfo/hasNextPage")) != Some(&json!(true)) {
-            return Ok(());
+        if node.pointer(&format!("/{field}/pageInfo/hasNextPage")) == Some(&json!(true)) {
+            let id = node["id"].as_str().unwrap_or_default().to_string();
+            let after = node
+                .pointer(&format!("/{field}/pageInfo/endCursor"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let more = self.more_nodes(nested, &id, after).await?;
+            if let Some(list) = node
+                .pointer_mut(&format!("/{field}/nodes"))
+                .and_then(Value::as_array_mut)
+            {
+                list.extend(more);
+            }
         }
-        let id = node["id"].as_str().unwrap_or_default().to_string();
-        let after = node
-            .pointer(&format!("/{field}/pageInfo/endCursor"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let more = self.more_nodes(nested, &id, after).await?;
-        if let Some(list) = node
-            .pointer_mut(&format!("/{field}/nodes"))
-            .and_then(Value::as_array_mut)
-        {
-            list.extend(more);
+        let size = node
+            .pointer(&format!("/{field}/nodes"))
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len) as u64;
+        let seen = self.seen.entry(nested).or_default();
+        if seen.len() == SEEN_WINDOW {
+            seen.pop_front();
         }
+        seen.push_back(size);
         Ok(())
     }
 
     async fn count(&self, counted: Counted) -> Result<u64> {
         let data = self.client.run_ok(&docs::count(counted), json!({})).await?;
-        Ok(data[counted.root()]["count"].as_u64().unwrap_or(0))
+        data[counted.root()]["count"].as_u64().ok_or_else(|| {
+            ConnectorError::Remote(format!(
+                "Shopify's {} reply has no count: {data}",
+                counted.root()
+            ))
+        })
     }
 
-    /// Runs the bulk query for `entity` and returns the cursor of its first page.
-    async fn start_bulk(&mut self, entity: Entity) -> Result<Cursor> {
-        let query = docs::bulk_read(match entity {
-            Entity::Products => Counted::Products,
-            _ => Counted::Customers,
-        });
-        let done = self.client.bulk_query(&query, self.bulk).await?;
-        let url = done.url.clone().ok_or_else(|| {
-            crate::connector::ConnectorError::Remote(format!(
-                "the Shopify bulk query for {entity} ended {} ({}) without a result file",
-                done.status,
-                done.error_code.as_deref().unwrap_or("no error code")
-            ))
-        })?;
-        let mut lines: Vec<(usize, Value)> = done.lines.into_iter().collect();
-        lines.sort_by_key(|(i, _)| *i);
-        let objects = regroup(lines.into_iter().map(|(_, l)| l).collect(), |t| match t {
-            "ProductVariant" => Some("variants"),
-            "MediaImage" | "Video" | "ExternalVideo" | "Model3d" => Some("media"),
-            "Collection" => Some("collections"),
-            _ => None,
-        });
-        self.bulk_cache = Some((url.clone(), objects));
-        Ok(json!({ "bulk_url": url, "offset": 0 }))
+    /// Starts (or takes up) the bulk query of `listing`; the page is empty and its cursor
+    /// names the operation.
+    async fn start_bulk(&self, listing: Listing, read: Option<&BulkCursor>) -> Result<SourcePage> {
+        let id = self
+            .client
+            .start_bulk_query(&docs::bulk_read(Counted::of(listing)), self.bulk)
+            .await?;
+        let last = read.and_then(|r| r.last_id.clone());
+        let cursor = BulkCursor {
+            bulk_op: id,
+            offset: 0,
+            last_id: last.clone(),
+            read_through: last,
+        };
+        Ok(SourcePage {
+            next: Some(serde_json::to_value(cursor).map_err(|e| ConnectorError::Other(e.into()))?),
+            ..SourcePage::default()
+        })
     }
 
     async fn read_bulk(
         &mut self,
         entity: Entity,
+        listing: Listing,
         cursor: &Cursor,
         limit: usize,
     ) -> Result<SourcePage> {
-        let url = cursor["bulk_url"].as_str().unwrap_or_default().to_string();
-        let offset = cursor["offset"].as_u64().unwrap_or(0) as usize;
-        if self.bulk_cache.as_ref().map(|(u, _)| u.as_str()) != Some(url.as_str()) {
-            // A resumed run: the result file is still there (Shopify keeps it for a week).
-            let lines = self.client.download(&url, None).await?;
-            let objects = regroup(lines, |t| match t {
-                "ProductVariant" => Some("variants"),
-                "MediaImage" | "Video" | "ExternalVideo" | "Model3d" => Some("media"),
-                "Collection" => Some("collections"),
+        let c: BulkCursor = serde_json::from_value(cursor.clone()).map_err(|e| {
+            ConnectorError::Input(format!(
+                "the saved Shopify bulk cursor of {entity} is not readable ({e}): {cursor}"
+            ))
+        })?;
+        if self.bulk_cache.as_ref().map(|(id, _)| id.as_str()) != Some(c.bulk_op.as_str()) {
+            let op = self.client.finish_query(&c.bulk_op, self.bulk).await?;
+            let lines = match op.status {
+                OpStatus::Completed => self.client.query_lines(&op).await?,
                 _ => None,
-            });
-            self.bulk_cache = Some((url.clone(), objects));
+            };
+            let Some(lines) = lines else {
+                // The file is gone (kept seven days), or the query failed or was canceled: it
+                // runs again and its new file is read from after the last record taken.
+                let denied = op.error_code.as_deref() == Some("ACCESS_DENIED");
+                if denied || self.reruns >= MAX_RERUNS {
+                    return Err(ConnectorError::Remote(format!(
+                        "the Shopify bulk query {} for {entity} ended {} ({}){}",
+                        op.id,
+                        op.status.as_str(),
+                        op.error_code.as_deref().unwrap_or("no error code"),
+                        if denied {
+                            "; the access token lacks a scope the query needs (read_products, read_customers, read_orders, read_content)"
+                        } else {
+                            "; it was run again three times: resume the run later"
+                        }
+                    )));
+                }
+                self.reruns += 1;
+                tracing::warn!(op = %c.bulk_op, status = ?op.status, %entity, "bulk result unavailable; running the query again");
+                return self.start_bulk(listing, Some(&c)).await;
+            };
+            self.reruns = 0;
+            let mut records = regroup(lines, docs::bulk_child_field);
+            if let Some(n) = c.read_through.as_deref().and_then(id_number) {
+                records.retain(|r| r["id"].as_str().and_then(id_number).is_some_and(|i| i > n));
+            }
+            self.bulk_cache = Some((c.bulk_op.clone(), records));
         }
         let currency = self.currency().await?;
-        let objects = self
+        let records = self
             .bulk_cache
             .as_ref()
-            .map(|(_, o)| o.as_slice())
+            .map(|(_, r)| r.as_slice())
             .unwrap_or(&[]);
-        let end = (offset + limit.max(1)).min(objects.len());
+        let start = match (&c.last_id, c.offset) {
+            (_, 0) => 0,
+            (None, n) => n,
+            (Some(last), n) if records.get(n - 1).and_then(|r| r["id"].as_str()) == Some(last) => n,
+            // The file is not the one the offset was counted in: go by the id.
+            (Some(last), _) => {
+                let n = id_number(last);
+                records
+                    .iter()
+                    .position(|r| r["id"].as_str().and_then(id_number) > n)
+                    .unwrap_or(records.len())
+            }
+        };
+        let end = (start + limit.max(1)).min(records.len());
         let mut page = SourcePage::default();
-        for node in &objects[offset.min(end)..end] {
-            page.records.push(match entity {
-                Entity::Products => Record::Product(product_from(node, &currency)),
-                _ => Record::Customer(customer_from(node)),
-            });
+        for node in &records[start.min(end)..end] {
+            page.records.push(record_of(entity, node, &currency));
         }
-        if end < objects.len() {
-            page.next = Some(json!({ "bulk_url": url, "offset": end }));
+        if end < records.len() {
+            let next = BulkCursor {
+                bulk_op: c.bulk_op.clone(),
+                offset: end,
+                last_id: records[end - 1]["id"].as_str().map(str::to_string),
+                read_through: c.read_through.clone(),
+            };
+            page.next =
+                Some(serde_json::to_value(next).map_err(|e| ConnectorError::Other(e.into()))?);
         }
         Ok(page)
+    }
+
+    /// One page of a listing, shaped by cost.
+    async fn read_paged(
+        &mut self,
+        entity: Entity,
+        listing: Listing,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<SourcePage> {
+        let after = cursor
+            .and_then(|c| c.get("after"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let root = listing.root();
+        let currency = self.currency().await?;
+        let q = docs::list_page(listing);
+        let mut vars = json!({ "after": after });
+        if let Some(n) = listing.nested() {
+            let inner = self
+                .client
+                .shaped_inner(&q, wanted_inner(self.seen.get(&n), n));
+            vars["inner"] = json!(inner);
+        }
+        vars["first"] = json!(self.client.shaped_page(&q, &vars, limit));
+        let data = self.client.run_ok(&q, vars).await?;
+        let conn = &data[root];
+        let mut page = SourcePage::default();
+        for node in conn["nodes"].as_array().into_iter().flatten() {
+            let mut node = node.clone();
+            for n in listing.followed() {
+                self.complete(&mut node, *n).await?;
+            }
+            page.records.push(record_of(entity, &node, &currency));
+        }
+        if conn.pointer("/pageInfo/hasNextPage") == Some(&json!(true)) {
+            page.next = conn
+                .pointer("/pageInfo/endCursor")
+                .map(|c| json!({ "after": c }));
+        }
+        Ok(page)
+    }
+}
+
+fn record_of(entity: Entity, node: &Value, currency: &str) -> Record {
+    match entity {
+        Entity::Products => Record::Product(product_from(node, currency)),
+        Entity::Customers => Record::Customer(customer_from(node)),
+        Entity::Categories => Record::Category(category_from(node)),
+        Entity::Pages => Record::Page(page_from(node)),
+        Entity::Redirects => Record::Redirect(redirect_from(node)),
+        _ => Record::Order(Box::new(order_from(node))),
     }
 }
 
@@ -198,63 +371,39 @@ impl Source for ShopifySource {
         cursor: Option<&Cursor>,
         limit: usize,
     ) -> Result<SourcePage> {
-        if let Some(c) = cursor.filter(|c| c.get("bulk_url").is_some()) {
-            return self.read_bulk(entity, c, limit).await;
-        }
-        if cursor.is_none()
-            && matches!(entity, Entity::Products | Entity::Customers)
-            && self.bulk_threshold > 0
-            && self
-                .count(if entity == Entity::Products {
-                    Counted::Products
-                } else {
-                    Counted::Customers
-                })
-                .await?
-                >= self.bulk_threshold as u64
-        {
-            let first = self.start_bulk(entity).await?;
-            return self.read_bulk(entity, &first, limit).await;
-        }
-        let after = cursor
-            .and_then(|c| c.get("after"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
         let Some(listing) = Listing::of(entity) else {
             return Ok(SourcePage::default());
         };
-        let root = listing.root();
-        let currency = self.currency().await?;
-        let q = docs::list_page(listing);
-        let first = self.client.page_size(&q, limit);
-        let data = self
-            .client
-            .run_ok(&q, json!({ "first": first, "after": after }))
-            .await?;
-        let conn = &data[root];
-        let mut page = SourcePage::default();
-        for node in conn["nodes"].as_array().into_iter().flatten() {
-            let mut node = node.clone();
-            page.records.push(match entity {
-                Entity::Products => {
-                    self.complete(&mut node, Nested::ProductVariants).await?;
-                    Record::Product(product_from(&node, &currency))
-                }
-                Entity::Customers => Record::Customer(customer_from(&node)),
-                Entity::Categories => Record::Category(category_from(&node)),
-                Entity::Pages => Record::Page(page_from(&node)),
-                Entity::Redirects => Record::Redirect(redirect_from(&node)),
-                _ => {
-                    self.complete(&mut node, Nested::OrderLineItems).await?;
-                    Record::Order(Box::new(order_from(&node)))
-                }
-            });
+        if let Some(c) = cursor.filter(|c| c.get("bulk_op").is_some()) {
+            return self.read_bulk(entity, listing, c, limit).await;
         }
-        if conn.pointer("/pageInfo/hasNextPage") == Some(&json!(true)) {
-            page.next = conn
-                .pointer("/pageInfo/endCursor")
-                .map(|c| json!({ "after": c }));
+        if cursor.is_none()
+            && self.bulk_threshold > 0
+            && self.count(Counted::of(listing)).await? >= self.bulk_threshold as u64
+        {
+            return self.start_bulk(listing, None).await;
         }
-        Ok(page)
+        self.read_paged(entity, listing, cursor, limit).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_inner_page_covers_most_recent_records() {
+        let seen: VecDeque<u64> = (1..=100).collect();
+        assert_eq!(wanted_inner(Some(&seen), Nested::OrderLineItems), 95);
+        let one: VecDeque<u64> = [600].into_iter().collect();
+        assert_eq!(wanted_inner(Some(&one), Nested::OrderLineItems), 600);
+        assert_eq!(wanted_inner(None, Nested::ProductVariants), 25);
+    }
+
+    #[test]
+    fn ids_order_by_their_number() {
+        assert_eq!(id_number("gid://shopify/Order/42"), Some(42));
+        assert!(id_number("gid://shopify/Order/9") < id_number("gid://shopify/Order/10"));
+        assert_eq!(id_number("nonsense"), None);
     }
 }
