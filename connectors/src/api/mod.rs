@@ -51,3 +51,13 @@ pub fn open_target(spec: &EndpointSpec) -> Result<Box<dyn Target>> {
         Platform::Vendure => Box::new(vendure::Vendure::open(spec)?),
     })
 }
+
+/// Counts and look-ups by id for verification, where the connector has them (the others are
+/// read back whole through their source).
+pub fn open_verifier(spec: &EndpointSpec) -> Result<Option<Box<dyn crate::verify::Verifier>>> {
+    check_version(spec)?;
+    Ok(match spec.platform {
+        Platform::Shopify => Some(Box::new(shopify::ShopifyVerifier::open(spec)?)),
+        _ => None,
+    })
+}

@@ -490,6 +490,11 @@ async fn control_state(State(sb): State<ShopifySandbox>) -> Json<Value> {
     }))
 }
 
+/// What a `*Count` field counts up to unless its `limit` says otherwise.
+const COUNT_LIMIT: usize = 10_000;
+/// Most items any input array may hold (`nodes(ids:)` included).
+const MAX_INPUT_SIZE: usize = 250;
+
 fn gql_error(message: impl Into<String>, code: &str) -> Value {
     json!({ "message": message.into(), "extensions": { "code": code } })
 }
@@ -710,9 +715,22 @@ impl<'a, 'd> Exec<'a, 'd> {
                             .map(|(m, _)| m.values().filter(|it| matches_terms(it, &terms)).count())
                             .unwrap_or(0)
                     };
-                    let count = json!({ "__typename": "Count", "count": n, "precision": "EXACT" });
+                    // `limit` (default 10,000, `null` for none) caps the count; above it
+                    // Shopify answers the limit with precision AT_LEAST.
+                    let limit = match self.cx.arg(f, "limit") {
+                        None => Some(COUNT_LIMIT),
+                        Some(Value::Null) => None,
+                        Some(v) => v.as_u64().map(|l| l as usize),
+                    };
+                    let (n, precision) = match limit {
+                        Some(l) if n > l => (l, "AT_LEAST"),
+                        _ => (n, "EXACT"),
+                    };
+                    let count =
+                        json!({ "__typename": "Count", "count": n, "precision": precision });
                     self.project(&count, &f.selection_set, &path)?
                 }
+                "nodes" => self.nodes(f, &path)?,
                 "product" | "customer" | "collection" | "page" | "urlRedirect" | "order" => {
                     let id = self
                         .cx
@@ -854,6 +872,41 @@ impl<'a, 'd> Exec<'a, 'd> {
             _ => None,
         }
         .cloned()
+    }
+
+    /// `nodes(ids:)`: one answer per id, in order, `null` for an id not found; more than
+    /// [`MAX_INPUT_SIZE`] ids are refused as Shopify refuses any longer input array.
+    fn nodes(&self, f: &Field<'d, String>, path: &[Value]) -> GqlResult<Value> {
+        let ids: Vec<String> = self
+            .cx
+            .arg(f, "ids")
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect();
+        if ids.len() > MAX_INPUT_SIZE {
+            return Err(gql_path_error(
+                format!(
+                    "The input array size of {} is greater than the maximum allowed of {MAX_INPUT_SIZE}.",
+                    ids.len()
+                ),
+                "MAX_INPUT_SIZE_EXCEEDED",
+                path,
+            ));
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            let found = self.node_of_store(id).unwrap_or(Value::Null);
+            if found.is_null() {
+                out.push(Value::Null);
+                continue;
+            }
+            let mut p = path.to_vec();
+            p.push(json!(i));
+            out.push(self.project(&found, &f.selection_set, &p)?);
+        }
+        Ok(Value::Array(out))
     }
 
     /// `node(id:)` for the store's own objects.
