@@ -69,6 +69,29 @@ pub struct RunOptions {
     /// Slow the executor down by this many milliseconds per batch (rehearsals, demos, tests).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub throttle_ms: u64,
+    /// How a live target is verified: `sample` (counts from count endpoints, the sample by id)
+    /// or `full` (everything read back).
+    #[serde(default)]
+    pub verify: VerifyMode,
+    /// Most of the load's API spend (points or requests) a sampled verification may use, in
+    /// percent; the sample shrinks to fit.
+    #[serde(default = "default_verify_budget")]
+    pub verify_budget_pct: f64,
+}
+
+/// How a live target is verified after the load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyMode {
+    /// Counts from the platform's count endpoints, the sample fetched by id.
+    #[default]
+    Sample,
+    /// Every record read back (Shopify: bulk queries where the source uses them).
+    Full,
+}
+
+fn default_verify_budget() -> f64 {
+    10.0
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -94,6 +117,8 @@ impl Default for RunOptions {
             event_retention: default_retention(),
             source_url: None,
             throttle_ms: 0,
+            verify: VerifyMode::default(),
+            verify_budget_pct: default_verify_budget(),
         }
     }
 }

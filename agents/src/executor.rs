@@ -194,11 +194,16 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                 .await?;
                 let Prepared {
                     cp: next,
-                    step,
+                    mut step,
                     ids,
                     written,
                 } = prepared;
                 cp = next;
+                if target.is_remote() {
+                    // The load's spend commits with each batch, so a run killed mid-entity
+                    // still knows what its verification may spend.
+                    api_use.record(&ctx, &mut step, None, target.api_stats());
+                }
                 if let Some(seen) = seen_keys.as_mut() {
                     seen.extend(ids.keys().cloned());
                 }

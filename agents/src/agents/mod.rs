@@ -4,5 +4,6 @@ pub mod analysis;
 pub mod communication;
 pub mod mapping;
 pub mod planning;
+pub mod sampling;
 pub mod seo;
 pub mod verification;

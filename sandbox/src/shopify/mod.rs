@@ -71,6 +71,8 @@ pub struct CostStats {
     pub throttled: u64,
     /// Sum of actual query costs charged.
     pub points_spent: f64,
+    /// Records answered by `nodes(ids:)` (a verification that resumes fetches none twice).
+    pub nodes_served: u64,
 }
 
 #[derive(Debug, Default)]
@@ -487,6 +489,7 @@ async fn control_state(State(sb): State<ShopifySandbox>) -> Json<Value> {
         "orders": sb.order_count(), "bulk_operations": sb.bulk_operations().len(),
         "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests(),
         "throttled": stats.throttled, "points_spent": stats.points_spent,
+        "nodes_served": stats.nodes_served,
     }))
 }
 
@@ -906,6 +909,8 @@ impl<'a, 'd> Exec<'a, 'd> {
             p.push(json!(i));
             out.push(self.project(&found, &f.selection_set, &p)?);
         }
+        lock(&self.sb.inner.stats).nodes_served +=
+            out.iter().filter(|n| n.is_object()).count() as u64;
         Ok(Value::Array(out))
     }
 
