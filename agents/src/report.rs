@@ -467,7 +467,10 @@ fn cost_blocks(v: &Verification, api: Option<&crate::api_use::ApiUse>) -> Vec<Bl
             ),
         }));
         // Budget per phase: what the load and the verification asked of the target.
-        let load_calls = api.and_then(|a| a.target).map(|t| t.calls).unwrap_or(0);
+        let load_calls = api
+            .and_then(|a| a.target)
+            .map(|t| t.calls)
+            .unwrap_or(c.load_requests);
         out.push(Block::Table(
             ["phase", unit, "requests"].map(String::from).to_vec(),
             vec![
@@ -479,7 +482,7 @@ fn cost_blocks(v: &Verification, api: Option<&crate::api_use::ApiUse>) -> Vec<Bl
                 vec![
                     format!("Post-migration (verification, {})", c.mode),
                     c.spent.to_string(),
-                    String::new(),
+                    c.requests.to_string(),
                 ],
             ],
         ));

@@ -57,4 +57,6 @@ pub trait Verifier: Send {
     async fn fetch(&mut self, entity: Entity, ids: &[String]) -> Result<Vec<Option<Record>>>;
     /// What this verifier has spent so far, in [`Verifier::unit`]s.
     fn spent(&self) -> u64;
+    /// HTTP requests it has sent so far, retries included.
+    fn requests(&self) -> u64;
 }

@@ -5,9 +5,11 @@
 use serde_json::json;
 use std::collections::BTreeMap;
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyVerifier};
+use storeshift_connectors::api::woocommerce::{WooSource, WooVerifier};
 use storeshift_connectors::model::{Entity, Platform, Record};
 use storeshift_connectors::{BudgetUnit, EndpointKind, EndpointSpec, Source, Verifier};
 use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
+use storeshift_sandbox::woocommerce::{WooConfig, WooSandbox};
 use storeshift_sandbox::Running;
 
 fn spec(
@@ -232,4 +234,120 @@ async fn shopify_fetches_more_ids_than_one_query_takes_in_batches() {
     let got = v.fetch(Entity::Products, &ids).await.expect("fetch");
     assert_eq!(got.len(), 300);
     assert!(got.iter().all(Option::is_some));
+}
+
+/// Asks `v` for every other record of `listed`, backwards, with an id the store does not have
+/// in the middle, and checks each answer against the listing.
+async fn by_id_as_listed(v: &mut dyn Verifier, entity: Entity, listed: &[Record], missing: &str) {
+    let mut ids: Vec<String> = listed
+        .iter()
+        .rev()
+        .step_by(2)
+        .map(|r| r.source().id.clone())
+        .collect();
+    let missing_at = ids.len() / 2;
+    ids.insert(missing_at, missing.to_string());
+    let got = v.fetch(entity, &ids).await.expect("fetch");
+    assert_eq!(got.len(), ids.len(), "{entity}");
+    for (i, (id, rec)) in ids.iter().zip(&got).enumerate() {
+        if i == missing_at {
+            assert!(rec.is_none(), "{entity}: {id} is not in the store");
+            continue;
+        }
+        let want = listed
+            .iter()
+            .find(|r| &r.source().id == id)
+            .expect("listed");
+        assert_eq!(
+            serde_json::to_value(rec.as_ref().expect("found")).expect("json"),
+            serde_json::to_value(want).expect("json"),
+            "{entity} {id}: by id as in the listing"
+        );
+    }
+}
+
+fn woo_spec(server: &Running) -> EndpointSpec {
+    let cfg = WooConfig::default();
+    spec(
+        Platform::WooCommerce,
+        server,
+        &[
+            (
+                "consumer_key",
+                "STORESHIFT_TEST_VERIFY_WOO_KEY",
+                &cfg.consumer_key,
+            ),
+            (
+                "consumer_secret",
+                "STORESHIFT_TEST_VERIFY_WOO_SECRET",
+                &cfg.consumer_secret,
+            ),
+        ],
+        json!({ "retry_base_ms": 5, "retry_max_ms": 50 }),
+    )
+}
+
+#[tokio::test]
+async fn woocommerce_counts_come_from_x_wp_total_one_request_each() {
+    let sb = WooSandbox::new(WooConfig::default());
+    sb.seed_products(130);
+    sb.seed_customers(17);
+    let server = sb.start(0).await.expect("bind");
+    let mut v = WooVerifier::open(&woo_spec(&server)).expect("open");
+    assert_eq!(v.unit(), BudgetUnit::Requests);
+    let before = sb.faults.requests();
+    let products = v
+        .count(Entity::Products)
+        .await
+        .expect("count")
+        .expect("countable");
+    assert_eq!(products.count, 130);
+    assert!(
+        products.exact && products.how.contains("X-WP-Total"),
+        "{products:?}"
+    );
+    let customers = v
+        .count(Entity::Customers)
+        .await
+        .expect("count")
+        .expect("countable");
+    assert_eq!(customers.count, 17);
+    let orders = v
+        .count(Entity::Orders)
+        .await
+        .expect("count")
+        .expect("countable");
+    assert_eq!(orders.count, 0);
+    assert_eq!(
+        sb.faults.requests() - before,
+        3,
+        "one request a count, whatever the size"
+    );
+    assert_eq!(v.spent(), 3);
+    // Pages need WordPress credentials: without them there is nothing to count them with.
+    assert_eq!(v.count(Entity::Pages).await.expect("count"), None);
+}
+
+#[tokio::test]
+async fn woocommerce_records_by_id_match_the_listing_with_include() {
+    let sb = WooSandbox::new(WooConfig::default());
+    sb.seed_products(24);
+    sb.seed_customers(9);
+    let server = sb.start(0).await.expect("bind");
+    let spec = woo_spec(&server);
+    let mut src = WooSource::open(&spec).expect("source");
+    let mut v = WooVerifier::open(&spec).expect("open");
+    for entity in [Entity::Products, Entity::Customers] {
+        let listed = read_all(&mut src, entity).await;
+        assert!(!listed.is_empty(), "{entity}");
+        let before = sb.faults.requests();
+        by_id_as_listed(&mut v, entity, &listed, "999999").await;
+        let asked = listed.len().div_ceil(2) as u64;
+        let requests = sb.faults.requests() - before;
+        assert!(
+            requests <= v.fetch_cost(entity, asked as usize) + 2,
+            "{entity}: {requests} requests, estimated {}",
+            v.fetch_cost(entity, asked as usize)
+        );
+    }
 }

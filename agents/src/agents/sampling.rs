@@ -28,6 +28,12 @@ pub struct Cost {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap: Option<u64>,
     pub spent: u64,
+    /// HTTP requests verification sent.
+    #[serde(default)]
+    pub requests: u64,
+    /// HTTP requests the load sent to the target.
+    #[serde(default)]
+    pub load_requests: u64,
 }
 
 /// How one entity was checked, and what it cost.
@@ -56,6 +62,7 @@ struct Progress {
     /// Spent by every process so far (a batch fetched but not committed before a kill is
     /// not in it).
     spent: u64,
+    requests: u64,
     entities: BTreeMap<Entity, EntityProgress>,
 }
 
@@ -125,6 +132,7 @@ pub async fn verify(
     let mut prog: Progress = ctx.load_phase(PROGRESS).unwrap_or_default();
     let before = prog.spent;
     let spent_now = |v: &dyn Verifier| before + v.spent();
+    let requests_before = prog.requests;
 
     // Counts first: a point or a request each, and exact whatever the sample can afford.
     for (entity, _) in entities {
@@ -143,6 +151,7 @@ pub async fn verify(
         ep.counted = true;
         ep.spent += verifier.spent().saturating_sub(before_call);
         prog.spent = spent_now(verifier);
+        prog.requests = requests_before + verifier.requests();
         save(ctx, &prog)?;
     }
 
@@ -158,6 +167,8 @@ pub async fn verify(
             load_spent,
             cap: Some(cap),
             spent: 0,
+            requests: 0,
+            load_requests: load.calls,
         },
     };
     for (i, (entity, _)) in entities.iter().enumerate() {
@@ -250,6 +261,7 @@ pub async fn verify(
                 order.len() as u64,
             );
             prog.spent = spent_now(verifier);
+            prog.requests = requests_before + verifier.requests();
             save(ctx, &prog)?;
         }
         let ep = &prog.entities[&entity];
@@ -275,6 +287,7 @@ pub async fn verify(
         });
     }
     out.cost.spent = prog.spent;
+    out.cost.requests = prog.requests;
     Ok(out)
 }
 

@@ -760,6 +760,8 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                     storeshift_connectors::BudgetUnit::Points => stats.points,
                     storeshift_connectors::BudgetUnit::Requests => stats.calls,
                 },
+                requests: stats.calls,
+                load_requests: load.calls,
             });
         }
     }

@@ -58,6 +58,7 @@ pub fn open_verifier(spec: &EndpointSpec) -> Result<Option<Box<dyn crate::verify
     check_version(spec)?;
     Ok(match spec.platform {
         Platform::Shopify => Some(Box::new(shopify::ShopifyVerifier::open(spec)?)),
+        Platform::WooCommerce => Some(Box::new(woocommerce::WooVerifier::open(spec)?)),
         _ => None,
     })
 }

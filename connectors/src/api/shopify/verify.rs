@@ -203,4 +203,8 @@ impl Verifier for ShopifyVerifier {
     fn spent(&self) -> u64 {
         self.client.stats().points
     }
+
+    fn requests(&self) -> u64 {
+        self.client.stats().calls
+    }
 }
