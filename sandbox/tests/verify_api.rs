@@ -4,10 +4,12 @@
 
 use serde_json::json;
 use std::collections::BTreeMap;
+use storeshift_connectors::api::bigcommerce::{BigCommerceSource, BigCommerceVerifier};
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyVerifier};
 use storeshift_connectors::api::woocommerce::{WooSource, WooVerifier};
 use storeshift_connectors::model::{Entity, Platform, Record};
 use storeshift_connectors::{BudgetUnit, EndpointKind, EndpointSpec, Source, Verifier};
+use storeshift_sandbox::bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
 use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 use storeshift_sandbox::woocommerce::{WooConfig, WooSandbox};
 use storeshift_sandbox::Running;
@@ -348,6 +350,59 @@ async fn woocommerce_records_by_id_match_the_listing_with_include() {
             requests <= v.fetch_cost(entity, asked as usize) + 2,
             "{entity}: {requests} requests, estimated {}",
             v.fetch_cost(entity, asked as usize)
+        );
+    }
+}
+
+#[tokio::test]
+async fn bigcommerce_counts_from_pagination_total_and_records_by_id_in() {
+    let sb = BigCommerceSandbox::new(BigCommerceConfig {
+        quota: 100_000,
+        ..Default::default()
+    });
+    sb.seed_products(260);
+    sb.seed_customers(14);
+    let server = sb.start(0).await.expect("bind");
+    let spec = spec(
+        Platform::BigCommerce,
+        &server,
+        &[(
+            "token",
+            "STORESHIFT_TEST_VERIFY_BC_TOKEN",
+            &BigCommerceConfig::default().token,
+        )],
+        json!({ "store_hash": "sandbox", "retry_base_ms": 5, "retry_max_ms": 50 }),
+    );
+    let mut v = BigCommerceVerifier::open(&spec).expect("open");
+    assert_eq!(v.unit(), BudgetUnit::Requests);
+    let before = sb.faults.requests();
+    let p = v
+        .count(Entity::Products)
+        .await
+        .expect("count")
+        .expect("countable");
+    assert_eq!(p.count, 260);
+    assert!(p.exact && p.how.contains("meta.pagination.total"), "{p:?}");
+    let c = v
+        .count(Entity::Customers)
+        .await
+        .expect("count")
+        .expect("countable");
+    assert_eq!(c.count, 14);
+    assert_eq!(sb.faults.requests() - before, 2, "one request a count");
+    assert_eq!(v.count(Entity::Orders).await.expect("count"), None);
+
+    let mut src = BigCommerceSource::open(&spec).expect("source");
+    for entity in [Entity::Products, Entity::Customers] {
+        let listed = read_all(&mut src, entity).await;
+        let before = sb.faults.requests();
+        by_id_as_listed(&mut v, entity, &listed, "999999").await;
+        let asked = listed.len().div_ceil(2) + 1;
+        assert_eq!(
+            sb.faults.requests() - before,
+            v.fetch_cost(entity, asked),
+            "{entity}: {asked} ids in batches of {}",
+            v.batch_limit(entity)
         );
     }
 }

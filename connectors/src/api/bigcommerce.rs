@@ -3,6 +3,10 @@
 //! ≤ 10, customers in batches of ≤ 10), paced by the request window the API announces in
 //! `X-Rate-Limit-Requests-Left` / `X-Rate-Limit-Time-Reset-Ms`.
 
+mod verify;
+
+pub use verify::BigCommerceVerifier;
+
 use super::http::{CallError, HttpClient, HttpConfig, Reply, Safety};
 use crate::connector::{
     ApiStats, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,

@@ -59,6 +59,7 @@ pub fn open_verifier(spec: &EndpointSpec) -> Result<Option<Box<dyn crate::verify
     Ok(match spec.platform {
         Platform::Shopify => Some(Box::new(shopify::ShopifyVerifier::open(spec)?)),
         Platform::WooCommerce => Some(Box::new(woocommerce::WooVerifier::open(spec)?)),
+        Platform::BigCommerce => Some(Box::new(bigcommerce::BigCommerceVerifier::open(spec)?)),
         _ => None,
     })
 }
