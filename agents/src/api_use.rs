@@ -73,6 +73,8 @@ impl ApiUse {
 pub struct Tracker {
     source: ApiTotals,
     target: ApiTotals,
+    /// The run's totals as last recorded.
+    total: Option<ApiUse>,
 }
 
 impl Tracker {
@@ -109,5 +111,11 @@ impl Tracker {
             self.target = now;
         }
         step.put_json(T::Phases, phase_key(ctx.run, PHASE), &total);
+        self.total = Some(total);
+    }
+
+    /// The run's totals as last recorded by this tracker.
+    pub fn total(&self) -> Option<&ApiUse> {
+        self.total.as_ref()
     }
 }

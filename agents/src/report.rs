@@ -203,9 +203,20 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
     if let Some(p) = &plan {
         doc.push(Block::H(2, "Plan".into()));
         doc.push(Block::P(format!(
-            "Estimated {} in all. Rate model: {}.",
+            "Estimated {} in all. Rate model: {}.{}",
             human_secs(p.eta_secs),
-            p.rate_model
+            p.rate_model,
+            p.learned
+                .as_ref()
+                .map(|l| format!(
+                    " Re-learned from the first {} batches ({} records in {:.1} s, {:.1} records/s): {} left at that point.",
+                    l.batches,
+                    l.records,
+                    l.secs,
+                    l.rate,
+                    human_secs(l.eta_secs)
+                ))
+                .unwrap_or_default()
         )));
         doc.push(Block::Table(
             ["entity", "records", "batch", "concurrency", "ETA"]

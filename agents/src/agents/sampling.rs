@@ -171,6 +171,19 @@ pub async fn verify(
             load_requests: load.calls,
         },
     };
+    // Time left is projected from this process's measured pace over what is left to fetch.
+    let started = std::time::Instant::now();
+    let mut fetched_here = 0u64;
+    let mut later: Vec<u64> = Vec::with_capacity(entities.len());
+    for (entity, _) in entities {
+        let ep = prog.entities.get(entity);
+        let kept = crate::agents::verification::samples(ctx, *entity)?.len() as u64;
+        later.push(if ep.is_some_and(|e| e.done) {
+            0
+        } else {
+            kept.saturating_sub(ep.map(|e| e.next as u64).unwrap_or(0))
+        });
+    }
     for (i, (entity, _)) in entities.iter().enumerate() {
         let entity = *entity;
         let samples = samples_by_target_id(ctx, entity)?;
@@ -263,6 +276,16 @@ pub async fn verify(
             prog.spent = spent_now(verifier);
             prog.requests = requests_before + verifier.requests();
             save(ctx, &prog)?;
+            fetched_here += n as u64;
+            let left = order.len().saturating_sub(prog.entities[&entity].next) as u64
+                + later[i + 1..].iter().sum::<u64>();
+            let per = started.elapsed().as_secs_f64() / fetched_here as f64;
+            let (spent, unit_label) = (prog.spent, unit.label());
+            ctx.hub.update(|s| {
+                s.metrics
+                    .set_spent(crate::event::Phase::PostMigration, spent, unit_label);
+                s.metrics.verify_eta_secs = Some((left as f64 * per).ceil() as u64);
+            });
         }
         let ep = &prog.entities[&entity];
         out.counts.insert(entity, ep.count.clone());
@@ -286,6 +309,7 @@ pub async fn verify(
             shrunk: ep.shrunk.clone(),
         });
     }
+    ctx.hub.update(|s| s.metrics.verify_eta_secs = None);
     out.cost.spent = prog.spent;
     out.cost.requests = prog.requests;
     Ok(out)
