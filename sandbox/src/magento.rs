@@ -395,8 +395,14 @@ fn search(items: Vec<Value>, q: &[(String, String)]) -> Value {
             let (Some(field), Some(value)) = (field, value) else {
                 return true;
             };
+            // Customers are searched by `entity_id`, the column behind their `id`.
+            let key = if field == "entity_id" && item.get(field).is_none() {
+                "id"
+            } else {
+                field.as_str()
+            };
             let actual = item
-                .get(field)
+                .get(key)
                 .and_then(|v| {
                     v.as_str()
                         .map(str::to_string)
@@ -409,6 +415,10 @@ fn search(items: Vec<Value>, q: &[(String, String)]) -> Value {
                     .split(',')
                     .any(|v| v.trim().eq_ignore_ascii_case(&actual)),
                 "like" => actual.contains(value.trim_matches('%')),
+                "neq" => !actual.eq_ignore_ascii_case(value),
+                "nin" => !value
+                    .split(',')
+                    .any(|v| v.trim().eq_ignore_ascii_case(&actual)),
                 _ => actual.eq_ignore_ascii_case(value),
             }
         })

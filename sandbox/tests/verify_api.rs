@@ -5,11 +5,13 @@
 use serde_json::json;
 use std::collections::BTreeMap;
 use storeshift_connectors::api::bigcommerce::{BigCommerceSource, BigCommerceVerifier};
+use storeshift_connectors::api::magento::{MagentoSource, MagentoVerifier};
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyVerifier};
 use storeshift_connectors::api::woocommerce::{WooSource, WooVerifier};
 use storeshift_connectors::model::{Entity, Platform, Record};
 use storeshift_connectors::{BudgetUnit, EndpointKind, EndpointSpec, Source, Verifier};
 use storeshift_sandbox::bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
+use storeshift_sandbox::magento::{MagentoConfig, MagentoSandbox};
 use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 use storeshift_sandbox::woocommerce::{WooConfig, WooSandbox};
 use storeshift_sandbox::Running;
@@ -405,4 +407,71 @@ async fn bigcommerce_counts_from_pagination_total_and_records_by_id_in() {
             v.batch_limit(entity)
         );
     }
+}
+
+#[tokio::test]
+async fn magento_counts_from_total_count_and_records_by_sku_or_entity_id() {
+    let sb = MagentoSandbox::new(MagentoConfig::default());
+    sb.seed_products(10);
+    sb.seed_customers(7);
+    let server = sb.start(0).await.expect("bind");
+    let cfg = MagentoConfig::default();
+    let spec = spec(
+        Platform::Magento,
+        &server,
+        &[
+            ("username", "STORESHIFT_TEST_VERIFY_MG_USER", &cfg.username),
+            ("password", "STORESHIFT_TEST_VERIFY_MG_PASS", &cfg.password),
+        ],
+        json!({ "retry_base_ms": 5, "retry_max_ms": 50 }),
+    );
+    let mut src = MagentoSource::open(&spec).expect("source");
+    let products = read_all(&mut src, Entity::Products).await;
+    let customers = read_all(&mut src, Entity::Customers).await;
+    let mut v = MagentoVerifier::open(&spec).expect("open");
+    assert_eq!(v.unit(), BudgetUnit::Requests);
+    // The children of configurables come with their parent: the count leaves them out.
+    let p = v
+        .count(Entity::Products)
+        .await
+        .expect("count")
+        .expect("countable");
+    assert_eq!(p.count, products.len() as u64, "{p:?}");
+    assert!(p.how.contains("total_count"), "{p:?}");
+    let c = v
+        .count(Entity::Customers)
+        .await
+        .expect("count")
+        .expect("countable");
+    assert_eq!(c.count, 7);
+    assert_eq!(v.count(Entity::Orders).await.expect("count"), None);
+
+    // Products are written and found by SKU (the seed's MG-i), customers by entity id.
+    let skus: Vec<String> = vec![
+        "MG-8".into(),
+        "MG-NONE".into(),
+        "MG-1".into(),
+        "MG-4".into(),
+    ];
+    let got = v.fetch(Entity::Products, &skus).await.expect("fetch");
+    assert!(got[1].is_none());
+    for (sku, rec) in skus.iter().zip(&got).filter(|(s, _)| *s != "MG-NONE") {
+        let rec = rec.as_ref().unwrap_or_else(|| panic!("{sku} found"));
+        let want = products
+            .iter()
+            .find(|r| r.source().id == rec.source().id)
+            .expect("listed");
+        assert_eq!(
+            serde_json::to_value(rec).expect("json"),
+            serde_json::to_value(want).expect("json"),
+            "{sku}: by SKU as in the listing"
+        );
+    }
+    let before = sb.faults.requests();
+    by_id_as_listed(&mut v, Entity::Customers, &customers, "999999").await;
+    assert_eq!(
+        sb.faults.requests() - before,
+        1,
+        "one search for the customers asked"
+    );
 }

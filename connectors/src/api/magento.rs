@@ -3,6 +3,10 @@
 //! page past the end) and as a target (products saved by SKU, which is Magento's own upsert;
 //! customers found by email before any create).
 
+mod verify;
+
+pub use verify::MagentoVerifier;
+
 use super::http::{CallError, HttpClient, HttpConfig, Reply, Safety};
 use crate::connector::{
     ApiStats, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,

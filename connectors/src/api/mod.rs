@@ -60,6 +60,7 @@ pub fn open_verifier(spec: &EndpointSpec) -> Result<Option<Box<dyn crate::verify
         Platform::Shopify => Some(Box::new(shopify::ShopifyVerifier::open(spec)?)),
         Platform::WooCommerce => Some(Box::new(woocommerce::WooVerifier::open(spec)?)),
         Platform::BigCommerce => Some(Box::new(bigcommerce::BigCommerceVerifier::open(spec)?)),
+        Platform::Magento => Some(Box::new(magento::MagentoVerifier::open(spec)?)),
         _ => None,
     })
 }
