@@ -39,7 +39,10 @@ fn api_to_api(from: &SandboxProc, to: &SandboxProc, entities: &str) -> Scenario 
     let s = Scenario {
         dir: tempfile::tempdir().expect("tempdir"),
     };
-    s.write_config(&format!("entities = {entities}\nsample_size = 1000"));
+    // Every record read back: these tests hold the mappings to every field of every record.
+    s.write_config(&format!(
+        "entities = {entities}\nsample_size = 1000\nverify = \"full\""
+    ));
     s.set_source(&from.endpoint_toml(&options(from)));
     s.set_target(&to.endpoint_toml(&options(to)));
     s

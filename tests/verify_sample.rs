@@ -107,6 +107,23 @@ fn the_demo_store_into_shopify_at_standard_verifies_by_sample_within_a_tenth_of_
         Some(0),
         "{state}"
     );
+    // The plan's ETA was learned again from the first batches, and the report says so.
+    let learned = s
+        .events_of("log")
+        .into_iter()
+        .filter(|e| {
+            e["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("ETA re-learned from the first 3 batches"))
+        })
+        .count();
+    assert_eq!(learned, 1, "learned once");
+    let report = s.report_json();
+    assert!(
+        report["plan"]["learned"]["rate"].as_f64().unwrap_or(0.0) > 0.0,
+        "{}",
+        report["plan"]
+    );
 }
 
 /// kill -9 ten times while verification fetches its sample: each restart resumes it, the

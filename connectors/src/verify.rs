@@ -50,6 +50,13 @@ pub trait Verifier: Send {
     /// What fetching `n` records of `entity` is expected to cost before it is spent, in
     /// [`Verifier::unit`]s (the sample is sized from it, then measured).
     fn fetch_cost(&self, entity: Entity, n: usize) -> u64;
+    /// What fetching one record like `expected` (the canonical record as JSON) is expected to
+    /// cost, in [`Verifier::unit`]s: platforms that charge by what comes back (Shopify) size
+    /// it from the record's variants, images or lines; others charge per request.
+    fn record_cost(&self, entity: Entity, _expected: &serde_json::Value) -> f64 {
+        self.fetch_cost(entity, self.batch_limit(entity).max(1)) as f64
+            / self.batch_limit(entity).max(1) as f64
+    }
     /// How records are fetched by id, as the report names it.
     fn fetch_how(&self, entity: Entity) -> String;
     /// The records with these target ids, one answer per id in order (`None`: not there).

@@ -78,8 +78,9 @@ struct EntityProgress {
     differences: Vec<Difference>,
     missing: Vec<String>,
     spent: u64,
-    /// Highest cost per record seen in a batch, to size the next one.
-    per_record: Option<u64>,
+    /// Highest ratio of what a batch cost to what its records were estimated at, so the
+    /// next batch is sized from what the platform really charges.
+    ratio: Option<f64>,
     done: bool,
     shrunk: Option<String>,
 }
@@ -184,45 +185,77 @@ pub async fn verify(
             kept.saturating_sub(ep.map(|e| e.next as u64).unwrap_or(0))
         });
     }
+    // Each entity's sample in the order it is checked, with what each record should cost.
+    let mut plans: Vec<(Vec<(String, Sample)>, Vec<usize>, Vec<f64>)> = vec![];
+    for (entity, _) in entities {
+        let samples = samples_by_target_id(ctx, *entity)?;
+        let order = spread(samples.len());
+        let costs = order
+            .iter()
+            .map(|i| verifier.record_cost(*entity, &samples[*i].1.expected))
+            .collect();
+        plans.push((samples, order, costs));
+    }
+    // The cap is shared once, by need: an entity whose whole sample costs less than an even
+    // share takes what it needs and leaves the rest to the others (a resumed run keeps the
+    // shares it had).
+    if prog.entities.values().all(|e| e.allowance.is_none()) {
+        let mut budget = cap.saturating_sub(spent_now(verifier)) as f64;
+        let mut by_need: Vec<(Entity, f64)> = entities
+            .iter()
+            .zip(&plans)
+            .map(|((e, _), (_, _, costs))| (*e, costs.iter().sum::<f64>()))
+            .collect();
+        by_need.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let n = by_need.len();
+        for (k, (entity, need)) in by_need.into_iter().enumerate() {
+            let share = budget / (n - k) as f64;
+            let given = need.min(share);
+            budget -= given;
+            prog.entities.entry(entity).or_default().allowance = Some(given.floor() as u64);
+        }
+        save(ctx, &prog)?;
+    }
     for (i, (entity, _)) in entities.iter().enumerate() {
         let entity = *entity;
-        let samples = samples_by_target_id(ctx, entity)?;
-        let order = spread(samples.len());
+        let (samples, order, costs) = &plans[i];
         let ignore = not_carried(ctx.cfg.target.platform, ctx.cfg.target.kind, entity);
-        let left = (entities.len() - i) as u64;
-        let ep = prog.entities.entry(entity).or_default();
-        if ep.allowance.is_none() {
-            // What is left of the cap, shared evenly by the entities still to check: what one
-            // does not use goes to the next.
-            ep.allowance = Some(cap.saturating_sub(spent_now(verifier)) / left);
-        }
         while !prog.entities[&entity].done {
             ctx.safe_point().await?;
             let ep = &prog.entities[&entity];
             let allowance = ep.allowance.unwrap_or(0);
-            let per = ep
-                .per_record
-                .unwrap_or_else(|| verifier.fetch_cost(entity, 1))
-                .max(1);
-            let affordable = (allowance.saturating_sub(ep.spent) / per) as usize;
+            let ratio = ep.ratio.unwrap_or(1.0);
+            // As many of the next records as the batch takes and the allowance still holds.
+            let mut room = allowance.saturating_sub(ep.spent) as f64;
+            let mut n = 0;
+            for c in costs[ep.next..]
+                .iter()
+                .take(verifier.batch_limit(entity).max(1))
+            {
+                let c = (c * ratio).ceil();
+                if c > room {
+                    break;
+                }
+                room -= c;
+                n += 1;
+            }
             let remaining = order.len().saturating_sub(ep.next);
-            let n = remaining
-                .min(affordable)
-                .min(verifier.batch_limit(entity).max(1));
             if n == 0 {
                 let ep = prog.entities.get_mut(&entity).expect("entry made above");
                 ep.done = true;
                 if remaining > 0 {
                     ep.shrunk = Some(format!(
-                        "{} of the {} kept: the {allowance} {} allowed for them (about {per} a record) held no more",
+                        "{} of the {} kept: the {allowance} {} allowed for them held no more (the next would cost about {:.0})",
                         ep.next,
                         order.len(),
-                        unit.label()
+                        unit.label(),
+                        costs[ep.next] * ratio
                     ));
                 }
                 save(ctx, &prog)?;
                 break;
             }
+            let estimated: f64 = costs[ep.next..ep.next + n].iter().sum();
             let picked: Vec<&(String, Sample)> = order[ep.next..ep.next + n]
                 .iter()
                 .map(|i| &samples[*i])
@@ -260,10 +293,10 @@ pub async fn verify(
             }
             ep.next += n;
             ep.spent += cost;
-            // A platform that charges by what comes back (Shopify) costs less than asked:
-            // the next batch is sized from the dearest record seen, with a margin.
-            let seen = (cost as f64 / n as f64 * 1.25).ceil() as u64;
-            ep.per_record = Some(seen.max(ep.per_record.unwrap_or(0)).max(1));
+            // Estimates are a model of the platform's charge; what it really charged sizes
+            // the next batch (never below the model).
+            let seen = cost as f64 / estimated.max(1.0);
+            ep.ratio = Some(seen.max(ep.ratio.unwrap_or(1.0)));
             if ep.next >= order.len() {
                 ep.done = true;
             }

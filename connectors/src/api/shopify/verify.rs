@@ -147,6 +147,31 @@ impl Verifier for ShopifyVerifier {
         Self::per_node(entity) * n as u64
     }
 
+    /// Shopify charges a node for what it returns: an object a point, a connection two plus
+    /// its nodes, each as the object it is (the selections of [`docs::by_ids`]).
+    fn record_cost(&self, entity: Entity, expected: &Value) -> f64 {
+        let len = |k: &str| expected[k].as_array().map(Vec::len).unwrap_or(0) as f64;
+        let points = match entity {
+            // node, seo, options; variants 2 + 7 each; media 2 + 2 each; collections 2 + 2 each
+            Entity::Products => {
+                3.0 + 2.0
+                    + 7.0 * len("variants").max(1.0)
+                    + 2.0
+                    + 2.0 * len("images").min(20.0)
+                    + 2.0
+                    + 2.0 * len("categories").min(10.0)
+            }
+            // node, customer, five money sets, tax lines, transactions, two addresses;
+            // shipping lines 2 + 6 each; line items 2 + 8 each
+            Entity::Orders => {
+                24.0 + 2.0 + 6.0 * len("shipping_lines") + 2.0 + 8.0 * len("line_items")
+            }
+            Entity::Pages => 3.0,
+            _ => 4.0,
+        };
+        points.min(Self::per_node(entity) as f64)
+    }
+
     fn fetch_how(&self, entity: Entity) -> String {
         format!(
             "GraphQL nodes(ids:), {} ids a query (at most {} points each)",
