@@ -85,6 +85,10 @@ struct EntityProgress {
     shrunk: Option<String>,
 }
 
+/// One entity's sample (target id and record), the order it is checked in, and what each
+/// record in that order should cost.
+type SamplePlan = (Vec<(String, Sample)>, Vec<usize>, Vec<f64>);
+
 /// Indices 0..n in an order whose every prefix is spread over the whole range (bit-reversed
 /// order), so a sample cut short by the budget still spans the entity.
 fn spread(n: usize) -> Vec<usize> {
@@ -186,7 +190,7 @@ pub async fn verify(
         });
     }
     // Each entity's sample in the order it is checked, with what each record should cost.
-    let mut plans: Vec<(Vec<(String, Sample)>, Vec<usize>, Vec<f64>)> = vec![];
+    let mut plans: Vec<SamplePlan> = vec![];
     for (entity, _) in entities {
         let samples = samples_by_target_id(ctx, *entity)?;
         let order = spread(samples.len());
