@@ -89,6 +89,27 @@ struct EntityProgress {
 /// record in that order should cost.
 type SamplePlan = (Vec<(String, Sample)>, Vec<usize>, Vec<f64>);
 
+/// The first entity's share of `budget` when it is shared by need among `needs` (water
+/// filling: the smallest needs are met whole, the rest share what remains evenly).
+fn share_by_need(mut budget: f64, needs: Vec<f64>) -> f64 {
+    let Some(first) = needs.first().copied() else {
+        return 0.0;
+    };
+    let mut sorted = needs;
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let n = sorted.len();
+    for (k, need) in sorted.into_iter().enumerate() {
+        let share = budget / (n - k) as f64;
+        if need >= share {
+            // From here on every need is at least the even share: the first gets that share
+            // unless its own need is smaller (then it was met in an earlier round).
+            return first.min(share);
+        }
+        budget -= need;
+    }
+    first
+}
+
 /// Indices 0..n in an order whose every prefix is spread over the whole range (bit-reversed
 /// order), so a sample cut short by the budget still spans the entity.
 fn spread(n: usize) -> Vec<usize> {
@@ -200,30 +221,25 @@ pub async fn verify(
             .collect();
         plans.push((samples, order, costs));
     }
-    // The cap is shared once, by need: an entity whose whole sample costs less than an even
-    // share takes what it needs and leaves the rest to the others (a resumed run keeps the
-    // shares it had).
-    if prog.entities.values().all(|e| e.allowance.is_none()) {
-        let mut budget = cap.saturating_sub(spent_now(verifier)) as f64;
-        let mut by_need: Vec<(Entity, f64)> = entities
-            .iter()
-            .zip(&plans)
-            .map(|((e, _), (_, _, costs))| (*e, costs.iter().sum::<f64>()))
-            .collect();
-        by_need.sort_by(|a, b| a.1.total_cmp(&b.1));
-        let n = by_need.len();
-        for (k, (entity, need)) in by_need.into_iter().enumerate() {
-            let share = budget / (n - k) as f64;
-            let given = need.min(share);
-            budget -= given;
-            prog.entities.entry(entity).or_default().allowance = Some(given.floor() as u64);
-        }
-        save(ctx, &prog)?;
-    }
     for (i, (entity, _)) in entities.iter().enumerate() {
         let entity = *entity;
         let (samples, order, costs) = &plans[i];
         let ignore = not_carried(ctx.cfg.target.platform, ctx.cfg.target.kind, entity);
+        if prog.entities.entry(entity).or_default().allowance.is_none() {
+            // What is left of the cap is shared by need among this entity and those after
+            // it: one whose whole sample costs less than an even share takes what it needs
+            // (with a margin for the estimate), and what an entity leaves goes to the next.
+            let budget = cap.saturating_sub(spent_now(verifier)) as f64;
+            let given = share_by_need(
+                budget,
+                plans[i..]
+                    .iter()
+                    .map(|(_, _, c)| c.iter().sum::<f64>() * 1.25)
+                    .collect(),
+            );
+            prog.entities.entry(entity).or_default().allowance = Some(given.floor() as u64);
+            save(ctx, &prog)?;
+        }
         while !prog.entities[&entity].done {
             ctx.safe_point().await?;
             let ep = &prog.entities[&entity];
@@ -387,6 +403,14 @@ mod tests {
         assert!(spread(0).is_empty());
         let first: Vec<usize> = spread(100).into_iter().take(4).collect();
         assert_eq!(first, vec![0, 64, 32, 96]);
+    }
+
+    #[test]
+    fn small_needs_are_met_whole_and_the_rest_share_evenly() {
+        assert_eq!(share_by_need(100.0, vec![10.0, 500.0, 500.0]), 10.0);
+        assert_eq!(share_by_need(100.0, vec![500.0, 10.0, 500.0]), 45.0);
+        assert_eq!(share_by_need(100.0, vec![20.0]), 20.0);
+        assert_eq!(share_by_need(100.0, vec![]), 0.0);
     }
 
     proptest! {
