@@ -77,6 +77,10 @@ pub struct RunOptions {
     /// percent; the sample shrinks to fit.
     #[serde(default = "default_verify_budget")]
     pub verify_budget_pct: f64,
+    /// A proposed column mapping of an unknown source file is taken without an operator
+    /// (`--interventions recommended`) only when every column's confidence reaches this.
+    #[serde(default = "default_mapping_confidence")]
+    pub mapping_min_confidence: f32,
 }
 
 /// How a live target is verified after the load.
@@ -92,6 +96,10 @@ pub enum VerifyMode {
 
 fn default_verify_budget() -> f64 {
     10.0
+}
+
+fn default_mapping_confidence() -> f32 {
+    0.6
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -119,6 +127,7 @@ impl Default for RunOptions {
             throttle_ms: 0,
             verify: VerifyMode::default(),
             verify_budget_pct: default_verify_budget(),
+            mapping_min_confidence: default_mapping_confidence(),
         }
     }
 }
@@ -333,12 +342,14 @@ kind = "files"
 path = "{source_path}"
 # Currency of prices the files do not state.
 currency = "USD"
-# encoding = "windows-1254"   # when it cannot be detected (utf-8, utf-16, windows-1252, windows-1254)
+# encoding = "windows-1254"   # overrides detection (windows-1250 ... windows-1258, iso-8859-2, ...)
+# timezone = "Europe/Istanbul"   # the store's clock, for times the files write without a zone (default UTC)
 
 [target]
 platform = "{target_platform}"
 kind = "files"
 # Import files go to <workspace>/output/run-N unless a path is given.
+# timezone = "Europe/Istanbul"   # local times in the import files are written on this clock
 # For a live store instead:
 # kind = "api"
 # url = "https://example.myshopify.com"

@@ -6,6 +6,7 @@ pub mod connector;
 pub mod files;
 pub mod finding;
 pub mod model;
+pub mod no_email;
 pub mod platform;
 pub mod spec;
 pub mod synth;
@@ -14,6 +15,7 @@ pub mod verify;
 pub use connector::{
     ApiStats, BreakerState, ConnectorError, Cursor, Source, SourcePage, Target, WriteOutcome,
 };
+pub use connector::{Choice, Question};
 pub use finding::{Finding, Location, RecordRef, Severity};
 pub use spec::{open_source, open_target, open_verifier, EndpointKind, EndpointSpec};
 pub use verify::{BudgetUnit, StoreCount, Verifier};

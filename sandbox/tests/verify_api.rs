@@ -4,14 +4,10 @@
 
 use serde_json::json;
 use std::collections::BTreeMap;
-use storeshift_connectors::api::bigcommerce::{BigCommerceSource, BigCommerceVerifier};
-use storeshift_connectors::api::magento::{MagentoSource, MagentoVerifier};
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyVerifier};
 use storeshift_connectors::api::woocommerce::{WooSource, WooVerifier};
 use storeshift_connectors::model::{Entity, Platform, Record};
 use storeshift_connectors::{BudgetUnit, EndpointKind, EndpointSpec, Source, Verifier};
-use storeshift_sandbox::bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
-use storeshift_sandbox::magento::{MagentoConfig, MagentoSandbox};
 use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 use storeshift_sandbox::woocommerce::{WooConfig, WooSandbox};
 use storeshift_sandbox::Running;
@@ -354,124 +350,4 @@ async fn woocommerce_records_by_id_match_the_listing_with_include() {
             v.fetch_cost(entity, asked as usize)
         );
     }
-}
-
-#[tokio::test]
-async fn bigcommerce_counts_from_pagination_total_and_records_by_id_in() {
-    let sb = BigCommerceSandbox::new(BigCommerceConfig {
-        quota: 100_000,
-        ..Default::default()
-    });
-    sb.seed_products(260);
-    sb.seed_customers(14);
-    let server = sb.start(0).await.expect("bind");
-    let spec = spec(
-        Platform::BigCommerce,
-        &server,
-        &[(
-            "token",
-            "STORESHIFT_TEST_VERIFY_BC_TOKEN",
-            &BigCommerceConfig::default().token,
-        )],
-        json!({ "store_hash": "sandbox", "retry_base_ms": 5, "retry_max_ms": 50 }),
-    );
-    let mut v = BigCommerceVerifier::open(&spec).expect("open");
-    assert_eq!(v.unit(), BudgetUnit::Requests);
-    let before = sb.faults.requests();
-    let p = v
-        .count(Entity::Products)
-        .await
-        .expect("count")
-        .expect("countable");
-    assert_eq!(p.count, 260);
-    assert!(p.exact && p.how.contains("meta.pagination.total"), "{p:?}");
-    let c = v
-        .count(Entity::Customers)
-        .await
-        .expect("count")
-        .expect("countable");
-    assert_eq!(c.count, 14);
-    assert_eq!(sb.faults.requests() - before, 2, "one request a count");
-    assert_eq!(v.count(Entity::Orders).await.expect("count"), None);
-
-    let mut src = BigCommerceSource::open(&spec).expect("source");
-    for entity in [Entity::Products, Entity::Customers] {
-        let listed = read_all(&mut src, entity).await;
-        let before = sb.faults.requests();
-        by_id_as_listed(&mut v, entity, &listed, "999999").await;
-        let asked = listed.len().div_ceil(2) + 1;
-        assert_eq!(
-            sb.faults.requests() - before,
-            v.fetch_cost(entity, asked),
-            "{entity}: {asked} ids in batches of {}",
-            v.batch_limit(entity)
-        );
-    }
-}
-
-#[tokio::test]
-async fn magento_counts_from_total_count_and_records_by_sku_or_entity_id() {
-    let sb = MagentoSandbox::new(MagentoConfig::default());
-    sb.seed_products(10);
-    sb.seed_customers(7);
-    let server = sb.start(0).await.expect("bind");
-    let cfg = MagentoConfig::default();
-    let spec = spec(
-        Platform::Magento,
-        &server,
-        &[
-            ("username", "STORESHIFT_TEST_VERIFY_MG_USER", &cfg.username),
-            ("password", "STORESHIFT_TEST_VERIFY_MG_PASS", &cfg.password),
-        ],
-        json!({ "retry_base_ms": 5, "retry_max_ms": 50 }),
-    );
-    let mut src = MagentoSource::open(&spec).expect("source");
-    let products = read_all(&mut src, Entity::Products).await;
-    let customers = read_all(&mut src, Entity::Customers).await;
-    let mut v = MagentoVerifier::open(&spec).expect("open");
-    assert_eq!(v.unit(), BudgetUnit::Requests);
-    // The children of configurables come with their parent: the count leaves them out.
-    let p = v
-        .count(Entity::Products)
-        .await
-        .expect("count")
-        .expect("countable");
-    assert_eq!(p.count, products.len() as u64, "{p:?}");
-    assert!(p.how.contains("total_count"), "{p:?}");
-    let c = v
-        .count(Entity::Customers)
-        .await
-        .expect("count")
-        .expect("countable");
-    assert_eq!(c.count, 7);
-    assert_eq!(v.count(Entity::Orders).await.expect("count"), None);
-
-    // Products are written and found by SKU (the seed's MG-i), customers by entity id.
-    let skus: Vec<String> = vec![
-        "MG-8".into(),
-        "MG-NONE".into(),
-        "MG-1".into(),
-        "MG-4".into(),
-    ];
-    let got = v.fetch(Entity::Products, &skus).await.expect("fetch");
-    assert!(got[1].is_none());
-    for (sku, rec) in skus.iter().zip(&got).filter(|(s, _)| *s != "MG-NONE") {
-        let rec = rec.as_ref().unwrap_or_else(|| panic!("{sku} found"));
-        let want = products
-            .iter()
-            .find(|r| r.source().id == rec.source().id)
-            .expect("listed");
-        assert_eq!(
-            serde_json::to_value(rec).expect("json"),
-            serde_json::to_value(want).expect("json"),
-            "{sku}: by SKU as in the listing"
-        );
-    }
-    let before = sb.faults.requests();
-    by_id_as_listed(&mut v, Entity::Customers, &customers, "999999").await;
-    assert_eq!(
-        sb.faults.requests() - before,
-        1,
-        "one search for the customers asked"
-    );
 }
