@@ -17,6 +17,9 @@ pub struct ApiTotals {
     pub retries: u64,
     pub throttled: u64,
     pub server_errors: u64,
+    /// Cost points charged, where the platform charges points (Shopify).
+    #[serde(default)]
+    pub points: u64,
 }
 
 impl ApiTotals {
@@ -26,6 +29,16 @@ impl ApiTotals {
             retries: s.retries,
             throttled: s.throttled,
             server_errors: s.server_errors,
+            points: s.points,
+        }
+    }
+
+    /// What was spent in the platform's budget unit: points where it charges points.
+    pub fn spent(&self) -> (u64, storeshift_connectors::BudgetUnit) {
+        if self.points > 0 {
+            (self.points, storeshift_connectors::BudgetUnit::Points)
+        } else {
+            (self.calls, storeshift_connectors::BudgetUnit::Requests)
         }
     }
 
@@ -36,6 +49,7 @@ impl ApiTotals {
             throttled: self.throttled + now.throttled.saturating_sub(before.throttled),
             server_errors: self.server_errors
                 + now.server_errors.saturating_sub(before.server_errors),
+            points: self.points + now.points.saturating_sub(before.points),
         }
     }
 }
@@ -59,6 +73,8 @@ impl ApiUse {
 pub struct Tracker {
     source: ApiTotals,
     target: ApiTotals,
+    /// The run's totals as last recorded.
+    total: Option<ApiUse>,
 }
 
 impl Tracker {
@@ -95,5 +111,11 @@ impl Tracker {
             self.target = now;
         }
         step.put_json(T::Phases, phase_key(ctx.run, PHASE), &total);
+        self.total = Some(total);
+    }
+
+    /// The run's totals as last recorded by this tracker.
+    pub fn total(&self) -> Option<&ApiUse> {
+        self.total.as_ref()
     }
 }

@@ -69,10 +69,33 @@ pub struct RunOptions {
     /// Slow the executor down by this many milliseconds per batch (rehearsals, demos, tests).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub throttle_ms: u64,
+    /// How a live target is verified: `sample` (counts from count endpoints, the sample by id)
+    /// or `full` (everything read back).
+    #[serde(default)]
+    pub verify: VerifyMode,
+    /// Most of the load's API spend (points or requests) a sampled verification may use, in
+    /// percent; the sample shrinks to fit.
+    #[serde(default = "default_verify_budget")]
+    pub verify_budget_pct: f64,
     /// A proposed column mapping of an unknown source file is taken without an operator
     /// (`--interventions recommended`) only when every column's confidence reaches this.
     #[serde(default = "default_mapping_confidence")]
     pub mapping_min_confidence: f32,
+}
+
+/// How a live target is verified after the load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyMode {
+    /// Counts from the platform's count endpoints, the sample fetched by id.
+    #[default]
+    Sample,
+    /// Every record read back (Shopify: bulk queries where the source uses them).
+    Full,
+}
+
+fn default_verify_budget() -> f64 {
+    10.0
 }
 
 fn default_mapping_confidence() -> f32 {
@@ -102,6 +125,8 @@ impl Default for RunOptions {
             event_retention: default_retention(),
             source_url: None,
             throttle_ms: 0,
+            verify: VerifyMode::default(),
+            verify_budget_pct: default_verify_budget(),
             mapping_min_confidence: default_mapping_confidence(),
         }
     }

@@ -51,6 +51,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     .with_category_map(crate::agents::mapping::resolved(&ctx))
     .with_decision_notes(&ctx.decision_notes());
     let mut api_use = crate::api_use::Tracker::default();
+    let mut relearn = crate::agents::planning::Relearn::new(&ctx);
     let mut entities = ctx.entities(&source_entities);
     // Categories the source only names inside products, and the redirect map, are derived.
     if !entities.contains(&Entity::Categories)
@@ -195,11 +196,27 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                 .await?;
                 let Prepared {
                     cp: next,
-                    step,
+                    mut step,
                     ids,
                     written,
                 } = prepared;
                 cp = next;
+                if target.is_remote() {
+                    // The load's spend commits with each batch, so a run killed mid-entity
+                    // still knows what its verification may spend.
+                    api_use.record(&ctx, &mut step, None, target.api_stats());
+                    if let Some(t) = api_use.total().and_then(|u| u.target) {
+                        let (amount, unit) = t.spent();
+                        ctx.hub.update(|s| {
+                            s.metrics.set_spent(
+                                crate::event::Phase::Execution,
+                                amount,
+                                unit.label(),
+                            )
+                        });
+                    }
+                }
+                relearn.batch(&ctx, written.len() as u64)?;
                 if let Some(seen) = seen_keys.as_mut() {
                     seen.extend(ids.keys().cloned());
                 }

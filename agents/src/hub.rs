@@ -222,7 +222,8 @@ impl Hub {
         } else if avg > 0.0 && remaining > 0 {
             Some((remaining as f64 / avg).ceil() as u64)
         } else {
-            None
+            // Past the load, what is left is the verification, at its own measured rate.
+            s.metrics.verify_eta_secs
         };
         let dropped: u64 = st.taps.iter().map(|t| t.dropped()).sum();
         st.snapshot.metrics.dropped_events = dropped;

@@ -132,8 +132,16 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         let side = |name: &str, t: &Option<crate::api_use::ApiTotals>| {
             t.map(|t| {
                 format!(
-                    "{name} API: {} calls, {} retries, {} throttled, {} server errors",
-                    t.calls, t.retries, t.throttled, t.server_errors
+                    "{name} API: {} calls{}, {} retries, {} throttled, {} server errors",
+                    t.calls,
+                    if t.points > 0 {
+                        format!(" ({} cost points)", t.points)
+                    } else {
+                        String::new()
+                    },
+                    t.retries,
+                    t.throttled,
+                    t.server_errors
                 )
             })
         };
@@ -198,9 +206,20 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
     if let Some(p) = &plan {
         doc.push(Block::H(2, "Plan".into()));
         doc.push(Block::P(format!(
-            "Estimated {} in all. Rate model: {}.",
+            "Estimated {} in all. Rate model: {}.{}",
             human_secs(p.eta_secs),
-            p.rate_model
+            p.rate_model,
+            p.learned
+                .as_ref()
+                .map(|l| format!(
+                    " Re-learned from the first {} batches ({} records in {:.1} s, {:.1} records/s): {} left at that point.",
+                    l.batches,
+                    l.records,
+                    l.secs,
+                    l.rate,
+                    human_secs(l.eta_secs)
+                ))
+                .unwrap_or_default()
         )));
         doc.push(Block::Table(
             ["entity", "records", "batch", "concurrency", "ETA"]
@@ -355,6 +374,7 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
                 })
                 .collect(),
         ));
+        doc.extend(cost_blocks(v, api.as_ref()));
         if !v.differences.is_empty() {
             doc.push(Block::Table(
                 ["entity", "record", "field", "expected", "in target"]
@@ -433,6 +453,88 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         serde_json::to_vec_pretty(&json).unwrap_or_default(),
     )?;
     Ok(dir.join("report.md"))
+}
+
+/// What verification checked, how, and what it cost, against what the load spent.
+fn cost_blocks(v: &Verification, api: Option<&crate::api_use::ApiUse>) -> Vec<Block> {
+    let mut out = vec![];
+    if let Some(c) = &v.cost {
+        let unit = c.unit.label();
+        let pct = |n: u64| {
+            if c.load_spent == 0 {
+                String::new()
+            } else {
+                format!(
+                    " ({:.1}% of the load's)",
+                    n as f64 * 100.0 / c.load_spent as f64
+                )
+            }
+        };
+        out.push(Block::P(match c.cap {
+            Some(cap) => format!(
+                "Cost: verification by sample spent {} {unit}{} within a budget of {cap} {unit}; the load spent {} {unit}.",
+                c.spent,
+                pct(c.spent),
+                c.load_spent
+            ),
+            None => format!(
+                "Cost: the full read-back spent {} {unit}{}; the load spent {} {unit}.",
+                c.spent,
+                pct(c.spent),
+                c.load_spent
+            ),
+        }));
+        // Budget per phase: what the load and the verification asked of the target.
+        let load_calls = api
+            .and_then(|a| a.target)
+            .map(|t| t.calls)
+            .unwrap_or(c.load_requests);
+        out.push(Block::Table(
+            ["phase", unit, "requests"].map(String::from).to_vec(),
+            vec![
+                vec![
+                    "Execution (load)".into(),
+                    c.load_spent.to_string(),
+                    load_calls.to_string(),
+                ],
+                vec![
+                    format!("Post-migration (verification, {})", c.mode),
+                    c.spent.to_string(),
+                    c.requests.to_string(),
+                ],
+            ],
+        ));
+    }
+    if !v.checks.is_empty() {
+        out.push(Block::Table(
+            [
+                "entity",
+                "counted by",
+                "sample kept",
+                "checked",
+                "fetched by",
+                "cost",
+                "note",
+            ]
+            .map(String::from)
+            .to_vec(),
+            v.checks
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.entity.to_string(),
+                        format!("{}{}", c.counted, if c.exact { "" } else { " (at least)" }),
+                        c.kept.to_string(),
+                        c.checked.to_string(),
+                        c.fetched.clone(),
+                        c.spent.to_string(),
+                        c.shrunk.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        ));
+    }
+    out
 }
 
 /// What became of customers without an email: each outcome counted, those left out listed.

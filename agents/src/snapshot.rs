@@ -48,6 +48,41 @@ pub struct Metrics {
     /// Events the runtime could not hand to this reader because it was too slow.
     pub dropped_events: u64,
     pub batch_millis_last: u64,
+    /// The target's API budget spent in each phase so far (points or requests).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub budget_spent: Vec<PhaseSpend>,
+    /// The Planning agent's ETA, re-learned from the first batches the executor loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_eta_secs: Option<u64>,
+    /// Time left of the verification, projected from its measured rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_eta_secs: Option<u64>,
+}
+
+/// What one phase spent of the target's API budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseSpend {
+    pub phase: Phase,
+    pub amount: u64,
+    /// `points` or `requests`.
+    pub unit: String,
+}
+
+impl Metrics {
+    /// Sets what `phase` has spent so far (one entry per phase).
+    pub fn set_spent(&mut self, phase: Phase, amount: u64, unit: &str) {
+        match self.budget_spent.iter_mut().find(|p| p.phase == phase) {
+            Some(p) => {
+                p.amount = amount;
+                p.unit = unit.to_string();
+            }
+            None => self.budget_spent.push(PhaseSpend {
+                phase,
+                amount,
+                unit: unit.to_string(),
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -185,4 +185,8 @@ pub struct ApiStats {
     /// Share of the platform's rate-limit budget in use right now, 0-100 (`None` when the
     /// platform publishes no budget).
     pub budget_used_pct: Option<f64>,
+    /// Cost points the platform charged, on APIs that charge points per query (Shopify's
+    /// `actualQueryCost`); 0 where the budget is counted in requests.
+    #[serde(default)]
+    pub points: u64,
 }

@@ -10,10 +10,12 @@ pub mod no_email;
 pub mod platform;
 pub mod spec;
 pub mod synth;
+pub mod verify;
 
 pub use connector::{
     ApiStats, BreakerState, ConnectorError, Cursor, Source, SourcePage, Target, WriteOutcome,
 };
 pub use connector::{Choice, Question};
 pub use finding::{Finding, Location, RecordRef, Severity};
-pub use spec::{open_source, open_target, EndpointKind, EndpointSpec};
+pub use spec::{open_source, open_target, open_verifier, EndpointKind, EndpointSpec};
+pub use verify::{BudgetUnit, StoreCount, Verifier};

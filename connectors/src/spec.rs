@@ -163,6 +163,15 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Source>> 
     }
 }
 
+/// Opens what verification asks of a live store (counts, records by id); import files have
+/// none (`None`): they are read back whole.
+pub fn open_verifier(spec: &EndpointSpec) -> Result<Option<Box<dyn crate::verify::Verifier>>> {
+    match spec.kind {
+        EndpointKind::Files => Ok(None),
+        EndpointKind::Api => crate::api::open_verifier(spec),
+    }
+}
+
 /// Opens a target. File targets write into `out_dir` when the spec names no path.
 pub fn open_target(spec: &EndpointSpec, base: &Path, out_dir: &Path) -> Result<Box<dyn Target>> {
     match spec.kind {

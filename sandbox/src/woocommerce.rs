@@ -792,6 +792,23 @@ fn order(items: &mut [Value], q: &HashMap<String, String>, default_orderby: &str
 
 type Q = Query<HashMap<String, String>>;
 
+/// `include=1,2,3` (WooCommerce's and WordPress's list parameter): only the items with these
+/// ids; `None` when the request does not limit them.
+pub(super) fn included(q: &HashMap<String, String>) -> Option<std::collections::HashSet<u64>> {
+    q.get("include").map(|ids| {
+        ids.split(',')
+            .filter_map(|x| x.trim().parse::<u64>().ok())
+            .collect()
+    })
+}
+
+/// Keeps the items `include=` names, when it names any.
+pub(super) fn keep_included(items: &mut Vec<Value>, q: &HashMap<String, String>) {
+    if let Some(ids) = included(q) {
+        items.retain(|it| it["id"].as_u64().is_some_and(|id| ids.contains(&id)));
+    }
+}
+
 async fn list_products(State(sb): State<WooSandbox>, headers: HeaderMap, Query(q): Q) -> Response {
     if let Err(r) = sb.authorised(&headers, &q, &Method::GET) {
         return r;
@@ -824,6 +841,7 @@ async fn list_products(State(sb): State<WooSandbox>, headers: HeaderMap, Query(q
         s.products.values().cloned().collect()
     };
     drop(s);
+    keep_included(&mut items, &q);
     order(&mut items, &q, "date");
     paged(items, page, per_page, "/wp-json/wc/v3/products")
 }
@@ -1164,6 +1182,7 @@ async fn list_customers(State(sb): State<WooSandbox>, headers: HeaderMap, Query(
         None => s.customers.values().cloned().collect(),
     };
     drop(s);
+    keep_included(&mut items, &q);
     // Customers list by name ascending unless told otherwise.
     let mut q2 = q.clone();
     q2.entry("order".into()).or_insert_with(|| "asc".into());

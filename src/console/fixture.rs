@@ -244,6 +244,7 @@ pub fn snapshot(state: RunState) -> Snapshot {
         errors: 3,
         dropped_events: 0,
         batch_millis_last: 640,
+        ..Default::default()
     };
     s.interventions = interventions();
     s.last_seq = 412;

@@ -525,6 +525,26 @@ fn mouse_clicks_focus_panes_and_the_wheel_scrolls_the_log() {
     assert_eq!(app.log_scroll, 0);
 }
 
+#[test]
+fn metrics_show_the_budget_spent_per_phase_and_the_learned_plan_eta() {
+    let mut app = app_with(RunState::Running, "default", glyphs::UNICODE, false);
+    app.snapshot
+        .metrics
+        .set_spent(storeshift_agents::event::Phase::Execution, 28_012, "points");
+    app.snapshot.metrics.set_spent(
+        storeshift_agents::event::Phase::PostMigration,
+        1_845,
+        "points",
+    );
+    app.snapshot.metrics.plan_eta_secs = Some(272);
+    let text = text_of(&draw(&mut app, 200, 70));
+    assert!(
+        text.contains("spent load 28,012 pts · verify 1,845 pts"),
+        "{text}"
+    );
+    assert!(text.contains("plan ETA (learned) 0:04:32"), "{text}");
+}
+
 /// The run waiting on a file-mapping intervention, its dialog open.
 fn mapping_screen(theme: &str, g: Glyphs) -> App {
     let mut app = app_with(RunState::WaitingForOperator, theme, g, false);

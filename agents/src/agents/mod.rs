@@ -5,5 +5,6 @@ pub mod communication;
 pub mod file_mapping;
 pub mod mapping;
 pub mod planning;
+pub mod sampling;
 pub mod seo;
 pub mod verification;

@@ -31,6 +31,112 @@ pub struct Plan {
     pub rate_model: String,
     pub risks: Vec<String>,
     pub rollback: String,
+    /// The ETA again, from the rate the executor measured over its first batches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned: Option<LearnedEta>,
+}
+
+/// The plan's ETA re-learned from what the first batches really took.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnedEta {
+    pub batches: u32,
+    pub records: u64,
+    pub secs: f64,
+    /// Records per second measured.
+    pub rate: f64,
+    /// Time left when it was learned.
+    pub eta_secs: u64,
+}
+
+/// Batches the executor loads before the ETA is learned again from their rate.
+const LEARN_AFTER: u32 = 3;
+
+/// Re-learns the plan's ETA from the executor's first batches (once per run).
+pub struct Relearn {
+    started: std::time::Instant,
+    batches: u32,
+    records: u64,
+    done_before: u64,
+    planned: u64,
+    pending: bool,
+}
+
+impl Relearn {
+    pub fn new(ctx: &Ctx) -> Self {
+        let plan: Option<Plan> = ctx.load_phase("plan");
+        let done_before = Entity::ALL
+            .into_iter()
+            .filter_map(|e| {
+                ctx.store
+                    .get_json::<crate::store::EntityCheckpoint>(
+                        crate::store::T::Cursors,
+                        crate::runtime::cursor_key(ctx.run, e),
+                    )
+                    .ok()
+                    .flatten()
+            })
+            .map(|cp| cp.counts.done())
+            .sum();
+        Relearn {
+            started: std::time::Instant::now(),
+            batches: 0,
+            records: 0,
+            done_before,
+            planned: plan
+                .as_ref()
+                .map(|p| p.steps.iter().map(|s| s.records).sum())
+                .unwrap_or(0),
+            pending: plan.is_some_and(|p| p.learned.is_none()),
+        }
+    }
+
+    /// Counts a committed batch of `written` records; after the first few, learns the ETA
+    /// from their rate, saves it with the plan and says so.
+    pub fn batch(&mut self, ctx: &Ctx, written: u64) -> Result<(), Halt> {
+        if !self.pending {
+            return Ok(());
+        }
+        self.batches += 1;
+        self.records += written;
+        if self.batches < LEARN_AFTER || self.records == 0 {
+            return Ok(());
+        }
+        self.pending = false;
+        let Some(mut plan) = ctx.load_phase::<Plan>("plan") else {
+            return Ok(());
+        };
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        let rate = self.records as f64 / secs;
+        let left = self.planned.saturating_sub(self.done_before + self.records);
+        let eta_secs = (left as f64 / rate).ceil() as u64;
+        let message = format!(
+            "ETA re-learned from the first {} batches: {rate:.1} records/s measured, {} left (planned {} in all at the assumed rate)",
+            self.batches,
+            human_secs(eta_secs),
+            human_secs(plan.eta_secs)
+        );
+        plan.learned = Some(LearnedEta {
+            batches: self.batches,
+            records: self.records,
+            secs,
+            rate,
+            eta_secs,
+        });
+        let mut step = ctx.step();
+        step.put_json(
+            crate::store::T::Phases,
+            crate::runtime::phase_key(ctx.run, "plan"),
+            &plan,
+        );
+        step.event(
+            crate::event::Level::Info,
+            Some(AGENT),
+            crate::event::EventKind::Log { message },
+        );
+        ctx.commit(step)?;
+        ctx.hub.update(|s| s.metrics.plan_eta_secs = Some(eta_secs));
+        Ok(())
+    }
 }
 
 /// Records per second the target sustains, and how that was worked out.
@@ -113,6 +219,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             rate_model,
             risks,
             rollback,
+            learned: None,
         };
         let mut step = ctx.step();
         step.put_json(

@@ -13,7 +13,7 @@ use storeshift_connectors::platform;
 use storeshift_connectors::{EndpointKind, EndpointSpec, Finding, Severity, Source};
 
 const AGENT: AgentKind = AgentKind::Verification;
-const MAX_DIFFS: usize = 500;
+pub(crate) const MAX_DIFFS: usize = 500;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CountCheck {
@@ -49,6 +49,12 @@ pub struct Verification {
     pub checked_from: String,
     /// Fields the target's format does not hold, and where they went instead.
     pub not_carried: Vec<String>,
+    /// How each entity was checked and what it cost (live targets).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<crate::agents::sampling::EntityCheck>,
+    /// What verification spent of the target's API budget (live targets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::agents::sampling::Cost>,
 }
 
 impl Verification {
@@ -419,6 +425,30 @@ fn target_spec(ctx: &Ctx) -> (EndpointSpec, String) {
     }
 }
 
+/// The deterministic sample the executor kept for `entity`, by store key.
+pub(crate) fn samples(ctx: &Ctx, entity: Entity) -> Result<Vec<(Vec<u8>, Sample)>, Halt> {
+    ctx.store
+        .scan_json::<Sample>(T::Phases, sample_prefix(ctx.run, entity))
+        .map_err(|e| Halt::Failed(format!("reading the {entity} sample: {e}")))
+}
+
+/// The fields of `actual` that differ from `expected`, leaving out what the target does not
+/// carry: (path, expected, actual).
+pub(crate) fn compare(
+    expected: Value,
+    actual: Value,
+    ignore: &[(&str, &str)],
+) -> Vec<(String, String, String)> {
+    let mut diffs = vec![];
+    diff(
+        &strip(expected, ignore),
+        &strip(actual, ignore),
+        String::new(),
+        &mut diffs,
+    );
+    diffs
+}
+
 /// The deterministic sample the executor kept for `entity`, by external key.
 fn samples_of(ctx: &Ctx, entity: Entity) -> Result<HashMap<String, (String, Value)>, Halt> {
     Ok(ctx
@@ -517,8 +547,22 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             early.insert(entity, found);
         }
     }
-    let target_reader: Option<Box<dyn Source>> =
-        storeshift_connectors::open_source(&target_spec, &ctx.cfg.base_dir).ok();
+    // A live store is verified at the cost of a sample unless a full read-back was asked for.
+    let mut verifier = match (ctx.cfg.target.kind, ctx.cfg.run.verify) {
+        (EndpointKind::Api, crate::config::VerifyMode::Sample) => {
+            storeshift_connectors::open_verifier(&ctx.cfg.target).map_err(|e| {
+                Halt::Failed(format!(
+                    "cannot open the target for verification ({}): {e}",
+                    ctx.cfg.target.describe()
+                ))
+            })?
+        }
+        _ => None,
+    };
+    let target_reader: Option<Box<dyn Source>> = match verifier {
+        Some(_) => None,
+        None => storeshift_connectors::open_source(&target_spec, &ctx.cfg.base_dir).ok(),
+    };
     let readable: Vec<Entity> = target_reader
         .as_ref()
         .map(|s| s.entities())
@@ -546,6 +590,24 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
     let mut ahead = match (target_reader, plan.is_empty()) {
         (Some(s), false) => Some(crate::prefetch::Prefetch::start(s, plan, 2000, false)),
         _ => None,
+    };
+    let mut by_sample = match verifier.as_mut() {
+        Some(verifier) => {
+            let checked: Vec<(Entity, EntityCheckpoint)> = checkpoints
+                .iter()
+                .filter(|(e, cp)| *e != Entity::Redirects && !cp.unsupported)
+                .cloned()
+                .collect();
+            ctx.status(
+                AGENT,
+                "running",
+                format!("counting and sampling by id in {}", verifier.describe()),
+                0,
+                0,
+            )?;
+            Some(crate::agents::sampling::verify(&ctx, verifier.as_mut(), &checked).await?)
+        }
+        None => None,
     };
 
     for (entity, cp) in checkpoints {
@@ -577,6 +639,35 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             }
         }
         let found = match (early.remove(&entity), ahead.as_mut()) {
+            _ if by_sample.is_some() => {
+                let o = by_sample.as_mut().expect("checked above");
+                Some(ReadBack {
+                    in_target: o
+                        .counts
+                        .get(&entity)
+                        .and_then(|c| c.as_ref())
+                        .map(|c| c.count)
+                        .unwrap_or(0),
+                    compared: o.compared.get(&entity).copied().unwrap_or(0),
+                    differences: {
+                        let (mine, rest): (Vec<Difference>, Vec<Difference>) =
+                            std::mem::take(&mut o.differences)
+                                .into_iter()
+                                .partition(|d| d.entity == entity);
+                        o.differences = rest;
+                        mine
+                    },
+                    missing: {
+                        let prefix = format!("{entity} ");
+                        let (mine, rest): (Vec<String>, Vec<String>) =
+                            std::mem::take(&mut o.missing)
+                                .into_iter()
+                                .partition(|m| m.starts_with(&prefix));
+                        o.missing = rest;
+                        mine
+                    },
+                })
+            }
             (Some(found), _) => {
                 ctx.emit(
                     crate::event::Level::Info,
@@ -602,7 +693,10 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             v.differences
                 .extend(found.differences.into_iter().take(room));
             v.missing.extend(found.missing);
-            in_target = Some(found.in_target);
+            let uncounted = by_sample
+                .as_ref()
+                .is_some_and(|o| o.counts.get(&entity).is_none_or(Option::is_none));
+            in_target = (!uncounted).then_some(found.in_target);
         }
         // Import files hold exactly what this run wrote; a live store may have had records already.
         let ok = match (in_target, ctx.cfg.target.kind) {
@@ -622,7 +716,34 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         });
     }
     if let Some(reader) = ahead {
-        drop(reader.finish().await?);
+        let source = reader.finish().await?;
+        // A full read-back of a live store is measured too.
+        if let Some(stats) = source.api_stats() {
+            let load = crate::api_use::ApiUse::load(&ctx)
+                .and_then(|u| u.target)
+                .unwrap_or_default();
+            let (load_spent, unit) = load.spent();
+            v.cost = Some(crate::agents::sampling::Cost {
+                mode: "full".into(),
+                unit,
+                load_spent,
+                cap: None,
+                spent: match unit {
+                    storeshift_connectors::BudgetUnit::Points => stats.points,
+                    storeshift_connectors::BudgetUnit::Requests => stats.calls,
+                },
+                requests: stats.calls,
+                load_requests: load.calls,
+            });
+        }
+    }
+    if let Some(o) = by_sample {
+        v.checks = o.checks;
+        v.cost = Some(o.cost);
+        v.checked_from = format!(
+            "{} (counts from its count endpoints, the sample fetched by id)",
+            v.checked_from
+        );
     }
     let summary = format!(
         "counts {} ; {} records compared field by field, {} differences, {} missing",

@@ -103,6 +103,8 @@ pub struct Counters {
     pub server_errors: AtomicU64,
     /// Budget used, in hundredths of a percent (`u64::MAX` = unknown).
     budget_used: AtomicU64,
+    /// Cost points the platform charged (GraphQL APIs that publish a cost per query).
+    points: AtomicU64,
 }
 
 impl Counters {
@@ -111,6 +113,11 @@ impl Counters {
             budget_used: AtomicU64::new(u64::MAX),
             ..Default::default()
         }
+    }
+
+    /// Adds what one reply said it cost (Shopify's `actualQueryCost`).
+    pub fn add_points(&self, points: u64) {
+        self.points.fetch_add(points, Ordering::Relaxed);
     }
 
     pub fn set_budget_used(&self, pct: f64) {
@@ -372,6 +379,7 @@ impl HttpClient {
             server_errors: c.server_errors.load(Ordering::Relaxed),
             breaker: self.breaker.state(),
             budget_used_pct: (budget != u64::MAX).then(|| budget as f64 / 100.0),
+            points: c.points.load(Ordering::Relaxed),
         }
     }
 

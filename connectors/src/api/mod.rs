@@ -56,6 +56,17 @@ pub fn open_target(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Target>> 
     })
 }
 
+/// Counts and look-ups by id for verification, where the connector has them (the others are
+/// read back whole through their source).
+pub fn open_verifier(spec: &EndpointSpec) -> Result<Option<Box<dyn crate::verify::Verifier>>> {
+    check_version(spec)?;
+    Ok(match spec.platform {
+        Platform::Shopify => Some(Box::new(shopify::ShopifyVerifier::open(spec)?)),
+        Platform::WooCommerce => Some(Box::new(woocommerce::WooVerifier::open(spec)?)),
+        _ => None,
+    })
+}
+
 /// A time an API sent as text (RFC 3339, RFC 2822, or UTC without a zone), `None` when absent
 /// or unreadable.
 pub(crate) fn time(text: Option<String>) -> Option<crate::model::Timestamp> {

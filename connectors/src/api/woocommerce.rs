@@ -8,6 +8,9 @@
 mod categories;
 mod orders;
 mod pages;
+mod verify;
+
+pub use verify::WooVerifier;
 
 use super::http::{CallError, HttpClient, HttpConfig, Reply, Safety};
 use crate::connector::{

@@ -221,6 +221,18 @@ pub mod cost {
             if f.selection_set.items.is_empty() {
                 return 0;
             }
+            if let Some(Value::Array(ids)) = self.arg(f, "ids") {
+                // `nodes(ids:)`: a list of objects, asked for by the ids given and charged
+                // for the nodes found, each as the object it is.
+                return match result.and_then(Value::as_array) {
+                    Some(found) => found
+                        .iter()
+                        .filter(|n| n.is_object())
+                        .map(|n| 1 + self.set_cost(&f.selection_set, Some(n)))
+                        .sum(),
+                    None => ids.len() as u64 * (1 + self.set_cost(&f.selection_set, None)),
+                };
+            }
             let Some(requested) = self.page_size(f) else {
                 return 1 + self.set_cost(&f.selection_set, result.filter(|r| r.is_object()));
             };
@@ -332,6 +344,13 @@ pub mod cost {
             assert_eq!(requested(q, &json!({"n": 10})).unwrap(), 2 + 10 * 2);
             let m = "mutation { a: productSet(input: {}) { product { id } } b: productSet(input: {}) { product { id } } }";
             assert_eq!(requested(m, &json!({})).unwrap(), 20);
+            // nodes(ids:): each id an object with what it selects, a connection inside sized
+            // by its page
+            let n = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename ... on Product { id seo { title } variants(first: 5) { nodes { id } } } } }";
+            assert_eq!(
+                requested(n, &json!({"ids": ["a", "b", "c"]})).unwrap(),
+                3 * (1 + 1 + (2 + 5))
+            );
         }
 
         #[test]

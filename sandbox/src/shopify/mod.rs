@@ -82,6 +82,8 @@ pub struct CostStats {
     pub points_spent: f64,
     /// The largest requested cost of a query run (one over 1,000 is refused, never run).
     pub max_requested: f64,
+    /// Records answered by `nodes(ids:)` (a verification that resumes fetches none twice).
+    pub nodes_served: u64,
 }
 
 #[derive(Debug, Default)]
@@ -535,8 +537,14 @@ async fn control_state(State(sb): State<ShopifySandbox>) -> Json<Value> {
         "bulk": sb.bulk_operations(),
         "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests(),
         "throttled": stats.throttled, "points_spent": stats.points_spent,
+        "nodes_served": stats.nodes_served,
     }))
 }
+
+/// What a `*Count` field counts up to unless its `limit` says otherwise.
+const COUNT_LIMIT: usize = 10_000;
+/// Most items any input array may hold (`nodes(ids:)` included).
+const MAX_INPUT_SIZE: usize = 250;
 
 fn gql_error(message: impl Into<String>, code: &str) -> Value {
     json!({ "message": message.into(), "extensions": { "code": code } })
@@ -771,9 +779,22 @@ impl<'a, 'd> Exec<'a, 'd> {
                             .map(|(m, _)| m.values().filter(|it| matches_terms(it, &terms)).count())
                             .unwrap_or(0)
                     };
-                    let count = json!({ "__typename": "Count", "count": n, "precision": "EXACT" });
+                    // `limit` (default 10,000, `null` for none) caps the count; above it
+                    // Shopify answers the limit with precision AT_LEAST.
+                    let limit = match self.cx.arg(f, "limit") {
+                        None => Some(COUNT_LIMIT),
+                        Some(Value::Null) => None,
+                        Some(v) => v.as_u64().map(|l| l as usize),
+                    };
+                    let (n, precision) = match limit {
+                        Some(l) if n > l => (l, "AT_LEAST"),
+                        _ => (n, "EXACT"),
+                    };
+                    let count =
+                        json!({ "__typename": "Count", "count": n, "precision": precision });
                     self.project(&count, &f.selection_set, &path)?
                 }
+                "nodes" => self.nodes(f, &path)?,
                 "product" | "customer" | "collection" | "page" | "urlRedirect" | "order" => {
                     let id = self
                         .cx
@@ -915,6 +936,43 @@ impl<'a, 'd> Exec<'a, 'd> {
             _ => None,
         }
         .cloned()
+    }
+
+    /// `nodes(ids:)`: one answer per id, in order, `null` for an id not found; more than
+    /// [`MAX_INPUT_SIZE`] ids are refused as Shopify refuses any longer input array.
+    fn nodes(&self, f: &Field<'d, String>, path: &[Value]) -> GqlResult<Value> {
+        let ids: Vec<String> = self
+            .cx
+            .arg(f, "ids")
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect();
+        if ids.len() > MAX_INPUT_SIZE {
+            return Err(gql_path_error(
+                format!(
+                    "The input array size of {} is greater than the maximum allowed of {MAX_INPUT_SIZE}.",
+                    ids.len()
+                ),
+                "MAX_INPUT_SIZE_EXCEEDED",
+                path,
+            ));
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for (i, id) in ids.iter().enumerate() {
+            let found = self.node_of_store(id).unwrap_or(Value::Null);
+            if found.is_null() {
+                out.push(Value::Null);
+                continue;
+            }
+            let mut p = path.to_vec();
+            p.push(json!(i));
+            out.push(self.project(&found, &f.selection_set, &p)?);
+        }
+        lock(&self.sb.inner.stats).nodes_served +=
+            out.iter().filter(|n| n.is_object()).count() as u64;
+        Ok(Value::Array(out))
     }
 
     /// `node(id:)` for the store's own objects.

@@ -343,6 +343,7 @@ pub(super) async fn list_orders(
         .cloned()
         .collect();
     drop(s);
+    keep_included(&mut items, &q);
     order(&mut items, &q, "date");
     paged(items, page, per_page, "/wp-json/wc/v3/orders")
 }

@@ -183,6 +183,7 @@ pub(super) async fn list_pages(
         .map(|p| rendered(p, edit))
         .collect();
     drop(s);
+    keep_included(&mut items, &q);
     let total_pages = items.len().div_ceil(per_page);
     if page > 1 && page > total_pages {
         return wp_error(

@@ -61,11 +61,21 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             label("  errors "),
             alert(m.errors),
         ]));
-        lines.push(Line::from(vec![label("dropped events "), alert(dropped)]));
-        lines.push(Line::from(vec![
-            label("last batch "),
-            value(format!("{} ms", m.batch_millis_last)),
-        ]));
+        if m.budget_spent.is_empty() && m.plan_eta_secs.is_none() {
+            lines.push(Line::from(vec![label("dropped events "), alert(dropped)]));
+            lines.push(Line::from(vec![
+                label("last batch "),
+                value(format!("{} ms", m.batch_millis_last)),
+            ]));
+        } else {
+            // Room for the budget lines below.
+            lines.push(Line::from(vec![
+                label("dropped "),
+                alert(dropped),
+                label("  last batch "),
+                value(format!("{} ms", m.batch_millis_last)),
+            ]));
+        }
     } else {
         let mut first = rate_spans;
         first.push(Span::styled(
@@ -92,5 +102,43 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
             value(format!("{}ms", m.batch_millis_last)),
         ]));
     }
+    // The target's budget spent per phase and the plan's re-learned ETA, once there are any.
+    if !m.budget_spent.is_empty() {
+        let mut spans = vec![label("spent ")];
+        for (i, p) in m.budget_spent.iter().enumerate() {
+            if i > 0 {
+                spans.push(label(" · "));
+            }
+            spans.push(label(&format!("{} ", phase_word(p.phase))));
+            spans.push(value(thousands(p.amount)));
+            spans.push(label(&format!(" {}", unit_word(&p.unit))));
+        }
+        lines.push(Line::from(spans));
+    }
+    if let Some(e) = m.plan_eta_secs {
+        lines.push(Line::from(vec![
+            label("plan ETA (learned) "),
+            value(super::clock(e)),
+        ]));
+    }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn phase_word(p: storeshift_agents::event::Phase) -> &'static str {
+    use storeshift_agents::event::Phase;
+    match p {
+        Phase::Execution => "load",
+        Phase::PostMigration => "verify",
+        Phase::Assessment => "assess",
+        Phase::Planning => "plan",
+        Phase::PreMigration => "pre",
+    }
+}
+
+fn unit_word(unit: &str) -> &str {
+    match unit {
+        "points" => "pts",
+        "requests" => "req",
+        other => other,
+    }
 }

@@ -423,6 +423,67 @@ pub fn first_location() -> Document {
     )
 }
 
+// ---- verification: counts and records by id ------------------------------------------------
+
+/// Most ids one `nodes(ids:)` takes (Shopify refuses input arrays of more than 250).
+pub const MAX_NODE_IDS: usize = 250;
+
+/// The count field of an entity, or `None` where Shopify has none.
+pub fn count_field(entity: Entity) -> Option<&'static str> {
+    Some(match entity {
+        Entity::Products => "productsCount",
+        Entity::Customers => "customersCount",
+        Entity::Categories => "collectionsCount",
+        Entity::Pages => "pagesCount",
+        Entity::Redirects => "urlRedirectsCount",
+        Entity::Orders => "ordersCount",
+        Entity::BlogPosts => return None,
+    })
+}
+
+/// An entity's count. `limit: null` lifts the default cap of 10,000 so the count is the
+/// store's; `precision` still says when Shopify only knows "at least".
+pub fn store_count(entity: Entity) -> Option<Document> {
+    let root = count_field(entity)?;
+    Some(Document::new(
+        format!("verify count {root}"),
+        Kind::Query,
+        format!("{{ {root}(limit: null) {{ count precision }} }}"),
+    ))
+}
+
+/// The type `nodes(ids:)` answers for an entity's ids.
+pub fn node_type(entity: Entity) -> Option<&'static str> {
+    Some(match entity {
+        Entity::Products => "Product",
+        Entity::Customers => "Customer",
+        Entity::Categories => "Collection",
+        Entity::Pages => "Page",
+        Entity::Redirects => "UrlRedirect",
+        Entity::Orders => "Order",
+        Entity::BlogPosts => return None,
+    })
+}
+
+/// Records of one entity by id, with the fields the listings select: `$ids: [ID!]!` (at
+/// most [`MAX_NODE_IDS`]), answered under `nodes`, one per id in order (`null`: not found).
+pub fn by_ids(entity: Entity) -> Option<Document> {
+    let ty = node_type(entity)?;
+    let (fields, fragment) = match entity {
+        Entity::Products => (PRODUCT_FIELDS.to_string(), VARIANT_FRAGMENT.to_string()),
+        Entity::Customers => (CUSTOMER_FIELDS.to_string(), String::new()),
+        Entity::Categories => (COLLECTION_FIELDS.to_string(), String::new()),
+        Entity::Pages => (PAGE_FIELDS.to_string(), String::new()),
+        Entity::Redirects => (REDIRECT_FIELDS.to_string(), String::new()),
+        _ => (order_fields(), line_fragment()),
+    };
+    Some(Document::new(
+        format!("verify nodes {ty}"),
+        Kind::Query,
+        format!("query($ids: [ID!]!) {{ nodes(ids: $ids) {{ __typename ... on {ty} {{ {fields} }} }} }} {fragment}"),
+    ))
+}
+
 // ---- lookups by external key --------------------------------------------------------------
 
 /// Records looked up by their external key, several per document.
@@ -775,6 +836,10 @@ pub fn catalog() -> Vec<Document> {
         }
         let mixed: Vec<Write> = (0..MAX_ALIASES).map(|j| group[j % 2]).collect();
         out.push(writes(&mixed));
+    }
+    for e in Entity::ALL {
+        out.extend(store_count(e));
+        out.extend(by_ids(e));
     }
     for e in Entity::ALL {
         if let Some((d, _)) = delete(e) {

@@ -11,10 +11,12 @@ pub mod documents;
 mod orders;
 mod source;
 mod target;
+mod verify;
 
 pub use documents::{Document, Kind as DocumentKind};
 pub use source::ShopifySource;
 pub use target::ShopifyTarget;
+pub use verify::ShopifyVerifier;
 
 use super::http::{CallError, HttpClient, HttpConfig, Safety};
 use crate::connector::{ApiStats, ConnectorError, Result};
@@ -223,6 +225,16 @@ impl ShopifyClient {
             }
             if let Some(status) = reply.body.pointer("/extensions/cost/throttleStatus") {
                 self.budget().observe(status);
+            }
+            // What the bucket was really charged (a throttled document has no actual cost).
+            if let Some(actual) = reply
+                .body
+                .pointer("/extensions/cost/actualQueryCost")
+                .and_then(Value::as_f64)
+            {
+                self.http
+                    .counters()
+                    .add_points(actual.max(0.0).round() as u64);
             }
             let errors = reply
                 .body

@@ -130,6 +130,11 @@ impl CategoryIndex {
         self.path_of(id).len()
     }
 
+    /// The category with this id, with its path from the root (`None`: no such term).
+    pub(super) fn get(&self, id: u64) -> Option<Category> {
+        self.terms.contains_key(&id).then(|| self.category(id))
+    }
+
     fn category(&self, id: u64) -> Category {
         let t = &self.terms[&id];
         let handle = decode_slug(&t.slug);

@@ -14,7 +14,7 @@ use crate::platform::woocommerce::MAX_PER_PAGE;
 use serde_json::{json, Value};
 
 /// Every status a migrated page can have (trash excluded).
-const STATUSES: &str = "publish,draft,pending,private,future";
+pub(super) const STATUSES: &str = "publish,draft,pending,private,future";
 
 fn raw(v: &Value, k: &str) -> String {
     match &v[k] {
@@ -27,7 +27,7 @@ fn raw(v: &Value, k: &str) -> String {
     }
 }
 
-fn page_from(p: &Value) -> Page {
+pub(super) fn page_from(p: &Value) -> Page {
     let handle = decode_slug(p["slug"].as_str().unwrap_or(""));
     Page {
         source: SourceRef::with_url(
@@ -44,7 +44,7 @@ fn page_from(p: &Value) -> Page {
 }
 
 impl WooClient {
-    async fn wp_get(
+    pub(super) async fn wp_get(
         &self,
         path: &str,
         query: &[(&str, String)],

@@ -1,0 +1,235 @@
+//! Shopify for verification: counts from the `*Count` fields (one point each) and sampled
+//! records by id through `nodes(ids:)`, as many ids a query as its requested cost allows.
+
+use super::catalog::{customer_from, product_from};
+use super::content::{category_from, page_from, redirect_from};
+use super::documents::{self as docs, Nested};
+use super::orders::order_from;
+use super::ShopifyClient;
+use crate::connector::{ConnectorError, Result};
+use crate::model::*;
+use crate::platform::shopify::{self as facts, cost};
+use crate::spec::EndpointSpec;
+use crate::verify::{BudgetUnit, StoreCount, Verifier};
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub struct ShopifyVerifier {
+    client: ShopifyClient,
+    currency: Option<String>,
+}
+
+/// A `Count` object as the `*Count` fields answer it.
+#[derive(Deserialize)]
+struct CountReply {
+    count: u64,
+    precision: Precision,
+}
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+enum Precision {
+    Exact,
+    AtLeast,
+}
+
+impl ShopifyVerifier {
+    pub fn open(spec: &EndpointSpec) -> Result<Self> {
+        Ok(ShopifyVerifier {
+            client: ShopifyClient::open(spec)?,
+            currency: None,
+        })
+    }
+
+    async fn currency(&mut self) -> Result<String> {
+        if let Some(c) = &self.currency {
+            return Ok(c.clone());
+        }
+        let data = self
+            .client
+            .run_ok(&docs::shop_currency(), json!({}))
+            .await?;
+        let c = data
+            .pointer("/shop/currencyCode")
+            .and_then(Value::as_str)
+            .ok_or_else(|| self.missing("shop", "currencyCode"))?
+            .to_string();
+        self.currency = Some(c.clone());
+        Ok(c)
+    }
+
+    fn missing(&self, endpoint: &str, field: &str) -> ConnectorError {
+        ConnectorError::Remote(format!(
+            "Shopify {}: {endpoint} answered without `{field}`",
+            self.client.store_url
+        ))
+    }
+
+    /// Requested cost of one node of `entity` (the per-id price of `nodes(ids:)`).
+    fn per_node(entity: Entity) -> u64 {
+        docs::by_ids(entity)
+            .and_then(|d| {
+                cost::requested(d.text(), &json!({ "ids": ["gid://shopify/Node/1"] })).ok()
+            })
+            .unwrap_or(facts::MAX_QUERY_COST)
+            .max(1)
+    }
+
+    /// The rest of a node's nested connection when its first page was not all of it.
+    async fn complete(&self, node: &mut Value, nested: Nested) -> Result<()> {
+        let (owner, field) = nested.path();
+        if node.pointer(&format!("/{field}/pageInfo/hasNextPage")) != Some(&json!(true)) {
+            return Ok(());
+        }
+        let id = node["id"].as_str().unwrap_or_default().to_string();
+        let mut after = node
+            .pointer(&format!("/{field}/pageInfo/endCursor"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let q = docs::nested_page(nested);
+        loop {
+            let data = self
+                .client
+                .run_ok(&q, json!({ "id": id, "after": after }))
+                .await?;
+            let conn = &data[owner][field];
+            if let Some(list) = node
+                .pointer_mut(&format!("/{field}/nodes"))
+                .and_then(Value::as_array_mut)
+            {
+                list.extend(conn["nodes"].as_array().cloned().unwrap_or_default());
+            }
+            match conn.pointer("/pageInfo/endCursor") {
+                Some(c) if conn.pointer("/pageInfo/hasNextPage") == Some(&json!(true)) => {
+                    after = c.clone()
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Verifier for ShopifyVerifier {
+    fn describe(&self) -> String {
+        format!("Shopify Admin API ({})", self.client.store_url)
+    }
+
+    fn unit(&self) -> BudgetUnit {
+        BudgetUnit::Points
+    }
+
+    async fn count(&mut self, entity: Entity) -> Result<Option<StoreCount>> {
+        let (Some(doc), Some(root)) = (docs::store_count(entity), docs::count_field(entity)) else {
+            return Ok(None);
+        };
+        let data = self.client.run_ok(&doc, json!({})).await?;
+        let reply: CountReply = serde_json::from_value(data.get(root).cloned().unwrap_or_default())
+            .map_err(|e| {
+                ConnectorError::Remote(format!(
+                    "Shopify {}: {root} answered an unreadable Count ({e}); `count` and `precision` are required",
+                    self.client.store_url
+                ))
+            })?;
+        Ok(Some(StoreCount {
+            count: reply.count,
+            exact: reply.precision == Precision::Exact,
+            how: format!("GraphQL {root}(limit: null)"),
+        }))
+    }
+
+    fn batch_limit(&self, entity: Entity) -> usize {
+        ((facts::MAX_QUERY_COST / Self::per_node(entity)) as usize).clamp(1, docs::MAX_NODE_IDS)
+    }
+
+    fn fetch_cost(&self, entity: Entity, n: usize) -> u64 {
+        Self::per_node(entity) * n as u64
+    }
+
+    /// Shopify charges a node for what it returns: an object a point, a connection two plus
+    /// its nodes, each as the object it is (the selections of [`docs::by_ids`]).
+    fn record_cost(&self, entity: Entity, expected: &Value) -> f64 {
+        let len = |k: &str| expected[k].as_array().map(Vec::len).unwrap_or(0) as f64;
+        let points = match entity {
+            // node, seo, options; variants 2 + 7 each; media 2 + 2 each; collections 2 + 2 each
+            Entity::Products => {
+                3.0 + 2.0
+                    + 7.0 * len("variants").max(1.0)
+                    + 2.0
+                    + 2.0 * len("images").min(20.0)
+                    + 2.0
+                    + 2.0 * len("categories").min(10.0)
+            }
+            // node, customer, five money sets, tax lines, transactions, two addresses;
+            // shipping lines 2 + 6 each; line items 2 + 8 each
+            Entity::Orders => {
+                24.0 + 2.0 + 6.0 * len("shipping_lines") + 2.0 + 8.0 * len("line_items")
+            }
+            Entity::Pages => 3.0,
+            _ => 4.0,
+        };
+        points.min(Self::per_node(entity) as f64)
+    }
+
+    fn fetch_how(&self, entity: Entity) -> String {
+        format!(
+            "GraphQL nodes(ids:), {} ids a query (at most {} points each)",
+            self.batch_limit(entity),
+            Self::per_node(entity)
+        )
+    }
+
+    async fn fetch(&mut self, entity: Entity, ids: &[String]) -> Result<Vec<Option<Record>>> {
+        let Some(doc) = docs::by_ids(entity) else {
+            return Ok(vec![None; ids.len()]);
+        };
+        let currency = self.currency().await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(self.batch_limit(entity)) {
+            let data = self.client.run_ok(&doc, json!({ "ids": chunk })).await?;
+            let nodes = data
+                .get("nodes")
+                .and_then(Value::as_array)
+                .ok_or_else(|| self.missing("nodes(ids:)", "nodes"))?;
+            if nodes.len() != chunk.len() {
+                return Err(ConnectorError::Remote(format!(
+                    "Shopify {}: nodes(ids:) answered {} nodes for {} ids",
+                    self.client.store_url,
+                    nodes.len(),
+                    chunk.len()
+                )));
+            }
+            for node in nodes {
+                if !node.is_object() {
+                    out.push(None);
+                    continue;
+                }
+                let mut node = node.clone();
+                out.push(Some(match entity {
+                    Entity::Products => {
+                        self.complete(&mut node, Nested::ProductVariants).await?;
+                        Record::Product(product_from(&node, &currency))
+                    }
+                    Entity::Customers => Record::Customer(customer_from(&node)),
+                    Entity::Categories => Record::Category(category_from(&node)),
+                    Entity::Pages => Record::Page(page_from(&node)),
+                    Entity::Redirects => Record::Redirect(redirect_from(&node)),
+                    _ => {
+                        self.complete(&mut node, Nested::OrderLineItems).await?;
+                        Record::Order(Box::new(order_from(&node)))
+                    }
+                }));
+            }
+        }
+        Ok(out)
+    }
+
+    fn spent(&self) -> u64 {
+        self.client.stats().points
+    }
+
+    fn requests(&self) -> u64 {
+        self.client.stats().calls
+    }
+}

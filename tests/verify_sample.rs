@@ -1,0 +1,226 @@
+//! Verification of a live store at the cost of a sample, through the binary against the
+//! Shopify sandbox (its own process): counts from the `*Count` fields, the executor's sample
+//! fetched by id with `nodes(ids:)`, within a tenth of the points the load spent, and the
+//! report saying what was checked, how and what it cost. Killed with -9 while it verifies, it
+//! resumes without fetching again what it compared.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const FAST: &str = "retry_base_ms = 20, retry_max_ms = 500";
+
+fn by_entity(list: &Value) -> std::collections::BTreeMap<String, Value> {
+    list.as_array()
+        .expect("list")
+        .iter()
+        .map(|c| (c["entity"].as_str().unwrap_or("").to_string(), c.clone()))
+        .collect()
+}
+
+/// The checks every sampled verification must pass: within its budget, counts exact, every
+/// sampled record either compared or left out by the budget (and said so), none missing.
+fn assert_sampled(s: &Scenario, entities: &[&str], budget_pct: u64) -> Value {
+    let report = s.report_json();
+    let v = report["verification"].clone();
+    let cost = &v["cost"];
+    assert_eq!(cost["mode"], "sample", "{v:#}");
+    assert_eq!(cost["unit"], "points", "{cost}");
+    let load = cost["load_spent"].as_u64().expect("load spent");
+    let spent = cost["spent"].as_u64().expect("spent");
+    let cap = cost["cap"].as_u64().expect("cap");
+    assert!(load > 0, "{cost}");
+    assert_eq!(
+        cap,
+        load * budget_pct / 100,
+        "{budget_pct}% of the load: {cost}"
+    );
+    assert!(
+        spent <= cap,
+        "verification spent {spent} points, more than {budget_pct}% of the load's {load}"
+    );
+    assert_eq!(
+        v["missing"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        v["missing"]
+    );
+    let counts = by_entity(&v["counts"]);
+    let checks = by_entity(&v["checks"]);
+    for e in entities {
+        let c = &counts[*e];
+        assert_eq!(c["ok"], true, "{e}: {c}");
+        // A fresh store: what it counts is exactly what was written.
+        assert_eq!(c["in_target"], c["written"], "{e}: {c}");
+        let k = &checks[*e];
+        assert!(
+            k["counted"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Count(limit: null)"),
+            "{k}"
+        );
+        assert_eq!(k["exact"], true, "{k}");
+        let checked = k["checked"].as_u64().unwrap_or(0);
+        assert!(checked > 0, "{e}: nothing compared field by field: {k}");
+        assert_eq!(v["compared"][*e].as_u64(), Some(checked), "{e}");
+        if checked < k["kept"].as_u64().unwrap_or(0) {
+            assert!(
+                k["shrunk"].is_string(),
+                "{e}: a shrunk sample says why: {k}"
+            );
+        }
+    }
+    let md = std::fs::read_to_string(s.ws().join("report/report.md")).expect("report.md");
+    assert!(md.contains("Cost: verification by sample spent"), "{md}");
+    assert!(md.contains("nodes(ids:)"), "{md}");
+    v
+}
+
+/// The demo store (WooCommerce files) into the Shopify sandbox at the Standard plan (100
+/// points a second, a 2,000-point bucket): the load is bound by the plan's rate, and the
+/// verification costs at most a tenth of it.
+#[test]
+fn the_demo_store_into_shopify_at_standard_verifies_by_sample_within_a_tenth_of_the_load() {
+    let shop = SandboxProc::start("shopify", &[]);
+    let s = Scenario::demo();
+    s.set_target(&shop.endpoint_toml(&format!("{FAST}, plan = \"standard\"")));
+    let started = Instant::now();
+    assert_eq!(s.run_headless(1500), Some(0), "{}", s.logs());
+    let v = assert_sampled(
+        &s,
+        &["categories", "products", "customers", "orders", "pages"],
+        10,
+    );
+    let cost = &v["cost"];
+    eprintln!(
+        "demo store into Shopify at Standard: {:.0} s in all; load {} points, verification {} points within {}",
+        started.elapsed().as_secs_f64(),
+        cost["load_spent"],
+        cost["spent"],
+        cost["cap"]
+    );
+    let state = shop.state();
+    assert_eq!(
+        state["duplicates"].as_array().map(Vec::len),
+        Some(0),
+        "{state}"
+    );
+    // The plan's ETA was learned again from the first batches, and the report says so.
+    let learned = s
+        .events_of("log")
+        .into_iter()
+        .filter(|e| {
+            e["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("ETA re-learned from the first 3 batches"))
+        })
+        .count();
+    assert_eq!(learned, 1, "learned once");
+    let report = s.report_json();
+    assert!(
+        report["plan"]["learned"]["rate"].as_f64().unwrap_or(0.0) > 0.0,
+        "{}",
+        report["plan"]
+    );
+}
+
+/// kill -9 ten times while verification fetches its sample: each restart resumes it, the
+/// sandbox serves no more records by id than the sample plus one batch per kill, and every
+/// record kept for the sample is compared exactly once.
+#[test]
+fn kill_dash_nine_during_verification_resumes_without_fetching_twice() {
+    let shop = SandboxProc::start("shopify", &["--restore-rate", "1000", "--bucket", "20000"]);
+    // 120 products (4 a nodes(ids:) query), all sampled; the budget lets the whole sample in.
+    let s = Scenario::generated(1200, "");
+    s.write_config(
+        "entities = [\"categories\", \"products\", \"customers\"]\nsample_size = 400\nverify_budget_pct = 5000",
+    );
+    s.set_target(&shop.endpoint_toml(&format!("{FAST}, plan = \"plus\"")));
+    let served = || shop.state()["nodes_served"].as_u64().unwrap_or(0);
+    let mut kills = 0u64;
+    let mut last = 0;
+    while kills < 10 {
+        if kills > 0 {
+            // Each restarted process's next requests are held back a little, so it is killed
+            // with some batches committed and one in flight.
+            let faults: Vec<String> = (1..=6).map(|i| format!("+{i}=slow:0.4")).collect();
+            http_json(
+                "POST",
+                &format!("{}/__sandbox/faults", shop.url),
+                Some(&serde_json::json!(faults)),
+            );
+        }
+        let mut child = s.spawn_env(
+            &[
+                "run",
+                &s.cfg(),
+                "--headless",
+                "--interventions",
+                "recommended",
+            ],
+            &SANDBOX_ENV,
+        );
+        // The first process is killed at its first record served by id; later ones once
+        // they fetched two product batches more.
+        let want = if kills == 0 { 1 } else { last + 8 };
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            if let Ok(Some(st)) = child.try_wait() {
+                panic!(
+                    "the run ended ({st}) before ten kills during verification ({kills} so far): {}",
+                    s.logs()
+                );
+            }
+            if served() >= want {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no verification in sight: {}",
+                s.logs()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        kills += 1;
+        last = served();
+    }
+    assert_eq!(s.run_headless(900), Some(0), "{}", s.logs());
+    let v = assert_sampled(&s, &["categories", "products", "customers"], 5000);
+    let checks = by_entity(&v["checks"]);
+    let kept: u64 = checks
+        .values()
+        .map(|c| c["kept"].as_u64().unwrap_or(0))
+        .sum();
+    let checked: u64 = checks
+        .values()
+        .map(|c| c["checked"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(checked, kept, "the whole sample was allowed: {v:#}");
+    assert!(
+        checks["products"]["kept"].as_u64().unwrap_or(0) >= 100,
+        "{v:#}"
+    );
+    // What was compared and committed is never fetched again; a batch in flight when killed
+    // is (at most the largest batch per kill).
+    let served = served();
+    assert!(served >= kept, "{served} < {kept}");
+    assert!(
+        served <= kept + kills * 250,
+        "{served} records served by id for a sample of {kept} and {kills} kills"
+    );
+    let events = s.events_of("log");
+    eprintln!(
+        "{kills} kills during verification; {served} records served by id for a sample of {kept}; {} log events",
+        events.len()
+    );
+    let state = shop.state();
+    assert_eq!(
+        state["duplicates"].as_array().map(Vec::len),
+        Some(0),
+        "{state}"
+    );
+}
