@@ -33,6 +33,8 @@ fn spec(
             .collect(),
         currency: None,
         encoding: None,
+        timezone: None,
+        mapping: None,
         options: options
             .as_object()
             .cloned()

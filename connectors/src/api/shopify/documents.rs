@@ -466,7 +466,12 @@ pub fn node_type(entity: Entity) -> Option<&'static str> {
 }
 
 /// Records of one entity by id, with the fields the listings select: `$ids: [ID!]!` (at
-/// most [`MAX_NODE_IDS`]), answered under `nodes`, one per id in order (`null`: not found).
+/// most [`MAX_NODE_IDS`]) and, for products and orders, `$inner: Int!` (see
+/// [`BY_IDS_INNER`]), answered under `nodes`, one per id in order (`null`: not found).
+/// First page of a record's variants or line items when fetched by id: most records have
+/// fewer, and the rest is followed.
+pub const BY_IDS_INNER: u64 = 25;
+
 pub fn by_ids(entity: Entity) -> Option<Document> {
     let ty = node_type(entity)?;
     let (fields, fragment) = match entity {
@@ -475,12 +480,18 @@ pub fn by_ids(entity: Entity) -> Option<Document> {
         Entity::Categories => (COLLECTION_FIELDS.to_string(), String::new()),
         Entity::Pages => (PAGE_FIELDS.to_string(), String::new()),
         Entity::Redirects => (REDIRECT_FIELDS.to_string(), String::new()),
-        _ => (order_fields(), line_fragment()),
+        _ => (order_fields(false), line_fragment()),
+    };
+    // Products and orders page their variants and lines by `$inner`, as the listings do.
+    let inner = if matches!(entity, Entity::Products | Entity::Orders) {
+        ", $inner: Int!"
+    } else {
+        ""
     };
     Some(Document::new(
         format!("verify nodes {ty}"),
         Kind::Query,
-        format!("query($ids: [ID!]!) {{ nodes(ids: $ids) {{ __typename ... on {ty} {{ {fields} }} }} }} {fragment}"),
+        format!("query($ids: [ID!]!{inner}) {{ nodes(ids: $ids) {{ __typename ... on {ty} {{ {fields} }} }} }} {fragment}"),
     ))
 }
 

@@ -70,7 +70,11 @@ impl ShopifyVerifier {
     fn per_node(entity: Entity) -> u64 {
         docs::by_ids(entity)
             .and_then(|d| {
-                cost::requested(d.text(), &json!({ "ids": ["gid://shopify/Node/1"] })).ok()
+                cost::requested(
+                    d.text(),
+                    &json!({ "ids": ["gid://shopify/Node/1"], "inner": docs::BY_IDS_INNER }),
+                )
+                .ok()
             })
             .unwrap_or(facts::MAX_QUERY_COST)
             .max(1)
@@ -187,7 +191,10 @@ impl Verifier for ShopifyVerifier {
         let currency = self.currency().await?;
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(self.batch_limit(entity)) {
-            let data = self.client.run_ok(&doc, json!({ "ids": chunk })).await?;
+            let data = self
+                .client
+                .run_ok(&doc, json!({ "ids": chunk, "inner": docs::BY_IDS_INNER }))
+                .await?;
             let nodes = data
                 .get("nodes")
                 .and_then(Value::as_array)
