@@ -11,7 +11,8 @@ pub mod spec;
 pub mod synth;
 
 pub use connector::{
-    ApiStats, BreakerState, ConnectorError, Cursor, Source, SourcePage, Target, WriteOutcome,
+    ApiStats, BreakerState, ChangedPage, ConnectorError, Cursor, Source, SourcePage, Target,
+    WriteOutcome,
 };
 pub use finding::{Finding, Location, RecordRef, Severity};
 pub use spec::{open_source, open_target, EndpointKind, EndpointSpec};
