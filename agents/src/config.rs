@@ -45,9 +45,9 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     }
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration; write it like \"30s\", \"5m\", \"2h\" or \"1d\""))?;
+    let n: u64 = num.parse().map_err(|_| {
+        format!("{text:?} is not a duration; write it like \"30s\", \"5m\", \"2h\" or \"1d\"")
+    })?;
     let secs = match unit {
         "s" => 1,
         "m" => 60,

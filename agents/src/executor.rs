@@ -637,7 +637,11 @@ pub fn idempotency_key(run: u32, entity: Entity, source_id: &str) -> String {
 /// Settles every intent a crash left pending: found remotely → recorded as moved; not found →
 /// dropped (the cursor never advanced, so the record is read and written again); lookup failing
 /// → an intervention, never a guess and never a duplicate.
-pub(crate) async fn reconcile(ctx: &Ctx, target: &mut dyn Target, entity: Entity) -> Result<(), Halt> {
+pub(crate) async fn reconcile(
+    ctx: &Ctx,
+    target: &mut dyn Target,
+    entity: Entity,
+) -> Result<(), Halt> {
     let intents = ctx
         .store
         .scan_json::<Intent>(T::Intents, entity_prefix(entity))

@@ -533,10 +533,7 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
 
 /// Starts one sync cycle (or resumes the one a crash interrupted); refused until a migration
 /// finished, since a cycle moves only what changed after one.
-pub async fn start_sync(
-    cfg: MigrationConfig,
-    opts: StartOptions,
-) -> Result<RunHandle, StartError> {
+pub async fn start_sync(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle, StartError> {
     start_kind(cfg, opts, true).await
 }
 
@@ -647,7 +644,9 @@ async fn start_kind(
         early: Default::default(),
     }));
 
-    tokio::spawn(command_loop(store.clone(), hub.clone(), run, cmd_rx));
+    // Aborted when the run ends: the loop holds the store, which must close with the run so a
+    // sync loop can open it between cycles (and other commands can while none runs).
+    let commands = tokio::spawn(command_loop(store.clone(), hub.clone(), run, cmd_rx));
     let ticker_hub = hub.clone();
     let ticker = tokio::spawn(async move {
         let mut iv = tokio::time::interval(Duration::from_secs(1));
@@ -669,6 +668,7 @@ async fn start_kind(
         let outcome = orchestrator::run(ctx.clone()).await;
         finish(&ctx, &outcome);
         ticker.abort();
+        commands.abort();
         ctx.hub.tick();
         if let Some(c) = control {
             c.shutdown().await;

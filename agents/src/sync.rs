@@ -179,11 +179,11 @@ pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
     let mut target =
         storeshift_connectors::open_target(&ctx.cfg.target, &ctx.cfg.base_dir, &ctx.output_dir())
             .map_err(|e| {
-                Halt::Failed(format!(
-                    "cannot open the target ({}): {e}",
-                    ctx.cfg.target.describe()
-                ))
-            })?;
+            Halt::Failed(format!(
+                "cannot open the target ({}): {e}",
+                ctx.cfg.target.describe()
+            ))
+        })?;
     summary.deleted += apply_deletions(&ctx, target.as_mut()).await?;
 
     let analysis: Analysis = ctx
@@ -243,6 +243,10 @@ pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
         let mut filtered = since.is_some();
         loop {
             ctx.safe_point().await?;
+            if ctx.cfg.run.throttle_ms > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(ctx.cfg.run.throttle_ms)).await;
+                ctx.safe_point().await?;
+            }
             let started = Instant::now();
             let page = match (&since, filtered) {
                 (Some(t), true) => {
@@ -376,11 +380,7 @@ pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
 
 /// Records of `entity` the id map holds (moved to the target) that the source no longer lists;
 /// raises one intervention for those not reported before. Returns how many it reported.
-async fn detect_deletions(
-    ctx: &Ctx,
-    source: &mut dyn Source,
-    entity: Entity,
-) -> Result<u64, Halt> {
+async fn detect_deletions(ctx: &Ctx, source: &mut dyn Source, entity: Entity) -> Result<u64, Halt> {
     let Some(live) = source
         .live_ids(entity)
         .await
@@ -503,7 +503,9 @@ async fn apply_deletions(ctx: &Ctx, target: &mut dyn Target) -> Result<u64, Halt
             .filter(|(_, owner)| *owner == iv.id)
             .map(|(k, _)| {
                 let k = String::from_utf8_lossy(&k).into_owned();
-                k.rsplit_once('/').map(|(_, id)| id.to_string()).unwrap_or(k)
+                k.rsplit_once('/')
+                    .map(|(_, id)| id.to_string())
+                    .unwrap_or(k)
             })
             .collect();
         for sid in &ids {

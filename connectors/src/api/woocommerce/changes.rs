@@ -19,11 +19,12 @@ pub(super) fn since_query(since: Option<&str>) -> Vec<(&'static str, String)> {
     }
 }
 
-/// `2026-12-06T05:00:00Z` or `...+00:00` → `2026-12-06T05:00:00`.
+/// `2026-12-06T05:00:00.250Z` → `2026-12-06T04:59:59`: WooCommerce keeps whole seconds and
+/// `modified_after` excludes the second it names, so the window starts one second earlier to
+/// include every record saved in the mark's own second (re-read ones are skipped by hash).
 fn woo_date(t: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(t) {
-        Ok(d) => d
-            .with_timezone(&chrono::Utc)
+        Ok(d) => (d.with_timezone(&chrono::Utc) - chrono::Duration::seconds(1))
             .format("%Y-%m-%dT%H:%M:%S")
             .to_string(),
         Err(_) => t.trim_end_matches('Z').to_string(),
@@ -88,7 +89,7 @@ mod tests {
     #[test]
     fn the_window_is_sent_in_utc_without_an_offset() {
         let q = since_query(Some("2026-12-06T07:30:00+02:00"));
-        assert_eq!(q[0], ("modified_after", "2026-12-06T05:30:00".to_string()));
+        assert_eq!(q[0], ("modified_after", "2026-12-06T05:29:59".to_string()));
         assert_eq!(q[1], ("dates_are_gmt", "true".to_string()));
         assert!(since_query(None).is_empty());
     }
