@@ -66,8 +66,19 @@ fn peek<V>(ws: &Workspace, f: impl FnOnce(&Store) -> V) -> Result<V> {
             ws.dir.display()
         ));
     }
-    let store = Store::open(&ws.state()).map_err(|e| anyhow!("{e}"))?;
-    Ok(f(&store))
+    // The cycle just ended may still be letting go of the state (its tasks wind down).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match Store::open(&ws.state()) {
+            Ok(store) => return Ok(f(&store)),
+            Err(storeshift_agents::store::StoreError::Locked(_))
+                if std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => return Err(anyhow!("{e}")),
+        }
+    }
 }
 
 fn say(args: &SyncArgs, line: &str) {

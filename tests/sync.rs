@@ -211,7 +211,10 @@ fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
     // window's first second again (the three changes), skipped by hash: not the store.
     let (code, c) = cycle(&s);
     assert_eq!(code, Some(0), "{c}");
-    assert!(c["counts"]["products"]["read"].as_u64().unwrap() <= 3, "{c}");
+    assert!(
+        c["counts"]["products"]["read"].as_u64().unwrap() <= 3,
+        "{c}"
+    );
     assert_eq!(c["moved"], 0, "{c}");
     assert_eq!(c["deletions_reported"], 0, "{c}");
     assert_eq!(by_slug(&dst, gone_slug).len(), 1);
@@ -238,7 +241,11 @@ fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
     let (code, c) = cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(
-        (c["moved"].clone(), c["deleted"].clone(), c["deletions_reported"].clone()),
+        (
+            c["moved"].clone(),
+            c["deleted"].clone(),
+            c["deletions_reported"].clone()
+        ),
         (json!(0), json!(0), json!(0)),
         "{c}"
     );
