@@ -177,6 +177,10 @@ pub struct DecideArgs {
     /// Why: kept with the decision.
     #[arg(long)]
     pub note: Option<String>,
+    /// The edited column mapping (TOML, one [[file]]) for a file-mapping intervention's
+    /// `edited` option.
+    #[arg(long, value_name = "FILE.toml")]
+    pub mapping: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -241,12 +245,24 @@ pub struct InspectArgs {
     /// Export files (CSV, TSV, XLSX) to inspect.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Encoding to assume when a file has no BOM and is not UTF-8 (e.g. windows-1254).
+    /// Encoding of the files, overriding detection (e.g. windows-1254; a byte order mark still
+    /// wins).
     #[arg(long)]
     pub encoding: Option<String>,
     /// Findings to print per file (default 20).
     #[arg(long)]
     pub max_findings: Option<usize>,
+    /// Write the proposed column mappings of files storeshift does not know into this file
+    /// (TOML; edit it, then use it with `convert --mapping` or `[source] mapping`).
+    #[arg(long, value_name = "FILE.toml")]
+    pub write_mapping: Option<PathBuf>,
+    /// Read the files this column mapping covers through it (to check a mapping).
+    #[arg(long, value_name = "FILE.toml")]
+    pub mapping: Option<PathBuf>,
+    /// A migration.toml whose [embeddings] and [llm] servers add their suggestions to the
+    /// proposed mappings (without one, the rules alone propose).
+    #[arg(long, value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -264,9 +280,14 @@ pub struct ConvertArgs {
     /// Currency of the prices (exports rarely say; default USD).
     #[arg(long)]
     pub currency: Option<String>,
-    /// Encoding to assume when a file has no BOM and is not UTF-8.
+    /// Encoding of the files, overriding detection (windows-1250, windows-1251, ...; a byte
+    /// order mark still wins).
     #[arg(long)]
     pub encoding: Option<String>,
+    /// The store's time zone (IANA, e.g. Europe/Istanbul): times the files write without a
+    /// zone are on its clock, and the target's files write local times on it (default UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
     /// Base URL that image paths which are not URLs are resolved against: Magento exports
     /// paths such as /m/b/mb01.jpg, found under https://STORE/media/catalog/product.
     #[arg(long, value_name = "URL")]
@@ -275,6 +296,17 @@ pub struct ConvertArgs {
     /// target's writer refused, not fields it dropped on the way.
     #[arg(long)]
     pub skip_readback: bool,
+    /// Customers without an email, when the target needs one: `skip` (leave them out, listed
+    /// in the report), `domain:DOMAIN` (give each an address such as
+    /// phone-905551234567@DOMAIN) or `file` (write them to customers-without-email.csv for the
+    /// store owner).
+    #[arg(long, value_name = "skip|domain:DOMAIN|file", default_value = "skip",
+          value_parser = |s: &str| s.parse::<storeshift_connectors::no_email::NoEmail>())]
+    pub customers_without_email: storeshift_connectors::no_email::NoEmail,
+    /// A column mapping (TOML, from `inspect --write-mapping`) for export files whose layout
+    /// storeshift does not know.
+    #[arg(long, value_name = "FILE.toml")]
+    pub mapping: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

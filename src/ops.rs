@@ -217,6 +217,12 @@ pub async fn pause_resume(args: &WsArgs, pause: bool) -> Result<i32> {
 pub async fn decide(args: &DecideArgs) -> Result<i32> {
     let t = resolve(&args.workspace)?;
     let by = Actor::current("cli");
+    let value = match &args.mapping {
+        Some(p) => Some(
+            storeshift_agents::agents::file_mapping::value_from_file(p).map_err(|e| anyhow!(e))?,
+        ),
+        None => None,
+    };
     let offline = match access(&t.ws).await? {
         Access::Live => None,
         Access::Offline(store) => Some(store),
@@ -227,6 +233,7 @@ pub async fn decide(args: &DecideArgs) -> Result<i32> {
             option: args.option.clone(),
             note: args.note.clone(),
             by,
+            value: value.clone(),
         };
         let resp = control::request(&t.ws.socket(), &Request::Command { command }).await?;
         if !resp.ok {
@@ -239,8 +246,16 @@ pub async fn decide(args: &DecideArgs) -> Result<i32> {
             .flatten()
             .map(|i| i.run)
             .unwrap_or(1);
-        runtime::record_decision(&store, run, &args.id, &args.option, args.note.clone(), by)
-            .map_err(|e| anyhow!(e))?;
+        runtime::record_decision_with(
+            &store,
+            run,
+            &args.id,
+            &args.option,
+            args.note.clone(),
+            value,
+            by,
+        )
+        .map_err(|e| anyhow!(e))?;
     }
     println!("decided {}: {}", args.id, args.option);
     Ok(0)

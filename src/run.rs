@@ -241,6 +241,7 @@ platform = "woocommerce"
 kind = "files"
 path = "source"
 currency = "USD"
+timezone = "UTC"                # the demo store keeps its clock on UTC
 
 [target]
 platform = "shopify"

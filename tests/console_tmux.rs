@@ -153,7 +153,7 @@ fn console_in_tmux_pauses_decides_attaches_and_quits_cleanly() {
     std::fs::write(
         dir.join("migration.toml"),
         "name = \"Demo Outfitters\"\nworkspace = \".\"\n\n[source]\nplatform = \"woocommerce\"\n\
-         kind = \"files\"\npath = \"source\"\ncurrency = \"USD\"\n\n[target]\nplatform = \"shopify\"\n\
+         kind = \"files\"\npath = \"source\"\ncurrency = \"USD\"\ntimezone = \"UTC\"\n\n[target]\nplatform = \"shopify\"\n\
          kind = \"files\"\n\n[run]\nbatch_size = 20\nthrottle_ms = 400\nsample_size = 50\n",
     )
     .unwrap();
@@ -295,4 +295,113 @@ fn console_in_tmux_pauses_decides_attaches_and_quits_cleanly() {
         Ok(json) => println!("console stats at 160x48 over {seconds:.1}s of demo: {json}"),
         Err(e) => println!("no console stats ({e})"),
     }
+}
+
+/// A source file storeshift does not know stops the run at its column mapping; in the console
+/// the operator keeps one column as an attribute and decides; the edited mapping is journaled
+/// with the decision and the run reads the file with it.
+#[test]
+fn console_in_tmux_edits_an_unknown_files_column_mapping() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shop");
+    std::fs::create_dir_all(dir.join("source")).unwrap();
+    std::fs::write(
+        dir.join("source").join("liste.csv"),
+        "Ürün Adı;Stok Kodu;Satış Fiyatı;Stok;Beden;Tedarikçi\n\
+         Kazak;KZ-S;199,90;3;S;Acme\nKazak;KZ-M;199,90;0;M;Acme\nGomlek;GM-1;299,90;5;L;Beta\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("migration.toml"),
+        "name = \"Tezgah\"\nworkspace = \".\"\n\n[source]\nplatform = \"woocommerce\"\n\
+         kind = \"files\"\npath = \"source\"\ncurrency = \"TRY\"\n\n[target]\nplatform = \"shopify\"\n\
+         kind = \"files\"\n",
+    )
+    .unwrap();
+    let t = Tmux {
+        socket: format!("storeshift-map-{}", std::process::id()),
+    };
+    let shell = format!(
+        "env -i HOME={} PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 PS1='{PROMPT} ' sh",
+        tmp.path().display()
+    );
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "mm",
+        "-x",
+        "160",
+        "-y",
+        "48",
+        &shell,
+    ]);
+    t.wait("mm:0", "the shell prompt", 10, |s| s.contains(PROMPT));
+    t.type_line(
+        "mm:0",
+        &format!("{BIN} run {}", dir.join("migration.toml").display()),
+    );
+    t.wait("mm:0", "the run waiting for an operator", 60, |s| {
+        header(s).contains("WAITING FOR OPERATOR")
+    });
+    t.keys("mm:0", &["i"]);
+    let dialog = t.wait("mm:0", "the column mapping", 10, |s| {
+        s.contains("Column mapping") && s.contains("Stok Kodu")
+    });
+    for needle in ["Ürün Adı", "product.title", "variant.sku", "KZ-S", "conf"] {
+        assert!(dialog.contains(needle), "{needle}:\n{dialog}");
+    }
+    // The cursor down to "Tedarikçi" (the sixth column, proposed as the vendor) and `a`: keep
+    // it as an attribute instead.
+    t.keys("mm:0", &["j", "j", "j", "j", "j", "a"]);
+    let edited = t.wait("mm:0", "the edit to show", 10, |s| {
+        s.contains("1 column changed")
+    });
+    assert!(edited.contains("Use an edited mapping"), "{edited}");
+    t.keys("mm:0", &["Enter"]);
+    // Later questions (handles Shopify takes in ASCII) are decided as recommended.
+    let mut decided = 1;
+    loop {
+        let s = t.wait("mm:0", "the next question or the end", 120, |s| {
+            let h = header(s);
+            (h.contains("WAITING FOR OPERATOR") && !s.contains("Column mapping"))
+                || h.contains("DONE")
+        });
+        if header(&s).contains("DONE") {
+            break;
+        }
+        // The header can say WAITING a frame before the queue lists the question: ask again
+        // until the dialog opens.
+        t.keys("mm:0", &["i"]);
+        let opened = t.wait("mm:0", "a dialog or the end", 10, |s| {
+            s.contains("(recommended)")
+                || s.contains("No intervention is waiting")
+                || header(s).contains("DONE")
+        });
+        if !opened.contains("(recommended)") {
+            t.keys("mm:0", &["Esc"]);
+            continue;
+        }
+        t.keys("mm:0", &["Enter"]);
+        decided += 1;
+        assert!(decided < 20, "more questions than expected:\n{s}");
+    }
+    t.keys("mm:0", &["q"]);
+    t.wait("mm:0", "the prompt after q", 30, |s| {
+        s.trim_end().ends_with(PROMPT)
+    });
+
+    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    let decision = events
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["type"] == "intervention_decided" && e["option"] == "edited")
+        .unwrap_or_else(|| panic!("no edited decision in:\n{events}"));
+    let cols = decision["value"]["columns"].to_string();
+    assert!(cols.contains("[\"Tedarikçi\",\"attribute\"]"), "{cols}");
+    let products = std::fs::read_to_string(dir.join("output/run-1/products.csv")).unwrap();
+    assert!(
+        products.contains("KZ-M") && products.contains("GM-1"),
+        "{products}"
+    );
 }

@@ -382,7 +382,7 @@ fn demo_store_through_medusa_and_vendure_into_shopify_files() {
     write_config(
         hop1.path(),
         "demo-to-medusa",
-        "platform = \"woocommerce\"\nkind = \"files\"\npath = \"source\"\ncurrency = \"USD\"\n",
+        "platform = \"woocommerce\"\nkind = \"files\"\npath = \"source\"\ncurrency = \"USD\"\ntimezone = \"UTC\"\n",
         &medusa_section(&medusa),
         "batch_size = 10",
     );

@@ -294,7 +294,7 @@ fn headless_jsonl_events_and_prometheus_metrics_while_running() {
 #[test]
 fn real_woocommerce_sample_has_every_url_redirected_in_every_format() {
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/real/woocommerce/sample_products.csv");
+        .join("tests/data/real/woocommerce/sample_products.csv");
     assert!(
         sample.is_file(),
         "the real sample is missing: {}",
@@ -384,4 +384,180 @@ fn real_woocommerce_sample_has_every_url_redirected_in_every_format() {
     assert_eq!(from_nginx, expected);
     assert_eq!(from_apache, expected);
     assert_eq!(plain, expected);
+}
+
+/// A workspace migrating the (anonymized) real Shopify customers export, four of whose 18
+/// customers have no email, into WooCommerce import files.
+fn phone_only_store(dir: &std::path::Path) -> std::path::PathBuf {
+    let src = dir.join("source");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/real/shopify/customers_export_anonymized.csv"),
+        src.join("customers_export.csv"),
+    )
+    .unwrap();
+    let cfg = dir.join("migration.toml");
+    std::fs::write(
+        &cfg,
+        "workspace = \"ws\"\n[source]\nplatform = \"shopify\"\nkind = \"files\"\npath = \"source\"\n[target]\nplatform = \"woocommerce\"\nkind = \"files\"\n",
+    )
+    .unwrap();
+    cfg
+}
+
+fn no_email_intervention(ws: &std::path::Path) -> serde_json::Value {
+    let o = storeshift(&["status", ws.to_str().unwrap(), "--json"]);
+    let status: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|_| panic!("{}", text(&o)));
+    status["interventions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["step"] == "assessment/customer_without_email")
+        .cloned()
+        .unwrap_or_else(|| panic!("no intervention for customers without an email: {status}"))
+}
+
+#[test]
+fn customers_without_an_email_get_the_address_the_operator_chose_the_same_on_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = phone_only_store(dir.path());
+    let cfg = cfg.to_str().unwrap();
+    let ws = dir.path().join("ws");
+    let o = storeshift(&["run", cfg, "--headless", "--interventions", "ask"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let iv = no_email_intervention(&ws);
+    let keys: Vec<&str> = iv["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["owner_file", "skip", "domain"]);
+    assert_eq!(iv["recommended"], "owner_file");
+    let id = iv["id"].as_str().unwrap();
+    let ws_s = ws.to_str().unwrap();
+    // The domain option needs a domain, and a real one.
+    let o = storeshift(&["decide", ws_s, id, "domain"]);
+    assert!(
+        !o.status.success() && text(&o).contains("domain:shop.example"),
+        "{}",
+        text(&o)
+    );
+    let o = storeshift(&["decide", ws_s, id, "domain", "--note", "not a domain"]);
+    assert!(
+        !o.status.success() && text(&o).contains("not a domain"),
+        "{}",
+        text(&o)
+    );
+    let o = storeshift(&["decide", ws_s, id, "domain:Shop.Example"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = storeshift(&["run", cfg, "--headless", "--interventions", "recommended"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    let customers = std::fs::read_to_string(ws.join("output/run-1/customers.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(customers.as_bytes());
+    let email = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "email")
+        .unwrap();
+    let emails: Vec<String> = r.records().map(|x| x.unwrap()[email].to_string()).collect();
+    assert_eq!(emails.len(), 18, "{customers}");
+    let given: Vec<&String> = emails
+        .iter()
+        .filter(|e| e.ends_with("@shop.example"))
+        .collect();
+    assert_eq!(
+        given,
+        [
+            "phone-34600000006@shop.example",
+            "phone-56900000010@shop.example",
+            "phone-56900000011@shop.example",
+            "phone-56900000018@shop.example"
+        ]
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.join("report/report.json")).unwrap())
+            .unwrap();
+    let n = &report["customers_without_email"];
+    assert_eq!(
+        (
+            n["addressed"].as_u64(),
+            n["skipped"].as_u64(),
+            n["owner_file"].as_u64()
+        ),
+        (Some(4), Some(0), Some(0)),
+        "{n}"
+    );
+    assert_eq!(n["domain"], "shop.example");
+    let md = std::fs::read_to_string(ws.join("report/report.md")).unwrap();
+    assert!(md.contains("4 given an address on shop.example"), "{md}");
+
+    // The source changes one of them (a new phone): the next run moves it again, and it keeps
+    // the address it was given.
+    let src = dir.path().join("source/customers_export.csv");
+    let text_src = std::fs::read_to_string(&src).unwrap();
+    std::fs::write(&src, text_src.replace("'+56900000010", "'+56911111111")).unwrap();
+    let o = storeshift(&["run", cfg, "--headless", "--interventions", "recommended"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let run2 = std::fs::read_to_string(ws.join("output/run-2/customers.csv")).unwrap();
+    assert!(run2.contains("phone-56900000010@shop.example"), "{run2}");
+    assert!(!run2.contains("phone-56911111111@"), "{run2}");
+}
+
+#[test]
+fn customers_without_an_email_go_to_a_file_for_the_store_owner_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = phone_only_store(dir.path());
+    let o = storeshift(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--headless",
+        "--interventions",
+        "recommended",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ws = dir.path().join("ws");
+    let out = ws.join("output/run-1");
+    let mut owner = csv::Reader::from_path(out.join("customers-without-email.csv")).unwrap();
+    let names: Vec<String> = owner
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            format!("{} {}", &r[1], &r[2])
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Álvaro Rodríguez Gutiérrez",
+            "Isabel Bustos",
+            "Magdalena Fuentes",
+            "Maria Isabel Ribera"
+        ]
+    );
+    let customers = std::fs::read_to_string(out.join("customers.csv")).unwrap();
+    assert_eq!(
+        csv::Reader::from_reader(customers.as_bytes())
+            .records()
+            .count(),
+        14
+    );
+    let md = std::fs::read_to_string(ws.join("report/report.md")).unwrap();
+    assert!(md.contains("## Customers without an email"), "{md}");
+    assert!(
+        md.contains("4 left out and written for the store owner"),
+        "{md}"
+    );
+    // Verification reads the target's files back without taking the owner's file for one.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ws.join("report/report.json")).unwrap())
+            .unwrap();
+    let counts = report["verification"]["counts"].as_array().unwrap();
+    let customers = counts.iter().find(|c| c["entity"] == "customers").unwrap();
+    assert_eq!(customers["in_target"], 14, "{customers}");
+    assert_eq!(customers["ok"], true, "{customers}");
 }

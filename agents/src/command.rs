@@ -18,6 +18,9 @@ pub enum Command {
         option: String,
         note: Option<String>,
         by: Actor,
+        /// What the option takes, when it takes something (an edited column mapping).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<serde_json::Value>,
     },
     /// Stop at the next safe point, leaving everything checkpointed (the console's `q`).
     Stop,

@@ -120,6 +120,14 @@ pub struct RunOptions {
     /// Slow the executor down by this many milliseconds per batch (rehearsals, demos, tests).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub throttle_ms: u64,
+    /// A proposed column mapping of an unknown source file is taken without an operator
+    /// (`--interventions recommended`) only when every column's confidence reaches this.
+    #[serde(default = "default_mapping_confidence")]
+    pub mapping_min_confidence: f32,
+}
+
+fn default_mapping_confidence() -> f32 {
+    0.6
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -145,6 +153,7 @@ impl Default for RunOptions {
             event_retention: default_retention(),
             source_url: None,
             throttle_ms: 0,
+            mapping_min_confidence: default_mapping_confidence(),
         }
     }
 }
@@ -365,12 +374,14 @@ kind = "files"
 path = "{source_path}"
 # Currency of prices the files do not state.
 currency = "USD"
-# encoding = "windows-1254"   # when it cannot be detected (utf-8, utf-16, windows-1252, windows-1254)
+# encoding = "windows-1254"   # overrides detection (windows-1250 ... windows-1258, iso-8859-2, ...)
+# timezone = "Europe/Istanbul"   # the store's clock, for times the files write without a zone (default UTC)
 
 [target]
 platform = "{target_platform}"
 kind = "files"
 # Import files go to <workspace>/output/run-N unless a path is given.
+# timezone = "Europe/Istanbul"   # local times in the import files are written on this clock
 # For a live store instead:
 # kind = "api"
 # url = "https://example.myshopify.com"

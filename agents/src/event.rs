@@ -192,6 +192,9 @@ pub enum EventKind {
         id: String,
         option: String,
         by: Actor,
+        /// What the option was given (an edited column mapping), so recovery keeps it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<serde_json::Value>,
     },
     Paused {
         by: Actor,
@@ -262,7 +265,7 @@ impl Event {
             ),
             EventKind::Finding { finding, .. } => finding.to_string(),
             EventKind::InterventionRaised { id, title } => format!("intervention {id}: {title}"),
-            EventKind::InterventionDecided { id, option, by } => {
+            EventKind::InterventionDecided { id, option, by, .. } => {
                 format!("intervention {id} decided: {option} by {}", by.describe())
             }
             EventKind::Paused { by } => format!("paused by {}", by.describe()),
@@ -326,6 +329,7 @@ mod tests {
                 id: "iv-1".into(),
                 option: "o".into(),
                 by: by.clone(),
+                value: Some(serde_json::json!({"file": "x.csv"})),
             },
             EventKind::Paused { by: by.clone() },
             EventKind::Resumed { by },

@@ -48,7 +48,8 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         &analysis,
         ctx.decisions(),
     )
-    .with_category_map(crate::agents::mapping::resolved(&ctx));
+    .with_category_map(crate::agents::mapping::resolved(&ctx))
+    .with_decision_notes(&ctx.decision_notes());
     let mut api_use = crate::api_use::Tracker::default();
     let mut entities = ctx.entities(&source_entities);
     // Categories the source only names inside products, and the redirect map, are derived.
@@ -238,7 +239,28 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             .finish(entity)
             .await
             .map_err(|e| Halt::Failed(format!("cannot finish {entity}: {e}")))?;
+        let owner_file = if entity == Entity::Customers {
+            crate::no_email::write_owner_file(&ctx)?
+        } else {
+            None
+        };
         let mut step = ctx.step();
+        if let Some(path) = owner_file {
+            step.event(
+                Level::Info,
+                Some(AGENT),
+                EventKind::Log {
+                    message: format!(
+                        "{} customer(s) without an email written to {} for the store owner",
+                        cp.outcomes
+                            .get(crate::no_email::OUTCOME_OWNER)
+                            .copied()
+                            .unwrap_or(0),
+                        path.display()
+                    ),
+                },
+            );
+        }
         cp.done = true;
         step.put_json(T::Cursors, cursor_key(ctx.run, entity), &cp);
         api_use.record(
@@ -283,6 +305,9 @@ struct Pending {
     label: String,
     /// Picked for the verification sample (kept if the target takes it).
     sample: bool,
+    /// The address a customer without an email was given: recorded like a handle, so a
+    /// re-run gives the same one and no other customer gets it.
+    generated: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -341,7 +366,31 @@ pub(crate) async fn load_batch(
             }
         }
         let label = record.label();
-        match tf.transform(&ctx.store, record, prev.as_ref()) {
+        let outcome = tf.transform(&ctx.store, record, prev.as_ref());
+        // What became of a customer without an email: counted with this batch, and kept for
+        // the store owner's file in the same step.
+        let mut generated = None;
+        if let Some(done) = tf.no_email.take() {
+            *cp.outcomes.entry(done.outcome().to_string()).or_default() += 1;
+            match done {
+                crate::no_email::Done::ToOwner(c) => {
+                    step.put_json(
+                        T::Phases,
+                        crate::no_email::owner_key(ctx.run, &source_id),
+                        &c,
+                    );
+                }
+                crate::no_email::Done::Addressed(address) => generated = Some(address),
+                crate::no_email::Done::Skipped(label) => {
+                    step.put_json(
+                        T::Phases,
+                        crate::no_email::skipped_key(ctx.run, &source_id),
+                        &label,
+                    );
+                }
+            }
+        }
+        match outcome {
             Outcome::Skip(reason) => {
                 counts.skipped += 1;
                 let entry = IdMapEntry {
@@ -375,6 +424,7 @@ pub(crate) async fn load_batch(
                     external_key,
                     label,
                     sample: stride.picks(ordinal),
+                    generated,
                 });
                 to_write.push(*rec);
             }
@@ -386,6 +436,7 @@ pub(crate) async fn load_batch(
     }
     let remote = target.is_remote();
     if remote && !to_write.is_empty() {
+        ask(ctx, target, entity, &to_write).await?;
         // The intent is durable before the remote call is made.
         let mut intents = ctx.step();
         for p in &pending {
@@ -473,7 +524,7 @@ pub(crate) async fn load_batch(
             Some(prev) if !prev.target_id.is_empty() => prev.created_run,
             _ => Some(ctx.run),
         };
-        let handle = handle_of(rec);
+        let handle = handle_of(rec).or_else(|| p.generated.clone());
         let entry = IdMapEntry {
             target_id,
             handle: handle.clone(),
@@ -619,6 +670,78 @@ async fn settle(inflight: &mut Option<InFlight>, tf: &mut Transformer) -> Result
     Ok(())
 }
 
+/// Raises the questions the target has about a batch as interventions, waits for every
+/// decision and hands each back, all before anything of the batch is written: a decision
+/// starts a new step. A restarted run finds the same interventions (their ids come from run,
+/// step and item) and hands back the decisions already made.
+async fn ask(
+    ctx: &Ctx,
+    target: &mut dyn Target,
+    entity: Entity,
+    batch: &[Record],
+) -> Result<(), Halt> {
+    let questions = target.questions(entity, batch).await.map_err(|e| {
+        Halt::Failed(format!(
+            "asking {} about {entity} failed: {e}",
+            target.describe()
+        ))
+    })?;
+    if questions.is_empty() {
+        return Ok(());
+    }
+    let prefix = format!("execution/{}/ask", entity.key());
+    let mut step = ctx.step();
+    let mut asked = Vec::with_capacity(questions.len());
+    for q in questions {
+        let step_name = format!("{prefix}/{}", q.code);
+        let id = Intervention::make_id(ctx.run, &step_name, &q.item);
+        let iv = Intervention {
+            id: id.clone(),
+            run: ctx.run,
+            step: step_name,
+            item: q.item.clone(),
+            title: q.title,
+            problem: q.problem,
+            records: q.records,
+            options: q
+                .choices
+                .into_iter()
+                .map(|c| InterventionOption {
+                    key: c.key,
+                    label: c.label,
+                    consequence: c.consequence,
+                })
+                .collect(),
+            recommended: q.recommended,
+            raised_at: now_rfc3339(),
+            decision: None,
+            detail: None,
+        };
+        ctx.raise(&mut step, iv)?;
+        asked.push((id, q.code, q.item));
+    }
+    if !step.is_empty() {
+        ctx.commit(step)?;
+    }
+    ctx.await_decisions(&prefix).await?;
+    for (id, code, item) in asked {
+        let decided = ctx
+            .store
+            .intervention(&id)
+            .map_err(|e| Halt::Failed(e.to_string()))?
+            .and_then(|iv| iv.decision);
+        match decided {
+            Some(d) => target.decide(&code, &item, &d.option),
+            None => {
+                return Err(Halt::Failed(format!(
+                    "intervention {id} ({code} {item}) has no decision after waiting for one"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
 fn handle_of(r: &Record) -> Option<String> {
     match r {
         Record::Product(p) => Some(p.handle.clone()),
@@ -696,6 +819,7 @@ pub(crate) async fn reconcile(
                     ],
                     recommended: "retry".into(),
                     raised_at: now_rfc3339(),
+                    detail: None,
                     decision: None,
                 };
                 ctx.raise(&mut step, iv)?;

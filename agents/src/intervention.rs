@@ -75,6 +75,9 @@ pub struct Decision {
     pub option: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// What an option that takes one was given: the edited column mapping of a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
     pub by: Actor,
     /// RFC 3339, UTC.
     pub at: String,
@@ -97,6 +100,10 @@ pub struct Intervention {
     /// Key of the recommended option.
     pub recommended: String,
     pub raised_at: String,
+    /// What the step needs shown besides the problem (a file's proposed column mapping), in
+    /// the step's own type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
 }

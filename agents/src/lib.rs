@@ -16,6 +16,7 @@ pub mod intervention;
 pub mod link;
 pub mod llm;
 pub mod maintenance;
+pub mod no_email;
 pub mod orchestrator;
 pub mod prefetch;
 pub mod report;

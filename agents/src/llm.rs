@@ -202,7 +202,7 @@ impl Llm {
 
     /// Asks for a JSON answer: structured output first, then JSON mode, then `None`.
     /// Returns the answer, the mode that produced it, the failure (if any) and requests made.
-    async fn ask(
+    pub(crate) async fn ask(
         &self,
         system: &str,
         user: &str,

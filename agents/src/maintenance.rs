@@ -171,12 +171,23 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
     let mut paused = false;
     for ev in &events {
         match &ev.kind {
-            EventKind::InterventionDecided { id, option, by } => {
+            EventKind::InterventionDecided {
+                id,
+                option,
+                by,
+                value,
+            } => {
+                // `OPTION:NOTE`: a decision whose note is part of it (a domain).
+                let (option, note) = match option.split_once(':') {
+                    Some((o, n)) => (o.to_string(), n.to_string()),
+                    None => (option.clone(), "carried over by recovery".to_string()),
+                };
                 decisions.insert(
                     id.clone(),
                     Decision {
-                        option: option.clone(),
-                        note: Some("carried over by recovery".into()),
+                        option,
+                        note: Some(note),
+                        value: value.clone(),
                         by: by.clone(),
                         at: ev.at.clone(),
                     },

@@ -37,6 +37,8 @@ struct JsonReport<'a> {
     verification: Option<Verification>,
     #[serde(skip_serializing_if = "Option::is_none")]
     api: Option<crate::api_use::ApiUse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customers_without_email: Option<crate::no_email::Summary>,
     interventions: Vec<Intervention>,
     drafts: Option<Drafts>,
     outputs: Vec<(String, u64)>,
@@ -54,6 +56,7 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
     let verification: Option<Verification> = ctx.load_phase("verification");
     let drafts: Option<Drafts> = ctx.load_phase("drafts");
     let api = crate::api_use::ApiUse::load(ctx);
+    let no_email = crate::no_email::summary(ctx);
     let interventions: Vec<Intervention> = ctx
         .store
         .interventions()
@@ -265,6 +268,10 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         ));
     }
 
+    if let Some(n) = &no_email {
+        doc.extend(no_email_blocks(n, &ctx.cfg.target.platform.to_string()));
+    }
+
     if let Some(u) = &url_plan {
         doc.push(Block::H(2, "URL map".into()));
         doc.push(Block::List(
@@ -276,6 +283,10 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
     }
     if let Some(lines) = Some(crate::agents::mapping::report_lines(ctx)).filter(|l| !l.is_empty()) {
         doc.extend([Block::H(2, "Category mapping".into()), Block::List(lines)]);
+    }
+    let lines = crate::agents::file_mapping::report_lines(ctx);
+    if !lines.is_empty() {
+        doc.extend([Block::H(2, "Column mappings".into()), Block::List(lines)]);
     }
     if let Some(r) = &redirects {
         doc.push(Block::H(2, "Redirect validation".into()));
@@ -367,12 +378,7 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         if !v.missing.is_empty() {
             doc.push(Block::List(v.missing.clone()));
         }
-        if !v.not_carried.is_empty() {
-            doc.push(Block::P(
-                "Not carried by the target's format (by design):".into(),
-            ));
-            doc.push(Block::List(v.not_carried.clone()));
-        }
+        doc.extend(not_carried_blocks(&v.not_carried));
     }
     if let Some(d) = &drafts {
         doc.push(Block::H(2, "Customer notices".into()));
@@ -417,6 +423,7 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         redirects,
         verification,
         api,
+        customers_without_email: no_email,
         interventions,
         drafts,
         outputs,
@@ -426,6 +433,85 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         serde_json::to_vec_pretty(&json).unwrap_or_default(),
     )?;
     Ok(dir.join("report.md"))
+}
+
+/// What became of customers without an email: each outcome counted, those left out listed.
+fn no_email_blocks(n: &crate::no_email::Summary, target: &str) -> Vec<Block> {
+    let mut lines = vec![];
+    if n.owner_file > 0 {
+        lines.push(format!(
+            "{} left out and written for the store owner to {}",
+            n.owner_file,
+            n.owner_path
+                .clone()
+                .unwrap_or_else(|| storeshift_connectors::no_email::OWNER_FILE.to_string())
+        ));
+    }
+    if n.addressed > 0 {
+        lines.push(format!(
+            "{} given an address on {} (phone-<digits>@…, the same on every re-run)",
+            n.addressed,
+            n.domain.as_deref().unwrap_or("the chosen domain")
+        ));
+    }
+    if n.skipped > 0 {
+        lines.push(format!("{} left out, listed below", n.skipped));
+    }
+    let mut blocks = vec![
+        Block::H(2, "Customers without an email".into()),
+        Block::P(format!(
+            "{target} needs an email on every customer; {} had none (decision: {}).",
+            n.total(),
+            n.decision.as_deref().unwrap_or("recommended")
+        )),
+        Block::List(lines),
+    ];
+    if !n.skipped_listed.is_empty() {
+        blocks.push(Block::P(format!(
+            "Left out{}:",
+            if (n.skipped_listed.len() as u64) < n.skipped {
+                format!(" (the first {})", n.skipped_listed.len())
+            } else {
+                String::new()
+            }
+        )));
+        blocks.push(Block::List(n.skipped_listed.clone()));
+    }
+    blocks
+}
+
+/// The verification's "not carried" lines (`entity.field: why`, `entity: not moved: why`),
+/// each under the entity it is about.
+fn not_carried_blocks(lines: &[String]) -> Vec<Block> {
+    if lines.is_empty() {
+        return vec![];
+    }
+    let mut by_entity: Vec<(Entity, Vec<String>)> = vec![];
+    for line in lines {
+        let found = Entity::ALL.into_iter().find_map(|e| {
+            let rest = line.strip_prefix(e.key())?;
+            let what = rest.strip_prefix('.').or_else(|| rest.strip_prefix(": "))?;
+            Some((e, what.to_string()))
+        });
+        let (entity, what) = match found {
+            Some(x) => x,
+            // A line of another shape stays whole, under no entity of its own.
+            None => (Entity::Redirects, line.clone()),
+        };
+        match by_entity.iter_mut().find(|(e, _)| *e == entity) {
+            Some((_, v)) => v.push(what),
+            None => by_entity.push((entity, vec![what])),
+        }
+    }
+    by_entity.sort_by_key(|(e, _)| *e);
+    let mut blocks = vec![Block::P(
+        "Not carried by the target's format (by design), by entity:".into(),
+    )];
+    for (entity, what) in by_entity {
+        blocks.push(Block::P(format!("{entity}:")));
+        blocks.push(Block::List(what));
+    }
+    blocks
 }
 
 fn list_outputs(dir: &std::path::Path) -> Vec<(String, u64)> {
@@ -542,4 +628,50 @@ fn html(doc: &[Block], title: &str) -> String {
     }
     s.push_str("</body></html>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_carried_lines_stand_under_the_entity_they_are_about() {
+        let lines: Vec<String> = [
+            "products.vendor: Medusa has no vendor field",
+            "customers.note: Medusa customers have no note",
+            "orders: not moved: Medusa's Admin API cannot import an order with its history",
+            "products.seo: Medusa has no SEO fields",
+        ]
+        .map(String::from)
+        .to_vec();
+        let md = markdown(&not_carried_blocks(&lines));
+        assert_eq!(
+            md,
+            "Not carried by the target's format (by design), by entity:\n\n\
+             products:\n\n- vendor: Medusa has no vendor field\n- seo: Medusa has no SEO fields\n\n\
+             customers:\n\n- note: Medusa customers have no note\n\n\
+             orders:\n\n- not moved: Medusa's Admin API cannot import an order with its history\n\n"
+        );
+        assert!(not_carried_blocks(&[]).is_empty());
+    }
+
+    #[test]
+    fn customers_without_an_email_are_counted_by_outcome_and_those_left_out_named() {
+        let n = crate::no_email::Summary {
+            decision: Some("skip".into()),
+            domain: None,
+            skipped: 3,
+            skipped_listed: vec!["Ayşe Yılmaz (source 7)".into()],
+            addressed: 0,
+            owner_file: 2,
+            owner_path: Some("/ws/output/run-1/customers-without-email.csv".into()),
+        };
+        let md = markdown(&no_email_blocks(&n, "WooCommerce"));
+        assert!(md.starts_with("## Customers without an email\n\nWooCommerce needs an email on every customer; 5 had none (decision: skip).\n\n"), "{md}");
+        assert!(md.contains("- 2 left out and written for the store owner to /ws/output/run-1/customers-without-email.csv\n- 3 left out, listed below\n"), "{md}");
+        assert!(
+            md.contains("Left out (the first 1):\n\n- Ayşe Yılmaz (source 7)\n"),
+            "{md}"
+        );
+    }
 }

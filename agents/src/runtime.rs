@@ -218,7 +218,18 @@ impl Ctx {
     }
 
     pub fn open_source(&self) -> Result<Box<dyn storeshift_connectors::Source>, Halt> {
-        storeshift_connectors::open_source(&self.cfg.source, &self.cfg.base_dir).map_err(|e| {
+        let opened = if self.cfg.source.kind == storeshift_connectors::EndpointKind::Files {
+            // Files whose columns were mapped in this run are read through their mapping.
+            let decided = crate::agents::file_mapping::decided(self);
+            storeshift_connectors::files::open_source_with(
+                &self.cfg.source,
+                &self.cfg.base_dir,
+                &decided,
+            )
+        } else {
+            storeshift_connectors::open_source(&self.cfg.source, &self.cfg.base_dir)
+        };
+        opened.map_err(|e| {
             Halt::Failed(format!(
                 "cannot open the source ({}): {e}",
                 self.cfg.source.describe()
@@ -349,6 +360,17 @@ impl Ctx {
             .collect()
     }
 
+    /// The notes of this run's decisions that have one, by step (a domain, a reason).
+    pub fn decision_notes(&self) -> BTreeMap<String, String> {
+        self.store
+            .interventions()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| i.run == self.run)
+            .filter_map(|i| i.decision.and_then(|d| Some((i.step, d.note?))))
+            .collect()
+    }
+
     pub fn run_record(&self) -> Result<RunRecord, Halt> {
         self.store
             .get_json::<RunRecord>(T::Meta, run_key(self.run))
@@ -380,6 +402,19 @@ pub fn record_decision(
     note: Option<String>,
     by: Actor,
 ) -> Result<Vec<crate::Event>, String> {
+    record_decision_with(store, run, id, option, note, None, by)
+}
+
+/// [`record_decision`] for an option that takes a value (an edited column mapping).
+pub fn record_decision_with(
+    store: &Store,
+    run: u32,
+    id: &str,
+    option: &str,
+    note: Option<String>,
+    value: Option<serde_json::Value>,
+    by: Actor,
+) -> Result<Vec<crate::Event>, String> {
     let mut iv = store
         .intervention(id)
         .map_err(|e| e.to_string())?
@@ -392,6 +427,13 @@ pub fn record_decision(
             d.at
         ));
     }
+    // `OPTION:NOTE` is the option with its note (`domain:shop.example`).
+    let (option, note) = match (iv.option(option), option.split_once(':')) {
+        (None, Some((key, rest))) if iv.option(key).is_some() && note.is_none() => {
+            (key, Some(rest.to_string()))
+        }
+        _ => (option, note),
+    };
     if iv.option(option).is_none() {
         let keys: Vec<&str> = iv.options.iter().map(|o| o.key.as_str()).collect();
         return Err(format!(
@@ -399,9 +441,21 @@ pub fn record_decision(
             keys.join(", ")
         ));
     }
+    let note = crate::no_email::check_decision(&iv, option, note)?;
+    // A note the decision cannot do without travels in the event as `OPTION:NOTE`, so a
+    // state recovered from the event log decides the same.
+    let logged = match (
+        &note,
+        option == crate::no_email::DOMAIN && iv.step == crate::no_email::step(),
+    ) {
+        (Some(n), true) => format!("{option}:{n}"),
+        _ => option.to_string(),
+    };
+    crate::agents::file_mapping::check_decision(&iv, option, value.as_ref())?;
     iv.decision = Some(Decision {
         option: option.to_string(),
         note,
+        value: value.clone(),
         by: by.clone(),
         at: now_rfc3339(),
     });
@@ -412,8 +466,9 @@ pub fn record_decision(
         None,
         EventKind::InterventionDecided {
             id: id.to_string(),
-            option: option.to_string(),
+            option: logged,
             by,
+            value,
         },
     );
     store.commit(step).map_err(|e| e.to_string())
@@ -429,7 +484,22 @@ pub fn decide(
     note: Option<String>,
     by: Actor,
 ) -> Result<(), String> {
-    hub.commit_and_publish(|| record_decision(store, run, id, option, note, by))?;
+    decide_with(store, hub, run, id, option, note, None, by)
+}
+
+/// [`decide`] for an option that takes a value.
+#[allow(clippy::too_many_arguments)]
+pub fn decide_with(
+    store: &Store,
+    hub: &Hub,
+    run: u32,
+    id: &str,
+    option: &str,
+    note: Option<String>,
+    value: Option<serde_json::Value>,
+    by: Actor,
+) -> Result<(), String> {
+    hub.commit_and_publish(|| record_decision_with(store, run, id, option, note, value, by))?;
     hub.control.notify.notify_waiters();
     Ok(())
 }
@@ -827,7 +897,8 @@ pub fn apply(store: &Store, hub: &Hub, run: u32, command: Command) -> Result<(),
             option,
             note,
             by,
-        } => decide(store, hub, run, &id, &option, note, by),
+            value,
+        } => decide_with(store, hub, run, &id, &option, note, value, by),
         Command::Stop => {
             hub.control.stop.store(true, Ordering::SeqCst);
             hub.control.notify.notify_waiters();

@@ -567,6 +567,10 @@ pub struct EntityCheckpoint {
     /// The target's reason when it has more to say than "no place for it".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
+    /// Records by what an operator's decision made of them (customers without an email:
+    /// left out, given an address, kept for the store owner), counted with their batch.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub outcomes: std::collections::BTreeMap<String, u64>,
 }
 
 /// What the id map remembers of one record.

@@ -38,6 +38,13 @@ pub struct Transformer {
     fresh: HashSet<Entity>,
     /// Source category path → target category path (the mapping agent's result, decisions applied).
     category_map: BTreeMap<Vec<String>, Vec<String>>,
+    /// The target keys customers by email (all but Shopify).
+    email_required: bool,
+    /// The operator's domain for customers without an email (decision `domain`).
+    email_domain: Option<String>,
+    /// What the last [`Transformer::transform`] made of a customer without an email; the
+    /// executor takes it for the batch's counts and state.
+    pub no_email: Option<crate::no_email::Done>,
 }
 
 impl Transformer {
@@ -78,7 +85,19 @@ impl Transformer {
             batch: 0,
             fresh: HashSet::new(),
             category_map: BTreeMap::new(),
+            email_required: platform::customer_email_required(target),
+            email_domain: None,
+            no_email: None,
         }
+    }
+
+    /// Takes the notes of decisions that need one (the domain for customers without an
+    /// email), by step.
+    pub fn with_decision_notes(mut self, notes: &BTreeMap<String, String>) -> Self {
+        self.email_domain = notes
+            .get(&crate::no_email::step())
+            .and_then(|d| storeshift_connectors::no_email::valid_domain(d).ok());
+        self
     }
 
     /// Moves categories onto the target's own tree (or the user's taxonomy) as mapped.
@@ -134,6 +153,22 @@ impl Transformer {
             Record::Product(p) => self.product(store, p, prev),
             Record::Customer(mut c) => {
                 c.email = c.email.trim().to_ascii_lowercase();
+                let blank = |n: &Option<String>| n.as_deref().is_none_or(|n| n.trim().is_empty());
+                if platform::customer_names_required(self.facts.platform)
+                    && (blank(&c.first_name) || blank(&c.last_name))
+                    && self.chose("customer_missing_name", "skip")
+                {
+                    return Outcome::Skip(format!(
+                        "{} has no first or last name, which {} requires (decision: leave out)",
+                        c.email, self.facts.platform
+                    ));
+                }
+                if c.email.is_empty() && self.email_required {
+                    // `None`: addressed on the operator's domain, then moved as any other.
+                    if let Some(skip) = self.without_email(store, &mut c, prev) {
+                        return skip;
+                    }
+                }
                 if let Some(first) = self.duplicate_emails.get(&c.email) {
                     if first != &c.source.id && self.chose("duplicate_email", "skip_later") {
                         return Outcome::Skip(format!(
@@ -225,6 +260,91 @@ impl Transformer {
                 Outcome::Write(Box::new(Record::BlogPost(b)))
             }
             r @ Record::Redirect(_) => Outcome::Write(Box::new(r)),
+        }
+    }
+
+    /// Applies the decision about customers without an email to `c`: `Some` leaves it out,
+    /// `None` gave it an address (the one recorded for it on an earlier run, if any).
+    fn without_email(
+        &mut self,
+        store: &Store,
+        c: &mut storeshift_connectors::model::Customer,
+        prev: Option<&IdMapEntry>,
+    ) -> Option<Outcome> {
+        use crate::no_email::{Done, CODE, DOMAIN, SKIP};
+        let target = self.facts.platform;
+        // A customer an earlier run gave an address is in the target under it: it keeps it,
+        // whatever this run decided, so it is updated there and never created twice.
+        let given = prev
+            .filter(|p| !p.target_id.is_empty())
+            .and_then(|p| p.handle.clone())
+            .filter(|h| h.contains('@'));
+        let domain = self
+            .email_domain
+            .clone()
+            .filter(|_| self.chose(CODE, DOMAIN));
+        let address = match (given, domain) {
+            (Some(address), _) => Some(address),
+            (None, Some(domain)) => Some(self.claim_address(store, c, &domain)),
+            (None, None) => None,
+        };
+        if let Some(address) = address {
+            self.no_email = Some(Done::Addressed(address.clone()));
+            c.email = address;
+            return None;
+        }
+        if self.chose(CODE, SKIP) {
+            self.no_email = Some(Done::Skipped(c.label()));
+            return Some(Outcome::Skip(format!(
+                "no email, and {target} needs one (decision: leave out, listed in the report)"
+            )));
+        }
+        self.no_email = Some(Done::ToOwner(Box::new(c.clone())));
+        Some(Outcome::Skip(format!(
+            "no email, and {target} needs one (decision: written to {} for the store owner)",
+            storeshift_connectors::no_email::OWNER_FILE
+        )))
+    }
+
+    /// A unique address on `domain` for `c`, claimed like a handle: two customers never get
+    /// the same one, in this run or against the addresses earlier runs recorded.
+    fn claim_address(
+        &mut self,
+        store: &Store,
+        c: &storeshift_connectors::model::Customer,
+        domain: &str,
+    ) -> String {
+        use storeshift_connectors::no_email::{address_for, with_suffix};
+        let base = address_for(c, domain);
+        let id = c.source.id.clone();
+        let mut candidate = base.clone();
+        let mut n = 0;
+        loop {
+            let key = (Entity::Customers, candidate.clone());
+            let owner = match self.claimed.get(&key) {
+                Some((o, _)) => Some(o.clone()),
+                None if self.fresh.contains(&Entity::Customers) => None,
+                None => store
+                    .tree(T::Handles)
+                    .get(entity_key(Entity::Customers, &candidate))
+                    .ok()
+                    .flatten()
+                    .map(|v| String::from_utf8_lossy(&v).into_owned()),
+            };
+            match owner {
+                Some(o) if o != id => {
+                    n += 1;
+                    candidate = if n == 1 {
+                        with_suffix(&base, &id)
+                    } else {
+                        with_suffix(&base, &format!("{id}-{n}"))
+                    };
+                }
+                _ => {
+                    self.claimed.insert(key, (id, self.batch));
+                    return candidate;
+                }
+            }
         }
     }
 
@@ -590,6 +710,100 @@ mod tests {
         assert_eq!(c.handle, "knitwear");
         // The old URL stays on the record for its redirect.
         assert_eq!(c.source.url_path.as_deref(), Some("/kadin-giyim/triko"));
+    }
+
+    fn phone_only(id: &str, phone: &str) -> Record {
+        Record::Customer(storeshift_connectors::model::Customer {
+            source: SourceRef::new(id),
+            phone: Some(phone.into()),
+            first_name: Some(format!("Customer {id}")),
+            ..Default::default()
+        })
+    }
+
+    fn woo(decision: Option<&str>, domain: Option<&str>) -> Transformer {
+        let step = crate::no_email::step();
+        let decisions: BTreeMap<String, String> = decision
+            .map(|d| BTreeMap::from([(step.clone(), d.to_string())]))
+            .unwrap_or_default();
+        let notes: BTreeMap<String, String> = domain
+            .map(|d| BTreeMap::from([(step, d.to_string())]))
+            .unwrap_or_default();
+        Transformer::new(
+            Platform::WooCommerce,
+            EndpointKind::Files,
+            Platform::Shopify,
+            &Analysis::default(),
+            decisions,
+        )
+        .with_decision_notes(&notes)
+    }
+
+    #[test]
+    fn customers_without_an_email_follow_the_decision() {
+        use crate::no_email::Done;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        // Undecided (the recommended option): kept for the store owner's file.
+        let mut t = woo(None, None);
+        let Outcome::Skip(why) = t.transform(&store, phone_only("1", "+90 555 1"), None) else {
+            panic!("written")
+        };
+        assert!(why.contains("customers-without-email.csv"), "{why}");
+        assert!(matches!(t.no_email.take(), Some(Done::ToOwner(c)) if c.source.id == "1"));
+
+        let mut t = woo(Some("skip"), None);
+        assert!(matches!(
+            t.transform(&store, phone_only("1", "+90 555 1"), None),
+            Outcome::Skip(_)
+        ));
+        assert_eq!(t.no_email.take(), Some(Done::Skipped("Customer 1".into())));
+
+        // A domain: unique, deterministic addresses; a customer moved before keeps its own.
+        let mut t = woo(Some("domain"), Some("shop.example"));
+        let email = |o: Outcome| match o {
+            Outcome::Write(r) => match *r {
+                Record::Customer(c) => c.email,
+                other => panic!("{other:?}"),
+            },
+            Outcome::Skip(why) => panic!("{why}"),
+        };
+        let a = email(t.transform(&store, phone_only("1", "+90 555 0001"), None));
+        let b = email(t.transform(&store, phone_only("2", "+905550001"), None));
+        assert_eq!(a, "phone-905550001@shop.example");
+        assert_eq!(b, "phone-905550001-2@shop.example");
+        assert_eq!(
+            t.no_email.take(),
+            Some(Done::Addressed("phone-905550001-2@shop.example".into()))
+        );
+        let prev = IdMapEntry {
+            target_id: "x".into(),
+            handle: Some("phone-111@shop.example".into()),
+            hash: String::new(),
+            created_run: Some(1),
+            last_run: 1,
+            source_url: None,
+        };
+        let c = email(t.transform(&store, phone_only("3", "+90 999"), Some(&prev)));
+        assert_eq!(c, "phone-111@shop.example");
+        // Whatever a later run decides, a customer in the target under an address keeps it.
+        let mut later = woo(Some("owner_file"), None);
+        let c = email(later.transform(&store, phone_only("3", "+90 999"), Some(&prev)));
+        assert_eq!(c, "phone-111@shop.example");
+
+        // Shopify keys customers by phone: nothing happens to them.
+        let mut t = Transformer::new(
+            Platform::Shopify,
+            EndpointKind::Files,
+            Platform::Shopify,
+            &Analysis::default(),
+            BTreeMap::new(),
+        );
+        assert_eq!(
+            email(t.transform(&store, phone_only("1", "+90 555 1"), None)),
+            ""
+        );
+        assert_eq!(t.no_email, None);
     }
 
     #[test]

@@ -102,6 +102,34 @@ pub enum WriteOutcome {
     },
 }
 
+/// A choice only a person can make before some records of a batch can be written: an option
+/// name that matches several of the target's attributes, a region the target's directory does
+/// not know. The runtime raises it as an intervention, waits for the decision, hands it back
+/// through [`Target::decide`], and only then writes the batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    /// Stable machine code: `ambiguous_attribute`, `unknown_region`, ...
+    pub code: String,
+    /// What it is about, the same on every run and restart: an option name, `DE/Bavaria`.
+    pub item: String,
+    pub title: String,
+    pub problem: String,
+    pub choices: Vec<Choice>,
+    /// Key of the recommended choice.
+    pub recommended: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<crate::finding::RecordRef>,
+}
+
+/// One answer to a [`Question`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub key: String,
+    pub label: String,
+    /// What choosing it will do, stated plainly.
+    pub consequence: String,
+}
+
 #[async_trait]
 pub trait Target: Send {
     fn platform(&self) -> Platform;
@@ -147,6 +175,14 @@ pub trait Target: Send {
     fn take_findings(&mut self) -> Vec<Finding> {
         Vec::new()
     }
+    /// Questions `batch` raises before it can be written. Only look-ups happen here, nothing
+    /// is changed; each answer comes back through [`Target::decide`] before `write_batch`.
+    /// A question already answered is not asked again.
+    async fn questions(&mut self, _entity: Entity, _batch: &[Record]) -> Result<Vec<Question>> {
+        Ok(Vec::new())
+    }
+    /// The decision on a question this target asked, by the question's code and item.
+    fn decide(&mut self, _code: &str, _item: &str, _choice: &str) {}
 }
 
 /// State of the circuit breaker in front of a remote API.

@@ -6,6 +6,7 @@ pub mod connector;
 pub mod files;
 pub mod finding;
 pub mod model;
+pub mod no_email;
 pub mod platform;
 pub mod spec;
 pub mod synth;
@@ -14,5 +15,6 @@ pub use connector::{
     ApiStats, BreakerState, ChangedPage, ConnectorError, Cursor, Source, SourcePage, Target,
     WriteOutcome,
 };
+pub use connector::{Choice, Question};
 pub use finding::{Finding, Location, RecordRef, Severity};
 pub use spec::{open_source, open_target, EndpointKind, EndpointSpec};

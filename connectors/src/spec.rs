@@ -50,12 +50,21 @@ pub struct EndpointSpec {
     /// Currency of prices that the files do not state (CSV exports rarely do).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    /// Text encoding of source files when it cannot be detected (utf-8, utf-16, windows-1252, windows-1254).
+    /// Text encoding of source files, overriding detection (utf-8, windows-1250 ... windows-1258,
+    /// iso-8859-2, ...; a byte order mark still wins).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
+    /// The store's time zone (IANA, e.g. `Europe/Istanbul`): the zone of times its files write
+    /// without one, and the zone a target's files are written in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
     /// Platform-specific settings (API version, plan, store view, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, toml_value::Value>,
+    /// Files: a column mapping (TOML, as `storeshift inspect --write-mapping` writes it) for
+    /// export files whose layout storeshift does not know. Relative to the config file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<PathBuf>,
 }
 
 /// Options are kept as JSON values so connectors need no TOML dependency.
@@ -74,12 +83,32 @@ impl EndpointSpec {
             credentials: BTreeMap::new(),
             currency: None,
             encoding: None,
+            timezone: None,
             options: BTreeMap::new(),
+            mapping: None,
         }
     }
 
     pub fn currency(&self) -> &str {
         self.currency.as_deref().unwrap_or("USD")
+    }
+
+    /// The store's zone, `None` when the config names none.
+    pub fn zone(&self) -> Result<Option<crate::model::Zone>> {
+        match self.timezone.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(name) => crate::model::parse_zone(name).map(Some).ok_or_else(|| {
+                ConnectorError::Input(format!(
+                    "timezone \"{name}\" of the {} {} is not a time zone; use an IANA name such \
+                     as Europe/Istanbul, America/New_York or UTC",
+                    self.platform,
+                    match self.kind {
+                        EndpointKind::Files => "files",
+                        EndpointKind::Api => "API",
+                    }
+                ))
+            }),
+        }
     }
 
     /// Resolves `path` against the directory of the config file.
@@ -130,7 +159,7 @@ impl EndpointSpec {
 pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Source>> {
     match spec.kind {
         EndpointKind::Files => crate::files::open_source(spec, base),
-        EndpointKind::Api => crate::api::open_source(spec),
+        EndpointKind::Api => crate::api::open_source(spec, base),
     }
 }
 
@@ -138,6 +167,6 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Source>> 
 pub fn open_target(spec: &EndpointSpec, base: &Path, out_dir: &Path) -> Result<Box<dyn Target>> {
     match spec.kind {
         EndpointKind::Files => crate::files::open_target(spec, base, out_dir),
-        EndpointKind::Api => crate::api::open_target(spec),
+        EndpointKind::Api => crate::api::open_target(spec, base),
     }
 }

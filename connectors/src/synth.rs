@@ -17,8 +17,8 @@ use crate::files::EntityWriter;
 use crate::model::{
     Address, Customer, Discount, Entity, FinancialStatus, FulfillmentStatus, Image, LineItem,
     MarketingConsent, Money, Order, OrderTotals, Page, Platform, Product, ProductKind,
-    ProductOption, ProductStatus, Record, Seo, ShippingLine, SourceRef, TaxLine, Transaction,
-    Variant, Weight, WeightUnit,
+    ProductOption, ProductStatus, Record, Seo, ShippingLine, SourceRef, TaxLine, Timestamp,
+    Transaction, Variant, Weight, WeightUnit, Zone,
 };
 use crate::platform;
 use rand::{Rng, SeedableRng};
@@ -560,17 +560,21 @@ fn wp_slug(title: &str) -> String {
     platform::normalize_handle(Platform::Shopify, title)
 }
 
-fn date(rng: &mut ChaCha8Rng, from_year: i32, years: u32) -> String {
+fn date(rng: &mut ChaCha8Rng, from_year: i32, years: u32) -> Timestamp {
     let day = rng.random_range(0..365 * years);
     let base = chrono::NaiveDate::from_ymd_opt(from_year, 1, 1).unwrap_or_default();
     let d = base + chrono::Duration::days(i64::from(day));
-    format!(
-        "{}T{:02}:{:02}:{:02}",
-        d.format("%Y-%m-%d"),
-        rng.random_range(7..23),
-        rng.random_range(0..60),
-        rng.random_range(0..60)
-    )
+    // Drawn as the i32s they always were, so the demo store stays byte for byte the same.
+    let (h, m, s) = (
+        rng.random_range(7i32..23),
+        rng.random_range(0i32..60),
+        rng.random_range(0i32..60),
+    );
+    let time =
+        chrono::NaiveTime::from_hms_opt(h.unsigned_abs(), m.unsigned_abs(), s.unsigned_abs())
+            .unwrap_or_default();
+    // The demo store keeps its clock on UTC.
+    Timestamp::from_local(d.and_time(time), Zone::UTC)
 }
 
 /// Generates the records of one spec; every record is regenerated on demand from its index.
@@ -814,6 +818,7 @@ impl SynthStore {
                     image: Some(image),
                     requires_shipping: true,
                     taxable: true,
+                    price_tiers: Default::default(),
                 });
             }
             attributes.insert("woo:sku".to_string(), base_sku.clone());
@@ -835,6 +840,7 @@ impl SynthStore {
                 image: None,
                 requires_shipping: true,
                 taxable: true,
+                price_tiers: Default::default(),
             });
         }
 
@@ -855,6 +861,7 @@ impl SynthStore {
             seo,
             attributes,
             created_at: None,
+            translations: Default::default(),
         };
         if self.planted(i) {
             self.plant(i, &mut product);
@@ -1044,7 +1051,7 @@ impl SynthStore {
             marketing: MarketingConsent {
                 email: email_ok,
                 sms: sms_ok,
-                updated_at: (email_ok || sms_ok).then(|| created.clone()),
+                updated_at: (email_ok || sms_ok).then_some(created),
             },
             tags: if chance(&mut rng, 10) {
                 vec!["vip".to_string()]
@@ -1212,7 +1219,7 @@ impl SynthStore {
             },
             financial_status,
             fulfillment_status,
-            created_at,
+            created_at: Some(created_at),
             processed_at: None,
             cancelled_at: None,
             billing_address: billing,
@@ -1293,15 +1300,19 @@ impl SynthStore {
         )?;
         summary.customers = write_file(
             dir,
-            &mut CustomerWriter,
+            &mut CustomerWriter::for_export(),
             self.customers().map(Record::Customer),
         )?;
         summary.orders = write_file(
             dir,
-            &mut OrderWriter,
+            &mut OrderWriter::for_export(),
             self.orders().map(|o| Record::Order(Box::new(o))),
         )?;
-        summary.pages = write_file(dir, &mut PageWriter, self.pages().map(Record::Page))?;
+        summary.pages = write_file(
+            dir,
+            &mut PageWriter::for_export(),
+            self.pages().map(Record::Page),
+        )?;
         Ok(summary)
     }
 }

@@ -20,9 +20,11 @@ fn spec(platform: Platform, credentials: &[(&str, &str)]) -> EndpointSpec {
             .collect(),
         currency: None,
         encoding: None,
+        timezone: None,
         options: [("store_hash".to_string(), json!("abc"))]
             .into_iter()
             .collect(),
+        mapping: None,
     }
 }
 

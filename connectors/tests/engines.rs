@@ -464,7 +464,7 @@ fn order() -> Record {
         },
         financial_status: FinancialStatus::Paid,
         fulfillment_status: FulfillmentStatus::Unfulfilled,
-        created_at: "2024-01-02T03:04:05Z".into(),
+        created_at: Timestamp::parse_api("2024-01-02T03:04:05Z"),
         processed_at: None,
         cancelled_at: None,
         billing_address: None,

@@ -67,7 +67,9 @@ fn spec(platform: Platform, url: String, credentials: &[(&str, &str)]) -> Endpoi
             .collect(),
         currency: Some("USD".into()),
         encoding: None,
+        timezone: None,
         options: BTreeMap::new(),
+        mapping: None,
     }
 }
 

@@ -3,6 +3,12 @@
 //! `X-Rate-Limit-*` headers on every reply (429 with `X-Retry-After` when spent), unique
 //! product names and SKUs, one product per POST, batch writes of at most 10 (PUT products,
 //! POST/PUT customers) and `{status, title, type, errors}` error bodies.
+//!
+//! It answers as BigCommerce's published OpenAPI documents say (the contract tests hold it to
+//! them): `sku`/`sku:in` on products match the main SKU only, variant SKUs are found through
+//! `GET /catalog/variants?sku=`, every product has variants (a simple one its base variant),
+//! `brand_name` in a write creates or joins a brand and is never echoed (`brand_id` is), and
+//! names, SKUs and customer fields are refused where the documents refuse them.
 
 // Handlers return ready axum responses as their errors; they are built once per request.
 #![allow(clippy::result_large_err)]
@@ -17,7 +23,9 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use storeshift_connectors::platform::bigcommerce::{MAX_BATCH, MAX_PAGE_SIZE};
+use storeshift_connectors::platform::bigcommerce::{
+    MAX_BATCH, MAX_NAME_LEN, MAX_PAGE_SIZE, MAX_SKU_LEN,
+};
 
 #[derive(Debug, Clone)]
 pub struct BigCommerceConfig {
@@ -50,6 +58,23 @@ struct Store {
     next_id: u64,
     products: BTreeMap<u64, Value>,
     customers: BTreeMap<u64, Value>,
+    brands: BTreeMap<u64, String>,
+}
+
+impl Store {
+    /// The brand of that name (case does not matter, as BigCommerce says), created if new.
+    fn brand(&mut self, name: &str) -> u64 {
+        if let Some((id, _)) = self
+            .brands
+            .iter()
+            .find(|(_, b)| b.eq_ignore_ascii_case(name))
+        {
+            return *id;
+        }
+        self.next_id += 1;
+        self.brands.insert(self.next_id, name.to_string());
+        self.next_id
+    }
 }
 
 struct Inner {
@@ -104,6 +129,8 @@ impl BigCommerceSandbox {
                     .put(update_products)
                     .delete(delete_products),
             )
+            .route("/stores/{hash}/v3/catalog/variants", get(list_variants))
+            .route("/stores/{hash}/v3/catalog/brands", get(list_brands))
             .route(
                 "/stores/{hash}/v3/customers",
                 get(list_customers)
@@ -140,11 +167,27 @@ impl BigCommerceSandbox {
         lock(&self.inner.store).customers.len()
     }
 
+    /// Variants across the catalog (a simple product's base variant counts).
+    pub fn variant_count(&self) -> usize {
+        lock(&self.inner.store)
+            .products
+            .values()
+            .map(|p| p["variants"].as_array().map_or(0, Vec::len))
+            .sum()
+    }
+
+    /// Brand names, as the store holds them.
+    pub fn brands(&self) -> Vec<String> {
+        lock(&self.inner.store).brands.values().cloned().collect()
+    }
+
     /// Replies refused because the request window was spent.
     pub fn rate_limited(&self) -> u64 {
         *lock(&self.inner.limited)
     }
 
+    /// A hash of the products and customers (what a rollback promises to restore; brands a
+    /// load created through `brand_name` stay, as they do on BigCommerce).
     pub fn fingerprint(&self) -> String {
         let s = lock(&self.inner.store);
         let v = json!({ "p": s.products, "c": s.customers });
@@ -160,7 +203,7 @@ impl BigCommerceSandbox {
                 "custom_url": { "url": format!("/bc-product-{i}/"), "is_customized": true },
                 "inventory_tracking": "product", "inventory_level": i % 9, "is_visible": true,
                 "images": [{ "image_url": format!("https://cdn.example.com/bc/{i}.jpg"), "is_thumbnail": true, "description": format!("BC {i}") }],
-                "page_title": format!("BC {i}"), "meta_description": "", "brand_name": "BC Brand",
+                "page_title": format!("BC {i}"), "meta_description": "", "brand_name": if i % 3 == 0 { "BC Brand" } else { "Other Brand" },
             });
             if i % 5 == 0 {
                 p["variants"] = json!([
@@ -264,8 +307,55 @@ fn sku_taken(s: &Store, sku: &str, except: Option<u64>) -> bool {
     })
 }
 
+fn invalid(field: &str, why: &str) -> Response {
+    error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "JSON data is missing or invalid",
+        json!({ field: why }),
+    )
+}
+
 fn validate(s: &Store, p: &Value, id: Option<u64>) -> Result<(), Response> {
     let name = p["name"].as_str().unwrap_or("");
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(invalid(
+            "name",
+            &format!("The field 'name' cannot be longer than {MAX_NAME_LEN} characters."),
+        ));
+    }
+    if p.get("name")
+        .is_some_and(|n| n.as_str().is_some_and(|n| n.trim().is_empty()))
+    {
+        return Err(invalid("name", "The field 'name' cannot be empty."));
+    }
+    let variants = p["variants"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (i, v) in variants.iter().enumerate() {
+        for ov in v["option_values"].as_array().into_iter().flatten() {
+            for k in ["option_display_name", "label"] {
+                if ov[k].as_str().is_none_or(|x| x.is_empty()) {
+                    return Err(invalid(
+                        &format!("variants.{i}.option_values.{k}"),
+                        &format!("{k} is a required field"),
+                    ));
+                }
+            }
+        }
+    }
+    for sku in p["sku"]
+        .as_str()
+        .into_iter()
+        .chain(variants.iter().filter_map(|v| v["sku"].as_str()))
+    {
+        if sku.chars().count() > MAX_SKU_LEN {
+            return Err(invalid(
+                "sku",
+                &format!("The field 'sku' cannot be longer than {MAX_SKU_LEN} characters."),
+            ));
+        }
+    }
     if id.is_none() {
         let mut missing = serde_json::Map::new();
         for k in ["name", "type", "weight", "price"] {
@@ -331,11 +421,16 @@ fn create_product_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Valu
     let id = s.next_id;
     let mut p = json!({
         "id": id, "name": "", "type": "physical", "sku": "", "description": "", "weight": 0, "price": 0, "sale_price": 0, "retail_price": 0,
-        "cost_price": 0, "inventory_level": 0, "inventory_tracking": "none", "is_visible": true, "brand_name": "",
+        "cost_price": 0, "inventory_level": 0, "inventory_tracking": "none", "is_visible": true, "brand_id": 0,
         "custom_url": { "url": "", "is_customized": false }, "page_title": "", "meta_description": "", "search_keywords": "",
         "categories": [], "date_created": now(), "date_modified": now(), "variants": [], "images": [],
     });
-    apply(&mut p, input, id);
+    apply(s, &mut p, input, id);
+    if p["variants"].as_array().is_none_or(Vec::is_empty) {
+        // A product without options has one base variant carrying its SKU.
+        p["variants"] = json!([{ "id": id * 1000 + 1, "product_id": id, "sku": p["sku"], "price": null, "sale_price": null,
+                                 "inventory_level": p["inventory_level"], "option_values": [] }]);
+    }
     if p["custom_url"]["url"] == "" {
         let slug = storeshift_connectors::platform::normalize_handle(
             storeshift_connectors::model::Platform::BigCommerce,
@@ -349,11 +444,28 @@ fn create_product_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Valu
     Ok(p)
 }
 
-fn apply(p: &mut Value, input: &Value, id: u64) {
+fn apply(s: &mut Store, p: &mut Value, input: &Value, id: u64) {
     if let Some(o) = input.as_object() {
         for (k, v) in o {
             match k.as_str() {
                 "id" => {}
+                // Creates or joins the brand; BigCommerce keeps brand_id and never brand_name.
+                "brand_name" => {
+                    if let Some(name) = v.as_str().map(str::trim).filter(|n| !n.is_empty()) {
+                        p["brand_id"] = json!(s.brand(name));
+                    }
+                }
+                "sku" => {
+                    p["sku"] = v.clone();
+                    // The base variant of a product without options carries its SKU.
+                    if let Some(vs) = p["variants"].as_array_mut() {
+                        if let [base] = vs.as_mut_slice() {
+                            if base["option_values"].as_array().is_none_or(Vec::is_empty) {
+                                base["sku"] = v.clone();
+                            }
+                        }
+                    }
+                }
                 "variants" => {
                     let vs: Vec<Value> = v
                         .as_array()
@@ -364,6 +476,9 @@ fn apply(p: &mut Value, input: &Value, id: u64) {
                             let mut x = x.clone();
                             x["id"] = json!(id * 1000 + i as u64 + 1);
                             x["product_id"] = json!(id);
+                            if x.get("option_values").is_none() {
+                                x["option_values"] = json!([]);
+                            }
                             x
                         })
                         .collect();
@@ -387,7 +502,9 @@ fn apply(p: &mut Value, input: &Value, id: u64) {
     p["date_modified"] = json!(now());
 }
 
-fn project(p: &Value, include: &str) -> Value {
+/// A product as a reply shows it: sub-resources only when `include` names them, and only the
+/// id and the `include_fields` when those are given.
+fn project(p: &Value, include: &str, fields: Option<&Vec<String>>) -> Value {
     let mut p = p.clone();
     let inc: Vec<&str> = include.split(',').map(str::trim).collect();
     if let Some(o) = p.as_object_mut() {
@@ -396,6 +513,11 @@ fn project(p: &Value, include: &str) -> Value {
         }
         if !inc.contains(&"images") {
             o.remove("images");
+        }
+        if let Some(fields) = fields {
+            o.retain(|k, _| {
+                k == "id" || fields.iter().any(|f| f == k) || inc.contains(&k.as_str())
+            });
         }
     }
     p
@@ -449,27 +571,88 @@ async fn list_products(
         Err(r) => return r,
     };
     let include = q.get("include").cloned().unwrap_or_default();
+    let fields = list_of(&q, "include_fields");
     let s = lock(&sb.inner.store);
     let items: Vec<Value> = s
         .products
         .values()
         .filter(|p| {
-            let skus_match = |list: &[String]| {
-                list.iter().any(|k| {
-                    p["sku"].as_str() == Some(k)
-                        || p["variants"]
-                            .as_array()
-                            .is_some_and(|vs| vs.iter().any(|v| v["sku"].as_str() == Some(k)))
-                })
-            };
-            list_of(&q, "sku:in").is_none_or(|l| skus_match(&l))
+            // "Filter items by main SKU. To filter by variant SKU, see Get all variants."
+            let main_sku = |list: &[String]| list.iter().any(|k| p["sku"].as_str() == Some(k));
+            list_of(&q, "sku:in").is_none_or(|l| main_sku(&l))
                 && q.get("sku")
-                    .is_none_or(|k| skus_match(std::slice::from_ref(k)))
+                    .is_none_or(|k| main_sku(std::slice::from_ref(k)))
                 && q.get("name").is_none_or(|n| p["name"].as_str() == Some(n))
                 && list_of(&q, "id:in")
                     .is_none_or(|l| l.iter().any(|i| i.parse::<u64>().ok() == p["id"].as_u64()))
         })
-        .map(|p| project(p, &include))
+        .map(|p| project(p, &include, fields.as_ref()))
+        .collect();
+    drop(s);
+    with_headers(h, Json(paged(items, &q)).into_response())
+}
+
+/// `GET /catalog/variants`: every variant of the catalog (base variants too), filtered by
+/// `sku`, `id` or `product_id:in`.
+async fn list_variants(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let fields = list_of(&q, "include_fields");
+    let products = list_of(&q, "product_id:in");
+    let s = lock(&sb.inner.store);
+    let items: Vec<Value> = s
+        .products
+        .values()
+        .flat_map(|p| p["variants"].as_array().cloned().unwrap_or_default())
+        .filter(|v| {
+            q.get("sku").is_none_or(|k| v["sku"].as_str() == Some(k))
+                && q.get("id")
+                    .is_none_or(|i| i.parse::<u64>().ok() == v["id"].as_u64())
+                && products.as_ref().is_none_or(|l| {
+                    l.iter()
+                        .any(|i| i.parse::<u64>().ok() == v["product_id"].as_u64())
+                })
+        })
+        .map(|mut v| {
+            if let (Some(fields), Some(o)) = (&fields, v.as_object_mut()) {
+                o.retain(|k, _| k == "id" || fields.iter().any(|f| f == k));
+            }
+            v
+        })
+        .collect();
+    drop(s);
+    with_headers(h, Json(paged(items, &q)).into_response())
+}
+
+/// `GET /catalog/brands`, filtered by `id:in` or `name`.
+async fn list_brands(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let ids = list_of(&q, "id:in");
+    let s = lock(&sb.inner.store);
+    let items: Vec<Value> = s
+        .brands
+        .iter()
+        .filter(|(id, name)| {
+            ids.as_ref()
+                .is_none_or(|l| l.iter().any(|i| i.parse::<u64>().ok() == Some(**id)))
+                && q.get("name").is_none_or(|n| n.eq_ignore_ascii_case(name))
+        })
+        .map(|(id, name)| json!({ "id": id, "name": name }))
         .collect();
     drop(s);
     with_headers(h, Json(paged(items, &q)).into_response())
@@ -503,9 +686,7 @@ async fn create_product(
     }
     let mut s = lock(&sb.inner.store);
     let r = match create_product_in(&sb.inner, &mut s, &input) {
-        Ok(p) => {
-            Json(json!({ "data": project(&p, "variants,images"), "meta": {} })).into_response()
-        }
+        Ok(p) => Json(json!({ "data": project(&p, "images", None), "meta": {} })).into_response(),
         Err(r) => r,
     };
     with_headers(h, r)
@@ -564,9 +745,10 @@ async fn update_products(
     let mut out = vec![];
     for it in &items {
         let id = it["id"].as_u64().unwrap_or(0);
-        if let Some(p) = s.products.get_mut(&id) {
-            apply(p, it, id);
-            out.push(project(p, ""));
+        if let Some(mut p) = s.products.remove(&id) {
+            apply(&mut s, &mut p, it, id);
+            out.push(project(&p, "", None));
+            s.products.insert(id, p);
         }
     }
     with_headers(h, Json(json!({ "data": out, "meta": {} })).into_response())
@@ -597,6 +779,35 @@ async fn delete_products(
         s.products.remove(&id);
     }
     with_headers(h, StatusCode::NO_CONTENT.into_response())
+}
+
+/// What the Customers document requires of a new customer and its addresses (the names, and
+/// an address's names, street, city and country), in BigCommerce's words.
+fn customer_refusal(c: &Value, creating: bool) -> Option<String> {
+    let blank = |v: &Value, k: &str| {
+        v.get(k)
+            .is_some_and(|x| x.as_str().is_none_or(|s| s.trim().is_empty()))
+    };
+    let absent = |v: &Value, k: &str| v.get(k).is_none_or(Value::is_null);
+    for k in ["first_name", "last_name"] {
+        if blank(c, k) || (creating && absent(c, k)) {
+            return Some(format!("{k} is required and cannot be empty"));
+        }
+    }
+    for (i, a) in c["addresses"].as_array().into_iter().flatten().enumerate() {
+        for k in [
+            "first_name",
+            "last_name",
+            "address1",
+            "city",
+            "country_code",
+        ] {
+            if absent(a, k) || blank(a, k) {
+                return Some(format!("addresses.{i}.{k} is required and cannot be empty"));
+            }
+        }
+    }
+    None
 }
 
 fn create_customer_in(inner: &Inner, s: &mut Store, c: &Value) -> Result<Value, String> {
@@ -731,6 +942,8 @@ async fn create_customers(
             Some(format!(
                 "Error creating customer '{email}'. The email address is not valid."
             ))
+        } else if let Some(why) = customer_refusal(c, true) {
+            Some(format!("Error creating customer '{email}'. {why}."))
         } else if taken {
             Some(format!("Error creating customer '{email}'. The email address {email} is already in use by another customer."))
         } else {
@@ -786,6 +999,20 @@ async fn update_customers(
                 json!({}),
             ),
         );
+    }
+    // All or nothing: a refused customer refuses the request before anything changes.
+    for it in &items {
+        if let Some(why) = customer_refusal(it, false) {
+            let id = it["id"].as_u64().unwrap_or(0);
+            return with_headers(
+                h,
+                error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Error updating customers",
+                    json!({ ".customer_update": format!("Customer {id}: {why}") }),
+                ),
+            );
+        }
     }
     let mut s = lock(&sb.inner.store);
     let mut out = vec![];

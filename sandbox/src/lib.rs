@@ -5,9 +5,12 @@
 //! Every server counts the requests it receives and can be scripted to misbehave at a given
 //! request number ([`Fault`]), so fault-injection tests are deterministic. Every server also
 //! keeps a [`CreationLog`]: the external keys it created records for, so a test can assert that
-//! nothing was ever created twice.
+//! nothing was ever created twice. On demand it records its [`Traffic`] (every API request and
+//! its reply) for the [`contract`] harness, which holds both sides to the platform's published
+//! specification.
 
 pub mod bigcommerce;
+pub mod contract;
 pub mod graphql_schema;
 pub mod ideasoft;
 pub mod ikas;
@@ -21,10 +24,11 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -90,15 +94,22 @@ impl Fault {
     }
 }
 
-/// Faults by request number (1-based, counting every API request the server receives).
+/// Faults by request number (1-based, counting every API request the server receives), and
+/// the traffic recorder: the two controls every sandbox's middleware shares.
 #[derive(Debug, Default)]
 pub struct Faults {
     count: AtomicU64,
     script: Mutex<BTreeMap<u64, Fault>>,
     injected: AtomicU64,
+    traffic: Traffic,
 }
 
 impl Faults {
+    /// The server's traffic recorder (off until [`Traffic::record`] or `POST /__sandbox/traffic`).
+    pub fn traffic(&self) -> &Traffic {
+        &self.traffic
+    }
+
     /// Makes request number `n` (1-based) misbehave.
     pub fn at(&self, n: u64, fault: Fault) {
         lock(&self.script).insert(n, fault);
@@ -165,6 +176,144 @@ impl CreationLog {
     pub fn total(&self) -> usize {
         lock(&self.created).values().map(|n| *n as usize).sum()
     }
+}
+
+/// One API request and the reply the platform handler gave it, as the contract harness checks
+/// them. Bodies that are not JSON are kept as a JSON string so the harness can say so.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub method: String,
+    pub path: String,
+    /// The query string as sent (percent-encoded), empty when there was none.
+    #[serde(default)]
+    pub query: String,
+    #[serde(default)]
+    pub request: Option<Value>,
+    pub status: u16,
+    #[serde(default)]
+    pub reply: Option<Value>,
+}
+
+/// Records [`Exchange`]s while switched on. Off by default: a sandbox serving a long rehearsal
+/// keeps no history it was not asked for.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    on: AtomicBool,
+    log: Mutex<Vec<Exchange>>,
+}
+
+impl Traffic {
+    /// Starts or stops recording (what was recorded stays until [`Traffic::take`]).
+    pub fn record(&self, on: bool) {
+        self.on.store(on, Ordering::SeqCst);
+    }
+
+    pub fn is_recording(&self) -> bool {
+        self.on.load(Ordering::SeqCst)
+    }
+
+    /// Everything recorded so far, in arrival order.
+    pub fn snapshot(&self) -> Vec<Exchange> {
+        lock(&self.log).clone()
+    }
+
+    /// Everything recorded so far; the log starts empty again.
+    pub fn take(&self) -> Vec<Exchange> {
+        std::mem::take(&mut *lock(&self.log))
+    }
+
+    fn push(&self, e: Exchange) {
+        lock(&self.log).push(e);
+    }
+}
+
+/// Largest body the recorder buffers; a sandbox never sees more from a connector.
+const MAX_RECORDED_BODY: usize = 64 << 20;
+
+fn body_json(bytes: &[u8]) -> Option<Value> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    Some(
+        serde_json::from_slice(bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned())),
+    )
+}
+
+/// Buffers request and reply of every API call while the recorder is on. It sits inside the
+/// fault injector, so it records what the platform handler answered, not the scripted fault.
+async fn record(State(faults): State<Arc<Faults>>, req: Request, next: Next) -> Response {
+    let traffic = faults.traffic();
+    if !traffic.is_recording() || req.uri().path().starts_with(CONTROL_PREFIX) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_RECORDED_BODY).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large for the recorder",
+        )
+            .into_response();
+    };
+    let method = parts.method.to_string();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let request = body_json(&bytes);
+    let resp = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    let (rparts, rbody) = resp.into_parts();
+    let rbytes = axum::body::to_bytes(rbody, MAX_RECORDED_BODY)
+        .await
+        .unwrap_or_default();
+    traffic.push(Exchange {
+        method,
+        path,
+        query,
+        request,
+        status: rparts.status.as_u16(),
+        reply: body_json(&rbytes),
+    });
+    Response::from_parts(rparts, Body::from(rbytes))
+}
+
+#[derive(Debug, Deserialize)]
+struct TrafficControl {
+    #[serde(default)]
+    record: Option<bool>,
+    #[serde(default)]
+    clear: bool,
+}
+
+/// `GET /__sandbox/traffic`: every exchange recorded so far (a JSON array of [`Exchange`]).
+async fn traffic_log(State(faults): State<Arc<Faults>>) -> axum::Json<Vec<Exchange>> {
+    axum::Json(faults.traffic().snapshot())
+}
+
+/// `POST /__sandbox/traffic` with `{"record": true}` starts recording (`false` stops it),
+/// `{"clear": true}` empties the log; replies with the recorder's state.
+async fn traffic_control(State(faults): State<Arc<Faults>>, body: axum::body::Bytes) -> Response {
+    let ctl: TrafficControl = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(serde_json::json!({ "error": format!("expected {{\"record\": true|false, \"clear\": true|false}}: {e}") })),
+            )
+                .into_response()
+        }
+    };
+    let t = faults.traffic();
+    if ctl.clear {
+        t.take();
+    }
+    if let Some(on) = ctl.record {
+        t.record(on);
+    }
+    axum::Json(
+        serde_json::json!({ "recording": t.is_recording(), "exchanges": lock(&t.log).len() }),
+    )
+    .into_response()
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -275,13 +424,19 @@ async fn add_faults(State(faults): State<Arc<Faults>>, body: axum::body::Bytes) 
     faults_state(State(faults)).await.into_response()
 }
 
-/// Wraps a platform router with the fault injector and its control route.
+/// Wraps a platform router with the traffic recorder, the fault injector (outside it) and
+/// their control routes.
 pub(crate) fn with_faults(router: Router, faults: Arc<Faults>, error_body: ErrorBody) -> Router {
     let control = axum::routing::get(faults_state)
         .post(add_faults)
         .with_state(faults.clone());
+    let traffic = axum::routing::get(traffic_log)
+        .post(traffic_control)
+        .with_state(faults.clone());
     router
         .route(&format!("{CONTROL_PREFIX}/faults"), control)
+        .route(&format!("{CONTROL_PREFIX}/traffic"), traffic)
+        .layer(axum::middleware::from_fn_with_state(faults.clone(), record))
         .layer(axum::middleware::from_fn_with_state(
             FaultState { faults, error_body },
             inject,

@@ -47,10 +47,12 @@ fn spec(platform: Platform, server: &Running) -> EndpointSpec {
         credentials,
         currency: Some("USD".into()),
         encoding: None,
+        timezone: None,
         options: [("retry_base_ms", json!(5))]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
+        mapping: None,
     }
 }
 

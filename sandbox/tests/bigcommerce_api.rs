@@ -25,6 +25,7 @@ fn spec(server: &Running) -> EndpointSpec {
             .collect(),
         currency: Some("USD".into()),
         encoding: None,
+        timezone: None,
         options: [
             ("store_hash", json!("sandbox")),
             ("timeout_ms", json!(400)),
@@ -35,6 +36,7 @@ fn spec(server: &Running) -> EndpointSpec {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect(),
+        mapping: None,
     }
 }
 
@@ -105,6 +107,12 @@ async fn extracts_products_and_customers_through_meta_pagination() {
             .as_deref(),
         Some("22")
     );
+    // The brand comes back through brand_id and the brands endpoint.
+    assert_eq!(p0.vendor.as_deref(), Some("BC Brand"));
+    let Record::Product(p1) = &products[1] else {
+        panic!()
+    };
+    assert_eq!(p1.vendor.as_deref(), Some("Other Brand"));
     let (customers, _) = extract_all(&mut src, Entity::Customers, 5).await;
     assert_eq!(customers.len(), 12);
     let Record::Customer(c) = &customers[0] else {
@@ -154,6 +162,8 @@ async fn loading_twice_creates_once_and_rollback_restores_the_store() {
         }
     }
     assert_eq!(target.fingerprint(), before);
+    // The brands the load created by name outlive the products (BigCommerce keeps them too).
+    assert_eq!(target.brands(), vec!["BC Brand", "Other Brand"]);
 }
 
 #[tokio::test]
@@ -243,4 +253,113 @@ async fn customers_batch_refusals_are_split_so_only_the_bad_one_fails() {
     );
     assert_eq!(target.customer_count(), 12);
     assert!(target.creation_log().duplicates().is_empty());
+}
+
+/// `GET /stores/sandbox/v3{path}` straight at the sandbox, as a client of the real API would.
+async fn raw_get(server: &Running, path: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(format!("{}/stores/sandbox/v3{path}", server.url()))
+        .header("x-auth-token", BigCommerceConfig::default().token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
+}
+
+#[tokio::test]
+async fn the_sandbox_filters_skus_as_the_specification_says() {
+    let sb = BigCommerceSandbox::new(unlimited());
+    sb.seed_products(6);
+    let server = sb.start(0).await.expect("bind");
+    // Product 0 has options (variants BC-0-S, BC-0-M); product 1 is simple (BC-1).
+    let by_main = raw_get(&server, "/catalog/products?sku:in=BC-0-S,BC-1").await;
+    let names: Vec<&str> = by_main["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["BC product 1"], "sku:in matches main SKUs only");
+    let v = raw_get(&server, "/catalog/variants?sku=BC-0-S").await;
+    let p0 = raw_get(&server, "/catalog/products?name=BC%20product%200").await;
+    assert_eq!(v["data"][0]["product_id"], p0["data"][0]["id"], "{v}");
+    // A simple product has its base variant, found by its SKU too.
+    let base = raw_get(&server, "/catalog/variants?sku=BC-1").await;
+    assert_eq!(base["data"][0]["option_values"], json!([]));
+    // brand_name is never echoed; brand_id is.
+    let p = raw_get(&server, "/catalog/products?id:in=1").await;
+    assert!(p["data"][0].get("brand_name").is_none(), "{p}");
+    assert!(p["data"][0]["brand_id"].as_u64().unwrap() > 0, "{p}");
+}
+
+#[tokio::test]
+async fn reloading_more_than_a_page_of_products_updates_every_one() {
+    // 300 products, a fifth with options: more than one page (250) of look-up results.
+    let records = source_records(300).await;
+    let target = BigCommerceSandbox::new(unlimited());
+    let server = target.start(0).await.expect("bind");
+    let mut t = BigCommerceTarget::open(&spec(&server)).expect("open");
+    let first = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load");
+    assert!(
+        first
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{first:?}"
+    );
+    let second = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("again");
+    let updated = second
+        .iter()
+        .filter(|o| matches!(o, WriteOutcome::Updated { .. }))
+        .count();
+    assert_eq!(
+        updated,
+        300,
+        "{:?}",
+        second
+            .iter()
+            .find(|o| !matches!(o, WriteOutcome::Updated { .. }))
+    );
+    assert_eq!(target.product_count(), 300);
+    assert!(target.creation_log().duplicates().is_empty());
+    // The same ids: an update lands on the product the first load created.
+    let ids = |out: &[WriteOutcome]| -> Vec<String> {
+        out.iter()
+            .map(|o| match o {
+                WriteOutcome::Created { target_id } | WriteOutcome::Updated { target_id } => {
+                    target_id.clone()
+                }
+                WriteOutcome::Failed { message } => panic!("{message}"),
+            })
+            .collect()
+    };
+    assert_eq!(ids(&first), ids(&second));
+}
+
+#[tokio::test]
+async fn what_bigcommerce_would_refuse_is_refused_before_sending() {
+    let mut records = source_records(2).await;
+    if let Record::Product(p) = &mut records[1] {
+        p.variants[0].sku = Some("S".repeat(256));
+    }
+    let target = BigCommerceSandbox::new(unlimited());
+    let server = target.start(0).await.expect("bind");
+    let mut t = BigCommerceTarget::open(&spec(&server)).expect("open");
+    let out = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load");
+    assert!(matches!(&out[0], WriteOutcome::Created { .. }), "{out:?}");
+    assert!(
+        matches!(&out[1], WriteOutcome::Failed { message } if message.contains("at most 255")),
+        "{out:?}"
+    );
+    assert_eq!(target.product_count(), 1);
 }

@@ -28,6 +28,7 @@ fn spec_with(server: &Running, credentials: &[(&str, &str)]) -> EndpointSpec {
             .collect(),
         currency: Some("TRY".into()),
         encoding: None,
+        timezone: None,
         options: [
             ("timeout_ms", json!(400)),
             ("retry_base_ms", json!(5)),
@@ -37,6 +38,7 @@ fn spec_with(server: &Running, credentials: &[(&str, &str)]) -> EndpointSpec {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect(),
+        mapping: None,
     }
 }
 
@@ -92,6 +94,15 @@ fn empty_target(config: IdeasoftConfig) -> IdeasoftSandbox {
     let sb = IdeasoftSandbox::new(config);
     sb.add_brand("Anadolu Tekstil");
     sb.add_brand("Ege Deri");
+    sb
+}
+
+/// An empty target whose option groups exist already (a rollback then leaves it as it was:
+/// option groups are shared vocabulary, never deleted with a product).
+fn prepared_target(config: IdeasoftConfig) -> IdeasoftSandbox {
+    let sb = empty_target(config);
+    sb.add_option_group("Renk", &["Kırmızı", "Lacivert"]);
+    sb.add_option_group("Beden", &["S", "M"]);
     sb
 }
 
@@ -176,7 +187,7 @@ async fn extracts_categories_products_with_variants_and_members_page_by_page() {
 #[tokio::test]
 async fn loading_twice_creates_once_and_rollback_restores_the_store() {
     let (cats, products) = source_records(12).await;
-    let target = empty_target(roomy());
+    let target = prepared_target(roomy());
     target.seed_customers(2);
     let before = target.fingerprint();
     let server = target.start(0).await.expect("bind");
@@ -306,6 +317,13 @@ async fn every_fault_kind_still_lands_every_product_once() {
 async fn a_refused_product_fails_alone_with_ideasofts_message() {
     let (cats, mut products) = source_records(6).await;
     if let Record::Product(p) = &mut products[2] {
+        p.variants[0].price = Some(storeshift_connectors::model::Money::new(
+            rust_decimal::Decimal::new(-500, 2),
+            "TRY",
+        ));
+    }
+    // A product without a name is never sent: the document requires one.
+    if let Record::Product(p) = &mut products[4] {
         p.title = "  ".into();
     }
     let target = empty_target(roomy());
@@ -319,16 +337,24 @@ async fn a_refused_product_fails_alone_with_ideasofts_message() {
         .await
         .expect("load");
     assert!(
-        matches!(&out[2], WriteOutcome::Failed { message } if message.contains("name: This value should not be blank.")),
+        matches!(&out[2], WriteOutcome::Failed { message } if message.contains("HTTP 422") && message.contains("price1: This value should be greater than or equal to 0.")),
         "{out:?}"
     );
+    assert!(
+        matches!(&out[4], WriteOutcome::Failed { message } if message.contains("requires a product name")),
+        "{out:?}"
+    );
+    assert!(t
+        .take_findings()
+        .iter()
+        .any(|f| f.code == "product_name_missing"));
     assert_eq!(
         out.iter()
             .filter(|o| matches!(o, WriteOutcome::Created { .. }))
             .count(),
-        5
+        4
     );
-    assert_eq!(target.product_count(), 5);
+    assert_eq!(target.product_count(), 4);
 }
 
 #[tokio::test]
@@ -365,14 +391,16 @@ async fn members_upsert_by_email_and_a_bad_address_fails_alone() {
     );
     assert_eq!(target.member_count(), 7);
     assert!(target.creation_log().duplicates().is_empty());
-    // The seeded members live in İstanbul, TR: places the API only takes as list references.
-    let findings = t.take_findings();
-    assert!(
-        findings
-            .iter()
-            .any(|f| f.code == "address_place_not_set" && f.message.contains("İstanbul")),
-        "{findings:?}"
-    );
+    // The seeded members live in İstanbul, TR: both are references into the store's lists.
+    let WriteOutcome::Updated { target_id } = &again[0] else {
+        panic!("{again:?}")
+    };
+    let stored = target
+        .record("members", target_id.parse().expect("id"))
+        .expect("member");
+    assert_eq!(stored["location"]["name"], "İstanbul");
+    assert_eq!(stored["country"]["code"], "TR");
+    assert!(stored.get("password").is_none(), "never shown: {stored}");
     assert!(t
         .lookup(Entity::Customers, "UYE5@example.com")
         .await
@@ -396,7 +424,7 @@ fn view(p: &Product) -> Value {
 #[tokio::test]
 async fn ideasoft_to_canonical_to_ideasoft_keeps_the_fields() {
     let (cats, products) = source_records(9).await;
-    let target = empty_target(roomy());
+    let target = prepared_target(roomy());
     let server = target.start(0).await.expect("bind");
     let mut t = IdeasoftTarget::open(&spec(&server)).expect("open");
     t.write_batch(Entity::Categories, &cats)
@@ -464,10 +492,18 @@ async fn an_expired_token_is_renewed_with_the_refresh_token() {
         ("client_secret", "STORESHIFT_TEST_IDEASOFT_SECRET"),
         ("refresh_token", "STORESHIFT_TEST_IDEASOFT_REFRESH"),
     ];
-    let mut src = IdeasoftSource::open(&spec_with(&server, &creds)).expect("open");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut spec = spec_with(&server, &creds);
+    spec.options.insert(
+        "token_file".into(),
+        json!(dir.path().join("tokens.json").display().to_string()),
+    );
+    let mut src = IdeasoftSource::open(&spec).expect("open");
     // 13 pages of 2: the token expires after every third request.
     let (members, pages) = extract_all(&mut src, Entity::Customers, 2).await;
     assert_eq!((members.len(), pages), (25, 13));
+    assert!(sb.refreshes() >= 4, "{} renewals", sb.refreshes());
+    assert_eq!(sb.spent_refresh_attempts(), 0);
 }
 
 #[tokio::test]
@@ -880,4 +916,49 @@ mod round_trip_property {
             prop_assert_eq!(view(product(&back[0])), view(&p));
         }
     }
+}
+
+#[tokio::test]
+async fn a_slug_two_products_share_is_refused_not_guessed() {
+    let (cats, mut products) = source_records(2).await;
+    let target = empty_target(roomy());
+    let twins = target.add_duplicate_slug("ikiz-kazak", "İkiz Kazak");
+    let server = target.start(0).await.expect("bind");
+    let mut t = IdeasoftTarget::open(&spec(&server)).expect("open");
+    t.write_batch(Entity::Categories, &cats)
+        .await
+        .expect("categories");
+    if let Record::Product(p) = &mut products[1] {
+        p.handle = "ikiz-kazak".into();
+    }
+    let out = t
+        .write_batch(Entity::Products, &products[1..])
+        .await
+        .expect("load");
+    let WriteOutcome::Failed { message } = &out[0] else {
+        panic!("{out:?}")
+    };
+    assert!(
+        message.contains(&format!("ids {}, {}", twins[0], twins[1]))
+            && message.contains("ikiz-kazak"),
+        "{message}"
+    );
+    assert!(t.take_findings().iter().any(|f| f.code == "ambiguous_match"
+        && f.severity == storeshift_connectors::finding::Severity::Blocking));
+    // Neither twin was touched, and no third product was made.
+    assert_eq!(target.product_count(), 2);
+    for id in &twins {
+        let twin = target.record("products", *id).expect("twin");
+        assert_eq!(twin["name"], "İkiz Kazak", "{twin}");
+    }
+    // A look-up after a crash fails instead of picking one: the runtime raises an intervention.
+    let err = t
+        .lookup(Entity::Products, "ikiz-kazak")
+        .await
+        .expect_err("ambiguous")
+        .to_string();
+    assert!(
+        err.contains("2 records in /products") && err.contains("will not guess"),
+        "{err}"
+    );
 }

@@ -28,6 +28,7 @@ fn spec(server: &Running) -> EndpointSpec {
         .collect(),
         currency: Some("TRY".into()),
         encoding: None,
+        timezone: None,
         options: [
             ("api_url", json!(server.url())),
             ("timeout_ms", json!(400)),
@@ -38,6 +39,7 @@ fn spec(server: &Running) -> EndpointSpec {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect(),
+        mapping: None,
     }
 }
 

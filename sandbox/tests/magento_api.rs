@@ -1,18 +1,34 @@
-//! The Magento 2 REST connector against the Magento sandbox.
+//! The Magento 2 REST connector against the Magento sandbox, which answers as Magento's own
+//! validators do: attributes and options made before the products that need them, SKUs within
+//! 64 characters, regions resolved to the directory's ids, no empty value where one is
+//! required, and the questions only a person can answer.
 
-use serde_json::json;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::magento::{MagentoSource, MagentoTarget};
-use storeshift_connectors::model::{Entity, Platform, Record};
+use storeshift_connectors::model::*;
 use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
 use storeshift_sandbox::magento::{MagentoConfig, MagentoSandbox};
 use storeshift_sandbox::{Fault, Running};
 
-fn spec(server: &Running) -> EndpointSpec {
+fn spec_with(server: &Running, options: &[(&str, Value)]) -> EndpointSpec {
     let cfg = MagentoConfig::default();
     std::env::set_var("STORESHIFT_TEST_MG_USER", &cfg.username);
     std::env::set_var("STORESHIFT_TEST_MG_PASS", &cfg.password);
+    let mut opts: BTreeMap<String, Value> = [
+        ("timeout_ms", json!(400)),
+        ("retry_base_ms", json!(5)),
+        ("retry_max_ms", json!(50)),
+        ("breaker_cooldown_ms", json!(20)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (k, v) in options {
+        opts.insert(k.to_string(), v.clone());
+    }
     EndpointSpec {
         platform: Platform::Magento,
         kind: EndpointKind::Api,
@@ -28,16 +44,14 @@ fn spec(server: &Running) -> EndpointSpec {
         .collect(),
         currency: Some("EUR".into()),
         encoding: None,
-        options: [
-            ("timeout_ms", json!(400)),
-            ("retry_base_ms", json!(5)),
-            ("retry_max_ms", json!(50)),
-            ("breaker_cooldown_ms", json!(20)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect(),
+        timezone: None,
+        options: opts.into_iter().collect(),
+        mapping: None,
     }
+}
+
+fn spec(server: &Running) -> EndpointSpec {
+    spec_with(server, &[])
 }
 
 async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> (Vec<Record>, usize) {
@@ -66,6 +80,86 @@ async fn source_records(n: usize) -> Vec<Record> {
     extract_all(&mut src, Entity::Products, 100).await.0
 }
 
+fn eur(s: &str) -> Option<Money> {
+    Some(Money::new(s.parse::<Decimal>().expect("amount"), "EUR"))
+}
+
+/// A configurable product: one option per `(name, values)`, one variant per combination.
+fn configurable(handle: &str, options: &[(&str, &[&str])]) -> Record {
+    let mut variants: Vec<Vec<String>> = vec![vec![]];
+    for (_, values) in options {
+        variants = variants
+            .into_iter()
+            .flat_map(|v| {
+                values.iter().map(move |x| {
+                    let mut v = v.clone();
+                    v.push(x.to_string());
+                    v
+                })
+            })
+            .collect();
+    }
+    Record::Product(Product {
+        source: SourceRef::new(handle),
+        handle: handle.into(),
+        title: format!("Product {handle}"),
+        options: options
+            .iter()
+            .map(|(n, v)| ProductOption {
+                name: n.to_string(),
+                values: v.iter().map(|s| s.to_string()).collect(),
+            })
+            .collect(),
+        variants: variants
+            .into_iter()
+            .map(|values| Variant {
+                sku: Some(format!("{handle}-{}", values.join("-").to_lowercase())),
+                price: eur("25.00"),
+                inventory: Some(3),
+                option_values: values,
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    })
+}
+
+fn customer(
+    email: &str,
+    first: Option<&str>,
+    last: Option<&str>,
+    addresses: Vec<Address>,
+) -> Record {
+    Record::Customer(Customer {
+        source: SourceRef::new(email),
+        email: email.into(),
+        first_name: first.map(str::to_string),
+        last_name: last.map(str::to_string),
+        phone: Some("+1 555 0100".into()),
+        addresses,
+        ..Default::default()
+    })
+}
+
+fn address(city: &str, province: Option<&str>, country: Option<&str>, zip: &str) -> Address {
+    Address {
+        address1: Some("1 Main St".into()),
+        city: Some(city.into()),
+        province: province.map(str::to_string),
+        country_code: country.map(str::to_string),
+        zip: Some(zip.into()),
+        ..Default::default()
+    }
+}
+
+fn custom(p: &Value, code: &str) -> Option<String> {
+    p["custom_attributes"]
+        .as_array()?
+        .iter()
+        .find(|a| a["attribute_code"] == code)
+        .and_then(|a| a["value"].as_str().map(str::to_string))
+}
+
 #[tokio::test]
 async fn extraction_stops_on_total_count_although_magento_repeats_the_last_page() {
     let sb = MagentoSandbox::new(MagentoConfig::default());
@@ -84,6 +178,7 @@ async fn extraction_stops_on_total_count_although_magento_repeats_the_last_page(
     assert_eq!(p0.options[0].name, "Size");
     assert_eq!(p0.options[0].values, vec!["S", "M", "L"]);
     assert_eq!(p0.variants[2].sku.as_deref(), Some("MG-0-L"));
+    assert_eq!(p0.variants[2].price, eur("40"));
     assert!(
         p0.images[0]
             .src
@@ -97,6 +192,7 @@ async fn extraction_stops_on_total_count_although_magento_repeats_the_last_page(
         panic!()
     };
     assert_eq!(c.addresses[0].city.as_deref(), Some("Berlin"));
+    assert_eq!(c.addresses[0].province.as_deref(), Some("BER"));
 
     // Asking for a page past the end gets the last page again, as on Magento.
     let client = reqwest::Client::new();
@@ -115,8 +211,8 @@ async fn extraction_stops_on_total_count_although_magento_repeats_the_last_page(
             .bearer_auth(&token)
             .send()
     };
-    let last: serde_json::Value = page(5).await.expect("p5").json().await.expect("json");
-    let past: serde_json::Value = page(9).await.expect("p9").json().await.expect("json");
+    let last: Value = page(5).await.expect("p5").json().await.expect("json");
+    let past: Value = page(9).await.expect("p9").json().await.expect("json");
     assert_eq!(last["items"], past["items"]);
 }
 
@@ -128,6 +224,13 @@ async fn loading_twice_saves_by_sku_once_and_rollback_restores_the_store() {
     let before = target.fingerprint();
     let server = target.start(0).await.expect("bind");
     let mut t = MagentoTarget::open(&spec(&server)).expect("open");
+    assert!(
+        t.questions(Entity::Products, &records)
+            .await
+            .expect("questions")
+            .is_empty(),
+        "\"Size\" is the store's size attribute, by code and by label"
+    );
     let first = t
         .write_batch(Entity::Products, &records)
         .await
@@ -166,6 +269,7 @@ async fn loading_twice_saves_by_sku_once_and_rollback_restores_the_store() {
         .expect("the configurable came back");
     assert_eq!(p0.options[0].values, vec!["S", "M", "L"]);
     assert_eq!(p0.variants.len(), 3);
+    assert_eq!(p0.variants[0].price, eur("40"));
     assert_eq!(
         t.lookup(Entity::Products, "magento-product-3")
             .await
@@ -182,6 +286,513 @@ async fn loading_twice_saves_by_sku_once_and_rollback_restores_the_store() {
 }
 
 #[tokio::test]
+async fn missing_attributes_are_created_in_the_attribute_set_before_the_products_that_need_them() {
+    let target = MagentoSandbox::new(MagentoConfig::default());
+    let server = target.start(0).await.expect("bind");
+    let mut t = MagentoTarget::open(&spec(&server)).expect("open");
+    let batch = vec![
+        configurable(
+            "merino-tee",
+            &[
+                ("Size", &["S", "M"]),
+                ("Fabric Weight", &["Light", "Heavy"]),
+            ],
+        ),
+        configurable("linen-tee", &[("Fabric weight", &["light", "Medium"])]),
+    ];
+    assert!(t
+        .questions(Entity::Products, &batch)
+        .await
+        .expect("q")
+        .is_empty());
+    let out = t.write_batch(Entity::Products, &batch).await.expect("load");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{out:?}"
+    );
+    let attr = target.attribute("fabric_weight").expect("created");
+    assert_eq!(attr["scope"], "global");
+    assert_eq!(attr["frontend_input"], "select");
+    assert_eq!(attr["default_frontend_label"], "Fabric Weight");
+    assert!(
+        target.in_default_set("fabric_weight"),
+        "configurables can use it"
+    );
+    let labels: Vec<&str> = attr["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["label"].as_str())
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(
+        labels,
+        ["Light", "Heavy", "Medium"],
+        "labels are matched without case"
+    );
+    let parent = target.product("merino-tee").expect("parent");
+    assert_eq!(parent["type_id"], "configurable");
+    let options = parent["extension_attributes"]["configurable_product_options"]
+        .as_array()
+        .unwrap();
+    assert_eq!(options.len(), 2);
+    assert_eq!(options[1]["attribute_id"], attr["attribute_id"].to_string());
+    assert_eq!(target.children("merino-tee").len(), 4);
+    let child = target.product("merino-tee-m-heavy").expect("child");
+    let heavy = attr["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["label"] == "Heavy")
+        .unwrap()["value"]
+        .clone();
+    assert_eq!(custom(&child, "fabric_weight").as_deref(), heavy.as_str());
+    // A second load changes nothing and creates nothing.
+    let again = t
+        .write_batch(Entity::Products, &batch)
+        .await
+        .expect("again");
+    assert!(
+        again
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+        "{again:?}"
+    );
+    assert!(
+        target.creation_log().duplicates().is_empty(),
+        "{:?}",
+        target.creation_log().duplicates()
+    );
+    // Another run (a new connector) finds the attribute instead of making it again.
+    let mut t2 = MagentoTarget::open(&spec(&server)).expect("open");
+    let third = t2
+        .write_batch(Entity::Products, &batch)
+        .await
+        .expect("third");
+    assert!(
+        third
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+        "{third:?}"
+    );
+    assert!(target.creation_log().duplicates().is_empty());
+}
+
+#[tokio::test]
+async fn an_option_name_two_attributes_fit_is_asked_and_the_decision_is_used() {
+    let target = MagentoSandbox::new(MagentoConfig::default());
+    // The store's "color" (id 93) is labelled Color; so is this one.
+    target.add_attribute("apparel_color", "Color", true, &["Navy"]);
+    // A store-scoped attribute cannot carry a configurable: it is no candidate.
+    target.add_attribute("finish", "Finish", false, &[]);
+    let server = target.start(0).await.expect("bind");
+    let mut t = MagentoTarget::open(&spec(&server)).expect("open");
+    let batch = vec![
+        configurable("tee", &[("Color", &["Navy", "Sand"])]),
+        configurable("cap", &[("color", &["Navy"])]),
+        configurable("bench", &[("Finish", &["Oak"])]),
+    ];
+    let questions = t
+        .questions(Entity::Products, &batch)
+        .await
+        .expect("questions");
+    assert_eq!(questions.len(), 1, "{questions:?}");
+    let q = &questions[0];
+    assert_eq!(q.code, "ambiguous_attribute");
+    assert_eq!(q.item, "color");
+    let keys: Vec<&str> = q.choices.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(keys, ["color", "apparel_color", "skip"]);
+    assert_eq!(
+        q.recommended, "color",
+        "the attribute named like the option"
+    );
+    assert_eq!(q.records.len(), 2, "both products wait for it");
+
+    // Written without a decision, nothing is created and the products say why.
+    let undecided = t
+        .write_batch(Entity::Products, &batch[..1])
+        .await
+        .expect("write");
+    assert!(
+        matches!(&undecided[0], WriteOutcome::Failed { message } if message.contains("several Magento attributes")),
+        "{undecided:?}"
+    );
+    assert!(target.product("tee").is_none());
+
+    t.decide("ambiguous_attribute", "color", "apparel_color");
+    let out = t
+        .write_batch(Entity::Products, &batch)
+        .await
+        .expect("write");
+    assert!(matches!(out[0], WriteOutcome::Created { .. }), "{out:?}");
+    assert!(matches!(out[1], WriteOutcome::Created { .. }), "{out:?}");
+    assert!(
+        matches!(&out[2], WriteOutcome::Failed { message } if message.contains("\"finish\"") && message.contains("not global")),
+        "{out:?}"
+    );
+    let navy = target.attribute("apparel_color").unwrap()["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["label"] == "Navy")
+        .unwrap()["value"]
+        .clone();
+    let child = target.product("cap-navy").expect("child");
+    assert_eq!(custom(&child, "apparel_color").as_deref(), navy.as_str());
+    assert_eq!(custom(&child, "color"), None);
+
+    // Leaving them out is a decision too.
+    let mut t2 = MagentoTarget::open(&spec(&server)).expect("open");
+    assert_eq!(
+        t2.questions(Entity::Products, &batch[..1])
+            .await
+            .expect("q")
+            .len(),
+        1
+    );
+    t2.decide("ambiguous_attribute", "color", "skip");
+    let skipped = t2
+        .write_batch(Entity::Products, &batch[..1])
+        .await
+        .expect("write");
+    assert!(
+        matches!(&skipped[0], WriteOutcome::Failed { message } if message.contains("left out as decided")),
+        "{skipped:?}"
+    );
+}
+
+#[tokio::test]
+async fn skus_longer_than_magentos_64_characters_are_shortened_the_same_way_on_every_run() {
+    let target = MagentoSandbox::new(MagentoConfig::default());
+    let server = target.start(0).await.expect("bind");
+    let mut t = MagentoTarget::open(&spec(&server)).expect("open");
+    let handle = "the-extraordinarily-long-handle-of-a-merino-overshirt-in-many-colours-and-sizes";
+    let Record::Product(mut p) = configurable(handle, &[("Size", &["S", "M"])]) else {
+        unreachable!()
+    };
+    p.variants[1].sku = Some("SHORT-M".into());
+    let batch = vec![Record::Product(p)];
+    let out = t.write_batch(Entity::Products, &batch).await.expect("load");
+    let WriteOutcome::Created { target_id } = &out[0] else {
+        panic!("{out:?}")
+    };
+    assert_eq!(target_id.chars().count(), 64);
+    assert!(handle.starts_with(&target_id[..50]), "{target_id}");
+    let findings = t.take_findings();
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| f.code == "sku_shortened")
+            .count(),
+        2,
+        "the parent's and the long variant's: {findings:?}"
+    );
+    assert!(target.skus().iter().all(|s| s.chars().count() <= 64));
+    assert!(target.skus().contains(&"SHORT-M".to_string()));
+    let mut t2 = MagentoTarget::open(&spec(&server)).expect("open");
+    let again = t2
+        .write_batch(Entity::Products, &batch)
+        .await
+        .expect("again");
+    assert_eq!(
+        again,
+        vec![WriteOutcome::Updated {
+            target_id: target_id.clone()
+        }]
+    );
+    assert_eq!(
+        t2.lookup(Entity::Products, handle)
+            .await
+            .expect("lookup")
+            .as_deref(),
+        Some(target_id.as_str()),
+        "a resumed run finds it by its handle"
+    );
+    assert_eq!(target.product_count(), 3);
+    assert!(target.creation_log().duplicates().is_empty());
+}
+
+#[tokio::test]
+async fn addresses_carry_the_directorys_region_id_and_an_unknown_region_is_asked() {
+    let target = MagentoSandbox::new(MagentoConfig::default());
+    let server = target.start(0).await.expect("bind");
+    let mut t = MagentoTarget::open(&spec(&server)).expect("open");
+    let batch = vec![
+        customer(
+            "ny@example.com",
+            Some("Ann"),
+            Some("Lee"),
+            vec![address("New York", Some("NY"), Some("US"), "10001")],
+        ),
+        customer(
+            "be@example.com",
+            Some("Jürgen"),
+            Some("Yılmaz"),
+            vec![address("Berlin", Some("BE"), Some("de"), "10115")],
+        ),
+        customer(
+            "tr@example.com",
+            Some("Ayşe"),
+            Some("Kaya"),
+            vec![address("İstanbul", Some("İstanbul"), Some("TR"), "34000")],
+        ),
+        customer(
+            "uk@example.com",
+            Some("Tom"),
+            Some("Hardy"),
+            vec![address("London", None, Some("GB"), "EC1A 1BB")],
+        ),
+        customer(
+            "gotham@example.com",
+            Some("Bruce"),
+            Some("Wayne"),
+            vec![
+                address("Gotham", Some("Gotham"), Some("US"), "07001"),
+                address("Austin", Some("Texas"), Some("US"), "73301"),
+            ],
+        ),
+    ];
+    let questions = t
+        .questions(Entity::Customers, &batch)
+        .await
+        .expect("questions");
+    assert_eq!(questions.len(), 1, "{questions:?}");
+    let q = &questions[0];
+    assert_eq!(
+        (q.code.as_str(), q.item.as_str()),
+        ("unknown_region", "US/Gotham")
+    );
+    assert_eq!(q.recommended, "leave_out");
+    let keys: Vec<&str> = q.choices.iter().map(|c| c.key.as_str()).collect();
+    assert!(keys.ends_with(&["leave_out", "skip"]), "{keys:?}");
+    assert!(
+        q.choices
+            .iter()
+            .any(|c| c.label.contains("Georgia") || c.label.contains("Guam")),
+        "the nearest regions are offered: {keys:?}"
+    );
+    t.decide("unknown_region", "US/Gotham", "leave_out");
+    let out = t
+        .write_batch(Entity::Customers, &batch)
+        .await
+        .expect("load");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{out:?}"
+    );
+    let findings = t.take_findings();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].code, "address_left_out");
+    assert!(
+        findings[0].message.contains("Gotham"),
+        "{}",
+        findings[0].message
+    );
+    let stored = target.customers();
+    let region = |email: &str| {
+        let c = stored.iter().find(|c| c["email"] == email).expect("stored");
+        (
+            c["addresses"][0]["region_id"].clone(),
+            c["addresses"][0]["region"]["region_code"].clone(),
+        )
+    };
+    assert_eq!(region("ny@example.com"), (json!(43), json!("NY")));
+    assert_eq!(
+        region("be@example.com"),
+        (json!(82), json!("BER")),
+        "ISO BE is Magento 2.4.8's BER"
+    );
+    assert_eq!(
+        region("tr@example.com"),
+        (json!(0), json!("İstanbul")),
+        "typed where a country has no list"
+    );
+    assert_eq!(
+        region("gotham@example.com"),
+        (json!(57), json!("TX")),
+        "the other address went"
+    );
+
+    // A region of the list, once chosen, goes on every such address.
+    let mut t2 = MagentoTarget::open(&spec(&server)).expect("open");
+    let again = vec![customer(
+        "gotham@example.com",
+        Some("Bruce"),
+        Some("Wayne"),
+        vec![address("Gotham", Some("Gotham"), Some("US"), "07001")],
+    )];
+    let q = t2.questions(Entity::Customers, &again).await.expect("q");
+    assert_eq!(q.len(), 1);
+    let georgia = q[0]
+        .choices
+        .iter()
+        .find(|c| c.label.contains("Georgia"))
+        .expect("offered");
+    t2.decide("unknown_region", "US/Gotham", &georgia.key);
+    assert!(
+        t2.questions(Entity::Customers, &again)
+            .await
+            .expect("q")
+            .is_empty(),
+        "asked once"
+    );
+    let out = t2
+        .write_batch(Entity::Customers, &again)
+        .await
+        .expect("load");
+    assert!(matches!(out[0], WriteOutcome::Updated { .. }), "{out:?}");
+    let c = target
+        .customers()
+        .into_iter()
+        .find(|c| c["email"] == "gotham@example.com")
+        .unwrap();
+    assert_eq!(c["addresses"].as_array().unwrap().len(), 1);
+    assert_eq!(c["addresses"][0]["region"]["region"], "Georgia");
+    assert_eq!(c["addresses"][0]["region_id"], 19);
+}
+
+#[tokio::test]
+async fn customers_without_names_and_addresses_without_countries_never_send_empty_values() {
+    let target = MagentoSandbox::new(MagentoConfig::default());
+    let server = target.start(0).await.expect("bind");
+    let batch = vec![
+        customer(
+            "nameless@example.com",
+            None,
+            None,
+            vec![address("New York", Some("NY"), Some("US"), "10001")],
+        ),
+        customer("cher@example.com", Some("Cher"), None, vec![]),
+        customer(
+            "nowhere@example.com",
+            Some("No"),
+            Some("Where"),
+            vec![address("Somewhere", None, None, "12345")],
+        ),
+        customer("", Some("No"), Some("Email"), vec![]),
+    ];
+    let mut t = MagentoTarget::open(&spec(&server)).expect("open");
+    let questions = t
+        .questions(Entity::Customers, &batch)
+        .await
+        .expect("questions");
+    assert_eq!(questions.len(), 1, "{questions:?}");
+    assert_eq!(questions[0].code, "missing_name");
+    assert_eq!(questions[0].records.len(), 2);
+    assert_eq!(questions[0].recommended, "skip");
+    t.decide("missing_name", "customers", "skip");
+    let out = t
+        .write_batch(Entity::Customers, &batch)
+        .await
+        .expect("load");
+    assert!(
+        matches!(&out[0], WriteOutcome::Failed { message } if message.contains("left out as decided")),
+        "{out:?}"
+    );
+    assert!(matches!(&out[1], WriteOutcome::Failed { .. }), "{out:?}");
+    assert!(matches!(&out[2], WriteOutcome::Created { .. }), "{out:?}");
+    assert!(
+        matches!(&out[3], WriteOutcome::Failed { message } if message.contains("requires an email")),
+        "{out:?}"
+    );
+    let findings = t.take_findings();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.code == "address_left_out" && f.message.contains("country")),
+        "{findings:?}"
+    );
+    let nowhere = target
+        .customers()
+        .into_iter()
+        .find(|c| c["email"] == "nowhere@example.com")
+        .unwrap();
+    assert_eq!(nowhere["addresses"], json!([]));
+
+    let mut t2 = MagentoTarget::open(&spec(&server)).expect("open");
+    t2.decide("missing_name", "customers", "fill");
+    let out = t2
+        .write_batch(Entity::Customers, &batch[..2])
+        .await
+        .expect("load");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{out:?}"
+    );
+    let all = target.customers();
+    let named = |email: &str| {
+        let c = all.iter().find(|c| c["email"] == email).unwrap();
+        (
+            c["firstname"].as_str().unwrap().to_string(),
+            c["lastname"].as_str().unwrap().to_string(),
+        )
+    };
+    assert_eq!(
+        named("nameless@example.com"),
+        ("nameless".into(), "nameless".into())
+    );
+    assert_eq!(named("cher@example.com"), ("Cher".into(), "Cher".into()));
+    // Nothing stored anywhere is an empty text.
+    fn no_empty(v: &Value, at: &str) {
+        match v {
+            Value::String(s) => assert!(!s.is_empty(), "empty value at {at}"),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| no_empty(x, &format!("{at}[{i}]"))),
+            Value::Object(o) => o
+                .iter()
+                .for_each(|(k, x)| no_empty(x, &format!("{at}.{k}"))),
+            _ => {}
+        }
+    }
+    for c in target.customers() {
+        no_empty(&c, "customer");
+    }
+    // Magento requires a telephone on addresses unless the store made it optional; the
+    // endpoint option says which.
+    let Record::Customer(mut quiet) = customer(
+        "quiet@example.com",
+        Some("Q"),
+        Some("Uiet"),
+        vec![address("London", None, Some("GB"), "N1")],
+    ) else {
+        unreachable!()
+    };
+    quiet.phone = None;
+    let quiet = vec![Record::Customer(quiet)];
+    let out = t2
+        .write_batch(Entity::Customers, &quiet)
+        .await
+        .expect("load");
+    assert!(matches!(out[0], WriteOutcome::Created { .. }), "{out:?}");
+    assert!(
+        t2.take_findings()
+            .iter()
+            .any(|f| f.code == "address_left_out" && f.message.contains("telephone")),
+        "the address without a telephone is left out, the customer goes"
+    );
+    let relaxed = MagentoSandbox::new(MagentoConfig {
+        telephone_required: false,
+        ..MagentoConfig::default()
+    });
+    let rserver = relaxed.start(0).await.expect("bind");
+    let mut t3 = MagentoTarget::open(&spec_with(&rserver, &[("optional_telephone", json!(true))]))
+        .expect("open");
+    let out = t3
+        .write_batch(Entity::Customers, &quiet)
+        .await
+        .expect("load");
+    assert!(matches!(out[0], WriteOutcome::Created { .. }), "{out:?}");
+    let c = relaxed.customers().pop().expect("created");
+    assert_eq!(c["addresses"][0]["city"], "London");
+    assert!(c["addresses"][0].get("telephone").is_none());
+}
+
+#[tokio::test]
 async fn faults_are_survived_and_customers_are_created_once() {
     let sb = MagentoSandbox::new(MagentoConfig::default());
     sb.seed_customers(12);
@@ -193,6 +804,12 @@ async fn faults_are_survived_and_customers_are_created_once() {
     }
     let target = MagentoSandbox::new(MagentoConfig::default());
     let tserver = target.start(0).await.expect("bind");
+    let mut t = MagentoTarget::open(&spec(&tserver)).expect("open");
+    assert!(t
+        .questions(Entity::Customers, &customers)
+        .await
+        .expect("q")
+        .is_empty());
     target.faults.after(&[
         (2, Fault::Status(503)),
         (3, Fault::Slow(Duration::from_millis(900))),
@@ -206,7 +823,6 @@ async fn faults_are_survived_and_customers_are_created_once() {
         ),
         (15, Fault::Status(502)),
     ]);
-    let mut t = MagentoTarget::open(&spec(&tserver)).expect("open");
     let out = t
         .write_batch(Entity::Customers, &customers)
         .await
@@ -228,5 +844,10 @@ async fn faults_are_survived_and_customers_are_created_once() {
         target.creation_log().duplicates().is_empty(),
         "{:?}",
         target.creation_log().duplicates()
+    );
+    let c = target.customers().into_iter().next().expect("one");
+    assert_eq!(
+        c["addresses"][0]["region_id"], 82,
+        "Berlin came as BER and went as its id"
     );
 }

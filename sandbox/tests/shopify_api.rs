@@ -36,7 +36,9 @@ fn spec(server: &Running, extra: serde_json::Value) -> EndpointSpec {
             .collect(),
         currency: None,
         encoding: None,
+        timezone: None,
         options,
+        mapping: None,
     }
 }
 

@@ -40,7 +40,9 @@ fn spec(server: &Running, extra: serde_json::Value) -> EndpointSpec {
             .collect(),
         currency: None,
         encoding: None,
+        timezone: None,
         options,
+        mapping: None,
     }
 }
 

@@ -24,7 +24,9 @@ fn spec(url: String) -> EndpointSpec {
             .collect(),
         currency: None,
         encoding: None,
+        timezone: None,
         options: BTreeMap::new(),
+        mapping: None,
     }
 }
 
@@ -226,7 +228,7 @@ fn order(n: usize) -> impl Strategy<Value = Order> {
                     .into_iter()
                     .collect();
                 let off: Decimal = discounts.iter().map(|d| d.amount.amount).sum();
-                let when = format!("2023-03-{:02}T{:02}:15:00Z", d + 1, h);
+                let when = Timestamp::parse_api(&format!("2023-03-{:02}T{:02}:15:00Z", d + 1, h));
                 Order {
                     source: SourceRef::new(format!("o{n}")),
                     number: format!("{}", 9000 + n),
@@ -244,7 +246,7 @@ fn order(n: usize) -> impl Strategy<Value = Order> {
                             status: status.into(),
                             gateway: Some("manual".into()),
                             amount: usd(a),
-                            processed_at: Some(when.clone()),
+                            processed_at: when,
                         })
                         .collect(),
                     totals: OrderTotals {
@@ -256,8 +258,8 @@ fn order(n: usize) -> impl Strategy<Value = Order> {
                     },
                     financial_status: financial,
                     fulfillment_status: fulfillment,
-                    created_at: when.clone(),
-                    processed_at: Some(when),
+                    created_at: when,
+                    processed_at: when,
                     cancelled_at: None,
                     billing_address: None,
                     shipping_address: None,

@@ -205,6 +205,8 @@ fn spec(server: &Running, options: Value) -> EndpointSpec {
             .collect(),
         currency: None,
         encoding: None,
+        timezone: None,
+        mapping: None,
         options: all,
     }
 }

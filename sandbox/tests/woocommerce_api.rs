@@ -28,6 +28,7 @@ fn spec(server: &Running) -> EndpointSpec {
         .collect(),
         currency: Some("GBP".into()),
         encoding: None,
+        timezone: None,
         options: [
             ("timeout_ms", json!(400)),
             ("retry_base_ms", json!(5)),
@@ -37,6 +38,7 @@ fn spec(server: &Running) -> EndpointSpec {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect(),
+        mapping: None,
     }
 }
 
@@ -352,7 +354,7 @@ fn order(number: &str, email: &str, lines: Vec<LineItem>) -> Record {
         },
         financial_status: FinancialStatus::Paid,
         fulfillment_status: FulfillmentStatus::Fulfilled,
-        created_at: "2023-04-05T06:07:08".into(),
+        created_at: Timestamp::parse_api("2023-04-05T06:07:08"),
         processed_at: None,
         cancelled_at: None,
         billing_address: None,
@@ -565,7 +567,10 @@ async fn orders_load_once_by_number_link_customers_and_report_what_woocommerce_k
         panic!()
     };
     assert_eq!(back.number, "1001");
-    assert_eq!(back.created_at, "2023-04-05T06:07:08");
+    assert_eq!(
+        back.created_at,
+        Timestamp::parse_api("2023-04-05T06:07:08Z")
+    );
     assert_eq!(back.discounts[0].code, "SPRING");
     assert_eq!(back.line_items[0].total_discount, Some(usd("2.00")));
     assert_eq!(back.line_items[2].title, "Gift wrap");
@@ -601,7 +606,7 @@ async fn pages_need_an_application_password_and_load_once_by_slug() {
             title: Some("About | Shop".into()),
             description: None,
         },
-        created_at: Some("2020-06-04T11:14:21".into()),
+        created_at: Timestamp::parse_api("2020-06-04T11:14:21"),
     });
     let mut bad = WooTarget::open(&spec_with_pages(&server, "wrong password")).expect("open");
     let e = bad
@@ -654,7 +659,10 @@ async fn pages_need_an_application_password_and_load_once_by_slug() {
         ),
         ("about-us", "About Us", "<p>Hello</p>")
     );
-    assert_eq!(back.created_at.as_deref(), Some("2020-06-04T11:14:21"));
+    assert_eq!(
+        back.created_at,
+        Timestamp::parse_api("2020-06-04T11:14:21Z")
+    );
     let WriteOutcome::Created { target_id } = &first[0] else {
         panic!()
     };

@@ -10,6 +10,7 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::Rect;
 use std::time::Instant;
+use storeshift_agents::agents::file_mapping::{self, FileProposal};
 use storeshift_agents::{Actor, Command, Event, Intervention, RunState, Snapshot};
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::Input;
@@ -43,13 +44,104 @@ pub struct Dialog {
     pub option: usize,
     pub note: Input,
     pub note_focus: bool,
+    /// A file's proposed column mapping, when the intervention is one, with the operator's edits.
+    pub mapping: Option<MappingEdit>,
+}
+
+/// The column editor of a file-mapping intervention.
+#[derive(Debug)]
+pub struct MappingEdit {
+    pub proposal: FileProposal,
+    /// The column the cursor is on.
+    pub cursor: usize,
+    /// Columns whose target the operator changed: (column, target key).
+    pub edits: Vec<(String, String)>,
+    /// Up/Down move over the columns (else over the options).
+    pub on_columns: bool,
+}
+
+impl MappingEdit {
+    fn new(proposal: FileProposal) -> MappingEdit {
+        MappingEdit {
+            proposal,
+            cursor: 0,
+            edits: vec![],
+            on_columns: true,
+        }
+    }
+
+    /// The target of column `i`: the operator's, else the proposal's.
+    pub fn target_of(&self, i: usize) -> &str {
+        let Some(c) = self.proposal.columns.get(i) else {
+            return "";
+        };
+        self.edits
+            .iter()
+            .find(|(col, _)| *col == c.column)
+            .map(|(_, t)| t.as_str())
+            .unwrap_or(&c.target)
+    }
+
+    pub fn is_edited(&self, i: usize) -> bool {
+        self.proposal
+            .columns
+            .get(i)
+            .is_some_and(|c| self.edits.iter().any(|(col, _)| *col == c.column))
+    }
+
+    fn set(&mut self, target: String) {
+        let Some(c) = self.proposal.columns.get(self.cursor) else {
+            return;
+        };
+        let column = c.column.clone();
+        self.edits.retain(|(col, _)| *col != column);
+        if target != c.target {
+            self.edits.push((column, target));
+        }
+    }
+
+    /// The next (or previous) field the selected column can hold.
+    fn cycle(&mut self, forward: bool) {
+        let choices = file_mapping::choices(self.proposal.entity);
+        if choices.is_empty() {
+            return;
+        }
+        let now = self.target_of(self.cursor).to_string();
+        let at = choices.iter().position(|c| *c == now);
+        let n = choices.len();
+        let next = match (at, forward) {
+            (Some(i), true) => (i + 1) % n,
+            (Some(i), false) => (i + n - 1) % n,
+            (None, true) => 0,
+            (None, false) => n - 1,
+        };
+        self.set(choices[next].clone());
+    }
+
+    /// Keep the selected column as an attribute, or back to what was proposed.
+    fn toggle_attribute(&mut self) {
+        let proposed = self
+            .proposal
+            .columns
+            .get(self.cursor)
+            .map(|c| c.target.clone())
+            .unwrap_or_default();
+        if self.target_of(self.cursor) == "attribute" {
+            self.set(proposed);
+        } else {
+            self.set("attribute".into());
+        }
+    }
 }
 
 #[derive(Debug)]
 pub enum Overlay {
     None,
-    Help { scroll: u16 },
-    Dialog(Dialog),
+    Help {
+        scroll: u16,
+    },
+    /// Boxed: a dialog holds a whole intervention, the other overlays a few bytes.
+    Dialog(Box<Dialog>),
 }
 
 /// What the event loop must do after a key.
@@ -264,6 +356,9 @@ impl App {
         } else {
             self.keymap.action(ctx, key)
         };
+        // In the note field the arrows move the cursor.
+        let action = action
+            .filter(|a| !(typing && matches!(a, Action::Left | Action::Right | Action::Attribute)));
         match (ctx, action) {
             (Context::Main, Some(a)) => self.main_action(a),
             (Context::Help, Some(a)) => self.help_action(a),
@@ -430,12 +525,19 @@ impl App {
             .and_then(|iv| iv.options.iter().position(|o| o.key == iv.recommended))
             .unwrap_or(0);
         self.selected_intervention = Some(id.clone());
-        self.overlay = Overlay::Dialog(Dialog {
+        let mapping = self
+            .intervention(&id)
+            .filter(|iv| iv.step == file_mapping::STEP && iv.is_pending())
+            .and_then(|iv| iv.detail.as_ref())
+            .and_then(FileProposal::from_detail)
+            .map(MappingEdit::new);
+        self.overlay = Overlay::Dialog(Box::new(Dialog {
             id,
             option,
             note: Input::default(),
             note_focus: false,
-        });
+            mapping,
+        }));
     }
 
     fn move_selection(&mut self, action: Action) {
@@ -514,14 +616,65 @@ impl App {
             self.notice = Some("That intervention is no longer in the run.".into());
             return Effect::Redraw;
         };
-        match action {
-            Action::Up if !d.note_focus => d.option = d.option.saturating_sub(1),
-            Action::Down if !d.note_focus => {
+        let on_columns = d.mapping.as_ref().is_some_and(|m| m.on_columns) && !d.note_focus;
+        match (action, d.mapping.as_mut()) {
+            (Action::Up, Some(m)) if on_columns => m.cursor = m.cursor.saturating_sub(1),
+            (Action::Down, Some(m)) if on_columns => {
+                m.cursor = (m.cursor + 1).min(m.proposal.columns.len().saturating_sub(1))
+            }
+            (Action::Left | Action::Right, Some(m)) if on_columns => {
+                m.cycle(action == Action::Right);
+                // An edited mapping is decided as such.
+                if let Some(i) = iv
+                    .options
+                    .iter()
+                    .position(|o| o.key == file_mapping::EDITED)
+                {
+                    d.option = if m.edits.is_empty() {
+                        iv.options
+                            .iter()
+                            .position(|o| o.key == iv.recommended)
+                            .unwrap_or(0)
+                    } else {
+                        i
+                    };
+                }
+            }
+            (Action::Attribute, Some(m)) if on_columns => {
+                m.toggle_attribute();
+                if let Some(i) = iv
+                    .options
+                    .iter()
+                    .position(|o| o.key == file_mapping::EDITED)
+                {
+                    d.option = if m.edits.is_empty() {
+                        iv.options
+                            .iter()
+                            .position(|o| o.key == iv.recommended)
+                            .unwrap_or(0)
+                    } else {
+                        i
+                    };
+                }
+            }
+            (Action::Note, Some(m)) => {
+                // Columns, then options, then the note.
+                if m.on_columns && !d.note_focus {
+                    m.on_columns = false;
+                } else if !d.note_focus && iv.is_pending() {
+                    d.note_focus = true;
+                } else {
+                    d.note_focus = false;
+                    m.on_columns = true;
+                }
+            }
+            (Action::Up, _) if !d.note_focus => d.option = d.option.saturating_sub(1),
+            (Action::Down, _) if !d.note_focus => {
                 d.option = (d.option + 1).min(iv.options.len().saturating_sub(1))
             }
-            Action::Note => d.note_focus = !d.note_focus && iv.is_pending(),
-            Action::Close => self.overlay = Overlay::None,
-            Action::Decide => {
+            (Action::Note, None) => d.note_focus = !d.note_focus && iv.is_pending(),
+            (Action::Close, _) => self.overlay = Overlay::None,
+            (Action::Decide, _) => {
                 if let Some(decision) = &iv.decision {
                     self.notice = Some(format!(
                         "{} was already decided by {}: {}",
@@ -537,15 +690,40 @@ impl App {
                         Some("The run is no longer connected: nothing was decided.".into());
                     return Effect::Redraw;
                 }
-                let Some(opt) = iv.options.get(d.option) else {
+                let Some(mut opt) = iv.options.get(d.option) else {
                     return Effect::Nothing;
                 };
+                let mut value = None;
+                if let Some(m) = &d.mapping {
+                    // Edited columns make the decision "edited", whatever option is selected,
+                    // unless the file is left out.
+                    if !m.edits.is_empty() && opt.key != file_mapping::SKIP {
+                        match file_mapping::edited_value(&m.proposal, &m.edits) {
+                            Ok(v) => value = Some(v),
+                            Err(e) => {
+                                self.notice = Some(e);
+                                return Effect::Redraw;
+                            }
+                        }
+                        if let Some(o) = iv.options.iter().find(|o| o.key == file_mapping::EDITED) {
+                            opt = o;
+                        }
+                    } else if opt.key == file_mapping::EDITED {
+                        self.notice = Some(
+                            "Nothing was edited: change a column's field with Left/Right or keep it as an \
+                             attribute with `a`, or choose another option."
+                                .into(),
+                        );
+                        return Effect::Redraw;
+                    }
+                }
                 let note = d.note.value().trim();
                 let cmd = Command::Decide {
                     id: iv.id.clone(),
                     option: opt.key.clone(),
                     note: (!note.is_empty()).then(|| note.to_string()),
                     by: self.actor.clone(),
+                    value,
                 };
                 self.awaiting = Some(Awaiting::Decision {
                     id: iv.id.clone(),

@@ -56,6 +56,7 @@ pub fn interventions() -> Vec<Intervention> {
         ],
         recommended: "suffix".into(),
         raised_at: "2026-11-23T02:11:40Z".into(),
+        detail: None,
         decision: None,
     };
     let options = Intervention {
@@ -83,6 +84,7 @@ pub fn interventions() -> Vec<Intervention> {
         ],
         recommended: "split".into(),
         raised_at: "2026-11-23T02:12:03Z".into(),
+        detail: None,
         decision: None,
     };
     let mut approve = Intervention {
@@ -103,11 +105,13 @@ pub fn interventions() -> Vec<Intervention> {
         ],
         recommended: "approve".into(),
         raised_at: "2026-11-23T02:05:12Z".into(),
+        detail: None,
         decision: None,
     };
     approve.decision = Some(Decision {
         option: "approve".into(),
         note: Some("checked with the shop owner".into()),
+        value: None,
         by: actor(),
         at: "2026-11-23T02:06:01Z".into(),
     });
@@ -276,6 +280,7 @@ fn finish(s: &mut Snapshot, ok: bool) {
             iv.decision = Some(Decision {
                 option: iv.recommended.clone(),
                 note: None,
+                value: None,
                 by: actor(),
                 at: "2026-11-23T02:14:09Z".into(),
             });
@@ -458,4 +463,71 @@ pub fn many_events(n: u64) -> Vec<Event> {
             },
         })
         .collect()
+}
+
+/// A file-mapping intervention: an unknown Turkish product sheet and its proposed mapping.
+pub fn mapping_intervention() -> Intervention {
+    use storeshift_agents::agents::file_mapping::{FileProposal, ProposedColumn, STEP};
+    use storeshift_connectors::model::Platform;
+    let col = |column: &str, target: &str, confidence: f32, reason: &str, samples: &[&str]| {
+        ProposedColumn {
+            column: column.into(),
+            target: target.into(),
+            confidence,
+            reason: reason.into(),
+            samples: samples.iter().map(|s| s.to_string()).collect(),
+        }
+    };
+    let id = Intervention::make_id(3, STEP, "urunler.csv");
+    let proposal = FileProposal {
+        file: "/srv/shop/source/urunler.csv".into(),
+        name: "urunler.csv".into(),
+        entity: Entity::Products,
+        layout: Platform::Shopify,
+        why: "products: its columns are product fields (title, SKU, price, ...); read as a Shopify \
+              products file: consecutive rows that share \"Ürün Adı\" are one product's variants"
+            .into(),
+        rows: 412,
+        columns: vec![
+            col("Ürün Adı", "product.title", 0.94, "name \"Ürün Adı\" is a name for product name; 100% of its values are text", &["Kazak", "Gömlek"]),
+            col("Stok Kodu", "variant.sku", 0.97, "name \"Stok Kodu\" is WooCommerce's tr_TR name for \"SKU\"; 100% of its values are codes", &["KZ-S", "KZ-M", "GM-1"]),
+            col("Satış Fiyatı", "variant.price", 0.87, "name \"Satış Fiyatı\" is a name for price; 100% of its values are prices", &["199,90", "299,90"]),
+            col("Renk", "option", 0.6, "no field's name; its short values differ between the rows of one product (38 products): an option", &["Kırmızı", "Mavi"]),
+            col("Tedarikçi", "attribute", 0.5, "no field matched (closest: product.vendor at 0.41); kept as an attribute", &["Acme Tekstil"]),
+        ],
+        problem: None,
+        method: "rules".into(),
+        min_confidence: 0.5,
+        intervention: id.clone(),
+    };
+    Intervention {
+        id,
+        run: 3,
+        step: STEP.into(),
+        item: "urunler.csv".into(),
+        title: "Map the columns of urunler.csv (products as Shopify rows)".into(),
+        problem: "urunler.csv is not an export file storeshift knows.".into(),
+        records: vec![],
+        options: vec![
+            opt(
+                "accept",
+                "Accept the proposed mapping",
+                "urunler.csv is read as a Shopify products file with the columns mapped as shown.",
+            ),
+            opt(
+                "edited",
+                "Use an edited mapping",
+                "The file is read with the mapping given with the decision.",
+            ),
+            opt(
+                "skip",
+                "Leave this file out",
+                "Nothing in urunler.csv is migrated; the report says so.",
+            ),
+        ],
+        recommended: "accept".into(),
+        raised_at: "2026-11-23T02:01:00Z".into(),
+        detail: serde_json::to_value(&proposal).ok(),
+        decision: None,
+    }
 }

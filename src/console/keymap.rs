@@ -72,7 +72,7 @@ impl Context {
                 Help,
                 Quit,
             ],
-            Context::Dialog => &[Up, Down, Note, Decide, Close],
+            Context::Dialog => &[Up, Down, Left, Right, Attribute, Note, Decide, Close],
             Context::Filter => &[Apply, Cancel],
             Context::Help => &[Up, Down, PageUp, PageDown, Close],
         }
@@ -103,10 +103,11 @@ pub enum Action {
     Close,
     Apply,
     Cancel,
+    Attribute,
 }
 
 impl Action {
-    const ALL: [Action; 22] = [
+    const ALL: [Action; 23] = [
         Action::Pause,
         Action::Interventions,
         Action::Filter,
@@ -129,6 +130,7 @@ impl Action {
         Action::Close,
         Action::Apply,
         Action::Cancel,
+        Action::Attribute,
     ];
 
     pub fn name(self) -> &'static str {
@@ -155,6 +157,7 @@ impl Action {
             Action::Close => "close",
             Action::Apply => "apply",
             Action::Cancel => "cancel",
+            Action::Attribute => "attribute",
         }
     }
 
@@ -171,8 +174,13 @@ impl Action {
             (_, Action::Filter) => "filter the log as you type",
             (_, Action::FocusNext) => "focus the next pane",
             (_, Action::FocusPrev) => "focus the previous pane",
-            (Context::Dialog, Action::Up) => "previous option",
-            (Context::Dialog, Action::Down) => "next option",
+            (Context::Dialog, Action::Up) => "previous option (column mapping: previous column)",
+            (Context::Dialog, Action::Down) => "next option (column mapping: next column)",
+            (Context::Dialog, Action::Left) => "column mapping: the column's previous field",
+            (Context::Dialog, Action::Right) => "column mapping: the column's next field",
+            (_, Action::Attribute) => {
+                "column mapping: keep the column as an attribute (again: as proposed)"
+            }
             (Context::Help, Action::Up) => "scroll up",
             (Context::Help, Action::Down) => "scroll down",
             (_, Action::Up) => "move up (log: scroll back)",

@@ -303,6 +303,7 @@ fn decisions_go_by_id_with_the_chosen_option_and_note() {
             option: "merge".into(),
             note: Some("qp it".into()),
             by: app.actor.clone(),
+            value: None,
         })
     );
     assert!(matches!(app.overlay, Overlay::None));
@@ -522,4 +523,103 @@ fn mouse_clicks_focus_panes_and_the_wheel_scrolls_the_log() {
     assert_eq!(app.log_scroll, 3);
     app.handle_term_event(&at(MouseEventKind::ScrollDown, app.areas.logs));
     assert_eq!(app.log_scroll, 0);
+}
+
+/// The run waiting on a file-mapping intervention, its dialog open.
+fn mapping_screen(theme: &str, g: Glyphs) -> App {
+    let mut app = app_with(RunState::WaitingForOperator, theme, g, false);
+    let mut snap = fixture::snapshot(RunState::WaitingForOperator);
+    let iv = fixture::mapping_intervention();
+    app.selected_intervention = Some(iv.id.clone());
+    snap.interventions.insert(0, iv);
+    app.set_snapshot(snap);
+    press(&mut app, &[ch('i')]);
+    app
+}
+
+#[test]
+fn screen_mapping() {
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        for (theme, g) in [("default", glyphs::UNICODE), ("mono", glyphs::UNICODE)] {
+            let mut app = mapping_screen(theme, g);
+            // The cursor on "Renk", its field changed to the next choice: shown as edited.
+            press(&mut app, &[ch('j'), ch('j'), ch('j'), ch('a')]);
+            let buf = draw(&mut app, w, h);
+            insta::assert_snapshot!(format!("screen_mapping_{theme}_{w}x{h}"), dump(&buf));
+        }
+    }
+}
+
+#[test]
+fn mapping_dialog_shows_columns_samples_fields_and_confidence() {
+    let mut app = mapping_screen("default", glyphs::UNICODE);
+    let text = text_of(&draw(&mut app, 160, 48));
+    for needle in [
+        "Column mapping",
+        "Ürün Adı",
+        "Kazak | Gömlek",
+        "product.title",
+        "0.94",
+        "Tedarikçi",
+        "attribute",
+        "Accept the proposed mapping",
+    ] {
+        assert!(text.contains(needle), "{needle} missing:\n{text}");
+    }
+}
+
+#[test]
+fn mapping_dialog_accepts_or_sends_the_edited_mapping() {
+    use storeshift_agents::agents::file_mapping::{ACCEPT, EDITED, SKIP};
+    // Untouched: Enter accepts the proposal as it is.
+    let mut app = mapping_screen("default", glyphs::UNICODE);
+    match app.handle_key(&key(KeyCode::Enter)) {
+        Effect::Send(Command::Decide { option, value, .. }) => {
+            assert_eq!(option, ACCEPT);
+            assert_eq!(value, None);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // "Tedarikçi" to the vendor field, "Renk" kept as an attribute: an edited mapping.
+    let mut app = mapping_screen("default", glyphs::UNICODE);
+    press(&mut app, &[ch('j'), ch('j'), ch('j'), ch('a'), ch('j')]);
+    // Cycle Tedarikçi's field until it is product.vendor.
+    for _ in 0..40 {
+        let Overlay::Dialog(d) = &app.overlay else {
+            panic!()
+        };
+        if d.mapping.as_ref().unwrap().target_of(4) == "product.vendor" {
+            break;
+        }
+        press(&mut app, &[key(KeyCode::Right)]);
+    }
+    match app.handle_key(&key(KeyCode::Enter)) {
+        Effect::Send(Command::Decide { option, value, .. }) => {
+            assert_eq!(option, EDITED);
+            let v = value.expect("the edited mapping travels with the decision");
+            let cols = v["columns"].as_array().unwrap();
+            let target = |c: &str| {
+                cols.iter()
+                    .find(|p| p[0] == c)
+                    .map(|p| p[1].as_str().unwrap().to_string())
+                    .unwrap()
+            };
+            assert_eq!(target("Renk"), "attribute");
+            assert_eq!(target("Tedarikçi"), "product.vendor");
+            assert_eq!(target("Ürün Adı"), "product.title");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Leaving the file out wins over edits.
+    let mut app = mapping_screen("default", glyphs::UNICODE);
+    press(&mut app, &[ch('a'), key(KeyCode::Tab), ch('j'), ch('j')]);
+    match app.handle_key(&key(KeyCode::Enter)) {
+        Effect::Send(Command::Decide { option, value, .. }) => {
+            assert_eq!(option, SKIP);
+            assert_eq!(value, None);
+        }
+        other => panic!("{other:?}"),
+    }
 }

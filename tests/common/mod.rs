@@ -87,7 +87,7 @@ impl Scenario {
 
     pub fn write_config(&self, extra_run: &str) {
         let cfg = format!(
-            "name = \"test-store\"\nworkspace = \"ws\"\n\n[source]\nplatform = \"woocommerce\"\nkind = \"files\"\npath = \"source\"\ncurrency = \"USD\"\n\n[target]\nplatform = \"shopify\"\nkind = \"files\"\n\n[run]\n{extra_run}\n"
+            "name = \"test-store\"\nworkspace = \"ws\"\n\n[source]\nplatform = \"woocommerce\"\nkind = \"files\"\npath = \"source\"\ncurrency = \"USD\"\ntimezone = \"UTC\"\n\n[target]\nplatform = \"shopify\"\nkind = \"files\"\n\n[run]\n{extra_run}\n"
         );
         std::fs::write(self.config(), cfg).expect("write config");
     }

@@ -267,6 +267,8 @@ fn rref(r: &Record) -> RecordRef {
 }
 
 pub async fn run(ctx: Ctx) -> Result<(), Halt> {
+    // Files nobody knows how to read are mapped (or left out) before anything is read.
+    crate::agents::file_mapping::settle(&ctx).await?;
     if let Some(existing) = ctx.load_phase::<Analysis>("analysis") {
         // Already analysed in this run (resumed after the interventions were raised).
         return raise_interventions(&ctx, &existing);
@@ -641,15 +643,47 @@ fn check(
         }
         Record::Customer(cu) => {
             customer_ids.insert(id.clone());
-            let email = cu.email.trim().to_ascii_lowercase();
-            if email.is_empty() {
+            let blank = |n: &Option<String>| n.as_deref().is_none_or(|n| n.trim().is_empty());
+            if storeshift_connectors::platform::customer_names_required(target)
+                && (blank(&cu.first_name) || blank(&cu.last_name))
+            {
                 c.add(
-                    "missing_email",
-                    Severity::Warning,
-                    "customers without an email",
+                    "customer_missing_name",
+                    Severity::Blocking,
+                    &format!("customers without a first or last name ({target} requires both)"),
                     None,
                     Some(rref(r)),
                 );
+            }
+            if storeshift_connectors::platform::address_needs_street_city_country(target)
+                && cu
+                    .addresses
+                    .iter()
+                    .any(|a| blank(&a.address1) || blank(&a.city) || blank(&a.country_code))
+            {
+                c.add(
+                    "address_incomplete",
+                    Severity::Warning,
+                    &format!("addresses without street, city or country (left out: {target} requires them)"),
+                    None,
+                    Some(rref(r)),
+                );
+            }
+            let email = cu.email.trim().to_ascii_lowercase();
+            if email.is_empty() {
+                // Only a target that keys customers by email needs a decision about them.
+                let (severity, title) = if platform::customer_email_required(target) {
+                    (
+                        Severity::Blocking,
+                        "customers without an email (the target needs one)",
+                    )
+                } else {
+                    (
+                        Severity::Info,
+                        "customers without an email (the target keys them by phone)",
+                    )
+                };
+                c.add(crate::no_email::CODE, severity, title, None, Some(rref(r)));
             } else {
                 match emails.get(&email) {
                     Some(first) if first != id => {
@@ -874,7 +908,7 @@ fn opt(key: &str, label: &str, consequence: &str) -> InterventionOption {
 }
 
 /// Every finding code that comes with options.
-pub const CODES: [&str; 9] = [
+pub const CODES: [&str; 11] = [
     "duplicate_sku",
     "missing_price",
     "too_many_options",
@@ -884,6 +918,8 @@ pub const CODES: [&str; 9] = [
     "duplicate_email",
     "order_missing_customer",
     "missing_title",
+    "customer_missing_name",
+    crate::no_email::CODE,
 ];
 
 /// The options offered for each blocking finding, recommended first.
@@ -927,6 +963,15 @@ pub fn options_for(code: &str, target: &str) -> Option<(String, Vec<Intervention
             opt("from_handle", "Use the handle as title", "The title is made from the handle (blue-hat → Blue hat)."),
             opt("skip", "Leave them out", "They are not migrated; the report lists them."),
         ],
+        "customer_missing_name" => vec![
+            opt("skip", "Leave them out", "They are not migrated; the report lists them, to add their names in the source and run again."),
+            opt("send", "Send them as they are", &format!("{target} refuses each of them; they show as failed records with its reason.")),
+        ],
+        crate::no_email::CODE => vec![
+            opt(crate::no_email::OWNER_FILE, "Leave them out; write them to a file for the store owner", &format!("They are not migrated; output/run-N/{} lists each one's name, phone and address so the owner can ask for an email and import them later.", storeshift_connectors::no_email::OWNER_FILE)),
+            opt(crate::no_email::SKIP, "Leave them out; list them in the report", "They are not migrated; the report counts them and the log names them."),
+            opt(crate::no_email::DOMAIN, "Give each an address on a domain you name (type the domain as the note)", &format!("Each gets phone-<digits>@DOMAIN (customer-<id>@DOMAIN without a phone), recorded so every re-run gives the same one; {target} can mail nobody at it until the customer changes it. Name the domain in the note (n in the dialog), or `storeshift decide WS ID domain:shop.example`.")),
+        ],
         _ => return None,
     };
     Some((o[0].key.clone(), o))
@@ -952,6 +997,7 @@ fn raise_interventions(ctx: &Ctx, a: &Analysis) -> Result<(), Halt> {
             options,
             recommended,
             raised_at: now_rfc3339(),
+            detail: None,
             decision: None,
         };
         if ctx.raise(&mut step, iv)? {
@@ -986,9 +1032,15 @@ fn problem_text(code: &str, g: &FindingGroup, target: &str) -> String {
             format!("{target} URL handles are ASCII; these slugs have other letters.")
         }
         "duplicate_email" => "Several customers share an email address.".to_string(),
+        crate::no_email::CODE => format!(
+            "{target} needs an email on every customer; these have none (Shopify lets customers sign in by phone)."
+        ),
         "order_missing_customer" => {
             "These orders name a customer the export does not contain.".to_string()
         }
+        "customer_missing_name" => format!(
+            "{target} requires a first and a last name on every customer; these customers lack one."
+        ),
         _ => g.title.clone(),
     };
     format!(

@@ -174,6 +174,7 @@ pub async fn draft(ctx: Ctx) -> Result<(), Halt> {
         ],
         recommended: "approve".into(),
         raised_at: now_rfc3339(),
+        detail: None,
         decision: None,
     };
     ctx.raise(&mut step, iv)?;

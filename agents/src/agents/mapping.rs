@@ -372,6 +372,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             // Nothing is renamed without a person: keeping the path is the safe default.
             recommended: KEEP.into(),
             raised_at: now_rfc3339(),
+            detail: None,
             decision: None,
         };
         if ctx.raise(&mut step, iv)? {

@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod communication;
+pub mod file_mapping;
 pub mod mapping;
 pub mod planning;
 pub mod seo;

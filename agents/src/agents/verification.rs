@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use storeshift_connectors::model::{Entity, Platform};
+use storeshift_connectors::platform;
 use storeshift_connectors::{EndpointKind, EndpointSpec, Finding, Severity, Source};
 
 const AGENT: AgentKind = AgentKind::Verification;
@@ -105,13 +106,21 @@ pub fn not_carried(
     kind: EndpointKind,
     entity: Entity,
 ) -> Vec<(&'static str, &'static str)> {
-    let mut v: Vec<(&str, &str)> = vec![
-        (
-            "source",
-            "source ids and URLs live in the id map and the redirects",
-        ),
-        ("variants[].source_id", "variant ids are the target's own"),
-    ];
+    let mut v: Vec<(&str, &str)> = vec![(
+        "source",
+        "source ids and URLs live in the id map and the redirects",
+    )];
+    if entity == Entity::Products {
+        v.push(("variants[].source_id", "variant ids are the target's own"));
+    }
+    if kind == EndpointKind::Files {
+        // The same facts convert's read-back counts by design.
+        v.extend(
+            storeshift_connectors::platform::file_not_carried(target, entity)
+                .iter()
+                .copied(),
+        );
+    }
     match (target, kind, entity) {
         (Platform::Medusa, EndpointKind::Api, Entity::Products) => {
             v.extend([
@@ -245,36 +254,6 @@ pub fn not_carried(
                 ("note", "Medusa customers have no note"),
             ]);
         }
-        (Platform::Shopify, EndpointKind::Files, Entity::Products) => {
-            v.extend([
-                ("categories", "Shopify has no category tree on products: categories became tags and collections"),
-                ("kind", "Shopify has one product kind"),
-                ("created_at", "the product CSV has no creation date"),
-            ]);
-        }
-        (Platform::Shopify, EndpointKind::Files, Entity::Categories) => {
-            v.extend([(
-                "position",
-                "the collections sheet has no position: menus order collections in Shopify",
-            )]);
-        }
-        (Platform::Shopify, EndpointKind::Files, Entity::Customers) => {
-            v.extend([
-                ("created_at", "the customer CSV has no creation date"),
-                (
-                    "marketing.updated_at",
-                    "the customer CSV has no consent date",
-                ),
-                (
-                    "addresses[].first_name",
-                    "the customer CSV's address takes the customer's own name",
-                ),
-                (
-                    "addresses[].last_name",
-                    "the customer CSV's address takes the customer's own name",
-                ),
-            ]);
-        }
         (Platform::WooCommerce, EndpointKind::Api, Entity::Customers) => {
             v.extend([
                 (
@@ -355,20 +334,13 @@ pub fn not_carried(
                 "WordPress pages have no SEO title or description without an SEO plugin",
             ));
         }
-        (Platform::Shopify, EndpointKind::Files, Entity::Orders) => {
-            v.extend([
-                (
-                    "customer_ref",
-                    "the orders sheet links an order to its customer by email",
-                ),
-                (
-                    "line_items[].product_ref",
-                    "the orders sheet links a line to its product by SKU",
-                ),
-            ]);
-        }
         _ => {}
     }
+    v.extend(platform::not_carried_by_format(
+        target,
+        entity,
+        kind == EndpointKind::Files,
+    ));
     v
 }
 
@@ -794,7 +766,7 @@ fn diff(e: &Value, a: &Value, path: String, out: &mut Vec<(String, String, Strin
                 diff(x, y, format!("{path}[{i}]"), out);
             }
         }
-        _ if e == a => {}
+        _ if e == a || storeshift_connectors::model::same_instant(e, a) => {}
         _ => out.push((path, short(e), short(a))),
     }
 }

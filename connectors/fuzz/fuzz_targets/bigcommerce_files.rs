@@ -6,13 +6,22 @@ use libfuzzer_sys::fuzz_target;
 use storeshift_connectors::connector::Cursor;
 use storeshift_connectors::files::loaded::{Ctx, LoadedReader, ParseFn};
 use storeshift_connectors::files::EntityReader;
-use storeshift_connectors::model::Entity;
+use storeshift_connectors::model::{parse_zone, Entity, Platform};
 
 const KINDS: &[(&[u8], Entity, ParseFn)] = &[
     (b"Item,ID,Name,Type,SKU,Options,Price,Sale Price,Current Stock,Weight,Categories,Product URL,Image URL (Import),Image is Thumbnail\n", Entity::Products, storeshift_connectors::files::bigcommerce::products::parse),
     (b"Item Type,Product Name,Product Code/SKU,Price,Product Weight,Category,Product Image URL - 1,Product Image Is Thumbnail - 1\n", Entity::Products, storeshift_connectors::files::bigcommerce::products::parse),
     (b"Order ID,Order Total (inc tax),Subtotal (ex tax),Tax Total,Product Details\n", Entity::Orders, storeshift_connectors::files::bigcommerce::orders::parse),
 ];
+
+/// The exporting platform (its guard comes off every cell) and, by bit 6 of `sel`, a store
+/// zone for the dates (else UTC with a finding).
+fn ctx(sel: usize) -> Ctx {
+    let mut ctx = Ctx::new("USD");
+    ctx.platform = Some(Platform::BigCommerce);
+    ctx.zone = (sel & 0x40 != 0).then(|| parse_zone("America/New_York")).flatten();
+    ctx
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(dir) = tempfile::tempdir() else { return };
@@ -28,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(&path, &bytes).is_err() {
         return;
     }
-    let mut reader = LoadedReader::new(entity, path, Ctx::new("USD"), parse);
+    let mut reader = LoadedReader::new(entity, path, ctx(sel), parse);
     let mut cursor: Option<Cursor> = None;
     for _ in 0..10_000 {
         match reader.read_page(cursor.as_ref(), limit) {

@@ -6,11 +6,20 @@ use libfuzzer_sys::fuzz_target;
 use storeshift_connectors::connector::Cursor;
 use storeshift_connectors::files::loaded::{Ctx, LoadedReader, ParseFn};
 use storeshift_connectors::files::EntityReader;
-use storeshift_connectors::model::Entity;
+use storeshift_connectors::model::{parse_zone, Entity, Platform};
 
 const KINDS: &[(&[u8], Entity, ParseFn)] = &[
     ("Ürün Grup ID,Varyant ID,İsim,Satış Fiyatı,İndirimli Fiyatı,Barkod Listesi,SKU,Silindi mi?,Kategoriler,Resim URL,Slug,Stok:A,Stok:B,Varyant Tip 1,Varyant Değer 1,Satış Kanalı:S\n".as_bytes(), Entity::Products, storeshift_connectors::files::ikas::parse),
 ];
+
+/// The exporting platform (its guard comes off every cell) and, by bit 6 of `sel`, a store
+/// zone for the dates (else UTC with a finding).
+fn ctx(sel: usize) -> Ctx {
+    let mut ctx = Ctx::new("USD");
+    ctx.platform = Some(Platform::Ikas);
+    ctx.zone = (sel & 0x40 != 0).then(|| parse_zone("America/New_York")).flatten();
+    ctx
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(dir) = tempfile::tempdir() else { return };
@@ -26,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(&path, &bytes).is_err() {
         return;
     }
-    let mut reader = LoadedReader::new(entity, path, Ctx::new("USD"), parse);
+    let mut reader = LoadedReader::new(entity, path, ctx(sel), parse);
     let mut cursor: Option<Cursor> = None;
     for _ in 0..10_000 {
         match reader.read_page(cursor.as_ref(), limit) {

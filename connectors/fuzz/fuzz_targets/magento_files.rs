@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 use storeshift_connectors::connector::Cursor;
 use storeshift_connectors::files::loaded::{Ctx, LoadedReader, ParseFn};
 use storeshift_connectors::files::EntityReader;
-use storeshift_connectors::model::Entity;
+use storeshift_connectors::model::{parse_zone, Entity, Platform};
 
 const KINDS: &[(&[u8], Entity, ParseFn)] = &[
     (b"sku,store_view_code,product_type,name,price,special_price,qty,weight,url_key,categories,base_image,additional_images,additional_image_labels,additional_attributes,configurable_variations,configurable_variation_labels\n", Entity::Products, storeshift_connectors::files::magento::products::parse),
@@ -15,6 +15,15 @@ const KINDS: &[(&[u8], Entity, ParseFn)] = &[
     (b"title,identifier,content,is_active,meta_keywords\n", Entity::Pages, storeshift_connectors::files::magento::content::parse_pages),
     (b"ID,Purchase Date,Grand Total (Purchased),Subtotal,Shipping and Handling,Status\n", Entity::Orders, storeshift_connectors::files::magento::orders::parse),
 ];
+
+/// The exporting platform (its guard comes off every cell) and, by bit 6 of `sel`, a store
+/// zone for the dates (else UTC with a finding).
+fn ctx(sel: usize) -> Ctx {
+    let mut ctx = Ctx::new("USD");
+    ctx.platform = Some(Platform::Magento);
+    ctx.zone = (sel & 0x40 != 0).then(|| parse_zone("America/New_York")).flatten();
+    ctx
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(dir) = tempfile::tempdir() else { return };
@@ -30,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(&path, &bytes).is_err() {
         return;
     }
-    let mut reader = LoadedReader::new(entity, path, Ctx::new("USD"), parse);
+    let mut reader = LoadedReader::new(entity, path, ctx(sel), parse);
     let mut cursor: Option<Cursor> = None;
     for _ in 0..10_000 {
         match reader.read_page(cursor.as_ref(), limit) {

@@ -27,8 +27,12 @@ Shipping Name,Shipping Address1,Shipping City,Shipping Country,Tax 1 Name,Tax 1 
 
 const KINDS: usize = 8;
 
-fn reader(kind: usize, path: std::path::PathBuf) -> (Vec<u8>, Box<dyn EntityReader>) {
+fn reader(kind: usize, path: std::path::PathBuf, zoned: bool) -> (Vec<u8>, Box<dyn EntityReader>) {
     let usd = || "USD".to_string();
+    // Order times without an offset are read on this zone's clock (else as UTC, with a finding).
+    let zone = zoned
+        .then(|| storeshift_connectors::model::parse_zone("Europe/Istanbul"))
+        .flatten();
     match kind {
         0 => (
             ProductWriter::new(vec!["custom.material".into()], None).header(),
@@ -44,11 +48,11 @@ fn reader(kind: usize, path: std::path::PathBuf) -> (Vec<u8>, Box<dyn EntityRead
         ),
         3 => (
             OrderWriter::new().header(),
-            Box::new(OrderReader::new(path, usd())),
+            Box::new(OrderReader::new(path, usd()).with_zone(zone)),
         ),
         4 => (
             NATIVE_ORDERS.to_vec(),
-            Box::new(OrderReader::new(path, usd())),
+            Box::new(OrderReader::new(path, usd()).with_zone(zone)),
         ),
         5 => (
             RedirectWriter::new().header(),
@@ -73,7 +77,7 @@ fuzz_target!(|data: &[u8]| {
     let limit = sel / KINDS % 8 + 1;
     // Kind 7 (and the high bit) give the bytes as the whole file, header included.
     let raw = sel & 0x80 != 0;
-    let (header, mut reader) = reader(kind, path.clone());
+    let (header, mut reader) = reader(kind, path.clone(), sel & 0x40 != 0);
     let mut bytes = if raw { Vec::new() } else { header };
     bytes.extend_from_slice(body);
     if std::fs::write(&path, &bytes).is_err() {

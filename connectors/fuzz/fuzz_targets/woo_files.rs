@@ -8,8 +8,9 @@
 use libfuzzer_sys::fuzz_target;
 use storeshift_connectors::connector::{Cursor, Result};
 use storeshift_connectors::files::table::TableFile;
-use storeshift_connectors::files::woocommerce::{categories, customers, orders, pages};
+use storeshift_connectors::files::woocommerce::{categories, customers, open_table, orders, pages};
 use storeshift_connectors::files::{EntityReader, EntityWriter};
+use storeshift_connectors::model::{parse_zone, Zone};
 
 const PRODUCTS: &[u8] = b"ID,Type,SKU,Name,Parent,Categories,Regular price\n";
 
@@ -17,18 +18,18 @@ const KINDS: usize = 4;
 
 fn header(kind: usize) -> Vec<u8> {
     match kind {
-        0 => customers::CustomerWriter.header(),
-        1 => orders::OrderWriter.header(),
-        2 => pages::PageWriter.header(),
+        0 => customers::CustomerWriter::for_import().header(),
+        1 => orders::OrderWriter::for_import().header(),
+        2 => pages::PageWriter::for_import().header(),
         _ => PRODUCTS.to_vec(),
     }
 }
 
-fn reader(kind: usize, table: TableFile) -> Result<Box<dyn EntityReader>> {
+fn reader(kind: usize, table: TableFile, zone: Option<Zone>) -> Result<Box<dyn EntityReader>> {
     Ok(match kind {
-        0 => Box::new(customers::reader(table)?),
-        1 => Box::new(orders::reader(table, "USD")?),
-        2 => Box::new(pages::reader(table)?),
+        0 => Box::new(customers::reader(table, zone)?),
+        1 => Box::new(orders::reader(table, "USD", zone)?),
+        2 => Box::new(pages::reader(table, zone)?),
         _ => Box::new(categories::CategoryReader::new(table)?),
     })
 }
@@ -48,10 +49,12 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(&path, &bytes).is_err() {
         return;
     }
-    let Ok(table) = TableFile::open(&path, None) else {
+    // WooCommerce's guard comes off every cell; bit 6 gives the store a zone for its dates.
+    let Ok(table) = open_table(&path, None) else {
         return;
     };
-    let Ok(mut reader) = reader(kind, table) else {
+    let zone = (sel & 0x40 != 0).then(|| parse_zone("Europe/Istanbul")).flatten();
+    let Ok(mut reader) = reader(kind, table, zone) else {
         return;
     };
     let mut cursor: Option<Cursor> = None;

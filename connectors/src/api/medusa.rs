@@ -1105,7 +1105,7 @@ fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Produ
         variants,
         attributes,
         images,
-        created_at: opt_str(p, "created_at"),
+        created_at: crate::api::time(opt_str(p, "created_at")),
         ..Product::default()
     }
 }
@@ -1174,7 +1174,7 @@ fn customer_from(c: &Value) -> Customer {
         last_name: opt_str(c, "last_name"),
         phone: opt_str(c, "phone"),
         addresses,
-        created_at: opt_str(c, "created_at"),
+        created_at: crate::api::time(opt_str(c, "created_at")),
         ..Customer::default()
     }
 }

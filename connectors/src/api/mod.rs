@@ -7,12 +7,14 @@ pub mod ikas;
 pub mod magento;
 pub mod medusa;
 pub mod shopify;
+pub mod token_store;
 pub mod vendure;
 pub mod woocommerce;
 
 use crate::connector::{ConnectorError, Result, Source, Target};
 use crate::model::Platform;
 use crate::spec::EndpointSpec;
+use std::path::Path;
 
 /// A pinned API version outside the platform's supported ones is refused before any call
 /// (the config loader refuses it first; this covers connectors opened without a config).
@@ -22,7 +24,9 @@ fn check_version(spec: &EndpointSpec) -> Result<()> {
         .map_err(|e| ConnectorError::Input(format!("[{}] {e}", spec.platform)))
 }
 
-pub fn open_source(spec: &EndpointSpec) -> Result<Box<dyn Source>> {
+/// `base` is the config file's directory (files an API connector keeps, such as a rotating
+/// token, resolve against it).
+pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Source>> {
     check_version(spec)?;
     // Every platform has an API connector; a new platform must add its arm here.
     Ok(match spec.platform {
@@ -31,13 +35,13 @@ pub fn open_source(spec: &EndpointSpec) -> Result<Box<dyn Source>> {
         Platform::BigCommerce => Box::new(bigcommerce::BigCommerceSource::open(spec)?),
         Platform::Magento => Box::new(magento::MagentoSource::open(spec)?),
         Platform::Ikas => Box::new(ikas::IkasSource::open(spec)?),
-        Platform::Ideasoft => Box::new(ideasoft::IdeasoftSource::open(spec)?),
+        Platform::Ideasoft => Box::new(ideasoft::IdeasoftSource::open_in(spec, base)?),
         Platform::Medusa => Box::new(medusa::Medusa::open(spec)?),
         Platform::Vendure => Box::new(vendure::Vendure::open(spec)?),
     })
 }
 
-pub fn open_target(spec: &EndpointSpec) -> Result<Box<dyn Target>> {
+pub fn open_target(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Target>> {
     check_version(spec)?;
     // Every platform has an API connector; a new platform must add its arm here.
     Ok(match spec.platform {
@@ -46,8 +50,14 @@ pub fn open_target(spec: &EndpointSpec) -> Result<Box<dyn Target>> {
         Platform::BigCommerce => Box::new(bigcommerce::BigCommerceTarget::open(spec)?),
         Platform::Magento => Box::new(magento::MagentoTarget::open(spec)?),
         Platform::Ikas => Box::new(ikas::IkasTarget::open(spec)?),
-        Platform::Ideasoft => Box::new(ideasoft::IdeasoftTarget::open(spec)?),
+        Platform::Ideasoft => Box::new(ideasoft::IdeasoftTarget::open_in(spec, base)?),
         Platform::Medusa => Box::new(medusa::Medusa::open(spec)?),
         Platform::Vendure => Box::new(vendure::Vendure::open(spec)?),
     })
+}
+
+/// A time an API sent as text (RFC 3339, RFC 2822, or UTC without a zone), `None` when absent
+/// or unreadable.
+pub(crate) fn time(text: Option<String>) -> Option<crate::model::Timestamp> {
+    text.as_deref().and_then(crate::model::Timestamp::parse_api)
 }

@@ -1200,7 +1200,7 @@ fn product_from(p: &Value, collections: &BTreeMap<String, (String, Vec<String>)>
         categories,
         options,
         variants,
-        created_at: opt_str(p, "createdAt"),
+        created_at: crate::api::time(opt_str(p, "createdAt")),
         ..Product::default()
     }
 }
@@ -1273,7 +1273,7 @@ fn customer_from(c: &Value) -> Customer {
         last_name: opt_str(c, "lastName"),
         phone: opt_str(c, "phoneNumber"),
         addresses,
-        created_at: opt_str(c, "createdAt"),
+        created_at: crate::api::time(opt_str(c, "createdAt")),
         ..Customer::default()
     }
 }

@@ -212,12 +212,11 @@ pub fn decode_slug(slug: &str) -> String {
 
 /// A date as UTC: WooCommerce gives `X` in the site's time zone and `X_gmt` in UTC, both
 /// without an offset.
-pub(crate) fn gmt(v: &Value, k: &str) -> Option<String> {
-    match s(v, &format!("{k}_gmt")) {
-        Some(d) if !d.ends_with('Z') && !d.contains('+') => Some(format!("{d}Z")),
-        Some(d) => Some(d),
-        None => s(v, k),
-    }
+/// The time in `{k}_gmt` (UTC, written without a zone), else in `k`.
+pub(crate) fn gmt(v: &Value, k: &str) -> Option<Timestamp> {
+    s(v, &format!("{k}_gmt"))
+        .or_else(|| s(v, k))
+        .and_then(|d| Timestamp::parse_api(&d))
 }
 
 fn s(v: &Value, k: &str) -> Option<String> {
@@ -289,6 +288,7 @@ impl WooClient {
                 .map(str::to_string),
             requires_shipping: v["virtual"] != json!(true),
             taxable: v["tax_status"].as_str().is_none_or(|t| t != "none"),
+            price_tiers: Default::default(),
         }
     }
 
@@ -371,6 +371,7 @@ impl WooClient {
             attributes: Default::default(),
             created_at: gmt(p, "date_created"),
             handle,
+            translations: Default::default(),
         }
     }
 }

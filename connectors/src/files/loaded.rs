@@ -7,11 +7,12 @@
 //! cursor is the index of the next record. Export files of these platforms are catalog sized
 //! (tens of thousands of rows), which fits in memory many times over.
 
+use super::dates::{Clock, DateReader};
 use super::table::{Header, Row, TableFile};
 use super::EntityReader;
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage};
 use crate::finding::{Finding, Severity};
-use crate::model::{Entity, Money, Record, WeightUnit};
+use crate::model::{Entity, Money, Platform, Record, Timestamp, WeightUnit, Zone};
 use crate::spec::EndpointSpec;
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,9 @@ use std::path::{Path, PathBuf};
 pub struct Parsed {
     pub records: Vec<Record>,
     pub findings: Vec<(usize, Finding)>,
+    /// The key a companion file names a record by (Magento: email and website of a customer),
+    /// and the record's index.
+    pub join_keys: std::collections::HashMap<String, usize>,
 }
 
 impl Parsed {
@@ -40,6 +44,10 @@ pub struct Ctx {
     /// Where image paths that are not URLs live (`options.media_url`): Magento exports paths
     /// inside its media folder, and a target fetches images by URL.
     pub media_url: Option<String>,
+    /// The platform that exported the file: its spreadsheet guard comes off every cell.
+    pub platform: Option<Platform>,
+    /// The store's zone (`timezone`), for times the file writes without one.
+    pub zone: Option<Zone>,
 }
 
 impl Ctx {
@@ -48,12 +56,22 @@ impl Ctx {
             currency: currency.to_string(),
             weight_unit: None,
             media_url: None,
+            platform: None,
+            zone: None,
         }
     }
 }
 
 /// How one file becomes records.
 pub type ParseFn = fn(&TableFile, &Ctx) -> Result<Parsed>;
+
+/// How a file that completes another one is joined into the records read from that one
+/// (Magento's customer_address into customer_main, advanced_pricing into catalog_product).
+pub type JoinFn = fn(&TableFile, &Ctx, &mut Parsed) -> Result<()>;
+
+/// Says, from its header, whether a file completes another file of its entity, and how it is
+/// joined. Read on its own, such a file goes through its entity's [`ParseFn`] like any other.
+pub type Companion = fn(&Header) -> Option<JoinFn>;
 
 /// A resumable reader over a file parsed whole; the cursor is `{"record": n}`.
 pub struct LoadedReader {
@@ -62,6 +80,7 @@ pub struct LoadedReader {
     encoding: Option<String>,
     ctx: Ctx,
     parse: ParseFn,
+    joins: Vec<(PathBuf, JoinFn)>,
     parsed: Option<Parsed>,
 }
 
@@ -73,6 +92,7 @@ impl LoadedReader {
             encoding: None,
             ctx,
             parse,
+            joins: Vec::new(),
             parsed: None,
         }
     }
@@ -82,10 +102,22 @@ impl LoadedReader {
         self
     }
 
+    /// Files joined into this one's records after it is read, in order.
+    pub fn with_joins(mut self, joins: Vec<(PathBuf, JoinFn)>) -> Self {
+        self.joins = joins;
+        self
+    }
+
     fn load(&mut self) -> Result<&Parsed> {
         if self.parsed.is_none() {
-            let table = TableFile::open(&self.path, self.encoding.as_deref())?;
-            self.parsed = Some((self.parse)(&table, &self.ctx)?);
+            let guard = self.ctx.platform.and_then(crate::platform::export_guard);
+            let table = TableFile::open(&self.path, self.encoding.as_deref())?.with_guard(guard);
+            let mut parsed = (self.parse)(&table, &self.ctx)?;
+            for (path, join) in &self.joins {
+                let table = TableFile::open(path, self.encoding.as_deref())?.with_guard(guard);
+                join(&table, &self.ctx, &mut parsed)?;
+            }
+            self.parsed = Some(parsed);
         }
         self.parsed
             .as_ref()
@@ -99,7 +131,12 @@ impl EntityReader for LoadedReader {
     }
 
     fn describe(&self) -> String {
-        self.path.display().to_string()
+        let mut d = self.path.display().to_string();
+        for (p, _) in &self.joins {
+            d.push_str(" + ");
+            d.push_str(&p.display().to_string());
+        }
+        d
     }
 
     fn read_page(&mut self, cursor: Option<&Cursor>, limit: usize) -> Result<SourcePage> {
@@ -161,7 +198,33 @@ pub fn ctx_of(spec: &EndpointSpec) -> Ctx {
             .and_then(|v| v.as_str())
             .map(|u| u.trim().trim_end_matches('/').to_string())
             .filter(|u| !u.is_empty()),
+        platform: Some(spec.platform),
+        // An unknown zone name is refused when the source opens (readers() checks it first).
+        zone: spec.zone().ok().flatten(),
     }
+}
+
+/// The time in a date cell, read by `dates` on `clock`; a cell that is no date becomes a
+/// finding about the record that will be pushed next.
+pub fn date_cell(
+    table: &TableFile,
+    row: &Row,
+    col: Option<usize>,
+    dates: &DateReader,
+    clock: Clock,
+    out: &mut Parsed,
+) -> Option<Timestamp> {
+    let mut found = Vec::new();
+    let t = dates.read(
+        cell(row, col),
+        clock,
+        || table.location(row.line, col.map(|c| table.header().name(c))),
+        &mut found,
+    );
+    for f in found {
+        out.note(f);
+    }
+    t
 }
 
 /// The readers of a file source: `spec.files` per entity, else every export file in
@@ -172,18 +235,38 @@ pub fn readers(
     recognise: Recognise,
     parser: fn(Entity) -> Option<ParseFn>,
 ) -> Result<Vec<Box<dyn EntityReader>>> {
+    readers_joined(spec, base, recognise, parser, |_| None)
+}
+
+/// Files of a source that complete another one: `options.extra_files` names them for sources
+/// given as `files`, and `convert` passes them there.
+pub const EXTRA_FILES: &str = "extra_files";
+
+/// [`readers`] for platforms whose entities may come in several files. Files `companion`
+/// accepts (found in `spec.path` or named in `options.extra_files`) are joined into the main
+/// file of their entity; an entity with no main file is read from its first companion alone.
+pub fn readers_joined(
+    spec: &EndpointSpec,
+    base: &Path,
+    recognise: Recognise,
+    parser: fn(Entity) -> Option<ParseFn>,
+    companion: Companion,
+) -> Result<Vec<Box<dyn EntityReader>>> {
     let platform = spec.platform;
-    let resolve = |p: &PathBuf| {
+    spec.zone()?;
+    let resolve = |p: &Path| {
         if p.is_absolute() {
-            p.clone()
+            p.to_path_buf()
         } else {
             base.join(p)
         }
     };
     let mut found: Vec<(Entity, PathBuf)> =
         spec.files.iter().map(|(e, p)| (*e, resolve(p))).collect();
+    let mut joins: Vec<(Entity, PathBuf, JoinFn)> = Vec::new();
+    let mut candidates: Vec<PathBuf> = Vec::new();
     if let Some(root) = spec.resolved_path(base) {
-        let files: Vec<PathBuf> = if root.is_dir() {
+        if root.is_dir() {
             let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
                 .map_err(|e| ConnectorError::Input(format!("cannot list {}: {e}", root.display())))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -195,38 +278,83 @@ pub fn readers(
                 })
                 .collect();
             v.sort();
-            v
+            candidates.extend(v);
         } else if root.is_file() {
-            vec![root.clone()]
+            candidates.push(root.clone());
         } else {
             return Err(ConnectorError::Input(format!(
                 "{} does not exist: set `path` to the folder holding the {platform} export files",
                 root.display()
             )));
+        }
+    }
+    let extra: Vec<PathBuf> = match spec.options.get(EXTRA_FILES) {
+        None => Vec::new(),
+        Some(v) => v
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .map(|x| x.as_str().map(|s| resolve(Path::new(s))))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .ok_or_else(|| {
+                ConnectorError::Input(format!(
+                    "options.{EXTRA_FILES} must be a list of file names, e.g. {EXTRA_FILES} = \
+                     [\"customer_address.csv\"]"
+                ))
+            })?,
+    };
+    for path in &extra {
+        if !path.is_file() {
+            return Err(ConnectorError::Input(format!(
+                "{} (named in options.{EXTRA_FILES}) does not exist",
+                path.display()
+            )));
+        }
+    }
+    let named = extra.len();
+    candidates.splice(0..0, extra);
+    for (i, path) in candidates.into_iter().enumerate() {
+        if found.iter().any(|(_, p)| *p == path) || joins.iter().any(|(_, p, _)| *p == path) {
+            continue;
+        }
+        let table = match TableFile::open(&path, spec.encoding.as_deref()) {
+            Ok(t) => t,
+            Err(e) if i < named => return Err(e),
+            Err(_) => continue,
         };
-        for path in files {
-            if found.iter().any(|(_, p)| *p == path) {
-                continue;
-            }
-            let Ok(table) = TableFile::open(&path, spec.encoding.as_deref()) else {
-                continue;
-            };
-            let Some(entity) = recognise(table.header()) else {
-                continue;
-            };
-            if spec.files.contains_key(&entity) {
-                continue;
-            }
-            if let Some((_, other)) = found.iter().find(|(e, _)| *e == entity) {
+        let Some(entity) = recognise(table.header()) else {
+            if i < named {
                 return Err(ConnectorError::Input(format!(
-                    "two files look like {platform} {entity}: {} and {}; name the one to read with \
-                     `files.{} = \"...\"`",
-                    other.display(),
-                    path.display(),
-                    entity.key()
+                    "{} (named in options.{EXTRA_FILES}) is not a {platform} export file this \
+                     reader knows; check its header row",
+                    path.display()
                 )));
             }
-            found.push((entity, path));
+            continue;
+        };
+        if let Some(join) = companion(table.header()) {
+            joins.push((entity, path, join));
+            continue;
+        }
+        if spec.files.contains_key(&entity) {
+            continue;
+        }
+        if let Some((_, other)) = found.iter().find(|(e, _)| *e == entity) {
+            return Err(ConnectorError::Input(format!(
+                "two files look like {platform} {entity}: {} and {}; name the one to read with \
+                 `files.{} = \"...\"`",
+                other.display(),
+                path.display(),
+                entity.key()
+            )));
+        }
+        found.push((entity, path));
+    }
+    // An entity known only from companions is read from the first one alone.
+    for (entity, path, _) in &joins {
+        if !found.iter().any(|(e, _)| e == entity) {
+            found.push((*entity, path.clone()));
         }
     }
     if found.is_empty() {
@@ -243,9 +371,15 @@ pub fn readers(
                 "{platform} export files cannot hold {entity}; remove it from `files`"
             ))
         })?;
+        let joined: Vec<(PathBuf, JoinFn)> = joins
+            .iter()
+            .filter(|(e, p, _)| *e == entity && *p != path)
+            .map(|(_, p, j)| (p.clone(), *j))
+            .collect();
         out.push(Box::new(
             LoadedReader::new(entity, path, ctx.clone(), parse)
-                .with_encoding(spec.encoding.clone()),
+                .with_encoding(spec.encoding.clone())
+                .with_joins(joined),
         ));
     }
     Ok(out)

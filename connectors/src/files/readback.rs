@@ -68,13 +68,24 @@ impl Written {
     }
 }
 
-/// Reads `entity` back from `back` and returns what did not survive, in the order written.
+/// What the read-back of one entity found, record by record, sorted into what the target's
+/// format cannot hold by design, values that moved to another field, values the target's
+/// format filled in, and real differences.
+#[derive(Debug, Default)]
+pub(super) struct Found {
+    /// Records with values that really differ, in the order written.
+    pub lossy: Vec<Loss>,
+    /// Per record: (key, verdict) of records with by-design losses, moves or fills.
+    pub sorted: Vec<(String, Verdict)>,
+}
+
+/// Reads `entity` back from `back` and sorts what did not survive, in the order written.
 pub(super) async fn compare(
     back: &mut dyn Source,
     entity: Entity,
     written: Written,
     to: Platform,
-) -> Result<Vec<Loss>> {
+) -> Result<Found> {
     let Written {
         out,
         mut index,
@@ -82,8 +93,10 @@ pub(super) async fn compare(
         ..
     } = written;
     if count == 0 {
-        return Ok(vec![]);
+        return Ok(Found::default());
     }
+    let mut facts = platform::file_not_carried(to, entity).to_vec();
+    facts.extend(platform::not_carried_by_format(to, entity, true));
     let file = out.into_inner().map_err(|e| e.into_error())?;
     let load = |slot: &Slot| -> Result<Value> {
         let mut buf = vec![0u8; slot.len];
@@ -91,6 +104,7 @@ pub(super) async fn compare(
         Ok(serde_json::from_slice(&buf).map_err(std::io::Error::other)?)
     };
     let mut losses: Vec<(usize, Loss)> = Vec::new();
+    let mut sorted: Vec<(usize, String, Verdict)> = Vec::new();
     let mut cursor: Option<Cursor> = None;
     loop {
         // A file the target's reader cannot read back leaves every record unconfirmed.
@@ -117,10 +131,16 @@ pub(super) async fn compare(
             }
             let sent = load(slot)?;
             let got = serde_json::to_value(&got).map_err(std::io::Error::other)?;
-            let what = diff_values(&sent, &got, to);
-            if !what.is_empty() {
-                let seq = slot.seq;
-                losses.push((seq, loss(entity, key, &sent, what)));
+            let verdict = classify(diff_changes(&sent, &got, to), &got, &facts);
+            let seq = slot.seq;
+            if !verdict.real.is_empty() {
+                losses.push((seq, loss(entity, key.clone(), &sent, verdict.real.clone())));
+            }
+            if !verdict.by_design.is_empty()
+                || !verdict.moved.is_empty()
+                || !verdict.filled.is_empty()
+            {
+                sorted.push((seq, key, verdict));
             }
         }
         match page.next {
@@ -138,7 +158,11 @@ pub(super) async fn compare(
         }
     }
     losses.sort_by_key(|(seq, _)| *seq);
-    Ok(losses.into_iter().map(|(_, l)| l).collect())
+    sorted.sort_by_key(|(seq, _, _)| *seq);
+    Ok(Found {
+        lossy: losses.into_iter().map(|(_, l)| l).collect(),
+        sorted: sorted.into_iter().map(|(_, k, v)| (k, v)).collect(),
+    })
 }
 
 fn loss(entity: Entity, key: String, sent: &Value, what: Vec<String>) -> Loss {
@@ -173,16 +197,251 @@ fn fingerprint(r: &mut Record, to: Platform) -> [u8; 32] {
     r.content_hash()
 }
 
+/// One difference between a record as written and as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Change {
+    /// A value differs; `None` is empty or absent.
+    Value {
+        path: String,
+        sent: Option<Value>,
+        got: Option<Value>,
+    },
+    /// A list holds another number of items.
+    Count {
+        path: String,
+        sent: usize,
+        got: usize,
+    },
+    /// The same items in another order.
+    Order {
+        path: String,
+        sent: Value,
+        got: Value,
+    },
+    /// A loss said in words (a category without its collection tag): never by design.
+    Note { path: String, text: String },
+}
+
+impl Change {
+    fn path(&self) -> &str {
+        match self {
+            Change::Value { path, .. }
+            | Change::Count { path, .. }
+            | Change::Order { path, .. }
+            | Change::Note { path, .. } => path,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Change::Value { path, sent, got } => {
+                format!(
+                    "{path}: {} became {}",
+                    show(sent.as_ref()),
+                    show(got.as_ref())
+                )
+            }
+            Change::Count { path, sent, got } => format!("{path}: {sent} item(s) became {got}"),
+            Change::Order { path, sent, got } => format!(
+                "{path}: order changed from {} to {}",
+                show(Some(sent)),
+                show(Some(got))
+            ),
+            Change::Note { text, .. } => text.clone(),
+        }
+    }
+}
+
+/// How the differences of one record were sorted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Verdict {
+    /// Values that really differ, one line each.
+    pub real: Vec<String>,
+    /// Fields the target's format has no place for: (field, reason).
+    pub by_design: Vec<(String, &'static str)>,
+    /// Values found again in another field: (from, to).
+    pub moved: Vec<(String, String)>,
+    /// Fields that were empty and that the target's format filled in.
+    pub filled: Vec<String>,
+}
+
+/// `path` with list positions left out: `variants[3].cost` is `variants[].cost`.
+fn field_of(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_index = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                out.push('[');
+            }
+            ']' => {
+                in_index = false;
+                out.push(']');
+            }
+            _ if in_index => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The by-design fact that covers `field`, and the field as the report names it.
+fn by_design_of(
+    field: &str,
+    facts: &[(&'static str, &'static str)],
+) -> Option<(String, &'static str)> {
+    facts.iter().find_map(|(fact, why)| {
+        let covers = field == *fact
+            || field
+                .strip_prefix(fact)
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['));
+        // Each extra attribute is a field of its own; elsewhere the fact names the field.
+        covers.then(|| {
+            let name = if *fact == "attributes" { field } else { fact };
+            (name.to_string(), *why)
+        })
+    })
+}
+
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if s.trim().chars().count() >= 4 => Some(s.trim().to_string()),
+        _ => None,
+    }
+}
+
+/// A text that names one thing only (a URL, an email address): found again in the record, it
+/// is the same value, not a coincidence of words.
+fn identifying(text: &str) -> bool {
+    text.contains("://") || (text.contains('@') && !text.contains(' '))
+}
+
+/// Every text of `v` long enough to be told apart, with the first field it is in.
+fn texts_in(v: &Value, path: &mut String, out: &mut FxHashMap<String, String>) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                texts_in(x, path, out);
+                path.truncate(len);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let len = path.len();
+                let _ = write!(path, "[{i}]");
+                texts_in(x, path, out);
+                path.truncate(len);
+            }
+        }
+        other => {
+            if let Some(t) = text_of(other) {
+                out.entry(t).or_insert_with(|| path.clone());
+            }
+        }
+    }
+}
+
+/// Sorts one record's differences. A text that left a field and arrived in a field that was
+/// empty moved, and is not lost (an address phone read back as the customer's phone); a field
+/// the target's format has no place for is lost by design; a field that was empty and came
+/// back with a value was filled in by the format; the rest really differs.
+///
+/// Only a text that arrived where there was none counts as moved, or a URL or address still
+/// found in the record: the same words in some other field (a product type that is also a
+/// category's name) are no proof the value survived.
+pub(crate) fn classify(
+    changes: Vec<Change>,
+    got: &Value,
+    facts: &[(&'static str, &'static str)],
+) -> Verdict {
+    let mut verdict = Verdict::default();
+    let mut used = vec![false; changes.len()];
+    let mut kept: FxHashMap<String, String> = FxHashMap::default();
+    texts_in(got, &mut String::new(), &mut kept);
+    // Pair what left a field with what arrived in another.
+    for (i, c) in changes.iter().enumerate() {
+        let Change::Value {
+            path,
+            sent: Some(sent),
+            got: None,
+        } = c
+        else {
+            continue;
+        };
+        let Some(text) = text_of(sent) else { continue };
+        let arrived = changes.iter().enumerate().position(|(j, c)| {
+            !used[j]
+                && matches!(c, Change::Value { sent: None, got: Some(g), .. }
+                    if text_of(g).as_deref() == Some(text.as_str()))
+        });
+        if let Some(j) = arrived {
+            used[i] = true;
+            used[j] = true;
+            verdict
+                .moved
+                .push((field_of(path), field_of(changes[j].path())));
+        } else if let Some(at) = identifying(&text).then(|| kept.get(&text)).flatten() {
+            // A URL or an address still in the record, in a field that kept it (a simple
+            // product's variant image that is also the product's image).
+            used[i] = true;
+            verdict.moved.push((field_of(path), field_of(at)));
+        }
+    }
+    for (c, used) in changes.iter().zip(used) {
+        if used {
+            continue;
+        }
+        let field = field_of(c.path());
+        if !matches!(c, Change::Note { .. }) {
+            if let Some(hit) = by_design_of(&field, facts) {
+                if !verdict.by_design.contains(&hit) {
+                    verdict.by_design.push(hit);
+                }
+                continue;
+            }
+        }
+        // A field that was empty, or a list that grew (Shopify lists variant images among the
+        // product's), gained what the format added: nothing was lost.
+        let gained = match c {
+            Change::Value {
+                sent: None,
+                got: Some(_),
+                ..
+            } => true,
+            Change::Count { sent, got, .. } => got > sent,
+            _ => false,
+        };
+        if gained {
+            if !verdict.filled.contains(&field) {
+                verdict.filled.push(field);
+            }
+        } else {
+            verdict.real.push(c.describe());
+        }
+    }
+    verdict
+}
+
 /// What did not survive between `sent` and `got`, one line per field.
 #[cfg(test)]
 pub(super) fn diff_records(sent: &Record, got: &Record, to: Platform) -> Vec<String> {
     match (serde_json::to_value(sent), serde_json::to_value(got)) {
-        (Ok(a), Ok(b)) => diff_values(&a, &b, to),
+        (Ok(a), Ok(b)) => diff_changes(&a, &b, to)
+            .iter()
+            .map(Change::describe)
+            .collect(),
         _ => vec![],
     }
 }
 
-fn diff_values(a: &Value, b: &Value, to: Platform) -> Vec<String> {
+/// Every difference between `a` (written) and `b` (read back).
+pub(crate) fn diff_changes(a: &Value, b: &Value, to: Platform) -> Vec<Change> {
     let mut out = Vec::new();
     diff_value(&mut String::new(), a, b, &mut out);
     if a.get("entity").and_then(Value::as_str) != Some("product") {
@@ -208,7 +467,7 @@ fn diff_values(a: &Value, b: &Value, to: Platform) -> Vec<String> {
     // Shopify's product file has no category column: a path is carried when its tag came back
     // (collections.csv selects on it); only paths without one are lost.
     if to == Platform::Shopify && got_paths.is_empty() && !sent_paths.is_empty() {
-        out.retain(|line| !line.starts_with("categories:"));
+        out.retain(|c| !c.path().starts_with("categories"));
         let tags = strings(b.get("tags"));
         let lost: Vec<String> = sent_paths
             .iter()
@@ -216,25 +475,24 @@ fn diff_values(a: &Value, b: &Value, to: Platform) -> Vec<String> {
             .map(|path| path.join(" > "))
             .collect();
         if !lost.is_empty() {
-            out.push(format!(
-                "categories {} have no tag for a Shopify collection to select on",
-                lost.join(", ")
-            ));
+            out.push(Change::Note {
+                path: "categories".into(),
+                text: format!(
+                    "categories {} have no tag for a Shopify collection to select on",
+                    lost.join(", ")
+                ),
+            });
         }
     }
     let attributes = |v: &Value| v.get("attributes").and_then(Value::as_object).cloned();
     if let Some(sent) = attributes(a) {
         let got = attributes(b).unwrap_or_default();
-        let lost: Vec<&str> = sent
-            .keys()
-            .filter(|k| !got.contains_key(*k))
-            .map(String::as_str)
-            .collect();
-        if !lost.is_empty() {
-            out.push(format!(
-                "attributes with no {to} column: {}",
-                lost.join(", ")
-            ));
+        for (k, v) in sent.iter().filter(|(k, _)| !got.contains_key(*k)) {
+            out.push(Change::Value {
+                path: format!("attributes.{k}"),
+                sent: Some(v.clone()),
+                got: None,
+            });
         }
     }
     out
@@ -320,8 +578,8 @@ fn texts(v: &[Value]) -> Option<Vec<&str>> {
 
 /// Field-by-field differences, with `path` the field's place ("variants[2].price.amount").
 /// The path is one buffer grown and cut back, since most fields are equal and need none.
-fn diff_value(path: &mut String, a: &Value, b: &Value, out: &mut Vec<String>) {
-    if a == b {
+fn diff_value(path: &mut String, a: &Value, b: &Value, out: &mut Vec<Change>) {
+    if a == b || crate::model::same_instant(a, b) {
         return;
     }
     match (a, b) {
@@ -366,9 +624,11 @@ fn diff_value(path: &mut String, a: &Value, b: &Value, out: &mut Vec<String>) {
                     (Some(va), Some(vb)) if va.is_object() || va.is_array() => {
                         diff_value(path, va, vb, out)
                     }
-                    (va, vb) if !same(va, vb) => {
-                        out.push(format!("{path}: {} became {}", show(va), show(vb)))
-                    }
+                    (va, vb) if !same(va, vb) => out.push(Change::Value {
+                        path: path.clone(),
+                        sent: va.filter(|v| !is_empty(Some(v))).cloned(),
+                        got: vb.filter(|v| !is_empty(Some(v))).cloned(),
+                    }),
                     _ => {}
                 }
                 path.truncate(len);
@@ -376,16 +636,38 @@ fn diff_value(path: &mut String, a: &Value, b: &Value, out: &mut Vec<String>) {
         }
         (Value::Array(x), Value::Array(y)) => {
             if x.len() != y.len() {
-                out.push(format!("{path}: {} item(s) became {}", x.len(), y.len()));
+                // A list that arrived empty lost its values; one that was empty was filled.
+                let (sent, got) = (!x.is_empty(), !y.is_empty());
+                out.push(if sent && got {
+                    Change::Count {
+                        path: path.clone(),
+                        sent: x.len(),
+                        got: y.len(),
+                    }
+                } else {
+                    Change::Value {
+                        path: path.clone(),
+                        sent: sent.then(|| a.clone()),
+                        got: got.then(|| b.clone()),
+                    }
+                });
+                return;
+            }
+            // The same records in another order (a customer's addresses, default first) are
+            // the same records.
+            if x.iter().all(Value::is_object)
+                && x.iter().all(|v| y.contains(v))
+                && y.iter().all(|v| x.contains(v))
+            {
                 return;
             }
             if let Some(tx) = texts(x) {
                 if Some(tx) == texts(y) {
-                    out.push(format!(
-                        "{path}: order changed from {} to {}",
-                        show(Some(a)),
-                        show(Some(b))
-                    ));
+                    out.push(Change::Order {
+                        path: path.clone(),
+                        sent: a.clone(),
+                        got: b.clone(),
+                    });
                     return;
                 }
             }
@@ -398,11 +680,11 @@ fn diff_value(path: &mut String, a: &Value, b: &Value, out: &mut Vec<String>) {
         }
         (x, y) => {
             if !same(Some(x), Some(y)) {
-                out.push(format!(
-                    "{path}: {} became {}",
-                    show(Some(x)),
-                    show(Some(y))
-                ));
+                out.push(Change::Value {
+                    path: path.clone(),
+                    sent: Some(x.clone()).filter(|v| !is_empty(Some(v))),
+                    got: Some(y.clone()).filter(|v| !is_empty(Some(v))),
+                });
             }
         }
     }
@@ -445,6 +727,7 @@ mod tests {
             compare(back.as_mut(), Entity::Products, written, Platform::Shopify)
                 .await
                 .unwrap()
+                .lossy
         });
         let title = |r: &Record| r.label();
         let got: Vec<(String, Vec<String>)> =

@@ -45,6 +45,37 @@ impl RawFields {
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
         (0..self.len()).filter_map(|i| self.get(i))
     }
+
+    /// Cuts the record to `n` fields or pads it with empty ones (a column mapping reads every
+    /// row at the header's width before it adds its own columns).
+    pub fn set_len(&mut self, n: usize) {
+        if self.bounds.len() > n {
+            self.bounds.truncate(n);
+        }
+        let end = self.bytes.len();
+        while self.bounds.len() < n {
+            self.bounds.push((end, end));
+        }
+    }
+
+    /// Appends a field.
+    pub fn push(&mut self, field: &[u8]) {
+        let a = self.bytes.len();
+        self.bytes.extend_from_slice(field);
+        self.bounds.push((a, self.bytes.len()));
+    }
+
+    /// Appends a copy of field `i` (an empty field when there is none).
+    pub fn push_copy(&mut self, i: usize) {
+        match self.bounds.get(i).copied() {
+            Some((a, b)) => {
+                let at = self.bytes.len();
+                self.bytes.extend_from_within(a..b);
+                self.bounds.push((at, self.bytes.len()));
+            }
+            None => self.push(b""),
+        }
+    }
 }
 
 /// One record's fields as text (every field valid UTF-8).
@@ -81,6 +112,17 @@ impl Fields {
         let a = self.text.len();
         self.text.push_str(field);
         self.bounds.push((a, self.text.len()));
+    }
+
+    /// Drops the first `cut(index, field)` bytes of every field (a spreadsheet guard): the
+    /// text stays, only the field bounds move. `cut` must return 0 or the length of a leading
+    /// ASCII mark.
+    pub fn cut_leading(&mut self, cut: impl Fn(usize, &[u8]) -> usize) {
+        let bytes = self.text.as_bytes();
+        for (i, (a, b)) in self.bounds.iter_mut().enumerate() {
+            let n = bytes.get(*a..*b).map_or(0, |f| cut(i, f));
+            *a = (*a + n).min(*b);
+        }
     }
 
     /// Takes `raw`'s fields when they are all UTF-8, trading buffers with it so neither side

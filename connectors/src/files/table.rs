@@ -1,8 +1,12 @@
 //! The one place every CSV-ish export file is opened through.
 //!
 //! Store exports arrive in whatever encoding the tool that made them liked: UTF-8 with or without
-//! a BOM, UTF-16 from Excel's "Unicode text" (tab separated), Windows-1252 or Windows-1254
-//! (Turkish) from older Excel versions. A non-UTF-8 file is transcoded once into a UTF-8 copy in a
+//! a BOM, UTF-16 from Excel's "Unicode text" (tab separated), or the Windows code page of the
+//! machine that saved them (1250 Central European, 1251 Cyrillic, 1252 Western, 1253 Greek, 1254
+//! Turkish, ...). The encoding is settled in this order: a byte order mark; the encoding the spec
+//! names (`encoding =`, `--encoding`); valid UTF-8; else chardetng, hinted by the country
+//! domain the file's own URLs and emails use. How sure the guess is travels with the file
+//! ([`EncodingGuess`]). A non-UTF-8 file is transcoded once into a UTF-8 copy in a
 //! temporary directory, so every cursor a reader hands out is a byte offset into UTF-8 text and a
 //! resumed read lands on exactly the same record.
 //!
@@ -15,6 +19,7 @@
 
 use crate::connector::{ConnectorError, Result};
 use crate::finding::{Finding, Location, Severity};
+use crate::platform::Guard;
 use encoding_rs::Encoding;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -22,6 +27,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
+use super::mapping::header::{mapped_header, MappedHeader};
 use super::split::{At, Fields, RawFields, Splitter};
 use std::path::{Path, PathBuf};
 
@@ -128,6 +134,8 @@ pub struct Row {
     pub line: u64,
     /// Byte offset of the row in the UTF-8 text.
     pub offset: u64,
+    /// Fields the file itself had in this row, when a column mapping added its own.
+    pub fields_read: Option<usize>,
 }
 
 impl Row {
@@ -155,12 +163,20 @@ pub struct TableFile {
     /// UTF-8 text to read: the file itself or its transcoded copy.
     utf8_path: PathBuf,
     _transcoded: Option<tempfile::TempDir>,
-    encoding: &'static Encoding,
+    encoding: EncodingGuess,
     delimiter: u8,
     header: Header,
     header_line: u64,
     /// Offset and line of the first data row.
     data_start: RowCursor,
+    /// The spreadsheet guard the exporting platform puts before values, taken off every cell,
+    /// and the columns whose every value carries it.
+    guard: Option<Guard>,
+    guard_always: std::sync::Arc<[bool]>,
+    /// The header readers see instead of the file's own (a column mapping), if any.
+    mapped: Option<std::sync::Arc<MappedHeader>>,
+    /// Columns in the file's own header row.
+    width: usize,
 }
 
 const SNIFF: usize = 64 * 1024;
@@ -194,18 +210,21 @@ impl TableFile {
         }
 
         let bom = Encoding::for_bom(&head);
-        let encoding = match (bom, forced_encoding) {
-            (Some((enc, _)), _) => enc,
-            (None, Some(label)) => {
-                Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| {
+        let guess = match (bom, forced_encoding) {
+            (Some((enc, _)), _) => EncodingGuess::certain(enc, EncodingBasis::Bom),
+            (None, Some(label)) => EncodingGuess::certain(
+                named_encoding(label).ok_or_else(|| {
                     ConnectorError::Input(format!(
-                    "encoding \"{label}\" named for {display} is unknown; use utf-8, utf-16le, \
-                     utf-16be, windows-1252 or windows-1254"
-                ))
-                })?
-            }
+                        "encoding \"{label}\" named for {display} is unknown; use a WHATWG label \
+                         such as utf-8, utf-16le, windows-1250, windows-1251, windows-1252, \
+                         windows-1253, windows-1254 or iso-8859-2"
+                    ))
+                })?,
+                EncodingBasis::Named,
+            ),
             (None, None) => detected_encoding(path).map_err(|e| io_err(&display, e))?,
         };
+        let encoding = guess.encoding;
 
         let (utf8_path, transcoded, bom_len) = if encoding == encoding_rs::UTF_8 {
             let bom_len = bom.map(|(_, l)| l as u64).unwrap_or(0);
@@ -224,7 +243,7 @@ impl TableFile {
             display,
             utf8_path,
             _transcoded: transcoded,
-            encoding,
+            encoding: guess,
             delimiter: b',',
             header: Header::default(),
             header_line: 1,
@@ -233,6 +252,10 @@ impl TableFile {
                 line: 1,
                 records: 0,
             },
+            guard: None,
+            guard_always: std::sync::Arc::new([]),
+            mapped: mapped_header(path),
+            width: 0,
         };
         table.read_header(bom_len)?;
         Ok(table)
@@ -253,7 +276,7 @@ impl TableFile {
             display,
             utf8_path: out,
             _transcoded: Some(dir),
-            encoding: encoding_rs::UTF_8,
+            encoding: EncodingGuess::certain(encoding_rs::UTF_8, EncodingBasis::Spreadsheet),
             delimiter: b',',
             header: Header::default(),
             header_line: 1,
@@ -262,6 +285,10 @@ impl TableFile {
                 line: 1,
                 records: 0,
             },
+            guard: None,
+            guard_always: std::sync::Arc::new([]),
+            mapped: mapped_header(path),
+            width: 0,
         };
         table.read_header(0)?;
         Ok(table)
@@ -294,7 +321,14 @@ impl TableFile {
             )));
         }
         let names: Vec<String> = row.record.iter().map(|s| s.trim().to_string()).collect();
-        self.header = Header::new(names);
+        self.width = names.len();
+        self.header = match &self.mapped {
+            Some(m) => {
+                m.check(&self.display, &names)?;
+                Header::new(m.all_names())
+            }
+            None => Header::new(names),
+        };
         self.header_line = row.line;
         self.data_start = rows.position();
         Ok(())
@@ -310,7 +344,27 @@ impl TableFile {
             raw: RawFields::default(),
             records: 0,
             done: false,
+            guard: self.guard,
+            guard_always: self.guard_always.clone(),
+            mapped: None,
+            read: 0,
         })
+    }
+
+    /// Takes `guard` (the exporting platform's, see [`crate::platform::export_guard`]) off every
+    /// cell of every data row read from now on. Raw rows ([`Rows::next_bytes`]) keep it.
+    pub fn with_guard(mut self, guard: Option<Guard>) -> TableFile {
+        self.guard = guard;
+        self.guard_always = guard
+            .map(|g| g.always_columns(self.header.names()))
+            .unwrap_or_default()
+            .into();
+        self
+    }
+
+    /// The guard taken off the cells of this file's rows.
+    pub fn guard(&self) -> Option<Guard> {
+        self.guard
     }
 
     pub fn display(&self) -> &str {
@@ -332,11 +386,42 @@ impl TableFile {
     }
 
     pub fn encoding_name(&self) -> &'static str {
-        self.encoding.name()
+        self.encoding.encoding.name()
+    }
+
+    /// The encoding the text was read in, how it was settled and how sure that is.
+    pub fn encoding(&self) -> &EncodingGuess {
+        &self.encoding
     }
 
     pub fn delimiter(&self) -> u8 {
         self.delimiter
+    }
+
+    /// Columns in the file's own header row (a column mapping may add columns of its own).
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The column mapping this file is read through, if any.
+    pub fn mapped(&self) -> Option<&MappedHeader> {
+        self.mapped.as_deref()
+    }
+
+    /// Adds a column mapping's own columns to a row read from this file (see [`MappedHeader`]).
+    pub fn widen(&self, raw: &mut RawFields) {
+        if let Some(m) = &self.mapped {
+            m.widen(raw, self.width);
+        }
+    }
+
+    /// The name of column `i` as the file writes it (a mapped file's own name, not the one
+    /// the mapping gave it).
+    pub fn column_label(&self, i: usize) -> &str {
+        match &self.mapped {
+            Some(m) if i < m.source.len() => &m.source[i],
+            _ => self.header.name(i),
+        }
     }
 
     /// Where the first data row starts.
@@ -357,6 +442,7 @@ impl TableFile {
             line: at.line,
         })?;
         rows.records = at.records;
+        rows.mapped = self.mapped.clone();
         Ok(rows)
     }
 
@@ -388,7 +474,7 @@ impl TableFile {
         column: Option<usize>,
         message: impl Into<String>,
     ) -> Finding {
-        let col = column.map(|c| self.header.name(c));
+        let col = column.map(|c| self.column_label(c));
         Finding::new(severity, code, message).at(self.location(line, col))
     }
 
@@ -415,6 +501,17 @@ impl TableFile {
             .collect();
         if missing.is_empty() {
             return Ok(());
+        }
+        if let Some(m) = &self.mapped {
+            return Err(ConnectorError::Input(format!(
+                "{}:{}: the column mapping ({}) gives this {what} file no column for {}; map a \
+                 column of the file to {}",
+                self.display,
+                self.header_line,
+                m.by,
+                missing.join(", "),
+                if missing.len() > 1 { "them" } else { "it" }
+            )));
         }
         Err(ConnectorError::Input(format!(
             "{}:{}: this {what} file has no column {}; add the column{} to the header row \
@@ -497,8 +594,8 @@ impl TableFile {
 
     /// A finding when a row has a different number of fields than the header.
     pub fn check_width(&self, row: &Row) -> Option<Finding> {
-        let n = row.record.len();
-        let h = self.header.len();
+        let n = row.fields_read.unwrap_or(row.record.len());
+        let h = self.width;
         (n != h && !row.is_blank()).then(|| {
             self.finding(
                 Severity::Warning,
@@ -524,6 +621,12 @@ pub struct Rows {
     /// Records produced before the cursor this stream started at (carried for progress).
     records: u64,
     done: bool,
+    guard: Option<Guard>,
+    guard_always: std::sync::Arc<[bool]>,
+    /// The column mapping whose columns every row gets (see [`MappedHeader::widen`]).
+    mapped: Option<std::sync::Arc<MappedHeader>>,
+    /// Fields the last row had in the file.
+    read: usize,
 }
 
 impl Rows {
@@ -534,6 +637,7 @@ impl Rows {
         };
         row.offset = at.offset;
         row.line = at.line;
+        row.fields_read = self.mapped.as_ref().map(|_| self.read);
         row.record.take_from(&mut self.raw).map_err(|field| {
             ConnectorError::Input(format!(
                 "{}:{}: field {} of this row is not UTF-8 text; save the file as \"CSV UTF-8\" \
@@ -543,6 +647,12 @@ impl Rows {
                 field + 1
             ))
         })?;
+        if let Some(g) = self.guard {
+            let always = &self.guard_always;
+            row.record.cut_leading(|i, cell| {
+                g.len_in_column(always.get(i).copied().unwrap_or(false), cell)
+            });
+        }
         Ok(true)
     }
 
@@ -567,6 +677,10 @@ impl Rows {
             ))
         })?;
         self.done = at.is_none();
+        if let (Some(m), Some(_)) = (&self.mapped, at) {
+            self.read = self.raw.len();
+            m.widen(&mut self.raw, m.source.len());
+        }
         Ok(at)
     }
 
@@ -685,8 +799,6 @@ pub fn sniff_delimiter(text: &[u8]) -> u8 {
     }
 }
 
-/// Valid UTF-8 stays UTF-8; anything else is Windows-1254 when its high bytes spell Turkish
-/// letters (ğ ş ı İ Ş Ğ, which are rare letters in Windows-1252), else Windows-1252.
 /// A file's identity for per-process memos of what was learned by reading it whole: a file
 /// changed since (length, modification time or inode) is read again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -752,21 +864,163 @@ impl<V: Clone> FileMemo<V> {
     }
 }
 
-/// The encoding of a file without a BOM (telling UTF-8 needs the whole file).
-fn detected_encoding(path: &Path) -> std::io::Result<&'static Encoding> {
-    static MEMO: FileMemo<&'static Encoding> = FileMemo::new(16);
-    MEMO.get_or(path, || detect_encoding(path))
+/// How a file's encoding was settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodingBasis {
+    /// A byte order mark at the start of the file.
+    Bom,
+    /// The spec's `encoding` (or `--encoding`).
+    Named,
+    /// Every byte is ASCII: any ASCII-compatible encoding reads the same text.
+    Ascii,
+    /// The whole file is valid UTF-8 and holds non-ASCII text.
+    Utf8,
+    /// A spreadsheet, read cell by cell (its text has no encoding of its own).
+    Spreadsheet,
+    /// Guessed by chardetng from the bytes.
+    Detected {
+        /// chardetng's own assessment: the winner outscored another candidate.
+        confident: bool,
+        /// Parts of the file (judged each on its own) that got the same answer, of those with
+        /// enough non-ASCII bytes to judge.
+        parts_agreeing: u8,
+        parts_judged: u8,
+        /// Bytes above 0x7F seen: the evidence the guess rests on.
+        non_ascii: u64,
+        /// The country domain found in the file's URLs and emails, given to chardetng as a hint.
+        tld: Option<[u8; 2]>,
+    },
 }
 
-fn detect_encoding(path: &Path) -> std::io::Result<&'static Encoding> {
+/// The encoding a file is read in, how it was settled and how sure that is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EncodingGuess {
+    pub encoding: &'static Encoding,
+    pub basis: EncodingBasis,
+    /// From 0 (a coin toss) to 1 (settled by the file itself or by the operator). For a detected
+    /// encoding: the share of the file's parts that chardetng, judging each part alone, gives
+    /// the same answer, scaled down when the guess rests on few non-ASCII bytes (fewer than 64)
+    /// and halved when chardetng itself does not rate its winner above the others.
+    pub confidence: f64,
+}
+
+impl EncodingGuess {
+    pub fn certain(encoding: &'static Encoding, basis: EncodingBasis) -> EncodingGuess {
+        EncodingGuess {
+            encoding,
+            basis,
+            confidence: 1.0,
+        }
+    }
+
+    /// Below this a guess is reported to the operator as uncertain.
+    pub const WEAK: f64 = 0.5;
+
+    /// Whether the guess is weak enough that the operator should check it.
+    pub fn is_weak(&self) -> bool {
+        self.confidence < Self::WEAK
+    }
+
+    /// A finding telling the operator that the encoding of `file` is a weak guess, if it is.
+    pub fn finding(&self, file: &str) -> Option<Finding> {
+        self.is_weak().then(|| {
+            Finding::new(
+                Severity::Warning,
+                "encoding_uncertain",
+                format!(
+                    "{file} was read as {self}. If accented letters look wrong, name the \
+                     encoding: --encoding windows-1250 (or encoding = \"...\" in the source section)"
+                ),
+            )
+        })
+    }
+}
+
+impl std::fmt::Display for EncodingGuess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self.encoding.name();
+        match self.basis {
+            EncodingBasis::Bom => write!(f, "{name} (byte order mark)"),
+            EncodingBasis::Named => write!(f, "{name} (as named)"),
+            EncodingBasis::Ascii => write!(f, "{name} (plain ASCII)"),
+            EncodingBasis::Utf8 => write!(f, "{name} (valid UTF-8)"),
+            EncodingBasis::Spreadsheet => write!(f, "{name} (spreadsheet)"),
+            EncodingBasis::Detected {
+                confident,
+                parts_agreeing,
+                parts_judged,
+                non_ascii,
+                tld,
+            } => {
+                write!(
+                    f,
+                    "{name} (detected, confidence {:.0}%: {non_ascii} non-ASCII byte{}",
+                    self.confidence * 100.0,
+                    if non_ascii == 1 { "" } else { "s" }
+                )?;
+                if parts_judged > 0 {
+                    write!(f, ", {parts_agreeing} of {parts_judged} parts agree")?;
+                }
+                if !confident {
+                    write!(f, ", no clear winner")?;
+                }
+                if let Some(t) = tld {
+                    write!(f, ", .{} domain", String::from_utf8_lossy(&t))?;
+                }
+                write!(f, ")")
+            }
+        }
+    }
+}
+
+/// The encoding a label names (`windows-1254`, `cp1251`, `latin2`, `utf8`, ...).
+fn named_encoding(label: &str) -> Option<&'static Encoding> {
+    let label = label.trim();
+    Encoding::for_label(label.as_bytes()).or_else(|| {
+        // Names people write that WHATWG does not list: cp1250..cp1258 are there, "windows1254"
+        // and "win-1251" are not.
+        let digits: String = label.chars().filter(char::is_ascii_digit).collect();
+        let lower = label.to_ascii_lowercase();
+        (lower.starts_with("win") && digits.len() == 4)
+            .then(|| Encoding::for_label(format!("windows-{digits}").as_bytes()))
+            .flatten()
+    })
+}
+
+/// The encoding of a file without a BOM (telling UTF-8 needs the whole file).
+fn detected_encoding(path: &Path) -> std::io::Result<EncodingGuess> {
+    static MEMO: FileMemo<EncodingGuess> = FileMemo::new(16);
+    MEMO.get_or(path, || {
+        let guess = detect_encoding(path)?;
+        if matches!(guess.basis, EncodingBasis::Detected { .. }) {
+            // Once per file and process: the memo answers the later opens.
+            tracing::info!(file = %path.display(), "encoding: {guess}");
+        }
+        Ok(guess)
+    })
+}
+
+/// How much of a file that is not UTF-8 chardetng is shown: enough for any real export's
+/// vocabulary, bounded for huge files.
+const DETECT_MAX: usize = 16 << 20;
+/// The parts a file is cut into to see whether the guess holds throughout.
+const DETECT_PARTS: usize = 8;
+/// Non-ASCII bytes a part needs before its own guess counts.
+const PART_EVIDENCE: u64 = 16;
+/// Non-ASCII bytes at which the amount of evidence no longer lowers the confidence.
+const FULL_EVIDENCE: f64 = 64.0;
+
+fn detect_encoding(path: &Path) -> std::io::Result<EncodingGuess> {
     let mut f = BufReader::with_capacity(1 << 20, File::open(path)?);
     let mut buf = vec![0u8; 1 << 20];
     let mut carry = 0usize;
     let mut valid = true;
+    let mut ascii = true;
     loop {
         let n = f.read(&mut buf[carry..])?;
         let end = carry + n;
         if valid {
+            ascii &= buf[carry..end].is_ascii();
             match std::str::from_utf8(&buf[..end]) {
                 Ok(_) => carry = 0,
                 Err(e) if e.error_len().is_none() && n > 0 => {
@@ -779,7 +1033,7 @@ fn detect_encoding(path: &Path) -> std::io::Result<&'static Encoding> {
             }
         }
         if !valid {
-            // Not UTF-8: the rest of the scan is not needed to tell which single-byte code page.
+            // Not UTF-8: what follows is for chardetng.
             break;
         }
         if n == 0 {
@@ -790,27 +1044,113 @@ fn detect_encoding(path: &Path) -> std::io::Result<&'static Encoding> {
         }
     }
     if valid {
-        return Ok(encoding_rs::UTF_8);
+        let basis = if ascii {
+            EncodingBasis::Ascii
+        } else {
+            EncodingBasis::Utf8
+        };
+        return Ok(EncodingGuess::certain(encoding_rs::UTF_8, basis));
     }
     // A second pass, only for files that are not UTF-8 (most are).
-    let mut f = BufReader::with_capacity(1 << 20, File::open(path)?);
-    let mut turkish = 0usize;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
+    let mut sample = Vec::new();
+    File::open(path)?
+        .take(DETECT_MAX as u64)
+        .read_to_end(&mut sample)?;
+    Ok(guess_legacy(&sample))
+}
+
+/// chardetng's guess for bytes that are not UTF-8, with how far it holds across the text.
+pub fn guess_legacy(sample: &[u8]) -> EncodingGuess {
+    let tld = country_domain(sample);
+    let hint = tld.as_ref().map(|t| &t[..]);
+    let mut whole = chardetng::EncodingDetector::new();
+    whole.feed(sample, true);
+    let (encoding, confident) = whole.guess_assess(hint, false);
+    let non_ascii = sample.iter().filter(|b| !b.is_ascii()).count() as u64;
+
+    let (mut judged, mut agreeing) = (0u8, 0u8);
+    for part in parts(sample, DETECT_PARTS) {
+        if part.iter().filter(|b| !b.is_ascii()).count() as u64 >= PART_EVIDENCE {
+            let mut d = chardetng::EncodingDetector::new();
+            d.feed(part, true);
+            judged += 1;
+            if d.guess(hint, false) == encoding {
+                agreeing += 1;
+            }
         }
-        turkish += buf[..n]
-            .iter()
-            // ğ ş ı İ Ş Ğ in Windows-1254
-            .filter(|&&b| matches!(b, 0xF0 | 0xFE | 0xFD | 0xDD | 0xDE | 0xD0))
-            .count();
     }
-    Ok(if turkish > 0 {
-        encoding_rs::WINDOWS_1254
+    let agreement = if judged == 0 {
+        1.0
     } else {
-        encoding_rs::WINDOWS_1252
-    })
+        f64::from(agreeing) / f64::from(judged)
+    };
+    let evidence = (non_ascii as f64 / FULL_EVIDENCE).sqrt().min(1.0);
+    let assessed = if confident { 1.0 } else { 0.5 };
+    EncodingGuess {
+        encoding,
+        basis: EncodingBasis::Detected {
+            confident,
+            parts_agreeing: agreeing,
+            parts_judged: judged,
+            non_ascii,
+            tld,
+        },
+        confidence: agreement * evidence * assessed,
+    }
+}
+
+/// `bytes` cut into about `n` parts at line ends (a part never splits a character of a
+/// single-byte encoding, and rarely a row).
+fn parts(bytes: &[u8], n: usize) -> Vec<&[u8]> {
+    let size = bytes.len().div_ceil(n.max(1)).max(1);
+    let mut out = Vec::with_capacity(n);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let mut cut = size.min(rest.len());
+        if let Some(nl) = rest[cut..].iter().position(|&b| b == b'\n') {
+            cut += nl + 1;
+        } else {
+            cut = rest.len();
+        }
+        let (part, tail) = rest.split_at(cut);
+        out.push(part);
+        rest = tail;
+    }
+    out
+}
+
+/// The two-letter country domain most used by the URLs and email addresses in `text`
+/// (`https://magaza.com.tr/...`, `info@eshop.cz`): a store's files name its own site, and the
+/// country says which code page its Windows machines use.
+fn country_domain(text: &[u8]) -> Option<[u8; 2]> {
+    let mut counts: Vec<([u8; 2], usize)> = Vec::new();
+    let host_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'-';
+    let mut i = 0;
+    while i < text.len() {
+        let start = if text[i..].starts_with(b"://") {
+            i + 3
+        } else if text[i] == b'@' {
+            i + 1
+        } else {
+            i += 1;
+            continue;
+        };
+        let len = text[start..].iter().take_while(|&&b| host_byte(b)).count();
+        let host = text[start..start + len].trim_ascii_end();
+        let host = host.strip_suffix(b".").unwrap_or(host);
+        if let Some(label) = host.rsplit(|&b| b == b'.').next() {
+            if host.contains(&b'.') && label.len() == 2 && label.iter().all(u8::is_ascii_alphabetic)
+            {
+                let key = [label[0].to_ascii_lowercase(), label[1].to_ascii_lowercase()];
+                match counts.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((key, 1)),
+                }
+            }
+        }
+        i = start + len.max(1);
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(k, _)| k)
 }
 
 fn transcode(from: &Path, to: &Path, encoding: &'static Encoding) -> std::io::Result<()> {
@@ -1013,20 +1353,143 @@ mod tests {
         assert_eq!(rows[0].get(t.header().get("name")), "Kadın Örgü Kazak");
     }
 
-    #[test]
-    fn chooses_windows_1254_for_turkish_bytes_and_1252_otherwise() {
-        let dir = tempfile::tempdir().unwrap();
-        let (tr, _, _) = encoding_rs::WINDOWS_1254.encode("Name\nKadın Şık Örgü Kazak ğ\n");
-        let p = write(dir.path(), "tr.csv", &tr);
-        let t = TableFile::open(&p, None).unwrap();
-        assert_eq!(t.encoding_name(), "windows-1254");
-        assert_eq!(all_rows(&t)[0].get(Some(0)), "Kadın Şık Örgü Kazak ğ");
+    /// Product rows as stores in each script write them (several rows: real exports are
+    /// longer than one line, and a detector needs some text).
+    const TURKISH: &str = "Ürün Adı;Açıklama;Bağlantı\n\
+        Kadın Şık Örgü Kazak;Yumuşak yün karışımlı, kışlık örgü kazak;https://magaza.com.tr/kazak\n\
+        Erkek Gömlek;Pamuklu, uzun kollu gömlek. Ütü gerektirmez;https://magaza.com.tr/gomlek\n\
+        Çocuk Ayakkabısı;Günlük kullanım için ışıklı spor ayakkabı;https://magaza.com.tr/ayakkabi\n\
+        Deri Çanta;El yapımı, içi bölmeli şık deri çanta;https://magaza.com.tr/canta\n";
+    const POLISH: &str = "Nazwa;Opis\n\
+        Koszulka bawełniana;Miękka koszulka z bawełny, rozmiar średni, kolor żółty\n\
+        Spódnica damska;Wygodna, lekka spódnica na lato, można prać w pralce\n\
+        Kurtka zimowa;Ciepła kurtka z kapturem, wodoodporna, idealna na śnieżną pogodę\n\
+        Szalik wełniany;Długi szalik z wełny owczej, ręcznie tkany w Zakopanem\n\
+        Rękawiczki;Skórzane rękawiczki męskie, podszewka z polaru, źródło: Kraków\n";
+    const RUSSIAN: &str = "Название;Описание\n\
+        Женский вязаный свитер;Мягкий шерстяной свитер для холодной зимы\n\
+        Мужская рубашка;Хлопковая рубашка с длинным рукавом, не требует глажки\n\
+        Детская обувь;Лёгкие кроссовки для прогулок и спорта\n\
+        Кожаная сумка;Сумка ручной работы с отделениями внутри\n";
+    const GREEK: &str = "Όνομα;Περιγραφή\n\
+        Γυναικείο πουλόβερ;Μαλακό μάλλινο πουλόβερ για τον κρύο χειμώνα\n\
+        Ανδρικό πουκάμισο;Βαμβακερό πουκάμισο με μακριά μανίκια, δεν χρειάζεται σιδέρωμα\n\
+        Παιδικά παπούτσια;Ελαφριά αθλητικά παπούτσια για περίπατο και παιχνίδι\n\
+        Δερμάτινη τσάντα;Χειροποίητη τσάντα με θήκες στο εσωτερικό\n";
+    /// Icelandic: ð, þ, ý and Ð are the bytes the old detector took for Turkish ğ, ş, ı and Ğ.
+    const ICELANDIC: &str = "Nafn;Lýsing\n\
+        Peysa úr íslenskri ull;Hlý og mjúk peysa, prjónuð á Íslandi\n\
+        Vettlingar;Þykkir vettlingar fyrir veturinn, góðir í kuldanum\n\
+        Húfa;Ullarhúfa með dúski, handprjónuð í Reykjavík\n\
+        Trefill;Langur trefill úr lambsull, litaður með jurtalitum\n";
 
-        let (de, _, _) = encoding_rs::WINDOWS_1252.encode("Name\nGröße Herren Jacke\n");
-        let p = write(dir.path(), "de.csv", &de);
+    fn detected(dir: &Path, name: &str, text: &str, enc: &'static Encoding) -> TableFile {
+        let (bytes, _, unmappable) = enc.encode(text);
+        assert!(!unmappable, "{name} is writable in {}", enc.name());
+        let p = write(dir, name, &bytes);
         let t = TableFile::open(&p, None).unwrap();
+        let got: Vec<String> = all_rows(&t)
+            .iter()
+            .map(|r| r.record.iter().collect::<Vec<_>>().join(";"))
+            .collect();
+        let want: Vec<&str> = text.lines().skip(1).collect();
+        assert_eq!(t.encoding_name(), enc.name(), "{name}: {}", t.encoding());
+        assert_eq!(got, want, "{name} reads back as written");
+        t
+    }
+
+    #[test]
+    fn each_scripts_code_page_is_detected_and_decoded() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text, enc) in [
+            ("tr.csv", TURKISH, encoding_rs::WINDOWS_1254),
+            ("pl.csv", POLISH, encoding_rs::WINDOWS_1250),
+            ("ru.csv", RUSSIAN, encoding_rs::WINDOWS_1251),
+            ("el.csv", GREEK, encoding_rs::WINDOWS_1253),
+            ("is.csv", ICELANDIC, encoding_rs::WINDOWS_1252),
+        ] {
+            let t = detected(dir.path(), name, text, enc);
+            let guess = t.encoding();
+            assert!(
+                matches!(guess.basis, EncodingBasis::Detected { .. }),
+                "{guess}"
+            );
+            assert!(!guess.is_weak(), "{name}: {guess}");
+            assert!(guess.finding(name).is_none());
+        }
+        // The Turkish file names its .com.tr shop: the hint is reported with the guess.
+        let t = detected(dir.path(), "tr2.csv", TURKISH, encoding_rs::WINDOWS_1254);
+        assert!(
+            t.encoding().to_string().contains(".tr domain"),
+            "{}",
+            t.encoding()
+        );
+    }
+
+    #[test]
+    fn one_accented_byte_is_a_weak_guess_that_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let (bytes, _, _) =
+            encoding_rs::WINDOWS_1252.encode("Name,Note\nScarf,knitted by Guðrún\nHat,wool\n");
+        let p = write(dir.path(), "thin.csv", &bytes);
+        let t = TableFile::open(&p, None).unwrap();
+        // One byte is not a Turkish file: read as Western European, the name comes out whole.
         assert_eq!(t.encoding_name(), "windows-1252");
-        assert_eq!(all_rows(&t)[0].get(Some(0)), "Größe Herren Jacke");
+        assert_eq!(all_rows(&t)[0].get(Some(1)), "knitted by Guðrún");
+        let guess = t.encoding();
+        assert!(guess.is_weak(), "{guess}");
+        let f = guess.finding("thin.csv").unwrap();
+        assert_eq!(f.code, "encoding_uncertain");
+        assert!(f.message.contains("--encoding"), "{}", f.message);
+    }
+
+    #[test]
+    fn utf8_ascii_and_boms_are_certain() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "a.csv", b"Name\nHat\n");
+        let t = TableFile::open(&p, None).unwrap();
+        assert_eq!(t.encoding().basis, EncodingBasis::Ascii);
+        let p = write(dir.path(), "u.csv", "Name\nŞapka\n".as_bytes());
+        let t = TableFile::open(&p, None).unwrap();
+        assert_eq!(
+            (t.encoding().basis, t.encoding().confidence),
+            (EncodingBasis::Utf8, 1.0)
+        );
+        // A named encoding does not outrank a BOM, and is taken as certain otherwise.
+        let p = write(dir.path(), "b.csv", "\u{feff}Name\nŞapka\n".as_bytes());
+        let t = TableFile::open(&p, Some("windows-1251")).unwrap();
+        assert_eq!(t.encoding().basis, EncodingBasis::Bom);
+        assert_eq!(all_rows(&t)[0].get(Some(0)), "Şapka");
+    }
+
+    #[test]
+    fn the_named_encoding_overrides_detection() {
+        let dir = tempfile::tempdir().unwrap();
+        // Russian bytes that the operator says are Cyrillic: no guess is made.
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(RUSSIAN);
+        let p = write(dir.path(), "ru.csv", &bytes);
+        for label in ["windows-1251", "cp1251", "Win-1251", " WINDOWS1251 "] {
+            let t = TableFile::open(&p, Some(label)).unwrap();
+            assert_eq!(
+                (t.encoding_name(), t.encoding().basis),
+                ("windows-1251", EncodingBasis::Named),
+                "{label}"
+            );
+        }
+        // Named wrongly, the text is read as named: the operator's word stands.
+        let t = TableFile::open(&p, Some("windows-1252")).unwrap();
+        assert_ne!(all_rows(&t)[0].get(Some(0)), "Женский вязаный свитер");
+    }
+
+    #[test]
+    fn country_domains_come_from_urls_and_emails() {
+        assert_eq!(
+            country_domain(b"x,https://shop.example.cz/a,info@eshop.cz,https://cdn.test/x.jpg"),
+            Some(*b"cz")
+        );
+        assert_eq!(country_domain(b"https://magaza.com.tr/"), Some(*b"tr"));
+        assert_eq!(country_domain(b"https://example.com/ a@b.org"), None);
+        assert_eq!(country_domain(b"@@@://..@.x"), None);
     }
 
     #[test]
@@ -1293,6 +1756,20 @@ mod tests {
                     prop_assert!(n <= bytes.len() + 1);
                 }
             }
+        }
+
+        /// The detector and the domain scan take any bytes, URL-ish ones included.
+        #[test]
+        fn detection_never_panics(
+            bytes in proptest::collection::vec(
+                prop_oneof![any::<u8>(), Just(b'@'), Just(b'.'), Just(b':'), Just(b'/'), Just(b'\n')],
+                0..512,
+            ),
+        ) {
+            let guess = guess_legacy(&bytes);
+            prop_assert!((0.0..=1.0).contains(&guess.confidence));
+            let _ = guess.to_string();
+            let _ = country_domain(&bytes);
         }
     }
 }

@@ -1,4 +1,4 @@
-use super::{Money, Seo, SourceRef};
+use super::{Money, Seo, SourceRef, Timestamp};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -146,6 +146,113 @@ pub struct Variant {
     pub requires_shipping: bool,
     #[serde(default = "yes")]
     pub taxable: bool,
+    /// Prices for larger quantities or particular customer groups (Magento's advanced pricing).
+    #[serde(default, skip_serializing_if = "PriceTiers::is_empty")]
+    pub price_tiers: PriceTiers,
+}
+
+/// What a tier charges: a fixed unit price, or a percentage off the variant's price.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TierPrice {
+    Fixed(Money),
+    PercentOff(Decimal),
+}
+
+/// A price a variant has from a quantity on, for one customer group and website.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PriceTier {
+    /// The quantity from which the tier applies (1: every purchase of that group).
+    pub min_quantity: Decimal,
+    /// The customer group it is for, as the source names it; `None`: every group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_group: Option<String>,
+    /// The website (Magento website code) it is for; `None`: every website.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    pub price: TierPrice,
+}
+
+/// A variant's price tiers. Most catalogs have none, and then they hash as nothing: the content
+/// hash of every record stays what it was before tiers existed, so a re-run after an upgrade
+/// moves no unchanged record.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PriceTiers(pub Vec<PriceTier>);
+
+impl PriceTiers {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::hash::Hash for PriceTiers {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        if !self.0.is_empty() {
+            self.0.hash(state);
+        }
+    }
+}
+
+impl std::ops::Deref for PriceTiers {
+    type Target = Vec<PriceTier>;
+    fn deref(&self) -> &Vec<PriceTier> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for PriceTiers {
+    fn deref_mut(&mut self) -> &mut Vec<PriceTier> {
+        &mut self.0
+    }
+}
+
+/// A product's texts in another language (Vendure's `name:de`, `slug:de`, `description:de`).
+/// `options` follows the product's options one for one, each value translating the value at the
+/// same place; a text the source did not translate is `None` or empty.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct ProductTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_html: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<ProductOption>,
+}
+
+/// A product's translations by language code (`de`, `zh_Hans`). Hashed as nothing when empty,
+/// for the same reason as [`PriceTiers`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Translations(pub BTreeMap<String, ProductTranslation>);
+
+impl Translations {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::hash::Hash for Translations {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        if !self.0.is_empty() {
+            self.0.hash(state);
+        }
+    }
+}
+
+impl std::ops::Deref for Translations {
+    type Target = BTreeMap<String, ProductTranslation>;
+    fn deref(&self) -> &BTreeMap<String, ProductTranslation> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Translations {
+    fn deref_mut(&mut self) -> &mut BTreeMap<String, ProductTranslation> {
+        &mut self.0
+    }
 }
 
 fn yes() -> bool {
@@ -191,8 +298,15 @@ pub struct Product {
     /// Everything else the source had that has no canonical field (metafields, Woo meta, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
+    pub created_at: Option<Timestamp>,
+    /// Title, handle, description and options in other languages.
+    #[serde(default, skip_serializing_if = "Translations::is_empty")]
+    pub translations: Translations,
 }
 
 impl Product {

@@ -1,4 +1,4 @@
-use super::{Seo, SourceRef};
+use super::{Seo, SourceRef, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Hash, Eq, Default, Serialize, Deserialize)]
@@ -12,8 +12,12 @@ pub struct Page {
     pub published: bool,
     #[serde(default, skip_serializing_if = "Seo::is_empty")]
     pub seo: Seo,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
+    pub created_at: Option<Timestamp>,
 }
 
 fn published() -> bool {
@@ -33,8 +37,12 @@ pub struct BlogPost {
     pub author: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub published_at: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
+    pub published_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     #[serde(default, skip_serializing_if = "Seo::is_empty")]

@@ -8,12 +8,14 @@ mod content;
 mod customer;
 mod money;
 mod order;
+mod time;
 
 pub use catalog::*;
 pub use content::*;
 pub use customer::*;
 pub use money::*;
 pub use order::*;
+pub use time::*;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

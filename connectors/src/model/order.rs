@@ -1,4 +1,4 @@
-use super::{Address, Money, SourceRef};
+use super::{Address, Money, SourceRef, Timestamp};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -54,8 +54,12 @@ pub struct Transaction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway: Option<String>,
     pub amount: Money,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub processed_at: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
+    pub processed_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Hash, Eq, Default, Serialize, Deserialize)]
@@ -114,12 +118,26 @@ pub struct Order {
     pub financial_status: FinancialStatus,
     #[serde(default)]
     pub fulfillment_status: FulfillmentStatus,
-    /// ISO 8601 timestamps as the source wrote them (normalised to RFC 3339 where parseable).
-    pub created_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub processed_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancelled_at: Option<String>,
+    /// When the order was placed; `None` when the source's date could not be read (the reader
+    /// said so in a finding).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
+    pub created_at: Option<Timestamp>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
+    pub processed_at: Option<Timestamp>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::time::lenient"
+    )]
+    pub cancelled_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_address: Option<Address>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

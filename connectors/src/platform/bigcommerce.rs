@@ -1,6 +1,6 @@
 //! BigCommerce facts: `/{handle}/` URLs, 600 variants, and the v3 Admin API's shape and limits
-//! (`/stores/{hash}/v3/`, `X-Auth-Token`, pages of ≤ 250, batch writes of ≤ 10, a request
-//! window of 150 per 30 s on Standard).
+//! (`/stores/{hash}/v3/`, `X-Auth-Token`, pages of ≤ 250, batch writes of ≤ 10, names of ≤ 250
+//! and SKUs of ≤ 255 characters, a request window of 150 per 30 s on Standard).
 
 use super::versions::{ApiVersions, VersionScheme};
 use super::Facts;
@@ -38,11 +38,57 @@ pub const TOKEN_HEADER: &str = "X-Auth-Token";
 pub const MAX_PAGE_SIZE: usize = 250;
 /// Most objects one batch write (PUT products, POST/PUT customers) may carry.
 pub const MAX_BATCH: usize = 10;
+/// Longest product name (Catalog API: `name` maxLength 250).
+pub const MAX_NAME_LEN: usize = 250;
+/// Longest SKU (Catalog API: product `sku` maxLength 255; the variant schema states none, and
+/// variant and product SKUs share one namespace).
+pub const MAX_SKU_LEN: usize = 255;
+/// Customers v3 requires `first_name` and `last_name` (minLength 1) on every customer.
+pub const CUSTOMER_NAMES_REQUIRED: bool = true;
+/// Values per `sku:in` / `email:in` filter, so the request line stays well under the URL
+/// lengths proxies accept.
+pub const SKU_FILTER_CHUNK: usize = 50;
 
 /// Requests per window by plan: Standard and Plus 150 per 30 s, Pro 450 per 30 s.
 pub fn request_window(plan: &str) -> (u32, u32) {
     match plan.trim().to_ascii_lowercase().as_str() {
         "pro" | "enterprise" => (450, 30_000),
         _ => (150, 30_000),
+    }
+}
+
+use super::cells::{ImportFile, Strips};
+
+/// What reads the file the BigCommerce writer produces.
+pub const IMPORT_FILES: &[ImportFile] = &[ImportFile {
+    file: "products.csv",
+    importer: "BigCommerce control panel: Products > Import",
+    guard: None,
+    strips: Strips::Nowhere,
+    evidence: "BigCommerce documents no apostrophe handling for its product import; none \
+               written",
+}];
+
+use crate::files::dates::{Clock, DayOrder};
+
+/// `Order Date` in an order export is on the store's clock (Settings > Store Profile > Date and
+/// timezone). Its export templates let the store choose the date format; a numeric date that
+/// leaves day and month open is read month first, BigCommerce's US default.
+pub const ORDER_DATE_CLOCK: Clock = Clock::Store;
+pub const DAY_ORDER: DayOrder = DayOrder::MonthFirst;
+/// Fields BigCommerce's import files have no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    match entity {
+        Entity::Products => &[
+            ("attributes", "the product CSV has no column for other platforms' extra fields (metafields, store settings)"),
+            ("created_at", "the product CSV has no creation date"),
+            ("product_type", "BigCommerce products have no product type"),
+            ("tags", "BigCommerce products have no tags"),
+            ("kind", "BigCommerce's product file has no grouped or external products: they arrive as ordinary products"),
+            ("status", "BigCommerce products are visible or not: archived products arrive hidden"),
+            ("options[].values", "BigCommerce lists an option's values in the order the variants use them"),
+            ("variants[].allow_backorder", "the product CSV has no backorder setting"),
+        ],
+        _ => &[],
     }
 }

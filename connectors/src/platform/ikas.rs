@@ -37,3 +37,39 @@ pub mod api {
     /// Largest `limit` a list query accepts.
     pub const MAX_LIMIT: u64 = 200;
 }
+
+use super::cells::{ImportFile, Strips};
+
+/// What reads the file the Ikas writer produces.
+pub const IMPORT_FILES: &[ImportFile] = &[ImportFile {
+    file: "ikas_products.csv",
+    importer: "Ikas admin: Ürünler > İçe Aktar",
+    guard: None,
+    strips: Strips::Nowhere,
+    evidence: "Ikas documents no apostrophe handling for its product import; none written",
+}];
+
+use crate::files::dates::{Clock, DayOrder};
+
+/// `Oluşturulma Tarihi` (created) in the product export is on the store's clock; Turkish dates
+/// put the day first (`05.01.2024`).
+pub const CREATED_CLOCK: Clock = Clock::Store;
+pub const DAY_ORDER: DayOrder = DayOrder::DayFirst;
+/// Fields Ikas's import file has no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    match entity {
+        Entity::Products => &[
+            ("attributes", "the product file has no column for other platforms' extra fields (metafields, store settings)"),
+            ("images[].alt", "the Resim URL column holds URLs only: alt texts are not carried"),
+            ("variants[].image", "Ikas variants share the product's images"),
+            ("variants[].weight", "the product file has desi (volume weight), not weight"),
+            ("product_type", "Ikas products have no product type"),
+            ("kind", "Ikas has no grouped or external products: they arrive as ordinary products"),
+            ("status", "the product file has no archived status"),
+            ("options[].values", "Ikas lists a variant type's values in the order the variants use them"),
+            ("variants[].taxable", "Ikas sets taxes per product, not per variant"),
+            ("variants[].allow_backorder", "the product file sets selling when out of stock per product"),
+        ],
+        _ => &[],
+    }
+}

@@ -84,3 +84,80 @@ pub fn url_path(entity: Entity, handle: &str, parents: &[String]) -> String {
         Entity::Redirects => handle.to_string(),
     }
 }
+
+/// Medusa stores weights as bare numbers; the connector and the files read and write grams.
+pub const WEIGHT_UNIT: crate::model::WeightUnit = crate::model::WeightUnit::G;
+
+/// Product CSV facts (Medusa 2.x admin: Products > Export, Products > Import, and the import
+/// template the admin offers), checked against Medusa's own fixtures and CSV normalizer:
+///
+/// - One row per variant; rows of one product share `Product Id` (an export) or `Product Handle`
+///   (a new product). Column names are matched without regard to case ("Variant Sku" in exports,
+///   "Variant SKU" in the template). Exports come comma or semicolon separated.
+/// - Prices are `Variant Price <ISO>` (or `Variant Price [<region>] <ISO>`; older exports
+///   `Variant Price <region> [<ISO>]`) in major units (29.5 is 29.50). The 1.x-style template
+///   (`Price EUR`, `Option 1 Name`, `Image 1 Url`, `Variant Inventory Quantity`, `Product Tags`)
+///   is still read.
+/// - Options are `Variant Option N Name` / `Variant Option N Value`; images `Product Image N`
+///   (`Product Image N Url` in the template).
+/// - The importer rejects a file with any column it does not know, and takes tags, types,
+///   collections, categories, sales channels and shipping profiles by the id of a record that
+///   must already exist in the store: names cannot be imported.
+/// - Stock levels are not in the product CSV (they live in the inventory module).
+pub mod csv {
+    /// Statuses a product can have.
+    pub const STATUS_PUBLISHED: &str = "published";
+    pub const STATUS_DRAFT: &str = "draft";
+    pub const STATUS_PROPOSED: &str = "proposed";
+    pub const STATUS_REJECTED: &str = "rejected";
+    /// Options and images the import file has columns for at least; more are added when the
+    /// first records written need them.
+    pub const MIN_OPTIONS: usize = 3;
+    pub const MIN_IMAGES: usize = 5;
+    /// Product attribute prefix for the fields of a Medusa product the canonical model has no
+    /// field for (`medusa.subtitle`, `medusa.collection_id`, ...).
+    pub const ATTR: &str = "medusa.";
+}
+
+/// Fields Medusa's product import file has no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    const BY_ID: &str =
+        "Medusa's product import takes it only as the id of a record already in the store";
+    match entity {
+        Entity::Products => &[
+            (
+                "kind",
+                "Medusa has one product kind: variants make a product variable",
+            ),
+            ("vendor", "Medusa's product CSV has no vendor column"),
+            ("product_type", BY_ID),
+            ("tags", BY_ID),
+            ("categories", BY_ID),
+            ("seo", "Medusa's product CSV has no SEO columns"),
+            ("created_at", "Medusa's import dates a product itself"),
+            (
+                "variants[].inventory",
+                "Medusa's product CSV has no stock levels (they live in its inventory module)",
+            ),
+            (
+                "variants[].compare_at_price",
+                "Medusa keeps sale prices in price lists, not on the variant",
+            ),
+            ("variants[].cost", "Medusa has no cost price"),
+            (
+                "variants[].image",
+                "Medusa's product CSV has no variant images",
+            ),
+            (
+                "variants[].requires_shipping",
+                "Medusa decides shipping by shipping profile, not per variant",
+            ),
+            (
+                "variants[].taxable",
+                "Medusa decides taxes by region, not per variant",
+            ),
+            ("images[].alt", "Medusa images have no alt text"),
+        ],
+        _ => &[],
+    }
+}

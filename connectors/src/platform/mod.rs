@@ -1,6 +1,7 @@
 //! One place per platform for its facts: storefront URL patterns, limits, handle rules.
 
 pub mod bigcommerce;
+pub mod cells;
 pub mod ideasoft;
 pub mod ikas;
 pub mod magento;
@@ -11,6 +12,8 @@ pub mod versions;
 pub mod woocommerce;
 
 use crate::model::{Entity, Platform};
+
+pub use cells::{export_guard, import_file, import_files, Guard, ImportFile, Strips};
 
 /// Limits and URL rules of one platform, as far as a migration needs them.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +59,88 @@ pub fn file_addresses_per_customer(platform: Platform) -> Option<usize> {
         Platform::Shopify => Some(1),
         _ => None,
     }
+}
+
+/// Whether the platform refuses a customer without a first and a last name (its API requires
+/// both, non-empty), so one lacking either needs a decision before the load.
+pub fn customer_names_required(platform: Platform) -> bool {
+    match platform {
+        Platform::BigCommerce => bigcommerce::CUSTOMER_NAMES_REQUIRED,
+        _ => false,
+    }
+}
+
+/// Whether the platform refuses an address without street, city or country (its connector
+/// leaves such an address out of the customer).
+pub fn address_needs_street_city_country(platform: Platform) -> bool {
+    matches!(platform, Platform::BigCommerce)
+}
+
+/// Whether a target holds variants' tier and customer-group prices: Magento's import files do
+/// (advanced_pricing.csv beside catalog_product.csv); no other format or API connector has a
+/// place for them.
+pub fn carries_price_tiers(platform: Platform, files: bool) -> bool {
+    files && platform == Platform::Magento
+}
+
+/// Why tier prices are not carried, for reports.
+pub const PRICE_TIERS_NOT_CARRIED: &str =
+    "only Magento's import files hold tier and customer-group prices (advanced_pricing.csv)";
+
+/// Whether a target holds product translations: Vendure's product import file does (its
+/// `name:LANG` columns). Magento's store-view rows are per store view, not per language, and
+/// carry the translations of Magento sources as attributes only.
+pub fn carries_translations(platform: Platform, files: bool) -> bool {
+    files && platform == Platform::Vendure
+}
+
+/// Why translations are not carried, for reports.
+pub const TRANSLATIONS_NOT_CARRIED: &str =
+    "only Vendure's product import file holds translations (name:LANG columns)";
+
+/// Whether the platform needs an email on every customer. Shopify alone lets a customer sign
+/// in by phone; WooCommerce (REST `email` is mandatory), Magento, BigCommerce, Ideasoft
+/// (`Member.email` is required), Ikas, Medusa and Vendure key customers by email.
+pub fn customer_email_required(platform: Platform) -> bool {
+    !matches!(platform, Platform::Shopify)
+}
+
+/// Fields of `entity` that the platform's import file has no place for, with the reason: what
+/// convert's read-back and a run's verification count as not carried by design. A path names a
+/// field of the canonical record, `[]` standing for every item of a list (`variants[].cost`);
+/// it covers the fields below it (`seo` covers `seo.title`). Each claim is held true by a
+/// test that writes a record with the field set and reads it back.
+pub fn file_not_carried(
+    platform: Platform,
+    entity: Entity,
+) -> &'static [(&'static str, &'static str)] {
+    match platform {
+        Platform::Shopify => shopify::file_not_carried(entity),
+        Platform::WooCommerce => woocommerce::file_not_carried(entity),
+        Platform::Magento => magento::file_not_carried(entity),
+        Platform::BigCommerce => bigcommerce::file_not_carried(entity),
+        Platform::Ikas => ikas::file_not_carried(entity),
+        Platform::Medusa => medusa::file_not_carried(entity),
+        Platform::Vendure => vendure::file_not_carried(entity),
+        Platform::Ideasoft => &[],
+    }
+}
+
+/// Fields only some targets hold (tier prices, translations), not carried by the others: for
+/// import files (`files`) or the platform's API.
+pub fn not_carried_by_format(
+    platform: Platform,
+    entity: Entity,
+    files: bool,
+) -> Vec<(&'static str, &'static str)> {
+    let mut v = vec![];
+    if entity == Entity::Products && !carries_price_tiers(platform, files) {
+        v.push(("variants[].price_tiers", PRICE_TIERS_NOT_CARRIED));
+    }
+    if entity == Entity::Products && !carries_translations(platform, files) {
+        v.push(("translations", TRANSLATIONS_NOT_CARRIED));
+    }
+    v
 }
 
 /// The storefront path a record of `entity` with `handle` has on `platform`.

@@ -318,3 +318,115 @@ pub mod cost {
         }
     }
 }
+
+use super::cells::{Guard, ImportFile, Strips, FORMULA_TRIGGERS};
+
+/// Shopify's exports put `'` before phone numbers (`'+56 9 …` in every phone of a customer
+/// export), barcodes (`'7649988260513` in the product export) and ids, so that a spreadsheet
+/// keeps the `+` and every digit, and before every zip code of its order export
+/// (`'N1 9GU`, `'02134`); the formula triggers are guarded as everywhere.
+pub const EXPORT_GUARD: Guard = Guard {
+    mark: b'\'',
+    triggers: FORMULA_TRIGGERS,
+    digits: true,
+    always: &["*Zip"],
+};
+
+/// What reads each file the Shopify writers produce. None of them is documented to take a
+/// guard off again everywhere, so none is written: a plain `+56 9 …` imports as it is.
+pub const IMPORT_FILES: &[ImportFile] = &[
+    ImportFile {
+        file: "products.csv",
+        importer: "Shopify admin: Products > Import",
+        guard: None,
+        strips: Strips::Nowhere,
+        evidence:
+            "Shopify's product CSV description documents no apostrophe handling; none written",
+    },
+    ImportFile {
+        file: "customers.csv",
+        importer: "Shopify admin: Customers > Import",
+        guard: None,
+        strips: Strips::Nowhere,
+        evidence: "Shopify's customer CSV description documents no apostrophe handling; a \
+                   plain `+15551234567` is what it shows for Phone, so none is written",
+    },
+    ImportFile {
+        file: "orders.csv",
+        importer: "Matrixify (Orders sheet)",
+        guard: None,
+        strips: Strips::Nowhere,
+        evidence: "matrixify.app/documentation/customers: \"You can prefix phone numbers with ' \
+                   (apostrophe)\" is said of the Customers sheet's Phone only; the Orders sheet \
+                   documents nothing, so none is written",
+    },
+    ImportFile {
+        file: "collections.csv",
+        importer: "Matrixify (Smart Collections sheet)",
+        guard: None,
+        strips: Strips::Nowhere,
+        evidence: "Matrixify documents no apostrophe handling for collections; none written",
+    },
+    ImportFile {
+        file: "redirects.csv",
+        importer: "Shopify admin: Online Store > Navigation > URL Redirects > Import",
+        guard: None,
+        strips: Strips::Nowhere,
+        evidence: "two path columns that never start with a formula trigger; none written",
+    },
+    ImportFile {
+        file: "pages.jsonl",
+        importer: "storeshift (Shopify has no page file import; JSON lines, never a spreadsheet)",
+        guard: None,
+        strips: Strips::Nowhere,
+        evidence: "not a spreadsheet",
+    },
+    ImportFile {
+        file: "blog_posts.jsonl",
+        importer:
+            "storeshift (Shopify has no article file import; JSON lines, never a spreadsheet)",
+        guard: None,
+        strips: Strips::Nowhere,
+        evidence: "not a spreadsheet",
+    },
+];
+
+use crate::files::dates::Clock;
+
+/// Order times in Matrixify's Orders sheet and Shopify's admin order export:
+/// `2024-05-06 07:08:09 +0300`, the store's wall clock with its offset.
+pub const ORDER_DATE_FORMAT: &str = "%Y-%m-%d %H:%M:%S %z";
+/// An order time written without its offset is on the store's clock.
+pub const ORDER_DATE_CLOCK: Clock = Clock::Store;
+/// Fields Shopify's import files have no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    match entity {
+        Entity::Products => &[
+            ("categories", "Shopify products have no category tree: each category became a tag and a smart collection selecting on it"),
+            ("kind", "Shopify has one kind of product: grouped and external products arrive as ordinary products"),
+            ("created_at", "the product CSV has no creation date"),
+            ("options[].values", "Shopify lists an option's values in the order the variants first use them"),
+        ],
+        Entity::Categories => &[
+            (
+                "position",
+                "the collections sheet has no position: menus order collections in Shopify",
+            ),
+            (
+                "image",
+                "the collections sheet has no image: collection images are set in Shopify",
+            ),
+        ],
+        Entity::Customers => &[
+            ("created_at", "the customer CSV has no creation date"),
+            ("marketing.updated_at", "the customer CSV has no consent date"),
+            ("addresses[].first_name", "the customer CSV's address takes the customer's own name"),
+            ("addresses[].last_name", "the customer CSV's address takes the customer's own name"),
+        ],
+        Entity::Orders => &[
+            ("customer_ref", "the orders sheet links an order to its customer by email"),
+            ("line_items[].product_ref", "the orders sheet links a line to its product by SKU"),
+        ],
+        _ => &[],
+    }
+}

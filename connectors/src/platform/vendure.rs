@@ -58,3 +58,114 @@ pub fn url_path(entity: Entity, handle: &str) -> String {
         Entity::Redirects => handle.to_string(),
     }
 }
+
+/// Product import CSV facts (Vendure's `ImportParser`, packages/core/src/data-import), checked
+/// against Vendure's own fixtures:
+///
+/// - Every column below is required (`stockOnHand` and `trackInventory` are optional); a product
+///   starts at a row whose `name` is filled, and the rows after it are its further variants.
+/// - `price` is in major units (45.3 is 45.30; the importer multiplies by 100).
+/// - Translatable columns may instead appear once per language (`name:en`, `name:de`); a file
+///   may not have both forms of one column, and every language must have every translated one.
+/// - `facets`, `variantFacets`: `facet:value` pairs separated by `|`; `assets` and
+///   `variantAssets`: file names (in the importer's asset folder) or URLs separated by `|`.
+/// - A column `product:x` or `variant:x` must name a custom field the server defines, or the
+///   whole file is refused.
+pub mod csv {
+    /// The columns of an import file, in Vendure's order.
+    pub const COLUMNS: &[&str] = &[
+        "name",
+        "slug",
+        "description",
+        "assets",
+        "facets",
+        "optionGroups",
+        "optionValues",
+        "sku",
+        "price",
+        "taxCategory",
+        "stockOnHand",
+        "trackInventory",
+        "variantAssets",
+        "variantFacets",
+    ];
+    /// Columns the importer refuses a file without.
+    pub const REQUIRED: &[&str] = &[
+        "name",
+        "slug",
+        "description",
+        "assets",
+        "facets",
+        "optionGroups",
+        "optionValues",
+        "sku",
+        "price",
+        "taxCategory",
+        "variantAssets",
+        "variantFacets",
+    ];
+    /// Columns that can be given per language.
+    pub const TRANSLATABLE: &[&str] = &[
+        "name",
+        "slug",
+        "description",
+        "facets",
+        "optionGroups",
+        "optionValues",
+        "variantFacets",
+    ];
+    /// The language of the product's own texts when a file has several (a server's default).
+    pub const DEFAULT_LANGUAGE: &str = "en";
+    /// Target options: the main language, and the other languages to give columns.
+    pub const LANGUAGE_OPTION: &str = "language";
+    pub const LANGUAGES_OPTION: &str = "languages";
+    /// The tax category Vendure's default setup and fixtures use.
+    pub const DEFAULT_TAX_CATEGORY: &str = "standard";
+    /// Facet names storeshift reads into canonical fields (compared in lower case).
+    pub const FACET_BRAND: &str = "brand";
+    pub const FACET_TYPE: &str = "type";
+    pub const FACET_CATEGORY: &str = "category";
+    pub const FACET_TAG: &str = "tag";
+    /// How a category path is written in one facet value.
+    pub const PATH_SEPARATOR: &str = " > ";
+    /// Product attribute prefix for what has no canonical field.
+    pub const ATTR: &str = "vendure.";
+}
+
+/// Fields Vendure's product import file has no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    match entity {
+        Entity::Products => &[
+            (
+                "kind",
+                "Vendure has one product kind: variants make a product variable",
+            ),
+            ("seo", "Vendure core has no SEO fields"),
+            ("created_at", "Vendure's import dates a product itself"),
+            ("variants[].barcode", "Vendure core has no barcode field"),
+            ("variants[].weight", "Vendure core has no weight field"),
+            (
+                "variants[].compare_at_price",
+                "Vendure core has no compare-at price",
+            ),
+            ("variants[].cost", "Vendure core has no cost price"),
+            (
+                "variants[].requires_shipping",
+                "Vendure decides shipping by shipping method, not per variant",
+            ),
+            (
+                "variants[].taxable",
+                "Vendure decides taxes by tax category and zone, not per variant",
+            ),
+            (
+                "variants[].allow_backorder",
+                "Vendure's product import has no backorder column",
+            ),
+            (
+                "images[].alt",
+                "Vendure's product import has no image alt text",
+            ),
+        ],
+        _ => &[],
+    }
+}

@@ -70,3 +70,125 @@ pub const ORDER_CREATED_META: &str = "storeshift_created_at";
 /// WordPress's own REST API root (pages), opened by an application password rather than the
 /// WooCommerce consumer key.
 pub const WP_API_BASE: &str = "/wp-json/wp/v2";
+
+use super::cells::{Guard, ImportFile, Strips};
+
+/// WooCommerce's CSV exporter puts `'` before values starting with `=`, `+`, `-` or `@`
+/// (`WC_CSV_Exporter::escape_data`, woocommerce/woocommerce
+/// `plugins/woocommerce/includes/export/abstract-wc-csv-exporter.php`, since 3.1); versions
+/// from 7.x add tab and carriage return to the list. Applied to every column it exports.
+pub const EXPORT_GUARD: Guard = Guard {
+    mark: b'\'',
+    triggers: b"=+-@\t\r",
+    digits: false,
+    always: &[],
+};
+
+/// The guard as WooCommerce's product importer understands it: `'=`, `'+`, `'-`, `'@` only
+/// (`WC_Product_CSV_Importer::unescape_data`).
+const IMPORT_GUARD: Guard = Guard {
+    mark: b'\'',
+    triggers: super::cells::FORMULA_TRIGGERS,
+    digits: false,
+    always: &[],
+};
+
+/// What reads each file the WooCommerce writers produce.
+pub const IMPORT_FILES: &[ImportFile] = &[
+    ImportFile {
+        file: "products.csv",
+        importer: "WooCommerce's product CSV importer (Products > Import)",
+        guard: Some(IMPORT_GUARD),
+        // Only the columns whose parse callback calls unescape_data: type and attribute values
+        // (parse_comma_field), published, tax status, stock and low stock amount, the
+        // dimensions (parse_float_field), tags, download limit and expiry (parse_int_field).
+        // Name, SKU, descriptions, prices, categories, meta and the rest go through wc_clean /
+        // parse_skip_field and keep a leading `'`.
+        strips: Strips::Columns(&[
+            "Type",
+            "Published",
+            "Tax status",
+            "Stock",
+            "Low stock amount",
+            "Weight (*)",
+            "Length (*)",
+            "Width (*)",
+            "Height (*)",
+            "Tags",
+            "Download limit",
+            "Download expiry days",
+            "Attribute * value(s)",
+        ]),
+        evidence: "woocommerce/woocommerce@0379e4ee plugins/woocommerce/includes/import/\
+                   class-wc-product-csv-importer.php: get_formatting_callback() and the \
+                   parse_*_field callbacks that call unescape_data()",
+    },
+    ImportFile {
+        file: "customers.csv",
+        importer: "Customer/Order/Coupon CSV Import Suite (SkyVerge), customer import",
+        guard: None,
+        strips: Strips::Nowhere,
+        evidence: "woocommerce-csv-import-suite 3.x includes/class-wc-csv-import-suite-parser.php \
+                   format_data_from_csv() only trims; class-wc-csv-import-suite-customer-import.php \
+                   update_customer_data() stores billing_phone through wc_clean(): `'+56 9 …` \
+                   would be the customer's phone",
+    },
+    ImportFile {
+        file: "orders.csv",
+        importer: "Customer/Order/Coupon CSV Import Suite (SkyVerge), order import",
+        guard: None,
+        strips: Strips::Nowhere,
+        evidence: "woocommerce-csv-import-suite 3.x includes/class-wc-csv-import-suite-parser.php \
+                   format_data_from_csv(): the same parser as its customer import, trim only",
+    },
+    ImportFile {
+        file: "pages.csv",
+        importer: "WP All Import (pages)",
+        guard: None,
+        strips: Strips::Nowhere,
+        evidence: "no guard handling documented for WP All Import; none written",
+    },
+    ImportFile {
+        file: "categories.csv",
+        importer: "none: the category list is for the operator, the product import creates \
+                   the categories from each product's Categories column",
+        guard: None,
+        strips: Strips::Nowhere,
+        evidence: "WooCommerce has no category importer",
+    },
+];
+
+use crate::files::dates::Clock;
+
+/// How WooCommerce's files write times: `2024-05-06T07:08:09`, a wall clock without a zone
+/// (the export extensions print WordPress's `Y-m-d H:i:s`; the import plugins read either
+/// with strtotime()).
+pub const DATE_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
+/// `order_date`: WooCommerce dates orders on the site's clock (WC_DateTime in the timezone of
+/// Settings > General).
+pub const ORDER_DATE_CLOCK: Clock = Clock::Store;
+/// A page's `Date`: WordPress's `post_date`, the site's clock (`post_date_gmt` is the UTC one).
+pub const POST_DATE_CLOCK: Clock = Clock::Store;
+/// `date_registered`: WordPress's `user_registered`, which wp_insert_user() writes with
+/// gmdate(): UTC.
+pub const REGISTERED_CLOCK: Clock = Clock::Utc;
+/// `marketing_updated_at`: a column of storeshift's own, written in UTC like the registration.
+pub const MARKETING_DATE_CLOCK: Clock = Clock::Utc;
+/// Fields WooCommerce's import files have no place for (see [`super::file_not_carried`]).
+pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
+    match entity {
+        Entity::Products => &[
+            ("attributes", "the product CSV has no column for other platforms' extra fields (metafields, store settings)"),
+            ("created_at", "the product CSV has no creation date"),
+            ("images[].alt", "the Images column holds URLs only: alt texts are not carried"),
+            ("product_type", "WooCommerce products have no product type"),
+            ("variants[].cost", "WooCommerce has no cost price"),
+            ("status", "WooCommerce has no archived status: archived products arrive as drafts"),
+        ],
+        Entity::Customers => &[(
+            "addresses[].phone",
+            "the customer file has one phone, the billing phone, which is the customer's own",
+        )],
+        _ => &[],
+    }
+}

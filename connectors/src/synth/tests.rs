@@ -1,6 +1,5 @@
 use super::*;
 use crate::connector::Cursor;
-use crate::files::table::TableFile;
 use crate::files::woocommerce::{self, products::ProductReader};
 use crate::files::EntityReader;
 use std::collections::{HashMap, HashSet};
@@ -24,12 +23,12 @@ fn read_all(reader: &mut dyn EntityReader) -> Vec<Record> {
 }
 
 fn read_entity(dir: &Path, file: &str) -> Vec<Record> {
-    let table = TableFile::open(&dir.join(file), None).unwrap();
+    let table = woocommerce::open_table(&dir.join(file), None).unwrap();
     let mut reader: Box<dyn EntityReader> = match woocommerce::recognise(&table).unwrap() {
         Entity::Products => Box::new(ProductReader::new(table, "USD").unwrap()),
-        Entity::Customers => Box::new(woocommerce::customers::reader(table).unwrap()),
-        Entity::Orders => Box::new(woocommerce::orders::reader(table, "USD").unwrap()),
-        Entity::Pages => Box::new(woocommerce::pages::reader(table).unwrap()),
+        Entity::Customers => Box::new(woocommerce::customers::reader(table, None).unwrap()),
+        Entity::Orders => Box::new(woocommerce::orders::reader(table, "USD", None).unwrap()),
+        Entity::Pages => Box::new(woocommerce::pages::reader(table, None).unwrap()),
         other => panic!("unexpected {other}"),
     };
     read_all(reader.as_mut())
@@ -212,9 +211,9 @@ fn the_demo_store_survives_read_and_write_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
     let mut writers: Vec<(Box<dyn EntityWriter>, &str)> = vec![
         (Box::new(ProductWriter::for_export()), "products.csv"),
-        (Box::new(CustomerWriter), "customers.csv"),
-        (Box::new(OrderWriter), "orders.csv"),
-        (Box::new(PageWriter), "pages.csv"),
+        (Box::new(CustomerWriter::for_export()), "customers.csv"),
+        (Box::new(OrderWriter::for_export()), "orders.csv"),
+        (Box::new(PageWriter::for_export()), "pages.csv"),
     ];
     for (w, file) in writers.iter_mut() {
         let mut out = w.header();

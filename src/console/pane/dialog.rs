@@ -16,6 +16,9 @@ pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
     let Some(iv) = app.intervention(&d.id) else {
         return;
     };
+    if let Some(m) = &d.mapping {
+        return super::mapping::render(f, app, d, m, iv, area);
+    }
     let rect = centered(
         area,
         area.width.saturating_sub(4).min(100),

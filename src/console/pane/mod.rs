@@ -7,6 +7,7 @@ pub mod header;
 pub mod help;
 pub mod interventions;
 pub mod logs;
+pub mod mapping;
 pub mod metrics;
 pub mod timeline;
 

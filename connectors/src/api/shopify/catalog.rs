@@ -113,6 +113,7 @@ pub(super) fn product_from(node: &Value, currency: &str) -> Product {
                     .map(str::to_string),
                 requires_shipping: item["requiresShipping"].as_bool().unwrap_or(true),
                 taxable: v["taxable"].as_bool().unwrap_or(true),
+                price_tiers: Default::default(),
             }
         })
         .collect();
@@ -174,8 +175,9 @@ pub(super) fn product_from(node: &Value, currency: &str) -> Product {
             description: s(&node["seo"], "description"),
         },
         attributes: Default::default(),
-        created_at: s(node, "createdAt"),
+        created_at: crate::api::time(s(node, "createdAt")),
         handle,
+        translations: Default::default(),
     }
 }
 
@@ -213,7 +215,7 @@ pub(super) fn customer_from(node: &Value) -> Customer {
             updated_at: node
                 .pointer("/emailMarketingConsent/consentUpdatedAt")
                 .and_then(Value::as_str)
-                .map(str::to_string),
+                .and_then(crate::model::Timestamp::parse_api),
         },
         tags: node["tags"]
             .as_array()
@@ -222,7 +224,7 @@ pub(super) fn customer_from(node: &Value) -> Customer {
             .filter_map(|t| t.as_str().map(str::to_string))
             .collect(),
         note: s(node, "note"),
-        created_at: s(node, "createdAt"),
+        created_at: crate::api::time(s(node, "createdAt")),
     }
 }
 

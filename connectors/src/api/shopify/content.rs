@@ -84,7 +84,7 @@ pub(super) fn page_from(node: &Value) -> Page {
                 .and_then(Value::as_str)
                 .map(str::to_string),
         },
-        created_at: s(node, "createdAt"),
+        created_at: crate::api::time(s(node, "createdAt")),
     }
 }
 

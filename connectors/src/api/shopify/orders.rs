@@ -113,7 +113,7 @@ pub(super) fn order_from(node: &Value) -> Order {
             status: s(t, "status").unwrap_or_default().to_ascii_lowercase(),
             gateway: s(t, "gateway"),
             amount: bag(&t["amountSet"], c),
-            processed_at: s(t, "processedAt"),
+            processed_at: crate::api::time(s(t, "processedAt")),
         })
         .collect();
     let name = s(node, "name").unwrap_or_default();
@@ -162,11 +162,9 @@ pub(super) fn order_from(node: &Value) -> Order {
             _ => FulfillmentStatus::Unfulfilled,
         },
         // An imported order's own date is its processedAt; createdAt is the import's time.
-        created_at: s(node, "processedAt")
-            .or_else(|| s(node, "createdAt"))
-            .unwrap_or_default(),
-        processed_at: s(node, "processedAt"),
-        cancelled_at: s(node, "cancelledAt"),
+        created_at: crate::api::time(s(node, "processedAt").or_else(|| s(node, "createdAt"))),
+        processed_at: crate::api::time(s(node, "processedAt")),
+        cancelled_at: crate::api::time(s(node, "cancelledAt")),
         billing_address: address_from(&node["billingAddress"]),
         shipping_address: address_from(&node["shippingAddress"]),
         note: s(node, "note"),
@@ -260,7 +258,7 @@ pub(super) fn order_input(o: &Order, customer_id: Option<&str>, key: &str) -> (V
                 "amountSet": money_input(&t.amount),
             });
             if let Some(g) = &t.gateway { v["gateway"] = json!(g); }
-            if let Some(p) = &t.processed_at { v["processedAt"] = json!(p); }
+            if let Some(p) = &t.processed_at { v["processedAt"] = json!(p.to_rfc3339()); }
             v
         }).collect::<Vec<_>>(),
         "financialStatus": match o.financial_status {
@@ -272,7 +270,7 @@ pub(super) fn order_input(o: &Order, customer_id: Option<&str>, key: &str) -> (V
             FinancialStatus::PartiallyRefunded => "PARTIALLY_REFUNDED",
             FinancialStatus::Voided => "VOIDED",
         },
-        "processedAt": o.processed_at.clone().unwrap_or_else(|| o.created_at.clone()),
+        "processedAt": o.processed_at.or(o.created_at).map(|t| t.to_rfc3339()),
         "tags": o.tags,
         "metafields": [{ "namespace": facts::CUSTOM_ID_NAMESPACE, "key": facts::CUSTOM_ID_KEY, "type": "id", "value": key }],
     });
@@ -384,9 +382,9 @@ mod tests {
             },
             financial_status: FinancialStatus::Paid,
             fulfillment_status: FulfillmentStatus::Cancelled,
-            created_at: "2024-01-01T00:00:00Z".into(),
+            created_at: Timestamp::parse_rfc3339("2024-01-01T00:00:00Z"),
             processed_at: None,
-            cancelled_at: Some("2024-01-02T00:00:00Z".into()),
+            cancelled_at: Timestamp::parse_rfc3339("2024-01-02T00:00:00Z"),
             billing_address: None,
             shipping_address: None,
             note: None,

@@ -234,9 +234,9 @@ pub(super) fn order_from(o: &Value, default_currency: &str) -> Order {
         fulfillment_status,
         // WooCommerce dates orders itself; an order storeshift loaded keeps the source's date.
         created_at: meta(o, ORDER_CREATED_META)
-            .or_else(|| super::gmt(o, "date_created"))
-            .unwrap_or_default(),
-        processed_at: s(o, "date_paid"),
+            .and_then(|m| Timestamp::parse_api(&m))
+            .or_else(|| super::gmt(o, "date_created")),
+        processed_at: super::gmt(o, "date_paid"),
         cancelled_at: None,
         billing_address: billing,
         shipping_address: address_from(&o["shipping"]),
@@ -362,7 +362,7 @@ fn order_body(o: &Order, customer_id: u64) -> (Value, Vec<String>) {
     }
     let mut meta = vec![
         json!({ "key": ORDER_NUMBER_META, "value": o.number }),
-        json!({ "key": ORDER_CREATED_META, "value": o.created_at }),
+        json!({ "key": ORDER_CREATED_META, "value": o.created_at.map(|t| t.to_rfc3339()) }),
     ];
     if !o.discounts.is_empty() {
         lost.push(format!(

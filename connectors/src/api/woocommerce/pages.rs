@@ -4,7 +4,7 @@
 //! A page is found by its slug (any status) before it is written, so a repeated write updates.
 //! WordPress core has no SEO fields on pages: an SEO title or description is a finding.
 
-use super::{decode_slug, s, WooClient, WooTarget};
+use super::{decode_slug, WooClient, WooTarget};
 use crate::api::http::{CallError, Safety};
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage, WriteOutcome};
 use crate::finding::{Finding, RecordRef, Severity};
@@ -38,7 +38,7 @@ fn page_from(p: &Value) -> Page {
         body_html: raw(p, "content"),
         published: p["status"] == "publish",
         seo: Default::default(),
-        created_at: s(p, "date"),
+        created_at: super::gmt(p, "date"),
         handle,
     }
 }
@@ -132,7 +132,8 @@ impl WooTarget {
             "status": if p.published { "publish" } else { "draft" },
         });
         if let Some(d) = &p.created_at {
-            body["date"] = json!(d);
+            // WordPress reads the offset of an RFC 3339 date (rest_parse_date).
+            body["date"] = json!(d.to_rfc3339());
         }
         let max_rounds = self.client.http.config().max_retries + 2;
         let mut existed = None;

@@ -9,13 +9,15 @@
 //! Read only: BigCommerce imports no orders from CSV.
 
 use crate::connector::Result;
-use crate::files::loaded::{all_rows, cell, cell_finding, Ctx, Parsed};
+use crate::files::dates::DateReader;
+use crate::files::loaded::{all_rows, cell, cell_finding, date_cell, Ctx, Parsed};
 use crate::files::table::{Row, TableFile};
 use crate::finding::Severity;
 use crate::model::{
     Address, Discount, FinancialStatus, FulfillmentStatus, LineItem, Money, Order, OrderTotals,
     Record, ShippingLine, SourceRef, TaxLine,
 };
+use crate::platform;
 use rust_decimal::Decimal;
 
 /// Parses one `Product Details` item into key/value pairs; a value may itself hold ", " (a
@@ -63,6 +65,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
     let c = |n: &str| h.get(n);
     let mut out = Parsed::default();
     let rows = all_rows(table, &mut out)?;
+    let dates = DateReader::new(ctx.zone, platform::bigcommerce::DAY_ORDER);
     for row in &rows {
         let number = cell(row, c("Order ID")).to_string();
         if number.is_empty() {
@@ -189,7 +192,14 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             },
             financial_status: financial,
             fulfillment_status: fulfillment,
-            created_at: cell(row, c("Order Date")).to_string(),
+            created_at: date_cell(
+                table,
+                row,
+                c("Order Date"),
+                &dates,
+                platform::bigcommerce::ORDER_DATE_CLOCK,
+                &mut out,
+            ),
             processed_at: None,
             cancelled_at: None,
             billing_address: address(table, row, "Billing"),

@@ -459,6 +459,7 @@ impl Reading<'_> {
             image: None,
             requires_shipping: !digital,
             taxable: !cell(row, self.c.tax_class).eq_ignore_ascii_case("non-taxable"),
+            price_tiers: Default::default(),
         };
         self.base.1 = base.weight.map(|w| w.value);
         let c = &self.c;
@@ -565,6 +566,7 @@ impl Reading<'_> {
             image: row.opt(self.c.variant_image).map(str::to_string),
             requires_shipping: true,
             taxable: true,
+            price_tiers: Default::default(),
         };
         let Some((p, _)) = self.current.as_mut() else {
             return;

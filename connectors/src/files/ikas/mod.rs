@@ -16,7 +16,10 @@
 #[cfg(test)]
 mod tests;
 
-use super::loaded::{self, all_rows, cell, cell_finding, fmt_money, Ctx, OutRow, ParseFn, Parsed};
+use super::dates::DateReader;
+use super::loaded::{
+    self, all_rows, cell, cell_finding, date_cell, fmt_money, Ctx, OutRow, ParseFn, Parsed,
+};
 use super::table::{Header, Row, TableFile};
 use super::{EntityReader, EntityWriter};
 use crate::connector::Result;
@@ -136,6 +139,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
         }
     }
     let mut out = Parsed::default();
+    let dates = DateReader::new(ctx.zone, platform::ikas::DAY_ORDER);
     let rows = all_rows(table, &mut out)?;
     let mut order: Vec<String> = Vec::new();
     let mut groups: HashMap<String, Vec<&Row>> = HashMap::new();
@@ -208,7 +212,14 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                 title: first.opt(mtitle).map(str::to_string),
                 description: first.opt(mdesc).map(str::to_string),
             },
-            created_at: first.opt(created).map(str::to_string),
+            created_at: date_cell(
+                table,
+                first,
+                created,
+                &dates,
+                platform::ikas::CREATED_CLOCK,
+                &mut out,
+            ),
             ..Product::default()
         };
         for (ch, i) in &channels {
@@ -355,6 +366,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                     .cloned(),
                 requires_shipping: !cell(row, ptype).eq_ignore_ascii_case("DIGITAL"),
                 taxable: true,
+                price_tiers: Default::default(),
             });
         }
         if all_deleted {
@@ -571,7 +583,8 @@ impl EntityWriter for ProductWriter {
                 )
                 .set(
                     "Oluşturulma Tarihi",
-                    p.created_at.clone().unwrap_or_default(),
+                    // ISO 8601 with the offset: unambiguous whatever the store's locale.
+                    p.created_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
                 );
             for (k, w) in self.warehouses.iter().enumerate() {
                 let value = if split_stock {

@@ -1,18 +1,28 @@
-//! Magento 2 customer import/export CSV: "Customers Main File" (one row per customer) and the
+//! Magento 2 customer import/export CSV: "Customers Main File" (one row per customer), the
+//! "Customer Addresses" file (one row per address, keyed by `_email` and `_website`), and the
 //! composite "Customers and Addresses" layout, where `_address_*` columns hold an address on the
 //! customer's row and every further address follows on its own row with an empty `email`.
 //!
+//! An address file next to a main file is joined to it by email and website; read alone it gives
+//! customers known only by their email. The writer produces the two files Magento imports
+//! separately, customer_main.csv and customer_address.csv.
+//!
 //! Magento keeps no phone on the customer: the phone read is the default billing address's
-//! `_address_telephone` (else the first address's), and a phone is written only on an address.
+//! telephone (else the first address's), and a phone is written only on an address.
 
 use crate::connector::Result;
-use crate::files::loaded::{all_rows, cell, cell_finding, col, header_bytes, Ctx, OutRow, Parsed};
-use crate::files::table::{Row, TableFile};
+use crate::files::dates::DateReader;
+use crate::files::loaded::{
+    all_rows, cell, cell_finding, col, date_cell, header_bytes, Ctx, OutRow, Parsed,
+};
+use crate::files::table::{Header, Row, TableFile};
 use crate::files::EntityWriter;
-use crate::finding::Severity;
+use crate::finding::{Finding, Severity};
 use crate::model::{Address, Customer, Entity, Record, SourceRef};
+use crate::platform::magento as facts;
 
-pub const HEADER: &[&str] = &[
+/// customer_main.csv as written (the columns Magento needs to create a customer).
+pub const MAIN_HEADER: &[&str] = &[
     "email",
     "_website",
     "_store",
@@ -20,18 +30,39 @@ pub const HEADER: &[&str] = &[
     "firstname",
     "lastname",
     "group_id",
-    "_address_firstname",
-    "_address_lastname",
-    "_address_company",
-    "_address_street",
-    "_address_city",
-    "_address_region",
-    "_address_country_id",
-    "_address_postcode",
-    "_address_telephone",
+];
+
+/// customer_address.csv as written, in Magento's export order (a subset).
+pub const ADDRESS_HEADER: &[&str] = &[
+    "_website",
+    "_email",
+    "_entity_id",
+    "city",
+    "company",
+    "country_id",
+    "firstname",
+    "lastname",
+    "postcode",
+    "region",
+    "street",
+    "telephone",
     "_address_default_billing_",
     "_address_default_shipping_",
 ];
+
+/// Whether a header is the Customer Addresses file's.
+pub fn is_address_file(h: &Header) -> bool {
+    h.has("_email") && h.has("_website") && !h.has("email")
+}
+
+/// How a companion address file is named to its customer: email (any case) and website.
+fn join_key(email: &str, website: &str) -> String {
+    format!(
+        "{}|{}",
+        email.trim().to_ascii_lowercase(),
+        website.trim().to_ascii_lowercase()
+    )
+}
 
 struct AddrCols {
     first: Option<usize>,
@@ -68,7 +99,24 @@ fn address(row: &Row, c: &AddrCols) -> Option<Address> {
     (!a.is_empty() || a.phone.is_some() || a.first_name.is_some()).then_some(a)
 }
 
-pub fn parse(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
+/// The phone Magento's customer is known by: its default billing address's, else the first's.
+fn phone_of(cu: &mut Customer) {
+    if cu.phone.is_none() {
+        cu.phone = cu
+            .addresses
+            .iter()
+            .find(|a| a.default)
+            .or(cu.addresses.first())
+            .and_then(|a| a.phone.clone());
+    }
+}
+
+/// Reads a main, composite or address file.
+pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
+    let dates = DateReader::new(ctx.zone, facts::DAY_ORDER);
+    if is_address_file(table.header()) {
+        return parse_addresses(table, ctx);
+    }
     table.require(&["email"], "Magento customer")?;
     let h = table.header();
     let c = |n: &str| col(h, &[n]);
@@ -94,15 +142,11 @@ pub fn parse(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
     let mut out = Parsed::default();
     let rows = all_rows(table, &mut out)?;
     let mut seen = std::collections::HashMap::new();
-    let mut current: Option<Customer> = None;
-    let finish = |cur: Option<Customer>, out: &mut Parsed| {
-        if let Some(mut cu) = cur {
-            cu.phone = cu
-                .addresses
-                .iter()
-                .find(|a| a.default)
-                .or(cu.addresses.first())
-                .and_then(|a| a.phone.clone());
+    let mut current: Option<(Customer, String)> = None;
+    let finish = |cur: Option<(Customer, String)>, out: &mut Parsed| {
+        if let Some((mut cu, key)) = cur {
+            phone_of(&mut cu);
+            out.join_keys.entry(key).or_insert(out.records.len());
             out.records.push(Record::Customer(cu));
         }
     };
@@ -110,7 +154,7 @@ pub fn parse(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
         let e = cell(row, email);
         if e.is_empty() {
             match (&mut current, address(row, &ac)) {
-                (Some(cu), Some(a)) => cu.addresses.push(a),
+                (Some((cu, _)), Some(a)) => cu.addresses.push(a),
                 (None, Some(_)) => out.note(cell_finding(
                     table,
                     row,
@@ -134,8 +178,8 @@ pub fn parse(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
                 format!("\"{e}\" is not an email address; the customer was read but will be refused by most targets"),
             ));
         }
-        let key = format!("{}|{}", e.to_ascii_lowercase(), cell(row, website));
-        if let Some(line) = seen.insert(key, row.line) {
+        let key = join_key(e, cell(row, website));
+        if let Some(line) = seen.insert(key.clone(), row.line) {
             out.note(cell_finding(
                 table,
                 row,
@@ -145,63 +189,213 @@ pub fn parse(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
                 format!("{e} already appears on line {line} for the same website"),
             ));
         }
-        current = Some(Customer {
-            source: SourceRef::new(e),
-            email: e.to_string(),
-            first_name: row.opt(first).map(str::to_string),
-            last_name: row.opt(last).map(str::to_string),
-            addresses: address(row, &ac).into_iter().collect(),
-            created_at: row.opt(created).map(str::to_string),
-            ..Customer::default()
-        });
+        current = Some((
+            Customer {
+                source: SourceRef::new(e),
+                email: e.to_string(),
+                first_name: row.opt(first).map(str::to_string),
+                last_name: row.opt(last).map(str::to_string),
+                addresses: address(row, &ac).into_iter().collect(),
+                created_at: date_cell(
+                    table,
+                    row,
+                    created,
+                    &dates,
+                    facts::date_clock(cell(row, created)),
+                    &mut out,
+                ),
+                ..Customer::default()
+            },
+            key,
+        ));
     }
     finish(current.take(), &mut out);
     Ok(out)
 }
 
-/// Writes the composite "Customers and Addresses" CSV.
+/// One row of an address file, with the customer it names.
+struct AddressRow {
+    email: String,
+    key: String,
+    address: Address,
+    line: u64,
+}
+
+/// The address rows of a Customer Addresses file; rows without an email are noted and skipped.
+fn address_rows(table: &TableFile, out: &mut Parsed) -> Result<Vec<AddressRow>> {
+    table.require(&["_email", "_website"], "Magento customer address")?;
+    let h = table.header();
+    let c = |n: &str| col(h, &[n]);
+    let (email, website) = (c("_email"), c("_website"));
+    let ac = AddrCols {
+        first: c("firstname"),
+        last: c("lastname"),
+        company: c("company"),
+        street: c("street"),
+        city: c("city"),
+        region: c("region"),
+        country: c("country_id"),
+        zip: c("postcode"),
+        phone: c("telephone"),
+        billing: c("_address_default_billing_"),
+    };
+    let mut v = Vec::new();
+    for row in all_rows(table, out)? {
+        let e = cell(&row, email);
+        if e.is_empty() {
+            out.note(cell_finding(
+                table,
+                &row,
+                email,
+                Severity::Warning,
+                "address_without_email",
+                "this address names no customer (_email is empty); it was skipped",
+            ));
+            continue;
+        }
+        let Some(a) = address(&row, &ac) else {
+            continue;
+        };
+        v.push(AddressRow {
+            email: e.to_string(),
+            key: join_key(e, cell(&row, website)),
+            address: a,
+            line: row.line,
+        });
+    }
+    Ok(v)
+}
+
+/// An address file read alone: the customers it names, known by email, with their addresses.
+fn parse_addresses(table: &TableFile, _ctx: &Ctx) -> Result<Parsed> {
+    let mut out = Parsed::default();
+    let rows = address_rows(table, &mut out)?;
+    let total = rows.len();
+    for r in rows {
+        match out.join_keys.get(&r.key) {
+            Some(&i) => {
+                if let Some(Record::Customer(cu)) = out.records.get_mut(i) {
+                    cu.addresses.push(r.address);
+                }
+            }
+            None => {
+                out.join_keys.insert(r.key, out.records.len());
+                out.records.push(Record::Customer(Customer {
+                    source: SourceRef::new(&r.email),
+                    email: r.email,
+                    addresses: vec![r.address],
+                    ..Customer::default()
+                }));
+            }
+        }
+    }
+    for r in &mut out.records {
+        if let Record::Customer(cu) = r {
+            phone_of(cu);
+        }
+    }
+    let customers = out.records.len();
+    out.findings.push((
+        0,
+        Finding::new(
+            Severity::Info,
+            "addresses_without_customers",
+            format!(
+                "{}: {total} address(es) of {customers} customer(s) known only by email: this is a \
+                 Customer Addresses file without its Customers Main File; give customer_main.csv \
+                 with it for names and dates",
+                table.display()
+            ),
+        )
+        .at(table.location(table.header_line(), None)),
+    ));
+    Ok(out)
+}
+
+/// Joins a Customer Addresses file into the customers read from a main (or composite) file.
+/// An address naming a customer the main file lacks is kept as a customer known by email.
+pub fn join_addresses(table: &TableFile, _ctx: &Ctx, out: &mut Parsed) -> Result<()> {
+    let mut found = Parsed::default();
+    let rows = address_rows(table, &mut found)?;
+    let at_end = out.records.len();
+    out.findings
+        .extend(found.findings.into_iter().map(|(_, f)| (at_end, f)));
+    let mut touched = Vec::new();
+    for r in rows {
+        let i = match out.join_keys.get(&r.key) {
+            Some(&i) => i,
+            None => {
+                out.findings.push((
+                    out.records.len(),
+                    table.finding(
+                        Severity::Warning,
+                        "address_customer_unknown",
+                        r.line,
+                        table.header().get("_email"),
+                        format!(
+                            "{} (website in this row) is in no customer row of the main file; \
+                             the address was read as a customer known only by email",
+                            r.email
+                        ),
+                    ),
+                ));
+                let i = out.records.len();
+                out.join_keys.insert(r.key, i);
+                out.records.push(Record::Customer(Customer {
+                    source: SourceRef::new(&r.email),
+                    email: r.email,
+                    ..Customer::default()
+                }));
+                i
+            }
+        };
+        if let Some(Record::Customer(cu)) = out.records.get_mut(i) {
+            cu.addresses.push(r.address);
+            touched.push(i);
+        }
+    }
+    for i in touched {
+        if let Some(Record::Customer(cu)) = out.records.get_mut(i) {
+            phone_of(cu);
+        }
+    }
+    Ok(())
+}
+
+/// Writes customer_main.csv, and customer_address.csv beside it: the two files Magento's
+/// System > Data Transfer > Import takes as "Customers Main File" and "Customer Addresses".
 pub struct CustomerWriter;
 
-impl EntityWriter for CustomerWriter {
-    fn entity(&self) -> Entity {
-        Entity::Customers
-    }
-
-    fn file_name(&self) -> String {
-        "customer_composite.csv".into()
-    }
-
-    fn header(&self) -> Vec<u8> {
-        header_bytes(HEADER, b',')
-    }
-
-    fn encode(
-        &mut self,
-        record: &Record,
+impl CustomerWriter {
+    fn rows(
+        c: &Customer,
         out: &mut Vec<u8>,
+        addresses_out: &mut Vec<u8>,
     ) -> std::result::Result<String, String> {
-        let Record::Customer(c) = record else {
-            return Err("not a customer".into());
-        };
         if c.email.trim().is_empty() {
             return Err("customer has no email; Magento identifies customers by email".into());
         }
+        let mut row = OutRow::new(MAIN_HEADER);
+        row.set("email", c.email.clone())
+            .set("_website", facts::DEFAULT_WEBSITE)
+            .set("_store", "default")
+            .set(
+                "created_at",
+                c.created_at
+                    .map(|t| t.format_utc(facts::DATE_FORMAT))
+                    .unwrap_or_default(),
+            )
+            .set("firstname", c.first_name.clone().unwrap_or_default())
+            .set("lastname", c.last_name.clone().unwrap_or_default())
+            .set("group_id", "1");
+        row.write(out, b',');
         let mut addresses: Vec<Address> = c.addresses.clone();
         if addresses.is_empty() {
             addresses.push(Address::default());
         }
+        // Magento has no phone on the customer: one that no address carries goes on the first.
         let phone_placed = c.phone.is_none() || addresses.iter().any(|a| a.phone == c.phone);
         for (i, a) in addresses.iter().enumerate() {
-            let mut row = OutRow::new(HEADER);
-            if i == 0 {
-                row.set("email", c.email.clone())
-                    .set("_website", "base")
-                    .set("_store", "default")
-                    .set("created_at", c.created_at.clone().unwrap_or_default())
-                    .set("firstname", c.first_name.clone().unwrap_or_default())
-                    .set("lastname", c.last_name.clone().unwrap_or_default())
-                    .set("group_id", "1");
-            }
             let street = [a.address1.as_deref(), a.address2.as_deref()]
                 .into_iter()
                 .flatten()
@@ -216,42 +410,83 @@ impl EntityWriter for CustomerWriter {
                 || a.city.is_some()
                 || !phone.is_empty()
                 || a.first_name.is_some();
-            if any {
-                row.set(
-                    "_address_firstname",
+            if !any {
+                continue;
+            }
+            let flag = if a.default { "1" } else { "0" };
+            let mut row = OutRow::new(ADDRESS_HEADER);
+            row.set("_website", facts::DEFAULT_WEBSITE)
+                .set("_email", c.email.clone())
+                .set(
+                    "firstname",
                     a.first_name
                         .clone()
                         .or(c.first_name.clone())
                         .unwrap_or_default(),
                 )
                 .set(
-                    "_address_lastname",
+                    "lastname",
                     a.last_name
                         .clone()
                         .or(c.last_name.clone())
                         .unwrap_or_default(),
                 )
-                .set("_address_company", a.company.clone().unwrap_or_default())
-                .set("_address_street", street)
-                .set("_address_city", a.city.clone().unwrap_or_default())
-                .set("_address_region", a.province.clone().unwrap_or_default())
-                .set(
-                    "_address_country_id",
-                    a.country_code.clone().unwrap_or_default(),
-                )
-                .set("_address_postcode", a.zip.clone().unwrap_or_default())
-                .set("_address_telephone", phone)
-                .set(
-                    "_address_default_billing_",
-                    if a.default { "1" } else { "0" },
-                )
-                .set(
-                    "_address_default_shipping_",
-                    if a.default { "1" } else { "0" },
-                );
-            }
-            row.write(out, b',');
+                .set("company", a.company.clone().unwrap_or_default())
+                .set("street", street)
+                .set("city", a.city.clone().unwrap_or_default())
+                .set("region", a.province.clone().unwrap_or_default())
+                .set("country_id", a.country_code.clone().unwrap_or_default())
+                .set("postcode", a.zip.clone().unwrap_or_default())
+                .set("telephone", phone)
+                .set("_address_default_billing_", flag)
+                .set("_address_default_shipping_", flag);
+            row.write(addresses_out, b',');
         }
         Ok(c.email.to_ascii_lowercase())
+    }
+}
+
+impl EntityWriter for CustomerWriter {
+    fn entity(&self) -> Entity {
+        Entity::Customers
+    }
+
+    fn file_name(&self) -> String {
+        facts::CUSTOMER_MAIN_FILE.into()
+    }
+
+    fn header(&self) -> Vec<u8> {
+        header_bytes(MAIN_HEADER, b',')
+    }
+
+    fn side_files(&self) -> Vec<(String, Vec<u8>)> {
+        vec![(
+            facts::CUSTOMER_ADDRESS_FILE.into(),
+            header_bytes(ADDRESS_HEADER, b','),
+        )]
+    }
+
+    fn encode(
+        &mut self,
+        record: &Record,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<String, String> {
+        let mut side = [Vec::new()];
+        self.encode_with_sides(record, out, &mut side)
+    }
+
+    fn encode_with_sides(
+        &mut self,
+        record: &Record,
+        out: &mut Vec<u8>,
+        sides: &mut [Vec<u8>],
+    ) -> std::result::Result<String, String> {
+        let Record::Customer(c) = record else {
+            return Err("not a customer".into());
+        };
+        let Some(addresses) = sides.first_mut() else {
+            return Err("customer_address.csv is not open".into());
+        };
+        Self::rows(c, out, addresses)
     }
 }

@@ -9,12 +9,14 @@
 //! Amounts are formatted with the currency symbol ("$45.00", "€1.234,56").
 
 use crate::connector::Result;
-use crate::files::loaded::{all_rows, cell, cell_finding, col, Ctx, Parsed};
+use crate::files::dates::DateReader;
+use crate::files::loaded::{all_rows, cell, cell_finding, col, date_cell, Ctx, Parsed};
 use crate::files::table::{Row, TableFile};
 use crate::finding::Severity;
 use crate::model::{
     Address, FinancialStatus, FulfillmentStatus, Money, Order, OrderTotals, Record, SourceRef,
 };
+use crate::platform;
 use rust_decimal::Decimal;
 
 /// Splits "$1,234.50" into the amount and the currency its symbol names.
@@ -106,6 +108,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             ),
     );
     let rows = all_rows(table, &mut out)?;
+    let dates = DateReader::new(ctx.zone, platform::magento::DAY_ORDER);
     for row in &rows {
         let number = cell(row, id).trim_start_matches('#').to_string();
         if number.is_empty() {
@@ -166,6 +169,14 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             _ => FulfillmentStatus::Unfulfilled,
         };
         let row_ref: &Row = row;
+        let created_at = date_cell(
+            table,
+            row,
+            date,
+            &dates,
+            platform::magento::date_clock(cell(row, date)),
+            &mut out,
+        );
         out.records.push(Record::Order(Box::new(Order {
             source: SourceRef::new(number.clone()),
             number,
@@ -186,7 +197,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             },
             financial_status: financial,
             fulfillment_status: fulfillment,
-            created_at: cell(row, date).to_string(),
+            created_at,
             processed_at: None,
             cancelled_at: None,
             billing_address: one_line_address(cell(row, bill), cell(row, baddr)),

@@ -21,9 +21,10 @@
 //!   of the spec, "lbs" (Magento's default) when not given.
 
 use crate::connector::Result;
+use crate::files::dates::DateReader;
 use crate::files::loaded::{
-    all_rows, cell, cell_finding, col, fmt_amount, fmt_decimal, fmt_money, header_bytes, Ctx,
-    OutRow, Parsed,
+    all_rows, cell, cell_finding, col, date_cell, fmt_amount, fmt_decimal, fmt_money, header_bytes,
+    Ctx, OutRow, Parsed,
 };
 use crate::files::table::{Row, TableFile};
 use crate::files::EntityWriter;
@@ -119,10 +120,12 @@ struct Cols {
     variations: Option<usize>,
     labels: Option<usize>,
     associated: Option<usize>,
+    /// Reads `created_at` (see [`platform::magento::date_clock`]).
+    dates: DateReader,
 }
 
 impl Cols {
-    fn new(t: &TableFile) -> Cols {
+    fn new(t: &TableFile, ctx: &Ctx) -> Cols {
         let h = t.header();
         let c = |n: &str| col(h, &[n]);
         Cols {
@@ -156,6 +159,7 @@ impl Cols {
             variations: c("configurable_variations"),
             labels: c("configurable_variation_labels"),
             associated: c("associated_skus"),
+            dates: DateReader::new(ctx.zone, platform::magento::DAY_ORDER),
         }
     }
 
@@ -224,7 +228,7 @@ const BARCODE_KEYS: &[&str] = &["barcode", "ean", "gtin", "upc"];
 /// Reads a product export.
 pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
     table.require(&["sku", "product_type"], "Magento product")?;
-    let c = Cols::new(table);
+    let c = Cols::new(table, ctx);
     let mut out = Parsed::default();
     let rows = all_rows(table, &mut out)?;
 
@@ -522,6 +526,7 @@ fn variant_of(
         image: row.opt(c.base_image).map(str::to_string),
         requires_shipping: !(ptype == "virtual" || ptype == "downloadable"),
         taxable: !cell(row, c.tax).eq_ignore_ascii_case("none"),
+        price_tiers: Default::default(),
     };
     (v, rest)
 }
@@ -626,7 +631,14 @@ fn product_of(table: &TableFile, c: &Cols, row: &Row, out: &mut Parsed) -> Produ
             description: row.opt(c.meta_description).map(str::to_string),
         },
         attributes,
-        created_at: row.opt(c.created).map(str::to_string),
+        created_at: date_cell(
+            table,
+            row,
+            c.created,
+            &c.dates,
+            platform::magento::date_clock(cell(row, c.created)),
+            out,
+        ),
         ..Product::default()
     }
 }
@@ -844,11 +856,18 @@ impl EntityWriter for ProductWriter {
     }
 
     fn file_name(&self) -> String {
-        "catalog_product.csv".into()
+        platform::magento::CATALOG_PRODUCT_FILE.into()
     }
 
     fn header(&self) -> Vec<u8> {
         header_bytes(HEADER, b',')
+    }
+
+    fn side_files(&self) -> Vec<(String, Vec<u8>)> {
+        vec![(
+            platform::magento::ADVANCED_PRICING_FILE.into(),
+            super::pricing::header(),
+        )]
     }
 
     fn encode(
@@ -856,9 +875,49 @@ impl EntityWriter for ProductWriter {
         record: &Record,
         out: &mut Vec<u8>,
     ) -> std::result::Result<String, String> {
+        self.encode_with_sides(record, out, &mut [Vec::new()])
+    }
+
+    /// catalog_product.csv rows, and the variants' tier prices in advanced_pricing.csv.
+    fn encode_with_sides(
+        &mut self,
+        record: &Record,
+        out: &mut Vec<u8>,
+        sides: &mut [Vec<u8>],
+    ) -> std::result::Result<String, String> {
         let Record::Product(p) = record else {
             return Err("not a product".into());
         };
+        let Some(pricing) = sides.first_mut() else {
+            return Err("advanced_pricing.csv is not open".into());
+        };
+        let pricing_only = p.attributes.contains_key(platform::magento::PRICING_ONLY);
+        let parent_sku = if pricing_only {
+            p.source.id.clone()
+        } else {
+            self.encode_catalog(p, out)?
+        };
+        let variable = !p.options.is_empty() || p.variants.len() > 1;
+        for (i, v) in p.variants.iter().enumerate() {
+            let sku = match (&v.sku, variable) {
+                (Some(s), true) => s.clone(),
+                (None, true) => generated_sku(&parent_sku, v, i),
+                (Some(s), false) if pricing_only => s.clone(),
+                _ => parent_sku.clone(),
+            };
+            super::pricing::write_rows(&sku, v, pricing)?;
+        }
+        Ok(parent_sku)
+    }
+}
+
+impl ProductWriter {
+    /// The catalog_product.csv rows of a product; returns its SKU.
+    fn encode_catalog(
+        &mut self,
+        p: &Product,
+        out: &mut Vec<u8>,
+    ) -> std::result::Result<String, String> {
         let a = |k: &str| p.attributes.get(k).map(String::as_str);
         let parent_sku = a("magento.sku")
             .map(str::to_string)
@@ -933,7 +992,12 @@ impl EntityWriter for ProductWriter {
                     "meta_description",
                     p.seo.description.clone().unwrap_or_default(),
                 )
-                .set("created_at", p.created_at.clone().unwrap_or_default());
+                .set(
+                    "created_at",
+                    p.created_at
+                        .map(|t| t.format_utc(platform::magento::DATE_FORMAT))
+                        .unwrap_or_default(),
+                );
             if let Some(first) = p.images.first() {
                 row.set("base_image", first.src.clone())
                     .set("base_image_label", first.alt.clone().unwrap_or_default())

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 fn real(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/real/magento")
+        .join("../tests/data/real/magento")
         .join(name)
 }
 
@@ -236,17 +236,317 @@ fn customers_composite_with_extra_address_rows() {
     assert_eq!(b.addresses.len(), 1, "the address row after bob is bob's");
     assert!(f.is_empty(), "{f:?}");
 
-    // Written back and read again: the same customers.
+    // Written back as the main file and the address file, and read again: the same customers.
     let out = tempfile::tempdir().unwrap();
     assert!(write(Platform::Magento, out.path(), Entity::Customers, &recs).is_empty());
-    let (again, _) = read(
+    assert!(out.path().join("customer_address.csv").exists());
+    let (again, _) = read_dir(out.path(), Entity::Customers);
+    assert_eq!(again, recs);
+}
+
+/// Reads every Magento file of `dir` as one source (companions joined to their main file).
+fn read_dir(dir: &std::path::Path, entity: Entity) -> (Vec<Record>, Vec<crate::finding::Finding>) {
+    crate::files::testkit::rt().block_on(async {
+        let spec = crate::spec::EndpointSpec::files(Platform::Magento, dir.to_path_buf());
+        let mut s = crate::files::open_source(&spec, std::path::Path::new(".")).unwrap();
+        let (mut recs, mut finds) = (vec![], vec![]);
+        let mut cursor = None;
+        loop {
+            let page = s.read_page(entity, cursor.as_ref(), 2).await.unwrap();
+            recs.extend(page.records);
+            finds.extend(page.findings);
+            match page.next {
+                Some(n) => cursor = Some(n),
+                None => break,
+            }
+        }
+        (recs, finds)
+    })
+}
+
+fn copy_real(dir: &std::path::Path, names: &[&str]) {
+    for n in names {
+        std::fs::copy(real_repo(n), dir.join(n)).unwrap();
+    }
+}
+
+/// A file of tests/data/real/magento (vendored from Magento's own repository).
+fn real_repo(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/real/magento")
+        .join(name)
+}
+
+fn customer(r: &Record) -> &Customer {
+    match r {
+        Record::Customer(c) => c,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn real_address_files_read_alone_give_customers_known_by_email() {
+    let (recs, f) = read(
         Platform::Magento,
-        &out.path().join("customer_composite.csv"),
+        &real_repo("address_import_update.csv"),
+        Entity::Customers,
+        1,
+    )
+    .unwrap();
+    assert_eq!(recs.len(), 1, "{f:?}");
+    let betsy = customer(&recs[0]);
+    assert_eq!(betsy.email, "BetsyParker@example.com");
+    assert_eq!(betsy.first_name, None);
+    assert_eq!(betsy.addresses.len(), 3);
+    let cities: Vec<Option<&str>> = betsy.addresses.iter().map(|a| a.city.as_deref()).collect();
+    assert_eq!(cities, [None, Some("Phoenix"), Some("Tallahassee")]);
+    assert_eq!(betsy.addresses[1].province.as_deref(), Some("Arizona"));
+    assert!(betsy.addresses[1].default, "_address_default_billing_ = 1");
+    assert_eq!(
+        betsy.phone.as_deref(),
+        Some("928-707-1577"),
+        "the default's phone"
+    );
+    assert_eq!(betsy.addresses[2].first_name.as_deref(), Some("William"));
+    assert!(f.iter().any(|x| x.code == "addresses_without_customers"));
+
+    let (recs, _) = read(
+        Platform::Magento,
+        &real_repo("import_uk_address.csv"),
         Entity::Customers,
         10,
     )
     .unwrap();
-    assert_eq!(again, recs);
+    let a = &customer(&recs[0]).addresses[0];
+    assert_eq!(a.address1.as_deref(), Some("Moorfields, Vernon St"));
+    assert_eq!(a.phone.as_deref(), Some("+443450507080"));
+    assert_eq!(a.zip.as_deref(), Some("L2 2AY"));
+
+    // Two customers on two websites.
+    let (recs, _) = read(
+        Platform::Magento,
+        &real_repo("two_addresses_import_update.csv"),
+        Entity::Customers,
+        10,
+    )
+    .unwrap();
+    assert_eq!(recs.len(), 2);
+    assert_eq!(
+        customer(&recs[1]).addresses[0].address1.as_deref(),
+        Some("Calle de Méndez Álvaro, 72")
+    );
+
+    // The composite file: four customers, the first with two addresses.
+    let (recs, _) = read(
+        Platform::Magento,
+        &real_repo("customer_composite_update.csv"),
+        Entity::Customers,
+        3,
+    )
+    .unwrap();
+    assert_eq!(recs.len(), 4);
+    assert_eq!(customer(&recs[0]).addresses.len(), 2);
+    assert_eq!(customer(&recs[3]).addresses.len(), 0);
+}
+
+#[test]
+fn address_files_join_the_main_file_by_email_and_website() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_real(
+        dir.path(),
+        &["customers_to_import.csv", "two_addresses_import_update.csv"],
+    );
+    let (recs, f) = read_dir(dir.path(), Entity::Customers);
+    // Six customers in the main file; the address of customer2@example.com (website "test")
+    // names none of them and is kept as a seventh known by email.
+    assert_eq!(recs.len(), 7, "{f:#?}");
+    let joined = customer(&recs[3]);
+    assert_eq!(joined.email, "customer@example.com");
+    assert_eq!(joined.first_name.as_deref(), Some("Firstname"));
+    assert_eq!(joined.addresses.len(), 1);
+    assert_eq!(joined.addresses[0].city.as_deref(), Some("Montgivray"));
+    assert_eq!(joined.phone.as_deref(), Some("33254060414"));
+    assert_eq!(customer(&recs[6]).email, "customer2@example.com");
+    assert!(
+        has_finding(&f, "address_customer_unknown", 3, Some("_email")),
+        "{f:#?}"
+    );
+    // The same email on another website is another customer: no join across websites.
+    let main = dir.path().join("customers_to_import.csv");
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(
+        &main,
+        text.replace("customer@example.com,base", "customer@example.com,other"),
+    )
+    .unwrap();
+    let (recs, _) = read_dir(dir.path(), Entity::Customers);
+    assert_eq!(recs.len(), 8);
+    assert!(customer(&recs[3]).addresses.is_empty());
+}
+
+#[test]
+fn real_advanced_pricing_reads_tiers_alone_with_hand_counts() {
+    let (recs, f) = read(
+        Platform::Magento,
+        &real_repo("import_advanced_pricing.csv"),
+        Entity::Products,
+        1,
+    )
+    .unwrap();
+    let ps = products(&recs);
+    assert_eq!(ps.len(), 2, "{f:?}");
+    let one = &ps[0].variants[0];
+    assert_eq!(one.sku.as_deref(), Some("AdvancedPricingSimple 1"));
+    assert_eq!(one.price_tiers.len(), 3);
+    let t = &one.price_tiers[0];
+    assert_eq!(t.min_quantity.normalize().to_string(), "10");
+    assert_eq!(t.customer_group, None);
+    assert_eq!(t.website, None);
+    assert_eq!(
+        t.price,
+        TierPrice::Fixed(Money::new(rust_decimal::Decimal::new(300, 0), "USD"))
+    );
+    assert_eq!(
+        one.price_tiers[1].customer_group.as_deref(),
+        Some("General")
+    );
+    assert!(ps[0]
+        .attributes
+        .contains_key(crate::platform::magento::PRICING_ONLY));
+    assert!(f.iter().any(|x| x.code == "tier_prices_without_products"));
+
+    let (recs, _) = read(
+        Platform::Magento,
+        &real_repo("import_advanced_pricing_for_additional_attributes_products.csv"),
+        Entity::Products,
+        10,
+    )
+    .unwrap();
+    let ps = products(&recs);
+    assert_eq!(ps.len(), 32);
+    let tiers: usize = ps.iter().map(|p| p.variants[0].price_tiers.len()).sum();
+    assert_eq!(tiers, 127);
+    assert_eq!(
+        ps[0].variants[0].price_tiers[1].price,
+        TierPrice::PercentOff(rust_decimal::Decimal::new(1500, 2))
+    );
+}
+
+const CATALOG_FOR_PRICING: &str = "sku,product_type,name,price,url_key,configurable_variations,configurable_variation_labels,additional_attributes
+AdvancedPricingSimple 1,simple,Simple One,50,simple-one,,,
+cfg-red,simple,Cfg Red,20,cfg-red,,,color=Red
+cfg,configurable,Cfg,,cfg,\"sku=cfg-red,color=Red\",color=Color,
+";
+
+#[test]
+fn tier_prices_join_their_variants_and_travel_magento_to_magento() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("catalog_product.csv"), CATALOG_FOR_PRICING).unwrap();
+    std::fs::write(
+        dir.path().join("advanced_pricing.csv"),
+        "sku,tier_price_website,tier_price_customer_group,tier_price_qty,tier_price,tier_price_value_type\n\
+         AdvancedPricingSimple 1,\"All Websites [USD]\",ALL GROUPS,10.0000,45.0000,Fixed\n\
+         cfg-red,base,Wholesale,5,10,Discount\n\
+         ghost,\"All Websites [USD]\",ALL GROUPS,2,1,Fixed\n\
+         cfg-red,base,General,x,10,Fixed\n",
+    )
+    .unwrap();
+    let (recs, f) = read_dir(dir.path(), Entity::Products);
+    let ps = products(&recs);
+    assert_eq!(ps.len(), 3, "two products and the unknown SKU: {f:#?}");
+    assert_eq!(ps[0].variants[0].price_tiers.len(), 1);
+    let red = &ps[1].variants[0];
+    assert_eq!(red.sku.as_deref(), Some("cfg-red"));
+    assert_eq!(
+        red.price_tiers.0,
+        vec![PriceTier {
+            min_quantity: rust_decimal::Decimal::new(5, 0),
+            customer_group: Some("Wholesale".into()),
+            website: Some("base".into()),
+            price: TierPrice::PercentOff(rust_decimal::Decimal::new(10, 0)),
+        }]
+    );
+    assert_eq!(ps[2].source.id, "ghost");
+    assert!(
+        has_finding(&f, "tier_price_sku_unknown", 4, Some("sku")),
+        "{f:#?}"
+    );
+    assert!(
+        has_finding(&f, "bad_number", 5, Some("tier_price_qty")),
+        "{f:#?}"
+    );
+
+    let out = tempfile::tempdir().unwrap();
+    assert!(write(Platform::Magento, out.path(), Entity::Products, &recs).is_empty());
+    let pricing = std::fs::read_to_string(out.path().join("advanced_pricing.csv")).unwrap();
+    assert_eq!(pricing.lines().count(), 4, "{pricing}");
+    assert!(
+        pricing.contains("cfg-red,base,Wholesale,5,10,Discount"),
+        "{pricing}"
+    );
+    let catalog = std::fs::read_to_string(out.path().join("catalog_product.csv")).unwrap();
+    assert!(
+        !catalog.contains("ghost"),
+        "a pricing-only SKU gets no catalog row: {catalog}"
+    );
+    let (again, _) = read_dir(out.path(), Entity::Products);
+    let strip = |rs: &[Record]| -> Vec<Vec<(Option<String>, Vec<PriceTier>)>> {
+        products(rs)
+            .iter()
+            .map(|p| {
+                p.variants
+                    .iter()
+                    .map(|v| (v.sku.clone(), v.price_tiers.0.clone()))
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(strip(&again), strip(&recs));
+}
+
+#[test]
+fn targets_without_tier_prices_report_them_and_refuse_pricing_only_skus() {
+    use crate::files::convert::{convert, ConvertOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("catalog_product.csv");
+    let pricing = dir.path().join("advanced_pricing.csv");
+    std::fs::write(&cat, CATALOG_FOR_PRICING).unwrap();
+    std::fs::write(
+        &pricing,
+        "sku,tier_price_website,tier_price_customer_group,tier_price_qty,tier_price\n\
+         AdvancedPricingSimple 1,All Websites [USD],ALL GROUPS,10,45\n",
+    )
+    .unwrap();
+    let out = dir.path().join("shopify");
+    let report = crate::files::testkit::rt()
+        .block_on(convert(
+            Platform::Magento,
+            &[cat.clone(), pricing.clone()],
+            Platform::Shopify,
+            &out,
+            &ConvertOptions::default(),
+        ))
+        .unwrap();
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    let lost: Vec<String> = report.lossy.iter().flat_map(|l| l.what.clone()).collect();
+    assert!(
+        lost.iter()
+            .any(|w| w.starts_with("tier prices not carried")),
+        "the tier price is reported as not carried: {lost:#?}"
+    );
+    // Alone, the pricing file has only SKUs: another platform gets none of them as products.
+    let out = dir.path().join("shopify-alone");
+    let report = crate::files::testkit::rt()
+        .block_on(convert(
+            Platform::Magento,
+            &[pricing],
+            Platform::Shopify,
+            &out,
+            &ConvertOptions::default(),
+        ))
+        .unwrap();
+    assert_eq!(report.counts[&Entity::Products], (1, 0, 1));
+    assert!(report.refused[0].what[0].contains("catalog_product.csv"));
 }
 
 #[test]

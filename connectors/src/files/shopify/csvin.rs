@@ -66,6 +66,10 @@ pub struct CsvIn {
     pub header: Vec<String>,
     record: RawFields,
     len: u64,
+    /// The columns Shopify guards throughout (see `EXPORT_GUARD.always`).
+    guarded: Vec<bool>,
+    /// Columns in the file's own header row (a column mapping may add its own after them).
+    width: usize,
 }
 
 impl CsvIn {
@@ -90,12 +94,15 @@ impl CsvIn {
             },
         );
         let header = table.header().names().to_vec();
+        let guarded = crate::platform::shopify::EXPORT_GUARD.always_columns(&header);
         Ok(CsvIn {
+            guarded,
             label,
             splitter,
             header,
             record: RawFields::default(),
             len,
+            width: table.width(),
             _table: table,
         })
     }
@@ -125,7 +132,9 @@ impl CsvIn {
         Location {
             file: self.label.clone(),
             line,
-            column: column.and_then(|c| self.header.get(c).cloned()),
+            column: column
+                .filter(|&c| c < self.header.len())
+                .map(|c| self._table.column_label(c).to_string()),
         }
     }
 
@@ -159,7 +168,7 @@ impl CsvIn {
             {
                 continue;
             }
-            if self.record.len() != self.header.len() {
+            if self.record.len() != self.width {
                 findings.push(
                     Finding::new(
                         Severity::Warning,
@@ -168,22 +177,33 @@ impl CsvIn {
                             "row has {} cells but the header has {}: check for a missing or extra separator \
                              (cells beyond the header are ignored, missing ones read as empty)",
                             self.record.len(),
-                            self.header.len()
+                            self.width
                         ),
                     )
                     .at(self.location(pos.line, None)),
                 );
             }
+            self._table.widen(&mut self.record);
             row.pos = pos;
+            // Shopify's guard is not data: it comes off every cell (see
+            // platform::shopify::EXPORT_GUARD), barcodes and phones alike.
+            let guard = crate::platform::shopify::EXPORT_GUARD;
             // One UTF-8 check for the whole row; a row that fails is read again cell by cell
             // to name the cell.
+            let guarded = &self.guarded;
+            let always = |i: usize| guarded.get(i).copied().unwrap_or(false);
             if row.rec.take_from(&mut self.record).is_ok() {
+                row.rec
+                    .cut_leading(|i, cell| guard.len_in_column(always(i), cell));
                 return Ok(true);
             }
             row.rec.clear();
             for (i, f) in self.record.iter().enumerate() {
                 match std::str::from_utf8(f) {
-                    Ok(text) => row.rec.push_field(text),
+                    Ok(text) => {
+                        let cut = guard.len_in_column(always(i), text.as_bytes());
+                        row.rec.push_field(&text[cut..])
+                    }
                     Err(_) => {
                         findings.push(
                             Finding::new(

@@ -219,10 +219,9 @@ pub(crate) struct CustomerRows {
     seen: HashMap<String, u64>,
 }
 
-/// Spreadsheet-safe exports write `'+1 555…`; the apostrophe is not data.
+/// A trimmed cell (the `'` of `'+1 555…` is gone already: the rows come without guards).
 fn text(row: &Row, col: Option<usize>) -> Option<String> {
-    let v = row.get(col);
-    non_empty(v.strip_prefix('\'').unwrap_or(v).trim())
+    non_empty(row.get(col))
 }
 
 impl Assemble for CustomerRows {

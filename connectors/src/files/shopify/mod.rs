@@ -7,6 +7,7 @@ mod collections;
 mod content;
 mod csvin;
 mod customers;
+pub mod layout;
 mod orders;
 mod products;
 mod redirects;
@@ -35,7 +36,7 @@ pub fn writers(spec: &EndpointSpec) -> Result<Vec<Box<dyn EntityWriter>>> {
         Box::new(CollectionWriter::new()),
         Box::new(ProductWriter::new(metafields, currency.clone())),
         Box::new(CustomerWriter::new()),
-        Box::new(OrderWriter::new()),
+        Box::new(OrderWriter::new().in_zone(spec.zone()?)),
         Box::new(RedirectWriter::new()),
         Box::new(PageWriter::new()),
         Box::new(BlogPostWriter::new()),
@@ -73,6 +74,7 @@ fn metafield_option(spec: &EndpointSpec) -> Result<Vec<String>> {
 /// `spec.path` (a directory or one file), recognised by its header or name.
 pub fn readers(spec: &EndpointSpec, base: &Path) -> Result<Vec<Box<dyn EntityReader>>> {
     let currency = spec.currency().to_string();
+    let zone = spec.zone()?;
     let mut found: Vec<(Entity, PathBuf)> = Vec::new();
     for (entity, path) in &spec.files {
         let path = if path.is_absolute() {
@@ -134,7 +136,9 @@ pub fn readers(spec: &EndpointSpec, base: &Path) -> Result<Vec<Box<dyn EntityRea
                 Box::new(CustomerReader::new(path).with_encoding(spec.encoding.clone()))
             }
             Entity::Orders => Box::new(
-                OrderReader::new(path, currency.clone()).with_encoding(spec.encoding.clone()),
+                OrderReader::new(path, currency.clone())
+                    .with_encoding(spec.encoding.clone())
+                    .with_zone(zone),
             ),
             Entity::Redirects => {
                 Box::new(RedirectReader::new(path).with_encoding(spec.encoding.clone()))
@@ -187,6 +191,8 @@ pub fn recognise(path: &Path, encoding: Option<&str>) -> Option<Entity> {
 pub(crate) trait Assemble: Send + Sized {
     /// Checks the header and prepares column lookups.
     fn start(input: &CsvIn, currency: &str) -> Result<Self>;
+    /// The store's zone, for times the file writes without one (only readers with dates care).
+    fn set_zone(&mut self, _zone: Option<crate::model::Zone>) {}
     /// The next record, or `None` at the end of the file.
     fn next(
         &mut self,
@@ -204,6 +210,7 @@ pub(crate) struct CsvReader<A: Assemble> {
     path: PathBuf,
     currency: String,
     encoding: Option<String>,
+    zone: Option<crate::model::Zone>,
     state: Option<(CsvIn, A)>,
     done: bool,
 }
@@ -215,9 +222,16 @@ impl<A: Assemble> CsvReader<A> {
             path,
             currency,
             encoding: None,
+            zone: None,
             state: None,
             done: false,
         }
+    }
+
+    /// The store's zone, for times the file writes without one.
+    pub fn with_zone(mut self, zone: Option<crate::model::Zone>) -> Self {
+        self.zone = zone;
+        self
     }
 
     /// The encoding to assume when the file has no BOM and does not look like UTF-8.
@@ -228,7 +242,8 @@ impl<A: Assemble> CsvReader<A> {
 
     fn open_at(&mut self, want: Option<Pos>) -> Result<()> {
         let input = CsvIn::open(&self.path, self.encoding.as_deref())?;
-        let assembler = A::start(&input, &self.currency)?;
+        let mut assembler = A::start(&input, &self.currency)?;
+        assembler.set_zone(self.zone);
         let mut state = (input, assembler);
         self.done = false;
         if let Some(want) = want {

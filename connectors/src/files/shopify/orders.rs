@@ -37,12 +37,14 @@ use super::{
     CsvReader,
 };
 use crate::connector::Result;
+use crate::files::dates::{DateReader, DayOrder};
 use crate::files::EntityWriter;
 use crate::finding::{Finding, RecordRef, Severity};
 use crate::model::{
     Address, Discount, Entity, FinancialStatus, FulfillmentStatus, LineItem, Money, Order,
-    OrderTotals, Record, ShippingLine, SourceRef, TaxLine, Transaction,
+    OrderTotals, Record, ShippingLine, SourceRef, TaxLine, Timestamp, Transaction, Zone,
 };
+use crate::platform::shopify::{ORDER_DATE_CLOCK, ORDER_DATE_FORMAT};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -176,6 +178,9 @@ pub struct OrderWriter {
     header: Vec<String>,
     index: HashMap<String, usize>,
     csv: CsvOut,
+    /// Times are written on this clock (the target store's); without one, on the clock each
+    /// time was stated in. Matrixify's format carries the offset either way.
+    zone: Option<Zone>,
 }
 
 impl OrderWriter {
@@ -190,7 +195,14 @@ impl OrderWriter {
             header,
             index,
             csv: CsvOut::new(),
+            zone: None,
         }
+    }
+
+    /// Times written on the clock of `zone`.
+    pub fn in_zone(mut self, zone: Option<Zone>) -> Self {
+        self.zone = zone;
+        self
     }
 
     fn check(o: &Order) -> std::result::Result<(), String> {
@@ -199,6 +211,8 @@ impl OrderWriter {
             return Err(format!(
                 "an order of {} has no number: give it one in the transform",
                 o.created_at
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|| "unknown date".to_string())
             ));
         }
         if o.tax_lines.len() > ORDER_TAXES {
@@ -346,9 +360,13 @@ impl EntityWriter for OrderWriter {
                 row.set("Email", o.email.clone().unwrap_or_default());
                 row.set("Note", o.note.clone().unwrap_or_default());
                 row.set("Tags", tags.clone());
-                row.set("Created At", o.created_at.clone());
-                row.set("Processed At", o.processed_at.clone().unwrap_or_default());
-                row.set("Cancelled At", o.cancelled_at.clone().unwrap_or_default());
+                let when = |t: &Option<Timestamp>| {
+                    t.map(|t| t.format_local(self.zone, ORDER_DATE_FORMAT))
+                        .unwrap_or_default()
+                };
+                row.set("Created At", when(&o.created_at));
+                row.set("Processed At", when(&o.processed_at));
+                row.set("Cancelled At", when(&o.cancelled_at));
                 row.set("Currency", o.currency.clone());
                 row.set("Price: Total Line Items", fmt_amount(t.subtotal.amount));
                 row.set(
@@ -411,7 +429,9 @@ impl EntityWriter for OrderWriter {
                         row.set("Transaction: Kind", t.kind.clone());
                         row.set(
                             "Transaction: Processed At",
-                            t.processed_at.clone().unwrap_or_default(),
+                            t.processed_at
+                                .map(|t| t.format_local(self.zone, ORDER_DATE_FORMAT))
+                                .unwrap_or_default(),
                         );
                         row.set("Transaction: Amount", fmt_amount(t.amount.amount));
                         row.set("Transaction: Currency", t.amount.currency.clone());
@@ -444,6 +464,11 @@ impl OrderReader {
     pub fn with_encoding(self, encoding: Option<String>) -> Self {
         OrderReader(self.0.with_encoding(encoding))
     }
+
+    /// The store's zone, for order times written without an offset.
+    pub fn with_zone(self, zone: Option<Zone>) -> Self {
+        OrderReader(self.0.with_zone(zone))
+    }
 }
 
 impl crate::files::EntityReader for OrderReader {
@@ -473,6 +498,7 @@ pub(crate) struct OrderRows {
     /// Shopify's own admin export (`orders_export.csv`: one row per line item, `Lineitem …`
     /// columns) rather than the Matrixify layout.
     native: bool,
+    dates: DateReader,
 }
 
 /// Columns of Shopify's admin order export, read when a file has no `Line: Type`.
@@ -671,15 +697,15 @@ impl OrderRows {
             },
             financial_status: FinancialStatus::Pending,
             fulfillment_status: FulfillmentStatus::Unfulfilled,
-            created_at: first.get(self.c("created")).to_string(),
-            processed_at: non_empty(first.get(self.c("processed"))),
-            cancelled_at: non_empty(first.get(self.c("cancelled"))),
+            created_at: self.date(input, first, "created", f),
+            processed_at: self.date(input, first, "processed", f),
+            cancelled_at: self.date(input, first, "cancelled", f),
             billing_address: self.address(first, "Billing"),
             shipping_address: self.address(first, "Shipping"),
             note: non_empty(first.raw(self.c("note"))),
             tags: split_tags(first.get(self.c("tags"))),
         };
-        if order.created_at.is_empty() {
+        if order.created_at.is_none() && first.get(self.c("created")).is_empty() {
             f.push(cell_finding(
                 input,
                 first,
@@ -807,7 +833,7 @@ impl OrderRows {
                         status: row.get(self.c("tx_status")).to_ascii_lowercase(),
                         gateway: non_empty(row.get(self.c("tx_gateway"))),
                         amount: Money::new(amount, tx_cur),
-                        processed_at: non_empty(row.get(self.c("tx_at"))),
+                        processed_at: self.date(input, row, "tx_at", f),
                     });
                 }
                 "" => {}
@@ -916,6 +942,17 @@ fn rate_from_name(name: &str) -> Decimal {
 }
 
 impl OrderRows {
+    /// The time in a date cell (see [`ORDER_DATE_CLOCK`]).
+    fn date(&self, input: &CsvIn, row: &Row, key: &str, f: &mut Vec<Finding>) -> Option<Timestamp> {
+        let col = self.c(key);
+        self.dates.read(
+            row.get(col),
+            ORDER_DATE_CLOCK,
+            || input.location(row.pos.line, col),
+            f,
+        )
+    }
+
     fn native_address(&self, row: &Row, side: &str) -> Option<Address> {
         let get = |f: &str| {
             let col = self
@@ -934,8 +971,8 @@ impl OrderRows {
             city: get("City"),
             province: get("Province"),
             country_code: get("Country"),
-            zip: get("Zip").map(|z| z.trim_start_matches('\'').to_string()),
-            phone: get("Phone").map(|p| p.trim_start_matches('\'').to_string()),
+            zip: get("Zip"),
+            phone: get("Phone"),
             default: false,
         };
         let any = [
@@ -1115,9 +1152,9 @@ impl OrderRows {
             },
             financial_status: financial,
             fulfillment_status: fulfillment,
-            created_at: first.get(self.c("n_created")).to_string(),
+            created_at: self.date(input, first, "n_created", f),
             processed_at: None,
-            cancelled_at: non_empty(first.get(self.c("n_cancelled"))),
+            cancelled_at: self.date(input, first, "n_cancelled", f),
             billing_address: self.native_address(first, "Billing"),
             shipping_address: self.native_address(first, "Shipping"),
             note: non_empty(first.raw(self.c("n_notes"))),
@@ -1162,7 +1199,12 @@ impl Assemble for OrderRows {
             seen: HashMap::new(),
             pending: None,
             native,
+            dates: DateReader::new(None, DayOrder::MonthFirst),
         })
+    }
+
+    fn set_zone(&mut self, zone: Option<Zone>) {
+        self.dates = DateReader::new(zone, DayOrder::MonthFirst);
     }
 
     fn next(&mut self, input: &mut CsvIn, f: &mut Vec<Finding>) -> Result<Option<Record>> {

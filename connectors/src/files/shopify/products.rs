@@ -12,7 +12,7 @@
 //! title, SEO description`, then metafield columns `Label (product.metafields.namespace.key)`
 //! (and Google Shopping / market columns, which storeshift neither needs nor writes). The older
 //! generation (`Handle, Title, Body (HTML), ..., Variant SKU, Variant Grams, ...`) is the one in
-//! the real template at shared/data/real/shopify/product_template.csv.
+//! the real template at tests/data/real/shopify/product_template.csv.
 //!
 //! Layout: rows sharing a handle are one product, consecutive; product fields sit on its first
 //! row; each further row is a variant and/or an image; image-only rows carry just the handle and
@@ -679,9 +679,9 @@ impl ProductRows {
             .to_unit(unit)
         });
         let policy = row.get(self.col(C::InvPolicy));
-        // Exports write `'7649988260513` so spreadsheets keep the digits; the `'` is not data.
-        let barcode_cell = row.get(self.col(C::Barcode));
-        let barcode = non_empty(barcode_cell.strip_prefix('\'').unwrap_or(barcode_cell));
+        // Exports write `'7649988260513` so spreadsheets keep the digits; the rows come
+        // without that guard.
+        let barcode = non_empty(row.get(self.col(C::Barcode)));
         // Shopify's barcode is free text (its own template's 12-digit codes fail the GTIN
         // check), so only certain damage is reported: Excel's scientific notation.
         if let Some(msg) = barcode
@@ -715,6 +715,7 @@ impl ProductRows {
             image: non_empty(row.get(self.col(C::VariantImage))),
             requires_shipping: bool_cell(input, row, self.col(C::RequiresShipping), true, f),
             taxable: bool_cell(input, row, self.col(C::Taxable), true, f),
+            price_tiers: Default::default(),
         }
     }
 
@@ -903,6 +904,7 @@ impl ProductRows {
             attributes,
             created_at: None,
             handle,
+            translations: Default::default(),
         }
     }
 }

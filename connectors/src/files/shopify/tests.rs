@@ -57,8 +57,7 @@ fn read_all(
 }
 
 fn template_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/real/shopify/product_template.csv")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/real/shopify/product_template.csv")
 }
 
 fn products_of(records: Vec<Record>) -> Vec<Product> {
@@ -396,7 +395,13 @@ fn word() -> impl Strategy<Value = String> {
 }
 
 fn text() -> impl Strategy<Value = String> {
-    "[ -~\n\r\u{e7}\u{131}\u{15f}]{1,40}".prop_filter("not blank", |s| !s.trim().is_empty())
+    "[ -~\n\r\u{e7}\u{131}\u{15f}]{1,40}"
+        .prop_filter("not blank", |s| !s.trim().is_empty())
+        // A value that itself starts like Shopify's spreadsheet guard ('+1, '0) cannot be told
+        // from a guarded one: the reader takes the apostrophe off.
+        .prop_filter("not guard-like", |s| {
+            crate::platform::shopify::EXPORT_GUARD.strip(s) == s
+        })
 }
 
 fn money(currency: &'static str) -> impl Strategy<Value = Money> {
@@ -465,6 +470,7 @@ fn variant(values: Vec<String>, images: usize) -> impl Strategy<Value = Variant>
                 },
                 requires_shipping: ship,
                 taxable: tax,
+                price_tiers: Default::default(),
             },
         )
 }
@@ -546,6 +552,7 @@ prop_compose! {
             attributes,
             created_at: None,
             handle,
+            translations: Default::default(),
         }
     }
 }
@@ -665,7 +672,7 @@ prop_compose! {
         let disc = sum(&mut discounts.iter().map(|d| d.amount.amount));
         let ship = sum(&mut shipping_lines.iter().map(|s| s.price.amount));
         let tax = sum(&mut taxes.iter().map(|t| t.amount.amount));
-        let created = format!("2024-02-{day:02}T09:30:00+01:00");
+        let created = Timestamp::parse_rfc3339(&format!("2024-02-{day:02}T09:30:00+01:00"));
         Order {
             source: SourceRef::new(format!("#{number}")),
             number,
@@ -677,7 +684,7 @@ prop_compose! {
             discounts,
             shipping_lines,
             transactions: transactions.into_iter().map(|(kind, status, gateway, amount, cur, at)| Transaction {
-                kind, status, gateway, amount: Money::new(amount, cur), processed_at: at,
+                kind, status, gateway, amount: Money::new(amount, cur), processed_at: at.as_deref().and_then(Timestamp::parse_rfc3339),
             }).collect(),
             totals: OrderTotals {
                 subtotal: Money::new(subtotal, "EUR"),
@@ -688,8 +695,8 @@ prop_compose! {
             },
             financial_status: financial,
             fulfillment_status: fulfillment,
-            processed_at: processed.then(|| created.clone()),
-            cancelled_at: cancelled.then(|| "2024-03-02T00:00:00Z".to_string()),
+            processed_at: created.filter(|_| processed),
+            cancelled_at: Timestamp::parse_rfc3339("2024-03-02T00:00:00Z").filter(|_| cancelled),
             created_at: created,
             billing_address: billing,
             shipping_address: ship_to,

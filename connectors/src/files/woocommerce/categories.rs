@@ -5,6 +5,7 @@
 //! redirects. Slugs are made from the names as WooCommerce makes them when none is given.
 
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage};
+use crate::files::cells::ColumnGuards;
 use crate::files::table::push_row;
 use crate::files::table::TableFile;
 use crate::files::{EntityReader, EntityWriter};
@@ -20,7 +21,10 @@ pub struct CategoryReader {
 impl CategoryReader {
     pub fn new(table: TableFile) -> Result<CategoryReader> {
         table.require(&["Categories"], "WooCommerce product")?;
-        Ok(CategoryReader { table, paths: None })
+        Ok(CategoryReader {
+            table: table.with_guard(Some(platform::woocommerce::EXPORT_GUARD)),
+            paths: None,
+        })
     }
 }
 
@@ -88,7 +92,24 @@ impl EntityReader for CategoryReader {
 /// WooCommerce's product importer creates categories from the product file's paths, so no
 /// import file is needed; this writes `categories.csv` (path, slug) as the operator's record of
 /// the tree the products will create, and so categories are never reported as failed.
-pub struct CategoryWriter;
+pub struct CategoryWriter {
+    guards: ColumnGuards,
+}
+
+const CATEGORY_COLUMNS: [&str; 2] = ["Path", "Slug"];
+
+impl CategoryWriter {
+    /// The list written next to import files (nothing imports it; no guards).
+    pub fn for_import() -> Self {
+        CategoryWriter {
+            guards: ColumnGuards::import(
+                Platform::WooCommerce,
+                "categories.csv",
+                &CATEGORY_COLUMNS,
+            ),
+        }
+    }
+}
 
 impl EntityWriter for CategoryWriter {
     fn entity(&self) -> Entity {
@@ -101,7 +122,7 @@ impl EntityWriter for CategoryWriter {
 
     fn header(&self) -> Vec<u8> {
         let mut out = vec![];
-        push_row(&mut out, &["Path", "Slug"], b',');
+        push_row(&mut out, &CATEGORY_COLUMNS, b',');
         out
     }
 
@@ -113,7 +134,8 @@ impl EntityWriter for CategoryWriter {
         let Record::Category(c) = record else {
             return Err(format!("the category list cannot hold {}", record.entity()));
         };
-        super::push_escaped_row(out, &[c.path_string(), c.handle.clone()]);
+        self.guards
+            .push_row(out, &[c.path_string(), c.handle.clone()], b',');
         Ok(c.handle.clone())
     }
 }

@@ -15,12 +15,17 @@
 //! address when it differs from the billing one. `billing_phone` is the customer's phone, or
 //! when the customer has none, the billing address's.
 
-use super::{field, opt_field, split_list, RowReader};
+use super::{date_field, field, opt_field, split_list, RowReader};
 use crate::connector::Result;
+use crate::files::cells::ColumnGuards;
+use crate::files::dates::{DateReader, DayOrder};
 use crate::files::table::{push_row, Row, TableFile};
 use crate::files::EntityWriter;
 use crate::finding::Severity;
-use crate::model::{Address, Customer, Entity, MarketingConsent, Record, SourceRef};
+use crate::model::{
+    Address, Customer, Entity, MarketingConsent, Platform, Record, SourceRef, Zone,
+};
+use crate::platform::woocommerce::{DATE_FORMAT, MARKETING_DATE_CLOCK, REGISTERED_CLOCK};
 
 pub const COLUMNS: &[&str] = &[
     "customer_id",
@@ -104,7 +109,8 @@ fn truthy(v: &str) -> bool {
     )
 }
 
-pub fn reader(table: TableFile) -> Result<RowReader> {
+pub fn reader(table: TableFile, zone: Option<Zone>) -> Result<RowReader> {
+    let dates = DateReader::new(zone, DayOrder::DayFirst);
     table.require(&["customer_id"], "WooCommerce customer")?;
     let h = table.header();
     if !h.has("email") && !h.has("billing_email") {
@@ -113,7 +119,7 @@ pub fn reader(table: TableFile) -> Result<RowReader> {
     Ok(RowReader::new(
         Entity::Customers,
         table,
-        Box::new(|t, row, findings| {
+        Box::new(move |t, row, findings| {
             let h = t.header();
             let col = |n: &str| h.get(n);
             let email =
@@ -157,6 +163,22 @@ pub fn reader(table: TableFile) -> Result<RowReader> {
                 .or_else(|| opt_field(row, col("billing_first_name")));
             let last_name = opt_field(row, col("last_name"))
                 .or_else(|| opt_field(row, col("billing_last_name")));
+            let created_at = date_field(
+                &dates,
+                t,
+                row,
+                col("date_registered"),
+                REGISTERED_CLOCK,
+                findings,
+            );
+            let marketing_at = date_field(
+                &dates,
+                t,
+                row,
+                col("marketing_updated_at"),
+                MARKETING_DATE_CLOCK,
+                findings,
+            );
             Some(Record::Customer(Customer {
                 source: SourceRef::new(id.clone().unwrap_or_else(|| email.clone())),
                 email,
@@ -167,18 +189,36 @@ pub fn reader(table: TableFile) -> Result<RowReader> {
                 marketing: MarketingConsent {
                     email: truthy(field(row, col("accepts_marketing"))),
                     sms: truthy(field(row, col("accepts_sms"))),
-                    updated_at: opt_field(row, col("marketing_updated_at")),
+                    updated_at: marketing_at,
                 },
                 tags: split_list(field(row, col("tags"))),
                 note: opt_field(row, col("note")),
-                created_at: opt_field(row, col("date_registered")),
+                created_at,
             }))
         }),
     ))
 }
 
 /// Writes customers in the layout [`reader`] reads.
-pub struct CustomerWriter;
+pub struct CustomerWriter {
+    guards: ColumnGuards,
+}
+
+impl CustomerWriter {
+    /// For the customer import plugin, which keeps a guard as data: none is written.
+    pub fn for_import() -> Self {
+        CustomerWriter {
+            guards: ColumnGuards::import(Platform::WooCommerce, "customers.csv", COLUMNS),
+        }
+    }
+
+    /// As the export extension writes the file: every column guarded (the demo store).
+    pub fn for_export() -> Self {
+        CustomerWriter {
+            guards: ColumnGuards::export(Platform::WooCommerce, COLUMNS),
+        }
+    }
+}
 
 impl EntityWriter for CustomerWriter {
     fn entity(&self) -> Entity {
@@ -224,7 +264,12 @@ impl EntityWriter for CustomerWriter {
         row.push(s(&c.first_name));
         row.push(s(&c.last_name));
         row.push(c.email.clone());
-        row.push(s(&c.created_at));
+        // WordPress keeps user_registered in UTC.
+        row.push(
+            c.created_at
+                .map(|t| t.format_utc(DATE_FORMAT))
+                .unwrap_or_default(),
+        );
         let b = address_fields(billing);
         row.extend_from_slice(&b[..3]);
         row.push(c.email.clone());
@@ -242,10 +287,15 @@ impl EntityWriter for CustomerWriter {
         row.push(shipping.and_then(|a| a.phone.clone()).unwrap_or_default());
         row.push(if c.marketing.email { "1" } else { "0" }.to_string());
         row.push(if c.marketing.sms { "1" } else { "0" }.to_string());
-        row.push(s(&c.marketing.updated_at));
+        row.push(
+            c.marketing
+                .updated_at
+                .map(|t| t.format_utc(DATE_FORMAT))
+                .unwrap_or_default(),
+        );
         row.push(super::join_list(&c.tags));
         row.push(s(&c.note));
-        super::push_escaped_row(out, &row);
+        self.guards.push_row(out, &row, b',');
         Ok(c.email.to_ascii_lowercase())
     }
 }
@@ -273,7 +323,7 @@ mod tests {
     }
 
     fn billing_phone(c: &Customer) -> String {
-        let mut w = CustomerWriter;
+        let mut w = CustomerWriter::for_import();
         let mut out = w.header();
         w.encode(&Record::Customer(c.clone()), &mut out)
             .expect("writable");

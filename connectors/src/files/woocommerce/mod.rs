@@ -15,6 +15,8 @@
 
 pub mod categories;
 pub mod customers;
+pub mod l10n;
+pub mod layout;
 pub mod orders;
 pub mod pages;
 pub mod products;
@@ -25,8 +27,10 @@ mod scan;
 use super::table::{Row, RowCursor, TableFile};
 use super::{EntityReader, EntityWriter, FileSource};
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage};
+use crate::files::dates::{Clock, DateReader};
 use crate::finding::Finding;
-use crate::model::{Entity, Platform, Record, WeightUnit};
+use crate::model::{Entity, Platform, Record, Timestamp, WeightUnit};
+use crate::platform;
 use crate::spec::EndpointSpec;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,15 +47,27 @@ pub fn recognise(table: &TableFile) -> Option<Entity> {
         Some(Entity::Customers)
     } else if h.has("Type") && h.has("Name") && (h.has("SKU") || h.has("Regular price")) {
         Some(Entity::Products)
-    } else if h.has("Title") && h.has("Content") {
+    } else if h.has("Title") && h.has("Content") && !h.has("SKU") && !h.has("Product Type") {
+        // WP All Export's product exports have Title and Content too.
         Some(Entity::Pages)
     } else {
         None
     }
 }
 
+/// Opens one WooCommerce export file: its exporter's guard comes off every cell.
+pub fn open_table(file: &Path, encoding: Option<&str>) -> Result<TableFile> {
+    Ok(TableFile::open(file, encoding)?.with_guard(Some(platform::woocommerce::EXPORT_GUARD)))
+}
+
 /// Opens a WooCommerce export directory or file as a source.
 pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
+    let (readers, description) = readers(spec, base)?;
+    Ok(FileSource::new(Platform::WooCommerce, description, readers))
+}
+
+/// The readers of a WooCommerce export directory or file, and the source's description.
+pub fn readers(spec: &EndpointSpec, base: &Path) -> Result<(Vec<Box<dyn EntityReader>>, String)> {
     let encoding = spec.encoding.as_deref();
     let mut found: BTreeMap<Entity, (PathBuf, TableFile)> = BTreeMap::new();
     let mut ignored = vec![];
@@ -88,7 +104,7 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
             }) {
                 continue;
             }
-            let table = TableFile::open(&file, encoding)?;
+            let table = open_table(&file, encoding)?;
             match recognise(&table) {
                 Some(entity) if spec.files.contains_key(&entity) => ignored.push(file),
                 Some(entity) => {
@@ -112,7 +128,7 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
         } else {
             base.join(p)
         };
-        let table = TableFile::open(&file, encoding)?;
+        let table = open_table(&file, encoding)?;
         found.insert(*entity, (file, table));
     }
     if found.is_empty() {
@@ -132,6 +148,7 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
     }
 
     let currency = spec.currency().to_string();
+    let zone = spec.zone()?;
     let mut readers: Vec<Box<dyn EntityReader>> = vec![];
     let mut names = vec![];
     for (entity, (file, table)) in found {
@@ -139,14 +156,14 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
         let reader: Box<dyn EntityReader> = match entity {
             Entity::Products => {
                 if table.header().has("Categories") {
-                    let again = TableFile::open(&file, encoding)?;
+                    let again = open_table(&file, encoding)?;
                     readers.push(Box::new(categories::CategoryReader::new(again)?));
                 }
                 Box::new(products::ProductReader::new(table, &currency)?)
             }
-            Entity::Customers => Box::new(customers::reader(table)?),
-            Entity::Orders => Box::new(orders::reader(table, &currency)?),
-            Entity::Pages => Box::new(pages::reader(table)?),
+            Entity::Customers => Box::new(customers::reader(table, zone)?),
+            Entity::Orders => Box::new(orders::reader(table, &currency, zone)?),
+            Entity::Pages => Box::new(pages::reader(table, zone)?),
             other => {
                 return Err(ConnectorError::Input(format!(
                     "WooCommerce files cannot hold {other}; remove it from `files`"
@@ -155,11 +172,7 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<FileSource> {
         };
         readers.push(reader);
     }
-    Ok(FileSource::new(
-        Platform::WooCommerce,
-        format!("WooCommerce files ({})", names.join("; ")),
-        readers,
-    ))
+    Ok((readers, format!("WooCommerce files ({})", names.join("; "))))
 }
 
 /// The writers of a WooCommerce import directory. The store's units come from the target's
@@ -191,11 +204,11 @@ pub fn writers(spec: &EndpointSpec) -> Result<Vec<Box<dyn EntityWriter>>> {
         }
     };
     Ok(vec![
-        Box::new(categories::CategoryWriter),
+        Box::new(categories::CategoryWriter::for_import()),
         Box::new(products::ProductWriter::new(false, weight, &dims, vec![])),
-        Box::new(customers::CustomerWriter),
-        Box::new(orders::OrderWriter),
-        Box::new(pages::PageWriter),
+        Box::new(customers::CustomerWriter::for_import()),
+        Box::new(orders::OrderWriter::for_import().in_zone(spec.zone()?)),
+        Box::new(pages::PageWriter::for_import().in_zone(spec.zone()?)),
     ])
 }
 
@@ -211,6 +224,8 @@ pub struct RowReader {
 
 impl RowReader {
     pub fn new(entity: Entity, table: TableFile, map: RowMapper) -> RowReader {
+        // The exporter's guard is not data, however the file was opened.
+        let table = table.with_guard(Some(platform::woocommerce::EXPORT_GUARD));
         RowReader { entity, table, map }
     }
 }
@@ -255,33 +270,10 @@ impl EntityReader for RowReader {
     }
 }
 
-/// WooCommerce prefixes values starting with = + - @ with `'` so spreadsheets do not run them
-/// as formulas; the importer strips it again.
+/// A cell read raw (the row layer had no chance to) as the exporter meant it: WooCommerce's
+/// guard taken off (see [`platform::woocommerce::EXPORT_GUARD`]).
 pub fn unescape(value: &str) -> &str {
-    match value.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-        _ => value,
-    }
-}
-
-/// Appends a CSV row of `fields`, each formula-escaped as WooCommerce's exporter does.
-pub fn push_escaped_row<S: AsRef<str>>(out: &mut Vec<u8>, fields: &[S]) {
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        super::table::push_field(out, &escape(f.as_ref()), b',');
-    }
-    out.push(b'\n');
-}
-
-/// The exporter's side of [`unescape`].
-pub fn escape(value: &str) -> std::borrow::Cow<'_, str> {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}").into()
-    } else {
-        value.into()
-    }
+    platform::woocommerce::EXPORT_GUARD.strip(value)
 }
 
 /// Splits a WooCommerce comma list ("A, B\, C" is two items: "A" and "B, C").
@@ -367,9 +359,27 @@ pub fn escape_newlines(s: &str) -> std::borrow::Cow<'_, str> {
     s.replace("\r\n", "\n").replace('\n', "\\n").into()
 }
 
-/// A field as the exporter meant it: formula escape removed.
+/// The timestamp in a date cell; `clock` says whose clock a time without a zone is on (see
+/// [`platform::woocommerce::ORDER_DATE_CLOCK`] and its neighbours).
+pub fn date_field(
+    dates: &DateReader,
+    t: &TableFile,
+    row: &Row,
+    col: Option<usize>,
+    clock: Clock,
+    findings: &mut Vec<Finding>,
+) -> Option<Timestamp> {
+    dates.read(
+        field(row, col),
+        clock,
+        || t.location(row.line, col.map(|c| t.header().name(c))),
+        findings,
+    )
+}
+
+/// A field, trimmed (the table layer has taken the exporter's guard off already).
 pub fn field(row: &Row, col: Option<usize>) -> &str {
-    unescape(crate::files::table::trim(row.get(col)))
+    crate::files::table::trim(row.get(col))
 }
 
 pub fn opt_field(row: &Row, col: Option<usize>) -> Option<String> {
@@ -480,7 +490,7 @@ mod tests {
     #[test]
     fn a_single_file_path_is_read_as_its_entity() {
         let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/data/real/woocommerce/sample_products.csv");
+            .join("../tests/data/real/woocommerce/sample_products.csv");
         let spec = EndpointSpec::files(Platform::WooCommerce, &sample);
         let mut source = crate::files::open_source(&spec, Path::new("/")).unwrap();
         assert_eq!(
@@ -585,8 +595,8 @@ mod tests {
     }
 
     #[test]
-    fn formula_escape_round_trips() {
-        assert_eq!(unescape(&escape("-1")), "-1");
+    fn the_exporters_guard_comes_off_raw_cells() {
+        assert_eq!(unescape("'-1"), "-1");
         assert_eq!(unescape("'=SUM(A1)"), "=SUM(A1)");
         assert_eq!(unescape("'quoted"), "'quoted");
     }

@@ -30,15 +30,18 @@
 //! unfulfilled). Fees and refund details have no canonical place and are not read.
 
 use super::customers::{address_fields, read_address};
-use super::{field, opt_field, RowReader};
+use super::{date_field, field, opt_field, RowReader};
 use crate::connector::Result;
+use crate::files::cells::ColumnGuards;
+use crate::files::dates::{DateReader, DayOrder};
 use crate::files::table::{push_row, Row, TableFile};
 use crate::files::EntityWriter;
 use crate::finding::{Finding, Severity};
 use crate::model::{
     Discount, Entity, FinancialStatus, FulfillmentStatus, LineItem, Money, Order, OrderTotals,
-    Record, ShippingLine, SourceRef, TaxLine, Transaction,
+    Platform, Record, ShippingLine, SourceRef, TaxLine, Transaction, Zone,
 };
+use crate::platform::woocommerce::{DATE_FORMAT, ORDER_DATE_CLOCK};
 use rust_decimal::Decimal;
 
 pub const COLUMNS: &[&str] = &[
@@ -222,17 +225,6 @@ pub fn status_from_canonical(f: FinancialStatus, s: FulfillmentStatus) -> &'stat
     }
 }
 
-/// "2024-03-01 10:20:30" (WordPress local time) → "2024-03-01T10:20:30".
-pub fn normalise_date(s: &str) -> String {
-    let t = s.trim();
-    let b = t.as_bytes();
-    if b.len() >= 19 && b[10] == b' ' && b[4] == b'-' && b[13] == b':' {
-        format!("{}T{}", &t[..10], &t[11..])
-    } else {
-        t.to_string()
-    }
-}
-
 fn money(
     t: &TableFile,
     row: &Row,
@@ -270,7 +262,8 @@ fn item_decimal(
     }
 }
 
-pub fn reader(table: TableFile, default_currency: &str) -> Result<RowReader> {
+pub fn reader(table: TableFile, default_currency: &str, zone: Option<Zone>) -> Result<RowReader> {
+    let dates = DateReader::new(zone, DayOrder::DayFirst);
     table.require(&["order_id", "order_total"], "WooCommerce order")?;
     let default_currency = default_currency.to_string();
     // WebToffee's order export writes one `line_item_N` column per line instead of one
@@ -460,6 +453,14 @@ pub fn reader(table: TableFile, default_currency: &str) -> Result<RowReader> {
                 }],
                 None => vec![],
             };
+            let created_at = date_field(
+                &dates,
+                t,
+                row,
+                col("order_date"),
+                ORDER_DATE_CLOCK,
+                findings,
+            );
             let customer_ref = opt_field(row, col("customer_id")).filter(|c| c != "0");
             let number = opt_field(row, col("order_number")).unwrap_or_else(|| id.clone());
             Some(Record::Order(Box::new(Order {
@@ -482,7 +483,7 @@ pub fn reader(table: TableFile, default_currency: &str) -> Result<RowReader> {
                 },
                 financial_status,
                 fulfillment_status,
-                created_at: normalise_date(field(row, col("order_date"))),
+                created_at,
                 processed_at: None,
                 cancelled_at: None,
                 billing_address: read_address(t, row, "billing", true),
@@ -495,8 +496,35 @@ pub fn reader(table: TableFile, default_currency: &str) -> Result<RowReader> {
 }
 
 /// Writes orders in the layout [`reader`] reads.
-#[derive(Default)]
-pub struct OrderWriter;
+pub struct OrderWriter {
+    guards: ColumnGuards,
+    zone: Option<Zone>,
+}
+
+impl OrderWriter {
+    /// For the order import plugin, which keeps a guard as data: none is written.
+    pub fn for_import() -> Self {
+        OrderWriter {
+            guards: ColumnGuards::import(Platform::WooCommerce, "orders.csv", COLUMNS),
+            zone: None,
+        }
+    }
+
+    /// As the export extension writes the file: every column guarded (the demo store).
+    pub fn for_export() -> Self {
+        OrderWriter {
+            guards: ColumnGuards::export(Platform::WooCommerce, COLUMNS),
+            zone: None,
+        }
+    }
+
+    /// Order dates written on the clock of `zone` (the target store's); UTC without one, the
+    /// clock the reader assumes when no zone is configured.
+    pub fn in_zone(mut self, zone: Option<Zone>) -> Self {
+        self.zone = zone;
+        self
+    }
+}
 
 impl EntityWriter for OrderWriter {
     fn entity(&self) -> Entity {
@@ -528,7 +556,11 @@ impl EntityWriter for OrderWriter {
         let mut row: Vec<String> = Vec::with_capacity(COLUMNS.len());
         row.push(o.source.id.clone());
         row.push(o.number.clone());
-        row.push(o.created_at.clone());
+        row.push(
+            o.created_at
+                .map(|t| t.format_local(Some(self.zone.unwrap_or(Zone::UTC)), DATE_FORMAT))
+                .unwrap_or_default(),
+        );
         row.push(status_from_canonical(o.financial_status, o.fulfillment_status).to_string());
         row.push(o.totals.shipping.amount.to_string());
         row.push("0".to_string());
@@ -637,7 +669,7 @@ impl EntityWriter for OrderWriter {
         row.push(String::new());
         row.push(String::new());
         row.push(String::new());
-        super::push_escaped_row(out, &row);
+        self.guards.push_row(out, &row, b',');
         Ok(o.number.clone())
     }
 }
@@ -679,7 +711,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("order_export.csv");
         std::fs::write(&path, csv).unwrap();
-        let mut reader = reader(TableFile::open(&path, None).unwrap(), "USD").unwrap();
+        let mut reader = reader(
+            crate::files::woocommerce::open_table(&path, None).unwrap(),
+            "USD",
+            crate::model::parse_zone("UTC"),
+        )
+        .unwrap();
         let page = crate::files::EntityReader::read_page(&mut reader, None, 100).unwrap();
         let orders = page
             .records

@@ -6,12 +6,15 @@
 //! Yoast's title and meta description; `_yoast_wpseo_title` / `_yoast_wpseo_metadesc` headers
 //! are accepted too.
 
-use super::{field, opt_field, percent_decode, unescape, RowReader};
+use super::{date_field, field, opt_field, percent_decode, RowReader};
 use crate::connector::Result;
+use crate::files::cells::ColumnGuards;
+use crate::files::dates::{DateReader, DayOrder};
 use crate::files::table::{push_row, TableFile};
 use crate::files::EntityWriter;
-use crate::model::{Entity, Page, Platform, Record, Seo, SourceRef};
+use crate::model::{Entity, Page, Platform, Record, Seo, SourceRef, Zone};
 use crate::platform;
+use crate::platform::woocommerce::{DATE_FORMAT, POST_DATE_CLOCK};
 
 pub const COLUMNS: &[&str] = &[
     "ID",
@@ -24,12 +27,13 @@ pub const COLUMNS: &[&str] = &[
     "SEO Description",
 ];
 
-pub fn reader(table: TableFile) -> Result<RowReader> {
+pub fn reader(table: TableFile, zone: Option<Zone>) -> Result<RowReader> {
+    let dates = DateReader::new(zone, DayOrder::DayFirst);
     table.require(&["Title", "Content"], "WordPress pages")?;
     Ok(RowReader::new(
         Entity::Pages,
         table,
-        Box::new(|t, row, _findings| {
+        Box::new(move |t, row, findings| {
             let h = t.header();
             let title = field(row, h.get("Title")).to_string();
             let handle = match opt_field(row, h.any(&["Slug", "post_name"])) {
@@ -45,7 +49,7 @@ pub fn reader(table: TableFile) -> Result<RowReader> {
                 ),
                 handle,
                 title,
-                body_html: unescape(row.get(h.get("Content"))).to_string(),
+                body_html: row.get(h.get("Content")).to_string(),
                 published: status.is_empty() || status == "publish",
                 seo: Seo {
                     title: opt_field(row, h.any(&["SEO Title", "_yoast_wpseo_title"])),
@@ -54,14 +58,49 @@ pub fn reader(table: TableFile) -> Result<RowReader> {
                         h.any(&["SEO Description", "_yoast_wpseo_metadesc"]),
                     ),
                 },
-                created_at: opt_field(row, h.any(&["Date", "post_date"])),
+                created_at: date_field(
+                    &dates,
+                    t,
+                    row,
+                    h.any(&["Date", "post_date"]),
+                    POST_DATE_CLOCK,
+                    findings,
+                ),
             }))
         }),
     ))
 }
 
 /// Writes pages in the layout [`reader`] reads.
-pub struct PageWriter;
+pub struct PageWriter {
+    guards: ColumnGuards,
+    zone: Option<Zone>,
+}
+
+impl PageWriter {
+    /// For WP All Import, which is not known to take a guard off: none is written.
+    pub fn for_import() -> Self {
+        PageWriter {
+            guards: ColumnGuards::import(Platform::WooCommerce, "pages.csv", COLUMNS),
+            zone: None,
+        }
+    }
+
+    /// As an export plugin writes the file: every column guarded (the demo store).
+    pub fn for_export() -> Self {
+        PageWriter {
+            guards: ColumnGuards::export(Platform::WooCommerce, COLUMNS),
+            zone: None,
+        }
+    }
+
+    /// Page dates written on the clock of `zone` (the target site's); UTC without one, the
+    /// clock the reader assumes when no zone is configured.
+    pub fn in_zone(mut self, zone: Option<Zone>) -> Self {
+        self.zone = zone;
+        self
+    }
+}
 
 impl EntityWriter for PageWriter {
     fn entity(&self) -> Entity {
@@ -96,11 +135,13 @@ impl EntityWriter for PageWriter {
             p.handle.clone(),
             p.body_html.clone(),
             if p.published { "publish" } else { "draft" }.to_string(),
-            s(&p.created_at),
+            p.created_at
+                .map(|t| t.format_local(Some(self.zone.unwrap_or(Zone::UTC)), DATE_FORMAT))
+                .unwrap_or_default(),
             s(&p.seo.title),
             s(&p.seo.description),
         ];
-        super::push_escaped_row(out, &row);
+        self.guards.push_row(out, &row, b',');
         Ok(p.handle.clone())
     }
 }

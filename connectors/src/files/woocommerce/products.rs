@@ -26,6 +26,7 @@ use super::{
     escape_newlines, field, join_list, opt_field, percent_decode, split_list, unescape_newlines,
 };
 use crate::connector::{Cursor, Result, SourcePage};
+use crate::files::cells::ColumnGuards;
 use crate::files::table::{push_row, Header, Row, RowCursor, Rows, TableFile};
 use crate::files::{EntityReader, EntityWriter};
 use crate::finding::{Finding, Severity};
@@ -233,7 +234,8 @@ impl ProductReader {
         table.require(&["Type", "Name"], "WooCommerce product")?;
         let cols = Cols::new(table.header());
         Ok(ProductReader {
-            table,
+            // The exporter's guard is not data, however the file was opened.
+            table: table.with_guard(Some(platform::woocommerce::EXPORT_GUARD)),
             currency: currency.to_string(),
             cols,
             scan: None,
@@ -324,6 +326,7 @@ impl ProductReader {
                 .split(',')
                 .any(|t| t.trim().eq_ignore_ascii_case("virtual")),
             taxable: !tax_status.eq_ignore_ascii_case("none"),
+            price_tiers: Default::default(),
         }
     }
 
@@ -364,25 +367,28 @@ impl ProductReader {
             .unwrap_or_else(|| format!("line-{}", row.line));
         let mut attributes = BTreeMap::new();
         let published = field(row, c.published);
-        let status = match published {
-            "1" | "true" | "TRUE" | "" => ProductStatus::Active,
-            "-1" | "false" | "FALSE" => ProductStatus::Draft,
-            "0" => {
+        // WordPress's own words (publish, draft, private, pending) come from exports of other
+        // plugins read through a column mapping.
+        let word = published.to_ascii_lowercase();
+        let status = match word.as_str() {
+            "1" | "true" | "" | "publish" | "published" | "active" => ProductStatus::Active,
+            "-1" | "false" | "draft" => ProductStatus::Draft,
+            "0" | "private" => {
                 attributes.insert("woo:post_status".to_string(), "private".to_string());
                 ProductStatus::Draft
             }
-            "0.5" | "2" => {
+            "0.5" | "2" | "pending" => {
                 attributes.insert("woo:post_status".to_string(), "pending".to_string());
                 ProductStatus::Draft
             }
-            other => {
+            _ => {
                 findings.push(t.finding(
                     Severity::Warning,
                     "bad_status",
                     row.line,
                     c.published,
                     format!(
-                        "Published \"{other}\" is not 1, 0 or -1; read as draft. Set 1 to publish"
+                        "Published \"{published}\" is not 1, 0 or -1; read as draft. Set 1 to publish"
                     ),
                 ));
                 ProductStatus::Draft
@@ -632,6 +638,7 @@ impl ProductReader {
             seo,
             attributes,
             created_at: None,
+            translations: Default::default(),
         }
     }
 }
@@ -855,6 +862,9 @@ pub struct ProductWriter {
     /// Positions of the [`PASSTHROUGH`] columns, in its order.
     passthrough_at: Vec<usize>,
     row: Vec<String>,
+    /// The spreadsheet guard of each column: where WooCommerce's importer takes it off again,
+    /// or (regenerating an export) everywhere, as its exporter writes.
+    guards: ColumnGuards,
 }
 
 /// Column positions of the fields written on every row.
@@ -899,8 +909,10 @@ impl ProductWriter {
             at: RowCols::default(),
             passthrough_at: vec![],
             row: vec![],
+            guards: ColumnGuards::default(),
         };
         w.header = w.columns();
+        w.guards = ColumnGuards::import(Platform::WooCommerce, "products.csv", &w.header);
         w.index = w
             .header
             .iter()
@@ -947,9 +959,12 @@ impl ProductWriter {
         ProductWriter::new(false, WeightUnit::Kg, "cm", vec![])
     }
 
-    /// The writer that regenerates an export (ids kept), as the demo store generator uses.
+    /// The writer that regenerates an export (ids kept, every column guarded as the exporter
+    /// does), as the demo store generator uses.
     pub fn for_export() -> Self {
-        ProductWriter::new(true, WeightUnit::Kg, "cm", vec![])
+        let mut w = ProductWriter::new(true, WeightUnit::Kg, "cm", vec![]);
+        w.guards = ColumnGuards::export(Platform::WooCommerce, &w.header);
+        w
     }
 
     fn weight_header(&self) -> String {
@@ -1069,7 +1084,7 @@ impl ProductWriter {
     }
 
     fn flush(&mut self, out: &mut Vec<u8>) {
-        super::push_escaped_row(out, &self.row);
+        self.guards.push_row(out, &self.row, b',');
     }
 
     fn set_weight(&mut self, w: Option<&Weight>) {

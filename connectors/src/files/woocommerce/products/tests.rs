@@ -5,8 +5,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 fn sample_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/real/woocommerce/sample_products.csv")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/real/woocommerce/sample_products.csv")
 }
 
 fn read_all(path: &Path, limit: usize) -> (Vec<Product>, Vec<Finding>) {
@@ -337,6 +336,7 @@ fn variant_strategy() -> impl Strategy<Value = Variant> {
                 image: None,
                 requires_shipping: shipping,
                 taxable: true,
+                price_tiers: Default::default(),
             },
         )
 }
@@ -442,6 +442,7 @@ fn product_strategy() -> impl Strategy<Value = Product> {
                     },
                     attributes,
                     created_at: None,
+                    translations: Default::default(),
                 }
             },
         )

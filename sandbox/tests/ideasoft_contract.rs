@@ -1,0 +1,385 @@
+//! Every request the Ideasoft connector sends and every reply the Ideasoft sandbox gives,
+//! checked against Ideasoft's own API document (`sandbox/specs/`): reading a whole store,
+//! loading a store twice (the update paths) with customers that lack names and addresses that
+//! lack countries or name cities the store does not list, looking records up and rolling back.
+//!
+//! The recorded traffic is held to the document with the readings of `specs/IDEASOFT-NOTES.md`
+//! (`tests/openapi`, which also checks nested objects and each item of a LIST reply) and must
+//! show no mismatch. The shared contract harness (`storeshift_sandbox::contract`) reads the same
+//! traffic literally; its report is printed (Ideasoft has no entries in `specs/exceptions.toml`
+//! yet, so the readings show there as open mismatches).
+
+mod openapi;
+
+use openapi::{Exchange, Spec};
+use std::collections::BTreeMap;
+use storeshift_connectors::api::ideasoft::{IdeasoftSource, IdeasoftTarget};
+use storeshift_connectors::model::{Address, Customer, Entity, Platform, Record, SourceRef};
+use storeshift_connectors::platform::ideasoft::api::TOKEN_PATH;
+use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_sandbox::ideasoft::{IdeasoftConfig, IdeasoftSandbox};
+
+/// Fields Ideasoft assigns itself, never asked of a client (see IDEASOFT-NOTES.md, 2 and 3).
+const SERVER_SET: &[&str] = &["id", "hasOption", "hasChildren", "iysStatus"];
+
+fn spec_of(url: String) -> EndpointSpec {
+    std::env::set_var(
+        "STORESHIFT_CONTRACT_IDEASOFT_TOKEN",
+        IdeasoftConfig::default().access_token,
+    );
+    EndpointSpec {
+        platform: Platform::Ideasoft,
+        kind: EndpointKind::Api,
+        path: None,
+        files: BTreeMap::new(),
+        url: Some(url),
+        credentials: [(
+            "token".to_string(),
+            "STORESHIFT_CONTRACT_IDEASOFT_TOKEN".to_string(),
+        )]
+        .into_iter()
+        .collect(),
+        currency: Some("TRY".into()),
+        encoding: None,
+        timezone: None,
+        options: BTreeMap::new(),
+        mapping: None,
+    }
+}
+
+fn roomy() -> IdeasoftConfig {
+    IdeasoftConfig {
+        quota: 100_000,
+        ..Default::default()
+    }
+}
+
+async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> Vec<Record> {
+    let mut cursor = None;
+    let mut out = vec![];
+    loop {
+        let page = src
+            .read_page(entity, cursor.as_ref(), limit)
+            .await
+            .expect("page");
+        out.extend(page.records);
+        match page.next {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+fn customer(
+    id: &str,
+    email: &str,
+    first: Option<&str>,
+    last: Option<&str>,
+    address: Option<Address>,
+) -> Record {
+    Record::Customer(Customer {
+        source: SourceRef::new(id),
+        email: email.into(),
+        first_name: first.map(str::to_string),
+        last_name: last.map(str::to_string),
+        addresses: address.into_iter().collect(),
+        ..Default::default()
+    })
+}
+
+/// Customers a real source store holds that Ideasoft's required fields do not fit as they are.
+fn awkward_customers() -> Vec<Record> {
+    let street = |country: Option<&str>, province: Option<&str>| Address {
+        address1: Some("Kızılay Cad. 5".into()),
+        city: Some("Çankaya".into()),
+        province: province.map(str::to_string),
+        country_code: country.map(str::to_string),
+        zip: Some("06420".into()),
+        default: true,
+        ..Default::default()
+    };
+    vec![
+        customer("c-noname", "adsiz@example.com", None, None, None),
+        customer("c-half", "yarim@example.com", Some("Ali"), None, None),
+        customer(
+            "c-nocountry",
+            "ulkesiz@example.com",
+            Some("Zeynep"),
+            Some("Kaya"),
+            Some(street(None, Some("Ankara"))),
+        ),
+        customer(
+            "c-bare",
+            "adressiz@example.com",
+            Some("Can"),
+            Some("Demir"),
+            None,
+        ),
+        customer(
+            "c-oddcity",
+            "sehir@example.com",
+            Some("Elif"),
+            Some("Şahin"),
+            Some(street(Some("TR"), Some("Kapadokya"))),
+        ),
+        customer(
+            "c-names-on-address",
+            "adreste@example.com",
+            None,
+            None,
+            Some(Address {
+                first_name: Some("Deniz".into()),
+                last_name: Some("Aydın".into()),
+                ..street(Some("DE"), Some("Berlin"))
+            }),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_request_and_reply_fits_ideasofts_document() {
+    let doc = Spec::load(
+        &storeshift_sandbox::contract::specs_dir().join("ideasoft-admin-api.openapi.json"),
+        SERVER_SET,
+    );
+
+    // Reading a whole store, in small pages.
+    let source = IdeasoftSandbox::new(roomy());
+    source.seed_catalog(8);
+    source.seed_customers(6);
+    source.seed_orders(6);
+    source.seed_pages(3);
+    source.faults.traffic().record(true);
+    let sserver = source.start(0).await.expect("bind");
+    let mut src = IdeasoftSource::open(&spec_of(sserver.url())).expect("open");
+    let cats = extract_all(&mut src, Entity::Categories, 3).await;
+    let products = extract_all(&mut src, Entity::Products, 4).await;
+    let mut customers = extract_all(&mut src, Entity::Customers, 4).await;
+    let orders = extract_all(&mut src, Entity::Orders, 4).await;
+    let pages = extract_all(&mut src, Entity::Pages, 2).await;
+    assert_eq!(
+        (products.len(), customers.len(), orders.len(), pages.len()),
+        (8, 6, 6, 3)
+    );
+    customers.extend(awkward_customers());
+
+    // Loading it twice into an empty store: creates, then the update paths.
+    let target = IdeasoftSandbox::new(roomy());
+    target.add_brand("Anadolu Tekstil");
+    target.add_brand("Ege Deri");
+    target.faults.traffic().record(true);
+    let tserver = target.start(0).await.expect("bind");
+    let mut t = IdeasoftTarget::open(&spec_of(tserver.url())).expect("open");
+    let mut created = vec![];
+    for round in 0..2 {
+        for (entity, batch) in [
+            (Entity::Categories, &cats),
+            (Entity::Products, &products),
+            (Entity::Customers, &customers),
+            (Entity::Pages, &pages),
+        ] {
+            let out = t.write_batch(entity, batch).await.expect("load");
+            if round == 0 {
+                created.extend(out.iter().filter_map(|o| match o {
+                    WriteOutcome::Created { target_id } => Some((entity, target_id.clone())),
+                    _ => None,
+                }));
+            }
+            let failed: Vec<_> = out
+                .iter()
+                .filter(|o| matches!(o, WriteOutcome::Failed { .. }))
+                .collect();
+            let expected_failures = if entity == Entity::Customers { 2 } else { 0 };
+            assert_eq!(
+                failed.len(),
+                expected_failures,
+                "{entity} round {round}: {out:?}"
+            );
+        }
+    }
+    assert_eq!(target.product_count(), 8);
+    assert_eq!(
+        target.member_count(),
+        10,
+        "two customers without names are not sent"
+    );
+    assert!(target.creation_log().duplicates().is_empty());
+    let findings = t.take_findings();
+    for code in [
+        "member_name_missing",
+        "member_country_defaulted",
+        "member_location_defaulted",
+        "member_password_reset",
+    ] {
+        assert!(
+            findings.iter().any(|f| f.code == code),
+            "{code}: {findings:?}"
+        );
+    }
+
+    // Look-ups, as a resumed run reconciles, then a rollback.
+    assert!(t
+        .lookup(Entity::Products, "orgu-kazak-3")
+        .await
+        .expect("lookup")
+        .is_some());
+    assert!(t
+        .lookup(Entity::Customers, "ULKESIZ@example.com")
+        .await
+        .expect("lookup")
+        .is_some());
+    assert!(t
+        .lookup(Entity::Pages, "kargo-ve-iade-1")
+        .await
+        .expect("lookup")
+        .is_some());
+    assert!(t
+        .lookup(Entity::Categories, "kadin")
+        .await
+        .expect("lookup")
+        .is_some());
+    for (entity, id) in created.iter().rev() {
+        t.delete(*entity, id).await.expect("delete");
+    }
+    assert_eq!(target.product_count(), 0);
+
+    let traffic: Vec<storeshift_sandbox::Exchange> = source
+        .faults
+        .traffic()
+        .take()
+        .into_iter()
+        .chain(target.faults.traffic().take())
+        // The token endpoint is OAuth's, outside the Admin API paths the document lists.
+        .filter(|ex| ex.path != TOKEN_PATH)
+        .collect();
+    let shared = storeshift_sandbox::contract::Contract::ideasoft()
+        .expect("contract")
+        .check_all(&traffic);
+    eprintln!("shared contract harness:\n{shared}");
+    let mut mismatches: BTreeMap<String, usize> = BTreeMap::new();
+    let mut checked: BTreeMap<String, usize> = BTreeMap::new();
+    for ex in &traffic {
+        let query: Vec<(String, String)> =
+            reqwest::Url::parse(&format!("http://sandbox{}?{}", ex.path, ex.query))
+                .map(|u| {
+                    u.query_pairs()
+                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                        .collect()
+                })
+                .unwrap_or_default();
+        let (req, rep) = doc.check(&Exchange {
+            method: &ex.method,
+            path: &ex.path,
+            query: &query,
+            body: ex.request.as_ref(),
+            status: ex.status,
+            reply: ex.reply.as_ref(),
+        });
+        *checked
+            .entry(format!(
+                "{} {}",
+                ex.method,
+                ex.path.split('/').take(3).collect::<Vec<_>>().join("/")
+            ))
+            .or_default() += 1;
+        for m in req
+            .into_iter()
+            .map(|m| format!("request: {m}"))
+            .chain(rep.into_iter().map(|m| format!("reply: {m}")))
+        {
+            // Indices folded so one mismatch repeated over records reads as one line.
+            let folded: String = m
+                .split('[')
+                .map(|p| {
+                    p.split_once(']')
+                        .map(|(i, r)| {
+                            if i.chars().all(|c| c.is_ascii_digit()) {
+                                format!("[]{r}")
+                            } else {
+                                format!("[{i}]{r}")
+                            }
+                        })
+                        .unwrap_or(p.to_string())
+                })
+                .collect();
+            *mismatches.entry(folded).or_default() += 1;
+        }
+    }
+    let total: usize = checked.values().sum();
+    eprintln!("checked {total} exchanges against the document:");
+    for (op, n) in &checked {
+        eprintln!("  {n:>5}  {op}");
+    }
+    assert!(total > 200, "{total} exchanges");
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches
+            .iter()
+            .map(|(m, n)| format!("{n:>4} × {m}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // The shared harness reads the document literally (no Ideasoft entries in
+    // specs/exceptions.toml yet): what it reports open is listed for the readings above.
+    eprintln!(
+        "shared harness: {} open, {} excepted",
+        shared.open().len(),
+        shared.excepted().len()
+    );
+}
+
+#[tokio::test]
+async fn the_sandbox_refuses_filters_the_document_does_not_list() {
+    let sb = IdeasoftSandbox::new(roomy());
+    sb.seed_catalog(2);
+    let server = sb.start(0).await.expect("bind");
+    let client = reqwest::Client::new();
+    let get = |q: &'static str| {
+        let url = format!("{}/admin-api/products?{q}", server.url());
+        let c = client.clone();
+        async move {
+            let r = c
+                .get(url)
+                .bearer_auth(IdeasoftConfig::default().access_token)
+                .send()
+                .await
+                .expect("send");
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.expect("json"),
+            )
+        }
+    };
+    let (status, body) = get("q[slug]=orgu-kazak-0").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"].as_str().unwrap_or("").contains("q[slug]"),
+        "{body}"
+    );
+    let (status, body) = get("sinceId=0").await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = get("limit=101").await;
+    assert_eq!(status, 400);
+    let (status, body) = get("sku=IS-1").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not a parameter"),
+        "{body}"
+    );
+    // The documented search key narrows, a documented filter selects exactly.
+    let (status, body) = get("s=kazak%201&limit=100").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.as_array().is_some_and(|a| a
+            .iter()
+            .all(|p| p["name"].as_str().unwrap_or("").contains("Kazak 1"))),
+        "{body}"
+    );
+    let (_, body) = get("q[status]=1&limit=100").await;
+    assert!(body.as_array().is_some_and(|a| !a.is_empty()), "{body}");
+}

@@ -1,0 +1,111 @@
+//! Loading into BigCommerce's API (the sandbox as its own process, filtering as BigCommerce's
+//! published specification says: `sku:in` on products matches main SKUs only, variant SKUs are
+//! found through `/catalog/variants`): kill -9 during the load, resume, then load the same
+//! store again from scratch. Nothing is created twice, and every request and reply of all of
+//! it follows the specification.
+
+mod common;
+use common::*;
+use serde_json::json;
+use storeshift_sandbox::contract::Contract;
+use storeshift_sandbox::Exchange;
+
+#[test]
+fn kill_dash_nine_and_a_second_load_into_bigcommerce_create_nothing_twice() {
+    // Pro plan: 450 requests per 30 s, so the test does not wait out request windows.
+    let sb = SandboxProc::start("bigcommerce", &["--plan", "pro"]);
+    let rec = http_json(
+        "POST",
+        &format!("{}/__sandbox/traffic", sb.url),
+        Some(&json!({ "record": true })),
+    );
+    assert_eq!(rec["recording"], true, "{rec}");
+    // 40 products with options (ten variants each) and their customers.
+    let s = Scenario::generated(
+        400,
+        "batch_size = 5\nentities = [\"products\", \"customers\"]",
+    );
+    s.set_target(&sb.endpoint_toml("plan = \"pro\""));
+    let args = [
+        "run",
+        &s.cfg(),
+        "--headless",
+        "--interventions",
+        "recommended",
+    ];
+    let mut kills = 0;
+    while kills < 4 {
+        let mut child = s.spawn_env(&args, &SANDBOX_ENV);
+        let start = s.events_of("batch_committed").len();
+        let mut finished = false;
+        wait_until(120, "loading progress", || {
+            if let Ok(Some(_)) = child.try_wait() {
+                finished = true;
+                return true;
+            }
+            s.events_of("batch_committed").len() >= start + 1 + kills % 2
+        });
+        if finished {
+            break;
+        }
+        child.kill().expect("kill -9");
+        child.wait().expect("reap");
+        kills += 1;
+    }
+    assert!(kills >= 2, "only {kills} kills landed:\n{}", s.logs());
+    assert_eq!(s.run_headless(120), Some(0), "{}", s.logs());
+    let loaded = sb.state();
+    assert!(
+        loaded["duplicates"].as_array().unwrap().is_empty(),
+        "created twice: {}",
+        loaded["duplicates"]
+    );
+    let report = s.report_json();
+    let products = report["analysis"]["counts"]["products"].as_u64().unwrap();
+    let customers = report["analysis"]["counts"]["customers"].as_u64().unwrap();
+    assert_eq!(loaded["products"].as_u64().unwrap(), products, "{loaded}");
+    assert_eq!(loaded["customers"].as_u64().unwrap(), customers, "{loaded}");
+
+    // The same store again, from a fresh state: every product and customer is found by the
+    // filters BigCommerce documents and updated, none created.
+    let again = std::process::Command::new(bin())
+        .args([
+            "run",
+            &s.cfg(),
+            "--restart",
+            "--headless",
+            "--interventions",
+            "recommended",
+        ])
+        .envs(SANDBOX_ENV.iter().copied())
+        .env("USER", "tester")
+        .output()
+        .expect("second load");
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    let reloaded = sb.state();
+    assert!(
+        reloaded["duplicates"].as_array().unwrap().is_empty(),
+        "created twice: {}",
+        reloaded["duplicates"]
+    );
+    assert_eq!(reloaded["products"], loaded["products"], "{reloaded}");
+    assert_eq!(reloaded["customers"], loaded["customers"], "{reloaded}");
+
+    let traffic: Vec<Exchange> = serde_json::from_value(http_json(
+        "GET",
+        &format!("{}/__sandbox/traffic", sb.url),
+        None,
+    ))
+    .expect("traffic");
+    let contract = Contract::bigcommerce().expect("specifications");
+    let checked = contract.check_all(&traffic);
+    assert!(
+        checked.operations.contains_key("GET /catalog/variants"),
+        "{checked}"
+    );
+    assert!(
+        checked.operations.contains_key("PUT /catalog/products"),
+        "{checked}"
+    );
+    assert!(checked.open().is_empty(), "{checked}");
+}
