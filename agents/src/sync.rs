@@ -459,6 +459,7 @@ async fn detect_deletions(ctx: &Ctx, source: &mut dyn Source, entity: Entity) ->
         ],
         recommended: "later".into(),
         raised_at: now_rfc3339(),
+        detail: None,
         decision: None,
     };
     for (sid, _) in &gone {

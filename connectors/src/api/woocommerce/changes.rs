@@ -36,16 +36,8 @@ pub(super) fn newest(items: &[Value]) -> Option<String> {
     items
         .iter()
         .filter_map(|i| gmt(i, "date_modified"))
-        .filter_map(|d| normalise(&d))
+        .map(|t| t.format_utc("%Y-%m-%dT%H:%M:%SZ"))
         .max()
-}
-
-/// A WooCommerce date (`2026-12-06T05:00:00` or with `Z`) as `2026-12-06T05:00:00Z`.
-fn normalise(d: &str) -> Option<String> {
-    let plain = d.trim_end_matches('Z');
-    chrono::NaiveDateTime::parse_from_str(plain, "%Y-%m-%dT%H:%M:%S")
-        .ok()
-        .map(|n| n.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 /// Every id `path` lists now, trashed ones left out (a trashed product or order is gone from
