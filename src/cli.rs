@@ -27,6 +27,8 @@ pub enum Cmd {
     Init(InitArgs),
     /// Run (or resume) the migration a config describes.
     Run(RunArgs),
+    /// After a finished run, move only what changed in the source, once or every DURATION.
+    Sync(SyncArgs),
     /// Show a workspace's run: phase, state, counts, pending interventions.
     Status(WsArgs),
     /// Pause a run at its next safe point (persisted: it stays paused across restarts).
@@ -135,6 +137,21 @@ pub struct RunArgs {
     /// Move the existing state aside and start from scratch.
     #[arg(long)]
     pub restart: bool,
+    #[command(flatten)]
+    pub front: FrontEnd,
+}
+
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// Workspace directory, or the migration.toml that names it.
+    #[arg(default_value = ".")]
+    pub workspace: PathBuf,
+    /// Run a cycle every DURATION (`30s`, `10m`, `1h`) instead of once.
+    #[arg(long, value_name = "DURATION")]
+    pub every: Option<String>,
+    /// Keep cycling until a cutover is requested (every 10m unless --every says otherwise).
+    #[arg(long)]
+    pub until_cutover: bool,
     #[command(flatten)]
     pub front: FrontEnd,
 }

@@ -8,6 +8,7 @@ mod logging;
 mod metrics;
 mod ops;
 mod run;
+mod sync;
 
 use clap::Parser;
 use cli::{Cli, Cmd};
@@ -75,6 +76,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             let cfg = MigrationConfig::load(&args.config)?;
             run::run(cfg, &args.front, args.restart).await
         }
+        Cmd::Sync(args) => sync::sync(&args).await,
         Cmd::Status(args) => ops::status(&args).await,
         Cmd::Pause(args) => ops::pause_resume(&args, true).await,
         Cmd::Resume(args) => ops::pause_resume(&args, false).await,

@@ -21,6 +21,16 @@ pub mod exit {
 }
 
 pub async fn run(cfg: MigrationConfig, front: &FrontEnd, restart: bool) -> Result<i32> {
+    drive(cfg, front, restart, false).await
+}
+
+/// Starts (or resumes) a migration run, or with `sync` one sync cycle, and drives it to its end.
+pub async fn drive(
+    cfg: MigrationConfig,
+    front: &FrontEnd,
+    restart: bool,
+    sync: bool,
+) -> Result<i32> {
     let ws = Workspace::new(cfg.workspace_dir());
     if control::is_live(&ws.socket()).await {
         bail!(
@@ -33,8 +43,11 @@ pub async fn run(cfg: MigrationConfig, front: &FrontEnd, restart: bool) -> Resul
     if restart {
         move_aside(&ws)?;
     }
-    let console_mode =
-        !front.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    // Sync cycles run headless: the loop prints each cycle's summary between them.
+    let console_mode = !sync
+        && !front.headless
+        && std::io::stdout().is_terminal()
+        && std::io::stdin().is_terminal();
     let policy = match front.interventions {
         Some(Policy::Ask) => InterventionPolicy::Ask,
         Some(Policy::Recommended) => InterventionPolicy::Recommended,
@@ -47,14 +60,15 @@ pub async fn run(cfg: MigrationConfig, front: &FrontEnd, restart: bool) -> Resul
     std::fs::create_dir_all(&ws.dir)
         .with_context(|| format!("cannot create workspace {}", ws.dir.display()))?;
     let _log_guard = logging::init(&ws.logs());
-    let handle = storeshift_agents::start(
-        cfg,
-        StartOptions {
-            policy,
-            control_socket: true,
-        },
-    )
-    .await?;
+    let opts = StartOptions {
+        policy,
+        control_socket: true,
+    };
+    let handle = if sync {
+        storeshift_agents::start_sync(cfg, opts).await?
+    } else {
+        storeshift_agents::start(cfg, opts).await?
+    };
     handle.wait_for_operator(console_mode);
     spawn_event_log(handle.link());
     if let Some(addr) = front.metrics {
@@ -101,6 +115,9 @@ pub async fn run(cfg: MigrationConfig, front: &FrontEnd, restart: bool) -> Resul
         let _ = follower.await;
         outcome
     };
+    if sync && outcome == RunOutcome::Done {
+        return Ok(exit::DONE);
+    }
     Ok(report_outcome(&ws, &handle.store, &outcome, front.events))
 }
 

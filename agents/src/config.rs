@@ -18,6 +18,9 @@ pub struct MigrationConfig {
     pub target: EndpointSpec,
     #[serde(default)]
     pub run: RunOptions,
+    /// `storeshift sync`: how far back each cycle's window reaches before the last one ended.
+    #[serde(default)]
+    pub sync: SyncOptions,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub llm: Option<LlmConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,6 +35,54 @@ fn default_name() -> String {
 }
 fn default_workspace() -> PathBuf {
     PathBuf::from(".")
+}
+
+/// `"90s"`, `"5m"`, `"2h"`, `"1d"` (a number and a unit; `0` alone is zero).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    if t == "0" {
+        return Ok(std::time::Duration::ZERO);
+    }
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| {
+        format!("{text:?} is not a duration; write it like \"30s\", \"5m\", \"2h\" or \"1d\"")
+    })?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "{text:?} has no known unit; write it like \"30s\", \"5m\", \"2h\" or \"1d\""
+            ))
+        }
+    };
+    Ok(std::time::Duration::from_secs(n.saturating_mul(secs)))
+}
+
+/// The `[sync]` section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncOptions {
+    /// Each cycle reads changes from the last high-water mark minus this much (`"5m"`, `"30s"`,
+    /// `"1h"`): a source clock running behind, or a record saved while the last cycle read,
+    /// is still caught; what the overlap reads again unchanged is skipped by content hash.
+    #[serde(default = "default_overlap")]
+    pub overlap: String,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            overlap: default_overlap(),
+        }
+    }
+}
+
+fn default_overlap() -> String {
+    "5m".into()
 }
 
 /// What the run does when an intervention needs a decision.
@@ -231,6 +282,12 @@ impl MigrationConfig {
         if self.run.batch_size == 0 {
             return Err(ConfigError(format!(
                 "{}: [run] batch_size must be at least 1",
+                path.display()
+            )));
+        }
+        if let Err(e) = parse_duration(&self.sync.overlap) {
+            return Err(ConfigError(format!(
+                "{}: [sync] overlap: {e}",
                 path.display()
             )));
         }

@@ -328,7 +328,7 @@ struct Pending {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn load_batch(
+pub(crate) async fn load_batch(
     ctx: &Ctx,
     tf: &mut Transformer,
     target: &mut dyn Target,
@@ -612,21 +612,21 @@ async fn load_batch(
 }
 
 /// Where a record's id-map entry is looked for before the store.
-struct Lookup<'a> {
+pub(crate) struct Lookup<'a> {
     /// The entries of the batch still committing.
-    inflight: Option<&'a HashMap<Vec<u8>, IdMapEntry>>,
+    pub(crate) inflight: Option<&'a HashMap<Vec<u8>, IdMapEntry>>,
     /// On a fresh entity: every key this pass wrote (any other has no entry).
-    seen: Option<&'a HashSet<Vec<u8>>>,
+    pub(crate) seen: Option<&'a HashSet<Vec<u8>>>,
 }
 
 /// A batch ready to commit: its checkpoint, its step and the id-map entries the step writes.
-struct Prepared {
-    cp: EntityCheckpoint,
-    step: Step,
-    ids: HashMap<Vec<u8>, IdMapEntry>,
+pub(crate) struct Prepared {
+    pub(crate) cp: EntityCheckpoint,
+    pub(crate) step: Step,
+    pub(crate) ids: HashMap<Vec<u8>, IdMapEntry>,
     /// The records written, dropped where the commit runs: freeing a page of records (read on
     /// another thread) is a tenth of a batch's work, and the loading thread is the busier one.
-    written: Vec<Record>,
+    pub(crate) written: Vec<Record>,
 }
 
 /// A batch waiting for its commit to start.
@@ -777,7 +777,11 @@ pub fn idempotency_key(run: u32, entity: Entity, source_id: &str) -> String {
 /// Settles every intent a crash left pending: found remotely → recorded as moved; not found →
 /// dropped (the cursor never advanced, so the record is read and written again); lookup failing
 /// → an intervention, never a guess and never a duplicate.
-async fn reconcile(ctx: &Ctx, target: &mut dyn Target, entity: Entity) -> Result<(), Halt> {
+pub(crate) async fn reconcile(
+    ctx: &Ctx,
+    target: &mut dyn Target,
+    entity: Entity,
+) -> Result<(), Halt> {
     let intents = ctx
         .store
         .scan_json::<Intent>(T::Intents, entity_prefix(entity))

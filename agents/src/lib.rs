@@ -23,6 +23,7 @@ pub mod report;
 pub mod runtime;
 pub mod snapshot;
 pub mod store;
+pub mod sync;
 pub mod transform;
 pub mod workspace;
 
@@ -31,6 +32,6 @@ pub use config::{InterventionPolicy, MigrationConfig};
 pub use event::{AgentKind, Counts, Event, EventKind, Level, Phase, RunState};
 pub use intervention::{Actor, Decision, Intervention, InterventionOption};
 pub use link::{EventTap, Link};
-pub use runtime::{start, RunHandle, RunOutcome, StartOptions};
+pub use runtime::{start, start_sync, RunHandle, RunOutcome, StartOptions};
 pub use snapshot::{AgentSnapshot, EntityProgress, Metrics, PhaseState, Snapshot};
 pub use workspace::Workspace;

@@ -206,6 +206,7 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
         state: RunState::Running,
         phases_done: vec![],
         incremental: false,
+        sync: false,
         elapsed_secs: 0,
         message: Some("recovered from the event log".into()),
     };

@@ -40,6 +40,9 @@ where
 }
 
 async fn run_phases(ctx: &Ctx) -> Result<(), Halt> {
+    if ctx.run_record()?.sync {
+        return agent("Sync", crate::sync::cycle(ctx.clone())).await;
+    }
     for phase in Phase::ALL {
         if ctx.run_record()?.phases_done.contains(&phase) {
             continue;

@@ -63,6 +63,9 @@ pub struct RunRecord {
     /// True when an earlier run finished: only what changed since moves.
     #[serde(default)]
     pub incremental: bool,
+    /// A sync cycle: only what changed in the source since the last cycle moves.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sync: bool,
     #[serde(default)]
     pub elapsed_secs: u64,
     #[serde(default)]
@@ -588,10 +591,27 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Io(String),
+    /// `sync` before a migration finished.
+    #[error("{0}")]
+    NotSynced(String),
 }
 
 /// Opens the workspace, finds the run to resume (or starts the next one) and spawns it.
 pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle, StartError> {
+    start_kind(cfg, opts, false).await
+}
+
+/// Starts one sync cycle (or resumes the one a crash interrupted); refused until a migration
+/// finished, since a cycle moves only what changed after one.
+pub async fn start_sync(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle, StartError> {
+    start_kind(cfg, opts, true).await
+}
+
+async fn start_kind(
+    cfg: MigrationConfig,
+    opts: StartOptions,
+    sync: bool,
+) -> Result<RunHandle, StartError> {
     let ws = Workspace::new(cfg.workspace_dir());
     ws.create().map_err(|e| {
         StartError::Io(format!("cannot create workspace {}: {e}", ws.dir.display()))
@@ -600,8 +620,27 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
 
     let previous = current_run(&store);
     let (record, resumed) = match previous {
-        Some(r) if r.state != RunState::Done => (r, true),
-        Some(r) => (new_run(r.run + 1, true), false),
+        Some(r) if r.state != RunState::Done => {
+            if sync && !r.sync {
+                return Err(StartError::NotSynced(format!(
+                    "run {} of {} has not finished: finish it with `storeshift run` before syncing",
+                    r.run,
+                    ws.dir.display()
+                )));
+            }
+            (r, true)
+        }
+        Some(r) => {
+            let mut next = new_run(r.run + 1, true);
+            next.sync = sync;
+            (next, false)
+        }
+        None if sync => {
+            return Err(StartError::NotSynced(format!(
+                "{} has no finished migration to keep in sync: run `storeshift run` first",
+                ws.dir.display()
+            )))
+        }
         None => (new_run(1, false), false),
     };
     let run = record.run;
@@ -675,7 +714,9 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
         early: Default::default(),
     }));
 
-    tokio::spawn(command_loop(store.clone(), hub.clone(), run, cmd_rx));
+    // Aborted when the run ends: the loop holds the store, which must close with the run so a
+    // sync loop can open it between cycles (and other commands can while none runs).
+    let commands = tokio::spawn(command_loop(store.clone(), hub.clone(), run, cmd_rx));
     let ticker_hub = hub.clone();
     let ticker = tokio::spawn(async move {
         let mut iv = tokio::time::interval(Duration::from_secs(1));
@@ -697,6 +738,7 @@ pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle
         let outcome = orchestrator::run(ctx.clone()).await;
         finish(&ctx, &outcome);
         ticker.abort();
+        commands.abort();
         ctx.hub.tick();
         if let Some(c) = control {
             c.shutdown().await;
@@ -721,6 +763,7 @@ fn new_run(run: u32, incremental: bool) -> RunRecord {
         state: RunState::Starting,
         phases_done: vec![],
         incremental,
+        sync: false,
         elapsed_secs: 0,
         message: None,
     }
@@ -787,6 +830,11 @@ fn finish(ctx: &Ctx, outcome: &RunOutcome) {
     let snap = ctx.hub.snapshot();
     rec.elapsed_secs = snap.elapsed_secs;
     let (state, summary, level) = match outcome {
+        RunOutcome::Done if rec.sync => (
+            RunState::Done,
+            format!("sync cycle {} complete", ctx.run),
+            Level::Info,
+        ),
         RunOutcome::Done => (
             RunState::Done,
             "migration complete".to_string(),
@@ -823,8 +871,9 @@ fn finish(ctx: &Ctx, outcome: &RunOutcome) {
         step.event(level, None, EventKind::Log { message: summary });
     }
     let _ = ctx.commit(step);
-    if state.is_final() {
+    if state.is_final() && !rec.sync {
         // The report states the final outcome, so it is (re)written after it is recorded.
+        // A sync cycle keeps the migration's report; its own summary is in the event log.
         let _ = crate::report::write(ctx);
     }
     if !state.is_final() {

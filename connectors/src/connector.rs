@@ -56,6 +56,34 @@ pub trait Source: Send {
     fn api_stats(&self) -> Option<ApiStats> {
         None
     }
+    /// Reads up to `limit` records of `entity` modified at or after `since` (RFC 3339, UTC),
+    /// through the platform's documented "changed since" filter, from `cursor`. `Ok(None)` when
+    /// the source has no such filter for `entity`: the caller then reads every record and skips
+    /// the unchanged ones by content hash.
+    async fn read_changed(
+        &mut self,
+        _entity: Entity,
+        _since: &str,
+        _cursor: Option<&Cursor>,
+        _limit: usize,
+    ) -> Result<Option<ChangedPage>> {
+        Ok(None)
+    }
+    /// The source id of every record of `entity` the store has now, read as cheaply as the
+    /// platform allows (ids only), to find records deleted since the last sync. `Ok(None)` when
+    /// the source cannot list them without reading every record.
+    async fn live_ids(&mut self, _entity: Entity) -> Result<Option<Vec<String>>> {
+        Ok(None)
+    }
+}
+
+/// One page of a "changed since" read.
+#[derive(Debug, Default)]
+pub struct ChangedPage {
+    pub page: SourcePage,
+    /// The newest modification time among the page's records (RFC 3339, UTC), as the source
+    /// stated it: the next sync window starts from the source's clock, never the local one.
+    pub newest: Option<String>,
 }
 
 /// What happened to one record of a batch.

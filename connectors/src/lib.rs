@@ -13,7 +13,8 @@ pub mod synth;
 pub mod verify;
 
 pub use connector::{
-    ApiStats, BreakerState, ConnectorError, Cursor, Source, SourcePage, Target, WriteOutcome,
+    ApiStats, BreakerState, ChangedPage, ConnectorError, Cursor, Source, SourcePage, Target,
+    WriteOutcome,
 };
 pub use connector::{Choice, Question};
 pub use finding::{Finding, Location, RecordRef, Severity};

@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 mod categories;
+mod changes;
 mod orders;
 mod pages;
 
@@ -536,7 +537,7 @@ fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result
         "https://shop.example.com/product/{}/",
         p["slug"].as_str().unwrap_or("")
     ));
-    p["date_modified"] = json!(now());
+    changes::touch(p);
     Ok(())
 }
 
@@ -691,6 +692,7 @@ fn create_customer_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Val
 }
 
 fn apply_customer(c: &mut Value, input: &Value) {
+    changes::touch(c);
     for k in ["first_name", "last_name"] {
         if input.get(k).is_some() {
             c[k] = json!(str_field(input, k));
@@ -842,8 +844,16 @@ async fn list_products(State(sb): State<WooSandbox>, headers: HeaderMap, Query(q
     };
     drop(s);
     keep_included(&mut items, &q);
+    if let Err(r) = changes::filter(&mut items, &q) {
+        return r;
+    }
     order(&mut items, &q, "date");
-    paged(items, page, per_page, "/wp-json/wc/v3/products")
+    paged(
+        changes::project(items, &q),
+        page,
+        per_page,
+        "/wp-json/wc/v3/products",
+    )
 }
 
 async fn get_product(
@@ -1186,8 +1196,16 @@ async fn list_customers(State(sb): State<WooSandbox>, headers: HeaderMap, Query(
     // Customers list by name ascending unless told otherwise.
     let mut q2 = q.clone();
     q2.entry("order".into()).or_insert_with(|| "asc".into());
+    if let Err(r) = changes::filter(&mut items, &q) {
+        return r;
+    }
     order(&mut items, &q2, "id");
-    paged(items, page, per_page, "/wp-json/wc/v3/customers")
+    paged(
+        changes::project(items, &q),
+        page,
+        per_page,
+        "/wp-json/wc/v3/customers",
+    )
 }
 
 async fn get_customer(

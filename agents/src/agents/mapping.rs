@@ -548,7 +548,20 @@ async fn suggest(ctx: &Ctx, categories: &mut [MappedPath]) -> Result<(), Halt> {
 /// The mapping in force: source path → target path, operator decisions applied (a path kept
 /// as it is, or still undecided, is left out).
 pub fn resolved(ctx: &Ctx) -> BTreeMap<Vec<String>, Vec<String>> {
-    let Some(m) = ctx.load_phase::<CategoryMapping>(PHASE) else {
+    resolved_at(ctx, ctx.run)
+}
+
+/// The mapping run `run` decided (a sync cycle keeps the one of the migration it follows).
+pub fn resolved_at(ctx: &Ctx, run: u32) -> BTreeMap<Vec<String>, Vec<String>> {
+    let Some(m) = ctx
+        .store
+        .get_json::<CategoryMapping>(
+            crate::store::T::Phases,
+            crate::runtime::phase_key(run, PHASE),
+        )
+        .ok()
+        .flatten()
+    else {
         return BTreeMap::new();
     };
     resolve(&m, &ctx.store.interventions().unwrap_or_default())

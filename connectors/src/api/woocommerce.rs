@@ -6,6 +6,7 @@
 //! resent blindly: the records are looked up again and only what is still missing is created.
 
 mod categories;
+mod changes;
 mod orders;
 mod pages;
 mod verify;
@@ -14,7 +15,7 @@ pub use verify::WooVerifier;
 
 use super::http::{CallError, HttpClient, HttpConfig, Reply, Safety};
 use crate::connector::{
-    ApiStats, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
+    ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
 };
 use crate::finding::{Finding, RecordRef, Severity};
 use crate::model::*;
@@ -485,17 +486,57 @@ impl Source for WooSource {
         cursor: Option<&Cursor>,
         limit: usize,
     ) -> Result<SourcePage> {
+        match entity {
+            Entity::Categories => Ok(self.category_index().await?.page(cursor, limit)),
+            Entity::Pages if self.client.wp.is_some() => {
+                pages::read_page(&self.client, cursor, limit).await
+            }
+            _ => Ok(self.list(entity, cursor, limit, None).await?.page),
+        }
+    }
+
+    async fn read_changed(
+        &mut self,
+        entity: Entity,
+        since: &str,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Option<ChangedPage>> {
+        match entity {
+            Entity::Products | Entity::Customers | Entity::Orders => {
+                Ok(Some(self.list(entity, cursor, limit, Some(since)).await?))
+            }
+            // The category tree is read whole (small); pages have no such filter in use here.
+            _ => Ok(None),
+        }
+    }
+
+    async fn live_ids(&mut self, entity: Entity) -> Result<Option<Vec<String>>> {
         let path = match entity {
             Entity::Products => "/products",
             Entity::Customers => "/customers",
-            Entity::Categories => {
-                return Ok(self.category_index().await?.page(cursor, limit));
-            }
-            Entity::Orders => return orders::read_page(&self.client, cursor, limit).await,
-            Entity::Pages if self.client.wp.is_some() => {
-                return pages::read_page(&self.client, cursor, limit).await
-            }
-            _ => return Ok(SourcePage::default()),
+            Entity::Orders => "/orders",
+            _ => return Ok(None),
+        };
+        Ok(Some(changes::live_ids(&self.client, path).await?))
+    }
+}
+
+impl WooSource {
+    /// A page of products, customers or orders, oldest id first; `since` limits it to those
+    /// modified after that time.
+    async fn list(
+        &mut self,
+        entity: Entity,
+        cursor: Option<&Cursor>,
+        limit: usize,
+        since: Option<&str>,
+    ) -> Result<ChangedPage> {
+        let path = match entity {
+            Entity::Products => "/products",
+            Entity::Customers => "/customers",
+            Entity::Orders => return orders::read_page(&self.client, cursor, limit, since).await,
+            _ => return Ok(ChangedPage::default()),
         };
         if entity == Entity::Products {
             self.category_index().await?;
@@ -507,19 +548,21 @@ impl Source for WooSource {
             .max(1);
         let per_page = limit.clamp(1, MAX_PER_PAGE);
         // Oldest first by id: pages stay stable while the store keeps selling.
-        let q = [
+        let mut q = vec![
             ("page", page.to_string()),
             ("per_page", per_page.to_string()),
             ("orderby", "id".into()),
             ("order", "asc".into()),
         ];
+        q.extend(changes::since_query(since));
         let reply = self.client.get(path, &q).await?;
         let pages: u64 = reply
             .header("x-wp-totalpages")
             .and_then(|v| v.parse().ok())
             .unwrap_or(1);
+        let items = reply.body.as_array().cloned().unwrap_or_default();
         let mut out = SourcePage::default();
-        for item in reply.body.as_array().into_iter().flatten() {
+        for item in &items {
             match entity {
                 Entity::Products => {
                     let variations = if item["type"] == "variable" {
@@ -548,7 +591,10 @@ impl Source for WooSource {
         if page < pages {
             out.next = Some(json!({ "page": page + 1 }));
         }
-        Ok(out)
+        Ok(ChangedPage {
+            page: out,
+            newest: changes::newest(&items),
+        })
     }
 }
 

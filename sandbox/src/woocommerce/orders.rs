@@ -261,7 +261,7 @@ fn apply_order(s: &mut Store, o: &mut Value, input: &Value) -> Result<(), Value>
         o["date_completed"] = json!(now());
     }
     recompute(o);
-    o["date_modified"] = json!(now());
+    super::changes::touch(o);
     Ok(())
 }
 
@@ -344,8 +344,16 @@ pub(super) async fn list_orders(
         .collect();
     drop(s);
     keep_included(&mut items, &q);
+    if let Err(r) = super::changes::filter(&mut items, &q) {
+        return r;
+    }
     order(&mut items, &q, "date");
-    paged(items, page, per_page, "/wp-json/wc/v3/orders")
+    paged(
+        super::changes::project(items, &q),
+        page,
+        per_page,
+        "/wp-json/wc/v3/orders",
+    )
 }
 
 pub(super) async fn get_order(

@@ -9,7 +9,7 @@
 
 use super::{address_from, dec, meta, s, WooClient, WooTarget};
 use crate::api::http::{CallError, Safety};
-use crate::connector::{ConnectorError, Cursor, Result, SourcePage, WriteOutcome};
+use crate::connector::{ChangedPage, ConnectorError, Cursor, Result, SourcePage, WriteOutcome};
 use crate::files::woocommerce::orders::{status_from_canonical, status_to_canonical};
 use crate::finding::{Finding, RecordRef, Severity};
 use crate::model::*;
@@ -25,18 +25,20 @@ pub(super) async fn read_page(
     client: &WooClient,
     cursor: Option<&Cursor>,
     limit: usize,
-) -> Result<SourcePage> {
+    since: Option<&str>,
+) -> Result<ChangedPage> {
     let page = cursor
         .and_then(|c| c.get("page"))
         .and_then(Value::as_u64)
         .unwrap_or(1)
         .max(1);
-    let q = [
+    let mut q = vec![
         ("page", page.to_string()),
         ("per_page", limit.clamp(1, MAX_PER_PAGE).to_string()),
         ("orderby", "id".into()),
         ("order", "asc".into()),
     ];
+    q.extend(super::changes::since_query(since));
     let reply = client.get("/orders", &q).await?;
     let pages: u64 = reply
         .header("x-wp-totalpages")
@@ -50,7 +52,8 @@ pub(super) async fn read_page(
     if page < pages {
         out.next = Some(json!({ "page": page + 1 }));
     }
-    Ok(out)
+    let newest = super::changes::newest(reply.body.as_array().map_or(&[], Vec::as_slice));
+    Ok(ChangedPage { page: out, newest })
 }
 
 fn money(v: &Value, k: &str, cur: &str) -> Money {

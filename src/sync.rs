@@ -1,0 +1,136 @@
+//! `storeshift sync`: sync cycles after a finished migration, once, every DURATION, or until a
+//! cutover is requested. Each cycle is a run of its own (resumable, pausable, killable); between
+//! cycles the workspace is free for `storeshift decide`, `pause`, `status`.
+
+use crate::cli::{EventsFormat, SyncArgs};
+use crate::run::{self, exit};
+use anyhow::{anyhow, Result};
+use serde_json::json;
+use std::time::Duration;
+use storeshift_agents::config::parse_duration;
+use storeshift_agents::store::Store;
+use storeshift_agents::sync::{cutover_requested, last_summary};
+use storeshift_agents::{runtime, Workspace};
+
+/// Cycle period of `--until-cutover` without `--every`.
+const DEFAULT_EVERY: Duration = Duration::from_secs(600);
+
+pub async fn sync(args: &SyncArgs) -> Result<i32> {
+    let t = crate::ops::resolve(&args.workspace)?;
+    let cfg = t.cfg.ok_or_else(|| {
+        anyhow!(
+            "{} has no migration.toml: sync the workspace a finished `storeshift run` made",
+            args.workspace.display()
+        )
+    })?;
+    let every = match &args.every {
+        Some(d) => Some(parse_duration(d).map_err(|e| anyhow!("--every {e}"))?),
+        None if args.until_cutover => Some(DEFAULT_EVERY),
+        None => None,
+    };
+    if every == Some(Duration::ZERO) {
+        return Err(anyhow!("--every must be longer than zero"));
+    }
+    let ws = t.ws;
+    loop {
+        if let Some(at) = peek(&ws, cutover_requested)? {
+            say(args, &format!("cutover requested at {at}: syncing stopped"));
+            return Ok(exit::DONE);
+        }
+        let began = std::time::Instant::now();
+        let code = run::drive(cfg.clone(), &args.front, false, true).await?;
+        if code != exit::DONE {
+            return Ok(code);
+        }
+        let next = every.map(|e| chrono::Utc::now() + e.saturating_sub(began.elapsed()));
+        print_cycle(args, &ws, began.elapsed(), next)?;
+        let Some(every) = every else {
+            return Ok(exit::DONE);
+        };
+        let wait = every.saturating_sub(began.elapsed());
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(exit::STOPPED),
+            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => return Ok(exit::STOPPED),
+        }
+    }
+}
+
+/// Reads the state for a moment (no run is live between cycles).
+fn peek<V>(ws: &Workspace, f: impl FnOnce(&Store) -> V) -> Result<V> {
+    if !ws.state().exists() {
+        return Err(anyhow!(
+            "{} has no state: run `storeshift run` first",
+            ws.dir.display()
+        ));
+    }
+    // The cycle just ended may still be letting go of the state (its tasks wind down).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match Store::open(&ws.state()) {
+            Ok(store) => return Ok(f(&store)),
+            Err(storeshift_agents::store::StoreError::Locked(_))
+                if std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => return Err(anyhow!("{e}")),
+        }
+    }
+}
+
+fn say(args: &SyncArgs, line: &str) {
+    if args.front.events == EventsFormat::Bars {
+        eprintln!("{line}");
+    }
+}
+
+/// The cycle's summary: changes moved, records read, failures, deletions, the lag (no change
+/// older than the cycle's start is still unmoved) and the next cycle's time.
+fn print_cycle(
+    args: &SyncArgs,
+    ws: &Workspace,
+    took: Duration,
+    next: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<()> {
+    let summary = peek(ws, |s| {
+        let run = runtime::current_run(s).map(|r| r.run).unwrap_or(0);
+        last_summary(s, run)
+    })?;
+    let Some(s) = summary else { return Ok(()) };
+    let reported: u64 = s.deletions_reported.values().sum();
+    let next_at = next.map(|n| n.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    if args.front.events == EventsFormat::Jsonl {
+        println!(
+            "{}",
+            json!({
+                "type": "sync_cycle",
+                "run": s.run,
+                "read": s.read(),
+                "moved": s.moved(),
+                "failed": s.failed(),
+                "counts": s.counts,
+                "deletions_reported": reported,
+                "deleted": s.deleted,
+                "lag_secs": took.as_secs(),
+                "next_cycle_at": next_at,
+            })
+        );
+    } else {
+        eprintln!(
+            "sync cycle {}: {} changes moved, {} records read, {} failed, {} deletions reported{}, {} deleted; lag ≤ {}s{}",
+            s.run,
+            s.moved(),
+            s.read(),
+            s.failed(),
+            reported,
+            if reported > 0 { format!(" (decide them: `storeshift status {}`)", ws.dir.display()) } else { String::new() },
+            s.deleted,
+            took.as_secs(),
+            next_at.map(|n| format!("; next cycle at {n}")).unwrap_or_default()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! `storeshift sync` through the binary, WooCommerce sandbox → WooCommerce sandbox: after a
+//! finished migration, source records are changed, added and deleted between cycles; each
+//! cycle reads only what changed (the source's `modified_after`), every change reaches the
+//! target exactly once (the target sandbox's creation log shows no record made twice), and a
+//! deletion waits as an intervention until an operator decides it. A second test kills the
+//! cycle with -9 ten times while it moves 200 changes.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+use std::process::{Command, Stdio};
+
+const CREDS: &str = "consumer_key=ck_sandbox&consumer_secret=cs_sandbox";
+
+fn api(sb: &SandboxProc, method: &str, path: &str, body: Option<&Value>) -> Value {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    http_json(
+        method,
+        &format!("{}/wp-json/wc/v3{path}{sep}{CREDS}", sb.url),
+        body,
+    )
+}
+
+/// Every product of a sandbox (ids ascending).
+fn products(sb: &SandboxProc) -> Vec<Value> {
+    let mut out = vec![];
+    for page in 1.. {
+        let v = api(
+            sb,
+            "GET",
+            &format!("/products?per_page=100&page={page}&orderby=id&order=asc"),
+            None,
+        );
+        let items = v.as_array().cloned().unwrap_or_default();
+        if items.is_empty() {
+            return out;
+        }
+        out.extend(items);
+    }
+    out
+}
+
+fn by_slug(sb: &SandboxProc, slug: &str) -> Vec<Value> {
+    api(sb, "GET", &format!("/products?slug={slug}"), None)
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A migration from `src` into `dst` (products and customers), run to its end.
+fn migrated(src: &SandboxProc, dst: &SandboxProc, extra_run: &str) -> Scenario {
+    let s = Scenario {
+        dir: tempfile::tempdir().expect("tempdir"),
+    };
+    s.write_config(&format!(
+        "entities = [\"products\", \"customers\"]\n{extra_run}\n\n[sync]\noverlap = \"0s\""
+    ));
+    let fast = "retry_base_ms = 20, retry_max_ms = 500";
+    s.set_source(&src.endpoint_toml(fast));
+    s.set_target(&dst.endpoint_toml(fast));
+    assert_eq!(s.run_headless(180), Some(0), "migration: {}", s.logs());
+    s
+}
+
+/// One `storeshift sync WS --events jsonl` cycle; its exit code and `sync_cycle` line.
+fn cycle(s: &Scenario) -> (Option<i32>, Value) {
+    let o = Command::new(bin())
+        .args(["sync", &s.ws_str(), "--headless", "--events", "jsonl"])
+        .envs(SANDBOX_ENV)
+        .env("USER", "tester")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run sync");
+    let line = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["type"] == "sync_cycle")
+        .unwrap_or_else(|| json!({ "output": text(&o) }));
+    (o.status.code(), line)
+}
+
+/// Waits until the wall clock is in a later second (the sandboxes keep whole seconds), so the
+/// changes made next are newer than everything before them.
+fn next_second() {
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    };
+    let start = now();
+    wait_until(3, "the next second", || now() > start);
+}
+
+fn no_duplicates(sb: &SandboxProc) {
+    let state = sb.state();
+    assert_eq!(
+        state["duplicates"].as_array().map(Vec::len),
+        Some(0),
+        "records created twice: {state}"
+    );
+}
+
+#[test]
+fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
+    let src = SandboxProc::start(
+        "woocommerce",
+        &["--seed-products", "40", "--seed-customers", "10"],
+    );
+    let dst = SandboxProc::start("woocommerce", &[]);
+    let s = migrated(&src, &dst, "");
+    assert_eq!(products(&dst).len(), 40);
+
+    // Nothing changed: a cycle moves nothing (what it re-reads of the window's first second
+    // is skipped by content hash).
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
+    next_second();
+
+    // Two price/name changes, one new product, one product deleted, one customer changed.
+    let all = products(&src);
+    let (a, b, gone) = (&all[3], &all[7], &all[11]);
+    api(
+        &src,
+        "PUT",
+        &format!("/products/{}", a["id"]),
+        Some(&json!({ "name": "Renamed while selling" })),
+    );
+    api(
+        &src,
+        "PUT",
+        &format!("/products/{}", b["id"]),
+        Some(&json!({ "regular_price": "77.00" })),
+    );
+    api(
+        &src,
+        "POST",
+        "/products",
+        Some(
+            &json!({ "name": "Arrived after the migration", "slug": "arrived-late", "regular_price": "5.00" }),
+        ),
+    );
+    api(
+        &src,
+        "DELETE",
+        &format!("/products/{}?force=true", gone["id"]),
+        None,
+    );
+    let customers = api(
+        &src,
+        "GET",
+        "/customers?per_page=1&orderby=id&order=asc",
+        None,
+    );
+    let cust = &customers[0];
+    api(
+        &src,
+        "POST",
+        "/customers/batch",
+        Some(&json!({ "update": [{ "id": cust["id"], "first_name": "Changed" }] })),
+    );
+
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    let p = &c["counts"]["products"];
+    assert_eq!(
+        p["read"].as_u64().unwrap() - p["unchanged"].as_u64().unwrap(),
+        3,
+        "{c}"
+    );
+    assert_eq!(c["counts"]["products"]["created"], 1, "{c}");
+    assert_eq!(c["counts"]["products"]["updated"], 2, "{c}");
+
+    assert_eq!(c["counts"]["customers"]["updated"], 1, "{c}");
+    assert_eq!(c["deletions_reported"], 1, "{c}");
+    assert_eq!(c["deleted"], 0, "{c}");
+    no_duplicates(&dst);
+    let slug_a = a["slug"].as_str().unwrap();
+    let t = by_slug(&dst, slug_a);
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0]["name"], "Renamed while selling");
+    let slug_b = b["slug"].as_str().unwrap();
+    assert_eq!(by_slug(&dst, slug_b).len(), 1);
+    assert_eq!(by_slug(&dst, "arrived-late").len(), 1);
+    // The deleted product is still in the target: nobody decided yet.
+    let gone_slug = gone["slug"].as_str().unwrap();
+    assert_eq!(by_slug(&dst, gone_slug).len(), 1);
+    assert_eq!(products(&dst).len(), 41);
+
+    let status = s.status_json();
+    let ivs: Vec<Value> = status["interventions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| {
+            i["step"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("sync/deletions/")
+        })
+        .collect();
+    assert_eq!(ivs.len(), 1, "{status:#}");
+    let iv = &ivs[0];
+    assert_eq!(iv["recommended"], "later");
+    assert!(iv["decision"].is_null(), "{iv}");
+    assert_eq!(iv["records"][0]["source_id"], gone["id"].to_string());
+
+    // A cycle without a decision deletes nothing and raises nothing new; it reads only the
+    // window's first second again (the three changes), skipped by hash: not the store.
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert!(
+        c["counts"]["products"]["read"].as_u64().unwrap() <= 3,
+        "{c}"
+    );
+    assert_eq!(c["moved"], 0, "{c}");
+    assert_eq!(c["deletions_reported"], 0, "{c}");
+    assert_eq!(by_slug(&dst, gone_slug).len(), 1);
+
+    let id = iv["id"].as_str().unwrap();
+    let o = storeshift(&[
+        "decide",
+        &s.ws_str(),
+        id,
+        "delete",
+        "--note",
+        "gone for good",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["deleted"], 1, "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
+    assert_eq!(by_slug(&dst, gone_slug).len(), 0);
+    assert_eq!(products(&dst).len(), 40);
+    no_duplicates(&dst);
+
+    // A cycle after everything settled moves nothing and deletes nothing more.
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(
+        (
+            c["moved"].clone(),
+            c["deleted"].clone(),
+            c["deletions_reported"].clone()
+        ),
+        (json!(0), json!(0), json!(0)),
+        "{c}"
+    );
+}
+
+#[test]
+fn sync_before_a_finished_migration_is_refused() {
+    let src = SandboxProc::start("woocommerce", &["--seed-products", "2"]);
+    let s = Scenario {
+        dir: tempfile::tempdir().expect("tempdir"),
+    };
+    s.write_config("");
+    s.set_source(&src.endpoint_toml(""));
+    let o = Command::new(bin())
+        .args(["sync", &s.cfg(), "--headless"])
+        .envs(SANDBOX_ENV)
+        .output()
+        .expect("sync");
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        text(&o).contains("run `storeshift run` first"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn sync_killed_ten_times_moves_every_change_once() {
+    let src = SandboxProc::start("woocommerce", &["--seed-products", "240"]);
+    let dst = SandboxProc::start("woocommerce", &[]);
+    let s = migrated(&src, &dst, "batch_size = 5\nthrottle_ms = 100");
+    assert_eq!(products(&dst).len(), 240);
+    let all = products(&src);
+    for p in all.iter().take(200) {
+        api(
+            &src,
+            "PUT",
+            &format!("/products/{}", p["id"]),
+            Some(&json!({ "name": format!("{} v2", p["name"].as_str().unwrap()) })),
+        );
+    }
+    for kill in 0..10 {
+        let before = s.events_of("batch_committed").len();
+        let mut child = s.spawn_env(&["sync", &s.ws_str(), "--headless"], &SANDBOX_ENV);
+        wait_until(60, &format!("a batch committed before kill {kill}"), || {
+            s.events_of("batch_committed").len() > before
+        });
+        child.kill().expect("kill -9");
+        let _ = child.wait();
+    }
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["counts"]["products"]["created"], 0, "{c}");
+    assert_eq!(c["counts"]["products"]["updated"], 200, "{c}");
+    no_duplicates(&dst);
+    let target = products(&dst);
+    assert_eq!(target.len(), 240);
+    let renamed = target
+        .iter()
+        .filter(|p| p["name"].as_str().unwrap_or("").ends_with(" v2"))
+        .count();
+    assert_eq!(renamed, 200);
+    // Nothing left over for the next cycle.
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0));
+    assert_eq!(c["moved"], 0, "{c}");
+}
