@@ -432,6 +432,27 @@ async fn target_taxonomy(ctx: &Ctx) -> Result<Option<(Taxonomy, String)>, Halt> 
             return Ok(None);
         }
     };
+    let read = read_target_categories(ctx, src.as_mut()).await;
+    // The target's API spent this on the run's behalf: the report and the verification
+    // budget count it with the load's.
+    if let Some(stats) = src.api_stats() {
+        let mut step = ctx.step();
+        crate::api_use::Tracker::default().record(ctx, &mut step, None, Some(stats));
+        ctx.commit(step)?;
+    }
+    let Some(t) = read? else {
+        return Ok(None);
+    };
+    let onto = format!("the target store's {} categories", t.paths.len());
+    Ok(Some((t, onto)))
+}
+
+/// Every category path a live target has, read page by page (`None` when it has none or
+/// cannot be read: the mapping then proposes without it).
+async fn read_target_categories(
+    ctx: &Ctx,
+    src: &mut dyn storeshift_connectors::Source,
+) -> Result<Option<Taxonomy>, Halt> {
     if !src.entities().contains(&Entity::Categories) {
         return Ok(None);
     }
@@ -468,8 +489,7 @@ async fn target_taxonomy(ctx: &Ctx) -> Result<Option<(Taxonomy, String)>, Halt> 
     if t.paths.is_empty() {
         return Ok(None);
     }
-    let onto = format!("the target store's {} categories", t.paths.len());
-    Ok(Some((t, onto)))
+    Ok(Some(t))
 }
 
 /// With an LLM, one suggestion per low-confidence path, shown in its question. Never decides.

@@ -14,7 +14,7 @@
 //! sheet with data is written once to a UTF-8 CSV copy, with a line per sheet row, so line numbers
 //! in messages are the spreadsheet's row numbers (as long as no cell holds a line break).
 //!
-//! The delimiter (`,` `;` or tab) is sniffed from the header line. Columns are looked up by name,
+//! The delimiter (`,` `;` tab or `|`) is sniffed from the header line. Columns are looked up by name,
 //! case-insensitively and ignoring surrounding whitespace, because exports are edited by hand.
 
 use crate::connector::{ConnectorError, Result};
@@ -777,25 +777,31 @@ fn cell_text(cell: &calamine::Data) -> String {
     }
 }
 
-/// Picks `,` `;` or tab: whichever occurs most outside quotes on the first line.
+/// Picks `,` `;` tab or `|`: whichever occurs most outside quotes on the first line (a tie
+/// goes to the earlier one: a comma file with a `|` in one column name stays a comma file).
 pub fn sniff_delimiter(text: &[u8]) -> u8 {
-    let mut counts = [0usize; 3];
+    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+    let mut counts = [0usize; CANDIDATES.len()];
     let mut quoted = false;
     for &b in text {
         match b {
             b'"' => quoted = !quoted,
             b'\n' | b'\r' if !quoted => break,
-            b',' if !quoted => counts[0] += 1,
-            b';' if !quoted => counts[1] += 1,
-            b'\t' if !quoted => counts[2] += 1,
+            _ if !quoted => {
+                if let Some(i) = CANDIDATES.iter().position(|&c| c == b) {
+                    counts[i] += 1;
+                }
+            }
             _ => {}
         }
     }
-    let best = (0..3).max_by_key(|&i| (counts[i], 3 - i)).unwrap_or(0);
+    let best = (0..CANDIDATES.len())
+        .max_by_key(|&i| (counts[i], CANDIDATES.len() - i))
+        .unwrap_or(0);
     if counts[best] == 0 {
         b','
     } else {
-        [b',', b';', b'\t'][best]
+        CANDIDATES[best]
     }
 }
 
@@ -1335,6 +1341,22 @@ mod tests {
         // The offset of a row, read again, gives the same row.
         let again = t.row_at(rows[1].offset, rows[1].line).unwrap().unwrap();
         assert_eq!(again.get(Some(0)), "2");
+    }
+
+    #[test]
+    fn sniffs_a_pipe_separated_sheet_and_keeps_commas_inside_its_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "p.csv",
+            "sku|name|description|price\n1|Huile d'Argan|Sèche, fine|28\n".as_bytes(),
+        );
+        let t = TableFile::open(&p, None).unwrap();
+        assert_eq!(t.delimiter(), b'|');
+        let rows = all_rows(&t);
+        assert_eq!(rows[0].get(t.header().get("description")), "Sèche, fine");
+        // A comma file whose one column name holds a pipe is still a comma file.
+        assert_eq!(sniff_delimiter(b"Name,Attribute|Color,Price\n"), b',');
     }
 
     #[test]

@@ -60,7 +60,7 @@ macro_rules! fields {
 }
 
 fields! {
-    ProductId = "product.id", Products, Integer, "the product's id in the old store",
+    ProductId = "product.id", Products, Code, "the product's id in the old store",
         ["id", "product id", "post id", "item id", "urun id", "urun no", "produkt id", "artikel id",
          "id produit", "id producto", "id prodotto", "id produto", "product nummer", "id produktu",
          "id tovara", "entity id"];
@@ -271,7 +271,7 @@ fields! {
         ["shipping country", "shipping country code", "teslimat ulkesi"];
     ShippingPhone = "shipping.phone", Orders, Phone, "shipping phone",
         ["shipping phone", "teslimat telefonu"];
-    OrderNumber = "order.number", Orders, Reference, "order number",
+    OrderNumber = "order.number", Orders, Code, "order number",
         ["order number", "order", "order no", "order id", "order name", "name", "number",
          "siparis no", "siparis numarasi", "siparis", "siparis id", "bestellnummer", "bestellung",
          "numero de commande", "commande", "numero de pedido", "pedido", "numero ordine",

@@ -144,9 +144,11 @@ fn names() -> &'static HashMap<Field, Vec<(String, String)>> {
 }
 
 /// Words that say nothing on their own (they only qualify a field).
-const WEAK: [&str; 12] = [
+const WEAK: [&str; 13] = [
     "product", "products", "item", "variant", "the", "of", "and", "billing", "default", "urun",
     "line", "order",
+    // "skin_type", "body_type": a merchant's own attribute, not the product type.
+    "type",
 ];
 
 /// How well a column name means a field, with the name it met.
@@ -192,7 +194,7 @@ fn candidates(column: &str, observed: &Observed) -> Vec<Candidate> {
         let telling = (Shape::TELLING.contains(&shape) && shape != Shape::Html)
             || matches!(
                 shape,
-                Shape::Price | Shape::Integer | Shape::Decimal | Shape::Sku
+                Shape::Price | Shape::Integer | Shape::Decimal | Shape::Sku | Shape::Code
             );
         let shape_note = |fit: f32| {
             if observed.is_empty() {

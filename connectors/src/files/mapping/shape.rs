@@ -28,6 +28,8 @@ pub enum Shape {
     Status,
     Kind,
     Reference,
+    /// An identifier people type: one token holding a digit (`1001`, `#1001`, `P123`).
+    Code,
 }
 
 impl Shape {
@@ -57,6 +59,7 @@ impl Shape {
             Shape::Status => "statuses",
             Shape::Kind => "product row types",
             Shape::Reference => "references",
+            Shape::Code => "codes (one word with a digit)",
         }
     }
 
@@ -85,6 +88,7 @@ impl Shape {
             Shape::Currency => v.len() == 3 && v.bytes().all(|b| b.is_ascii_uppercase()),
             Shape::Status => is_status(v),
             Shape::Kind => is_kind(v),
+            Shape::Code => is_code(v),
         }
     }
 
@@ -245,8 +249,21 @@ fn is_price(v: &str) -> bool {
 fn is_integer(v: &str) -> bool {
     let t = v.trim().trim_start_matches('\'');
     let t = t.strip_prefix('-').unwrap_or(t);
-    let t = t.strip_suffix(".0").unwrap_or(t);
+    // Magento writes stock as "0.0000".
+    let t = match t.split_once('.') {
+        Some((whole, zeros)) if zeros.bytes().all(|b| b == b'0') => whole,
+        _ => t,
+    };
     !t.is_empty() && t.len() <= 12 && t.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Order numbers and ids: a product's name ("WordPress Pennant", "T-Shirt") is not one.
+fn is_code(v: &str) -> bool {
+    let t = v.trim().trim_start_matches('\'');
+    !t.is_empty()
+        && t.chars().count() <= 32
+        && !t.contains(char::is_whitespace)
+        && t.bytes().any(|b| b.is_ascii_digit())
 }
 
 fn is_barcode(v: &str) -> bool {
@@ -256,11 +273,14 @@ fn is_barcode(v: &str) -> bool {
 
 fn is_sku(v: &str) -> bool {
     let n = v.chars().count();
-    (2..=48).contains(&n)
+    // Merchants number their own sheets (`1`, `2`) and write lower-case codes (`wp-pennant`):
+    // one word with a digit, a capital or a joiner; a plain word ("black") is not a SKU.
+    (1..=48).contains(&n)
         && !v.contains(' ')
         && v.chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '#'))
-        && (v.chars().any(|c| c.is_ascii_digit()) || v.chars().any(|c| c.is_uppercase()))
+        && v.chars()
+            .any(|c| c.is_ascii_digit() || c.is_uppercase() || matches!(c, '-' | '_'))
 }
 
 fn is_slug(v: &str) -> bool {
@@ -435,6 +455,16 @@ mod tests {
         assert!(Shape::Barcode.fits("4006381333931"));
         assert!(Shape::Sku.fits("TSH-RED-XL"));
         assert!(!Shape::Sku.fits("a red shirt"));
+        assert!(Shape::Sku.fits("wp-pennant"), "a lower-case code");
+        assert!(Shape::Sku.fits("7"), "a hand-numbered sheet");
+        assert!(!Shape::Sku.fits("black"), "a plain word");
+        assert!(Shape::Code.fits("#1001"));
+        assert!(Shape::Code.fits("P123"));
+        assert!(
+            !Shape::Code.fits("T-Shirt"),
+            "a name is not an order number"
+        );
+        assert!(!Shape::Code.fits("WordPress Pennant 2"));
         assert!(Shape::Date.fits("2024-01-31 10:00:00"));
         assert!(Shape::Date.fits("31.01.2024"));
         assert!(Shape::Date.fits("1/2/24"));
