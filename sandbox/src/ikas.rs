@@ -1,5 +1,6 @@
 //! An Ikas Admin GraphQL API in memory: a client-credentials token endpoint, one GraphQL
-//! endpoint with Bearer auth, `listProduct(pagination: {page, limit})` answering
+//! endpoint with Bearer auth, `listProduct(pagination: {page, limit})` (filtered by `sku` or
+//! `id`, each `eq` or an `in` list) answering
 //! `{data, count, page, limit, hasNext}`, `saveProduct` (create without `id`, update with it),
 //! variant types, `deleteProductList`, and errors in `errors` with HTTP 200.
 
@@ -480,9 +481,21 @@ fn resolve<'d>(
                             .map(|x| vec![x.to_string()])
                     })
             });
-            let id_eq = cx
-                .arg(f, "id")
-                .and_then(|s| s.get("eq").and_then(Value::as_str).map(str::to_string));
+            // Ikas's `StringFilterInput`: `eq` or an `in` list, as for `sku`.
+            let id_in: Option<Vec<String>> = cx.arg(f, "id").and_then(|s| {
+                s.get("in")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .or_else(|| {
+                        s.get("eq")
+                            .and_then(Value::as_str)
+                            .map(|x| vec![x.to_string()])
+                    })
+            });
             let s = lock(&inner.store);
             let all: Vec<Value> = s
                 .products
@@ -498,7 +511,11 @@ fn resolve<'d>(
                         })
                     })
                 })
-                .filter(|p| id_eq.as_ref().is_none_or(|id| p["id"].as_str() == Some(id)))
+                .filter(|p| {
+                    id_in
+                        .as_ref()
+                        .is_none_or(|ids| ids.iter().any(|id| p["id"].as_str() == Some(id)))
+                })
                 .cloned()
                 .collect();
             let count = all.len() as u64;

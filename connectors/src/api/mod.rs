@@ -63,6 +63,9 @@ pub fn open_verifier(spec: &EndpointSpec) -> Result<Option<Box<dyn crate::verify
     Ok(match spec.platform {
         Platform::Shopify => Some(Box::new(shopify::ShopifyVerifier::open(spec)?)),
         Platform::WooCommerce => Some(Box::new(woocommerce::WooVerifier::open(spec)?)),
+        Platform::BigCommerce => Some(Box::new(bigcommerce::BigCommerceVerifier::open(spec)?)),
+        Platform::Magento => Some(Box::new(magento::MagentoVerifier::open(spec)?)),
+        Platform::Ikas => Some(Box::new(ikas::IkasVerifier::open(spec)?)),
         _ => None,
     })
 }

@@ -331,6 +331,8 @@ fn default_stock_item(product_id: u64) -> Value {
 
 /// A product field as searches read it: its own fields, then its custom attributes.
 fn product_field(p: &Value, field: &str) -> Option<String> {
+    // The collection filters on its table's columns: the reply's `id` is `entity_id` there.
+    let field = if field == "entity_id" { "id" } else { field };
     match p.get(field) {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),

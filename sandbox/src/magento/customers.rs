@@ -233,7 +233,8 @@ async fn search_customers(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let field = |c: &Value, f: &str| text(&c[f]);
+    // The customer grid filters on `entity_id`, the column behind the reply's `id`.
+    let field = |c: &Value, f: &str| text(&c[if f == "entity_id" { "id" } else { f }]);
     let items: Vec<Value> = lock(&sb.inner.store)
         .customers
         .values()

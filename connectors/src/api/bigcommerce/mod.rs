@@ -7,9 +7,11 @@
 //! sandbox crate's contract tests); replies parse into the types of [`wire`].
 
 mod target;
+mod verify;
 pub mod wire;
 
 pub use target::BigCommerceTarget;
+pub use verify::BigCommerceVerifier;
 
 use super::http::{CallError, HttpClient, HttpConfig, Reply, Safety};
 use crate::connector::{ApiStats, ConnectorError, Cursor, Result, Source, SourcePage};

@@ -14,9 +14,11 @@ mod load;
 mod reply;
 mod request;
 mod source;
+mod verify;
 
 pub use load::MagentoTarget;
 pub use source::MagentoSource;
+pub use verify::MagentoVerifier;
 
 use super::http::{CallError, HttpClient, HttpConfig, Reply, Safety};
 use crate::connector::{ApiStats, ConnectorError, Result};
@@ -313,9 +315,15 @@ impl<'a> Filter<'a> {
 /// `searchCriteria` query parameters, named as the schema documents them (`filterGroups`,
 /// `conditionType`; Magento also reads the snake_case forms its older docs show).
 pub(crate) fn criteria(filter: Option<Filter<'_>>, page: (usize, usize)) -> Vec<(String, String)> {
+    criteria_any(filter.as_slice(), page)
+}
+
+/// [`criteria`] with one filter group matching any of `filters` (Magento ORs the filters of a
+/// group and ANDs the groups).
+pub(crate) fn criteria_any(filters: &[Filter<'_>], page: (usize, usize)) -> Vec<(String, String)> {
     let mut q = vec![];
-    if let Some(f) = filter {
-        let at = "searchCriteria[filterGroups][0][filters][0]";
+    for (i, f) in filters.iter().enumerate() {
+        let at = format!("searchCriteria[filterGroups][0][filters][{i}]");
         q.push((format!("{at}[field]"), f.field.to_string()));
         q.push((format!("{at}[value]"), f.value.to_string()));
         q.push((format!("{at}[conditionType]"), f.condition.to_string()));

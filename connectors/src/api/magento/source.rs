@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 pub struct MagentoSource {
-    client: MagentoClient,
+    pub(super) client: MagentoClient,
     /// Attribute id → code.
     codes: HashMap<String, String>,
     /// Attribute code → option value → label.
@@ -93,7 +93,7 @@ impl MagentoSource {
         }
     }
 
-    async fn product(&mut self, p: &reply::Product) -> Result<Product> {
+    pub(super) async fn product(&mut self, p: &reply::Product) -> Result<Product> {
         let handle = p.custom("url_key").unwrap_or_else(|| p.sku.to_lowercase());
         let mut options: Vec<ProductOption> = vec![];
         let variants = if p.type_id.as_deref() == Some("configurable") {
