@@ -317,7 +317,11 @@ fn modified_within(item: &Value, q: &HashMap<String, String>) -> bool {
         .as_str()
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&chrono::Utc));
-    let bound = |key: &str, keep: &dyn Fn(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) -> bool| {
+    let bound = |key: &str,
+                 keep: &dyn Fn(
+        chrono::DateTime<chrono::Utc>,
+        chrono::DateTime<chrono::Utc>,
+    ) -> bool| {
         q.get(key).is_none_or(|v| match (have, filter_time(v)) {
             (Some(h), Some(w)) => keep(h, w),
             _ => false,

@@ -182,9 +182,18 @@ mod range_tests {
     #[test]
     fn gteq_on_updated_at_compares_times() {
         let q: Vec<(String, String)> = [
-            ("searchCriteria[filterGroups][0][filters][0][field]", "updated_at"),
-            ("searchCriteria[filterGroups][0][filters][0][value]", "2026-12-06 05:00:00"),
-            ("searchCriteria[filterGroups][0][filters][0][conditionType]", "gteq"),
+            (
+                "searchCriteria[filterGroups][0][filters][0][field]",
+                "updated_at",
+            ),
+            (
+                "searchCriteria[filterGroups][0][filters][0][value]",
+                "2026-12-06 05:00:00",
+            ),
+            (
+                "searchCriteria[filterGroups][0][filters][0][conditionType]",
+                "gteq",
+            ),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

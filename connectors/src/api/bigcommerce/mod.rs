@@ -12,9 +12,7 @@ pub mod wire;
 pub use target::BigCommerceTarget;
 
 use super::http::{CallError, HttpClient, HttpConfig, Reply, Safety};
-use crate::connector::{
-    ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage,
-};
+use crate::connector::{ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage};
 use crate::model::*;
 use crate::platform::bigcommerce::{self as facts, MAX_PAGE_SIZE};
 use crate::platform::url_path;
@@ -594,4 +592,3 @@ fn newest<'a>(stamps: impl Iterator<Item = &'a str>) -> Option<String> {
                 .to_string()
         })
 }
-

@@ -4,9 +4,7 @@
 use super::catalog::{read_attribute, read_options};
 use super::reply::{self, SearchResults};
 use super::{criteria, urlencode, Filter, MagentoClient};
-use crate::connector::{
-    ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage,
-};
+use crate::connector::{ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage};
 use crate::model::*;
 use crate::platform::magento::{PAGE_SIZE, STATUS_DISABLED, VISIBILITY_NOT_VISIBLE};
 use crate::platform::url_path;
@@ -434,4 +432,3 @@ mod changed_tests {
         assert_eq!(rfc3339("yesterday"), None);
     }
 }
-

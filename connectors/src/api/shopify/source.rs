@@ -18,9 +18,7 @@ use super::content::{category_from, page_from, redirect_from};
 use super::documents::{self as docs, Counted, Listing, Nested};
 use super::orders::order_from;
 use super::{bulk_options, ShopifyClient};
-use crate::connector::{
-    ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage,
-};
+use crate::connector::{ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage};
 use crate::model::*;
 use crate::spec::EndpointSpec;
 use async_trait::async_trait;
@@ -376,7 +374,8 @@ impl ShopifySource {
                 newest: None,
             });
         }
-        self.read_paged(entity, listing, search, cursor, limit).await
+        self.read_paged(entity, listing, search, cursor, limit)
+            .await
     }
 }
 
