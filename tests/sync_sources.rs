@@ -434,7 +434,7 @@ impl Magento<'_> {
     fn sku_of(&self, id: &str) -> String {
         self.list()
             .into_iter()
-            .find(|p| p["id"].to_string() == id)
+            .find(|p| p["id"].as_u64().map(|n| n.to_string()).as_deref() == Some(id))
             .and_then(|p| p["sku"].as_str().map(str::to_string))
             .expect("product by id")
     }
