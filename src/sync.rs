@@ -112,6 +112,7 @@ fn print_cycle(
                 "moved": s.moved(),
                 "failed": s.failed(),
                 "counts": s.counts,
+                "since": s.since,
                 "deletions_reported": reported,
                 "deleted": s.deleted,
                 "lag_secs": took.as_secs(),

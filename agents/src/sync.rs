@@ -496,17 +496,18 @@ async fn apply_deletions(ctx: &Ctx, target: &mut dyn Target) -> Result<u64, Halt
             continue;
         };
         // Every record reported under this intervention (more than it lists by name).
+        // The id is everything after the prefix: Shopify's ids (`gid://shopify/Product/6`)
+        // have slashes of their own.
+        let prefix = format!("sync/gone/{}/", entity.key());
         let ids: Vec<String> = ctx
             .store
-            .scan_json::<String>(T::Phases, format!("sync/gone/{}/", entity.key()))
+            .scan_json::<String>(T::Phases, &prefix)
             .map_err(|e| Halt::Failed(e.to_string()))?
             .into_iter()
             .filter(|(_, owner)| *owner == iv.id)
             .map(|(k, _)| {
                 let k = String::from_utf8_lossy(&k).into_owned();
-                k.rsplit_once('/')
-                    .map(|(_, id)| id.to_string())
-                    .unwrap_or(k)
+                k.strip_prefix(&prefix).map(str::to_string).unwrap_or(k)
             })
             .collect();
         for sid in &ids {

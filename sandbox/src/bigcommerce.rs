@@ -297,6 +297,41 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// A `date_modified` filter value: a full ISO 8601 time, or a date, to which (as the
+/// Catalog document says) BigCommerce adds the current time of the request.
+fn filter_time(v: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S") {
+        return Some(t.and_utc());
+    }
+    let d = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()?;
+    Some(d.and_time(chrono::Utc::now().time()).and_utc())
+}
+
+/// `date_modified`, `date_modified:min` and `date_modified:max` (inclusive) on a product or
+/// customer list. An unreadable value selects nothing.
+fn modified_within(item: &Value, q: &HashMap<String, String>) -> bool {
+    let have = item["date_modified"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc));
+    let bound = |key: &str,
+                 keep: &dyn Fn(
+        chrono::DateTime<chrono::Utc>,
+        chrono::DateTime<chrono::Utc>,
+    ) -> bool| {
+        q.get(key).is_none_or(|v| match (have, filter_time(v)) {
+            (Some(h), Some(w)) => keep(h, w),
+            _ => false,
+        })
+    };
+    bound("date_modified:min", &|h, w| h >= w)
+        && bound("date_modified:max", &|h, w| h <= w)
+        && bound("date_modified", &|h, w| h == w)
+}
+
 fn sku_taken(s: &Store, sku: &str, except: Option<u64>) -> bool {
     s.products.iter().any(|(id, p)| {
         Some(*id) != except
@@ -585,6 +620,7 @@ async fn list_products(
                 && q.get("name").is_none_or(|n| p["name"].as_str() == Some(n))
                 && list_of(&q, "id:in")
                     .is_none_or(|l| l.iter().any(|i| i.parse::<u64>().ok() == p["id"].as_u64()))
+                && modified_within(p, &q)
         })
         .map(|p| project(p, &include, fields.as_ref()))
         .collect();
@@ -830,7 +866,7 @@ fn create_customer_in(inner: &Inner, s: &mut Store, c: &Value) -> Result<Value, 
     let id = s.next_id;
     let mut out = json!({ "id": id, "email": email, "first_name": c["first_name"], "last_name": c["last_name"], "company": c.get("company").cloned().unwrap_or(json!("")),
                           "phone": c.get("phone").cloned().unwrap_or(json!("")), "notes": c.get("notes").cloned().unwrap_or(json!("")),
-                          "date_created": now(), "addresses": [], "address_count": 0 });
+                          "date_created": now(), "date_modified": now(), "addresses": [], "address_count": 0 });
     set_addresses(&mut out, c, id);
     inner.created.record("customers", &email);
     s.customers.insert(id, out.clone());
@@ -886,6 +922,7 @@ async fn list_customers(
             list_of(&q, "id:in")
                 .is_none_or(|l| l.iter().any(|i| i.parse::<u64>().ok() == c["id"].as_u64()))
         })
+        .filter(|c| modified_within(c, &q))
         .map(|c| {
             let mut c = c.clone();
             if !with_addresses {
@@ -1040,6 +1077,7 @@ async fn update_customers(
                 c[k] = v.clone();
             }
         }
+        c["date_modified"] = json!(now());
         out.push(c.clone());
     }
     with_headers(h, Json(json!({ "data": out, "meta": {} })).into_response())

@@ -83,6 +83,12 @@ impl Criteria {
                         actual.to_lowercase().contains(&needle)
                     }
                     "neq" => !actual.eq_ignore_ascii_case(value),
+                    // Ranges compare times as times and numbers as numbers, as MySQL does
+                    // with a DATETIME or numeric column.
+                    "gteq" | "from" => ordering(&actual, value).is_some_and(|o| o.is_ge()),
+                    "gt" => ordering(&actual, value).is_some_and(|o| o.is_gt()),
+                    "lteq" | "to" => ordering(&actual, value).is_some_and(|o| o.is_le()),
+                    "lt" => ordering(&actual, value).is_some_and(|o| o.is_lt()),
                     // MySQL's default collation compares without case.
                     _ => actual.eq_ignore_ascii_case(value),
                 }
@@ -134,5 +140,70 @@ impl Criteria {
             criteria["current_page"] = json!(current);
         }
         json!({ "items": data, "search_criteria": criteria, "total_count": total })
+    }
+}
+
+/// A stored value against a range filter's: both times (`YYYY-MM-DD HH:MM:SS`, ISO 8601 or a
+/// date, its midnight), both numbers, or else as text. `None`: an empty stored value, which a
+/// range never selects (SQL's NULL).
+fn ordering(actual: &str, wanted: &str) -> Option<std::cmp::Ordering> {
+    if actual.is_empty() {
+        return None;
+    }
+    if let (Some(a), Some(w)) = (time(actual), time(wanted)) {
+        return Some(a.cmp(&w));
+    }
+    if let (Ok(a), Ok(w)) = (actual.parse::<f64>(), wanted.parse::<f64>()) {
+        return a.partial_cmp(&w);
+    }
+    Some(actual.cmp(wanted))
+}
+
+fn time(v: &str) -> Option<chrono::NaiveDateTime> {
+    let v = v.trim();
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S") {
+        return Some(t);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+        return Some(t.naive_utc());
+    }
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S") {
+        return Some(t);
+    }
+    chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    #[test]
+    fn gteq_on_updated_at_compares_times() {
+        let q: Vec<(String, String)> = [
+            (
+                "searchCriteria[filterGroups][0][filters][0][field]",
+                "updated_at",
+            ),
+            (
+                "searchCriteria[filterGroups][0][filters][0][value]",
+                "2026-12-06 05:00:00",
+            ),
+            (
+                "searchCriteria[filterGroups][0][filters][0][conditionType]",
+                "gteq",
+            ),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let c = Criteria::read(&q, false).map_err(|_| "criteria").unwrap();
+        let field = |v: &Value, f: &str| v.get(f).and_then(Value::as_str).map(str::to_string);
+        let at = |t: &str| json!({ "updated_at": t });
+        assert!(c.matches(&at("2026-12-06 05:00:00"), &field));
+        assert!(c.matches(&at("2026-12-06 10:00:00"), &field));
+        assert!(!c.matches(&at("2026-12-06 04:59:59"), &field));
+        assert!(!c.matches(&json!({}), &field));
     }
 }

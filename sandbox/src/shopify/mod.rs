@@ -1391,10 +1391,18 @@ fn search(items: Vec<Value>, query: Option<Value>) -> Vec<Value> {
         .collect()
 }
 
-/// Shopify's search syntax, the part a migration uses: `field:value` terms (value optionally
-/// quoted), all of which must match. Unknown fields are ignored, as Shopify does. No terms:
-/// everything matches.
-fn search_terms(query: Option<&Value>) -> Vec<(String, String)> {
+/// One `field:value` term of a search; `op` is the range operator of a range field
+/// (`updated_at:>='2026-…'`), empty for an equality.
+struct Term {
+    field: String,
+    op: &'static str,
+    value: String,
+}
+
+/// Shopify's search syntax, the part a migration and a sync use: `field:value` terms (value
+/// optionally quoted, optionally after a range operator `>`, `>=`, `<`, `<=`), all of which
+/// must match. Unknown fields are ignored, as Shopify does. No terms: everything matches.
+fn search_terms(query: Option<&Value>) -> Vec<Term> {
     let Some(q) = query
         .and_then(Value::as_str)
         .filter(|q| !q.trim().is_empty())
@@ -1408,6 +1416,10 @@ fn search_terms(query: Option<&Value>) -> Vec<(String, String)> {
             break;
         };
         let after = after.trim_start();
+        let (op, after) = [">=", "<=", ">", "<"]
+            .into_iter()
+            .find_map(|op| after.strip_prefix(op).map(|a| (op, a)))
+            .unwrap_or(("", after));
         let (value, tail) = match after.strip_prefix('"').or_else(|| after.strip_prefix('\'')) {
             Some(quoted) => {
                 let end = quoted.find(['"', '\'']).unwrap_or(quoted.len());
@@ -1415,17 +1427,58 @@ fn search_terms(query: Option<&Value>) -> Vec<(String, String)> {
             }
             None => after.split_at(after.find(' ').unwrap_or(after.len())),
         };
-        terms.push((field.trim().to_string(), value.to_string()));
+        terms.push(Term {
+            field: field.trim().to_string(),
+            op,
+            value: value.to_string(),
+        });
         rest = tail.trim_start();
         rest = rest.strip_prefix("AND ").unwrap_or(rest).trim_start();
     }
     terms
 }
 
-fn matches_terms(it: &Value, terms: &[(String, String)]) -> bool {
-    terms.iter().all(|(field, value)| {
-        let stored = match field.as_str() {
-            "handle" | "path" | "name" | "email" | "title" | "target" => it.get(field.as_str()),
+/// A search's time value: a full time, or a date (its midnight, UTC).
+fn search_time(v: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S") {
+        return Some(t.and_utc());
+    }
+    chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+fn matches_terms(it: &Value, terms: &[Term]) -> bool {
+    terms.iter().all(|t| {
+        let (field, value) = (t.field.as_str(), t.value.as_str());
+        // The time ranges: `updated_at` and `created_at` compare the object's own stamps.
+        let stamp = match field {
+            "updated_at" => Some("updatedAt"),
+            "created_at" => Some("createdAt"),
+            _ => None,
+        };
+        if let Some(key) = stamp {
+            let (Some(have), Some(want)) = (
+                it.get(key).and_then(Value::as_str).and_then(search_time),
+                search_time(value),
+            ) else {
+                // An unreadable time selects nothing, as Shopify's does.
+                return false;
+            };
+            return match t.op {
+                ">" => have > want,
+                ">=" => have >= want,
+                "<" => have < want,
+                "<=" => have <= want,
+                _ => have == want,
+            };
+        }
+        let stored = match field {
+            "handle" | "path" | "name" | "email" | "title" | "target" => it.get(field),
             "id" => it.get("id"),
             _ => return true,
         };
@@ -1565,6 +1618,31 @@ mod tests {
         assert_eq!(found("published_status:any"), vec!["a", "bb"]);
         assert_eq!(found("handle:nothing"), Vec::<String>::new());
         assert_eq!(found(""), vec!["a", "bb"]);
+    }
+
+    #[test]
+    fn updated_at_ranges_compare_times() {
+        let items = vec![
+            json!({ "handle": "old", "updatedAt": "2026-12-06T05:00:00Z" }),
+            json!({ "handle": "new", "updatedAt": "2026-12-06T05:00:01Z" }),
+        ];
+        let found = |q: &str| -> Vec<String> {
+            search(items.clone(), Some(json!(q)))
+                .iter()
+                .map(|i| i["handle"].as_str().unwrap_or("").to_string())
+                .collect()
+        };
+        assert_eq!(found("updated_at:>'2026-12-06T05:00:00Z'"), vec!["new"]);
+        assert_eq!(
+            found("updated_at:>='2026-12-06T05:00:00Z'"),
+            vec!["old", "new"]
+        );
+        assert_eq!(found("updated_at:<2026-12-06T05:00:01Z"), vec!["old"]);
+        assert_eq!(found("updated_at:>2026-12-07"), Vec::<String>::new());
+        assert_eq!(
+            found("updated_at:>='2026-12-06T05:00:01Z' AND handle:new"),
+            vec!["new"]
+        );
     }
 
     proptest! {

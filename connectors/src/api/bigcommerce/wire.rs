@@ -68,6 +68,12 @@ impl<T> Collection<T> {
     }
 }
 
+/// A record listed by id only (finding deletions).
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdOnly {
+    pub id: u64,
+}
+
 /// `{ data: {...} }`.
 #[derive(Debug, Deserialize)]
 pub struct Single<T> {
@@ -165,6 +171,9 @@ pub struct ProductReply {
     pub meta_description: Option<String>,
     #[serde(default)]
     pub date_created: Option<String>,
+    /// When the store last changed the record (ISO 8601): the sync window's clock.
+    #[serde(default)]
+    pub date_modified: Option<String>,
     #[serde(default)]
     pub variants: Option<Vec<VariantReply>>,
     #[serde(default)]
@@ -243,6 +252,9 @@ pub struct CustomerReply {
     pub notes: Option<String>,
     #[serde(default)]
     pub date_created: Option<String>,
+    /// When the store last changed the record (ISO 8601): the sync window's clock.
+    #[serde(default)]
+    pub date_modified: Option<String>,
     #[serde(default)]
     pub addresses: Option<Vec<AddressReply>>,
 }

@@ -29,6 +29,9 @@ pub struct Product {
     pub visibility: Option<i64>,
     pub type_id: Option<String>,
     pub created_at: Option<String>,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC: when the store last saved the product.
+    #[serde(default)]
+    pub updated_at: Option<String>,
     #[serde(default, deserialize_with = "decimal")]
     pub weight: Option<Decimal>,
     pub extension_attributes: Option<ProductExtension>,
@@ -103,6 +106,19 @@ pub struct CustomAttribute {
     pub value: Value,
 }
 
+/// A record listed for its id only (`fields=items[id,sku,visibility,type_id]`).
+#[derive(Debug, Deserialize)]
+pub struct IdOnly {
+    #[serde(default)]
+    pub id: Option<u64>,
+    #[serde(default)]
+    pub sku: Option<String>,
+    #[serde(default)]
+    pub visibility: Option<i64>,
+    #[serde(default)]
+    pub type_id: Option<String>,
+}
+
 /// `customer-data-customer-interface`. `id` is optional in the schema, but a customer the
 /// connector reads or creates without one cannot be referred to.
 #[derive(Debug, Deserialize)]
@@ -112,6 +128,8 @@ pub struct Customer {
     pub firstname: String,
     pub lastname: String,
     pub created_at: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
     pub website_id: Option<u64>,
     pub addresses: Option<Vec<Address>>,
 }

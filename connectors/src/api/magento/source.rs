@@ -3,8 +3,8 @@
 
 use super::catalog::{read_attribute, read_options};
 use super::reply::{self, SearchResults};
-use super::{criteria, urlencode, MagentoClient};
-use crate::connector::{ApiStats, ConnectorError, Cursor, Result, Source, SourcePage};
+use super::{criteria, urlencode, Filter, MagentoClient};
+use crate::connector::{ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage};
 use crate::model::*;
 use crate::platform::magento::{PAGE_SIZE, STATUS_DISABLED, VISIBILITY_NOT_VISIBLE};
 use crate::platform::url_path;
@@ -266,14 +266,93 @@ impl Source for MagentoSource {
         cursor: Option<&Cursor>,
         limit: usize,
     ) -> Result<SourcePage> {
+        Ok(self.list(entity, cursor, limit, None).await?.page)
+    }
+
+    /// `searchCriteria` filter `updated_at` `gteq` on products and customers. Magento keeps
+    /// `updated_at` in UTC, written `YYYY-MM-DD HH:MM:SS`.
+    async fn read_changed(
+        &mut self,
+        entity: Entity,
+        since: &str,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Option<ChangedPage>> {
+        match entity {
+            Entity::Products | Entity::Customers => {
+                Ok(Some(self.list(entity, cursor, limit, Some(since)).await?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn live_ids(&mut self, entity: Entity) -> Result<Option<Vec<String>>> {
+        let path = match entity {
+            Entity::Products => "/products",
+            Entity::Customers => "/customers/search",
+            _ => return Ok(None),
+        };
+        let mut out = vec![];
+        let mut page = 1usize;
+        loop {
+            // Only what tells a record apart: the id, and for products what says whether it
+            // is listed on its own (children come with their parent).
+            let mut q = criteria(None, (PAGE_SIZE, page));
+            q.push((
+                "fields".into(),
+                "items[id,sku,visibility,type_id],total_count".into(),
+            ));
+            let found: SearchResults<reply::IdOnly> = self.client.get(path, &q).await?;
+            if (page - 1) * PAGE_SIZE < found.total_count as usize {
+                for item in &found.items {
+                    if item.visibility == Some(VISIBILITY_NOT_VISIBLE)
+                        && item.type_id.as_deref() == Some("simple")
+                    {
+                        continue;
+                    }
+                    match (item.id, &item.sku) {
+                        (Some(id), _) => out.push(id.to_string()),
+                        (None, Some(sku)) => out.push(sku.clone()),
+                        (None, None) => {
+                            return Err(ConnectorError::Remote(format!(
+                                "Magento listed a record of {path} without an id"
+                            )))
+                        }
+                    }
+                }
+            }
+            if page * PAGE_SIZE >= found.total_count as usize {
+                return Ok(Some(out));
+            }
+            page += 1;
+        }
+    }
+}
+
+impl MagentoSource {
+    /// A page of products or customers; `since` keeps those updated at or after it.
+    async fn list(
+        &mut self,
+        entity: Entity,
+        cursor: Option<&Cursor>,
+        limit: usize,
+        since: Option<&str>,
+    ) -> Result<ChangedPage> {
         let page = cursor
             .and_then(|c| c.get("page"))
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(1)
             .max(1) as usize;
         let size = limit.clamp(1, PAGE_SIZE);
-        let query = criteria(None, (size, page));
+        let from = since.map(magento_time);
+        let filter = from.as_deref().map(|v| Filter {
+            field: "updated_at",
+            value: v,
+            condition: "gteq",
+        });
+        let query = criteria(filter, (size, page));
         let mut out = SourcePage::default();
+        let mut stamps: Vec<Option<String>> = vec![];
         let total = match entity {
             Entity::Products => {
                 let found: SearchResults<reply::Product> =
@@ -289,6 +368,7 @@ impl Source for MagentoSource {
                         {
                             continue;
                         }
+                        stamps.push(item.updated_at.clone());
                         out.records.push(Record::Product(self.product(item).await?));
                     }
                 }
@@ -298,16 +378,57 @@ impl Source for MagentoSource {
                 let found: SearchResults<reply::Customer> =
                     self.client.get("/customers/search", &query).await?;
                 if (page - 1) * size < found.total_count as usize {
+                    stamps.extend(found.items.iter().map(|c| c.updated_at.clone()));
                     out.records
                         .extend(found.items.iter().map(|c| Record::Customer(customer(c))));
                 }
                 found.total_count
             }
-            _ => return Ok(SourcePage::default()),
+            _ => return Ok(ChangedPage::default()),
         } as usize;
         if page * size < total {
             out.next = Some(json!({ "page": page + 1 }));
         }
-        Ok(out)
+        Ok(ChangedPage {
+            page: out,
+            newest: stamps.iter().flatten().filter_map(|t| rfc3339(t)).max(),
+        })
+    }
+}
+
+/// RFC 3339 (UTC) → Magento's `YYYY-MM-DD HH:MM:SS`; a value that is not a time is sent as
+/// it is (Magento then answers what it makes of it).
+fn magento_time(t: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(t) {
+        Ok(d) => d
+            .with_timezone(&chrono::Utc)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        Err(_) => t.to_string(),
+    }
+}
+
+/// Magento's `YYYY-MM-DD HH:MM:SS` (UTC) → RFC 3339; the format sorts as it reads.
+fn rfc3339(t: &str) -> Option<String> {
+    chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
+        .ok()
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+#[cfg(test)]
+mod changed_tests {
+    use super::*;
+
+    #[test]
+    fn times_cross_between_rfc3339_and_magento_in_utc() {
+        assert_eq!(
+            magento_time("2026-12-06T07:30:00+02:00"),
+            "2026-12-06 05:30:00"
+        );
+        assert_eq!(
+            rfc3339("2026-12-06 05:30:00").as_deref(),
+            Some("2026-12-06T05:30:00Z")
+        );
+        assert_eq!(rfc3339("yesterday"), None);
     }
 }

@@ -70,7 +70,7 @@ pub fn alias(i: usize) -> String {
 // ---- selections -------------------------------------------------------------------------
 
 pub(super) const PRODUCT_FIELDS: &str =
-    "id handle title descriptionHtml vendor productType tags status createdAt
+    "id handle title descriptionHtml vendor productType tags status createdAt updatedAt
     seo { title description }
     options { name values }
     variants(first: $inner) { nodes { ...V } pageInfo { hasNextPage endCursor } }
@@ -82,7 +82,7 @@ pub(super) const VARIANT_FRAGMENT: &str =
     inventoryPolicy taxable image { url } selectedOptions { name value } inventoryItem { tracked requiresShipping
     unitCost { amount } measurement { weight { value unit } } } }";
 
-pub(super) const CUSTOMER_FIELDS: &str = "id email firstName lastName phone note tags createdAt
+pub(super) const CUSTOMER_FIELDS: &str = "id email firstName lastName phone note tags createdAt updatedAt
     addresses { address1 address2 city company countryCodeV2 firstName lastName phone provinceCode zip }
     emailMarketingConsent { marketingState consentUpdatedAt }
     smsMarketingConsent { marketingState }";
@@ -120,7 +120,7 @@ fn order_fields(bulk: bool) -> String {
         )
     };
     format!(
-        "id name email createdAt processedAt cancelledAt currencyCode note tags
+        "id name email createdAt updatedAt processedAt cancelledAt currencyCode note tags
         displayFinancialStatus displayFulfillmentStatus customer {{ id email }}
         subtotalPriceSet {{ {MONEY} }} totalDiscountsSet {{ {MONEY} }} totalShippingPriceSet {{ {MONEY} }}
         totalTaxSet {{ {MONEY} }} totalPriceSet {{ {MONEY} }} discountCodes
@@ -185,6 +185,15 @@ impl Listing {
         })
     }
 
+    /// Whether the connection takes a `query` search with an `updated_at` range (the ones a
+    /// sync cycle reads by what changed; pages and redirects are read whole).
+    pub fn searchable(self) -> bool {
+        matches!(
+            self,
+            Listing::Products | Listing::Customers | Listing::Collections | Listing::Orders
+        )
+    }
+
     /// The root field, which is also the data key of the reply.
     pub fn root(self) -> &'static str {
         match self {
@@ -215,10 +224,33 @@ pub fn list_page(l: Listing) -> Document {
     } else {
         ""
     };
+    // `$query` (null: every record) is the search a sync cycle narrows the listing with.
+    let (decl, arg) = if l.searchable() {
+        (", $query: String", ", query: $query")
+    } else {
+        ("", "")
+    };
     Document::new(
         format!("list {root}"),
         Kind::Query,
-        format!("query($first: Int!, $after: String{inner}) {{ {root}(first: $first, after: $after) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }} {fragment}"),
+        format!("query($first: Int!, $after: String{inner}{decl}) {{ {root}(first: $first, after: $after{arg}) {{ nodes {{ {fields} }} pageInfo {{ hasNextPage endCursor }} }} }} {fragment}"),
+    )
+}
+
+/// The search that selects records changed at or after `since` (RFC 3339, UTC), in Shopify's
+/// search syntax: `updated_at` is a range field, quoted so the colons of the time stay in it.
+pub fn changed_since(since: &str) -> String {
+    format!("updated_at:>='{since}'")
+}
+
+/// Ids only, a page of a root connection: variables `$first: Int!`, `$after: String` (finding
+/// records deleted since the last sync costs one point per id, no bodies).
+pub fn ids_page(l: Listing) -> Document {
+    let root = l.root();
+    Document::new(
+        format!("ids {root}"),
+        Kind::Query,
+        format!("query($first: Int!, $after: String) {{ {root}(first: $first, after: $after) {{ nodes {{ id }} pageInfo {{ hasNextPage endCursor }} }} }}"),
     )
 }
 
@@ -363,39 +395,59 @@ impl Counted {
 /// the choice between pages and a bulk query does not need, so the default stays.
 pub fn count(c: Counted) -> Document {
     let root = c.root();
-    Document::new(
-        format!("count {root}"),
-        Kind::Query,
-        format!("{{ {root} {{ count }} }}"),
-    )
+    let text = if c.listing().searchable() {
+        format!("query($query: String) {{ {root}(query: $query) {{ count }} }}")
+    } else {
+        format!("{{ {root} {{ count }} }}")
+    };
+    Document::new(format!("count {root}"), Kind::Query, text)
 }
 
 /// A whole connection as one bulk query. Nested connections become lines of their own with
 /// `__parentId`, typed by `__typename` (see [`bulk_child_field`]); Shopify allows at most five
 /// connections, two levels deep, and no `first` (every node is read).
-pub fn bulk_read(c: Counted) -> Document {
+///
+/// `search` (see [`changed_since`]) limits it to the records it selects; the search is written
+/// into the document, since a bulk query takes no variables.
+pub fn bulk_read(c: Counted, search: Option<&str>) -> Document {
     let root = c.listing().root();
+    let filter = match search.filter(|_| c.listing().searchable()) {
+        Some(q) => format!("(query: {})", graphql_string(q)),
+        None => String::new(),
+    };
     let text = match c {
-        Counted::Products => format!("{{ products {{ edges {{ node {{ id handle title descriptionHtml vendor productType tags status createdAt
+        Counted::Products => format!("{{ products{filter} {{ edges {{ node {{ id handle title descriptionHtml vendor productType tags status createdAt updatedAt
     seo {{ title description }} options {{ name values }}
     variants {{ edges {{ node {{ __typename ...V }} }} }}
     media {{ edges {{ node {{ __typename alt ... on MediaImage {{ image {{ url }} }} }} }} }}
     collections {{ edges {{ node {{ __typename title treePath: metafield(namespace: \"storeshift\", key: \"category_path\") {{ value }} }} }} }} }} }} }} }} {VARIANT_FRAGMENT}"),
         Counted::Orders => format!(
-            "{{ orders {{ edges {{ node {{ {} }} }} }} }} {}",
+            "{{ orders{filter} {{ edges {{ node {{ {} }} }} }} }} {}",
             order_fields(true),
             line_fragment()
         ),
-        Counted::Customers => format!("{{ {root} {{ edges {{ node {{ {CUSTOMER_FIELDS} }} }} }} }}"),
+        Counted::Customers => {
+            format!("{{ {root}{filter} {{ edges {{ node {{ {CUSTOMER_FIELDS} }} }} }} }}")
+        }
         Counted::Collections => {
-            format!("{{ {root} {{ edges {{ node {{ {COLLECTION_FIELDS} }} }} }} }}")
+            format!("{{ {root}{filter} {{ edges {{ node {{ {COLLECTION_FIELDS} }} }} }} }}")
         }
         Counted::Pages => format!("{{ {root} {{ edges {{ node {{ {PAGE_FIELDS} }} }} }} }}"),
         Counted::Redirects => {
             format!("{{ {root} {{ edges {{ node {{ {REDIRECT_FIELDS} }} }} }} }}")
         }
     };
-    Document::new(format!("bulk read {root}"), Kind::BulkQuery, text)
+    let name = if filter.is_empty() {
+        format!("bulk read {root}")
+    } else {
+        format!("bulk read changed {root}")
+    };
+    Document::new(name, Kind::BulkQuery, text)
+}
+
+/// A GraphQL string literal.
+fn graphql_string(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
 }
 
 /// The field of its parent a bulk result line of type `typename` belongs under, as the paged
@@ -826,7 +878,20 @@ pub fn catalog() -> Vec<Document> {
     out.extend(Listing::ALL.map(list_page));
     out.extend(Nested::ALL.map(nested_page));
     out.extend(Counted::ALL.map(count));
-    out.extend(Counted::ALL.map(bulk_read));
+    out.extend(Counted::ALL.map(|c| bulk_read(c, None)));
+    let search = changed_since("2026-01-01T00:00:00Z");
+    out.extend(
+        Counted::ALL
+            .into_iter()
+            .filter(|c| c.listing().searchable())
+            .map(|c| bulk_read(c, Some(&search))),
+    );
+    out.extend(
+        Listing::ALL
+            .into_iter()
+            .filter(|l| l.searchable())
+            .map(ids_page),
+    );
     for l in Lookup::ALL {
         for n in [1, 2, MAX_ALIASES] {
             out.push(lookup(l, n));

@@ -18,7 +18,7 @@ use super::content::{category_from, page_from, redirect_from};
 use super::documents::{self as docs, Counted, Listing, Nested};
 use super::orders::order_from;
 use super::{bulk_options, ShopifyClient};
-use crate::connector::{ApiStats, ConnectorError, Cursor, Result, Source, SourcePage};
+use crate::connector::{ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage};
 use crate::model::*;
 use crate::spec::EndpointSpec;
 use async_trait::async_trait;
@@ -174,8 +174,13 @@ impl ShopifySource {
         Ok(())
     }
 
-    async fn count(&self, counted: Counted) -> Result<u64> {
-        let data = self.client.run_ok(&docs::count(counted), json!({})).await?;
+    async fn count(&self, counted: Counted, search: Option<&str>) -> Result<u64> {
+        let vars = if counted.listing().searchable() {
+            json!({ "query": search })
+        } else {
+            json!({})
+        };
+        let data = self.client.run_ok(&docs::count(counted), vars).await?;
         data[counted.root()]["count"].as_u64().ok_or_else(|| {
             ConnectorError::Remote(format!(
                 "Shopify's {} reply has no count: {data}",
@@ -184,12 +189,17 @@ impl ShopifySource {
         })
     }
 
-    /// Starts (or takes up) the bulk query of `listing`; the page is empty and its cursor
-    /// names the operation.
-    async fn start_bulk(&self, listing: Listing, read: Option<&BulkCursor>) -> Result<SourcePage> {
+    /// Starts (or takes up) the bulk query of `listing` (narrowed by `search`); the page is
+    /// empty and its cursor names the operation.
+    async fn start_bulk(
+        &self,
+        listing: Listing,
+        search: Option<&str>,
+        read: Option<&BulkCursor>,
+    ) -> Result<SourcePage> {
         let id = self
             .client
-            .start_bulk_query(&docs::bulk_read(Counted::of(listing)), self.bulk)
+            .start_bulk_query(&docs::bulk_read(Counted::of(listing), search), self.bulk)
             .await?;
         let last = read.and_then(|r| r.last_id.clone());
         let cursor = BulkCursor {
@@ -208,9 +218,10 @@ impl ShopifySource {
         &mut self,
         entity: Entity,
         listing: Listing,
+        search: Option<&str>,
         cursor: &Cursor,
         limit: usize,
-    ) -> Result<SourcePage> {
+    ) -> Result<ChangedPage> {
         let c: BulkCursor = serde_json::from_value(cursor.clone()).map_err(|e| {
             ConnectorError::Input(format!(
                 "the saved Shopify bulk cursor of {entity} is not readable ({e}): {cursor}"
@@ -241,7 +252,10 @@ impl ShopifySource {
                 }
                 self.reruns += 1;
                 tracing::warn!(op = %c.bulk_op, status = ?op.status, %entity, "bulk result unavailable; running the query again");
-                return self.start_bulk(listing, Some(&c)).await;
+                return Ok(ChangedPage {
+                    page: self.start_bulk(listing, search, Some(&c)).await?,
+                    newest: None,
+                });
             };
             self.reruns = 0;
             let mut records = regroup(lines, docs::bulk_child_field);
@@ -271,9 +285,11 @@ impl ShopifySource {
         };
         let end = (start + limit.max(1)).min(records.len());
         let mut page = SourcePage::default();
-        for node in &records[start.min(end)..end] {
+        let nodes = &records[start.min(end)..end];
+        for node in nodes {
             page.records.push(record_of(entity, node, &currency));
         }
+        let newest = newest(nodes);
         if end < records.len() {
             let next = BulkCursor {
                 bulk_op: c.bulk_op.clone(),
@@ -284,7 +300,7 @@ impl ShopifySource {
             page.next =
                 Some(serde_json::to_value(next).map_err(|e| ConnectorError::Other(e.into()))?);
         }
-        Ok(page)
+        Ok(ChangedPage { page, newest })
     }
 
     /// One page of a listing, shaped by cost.
@@ -292,9 +308,10 @@ impl ShopifySource {
         &mut self,
         entity: Entity,
         listing: Listing,
+        search: Option<&str>,
         cursor: Option<&Cursor>,
         limit: usize,
-    ) -> Result<SourcePage> {
+    ) -> Result<ChangedPage> {
         let after = cursor
             .and_then(|c| c.get("after"))
             .and_then(Value::as_str)
@@ -303,6 +320,9 @@ impl ShopifySource {
         let currency = self.currency().await?;
         let q = docs::list_page(listing);
         let mut vars = json!({ "after": after });
+        if listing.searchable() {
+            vars["query"] = json!(search);
+        }
         if let Some(n) = listing.nested() {
             let inner = self
                 .client
@@ -313,7 +333,8 @@ impl ShopifySource {
         let data = self.client.run_ok(&q, vars).await?;
         let conn = &data[root];
         let mut page = SourcePage::default();
-        for node in conn["nodes"].as_array().into_iter().flatten() {
+        let nodes: Vec<Value> = conn["nodes"].as_array().cloned().unwrap_or_default();
+        for node in &nodes {
             let mut node = node.clone();
             for n in listing.followed() {
                 self.complete(&mut node, *n).await?;
@@ -325,8 +346,51 @@ impl ShopifySource {
                 .pointer("/pageInfo/endCursor")
                 .map(|c| json!({ "after": c }));
         }
-        Ok(page)
+        Ok(ChangedPage {
+            page,
+            newest: newest(&nodes),
+        })
     }
+
+    /// A page of `entity`, the whole connection or what `search` selects: through one bulk
+    /// query when the first page finds at least `bulk_threshold` records to read.
+    async fn read_listing(
+        &mut self,
+        entity: Entity,
+        listing: Listing,
+        search: Option<&str>,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<ChangedPage> {
+        if let Some(c) = cursor.filter(|c| c.get("bulk_op").is_some()) {
+            return self.read_bulk(entity, listing, search, c, limit).await;
+        }
+        if cursor.is_none()
+            && self.bulk_threshold > 0
+            && self.count(Counted::of(listing), search).await? >= self.bulk_threshold as u64
+        {
+            return Ok(ChangedPage {
+                page: self.start_bulk(listing, search, None).await?,
+                newest: None,
+            });
+        }
+        self.read_paged(entity, listing, search, cursor, limit)
+            .await
+    }
+}
+
+/// The newest `updatedAt` among `nodes`: Shopify's own clock, as it reported it.
+fn newest(nodes: &[Value]) -> Option<String> {
+    nodes
+        .iter()
+        .filter_map(|n| n["updatedAt"].as_str())
+        .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .max()
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        })
 }
 
 fn record_of(entity: Entity, node: &Value, currency: &str) -> Record {
@@ -374,16 +438,66 @@ impl Source for ShopifySource {
         let Some(listing) = Listing::of(entity) else {
             return Ok(SourcePage::default());
         };
-        if let Some(c) = cursor.filter(|c| c.get("bulk_op").is_some()) {
-            return self.read_bulk(entity, listing, c, limit).await;
+        Ok(self
+            .read_listing(entity, listing, None, cursor, limit)
+            .await?
+            .page)
+    }
+
+    /// `updated_at:>=` search on products, customers, collections and orders, through a bulk
+    /// query when what changed reaches `bulk_threshold`; pages and redirects have no such
+    /// filter and are read whole (unchanged ones skipped by content hash).
+    async fn read_changed(
+        &mut self,
+        entity: Entity,
+        since: &str,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Option<ChangedPage>> {
+        let Some(listing) = Listing::of(entity).filter(|l| l.searchable()) else {
+            return Ok(None);
+        };
+        let search = docs::changed_since(since);
+        Ok(Some(
+            self.read_listing(entity, listing, Some(&search), cursor, limit)
+                .await?,
+        ))
+    }
+
+    async fn live_ids(&mut self, entity: Entity) -> Result<Option<Vec<String>>> {
+        let Some(listing) = Listing::of(entity).filter(|l| l.searchable()) else {
+            return Ok(None);
+        };
+        let q = docs::ids_page(listing);
+        let root = listing.root();
+        let mut out = vec![];
+        let mut after: Option<String> = None;
+        loop {
+            let first = self
+                .client
+                .shaped_page(&q, &json!({ "after": after }), usize::MAX);
+            let data = self
+                .client
+                .run_ok(&q, json!({ "first": first, "after": after }))
+                .await?;
+            let conn = &data[root];
+            for node in conn["nodes"].as_array().into_iter().flatten() {
+                match node["id"].as_str() {
+                    Some(id) => out.push(id.to_string()),
+                    None => {
+                        return Err(ConnectorError::Remote(format!(
+                            "Shopify listed a {root} node without an id: {node}"
+                        )))
+                    }
+                }
+            }
+            match conn.pointer("/pageInfo/endCursor").and_then(Value::as_str) {
+                Some(c) if conn.pointer("/pageInfo/hasNextPage") == Some(&json!(true)) => {
+                    after = Some(c.to_string())
+                }
+                _ => return Ok(Some(out)),
+            }
         }
-        if cursor.is_none()
-            && self.bulk_threshold > 0
-            && self.count(Counted::of(listing)).await? >= self.bulk_threshold as u64
-        {
-            return self.start_bulk(listing, None).await;
-        }
-        self.read_paged(entity, listing, cursor, limit).await
     }
 }
 

@@ -1,0 +1,523 @@
+//! `storeshift sync` through the binary from the Shopify, BigCommerce and Magento sandboxes into
+//! the WooCommerce sandbox. After a finished migration two products are changed, one added,
+//! one deleted and one customer changed in the source through the platform's own API; the next
+//! cycle asks the source for what changed (Shopify's `updated_at:>=` search, BigCommerce's
+//! `date_modified:min`, Magento's `updated_at gteq`), reads about those records and moves
+//! exactly them, once; the deletion waits as an intervention. A cycle after that reads at most
+//! the changes again (the window's first second), not the store.
+
+mod common;
+use common::*;
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+
+const WOO_CREDS: &str = "consumer_key=ck_sandbox&consumer_secret=cs_sandbox";
+
+/// A raw HTTP/1.0 call with extra headers; the reply's JSON body (`Null` when empty).
+fn call(
+    url: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Value {
+    let host = url.trim_start_matches("http://");
+    let payload = body.map(Value::to_string).unwrap_or_default();
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let mut c = std::net::TcpStream::connect(host).expect("connect sandbox");
+    write!(
+        c,
+        "{method} {path} HTTP/1.0\r\nHost: {host}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
+        payload.len()
+    )
+    .expect("send");
+    let mut reply = String::new();
+    c.read_to_string(&mut reply).expect("read");
+    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    if body.trim().is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{method} {path}: {e}: {reply}"))
+}
+
+/// Every product of the WooCommerce target.
+fn woo_products(sb: &SandboxProc) -> Vec<Value> {
+    let mut out = vec![];
+    for page in 1.. {
+        let v = http_json(
+            "GET",
+            &format!(
+                "{}/wp-json/wc/v3/products?per_page=100&page={page}&orderby=id&order=asc&{WOO_CREDS}",
+                sb.url
+            ),
+            None,
+        );
+        let items = v.as_array().cloned().unwrap_or_default();
+        if items.is_empty() {
+            return out;
+        }
+        out.extend(items);
+    }
+    out
+}
+
+fn woo_customers(sb: &SandboxProc) -> Vec<Value> {
+    http_json(
+        "GET",
+        &format!(
+            "{}/wp-json/wc/v3/customers?per_page=100&{WOO_CREDS}",
+            sb.url
+        ),
+        None,
+    )
+    .as_array()
+    .cloned()
+    .unwrap_or_default()
+}
+
+fn named<'a>(products: &'a [Value], name: &str) -> Vec<&'a Value> {
+    products.iter().filter(|p| p["name"] == name).collect()
+}
+
+/// A migration of products and customers from `src` into `dst`, run to its end.
+fn migrated(src: &SandboxProc, dst: &SandboxProc) -> Scenario {
+    let s = Scenario {
+        dir: tempfile::tempdir().expect("tempdir"),
+    };
+    s.write_config("entities = [\"products\", \"customers\"]\n\n[sync]\noverlap = \"0s\"");
+    let fast = "retry_base_ms = 20, retry_max_ms = 500";
+    s.set_source(&src.endpoint_toml(fast));
+    s.set_target(&dst.endpoint_toml(fast));
+    assert_eq!(s.run_headless(240), Some(0), "migration: {}", s.logs());
+    s
+}
+
+/// One `storeshift sync WS --events jsonl` cycle; its exit code and `sync_cycle` line.
+fn cycle(s: &Scenario) -> (Option<i32>, Value) {
+    let o = Command::new(bin())
+        .args(["sync", &s.ws_str(), "--headless", "--events", "jsonl"])
+        .envs(SANDBOX_ENV)
+        .env("USER", "tester")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run sync");
+    let line = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["type"] == "sync_cycle")
+        .unwrap_or_else(|| json!({ "output": text(&o) }));
+    (o.status.code(), line)
+}
+
+/// Waits until the wall clock is in a later second (the sandboxes keep whole seconds), so the
+/// changes made next are newer than everything before them.
+fn next_second() {
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    };
+    let start = now();
+    wait_until(3, "the next second", || now() > start);
+}
+
+fn n(v: &Value) -> u64 {
+    v.as_u64().unwrap_or(0)
+}
+
+/// What a source platform's API does for the shared scenario.
+trait SourceApi {
+    /// Source ids (as the id map keys them) and names of the store's products, in order.
+    fn products(&self) -> Vec<(String, String)>;
+    fn rename(&self, id: &str, name: &str);
+    fn add(&self, name: &str);
+    fn delete(&self, id: &str);
+    /// Changes the first customer's first name.
+    fn change_customer(&self, first_name: &str);
+}
+
+/// The scenario every source goes through (see the file's comment).
+fn changes_move_once_and_deletions_wait(src: &dyn SourceApi, sb: &SandboxProc) {
+    let dst = SandboxProc::start("woocommerce", &[]);
+    let s = migrated(sb, &dst);
+    let before = woo_products(&dst).len();
+    assert!(before >= 10, "{before} products migrated");
+
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
+    next_second();
+
+    let all = src.products();
+    let (a, b, gone) = (&all[1], &all[3], &all[5]);
+    src.rename(&a.0, "Renamed while selling");
+    src.rename(&b.0, "Renamed twice over");
+    src.add("Arrived after the migration");
+    src.delete(&gone.0);
+    src.change_customer("Changed");
+
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    let p = &c["counts"]["products"];
+    assert_eq!(n(&p["read"]) - n(&p["unchanged"]), 3, "{c}");
+    assert_eq!(p["created"], 1, "{c}");
+    assert_eq!(p["updated"], 2, "{c}");
+    assert_eq!(c["counts"]["customers"]["updated"], 1, "{c}");
+    assert_eq!(
+        n(&c["counts"]["customers"]["read"]) - n(&c["counts"]["customers"]["unchanged"]),
+        1,
+        "{c}"
+    );
+    assert_eq!(c["deletions_reported"], 1, "{c}");
+    assert_eq!(c["deleted"], 0, "{c}");
+    // Filtered by the source's own "changed since", not read whole.
+    assert!(c["since"]["products"].is_string(), "{c}");
+    assert!(c["since"]["customers"].is_string(), "{c}");
+
+    let target = woo_products(&dst);
+    assert_eq!(target.len(), before + 1);
+    assert_eq!(named(&target, "Renamed while selling").len(), 1);
+    assert_eq!(named(&target, "Renamed twice over").len(), 1);
+    assert_eq!(named(&target, "Arrived after the migration").len(), 1);
+    // The deleted product is still in the target: nobody decided yet.
+    assert_eq!(named(&target, &gone.1).len(), 1, "{}", gone.1);
+    assert_eq!(
+        dst.state()["duplicates"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        dst.state()
+    );
+    assert!(woo_customers(&dst)
+        .iter()
+        .any(|c| c["first_name"] == "Changed"));
+
+    let status = s.status_json();
+    let ivs: Vec<Value> = status["interventions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| {
+            i["step"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("sync/deletions/")
+        })
+        .collect();
+    assert_eq!(ivs.len(), 1, "{status:#}");
+    assert_eq!(ivs[0]["records"][0]["source_id"], gone.0.as_str());
+    assert!(ivs[0]["decision"].is_null());
+
+    // Nothing more changed: the next cycle reads at most the last window's second again.
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert!(n(&c["counts"]["products"]["read"]) <= 3, "{c}");
+    assert!(n(&c["counts"]["customers"]["read"]) <= 1, "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
+    assert_eq!(c["deletions_reported"], 0, "{c}");
+
+    let o = storeshift(&[
+        "decide",
+        &s.ws_str(),
+        ivs[0]["id"].as_str().unwrap_or_default(),
+        "delete",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["deleted"], 1, "{c}");
+    let target = woo_products(&dst);
+    assert_eq!(named(&target, &gone.1).len(), 0);
+    assert_eq!(target.len(), before);
+}
+
+// ---- Shopify ---------------------------------------------------------------------------------
+
+struct Shopify<'a>(&'a SandboxProc);
+
+impl Shopify<'_> {
+    fn gql(&self, query: &str, variables: Value) -> Value {
+        let v = call(
+            &self.0.url,
+            "POST",
+            "/admin/api/2026-07/graphql.json",
+            &[("X-Shopify-Access-Token", "shpat_sandbox")],
+            Some(&json!({ "query": query, "variables": variables })),
+        );
+        assert!(v.get("errors").is_none(), "{v}");
+        v["data"].clone()
+    }
+}
+
+impl SourceApi for Shopify<'_> {
+    fn products(&self) -> Vec<(String, String)> {
+        let d = self.gql("{ products(first: 250) { nodes { id title } } }", json!({}));
+        d["products"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                (
+                    p["id"].as_str().unwrap_or_default().to_string(),
+                    p["title"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    fn rename(&self, id: &str, name: &str) {
+        let d = self.gql(
+            "mutation($i: ProductSetInput!, $id: ProductSetIdentifiers) { productSet(input: $i, identifier: $id) { product { id } userErrors { message } } }",
+            json!({ "i": { "title": name }, "id": { "id": id } }),
+        );
+        assert_eq!(d["productSet"]["userErrors"], json!([]), "{d}");
+    }
+
+    fn add(&self, name: &str) {
+        let d = self.gql(
+            "mutation($i: ProductSetInput!) { productSet(input: $i) { product { id } userErrors { message } } }",
+            json!({ "i": { "title": name, "handle": "arrived-late", "status": "ACTIVE",
+                           "productOptions": [{ "name": "Title", "values": [{ "name": "Default Title" }] }],
+                           "variants": [{ "sku": "LATE-1", "price": "5.00",
+                                          "optionValues": [{ "optionName": "Title", "name": "Default Title" }] }] } }),
+        );
+        assert_eq!(d["productSet"]["userErrors"], json!([]), "{d}");
+    }
+
+    fn delete(&self, id: &str) {
+        let d = self.gql(
+            "mutation($i: ProductDeleteInput!) { productDelete(input: $i) { deletedProductId userErrors { message } } }",
+            json!({ "i": { "id": id } }),
+        );
+        assert_eq!(d["productDelete"]["userErrors"], json!([]), "{d}");
+    }
+
+    fn change_customer(&self, first_name: &str) {
+        let d = self.gql("{ customers(first: 1) { nodes { id } } }", json!({}));
+        let id = d["customers"]["nodes"][0]["id"].clone();
+        let d = self.gql(
+            "mutation($i: CustomerSetInput!, $id: CustomerSetIdentifiers) { customerSet(input: $i, identifier: $id) { customer { id } userErrors { message } } }",
+            json!({ "i": { "firstName": first_name }, "id": { "id": id } }),
+        );
+        assert_eq!(d["customerSet"]["userErrors"], json!([]), "{d}");
+    }
+}
+
+#[test]
+fn shopify_source_sync_moves_what_updated_at_selects() {
+    let sb = SandboxProc::start(
+        "shopify",
+        &[
+            "--seed-products",
+            "30",
+            "--seed-customers",
+            "6",
+            "--restore-rate",
+            "1000",
+            "--bucket",
+            "20000",
+        ],
+    );
+    changes_move_once_and_deletions_wait(&Shopify(&sb), &sb);
+}
+
+// ---- BigCommerce -----------------------------------------------------------------------------
+
+struct BigCommerce<'a>(&'a SandboxProc);
+
+impl BigCommerce<'_> {
+    fn api(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        call(
+            &self.0.url,
+            method,
+            &format!("/stores/sandbox/v3{path}"),
+            &[("X-Auth-Token", "bc_sandbox_token")],
+            body,
+        )
+    }
+}
+
+impl SourceApi for BigCommerce<'_> {
+    fn products(&self) -> Vec<(String, String)> {
+        self.api("GET", "/catalog/products?limit=250", None)["data"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                (
+                    p["id"].to_string(),
+                    p["name"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    fn rename(&self, id: &str, name: &str) {
+        let id: u64 = id.parse().expect("numeric id");
+        let v = self.api(
+            "PUT",
+            "/catalog/products",
+            Some(&json!([{ "id": id, "name": name }])),
+        );
+        assert!(v["data"].is_array(), "{v}");
+    }
+
+    fn add(&self, name: &str) {
+        let v = self.api(
+            "POST",
+            "/catalog/products",
+            Some(&json!({ "name": name, "type": "physical", "weight": 1, "price": 5, "sku": "LATE-1" })),
+        );
+        assert!(v["data"]["id"].is_u64(), "{v}");
+    }
+
+    fn delete(&self, id: &str) {
+        self.api("DELETE", &format!("/catalog/products?id:in={id}"), None);
+    }
+
+    fn change_customer(&self, first_name: &str) {
+        let v = self.api("GET", "/customers?limit=1", None);
+        let id = v["data"][0]["id"].clone();
+        let v = self.api(
+            "PUT",
+            "/customers",
+            Some(&json!([{ "id": id, "first_name": first_name }])),
+        );
+        assert!(v["data"].is_array(), "{v}");
+    }
+}
+
+#[test]
+fn bigcommerce_source_sync_moves_what_date_modified_min_selects() {
+    let sb = SandboxProc::start(
+        "bigcommerce",
+        &[
+            "--seed-products",
+            "30",
+            "--seed-customers",
+            "6",
+            "--plan",
+            "enterprise",
+        ],
+    );
+    changes_move_once_and_deletions_wait(&BigCommerce(&sb), &sb);
+}
+
+// ---- Magento ---------------------------------------------------------------------------------
+
+struct Magento<'a>(&'a SandboxProc);
+
+impl Magento<'_> {
+    fn api(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let token = http_json(
+            "POST",
+            &format!("{}/rest/V1/integration/admin/token", self.0.url),
+            Some(&json!({ "username": "admin", "password": "sandbox123" })),
+        );
+        let bearer = format!("Bearer {}", token.as_str().expect("token"));
+        call(
+            &self.0.url,
+            method,
+            &format!("/rest/default/V1{path}"),
+            &[("Authorization", &bearer)],
+            body,
+        )
+    }
+
+    fn sku_of(&self, id: &str) -> String {
+        self.list()
+            .into_iter()
+            .find(|p| p["id"].as_u64().map(|n| n.to_string()).as_deref() == Some(id))
+            .and_then(|p| p["sku"].as_str().map(str::to_string))
+            .expect("product by id")
+    }
+
+    /// Products listed on their own (configurable children come with their parent).
+    fn list(&self) -> Vec<Value> {
+        self.api(
+            "GET",
+            "/products?searchCriteria[pageSize]=300&searchCriteria[currentPage]=1",
+            None,
+        )["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| p["visibility"] != 1)
+            .collect()
+    }
+}
+
+impl SourceApi for Magento<'_> {
+    fn products(&self) -> Vec<(String, String)> {
+        self.list()
+            .iter()
+            .map(|p| {
+                (
+                    p["id"].to_string(),
+                    p["name"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    fn rename(&self, id: &str, name: &str) {
+        let sku = self.sku_of(id);
+        let v = self.api(
+            "PUT",
+            &format!("/products/{sku}"),
+            Some(&json!({ "product": { "sku": sku, "name": name } })),
+        );
+        assert_eq!(v["name"], name, "{v}");
+    }
+
+    fn add(&self, name: &str) {
+        let v = self.api(
+            "POST",
+            "/products",
+            Some(&json!({ "product": { "sku": "LATE-1", "name": name, "attribute_set_id": 4, "price": 5, "status": 1,
+                                       "visibility": 4, "type_id": "simple",
+                                       "custom_attributes": [{ "attribute_code": "url_key", "value": "arrived-late" }] } })),
+        );
+        assert!(v["id"].is_u64(), "{v}");
+    }
+
+    fn delete(&self, id: &str) {
+        let sku = self.sku_of(id);
+        let v = self.api("DELETE", &format!("/products/{sku}"), None);
+        assert_eq!(v, json!(true), "{v}");
+    }
+
+    fn change_customer(&self, first_name: &str) {
+        let v = self.api(
+            "GET",
+            "/customers/search?searchCriteria[pageSize]=1&searchCriteria[currentPage]=1",
+            None,
+        );
+        let mut c = v["items"][0].clone();
+        let id = c["id"].clone();
+        c["firstname"] = json!(first_name);
+        let v = self.api(
+            "PUT",
+            &format!("/customers/{id}"),
+            Some(&json!({ "customer": c })),
+        );
+        assert_eq!(v["firstname"], first_name, "{v}");
+    }
+}
+
+#[test]
+fn magento_source_sync_moves_what_updated_at_gteq_selects() {
+    let sb = SandboxProc::start(
+        "magento",
+        &["--seed-products", "30", "--seed-customers", "6"],
+    );
+    changes_move_once_and_deletions_wait(&Magento(&sb), &sb);
+}
