@@ -183,7 +183,9 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     let n = s.trim().trim_end_matches("/s");
     match n.parse::<f64>() {
         Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
-        _ => Err(format!("{s:?} is not a rate: give requests per second, e.g. 5/s")),
+        _ => Err(format!(
+            "{s:?} is not a rate: give requests per second, e.g. 5/s"
+        )),
     }
 }
 

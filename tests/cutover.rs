@@ -86,8 +86,8 @@ fn decide(s: &Scenario, id: &str, option: &str) {
 fn headless_cutover_waits_for_the_freeze_and_the_domain_and_checks_redirects_live() {
     let s = Scenario::demo();
     assert_eq!(s.run_headless(300), Some(0), "migration: {}", s.logs());
-    let mut rd = csv::Reader::from_path(s.ws().join("output/run-1/redirects.csv"))
-        .expect("redirects.csv");
+    let mut rd =
+        csv::Reader::from_path(s.ws().join("output/run-1/redirects.csv")).expect("redirects.csv");
     let plan: Vec<(String, String)> = rd
         .records()
         .map(|r| r.expect("row"))
@@ -127,7 +127,14 @@ fn headless_cutover_waits_for_the_freeze_and_the_domain_and_checks_redirects_liv
     let names: Vec<&str> = steps.iter().filter_map(|s| s["step"].as_str()).collect();
     assert_eq!(
         names,
-        ["freeze", "final_sync", "redirects", "domain", "notices", "rollback"],
+        [
+            "freeze",
+            "final_sync",
+            "redirects",
+            "domain",
+            "notices",
+            "rollback"
+        ],
         "{c}"
     );
     let by = |name: &str| {
@@ -152,7 +159,10 @@ fn headless_cutover_waits_for_the_freeze_and_the_domain_and_checks_redirects_liv
         .filter_map(|f| f["from"].as_str())
         .collect();
     assert_eq!(failed.len(), 2, "{live}");
-    assert!(failed.contains(&wrong.as_str()) && failed.contains(&missing.as_str()), "{live}");
+    assert!(
+        failed.contains(&wrong.as_str()) && failed.contains(&missing.as_str()),
+        "{live}"
+    );
     let warned: Vec<&str> = live["warnings"]
         .as_array()
         .expect("warnings")

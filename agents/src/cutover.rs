@@ -191,9 +191,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         Some(r) if r.run == ctx.run => r,
         _ => {
             let base = base_run(&ctx.store, ctx.run).ok_or_else(|| {
-                Halt::Failed(
-                    "no finished migration to cut over: run `storeshift run` first".into(),
-                )
+                Halt::Failed("no finished migration to cut over: run `storeshift run` first".into())
             })?;
             CutoverRecord {
                 run: ctx.run,
@@ -441,7 +439,10 @@ async fn final_sync(ctx: &Ctx) -> Result<StepRecord, Halt> {
         let (title, problem, options, recommended) = if equal {
             (
                 "Final sync done: every count equal".to_string(),
-                format!("{text}.\n{}", rows.iter().map(line).collect::<Vec<_>>().join("\n")),
+                format!(
+                    "{text}.\n{}",
+                    rows.iter().map(line).collect::<Vec<_>>().join("\n")
+                ),
                 vec![option(
                     "continue",
                     "Go on",
@@ -1027,7 +1028,10 @@ pub fn rollback_dir(ws: &crate::Workspace) -> PathBuf {
 async fn rollback(ctx: &Ctx, rec: &CutoverRecord) -> Result<StepRecord, Halt> {
     let dir = rollback_dir(&ctx.ws);
     let key = "cutover_reverse_sync";
-    let since = rec.frozen_at.clone().unwrap_or_else(|| rec.started_at.clone());
+    let since = rec
+        .frozen_at
+        .clone()
+        .unwrap_or_else(|| rec.started_at.clone());
     let rs: ReverseSync = match ctx.load_phase(key) {
         Some(r) => r,
         None => {
@@ -1076,7 +1080,9 @@ async fn rollback(ctx: &Ctx, rec: &CutoverRecord) -> Result<StepRecord, Halt> {
         &iv,
         "done",
         summary,
-        Some(json!({ "reverse_sync": rs, "since": since, "plan": dir.join("rollback.md").display().to_string() })),
+        Some(
+            json!({ "reverse_sync": rs, "since": since, "plan": dir.join("rollback.md").display().to_string() }),
+        ),
     ))
 }
 

@@ -524,9 +524,16 @@ fn cutover_blocks(c: &crate::cutover::CutoverRecord) -> Vec<Block> {
         }
     }
     out.push(Block::Table(
-        ["step", "outcome", "decision", "decided by", "when", "summary"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "step",
+            "outcome",
+            "decision",
+            "decided by",
+            "when",
+            "summary",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows,
     ));
     out
