@@ -29,6 +29,10 @@ pub enum Cmd {
     Run(RunArgs),
     /// After a finished run, move only what changed in the source, once or every DURATION.
     Sync(SyncArgs),
+    /// Switch over after a finished migration: a checklist of steps (freeze, final sync and
+    /// verification, live redirects, domain, customer notices, rollback plan), each decided
+    /// by the operator and journaled.
+    Cutover(CutoverArgs),
     /// Show a workspace's run: phase, state, counts, pending interventions.
     Status(WsArgs),
     /// Pause a run at its next safe point (persisted: it stays paused across restarts).
@@ -154,6 +158,35 @@ pub struct SyncArgs {
     pub until_cutover: bool,
     #[command(flatten)]
     pub front: FrontEnd,
+}
+
+#[derive(Args, Debug)]
+pub struct CutoverArgs {
+    /// Workspace directory, or the migration.toml that names it.
+    #[arg(default_value = ".")]
+    pub workspace: PathBuf,
+    /// The new store's base URL: every old URL of the redirect plan is requested on it (HEAD)
+    /// and must answer 301 to its planned new URL, which must answer 200.
+    #[arg(long, value_name = "URL")]
+    pub check_live: Option<String>,
+    /// Requests per second of the live check (`N/s` or `N`; default 10/s).
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub check_rate: Option<f64>,
+    /// Requests of the live check in flight at once (default 4).
+    #[arg(long, value_name = "N")]
+    pub check_concurrency: Option<usize>,
+    #[command(flatten)]
+    pub front: FrontEnd,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let n = s.trim().trim_end_matches("/s");
+    match n.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a rate: give requests per second, e.g. 5/s"
+        )),
+    }
 }
 
 #[derive(Args, Debug)]

@@ -3,6 +3,7 @@
 mod cli;
 mod console;
 mod convert;
+mod cutover;
 mod headless;
 mod logging;
 mod metrics;
@@ -77,6 +78,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             run::run(cfg, &args.front, args.restart).await
         }
         Cmd::Sync(args) => sync::sync(&args).await,
+        Cmd::Cutover(args) => cutover::cutover(&args).await,
         Cmd::Status(args) => ops::status(&args).await,
         Cmd::Pause(args) => ops::pause_resume(&args, true).await,
         Cmd::Resume(args) => ops::pause_resume(&args, false).await,

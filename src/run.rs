@@ -24,6 +24,13 @@ pub async fn run(cfg: MigrationConfig, front: &FrontEnd, restart: bool) -> Resul
     drive(cfg, front, restart, false).await
 }
 
+/// What a drive starts (or resumes).
+pub enum Kind {
+    Migration,
+    Sync,
+    Cutover(Option<storeshift_agents::cutover::CutoverOptions>),
+}
+
 /// Starts (or resumes) a migration run, or with `sync` one sync cycle, and drives it to its end.
 pub async fn drive(
     cfg: MigrationConfig,
@@ -31,6 +38,18 @@ pub async fn drive(
     restart: bool,
     sync: bool,
 ) -> Result<i32> {
+    let kind = if sync { Kind::Sync } else { Kind::Migration };
+    drive_kind(cfg, front, restart, kind).await
+}
+
+/// Starts (or resumes) a run of `kind` and drives it to its end.
+pub async fn drive_kind(
+    cfg: MigrationConfig,
+    front: &FrontEnd,
+    restart: bool,
+    kind: Kind,
+) -> Result<i32> {
+    let sync = matches!(kind, Kind::Sync);
     let ws = Workspace::new(cfg.workspace_dir());
     if control::is_live(&ws.socket()).await {
         bail!(
@@ -64,10 +83,10 @@ pub async fn drive(
         policy,
         control_socket: true,
     };
-    let handle = if sync {
-        storeshift_agents::start_sync(cfg, opts).await?
-    } else {
-        storeshift_agents::start(cfg, opts).await?
+    let handle = match kind {
+        Kind::Sync => storeshift_agents::start_sync(cfg, opts).await?,
+        Kind::Cutover(o) => storeshift_agents::start_cutover(cfg, opts, o).await?,
+        Kind::Migration => storeshift_agents::start(cfg, opts).await?,
     };
     handle.wait_for_operator(console_mode);
     spawn_event_log(handle.link());

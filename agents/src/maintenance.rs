@@ -207,6 +207,7 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
         phases_done: vec![],
         incremental: false,
         sync: false,
+        cutover: false,
         elapsed_secs: 0,
         message: Some("recovered from the event log".into()),
     };

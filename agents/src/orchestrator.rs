@@ -40,6 +40,9 @@ where
 }
 
 async fn run_phases(ctx: &Ctx) -> Result<(), Halt> {
+    if ctx.run_record()?.cutover {
+        return agent("Cutover", crate::cutover::run(ctx.clone())).await;
+    }
     if ctx.run_record()?.sync {
         return agent("Sync", crate::sync::cycle(ctx.clone())).await;
     }

@@ -42,10 +42,35 @@ struct JsonReport<'a> {
     interventions: Vec<Intervention>,
     drafts: Option<Drafts>,
     outputs: Vec<(String, u64)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cutover: Option<crate::cutover::CutoverRecord>,
 }
 
-/// Writes report.md, report.html and report.json into the workspace's report folder.
+/// Writes report.md, report.html and report.json into the workspace's report folder. A sync
+/// cycle or a cutover writes the report of the migration it keeps current.
 pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
+    let rec = ctx
+        .run_record()
+        .map_err(|_| std::io::Error::other("run record missing"))?;
+    if rec.sync {
+        if let Some(base) = crate::cutover::base_run(&ctx.store, ctx.run) {
+            let inner = crate::runtime::Inner {
+                cfg: ctx.cfg.clone(),
+                ws: ctx.ws.clone(),
+                store: ctx.store.clone(),
+                hub: ctx.hub.clone(),
+                run: base.run,
+                policy: ctx.policy,
+                incremental: base.incremental,
+                early: Default::default(),
+            };
+            return write_run(&Ctx(std::sync::Arc::new(inner)));
+        }
+    }
+    write_run(ctx)
+}
+
+fn write_run(ctx: &Ctx) -> std::io::Result<PathBuf> {
     let rec = ctx
         .run_record()
         .map_err(|_| std::io::Error::other("run record missing"))?;
@@ -414,6 +439,10 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         }));
         doc.push(Block::List(d.files.keys().cloned().collect()));
     }
+    let cutover = crate::cutover::record(&ctx.store).filter(|c| c.base_run == ctx.run);
+    if let Some(c) = &cutover {
+        doc.extend(cutover_blocks(c));
+    }
     doc.push(Block::H(2, "Outputs".into()));
     doc.push(Block::List(
         outputs
@@ -447,12 +476,67 @@ pub fn write(ctx: &Ctx) -> std::io::Result<PathBuf> {
         interventions,
         drafts,
         outputs,
+        cutover,
     };
     std::fs::write(
         dir.join("report.json"),
         serde_json::to_vec_pretty(&json).unwrap_or_default(),
     )?;
     Ok(dir.join("report.md"))
+}
+
+/// The cutover's steps: each one's outcome, decision, who decided it and when.
+fn cutover_blocks(c: &crate::cutover::CutoverRecord) -> Vec<Block> {
+    let mut out = vec![Block::H(2, "Cutover".into())];
+    out.push(Block::P(format!(
+        "Cutover run {}, started {}{}.",
+        c.run,
+        c.started_at,
+        match &c.finished_at {
+            Some(f) => format!(", finished {f}"),
+            None => ", not finished".to_string(),
+        }
+    )));
+    let mut rows: Vec<Vec<String>> = c
+        .steps
+        .iter()
+        .map(|s| {
+            vec![
+                s.title.clone(),
+                s.outcome.clone(),
+                s.decision.clone().unwrap_or_else(|| "-".into()),
+                s.decided_by.clone().unwrap_or_else(|| "-".into()),
+                s.decided_at.clone().unwrap_or_else(|| "-".into()),
+                s.summary.clone(),
+            ]
+        })
+        .collect();
+    for step in crate::cutover::CutoverStep::ALL {
+        if c.step(step).is_none() {
+            rows.push(vec![
+                step.title().to_string(),
+                "pending".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ]);
+        }
+    }
+    out.push(Block::Table(
+        [
+            "step",
+            "outcome",
+            "decision",
+            "decided by",
+            "when",
+            "summary",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    ));
+    out
 }
 
 /// What verification checked, how, and what it cost, against what the load spent.

@@ -66,6 +66,10 @@ pub struct RunRecord {
     /// A sync cycle: only what changed in the source since the last cycle moves.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sync: bool,
+    /// A cutover (`storeshift cutover`): the checklist that switches the store over. It is
+    /// also `sync` (it runs the final cycle and is never the base of later cycles).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cutover: bool,
     #[serde(default)]
     pub elapsed_secs: u64,
     #[serde(default)]
@@ -344,6 +348,38 @@ impl Ctx {
         }
     }
 
+    /// Waits until every intervention of this run whose step starts with `prefix` is decided
+    /// by a person: no policy decides these (the freeze and domain steps of a cutover state
+    /// facts only the operator knows). Headless runs stop and exit; console runs wait.
+    pub async fn await_person(&self, prefix: &str) -> Result<(), Halt> {
+        loop {
+            let notified = self.hub.control.notify.notified();
+            if self.hub.control.stop.load(Ordering::SeqCst) {
+                return Err(Halt::Stopped);
+            }
+            let pending = self
+                .store
+                .interventions()
+                .map_err(|e| Halt::Failed(e.to_string()))?
+                .into_iter()
+                .any(|i| i.run == self.run && i.is_pending() && i.step.starts_with(prefix));
+            if !pending {
+                self.hub
+                    .set_state(if self.hub.control.paused.load(Ordering::SeqCst) {
+                        RunState::Paused
+                    } else {
+                        RunState::Running
+                    });
+                return Ok(());
+            }
+            self.hub.set_state(RunState::WaitingForOperator);
+            if !self.interactive_waiting_allowed() {
+                return Err(Halt::NeedsOperator);
+            }
+            notified.await;
+        }
+    }
+
     /// Headless `ask` runs stop and exit; console and attached runs wait.
     fn interactive_waiting_allowed(&self) -> bool {
         self.hub.control.wait_for_operator.load(Ordering::SeqCst)
@@ -598,20 +634,41 @@ pub enum StartError {
 
 /// Opens the workspace, finds the run to resume (or starts the next one) and spawns it.
 pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle, StartError> {
-    start_kind(cfg, opts, false).await
+    start_kind(cfg, opts, Kind::Migration, None).await
+}
+
+/// What a start begins (or resumes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Migration,
+    Sync,
+    Cutover,
+}
+
+/// Starts the cutover checklist (or resumes the one under way); refused until a migration
+/// finished. `options` replace the saved ones when given (a resumed cutover keeps them).
+pub async fn start_cutover(
+    cfg: MigrationConfig,
+    opts: StartOptions,
+    options: Option<crate::cutover::CutoverOptions>,
+) -> Result<RunHandle, StartError> {
+    start_kind(cfg, opts, Kind::Cutover, options).await
 }
 
 /// Starts one sync cycle (or resumes the one a crash interrupted); refused until a migration
 /// finished, since a cycle moves only what changed after one.
 pub async fn start_sync(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle, StartError> {
-    start_kind(cfg, opts, true).await
+    start_kind(cfg, opts, Kind::Sync, None).await
 }
 
 async fn start_kind(
     cfg: MigrationConfig,
     opts: StartOptions,
-    sync: bool,
+    kind: Kind,
+    cutover_options: Option<crate::cutover::CutoverOptions>,
 ) -> Result<RunHandle, StartError> {
+    let sync = kind != Kind::Migration;
+    let cutover = kind == Kind::Cutover;
     let ws = Workspace::new(cfg.workspace_dir());
     ws.create().map_err(|e| {
         StartError::Io(format!("cannot create workspace {}: {e}", ws.dir.display()))
@@ -620,6 +677,26 @@ async fn start_kind(
 
     let previous = current_run(&store);
     let (record, resumed) = match previous {
+        Some(r) if r.cutover && !cutover && r.state != RunState::Done => {
+            return Err(StartError::NotSynced(format!(
+                "a cutover is under way in {}: continue it with `storeshift cutover`",
+                ws.dir.display()
+            )));
+        }
+        Some(r) if r.sync && !r.cutover && cutover && r.state != RunState::Done => {
+            return Err(StartError::NotSynced(format!(
+                "sync cycle {} of {} has not finished: finish it with `storeshift sync` before the cutover",
+                r.run,
+                ws.dir.display()
+            )));
+        }
+        Some(r) if r.cutover && cutover && r.state == RunState::Done => {
+            return Err(StartError::NotSynced(format!(
+                "the cutover of {} finished at {}: its steps are in the report",
+                ws.dir.display(),
+                r.finished_at.clone().unwrap_or_default()
+            )));
+        }
         Some(r) if r.state != RunState::Done => {
             if sync && !r.sync {
                 return Err(StartError::NotSynced(format!(
@@ -633,6 +710,7 @@ async fn start_kind(
         Some(r) => {
             let mut next = new_run(r.run + 1, true);
             next.sync = sync;
+            next.cutover = cutover;
             (next, false)
         }
         None if sync => {
@@ -644,6 +722,9 @@ async fn start_kind(
         None => (new_run(1, false), false),
     };
     let run = record.run;
+    if let Some(o) = &cutover_options {
+        crate::cutover::save_options(&store, o).map_err(StartError::Io)?;
+    }
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(64);
     let snapshot = seed_snapshot(&store, &record, &cfg);
     let hub = Arc::new(Hub::new(
@@ -764,6 +845,7 @@ fn new_run(run: u32, incremental: bool) -> RunRecord {
         phases_done: vec![],
         incremental,
         sync: false,
+        cutover: false,
         elapsed_secs: 0,
         message: None,
     }
@@ -830,6 +912,11 @@ fn finish(ctx: &Ctx, outcome: &RunOutcome) {
     let snap = ctx.hub.snapshot();
     rec.elapsed_secs = snap.elapsed_secs;
     let (state, summary, level) = match outcome {
+        RunOutcome::Done if rec.cutover => (
+            RunState::Done,
+            format!("cutover complete (run {})", ctx.run),
+            Level::Info,
+        ),
         RunOutcome::Done if rec.sync => (
             RunState::Done,
             format!("sync cycle {} complete", ctx.run),
@@ -871,9 +958,10 @@ fn finish(ctx: &Ctx, outcome: &RunOutcome) {
         step.event(level, None, EventKind::Log { message: summary });
     }
     let _ = ctx.commit(step);
-    if state.is_final() && !rec.sync {
+    if (state.is_final() && !rec.sync) || rec.cutover {
         // The report states the final outcome, so it is (re)written after it is recorded.
         // A sync cycle keeps the migration's report; its own summary is in the event log.
+        // A cutover adds its steps to the migration's report each time it stops.
         let _ = crate::report::write(ctx);
     }
     if !state.is_final() {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod connector;
 pub mod files;
 pub mod finding;
+pub mod live;
 pub mod model;
 pub mod no_email;
 pub mod platform;

@@ -42,6 +42,9 @@ pub struct HttpConfig {
     /// The longest `Retry-After` worth waiting for; a server asking for more fails the call
     /// at once (an optional helper such as the LLM goes on without it instead of stalling).
     pub max_server_wait: Duration,
+    /// Whether the client follows redirects itself. Off for checking redirects, where the
+    /// `301` and its `Location` are the answer.
+    pub follow_redirects: bool,
 }
 
 impl Default for HttpConfig {
@@ -57,6 +60,7 @@ impl Default for HttpConfig {
             burst: 1.0,
             retry_timeouts: true,
             max_server_wait: Duration::from_secs(3600),
+            follow_redirects: true,
         }
     }
 }
@@ -339,6 +343,11 @@ impl HttpClient {
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("storeshift/", env!("CARGO_PKG_VERSION")))
+            .redirect(if config.follow_redirects {
+                reqwest::redirect::Policy::default()
+            } else {
+                reqwest::redirect::Policy::none()
+            })
             .build()
             .map_err(|e| ConnectorError::Remote(format!("cannot set up the HTTP client: {e}")))?;
         Ok(HttpClient {

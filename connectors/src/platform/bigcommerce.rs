@@ -92,3 +92,11 @@ pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str
         _ => &[],
     }
 }
+
+/// How a domain is pointed at a store on this platform (the cutover's domain step, and the
+/// rollback plan when this platform is the old store).
+pub const DOMAIN_STEPS: &[&str] = &[
+    "In the BigCommerce control panel: Channel Manager → the storefront → Domains → edit the primary domain and enter it.",
+    "At the DNS provider: the CNAME for www and the A record for the apex with the values that Domains page shows for the store.",
+    "BigCommerce provisions the TLS certificate once the records resolve; check the storefront answers on https.",
+];

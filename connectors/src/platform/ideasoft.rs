@@ -250,3 +250,11 @@ pub fn currency_iso(abbr: &str) -> String {
         other => other.to_string(),
     }
 }
+
+/// How a domain is pointed at a store on this platform (the cutover's domain step, and the
+/// rollback plan when this platform is the old store).
+pub const DOMAIN_STEPS: &[&str] = &[
+    "In the Ideasoft panel: the store's domain settings → add the domain as the store's main domain.",
+    "At the DNS provider: the records the Ideasoft panel lists for the domain (A record for the apex, CNAME for www).",
+    "Ideasoft issues the TLS certificate once the records resolve; check the storefront answers on https.",
+];

@@ -73,3 +73,11 @@ pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str
         _ => &[],
     }
 }
+
+/// How a domain is pointed at a store on this platform (the cutover's domain step, and the
+/// rollback plan when this platform is the old store).
+pub const DOMAIN_STEPS: &[&str] = &[
+    "In the ikas dashboard: Settings → Domains → add the domain and make it the primary domain.",
+    "At the DNS provider: the records ikas lists for the domain (CNAME for www, A record for the apex).",
+    "ikas issues the TLS certificate once the records resolve; check the storefront answers on https.",
+];

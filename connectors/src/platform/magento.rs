@@ -368,3 +368,11 @@ mod tests {
         }
     }
 }
+
+/// How a domain is pointed at a store on this platform (the cutover's domain step, and the
+/// rollback plan when this platform is the old store).
+pub const DOMAIN_STEPS: &[&str] = &[
+    "At the DNS provider: A (and AAAA) records for the apex and www pointing to the Magento server (or its load balancer).",
+    "Set the base URLs: Stores → Configuration → General → Web → Base URLs (Secure), or `bin/magento setup:store-config:set --base-url=https://DOMAIN/ --base-url-secure=https://DOMAIN/`.",
+    "Install the TLS certificate for the domain on the server, then `bin/magento cache:flush`.",
+];

@@ -173,3 +173,11 @@ pub const IMPORT_FILES: &[ImportFile] = &[ImportFile {
     evidence: "medusajs/medusa packages/core/core-flows product import: cells are parsed as \
                read (its own export writes no guard); none written",
 }];
+
+/// How a domain is pointed at a store on this platform (the cutover's domain step, and the
+/// rollback plan when this platform is the old store).
+pub const DOMAIN_STEPS: &[&str] = &[
+    "At the DNS provider: A/AAAA (or CNAME) records for the apex and www pointing to the host serving the Medusa storefront; the API's own host name if it has one.",
+    "Set the storefront's base URL and the Medusa server's STORE_CORS (and AUTH_CORS) to https://DOMAIN, then restart both.",
+    "Install the TLS certificate for the domain on the storefront's host.",
+];

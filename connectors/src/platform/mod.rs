@@ -46,6 +46,29 @@ pub fn facts(platform: Platform) -> Facts {
     }
 }
 
+/// How to point a domain at a store on `platform`, step by step (each platform's own list lives
+/// in its module). The first and last steps every platform shares are added here.
+pub fn domain_steps(platform: Platform) -> Vec<String> {
+    let own: &[&str] = match platform {
+        Platform::Shopify => shopify::DOMAIN_STEPS,
+        Platform::WooCommerce => woocommerce::DOMAIN_STEPS,
+        Platform::Magento => magento::DOMAIN_STEPS,
+        Platform::BigCommerce => bigcommerce::DOMAIN_STEPS,
+        Platform::Ideasoft => ideasoft::DOMAIN_STEPS,
+        Platform::Ikas => ikas::DOMAIN_STEPS,
+        Platform::Medusa => medusa::DOMAIN_STEPS,
+        Platform::Vendure => vendure::DOMAIN_STEPS,
+    };
+    let mut steps = vec![
+        "A day before: lower the TTL of the domain's A/AAAA/CNAME records to 300 seconds, so the switch (and a rollback) takes minutes, not hours.".to_string(),
+    ];
+    steps.extend(own.iter().map(|s| s.to_string()));
+    steps.push(
+        "Check from outside (`dig +short DOMAIN`, a browser in a private window) that the domain answers from the new store; keep the old store reachable under a temporary host name until the rollback window ends.".to_string(),
+    );
+    steps
+}
+
 /// Whether the platform orders a product's option values by the order its variants first use
 /// them (Shopify does: an import file has no separate list of option values).
 pub fn option_order_from_variants(platform: Platform) -> bool {

@@ -489,3 +489,12 @@ pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str
         _ => &[],
     }
 }
+
+/// How a domain is pointed at a store on this platform (the cutover's domain step, and the
+/// rollback plan when this platform is the old store).
+pub const DOMAIN_STEPS: &[&str] = &[
+    "In the Shopify admin: Settings → Domains → Connect existing domain, and enter the domain.",
+    "At the DNS provider: an A record for the apex (@) pointing to 23.227.38.65, and a CNAME for www pointing to shops.myshopify.com (remove other A/AAAA records for them).",
+    "Back in Settings → Domains: verify the connection, then set the domain as the primary domain (Shopify then redirects the myshopify.com address to it).",
+    "Shopify issues the TLS certificate itself once the records resolve (up to 48 hours).",
+];

@@ -181,3 +181,11 @@ pub const IMPORT_FILES: &[ImportFile] = &[ImportFile {
     evidence: "vendure-ecommerce/vendure packages/core/src/data-import/providers/import-parser: \
                csv-parse takes cells as read; none written",
 }];
+
+/// How a domain is pointed at a store on this platform (the cutover's domain step, and the
+/// rollback plan when this platform is the old store).
+pub const DOMAIN_STEPS: &[&str] = &[
+    "At the DNS provider: A/AAAA (or CNAME) records for the apex and www pointing to the host serving the Vendure storefront; the Shop API's own host name if it has one.",
+    "Set the storefront's base URL and the Vendure server's CORS origin and asset URL prefix to the domain, then restart both.",
+    "Install the TLS certificate for the domain on the storefront's host.",
+];

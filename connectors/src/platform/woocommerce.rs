@@ -192,3 +192,12 @@ pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str
         _ => &[],
     }
 }
+
+/// How a domain is pointed at a store on this platform (the cutover's domain step, and the
+/// rollback plan when this platform is the old store).
+pub const DOMAIN_STEPS: &[&str] = &[
+    "At the DNS provider: A (and AAAA) records for the apex and www pointing to the WordPress server's address.",
+    "In WordPress: Settings → General → WordPress Address and Site Address set to https://DOMAIN (or WP_HOME / WP_SITEURL in wp-config.php).",
+    "Install the TLS certificate for the domain on the server (e.g. Let's Encrypt) before the records switch.",
+    "Purge page caches and the CDN so no page keeps the old addresses.",
+];
