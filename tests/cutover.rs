@@ -27,7 +27,8 @@ fn serve(routes: HashMap<String, (u16, Option<String>)>) -> String {
                 let routes = routes.clone();
                 async move {
                     let mut b = axum::http::Response::builder();
-                    let status = match routes.get(uri.path()) {
+                    // A real server matches the decoded path (`/product/kadın-…/`).
+                    let status = match routes.get(&percent_decoded(uri.path())) {
                         Some((s, loc)) => {
                             if let Some(l) = loc {
                                 b = b.header("location", l.as_str());
@@ -45,6 +46,31 @@ fn serve(routes: HashMap<String, (u16, Option<String>)>) -> String {
         });
     });
     format!("http://{addr}")
+}
+
+/// `%C4%B1` → `ı`: the path as the store's router sees it.
+fn percent_decoded(path: &str) -> String {
+    let b = path.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn cutover(s: &Scenario, extra: &[&str]) -> (Option<i32>, String) {
