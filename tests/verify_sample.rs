@@ -19,14 +19,31 @@ fn by_entity(list: &Value) -> std::collections::BTreeMap<String, Value> {
         .collect()
 }
 
+/// How a platform's verifier counts and fetches, as the report names it.
+struct Endpoints {
+    unit: &'static str,
+    counted: &'static str,
+    fetched: &'static str,
+}
+
+const SHOPIFY: Endpoints = Endpoints {
+    unit: "points",
+    counted: "Count(limit: null)",
+    fetched: "nodes(ids:)",
+};
+
 /// The checks every sampled verification must pass: within its budget, counts exact, every
 /// sampled record either compared or left out by the budget (and said so), none missing.
 fn assert_sampled(s: &Scenario, entities: &[&str], budget_pct: u64) -> Value {
+    assert_sampled_by(s, entities, budget_pct, &SHOPIFY)
+}
+
+fn assert_sampled_by(s: &Scenario, entities: &[&str], budget_pct: u64, by: &Endpoints) -> Value {
     let report = s.report_json();
     let v = report["verification"].clone();
     let cost = &v["cost"];
     assert_eq!(cost["mode"], "sample", "{v:#}");
-    assert_eq!(cost["unit"], "points", "{cost}");
+    assert_eq!(cost["unit"], by.unit, "{cost}");
     let load = cost["load_spent"].as_u64().expect("load spent");
     let spent = cost["spent"].as_u64().expect("spent");
     let cap = cost["cap"].as_u64().expect("cap");
@@ -38,7 +55,8 @@ fn assert_sampled(s: &Scenario, entities: &[&str], budget_pct: u64) -> Value {
     );
     assert!(
         spent <= cap,
-        "verification spent {spent} points, more than {budget_pct}% of the load's {load}"
+        "verification spent {spent} {}, more than {budget_pct}% of the load's {load}",
+        by.unit
     );
     assert_eq!(
         v["missing"].as_array().map(Vec::len),
@@ -55,10 +73,11 @@ fn assert_sampled(s: &Scenario, entities: &[&str], budget_pct: u64) -> Value {
         assert_eq!(c["in_target"], c["written"], "{e}: {c}");
         let k = &checks[*e];
         assert!(
-            k["counted"]
-                .as_str()
-                .unwrap_or("")
-                .contains("Count(limit: null)"),
+            k["counted"].as_str().unwrap_or("").contains(by.counted),
+            "{k}"
+        );
+        assert!(
+            k["fetched"].as_str().unwrap_or("").contains(by.fetched),
             "{k}"
         );
         assert_eq!(k["exact"], true, "{k}");
@@ -74,7 +93,7 @@ fn assert_sampled(s: &Scenario, entities: &[&str], budget_pct: u64) -> Value {
     }
     let md = std::fs::read_to_string(s.ws().join("report/report.md")).expect("report.md");
     assert!(md.contains("Cost: verification by sample spent"), "{md}");
-    assert!(md.contains("nodes(ids:)"), "{md}");
+    assert!(md.contains(by.fetched), "{md}");
     v
 }
 
@@ -223,4 +242,125 @@ fn kill_dash_nine_during_verification_resumes_without_fetching_twice() {
         Some(0),
         "{state}"
     );
+}
+
+/// The requests a sandbox recorded, held to the platform's published specification.
+fn assert_contract(
+    sb: &SandboxProc,
+    contract: storeshift_sandbox::contract::Contract,
+) -> Vec<String> {
+    let traffic: Vec<storeshift_sandbox::Exchange> = serde_json::from_value(http_json(
+        "GET",
+        &format!("{}/__sandbox/traffic", sb.url),
+        None,
+    ))
+    .expect("traffic");
+    let checked = contract.check_all(&traffic);
+    assert!(checked.open().is_empty(), "{checked}");
+    checked.operations.keys().cloned().collect()
+}
+
+fn record_traffic(sb: &SandboxProc) {
+    let rec = http_json(
+        "POST",
+        &format!("{}/__sandbox/traffic", sb.url),
+        Some(&serde_json::json!({ "record": true })),
+    );
+    assert_eq!(rec["recording"], true, "{rec}");
+}
+
+/// The report's verification section, printed for the person reading the test's output.
+fn show(what: &str, s: &Scenario) {
+    let md = std::fs::read_to_string(s.ws().join("report/report.md")).expect("report.md");
+    let section: String = md
+        .split("\n## ")
+        .filter(|part| part.starts_with("Verification"))
+        .collect();
+    eprintln!("{what}:\n## {section}");
+}
+
+/// A generated store into the BigCommerce sandbox (Pro plan, 450 requests per 30 s): counts
+/// from `meta.pagination.total`, the sample fetched with `id:in`, within a tenth of the
+/// requests the load sent, every request as BigCommerce's specification says.
+#[test]
+#[ignore = "open (issue 17): the sample's allowance comes out as 0 requests on REST targets, so nothing is compared; run with --ignored"]
+fn a_store_into_bigcommerce_verifies_by_sample_within_a_tenth_of_the_loads_requests() {
+    let sb = SandboxProc::start("bigcommerce", &["--plan", "pro"]);
+    record_traffic(&sb);
+    let s = Scenario::generated(400, "entities = [\"products\", \"customers\"]");
+    s.set_target(&sb.endpoint_toml(&format!("{FAST}, plan = \"pro\"")));
+    assert_eq!(s.run_headless(600), Some(0), "{}", s.logs());
+    let v = assert_sampled_by(
+        &s,
+        &["products", "customers"],
+        10,
+        &Endpoints {
+            unit: "requests",
+            counted: "meta.pagination.total",
+            fetched: "id:in=",
+        },
+    );
+    assert_eq!(
+        v["differences"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        v["differences"]
+    );
+    let cost = &v["cost"];
+    assert_eq!(
+        cost["spent"], cost["requests"],
+        "requests are the unit: {cost}"
+    );
+    let state = sb.state();
+    assert_eq!(
+        state["duplicates"].as_array().map(Vec::len),
+        Some(0),
+        "{state}"
+    );
+    let ops = assert_contract(
+        &sb,
+        storeshift_sandbox::contract::Contract::bigcommerce().expect("specifications"),
+    );
+    assert!(ops.iter().any(|o| o == "GET /customers"), "{ops:?}");
+    show("a generated store into BigCommerce", &s);
+}
+
+/// A generated store into the Magento sandbox: counts from `total_count` of a one-item
+/// search (configurables' children left out), the sample fetched by a `searchCriteria`
+/// filter with `conditionType=in`, within a tenth of the load's requests, every request as
+/// Adobe's Admin REST schema says.
+#[test]
+#[ignore = "open (issue 17): the sample's allowance comes out as 0 requests on REST targets, so nothing is compared; run with --ignored"]
+fn a_store_into_magento_verifies_by_sample_within_a_tenth_of_the_loads_requests() {
+    let sb = SandboxProc::start("magento", &[]);
+    record_traffic(&sb);
+    let s = Scenario::generated(400, "entities = [\"products\", \"customers\"]");
+    s.set_target(&sb.endpoint_toml(FAST));
+    assert_eq!(s.run_headless(600), Some(0), "{}", s.logs());
+    let v = assert_sampled_by(
+        &s,
+        &["products", "customers"],
+        10,
+        &Endpoints {
+            unit: "requests",
+            counted: "total_count",
+            fetched: "[conditionType]=in",
+        },
+    );
+    let cost = &v["cost"];
+    assert_eq!(
+        cost["spent"], cost["requests"],
+        "requests are the unit: {cost}"
+    );
+    let state = sb.state();
+    assert_eq!(
+        state["duplicates"].as_array().map(Vec::len),
+        Some(0),
+        "{state}"
+    );
+    assert_contract(
+        &sb,
+        storeshift_sandbox::contract::Contract::magento().expect("schema"),
+    );
+    show("a generated store into Magento", &s);
 }
