@@ -306,6 +306,14 @@ pub fn region_code_alias(country: &str, code: &str) -> Option<&'static str> {
     })
 }
 
+/// How a domain is pointed at a store on this platform (the cutover's domain step, and the
+/// rollback plan when this platform is the old store).
+pub const DOMAIN_STEPS: &[&str] = &[
+    "At the DNS provider: A (and AAAA) records for the apex and www pointing to the Magento server (or its load balancer).",
+    "Set the base URLs: Stores → Configuration → General → Web → Base URLs (Secure), or `bin/magento setup:store-config:set --base-url=https://DOMAIN/ --base-url-secure=https://DOMAIN/`.",
+    "Install the TLS certificate for the domain on the server, then `bin/magento cache:flush`.",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,11 +376,3 @@ mod tests {
         }
     }
 }
-
-/// How a domain is pointed at a store on this platform (the cutover's domain step, and the
-/// rollback plan when this platform is the old store).
-pub const DOMAIN_STEPS: &[&str] = &[
-    "At the DNS provider: A (and AAAA) records for the apex and www pointing to the Magento server (or its load balancer).",
-    "Set the base URLs: Stores → Configuration → General → Web → Base URLs (Secure), or `bin/magento setup:store-config:set --base-url=https://DOMAIN/ --base-url-secure=https://DOMAIN/`.",
-    "Install the TLS certificate for the domain on the server, then `bin/magento cache:flush`.",
-];
