@@ -505,11 +505,12 @@ impl Source for BigCommerceSource {
         }
     }
 
-    /// Product ids through `include_fields=id`; customers (v3 has no field selection) without
+    /// Product ids through `include_fields=name` (the id always comes back; `id` is not a
+    /// documented `include_fields` value); customers (v3 has no field selection) without
     /// their addresses.
     async fn live_ids(&mut self, entity: Entity) -> Result<Option<Vec<String>>> {
         let q: Vec<(&str, String)> = match entity {
-            Entity::Products => vec![("include_fields", "id".into())],
+            Entity::Products => vec![("include_fields", "name".into())],
             Entity::Customers => vec![],
             _ => return Ok(None),
         };

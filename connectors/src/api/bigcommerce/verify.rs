@@ -51,9 +51,10 @@ impl Verifier for BigCommerceVerifier {
         };
         let mut q = vec![("limit", "1".to_string())];
         if entity == Entity::Products {
-            // Only the id of the one product: the total is what is wanted. (Customers have no
-            // `include_fields`.)
-            q.push(("include_fields", "id".to_string()));
+            // The one product's id and name only: the total is what is wanted. The id always
+            // comes back and is not itself a documented `include_fields` value. (Customers have
+            // no `include_fields`.)
+            q.push(("include_fields", "name".to_string()));
         }
         let page: Collection<serde::de::IgnoredAny> = self.client.get_as(path, &q).await?;
         let total = page.meta.pagination.map(|p| p.total).ok_or_else(|| {
