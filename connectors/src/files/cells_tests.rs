@@ -78,7 +78,9 @@ fn triggered_catalog(seed: u64, n: usize, picks: &[usize]) -> Vec<Product> {
     let pick = |i: usize| TRIGGERED[picks.get(i % picks.len().max(1)).copied().unwrap_or(i) % 4];
     let mut cat = catalog(seed, n);
     for (i, p) in cat.iter_mut().enumerate() {
-        p.title = format!("{}{} off {}", pick(i), 5 + i, p.title);
+        // `=` first in every title: every platform guards it, so each export carries a guard
+        // whatever the picks (Magento leaves `@` alone).
+        p.title = format!("={}{} off {}", pick(i), 5 + i, p.title);
         p.body_html = format!("{}<p>{}</p>", pick(i + 1), p.title);
         p.vendor = Some(format!("{}brand", pick(i + 2)));
         p.tags = vec![format!("{}sale", pick(i + 3)), "plain".into()];

@@ -491,7 +491,11 @@ prop_compose! {
         n_images in 0usize..4,
         alts in proptest::collection::vec(proptest::option::of(word()), 4),
         seo_title in proptest::option::of(word()),
-        seo_desc in proptest::option::of(text().prop_map(|s| s.trim().to_string())),
+        // Trimmed, then held to the guard rule again: " '-x" trims to a guard-like "'-x".
+        seo_desc in proptest::option::of(text().prop_map(|s| s.trim().to_string()).prop_filter(
+            "not guard-like once trimmed",
+            |s| crate::platform::shopify::EXPORT_GUARD.strip(s) == s,
+        )),
         declared in proptest::option::of(text()),
         extra in proptest::collection::btree_map("[a-z_:]{1,8}(\\.[a-z_]{1,6})?", "[ -~]{0,12}", 0..3),
         one_variant in any::<bool>(),
