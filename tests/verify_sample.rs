@@ -82,7 +82,10 @@ fn assert_sampled_by(s: &Scenario, entities: &[&str], budget_pct: u64, by: &Endp
         );
         assert_eq!(k["exact"], true, "{k}");
         let checked = k["checked"].as_u64().unwrap_or(0);
-        assert!(checked > 0, "{e}: nothing compared field by field: {k}");
+        assert!(
+            checked > 0,
+            "{e}: nothing compared field by field: {k}\ncost: {cost}"
+        );
         assert_eq!(v["compared"][*e].as_u64(), Some(checked), "{e}");
         if checked < k["kept"].as_u64().unwrap_or(0) {
             assert!(
@@ -283,7 +286,6 @@ fn show(what: &str, s: &Scenario) {
 /// from `meta.pagination.total`, the sample fetched with `id:in`, within a tenth of the
 /// requests the load sent, every request as BigCommerce's specification says.
 #[test]
-#[ignore = "open (issue 17): the sample's allowance comes out as 0 requests on REST targets, so nothing is compared; run with --ignored"]
 fn a_store_into_bigcommerce_verifies_by_sample_within_a_tenth_of_the_loads_requests() {
     let sb = SandboxProc::start("bigcommerce", &["--plan", "pro"]);
     record_traffic(&sb);
@@ -330,7 +332,6 @@ fn a_store_into_bigcommerce_verifies_by_sample_within_a_tenth_of_the_loads_reque
 /// filter with `conditionType=in`, within a tenth of the load's requests, every request as
 /// Adobe's Admin REST schema says.
 #[test]
-#[ignore = "open (issue 17): the sample's allowance comes out as 0 requests on REST targets, so nothing is compared; run with --ignored"]
 fn a_store_into_magento_verifies_by_sample_within_a_tenth_of_the_loads_requests() {
     let sb = SandboxProc::start("magento", &[]);
     record_traffic(&sb);
@@ -347,6 +348,18 @@ fn a_store_into_magento_verifies_by_sample_within_a_tenth_of_the_loads_requests(
             fetched: "[conditionType]=in",
         },
     );
+    // Known and open: Magento's own region codes are not ISO 3166-2 (Berlin is "BER", not
+    // "BE"), and the Magento source reads them as they are. Anything else is a new difference.
+    let other: Vec<&Value> = v["differences"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| {
+            let f = d["field"].as_str().unwrap_or("");
+            !(f.starts_with("addresses[") && f.ends_with("].province"))
+        })
+        .collect();
+    assert!(other.is_empty(), "{other:#?}");
     let cost = &v["cost"];
     assert_eq!(
         cost["spent"], cost["requests"],

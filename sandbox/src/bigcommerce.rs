@@ -457,14 +457,14 @@ fn create_product_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Valu
     let mut p = json!({
         "id": id, "name": "", "type": "physical", "sku": "", "description": "", "weight": 0, "price": 0, "sale_price": 0, "retail_price": 0,
         "cost_price": 0, "inventory_level": 0, "inventory_tracking": "none", "is_visible": true, "brand_id": 0,
-        "custom_url": { "url": "", "is_customized": false }, "page_title": "", "meta_description": "", "search_keywords": "",
+        "custom_url": { "url": "", "is_customized": false }, "page_title": "", "meta_description": "", "search_keywords": "", "upc": "", "gtin": "",
         "categories": [], "date_created": now(), "date_modified": now(), "variants": [], "images": [],
     });
     apply(s, &mut p, input, id);
     if p["variants"].as_array().is_none_or(Vec::is_empty) {
         // A product without options has one base variant carrying its SKU.
         p["variants"] = json!([{ "id": id * 1000 + 1, "product_id": id, "sku": p["sku"], "price": null, "sale_price": null,
-                                 "inventory_level": p["inventory_level"], "option_values": [] }]);
+                                 "inventory_level": p["inventory_level"], "upc": p["upc"], "gtin": p["gtin"], "option_values": [] }]);
     }
     if p["custom_url"]["url"] == "" {
         let slug = storeshift_connectors::platform::normalize_handle(

@@ -5,6 +5,7 @@
 use serde_json::json;
 use std::collections::BTreeMap;
 use storeshift_connectors::api::bigcommerce::{BigCommerceSource, BigCommerceVerifier};
+use storeshift_connectors::api::ideasoft::{IdeasoftSource, IdeasoftVerifier};
 use storeshift_connectors::api::ikas::{IkasSource, IkasVerifier};
 use storeshift_connectors::api::magento::{MagentoSource, MagentoVerifier};
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyVerifier};
@@ -12,6 +13,7 @@ use storeshift_connectors::api::woocommerce::{WooSource, WooVerifier};
 use storeshift_connectors::model::{Entity, Platform, Record};
 use storeshift_connectors::{BudgetUnit, EndpointKind, EndpointSpec, Source, Verifier};
 use storeshift_sandbox::bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
+use storeshift_sandbox::ideasoft::{IdeasoftConfig, IdeasoftSandbox};
 use storeshift_sandbox::ikas::{IkasConfig, IkasSandbox};
 use storeshift_sandbox::magento::{MagentoConfig, MagentoSandbox};
 use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
@@ -743,4 +745,70 @@ async fn ikas_counts_from_list_product_count_and_fetches_by_id_in() {
     by_id_as_listed(&mut v, Entity::Products, &listed, "no-such-product").await;
     // The variant types once, then one query for all the ids.
     assert_eq!(sb.faults.requests() - before, 2);
+}
+
+fn ideasoft_spec(server: &Running) -> EndpointSpec {
+    let cfg = IdeasoftConfig::default();
+    spec(
+        Platform::Ideasoft,
+        server,
+        &[(
+            "token",
+            "STORESHIFT_TEST_VERIFY_IDEASOFT_TOKEN",
+            &cfg.access_token,
+        )],
+        json!({ "retry_base_ms": 5, "retry_max_ms": 50 }),
+    )
+}
+
+#[tokio::test]
+async fn ideasoft_counts_from_the_count_endpoints_and_fetches_by_ids() {
+    let sb = IdeasoftSandbox::new(IdeasoftConfig {
+        quota: 100_000,
+        ..Default::default()
+    });
+    sb.seed_catalog(12);
+    sb.seed_customers(7);
+    let server = sb.start(0).await.expect("bind");
+    let spec = ideasoft_spec(&server);
+    let mut v = IdeasoftVerifier::open(&spec).expect("open");
+    assert_eq!(v.unit(), BudgetUnit::Requests);
+    let c = v
+        .count(Entity::Customers)
+        .await
+        .expect("count")
+        .expect("countable");
+    assert_eq!(c.count, 7);
+    assert!(c.exact && c.how.contains("/members/count"), "{c:?}");
+    assert_eq!(v.spent(), 1, "one request a count");
+    // Every third product has four variants, each a product of its own in Ideasoft: the
+    // count of products is "at least" the products.
+    let c = v
+        .count(Entity::Products)
+        .await
+        .expect("count")
+        .expect("countable");
+    assert_eq!(c.count, 12 + 4 * 4);
+    assert!(!c.exact, "{c:?}");
+    assert_eq!(v.count(Entity::Orders).await.expect("count"), None);
+
+    let mut src = IdeasoftSource::open(&spec).expect("source");
+    let _ = read_all(&mut src, Entity::Categories).await;
+    let products = read_all(&mut src, Entity::Products).await;
+    assert_eq!(products.len(), 12);
+    let customers = read_all(&mut src, Entity::Customers).await;
+    assert_eq!(customers.len(), 7);
+    let before = v.spent();
+    by_id_as_listed(&mut v, Entity::Customers, &customers, "999999").await;
+    assert_eq!(v.spent() - before, 1, "one request for all the ids");
+    let before = v.spent();
+    by_id_as_listed(&mut v, Entity::Products, &products, "999999").await;
+    // One list request, then each product's details, and the children of the two variable
+    // products among the six asked (every third of 12, every other one asked).
+    let asked = 6u64;
+    let spent = v.spent() - before;
+    assert!(
+        (1 + asked..=1 + 2 * asked).contains(&spent),
+        "{spent} requests for {asked} products"
+    );
 }

@@ -78,6 +78,10 @@ struct EntityProgress {
     differences: Vec<Difference>,
     missing: Vec<String>,
     spent: u64,
+    /// What of `spent` went on the count (the allowance is for the sample alone: it is
+    /// given after the counts are paid for).
+    #[serde(default)]
+    count_spent: u64,
     /// Highest ratio of what a batch cost to what its records were estimated at, so the
     /// next batch is sized from what the platform really charges.
     ratio: Option<f64>,
@@ -175,7 +179,9 @@ pub async fn verify(
         let ep = prog.entities.entry(*entity).or_default();
         ep.count = count;
         ep.counted = true;
-        ep.spent += verifier.spent().saturating_sub(before_call);
+        let cost = verifier.spent().saturating_sub(before_call);
+        ep.spent += cost;
+        ep.count_spent += cost;
         prog.spent = spent_now(verifier);
         prog.requests = requests_before + verifier.requests();
         save(ctx, &prog)?;
@@ -237,7 +243,14 @@ pub async fn verify(
                     .map(|(_, _, c)| c.iter().sum::<f64>() * 1.25)
                     .collect(),
             );
-            prog.entities.entry(entity).or_default().allowance = Some(given.floor() as u64);
+            // Requests and points are whole: a share of 0.6 is one request while the budget
+            // still holds one, not none.
+            let whole = if given > 0.0 {
+                given.ceil().min(budget.floor())
+            } else {
+                0.0
+            };
+            prog.entities.entry(entity).or_default().allowance = Some(whole as u64);
             save(ctx, &prog)?;
         }
         while !prog.entities[&entity].done {
@@ -246,19 +259,16 @@ pub async fn verify(
             let allowance = ep.allowance.unwrap_or(0);
             let ratio = ep.ratio.unwrap_or(1.0);
             // As many of the next records as the batch takes and the allowance still holds.
-            let mut room = allowance.saturating_sub(ep.spent) as f64;
-            let mut n = 0;
-            for c in costs[ep.next..]
-                .iter()
-                .take(verifier.batch_limit(entity).max(1))
-            {
-                let c = (c * ratio).ceil();
-                if c > room {
-                    break;
-                }
-                room -= c;
-                n += 1;
-            }
+            // A batch is charged whole (a request, or the points of one query), so the
+            // records' shares are summed before rounding: 250 records at 1/250 of a request
+            // each cost one request, not 250.
+            let room = allowance.saturating_sub(ep.spent.saturating_sub(ep.count_spent));
+            let (n, _) = batch_within(
+                &costs[ep.next..],
+                verifier.batch_limit(entity).max(1),
+                ratio,
+                room,
+            );
             let remaining = order.len().saturating_sub(ep.next);
             if n == 0 {
                 let ep = prog.entities.get_mut(&entity).expect("entry made above");
@@ -315,7 +325,7 @@ pub async fn verify(
             ep.spent += cost;
             // Estimates are a model of the platform's charge; what it really charged sizes
             // the next batch (never below the model).
-            let seen = cost as f64 / estimated.max(1.0);
+            let seen = cost as f64 / estimated.ceil().max(1.0);
             ep.ratio = Some(seen.max(ep.ratio.unwrap_or(1.0)));
             if ep.next >= order.len() {
                 ep.done = true;
@@ -368,6 +378,26 @@ pub async fn verify(
     Ok(out)
 }
 
+/// How many of the next records (`costs`, in the order they are checked) one batch of at
+/// most `limit` takes within `room`, and what that batch is estimated to cost: the records'
+/// shares are summed, scaled by what the platform was seen to charge (`ratio`), and rounded
+/// up once for the whole batch.
+fn batch_within(costs: &[f64], limit: usize, ratio: f64, room: u64) -> (usize, u64) {
+    let (mut n, mut sum, mut charged) = (0, 0.0, 0);
+    for c in costs.iter().take(limit) {
+        // The shares are fractions summed in floating point: 250 × 1/250 may come to a
+        // hair over 1, which is still one request.
+        let next = ((sum + c) * ratio - 1e-9).ceil().max(0.0) as u64;
+        if next > room {
+            break;
+        }
+        sum += c;
+        charged = next;
+        n += 1;
+    }
+    (n, charged)
+}
+
 fn save(ctx: &Ctx, prog: &Progress) -> Result<(), Halt> {
     let mut step = ctx.step();
     step.put_json(T::Phases, phase_key(ctx.run, PROGRESS), prog);
@@ -411,6 +441,22 @@ mod tests {
         assert_eq!(share_by_need(100.0, vec![500.0, 10.0, 500.0]), 45.0);
         assert_eq!(share_by_need(100.0, vec![20.0]), 20.0);
         assert_eq!(share_by_need(100.0, vec![]), 0.0);
+    }
+
+    #[test]
+    fn a_batch_is_charged_whole_not_record_by_record() {
+        // 250 records at a 250th of a request each: one request for the lot.
+        let per = vec![1.0 / 250.0; 300];
+        assert_eq!(batch_within(&per, 250, 1.0, 1), (250, 1));
+        // Nothing left: nothing fetched.
+        assert_eq!(batch_within(&per, 250, 1.0, 0), (0, 0));
+        // A configurable costs its own request for its children on top of its share.
+        let mixed = vec![1.0 + 1.0 / 100.0, 1.0 / 100.0, 1.0 + 1.0 / 100.0];
+        assert_eq!(batch_within(&mixed, 100, 1.0, 2), (2, 2));
+        assert_eq!(batch_within(&mixed, 100, 1.0, 3), (3, 3));
+        // The platform charged twice the model: half as many fit.
+        let points = vec![10.0; 10];
+        assert_eq!(batch_within(&points, 10, 2.0, 100), (5, 100));
     }
 
     proptest! {

@@ -165,6 +165,94 @@ pub fn not_carried(
                 ("images[].alt", "Medusa images have no alt text"),
             ]);
         }
+        (Platform::BigCommerce, EndpointKind::Api, Entity::Products) => {
+            v.extend([
+                (
+                    "categories",
+                    "the BigCommerce connector moves no categories yet, so products are created without category links",
+                ),
+                (
+                    "tags",
+                    "BigCommerce has no product tags (its search_keywords are search terms, not tags)",
+                ),
+                (
+                    "attributes",
+                    "the BigCommerce connector writes no custom fields yet",
+                ),
+                (
+                    "variants[].image",
+                    "the BigCommerce connector sends a product's images, not each variant's own image",
+                ),
+                (
+                    "variants[].allow_backorder",
+                    "BigCommerce sets backorders store-wide, not per variant",
+                ),
+                (
+                    "created_at",
+                    "BigCommerce sets a product's date_created itself",
+                ),
+            ]);
+        }
+        (Platform::BigCommerce, EndpointKind::Api, Entity::Customers) => {
+            v.extend([
+                ("tags", "BigCommerce customers have no tags"),
+                (
+                    "marketing",
+                    "BigCommerce keeps e-mail consent in its newsletter subscribers, which the connector does not write, and has no SMS consent",
+                ),
+                (
+                    "created_at",
+                    "BigCommerce sets a customer's date_created itself",
+                ),
+            ]);
+        }
+        (Platform::Magento, EndpointKind::Api, Entity::Products) => {
+            v.extend([
+                (
+                    "categories",
+                    "the Magento connector moves no categories yet, so products are created without category links",
+                ),
+                (
+                    "images",
+                    "Magento takes images as uploaded files, and storeshift never fetches image URLs",
+                ),
+                (
+                    "variants[].image",
+                    "Magento takes images as uploaded files, and storeshift never fetches image URLs",
+                ),
+                (
+                    "vendor",
+                    "Magento keeps a brand in a store-defined attribute (often manufacturer), which the connector does not map yet",
+                ),
+                ("tags", "Magento has no product tags"),
+                (
+                    "variants[].barcode",
+                    "Magento has no barcode attribute of its own",
+                ),
+                (
+                    "attributes",
+                    "the Magento connector writes the option attributes only, not other custom attributes yet",
+                ),
+                ("created_at", "Magento sets a product's created_at itself"),
+            ]);
+        }
+        (Platform::Magento, EndpointKind::Api, Entity::Customers) => {
+            v.extend([
+                (
+                    "created_at",
+                    "the Magento connector does not send created_at; Magento sets it",
+                ),
+                (
+                    "addresses[].phone",
+                    "Magento requires a telephone on every address: one without takes the customer's phone",
+                ),
+                ("tags", "Magento customers have no tags"),
+                (
+                    "marketing",
+                    "the Magento connector does not write the newsletter subscription (extension_attributes.is_subscribed) yet, and Magento has no SMS consent",
+                ),
+            ]);
+        }
         (Platform::Vendure, EndpointKind::Api, Entity::Products) => {
             v.extend([
                 (

@@ -66,6 +66,7 @@ pub fn open_verifier(spec: &EndpointSpec) -> Result<Option<Box<dyn crate::verify
         Platform::BigCommerce => Some(Box::new(bigcommerce::BigCommerceVerifier::open(spec)?)),
         Platform::Magento => Some(Box::new(magento::MagentoVerifier::open(spec)?)),
         Platform::Ikas => Some(Box::new(ikas::IkasVerifier::open(spec)?)),
+        Platform::Ideasoft => Some(Box::new(ideasoft::IdeasoftVerifier::open(spec)?)),
         _ => None,
     })
 }

@@ -274,6 +274,7 @@ impl BigCommerceClient {
             vec![Variant {
                 source_id: Some(p.id.to_string()),
                 sku: text(p.sku.as_ref()),
+                barcode: text(p.upc.as_ref()).or_else(|| text(p.gtin.as_ref())),
                 price,
                 compare_at_price: compare,
                 cost: p.cost_price.filter(|c| !c.is_zero()).map(|c| self.money(c)),
@@ -304,6 +305,7 @@ impl BigCommerceClient {
                     Variant {
                         source_id: Some(v.id.to_string()),
                         sku: text(v.sku.as_ref()),
+                        barcode: text(v.upc.as_ref()).or_else(|| text(v.gtin.as_ref())),
                         price,
                         compare_at_price: compare,
                         cost: v.cost_price.filter(|c| !c.is_zero()).map(|c| self.money(c)),

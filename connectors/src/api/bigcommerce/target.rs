@@ -144,7 +144,12 @@ impl BigCommerceTarget {
             } else {
                 None
             },
-            upc: None,
+            // A product with options keeps its barcodes on the variants.
+            upc: if simple {
+                base.and_then(|v| some(v.barcode.as_ref()))
+            } else {
+                None
+            },
             brand_name: some(p.vendor.as_ref()),
             custom_url: UrlBody {
                 url: format!("/{}/", p.handle),
@@ -178,7 +183,7 @@ impl BigCommerceTarget {
                             cost_price: v.cost.as_ref().map(|m| m.amount),
                             weight: self.weight(Some(v)),
                             inventory_level: v.inventory.map(|i| i.max(0)),
-                            upc: None,
+                            upc: some(v.barcode.as_ref()),
                             option_values: p
                                 .options
                                 .iter()

@@ -38,10 +38,12 @@ mod products;
 mod source;
 mod target;
 pub mod types;
+mod verify;
 
 pub use client::default_token_file;
 pub use source::IdeasoftSource;
 pub use target::IdeasoftTarget;
+pub use verify::IdeasoftVerifier;
 
 use crate::platform::ideasoft::api::{DISCOUNT_AMOUNT, DISCOUNT_PERCENT};
 use rust_decimal::Decimal;

@@ -53,7 +53,7 @@ async fn category_path(
 }
 
 pub struct IdeasoftSource {
-    client: IdeasoftClient,
+    pub(super) client: IdeasoftClient,
     categories: CategoryPaths,
     /// Problems met while reading the current page.
     findings: Vec<Finding>,
@@ -93,7 +93,7 @@ impl IdeasoftSource {
         }
     }
 
-    async fn category_from(&mut self, c: &types::Category) -> Result<Category> {
+    pub(super) async fn category_from(&mut self, c: &types::Category) -> Result<Category> {
         self.remember(
             c.id,
             Some(&c.name),
@@ -157,7 +157,7 @@ impl IdeasoftSource {
         }
     }
 
-    async fn product_from(&mut self, p: &types::Product) -> Result<Product> {
+    pub(super) async fn product_from(&mut self, p: &types::Product) -> Result<Product> {
         let currency = p
             .currency
             .abbr
@@ -348,7 +348,7 @@ fn opt(s: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn customer_from(m: &types::Member) -> Customer {
+pub(super) fn customer_from(m: &types::Member) -> Customer {
     let address = Address {
         first_name: opt(&Some(m.firstname.clone())),
         last_name: opt(&Some(m.surname.clone())),
@@ -385,7 +385,7 @@ fn customer_from(m: &types::Member) -> Customer {
     }
 }
 
-fn page_from(p: &types::Page) -> Page {
+pub(super) fn page_from(p: &types::Page) -> Page {
     let handle = text(&p.slug);
     Page {
         source: SourceRef::with_url(
@@ -427,7 +427,7 @@ fn order_address(a: &Option<types::OrderAddress>) -> Option<Address> {
 
 /// An order as Ideasoft keeps it: prices include KDV at `productTax` percent, the shipping
 /// and the coupon are order-level amounts, `finalAmount` is what the customer paid.
-fn order_from(o: &types::Order) -> Order {
+pub(super) fn order_from(o: &types::Order) -> Order {
     let currency = currency_iso(&o.currency);
     let money = |d: Decimal| Money::new(d.normalize(), currency.clone());
     let line_items: Vec<LineItem> = o
