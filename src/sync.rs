@@ -113,6 +113,7 @@ fn print_cycle(
                 "failed": s.failed(),
                 "counts": s.counts,
                 "since": s.since,
+                "files_unchanged": s.files_unchanged,
                 "deletions_reported": reported,
                 "deleted": s.deleted,
                 "lag_secs": took.as_secs(),
@@ -120,8 +121,20 @@ fn print_cycle(
             })
         );
     } else {
+        let unchanged = if s.files_unchanged.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; export files unchanged since the last cycle (nothing read): {}",
+                s.files_unchanged
+                    .iter()
+                    .map(|e| e.key())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
         eprintln!(
-            "sync cycle {}: {} changes moved, {} records read, {} failed, {} deletions reported{}, {} deleted; lag ≤ {}s{}",
+            "sync cycle {}: {} changes moved, {} records read, {} failed, {} deletions reported{}, {} deleted; lag ≤ {}s{}{}",
             s.run,
             s.moved(),
             s.read(),
@@ -130,6 +143,7 @@ fn print_cycle(
             if reported > 0 { format!(" (decide them: `storeshift status {}`)", ws.dir.display()) } else { String::new() },
             s.deleted,
             took.as_secs(),
+            unchanged,
             next_at.map(|n| format!("; next cycle at {n}")).unwrap_or_default()
         );
     }

@@ -3,7 +3,8 @@
 //! cycle reads only what changed (the source's `modified_after`), every change reaches the
 //! target exactly once (the target sandbox's creation log shows no record made twice), and a
 //! deletion waits as an intervention until an operator decides it. A second test kills the
-//! cycle with -9 ten times while it moves 200 changes.
+//! cycle with -9 ten times while it moves 200 changes. A third syncs from export files: a
+//! cycle whose files have the content hash of the last cycle's reads nothing.
 
 mod common;
 use common::*;
@@ -90,6 +91,10 @@ fn next_second() {
     };
     let start = now();
     wait_until(3, "the next second", || now() > start);
+}
+
+fn n(v: &Value) -> u64 {
+    v.as_u64().unwrap_or(0)
 }
 
 fn no_duplicates(sb: &SandboxProc) {
@@ -312,4 +317,86 @@ fn sync_killed_ten_times_moves_every_change_once() {
     let (code, c) = cycle(&s);
     assert_eq!(code, Some(0));
     assert_eq!(c["moved"], 0, "{c}");
+}
+
+/// A file source: a cycle whose export files have the bytes the last cycle read reads
+/// nothing and says so; an edited file is read whole and only its changed records move.
+#[test]
+fn sync_from_export_files_reads_nothing_while_the_files_are_unchanged() {
+    let dst = SandboxProc::start("woocommerce", &[]);
+    let s = Scenario::generated(
+        100,
+        "entities = [\"products\", \"customers\"]\n\n[sync]\noverlap = \"0s\"",
+    );
+    s.set_target(&dst.endpoint_toml("retry_base_ms = 20, retry_max_ms = 500"));
+    assert_eq!(s.run_headless(180), Some(0), "migration: {}", s.logs());
+    let migrated = products(&dst).len();
+    assert!(migrated >= 5, "{migrated} products migrated");
+
+    // The first cycle has no hash to compare with: it reads the files whole, moves nothing.
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
+    let whole = n(&c["counts"]["products"]["read"]);
+    assert!(whole >= migrated as u64, "{c}");
+    assert!(n(&c["counts"]["customers"]["read"]) >= 10, "{c}");
+
+    // Same files: nothing is read, and the cycle says why.
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["read"], 0, "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
+    assert_eq!(
+        c["files_unchanged"],
+        json!(["products", "customers"]),
+        "{c}"
+    );
+
+    // One customer and one product edited in the export: only the customers file and the
+    // products file are read again, and only the edited records move.
+    let source = s.path().join("source");
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = source.join(file);
+        let text = std::fs::read_to_string(&path).expect("export file");
+        assert!(text.contains(from), "{from} in {file}");
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write export");
+    };
+    edit("customers.csv", "\n2,Liam,Miller,", "\n2,Leopold,Miller,");
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["files_unchanged"], json!(["products"]), "{c}");
+    assert_eq!(n(&c["counts"]["products"]["read"]), 0, "{c}");
+    let cu = &c["counts"]["customers"];
+    assert!(n(&cu["read"]) >= 10, "{c}");
+    assert_eq!(cu["updated"], 1, "{c}");
+    assert_eq!(n(&cu["read"]) - n(&cu["unchanged"]), 1, "{c}");
+    assert_eq!(c["moved"], 1, "{c}");
+
+    let first = products(&dst)
+        .into_iter()
+        .next()
+        .and_then(|p| p["name"].as_str().map(str::to_string))
+        .expect("a migrated product");
+    edit(
+        "products.csv",
+        &format!(",{first},"),
+        ",Renamed in the export,",
+    );
+    let (code, c) = cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["files_unchanged"], json!(["customers"]), "{c}");
+    assert_eq!(n(&c["counts"]["customers"]["read"]), 0, "{c}");
+    assert_eq!(n(&c["counts"]["products"]["read"]), whole, "{c}");
+    assert_eq!(c["counts"]["products"]["updated"], 1, "{c}");
+    assert_eq!(c["moved"], 1, "{c}");
+    let target = products(&dst);
+    assert_eq!(target.len(), migrated);
+    assert_eq!(
+        target
+            .iter()
+            .filter(|p| p["name"] == "Renamed in the export")
+            .count(),
+        1
+    );
+    no_duplicates(&dst);
 }

@@ -51,6 +51,10 @@ pub struct CycleSummary {
     pub deletions_reported: BTreeMap<Entity, u64>,
     /// Records deleted in the target on an operator's decision at the start of this cycle.
     pub deleted: u64,
+    /// Entities of a file source whose export file had the content hash of the last cycle's
+    /// read: nothing was read for them.
+    #[serde(default)]
+    pub files_unchanged: Vec<Entity>,
 }
 
 impl CycleSummary {
@@ -68,6 +72,11 @@ impl CycleSummary {
 
 fn hwm_key(entity: Entity) -> String {
     format!("sync/hwm/{}", entity.key())
+}
+
+/// The content hash of the export file(s) an entity was last read whole from (file sources).
+fn file_hash_key(entity: Entity) -> String {
+    format!("sync/file-hash/{}", entity.key())
 }
 
 fn newest_key(run: u32, entity: Entity) -> String {
@@ -241,7 +250,27 @@ pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
             .get_json(T::Cursors, newest_key(ctx.run, entity))
             .map_err(|e| Halt::Failed(e.to_string()))?;
         let mut filtered = since.is_some();
+        // An export file whose bytes are those of the last cycle's holds no change: nothing
+        // is read. Only at the entity's start: a resumed read goes on with the file it began.
+        let file_hash = source
+            .content_hash(entity)
+            .await
+            .map_err(|e| Halt::Failed(format!("cannot read the {entity} export file: {e}")))?;
+        let stored_hash: Option<String> = ctx
+            .store
+            .get_json(T::Meta, file_hash_key(entity))
+            .map_err(|e| Halt::Failed(e.to_string()))?;
+        let same_file = cp.cursor.is_none()
+            && cp.counts.read == 0
+            && file_hash.is_some()
+            && file_hash == stored_hash;
+        if same_file {
+            filtered = false;
+        }
         loop {
+            if same_file {
+                break;
+            }
             ctx.safe_point().await?;
             if ctx.cfg.run.throttle_ms > 0 {
                 tokio::time::sleep(std::time::Duration::from_millis(ctx.cfg.run.throttle_ms)).await;
@@ -303,6 +332,11 @@ pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
                         step.put_json(T::Meta, hwm_key(entity), &next);
                     }
                 }
+                // So does the hash of the file read whole; not when a record failed, so the
+                // next cycle reads the file again and retries it.
+                if let (Some(h), 0) = (&file_hash, cp.counts.failed) {
+                    step.put_json(T::Meta, file_hash_key(entity), h);
+                }
             }
             ctx.commit(step)?;
             tf.committed(batch);
@@ -318,6 +352,9 @@ pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
         summary
             .since
             .insert(entity, if filtered { since.clone() } else { None });
+        if same_file && !summary.files_unchanged.contains(&entity) {
+            summary.files_unchanged.push(entity);
+        }
         summary.counts.insert(entity, cp.counts);
         let reported = detect_deletions(&ctx, source.as_mut(), entity).await?;
         summary.deletions_reported.insert(entity, reported);
@@ -336,8 +373,12 @@ pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
                     cp.counts.updated,
                     cp.counts.unchanged,
                     cp.counts.failed,
-                    if filtered {
+                    if same_file {
+                        " (the export file is the one the last cycle read, same content hash: nothing read)".into()
+                    } else if filtered {
                         String::new()
+                    } else if file_hash.is_some() {
+                        " (the export file changed: read whole, unchanged records skipped by hash)".into()
                     } else {
                         " (no changed-since filter: read whole, unchanged skipped by hash)".into()
                     }

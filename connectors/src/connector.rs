@@ -75,6 +75,11 @@ pub trait Source: Send {
     async fn live_ids(&mut self, _entity: Entity) -> Result<Option<Vec<String>>> {
         Ok(None)
     }
+    /// A hash of the bytes `entity` is read from, for sources made of export files: a sync
+    /// cycle that finds the hash it stored last time reads nothing. `Ok(None)` for APIs.
+    async fn content_hash(&mut self, _entity: Entity) -> Result<Option<String>> {
+        Ok(None)
+    }
 }
 
 /// One page of a "changed since" read.

@@ -127,12 +127,20 @@ impl Kind {
     /// document lists for the endpoint).
     fn implemented(self) -> &'static [&'static str] {
         match self {
-            Kind::Products => &["parent", "brand", "category", "hasOption", "status"],
+            Kind::Products => &[
+                "parent",
+                "brand",
+                "category",
+                "hasOption",
+                "status",
+                "startUpdatedAt",
+                "endUpdatedAt",
+            ],
             Kind::Details => &["product"],
-            Kind::Categories => &["parent"],
+            Kind::Categories => &["parent", "startUpdatedAt", "endUpdatedAt"],
             Kind::Members => &["status"],
             Kind::Orders => &["status", "paymentStatus", "member"],
-            Kind::Pages => &["type"],
+            Kind::Pages => &["type", "startUpdatedAt", "endUpdatedAt"],
             Kind::Options => &["optionGroup"],
             Kind::Countries => &["status"],
             Kind::Locations => &["country", "status"],
@@ -166,6 +174,9 @@ impl Kind {
 struct Store {
     next_id: u64,
     tables: HashMap<&'static str, BTreeMap<u64, Value>>,
+    /// When each category was last saved: `/categories` filters on `updatedAt` although the
+    /// `Category` schema has no such field, so the time is kept here and never shown.
+    category_saved: HashMap<u64, String>,
 }
 
 impl Store {
@@ -1111,6 +1122,11 @@ fn check_query(k: Kind, q: &[(String, String)]) -> Result<(), Response> {
                     ))
                 }
             },
+            "startUpdatedAt" | "endUpdatedAt" => {
+                if let Err(why) = window_bound(k, name, value) {
+                    return Err(fos_error(StatusCode::BAD_REQUEST, &why));
+                }
+            }
             "sort" if !matches!(value.trim(), "id" | "-id") => {
                 return Err(fos_error(
                     StatusCode::BAD_REQUEST,
@@ -1162,6 +1178,65 @@ fn matches(k: Kind, v: &Value, q: &[(String, String)]) -> bool {
     true
 }
 
+/// A `startUpdatedAt`/`endUpdatedAt` value as the instant it bounds, in the form the document
+/// gives each: `yyyy-mm-dd hh:mm:ss` for the start on products, `yyyy-mm-dd` otherwise (a
+/// start date from its first second, an end date through its last). The document names no
+/// zone; this store keeps its times in UTC and reads the values in UTC (see the notes).
+fn window_bound(k: Kind, name: &str, value: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let v = value.trim();
+    let start = name == "startUpdatedAt";
+    if start && k == Kind::Products {
+        return chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S")
+            .map(|t| t.and_utc())
+            .map_err(|_| {
+                format!("{name} takes a date and time as yyyy-mm-dd hh:mm:ss; got \"{value}\"")
+            });
+    }
+    let day = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .map_err(|_| format!("{name} takes a date as yyyy-mm-dd; got \"{value}\""))?;
+    let day = if start {
+        day
+    } else {
+        day + chrono::Days::new(1)
+    };
+    Ok(day.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+/// When the record was last saved: its `updatedAt`, or for a category the time kept aside.
+fn saved_at(s: &Store, k: Kind, v: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
+    let t = if k == Kind::Categories {
+        s.category_saved.get(&v["id"].as_u64()?)?.as_str()
+    } else {
+        v.get("updatedAt")?.as_str()?
+    };
+    chrono::DateTime::parse_from_rfc3339(t)
+        .or_else(|_| chrono::DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%z"))
+        .ok()
+        .map(|d| d.with_timezone(&chrono::Utc))
+}
+
+/// Whether the record was saved inside the `startUpdatedAt`/`endUpdatedAt` window (start
+/// inclusive, end exclusive of the day after); a record never saved is outside any window.
+fn in_window(s: &Store, k: Kind, v: &Value, q: &[(String, String)]) -> bool {
+    q.iter().all(|(key, value)| {
+        let name = key
+            .strip_prefix("q[")
+            .and_then(|r| r.strip_suffix(']'))
+            .unwrap_or(key);
+        if name != "startUpdatedAt" && name != "endUpdatedAt" {
+            return true;
+        }
+        let (Ok(bound), Some(t)) = (window_bound(k, name, value), saved_at(s, k, v)) else {
+            return false;
+        };
+        if name == "startUpdatedAt" {
+            t >= bound
+        } else {
+            t < bound
+        }
+    })
+}
+
 fn unknown_resource(resource: &str) -> Response {
     fos_error(
         StatusCode::NOT_FOUND,
@@ -1188,7 +1263,11 @@ async fn list_records(
     let limit = get("limit").and_then(|l| l.parse().ok()).unwrap_or(20usize);
     let page = get("page").and_then(|p| p.parse().ok()).unwrap_or(1usize);
     let s = lock(&sb.inner.store);
-    let mut items: Vec<&Value> = s.table(k).values().filter(|v| matches(k, v, &q)).collect();
+    let mut items: Vec<&Value> = s
+        .table(k)
+        .values()
+        .filter(|v| matches(k, v, &q) && in_window(&s, k, v, &q))
+        .collect();
     if get("sort") == Some("-id") {
         items.reverse();
     }
@@ -1221,7 +1300,11 @@ async fn get_record(
         if let Err(r) = check_query(k, &q) {
             return with_headers(h, r);
         }
-        let n = s.table(k).values().filter(|v| matches(k, v, &q)).count();
+        let n = s
+            .table(k)
+            .values()
+            .filter(|v| matches(k, v, &q) && in_window(&s, k, v, &q))
+            .count();
         return with_headers(h, Json(json!({ "count": n })).into_response());
     }
     let r = match id.parse::<u64>().ok().and_then(|i| s.get(k, i)) {
@@ -1322,6 +1405,9 @@ async fn update_record(
         Ok(()) => {
             if stamps(k).1 {
                 merged["updatedAt"] = json!(now());
+            }
+            if k == Kind::Categories {
+                s.category_saved.insert(num_id, now());
             }
             s.table_mut(k).insert(num_id, merged.clone());
             if k == Kind::Products {
@@ -1509,6 +1595,9 @@ fn create_in(
         other => (other.resource(), text(&v, "slug").to_string()),
     };
     inner.created.record(key.0, &key.1);
+    if k == Kind::Categories {
+        s.category_saved.insert(id, now());
+    }
     s.table_mut(k).insert(id, v.clone());
     if k == Kind::Products {
         if let Some(pid) = ref_id(&v, "parent") {

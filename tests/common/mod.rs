@@ -269,6 +269,7 @@ impl SandboxProc {
                 "client_id = \"SB_IKAS_ID\", client_secret = \"SB_IKAS_SECRET\"",
                 format!("api_url = \"{u}\", "),
             ),
+            "ideasoft" => ("token = \"SB_IDEASOFT_TOKEN\"", String::new()),
             other => panic!("no sandbox endpoint for {other}"),
         };
         format!(
@@ -279,7 +280,7 @@ impl SandboxProc {
 }
 
 /// The sandboxes' default credentials, under the names [`SandboxProc::endpoint_toml`] uses.
-pub const SANDBOX_ENV: [(&str, &str); 10] = [
+pub const SANDBOX_ENV: [(&str, &str); 11] = [
     ("SB_WP_USER", "admin"),
     ("SB_WP_APP_PASSWORD", "abcd EFGH 1234 ijkl MNOP 6789"),
     ("SB_SHOPIFY_TOKEN", "shpat_sandbox"),
@@ -290,6 +291,7 @@ pub const SANDBOX_ENV: [(&str, &str); 10] = [
     ("SB_MAGENTO_PASSWORD", "sandbox123"),
     ("SB_IKAS_ID", "ikas_client"),
     ("SB_IKAS_SECRET", "ikas_secret"),
+    ("SB_IDEASOFT_TOKEN", "ideasoft_sandbox_token"),
 ];
 
 /// A tiny HTTP/1.0 JSON call to a sandbox on 127.0.0.1 (no client crate needed in the tests).

@@ -4,7 +4,7 @@
 
 use super::http::{CallError, HttpClient, HttpConfig, Safety};
 use crate::connector::{
-    ApiStats, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
+    ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
 };
 use crate::finding::{Finding, RecordRef, Severity};
 use crate::model::*;
@@ -354,8 +354,100 @@ impl Source for IkasSource {
         cursor: Option<&Cursor>,
         limit: usize,
     ) -> Result<SourcePage> {
+        Ok(self.list(entity, cursor, limit, None).await?.page)
+    }
+
+    /// `listProduct(updatedAt: { gte: … })`: Ikas's `DateFilterInput` on the product's
+    /// `updatedAt`, a `Timestamp` (milliseconds since the epoch, UTC).
+    async fn read_changed(
+        &mut self,
+        entity: Entity,
+        since: &str,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Option<ChangedPage>> {
         if entity != Entity::Products {
-            return Ok(SourcePage::default());
+            return Ok(None);
+        }
+        Ok(Some(
+            self.list(entity, cursor, limit, Some(since_millis(since)))
+                .await?,
+        ))
+    }
+
+    /// Product ids only (`data { id }`), as many a page as Ikas allows; deleted products are
+    /// not listed (`includeDeleted` is left at its default).
+    async fn live_ids(&mut self, entity: Entity) -> Result<Option<Vec<String>>> {
+        if entity != Entity::Products {
+            return Ok(None);
+        }
+        let q = "query($page: Int!, $limit: Int!) { listProduct(pagination: { page: $page, limit: $limit }) { data { id } hasNext } }";
+        let mut out = vec![];
+        let mut page = 1u64;
+        loop {
+            let data = self
+                .client
+                .query(q, json!({ "page": page, "limit": MAX_LIMIT }))
+                .await?;
+            let list = &data["listProduct"];
+            for p in list["data"].as_array().into_iter().flatten() {
+                let id = p["id"].as_str().ok_or_else(|| {
+                    ConnectorError::Remote("Ikas listProduct: a product without `id`".into())
+                })?;
+                out.push(id.to_string());
+            }
+            if list["hasNext"] != json!(true) {
+                return Ok(Some(out));
+            }
+            page += 1;
+        }
+    }
+}
+
+/// `since` (RFC 3339) as an Ikas `Timestamp`; an unreadable time reads everything.
+fn since_millis(since: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(since)
+        .map(|d| d.timestamp_millis())
+        .unwrap_or(0)
+}
+
+/// The newest `updatedAt` (milliseconds) among `items`, as RFC 3339 UTC with milliseconds.
+fn newest_update(items: &[Value]) -> Option<String> {
+    items
+        .iter()
+        .filter_map(|p| p["updatedAt"].as_f64())
+        .map(|ms| ms as i64)
+        .max()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+}
+
+/// The `listProduct` document for a page, with the `updatedAt` filter when `since` is given.
+fn list_document(since: Option<i64>) -> (String, &'static str) {
+    match since {
+        Some(_) => (
+            format!("query($page: Int!, $limit: Int!, $since: Timestamp!) {{ listProduct(updatedAt: {{ gte: $since }}, pagination: {{ page: $page, limit: $limit }}) {{ data {{ {PRODUCT_FIELDS} updatedAt }} hasNext page count }} }}"),
+            "since",
+        ),
+        None => (
+            format!("query($page: Int!, $limit: Int!) {{ listProduct(pagination: {{ page: $page, limit: $limit }}) {{ data {{ {PRODUCT_FIELDS} }} hasNext page count }} }}"),
+            "",
+        ),
+    }
+}
+
+impl IkasSource {
+    /// A page of products by page number; `since` (milliseconds) keeps those updated at or
+    /// after it.
+    async fn list(
+        &mut self,
+        entity: Entity,
+        cursor: Option<&Cursor>,
+        limit: usize,
+        since: Option<i64>,
+    ) -> Result<ChangedPage> {
+        if entity != Entity::Products {
+            return Ok(ChangedPage::default());
         }
         if self.types.is_none() {
             self.types = Some(self.client.variant_types().await?);
@@ -365,23 +457,23 @@ impl Source for IkasSource {
             .and_then(Value::as_u64)
             .unwrap_or(1)
             .max(1);
-        let q = format!("query($page: Int!, $limit: Int!) {{ listProduct(pagination: {{ page: $page, limit: $limit }}) {{ data {{ {PRODUCT_FIELDS} }} hasNext page count }} }}");
+        let (q, since_var) = list_document(since);
         let limit = if limit == 0 {
             PAGE_LIMIT
         } else {
             (limit as u64).min(MAX_LIMIT)
         };
-        let data = self
-            .client
-            .query(&q, json!({ "page": page, "limit": limit }))
-            .await?;
+        let mut vars = json!({ "page": page, "limit": limit });
+        if let Some(ms) = since {
+            vars[since_var] = json!(ms);
+        }
+        let data = self.client.query(&q, vars).await?;
         let types = self.types.clone().unwrap_or_default();
         let list = &data["listProduct"];
+        let items = list["data"].as_array().cloned().unwrap_or_default();
         let mut out = SourcePage {
-            records: list["data"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            records: items
+                .iter()
                 .map(|p| Record::Product(self.client.product_from(p, &types)))
                 .collect(),
             ..Default::default()
@@ -389,7 +481,10 @@ impl Source for IkasSource {
         if list["hasNext"] == json!(true) {
             out.next = Some(json!({ "page": page + 1 }));
         }
-        Ok(out)
+        Ok(ChangedPage {
+            page: out,
+            newest: newest_update(&items),
+        })
     }
 }
 
@@ -774,5 +869,38 @@ impl crate::verify::Verifier for IkasVerifier {
 
     fn requests(&self) -> u64 {
         self.client.http.stats().calls
+    }
+}
+
+#[cfg(test)]
+mod changes_tests {
+    use super::*;
+
+    #[test]
+    fn the_window_is_an_updated_at_gte_timestamp_in_milliseconds() {
+        assert_eq!(
+            since_millis("2026-12-06T07:30:00.250+02:00"),
+            1_796_535_000_250
+        );
+        let (q, var) = list_document(Some(1));
+        assert!(q.contains("listProduct(updatedAt: { gte: $since }"), "{q}");
+        assert!(q.contains("$since: Timestamp!"), "{q}");
+        assert_eq!(var, "since");
+        let (q, _) = list_document(None);
+        assert!(!q.contains("updatedAt"), "{q}");
+    }
+
+    #[test]
+    fn the_newest_update_is_read_from_the_timestamps() {
+        let items = [
+            json!({ "updatedAt": 1_796_535_000_250i64 }),
+            json!({ "updatedAt": 1_796_534_000_000i64 }),
+            json!({ "id": "x" }),
+        ];
+        assert_eq!(
+            newest_update(&items).as_deref(),
+            Some("2026-12-06T05:30:00.250Z")
+        );
+        assert_eq!(newest_update(&[]), None);
     }
 }

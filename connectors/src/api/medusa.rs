@@ -9,7 +9,7 @@ mod client;
 
 use crate::api::http::{HttpConfig, Safety};
 use crate::connector::{
-    ApiStats, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
+    ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
 };
 use crate::finding::{Finding, Severity};
 use crate::model::{
@@ -637,17 +637,16 @@ impl Medusa {
         entity: Entity,
         offset: usize,
         limit: usize,
-    ) -> Result<(Vec<Record>, u64), ApiError> {
-        // Ordered by id, which is unique (a ULID, so creation order too): records created in
-        // one bulk call share `created_at`, and ties may come back in a different order for
-        // each offset, reading one record twice and missing another.
-        let page = format!("limit={limit}&offset={offset}&order=id");
+        since: Option<&str>,
+    ) -> Result<(Vec<Record>, u64, Option<String>), ApiError> {
+        let page = list_query(offset, limit, since);
         match entity {
             Entity::Categories => {
-                let path = format!("/admin/product-categories?{page}&fields=id,name,handle,description,rank,parent_category_id");
+                let path = format!("/admin/product-categories?{page}&fields=id,name,handle,description,rank,parent_category_id,updated_at");
                 let (items, total) = self
                     .list("list categories", &path, "product_categories")
                     .await?;
+                let newest = newest_update(&items);
                 let all = self.load_categories(true).await?;
                 let records = items
                     .iter()
@@ -670,10 +669,10 @@ impl Medusa {
                         })
                     })
                     .collect();
-                Ok((records, total))
+                Ok((records, total, newest))
             }
             Entity::Products => {
-                let path = format!("/admin/products?{page}&fields={PRODUCT_FIELDS}");
+                let path = format!("/admin/products?{page}&fields={PRODUCT_FIELDS},updated_at");
                 let (items, total) = self.list("list products", &path, "products").await?;
                 let all = self.load_categories(false).await?;
                 Ok((
@@ -682,10 +681,11 @@ impl Medusa {
                         .map(|p| Record::Product(product_from(p, &all)))
                         .collect(),
                     total,
+                    newest_update(&items),
                 ))
             }
             Entity::Customers => {
-                let path = format!("/admin/customers?{page}&fields=id,email,first_name,last_name,phone,created_at,*addresses");
+                let path = format!("/admin/customers?{page}&fields=id,email,first_name,last_name,phone,created_at,updated_at,*addresses");
                 let (items, total) = self.list("list customers", &path, "customers").await?;
                 Ok((
                     items
@@ -693,10 +693,35 @@ impl Medusa {
                         .map(|c| Record::Customer(customer_from(c)))
                         .collect(),
                     total,
+                    newest_update(&items),
                 ))
             }
-            _ => Ok((Vec::new(), 0)),
+            _ => Ok((Vec::new(), 0, None)),
         }
+    }
+
+    /// A page from `cursor`, with the `updated_at[$gte]` filter when `since` is given.
+    async fn changed_page(
+        &self,
+        entity: Entity,
+        cursor: Option<&Cursor>,
+        limit: usize,
+        since: Option<&str>,
+    ) -> Result<ChangedPage> {
+        let offset = cursor.and_then(|c| c["offset"].as_u64()).unwrap_or(0) as usize;
+        let (records, total, newest) = self
+            .read_records(entity, offset, limit.clamp(1, facts::PAGE_LIMIT), since)
+            .await?;
+        let read = offset + records.len();
+        let next = (!records.is_empty() && (read as u64) < total).then(|| json!({"offset": read}));
+        Ok(ChangedPage {
+            page: SourcePage {
+                records,
+                findings: Vec::new(),
+                next,
+            },
+            newest,
+        })
     }
 }
 
@@ -716,17 +741,48 @@ impl Source for Medusa {
         cursor: Option<&Cursor>,
         limit: usize,
     ) -> Result<SourcePage> {
-        let offset = cursor.and_then(|c| c["offset"].as_u64()).unwrap_or(0) as usize;
-        let (records, total) = self
-            .read_records(entity, offset, limit.clamp(1, facts::PAGE_LIMIT))
-            .await?;
-        let read = offset + records.len();
-        let next = (!records.is_empty() && (read as u64) < total).then(|| json!({"offset": read}));
-        Ok(SourcePage {
-            records,
-            findings: Vec::new(),
-            next,
-        })
+        Ok(self.changed_page(entity, cursor, limit, None).await?.page)
+    }
+
+    /// Medusa v2's admin lists take `updated_at[$gte]` (its operator map on `updated_at`) on
+    /// product categories, products and customers.
+    async fn read_changed(
+        &mut self,
+        entity: Entity,
+        since: &str,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Option<ChangedPage>> {
+        match entity {
+            Entity::Categories | Entity::Products | Entity::Customers => Ok(Some(
+                self.changed_page(entity, cursor, limit, Some(since))
+                    .await?,
+            )),
+            _ => Ok(None),
+        }
+    }
+
+    /// Ids only (`fields=id`), a page at a time by id.
+    async fn live_ids(&mut self, entity: Entity) -> Result<Option<Vec<String>>> {
+        let (path, key) = match entity {
+            Entity::Categories => ("/admin/product-categories", "product_categories"),
+            Entity::Products => ("/admin/products", "products"),
+            Entity::Customers => ("/admin/customers", "customers"),
+            _ => return Ok(None),
+        };
+        let mut out = vec![];
+        loop {
+            let q = format!(
+                "{path}?{}&fields=id",
+                list_query(out.len(), facts::PAGE_LIMIT, None)
+            );
+            let (items, total) = self.list("list ids", &q, key).await?;
+            let n = items.len();
+            out.extend(items.iter().map(|i| str_of(i, "id")));
+            if n == 0 || out.len() as u64 >= total {
+                return Ok(Some(out));
+            }
+        }
     }
 
     fn describe(&self) -> String {
@@ -840,6 +896,29 @@ impl Target for Medusa {
 }
 
 // ---------- mapping between Medusa's JSON and the canonical model ----------
+
+/// The paging (and, with `since`, filter) part of an admin list query. Ordered by id, which is
+/// unique (a ULID, so creation order too): records created in one bulk call share
+/// `created_at`, and ties may come back in a different order for each offset, reading one
+/// record twice and missing another.
+fn list_query(offset: usize, limit: usize, since: Option<&str>) -> String {
+    let mut q = format!("limit={limit}&offset={offset}&order=id");
+    if let Some(t) = since {
+        q.push_str(&format!("&{}={}", enc("updated_at[$gte]"), enc(t)));
+    }
+    q
+}
+
+/// The newest `updated_at` among `items` (Medusa writes ISO 8601 in UTC), as RFC 3339 UTC.
+fn newest_update(items: &[Value]) -> Option<String> {
+    items
+        .iter()
+        .filter_map(|i| i["updated_at"].as_str())
+        .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .max()
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+}
 
 fn str_of(v: &Value, key: &str) -> String {
     match &v[key] {
@@ -1176,5 +1255,33 @@ fn customer_from(c: &Value) -> Customer {
         addresses,
         created_at: crate::api::time(opt_str(c, "created_at")),
         ..Customer::default()
+    }
+}
+
+#[cfg(test)]
+mod changes_tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_read_asks_updated_at_gte_and_pages_by_id() {
+        assert_eq!(
+            list_query(40, 20, Some("2026-12-06T05:00:00Z")),
+            "limit=20&offset=40&order=id&updated_at%5B%24gte%5D=2026-12-06T05%3A00%3A00Z"
+        );
+        assert_eq!(list_query(0, 20, None), "limit=20&offset=0&order=id");
+    }
+
+    #[test]
+    fn the_newest_update_is_read_in_utc() {
+        let items = [
+            json!({ "updated_at": "2026-12-06T05:00:00.120Z" }),
+            json!({ "updated_at": "2026-12-06T09:00:00+03:00" }),
+            json!({ "id": "x" }),
+        ];
+        assert_eq!(
+            newest_update(&items).as_deref(),
+            Some("2026-12-06T06:00:00.000Z")
+        );
+        assert_eq!(newest_update(&[]), None);
     }
 }

@@ -10,7 +10,7 @@ mod client;
 
 use crate::api::http::{HttpConfig, Safety};
 use crate::connector::{
-    ApiStats, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
+    ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
 };
 use crate::model::{
     Address, Category, Customer, Entity, Money, Platform, Product, ProductOption, ProductStatus,
@@ -839,12 +839,17 @@ impl Vendure {
 
     // ---------- reading ----------
 
-    async fn read_categories(&self, skip: usize, take: usize) -> Result<(Vec<Record>, u64)> {
+    async fn read_categories(
+        &self,
+        skip: usize,
+        take: usize,
+        since: Option<&str>,
+    ) -> Result<Listed> {
         let d = self
             .q(
                 "list collections",
-                "query($o:CollectionListOptions){ collections(options:$o){ totalItems items{ id slug name description position breadcrumbs{ name slug } } } }",
-                json!({"o": {"skip": skip, "take": take, "sort": {"id": "ASC"}}}),
+                "query($o:CollectionListOptions){ collections(options:$o){ totalItems items{ id slug name description position updatedAt breadcrumbs{ name slug } } } }",
+                json!({"o": list_options(skip, take, since)}),
             )
             .await?;
         let records = d["collections"]["items"]
@@ -868,18 +873,19 @@ impl Vendure {
         Ok((
             records,
             d["collections"]["totalItems"].as_u64().unwrap_or(0),
+            newest_update(&d["collections"]["items"]),
         ))
     }
 
-    async fn read_products(&self, skip: usize, take: usize) -> Result<(Vec<Record>, u64)> {
+    async fn read_products(&self, skip: usize, take: usize, since: Option<&str>) -> Result<Listed> {
         let d = self
             .q(
                 "list products",
-                "query($o:ProductListOptions){ products(options:$o){ totalItems items{ id slug name description enabled createdAt
+                "query($o:ProductListOptions){ products(options:$o){ totalItems items{ id slug name description enabled createdAt updatedAt
                    facetValues{ code facet{ code } }
                    optionGroups{ id name options{ id name } }
                    variants{ id sku price currencyCode stockOnHand trackInventory options{ id groupId name } } } } }",
-                json!({"o": {"skip": skip, "take": take, "sort": {"id": "ASC"}}}),
+                json!({"o": list_options(skip, take, since)}),
             )
             .await?;
         let collections = self.collections().await?;
@@ -889,16 +895,25 @@ impl Vendure {
             .flatten()
             .map(|p| Record::Product(product_from(p, &collections)))
             .collect();
-        Ok((records, d["products"]["totalItems"].as_u64().unwrap_or(0)))
+        Ok((
+            records,
+            d["products"]["totalItems"].as_u64().unwrap_or(0),
+            newest_update(&d["products"]["items"]),
+        ))
     }
 
-    async fn read_customers(&self, skip: usize, take: usize) -> Result<(Vec<Record>, u64)> {
+    async fn read_customers(
+        &self,
+        skip: usize,
+        take: usize,
+        since: Option<&str>,
+    ) -> Result<Listed> {
         let d = self
             .q(
                 "list customers",
-                "query($o:CustomerListOptions){ customers(options:$o){ totalItems items{ id emailAddress firstName lastName phoneNumber createdAt
+                "query($o:CustomerListOptions){ customers(options:$o){ totalItems items{ id emailAddress firstName lastName phoneNumber createdAt updatedAt
                    addresses{ fullName company streetLine1 streetLine2 city province postalCode country{ code } phoneNumber defaultShippingAddress defaultBillingAddress } } } }",
-                json!({"o": {"skip": skip, "take": take, "sort": {"id": "ASC"}}}),
+                json!({"o": list_options(skip, take, since)}),
             )
             .await?;
         let records = d["customers"]["items"]
@@ -907,8 +922,77 @@ impl Vendure {
             .flatten()
             .map(|c| Record::Customer(customer_from(c)))
             .collect();
-        Ok((records, d["customers"]["totalItems"].as_u64().unwrap_or(0)))
+        Ok((
+            records,
+            d["customers"]["totalItems"].as_u64().unwrap_or(0),
+            newest_update(&d["customers"]["items"]),
+        ))
     }
+
+    /// A page from `cursor`; `since` keeps the records updated at or after it.
+    async fn changed_page(
+        &mut self,
+        entity: Entity,
+        cursor: Option<&Cursor>,
+        limit: usize,
+        since: Option<&str>,
+    ) -> Result<ChangedPage> {
+        let skip = cursor.and_then(|c| c["skip"].as_u64()).unwrap_or(0) as usize;
+        let take = limit.clamp(1, facts::PAGE_LIMIT);
+        if cursor.is_none() {
+            // A fresh pass sees categories made since the cache was filled.
+            self.cache().collections = None;
+        }
+        let (records, total, newest) = match entity {
+            Entity::Categories => self.read_categories(skip, take, since).await?,
+            Entity::Products => self.read_products(skip, take, since).await?,
+            Entity::Customers => self.read_customers(skip, take, since).await?,
+            _ => return Ok(ChangedPage::default()),
+        };
+        let read = skip + records.len();
+        let next = (!records.is_empty() && (read as u64) < total).then(|| json!({"skip": read}));
+        Ok(ChangedPage {
+            page: SourcePage {
+                records,
+                findings: Vec::new(),
+                next,
+            },
+            newest,
+        })
+    }
+}
+
+/// A page of records, the total the list has, and the newest `updatedAt` among the page's.
+type Listed = (Vec<Record>, u64, Option<String>);
+
+/// `ListOptions` for a page by id; with `since`, the `updatedAt` filter (`DateOperators`).
+/// Vendure's `after` is strict, so the bound is a millisecond before `since` to keep the
+/// records saved at that very time.
+fn list_options(skip: usize, take: usize, since: Option<&str>) -> Value {
+    let mut o = json!({"skip": skip, "take": take, "sort": {"id": "ASC"}});
+    if let Some(t) = since {
+        let after = chrono::DateTime::parse_from_rfc3339(t)
+            .map(|d| {
+                (d.with_timezone(&chrono::Utc) - chrono::Duration::milliseconds(1))
+                    .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| t.to_string());
+        o["filter"] = json!({"updatedAt": {"after": after}});
+    }
+    o
+}
+
+/// The newest `updatedAt` (ISO 8601, UTC) among `items`, as RFC 3339 UTC.
+fn newest_update(items: &Value) -> Option<String> {
+    items
+        .as_array()?
+        .iter()
+        .filter_map(|i| i["updatedAt"].as_str())
+        .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .max()
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
 }
 
 #[async_trait::async_trait]
@@ -927,25 +1011,51 @@ impl Source for Vendure {
         cursor: Option<&Cursor>,
         limit: usize,
     ) -> Result<SourcePage> {
-        let skip = cursor.and_then(|c| c["skip"].as_u64()).unwrap_or(0) as usize;
-        let take = limit.clamp(1, facts::PAGE_LIMIT);
-        if cursor.is_none() {
-            // A fresh pass sees categories made since the cache was filled.
-            self.cache().collections = None;
+        Ok(self.changed_page(entity, cursor, limit, None).await?.page)
+    }
+
+    /// The admin lists' `filter: { updatedAt: { after: … } }` (Vendure's `DateOperators`) on
+    /// collections, products and customers.
+    async fn read_changed(
+        &mut self,
+        entity: Entity,
+        since: &str,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Option<ChangedPage>> {
+        match entity {
+            Entity::Categories | Entity::Products | Entity::Customers => Ok(Some(
+                self.changed_page(entity, cursor, limit, Some(since))
+                    .await?,
+            )),
+            _ => Ok(None),
         }
-        let (records, total) = match entity {
-            Entity::Categories => self.read_categories(skip, take).await?,
-            Entity::Products => self.read_products(skip, take).await?,
-            Entity::Customers => self.read_customers(skip, take).await?,
-            _ => return Ok(SourcePage::default()),
+    }
+
+    /// Ids only (`items { id }`), a page at a time by id.
+    async fn live_ids(&mut self, entity: Entity) -> Result<Option<Vec<String>>> {
+        let (field, doc) = match entity {
+            Entity::Categories => ("collections", "query($o:CollectionListOptions){ collections(options:$o){ totalItems items{ id } } }"),
+            Entity::Products => ("products", "query($o:ProductListOptions){ products(options:$o){ totalItems items{ id } } }"),
+            Entity::Customers => ("customers", "query($o:CustomerListOptions){ customers(options:$o){ totalItems items{ id } } }"),
+            _ => return Ok(None),
         };
-        let read = skip + records.len();
-        let next = (!records.is_empty() && (read as u64) < total).then(|| json!({"skip": read}));
-        Ok(SourcePage {
-            records,
-            findings: Vec::new(),
-            next,
-        })
+        let mut out = vec![];
+        loop {
+            let d = self
+                .q(
+                    "list ids",
+                    doc,
+                    json!({"o": list_options(out.len(), facts::PAGE_LIMIT, None)}),
+                )
+                .await?;
+            let items = d[field]["items"].as_array().cloned().unwrap_or_default();
+            out.extend(items.iter().map(|i| str_of(i, "id")));
+            if items.is_empty() || out.len() as u64 >= d[field]["totalItems"].as_u64().unwrap_or(0)
+            {
+                return Ok(Some(out));
+            }
+        }
     }
 
     fn describe(&self) -> String {
@@ -1275,5 +1385,37 @@ fn customer_from(c: &Value) -> Customer {
         addresses,
         created_at: crate::api::time(opt_str(c, "createdAt")),
         ..Customer::default()
+    }
+}
+
+#[cfg(test)]
+mod changes_tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_read_filters_updated_at_after_a_millisecond_before_the_window() {
+        assert_eq!(
+            list_options(20, 10, Some("2026-12-06T07:00:00+02:00")),
+            json!({"skip": 20, "take": 10, "sort": {"id": "ASC"},
+                   "filter": {"updatedAt": {"after": "2026-12-06T04:59:59.999Z"}}})
+        );
+        assert_eq!(
+            list_options(0, 10, None),
+            json!({"skip": 0, "take": 10, "sort": {"id": "ASC"}})
+        );
+    }
+
+    #[test]
+    fn the_newest_update_is_read_in_utc() {
+        let items = json!([
+            { "updatedAt": "2026-12-06T05:00:00.120Z" },
+            { "updatedAt": "2026-12-06T09:00:00+03:00" },
+            { "id": "1" }
+        ]);
+        assert_eq!(
+            newest_update(&items).as_deref(),
+            Some("2026-12-06T06:00:00.000Z")
+        );
+        assert_eq!(newest_update(&json!([])), None);
     }
 }

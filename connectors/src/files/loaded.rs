@@ -130,6 +130,12 @@ impl EntityReader for LoadedReader {
         self.entity
     }
 
+    fn files(&self) -> Vec<PathBuf> {
+        std::iter::once(self.path.clone())
+            .chain(self.joins.iter().map(|(p, _)| p.clone()))
+            .collect()
+    }
+
     fn describe(&self) -> String {
         let mut d = self.path.display().to_string();
         for (p, _) in &self.joins {

@@ -5,7 +5,7 @@
 use super::client::{q, IdeasoftClient};
 use super::types;
 use super::{prices_from, text};
-use crate::connector::{ApiStats, ConnectorError, Cursor, Result, Source, SourcePage};
+use crate::connector::{ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage};
 use crate::finding::{Finding, RecordRef, Severity};
 use crate::model::*;
 use crate::platform::ideasoft::api::{DISCOUNT_AMOUNT, MAX_LIMIT, STANDARD_KDV};
@@ -566,13 +566,101 @@ impl Source for IdeasoftSource {
         cursor: Option<&Cursor>,
         limit: usize,
     ) -> Result<SourcePage> {
-        let resource = match entity {
-            Entity::Categories => "categories",
-            Entity::Products => "products",
-            Entity::Customers => "members",
-            Entity::Orders => "orders",
-            Entity::Pages => "pages",
-            _ => return Ok(SourcePage::default()),
+        Ok(self.list(entity, cursor, limit, None).await?.page)
+    }
+
+    /// The document's `startUpdatedAt` filter: a date and time (`yyyy-mm-dd hh:mm:ss`) on
+    /// products, a date (`yyyy-mm-dd`) on categories and pages. Members and orders have no
+    /// filter on `updatedAt` (`/members` only filters the consent fields' update times, `/orders`
+    /// only `createdAt`), so they are read whole.
+    async fn read_changed(
+        &mut self,
+        entity: Entity,
+        since: &str,
+        cursor: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Option<ChangedPage>> {
+        match changed_since(entity, since) {
+            Some(filter) => Ok(Some(self.list(entity, cursor, limit, Some(filter)).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every id of `entity`, a hundred records a request: the document offers no field
+    /// selection, so whole records come back, but nothing else is read (no variants, details
+    /// or categories). Variants (child products) are left out: they travel inside their parent.
+    async fn live_ids(&mut self, entity: Entity) -> Result<Option<Vec<String>>> {
+        let Some(resource) = resource_of(entity) else {
+            return Ok(None);
+        };
+        let rows: Vec<IdAndParent> = self.client.list_all(resource, &[]).await?;
+        Ok(Some(
+            rows.into_iter()
+                .filter(|r| entity != Entity::Products || r.parent.is_none())
+                .map(|r| r.id.to_string())
+                .collect(),
+        ))
+    }
+}
+
+/// Only what tells a listed record apart.
+#[derive(serde::Deserialize)]
+struct IdAndParent {
+    id: u64,
+    #[serde(default)]
+    parent: Option<types::IdRef>,
+}
+
+fn resource_of(entity: Entity) -> Option<&'static str> {
+    Some(match entity {
+        Entity::Categories => "categories",
+        Entity::Products => "products",
+        Entity::Customers => "members",
+        Entity::Orders => "orders",
+        Entity::Pages => "pages",
+        _ => return None,
+    })
+}
+
+/// The `startUpdatedAt` query value for a window starting at `since` (RFC 3339), in the form
+/// the document gives for `entity`, or `None` when the entity has no such filter. The document
+/// names no time zone: the value is the UTC wall clock, so a store reading it in its own zone
+/// (Turkey, UTC+3) starts the window three hours earlier, never later; what that re-reads is
+/// skipped by content hash. A date-only filter starts at the window's day.
+pub(super) fn changed_since(entity: Entity, since: &str) -> Option<(String, String)> {
+    let t = chrono::DateTime::parse_from_rfc3339(since)
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .unwrap_or(chrono::DateTime::UNIX_EPOCH);
+    let value = match entity {
+        Entity::Products => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        Entity::Categories | Entity::Pages => t.format("%Y-%m-%d").to_string(),
+        _ => return None,
+    };
+    Some(("startUpdatedAt".to_string(), value))
+}
+
+/// The newest `updatedAt` among `times`, as RFC 3339 UTC.
+fn newest<'a>(times: impl Iterator<Item = Option<&'a String>>) -> Option<String> {
+    times
+        .flatten()
+        .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|d| d.with_timezone(&chrono::Utc))
+        .max()
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+impl IdeasoftSource {
+    /// A page of `entity` by `sinceId`; `filter` (from [`changed_since`]) keeps the records
+    /// saved since the window's start.
+    async fn list(
+        &mut self,
+        entity: Entity,
+        cursor: Option<&Cursor>,
+        limit: usize,
+        filter: Option<(String, String)>,
+    ) -> Result<ChangedPage> {
+        let Some(resource) = resource_of(entity) else {
+            return Ok(ChangedPage::default());
         };
         let since = cursor
             .and_then(|c| c.get("since_id"))
@@ -583,15 +671,18 @@ impl Source for IdeasoftSource {
         if since > 0 {
             query.push(("sinceId".into(), since.to_string()));
         }
+        let filtered = filter.is_some();
+        query.extend(filter);
         let mut out = SourcePage::default();
-        let (n, last) = match entity {
+        let (n, last, newest) = match entity {
             Entity::Categories => {
                 let raw: Vec<types::Category> = self.client.page(resource, &query).await?;
                 for c in &raw {
                     out.records
                         .push(Record::Category(self.category_from(c).await?));
                 }
-                (raw.len(), raw.last().map(|c| c.id))
+                let newest = newest(raw.iter().map(|c| c.updated_at.as_ref()));
+                (raw.len(), raw.last().map(|c| c.id), newest)
             }
             Entity::Products => {
                 let raw: Vec<types::Product> = self.client.page(resource, &query).await?;
@@ -600,31 +691,89 @@ impl Source for IdeasoftSource {
                     out.records
                         .push(Record::Product(self.product_from(p).await?));
                 }
-                (raw.len(), raw.last().map(|p| p.id))
+                if filtered {
+                    // A variant saved alone is selected without its parent: the parent is
+                    // read so the change moves with it.
+                    let listed: Vec<u64> = raw
+                        .iter()
+                        .filter(|p| p.parent.is_none())
+                        .map(|p| p.id)
+                        .collect();
+                    let mut parents: Vec<u64> = raw
+                        .iter()
+                        .filter_map(|p| p.parent.as_ref().map(|r| r.id))
+                        .filter(|id| !listed.contains(id))
+                        .collect();
+                    parents.sort_unstable();
+                    parents.dedup();
+                    for id in parents {
+                        let p: types::Product = self.client.get(resource, id).await?;
+                        out.records
+                            .push(Record::Product(self.product_from(&p).await?));
+                    }
+                }
+                let newest = newest(raw.iter().map(|p| p.updated_at.as_ref()));
+                (raw.len(), raw.last().map(|p| p.id), newest)
             }
             Entity::Customers => {
                 let raw: Vec<types::Member> = self.client.page(resource, &query).await?;
                 out.records
                     .extend(raw.iter().map(|m| Record::Customer(customer_from(m))));
-                (raw.len(), raw.last().map(|m| m.id))
+                (raw.len(), raw.last().map(|m| m.id), None)
             }
             Entity::Orders => {
                 let raw: Vec<types::Order> = self.client.page(resource, &query).await?;
                 out.records
                     .extend(raw.iter().map(|o| Record::Order(Box::new(order_from(o)))));
-                (raw.len(), raw.last().map(|o| o.id))
+                (raw.len(), raw.last().map(|o| o.id), None)
             }
             _ => {
                 let raw: Vec<types::Page> = self.client.page(resource, &query).await?;
                 out.records
                     .extend(raw.iter().map(|p| Record::Page(page_from(p))));
-                (raw.len(), raw.last().map(|p| p.id))
+                let newest = newest(raw.iter().map(|p| p.updated_at.as_ref()));
+                (raw.len(), raw.last().map(|p| p.id), newest)
             }
         };
         out.findings = std::mem::take(&mut self.findings);
         if n == limit {
             out.next = Some(json!({ "since_id": last.unwrap_or(since) }));
         }
-        Ok(out)
+        Ok(ChangedPage { page: out, newest })
+    }
+}
+
+#[cfg(test)]
+mod changes_tests {
+    use super::*;
+
+    #[test]
+    fn the_window_is_sent_as_the_document_writes_each_filter() {
+        let t = "2026-12-06T07:30:05+02:00";
+        assert_eq!(
+            changed_since(Entity::Products, t),
+            Some(("startUpdatedAt".into(), "2026-12-06 05:30:05".into()))
+        );
+        assert_eq!(
+            changed_since(Entity::Categories, t),
+            Some(("startUpdatedAt".into(), "2026-12-06".into()))
+        );
+        assert_eq!(
+            changed_since(Entity::Pages, "2026-12-06T00:30:00Z"),
+            Some(("startUpdatedAt".into(), "2026-12-06".into()))
+        );
+        assert_eq!(changed_since(Entity::Customers, t), None);
+        assert_eq!(changed_since(Entity::Orders, t), None);
+    }
+
+    #[test]
+    fn the_newest_save_is_read_in_utc() {
+        let a = "2026-12-06T10:00:00+03:00".to_string();
+        let b = "2026-12-06T06:30:00Z".to_string();
+        assert_eq!(
+            newest([Some(&a), None, Some(&b)].into_iter()).as_deref(),
+            Some("2026-12-06T07:00:00Z")
+        );
+        assert_eq!(newest(std::iter::empty()), None);
     }
 }

@@ -67,6 +67,9 @@ pub struct Category {
     pub meta_description: Option<String>,
     #[serde(default)]
     pub showcase_content: Option<String>,
+    /// When Ideasoft last saved the record (the sync window's mark).
+    #[serde(default)]
+    pub updated_at: Option<String>,
 }
 
 /// A category as a product lists it: possibly only its id.
@@ -159,6 +162,9 @@ pub struct Product {
     pub option_groups: Vec<OptionGroup>,
     #[serde(default)]
     pub created_at: Option<String>,
+    /// When Ideasoft last saved the record (the sync window's mark).
+    #[serde(default)]
+    pub updated_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -216,6 +222,9 @@ pub struct Page {
     pub meta_description: Option<String>,
     #[serde(default)]
     pub created_at: Option<String>,
+    /// When Ideasoft last saved the record (the sync window's mark).
+    #[serde(default)]
+    pub updated_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

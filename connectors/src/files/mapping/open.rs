@@ -425,6 +425,10 @@ impl EntityReader for Noted {
         self.inner.describe()
     }
 
+    fn files(&self) -> Vec<std::path::PathBuf> {
+        self.inner.files()
+    }
+
     fn read_page(&mut self, cursor: Option<&Cursor>, limit: usize) -> Result<SourcePage> {
         let mut page = self.inner.read_page(cursor, limit)?;
         if cursor.is_none() {
