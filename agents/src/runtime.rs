@@ -690,7 +690,12 @@ async fn start_kind(
                 ws.dir.display()
             )));
         }
-        Some(r) if r.cutover && cutover && r.state == RunState::Done => {
+        Some(r)
+            if r.cutover
+                && cutover
+                && r.state == RunState::Done
+                && !crate::cutover::was_abandoned(&store, r.run) =>
+        {
             return Err(StartError::NotSynced(format!(
                 "the cutover of {} finished at {}: its steps are in the report",
                 ws.dir.display(),
@@ -912,6 +917,14 @@ fn finish(ctx: &Ctx, outcome: &RunOutcome) {
     let snap = ctx.hub.snapshot();
     rec.elapsed_secs = snap.elapsed_secs;
     let (state, summary, level) = match outcome {
+        RunOutcome::Done if rec.cutover && crate::cutover::was_abandoned(&ctx.store, ctx.run) => (
+            RunState::Done,
+            format!(
+                "cutover called off (run {}): syncing may go on; `storeshift cutover` starts a new one",
+                ctx.run
+            ),
+            Level::Warn,
+        ),
         RunOutcome::Done if rec.cutover => (
             RunState::Done,
             format!("cutover complete (run {})", ctx.run),
