@@ -101,6 +101,10 @@ pub struct StartOptions {
     pub policy: InterventionPolicy,
     /// Serve the control socket (off only in unit tests of the runtime).
     pub control_socket: bool,
+    /// A person watches (a console): a question only a person may answer waits for them
+    /// instead of ending the run. Set before the run starts, since a cutover asks its first
+    /// such question (the freeze) at once.
+    pub wait_for_operator: bool,
 }
 
 pub struct Inner {
@@ -741,6 +745,9 @@ async fn start_kind(
     hub.set_elapsed_before(record.elapsed_secs);
     let paused = is_paused(&store);
     hub.control.paused.store(paused, Ordering::SeqCst);
+    hub.control
+        .wait_for_operator
+        .store(opts.wait_for_operator, Ordering::SeqCst);
 
     let source = cfg.source.describe();
     let target = cfg.target.describe();
