@@ -82,6 +82,7 @@ pub async fn drive_kind(
     let opts = StartOptions {
         policy,
         control_socket: true,
+        wait_for_operator: console_mode,
     };
     let handle = match kind {
         Kind::Sync => storeshift_agents::start_sync(cfg, opts).await?,

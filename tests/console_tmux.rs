@@ -3,8 +3,12 @@
 //! decided from the keyboard; a second console attaches from another window and both stay
 //! live; `q` gives the shell prompt back with the terminal sane. Every wait polls the screen
 //! against a deadline. Also prints the bytes the console wrote per second at 160×48 and its
-//! key-to-frame latency (figures, not assertions).
+//! key-to-frame latency (figures, not assertions). A cutover is stepped through from the
+//! keyboard, every step's question read off the screen.
 
+mod common;
+
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -404,4 +408,258 @@ fn console_in_tmux_edits_an_unknown_files_column_mapping() {
         products.contains("KZ-M") && products.contains("GM-1"),
         "{products}"
     );
+}
+
+/// The decision dialog is on screen (its border names the intervention).
+fn dialog_open(s: &str) -> bool {
+    s.contains("Intervention iv-")
+}
+
+/// Opens the pending intervention whose title holds `title` and returns the screen. The header
+/// can say WAITING a frame before the queue lists the question, and a snapshot can still show
+/// the previous question pending: a dialog that is not the one wanted is closed (and seen to
+/// close: an Esc followed at once by a key reads as Alt-key) and `i` pressed again.
+fn open_step(t: &Tmux, target: &str, title: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let s = t.screen(target);
+        assert!(
+            Instant::now() < deadline,
+            "\"{title}\" never came up; the screen:\n{s}"
+        );
+        if dialog_open(&s) {
+            if s.contains(title) && !s.contains("Decided:") {
+                return s;
+            }
+            t.keys(target, &["Esc"]);
+            t.wait(target, "the dialog to close", 10, |s| !dialog_open(s));
+            continue;
+        }
+        if !header(&s).contains("WAITING FOR OPERATOR") {
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        }
+        t.keys(target, &["i"]);
+        t.wait(target, "a dialog", 10, |s| {
+            dialog_open(s) || s.contains("No intervention is waiting")
+        });
+    }
+}
+
+/// The dialog's scroll position line ("lines 1-17 of 30"), if it shows one.
+fn marker(s: &str) -> Option<String> {
+    s.lines()
+        .filter_map(|l| l.split('┃').nth(1))
+        .find_map(|l| l.strip_prefix("lines "))
+        .map(|r| r.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+}
+
+/// The screen once two captures in a row agree: never a frame half drawn.
+fn settled(t: &Tmux, target: &str) -> String {
+    let mut last = t.screen(target);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = t.screen(target);
+        if now == last || Instant::now() > deadline {
+            return now;
+        }
+        last = now;
+    }
+}
+
+/// Decides the open dialog with Enter and waits for it to close.
+fn decide_open(t: &Tmux, target: &str, title: &str) {
+    t.keys(target, &["Enter"]);
+    t.wait(target, &format!("\"{title}\" to be decided"), 20, |s| {
+        !dialog_open(s)
+    });
+}
+
+/// `storeshift cutover --check-live` in a real terminal on a finished demo migration: the
+/// operator steps through freeze, final sync, the live redirect check (scrolling through its
+/// failures and going on with them), the domain (the DNS records on screen), the notices and
+/// the rollback plan with the keyboard; the report then lists each step as decided from the
+/// console, with times, and the rollback plan is on disk.
+#[test]
+fn cutover_in_tmux_steps_through_every_step_with_the_keyboard() {
+    let s = common::Scenario::demo();
+    assert_eq!(s.run_headless(300), Some(0), "migration: {}", s.logs());
+    let mut rd =
+        csv::Reader::from_path(s.ws().join("output/run-1/redirects.csv")).expect("redirects.csv");
+    let plan: Vec<(String, String)> = rd
+        .records()
+        .map(|r| r.expect("row"))
+        .map(|r| (r[0].to_string(), r[1].to_string()))
+        .collect();
+    // More failures than the dialog has rows: the operator must scroll to see them all.
+    const FAILING: usize = 25;
+    assert!(plan.len() > FAILING + 5, "{}", plan.len());
+    let mut routes: HashMap<String, (u16, Option<String>)> = plan
+        .iter()
+        .map(|(from, to)| (from.clone(), (301, Some(to.clone()))))
+        .collect();
+    for (from, _) in plan.iter().take(FAILING) {
+        routes.insert(from.clone(), (404, None));
+    }
+    let base = common::serve_redirects(routes);
+
+    let t = Tmux {
+        socket: format!("storeshift-cutover-{}", std::process::id()),
+    };
+    let shell = format!(
+        "env -i HOME={} USER=tester PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 PS1='{PROMPT} ' sh",
+        s.path().display()
+    );
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "co",
+        "-x",
+        "120",
+        "-y",
+        "36",
+        &shell,
+    ]);
+    t.wait("co:0", "the shell prompt", 10, |s| s.contains(PROMPT));
+    t.type_line(
+        "co:0",
+        &format!(
+            "{BIN} cutover {} --check-live {base} --check-rate 500/s --check-concurrency 8",
+            s.ws().display()
+        ),
+    );
+    t.wait("co:0", "the console", 30, console_up);
+
+    // 1. Freeze: only a person answers it.
+    let d = open_step(
+        &t,
+        "co:0",
+        "Freeze: confirm the old store takes no more orders",
+    );
+    assert!(d.contains("maintenance mode"), "{d}");
+    decide_open(&t, "co:0", "Freeze:");
+
+    // 2. The final sync and the counts; the way out is offered.
+    let d = open_step(&t, "co:0", "Final sync");
+    assert!(d.contains("every count equal"), "{d}");
+    assert!(d.contains("Call the cutover off"), "{d}");
+    decide_open(&t, "co:0", "Final sync");
+
+    // 3. Redirects live: the result, and every failing URL by scrolling.
+    let title = format!("Redirects live: {FAILING} of {} old URLs fail", plan.len());
+    open_step(&t, "co:0", &title);
+    let d = settled(&t, "co:0");
+    assert!(d.contains("answer 301 to their new URL"), "{d}");
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut screen = d;
+    let mut pages = 0;
+    loop {
+        seen.extend(
+            screen
+                .lines()
+                // The dialog's own column, between its borders.
+                .filter_map(|l| l.split('┃').nth(1))
+                .filter(|l| l.contains(": answered 404, not a redirect"))
+                .map(|l| l.trim().to_string()),
+        );
+        // "lines 18-34 of 34": the end of the text is on screen.
+        let at_end = marker(&screen).is_some_and(|m| {
+            let mut w = m.split(" of ");
+            let (range, total) = (w.next().unwrap_or_default(), w.next().unwrap_or_default());
+            !total.is_empty() && range.ends_with(&format!("-{total}"))
+        });
+        if at_end {
+            break;
+        }
+        assert!(
+            screen.contains("scroll"),
+            "the failures do not fit and nothing says how to see them:\n{screen}"
+        );
+        pages += 1;
+        assert!(pages < 10, "scrolling never reached the end:\n{screen}");
+        let before = marker(&screen);
+        t.keys("co:0", &["PageDown"]);
+        t.wait("co:0", "the text to scroll", 10, |s| marker(s) != before);
+        screen = settled(&t, "co:0");
+    }
+    assert!(pages >= 1, "expected the failures to overflow the dialog");
+    for (from, _) in plan.iter().take(FAILING) {
+        let line = format!("{from}: answered 404, not a redirect");
+        assert!(seen.contains(&line), "{line} never shown: {seen:#?}");
+    }
+    // Recommended is to check again; the operator goes on with the failures instead.
+    t.keys("co:0", &["Down"]);
+    t.wait("co:0", "the accept option's consequence", 10, |s| {
+        s.contains("the failing URLs stay listed in the report")
+    });
+    decide_open(&t, "co:0", "Redirects live");
+
+    // 4. The domain: the DNS records must be readable in full.
+    let d = open_step(&t, "co:0", "Domain: point");
+    for needle in ["23.227.38.65", "shops.myshopify.com", "Settings → Domains"] {
+        assert!(d.contains(needle), "{needle}:\n{d}");
+    }
+    decide_open(&t, "co:0", "Domain: point");
+
+    // 5. Notices; 6. the rollback plan.
+    let d = open_step(&t, "co:0", "Customer notices");
+    assert!(d.contains("storeshift sends nothing"), "{d}");
+    decide_open(&t, "co:0", "Customer notices");
+    let d = open_step(&t, "co:0", "Rollback plan ready");
+    assert!(d.contains("point"), "{d}");
+    decide_open(&t, "co:0", "Rollback plan ready");
+
+    t.wait("co:0", "the cutover to finish", 60, |s| {
+        header(s).contains("DONE")
+    });
+    t.keys("co:0", &["q"]);
+    t.wait("co:0", "the prompt after q", 30, |s| {
+        s.trim_end().ends_with(PROMPT)
+    });
+
+    let report = s.report_json();
+    let c = &report["cutover"];
+    assert!(c["finished_at"].is_string(), "{c}");
+    let steps = c["steps"].as_array().expect("steps");
+    let got: Vec<(&str, &str, &str)> = steps
+        .iter()
+        .map(|s| {
+            (
+                s["step"].as_str().unwrap_or_default(),
+                s["decision"].as_str().unwrap_or_default(),
+                s["outcome"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("freeze", "frozen", "done"),
+            ("final_sync", "continue", "done"),
+            ("redirects", "accept", "accepted"),
+            ("domain", "switched", "done"),
+            ("notices", "approve", "done"),
+            ("rollback", "keep", "done"),
+        ],
+        "{c}"
+    );
+    for step in steps {
+        let by = step["decided_by"].as_str().unwrap_or_default();
+        assert!(by.starts_with("tester via console"), "{step}");
+        let at = step["decided_at"].as_str().unwrap_or_default();
+        assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{step}");
+    }
+    assert_eq!(
+        steps[2]["detail"]["failures"].as_array().map(Vec::len),
+        Some(FAILING),
+        "{c}"
+    );
+    let md = std::fs::read_to_string(s.ws().join("report/report.md")).expect("report.md");
+    assert!(md.contains("## Cutover"), "{md}");
+    assert!(md.contains("tester via console"), "{md}");
+    let plan_md = std::fs::read_to_string(s.ws().join("cutover/rollback.md")).expect("rollback.md");
+    assert!(plan_md.starts_with("# Rollback plan"), "{plan_md}");
+    assert!(plan_md.contains("nothing to carry back"), "{plan_md}");
 }

@@ -10,76 +10,18 @@ use common::*;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::process::Stdio;
-use std::sync::Arc;
-
-/// A local "new store": the plan's redirects, with a wrong target, a 404 and a 302 planted.
-/// Returns its base URL; the server lives as long as the test process.
-fn serve(routes: HashMap<String, (u16, Option<String>)>) -> String {
-    let routes = Arc::new(routes);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.set_nonblocking(true).expect("nonblocking");
-    let addr = listener.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
-                let routes = routes.clone();
-                async move {
-                    let mut b = axum::http::Response::builder();
-                    // A real server matches the decoded path (`/product/kadın-…/`).
-                    let status = match routes.get(&percent_decoded(uri.path())) {
-                        Some((s, loc)) => {
-                            if let Some(l) = loc {
-                                b = b.header("location", l.as_str());
-                            }
-                            *s
-                        }
-                        None => 200,
-                    };
-                    b.status(status)
-                        .body(axum::body::Body::empty())
-                        .expect("response")
-                }
-            });
-            let _ = axum::serve(listener, app).await;
-        });
-    });
-    format!("http://{addr}")
-}
-
-/// `%C4%B1` → `ı`: the path as the store's router sees it.
-fn percent_decoded(path: &str) -> String {
-    let b = path.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (
-            b[i],
-            b.get(i + 1).copied().and_then(hex),
-            b.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 fn cutover(s: &Scenario, extra: &[&str]) -> (Option<i32>, String) {
+    cutover_with(s, "recommended", extra)
+}
+
+fn cutover_with(s: &Scenario, policy: &str, extra: &[&str]) -> (Option<i32>, String) {
     let mut args: Vec<String> = vec![
         "cutover".into(),
         s.ws_str(),
         "--headless".into(),
         "--interventions".into(),
-        "recommended".into(),
+        policy.into(),
     ];
     args.extend(extra.iter().map(|a| a.to_string()));
     let o = std::process::Command::new(bin())
@@ -104,7 +46,14 @@ fn pending(s: &Scenario, step: &str) -> Value {
 }
 
 fn decide(s: &Scenario, id: &str, option: &str) {
-    let o = storeshift(&["decide", &s.ws_str(), id, option]);
+    decide_noted(s, id, option, &[]);
+}
+
+fn decide_noted(s: &Scenario, id: &str, option: &str, extra: &[&str]) {
+    let ws = s.ws_str();
+    let mut args = vec!["decide", ws.as_str(), id, option];
+    args.extend_from_slice(extra);
+    let o = storeshift(&args);
     assert!(o.status.success(), "decide {id} {option}: {}", text(&o));
 }
 
@@ -128,7 +77,7 @@ fn headless_cutover_waits_for_the_freeze_and_the_domain_and_checks_redirects_liv
     routes.insert(wrong.clone(), (301, Some("/collections/elsewhere".into())));
     routes.insert(missing.clone(), (404, None));
     routes.insert(temporary.clone(), (302, Some(plan[2].1.clone())));
-    let base = serve(routes);
+    let base = serve_redirects(routes);
 
     // Freeze: never decided by the policy.
     let (code, out) = cutover(&s, &["--check-live", &base, "--check-rate", "200/s"]);
@@ -202,4 +151,123 @@ fn headless_cutover_waits_for_the_freeze_and_the_domain_and_checks_redirects_liv
     let md = std::fs::read_to_string(s.ws().join("report/report.md")).expect("report.md");
     assert!(md.contains("## Cutover"), "{md}");
     assert!(s.ws().join("cutover/rollback.md").is_file());
+}
+
+/// The freeze answered, then the operator calls the cutover off at the final verification:
+/// the cutover ends, the report says so (who, when, why), `sync --until-cutover` runs again,
+/// and a later `storeshift cutover` starts over with a new freeze.
+#[test]
+fn an_abandoned_cutover_lets_syncing_go_on_and_a_new_cutover_start_over() {
+    let s = Scenario::demo();
+    assert_eq!(s.run_headless(300), Some(0), "migration: {}", s.logs());
+
+    let (code, out) = cutover_with(&s, "ask", &[]);
+    assert_eq!(code, Some(3), "{out}");
+    let freeze = pending(&s, "cutover/freeze");
+    let first_freeze = freeze["id"].as_str().expect("id").to_string();
+    decide(&s, &first_freeze, "frozen");
+    // While the cutover is under way, syncing stays stopped.
+    let o = storeshift(&["sync", &s.ws_str(), "--until-cutover", "--headless"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("syncing stopped"), "{}", text(&o));
+
+    let (code, out) = cutover_with(&s, "ask", &[]);
+    assert_eq!(code, Some(3), "{out}");
+    let verify = pending(&s, "cutover/final_sync");
+    let options: Vec<&str> = verify["options"]
+        .as_array()
+        .expect("options")
+        .iter()
+        .filter_map(|o| o["key"].as_str())
+        .collect();
+    assert!(options.contains(&"abandon"), "{verify}");
+    decide_noted(
+        &s,
+        verify["id"].as_str().expect("id"),
+        "abandon",
+        &["--note", "orders still arriving"],
+    );
+    let (code, out) = cutover_with(&s, "ask", &[]);
+    assert_eq!(code, Some(0), "{out}");
+
+    let report = s.report_json();
+    let c = &report["cutover"];
+    assert!(c["abandoned_at"].is_string(), "{c}");
+    let steps = c["steps"].as_array().expect("steps");
+    let names: Vec<&str> = steps.iter().filter_map(|s| s["step"].as_str()).collect();
+    assert_eq!(names, ["freeze", "final_sync"], "{c}");
+    let last = &steps[1];
+    assert_eq!(last["outcome"], "abandoned", "{c}");
+    assert_eq!(last["decision"], "abandon", "{c}");
+    assert_eq!(last["note"], "orders still arriving", "{c}");
+    assert!(
+        last["decided_by"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("tester via cli"),
+        "{c}"
+    );
+    assert!(last["decided_at"].is_string(), "{c}");
+    let md = std::fs::read_to_string(s.ws().join("report/report.md")).expect("report.md");
+    assert!(
+        md.contains("called off") && md.contains("orders still arriving"),
+        "{md}"
+    );
+    assert!(md.contains("not reached"), "{md}");
+    let ends = s.events_of("run_finished");
+    assert!(
+        ends.iter().any(|e| e["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("cutover called off")),
+        "{ends:?}"
+    );
+
+    // Syncing goes on: the loop runs a cycle instead of stopping at once.
+    let cycles_before = s
+        .events_of("run_finished")
+        .iter()
+        .filter(|e| {
+            e["summary"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("sync cycle")
+        })
+        .count();
+    let mut sync = s.spawn(&[
+        "sync",
+        &s.ws_str(),
+        "--until-cutover",
+        "--every",
+        "1h",
+        "--headless",
+    ]);
+    wait_until(120, "a sync cycle after the cutover was called off", || {
+        s.events_of("run_finished")
+            .iter()
+            .filter(|e| {
+                e["summary"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("sync cycle")
+            })
+            .count()
+            > cycles_before
+    });
+    assert!(
+        sync.try_wait().expect("sync").is_none(),
+        "the sync loop stopped instead of waiting for its next cycle: {}",
+        s.logs()
+    );
+    // Killing the loop between cycles loses nothing (each cycle commits as it goes).
+    sync.kill().expect("stop the sync loop");
+    let _ = sync.wait();
+
+    // A new cutover starts over at the freeze.
+    let (code, out) = cutover_with(&s, "ask", &[]);
+    assert_eq!(code, Some(3), "{out}");
+    let again = pending(&s, "cutover/freeze");
+    assert_ne!(again["id"], first_freeze.as_str(), "{again}");
+    let o = storeshift(&["sync", &s.ws_str(), "--until-cutover", "--headless"]);
+    assert!(text(&o).contains("syncing stopped"), "{}", text(&o));
 }

@@ -32,11 +32,15 @@ use storeshift_connectors::{platform, EndpointKind, EndpointSpec, Source};
 pub const PREFIX: &str = "cutover/";
 const OPTIONS: &str = "cutover/options";
 const RECORD: &str = "cutover/record";
+/// Cutovers called off, by run: a later cutover replaces [`RECORD`], these stay in the report.
+const ABANDONED: &str = "cutover/abandoned/";
+/// The option that calls the cutover off on the steps between the freeze and the domain.
+pub const ABANDON: &str = "abandon";
 /// Attempts at verification or the live check whose recommended option is to try again; after
 /// them the recommendation is to go on with what was found (recorded in the report).
 const RETRIES_RECOMMENDED: u32 = 2;
 /// Failures named in an intervention's text (all of them are in its detail).
-const NAMED: usize = 15;
+const NAMED: usize = 40;
 
 /// The steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +131,9 @@ pub struct StepRecord {
     pub decided_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_at: Option<String>,
+    /// The decider's note, when they gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub finished_at: String,
     /// What the step found, in its own shape (counts, failed URLs, files written).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +153,10 @@ pub struct CutoverRecord {
     /// takes after it is what a rollback must carry back.
     #[serde(default)]
     pub frozen_at: Option<String>,
+    /// When the operator called the cutover off (its last step says where and why): the old
+    /// store goes on selling and syncing may resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abandoned_at: Option<String>,
     pub steps: Vec<StepRecord>,
 }
 
@@ -173,6 +184,29 @@ fn options(store: &Store) -> CutoverOptions {
 /// The newest cutover's record, if one started.
 pub fn record(store: &Store) -> Option<CutoverRecord> {
     store.get_json(T::Meta, RECORD).ok().flatten()
+}
+
+/// Every cutover called off, oldest first.
+pub fn abandoned(store: &Store) -> Vec<CutoverRecord> {
+    store
+        .scan_json::<CutoverRecord>(T::Meta, ABANDONED)
+        .map(|v| v.into_iter().map(|(_, r)| r).collect())
+        .unwrap_or_default()
+}
+
+/// Whether cutover run `run` was called off (a new cutover may then start).
+pub fn was_abandoned(store: &Store, run: u32) -> bool {
+    record(store).is_some_and(|r| r.run == run && r.abandoned_at.is_some())
+}
+
+/// The option that calls the cutover off, offered on the steps after the freeze and until the
+/// domain points at the new store.
+fn abandon_option() -> InterventionOption {
+    option(
+        ABANDON,
+        "Call the cutover off",
+        "The cutover ends here: lift the old store's maintenance mode; `storeshift sync --until-cutover` can run again and a later `storeshift cutover` starts over.",
+    )
 }
 
 /// The newest finished migration (neither a sync cycle nor a cutover) before `run`.
@@ -228,11 +262,46 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         if step == CutoverStep::Freeze {
             rec.frozen_at = done.decided_at.clone();
         }
+        let abandoned = done.decision.as_deref() == Some(ABANDON);
         rec.steps.push(done);
+        if abandoned {
+            return abandon(&ctx, rec);
+        }
         save(&ctx, &rec, rec.steps.last())?;
     }
     rec.finished_at = Some(now_rfc3339());
     save(&ctx, &rec, None)
+}
+
+/// Ends the cutover as called off, in one commit: the record (kept apart so a later cutover
+/// does not replace it), and the sync loop's stop flag lifted.
+fn abandon(ctx: &Ctx, mut rec: CutoverRecord) -> Result<(), Halt> {
+    let now = now_rfc3339();
+    rec.abandoned_at = Some(now.clone());
+    rec.finished_at = Some(now);
+    let mut step = ctx.step();
+    step.put_json(T::Meta, RECORD, &rec);
+    step.put_json(T::Meta, format!("{ABANDONED}{:010}", rec.run), &rec);
+    crate::sync::clear_cutover_request(&mut step);
+    if let Some(s) = rec.steps.last() {
+        step.event(
+            Level::Warn,
+            None,
+            EventKind::Log {
+                message: format!(
+                    "cutover called off at step {} by {} at {}{}: syncing may go on",
+                    s.step.key(),
+                    s.decided_by.as_deref().unwrap_or("-"),
+                    s.decided_at.as_deref().unwrap_or("-"),
+                    s.note
+                        .as_deref()
+                        .map(|n| format!(" (\"{n}\")"))
+                        .unwrap_or_default()
+                ),
+            },
+        );
+    }
+    ctx.commit(step)
 }
 
 /// Commits the record, with the event saying which step finished.
@@ -321,15 +390,21 @@ fn finished(
     detail: Option<serde_json::Value>,
 ) -> StepRecord {
     let d = iv.decision.as_ref();
+    let abandoned = d.is_some_and(|d| d.option == ABANDON);
     StepRecord {
         step,
         title: step.title().into(),
-        outcome: outcome.into(),
-        summary,
+        outcome: if abandoned { "abandoned" } else { outcome }.into(),
+        summary: if abandoned {
+            format!("cutover called off; {summary}")
+        } else {
+            summary
+        },
         intervention: Some(iv.id.clone()),
         decision: d.map(|d| d.option.clone()),
         decided_by: d.map(|d| d.by.describe()),
         decided_at: d.map(|d| d.at.clone()),
+        note: d.and_then(|d| d.note.clone()),
         finished_at: now_rfc3339(),
         detail,
     }
@@ -443,11 +518,14 @@ async fn final_sync(ctx: &Ctx) -> Result<StepRecord, Halt> {
                     "{text}.\n{}",
                     rows.iter().map(line).collect::<Vec<_>>().join("\n")
                 ),
-                vec![option(
-                    "continue",
-                    "Go on",
-                    "The cutover goes on to the live redirect check.",
-                )],
+                vec![
+                    option(
+                        "continue",
+                        "Go on",
+                        "The cutover goes on to the live redirect check.",
+                    ),
+                    abandon_option(),
+                ],
                 "continue".to_string(),
             )
         } else {
@@ -468,6 +546,7 @@ async fn final_sync(ctx: &Ctx) -> Result<StepRecord, Halt> {
                         "Go on with the differences",
                         "The cutover goes on; the differences stay in the report's cutover section.",
                     ),
+                    abandon_option(),
                 ],
                 if attempt <= RETRIES_RECOMMENDED {
                     "retry".to_string()
@@ -649,6 +728,7 @@ async fn redirects(ctx: &Ctx, opts: &CutoverOptions) -> Result<StepRecord, Halt>
             decision: None,
             decided_by: None,
             decided_at: None,
+            note: None,
             finished_at: now_rfc3339(),
             detail: None,
         });
@@ -727,11 +807,14 @@ async fn redirects(ctx: &Ctx, opts: &CutoverOptions) -> Result<StepRecord, Halt>
                 } else {
                     format!("{text}.\nWarnings:\n{}", listed(&found.warnings))
                 },
-                vec![option(
-                    "continue",
-                    "Go on",
-                    "The cutover goes on to the domain step.",
-                )],
+                vec![
+                    option(
+                        "continue",
+                        "Go on",
+                        "The cutover goes on to the domain step.",
+                    ),
+                    abandon_option(),
+                ],
                 "continue".to_string(),
             )
         } else {
@@ -761,6 +844,7 @@ async fn redirects(ctx: &Ctx, opts: &CutoverOptions) -> Result<StepRecord, Halt>
                         "Go on with the failures",
                         "The cutover goes on; the failing URLs stay listed in the report.",
                     ),
+                    abandon_option(),
                 ],
                 if attempt <= RETRIES_RECOMMENDED {
                     "retry".to_string()
@@ -823,11 +907,14 @@ async fn domain(ctx: &Ctx) -> Result<StepRecord, Halt> {
                 ctx.cfg.target.describe(),
                 numbered.join("\n")
             ),
-            options: vec![option(
-                "switched",
-                "The domain points at the new store",
-                "The cutover goes on to the customer notices and the rollback plan.",
-            )],
+            options: vec![
+                option(
+                    "switched",
+                    "The domain points at the new store",
+                    "The cutover goes on to the customer notices and the rollback plan.",
+                ),
+                abandon_option(),
+            ],
             recommended: "switched".into(),
             detail: Some(json!({ "domain": domain, "instructions": steps })),
         },

@@ -44,6 +44,9 @@ struct JsonReport<'a> {
     outputs: Vec<(String, u64)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cutover: Option<crate::cutover::CutoverRecord>,
+    /// Earlier cutovers of this migration that were called off.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    abandoned_cutovers: Vec<crate::cutover::CutoverRecord>,
 }
 
 /// Writes report.md, report.html and report.json into the workspace's report folder. A sync
@@ -440,8 +443,13 @@ fn write_run(ctx: &Ctx) -> std::io::Result<PathBuf> {
         doc.push(Block::List(d.files.keys().cloned().collect()));
     }
     let cutover = crate::cutover::record(&ctx.store).filter(|c| c.base_run == ctx.run);
+    // Cutovers called off before the newest one: each stays on record.
+    let abandoned: Vec<crate::cutover::CutoverRecord> = crate::cutover::abandoned(&ctx.store)
+        .into_iter()
+        .filter(|c| c.base_run == ctx.run && cutover.as_ref().is_none_or(|n| n.run != c.run))
+        .collect();
     if let Some(c) = &cutover {
-        doc.extend(cutover_blocks(c));
+        doc.extend(cutover_blocks(c, &abandoned));
     }
     doc.push(Block::H(2, "Outputs".into()));
     doc.push(Block::List(
@@ -477,6 +485,7 @@ fn write_run(ctx: &Ctx) -> std::io::Result<PathBuf> {
         drafts,
         outputs,
         cutover,
+        abandoned_cutovers: abandoned,
     };
     std::fs::write(
         dir.join("report.json"),
@@ -486,17 +495,26 @@ fn write_run(ctx: &Ctx) -> std::io::Result<PathBuf> {
 }
 
 /// The cutover's steps: each one's outcome, decision, who decided it and when.
-fn cutover_blocks(c: &crate::cutover::CutoverRecord) -> Vec<Block> {
+fn cutover_blocks(
+    c: &crate::cutover::CutoverRecord,
+    earlier: &[crate::cutover::CutoverRecord],
+) -> Vec<Block> {
     let mut out = vec![Block::H(2, "Cutover".into())];
-    out.push(Block::P(format!(
-        "Cutover run {}, started {}{}.",
-        c.run,
-        c.started_at,
-        match &c.finished_at {
-            Some(f) => format!(", finished {f}"),
-            None => ", not finished".to_string(),
-        }
-    )));
+    for e in earlier {
+        out.push(Block::P(abandoned_line(e)));
+    }
+    out.push(Block::P(match &c.abandoned_at {
+        Some(_) => abandoned_line(c),
+        None => format!(
+            "Cutover run {}, started {}{}.",
+            c.run,
+            c.started_at,
+            match &c.finished_at {
+                Some(f) => format!(", finished {f}"),
+                None => ", not finished".to_string(),
+            }
+        ),
+    }));
     let mut rows: Vec<Vec<String>> = c
         .steps
         .iter()
@@ -515,7 +533,12 @@ fn cutover_blocks(c: &crate::cutover::CutoverRecord) -> Vec<Block> {
         if c.step(step).is_none() {
             rows.push(vec![
                 step.title().to_string(),
-                "pending".into(),
+                if c.abandoned_at.is_some() {
+                    "not reached"
+                } else {
+                    "pending"
+                }
+                .into(),
                 "-".into(),
                 "-".into(),
                 "-".into(),
@@ -537,6 +560,24 @@ fn cutover_blocks(c: &crate::cutover::CutoverRecord) -> Vec<Block> {
         rows,
     ));
     out
+}
+
+/// One sentence for a cutover called off: when, at which step, by whom and why.
+fn abandoned_line(c: &crate::cutover::CutoverRecord) -> String {
+    let last = c.steps.last();
+    format!(
+        "Cutover run {}, started {}, called off at {} at the step \"{}\" by {}{}; syncing went on.",
+        c.run,
+        c.started_at,
+        last.and_then(|s| s.decided_at.as_deref())
+            .or(c.abandoned_at.as_deref())
+            .unwrap_or("-"),
+        last.map(|s| s.title.as_str()).unwrap_or("-"),
+        last.and_then(|s| s.decided_by.as_deref()).unwrap_or("-"),
+        last.and_then(|s| s.note.as_deref())
+            .map(|n| format!(" (\"{n}\")"))
+            .unwrap_or_default()
+    )
 }
 
 /// What verification checked, how, and what it cost, against what the load spent.

@@ -101,6 +101,10 @@ pub struct StartOptions {
     pub policy: InterventionPolicy,
     /// Serve the control socket (off only in unit tests of the runtime).
     pub control_socket: bool,
+    /// A person watches (a console): a question only a person may answer waits for them
+    /// instead of ending the run. Set before the run starts, since a cutover asks its first
+    /// such question (the freeze) at once.
+    pub wait_for_operator: bool,
 }
 
 pub struct Inner {
@@ -690,7 +694,12 @@ async fn start_kind(
                 ws.dir.display()
             )));
         }
-        Some(r) if r.cutover && cutover && r.state == RunState::Done => {
+        Some(r)
+            if r.cutover
+                && cutover
+                && r.state == RunState::Done
+                && !crate::cutover::was_abandoned(&store, r.run) =>
+        {
             return Err(StartError::NotSynced(format!(
                 "the cutover of {} finished at {}: its steps are in the report",
                 ws.dir.display(),
@@ -736,6 +745,9 @@ async fn start_kind(
     hub.set_elapsed_before(record.elapsed_secs);
     let paused = is_paused(&store);
     hub.control.paused.store(paused, Ordering::SeqCst);
+    hub.control
+        .wait_for_operator
+        .store(opts.wait_for_operator, Ordering::SeqCst);
 
     let source = cfg.source.describe();
     let target = cfg.target.describe();
@@ -912,6 +924,14 @@ fn finish(ctx: &Ctx, outcome: &RunOutcome) {
     let snap = ctx.hub.snapshot();
     rec.elapsed_secs = snap.elapsed_secs;
     let (state, summary, level) = match outcome {
+        RunOutcome::Done if rec.cutover && crate::cutover::was_abandoned(&ctx.store, ctx.run) => (
+            RunState::Done,
+            format!(
+                "cutover called off (run {}): syncing may go on; `storeshift cutover` starts a new one",
+                ctx.run
+            ),
+            Level::Warn,
+        ),
         RunOutcome::Done if rec.cutover => (
             RunState::Done,
             format!("cutover complete (run {})", ctx.run),

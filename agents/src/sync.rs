@@ -109,6 +109,12 @@ pub fn request_cutover(store: &Store) -> Result<(), String> {
     store.commit(step).map(|_| ()).map_err(|e| e.to_string())
 }
 
+/// Lifts the stop [`request_cutover`] set, in the caller's commit: a cutover called off lets
+/// `sync --until-cutover` run again.
+pub fn clear_cutover_request(step: &mut crate::store::Step) {
+    step.remove(T::Meta, CUTOVER);
+}
+
 /// When a cutover was requested (`None`: keep syncing).
 pub fn cutover_requested(store: &Store) -> Option<String> {
     store.get_json::<String>(T::Meta, CUTOVER).ok().flatten()

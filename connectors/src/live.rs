@@ -1,5 +1,7 @@
 //! Checking redirects on a live store: every old URL is asked for (HEAD) on the new store's
 //! base URL and must answer a permanent redirect to its planned new URL, which must answer 200.
+//! A server that refuses `HEAD` (405, 501) is asked with `GET`, reading only the headers. Only
+//! the given base URL's host is ever requested: a redirect elsewhere is reported, not followed.
 //! Requests go through the shared HTTP client (retries, backoff, breaker), at the rate the
 //! operator sets and a bounded number at a time, so a check never hammers a store that has
 //! just gone live.
@@ -58,6 +60,9 @@ pub struct UrlCheck {
     /// What the planned target answered, when it was asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_status: Option<u16>,
+    /// `HEAD` was refused (405 or 501), so the check asked with `GET` (headers only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_get: bool,
     pub verdict: Verdict,
     /// Why it is not `Ok`, in words.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -109,19 +114,61 @@ pub async fn check_redirects(
     Ok(out.into_iter().flatten().collect())
 }
 
-async fn head(http: &HttpClient, url: &reqwest::Url) -> Result<(u16, Option<String>), String> {
-    let reply = http
-        .send_bytes(&format!("HEAD {url}"), Safety::Idempotent, |c| {
+/// What a URL answered: its status and `Location`, and whether `GET` had to stand in for a
+/// refused `HEAD`.
+struct Answer {
+    status: u16,
+    location: Option<String>,
+    by_get: bool,
+}
+
+/// Asks for `url` with `HEAD`; a server that refuses the method (405, 501) is asked again with
+/// `GET`, reading the status and headers only.
+async fn ask(http: &HttpClient, url: &reqwest::Url) -> Result<Answer, String> {
+    let location = |h: &reqwest::header::HeaderMap| {
+        h.get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (status, headers) = http
+        .send_headers_only(&format!("HEAD {url}"), Safety::Idempotent, |c| {
             c.head(url.clone())
         })
         .await
         .map_err(|e| e.message().to_string())?;
-    let location = reply
-        .headers
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    Ok((reply.status.as_u16(), location))
+    if !matches!(status.as_u16(), 405 | 501) {
+        return Ok(Answer {
+            status: status.as_u16(),
+            location: location(&headers),
+            by_get: false,
+        });
+    }
+    let (status, headers) = http
+        .send_headers_only(&format!("GET {url}"), Safety::Idempotent, |c| {
+            c.get(url.clone())
+        })
+        .await
+        .map_err(|e| e.message().to_string())?;
+    Ok(Answer {
+        status: status.as_u16(),
+        location: location(&headers),
+        by_get: true,
+    })
+}
+
+/// `host[:port]` of a URL, for messages.
+fn authority(u: &reqwest::Url) -> String {
+    match (u.host_str(), u.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => u.to_string(),
+    }
+}
+
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 async fn check_one(http: &HttpClient, base: &reqwest::Url, from: String, to: String) -> UrlCheck {
@@ -131,6 +178,7 @@ async fn check_one(http: &HttpClient, base: &reqwest::Url, from: String, to: Str
         status: None,
         location: None,
         target_status: None,
+        by_get: false,
         verdict: Verdict::Failed,
         reason: String::new(),
     };
@@ -138,34 +186,55 @@ async fn check_one(http: &HttpClient, base: &reqwest::Url, from: String, to: Str
         c.reason = "the planned URLs do not resolve against the base URL".into();
         return c;
     };
-    let (status, location) = match head(http, &old).await {
+    // Only the store being checked is ever asked: a plan naming another host is not followed.
+    for (what, u) in [("old URL", &old), ("planned URL", &planned)] {
+        if !same_origin(u, base) {
+            c.reason = format!(
+                "the {what} {u} is not on {} (not requested)",
+                authority(base)
+            );
+            return c;
+        }
+    }
+    let answer = match ask(http, &old).await {
         Ok(r) => r,
         Err(e) => {
             c.reason = format!("no answer: {e}");
             return c;
         }
     };
+    let status = answer.status;
     c.status = Some(status);
-    c.location = location.clone();
+    c.location = answer.location.clone();
+    c.by_get = answer.by_get;
     let permanent = status == 301;
     if !matches!(status, 301 | 302 | 307 | 308) {
         c.reason = format!("answered {status}, not a redirect");
         return c;
     }
-    let Some(resolved) = location.as_deref().and_then(|l| old.join(l).ok()) else {
+    let Some(resolved) = answer.location.as_deref().and_then(|l| old.join(l).ok()) else {
         c.reason = format!("answered {status} without a usable Location");
         return c;
     };
-    if !same_place(&resolved, &planned) {
+    if !same_origin(&resolved, base) {
         c.reason = format!(
-            "redirects to {}, planned {to}",
-            location.unwrap_or_default()
+            "redirects to another host: {} (planned {to} on {}; not followed)",
+            answer.location.unwrap_or_default(),
+            authority(base)
         );
         return c;
     }
-    match head(http, &resolved).await {
-        Ok((200, _)) => {
+    if !same_place(&resolved, &planned) {
+        c.reason = format!(
+            "redirects to {}, planned {to}",
+            answer.location.unwrap_or_default()
+        );
+        return c;
+    }
+    match ask(http, &resolved).await {
+        Ok(a) if a.status == 200 => {
             c.target_status = Some(200);
+            c.by_get |= a.by_get;
             if permanent {
                 c.verdict = Verdict::Ok;
             } else {
@@ -173,9 +242,10 @@ async fn check_one(http: &HttpClient, base: &reqwest::Url, from: String, to: Str
                 c.reason = format!("{status} instead of 301: search engines may keep the old URL");
             }
         }
-        Ok((s, _)) => {
-            c.target_status = Some(s);
-            c.reason = format!("the target {to} answered {s}, not 200");
+        Ok(a) => {
+            c.target_status = Some(a.status);
+            c.by_get |= a.by_get;
+            c.reason = format!("the target {to} answered {}, not 200", a.status);
         }
         Err(e) => c.reason = format!("the target {to} did not answer: {e}"),
     }
@@ -211,5 +281,249 @@ mod tests {
             &u("https://127.0.0.1:9/products/a"),
             &u("http://127.0.0.1:9/products/a")
         ));
+    }
+
+    /// What the local test store does for one path.
+    #[derive(Clone)]
+    struct Route {
+        /// Answer to `HEAD`; `None`: refuse it with this status instead (405, 501).
+        head: Result<(u16, Option<&'static str>), u16>,
+        /// Answer to `GET`: status, Location, and a body announced but never sent (a client
+        /// that reads it waits forever).
+        get: (u16, Option<&'static str>),
+    }
+
+    /// A local store on 127.0.0.1 answering from `routes` (path → route; anything else 404),
+    /// recording every request line. Returns its base URL and the request log.
+    async fn serve(
+        routes: Vec<(&'static str, Route)>,
+    ) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = log.clone();
+        let routes = std::sync::Arc::new(routes);
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let (routes, seen) = (routes.clone(), seen.clone());
+                tokio::spawn(async move {
+                    let (rd, mut wr) = sock.into_split();
+                    let mut rd = BufReader::new(rd);
+                    loop {
+                        let mut line = String::new();
+                        if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let mut h = String::new();
+                        while rd.read_line(&mut h).await.unwrap_or(0) > 2 {
+                            h.clear();
+                        }
+                        let mut words = line.split_whitespace();
+                        let method = words.next().unwrap_or_default().to_string();
+                        let path = words.next().unwrap_or_default().to_string();
+                        seen.lock().expect("log").push(format!("{method} {path}"));
+                        let route = routes.iter().find(|(p, _)| *p == path).map(|(_, r)| r);
+                        let (status, loc, endless) = match (method.as_str(), route) {
+                            (_, None) => (404, None, false),
+                            ("HEAD", Some(r)) => match r.head {
+                                Ok((s, l)) => (s, l, false),
+                                Err(s) => (s, None, false),
+                            },
+                            (_, Some(r)) => (r.get.0, r.get.1, true),
+                        };
+                        let mut reply = format!("HTTP/1.1 {status} X\r\n");
+                        if let Some(l) = loc {
+                            reply.push_str(&format!("Location: {l}\r\n"));
+                        }
+                        if endless {
+                            reply.push_str("Content-Length: 1000000000\r\n\r\n");
+                            let _ = wr.write_all(reply.as_bytes()).await;
+                            // The body never comes: hold the connection until the client
+                            // drops it.
+                            let mut rest = String::new();
+                            while rd.read_line(&mut rest).await.unwrap_or(0) > 0 {}
+                            return;
+                        }
+                        reply.push_str("Content-Length: 0\r\n\r\n");
+                        if wr.write_all(reply.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (base, log)
+    }
+
+    fn limits() -> CheckLimits {
+        CheckLimits {
+            rate: 0.0,
+            concurrency: 2,
+            // Far longer than the test: a check that read the endless body would fail by this.
+            timeout: Duration::from_secs(60),
+            max_retries: 1,
+        }
+    }
+
+    fn pair(from: &str, to: &str) -> (String, String) {
+        (from.to_string(), to.to_string())
+    }
+
+    #[tokio::test]
+    async fn a_server_refusing_head_is_asked_with_get_without_reading_the_body() {
+        let (base, log) = serve(vec![
+            (
+                "/old-405",
+                Route {
+                    head: Err(405),
+                    get: (301, Some("/new-405")),
+                },
+            ),
+            (
+                "/new-405",
+                Route {
+                    head: Err(405),
+                    get: (200, None),
+                },
+            ),
+            (
+                "/old-501",
+                Route {
+                    head: Err(501),
+                    get: (301, Some("/new-501")),
+                },
+            ),
+            (
+                "/new-501",
+                Route {
+                    head: Ok((200, None)),
+                    get: (200, None),
+                },
+            ),
+            (
+                "/old-gone",
+                Route {
+                    head: Err(405),
+                    get: (404, None),
+                },
+            ),
+        ])
+        .await;
+        let pairs = [
+            pair("/old-405", "/new-405"),
+            pair("/old-501", "/new-501"),
+            pair("/old-gone", "/new-gone"),
+        ];
+        let started = std::time::Instant::now();
+        let out = check_redirects(&base, &pairs, limits())
+            .await
+            .expect("check");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "a body was read"
+        );
+        assert_eq!(out[0].verdict, Verdict::Ok, "{:?}", out[0]);
+        assert!(out[0].by_get, "{:?}", out[0]);
+        assert_eq!(out[0].target_status, Some(200));
+        assert_eq!(out[1].verdict, Verdict::Ok, "{:?}", out[1]);
+        assert!(out[1].by_get);
+        assert_eq!(out[2].verdict, Verdict::Failed);
+        assert_eq!(out[2].status, Some(404));
+        assert_eq!(out[2].reason, "answered 404, not a redirect");
+        let log = log.lock().expect("log").clone();
+        // 501 is not retried: one HEAD, then one GET.
+        assert_eq!(
+            log.iter().filter(|l| *l == "HEAD /old-501").count(),
+            1,
+            "{log:?}"
+        );
+        for l in [
+            "GET /old-405",
+            "GET /new-405",
+            "GET /old-501",
+            "HEAD /new-501",
+        ] {
+            assert!(log.iter().any(|x| x == l), "{l} in {log:?}");
+        }
+        assert!(!log.iter().any(|x| x == "GET /new-501"), "{log:?}");
+    }
+
+    #[tokio::test]
+    async fn a_redirect_to_another_host_fails_and_is_never_followed() {
+        let page = Route {
+            head: Ok((200, None)),
+            get: (200, None),
+        };
+        // Another store on the same machine (another port is another host to a browser).
+        let (other, other_log) = serve(vec![("/new", page.clone())]).await;
+        let to_other: &'static str = Box::leak(format!("{other}/new").into_boxed_str());
+        let (base, log) = serve(vec![
+            (
+                "/old-away",
+                Route {
+                    head: Ok((301, Some("http://elsewhere.invalid/new"))),
+                    get: (301, Some("http://elsewhere.invalid/new")),
+                },
+            ),
+            (
+                "/old-port",
+                Route {
+                    head: Ok((301, Some(to_other))),
+                    get: (301, Some(to_other)),
+                },
+            ),
+            (
+                "/old-ok",
+                Route {
+                    head: Ok((301, Some("/new"))),
+                    get: (301, Some("/new")),
+                },
+            ),
+            ("/new", page),
+        ])
+        .await;
+        let pairs = [
+            pair("/old-away", "/new"),
+            pair("/old-port", "/new"),
+            pair("/old-ok", "/new"),
+            // A plan that names another host is not requested at all.
+            pair("/old-ok", to_other),
+        ];
+        let out = check_redirects(&base, &pairs, limits())
+            .await
+            .expect("check");
+        let host = base.trim_start_matches("http://");
+        assert_eq!(out[0].verdict, Verdict::Failed);
+        assert_eq!(out[0].status, Some(301));
+        assert_eq!(
+            out[0].reason,
+            format!("redirects to another host: http://elsewhere.invalid/new (planned /new on {host}; not followed)")
+        );
+        assert!(out[0].target_status.is_none());
+        assert_eq!(out[1].verdict, Verdict::Failed);
+        assert_eq!(
+            out[1].reason,
+            format!("redirects to another host: {to_other} (planned /new on {host}; not followed)")
+        );
+        assert_eq!(out[2].verdict, Verdict::Ok, "{:?}", out[2]);
+        assert_eq!(out[3].verdict, Verdict::Failed);
+        assert!(out[3].status.is_none());
+        assert_eq!(
+            out[3].reason,
+            format!("the planned URL {to_other} is not on {host} (not requested)")
+        );
+        assert!(
+            other_log.lock().expect("log").is_empty(),
+            "the other host was asked"
+        );
+        let log = log.lock().expect("log").clone();
+        assert_eq!(
+            log.iter().filter(|x| *x == "HEAD /new").count(),
+            1,
+            "{log:?}"
+        );
     }
 }

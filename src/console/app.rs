@@ -36,6 +36,10 @@ impl Focus {
     }
 }
 
+/// Lines one page up/down scrolls an intervention's text: most of a small dialog, so nothing
+/// is skipped over.
+const DIALOG_PAGE: u16 = 8;
+
 #[derive(Debug)]
 pub struct Dialog {
     /// The intervention this dialog decides: by id, so a queue that reorders underneath (another
@@ -44,6 +48,10 @@ pub struct Dialog {
     pub option: usize,
     pub note: Input,
     pub note_focus: bool,
+    /// Lines of the intervention's text scrolled past (page up/down).
+    pub scroll: u16,
+    /// The most `scroll` can be, as the last frame laid the text out (0: it all fits).
+    pub scroll_max: std::cell::Cell<u16>,
     /// A file's proposed column mapping, when the intervention is one, with the operator's edits.
     pub mapping: Option<MappingEdit>,
 }
@@ -536,6 +544,8 @@ impl App {
             option,
             note: Input::default(),
             note_focus: false,
+            scroll: 0,
+            scroll_max: std::cell::Cell::new(0),
             mapping,
         }));
     }
@@ -673,6 +683,10 @@ impl App {
                 d.option = (d.option + 1).min(iv.options.len().saturating_sub(1))
             }
             (Action::Note, None) => d.note_focus = !d.note_focus && iv.is_pending(),
+            (Action::PageUp, _) => d.scroll = d.scroll.saturating_sub(DIALOG_PAGE),
+            (Action::PageDown, _) => {
+                d.scroll = d.scroll.saturating_add(DIALOG_PAGE).min(d.scroll_max.get())
+            }
             (Action::Close, _) => self.overlay = Overlay::None,
             (Action::Decide, _) => {
                 if let Some(decision) = &iv.decision {

@@ -72,7 +72,9 @@ impl Context {
                 Help,
                 Quit,
             ],
-            Context::Dialog => &[Up, Down, Left, Right, Attribute, Note, Decide, Close],
+            Context::Dialog => &[
+                Up, Down, Left, Right, PageUp, PageDown, Attribute, Note, Decide, Close,
+            ],
             Context::Filter => &[Apply, Cancel],
             Context::Help => &[Up, Down, PageUp, PageDown, Close],
         }
@@ -181,6 +183,8 @@ impl Action {
             (_, Action::Attribute) => {
                 "column mapping: keep the column as an attribute (again: as proposed)"
             }
+            (Context::Dialog, Action::PageUp) => "scroll the intervention's text back",
+            (Context::Dialog, Action::PageDown) => "scroll the intervention's text on",
             (Context::Help, Action::Up) => "scroll up",
             (Context::Help, Action::Down) => "scroll down",
             (_, Action::Up) => "move up (log: scroll back)",

@@ -643,3 +643,39 @@ fn mapping_dialog_accepts_or_sends_the_edited_mapping() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A question longer than the dialog (a cutover's failing URLs) scrolls with page up/down, the
+/// last row saying which lines are shown; the options stay on screen throughout.
+#[test]
+fn a_long_intervention_text_scrolls_in_the_dialog() {
+    let mut app = app_with(
+        RunState::WaitingForOperator,
+        "default",
+        glyphs::UNICODE,
+        false,
+    );
+    let mut s = fixture::snapshot(RunState::WaitingForOperator);
+    let failures: Vec<String> = (1..=30)
+        .map(|i| format!("/product/item-{i:02}/: answered 404, not a redirect"))
+        .collect();
+    s.interventions[0].problem = format!("30 old URLs fail.\n{}", failures.join("\n"));
+    app.set_snapshot(s);
+    press(&mut app, &[ch('i')]);
+    let first = text_of(&draw(&mut app, 80, 24));
+    assert!(first.contains("/product/item-01/"), "{first}");
+    assert!(!first.contains("/product/item-30/"), "{first}");
+    assert!(first.contains("lines 1-"), "{first}");
+    assert!(first.contains("(recommended)"), "{first}");
+    // Past the end stops at the end.
+    for _ in 0..10 {
+        press(&mut app, &[key(KeyCode::PageDown)]);
+        draw(&mut app, 80, 24);
+    }
+    let last = text_of(&draw(&mut app, 80, 24));
+    assert!(last.contains("/product/item-30/"), "{last}");
+    assert!(!last.contains("/product/item-01/"), "{last}");
+    assert!(last.contains("(recommended)"), "{last}");
+    press(&mut app, &[key(KeyCode::PageUp); 10]);
+    let back = text_of(&draw(&mut app, 80, 24));
+    assert!(back.contains("/product/item-01/"), "{back}");
+}

@@ -366,3 +366,64 @@ impl Scenario {
         }
     }
 }
+
+/// A local "new store" on 127.0.0.1 answering each path from `routes` (status, Location;
+/// anything else 200). Returns its base URL; the server lives as long as the test process.
+pub fn serve_redirects(routes: std::collections::HashMap<String, (u16, Option<String>)>) -> String {
+    let routes = std::sync::Arc::new(routes);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+                let routes = routes.clone();
+                async move {
+                    let mut b = axum::http::Response::builder();
+                    // A real server matches the decoded path (`/product/kadın-…/`).
+                    let status = match routes.get(&percent_decoded(uri.path())) {
+                        Some((s, loc)) => {
+                            if let Some(l) = loc {
+                                b = b.header("location", l.as_str());
+                            }
+                            *s
+                        }
+                        None => 200,
+                    };
+                    b.status(status)
+                        .body(axum::body::Body::empty())
+                        .expect("response")
+                }
+            });
+            let _ = axum::serve(listener, app).await;
+        });
+    });
+    format!("http://{addr}")
+}
+
+/// `%C4%B1` → `ı`: the path as the store's router sees it.
+pub fn percent_decoded(path: &str) -> String {
+    let b = path.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

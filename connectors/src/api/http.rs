@@ -418,7 +418,7 @@ impl HttpClient {
     }
 
     /// Sends the request `build` makes (called again for every attempt), retrying what is safe
-    /// to retry. 4xx replies other than 429 are returned to the caller: they carry the
+    /// to retry. 4xx replies other than 429, and 501, are returned to the caller: they carry the
     /// platform's own message about the request.
     pub async fn send(
         &self,
@@ -475,6 +475,31 @@ impl HttpClient {
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
         decode: impl Fn(StatusCode, HeaderMap, Vec<u8>) -> Result<T, String>,
     ) -> Result<T, CallError> {
+        self.send_with(what, safety, build, true, decode).await
+    }
+
+    /// [`send`](Self::send) when only the status and headers matter (a `GET` standing in for a
+    /// refused `HEAD`): the body is never read, the connection is dropped after the headers.
+    pub async fn send_headers_only(
+        &self,
+        what: &str,
+        safety: Safety,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<(StatusCode, HeaderMap), CallError> {
+        self.send_with(what, safety, build, false, |status, headers, _| {
+            Ok((status, headers))
+        })
+        .await
+    }
+
+    async fn send_with<T>(
+        &self,
+        what: &str,
+        safety: Safety,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+        read_body: bool,
+        decode: impl Fn(StatusCode, HeaderMap, Vec<u8>) -> Result<T, String>,
+    ) -> Result<T, CallError> {
         let mut attempt = 0u32;
         loop {
             let wait = self.breaker.wait_time().max(self.limiter.reserve());
@@ -483,7 +508,7 @@ impl HttpClient {
             }
             Counters::bump(&self.counters.calls);
             let (message, server_says, ambiguous) =
-                match self.attempt(what, build(&self.client)).await {
+                match self.attempt(what, build(&self.client), read_body).await {
                     Attempt::Done(status, headers, bytes) => match decode(status, headers, bytes) {
                         Ok(v) => return Ok(v),
                         Err(why) => (format!("{what}: {why}"), None, true),
@@ -517,7 +542,7 @@ impl HttpClient {
         }
     }
 
-    async fn attempt(&self, what: &str, request: RequestBuilder) -> Attempt {
+    async fn attempt(&self, what: &str, request: RequestBuilder, read_body: bool) -> Attempt {
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => {
@@ -547,6 +572,23 @@ impl HttpClient {
                 ambiguous: false,
             };
         }
+        // 501: the server does not implement the method; asking again cannot change that.
+        let retried_error = status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED;
+        if !read_body {
+            // Dropping the response closes the connection before the body is read.
+            drop(response);
+            if retried_error {
+                Counters::bump(&self.counters.server_errors);
+                self.breaker.failure();
+                return Attempt::Retry {
+                    message: format!("{what}: HTTP {status}"),
+                    server_says: retry_after(&headers),
+                    ambiguous: true,
+                };
+            }
+            self.breaker.success();
+            return Attempt::Done(status, headers, vec![]);
+        }
         let bytes = match response.bytes().await {
             Ok(b) => b,
             Err(e) => {
@@ -558,7 +600,7 @@ impl HttpClient {
                 };
             }
         };
-        if status.is_server_error() {
+        if retried_error {
             Counters::bump(&self.counters.server_errors);
             self.breaker.failure();
             let text = String::from_utf8_lossy(&bytes);

@@ -52,22 +52,34 @@ pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
     ])
     .areas(inner);
 
-    let mut lines = vec![
-        Line::from(Span::styled(iv.title.clone(), t.style(Token::Title))),
-        Line::from(Span::styled(
-            format!("step {} {} item {}", iv.step, g.dot, iv.item),
-            t.style(Token::Muted),
-        )),
-        Line::default(),
-        Line::from(Span::styled(iv.problem.clone(), t.style(Token::Text))),
-        Line::default(),
-    ];
+    // Wrapped here, not by the paragraph, so the text's height is known and a text taller
+    // than the dialog (a cutover's failing URLs, DNS steps, rollback plan) scrolls.
+    let mut lines: Vec<Line> = wrap(&iv.title, w)
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, t.style(Token::Title))))
+        .collect();
+    lines.push(Line::from(Span::styled(
+        truncate(
+            &format!("step {} {} item {}", iv.step, g.dot, iv.item),
+            w,
+            g.ellipsis,
+        ),
+        t.style(Token::Muted),
+    )));
+    lines.push(Line::default());
+    lines.extend(
+        wrap(&iv.problem, w)
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, t.style(Token::Text)))),
+    );
+    lines.push(Line::default());
     if !iv.records.is_empty() {
         lines.push(Line::from(Span::styled(
             format!("Affected records ({}):", iv.records.len()),
             t.style(Token::Title),
         )));
-        let room = (top.height as usize).saturating_sub(lines.len() + 2).max(1);
+        // The records fill the rows the text leaves; the rest are counted.
+        let room = (top.height as usize).saturating_sub(lines.len()).max(1);
         let show = if iv.records.len() > room {
             room.saturating_sub(1).max(1)
         } else {
@@ -90,7 +102,41 @@ pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
             )));
         }
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
+    // The trailing blank line may be cut without scrolling.
+    let total = lines.len().saturating_sub(1);
+    let height = top.height as usize;
+    if total > height && height >= 2 {
+        // The last row says where the view is and how to move it.
+        let view = height - 1;
+        let max = total - view;
+        d.scroll_max.set(max as u16);
+        let from = (d.scroll as usize).min(max);
+        let km = &app.keymap;
+        let marker = Line::from(vec![
+            Span::styled(
+                format!("lines {}-{} of {total}  ", from + 1, from + view),
+                t.style(Token::Muted),
+            ),
+            Span::styled(
+                km.first(Context::Dialog, Action::PageUp)
+                    .unwrap_or_default(),
+                t.style(Token::Key),
+            ),
+            Span::styled("/", t.style(Token::Muted)),
+            Span::styled(
+                km.first(Context::Dialog, Action::PageDown)
+                    .unwrap_or_default(),
+                t.style(Token::Key),
+            ),
+            Span::styled(" scroll", t.style(Token::Muted)),
+        ]);
+        let mut shown: Vec<Line> = lines.into_iter().skip(from).take(view).collect();
+        shown.push(marker);
+        f.render_widget(Paragraph::new(shown), top);
+    } else {
+        d.scroll_max.set(0);
+        f.render_widget(Paragraph::new(lines), top);
+    }
 
     let mut olines = vec![Line::from(Span::styled("Options:", t.style(Token::Title)))];
     for (i, o) in iv.options.iter().enumerate() {
@@ -205,5 +251,57 @@ pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect) {
             ];
             f.render_widget(Paragraph::new(Line::from(hint)), third);
         }
+    }
+}
+
+/// Breaks `text` into lines of at most `width` display columns: at spaces where it can, inside
+/// a word longer than a line where it must. Line breaks in the text are kept.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let width = width.max(1);
+    let mut out = vec![];
+    for para in text.split('\n') {
+        let mut line = String::new();
+        let mut line_w = 0;
+        for word in para.split(' ') {
+            let ww = word.width();
+            let sep = usize::from(!line.is_empty());
+            if line_w + sep + ww <= width {
+                if sep == 1 {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                line_w += sep + ww;
+                continue;
+            }
+            if !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+                line_w = 0;
+            }
+            for c in word.chars() {
+                let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+                if line_w + cw > width {
+                    out.push(std::mem::take(&mut line));
+                    line_w = 0;
+                }
+                line.push(c);
+                line_w += cw;
+            }
+        }
+        out.push(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_inside_long_words_only() {
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
+        assert_eq!(wrap("x\n\ny", 5), ["x", "", "y"]);
+        assert_eq!(wrap("kadın ürün", 5), ["kadın", "ürün"]);
     }
 }
