@@ -62,20 +62,10 @@ pub async fn drive_kind(
     if restart {
         move_aside(&ws)?;
     }
-    // Sync cycles run headless: the loop prints each cycle's summary between them.
-    let console_mode = !sync
-        && !front.headless
-        && std::io::stdout().is_terminal()
-        && std::io::stdin().is_terminal();
-    let policy = match front.interventions {
-        Some(Policy::Ask) => InterventionPolicy::Ask,
-        Some(Policy::Recommended) => InterventionPolicy::Recommended,
-        None => cfg.run.interventions.unwrap_or(if console_mode {
-            InterventionPolicy::Ask
-        } else {
-            InterventionPolicy::Recommended
-        }),
-    };
+    // A sync cycle driven from here is headless: `storeshift sync` keeps its own console up
+    // across cycles (crate::sync::console) and calls this only without one.
+    let console_mode = !sync && console_mode(front);
+    let policy = policy(&cfg, front, console_mode);
     std::fs::create_dir_all(&ws.dir)
         .with_context(|| format!("cannot create workspace {}", ws.dir.display()))?;
     let _log_guard = logging::init(&ws.logs());
@@ -97,14 +87,7 @@ pub async fn drive_kind(
     }
 
     let outcome = if console_mode {
-        let opts = console::ConsoleOptions {
-            theme: front.theme.clone(),
-            keymap: front.keymap.clone(),
-            mouse: front.mouse,
-            attach: false,
-            ascii: None,
-        };
-        let ui = console::run(handle.link(), opts).await;
+        let ui = console::run(handle.link(), console_options(front)).await;
         // Leaving the console (q, or an error drawing it) stops the run at a safe point.
         if ui.is_err() || matches!(ui, Ok(console::ConsoleExit::Detached)) {
             let _ = handle.commands().send(Command::Stop).await;
@@ -141,7 +124,36 @@ pub async fn drive_kind(
     Ok(report_outcome(&ws, &handle.store, &outcome, front.events))
 }
 
-fn spawn_event_log(link: storeshift_agents::Link) {
+/// The console opens on a terminal unless `--headless` says otherwise.
+pub fn console_mode(front: &FrontEnd) -> bool {
+    !front.headless && std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+}
+
+/// What intervention points do: the flag, else the config, else ask in the console and take
+/// the recommended option headless.
+pub fn policy(cfg: &MigrationConfig, front: &FrontEnd, console_mode: bool) -> InterventionPolicy {
+    match front.interventions {
+        Some(Policy::Ask) => InterventionPolicy::Ask,
+        Some(Policy::Recommended) => InterventionPolicy::Recommended,
+        None => cfg.run.interventions.unwrap_or(if console_mode {
+            InterventionPolicy::Ask
+        } else {
+            InterventionPolicy::Recommended
+        }),
+    }
+}
+
+pub fn console_options(front: &FrontEnd) -> console::ConsoleOptions {
+    console::ConsoleOptions {
+        theme: front.theme.clone(),
+        keymap: front.keymap.clone(),
+        mouse: front.mouse,
+        attach: false,
+        ascii: None,
+    }
+}
+
+pub fn spawn_event_log(link: storeshift_agents::Link) {
     let storeshift_agents::Link { mut events, .. } = link;
     tokio::spawn(async move {
         while let Some(ev) = events.recv().await {

@@ -12,6 +12,8 @@ use storeshift_agents::store::Store;
 use storeshift_agents::sync::{cutover_requested, last_summary};
 use storeshift_agents::{runtime, Workspace};
 
+mod front;
+
 /// Cycle period of `--until-cutover` without `--every`.
 const DEFAULT_EVERY: Duration = Duration::from_secs(600);
 
@@ -32,6 +34,9 @@ pub async fn sync(args: &SyncArgs) -> Result<i32> {
         return Err(anyhow!("--every must be longer than zero"));
     }
     let ws = t.ws;
+    if run::console_mode(&args.front) {
+        return front::run(args, cfg, ws, every).await;
+    }
     loop {
         if let Some(at) = peek(&ws, cutover_requested)? {
             say(args, &format!("cutover requested at {at}: syncing stopped"));

@@ -663,3 +663,214 @@ fn cutover_in_tmux_steps_through_every_step_with_the_keyboard() {
     assert!(plan_md.starts_with("# Rollback plan"), "{plan_md}");
     assert!(plan_md.contains("nothing to carry back"), "{plan_md}");
 }
+
+/// The rows of the "Sync cycles" pane: (cycle, moved).
+fn sync_rows(screen: &str) -> Vec<(u32, u64)> {
+    let mut rows = vec![];
+    let mut inside = false;
+    for line in screen.lines() {
+        if line.contains("Sync cycles") {
+            inside = true;
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        // The pane's own columns: between its left border and the next one.
+        let Some(cells) = line.split('│').nth(1) else {
+            break;
+        };
+        let words: Vec<&str> = cells.split_whitespace().collect();
+        if words.first() == Some(&"cycle") {
+            continue;
+        }
+        let (Some(cycle), Some(moved)) = (
+            words.first().and_then(|w| w.parse::<u32>().ok()),
+            words
+                .get(1)
+                .and_then(|w| w.replace(',', "").parse::<u64>().ok()),
+        ) else {
+            break;
+        };
+        rows.push((cycle, moved));
+    }
+    rows
+}
+
+/// The newest cycle the console shows: finished (history) or in flight (status line).
+fn newest_cycle(screen: &str) -> Option<u32> {
+    let in_flight = screen.lines().nth(1).and_then(|l| {
+        l.split("sync cycle ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u32>().ok())
+    });
+    sync_rows(screen)
+        .iter()
+        .map(|(c, _)| *c)
+        .chain(in_flight)
+        .max()
+}
+
+/// `storeshift sync WS --every 2s` in the console against the WooCommerce sandbox: the
+/// console stays up across cycles with their moved counts, `p` holds the next cycle (PAUSED,
+/// no new cycle starts) and `p` again lets it run, `storeshift pause`/`resume` from another
+/// shell do the same, and `q` leaves with everything checkpointed.
+#[test]
+fn sync_console_in_tmux_shows_cycles_and_pauses_between_them() {
+    use common::{http_json, SandboxProc, Scenario, SANDBOX_ENV};
+    let src = SandboxProc::start(
+        "woocommerce",
+        &["--seed-products", "12", "--seed-customers", "3"],
+    );
+    let dst = SandboxProc::start("woocommerce", &[]);
+    let s = Scenario {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    s.write_config("entities = [\"products\", \"customers\"]\n\n[sync]\noverlap = \"0s\"");
+    let fast = "retry_base_ms = 20, retry_max_ms = 500";
+    s.set_source(&src.endpoint_toml(fast));
+    s.set_target(&dst.endpoint_toml(fast));
+    assert_eq!(s.run_headless(180), Some(0), "migration: {}", s.logs());
+
+    // Two products change after the migration: the first cycle moves them.
+    let creds = "consumer_key=ck_sandbox&consumer_secret=cs_sandbox";
+    let api = |method: &str, path: &str, body: Option<&serde_json::Value>| {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        http_json(
+            method,
+            &format!("{}/wp-json/wc/v3{path}{sep}{creds}", src.url),
+            body,
+        )
+    };
+    let listed = api("GET", "/products?per_page=3&orderby=id&order=asc", None);
+    let products = listed.as_array().cloned().unwrap_or_default();
+    assert!(products.len() >= 2, "{listed}");
+    for p in products.iter().take(2) {
+        api(
+            "PUT",
+            &format!("/products/{}", p["id"]),
+            Some(
+                &serde_json::json!({ "name": format!("{} (new season)", p["name"].as_str().unwrap_or("")) }),
+            ),
+        );
+    }
+
+    let t = Tmux {
+        socket: format!("storeshift-sync-{}", std::process::id()),
+    };
+    let env: Vec<String> = SANDBOX_ENV
+        .iter()
+        .map(|(k, v)| format!("{k}='{v}'"))
+        .collect();
+    let shell = format!(
+        "env -i HOME={} PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8 USER=tester {} PS1='{PROMPT} ' sh",
+        s.path().display(),
+        env.join(" ")
+    );
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "sy",
+        "-x",
+        "160",
+        "-y",
+        "48",
+        &shell,
+    ]);
+    t.wait("sy:0", "the shell prompt", 10, |s| s.contains(PROMPT));
+    t.type_line(
+        "sy:0",
+        &format!("{BIN} sync {} --every 2s; echo EXIT=$?", s.ws_str()),
+    );
+
+    // Two cycles in the history, the first with the two changes moved; the console stayed up
+    // (the screen never went back to the shell in between).
+    let screen = t.wait("sy:0", "two finished cycles in the console", 90, |s| {
+        sync_rows(s).len() >= 2
+    });
+    let rows = sync_rows(&screen);
+    assert_eq!(
+        rows[0].1, 2,
+        "the first cycle moves the two changes:\n{screen}"
+    );
+    assert!(
+        screen.lines().nth(1).unwrap_or("").contains("lag ≤"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("READY$"),
+        "the console left the screen:\n{screen}"
+    );
+
+    // `p`: PAUSED, and no new cycle starts for longer than two periods.
+    t.keys("sy:0", &["p"]);
+    let paused = t.wait("sy:0", "PAUSED", 20, |s| header(s).contains("PAUSED"));
+    let mut newest = newest_cycle(&paused);
+    let mut still_since = Instant::now();
+    let settle = Instant::now() + Duration::from_secs(10);
+    while still_since.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(200));
+        let s = t.screen("sy:0");
+        assert!(
+            header(&s).contains("PAUSED"),
+            "left PAUSED on its own:\n{s}"
+        );
+        let now = newest_cycle(&s);
+        if now != newest {
+            // A cycle in flight at the key finishes its last batch; nothing after it.
+            assert!(Instant::now() < settle, "cycles went on while PAUSED:\n{s}");
+            newest = now;
+            still_since = Instant::now();
+        }
+    }
+    let held = t.screen("sy:0");
+    let line = held.lines().nth(1).unwrap_or("").to_string();
+    assert!(
+        line.contains("next cycle held: paused") || line.contains("paused"),
+        "{held}"
+    );
+    let at_pause = newest.unwrap_or(0);
+
+    // `p` again: the next cycle runs and lands in the history.
+    t.keys("sy:0", &["p"]);
+    t.wait("sy:0", "the next cycle after resuming", 60, |s| {
+        !header(s).contains("PAUSED") && sync_rows(s).iter().any(|(c, _)| *c > at_pause)
+    });
+
+    // From another shell: `storeshift pause` holds it the same way, `resume` lets it go.
+    let cli = |what: &str| {
+        let o = Command::new(BIN)
+            .args([what, &s.ws_str()])
+            .envs(SANDBOX_ENV)
+            .env("USER", "tester")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{what}: {}", common::text(&o));
+    };
+    cli("pause");
+    t.wait("sy:0", "PAUSED from another shell", 20, |s| {
+        header(s).contains("PAUSED")
+    });
+    let before = newest_cycle(&t.screen("sy:0")).unwrap_or(0);
+    cli("resume");
+    t.wait("sy:0", "a cycle after `storeshift resume`", 60, |s| {
+        !header(s).contains("PAUSED") && sync_rows(s).iter().any(|(c, _)| *c > before)
+    });
+
+    // `q`: syncing stops at a safe point; the shell gets the exit code.
+    t.keys("sy:0", &["q"]);
+    // The echo's line, not the typed command that holds `EXIT=$?`.
+    let exit_line = |s: &str| {
+        s.lines()
+            .find_map(|l| l.trim().strip_prefix("EXIT=").map(str::to_string))
+    };
+    let end = t.wait("sy:0", "the exit code after q", 30, |s| {
+        exit_line(s).is_some()
+    });
+    let code = exit_line(&end).unwrap_or_default();
+    assert!(code == "0" || code == "4", "exit {code}:\n{end}");
+    stty_is_sane(&t, "sy:0", s.path(), "stty-sync.txt");
+    drop(dst);
+}

@@ -34,5 +34,7 @@ pub use event::{AgentKind, Counts, Event, EventKind, Level, Phase, RunState};
 pub use intervention::{Actor, Decision, Intervention, InterventionOption};
 pub use link::{EventTap, Link};
 pub use runtime::{start, start_cutover, start_sync, RunHandle, RunOutcome, StartOptions};
-pub use snapshot::{AgentSnapshot, EntityProgress, Metrics, PhaseState, Snapshot};
+pub use snapshot::{
+    AgentSnapshot, CycleRow, EntityProgress, Metrics, PhaseState, Snapshot, SyncStatus,
+};
 pub use workspace::Workspace;

@@ -105,6 +105,63 @@ pub struct Snapshot {
     pub interventions: Vec<Intervention>,
     /// Last event sequence number folded into this snapshot.
     pub last_seq: u64,
+    /// Set while `storeshift sync` drives cycles in a console: the cycles so far and what
+    /// comes next. The snapshot around it is the cycle in flight, or the last one between
+    /// cycles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncStatus>,
+}
+
+/// Sync mode as the console shows it. Times are as of the snapshot; a reader adds the time
+/// since it arrived (the lag grows, the countdown runs down).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// The cycle in flight (its run number); `None` between cycles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycle: Option<u32>,
+    /// Time between cycle starts; `None`: one cycle only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every_secs: Option<u64>,
+    /// Upper bound on the age of the oldest change not yet moved: the time since the last
+    /// finished cycle began (`None` before any cycle finished).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_secs: Option<u64>,
+    /// Seconds until the next cycle starts; `None` during a cycle, while held, or when no
+    /// further cycle comes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_in_secs: Option<u64>,
+    /// The next cycle waits for a resume (`p`, `storeshift resume`).
+    #[serde(default)]
+    pub held: bool,
+    /// Syncing ended (one cycle only, a cutover was requested): why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<String>,
+    /// The last cycles, oldest first.
+    #[serde(default)]
+    pub history: Vec<CycleRow>,
+    /// Records that failed in the last cycle (the first few, `label: reason`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<String>,
+    /// The last cycle ended in error: what happened (a finished cycle clears it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One finished sync cycle.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CycleRow {
+    pub run: u32,
+    /// Records created or updated in the target.
+    pub moved: u64,
+    pub read: u64,
+    pub failed: u64,
+    /// Records the source reported deleted (raised as interventions).
+    pub deletions: u64,
+    /// Records deleted in the target on a decision.
+    pub deleted: u64,
+    /// How long the cycle took, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secs: Option<u64>,
 }
 
 impl Snapshot {
@@ -137,6 +194,7 @@ impl Snapshot {
             metrics: Metrics::default(),
             interventions: vec![],
             last_seq: 0,
+            sync: None,
         }
     }
 

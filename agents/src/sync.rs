@@ -68,6 +68,26 @@ impl CycleSummary {
     pub fn failed(&self) -> u64 {
         self.counts.values().map(|c| c.failed).sum()
     }
+
+    /// The cycle as one line of the console's history.
+    pub fn row(&self) -> crate::snapshot::CycleRow {
+        let secs = match (
+            stamp(&self.started_at),
+            self.finished_at.as_deref().and_then(stamp),
+        ) {
+            (Some(a), Some(b)) => u64::try_from((b - a).num_seconds()).ok(),
+            _ => None,
+        };
+        crate::snapshot::CycleRow {
+            run: self.run,
+            moved: self.moved(),
+            read: self.read(),
+            failed: self.failed(),
+            deletions: self.deletions_reported.values().sum(),
+            deleted: self.deleted,
+            secs,
+        }
+    }
 }
 
 fn hwm_key(entity: Entity) -> String {
@@ -134,6 +154,18 @@ pub fn last_summary(store: &Store, upto: u32) -> Option<CycleSummary> {
         .rev()
         .filter_map(|r| summary(store, r))
         .find(|s| s.finished_at.is_some())
+}
+
+/// The newest `n` finished cycles up to run `upto`, oldest first.
+pub fn recent(store: &Store, upto: u32, n: usize) -> Vec<CycleSummary> {
+    let mut out: Vec<CycleSummary> = (1..=upto)
+        .rev()
+        .filter_map(|r| summary(store, r))
+        .filter(|s| s.finished_at.is_some())
+        .take(n)
+        .collect();
+    out.reverse();
+    out
 }
 
 /// The newest finished migration (not a sync cycle) before `run`.

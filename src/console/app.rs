@@ -295,6 +295,10 @@ impl App {
 
     /// Seconds since the run started, advancing between snapshots while it runs.
     pub fn elapsed_secs(&self) -> u64 {
+        if self.sync_idle() {
+            // Between sync cycles nothing runs: the last cycle's clock stands.
+            return self.snapshot.elapsed_secs;
+        }
         let extra = match (self.snapshot_at, self.snapshot.state) {
             (Some(at), RunState::Running | RunState::WaitingForOperator | RunState::Starting) => {
                 at.elapsed().as_secs()
@@ -302,6 +306,33 @@ impl App {
             _ => 0,
         };
         self.snapshot.elapsed_secs + extra
+    }
+
+    /// Whole seconds since the current snapshot arrived (0 in tests).
+    fn since_snapshot(&self) -> u64 {
+        self.snapshot_at.map_or(0, |at| at.elapsed().as_secs())
+    }
+
+    /// `storeshift sync` between two cycles (or after the last one).
+    pub fn sync_idle(&self) -> bool {
+        self.snapshot
+            .sync
+            .as_ref()
+            .is_some_and(|s| s.cycle.is_none())
+    }
+
+    /// The sync lag now: it grows between snapshots whatever the state, since changes keep
+    /// arriving in the source while nothing moves them.
+    pub fn sync_lag_secs(&self) -> Option<u64> {
+        let s = self.snapshot.sync.as_ref()?;
+        s.lag_secs.map(|l| l + self.since_snapshot())
+    }
+
+    /// Seconds until the next sync cycle now.
+    pub fn sync_next_in_secs(&self) -> Option<u64> {
+        let s = self.snapshot.sync.as_ref()?;
+        s.next_in_secs
+            .map(|n| n.saturating_sub(self.since_snapshot()))
     }
 
     fn fix_selection(&mut self) {

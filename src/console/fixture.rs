@@ -3,8 +3,9 @@
 //! Depends only on the runtime's contract types, so the benchmark example can include it too.
 
 use storeshift_agents::{
-    Actor, AgentKind, AgentSnapshot, Counts, Decision, EntityProgress, Event, EventKind,
+    Actor, AgentKind, AgentSnapshot, Counts, CycleRow, Decision, EntityProgress, Event, EventKind,
     Intervention, InterventionOption, Level, Metrics, Phase, PhaseState, RunState, Snapshot,
+    SyncStatus,
 };
 use storeshift_connectors::model::Entity;
 use storeshift_connectors::{Finding, RecordRef, Severity};
@@ -268,6 +269,78 @@ pub fn snapshot(state: RunState) -> Snapshot {
         RunState::Failed => finish(&mut s, false),
         RunState::Starting | RunState::Running => {}
     }
+    s
+}
+
+/// `storeshift sync --every 2m` between cycles: four cycles done (the last with a failed
+/// record), the lag at 1m 13s, the next cycle in 47s; `held`: paused, the next cycle held.
+pub fn sync_snapshot(held: bool) -> Snapshot {
+    let mut s = snapshot(if held {
+        RunState::Paused
+    } else {
+        RunState::Running
+    });
+    s.run = 12;
+    s.eta_secs = None;
+    s.elapsed_secs = 9;
+    s.metrics.records_per_sec = 0.0;
+    s.entities = vec![
+        EntityProgress {
+            entity: Entity::Products,
+            counts: Counts {
+                read: 4,
+                ..counts(1, 2, 0, 1)
+            },
+            expected: None,
+        },
+        EntityProgress {
+            entity: Entity::Customers,
+            counts: Counts {
+                read: 1,
+                ..counts(0, 1, 0, 0)
+            },
+            expected: None,
+        },
+    ];
+    for a in s.agents.iter_mut() {
+        a.status = if a.agent == AgentKind::Executor {
+            "done".into()
+        } else {
+            "idle".into()
+        };
+        a.task = if a.agent == AgentKind::Executor {
+            "sync cycle done".into()
+        } else {
+            String::new()
+        };
+        a.done = 0;
+        a.total = 0;
+    }
+    let row = |run: u32, moved: u64, read: u64, failed: u64, deletions: u64, secs: u64| CycleRow {
+        run,
+        moved,
+        read,
+        failed,
+        deletions,
+        deleted: 0,
+        secs: Some(secs),
+    };
+    s.sync = Some(SyncStatus {
+        cycle: None,
+        every_secs: Some(120),
+        lag_secs: Some(73),
+        next_in_secs: (!held).then_some(47),
+        held,
+        ended: None,
+        history: vec![
+            row(9, 14, 16, 0, 0, 11),
+            row(10, 0, 2, 0, 0, 3),
+            row(11, 1_204, 1_210, 0, 1, 95),
+            row(12, 3, 5, 1, 0, 9),
+        ],
+        failures: vec!["Linen Apron – Rust: price \"12,5O\" is not a number".into()],
+        error: None,
+    });
     s
 }
 

@@ -240,7 +240,9 @@ pub async fn run(link: Link, opts: ConsoleOptions) -> Result<ConsoleExit> {
             }
             _ = tick.tick() => {
                 let d = dropped.load(Ordering::Relaxed);
-                let clock_moves = matches!(app.snapshot.state, RunState::Running | RunState::WaitingForOperator);
+                // Sync mode's lag and countdown move even while paused between cycles.
+                let clock_moves = matches!(app.snapshot.state, RunState::Running | RunState::WaitingForOperator)
+                    || (app.snapshot.sync.is_some() && !app.snapshot.state.is_final());
                 if d != app.link_dropped || clock_moves {
                     app.link_dropped = d;
                     dirty = true;

@@ -27,15 +27,24 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     ])
     .areas(area);
     pane::header::render(f, app, header);
-    pane::timeline::render(f, app, timeline);
+    // Sync mode: the cycles matter more than the phases and the throughput of one cycle.
+    let sync = app.snapshot.sync.clone();
+    match &sync {
+        Some(s) => pane::sync::render_status(f, app, s, timeline),
+        None => pane::timeline::render(f, app, timeline),
+    }
     app.areas.agents = pane::agents::render(f, app, agents);
-    let [metrics, progress, interventions] = Layout::horizontal([
-        Constraint::Percentage(30),
-        Constraint::Percentage(33),
-        Constraint::Percentage(37),
-    ])
-    .areas(mid);
-    pane::metrics::render(f, app, metrics);
+    let widths = if sync.is_some() {
+        [40, 27, 33]
+    } else {
+        [30, 33, 37]
+    };
+    let [metrics, progress, interventions] =
+        Layout::horizontal(widths.map(Constraint::Percentage)).areas(mid);
+    match &sync {
+        Some(s) => pane::sync::render_history(f, app, s, metrics),
+        None => pane::metrics::render(f, app, metrics),
+    }
     pane::entities::render(f, app, progress);
     pane::interventions::render(f, app, interventions);
     app.areas.interventions = interventions;

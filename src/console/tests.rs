@@ -130,6 +130,10 @@ enum Screen {
     Filter,
     Done,
     Failed,
+    /// `storeshift sync` between cycles: history, lag, countdown.
+    SyncIdle,
+    /// The same, paused: the next cycle held.
+    SyncHeld,
 }
 
 fn screen(which: Screen, theme: &str, glyphs: Glyphs) -> App {
@@ -154,6 +158,8 @@ fn screen(which: Screen, theme: &str, glyphs: Glyphs) -> App {
         Screen::Filter => {
             press(&mut app, &[ch('/'), ch('h'), ch('b'), ch('-')]);
         }
+        Screen::SyncIdle => app.set_snapshot(fixture::sync_snapshot(false)),
+        Screen::SyncHeld => app.set_snapshot(fixture::sync_snapshot(true)),
         _ => {}
     }
     app
@@ -188,6 +194,92 @@ screens! {
     screen_filter: Screen::Filter;
     screen_done: Screen::Done;
     screen_failed: Screen::Failed;
+    screen_sync_idle: Screen::SyncIdle;
+    screen_sync_held: Screen::SyncHeld;
+}
+
+#[test]
+fn sync_mode_shows_history_lag_countdown_and_failures() {
+    let mut app = screen(Screen::SyncIdle, "default", glyphs::UNICODE);
+    let text = text_of(&draw(&mut app, 160, 48));
+    let header = text.lines().next().unwrap();
+    assert!(header.contains("BETWEEN CYCLES"), "{header}");
+    let status = text.lines().nth(1).unwrap();
+    for needle in [
+        "next cycle in 47s",
+        "lag ≤ 1m 13s",
+        "every 2m 00s",
+        "1 failed in cycle 12",
+    ] {
+        assert!(status.contains(needle), "{needle}: {status}");
+    }
+    // Cycle, moved, read, failed, deletions reported, time taken.
+    let row = |run: &str| {
+        text.lines()
+            .find(|l| l.contains("│") && l.split_whitespace().nth(1) == Some(run))
+            .map(|l| {
+                l.split_whitespace()
+                    .skip(1)
+                    .take(6)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+    };
+    assert_eq!(
+        row("11").as_deref(),
+        Some("11 1,204 1,210 0 1 1m"),
+        "{text}"
+    );
+    assert_eq!(row("12").as_deref(), Some("12 3 5 1 0 9s"), "{text}");
+    assert!(text.contains("Linen Apron – Rust: price"), "{text}");
+
+    // Between snapshots the lag grows and the countdown runs down.
+    app.snapshot_at = std::time::Instant::now().checked_sub(std::time::Duration::from_secs(5));
+    assert_eq!(app.sync_lag_secs(), Some(78));
+    assert_eq!(app.sync_next_in_secs(), Some(42));
+    // Nothing runs between cycles: the header has no clock moving.
+    assert_eq!(app.elapsed_secs(), 9);
+
+    // `p` between cycles pauses; held, it resumes.
+    let by = app.actor.clone();
+    assert_eq!(
+        app.handle_key(&ch('p')),
+        Effect::Send(Command::Pause { by: by.clone() })
+    );
+    app.set_snapshot(fixture::sync_snapshot(true));
+    let text = text_of(&draw(&mut app, 160, 48));
+    assert!(text.lines().next().unwrap().contains("PAUSED"), "{text}");
+    let status = text.lines().nth(1).unwrap();
+    assert!(
+        status.contains("next cycle held: paused (p resumes)"),
+        "{status}"
+    );
+    assert!(!status.contains("next cycle in"), "{status}");
+    assert_eq!(
+        app.handle_key(&ch('p')),
+        Effect::Send(Command::Resume { by })
+    );
+
+    // During a cycle the usual header and the cycle's number.
+    let mut s = fixture::sync_snapshot(false);
+    if let Some(sync) = s.sync.as_mut() {
+        sync.cycle = Some(13);
+        sync.next_in_secs = None;
+    }
+    app.set_snapshot(s);
+    let text = text_of(&draw(&mut app, 160, 48));
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.contains("RUNNING") && header.contains("sync cycle 13"),
+        "{header}"
+    );
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .contains("sync cycle 13 running"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -41,20 +41,43 @@ pub fn render(f: &mut Frame, app: &App, area: Rect) {
         (_, Some(e)) => format!("  ETA {}", clock(e)),
         (_, None) => "  ETA --".to_string(),
     };
-    let right = vec![
-        Span::styled(
-            format!(" {} {} ", state_symbol(app, state), state.label()),
-            t.style(state_token(state)),
-        ),
-        Span::styled(
-            format!("  {}", clock(app.elapsed_secs())),
-            t.style(Token::MetricValue),
-        ),
-        Span::styled(eta, t.style(Token::Muted)),
-        Span::raw(" "),
-    ];
+    // Between sync cycles nothing runs: the state says so and no clock ticks.
+    let idle = app.sync_idle() && !state.is_final();
+    let right = if idle {
+        let (symbol, label) = match state {
+            RunState::Running => (app.glyphs.pending, "BETWEEN CYCLES"),
+            other => (state_symbol(app, other), other.label()),
+        };
+        vec![
+            Span::styled(format!(" {symbol} {label} "), t.style(state_token(state))),
+            Span::raw(" "),
+        ]
+    } else {
+        vec![
+            Span::styled(
+                format!(" {} {} ", state_symbol(app, state), state.label()),
+                t.style(state_token(state)),
+            ),
+            Span::styled(
+                format!("  {}", clock(app.elapsed_secs())),
+                t.style(Token::MetricValue),
+            ),
+            Span::styled(eta, t.style(Token::Muted)),
+            Span::raw(" "),
+        ]
+    };
     let right_w = span_width(&right);
-    let phase = s.phase.map(|p| p.label()).unwrap_or("not started");
+    let phase_label;
+    let phase = match (&s.sync, s.phase) {
+        (Some(sync), _) => {
+            phase_label = match sync.cycle {
+                Some(run) => format!("sync cycle {run}"),
+                None => "sync".to_string(),
+            };
+            phase_label.as_str()
+        }
+        (None, p) => p.map(|p| p.label()).unwrap_or("not started"),
+    };
     let left_text = format!(" {} {} {}", s.source, app.glyphs.arrow, s.target);
     let phase_text = format!("  {phase}");
     let avail = (area.width as usize).saturating_sub(right_w + 1);

@@ -50,6 +50,8 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             "  This console is {}.",
             if app.attach {
                 "attached"
+            } else if app.snapshot.sync.is_some() {
+                "running sync cycles (p holds the next one)"
             } else {
                 "running the migration"
             }

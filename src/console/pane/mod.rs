@@ -9,6 +9,7 @@ pub mod interventions;
 pub mod logs;
 pub mod mapping;
 pub mod metrics;
+pub mod sync;
 pub mod timeline;
 
 use super::app::App;
