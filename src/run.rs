@@ -79,7 +79,6 @@ pub async fn drive_kind(
         Kind::Cutover(o) => storeshift_agents::start_cutover(cfg, opts, o).await?,
         Kind::Migration => storeshift_agents::start(cfg, opts).await?,
     };
-    handle.wait_for_operator(console_mode);
     spawn_event_log(handle.link());
     if let Some(addr) = front.metrics {
         metrics::serve(addr, handle.link()).await?;

@@ -307,17 +307,18 @@ impl Driver {
     }
 
     async fn start(&mut self) -> Result<Started, String> {
+        // Someone is watching: intervention points wait for a decision in the console, from
+        // the run's first instant.
         let opts = StartOptions {
             policy: self.policy,
             control_socket: true,
+            wait_for_operator: true,
         };
         let began = Instant::now();
         let began_wall = Utc::now();
         let handle = storeshift_agents::start_sync(self.cfg.clone(), opts)
             .await
             .map_err(|e| e.to_string())?;
-        // Someone is watching: intervention points wait for a decision in the console.
-        handle.wait_for_operator(true);
         run::spawn_event_log(handle.link());
         let link = handle.link();
         let commands = handle.commands();
