@@ -208,9 +208,14 @@ fn console_in_tmux_pauses_decides_attaches_and_quits_cleanly() {
             break;
         }
         t.keys("ss:0", &["i"]);
+        // A frame can still say WAITING after the last decision landed: then no dialog opens
+        // and the run moves on, which the loop's next wait sees.
         let dialog = t.wait("ss:0", "the decision dialog", 10, |s| {
-            s.contains("(recommended)")
+            s.contains("(recommended)") || !header(s).contains("WAITING FOR OPERATOR")
         });
+        if !dialog.contains("(recommended)") {
+            continue;
+        }
         let id = dialog
             .lines()
             .find_map(|l| l.split("Intervention ").nth(1))
