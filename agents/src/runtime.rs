@@ -615,14 +615,6 @@ impl RunHandle {
     pub fn commands(&self) -> mpsc::Sender<Command> {
         self.commands.clone()
     }
-    /// Console runs wait at intervention points instead of exiting.
-    pub fn wait_for_operator(&self, yes: bool) {
-        self.hub
-            .control
-            .wait_for_operator
-            .store(yes, Ordering::SeqCst);
-        self.hub.control.notify.notify_waiters();
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
