@@ -306,6 +306,17 @@ pub fn region_code_alias(country: &str, code: &str) -> Option<&'static str> {
     })
 }
 
+/// The ISO 3166-2 code of a region Magento knows by its older code (`BER` → `BE`); codes that
+/// are ISO already, or unknown, come back as they are. Records read from Magento carry ISO
+/// codes like every other source, so a German address compares equal across platforms.
+pub fn iso_region_code<'a>(country: &str, code: &'a str) -> &'a str {
+    REGION_CODE_ALIASES
+        .iter()
+        .find(|(c, _, legacy)| c.eq_ignore_ascii_case(country) && legacy.eq_ignore_ascii_case(code))
+        .map(|(_, iso, _)| *iso)
+        .unwrap_or(code)
+}
+
 /// How a domain is pointed at a store on this platform (the cutover's domain step, and the
 /// rollback plan when this platform is the old store).
 pub const DOMAIN_STEPS: &[&str] = &[
@@ -352,6 +363,10 @@ mod tests {
         assert_eq!(region_code_alias("DE", "BE"), Some("BER"));
         assert_eq!(region_code_alias("de", "ber"), Some("BE"));
         assert_eq!(region_code_alias("US", "BE"), None);
+        assert_eq!(iso_region_code("DE", "BER"), "BE");
+        assert_eq!(iso_region_code("de", "nrw"), "NW");
+        assert_eq!(iso_region_code("DE", "BE"), "BE");
+        assert_eq!(iso_region_code("US", "NY"), "NY");
     }
 
     proptest! {

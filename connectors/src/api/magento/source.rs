@@ -222,7 +222,17 @@ pub(crate) fn customer(c: &reply::Customer) -> Customer {
                 address1: street(0),
                 address2: street(1),
                 city: text(&a.city),
-                province: region.and_then(|r| text(&r.region_code).or_else(|| text(&r.region))),
+                province: region.and_then(|r| {
+                    text(&r.region_code)
+                        .map(|code| match text(&a.country_id) {
+                            Some(country) => {
+                                crate::platform::magento::iso_region_code(&country, &code)
+                                    .to_string()
+                            }
+                            None => code,
+                        })
+                        .or_else(|| text(&r.region))
+                }),
                 country_code: text(&a.country_id),
                 zip: text(&a.postcode),
                 phone: text(&a.telephone),
