@@ -339,6 +339,30 @@ struct Ask {
     detail: Option<serde_json::Value>,
 }
 
+/// A passed check's choices: go on (recommended) or abandon; with the recommended key.
+fn go_on(consequence: &str) -> (Vec<InterventionOption>, String) {
+    (
+        vec![option("continue", "Go on", consequence), abandon_option()],
+        "continue".to_string(),
+    )
+}
+
+/// A failed check's choices: try again (recommended for the first attempts), go on anyway,
+/// or abandon; with the recommended key.
+fn retry_or_accept(
+    attempt: u32,
+    retry: InterventionOption,
+    accept: InterventionOption,
+) -> (Vec<InterventionOption>, String) {
+    let recommended = if attempt <= RETRIES_RECOMMENDED {
+        &retry.key
+    } else {
+        &accept.key
+    }
+    .clone();
+    (vec![retry, accept, abandon_option()], recommended)
+}
+
 fn option(key: &str, label: &str, consequence: &str) -> InterventionOption {
     InterventionOption {
         key: key.into(),
@@ -511,22 +535,14 @@ async fn final_sync(ctx: &Ctx) -> Result<StepRecord, Halt> {
             "differences": v.differences.len(),
             "missing": v.missing.len(),
         });
-        let (title, problem, options, recommended) = if equal {
+        let (title, problem, (options, recommended)) = if equal {
             (
                 "Final sync done: every count equal".to_string(),
                 format!(
                     "{text}.\n{}",
                     rows.iter().map(line).collect::<Vec<_>>().join("\n")
                 ),
-                vec![
-                    option(
-                        "continue",
-                        "Go on",
-                        "The cutover goes on to the live redirect check.",
-                    ),
-                    abandon_option(),
-                ],
-                "continue".to_string(),
+                go_on("The cutover goes on to the live redirect check."),
             )
         } else {
             (
@@ -535,7 +551,8 @@ async fn final_sync(ctx: &Ctx) -> Result<StepRecord, Halt> {
                     "{text}.\n{}\nThe report of this run lists the sampled differences.",
                     rows.iter().map(line).collect::<Vec<_>>().join("\n")
                 ),
-                vec![
+                retry_or_accept(
+                    attempt,
                     option(
                         "retry",
                         "Sync and verify again",
@@ -546,13 +563,7 @@ async fn final_sync(ctx: &Ctx) -> Result<StepRecord, Halt> {
                         "Go on with the differences",
                         "The cutover goes on; the differences stay in the report's cutover section.",
                     ),
-                    abandon_option(),
-                ],
-                if attempt <= RETRIES_RECOMMENDED {
-                    "retry".to_string()
-                } else {
-                    "accept".to_string()
-                },
+                ),
             )
         };
         let iv = ask(
@@ -799,7 +810,7 @@ async fn redirects(ctx: &Ctx, opts: &CutoverOptions) -> Result<StepRecord, Halt>
                 .collect::<Vec<_>>()
                 .join("\n")
         };
-        let (title, problem, options, recommended) = if found.failures.is_empty() {
+        let (title, problem, (options, recommended)) = if found.failures.is_empty() {
             (
                 format!("Redirects live: {} of {} correct", found.ok, found.checked),
                 if found.warnings.is_empty() {
@@ -807,15 +818,7 @@ async fn redirects(ctx: &Ctx, opts: &CutoverOptions) -> Result<StepRecord, Halt>
                 } else {
                     format!("{text}.\nWarnings:\n{}", listed(&found.warnings))
                 },
-                vec![
-                    option(
-                        "continue",
-                        "Go on",
-                        "The cutover goes on to the domain step.",
-                    ),
-                    abandon_option(),
-                ],
-                "continue".to_string(),
+                go_on("The cutover goes on to the domain step."),
             )
         } else {
             (
@@ -833,7 +836,8 @@ async fn redirects(ctx: &Ctx, opts: &CutoverOptions) -> Result<StepRecord, Halt>
                         String::new()
                     }
                 ),
-                vec![
+                retry_or_accept(
+                    attempt,
                     option(
                         "retry",
                         "Check again",
@@ -844,13 +848,7 @@ async fn redirects(ctx: &Ctx, opts: &CutoverOptions) -> Result<StepRecord, Halt>
                         "Go on with the failures",
                         "The cutover goes on; the failing URLs stay listed in the report.",
                     ),
-                    abandon_option(),
-                ],
-                if attempt <= RETRIES_RECOMMENDED {
-                    "retry".to_string()
-                } else {
-                    "accept".to_string()
-                },
+                ),
             )
         };
         let iv = ask(
