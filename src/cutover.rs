@@ -26,5 +26,5 @@ pub async fn cutover(args: &CutoverArgs) -> Result<i32> {
             concurrency: args.check_concurrency.unwrap_or(d.concurrency).max(1),
         }
     });
-    run::drive_kind(cfg, &args.front, false, Kind::Cutover(options)).await
+    run::drive_kind(cfg, &args.front, false, Kind::Cutover(options), None).await
 }

@@ -1,12 +1,14 @@
 //! Prometheus metrics for agencies watching many runs: records by entity and outcome, batch
 //! latency, API calls and retries, interventions pending, run state, dropped events.
 
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use storeshift_agents::{EventKind, Link, RunState, Snapshot};
+use tokio::sync::watch;
 
 /// Upper bounds of the batch latency histogram, in seconds.
 const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -19,47 +21,86 @@ struct Latency {
 }
 
 /// Serves `/metrics` on `addr` until the process ends.
-pub async fn serve(addr: SocketAddr, link: Link) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot serve metrics on {addr}: {e}"))?;
-    let latency = Arc::new(Mutex::new(Latency::default()));
-    let Link {
-        snapshots,
-        mut events,
-        ..
-    } = link;
-    let lat = latency.clone();
-    tokio::spawn(async move {
-        while let Some(ev) = events.recv().await {
-            if let EventKind::BatchCommitted { millis, .. } = ev.kind {
-                let secs = millis as f64 / 1000.0;
-                let mut l = lat.lock().unwrap_or_else(|p| p.into_inner());
-                for (i, b) in BUCKETS.iter().enumerate() {
-                    if secs <= *b {
-                        l.counts[i] += 1;
+pub async fn serve(addr: SocketAddr, link: Link) -> anyhow::Result<Metrics> {
+    let m = Metrics::bind(addr).await?;
+    m.follow(link);
+    Ok(m)
+}
+
+/// The `/metrics` endpoint, bound once and pointed at each run in turn: `storeshift sync
+/// --every` runs a cycle after another in one process, and the port stays the same.
+#[derive(Clone)]
+pub struct Metrics {
+    snapshots: Arc<Mutex<Option<watch::Receiver<Snapshot>>>>,
+    latency: Arc<Mutex<Latency>>,
+}
+
+impl Metrics {
+    pub async fn bind(addr: SocketAddr) -> anyhow::Result<Metrics> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot serve metrics on {addr}: {e}"))?;
+        let m = Metrics {
+            snapshots: Arc::new(Mutex::new(None)),
+            latency: Arc::new(Mutex::new(Latency::default())),
+        };
+        let (snapshots, latency) = (m.snapshots.clone(), m.latency.clone());
+        let app = Router::new().route(
+            "/metrics",
+            get(move || {
+                let snap = lock(&snapshots).as_ref().map(|s| s.borrow().clone());
+                let text = snap.map(|snap| render(&snap, &lock(&latency)));
+                async move {
+                    match text {
+                        Some(text) => (
+                            StatusCode::OK,
+                            [("content-type", "text/plain; version=0.0.4")],
+                            text,
+                        ),
+                        None => (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            [("content-type", "text/plain")],
+                            "no run has started yet\n".to_string(),
+                        ),
                     }
                 }
-                l.sum += secs;
-                l.total += 1;
+            }),
+        );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(m)
+    }
+
+    /// From now on the endpoint shows this run; batch latencies add to those seen before.
+    pub fn follow(&self, link: Link) {
+        let Link {
+            snapshots,
+            mut events,
+            ..
+        } = link;
+        *lock(&self.snapshots) = Some(snapshots);
+        let latency = self.latency.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = events.recv().await {
+                if let EventKind::BatchCommitted { millis, .. } = ev.kind {
+                    let secs = millis as f64 / 1000.0;
+                    let mut l = lock(&latency);
+                    for (i, b) in BUCKETS.iter().enumerate() {
+                        if secs <= *b {
+                            l.counts[i] += 1;
+                        }
+                    }
+                    l.sum += secs;
+                    l.total += 1;
+                }
             }
-        }
-    });
-    let app = Router::new().route(
-        "/metrics",
-        get(move || {
-            let snap = snapshots.borrow().clone();
-            let text = {
-                let l = latency.lock().unwrap_or_else(|p| p.into_inner());
-                render(&snap, &l)
-            };
-            async move { ([("content-type", "text/plain; version=0.0.4")], text) }
-        }),
-    );
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Ok(())
+        });
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn render(s: &Snapshot, l: &Latency) -> String {

@@ -21,7 +21,7 @@ pub mod exit {
 }
 
 pub async fn run(cfg: MigrationConfig, front: &FrontEnd, restart: bool) -> Result<i32> {
-    drive(cfg, front, restart, false).await
+    drive_kind(cfg, front, restart, Kind::Migration, None).await
 }
 
 /// What a drive starts (or resumes).
@@ -31,23 +31,14 @@ pub enum Kind {
     Cutover(Option<storeshift_agents::cutover::CutoverOptions>),
 }
 
-/// Starts (or resumes) a migration run, or with `sync` one sync cycle, and drives it to its end.
-pub async fn drive(
-    cfg: MigrationConfig,
-    front: &FrontEnd,
-    restart: bool,
-    sync: bool,
-) -> Result<i32> {
-    let kind = if sync { Kind::Sync } else { Kind::Migration };
-    drive_kind(cfg, front, restart, kind).await
-}
-
-/// Starts (or resumes) a run of `kind` and drives it to its end.
+/// Starts (or resumes) a run of `kind` and drives it to its end. `metrics`: an endpoint a
+/// caller driving several runs in one process bound once (else `--metrics` binds its own).
 pub async fn drive_kind(
     cfg: MigrationConfig,
     front: &FrontEnd,
     restart: bool,
     kind: Kind,
+    metrics: Option<&metrics::Metrics>,
 ) -> Result<i32> {
     let sync = matches!(kind, Kind::Sync);
     let ws = Workspace::new(cfg.workspace_dir());
@@ -80,9 +71,13 @@ pub async fn drive_kind(
         Kind::Migration => storeshift_agents::start(cfg, opts).await?,
     };
     spawn_event_log(handle.link());
-    if let Some(addr) = front.metrics {
-        metrics::serve(addr, handle.link()).await?;
-        eprintln!("metrics: http://{addr}/metrics");
+    match (metrics, front.metrics) {
+        (Some(m), _) => m.follow(handle.link()),
+        (None, Some(addr)) => {
+            metrics::serve(addr, handle.link()).await?;
+            eprintln!("metrics: http://{addr}/metrics");
+        }
+        (None, None) => {}
     }
 
     let outcome = if console_mode {

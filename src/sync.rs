@@ -37,13 +37,31 @@ pub async fn sync(args: &SyncArgs) -> Result<i32> {
     if run::console_mode(&args.front) {
         return front::run(args, cfg, ws, every).await;
     }
+    // Cycles come one after another in this process: the log writer and the metrics port are
+    // set up once and outlive every cycle (a cycle's own would end with it).
+    let _log_guard = crate::logging::init(&ws.logs());
+    let metrics = match args.front.metrics {
+        Some(addr) => {
+            let m = crate::metrics::Metrics::bind(addr).await?;
+            eprintln!("metrics: http://{addr}/metrics");
+            Some(m)
+        }
+        None => None,
+    };
     loop {
         if let Some(at) = peek(&ws, cutover_requested)? {
             say(args, &format!("cutover requested at {at}: syncing stopped"));
             return Ok(exit::DONE);
         }
         let began = std::time::Instant::now();
-        let code = run::drive(cfg.clone(), &args.front, false, true).await?;
+        let code = run::drive_kind(
+            cfg.clone(),
+            &args.front,
+            false,
+            run::Kind::Sync,
+            metrics.as_ref(),
+        )
+        .await?;
         if code != exit::DONE {
             return Ok(code);
         }

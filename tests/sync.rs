@@ -48,50 +48,7 @@ fn by_slug(sb: &SandboxProc, slug: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-/// A migration from `src` into `dst` (products and customers), run to its end.
-fn migrated(src: &SandboxProc, dst: &SandboxProc, extra_run: &str) -> Scenario {
-    let s = Scenario {
-        dir: tempfile::tempdir().expect("tempdir"),
-    };
-    s.write_config(&format!(
-        "entities = [\"products\", \"customers\"]\n{extra_run}\n\n[sync]\noverlap = \"0s\""
-    ));
-    let fast = "retry_base_ms = 20, retry_max_ms = 500";
-    s.set_source(&src.endpoint_toml(fast));
-    s.set_target(&dst.endpoint_toml(fast));
-    assert_eq!(s.run_headless(180), Some(0), "migration: {}", s.logs());
-    s
-}
-
-/// One `storeshift sync WS --events jsonl` cycle; its exit code and `sync_cycle` line.
-fn cycle(s: &Scenario) -> (Option<i32>, Value) {
-    let o = Command::new(bin())
-        .args(["sync", &s.ws_str(), "--headless", "--events", "jsonl"])
-        .envs(SANDBOX_ENV)
-        .env("USER", "tester")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run sync");
-    let line = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["type"] == "sync_cycle")
-        .unwrap_or_else(|| json!({ "output": text(&o) }));
-    (o.status.code(), line)
-}
-
-/// Waits until the wall clock is in a later second (the sandboxes keep whole seconds), so the
-/// changes made next are newer than everything before them.
-fn next_second() {
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    };
-    let start = now();
-    wait_until(3, "the next second", || now() > start);
-}
+const PRODUCTS_AND_CUSTOMERS: &str = "entities = [\"products\", \"customers\"]";
 
 fn n(v: &Value) -> u64 {
     v.as_u64().unwrap_or(0)
@@ -113,12 +70,12 @@ fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
         &["--seed-products", "40", "--seed-customers", "10"],
     );
     let dst = SandboxProc::start("woocommerce", &[]);
-    let s = migrated(&src, &dst, "");
+    let s = migrated_between(&src, &dst, PRODUCTS_AND_CUSTOMERS);
     assert_eq!(products(&dst).len(), 40);
 
     // Nothing changed: a cycle moves nothing (what it re-reads of the window's first second
     // is skipped by content hash).
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["moved"], 0, "{c}");
     next_second();
@@ -166,7 +123,7 @@ fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
         Some(&json!({ "update": [{ "id": cust["id"], "first_name": "Changed" }] })),
     );
 
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     let p = &c["counts"]["products"];
     assert_eq!(
@@ -214,7 +171,7 @@ fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
 
     // A cycle without a decision deletes nothing and raises nothing new; it reads only the
     // window's first second again (the three changes), skipped by hash: not the store.
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert!(
         c["counts"]["products"]["read"].as_u64().unwrap() <= 3,
@@ -234,7 +191,7 @@ fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
         "gone for good",
     ]);
     assert!(o.status.success(), "{}", text(&o));
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["deleted"], 1, "{c}");
     assert_eq!(c["moved"], 0, "{c}");
@@ -243,7 +200,7 @@ fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
     no_duplicates(&dst);
 
     // A cycle after everything settled moves nothing and deletes nothing more.
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(
         (
@@ -281,7 +238,11 @@ fn sync_before_a_finished_migration_is_refused() {
 fn sync_killed_ten_times_moves_every_change_once() {
     let src = SandboxProc::start("woocommerce", &["--seed-products", "240"]);
     let dst = SandboxProc::start("woocommerce", &[]);
-    let s = migrated(&src, &dst, "batch_size = 5\nthrottle_ms = 100");
+    let s = migrated_between(
+        &src,
+        &dst,
+        &format!("{PRODUCTS_AND_CUSTOMERS}\nbatch_size = 5\nthrottle_ms = 100"),
+    );
     assert_eq!(products(&dst).len(), 240);
     let all = products(&src);
     for p in all.iter().take(200) {
@@ -301,7 +262,7 @@ fn sync_killed_ten_times_moves_every_change_once() {
         child.kill().expect("kill -9");
         let _ = child.wait();
     }
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["counts"]["products"]["created"], 0, "{c}");
     assert_eq!(c["counts"]["products"]["updated"], 200, "{c}");
@@ -314,7 +275,7 @@ fn sync_killed_ten_times_moves_every_change_once() {
         .count();
     assert_eq!(renamed, 200);
     // Nothing left over for the next cycle.
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0));
     assert_eq!(c["moved"], 0, "{c}");
 }
@@ -334,7 +295,7 @@ fn sync_from_export_files_reads_nothing_while_the_files_are_unchanged() {
     assert!(migrated >= 5, "{migrated} products migrated");
 
     // The first cycle has no hash to compare with: it reads the files whole, moves nothing.
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["moved"], 0, "{c}");
     let whole = n(&c["counts"]["products"]["read"]);
@@ -342,7 +303,7 @@ fn sync_from_export_files_reads_nothing_while_the_files_are_unchanged() {
     assert!(n(&c["counts"]["customers"]["read"]) >= 10, "{c}");
 
     // Same files: nothing is read, and the cycle says why.
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["read"], 0, "{c}");
     assert_eq!(c["moved"], 0, "{c}");
@@ -362,7 +323,7 @@ fn sync_from_export_files_reads_nothing_while_the_files_are_unchanged() {
         std::fs::write(&path, text.replacen(from, to, 1)).expect("write export");
     };
     edit("customers.csv", "\n2,Liam,Miller,", "\n2,Leopold,Miller,");
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["files_unchanged"], json!(["products"]), "{c}");
     assert_eq!(n(&c["counts"]["products"]["read"]), 0, "{c}");
@@ -382,7 +343,7 @@ fn sync_from_export_files_reads_nothing_while_the_files_are_unchanged() {
         &format!(",{first},"),
         ",Renamed in the export,",
     );
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["files_unchanged"], json!(["customers"]), "{c}");
     assert_eq!(n(&c["counts"]["customers"]["read"]), 0, "{c}");
@@ -399,4 +360,143 @@ fn sync_from_export_files_reads_nothing_while_the_files_are_unchanged() {
         1
     );
     no_duplicates(&dst);
+}
+
+/// The largest event sequence number the workspace's log file holds (events are mirrored
+/// into it as they happen).
+fn last_logged_seq(s: &Scenario) -> u64 {
+    let dir = s.ws().join("logs");
+    std::fs::read_dir(&dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|p| {
+            std::fs::read_to_string(p)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| {
+                    let rest = l.split("seq=").nth(1)?;
+                    rest.split(|c: char| !c.is_ascii_digit())
+                        .next()?
+                        .parse::<u64>()
+                        .ok()
+                })
+                .collect::<Vec<_>>()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// `sync --every` headless runs cycle after cycle in one process: the `--metrics` port is
+/// bound once and follows each cycle (a second bind of the same port would end the sync),
+/// and every cycle's events reach the log file, not only the first cycle's.
+#[test]
+fn sync_every_keeps_its_metrics_port_and_its_log_across_cycles() {
+    use std::io::{BufRead, Read as _, Write as _};
+    let dst = SandboxProc::start("woocommerce", &[]);
+    let s = Scenario::generated(
+        40,
+        &format!("{PRODUCTS_AND_CUSTOMERS}\n\n[sync]\noverlap = \"0s\""),
+    );
+    s.set_target(&dst.endpoint_toml("retry_base_ms = 20, retry_max_ms = 500"));
+    assert_eq!(s.run_headless(180), Some(0), "migration: {}", s.logs());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(bin())
+        .args([
+            "sync",
+            &s.ws_str(),
+            "--every",
+            "1s",
+            "--headless",
+            "--events",
+            "jsonl",
+            "--metrics",
+            &addr,
+        ])
+        .envs(SANDBOX_ENV)
+        .env("USER", "tester")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sync");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                if v["type"] == "sync_cycle" && tx.send(v).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let next_cycle = |what: &str| {
+        rx.recv_timeout(std::time::Duration::from_secs(120))
+            .unwrap_or_else(|_| panic!("{what}: no sync_cycle line; logs: {}", s.logs()))
+    };
+    let scrape = || -> String {
+        let Ok(mut c) = std::net::TcpStream::connect(&addr) else {
+            return String::new();
+        };
+        let _ = c.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n");
+        let mut body = String::new();
+        let _ = c.read_to_string(&mut body);
+        body
+    };
+
+    let first = next_cycle("the first cycle");
+    // The first cycle's events are in the log once its writer flushed them.
+    let mut after_first = 0;
+    wait_until(10, "the first cycle's events in the log", || {
+        after_first = last_logged_seq(&s);
+        after_first > 0
+    });
+    let second = next_cycle("the second cycle");
+    let third = next_cycle("the third cycle");
+    assert!(
+        second["run"].as_u64() > first["run"].as_u64()
+            && third["run"].as_u64() > second["run"].as_u64(),
+        "each cycle is a run of its own: {first} {second} {third}"
+    );
+    let mut seen = String::new();
+    wait_until(10, "metrics of a later cycle", || {
+        seen = scrape();
+        seen.lines().next().is_some_and(|l| l.contains(" 200 "))
+            && seen.contains("storeshift_run_state{run=\"")
+    });
+    let run_of_metrics = seen
+        .split("storeshift_run_state{run=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .and_then(|r| r.parse::<u64>().ok())
+        .expect("a run number in the metrics");
+    assert!(
+        Some(run_of_metrics) > first["run"].as_u64(),
+        "the metrics follow the cycles: run {run_of_metrics} after {first}\n{seen}"
+    );
+    wait_until(10, "a later cycle's events in the log", || {
+        last_logged_seq(&s) > after_first
+    });
+    assert_eq!(child.try_wait().expect("wait"), None, "sync ended early");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let mut status = None;
+    wait_until(60, "sync stops on SIGTERM", || {
+        status = child.try_wait().ok().flatten();
+        status.is_some()
+    });
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(4),
+        "stopped, checkpointed"
+    );
 }

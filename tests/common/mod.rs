@@ -427,3 +427,49 @@ pub fn percent_decoded(path: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// A migration from the sandbox `src` into the sandbox `dst`, run headless to its end, with
+/// `run` as the `[run]` section's lines (entities, …) and no sync overlap, so a sync test's
+/// windows start exactly where the run ended.
+pub fn migrated_between(src: &SandboxProc, dst: &SandboxProc, run: &str) -> Scenario {
+    let s = Scenario {
+        dir: tempfile::tempdir().expect("tempdir"),
+    };
+    s.write_config(&format!("{run}\n\n[sync]\noverlap = \"0s\""));
+    let fast = "retry_base_ms = 20, retry_max_ms = 500";
+    s.set_source(&src.endpoint_toml(fast));
+    s.set_target(&dst.endpoint_toml(fast));
+    assert_eq!(s.run_headless(240), Some(0), "migration: {}", s.logs());
+    s
+}
+
+/// One `storeshift sync WS --headless --events jsonl` cycle: its exit code and its
+/// `sync_cycle` event (or the whole output when there is none).
+pub fn sync_cycle(s: &Scenario) -> (Option<i32>, serde_json::Value) {
+    let o = Command::new(bin())
+        .args(["sync", &s.ws_str(), "--headless", "--events", "jsonl"])
+        .envs(SANDBOX_ENV)
+        .env("USER", "tester")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run sync");
+    let line = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["type"] == "sync_cycle")
+        .unwrap_or_else(|| serde_json::json!({ "output": text(&o) }));
+    (o.status.code(), line)
+}
+
+/// Waits until the wall clock is in a later second (the sandboxes keep whole seconds), so the
+/// changes made next are newer than everything before them.
+pub fn next_second() {
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    };
+    let start = now();
+    wait_until(3, "the next second", || now() > start);
+}
