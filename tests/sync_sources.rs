@@ -13,7 +13,6 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
 
 const WOO_CREDS: &str = "consumer_key=ck_sandbox&consumer_secret=cs_sandbox";
 
@@ -86,51 +85,6 @@ fn named<'a>(products: &'a [Value], name: &str) -> Vec<&'a Value> {
     products.iter().filter(|p| p["name"] == name).collect()
 }
 
-/// A migration of `entities` from `src` into `dst`, run to its end.
-fn migrated(src: &SandboxProc, dst: &SandboxProc, entities: &str) -> Scenario {
-    let s = Scenario {
-        dir: tempfile::tempdir().expect("tempdir"),
-    };
-    s.write_config(&format!(
-        "entities = {entities}\n\n[sync]\noverlap = \"0s\""
-    ));
-    let fast = "retry_base_ms = 20, retry_max_ms = 500";
-    s.set_source(&src.endpoint_toml(fast));
-    s.set_target(&dst.endpoint_toml(fast));
-    assert_eq!(s.run_headless(240), Some(0), "migration: {}", s.logs());
-    s
-}
-
-/// One `storeshift sync WS --events jsonl` cycle; its exit code and `sync_cycle` line.
-fn cycle(s: &Scenario) -> (Option<i32>, Value) {
-    let o = Command::new(bin())
-        .args(["sync", &s.ws_str(), "--headless", "--events", "jsonl"])
-        .envs(SANDBOX_ENV)
-        .env("USER", "tester")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run sync");
-    let line = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["type"] == "sync_cycle")
-        .unwrap_or_else(|| json!({ "output": text(&o) }));
-    (o.status.code(), line)
-}
-
-/// Waits until the wall clock is in a later second (the sandboxes keep whole seconds), so the
-/// changes made next are newer than everything before them.
-fn next_second() {
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    };
-    let start = now();
-    wait_until(3, "the next second", || now() > start);
-}
-
 fn n(v: &Value) -> u64 {
     v.as_u64().unwrap_or(0)
 }
@@ -158,6 +112,21 @@ trait SourceApi {
     fn delete(&self, id: &str);
     /// Changes the first customer's first name.
     fn change_customer(&self, first_name: &str);
+    /// The platform's published specification, when the contract harness has it: every
+    /// request the sync cycles send must follow it.
+    fn contract(&self) -> Option<storeshift_sandbox::contract::Contract> {
+        None
+    }
+}
+
+/// Turns the sandbox's traffic recorder on or off.
+fn recording(sb: &SandboxProc, on: bool) {
+    let r = http_json(
+        "POST",
+        &format!("{}/__sandbox/traffic", sb.url),
+        Some(&json!({ "record": on })),
+    );
+    assert_eq!(r["recording"], on, "{r}");
 }
 
 /// The scenario every source goes through (see the file's comment).
@@ -169,14 +138,22 @@ fn changes_move_once_and_deletions_wait(src: &dyn SourceApi, sb: &SandboxProc) {
     } else {
         "[\"products\", \"customers\"]"
     };
-    let s = migrated(sb, &dst, entities);
+    let s = migrated_between(sb, &dst, &format!("entities = {entities}"));
     let before = woo_products(&dst).len();
     assert!(before >= 10, "{before} products migrated");
 
-    let (code, c) = cycle(&s);
+    // The cycles' requests are recorded (the test's own edits through the API are not).
+    let contract = src.contract();
+    if contract.is_some() {
+        recording(sb, true);
+    }
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["moved"], 0, "{c}");
     next_second();
+    if contract.is_some() {
+        recording(sb, false);
+    }
 
     let all = src.products();
     let (a, b, gone) = (&all[1], &all[3], &all[5]);
@@ -188,7 +165,10 @@ fn changes_move_once_and_deletions_wait(src: &dyn SourceApi, sb: &SandboxProc) {
         src.change_customer("Changed");
     }
 
-    let (code, c) = cycle(&s);
+    if contract.is_some() {
+        recording(sb, true);
+    }
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     let p = &c["counts"]["products"];
     assert_eq!(n(&p["read"]) - n(&p["unchanged"]), 3, "{c}");
@@ -253,7 +233,7 @@ fn changes_move_once_and_deletions_wait(src: &dyn SourceApi, sb: &SandboxProc) {
     assert!(ivs[0]["decision"].is_null());
 
     // Nothing more changed: the next cycle reads at most the last window's second again.
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert!(n(&c["counts"]["products"]["read"]) <= 3, "{c}");
     if customers == Customers::Filtered {
@@ -269,12 +249,27 @@ fn changes_move_once_and_deletions_wait(src: &dyn SourceApi, sb: &SandboxProc) {
         "delete",
     ]);
     assert!(o.status.success(), "{}", text(&o));
-    let (code, c) = cycle(&s);
+    let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["deleted"], 1, "{c}");
     let target = woo_products(&dst);
     assert_eq!(named(&target, &gone.1).len(), 0);
     assert_eq!(target.len(), before);
+
+    // Every request the cycles sent (changed-since searches, id-only lists) follows the
+    // platform's own specification.
+    if let Some(contract) = contract {
+        let traffic: Vec<storeshift_sandbox::Exchange> = serde_json::from_value(http_json(
+            "GET",
+            &format!("{}/__sandbox/traffic", sb.url),
+            None,
+        ))
+        .expect("traffic");
+        assert!(!traffic.is_empty(), "no traffic recorded");
+        let checked = contract.check_all(&traffic);
+        eprintln!("{checked}");
+        assert!(checked.open().is_empty(), "{checked}");
+    }
 }
 
 // ---- Shopify ---------------------------------------------------------------------------------
@@ -385,6 +380,9 @@ impl BigCommerce<'_> {
 }
 
 impl SourceApi for BigCommerce<'_> {
+    fn contract(&self) -> Option<storeshift_sandbox::contract::Contract> {
+        Some(storeshift_sandbox::contract::Contract::bigcommerce().expect("specification"))
+    }
     fn products(&self) -> Vec<(String, String)> {
         self.api("GET", "/catalog/products?limit=250", None)["data"]
             .as_array()
@@ -497,6 +495,9 @@ impl Magento<'_> {
 }
 
 impl SourceApi for Magento<'_> {
+    fn contract(&self) -> Option<storeshift_sandbox::contract::Contract> {
+        Some(storeshift_sandbox::contract::Contract::magento().expect("specification"))
+    }
     fn products(&self) -> Vec<(String, String)> {
         self.list()
             .iter()
