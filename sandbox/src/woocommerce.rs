@@ -466,6 +466,19 @@ fn apply_gtin(s: &mut Store, id: u64, item: &mut Value, input: &Value) -> Result
     Ok(())
 }
 
+/// A product attribute as WooCommerce answers it: every property of the reference, with its
+/// documented default where the request left it out (custom attributes have id 0).
+fn product_attribute(a: &Value) -> Value {
+    json!({
+        "id": a["id"].as_u64().unwrap_or(0),
+        "name": str_field(a, "name"),
+        "position": a["position"].as_u64().unwrap_or(0),
+        "visible": a["visible"].as_bool().unwrap_or(false),
+        "variation": a["variation"].as_bool().unwrap_or(false),
+        "options": a["options"].as_array().map(|o| o.iter().filter_map(Value::as_str).collect::<Vec<_>>()).unwrap_or_default(),
+    })
+}
+
 /// Writes the fields `input` gives onto product `p` (create and update share this).
 fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result<(), Value> {
     apply_gtin(s, id, p, input)?;
@@ -494,10 +507,13 @@ fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result
             let _ = v;
         }
     }
-    for k in ["manage_stock", "stock_quantity", "attributes", "meta_data"] {
+    for k in ["manage_stock", "stock_quantity", "meta_data"] {
         if let Some(v) = input.get(k) {
             p[k] = v.clone();
         }
+    }
+    if let Some(list) = input.get("attributes").and_then(Value::as_array) {
+        p["attributes"] = json!(list.iter().map(product_attribute).collect::<Vec<_>>());
     }
     if let Some(c) = input.get("categories") {
         p["categories"] = categories::resolve_product_categories(s, c);
@@ -559,7 +575,8 @@ fn create_product_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Valu
         "id": id, "name": name, "slug": "", "permalink": "", "date_created": now(), "date_created_gmt": now(), "date_modified": now(),
         "type": "simple", "status": "publish", "featured": false, "catalog_visibility": "visible",
         "description": "", "short_description": "", "sku": "", "global_unique_id": "", "price": "", "regular_price": "", "sale_price": "",
-        "on_sale": false, "manage_stock": false, "stock_quantity": null, "backorders": "no", "weight": "",
+        "on_sale": false, "virtual": false, "downloadable": false, "tax_status": "taxable", "tax_class": "",
+        "manage_stock": false, "stock_quantity": null, "stock_status": "instock", "backorders": "no", "weight": "",
         "categories": [], "tags": [], "images": [], "attributes": [], "variations": [], "meta_data": [],
     });
     let mut input = input.clone();
@@ -610,8 +627,11 @@ fn create_variation_in(s: &mut Store, pid: u64, input: &Value) -> Result<Value, 
         ));
     }
     let id = s.id();
-    let mut v = json!({ "id": id, "sku": "", "global_unique_id": "", "price": "", "regular_price": "", "sale_price": "", "manage_stock": false,
-                        "stock_quantity": null, "backorders": "no", "weight": "", "attributes": [], "image": null, "date_created": now(), "date_created_gmt": now() });
+    let mut v = json!({ "id": id, "date_created": now(), "date_created_gmt": now(), "date_modified": now(), "date_modified_gmt": now(),
+                        "description": "", "sku": "", "global_unique_id": "", "price": "", "regular_price": "", "sale_price": "",
+                        "status": "publish", "virtual": false, "downloadable": false, "tax_status": "taxable", "tax_class": "",
+                        "manage_stock": false, "stock_quantity": null, "stock_status": "instock", "backorders": "no", "weight": "",
+                        "image": null, "attributes": [], "menu_order": 0, "meta_data": [] });
     apply_variation(s, id, &mut v, input)?;
     s.variations.entry(pid).or_default().insert(id, v.clone());
     if let Some(p) = s.products.get_mut(&pid) {
@@ -644,10 +664,17 @@ fn apply_variation(s: &mut Store, id: u64, v: &mut Value, input: &Value) -> Resu
             v[k] = json!(str_field(input, k));
         }
     }
-    for k in ["manage_stock", "stock_quantity", "attributes"] {
+    for k in ["manage_stock", "stock_quantity"] {
         if let Some(x) = input.get(k) {
             v[k] = x.clone();
         }
+    }
+    if let Some(list) = input.get("attributes").and_then(Value::as_array) {
+        // A custom (non-taxonomy) attribute has id 0, as WooCommerce answers it.
+        v["attributes"] = json!(list
+            .iter()
+            .map(|a| json!({ "id": a["id"].as_u64().unwrap_or(0), "name": str_field(a, "name"), "option": str_field(a, "option") }))
+            .collect::<Vec<_>>());
     }
     if let Some(img) = input.get("image").filter(|i| i.is_object()) {
         v["image"] = json!({ "id": id, "src": img["src"], "alt": img.get("alt").cloned().unwrap_or(json!("")) });

@@ -10,6 +10,7 @@ mod changes;
 mod orders;
 mod pages;
 mod verify;
+pub mod wire;
 
 pub use verify::WooVerifier;
 
@@ -24,9 +25,10 @@ use crate::platform::woocommerce::{API_BASE, DEFAULT_WEIGHT_UNIT, MAX_BATCH, MAX
 use crate::spec::EndpointSpec;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::str::FromStr;
+use wire::{meta, text, BatchKind, ItemResult};
 
 /// A REST session of one store.
 pub struct WooClient {
@@ -146,13 +148,11 @@ impl WooClient {
         if reply.status.is_success() {
             return Ok(reply);
         }
-        let message = reply
-            .body
-            .get("message")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| reply.body.to_string());
-        let code = reply.body.get("code").and_then(Value::as_str).unwrap_or("");
+        // A proxy or a PHP fatal error answers something else than WooCommerce's error shape.
+        let (code, message) = match serde_json::from_value::<wire::ApiError>(reply.body.clone()) {
+            Ok(e) => (e.code, e.message),
+            Err(_) => (String::new(), reply.body.to_string()),
+        };
         let hint = if reply.status.as_u16() == 401 {
             " (check the consumer key and secret and their read/write permission)"
         } else {
@@ -172,8 +172,18 @@ impl WooClient {
         self.expect_ok(reply, path)
     }
 
+    /// A GET whose reply parses into `T`.
+    async fn get_as<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T> {
+        let reply = self.get(path, query).await?;
+        parse(&format!("GET {path}"), &reply.body)
+    }
+
     /// Every page of a list endpoint.
-    async fn get_all(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<Value>> {
+    async fn get_all<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Vec<T>> {
         let mut out = vec![];
         let mut page = 1usize;
         loop {
@@ -181,17 +191,29 @@ impl WooClient {
             q.push(("page", page.to_string()));
             q.push(("per_page", MAX_PER_PAGE.to_string()));
             let reply = self.get(path, &q).await?;
-            out.extend(reply.body.as_array().cloned().unwrap_or_default());
-            let pages: usize = reply
-                .header("x-wp-totalpages")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1);
-            if page >= pages {
+            out.extend(parse::<Vec<T>>(
+                &format!("GET {path} (page {page})"),
+                &reply.body,
+            )?);
+            if page >= total_pages(&reply) as usize {
                 return Ok(out);
             }
             page += 1;
         }
     }
+}
+
+/// A reply body as `T`, or an error naming endpoint and field.
+pub(crate) fn parse<T: DeserializeOwned>(endpoint: &str, body: &Value) -> Result<T> {
+    wire::parse(endpoint, body).map_err(ConnectorError::Remote)
+}
+
+/// `X-WP-TotalPages`; a list without it is one page.
+pub(crate) fn total_pages(reply: &Reply) -> u64 {
+    reply
+        .header("x-wp-totalpages")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
 }
 
 /// Slugs come back percent-encoded (WordPress stores them so); handles are plain text.
@@ -214,195 +236,185 @@ pub fn decode_slug(slug: &str) -> String {
 }
 
 /// A date as UTC: WooCommerce gives `X` in the site's time zone and `X_gmt` in UTC, both
-/// without an offset.
-/// The time in `{k}_gmt` (UTC, written without a zone), else in `k`.
-pub(crate) fn gmt(v: &Value, k: &str) -> Option<Timestamp> {
-    s(v, &format!("{k}_gmt"))
-        .or_else(|| s(v, k))
+/// without an offset; the UTC one is taken when there is one.
+pub(crate) fn gmt(utc: &Option<String>, local: &Option<String>) -> Option<Timestamp> {
+    text(utc)
+        .or_else(|| text(local))
         .and_then(|d| Timestamp::parse_api(&d))
 }
 
-fn s(v: &Value, k: &str) -> Option<String> {
-    match v.get(k) {
-        Some(Value::String(x)) if !x.trim().is_empty() => Some(x.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn dec(v: &Value, k: &str) -> Option<Decimal> {
-    s(v, k).and_then(|x| Decimal::from_str(x.trim()).ok())
-}
-
-fn meta(v: &Value, key: &str) -> Option<String> {
-    v["meta_data"]
-        .as_array()?
-        .iter()
-        .find(|m| m["key"] == key)
-        .and_then(|m| m["value"].as_str())
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
-}
-
 impl WooClient {
-    fn variant_from(&self, v: &Value, option_names: &[String]) -> Variant {
-        let sale = dec(v, "sale_price");
-        let regular = dec(v, "regular_price");
+    /// A variant from what a simple product or a variation sells; `options` are the option
+    /// values of a variation (none for a simple product).
+    fn variant_from(
+        &self,
+        id: u64,
+        v: &wire::Sellable,
+        options: Option<(&[String], &[wire::VariationAttribute])>,
+        image: Option<&wire::Image>,
+    ) -> Variant {
         let money = |d: Decimal| Money::new(d, self.currency.clone());
-        let (price, compare) = match (sale, regular) {
+        let (price, compare) = match (v.sale_price, v.regular_price) {
             (Some(s), Some(r)) => (Some(money(s)), Some(money(r))),
             (None, r) => (r.map(money), None),
             (Some(s), None) => (Some(money(s)), None),
         };
-        let option_values = option_names
-            .iter()
-            .map(|name| {
-                v["attributes"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|a| a["name"].as_str() == Some(name))
-                    .and_then(|a| s(a, "option"))
-                    .unwrap_or_default()
+        let option_values = options
+            .map(|(names, attrs)| {
+                names
+                    .iter()
+                    .map(|name| {
+                        attrs
+                            .iter()
+                            .find(|a| &a.name == name)
+                            .map(|a| a.option.clone())
+                            .unwrap_or_default()
+                    })
+                    .collect()
             })
-            .collect();
+            .unwrap_or_default();
         Variant {
-            source_id: v["id"].as_u64().map(|i| i.to_string()),
-            sku: s(v, "sku"),
+            source_id: Some(id.to_string()),
+            sku: text(&v.sku),
             // GTIN/UPC/EAN/ISBN since WooCommerce 9.2; older stores kept it in meta data.
-            barcode: s(v, "global_unique_id").or_else(|| meta(v, "barcode")),
+            barcode: text(&v.global_unique_id).or_else(|| meta(&v.meta_data, "barcode")),
             price,
             compare_at_price: compare,
             cost: None,
-            weight: dec(v, "weight").map(|w| Weight {
+            weight: v.weight.map(|w| Weight {
                 value: w.normalize(),
                 unit: self.weight_unit,
             }),
-            inventory: if v["manage_stock"] == json!(true) {
-                v["stock_quantity"].as_i64()
+            inventory: if v.manage_stock {
+                v.stock_quantity
             } else {
                 None
             },
-            allow_backorder: v["backorders"].as_str().is_some_and(|b| b != "no"),
+            allow_backorder: v.backorders != "no",
             option_values,
-            image: v
-                .pointer("/image/src")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            requires_shipping: v["virtual"] != json!(true),
-            taxable: v["tax_status"].as_str().is_none_or(|t| t != "none"),
+            image: image.map(|i| i.src.clone()).filter(|s| !s.is_empty()),
+            requires_shipping: !v.is_virtual,
+            taxable: v.tax_status != "none",
             price_tiers: Default::default(),
         }
     }
 
-    fn product_from(&self, p: &Value, variations: &[Value]) -> Product {
-        let handle = decode_slug(p["slug"].as_str().unwrap_or(""));
-        let options: Vec<ProductOption> = p["attributes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|a| a["variation"] == json!(true))
+    fn product_from(&self, p: &wire::Product, variations: &[wire::Variation]) -> Product {
+        let handle = decode_slug(&p.slug);
+        let options: Vec<ProductOption> = p
+            .attributes
+            .iter()
+            .filter(|a| a.variation)
             .map(|a| ProductOption {
-                name: s(a, "name").unwrap_or_default(),
-                values: a["options"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|o| o.as_str().map(str::to_string))
-                    .collect(),
+                name: a.name.clone(),
+                values: a.options.clone(),
             })
             .collect();
         let names: Vec<String> = options.iter().map(|o| o.name.clone()).collect();
-        let is_variable = p["type"] == "variable";
+        let is_variable = p.kind == "variable";
         let variants = if is_variable {
             variations
                 .iter()
-                .map(|v| self.variant_from(v, &names))
+                .map(|v| {
+                    self.variant_from(
+                        v.id,
+                        &v.sellable,
+                        Some((&names, &v.attributes)),
+                        v.image.as_ref(),
+                    )
+                })
                 .collect()
         } else {
-            vec![self.variant_from(p, &[])]
+            vec![self.variant_from(p.id, &p.sellable, None, None)]
         };
         Product {
             source: SourceRef::with_url(
-                p["id"].as_u64().unwrap_or(0).to_string(),
+                p.id.to_string(),
                 url_path(Platform::WooCommerce, Entity::Products, &handle, &[]),
             ),
-            title: s(p, "name").unwrap_or_default(),
-            body_html: p["description"].as_str().unwrap_or("").to_string(),
-            vendor: meta(p, "vendor"),
-            product_type: meta(p, "product_type"),
-            tags: p["tags"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|t| s(t, "name"))
-                .collect(),
-            status: match p["status"].as_str() {
-                Some("draft") | Some("pending") => ProductStatus::Draft,
-                Some("private") => ProductStatus::Archived,
+            title: p.name.clone(),
+            body_html: p.description.clone(),
+            vendor: meta(&p.sellable.meta_data, "vendor"),
+            product_type: meta(&p.sellable.meta_data, "product_type"),
+            tags: p.tags.iter().filter_map(|t| text(&t.name)).collect(),
+            status: match p.status.as_str() {
+                "draft" | "pending" => ProductStatus::Draft,
+                "private" => ProductStatus::Archived,
                 _ => ProductStatus::Active,
             },
-            kind: match p["type"].as_str() {
-                Some("variable") => ProductKind::Variable,
-                Some("grouped") => ProductKind::Grouped,
-                Some("external") => ProductKind::External,
+            kind: match p.kind.as_str() {
+                "variable" => ProductKind::Variable,
+                "grouped" => ProductKind::Grouped,
+                "external" => ProductKind::External,
                 _ => ProductKind::Simple,
             },
-            categories: p["categories"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|c| s(c, "name"))
+            categories: p
+                .categories
+                .iter()
+                .filter_map(|c| text(&c.name))
                 .map(|n| vec![n])
                 .collect(),
             options: if is_variable { options } else { vec![] },
             variants,
-            images: p["images"]
-                .as_array()
-                .into_iter()
-                .flatten()
+            images: p
+                .images
+                .iter()
                 .enumerate()
-                .filter_map(|(i, im)| {
-                    Some(Image {
-                        src: s(im, "src")?,
-                        alt: s(im, "alt"),
-                        position: i as u32 + 1,
-                    })
+                .filter(|(_, im)| !im.src.trim().is_empty())
+                .map(|(i, im)| Image {
+                    src: im.src.clone(),
+                    alt: text(&im.alt),
+                    position: i as u32 + 1,
                 })
                 .collect(),
             seo: Seo::default(),
             attributes: Default::default(),
-            created_at: gmt(p, "date_created"),
+            created_at: gmt(&p.dates.date_created_gmt, &p.dates.date_created),
             handle,
             translations: Default::default(),
         }
     }
+
+    /// A product's variations, oldest first (only a variable product has any).
+    async fn variations_of(&self, p: &wire::Product) -> Result<Vec<wire::Variation>> {
+        if p.kind != "variable" {
+            return Ok(vec![]);
+        }
+        let mut v: Vec<wire::Variation> = self
+            .get_all(
+                &format!("/products/{}/variations", p.id),
+                &[("orderby", "id".into()), ("order", "asc".into())],
+            )
+            .await?;
+        v.sort_by_key(|x| x.id);
+        Ok(v)
+    }
 }
 
-fn address_from(a: &Value) -> Option<Address> {
+fn address_from(a: &wire::Address) -> Option<Address> {
     let addr = Address {
-        first_name: s(a, "first_name"),
-        last_name: s(a, "last_name"),
-        company: s(a, "company"),
-        address1: s(a, "address_1"),
-        address2: s(a, "address_2"),
-        city: s(a, "city"),
-        province: s(a, "state"),
-        country_code: s(a, "country"),
-        zip: s(a, "postcode"),
-        phone: s(a, "phone"),
+        first_name: text(&a.first_name),
+        last_name: text(&a.last_name),
+        company: text(&a.company),
+        address1: text(&a.address_1),
+        address2: text(&a.address_2),
+        city: text(&a.city),
+        province: text(&a.state),
+        country_code: text(&a.country),
+        zip: text(&a.postcode),
+        phone: text(&a.phone),
         default: false,
     };
     (!addr.is_empty()).then_some(addr)
 }
 
-fn customer_from(c: &Value) -> Customer {
+fn customer_from(c: &wire::Customer) -> Customer {
     let mut addresses = vec![];
-    if let Some(mut b) = address_from(&c["billing"]) {
+    if let Some(mut b) = address_from(&c.billing) {
         b.default = true;
         addresses.push(b);
     }
-    if let Some(sh) = address_from(&c["shipping"]) {
+    if let Some(sh) = address_from(&c.shipping) {
         if addresses.first().is_none_or(|b| {
             Address {
                 default: false,
@@ -417,16 +429,16 @@ fn customer_from(c: &Value) -> Customer {
         }
     }
     Customer {
-        source: SourceRef::new(c["id"].as_u64().unwrap_or(0).to_string()),
-        email: s(c, "email").unwrap_or_default(),
-        first_name: s(c, "first_name"),
-        last_name: s(c, "last_name"),
-        phone: s(&c["billing"], "phone"),
+        source: SourceRef::new(c.id.to_string()),
+        email: c.email.clone(),
+        first_name: text(&c.first_name),
+        last_name: text(&c.last_name),
+        phone: text(&c.billing.phone),
         addresses,
         marketing: MarketingConsent::default(),
         tags: vec![],
         note: None,
-        created_at: gmt(c, "date_created"),
+        created_at: gmt(&c.dates.date_created_gmt, &c.dates.date_created),
     }
 }
 
@@ -556,45 +568,29 @@ impl WooSource {
         ];
         q.extend(changes::since_query(since));
         let reply = self.client.get(path, &q).await?;
-        let pages: u64 = reply
-            .header("x-wp-totalpages")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1);
-        let items = reply.body.as_array().cloned().unwrap_or_default();
+        let endpoint = format!("GET {path}");
         let mut out = SourcePage::default();
-        for item in &items {
-            match entity {
-                Entity::Products => {
-                    let variations = if item["type"] == "variable" {
-                        let id = item["id"].as_u64().unwrap_or(0);
-                        let mut v = self
-                            .client
-                            .get_all(
-                                &format!("/products/{id}/variations"),
-                                &[("orderby", "id".into()), ("order", "asc".into())],
-                            )
-                            .await?;
-                        v.sort_by_key(|x| x["id"].as_u64());
-                        v
-                    } else {
-                        vec![]
-                    };
-                    let mut p = self.client.product_from(item, &variations);
-                    if let Some(index) = &self.categories {
-                        p.categories = index.paths_of(&item["categories"]);
-                    }
-                    out.records.push(Record::Product(p));
+        let newest = if entity == Entity::Products {
+            let items: Vec<wire::Product> = parse(&endpoint, &reply.body)?;
+            for item in &items {
+                let variations = self.client.variations_of(item).await?;
+                let mut p = self.client.product_from(item, &variations);
+                if let Some(index) = &self.categories {
+                    p.categories = index.paths_of(&item.categories);
                 }
-                _ => out.records.push(Record::Customer(customer_from(item))),
+                out.records.push(Record::Product(p));
             }
-        }
-        if page < pages {
+            changes::newest(items.iter().map(|i| &i.dates))
+        } else {
+            let items: Vec<wire::Customer> = parse(&endpoint, &reply.body)?;
+            out.records
+                .extend(items.iter().map(|c| Record::Customer(customer_from(c))));
+            changes::newest(items.iter().map(|i| &i.dates))
+        };
+        if page < total_pages(&reply) {
             out.next = Some(json!({ "page": page + 1 }));
         }
-        Ok(ChangedPage {
-            page: out,
-            newest: changes::newest(&items),
-        })
+        Ok(ChangedPage { page: out, newest })
     }
 }
 
@@ -734,10 +730,10 @@ impl WooTarget {
                 .join(",");
             let by_sku: HashMap<String, u64> = self
                 .client
-                .get_all("/products", &[("sku", list)])
+                .get_all::<wire::ProductKey>("/products", &[("sku", list)])
                 .await?
-                .iter()
-                .filter_map(|p| Some((p["sku"].as_str()?.to_string(), p["id"].as_u64()?)))
+                .into_iter()
+                .filter_map(|p| Some((text(&p.sku)?, p.id)))
                 .collect();
             for (i, sku) in &skus {
                 found[*i] = by_sku.get(sku).copied();
@@ -753,30 +749,22 @@ impl WooTarget {
     }
 
     async fn find_by_slug(&self, handle: &str) -> Result<Option<u64>> {
-        let reply = self
+        let found: Vec<wire::IdOnly> = self
             .client
-            .get("/products", &[("slug", handle.to_string())])
+            .get_as("/products", &[("slug", handle.to_string())])
             .await?;
-        Ok(reply
-            .body
-            .as_array()
-            .and_then(|a| a.first())
-            .and_then(|p| p["id"].as_u64()))
+        Ok(found.first().map(|p| p.id))
     }
 
     async fn find_customer(&self, email: &str) -> Result<Option<u64>> {
-        let reply = self
+        let found: Vec<wire::IdOnly> = self
             .client
-            .get(
+            .get_as(
                 "/customers",
                 &[("email", email.to_string()), ("role", "all".into())],
             )
             .await?;
-        Ok(reply
-            .body
-            .as_array()
-            .and_then(|a| a.first())
-            .and_then(|c| c["id"].as_u64()))
+        Ok(found.first().map(|c| c.id))
     }
 
     fn record_ref(r: &Record) -> RecordRef {
@@ -886,40 +874,48 @@ impl WooTarget {
                 }
                 Err(CallError::Failed(m)) => return Err(ConnectorError::Remote(m)),
             };
-            let results = [("create", &create_idx), ("update", &update_idx)];
+            let endpoint = "POST /products/batch";
+            let answered: wire::Batch = parse(endpoint, &reply.body)?;
+            let results = [
+                (BatchKind::Create, &create_idx),
+                (BatchKind::Update, &update_idx),
+            ];
             for (kind, idx) in results {
-                let items = reply.body[kind].as_array().cloned().unwrap_or_default();
+                let items = answered.items(kind);
                 for (k, &i) in idx.iter().enumerate() {
-                    let item = items.get(k).cloned().unwrap_or(Value::Null);
-                    if let Some(e) = item.get("error") {
-                        let code = e["code"].as_str().unwrap_or("");
-                        let message = e["message"]
-                            .as_str()
-                            .unwrap_or("WooCommerce rejected the product")
-                            .to_string();
-                        if code == "woocommerce_product_image_upload_error" && !without_images[i] {
-                            // An image is a finding on its product, never a failed product.
-                            without_images[i] = true;
-                            self.findings.push(
-                                Finding::new(
-                                    Severity::Warning,
-                                    "image_failed",
-                                    format!(
+                    // An item the reply leaves out is looked up again in the next round.
+                    let Some(item) = items.get(k) else {
+                        continue;
+                    };
+                    let result = item
+                        .result(endpoint, kind, k)
+                        .map_err(ConnectorError::Remote)?;
+                    let id = match result {
+                        ItemResult::Written(id) => id,
+                        ItemResult::Refused { code, message } => {
+                            if code == "woocommerce_product_image_upload_error"
+                                && !without_images[i]
+                            {
+                                // An image is a finding on its product, never a failed product.
+                                without_images[i] = true;
+                                self.findings.push(
+                                    Finding::new(
+                                        Severity::Warning,
+                                        "image_failed",
+                                        format!(
                                         "WooCommerce could not fetch an image of \"{}\": {message}",
                                         products[i].title
                                     ),
-                                )
-                                .about(Self::record_ref(&batch[i])),
-                            );
-                        } else {
-                            outcomes[i] = Some(WriteOutcome::Failed {
-                                message: format!("{code}: {message}"),
-                            });
+                                    )
+                                    .about(Self::record_ref(&batch[i])),
+                                );
+                            } else {
+                                outcomes[i] = Some(WriteOutcome::Failed {
+                                    message: format!("{code}: {message}"),
+                                });
+                            }
+                            continue;
                         }
-                        continue;
-                    }
-                    let Some(id) = item["id"].as_u64() else {
-                        continue;
                     };
                     outcomes[i] = Some(match self.write_variations(products[i], id).await? {
                         Err(message) => WriteOutcome::Failed { message },
@@ -958,7 +954,7 @@ impl WooTarget {
             if round > 0 {
                 self.client.http.wait_before_retry(round - 1, None).await;
             }
-            let existing = self.client.get_all(&path, &[]).await?;
+            let existing: Vec<wire::VariationKey> = self.client.get_all(&path, &[]).await?;
             let key_of = |sku: Option<&str>, opts: Vec<String>| match sku.filter(|s| !s.is_empty())
             {
                 Some(s) => format!("sku:{s}"),
@@ -966,14 +962,9 @@ impl WooTarget {
             };
             let mut by_key: HashMap<String, u64> = existing
                 .iter()
-                .filter_map(|v| {
-                    let opts = v["attributes"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|a| a["option"].as_str().map(str::to_string))
-                        .collect();
-                    Some((key_of(v["sku"].as_str(), opts), v["id"].as_u64()?))
+                .map(|v| {
+                    let opts = v.attributes.iter().map(|a| a.option.clone()).collect();
+                    (key_of(v.sku.as_deref(), opts), v.id)
                 })
                 .collect();
             let mut create = vec![];
@@ -1020,15 +1011,15 @@ impl WooTarget {
                 {
                     Ok(r) => {
                         let r = self.client.expect_ok(r, &path)?;
-                        for kind in ["create", "update", "delete"] {
-                            for item in r.body[kind].as_array().into_iter().flatten() {
-                                if let Some(e) = item.get("error") {
-                                    let msg = format!(
-                                        "variation: {}: {}",
-                                        e["code"].as_str().unwrap_or(""),
-                                        e["message"].as_str().unwrap_or("")
-                                    );
-                                    return Ok(Err(msg));
+                        let endpoint = format!("POST {path}/batch");
+                        let answered: wire::Batch = parse(&endpoint, &r.body)?;
+                        for kind in [BatchKind::Create, BatchKind::Update, BatchKind::Delete] {
+                            for (k, item) in answered.items(kind).iter().enumerate() {
+                                let result = item
+                                    .result(&endpoint, kind, k)
+                                    .map_err(ConnectorError::Remote)?;
+                                if let ItemResult::Refused { code, message } = result {
+                                    return Ok(Err(format!("variation: {code}: {message}")));
                                 }
                             }
                         }
@@ -1151,25 +1142,30 @@ impl WooTarget {
                 Err(CallError::Ambiguous(_)) => continue,
                 Err(CallError::Failed(m)) => return Err(ConnectorError::Remote(m)),
             };
-            for (kind, idx) in [("create", &ci), ("update", &ui)] {
-                let items = reply.body[kind].as_array().cloned().unwrap_or_default();
+            let endpoint = "POST /customers/batch";
+            let answered: wire::Batch = parse(endpoint, &reply.body)?;
+            for (kind, idx) in [(BatchKind::Create, &ci), (BatchKind::Update, &ui)] {
+                let items = answered.items(kind);
                 for (k, &i) in idx.iter().enumerate() {
-                    let item = items.get(k).cloned().unwrap_or(Value::Null);
-                    outcomes[i] = Some(if let Some(e) = item.get("error") {
-                        WriteOutcome::Failed {
-                            message: format!(
-                                "{}: {}",
-                                e["code"].as_str().unwrap_or(""),
-                                e["message"].as_str().unwrap_or("")
-                            ),
+                    // An item the reply leaves out is looked up again in the next round.
+                    let Some(item) = items.get(k) else {
+                        continue;
+                    };
+                    let result = item
+                        .result(endpoint, kind, k)
+                        .map_err(ConnectorError::Remote)?;
+                    outcomes[i] = Some(match result {
+                        ItemResult::Refused { code, message } => WriteOutcome::Failed {
+                            message: format!("{code}: {message}"),
+                        },
+                        ItemResult::Written(id) if existed[i] == Some(true) => {
+                            WriteOutcome::Updated {
+                                target_id: id.to_string(),
+                            }
                         }
-                    } else {
-                        let id = item["id"].as_u64().unwrap_or(0).to_string();
-                        if existed[i] == Some(true) {
-                            WriteOutcome::Updated { target_id: id }
-                        } else {
-                            WriteOutcome::Created { target_id: id }
-                        }
+                        ItemResult::Written(id) => WriteOutcome::Created {
+                            target_id: id.to_string(),
+                        },
                     });
                 }
             }

@@ -4,7 +4,8 @@
 //! parent in WordPress), so a repeated write updates instead of duplicating whatever slug
 //! WordPress chose.
 
-use super::{decode_slug, s, WooClient, WooTarget};
+use super::wire::{self, text};
+use super::{decode_slug, parse, WooClient, WooTarget};
 use crate::api::http::{CallError, Safety};
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage, WriteOutcome};
 use crate::model::{Category, Entity, Platform, Record, SourceRef};
@@ -34,7 +35,7 @@ fn key(name: &str) -> String {
 
 impl CategoryIndex {
     pub(super) async fn load(client: &WooClient) -> Result<Self> {
-        let all = client
+        let all: Vec<wire::Category> = client
             .get_all(
                 "/products/categories",
                 &[("orderby", "id".into()), ("order", "asc".into())],
@@ -42,26 +43,21 @@ impl CategoryIndex {
             .await?;
         let mut index = CategoryIndex::default();
         for c in &all {
-            if let Some(id) = c["id"].as_u64() {
-                index.insert(id, c);
-            }
+            index.insert(c);
         }
         Ok(index)
     }
 
-    fn insert(&mut self, id: u64, c: &Value) {
+    fn insert(&mut self, c: &wire::Category) {
         self.terms.insert(
-            id,
+            c.id,
             Term {
-                name: s(c, "name").unwrap_or_default(),
-                slug: c["slug"].as_str().unwrap_or("").to_string(),
-                parent: c["parent"].as_u64().unwrap_or(0),
-                description: c["description"].as_str().unwrap_or("").to_string(),
-                image: c
-                    .pointer("/image/src")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                menu_order: c["menu_order"].as_i64(),
+                name: c.name.clone(),
+                slug: c.slug.clone(),
+                parent: c.parent,
+                description: c.description.clone(),
+                image: c.image.as_ref().map(|i| i.src.clone()),
+                menu_order: c.menu_order,
             },
         );
     }
@@ -96,16 +92,11 @@ impl CategoryIndex {
     }
 
     /// A product's `categories` (`[{id, name, slug}]`) as paths from the root.
-    pub(super) fn paths_of(&self, cats: &Value) -> Vec<Vec<String>> {
-        cats.as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| {
-                let id = c["id"].as_u64()?;
-                match self.path_of(id) {
-                    p if p.is_empty() => s(c, "name").map(|n| vec![n]),
-                    p => Some(p),
-                }
+    pub(super) fn paths_of(&self, cats: &[wire::TermRef]) -> Vec<Vec<String>> {
+        cats.iter()
+            .filter_map(|c| match self.path_of(c.id) {
+                p if p.is_empty() => text(&c.name).map(|n| vec![n]),
+                p => Some(p),
             })
             .collect()
     }
@@ -269,8 +260,8 @@ impl WooTarget {
                 Err(CallError::Failed(m)) => return Err(ConnectorError::Remote(m)),
             };
             if !reply.status.is_success() {
-                let code = reply.body["code"].as_str().unwrap_or("");
-                if code == "duplicate_term_slug" && current.is_none() {
+                let refusal = refusal_of(&reply.body);
+                if refusal.code == "duplicate_term_slug" && current.is_none() {
                     // The slug belongs to another branch of the tree: let WordPress pick one.
                     if let Some(o) = body.as_object_mut() {
                         o.remove("slug");
@@ -287,9 +278,9 @@ impl WooTarget {
                         .await;
                     match retry {
                         Ok(r) if r.status.is_success() => {
-                            return Ok(self.created_category(&r.body, existed == Some(true)));
+                            return self.created_category(&r.body, existed == Some(true));
                         }
-                        Ok(r) => return Ok(failed(&r.body)),
+                        Ok(r) => return Ok(failed(&refusal_of(&r.body))),
                         Err(CallError::Ambiguous(_)) => continue,
                         Err(CallError::Failed(m)) => return Err(ConnectorError::Remote(m)),
                     }
@@ -299,38 +290,35 @@ impl WooTarget {
                     self.client.expect_ok(reply, &path)?;
                     continue;
                 }
-                return Ok(failed(&reply.body));
+                return Ok(failed(&refusal));
             }
-            return Ok(self.created_category(&reply.body, existed == Some(true)));
+            return self.created_category(&reply.body, existed == Some(true));
         }
         Ok(WriteOutcome::Failed {
             message: "WooCommerce did not confirm this category after repeated attempts".into(),
         })
     }
 
-    fn created_category(&mut self, body: &Value, existed: bool) -> WriteOutcome {
-        let id = body["id"].as_u64().unwrap_or(0);
+    /// The category WooCommerce answered a write with, into the index.
+    fn created_category(&mut self, body: &Value, existed: bool) -> Result<WriteOutcome> {
+        let c: wire::Category = parse("POST /products/categories", body)?;
         if let Some(index) = self.categories.as_mut() {
-            index.insert(id, body);
+            index.insert(&c);
         }
-        let target_id = id.to_string();
-        if existed {
+        let target_id = c.id.to_string();
+        Ok(if existed {
             WriteOutcome::Updated { target_id }
         } else {
             WriteOutcome::Created { target_id }
-        }
+        })
     }
 
     pub(super) async fn find_category(&self, handle: &str) -> Result<Option<u64>> {
-        let reply = self
+        let found: Vec<wire::IdOnly> = self
             .client
-            .get("/products/categories", &[("slug", handle.to_string())])
+            .get_as("/products/categories", &[("slug", handle.to_string())])
             .await?;
-        Ok(reply
-            .body
-            .as_array()
-            .and_then(|a| a.first())
-            .and_then(|c| c["id"].as_u64()))
+        Ok(found.first().map(|c| c.id))
     }
 
     /// `[{id}]` for a product's category paths; paths the store lacks become a finding.
@@ -347,14 +335,16 @@ impl WooTarget {
     }
 }
 
-fn failed(body: &Value) -> WriteOutcome {
+/// WooCommerce's `{code, message}`; a body of another shape is quoted whole.
+fn refusal_of(body: &Value) -> wire::ApiError {
+    serde_json::from_value(body.clone()).unwrap_or_else(|_| wire::ApiError {
+        code: String::new(),
+        message: format!("WooCommerce refused the category: {body}"),
+    })
+}
+
+fn failed(e: &wire::ApiError) -> WriteOutcome {
     WriteOutcome::Failed {
-        message: format!(
-            "{}: {}",
-            body["code"].as_str().unwrap_or(""),
-            body["message"]
-                .as_str()
-                .unwrap_or("WooCommerce refused the category")
-        ),
+        message: format!("{}: {}", e.code, e.message),
     }
 }

@@ -2,10 +2,10 @@
 //! `dates_are_gmt`, so the window is in UTC whatever the site's time zone) and id-only listings
 //! (`_fields=id,status`) to find records deleted or trashed since.
 
-use super::{gmt, WooClient};
+use super::wire::{Dates, IdStatus};
+use super::{gmt, parse, total_pages, WooClient};
 use crate::connector::Result;
 use crate::platform::woocommerce::MAX_PER_PAGE;
-use serde_json::Value;
 
 /// The filter that limits a list to records modified after `since` (RFC 3339, UTC).
 pub(super) fn since_query(since: Option<&str>) -> Vec<(&'static str, String)> {
@@ -32,10 +32,9 @@ fn woo_date(t: &str) -> String {
 }
 
 /// The newest `date_modified_gmt` among `items`, as RFC 3339 UTC.
-pub(super) fn newest(items: &[Value]) -> Option<String> {
+pub(super) fn newest<'a>(items: impl Iterator<Item = &'a Dates>) -> Option<String> {
     items
-        .iter()
-        .filter_map(|i| gmt(i, "date_modified"))
+        .filter_map(|d| gmt(&d.date_modified_gmt, &d.date_modified))
         .map(|t| t.format_utc("%Y-%m-%dT%H:%M:%SZ"))
         .max()
 }
@@ -54,19 +53,14 @@ pub(super) async fn live_ids(client: &WooClient, path: &str) -> Result<Vec<Strin
             ("_fields", "id,status".into()),
         ];
         let reply = client.get(path, &q).await?;
-        for item in reply.body.as_array().into_iter().flatten() {
-            if item["status"] == "trash" {
-                continue;
-            }
-            if let Some(id) = item["id"].as_u64() {
-                out.push(id.to_string());
-            }
-        }
-        let pages: usize = reply
-            .header("x-wp-totalpages")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1);
-        if page >= pages {
+        let items: Vec<IdStatus> = parse(&format!("GET {path}?_fields=id,status"), &reply.body)?;
+        out.extend(
+            items
+                .iter()
+                .filter(|i| i.status.as_deref() != Some("trash"))
+                .map(|i| i.id.to_string()),
+        );
+        if page >= total_pages(&reply) as usize {
             return Ok(out);
         }
         page += 1;
@@ -77,6 +71,10 @@ pub(super) async fn live_ids(client: &WooClient, path: &str) -> Result<Vec<Strin
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn dates(v: serde_json::Value) -> Dates {
+        serde_json::from_value(v).expect("dates")
+    }
 
     #[test]
     fn the_window_is_sent_in_utc_without_an_offset() {
@@ -89,11 +87,18 @@ mod tests {
     #[test]
     fn the_newest_modification_is_read_from_the_gmt_field() {
         let items = [
-            json!({ "date_modified": "2026-12-06T09:00:00", "date_modified_gmt": "2026-12-06T06:00:00" }),
-            json!({ "date_modified": "2026-12-06T08:00:00", "date_modified_gmt": "2026-12-06T05:00:00" }),
-            json!({ "id": 3 }),
+            dates(
+                json!({ "date_modified": "2026-12-06T09:00:00", "date_modified_gmt": "2026-12-06T06:00:00" }),
+            ),
+            dates(
+                json!({ "date_modified": "2026-12-06T08:00:00", "date_modified_gmt": "2026-12-06T05:00:00" }),
+            ),
+            dates(json!({ "id": 3 })),
         ];
-        assert_eq!(newest(&items).as_deref(), Some("2026-12-06T06:00:00Z"));
-        assert_eq!(newest(&[]), None);
+        assert_eq!(
+            newest(items.iter()).as_deref(),
+            Some("2026-12-06T06:00:00Z")
+        );
+        assert_eq!(newest([].iter()), None);
     }
 }

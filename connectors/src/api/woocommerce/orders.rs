@@ -7,7 +7,8 @@
 //! in meta data (the number is what a repeated write finds the order by); everything else that
 //! cannot be set is a finding on its order.
 
-use super::{address_from, dec, meta, s, WooClient, WooTarget};
+use super::wire::{self, meta, text, BatchKind, ItemResult};
+use super::{address_from, parse, total_pages, WooClient, WooTarget};
 use crate::api::http::{CallError, Safety};
 use crate::connector::{ChangedPage, ConnectorError, Cursor, Result, SourcePage, WriteOutcome};
 use crate::files::woocommerce::orders::{status_from_canonical, status_to_canonical};
@@ -40,40 +41,29 @@ pub(super) async fn read_page(
     ];
     q.extend(super::changes::since_query(since));
     let reply = client.get("/orders", &q).await?;
-    let pages: u64 = reply
-        .header("x-wp-totalpages")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
+    let orders: Vec<wire::Order> = parse("GET /orders", &reply.body)?;
     let mut out = SourcePage::default();
-    for o in reply.body.as_array().into_iter().flatten() {
+    for o in &orders {
         out.records
             .push(Record::Order(Box::new(order_from(o, &client.currency))));
     }
-    if page < pages {
+    if page < total_pages(&reply) {
         out.next = Some(json!({ "page": page + 1 }));
     }
-    let newest = super::changes::newest(reply.body.as_array().map_or(&[], Vec::as_slice));
+    let newest = super::changes::newest(orders.iter().map(|o| &o.dates));
     Ok(ChangedPage { page: out, newest })
 }
 
-fn money(v: &Value, k: &str, cur: &str) -> Money {
-    Money::new(dec(v, k).unwrap_or_default(), cur)
-}
-
 /// "Size=XL, Color=Sand" from a line item's visible meta data.
-fn variant_title(item: &Value) -> Option<String> {
-    let parts: Vec<String> = item["meta_data"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|m| !m["key"].as_str().unwrap_or("_").starts_with('_'))
+fn variant_title(item: &wire::LineItem) -> Option<String> {
+    let parts: Vec<String> = item
+        .meta_data
+        .iter()
+        .filter(|m| !m.key.starts_with('_'))
         .map(|m| {
-            let k = m["display_key"]
-                .as_str()
-                .or(m["key"].as_str())
-                .unwrap_or("");
-            let v = match (&m["display_value"], &m["value"]) {
-                (Value::String(d), _) => d.clone(),
+            let k = m.display_key.as_deref().unwrap_or(&m.key);
+            let v = match (&m.display_value, &m.value) {
+                (Some(Value::String(d)), _) => d.clone(),
                 (_, Value::String(v)) => v.clone(),
                 (_, v) => v.to_string(),
             };
@@ -83,34 +73,39 @@ fn variant_title(item: &Value) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
-fn tax_lines(list: &Value, cur: &str) -> Vec<TaxLine> {
-    list.as_array()
-        .into_iter()
-        .flatten()
+fn tax_lines(list: &[wire::TaxLine], cur: &str) -> Vec<TaxLine> {
+    list.iter()
         .map(|t| TaxLine {
-            title: s(t, "label").unwrap_or_else(|| "Tax".into()),
-            rate: dec(t, "rate_percent")
+            title: text(&t.label).unwrap_or_else(|| "Tax".into()),
+            // Stores older than WooCommerce 3.7 do not say the rate.
+            rate: t
+                .rate_percent
                 .map(|p| (p / Decimal::from(100)).normalize())
                 .unwrap_or_default(),
-            amount: Money::new(
-                dec(t, "tax_total").unwrap_or_default()
-                    + dec(t, "shipping_tax_total").unwrap_or_default(),
-                cur,
-            ),
+            amount: Money::new(t.tax_total + t.shipping_tax_total, cur),
         })
         .collect()
 }
 
-pub(super) fn order_from(o: &Value, default_currency: &str) -> Order {
-    let currency = s(o, "currency").unwrap_or_else(|| default_currency.to_string());
+/// A coupon of the source kept in the order's meta data by an earlier load.
+#[derive(serde::Deserialize)]
+struct KeptCoupon {
+    code: String,
+    amount: Decimal,
+}
+
+pub(super) fn order_from(o: &wire::Order, default_currency: &str) -> Order {
+    let currency = if o.currency.trim().is_empty() {
+        default_currency.to_string()
+    } else {
+        o.currency.clone()
+    };
     let cur = currency.as_str();
     let mut subtotal = Decimal::ZERO;
     let mut line_items = vec![];
-    for li in o["line_items"].as_array().into_iter().flatten() {
-        let qty = li["quantity"].as_i64().unwrap_or(1);
-        let sub = dec(li, "subtotal");
-        let total = dec(li, "total");
-        let line_sub = sub.or(total).unwrap_or_default();
+    for li in &o.line_items {
+        let qty = li.quantity;
+        let line_sub = li.subtotal;
         subtotal += line_sub;
         let price = if qty != 0 {
             (line_sub / Decimal::from(qty)).round_dp(4)
@@ -118,29 +113,26 @@ pub(super) fn order_from(o: &Value, default_currency: &str) -> Order {
             line_sub
         };
         line_items.push(LineItem {
-            sku: s(li, "sku"),
-            title: s(li, "name").unwrap_or_default(),
+            sku: text(&li.sku),
+            title: li.name.clone(),
             variant_title: variant_title(li),
             quantity: qty,
             price: Money::new(price, cur),
-            total_discount: match (sub, total) {
-                (Some(a), Some(b)) if a > b => Some(Money::new(a - b, cur)),
-                _ => None,
-            },
+            total_discount: (li.subtotal > li.total)
+                .then(|| Money::new(li.subtotal - li.total, cur)),
             tax_lines: vec![],
-            product_ref: li["product_id"]
-                .as_u64()
+            product_ref: Some(li.product_id)
                 .filter(|id| *id != 0)
                 .map(|id| id.to_string()),
         });
     }
     // A fee is a charge without a product: a line without a SKU.
-    for fee in o["fee_lines"].as_array().into_iter().flatten() {
-        let total = dec(fee, "total").unwrap_or_default();
+    for fee in &o.fee_lines {
+        let total = fee.total;
         subtotal += total;
         line_items.push(LineItem {
             sku: None,
-            title: s(fee, "name").unwrap_or_default(),
+            title: fee.name.clone(),
             variant_title: None,
             quantity: 1,
             price: Money::new(total, cur),
@@ -149,33 +141,32 @@ pub(super) fn order_from(o: &Value, default_currency: &str) -> Order {
             product_ref: None,
         });
     }
-    let mut discounts: Vec<Discount> = o["coupon_lines"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let mut discounts: Vec<Discount> = o
+        .coupon_lines
+        .iter()
         .map(|c| Discount {
-            code: s(c, "code").unwrap_or_default(),
-            amount: money(c, "discount", cur),
+            code: c.code.clone(),
+            amount: Money::new(c.discount, cur),
         })
         .collect();
     if discounts.is_empty() {
-        if let Some(Ok(Value::Array(list))) =
-            meta(o, COUPONS_META).map(|m| serde_json::from_str::<Value>(&m))
+        // Written by storeshift itself (order_body); a value it cannot read is no coupon.
+        if let Some(Ok(list)) =
+            meta(&o.meta_data, COUPONS_META).map(|m| serde_json::from_str::<Vec<KeptCoupon>>(&m))
         {
             discounts = list
-                .iter()
+                .into_iter()
                 .map(|c| Discount {
-                    code: s(c, "code").unwrap_or_default(),
-                    amount: money(c, "amount", cur),
+                    code: c.code,
+                    amount: Money::new(c.amount, cur),
                 })
                 .collect();
         }
     }
-    let (financial_status, fulfillment_status) =
-        status_to_canonical(o["status"].as_str().unwrap_or(""))
-            .unwrap_or((FinancialStatus::Pending, FulfillmentStatus::Unfulfilled));
-    let total = money(o, "total", cur);
-    let transactions = match s(o, "payment_method") {
+    let (financial_status, fulfillment_status) = status_to_canonical(&o.status)
+        .unwrap_or((FinancialStatus::Pending, FulfillmentStatus::Unfulfilled));
+    let total = Money::new(o.total, cur);
+    let transactions = match text(&o.payment_method) {
         Some(gateway) => vec![Transaction {
             kind: "sale".into(),
             status: match financial_status {
@@ -192,55 +183,53 @@ pub(super) fn order_from(o: &Value, default_currency: &str) -> Order {
         }],
         None => vec![],
     };
-    let id = o["id"].as_u64().unwrap_or(0).to_string();
-    let mut billing = address_from(&o["billing"]);
+    let id = o.id.to_string();
+    let mut billing = address_from(&o.billing);
     if let Some(b) = billing.as_mut() {
         b.default = false;
     }
     Order {
-        number: meta(o, ORDER_NUMBER_META)
-            .or_else(|| s(o, "number"))
+        number: meta(&o.meta_data, ORDER_NUMBER_META)
+            .or_else(|| text(&Some(o.number.clone())))
             .unwrap_or_else(|| id.clone()),
         source: SourceRef::new(id),
-        email: s(&o["billing"], "email"),
-        customer_ref: o["customer_id"]
-            .as_u64()
+        email: text(&o.billing.email),
+        customer_ref: Some(o.customer_id)
             .filter(|c| *c != 0)
             .map(|c| c.to_string()),
         currency: currency.clone(),
         line_items,
-        tax_lines: tax_lines(&o["tax_lines"], cur),
+        tax_lines: tax_lines(&o.tax_lines, cur),
         discounts,
-        shipping_lines: o["shipping_lines"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        shipping_lines: o
+            .shipping_lines
+            .iter()
             .map(|l| ShippingLine {
-                title: s(l, "method_title").unwrap_or_else(|| "Shipping".into()),
-                code: s(l, "method_id"),
-                price: money(l, "total", cur),
+                title: text(&l.method_title).unwrap_or_else(|| "Shipping".into()),
+                code: text(&l.method_id),
+                price: Money::new(l.total, cur),
                 tax_lines: vec![],
             })
             .collect(),
         transactions,
         totals: OrderTotals {
             subtotal: Money::new(subtotal, cur),
-            discounts: money(o, "discount_total", cur),
-            shipping: money(o, "shipping_total", cur),
-            tax: money(o, "total_tax", cur),
+            discounts: Money::new(o.discount_total, cur),
+            shipping: Money::new(o.shipping_total, cur),
+            tax: Money::new(o.total_tax, cur),
             total,
         },
         financial_status,
         fulfillment_status,
         // WooCommerce dates orders itself; an order storeshift loaded keeps the source's date.
-        created_at: meta(o, ORDER_CREATED_META)
+        created_at: meta(&o.meta_data, ORDER_CREATED_META)
             .and_then(|m| Timestamp::parse_api(&m))
-            .or_else(|| super::gmt(o, "date_created")),
-        processed_at: super::gmt(o, "date_paid"),
+            .or_else(|| super::gmt(&o.dates.date_created_gmt, &o.dates.date_created)),
+        processed_at: super::gmt(&o.date_paid_gmt, &o.date_paid),
         cancelled_at: None,
         billing_address: billing,
-        shipping_address: address_from(&o["shipping"]),
-        note: s(o, "customer_note"),
+        shipping_address: address_from(&o.shipping),
+        note: text(&o.customer_note),
         tags: vec![],
     }
 }
@@ -423,7 +412,7 @@ impl WooTarget {
     /// Order number → id of every order in the store (the REST API cannot filter by meta).
     async fn order_index(&mut self) -> Result<&HashMap<String, u64>> {
         if self.orders.is_none() {
-            let all = self
+            let all: Vec<wire::OrderKey> = self
                 .client
                 .get_all(
                     "/orders",
@@ -432,7 +421,7 @@ impl WooTarget {
                 .await?;
             let index = all
                 .iter()
-                .filter_map(|o| Some((meta(o, ORDER_NUMBER_META)?, o["id"].as_u64()?)))
+                .filter_map(|o| Some((meta(&o.meta_data, ORDER_NUMBER_META)?, o.id)))
                 .collect();
             self.orders = Some(index);
         }
@@ -531,24 +520,26 @@ impl WooTarget {
                 }
                 Err(CallError::Failed(m)) => return Err(ConnectorError::Remote(m)),
             };
-            for (kind, idx) in [("create", &ci), ("update", &ui)] {
-                let items = reply.body[kind].as_array().cloned().unwrap_or_default();
+            let endpoint = "POST /orders/batch";
+            let answered: wire::Batch = parse(endpoint, &reply.body)?;
+            for (kind, idx) in [(BatchKind::Create, &ci), (BatchKind::Update, &ui)] {
+                let items = answered.items(kind);
                 for (k, &i) in idx.iter().enumerate() {
-                    let item = items.get(k).cloned().unwrap_or(Value::Null);
-                    if let Some(e) = item.get("error") {
-                        outcomes[i] = Some(WriteOutcome::Failed {
-                            message: format!(
-                                "{}: {}",
-                                e["code"].as_str().unwrap_or(""),
-                                e["message"]
-                                    .as_str()
-                                    .unwrap_or("WooCommerce refused the order")
-                            ),
-                        });
+                    // An item the reply leaves out is looked up again in the next round.
+                    let Some(item) = items.get(k) else {
                         continue;
-                    }
-                    let Some(id) = item["id"].as_u64() else {
-                        continue;
+                    };
+                    let id = match item
+                        .result(endpoint, kind, k)
+                        .map_err(ConnectorError::Remote)?
+                    {
+                        ItemResult::Written(id) => id,
+                        ItemResult::Refused { code, message } => {
+                            outcomes[i] = Some(WriteOutcome::Failed {
+                                message: format!("{code}: {message}"),
+                            });
+                            continue;
+                        }
                     };
                     if let Some(index) = self.orders.as_mut() {
                         index.insert(orders[i].number.clone(), id);

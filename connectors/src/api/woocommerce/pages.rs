@@ -4,7 +4,8 @@
 //! A page is found by its slug (any status) before it is written, so a repeated write updates.
 //! WordPress core has no SEO fields on pages: an SEO title or description is a finding.
 
-use super::{decode_slug, WooClient, WooTarget};
+use super::wire;
+use super::{decode_slug, parse, total_pages, WooClient, WooTarget};
 use crate::api::http::{CallError, Safety};
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage, WriteOutcome};
 use crate::finding::{Finding, RecordRef, Severity};
@@ -16,29 +17,18 @@ use serde_json::{json, Value};
 /// Every status a migrated page can have (trash excluded).
 pub(super) const STATUSES: &str = "publish,draft,pending,private,future";
 
-fn raw(v: &Value, k: &str) -> String {
-    match &v[k] {
-        Value::String(x) => x.clone(),
-        o => o["raw"]
-            .as_str()
-            .or(o["rendered"].as_str())
-            .unwrap_or("")
-            .to_string(),
-    }
-}
-
-pub(super) fn page_from(p: &Value) -> Page {
-    let handle = decode_slug(p["slug"].as_str().unwrap_or(""));
+pub(super) fn page_from(p: &wire::Page) -> Page {
+    let handle = decode_slug(&p.slug);
     Page {
         source: SourceRef::with_url(
-            p["id"].as_u64().unwrap_or(0).to_string(),
+            p.id.to_string(),
             url_path(Platform::WooCommerce, Entity::Pages, &handle, &[]),
         ),
-        title: raw(p, "title"),
-        body_html: raw(p, "content"),
-        published: p["status"] == "publish",
+        title: p.title.text(),
+        body_html: p.content.text(),
+        published: p.status == "publish",
         seo: Default::default(),
-        created_at: super::gmt(p, "date"),
+        created_at: super::gmt(&p.date_gmt, &p.date),
         handle,
     }
 }
@@ -75,15 +65,12 @@ pub(super) async fn read_page(
         ("context", "edit".into()),
     ];
     let reply = client.wp_get("/pages", &q).await?;
-    let pages: u64 = reply
-        .header("x-wp-totalpages")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
+    let found: Vec<wire::Page> = parse("GET /wp-json/wp/v2/pages", &reply.body)?;
     let mut out = SourcePage::default();
-    for p in reply.body.as_array().into_iter().flatten() {
+    for p in &found {
         out.records.push(Record::Page(page_from(p)));
     }
-    if page < pages {
+    if page < total_pages(&reply) {
         out.next = Some(json!({ "page": page + 1 }));
     }
     Ok(out)
@@ -102,11 +89,8 @@ impl WooTarget {
                 ],
             )
             .await?;
-        Ok(reply
-            .body
-            .as_array()
-            .and_then(|a| a.first())
-            .and_then(|p| p["id"].as_u64()))
+        let found: Vec<wire::IdOnly> = parse("GET /wp-json/wp/v2/pages", &reply.body)?;
+        Ok(found.first().map(|p| p.id))
     }
 
     pub(super) async fn write_pages(&mut self, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
@@ -171,15 +155,12 @@ impl WooTarget {
                 continue;
             }
             if !reply.status.is_success() {
-                return Ok(WriteOutcome::Failed {
-                    message: format!(
-                        "{}: {}",
-                        reply.body["code"].as_str().unwrap_or(""),
-                        reply.body["message"]
-                            .as_str()
-                            .unwrap_or("WordPress refused the page")
-                    ),
-                });
+                // WordPress's `{code, message}`; a body of another shape is quoted whole.
+                let message = match serde_json::from_value::<wire::ApiError>(reply.body.clone()) {
+                    Ok(e) => format!("{}: {}", e.code, e.message),
+                    Err(_) => format!("WordPress refused the page: {}", reply.body),
+                };
+                return Ok(WriteOutcome::Failed { message });
             }
             if !p.seo.is_empty() {
                 self.findings.push(
@@ -198,7 +179,8 @@ impl WooTarget {
                     }),
                 );
             }
-            let target_id = reply.body["id"].as_u64().unwrap_or(0).to_string();
+            let written: wire::IdOnly = parse(&format!("POST /wp-json/wp/v2{path}"), &reply.body)?;
+            let target_id = written.id.to_string();
             return Ok(if existed == Some(true) {
                 WriteOutcome::Updated { target_id }
             } else {

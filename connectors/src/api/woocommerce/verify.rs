@@ -4,7 +4,7 @@
 use super::categories::CategoryIndex;
 use super::orders::order_from;
 use super::pages::{page_from, STATUSES};
-use super::{customer_from, WooClient};
+use super::{customer_from, parse, wire, WooClient};
 use crate::api::http::Reply;
 use crate::connector::{ConnectorError, Result};
 use crate::model::*;
@@ -133,40 +133,38 @@ impl Verifier for WooVerifier {
                 ("per_page", MAX_PER_PAGE.to_string()),
             ];
             let reply = self.list(path, wp, &q).await?;
-            for item in reply.body.as_array().into_iter().flatten() {
-                let Some(id) = item["id"].as_u64() else {
-                    return Err(ConnectorError::Remote(format!(
-                        "WooCommerce {} GET {path}: an item without `id`",
-                        self.client.store_url
-                    )));
-                };
-                let rec = match entity {
-                    Entity::Products => {
-                        let variations = if item["type"] == "variable" {
-                            let mut v = self
-                                .client
-                                .get_all(
-                                    &format!("/products/{id}/variations"),
-                                    &[("orderby", "id".into()), ("order", "asc".into())],
-                                )
-                                .await?;
-                            v.sort_by_key(|x| x["id"].as_u64());
-                            v
-                        } else {
-                            vec![]
-                        };
-                        let mut p = self.client.product_from(item, &variations);
+            let endpoint = format!("GET {path}");
+            let body = &reply.body;
+            let records: Vec<(u64, Record)> = match entity {
+                Entity::Products => {
+                    let mut out = vec![];
+                    for item in parse::<Vec<wire::Product>>(&endpoint, body)? {
+                        let variations = self.client.variations_of(&item).await?;
+                        let mut p = self.client.product_from(&item, &variations);
                         if let Some(index) = &self.categories {
-                            p.categories = index.paths_of(&item["categories"]);
+                            p.categories = index.paths_of(&item.categories);
                         }
-                        Record::Product(p)
+                        out.push((item.id, Record::Product(p)));
                     }
-                    Entity::Customers => Record::Customer(customer_from(item)),
-                    Entity::Orders => {
-                        Record::Order(Box::new(order_from(item, &self.client.currency)))
-                    }
-                    _ => Record::Page(page_from(item)),
-                };
+                    out
+                }
+                Entity::Customers => parse::<Vec<wire::Customer>>(&endpoint, body)?
+                    .iter()
+                    .map(|c| (c.id, Record::Customer(customer_from(c))))
+                    .collect(),
+                Entity::Orders => parse::<Vec<wire::Order>>(&endpoint, body)?
+                    .iter()
+                    .map(|o| {
+                        let order = order_from(o, &self.client.currency);
+                        (o.id, Record::Order(Box::new(order)))
+                    })
+                    .collect(),
+                _ => parse::<Vec<wire::Page>>(&endpoint, body)?
+                    .iter()
+                    .map(|p| (p.id, Record::Page(page_from(p))))
+                    .collect(),
+            };
+            for (id, rec) in records {
                 found.insert(id.to_string(), rec);
             }
         }
