@@ -29,6 +29,8 @@ pub struct Transformer {
     choices: HashMap<String, String>,
     duplicate_skus: HashMap<String, String>,
     duplicate_emails: HashMap<String, String>,
+    /// Folded product name → the product that keeps it (targets with unique names).
+    duplicate_names: HashMap<String, String>,
     /// Handles claimed by batches not yet committed to the store: (owner, batch).
     claimed: HashMap<(Entity, String), (String, u64)>,
     /// The batch being transformed (claims are tagged with it).
@@ -78,6 +80,11 @@ impl Transformer {
                 .collect(),
             duplicate_emails: analysis
                 .duplicate_emails
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            duplicate_names: analysis
+                .duplicate_names
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
@@ -355,6 +362,22 @@ impl Transformer {
             }
             p.title = title_from_handle(&p.handle);
         }
+        if let Some(owner) = self
+            .duplicate_names
+            .get(&platform::product_name_key(&p.title))
+        {
+            if owner != &p.source.id {
+                if self.chose("duplicate_name", "skip") {
+                    return Outcome::Skip(format!(
+                        "another product is named \"{}\" (decision: leave out)",
+                        p.title.trim()
+                    ));
+                }
+                if self.chose("duplicate_name", "suffix") {
+                    p.title = name_with_sku(&p);
+                }
+            }
+        }
         if p.variants.iter().any(|v| v.price.is_none()) {
             if self.chose("missing_price", "skip") {
                 return Outcome::Skip("a variant has no price (decision: leave out)".into());
@@ -535,6 +558,19 @@ fn title_from_handle(handle: &str) -> String {
     }
 }
 
+/// A later product's name made its own: its first SKU (else its handle, else its source id)
+/// in brackets after the name.
+fn name_with_sku(p: &Product) -> String {
+    let tag = p
+        .variants
+        .iter()
+        .filter_map(|v| v.sku.as_deref().map(str::trim))
+        .find(|s| !s.is_empty())
+        .or(Some(p.handle.trim()).filter(|h| !h.is_empty()))
+        .unwrap_or(p.source.id.as_str());
+    format!("{} ({tag})", p.title.trim())
+}
+
 fn suffixed_sku(sku: &str, v: &Variant, product_id: &str) -> String {
     let values: Vec<String> = v
         .option_values
@@ -667,6 +703,62 @@ mod tests {
         let combos: std::collections::HashSet<_> =
             p.variants.iter().map(|v| v.option_values.clone()).collect();
         assert_eq!(combos.len(), 16);
+    }
+
+    /// Two products named alike into BigCommerce (names unique): the later one is renamed with
+    /// its SKU by default, left out on "skip", sent as it is on "keep"; the first keeps its name.
+    #[test]
+    fn a_later_product_with_a_taken_name_follows_the_decision() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        let analysis = Analysis {
+            duplicate_names: BTreeMap::from([(
+                platform::product_name_key("Kadın Örgü Kazak"),
+                "1".to_string(),
+            )]),
+            ..Default::default()
+        };
+        let named = |id: &str, title: &str| {
+            let mut p = product(1);
+            p.source = SourceRef::new(id);
+            p.handle = format!("kazak-{id}");
+            p.title = title.into();
+            Record::Product(p)
+        };
+        let title_of = |o: Outcome| match o {
+            Outcome::Write(r) => match *r {
+                Record::Product(p) => p.title,
+                _ => panic!("not a product"),
+            },
+            Outcome::Skip(why) => format!("skipped: {why}"),
+        };
+        let mut run = |decision: Option<&str>| {
+            let decisions = decision
+                .map(|d| BTreeMap::from([("assessment/duplicate_name".to_string(), d.to_string())]))
+                .unwrap_or_default();
+            let mut t = Transformer::new(
+                Platform::BigCommerce,
+                EndpointKind::Api,
+                Platform::Shopify,
+                &analysis,
+                decisions,
+            );
+            (
+                title_of(t.transform(&store, named("1", "Kadın Örgü Kazak"), None)),
+                title_of(t.transform(&store, named("2", " kadın örgü kazak "), None)),
+            )
+        };
+        let (first, later) = run(None);
+        assert_eq!(first, "Kadın Örgü Kazak");
+        assert_eq!(later, "kadın örgü kazak (K-0)");
+        let (first, later) = run(Some("skip"));
+        assert_eq!(first, "Kadın Örgü Kazak");
+        assert!(
+            later.starts_with("skipped: another product is named"),
+            "{later}"
+        );
+        let (_, later) = run(Some("keep"));
+        assert_eq!(later, " kadın örgü kazak ");
     }
 
     #[test]

@@ -42,6 +42,10 @@ pub struct Analysis {
     pub duplicate_skus: BTreeMap<String, String>,
     /// Email (lower case) → source id of the customer that keeps it.
     pub duplicate_emails: BTreeMap<String, String>,
+    /// Product name (as [`platform::product_name_key`] folds it) → source id of the product
+    /// that keeps it, for targets where names are unique.
+    #[serde(default)]
+    pub duplicate_names: BTreeMap<String, String>,
     pub currencies: BTreeSet<String>,
     pub complexity: u32,
     pub effort_hours: f64,
@@ -113,6 +117,8 @@ struct Seen {
     barcodes: FxHashMap<u128, u32>,
     /// Entity and normalised handle → the record that has it first.
     handles: FxHashMap<(Entity, u128), u128>,
+    /// Folded product name → the product that has it first (targets with unique names).
+    names: FxHashMap<u128, u32>,
     /// Image host → number of images on it.
     image_hosts: HashMap<String, u64>,
     /// Products by the hosts of their images, judged once the majority host is known.
@@ -484,6 +490,30 @@ fn check(
                     None,
                     Some(rref(r)),
                 );
+            } else if platform::product_names_unique(target) {
+                let name = platform::product_name_key(&p.title);
+                match seen
+                    .names
+                    .get(&key128(&name))
+                    .map(|&i| &seen.products[i as usize])
+                {
+                    Some(first) if first != id => {
+                        a.duplicate_names
+                            .entry(name)
+                            .or_insert_with(|| first.clone());
+                        c.add(
+                            "duplicate_name",
+                            Severity::Blocking,
+                            &format!("products whose name another product has ({target} takes each name once)"),
+                            None,
+                            Some(rref(r)),
+                        );
+                    }
+                    Some(_) => {}
+                    None => {
+                        seen.names.insert(key128(&name), this);
+                    }
+                }
             }
             if p.variants.iter().any(|v| v.price.is_none()) {
                 c.add(
@@ -908,8 +938,9 @@ fn opt(key: &str, label: &str, consequence: &str) -> InterventionOption {
 }
 
 /// Every finding code that comes with options.
-pub const CODES: [&str; 11] = [
+pub const CODES: [&str; 12] = [
     "duplicate_sku",
+    "duplicate_name",
     "missing_price",
     "too_many_options",
     "too_many_variants",
@@ -929,6 +960,11 @@ pub fn options_for(code: &str, target: &str) -> Option<(String, Vec<Intervention
             opt("suffix", "Suffix later duplicates with their option values", "SKU-1 on the second product becomes SKU-1-red-xl (or SKU-1-<id> without options); the first keeps it. Order history matches the first."),
             opt("use_barcode", "Use the barcode as SKU for later duplicates", "Later duplicates take their barcode as SKU; those without a barcode are suffixed."),
             opt("keep", "Keep the SKUs as they are", &format!("{target} receives duplicate SKUs: inventory and order imports may match the wrong variant.")),
+        ],
+        "duplicate_name" => vec![
+            opt("suffix", "Add the SKU to the later products' names", &format!("The second \"Wool Hat\" becomes \"Wool Hat (HAT-2)\" (its handle when it has no SKU); the first keeps its name. {target} takes each name once.")),
+            opt("skip", "Leave the later products out", "They are not migrated; the report lists them, to rename them in the source and run again."),
+            opt("keep", "Send them as they are", &format!("{target} refuses each of them (409, the name is taken); they show as failed records.")),
         ],
         "missing_price" => vec![
             opt("draft", "Import as draft with price 0.00", "The products arrive unpublished so nobody can buy them for free; set prices before publishing."),
@@ -1032,6 +1068,9 @@ fn problem_text(code: &str, g: &FindingGroup, target: &str) -> String {
             format!("{target} URL handles are ASCII; these slugs have other letters.")
         }
         "duplicate_email" => "Several customers share an email address.".to_string(),
+        "duplicate_name" => format!(
+            "Several products share a name; {target} refuses a product whose name another product has."
+        ),
         crate::no_email::CODE => format!(
             "{target} needs an email on every customer; these have none (Shopify lets customers sign in by phone)."
         ),

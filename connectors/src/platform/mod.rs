@@ -121,6 +121,19 @@ pub fn carries_translations(platform: Platform, files: bool) -> bool {
 pub const TRANSLATIONS_NOT_CARRIED: &str =
     "only Vendure's product import file holds translations (name:LANG columns)";
 
+/// Whether two products may not share a name. BigCommerce refuses a product whose name
+/// another product has (409; its Catalog API: "duplicate unique values such as name or SKU");
+/// the other platforms tell products apart by handle or SKU only.
+pub fn product_names_unique(platform: Platform) -> bool {
+    matches!(platform, Platform::BigCommerce)
+}
+
+/// What two product names collide under where names are unique: case and the spaces around
+/// them aside (the safer reading: a store's database may well compare names that way).
+pub fn product_name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
 /// Whether the platform needs an email on every customer. Shopify alone lets a customer sign
 /// in by phone; WooCommerce (REST `email` is mandatory), Magento, BigCommerce, Ideasoft
 /// (`Member.email` is required), Ikas, Medusa and Vendure key customers by email.
