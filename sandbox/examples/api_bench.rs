@@ -301,23 +301,44 @@ struct Leg {
     /// Points (Shopify) or requests (the others) the load spent.
     spent: f64,
     throttled: u64,
-    /// Points (or requests) the budget held when the leg began.
-    burst: Option<f64>,
+    /// What the budget held when the leg began.
+    burst: Option<Held>,
+}
+
+/// The budget at a leg's start: units left, and for a fixed window, seconds until it resets.
+#[derive(Clone, Copy)]
+struct Held {
+    units: f64,
+    reset_in: Option<f64>,
 }
 
 /// How a platform's budget is counted: `rate` units a second, `burst` available at the start.
+/// `window`: the budget is not a refilling bucket but `burst` units per fixed window of that
+/// many seconds (BigCommerce: the quota comes back whole when `X-Rate-Limit-Time-Reset-Ms`
+/// runs out), so the work's least time is counted in whole windows.
 #[derive(Clone, Copy)]
 struct Budget {
     unit: &'static str,
     rate: f64,
     burst: f64,
+    window: Option<f64>,
 }
 
 impl Budget {
-    /// The least time `spent` units take at this rate: what is spent beyond what the budget
-    /// held at the start (`held`, or a full burst) comes at the rate.
-    fn bound(&self, spent: f64, held: Option<f64>) -> f64 {
-        (spent - held.unwrap_or(self.burst)).max(0.0) / self.rate
+    /// The least time `spent` units take: what the budget held at the start (`held`, or a full
+    /// burst) is free; the rest comes at the rate, or for a fixed window, the last unit can
+    /// go no earlier than the reset of the window it falls in.
+    fn bound(&self, spent: f64, held: Option<Held>) -> f64 {
+        let units = held.map_or(self.burst, |h| h.units);
+        let beyond = (spent - units).max(0.0);
+        match self.window {
+            None => beyond / self.rate,
+            Some(_) if beyond == 0.0 => 0.0,
+            Some(window) => {
+                let reset_in = held.and_then(|h| h.reset_in).unwrap_or(window);
+                reset_in + ((beyond - 1.0) / self.burst).floor() * window
+            }
+        }
     }
 }
 
@@ -358,7 +379,7 @@ async fn load_all(
     store: &SynthStore,
     batch: usize,
     spent: impl Fn() -> (f64, u64),
-    held: impl Fn() -> Option<f64>,
+    held: impl Fn() -> Option<Held>,
 ) -> Vec<Leg> {
     let mut legs = vec![];
     for entity in [Entity::Products, Entity::Customers, Entity::Orders] {
@@ -448,6 +469,7 @@ async fn shopify_store(plan: &str, rate: f64, bucket: f64, store: &SynthStore, b
         unit: "points",
         rate,
         burst: bucket,
+        window: None,
     };
     let mut target = ShopifyTarget::open(&shopify_spec(&server, plan, 250)).expect("open");
     let started = Instant::now();
@@ -459,7 +481,12 @@ async fn shopify_store(plan: &str, rate: f64, bucket: f64, store: &SynthStore, b
             let c = sb.cost_stats();
             (c.points_spent, c.throttled)
         },
-        || Some(sb.bucket_available()),
+        || {
+            Some(Held {
+                units: sb.bucket_available(),
+                reset_in: None,
+            })
+        },
     )
     .await;
     for leg in &legs {
@@ -485,7 +512,10 @@ async fn shopify_store(plan: &str, rate: f64, bucket: f64, store: &SynthStore, b
         let mut bulk = ShopifySource::open(&shopify_spec(&server, plan, 1)).expect("open");
         let (n_bulk, t_bulk) = extract(&mut bulk, entity).await;
         let mid = sb.cost_stats();
-        let held = sb.bucket_available();
+        let held = Held {
+            units: sb.bucket_available(),
+            reset_in: None,
+        };
         let mut paged = ShopifySource::open(&shopify_spec(&server, plan, 0)).expect("open");
         let (n_paged, t_paged) = extract(&mut paged, entity).await;
         let after = sb.cost_stats();
@@ -548,6 +578,7 @@ async fn bigcommerce_store(store: &SynthStore) {
         unit: "requests",
         rate: f64::from(cfg.quota) * 1000.0 / cfg.window_ms as f64,
         burst: f64::from(cfg.quota),
+        window: Some(cfg.window_ms as f64 / 1000.0),
     };
     let sb = BigCommerceSandbox::new(cfg);
     let server = sb.start(0).await.expect("bind 127.0.0.1");
@@ -561,19 +592,16 @@ async fn bigcommerce_store(store: &SynthStore) {
         .insert("store_hash".into(), json!(sb.config().store_hash.clone()));
     let mut target = BigCommerceTarget::open(&s).expect("open");
     let faults = sb.faults.clone();
-    // The window restarts with the store: the first leg has the whole quota, later ones
-    // whatever the window holds (counted as none, so their bound is never too low).
-    let first = std::cell::Cell::new(true);
     let legs = load_all(
         &mut target,
         store,
         50,
         || (faults.requests() as f64, 0),
         || {
-            Some(if first.replace(false) {
-                budget.burst
-            } else {
-                0.0
+            let (left, reset_ms) = sb.window_left();
+            Some(Held {
+                units: f64::from(left),
+                reset_in: Some(reset_ms as f64 / 1000.0),
             })
         },
     )

@@ -159,6 +159,20 @@ impl BigCommerceSandbox {
         &self.inner.created
     }
 
+    /// The request window as the next request would find it: requests left and milliseconds
+    /// until it resets. A spent-out or never-opened window counts as a fresh one, which opens
+    /// with the next request (so benchmarks can bound a load by whole windows).
+    pub fn window_left(&self) -> (u32, u64) {
+        let cfg = self.config();
+        let w = lock(&self.inner.window);
+        let elapsed = w.start.elapsed().as_millis() as u64;
+        if elapsed >= cfg.window_ms {
+            (cfg.quota, cfg.window_ms)
+        } else {
+            (cfg.quota.saturating_sub(w.used), cfg.window_ms - elapsed)
+        }
+    }
+
     pub fn product_count(&self) -> usize {
         lock(&self.inner.store).products.len()
     }
