@@ -38,6 +38,9 @@ const PRODUCT_FIELDS: &str =
 *variants,*variants.prices,*variants.options,*categories,\
 *variants.inventory_items.inventory.location_levels,*images";
 
+const CUSTOMER_FIELDS: &str =
+    "id,email,first_name,last_name,phone,created_at,updated_at,*addresses";
+
 /// A Medusa store; one value serves as source and as target.
 pub struct Medusa {
     session: Arc<Session>,
@@ -626,23 +629,33 @@ impl Medusa {
 
     async fn list(&self, what: &str, path: &str, key: &str) -> Result<(Vec<Value>, u64), ApiError> {
         let body = self.session.get(what, path).await?.unwrap_or(Value::Null);
-        Ok((
-            body[key].as_array().cloned().unwrap_or_default(),
-            body["count"].as_u64().unwrap_or(0),
-        ))
+        // A list without its rows or its count is not an empty store: paging or a count
+        // would silently stop short.
+        let rows = body[key].as_array().cloned().ok_or_else(|| {
+            ApiError::Failed(format!(
+                "{what}: Medusa's reply to GET {path} has no `{key}` list"
+            ))
+        })?;
+        let count = body["count"].as_u64().ok_or_else(|| {
+            ApiError::Failed(format!(
+                "{what}: Medusa's reply to GET {path} has no `count`"
+            ))
+        })?;
+        Ok((rows, count))
     }
 
+    /// One list request of `entity`; `query` is its paging and filter part (the fields asked
+    /// are the same for every read, so a record fetched by id for verification is built exactly
+    /// as a migration reads it). The records, the list's `count`, and the newest update among
+    /// them.
     async fn read_records(
         &self,
         entity: Entity,
-        offset: usize,
-        limit: usize,
-        since: Option<&str>,
+        query: &str,
     ) -> Result<(Vec<Record>, u64, Option<String>), ApiError> {
-        let page = list_query(offset, limit, since);
         match entity {
             Entity::Categories => {
-                let path = format!("/admin/product-categories?{page}&fields=id,name,handle,description,rank,parent_category_id,updated_at");
+                let path = format!("/admin/product-categories?{query}&fields=id,name,handle,description,rank,parent_category_id,updated_at");
                 let (items, total) = self
                     .list("list categories", &path, "product_categories")
                     .await?;
@@ -650,29 +663,12 @@ impl Medusa {
                 let all = self.load_categories(true).await?;
                 let records = items
                     .iter()
-                    .map(|c| {
-                        let id = str_of(c, "id");
-                        let parents: Vec<String> = ancestors(&all, &id)
-                            .iter()
-                            .map(|n| n.handle.clone())
-                            .collect();
-                        Record::Category(Category {
-                            source: SourceRef::with_url(
-                                &id,
-                                facts::url_path(Entity::Categories, &str_of(c, "handle"), &parents),
-                            ),
-                            handle: str_of(c, "handle"),
-                            path: names_path(&all, &id),
-                            description_html: str_of(c, "description"),
-                            position: c["rank"].as_i64(),
-                            ..Category::default()
-                        })
-                    })
+                    .map(|c| Record::Category(category_from(c, &all)))
                     .collect();
                 Ok((records, total, newest))
             }
             Entity::Products => {
-                let path = format!("/admin/products?{page}&fields={PRODUCT_FIELDS},updated_at");
+                let path = format!("/admin/products?{query}&fields={PRODUCT_FIELDS},updated_at");
                 let (items, total) = self.list("list products", &path, "products").await?;
                 let all = self.load_categories(false).await?;
                 Ok((
@@ -685,7 +681,7 @@ impl Medusa {
                 ))
             }
             Entity::Customers => {
-                let path = format!("/admin/customers?{page}&fields=id,email,first_name,last_name,phone,created_at,updated_at,*addresses");
+                let path = format!("/admin/customers?{query}&fields={CUSTOMER_FIELDS}");
                 let (items, total) = self.list("list customers", &path, "customers").await?;
                 Ok((
                     items
@@ -700,7 +696,9 @@ impl Medusa {
         }
     }
 
-    /// A page from `cursor`, with the `updated_at[$gte]` filter when `since` is given.
+    /// A page from `cursor`. With `since`, a changed read: records whose own `updated_at` is at
+    /// or after it, then (products) those changed only through a variant; the cursor says which
+    /// of the two lists it is in (`"variants": true`) and where.
     async fn changed_page(
         &self,
         entity: Entity,
@@ -708,20 +706,44 @@ impl Medusa {
         limit: usize,
         since: Option<&str>,
     ) -> Result<ChangedPage> {
-        let offset = cursor.and_then(|c| c["offset"].as_u64()).unwrap_or(0) as usize;
-        let (records, total, newest) = self
-            .read_records(entity, offset, limit.clamp(1, facts::PAGE_LIMIT), since)
-            .await?;
-        let read = offset + records.len();
-        let next = (!records.is_empty() && (read as u64) < total).then(|| json!({"offset": read}));
-        Ok(ChangedPage {
-            page: SourcePage {
-                records,
-                findings: Vec::new(),
-                next,
-            },
-            newest,
-        })
+        let limit = limit.clamp(1, facts::PAGE_LIMIT);
+        let mut offset = cursor.and_then(|c| c["offset"].as_u64()).unwrap_or(0) as usize;
+        let mut variants = cursor.is_some_and(|c| c["variants"] == json!(true));
+        loop {
+            let window = match (since, variants) {
+                (None, _) => Window::All,
+                (Some(t), false) => Window::Since(t),
+                (Some(t), true) => Window::ThroughVariants(t),
+            };
+            let (records, total, newest) = self
+                .read_records(entity, &list_query(offset, limit, window))
+                .await?;
+            let read = offset + records.len();
+            let more = !records.is_empty() && (read as u64) < total;
+            let then_variants = !more && !variants && since.is_some() && entity == Entity::Products;
+            let next = if more {
+                Some(json!({"offset": read, "variants": variants}))
+            } else if then_variants && !records.is_empty() {
+                Some(json!({"offset": 0, "variants": true}))
+            } else {
+                None
+            };
+            if then_variants && records.is_empty() {
+                // Nothing (more) in the first list: straight on to the second, rather than
+                // hand back an empty page.
+                offset = 0;
+                variants = true;
+                continue;
+            }
+            return Ok(ChangedPage {
+                page: SourcePage {
+                    records,
+                    findings: Vec::new(),
+                    next,
+                },
+                newest,
+            });
+        }
     }
 }
 
@@ -745,7 +767,10 @@ impl Source for Medusa {
     }
 
     /// Medusa v2's admin lists take `updated_at[$gte]` (its operator map on `updated_at`) on
-    /// product categories, products and customers.
+    /// product categories, products and customers; products changed only through a variant
+    /// are found by `variants[updated_at][$gte]` (see [`Window::ThroughVariants`]). A change to
+    /// a customer's addresses alone is not seen: 2.21 leaves the customer's `updated_at` as it
+    /// was and its customer list takes no filter on addresses.
     async fn read_changed(
         &mut self,
         entity: Entity,
@@ -774,7 +799,7 @@ impl Source for Medusa {
         loop {
             let q = format!(
                 "{path}?{}&fields=id",
-                list_query(out.len(), facts::PAGE_LIMIT, None)
+                list_query(out.len(), facts::PAGE_LIMIT, Window::All)
             );
             let (items, total) = self.list("list ids", &q, key).await?;
             let n = items.len();
@@ -897,23 +922,58 @@ impl Target for Medusa {
 
 // ---------- mapping between Medusa's JSON and the canonical model ----------
 
-/// The paging (and, with `since`, filter) part of an admin list query. Ordered by id, which is
-/// unique (a ULID, so creation order too): records created in one bulk call share
-/// `created_at`, and ties may come back in a different order for each offset, reading one
-/// record twice and missing another.
-fn list_query(offset: usize, limit: usize, since: Option<&str>) -> String {
+/// Which records an admin list asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Window<'a> {
+    /// Every record.
+    All,
+    /// Records whose own `updated_at` is at or after the time.
+    Since(&'a str),
+    /// Products whose own `updated_at` is older than the time but one of whose variants changed
+    /// at or after it. Medusa 2.21 leaves a product's `updated_at` alone when one of its variants
+    /// is updated (a price change through `/admin/products/{id}/variants/{id}`), so the product
+    /// filter alone misses every price change; the `updated_at[$lt]` half keeps this list apart
+    /// from [`Window::Since`]'s, so no product is read twice. (`$or` cannot join the two: 2.21
+    /// ignores it silently and lists every product.)
+    ThroughVariants(&'a str),
+}
+
+/// The paging and filter part of an admin list query. Ordered by id, which is unique (a ULID,
+/// so creation order too): records created in one bulk call share `created_at`, and ties may
+/// come back in a different order for each offset, reading one record twice and missing
+/// another.
+fn list_query(offset: usize, limit: usize, window: Window<'_>) -> String {
     let mut q = format!("limit={limit}&offset={offset}&order=id");
-    if let Some(t) = since {
-        q.push_str(&format!("&{}={}", enc("updated_at[$gte]"), enc(t)));
+    match window {
+        Window::All => {}
+        Window::Since(t) => q.push_str(&format!("&{}={}", enc("updated_at[$gte]"), enc(t))),
+        Window::ThroughVariants(t) => q.push_str(&format!(
+            "&{}={}&{}={}",
+            enc("variants[updated_at][$gte]"),
+            enc(t),
+            enc("updated_at[$lt]"),
+            enc(t)
+        )),
     }
     q
 }
 
-/// The newest `updated_at` among `items` (Medusa writes ISO 8601 in UTC), as RFC 3339 UTC.
+/// The newest `updated_at` among `items` and their variants (Medusa writes ISO 8601 in UTC), as
+/// RFC 3339 UTC. A variant's change counts: it is what [`Window::ThroughVariants`] reads by,
+/// and a mark left before it would read that product again in every cycle.
 fn newest_update(items: &[Value]) -> Option<String> {
     items
         .iter()
-        .filter_map(|i| i["updated_at"].as_str())
+        .flat_map(|i| {
+            std::iter::once(&i["updated_at"]).chain(
+                i["variants"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|v| &v["updated_at"]),
+            )
+        })
+        .filter_map(Value::as_str)
         .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map(|d| d.with_timezone(&chrono::Utc))
         .max()
@@ -1189,6 +1249,25 @@ fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Produ
     }
 }
 
+fn category_from(c: &Value, all: &BTreeMap<String, CategoryNode>) -> Category {
+    let id = str_of(c, "id");
+    let parents: Vec<String> = ancestors(all, &id)
+        .iter()
+        .map(|n| n.handle.clone())
+        .collect();
+    Category {
+        source: SourceRef::with_url(
+            &id,
+            facts::url_path(Entity::Categories, &str_of(c, "handle"), &parents),
+        ),
+        handle: str_of(c, "handle"),
+        path: names_path(all, &id),
+        description_html: str_of(c, "description"),
+        position: c["rank"].as_i64(),
+        ..Category::default()
+    }
+}
+
 fn address_body(a: &Address) -> Value {
     json!({
         "first_name": a.first_name,
@@ -1264,11 +1343,17 @@ mod changes_tests {
 
     #[test]
     fn a_changed_read_asks_updated_at_gte_and_pages_by_id() {
+        let t = "2026-12-06T05:00:00Z";
         assert_eq!(
-            list_query(40, 20, Some("2026-12-06T05:00:00Z")),
+            list_query(40, 20, Window::Since(t)),
             "limit=20&offset=40&order=id&updated_at%5B%24gte%5D=2026-12-06T05%3A00%3A00Z"
         );
-        assert_eq!(list_query(0, 20, None), "limit=20&offset=0&order=id");
+        assert_eq!(
+            list_query(0, 20, Window::ThroughVariants(t)),
+            "limit=20&offset=0&order=id&variants%5Bupdated_at%5D%5B%24gte%5D=2026-12-06T05%3A00%3A00Z\
+             &updated_at%5B%24lt%5D=2026-12-06T05%3A00%3A00Z"
+        );
+        assert_eq!(list_query(0, 20, Window::All), "limit=20&offset=0&order=id");
     }
 
     #[test]
@@ -1281,6 +1366,15 @@ mod changes_tests {
         assert_eq!(
             newest_update(&items).as_deref(),
             Some("2026-12-06T06:00:00.000Z")
+        );
+        // A variant changed later than its product: the variant's time is the newest.
+        let items = [json!({
+            "updated_at": "2026-12-06T05:00:00.000Z",
+            "variants": [{ "updated_at": "2026-12-06T07:30:00.250Z" }, { "sku": "x" }]
+        })];
+        assert_eq!(
+            newest_update(&items).as_deref(),
+            Some("2026-12-06T07:30:00.250Z")
         );
         assert_eq!(newest_update(&[]), None);
     }
