@@ -6,6 +6,9 @@
 //! for orders with their history, so orders are refused one by one with the reason.
 
 mod client;
+mod verify;
+
+pub use verify::MedusaVerifier;
 
 use crate::api::http::{HttpConfig, Safety};
 use crate::connector::{
