@@ -67,7 +67,7 @@ impl Verifier for MedusaVerifier {
         let what = format!("GET {path}?limit=0&fields=id");
         let (_, total) = self
             .medusa
-            .list(
+            .list::<super::reply::IdOnly>(
                 &format!("count {entity}"),
                 &format!("{path}?limit=0&fields=id"),
                 key,
