@@ -104,6 +104,38 @@ fn assert_clean(hop: &str, report: &Value) {
     assert!(r["source_urls"].as_u64().unwrap_or(0) > 0, "{hop}: {r}");
 }
 
+/// Medusa as a target is verified at the cost of a sample: each count from its list's `count`
+/// (no record read), the sample fetched by id with `id[]=`, within a tenth of the requests the
+/// load sent.
+fn assert_sampled_in_medusa(report: &Value) {
+    let v = &report["verification"];
+    let cost = &v["cost"];
+    assert_eq!(cost["mode"], "sample", "{v:#}");
+    assert_eq!(cost["unit"], "requests", "{cost}");
+    let (spent, cap) = (
+        cost["spent"].as_u64().unwrap_or(u64::MAX),
+        cost["cap"].as_u64().unwrap_or(0),
+    );
+    assert!(spent <= cap, "{cost}");
+    let checks = v["checks"].as_array().expect("checks");
+    for entity in ["categories", "products", "customers"] {
+        let k = checks
+            .iter()
+            .find(|c| c["entity"] == entity)
+            .unwrap_or_else(|| panic!("no check of {entity}: {v:#}"));
+        assert!(
+            k["counted"]
+                .as_str()
+                .unwrap_or("")
+                .contains("?limit=0&fields=id (count)"),
+            "{k}"
+        );
+        assert!(k["fetched"].as_str().unwrap_or("").contains("id[]="), "{k}");
+        assert_eq!(k["exact"], true, "{k}");
+        assert!(k["checked"].as_u64().unwrap_or(0) > 0, "{k}");
+    }
+}
+
 fn count_of(report: &Value, entity: &str, field: &str) -> u64 {
     report["counts"]
         .as_array()
@@ -411,6 +443,7 @@ fn demo_store_through_medusa_and_vendure_into_shopify_files() {
     assert!(kills >= 10, "only {kills} kills landed:\n{}", hop1.logs());
     let r1 = run_hop(&hop1, &env);
     assert_clean("woocommerce files → medusa", &r1);
+    assert_sampled_in_medusa(&r1);
     let after1 = rt.block_on(m.holdings());
     let (products, variants, customers) = (
         count_of(&r1, "products", "read"),

@@ -6,6 +6,10 @@
 //! for orders with their history, so orders are refused one by one with the reason.
 
 mod client;
+mod reply;
+mod verify;
+
+pub use verify::MedusaVerifier;
 
 use crate::api::http::{HttpConfig, Safety};
 use crate::connector::{
@@ -20,7 +24,6 @@ use crate::platform::medusa as facts;
 use crate::spec::EndpointSpec;
 use client::{enc, ApiError, Session};
 use futures_util::stream::{self, StreamExt};
-use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -37,6 +40,9 @@ const PRODUCT_FIELDS: &str =
     "id,title,handle,status,description,subtitle,created_at,metadata,*options,*options.values,\
 *variants,*variants.prices,*variants.options,*categories,\
 *variants.inventory_items.inventory.location_levels,*images";
+
+const CUSTOMER_FIELDS: &str =
+    "id,email,first_name,last_name,phone,created_at,updated_at,*addresses";
 
 /// A Medusa store; one value serves as source and as target.
 pub struct Medusa {
@@ -125,15 +131,17 @@ impl Medusa {
                 let mut places = self.configured.clone();
                 if places.sales_channel.is_none() {
                     let path = "/admin/sales-channels?limit=1&order=created_at&fields=id";
-                    let body = self.session.get("list sales channels", path).await?;
-                    places.sales_channel = body
-                        .and_then(|b| b["sales_channels"][0]["id"].as_str().map(str::to_string));
+                    let (rows, _) = self
+                        .list::<reply::IdOnly>("list sales channels", path, "sales_channels")
+                        .await?;
+                    places.sales_channel = rows.into_iter().next().map(|r| r.id);
                 }
                 if places.stock_location.is_none() {
                     let path = "/admin/stock-locations?limit=1&order=created_at&fields=id";
-                    let body = self.session.get("list stock locations", path).await?;
-                    places.stock_location = body
-                        .and_then(|b| b["stock_locations"][0]["id"].as_str().map(str::to_string));
+                    let (rows, _) = self
+                        .list::<reply::IdOnly>("list stock locations", path, "stock_locations")
+                        .await?;
+                    places.stock_location = rows.into_iter().next().map(|r| r.id);
                 }
                 Ok(places)
             })
@@ -166,31 +174,32 @@ impl Medusa {
             "/admin/products/{product_id}?fields=id,variants.sku,\
              *variants.inventory_items.inventory.location_levels"
         );
-        let body = self
-            .session
-            .get("read stock", &path)
-            .await?
-            .unwrap_or(Value::Null);
-        let variants = body["product"]["variants"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let what = format!("read stock (GET {path})");
+        let Some(body) = self.session.get(&what, &path).await? else {
+            return Err(ApiError::Malformed(format!(
+                "{what}: the product just written is not there"
+            )));
+        };
+        let stock: reply::StockReply = reply::parse(&what, &body)?;
         for v in p.variants.iter().filter(|v| v.inventory.is_some()) {
-            let Some(found) = variants
+            let Some(found) = stock
+                .product
+                .variants
                 .iter()
-                .find(|mv| mv["sku"].as_str() == v.sku.as_deref())
+                .find(|mv| mv.sku.as_deref() == v.sku.as_deref())
             else {
                 continue;
             };
-            let item = &found["inventory_items"][0];
-            let Some(item_id) = item["inventory_item_id"].as_str() else {
+            // A variant whose stock Medusa manages has one inventory item.
+            let Some(item) = found.inventory_items.first() else {
                 continue;
             };
-            let has_level = item["inventory"]["location_levels"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|l| l["location_id"].as_str() == Some(location.as_str()));
+            let item_id = &item.inventory_item_id;
+            let has_level = item
+                .inventory
+                .iter()
+                .flat_map(|i| &i.location_levels)
+                .any(|l| l.location_id == location);
             let quantity = v.inventory.unwrap_or(0).max(0);
             if has_level {
                 let path = format!("/admin/inventory-items/{item_id}/location-levels/{location}");
@@ -230,27 +239,22 @@ impl Medusa {
             let path = format!(
                 "/admin/product-categories?limit=200&offset={offset}&order=id&fields=id,name,handle,parent_category_id"
             );
-            let body = self
-                .session
-                .get("list categories", &path)
-                .await?
-                .unwrap_or(Value::Null);
-            let items = body["product_categories"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            for c in &items {
+            let (items, total) = self
+                .list::<reply::Category>("list categories", &path, "product_categories")
+                .await?;
+            offset += items.len();
+            let empty = items.is_empty();
+            for c in items {
                 all.insert(
-                    str_of(c, "id"),
+                    c.id,
                     CategoryNode {
-                        handle: str_of(c, "handle"),
-                        name: str_of(c, "name"),
-                        parent: opt_str(c, "parent_category_id"),
+                        handle: c.handle,
+                        name: c.name,
+                        parent: c.parent_category_id.filter(|p| !p.is_empty()),
                     },
                 );
             }
-            offset += items.len();
-            if items.is_empty() || offset as u64 >= body["count"].as_u64().unwrap_or(0) {
+            if empty || offset as u64 >= total {
                 break;
             }
         }
@@ -269,18 +273,11 @@ impl Medusa {
     }
 
     async fn find_category(&self, handle: &str) -> Result<Option<String>, ApiError> {
-        let body = self
-            .session
-            .get(
-                "find a category",
-                &format!("/admin/product-categories?handle={}&fields=id", enc(handle)),
-            )
+        let path = format!("/admin/product-categories?handle={}&fields=id", enc(handle));
+        let (rows, _) = self
+            .list::<reply::IdOnly>("find a category", &path, "product_categories")
             .await?;
-        Ok(body.and_then(|b| {
-            b["product_categories"][0]["id"]
-                .as_str()
-                .map(str::to_string)
-        }))
+        Ok(rows.into_iter().next().map(|r| r.id))
     }
 
     async fn upsert_category(&self, c: &Category) -> Result<WriteOutcome, ApiError> {
@@ -331,7 +328,11 @@ impl Medusa {
                     )
                     .await;
                 let id = match created {
-                    Ok(b) => str_of(&b["product_category"], "id"),
+                    Ok(b) => {
+                        reply::parse::<reply::CreatedCategory>("create a category", &b)?
+                            .product_category
+                            .id
+                    }
                     Err(ApiError::Ambiguous(m)) => self
                         .find_category(&c.handle)
                         .await?
@@ -360,13 +361,10 @@ impl Medusa {
 
     // ---------- products ----------
 
-    async fn find_product(&self, handle: &str) -> Result<Option<Value>, ApiError> {
-        let path = format!(
-            "/admin/products?handle={}&fields=id,handle,*variants,*options,*options.values",
-            enc(handle)
-        );
-        let body = self.session.get("find a product", &path).await?;
-        Ok(body.and_then(|b| b["products"].as_array().and_then(|a| a.first().cloned())))
+    async fn find_product(&self, handle: &str) -> Result<Option<reply::ProductKeys>, ApiError> {
+        let path = format!("/admin/products?handle={}&fields=id,*variants", enc(handle));
+        let (rows, _) = self.list("find a product", &path, "products").await?;
+        Ok(rows.into_iter().next())
     }
 
     async fn upsert_product(&self, p: &Product) -> Result<WriteOutcome, ApiError> {
@@ -418,7 +416,7 @@ impl Medusa {
         }
         match self.find_product(&p.handle).await? {
             Some(existing) => {
-                let id = str_of(&existing, "id");
+                let id = existing.id.clone();
                 self.session
                     .post(
                         "update a product",
@@ -448,9 +446,13 @@ impl Medusa {
                     .post("create a product", Safety::Unsafe, "/admin/products", &body)
                     .await;
                 let id = match created {
-                    Ok(b) => str_of(&b["product"], "id"),
+                    Ok(b) => {
+                        reply::parse::<reply::CreatedProduct>("create a product", &b)?
+                            .product
+                            .id
+                    }
                     Err(ApiError::Ambiguous(m)) => match self.find_product(&p.handle).await? {
-                        Some(found) => str_of(&found, "id"),
+                        Some(found) => found.id,
                         None => return Err(ApiError::Ambiguous(m)),
                     },
                     Err(e) => return Err(e),
@@ -463,17 +465,20 @@ impl Medusa {
 
     /// Updates variants one by one by SKU and adds the missing ones: a product update with a
     /// variant list would delete every variant left out of it.
-    async fn sync_variants(&self, p: &Product, existing: &Value) -> Result<(), ApiError> {
-        let id = str_of(existing, "id");
-        let by_sku: BTreeMap<String, String> = existing["variants"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|v| (str_of(v, "sku"), str_of(v, "id")))
+    async fn sync_variants(
+        &self,
+        p: &Product,
+        existing: &reply::ProductKeys,
+    ) -> Result<(), ApiError> {
+        let id = &existing.id;
+        let by_sku: BTreeMap<&str, &str> = existing
+            .variants
+            .iter()
+            .filter_map(|v| Some((v.sku.as_deref()?, v.id.as_str())))
             .collect();
         for v in &p.variants {
             let mut body = variant_body(p, v)?;
-            match v.sku.as_ref().and_then(|s| by_sku.get(s)) {
+            match v.sku.as_deref().and_then(|s| by_sku.get(s)) {
                 Some(vid) => {
                     // Option values of an existing variant stay as they are.
                     if let Some(o) = body.as_object_mut() {
@@ -505,31 +510,24 @@ impl Medusa {
 
     // ---------- customers ----------
 
-    async fn find_customer(&self, email: &str) -> Result<Option<Value>, ApiError> {
+    async fn find_customer(&self, email: &str) -> Result<Option<reply::Customer>, ApiError> {
         let path = format!(
             "/admin/customers?q={}&limit=50&fields=id,email,*addresses",
             enc(email)
         );
-        let body = self.session.get("find a customer", &path).await?;
-        Ok(body.and_then(|b| {
-            b["customers"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|c| {
-                    c["email"]
-                        .as_str()
-                        .is_some_and(|e| e.eq_ignore_ascii_case(email))
-                })
-                .cloned()
-        }))
+        let (rows, _) = self
+            .list::<reply::Customer>("find a customer", &path, "customers")
+            .await?;
+        Ok(rows
+            .into_iter()
+            .find(|c| c.email.eq_ignore_ascii_case(email)))
     }
 
     async fn upsert_customer(&self, c: &Customer) -> Result<WriteOutcome, ApiError> {
         let body = json!({"first_name": c.first_name, "last_name": c.last_name, "phone": c.phone});
         let (id, created, known) = match self.find_customer(&c.email).await? {
             Some(found) => {
-                let id = str_of(&found, "id");
+                let id = found.id.clone();
                 self.session
                     .post(
                         "update a customer",
@@ -538,12 +536,8 @@ impl Medusa {
                         &body,
                     )
                     .await?;
-                let known: Vec<(String, String, String)> = found["addresses"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(address_key_of)
-                    .collect();
+                let known: Vec<(String, String, String)> =
+                    found.addresses.iter().map(address_key_of).collect();
                 (id, false, known)
             }
             None => {
@@ -559,9 +553,13 @@ impl Medusa {
                     )
                     .await
                 {
-                    Ok(b) => str_of(&b["customer"], "id"),
+                    Ok(b) => {
+                        reply::parse::<reply::CreatedCustomer>("create a customer", &b)?
+                            .customer
+                            .id
+                    }
                     Err(ApiError::Ambiguous(m)) => match self.find_customer(&c.email).await? {
-                        Some(found) => str_of(&found, "id"),
+                        Some(found) => found.id,
                         None => return Err(ApiError::Ambiguous(m)),
                     },
                     Err(e) => return Err(e),
@@ -624,83 +622,89 @@ impl Medusa {
 
     // ---------- reading ----------
 
-    async fn list(&self, what: &str, path: &str, key: &str) -> Result<(Vec<Value>, u64), ApiError> {
-        let body = self.session.get(what, path).await?.unwrap_or(Value::Null);
-        Ok((
-            body[key].as_array().cloned().unwrap_or_default(),
-            body["count"].as_u64().unwrap_or(0),
-        ))
+    /// One page of an admin list: its rows under `key` and the `count` of every match.
+    async fn list<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        path: &str,
+        key: &str,
+    ) -> Result<(Vec<T>, u64), ApiError> {
+        let what = format!("{what} (GET {path})");
+        // A list endpoint never answers 404; if one does, it is not a list of nothing.
+        let body =
+            self.session.get(&what, path).await?.ok_or_else(|| {
+                ApiError::Malformed(format!("{what}: Medusa answered 404 Not Found"))
+            })?;
+        reply::list(&what, key, &body)
     }
 
+    /// One list request of `entity`; `query` is its paging and filter part (the fields asked
+    /// are the same for every read, so a record fetched by id for verification is built exactly
+    /// as a migration reads it). The records, the list's `count`, and the newest update among
+    /// them.
     async fn read_records(
         &self,
         entity: Entity,
-        offset: usize,
-        limit: usize,
-        since: Option<&str>,
+        query: &str,
     ) -> Result<(Vec<Record>, u64, Option<String>), ApiError> {
-        let page = list_query(offset, limit, since);
         match entity {
             Entity::Categories => {
-                let path = format!("/admin/product-categories?{page}&fields=id,name,handle,description,rank,parent_category_id,updated_at");
+                let path = format!("/admin/product-categories?{query}&fields=id,name,handle,description,rank,parent_category_id,updated_at");
                 let (items, total) = self
-                    .list("list categories", &path, "product_categories")
+                    .list::<reply::Category>("list categories", &path, "product_categories")
                     .await?;
-                let newest = newest_update(&items);
+                let newest = newest_update(items.iter().filter_map(|c| c.updated_at.as_deref()));
                 let all = self.load_categories(true).await?;
                 let records = items
                     .iter()
-                    .map(|c| {
-                        let id = str_of(c, "id");
-                        let parents: Vec<String> = ancestors(&all, &id)
-                            .iter()
-                            .map(|n| n.handle.clone())
-                            .collect();
-                        Record::Category(Category {
-                            source: SourceRef::with_url(
-                                &id,
-                                facts::url_path(Entity::Categories, &str_of(c, "handle"), &parents),
-                            ),
-                            handle: str_of(c, "handle"),
-                            path: names_path(&all, &id),
-                            description_html: str_of(c, "description"),
-                            position: c["rank"].as_i64(),
-                            ..Category::default()
-                        })
-                    })
+                    .map(|c| Record::Category(category_from(c, &all)))
                     .collect();
                 Ok((records, total, newest))
             }
             Entity::Products => {
-                let path = format!("/admin/products?{page}&fields={PRODUCT_FIELDS},updated_at");
-                let (items, total) = self.list("list products", &path, "products").await?;
+                let path = format!("/admin/products?{query}&fields={PRODUCT_FIELDS},updated_at");
+                let (items, total) = self
+                    .list::<reply::Product>("list products", &path, "products")
+                    .await?;
                 let all = self.load_categories(false).await?;
+                // A variant's change counts: it is what [`Window::ThroughVariants`] reads by,
+                // and a mark left before it would read that product again in every cycle.
+                let newest = newest_update(items.iter().flat_map(|p| {
+                    std::iter::once(p.updated_at.as_deref())
+                        .chain(p.variants.iter().map(|v| v.updated_at.as_deref()))
+                        .flatten()
+                }));
                 Ok((
                     items
                         .iter()
                         .map(|p| Record::Product(product_from(p, &all)))
                         .collect(),
                     total,
-                    newest_update(&items),
+                    newest,
                 ))
             }
             Entity::Customers => {
-                let path = format!("/admin/customers?{page}&fields=id,email,first_name,last_name,phone,created_at,updated_at,*addresses");
-                let (items, total) = self.list("list customers", &path, "customers").await?;
+                let path = format!("/admin/customers?{query}&fields={CUSTOMER_FIELDS}");
+                let (items, total) = self
+                    .list::<reply::Customer>("list customers", &path, "customers")
+                    .await?;
+                let newest = newest_update(items.iter().filter_map(|c| c.updated_at.as_deref()));
                 Ok((
                     items
                         .iter()
                         .map(|c| Record::Customer(customer_from(c)))
                         .collect(),
                     total,
-                    newest_update(&items),
+                    newest,
                 ))
             }
             _ => Ok((Vec::new(), 0, None)),
         }
     }
 
-    /// A page from `cursor`, with the `updated_at[$gte]` filter when `since` is given.
+    /// A page from `cursor`. With `since`, a changed read: records whose own `updated_at` is at
+    /// or after it, then (products) those changed only through a variant; the cursor says which
+    /// of the two lists it is in (`"variants": true`) and where.
     async fn changed_page(
         &self,
         entity: Entity,
@@ -708,20 +712,44 @@ impl Medusa {
         limit: usize,
         since: Option<&str>,
     ) -> Result<ChangedPage> {
-        let offset = cursor.and_then(|c| c["offset"].as_u64()).unwrap_or(0) as usize;
-        let (records, total, newest) = self
-            .read_records(entity, offset, limit.clamp(1, facts::PAGE_LIMIT), since)
-            .await?;
-        let read = offset + records.len();
-        let next = (!records.is_empty() && (read as u64) < total).then(|| json!({"offset": read}));
-        Ok(ChangedPage {
-            page: SourcePage {
-                records,
-                findings: Vec::new(),
-                next,
-            },
-            newest,
-        })
+        let limit = limit.clamp(1, facts::PAGE_LIMIT);
+        let mut offset = cursor.and_then(|c| c["offset"].as_u64()).unwrap_or(0) as usize;
+        let mut variants = cursor.is_some_and(|c| c["variants"] == json!(true));
+        loop {
+            let window = match (since, variants) {
+                (None, _) => Window::All,
+                (Some(t), false) => Window::Since(t),
+                (Some(t), true) => Window::ThroughVariants(t),
+            };
+            let (records, total, newest) = self
+                .read_records(entity, &list_query(offset, limit, window))
+                .await?;
+            let read = offset + records.len();
+            let more = !records.is_empty() && (read as u64) < total;
+            let then_variants = !more && !variants && since.is_some() && entity == Entity::Products;
+            let next = if more {
+                Some(json!({"offset": read, "variants": variants}))
+            } else if then_variants && !records.is_empty() {
+                Some(json!({"offset": 0, "variants": true}))
+            } else {
+                None
+            };
+            if then_variants && records.is_empty() {
+                // Nothing (more) in the first list: straight on to the second, rather than
+                // hand back an empty page.
+                offset = 0;
+                variants = true;
+                continue;
+            }
+            return Ok(ChangedPage {
+                page: SourcePage {
+                    records,
+                    findings: Vec::new(),
+                    next,
+                },
+                newest,
+            });
+        }
     }
 }
 
@@ -745,7 +773,10 @@ impl Source for Medusa {
     }
 
     /// Medusa v2's admin lists take `updated_at[$gte]` (its operator map on `updated_at`) on
-    /// product categories, products and customers.
+    /// product categories, products and customers; products changed only through a variant
+    /// are found by `variants[updated_at][$gte]` (see [`Window::ThroughVariants`]). A change to
+    /// a customer's addresses alone is not seen: 2.21 leaves the customer's `updated_at` as it
+    /// was and its customer list takes no filter on addresses.
     async fn read_changed(
         &mut self,
         entity: Entity,
@@ -774,11 +805,11 @@ impl Source for Medusa {
         loop {
             let q = format!(
                 "{path}?{}&fields=id",
-                list_query(out.len(), facts::PAGE_LIMIT, None)
+                list_query(out.len(), facts::PAGE_LIMIT, Window::All)
             );
-            let (items, total) = self.list("list ids", &q, key).await?;
+            let (items, total) = self.list::<reply::IdOnly>("list ids", &q, key).await?;
             let n = items.len();
-            out.extend(items.iter().map(|i| str_of(i, "id")));
+            out.extend(items.into_iter().map(|i| i.id));
             if n == 0 || out.len() as u64 >= total {
                 return Ok(Some(out));
             }
@@ -860,8 +891,8 @@ impl Target for Medusa {
     async fn lookup(&mut self, entity: Entity, key: &str) -> Result<Option<String>> {
         Ok(match entity {
             Entity::Categories => self.find_category(key).await?,
-            Entity::Products => self.find_product(key).await?.map(|p| str_of(&p, "id")),
-            Entity::Customers => self.find_customer(key).await?.map(|c| str_of(&c, "id")),
+            Entity::Products => self.find_product(key).await?.map(|p| p.id),
+            Entity::Customers => self.find_customer(key).await?.map(|c| c.id),
             _ => None,
         })
     }
@@ -897,42 +928,55 @@ impl Target for Medusa {
 
 // ---------- mapping between Medusa's JSON and the canonical model ----------
 
-/// The paging (and, with `since`, filter) part of an admin list query. Ordered by id, which is
-/// unique (a ULID, so creation order too): records created in one bulk call share
-/// `created_at`, and ties may come back in a different order for each offset, reading one
-/// record twice and missing another.
-fn list_query(offset: usize, limit: usize, since: Option<&str>) -> String {
+/// Which records an admin list asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Window<'a> {
+    /// Every record.
+    All,
+    /// Records whose own `updated_at` is at or after the time.
+    Since(&'a str),
+    /// Products whose own `updated_at` is older than the time but one of whose variants changed
+    /// at or after it. Medusa 2.21 leaves a product's `updated_at` alone when one of its variants
+    /// is updated (a price change through `/admin/products/{id}/variants/{id}`), so the product
+    /// filter alone misses every price change; the `updated_at[$lt]` half keeps this list apart
+    /// from [`Window::Since`]'s, so no product is read twice. (`$or` cannot join the two: 2.21
+    /// ignores it silently and lists every product.)
+    ThroughVariants(&'a str),
+}
+
+/// The paging and filter part of an admin list query. Ordered by id, which is unique (a ULID,
+/// so creation order too): records created in one bulk call share `created_at`, and ties may
+/// come back in a different order for each offset, reading one record twice and missing
+/// another.
+fn list_query(offset: usize, limit: usize, window: Window<'_>) -> String {
     let mut q = format!("limit={limit}&offset={offset}&order=id");
-    if let Some(t) = since {
-        q.push_str(&format!("&{}={}", enc("updated_at[$gte]"), enc(t)));
+    match window {
+        Window::All => {}
+        Window::Since(t) => q.push_str(&format!("&{}={}", enc("updated_at[$gte]"), enc(t))),
+        Window::ThroughVariants(t) => q.push_str(&format!(
+            "&{}={}&{}={}",
+            enc("variants[updated_at][$gte]"),
+            enc(t),
+            enc("updated_at[$lt]"),
+            enc(t)
+        )),
     }
     q
 }
 
-/// The newest `updated_at` among `items` (Medusa writes ISO 8601 in UTC), as RFC 3339 UTC.
-fn newest_update(items: &[Value]) -> Option<String> {
-    items
-        .iter()
-        .filter_map(|i| i["updated_at"].as_str())
+/// The newest of `times` (Medusa writes ISO 8601 in UTC), as RFC 3339 UTC.
+fn newest_update<'a>(times: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    times
+        .into_iter()
         .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map(|d| d.with_timezone(&chrono::Utc))
         .max()
         .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
 }
 
-fn str_of(v: &Value, key: &str) -> String {
-    match &v[key] {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn opt_str(v: &Value, key: &str) -> Option<String> {
-    v[key]
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+/// Medusa answers `""` as readily as `null` for a text it does not have.
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_deref().filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 fn ancestors<'a>(all: &'a BTreeMap<String, CategoryNode>, id: &str) -> Vec<&'a CategoryNode> {
@@ -1028,45 +1072,42 @@ fn variant_body(p: &Product, v: &Variant) -> Result<Value, ApiError> {
     Ok(body)
 }
 
-fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Product {
-    let raw_options: Vec<&Value> = p["options"]
-        .as_array()
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
-    let only_default = raw_options.len() == 1 && raw_options[0]["title"] == DEFAULT_OPTION;
-    let mut raw_options = raw_options;
-    if let Some(order) = p["metadata"][facts::OPTION_ORDER_KEY].as_array() {
-        let rank = |o: &&Value| {
+fn product_from(p: &reply::Product, categories: &BTreeMap<String, CategoryNode>) -> Product {
+    let meta = p.metadata.as_ref();
+    let only_default = p.options.len() == 1 && p.options[0].title == DEFAULT_OPTION;
+    let mut raw_options: Vec<&reply::ProductOption> = p.options.iter().collect();
+    if let Some(order) = meta
+        .and_then(|m| m.get(facts::OPTION_ORDER_KEY))
+        .and_then(Value::as_array)
+    {
+        let rank = |o: &&reply::ProductOption| {
             order
                 .iter()
-                .position(|n| n.as_str() == o["title"].as_str())
+                .position(|n| n.as_str() == Some(o.title.as_str()))
                 .unwrap_or(order.len())
         };
         raw_options.sort_by_key(rank);
     }
-    let option_ids: Vec<String> = raw_options.iter().map(|o| str_of(o, "id")).collect();
     let options = if only_default {
         Vec::new()
     } else {
         raw_options
             .iter()
             .map(|o| ProductOption {
-                name: str_of(o, "title"),
-                values: o["values"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|v| str_of(v, "value"))
-                    .collect(),
+                name: o.title.clone(),
+                values: o.values.iter().map(|v| v.value.clone()).collect(),
             })
             .collect()
     };
-    let mut raw_variants: Vec<&Value> = p["variants"].as_array().into_iter().flatten().collect();
-    if let Some(order) = p["metadata"][facts::VARIANT_ORDER_KEY].as_array() {
+    let mut raw_variants: Vec<&reply::Variant> = p.variants.iter().collect();
+    if let Some(order) = meta
+        .and_then(|m| m.get(facts::VARIANT_ORDER_KEY))
+        .and_then(Value::as_array)
+    {
         raw_variants.sort_by_key(|v| {
             order
                 .iter()
-                .position(|s| s.as_str().is_some() && s.as_str() == v["sku"].as_str())
+                .position(|s| s.as_str().is_some() && s.as_str() == v.sku.as_deref())
                 .unwrap_or(order.len())
         });
     }
@@ -1076,65 +1117,51 @@ fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Produ
             let option_values = if only_default {
                 Vec::new()
             } else {
-                option_ids
+                raw_options
                     .iter()
-                    .filter_map(|oid| {
-                        v["options"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .find(|ov| str_of(ov, "option_id") == *oid)
-                            .map(|ov| str_of(ov, "value"))
+                    .filter_map(|o| {
+                        v.options
+                            .iter()
+                            .find(|ov| ov.option_id.as_deref() == Some(o.id.as_str()))
+                            .map(|ov| ov.value.clone())
                     })
                     .collect()
             };
-            let price = v["prices"]
-                .as_array()
-                .and_then(|a| a.first())
-                .and_then(|pr| {
-                    let amount = Decimal::from_str(&pr["amount"].to_string()).ok()?;
-                    Some(Money::new(
-                        amount,
-                        str_of(pr, "currency_code").to_ascii_uppercase(),
-                    ))
-                });
+            let price = v
+                .prices
+                .first()
+                .map(|pr| Money::new(pr.amount, pr.currency_code.to_ascii_uppercase()));
             // Stock is the sum over locations, for variants whose stock Medusa manages.
-            let inventory = v["manage_inventory"].as_bool().unwrap_or(false).then(|| {
-                v["inventory_items"][0]["inventory"]["location_levels"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|l| l["stocked_quantity"].as_i64())
-                    .sum::<i64>()
+            let inventory = v.manage_inventory.then(|| {
+                v.inventory_items
+                    .first()
+                    .and_then(|i| i.inventory.as_ref())
+                    .map(|i| i.location_levels.iter().map(|l| l.stocked_quantity).sum())
+                    .unwrap_or(0)
             });
             Variant {
-                source_id: Some(str_of(v, "id")),
-                sku: opt_str(v, "sku"),
-                barcode: opt_str(v, "barcode"),
+                source_id: Some(v.id.clone()),
+                sku: non_empty(&v.sku),
+                barcode: non_empty(&v.barcode),
                 inventory,
                 price,
-                weight: v["weight"]
-                    .as_f64()
-                    .and_then(|w| Decimal::from_str(&w.to_string()).ok())
-                    .map(|value| Weight {
-                        value,
-                        unit: WeightUnit::G,
-                    }),
-                allow_backorder: v["allow_backorder"].as_bool().unwrap_or(false),
+                weight: v.weight.map(|value| Weight {
+                    value,
+                    unit: WeightUnit::G,
+                }),
+                allow_backorder: v.allow_backorder,
                 option_values,
                 ..Variant::default()
             }
         })
         .collect();
-    let product_categories = p["categories"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| names_path(categories, &str_of(c, "id")))
+    let product_categories = p
+        .categories
+        .iter()
+        .map(|c| names_path(categories, &c.id))
         .filter(|path| !path.is_empty())
         .collect();
-    let attributes = p["metadata"]
-        .as_object()
+    let attributes = meta
         .map(|m| {
             m.iter()
                 .filter(|(k, _)| {
@@ -1151,41 +1178,55 @@ fn product_from(p: &Value, categories: &BTreeMap<String, CategoryNode>) -> Produ
                 .collect()
         })
         .unwrap_or_default();
-    let mut raw_images: Vec<&Value> = p["images"]
-        .as_array()
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
-    raw_images.sort_by_key(|i| i["rank"].as_i64().unwrap_or(0));
+    let mut raw_images: Vec<&reply::Image> = p.images.iter().collect();
+    raw_images.sort_by_key(|i| i.rank.unwrap_or(0));
     let images = raw_images
         .iter()
         .enumerate()
         .map(|(i, img)| Image {
-            src: str_of(img, "url"),
+            src: img.url.clone(),
             alt: None,
             position: i as u32 + 1,
         })
         .collect();
-    let handle = str_of(p, "handle");
     Product {
         source: SourceRef::with_url(
-            str_of(p, "id"),
-            facts::url_path(Entity::Products, &handle, &[]),
+            p.id.clone(),
+            facts::url_path(Entity::Products, &p.handle, &[]),
         ),
-        handle,
-        title: str_of(p, "title"),
-        body_html: str_of(p, "description"),
-        status: match p["status"].as_str() {
-            Some("published") => ProductStatus::Active,
-            Some("rejected") => ProductStatus::Archived,
-            _ => ProductStatus::Draft,
+        handle: p.handle.clone(),
+        title: p.title.clone(),
+        body_html: p.description.clone().unwrap_or_default(),
+        status: match p.status {
+            reply::Status::Published => ProductStatus::Active,
+            reply::Status::Rejected => ProductStatus::Archived,
+            reply::Status::Draft | reply::Status::Proposed => ProductStatus::Draft,
         },
         categories: product_categories,
         options,
         variants,
         attributes,
         images,
-        created_at: crate::api::time(opt_str(p, "created_at")),
+        created_at: crate::api::time(non_empty(&p.created_at)),
         ..Product::default()
+    }
+}
+
+fn category_from(c: &reply::Category, all: &BTreeMap<String, CategoryNode>) -> Category {
+    let parents: Vec<String> = ancestors(all, &c.id)
+        .iter()
+        .map(|n| n.handle.clone())
+        .collect();
+    Category {
+        source: SourceRef::with_url(
+            &c.id,
+            facts::url_path(Entity::Categories, &c.handle, &parents),
+        ),
+        handle: c.handle.clone(),
+        path: names_path(all, &c.id),
+        description_html: c.description.clone().unwrap_or_default(),
+        position: c.rank,
+        ..Category::default()
     }
 }
 
@@ -1217,43 +1258,46 @@ fn address_key(a: &Address) -> (String, String, String) {
     )
 }
 
-fn address_key_of(a: &Value) -> (String, String, String) {
+fn address_key_of(a: &reply::Address) -> (String, String, String) {
     (
-        str_of(a, "address_1"),
-        str_of(a, "postal_code"),
-        str_of(a, "country_code").to_ascii_lowercase(),
+        a.address_1.clone().unwrap_or_default(),
+        a.postal_code.clone().unwrap_or_default(),
+        a.country_code
+            .clone()
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
     )
 }
 
-fn customer_from(c: &Value) -> Customer {
+fn customer_from(c: &reply::Customer) -> Customer {
     // Medusa lists a customer's addresses in no defined order; the connector adds them one
     // request at a time in the source's order, so creation time restores it.
-    let mut raw: Vec<&Value> = c["addresses"].as_array().into_iter().flatten().collect();
-    raw.sort_by_key(|a| (str_of(a, "created_at"), str_of(a, "id")));
+    let mut raw: Vec<&reply::Address> = c.addresses.iter().collect();
+    raw.sort_by_key(|a| (a.created_at.clone().unwrap_or_default(), a.id.clone()));
     let addresses = raw
         .into_iter()
         .map(|a| Address {
-            first_name: opt_str(a, "first_name"),
-            last_name: opt_str(a, "last_name"),
-            company: opt_str(a, "company"),
-            address1: opt_str(a, "address_1"),
-            address2: opt_str(a, "address_2"),
-            city: opt_str(a, "city"),
-            province: opt_str(a, "province"),
-            country_code: opt_str(a, "country_code").map(|c| c.to_ascii_uppercase()),
-            zip: opt_str(a, "postal_code"),
-            phone: opt_str(a, "phone"),
-            default: a["is_default_shipping"].as_bool().unwrap_or(false),
+            first_name: non_empty(&a.first_name),
+            last_name: non_empty(&a.last_name),
+            company: non_empty(&a.company),
+            address1: non_empty(&a.address_1),
+            address2: non_empty(&a.address_2),
+            city: non_empty(&a.city),
+            province: non_empty(&a.province),
+            country_code: non_empty(&a.country_code).map(|c| c.to_ascii_uppercase()),
+            zip: non_empty(&a.postal_code),
+            phone: non_empty(&a.phone),
+            default: a.is_default_shipping,
         })
         .collect();
     Customer {
-        source: SourceRef::new(str_of(c, "id")),
-        email: str_of(c, "email"),
-        first_name: opt_str(c, "first_name"),
-        last_name: opt_str(c, "last_name"),
-        phone: opt_str(c, "phone"),
+        source: SourceRef::new(c.id.clone()),
+        email: c.email.clone(),
+        first_name: non_empty(&c.first_name),
+        last_name: non_empty(&c.last_name),
+        phone: non_empty(&c.phone),
         addresses,
-        created_at: crate::api::time(opt_str(c, "created_at")),
+        created_at: crate::api::time(non_empty(&c.created_at)),
         ..Customer::default()
     }
 }
@@ -1264,24 +1308,57 @@ mod changes_tests {
 
     #[test]
     fn a_changed_read_asks_updated_at_gte_and_pages_by_id() {
+        let t = "2026-12-06T05:00:00Z";
         assert_eq!(
-            list_query(40, 20, Some("2026-12-06T05:00:00Z")),
+            list_query(40, 20, Window::Since(t)),
             "limit=20&offset=40&order=id&updated_at%5B%24gte%5D=2026-12-06T05%3A00%3A00Z"
         );
-        assert_eq!(list_query(0, 20, None), "limit=20&offset=0&order=id");
+        assert_eq!(
+            list_query(0, 20, Window::ThroughVariants(t)),
+            "limit=20&offset=0&order=id&variants%5Bupdated_at%5D%5B%24gte%5D=2026-12-06T05%3A00%3A00Z\
+             &updated_at%5B%24lt%5D=2026-12-06T05%3A00%3A00Z"
+        );
+        assert_eq!(list_query(0, 20, Window::All), "limit=20&offset=0&order=id");
     }
 
     #[test]
     fn the_newest_update_is_read_in_utc() {
-        let items = [
-            json!({ "updated_at": "2026-12-06T05:00:00.120Z" }),
-            json!({ "updated_at": "2026-12-06T09:00:00+03:00" }),
-            json!({ "id": "x" }),
+        let times = [
+            "2026-12-06T05:00:00.120Z",
+            "2026-12-06T09:00:00+03:00",
+            "not a time",
         ];
         assert_eq!(
-            newest_update(&items).as_deref(),
+            newest_update(times).as_deref(),
             Some("2026-12-06T06:00:00.000Z")
         );
-        assert_eq!(newest_update(&[]), None);
+        assert_eq!(newest_update([]), None);
+    }
+
+    #[test]
+    fn a_real_reply_becomes_the_canonical_product() {
+        let body: Value =
+            serde_json::from_str(include_str!("../../tests/data/medusa/products.json"))
+                .expect("json");
+        let (rows, _) =
+            reply::list::<reply::Product>("list products", "products", &body).expect("parses");
+        let p = product_from(&rows[0], &BTreeMap::new());
+        // One "Default option": a product without options.
+        assert!(p.options.is_empty());
+        let price = p.variants[0].price.as_ref().expect("price");
+        assert_eq!(price.amount, rust_decimal::Decimal::new(1225, 2));
+        assert_eq!(price.currency, "USD");
+        let p = product_from(&rows[1], &BTreeMap::new());
+        assert_eq!(p.options[0].name, "Size");
+        let skus: Vec<_> = p.variants.iter().filter_map(|v| v.sku.as_deref()).collect();
+        assert_eq!(skus, ["SKU-4-S", "SKU-4-M", "SKU-4-L"]);
+        assert_eq!(p.variants[0].option_values, ["S"]);
+        assert_eq!(p.variants[0].inventory, Some(7));
+        assert_eq!(
+            p.attributes.get("material").map(String::as_str),
+            Some("cotton")
+        );
+        assert_eq!(p.images.len(), 2);
+        assert_eq!(p.body_html, "<p>Soft</p>");
     }
 }

@@ -16,6 +16,9 @@ pub enum ApiError {
     Ambiguous(String),
     /// The server could not be reached or kept failing.
     Failed(String),
+    /// Medusa answered, but not what its API says it answers (a field the connector needs is
+    /// missing or of another type); the message names the request and the field's path.
+    Malformed(String),
 }
 
 impl ApiError {
@@ -23,7 +26,8 @@ impl ApiError {
         match self {
             ApiError::Rejected { message, .. }
             | ApiError::Ambiguous(message)
-            | ApiError::Failed(message) => message,
+            | ApiError::Failed(message)
+            | ApiError::Malformed(message) => message,
         }
     }
 }
@@ -95,15 +99,18 @@ impl Session {
                     ApiError::from(e).message()
                 ))
             })?;
-        let token = reply.body["token"].as_str().filter(|_| reply.status.is_success()).ok_or_else(|| {
-            ConnectorError::Input(format!(
+        if !reply.status.is_success() {
+            return Err(ConnectorError::Input(format!(
                 "Medusa at {} refused the login for {}: {} (check the email and password credentials)",
                 self.base,
                 self.email,
                 medusa_message(&reply.body)
-            ))
-        })?;
-        *self.token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.to_string());
+            )));
+        }
+        let login: super::reply::Login =
+            super::reply::parse("login (POST /auth/user/emailpass)", &reply.body)
+                .map_err(|e| ConnectorError::Remote(e.message().to_string()))?;
+        *self.token.lock().unwrap_or_else(|p| p.into_inner()) = Some(login.token);
         Ok(())
     }
 
