@@ -732,7 +732,7 @@ mod tests {
             },
             Outcome::Skip(why) => format!("skipped: {why}"),
         };
-        let mut run = |decision: Option<&str>| {
+        let run = |decision: Option<&str>| {
             let decisions = decision
                 .map(|d| BTreeMap::from([("assessment/duplicate_name".to_string(), d.to_string())]))
                 .unwrap_or_default();
