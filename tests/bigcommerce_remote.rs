@@ -109,3 +109,81 @@ fn kill_dash_nine_and_a_second_load_into_bigcommerce_create_nothing_twice() {
     );
     assert!(checked.open().is_empty(), "{checked}");
 }
+
+/// BigCommerce takes each product name once: a store where two products share a name gets
+/// one intervention, and the recommended choice renames the later product with its SKU, so
+/// both arrive (before, the later one failed with 409).
+#[test]
+fn two_products_sharing_a_name_both_reach_bigcommerce() {
+    let sb = SandboxProc::start("bigcommerce", &["--plan", "pro"]);
+    let s = Scenario::generated(20, "entities = [\"products\"]");
+    // The second parent product takes the first one's name (its variations keep theirs).
+    let path = s.path().join("source/products.csv");
+    let mut rd = csv::Reader::from_path(&path).expect("products.csv");
+    let headers = rd.headers().expect("headers").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (ty, name_col, sku_col) = (col("Type"), col("Name"), col("SKU"));
+    let mut rows: Vec<csv::StringRecord> = rd.records().map(|r| r.expect("row")).collect();
+    let parents: Vec<usize> = (0..rows.len())
+        .filter(|&i| matches!(&rows[i][ty], "variable" | "simple"))
+        .collect();
+    assert!(parents.len() >= 2, "{} products", parents.len());
+    let (first, second) = (parents[0], parents[1]);
+    let shared = rows[first][name_col].to_string();
+    let later_sku = rows[second][sku_col].to_string();
+    rows[second] = rows[second]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| if i == name_col { shared.as_str() } else { v })
+        .collect();
+    let mut wr = csv::Writer::from_path(&path).expect("write products.csv");
+    wr.write_record(&headers).expect("headers");
+    for r in &rows {
+        wr.write_record(r).expect("row");
+    }
+    wr.flush().expect("flush");
+    drop(wr);
+
+    s.set_target(&sb.endpoint_toml("plan = \"pro\""));
+    assert_eq!(s.run_headless(180), Some(0), "{}", s.logs());
+    let status = s.status_json();
+    let asked: Vec<&serde_json::Value> = status["interventions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|i| i["step"] == "assessment/duplicate_name")
+        .collect();
+    assert_eq!(asked.len(), 1, "{status:#}");
+    assert_eq!(asked[0]["decision"]["option"], "suffix", "{status:#}");
+    let names: Vec<String> = http_call(
+        &sb.url,
+        "GET",
+        "/stores/sandbox/v3/catalog/products?limit=250",
+        &[("X-Auth-Token", "bc_sandbox_token")],
+        None,
+    )["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["name"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        names.iter().filter(|n| **n == shared).count(),
+        1,
+        "{names:?}"
+    );
+    let renamed = format!("{shared} ({later_sku})");
+    assert!(names.contains(&renamed), "{renamed} in {names:?}");
+    assert_eq!(
+        sb.state()["products"],
+        rows_parents(&rows, ty),
+        "every product arrived"
+    );
+}
+
+fn rows_parents(rows: &[csv::StringRecord], ty: usize) -> serde_json::Value {
+    json!(rows
+        .iter()
+        .filter(|r| matches!(&r[ty], "variable" | "simple"))
+        .count())
+}

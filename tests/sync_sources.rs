@@ -16,36 +16,6 @@ use std::io::{Read, Write};
 
 const WOO_CREDS: &str = "consumer_key=ck_sandbox&consumer_secret=cs_sandbox";
 
-/// A raw HTTP/1.0 call with extra headers; the reply's JSON body (`Null` when empty).
-fn call(
-    url: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&Value>,
-) -> Value {
-    let host = url.trim_start_matches("http://");
-    let payload = body.map(Value::to_string).unwrap_or_default();
-    let extra: String = headers
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}\r\n"))
-        .collect();
-    let mut c = std::net::TcpStream::connect(host).expect("connect sandbox");
-    write!(
-        c,
-        "{method} {path} HTTP/1.0\r\nHost: {host}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
-        payload.len()
-    )
-    .expect("send");
-    let mut reply = String::new();
-    c.read_to_string(&mut reply).expect("read");
-    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    if body.trim().is_empty() {
-        return Value::Null;
-    }
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{method} {path}: {e}: {reply}"))
-}
-
 /// Every product of the WooCommerce target.
 fn woo_products(sb: &SandboxProc) -> Vec<Value> {
     let mut out = vec![];
@@ -278,7 +248,7 @@ struct Shopify<'a>(&'a SandboxProc);
 
 impl Shopify<'_> {
     fn gql(&self, query: &str, variables: Value) -> Value {
-        let v = call(
+        let v = http_call(
             &self.0.url,
             "POST",
             "/admin/api/2026-07/graphql.json",
@@ -369,7 +339,7 @@ struct BigCommerce<'a>(&'a SandboxProc);
 
 impl BigCommerce<'_> {
     fn api(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
-        call(
+        http_call(
             &self.0.url,
             method,
             &format!("/stores/sandbox/v3{path}"),
@@ -461,7 +431,7 @@ impl Magento<'_> {
             Some(&json!({ "username": "admin", "password": "sandbox123" })),
         );
         let bearer = format!("Bearer {}", token.as_str().expect("token"));
-        call(
+        http_call(
             &self.0.url,
             method,
             &format!("/rest/default/V1{path}"),
@@ -570,7 +540,7 @@ struct Ideasoft<'a>(&'a SandboxProc);
 
 impl Ideasoft<'_> {
     fn api(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
-        call(
+        http_call(
             &self.0.url,
             method,
             &format!("/admin-api{path}"),
@@ -680,7 +650,7 @@ impl Ikas<'_> {
 
     fn gql(&self, query: &str, variables: Value) -> Value {
         let bearer = format!("Bearer {}", self.token());
-        let v = call(
+        let v = http_call(
             &self.0.url,
             "POST",
             "/api/v1/admin/graphql",

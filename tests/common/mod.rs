@@ -296,24 +296,44 @@ pub const SANDBOX_ENV: [(&str, &str); 11] = [
 
 /// A tiny HTTP/1.0 JSON call to a sandbox on 127.0.0.1 (no client crate needed in the tests).
 pub fn http_json(method: &str, url: &str, body: Option<&serde_json::Value>) -> serde_json::Value {
-    use std::io::{Read, Write};
     let rest = url.trim_start_matches("http://");
     let (host, path) = rest
         .split_once('/')
         .map(|(h, p)| (h, format!("/{p}")))
         .unwrap_or((rest, "/".into()));
-    let mut c = std::net::TcpStream::connect(host).expect("connect sandbox");
+    http_call(&format!("http://{host}"), method, &path, &[], body)
+}
+
+/// A raw HTTP/1.0 call to a sandbox at `url` with extra headers (credentials); the reply's
+/// JSON body (`Null` when empty).
+pub fn http_call(
+    url: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&serde_json::Value>,
+) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let host = url.trim_start_matches("http://");
     let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let mut c = std::net::TcpStream::connect(host).expect("connect sandbox");
     write!(
         c,
-        "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
+        "{method} {path} HTTP/1.0\r\nHost: {host}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
         payload.len()
     )
     .expect("send");
-    let mut resp = String::new();
-    c.read_to_string(&mut resp).expect("read");
-    let body = resp.split("\r\n\r\n").nth(1).unwrap_or("");
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{method} {url}: {e}: {resp}"))
+    let mut reply = String::new();
+    c.read_to_string(&mut reply).expect("read");
+    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    if body.trim().is_empty() {
+        return serde_json::Value::Null;
+    }
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{method} {url}{path}: {e}: {reply}"))
 }
 
 impl Scenario {
