@@ -12,6 +12,10 @@ use storeshift_sandbox::{Fault, Running};
 const TOKEN_VAR: &str = "STORESHIFT_TEST_SHOPIFY_TOKEN";
 
 fn spec(server: &Running, extra: serde_json::Value) -> EndpointSpec {
+    spec_at(server.url(), extra)
+}
+
+fn spec_at(url: String, extra: serde_json::Value) -> EndpointSpec {
     std::env::set_var(TOKEN_VAR, ShopifyConfig::default().token);
     let mut options: BTreeMap<String, serde_json::Value> = [
         ("timeout_ms", json!(400)),
@@ -30,7 +34,7 @@ fn spec(server: &Running, extra: serde_json::Value) -> EndpointSpec {
         kind: EndpointKind::Api,
         path: None,
         files: BTreeMap::new(),
-        url: Some(server.url()),
+        url: Some(url),
         credentials: [("token".to_string(), TOKEN_VAR.to_string())]
             .into_iter()
             .collect(),
@@ -353,4 +357,73 @@ async fn customers_upsert_by_email_and_a_wrong_token_is_named() {
         !err.to_string().contains("shpat_wrong"),
         "the token is never shown"
     );
+}
+
+/// A store whose reply leaves out a field the schema declares non-null (a variant's price):
+/// the read fails naming the document and where the field is missing, instead of reading a
+/// price of 0 as it once did. A nullable field answered `null` (compareAtPrice) is no error.
+#[tokio::test]
+async fn a_reply_without_a_non_null_field_fails_naming_the_document_and_the_field() {
+    use axum::{routing::post, Json, Router};
+    async fn answer(Json(body): Json<serde_json::Value>) -> Json<serde_json::Value> {
+        let query = body["query"].as_str().unwrap_or_default();
+        let whole = json!({ "hasNextPage": false, "endCursor": null });
+        let product = |variant: serde_json::Value| {
+            json!({ "id": "gid://shopify/Product/1", "handle": "hat", "title": "Hat",
+                "descriptionHtml": "", "vendor": "", "productType": "", "tags": [], "status": "ACTIVE",
+                "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-01-01T00:00:00Z",
+                "seo": { "title": null, "description": null },
+                "options": [{ "name": "Title", "values": ["Default Title"] }],
+                "variants": { "nodes": [variant], "pageInfo": whole },
+                "media": { "nodes": [], "pageInfo": whole },
+                "collections": { "nodes": [], "pageInfo": whole } })
+        };
+        let mut variant = json!({ "id": "gid://shopify/ProductVariant/1", "sku": "HAT", "barcode": null,
+            "price": "12.30", "compareAtPrice": null, "inventoryQuantity": 1, "inventoryPolicy": "DENY",
+            "taxable": true, "image": null, "selectedOptions": [{ "name": "Title", "value": "Default Title" }],
+            "inventoryItem": { "tracked": true, "requiresShipping": true, "unitCost": null,
+                               "measurement": { "weight": null } } });
+        // The first product page is complete; the one after it has no price.
+        let second = body["variables"]["after"].is_string();
+        if second {
+            variant.as_object_mut().map(|v| v.remove("price"));
+        }
+        Json(if query.contains("shop {") {
+            json!({ "data": { "shop": { "currencyCode": "EUR" } } })
+        } else {
+            json!({ "data": { "products": { "nodes": [product(variant)],
+                "pageInfo": { "hasNextPage": !second, "endCursor": "c1" } } } })
+        })
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, Router::new().fallback(post(answer))).await;
+    });
+    let mut src = ShopifySource::open(&spec_at(url, json!({ "bulk_threshold": 0 }))).expect("open");
+    let page = src
+        .read_page(Entity::Products, None, 10)
+        .await
+        .expect("a complete reply reads");
+    match &page.records[..] {
+        [Record::Product(p)] => assert_eq!(
+            p.variants[0].price.as_ref().map(|m| m.amount.to_string()),
+            Some("12.30".to_string())
+        ),
+        other => panic!("one product expected, got {other:?}"),
+    }
+    let err = src
+        .read_page(Entity::Products, page.next.as_ref(), 10)
+        .await
+        .expect_err("a reply without a price is refused");
+    let text = err.to_string();
+    for needle in [
+        "\"list products\"",
+        "products.nodes[0].variants.nodes[0]",
+        "missing field `price`",
+    ] {
+        assert!(text.contains(needle), "{needle} not in: {text}");
+    }
 }

@@ -1575,7 +1575,21 @@ fn check_input_fields(v: &Value, ty: &str, allowed: &[&str], var: &str) -> GqlRe
     Ok(())
 }
 
+/// A user error. `field` is `[String!]` in the schema: a list index in the path is sent as
+/// its decimal text (`["input", "variants", "0", "price"]`), as Shopify sends it.
 fn user_error(typename: &str, field: Value, message: impl Into<String>, code: &str) -> Value {
+    let field = match field {
+        Value::Array(parts) => Value::Array(
+            parts
+                .into_iter()
+                .map(|p| match p {
+                    Value::Number(n) => Value::String(n.to_string()),
+                    other => other,
+                })
+                .collect(),
+        ),
+        other => other,
+    };
     json!({ "__typename": typename, "field": field, "message": message.into(), "code": code })
 }
 

@@ -8,6 +8,10 @@
 //! operation's id changing, never submitted twice blindly.
 
 use super::documents::{self as docs, Document, Kind};
+use super::reply::{
+    self, messages, BulkMutationLine, BulkOp, BulkRunPayload, OpStatus, RedirectImport,
+    RedirectImportCreatePayload, RedirectImportSubmitPayload, StagedUploadsPayload,
+};
 use super::{Ran, ShopifyClient};
 use crate::api::http::Safety;
 use crate::connector::{ConnectorError, Result};
@@ -23,11 +27,11 @@ pub(super) struct BulkConfig {
     pub timeout: Duration,
 }
 
-/// A finished bulk operation.
+/// A finished bulk mutation.
 pub(super) struct Finished {
-    pub status: String,
-    /// Result lines by `__lineNumber` (mutations) or in order (queries, key = position).
-    pub lines: HashMap<usize, Value>,
+    pub status: OpStatus,
+    /// Result lines by `__lineNumber`.
+    pub lines: HashMap<usize, BulkMutationLine>,
     pub error_code: Option<String>,
 }
 
@@ -36,21 +40,6 @@ const TRANSFER_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn remote(msg: impl Into<String>) -> ConnectorError {
     ConnectorError::Remote(msg.into())
-}
-
-fn user_errors(payload: &Value) -> Vec<Value> {
-    payload["userErrors"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-fn messages(errors: &[Value]) -> String {
-    errors
-        .iter()
-        .filter_map(|e| e["message"].as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// A multipart/form-data body: the target's parameters in order, then the file last (Google
@@ -109,34 +98,35 @@ impl ShopifyClient {
         mime: &str,
         file: &[u8],
     ) -> Result<(String, String)> {
-        let data = self
-            .run_ok(
+        let payload: Option<StagedUploadsPayload> = self
+            .query_field(
                 &docs::staged_uploads_create(),
                 json!({ "input": [{ "resource": resource, "filename": filename, "mimeType": mime, "httpMethod": "POST" }] }),
+                "stagedUploadsCreate",
             )
             .await?;
-        let payload = &data["stagedUploadsCreate"];
-        let errors = user_errors(payload);
-        if !errors.is_empty() {
+        let payload = payload.ok_or_else(|| remote("Shopify answered no stagedUploadsCreate"))?;
+        if !payload.user_errors.is_empty() {
             return Err(remote(format!(
                 "Shopify refused the staged upload: {}",
-                messages(&errors)
+                messages(&payload.user_errors)
             )));
         }
-        let target = &payload["stagedTargets"][0];
-        let url = target["url"]
-            .as_str()
-            .ok_or_else(|| remote("Shopify gave no staged upload URL"))?;
-        let params: Vec<(String, String)> = target["parameters"]
-            .as_array()
+        let target = payload
+            .staged_targets
+            .unwrap_or_default()
             .into_iter()
-            .flatten()
-            .map(|p| {
-                (
-                    p["name"].as_str().unwrap_or("").to_string(),
-                    p["value"].as_str().unwrap_or("").to_string(),
-                )
-            })
+            .next()
+            .ok_or_else(|| remote("Shopify gave no staged upload target"))?;
+        let url = target
+            .url
+            .clone()
+            .ok_or_else(|| remote("Shopify gave no staged upload URL"))?;
+        let url = url.as_str();
+        let params: Vec<(String, String)> = target
+            .parameters
+            .into_iter()
+            .map(|p| (p.name, p.value))
             .collect();
         let key = params
             .iter()
@@ -161,30 +151,28 @@ impl ShopifyClient {
                     .collect::<String>()
             )));
         }
-        let resource_url = target["resourceUrl"].as_str().unwrap_or(url).to_string();
+        let resource_url = target.resource_url.unwrap_or_else(|| url.to_string());
         Ok((key, resource_url))
     }
 
-    async fn current_operation(&self, ty: &str) -> Result<Value> {
+    async fn current_operation(&self, ty: &str) -> Result<Option<BulkOp>> {
         let q = docs::current_bulk_operation();
-        Ok(self.run_ok(&q, json!({ "t": ty })).await?["currentBulkOperation"].clone())
+        self.query_field(&q, json!({ "t": ty }), "currentBulkOperation")
+            .await
     }
 
     /// Waits until no bulk operation of type `ty` is running; returns the id of the latest.
     async fn wait_idle(&self, ty: &str, cfg: BulkConfig) -> Result<Option<String>> {
         let deadline = Instant::now() + cfg.timeout;
         loop {
-            let op = self.current_operation(ty).await?;
-            if !matches!(
-                op["status"].as_str(),
-                Some("CREATED" | "RUNNING" | "CANCELING")
-            ) {
-                return Ok(op["id"].as_str().map(str::to_string));
-            }
+            let op = match self.current_operation(ty).await? {
+                Some(op) if op.status.running() => op,
+                other => return Ok(other.map(|op| op.id)),
+            };
             if Instant::now() >= deadline {
                 return Err(remote(format!(
                     "a Shopify bulk operation ({}) is still running after {:?}",
-                    op["id"], cfg.timeout
+                    op.id, cfg.timeout
                 )));
             }
             tokio::time::sleep(cfg.poll).await;
@@ -192,15 +180,15 @@ impl ShopifyClient {
     }
 
     /// Polls an operation by id until it stops running.
-    async fn wait_done(&self, id: &str, cfg: BulkConfig) -> Result<Value> {
+    async fn wait_done(&self, id: &str, cfg: BulkConfig) -> Result<BulkOp> {
         let q = docs::bulk_operation();
         let deadline = Instant::now() + cfg.timeout;
         let mut wait = cfg.poll.min(Duration::from_millis(50));
         loop {
-            let op = self.run_ok(&q, json!({ "id": id })).await?["node"].clone();
-            match op["status"].as_str() {
-                Some("CREATED" | "RUNNING" | "CANCELING") => {}
-                Some(_) => return Ok(op),
+            let op: Option<BulkOp> = self.query_field(&q, json!({ "id": id }), "node").await?;
+            match op {
+                Some(op) if op.status.running() => {}
+                Some(op) => return Ok(op),
                 None => return Err(remote(format!("Shopify does not know bulk operation {id}"))),
             }
             if Instant::now() >= deadline {
@@ -216,7 +204,7 @@ impl ShopifyClient {
 
     /// Downloads a result file; a file cut short (its size differs from `fileSize`) or with a
     /// line that is not JSON is fetched again.
-    pub(super) async fn download(&self, url: &str, size: Option<usize>) -> Result<Vec<Value>> {
+    pub(super) async fn download(&self, url: &str, size: Option<u64>) -> Result<Vec<Value>> {
         self.http
             .send_decoded(
                 "bulk result download",
@@ -226,7 +214,7 @@ impl ShopifyClient {
                     if !status.is_success() {
                         return Err(format!("HTTP {status}"));
                     }
-                    if let Some(n) = size.filter(|n| *n != bytes.len()) {
+                    if let Some(n) = size.filter(|n| *n != bytes.len() as u64) {
                         return Err(format!("{} bytes instead of {n}", bytes.len()));
                     }
                     parse_jsonl(&bytes)
@@ -276,9 +264,15 @@ impl ShopifyClient {
                 .await?
             {
                 Ran::Data(d) => {
-                    let payload = &d["bulkOperationRunMutation"];
-                    let errors = user_errors(payload);
-                    if errors.iter().any(|e| e["code"] == "OPERATION_IN_PROGRESS") {
+                    let payload: Option<BulkRunPayload> =
+                        reply::field(q.name(), &d, "bulkOperationRunMutation")?;
+                    let payload = payload
+                        .ok_or_else(|| remote("Shopify answered no bulkOperationRunMutation"))?;
+                    let errors = payload.user_errors;
+                    if errors
+                        .iter()
+                        .any(|e| e.code.as_deref() == Some("OPERATION_IN_PROGRESS"))
+                    {
                         if Instant::now() >= deadline {
                             return Err(remote(messages(&errors)));
                         }
@@ -290,8 +284,8 @@ impl ShopifyClient {
                             messages(&errors)
                         )));
                     }
-                    match payload.pointer("/bulkOperation/id").and_then(Value::as_str) {
-                        Some(id) => break id.to_string(),
+                    match payload.bulk_operation {
+                        Some(op) => break op.id,
                         None => return Err(remote("Shopify started no bulk operation")),
                     }
                 }
@@ -299,9 +293,9 @@ impl ShopifyClient {
                 Ran::Ambiguous(msg) => {
                     // Only one bulk mutation runs per shop and none was running before: a new
                     // current operation is ours.
-                    let now = self.current_operation("MUTATION").await?;
-                    match now["id"].as_str() {
-                        Some(id) if Some(id) != before.as_deref() => break id.to_string(),
+                    let now = self.current_operation("MUTATION").await?.map(|op| op.id);
+                    match now {
+                        Some(id) if Some(&id) != before.as_ref() => break id,
                         _ => {
                             tracing::debug!(%msg, "bulk mutation not started; submitting again");
                             if Instant::now() >= deadline {
@@ -313,7 +307,7 @@ impl ShopifyClient {
             }
         };
         let op = self.wait_done(&id, cfg).await?;
-        self.finished(op, true).await
+        self.finished(op, mutation).await
     }
 
     /// Starts `query` (a [`Kind::BulkQuery`]) and returns the operation's id. A run killed
@@ -326,10 +320,8 @@ impl ShopifyClient {
         cfg: BulkConfig,
     ) -> Result<String> {
         debug_assert_eq!(query.kind(), Kind::BulkQuery);
-        let current = self.current_operation("QUERY").await?;
-        if !current.is_null() {
-            let op = BulkOp::parse(current, "currentBulkOperation")?;
-            if op.status.running() && op.query.as_deref() == Some(query.text()) {
+        if let Some(op) = self.current_operation("QUERY").await? {
+            if op.status.running() && op.query == query.text() {
                 tracing::info!(id = %op.id, "taking up the bulk query already running");
                 return Ok(op.id);
             }
@@ -338,12 +330,15 @@ impl ShopifyClient {
         let deadline = Instant::now() + cfg.timeout;
         loop {
             // A query changes nothing: submitting it again after a lost reply is harmless.
-            let d = self.run_ok(&q, json!({ "q": query.text() })).await?;
-            let payload = &d["bulkOperationRunQuery"];
-            let errors = user_errors(payload);
+            let payload: Option<BulkRunPayload> = self
+                .query_field(&q, json!({ "q": query.text() }), "bulkOperationRunQuery")
+                .await?;
+            let payload =
+                payload.ok_or_else(|| remote("Shopify answered no bulkOperationRunQuery"))?;
+            let errors = payload.user_errors;
             let busy = errors.iter().any(|e| {
                 matches!(
-                    e["code"].as_str(),
+                    e.code.as_deref(),
                     Some("OPERATION_IN_PROGRESS" | "LIMIT_REACHED")
                 )
             });
@@ -358,8 +353,8 @@ impl ShopifyClient {
                     messages(&errors)
                 )));
             }
-            return match payload.pointer("/bulkOperation/id").and_then(Value::as_str) {
-                Some(id) => Ok(id.to_string()),
+            return match payload.bulk_operation {
+                Some(op) => Ok(op.id),
                 None => Err(remote("Shopify started no bulk query")),
             };
         }
@@ -367,7 +362,7 @@ impl ShopifyClient {
 
     /// Waits for a bulk query to stop running and returns it as it ended.
     pub(super) async fn finish_query(&self, id: &str, cfg: BulkConfig) -> Result<BulkOp> {
-        BulkOp::parse(self.wait_done(id, cfg).await?, "node(id:)")
+        self.wait_done(id, cfg).await
     }
 
     /// The result file of a finished query, line by line; `None` when it is gone (its signed
@@ -390,7 +385,7 @@ impl ShopifyClient {
                     if !status.is_success() {
                         return Err(format!("HTTP {status}"));
                     }
-                    if let Some(n) = size.filter(|n| *n != bytes.len()) {
+                    if let Some(n) = size.filter(|n| *n != bytes.len() as u64) {
                         return Err(format!("{} bytes instead of {n}", bytes.len()));
                     }
                     parse_jsonl(&bytes).map(Some)
@@ -406,34 +401,26 @@ impl ShopifyClient {
             })
     }
 
-    async fn finished(&self, op: Value, numbered: bool) -> Result<Finished> {
-        let status = op["status"].as_str().unwrap_or("").to_string();
-        let url = op["url"]
-            .as_str()
-            .or_else(|| op["partialDataUrl"].as_str())
-            .map(str::to_string);
-        let size = op["fileSize"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .or_else(|| op["fileSize"].as_u64().map(|n| n as usize));
+    /// Reads the result file of a finished bulk mutation: its lines by `__lineNumber`.
+    async fn finished(&self, op: BulkOp, mutation: &Document) -> Result<Finished> {
+        let url = op.url.as_deref().or(op.partial_data_url.as_deref());
         let mut lines = HashMap::new();
-        if let Some(url) = &url {
-            for (i, line) in self.download(url, size).await?.into_iter().enumerate() {
-                let n = if numbered {
-                    match line["__lineNumber"].as_u64() {
-                        Some(n) => n as usize,
-                        None => continue,
-                    }
-                } else {
-                    i
-                };
-                lines.insert(n, line);
+        if let Some(url) = url {
+            for (i, line) in self
+                .download(url, op.file_size)
+                .await?
+                .into_iter()
+                .enumerate()
+            {
+                let line: BulkMutationLine =
+                    reply::parse(mutation.name(), &format!("result line {}", i + 1), &line)?;
+                lines.insert(line.line_number, line);
             }
         }
         Ok(Finished {
-            status,
+            status: op.status,
             lines,
-            error_code: op["errorCode"].as_str().map(str::to_string),
+            error_code: op.error_code,
         })
     }
 
@@ -449,31 +436,38 @@ impl ShopifyClient {
             .stage("URL_REDIRECT_IMPORT", "redirects.csv", "text/csv", csv)
             .await?;
         // A lost reply leaves at most an import that was never submitted: harmless.
-        let d = self
-            .run_ok(&docs::redirect_import_create(), json!({ "url": url }))
+        let payload: Option<RedirectImportCreatePayload> = self
+            .query_field(
+                &docs::redirect_import_create(),
+                json!({ "url": url }),
+                "urlRedirectImportCreate",
+            )
             .await?;
-        let payload = &d["urlRedirectImportCreate"];
-        let errors = user_errors(payload);
-        if !errors.is_empty() {
+        let payload =
+            payload.ok_or_else(|| remote("Shopify answered no urlRedirectImportCreate"))?;
+        if !payload.user_errors.is_empty() {
             return Err(remote(format!(
                 "Shopify refused the redirect import: {}",
-                messages(&errors)
+                messages(&payload.user_errors)
             )));
         }
         let id = payload
-            .pointer("/urlRedirectImport/id")
-            .and_then(Value::as_str)
+            .url_redirect_import
             .ok_or_else(|| remote("Shopify created no redirect import"))?
-            .to_string();
-        let d = self
-            .run_ok(&docs::redirect_import_submit(), json!({ "id": id }))
+            .id;
+        let submitted: Option<RedirectImportSubmitPayload> = self
+            .query_field(
+                &docs::redirect_import_submit(),
+                json!({ "id": id }),
+                "urlRedirectImportSubmit",
+            )
             .await?;
-        let errors = user_errors(&d["urlRedirectImportSubmit"]);
+        let errors = submitted.map(|p| p.user_errors).unwrap_or_default();
         // Submitted already (our first reply was lost) is what we wanted.
         if !errors.is_empty()
             && !errors
                 .iter()
-                .all(|e| matches!(e["code"].as_str(), Some("ALREADY_IMPORTED" | "IN_PROGRESS")))
+                .all(|e| matches!(e.code.as_deref(), Some("ALREADY_IMPORTED" | "IN_PROGRESS")))
         {
             return Err(remote(format!(
                 "Shopify refused to run the redirect import: {}",
@@ -484,11 +478,18 @@ impl ShopifyClient {
         let deadline = Instant::now() + cfg.timeout;
         let mut wait = cfg.poll.min(Duration::from_millis(50));
         loop {
-            let d = self.run_ok(&poll, json!({ "id": id })).await?;
-            let imp = &d["urlRedirectImport"];
-            if imp["finished"] == true {
-                let n = |k: &str| imp[k].as_u64().unwrap_or(0);
-                return Ok((n("createdCount"), n("updatedCount"), n("failedCount")));
+            let imp: Option<RedirectImport> = self
+                .query_field(&poll, json!({ "id": id }), "urlRedirectImport")
+                .await?;
+            let imp =
+                imp.ok_or_else(|| remote(format!("Shopify lost the redirect import {id}")))?;
+            if imp.finished {
+                // The counts are nullable: an import that has nothing to count answers null.
+                return Ok((
+                    imp.created_count.unwrap_or(0),
+                    imp.updated_count.unwrap_or(0),
+                    imp.failed_count.unwrap_or(0),
+                ));
             }
             if Instant::now() >= deadline {
                 return Err(remote(format!(
@@ -515,119 +516,67 @@ fn parse_jsonl(bytes: &[u8]) -> std::result::Result<Vec<Value>, String> {
         .collect()
 }
 
-/// Where a bulk operation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub(super) enum OpStatus {
-    Created,
-    Running,
-    Canceling,
-    Canceled,
-    Completed,
-    Failed,
-    /// Its result file is gone (Shopify keeps it seven days).
-    Expired,
-    #[serde(other)]
-    Unknown,
-}
-
-impl OpStatus {
-    /// Shopify's name for it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OpStatus::Created => "CREATED",
-            OpStatus::Running => "RUNNING",
-            OpStatus::Canceling => "CANCELING",
-            OpStatus::Canceled => "CANCELED",
-            OpStatus::Completed => "COMPLETED",
-            OpStatus::Failed => "FAILED",
-            OpStatus::Expired => "EXPIRED",
-            OpStatus::Unknown => "an unknown status",
-        }
-    }
-
-    pub fn running(self) -> bool {
-        matches!(
-            self,
-            OpStatus::Created | OpStatus::Running | OpStatus::Canceling
-        )
-    }
-}
-
-/// A bulk operation as Shopify reports it (the fields of `OP_FIELDS`).
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct BulkOp {
-    pub id: String,
-    pub status: OpStatus,
+/// What places a bulk query's line: its id, and for a nested node its parent and type.
+#[derive(Deserialize)]
+struct LineHead {
     #[serde(default)]
-    pub error_code: Option<String>,
-    #[serde(default)]
-    pub url: Option<String>,
-    /// Bytes of the result file; Shopify sends an `UnsignedInt64` as a string.
-    #[serde(default, deserialize_with = "number_or_string")]
-    pub file_size: Option<usize>,
-    #[serde(default)]
-    pub query: Option<String>,
-}
-
-impl BulkOp {
-    fn parse(v: Value, endpoint: &str) -> Result<BulkOp> {
-        serde_json::from_value(v).map_err(|e| {
-            remote(format!(
-                "Shopify's {endpoint} reply is not a bulk operation: {e}"
-            ))
-        })
-    }
-}
-
-fn number_or_string<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<usize>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::String(s)) => s.parse().ok(),
-        Some(Value::Number(n)) => n.as_u64().map(|n| n as usize),
-        _ => None,
-    })
+    id: Option<String>,
+    #[serde(rename = "__parentId", default)]
+    parent: Option<String>,
+    #[serde(rename = "__typename", default)]
+    typename: Option<String>,
 }
 
 /// Rebuilds nested objects from a bulk query's flat lines: a line with `__parentId` is a node
-/// of one of its parent's connections, named by `field_of(typename)`.
+/// of one of its parent's connections, named by `field_of(typename)`. Every root gets each of
+/// `children` as a whole connection (`nodes`, no next page), empty when no line names it, so
+/// a record reads the same as from a paged query.
 pub(super) fn regroup(
     lines: Vec<Value>,
     field_of: impl Fn(&str) -> Option<&'static str>,
-) -> Vec<Value> {
+    children: &[&str],
+) -> std::result::Result<Vec<Value>, String> {
     let mut roots: Vec<Value> = vec![];
     let mut index: HashMap<String, usize> = HashMap::new();
-    for line in lines {
-        match line
-            .get("__parentId")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-        {
+    for (n, mut line) in lines.into_iter().enumerate() {
+        let head = LineHead::deserialize(&line)
+            .map_err(|e| format!("line {} is not a bulk result line: {e}", n + 1))?;
+        match head.parent {
             None => {
-                if let Some(id) = line["id"].as_str() {
-                    index.insert(id.to_string(), roots.len());
+                if let Some(o) = line.as_object_mut() {
+                    for c in children {
+                        o.entry(*c).or_insert_with(
+                            || json!({ "nodes": [], "pageInfo": { "hasNextPage": false, "endCursor": null } }),
+                        );
+                    }
+                }
+                if let Some(id) = head.id {
+                    index.insert(id, roots.len());
                 }
                 roots.push(line);
             }
             Some(parent) => {
                 let (Some(&i), Some(field)) = (
                     index.get(&parent),
-                    field_of(line["__typename"].as_str().unwrap_or("")),
+                    field_of(head.typename.as_deref().unwrap_or("")),
                 ) else {
                     continue;
                 };
-                let list = roots[i]
-                    .as_object_mut()
-                    .map(|o| o.entry(field).or_insert_with(|| json!({ "nodes": [] })));
-                if let Some(nodes) = list.and_then(|l| l["nodes"].as_array_mut()) {
+                let list = roots[i].as_object_mut().map(|o| {
+                    o.entry(field).or_insert_with(
+                        || json!({ "nodes": [], "pageInfo": { "hasNextPage": false, "endCursor": null } }),
+                    )
+                });
+                if let Some(nodes) = list
+                    .and_then(|l| l.get_mut("nodes"))
+                    .and_then(Value::as_array_mut)
+                {
                     nodes.push(line);
                 }
             }
         }
     }
-    roots
+    Ok(roots)
 }
 
 #[cfg(test)]
@@ -643,15 +592,23 @@ mod tests {
             json!({ "__typename": "MediaImage", "id": "M1", "__parentId": "P1" }),
             json!({ "__typename": "ProductVariant", "id": "V2", "__parentId": "P2" }),
         ];
-        let out = regroup(lines, |t| match t {
-            "ProductVariant" => Some("variants"),
-            "MediaImage" => Some("media"),
-            _ => None,
-        });
+        let out = regroup(
+            lines,
+            |t| match t {
+                "ProductVariant" => Some("variants"),
+                "MediaImage" => Some("media"),
+                _ => None,
+            },
+            &["variants", "media", "collections"],
+        )
+        .expect("lines");
         assert_eq!(out.len(), 2);
         assert_eq!(out[0]["variants"]["nodes"][0]["id"], "V1");
         assert_eq!(out[0]["media"]["nodes"][0]["id"], "M1");
         assert_eq!(out[1]["variants"]["nodes"][0]["id"], "V2");
+        // A connection no line names is there, empty and whole.
+        assert_eq!(out[1]["media"]["nodes"], json!([]));
+        assert_eq!(out[0]["collections"]["pageInfo"]["hasNextPage"], false);
     }
 
     #[test]

@@ -1,23 +1,23 @@
 //! Products and customers: the GraphQL fields read, node → canonical, canonical → productSet /
 //! customerSet input.
 
-use super::{money, s};
+use super::nonempty;
+use super::reply::{
+    CustomerNode, MailingAddress, ProductNode, ProductOption as OptionReply, VariantNode,
+};
 use crate::model::*;
 use crate::platform::shopify as facts;
 use crate::platform::url_path;
-use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::str::FromStr;
 
 // The fields read here are selected in `documents.rs` (PRODUCT_FIELDS, VARIANT_FRAGMENT,
 // CUSTOMER_FIELDS).
 
-fn is_default_option(options: &[Value]) -> bool {
+fn is_default_option(options: &[OptionReply]) -> bool {
     options.len() == 1
-        && options[0]["name"] == "Title"
-        && options[0]["values"]
-            .as_array()
-            .is_some_and(|v| v.len() == 1 && v[0] == "Default Title")
+        && options[0].name == "Title"
+        && options[0].values.len() == 1
+        && options[0].values[0] == "Default Title"
 }
 
 fn weight_unit(unit: &str) -> Option<WeightUnit> {
@@ -39,93 +39,74 @@ fn unit_name(unit: WeightUnit) -> &'static str {
     }
 }
 
-pub(super) fn product_from(node: &Value, currency: &str) -> Product {
-    let handle = s(node, "handle").unwrap_or_default();
-    let raw_options = node["options"].as_array().cloned().unwrap_or_default();
-    let default_only = is_default_option(&raw_options);
+fn variant_from(v: &VariantNode, currency: &str, default_only: bool) -> Variant {
+    let item = &v.inventory_item;
+    let weight = item.measurement.weight.as_ref().and_then(|w| {
+        Some(Weight {
+            value: w.value.normalize(),
+            unit: weight_unit(&w.unit)?,
+        })
+    });
+    Variant {
+        source_id: nonempty(Some(&v.id)),
+        sku: nonempty(v.sku.as_deref()),
+        barcode: nonempty(v.barcode.as_deref()),
+        price: Some(Money::new(v.price, currency)),
+        compare_at_price: v.compare_at_price.map(|a| Money::new(a, currency)),
+        cost: item
+            .unit_cost
+            .as_ref()
+            .map(|c| Money::new(c.amount, currency)),
+        weight,
+        inventory: if item.tracked {
+            v.inventory_quantity
+        } else {
+            None
+        },
+        allow_backorder: v.inventory_policy == "CONTINUE",
+        option_values: if default_only {
+            vec![]
+        } else {
+            v.selected_options
+                .iter()
+                .filter_map(|o| nonempty(Some(&o.value)))
+                .collect()
+        },
+        image: v.image.as_ref().map(|i| i.url.clone()),
+        requires_shipping: item.requires_shipping,
+        taxable: v.taxable,
+        price_tiers: Default::default(),
+    }
+}
+
+pub(super) fn product_from(node: &ProductNode, currency: &str) -> Product {
+    let handle = node.handle.clone();
+    let default_only = is_default_option(&node.options);
     let options: Vec<ProductOption> = if default_only {
         vec![]
     } else {
-        raw_options
+        node.options
             .iter()
             .map(|o| ProductOption {
-                name: s(o, "name").unwrap_or_default(),
-                values: o["values"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect(),
+                name: o.name.clone(),
+                values: o.values.clone(),
             })
             .collect()
     };
     let variants = node
-        .pointer("/variants/nodes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|v| {
-            let item = &v["inventoryItem"];
-            let tracked = item["tracked"].as_bool().unwrap_or(true);
-            let weight = item
-                .pointer("/measurement/weight")
-                .filter(|w| w.is_object())
-                .and_then(|w| {
-                    let value = match &w["value"] {
-                        Value::Number(n) => Decimal::from_str(&n.to_string()).ok(),
-                        Value::String(t) => Decimal::from_str(t).ok(),
-                        _ => None,
-                    }?;
-                    Some(Weight {
-                        value: value.normalize(),
-                        unit: weight_unit(w["unit"].as_str()?)?,
-                    })
-                });
-            Variant {
-                source_id: s(v, "id"),
-                sku: s(v, "sku"),
-                barcode: s(v, "barcode"),
-                price: money(&v["price"], currency),
-                compare_at_price: money(&v["compareAtPrice"], currency),
-                cost: item
-                    .pointer("/unitCost/amount")
-                    .and_then(|a| money(a, currency)),
-                weight,
-                inventory: if tracked {
-                    v["inventoryQuantity"].as_i64()
-                } else {
-                    None
-                },
-                allow_backorder: v["inventoryPolicy"] == "CONTINUE",
-                option_values: if default_only {
-                    vec![]
-                } else {
-                    v["selectedOptions"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|o| s(o, "value"))
-                        .collect()
-                },
-                image: v
-                    .pointer("/image/url")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                requires_shipping: item["requiresShipping"].as_bool().unwrap_or(true),
-                taxable: v["taxable"].as_bool().unwrap_or(true),
-                price_tiers: Default::default(),
-            }
-        })
+        .variants
+        .nodes
+        .iter()
+        .map(|v| variant_from(v, currency, default_only))
         .collect();
     let images = node
-        .pointer("/media/nodes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+        .media
+        .nodes
+        .iter()
         .filter_map(|m| {
-            m.pointer("/image/url")
-                .and_then(Value::as_str)
-                .map(|u| (u.to_string(), s(m, "alt")))
+            m.image
+                .as_ref()
+                .map(|i| (i.url.clone(), nonempty(m.alt.as_deref())))
         })
         .enumerate()
         .map(|(i, (src, alt))| Image {
@@ -136,22 +117,17 @@ pub(super) fn product_from(node: &Value, currency: &str) -> Product {
         .collect();
     Product {
         source: SourceRef::with_url(
-            s(node, "id").unwrap_or_default(),
+            node.id.clone(),
             url_path(Platform::Shopify, Entity::Products, &handle, &[]),
         ),
-        title: s(node, "title").unwrap_or_default(),
-        body_html: s(node, "descriptionHtml").unwrap_or_default(),
-        vendor: s(node, "vendor"),
-        product_type: s(node, "productType"),
-        tags: node["tags"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t.as_str().map(str::to_string))
-            .collect(),
-        status: match node["status"].as_str() {
-            Some("DRAFT") => ProductStatus::Draft,
-            Some("ARCHIVED") => ProductStatus::Archived,
+        title: node.title.clone(),
+        body_html: node.description_html.clone(),
+        vendor: nonempty(Some(&node.vendor)),
+        product_type: nonempty(Some(&node.product_type)),
+        tags: node.tags.clone(),
+        status: match node.status.as_str() {
+            "DRAFT" => ProductStatus::Draft,
+            "ARCHIVED" => ProductStatus::Archived,
             _ => ProductStatus::Active,
         },
         kind: if options.is_empty() {
@@ -161,97 +137,82 @@ pub(super) fn product_from(node: &Value, currency: &str) -> Product {
         },
         // Membership of collections is the product's categories (see content::category_from).
         categories: node
-            .pointer("/collections/nodes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|c| super::content::category_from(c).path)
+            .collections
+            .nodes
+            .iter()
+            .map(|c| super::content::category_path(&c.title, c.tree_path.as_ref()))
             .collect(),
         options,
         variants,
         images,
         seo: Seo {
-            title: s(&node["seo"], "title"),
-            description: s(&node["seo"], "description"),
+            title: nonempty(node.seo.title.as_deref()),
+            description: nonempty(node.seo.description.as_deref()),
         },
         attributes: Default::default(),
-        created_at: crate::api::time(s(node, "createdAt")),
+        created_at: crate::api::time(Some(node.created_at.clone())),
         handle,
         translations: Default::default(),
     }
 }
 
-pub(super) fn customer_from(node: &Value) -> Customer {
-    let addresses = node["addresses"]
-        .as_array()
-        .into_iter()
-        .flatten()
+/// A mailing address as canonical (`default` is the caller's to set).
+pub(super) fn address_from(a: &MailingAddress) -> Address {
+    Address {
+        first_name: nonempty(a.first_name.as_deref()),
+        last_name: nonempty(a.last_name.as_deref()),
+        company: nonempty(a.company.as_deref()),
+        address1: nonempty(a.address1.as_deref()),
+        address2: nonempty(a.address2.as_deref()),
+        city: nonempty(a.city.as_deref()),
+        province: nonempty(a.province_code.as_deref()),
+        country_code: nonempty(a.country_code_v2.as_deref()),
+        zip: nonempty(a.zip.as_deref()),
+        phone: nonempty(a.phone.as_deref()),
+        default: false,
+    }
+}
+
+pub(super) fn customer_from(node: &CustomerNode) -> Customer {
+    let addresses = node
+        .addresses
+        .iter()
         .enumerate()
         .map(|(i, a)| Address {
-            first_name: s(a, "firstName"),
-            last_name: s(a, "lastName"),
-            company: s(a, "company"),
-            address1: s(a, "address1"),
-            address2: s(a, "address2"),
-            city: s(a, "city"),
-            province: s(a, "provinceCode"),
-            country_code: s(a, "countryCodeV2"),
-            zip: s(a, "zip"),
-            phone: s(a, "phone"),
             default: i == 0,
+            ..address_from(a)
         })
         .collect();
     Customer {
-        source: SourceRef::new(s(node, "id").unwrap_or_default()),
-        email: s(node, "email").unwrap_or_default(),
-        first_name: s(node, "firstName"),
-        last_name: s(node, "lastName"),
-        phone: s(node, "phone"),
+        source: SourceRef::new(node.id.clone()),
+        email: nonempty(node.email.as_deref()).unwrap_or_default(),
+        first_name: nonempty(node.first_name.as_deref()),
+        last_name: nonempty(node.last_name.as_deref()),
+        phone: nonempty(node.phone.as_deref()),
         addresses,
         marketing: MarketingConsent {
-            email: node.pointer("/emailMarketingConsent/marketingState")
-                == Some(&json!("SUBSCRIBED")),
-            sms: node.pointer("/smsMarketingConsent/marketingState") == Some(&json!("SUBSCRIBED")),
+            email: node
+                .email_marketing_consent
+                .as_ref()
+                .is_some_and(|c| c.marketing_state == "SUBSCRIBED"),
+            sms: node
+                .sms_marketing_consent
+                .as_ref()
+                .is_some_and(|c| c.marketing_state == "SUBSCRIBED"),
             updated_at: node
-                .pointer("/emailMarketingConsent/consentUpdatedAt")
-                .and_then(Value::as_str)
+                .email_marketing_consent
+                .as_ref()
+                .and_then(|c| c.consent_updated_at.as_deref())
                 .and_then(crate::model::Timestamp::parse_api),
         },
-        tags: node["tags"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t.as_str().map(str::to_string))
-            .collect(),
-        note: s(node, "note"),
-        created_at: crate::api::time(s(node, "createdAt")),
+        tags: node.tags.clone(),
+        note: nonempty(node.note.as_deref()),
+        created_at: crate::api::time(Some(node.created_at.clone())),
     }
 }
 
 pub(super) fn custom_id(key: &str) -> Value {
     json!({ "customId": { "namespace": facts::CUSTOM_ID_NAMESPACE, "key": facts::CUSTOM_ID_KEY, "value": key } })["customId"].clone()
-}
-
-pub(super) fn user_errors(errors: &[Value]) -> String {
-    if errors.is_empty() {
-        return "Shopify returned no record and no error".into();
-    }
-    errors
-        .iter()
-        .map(|e| {
-            let field = e["field"].as_array().map(|f| {
-                f.iter()
-                    .map(|x| x.to_string().trim_matches('"').to_string())
-                    .collect::<Vec<_>>()
-                    .join(".")
-            });
-            match field {
-                Some(f) if !f.is_empty() => format!("{f}: {}", e["message"].as_str().unwrap_or("")),
-                _ => e["message"].as_str().unwrap_or("").to_string(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// `collections`: the ids of the collections the product belongs to (`None`: leave as is).
@@ -356,13 +317,37 @@ pub(super) fn customer_input(c: &Customer) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use super::super::reply::{fixtures, parse};
     use super::*;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn a_complete_product_maps_as_before() {
+        let node: ProductNode = parse("list products", "", &fixtures::product()).expect("reads");
+        let p = product_from(&node, "EUR");
+        assert_eq!(p.options.len(), 1);
+        assert_eq!(p.product_type, None, "an empty product type is none");
+        assert_eq!(
+            p.categories,
+            vec![vec!["Clothing".to_string(), "Hats".into()]]
+        );
+        assert_eq!(p.images.len(), 1, "only images are images");
+        let v = &p.variants[0];
+        assert_eq!(v.price, Some(Money::new(Decimal::new(1999, 2), "EUR")));
+        assert_eq!(v.cost, Some(Money::new(Decimal::new(7125, 3), "EUR")));
+        assert_eq!(v.inventory, Some(4));
+        assert_eq!(v.option_values, vec!["S"]);
+    }
 
     #[test]
     fn default_title_option_is_no_option() {
-        let node = json!({ "handle": "h", "title": "T", "options": [{ "name": "Title", "values": ["Default Title"] }],
-            "variants": { "nodes": [{ "sku": "A", "price": "1.50", "selectedOptions": [{ "name": "Title", "value": "Default Title" }],
-            "inventoryItem": { "tracked": false } }] } });
+        let mut json = fixtures::product();
+        json["options"] = serde_json::json!([{ "name": "Title", "values": ["Default Title"] }]);
+        let v = &mut json["variants"]["nodes"][0];
+        v["price"] = "1.50".into();
+        v["selectedOptions"] = serde_json::json!([{ "name": "Title", "value": "Default Title" }]);
+        v["inventoryItem"]["tracked"] = false.into();
+        let node: ProductNode = parse("list products", "", &json).expect("reads");
         let p = product_from(&node, "EUR");
         assert!(p.options.is_empty());
         assert!(p.variants[0].option_values.is_empty());

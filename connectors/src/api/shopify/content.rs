@@ -1,7 +1,8 @@
 //! Categories ↔ custom collections, pages, redirects: the GraphQL fields read, the node →
 //! canonical mapping and the canonical → input mapping.
 
-use super::s;
+use super::nonempty;
+use super::reply::{CollectionNode, MetafieldValue, PageNode, RedirectNode};
 use crate::model::*;
 use crate::platform::shopify as facts;
 use crate::platform::url_path;
@@ -13,33 +14,31 @@ use serde_json::{json, Value};
 /// Shopify collections are flat: a category tree flattens here. The collection takes the
 /// category's own name as its title and keeps the whole path (root → category) in a
 /// `storeshift.category_path` list metafield, so reading the store back rebuilds the tree.
-/// A collection made in the admin has no such metafield and is a root category.
-pub(super) fn category_from(node: &Value) -> Category {
-    let handle = s(node, "handle").unwrap_or_default();
-    let title = s(node, "title").unwrap_or_default();
-    let path = node
-        .pointer("/treePath/value")
-        .and_then(Value::as_str)
-        .and_then(|v| serde_json::from_str::<Vec<String>>(v).ok())
-        .filter(|p| p.last() == Some(&title))
-        .unwrap_or_else(|| vec![title.clone()]);
+/// A collection made in the admin (no such metafield), or renamed since (the path no longer
+/// ends in its title), is a root category.
+pub(super) fn category_path(title: &str, tree_path: Option<&MetafieldValue>) -> Vec<String> {
+    tree_path
+        .and_then(|m| serde_json::from_str::<Vec<String>>(&m.value).ok())
+        .filter(|p| p.last().map(String::as_str) == Some(title))
+        .unwrap_or_else(|| vec![title.to_string()])
+}
+
+pub(super) fn category_from(node: &CollectionNode) -> Category {
+    let handle = node.handle.clone();
     Category {
         source: SourceRef::with_url(
-            s(node, "id").unwrap_or_default(),
+            node.id.clone(),
             url_path(Platform::Shopify, Entity::Categories, &handle, &[]),
         ),
         handle,
-        path,
-        description_html: s(node, "descriptionHtml").unwrap_or_default(),
+        path: category_path(&node.title, node.tree_path.as_ref()),
+        description_html: node.description_html.clone(),
         seo: Seo {
-            title: s(&node["seo"], "title"),
-            description: s(&node["seo"], "description"),
+            title: nonempty(node.seo.title.as_deref()),
+            description: nonempty(node.seo.description.as_deref()),
         },
         position: None,
-        image: node
-            .pointer("/image/url")
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        image: node.image.as_ref().map(|i| i.url.clone()),
     }
 }
 
@@ -63,28 +62,22 @@ pub(super) fn collection_input(c: &Category, id: Option<&str>) -> Value {
     input
 }
 
-pub(super) fn page_from(node: &Value) -> Page {
-    let handle = s(node, "handle").unwrap_or_default();
+pub(super) fn page_from(node: &PageNode) -> Page {
+    let handle = node.handle.clone();
     Page {
         source: SourceRef::with_url(
-            s(node, "id").unwrap_or_default(),
+            node.id.clone(),
             url_path(Platform::Shopify, Entity::Pages, &handle, &[]),
         ),
         handle,
-        title: s(node, "title").unwrap_or_default(),
-        body_html: s(node, "body").unwrap_or_default(),
-        published: node["isPublished"].as_bool().unwrap_or(true),
+        title: node.title.clone(),
+        body_html: node.body.clone(),
+        published: node.is_published,
         seo: Seo {
-            title: node
-                .pointer("/seoTitle/value")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            description: node
-                .pointer("/seoDescription/value")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            title: node.seo_title.as_ref().map(|m| m.value.clone()),
+            description: node.seo_description.as_ref().map(|m| m.value.clone()),
         },
-        created_at: crate::api::time(s(node, "createdAt")),
+        created_at: crate::api::time(Some(node.created_at.clone())),
     }
 }
 
@@ -107,11 +100,11 @@ pub(super) fn page_input(p: &Page) -> Value {
     })
 }
 
-pub(super) fn redirect_from(node: &Value) -> Redirect {
+pub(super) fn redirect_from(node: &RedirectNode) -> Redirect {
     Redirect {
-        source: SourceRef::new(s(node, "id").unwrap_or_default()),
-        from: s(node, "path").unwrap_or_default(),
-        to: s(node, "target").unwrap_or_default(),
+        source: SourceRef::new(node.id.clone()),
+        from: node.path.clone(),
+        to: node.target.clone(),
     }
 }
 
@@ -151,15 +144,19 @@ mod tests {
         };
         let input = collection_input(&c, None);
         assert_eq!(input["title"], "Tshirts");
-        let node = json!({ "id": "gid://shopify/Collection/1", "handle": "tshirts", "title": "Tshirts",
-            "treePath": { "value": input["metafields"][0]["value"] } });
-        assert_eq!(category_from(&node).path, c.path);
-        let renamed = json!({ "handle": "tshirts", "title": "Tees", "treePath": { "value": "[\"Clothing\",\"Tshirts\"]" } });
+        let stored = MetafieldValue {
+            value: input["metafields"][0]["value"]
+                .as_str()
+                .expect("a string")
+                .to_string(),
+        };
+        assert_eq!(category_path("Tshirts", Some(&stored)), c.path);
         assert_eq!(
-            category_from(&renamed).path,
+            category_path("Tees", Some(&stored)),
             vec!["Tees"],
             "a renamed collection is a root"
         );
+        assert_eq!(category_path("Tees", None), vec!["Tees"]);
     }
 
     #[test]

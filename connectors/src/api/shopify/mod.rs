@@ -9,6 +9,7 @@ mod catalog;
 mod content;
 pub mod documents;
 mod orders;
+pub mod reply;
 mod source;
 mod target;
 mod verify;
@@ -20,12 +21,9 @@ pub use verify::ShopifyVerifier;
 
 use super::http::{CallError, HttpClient, HttpConfig, Safety};
 use crate::connector::{ApiStats, ConnectorError, Result};
-use crate::model::*;
 use crate::platform::shopify::{self as facts, cost, CostBucket};
 use crate::spec::EndpointSpec;
-use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -68,20 +66,13 @@ impl Budget {
         self.at = Instant::now();
     }
 
-    fn observe(&mut self, status: &Value) {
-        let num = |k: &str| status.get(k).and_then(Value::as_f64);
-        if let (Some(max), Some(cur), Some(rate)) = (
-            num("maximumAvailable"),
-            num("currentlyAvailable"),
-            num("restoreRate"),
-        ) {
-            self.bucket = CostBucket {
-                restore_rate: rate,
-                maximum: max,
-            };
-            self.available = cur;
-            self.at = Instant::now();
-        }
+    fn observe(&mut self, status: &reply::ThrottleStatus) {
+        self.bucket = CostBucket {
+            restore_rate: status.restore_rate,
+            maximum: status.maximum_available,
+        };
+        self.available = status.currently_available;
+        self.at = Instant::now();
     }
 }
 
@@ -223,50 +214,27 @@ impl ShopifyClient {
                     self.store_url, reply.status
                 )));
             }
-            if let Some(status) = reply.body.pointer("/extensions/cost/throttleStatus") {
+            let envelope: reply::Envelope =
+                reply::parse(query.name(), "", &reply.body).map_err(ConnectorError::from)?;
+            let cost = envelope.extensions.as_ref().and_then(|e| e.cost.as_ref());
+            if let Some(status) = cost.and_then(|c| c.throttle_status.as_ref()) {
                 self.budget().observe(status);
             }
             // What the bucket was really charged (a throttled document has no actual cost).
-            if let Some(actual) = reply
-                .body
-                .pointer("/extensions/cost/actualQueryCost")
-                .and_then(Value::as_f64)
-            {
+            if let Some(actual) = cost.and_then(|c| c.actual_query_cost) {
                 self.http
                     .counters()
                     .add_points(actual.max(0.0).round() as u64);
             }
-            let errors = reply
-                .body
-                .get("errors")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
+            let errors = envelope.errors.unwrap_or_default();
             if errors.is_empty() {
-                return Ok(Ran::Data(
-                    reply.body.get("data").cloned().unwrap_or(Value::Null),
-                ));
+                return Ok(Ran::Data(envelope.data.unwrap_or(Value::Null)));
             }
-            let code = |e: &Value| {
-                e.pointer("/extensions/code")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            };
-            let throttled = errors
-                .iter()
-                .any(|e| code(e).as_deref() == Some("THROTTLED"));
+            let throttled = errors.iter().any(|e| e.code() == Some("THROTTLED"));
             let internal = errors
                 .iter()
-                .any(|e| code(e).as_deref() == Some("INTERNAL_SERVER_ERROR"));
-            let messages: Vec<String> = errors
-                .iter()
-                .map(|e| {
-                    e.get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("error")
-                        .to_string()
-                })
-                .collect();
+                .any(|e| e.code() == Some("INTERNAL_SERVER_ERROR"));
+            let messages: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
             if !(throttled || internal) || attempt >= max_retries {
                 return Ok(Ran::Errors(GraphqlErrors(messages.join("; "))));
             }
@@ -290,6 +258,27 @@ impl ShopifyClient {
         self.run(query, variables)
             .await?
             .map_err(|e| ConnectorError::Remote(format!("Shopify {}: {}", self.store_url, e.0)))
+    }
+
+    /// Runs a query and reads its `data` as `T` (see [`reply::parse`]).
+    pub(super) async fn query<T: serde::de::DeserializeOwned>(
+        &self,
+        document: &Document,
+        variables: Value,
+    ) -> Result<T> {
+        let data = self.run_ok(document, variables).await?;
+        Ok(reply::parse(document.name(), "", &data)?)
+    }
+
+    /// Runs a query and reads the field `key` of its `data` as `T`.
+    pub(super) async fn query_field<T: serde::de::DeserializeOwned>(
+        &self,
+        document: &Document,
+        variables: Value,
+        key: &str,
+    ) -> Result<T> {
+        let data = self.run_ok(document, variables).await?;
+        Ok(reply::field(document.name(), &data, key)?)
     }
 
     /// Largest page whose requested cost fits one query and the bucket.
@@ -348,27 +337,15 @@ fn bulk_options(spec: &EndpointSpec) -> (usize, bulk::BulkConfig) {
     )
 }
 
-pub(super) fn s(v: &Value, k: &str) -> Option<String> {
-    v.get(k)
-        .and_then(Value::as_str)
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
-}
-
-pub(super) fn money(v: &Value, currency: &str) -> Option<Money> {
-    let text = match v {
-        Value::String(t) => t.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    Decimal::from_str(&text)
-        .ok()
-        .map(|d| Money::new(d, currency))
+/// A text the platform may send empty where it means none.
+pub(super) fn nonempty(v: Option<&str>) -> Option<String> {
+    v.filter(|x| !x.is_empty()).map(str::to_string)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Platform;
     use documents::{list_page, nested_page, Listing, Nested};
     use proptest::prelude::*;
 

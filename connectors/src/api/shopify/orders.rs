@@ -6,7 +6,9 @@
 //! discount code (several are merged into one), no per-line discounts (they join the order's
 //! discount), no cancellation, and tax lines either on the order or on its lines.
 
-use super::{money, s};
+use super::catalog::address_from;
+use super::nonempty;
+use super::reply::{MoneyBag, OrderNode, TaxLineReply};
 use crate::model::*;
 use crate::platform::shopify as facts;
 use rust_decimal::Decimal;
@@ -14,139 +16,104 @@ use serde_json::{json, Value};
 
 // The fields read here are selected in `documents.rs` (order fields, fragment L).
 
-fn bag(v: &Value, currency: &str) -> Money {
-    money(&v["shopMoney"]["amount"], currency)
+fn bag(v: &MoneyBag, currency: &str) -> Money {
+    Money::new(v.shop_money.amount, currency)
+}
+
+/// A nullable money bag: Shopify leaves it `null` where there is nothing (no tax, no discount).
+fn bag_or_zero(v: Option<&MoneyBag>, currency: &str) -> Money {
+    v.map(|b| bag(b, currency))
         .unwrap_or_else(|| Money::new(Decimal::ZERO, currency))
 }
 
-fn taxes(v: &Value, currency: &str) -> Vec<TaxLine> {
-    v.as_array()
-        .into_iter()
-        .flatten()
+fn taxes(lines: &[TaxLineReply], currency: &str) -> Vec<TaxLine> {
+    lines
+        .iter()
         .map(|t| TaxLine {
-            title: s(t, "title").unwrap_or_default(),
-            rate: match &t["rate"] {
-                Value::Number(n) => n.to_string().parse().unwrap_or_default(),
-                Value::String(x) => x.parse().unwrap_or_default(),
-                _ => Decimal::ZERO,
-            },
-            amount: bag(&t["priceSet"], currency),
+            title: t.title.clone(),
+            rate: t.rate.unwrap_or_default(),
+            amount: bag(&t.price_set, currency),
         })
         .collect()
 }
 
-fn address_from(a: &Value) -> Option<Address> {
-    if !a.is_object() {
-        return None;
-    }
-    Some(Address {
-        first_name: s(a, "firstName"),
-        last_name: s(a, "lastName"),
-        company: s(a, "company"),
-        address1: s(a, "address1"),
-        address2: s(a, "address2"),
-        city: s(a, "city"),
-        province: s(a, "provinceCode"),
-        country_code: s(a, "countryCodeV2"),
-        zip: s(a, "zip"),
-        phone: s(a, "phone"),
-        default: false,
-    })
-}
-
 /// A node of the `orders` connection (its line items complete) as a canonical order.
-pub(super) fn order_from(node: &Value) -> Order {
-    let currency = s(node, "currencyCode").unwrap_or_else(|| "USD".into());
+pub(super) fn order_from(node: &OrderNode) -> Order {
+    let currency = node.currency_code.clone();
     let c = currency.as_str();
     let line_items = node
-        .pointer("/lineItems/nodes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+        .line_items
+        .nodes
+        .iter()
         .map(|l| {
-            let discount = bag(&l["totalDiscountSet"], c);
+            let discount = bag(&l.total_discount_set, c);
             LineItem {
-                sku: s(l, "sku"),
-                title: s(l, "title").unwrap_or_default(),
-                variant_title: s(l, "variantTitle"),
-                quantity: l["quantity"].as_i64().unwrap_or(1),
-                price: bag(&l["originalUnitPriceSet"], c),
+                sku: nonempty(l.sku.as_deref()),
+                title: l.title.clone(),
+                variant_title: nonempty(l.variant_title.as_deref()),
+                quantity: l.quantity,
+                price: bag(&l.original_unit_price_set, c),
                 total_discount: (!discount.amount.is_zero()).then_some(discount),
-                tax_lines: taxes(&l["taxLines"], c),
+                tax_lines: taxes(&l.tax_lines, c),
                 product_ref: None,
             }
         })
         .collect();
     let shipping_lines = node
-        .pointer("/shippingLines/nodes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+        .shipping_lines
+        .nodes
+        .iter()
         .map(|sl| ShippingLine {
-            title: s(sl, "title").unwrap_or_default(),
-            code: s(sl, "code"),
-            price: bag(&sl["originalPriceSet"], c),
-            tax_lines: taxes(&sl["taxLines"], c),
+            title: sl.title.clone(),
+            code: nonempty(sl.code.as_deref()),
+            price: bag(&sl.original_price_set, c),
+            tax_lines: taxes(&sl.tax_lines, c),
         })
         .collect();
-    let discount_total = bag(&node["totalDiscountsSet"], c);
-    let codes: Vec<String> = node["discountCodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|x| x.as_str().map(str::to_string))
-        .collect();
+    let discount_total = bag_or_zero(node.total_discounts_set.as_ref(), c);
     // Shopify reports one discount total for all codes: it goes with the first code.
-    let discounts = match codes.first() {
+    let discounts = match node.discount_codes.first() {
         Some(code) if !discount_total.amount.is_zero() => vec![Discount {
             code: code.clone(),
             amount: discount_total.clone(),
         }],
         _ => vec![],
     };
-    let transactions = node["transactions"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let transactions = node
+        .transactions
+        .iter()
         .map(|t| Transaction {
-            kind: s(t, "kind").unwrap_or_default().to_ascii_lowercase(),
-            status: s(t, "status").unwrap_or_default().to_ascii_lowercase(),
-            gateway: s(t, "gateway"),
-            amount: bag(&t["amountSet"], c),
-            processed_at: crate::api::time(s(t, "processedAt")),
+            kind: t.kind.to_ascii_lowercase(),
+            status: t.status.to_ascii_lowercase(),
+            gateway: nonempty(t.gateway.as_deref()),
+            amount: bag(&t.amount_set, c),
+            processed_at: crate::api::time(t.processed_at.clone()),
         })
         .collect();
-    let name = s(node, "name").unwrap_or_default();
+    let customer = node.customer.as_ref();
     Order {
-        source: SourceRef::new(s(node, "id").unwrap_or_default()),
-        number: name.trim_start_matches('#').to_string(),
-        email: s(node, "email").or_else(|| {
-            node.pointer("/customer/email")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        }),
-        customer_ref: node
-            .pointer("/customer/id")
-            .and_then(Value::as_str)
-            .map(str::to_string),
+        source: SourceRef::new(node.id.clone()),
+        number: node.name.trim_start_matches('#').to_string(),
+        email: nonempty(node.email.as_deref()).or_else(|| customer.and_then(|c| c.email.clone())),
+        customer_ref: customer.map(|c| c.id.clone()),
         currency: currency.clone(),
         line_items,
-        tax_lines: taxes(&node["taxLines"], c),
+        tax_lines: taxes(&node.tax_lines, c),
         discounts,
         shipping_lines,
         transactions,
         totals: OrderTotals {
             // Shopify's subtotal is after discounts; the canonical one is before.
             subtotal: Money::new(
-                bag(&node["subtotalPriceSet"], c).amount + discount_total.amount,
+                bag_or_zero(node.subtotal_price_set.as_ref(), c).amount + discount_total.amount,
                 c,
             ),
             discounts: discount_total,
-            shipping: bag(&node["totalShippingPriceSet"], c),
-            tax: bag(&node["totalTaxSet"], c),
-            total: bag(&node["totalPriceSet"], c),
+            shipping: bag(&node.total_shipping_price_set, c),
+            tax: bag_or_zero(node.total_tax_set.as_ref(), c),
+            total: bag(&node.total_price_set, c),
         },
-        financial_status: match node["displayFinancialStatus"].as_str() {
+        financial_status: match node.display_financial_status.as_deref() {
             Some("AUTHORIZED") => FinancialStatus::Authorized,
             Some("PAID") => FinancialStatus::Paid,
             Some("PARTIALLY_PAID") => FinancialStatus::PartiallyPaid,
@@ -155,25 +122,21 @@ pub(super) fn order_from(node: &Value) -> Order {
             Some("VOIDED") => FinancialStatus::Voided,
             _ => FinancialStatus::Pending,
         },
-        fulfillment_status: match node["displayFulfillmentStatus"].as_str() {
-            Some("FULFILLED") => FulfillmentStatus::Fulfilled,
-            Some("PARTIALLY_FULFILLED") => FulfillmentStatus::Partial,
-            _ if node["cancelledAt"].is_string() => FulfillmentStatus::Cancelled,
+        fulfillment_status: match node.display_fulfillment_status.as_str() {
+            "FULFILLED" => FulfillmentStatus::Fulfilled,
+            "PARTIALLY_FULFILLED" => FulfillmentStatus::Partial,
+            _ if node.cancelled_at.is_some() => FulfillmentStatus::Cancelled,
             _ => FulfillmentStatus::Unfulfilled,
         },
         // An imported order's own date is its processedAt; createdAt is the import's time.
-        created_at: crate::api::time(s(node, "processedAt").or_else(|| s(node, "createdAt"))),
-        processed_at: crate::api::time(s(node, "processedAt")),
-        cancelled_at: crate::api::time(s(node, "cancelledAt")),
-        billing_address: address_from(&node["billingAddress"]),
-        shipping_address: address_from(&node["shippingAddress"]),
-        note: s(node, "note"),
-        tags: node["tags"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t.as_str().map(str::to_string))
-            .collect(),
+        created_at: crate::api::time(Some(node.processed_at.clone()))
+            .or_else(|| crate::api::time(Some(node.created_at.clone()))),
+        processed_at: crate::api::time(Some(node.processed_at.clone())),
+        cancelled_at: crate::api::time(node.cancelled_at.clone()),
+        billing_address: node.billing_address.as_ref().map(address_from),
+        shipping_address: node.shipping_address.as_ref().map(address_from),
+        note: nonempty(node.note.as_deref()),
+        tags: node.tags.clone(),
     }
 }
 
@@ -341,7 +304,35 @@ pub(super) fn order_input(o: &Order, customer_id: Option<&str>, key: &str) -> (V
 
 #[cfg(test)]
 mod tests {
+    use super::super::reply::{fixtures, parse};
     use super::*;
+
+    #[test]
+    fn a_complete_order_maps_its_money_exactly() {
+        let node: OrderNode = parse("list orders", "", &fixtures::order()).expect("reads");
+        let o = order_from(&node);
+        let eur = |cents: i64| Money::new(Decimal::new(cents, 2), "EUR");
+        assert_eq!(o.number, "1007");
+        assert_eq!(
+            o.email.as_deref(),
+            Some("a@b.co"),
+            "the customer's when the order has none"
+        );
+        assert_eq!(o.totals.subtotal, eur(10000), "before discounts");
+        assert_eq!(o.totals.tax, eur(0), "a null tax set is no tax");
+        assert_eq!(o.totals.total, eur(9505));
+        assert_eq!(o.discounts[0].code, "TEN");
+        assert_eq!(o.line_items[0].price, eur(5000));
+        assert_eq!(o.line_items[0].total_discount, None);
+        assert_eq!(o.tax_lines[0].rate, Decimal::new(2, 1));
+        assert_eq!(
+            o.shipping_address
+                .as_ref()
+                .and_then(|a| a.country_code.as_deref()),
+            Some("DE")
+        );
+        assert_eq!(o.transactions[0].kind, "sale");
+    }
 
     fn usd(cents: i64) -> Money {
         Money::new(Decimal::new(cents, 2), "USD")

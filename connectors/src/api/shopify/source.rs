@@ -12,18 +12,162 @@
 //! document's requested cost and the bucket, and a nested connection cut short by its page is
 //! followed with queries of its own, so no record arrives truncated.
 
-use super::bulk::{regroup, BulkConfig, OpStatus};
+use super::bulk::{regroup, BulkConfig};
 use super::catalog::{customer_from, product_from};
 use super::content::{category_from, page_from, redirect_from};
 use super::documents::{self as docs, Counted, Listing, Nested};
 use super::orders::order_from;
+use super::reply::{self, Connection, CountOnly, Id, OpStatus, PageInfo, ShopReply};
 use super::{bulk_options, ShopifyClient};
 use crate::connector::{ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage};
 use crate::model::*;
 use crate::spec::EndpointSpec;
 use async_trait::async_trait;
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
+
+/// A record of a listing as Shopify answered it (see `reply.rs`).
+#[derive(Debug, Clone)]
+pub(super) enum Node {
+    Product(Box<reply::ProductNode>),
+    Customer(Box<reply::CustomerNode>),
+    Collection(Box<reply::CollectionNode>),
+    Page(Box<reply::PageNode>),
+    Redirect(Box<reply::RedirectNode>),
+    Order(Box<reply::OrderNode>),
+}
+
+impl Node {
+    /// Reads a node of `listing` found at `at` in the reply to `document`.
+    pub(super) fn parse(
+        listing: Listing,
+        document: &str,
+        at: &str,
+        v: &Value,
+    ) -> std::result::Result<Node, reply::ReplyError> {
+        Ok(match listing {
+            Listing::Products => Node::Product(reply::parse(document, at, v)?),
+            Listing::Customers => Node::Customer(reply::parse(document, at, v)?),
+            Listing::Collections => Node::Collection(reply::parse(document, at, v)?),
+            Listing::Pages => Node::Page(reply::parse(document, at, v)?),
+            Listing::Redirects => Node::Redirect(reply::parse(document, at, v)?),
+            Listing::Orders => Node::Order(reply::parse(document, at, v)?),
+        })
+    }
+
+    pub(super) fn id(&self) -> &str {
+        match self {
+            Node::Product(n) => &n.id,
+            Node::Customer(n) => &n.id,
+            Node::Collection(n) => &n.id,
+            Node::Page(n) => &n.id,
+            Node::Redirect(n) => &n.id,
+            Node::Order(n) => &n.id,
+        }
+    }
+
+    /// Shopify's own `updatedAt` (pages and redirects select none).
+    fn updated_at(&self) -> Option<&str> {
+        match self {
+            Node::Product(n) => Some(&n.updated_at),
+            Node::Customer(n) => Some(&n.updated_at),
+            Node::Collection(n) => Some(&n.updated_at),
+            Node::Order(n) => Some(&n.updated_at),
+            Node::Page(_) | Node::Redirect(_) => None,
+        }
+    }
+
+    pub(super) fn record(&self, currency: &str) -> Record {
+        match self {
+            Node::Product(n) => Record::Product(product_from(n, currency)),
+            Node::Customer(n) => Record::Customer(customer_from(n)),
+            Node::Collection(n) => Record::Category(category_from(n)),
+            Node::Page(n) => Record::Page(page_from(n)),
+            Node::Redirect(n) => Record::Redirect(redirect_from(n)),
+            Node::Order(n) => Record::Order(Box::new(order_from(n))),
+        }
+    }
+}
+
+/// Appends the rest of `conn` (when its page was not all of it) and says how many it holds.
+async fn follow<T: DeserializeOwned>(
+    client: &ShopifyClient,
+    nested: Nested,
+    id: &str,
+    conn: &mut Connection<T>,
+) -> Result<u64> {
+    if let Some(after) = conn.page_info.next().map(str::to_string) {
+        let more = client.more_nodes(nested, id, after).await?;
+        conn.nodes.extend(more);
+        conn.page_info = PageInfo::default();
+    }
+    Ok(conn.nodes.len() as u64)
+}
+
+impl ShopifyClient {
+    /// The rest of a nested connection (`owner(id:) { field(first:, after:) }`), each page as
+    /// large as one query's cost allows.
+    async fn more_nodes<T: DeserializeOwned>(
+        &self,
+        nested: Nested,
+        id: &str,
+        mut after: String,
+    ) -> Result<Vec<T>> {
+        let (owner, field) = nested.path();
+        let q = docs::nested_page(nested);
+        let mut out = vec![];
+        loop {
+            let vars = json!({ "id": id, "after": after });
+            let first = self.shaped_page(&q, &vars, usize::MAX);
+            let data = self
+                .run_ok(&q, json!({ "id": id, "after": after, "first": first }))
+                .await?;
+            let holder: Option<Value> = reply::field(q.name(), &data, owner)?;
+            let Some(holder) = holder else {
+                return Err(ConnectorError::Remote(format!(
+                    "Shopify lost {owner} {id} while its {field} were being read"
+                )));
+            };
+            let conn: Connection<T> =
+                reply::field(q.name(), &holder, field).map_err(|e| reply::ReplyError {
+                    path: format!("{owner}.{}", e.path),
+                    ..e
+                })?;
+            out.extend(conn.nodes);
+            match conn.page_info.next() {
+                Some(c) => after = c.to_string(),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Completes a node's nested connection when its first page was not all of it; returns
+    /// how many nodes it has.
+    pub(super) async fn complete(&self, node: &mut Node, nested: Nested) -> Result<u64> {
+        match (node, nested) {
+            (Node::Product(p), Nested::ProductVariants) => {
+                follow(self, nested, &p.id, &mut p.variants).await
+            }
+            (Node::Product(p), Nested::ProductMedia) => {
+                follow(self, nested, &p.id, &mut p.media).await
+            }
+            (Node::Product(p), Nested::ProductCollections) => {
+                follow(self, nested, &p.id, &mut p.collections).await
+            }
+            (Node::Order(o), Nested::OrderLineItems) => {
+                follow(self, nested, &o.id, &mut o.line_items).await
+            }
+            (Node::Order(o), Nested::OrderShippingLines) => {
+                follow(self, nested, &o.id, &mut o.shipping_lines).await
+            }
+            (n, nested) => Err(ConnectorError::Other(anyhow::anyhow!(
+                "{nested:?} is not a connection of {}",
+                n.id()
+            ))),
+        }
+    }
+}
 
 /// How many recent nested-connection sizes size the next page's `inner`.
 const SEEN_WINDOW: usize = 512;
@@ -36,7 +180,7 @@ pub struct ShopifySource {
     bulk: BulkConfig,
     /// The bulk result being served: the operation's id and its records (nested connections
     /// regrouped under their parents, records an earlier file already gave dropped).
-    bulk_cache: Option<(String, Vec<Value>)>,
+    bulk_cache: Option<(String, Vec<Node>)>,
     /// Sizes of nested connections seen lately, per connection.
     seen: HashMap<Nested, VecDeque<u64>>,
     /// Bulk queries run again in a row because their result was unavailable.
@@ -101,71 +245,16 @@ impl ShopifySource {
         if let Some(c) = &self.currency {
             return Ok(c.clone());
         }
-        let data = self
-            .client
-            .run_ok(&docs::shop_currency(), json!({}))
-            .await?;
-        let c = data
-            .pointer("/shop/currencyCode")
-            .and_then(Value::as_str)
-            .unwrap_or("USD")
-            .to_string();
+        let reply: ShopReply = self.client.query(&docs::shop_currency(), json!({})).await?;
+        let c = reply.shop.currency_code;
         self.currency = Some(c.clone());
         Ok(c)
     }
 
-    /// The rest of a nested connection (`owner(id:) { field(first:, after:) }`), each page as
-    /// large as one query's cost allows.
-    async fn more_nodes(&self, nested: Nested, id: &str, mut after: String) -> Result<Vec<Value>> {
-        let (owner, field) = nested.path();
-        let q = docs::nested_page(nested);
-        let mut out = vec![];
-        loop {
-            let vars = json!({ "id": id, "after": after });
-            let first = self.client.shaped_page(&q, &vars, usize::MAX);
-            let data = self
-                .client
-                .run_ok(&q, json!({ "id": id, "after": after, "first": first }))
-                .await?;
-            let conn = data[owner][field].clone();
-            if conn.is_null() {
-                return Err(ConnectorError::Remote(format!(
-                    "Shopify lost {owner} {id} while its {field} were being read"
-                )));
-            }
-            out.extend(conn["nodes"].as_array().cloned().unwrap_or_default());
-            match conn.pointer("/pageInfo/endCursor").and_then(Value::as_str) {
-                Some(c) if conn.pointer("/pageInfo/hasNextPage") == Some(&json!(true)) => {
-                    after = c.to_string()
-                }
-                _ => return Ok(out),
-            }
-        }
-    }
-
     /// Completes a node's nested connection when its first page was not all of it, and
     /// remembers how big it was.
-    async fn complete(&mut self, node: &mut Value, nested: Nested) -> Result<()> {
-        let (_, field) = nested.path();
-        if node.pointer(&format!("/{field}/pageInfo/hasNextPage")) == Some(&json!(true)) {
-            let id = node["id"].as_str().unwrap_or_default().to_string();
-            let after = node
-                .pointer(&format!("/{field}/pageInfo/endCursor"))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let more = self.more_nodes(nested, &id, after).await?;
-            if let Some(list) = node
-                .pointer_mut(&format!("/{field}/nodes"))
-                .and_then(Value::as_array_mut)
-            {
-                list.extend(more);
-            }
-        }
-        let size = node
-            .pointer(&format!("/{field}/nodes"))
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len) as u64;
+    async fn complete(&mut self, node: &mut Node, nested: Nested) -> Result<()> {
+        let size = self.client.complete(node, nested).await?;
         let seen = self.seen.entry(nested).or_default();
         if seen.len() == SEEN_WINDOW {
             seen.pop_front();
@@ -180,12 +269,12 @@ impl ShopifySource {
         } else {
             json!({})
         };
-        let data = self.client.run_ok(&docs::count(counted), vars).await?;
-        data[counted.root()]["count"].as_u64().ok_or_else(|| {
-            ConnectorError::Remote(format!(
-                "Shopify's {} reply has no count: {data}",
-                counted.root()
-            ))
+        let count: Option<CountOnly> = self
+            .client
+            .query_field(&docs::count(counted), vars, counted.root())
+            .await?;
+        count.map(|c| c.count).ok_or_else(|| {
+            ConnectorError::Remote(format!("Shopify answered no {} (null)", counted.root()))
         })
     }
 
@@ -258,9 +347,18 @@ impl ShopifySource {
                 });
             };
             self.reruns = 0;
-            let mut records = regroup(lines, docs::bulk_child_field);
+            let children: Vec<&str> = listing.followed().iter().map(|n| n.path().1).collect();
+            let document = docs::bulk_read(Counted::of(listing), search);
+            let mut records = regroup(lines, docs::bulk_child_field, &children)
+                .map_err(|e| {
+                    ConnectorError::Remote(format!("the bulk result of {}: {e}", c.bulk_op))
+                })?
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Node::parse(listing, document.name(), &format!("[{i}]"), v))
+                .collect::<std::result::Result<Vec<Node>, _>>()?;
             if let Some(n) = c.read_through.as_deref().and_then(id_number) {
-                records.retain(|r| r["id"].as_str().and_then(id_number).is_some_and(|i| i > n));
+                records.retain(|r| id_number(r.id()).is_some_and(|i| i > n));
             }
             self.bulk_cache = Some((c.bulk_op.clone(), records));
         }
@@ -273,13 +371,13 @@ impl ShopifySource {
         let start = match (&c.last_id, c.offset) {
             (_, 0) => 0,
             (None, n) => n,
-            (Some(last), n) if records.get(n - 1).and_then(|r| r["id"].as_str()) == Some(last) => n,
+            (Some(last), n) if records.get(n - 1).map(Node::id) == Some(last.as_str()) => n,
             // The file is not the one the offset was counted in: go by the id.
             (Some(last), _) => {
                 let n = id_number(last);
                 records
                     .iter()
-                    .position(|r| r["id"].as_str().and_then(id_number) > n)
+                    .position(|r| id_number(r.id()) > n)
                     .unwrap_or(records.len())
             }
         };
@@ -287,14 +385,14 @@ impl ShopifySource {
         let mut page = SourcePage::default();
         let nodes = &records[start.min(end)..end];
         for node in nodes {
-            page.records.push(record_of(entity, node, &currency));
+            page.records.push(node.record(&currency));
         }
         let newest = newest(nodes);
         if end < records.len() {
             let next = BulkCursor {
                 bulk_op: c.bulk_op.clone(),
                 offset: end,
-                last_id: records[end - 1]["id"].as_str().map(str::to_string),
+                last_id: Some(records[end - 1].id().to_string()),
                 read_through: c.read_through.clone(),
             };
             page.next =
@@ -306,7 +404,6 @@ impl ShopifySource {
     /// One page of a listing, shaped by cost.
     async fn read_paged(
         &mut self,
-        entity: Entity,
         listing: Listing,
         search: Option<&str>,
         cursor: Option<&Cursor>,
@@ -330,21 +427,19 @@ impl ShopifySource {
             vars["inner"] = json!(inner);
         }
         vars["first"] = json!(self.client.shaped_page(&q, &vars, limit));
-        let data = self.client.run_ok(&q, vars).await?;
-        let conn = &data[root];
+        let conn: Connection<Value> = self.client.query_field(&q, vars, root).await?;
         let mut page = SourcePage::default();
-        let nodes: Vec<Value> = conn["nodes"].as_array().cloned().unwrap_or_default();
-        for node in &nodes {
-            let mut node = node.clone();
+        let mut nodes = Vec::with_capacity(conn.nodes.len());
+        for (i, v) in conn.nodes.iter().enumerate() {
+            let mut node = Node::parse(listing, q.name(), &format!("{root}.nodes[{i}]"), v)?;
             for n in listing.followed() {
                 self.complete(&mut node, *n).await?;
             }
-            page.records.push(record_of(entity, &node, &currency));
+            page.records.push(node.record(&currency));
+            nodes.push(node);
         }
-        if conn.pointer("/pageInfo/hasNextPage") == Some(&json!(true)) {
-            page.next = conn
-                .pointer("/pageInfo/endCursor")
-                .map(|c| json!({ "after": c }));
+        if let Some(c) = conn.page_info.next() {
+            page.next = Some(json!({ "after": c }));
         }
         Ok(ChangedPage {
             page,
@@ -374,16 +469,15 @@ impl ShopifySource {
                 newest: None,
             });
         }
-        self.read_paged(entity, listing, search, cursor, limit)
-            .await
+        self.read_paged(listing, search, cursor, limit).await
     }
 }
 
 /// The newest `updatedAt` among `nodes`: Shopify's own clock, as it reported it.
-fn newest(nodes: &[Value]) -> Option<String> {
+fn newest(nodes: &[Node]) -> Option<String> {
     nodes
         .iter()
-        .filter_map(|n| n["updatedAt"].as_str())
+        .filter_map(Node::updated_at)
         .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .max()
         .map(|t| {
@@ -391,17 +485,6 @@ fn newest(nodes: &[Value]) -> Option<String> {
                 .format("%Y-%m-%dT%H:%M:%SZ")
                 .to_string()
         })
-}
-
-fn record_of(entity: Entity, node: &Value, currency: &str) -> Record {
-    match entity {
-        Entity::Products => Record::Product(product_from(node, currency)),
-        Entity::Customers => Record::Customer(customer_from(node)),
-        Entity::Categories => Record::Category(category_from(node)),
-        Entity::Pages => Record::Page(page_from(node)),
-        Entity::Redirects => Record::Redirect(redirect_from(node)),
-        _ => Record::Order(Box::new(order_from(node))),
-    }
 }
 
 #[async_trait]
@@ -476,26 +559,14 @@ impl Source for ShopifySource {
             let first = self
                 .client
                 .shaped_page(&q, &json!({ "after": after }), usize::MAX);
-            let data = self
+            let conn: Connection<Id> = self
                 .client
-                .run_ok(&q, json!({ "first": first, "after": after }))
+                .query_field(&q, json!({ "first": first, "after": after }), root)
                 .await?;
-            let conn = &data[root];
-            for node in conn["nodes"].as_array().into_iter().flatten() {
-                match node["id"].as_str() {
-                    Some(id) => out.push(id.to_string()),
-                    None => {
-                        return Err(ConnectorError::Remote(format!(
-                            "Shopify listed a {root} node without an id: {node}"
-                        )))
-                    }
-                }
-            }
-            match conn.pointer("/pageInfo/endCursor").and_then(Value::as_str) {
-                Some(c) if conn.pointer("/pageInfo/hasNextPage") == Some(&json!(true)) => {
-                    after = Some(c.to_string())
-                }
-                _ => return Ok(Some(out)),
+            out.extend(conn.nodes.into_iter().map(|n| n.id));
+            match conn.page_info.next() {
+                Some(c) => after = Some(c.to_string()),
+                None => return Ok(Some(out)),
             }
         }
     }

@@ -9,12 +9,16 @@
 //!   are looked up again first. Many redirects at once go through a redirect import.
 
 use super::bulk::BulkConfig;
-use super::catalog::{custom_id, customer_input, product_input, user_errors};
+use super::catalog::{custom_id, customer_input, product_input};
 use super::content::{
     category_from, collection_input, page_input, redirect_csv, redirect_input, search_term,
 };
 use super::documents::{self as docs, alias, var, Listing, Lookup, Upsert, Write};
 use super::orders::order_input;
+use super::reply::{
+    self, user_errors, CollectionNode, Connection, DeletePayload, Id, Keyed, LocationsReply, Nodes,
+    WritePayload, Written,
+};
 use super::{bulk_options, Ran, ShopifyClient};
 use crate::api::http::Safety;
 use crate::connector::{ApiStats, ConnectorError, Result, Target, WriteOutcome};
@@ -93,21 +97,16 @@ impl ShopifyTarget {
         let mut after: Option<String> = None;
         loop {
             let first = self.client.page_size(&q, 250);
-            let data = self
+            let conn: Connection<CollectionNode> = self
                 .client
-                .run_ok(&q, json!({ "first": first, "after": after }))
+                .query_field(&q, json!({ "first": first, "after": after }), "collections")
                 .await?;
-            let conn = &data["collections"];
-            for node in conn["nodes"].as_array().into_iter().flatten() {
-                if let Some(id) = node["id"].as_str() {
-                    map.insert(category_from(node).path, id.to_string());
-                }
+            for node in &conn.nodes {
+                map.insert(category_from(node).path, node.id.clone());
             }
-            match conn.pointer("/pageInfo/endCursor").and_then(Value::as_str) {
-                Some(c) if conn.pointer("/pageInfo/hasNextPage") == Some(&json!(true)) => {
-                    after = Some(c.to_string())
-                }
-                _ => return Ok(map),
+            match conn.page_info.next() {
+                Some(c) => after = Some(c.to_string()),
+                None => return Ok(map),
             }
         }
     }
@@ -159,14 +158,16 @@ impl ShopifyTarget {
         if let Some(l) = &self.location {
             return Ok(l.clone());
         }
-        let data = self
+        let reply: LocationsReply = self
             .client
-            .run_ok(&docs::first_location(), json!({}))
+            .query(&docs::first_location(), json!({}))
             .await?;
-        let l = data
-            .pointer("/locations/nodes/0/id")
-            .and_then(Value::as_str)
-            .map(str::to_string)
+        let l = reply
+            .locations
+            .nodes
+            .into_iter()
+            .next()
+            .map(|n| n.id)
             .ok_or_else(|| {
                 ConnectorError::Remote(
                     "the Shopify store has no location to hold inventory; add one in the admin"
@@ -203,10 +204,19 @@ impl ShopifyTarget {
         };
         let q = docs::lookup(kind, keys.len());
         let data = self.client.run_ok(&q, Value::Object(vars)).await?;
-        let id = |p: String| data.pointer(&p).and_then(Value::as_str).map(str::to_string);
-        Ok((0..keys.len())
-            .map(|i| id(format!("/c{i}/id")).or_else(|| id(format!("/h{i}/id"))))
-            .collect())
+        let found = |key: String| -> Result<Option<String>> {
+            let hit: Option<Id> = reply::field(q.name(), &data, &key)?;
+            Ok(hit.map(|h| h.id))
+        };
+        let mut out = Vec::with_capacity(keys.len());
+        for i in 0..keys.len() {
+            out.push(match found(var("c", i))? {
+                Some(id) => Some(id),
+                None if entity == Entity::Products => found(var("h", i))?,
+                None => None,
+            });
+        }
+        Ok(out)
     }
 
     async fn existing_chunked(
@@ -223,7 +233,7 @@ impl ShopifyTarget {
 
     /// The nodes stored under these keys (collections by handle, pages by handle, redirects by
     /// path, orders by custom id), each with `id` and what it is keyed by.
-    async fn find_keyed(&self, entity: Entity, keys: &[String]) -> Result<Vec<Option<Value>>> {
+    async fn find_keyed(&self, entity: Entity, keys: &[String]) -> Result<Vec<Option<Keyed>>> {
         if keys.is_empty() {
             return Ok(vec![]);
         }
@@ -250,25 +260,26 @@ impl ShopifyTarget {
         }
         let q = docs::lookup(kind, keys.len());
         let data = self.client.run_ok(&q, Value::Object(vars)).await?;
-        Ok(keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| {
-                let v = &data[var("k", i)];
-                match entity {
-                    // Search is fuzzy on Shopify: only an exact handle / path is the record.
-                    Entity::Pages => v["nodes"]
-                        .as_array()
-                        .and_then(|n| n.iter().find(|x| x["handle"].as_str() == Some(k.as_str())))
-                        .cloned(),
-                    Entity::Redirects => v["nodes"]
-                        .as_array()
-                        .and_then(|n| n.iter().find(|x| x["path"].as_str() == Some(k.as_str())))
-                        .cloned(),
-                    _ => v.get("id").filter(|id| id.is_string()).map(|_| v.clone()),
+        let mut out = Vec::with_capacity(keys.len());
+        for (i, k) in keys.iter().enumerate() {
+            let key = var("k", i);
+            out.push(match entity {
+                // Search is fuzzy on Shopify: only an exact handle / path is the record.
+                Entity::Pages | Entity::Redirects => {
+                    let found: Nodes<Keyed> = reply::field(q.name(), &data, &key)?;
+                    found.nodes.into_iter().find(|x| {
+                        let exact = if entity == Entity::Pages {
+                            &x.handle
+                        } else {
+                            &x.path
+                        };
+                        exact.as_deref() == Some(k.as_str())
+                    })
                 }
-            })
-            .collect())
+                _ => reply::field::<Option<Keyed>>(q.name(), &data, &key)?,
+            });
+        }
+        Ok(out)
     }
 
     async fn lookup_keyed(&self, entity: Entity, keys: &[String]) -> Result<Vec<Option<String>>> {
@@ -279,7 +290,7 @@ impl ShopifyTarget {
                 self.find_keyed(entity, chunk)
                     .await?
                     .into_iter()
-                    .map(|n| n.and_then(|n| n["id"].as_str().map(str::to_string))),
+                    .map(|n| n.map(|n| n.id)),
             );
         }
         Ok(out)
@@ -309,36 +320,41 @@ impl ShopifyTarget {
             .collect())
     }
 
-    /// Parses one upsert payload into the record's outcome.
-    fn outcome(&mut self, r: &Record, payload: &Value, existed: bool) -> WriteOutcome {
-        let errors = payload["userErrors"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        let target_id = [
-            "product",
-            "customer",
-            "collection",
-            "page",
-            "urlRedirect",
-            "order",
-        ]
-        .iter()
-        .find_map(|k| payload.pointer(&format!("/{k}/id")).and_then(Value::as_str))
-        .map(str::to_string);
-        match target_id {
-            Some(id) if errors.is_empty() => {
-                self.image_findings(r, payload);
+    /// One upsert or keyed write's payload (`null` when Shopify answered none) as the
+    /// record's outcome.
+    fn outcome(
+        &mut self,
+        r: &Record,
+        payload: Option<WritePayload>,
+        existed: bool,
+    ) -> WriteOutcome {
+        let Some(payload) = payload else {
+            return WriteOutcome::Failed {
+                message: user_errors(&[]),
+            };
+        };
+        match payload.record {
+            Some(written) if payload.user_errors.is_empty() => {
+                self.image_findings(r, &written);
                 if existed {
-                    WriteOutcome::Updated { target_id: id }
+                    WriteOutcome::Updated {
+                        target_id: written.id,
+                    }
                 } else {
-                    WriteOutcome::Created { target_id: id }
+                    WriteOutcome::Created {
+                        target_id: written.id,
+                    }
                 }
             }
             _ => WriteOutcome::Failed {
-                message: user_errors(&errors),
+                message: user_errors(&payload.user_errors),
             },
         }
+    }
+
+    /// The payload answered under `key` in `data`, the reply to `document`.
+    fn payload(document: &docs::Document, data: &Value, key: &str) -> Result<Option<WritePayload>> {
+        Ok(reply::field(document.name(), data, key)?)
     }
 
     async fn write_chunk(&mut self, entity: Entity, chunk: &[Record]) -> Result<Vec<WriteOutcome>> {
@@ -389,11 +405,12 @@ impl ShopifyTarget {
             }
             Err(e) => return Ok(vec![WriteOutcome::Failed { message: e.0 }]),
         };
-        Ok(chunk
-            .iter()
-            .enumerate()
-            .map(|(i, r)| self.outcome(r, &data[alias(i)], before[i].is_some()))
-            .collect())
+        let mut out = Vec::with_capacity(chunk.len());
+        for (i, r) in chunk.iter().enumerate() {
+            let payload = Self::payload(&q, &data, &alias(i))?;
+            out.push(self.outcome(r, payload, before[i].is_some()));
+        }
+        Ok(out)
     }
 
     /// The `identifier` and `input` of one productSet / customerSet.
@@ -455,22 +472,31 @@ impl ShopifyTarget {
             .client
             .bulk_mutation(&docs::bulk_upsert(upsert), &lines, self.bulk)
             .await?;
-        if done.status != "COMPLETED" {
-            tracing::warn!(status = %done.status, code = ?done.error_code, "bulk mutation did not complete; writing the rest one document at a time");
+        if done.status != reply::OpStatus::Completed {
+            tracing::warn!(status = done.status.as_str(), code = ?done.error_code, "bulk mutation did not complete; writing the rest one document at a time");
         }
         let mut out: Vec<Option<WriteOutcome>> = vec![None; batch.len()];
         for (i, r) in batch.iter().enumerate() {
             let Some(line) = done.lines.get(&i) else {
                 continue;
             };
-            out[i] = Some(match line.get("data").filter(|d| d.is_object()) {
-                Some(data) => self.outcome(r, &data[root], before[i].is_some()),
+            out[i] = Some(match &line.data {
+                Some(data) => {
+                    let payload = data.get(root).cloned().ok_or_else(|| {
+                        ConnectorError::from(reply::ReplyError {
+                            document: docs::bulk_upsert(upsert).name().to_string(),
+                            path: format!("result line {}.data", line.line_number),
+                            message: format!("missing field `{root}`"),
+                        })
+                    })?;
+                    self.outcome(r, payload, before[i].is_some())
+                }
                 None => WriteOutcome::Failed {
-                    message: line["errors"]
-                        .as_array()
-                        .into_iter()
+                    message: line
+                        .errors
+                        .iter()
                         .flatten()
-                        .filter_map(|e| e["message"].as_str())
+                        .map(|e| e.message.as_str())
                         .collect::<Vec<_>>()
                         .join("; "),
                 },
@@ -605,7 +631,8 @@ impl ShopifyTarget {
             match self.client.run_with(&q, vars, safety).await? {
                 Ran::Data(d) => {
                     for (j, &i) in todo.iter().enumerate() {
-                        done[i] = Some(self.outcome(&chunk[i], &d[alias(j)], before[i].is_some()));
+                        let payload = Self::payload(&q, &d, &alias(j))?;
+                        done[i] = Some(self.outcome(&chunk[i], payload, before[i].is_some()));
                     }
                 }
                 Ran::Errors(_) if todo.len() > 1 => {
@@ -702,8 +729,8 @@ impl ShopifyTarget {
                 continue;
             };
             match &after[i] {
-                Some(node) if node["target"].as_str() == Some(red.to.as_str()) => {
-                    let id = node["id"].as_str().unwrap_or_default().to_string();
+                Some(node) if node.target.as_deref() == Some(red.to.as_str()) => {
+                    let id = node.id.clone();
                     out[i] = Some(if before[i].is_some() {
                         WriteOutcome::Updated { target_id: id }
                     } else {
@@ -732,19 +759,13 @@ impl ShopifyTarget {
             .collect())
     }
 
-    fn image_findings(&mut self, r: &Record, payload: &Value) {
-        for m in payload
-            .pointer("/product/media/nodes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if m["status"] == "FAILED" {
-                let why = m["mediaErrors"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|e| e["message"].as_str())
+    fn image_findings(&mut self, r: &Record, written: &Written) {
+        for m in written.media.iter().flat_map(|m| &m.nodes) {
+            if m.status == "FAILED" {
+                let why = m
+                    .media_errors
+                    .iter()
+                    .map(|e| e.message.as_str())
                     .collect::<Vec<_>>()
                     .join("; ");
                 self.findings.push(
@@ -827,20 +848,13 @@ impl Target for ShopifyTarget {
                 "the Shopify API target cannot delete {entity}"
             )));
         };
-        let data = self.client.run_ok(&q, json!({ "id": target_id })).await?;
-        let errors = data
-            .pointer("/r/userErrors")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let payload: Option<DeletePayload> = self
+            .client
+            .query_field(&q, json!({ "id": target_id }), "r")
+            .await?;
+        let errors = payload.map(|p| p.user_errors).unwrap_or_default();
         // Already gone is what a delete wants: a rollback run twice must not fail.
-        if errors.is_empty()
-            || errors.iter().all(|e| {
-                e["message"]
-                    .as_str()
-                    .is_some_and(|m| m.contains("does not exist"))
-            })
-        {
+        if errors.is_empty() || errors.iter().all(|e| e.message.contains("does not exist")) {
             Ok(())
         } else {
             Err(ConnectorError::Remote(format!(

@@ -1,10 +1,9 @@
 //! Shopify for verification: counts from the `*Count` fields (one point each) and sampled
 //! records by id through `nodes(ids:)`, as many ids a query as its requested cost allows.
 
-use super::catalog::{customer_from, product_from};
-use super::content::{category_from, page_from, redirect_from};
-use super::documents::{self as docs, Nested};
-use super::orders::order_from;
+use super::documents::{self as docs, Listing};
+use super::reply::ShopReply;
+use super::source::Node;
 use super::ShopifyClient;
 use crate::connector::{ConnectorError, Result};
 use crate::model::*;
@@ -46,24 +45,10 @@ impl ShopifyVerifier {
         if let Some(c) = &self.currency {
             return Ok(c.clone());
         }
-        let data = self
-            .client
-            .run_ok(&docs::shop_currency(), json!({}))
-            .await?;
-        let c = data
-            .pointer("/shop/currencyCode")
-            .and_then(Value::as_str)
-            .ok_or_else(|| self.missing("shop", "currencyCode"))?
-            .to_string();
+        let reply: ShopReply = self.client.query(&docs::shop_currency(), json!({})).await?;
+        let c = reply.shop.currency_code;
         self.currency = Some(c.clone());
         Ok(c)
-    }
-
-    fn missing(&self, endpoint: &str, field: &str) -> ConnectorError {
-        ConnectorError::Remote(format!(
-            "Shopify {}: {endpoint} answered without `{field}`",
-            self.client.store_url
-        ))
     }
 
     /// Requested cost of one node of `entity` (the per-id price of `nodes(ids:)`).
@@ -78,39 +63,6 @@ impl ShopifyVerifier {
             })
             .unwrap_or(facts::MAX_QUERY_COST)
             .max(1)
-    }
-
-    /// The rest of a node's nested connection when its first page was not all of it.
-    async fn complete(&self, node: &mut Value, nested: Nested) -> Result<()> {
-        let (owner, field) = nested.path();
-        if node.pointer(&format!("/{field}/pageInfo/hasNextPage")) != Some(&json!(true)) {
-            return Ok(());
-        }
-        let id = node["id"].as_str().unwrap_or_default().to_string();
-        let mut after = node
-            .pointer(&format!("/{field}/pageInfo/endCursor"))
-            .cloned()
-            .unwrap_or(Value::Null);
-        let q = docs::nested_page(nested);
-        loop {
-            let data = self
-                .client
-                .run_ok(&q, json!({ "id": id, "after": after }))
-                .await?;
-            let conn = &data[owner][field];
-            if let Some(list) = node
-                .pointer_mut(&format!("/{field}/nodes"))
-                .and_then(Value::as_array_mut)
-            {
-                list.extend(conn["nodes"].as_array().cloned().unwrap_or_default());
-            }
-            match conn.pointer("/pageInfo/endCursor") {
-                Some(c) if conn.pointer("/pageInfo/hasNextPage") == Some(&json!(true)) => {
-                    after = c.clone()
-                }
-                _ => return Ok(()),
-            }
-        }
     }
 }
 
@@ -128,14 +80,13 @@ impl Verifier for ShopifyVerifier {
         let (Some(doc), Some(root)) = (docs::store_count(entity), docs::count_field(entity)) else {
             return Ok(None);
         };
-        let data = self.client.run_ok(&doc, json!({})).await?;
-        let reply: CountReply = serde_json::from_value(data.get(root).cloned().unwrap_or_default())
-            .map_err(|e| {
-                ConnectorError::Remote(format!(
-                    "Shopify {}: {root} answered an unreadable Count ({e}); `count` and `precision` are required",
-                    self.client.store_url
-                ))
-            })?;
+        let reply: Option<CountReply> = self.client.query_field(&doc, json!({}), root).await?;
+        let reply = reply.ok_or_else(|| {
+            ConnectorError::Remote(format!(
+                "Shopify {}: {root} answered null",
+                self.client.store_url
+            ))
+        })?;
         Ok(Some(StoreCount {
             count: reply.count,
             exact: reply.precision == Precision::Exact,
@@ -185,20 +136,24 @@ impl Verifier for ShopifyVerifier {
     }
 
     async fn fetch(&mut self, entity: Entity, ids: &[String]) -> Result<Vec<Option<Record>>> {
-        let Some(doc) = docs::by_ids(entity) else {
+        let (Some(doc), Some(ty), Some(listing)) = (
+            docs::by_ids(entity),
+            docs::node_type(entity),
+            Listing::of(entity),
+        ) else {
             return Ok(vec![None; ids.len()]);
         };
         let currency = self.currency().await?;
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(self.batch_limit(entity)) {
-            let data = self
+            let nodes: Vec<Option<Value>> = self
                 .client
-                .run_ok(&doc, json!({ "ids": chunk, "inner": docs::BY_IDS_INNER }))
+                .query_field(
+                    &doc,
+                    json!({ "ids": chunk, "inner": docs::BY_IDS_INNER }),
+                    "nodes",
+                )
                 .await?;
-            let nodes = data
-                .get("nodes")
-                .and_then(Value::as_array)
-                .ok_or_else(|| self.missing("nodes(ids:)", "nodes"))?;
             if nodes.len() != chunk.len() {
                 return Err(ConnectorError::Remote(format!(
                     "Shopify {}: nodes(ids:) answered {} nodes for {} ids",
@@ -207,26 +162,20 @@ impl Verifier for ShopifyVerifier {
                     chunk.len()
                 )));
             }
-            for node in nodes {
-                if !node.is_object() {
+            for (i, node) in nodes.iter().enumerate() {
+                // `null`: no such id; another type: the id names something else.
+                let of_type = node
+                    .as_ref()
+                    .filter(|n| n.get("__typename").and_then(Value::as_str) == Some(ty));
+                let Some(v) = of_type else {
                     out.push(None);
                     continue;
+                };
+                let mut node = Node::parse(listing, doc.name(), &format!("nodes[{i}]"), v)?;
+                for n in listing.followed() {
+                    self.client.complete(&mut node, *n).await?;
                 }
-                let mut node = node.clone();
-                out.push(Some(match entity {
-                    Entity::Products => {
-                        self.complete(&mut node, Nested::ProductVariants).await?;
-                        Record::Product(product_from(&node, &currency))
-                    }
-                    Entity::Customers => Record::Customer(customer_from(&node)),
-                    Entity::Categories => Record::Category(category_from(&node)),
-                    Entity::Pages => Record::Page(page_from(&node)),
-                    Entity::Redirects => Record::Redirect(redirect_from(&node)),
-                    _ => {
-                        self.complete(&mut node, Nested::OrderLineItems).await?;
-                        Record::Order(Box::new(order_from(&node)))
-                    }
-                }));
+                out.push(Some(node.record(&currency)));
             }
         }
         Ok(out)
