@@ -839,17 +839,12 @@ impl Vendure {
 
     // ---------- reading ----------
 
-    async fn read_categories(
-        &self,
-        skip: usize,
-        take: usize,
-        since: Option<&str>,
-    ) -> Result<Listed> {
+    async fn read_categories(&self, options: Value) -> Result<Listed> {
         let d = self
             .q(
                 "list collections",
                 "query($o:CollectionListOptions){ collections(options:$o){ totalItems items{ id slug name description position updatedAt breadcrumbs{ name slug } } } }",
-                json!({"o": list_options(skip, take, since)}),
+                json!({"o": options}),
             )
             .await?;
         let records = d["collections"]["items"]
@@ -877,7 +872,7 @@ impl Vendure {
         ))
     }
 
-    async fn read_products(&self, skip: usize, take: usize, since: Option<&str>) -> Result<Listed> {
+    async fn read_products(&self, options: Value) -> Result<Listed> {
         let d = self
             .q(
                 "list products",
@@ -885,7 +880,7 @@ impl Vendure {
                    facetValues{ code facet{ code } }
                    optionGroups{ id name options{ id name } }
                    variants{ id sku price currencyCode stockOnHand trackInventory options{ id groupId name } } } } }",
-                json!({"o": list_options(skip, take, since)}),
+                json!({"o": options}),
             )
             .await?;
         let collections = self.collections().await?;
@@ -902,18 +897,13 @@ impl Vendure {
         ))
     }
 
-    async fn read_customers(
-        &self,
-        skip: usize,
-        take: usize,
-        since: Option<&str>,
-    ) -> Result<Listed> {
+    async fn read_customers(&self, options: Value) -> Result<Listed> {
         let d = self
             .q(
                 "list customers",
                 "query($o:CustomerListOptions){ customers(options:$o){ totalItems items{ id emailAddress firstName lastName phoneNumber createdAt updatedAt
                    addresses{ fullName company streetLine1 streetLine2 city province postalCode country{ code } phoneNumber defaultShippingAddress defaultBillingAddress } } } }",
-                json!({"o": list_options(skip, take, since)}),
+                json!({"o": options}),
             )
             .await?;
         let records = d["customers"]["items"]
@@ -929,7 +919,107 @@ impl Vendure {
         ))
     }
 
-    /// A page from `cursor`; `since` keeps the records updated at or after it.
+    /// One list read with `options`, for any entity the connector reads.
+    async fn read_listed(&self, entity: Entity, options: Value) -> Result<Listed> {
+        match entity {
+            Entity::Categories => self.read_categories(options).await,
+            Entity::Products => self.read_products(options).await,
+            Entity::Customers => self.read_customers(options).await,
+            _ => Ok((Vec::new(), 0, None)),
+        }
+    }
+
+    /// The records of `entity` with these ids (at most [`facts::PAGE_LIMIT`]), read by the same
+    /// documents and mapping as a page of the list: `filter: { id: { in: [...] } }`.
+    /// A record that is not there (deleted, or soft-deleted) is simply not in the answer.
+    pub(crate) async fn read_by_ids(&self, entity: Entity, ids: &[String]) -> Result<Vec<Record>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let options =
+            json!({"take": ids.len(), "sort": {"id": "ASC"}, "filter": {"id": {"in": ids}}});
+        Ok(self.read_listed(entity, options).await?.0)
+    }
+
+    /// How many records of `entity` the store holds: `totalItems` of a one-record page (a page
+    /// of `take: 0` is not empty on Vendure 3.7: it means "no limit" and returns every record).
+    pub(crate) async fn total(&self, entity: Entity) -> Result<Option<u64>> {
+        let Some(list) = list_of(entity) else {
+            return Ok(None);
+        };
+        let doc = format!(
+            "query($o:{}ListOptions){{ {list}(options:$o){{ totalItems }} }}",
+            list_type(list)
+        );
+        let d = self
+            .q("count records", &doc, json!({"o": {"take": 1}}))
+            .await?;
+        let total = d[list]["totalItems"].as_u64().ok_or_else(|| {
+            ConnectorError::Remote(format!(
+                "Vendure {list}: the reply has no `{list}.totalItems`"
+            ))
+        })?;
+        Ok(Some(total))
+    }
+
+    /// Ids of the records of `entity` changed after `since`, in id order, with the newest
+    /// `updatedAt` among them as they were when listed. A product's `updatedAt` does not move
+    /// when only a variant changes (its price or stock live on the variant, whose own
+    /// `updatedAt` moves), so products are found through both lists.
+    async fn changed_ids(
+        &self,
+        entity: Entity,
+        since: &str,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        let lists: &[(&str, &str, &str)] = match entity {
+            Entity::Categories => &[("collections", "CollectionListOptions", "id")],
+            Entity::Products => &[
+                ("products", "ProductListOptions", "id"),
+                ("productVariants", "ProductVariantListOptions", "productId"),
+            ],
+            Entity::Customers => &[("customers", "CustomerListOptions", "id")],
+            _ => &[],
+        };
+        // (length, id): Vendure's integer ids in their numeric order, any other id by its text.
+        let mut ids = std::collections::BTreeSet::new();
+        let mut newest: Option<String> = None;
+        for (list, options_type, id_field) in lists {
+            let doc = format!(
+                "query($o:{options_type}){{ {list}(options:$o){{ totalItems items{{ {id_field} updatedAt }} }} }}"
+            );
+            let mut skip = 0;
+            loop {
+                let d = self
+                    .q(
+                        "list changed ids",
+                        &doc,
+                        json!({"o": list_options(skip, facts::PAGE_LIMIT, Some(since))}),
+                    )
+                    .await?;
+                let items = d[*list]["items"].as_array().cloned().unwrap_or_default();
+                newest = match (newest, newest_update(&d[*list]["items"])) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+                ids.extend(
+                    items
+                        .iter()
+                        .map(|i| str_of(i, id_field))
+                        .filter(|i| !i.is_empty())
+                        .map(|i| (i.len(), i)),
+                );
+                skip += items.len();
+                if items.is_empty() || skip as u64 >= d[*list]["totalItems"].as_u64().unwrap_or(0) {
+                    break;
+                }
+            }
+        }
+        Ok((ids.into_iter().map(|(_, i)| i).collect(), newest))
+    }
+
+    /// A page from `cursor`. With `since`, the ids of what changed are listed first (the
+    /// cursor then carries them) and read a page at a time by id: paging the filtered list
+    /// itself would skip a record whenever one before it changes during the read.
     async fn changed_page(
         &mut self,
         entity: Entity,
@@ -937,20 +1027,49 @@ impl Vendure {
         limit: usize,
         since: Option<&str>,
     ) -> Result<ChangedPage> {
-        let skip = cursor.and_then(|c| c["skip"].as_u64()).unwrap_or(0) as usize;
         let take = limit.clamp(1, facts::PAGE_LIMIT);
         if cursor.is_none() {
             // A fresh pass sees categories made since the cache was filled.
             self.cache().collections = None;
         }
-        let (records, total, newest) = match entity {
-            Entity::Categories => self.read_categories(skip, take, since).await?,
-            Entity::Products => self.read_products(skip, take, since).await?,
-            Entity::Customers => self.read_customers(skip, take, since).await?,
-            _ => return Ok(ChangedPage::default()),
+        if list_of(entity).is_none() {
+            return Ok(ChangedPage::default());
+        }
+        let Some(since) = since else {
+            let skip = cursor.and_then(|c| c["skip"].as_u64()).unwrap_or(0) as usize;
+            let (records, total, newest) = self
+                .read_listed(entity, list_options(skip, take, None))
+                .await?;
+            let read = skip + records.len();
+            let next =
+                (!records.is_empty() && (read as u64) < total).then(|| json!({"skip": read}));
+            return Ok(ChangedPage {
+                page: SourcePage {
+                    records,
+                    findings: Vec::new(),
+                    next,
+                },
+                newest,
+            });
         };
-        let read = skip + records.len();
-        let next = (!records.is_empty() && (read as u64) < total).then(|| json!({"skip": read}));
+        let listed: Option<Vec<String>> = cursor
+            .and_then(|c| c.get("ids"))
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        let (ids, at, newest) = match listed {
+            Some(ids) => {
+                let at = cursor.and_then(|c| c["at"].as_u64()).unwrap_or(0) as usize;
+                // The window's newest time was reported with the first page.
+                (ids, at, None)
+            }
+            None => {
+                let (ids, newest) = self.changed_ids(entity, since).await?;
+                (ids, 0, newest)
+            }
+        };
+        let end = (at + take).min(ids.len());
+        let chunk = ids.get(at..end).unwrap_or_default();
+        let records = self.read_by_ids(entity, chunk).await?;
+        let next = (end < ids.len()).then(|| json!({"ids": ids, "at": end}));
         Ok(ChangedPage {
             page: SourcePage {
                 records,
@@ -959,6 +1078,26 @@ impl Vendure {
             },
             newest,
         })
+    }
+}
+
+/// The admin list query of an entity the connector reads.
+fn list_of(entity: Entity) -> Option<&'static str> {
+    match entity {
+        Entity::Categories => Some("collections"),
+        Entity::Products => Some("products"),
+        Entity::Customers => Some("customers"),
+        _ => None,
+    }
+}
+
+/// `collections` → `Collection` (the prefix of its `…ListOptions` input type).
+fn list_type(list: &str) -> &'static str {
+    match list {
+        "collections" => "Collection",
+        "products" => "Product",
+        "productVariants" => "ProductVariant",
+        _ => "Customer",
     }
 }
 
