@@ -67,6 +67,7 @@ pub fn open_verifier(spec: &EndpointSpec) -> Result<Option<Box<dyn crate::verify
         Platform::Magento => Some(Box::new(magento::MagentoVerifier::open(spec)?)),
         Platform::Ikas => Some(Box::new(ikas::IkasVerifier::open(spec)?)),
         Platform::Ideasoft => Some(Box::new(ideasoft::IdeasoftVerifier::open(spec)?)),
+        Platform::Vendure => Some(Box::new(vendure::VendureVerifier::open(spec)?)),
         _ => None,
     })
 }

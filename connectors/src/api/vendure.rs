@@ -7,6 +7,9 @@
 //! orders with their history, so orders are refused one by one with the reason.
 
 mod client;
+mod verify;
+
+pub use verify::VendureVerifier;
 
 use crate::api::http::{HttpConfig, Safety};
 use crate::connector::{
