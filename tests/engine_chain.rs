@@ -104,6 +104,40 @@ fn assert_clean(hop: &str, report: &Value) {
     assert!(r["source_urls"].as_u64().unwrap_or(0) > 0, "{hop}: {r}");
 }
 
+/// Vendure as a target is verified by sample: every count from the list's `totalItems`, the
+/// sample fetched by `filter: { id: { in } }`, within the verification budget.
+fn assert_sampled_on_vendure(report: &Value) {
+    let v = &report["verification"];
+    let cost = &v["cost"];
+    assert_eq!(cost["mode"], "sample", "{v:#}");
+    assert_eq!(cost["unit"], "requests", "{cost}");
+    let (spent, cap) = (cost["spent"].as_u64(), cost["cap"].as_u64());
+    assert!(
+        spent.is_some() && cap.is_some() && spent <= cap,
+        "verification spent more than its cap: {cost}"
+    );
+    let checks = v["checks"].as_array().expect("checks");
+    for entity in ["categories", "products", "customers"] {
+        let k = checks
+            .iter()
+            .find(|k| k["entity"] == entity)
+            .unwrap_or_else(|| panic!("no check of {entity}: {v:#}"));
+        assert!(
+            k["counted"].as_str().unwrap_or("").contains("totalItems"),
+            "{k}"
+        );
+        assert!(
+            k["fetched"]
+                .as_str()
+                .unwrap_or("")
+                .contains("id: { in: [...] }"),
+            "{k}"
+        );
+        assert_eq!(k["exact"], true, "{k}");
+        assert!(k["checked"].as_u64().unwrap_or(0) > 0, "{k}");
+    }
+}
+
 /// Medusa as a target is verified at the cost of a sample: each count from its list's `count`
 /// (no record read), the sample fetched by id with `id[]=`, within a tenth of the requests the
 /// load sent.
@@ -496,6 +530,7 @@ fn demo_store_through_medusa_and_vendure_into_shopify_files() {
     );
     let r2 = run_hop(&hop2, &env);
     assert_clean("medusa → vendure", &r2);
+    assert_sampled_on_vendure(&r2);
     let after2 = rt.block_on(v.holdings());
     assert_eq!(
         after2.products,

@@ -68,6 +68,7 @@ pub fn open_verifier(spec: &EndpointSpec) -> Result<Option<Box<dyn crate::verify
         Platform::Ikas => Some(Box::new(ikas::IkasVerifier::open(spec)?)),
         Platform::Ideasoft => Some(Box::new(ideasoft::IdeasoftVerifier::open(spec)?)),
         Platform::Medusa => Some(Box::new(medusa::MedusaVerifier::open(spec)?)),
+        Platform::Vendure => Some(Box::new(vendure::VendureVerifier::open(spec)?)),
         _ => None,
     })
 }

@@ -7,6 +7,10 @@
 //! orders with their history, so orders are refused one by one with the reason.
 
 mod client;
+mod verify;
+mod wire;
+
+pub use verify::VendureVerifier;
 
 use crate::api::http::{HttpConfig, Safety};
 use crate::connector::{
@@ -24,6 +28,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use wire::parse;
 
 type WriteFuture<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<WriteOutcome>> + Send + 'a>>;
@@ -131,10 +136,10 @@ impl Vendure {
                 json!({}),
             )
             .await?;
-        let c = d["activeChannel"]["defaultCurrencyCode"]
-            .as_str()
-            .unwrap_or("USD")
-            .to_string();
+        let c = parse::<wire::ActiveChannel>("read the channel", &d)
+            .map_err(GqlError::Failed)?
+            .active_channel
+            .default_currency_code;
         self.cache().currency = Some(c.clone());
         Ok(c)
     }
@@ -155,17 +160,17 @@ impl Vendure {
                     json!({"o": {"skip": skip, "take": 100, "sort": {"id": "ASC"}}}),
                 )
                 .await?;
-            let items = d["collections"]["items"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            for c in &items {
-                all.insert(str_of(c, "slug"), (str_of(c, "id"), breadcrumb_path(c)));
+            let list = parse::<wire::Collections<wire::CollectionNode>>("list collections", &d)
+                .map_err(GqlError::Failed)?
+                .collections;
+            for c in &list.items {
+                all.insert(
+                    c.slug.clone(),
+                    (c.id.clone(), breadcrumb_path(&c.breadcrumbs)),
+                );
             }
-            skip += items.len();
-            if items.is_empty()
-                || skip as u64 >= d["collections"]["totalItems"].as_u64().unwrap_or(0)
-            {
+            skip += list.items.len();
+            if list.items.is_empty() || skip as u64 >= list.total_items {
                 break;
             }
         }
@@ -184,15 +189,18 @@ impl Vendure {
                 json!({"o": {"filter": {"code": {"eq": CATEGORY_FACET}}}}),
             )
             .await?;
-        let id = match d["facets"]["items"].as_array().and_then(|a| a.first()) {
+        let found = typed::<wire::Facets>("find the category facet", &d)?
+            .facets
+            .items
+            .into_iter()
+            .next();
+        let id = match found {
             Some(f) => {
                 let mut cache = self.cache();
-                for v in f["values"].as_array().into_iter().flatten() {
-                    cache
-                        .facet_values
-                        .insert(str_of(v, "code"), str_of(v, "id"));
+                for v in f.values {
+                    cache.facet_values.insert(v.code, v.id);
                 }
-                str_of(f, "id")
+                f.id
             }
             None if create => {
                 let d = self
@@ -203,7 +211,9 @@ impl Vendure {
                             "translations": [{"languageCode": "en", "name": "Category"}], "values": []}}),
                     )
                     .await?;
-                str_of(&d["createFacet"], "id")
+                typed::<wire::CreatedFacet>("create the category facet", &d)?
+                    .create_facet
+                    .id
             }
             None => return Ok(None),
         };
@@ -227,10 +237,16 @@ impl Vendure {
                 json!({"i": [{"facetId": facet, "code": code, "translations": [{"languageCode": "en", "name": name}]}]}),
             )
             .await?;
-        let id = d["createFacetValues"][0]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let id = typed::<wire::CreatedFacetValues>("create a category facet value", &d)?
+            .create_facet_values
+            .into_iter()
+            .next()
+            .map(|v| v.id)
+            .ok_or_else(|| {
+                GqlError::Failed(format!(
+                    "create a category facet value: Vendure answered no value for \"{code}\""
+                ))
+            })?;
         self.cache()
             .facet_values
             .insert(code.to_string(), id.clone());
@@ -288,7 +304,9 @@ impl Vendure {
                 json!({"s": slug}),
             )
             .await?;
-        Ok(d["collection"]["id"].as_str().map(str::to_string))
+        Ok(typed::<wire::CollectionBySlug>("find a collection", &d)?
+            .collection
+            .map(|c| c.id))
     }
 
     async fn upsert_category(&self, c: &Category) -> Result<WriteOutcome, GqlError> {
@@ -334,15 +352,18 @@ impl Vendure {
                 let created = self
                     .m("create a collection", "mutation($i:CreateCollectionInput!){ createCollection(input:$i){ id slug } }", input.clone())
                     .await;
-                let d = match created {
+                let (id, slug) = match created {
                     Err(GqlError::Ambiguous(m)) => match self.find_collection(&c.handle).await? {
-                        Some(id) => json!({"createCollection": {"id": id, "slug": c.handle}}),
+                        Some(id) => (id, c.handle.clone()),
                         None => return Err(GqlError::Ambiguous(m)),
                     },
-                    other => other?,
+                    other => {
+                        let made =
+                            typed::<wire::CreatedCollection>("create a collection", &other?)?
+                                .create_collection;
+                        (made.id, made.slug)
+                    }
                 };
-                let id = str_of(&d["createCollection"], "id");
-                let slug = str_of(&d["createCollection"], "slug");
                 if slug != c.handle {
                     self.delete_collection(&id).await?;
                     return Ok(WriteOutcome::Failed {
@@ -370,18 +391,17 @@ impl Vendure {
                 json!({"id": id}),
             )
             .await?;
-        let Some(coll) = d["collection"].as_object() else {
+        let Some(coll) = typed::<wire::CollectionFilters>("read a collection", &d)?.collection
+        else {
             return Ok(());
         };
-        let values: Vec<String> = coll["filters"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|f| f["args"].as_array().cloned().unwrap_or_default())
-            .filter(|a| a["name"] == "facetValueIds")
-            .filter_map(|a| {
-                serde_json::from_str::<Vec<String>>(a["value"].as_str().unwrap_or("[]")).ok()
-            })
+        // The facet-value filter's argument is a JSON list of ids written as a string.
+        let values: Vec<String> = coll
+            .filters
+            .iter()
+            .flat_map(|f| &f.args)
+            .filter(|a| a.name == "facetValueIds")
+            .filter_map(|a| serde_json::from_str::<Vec<String>>(&a.value).ok())
             .flatten()
             .collect();
         self.m(
@@ -412,10 +432,8 @@ impl Vendure {
                     json!({"id": facet}),
                 )
                 .await?;
-            if d["facet"]["values"]
-                .as_array()
-                .is_some_and(|v| v.is_empty())
-            {
+            let facet_now = typed::<wire::FacetById>("read the category facet", &d)?.facet;
+            if facet_now.is_some_and(|f| f.values.is_empty()) {
                 self.m(
                     "delete the category facet",
                     "mutation($id:ID!){ deleteFacet(id:$id, force:true){ result } }",
@@ -430,7 +448,7 @@ impl Vendure {
 
     // ---------- products ----------
 
-    async fn find_product(&self, slug: &str) -> Result<Option<Value>, GqlError> {
+    async fn find_product(&self, slug: &str) -> Result<Option<wire::FoundProduct>, GqlError> {
         let d = self
             .q(
                 "find a product",
@@ -438,7 +456,9 @@ impl Vendure {
                 json!({"s": slug}),
             )
             .await?;
-        Ok(d["product"].as_object().map(|_| d["product"].clone()))
+        Ok(parse::<wire::ProductBySlug>("find a product", &d)
+            .map_err(GqlError::Failed)?
+            .product)
     }
 
     async fn upsert_product(&self, p: &Product) -> Result<WriteOutcome, GqlError> {
@@ -451,7 +471,7 @@ impl Vendure {
         let enabled = p.status == ProductStatus::Active;
         match self.find_product(&p.handle).await? {
             Some(existing) => {
-                let id = str_of(&existing, "id");
+                let id = existing.id.clone();
                 self.m(
                     "update a product",
                     "mutation($i:UpdateProductInput!){ updateProduct(input:$i){ id } }",
@@ -481,10 +501,20 @@ impl Vendure {
                     Err(GqlError::Rejected(message)) => {
                         return Ok(WriteOutcome::Failed { message })
                     }
-                    other => other?["createProduct"].clone(),
+                    other => {
+                        let made = parse::<wire::CreatedProduct>("create a product", &other?)
+                            .map_err(GqlError::Failed)?
+                            .create_product;
+                        // Just made: no option groups or variants yet.
+                        wire::FoundProduct {
+                            id: made.id,
+                            slug: made.slug,
+                            option_groups: Vec::new(),
+                            variants: Vec::new(),
+                        }
+                    }
                 };
-                let id = str_of(&product, "id");
-                let slug = str_of(&product, "slug");
+                let (id, slug) = (product.id.clone(), product.slug.clone());
                 if slug != p.handle {
                     self.delete_product(&id).await?;
                     return Ok(WriteOutcome::Failed {
@@ -495,12 +525,7 @@ impl Vendure {
                     });
                 }
                 // A product found after an ambiguous create may already have some of its variants.
-                let fresh = if product.get("variants").is_some() {
-                    product
-                } else {
-                    json!({"id": id, "optionGroups": [], "variants": []})
-                };
-                match self.sync_variants(p, &fresh, &currency).await {
+                match self.sync_variants(p, &product, &currency).await {
                     Ok(()) => Ok(WriteOutcome::Created { target_id: id }),
                     Err(GqlError::Rejected(message)) => {
                         // All or nothing for a new product: a half-made one would hide the failure.
@@ -518,20 +543,19 @@ impl Vendure {
     async fn sync_variants(
         &self,
         p: &Product,
-        existing: &Value,
+        existing: &wire::FoundProduct,
         currency: &str,
     ) -> Result<(), GqlError> {
-        let product_id = str_of(existing, "id");
+        let product_id = existing.id.clone();
         // option name → value name → option id
         let mut groups: BTreeMap<String, (String, BTreeMap<String, String>)> = BTreeMap::new();
-        for g in existing["optionGroups"].as_array().into_iter().flatten() {
-            let opts = g["options"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|o| (str_of(o, "name"), str_of(o, "id")))
+        for g in &existing.option_groups {
+            let opts = g
+                .options
+                .iter()
+                .map(|o| (o.name.clone(), o.id.clone()))
                 .collect();
-            groups.insert(str_of(g, "name"), (str_of(g, "id"), opts));
+            groups.insert(g.name.clone(), (g.id.clone(), opts));
         }
         for (i, opt) in p.options.iter().enumerate() {
             match groups.get_mut(&opt.name) {
@@ -549,19 +573,20 @@ impl Vendure {
                             json!({"i": {"code": code, "translations": [{"languageCode": "en", "name": opt.name}], "options": options}}),
                         )
                         .await?;
-                    let g = &d["createProductOptionGroup"];
-                    let gid = str_of(g, "id");
+                    let g = parse::<wire::CreatedGroup>("create an option group", &d)
+                        .map_err(GqlError::Failed)?
+                        .create_product_option_group;
+                    let gid = g.id.clone();
                     self.m(
                         "add an option group to a product",
                         "mutation($p:ID!,$g:ID!){ addOptionGroupToProduct(productId:$p, optionGroupId:$g){ id } }",
                         json!({"p": product_id, "g": gid}),
                     )
                     .await?;
-                    let opts = g["options"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|o| (str_of(o, "name"), str_of(o, "id")))
+                    let opts = g
+                        .options
+                        .iter()
+                        .map(|o| (o.name.clone(), o.id.clone()))
                         .collect();
                     groups.insert(opt.name.clone(), (gid, opts));
                 }
@@ -581,16 +606,18 @@ impl Vendure {
                                     "translations": [{"languageCode": "en", "name": v}]}}),
                             )
                             .await?;
-                        opts.insert(v.clone(), str_of(&d["createProductOption"], "id"));
+                        let made = parse::<wire::CreatedOption>("add an option value", &d)
+                            .map_err(GqlError::Failed)?
+                            .create_product_option;
+                        opts.insert(v.clone(), made.id);
                     }
                 }
             }
         }
-        let by_sku: BTreeMap<String, String> = existing["variants"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|v| (str_of(v, "sku"), str_of(v, "id")))
+        let by_sku: BTreeMap<String, String> = existing
+            .variants
+            .iter()
+            .map(|v| (v.sku.clone(), v.id.clone()))
             .collect();
         let mut creates = Vec::new();
         let mut updates = Vec::new();
@@ -646,15 +673,10 @@ impl Vendure {
                 json!({"id": id}),
             )
             .await?;
-        if d["product"].is_null() {
+        let Some(product) = typed::<wire::ProductGroups>("read a product", &d)?.product else {
             return Ok(());
-        }
-        let groups: Vec<String> = d["product"]["optionGroups"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|g| str_of(g, "id"))
-            .collect();
+        };
+        let groups: Vec<String> = product.option_groups.into_iter().map(|g| g.id).collect();
         let r = self
             .m(
                 "delete a product",
@@ -662,10 +684,9 @@ impl Vendure {
                 json!({"id": id}),
             )
             .await?;
-        if r["deleteProduct"]["result"] != "DELETED" {
-            let msg = r["deleteProduct"]["message"]
-                .as_str()
-                .unwrap_or("not deleted");
+        let deleted = typed::<wire::DeletedProduct>("delete a product", &r)?.delete_product;
+        if deleted.result != wire::DeletionResult::Deleted {
+            let msg = deleted.message.as_deref().unwrap_or("not deleted");
             return Err(GqlError::Rejected(format!("delete product {id}: {msg}")));
         }
         if !groups.is_empty() {
@@ -681,7 +702,7 @@ impl Vendure {
 
     // ---------- customers ----------
 
-    async fn find_customer(&self, email: &str) -> Result<Option<Value>, GqlError> {
+    async fn find_customer(&self, email: &str) -> Result<Option<wire::FoundCustomer>, GqlError> {
         // SQLite compares with `=` case-sensitively; `contains` (LIKE) does not, then exact match here.
         let d = self
             .q(
@@ -690,16 +711,12 @@ impl Vendure {
                 json!({"o": {"filter": {"emailAddress": {"contains": email}}, "take": 50}}),
             )
             .await?;
-        Ok(d["customers"]["items"]
-            .as_array()
+        Ok(parse::<wire::CustomersFound>("find a customer", &d)
+            .map_err(GqlError::Failed)?
+            .customers
+            .items
             .into_iter()
-            .flatten()
-            .find(|c| {
-                c["emailAddress"]
-                    .as_str()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
-            })
-            .cloned())
+            .find(|c| c.email_address.eq_ignore_ascii_case(email)))
     }
 
     async fn upsert_customer(&self, c: &Customer) -> Result<WriteOutcome, GqlError> {
@@ -710,7 +727,7 @@ impl Vendure {
         });
         let (id, created, known) = match self.find_customer(&c.email).await? {
             Some(found) => {
-                let id = str_of(&found, "id");
+                let id = found.id.clone();
                 let mut input = base.clone();
                 input["id"] = json!(id);
                 let d = self
@@ -725,9 +742,9 @@ impl Vendure {
                 {
                     return Ok(WriteOutcome::Failed { message });
                 }
-                let known: Vec<(String, String, String)> = found["addresses"]
-                    .as_array()
-                    .into_iter()
+                let known: Vec<(String, String, String)> = found
+                    .addresses
+                    .iter()
                     .flatten()
                     .map(address_key_of)
                     .collect();
@@ -743,22 +760,28 @@ impl Vendure {
                         json!({"i": input}),
                     )
                     .await;
-                let d = match created {
+                let id = match created {
                     Err(GqlError::Ambiguous(m)) => match self.find_customer(&c.email).await? {
-                        Some(found) => json!({"createCustomer": found}),
+                        Some(found) => found.id,
                         None => return Err(GqlError::Ambiguous(m)),
                     },
                     Err(GqlError::Rejected(message)) => {
                         return Ok(WriteOutcome::Failed { message })
                     }
-                    other => other?,
+                    other => {
+                        let d = other?;
+                        if let Err(GqlError::Rejected(message)) =
+                            ok_or_error_result("create a customer", &d["createCustomer"])
+                        {
+                            return Ok(WriteOutcome::Failed { message });
+                        }
+                        parse::<wire::CreatedCustomer>("create a customer", &d)
+                            .map_err(GqlError::Failed)?
+                            .create_customer
+                            .id
+                    }
                 };
-                if let Err(GqlError::Rejected(message)) =
-                    ok_or_error_result("create a customer", &d["createCustomer"])
-                {
-                    return Ok(WriteOutcome::Failed { message });
-                }
-                (str_of(&d["createCustomer"], "id"), true, Vec::new())
+                (id, true, Vec::new())
             }
         };
         for a in c.addresses.iter().filter(|a| !a.is_empty()) {
@@ -803,7 +826,10 @@ impl Vendure {
                 json!({"id": id}),
             )
             .await?;
-        if d["customer"].is_null() {
+        if typed::<wire::CustomerById>("read a customer", &d)?
+            .customer
+            .is_none()
+        {
             return Ok(());
         }
         self.m(
@@ -839,97 +865,175 @@ impl Vendure {
 
     // ---------- reading ----------
 
-    async fn read_categories(
-        &self,
-        skip: usize,
-        take: usize,
-        since: Option<&str>,
-    ) -> Result<Listed> {
+    async fn read_categories(&self, options: Value) -> Result<Listed> {
         let d = self
             .q(
                 "list collections",
-                "query($o:CollectionListOptions){ collections(options:$o){ totalItems items{ id slug name description position updatedAt breadcrumbs{ name slug } } } }",
-                json!({"o": list_options(skip, take, since)}),
+                "query($o:CollectionListOptions){ collections(options:$o){ totalItems items{ id slug description position breadcrumbs{ name slug } } } }",
+                json!({"o": options}),
             )
             .await?;
-        let records = d["collections"]["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let list = parse::<wire::Collections<wire::CollectionReply>>("list collections", &d)
+            .map_err(ConnectorError::Remote)?
+            .collections;
+        let records = list
+            .items
+            .iter()
             .map(|c| {
                 Record::Category(Category {
                     source: SourceRef::with_url(
-                        str_of(c, "id"),
-                        facts::url_path(Entity::Categories, &str_of(c, "slug")),
+                        c.id.clone(),
+                        facts::url_path(Entity::Categories, &c.slug),
                     ),
-                    handle: str_of(c, "slug"),
-                    path: breadcrumb_path(c),
-                    description_html: str_of(c, "description"),
-                    position: c["position"].as_i64(),
+                    handle: c.slug.clone(),
+                    path: breadcrumb_path(&c.breadcrumbs),
+                    description_html: c.description.clone(),
+                    position: Some(c.position),
                     ..Category::default()
                 })
             })
             .collect();
-        Ok((
-            records,
-            d["collections"]["totalItems"].as_u64().unwrap_or(0),
-            newest_update(&d["collections"]["items"]),
-        ))
+        Ok((records, list.total_items))
     }
 
-    async fn read_products(&self, skip: usize, take: usize, since: Option<&str>) -> Result<Listed> {
+    async fn read_products(&self, options: Value) -> Result<Listed> {
         let d = self
             .q(
                 "list products",
-                "query($o:ProductListOptions){ products(options:$o){ totalItems items{ id slug name description enabled createdAt updatedAt
+                "query($o:ProductListOptions){ products(options:$o){ totalItems items{ id slug name description enabled createdAt
                    facetValues{ code facet{ code } }
                    optionGroups{ id name options{ id name } }
-                   variants{ id sku price currencyCode stockOnHand trackInventory options{ id groupId name } } } } }",
-                json!({"o": list_options(skip, take, since)}),
+                   variants{ id sku price currencyCode stockOnHand trackInventory options{ groupId name } } } } }",
+                json!({"o": options}),
             )
             .await?;
+        let list = parse::<wire::Products<wire::ProductReply>>("list products", &d)
+            .map_err(ConnectorError::Remote)?
+            .products;
         let collections = self.collections().await?;
-        let records = d["products"]["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let records = list
+            .items
+            .iter()
             .map(|p| Record::Product(product_from(p, &collections)))
             .collect();
-        Ok((
-            records,
-            d["products"]["totalItems"].as_u64().unwrap_or(0),
-            newest_update(&d["products"]["items"]),
-        ))
+        Ok((records, list.total_items))
     }
 
-    async fn read_customers(
-        &self,
-        skip: usize,
-        take: usize,
-        since: Option<&str>,
-    ) -> Result<Listed> {
+    async fn read_customers(&self, options: Value) -> Result<Listed> {
         let d = self
             .q(
                 "list customers",
-                "query($o:CustomerListOptions){ customers(options:$o){ totalItems items{ id emailAddress firstName lastName phoneNumber createdAt updatedAt
+                "query($o:CustomerListOptions){ customers(options:$o){ totalItems items{ id emailAddress firstName lastName phoneNumber createdAt
                    addresses{ fullName company streetLine1 streetLine2 city province postalCode country{ code } phoneNumber defaultShippingAddress defaultBillingAddress } } } }",
-                json!({"o": list_options(skip, take, since)}),
+                json!({"o": options}),
             )
             .await?;
-        let records = d["customers"]["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let list = parse::<wire::Customers<wire::CustomerReply>>("list customers", &d)
+            .map_err(ConnectorError::Remote)?
+            .customers;
+        let records = list
+            .items
+            .iter()
             .map(|c| Record::Customer(customer_from(c)))
             .collect();
-        Ok((
-            records,
-            d["customers"]["totalItems"].as_u64().unwrap_or(0),
-            newest_update(&d["customers"]["items"]),
-        ))
+        Ok((records, list.total_items))
     }
 
-    /// A page from `cursor`; `since` keeps the records updated at or after it.
+    /// One list read with `options`, for any entity the connector reads.
+    async fn read_listed(&self, entity: Entity, options: Value) -> Result<Listed> {
+        match entity {
+            Entity::Categories => self.read_categories(options).await,
+            Entity::Products => self.read_products(options).await,
+            Entity::Customers => self.read_customers(options).await,
+            _ => Ok((Vec::new(), 0)),
+        }
+    }
+
+    /// The records of `entity` with these ids (at most [`facts::PAGE_LIMIT`]), read by the same
+    /// documents and mapping as a page of the list: `filter: { id: { in: [...] } }`.
+    /// A record that is not there (deleted, or soft-deleted) is simply not in the answer.
+    pub(crate) async fn read_by_ids(&self, entity: Entity, ids: &[String]) -> Result<Vec<Record>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let options =
+            json!({"take": ids.len(), "sort": {"id": "ASC"}, "filter": {"id": {"in": ids}}});
+        Ok(self.read_listed(entity, options).await?.0)
+    }
+
+    /// How many records of `entity` the store holds: `totalItems` of a one-record page (a page
+    /// of `take: 0` is not empty on Vendure 3.7: it means "no limit" and returns every record).
+    pub(crate) async fn total(&self, entity: Entity) -> Result<Option<u64>> {
+        let Some(list) = list_of(entity) else {
+            return Ok(None);
+        };
+        let doc = format!(
+            "query($o:{}ListOptions){{ {list}(options:$o){{ totalItems }} }}",
+            list_type(list)
+        );
+        let d = self
+            .q("count records", &doc, json!({"o": {"take": 1}}))
+            .await?;
+        let total: wire::Total =
+            parse(&format!("count {list}"), &d[list]).map_err(ConnectorError::Remote)?;
+        Ok(Some(total.total_items))
+    }
+
+    /// Ids of the records of `entity` changed after `since`, in id order, with the newest
+    /// `updatedAt` among them as they were when listed. A product's `updatedAt` does not move
+    /// when only a variant changes (its price or stock live on the variant, whose own
+    /// `updatedAt` moves), so products are found through both lists.
+    async fn changed_ids(
+        &self,
+        entity: Entity,
+        since: &str,
+    ) -> Result<(Vec<String>, Option<String>)> {
+        let lists: &[(&str, &str, &str)] = match entity {
+            Entity::Categories => &[("collections", "CollectionListOptions", "id")],
+            Entity::Products => &[
+                ("products", "ProductListOptions", "id"),
+                ("productVariants", "ProductVariantListOptions", "productId"),
+            ],
+            Entity::Customers => &[("customers", "CustomerListOptions", "id")],
+            _ => &[],
+        };
+        // (length, id): Vendure's integer ids in their numeric order, any other id by its text.
+        let mut ids = std::collections::BTreeSet::new();
+        let mut newest: Option<String> = None;
+        for (list, options_type, id_field) in lists {
+            let doc = format!(
+                "query($o:{options_type}){{ {list}(options:$o){{ totalItems items{{ {id_field} updatedAt }} }} }}"
+            );
+            let mut skip = 0;
+            loop {
+                let d = self
+                    .q(
+                        "list changed ids",
+                        &doc,
+                        json!({"o": list_options(skip, facts::PAGE_LIMIT, Some(since))}),
+                    )
+                    .await?;
+                let page: wire::List<wire::Changed> =
+                    parse(&format!("list changed {list}"), &d[*list])
+                        .map_err(ConnectorError::Remote)?;
+                newest = match (newest, newest_update(&page.items)) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+                skip += page.items.len();
+                let done = page.items.is_empty() || skip as u64 >= page.total_items;
+                ids.extend(page.items.into_iter().map(|i| (i.id.len(), i.id)));
+                if done {
+                    break;
+                }
+            }
+        }
+        Ok((ids.into_iter().map(|(_, i)| i).collect(), newest))
+    }
+
+    /// A page from `cursor`. With `since`, the ids of what changed are listed first (the
+    /// cursor then carries them) and read a page at a time by id: paging the filtered list
+    /// itself would skip a record whenever one before it changes during the read.
     async fn changed_page(
         &mut self,
         entity: Entity,
@@ -937,20 +1041,49 @@ impl Vendure {
         limit: usize,
         since: Option<&str>,
     ) -> Result<ChangedPage> {
-        let skip = cursor.and_then(|c| c["skip"].as_u64()).unwrap_or(0) as usize;
         let take = limit.clamp(1, facts::PAGE_LIMIT);
         if cursor.is_none() {
             // A fresh pass sees categories made since the cache was filled.
             self.cache().collections = None;
         }
-        let (records, total, newest) = match entity {
-            Entity::Categories => self.read_categories(skip, take, since).await?,
-            Entity::Products => self.read_products(skip, take, since).await?,
-            Entity::Customers => self.read_customers(skip, take, since).await?,
-            _ => return Ok(ChangedPage::default()),
+        if list_of(entity).is_none() {
+            return Ok(ChangedPage::default());
+        }
+        let Some(since) = since else {
+            let skip = cursor.and_then(|c| c["skip"].as_u64()).unwrap_or(0) as usize;
+            let (records, total) = self
+                .read_listed(entity, list_options(skip, take, None))
+                .await?;
+            let read = skip + records.len();
+            let next =
+                (!records.is_empty() && (read as u64) < total).then(|| json!({"skip": read}));
+            return Ok(ChangedPage {
+                page: SourcePage {
+                    records,
+                    findings: Vec::new(),
+                    next,
+                },
+                newest: None,
+            });
         };
-        let read = skip + records.len();
-        let next = (!records.is_empty() && (read as u64) < total).then(|| json!({"skip": read}));
+        let listed: Option<Vec<String>> = cursor
+            .and_then(|c| c.get("ids"))
+            .and_then(|v| serde_json::from_value(v.clone()).ok());
+        let (ids, at, newest) = match listed {
+            Some(ids) => {
+                let at = cursor.and_then(|c| c["at"].as_u64()).unwrap_or(0) as usize;
+                // The window's newest time was reported with the first page.
+                (ids, at, None)
+            }
+            None => {
+                let (ids, newest) = self.changed_ids(entity, since).await?;
+                (ids, 0, newest)
+            }
+        };
+        let end = (at + take).min(ids.len());
+        let chunk = ids.get(at..end).unwrap_or_default();
+        let records = self.read_by_ids(entity, chunk).await?;
+        let next = (end < ids.len()).then(|| json!({"ids": ids, "at": end}));
         Ok(ChangedPage {
             page: SourcePage {
                 records,
@@ -962,8 +1095,28 @@ impl Vendure {
     }
 }
 
-/// A page of records, the total the list has, and the newest `updatedAt` among the page's.
-type Listed = (Vec<Record>, u64, Option<String>);
+/// The admin list query of an entity the connector reads.
+fn list_of(entity: Entity) -> Option<&'static str> {
+    match entity {
+        Entity::Categories => Some("collections"),
+        Entity::Products => Some("products"),
+        Entity::Customers => Some("customers"),
+        _ => None,
+    }
+}
+
+/// `collections` → `Collection` (the prefix of its `…ListOptions` input type).
+fn list_type(list: &str) -> &'static str {
+    match list {
+        "collections" => "Collection",
+        "products" => "Product",
+        "productVariants" => "ProductVariant",
+        _ => "Customer",
+    }
+}
+
+/// A page of records and the total the list has.
+type Listed = (Vec<Record>, u64);
 
 /// `ListOptions` for a page by id; with `since`, the `updatedAt` filter (`DateOperators`).
 /// Vendure's `after` is strict, so the bound is a millisecond before `since` to keep the
@@ -984,12 +1137,10 @@ fn list_options(skip: usize, take: usize, since: Option<&str>) -> Value {
 }
 
 /// The newest `updatedAt` (ISO 8601, UTC) among `items`, as RFC 3339 UTC.
-fn newest_update(items: &Value) -> Option<String> {
+fn newest_update(items: &[wire::Changed]) -> Option<String> {
     items
-        .as_array()?
         .iter()
-        .filter_map(|i| i["updatedAt"].as_str())
-        .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .filter_map(|i| chrono::DateTime::parse_from_rfc3339(&i.updated_at).ok())
         .map(|d| d.with_timezone(&chrono::Utc))
         .max()
         .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
@@ -1015,7 +1166,7 @@ impl Source for Vendure {
     }
 
     /// The admin lists' `filter: { updatedAt: { after: … } }` (Vendure's `DateOperators`) on
-    /// collections, products and customers.
+    /// collections, products (and their variants) and customers; see [`Vendure::changed_ids`].
     async fn read_changed(
         &mut self,
         entity: Entity,
@@ -1049,10 +1200,11 @@ impl Source for Vendure {
                     json!({"o": list_options(out.len(), facts::PAGE_LIMIT, None)}),
                 )
                 .await?;
-            let items = d[field]["items"].as_array().cloned().unwrap_or_default();
-            out.extend(items.iter().map(|i| str_of(i, "id")));
-            if items.is_empty() || out.len() as u64 >= d[field]["totalItems"].as_u64().unwrap_or(0)
-            {
+            let page: wire::List<wire::Id> =
+                parse(&format!("list {field} ids"), &d[field]).map_err(ConnectorError::Remote)?;
+            let done = page.items.is_empty();
+            out.extend(page.items.into_iter().map(|i| i.id));
+            if done || out.len() as u64 >= page.total_items {
                 return Ok(Some(out));
             }
         }
@@ -1139,9 +1291,9 @@ impl Target for Vendure {
             Entity::Products => self
                 .find_product(key)
                 .await?
-                .filter(|p| p["variants"].as_array().is_some_and(|v| !v.is_empty()))
-                .map(|p| str_of(&p, "id")),
-            Entity::Customers => self.find_customer(key).await?.map(|c| str_of(&c, "id")),
+                .filter(|p| !p.variants.is_empty())
+                .map(|p| p.id),
+            Entity::Customers => self.find_customer(key).await?.map(|c| c.id),
             _ => None,
         })
     }
@@ -1167,29 +1319,17 @@ impl Target for Vendure {
 
 // ---------- mapping between Vendure's JSON and the canonical model ----------
 
-fn str_of(v: &Value, key: &str) -> String {
-    match &v[key] {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn opt_str(v: &Value, key: &str) -> Option<String> {
-    v[key]
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+/// A reply's `data` as `T`; a reply that does not match is a failure naming the path.
+fn typed<T: serde::de::DeserializeOwned>(what: &str, data: &Value) -> Result<T, GqlError> {
+    parse(what, data).map_err(GqlError::Failed)
 }
 
 /// Names from the root down, without Vendure's hidden root collection.
-fn breadcrumb_path(c: &Value) -> Vec<String> {
-    c["breadcrumbs"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|b| b["slug"] != "__root_collection__" && b["name"] != "__root_collection__")
-        .map(|b| str_of(b, "name"))
+fn breadcrumb_path(breadcrumbs: &[wire::Breadcrumb]) -> Vec<String> {
+    breadcrumbs
+        .iter()
+        .filter(|b| b.slug != "__root_collection__" && b.name != "__root_collection__")
+        .map(|b| b.name.clone())
         .collect()
 }
 
@@ -1238,71 +1378,57 @@ fn variant_input(p: &Product, v: &Variant, channel_currency: &str) -> Result<Val
     Ok(input)
 }
 
-fn product_from(p: &Value, collections: &BTreeMap<String, (String, Vec<String>)>) -> Product {
-    let groups: Vec<&Value> = p["optionGroups"]
-        .as_array()
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
-    let options = groups
+fn product_from(
+    p: &wire::ProductReply,
+    collections: &BTreeMap<String, (String, Vec<String>)>,
+) -> Product {
+    let options = p
+        .option_groups
         .iter()
         .map(|g| ProductOption {
-            name: str_of(g, "name"),
-            values: g["options"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|o| str_of(o, "name"))
-                .collect(),
+            name: g.name.clone(),
+            values: g.options.iter().map(|o| o.name.clone()).collect(),
         })
         .collect();
-    let variants = p["variants"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let variants = p
+        .variants
+        .iter()
         .map(|v| {
-            let option_values = groups
+            let option_values = p
+                .option_groups
                 .iter()
                 .filter_map(|g| {
-                    v["options"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .find(|o| str_of(o, "groupId") == str_of(g, "id"))
-                        .map(|o| str_of(o, "name"))
+                    v.options
+                        .iter()
+                        .find(|o| o.group_id == g.id)
+                        .map(|o| o.name.clone())
                 })
                 .collect();
-            let price = v["price"]
-                .as_i64()
-                .map(|minor| Money::new(Decimal::new(minor, 2), str_of(v, "currencyCode")));
             Variant {
-                source_id: Some(str_of(v, "id")),
-                sku: opt_str(v, "sku"),
-                price,
-                inventory: (v["trackInventory"] == "TRUE")
-                    .then(|| v["stockOnHand"].as_i64().unwrap_or(0)),
+                source_id: Some(v.id.clone()),
+                sku: Some(v.sku.clone()).filter(|s| !s.is_empty()),
+                price: Some(Money::new(
+                    Decimal::new(v.price, 2),
+                    v.currency_code.clone(),
+                )),
+                inventory: (v.track_inventory == wire::GlobalFlag::True).then_some(v.stock_on_hand),
                 option_values,
                 ..Variant::default()
             }
         })
         .collect();
-    let categories = p["facetValues"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|fv| fv["facet"]["code"] == CATEGORY_FACET)
-        .filter_map(|fv| {
-            collections
-                .get(&str_of(fv, "code"))
-                .map(|(_, path)| path.clone())
-        })
+    let categories = p
+        .facet_values
+        .iter()
+        .filter(|fv| fv.facet.code == CATEGORY_FACET)
+        .filter_map(|fv| collections.get(&fv.code).map(|(_, path)| path.clone()))
         .collect();
-    let slug = str_of(p, "slug");
     Product {
-        source: SourceRef::with_url(str_of(p, "id"), facts::url_path(Entity::Products, &slug)),
-        handle: slug,
-        title: str_of(p, "name"),
-        body_html: str_of(p, "description"),
-        status: if p["enabled"].as_bool().unwrap_or(true) {
+        source: SourceRef::with_url(p.id.clone(), facts::url_path(Entity::Products, &p.slug)),
+        handle: p.slug.clone(),
+        title: p.name.clone(),
+        body_html: p.description.clone(),
+        status: if p.enabled {
             ProductStatus::Active
         } else {
             ProductStatus::Draft
@@ -1310,7 +1436,7 @@ fn product_from(p: &Value, collections: &BTreeMap<String, (String, Vec<String>)>
         categories,
         options,
         variants,
-        created_at: crate::api::time(opt_str(p, "createdAt")),
+        created_at: crate::api::time(Some(p.created_at.clone())),
         ..Product::default()
     }
 }
@@ -1339,22 +1465,27 @@ fn address_input(a: &Address) -> Value {
     })
 }
 
-fn address_key_of(a: &Value) -> (String, String, String) {
+fn address_key_of(a: &wire::AddressKey) -> (String, String, String) {
     (
-        str_of(a, "streetLine1"),
-        str_of(a, "postalCode"),
-        str_of(&a["country"], "code").to_ascii_uppercase(),
+        a.street_line1.clone(),
+        a.postal_code.clone().unwrap_or_default(),
+        a.country.code.to_ascii_uppercase(),
     )
 }
 
-fn customer_from(c: &Value) -> Customer {
-    let addresses = c["addresses"]
-        .as_array()
-        .into_iter()
+/// `Some` of a text Vendure sent that is not empty.
+fn text(v: &Option<String>) -> Option<String> {
+    v.clone().filter(|s| !s.is_empty())
+}
+
+fn customer_from(c: &wire::CustomerReply) -> Customer {
+    let addresses = c
+        .addresses
+        .iter()
         .flatten()
         .map(|a| {
             // Vendure keeps one "full name"; the first word is taken as the first name.
-            let full = str_of(a, "fullName");
+            let full = a.full_name.clone().unwrap_or_default();
             let mut parts = full.trim().splitn(2, ' ');
             let first = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
             let last = parts
@@ -1364,26 +1495,26 @@ fn customer_from(c: &Value) -> Customer {
             Address {
                 first_name: first,
                 last_name: last,
-                company: opt_str(a, "company"),
-                address1: opt_str(a, "streetLine1"),
-                address2: opt_str(a, "streetLine2"),
-                city: opt_str(a, "city"),
-                province: opt_str(a, "province"),
-                country_code: a["country"]["code"].as_str().map(str::to_string),
-                zip: opt_str(a, "postalCode"),
-                phone: opt_str(a, "phoneNumber"),
-                default: a["defaultShippingAddress"].as_bool().unwrap_or(false),
+                company: text(&a.company),
+                address1: Some(a.street_line1.clone()).filter(|s| !s.is_empty()),
+                address2: text(&a.street_line2),
+                city: text(&a.city),
+                province: text(&a.province),
+                country_code: Some(a.country.code.clone()),
+                zip: text(&a.postal_code),
+                phone: text(&a.phone_number),
+                default: a.default_shipping_address.unwrap_or(false),
             }
         })
         .collect();
     Customer {
-        source: SourceRef::new(str_of(c, "id")),
-        email: str_of(c, "emailAddress"),
-        first_name: opt_str(c, "firstName"),
-        last_name: opt_str(c, "lastName"),
-        phone: opt_str(c, "phoneNumber"),
+        source: SourceRef::new(c.id.clone()),
+        email: c.email_address.clone(),
+        first_name: Some(c.first_name.clone()).filter(|s| !s.is_empty()),
+        last_name: Some(c.last_name.clone()).filter(|s| !s.is_empty()),
+        phone: text(&c.phone_number),
         addresses,
-        created_at: crate::api::time(opt_str(c, "createdAt")),
+        created_at: crate::api::time(Some(c.created_at.clone())),
         ..Customer::default()
     }
 }
@@ -1407,15 +1538,15 @@ mod changes_tests {
 
     #[test]
     fn the_newest_update_is_read_in_utc() {
-        let items = json!([
-            { "updatedAt": "2026-12-06T05:00:00.120Z" },
-            { "updatedAt": "2026-12-06T09:00:00+03:00" },
-            { "id": "1" }
-        ]);
+        let items: Vec<wire::Changed> = serde_json::from_value(json!([
+            { "id": "1", "updatedAt": "2026-12-06T05:00:00.120Z" },
+            { "productId": "2", "updatedAt": "2026-12-06T09:00:00+03:00" }
+        ]))
+        .expect("changed items");
         assert_eq!(
             newest_update(&items).as_deref(),
             Some("2026-12-06T06:00:00.000Z")
         );
-        assert_eq!(newest_update(&json!([])), None);
+        assert_eq!(newest_update(&[]), None);
     }
 }
