@@ -150,19 +150,8 @@ fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
     assert_eq!(by_slug(&dst, gone_slug).len(), 1);
     assert_eq!(products(&dst).len(), 41);
 
+    let ivs = deletion_interventions(&s);
     let status = s.status_json();
-    let ivs: Vec<Value> = status["interventions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| {
-            i["step"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("sync/deletions/")
-        })
-        .collect();
     assert_eq!(ivs.len(), 1, "{status:#}");
     let iv = &ivs[0];
     assert_eq!(iv["recommended"], "later");

@@ -16,9 +16,6 @@ mod engine_support;
 use common::*;
 use engine_support::Engine;
 use serde_json::{json, Value};
-use std::process::{Command, Stdio};
-
-const WOO_CREDS: &str = "consumer_key=ck_sandbox&consumer_secret=cs_sandbox";
 
 /// Medusa's Admin API, as a shop owner's own tools would call it.
 struct Admin {
@@ -112,76 +109,8 @@ impl Admin {
     }
 }
 
-fn woo_products(sb: &SandboxProc) -> Vec<Value> {
-    let mut out = vec![];
-    for page in 1.. {
-        let v = http_json(
-            "GET",
-            &format!(
-                "{}/wp-json/wc/v3/products?per_page=100&page={page}&orderby=id&order=asc&{WOO_CREDS}",
-                sb.url
-            ),
-            None,
-        );
-        let items = v.as_array().cloned().unwrap_or_default();
-        if items.is_empty() {
-            return out;
-        }
-        out.extend(items);
-    }
-    out
-}
-
-fn woo_customers(sb: &SandboxProc) -> Vec<Value> {
-    http_json(
-        "GET",
-        &format!(
-            "{}/wp-json/wc/v3/customers?per_page=100&{WOO_CREDS}",
-            sb.url
-        ),
-        None,
-    )
-    .as_array()
-    .cloned()
-    .unwrap_or_default()
-}
-
-fn named<'a>(products: &'a [Value], name: &str) -> Vec<&'a Value> {
-    products.iter().filter(|p| p["name"] == name).collect()
-}
-
 fn n(v: &Value) -> u64 {
     v.as_u64().unwrap_or(0)
-}
-
-/// Waits until the wall clock is in a later second: a sync window starts at a whole second, so
-/// what is made before this is older than any window opened after it.
-fn next_second() {
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    };
-    let start = now();
-    wait_until(3, "the next second", || now() > start);
-}
-
-/// One `storeshift sync WS --events jsonl` cycle; its exit code and `sync_cycle` line.
-fn cycle(s: &Scenario, env: &[(&str, &str)]) -> (Option<i32>, Value) {
-    let o = Command::new(bin())
-        .args(["sync", &s.ws_str(), "--headless", "--events", "jsonl"])
-        .envs(env.iter().copied())
-        .env("USER", "tester")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run sync");
-    let line = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["type"] == "sync_cycle")
-        .unwrap_or_else(|| json!({ "output": text(&o) }));
-    (o.status.code(), line)
 }
 
 #[test]
@@ -250,7 +179,7 @@ fn medusa_source_sync_moves_what_changed_once_and_deletions_wait() {
     assert_eq!(woo_customers(&dst).len(), 3);
 
     // Nothing changed since the migration began: nothing is read, nothing moves.
-    let (code, c) = cycle(&s, &env);
+    let (code, c) = sync_cycle_with(&s, env.iter().copied());
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["moved"], 0, "{c}");
     assert_eq!(n(&c["counts"]["products"]["read"]), 0, "{c}");
@@ -297,7 +226,7 @@ fn medusa_source_sync_moves_what_changed_once_and_deletions_wait() {
         json!({ "first_name": "Changed" }),
     );
 
-    let (code, c) = cycle(&s, &env);
+    let (code, c) = sync_cycle_with(&s, env.iter().copied());
     assert_eq!(code, Some(0), "{c}");
     let p = &c["counts"]["products"];
     // Read about the three changed products only, not the store's eight.
@@ -352,26 +281,15 @@ fn medusa_source_sync_moves_what_changed_once_and_deletions_wait() {
         1
     );
 
+    let ivs = deletion_interventions(&s);
     let status = s.status_json();
-    let ivs: Vec<Value> = status["interventions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| {
-            i["step"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("sync/deletions/")
-        })
-        .collect();
     assert_eq!(ivs.len(), 1, "{status:#}");
     assert_eq!(ivs[0]["records"][0]["source_id"], gone.0.as_str());
     assert!(ivs[0]["decision"].is_null());
 
     // Nothing more changed: at most the last window's newest records are read again, and
     // nothing moves.
-    let (code, c) = cycle(&s, &env);
+    let (code, c) = sync_cycle_with(&s, env.iter().copied());
     assert_eq!(code, Some(0), "{c}");
     assert!(n(&c["counts"]["products"]["read"]) <= 3, "{c}");
     assert!(n(&c["counts"]["customers"]["read"]) <= 1, "{c}");

@@ -14,47 +14,6 @@ use common::*;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 
-const WOO_CREDS: &str = "consumer_key=ck_sandbox&consumer_secret=cs_sandbox";
-
-/// Every product of the WooCommerce target.
-fn woo_products(sb: &SandboxProc) -> Vec<Value> {
-    let mut out = vec![];
-    for page in 1.. {
-        let v = http_json(
-            "GET",
-            &format!(
-                "{}/wp-json/wc/v3/products?per_page=100&page={page}&orderby=id&order=asc&{WOO_CREDS}",
-                sb.url
-            ),
-            None,
-        );
-        let items = v.as_array().cloned().unwrap_or_default();
-        if items.is_empty() {
-            return out;
-        }
-        out.extend(items);
-    }
-    out
-}
-
-fn woo_customers(sb: &SandboxProc) -> Vec<Value> {
-    http_json(
-        "GET",
-        &format!(
-            "{}/wp-json/wc/v3/customers?per_page=100&{WOO_CREDS}",
-            sb.url
-        ),
-        None,
-    )
-    .as_array()
-    .cloned()
-    .unwrap_or_default()
-}
-
-fn named<'a>(products: &'a [Value], name: &str) -> Vec<&'a Value> {
-    products.iter().filter(|p| p["name"] == name).collect()
-}
-
 fn n(v: &Value) -> u64 {
     v.as_u64().unwrap_or(0)
 }
@@ -185,19 +144,8 @@ fn changes_move_once_and_deletions_wait(src: &dyn SourceApi, sb: &SandboxProc) {
             .any(|c| c["first_name"] == "Changed"));
     }
 
+    let ivs = deletion_interventions(&s);
     let status = s.status_json();
-    let ivs: Vec<Value> = status["interventions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| {
-            i["step"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("sync/deletions/")
-        })
-        .collect();
     assert_eq!(ivs.len(), 1, "{status:#}");
     assert_eq!(ivs[0]["records"][0]["source_id"], gone.0.as_str());
     assert!(ivs[0]["decision"].is_null());

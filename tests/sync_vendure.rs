@@ -16,9 +16,7 @@ mod engine_support;
 use common::*;
 use engine_support::Engine;
 use serde_json::{json, Value};
-use std::process::{Command, Stdio};
 
-const WOO_CREDS: &str = "consumer_key=ck_sandbox&consumer_secret=cs_sandbox";
 const PRODUCTS: usize = 8;
 const CUSTOMERS: usize = 3;
 
@@ -114,45 +112,6 @@ impl Admin {
     }
 }
 
-/// Every product of the WooCommerce target.
-fn woo_products(sb: &SandboxProc) -> Vec<Value> {
-    let mut out = vec![];
-    for page in 1.. {
-        let v = http_json(
-            "GET",
-            &format!(
-                "{}/wp-json/wc/v3/products?per_page=100&page={page}&orderby=id&order=asc&{WOO_CREDS}",
-                sb.url
-            ),
-            None,
-        );
-        let items = v.as_array().cloned().unwrap_or_default();
-        if items.is_empty() {
-            return out;
-        }
-        out.extend(items);
-    }
-    out
-}
-
-fn woo_customers(sb: &SandboxProc) -> Vec<Value> {
-    http_json(
-        "GET",
-        &format!(
-            "{}/wp-json/wc/v3/customers?per_page=100&{WOO_CREDS}",
-            sb.url
-        ),
-        None,
-    )
-    .as_array()
-    .cloned()
-    .unwrap_or_default()
-}
-
-fn named<'a>(products: &'a [Value], name: &str) -> Vec<&'a Value> {
-    products.iter().filter(|p| p["name"] == name).collect()
-}
-
 fn n(v: &Value) -> u64 {
     v.as_u64().unwrap_or(0)
 }
@@ -166,36 +125,6 @@ fn env_of(e: &Engine) -> Vec<(&'static str, String)> {
     env.push(("VENDURE_EMAIL", e.email.clone()));
     env.push(("VENDURE_PASSWORD", e.password.clone()));
     env
-}
-
-/// One `storeshift sync WS --events jsonl` cycle; its exit code and `sync_cycle` line.
-fn cycle(s: &Scenario, env: &[(&str, String)]) -> (Option<i32>, Value) {
-    let o = Command::new(bin())
-        .args(["sync", &s.ws_str(), "--headless", "--events", "jsonl"])
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("USER", "tester")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run sync");
-    let line = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["type"] == "sync_cycle")
-        .unwrap_or_else(|| json!({ "output": text(&o) }));
-    (o.status.code(), line)
-}
-
-/// Waits until the wall clock is in a later second: Vendure keeps whole seconds for some
-/// writes, so the changes made next are newer than everything the migration saw.
-fn next_second() {
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    };
-    let start = now();
-    wait_until(3, "the next second", || now() > start);
 }
 
 #[test]
@@ -254,7 +183,7 @@ fn vendure_source_sync_moves_what_updated_at_after_selects() {
     assert_eq!(before, PRODUCTS, "products migrated");
     assert_eq!(woo_customers(&dst).len(), CUSTOMERS);
 
-    let (code, c) = cycle(&s, &env);
+    let (code, c) = sync_cycle_with(&s, env.iter().map(|(k, v)| (*k, v.as_str())));
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["moved"], 0, "{c}");
     assert_eq!(n(&c["counts"]["products"]["read"]), 0, "{c}");
@@ -288,7 +217,7 @@ fn vendure_source_sync_moves_what_updated_at_after_selects() {
     );
     assert_eq!(d["updateCustomer"]["__typename"], "Customer", "{d}");
 
-    let (code, c) = cycle(&s, &env);
+    let (code, c) = sync_cycle_with(&s, env.iter().map(|(k, v)| (*k, v.as_str())));
     assert_eq!(code, Some(0), "{c}");
     let p = &c["counts"]["products"];
     // Read about the three changed products, not the store.
@@ -329,26 +258,15 @@ fn vendure_source_sync_moves_what_updated_at_after_selects() {
     assert_eq!(customers.len(), CUSTOMERS);
     assert!(customers.iter().any(|c| c["first_name"] == "Changed"));
 
+    let ivs = deletion_interventions(&s);
     let status = s.status_json();
-    let ivs: Vec<Value> = status["interventions"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|i| {
-            i["step"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("sync/deletions/")
-        })
-        .collect();
     assert_eq!(ivs.len(), 1, "{status:#}");
     assert_eq!(ivs[0]["records"][0]["source_id"], gone.0.as_str());
     assert!(ivs[0]["decision"].is_null());
 
     // Nothing more changed: the next cycle moves nothing and reads at most the last window's
     // second again.
-    let (code, c) = cycle(&s, &env);
+    let (code, c) = sync_cycle_with(&s, env.iter().map(|(k, v)| (*k, v.as_str())));
     assert_eq!(code, Some(0), "{c}");
     assert!(n(&c["counts"]["products"]["read"]) <= 3, "{c}");
     assert!(n(&c["counts"]["customers"]["read"]) <= 1, "{c}");

@@ -463,12 +463,24 @@ pub fn migrated_between(src: &SandboxProc, dst: &SandboxProc, run: &str) -> Scen
     s
 }
 
-/// One `storeshift sync WS --headless --events jsonl` cycle: its exit code and its
-/// `sync_cycle` event (or the whole output when there is none).
+/// One `storeshift sync WS --headless --events jsonl` cycle against the sandboxes: its exit
+/// code and its `sync_cycle` event (or the whole output when there is none).
 pub fn sync_cycle(s: &Scenario) -> (Option<i32>, serde_json::Value) {
+    sync_cycle_with(s, SANDBOX_ENV)
+}
+
+/// [`sync_cycle`] with its own environment (an engine's credentials).
+pub fn sync_cycle_with<K, V>(
+    s: &Scenario,
+    env: impl IntoIterator<Item = (K, V)>,
+) -> (Option<i32>, serde_json::Value)
+where
+    K: AsRef<std::ffi::OsStr>,
+    V: AsRef<std::ffi::OsStr>,
+{
     let o = Command::new(bin())
         .args(["sync", &s.ws_str(), "--headless", "--events", "jsonl"])
-        .envs(SANDBOX_ENV)
+        .envs(env)
         .env("USER", "tester")
         .stdin(Stdio::null())
         .output()
@@ -479,6 +491,23 @@ pub fn sync_cycle(s: &Scenario) -> (Option<i32>, serde_json::Value) {
         .find(|v| v["type"] == "sync_cycle")
         .unwrap_or_else(|| serde_json::json!({ "output": text(&o) }));
     (o.status.code(), line)
+}
+
+/// The deletions a sync reported that wait for a decision (`sync/deletions/…` interventions).
+pub fn deletion_interventions(s: &Scenario) -> Vec<serde_json::Value> {
+    let status = s.status_json();
+    status["interventions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| {
+            i["step"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("sync/deletions/")
+        })
+        .collect()
 }
 
 /// Waits until the wall clock is in a later second (the sandboxes keep whole seconds), so the
@@ -492,4 +521,47 @@ pub fn next_second() {
     };
     let start = now();
     wait_until(3, "the next second", || now() > start);
+}
+
+/// The WooCommerce sandbox's REST credentials, as query parameters.
+pub const WOO_CREDS: &str = "consumer_key=ck_sandbox&consumer_secret=cs_sandbox";
+
+/// Every product of the WooCommerce target.
+pub fn woo_products(sb: &SandboxProc) -> Vec<serde_json::Value> {
+    let mut out = vec![];
+    for page in 1.. {
+        let v = http_json(
+            "GET",
+            &format!(
+                "{}/wp-json/wc/v3/products?per_page=100&page={page}&orderby=id&order=asc&{WOO_CREDS}",
+                sb.url
+            ),
+            None,
+        );
+        let items = v.as_array().cloned().unwrap_or_default();
+        if items.is_empty() {
+            return out;
+        }
+        out.extend(items);
+    }
+    out
+}
+
+pub fn woo_customers(sb: &SandboxProc) -> Vec<serde_json::Value> {
+    http_json(
+        "GET",
+        &format!(
+            "{}/wp-json/wc/v3/customers?per_page=100&{WOO_CREDS}",
+            sb.url
+        ),
+        None,
+    )
+    .as_array()
+    .cloned()
+    .unwrap_or_default()
+}
+
+/// The products with this name.
+pub fn named<'a>(products: &'a [serde_json::Value], name: &str) -> Vec<&'a serde_json::Value> {
+    products.iter().filter(|p| p["name"] == name).collect()
 }
