@@ -192,7 +192,8 @@ async fn extraction_stops_on_total_count_although_magento_repeats_the_last_page(
         panic!()
     };
     assert_eq!(c.addresses[0].city.as_deref(), Some("Berlin"));
-    assert_eq!(c.addresses[0].province.as_deref(), Some("BER"));
+    // Magento's own code for Berlin (`BER`) is read as ISO 3166-2, as other platforms write it.
+    assert_eq!(c.addresses[0].province.as_deref(), Some("BE"));
 
     // Asking for a page past the end gets the last page again, as on Magento.
     let client = reqwest::Client::new();
