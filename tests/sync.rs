@@ -11,34 +11,13 @@ use common::*;
 use serde_json::{json, Value};
 use std::process::{Command, Stdio};
 
-const CREDS: &str = "consumer_key=ck_sandbox&consumer_secret=cs_sandbox";
-
 fn api(sb: &SandboxProc, method: &str, path: &str, body: Option<&Value>) -> Value {
     let sep = if path.contains('?') { '&' } else { '?' };
     http_json(
         method,
-        &format!("{}/wp-json/wc/v3{path}{sep}{CREDS}", sb.url),
+        &format!("{}/wp-json/wc/v3{path}{sep}{WOO_CREDS}", sb.url),
         body,
     )
-}
-
-/// Every product of a sandbox (ids ascending).
-fn products(sb: &SandboxProc) -> Vec<Value> {
-    let mut out = vec![];
-    for page in 1.. {
-        let v = api(
-            sb,
-            "GET",
-            &format!("/products?per_page=100&page={page}&orderby=id&order=asc"),
-            None,
-        );
-        let items = v.as_array().cloned().unwrap_or_default();
-        if items.is_empty() {
-            return out;
-        }
-        out.extend(items);
-    }
-    out
 }
 
 fn by_slug(sb: &SandboxProc, slug: &str) -> Vec<Value> {
@@ -71,7 +50,7 @@ fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
     );
     let dst = SandboxProc::start("woocommerce", &[]);
     let s = migrated_between(&src, &dst, PRODUCTS_AND_CUSTOMERS);
-    assert_eq!(products(&dst).len(), 40);
+    assert_eq!(woo_products(&dst).len(), 40);
 
     // Nothing changed: a cycle moves nothing (what it re-reads of the window's first second
     // is skipped by content hash).
@@ -81,7 +60,7 @@ fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
     next_second();
 
     // Two price/name changes, one new product, one product deleted, one customer changed.
-    let all = products(&src);
+    let all = woo_products(&src);
     let (a, b, gone) = (&all[3], &all[7], &all[11]);
     api(
         &src,
@@ -148,7 +127,7 @@ fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
     // The deleted product is still in the target: nobody decided yet.
     let gone_slug = gone["slug"].as_str().unwrap();
     assert_eq!(by_slug(&dst, gone_slug).len(), 1);
-    assert_eq!(products(&dst).len(), 41);
+    assert_eq!(woo_products(&dst).len(), 41);
 
     let ivs = deletion_interventions(&s);
     let status = s.status_json();
@@ -185,7 +164,7 @@ fn sync_moves_changes_additions_once_and_deletions_only_on_a_decision() {
     assert_eq!(c["deleted"], 1, "{c}");
     assert_eq!(c["moved"], 0, "{c}");
     assert_eq!(by_slug(&dst, gone_slug).len(), 0);
-    assert_eq!(products(&dst).len(), 40);
+    assert_eq!(woo_products(&dst).len(), 40);
     no_duplicates(&dst);
 
     // A cycle after everything settled moves nothing and deletes nothing more.
@@ -232,8 +211,8 @@ fn sync_killed_ten_times_moves_every_change_once() {
         &dst,
         &format!("{PRODUCTS_AND_CUSTOMERS}\nbatch_size = 5\nthrottle_ms = 100"),
     );
-    assert_eq!(products(&dst).len(), 240);
-    let all = products(&src);
+    assert_eq!(woo_products(&dst).len(), 240);
+    let all = woo_products(&src);
     for p in all.iter().take(200) {
         api(
             &src,
@@ -256,7 +235,7 @@ fn sync_killed_ten_times_moves_every_change_once() {
     assert_eq!(c["counts"]["products"]["created"], 0, "{c}");
     assert_eq!(c["counts"]["products"]["updated"], 200, "{c}");
     no_duplicates(&dst);
-    let target = products(&dst);
+    let target = woo_products(&dst);
     assert_eq!(target.len(), 240);
     let renamed = target
         .iter()
@@ -280,7 +259,7 @@ fn sync_from_export_files_reads_nothing_while_the_files_are_unchanged() {
     );
     s.set_target(&dst.endpoint_toml("retry_base_ms = 20, retry_max_ms = 500"));
     assert_eq!(s.run_headless(180), Some(0), "migration: {}", s.logs());
-    let migrated = products(&dst).len();
+    let migrated = woo_products(&dst).len();
     assert!(migrated >= 5, "{migrated} products migrated");
 
     // The first cycle has no hash to compare with: it reads the files whole, moves nothing.
@@ -322,7 +301,7 @@ fn sync_from_export_files_reads_nothing_while_the_files_are_unchanged() {
     assert_eq!(n(&cu["read"]) - n(&cu["unchanged"]), 1, "{c}");
     assert_eq!(c["moved"], 1, "{c}");
 
-    let first = products(&dst)
+    let first = woo_products(&dst)
         .into_iter()
         .next()
         .and_then(|p| p["name"].as_str().map(str::to_string))
@@ -339,7 +318,7 @@ fn sync_from_export_files_reads_nothing_while_the_files_are_unchanged() {
     assert_eq!(n(&c["counts"]["products"]["read"]), whole, "{c}");
     assert_eq!(c["counts"]["products"]["updated"], 1, "{c}");
     assert_eq!(c["moved"], 1, "{c}");
-    let target = products(&dst);
+    let target = woo_products(&dst);
     assert_eq!(target.len(), migrated);
     assert_eq!(
         target
