@@ -74,6 +74,26 @@ pub fn open_verifier(spec: &EndpointSpec) -> Result<Option<Box<dyn crate::verify
 
 /// A time an API sent as text (RFC 3339, RFC 2822, or UTC without a zone), `None` when absent
 /// or unreadable.
+/// An amount as the platforms write it in JSON — a number, or a numeric string (WooCommerce's
+/// prices, Shopify's `Decimal` scalars) — read exactly, never through a float. `None` for
+/// `null` or an empty string: each reply type decides whether that is allowed.
+pub(crate) fn amount_of(
+    v: &serde_json::Value,
+) -> std::result::Result<Option<rust_decimal::Decimal>, String> {
+    use std::str::FromStr;
+    let text = match v {
+        serde_json::Value::Null => return Ok(None),
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) if s.trim().is_empty() => return Ok(None),
+        serde_json::Value::String(s) => s.trim().to_string(),
+        other => return Err(format!("expected an amount, got {other}")),
+    };
+    rust_decimal::Decimal::from_str(&text)
+        .or_else(|_| rust_decimal::Decimal::from_scientific(&text))
+        .map(Some)
+        .map_err(|e| format!("{text:?} is not an amount: {e}"))
+}
+
 pub(crate) fn time(text: Option<String>) -> Option<crate::model::Timestamp> {
     text.as_deref().and_then(crate::model::Timestamp::parse_api)
 }

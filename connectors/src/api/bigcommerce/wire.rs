@@ -8,7 +8,6 @@ use rust_decimal::Decimal;
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::str::FromStr;
 
 /// Parses a reply body into `T`; what is missing or malformed is named by its path.
 pub fn parse<T: DeserializeOwned>(endpoint: &str, body: &Value) -> Result<T, String> {
@@ -24,16 +23,8 @@ pub fn parse<T: DeserializeOwned>(endpoint: &str, body: &Value) -> Result<T, Str
 /// A money or weight amount: the API writes JSON numbers; a string is read too, exactly.
 fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
     match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => Decimal::from_str(&n.to_string())
-            .or_else(|_| Decimal::from_scientific(&n.to_string()))
-            .map(Some)
-            .map_err(D::Error::custom),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => Decimal::from_str(s.trim())
-            .map(Some)
-            .map_err(D::Error::custom),
-        Some(other) => Err(D::Error::custom(format!("expected a number, got {other}"))),
+        None => Ok(None),
+        Some(v) => crate::api::amount_of(&v).map_err(D::Error::custom),
     }
 }
 

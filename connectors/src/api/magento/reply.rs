@@ -8,7 +8,6 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
-use std::str::FromStr;
 
 /// `*-search-results-interface`: one page of a search.
 #[derive(Debug, Deserialize)]
@@ -296,20 +295,8 @@ impl ErrorBody {
 /// A number the schema types as `number`; Magento writes decimals as JSON numbers, some
 /// extensions as numeric strings. Anything else is an error, never a zero.
 fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
-    let v = Option::<Value>::deserialize(d)?;
-    let text = match &v {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
-        Some(Value::String(s)) => s.trim().to_string(),
-        Some(other) => {
-            return Err(serde::de::Error::custom(format!(
-                "expected a number, got {other}"
-            )))
-        }
-    };
-    Decimal::from_str(&text)
-        .or_else(|_| Decimal::from_scientific(&text))
-        .map(Some)
-        .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a number")))
+    match Option::<Value>::deserialize(d)? {
+        None => Ok(None),
+        Some(v) => crate::api::amount_of(&v).map_err(serde::de::Error::custom),
+    }
 }

@@ -13,7 +13,6 @@ use rust_decimal::Decimal;
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
-use std::str::FromStr;
 
 /// Parses `body`, the reply to `what` (`GET /admin/...`); a mismatch names the path in it.
 pub fn parse<T: DeserializeOwned>(what: &str, body: &Value) -> Result<T, ApiError> {
@@ -61,13 +60,9 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Opti
 }
 
 fn decimal_of<E: serde::de::Error>(v: &Value) -> Result<Decimal, E> {
-    match v {
-        Value::Number(n) => Decimal::from_str(&n.to_string())
-            .or_else(|_| Decimal::from_scientific(&n.to_string()))
-            .map_err(E::custom),
-        Value::String(s) => Decimal::from_str(s.trim()).map_err(E::custom),
-        other => Err(E::custom(format!("expected a number, got {other}"))),
-    }
+    crate::api::amount_of(v)
+        .map_err(E::custom)?
+        .ok_or_else(|| E::custom(format!("expected a number, got {v}")))
 }
 
 /// An amount Medusa writes as a JSON number (or a numeric string), read exactly.

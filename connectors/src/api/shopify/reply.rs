@@ -16,7 +16,6 @@ use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 /// Why a reply could not be read: which document, where in its `data`, and what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,18 +83,7 @@ pub fn field<T: DeserializeOwned>(
 
 /// A `Decimal` or `Money` scalar (a string), or a `Float` (a number), exactly as written.
 fn decimal_of(v: &Value) -> Result<Decimal, String> {
-    match v {
-        Value::String(s) => Decimal::from_str(s.trim())
-            .or_else(|_| Decimal::from_scientific(s.trim()))
-            .map_err(|e| format!("{s:?} is not a decimal: {e}")),
-        Value::Number(n) => {
-            let t = n.to_string();
-            Decimal::from_str(&t)
-                .or_else(|_| Decimal::from_scientific(&t))
-                .map_err(|e| format!("{t} is not a decimal: {e}"))
-        }
-        other => Err(format!("expected a decimal, got {other}")),
-    }
+    crate::api::amount_of(v)?.ok_or_else(|| format!("expected a decimal, got {v}"))
 }
 
 fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {

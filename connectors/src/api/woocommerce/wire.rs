@@ -18,7 +18,6 @@ use rust_decimal::Decimal;
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::Deserialize;
 use serde_json::Value;
-use std::str::FromStr;
 
 /// Parses a reply body into `T`; what is missing or malformed is named by its path.
 pub fn parse<T: DeserializeOwned>(endpoint: &str, body: &Value) -> Result<T, String> {
@@ -32,18 +31,7 @@ pub fn parse<T: DeserializeOwned>(endpoint: &str, body: &Value) -> Result<T, Str
 }
 
 fn decimal_of<E: serde::de::Error>(v: Value) -> Result<Option<Decimal>, E> {
-    match v {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::String(s) => Decimal::from_str(s.trim())
-            .map(Some)
-            .map_err(|e| E::custom(format!("\"{s}\" is not an amount: {e}"))),
-        Value::Number(n) => Decimal::from_str(&n.to_string())
-            .or_else(|_| Decimal::from_scientific(&n.to_string()))
-            .map(Some)
-            .map_err(E::custom),
-        other => Err(E::custom(format!("expected an amount, got {other}"))),
-    }
+    crate::api::amount_of(&v).map_err(E::custom)
 }
 
 /// An amount that must be there and not be empty (order totals: WooCommerce writes "0.00").
@@ -532,6 +520,7 @@ pub struct Page {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::str::FromStr;
 
     /// A reply of the reference's own examples (vendored under connectors/tests/data/woocommerce).
     fn example(name: &str) -> Value {
