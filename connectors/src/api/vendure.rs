@@ -2,8 +2,9 @@
 //!
 //! Categories become collections (the tree) each filtering on one value of a `category` facet, and
 //! a product's categories become that facet's values on the product: that is how Vendure itself
-//! puts products in collections. Prices are integers in minor units of the channel currency;
-//! products are matched by slug, variants by SKU, customers by email. Vendure has no import for
+//! puts products in collections. Prices are integers at the server's money precision
+//! (`moneyStrategyPrecision`, 2 unless configured, whatever the currency), in the channel
+//! currency; products are matched by slug, variants by SKU, customers by email. Vendure has no import for
 //! orders with their history, so orders are refused one by one with the reason.
 
 mod client;
@@ -24,7 +25,6 @@ use crate::platform::vendure as facts;
 use crate::spec::EndpointSpec;
 use client::{ok_or_error_result, GqlError, Session};
 use futures_util::stream::{self, StreamExt};
-use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -46,9 +46,17 @@ pub struct Vendure {
     making_facets: tokio::sync::Mutex<()>,
 }
 
+/// How this server writes money: the channel's default currency, and the decimal places its
+/// integers hold (`MoneyStrategy.precision`, configurable since Vendure 2.2).
+#[derive(Clone, Debug)]
+struct MoneyFormat {
+    currency: String,
+    precision: u32,
+}
+
 #[derive(Default)]
 struct Cache {
-    currency: Option<String>,
+    money: Option<MoneyFormat>,
     category_facet: Option<String>,
     /// Collection slug → (id, names from the root).
     collections: Option<BTreeMap<String, (String, Vec<String>)>>,
@@ -125,23 +133,26 @@ impl Vendure {
         self.session.call(what, Safety::Unsafe, query, vars).await
     }
 
-    async fn currency(&self) -> Result<String, GqlError> {
-        if let Some(c) = self.cache().currency.clone() {
-            return Ok(c);
+    /// The channel's currency and the server's money precision, read once.
+    async fn money(&self) -> Result<MoneyFormat, GqlError> {
+        if let Some(m) = self.cache().money.clone() {
+            return Ok(m);
         }
         let d = self
             .q(
                 "read the channel",
-                "{ activeChannel { defaultCurrencyCode } }",
+                "{ activeChannel { defaultCurrencyCode } globalSettings { serverConfig { moneyStrategyPrecision } } }",
                 json!({}),
             )
             .await?;
-        let c = parse::<wire::ActiveChannel>("read the channel", &d)
-            .map_err(GqlError::Failed)?
-            .active_channel
-            .default_currency_code;
-        self.cache().currency = Some(c.clone());
-        Ok(c)
+        let reply =
+            parse::<wire::ActiveChannel>("read the channel", &d).map_err(GqlError::Failed)?;
+        let m = MoneyFormat {
+            currency: reply.active_channel.default_currency_code,
+            precision: reply.global_settings.server_config.money_strategy_precision,
+        };
+        self.cache().money = Some(m.clone());
+        Ok(m)
     }
 
     // ---------- categories: collections + the category facet ----------
@@ -466,7 +477,7 @@ impl Vendure {
             Ok(v) => v,
             Err(message) => return Ok(WriteOutcome::Failed { message }),
         };
-        let currency = self.currency().await?;
+        let money = self.money().await?;
         let translation = json!({"languageCode": "en", "name": p.title, "slug": p.handle, "description": p.body_html});
         let enabled = p.status == ProductStatus::Active;
         match self.find_product(&p.handle).await? {
@@ -478,7 +489,7 @@ impl Vendure {
                     json!({"i": {"id": id, "enabled": enabled, "translations": [translation], "facetValueIds": values}}),
                 )
                 .await?;
-                match self.sync_variants(p, &existing, &currency).await {
+                match self.sync_variants(p, &existing, &money).await {
                     Ok(()) => Ok(WriteOutcome::Updated { target_id: id }),
                     Err(GqlError::Rejected(message)) => Ok(WriteOutcome::Failed { message }),
                     Err(e) => Err(e),
@@ -525,7 +536,7 @@ impl Vendure {
                     });
                 }
                 // A product found after an ambiguous create may already have some of its variants.
-                match self.sync_variants(p, &product, &currency).await {
+                match self.sync_variants(p, &product, &money).await {
                     Ok(()) => Ok(WriteOutcome::Created { target_id: id }),
                     Err(GqlError::Rejected(message)) => {
                         // All or nothing for a new product: a half-made one would hide the failure.
@@ -544,7 +555,7 @@ impl Vendure {
         &self,
         p: &Product,
         existing: &wire::FoundProduct,
-        currency: &str,
+        money: &MoneyFormat,
     ) -> Result<(), GqlError> {
         let product_id = existing.id.clone();
         // option name → value name → option id
@@ -633,7 +644,7 @@ impl Vendure {
                         .cloned()
                 })
                 .collect();
-            let mut input = variant_input(p, v, currency)?;
+            let mut input = variant_input(p, v, money)?;
             input["optionIds"] = json!(option_ids);
             match v.sku.as_ref().and_then(|s| by_sku.get(s)) {
                 Some(id) => {
@@ -911,10 +922,11 @@ impl Vendure {
             .map_err(ConnectorError::Remote)?
             .products;
         let collections = self.collections().await?;
+        let precision = self.money().await.map_err(ConnectorError::from)?.precision;
         let records = list
             .items
             .iter()
-            .map(|p| Record::Product(product_from(p, &collections)))
+            .map(|p| Record::Product(product_from(p, &collections, precision)))
             .collect();
         Ok((records, list.total_items))
     }
@@ -1346,7 +1358,7 @@ fn option_code(s: &str) -> String {
     }
 }
 
-fn variant_input(p: &Product, v: &Variant, channel_currency: &str) -> Result<Value, GqlError> {
+fn variant_input(p: &Product, v: &Variant, money: &MoneyFormat) -> Result<Value, GqlError> {
     let name = if v.option_values.is_empty() {
         p.title.clone()
     } else {
@@ -1362,13 +1374,13 @@ fn variant_input(p: &Product, v: &Variant, channel_currency: &str) -> Result<Val
         input["stockOnHand"] = json!(stock.max(0));
     }
     if let Some(price) = &v.price {
-        let minor = price.minor_units().ok_or_else(|| {
+        let minor = price.minor_units(money.precision).ok_or_else(|| {
             GqlError::Rejected(format!(
                 "price {price} of variant {} does not fit in minor units",
                 v.sku.as_deref().unwrap_or("?")
             ))
         })?;
-        if price.currency.eq_ignore_ascii_case(channel_currency) {
+        if price.currency.eq_ignore_ascii_case(&money.currency) {
             input["price"] = json!(minor);
         } else {
             input["prices"] =
@@ -1381,6 +1393,7 @@ fn variant_input(p: &Product, v: &Variant, channel_currency: &str) -> Result<Val
 fn product_from(
     p: &wire::ProductReply,
     collections: &BTreeMap<String, (String, Vec<String>)>,
+    precision: u32,
 ) -> Product {
     let options = p
         .option_groups
@@ -1407,8 +1420,9 @@ fn product_from(
             Variant {
                 source_id: Some(v.id.clone()),
                 sku: Some(v.sku.clone()).filter(|s| !s.is_empty()),
-                price: Some(Money::new(
-                    Decimal::new(v.price, 2),
+                price: Some(Money::from_minor_units(
+                    v.price,
+                    precision,
                     v.currency_code.clone(),
                 )),
                 inventory: (v.track_inventory == wire::GlobalFlag::True).then_some(v.stock_on_hand),
@@ -1548,5 +1562,47 @@ mod changes_tests {
             Some("2026-12-06T06:00:00.000Z")
         );
         assert_eq!(newest_update(&[]), None);
+    }
+}
+
+#[cfg(test)]
+mod money_tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn yen_product() -> wire::ProductReply {
+        serde_json::from_value(json!({
+            "id": "1", "slug": "tea", "name": "Tea", "description": "", "enabled": true,
+            "createdAt": "2026-12-06T05:00:00.000Z", "facetValues": [], "optionGroups": [],
+            "variants": [{"id": "10", "sku": "TEA", "price": 150000, "currencyCode": "JPY",
+                          "stockOnHand": 3, "trackInventory": "TRUE", "options": []}]
+        }))
+        .expect("product reply")
+    }
+
+    /// A yen price goes out and comes back at the server's precision: the default strategy
+    /// (2) stores ¥1,500 as 150000; a server configured with precision 0 stores 1500.
+    #[test]
+    fn prices_follow_the_servers_money_precision() {
+        let read = product_from(&yen_product(), &BTreeMap::new(), 2);
+        let price = read.variants[0].price.clone().expect("price");
+        assert_eq!(
+            (price.amount, price.currency.as_str()),
+            (Decimal::from(1500), "JPY")
+        );
+
+        let money = |precision| MoneyFormat {
+            currency: "JPY".into(),
+            precision,
+        };
+        let out = variant_input(&read, &read.variants[0], &money(2)).expect("input");
+        assert_eq!(out["price"], json!(150000));
+        let out = variant_input(&read, &read.variants[0], &money(0)).expect("input");
+        assert_eq!(out["price"], json!(1500));
+        let back = product_from(&yen_product(), &BTreeMap::new(), 0);
+        assert_eq!(
+            back.variants[0].price.as_ref().map(|p| p.amount),
+            Some(Decimal::from(150000))
+        );
     }
 }

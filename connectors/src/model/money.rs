@@ -27,12 +27,20 @@ impl Money {
         parse_decimal(text).map(|d| Money::new(d, currency))
     }
 
-    /// Minor units (cents, kuruş) as the Medusa and Vendure APIs take them.
-    pub fn minor_units(&self) -> Option<i64> {
+    /// The amount as an integer of `precision` decimal places (cents at 2), rounded half away
+    /// from zero, as Vendure stores money; `None` when it does not fit.
+    pub fn minor_units(&self, precision: u32) -> Option<i64> {
         use rust_decimal::prelude::ToPrimitive;
-        (self.amount * Decimal::from(100))
+        let factor = Decimal::from(10i64.checked_pow(precision)?);
+        self.amount
+            .checked_mul(factor)?
             .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
             .to_i64()
+    }
+
+    /// The inverse of `minor_units`: `units` with `precision` decimal places.
+    pub fn from_minor_units(units: i64, precision: u32, currency: impl Into<String>) -> Money {
+        Money::new(Decimal::new(units, precision.min(28)), currency)
     }
 }
 
@@ -179,7 +187,23 @@ mod tests {
     #[test]
     fn minor_units_round_half_away() {
         let m = Money::parse("10.005", "USD").unwrap();
-        assert_eq!(m.minor_units(), Some(1001));
-        assert_eq!(Money::parse("0", "TRY").unwrap().minor_units(), Some(0));
+        assert_eq!(m.minor_units(2), Some(1001));
+        assert_eq!(Money::parse("0", "TRY").unwrap().minor_units(2), Some(0));
+    }
+
+    #[test]
+    fn minor_units_follow_the_precision_and_come_back() {
+        let yen = Money::parse("1500", "JPY").unwrap();
+        assert_eq!(yen.minor_units(0), Some(1500));
+        assert_eq!(yen.minor_units(2), Some(150_000));
+        let dinar = Money::parse("12.345", "KWD").unwrap();
+        assert_eq!(dinar.minor_units(3), Some(12_345));
+        assert_eq!(
+            Money::from_minor_units(12_345, 3, "KWD").amount,
+            dinar.amount
+        );
+        assert_eq!(Money::from_minor_units(1500, 0, "JPY").amount, yen.amount);
+        assert_eq!(Money::new(Decimal::MAX, "USD").minor_units(2), None);
+        assert_eq!(yen.minor_units(40), None, "10^40 does not fit");
     }
 }

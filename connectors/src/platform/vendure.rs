@@ -1,8 +1,10 @@
 //! Vendure 3 facts, checked against a running 3.7.3 server.
 //!
-//! - Prices are integers in minor units of the channel's currency (the default channel is USD).
-//!   A decimal sent anyway is rounded silently (19.99 becomes 20), so the connector always sends
-//!   `Money::minor_units`. Negative and huge prices are accepted: Vendure does not validate them.
+//! - Prices are integers in the channel's currency (the default channel is USD) holding
+//!   `MoneyStrategy.precision` decimal places: 2 by default for every currency (¥1,500 is
+//!   150000), configurable since 2.2 and published as `serverConfig.moneyStrategyPrecision`,
+//!   which the connector reads. A decimal sent anyway is rounded silently (19.99 becomes 20), so
+//!   the connector always sends `Money::minor_units`. Negative and huge prices are accepted: Vendure does not validate them.
 //! - Slugs are not enforced unique: a taken slug is silently renamed (`dup` becomes `dup-2`), so
 //!   the connector looks up by slug first and refuses a product whose slug came back changed.
 //!   SKUs are not enforced unique either. Two variants of one product with the same option values

@@ -56,17 +56,32 @@ pub struct Total {
     pub total_items: u64,
 }
 
-/// `{ activeChannel { defaultCurrencyCode } }`.
+/// `{ activeChannel { defaultCurrencyCode } globalSettings { serverConfig { moneyStrategyPrecision } } }`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActiveChannel {
     pub active_channel: Channel,
+    pub global_settings: GlobalSettings,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Channel {
     pub default_currency_code: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GlobalSettings {
+    pub server_config: ServerConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerConfig {
+    /// The server's `MoneyStrategy.precision` (since 2.2): how many decimal places its money
+    /// integers hold, whatever the currency (2 by default, so ¥1,500 is stored as 150000).
+    pub money_strategy_precision: u32,
 }
 
 /// A list item of which only the id was asked for.
