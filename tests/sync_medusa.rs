@@ -92,6 +92,20 @@ impl Admin {
         assert!(p["product"]["id"].is_string(), "{p}");
     }
 
+    /// Gives the product's first variant a new price, through the variant, as the admin does:
+    /// the product's own `updated_at` stays as it was.
+    fn reprice(&self, product: &str, amount: f64) {
+        let p = self.get(&format!("/admin/products/{product}?fields=id,*variants"));
+        let variant = p["product"]["variants"][0]["id"]
+            .as_str()
+            .expect("variant id")
+            .to_string();
+        self.post(
+            &format!("/admin/products/{product}/variants/{variant}"),
+            json!({ "prices": [{ "currency_code": "usd", "amount": amount }] }),
+        );
+    }
+
     /// (id, title) of every product, oldest first.
     fn products(&self) -> Vec<(String, String)> {
         self.get("/admin/products?limit=100&order=id&fields=id,title")["products"]
@@ -113,6 +127,9 @@ fn n(v: &Value) -> u64 {
     v.as_u64().unwrap_or(0)
 }
 
+/// Products in the store the test makes.
+const STORE: usize = 30;
+
 #[test]
 fn medusa_source_sync_moves_what_changed_once_and_deletions_wait() {
     let Some(engine) = Engine::start("medusa", "Medusa") else {
@@ -127,7 +144,7 @@ fn medusa_source_sync_moves_what_changed_once_and_deletions_wait() {
         .as_str()
         .expect("category id")
         .to_string();
-    for i in 1..=8 {
+    for i in 1..=STORE {
         admin.add_product(
             &format!("Shirt {i}"),
             &format!("shirt-{i}"),
@@ -150,7 +167,9 @@ fn medusa_source_sync_moves_what_changed_once_and_deletions_wait() {
         dir: tempfile::tempdir().expect("tempdir"),
     };
     s.write_config(
-        "entities = [\"categories\", \"products\", \"customers\"]\n\n[sync]\noverlap = \"0s\"",
+        // One record a batch, a little apart: the killed cycles below always have a batch to
+        // commit before each kill.
+        "entities = [\"categories\", \"products\", \"customers\"]\nbatch_size = 1\nthrottle_ms = 150\n\n[sync]\noverlap = \"0s\"",
     );
     s.set_source(&format!(
         "platform = \"medusa\"\nkind = \"api\"\nurl = \"{}\"\ncredentials = {{ email = \"MEDUSA_EMAIL\", password = \"MEDUSA_PASSWORD\" }}\n",
@@ -175,7 +194,7 @@ fn medusa_source_sync_moves_what_changed_once_and_deletions_wait() {
         .expect("wait");
     assert_eq!(status.code(), Some(0), "migration: {}", s.logs());
     let before = woo_products(&dst);
-    assert_eq!(before.len(), 8, "{before:#?}");
+    assert_eq!(before.len(), STORE, "{before:#?}");
     assert_eq!(woo_customers(&dst).len(), 3);
 
     // Nothing changed since the migration began: nothing is read, nothing moves.
@@ -186,24 +205,13 @@ fn medusa_source_sync_moves_what_changed_once_and_deletions_wait() {
     next_second();
 
     let all = admin.products();
-    assert_eq!(all.len(), 8);
+    assert_eq!(all.len(), STORE);
     let (renamed, repriced, gone) = (&all[1], &all[3], &all[5]);
     admin.post(
         &format!("/admin/products/{}", renamed.0),
         json!({ "title": "Renamed while selling" }),
     );
-    let variant = admin.get(&format!(
-        "/admin/products/{}?fields=id,*variants",
-        repriced.0
-    ));
-    let variant = variant["product"]["variants"][0]["id"]
-        .as_str()
-        .expect("variant id")
-        .to_string();
-    admin.post(
-        &format!("/admin/products/{}/variants/{variant}", repriced.0),
-        json!({ "prices": [{ "currency_code": "usd", "amount": 77.5 }] }),
-    );
+    admin.reprice(&repriced.0, 77.5);
     admin.add_product(
         "Arrived after the migration",
         "arrived-late",
@@ -229,7 +237,7 @@ fn medusa_source_sync_moves_what_changed_once_and_deletions_wait() {
     let (code, c) = sync_cycle_with(&s, env.iter().copied());
     assert_eq!(code, Some(0), "{c}");
     let p = &c["counts"]["products"];
-    // Read about the three changed products only, not the store's eight.
+    // Read about the three changed products only, not the whole store.
     assert_eq!(n(&p["read"]), 3, "{c}");
     assert_eq!(p["unchanged"], 0, "{c}");
     assert_eq!(p["created"], 1, "{c}");
@@ -296,4 +304,75 @@ fn medusa_source_sync_moves_what_changed_once_and_deletions_wait() {
     assert_eq!(c["moved"], 0, "{c}");
     assert_eq!(c["deletions_reported"], 0, "{c}");
     assert_eq!(woo_products(&dst).len(), before.len() + 1);
+
+    // A busier stretch: every product gets a new price (through its variant, so most are found
+    // only by the second list, `variants[updated_at]`) and a third are renamed too (found by
+    // the first). The cycle that moves them is killed (kill -9) ten times, each time after a
+    // batch committed; the next cycle finishes it. Every change lands once, on the record
+    // the first run made.
+    next_second();
+    let live = admin.products();
+    assert_eq!(live.len(), STORE);
+    for (i, (id, title)) in live.iter().enumerate() {
+        admin.reprice(id, 100.0 + i as f64);
+        if i % 3 == 0 {
+            admin.post(
+                &format!("/admin/products/{id}"),
+                json!({ "title": format!("{title} v2") }),
+            );
+        }
+    }
+    for kill in 0..10 {
+        let before = s.events_of("batch_committed").len();
+        let mut child = s.spawn_env(&["sync", &s.ws_str(), "--headless"], &env);
+        wait_until(
+            120,
+            &format!("a batch committed before kill {kill}"),
+            || s.events_of("batch_committed").len() > before,
+        );
+        child.kill().expect("kill -9");
+        let _ = child.wait();
+    }
+    let (code, c) = sync_cycle_with(&s, env.iter().copied());
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["counts"]["products"]["created"], 0, "{c}");
+    assert_eq!(c["counts"]["products"]["failed"], 0, "{c}");
+    let after = woo_products(&dst);
+    assert_eq!(
+        after.len(),
+        before.len() + 1,
+        "nothing duplicated, nothing lost"
+    );
+    assert_eq!(
+        ids(&after),
+        ids(&target),
+        "the same records, updated in place"
+    );
+    assert_eq!(
+        dst.state()["duplicates"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        dst.state()
+    );
+    for (i, (_, title)) in live.iter().enumerate() {
+        let name = if i % 3 == 0 {
+            format!("{title} v2")
+        } else {
+            title.clone()
+        };
+        let found = named(&after, &name);
+        assert_eq!(found.len(), 1, "{name}");
+        assert_eq!(
+            found[0]["regular_price"]
+                .as_str()
+                .and_then(|p| p.parse::<f64>().ok()),
+            Some(100.0 + i as f64),
+            "{name}: {:#}",
+            found[0]
+        );
+    }
+    // Nothing left over for the next cycle.
+    let (code, c) = sync_cycle_with(&s, env.iter().copied());
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
 }

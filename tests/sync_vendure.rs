@@ -17,7 +17,7 @@ use common::*;
 use engine_support::Engine;
 use serde_json::{json, Value};
 
-const PRODUCTS: usize = 8;
+const PRODUCTS: usize = 30;
 const CUSTOMERS: usize = 3;
 
 /// Vendure's Admin API, logged in as the engine's superadmin.
@@ -159,7 +159,11 @@ fn vendure_source_sync_moves_what_updated_at_after_selects() {
     let s = Scenario {
         dir: tempfile::tempdir().expect("tempdir"),
     };
-    s.write_config("entities = [\"products\", \"customers\"]\n\n[sync]\noverlap = \"0s\"");
+    // One record a batch, a little apart: the killed cycles below always have a batch to
+    // commit before each kill.
+    s.write_config(
+        "entities = [\"products\", \"customers\"]\nbatch_size = 1\nthrottle_ms = 150\n\n[sync]\noverlap = \"0s\"",
+    );
     s.set_source(&format!(
         "platform = \"vendure\"\nkind = \"api\"\nurl = \"{}\"\ncredentials = {{ email = \"VENDURE_EMAIL\", password = \"VENDURE_PASSWORD\" }}\n",
         engine.url
@@ -273,4 +277,71 @@ fn vendure_source_sync_moves_what_updated_at_after_selects() {
     assert_eq!(c["moved"], 0, "{c}");
     assert_eq!(c["deletions_reported"], 0, "{c}");
     assert_eq!(woo_products(&dst).len(), before + 1);
+
+    // A busier stretch: every variant gets a new price (so most products are found only
+    // through `productVariants`) and a third of the products are renamed too. The cycle that
+    // moves them is killed (kill -9) ten times, each time after a batch committed; the next
+    // cycle finishes it. Every change lands once, on the record the first run made.
+    next_second();
+    let ids = |v: &[Value]| -> std::collections::BTreeSet<u64> {
+        v.iter().filter_map(|p| p["id"].as_u64()).collect()
+    };
+    let made = ids(&woo_products(&dst));
+    let live = admin.products();
+    assert_eq!(live.len(), PRODUCTS);
+    for (i, (id, name, variant)) in live.iter().enumerate() {
+        admin.gql(
+            "mutation($i:[UpdateProductVariantInput!]!){ updateProductVariants(input:$i){ id } }",
+            json!({"i": [{"id": variant, "price": 10_000 + i as i64}]}),
+        );
+        if i % 3 == 0 {
+            admin.gql(
+                "mutation($i:UpdateProductInput!){ updateProduct(input:$i){ id } }",
+                json!({"i": {"id": id, "translations": [{"languageCode": "en", "name": format!("{name} v2")}]}}),
+            );
+        }
+    }
+    for kill in 0..10 {
+        let committed = s.events_of("batch_committed").len();
+        let mut child = s.spawn_env(&["sync", &s.ws_str(), "--headless"], &env_ref);
+        wait_until(
+            120,
+            &format!("a batch committed before kill {kill}"),
+            || s.events_of("batch_committed").len() > committed,
+        );
+        child.kill().expect("kill -9");
+        let _ = child.wait();
+    }
+    let (code, c) = sync_cycle_with(&s, env.iter().map(|(k, v)| (*k, v.as_str())));
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["counts"]["products"]["created"], 0, "{c}");
+    assert_eq!(c["counts"]["products"]["failed"], 0, "{c}");
+    let after = woo_products(&dst);
+    assert_eq!(after.len(), before + 1, "nothing duplicated, nothing lost");
+    assert_eq!(ids(&after), made, "the same records, updated in place");
+    assert_eq!(
+        dst.state()["duplicates"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        dst.state()
+    );
+    for (i, (_, name, _)) in live.iter().enumerate() {
+        let name = if i % 3 == 0 {
+            format!("{name} v2")
+        } else {
+            name.clone()
+        };
+        let found = named(&after, &name);
+        assert_eq!(found.len(), 1, "{name}");
+        let cents = 10_000 + i;
+        assert_eq!(
+            found[0]["regular_price"],
+            format!("{}.{:02}", cents / 100, cents % 100),
+            "{name}"
+        );
+    }
+    // Nothing left over for the next cycle.
+    let (code, c) = sync_cycle_with(&s, env.iter().map(|(k, v)| (*k, v.as_str())));
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
 }
