@@ -175,6 +175,10 @@ pub struct CutoverArgs {
     /// Requests of the live check in flight at once (default 4).
     #[arg(long, value_name = "N")]
     pub check_concurrency: Option<usize>,
+    /// Also trust the certificate authorities in this PEM file during the live check (a new
+    /// store on a staging host whose certificate is its own).
+    #[arg(long, value_name = "FILE")]
+    pub check_live_ca: Option<PathBuf>,
     #[command(flatten)]
     pub front: FrontEnd,
 }

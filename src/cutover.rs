@@ -16,14 +16,27 @@ pub async fn cutover(args: &CutoverArgs) -> Result<i32> {
         )
     })?;
     // Options given replace the saved ones; none given keeps what the cutover started with.
-    let given =
-        args.check_live.is_some() || args.check_rate.is_some() || args.check_concurrency.is_some();
+    let given = args.check_live.is_some()
+        || args.check_rate.is_some()
+        || args.check_concurrency.is_some()
+        || args.check_live_ca.is_some();
+    // Read now, so a wrong path is said before the cutover starts; kept absolute, so a
+    // resumed cutover finds it from anywhere.
+    let check_ca = match &args.check_live_ca {
+        Some(path) => {
+            std::fs::read(path)
+                .map_err(|e| anyhow!("--check-live-ca {}: cannot read it: {e}", path.display()))?;
+            Some(std::path::absolute(path)?)
+        }
+        None => None,
+    };
     let options = given.then(|| {
         let d = CutoverOptions::default();
         CutoverOptions {
             check_live: args.check_live.clone(),
             check_rate: args.check_rate.unwrap_or(d.check_rate),
             concurrency: args.check_concurrency.unwrap_or(d.concurrency).max(1),
+            check_ca,
         }
     });
     run::drive_kind(cfg, &args.front, false, Kind::Cutover(options), None).await

@@ -79,6 +79,16 @@ fn headless_cutover_waits_for_the_freeze_and_the_domain_and_checks_redirects_liv
     routes.insert(temporary.clone(), (302, Some(plan[2].1.clone())));
     let base = serve_redirects(routes);
 
+    // A certificate file that cannot be read is said before anything starts.
+    let missing_ca = s.dir.path().join("no-such-ca.pem");
+    let missing_ca = missing_ca.to_string_lossy();
+    let (code, out) = cutover(&s, &["--check-live", &base, "--check-live-ca", &missing_ca]);
+    assert_ne!(code, Some(0), "{out}");
+    assert!(
+        out.contains(&format!("--check-live-ca {missing_ca}: cannot read it")),
+        "{out}"
+    );
+
     // Freeze: never decided by the policy.
     let (code, out) = cutover(&s, &["--check-live", &base, "--check-rate", "200/s"]);
     assert_eq!(code, Some(3), "{out}");

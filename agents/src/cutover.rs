@@ -101,6 +101,10 @@ pub struct CutoverOptions {
     pub check_rate: f64,
     /// Requests of the live check in flight at once.
     pub concurrency: usize,
+    /// A PEM file of certificate authorities the live check trusts besides the public ones
+    /// (a new store on a staging host with a certificate of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_ca: Option<std::path::PathBuf>,
 }
 
 impl Default for CutoverOptions {
@@ -110,6 +114,7 @@ impl Default for CutoverOptions {
             check_live: None,
             check_rate: l.rate,
             concurrency: l.concurrency,
+            check_ca: None,
         }
     }
 }
@@ -763,9 +768,21 @@ async fn redirects(ctx: &Ctx, opts: &CutoverOptions) -> Result<StepRecord, Halt>
                     concurrency: opts.concurrency,
                     ..CheckLimits::default()
                 };
-                let checks = storeshift_connectors::live::check_redirects(&base, &plan, limits)
-                    .await
-                    .map_err(|e| Halt::Failed(format!("the live redirect check failed: {e}")))?;
+                let trusted = match &opts.check_ca {
+                    Some(path) => Some(std::fs::read(path).map_err(|e| {
+                        Halt::Failed(format!(
+                            "cannot read the certificate authorities {} (--check-live-ca): {e}",
+                            path.display()
+                        ))
+                    })?),
+                    None => None,
+                };
+                let checks =
+                    storeshift_connectors::live::check_redirects(&base, &plan, limits, trusted)
+                        .await
+                        .map_err(|e| {
+                            Halt::Failed(format!("the live redirect check failed: {e}"))
+                        })?;
                 let mut f = LiveCheck {
                     base: base.clone(),
                     checked: checks.len() as u64,

@@ -2,6 +2,8 @@
 //! base URL and must answer a permanent redirect to its planned new URL, which must answer 200.
 //! A server that refuses `HEAD` (405, 501) is asked with `GET`, reading only the headers. Only
 //! the given base URL's host is ever requested: a redirect elsewhere is reported, not followed.
+//! A store that sends every `http://` URL to its `https://` twin first (nearly every store
+//! does) is followed there on the same host, and the old URL is judged by where that leads.
 //! Requests go through the shared HTTP client (retries, backoff, breaker), at the rate the
 //! operator sets and a bounded number at a time, so a check never hammers a store that has
 //! just gone live.
@@ -57,6 +59,10 @@ pub struct UrlCheck {
     /// Where it pointed, as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    /// The `https://` twin the old `http://` URL was sent to first, when the store does that;
+    /// `status` and `location` are then that twin's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_https: Option<String>,
     /// What the planned target answered, when it was asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_status: Option<u16>,
@@ -71,10 +77,12 @@ pub struct UrlCheck {
 
 /// Checks every `(from, to)` path pair against `base` (the new store's base URL). The results
 /// come back in the order of `pairs`.
+/// `trusted` holds certificate authorities (PEM) to trust besides the public ones.
 pub async fn check_redirects(
     base: &str,
     pairs: &[(String, String)],
     limits: CheckLimits,
+    trusted: Option<Vec<u8>>,
 ) -> Result<Vec<UrlCheck>, ConnectorError> {
     let base = reqwest::Url::parse(base)
         .map_err(|e| ConnectorError::Input(format!("--check-live {base:?} is not a URL: {e}")))?;
@@ -92,6 +100,7 @@ pub async fn check_redirects(
         burst: 1.0,
         max_server_wait: Duration::from_secs(60),
         follow_redirects: false,
+        extra_roots: trusted.map(Arc::new),
         ..HttpConfig::default()
     })?;
     let base = Arc::new(base);
@@ -156,6 +165,15 @@ async fn ask(http: &HttpClient, url: &reqwest::Url) -> Result<Answer, String> {
     })
 }
 
+/// Where a redirect answer points, resolved against the URL asked; `None` when it is not a
+/// redirect or its `Location` is unusable.
+fn redirect_target(a: &Answer, asked: &reqwest::Url) -> Option<reqwest::Url> {
+    if !matches!(a.status, 301 | 302 | 307 | 308) {
+        return None;
+    }
+    a.location.as_deref().and_then(|l| asked.join(l).ok())
+}
+
 /// `host[:port]` of a URL, for messages.
 fn authority(u: &reqwest::Url) -> String {
     match (u.host_str(), u.port()) {
@@ -171,18 +189,46 @@ fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
+/// `to` is `from` moved from `http://` to `https://` on the same host (on any port: 443 on a
+/// real store), with the same path and query: the store's own "always use HTTPS" redirect.
+fn https_upgrade(from: &reqwest::Url, to: &reqwest::Url) -> bool {
+    from.scheme() == "http"
+        && to.scheme() == "https"
+        && from.host_str() == to.host_str()
+        && from.path() == to.path()
+        && from.query() == to.query()
+}
+
+/// The scheme, host and port of `u`, as a URL.
+fn origin_of(u: &reqwest::Url) -> reqwest::Url {
+    let mut out = u.clone();
+    out.set_path("/");
+    out.set_query(None);
+    out.set_fragment(None);
+    out
+}
+
+/// `u` on `origin`'s scheme, host and port.
+fn moved_to(u: &reqwest::Url, origin: &reqwest::Url) -> reqwest::Url {
+    let mut out = origin.clone();
+    out.set_path(u.path());
+    out.set_query(u.query());
+    out
+}
+
 async fn check_one(http: &HttpClient, base: &reqwest::Url, from: String, to: String) -> UrlCheck {
     let mut c = UrlCheck {
         from: from.clone(),
         to: to.clone(),
         status: None,
         location: None,
+        via_https: None,
         target_status: None,
         by_get: false,
         verdict: Verdict::Failed,
         reason: String::new(),
     };
-    let (Ok(old), Ok(planned)) = (base.join(&from), base.join(&to)) else {
+    let (Ok(mut old), Ok(planned)) = (base.join(&from), base.join(&to)) else {
         c.reason = "the planned URLs do not resolve against the base URL".into();
         return c;
     };
@@ -196,31 +242,60 @@ async fn check_one(http: &HttpClient, base: &reqwest::Url, from: String, to: Str
             return c;
         }
     }
-    let answer = match ask(http, &old).await {
+    let mut answer = match ask(http, &old).await {
         Ok(r) => r,
         Err(e) => {
             c.reason = format!("no answer: {e}");
             return c;
         }
     };
+    // The store's own http → https redirect comes first: from there on the store is its
+    // https twin, and the old URL is judged by what the twin answers.
+    let mut origin = base.clone();
+    let mut planned = planned;
+    let mut permanent = true;
+    if let Some(twin) = redirect_target(&answer, &old).filter(|t| https_upgrade(&old, t)) {
+        permanent = answer.status == 301;
+        c.via_https = Some(twin.to_string());
+        c.by_get = answer.by_get;
+        origin = origin_of(&twin);
+        planned = moved_to(&planned, &origin);
+        old = twin;
+        answer = match ask(http, &old).await {
+            Ok(r) => r,
+            Err(e) => {
+                c.reason = format!("no answer on https: {e}");
+                return c;
+            }
+        };
+    }
     let status = answer.status;
     c.status = Some(status);
     c.location = answer.location.clone();
-    c.by_get = answer.by_get;
-    let permanent = status == 301;
+    c.by_get |= answer.by_get;
+    permanent &= status == 301;
     if !matches!(status, 301 | 302 | 307 | 308) {
         c.reason = format!("answered {status}, not a redirect");
         return c;
     }
-    let Some(resolved) = answer.location.as_deref().and_then(|l| old.join(l).ok()) else {
+    let Some(resolved) = redirect_target(&answer, &old) else {
         c.reason = format!("answered {status} without a usable Location");
         return c;
     };
-    if !same_origin(&resolved, base) {
+    if !same_origin(&resolved, &origin)
+        && origin.scheme() == "http"
+        && resolved.scheme() == "https"
+        && resolved.host_str() == origin.host_str()
+    {
+        // Straight to the new URL's https twin, in one redirect.
+        origin = origin_of(&resolved);
+        planned = moved_to(&planned, &origin);
+    }
+    if !same_origin(&resolved, &origin) {
         c.reason = format!(
             "redirects to another host: {} (planned {to} on {}; not followed)",
             answer.location.unwrap_or_default(),
-            authority(base)
+            authority(&origin)
         );
         return c;
     }
@@ -239,7 +314,12 @@ async fn check_one(http: &HttpClient, base: &reqwest::Url, from: String, to: Str
                 c.verdict = Verdict::Ok;
             } else {
                 c.verdict = Verdict::Warning;
-                c.reason = format!("{status} instead of 301: search engines may keep the old URL");
+                c.reason = if status == 301 {
+                    "the http → https redirect is not a 301: search engines may keep the old URL"
+                        .into()
+                } else {
+                    format!("{status} instead of 301: search engines may keep the old URL")
+                };
             }
         }
         Ok(a) => {
@@ -293,69 +373,118 @@ mod tests {
         get: (u16, Option<&'static str>),
     }
 
+    type Log = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
     /// A local store on 127.0.0.1 answering from `routes` (path → route; anything else 404),
     /// recording every request line. Returns its base URL and the request log.
-    async fn serve(
+    async fn serve(routes: Vec<(&'static str, Route)>) -> (String, Log) {
+        serve_on(routes, None).await
+    }
+
+    /// [`serve`] over TLS, with the certificate `tests/data/tls/store.pem` issued for
+    /// 127.0.0.1 by the test authority `ca.pem`.
+    async fn serve_tls(routes: Vec<(&'static str, Route)>) -> (String, Log) {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tls");
+        let chain = CertificateDer::pem_file_iter(format!("{dir}/store.pem"))
+            .expect("store.pem")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("store certificate");
+        let key = PrivateKeyDer::from_pem_file(format!("{dir}/store.key")).expect("store.key");
+        let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("server certificate");
+        serve_on(
+            routes,
+            Some(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config))),
+        )
+        .await
+    }
+
+    async fn serve_on(
         routes: Vec<(&'static str, Route)>,
-    ) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> (String, Log) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base = format!("{scheme}://{}", listener.local_addr().expect("addr"));
+        let log = Log::default();
         let seen = log.clone();
         let routes = std::sync::Arc::new(routes);
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
-                let (routes, seen) = (routes.clone(), seen.clone());
+                let (routes, seen, tls) = (routes.clone(), seen.clone(), tls.clone());
                 tokio::spawn(async move {
-                    let (rd, mut wr) = sock.into_split();
-                    let mut rd = BufReader::new(rd);
-                    loop {
-                        let mut line = String::new();
-                        if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let mut h = String::new();
-                        while rd.read_line(&mut h).await.unwrap_or(0) > 2 {
-                            h.clear();
-                        }
-                        let mut words = line.split_whitespace();
-                        let method = words.next().unwrap_or_default().to_string();
-                        let path = words.next().unwrap_or_default().to_string();
-                        seen.lock().expect("log").push(format!("{method} {path}"));
-                        let route = routes.iter().find(|(p, _)| *p == path).map(|(_, r)| r);
-                        let (status, loc, endless) = match (method.as_str(), route) {
-                            (_, None) => (404, None, false),
-                            ("HEAD", Some(r)) => match r.head {
-                                Ok((s, l)) => (s, l, false),
-                                Err(s) => (s, None, false),
-                            },
-                            (_, Some(r)) => (r.get.0, r.get.1, true),
-                        };
-                        let mut reply = format!("HTTP/1.1 {status} X\r\n");
-                        if let Some(l) = loc {
-                            reply.push_str(&format!("Location: {l}\r\n"));
-                        }
-                        if endless {
-                            reply.push_str("Content-Length: 1000000000\r\n\r\n");
-                            let _ = wr.write_all(reply.as_bytes()).await;
-                            // The body never comes: hold the connection until the client
-                            // drops it.
-                            let mut rest = String::new();
-                            while rd.read_line(&mut rest).await.unwrap_or(0) > 0 {}
-                            return;
-                        }
-                        reply.push_str("Content-Length: 0\r\n\r\n");
-                        if wr.write_all(reply.as_bytes()).await.is_err() {
-                            return;
+                    match tls {
+                        None => answer(sock, &routes, &seen).await,
+                        Some(tls) => {
+                            if let Ok(sock) = tls.accept(sock).await {
+                                answer(sock, &routes, &seen).await
+                            }
                         }
                     }
                 });
             }
         });
         (base, log)
+    }
+
+    /// Answers the requests of one connection from `routes`.
+    async fn answer<S>(sock: S, routes: &[(&'static str, Route)], seen: &Log)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let (rd, mut wr) = tokio::io::split(sock);
+        let mut rd = BufReader::new(rd);
+        loop {
+            let mut line = String::new();
+            if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
+                return;
+            }
+            let mut h = String::new();
+            while rd.read_line(&mut h).await.unwrap_or(0) > 2 {
+                h.clear();
+            }
+            let mut words = line.split_whitespace();
+            let method = words.next().unwrap_or_default().to_string();
+            let path = words.next().unwrap_or_default().to_string();
+            seen.lock().expect("log").push(format!("{method} {path}"));
+            let route = routes.iter().find(|(p, _)| *p == path).map(|(_, r)| r);
+            let (status, loc, endless) = match (method.as_str(), route) {
+                (_, None) => (404, None, false),
+                ("HEAD", Some(r)) => match r.head {
+                    Ok((s, l)) => (s, l, false),
+                    Err(s) => (s, None, false),
+                },
+                (_, Some(r)) => (r.get.0, r.get.1, true),
+            };
+            let mut reply = format!("HTTP/1.1 {status} X\r\n");
+            if let Some(l) = loc {
+                reply.push_str(&format!("Location: {l}\r\n"));
+            }
+            if endless {
+                reply.push_str("Content-Length: 1000000000\r\n\r\n");
+                let _ = wr.write_all(reply.as_bytes()).await;
+                let _ = wr.flush().await;
+                // The body never comes: hold the connection until the client drops it.
+                let mut rest = String::new();
+                while rd.read_line(&mut rest).await.unwrap_or(0) > 0 {}
+                return;
+            }
+            reply.push_str("Content-Length: 0\r\n\r\n");
+            if wr.write_all(reply.as_bytes()).await.is_err() || wr.flush().await.is_err() {
+                return;
+            }
+        }
     }
 
     fn limits() -> CheckLimits {
@@ -418,7 +547,7 @@ mod tests {
             pair("/old-gone", "/new-gone"),
         ];
         let started = std::time::Instant::now();
-        let out = check_redirects(&base, &pairs, limits())
+        let out = check_redirects(&base, &pairs, limits(), None)
             .await
             .expect("check");
         assert!(
@@ -492,7 +621,7 @@ mod tests {
             // A plan that names another host is not requested at all.
             pair("/old-ok", to_other),
         ];
-        let out = check_redirects(&base, &pairs, limits())
+        let out = check_redirects(&base, &pairs, limits(), None)
             .await
             .expect("check");
         let host = base.trim_start_matches("http://");
@@ -525,5 +654,103 @@ mod tests {
             1,
             "{log:?}"
         );
+    }
+
+    /// A store that sends `http://` to `https://` first: the old URL is followed to its https
+    /// twin on the same host and judged by what the twin answers; a certificate the client
+    /// does not trust is a failure that says so.
+    #[tokio::test]
+    async fn an_http_url_sent_to_https_first_is_judged_on_https() {
+        let page = Route {
+            head: Ok((200, None)),
+            get: (200, None),
+        };
+        let to = |status: u16, location: &'static str| Route {
+            head: Ok((status, Some(location))),
+            get: (status, Some(location)),
+        };
+        let (secure, secure_log) = serve_tls(vec![
+            ("/old-a", to(301, "/new-a")),
+            ("/new-a", page.clone()),
+            ("/old-b", to(302, "/new-b")),
+            ("/new-b", page.clone()),
+            ("/new-c", page.clone()),
+            ("/old-e", to(301, "/new-e")),
+            ("/new-e", page.clone()),
+        ])
+        .await;
+        let on_https =
+            |path: &str| -> &'static str { Box::leak(format!("{secure}{path}").into_boxed_str()) };
+        let (base, _) = serve(vec![
+            ("/old-a", to(301, on_https("/old-a"))),
+            ("/old-b", to(301, on_https("/old-b"))),
+            // Straight to the new URL's https twin.
+            ("/old-c", to(301, on_https("/new-c"))),
+            // The upgrade itself is temporary.
+            ("/old-e", to(302, on_https("/old-e"))),
+        ])
+        .await;
+        let pairs = [
+            pair("/old-a", "/new-a"),
+            pair("/old-b", "/new-b"),
+            pair("/old-c", "/new-c"),
+            pair("/old-e", "/new-e"),
+        ];
+        let ca = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/tls/ca.pem"
+        ))
+        .expect("ca.pem");
+        let out = check_redirects(&base, &pairs, limits(), Some(ca))
+            .await
+            .expect("check");
+        assert_eq!(out[0].verdict, Verdict::Ok, "{:?}", out[0]);
+        assert_eq!(out[0].via_https.as_deref(), Some(on_https("/old-a")));
+        assert_eq!(
+            (out[0].status, out[0].location.as_deref()),
+            (Some(301), Some("/new-a"))
+        );
+        assert_eq!(out[0].target_status, Some(200));
+        assert_eq!(out[1].verdict, Verdict::Warning, "{:?}", out[1]);
+        assert_eq!(
+            out[1].reason,
+            "302 instead of 301: search engines may keep the old URL"
+        );
+        assert_eq!(out[2].verdict, Verdict::Ok, "{:?}", out[2]);
+        assert!(out[2].via_https.is_none(), "{:?}", out[2]);
+        assert_eq!(out[3].verdict, Verdict::Warning, "{:?}", out[3]);
+        assert_eq!(
+            out[3].reason,
+            "the http → https redirect is not a 301: search engines may keep the old URL"
+        );
+        let log = secure_log.lock().expect("log").clone();
+        for l in ["HEAD /old-a", "HEAD /new-a", "HEAD /new-c", "HEAD /old-e"] {
+            assert!(log.iter().any(|x| x == l), "{l} in {log:?}");
+        }
+
+        // Without the authority, the https store is not trusted: each URL fails and says why.
+        let out = check_redirects(&base, &pairs, limits(), None)
+            .await
+            .expect("check");
+        assert_eq!(out[0].verdict, Verdict::Failed);
+        assert!(
+            out[0].reason.starts_with("no answer on https:"),
+            "{:?}",
+            out[0]
+        );
+        assert_eq!(out[2].verdict, Verdict::Failed);
+        assert!(
+            out[2]
+                .reason
+                .starts_with("the target /new-c did not answer"),
+            "{:?}",
+            out[2]
+        );
+
+        // A file that holds no certificate is refused before anything is requested.
+        let e = check_redirects(&base, &pairs, limits(), Some(b"not a certificate".to_vec()))
+            .await
+            .expect_err("not PEM");
+        assert!(e.to_string().contains("PEM"), "{e}");
     }
 }

@@ -45,6 +45,9 @@ pub struct HttpConfig {
     /// Whether the client follows redirects itself. Off for checking redirects, where the
     /// `301` and its `Location` are the answer.
     pub follow_redirects: bool,
+    /// Certificate authorities (PEM) trusted besides the public ones: a new store still on a
+    /// staging host often has a certificate of its own making.
+    pub extra_roots: Option<Arc<Vec<u8>>>,
 }
 
 impl Default for HttpConfig {
@@ -61,6 +64,7 @@ impl Default for HttpConfig {
             retry_timeouts: true,
             max_server_wait: Duration::from_secs(3600),
             follow_redirects: true,
+            extra_roots: None,
         }
     }
 }
@@ -339,7 +343,21 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new(config: HttpConfig) -> Result<Self, ConnectorError> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(pem) = &config.extra_roots {
+            let roots = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                ConnectorError::Input(format!("the trusted certificates are not PEM: {e}"))
+            })?;
+            if roots.is_empty() {
+                return Err(ConnectorError::Input(
+                    "the trusted certificates file holds no PEM certificate".into(),
+                ));
+            }
+            for root in roots {
+                builder = builder.add_root_certificate(root);
+            }
+        }
+        let client = builder
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("storeshift/", env!("CARGO_PKG_VERSION")))
