@@ -1,6 +1,6 @@
 //! Every request the Ideasoft connector sends and every reply the Ideasoft sandbox gives,
-//! checked against Ideasoft's own API document (`sandbox/specs/`): reading a whole store,
-//! loading a store twice (the update paths) with customers that lack names and addresses that
+//! checked against Ideasoft's own API document (`sandbox/specs/`): reading a whole store and
+//! what changed since a time (each form of `startUpdatedAt`), loading a store twice (the update paths) with customers that lack names and addresses that
 //! lack countries or name cities the store does not list, looking records up and rolling back.
 //!
 //! The recorded traffic is held to the document by the shared contract harness
@@ -149,6 +149,22 @@ async fn every_request_and_reply_fits_ideasofts_document() {
         (products.len(), customers.len(), orders.len(), pages.len()),
         (8, 6, 6, 3)
     );
+    // A sync cycle's reads: the three forms of `startUpdatedAt` (a date and time on products, a
+    // date on categories and pages) and the id listings deletions are found by.
+    for (entity, count) in [
+        (Entity::Products, 8),
+        (Entity::Categories, cats.len()),
+        (Entity::Pages, 3),
+    ] {
+        let changed = src
+            .read_changed(entity, "2000-01-01T00:00:00Z", None, 100)
+            .await
+            .expect("read changed")
+            .expect("a documented filter");
+        assert_eq!(changed.page.records.len(), count, "{entity}");
+        let ids = src.live_ids(entity).await.expect("ids").expect("listable");
+        assert!(ids.len() >= count.min(1), "{entity}: {ids:?}");
+    }
     customers.extend(awkward_customers());
 
     // Loading it twice into an empty store: creates, then the update paths.
