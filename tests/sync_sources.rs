@@ -186,6 +186,9 @@ fn changes_move_once_and_deletions_wait(src: &dyn SourceApi, sb: &SandboxProc) {
         assert!(!traffic.is_empty(), "no traffic recorded");
         let checked = contract.check_all(&traffic);
         eprintln!("{checked}");
+        for (op, n) in &checked.operations {
+            eprintln!("  {n:>5}  {op}");
+        }
         assert!(checked.open().is_empty(), "{checked}");
     }
 }
@@ -503,6 +506,10 @@ impl SourceApi for Ideasoft<'_> {
         Customers::Whole
     }
 
+    fn contract(&self) -> Option<storeshift_sandbox::contract::Contract> {
+        Some(storeshift_sandbox::contract::Contract::ideasoft().expect("specification"))
+    }
+
     fn products(&self) -> Vec<(String, String)> {
         self.api("GET", "/products?limit=100&sort=id", None)
             .as_array()
@@ -568,6 +575,65 @@ fn ideasoft_source_sync_moves_what_start_updated_at_selects() {
         &["--seed-products", "12", "--seed-customers", "5"],
     );
     changes_move_once_and_deletions_wait(&Ideasoft(&sb), &sb);
+}
+
+/// A description lives in Ideasoft's `product_details`, which has neither an `updatedAt` nor a
+/// date filter in Ideasoft's document (nor has `product_to_categories`), and saving it leaves
+/// the product's `updatedAt` alone: a cycle cannot see a description changed alone. It moves,
+/// once, with the product's next save (what the README's sync section promises).
+#[test]
+fn ideasoft_description_changed_alone_waits_for_the_products_next_save() {
+    let sb = SandboxProc::start("ideasoft", &["--seed-products", "6"]);
+    let dst = SandboxProc::start("woocommerce", &[]);
+    let src = Ideasoft(&sb);
+    let s = migrated_between(&sb, &dst, "entities = [\"products\"]");
+    // A product saved after the migration moves the mark past the second the store was
+    // seeded in (a window re-reads its first second, which would select every seeded product).
+    next_second();
+    let all = src.products();
+    src.rename(&all[0].0, "Saved after the migration");
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["counts"]["products"]["updated"], 1, "{c}");
+    next_second();
+
+    let (id, name) = all[2].clone();
+    let details = src.api("GET", &format!("/product_details?product={id}"), None);
+    let detail = &details[0];
+    assert!(detail["id"].is_u64(), "{details}");
+    let text = "<p>Yeni sezon: yün oranı artırıldı.</p>";
+    let v = src.api(
+        "PUT",
+        &format!("/product_details/{}", detail["id"]),
+        Some(&json!({ "sku": detail["sku"], "details": text, "product": { "id": detail["product"]["id"] } })),
+    );
+    assert_eq!(v["details"], text, "{v}");
+    let described = |dst: &SandboxProc| {
+        named(&woo_products(dst), &name)
+            .iter()
+            .filter(|p| {
+                p["description"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("Yeni sezon")
+            })
+            .count()
+    };
+
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
+    assert_eq!(described(&dst), 0, "the description alone selects nothing");
+
+    src.rename(&id, &name);
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["counts"]["products"]["updated"], 1, "{c}");
+    assert_eq!(described(&dst), 1);
+    assert_eq!(named(&woo_products(&dst), &name).len(), 1);
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
 }
 
 // ---- Ikas ------------------------------------------------------------------------------------

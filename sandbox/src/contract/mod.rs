@@ -23,6 +23,7 @@
 mod check;
 pub mod exceptions;
 pub mod openapi;
+pub mod readings;
 
 use crate::Exchange;
 pub use exceptions::Exception;
@@ -224,9 +225,14 @@ impl Contract {
             .with_spec("bigcommerce-orders.v2.yml", &["/stores/{store_hash}/v2"])
     }
 
-    /// Ideasoft: its document's paths already start with `/admin-api`.
+    /// Ideasoft: its document's paths already start with `/admin-api`; read as Ideasoft
+    /// answers it ([`readings::ideasoft`], argued in `specs/IDEASOFT-NOTES.md`).
     pub fn ideasoft() -> Result<Contract, ContractError> {
-        Contract::new("ideasoft")?.with_spec("ideasoft-admin-api.openapi.json", &[""])
+        let spec = Spec::load_read(
+            &specs_dir().join("ideasoft-admin-api.openapi.json"),
+            readings::ideasoft,
+        )?;
+        Ok(Contract::new("ideasoft")?.with_loaded(spec, &[""]))
     }
 
     /// Magento 2: `/rest/{store_code}/V1/…`, and `/rest/V1/…` for the default store.

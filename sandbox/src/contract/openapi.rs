@@ -155,6 +155,12 @@ fn deref<'a>(doc: &'a Value, node: &'a Value, at: String) -> Result<(&'a Value, 
 impl Spec {
     /// Reads a YAML or JSON document (by extension) and indexes it.
     pub fn load(path: &Path) -> Result<Spec, ContractError> {
+        Spec::load_read(path, |_| {})
+    }
+
+    /// As [`Spec::load`], with a reading of the document (see [`super::readings`]) applied
+    /// before it is indexed.
+    pub fn load_read(path: &Path, reading: fn(&mut Value)) -> Result<Spec, ContractError> {
         let file = path
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
@@ -174,6 +180,8 @@ impl Spec {
                 message: format!("not YAML: {e}"),
             })?
         };
+        let mut doc = doc;
+        reading(&mut doc);
         Spec::from_value(&file, doc)
     }
 

@@ -399,3 +399,90 @@ proptest! {
         let _ = c.check(&ex(&method, &path, &query, body.clone(), status, body));
     }
 }
+
+/// The readings of Ideasoft's document still check: a LIST reply must be an array whose items
+/// carry the record's required fields, a nested record only its fields' types, a member
+/// created without a password is refused but one updated without it is not, and a date filter
+/// must have the shape the document draws.
+#[test]
+fn ideasofts_document_is_read_as_ideasoft_answers_and_still_checks() {
+    let c = Contract::ideasoft().expect("load");
+    let product = json!({
+        "id": 7, "name": "Kazak", "sku": "K-1", "stockAmount": 1.0, "price1": 5.0,
+        "currency": { "id": 1 }, "discountType": 1, "moneyOrderDiscount": 0.0,
+        "taxIncluded": 1, "stockTypeLabel": "Piece", "customShippingDisabled": 1,
+        "hasGift": 0, "status": 1, "hasOption": 0, "categoryShowcaseStatus": 0
+    });
+    let list = |reply: Value| {
+        kinds(&c.check(&ex(
+            "GET",
+            "/admin-api/products",
+            "limit=2",
+            None,
+            200,
+            Some(reply),
+        )))
+    };
+    assert_eq!(list(json!([product.clone()])), vec![]);
+    assert_eq!(
+        list(product.clone()),
+        vec![(Kind::ReplyBody, "reply 200".into())]
+    );
+    let mut nameless = product.clone();
+    nameless.as_object_mut().expect("object").remove("name");
+    assert_eq!(
+        list(json!([nameless])),
+        vec![(Kind::ReplyBody, "reply 200 /*".into())]
+    );
+    let mut odd_currency = product.clone();
+    odd_currency["currency"] = json!({ "id": "one" });
+    assert_eq!(
+        list(json!([odd_currency])),
+        vec![(Kind::ReplyBody, "reply 200 /*/currency/id".into())]
+    );
+
+    let member = json!({
+        "firstname": "Ali", "surname": "Kaya", "email": "ali@example.com", "status": "active",
+        "country": { "id": 1 }, "location": { "id": 1 }, "deviceType": "bilgisayar",
+        "allowedToPhone": 0, "allowedToCampaigns": 0, "allowedToSms": 0
+    });
+    let send = |method: &str, path: &str, body: &Value| {
+        kinds(&c.check(&ex(method, path, "", Some(body.clone()), 422, None)))
+            .into_iter()
+            .filter(|(k, _)| k.side() == "connector")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        send("POST", "/admin-api/members", &member),
+        vec![(Kind::RequestBody, "request".into())]
+    );
+    assert_eq!(send("PUT", "/admin-api/members/3", &member), vec![]);
+
+    let since = |q: &str| {
+        kinds(&c.check(&ex(
+            "GET",
+            "/admin-api/products",
+            q,
+            None,
+            200,
+            Some(json!([])),
+        )))
+    };
+    assert_eq!(since("startUpdatedAt=2026-12-07%2003%3A00%3A00"), vec![]);
+    assert_eq!(
+        since("startUpdatedAt=2026-12-07T03%3A00%3A00Z"),
+        vec![(Kind::QueryValue, "query startUpdatedAt".into())]
+    );
+    assert_eq!(
+        kinds(&c.check(&ex(
+            "GET",
+            "/admin-api/pages",
+            "startUpdatedAt=07.12.2026",
+            None,
+            200,
+            Some(json!([]))
+        ))),
+        // Neither the shape nor the `date` format.
+        vec![(Kind::QueryValue, "query startUpdatedAt".into()); 2]
+    );
+}
