@@ -1,7 +1,7 @@
 //! An Ikas Admin GraphQL API in memory: a client-credentials token endpoint, one GraphQL
 //! endpoint with Bearer auth, `listProduct(pagination: {page, limit})` (filtered by `sku` or
-//! `id`, each `eq` or an `in` list, and by `updatedAt`, a `DateFilterInput` of millisecond
-//! `Timestamp`s kept current on every save) answering
+//! `id`, each `eq` or an `in` list; an argument Ikas's reference does not give `listProduct`,
+//! such as `updatedAt`, is a validation error) answering
 //! `{data, count, page, limit, hasNext}`, `saveProduct` (create without `id`, update with it),
 //! variant types, `deleteProductList`, and errors in `errors` with HTTP 200.
 
@@ -444,6 +444,26 @@ async fn graphql(
     }
 }
 
+/// `listProduct`'s arguments in Ikas's Admin API reference (ikas.dev, type definitions,
+/// queries/list-product). There is no `updatedAt`: products cannot be filtered by update time.
+const LIST_PRODUCT_ARGUMENTS: &[&str] = &[
+    "attributeId",
+    "barcodeList",
+    "brandId",
+    "categoryIds",
+    "id",
+    "includeDeleted",
+    "name",
+    "pagination",
+    "salesChannelIds",
+    "sku",
+    "sort",
+    "tagIds",
+    "variantStockLocationId",
+    "variantTypeId",
+    "vendorId",
+];
+
 fn resolve<'d>(
     sb: &IkasSandbox,
     cx: &CostCx<'d>,
@@ -453,6 +473,18 @@ fn resolve<'d>(
     let inner = &sb.inner;
     match (f.name.as_str(), mutation) {
         ("listProduct", false) => {
+            // Only the arguments Ikas's reference gives `listProduct`; any other (`updatedAt`
+            // among them) fails validation as it would on Ikas.
+            if let Some((name, _)) = f
+                .arguments
+                .iter()
+                .find(|(name, _)| !LIST_PRODUCT_ARGUMENTS.contains(&name.as_str()))
+            {
+                return Err(gql_error(
+                    &format!("Unknown argument \"{name}\" on field \"Query.listProduct\"."),
+                    "GRAPHQL_VALIDATION_FAILED",
+                ));
+            }
             let page = cx
                 .arg(f, "pagination")
                 .and_then(|p| p["page"].as_u64())
@@ -497,43 +529,10 @@ fn resolve<'d>(
                             .map(|x| vec![x.to_string()])
                     })
             });
-            // Ikas's `DateFilterInput` on `updatedAt`: `Timestamp`s (milliseconds), each of
-            // `eq`, `gt`, `gte`, `lt`, `lte` a bound that must hold.
-            let updated = cx.arg(f, "updatedAt").unwrap_or(Value::Null);
-            let mut bounds: Vec<(String, f64)> = vec![];
-            if let Some(o) = updated.as_object() {
-                for (op, v) in o {
-                    if v.is_null() {
-                        continue;
-                    }
-                    let (true, Some(ms)) = (
-                        matches!(op.as_str(), "eq" | "gt" | "gte" | "lt" | "lte"),
-                        v.as_f64(),
-                    ) else {
-                        return Err(gql_error(
-                            &format!(
-                                "updatedAt.{op}: expected a Timestamp (milliseconds), got {v}"
-                            ),
-                            "VALIDATION_ERROR",
-                        ));
-                    };
-                    bounds.push((op.clone(), ms));
-                }
-            }
             let s = lock(&inner.store);
             let all: Vec<Value> = s
                 .products
                 .values()
-                .filter(|p| {
-                    let t = p["updatedAt"].as_f64().unwrap_or(0.0);
-                    bounds.iter().all(|(op, ms)| match op.as_str() {
-                        "eq" => t == *ms,
-                        "gt" => t > *ms,
-                        "gte" => t >= *ms,
-                        "lt" => t < *ms,
-                        _ => t <= *ms,
-                    })
-                })
                 .filter(|p| {
                     sku_in.as_ref().is_none_or(|list| {
                         p["variants"].as_array().is_some_and(|vs| {

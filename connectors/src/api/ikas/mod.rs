@@ -1,10 +1,19 @@
 //! Ikas Admin GraphQL: products as a source (`listProduct` by page until `hasNext` is false)
 //! and as a target (`saveProduct`, found by SKU first so a product is never created twice;
 //! variant types and values created on demand). Errors arrive in `errors` with HTTP 200.
+//! Every reply is read into the types of [`reply`].
+//!
+//! Ikas's published reference gives `listProduct` no `updatedAt` argument (its filters are
+//! `id`, `name`, `sku`, `barcodeList`, `brandId`, `categoryIds`, `tagIds`, `vendorId`,
+//! `salesChannelIds`, `attributeId`, `variantTypeId`, `variantStockLocationId`,
+//! `includeDeleted`), so a sync cycle reads the products whole and skips the unchanged ones by
+//! content hash ([`Source::read_changed`] keeps its default, `None`).
+
+pub mod reply;
 
 use super::http::{CallError, HttpClient, HttpConfig, Safety};
 use crate::connector::{
-    ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
+    ApiStats, ConnectorError, Cursor, Result, Source, SourcePage, Target, WriteOutcome,
 };
 use crate::finding::{Finding, RecordRef, Severity};
 use crate::model::*;
@@ -12,10 +21,10 @@ use crate::platform::ikas::api::{GRAPHQL_PATH, MAX_LIMIT, PAGE_LIMIT, TOKEN_PATH
 use crate::platform::url_path;
 use crate::spec::EndpointSpec;
 use async_trait::async_trait;
-use rust_decimal::Decimal;
+use reply::{ListProduct, Page, Rows};
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::str::FromStr;
 
 pub struct IkasClient {
     http: HttpClient,
@@ -33,10 +42,48 @@ type VariantTypes = HashMap<String, (String, HashMap<String, String>)>;
 /// GraphQL errors of a request, in Ikas's words.
 struct GraphqlErrors(String);
 
-const PRODUCT_FIELDS: &str = "id name description createdAt metaData { slug pageTitle description }
+/// The fields a product is read with (source pages and the verifier).
+const PRODUCT_FIELDS: &str =
+    "id name description type createdAt metaData { slug pageTitle description }
     productVariantTypes { variantTypeId variantValueIds order }
     variants { id sku barcodeList weight isActive prices { sellPrice discountPrice currency }
                variantValueIds { variantTypeId variantValueId } }";
+
+const VARIANT_TYPES: &str = "{ listVariantType { id name values { id name } } }";
+const LIVE_IDS: &str = "query($page: Int!, $limit: Int!) { listProduct(pagination: { page: $page, limit: $limit }) { data { id } hasNext } }";
+const BY_SKU: &str = "query($skus: [String!]) { listProduct(sku: { in: $skus }, pagination: { page: 1, limit: 10 }) { data { id variants { id sku } } } }";
+const BY_SLUG_PAGE: &str = "query($page: Int!) { listProduct(pagination: { page: $page, limit: 200 }) { data { id metaData { slug } variants { id sku } } hasNext } }";
+const SAVE_VARIANT_TYPE: &str =
+    "mutation($input: VariantTypeInput!) { saveVariantType(input: $input) { id } }";
+const SAVE_PRODUCT: &str = "mutation($input: ProductInput!) { saveProduct(input: $input) { id } }";
+const DELETE_PRODUCTS: &str = "mutation($ids: [String!]!) { deleteProductList(idList: $ids) }";
+const COUNT: &str = "{ listProduct(pagination: { page: 1, limit: 1 }) { count } }";
+
+/// A page of products for the source.
+fn list_document() -> String {
+    format!("query($page: Int!, $limit: Int!) {{ listProduct(pagination: {{ page: $page, limit: $limit }}) {{ data {{ {PRODUCT_FIELDS} }} hasNext page count }} }}")
+}
+
+/// Products by id for the verifier.
+fn by_ids_document() -> String {
+    format!("query($ids: [String!]!, $limit: Int!) {{ listProduct(id: {{ in: $ids }}, pagination: {{ page: 1, limit: $limit }}) {{ data {{ {PRODUCT_FIELDS} }} }} }}")
+}
+
+/// Every GraphQL document the connector sends, for checks against Ikas's API description.
+pub fn documents() -> Vec<(&'static str, String)> {
+    vec![
+        ("listVariantType", VARIANT_TYPES.to_string()),
+        ("listProduct (source page)", list_document()),
+        ("listProduct (ids)", LIVE_IDS.to_string()),
+        ("listProduct (by SKU)", BY_SKU.to_string()),
+        ("listProduct (by slug)", BY_SLUG_PAGE.to_string()),
+        ("listProduct (count)", COUNT.to_string()),
+        ("listProduct (by ids)", by_ids_document()),
+        ("saveVariantType", SAVE_VARIANT_TYPE.to_string()),
+        ("saveProduct", SAVE_PRODUCT.to_string()),
+        ("deleteProductList", DELETE_PRODUCTS.to_string()),
+    ]
+}
 
 impl IkasClient {
     pub fn open(spec: &EndpointSpec) -> Result<Self> {
@@ -81,20 +128,24 @@ impl IkasClient {
                 c.post(&self.token_url).form(&form)
             })
             .await?;
-        match reply.body["access_token"].as_str() {
-            Some(t) if reply.status.is_success() => {
-                self.token = Some(t.to_string());
-                Ok(t.to_string())
-            }
-            _ => Err(ConnectorError::Remote(format!(
-                "Ikas refused the client credentials: HTTP {} {} (check the client_id and client_secret variables)",
-                reply.status.as_u16(),
-                reply.body["error_description"].as_str().or(reply.body["error"].as_str()).unwrap_or("")
-            ))),
+        if reply.status.is_success() {
+            let t: reply::Token = reply::parse("the token request", &reply.body)?;
+            self.token = Some(t.access_token.clone());
+            return Ok(t.access_token);
         }
+        // A refusal's body is OAuth's `error`/`error_description` when Ikas sends one; any
+        // other body still leaves the status to report.
+        let refusal: reply::TokenRefusal =
+            reply::parse("the token request", &reply.body).unwrap_or_default();
+        Err(ConnectorError::Remote(format!(
+            "Ikas refused the client credentials: HTTP {} {} (check the client_id and client_secret variables)",
+            reply.status.as_u16(),
+            refusal.error_description.or(refusal.error).unwrap_or_default()
+        )))
     }
 
-    /// Runs a document; internal errors are retried, an expired token renewed once.
+    /// Runs a document; internal errors are retried, an expired token renewed once. `Ok(Ok)`
+    /// is the reply's `data`.
     async fn run(
         &mut self,
         query: &str,
@@ -115,15 +166,28 @@ impl IkasClient {
                     c.post(&self.graphql_url).bearer_auth(&token).json(&body)
                 })
                 .await?;
-            let errors = reply.body["errors"].as_array().cloned().unwrap_or_default();
-            if reply.status.is_success() && errors.is_empty() {
-                return Ok(Ok(reply.body["data"].clone()));
-            }
-            let code = |c: &str| {
-                errors
-                    .iter()
-                    .any(|e| e.pointer("/extensions/code").and_then(Value::as_str) == Some(c))
+            // A failed HTTP status may come with a body that is no GraphQL reply at all (a
+            // proxy's page): its status and words are the error then.
+            let envelope: reply::Envelope = match reply::parse("Ikas GraphQL", &reply.body) {
+                Ok(e) => e,
+                Err(e) if reply.status.is_success() => {
+                    return Err(CallError::Failed(e.to_string()))
+                }
+                Err(_) => reply::Envelope {
+                    data: None,
+                    errors: None,
+                },
             };
+            let errors = envelope.errors.unwrap_or_default();
+            if reply.status.is_success() && errors.is_empty() {
+                return match envelope.data {
+                    Some(data) if !data.is_null() => Ok(Ok(data)),
+                    _ => Err(CallError::Failed(
+                        "Ikas GraphQL: the reply has neither `data` nor `errors`".into(),
+                    )),
+                };
+            }
+            let code = |c: &str| errors.iter().any(|e| e.code() == Some(c));
             if (code("UNAUTHENTICATED") || reply.status.as_u16() == 401) && !renewed {
                 renewed = true;
                 continue;
@@ -133,7 +197,7 @@ impl IkasClient {
             } else {
                 errors
                     .iter()
-                    .filter_map(|e| e["message"].as_str())
+                    .map(|e| e.message.as_str())
                     .collect::<Vec<_>>()
                     .join("; ")
             };
@@ -151,64 +215,46 @@ impl IkasClient {
         }
     }
 
-    async fn query(&mut self, query: &str, variables: Value) -> Result<Value> {
-        self.run(query, variables, Safety::Idempotent)
+    /// Runs a read and parses its `data` as the reply to `operation`.
+    async fn query<T: DeserializeOwned>(
+        &mut self,
+        operation: &str,
+        query: &str,
+        variables: Value,
+    ) -> Result<T> {
+        let data = self
+            .run(query, variables, Safety::Idempotent)
             .await?
-            .map_err(|e| ConnectorError::Remote(format!("Ikas: {}", e.0)))
+            .map_err(|e| ConnectorError::Remote(format!("Ikas: {}", e.0)))?;
+        Ok(reply::parse(operation, &data)?)
     }
 
     async fn variant_types(&mut self) -> Result<VariantTypes> {
-        let data = self
-            .query(
-                "{ listVariantType { id name values { id name } } }",
-                json!({}),
-            )
+        let r: reply::ListVariantType = self
+            .query("listVariantType", VARIANT_TYPES, json!({}))
             .await?;
-        Ok(data["listVariantType"]
-            .as_array()
+        Ok(r.list_variant_type
             .into_iter()
-            .flatten()
             .map(|t| {
-                let values = t["values"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| {
-                        Some((
-                            v["id"].as_str()?.to_string(),
-                            v["name"].as_str()?.to_string(),
-                        ))
-                    })
-                    .collect();
-                (
-                    t["id"].as_str().unwrap_or("").to_string(),
-                    (t["name"].as_str().unwrap_or("").to_string(), values),
-                )
+                let values = t.values.into_iter().map(|v| (v.id, v.name)).collect();
+                (t.id, (t.name, values))
             })
             .collect())
     }
 
-    fn product_from(&self, p: &Value, types: &VariantTypes) -> Product {
-        let handle = p
-            .pointer("/metaData/slug")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let mut pvt: Vec<&Value> = p["productVariantTypes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .collect();
-        pvt.sort_by_key(|t| t["order"].as_i64().unwrap_or(0));
+    fn product_from(&self, p: &reply::Product, types: &VariantTypes) -> Product {
+        let meta = p.meta_data.as_ref();
+        let handle = meta.and_then(|m| m.slug.clone()).unwrap_or_default();
+        let mut pvt: Vec<&reply::ProductVariantType> = p.product_variant_types.iter().collect();
+        pvt.sort_by_key(|t| t.order);
         let options: Vec<ProductOption> = pvt
             .iter()
             .filter_map(|t| {
-                let (name, values) = types.get(t["variantTypeId"].as_str()?)?;
-                let vals = t["variantValueIds"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| values.get(v.as_str()?).cloned())
+                let (name, values) = types.get(&t.variant_type_id)?;
+                let vals = t
+                    .variant_value_ids
+                    .iter()
+                    .filter_map(|v| values.get(v).cloned())
                     .collect();
                 Some(ProductOption {
                     name: name.clone(),
@@ -216,23 +262,18 @@ impl IkasClient {
                 })
             })
             .collect();
-        let money = |v: &Value| match v {
-            Value::Number(n) => Decimal::from_str(&n.to_string())
-                .ok()
-                .map(|d| Money::new(d.normalize(), self.currency.clone())),
-            _ => None,
+        let money = |d: Option<rust_decimal::Decimal>| {
+            d.map(|d| Money::new(d.normalize(), self.currency.clone()))
         };
-        let variants = p["variants"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let variants = p
+            .variants
+            .iter()
             .map(|v| {
-                let price = v["prices"]
-                    .as_array()
-                    .and_then(|a| a.first())
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                let (sell, discount) = (money(&price["sellPrice"]), money(&price["discountPrice"]));
+                let (sell, discount) = v
+                    .prices
+                    .first()
+                    .map(|pr| (money(pr.sell_price), money(pr.discount_price)))
+                    .unwrap_or((None, None));
                 let (price, compare) = match (sell, discount) {
                     (Some(s), Some(d)) => (Some(d), Some(s)),
                     (s, _) => (s, None),
@@ -240,57 +281,39 @@ impl IkasClient {
                 let option_values = pvt
                     .iter()
                     .map(|t| {
-                        let tid = t["variantTypeId"].as_str().unwrap_or("");
-                        v["variantValueIds"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .find(|r| r["variantTypeId"].as_str() == Some(tid))
-                            .and_then(|r| {
-                                types
-                                    .get(tid)?
-                                    .1
-                                    .get(r["variantValueId"].as_str()?)
-                                    .cloned()
-                            })
+                        let tid = t.variant_type_id.as_str();
+                        v.variant_value_ids
+                            .iter()
+                            .find(|r| r.variant_type_id == tid)
+                            .and_then(|r| types.get(tid)?.1.get(&r.variant_value_id).cloned())
                             .unwrap_or_default()
                     })
                     .collect();
                 Variant {
-                    source_id: v["id"].as_str().map(str::to_string),
-                    sku: v["sku"]
-                        .as_str()
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string),
-                    barcode: v["barcodeList"]
-                        .get(0)
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
+                    source_id: Some(v.id.clone()),
+                    sku: v.sku.clone().filter(|s| !s.is_empty()),
+                    barcode: v.barcode_list.first().cloned().flatten(),
                     price,
                     compare_at_price: compare,
-                    weight: match &v["weight"] {
-                        Value::Number(n) => {
-                            Decimal::from_str(&n.to_string()).ok().map(|w| Weight {
-                                value: w.normalize(),
-                                unit: WeightUnit::Kg,
-                            })
-                        }
-                        _ => None,
-                    },
+                    weight: v.weight.map(|w| Weight {
+                        value: w.normalize(),
+                        unit: WeightUnit::Kg,
+                    }),
                     option_values,
-                    requires_shipping: p["type"] != "DIGITAL",
+                    requires_shipping: p.kind != "DIGITAL",
                     taxable: true,
                     ..Default::default()
                 }
             })
             .collect();
+        let text = |s: Option<&String>| s.filter(|s| !s.is_empty()).cloned();
         Product {
             source: SourceRef::with_url(
-                p["id"].as_str().unwrap_or("").to_string(),
+                p.id.clone(),
                 url_path(Platform::Ikas, Entity::Products, &handle, &[]),
             ),
-            title: p["name"].as_str().unwrap_or("").to_string(),
-            body_html: p["description"].as_str().unwrap_or("").to_string(),
+            title: p.name.clone(),
+            body_html: p.description.clone().unwrap_or_default(),
             kind: if options.is_empty() {
                 ProductKind::Simple
             } else {
@@ -299,16 +322,8 @@ impl IkasClient {
             options,
             variants,
             seo: Seo {
-                title: p
-                    .pointer("/metaData/pageTitle")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string),
-                description: p
-                    .pointer("/metaData/description")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string),
+                title: text(meta.and_then(|m| m.page_title.as_ref())),
+                description: text(meta.and_then(|m| m.description.as_ref())),
             },
             handle,
             ..Default::default()
@@ -348,106 +363,15 @@ impl Source for IkasSource {
         Some(self.client.http.stats())
     }
 
+    /// A page of products by page number.
     async fn read_page(
         &mut self,
         entity: Entity,
         cursor: Option<&Cursor>,
         limit: usize,
     ) -> Result<SourcePage> {
-        Ok(self.list(entity, cursor, limit, None).await?.page)
-    }
-
-    /// `listProduct(updatedAt: { gte: … })`: Ikas's `DateFilterInput` on the product's
-    /// `updatedAt`, a `Timestamp` (milliseconds since the epoch, UTC).
-    async fn read_changed(
-        &mut self,
-        entity: Entity,
-        since: &str,
-        cursor: Option<&Cursor>,
-        limit: usize,
-    ) -> Result<Option<ChangedPage>> {
         if entity != Entity::Products {
-            return Ok(None);
-        }
-        Ok(Some(
-            self.list(entity, cursor, limit, Some(since_millis(since)))
-                .await?,
-        ))
-    }
-
-    /// Product ids only (`data { id }`), as many a page as Ikas allows; deleted products are
-    /// not listed (`includeDeleted` is left at its default).
-    async fn live_ids(&mut self, entity: Entity) -> Result<Option<Vec<String>>> {
-        if entity != Entity::Products {
-            return Ok(None);
-        }
-        let q = "query($page: Int!, $limit: Int!) { listProduct(pagination: { page: $page, limit: $limit }) { data { id } hasNext } }";
-        let mut out = vec![];
-        let mut page = 1u64;
-        loop {
-            let data = self
-                .client
-                .query(q, json!({ "page": page, "limit": MAX_LIMIT }))
-                .await?;
-            let list = &data["listProduct"];
-            for p in list["data"].as_array().into_iter().flatten() {
-                let id = p["id"].as_str().ok_or_else(|| {
-                    ConnectorError::Remote("Ikas listProduct: a product without `id`".into())
-                })?;
-                out.push(id.to_string());
-            }
-            if list["hasNext"] != json!(true) {
-                return Ok(Some(out));
-            }
-            page += 1;
-        }
-    }
-}
-
-/// `since` (RFC 3339) as an Ikas `Timestamp`; an unreadable time reads everything.
-fn since_millis(since: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(since)
-        .map(|d| d.timestamp_millis())
-        .unwrap_or(0)
-}
-
-/// The newest `updatedAt` (milliseconds) among `items`, as RFC 3339 UTC with milliseconds.
-fn newest_update(items: &[Value]) -> Option<String> {
-    items
-        .iter()
-        .filter_map(|p| p["updatedAt"].as_f64())
-        .map(|ms| ms as i64)
-        .max()
-        .and_then(chrono::DateTime::from_timestamp_millis)
-        .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-}
-
-/// The `listProduct` document for a page, with the `updatedAt` filter when `since` is given.
-fn list_document(since: Option<i64>) -> (String, &'static str) {
-    match since {
-        Some(_) => (
-            format!("query($page: Int!, $limit: Int!, $since: Timestamp!) {{ listProduct(updatedAt: {{ gte: $since }}, pagination: {{ page: $page, limit: $limit }}) {{ data {{ {PRODUCT_FIELDS} updatedAt }} hasNext page count }} }}"),
-            "since",
-        ),
-        None => (
-            format!("query($page: Int!, $limit: Int!) {{ listProduct(pagination: {{ page: $page, limit: $limit }}) {{ data {{ {PRODUCT_FIELDS} }} hasNext page count }} }}"),
-            "",
-        ),
-    }
-}
-
-impl IkasSource {
-    /// A page of products by page number; `since` (milliseconds) keeps those updated at or
-    /// after it.
-    async fn list(
-        &mut self,
-        entity: Entity,
-        cursor: Option<&Cursor>,
-        limit: usize,
-        since: Option<i64>,
-    ) -> Result<ChangedPage> {
-        if entity != Entity::Products {
-            return Ok(ChangedPage::default());
+            return Ok(SourcePage::default());
         }
         if self.types.is_none() {
             self.types = Some(self.client.variant_types().await?);
@@ -457,34 +381,55 @@ impl IkasSource {
             .and_then(Value::as_u64)
             .unwrap_or(1)
             .max(1);
-        let (q, since_var) = list_document(since);
         let limit = if limit == 0 {
             PAGE_LIMIT
         } else {
             (limit as u64).min(MAX_LIMIT)
         };
-        let mut vars = json!({ "page": page, "limit": limit });
-        if let Some(ms) = since {
-            vars[since_var] = json!(ms);
-        }
-        let data = self.client.query(&q, vars).await?;
+        let r: ListProduct<Page<reply::Product>> = self
+            .client
+            .query(
+                "listProduct",
+                &list_document(),
+                json!({ "page": page, "limit": limit }),
+            )
+            .await?;
         let types = self.types.clone().unwrap_or_default();
-        let list = &data["listProduct"];
-        let items = list["data"].as_array().cloned().unwrap_or_default();
-        let mut out = SourcePage {
-            records: items
+        Ok(SourcePage {
+            records: r
+                .list_product
+                .data
                 .iter()
                 .map(|p| Record::Product(self.client.product_from(p, &types)))
                 .collect(),
+            next: r.list_product.has_next.then(|| json!({ "page": page + 1 })),
             ..Default::default()
-        };
-        if list["hasNext"] == json!(true) {
-            out.next = Some(json!({ "page": page + 1 }));
-        }
-        Ok(ChangedPage {
-            page: out,
-            newest: newest_update(&items),
         })
+    }
+
+    /// Product ids only (`data { id }`), as many a page as Ikas allows; deleted products are
+    /// not listed (`includeDeleted` is left at its default).
+    async fn live_ids(&mut self, entity: Entity) -> Result<Option<Vec<String>>> {
+        if entity != Entity::Products {
+            return Ok(None);
+        }
+        let mut out = vec![];
+        let mut page = 1u64;
+        loop {
+            let r: ListProduct<Page<reply::Id>> = self
+                .client
+                .query(
+                    "listProduct",
+                    LIVE_IDS,
+                    json!({ "page": page, "limit": MAX_LIMIT }),
+                )
+                .await?;
+            out.extend(r.list_product.data.into_iter().map(|p| p.id));
+            if !r.list_product.has_next {
+                return Ok(Some(out));
+            }
+            page += 1;
+        }
     }
 }
 
@@ -532,14 +477,19 @@ impl IkasTarget {
                 if let Some((id, _)) = &found {
                     input["id"] = json!(id);
                 }
-                let q =
-                    "mutation($input: VariantTypeInput!) { saveVariantType(input: $input) { id } }";
-                if let Err(e) = self
+                match self
                     .client
-                    .run(q, json!({ "input": input }), Safety::Idempotent)
+                    .run(
+                        SAVE_VARIANT_TYPE,
+                        json!({ "input": input }),
+                        Safety::Idempotent,
+                    )
                     .await?
                 {
-                    return Ok(Err(e.0));
+                    Err(e) => return Ok(Err(e.0)),
+                    Ok(data) => {
+                        reply::parse::<reply::SaveVariantType>("saveVariantType", &data)?;
+                    }
                 }
                 types = self.client.variant_types().await?;
             }
@@ -564,7 +514,7 @@ impl IkasTarget {
     fn input(
         p: &Product,
         types: &[(String, HashMap<String, String>)],
-        existing: Option<&Value>,
+        existing: Option<&reply::Existing>,
         currency: &str,
     ) -> Value {
         let price = |m: &Option<Money>| {
@@ -590,9 +540,9 @@ impl IkasTarget {
                     out["weight"] = json!(w.to_unit(WeightUnit::Kg).value.to_string().parse::<f64>().unwrap_or(0.0));
                 }
                 // Keep Ikas's variant ids so an update edits variants instead of replacing them.
-                let same = existing.and_then(|e| e["variants"].as_array()?.iter().find(|x| x["sku"].as_str() == v.sku.as_deref()).cloned());
-                if let Some(id) = same.and_then(|x| x["id"].as_str().map(str::to_string)) {
-                    out["id"] = json!(id);
+                let same = existing.and_then(|e| e.variants.iter().find(|x| x.sku.as_deref() == v.sku.as_deref()));
+                if let Some(x) = same {
+                    out["id"] = json!(x.id);
                 }
                 out
             })
@@ -608,37 +558,40 @@ impl IkasTarget {
             })).collect::<Vec<_>>(),
             "variants": variants,
         });
-        if let Some(id) = existing.and_then(|e| e["id"].as_str()) {
-            input["id"] = json!(id);
+        if let Some(e) = existing {
+            input["id"] = json!(e.id);
         }
         input
     }
 
-    async fn find(&mut self, p: &Product) -> Result<Option<Value>> {
+    async fn find(&mut self, p: &Product) -> Result<Option<reply::Existing>> {
         let skus: Vec<String> = p.skus().map(str::to_string).collect();
         if skus.is_empty() {
             return self.find_by_slug(&p.handle).await;
         }
-        let q = "query($skus: [String!]) { listProduct(sku: { in: $skus }, pagination: { page: 1, limit: 10 }) { data { id variants { id sku } } } }";
-        let data = self.client.query(q, json!({ "skus": skus })).await?;
-        Ok(data.pointer("/listProduct/data/0").cloned())
+        let r: ListProduct<Rows<reply::Existing>> = self
+            .client
+            .query("listProduct", BY_SKU, json!({ "skus": skus }))
+            .await?;
+        Ok(r.list_product.data.into_iter().next())
     }
 
-    async fn find_by_slug(&mut self, slug: &str) -> Result<Option<Value>> {
+    async fn find_by_slug(&mut self, slug: &str) -> Result<Option<reply::Existing>> {
         let mut page = 1u64;
         loop {
-            let q = "query($page: Int!) { listProduct(pagination: { page: $page, limit: 200 }) { data { id metaData { slug } variants { id sku } } hasNext } }";
-            let data = self.client.query(q, json!({ "page": page })).await?;
-            let list = &data["listProduct"];
-            if let Some(hit) = list["data"]
-                .as_array()
+            let r: ListProduct<Page<reply::Existing>> = self
+                .client
+                .query("listProduct", BY_SLUG_PAGE, json!({ "page": page }))
+                .await?;
+            let hit = r
+                .list_product
+                .data
                 .into_iter()
-                .flatten()
-                .find(|p| p.pointer("/metaData/slug").and_then(Value::as_str) == Some(slug))
-            {
-                return Ok(Some(hit.clone()));
+                .find(|p| p.meta_data.as_ref().and_then(|m| m.slug.as_deref()) == Some(slug));
+            if hit.is_some() {
+                return Ok(hit);
             }
-            if list["hasNext"] != json!(true) {
+            if !r.list_product.has_next {
                 return Ok(None);
             }
             page += 1;
@@ -659,7 +612,6 @@ impl IkasTarget {
         let before = self.find(p).await?;
         let existed = before.is_some();
         let mut current = before;
-        let q = "mutation($input: ProductInput!) { saveProduct(input: $input) { id } }";
         for attempt in 0..=self.client.http.config().max_retries {
             if attempt > 0 {
                 self.client.http.wait_before_retry(attempt - 1, None).await;
@@ -671,17 +623,18 @@ impl IkasTarget {
             } else {
                 Safety::Unsafe
             };
-            match self.client.run(q, json!({ "input": input }), safety).await {
+            match self
+                .client
+                .run(SAVE_PRODUCT, json!({ "input": input }), safety)
+                .await
+            {
                 Ok(Ok(data)) => {
-                    let id = data
-                        .pointer("/saveProduct/id")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string();
+                    let saved: reply::SaveProduct = reply::parse("saveProduct", &data)?;
+                    let target_id = saved.save_product.id;
                     return Ok(if existed {
-                        WriteOutcome::Updated { target_id: id }
+                        WriteOutcome::Updated { target_id }
                     } else {
-                        WriteOutcome::Created { target_id: id }
+                        WriteOutcome::Created { target_id }
                     });
                 }
                 Ok(Err(e)) => return Ok(WriteOutcome::Failed { message: e.0 }),
@@ -738,10 +691,7 @@ impl Target for IkasTarget {
         if entity != Entity::Products {
             return Ok(None);
         }
-        Ok(self
-            .find_by_slug(external_key)
-            .await?
-            .and_then(|p| p["id"].as_str().map(str::to_string)))
+        Ok(self.find_by_slug(external_key).await?.map(|p| p.id))
     }
 
     async fn delete(&mut self, entity: Entity, target_id: &str) -> Result<()> {
@@ -750,14 +700,25 @@ impl Target for IkasTarget {
                 "the Ikas API target cannot delete {entity}"
             )));
         }
-        let q = "mutation($ids: [String!]!) { deleteProductList(idList: $ids) }";
-        self.client
-            .run(q, json!({ "ids": [target_id] }), Safety::Idempotent)
+        let data = self
+            .client
+            .run(
+                DELETE_PRODUCTS,
+                json!({ "ids": [target_id] }),
+                Safety::Idempotent,
+            )
             .await?
-            .map(|_| ())
             .map_err(|e| {
                 ConnectorError::Remote(format!("Ikas refused to delete {target_id}: {}", e.0))
-            })
+            })?;
+        let r: reply::DeleteProductList = reply::parse("deleteProductList", &data)?;
+        if r.delete_product_list {
+            Ok(())
+        } else {
+            Err(ConnectorError::Remote(format!(
+                "Ikas answered `deleteProductList: false` for {target_id}: the product was not deleted"
+            )))
+        }
     }
 
     async fn finish(&mut self, _entity: Entity) -> Result<()> {
@@ -804,13 +765,10 @@ impl crate::verify::Verifier for IkasVerifier {
         if entity != Entity::Products {
             return Ok(None);
         }
-        let q = "{ listProduct(pagination: { page: 1, limit: 1 }) { count } }";
-        let data = self.client.query(q, json!({})).await?;
-        let count = data["listProduct"]["count"].as_u64().ok_or_else(|| {
-            ConnectorError::Remote("Ikas listProduct: the reply has no `count`".into())
-        })?;
+        let r: ListProduct<reply::Count> =
+            self.client.query("listProduct", COUNT, json!({})).await?;
         Ok(Some(crate::verify::StoreCount {
-            count,
+            count: r.list_product.count,
             exact: true,
             how: "listProduct(pagination: { page: 1, limit: 1 }) { count }".into(),
         }))
@@ -840,22 +798,21 @@ impl crate::verify::Verifier for IkasVerifier {
         if self.types.is_none() {
             self.types = Some(self.client.variant_types().await?);
         }
-        let q = format!("query($ids: [String!]!, $limit: Int!) {{ listProduct(id: {{ in: $ids }}, pagination: {{ page: 1, limit: $limit }}) {{ data {{ {PRODUCT_FIELDS} }} }} }}");
+        let q = by_ids_document();
         let mut found: HashMap<String, Record> = HashMap::new();
         for chunk in ids.chunks(MAX_LIMIT as usize) {
-            let data = self
+            let r: ListProduct<Rows<reply::Product>> = self
                 .client
-                .query(&q, json!({ "ids": chunk, "limit": chunk.len() }))
+                .query(
+                    "listProduct",
+                    &q,
+                    json!({ "ids": chunk, "limit": chunk.len() }),
+                )
                 .await?;
             let types = self.types.clone().unwrap_or_default();
-            for p in data["listProduct"]["data"].as_array().into_iter().flatten() {
-                let Some(id) = p["id"].as_str() else {
-                    return Err(ConnectorError::Remote(
-                        "Ikas listProduct: a product without `id`".into(),
-                    ));
-                };
+            for p in &r.list_product.data {
                 found.insert(
-                    id.to_string(),
+                    p.id.clone(),
                     Record::Product(self.client.product_from(p, &types)),
                 );
             }
@@ -873,34 +830,22 @@ impl crate::verify::Verifier for IkasVerifier {
 }
 
 #[cfg(test)]
-mod changes_tests {
+mod document_tests {
     use super::*;
 
     #[test]
-    fn the_window_is_an_updated_at_gte_timestamp_in_milliseconds() {
-        assert_eq!(
-            since_millis("2026-12-06T07:30:00.250+02:00"),
-            1_796_535_000_250
-        );
-        let (q, var) = list_document(Some(1));
-        assert!(q.contains("listProduct(updatedAt: { gte: $since }"), "{q}");
-        assert!(q.contains("$since: Timestamp!"), "{q}");
-        assert_eq!(var, "since");
-        let (q, _) = list_document(None);
-        assert!(!q.contains("updatedAt"), "{q}");
+    fn no_document_filters_products_by_update_time() {
+        // `listProduct` has no `updatedAt` argument in Ikas's reference: sending one would
+        // fail every sync cycle with a validation error.
+        for (name, doc) in documents() {
+            assert!(!doc.contains("updatedAt"), "{name}: {doc}");
+        }
     }
 
     #[test]
-    fn the_newest_update_is_read_from_the_timestamps() {
-        let items = [
-            json!({ "updatedAt": 1_796_535_000_250i64 }),
-            json!({ "updatedAt": 1_796_534_000_000i64 }),
-            json!({ "id": "x" }),
-        ];
-        assert_eq!(
-            newest_update(&items).as_deref(),
-            Some("2026-12-06T05:30:00.250Z")
-        );
-        assert_eq!(newest_update(&[]), None);
+    fn the_product_fields_include_the_type_the_reader_uses() {
+        // `requires_shipping` comes from `type`; a document without it read every product
+        // as physical.
+        assert!(PRODUCT_FIELDS.split_whitespace().any(|w| w == "type"));
     }
 }
