@@ -383,7 +383,7 @@ fn with_headers(h: HeaderMap, r: Response) -> Response {
 
 async fn control_state(State(sb): State<BigCommerceSandbox>) -> Json<Value> {
     Json(
-        json!({ "products": sb.product_count(), "customers": sb.customer_count(), "duplicates": sb.creation_log().duplicates(),
+        json!({ "products": sb.product_count(), "customers": sb.customer_count(), "categories": lock(&sb.inner.store).categories.len(), "duplicates": sb.creation_log().duplicates(),
                  "requests": sb.faults.requests(), "rate_limited": sb.rate_limited() }),
     )
 }
