@@ -194,14 +194,11 @@ fn rows_parents(rows: &[csv::StringRecord], ty: usize) -> serde_json::Value {
         .count())
 }
 
+type Paths = std::collections::BTreeSet<Vec<String>>;
+
 /// Every category of the BigCommerce sandbox by id, as its path from the root, and each
 /// product's category paths by name, read back through the API (every page).
-fn bigcommerce_categories(
-    url: &str,
-) -> (
-    std::collections::BTreeSet<Vec<String>>,
-    std::collections::BTreeMap<String, std::collections::BTreeSet<Vec<String>>>,
-) {
+fn bigcommerce_categories(url: &str) -> (Paths, std::collections::BTreeMap<String, Paths>) {
     let auth = [("X-Auth-Token", "bc_sandbox_token")];
     let all = |path: &str| {
         let mut out = vec![];

@@ -328,6 +328,34 @@ impl BigCommerceClient {
         tree.paths_of(p.categories.as_deref().unwrap_or_default())
     }
 
+    /// The category named `name` under `parent`, read from the store (every page), into the
+    /// kept tree.
+    async fn find_category(
+        &self,
+        tree: &mut CategoryTree,
+        parent: u64,
+        name: &str,
+    ) -> Result<Option<u64>> {
+        let found: Vec<CategoryReply> = self
+            .get_all(
+                PATH,
+                &[
+                    ("tree_id:in", tree.tree_id.to_string()),
+                    ("parent_id:in", parent.to_string()),
+                    ("name", name.to_string()),
+                ],
+            )
+            .await?;
+        Ok(found
+            .into_iter()
+            .find(|c| c.parent_id == parent && key(&c.name) == key(name))
+            .map(|c| {
+                let id = c.category_id;
+                tree.insert(c);
+                id
+            }))
+    }
+
     /// One category created under `parent`; after an ambiguous failure it is looked up by
     /// name under that parent before any second POST, so it is never created twice.
     /// `Ok(Err(message))`: BigCommerce refused it.
@@ -344,22 +372,7 @@ impl BigCommerceClient {
         for attempt in 0..=self.http.config().max_retries {
             if attempt > 0 {
                 self.http.wait_before_retry(attempt - 1, None).await;
-                let found: Vec<CategoryReply> = self
-                    .get_all(
-                        PATH,
-                        &[
-                            ("tree_id:in", tree.tree_id.to_string()),
-                            ("parent_id:in", parent.to_string()),
-                            ("name", name.clone()),
-                        ],
-                    )
-                    .await?;
-                if let Some(c) = found
-                    .into_iter()
-                    .find(|c| c.parent_id == parent && key(&c.name) == key(&name))
-                {
-                    let id = c.category_id;
-                    tree.insert(c);
+                if let Some(id) = self.find_category(tree, parent, &name).await? {
                     return Ok(Ok(id));
                 }
             }
@@ -391,7 +404,16 @@ impl BigCommerceClient {
                         category_error(&r)
                     )));
                 }
-                Ok(r) => return Ok(Err(category_error(&r))),
+                Ok(r) => {
+                    // Another writer (a products batch running beside the categories) may
+                    // have made it since the tree was read: sibling names are unique.
+                    if r.status.as_u16() == 422 {
+                        if let Some(id) = self.find_category(tree, parent, &name).await? {
+                            return Ok(Ok(id));
+                        }
+                    }
+                    return Ok(Err(category_error(&r)));
+                }
                 Err(CallError::Ambiguous(m)) => {
                     tracing::debug!("category create ambiguous ({m}); looking it up first");
                 }
