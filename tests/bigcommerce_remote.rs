@@ -193,3 +193,144 @@ fn rows_parents(rows: &[csv::StringRecord], ty: usize) -> serde_json::Value {
         .filter(|r| matches!(&r[ty], "variable" | "simple"))
         .count())
 }
+
+type Paths = std::collections::BTreeSet<Vec<String>>;
+
+/// Every category of the BigCommerce sandbox by id, as its path from the root, and each
+/// product's category paths by name, read back through the API (every page).
+fn bigcommerce_categories(url: &str) -> (Paths, std::collections::BTreeMap<String, Paths>) {
+    let auth = [("X-Auth-Token", "bc_sandbox_token")];
+    let all = |path: &str| {
+        let mut out = vec![];
+        for page in 1.. {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let r = http_call(
+                url,
+                "GET",
+                &format!("{path}{sep}limit=250&page={page}"),
+                &auth,
+                None,
+            );
+            out.extend(r["data"].as_array().cloned().unwrap_or_default());
+            let p = &r["meta"]["pagination"];
+            if p["current_page"].as_u64() >= p["total_pages"].as_u64() {
+                break;
+            }
+        }
+        out
+    };
+    let nodes: std::collections::BTreeMap<u64, (u64, String)> =
+        all("/stores/sandbox/v3/catalog/trees/categories")
+            .iter()
+            .map(|c| {
+                (
+                    c["category_id"].as_u64().expect("category_id"),
+                    (
+                        c["parent_id"].as_u64().expect("parent_id"),
+                        c["name"].as_str().expect("name").to_string(),
+                    ),
+                )
+            })
+            .collect();
+    let path_of = |id: u64| {
+        let mut p = vec![];
+        let mut at = id;
+        while let Some((parent, name)) = nodes.get(&at) {
+            p.insert(0, name.clone());
+            at = *parent;
+        }
+        p
+    };
+    let paths = nodes.keys().map(|id| path_of(*id)).collect();
+    let products = all("/stores/sandbox/v3/catalog/products")
+        .iter()
+        .map(|p| {
+            let cats = p["categories"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.as_u64())
+                .map(path_of)
+                .collect();
+            (p["name"].as_str().unwrap_or("").to_string(), cats)
+        })
+        .collect();
+    (paths, products)
+}
+
+/// A store with a nested category tree (Clothing > Women > Tops, …) lands in BigCommerce with
+/// every category once, parents first, and every product in its categories; loading it again
+/// from scratch finds each category by its name under its parent and creates none.
+#[test]
+fn a_nested_category_tree_reaches_bigcommerce_once_with_every_product_in_place() {
+    let sb = SandboxProc::start("bigcommerce", &["--plan", "pro"]);
+    let s = Scenario::generated(60, "entities = [\"categories\", \"products\"]");
+    s.set_target(&sb.endpoint_toml("plan = \"pro\""));
+    // What the source says: each product's category paths, and every path with its parents.
+    let mut rd = csv::Reader::from_path(s.path().join("source/products.csv")).expect("csv");
+    let headers = rd.headers().expect("headers").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (ty, name_col, cat_col) = (col("Type"), col("Name"), col("Categories"));
+    let mut want_products = std::collections::BTreeMap::new();
+    let mut want_paths = std::collections::BTreeSet::new();
+    for r in rd.records().map(|r| r.expect("row")) {
+        if !matches!(&r[ty], "variable" | "simple") {
+            continue;
+        }
+        let paths: std::collections::BTreeSet<Vec<String>> = r[cat_col]
+            .split(',')
+            .map(|p| {
+                p.split('>')
+                    .map(|n| n.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|p| p.iter().all(|n| !n.is_empty()))
+            .collect();
+        for p in &paths {
+            for depth in 1..=p.len() {
+                want_paths.insert(p[..depth].to_vec());
+            }
+        }
+        want_products.insert(r[name_col].to_string(), paths);
+    }
+    assert!(
+        want_paths.iter().any(|p| p.len() >= 3),
+        "the generated store has a nested tree: {want_paths:?}"
+    );
+
+    let args = [
+        "run",
+        &s.cfg(),
+        "--headless",
+        "--interventions",
+        "recommended",
+    ];
+    assert_eq!(s.run_headless(180), Some(0), "{}", s.logs());
+    let (paths, products) = bigcommerce_categories(&sb.url);
+    assert_eq!(paths, want_paths);
+    assert_eq!(products, want_products);
+    let loaded = sb.state();
+    assert_eq!(
+        loaded["categories"].as_u64(),
+        Some(want_paths.len() as u64),
+        "{loaded}"
+    );
+
+    let again = std::process::Command::new(bin())
+        .args(args.iter().copied().chain(["--restart"]))
+        .envs(SANDBOX_ENV.iter().copied())
+        .env("USER", "tester")
+        .output()
+        .expect("second load");
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    let reloaded = sb.state();
+    assert!(
+        reloaded["duplicates"].as_array().unwrap().is_empty(),
+        "created twice: {}",
+        reloaded["duplicates"]
+    );
+    assert_eq!(reloaded["categories"], loaded["categories"], "{reloaded}");
+    let (paths_again, products_again) = bigcommerce_categories(&sb.url);
+    assert_eq!(paths_again, want_paths);
+    assert_eq!(products_again, want_products);
+}

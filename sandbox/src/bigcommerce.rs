@@ -59,6 +59,8 @@ struct Store {
     products: BTreeMap<u64, Value>,
     customers: BTreeMap<u64, Value>,
     brands: BTreeMap<u64, String>,
+    /// Categories of the one category tree ([`TREE_ID`]), by `category_id`.
+    categories: BTreeMap<u64, Value>,
 }
 
 impl Store {
@@ -130,6 +132,14 @@ impl BigCommerceSandbox {
                     .delete(delete_products),
             )
             .route("/stores/{hash}/v3/catalog/variants", get(list_variants))
+            .route("/stores/{hash}/v3/catalog/trees", get(list_trees))
+            .route(
+                "/stores/{hash}/v3/catalog/trees/categories",
+                get(list_categories)
+                    .post(create_categories)
+                    .put(update_categories)
+                    .delete(delete_categories),
+            )
             .route("/stores/{hash}/v3/catalog/brands", get(list_brands))
             .route(
                 "/stores/{hash}/v3/customers",
@@ -193,6 +203,77 @@ impl BigCommerceSandbox {
     /// Brand names, as the store holds them.
     pub fn brands(&self) -> Vec<String> {
         lock(&self.inner.store).brands.values().cloned().collect()
+    }
+
+    /// Every category as its path of names from the root, sorted.
+    pub fn category_paths(&self) -> Vec<Vec<String>> {
+        let s = lock(&self.inner.store);
+        let mut out: Vec<Vec<String>> = s
+            .categories
+            .keys()
+            .map(|id| category_path(&s, *id))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Each product's name with the paths of its categories, sorted.
+    pub fn product_categories(&self) -> BTreeMap<String, Vec<Vec<String>>> {
+        let s = lock(&self.inner.store);
+        s.products
+            .values()
+            .map(|p| {
+                let mut paths: Vec<Vec<String>> = p["categories"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_u64)
+                    .map(|id| category_path(&s, id))
+                    .collect();
+                paths.sort();
+                (p["name"].as_str().unwrap_or("").to_string(), paths)
+            })
+            .collect()
+    }
+
+    /// Creates `path` (and its missing ancestors) in the tree, as a merchant would in the
+    /// control panel; returns the id of its last category.
+    pub fn seed_category(&self, path: &[&str]) -> u64 {
+        let mut s = lock(&self.inner.store);
+        let mut parent = 0u64;
+        for name in path {
+            let found = s
+                .categories
+                .iter()
+                .find(|(_, c)| {
+                    c["parent_id"].as_u64() == Some(parent) && c["name"].as_str() == Some(*name)
+                })
+                .map(|(id, _)| *id);
+            parent = match found {
+                Some(id) => id,
+                None => {
+                    let input = json!({ "name": name, "parent_id": parent, "tree_id": TREE_ID,
+                                        "description": format!("<p>{name}</p>"), "page_title": name });
+                    match create_category_in(&self.inner, &mut s, &input) {
+                        Ok(c) => c["category_id"].as_u64().unwrap_or(0),
+                        Err(_) => return 0,
+                    }
+                }
+            };
+        }
+        parent
+    }
+
+    /// Puts a product (by name) into categories, as the control panel would.
+    pub fn categorize(&self, product: &str, categories: &[u64]) {
+        let mut s = lock(&self.inner.store);
+        if let Some(p) = s
+            .products
+            .values_mut()
+            .find(|p| p["name"].as_str() == Some(product))
+        {
+            p["categories"] = json!(categories);
+        }
     }
 
     /// Replies refused because the request window was spent.
@@ -302,7 +383,7 @@ fn with_headers(h: HeaderMap, r: Response) -> Response {
 
 async fn control_state(State(sb): State<BigCommerceSandbox>) -> Json<Value> {
     Json(
-        json!({ "products": sb.product_count(), "customers": sb.customer_count(), "duplicates": sb.creation_log().duplicates(),
+        json!({ "products": sb.product_count(), "customers": sb.customer_count(), "categories": lock(&sb.inner.store).categories.len(), "duplicates": sb.creation_log().duplicates(),
                  "requests": sb.faults.requests(), "rate_limited": sb.rate_limited() }),
     )
 }
@@ -445,6 +526,27 @@ fn validate(s: &Store, p: &Value, id: Option<u64>) -> Result<(), Response> {
                 &format!("Sku {sku} is not unique"),
                 json!({}),
             ));
+        }
+    }
+    if let Some(cats) = p.get("categories").filter(|c| !c.is_null()) {
+        let ids: Option<Vec<u64>> = cats
+            .as_array()
+            .and_then(|a| a.iter().map(Value::as_u64).collect());
+        match ids {
+            None => {
+                return Err(invalid(
+                    "categories",
+                    "categories must be a list of category ids",
+                ))
+            }
+            Some(ids) => {
+                if let Some(bad) = ids.iter().find(|c| !s.categories.contains_key(c)) {
+                    return Err(invalid(
+                        "categories",
+                        &format!("category {bad} does not exist"),
+                    ));
+                }
+            }
         }
     }
     if p["variants"].as_array().is_some_and(|v| v.len() > 600) {
@@ -1122,4 +1224,433 @@ async fn delete_customers(
         s.customers.remove(&id);
     }
     with_headers(h, StatusCode::NO_CONTENT.into_response())
+}
+
+// ---- category trees (Catalog Trees API) ----
+
+/// The store's one category tree, that of its default channel (1).
+const TREE_ID: u64 = 1;
+/// `name` maxLength in the Category Trees document.
+const MAX_CATEGORY_NAME: usize = 50;
+
+/// Names from the root down to a category.
+fn category_path(s: &Store, id: u64) -> Vec<String> {
+    let mut path = vec![];
+    let mut at = id;
+    while let Some(c) = s.categories.get(&at) {
+        path.push(c["name"].as_str().unwrap_or("").to_string());
+        at = c["parent_id"].as_u64().unwrap_or(0);
+        if at == 0 || path.len() > 16 {
+            break;
+        }
+    }
+    path.reverse();
+    path
+}
+
+/// The Category Trees document's error body for a refused write: `{errors: {status, title,
+/// type, errors}, meta: {total, success, failed}}` (ErrorResponse), not the bare error the
+/// product endpoints send.
+fn tree_error(status: StatusCode, title: &str, errors: Value, total: usize) -> Response {
+    (
+        status,
+        Json(json!({
+            "errors": { "status": status.as_u16(), "title": title, "type": DOCS, "errors": errors },
+            "meta": { "total": total, "success": 0, "failed": total },
+        })),
+    )
+        .into_response()
+}
+
+/// What BigCommerce refuses in one category of a write (`at` is its index in the batch), in
+/// its words; `id` is the category being updated.
+fn category_refusal(s: &Store, c: &Value, id: Option<u64>) -> Option<(String, String)> {
+    let field = |k: &str| k.to_string();
+    let current = id.and_then(|i| s.categories.get(&i));
+    let name = match c.get("name") {
+        Some(n) => match n.as_str().map(str::trim) {
+            Some(n) if !n.is_empty() => n.to_string(),
+            _ => return Some((field("name"), "name cannot be empty".into())),
+        },
+        None if id.is_none() => return Some((field("name"), "name is a required field".into())),
+        None => current
+            .and_then(|c| c["name"].as_str())
+            .unwrap_or("")
+            .to_string(),
+    };
+    if name.chars().count() > MAX_CATEGORY_NAME {
+        return Some((
+            field("name"),
+            format!("name cannot be longer than {MAX_CATEGORY_NAME} characters"),
+        ));
+    }
+    let parent = match c.get("parent_id") {
+        Some(p) => match p.as_u64() {
+            Some(p) => p,
+            None => return Some((field("parent_id"), "parent_id must be an integer".into())),
+        },
+        None => match current {
+            Some(cur) => cur["parent_id"].as_u64().unwrap_or(0),
+            None if c.get("tree_id").is_some() => 0,
+            None => {
+                return Some((
+                    field("tree_id"),
+                    "tree_id or parent_id is a required field".into(),
+                ))
+            }
+        },
+    };
+    if let Some(t) = c.get("tree_id") {
+        if t.as_u64() != Some(TREE_ID) {
+            return Some((
+                field("tree_id"),
+                format!("category tree {t} does not exist"),
+            ));
+        }
+    }
+    if parent != 0 && !s.categories.contains_key(&parent) {
+        return Some((
+            field("parent_id"),
+            format!("parent category {parent} does not exist"),
+        ));
+    }
+    if Some(parent) == id {
+        return Some((
+            field("parent_id"),
+            "a category cannot be its own parent".into(),
+        ));
+    }
+    // "Name is unique with respect to the category's siblings."
+    if s.categories.iter().any(|(cid, o)| {
+        Some(*cid) != id
+            && o["parent_id"].as_u64() == Some(parent)
+            && o["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+    }) {
+        return Some((
+            field("name"),
+            format!("a category named \"{name}\" already exists under this parent"),
+        ));
+    }
+    None
+}
+
+fn create_category_in(
+    inner: &Inner,
+    s: &mut Store,
+    input: &Value,
+) -> Result<Value, (String, String)> {
+    if let Some(r) = category_refusal(s, input, None) {
+        return Err(r);
+    }
+    s.next_id += 1;
+    let id = s.next_id;
+    let mut c = json!({
+        "category_id": id, "category_uuid": format!("00000000-0000-4000-8000-{id:012x}"), "parent_id": 0, "tree_id": TREE_ID,
+        "name": "", "description": "", "views": 0, "sort_order": 0, "page_title": "", "meta_keywords": [], "meta_description": "",
+        "layout_file": "category.html", "image_url": "", "is_visible": true, "search_keywords": "", "default_product_sort": "use_store_settings",
+        "url": { "path": "", "is_customized": false },
+    });
+    apply_category(&mut c, input);
+    if c["url"]["path"] == "" {
+        // "If not provided in POST request, the URL is autogenerated from the category name."
+        let parent = c["parent_id"].as_u64().unwrap_or(0);
+        let mut path: Vec<String> = category_path(s, parent);
+        path.push(c["name"].as_str().unwrap_or("").to_string());
+        let slugs: Vec<String> = path
+            .iter()
+            .map(|n| {
+                storeshift_connectors::platform::normalize_handle(
+                    storeshift_connectors::model::Platform::BigCommerce,
+                    n,
+                )
+            })
+            .collect();
+        c["url"] = json!({ "path": format!("/{}/", slugs.join("/")), "is_customized": false });
+    }
+    s.categories.insert(id, c.clone());
+    let key = category_path(s, id).join(" > ");
+    inner.created.record("categories", &key);
+    Ok(c)
+}
+
+fn apply_category(c: &mut Value, input: &Value) {
+    for (k, v) in input.as_object().into_iter().flatten() {
+        match k.as_str() {
+            "category_id" | "category_uuid" | "views" => {}
+            "tree_id" => c["tree_id"] = json!(TREE_ID),
+            "name" => c["name"] = json!(v.as_str().unwrap_or("").trim()),
+            _ => c[k] = v.clone(),
+        }
+    }
+}
+
+/// `GET /catalog/trees`: the one tree, on channel 1.
+async fn list_trees(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let trees: Vec<Value> = [json!({ "id": TREE_ID, "name": "Default", "channels": [1] })]
+        .into_iter()
+        .filter(|t| {
+            list_of(&q, "id:in")
+                .is_none_or(|l| l.iter().any(|i| i.parse::<u64>().ok() == t["id"].as_u64()))
+                && list_of(&q, "channel_id:in").is_none_or(|l| l.iter().any(|c| c == "1"))
+        })
+        .collect();
+    with_headers(h, Json(paged(trees, &q)).into_response())
+}
+
+fn ids_in(q: &HashMap<String, String>, key: &str, v: &Value) -> bool {
+    list_of(q, key).is_none_or(|l| l.iter().any(|i| i.parse::<u64>().ok() == v.as_u64()))
+}
+
+/// `GET /catalog/trees/categories`, by id order, filtered by `category_id:in`, `tree_id:in`,
+/// `parent_id:in`, `name`, `is_visible`; `include_fields` keeps the id and those fields.
+async fn list_categories(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let fields = list_of(&q, "include_fields");
+    let s = lock(&sb.inner.store);
+    let items: Vec<Value> = s
+        .categories
+        .values()
+        .filter(|c| {
+            ids_in(&q, "category_id:in", &c["category_id"])
+                && ids_in(&q, "tree_id:in", &c["tree_id"])
+                && ids_in(&q, "parent_id:in", &c["parent_id"])
+                && q.get("name").is_none_or(|n| c["name"].as_str() == Some(n))
+                && q.get("is_visible").is_none_or(|v| {
+                    c["is_visible"].as_bool().map(|b| b.to_string()).as_deref() == Some(v)
+                })
+        })
+        .map(|c| {
+            let mut c = c.clone();
+            if let (Some(fields), Some(o)) = (&fields, c.as_object_mut()) {
+                o.retain(|k, _| k == "category_id" || fields.iter().any(|f| f == k));
+            }
+            c
+        })
+        .collect();
+    drop(s);
+    with_headers(h, Json(paged(items, &q)).into_response())
+}
+
+/// The array body of a category write, or the 400 the document gives for anything else.
+fn category_items(body: &[u8]) -> Result<Vec<Value>, Response> {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .ok_or_else(|| {
+            (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "errors": [{ "status": 400, "title": "Input is invalid: an array of categories is expected", "type": DOCS }] })),
+            )
+                .into_response()
+        })
+}
+
+/// `POST /catalog/trees/categories`: 201 when every category is created, 207 with `data` and
+/// `errors` when some are, 422 when none is.
+async fn create_categories(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let items = match category_items(&body) {
+        Ok(i) => i,
+        Err(r) => return with_headers(h, r),
+    };
+    let mut s = lock(&sb.inner.store);
+    let mut data = vec![];
+    let mut errors = serde_json::Map::new();
+    for (i, it) in items.iter().enumerate() {
+        match create_category_in(&sb.inner, &mut s, it) {
+            Ok(c) => data.push(c),
+            Err((field, why)) => {
+                errors.insert(format!("{i}.{field}"), json!(why));
+            }
+        }
+    }
+    let (total, failed) = (items.len(), errors.len());
+    let r = if failed == 0 {
+        (
+            StatusCode::CREATED,
+            Json(
+                json!({ "data": data, "meta": { "total": total, "success": total, "failed": 0 } }),
+            ),
+        )
+            .into_response()
+    } else if data.is_empty() {
+        tree_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "The category was not valid",
+            Value::Object(errors),
+            total,
+        )
+    } else {
+        (
+            StatusCode::MULTI_STATUS,
+            Json(json!({
+                "data": data,
+                "errors": { "status": 207, "title": "Some categories were not created", "type": DOCS, "errors": errors },
+                "meta": { "total": total, "success": total - failed, "failed": failed },
+            })),
+        )
+            .into_response()
+    };
+    with_headers(h, r)
+}
+
+/// `PUT /catalog/trees/categories`: each item needs `category_id`; validated whole.
+async fn update_categories(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let items = match category_items(&body) {
+        Ok(i) => i,
+        Err(r) => return with_headers(h, r),
+    };
+    let mut s = lock(&sb.inner.store);
+    let mut errors = serde_json::Map::new();
+    for (i, it) in items.iter().enumerate() {
+        let refusal = match it["category_id"].as_u64() {
+            None => Some((
+                "category_id".to_string(),
+                "category_id is a required field".to_string(),
+            )),
+            Some(id) if !s.categories.contains_key(&id) => Some((
+                "category_id".to_string(),
+                format!("category {id} does not exist"),
+            )),
+            Some(id) => category_refusal(&s, it, Some(id)),
+        };
+        if let Some((field, why)) = refusal {
+            errors.insert(format!("{i}.{field}"), json!(why));
+        }
+    }
+    let total = items.len();
+    if !errors.is_empty() {
+        return with_headers(
+            h,
+            tree_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The category was not valid",
+                Value::Object(errors),
+                total,
+            ),
+        );
+    }
+    for it in &items {
+        if let Some(c) = it["category_id"]
+            .as_u64()
+            .and_then(|id| s.categories.get_mut(&id))
+        {
+            apply_category(c, it);
+        }
+    }
+    with_headers(
+        h,
+        Json(json!({ "meta": { "total": total, "success": total, "failed": 0 } })).into_response(),
+    )
+}
+
+/// `DELETE /catalog/trees/categories`: needs a filter; a deleted category takes its
+/// subcategories with it and leaves the products it held.
+async fn delete_categories(
+    State(sb): State<BigCommerceSandbox>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    Query(q): Q,
+) -> Response {
+    let h = match sb.admit(&hash, &headers) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let filters = [
+        "category_id:in",
+        "tree_id:in",
+        "parent_id:in",
+        "category_uuid:in",
+    ];
+    if filters.iter().all(|f| !q.contains_key(*f)) {
+        return with_headers(
+            h,
+            tree_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "A filter is required to delete categories",
+                json!({ "category_id:in": "give category_id:in, category_uuid:in, tree_id:in or parent_id:in" }),
+                0,
+            ),
+        );
+    }
+    let mut s = lock(&sb.inner.store);
+    let mut gone: Vec<u64> = s
+        .categories
+        .values()
+        .filter(|c| {
+            ids_in(&q, "category_id:in", &c["category_id"])
+                && ids_in(&q, "tree_id:in", &c["tree_id"])
+                && ids_in(&q, "parent_id:in", &c["parent_id"])
+                && list_of(&q, "category_uuid:in").is_none_or(|l| {
+                    l.iter()
+                        .any(|u| c["category_uuid"].as_str() == Some(u.as_str()))
+                })
+        })
+        .filter_map(|c| c["category_id"].as_u64())
+        .collect();
+    let mut i = 0;
+    while i < gone.len() {
+        let parent = gone[i];
+        let children: Vec<u64> = s
+            .categories
+            .iter()
+            .filter(|(id, c)| c["parent_id"].as_u64() == Some(parent) && !gone.contains(id))
+            .map(|(id, _)| *id)
+            .collect();
+        gone.extend(children);
+        i += 1;
+    }
+    for id in &gone {
+        s.categories.remove(id);
+    }
+    for p in s.products.values_mut() {
+        if let Some(list) = p["categories"].as_array_mut() {
+            list.retain(|c| c.as_u64().is_none_or(|c| !gone.contains(&c)));
+        }
+    }
+    let total = gone.len();
+    with_headers(
+        h,
+        (
+            StatusCode::ACCEPTED,
+            Json(json!({ "meta": { "total": total, "success": total, "failed": 0 } })),
+        )
+            .into_response(),
+    )
 }

@@ -363,3 +363,151 @@ async fn what_bigcommerce_would_refuse_is_refused_before_sending() {
     );
     assert_eq!(target.product_count(), 1);
 }
+
+/// A store whose products sit in a nested tree: Clothing > Shirts > Linen, Clothing > Hats,
+/// Sale; product i is in one or two of them.
+fn categorized_source(n: usize) -> BigCommerceSandbox {
+    let sb = BigCommerceSandbox::new(unlimited());
+    sb.seed_products(n);
+    let linen = sb.seed_category(&["Clothing", "Shirts", "Linen"]);
+    let hats = sb.seed_category(&["Clothing", "Hats"]);
+    let sale = sb.seed_category(&["Sale"]);
+    for i in 0..n {
+        let cats = match i % 3 {
+            0 => vec![linen, sale],
+            1 => vec![hats],
+            _ => vec![],
+        };
+        sb.categorize(&format!("BC product {i}"), &cats);
+    }
+    sb
+}
+
+#[tokio::test]
+async fn a_category_tree_lands_parents_first_and_once_through_faults() {
+    let source = categorized_source(9);
+    let sserver = source.start(0).await.expect("bind");
+    let mut src = BigCommerceSource::open(&spec(&sserver)).expect("open");
+    // Two per page: the tree is paged parents first all the same.
+    let (cats, pages) = extract_all(&mut src, Entity::Categories, 2).await;
+    assert_eq!(pages, 3);
+    let paths: Vec<String> = cats.iter().map(|r| r.label()).collect();
+    assert_eq!(
+        paths,
+        [
+            "Clothing",
+            "Sale",
+            "Clothing > Shirts",
+            "Clothing > Hats",
+            "Clothing > Shirts > Linen"
+        ]
+    );
+    let (products, _) = extract_all(&mut src, Entity::Products, 4).await;
+
+    let target = BigCommerceSandbox::new(unlimited());
+    let server = target.start(0).await.expect("bind");
+    // An unanswered create (Slow beyond the timeout, Reset) must be looked up, not repeated.
+    target.faults.after(&[
+        (3, Fault::Slow(Duration::from_millis(900))),
+        (6, Fault::Reset),
+        (9, Fault::Status(503)),
+    ]);
+    let mut t = BigCommerceTarget::open(&spec(&server)).expect("open");
+    // Products first: their categories are made on the way, then the category records
+    // find them in place.
+    for round in 0..2 {
+        let out = t
+            .write_batch(Entity::Products, &products)
+            .await
+            .expect("products");
+        assert!(
+            out.iter()
+                .all(|o| !matches!(o, WriteOutcome::Failed { .. })),
+            "round {round}: {out:?}"
+        );
+        let out = t
+            .write_batch(Entity::Categories, &cats)
+            .await
+            .expect("categories");
+        assert!(
+            out.iter()
+                .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+            "round {round}: {out:?}"
+        );
+    }
+    assert_eq!(target.category_paths(), source.category_paths());
+    assert_eq!(target.product_categories(), source.product_categories());
+    assert!(
+        target.creation_log().duplicates().is_empty(),
+        "{:?}",
+        target.creation_log().duplicates()
+    );
+    assert_eq!(target.faults.injected(), 3);
+}
+
+#[tokio::test]
+async fn the_sandbox_serves_category_trees_as_the_specification_says() {
+    let sb = categorized_source(3);
+    let server = sb.start(0).await.expect("bind");
+    let trees = raw_get(&server, "/catalog/trees").await;
+    assert_eq!(trees["data"][0]["channels"], json!([1]), "{trees}");
+    let tree = trees["data"][0]["id"].as_u64().expect("tree id");
+    let page = raw_get(
+        &server,
+        &format!("/catalog/trees/categories?tree_id:in={tree}&limit=2&page=2"),
+    )
+    .await;
+    let p = &page["meta"]["pagination"];
+    assert_eq!(
+        (
+            p["total"].as_u64(),
+            p["current_page"].as_u64(),
+            p["total_pages"].as_u64()
+        ),
+        (Some(5), Some(2), Some(3)),
+        "{page}"
+    );
+    let shirts = raw_get(&server, "/catalog/trees/categories?name=Shirts").await;
+    assert_eq!(
+        shirts["data"][0]["url"]["path"], "/clothing/shirts/",
+        "{shirts}"
+    );
+    let post = |body: serde_json::Value| {
+        let url = format!(
+            "{}/stores/sandbox/v3/catalog/trees/categories",
+            server.url()
+        );
+        async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .header("x-auth-token", BigCommerceConfig::default().token)
+                .json(&body)
+                .send()
+                .await
+                .expect("post");
+            let status = r.status().as_u16();
+            (status, r.json::<serde_json::Value>().await.expect("json"))
+        }
+    };
+    // A missing name and a missing place in the tree are refused with 422, in the
+    // document's ErrorResponse shape.
+    let (status, body) = post(json!([{ "tree_id": tree, "parent_id": 0 }])).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"]["status"], 422, "{body}");
+    assert!(body["errors"]["errors"]["0.name"].is_string(), "{body}");
+    assert_eq!(body["meta"]["failed"], 1, "{body}");
+    let (status, body) = post(json!([{ "name": "Orphan" }])).await;
+    assert_eq!(status, 422, "{body}");
+    // A sibling's name is taken; the same name under another parent is not.
+    let (status, _) = post(json!([{ "name": "sale", "tree_id": tree, "parent_id": 0 }])).await;
+    assert_eq!(status, 422);
+    let (status, body) = post(
+        json!([{ "name": "Sale", "tree_id": tree, "parent_id": shirts["data"][0]["category_id"] }]),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        body["data"][0]["url"]["path"], "/clothing/shirts/sale/",
+        "{body}"
+    );
+}

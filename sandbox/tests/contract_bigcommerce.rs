@@ -1,7 +1,8 @@
 //! The BigCommerce connector and sandbox held to BigCommerce's published OpenAPI documents
-//! (Catalog products, variants and brands; Customers): the traffic of an extraction, two loads
-//! of the same store (create, then the update paths), look-ups, a rollback, and customers
-//! without names or with addresses that lack a country, all recorded and checked.
+//! (Catalog products, variants, brands and category trees; Customers): the traffic of an
+//! extraction, two loads of the same store (create, then the update paths), look-ups, a
+//! rollback, and customers without names or with addresses that lack a country, all recorded
+//! and checked.
 
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -107,9 +108,21 @@ async fn scenario() -> (Report, BigCommerceSandbox) {
     let source = BigCommerceSandbox::new(unlimited());
     source.seed_products(12);
     source.seed_customers(9);
+    let linen = source.seed_category(&["Clothing", "Shirts", "Linen"]);
+    let sale = source.seed_category(&["Sale"]);
+    for i in 0..12 {
+        let cats = if i % 2 == 0 {
+            vec![linen, sale]
+        } else {
+            vec![sale]
+        };
+        source.categorize(&format!("BC product {i}"), &cats);
+    }
     source.faults.traffic().record(true);
     let sserver = source.start(0).await.expect("bind");
     let mut src = BigCommerceSource::open(&spec(&sserver)).expect("open");
+    let categories = extract(&mut src, Entity::Categories).await;
+    assert_eq!(categories.len(), 4);
     let products = extract(&mut src, Entity::Products).await;
     let mut customers = extract(&mut src, Entity::Customers).await;
     customers.extend(awkward_customers());
@@ -122,6 +135,15 @@ async fn scenario() -> (Report, BigCommerceSandbox) {
     let tserver = target.start(0).await.expect("bind");
     let mut t = BigCommerceTarget::open(&spec(&tserver)).expect("open");
     for round in 0..2 {
+        let out = t
+            .write_batch(Entity::Categories, &categories)
+            .await
+            .expect("categories");
+        assert!(
+            out.iter()
+                .all(|o| !matches!(o, WriteOutcome::Failed { .. })),
+            "round {round}: {out:?}"
+        );
         let out = t
             .write_batch(Entity::Products, &products)
             .await
@@ -152,6 +174,12 @@ async fn scenario() -> (Report, BigCommerceSandbox) {
         .expect("lookup");
     let id = found.expect("the product is found by its handle");
     t.delete(Entity::Products, &id).await.expect("delete");
+    let cat = t
+        .lookup(Entity::Categories, "linen")
+        .await
+        .expect("lookup")
+        .expect("the category is found by its handle");
+    t.delete(Entity::Categories, &cat).await.expect("delete");
     let cid = t
         .lookup(Entity::Customers, "awkward2@example.com")
         .await
@@ -167,6 +195,23 @@ async fn the_connector_and_the_sandbox_follow_bigcommerces_published_specificati
     let (report, target) = scenario().await;
     println!("{report}");
     assert!(target.creation_log().duplicates().is_empty());
+    // Every product in its categories; Linen was rolled back (taking it off the products).
+    let placed = target.product_categories();
+    assert_eq!(placed.len(), 11, "{placed:?}");
+    assert!(
+        placed
+            .values()
+            .all(|p| p == &vec![vec!["Sale".to_string()]]),
+        "{placed:?}"
+    );
+    assert_eq!(
+        target.category_paths(),
+        [
+            vec!["Clothing".to_string()],
+            vec!["Clothing".into(), "Shirts".into()],
+            vec!["Sale".into()]
+        ]
+    );
     for op in [
         "GET /catalog/products",
         "POST /catalog/products",
@@ -176,6 +221,11 @@ async fn the_connector_and_the_sandbox_follow_bigcommerces_published_specificati
         "POST /customers",
         "PUT /customers",
         "DELETE /customers",
+        "GET /catalog/trees",
+        "GET /catalog/trees/categories",
+        "POST /catalog/trees/categories",
+        "PUT /catalog/trees/categories",
+        "DELETE /catalog/trees/categories",
     ] {
         assert!(
             report.operations.contains_key(op),

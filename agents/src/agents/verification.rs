@@ -165,12 +165,14 @@ pub fn not_carried(
                 ("images[].alt", "Medusa images have no alt text"),
             ]);
         }
+        (Platform::BigCommerce, EndpointKind::Api, Entity::Categories) => {
+            v.push((
+                "handle",
+                "BigCommerce makes a category's URL from the names of its path",
+            ));
+        }
         (Platform::BigCommerce, EndpointKind::Api, Entity::Products) => {
             v.extend([
-                (
-                    "categories",
-                    "the BigCommerce connector moves no categories yet, so products are created without category links",
-                ),
                 (
                     "tags",
                     "BigCommerce has no product tags (its search_keywords are search terms, not tags)",

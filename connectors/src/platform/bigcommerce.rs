@@ -43,6 +43,11 @@ pub const MAX_NAME_LEN: usize = 250;
 /// Longest SKU (Catalog API: product `sku` maxLength 255; the variant schema states none, and
 /// variant and product SKUs share one namespace).
 pub const MAX_SKU_LEN: usize = 255;
+/// Longest category name (Catalog Trees API: category `name` maxLength 50, unique among its
+/// siblings).
+pub const MAX_CATEGORY_NAME_LEN: usize = 50;
+/// Deepest category tree: "8 levels of child categories depth limit" (Create Categories).
+pub const MAX_CATEGORY_DEPTH: usize = 9;
 /// Customers v3 requires `first_name` and `last_name` (minLength 1) on every customer.
 pub const CUSTOMER_NAMES_REQUIRED: bool = true;
 /// Values per `sku:in` / `email:in` filter, so the request line stays well under the URL

@@ -221,6 +221,7 @@ impl Contract {
             .with_spec("bigcommerce-catalog-products.v3.yml", &v3)?
             .with_spec("bigcommerce-catalog-variants.v3.yml", &v3)?
             .with_spec("bigcommerce-catalog-brands.v3.yml", &v3)?
+            .with_spec("bigcommerce-catalog-category-trees.v3.yml", &v3)?
             .with_spec("bigcommerce-customers.v3.yml", &v3)?
             .with_spec("bigcommerce-orders.v2.yml", &["/stores/{store_hash}/v2"])
     }

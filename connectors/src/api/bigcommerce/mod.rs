@@ -1,11 +1,12 @@
-//! BigCommerce v3 Admin API: products (with variants, images and brand) and customers as a
-//! source (`page`/`limit`, `meta.pagination`) and as a target (one product per POST, batch
+//! BigCommerce v3 Admin API: categories (the Catalog Trees API), products (with variants,
+//! images, brand and categories) and customers as a source (`page`/`limit`, `meta.pagination`) and as a target (one product per POST, batch
 //! updates of ≤ 10, customers in batches of ≤ 10), paced by the request window the API
 //! announces in `X-Rate-Limit-Requests-Left` / `X-Rate-Limit-Time-Reset-Ms`.
 //!
 //! Requests and replies follow BigCommerce's published OpenAPI documents (checked by the
 //! sandbox crate's contract tests); replies parse into the types of [`wire`].
 
+mod categories;
 mod target;
 mod verify;
 pub mod wire;
@@ -20,6 +21,7 @@ use crate::platform::bigcommerce::{self as facts, MAX_PAGE_SIZE};
 use crate::platform::url_path;
 use crate::spec::EndpointSpec;
 use async_trait::async_trait;
+use categories::CategoryTree;
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -238,7 +240,12 @@ impl BigCommerceClient {
         }
     }
 
-    fn product_from(&self, p: &ProductReply, brands: &HashMap<u64, String>) -> Product {
+    fn product_from(
+        &self,
+        p: &ProductReply,
+        brands: &HashMap<u64, String>,
+        tree: &CategoryTree,
+    ) -> Product {
         let handle = handle_of(p.custom_url.as_ref());
         let all_variants = p.variants.as_deref().unwrap_or_default();
         // A simple product has one base variant without option values.
@@ -377,6 +384,7 @@ impl BigCommerceClient {
                 description: text(p.meta_description.as_ref()),
             },
             created_at: crate::api::time(text(p.date_created.as_ref())),
+            categories: Self::product_paths(tree, p),
             handle,
             ..Default::default()
         }
@@ -452,6 +460,9 @@ fn customer_from(c: &CustomerReply) -> Customer {
 pub struct BigCommerceSource {
     client: BigCommerceClient,
     brands: HashMap<u64, String>,
+    /// The category tree, read again at the first page of each listing (and at a resumed
+    /// one's first read).
+    tree: Option<CategoryTree>,
 }
 
 impl BigCommerceSource {
@@ -459,6 +470,7 @@ impl BigCommerceSource {
         Ok(BigCommerceSource {
             client: BigCommerceClient::open(spec)?,
             brands: HashMap::new(),
+            tree: None,
         })
     }
 }
@@ -470,7 +482,7 @@ impl Source for BigCommerceSource {
     }
 
     fn entities(&self) -> Vec<Entity> {
-        vec![Entity::Products, Entity::Customers]
+        vec![Entity::Categories, Entity::Products, Entity::Customers]
     }
 
     fn describe(&self) -> String {
@@ -491,7 +503,8 @@ impl Source for BigCommerceSource {
     }
 
     /// `date_modified:min` on catalog products and customers (both v3), which the documents
-    /// give as inclusive and taking a full ISO 8601 time.
+    /// give as inclusive and taking a full ISO 8601 time. Categories have no date filter in
+    /// the Catalog Trees document: they are read whole and compared by content.
     async fn read_changed(
         &mut self,
         entity: Entity,
@@ -512,6 +525,7 @@ impl Source for BigCommerceSource {
     /// their addresses.
     async fn live_ids(&mut self, entity: Entity) -> Result<Option<Vec<String>>> {
         let q: Vec<(&str, String)> = match entity {
+            Entity::Categories => return Ok(Some(self.client.category_ids().await?)),
             Entity::Products => vec![("include_fields", "name".into())],
             Entity::Customers => vec![],
             _ => return Ok(None),
@@ -527,7 +541,14 @@ impl Source for BigCommerceSource {
 }
 
 impl BigCommerceSource {
-    /// A page of products or customers, oldest id first; `since` keeps those modified at or
+    async fn tree(&mut self, fresh: bool) -> Result<&CategoryTree> {
+        if fresh || self.tree.is_none() {
+            self.tree = Some(self.client.category_tree().await?);
+        }
+        Ok(self.tree.get_or_insert_with(Default::default))
+    }
+
+    /// A page of categories, products or customers, oldest id first; `since` keeps those modified at or
     /// after it.
     async fn list(
         &mut self,
@@ -536,6 +557,13 @@ impl BigCommerceSource {
         limit: usize,
         since: Option<&str>,
     ) -> Result<ChangedPage> {
+        if entity == Entity::Categories {
+            let tree = self.tree(cursor.is_none()).await?;
+            return Ok(ChangedPage {
+                page: tree.page(cursor, limit),
+                newest: None,
+            });
+        }
         let (path, include) = match entity {
             Entity::Products => ("/catalog/products", "variants,images"),
             Entity::Customers => ("/customers", "addresses"),
@@ -557,11 +585,17 @@ impl BigCommerceSource {
         let mut out = SourcePage::default();
         let (more, stamps) = match entity {
             Entity::Products => {
+                // Categories a product names by id: the tree as it stands now.
+                self.tree(cursor.is_none()).await?;
                 let c: Collection<ProductReply> = self.client.get_as(path, &q).await?;
                 self.client.learn_brands(&c.data, &mut self.brands).await?;
+                let tree = self.tree.get_or_insert_with(Default::default);
                 for p in &c.data {
-                    out.records
-                        .push(Record::Product(self.client.product_from(p, &self.brands)));
+                    out.records.push(Record::Product(self.client.product_from(
+                        p,
+                        &self.brands,
+                        tree,
+                    )));
                 }
                 let stamps: Vec<Option<String>> =
                     c.data.iter().map(|p| p.date_modified.clone()).collect();

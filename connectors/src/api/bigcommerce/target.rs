@@ -2,8 +2,11 @@
 //! documents define the filters: a product without options by its main SKU
 //! (`GET /catalog/products?sku:in=`, which matches main SKUs only), a product with options by
 //! a variant SKU (`GET /catalog/variants?sku=`), a product without any SKU by its unique name,
-//! a customer by email. Every page of a look-up is read.
+//! a customer by email, a category by its name under the same parent (see [`super::categories`]).
+//! Every page of a look-up is read. A product's category paths are created in the tree (parents
+//! first) when the store lacks them, and sent as ids with the product.
 
+use super::categories::{self, CategoryTree};
 use super::wire::{
     parse, AddressBody, Collection, CustomerBody, CustomerKey, ImageBody, OptionValueBody,
     ProductBody, ProductKey, ProductUrl, Single, UrlBody, VariantBody, VariantKey,
@@ -21,6 +24,9 @@ use std::collections::BTreeMap;
 
 pub struct BigCommerceTarget {
     client: BigCommerceClient,
+    /// The default channel's category tree, read whole once and kept up to date by the
+    /// target's own writes.
+    tree: Option<CategoryTree>,
 }
 
 /// How a product is found again in the store.
@@ -73,6 +79,13 @@ fn refusal(p: &Product) -> Option<String> {
             }
         }
     }
+    if let Some(why) = p
+        .categories
+        .iter()
+        .find_map(|c| categories::path_refusal(c))
+    {
+        return Some(why);
+    }
     if p.variants.first().and_then(|v| v.price.as_ref()).is_none() {
         return Some(
             "the product has no price; BigCommerce requires one (product `price`): decide the missing-price finding"
@@ -86,6 +99,7 @@ impl BigCommerceTarget {
     pub fn open(spec: &EndpointSpec) -> Result<Self> {
         Ok(BigCommerceTarget {
             client: BigCommerceClient::open(spec)?,
+            tree: None,
         })
     }
 
@@ -104,6 +118,53 @@ impl BigCommerceTarget {
             (Some(p), Some(c)) if c > p => (Some(c), Some(p)),
             (p, _) => (p, None),
         }
+    }
+
+    async fn tree(&mut self) -> Result<&mut CategoryTree> {
+        if self.tree.is_none() {
+            self.tree = Some(self.client.category_tree().await?);
+        }
+        Ok(self.tree.get_or_insert_with(Default::default))
+    }
+
+    /// The ids of a product's category paths, creating the paths the tree lacks.
+    /// `Ok(Err(message))`: BigCommerce refused one of them.
+    async fn category_ids(&mut self, p: &Product) -> Result<std::result::Result<Vec<u64>, String>> {
+        let mut ids = vec![];
+        if p.categories.is_empty() {
+            return Ok(Ok(ids));
+        }
+        self.tree().await?;
+        let Some(tree) = self.tree.as_mut() else {
+            return Ok(Ok(ids));
+        };
+        for path in &p.categories {
+            match self.client.ensure_path(tree, path, None).await? {
+                Ok(id) if !ids.contains(&id) => ids.push(id),
+                Ok(_) => {}
+                Err(why) => return Ok(Err(why)),
+            }
+        }
+        Ok(Ok(ids))
+    }
+
+    async fn write_categories(&mut self, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
+        self.tree().await?;
+        let mut out = Vec::with_capacity(batch.len());
+        for r in batch {
+            let Record::Category(c) = r else {
+                return Err(ConnectorError::Input(format!(
+                    "a categories batch holds a {} record ({})",
+                    r.entity(),
+                    r.label()
+                )));
+            };
+            let Some(tree) = self.tree.as_mut() else {
+                break;
+            };
+            out.push(self.client.write_category(tree, c).await?);
+        }
+        Ok(out)
     }
 
     fn product_body(&self, p: &Product) -> ProductBody {
@@ -197,6 +258,7 @@ impl BigCommerceTarget {
                     })
                     .collect()
             },
+            categories: vec![],
             is_free_shipping: false,
         }
     }
@@ -283,6 +345,16 @@ impl BigCommerceTarget {
                 out[i] = Some(WriteOutcome::Failed { message });
             }
         }
+        let mut category_ids: Vec<Vec<u64>> = vec![vec![]; products.len()];
+        for (i, p) in products.iter().enumerate() {
+            if out[i].is_some() {
+                continue;
+            }
+            match self.category_ids(p).await? {
+                Ok(ids) => category_ids[i] = ids,
+                Err(message) => out[i] = Some(WriteOutcome::Failed { message }),
+            }
+        }
         let keys: Vec<Key> = products.iter().map(|p| key_of(p)).collect();
         let main: Vec<String> = keys
             .iter()
@@ -305,7 +377,7 @@ impl BigCommerceTarget {
             };
             match existing {
                 Some(id) => updates.push((i, id)),
-                None => out[i] = Some(self.create_product(p, &keys[i]).await?),
+                None => out[i] = Some(self.create_product(p, &keys[i], &category_ids[i]).await?),
             }
         }
         for chunk in updates.chunks(MAX_BATCH) {
@@ -314,6 +386,7 @@ impl BigCommerceTarget {
                 .map(|(i, id)| {
                     let mut b = self.product_body(products[*i]);
                     b.id = Some(*id);
+                    b.categories = category_ids[*i].clone();
                     // Variants and images are created with the product; a batch update
                     // carries the product's own fields.
                     b.variants.clear();
@@ -374,8 +447,15 @@ impl BigCommerceTarget {
 
     /// One POST per product; after an ambiguous failure the product is looked up before any
     /// second POST, so it is never created twice.
-    async fn create_product(&self, p: &Product, key: &Key) -> Result<WriteOutcome> {
-        let body = Self::json(&self.product_body(p))?;
+    async fn create_product(
+        &self,
+        p: &Product,
+        key: &Key,
+        categories: &[u64],
+    ) -> Result<WriteOutcome> {
+        let mut body = self.product_body(p);
+        body.categories = categories.to_vec();
+        let body = Self::json(&body)?;
         for attempt in 0..=self.client.http.config().max_retries {
             if attempt > 0 {
                 self.client.http.wait_before_retry(attempt - 1, None).await;
@@ -680,9 +760,10 @@ impl Target for BigCommerceTarget {
 
     async fn write_batch(&mut self, entity: Entity, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
         match entity {
+            Entity::Categories => self.write_categories(batch).await,
             Entity::Products => self.write_products(batch).await,
             Entity::Customers => self.write_customers(batch).await,
-            other => Err(ConnectorError::Input(format!("the BigCommerce API target loads products and customers; {other} cannot be written through it"))),
+            other => Err(ConnectorError::Input(format!("the BigCommerce API target loads categories, products and customers; {other} cannot be written through it"))),
         }
     }
 
@@ -690,13 +771,26 @@ impl Target for BigCommerceTarget {
         None
     }
 
-    /// Products and customers move through this API; other entities go by files for now.
+    /// Categories, products and customers move through this API; other entities go by files
+    /// for now.
     fn accepts(&self, entity: Entity) -> bool {
-        matches!(entity, Entity::Products | Entity::Customers)
+        matches!(
+            entity,
+            Entity::Categories | Entity::Products | Entity::Customers
+        )
     }
 
     async fn lookup(&mut self, entity: Entity, external_key: &str) -> Result<Option<String>> {
         match entity {
+            Entity::Categories => {
+                // A fresh read: the category may have been made since the tree was kept.
+                self.tree = None;
+                Ok(self
+                    .tree()
+                    .await?
+                    .by_handle(external_key)
+                    .map(|id| id.to_string()))
+            }
             Entity::Customers => Ok(self
                 .customer_ids(&[external_key.to_ascii_lowercase()])
                 .await?
@@ -724,6 +818,27 @@ impl Target for BigCommerceTarget {
     }
 
     async fn delete(&mut self, entity: Entity, target_id: &str) -> Result<()> {
+        if entity == Entity::Categories {
+            self.tree = None;
+            let r = self
+                .client
+                .call(
+                    reqwest::Method::DELETE,
+                    categories::PATH,
+                    &[("category_id:in", target_id.to_string())],
+                    None,
+                    Safety::Idempotent,
+                )
+                .await?;
+            if r.status.is_success() {
+                return Ok(());
+            }
+            return Err(ConnectorError::Remote(format!(
+                "BigCommerce DELETE {}: {}",
+                categories::PATH,
+                categories::category_error(&r)
+            )));
+        }
         let path = match entity {
             Entity::Products => "/catalog/products",
             Entity::Customers => "/customers",

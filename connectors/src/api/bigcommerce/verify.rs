@@ -1,7 +1,10 @@
 //! BigCommerce for verification: counts from `meta.pagination.total` of a one-item page, and
 //! records by id through `id:in` (a comma list, up to 250 ids a page), in requests. Records are
 //! read exactly as the source reads them, so a sampled record compares like a full read-back.
+//! Categories come from the default channel's tree, read whole once (every page): a category's
+//! path and a product's category paths need every ancestor.
 
+use super::categories::{CategoryTree, PATH as CATEGORIES};
 use super::wire::{Collection, CustomerReply, ProductReply};
 use super::{customer_from, BigCommerceClient};
 use crate::connector::{ConnectorError, Result};
@@ -15,6 +18,7 @@ use std::collections::HashMap;
 pub struct BigCommerceVerifier {
     client: BigCommerceClient,
     brands: HashMap<u64, String>,
+    tree: Option<CategoryTree>,
 }
 
 /// The v3 list endpoint of an entity and what each record needs included.
@@ -31,7 +35,15 @@ impl BigCommerceVerifier {
         Ok(BigCommerceVerifier {
             client: BigCommerceClient::open(spec)?,
             brands: HashMap::new(),
+            tree: None,
         })
+    }
+
+    async fn tree(&mut self) -> Result<&CategoryTree> {
+        if self.tree.is_none() {
+            self.tree = Some(self.client.category_tree().await?);
+        }
+        Ok(self.tree.get_or_insert_with(Default::default))
     }
 }
 
@@ -46,6 +58,14 @@ impl Verifier for BigCommerceVerifier {
     }
 
     async fn count(&mut self, entity: Entity) -> Result<Option<StoreCount>> {
+        if entity == Entity::Categories {
+            let n = self.tree().await?.len() as u64;
+            return Ok(Some(StoreCount {
+                count: n,
+                exact: true,
+                how: format!("GET {CATEGORIES}?tree_id:in=TREE (every page)"),
+            }));
+        }
         let Some((path, _)) = endpoint(entity) else {
             return Ok(None);
         };
@@ -75,14 +95,22 @@ impl Verifier for BigCommerceVerifier {
 
     fn fetch_cost(&self, entity: Entity, n: usize) -> u64 {
         let batches = n.div_ceil(MAX_PAGE_SIZE) as u64;
+        let tree = if self.tree.is_none() { 2 } else { 0 };
         match entity {
+            // The tree once (the trees, then its categories, at least a page).
+            Entity::Categories => tree,
             // A page of products may name brands not seen yet: one more request for their names.
-            Entity::Products => 2 * batches,
+            Entity::Products => 2 * batches + tree,
             _ => batches,
         }
     }
 
     fn fetch_how(&self, entity: Entity) -> String {
+        if entity == Entity::Categories {
+            return format!(
+                "GET /catalog/trees, then GET {CATEGORIES}?tree_id:in=TREE, every page"
+            );
+        }
         match endpoint(entity) {
             Some((path, include)) if entity == Entity::Products => format!(
                 "GET {path}?id:in=ID,...&include={include}&limit={MAX_PAGE_SIZE}, and /catalog/brands?id:in= for brand names"
@@ -95,6 +123,21 @@ impl Verifier for BigCommerceVerifier {
     }
 
     async fn fetch(&mut self, entity: Entity, ids: &[String]) -> Result<Vec<Option<Record>>> {
+        if entity == Entity::Categories {
+            let tree = self.tree().await?;
+            return Ok(ids
+                .iter()
+                .map(|id| {
+                    id.parse::<u64>()
+                        .ok()
+                        .and_then(|id| tree.get(id))
+                        .map(Record::Category)
+                })
+                .collect());
+        }
+        if entity == Entity::Products {
+            self.tree().await?;
+        }
         let Some((path, include)) = endpoint(entity) else {
             return Ok(vec![None; ids.len()]);
         };
@@ -117,10 +160,11 @@ impl Verifier for BigCommerceVerifier {
                 Entity::Products => {
                     let c: Collection<ProductReply> = self.client.get_as(path, &q).await?;
                     self.client.learn_brands(&c.data, &mut self.brands).await?;
+                    let tree = self.tree.get_or_insert_with(Default::default);
                     for p in &c.data {
                         found.insert(
                             p.id.to_string(),
-                            Record::Product(self.client.product_from(p, &self.brands)),
+                            Record::Product(self.client.product_from(p, &self.brands, tree)),
                         );
                     }
                 }

@@ -169,6 +169,9 @@ pub struct ProductReply {
     pub variants: Option<Vec<VariantReply>>,
     #[serde(default)]
     pub images: Option<Vec<ImageReply>>,
+    /// Ids of the categories (of any tree) the product is in.
+    #[serde(default)]
+    pub categories: Option<Vec<u64>>,
 }
 
 /// What a look-up by handle reads (`include_fields=custom_url`).
@@ -362,6 +365,9 @@ pub struct ProductBody {
     pub images: Vec<ImageBody>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<VariantBody>,
+    /// The category ids the product is in; sent even when empty, so an update leaves the
+    /// product exactly in its source's categories.
+    pub categories: Vec<u64>,
     #[serde(skip_serializing_if = "is_false")]
     pub is_free_shipping: bool,
 }
