@@ -22,6 +22,29 @@ pub struct SourcePage {
     pub next: Option<Cursor>,
 }
 
+impl SourcePage {
+    /// A page of `items` (already in reading order) from an `{"index": n}` cursor: the records
+    /// `make` gives for items `n..n + limit`, and the next cursor while any are left. For
+    /// sources that hold a whole listing in memory (a category tree read at once).
+    pub fn indexed<T>(
+        items: &[T],
+        cursor: Option<&Cursor>,
+        limit: usize,
+        make: impl FnMut(&T) -> Option<Record>,
+    ) -> SourcePage {
+        let start = cursor
+            .and_then(|c| c.get("index"))
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0) as usize;
+        let end = (start + limit.max(1)).min(items.len());
+        SourcePage {
+            records: items[start.min(end)..end].iter().filter_map(make).collect(),
+            findings: vec![],
+            next: (end < items.len()).then(|| serde_json::json!({ "index": end })),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectorError {
     /// The input cannot be read; the message names the file/record and what to do.

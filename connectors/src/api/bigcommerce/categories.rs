@@ -15,7 +15,6 @@ use crate::model::{Category, Entity, Platform, Record, Seo, SourceRef};
 use crate::platform::bigcommerce::{MAX_CATEGORY_DEPTH, MAX_CATEGORY_NAME_LEN};
 use crate::platform::url_path;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 pub(super) const PATH: &str = "/catalog/trees/categories";
@@ -210,19 +209,9 @@ impl CategoryTree {
     pub fn page(&self, cursor: Option<&Cursor>, limit: usize) -> SourcePage {
         let mut ids: Vec<u64> = self.nodes.keys().copied().collect();
         ids.sort_by_key(|id| (self.path_of(*id).len(), *id));
-        let start = cursor
-            .and_then(|c| c.get("index"))
-            .and_then(Value::as_u64)
-            .unwrap_or(0) as usize;
-        let end = (start + limit.max(1)).min(ids.len());
-        SourcePage {
-            records: ids[start.min(end)..end]
-                .iter()
-                .filter_map(|id| self.get(*id).map(Record::Category))
-                .collect(),
-            findings: vec![],
-            next: (end < ids.len()).then(|| json!({ "index": end })),
-        }
+        SourcePage::indexed(&ids, cursor, limit, |id| {
+            self.get(*id).map(Record::Category)
+        })
     }
 }
 

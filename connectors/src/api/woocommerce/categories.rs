@@ -152,19 +152,9 @@ impl CategoryIndex {
     pub(super) fn page(&self, cursor: Option<&Cursor>, limit: usize) -> SourcePage {
         let mut ids: Vec<u64> = self.terms.keys().copied().collect();
         ids.sort_by_key(|id| (self.depth(*id), *id));
-        let start = cursor
-            .and_then(|c| c.get("index"))
-            .and_then(Value::as_u64)
-            .unwrap_or(0) as usize;
-        let end = (start + limit.max(1)).min(ids.len());
-        SourcePage {
-            records: ids[start.min(end)..end]
-                .iter()
-                .map(|id| Record::Category(self.category(*id)))
-                .collect(),
-            findings: vec![],
-            next: (end < ids.len()).then(|| json!({ "index": end })),
-        }
+        SourcePage::indexed(&ids, cursor, limit, |id| {
+            Some(Record::Category(self.category(*id)))
+        })
     }
 }
 
