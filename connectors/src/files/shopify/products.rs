@@ -315,8 +315,14 @@ impl ProductWriter {
             ));
         }
         if p.title.trim().is_empty() {
+            let sku = p
+                .variants
+                .iter()
+                .find_map(|v| v.sku.as_deref().filter(|s| !s.trim().is_empty()))
+                .map(|s| format!(" (SKU {s})"))
+                .unwrap_or_default();
             return Err(format!(
-                "product with handle \"{}\" has no title; Shopify requires one: set it in the transform",
+                "product with handle \"{}\"{sku} has no title; Shopify requires one: set it in the transform",
                 p.handle
             ));
         }

@@ -171,14 +171,19 @@ fn translate_with(cat: &Catalogue, header: &[String]) -> Translated {
 }
 
 /// The catalogue that reads `header` as a WooCommerce product export, if one does: it must
-/// name the `Type` and `Name` columns (what recognises an English export) and translate more
-/// columns than any other catalogue.
+/// name the `Type` and `Name` columns (what recognises an English export), or name every
+/// column of a partial file with its `Name` or `SKU`, and translate more columns than any
+/// other catalogue.
 pub fn translate(header: &[String]) -> Option<Translated> {
     let mut best: Option<(usize, Translated)> = None;
     for cat in catalogues() {
         let t = translate_with(cat, header);
         let has = |n: &str| t.names.iter().flatten().any(|x| x == n);
-        if !(has("Type") && has("Name")) {
+        // A partial file (the importer takes any subset of the columns) must be the
+        // catalogue's columns throughout, so that a sheet merely sharing a word is not taken.
+        let partial =
+            header.len() >= 2 && (has("SKU") || has("Name")) && t.names.iter().all(Option::is_some);
+        if !(has("Type") && has("Name")) && !partial {
             continue;
         }
         let score = t.translated(header);

@@ -52,12 +52,28 @@ pub fn recognise(table: &TableFile) -> Option<Entity> {
         && (h.has("SKU") || h.has("Regular price") || h.has("Attribute 1 value(s)"))
     {
         Some(Entity::Products)
+    } else if is_partial_product_file(h.names()) {
+        Some(Entity::Products)
     } else if h.has("Title") && h.has("Content") && !h.has("SKU") && !h.has("Product Type") {
         // WP All Export's product exports have Title and Content too.
         Some(Entity::Pages)
     } else {
         None
     }
+}
+
+/// A file of some of the exporter's own columns, with a name or an SKU to tell its products
+/// apart: WooCommerce's importer takes any subset of the columns (an update file of `ID, SKU`
+/// or `Name, SKU, Regular price`), defaulting `Type` to simple.
+pub fn is_partial_product_file(names: &[String]) -> bool {
+    let has = |n: &str| {
+        names
+            .iter()
+            .any(|c| super::table::normalise_name(c) == super::table::normalise_name(n))
+    };
+    names.len() >= 2
+        && (has("SKU") || has("Name"))
+        && names.iter().all(|c| l10n::is_english_column(c))
 }
 
 /// Opens one WooCommerce export file: its exporter's guard comes off every cell.
@@ -433,6 +449,34 @@ mod tests {
                 None => return n,
             }
         }
+    }
+
+    #[test]
+    fn partial_files_of_the_exporters_columns_are_product_files() {
+        fn names(cols: &[&str]) -> Vec<String> {
+            cols.iter().map(|c| c.to_string()).collect()
+        }
+        // WooCommerce's own importer tests: an update file and a name/SKU/price file.
+        assert!(is_partial_product_file(&names(&["ID", "SKU"])));
+        assert!(is_partial_product_file(&names(&[
+            "Name",
+            "SKU",
+            "Regular price"
+        ])));
+        // A hand-made sheet sharing a few words goes to the column mapping instead.
+        assert!(!is_partial_product_file(&names(&[
+            "product_id",
+            "name",
+            "price",
+            "size",
+            "color"
+        ])));
+        // Nothing to tell the products apart, or a single column.
+        assert!(!is_partial_product_file(&names(&[
+            "Regular price",
+            "Stock"
+        ])));
+        assert!(!is_partial_product_file(&names(&["SKU"])));
     }
 
     #[test]

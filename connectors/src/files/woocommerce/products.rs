@@ -231,7 +231,11 @@ pub struct ProductReader {
 
 impl ProductReader {
     pub fn new(table: TableFile, currency: &str) -> Result<ProductReader> {
-        table.require(&["Type", "Name"], "WooCommerce product")?;
+        // WooCommerce's importer reads any subset of its columns (`Type` defaults to simple),
+        // so long as something tells the products apart.
+        if !["Name", "SKU", "ID"].iter().any(|c| table.header().has(c)) {
+            table.require(&["Name"], "WooCommerce product")?;
+        }
         let cols = Cols::new(table.header());
         Ok(ProductReader {
             // The exporter's guard is not data, however the file was opened.
@@ -619,10 +623,16 @@ impl ProductReader {
             .collect();
 
         Product {
-            source: SourceRef::with_url(
-                id,
-                platform::url_path(Platform::WooCommerce, Entity::Products, &handle, &[]),
-            ),
+            // A row with neither slug nor name (an update file of ID and SKU) has no URL this
+            // file can tell: no redirect is planned from a made-up one.
+            source: if handle.is_empty() {
+                SourceRef::new(id)
+            } else {
+                SourceRef::with_url(
+                    id,
+                    platform::url_path(Platform::WooCommerce, Entity::Products, &handle, &[]),
+                )
+            },
             handle,
             title,
             body_html: unescape_newlines(field(row, c.description)),

@@ -265,3 +265,41 @@ fn columns_no_catalogue_names_are_kept_and_reported() {
     let _ = src.describe();
     let _ = testkit::rt().block_on(src.read_page(Entity::Products, None, 1));
 }
+
+#[test]
+fn a_partial_localized_file_of_the_catalogues_columns_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tr.csv");
+    // No Type column: WooCommerce's importer makes such rows simple products.
+    std::fs::write(
+        &file,
+        "İsim,Stok kodu (SKU),Normal fiyat\nKazak,A1,10\nAtkı,A2,5\n",
+    )
+    .unwrap();
+    let (records, findings) = read(
+        &EndpointSpec::files(Platform::WooCommerce, &file),
+        Entity::Products,
+    );
+    let ps = testkit::products(&records);
+    assert_eq!(ps.len(), 2, "{findings:?}");
+    assert_eq!(ps[0].title, "Kazak");
+    assert_eq!(ps[1].variants[0].sku.as_deref(), Some("A2"));
+    assert_eq!(
+        ps[1].variants[0]
+            .price
+            .as_ref()
+            .map(|m| m.amount.to_string())
+            .as_deref(),
+        Some("5")
+    );
+}
+
+#[test]
+fn a_partial_file_with_a_column_no_catalogue_names_is_left_to_the_mapping() {
+    let header: Vec<String> = ["İsim", "Stok kodu (SKU)", "Tedarikçi"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(translate(&header), None);
+    // One column is not a file.
+    assert_eq!(translate(&["İsim".to_string()]), None);
+}
