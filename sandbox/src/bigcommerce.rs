@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use storeshift_connectors::platform::bigcommerce::{
-    MAX_BATCH, MAX_NAME_LEN, MAX_PAGE_SIZE, MAX_SKU_LEN,
+    MAX_BATCH, MAX_CUSTOM_FIELDS, MAX_CUSTOM_FIELD_LEN, MAX_NAME_LEN, MAX_PAGE_SIZE, MAX_SKU_LEN,
 };
 
 #[derive(Debug, Clone)]
@@ -61,6 +61,8 @@ struct Store {
     brands: BTreeMap<u64, String>,
     /// Categories of the one category tree ([`TREE_ID`]), by `category_id`.
     categories: BTreeMap<u64, Value>,
+    /// Custom field ids are numbered across the store.
+    next_custom_field: u64,
 }
 
 impl Store {
@@ -302,15 +304,33 @@ impl BigCommerceSandbox {
             });
             if i % 5 == 0 {
                 p["variants"] = json!([
-                    { "sku": format!("BC-{i}-S"), "price": 21.0, "inventory_level": 3, "option_values": [{ "option_display_name": "Size", "label": "S" }] },
+                    { "sku": format!("BC-{i}-S"), "price": 21.0, "inventory_level": 3, "option_values": [{ "option_display_name": "Size", "label": "S" }],
+                      "image_url": format!("https://cdn.example.com/bc/{i}-s.jpg") },
                     { "sku": format!("BC-{i}-M"), "price": 22.0, "inventory_level": 4, "option_values": [{ "option_display_name": "Size", "label": "M" }] },
                 ]);
                 p["inventory_tracking"] = json!("variant");
             } else {
                 p["sku"] = json!(format!("BC-{i}"));
             }
+            if i % 4 == 0 {
+                p["custom_fields"] = json!([{ "name": "Material", "value": format!("Wool {i}") }, { "name": "Care", "value": "Hand wash" }]);
+            }
             let _ = create_product_in(&self.inner, &mut s, &p);
         }
+    }
+
+    /// The custom fields of the product named `name`, as (name, value), in the store's order.
+    pub fn custom_fields(&self, name: &str) -> Vec<(String, String)> {
+        let s = lock(&self.inner.store);
+        s.products
+            .values()
+            .filter(|p| p["name"].as_str() == Some(name))
+            .flat_map(|p| p["custom_fields"].as_array().cloned().unwrap_or_default())
+            .map(|f| {
+                let text = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+                (text("name"), text("value"))
+            })
+            .collect()
     }
 
     pub fn seed_customers(&self, n: usize) {
@@ -549,6 +569,9 @@ fn validate(s: &Store, p: &Value, id: Option<u64>) -> Result<(), Response> {
             }
         }
     }
+    if let Some(fields) = p.get("custom_fields").filter(|c| !c.is_null()) {
+        validate_custom_fields(s, fields, id)?;
+    }
     if p["variants"].as_array().is_some_and(|v| v.len() > 600) {
         return Err(error(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -566,6 +589,72 @@ fn validate(s: &Store, p: &Value, id: Option<u64>) -> Result<(), Response> {
     Ok(())
 }
 
+/// `custom_fields` as `productCustomField_Put` has them: a name and a value of 1 to 250
+/// characters each, an `id` only of a field the product has, at most 200 a product.
+fn validate_custom_fields(s: &Store, fields: &Value, id: Option<u64>) -> Result<(), Response> {
+    let Some(fields) = fields.as_array() else {
+        return Err(invalid(
+            "custom_fields",
+            "custom_fields must be a list of custom fields",
+        ));
+    };
+    let existing: Vec<Value> = id
+        .and_then(|id| s.products.get(&id))
+        .and_then(|p| p["custom_fields"].as_array().cloned())
+        .unwrap_or_default();
+    let mut added = 0;
+    for (i, f) in fields.iter().enumerate() {
+        for key in ["name", "value"] {
+            let len = f[key].as_str().map(|v| v.chars().count());
+            if !len.is_some_and(|n| (1..=MAX_CUSTOM_FIELD_LEN).contains(&n)) {
+                return Err(invalid(
+                    &format!("custom_fields.{i}.{key}"),
+                    &format!("{key} must be between 1 and {MAX_CUSTOM_FIELD_LEN} characters"),
+                ));
+            }
+        }
+        match f.get("id").and_then(Value::as_u64) {
+            Some(cf) if !existing.iter().any(|e| e["id"].as_u64() == Some(cf)) => {
+                return Err(invalid(
+                    &format!("custom_fields.{i}.id"),
+                    &format!("custom field {cf} does not exist on this product"),
+                ))
+            }
+            Some(_) => {}
+            None => added += 1,
+        }
+    }
+    if existing.len() + added > MAX_CUSTOM_FIELDS {
+        return Err(invalid(
+            "custom_fields",
+            &format!("a product has at most {MAX_CUSTOM_FIELDS} custom fields"),
+        ));
+    }
+    Ok(())
+}
+
+/// Custom fields with an `id` change that field; without one BigCommerce adds a field.
+fn apply_custom_fields(s: &mut Store, p: &mut Value, fields: &Value) {
+    let mut list = p["custom_fields"].as_array().cloned().unwrap_or_default();
+    for f in fields.as_array().into_iter().flatten() {
+        match f.get("id").and_then(Value::as_u64) {
+            Some(cf) => {
+                if let Some(e) = list.iter_mut().find(|e| e["id"].as_u64() == Some(cf)) {
+                    e["name"] = f["name"].clone();
+                    e["value"] = f["value"].clone();
+                }
+            }
+            None => {
+                s.next_custom_field += 1;
+                list.push(
+                    json!({ "id": s.next_custom_field, "name": f["name"], "value": f["value"] }),
+                );
+            }
+        }
+    }
+    p["custom_fields"] = json!(list);
+}
+
 fn create_product_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Value, Response> {
     validate(s, input, None)?;
     s.next_id += 1;
@@ -574,7 +663,7 @@ fn create_product_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Valu
         "id": id, "name": "", "type": "physical", "sku": "", "description": "", "weight": 0, "price": 0, "sale_price": 0, "retail_price": 0,
         "cost_price": 0, "inventory_level": 0, "inventory_tracking": "none", "is_visible": true, "brand_id": 0,
         "custom_url": { "url": "", "is_customized": false }, "page_title": "", "meta_description": "", "search_keywords": "", "upc": "", "gtin": "",
-        "categories": [], "date_created": now(), "date_modified": now(), "variants": [], "images": [],
+        "categories": [], "date_created": now(), "date_modified": now(), "variants": [], "images": [], "custom_fields": [],
     });
     apply(s, &mut p, input, id);
     if p["variants"].as_array().is_none_or(Vec::is_empty) {
@@ -635,6 +724,7 @@ fn apply(s: &mut Store, p: &mut Value, input: &Value, id: u64) {
                         .collect();
                     p["variants"] = json!(vs);
                 }
+                "custom_fields" => apply_custom_fields(s, p, v),
                 "images" => {
                     let imgs: Vec<Value> = v
                         .as_array()
@@ -664,6 +754,9 @@ fn project(p: &Value, include: &str, fields: Option<&Vec<String>>) -> Value {
         }
         if !inc.contains(&"images") {
             o.remove("images");
+        }
+        if !inc.contains(&"custom_fields") {
+            o.remove("custom_fields");
         }
         if let Some(fields) = fields {
             o.retain(|k, _| {

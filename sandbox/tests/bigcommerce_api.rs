@@ -511,3 +511,100 @@ async fn the_sandbox_serves_category_trees_as_the_specification_says() {
         "{body}"
     );
 }
+
+fn product_named<'a>(
+    records: &'a mut [Record],
+    name: &str,
+) -> &'a mut storeshift_connectors::model::Product {
+    records
+        .iter_mut()
+        .find_map(|r| match r {
+            Record::Product(p) if p.title == name => Some(p),
+            _ => None,
+        })
+        .expect("the product")
+}
+
+#[tokio::test]
+async fn custom_fields_and_variant_images_travel_and_updates_change_fields_in_place() {
+    // Products 0 and 4 have custom fields; product 0 has options, its S variant an image.
+    let mut records = source_records(5).await;
+    let p0 = product_named(&mut records, "BC product 0");
+    assert_eq!(
+        p0.attributes
+            .get("bigcommerce.custom_field:Material")
+            .map(String::as_str),
+        Some("Wool 0")
+    );
+    assert_eq!(
+        p0.variants[0].image.as_deref(),
+        Some("https://cdn.example.com/bc/0-s.jpg")
+    );
+    let target = BigCommerceSandbox::new(unlimited());
+    let server = target.start(0).await.expect("bind");
+    let mut t = BigCommerceTarget::open(&spec(&server)).expect("open");
+    let first = t
+        .write_batch(Entity::Products, &records)
+        .await
+        .expect("load");
+    assert!(
+        first
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{first:?}"
+    );
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        target.custom_fields("BC product 0"),
+        pairs(&[("Care", "Hand wash"), ("Material", "Wool 0")])
+    );
+    // The source changes a field and gains one (a WooCommerce attribute shape, too).
+    let p0 = product_named(&mut records, "BC product 0");
+    p0.attributes
+        .insert("bigcommerce.custom_field:Material".into(), "Linen".into());
+    p0.attributes
+        .insert("woo:attribute:Fit".into(), "Slim".into());
+    for _ in 0..2 {
+        let again = t
+            .write_batch(Entity::Products, &records)
+            .await
+            .expect("again");
+        assert!(
+            again
+                .iter()
+                .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+            "{again:?}"
+        );
+        // Changed in place, added once: a rerun adds nothing.
+        assert_eq!(
+            target.custom_fields("BC product 0"),
+            pairs(&[
+                ("Care", "Hand wash"),
+                ("Material", "Linen"),
+                ("Fit", "Slim")
+            ])
+        );
+    }
+    assert_eq!(
+        target.custom_fields("BC product 4"),
+        pairs(&[("Care", "Hand wash"), ("Material", "Wool 4")])
+    );
+    // Read back from the new store: the variant keeps its own image, the fields come back.
+    let mut src = BigCommerceSource::open(&spec(&server)).expect("open");
+    let mut back = extract_all(&mut src, Entity::Products, 50).await.0;
+    let p0 = product_named(&mut back, "BC product 0");
+    assert_eq!(
+        p0.variants[0].image.as_deref(),
+        Some("https://cdn.example.com/bc/0-s.jpg")
+    );
+    assert_eq!(
+        p0.attributes
+            .get("bigcommerce.custom_field:Fit")
+            .map(String::as_str),
+        Some("Slim")
+    );
+}

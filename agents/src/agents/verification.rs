@@ -179,11 +179,7 @@ pub fn not_carried(
                 ),
                 (
                     "attributes",
-                    "the BigCommerce connector writes no custom fields yet",
-                ),
-                (
-                    "variants[].image",
-                    "the BigCommerce connector sends a product's images, not each variant's own image",
+                    "BigCommerce shows custom fields to shoppers: they carry WooCommerce's product attributes and BigCommerce's own custom fields; other platforms' settings (metafields, store options) are not carried",
                 ),
                 (
                     "variants[].allow_backorder",

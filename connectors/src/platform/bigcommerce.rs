@@ -50,6 +50,44 @@ pub const MAX_CATEGORY_NAME_LEN: usize = 50;
 pub const MAX_CATEGORY_DEPTH: usize = 9;
 /// Customers v3 requires `first_name` and `last_name` (minLength 1) on every customer.
 pub const CUSTOMER_NAMES_REQUIRED: bool = true;
+/// Custom fields a product may have ("200 maximum custom fields per product") and the longest
+/// name or value of one (`productCustomField_Base`: `name`, `value` maxLength 250, minLength 1).
+pub const MAX_CUSTOM_FIELDS: usize = 200;
+pub const MAX_CUSTOM_FIELD_LEN: usize = 250;
+/// A product's sub-resources a read asks for (`include`): what the connector maps.
+pub const PRODUCT_INCLUDE: &str = "variants,images,custom_fields";
+/// Where a product's custom fields live in the canonical attributes, read from BigCommerce.
+pub const CUSTOM_FIELD_ATTR: &str = "bigcommerce.custom_field:";
+
+/// The product attributes BigCommerce shows as custom fields (name, value): its own custom fields
+/// read from another BigCommerce store, and WooCommerce's product attributes that make no
+/// variants (the "Additional information" a shopper sees, like BigCommerce's custom fields).
+/// Attributes WooCommerce hides from the product page stay hidden; everything else in the
+/// attributes is other platforms' settings, not shown to shoppers.
+pub fn custom_fields(attributes: &std::collections::BTreeMap<String, String>) -> Vec<(&str, &str)> {
+    use super::woocommerce as woo;
+    attributes
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = match k.strip_prefix(CUSTOM_FIELD_ATTR) {
+                Some(n) => n,
+                None => {
+                    let n = k.strip_prefix(woo::ATTRIBUTE_ATTR)?;
+                    let hidden = attributes
+                        .get(&format!("{}{n}", woo::ATTRIBUTE_VISIBLE_ATTR))
+                        .is_some_and(|v| v.trim() == "0");
+                    if hidden {
+                        return None;
+                    }
+                    n
+                }
+            };
+            Some((name, v.as_str()))
+        })
+        .filter(|(n, v)| !n.trim().is_empty() && !v.trim().is_empty())
+        .collect()
+}
+
 /// Values per `sku:in` / `email:in` filter, so the request line stays well under the URL
 /// lengths proxies accept.
 pub const SKU_FILTER_CHUNK: usize = 50;

@@ -33,6 +33,12 @@ pub fn url_path(entity: Entity, handle: &str, parents: &[String]) -> String {
     }
 }
 
+/// Where a product's attributes that make no variants (name → values) live in the canonical
+/// attributes: WooCommerce shows them to shoppers under "Additional information".
+pub const ATTRIBUTE_ATTR: &str = "woo:attribute:";
+/// An attribute's "Visible on the product page" when it is not the default (shown): `0`.
+pub const ATTRIBUTE_VISIBLE_ATTR: &str = "woo:attribute_visible:";
+
 /// REST API root under the store URL (`/wp-json/` and the version).
 pub const API_BASE: &str = "/wp-json/wc/v3";
 /// `wc/v3` is WooCommerce's current REST API (since 3.5); `wc/v1` and `wc/v2` are retired and

@@ -223,6 +223,23 @@ fn handle_of(url: Option<&wire::CustomUrl>) -> String {
         .to_string()
 }
 
+/// A product's custom fields as canonical attributes; a name the product has twice keeps
+/// both values, joined as BigCommerce's product CSV joins a list (`; `).
+fn custom_field_attributes(
+    fields: &[wire::CustomFieldReply],
+) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for f in fields {
+        out.entry(format!("{}{}", facts::CUSTOM_FIELD_ATTR, f.name))
+            .and_modify(|v: &mut String| {
+                v.push_str("; ");
+                v.push_str(&f.value);
+            })
+            .or_insert_with(|| f.value.clone());
+    }
+    out
+}
+
 impl BigCommerceClient {
     fn money(&self, d: Decimal) -> Money {
         Money::new(d.normalize(), self.currency.clone())
@@ -321,6 +338,7 @@ impl BigCommerceClient {
                             .then_some(v.inventory_level)
                             .flatten(),
                         option_values: values,
+                        image: text(v.image_url.as_ref()),
                         requires_shipping: shipping,
                         taxable: true,
                         ..Default::default()
@@ -386,6 +404,7 @@ impl BigCommerceClient {
             created_at: crate::api::time(text(p.date_created.as_ref())),
             categories: Self::product_paths(tree, p),
             handle,
+            attributes: custom_field_attributes(p.custom_fields.as_deref().unwrap_or_default()),
             ..Default::default()
         }
     }
@@ -565,7 +584,7 @@ impl BigCommerceSource {
             });
         }
         let (path, include) = match entity {
-            Entity::Products => ("/catalog/products", "variants,images"),
+            Entity::Products => ("/catalog/products", facts::PRODUCT_INCLUDE),
             Entity::Customers => ("/customers", "addresses"),
             _ => return Ok(ChangedPage::default()),
         };

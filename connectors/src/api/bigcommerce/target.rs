@@ -8,14 +8,19 @@
 
 use super::categories::{self, CategoryTree};
 use super::wire::{
-    parse, AddressBody, Collection, CustomerBody, CustomerKey, ImageBody, OptionValueBody,
-    ProductBody, ProductKey, ProductUrl, Single, UrlBody, VariantBody, VariantKey,
+    parse, AddressBody, Collection, CustomFieldBody, CustomFieldReply, CustomerBody, CustomerKey,
+    ImageBody, OptionValueBody, ProductBody, ProductKey, ProductUrl, Single, UrlBody, VariantBody,
+    VariantKey,
 };
 use super::{error_text, BigCommerceClient};
 use crate::api::http::{CallError, Reply, Safety};
 use crate::connector::{ApiStats, ConnectorError, Result, Target, WriteOutcome};
+use crate::finding::{Finding, RecordRef, Severity};
 use crate::model::*;
-use crate::platform::bigcommerce::{MAX_BATCH, MAX_NAME_LEN, MAX_SKU_LEN, SKU_FILTER_CHUNK};
+use crate::platform::bigcommerce::{
+    self as facts, MAX_BATCH, MAX_CUSTOM_FIELDS, MAX_CUSTOM_FIELD_LEN, MAX_NAME_LEN, MAX_SKU_LEN,
+    SKU_FILTER_CHUNK,
+};
 use crate::spec::EndpointSpec;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
@@ -27,6 +32,7 @@ pub struct BigCommerceTarget {
     /// The default channel's category tree, read whole once and kept up to date by the
     /// target's own writes.
     tree: Option<CategoryTree>,
+    findings: Vec<Finding>,
 }
 
 /// How a product is found again in the store.
@@ -55,6 +61,65 @@ fn key_of(p: &Product) -> Key {
         return Key::VariantSku(sku);
     }
     Key::Name(p.title.trim().to_string())
+}
+
+/// The custom fields a product is sent, and why any of its custom-field attributes are not:
+/// BigCommerce takes 200 a product, a name and a value of 250 characters each.
+fn custom_fields_of(p: &Product) -> (Vec<CustomFieldBody>, Vec<String>) {
+    let mut out = vec![];
+    let mut left = vec![];
+    for (name, value) in facts::custom_fields(&p.attributes) {
+        let long = |s: &str| s.chars().count() > MAX_CUSTOM_FIELD_LEN;
+        if long(name) || long(value) {
+            left.push(format!(
+                "custom field \"{}\" not carried: BigCommerce takes names and values of {MAX_CUSTOM_FIELD_LEN} characters at most ({} and {})",
+                name.chars().take(40).collect::<String>(),
+                name.chars().count(),
+                value.chars().count()
+            ));
+        } else if out.len() == MAX_CUSTOM_FIELDS {
+            left.push(format!(
+                "custom field \"{name}\" not carried: BigCommerce takes {MAX_CUSTOM_FIELDS} custom fields a product"
+            ));
+        } else {
+            out.push(CustomFieldBody {
+                id: None,
+                name: name.to_string(),
+                value: value.to_string(),
+            });
+        }
+    }
+    (out, left)
+}
+
+/// What a batch update sends for a product's custom fields, given the fields it has: a field
+/// whose name it has is changed in place (by its id) when its value differs, a new name is
+/// added, one it has already is left out. Fields the store has that the source lacks stay (they
+/// may be the merchant's own, made in the new store).
+fn custom_field_changes(
+    wanted: Vec<CustomFieldBody>,
+    existing: &[CustomFieldReply],
+) -> Vec<CustomFieldBody> {
+    let mut used: Vec<u64> = vec![];
+    wanted
+        .into_iter()
+        .filter_map(|mut f| {
+            let same = existing
+                .iter()
+                .find(|e| e.name == f.name && !used.contains(&e.id));
+            match same {
+                Some(e) => {
+                    used.push(e.id);
+                    if e.value == f.value {
+                        return None;
+                    }
+                    f.id = Some(e.id);
+                    Some(f)
+                }
+                None => Some(f),
+            }
+        })
+        .collect()
 }
 
 /// What BigCommerce would refuse about a product, said before anything is sent.
@@ -100,6 +165,7 @@ impl BigCommerceTarget {
         Ok(BigCommerceTarget {
             client: BigCommerceClient::open(spec)?,
             tree: None,
+            findings: vec![],
         })
     }
 
@@ -245,6 +311,7 @@ impl BigCommerceTarget {
                             weight: self.weight(Some(v)),
                             inventory_level: v.inventory.map(|i| i.max(0)),
                             upc: some(v.barcode.as_ref()),
+                            image_url: some(v.image.as_ref()),
                             option_values: p
                                 .options
                                 .iter()
@@ -260,7 +327,34 @@ impl BigCommerceTarget {
             },
             categories: vec![],
             is_free_shipping: false,
+            custom_fields: custom_fields_of(p).0,
         }
+    }
+
+    /// The custom fields the store already has on `ids`, by product id.
+    async fn custom_fields_in_store(
+        &self,
+        ids: &[u64],
+    ) -> Result<BTreeMap<u64, Vec<CustomFieldReply>>> {
+        #[derive(serde::Deserialize)]
+        struct WithFields {
+            id: u64,
+            #[serde(default)]
+            custom_fields: Vec<CustomFieldReply>,
+        }
+        let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+        let found: Vec<WithFields> = self
+            .client
+            .get_all(
+                "/catalog/products",
+                &[
+                    ("id:in", list.join(",")),
+                    ("include", "custom_fields".into()),
+                    ("include_fields", "name".into()),
+                ],
+            )
+            .await?;
+        Ok(found.into_iter().map(|p| (p.id, p.custom_fields)).collect())
     }
 
     fn json(body: &impl serde::Serialize) -> Result<Value> {
@@ -343,6 +437,18 @@ impl BigCommerceTarget {
         for (i, p) in products.iter().enumerate() {
             if let Some(message) = refusal(p) {
                 out[i] = Some(WriteOutcome::Failed { message });
+                continue;
+            }
+            for why in custom_fields_of(p).1 {
+                self.findings.push(
+                    Finding::new(Severity::Warning, "custom_field_not_carried", why).about(
+                        RecordRef {
+                            entity: Entity::Products,
+                            source_id: p.source.id.clone(),
+                            label: p.title.clone(),
+                        },
+                    ),
+                );
             }
         }
         let mut category_ids: Vec<Vec<u64>> = vec![vec![]; products.len()];
@@ -381,7 +487,7 @@ impl BigCommerceTarget {
             }
         }
         for chunk in updates.chunks(MAX_BATCH) {
-            let body: Vec<ProductBody> = chunk
+            let mut body: Vec<ProductBody> = chunk
                 .iter()
                 .map(|(i, id)| {
                     let mut b = self.product_body(products[*i]);
@@ -394,6 +500,17 @@ impl BigCommerceTarget {
                     b
                 })
                 .collect();
+            // Custom fields without an id are added again: the update names the ones the
+            // store has (one read for the chunk, only when a product has any to send).
+            if body.iter().any(|b| !b.custom_fields.is_empty()) {
+                let ids: Vec<u64> = chunk.iter().map(|(_, id)| *id).collect();
+                let mut existing = self.custom_fields_in_store(&ids).await?;
+                for b in &mut body {
+                    let have = b.id.and_then(|id| existing.remove(&id)).unwrap_or_default();
+                    b.custom_fields =
+                        custom_field_changes(std::mem::take(&mut b.custom_fields), &have);
+                }
+            }
             let reply = self.put_products(&body).await?;
             if reply.status.is_success() {
                 for (i, id) in chunk {
@@ -771,6 +888,10 @@ impl Target for BigCommerceTarget {
         None
     }
 
+    fn take_findings(&mut self) -> Vec<Finding> {
+        std::mem::take(&mut self.findings)
+    }
+
     /// Categories, products and customers move through this API; other entities go by files
     /// for now.
     fn accepts(&self, entity: Entity) -> bool {
@@ -894,6 +1015,74 @@ mod tests {
                 .collect(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn custom_fields_come_from_attributes_shoppers_see_within_bigcommerces_limits() {
+        let mut p = product(0, &[Some("A")]);
+        for (k, v) in [
+            ("woo:attribute:Material", "Wool"),
+            ("woo:attribute:Care", "Hand wash"),
+            ("woo:attribute_visible:Care", "0"),
+            ("bigcommerce.custom_field:ISBN", "978-3"),
+            ("woo:featured", "1"),
+            ("meta:_yoast_wpseo_focuskw", "hat"),
+        ] {
+            p.attributes.insert(k.into(), v.into());
+        }
+        let long = "x".repeat(MAX_CUSTOM_FIELD_LEN + 1);
+        p.attributes
+            .insert("woo:attribute:Story".into(), long.clone());
+        let (sent, left) = custom_fields_of(&p);
+        let names: Vec<&str> = sent.iter().map(|f| f.name.as_str()).collect();
+        // Hidden attributes and other platforms' settings are not shown to shoppers.
+        assert_eq!(names, ["ISBN", "Material"]);
+        assert_eq!(left.len(), 1);
+        assert!(
+            left[0].contains("Story") && left[0].contains("250"),
+            "{left:?}"
+        );
+        for i in 0..MAX_CUSTOM_FIELDS + 3 {
+            p.attributes
+                .insert(format!("woo:attribute:F{i:03}"), "v".into());
+        }
+        let (sent, left) = custom_fields_of(&p);
+        assert_eq!(sent.len(), MAX_CUSTOM_FIELDS);
+        assert_eq!(left.len(), 1 + 5);
+    }
+
+    #[test]
+    fn an_update_changes_custom_fields_in_place_and_adds_only_new_ones() {
+        let f = |name: &str, value: &str| CustomFieldBody {
+            id: None,
+            name: name.into(),
+            value: value.into(),
+        };
+        let have = |id: u64, name: &str, value: &str| CustomFieldReply {
+            id,
+            name: name.into(),
+            value: value.into(),
+        };
+        let existing = [
+            have(7, "Material", "Wool"),
+            have(8, "Fit", "Slim"),
+            have(9, "Merchant note", "kept"),
+        ];
+        let sent = custom_field_changes(
+            vec![f("Material", "Wool"), f("Fit", "Loose"), f("Care", "Dry")],
+            &existing,
+        );
+        assert_eq!(
+            sent,
+            [
+                CustomFieldBody {
+                    id: Some(8),
+                    ..f("Fit", "Loose")
+                },
+                f("Care", "Dry")
+            ]
+        );
+        assert!(custom_field_changes(vec![f("Material", "Wool")], &existing).is_empty());
     }
 
     #[test]

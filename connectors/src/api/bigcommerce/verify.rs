@@ -9,7 +9,7 @@ use super::wire::{Collection, CustomerReply, ProductReply};
 use super::{customer_from, BigCommerceClient};
 use crate::connector::{ConnectorError, Result};
 use crate::model::*;
-use crate::platform::bigcommerce::MAX_PAGE_SIZE;
+use crate::platform::bigcommerce::{self as facts, MAX_PAGE_SIZE};
 use crate::spec::EndpointSpec;
 use crate::verify::{BudgetUnit, StoreCount, Verifier};
 use async_trait::async_trait;
@@ -24,7 +24,7 @@ pub struct BigCommerceVerifier {
 /// The v3 list endpoint of an entity and what each record needs included.
 fn endpoint(entity: Entity) -> Option<(&'static str, &'static str)> {
     match entity {
-        Entity::Products => Some(("/catalog/products", "variants,images")),
+        Entity::Products => Some(("/catalog/products", facts::PRODUCT_INCLUDE)),
         Entity::Customers => Some(("/customers", "addresses")),
         _ => None,
     }

@@ -108,6 +108,17 @@ pub struct VariantReply {
     pub gtin: Option<String>,
     #[serde(default)]
     pub option_values: Vec<OptionValue>,
+    /// The variant's own image, when it has one.
+    #[serde(default)]
+    pub image_url: Option<String>,
+}
+
+/// A product's custom field (`include=custom_fields`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CustomFieldReply {
+    pub id: u64,
+    pub name: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -172,6 +183,8 @@ pub struct ProductReply {
     /// Ids of the categories (of any tree) the product is in.
     #[serde(default)]
     pub categories: Option<Vec<u64>>,
+    #[serde(default)]
+    pub custom_fields: Option<Vec<CustomFieldReply>>,
 }
 
 /// What a look-up by handle reads (`include_fields=custom_url`).
@@ -314,6 +327,18 @@ pub struct VariantBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upc: Option<String>,
     pub option_values: Vec<OptionValueBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+}
+
+/// One of a product's custom fields; `id` names one the product has (a batch update changes it
+/// in place: without an id BigCommerce adds another field).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomFieldBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    pub name: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -365,6 +390,8 @@ pub struct ProductBody {
     pub images: Vec<ImageBody>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<VariantBody>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub custom_fields: Vec<CustomFieldBody>,
     /// The category ids the product is in; sent even when empty, so an update leaves the
     /// product exactly in its source's categories.
     pub categories: Vec<u64>,

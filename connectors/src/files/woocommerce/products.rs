@@ -66,8 +66,8 @@ const PASSTHROUGH: &[(&str, &str, &str)] = &[
 const SEO_TITLE_META: &str = "_yoast_wpseo_title";
 const SEO_DESC_META: &str = "_yoast_wpseo_metadesc";
 const GTIN: &str = "GTIN, UPC, EAN, or ISBN";
-pub const ATTR: &str = "woo:attribute:";
-const ATTR_VISIBLE: &str = "woo:attribute_visible:";
+pub const ATTR: &str = platform::woocommerce::ATTRIBUTE_ATTR;
+const ATTR_VISIBLE: &str = platform::woocommerce::ATTRIBUTE_VISIBLE_ATTR;
 const ATTR_GLOBAL: &str = "woo:attribute_global:";
 const ATTR_DEFAULT: &str = "woo:attribute_default:";
 
