@@ -177,7 +177,10 @@ pub fn render_history(f: &mut Frame, app: &App, s: &SyncStatus, area: Rect) {
             ),
             Span::styled(took, t.style(Token::Muted)),
             // A full cycle reads the whole store: its read count is no sign of trouble.
-            Span::styled(if r.full { " full" } else { "" }, t.style(Token::Muted)),
+            Span::styled(
+                if r.full && wide { " full" } else { "" },
+                t.style(Token::Muted),
+            ),
         ]));
     }
     for p in problems.iter().take(problems_shown) {
