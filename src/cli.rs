@@ -156,6 +156,11 @@ pub struct SyncArgs {
     /// Keep cycling until a cutover is requested (every 10m unless --every says otherwise).
     #[arg(long)]
     pub until_cutover: bool,
+    /// Make the (first) cycle full: every entity read whole as a migration reads it, past the
+    /// high-water marks and export file hashes, so changes a platform's "changed since" filter
+    /// cannot see move too; only records whose content changed are written.
+    #[arg(long)]
+    pub full: bool,
     #[command(flatten)]
     pub front: FrontEnd,
 }

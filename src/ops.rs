@@ -117,7 +117,15 @@ pub async fn status(args: &WsArgs) -> Result<i32> {
 
 pub fn describe(s: &Snapshot, ws: &Workspace) -> String {
     let mut o = String::new();
-    o.push_str(&format!("run {}: {} → {}\n", s.run, s.source, s.target));
+    o.push_str(&format!(
+        "run {}{}: {} → {}\n",
+        s.run,
+        s.kind
+            .map(|k| format!(" ({})", k.label()))
+            .unwrap_or_default(),
+        s.source,
+        s.target
+    ));
     o.push_str(&format!(
         "state {}  phase {}  elapsed {}s{}\n",
         s.state.label(),

@@ -27,7 +27,10 @@ pub async fn run(cfg: MigrationConfig, front: &FrontEnd, restart: bool) -> Resul
 /// What a drive starts (or resumes).
 pub enum Kind {
     Migration,
-    Sync,
+    /// `full`: a new cycle reads every entity whole (see `storeshift sync --full`).
+    Sync {
+        full: bool,
+    },
     Cutover(Option<storeshift_agents::cutover::CutoverOptions>),
 }
 
@@ -40,7 +43,7 @@ pub async fn drive_kind(
     kind: Kind,
     metrics: Option<&metrics::Metrics>,
 ) -> Result<i32> {
-    let sync = matches!(kind, Kind::Sync);
+    let sync = matches!(kind, Kind::Sync { .. });
     let ws = Workspace::new(cfg.workspace_dir());
     if control::is_live(&ws.socket()).await {
         bail!(
@@ -66,7 +69,7 @@ pub async fn drive_kind(
         wait_for_operator: console_mode,
     };
     let handle = match kind {
-        Kind::Sync => storeshift_agents::start_sync(cfg, opts).await?,
+        Kind::Sync { full } => storeshift_agents::start_sync(cfg, opts, full).await?,
         Kind::Cutover(o) => storeshift_agents::start_cutover(cfg, opts, o).await?,
         Kind::Migration => storeshift_agents::start(cfg, opts).await?,
     };

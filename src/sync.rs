@@ -9,7 +9,7 @@ use serde_json::json;
 use std::time::Duration;
 use storeshift_agents::config::parse_duration;
 use storeshift_agents::store::Store;
-use storeshift_agents::sync::{cutover_requested, last_summary};
+use storeshift_agents::sync::{cutover_requested, last_summary, CycleSummary};
 use storeshift_agents::{runtime, Workspace};
 
 mod front;
@@ -48,6 +48,9 @@ pub async fn sync(args: &SyncArgs) -> Result<i32> {
         }
         None => None,
     };
+    // `--full` holds until a full cycle finished: a cycle a crash interrupted resumes as it
+    // began, and the full one follows it at once.
+    let mut full = args.full;
     loop {
         if let Some(at) = peek(&ws, cutover_requested)? {
             say(args, &format!("cutover requested at {at}: syncing stopped"));
@@ -58,15 +61,33 @@ pub async fn sync(args: &SyncArgs) -> Result<i32> {
             cfg.clone(),
             &args.front,
             false,
-            run::Kind::Sync,
+            run::Kind::Sync { full },
             metrics.as_ref(),
         )
         .await?;
         if code != exit::DONE {
             return Ok(code);
         }
+        let summary = peek(&ws, |s| {
+            let run = runtime::current_run(s).map(|r| r.run).unwrap_or(0);
+            last_summary(s, run)
+        })?;
+        if let Some(summary) = summary.as_ref().filter(|s| full && !s.full) {
+            print_cycle(args, &ws, summary, began.elapsed(), None);
+            say(
+                args,
+                &format!(
+                    "cycle {} was resumed as it began (not full); the full cycle --full asks for starts now",
+                    summary.run
+                ),
+            );
+            continue;
+        }
+        full = false;
         let next = every.map(|e| chrono::Utc::now() + e.saturating_sub(began.elapsed()));
-        print_cycle(args, &ws, began.elapsed(), next)?;
+        if let Some(summary) = &summary {
+            print_cycle(args, &ws, summary, began.elapsed(), next);
+        }
         let Some(every) = every else {
             return Ok(exit::DONE);
         };
@@ -115,14 +136,10 @@ fn say(args: &SyncArgs, line: &str) {
 fn print_cycle(
     args: &SyncArgs,
     ws: &Workspace,
+    s: &CycleSummary,
     took: Duration,
     next: Option<chrono::DateTime<chrono::Utc>>,
-) -> Result<()> {
-    let summary = peek(ws, |s| {
-        let run = runtime::current_run(s).map(|r| r.run).unwrap_or(0);
-        last_summary(s, run)
-    })?;
-    let Some(s) = summary else { return Ok(()) };
+) {
     let reported: u64 = s.deletions_reported.values().sum();
     let next_at = next.map(|n| n.format("%Y-%m-%dT%H:%M:%SZ").to_string());
     if args.front.events == EventsFormat::Jsonl {
@@ -131,6 +148,7 @@ fn print_cycle(
             json!({
                 "type": "sync_cycle",
                 "run": s.run,
+                "full": s.full,
                 "read": s.read(),
                 "moved": s.moved(),
                 "failed": s.failed(),
@@ -157,8 +175,9 @@ fn print_cycle(
             )
         };
         eprintln!(
-            "sync cycle {}: {} changes moved, {} records read, {} failed, {} deletions reported{}, {} deleted; lag ≤ {}s{}{}",
+            "sync cycle {}{}: {} changes moved, {} records read, {} failed, {} deletions reported{}, {} deleted; lag ≤ {}s{}{}",
             s.run,
+            if s.full { " (full: every entity read whole)" } else { "" },
             s.moved(),
             s.read(),
             s.failed(),
@@ -170,5 +189,4 @@ fn print_cycle(
             next_at.map(|n| format!("; next cycle at {n}")).unwrap_or_default()
         );
     }
-    Ok(())
 }

@@ -281,3 +281,82 @@ fn an_abandoned_cutover_lets_syncing_go_on_and_a_new_cutover_start_over() {
     let o = storeshift(&["sync", &s.ws_str(), "--until-cutover", "--headless"]);
     assert!(text(&o).contains("syncing stopped"), "{}", text(&o));
 }
+
+/// The cutover's final sync cycle is full: the export files a normal cycle skips (the content
+/// hash it stored) are read whole again, so nothing a source's "changed since" filter or file
+/// hash misses is left behind at the switch; the step says so.
+#[test]
+fn the_final_sync_of_a_cutover_is_a_full_cycle() {
+    let s = Scenario::demo();
+    assert_eq!(s.run_headless(300), Some(0), "migration: {}", s.logs());
+    // The first cycle reads the files (no hash stored yet), the second nothing.
+    let (code, first) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{first}");
+    let whole = first["read"].as_u64().unwrap_or(0);
+    assert!(whole > 0, "{first}");
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["full"], false, "{c}");
+    assert_eq!(c["read"], 0, "{c}");
+    assert!(
+        c["files_unchanged"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty()),
+        "{c}"
+    );
+
+    let (code, out) = cutover(&s, &[]);
+    assert_eq!(code, Some(3), "{out}");
+    let freeze = pending(&s, "cutover/freeze");
+    decide(&s, freeze["id"].as_str().expect("id"), "frozen");
+    let (code, out) = cutover(&s, &[]);
+    assert_eq!(code, Some(3), "{out}");
+    pending(&s, "cutover/domain");
+
+    let status = s.status_json();
+    let verify = status["interventions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["step"] == "cutover/final_sync")
+        .cloned()
+        .unwrap_or_else(|| panic!("no final sync step in {status}"));
+    let cycle = &verify["detail"]["cycle"];
+    assert_eq!(cycle["full"], true, "{verify}");
+    assert!(
+        cycle["files_unchanged"]
+            .as_array()
+            .is_none_or(|f| f.is_empty()),
+        "{verify}"
+    );
+    let read: u64 = cycle["counts"]
+        .as_object()
+        .expect("counts")
+        .values()
+        .map(|c| c["read"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(read, whole, "read whole, as the first cycle did: {verify}");
+    assert!(
+        verify["problem"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("final sync cycle (full: every entity read whole"),
+        "{verify}"
+    );
+    // The report's cutover section says it too.
+    let report = s.report_json();
+    let step = report["cutover"]["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["step"] == "final_sync")
+        .cloned()
+        .unwrap_or_else(|| panic!("no final sync in {report}"));
+    assert!(
+        step["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("(full: every entity read whole"),
+        "{step}"
+    );
+}

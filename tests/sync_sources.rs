@@ -514,6 +514,36 @@ impl Ideasoft<'_> {
             body,
         )
     }
+
+    /// Saves product `id`'s description alone, in its `product_details` record (the product's
+    /// own `updatedAt` stays as it was).
+    fn describe_alone(&self, id: &str, text: &str) {
+        let details = self.api("GET", &format!("/product_details?product={id}"), None);
+        let detail = &details[0];
+        assert!(detail["id"].is_u64(), "{details}");
+        let v = self.api(
+            "PUT",
+            &format!("/product_details/{}", detail["id"]),
+            Some(&json!({ "sku": detail["sku"], "details": text, "product": { "id": detail["product"]["id"] } })),
+        );
+        assert_eq!(v["details"], text, "{v}");
+    }
+}
+
+/// The description [`Ideasoft::describe_alone`] gives in the tests below.
+const NEW_DESCRIPTION: &str = "<p>Yeni sezon: yün oranı artırıldı.</p>";
+
+/// Products named `name` in the target carrying [`NEW_DESCRIPTION`].
+fn described(dst: &SandboxProc, name: &str) -> usize {
+    named(&woo_products(dst), name)
+        .iter()
+        .filter(|p| {
+            p["description"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Yeni sezon")
+        })
+        .count()
 }
 
 impl SourceApi for Ideasoft<'_> {
@@ -613,41 +643,132 @@ fn ideasoft_description_changed_alone_waits_for_the_products_next_save() {
     next_second();
 
     let (id, name) = all[2].clone();
-    let details = src.api("GET", &format!("/product_details?product={id}"), None);
-    let detail = &details[0];
-    assert!(detail["id"].is_u64(), "{details}");
-    let text = "<p>Yeni sezon: yün oranı artırıldı.</p>";
-    let v = src.api(
-        "PUT",
-        &format!("/product_details/{}", detail["id"]),
-        Some(&json!({ "sku": detail["sku"], "details": text, "product": { "id": detail["product"]["id"] } })),
-    );
-    assert_eq!(v["details"], text, "{v}");
-    let described = |dst: &SandboxProc| {
-        named(&woo_products(dst), &name)
-            .iter()
-            .filter(|p| {
-                p["description"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains("Yeni sezon")
-            })
-            .count()
-    };
+    src.describe_alone(&id, NEW_DESCRIPTION);
 
     let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["moved"], 0, "{c}");
-    assert_eq!(described(&dst), 0, "the description alone selects nothing");
+    assert_eq!(
+        described(&dst, &name),
+        0,
+        "the description alone selects nothing"
+    );
 
     src.rename(&id, &name);
     let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["counts"]["products"]["updated"], 1, "{c}");
-    assert_eq!(described(&dst), 1);
+    assert_eq!(described(&dst, &name), 1);
     assert_eq!(named(&woo_products(&dst), &name).len(), 1);
     let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
+}
+
+/// `sync --full` reads every product whole, as the migration did, so the description a normal
+/// cycle cannot see moves at once; only it is written (the rest are skipped by hash). The full
+/// cycle commits marks: the normal cycle after it reads nothing again.
+#[test]
+fn a_full_cycle_moves_the_description_a_normal_cycle_misses() {
+    let sb = SandboxProc::start("ideasoft", &["--seed-products", "6"]);
+    let dst = SandboxProc::start("woocommerce", &[]);
+    let src = Ideasoft(&sb);
+    let s = migrated_between(&sb, &dst, "entities = [\"products\"]");
+    next_second();
+    let all = src.products();
+    src.rename(&all[0].0, "Saved after the migration");
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["counts"]["products"]["updated"], 1, "{c}");
+    next_second();
+
+    let (id, name) = all[2].clone();
+    src.describe_alone(&id, NEW_DESCRIPTION);
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["full"], false, "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
+    let filtered_read = n(&c["counts"]["products"]["read"]);
+    assert_eq!(described(&dst, &name), 0, "a normal cycle misses it");
+    next_second();
+
+    let (code, c) = full_sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["full"], true, "{c}");
+    let p = &c["counts"]["products"];
+    // Read whole, past the mark: every product, not what the filter selects.
+    assert!(c["since"]["products"].is_null(), "{c}");
+    assert!(n(&p["read"]) >= all.len() as u64, "{c}");
+    assert!(n(&p["read"]) > filtered_read, "{c}");
+    assert_eq!(p["updated"], 1, "{c}");
+    assert_eq!(p["created"], 0, "{c}");
+    assert_eq!(n(&p["unchanged"]), n(&p["read"]) - 1, "{c}");
+    assert_eq!(c["deletions_reported"], 0, "{c}");
+    assert_eq!(described(&dst, &name), 1);
+    assert_eq!(named(&woo_products(&dst), &name).len(), 1);
+    let o = storeshift(&["status", &s.ws_str()]);
+    assert!(
+        text(&o).contains("(sync cycle, full: every entity read whole)"),
+        "{}",
+        text(&o)
+    );
+
+    // The full cycle moved the mark to its start: nothing is read again.
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["full"], false, "{c}");
+    assert!(c["since"]["products"].is_string(), "{c}");
+    assert_eq!(n(&c["counts"]["products"]["read"]), 0, "{c}");
+    assert_eq!(c["moved"], 0, "{c}");
+}
+
+/// `[sync] full_every = 2`: every second cycle reads everything whole by itself and catches
+/// what the filter missed; the cycles between stay filtered.
+#[test]
+fn full_every_2_makes_every_second_cycle_full() {
+    let sb = SandboxProc::start("ideasoft", &["--seed-products", "6"]);
+    let dst = SandboxProc::start("woocommerce", &[]);
+    let src = Ideasoft(&sb);
+    let s = migrated_with_sync(
+        &sb,
+        &dst,
+        "entities = [\"products\"]",
+        "overlap = \"0s\"\nfull_every = 2",
+    );
+    next_second();
+    let all = src.products();
+    src.rename(&all[0].0, "Saved after the migration");
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["full"], false, "{c}");
+    assert!(c["since"]["products"].is_string(), "{c}");
+    assert_eq!(c["counts"]["products"]["updated"], 1, "{c}");
+    next_second();
+
+    let (id, name) = all[2].clone();
+    src.describe_alone(&id, NEW_DESCRIPTION);
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["full"], true, "the 2nd cycle: {c}");
+    assert!(c["since"]["products"].is_null(), "{c}");
+    assert!(
+        n(&c["counts"]["products"]["read"]) >= all.len() as u64,
+        "{c}"
+    );
+    assert_eq!(c["counts"]["products"]["updated"], 1, "{c}");
+    assert_eq!(described(&dst, &name), 1);
+
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["full"], false, "the 3rd cycle: {c}");
+    assert_eq!(c["moved"], 0, "{c}");
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["full"], true, "the 4th cycle: {c}");
+    assert!(
+        n(&c["counts"]["products"]["read"]) >= all.len() as u64,
+        "{c}"
+    );
     assert_eq!(c["moved"], 0, "{c}");
 }
 

@@ -71,13 +71,43 @@ pub struct SyncOptions {
     /// is still caught; what the overlap reads again unchanged is skipped by content hash.
     #[serde(default = "default_overlap")]
     pub overlap: String,
+    /// Every Nth cycle is full (`storeshift sync --full`): it reads every entity whole, so a
+    /// change the source's "changed since" filter cannot see still moves. 0: never.
+    #[serde(
+        default,
+        skip_serializing_if = "is_zero_u32",
+        deserialize_with = "cycle_count"
+    )]
+    pub full_every: u32,
 }
 
 impl Default for SyncOptions {
     fn default() -> Self {
         SyncOptions {
             overlap: default_overlap(),
+            full_every: 0,
         }
+    }
+}
+
+fn is_zero_u32(v: &u32) -> bool {
+    *v == 0
+}
+
+/// `full_every`: a whole number of cycles. Anything else is refused with what to write
+/// instead (the TOML error adds the file, line and column).
+fn cycle_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    use serde::de::Error;
+    let hint = "give a whole number of sync cycles: N makes every Nth cycle read the whole source, 0 never";
+    match toml::Value::deserialize(d)? {
+        toml::Value::Integer(n) => u32::try_from(n)
+            .map_err(|_| D::Error::custom(format!("[sync] full_every = {n}: {hint}"))),
+        toml::Value::String(s) => Err(D::Error::custom(format!(
+            "[sync] full_every = {s:?}: it counts cycles, not time; {hint}"
+        ))),
+        other => Err(D::Error::custom(format!(
+            "[sync] full_every = {other}: {hint}"
+        ))),
     }
 }
 
@@ -454,6 +484,41 @@ mod tests {
             .unwrap_err()
             .0;
         assert!(err.starts_with("m.toml:4:"), "{err}");
+    }
+
+    #[test]
+    fn full_every_counts_cycles_and_anything_else_is_refused_at_its_line() {
+        let base = template("woocommerce", "source", "shopify");
+        let with = |v: &str| format!("{base}\n[sync]\noverlap = \"1m\"\nfull_every = {v}\n");
+        let line = with("0").lines().count();
+        let cfg = MigrationConfig::parse(&with("12"), Path::new("m.toml")).unwrap();
+        assert_eq!(cfg.sync.full_every, 12);
+        let cfg = MigrationConfig::parse(&base, Path::new("m.toml")).unwrap();
+        assert_eq!(cfg.sync.full_every, 0, "absent: never");
+        for (bad, says) in [
+            (
+                "-2",
+                "[sync] full_every = -2: give a whole number of sync cycles",
+            ),
+            ("\"10m\"", "it counts cycles, not time"),
+            ("2.5", "[sync] full_every = 2.5: give a whole number"),
+            (
+                "4294967296",
+                "[sync] full_every = 4294967296: give a whole number",
+            ),
+        ] {
+            let err = MigrationConfig::parse(&with(bad), Path::new("m.toml"))
+                .unwrap_err()
+                .0;
+            assert!(err.starts_with(&format!("m.toml:{line}:")), "{err}");
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+        // The workspace's copy of the config says it again only when set.
+        let cfg = MigrationConfig::parse(&with("3"), Path::new("m.toml")).unwrap();
+        let copy = toml::to_string_pretty(&cfg).unwrap();
+        assert!(copy.contains("full_every = 3"), "{copy}");
+        let back = MigrationConfig::parse(&copy, Path::new("m.toml")).unwrap();
+        assert_eq!(back.sync, cfg.sync);
     }
 
     #[test]

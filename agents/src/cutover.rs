@@ -6,7 +6,8 @@
 //! it was in (a finished step is recorded in the same commit as its event).
 //!
 //! 1. freeze — the old store stopped taking orders (always a person's word);
-//! 2. the final sync cycle, then verification: every count equal;
+//! 2. the final sync cycle — a full one, every entity read whole, so nothing a platform's
+//!    "changed since" filter misses is left behind — then verification: every count equal;
 //! 3. redirects live — every old URL asked for on the new store (`--check-live URL`);
 //! 4. the domain — the target platform's DNS instructions (always a person's word);
 //! 5. customer notices approved;
@@ -457,7 +458,7 @@ async fn freeze(ctx: &Ctx) -> Result<StepRecord, Halt> {
             item: "old-store".into(),
             title: "Freeze: confirm the old store takes no more orders".into(),
             problem: format!(
-                "Put {} ({}) in maintenance mode (or close checkout) so no order, customer or stock change arrives there any more, then confirm. The final sync cycle runs right after, and anything the old store takes later would be left behind.",
+                "Put {} ({}) in maintenance mode (or close checkout) so no order, customer or stock change arrives there any more, then confirm. The final sync cycle (a full one: every record read again) runs right after, and anything the old store takes later would be left behind.",
                 ctx.cfg.source.describe(),
                 old_domain(ctx)
             ),
@@ -501,7 +502,10 @@ async fn final_sync(ctx: &Ctx) -> Result<StepRecord, Halt> {
         let summary = match crate::sync::summary(&ctx.store, ctx.run) {
             Some(s) if s.finished_at.is_some() => s,
             _ => {
-                crate::sync::cycle(ctx.clone()).await?;
+                // Full: whatever a platform's "changed since" filter cannot see (a change on
+                // a child product, a description or an address saved alone) is read here,
+                // not left behind at the switch.
+                crate::sync::cycle(ctx.clone(), true).await?;
                 crate::sync::summary(&ctx.store, ctx.run)
                     .ok_or_else(|| Halt::Failed("the final sync cycle left no summary".into()))?
             }
@@ -524,7 +528,12 @@ async fn final_sync(ctx: &Ctx) -> Result<StepRecord, Halt> {
             )
         };
         let text = format!(
-            "final sync cycle: {} changes moved, {} read, {} failed; {}; sample: {} compared, {} differences, {} missing",
+            "final sync cycle{}: {} changes moved, {} read, {} failed; {}; sample: {} compared, {} differences, {} missing",
+            if summary.full {
+                " (full: every entity read whole, so changes the source's \"changed since\" filter misses moved too)"
+            } else {
+                ""
+            },
             summary.moved(),
             summary.read(),
             summary.failed(),
@@ -561,7 +570,7 @@ async fn final_sync(ctx: &Ctx) -> Result<StepRecord, Halt> {
                     option(
                         "retry",
                         "Sync and verify again",
-                        "Another sync cycle moves what changed, then everything is counted again.",
+                        "Another full sync cycle reads everything again and moves what changed, then everything is counted again.",
                     ),
                     option(
                         "accept",
@@ -600,8 +609,8 @@ async fn final_sync(ctx: &Ctx) -> Result<StepRecord, Halt> {
     unreachable!("the loop only ends by returning")
 }
 
-/// Forgets this run's cycle and verification so they run again (the high-water marks stay:
-/// the next cycle reads only what changed since).
+/// Forgets this run's cycle and verification so they run again (a full cycle again: every
+/// entity read whole).
 fn restart_cycle(ctx: &Ctx) -> Result<(), Halt> {
     let mut step = ctx.step();
     for e in Entity::ALL {

@@ -35,6 +35,6 @@ pub use intervention::{Actor, Decision, Intervention, InterventionOption};
 pub use link::{EventTap, Link};
 pub use runtime::{start, start_cutover, start_sync, RunHandle, RunOutcome, StartOptions};
 pub use snapshot::{
-    AgentSnapshot, CycleRow, EntityProgress, Metrics, PhaseState, Snapshot, SyncStatus,
+    AgentSnapshot, CycleRow, EntityProgress, Metrics, PhaseState, RunKind, Snapshot, SyncStatus,
 };
 pub use workspace::Workspace;

@@ -208,6 +208,7 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
         incremental: false,
         sync: false,
         cutover: false,
+        full: false,
         elapsed_secs: 0,
         message: Some("recovered from the event log".into()),
     };

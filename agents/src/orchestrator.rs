@@ -40,11 +40,12 @@ where
 }
 
 async fn run_phases(ctx: &Ctx) -> Result<(), Halt> {
-    if ctx.run_record()?.cutover {
+    let rec = ctx.run_record()?;
+    if rec.cutover {
         return agent("Cutover", crate::cutover::run(ctx.clone())).await;
     }
-    if ctx.run_record()?.sync {
-        return agent("Sync", crate::sync::cycle(ctx.clone())).await;
+    if rec.sync {
+        return agent("Sync", crate::sync::cycle(ctx.clone(), rec.full)).await;
     }
     for phase in Phase::ALL {
         if ctx.run_record()?.phases_done.contains(&phase) {

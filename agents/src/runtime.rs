@@ -70,6 +70,11 @@ pub struct RunRecord {
     /// also `sync` (it runs the final cycle and is never the base of later cycles).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cutover: bool,
+    /// A full sync cycle: every entity read whole, past every high-water mark and export file
+    /// hash (`storeshift sync --full`, `[sync] full_every`). Decided when the cycle starts, so
+    /// a resumed cycle stays what it began as.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub full: bool,
     #[serde(default)]
     pub elapsed_secs: u64,
     #[serde(default)]
@@ -630,7 +635,7 @@ pub enum StartError {
 
 /// Opens the workspace, finds the run to resume (or starts the next one) and spawns it.
 pub async fn start(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle, StartError> {
-    start_kind(cfg, opts, Kind::Migration, None).await
+    start_kind(cfg, opts, Kind::Migration, None, false).await
 }
 
 /// What a start begins (or resumes).
@@ -648,13 +653,18 @@ pub async fn start_cutover(
     opts: StartOptions,
     options: Option<crate::cutover::CutoverOptions>,
 ) -> Result<RunHandle, StartError> {
-    start_kind(cfg, opts, Kind::Cutover, options).await
+    start_kind(cfg, opts, Kind::Cutover, options, false).await
 }
 
 /// Starts one sync cycle (or resumes the one a crash interrupted); refused until a migration
-/// finished, since a cycle moves only what changed after one.
-pub async fn start_sync(cfg: MigrationConfig, opts: StartOptions) -> Result<RunHandle, StartError> {
-    start_kind(cfg, opts, Kind::Sync, None).await
+/// finished, since a cycle moves only what changed after one. A new cycle is full when `full`
+/// asks for it or `[sync] full_every` says it is due; a resumed one stays what it began as.
+pub async fn start_sync(
+    cfg: MigrationConfig,
+    opts: StartOptions,
+    full: bool,
+) -> Result<RunHandle, StartError> {
+    start_kind(cfg, opts, Kind::Sync, None, full).await
 }
 
 async fn start_kind(
@@ -662,6 +672,7 @@ async fn start_kind(
     opts: StartOptions,
     kind: Kind,
     cutover_options: Option<crate::cutover::CutoverOptions>,
+    full: bool,
 ) -> Result<RunHandle, StartError> {
     let sync = kind != Kind::Migration;
     let cutover = kind == Kind::Cutover;
@@ -712,6 +723,8 @@ async fn start_kind(
             let mut next = new_run(r.run + 1, true);
             next.sync = sync;
             next.cutover = cutover;
+            next.full = kind == Kind::Sync
+                && (full || crate::sync::full_due(&store, next.run, cfg.sync.full_every));
             (next, false)
         }
         None if sync => {
@@ -850,6 +863,7 @@ fn new_run(run: u32, incremental: bool) -> RunRecord {
         incremental,
         sync: false,
         cutover: false,
+        full: false,
         elapsed_secs: 0,
         message: None,
     }
@@ -878,6 +892,12 @@ fn seed_snapshot(store: &Store, record: &RunRecord, cfg: &MigrationConfig) -> Sn
 fn seed(store: &Store, record: &RunRecord, source: String, target: String) -> Snapshot {
     let mut s = Snapshot::new(record.run, source, target);
     s.started_at = record.started_at.clone();
+    s.kind = match (record.sync, record.cutover, record.full) {
+        (_, true, _) => Some(crate::snapshot::RunKind::Cutover),
+        (true, _, true) => Some(crate::snapshot::RunKind::FullSync),
+        (true, _, false) => Some(crate::snapshot::RunKind::Sync),
+        (false, ..) => None,
+    };
     s.elapsed_secs = record.elapsed_secs;
     for (p, st) in s.phases.iter_mut() {
         if record.phases_done.contains(p) {

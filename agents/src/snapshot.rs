@@ -110,6 +110,30 @@ pub struct Snapshot {
     /// cycles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync: Option<SyncStatus>,
+    /// What the run is when it is not a migration (`storeshift status` says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<RunKind>,
+}
+
+/// A run that is not a migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// A sync cycle reading what the source's "changed since" filters select.
+    Sync,
+    /// A full sync cycle: every entity read whole.
+    FullSync,
+    Cutover,
+}
+
+impl RunKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            RunKind::Sync => "sync cycle",
+            RunKind::FullSync => "sync cycle, full: every entity read whole",
+            RunKind::Cutover => "cutover",
+        }
+    }
 }
 
 /// Sync mode as the console shows it. Times are as of the snapshot; a reader adds the time
@@ -162,6 +186,9 @@ pub struct CycleRow {
     /// How long the cycle took, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secs: Option<u64>,
+    /// Every entity was read whole (`sync --full`, `[sync] full_every`, a cutover's cycle).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub full: bool,
 }
 
 impl Snapshot {
@@ -195,6 +222,7 @@ impl Snapshot {
             interventions: vec![],
             last_seq: 0,
             sync: None,
+            kind: None,
         }
     }
 

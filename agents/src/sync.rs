@@ -55,6 +55,10 @@ pub struct CycleSummary {
     /// read: nothing was read for them.
     #[serde(default)]
     pub files_unchanged: Vec<Entity>,
+    /// A full cycle: every entity was read whole as a migration reads it, past the marks and
+    /// the file hashes, so what a source's "changed since" filter cannot see moved too.
+    #[serde(default)]
+    pub full: bool,
 }
 
 impl CycleSummary {
@@ -86,6 +90,7 @@ impl CycleSummary {
             deletions: self.deletions_reported.values().sum(),
             deleted: self.deleted,
             secs,
+            full: self.full,
         }
     }
 }
@@ -168,6 +173,34 @@ pub fn recent(store: &Store, upto: u32, n: usize) -> Vec<CycleSummary> {
     out
 }
 
+/// Whether cycle `run` is due to be full under `[sync] full_every = every`: the `every - 1`
+/// finished cycles before it, back to the migration, were all filtered. A full cycle (asked
+/// for, or a cutover's final one) starts the count again, as a migration does: each read the
+/// whole source.
+pub fn full_due(store: &Store, run: u32, every: u32) -> bool {
+    if every == 0 {
+        return false;
+    }
+    let mut filtered = 0u32;
+    for r in (1..run).rev() {
+        if filtered + 1 >= every {
+            break;
+        }
+        let rec: Option<RunRecord> = store.get_json(T::Meta, run_key(r)).ok().flatten();
+        let Some(rec) = rec else { continue };
+        if !rec.sync {
+            break;
+        }
+        match summary(store, r) {
+            Some(s) if s.finished_at.is_some() && s.full => break,
+            Some(s) if s.finished_at.is_some() => filtered += 1,
+            // A cutover that stopped before its final sync, a cycle that never got going.
+            _ => {}
+        }
+    }
+    filtered + 1 >= every
+}
+
 /// The newest finished migration (not a sync cycle) before `run`.
 fn base_run(store: &Store, run: u32) -> Result<RunRecord, Halt> {
     for r in (1..run).rev() {
@@ -210,16 +243,19 @@ fn stamp(t: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 }
 
 /// One sync cycle, given the workspace's running context (callable on its own: `cutover` runs
-/// a final one).
-pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
+/// a final one). `full`: read every entity whole, as a migration does, whatever the marks and
+/// file hashes say; a resumed cycle stays what its summary says it began as.
+pub async fn cycle(ctx: Ctx, full: bool) -> Result<(), Halt> {
     let base = base_run(&ctx.store, ctx.run)?;
     let overlap = crate::config::parse_duration(&ctx.cfg.sync.overlap).map_err(Halt::Failed)?;
     let mut summary = summary(&ctx.store, ctx.run).unwrap_or_else(|| CycleSummary {
         run: ctx.run,
         base_run: base.run,
         started_at: now_rfc3339(),
+        full,
         ..Default::default()
     });
+    let full = summary.full;
     ctx.save_phase("sync_cycle", &summary)?;
 
     let mut source = ctx.open_source()?;
@@ -282,7 +318,11 @@ pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
             .map_err(|e| Halt::Failed(e.to_string()))?;
         // The first cycle looks back to when the migration started reading.
         let mark = mark.unwrap_or_else(|| base.started_at.clone());
-        let since = window_start(&mark, overlap);
+        let since = if full {
+            None
+        } else {
+            window_start(&mark, overlap)
+        };
         let mut newest: Option<String> = ctx
             .store
             .get_json(T::Cursors, newest_key(ctx.run, entity))
@@ -298,7 +338,8 @@ pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
             .store
             .get_json(T::Meta, file_hash_key(entity))
             .map_err(|e| Halt::Failed(e.to_string()))?;
-        let same_file = cp.cursor.is_none()
+        let same_file = !full
+            && cp.cursor.is_none()
             && cp.counts.read == 0
             && file_hash.is_some()
             && file_hash == stored_hash;
@@ -370,6 +411,15 @@ pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
                         step.put_json(T::Meta, hwm_key(entity), &next);
                     }
                 }
+                // A whole read reports no modification times: like the migration's start
+                // (the first cycle's mark), the cycle's start bounds what it has seen, and
+                // the next window's overlap covers a source clock running behind.
+                if full {
+                    if let Some(next) = later(Some(mark.clone()), Some(summary.started_at.clone()))
+                    {
+                        step.put_json(T::Meta, hwm_key(entity), &next);
+                    }
+                }
                 // So does the hash of the file read whole; not when a record failed, so the
                 // next cycle reads the file again and retries it.
                 if let (Some(h), 0) = (&file_hash, cp.counts.failed) {
@@ -413,6 +463,8 @@ pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
                     cp.counts.failed,
                     if same_file {
                         " (the export file is the one the last cycle read, same content hash: nothing read)".into()
+                    } else if full {
+                        " (full cycle: read whole, unchanged records skipped by hash)".into()
                     } else if filtered {
                         String::new()
                     } else if file_hash.is_some() {
@@ -442,8 +494,9 @@ pub async fn cycle(ctx: Ctx) -> Result<(), Halt> {
         Some(AGENT),
         EventKind::Log {
             message: format!(
-                "sync cycle {}: {} changes moved, {} records read, {} failed, {} deletions reported, {} deleted",
+                "sync cycle {}{}: {} changes moved, {} records read, {} failed, {} deletions reported, {} deleted",
                 ctx.run,
+                if summary.full { " (full)" } else { "" },
                 summary.moved(),
                 summary.read(),
                 summary.failed(),
@@ -666,6 +719,60 @@ mod tests {
         let w = window_start("2026-12-06T05:10:00Z", std::time::Duration::from_secs(300));
         assert_eq!(w.as_deref(), Some("2026-12-06T05:05:00Z"));
         assert_eq!(window_start("not a date", Default::default()), None);
+    }
+
+    /// Run 1 a migration, then one sync cycle per entry of `full` (finished).
+    fn cycles(full: &[bool]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("state")).unwrap();
+        let mut step = crate::store::Step::new(1);
+        let record = |run: u32, sync: bool| RunRecord {
+            run,
+            started_at: now_rfc3339(),
+            finished_at: Some(now_rfc3339()),
+            state: RunState::Done,
+            phases_done: vec![],
+            incremental: false,
+            sync,
+            cutover: false,
+            full: false,
+            elapsed_secs: 0,
+            message: None,
+        };
+        step.put_json(T::Meta, run_key(1), &record(1, false));
+        for (i, &f) in full.iter().enumerate() {
+            let run = i as u32 + 2;
+            step.put_json(T::Meta, run_key(run), &record(run, true));
+            let s = CycleSummary {
+                run,
+                finished_at: Some(now_rfc3339()),
+                full: f,
+                ..Default::default()
+            };
+            step.put_json(T::Phases, phase_key(run, "sync_cycle"), &s);
+        }
+        store.commit(step).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn every_nth_cycle_since_the_last_whole_read_is_full() {
+        // `full_every = 2`: the 1st cycle after the migration is filtered, the 2nd full.
+        let (_d, s) = cycles(&[]);
+        assert!(!full_due(&s, 2, 2));
+        let (_d, s) = cycles(&[false]);
+        assert!(full_due(&s, 3, 2));
+        let (_d, s) = cycles(&[false, true]);
+        assert!(!full_due(&s, 4, 2));
+        // A cycle made full by `--full` starts the count again.
+        let (_d, s) = cycles(&[false, false, true, false]);
+        assert!(!full_due(&s, 6, 3));
+        assert!(full_due(&s, 6, 2));
+        // 1: every cycle; 0: never.
+        let (_d, s) = cycles(&[]);
+        assert!(full_due(&s, 2, 1));
+        let (_d, s) = cycles(&[false, false, false]);
+        assert!(!full_due(&s, 5, 0));
     }
 
     #[test]

@@ -272,8 +272,8 @@ pub fn snapshot(state: RunState) -> Snapshot {
     s
 }
 
-/// `storeshift sync --every 2m` between cycles: four cycles done (the last with a failed
-/// record), the lag at 1m 13s, the next cycle in 47s; `held`: paused, the next cycle held.
+/// `storeshift sync --every 2m` between cycles: four cycles done (the third full, the last
+/// with a failed record), the lag at 1m 13s, the next cycle in 47s; `held`: paused, the next cycle held.
 pub fn sync_snapshot(held: bool) -> Snapshot {
     let mut s = snapshot(if held {
         RunState::Paused
@@ -324,6 +324,7 @@ pub fn sync_snapshot(held: bool) -> Snapshot {
         deletions,
         deleted: 0,
         secs: Some(secs),
+        full: false,
     };
     s.sync = Some(SyncStatus {
         cycle: None,
@@ -335,7 +336,11 @@ pub fn sync_snapshot(held: bool) -> Snapshot {
         history: vec![
             row(9, 14, 16, 0, 0, 11),
             row(10, 0, 2, 0, 0, 3),
-            row(11, 1_204, 1_210, 0, 1, 95),
+            // A full cycle (`sync --full`): the whole store read, the changed moved.
+            CycleRow {
+                full: true,
+                ..row(11, 1_204, 4_210, 0, 1, 95)
+            },
             row(12, 3, 5, 1, 0, 9),
         ],
         failures: vec!["Linen Apron – Rust: price \"12,5O\" is not a number".into()],

@@ -213,24 +213,24 @@ fn sync_mode_shows_history_lag_countdown_and_failures() {
     ] {
         assert!(status.contains(needle), "{needle}: {status}");
     }
-    // Cycle, moved, read, failed, deletions reported, time taken.
-    let row = |run: &str| {
+    // Cycle, moved, read, failed, deletions reported, time taken; a full cycle says so.
+    let row = |run: &str, words: usize| {
         text.lines()
             .find(|l| l.contains("│") && l.split_whitespace().nth(1) == Some(run))
             .map(|l| {
                 l.split_whitespace()
                     .skip(1)
-                    .take(6)
+                    .take(words)
                     .collect::<Vec<_>>()
                     .join(" ")
             })
     };
     assert_eq!(
-        row("11").as_deref(),
-        Some("11 1,204 1,210 0 1 1m"),
+        row("11", 8).as_deref(),
+        Some("11 1,204 4,210 0 1 1m 35s full"),
         "{text}"
     );
-    assert_eq!(row("12").as_deref(), Some("12 3 5 1 0 9s"), "{text}");
+    assert_eq!(row("12", 6).as_deref(), Some("12 3 5 1 0 9s"), "{text}");
     assert!(text.contains("Linen Apron – Rust: price"), "{text}");
 
     // Between snapshots the lag grows and the countdown runs down.

@@ -96,6 +96,7 @@ pub async fn run(
         error: None,
         ended: None,
         outcome: None,
+        full: args.full,
     };
     if let Some(at) = cutover {
         d.end(
@@ -186,6 +187,9 @@ struct Driver {
     ended: Option<String>,
     /// Once ended: the state shown and the exit code.
     outcome: Option<(RunState, i32)>,
+    /// `--full` not yet carried out: the next cycle started is full (a resumed cycle stays
+    /// what it began as, and the full one follows it).
+    full: bool,
 }
 
 impl Driver {
@@ -316,7 +320,7 @@ impl Driver {
         };
         let began = Instant::now();
         let began_wall = Utc::now();
-        let handle = storeshift_agents::start_sync(self.cfg.clone(), opts)
+        let handle = storeshift_agents::start_sync(self.cfg.clone(), opts, self.full)
             .await
             .map_err(|e| e.to_string())?;
         run::spawn_event_log(handle.link());
@@ -365,8 +369,11 @@ impl Driver {
                 failed as usize - failures.len()
             ));
         }
+        // A resumed cycle that was not full leaves `--full` to the next one, at once.
+        let full_left = self.full && summary.as_ref().is_some_and(|s| !s.full);
         match outcome {
             RunOutcome::Done => {
+                self.full = full_left;
                 if let Some(s) = &summary {
                     let mut row = s.row();
                     row.secs = Some(c.began.elapsed().as_secs());
@@ -394,13 +401,17 @@ impl Driver {
         self.base.interventions = c.store.interventions().unwrap_or_default();
         self.held = runtime::is_paused(&c.store);
         self.due = self.every.map(|e| c.began + e);
+        let full_next = self.full && *outcome == RunOutcome::Done;
+        if full_next {
+            self.due = Some(Instant::now());
+        }
         if let Some(at) = sync::cutover_requested(&c.store) {
             self.end(
                 format!("cutover requested at {at}: syncing stopped"),
                 RunState::Done,
                 exit::DONE,
             );
-        } else if self.every.is_none() {
+        } else if self.every.is_none() && !full_next {
             match outcome {
                 RunOutcome::Done => self.end("one cycle: done".into(), RunState::Done, exit::DONE),
                 RunOutcome::WaitingForOperator => self.end(

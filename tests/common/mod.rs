@@ -452,10 +452,15 @@ pub fn percent_decoded(path: &str) -> String {
 /// `run` as the `[run]` section's lines (entities, …) and no sync overlap, so a sync test's
 /// windows start exactly where the run ended.
 pub fn migrated_between(src: &SandboxProc, dst: &SandboxProc, run: &str) -> Scenario {
+    migrated_with_sync(src, dst, run, "overlap = \"0s\"")
+}
+
+/// [`migrated_between`] with its own `[sync]` section (the lines after the header).
+pub fn migrated_with_sync(src: &SandboxProc, dst: &SandboxProc, run: &str, sync: &str) -> Scenario {
     let s = Scenario {
         dir: tempfile::tempdir().expect("tempdir"),
     };
-    s.write_config(&format!("{run}\n\n[sync]\noverlap = \"0s\""));
+    s.write_config(&format!("{run}\n\n[sync]\n{sync}"));
     let fast = "retry_base_ms = 20, retry_max_ms = 500";
     s.set_source(&src.endpoint_toml(fast));
     s.set_target(&dst.endpoint_toml(fast));
@@ -469,6 +474,11 @@ pub fn sync_cycle(s: &Scenario) -> (Option<i32>, serde_json::Value) {
     sync_cycle_with(s, SANDBOX_ENV)
 }
 
+/// `storeshift sync WS --full --headless --events jsonl`: [`sync_cycle`], a full one.
+pub fn full_sync_cycle(s: &Scenario) -> (Option<i32>, serde_json::Value) {
+    sync_cycle_run(s, &["--full"], SANDBOX_ENV)
+}
+
 /// [`sync_cycle`] with its own environment (an engine's credentials).
 pub fn sync_cycle_with<K, V>(
     s: &Scenario,
@@ -478,8 +488,21 @@ where
     K: AsRef<std::ffi::OsStr>,
     V: AsRef<std::ffi::OsStr>,
 {
+    sync_cycle_run(s, &[], env)
+}
+
+fn sync_cycle_run<K, V>(
+    s: &Scenario,
+    extra: &[&str],
+    env: impl IntoIterator<Item = (K, V)>,
+) -> (Option<i32>, serde_json::Value)
+where
+    K: AsRef<std::ffi::OsStr>,
+    V: AsRef<std::ffi::OsStr>,
+{
     let o = Command::new(bin())
         .args(["sync", &s.ws_str(), "--headless", "--events", "jsonl"])
+        .args(extra)
         .envs(env)
         .env("USER", "tester")
         .stdin(Stdio::null())

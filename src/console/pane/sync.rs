@@ -107,7 +107,8 @@ pub fn render_status(f: &mut Frame, app: &App, s: &SyncStatus, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(text)), area);
 }
 
-/// The history: one row per finished cycle (newest last), then the last cycle's failures.
+/// The history: one row per finished cycle (newest last, a full one marked `full`), then the
+/// last cycle's failures.
 pub fn render_history(f: &mut Frame, app: &App, s: &SyncStatus, area: Rect) {
     let t = &app.theme;
     let g = &app.glyphs;
@@ -175,6 +176,11 @@ pub fn render_history(f: &mut Frame, app: &App, s: &SyncStatus, area: Rect) {
                 t.style(Token::MetricValue),
             ),
             Span::styled(took, t.style(Token::Muted)),
+            // A full cycle reads the whole store: its read count is no sign of trouble.
+            Span::styled(
+                if r.full && wide { " full" } else { "" },
+                t.style(Token::Muted),
+            ),
         ]));
     }
     for p in problems.iter().take(problems_shown) {
