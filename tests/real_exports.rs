@@ -69,6 +69,9 @@ fn inspect(file: &Path) -> Result<(String, String, usize), String> {
         let Some(n) = rest.split_once(" record(s)").map(|(n, _)| n) else {
             continue;
         };
+        // A translated WooCommerce export says so after the entity:
+        // "WooCommerce products (column names in ru_RU)".
+        let head = head.split_once(" (").map_or(head, |(h, _)| h);
         let Some((platform, entity)) = head.rsplit_once(' ') else {
             continue;
         };

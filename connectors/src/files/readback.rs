@@ -530,15 +530,16 @@ fn is_empty(v: Option<&Value>) -> bool {
     }
 }
 
-/// Equal for a store owner: both empty, the same number written differently, or the same text
-/// up to surrounding spaces.
+/// Equal for a store owner: both empty, the same number written differently, the same instant
+/// on another clock (a Shopify order's `+01:00` read back from a target that keeps UTC), or the
+/// same text up to surrounding spaces.
 fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
     if is_empty(a) && is_empty(b) {
         return true;
     }
     match (a, b) {
         (Some(x), Some(y)) => {
-            if x == y {
+            if x == y || crate::model::same_instant(x, y) {
                 return true;
             }
             if let (Some(p), Some(q)) = (as_decimal(x), as_decimal(y)) {
@@ -697,6 +698,22 @@ mod tests {
     use crate::files::testkit::{catalog, rt, write};
     use crate::spec::EndpointSpec;
     use std::path::Path;
+
+    #[test]
+    fn a_time_read_back_on_another_clock_is_not_a_difference() {
+        let sent =
+            serde_json::json!({"entity": "order", "created_at": "2025-08-22T12:43:50+01:00"});
+        let same_instant =
+            serde_json::json!({"entity": "order", "created_at": "2025-08-22T11:43:50Z"});
+        assert!(diff_changes(&sent, &same_instant, Platform::WooCommerce).is_empty());
+        let an_hour_off =
+            serde_json::json!({"entity": "order", "created_at": "2025-08-22T12:43:50Z"});
+        assert_eq!(
+            diff_changes(&sent, &an_hour_off, Platform::WooCommerce).len(),
+            1,
+            "a different instant is still a difference"
+        );
+    }
 
     #[test]
     fn unchanged_changed_and_missing_records_are_told_apart_in_written_order() {

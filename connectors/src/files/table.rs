@@ -320,7 +320,14 @@ impl TableFile {
                 self.display
             )));
         }
-        let names: Vec<String> = row.record.iter().map(|s| s.trim().to_string()).collect();
+        // A byte order mark is only recognised at the very start of the file. A WordPress
+        // plugin or theme that prints a blank line and a tab before WooCommerce's exporter
+        // writes its BOM leaves the mark inside the first column's name.
+        let names: Vec<String> = row
+            .record
+            .iter()
+            .map(|s| s.trim().trim_start_matches('\u{feff}').trim().to_string())
+            .collect();
         self.width = names.len();
         self.header = match &self.mapped {
             Some(m) => {
@@ -1320,6 +1327,23 @@ mod tests {
             out.push(r.clone());
         }
         out
+    }
+
+    #[test]
+    fn a_bom_after_stray_leading_whitespace_is_not_part_of_the_first_name() {
+        // A real Russian WooCommerce export: a newline and a tab before the BOM and the header.
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "wc.csv",
+            "\n\t\u{feff}ID,Тип,Артикул\n40,simple,A-1\n".as_bytes(),
+        );
+        let t = TableFile::open(&p, None).unwrap();
+        assert_eq!(t.header().names()[0], "ID");
+        assert_eq!(t.header().get("ID"), Some(0));
+        let rows = all_rows(&t);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].get(Some(0)), "40");
     }
 
     #[test]
