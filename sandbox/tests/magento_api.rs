@@ -899,7 +899,7 @@ fn linked_names(sb: &MagentoSandbox, sku: &str) -> Vec<String> {
         .filter_map(|l| {
             let id = l["category_id"].as_str()?;
             cats.iter()
-                .find(|c| c["id"].to_string() == id)
+                .find(|c| c["id"].as_u64() == id.parse::<u64>().ok())
                 .and_then(|c| c["name"].as_str().map(str::to_string))
         })
         .collect();

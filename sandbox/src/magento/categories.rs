@@ -440,11 +440,12 @@ pub(crate) fn links(s: &Store, sku: &str, list: &Value) -> Result<Value, Respons
                 json!([sku, position.to_string(), id]),
             ));
         };
+        let id_text = n.to_string();
         if !out
             .iter()
-            .any(|x: &Value| x["category_id"] == n.to_string())
+            .any(|x: &Value| x["category_id"] == id_text.as_str())
         {
-            out.push(json!({ "position": position, "category_id": n.to_string() }));
+            out.push(json!({ "position": position, "category_id": id_text }));
         }
     }
     Ok(json!(out))
