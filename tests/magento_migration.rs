@@ -3,6 +3,7 @@
 //! addresses that lack a country or name a region Magento does not know, and a store where two
 //! attributes are labelled "Color". What only a person can settle is asked as interventions
 //! before the batch is written (the headless run takes the recommended choices and says so);
+//! the products' category paths become Magento categories once, however often the run goes;
 //! everything the connector sent and the sandbox answered is held to Adobe's Admin REST schema.
 
 mod common;
@@ -148,6 +149,9 @@ fn woocommerce_files_into_magento_twice_ask_before_writing_and_agree_with_the_sc
     assert_eq!(state["customers"], 5, "{state}");
     let products = state["products"].as_u64().expect("products");
     assert!(products > 300, "{state}");
+    // The products' category paths became Magento categories, each once.
+    let categories = state["categories"].as_u64().expect("categories");
+    assert!(categories > 0, "{state}");
 
     // The same store again, from a fresh workspace: every record is already there.
     let second = scenario(&sb);
@@ -158,6 +162,7 @@ fn woocommerce_files_into_magento_twice_ask_before_writing_and_agree_with_the_sc
     let state = sb.state();
     assert_eq!(state["customers"], 5, "{state}");
     assert_eq!(state["products"].as_u64(), Some(products), "{state}");
+    assert_eq!(state["categories"].as_u64(), Some(categories), "{state}");
     assert_eq!(state["duplicates"], json!([]), "{state}");
 
     let traffic: Vec<Exchange> = serde_json::from_value(http_json(
@@ -171,6 +176,8 @@ fn woocommerce_files_into_magento_twice_ask_before_writing_and_agree_with_the_sc
     println!("{checked}");
     for op in [
         "PUT /V1/products/{sku}",
+        "GET /V1/categories/list",
+        "POST /V1/categories",
         "POST /V1/products/attributes",
         "POST /V1/products/attribute-sets/attributes",
         "POST /V1/configurable-products/{sku}/options",

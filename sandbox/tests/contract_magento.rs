@@ -1,5 +1,6 @@
 //! Magento 2 traffic held to Adobe's Admin REST schema (admin-schema-2.4.8): every request the
 //! connector sends while extracting a store and while loading one twice (the update paths) —
+//! categories and products' category links, customers' newsletter subscription,
 //! configurables whose attributes and options must be made first, SKUs beyond 64 characters,
 //! an option name two attributes fit, customers without names, addresses without countries
 //! or with regions the directory does not know — and every reply the sandbox gives, checked by
@@ -122,11 +123,17 @@ async fn extraction_and_two_loads_agree_with_adobes_admin_schema() {
 
     // Out of a store: products with configurables, customers.
     let source = MagentoSandbox::new(MagentoConfig::default());
+    let gear = source.add_category(None, "Gear").expect("gear");
+    let bags = source.add_category(Some(gear), "Bags").expect("bags");
     source.seed_products(9);
+    assert!(source.link_product("MG-1", &[gear, bags]));
+    assert!(source.link_product("MG-4", &[bags]));
     source.seed_customers(6);
     source.faults.traffic().record(true);
     let sserver = source.start(0).await.expect("bind");
     let mut src = MagentoSource::open(&spec(&sserver)).expect("open");
+    let categories = extract_all(&mut src, Entity::Categories).await;
+    assert_eq!(categories.len(), 2);
     let mut products = extract_all(&mut src, Entity::Products).await;
     let mut customers = extract_all(&mut src, Entity::Customers).await;
     let mut report = check(&source, &contract);
@@ -178,6 +185,11 @@ async fn extraction_and_two_loads_agree_with_adobes_admin_schema() {
     for round in 0..2 {
         // Each round is a run of its own: nothing remembered but what the store holds.
         let mut t = MagentoTarget::open(&spec(&tserver)).expect("open");
+        let k = load(&mut t, Entity::Categories, &categories).await;
+        assert!(
+            k.iter().all(|o| !matches!(o, WriteOutcome::Failed { .. })),
+            "round {round}: {k:?}"
+        );
         let p = load(&mut t, Entity::Products, &products).await;
         let c = load(&mut t, Entity::Customers, &customers).await;
         let done = |o: &&WriteOutcome| !matches!(o, WriteOutcome::Failed { .. });
@@ -207,6 +219,12 @@ async fn extraction_and_two_loads_agree_with_adobes_admin_schema() {
             t.delete(Entity::Customers, target_id)
                 .await
                 .expect("delete");
+            let WriteOutcome::Updated { target_id } = &k[1] else {
+                unreachable!()
+            };
+            t.delete(Entity::Categories, target_id)
+                .await
+                .expect("delete");
         }
     }
     assert!(target.creation_log().duplicates().is_empty());
@@ -225,6 +243,10 @@ async fn extraction_and_two_loads_agree_with_adobes_admin_schema() {
         "POST /V1/customers",
         "PUT /V1/customers/{customerId}",
         "DELETE /V1/products/{sku}",
+        "GET /V1/categories/list",
+        "POST /V1/categories",
+        "PUT /V1/categories/{id}",
+        "DELETE /V1/categories/{categoryId}",
     ] {
         assert!(
             report.operations.contains_key(op),

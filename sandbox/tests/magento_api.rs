@@ -852,3 +852,267 @@ async fn faults_are_survived_and_customers_are_created_once() {
         "Berlin came as BER and went as its id"
     );
 }
+
+fn category(handle: &str, path: &[&str]) -> Record {
+    Record::Category(Category {
+        source: SourceRef::new(path.join(" > ")),
+        handle: handle.into(),
+        path: path.iter().map(|s| s.to_string()).collect(),
+        description_html: format!("<p>{}</p>", path.join(" / ")),
+        ..Default::default()
+    })
+}
+
+fn simple(handle: &str, categories: &[&[&str]]) -> Record {
+    Record::Product(Product {
+        source: SourceRef::new(handle),
+        handle: handle.into(),
+        title: format!("Product {handle}"),
+        categories: categories
+            .iter()
+            .map(|p| p.iter().map(|s| s.to_string()).collect())
+            .collect(),
+        variants: vec![Variant {
+            sku: Some(handle.to_uppercase()),
+            price: eur("12.50"),
+            ..Default::default()
+        }],
+        ..Default::default()
+    })
+}
+
+fn paths(r: &Record) -> Vec<String> {
+    match r {
+        Record::Product(p) => p.categories.iter().map(|c| c.join(" > ")).collect(),
+        _ => vec![],
+    }
+}
+
+/// The category ids a product in the sandbox links to, as their names.
+fn linked_names(sb: &MagentoSandbox, sku: &str) -> Vec<String> {
+    let cats = sb.categories();
+    let p = sb.product(sku).expect("the product");
+    let mut names: Vec<String> = p["extension_attributes"]["category_links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| {
+            let id = l["category_id"].as_str()?;
+            cats.iter()
+                .find(|c| c["id"].as_u64() == id.parse::<u64>().ok())
+                .and_then(|c| c["name"].as_str().map(str::to_string))
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn categories_and_product_links_move_both_ways_parents_first_and_never_twice() {
+    use storeshift_connectors::api::magento::MagentoVerifier;
+    use storeshift_connectors::Verifier;
+
+    // Out of Magento: the tree below "Default Category", parents first, and products' links
+    // as paths; the newsletter subscription as e-mail consent.
+    let source = MagentoSandbox::new(MagentoConfig::default());
+    let men = source.add_category(None, "Men").expect("men");
+    let men_shirts = source.add_category(Some(men), "Shirts").expect("shirts");
+    let women = source.add_category(None, "Women").expect("women");
+    let women_shirts = source.add_category(Some(women), "Shirts").expect("shirts");
+    source.seed_products(3);
+    assert!(source.link_product("MG-1", &[men_shirts, women]));
+    assert!(source.link_product("MG-0", &[women_shirts]));
+    source.seed_customers(1);
+    let sserver = source.start(0).await.expect("bind");
+    let mut src = MagentoSource::open(&spec(&sserver)).expect("open");
+    let (cats, _) = extract_all(&mut src, Entity::Categories, 3).await;
+    let labels: Vec<String> = cats.iter().map(Record::label).collect();
+    assert_eq!(labels, ["Men", "Women", "Men > Shirts", "Women > Shirts"]);
+    let Record::Category(c) = &cats[2] else {
+        panic!("a category")
+    };
+    assert_eq!(c.handle, "shirts");
+    assert_eq!(c.source.url_path.as_deref(), Some("/men/shirts.html"));
+    let (products, _) = extract_all(&mut src, Entity::Products, 100).await;
+    let by_handle = |h: &str| {
+        products
+            .iter()
+            .find(|r| r.external_key() == h)
+            .expect("product")
+    };
+    assert_eq!(
+        paths(by_handle("magento-product-1")),
+        ["Men > Shirts", "Women"]
+    );
+    assert_eq!(paths(by_handle("magento-product-0")), ["Women > Shirts"]);
+    assert!(paths(by_handle("magento-product-2")).is_empty());
+
+    // Into Magento from another platform: category records (a child listed before its
+    // parent too), then products naming paths, one of which no record has.
+    let target = MagentoSandbox::new(MagentoConfig::default());
+    let tserver = target.start(0).await.expect("bind");
+    let records = vec![
+        category("tops", &["Apparel", "Tops"]),
+        category("apparel", &["Apparel"]),
+        category("bags", &["Bags"]),
+    ];
+    let goods = vec![
+        simple("tee", &[&["Apparel", "Tops"], &["Sale", "Summer"]]),
+        simple("tote", &[&["Bags"]]),
+        simple("plain", &[]),
+    ];
+    let mut t = MagentoTarget::open(&spec(&tserver)).expect("open");
+    assert!(t.accepts(Entity::Categories));
+    // A dropped connection after the first create landed: looked up, never posted again.
+    target.faults.after(&[(3, Fault::Reset)]);
+    let out = t
+        .write_batch(Entity::Categories, &records)
+        .await
+        .expect("categories");
+    assert!(
+        out.iter().all(|o| matches!(
+            o,
+            WriteOutcome::Created { .. } | WriteOutcome::Updated { .. }
+        )),
+        "{out:?}"
+    );
+    assert_eq!(target.faults.injected(), 1);
+    let out = t
+        .write_batch(Entity::Products, &goods)
+        .await
+        .expect("products");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{out:?}"
+    );
+    assert_eq!(target.category_count(), 5, "{:?}", target.categories());
+    assert_eq!(linked_names(&target, "TEE"), ["Summer", "Tops"]);
+    assert_eq!(linked_names(&target, "TOTE"), ["Bags"]);
+    assert!(linked_names(&target, "PLAIN").is_empty());
+    let tops = target
+        .categories()
+        .into_iter()
+        .find(|c| c["name"] == "Tops")
+        .expect("tops");
+    assert!(
+        tops["custom_attributes"]
+            .as_array()
+            .expect("attributes")
+            .iter()
+            .any(|a| a["attribute_code"] == "url_key" && a["value"] == "tops"),
+        "{tops}"
+    );
+
+    // Another writer made "Outlet" after the tree was read: Magento's refusal of the same URL
+    // key under the same parent leads to it, not to a second one.
+    let outlet = target.add_category(None, "Outlet").expect("outlet");
+    let out = t
+        .write_batch(Entity::Products, &[simple("cap", &[&["Outlet"]])])
+        .await
+        .expect("cap");
+    assert!(matches!(out[0], WriteOutcome::Created { .. }), "{out:?}");
+    let cap = target.product("CAP").expect("cap");
+    assert_eq!(
+        cap["extension_attributes"]["category_links"][0]["category_id"],
+        outlet.to_string()
+    );
+
+    // A rerun from a fresh target: everything is found, nothing is created twice.
+    let mut again = MagentoTarget::open(&spec(&tserver)).expect("open");
+    let out = again
+        .write_batch(Entity::Categories, &records)
+        .await
+        .expect("categories again");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Updated { .. })),
+        "{out:?}"
+    );
+    again
+        .write_batch(Entity::Products, &goods)
+        .await
+        .expect("products again");
+    assert_eq!(target.category_count(), 6);
+    assert!(
+        target.creation_log().duplicates().is_empty(),
+        "{:?}",
+        target.creation_log().duplicates()
+    );
+    assert!(again
+        .lookup(Entity::Categories, "bags")
+        .await
+        .expect("lookup")
+        .is_some());
+
+    // Verification reads the tree back and compares categories like any record.
+    let mut v = MagentoVerifier::open(&spec(&tserver)).expect("verifier");
+    let count = v
+        .count(Entity::Categories)
+        .await
+        .expect("count")
+        .expect("counted");
+    assert_eq!(count.count, 6);
+    let ids: Vec<String> = out
+        .iter()
+        .filter_map(|o| match o {
+            WriteOutcome::Updated { target_id } => Some(target_id.clone()),
+            _ => None,
+        })
+        .collect();
+    let back = v.fetch(Entity::Categories, &ids).await.expect("fetch");
+    for (sent, got) in records.iter().zip(&back) {
+        let (Record::Category(s), Some(Record::Category(g))) = (sent, got) else {
+            panic!("{got:?}")
+        };
+        assert_eq!((&g.path, &g.handle), (&s.path, &s.handle));
+        assert_eq!(g.description_html, s.description_html);
+    }
+}
+
+#[tokio::test]
+async fn the_newsletter_subscription_is_written_and_read_back() {
+    let target = MagentoSandbox::new(MagentoConfig::default());
+    let server = target.start(0).await.expect("bind");
+    let mut t = MagentoTarget::open(&spec(&server)).expect("open");
+    let mut subscribed = customer(
+        "news@example.com",
+        Some("Nia"),
+        Some("Sub"),
+        vec![address("Berlin", Some("BE"), Some("DE"), "10115")],
+    );
+    if let Record::Customer(c) = &mut subscribed {
+        c.marketing.email = true;
+    }
+    let quiet = customer(
+        "quiet@example.com",
+        Some("Qi"),
+        Some("Not"),
+        vec![address("Berlin", Some("BE"), Some("DE"), "10115")],
+    );
+    let out = t
+        .write_batch(Entity::Customers, &[subscribed, quiet])
+        .await
+        .expect("customers");
+    assert!(
+        out.iter()
+            .all(|o| matches!(o, WriteOutcome::Created { .. })),
+        "{out:?}"
+    );
+    let mut src = MagentoSource::open(&spec(&server)).expect("open");
+    let (read, _) = extract_all(&mut src, Entity::Customers, 10).await;
+    let consent: Vec<(String, bool)> = read
+        .iter()
+        .filter_map(|r| match r {
+            Record::Customer(c) => Some((c.email.clone(), c.marketing.email)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        consent,
+        [
+            ("news@example.com".to_string(), true),
+            ("quiet@example.com".to_string(), false)
+        ]
+    );
+}

@@ -204,12 +204,20 @@ pub fn not_carried(
                 ),
             ]);
         }
-        (Platform::Magento, EndpointKind::Api, Entity::Products) => {
+        (Platform::Magento, EndpointKind::Api, Entity::Categories) => {
             v.extend([
                 (
-                    "categories",
-                    "the Magento connector moves no categories yet, so products are created without category links",
+                    "position",
+                    "Magento numbers a category's position among its siblings itself",
                 ),
+                (
+                    "image",
+                    "Magento takes category images as uploaded files, and storeshift never fetches image URLs",
+                ),
+            ]);
+        }
+        (Platform::Magento, EndpointKind::Api, Entity::Products) => {
+            v.extend([
                 (
                     "images",
                     "Magento takes images as uploaded files, and storeshift never fetches image URLs",
@@ -245,9 +253,10 @@ pub fn not_carried(
                     "Magento requires a telephone on every address: one without takes the customer's phone",
                 ),
                 ("tags", "Magento customers have no tags"),
+                ("marketing.sms", "Magento has no SMS consent"),
                 (
-                    "marketing",
-                    "the Magento connector does not write the newsletter subscription (extension_attributes.is_subscribed) yet, and Magento has no SMS consent",
+                    "marketing.updated_at",
+                    "Magento's customer API carries the newsletter subscription (is_subscribed), not when it changed",
                 ),
             ]);
         }

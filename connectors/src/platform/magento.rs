@@ -262,6 +262,18 @@ pub const ATTRIBUTE_GROUP_NAMES: [&str; 2] = ["Product Details", "General"];
 /// `entity_type_id` of `catalog_product` in every install.
 pub const PRODUCT_ENTITY_TYPE_ID: &str = "4";
 
+/// The category a store's catalog hangs under when the endpoint names none
+/// (`options.root_category_id`): "Default Category", id 2 in every standard install, the child
+/// of the tree's invisible "Root Catalog" (id 1). Category paths are read and written below it.
+pub const DEFAULT_ROOT_CATEGORY_ID: u64 = 2;
+
+/// The id of the tree's own root, "Root Catalog", parent of every store's root category.
+pub const TREE_ROOT_CATEGORY_ID: u64 = 1;
+
+/// Magento's answer to a second category (or product) with a URL key its parent (store)
+/// already has: the URL rewrite it would make exists.
+pub const URL_KEY_TAKEN: &str = "URL key for specified store already exists";
+
 /// Website customers are created in when the endpoint names none (`options.website_id`).
 pub const DEFAULT_WEBSITE_ID: u64 = 1;
 

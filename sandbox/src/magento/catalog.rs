@@ -263,7 +263,11 @@ pub(crate) fn save_product(inner: &Inner, s: &mut Store, input: &Value) -> Resul
             }
             "extension_attributes" => {
                 for (ek, ev) in v.as_object().into_iter().flatten() {
-                    if ek == "stock_item" {
+                    if ek == "category_links" {
+                        // A save with links replaces the product's links with them.
+                        p["extension_attributes"]["category_links"] =
+                            super::categories::links(s, &sku, ev)?;
+                    } else if ek == "stock_item" {
                         // Magento keeps a whole stock item and fills what a save leaves out
                         // from the current one, or from its defaults.
                         let mut item = match &p["extension_attributes"]["stock_item"] {

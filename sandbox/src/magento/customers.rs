@@ -211,6 +211,14 @@ pub(crate) fn create_in(inner: &Inner, s: &mut Store, c: &Value) -> Result<Value
     out["created_at"] = json!(now());
     out["updated_at"] = json!(now());
     out["created_in"] = json!("Default Store View");
+    // The newsletter subscription is answered on every customer: not subscribed unless the
+    // save subscribed them.
+    if out["extension_attributes"]["is_subscribed"]
+        .as_bool()
+        .is_none()
+    {
+        out["extension_attributes"]["is_subscribed"] = json!(false);
+    }
     out["disable_auto_group_change"] = json!(0);
     number_addresses(&mut out, id);
     inner

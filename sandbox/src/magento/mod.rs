@@ -7,12 +7,16 @@
 //! attribute does not have is refused); configurable products built through their option and
 //! child endpoints with Magento's checks; customers whose addresses pass Magento's address
 //! validator (a `region_id` of the directory for countries that have regions); the directory
-//! of countries (real region ids of a default install); and `{message, parameters}` errors.
+//! of countries (real region ids of a default install); categories under "Default Category"
+//! with URL keys unique under their parent and products' `category_links` kept and answered;
+//! customers' newsletter subscription (`extension_attributes.is_subscribed`); and
+//! `{message, parameters}` errors.
 
 // Handlers return ready axum responses as their errors; they are built once per request.
 #![allow(clippy::result_large_err)]
 
 mod catalog;
+mod categories;
 mod customers;
 mod directory;
 mod search;
@@ -108,6 +112,8 @@ pub(crate) struct Store {
     /// (group id, set id, name)
     pub groups: Vec<(u64, u64, String)>,
     pub customers: BTreeMap<u64, Value>,
+    /// id → category
+    pub categories: BTreeMap<u64, Value>,
     pub tokens: Vec<String>,
 }
 
@@ -271,6 +277,7 @@ impl MagentoSandbox {
             (13, DEFAULT_SET, "Search Engine Optimization".into()),
         ];
         store.next_id = 1000;
+        categories::install(&mut store);
         MagentoSandbox {
             inner: Arc::new(Inner {
                 config,
@@ -298,6 +305,7 @@ impl MagentoSandbox {
                 get(directory::country_handler),
             )
             .merge(catalog::routes())
+            .merge(categories::routes())
             .merge(customers::routes())
             .route(&format!("{CONTROL_PREFIX}/state"), get(control_state))
             .with_state(self.clone());
@@ -322,6 +330,56 @@ impl MagentoSandbox {
 
     pub fn product_count(&self) -> usize {
         lock(&self.inner.store).products.len()
+    }
+
+    /// Categories below the store root ("Default Category").
+    pub fn category_count(&self) -> usize {
+        let s = lock(&self.inner.store);
+        s.categories
+            .values()
+            .filter(|c| c["level"].as_u64().is_some_and(|l| l > 1))
+            .count()
+    }
+
+    /// Every category, as `GET /categories/{id}` keeps them (the tree's roots too).
+    pub fn categories(&self) -> Vec<Value> {
+        lock(&self.inner.store)
+            .categories
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Adds a category as an admin would, under `parent` (the store root when `None`).
+    /// Returns its id.
+    pub fn add_category(&self, parent: Option<u64>, name: &str) -> Option<u64> {
+        let mut s = lock(&self.inner.store);
+        let mut input = json!({ "name": name });
+        if let Some(p) = parent {
+            input["parent_id"] = json!(p);
+        }
+        categories::create_in(&self.inner, &mut s, &input)
+            .ok()
+            .and_then(|c| c["id"].as_u64())
+    }
+
+    /// Links product `sku` to the categories `ids`, as the admin's Categories field does.
+    pub fn link_product(&self, sku: &str, ids: &[u64]) -> bool {
+        let mut s = lock(&self.inner.store);
+        let list = json!(ids
+            .iter()
+            .map(|i| json!({ "position": 0, "category_id": i.to_string() }))
+            .collect::<Vec<_>>());
+        let Ok(links) = categories::links(&s, sku, &list) else {
+            return false;
+        };
+        match s.products.get_mut(sku) {
+            Some(p) => {
+                p["extension_attributes"]["category_links"] = links;
+                true
+            }
+            None => false,
+        }
     }
 
     pub fn customer_count(&self) -> usize {
@@ -395,7 +453,7 @@ impl MagentoSandbox {
 
     pub fn fingerprint(&self) -> String {
         let s = lock(&self.inner.store);
-        let v = json!({ "p": s.products, "ch": s.children, "c": s.customers });
+        let v = json!({ "p": s.products, "ch": s.children, "c": s.customers, "cat": s.categories });
         blake3::hash(v.to_string().as_bytes()).to_hex().to_string()
     }
 
@@ -487,7 +545,7 @@ impl MagentoSandbox {
 
 async fn control_state(State(sb): State<MagentoSandbox>) -> Json<Value> {
     Json(
-        json!({ "products": sb.product_count(), "customers": sb.customer_count(), "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests() }),
+        json!({ "products": sb.product_count(), "customers": sb.customer_count(), "categories": sb.category_count(), "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests() }),
     )
 }
 

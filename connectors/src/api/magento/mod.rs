@@ -1,5 +1,6 @@
-//! Magento 2 REST, held to Adobe's Admin REST schema (2.4.8): products (simple, and
-//! configurable with their children) and customers, as a source (`searchCriteria` pages,
+//! Magento 2 REST, held to Adobe's Admin REST schema (2.4.8): categories (see [`categories`]),
+//! products (simple, and configurable with their children, linked to their categories) and
+//! customers (with their newsletter subscription), as a source (`searchCriteria` pages,
 //! stopping on `total_count` because Magento repeats the last page past the end) and as a
 //! target (products saved by SKU, which is Magento's own upsert; customers found by email
 //! before any create; the attributes and options configurable products need looked up, mapped
@@ -9,6 +10,7 @@
 //! schema; every body it sends is built from the structs of [`request`].
 
 mod catalog;
+mod categories;
 mod directory;
 mod load;
 mod reply;
@@ -72,6 +74,8 @@ pub(crate) struct MagentoClient {
     weight_unit: WeightUnit,
     attribute_set_id: u64,
     website_id: u64,
+    /// The category paths are read and written below.
+    root_category_id: u64,
 }
 
 impl MagentoClient {
@@ -135,6 +139,7 @@ impl MagentoClient {
             weight_unit,
             attribute_set_id: id_option("attribute_set_id", facts::DEFAULT_ATTRIBUTE_SET_ID)?,
             website_id: id_option("website_id", facts::DEFAULT_WEBSITE_ID)?,
+            root_category_id: id_option("root_category_id", facts::DEFAULT_ROOT_CATEGORY_ID)?,
         })
     }
 

@@ -41,15 +41,19 @@ pub struct Product {
 impl Product {
     /// A custom attribute's value as text (numbers as written), `None` when absent or empty.
     pub fn custom(&self, code: &str) -> Option<String> {
-        self.custom_attributes
-            .as_deref()?
+        custom_value(self.custom_attributes.as_deref(), code)
+    }
+
+    /// The ids of the categories the product is linked to (ids that are not numbers cannot
+    /// name a category and are left out).
+    pub fn category_ids(&self) -> Vec<u64> {
+        self.extension_attributes
+            .as_ref()
+            .and_then(|e| e.category_links.as_deref())
+            .unwrap_or_default()
             .iter()
-            .find(|a| a.attribute_code == code)
-            .and_then(|a| match &a.value {
-                Value::String(s) if !s.is_empty() => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
+            .filter_map(|l| l.category_id.trim().parse().ok())
+            .collect()
     }
 
     pub fn stock(&self) -> Option<&StockItem> {
@@ -69,6 +73,48 @@ impl Product {
 pub struct ProductExtension {
     pub stock_item: Option<StockItem>,
     pub configurable_product_options: Option<Vec<ConfigurableOption>>,
+    #[serde(default)]
+    pub category_links: Option<Vec<CategoryLink>>,
+}
+
+/// `catalog-data-category-link-interface`: the schema types `category_id` as a string (the
+/// id as text) and requires it.
+#[derive(Debug, Deserialize)]
+pub struct CategoryLink {
+    pub category_id: String,
+}
+
+/// `catalog-data-category-interface` as `/V1/categories/list` and `/V1/categories/{id}`
+/// answer it (the parts the connector reads). The schema requires none of its fields; a
+/// category without its id, parent or name cannot be placed in the tree, so those three are
+/// required here. The canonical category has no active flag or position to read them into.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Category {
+    pub id: u64,
+    pub parent_id: u64,
+    pub name: String,
+    /// `YYYY-MM-DD HH:MM:SS`, UTC.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    pub custom_attributes: Option<Vec<CustomAttribute>>,
+}
+
+impl Category {
+    /// A custom attribute's value as text, `None` when absent or empty.
+    pub fn custom(&self, code: &str) -> Option<String> {
+        custom_value(self.custom_attributes.as_deref(), code)
+    }
+}
+
+fn custom_value(attributes: Option<&[CustomAttribute]>, code: &str) -> Option<String> {
+    attributes?
+        .iter()
+        .find(|a| a.attribute_code == code)
+        .and_then(|a| match &a.value {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
 }
 
 /// `catalog-inventory-data-stock-item-interface` (the parts the connector reads).
@@ -99,7 +145,7 @@ pub struct MediaEntry {
 
 /// `framework-attribute-interface`. The schema types `value` as a string; Magento sends arrays
 /// for multiselect attributes and `category_ids`, so the value is kept as it came.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct CustomAttribute {
     pub attribute_code: String,
     pub value: Value,
@@ -131,6 +177,15 @@ pub struct Customer {
     pub updated_at: Option<String>,
     pub website_id: Option<u64>,
     pub addresses: Option<Vec<Address>>,
+    #[serde(default)]
+    pub extension_attributes: Option<CustomerExtension>,
+}
+
+/// `customer-data-customer-extension-interface` (the part the connector reads).
+#[derive(Debug, Deserialize)]
+pub struct CustomerExtension {
+    /// The newsletter subscription: Magento's only e-mail consent.
+    pub is_subscribed: Option<bool>,
 }
 
 /// `customer-data-address-interface`.

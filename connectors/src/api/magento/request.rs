@@ -34,9 +34,44 @@ pub struct ProductBody {
     pub custom_attributes: Vec<AttributeValue>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ProductExtensionBody {
-    pub stock_item: StockItemBody,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock_item: Option<StockItemBody>,
+    /// Sent whole: Magento replaces a product's links with the list a save carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_links: Option<Vec<CategoryLinkBody>>,
+}
+
+/// `catalog-data-category-link-interface`: `category_id` is the id as text.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryLinkBody {
+    pub position: i64,
+    pub category_id: String,
+}
+
+/// `POST /V1/categories` and `PUT /V1/categories/{id}`: `{ "category": ... }`.
+#[derive(Debug, Serialize)]
+pub struct SaveCategory<'a> {
+    pub category: &'a CategoryBody,
+}
+
+/// `catalog-data-category-interface`, as the connector writes it. `url_key` (and the
+/// description and meta fields) are custom attributes of the category.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    pub parent_id: u64,
+    pub name: String,
+    /// Sent on a create only: an update keeps what the store's admin set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub include_in_menu: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<i64>,
+    pub custom_attributes: Vec<AttributeValue>,
 }
 
 /// `catalog-inventory-data-stock-item-interface`. Magento applies `manage_stock` and
@@ -167,6 +202,14 @@ pub struct CustomerBody {
     pub lastname: String,
     pub website_id: u64,
     pub addresses: Vec<AddressBody>,
+    pub extension_attributes: CustomerExtensionBody,
+}
+
+/// `customer-data-customer-extension-interface`: the newsletter subscription, Magento's
+/// e-mail consent.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerExtensionBody {
+    pub is_subscribed: bool,
 }
 
 /// `customer-data-address-interface`, with every value Magento's address validator requires

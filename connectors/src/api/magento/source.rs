@@ -1,7 +1,9 @@
-//! Reading a Magento store: products (a configurable with its children as one product with
-//! variants) and customers, page by page.
+//! Reading a Magento store: categories (the tree read whole, parents first), products (a
+//! configurable with its children as one product with variants, its category links as paths)
+//! and customers, page by page.
 
 use super::catalog::{read_attribute, read_options};
+use super::categories::CategoryTree;
 use super::reply::{self, SearchResults};
 use super::{criteria, urlencode, Filter, MagentoClient};
 use crate::connector::{ApiStats, ChangedPage, ConnectorError, Cursor, Result, Source, SourcePage};
@@ -12,7 +14,7 @@ use crate::spec::EndpointSpec;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 pub struct MagentoSource {
@@ -21,6 +23,11 @@ pub struct MagentoSource {
     codes: HashMap<String, String>,
     /// Attribute code → option value → label.
     labels: HashMap<String, HashMap<String, String>>,
+    /// The category tree, read again at the first page of each listing (and at a resumed
+    /// one), for category records and products' category paths.
+    tree: Option<CategoryTree>,
+    /// The categories a sync window selected (id → `updated_at`), listed at its first page.
+    changed_categories: Option<HashMap<u64, Option<String>>>,
 }
 
 impl MagentoSource {
@@ -29,7 +36,23 @@ impl MagentoSource {
             client: MagentoClient::open(spec)?,
             codes: HashMap::new(),
             labels: HashMap::new(),
+            tree: None,
+            changed_categories: None,
         })
+    }
+
+    pub(super) fn has_tree(&self) -> bool {
+        self.tree.is_some()
+    }
+
+    /// The category tree; `fresh` reads it again.
+    pub(super) async fn tree(&mut self, fresh: bool) -> Result<&CategoryTree> {
+        if fresh || self.tree.is_none() {
+            self.tree = Some(self.client.category_tree().await?);
+        }
+        Ok(self
+            .tree
+            .get_or_insert_with(|| CategoryTree::new(self.client.root_category_id)))
     }
 
     async fn code_of(&mut self, attribute_id: &str, sku: &str) -> Result<String> {
@@ -187,6 +210,11 @@ impl MagentoSource {
                 description: p.custom("meta_description"),
             },
             created_at: crate::api::time(p.created_at.clone().filter(|s| !s.is_empty())),
+            categories: self
+                .tree
+                .as_ref()
+                .map(|t| t.paths_of(&p.category_ids()))
+                .unwrap_or_default(),
             handle,
             ..Default::default()
         })
@@ -248,6 +276,16 @@ pub(crate) fn customer(c: &reply::Customer) -> Customer {
         phone: addresses.iter().find_map(|a| a.phone.clone()),
         addresses,
         created_at: crate::api::time(text(&c.created_at)),
+        // The newsletter subscription is Magento's e-mail consent; a reply without it says
+        // nothing, so nothing is claimed.
+        marketing: MarketingConsent {
+            email: c
+                .extension_attributes
+                .as_ref()
+                .and_then(|e| e.is_subscribed)
+                .unwrap_or(false),
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
@@ -259,7 +297,7 @@ impl Source for MagentoSource {
     }
 
     fn entities(&self) -> Vec<Entity> {
-        vec![Entity::Products, Entity::Customers]
+        vec![Entity::Categories, Entity::Products, Entity::Customers]
     }
 
     fn describe(&self) -> String {
@@ -279,8 +317,8 @@ impl Source for MagentoSource {
         Ok(self.list(entity, cursor, limit, None).await?.page)
     }
 
-    /// `searchCriteria` filter `updated_at` `gteq` on products and customers. Magento keeps
-    /// `updated_at` in UTC, written `YYYY-MM-DD HH:MM:SS`.
+    /// `searchCriteria` filter `updated_at` `gteq` on categories, products and customers.
+    /// Magento keeps `updated_at` in UTC, written `YYYY-MM-DD HH:MM:SS`.
     async fn read_changed(
         &mut self,
         entity: Entity,
@@ -289,7 +327,7 @@ impl Source for MagentoSource {
         limit: usize,
     ) -> Result<Option<ChangedPage>> {
         match entity {
-            Entity::Products | Entity::Customers => {
+            Entity::Categories | Entity::Products | Entity::Customers => {
                 Ok(Some(self.list(entity, cursor, limit, Some(since)).await?))
             }
             _ => Ok(None),
@@ -298,6 +336,11 @@ impl Source for MagentoSource {
 
     async fn live_ids(&mut self, entity: Entity) -> Result<Option<Vec<String>>> {
         let path = match entity {
+            // The tree is read whole anyway: a category's path needs its ancestors.
+            Entity::Categories => {
+                let tree = self.tree(true).await?;
+                return Ok(Some(tree.ids().iter().map(u64::to_string).collect()));
+            }
             Entity::Products => "/products",
             Entity::Customers => "/customers/search",
             _ => return Ok(None),
@@ -340,7 +383,51 @@ impl Source for MagentoSource {
 }
 
 impl MagentoSource {
-    /// A page of products or customers; `since` keeps those updated at or after it.
+    /// A page of categories, parents first. The tree is read at the first page (and at a
+    /// resumed one); a sync window lists there which categories were updated at or after its
+    /// start, and pages over those (ancestors are read for the paths, not moved for it).
+    async fn categories(
+        &mut self,
+        cursor: Option<&Cursor>,
+        limit: usize,
+        since: Option<&str>,
+    ) -> Result<ChangedPage> {
+        let fresh = cursor.is_none();
+        if fresh {
+            self.changed_categories = None;
+        }
+        if let (Some(since), true) = (since, fresh || self.changed_categories.is_none()) {
+            let from = magento_time(since);
+            let changed = self
+                .client
+                .categories_where(&[Filter {
+                    field: "updated_at",
+                    value: &from,
+                    condition: "gteq",
+                }])
+                .await?;
+            self.changed_categories =
+                Some(changed.into_iter().map(|c| (c.id, c.updated_at)).collect());
+        }
+        let changed = self.changed_categories.take();
+        let tree = self.tree(fresh).await?;
+        let only: Option<HashSet<u64>> = changed.as_ref().map(|c| c.keys().copied().collect());
+        let page = tree.page(only.as_ref().filter(|_| since.is_some()), cursor, limit);
+        // The mark moves with the records actually read, page by page.
+        let newest = changed.as_ref().and_then(|c| {
+            page.records
+                .iter()
+                .filter_map(|r| r.source().id.parse::<u64>().ok())
+                .filter_map(|id| c.get(&id).cloned().flatten())
+                .filter_map(|t| rfc3339(&t))
+                .max()
+        });
+        self.changed_categories = changed;
+        Ok(ChangedPage { page, newest })
+    }
+
+    /// A page of categories, products or customers; `since` keeps those updated at or after
+    /// it.
     async fn list(
         &mut self,
         entity: Entity,
@@ -348,6 +435,9 @@ impl MagentoSource {
         limit: usize,
         since: Option<&str>,
     ) -> Result<ChangedPage> {
+        if entity == Entity::Categories {
+            return self.categories(cursor, limit, since).await;
+        }
         let page = cursor
             .and_then(|c| c.get("page"))
             .and_then(serde_json::Value::as_u64)
@@ -365,6 +455,8 @@ impl MagentoSource {
         let mut stamps: Vec<Option<String>> = vec![];
         let total = match entity {
             Entity::Products => {
+                // Categories a product links to by id: the tree as it stands now.
+                self.tree(cursor.is_none()).await?;
                 let found: SearchResults<reply::Product> =
                     self.client.get("/products", &query).await?;
                 // A page past the end repeats the last page, so the end is computed, never

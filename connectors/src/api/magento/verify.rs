@@ -2,7 +2,9 @@
 //! (`searchCriteria[pageSize]=1`), and records by their target ids through a `searchCriteria`
 //! filter with `conditionType=in` (products by SKU, the id the load keeps for them; customers
 //! by `entity_id`), up to a page of ids a request, in requests. Records are read exactly as the
-//! source reads them, so a sampled record compares like a full read-back.
+//! source reads them, so a sampled record compares like a full read-back. Categories come from
+//! the tree, read whole once (every page of `/V1/categories/list`): a category's path and a
+//! product's category paths need every ancestor.
 
 use super::reply::{self, SearchResults};
 use super::source::{customer, MagentoSource};
@@ -52,6 +54,8 @@ impl MagentoVerifier {
     /// Products whose SKUs are `skus`, each SKU under the `in` filter unless it holds a comma
     /// (which `in` would split), then on its own with `eq`.
     async fn products(&mut self, skus: &[&String]) -> Result<HashMap<String, Record>> {
+        // Products link to categories by id: their paths need the tree.
+        self.source.tree(false).await?;
         let (listable, alone): (Vec<&String>, Vec<&String>) =
             skus.iter().copied().partition(|s| !s.contains(','));
         let mut items: Vec<reply::Product> = vec![];
@@ -132,6 +136,14 @@ impl Verifier for MagentoVerifier {
     }
 
     async fn count(&mut self, entity: Entity) -> Result<Option<StoreCount>> {
+        if entity == Entity::Categories {
+            let n = self.source.tree(false).await?.len() as u64;
+            return Ok(Some(StoreCount {
+                count: n,
+                exact: true,
+                how: "GET /V1/categories/list (every page; the categories below the store's root category)".into(),
+            }));
+        }
         let client = &self.source.client;
         let (total, how) = match entity {
             Entity::Products => {
@@ -167,9 +179,12 @@ impl Verifier for MagentoVerifier {
 
     fn fetch_cost(&self, entity: Entity, n: usize) -> u64 {
         let batches = n.div_ceil(PAGE_SIZE) as u64;
+        // The tree once, at least a page of it.
+        let tree = u64::from(!self.source.has_tree());
         match entity {
+            Entity::Categories => tree,
             // Each configurable asks for its children too.
-            Entity::Products => batches + n as u64,
+            Entity::Products => batches + n as u64 + tree,
             _ => batches,
         }
     }
@@ -187,6 +202,9 @@ impl Verifier for MagentoVerifier {
 
     fn fetch_how(&self, entity: Entity) -> String {
         match entity {
+            Entity::Categories => {
+                "GET /V1/categories/list (every page), read once for categories and products' category paths".into()
+            }
             Entity::Products => format!(
                 "GET /V1/products?searchCriteria[filterGroups][0][filters][0][field]=sku&...[conditionType]=in (up to {PAGE_SIZE} SKUs), and each configurable's children"
             ),
@@ -202,6 +220,16 @@ impl Verifier for MagentoVerifier {
         let asked: Vec<&String> = ids.iter().collect();
         for chunk in asked.chunks(PAGE_SIZE) {
             let got = match entity {
+                Entity::Categories => {
+                    let tree = self.source.tree(false).await?;
+                    chunk
+                        .iter()
+                        .filter_map(|id| {
+                            let c = tree.get(id.parse().ok()?)?;
+                            Some((id.to_string(), Record::Category(c)))
+                        })
+                        .collect()
+                }
                 Entity::Products => self.products(chunk).await?,
                 Entity::Customers => self.customers(chunk).await?,
                 _ => HashMap::new(),

@@ -328,6 +328,9 @@ impl MagentoTarget {
             lastname: names.1,
             website_id: self.client.website_id,
             addresses,
+            extension_attributes: CustomerExtensionBody {
+                is_subscribed: c.marketing.email,
+            },
         };
         if let Some(id) = self.customer_id(&email).await? {
             body.id = Some(id);

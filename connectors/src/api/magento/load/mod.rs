@@ -1,5 +1,7 @@
-//! Loading a Magento store: products saved by SKU (Magento's own upsert), configurables with
-//! their attributes, options, children and links; customers (in [`customers`]) found by email
+//! Loading a Magento store: categories found by URL key (or name) under their parent before
+//! any create, parents first (see [`super::categories`]); products saved by SKU (Magento's own
+//! upsert) with their category links, configurables with their attributes, options, children
+//! and links; customers (in [`customers`]) found by email
 //! before any create, with addresses Magento's validator accepts. What only a person can
 //! settle (an option name matching several attributes, a region the directory does not know,
 //! a customer without a name) is asked before the batch is written, through
@@ -9,6 +11,7 @@ mod customers;
 mod questions;
 
 use super::catalog::Catalog;
+use super::categories::CategoryTree;
 use super::directory::Directory;
 use super::reply::{self, Attribute};
 use super::request::*;
@@ -37,6 +40,8 @@ pub struct MagentoTarget {
     regions: HashMap<String, RegionChoice>,
     names: Option<NameChoice>,
     optional_telephone: bool,
+    /// The store's category tree, read whole once and kept up to date by the creates.
+    tree: Option<CategoryTree>,
 }
 
 pub(super) fn text(s: &Option<String>) -> Option<String> {
@@ -72,7 +77,65 @@ impl MagentoTarget {
                 .get("optional_telephone")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            tree: None,
         })
+    }
+
+    async fn tree(&mut self) -> Result<&mut CategoryTree> {
+        if self.tree.is_none() {
+            self.tree = Some(self.client.category_tree().await?);
+        }
+        Ok(self
+            .tree
+            .get_or_insert_with(|| CategoryTree::new(self.client.root_category_id)))
+    }
+
+    async fn write_categories(&mut self, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
+        self.tree().await?;
+        let mut out = vec![];
+        for r in batch {
+            let Record::Category(c) = r else {
+                return Err(ConnectorError::Input(format!(
+                    "a categories batch holds a {} record ({})",
+                    r.entity(),
+                    r.label()
+                )));
+            };
+            let tree = self
+                .tree
+                .get_or_insert_with(|| CategoryTree::new(self.client.root_category_id));
+            out.push(self.client.write_category(tree, c).await?);
+        }
+        Ok(out)
+    }
+
+    /// A product's category links, its paths created where the tree lacks them; `None` when
+    /// the product names no category (the store's links stay as they are).
+    async fn category_links(
+        &mut self,
+        p: &Product,
+    ) -> Result<std::result::Result<Option<Vec<CategoryLinkBody>>, String>> {
+        if p.categories.is_empty() {
+            return Ok(Ok(None));
+        }
+        self.tree().await?;
+        let tree = self
+            .tree
+            .get_or_insert_with(|| CategoryTree::new(self.client.root_category_id));
+        Ok(self
+            .client
+            .category_ids(tree, &p.categories)
+            .await?
+            .map(|ids| {
+                Some(
+                    ids.into_iter()
+                        .map(|id| CategoryLinkBody {
+                            position: 0,
+                            category_id: id.to_string(),
+                        })
+                        .collect(),
+                )
+            }))
     }
 
     /// A SKU Magento can store, with a finding when it had to be shortened.
@@ -157,14 +220,15 @@ impl MagentoTarget {
                     .ok()
             });
             body.extension_attributes = Some(ProductExtensionBody {
-                stock_item: StockItemBody {
+                stock_item: Some(StockItemBody {
                     qty: v.inventory.map(|q| q as f64),
                     is_in_stock: v.inventory.is_none_or(|q| q > 0) || v.allow_backorder,
                     use_config_manage_stock: false,
                     manage_stock: v.inventory.is_some(),
                     use_config_backorders: false,
                     backorders: i64::from(v.allow_backorder),
-                },
+                }),
+                category_links: None,
             });
         }
         body.custom_attributes = attrs;
@@ -235,8 +299,12 @@ impl MagentoTarget {
             (false, target_id) => WriteOutcome::Created { target_id },
         };
         let failed = |message: String| Ok(WriteOutcome::Failed { message });
+        let links = match self.category_links(p).await? {
+            Ok(l) => l,
+            Err(m) => return failed(m),
+        };
         if !configurable {
-            let body = self.base_body(
+            let mut body = self.base_body(
                 p,
                 p.variants.first(),
                 &sku,
@@ -244,6 +312,9 @@ impl MagentoTarget {
                 VISIBILITY_CATALOG_SEARCH,
                 "simple",
             );
+            body.extension_attributes
+                .get_or_insert_with(Default::default)
+                .category_links = links;
             return match self.save(&body).await? {
                 Ok(()) => Ok(done),
                 Err(m) => failed(m),
@@ -292,7 +363,7 @@ impl MagentoTarget {
             }
             children.push(child_sku);
         }
-        let parent = self.base_body(
+        let mut parent = self.base_body(
             p,
             None,
             &sku,
@@ -300,6 +371,12 @@ impl MagentoTarget {
             VISIBILITY_CATALOG_SEARCH,
             "configurable",
         );
+        if links.is_some() {
+            parent.extension_attributes = Some(ProductExtensionBody {
+                stock_item: None,
+                category_links: links,
+            });
+        }
         if let Err(m) = self.save(&parent).await? {
             return failed(m);
         }
@@ -402,12 +479,15 @@ impl Target for MagentoTarget {
     }
 
     async fn write_batch(&mut self, entity: Entity, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
+        if entity == Entity::Categories {
+            return self.write_categories(batch).await;
+        }
         let mut out = vec![];
         for r in batch {
             out.push(match (entity, r) {
                 (Entity::Products, Record::Product(p)) => self.write_product(r, p).await?,
                 (Entity::Customers, Record::Customer(c)) => self.write_customer(r, c).await?,
-                _ => return Err(ConnectorError::Input(format!("the Magento API target loads products and customers; {} cannot be written through it", r.entity()))),
+                _ => return Err(ConnectorError::Input(format!("the Magento API target loads categories, products and customers; {} cannot be written through it", r.entity()))),
             });
         }
         Ok(out)
@@ -417,13 +497,29 @@ impl Target for MagentoTarget {
         None
     }
 
-    /// Products and customers move through this API; other entities go by files for now.
+    /// Categories, products and customers move through this API; other entities go by files
+    /// for now.
     fn accepts(&self, entity: Entity) -> bool {
-        matches!(entity, Entity::Products | Entity::Customers)
+        matches!(
+            entity,
+            Entity::Categories | Entity::Products | Entity::Customers
+        )
     }
 
     async fn lookup(&mut self, entity: Entity, external_key: &str) -> Result<Option<String>> {
         match entity {
+            Entity::Categories => {
+                // A fresh read: the category may have been made since the tree was kept.
+                self.tree = None;
+                let mut ids = self.tree().await?.by_handle(external_key);
+                match ids.len() {
+                    0 | 1 => Ok(ids.pop().map(|i| i.to_string())),
+                    _ => Err(ConnectorError::Remote(format!(
+                        "Magento has several categories with the URL key {external_key} (ids {}): their paths tell them apart, the key alone does not",
+                        ids.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+                    ))),
+                }
+            }
             Entity::Products => {
                 let found: Vec<reply::Product> = self
                     .client
@@ -470,6 +566,10 @@ impl Target for MagentoTarget {
                 paths.push(format!("/products/{}", urlencode(target_id)));
             }
             Entity::Customers => paths.push(format!("/customers/{target_id}")),
+            Entity::Categories => {
+                self.tree = None;
+                paths.push(format!("/categories/{}", urlencode(target_id)));
+            }
             other => {
                 return Err(ConnectorError::Input(format!(
                     "the Magento API target cannot delete {other}"
