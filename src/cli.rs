@@ -371,6 +371,10 @@ pub struct SandboxArgs {
     /// query of a big store stays RUNNING as on Shopify.
     #[arg(long, value_name = "N")]
     pub bulk_objects_per_second: Option<f64>,
+    /// Shopify: the first N downloads of a bulk result send half the file and drop the
+    /// connection (a client that resumes asks for the rest with `Range`).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub cut_bulk_downloads: u32,
     /// Make request N (1-based, counting API requests) misbehave: N=429[:SECS] (Retry-After),
     /// N=500|502|503, N=reset (applied, then the connection drops), N=malformed (applied, then
     /// truncated JSON), N=slow:SECS (applied, reply held back), N=graphql (HTTP 200 with

@@ -98,6 +98,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                 seed_customers: args.seed_customers,
                 seed_orders: args.seed_orders,
                 bulk_objects_per_second: args.bulk_objects_per_second,
+                cut_bulk_downloads: args.cut_bulk_downloads,
                 faults: args.faults,
                 restore_rate: args.restore_rate,
                 bucket: args.bucket,

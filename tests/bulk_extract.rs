@@ -5,7 +5,9 @@
 //! killed ten times — once while the bulk query is still running, then while its result is
 //! being consumed — and every resumed run takes the same operation up: the store ran one bulk
 //! query for the assessment and one for the load, and the files are byte for byte those of a
-//! run never interrupted.
+//! run never interrupted. A resumed run reads the result file it left in the workspace from the
+//! saved offset instead of downloading it again; a download cut mid-file resumes with `Range`;
+//! a line that is not JSON is reported by its number.
 
 mod common;
 use common::*;
@@ -29,6 +31,24 @@ fn bulk_ops(shop: &SandboxProc) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+/// What the store's bulk result server sent: (requests, ranged requests, bytes).
+fn downloads(shop: &SandboxProc) -> (u64, u64, u64) {
+    let d = &shop.state()["bulk_downloads"];
+    let n = |k: &str| {
+        d[k].as_u64()
+            .unwrap_or_else(|| panic!("bulk_downloads.{k}: {d}"))
+    };
+    (n("requests"), n("ranged"), n("bytes"))
+}
+
+/// Bulk result files the run keeps in its workspace.
+fn scratch_files(s: &Scenario) -> Vec<std::path::PathBuf> {
+    match std::fs::read_dir(s.ws().join("scratch").join("source")) {
+        Ok(dir) => dir.map(|e| e.expect("entry").path()).collect(),
+        Err(_) => vec![],
+    }
 }
 
 fn scenario(shop: &SandboxProc) -> Scenario {
@@ -132,6 +152,7 @@ fn kill_dash_nine_during_bulk_extraction_resumes_the_same_operation_and_reads_ea
     assert_eq!(kills, 10, "only {kills} kills landed:\n{}", s.logs());
     let status = run(&s).wait().expect("final run");
     assert_eq!(status.code(), Some(0), "{}", s.logs());
+    let (_, _, killed_bytes) = downloads(&shop);
     assert_eq!(
         bulk_ops(&shop),
         vec![
@@ -144,7 +165,106 @@ fn kill_dash_nine_during_bulk_extraction_resumes_the_same_operation_and_reads_ea
     let report = s.report_json();
     assert_eq!(report["analysis"]["counts"]["orders"], 1500, "{report}");
 
+    assert_eq!(
+        scratch_files(&s),
+        Vec::<std::path::PathBuf>::new(),
+        "read files are deleted"
+    );
+
     let reference = scenario(&shop);
     assert_eq!(reference.run_headless(300), Some(0), "{}", reference.logs());
     assert_same_tree(&reference.output(1), &s.output(1));
+    // Downloading again on every resume would send the file about ten times over; a resumed
+    // run re-opens the one on disk (a kill mid-download loses at most what was not yet
+    // written out, and the rest comes with Range).
+    let (_, _, reference_bytes) = downloads(&shop);
+    let reference_bytes = reference_bytes - killed_bytes;
+    assert!(
+        killed_bytes < 2 * reference_bytes,
+        "ten interrupted runs downloaded {killed_bytes} bytes, one uninterrupted run {reference_bytes}"
+    );
+}
+
+#[test]
+fn a_bulk_download_cut_mid_file_resumes_with_range_and_reads_every_order_once() {
+    // The first three downloads break halfway through what they were asked for.
+    let shop = SandboxProc::start(
+        "shopify",
+        &[
+            "--seed-customers",
+            "5",
+            "--seed-orders",
+            "400",
+            "--cut-bulk-downloads",
+            "3",
+            "--restore-rate",
+            "1000",
+            "--bucket",
+            "20000",
+        ],
+    );
+    let s = scenario(&shop);
+    assert_eq!(s.run_headless(300), Some(0), "{}", s.logs());
+    let (requests, ranged, cut_bytes) = downloads(&shop);
+    assert!(
+        ranged >= 3,
+        "the broken downloads resumed with Range ({ranged} of {requests})"
+    );
+    assert_eq!(s.report_json()["analysis"]["counts"]["orders"], 400);
+    assert!(scratch_files(&s).is_empty(), "{:?}", scratch_files(&s));
+
+    let reference = scenario(&shop);
+    assert_eq!(reference.run_headless(300), Some(0), "{}", reference.logs());
+    let (_, _, all_bytes) = downloads(&shop);
+    assert_eq!(
+        cut_bytes,
+        all_bytes - cut_bytes,
+        "no byte was sent twice: the cut run fetched what an unbroken one did"
+    );
+    assert_same_tree(&reference.output(1), &s.output(1));
+}
+
+#[test]
+fn a_line_of_the_bulk_file_that_is_not_json_is_named_by_its_number() {
+    let shop = SandboxProc::start(
+        "shopify",
+        &[
+            "--seed-orders",
+            "300",
+            "--restore-rate",
+            "1000",
+            "--bucket",
+            "20000",
+        ],
+    );
+    let s = scenario(&shop);
+    // Stopped mid-load, the load's result file is in the workspace.
+    let mut child = run(&s);
+    wait_until(120, "the load to be under way", || {
+        !s.events_of("batch_committed").is_empty() && !scratch_files(&s).is_empty()
+    });
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    let files = scratch_files(&s);
+    let [file] = files.as_slice() else {
+        panic!("one result file, found {files:?}")
+    };
+    // The last line is spoiled, keeping the file's length.
+    let text = std::fs::read_to_string(file).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    let last = lines.len();
+    let spoiled = format!("{{{}", "x".repeat(lines[last - 1].len() - 1));
+    let mut out = lines[..last - 1].join("\n");
+    out.push('\n');
+    out.push_str(&spoiled);
+    out.push('\n');
+    std::fs::write(file, &out).expect("write");
+
+    let status = run(&s).wait().expect("resumed run");
+    assert_ne!(status.code(), Some(0), "{}", s.logs());
+    let logs = s.logs();
+    assert!(
+        logs.contains(&format!("line {last} is not JSON")),
+        "the failure names line {last}:\n{logs}"
+    );
 }

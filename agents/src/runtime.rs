@@ -240,7 +240,10 @@ impl Ctx {
                 &decided,
             )
         } else {
-            storeshift_connectors::open_source(&self.cfg.source, &self.cfg.base_dir)
+            storeshift_connectors::open_source(
+                &with_scratch(&self.cfg.source, &self.ws.scratch().join("source")),
+                &self.cfg.base_dir,
+            )
         };
         opened.map_err(|e| {
             Halt::Failed(format!(
@@ -631,6 +634,19 @@ pub enum StartError {
     /// `sync` before a migration finished.
     #[error("{0}")]
     NotSynced(String),
+}
+
+/// `spec` with the `scratch_dir` its connector keeps big downloads in (a Shopify bulk result)
+/// set to `dir` in the workspace, unless the config names one (a disk with more room).
+pub fn with_scratch(
+    spec: &storeshift_connectors::EndpointSpec,
+    dir: &std::path::Path,
+) -> storeshift_connectors::EndpointSpec {
+    let mut spec = spec.clone();
+    spec.options
+        .entry("scratch_dir".into())
+        .or_insert_with(|| dir.to_string_lossy().into_owned().into());
+    spec
 }
 
 /// Opens the workspace, finds the run to resume (or starts the next one) and spawns it.

@@ -31,6 +31,11 @@ impl Workspace {
     pub fn reports(&self) -> PathBuf {
         self.dir.join("report")
     }
+    /// Files a connector keeps while it reads them (a Shopify bulk query's result), removed
+    /// when read.
+    pub fn scratch(&self) -> PathBuf {
+        self.dir.join("scratch")
+    }
     /// Drafts of customer notices, for the merchant to send.
     pub fn drafts(&self) -> PathBuf {
         self.dir.join("drafts")

@@ -3,7 +3,13 @@
 //! ```text
 //! cargo run --release -p storeshift-sandbox --example api_bench -- [shopify|woocommerce|both] [--seconds 60] [--products 20000]
 //! cargo run --release -p storeshift-sandbox --example api_bench -- store [--scale 0.005 | --full] [--bulk-rate 1000] [--only shopify-plus,bigcommerce]
+//! cargo run --release -p storeshift-sandbox --example api_bench -- bulk-memory [--orders 100000]
 //! ```
+//!
+//! `bulk-memory`: a Shopify sandbox holding `--orders` orders (two line items and a shipping
+//! line each) runs as a child process, and this process extracts the orders through one bulk
+//! query, printing records/s and its own peak resident memory (`VmHWM`), before the
+//! extraction and after: what reading the result file costs in memory.
 //!
 //! `store`: a store of 10,000 products (30,000 variants), 50,000 customers and 100,000 orders
 //! times `--scale` (`--full` is 1) is loaded into the Shopify sandbox at Standard (100 points/s,
@@ -245,6 +251,14 @@ async fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
+    if which == "serve-shopify" {
+        serve_shopify(arg("--orders", 0.0) as usize).await;
+        return;
+    }
+    if which == "bulk-memory" {
+        bulk_memory(arg("--orders", 100_000.0) as usize).await;
+        return;
+    }
     if which == "store" {
         let scale = if args.iter().any(|a| a == "--full") {
             1.0
@@ -640,4 +654,85 @@ async fn store_bench(scale: f64, bulk_rate: f64, only: Option<&str>) {
     if run("bigcommerce") {
         bigcommerce_store(&store).await;
     }
+}
+
+// ---- the bulk extraction's memory ----------------------------------------------------------
+
+/// This process's peak resident memory so far, in MiB (`VmHWM` of /proc/self/status).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The child process of `bulk-memory`: a Shopify sandbox with `orders` orders, its URL on
+/// stdout, serving until killed.
+async fn serve_shopify(orders: usize) {
+    use std::io::Write;
+    let opts = storeshift_sandbox::LaunchOptions {
+        seed_customers: 10,
+        seed_orders: orders,
+        restore_rate: Some(1000.0),
+        bucket: Some(20000.0),
+        ..Default::default()
+    };
+    let (running, _) = storeshift_sandbox::launch("shopify", &opts)
+        .await
+        .expect("bind 127.0.0.1");
+    println!("{}", running.url());
+    let _ = std::io::stdout().flush();
+    running.wait().await;
+}
+
+async fn bulk_memory(orders: usize) {
+    use std::io::BufRead;
+    let exe = std::env::current_exe().expect("own path");
+    let mut child = std::process::Command::new(exe)
+        .args(["serve-shopify", "--orders", &orders.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the sandbox process");
+    let mut url = String::new();
+    let seeded = Instant::now();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut url)
+        .expect("sandbox url");
+    println!(
+        "bulk-memory: sandbox with {orders} orders up in {:.1} s at {}",
+        seeded.elapsed().as_secs_f64(),
+        url.trim()
+    );
+    std::env::set_var("STORESHIFT_BENCH_SHOPIFY_TOKEN", "shpat_sandbox");
+    let mut s = spec(
+        Platform::Shopify,
+        url.trim().to_string(),
+        &[("token", "STORESHIFT_BENCH_SHOPIFY_TOKEN")],
+    );
+    let scratch = tempfile::tempdir().expect("scratch dir");
+    s.options.insert("plan".into(), json!("plus"));
+    s.options.insert("bulk_poll_ms".into(), json!(100));
+    s.options.insert("bulk_threshold".into(), json!(1));
+    s.options.insert("bulk_timeout_secs".into(), json!(3600));
+    s.options.insert("timeout_ms".into(), json!(600_000));
+    s.options.insert(
+        "scratch_dir".into(),
+        json!(scratch.path().to_string_lossy()),
+    );
+    let before = peak_rss_mib().unwrap_or(f64::NAN);
+    let mut src = ShopifySource::open(&s).expect("open");
+    let (n, secs) = extract(&mut src, Entity::Orders).await;
+    let after = peak_rss_mib().unwrap_or(f64::NAN);
+    let _ = child.kill();
+    let _ = child.wait();
+    println!(
+        "bulk-memory: {n} orders in {secs:.1} s = {:.0} records/s; peak RSS {before:.0} MiB before the extraction, {after:.0} MiB after",
+        n as f64 / secs.max(1e-9)
+    );
 }

@@ -494,6 +494,8 @@ pub struct LaunchOptions {
     pub seed_orders: usize,
     /// Shopify only: objects a bulk query works through per second (None: at once).
     pub bulk_objects_per_second: Option<f64>,
+    /// Shopify only: downloads of a bulk result that break halfway, from the first.
+    pub cut_bulk_downloads: u32,
     /// Shopify only: points restored per second and bucket size (None: the defaults).
     pub restore_rate: Option<f64>,
     pub bucket: Option<f64>,
@@ -529,6 +531,7 @@ pub async fn launch(platform: &str, opts: &LaunchOptions) -> Result<(Running, St
             sb.seed_products(products);
             sb.seed_customers(customers);
             sb.seed_orders(opts.seed_orders);
+            sb.cut_next_bulk_downloads(opts.cut_bulk_downloads);
             let creds = format!(
                 "Shopify sandbox: X-Shopify-Access-Token {}",
                 sb.config().token

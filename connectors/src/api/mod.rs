@@ -30,7 +30,7 @@ pub fn open_source(spec: &EndpointSpec, base: &Path) -> Result<Box<dyn Source>> 
     check_version(spec)?;
     // Every platform has an API connector; a new platform must add its arm here.
     Ok(match spec.platform {
-        Platform::Shopify => Box::new(shopify::ShopifySource::open(spec)?),
+        Platform::Shopify => Box::new(shopify::ShopifySource::open_in(spec, base)?),
         Platform::WooCommerce => Box::new(woocommerce::WooSource::open(spec)?),
         Platform::BigCommerce => Box::new(bigcommerce::BigCommerceSource::open(spec)?),
         Platform::Magento => Box::new(magento::MagentoSource::open(spec)?),

@@ -11,7 +11,13 @@
 //!   parent of a nested connection selects `id`; one bulk query at a time per shop before
 //!   2026-01, five from 2026-01; the result file is kept for [`super::ShopifyConfig::bulk_result_ttl`]
 //!   (seven days), then the operation is EXPIRED and its URL refused. The query works through
-//!   [`super::ShopifyConfig::bulk_objects_per_second`] objects a second.
+//!   [`super::ShopifyConfig::bulk_objects_per_second`] objects a second. From 2026-01 its
+//!   `groupObjects` defaults to false and the file lists every record before the first nested
+//!   line (Shopify promises no order then); `groupObjects: true` (the default before) puts
+//!   each record's nested lines right after it.
+//! - The result file is served as Google Cloud Storage serves it: `Range: bytes=START-[END]`
+//!   gets 206 with `Content-Range`, a start past the end 416; downloads can be scripted to
+//!   break halfway ([`ShopifySandbox::cut_next_bulk_downloads`]).
 //! - `urlRedirectImportCreate` (from a staged CSV) + `urlRedirectImportSubmit` create or update
 //!   redirects by path and count what happened.
 //!
@@ -20,7 +26,7 @@
 use super::content::{import_redirect, ImportRow};
 use super::{gql_error, now, str_of, user_error, with_defaults, Exec, GqlResult, ShopifySandbox};
 use crate::lock;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -55,7 +61,7 @@ pub(super) struct BulkState {
     /// Staged targets by key: `None` until a file is posted.
     staged: HashMap<String, Option<Vec<u8>>>,
     ops: BTreeMap<u64, Value>,
-    results: HashMap<String, String>,
+    results: HashMap<String, Bytes>,
     imports: BTreeMap<u64, Value>,
     /// Bulk mutations that fail halfway (scripted by tests).
     fail_next: u32,
@@ -67,6 +73,20 @@ pub(super) struct BulkState {
     finished_at: HashMap<u64, Instant>,
     /// Result files whose time ran out (their URL is refused as expired, not unknown).
     expired: HashSet<String>,
+    /// Result downloads that break halfway (scripted by tests).
+    cut_downloads: u32,
+    downloads: DownloadStats,
+}
+
+/// What the result file server sent.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DownloadStats {
+    /// Requests for a result file that was there.
+    pub requests: u64,
+    /// Of those, requests with a `Range` header.
+    pub ranged: u64,
+    /// Body bytes sent (a cut download counts what went out before the cut).
+    pub bytes: u64,
 }
 
 impl BulkState {
@@ -99,6 +119,12 @@ impl BulkState {
 
 fn result_file(id: u64) -> String {
     format!("bulk-{id}.jsonl")
+}
+
+/// Whether a bulk query's nested lines follow their parent unless `groupObjects` says: from
+/// 2026-01 they do not (Shopify changed the default to false for speed).
+pub fn groups_by_default(version: &str) -> bool {
+    version < "2026-01"
 }
 
 /// Bulk queries a shop runs at once at `version`: Shopify allows five from 2026-01, one of
@@ -134,6 +160,17 @@ impl ShopifySandbox {
     /// Expires every finished bulk result now, as seven days would.
     pub fn expire_bulk_results(&self) {
         lock(&self.inner.bulk).expire(Duration::ZERO);
+    }
+
+    /// Makes the next `n` downloads of a result file send half of what they should and then
+    /// drop the connection, as a network that breaks mid-transfer does.
+    pub fn cut_next_bulk_downloads(&self, n: u32) {
+        lock(&self.inner.bulk).cut_downloads = n;
+    }
+
+    /// What the result file server has sent so far.
+    pub fn bulk_downloads(&self) -> DownloadStats {
+        lock(&self.inner.bulk).downloads
     }
 
     /// Bulk operations started so far, as `(type, status)`.
@@ -263,10 +300,12 @@ pub(super) async fn staged_upload(
     }
 }
 
-/// `GET /shopify-bulk-results/{file}`: a finished operation's JSONL.
+/// `GET /shopify-bulk-results/{file}`: a finished operation's JSONL, whole or the byte range
+/// asked for.
 pub(super) async fn bulk_result(
     State(sb): State<ShopifySandbox>,
     Path(file): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
     let mut st = lock(&sb.inner.bulk);
     st.expire(sb.inner.config.bulk_result_ttl);
@@ -279,10 +318,82 @@ pub(super) async fn bulk_result(
         )
             .into_response();
     }
-    match st.results.get(&file) {
-        Some(text) => ([("content-type", "application/jsonl")], text.clone()).into_response(),
-        None => (StatusCode::NOT_FOUND, "NoSuchKey").into_response(),
+    let Some(text) = st.results.get(&file).cloned() else {
+        return (StatusCode::NOT_FOUND, "NoSuchKey").into_response();
+    };
+    let total = text.len() as u64;
+    let range = headers
+        .get("range")
+        .and_then(|v| v.to_str().ok())
+        .and_then(byte_range);
+    st.downloads.requests += 1;
+    if range.is_some() {
+        st.downloads.ranged += 1;
     }
+    let (status, start, end) = match range {
+        None => (StatusCode::OK, 0, total),
+        Some((start, _)) if start >= total => {
+            return (
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [("content-range", format!("bytes */{total}"))],
+            )
+                .into_response();
+        }
+        Some((start, end)) => (
+            StatusCode::PARTIAL_CONTENT,
+            start,
+            end.map_or(total, |e| e.saturating_add(1).min(total)),
+        ),
+    };
+    let body = text.slice(start as usize..end as usize);
+    let cut = st.cut_downloads > 0;
+    st.cut_downloads = st.cut_downloads.saturating_sub(1);
+    let sent = if cut { body.len() / 2 } else { body.len() };
+    st.downloads.bytes += sent as u64;
+    drop(st);
+    let mut reply = Response::builder()
+        .status(status)
+        .header("content-type", "application/jsonl")
+        .header("accept-ranges", "bytes")
+        .header("content-length", body.len().to_string());
+    if status == StatusCode::PARTIAL_CONTENT {
+        reply = reply.header(
+            "content-range",
+            format!("bytes {start}-{}/{total}", end.saturating_sub(1)),
+        );
+    }
+    let body = if cut {
+        // Half the body, then the connection drops: the client sees fewer bytes than
+        // Content-Length promised. The pause lets the half go out before the connection drops.
+        use futures_util::StreamExt;
+        let half = body.slice(..sent);
+        let sent_half = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) });
+        let then_drop = futures_util::stream::once(async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "download cut (scripted)",
+            ))
+        });
+        Body::from_stream(sent_half.chain(then_drop))
+    } else {
+        Body::from(body)
+    };
+    reply
+        .body(body)
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// `bytes=START-` or `bytes=START-END` (one range; what a resuming download asks). Anything
+/// else is ignored and the whole file served, as HTTP allows.
+fn byte_range(header: &str) -> Option<(u64, Option<u64>)> {
+    let (start, end) = header.trim().strip_prefix("bytes=")?.split_once('-')?;
+    let start = start.trim().parse().ok()?;
+    let end = match end.trim() {
+        "" => None,
+        e => Some(e.parse().ok().filter(|e| *e >= start)?),
+    };
+    Some((start, end))
 }
 
 fn operation(id: u64, ty: &str, query: &str) -> Value {
@@ -498,6 +609,11 @@ impl<'a, 'd> Exec<'a, 'd> {
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         self.sb.note_received("bulk query", &text);
+        let grouped = self
+            .cx
+            .arg(f, "groupObjects")
+            .and_then(|v| v.as_bool())
+            .unwrap_or_else(|| groups_by_default(self.version));
         let checked = check_bulk_query(&text).and_then(|()| {
             self.sb
                 .validate_document(self.version, &text)
@@ -540,7 +656,7 @@ impl<'a, 'd> Exec<'a, 'd> {
         let host = self.host.clone();
         let version = self.version;
         tokio::spawn(async move {
-            run_query_lines(sb, id, text, host, version, fail).await;
+            run_query_lines(sb, id, text, host, version, fail, grouped).await;
         });
         payload(op, vec![])
     }
@@ -943,7 +1059,7 @@ async fn run_mutation_lines(
     let size = out.len();
     {
         let mut st = lock(&sb.inner.bulk);
-        st.results.insert(file, out);
+        st.results.insert(file, Bytes::from(out));
         st.finished_at.insert(id, Instant::now());
     }
     sb.set_op(id, |o| {
@@ -997,6 +1113,7 @@ async fn run_query_lines(
     host: String,
     version: &'static str,
     fail: bool,
+    grouped: bool,
 ) {
     tokio::task::yield_now().await;
     sb.set_op(id, |o| o["status"] = json!("RUNNING"));
@@ -1043,6 +1160,11 @@ async fn run_query_lines(
                 flatten(n, None, &mut lines);
             }
         }
+        if !grouped {
+            // Ungrouped, a nested line can come anywhere after its parent: here every one
+            // comes after the last record.
+            lines.sort_by_key(|l| l.get("__parentId").is_some());
+        }
         Ok(lines)
     })();
     match result {
@@ -1063,7 +1185,7 @@ async fn run_query_lines(
             let size = text.len();
             {
                 let mut st = lock(&sb.inner.bulk);
-                st.results.insert(file.clone(), text);
+                st.results.insert(file.clone(), Bytes::from(text));
                 st.finished_at.insert(id, Instant::now());
             }
             sb.set_op(id, |o| {
@@ -1115,6 +1237,15 @@ mod tests {
         let deep = "{ products { edges { node { id collections { nodes { id products { nodes { id } } } } } } } }";
         assert!(check_bulk_query(deep).is_err_and(|e| e.contains("nesting depth")));
         assert!(check_bulk_query("{ shop { id } }").is_err_and(|e| e.contains("connection")));
+    }
+
+    #[test]
+    fn byte_ranges_are_read_as_a_resuming_download_asks() {
+        assert_eq!(byte_range("bytes=100-"), Some((100, None)));
+        assert_eq!(byte_range("bytes=0-99"), Some((0, Some(99))));
+        assert_eq!(byte_range("bytes=9-3"), None);
+        assert_eq!(byte_range("items=1-2"), None);
+        assert!(groups_by_default("2025-10") && !groups_by_default("2026-01"));
     }
 
     #[test]

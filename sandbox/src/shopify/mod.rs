@@ -530,11 +530,13 @@ impl ShopifySandbox {
 
 async fn control_state(State(sb): State<ShopifySandbox>) -> Json<Value> {
     let stats = sb.cost_stats();
+    let downloads = sb.bulk_downloads();
     Json(json!({
         "products": sb.product_count(), "customers": sb.customer_count(),
         "collections": sb.collection_count(), "pages": sb.page_count(), "redirects": sb.redirect_count(),
         "orders": sb.order_count(), "bulk_operations": sb.bulk_operations().len(),
         "bulk": sb.bulk_operations(),
+        "bulk_downloads": { "requests": downloads.requests, "ranged": downloads.ranged, "bytes": downloads.bytes },
         "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests(),
         "throttled": stats.throttled, "points_spent": stats.points_spent,
         "nodes_served": stats.nodes_served,

@@ -15,7 +15,6 @@ use super::reply::{
 use super::{Ran, ShopifyClient};
 use crate::api::http::Safety;
 use crate::connector::{ConnectorError, Result};
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -85,7 +84,7 @@ impl ShopifyClient {
     }
 
     /// Staged files and result files run to many megabytes: they get longer than an API call.
-    fn transfer_timeout(&self) -> Duration {
+    pub(super) fn transfer_timeout(&self) -> Duration {
         self.http.config().timeout.max(TRANSFER_TIMEOUT)
     }
 
@@ -202,7 +201,8 @@ impl ShopifyClient {
         }
     }
 
-    /// Downloads a result file; a file cut short (its size differs from `fileSize`) or with a
+    /// Downloads a bulk mutation's result file (one line per input line of a batch, so it
+    /// stays small); a file cut short (its size differs from `fileSize`) or with a
     /// line that is not JSON is fetched again.
     pub(super) async fn download(&self, url: &str, size: Option<u64>) -> Result<Vec<Value>> {
         self.http
@@ -365,42 +365,6 @@ impl ShopifyClient {
         self.wait_done(id, cfg).await
     }
 
-    /// The result file of a finished query, line by line; `None` when it is gone (its signed
-    /// URL expired: Google Cloud Storage answers 400 ExpiredToken or 403; or it was removed,
-    /// 404): the caller runs the query again.
-    pub(super) async fn query_lines(&self, op: &BulkOp) -> Result<Option<Vec<Value>>> {
-        let Some(url) = op.url.as_deref() else {
-            return Ok(None);
-        };
-        let size = op.file_size;
-        self.http
-            .send_decoded(
-                "bulk result download",
-                Safety::Idempotent,
-                |c| c.get(url).timeout(self.transfer_timeout()),
-                |status, _, bytes| {
-                    if matches!(status.as_u16(), 400 | 403 | 404) {
-                        return Ok(None);
-                    }
-                    if !status.is_success() {
-                        return Err(format!("HTTP {status}"));
-                    }
-                    if let Some(n) = size.filter(|n| *n != bytes.len() as u64) {
-                        return Err(format!("{} bytes instead of {n}", bytes.len()));
-                    }
-                    parse_jsonl(&bytes).map(Some)
-                },
-            )
-            .await
-            .map_err(|e| {
-                remote(format!(
-                    "the bulk result of {} could not be read: {}",
-                    op.id,
-                    e.message()
-                ))
-            })
-    }
-
     /// Reads the result file of a finished bulk mutation: its lines by `__lineNumber`.
     async fn finished(&self, op: BulkOp, mutation: &Document) -> Result<Finished> {
         let url = op.url.as_deref().or(op.partial_data_url.as_deref());
@@ -516,100 +480,9 @@ fn parse_jsonl(bytes: &[u8]) -> std::result::Result<Vec<Value>, String> {
         .collect()
 }
 
-/// What places a bulk query's line: its id, and for a nested node its parent and type.
-#[derive(Deserialize)]
-struct LineHead {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(rename = "__parentId", default)]
-    parent: Option<String>,
-    #[serde(rename = "__typename", default)]
-    typename: Option<String>,
-}
-
-/// Rebuilds nested objects from a bulk query's flat lines: a line with `__parentId` is a node
-/// of one of its parent's connections, named by `field_of(typename)`. Every root gets each of
-/// `children` as a whole connection (`nodes`, no next page), empty when no line names it, so
-/// a record reads the same as from a paged query.
-pub(super) fn regroup(
-    lines: Vec<Value>,
-    field_of: impl Fn(&str) -> Option<&'static str>,
-    children: &[&str],
-) -> std::result::Result<Vec<Value>, String> {
-    let mut roots: Vec<Value> = vec![];
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for (n, mut line) in lines.into_iter().enumerate() {
-        let head = LineHead::deserialize(&line)
-            .map_err(|e| format!("line {} is not a bulk result line: {e}", n + 1))?;
-        match head.parent {
-            None => {
-                if let Some(o) = line.as_object_mut() {
-                    for c in children {
-                        o.entry(*c).or_insert_with(
-                            || json!({ "nodes": [], "pageInfo": { "hasNextPage": false, "endCursor": null } }),
-                        );
-                    }
-                }
-                if let Some(id) = head.id {
-                    index.insert(id, roots.len());
-                }
-                roots.push(line);
-            }
-            Some(parent) => {
-                let (Some(&i), Some(field)) = (
-                    index.get(&parent),
-                    field_of(head.typename.as_deref().unwrap_or("")),
-                ) else {
-                    continue;
-                };
-                let list = roots[i].as_object_mut().map(|o| {
-                    o.entry(field).or_insert_with(
-                        || json!({ "nodes": [], "pageInfo": { "hasNextPage": false, "endCursor": null } }),
-                    )
-                });
-                if let Some(nodes) = list
-                    .and_then(|l| l.get_mut("nodes"))
-                    .and_then(Value::as_array_mut)
-                {
-                    nodes.push(line);
-                }
-            }
-        }
-    }
-    Ok(roots)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn flat_lines_regroup_under_their_parents() {
-        let lines = vec![
-            json!({ "id": "P1", "title": "a" }),
-            json!({ "__typename": "ProductVariant", "id": "V1", "__parentId": "P1" }),
-            json!({ "id": "P2", "title": "b" }),
-            json!({ "__typename": "MediaImage", "id": "M1", "__parentId": "P1" }),
-            json!({ "__typename": "ProductVariant", "id": "V2", "__parentId": "P2" }),
-        ];
-        let out = regroup(
-            lines,
-            |t| match t {
-                "ProductVariant" => Some("variants"),
-                "MediaImage" => Some("media"),
-                _ => None,
-            },
-            &["variants", "media", "collections"],
-        )
-        .expect("lines");
-        assert_eq!(out.len(), 2);
-        assert_eq!(out[0]["variants"]["nodes"][0]["id"], "V1");
-        assert_eq!(out[0]["media"]["nodes"][0]["id"], "M1");
-        assert_eq!(out[1]["variants"]["nodes"][0]["id"], "V2");
-        // A connection no line names is there, empty and whole.
-        assert_eq!(out[1]["media"]["nodes"], json!([]));
-        assert_eq!(out[0]["collections"]["pageInfo"]["hasNextPage"], false);
-    }
 
     #[test]
     fn multipart_puts_the_file_last() {

@@ -852,8 +852,10 @@ pub fn run_bulk_mutation() -> Document {
 }
 
 /// Variable `$q` (a [`Kind::BulkQuery`] document's text).
+/// `groupObjects: true`: each record's nested lines follow it, so the result file is read
+/// forward one record at a time (from 2026-01 Shopify's default is false, any order).
 pub fn run_bulk_query() -> Document {
-    Document::new("bulkOperationRunQuery", Kind::Mutation, format!("mutation($q: String!) {{ bulkOperationRunQuery(query: $q) {{ bulkOperation {{ {OP_FIELDS} }} userErrors {{ field message code }} }} }}"))
+    Document::new("bulkOperationRunQuery", Kind::Mutation, format!("mutation($q: String!) {{ bulkOperationRunQuery(query: $q, groupObjects: true) {{ bulkOperation {{ {OP_FIELDS} }} userErrors {{ field message code }} }} }}"))
 }
 
 pub fn redirect_import_create() -> Document {

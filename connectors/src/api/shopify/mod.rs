@@ -5,6 +5,7 @@
 //! run spends the budget without being throttled.
 
 mod bulk;
+mod bulk_file;
 mod catalog;
 mod content;
 pub mod documents;

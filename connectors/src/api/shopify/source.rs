@@ -4,15 +4,18 @@
 //! Bulk: the first call starts the query and answers an empty page whose cursor names the
 //! operation, so the id is checkpointed before anything is read and a run killed at any point
 //! takes the same operation up again (`node(id:)`) instead of starting another. The result file
-//! is then served page by page; the cursor says how far (`offset` into the file's records, and
-//! the id of the last one, which checks the offset and, if the file expired and the query had
-//! to run again, says where the new file's unread records begin).
+//! is downloaded into the endpoint's `scratch_dir` (see `bulk_file`) and served from there page
+//! by page; the cursor says how far: `at`, the byte offset of the next record's line (and its
+//! line number), and the id of the last record read, which says where to begin when the offset
+//! cannot be used (the file expired and the query ran again: its new file is read from after
+//! that id). The file is deleted once its last page is served.
 //!
 //! Paging: each page's `first` (and its nested connection's `inner`) is chosen from the
 //! document's requested cost and the bucket, and a nested connection cut short by its page is
 //! followed with queries of its own, so no record arrives truncated.
 
-use super::bulk::{regroup, BulkConfig};
+use super::bulk::BulkConfig;
+use super::bulk_file::{remove_result, result_path, BulkFile, Fetched, Regroup};
 use super::catalog::{customer_from, product_from};
 use super::content::{category_from, page_from, redirect_from};
 use super::documents::{self as docs, Counted, Listing, Nested};
@@ -26,6 +29,7 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 
 /// A record of a listing as Shopify answered it (see `reply.rs`).
 #[derive(Debug, Clone)]
@@ -178,9 +182,13 @@ pub struct ShopifySource {
     currency: Option<String>,
     bulk_threshold: usize,
     bulk: BulkConfig,
-    /// The bulk result being served: the operation's id and its records (nested connections
-    /// regrouped under their parents, records an earlier file already gave dropped).
-    bulk_cache: Option<(String, Vec<Node>)>,
+    /// Where bulk result files are kept while they are read.
+    scratch: PathBuf,
+    /// Without a `scratch_dir`, a directory of this process's own (removed on drop): another
+    /// process has no cursor to resume from it, and must not find its files.
+    _own_scratch: Option<tempfile::TempDir>,
+    /// The operation whose result file was checked (and fetched) by this process.
+    fetched: Option<String>,
     /// Sizes of nested connections seen lately, per connection.
     seen: HashMap<Nested, VecDeque<u64>>,
     /// Bulk queries run again in a row because their result was unavailable.
@@ -191,14 +199,20 @@ pub struct ShopifySource {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 struct BulkCursor {
     bulk_op: String,
-    /// Records of this operation's file already read.
-    offset: usize,
-    /// The last record read (from any file of this entity's read).
+    /// Byte offset in this operation's file of the next record's line (0: the start).
+    #[serde(default)]
+    at: u64,
+    /// That line's number (from 1), for messages about the lines after it.
+    #[serde(default = "first_line")]
+    line: u64,
+    /// The last record read (from any file of this entity's read). Reading from the start of
+    /// a file, records up to it are skipped: they came from an earlier file of the same read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_id: Option<String>,
-    /// Set when the query ran again: records of the new file up to this id were read before.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    read_through: Option<String>,
+}
+
+fn first_line() -> u64 {
+    1
 }
 
 /// A bulk query that failed this many times in a row in one process is reported, not run
@@ -228,17 +242,44 @@ fn wanted_inner(seen: Option<&VecDeque<u64>>, nested: Nested) -> u64 {
 }
 
 impl ShopifySource {
+    /// Opens the source; a relative `scratch_dir` is taken from the working directory.
     pub fn open(spec: &EndpointSpec) -> Result<Self> {
+        Self::open_in(spec, Path::new("."))
+    }
+
+    /// Opens the source; a relative `scratch_dir` is taken from `base`, the config's
+    /// directory. Without one, bulk results go to a temporary directory of this source's.
+    pub fn open_in(spec: &EndpointSpec, base: &Path) -> Result<Self> {
         let (bulk_threshold, bulk) = bulk_options(spec);
+        let (scratch, own) = match spec.options.get("scratch_dir").and_then(Value::as_str) {
+            Some(dir) if !dir.trim().is_empty() => (base.join(dir), None),
+            _ => {
+                let own = tempfile::Builder::new()
+                    .prefix("storeshift-bulk-")
+                    .tempdir()
+                    .map_err(|e| {
+                        ConnectorError::Input(format!(
+                            "cannot create a temporary directory for Shopify bulk results ({e}); set the endpoint's scratch_dir"
+                        ))
+                    })?;
+                (own.path().to_path_buf(), Some(own))
+            }
+        };
         Ok(ShopifySource {
             client: ShopifyClient::open(spec)?,
             currency: None,
             bulk_threshold,
             bulk,
-            bulk_cache: None,
+            scratch,
+            _own_scratch: own,
+            fetched: None,
             seen: HashMap::new(),
             reruns: 0,
         })
+    }
+
+    fn result_path(&self, op: &str) -> PathBuf {
+        result_path(&self.scratch, &self.client.store_url, op)
     }
 
     async fn currency(&mut self) -> Result<String> {
@@ -290,12 +331,11 @@ impl ShopifySource {
             .client
             .start_bulk_query(&docs::bulk_read(Counted::of(listing), search), self.bulk)
             .await?;
-        let last = read.and_then(|r| r.last_id.clone());
         let cursor = BulkCursor {
             bulk_op: id,
-            offset: 0,
-            last_id: last.clone(),
-            read_through: last,
+            at: 0,
+            line: 1,
+            last_id: read.and_then(|r| r.last_id.clone()),
         };
         Ok(SourcePage {
             next: Some(serde_json::to_value(cursor).map_err(|e| ConnectorError::Other(e.into()))?),
@@ -316,13 +356,18 @@ impl ShopifySource {
                 "the saved Shopify bulk cursor of {entity} is not readable ({e}): {cursor}"
             ))
         })?;
-        if self.bulk_cache.as_ref().map(|(id, _)| id.as_str()) != Some(c.bulk_op.as_str()) {
+        let path = self.result_path(&c.bulk_op);
+        // Once per operation and process: the file on disk is checked against the operation
+        // (a resumed run finds it whole and downloads nothing, or resumes its download).
+        if self.fetched.as_deref() != Some(c.bulk_op.as_str()) {
             let op = self.client.finish_query(&c.bulk_op, self.bulk).await?;
-            let lines = match op.status {
-                OpStatus::Completed => self.client.query_lines(&op).await?,
-                _ => None,
+            let fetched = match op.status {
+                OpStatus::Completed => self.client.fetch_result(&op, &path).await?,
+                // Shopify's copy expired after ours was whole.
+                OpStatus::Expired if path.is_file() => Fetched::Ready,
+                _ => Fetched::Gone,
             };
-            let Some(lines) = lines else {
+            if fetched == Fetched::Gone {
                 // The file is gone (kept seven days), or the query failed or was canceled: it
                 // runs again and its new file is read from after the last record taken.
                 let denied = op.error_code.as_deref() == Some("ACCESS_DENIED");
@@ -340,63 +385,76 @@ impl ShopifySource {
                     )));
                 }
                 self.reruns += 1;
+                remove_result(&path);
                 tracing::warn!(op = %c.bulk_op, status = ?op.status, %entity, "bulk result unavailable; running the query again");
                 return Ok(ChangedPage {
                     page: self.start_bulk(listing, search, Some(&c)).await?,
                     newest: None,
                 });
-            };
-            self.reruns = 0;
-            let children: Vec<&str> = listing.followed().iter().map(|n| n.path().1).collect();
-            let document = docs::bulk_read(Counted::of(listing), search);
-            let mut records = regroup(lines, docs::bulk_child_field, &children)
-                .map_err(|e| {
-                    ConnectorError::Remote(format!("the bulk result of {}: {e}", c.bulk_op))
-                })?
-                .iter()
-                .enumerate()
-                .map(|(i, v)| Node::parse(listing, document.name(), &format!("[{i}]"), v))
-                .collect::<std::result::Result<Vec<Node>, _>>()?;
-            if let Some(n) = c.read_through.as_deref().and_then(id_number) {
-                records.retain(|r| id_number(r.id()).is_some_and(|i| i > n));
             }
-            self.bulk_cache = Some((c.bulk_op.clone(), records));
+            self.reruns = 0;
+            self.fetched = Some(c.bulk_op.clone());
         }
         let currency = self.currency().await?;
-        let records = self
-            .bulk_cache
-            .as_ref()
-            .map(|(_, r)| r.as_slice())
-            .unwrap_or(&[]);
-        let start = match (&c.last_id, c.offset) {
-            (_, 0) => 0,
-            (None, n) => n,
-            (Some(last), n) if records.get(n - 1).map(Node::id) == Some(last.as_str()) => n,
-            // The file is not the one the offset was counted in: go by the id.
-            (Some(last), _) => {
-                let n = id_number(last);
-                records
-                    .iter()
-                    .position(|r| id_number(r.id()) > n)
-                    .unwrap_or(records.len())
-            }
+        let unreadable = |e: String| {
+            ConnectorError::Remote(format!(
+                "the bulk result of {} ({}): {e}",
+                c.bulk_op,
+                path.display()
+            ))
         };
-        let end = (start + limit.max(1)).min(records.len());
+        // The saved offset when it still starts a line of this file; else the file from the
+        // start, skipping what an earlier file of this read gave.
+        let resume = c.at > 0
+            && BulkFile::starts_line(&path, c.at).map_err(|e| unreadable(e.to_string()))?;
+        let (at, line, skip_through) = if resume {
+            (c.at, c.line, None)
+        } else {
+            (0, 1, c.last_id.as_deref().and_then(id_number))
+        };
+        let children: Vec<&'static str> = listing.followed().iter().map(|n| n.path().1).collect();
+        let regroup = Regroup::new(docs::bulk_child_field, children, at, line);
+        let mut file = BulkFile::open(&path, at, regroup).map_err(|e| unreadable(e.to_string()))?;
+        let document = docs::bulk_read(Counted::of(listing), search);
         let mut page = SourcePage::default();
-        let nodes = &records[start.min(end)..end];
-        for node in nodes {
-            page.records.push(node.record(&currency));
-        }
-        let newest = newest(nodes);
-        if end < records.len() {
-            let next = BulkCursor {
-                bulk_op: c.bulk_op.clone(),
-                offset: end,
-                last_id: Some(records[end - 1].id().to_string()),
-                read_through: c.read_through.clone(),
+        let mut nodes = vec![];
+        while nodes.len() < limit.max(1) {
+            let Some(group) = file.next_record().map_err(unreadable)? else {
+                break;
             };
-            page.next =
-                Some(serde_json::to_value(next).map_err(|e| ConnectorError::Other(e.into()))?);
+            let node = Node::parse(
+                listing,
+                document.name(),
+                &format!("line {}", group.line),
+                &group.value,
+            )?;
+            if skip_through.is_some_and(|n| id_number(node.id()).is_none_or(|i| i <= n)) {
+                continue;
+            }
+            page.records.push(node.record(&currency));
+            nodes.push(node);
+        }
+        let newest = newest(&nodes);
+        match file.next_start() {
+            Some((at, line)) => {
+                let next = BulkCursor {
+                    bulk_op: c.bulk_op.clone(),
+                    at,
+                    line,
+                    last_id: nodes
+                        .last()
+                        .map(|n| n.id().to_string())
+                        .or(c.last_id.clone()),
+                };
+                page.next =
+                    Some(serde_json::to_value(next).map_err(|e| ConnectorError::Other(e.into()))?);
+            }
+            // The entity is read: its file is not needed again (a run killed before this
+            // page is committed downloads it once more).
+            None => {
+                remove_result(&path);
+                self.fetched = None;
+            }
         }
         Ok(ChangedPage { page, newest })
     }
