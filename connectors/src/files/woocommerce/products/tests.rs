@@ -589,3 +589,28 @@ fn a_variable_product_without_variation_rows_is_reported() {
         1
     );
 }
+
+#[test]
+fn rows_the_exporter_wrote_before_it_met_a_meta_key_are_not_damaged_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wc-product-export.csv");
+    // Line 2 ends before the meta and attribute columns added for later products; line 3 stops
+    // before its name too, which the exporter never does.
+    std::fs::write(
+        &path,
+        "Type,SKU,Name,Regular price,Meta: _color,Attribute 1 name,Attribute 1 value(s)\n\
+         simple,A,Hat,10\n\
+         simple,B\n\
+         simple,C,Cap,12,red,Size,M\n",
+    )
+    .unwrap();
+    let (products, findings) = read_all(&path, 10);
+    assert_eq!(products.len(), 3);
+    assert_eq!(products[0].title, "Hat");
+    let ragged: Vec<u64> = findings
+        .iter()
+        .filter(|f| f.code == "ragged_row")
+        .filter_map(|f| f.location.as_ref().map(|l| l.line))
+        .collect();
+    assert_eq!(ragged, [3], "{findings:?}");
+}
