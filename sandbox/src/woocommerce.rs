@@ -10,6 +10,7 @@ mod categories;
 mod changes;
 mod orders;
 mod pages;
+mod shapes;
 
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
 use axum::extract::{Path, Query, State};
@@ -507,10 +508,13 @@ fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result
             let _ = v;
         }
     }
-    for k in ["manage_stock", "stock_quantity", "meta_data"] {
+    for k in ["manage_stock", "stock_quantity"] {
         if let Some(v) = input.get(k) {
             p[k] = v.clone();
         }
+    }
+    if let Some(m) = input.get("meta_data") {
+        p["meta_data"] = shapes::merge_meta(&p["meta_data"], m, &mut || s.id());
     }
     if let Some(list) = input.get("attributes").and_then(Value::as_array) {
         p["attributes"] = json!(list.iter().map(product_attribute).collect::<Vec<_>>());
@@ -522,7 +526,12 @@ fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result
         p["tags"] = json!(tags.iter().enumerate().map(|(i, t)| json!({ "id": 1000 + i, "name": t["name"], "slug": sanitize_title(t["name"].as_str().unwrap_or("")) })).collect::<Vec<_>>());
     }
     if let Some(imgs) = input.get("images").and_then(Value::as_array) {
-        p["images"] = json!(imgs.iter().enumerate().map(|(i, im)| json!({ "id": id * 100 + i as u64, "src": im["src"], "name": "", "alt": im.get("alt").cloned().unwrap_or(json!("")), "position": i })).collect::<Vec<_>>());
+        let now = now();
+        p["images"] = json!(imgs
+            .iter()
+            .enumerate()
+            .map(|(i, im)| shapes::image(id * 100 + i as u64, &im["src"], &im["alt"], &now))
+            .collect::<Vec<_>>());
     }
     if let Some(slug) = input.get("slug").and_then(Value::as_str) {
         let clean = sanitize_title(slug);
@@ -549,6 +558,7 @@ fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result
         sale.clone()
     });
     p["on_sale"] = json!(!sale.is_empty());
+    p["purchasable"] = json!(!str_field(p, "price").is_empty());
     p["permalink"] = json!(format!(
         "https://shop.example.com/product/{}/",
         p["slug"].as_str().unwrap_or("")
@@ -571,14 +581,8 @@ fn create_product_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Valu
     }
     let id = s.id();
     let name = str_field(input, "name");
-    let mut p = json!({
-        "id": id, "name": name, "slug": "", "permalink": "", "date_created": now(), "date_created_gmt": now(), "date_modified": now(),
-        "type": "simple", "status": "publish", "featured": false, "catalog_visibility": "visible",
-        "description": "", "short_description": "", "sku": "", "global_unique_id": "", "price": "", "regular_price": "", "sale_price": "",
-        "on_sale": false, "virtual": false, "downloadable": false, "tax_status": "taxable", "tax_class": "",
-        "manage_stock": false, "stock_quantity": null, "stock_status": "instock", "backorders": "no", "weight": "",
-        "categories": [], "tags": [], "images": [], "attributes": [], "variations": [], "meta_data": [],
-    });
+    let mut p = shapes::product(id, &now());
+    p["name"] = json!(name);
     let mut input = input.clone();
     if input
         .get("slug")
@@ -627,11 +631,7 @@ fn create_variation_in(s: &mut Store, pid: u64, input: &Value) -> Result<Value, 
         ));
     }
     let id = s.id();
-    let mut v = json!({ "id": id, "date_created": now(), "date_created_gmt": now(), "date_modified": now(), "date_modified_gmt": now(),
-                        "description": "", "sku": "", "global_unique_id": "", "price": "", "regular_price": "", "sale_price": "",
-                        "status": "publish", "virtual": false, "downloadable": false, "tax_status": "taxable", "tax_class": "",
-                        "manage_stock": false, "stock_quantity": null, "stock_status": "instock", "backorders": "no", "weight": "",
-                        "image": null, "attributes": [], "menu_order": 0, "meta_data": [] });
+    let mut v = shapes::variation(id, &now());
     apply_variation(s, id, &mut v, input)?;
     s.variations.entry(pid).or_default().insert(id, v.clone());
     if let Some(p) = s.products.get_mut(&pid) {
@@ -677,14 +677,19 @@ fn apply_variation(s: &mut Store, id: u64, v: &mut Value, input: &Value) -> Resu
             .collect::<Vec<_>>());
     }
     if let Some(img) = input.get("image").filter(|i| i.is_object()) {
-        v["image"] = json!({ "id": id, "src": img["src"], "alt": img.get("alt").cloned().unwrap_or(json!("")) });
+        v["image"] = shapes::image(id, &img["src"], &img["alt"], &now());
+    }
+    if let Some(m) = input.get("meta_data") {
+        v["meta_data"] = shapes::merge_meta(&v["meta_data"], m, &mut || s.id());
     }
     let sale = str_field(v, "sale_price");
+    v["on_sale"] = json!(!sale.is_empty());
     v["price"] = json!(if sale.is_empty() {
         str_field(v, "regular_price")
     } else {
         sale
     });
+    v["purchasable"] = json!(!str_field(v, "price").is_empty());
     Ok(())
 }
 
@@ -709,16 +714,14 @@ fn create_customer_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Val
         return Err(item_error("registration-error-email-exists", "An account is already registered with your email address. <a href=\"#\" class=\"showlogin\">Please log in.</a>"));
     }
     let id = s.id();
-    let blank_addr = json!({ "first_name": "", "last_name": "", "company": "", "address_1": "", "address_2": "", "city": "", "state": "", "postcode": "", "country": "", "email": "", "phone": "" });
-    let mut c = json!({ "id": id, "date_created": now(), "date_created_gmt": now(), "email": email, "first_name": "", "last_name": "", "role": "customer",
-                        "username": email.split('@').next().unwrap_or(""), "billing": blank_addr, "shipping": blank_addr, "meta_data": [] });
-    apply_customer(&mut c, input);
+    let mut c = shapes::customer(id, &email, &now());
+    apply_customer(s, &mut c, input);
     inner.created.record("customers", &email);
     s.customers.insert(id, c.clone());
     Ok(c)
 }
 
-fn apply_customer(c: &mut Value, input: &Value) {
+fn apply_customer(s: &mut Store, c: &mut Value, input: &Value) {
     changes::touch(c);
     for k in ["first_name", "last_name"] {
         if input.get(k).is_some() {
@@ -728,12 +731,15 @@ fn apply_customer(c: &mut Value, input: &Value) {
     for k in ["billing", "shipping"] {
         if let Some(Value::Object(m)) = input.get(k) {
             for (f, v) in m {
-                c[k][f] = v.clone();
+                // Only the address's own parts: WooCommerce drops what its schema lacks.
+                if c[k].get(f).is_some() {
+                    c[k][f] = json!(str_field(&json!({ "x": v }), "x"));
+                }
             }
         }
     }
     if let Some(m) = input.get("meta_data") {
-        c["meta_data"] = m.clone();
+        c["meta_data"] = shapes::merge_meta(&c["meta_data"], m, &mut || s.id());
     }
 }
 
@@ -1305,10 +1311,11 @@ async fn batch_customers(
     let mut updated = vec![];
     for i in &update {
         let id = i["id"].as_u64().unwrap_or(0);
-        let r = match s.customers.get_mut(&id) {
-            Some(c) => {
-                apply_customer(c, i);
-                Ok(c.clone())
+        let r = match s.customers.get(&id).cloned() {
+            Some(mut c) => {
+                apply_customer(&mut s, &mut c, i);
+                s.customers.insert(id, c.clone());
+                Ok(c)
             }
             None => Err(item_error(
                 "woocommerce_rest_invalid_id",

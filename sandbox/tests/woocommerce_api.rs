@@ -1,13 +1,56 @@
-//! The WooCommerce REST connector against the WooCommerce sandbox.
+//! The WooCommerce REST connector against the WooCommerce sandbox. Every sandbox here records
+//! its traffic, and each test ends by holding it to WooCommerce's REST reference
+//! ([`assert_contract`]): what the connector sent and what the sandbox answered.
 
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 use std::time::Duration;
 use storeshift_connectors::api::woocommerce::{WooSource, WooTarget};
 use storeshift_connectors::model::*;
 use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_sandbox::contract::{Contract, WOOCOMMERCE_PREFIX};
 use storeshift_sandbox::woocommerce::{WooConfig, WooSandbox};
 use storeshift_sandbox::{Fault, Running};
+
+/// A sandbox that records every exchange for [`assert_contract`].
+fn sandbox() -> WooSandbox {
+    let sb = WooSandbox::new(WooConfig::default());
+    sb.faults.traffic().record(true);
+    sb
+}
+
+/// Holds what the sandboxes recorded to WooCommerce's REST API v3 reference (the OpenAPI
+/// document read from its Markdown, `sandbox/specs/woocommerce-rest-v3.openapi.json`): paths,
+/// methods, query parameters and bodies the connector sent, and the replies the sandbox gave.
+/// WordPress's own `/wp-json/wp/v2` (pages) has no vendored reference and is left out.
+fn assert_contract(sandboxes: &[&WooSandbox]) {
+    static CONTRACT: OnceLock<Contract> = OnceLock::new();
+    let contract =
+        CONTRACT.get_or_init(|| Contract::woocommerce().expect("the WooCommerce contract"));
+    let traffic: Vec<_> = sandboxes
+        .iter()
+        .flat_map(|sb| sb.faults.traffic().take())
+        .filter(|e| e.path.starts_with(WOOCOMMERCE_PREFIX))
+        .collect();
+    assert!(!traffic.is_empty(), "nothing was recorded");
+    let report = contract.check_all(&traffic);
+    let open: Vec<_> = report
+        .open()
+        .into_iter()
+        .filter(|m| {
+            !KNOWN_OPEN
+                .iter()
+                .any(|(op, at)| m.operation == *op && m.at.ends_with(at))
+        })
+        .collect();
+    assert!(open.is_empty(), "{report}");
+}
+
+/// Connector defects the contract found that are not fixed yet (operation, place): tags are
+/// sent by name, which WooCommerce ignores (it sets tags by id; WOOCOMMERCE-NOTES.md, "Still
+/// open"). Listed here, not in the exceptions file: the reference is right about them.
+const KNOWN_OPEN: &[(&str, &str)] = &[("POST /products/batch", "/tags/*/name")];
 
 fn spec(server: &Running) -> EndpointSpec {
     let cfg = WooConfig::default();
@@ -61,7 +104,7 @@ async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> (Vec
 }
 
 async fn seeded(products: usize, customers: usize) -> (WooSandbox, Running) {
-    let sb = WooSandbox::new(WooConfig::default());
+    let sb = sandbox();
     sb.seed_products(products);
     sb.seed_customers(customers);
     let server = sb.start(0).await.expect("bind");
@@ -70,7 +113,7 @@ async fn seeded(products: usize, customers: usize) -> (WooSandbox, Running) {
 
 #[tokio::test]
 async fn extracts_products_with_variations_and_customers_page_by_page() {
-    let (_sb, server) = seeded(27, 13).await;
+    let (sb, server) = seeded(27, 13).await;
     let mut src = WooSource::open(&spec(&server)).expect("open");
     let (products, pages) = extract_all(&mut src, Entity::Products, 10).await;
     assert_eq!(products.len(), 27);
@@ -105,11 +148,12 @@ async fn extracts_products_with_variations_and_customers_page_by_page() {
     );
     let (customers, _) = extract_all(&mut src, Entity::Customers, 5).await;
     assert_eq!(customers.len(), 13);
+    assert_contract(&[&sb]);
 }
 
 #[tokio::test]
 async fn per_page_over_100_is_refused_with_woocommerces_error() {
-    let (_sb, server) = seeded(1, 0).await;
+    let (sb, server) = seeded(1, 0).await;
     let client = reqwest::Client::new();
     let r = client
         .get(format!(
@@ -129,18 +173,21 @@ async fn per_page_over_100_is_refused_with_woocommerces_error() {
         .await
         .expect("send");
     assert_eq!(r.status().as_u16(), 401);
+    assert_contract(&[&sb]);
 }
 
 async fn woo_records(n: usize) -> Vec<Record> {
-    let (_sb, server) = seeded(n, 0).await;
+    let (sb, server) = seeded(n, 0).await;
     let mut src = WooSource::open(&spec(&server)).expect("open");
-    extract_all(&mut src, Entity::Products, 100).await.0
+    let records = extract_all(&mut src, Entity::Products, 100).await.0;
+    assert_contract(&[&sb]);
+    records
 }
 
 #[tokio::test]
 async fn loading_twice_creates_once_and_rollback_restores_the_store() {
     let records = woo_records(30).await;
-    let target = WooSandbox::new(WooConfig::default());
+    let target = sandbox();
     target.seed_customers(2);
     let before = target.fingerprint();
     let server = target.start(0).await.expect("bind");
@@ -179,12 +226,13 @@ async fn loading_twice_creates_once_and_rollback_restores_the_store() {
         }
     }
     assert_eq!(target.fingerprint(), before);
+    assert_contract(&[&target]);
 }
 
 #[tokio::test]
 async fn every_fault_is_survived_and_every_product_lands_once() {
     let records = woo_records(250).await;
-    let target = WooSandbox::new(WooConfig::default());
+    let target = sandbox();
     let server = target.start(0).await.expect("bind");
     target.faults.after(&[
         (1, Fault::Status(503)),
@@ -220,6 +268,7 @@ async fn every_fault_is_survived_and_every_product_lands_once() {
         target.creation_log().duplicates()
     );
     assert!(t.api_stats().expect("stats").retries >= 8);
+    assert_contract(&[&target]);
 }
 
 #[tokio::test]
@@ -231,7 +280,7 @@ async fn a_duplicate_sku_fails_alone_and_a_bad_image_is_only_a_finding() {
     if let Record::Product(p) = &mut records[5] {
         p.images[0].src = "https://img.invalid/unreachable.jpg".into();
     }
-    let target = WooSandbox::new(WooConfig::default());
+    let target = sandbox();
     let server = target.start(0).await.expect("bind");
     let mut t = WooTarget::open(&spec(&server)).expect("open");
     let out = t
@@ -251,17 +300,18 @@ async fn a_duplicate_sku_fails_alone_and_a_bad_image_is_only_a_finding() {
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].code, "image_failed");
     assert_eq!(target.product_count(), 5);
+    assert_contract(&[&target]);
 }
 
 #[tokio::test]
 async fn customers_upsert_by_email_and_bad_emails_fail_alone() {
-    let (_sb, server) = seeded(0, 7).await;
+    let (sb, server) = seeded(0, 7).await;
     let mut src = WooSource::open(&spec(&server)).expect("open");
     let (mut customers, _) = extract_all(&mut src, Entity::Customers, 100).await;
     if let Record::Customer(c) = &mut customers[2] {
         c.email = "broken".into();
     }
-    let target = WooSandbox::new(WooConfig::default());
+    let target = sandbox();
     let tserver = target.start(0).await.expect("bind");
     let mut t = WooTarget::open(&spec(&tserver)).expect("open");
     let out = t
@@ -285,6 +335,7 @@ async fn customers_upsert_by_email_and_bad_emails_fail_alone() {
     );
     assert_eq!(target.customer_count(), 6);
     assert!(target.creation_log().duplicates().is_empty());
+    assert_contract(&[&sb, &target]);
 }
 
 fn spec_with_pages(server: &Running, password: &str) -> EndpointSpec {
@@ -366,7 +417,7 @@ fn order(number: &str, email: &str, lines: Vec<LineItem>) -> Record {
 
 #[tokio::test]
 async fn categories_load_parents_first_once_and_products_refer_to_them() {
-    let target = WooSandbox::new(WooConfig::default());
+    let target = sandbox();
     let server = target.start(0).await.expect("bind");
     let mut t = WooTarget::open(&spec(&server)).expect("open");
     let cats = vec![
@@ -459,14 +510,15 @@ async fn categories_load_parents_first_once_and_products_refer_to_them() {
     }
     assert!(id.parse::<u64>().is_ok());
     assert_eq!(target.category_count(), 0);
+    assert_contract(&[&target]);
 }
 
 #[tokio::test]
 async fn orders_load_once_by_number_link_customers_and_report_what_woocommerce_keeps() {
-    let source = WooSandbox::new(WooConfig::default());
+    let source = sandbox();
     source.seed_products(3);
     source.seed_customers(1);
-    let target = WooSandbox::new(WooConfig::default());
+    let target = sandbox();
     target.seed_products(3);
     target.seed_customers(1);
     let server = target.start(0).await.expect("bind");
@@ -587,11 +639,12 @@ async fn orders_load_once_by_number_link_customers_and_report_what_woocommerce_k
         }
     }
     assert_eq!(target.order_count(), 0);
+    assert_contract(&[&source, &target]);
 }
 
 #[tokio::test]
 async fn pages_need_an_application_password_and_load_once_by_slug() {
-    let target = WooSandbox::new(WooConfig::default());
+    let target = sandbox();
     let server = target.start(0).await.expect("bind");
     let without = WooTarget::open(&spec(&server)).expect("open");
     assert!(!without.accepts(Entity::Pages));

@@ -23,7 +23,7 @@ use crate::model::{
 };
 use crate::platform::vendure as facts;
 use crate::spec::EndpointSpec;
-use client::{ok_or_error_result, GqlError, Session};
+use client::{refused, GqlError, Session};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -744,14 +744,15 @@ impl Vendure {
                 let d = self
                     .m(
                         "update a customer",
-                        "mutation($i:UpdateCustomerInput!){ updateCustomer(input:$i){ __typename ... on ErrorResult{ errorCode message } } }",
+                        "mutation($i:UpdateCustomerInput!){ updateCustomer(input:$i){ __typename ... on Customer{ id } ... on ErrorResult{ errorCode message } } }",
                         json!({"i": input}),
                     )
                     .await?;
-                if let Err(GqlError::Rejected(message)) =
-                    ok_or_error_result("update a customer", &d["updateCustomer"])
-                {
-                    return Ok(WriteOutcome::Failed { message });
+                let updated = typed::<wire::UpdatedCustomer>("update a customer", &d)?;
+                if let Err(e) = updated.update_customer.into_result() {
+                    return Ok(WriteOutcome::Failed {
+                        message: refused("update a customer", &e).message().to_string(),
+                    });
                 }
                 let known: Vec<(String, String, String)> = found
                     .addresses
@@ -781,15 +782,17 @@ impl Vendure {
                     }
                     other => {
                         let d = other?;
-                        if let Err(GqlError::Rejected(message)) =
-                            ok_or_error_result("create a customer", &d["createCustomer"])
-                        {
-                            return Ok(WriteOutcome::Failed { message });
-                        }
-                        parse::<wire::CreatedCustomer>("create a customer", &d)
-                            .map_err(GqlError::Failed)?
+                        match typed::<wire::CreatedCustomer>("create a customer", &d)?
                             .create_customer
-                            .id
+                            .into_result()
+                        {
+                            Ok(made) => made.id,
+                            Err(e) => {
+                                return Ok(WriteOutcome::Failed {
+                                    message: refused("create a customer", &e).message().to_string(),
+                                })
+                            }
+                        }
                     }
                 };
                 (id, true, Vec::new())

@@ -5,6 +5,7 @@
 //! write that may or may not have been applied (timeout, dropped connection, 5xx) is never
 //! resent blindly: the records are looked up again and only what is still missing is created.
 
+pub mod body;
 mod categories;
 mod changes;
 mod orders;
@@ -201,6 +202,12 @@ impl WooClient {
             page += 1;
         }
     }
+}
+
+/// A request body as the JSON the HTTP client sends.
+pub(crate) fn to_body<T: serde::Serialize>(body: &T) -> Result<Value> {
+    serde_json::to_value(body)
+        .map_err(|e| ConnectorError::Input(format!("a WooCommerce request body: {e}")))
 }
 
 /// A reply body as `T`, or an error naming endpoint and field.
@@ -617,94 +624,123 @@ impl WooTarget {
         })
     }
 
-    fn money(m: &Option<Money>) -> String {
-        m.as_ref().map(|m| m.amount.to_string()).unwrap_or_default()
-    }
-
-    /// regular/sale from canonical price and compare-at price.
-    fn prices(v: &Variant) -> (String, String) {
+    /// regular/sale from canonical price and compare-at price: a compare-at price above the
+    /// price is the regular price of a product on sale.
+    fn prices(v: &Variant) -> (Option<String>, body::SalePrice) {
         match (&v.price, &v.compare_at_price) {
-            (Some(p), Some(c)) if c.amount > p.amount => {
-                (c.amount.to_string(), p.amount.to_string())
-            }
-            _ => (Self::money(&v.price), String::new()),
+            (Some(p), Some(c)) if c.amount > p.amount => (
+                Some(c.amount.to_string()),
+                body::SalePrice::Price(p.amount.to_string()),
+            ),
+            (p, _) => (
+                p.as_ref().map(|m| m.amount.to_string()),
+                body::SalePrice::NoSale,
+            ),
         }
     }
 
-    fn weight(&self, v: &Variant) -> String {
-        v.weight
-            .map(|w| {
+    fn sellable(&self, v: &Variant) -> body::Sellable {
+        let (regular_price, sale_price) = Self::prices(v);
+        body::Sellable {
+            sku: v.sku.clone().filter(|s| !s.is_empty()),
+            global_unique_id: v.barcode.clone().filter(|s| !s.is_empty()),
+            regular_price,
+            sale_price,
+            weight: v.weight.map(|w| {
                 w.to_unit(self.client.weight_unit)
                     .value
                     .normalize()
                     .to_string()
-            })
-            .unwrap_or_default()
-    }
-
-    fn stock(v: &Variant, out: &mut Value) {
-        out["manage_stock"] = json!(v.inventory.is_some());
-        if let Some(q) = v.inventory {
-            out["stock_quantity"] = json!(q);
+            }),
+            manage_stock: v.inventory.is_some(),
+            stock_quantity: v.inventory,
+            backorders: if v.allow_backorder {
+                body::Backorders::Notify
+            } else {
+                body::Backorders::No
+            },
         }
-        out["backorders"] = json!(if v.allow_backorder { "notify" } else { "no" });
     }
 
-    fn product_body(&self, p: &Product, with_images: bool) -> Value {
+    fn product_body(&self, p: &Product, with_images: bool) -> body::Product {
         let variable = !p.options.is_empty();
-        let mut meta = vec![];
-        if let Some(v) = &p.vendor {
-            meta.push(json!({ "key": "vendor", "value": v }));
-        }
-        if let Some(t) = &p.product_type {
-            meta.push(json!({ "key": "product_type", "value": t }));
-        }
-        let mut body = json!({
-            "name": p.title,
-            "slug": p.handle,
-            "type": if variable { "variable" } else { "simple" },
-            "status": match p.status { ProductStatus::Active => "publish", ProductStatus::Draft => "draft", ProductStatus::Archived => "private" },
-            "description": p.body_html,
-            "tags": p.tags.iter().map(|t| json!({ "name": t })).collect::<Vec<_>>(),
-            "categories": self.category_refs(&p.categories).0,
-            "meta_data": meta,
-        });
-        if with_images {
-            body["images"] = json!(p
-                .images
+        let meta = [("vendor", &p.vendor), ("product_type", &p.product_type)]
+            .into_iter()
+            .filter_map(|(key, value)| {
+                Some(body::Meta {
+                    key: key.into(),
+                    value: value.clone()?,
+                })
+            })
+            .collect();
+        body::Product {
+            name: p.title.clone(),
+            slug: Some(p.handle.clone()).filter(|h| !h.is_empty()),
+            kind: if variable {
+                body::ProductType::Variable
+            } else {
+                body::ProductType::Simple
+            },
+            status: match p.status {
+                ProductStatus::Active => body::PostStatus::Publish,
+                ProductStatus::Draft => body::PostStatus::Draft,
+                ProductStatus::Archived => body::PostStatus::Private,
+            },
+            description: p.body_html.clone(),
+            tags: p
+                .tags
                 .iter()
-                .map(|i| json!({ "src": i.src, "alt": i.alt.clone().unwrap_or_default() }))
-                .collect::<Vec<_>>());
+                .map(|t| body::NameRef { name: t.clone() })
+                .collect(),
+            categories: self.category_refs(&p.categories).0,
+            meta_data: meta,
+            images: with_images.then(|| {
+                p.images
+                    .iter()
+                    .map(|i| body::Image {
+                        src: i.src.clone(),
+                        alt: i.alt.clone().filter(|a| !a.is_empty()),
+                    })
+                    .collect()
+            }),
+            attributes: variable.then(|| {
+                p.options
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| body::Attribute {
+                        name: o.name.clone(),
+                        position: i,
+                        visible: true,
+                        variation: true,
+                        options: o.values.clone(),
+                    })
+                    .collect()
+            }),
+            sellable: if variable {
+                None
+            } else {
+                p.variants.first().map(|v| self.sellable(v))
+            },
         }
-        if variable {
-            body["attributes"] = json!(p.options.iter().enumerate().map(|(i, o)| json!({ "name": o.name, "position": i, "visible": true, "variation": true, "options": o.values })).collect::<Vec<_>>());
-        } else if let Some(v) = p.variants.first() {
-            let (regular, sale) = Self::prices(v);
-            body["sku"] = json!(v.sku.clone().unwrap_or_default());
-            body["global_unique_id"] = json!(v.barcode.clone().unwrap_or_default());
-            body["regular_price"] = json!(regular);
-            body["sale_price"] = json!(sale);
-            body["weight"] = json!(self.weight(v));
-            Self::stock(v, &mut body);
-        }
-        body
     }
 
-    fn variation_body(&self, p: &Product, v: &Variant) -> Value {
-        let (regular, sale) = Self::prices(v);
-        let mut body = json!({
-            "sku": v.sku.clone().unwrap_or_default(),
-            "global_unique_id": v.barcode.clone().unwrap_or_default(),
-            "regular_price": regular,
-            "sale_price": sale,
-            "weight": self.weight(v),
-            "attributes": p.options.iter().zip(&v.option_values).map(|(o, val)| json!({ "name": o.name, "option": val })).collect::<Vec<_>>(),
-        });
-        Self::stock(v, &mut body);
-        if let Some(img) = &v.image {
-            body["image"] = json!({ "src": img });
+    fn variation_body(&self, p: &Product, v: &Variant) -> body::Variation {
+        body::Variation {
+            sellable: self.sellable(v),
+            attributes: p
+                .options
+                .iter()
+                .zip(&v.option_values)
+                .map(|(o, val)| body::VariationAttribute {
+                    name: o.name.clone(),
+                    option: val.clone(),
+                })
+                .collect(),
+            image: v.image.as_ref().map(|src| body::Image {
+                src: src.clone(),
+                alt: None,
+            }),
         }
-        body
     }
 
     /// Target ids by record index, found by SKU (one request for the whole batch) or slug.
@@ -833,8 +869,7 @@ impl WooTarget {
                 .collect();
             let pending_products: Vec<&Product> = pending.iter().map(|i| products[*i]).collect();
             let ids = self.find_products(&pending_products).await?;
-            let mut create = vec![];
-            let mut update = vec![];
+            let mut req: body::Batch<body::Product, body::Product> = body::Batch::default();
             let mut create_idx = vec![];
             let mut update_idx = vec![];
             for (k, &i) in pending.iter().enumerate() {
@@ -842,18 +877,16 @@ impl WooTarget {
                 let body = self.product_body(products[i], !without_images[i]);
                 match ids[k] {
                     Some(id) => {
-                        let mut b = body;
-                        b["id"] = json!(id);
-                        update.push(b);
+                        req.update.push(body::WithId { id, body });
                         update_idx.push(i);
                     }
                     None => {
-                        create.push(body);
+                        req.create.push(body);
                         create_idx.push(i);
                     }
                 }
             }
-            let req = json!({ "create": create, "update": update });
+            let req = to_body(&req)?;
             let reply = match self
                 .client
                 .call(
@@ -967,37 +1000,30 @@ impl WooTarget {
                     (key_of(v.sku.as_deref(), opts), v.id)
                 })
                 .collect();
-            let mut create = vec![];
-            let mut update = vec![];
+            // Batches hold at most 100 objects; big products take several.
+            let mut chunks: Vec<body::Batch<body::Variation, body::Variation>> =
+                vec![body::Batch::default()];
+            let room = |chunks: &mut Vec<body::Batch<_, _>>| {
+                if chunks.last().is_none_or(|c| c.len() >= MAX_BATCH) {
+                    chunks.push(body::Batch::default());
+                }
+                chunks.len() - 1
+            };
             for v in &p.variants {
                 let body = self.variation_body(p, v);
+                let at = room(&mut chunks);
                 match by_key.remove(&key_of(v.sku.as_deref(), v.option_values.clone())) {
-                    Some(id) => {
-                        let mut b = body;
-                        b["id"] = json!(id);
-                        update.push(b);
-                    }
-                    None => create.push(body),
+                    Some(id) => chunks[at].update.push(body::WithId { id, body }),
+                    None => chunks[at].create.push(body),
                 }
             }
-            let delete: Vec<u64> = by_key.into_values().collect();
+            for id in by_key.into_values() {
+                let at = room(&mut chunks);
+                chunks[at].delete.push(id);
+            }
             let mut chunks_done = true;
-            // Batches hold at most 100 objects; big products take several.
-            let mut ops: Vec<(&str, Value)> = create
-                .into_iter()
-                .map(|b| ("create", b))
-                .chain(update.into_iter().map(|b| ("update", b)))
-                .chain(delete.into_iter().map(|d| ("delete", json!(d))))
-                .collect();
-            while !ops.is_empty() {
-                let rest = ops.split_off(ops.len().min(MAX_BATCH));
-                let mut req = json!({ "create": [], "update": [], "delete": [] });
-                for (kind, b) in &ops {
-                    if let Some(a) = req[*kind].as_array_mut() {
-                        a.push(b.clone());
-                    }
-                }
-                ops = rest;
+            for chunk in chunks.iter().filter(|c| !c.is_empty()) {
+                let req = to_body(chunk)?;
                 match self
                     .client
                     .call(
@@ -1040,15 +1066,22 @@ impl WooTarget {
         ))
     }
 
-    fn customer_body(c: &Customer) -> Value {
+    fn customer_body(c: &Customer) -> body::Customer {
         let addr = |a: Option<&Address>| {
             let a = a.cloned().unwrap_or_default();
-            json!({
-                "first_name": a.first_name.or(c.first_name.clone()).unwrap_or_default(), "last_name": a.last_name.or(c.last_name.clone()).unwrap_or_default(),
-                "company": a.company.unwrap_or_default(), "address_1": a.address1.unwrap_or_default(), "address_2": a.address2.unwrap_or_default(),
-                "city": a.city.unwrap_or_default(), "state": a.province.unwrap_or_default(), "postcode": a.zip.unwrap_or_default(),
-                "country": a.country_code.unwrap_or_default(), "phone": a.phone.or(c.phone.clone()).unwrap_or_default(),
-            })
+            body::Address {
+                first_name: a.first_name.or(c.first_name.clone()),
+                last_name: a.last_name.or(c.last_name.clone()),
+                company: a.company,
+                address_1: a.address1,
+                address_2: a.address2,
+                city: a.city,
+                state: a.province,
+                postcode: a.zip,
+                country: a.country_code,
+                email: None,
+                phone: a.phone,
+            }
         };
         let billing_addr = c
             .addresses
@@ -1061,18 +1094,21 @@ impl WooTarget {
             .find(|a| Some(*a) != billing_addr)
             .or(billing_addr);
         let mut billing = addr(billing_addr);
-        billing["email"] = json!(c.email);
-        let mut shipping = addr(shipping_addr);
-        if let Some(o) = shipping.as_object_mut() {
-            o.remove("phone");
+        billing.phone = billing.phone.or(c.phone.clone());
+        billing.email = Some(c.email.clone());
+        let shipping = body::Address {
+            // The reference's shipping address has no phone.
+            phone: None,
+            ..addr(shipping_addr)
+        };
+        let nonempty = |s: &Option<String>| s.clone().filter(|x| !x.trim().is_empty());
+        body::Customer {
+            email: c.email.clone(),
+            first_name: nonempty(&c.first_name),
+            last_name: nonempty(&c.last_name),
+            billing,
+            shipping,
         }
-        json!({
-            "email": c.email,
-            "first_name": c.first_name.clone().unwrap_or_default(),
-            "last_name": c.last_name.clone().unwrap_or_default(),
-            "billing": billing,
-            "shipping": shipping,
-        })
     }
 
     async fn write_customers(&mut self, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
@@ -1105,28 +1141,26 @@ impl WooTarget {
                 self.client.http.wait_before_retry(round - 1, None).await;
             }
             round += 1;
-            let mut create = vec![];
-            let mut update = vec![];
+            let mut req: body::Batch<body::Customer, body::Customer> = body::Batch::default();
             let (mut ci, mut ui) = (vec![], vec![]);
             for i in (0..customers.len()).filter(|i| outcomes[*i].is_none()) {
                 let id = self
                     .find_customer(&customers[i].email.to_ascii_lowercase())
                     .await?;
                 existed[i].get_or_insert(id.is_some());
-                let mut body = Self::customer_body(customers[i]);
+                let body = Self::customer_body(customers[i]);
                 match id {
                     Some(id) => {
-                        body["id"] = json!(id);
-                        update.push(body);
+                        req.update.push(body::WithId { id, body });
                         ui.push(i);
                     }
                     None => {
-                        create.push(body);
+                        req.create.push(body);
                         ci.push(i);
                     }
                 }
             }
-            let req = json!({ "create": create, "update": update });
+            let req = to_body(&req)?;
             let reply = match self
                 .client
                 .call(

@@ -13,7 +13,7 @@ pub struct Exception {
     /// `"GET /catalog/products"`, or `"*"` for every operation.
     pub operation: String,
     /// The mismatch's place, exactly (`*` there is an array index, as mismatches write them),
-    /// or a prefix ending in `**`.
+    /// a prefix ending in `**`, or a suffix starting with `**` (one property wherever it is).
     pub at: String,
     /// The kind it covers (any kind when absent).
     #[serde(default)]
@@ -30,9 +30,10 @@ pub struct Exception {
 impl Exception {
     pub fn covers(&self, m: &Mismatch) -> bool {
         let op = self.operation == "*" || self.operation == m.operation;
-        let at = match self.at.strip_suffix("**") {
-            Some(prefix) => m.at.starts_with(prefix),
-            None => self.at == m.at,
+        let at = match (self.at.strip_suffix("**"), self.at.strip_prefix("**")) {
+            (Some(prefix), _) => m.at.starts_with(prefix),
+            (None, Some(suffix)) => m.at.ends_with(suffix),
+            (None, None) => self.at == m.at,
         };
         let kind = self.kind.as_deref().is_none_or(|k| k == m.kind.as_str());
         let what = self

@@ -72,6 +72,7 @@ fn contract() -> Contract {
         platform: "test".into(),
         mounted: vec![],
         exceptions: vec![],
+        projection: None,
     }
     .with_loaded(spec, &["/stores/{hash}/v3"])
 }
@@ -328,6 +329,7 @@ fn swagger_2_documents_check_the_same_way() {
         platform: "magento".into(),
         mounted: vec![],
         exceptions: vec![],
+        projection: None,
     }
     .with_loaded(spec, &["/rest/{store}", "/rest"]);
     let q = "searchCriteria[filterGroups][3][filters][1][field]=sku&searchCriteria[pageSize]=0";

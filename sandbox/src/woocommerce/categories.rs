@@ -39,10 +39,9 @@ fn apply_category(
     current: Option<Value>,
     input: &Value,
 ) -> Result<Value, Value> {
-    let mut c = current.clone().unwrap_or_else(|| {
-        json!({ "id": id, "name": "", "slug": "", "parent": 0, "description": "", "display": "default",
-                "image": null, "menu_order": 0, "count": 0 })
-    });
+    let mut c = current
+        .clone()
+        .unwrap_or_else(|| super::shapes::category(id));
     if let Some(name) = input.get("name") {
         let name = name.as_str().unwrap_or("").trim().to_string();
         if name.is_empty() {
@@ -125,9 +124,10 @@ fn apply_category(
                     &msg,
                 ));
             }
-            json!({ "id": id * 100, "src": img["src"], "name": "", "alt": img.get("alt").cloned().unwrap_or(json!("")) })
+            super::shapes::image(id * 100, &img["src"], &img["alt"], &now())
         } else {
-            Value::Null
+            // No image: PHP's empty array, as the reference's example shows.
+            json!([])
         };
     }
     if current.is_none() {

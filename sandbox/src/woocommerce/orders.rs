@@ -24,12 +24,11 @@ fn invalid_param(name: &str, why: &str) -> Value {
 }
 
 fn address(input: Option<&Value>, with_contact: bool) -> Value {
-    let mut a = json!({ "first_name": "", "last_name": "", "company": "", "address_1": "", "address_2": "",
-                        "city": "", "state": "", "postcode": "", "country": "" });
-    if with_contact {
-        a["email"] = json!("");
-        a["phone"] = json!("");
-    }
+    let mut a = if with_contact {
+        super::shapes::billing()
+    } else {
+        super::shapes::shipping()
+    };
     if let Some(Value::Object(m)) = input {
         for (k, v) in m {
             if a.get(k).is_some() {
@@ -104,14 +103,14 @@ fn line_item(s: &mut Store, input: &Value) -> Result<Value, Value> {
     Ok(json!({
         "id": id, "name": if posted_name.is_empty() { name } else { posted_name }, "product_id": pid, "variation_id": vid,
         "quantity": qty, "tax_class": "", "subtotal": fmt(subtotal), "subtotal_tax": "0.00", "total": fmt(total),
-        "total_tax": "0.00", "taxes": [], "meta_data": input.get("meta_data").cloned().unwrap_or(json!([])), "sku": sku,
+        "total_tax": "0.00", "taxes": [], "meta_data": super::shapes::merge_meta(&json!([]), &input["meta_data"], &mut || s.id()), "sku": sku,
         "price": if qty != 0 { (total / Decimal::from(qty)).round_dp(4).normalize().to_string() } else { "0".into() },
     }))
 }
 
 fn shipping_line(s: &mut Store, input: &Value) -> Value {
     json!({ "id": s.id(), "method_title": str_field(input, "method_title"), "method_id": str_field(input, "method_id"),
-            "instance_id": "", "total": fmt(money(input, "total")), "total_tax": "0.00", "taxes": [], "meta_data": [] })
+            "total": fmt(money(input, "total")), "total_tax": "0.00", "taxes": [], "meta_data": [] })
 }
 
 fn fee_line(s: &mut Store, input: &Value) -> Value {
@@ -242,9 +241,7 @@ fn apply_order(s: &mut Store, o: &mut Value, input: &Value) -> Result<(), Value>
                     .find(|x| x["key"].as_str() == Some(key.as_str()))
                 {
                     Some(existing) => existing["value"] = m["value"].clone(),
-                    None => {
-                        list.push(json!({ "id": list.len() + 1, "key": key, "value": m["value"] }))
-                    }
+                    None => list.push(json!({ "id": s.id(), "key": key, "value": m["value"] })),
                 }
             }
         }
@@ -259,6 +256,7 @@ fn apply_order(s: &mut Store, o: &mut Value, input: &Value) -> Result<(), Value>
     }
     if o["status"] == "completed" && o["date_completed"].is_null() {
         o["date_completed"] = json!(now());
+        o["date_completed_gmt"] = json!(now());
     }
     recompute(o);
     super::changes::touch(o);
@@ -278,16 +276,7 @@ fn creation_key(o: &Value) -> String {
 
 pub(super) fn create_order_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Value, Value> {
     let id = s.id();
-    let blank = |c| address(None, c);
-    let mut o = json!({
-        "id": id, "parent_id": 0, "number": id.to_string(), "order_key": format!("wc_order_{id:08x}"), "created_via": "rest-api",
-        "status": "pending", "currency": "USD", "date_created": now(), "date_created_gmt": now(), "date_modified": now(),
-        "discount_total": "0.00", "discount_tax": "0.00", "shipping_total": "0.00", "shipping_tax": "0.00", "cart_tax": "0.00",
-        "total": "0.00", "total_tax": "0.00", "prices_include_tax": false, "customer_id": 0, "customer_note": "",
-        "billing": blank(true), "shipping": blank(false), "payment_method": "", "payment_method_title": "", "transaction_id": "",
-        "date_paid": null, "date_paid_gmt": null, "date_completed": null, "meta_data": [], "line_items": [], "tax_lines": [],
-        "shipping_lines": [], "fee_lines": [], "coupon_lines": [], "refunds": [],
-    });
+    let mut o = super::shapes::order(id, &now());
     apply_order(s, &mut o, input)?;
     inner.created.record("orders", &creation_key(&o));
     s.orders.insert(id, o.clone());

@@ -5,6 +5,7 @@
 //! reply (`EmailAddressConflictError`, ...). Both become [`GqlError::Rejected`] with Vendure's own
 //! words, so one bad record fails alone.
 
+use super::wire;
 use crate::api::http::{CallError, HttpClient, HttpConfig, Safety};
 use crate::connector::ConnectorError;
 use serde_json::{json, Value};
@@ -78,6 +79,7 @@ impl Session {
     }
 
     /// Logs in; the session token comes back in the `vendure-auth-token` response header.
+    /// Wrong credentials are an input error naming Vendure's `errorCode` and message.
     pub async fn login(&self) -> Result<(), ConnectorError> {
         let body = json!({
             "query": "mutation($u:String!,$p:String!){ login(username:$u,password:$p){ __typename ... on ErrorResult{ errorCode message } } }",
@@ -96,16 +98,26 @@ impl Session {
                     GqlError::from(e).message()
                 ))
             })?;
-        let login = &reply.body["data"]["login"];
-        if login["__typename"] != "CurrentUser" {
-            let why = login["message"]
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| first_error(&reply.body));
-            return Err(ConnectorError::Input(format!(
-                "Vendure at {} refused the login for {}: {why} (check the username and password credentials)",
-                self.url, self.username
+        let what = format!("Vendure at {} (login)", self.url);
+        let gql = gql_reply(&what, reply.status.as_u16(), &reply.body)
+            .map_err(|e| ConnectorError::Remote(e.message().to_string()))?;
+        if !gql.errors.is_empty() {
+            return Err(ConnectorError::Remote(format!(
+                "{what}: {}",
+                gql.error_messages()
             )));
+        }
+        let data = gql.data.unwrap_or(Value::Null);
+        let login: wire::Login = wire::parse("login", &data).map_err(ConnectorError::Remote)?;
+        match login.login {
+            wire::LoginResult::CurrentUser(_) => {}
+            wire::LoginResult::InvalidCredentialsError(e)
+            | wire::LoginResult::NativeAuthStrategyError(e) => {
+                return Err(ConnectorError::Input(format!(
+                    "Vendure at {} refused the login for {}: {}: {} (check the username and password credentials)",
+                    self.url, self.username, e.error_code, e.message
+                )))
+            }
         }
         let token = reply.header("vendure-auth-token").ok_or_else(|| {
             ConnectorError::Remote(format!(
@@ -139,27 +151,23 @@ impl Session {
                     c.post(&self.url).bearer_auth(&token).json(&body)
                 })
                 .await?;
-            let errors = reply.body.get("errors").and_then(Value::as_array);
-            match errors {
-                Some(errs) if !errs.is_empty() => {
-                    let forbidden = errs.iter().any(|e| e["extensions"]["code"] == "FORBIDDEN");
-                    if forbidden && !renewed {
-                        self.login()
-                            .await
-                            .map_err(|e| GqlError::Failed(e.to_string()))?;
-                        continue;
-                    }
-                    return Err(GqlError::Rejected(format!(
-                        "{what}: {}",
-                        first_error(&reply.body)
-                    )));
+            let gql = gql_reply(what, reply.status.as_u16(), &reply.body)?;
+            if !gql.errors.is_empty() {
+                if gql.forbidden() && !renewed {
+                    self.login()
+                        .await
+                        .map_err(|e| GqlError::Failed(e.to_string()))?;
+                    continue;
                 }
-                _ => {}
+                return Err(GqlError::Rejected(format!(
+                    "{what}: {}",
+                    gql.error_messages()
+                )));
             }
             if !reply.status.is_success() {
                 return Err(GqlError::Failed(format!("{what}: HTTP {}", reply.status)));
             }
-            return Ok(reply.body.get("data").cloned().unwrap_or(Value::Null));
+            return Ok(gql.data.unwrap_or(Value::Null));
         }
         Err(GqlError::Failed(format!(
             "{what}: Vendure keeps refusing the session after a fresh login"
@@ -175,24 +183,36 @@ impl GqlError {
     }
 }
 
-fn first_error(body: &Value) -> String {
-    body["errors"]
-        .as_array()
-        .map(|errs| {
-            errs.iter()
-                .filter_map(|e| e["message"].as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| body.to_string())
+/// A reply as GraphQL's `{data, errors}`; anything else (a proxy's page, an HTML error) is a
+/// failure quoting the status and the body.
+fn gql_reply(what: &str, status: u16, body: &Value) -> Result<wire::GqlReply, GqlError> {
+    let mut quoted = body.to_string();
+    if quoted.len() > 300 {
+        let cut = (0..=300)
+            .rev()
+            .find(|i| quoted.is_char_boundary(*i))
+            .unwrap_or(0);
+        quoted.truncate(cut);
+        quoted.push('…');
+    }
+    match body {
+        Value::Object(_) => serde_json::from_value(body.clone()).map_err(|e| {
+            GqlError::Failed(format!(
+                "{what}: HTTP {status}, not a GraphQL reply ({e}): {quoted}"
+            ))
+        }),
+        _ => Err(GqlError::Failed(format!(
+            "{what}: HTTP {status}, not a GraphQL reply: {quoted}"
+        ))),
+    }
 }
 
-/// A union reply that is an `ErrorResult` (it has `errorCode`) becomes a rejection.
-pub fn ok_or_error_result(what: &str, v: &Value) -> Result<(), GqlError> {
-    if let Some(code) = v.get("errorCode").and_then(Value::as_str) {
-        let msg = v["message"].as_str().unwrap_or(code);
-        return Err(GqlError::Rejected(format!("{what}: {msg} ({code})")));
-    }
-    Ok(())
+/// An `ErrorResult` member of a union reply as a rejection of this one request, in
+/// Vendure's words: `create a customer: EMAIL_ADDRESS_CONFLICT_ERROR: The email address is
+/// not available.`
+pub fn refused(what: &str, e: &wire::ErrorResult) -> GqlError {
+    GqlError::Rejected(format!(
+        "Vendure refused to {what}: {}: {}",
+        e.error_code, e.message
+    ))
 }

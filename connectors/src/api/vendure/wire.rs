@@ -184,11 +184,110 @@ pub struct AddressKey {
     pub country: CountryRef,
 }
 
-/// `createCustomer { ... on Customer { id } }`, once the error results are ruled out.
+/// Vendure's `ErrorResult` interface: every error member of a result union carries its
+/// `errorCode` (`EMAIL_ADDRESS_CONFLICT_ERROR`, …) and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorResult {
+    pub error_code: String,
+    pub message: String,
+}
+
+/// `login(...)`: `NativeAuthenticationResult = CurrentUser | InvalidCredentialsError |
+/// NativeAuthStrategyError`, told apart by `__typename`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "__typename")]
+pub enum LoginResult {
+    CurrentUser(CurrentUser),
+    InvalidCredentialsError(ErrorResult),
+    NativeAuthStrategyError(ErrorResult),
+}
+
+/// The session's user: the login succeeded; nothing of it is read (the token is in a header).
+#[derive(Debug, Deserialize)]
+pub struct CurrentUser {}
+
+/// `{ login { ... } }`.
+#[derive(Debug, Deserialize)]
+pub struct Login {
+    pub login: LoginResult,
+}
+
+/// `createCustomer` / `updateCustomer`: `CreateCustomerResult` and `UpdateCustomerResult` are
+/// both `Customer | EmailAddressConflictError`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "__typename")]
+pub enum CustomerResult {
+    Customer(Id),
+    EmailAddressConflictError(ErrorResult),
+}
+
+impl CustomerResult {
+    pub fn into_result(self) -> Result<Id, ErrorResult> {
+        match self {
+            CustomerResult::Customer(id) => Ok(id),
+            CustomerResult::EmailAddressConflictError(e) => Err(e),
+        }
+    }
+}
+
+/// `{ createCustomer { __typename ... on Customer { id } ... on ErrorResult { errorCode message } } }`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedCustomer {
-    pub create_customer: Id,
+    pub create_customer: CustomerResult,
+}
+
+/// `{ updateCustomer { ... } }`, selected as for a create.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatedCustomer {
+    pub update_customer: CustomerResult,
+}
+
+/// Every GraphQL reply: `data` (null when the request failed as a whole) and `errors`
+/// (GraphQL-over-HTTP: a list of `{message, extensions}`).
+#[derive(Debug, Deserialize)]
+pub struct GqlReply {
+    #[serde(default)]
+    pub data: Option<Value>,
+    #[serde(default)]
+    pub errors: Vec<GqlErrorEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GqlErrorEntry {
+    pub message: String,
+    #[serde(default)]
+    pub extensions: Option<GqlErrorExtensions>,
+}
+
+/// Vendure names the class of an error here (`FORBIDDEN` when the session ended).
+#[derive(Debug, Deserialize)]
+pub struct GqlErrorExtensions {
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+impl GqlReply {
+    /// Whether Vendure refused the session (the token expired or was revoked).
+    pub fn forbidden(&self) -> bool {
+        self.errors.iter().any(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.code.as_deref())
+                .is_some_and(|c| c == "FORBIDDEN")
+        })
+    }
+
+    /// Vendure's own words for what went wrong.
+    pub fn error_messages(&self) -> String {
+        self.errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// `{ facets(...) { items { id values { id code } } } }`.

@@ -5,12 +5,12 @@
 //! WordPress chose.
 
 use super::wire::{self, text};
-use super::{decode_slug, parse, WooClient, WooTarget};
+use super::{body, decode_slug, parse, to_body, WooClient, WooTarget};
 use crate::api::http::{CallError, Safety};
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage, WriteOutcome};
 use crate::model::{Category, Entity, Platform, Record, SourceRef};
 use crate::platform::url_path;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
@@ -166,22 +166,18 @@ impl WooTarget {
         Ok(self.categories.get_or_insert_with(Default::default))
     }
 
-    fn category_body(c: &Category, parent: u64) -> Value {
-        let mut body = json!({
-            "name": c.name(),
-            "parent": parent,
-            "description": c.description_html,
-        });
-        if !c.handle.is_empty() {
-            body["slug"] = json!(c.handle);
+    fn category_body(c: &Category, parent: u64) -> body::Category {
+        body::Category {
+            name: c.name().to_string(),
+            slug: Some(c.handle.clone()).filter(|h| !h.is_empty()),
+            parent,
+            description: c.description_html.clone(),
+            menu_order: c.position,
+            image: c.image.as_ref().map(|src| body::Image {
+                src: src.clone(),
+                alt: None,
+            }),
         }
-        if let Some(p) = c.position {
-            body["menu_order"] = json!(p);
-        }
-        if let Some(img) = &c.image {
-            body["image"] = json!({ "src": img });
-        }
-        body
     }
 
     /// Categories one by one, parents first: each needs its parent's id.
@@ -230,16 +226,15 @@ impl WooTarget {
             let (method, path) = match current {
                 Some(id) => {
                     // The slug stays as WordPress made it; a clash would refuse the update.
-                    if let Some(o) = body.as_object_mut() {
-                        o.remove("slug");
-                    }
+                    body.slug = None;
                     (reqwest::Method::PUT, format!("/products/categories/{id}"))
                 }
                 None => (reqwest::Method::POST, "/products/categories".to_string()),
             };
+            let json = to_body(&body)?;
             let reply = match self
                 .client
-                .call(method, &path, &[], Some(&body), Safety::Unsafe)
+                .call(method, &path, &[], Some(&json), Safety::Unsafe)
                 .await
             {
                 Ok(r) => r,
@@ -253,16 +248,15 @@ impl WooTarget {
                 let refusal = refusal_of(&reply.body);
                 if refusal.code == "duplicate_term_slug" && current.is_none() {
                     // The slug belongs to another branch of the tree: let WordPress pick one.
-                    if let Some(o) = body.as_object_mut() {
-                        o.remove("slug");
-                    }
+                    body.slug = None;
+                    let json = to_body(&body)?;
                     let retry = self
                         .client
                         .call(
                             reqwest::Method::POST,
                             "/products/categories",
                             &[],
-                            Some(&body),
+                            Some(&json),
                             Safety::Unsafe,
                         )
                         .await;
@@ -312,16 +306,16 @@ impl WooTarget {
     }
 
     /// `[{id}]` for a product's category paths; paths the store lacks become a finding.
-    pub(super) fn category_refs(&self, paths: &[Vec<String>]) -> (Value, Vec<String>) {
+    pub(super) fn category_refs(&self, paths: &[Vec<String>]) -> (Vec<body::IdRef>, Vec<String>) {
         let mut refs = vec![];
         let mut missing = vec![];
         for p in paths {
             match self.categories.as_ref().and_then(|i| i.id_of(p)) {
-                Some(id) => refs.push(json!({ "id": id })),
+                Some(id) => refs.push(body::IdRef { id }),
                 None => missing.push(p.join(" > ")),
             }
         }
-        (json!(refs), missing)
+        (refs, missing)
     }
 }
 

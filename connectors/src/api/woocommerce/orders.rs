@@ -8,7 +8,7 @@
 //! cannot be set is a finding on its order.
 
 use super::wire::{self, meta, text, BatchKind, ItemResult};
-use super::{address_from, parse, total_pages, WooClient, WooTarget};
+use super::{address_from, body, parse, to_body, total_pages, WooClient, WooTarget};
 use crate::api::http::{CallError, Safety};
 use crate::connector::{ChangedPage, ConnectorError, Cursor, Result, SourcePage, WriteOutcome};
 use crate::files::woocommerce::orders::{status_from_canonical, status_to_canonical};
@@ -87,8 +87,8 @@ fn tax_lines(list: &[wire::TaxLine], cur: &str) -> Vec<TaxLine> {
         .collect()
 }
 
-/// A coupon of the source kept in the order's meta data by an earlier load.
-#[derive(serde::Deserialize)]
+/// A coupon of the source kept in the order's meta data (written by `order_body`).
+#[derive(serde::Deserialize, serde::Serialize)]
 struct KeptCoupon {
     code: String,
     amount: Decimal,
@@ -234,30 +234,43 @@ pub(super) fn order_from(o: &wire::Order, default_currency: &str) -> Order {
     }
 }
 
-fn address_body(a: Option<&Address>) -> Value {
+fn address_body(a: Option<&Address>) -> body::Address {
     let a = a.cloned().unwrap_or_default();
-    json!({
-        "first_name": a.first_name.unwrap_or_default(), "last_name": a.last_name.unwrap_or_default(),
-        "company": a.company.unwrap_or_default(), "address_1": a.address1.unwrap_or_default(),
-        "address_2": a.address2.unwrap_or_default(), "city": a.city.unwrap_or_default(),
-        "state": a.province.unwrap_or_default(), "postcode": a.zip.unwrap_or_default(),
-        "country": a.country_code.unwrap_or_default(),
-    })
+    body::Address {
+        first_name: a.first_name,
+        last_name: a.last_name,
+        company: a.company,
+        address_1: a.address1,
+        address_2: a.address2,
+        city: a.city,
+        state: a.province,
+        postcode: a.zip,
+        country: a.country_code,
+        email: None,
+        phone: None,
+    }
 }
 
 /// Line meta data from "Size=XL, Color=Sand" (the shape the source reads back).
-fn line_meta(variant: Option<&str>) -> Value {
+fn line_meta(variant: Option<&str>) -> Vec<body::LineMeta> {
     let Some(v) = variant.filter(|v| !v.trim().is_empty()) else {
-        return json!([]);
+        return vec![];
     };
-    let pairs: Option<Vec<Value>> = v
+    let pairs: Option<Vec<body::LineMeta>> = v
         .split(", ")
         .map(|part| {
-            part.split_once('=')
-                .map(|(k, val)| json!({ "key": k.trim(), "value": val.trim() }))
+            part.split_once('=').map(|(k, val)| body::LineMeta {
+                key: k.trim().to_string(),
+                value: val.trim().to_string(),
+            })
         })
         .collect();
-    json!(pairs.unwrap_or_else(|| vec![json!({ "key": "Variant", "value": v })]))
+    pairs.unwrap_or_else(|| {
+        vec![body::LineMeta {
+            key: "Variant".into(),
+            value: v.to_string(),
+        }]
+    })
 }
 
 /// Line totals after the order's discount. WooCommerce keeps discounts on the lines (subtotal
@@ -303,7 +316,7 @@ fn spread_order_discount(
 }
 
 /// The order as WooCommerce takes it, and what of it cannot be carried.
-fn order_body(o: &Order, customer_id: u64) -> (Value, Vec<String>) {
+fn order_body(o: &Order, customer_id: u64) -> (body::Order, Vec<String>) {
     let mut lost = vec![];
     let lines: Vec<(Decimal, Decimal)> = o
         .line_items
@@ -325,17 +338,24 @@ fn order_body(o: &Order, customer_id: u64) -> (Value, Vec<String>) {
     let mut fees = vec![];
     for ((l, (sub, _)), total) in o.line_items.iter().zip(&lines).zip(totals) {
         match l.sku.as_deref().filter(|s| !s.is_empty()) {
-            Some(sku) => items.push(json!({
-                "sku": sku, "name": l.title, "quantity": l.quantity,
-                "subtotal": sub.round_dp(2).to_string(), "total": total.round_dp(2).to_string(),
-                "meta_data": line_meta(l.variant_title.as_deref()),
-            })),
+            Some(sku) => items.push(body::LineItem {
+                sku: sku.to_string(),
+                name: l.title.clone(),
+                quantity: l.quantity,
+                subtotal: sub.round_dp(2).to_string(),
+                total: total.round_dp(2).to_string(),
+                meta_data: line_meta(l.variant_title.as_deref()),
+            }),
             None => {
                 lost.push(format!(
                     "line \"{}\" has no SKU and WooCommerce needs a product reference: carried as a fee line",
                     l.title
                 ));
-                fees.push(json!({ "name": l.title, "total": total.round_dp(2).to_string(), "tax_status": "none" }));
+                fees.push(body::FeeLine {
+                    name: l.title.clone(),
+                    total: total.round_dp(2).to_string(),
+                    tax_status: body::TaxStatus::None,
+                });
             }
         }
     }
@@ -349,25 +369,43 @@ fn order_body(o: &Order, customer_id: u64) -> (Value, Vec<String>) {
                 .join(", ")
         ));
     }
-    let mut meta = vec![
-        json!({ "key": ORDER_NUMBER_META, "value": o.number }),
-        json!({ "key": ORDER_CREATED_META, "value": o.created_at.map(|t| t.to_rfc3339()) }),
-    ];
+    let mut meta = vec![body::Meta {
+        key: ORDER_NUMBER_META.into(),
+        value: o.number.clone(),
+    }];
+    if let Some(t) = o.created_at {
+        meta.push(body::Meta {
+            key: ORDER_CREATED_META.into(),
+            value: t.to_rfc3339(),
+        });
+    }
     if !o.discounts.is_empty() {
         lost.push(format!(
             "coupon codes {} are not coupons in the target store: kept in meta data {COUPONS_META} (the discounts stay in the line totals)",
             o.discounts.iter().map(|d| d.code.as_str()).collect::<Vec<_>>().join(", ")
         ));
-        meta.push(json!({ "key": COUPONS_META, "value": json!(o.discounts.iter().map(|d| json!({ "code": d.code, "amount": d.amount.amount.to_string() })).collect::<Vec<_>>()).to_string() }));
+        let kept: Vec<KeptCoupon> = o
+            .discounts
+            .iter()
+            .map(|d| KeptCoupon {
+                code: d.code.clone(),
+                amount: d.amount.amount,
+            })
+            .collect();
+        meta.push(body::Meta {
+            key: COUPONS_META.into(),
+            // Text and decimals only: serializing them cannot fail.
+            value: serde_json::to_string(&kept).unwrap_or_default(),
+        });
     }
     let mut billing = address_body(o.billing_address.as_ref());
-    billing["email"] = json!(o.email.clone().unwrap_or_default());
-    billing["phone"] = json!(o
-        .billing_address
-        .as_ref()
-        .and_then(|a| a.phone.clone())
-        .unwrap_or_default());
-    let gateway = o.transactions.iter().find_map(|t| t.gateway.clone());
+    billing.email = o.email.clone().filter(|e| !e.trim().is_empty());
+    billing.phone = o.billing_address.as_ref().and_then(|a| a.phone.clone());
+    let gateway = o
+        .transactions
+        .iter()
+        .find_map(|t| t.gateway.clone())
+        .filter(|g| !g.is_empty());
     let paid = matches!(
         o.financial_status,
         FinancialStatus::Paid
@@ -375,37 +413,32 @@ fn order_body(o: &Order, customer_id: u64) -> (Value, Vec<String>) {
             | FinancialStatus::Refunded
             | FinancialStatus::PartiallyRefunded
     );
-    let body = json!({
-        "status": status_from_canonical(o.financial_status, o.fulfillment_status),
-        "currency": o.currency,
-        "customer_id": customer_id,
-        "billing": billing,
-        "shipping": address_body(o.shipping_address.as_ref()),
-        "customer_note": o.note.clone().unwrap_or_default(),
-        "payment_method": gateway.clone().unwrap_or_default(),
-        "payment_method_title": gateway.unwrap_or_default(),
-        "set_paid": paid,
-        "line_items": items,
-        "fee_lines": fees,
-        "shipping_lines": o.shipping_lines.iter().map(|l| json!({
-            "method_title": l.title, "method_id": l.code.clone().unwrap_or_else(|| "other".into()),
-            "total": l.price.amount.round_dp(2).to_string(),
-        })).collect::<Vec<_>>(),
-        "meta_data": meta,
-    });
+    let body = body::Order {
+        status: status_from_canonical(o.financial_status, o.fulfillment_status),
+        currency: o.currency.clone(),
+        customer_id,
+        billing,
+        shipping: address_body(o.shipping_address.as_ref()),
+        customer_note: o.note.clone().filter(|n| !n.is_empty()),
+        payment_method: gateway.clone(),
+        payment_method_title: gateway,
+        meta_data: meta,
+        lines: Some(body::OrderLines {
+            set_paid: paid,
+            line_items: items,
+            fee_lines: fees,
+            shipping_lines: o
+                .shipping_lines
+                .iter()
+                .map(|l| body::ShippingLine {
+                    method_title: l.title.clone(),
+                    method_id: l.code.clone().unwrap_or_else(|| "other".into()),
+                    total: l.price.amount.round_dp(2).to_string(),
+                })
+                .collect(),
+        }),
+    };
     (body, lost)
-}
-
-/// What an update may change on an order already in the store: lines sent again would be
-/// added to it, so they are left as they are.
-fn update_body(create: &Value) -> Value {
-    let mut b = create.clone();
-    if let Some(o) = b.as_object_mut() {
-        for k in ["line_items", "fee_lines", "shipping_lines", "set_paid"] {
-            o.remove(k);
-        }
-    }
-    b
 }
 
 impl WooTarget {
@@ -484,24 +517,26 @@ impl WooTarget {
             }
             round += 1;
             let index = self.order_index().await?.clone();
-            let (mut create, mut update, mut ci, mut ui) = (vec![], vec![], vec![], vec![]);
+            let mut req: body::Batch<body::Order, body::Order> = body::Batch::default();
+            let (mut ci, mut ui) = (vec![], vec![]);
             for i in (0..orders.len()).filter(|i| outcomes[*i].is_none()) {
                 let found = index.get(&orders[i].number).copied();
                 existed[i].get_or_insert(found.is_some());
                 match found {
                     Some(id) => {
-                        let mut b = update_body(&bodies[i].0);
-                        b["id"] = json!(id);
-                        update.push(b);
+                        req.update.push(body::WithId {
+                            id,
+                            body: bodies[i].0.for_update(),
+                        });
                         ui.push(i);
                     }
                     None => {
-                        create.push(bodies[i].0.clone());
+                        req.create.push(bodies[i].0.clone());
                         ci.push(i);
                     }
                 }
             }
-            let req = json!({ "create": create, "update": update });
+            let req = to_body(&req)?;
             let reply = match self
                 .client
                 .call(

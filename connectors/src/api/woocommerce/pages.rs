@@ -5,7 +5,7 @@
 //! WordPress core has no SEO fields on pages: an SEO title or description is a finding.
 
 use super::wire;
-use super::{decode_slug, parse, total_pages, WooClient, WooTarget};
+use super::{body, decode_slug, parse, to_body, total_pages, WooClient, WooTarget};
 use crate::api::http::{CallError, Safety};
 use crate::connector::{ConnectorError, Cursor, Result, SourcePage, WriteOutcome};
 use crate::finding::{Finding, RecordRef, Severity};
@@ -109,16 +109,18 @@ impl WooTarget {
     }
 
     async fn write_page(&mut self, p: &Page) -> Result<WriteOutcome> {
-        let mut body = json!({
-            "title": p.title,
-            "content": p.body_html,
-            "slug": p.handle,
-            "status": if p.published { "publish" } else { "draft" },
-        });
-        if let Some(d) = &p.created_at {
+        let body = to_body(&body::Page {
+            title: p.title.clone(),
+            content: p.body_html.clone(),
+            slug: p.handle.clone(),
+            status: if p.published {
+                body::PostStatus::Publish
+            } else {
+                body::PostStatus::Draft
+            },
             // WordPress reads the offset of an RFC 3339 date (rest_parse_date).
-            body["date"] = json!(d.to_rfc3339());
-        }
+            date: p.created_at.map(|d| d.to_rfc3339()),
+        })?;
         let max_rounds = self.client.http.config().max_retries + 2;
         let mut existed = None;
         for round in 0..=max_rounds {
