@@ -183,7 +183,7 @@ pub fn translate(header: &[String]) -> Option<Translated> {
         // catalogue's columns throughout, so that a sheet merely sharing a word is not taken.
         let partial =
             header.len() >= 2 && (has("SKU") || has("Name")) && t.names.iter().all(Option::is_some);
-        if !(has("Type") && has("Name")) && !partial {
+        if !(partial || has("Type") && has("Name")) {
             continue;
         }
         let score = t.translated(header);

@@ -45,14 +45,13 @@ pub fn recognise(table: &TableFile) -> Option<Entity> {
         Some(Entity::Orders)
     } else if h.has("customer_id") && (h.has("email") || h.has("billing_email")) {
         Some(Entity::Customers)
-    } else if h.has("Type")
+    } else if (h.has("Type")
         && h.has("Name")
         // WooCommerce's importer takes a file of names and attributes alone; its
         // "Attribute N value(s)" column is its own.
-        && (h.has("SKU") || h.has("Regular price") || h.has("Attribute 1 value(s)"))
+        && (h.has("SKU") || h.has("Regular price") || h.has("Attribute 1 value(s)")))
+        || is_partial_product_file(h.names())
     {
-        Some(Entity::Products)
-    } else if is_partial_product_file(h.names()) {
         Some(Entity::Products)
     } else if h.has("Title") && h.has("Content") && !h.has("SKU") && !h.has("Product Type") {
         // WP All Export's product exports have Title and Content too.
