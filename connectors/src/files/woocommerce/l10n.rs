@@ -170,6 +170,19 @@ fn translate_with(cat: &Catalogue, header: &[String]) -> Translated {
     }
 }
 
+/// WooCommerce's importer takes a file of any subset of its columns with a Name or an SKU to
+/// tell the products apart; `names` are the columns' English names (`None`: not one of the
+/// exporter's). Every column must be one, so that a sheet merely sharing a word is not taken.
+pub fn is_partial_file(names: &[Option<&str>]) -> bool {
+    let named = |n: &str| {
+        names
+            .iter()
+            .flatten()
+            .any(|c| normalise_name(c) == normalise_name(n))
+    };
+    names.len() >= 2 && names.iter().all(Option::is_some) && (named("SKU") || named("Name"))
+}
+
 /// The catalogue that reads `header` as a WooCommerce product export, if one does: it must
 /// name the `Type` and `Name` columns (what recognises an English export), or name every
 /// column of a partial file with its `Name` or `SKU`, and translate more columns than any
@@ -179,11 +192,8 @@ pub fn translate(header: &[String]) -> Option<Translated> {
     for cat in catalogues() {
         let t = translate_with(cat, header);
         let has = |n: &str| t.names.iter().flatten().any(|x| x == n);
-        // A partial file (the importer takes any subset of the columns) must be the
-        // catalogue's columns throughout, so that a sheet merely sharing a word is not taken.
-        let partial =
-            header.len() >= 2 && (has("SKU") || has("Name")) && t.names.iter().all(Option::is_some);
-        if !(partial || has("Type") && has("Name")) {
+        let names: Vec<Option<&str>> = t.names.iter().map(Option::as_deref).collect();
+        if !(is_partial_file(&names) || has("Type") && has("Name")) {
             continue;
         }
         let score = t.translated(header);

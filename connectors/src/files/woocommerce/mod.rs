@@ -65,14 +65,11 @@ pub fn recognise(table: &TableFile) -> Option<Entity> {
 /// apart: WooCommerce's importer takes any subset of the columns (an update file of `ID, SKU`
 /// or `Name, SKU, Regular price`), defaulting `Type` to simple.
 pub fn is_partial_product_file(names: &[String]) -> bool {
-    let has = |n: &str| {
-        names
-            .iter()
-            .any(|c| super::table::normalise_name(c) == super::table::normalise_name(n))
-    };
-    names.len() >= 2
-        && (has("SKU") || has("Name"))
-        && names.iter().all(|c| l10n::is_english_column(c))
+    let english: Vec<Option<&str>> = names
+        .iter()
+        .map(|c| l10n::is_english_column(c).then_some(c.as_str()))
+        .collect();
+    l10n::is_partial_file(&english)
 }
 
 /// Opens one WooCommerce export file: its exporter's guard comes off every cell.
