@@ -22,6 +22,11 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         value: Option<serde_json::Value>,
     },
+    /// Make the next new sync cycle a full one (the console's `f` in sync mode): persisted,
+    /// so it holds until a full cycle starts.
+    FullCycle {
+        by: Actor,
+    },
     /// Stop at the next safe point, leaving everything checkpointed (the console's `q`).
     Stop,
 }

@@ -202,6 +202,10 @@ pub enum EventKind {
     Resumed {
         by: Actor,
     },
+    /// An operator asked that the next sync cycle read every entity whole.
+    FullCycleRequested {
+        by: Actor,
+    },
     Log {
         message: String,
     },
@@ -270,6 +274,10 @@ impl Event {
             }
             EventKind::Paused { by } => format!("paused by {}", by.describe()),
             EventKind::Resumed { by } => format!("resumed by {}", by.describe()),
+            EventKind::FullCycleRequested { by } => format!(
+                "next sync cycle full (every entity read whole): asked by {}",
+                by.describe()
+            ),
             EventKind::Log { message } => message.clone(),
             EventKind::RunFinished { state, summary } => {
                 format!("run finished {}: {summary}", state.label())
@@ -332,6 +340,7 @@ mod tests {
                 value: Some(serde_json::json!({"file": "x.csv"})),
             },
             EventKind::Paused { by: by.clone() },
+            EventKind::FullCycleRequested { by: by.clone() },
             EventKind::Resumed { by },
             EventKind::Log {
                 message: "hello".into(),

@@ -329,7 +329,7 @@ pub fn fold(s: &mut Snapshot, ev: &Event) {
                 s.state = RunState::Running;
             }
         }
-        EventKind::Log { .. } => {}
+        EventKind::Log { .. } | EventKind::FullCycleRequested { .. } => {}
         EventKind::RunFinished { state, .. } => {
             s.state = *state;
             s.eta_secs = Some(0);

@@ -699,6 +699,12 @@ async fn start_kind(
     let store = Arc::new(Store::open_for_run(&ws.state())?);
 
     let previous = current_run(&store);
+    // An operator's `f` in a sync console: the next new cycle is full.
+    let full_request = if kind == Kind::Sync {
+        crate::sync::full_requested(&store)
+    } else {
+        None
+    };
     let (record, resumed) = match previous {
         Some(r) if r.cutover && !cutover && r.state != RunState::Done => {
             return Err(StartError::NotSynced(format!(
@@ -740,7 +746,9 @@ async fn start_kind(
             next.sync = sync;
             next.cutover = cutover;
             next.full = kind == Kind::Sync
-                && (full || crate::sync::full_due(&store, next.run, cfg.sync.full_every));
+                && (full
+                    || full_request.is_some()
+                    || crate::sync::full_due(&store, next.run, cfg.sync.full_every));
             (next, false)
         }
         None if sync => {
@@ -794,6 +802,23 @@ async fn start_kind(
             None,
             EventKind::Log {
                 message: "run is paused: resume with `p` or `storeshift resume`".into(),
+            },
+        );
+    }
+    // This new full cycle carries out the request, in the commit that records it: a kill
+    // before leaves the request for the next start, a kill after cannot make a second one.
+    // A resumed cycle stays what it began as and leaves the request to the next.
+    if let Some(req) = full_request.filter(|_| rec.full && !resumed) {
+        crate::sync::take_full_request(&mut step);
+        step.event(
+            Level::Info,
+            None,
+            EventKind::Log {
+                message: format!(
+                    "sync cycle {run} is full (every entity read whole), as {} asked at {}",
+                    req.by.describe(),
+                    req.at
+                ),
             },
         );
     }
@@ -1035,6 +1060,9 @@ pub fn apply(store: &Store, hub: &Hub, run: u32, command: Command) -> Result<(),
             by,
             value,
         } => decide_with(store, hub, run, &id, &option, note, value, by),
+        Command::FullCycle { by } => {
+            hub.commit_and_publish(|| crate::sync::request_full(store, run, by))
+        }
         Command::Stop => {
             hub.control.stop.store(true, Ordering::SeqCst);
             hub.control.notify.notify_waiters();

@@ -169,6 +169,10 @@ pub struct SyncStatus {
     /// The last cycle ended in error: what happened (a finished cycle clears it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The next cycle will be full (every entity read whole): why — `--full`, who asked for
+    /// it (`f` in a console), `[sync] full_every`. `None`: it reads what changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_next: Option<String>,
 }
 
 /// One finished sync cycle.

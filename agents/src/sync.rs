@@ -33,6 +33,8 @@ pub const DELETIONS_STEP: &str = "sync/deletions/";
 /// Records listed by name in a deletion intervention (the rest are counted).
 const LISTED: usize = 200;
 const CUTOVER: &str = "sync/cutover_requested";
+/// An operator's request that the next new cycle be full (the console's `f`).
+const FULL_REQUESTED: &str = "sync/full_requested";
 
 /// What one cycle did, kept per cycle (`storeshift status`, the console, `cutover`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -143,6 +145,48 @@ pub fn clear_cutover_request(step: &mut crate::store::Step) {
 /// When a cutover was requested (`None`: keep syncing).
 pub fn cutover_requested(store: &Store) -> Option<String> {
     store.get_json::<String>(T::Meta, CUTOVER).ok().flatten()
+}
+
+/// Who asked for the next cycle to be full, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FullRequest {
+    pub by: crate::intervention::Actor,
+    pub at: String,
+}
+
+/// Persists an operator's request that the next cycle be full, with its event: a sync killed
+/// before that cycle starts still owes it, and the request is in the event log like a pause.
+/// The cycle that starts full carries it out and lifts it ([`take_full_request`]).
+pub fn request_full(
+    store: &Store,
+    run: u32,
+    by: crate::intervention::Actor,
+) -> Result<Vec<crate::Event>, String> {
+    let mut step = crate::store::Step::new(run);
+    step.put_json(
+        T::Meta,
+        FULL_REQUESTED,
+        &FullRequest {
+            by: by.clone(),
+            at: now_rfc3339(),
+        },
+    );
+    step.event(Level::Info, None, EventKind::FullCycleRequested { by });
+    store.commit(step).map_err(|e| e.to_string())
+}
+
+/// The request for a full next cycle not yet carried out, if any.
+pub fn full_requested(store: &Store) -> Option<FullRequest> {
+    store
+        .get_json::<FullRequest>(T::Meta, FULL_REQUESTED)
+        .ok()
+        .flatten()
+}
+
+/// Lifts the request in the caller's commit: the one that records a new full cycle, so the
+/// request is carried out exactly once whatever kills the process in between.
+pub fn take_full_request(step: &mut crate::store::Step) {
+    step.remove(T::Meta, FULL_REQUESTED);
 }
 
 /// The summary of cycle `run`, if it ran.

@@ -11,7 +11,7 @@ use ratatui::crossterm::event::{
 use ratatui::layout::Rect;
 use std::time::Instant;
 use storeshift_agents::agents::file_mapping::{self, FileProposal};
-use storeshift_agents::{Actor, Command, Event, Intervention, RunState, Snapshot};
+use storeshift_agents::{Actor, Command, Event, Intervention, RunKind, RunState, Snapshot};
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::Input;
 
@@ -167,7 +167,12 @@ pub enum Effect {
 pub enum Awaiting {
     Pause,
     Resume,
-    Decision { id: String, label: String },
+    Decision {
+        id: String,
+        label: String,
+    },
+    /// `f` in sync mode: until the sync status says the next cycle is full.
+    FullCycle,
 }
 
 /// Where panes landed in the last frame, for the mouse.
@@ -252,6 +257,11 @@ impl App {
             Some(Awaiting::Decision { id, .. }) => {
                 self.intervention(id).is_none_or(|iv| !iv.is_pending())
             }
+            Some(Awaiting::FullCycle) => self
+                .snapshot
+                .sync
+                .as_ref()
+                .is_none_or(|s| s.full_next.is_some() || s.ended.is_some()),
             None => false,
         };
         if settled || self.snapshot.state.is_final() {
@@ -452,6 +462,7 @@ impl App {
         self.notice = None;
         match action {
             Action::Pause => self.toggle_pause(),
+            Action::FullCycle => self.request_full_cycle(),
             Action::Interventions => {
                 let target = self
                     .selected_intervention
@@ -556,6 +567,47 @@ impl App {
             self.awaiting = Some(Awaiting::Pause);
             Effect::Send(Command::Pause { by })
         }
+    }
+
+    /// `f`: the next sync cycle reads every entity whole. Only a sync has a next cycle: a
+    /// migration's console says so and sends nothing.
+    fn request_full_cycle(&mut self) -> Effect {
+        let attached_cycle = matches!(
+            self.snapshot.kind,
+            Some(RunKind::Sync) | Some(RunKind::FullSync)
+        );
+        let sync = self.snapshot.sync.as_ref();
+        if sync.is_none() && !attached_cycle {
+            self.notice = Some(
+                "A full cycle is a sync's: `storeshift sync WS --full`, or f in its console."
+                    .into(),
+            );
+            return Effect::Redraw;
+        }
+        if let Some(why) = sync.and_then(|s| s.ended.as_ref()) {
+            self.notice = Some(format!(
+                "Syncing ended ({why}): no next cycle to make full."
+            ));
+            return Effect::Redraw;
+        }
+        if let Some(why) = sync.and_then(|s| s.full_next.as_ref()) {
+            self.notice = Some(format!("The next cycle is full already ({why})."));
+            return Effect::Redraw;
+        }
+        if self.disconnected {
+            self.notice = Some("The run is no longer connected.".into());
+            return Effect::Redraw;
+        }
+        // An attached console sees no sync status: the request shows in the log instead.
+        if sync.is_some() {
+            self.awaiting = Some(Awaiting::FullCycle);
+        } else {
+            self.notice =
+                Some("Asked for a full next cycle: the log shows the request landing.".into());
+        }
+        Effect::Send(Command::FullCycle {
+            by: self.actor.clone(),
+        })
     }
 
     fn open_dialog(&mut self, id: String) {

@@ -345,7 +345,17 @@ pub fn sync_snapshot(held: bool) -> Snapshot {
         ],
         failures: vec!["Linen Apron – Rust: price \"12,5O\" is not a number".into()],
         error: None,
+        full_next: None,
     });
+    s
+}
+
+/// [`sync_snapshot`] after `f`: the next cycle is full, as the operator asked.
+pub fn sync_full_next_snapshot() -> Snapshot {
+    let mut s = sync_snapshot(false);
+    if let Some(sync) = s.sync.as_mut() {
+        sync.full_next = Some("asked by sam via console".into());
+    }
     s
 }
 

@@ -55,6 +55,7 @@ impl Context {
         match self {
             Context::Main => &[
                 Pause,
+                FullCycle,
                 Interventions,
                 Open,
                 Filter,
@@ -84,6 +85,8 @@ impl Context {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
     Pause,
+    /// Sync mode: the next cycle reads every entity whole.
+    FullCycle,
     Interventions,
     Filter,
     FocusNext,
@@ -109,8 +112,9 @@ pub enum Action {
 }
 
 impl Action {
-    const ALL: [Action; 23] = [
+    const ALL: [Action; 24] = [
         Action::Pause,
+        Action::FullCycle,
         Action::Interventions,
         Action::Filter,
         Action::FocusNext,
@@ -138,6 +142,7 @@ impl Action {
     pub fn name(self) -> &'static str {
         match self {
             Action::Pause => "pause",
+            Action::FullCycle => "full-cycle",
             Action::Interventions => "interventions",
             Action::Filter => "filter",
             Action::FocusNext => "focus-next",
@@ -172,6 +177,7 @@ impl Action {
     pub fn describe(self, ctx: Context) -> &'static str {
         match (ctx, self) {
             (_, Action::Pause) => "pause the run at the next safe point / resume it",
+            (_, Action::FullCycle) => "sync: make the next cycle full (all read whole)",
             (_, Action::Interventions) => "open the next pending intervention",
             (_, Action::Filter) => "filter the log as you type",
             (_, Action::FocusNext) => "focus the next pane",
@@ -494,6 +500,7 @@ mod tests {
         let m = Context::Main;
         let ch = |c| press(KeyCode::Char(c), KeyModifiers::NONE);
         assert_eq!(km.action(m, &ch('p')), Some(Action::Pause));
+        assert_eq!(km.action(m, &ch('f')), Some(Action::FullCycle));
         assert_eq!(km.action(m, &ch('i')), Some(Action::Interventions));
         assert_eq!(km.action(m, &ch('/')), Some(Action::Filter));
         assert_eq!(km.action(m, &ch('?')), Some(Action::Help));

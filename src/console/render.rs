@@ -118,6 +118,7 @@ fn render_footer(f: &mut Frame, app: &App, area: Rect) {
         match &app.awaiting {
             Some(Awaiting::Pause) => Some("Pausing at the next safe point…".to_string()),
             Some(Awaiting::Resume) => Some("Resuming…".to_string()),
+            Some(Awaiting::FullCycle) => Some("Asking for a full next cycle…".to_string()),
             Some(Awaiting::Decision { id, label }) => {
                 Some(format!("Decision sent for {id}: {label}"))
             }
@@ -155,6 +156,19 @@ fn render_footer(f: &mut Frame, app: &App, area: Rect) {
             0,
             km.first(Context::Main, Action::Interventions),
             format!("decide ({pending})"),
+        ));
+    }
+    // Sync mode: a next cycle to make full, unless it is full already or syncing ended.
+    if app
+        .snapshot
+        .sync
+        .as_ref()
+        .is_some_and(|s| s.ended.is_none() && s.full_next.is_none())
+    {
+        hints.push((
+            2,
+            km.first(Context::Main, Action::FullCycle),
+            "full next cycle".into(),
         ));
     }
     hints.push((2, km.first(Context::Main, Action::Filter), "filter".into()));

@@ -134,6 +134,8 @@ enum Screen {
     SyncIdle,
     /// The same, paused: the next cycle held.
     SyncHeld,
+    /// Between cycles after `f`: the next cycle is full.
+    SyncFullNext,
 }
 
 fn screen(which: Screen, theme: &str, glyphs: Glyphs) -> App {
@@ -160,6 +162,7 @@ fn screen(which: Screen, theme: &str, glyphs: Glyphs) -> App {
         }
         Screen::SyncIdle => app.set_snapshot(fixture::sync_snapshot(false)),
         Screen::SyncHeld => app.set_snapshot(fixture::sync_snapshot(true)),
+        Screen::SyncFullNext => app.set_snapshot(fixture::sync_full_next_snapshot()),
         _ => {}
     }
     app
@@ -196,6 +199,76 @@ screens! {
     screen_failed: Screen::Failed;
     screen_sync_idle: Screen::SyncIdle;
     screen_sync_held: Screen::SyncHeld;
+    screen_sync_full_next: Screen::SyncFullNext;
+}
+
+/// `f` in sync mode asks once for a full next cycle (the footer says so until the status
+/// shows it), the status line and the cycles pane then say `next cycle: full` and why, and
+/// the key's hint leaves the footer; a migration's console sends nothing.
+#[test]
+fn full_cycle_key_asks_for_a_full_next_cycle_in_sync_mode_only() {
+    let mut app = screen(Screen::SyncIdle, "default", glyphs::UNICODE);
+    let text = text_of(&draw(&mut app, 160, 48));
+    let footer = text.lines().last().unwrap();
+    assert!(footer.contains("f full next cycle"), "{footer}");
+    assert!(!text.contains("next cycle: full"), "{text}");
+    assert!(!text.contains("next full cycle"), "{text}");
+
+    let by = app.actor.clone();
+    assert_eq!(
+        app.handle_key(&ch('f')),
+        Effect::Send(Command::FullCycle { by })
+    );
+    let text = text_of(&draw(&mut app, 160, 48));
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .contains("Asking for a full next cycle"),
+        "{text}"
+    );
+
+    app.set_snapshot(fixture::sync_full_next_snapshot());
+    assert_eq!(app.awaiting, None, "the footer message goes once it shows");
+    let text = text_of(&draw(&mut app, 160, 48));
+    let status = text.lines().nth(1).unwrap();
+    assert!(status.contains("next full cycle in 47s"), "{status}");
+    assert!(
+        text.contains("next cycle: full, asked by sam via console"),
+        "{text}"
+    );
+    assert!(
+        !text.lines().last().unwrap().contains("full next cycle"),
+        "{text}"
+    );
+    // Asked again: nothing sent, the console says why.
+    assert_eq!(app.handle_key(&ch('f')), Effect::Redraw);
+    let text = text_of(&draw(&mut app, 160, 48));
+    assert!(
+        text.contains("The next cycle is full already (asked by sam via console)"),
+        "{text}"
+    );
+
+    // Held or during a cycle, the status line says it apart from the state.
+    let mut held = fixture::sync_full_next_snapshot();
+    if let Some(sync) = held.sync.as_mut() {
+        sync.held = true;
+        sync.next_in_secs = None;
+    }
+    held.state = RunState::Paused;
+    app.set_snapshot(held);
+    let text = text_of(&draw(&mut app, 160, 48));
+    let status = text.lines().nth(1).unwrap();
+    assert!(
+        status.contains("next cycle held: paused") && status.contains("next cycle: full"),
+        "{status}"
+    );
+
+    // A migration has no next cycle: nothing is sent.
+    let mut app = app_with(RunState::Running, "default", glyphs::UNICODE, false);
+    assert_eq!(app.handle_key(&ch('f')), Effect::Redraw);
+    let text = text_of(&draw(&mut app, 160, 48));
+    assert!(text.contains("A full cycle is a sync's"), "{text}");
 }
 
 #[test]

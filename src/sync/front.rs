@@ -73,6 +73,9 @@ pub async fn run(
     let backlog = store.recent_events(BACKLOG).unwrap_or_default();
     let held = runtime::is_paused(&store);
     let cutover = sync::cutover_requested(&store);
+    let full_every = cfg.sync.full_every;
+    let full_request = sync::full_requested(&store).map(|r| asked_by(&r));
+    let full_due = full_due_next(&store, full_every);
     drop(store);
 
     let _log_guard = logging::init(&ws.logs());
@@ -97,6 +100,8 @@ pub async fn run(
         ended: None,
         outcome: None,
         full: args.full,
+        full_request,
+        full_due,
     };
     if let Some(at) = cutover {
         d.end(
@@ -190,6 +195,11 @@ struct Driver {
     /// `--full` not yet carried out: the next cycle started is full (a resumed cycle stays
     /// what it began as, and the full one follows it).
     full: bool,
+    /// A request for a full next cycle in the state (`f` here or in an attached console),
+    /// as who asked: the runtime carries it out when it starts the next new cycle.
+    full_request: Option<String>,
+    /// `[sync] full_every` makes the next cycle full (known between cycles).
+    full_due: bool,
 }
 
 impl Driver {
@@ -248,6 +258,16 @@ impl Driver {
                     }
                     (None | Some(Command::Stop), None) => {
                         return Ok(self.outcome.map(|(_, code)| code).unwrap_or(exit::STOPPED));
+                    }
+                    // Carried out here on the cycle's own state rather than through its
+                    // command loop: a cycle ending at this moment would drop it there, and
+                    // the request is for the cycle after it anyway.
+                    (Some(cmd @ Command::FullCycle { .. }), Some(c)) => {
+                        if let Err(e) = runtime::apply(&c.store, &c.hub, c.run, cmd) {
+                            self.error = Some(format!("the full-cycle request failed: {e}"));
+                        }
+                        self.full_request = sync::full_requested(&c.store).map(|r| asked_by(&r));
+                        self.publish_cycle(c.hub.snapshot(), c.run);
                     }
                     (Some(cmd), Some(c)) => {
                         let _ = c.commands.send(cmd).await;
@@ -324,6 +344,13 @@ impl Driver {
             .await
             .map_err(|e| e.to_string())?;
         run::spawn_event_log(handle.link());
+        // A cycle that starts full carries out `--full` and any request (the runtime lifted
+        // it in the cycle's first commit); a resumed filtered one leaves both for the next.
+        if runtime::current_run(&handle.store).is_some_and(|r| r.full) {
+            self.full = false;
+        }
+        self.full_request = sync::full_requested(&handle.store).map(|r| asked_by(&r));
+        self.full_due = false;
         let link = handle.link();
         let commands = handle.commands();
         let run = handle.run;
@@ -400,6 +427,8 @@ impl Driver {
         self.base = c.hub.snapshot();
         self.base.interventions = c.store.interventions().unwrap_or_default();
         self.held = runtime::is_paused(&c.store);
+        self.full_request = sync::full_requested(&c.store).map(|r| asked_by(&r));
+        self.full_due = full_due_next(&c.store, self.cfg.sync.full_every);
         self.due = self.every.map(|e| c.began + e);
         let full_next = self.full && *outcome == RunOutcome::Done;
         if full_next {
@@ -453,6 +482,7 @@ impl Driver {
                     .unwrap_or(run);
                 runtime::record_decision_with(&store, run, &id, &option, note, value, by)
             }
+            Command::FullCycle { by } => sync::request_full(&store, run, by),
             Command::Stop => Ok(vec![]),
         };
         let events = match result {
@@ -493,6 +523,8 @@ impl Driver {
 
     fn refresh(&mut self, store: &Store) {
         self.held = runtime::is_paused(store);
+        self.full_request = sync::full_requested(store).map(|r| asked_by(&r));
+        self.full_due = full_due_next(store, self.cfg.sync.full_every);
         if let Ok(ivs) = store.interventions() {
             self.base.interventions = ivs;
         }
@@ -503,6 +535,10 @@ impl Driver {
             return;
         }
         self.last_seq = ev.seq;
+        // A request made during a cycle (here or in an attached console) shows at once.
+        if let EventKind::FullCycleRequested { by } = &ev.kind {
+            self.full_request = Some(format!("asked by {}", by.describe()));
+        }
         if let EventKind::Finding { finding, .. } = &ev.kind {
             if finding.code == "load_failed" && self.cycle_failures.len() < FAILURES {
                 self.cycle_failures.push(finding.message.clone());
@@ -528,6 +564,21 @@ impl Driver {
             history: self.history.clone(),
             failures: self.failures.clone(),
             error: self.error.clone(),
+            full_next: self.full_next(idle),
+        }
+    }
+
+    /// Why the next cycle will be full, if it will. `full_every` is known between cycles
+    /// only: during one, the count depends on how the cycle in flight ends.
+    fn full_next(&self, idle: bool) -> Option<String> {
+        if self.full {
+            Some("--full".into())
+        } else if let Some(who) = &self.full_request {
+            Some(who.clone())
+        } else if idle && self.full_due {
+            Some(format!("[sync] full_every = {}", self.cfg.sync.full_every))
+        } else {
+            None
         }
     }
 
@@ -551,6 +602,17 @@ impl Driver {
         s.sync = Some(self.status(Some(run)));
         self.snap_tx.send_replace(s);
     }
+}
+
+fn asked_by(r: &sync::FullRequest) -> String {
+    format!("asked by {}", r.by.describe())
+}
+
+/// Whether `[sync] full_every` makes the cycle after the state's newest finished run full.
+fn full_due_next(store: &Store, every: u32) -> bool {
+    runtime::current_run(store)
+        .filter(|r| r.state == RunState::Done)
+        .is_some_and(|r| sync::full_due(store, r.run + 1, every))
 }
 
 fn ceil_secs(d: Duration) -> u64 {

@@ -28,6 +28,10 @@ pub fn render_status(f: &mut Frame, app: &App, s: &SyncStatus, area: Rect) {
     let sep = || Span::styled(format!(" {} ", g.dot), t.style(Token::Muted));
     let mut spans = vec![Span::raw(" ")];
     let paused = app.snapshot.state == RunState::Paused;
+    // A full next cycle (`f`, `--full`, `full_every`) reads the whole store: say so before
+    // it starts, so a long cycle comes as no surprise.
+    let full_next = s.ended.is_none() && s.full_next.is_some();
+    let counting_down = s.ended.is_none() && s.cycle.is_none() && !s.held;
     match (&s.ended, s.cycle) {
         (Some(why), _) => spans.push(Span::styled(
             format!("{} sync ended: {why}", g.done),
@@ -56,16 +60,27 @@ pub fn render_status(f: &mut Frame, app: &App, s: &SyncStatus, area: Rect) {
             ));
         }
         (None, None) => {
+            let cycle = if full_next {
+                "next full cycle"
+            } else {
+                "next cycle"
+            };
             let next = match app.sync_next_in_secs() {
-                Some(0) => "next cycle starting".to_string(),
-                Some(n) => format!("next cycle in {}", short(n)),
-                None => "next cycle starting".to_string(),
+                Some(0) | None => format!("{cycle} starting"),
+                Some(n) => format!("{cycle} in {}", short(n)),
             };
             spans.push(Span::styled(
                 format!("{} {next}", g.pending),
                 t.style(Token::StateRunning),
             ));
         }
+    }
+    if full_next && !counting_down {
+        spans.push(sep());
+        spans.push(Span::styled(
+            "next cycle: full",
+            t.style(Token::MetricValue),
+        ));
     }
     spans.push(sep());
     spans.push(Span::styled("lag ≤ ", t.style(Token::MetricLabel)));
@@ -188,6 +203,15 @@ pub fn render_history(f: &mut Frame, app: &App, s: &SyncStatus, area: Rect) {
             truncate(&format!("{} {p}", g.failed), w, g.ellipsis),
             t.style(Token::MetricAlert),
         )));
+    }
+    // Why the next cycle is full, on a row left free (the status line says that it is).
+    if let Some(why) = s.full_next.as_ref().filter(|_| s.ended.is_none()) {
+        if lines.len() <= rows_room {
+            lines.push(Line::from(Span::styled(
+                truncate(&format!("next cycle: full, {why}"), w, g.ellipsis),
+                t.style(Token::Muted),
+            )));
+        }
     }
     f.render_widget(Paragraph::new(lines), inner);
 }
