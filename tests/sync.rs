@@ -221,15 +221,15 @@ fn sync_killed_ten_times_moves_every_change_once() {
             Some(&json!({ "name": format!("{} v2", p["name"].as_str().unwrap()) })),
         );
     }
-    for kill in 0..10 {
-        let before = s.events_of("batch_committed").len();
-        let mut child = s.spawn_env(&["sync", &s.ws_str(), "--headless"], &SANDBOX_ENV);
-        wait_until(60, &format!("a batch committed before kill {kill}"), || {
-            s.events_of("batch_committed").len() > before
-        });
-        child.kill().expect("kill -9");
-        let _ = child.wait();
-    }
+    let batches = || s.events_of("batch_committed").len() as u64;
+    let points: Vec<KillPoint> = (0..10)
+        .map(|_| KillPoint {
+            what: "a batch committed",
+            count: &batches,
+            past: 1,
+        })
+        .collect();
+    kill_nine_during_sync(&s, &[], &points);
     let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0), "{c}");
     assert_eq!(c["counts"]["products"]["created"], 0, "{c}");
@@ -245,6 +245,136 @@ fn sync_killed_ten_times_moves_every_change_once() {
     // Nothing left over for the next cycle.
     let (code, c) = sync_cycle(&s);
     assert_eq!(code, Some(0));
+    assert_eq!(c["moved"], 0, "{c}");
+}
+
+/// Where a kill lands: once `count` (something a cycle makes grow) is `past` beyond what it
+/// was when the process started.
+struct KillPoint<'a> {
+    what: &'a str,
+    count: &'a dyn Fn() -> u64,
+    past: u64,
+}
+
+/// Starts `storeshift sync WS --headless` once per kill point and kills it with SIGKILL when
+/// the point is reached; the first start gets `first_args` (`--full`), the later ones resume.
+/// Each process must still be working when its kill lands: a cycle that finished in between
+/// would leave nothing interrupted to test.
+fn kill_nine_during_sync(s: &Scenario, first_args: &[&str], points: &[KillPoint]) {
+    let ws = s.ws_str();
+    for (i, p) in points.iter().enumerate() {
+        let before = (p.count)();
+        let mut args = vec!["sync", ws.as_str(), "--headless"];
+        if i == 0 {
+            args.extend_from_slice(first_args);
+        }
+        let mut child = s.spawn_env(&args, &SANDBOX_ENV);
+        wait_until(60, &format!("{} before kill {i}", p.what), || {
+            (p.count)() >= before + p.past
+        });
+        let exited = child.try_wait().ok().flatten();
+        child.kill().expect("kill -9");
+        let _ = child.wait();
+        assert!(
+            exited.is_none(),
+            "the sync ended ({exited:?}) before kill {i} landed: {}",
+            s.logs()
+        );
+    }
+}
+
+/// `sync --full` killed with -9 six times while it reads the whole store, half of the kills
+/// at a batch's commit and half in the middle of a batch (the target has seen some of its
+/// requests): it resumes as the full cycle it began as, each of the 120 renamed products is
+/// updated once, the 4 products added are created once (the target's creation log has no
+/// key twice), the others are skipped by hash, and the cycle after it has nothing to move.
+#[test]
+fn a_full_sync_killed_six_times_moves_every_change_once() {
+    let src = SandboxProc::start("woocommerce", &["--seed-products", "160"]);
+    let dst = SandboxProc::start("woocommerce", &[]);
+    let s = migrated_between(
+        &src,
+        &dst,
+        &format!("{PRODUCTS_AND_CUSTOMERS}\nbatch_size = 5\nthrottle_ms = 100"),
+    );
+    assert_eq!(woo_products(&dst).len(), 160);
+    let all = woo_products(&src);
+    for p in all.iter().take(120) {
+        api(
+            &src,
+            "PUT",
+            &format!("/products/{}", p["id"]),
+            Some(&json!({ "name": format!("{} v3", p["name"].as_str().unwrap_or("")) })),
+        );
+    }
+    for i in 0..4 {
+        api(
+            &src,
+            "POST",
+            "/products",
+            Some(
+                &json!({ "name": format!("Added before the full cycle {i}"), "type": "simple",
+                "regular_price": "9.50", "sku": format!("ADDED-{i}") }),
+            ),
+        );
+    }
+    let batches = || s.events_of("batch_committed").len() as u64;
+    let requests = || n(&dst.state()["requests"]);
+    let points: Vec<KillPoint> = (0..6)
+        .map(|i| {
+            if i % 2 == 0 {
+                KillPoint {
+                    what: "a batch committed",
+                    count: &batches,
+                    past: 1,
+                }
+            } else {
+                // Three requests past the start: a batch written to the target, maybe not yet committed.
+                KillPoint {
+                    what: "requests reaching the target",
+                    count: &requests,
+                    past: 3,
+                }
+            }
+        })
+        .collect();
+    kill_nine_during_sync(&s, &["--full"], &points);
+
+    // Resumed without `--full`: the interrupted cycle is still the full one.
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}\n{}", s.logs());
+    assert_eq!(c["full"], true, "resumed as it began: {c}");
+    let p = &c["counts"]["products"];
+    assert_eq!(p["updated"], 120, "{c}");
+    assert_eq!(p["created"], 4, "{c}");
+    assert_eq!(p["failed"], 0, "{c}");
+    // Read whole: every product, the unchanged skipped by hash.
+    assert!(c["since"]["products"].is_null(), "{c}");
+    assert!(n(&p["read"]) >= 164, "{c}");
+    no_duplicates(&dst);
+    let target = woo_products(&dst);
+    assert_eq!(target.len(), 164);
+    let renamed = target
+        .iter()
+        .filter(|p| p["name"].as_str().unwrap_or("").ends_with(" v3"))
+        .count();
+    assert_eq!(renamed, 120);
+    for i in 0..4 {
+        assert_eq!(
+            named(&target, &format!("Added before the full cycle {i}")).len(),
+            1
+        );
+    }
+    // Exactly one full cycle ran: every sync run the kills interrupted was that one.
+    let o = storeshift(&["status", &s.ws_str()]);
+    assert!(
+        text(&o).contains("(sync cycle, full: every entity read whole)"),
+        "{}",
+        text(&o)
+    );
+    let (code, c) = sync_cycle(&s);
+    assert_eq!(code, Some(0), "{c}");
+    assert_eq!(c["full"], false, "{c}");
     assert_eq!(c["moved"], 0, "{c}");
 }
 
