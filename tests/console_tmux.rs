@@ -15,6 +15,26 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_storeshift");
 const PROMPT: &str = "READY$";
+/// How often a wait looks again (capture-pane, a file).
+const POLL: Duration = Duration::from_millis(50);
+
+/// Looks with `probe` until it gives a value, failing at the deadline with `what` and the
+/// probe's last account of what it saw. Every wait in this file comes here: each waits for a
+/// condition on the screen or the disk, never for time to pass.
+fn until<T>(what: &str, secs: u64, mut probe: impl FnMut() -> Result<T, String>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let seen = match probe() {
+            Ok(v) => return v,
+            Err(seen) => seen,
+        };
+        assert!(
+            Instant::now() < deadline,
+            "waited {secs}s for {what}; last seen:\n{seen}"
+        );
+        std::thread::sleep(POLL);
+    }
+}
 
 struct Tmux {
     socket: String,
@@ -53,18 +73,54 @@ impl Tmux {
 
     /// Polls the screen until `ok` holds, failing with the last screen at the deadline.
     fn wait(&self, target: &str, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
+        until(what, secs, || {
             let s = self.screen(target);
             if ok(&s) {
-                return s;
+                Ok(s)
+            } else {
+                Err(s)
             }
-            assert!(
-                Instant::now() < deadline,
-                "waited {secs}s for {what}; the screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        })
+    }
+
+    /// Waits until what `watch` reads off the screen has stood still for `quiet`: after a
+    /// pause, the work in flight lands and then nothing moves. It must come to rest within
+    /// `settle` of the call; `check` holds on every screen seen. Returns the value at rest.
+    fn steady<T: PartialEq + std::fmt::Debug>(
+        &self,
+        target: &str,
+        what: &str,
+        quiet: Duration,
+        settle: Duration,
+        watch: impl Fn(&str) -> T,
+        check: impl Fn(&str),
+    ) -> T {
+        let start = Instant::now();
+        let first = self.screen(target);
+        check(&first);
+        let mut last = watch(&first);
+        let mut still_since = Instant::now();
+        let secs = (settle + quiet).as_secs() + 5;
+        until(&format!("{what} to stand still"), secs, || {
+            let s = self.screen(target);
+            check(&s);
+            let now = watch(&s);
+            if now != last {
+                assert!(
+                    start.elapsed() < settle,
+                    "{what} kept moving ({last:?} -> {now:?}):\n{s}"
+                );
+                last = now;
+                still_since = Instant::now();
+                return Err(s);
+            }
+            if still_since.elapsed() >= quiet {
+                Ok(())
+            } else {
+                Err(s)
+            }
+        });
+        last
     }
 }
 
@@ -104,20 +160,16 @@ fn console_up(s: &str) -> bool {
 fn stty_is_sane(t: &Tmux, target: &str, dir: &Path, name: &str) {
     let file = dir.join(name);
     t.type_line(target, &format!("stty -a > {}", file.display()));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let text = loop {
-        if let Ok(text) = std::fs::read_to_string(&file) {
-            if text.contains("speed") {
-                break text;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "stty never wrote {}",
-            file.display()
+    let text =
+        until(
+            &format!("stty to write {}", file.display()),
+            10,
+            || match std::fs::read_to_string(&file) {
+                Ok(text) if text.contains("speed") => Ok(text),
+                Ok(text) => Err(text),
+                Err(e) => Err(e.to_string()),
+            },
         );
-        std::thread::sleep(Duration::from_millis(100));
-    };
     let words: Vec<&str> = text.split_whitespace().collect();
     for flag in ["icanon", "echo", "isig", "icrnl", "opost"] {
         assert!(
@@ -238,27 +290,21 @@ fn console_in_tmux_pauses_decides_attaches_and_quits_cleanly() {
         header(s).contains("RUNNING") && !counters(s).is_empty()
     });
     t.keys("ss:0", &["p"]);
-    let mut last = counters(&t.wait("ss:0", "PAUSED", 20, |s| header(s).contains("PAUSED")));
+    t.wait("ss:0", "PAUSED", 20, |s| header(s).contains("PAUSED"));
     // The batch in flight finishes and commits; then nothing may move for a few seconds.
-    let settle = Instant::now() + Duration::from_secs(10);
-    let mut still_since = Instant::now();
-    while still_since.elapsed() < Duration::from_secs(3) {
-        std::thread::sleep(Duration::from_millis(250));
-        let s = t.screen("ss:0");
-        assert!(
-            header(&s).contains("PAUSED"),
-            "the run left PAUSED on its own:\n{s}"
-        );
-        let now = counters(&s);
-        if now != last {
+    let last = t.steady(
+        "ss:0",
+        "the counters while PAUSED",
+        Duration::from_secs(3),
+        Duration::from_secs(10),
+        counters,
+        |s| {
             assert!(
-                Instant::now() < settle,
-                "counters kept moving while PAUSED:\n{s}"
-            );
-            last = now;
-            still_since = Instant::now();
-        }
-    }
+                header(s).contains("PAUSED"),
+                "the run left PAUSED on its own:\n{s}"
+            )
+        },
+    );
 
     // Resume: the counters move again.
     t.keys("ss:0", &["p"]);
@@ -427,21 +473,16 @@ fn dialog_open(s: &str) -> bool {
 fn open_step(t: &Tmux, target: &str, title: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let s = t.screen(target);
-        assert!(
-            Instant::now() < deadline,
-            "\"{title}\" never came up; the screen:\n{s}"
-        );
+        let left = deadline.saturating_duration_since(Instant::now()).as_secs();
+        let s = t.wait(target, &format!("\"{title}\" to come up"), left, |s| {
+            dialog_open(s) || header(s).contains("WAITING FOR OPERATOR")
+        });
         if dialog_open(&s) {
             if s.contains(title) && !s.contains("Decided:") {
                 return s;
             }
             t.keys(target, &["Esc"]);
             t.wait(target, "the dialog to close", 10, |s| !dialog_open(s));
-            continue;
-        }
-        if !header(&s).contains("WAITING FOR OPERATOR") {
-            std::thread::sleep(Duration::from_millis(100));
             continue;
         }
         t.keys(target, &["i"]);
@@ -462,15 +503,14 @@ fn marker(s: &str) -> Option<String> {
 /// The screen once two captures in a row agree: never a frame half drawn.
 fn settled(t: &Tmux, target: &str) -> String {
     let mut last = t.screen(target);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        std::thread::sleep(Duration::from_millis(50));
+    until("two captures of the screen to agree", 10, || {
         let now = t.screen(target);
-        if now == last || Instant::now() > deadline {
-            return now;
+        if now == last {
+            Ok(now)
+        } else {
+            Err(std::mem::replace(&mut last, now))
         }
-        last = now;
-    }
+    })
 }
 
 /// Decides the open dialog with Enter and waits for it to close.
@@ -669,8 +709,17 @@ fn cutover_in_tmux_steps_through_every_step_with_the_keyboard() {
     assert!(plan_md.contains("nothing to carry back"), "{plan_md}");
 }
 
-/// The rows of the "Sync cycles" pane: (cycle, moved).
-fn sync_rows(screen: &str) -> Vec<(u32, u64)> {
+/// One row of the "Sync cycles" pane.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct CycleRow {
+    cycle: u32,
+    moved: u64,
+    /// The row ends in `full`: the cycle read every entity whole.
+    full: bool,
+}
+
+/// The rows of the "Sync cycles" pane, oldest first.
+fn sync_rows(screen: &str) -> Vec<CycleRow> {
     let mut rows = vec![];
     let mut inside = false;
     for line in screen.lines() {
@@ -697,7 +746,11 @@ fn sync_rows(screen: &str) -> Vec<(u32, u64)> {
         ) else {
             break;
         };
-        rows.push((cycle, moved));
+        rows.push(CycleRow {
+            cycle,
+            moved,
+            full: words.last() == Some(&"full"),
+        });
     }
     rows
 }
@@ -712,7 +765,7 @@ fn newest_cycle(screen: &str) -> Option<u32> {
     });
     sync_rows(screen)
         .iter()
-        .map(|(c, _)| *c)
+        .map(|r| r.cycle)
         .chain(in_flight)
         .max()
 }
@@ -797,7 +850,7 @@ fn sync_console_in_tmux_shows_cycles_and_pauses_between_them() {
     });
     let rows = sync_rows(&screen);
     assert_eq!(
-        rows[0].1, 2,
+        rows[0].moved, 2,
         "the first cycle moves the two changes:\n{screen}"
     );
     assert!(
@@ -811,25 +864,16 @@ fn sync_console_in_tmux_shows_cycles_and_pauses_between_them() {
 
     // `p`: PAUSED, and no new cycle starts for longer than two periods.
     t.keys("sy:0", &["p"]);
-    let paused = t.wait("sy:0", "PAUSED", 20, |s| header(s).contains("PAUSED"));
-    let mut newest = newest_cycle(&paused);
-    let mut still_since = Instant::now();
-    let settle = Instant::now() + Duration::from_secs(10);
-    while still_since.elapsed() < Duration::from_secs(5) {
-        std::thread::sleep(Duration::from_millis(200));
-        let s = t.screen("sy:0");
-        assert!(
-            header(&s).contains("PAUSED"),
-            "left PAUSED on its own:\n{s}"
-        );
-        let now = newest_cycle(&s);
-        if now != newest {
-            // A cycle in flight at the key finishes its last batch; nothing after it.
-            assert!(Instant::now() < settle, "cycles went on while PAUSED:\n{s}");
-            newest = now;
-            still_since = Instant::now();
-        }
-    }
+    t.wait("sy:0", "PAUSED", 20, |s| header(s).contains("PAUSED"));
+    // A cycle in flight at the key finishes its last batch; nothing after it.
+    let newest = t.steady(
+        "sy:0",
+        "the newest cycle while PAUSED",
+        Duration::from_secs(5),
+        Duration::from_secs(10),
+        newest_cycle,
+        |s| assert!(header(s).contains("PAUSED"), "left PAUSED on its own:\n{s}"),
+    );
     let held = t.screen("sy:0");
     let line = held.lines().nth(1).unwrap_or("").to_string();
     assert!(
@@ -841,7 +885,7 @@ fn sync_console_in_tmux_shows_cycles_and_pauses_between_them() {
     // `p` again: the next cycle runs and lands in the history.
     t.keys("sy:0", &["p"]);
     t.wait("sy:0", "the next cycle after resuming", 60, |s| {
-        !header(s).contains("PAUSED") && sync_rows(s).iter().any(|(c, _)| *c > at_pause)
+        !header(s).contains("PAUSED") && sync_rows(s).iter().any(|r| r.cycle > at_pause)
     });
 
     // From another shell: `storeshift pause` holds it the same way, `resume` lets it go.
@@ -858,11 +902,49 @@ fn sync_console_in_tmux_shows_cycles_and_pauses_between_them() {
     t.wait("sy:0", "PAUSED from another shell", 20, |s| {
         header(s).contains("PAUSED")
     });
+    // `f` while held: the footer offers it, and the status line says the next cycle is full.
+    let held = t.screen("sy:0");
+    let footer = held.lines().last().unwrap_or("");
+    assert!(footer.contains("f full next cycle"), "{held}");
+    t.keys("sy:0", &["f"]);
+    t.wait("sy:0", "next cycle: full", 20, |s| {
+        s.lines().nth(1).unwrap_or("").contains("next cycle: full")
+    });
     let before = newest_cycle(&t.screen("sy:0")).unwrap_or(0);
     cli("resume");
-    t.wait("sy:0", "a cycle after `storeshift resume`", 60, |s| {
-        !header(s).contains("PAUSED") && sync_rows(s).iter().any(|(c, _)| *c > before)
+    // Resumed: one full cycle (a cycle paused in flight finishes first, as it began), then
+    // filtered ones again: the request is carried out once.
+    let done = t.wait("sy:0", "a full cycle and one after it", 90, |s| {
+        let rows = sync_rows(s);
+        !header(s).contains("PAUSED")
+            && rows
+                .iter()
+                .position(|r| r.cycle > before && r.full)
+                .is_some_and(|i| rows.len() > i + 1)
     });
+    let after: Vec<CycleRow> = sync_rows(&done)
+        .into_iter()
+        .filter(|r| r.cycle > before)
+        .collect();
+    assert_eq!(
+        after.iter().filter(|r| r.full).count(),
+        1,
+        "one full cycle:\n{done}"
+    );
+    assert!(
+        !done
+            .lines()
+            .nth(1)
+            .unwrap_or("")
+            .contains("next cycle: full"),
+        "{done}"
+    );
+    // The request is in the event log (its mirror catches up when a cycle opens the state),
+    // with who asked.
+    let asked = s.events_of("full_cycle_requested");
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0]["by"]["user"], "tester", "{asked:?}");
+    assert_eq!(asked[0]["by"]["via"], "console", "{asked:?}");
 
     // `q`: syncing stops at a safe point; the shell gets the exit code.
     t.keys("sy:0", &["q"]);
