@@ -1,61 +1,27 @@
 //! The BigCommerce v3 connector against the BigCommerce sandbox.
 
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::bigcommerce::{BigCommerceSource, BigCommerceTarget};
 use storeshift_connectors::model::{Entity, Platform, Record};
-use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_connectors::{EndpointSpec, Target, WriteOutcome};
 use storeshift_sandbox::bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
 use storeshift_sandbox::{Fault, Running};
 
-fn spec(server: &Running) -> EndpointSpec {
-    std::env::set_var(
-        "STORESHIFT_TEST_BC_TOKEN",
-        BigCommerceConfig::default().token,
-    );
-    EndpointSpec {
-        platform: Platform::BigCommerce,
-        kind: EndpointKind::Api,
-        path: None,
-        files: BTreeMap::new(),
-        url: Some(server.url()),
-        credentials: [("token".to_string(), "STORESHIFT_TEST_BC_TOKEN".to_string())]
-            .into_iter()
-            .collect(),
-        currency: Some("USD".into()),
-        encoding: None,
-        timezone: None,
-        options: [
-            ("store_hash", json!("sandbox")),
-            ("timeout_ms", json!(400)),
-            ("retry_base_ms", json!(5)),
-            ("retry_max_ms", json!(50)),
-            ("breaker_cooldown_ms", json!(20)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect(),
-        mapping: None,
-    }
-}
+mod support;
+use support::{api_spec, extract_all, quick};
 
-async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> (Vec<Record>, usize) {
-    let mut cursor = None;
-    let mut records = vec![];
-    let mut pages = 0;
-    loop {
-        let page = src
-            .read_page(entity, cursor.as_ref(), limit)
-            .await
-            .expect("page");
-        pages += 1;
-        records.extend(page.records);
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => return (records, pages),
-        }
-    }
+fn spec(server: &Running) -> EndpointSpec {
+    let token = BigCommerceConfig::default().token;
+    let options = quick(json!({ "store_hash": "sandbox" }));
+    let mut spec = api_spec(
+        Platform::BigCommerce,
+        server.url(),
+        &[("token", &token)],
+        options,
+    );
+    spec.currency = Some("USD".into());
+    spec
 }
 
 fn unlimited() -> BigCommerceConfig {

@@ -5,37 +5,27 @@
 //! and checked.
 
 use serde_json::json;
-use std::collections::BTreeMap;
 use storeshift_connectors::api::bigcommerce::{BigCommerceSource, BigCommerceTarget};
 use storeshift_connectors::model::*;
-use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_connectors::{EndpointSpec, Source, Target, WriteOutcome};
 use storeshift_sandbox::bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
 use storeshift_sandbox::contract::{Contract, Report};
 use storeshift_sandbox::Running;
 
+mod support;
+use support::api_spec;
+
 fn spec(server: &Running) -> EndpointSpec {
-    std::env::set_var(
-        "STORESHIFT_TEST_BC_TOKEN",
-        BigCommerceConfig::default().token,
+    let token = BigCommerceConfig::default().token;
+    let options = json!({ "store_hash": "sandbox" });
+    let mut spec = api_spec(
+        Platform::BigCommerce,
+        server.url(),
+        &[("token", &token)],
+        options,
     );
-    EndpointSpec {
-        platform: Platform::BigCommerce,
-        kind: EndpointKind::Api,
-        path: None,
-        files: BTreeMap::new(),
-        url: Some(server.url()),
-        credentials: [("token".to_string(), "STORESHIFT_TEST_BC_TOKEN".to_string())]
-            .into_iter()
-            .collect(),
-        currency: Some("USD".into()),
-        encoding: None,
-        timezone: None,
-        mapping: None,
-        options: [("store_hash", json!("sandbox"))]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    }
+    spec.currency = Some("USD".into());
+    spec
 }
 
 fn unlimited() -> BigCommerceConfig {

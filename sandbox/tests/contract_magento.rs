@@ -9,53 +9,25 @@
 
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use storeshift_connectors::api::magento::{MagentoSource, MagentoTarget};
 use storeshift_connectors::model::*;
-use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_connectors::{EndpointSpec, Target, WriteOutcome};
 use storeshift_sandbox::contract::{Contract, Report};
 use storeshift_sandbox::magento::{MagentoConfig, MagentoSandbox};
 use storeshift_sandbox::Running;
 
+mod support;
+use support::{api_spec, read_all};
+
 fn spec(server: &Running) -> EndpointSpec {
     let cfg = MagentoConfig::default();
-    std::env::set_var("STORESHIFT_CONTRACT_MG_USER", &cfg.username);
-    std::env::set_var("STORESHIFT_CONTRACT_MG_PASS", &cfg.password);
-    EndpointSpec {
-        platform: Platform::Magento,
-        kind: EndpointKind::Api,
-        path: None,
-        files: BTreeMap::new(),
-        url: Some(server.url()),
-        credentials: [
-            ("username", "STORESHIFT_CONTRACT_MG_USER"),
-            ("password", "STORESHIFT_CONTRACT_MG_PASS"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect(),
-        currency: Some("EUR".into()),
-        encoding: None,
-        timezone: None,
-        mapping: None,
-        options: Default::default(),
-    }
-}
-
-async fn extract_all(src: &mut dyn Source, entity: Entity) -> Vec<Record> {
-    let mut cursor = None;
-    let mut records = vec![];
-    loop {
-        let page = src
-            .read_page(entity, cursor.as_ref(), 5)
-            .await
-            .expect("page");
-        records.extend(page.records);
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => return records,
-        }
-    }
+    let credentials = [
+        ("username", cfg.username.as_str()),
+        ("password", &cfg.password),
+    ];
+    let mut spec = api_spec(Platform::Magento, server.url(), &credentials, json!({}));
+    spec.currency = Some("EUR".into());
+    spec
 }
 
 fn configurable(handle: &str, option: &str, values: &[&str]) -> Record {
@@ -132,10 +104,10 @@ async fn extraction_and_two_loads_agree_with_adobes_admin_schema() {
     source.faults.traffic().record(true);
     let sserver = source.start(0).await.expect("bind");
     let mut src = MagentoSource::open(&spec(&sserver)).expect("open");
-    let categories = extract_all(&mut src, Entity::Categories).await;
+    let categories = read_all(&mut src, Entity::Categories, 5).await;
     assert_eq!(categories.len(), 2);
-    let mut products = extract_all(&mut src, Entity::Products).await;
-    let mut customers = extract_all(&mut src, Entity::Customers).await;
+    let mut products = read_all(&mut src, Entity::Products, 5).await;
+    let mut customers = read_all(&mut src, Entity::Customers, 5).await;
     let mut report = check(&source, &contract);
 
     // Into another, twice.

@@ -9,6 +9,9 @@ use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOut
 use storeshift_sandbox::ideasoft::{IdeasoftConfig, IdeasoftSandbox};
 use storeshift_sandbox::{Fault, Running};
 
+mod support;
+use support::extract_all;
+
 fn spec_with(server: &Running, credentials: &[(&str, &str)]) -> EndpointSpec {
     let cfg = IdeasoftConfig::default();
     std::env::set_var("STORESHIFT_TEST_IDEASOFT_TOKEN", &cfg.access_token);
@@ -50,24 +53,6 @@ fn roomy() -> IdeasoftConfig {
     IdeasoftConfig {
         quota: 100_000,
         ..Default::default()
-    }
-}
-
-async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> (Vec<Record>, usize) {
-    let mut cursor = None;
-    let mut records = vec![];
-    let mut pages = 0;
-    loop {
-        let page = src
-            .read_page(entity, cursor.as_ref(), limit)
-            .await
-            .expect("page");
-        pages += 1;
-        records.extend(page.records);
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => return (records, pages),
-        }
     }
 }
 

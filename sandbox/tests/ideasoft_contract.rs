@@ -8,58 +8,27 @@
 //! (`contract::readings::ideasoft`, argued in `specs/IDEASOFT-NOTES.md`: LIST replies are
 //! arrays, `required` binds the top-level object, …) and must report no open mismatch.
 
-use std::collections::BTreeMap;
+use serde_json::json;
 use storeshift_connectors::api::ideasoft::{IdeasoftSource, IdeasoftTarget};
 use storeshift_connectors::model::{Address, Customer, Entity, Platform, Record, SourceRef};
 use storeshift_connectors::platform::ideasoft::api::TOKEN_PATH;
-use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_connectors::{EndpointSpec, Source, Target, WriteOutcome};
 use storeshift_sandbox::ideasoft::{IdeasoftConfig, IdeasoftSandbox};
 
+mod support;
+use support::{api_spec, read_all};
+
 fn spec_of(url: String) -> EndpointSpec {
-    std::env::set_var(
-        "STORESHIFT_CONTRACT_IDEASOFT_TOKEN",
-        IdeasoftConfig::default().access_token,
-    );
-    EndpointSpec {
-        platform: Platform::Ideasoft,
-        kind: EndpointKind::Api,
-        path: None,
-        files: BTreeMap::new(),
-        url: Some(url),
-        credentials: [(
-            "token".to_string(),
-            "STORESHIFT_CONTRACT_IDEASOFT_TOKEN".to_string(),
-        )]
-        .into_iter()
-        .collect(),
-        currency: Some("TRY".into()),
-        encoding: None,
-        timezone: None,
-        options: BTreeMap::new(),
-        mapping: None,
-    }
+    let token = IdeasoftConfig::default().access_token;
+    let mut spec = api_spec(Platform::Ideasoft, url, &[("token", &token)], json!({}));
+    spec.currency = Some("TRY".into());
+    spec
 }
 
 fn roomy() -> IdeasoftConfig {
     IdeasoftConfig {
         quota: 100_000,
         ..Default::default()
-    }
-}
-
-async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> Vec<Record> {
-    let mut cursor = None;
-    let mut out = vec![];
-    loop {
-        let page = src
-            .read_page(entity, cursor.as_ref(), limit)
-            .await
-            .expect("page");
-        out.extend(page.records);
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => return out,
-        }
     }
 }
 
@@ -140,11 +109,11 @@ async fn every_request_and_reply_fits_ideasofts_document() {
     source.faults.traffic().record(true);
     let sserver = source.start(0).await.expect("bind");
     let mut src = IdeasoftSource::open(&spec_of(sserver.url())).expect("open");
-    let cats = extract_all(&mut src, Entity::Categories, 3).await;
-    let products = extract_all(&mut src, Entity::Products, 4).await;
-    let mut customers = extract_all(&mut src, Entity::Customers, 4).await;
-    let orders = extract_all(&mut src, Entity::Orders, 4).await;
-    let pages = extract_all(&mut src, Entity::Pages, 2).await;
+    let cats = read_all(&mut src, Entity::Categories, 3).await;
+    let products = read_all(&mut src, Entity::Products, 4).await;
+    let mut customers = read_all(&mut src, Entity::Customers, 4).await;
+    let orders = read_all(&mut src, Entity::Orders, 4).await;
+    let pages = read_all(&mut src, Entity::Pages, 2).await;
     assert_eq!(
         (products.len(), customers.len(), orders.len(), pages.len()),
         (8, 6, 6, 3)

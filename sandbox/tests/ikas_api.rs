@@ -1,64 +1,26 @@
 //! The Ikas Admin GraphQL connector against the Ikas sandbox.
 
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::ikas::{IkasSource, IkasTarget};
 use storeshift_connectors::model::{Entity, Platform, Record};
-use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_connectors::{EndpointSpec, Source, Target, WriteOutcome};
 use storeshift_sandbox::ikas::{IkasConfig, IkasSandbox};
 use storeshift_sandbox::{Fault, Running};
 
+mod support;
+use support::{api_spec, extract_all, quick};
+
 fn spec(server: &Running) -> EndpointSpec {
     let cfg = IkasConfig::default();
-    std::env::set_var("STORESHIFT_TEST_IKAS_ID", &cfg.client_id);
-    std::env::set_var("STORESHIFT_TEST_IKAS_SECRET", &cfg.client_secret);
-    EndpointSpec {
-        platform: Platform::Ikas,
-        kind: EndpointKind::Api,
-        path: None,
-        files: BTreeMap::new(),
-        url: Some(server.url()),
-        credentials: [
-            ("client_id", "STORESHIFT_TEST_IKAS_ID"),
-            ("client_secret", "STORESHIFT_TEST_IKAS_SECRET"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect(),
-        currency: Some("TRY".into()),
-        encoding: None,
-        timezone: None,
-        options: [
-            ("api_url", json!(server.url())),
-            ("timeout_ms", json!(400)),
-            ("retry_base_ms", json!(5)),
-            ("retry_max_ms", json!(50)),
-            ("breaker_cooldown_ms", json!(20)),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect(),
-        mapping: None,
-    }
-}
-
-async fn extract_all(src: &mut dyn Source, limit: usize) -> (Vec<Record>, usize) {
-    let mut cursor = None;
-    let mut records = vec![];
-    let mut pages = 0;
-    loop {
-        let page = src
-            .read_page(Entity::Products, cursor.as_ref(), limit)
-            .await
-            .expect("page");
-        pages += 1;
-        records.extend(page.records);
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => return (records, pages),
-        }
-    }
+    let credentials = [
+        ("client_id", cfg.client_id.as_str()),
+        ("client_secret", &cfg.client_secret),
+    ];
+    let options = quick(json!({ "api_url": server.url() }));
+    let mut spec = api_spec(Platform::Ikas, server.url(), &credentials, options);
+    spec.currency = Some("TRY".into());
+    spec
 }
 
 async fn source_records(n: usize) -> Vec<Record> {
@@ -66,7 +28,7 @@ async fn source_records(n: usize) -> Vec<Record> {
     sb.seed_products(n);
     let server = sb.start(0).await.expect("bind");
     let mut src = IkasSource::open(&spec(&server)).expect("open");
-    extract_all(&mut src, 200).await.0
+    extract_all(&mut src, Entity::Products, 200).await.0
 }
 
 #[tokio::test]
@@ -75,7 +37,7 @@ async fn extracts_products_page_by_page_until_has_next_is_false() {
     sb.seed_products(12);
     let server = sb.start(0).await.expect("bind");
     let mut src = IkasSource::open(&spec(&server)).expect("open");
-    let (products, pages) = extract_all(&mut src, 5).await;
+    let (products, pages) = extract_all(&mut src, Entity::Products, 5).await;
     assert_eq!((products.len(), pages), (12, 3));
     let Record::Product(p0) = &products[0] else {
         panic!()
@@ -134,7 +96,7 @@ async fn loading_twice_creates_once_and_rollback_restores_the_store() {
     assert_eq!(target.product_count(), 9);
     assert!(target.creation_log().duplicates().is_empty());
     let mut src = IkasSource::open(&spec(&server)).expect("open");
-    let (copied, _) = extract_all(&mut src, 50).await;
+    let (copied, _) = extract_all(&mut src, Entity::Products, 50).await;
     let Record::Product(p0) = &copied[0] else {
         panic!()
     };
@@ -297,7 +259,7 @@ async fn a_digital_product_is_read_back_without_shipping() {
         .expect("load");
     assert!(matches!(out[0], WriteOutcome::Created { .. }), "{out:?}");
     let mut src = IkasSource::open(&spec(&server)).expect("open");
-    let (copied, _) = extract_all(&mut src, 50).await;
+    let (copied, _) = extract_all(&mut src, Entity::Products, 50).await;
     let Record::Product(back) = &copied[0] else {
         panic!()
     };

@@ -5,71 +5,34 @@
 
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::magento::{MagentoSource, MagentoTarget};
 use storeshift_connectors::model::*;
-use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_connectors::{EndpointSpec, Target, WriteOutcome};
 use storeshift_sandbox::magento::{MagentoConfig, MagentoSandbox};
 use storeshift_sandbox::{Fault, Running};
 
+mod support;
+use support::{api_spec, extract_all, quick};
+
 fn spec_with(server: &Running, options: &[(&str, Value)]) -> EndpointSpec {
     let cfg = MagentoConfig::default();
-    std::env::set_var("STORESHIFT_TEST_MG_USER", &cfg.username);
-    std::env::set_var("STORESHIFT_TEST_MG_PASS", &cfg.password);
-    let mut opts: BTreeMap<String, Value> = [
-        ("timeout_ms", json!(400)),
-        ("retry_base_ms", json!(5)),
-        ("retry_max_ms", json!(50)),
-        ("breaker_cooldown_ms", json!(20)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    for (k, v) in options {
-        opts.insert(k.to_string(), v.clone());
-    }
-    EndpointSpec {
-        platform: Platform::Magento,
-        kind: EndpointKind::Api,
-        path: None,
-        files: BTreeMap::new(),
-        url: Some(server.url()),
-        credentials: [
-            ("username", "STORESHIFT_TEST_MG_USER"),
-            ("password", "STORESHIFT_TEST_MG_PASS"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect(),
-        currency: Some("EUR".into()),
-        encoding: None,
-        timezone: None,
-        options: opts.into_iter().collect(),
-        mapping: None,
-    }
+    let credentials = [
+        ("username", cfg.username.as_str()),
+        ("password", &cfg.password),
+    ];
+    let extra: serde_json::Map<String, Value> = options
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let options = quick(Value::Object(extra));
+    let mut spec = api_spec(Platform::Magento, server.url(), &credentials, options);
+    spec.currency = Some("EUR".into());
+    spec
 }
 
 fn spec(server: &Running) -> EndpointSpec {
     spec_with(server, &[])
-}
-
-async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> (Vec<Record>, usize) {
-    let mut cursor = None;
-    let mut records = vec![];
-    let mut pages = 0;
-    loop {
-        let page = src
-            .read_page(entity, cursor.as_ref(), limit)
-            .await
-            .expect("page");
-        pages += 1;
-        records.extend(page.records);
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => return (records, pages),
-        }
-    }
 }
 
 async fn source_records(n: usize) -> Vec<Record> {

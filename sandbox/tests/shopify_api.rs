@@ -1,67 +1,23 @@
 //! The Shopify GraphQL connector against the Shopify sandbox.
 
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyTarget};
-use storeshift_connectors::model::{Entity, Record};
-use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_connectors::model::{Entity, Platform, Record};
+use storeshift_connectors::{EndpointSpec, Source, Target, WriteOutcome};
 use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 use storeshift_sandbox::{Fault, Running};
 
-const TOKEN_VAR: &str = "STORESHIFT_TEST_SHOPIFY_TOKEN";
+mod support;
+use support::{api_spec, extract_all, quick};
 
 fn spec(server: &Running, extra: serde_json::Value) -> EndpointSpec {
     spec_at(server.url(), extra)
 }
 
 fn spec_at(url: String, extra: serde_json::Value) -> EndpointSpec {
-    std::env::set_var(TOKEN_VAR, ShopifyConfig::default().token);
-    let mut options: BTreeMap<String, serde_json::Value> = [
-        ("timeout_ms", json!(400)),
-        ("retry_base_ms", json!(5)),
-        ("retry_max_ms", json!(50)),
-        ("breaker_cooldown_ms", json!(20)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    if let Some(o) = extra.as_object() {
-        options.extend(o.iter().map(|(k, v)| (k.clone(), v.clone())));
-    }
-    EndpointSpec {
-        platform: storeshift_connectors::model::Platform::Shopify,
-        kind: EndpointKind::Api,
-        path: None,
-        files: BTreeMap::new(),
-        url: Some(url),
-        credentials: [("token".to_string(), TOKEN_VAR.to_string())]
-            .into_iter()
-            .collect(),
-        currency: None,
-        encoding: None,
-        timezone: None,
-        options,
-        mapping: None,
-    }
-}
-
-async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> (Vec<Record>, usize) {
-    let mut cursor = None;
-    let mut records = vec![];
-    let mut pages = 0;
-    loop {
-        let page = src
-            .read_page(entity, cursor.as_ref(), limit)
-            .await
-            .expect("page");
-        pages += 1;
-        records.extend(page.records);
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => return (records, pages),
-        }
-    }
+    let token = ShopifyConfig::default().token;
+    api_spec(Platform::Shopify, url, &[("token", &token)], quick(extra))
 }
 
 async fn seeded(products: usize, customers: usize) -> (ShopifySandbox, Running) {

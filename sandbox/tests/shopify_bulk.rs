@@ -3,47 +3,29 @@
 //! bulk operation that fails halfway and a run that stops while one is running.
 
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyTarget};
 use storeshift_connectors::model::*;
-use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_connectors::{EndpointSpec, Source, Target, WriteOutcome};
 use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 use storeshift_sandbox::{Fault, Running};
 
-const TOKEN_VAR: &str = "STORESHIFT_TEST_SHOPIFY_BULK_TOKEN";
+mod support;
+use support::{api_spec, quick};
 
 fn spec(server: &Running, extra: serde_json::Value) -> EndpointSpec {
-    std::env::set_var(TOKEN_VAR, ShopifyConfig::default().token);
-    let mut options: BTreeMap<String, serde_json::Value> = [
-        ("timeout_ms", json!(1500)),
-        ("retry_base_ms", json!(5)),
-        ("retry_max_ms", json!(50)),
-        ("breaker_cooldown_ms", json!(20)),
-        ("bulk_poll_ms", json!(20)),
-        ("bulk_threshold", json!(100)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    if let Some(o) = extra.as_object() {
-        options.extend(o.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let token = ShopifyConfig::default().token;
+    let mut options =
+        quick(json!({ "timeout_ms": 1500, "bulk_poll_ms": 20, "bulk_threshold": 100 }));
+    if let (Some(o), Some(extra)) = (options.as_object_mut(), extra.as_object()) {
+        o.extend(extra.clone());
     }
-    EndpointSpec {
-        platform: Platform::Shopify,
-        kind: EndpointKind::Api,
-        path: None,
-        files: BTreeMap::new(),
-        url: Some(server.url()),
-        credentials: [("token".to_string(), TOKEN_VAR.to_string())]
-            .into_iter()
-            .collect(),
-        currency: None,
-        encoding: None,
-        timezone: None,
+    api_spec(
+        Platform::Shopify,
+        server.url(),
+        &[("token", &token)],
         options,
-        mapping: None,
-    }
+    )
 }
 
 fn roomy() -> ShopifySandbox {

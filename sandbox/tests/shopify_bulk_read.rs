@@ -6,46 +6,28 @@
 //! limits Shopify documents.
 
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use storeshift_connectors::api::shopify::ShopifySource;
 use storeshift_connectors::model::*;
-use storeshift_connectors::{Cursor, EndpointKind, EndpointSpec, Source};
+use storeshift_connectors::{Cursor, EndpointSpec, Source};
 use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 use storeshift_sandbox::Running;
 
-const TOKEN_VAR: &str = "STORESHIFT_TEST_SHOPIFY_BULK_READ_TOKEN";
+mod support;
+use support::api_spec;
 
 fn spec(server: &Running, extra: Value) -> EndpointSpec {
-    std::env::set_var(TOKEN_VAR, ShopifyConfig::default().token);
-    let mut options: BTreeMap<String, Value> = [
-        ("timeout_ms", json!(3000)),
-        ("retry_base_ms", json!(5)),
-        ("retry_max_ms", json!(50)),
-        ("bulk_poll_ms", json!(20)),
-        ("bulk_threshold", json!(100)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    if let Some(o) = extra.as_object() {
-        options.extend(o.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let token = ShopifyConfig::default().token;
+    let mut options = json!({ "timeout_ms": 3000, "retry_base_ms": 5, "retry_max_ms": 50, "bulk_poll_ms": 20, "bulk_threshold": 100 });
+    if let (Some(o), Some(extra)) = (options.as_object_mut(), extra.as_object()) {
+        o.extend(extra.clone());
     }
-    EndpointSpec {
-        platform: Platform::Shopify,
-        kind: EndpointKind::Api,
-        path: None,
-        files: BTreeMap::new(),
-        url: Some(server.url()),
-        credentials: [("token".to_string(), TOKEN_VAR.to_string())]
-            .into_iter()
-            .collect(),
-        currency: None,
-        encoding: None,
-        timezone: None,
+    api_spec(
+        Platform::Shopify,
+        server.url(),
+        &[("token", &token)],
         options,
-        mapping: None,
-    }
+    )
 }
 
 fn sandbox(objects_per_second: f64) -> ShopifySandbox {

@@ -3,46 +3,28 @@
 
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::collections::BTreeMap;
 use std::time::Duration;
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyTarget};
 use storeshift_connectors::model::*;
-use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_connectors::{EndpointSpec, Target, WriteOutcome};
 use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 use storeshift_sandbox::{Fault, Running};
 
-const TOKEN_VAR: &str = "STORESHIFT_TEST_SHOPIFY_ENTITIES_TOKEN";
+mod support;
+use support::{api_spec, quick, read_all};
 
 fn spec(server: &Running, extra: serde_json::Value) -> EndpointSpec {
-    std::env::set_var(TOKEN_VAR, ShopifyConfig::default().token);
-    let mut options: BTreeMap<String, serde_json::Value> = [
-        ("timeout_ms", json!(400)),
-        ("retry_base_ms", json!(5)),
-        ("retry_max_ms", json!(50)),
-        ("breaker_cooldown_ms", json!(20)),
-        ("bulk_poll_ms", json!(20)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    if let Some(o) = extra.as_object() {
-        options.extend(o.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let token = ShopifyConfig::default().token;
+    let mut options = quick(json!({ "bulk_poll_ms": 20 }));
+    if let (Some(o), Some(extra)) = (options.as_object_mut(), extra.as_object()) {
+        o.extend(extra.clone());
     }
-    EndpointSpec {
-        platform: Platform::Shopify,
-        kind: EndpointKind::Api,
-        path: None,
-        files: BTreeMap::new(),
-        url: Some(server.url()),
-        credentials: [("token".to_string(), TOKEN_VAR.to_string())]
-            .into_iter()
-            .collect(),
-        currency: None,
-        encoding: None,
-        timezone: None,
+    api_spec(
+        Platform::Shopify,
+        server.url(),
+        &[("token", &token)],
         options,
-        mapping: None,
-    }
+    )
 }
 
 fn roomy() -> ShopifySandbox {
@@ -51,22 +33,6 @@ fn roomy() -> ShopifySandbox {
         restore_rate: 100_000.0,
         ..Default::default()
     })
-}
-
-async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> Vec<Record> {
-    let mut cursor = None;
-    let mut records = vec![];
-    loop {
-        let page = src
-            .read_page(entity, cursor.as_ref(), limit)
-            .await
-            .expect("page");
-        records.extend(page.records);
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => return records,
-        }
-    }
 }
 
 fn usd(cents: i64) -> Money {
@@ -246,7 +212,7 @@ async fn categories_pages_and_redirects_round_trip_and_reload_as_updates() {
     assert_eq!(created(&load(&mut t, Entity::Redirects, &reds).await), 7);
 
     let mut src = ShopifySource::open(&spec(&server, json!({}))).expect("open");
-    let back = extract_all(&mut src, Entity::Categories, 2).await;
+    let back = read_all(&mut src, Entity::Categories, 2).await;
     assert_eq!(back.len(), 4);
     for (a, b) in cats.iter().zip(&back) {
         let (Record::Category(a), Record::Category(b)) = (a, b) else {
@@ -262,7 +228,7 @@ async fn categories_pages_and_redirects_round_trip_and_reload_as_updates() {
             Some(format!("/collections/{}", a.handle).as_str())
         );
     }
-    let back = extract_all(&mut src, Entity::Pages, 2).await;
+    let back = read_all(&mut src, Entity::Pages, 2).await;
     assert_eq!(back.len(), 5);
     for (a, b) in pgs.iter().zip(&back) {
         let (Record::Page(a), Record::Page(b)) = (a, b) else {
@@ -277,7 +243,7 @@ async fn categories_pages_and_redirects_round_trip_and_reload_as_updates() {
             "page SEO lives in global.title_tag / description_tag"
         );
     }
-    let back = extract_all(&mut src, Entity::Redirects, 3).await;
+    let back = read_all(&mut src, Entity::Redirects, 3).await;
     let pairs: Vec<(String, String)> = back
         .iter()
         .map(|r| match r {
@@ -347,7 +313,7 @@ async fn orders_round_trip_with_lines_taxes_shipping_transactions_and_customer()
     let out = load(&mut t, Entity::Orders, &orders).await;
     assert_eq!(created(&out), 2, "{out:?}");
     let mut src = ShopifySource::open(&spec(&server, json!({}))).expect("open");
-    let back = extract_all(&mut src, Entity::Orders, 10).await;
+    let back = read_all(&mut src, Entity::Orders, 10).await;
     assert_eq!(back.len(), 2);
     for (a, b) in orders.iter().zip(&back) {
         let (Record::Order(a), Record::Order(b)) = (a, b) else {
@@ -415,7 +381,7 @@ async fn seeded_orders_move_from_one_store_to_another_unchanged() {
     from.seed_orders(7);
     let from_server = from.start(0).await.expect("bind");
     let mut src = ShopifySource::open(&spec(&from_server, json!({}))).expect("open");
-    let orders = extract_all(&mut src, Entity::Orders, 3).await;
+    let orders = read_all(&mut src, Entity::Orders, 3).await;
     assert_eq!(orders.len(), 7);
     let to = roomy();
     to.seed_customers(2);
@@ -423,7 +389,7 @@ async fn seeded_orders_move_from_one_store_to_another_unchanged() {
     let mut t = ShopifyTarget::open(&spec(&to_server, json!({}))).expect("open");
     assert_eq!(created(&load(&mut t, Entity::Orders, &orders).await), 7);
     let mut src2 = ShopifySource::open(&spec(&to_server, json!({}))).expect("open");
-    let back = extract_all(&mut src2, Entity::Orders, 50).await;
+    let back = read_all(&mut src2, Entity::Orders, 50).await;
     let strip = |r: &Record| match r {
         Record::Order(o) => {
             let mut o = (**o).clone();
@@ -725,7 +691,7 @@ async fn products_join_the_collections_of_their_categories_and_read_back_with_th
     for threshold in [0, 1] {
         let mut src = ShopifySource::open(&spec(&server, json!({ "bulk_threshold": threshold })))
             .expect("open");
-        let back = extract_all(&mut src, Entity::Products, 10).await;
+        let back = read_all(&mut src, Entity::Products, 10).await;
         let cats: Vec<Vec<Vec<String>>> = back
             .iter()
             .map(|r| match r {

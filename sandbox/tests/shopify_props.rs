@@ -3,31 +3,18 @@
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use serde_json::json;
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyTarget};
 use storeshift_connectors::model::*;
-use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_connectors::{EndpointSpec, Source, Target, WriteOutcome};
 use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 
-const TOKEN_VAR: &str = "STORESHIFT_TEST_SHOPIFY_PROPS_TOKEN";
+mod support;
+use support::api_spec;
 
 fn spec(url: String) -> EndpointSpec {
-    std::env::set_var(TOKEN_VAR, ShopifyConfig::default().token);
-    EndpointSpec {
-        platform: Platform::Shopify,
-        kind: EndpointKind::Api,
-        path: None,
-        files: BTreeMap::new(),
-        url: Some(url),
-        credentials: [("token".to_string(), TOKEN_VAR.to_string())]
-            .into_iter()
-            .collect(),
-        currency: None,
-        encoding: None,
-        timezone: None,
-        options: BTreeMap::new(),
-        mapping: None,
-    }
+    let token = ShopifyConfig::default().token;
+    api_spec(Platform::Shopify, url, &[("token", &token)], json!({}))
 }
 
 fn word() -> impl Strategy<Value = String> {

@@ -20,13 +20,14 @@ use storeshift_connectors::api::shopify::{ShopifySource, ShopifyTarget};
 use storeshift_connectors::model::*;
 use storeshift_connectors::platform::shopify::{API_VERSION, API_VERSIONS};
 use storeshift_connectors::synth::{SynthSpec, SynthStore};
-use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_connectors::{EndpointSpec, Source, Target, WriteOutcome};
 use storeshift_sandbox::graphql_schema::GraphqlSchema;
 use storeshift_sandbox::shopify::schema::{self as sbschema, VENDORED_SCHEMA};
 use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 use storeshift_sandbox::Running;
 
-const TOKEN_VAR: &str = "STORESHIFT_TEST_SHOPIFY_SCHEMA_TOKEN";
+mod support;
+use support::api_spec;
 
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
@@ -183,32 +184,13 @@ fn unknown_fields_wrong_argument_types_and_missing_variables_are_refused() {
 }
 
 fn spec(server: &Running, options: Value) -> EndpointSpec {
-    std::env::set_var(TOKEN_VAR, ShopifyConfig::default().token);
-    let mut all: BTreeMap<String, Value> = [
-        ("timeout_ms", json!(5000)),
-        ("retry_base_ms", json!(5)),
-        ("retry_max_ms", json!(50)),
-        ("bulk_poll_ms", json!(10)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    all.extend(options.as_object().cloned().unwrap_or_default());
-    EndpointSpec {
-        platform: Platform::Shopify,
-        kind: EndpointKind::Api,
-        path: None,
-        files: BTreeMap::new(),
-        url: Some(server.url()),
-        credentials: [("token".to_string(), TOKEN_VAR.to_string())]
-            .into_iter()
-            .collect(),
-        currency: None,
-        encoding: None,
-        timezone: None,
-        mapping: None,
-        options: all,
+    let token = ShopifyConfig::default().token;
+    let mut all =
+        json!({ "timeout_ms": 5000, "retry_base_ms": 5, "retry_max_ms": 50, "bulk_poll_ms": 10 });
+    if let (Some(o), Some(extra)) = (all.as_object_mut(), options.as_object()) {
+        o.extend(extra.clone());
     }
+    api_spec(Platform::Shopify, server.url(), &[("token", &token)], all)
 }
 
 fn roomy() -> ShopifySandbox {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use storeshift_connectors::api::woocommerce::{WooSource, WooTarget};
 use storeshift_connectors::model::*;
 use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
-use storeshift_sandbox::contract::{Contract, WOOCOMMERCE_PREFIX};
+use storeshift_sandbox::contract::{Contract, WOOCOMMERCE_PREFIX, WORDPRESS_PREFIX};
 use storeshift_sandbox::woocommerce::{WooConfig, WooSandbox};
 use storeshift_sandbox::{Fault, Running};
 
@@ -22,8 +22,8 @@ fn sandbox() -> WooSandbox {
 
 /// Holds what the sandboxes recorded to WooCommerce's REST API v3 reference (the OpenAPI
 /// document read from its Markdown, `sandbox/specs/woocommerce-rest-v3.openapi.json`): paths,
-/// methods, query parameters and bodies the connector sent, and the replies the sandbox gave.
-/// WordPress's own `/wp-json/wp/v2` (pages) has no vendored reference and is left out.
+/// methods, query parameters and bodies the connector sent, and the replies the sandbox gave;
+/// pages, through WordPress's own `/wp-json/wp/v2`, to WordPress's reference.
 fn assert_contract(sandboxes: &[&WooSandbox]) {
     static CONTRACT: OnceLock<Contract> = OnceLock::new();
     let contract =
@@ -31,7 +31,7 @@ fn assert_contract(sandboxes: &[&WooSandbox]) {
     let traffic: Vec<_> = sandboxes
         .iter()
         .flat_map(|sb| sb.faults.traffic().take())
-        .filter(|e| e.path.starts_with(WOOCOMMERCE_PREFIX))
+        .filter(|e| e.path.starts_with(WOOCOMMERCE_PREFIX) || e.path.starts_with(WORDPRESS_PREFIX))
         .collect();
     assert!(!traffic.is_empty(), "nothing was recorded");
     let report = contract.check_all(&traffic);
@@ -721,4 +721,5 @@ async fn pages_need_an_application_password_and_load_once_by_slug() {
     };
     t.delete(Entity::Pages, target_id).await.expect("delete");
     assert_eq!(target.page_count(), 0);
+    assert_contract(&[&target]);
 }

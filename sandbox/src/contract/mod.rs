@@ -170,6 +170,8 @@ pub struct Contract {
 
 /// Where WooCommerce serves the REST API the WooCommerce contract describes.
 pub const WOOCOMMERCE_PREFIX: &str = "/wp-json/wc/v3";
+/// Where a WooCommerce store's WordPress serves its own REST API (pages).
+pub const WORDPRESS_PREFIX: &str = "/wp-json/wp/v2";
 
 /// Where the vendored specification documents and the exceptions file are.
 pub fn specs_dir() -> PathBuf {
@@ -254,10 +256,12 @@ impl Contract {
     /// WooCommerce REST v3 under `/wp-json/wc/v3`: the OpenAPI document
     /// `tools/schemas/woocommerce-openapi.py` reads out of WooCommerce's Markdown reference
     /// (vendored in `specs/woocommerce-rest-v3/`; its readings argued in
-    /// `specs/WOOCOMMERCE-NOTES.md`). WordPress's own `/wp-json/wp/v2` (pages) is not in it.
+    /// `specs/WOOCOMMERCE-NOTES.md`), and WordPress's own `/wp-json/wp/v2` for pages, read by
+    /// `tools/schemas/wordpress-openapi.py` out of WordPress's reference (`specs/wordpress-rest-v2/`).
     pub fn woocommerce() -> Result<Contract, ContractError> {
         let mut c = Contract::new("woocommerce")?
-            .with_spec("woocommerce-rest-v3.openapi.json", &[WOOCOMMERCE_PREFIX])?;
+            .with_spec("woocommerce-rest-v3.openapi.json", &[WOOCOMMERCE_PREFIX])?
+            .with_spec("wordpress-rest-v2.openapi.json", &[WORDPRESS_PREFIX])?;
         c.projection = Some("_fields");
         Ok(c)
     }

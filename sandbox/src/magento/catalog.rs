@@ -7,12 +7,12 @@
 
 use super::search::Criteria;
 use super::{
-    body_of, error, input_errors, now, wrapped, Attr, Inner, MagentoSandbox, Store, DEFAULT_SET,
-    INVALID, NO_PRODUCT, REQUIRED,
+    body_of, error, input_errors, now, save_wrapped, wrapped, Attr, Inner, MagentoSandbox, Store,
+    DEFAULT_SET, INVALID, NO_PRODUCT, REQUIRED,
 };
 use crate::lock;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -344,15 +344,7 @@ fn product_field(p: &Value, field: &str) -> Option<String> {
     }
 }
 
-async fn list_products(
-    State(sb): State<MagentoSandbox>,
-    Path(store): Path<String>,
-    headers: HeaderMap,
-    Query(q): Q,
-) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
+async fn list_products(State(sb): State<MagentoSandbox>, Query(q): Q) -> Response {
     let criteria = match Criteria::read(&q, true) {
         Ok(c) => c,
         Err(r) => return r,
@@ -370,67 +362,36 @@ async fn list_products(
 
 async fn get_product(
     State(sb): State<MagentoSandbox>,
-    Path((store, sku)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_, sku)): Path<(String, String)>,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
     match lock(&sb.inner.store).products.get(&sku) {
         Some(p) => Json(p.clone()).into_response(),
         None => error(StatusCode::NOT_FOUND, NO_PRODUCT, Value::Null),
     }
 }
 
-async fn post_product(
-    State(sb): State<MagentoSandbox>,
-    Path(store): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
-    let p = match wrapped(&body, "product") {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let mut s = lock(&sb.inner.store);
-    match save_product(&sb.inner, &mut s, &p) {
-        Ok(p) => Json(p).into_response(),
-        Err(r) => r,
-    }
+async fn post_product(State(sb): State<MagentoSandbox>, body: axum::body::Bytes) -> Response {
+    save_wrapped(&sb, &body, "product", |_| {}, save_product)
 }
 
 async fn put_product(
     State(sb): State<MagentoSandbox>,
-    Path((store, sku)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_, sku)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
-    let mut p = match wrapped(&body, "product") {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    p["sku"] = json!(sku);
-    let mut s = lock(&sb.inner.store);
-    match save_product(&sb.inner, &mut s, &p) {
-        Ok(p) => Json(p).into_response(),
-        Err(r) => r,
-    }
+    save_wrapped(
+        &sb,
+        &body,
+        "product",
+        |p| p["sku"] = json!(sku),
+        save_product,
+    )
 }
 
 async fn delete_product(
     State(sb): State<MagentoSandbox>,
-    Path((store, sku)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_, sku)): Path<(String, String)>,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
     let mut s = lock(&sb.inner.store);
     if s.products.remove(&sku).is_none() {
         return error(StatusCode::NOT_FOUND, NO_PRODUCT, Value::Null);
@@ -444,12 +405,8 @@ async fn delete_product(
 
 async fn get_children(
     State(sb): State<MagentoSandbox>,
-    Path((store, sku)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_, sku)): Path<(String, String)>,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
     let s = lock(&sb.inner.store);
     let Some(parent) = s.products.get(&sku) else {
         return error(StatusCode::NOT_FOUND, NO_PRODUCT, Value::Null);
@@ -481,13 +438,9 @@ fn configurable_codes(s: &Store, parent: &Value) -> Vec<String> {
 
 async fn add_child(
     State(sb): State<MagentoSandbox>,
-    Path((store, sku)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_, sku)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
     let v = match body_of(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -553,13 +506,9 @@ async fn add_child(
 
 async fn add_option(
     State(sb): State<MagentoSandbox>,
-    Path((store, sku)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_, sku)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
     let opt = match wrapped(&body, "option") {
         Ok(o) => o,
         Err(r) => return r,
@@ -661,15 +610,7 @@ async fn add_option(
     Json(json!(option_id)).into_response()
 }
 
-async fn list_attributes(
-    State(sb): State<MagentoSandbox>,
-    Path(store): Path<String>,
-    headers: HeaderMap,
-    Query(q): Q,
-) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
+async fn list_attributes(State(sb): State<MagentoSandbox>, Query(q): Q) -> Response {
     let criteria = match Criteria::read(&q, false) {
         Ok(c) => c,
         Err(r) => return r,
@@ -702,27 +643,15 @@ fn no_attribute(code: &str) -> Response {
 /// Looks an attribute up by code or by numeric id, as Magento's endpoint accepts both.
 async fn get_attribute(
     State(sb): State<MagentoSandbox>,
-    Path((store, code)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_, code)): Path<(String, String)>,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
     match lock(&sb.inner.store).attribute(&code) {
         Some(a) => Json(a.to_json()).into_response(),
         None => no_attribute(&code),
     }
 }
 
-async fn create_attribute(
-    State(sb): State<MagentoSandbox>,
-    Path(store): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
+async fn create_attribute(State(sb): State<MagentoSandbox>, body: axum::body::Bytes) -> Response {
     let a = match wrapped(&body, "attribute") {
         Ok(a) => a,
         Err(r) => return r,
@@ -800,12 +729,8 @@ async fn create_attribute(
 
 async fn attribute_options(
     State(sb): State<MagentoSandbox>,
-    Path((store, code)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_, code)): Path<(String, String)>,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
     match lock(&sb.inner.store).attribute(&code) {
         Some(a) if a.uses_options() => Json(a.to_json()["options"].clone()).into_response(),
         Some(_) => error(
@@ -819,13 +744,9 @@ async fn attribute_options(
 
 async fn add_attribute_option(
     State(sb): State<MagentoSandbox>,
-    Path((store, code)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_, code)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
     let o = match wrapped(&body, "option") {
         Ok(o) => o,
         Err(r) => return r,
@@ -866,12 +787,8 @@ async fn add_attribute_option(
 
 async fn set_attributes(
     State(sb): State<MagentoSandbox>,
-    Path((store, set)): Path<(String, String)>,
-    headers: HeaderMap,
+    Path((_, set)): Path<(String, String)>,
 ) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
     let s = lock(&sb.inner.store);
     let Some(members) = set.parse::<u64>().ok().and_then(|id| s.sets.get(&id)) else {
         return error(
@@ -888,15 +805,7 @@ async fn set_attributes(
     Json(json!(list)).into_response()
 }
 
-async fn list_groups(
-    State(sb): State<MagentoSandbox>,
-    Path(store): Path<String>,
-    headers: HeaderMap,
-    Query(q): Q,
-) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
+async fn list_groups(State(sb): State<MagentoSandbox>, Query(q): Q) -> Response {
     let criteria = match Criteria::read(&q, false) {
         Ok(c) => c,
         Err(r) => return r,
@@ -915,15 +824,7 @@ async fn list_groups(
     Json(criteria.page(items)).into_response()
 }
 
-async fn assign_attribute(
-    State(sb): State<MagentoSandbox>,
-    Path(store): Path<String>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    if let Err(r) = sb.authorised(&headers, &store) {
-        return r;
-    }
+async fn assign_attribute(State(sb): State<MagentoSandbox>, body: axum::body::Bytes) -> Response {
     let v = match body_of(&body) {
         Ok(v) => v,
         Err(r) => return r,

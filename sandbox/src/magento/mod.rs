@@ -22,8 +22,9 @@ mod directory;
 mod search;
 
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -249,6 +250,27 @@ pub(crate) fn wrapped(bytes: &[u8], key: &str) -> Result<Value, Response> {
     }
 }
 
+/// A create or save endpoint: the object under `key`, shaped by `prepare` (a path parameter
+/// the body does not repeat), saved under the store's lock and answered as saved.
+pub(crate) fn save_wrapped(
+    sb: &MagentoSandbox,
+    body: &[u8],
+    key: &str,
+    prepare: impl FnOnce(&mut Value),
+    save: fn(&Inner, &mut Store, &Value) -> Result<Value, Response>,
+) -> Response {
+    let mut input = match wrapped(body, key) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    prepare(&mut input);
+    let mut s = lock(&sb.inner.store);
+    match save(&sb.inner, &mut s, &input) {
+        Ok(saved) => Json(saved).into_response(),
+        Err(r) => r,
+    }
+}
+
 impl MagentoSandbox {
     pub fn new(config: MagentoConfig) -> Self {
         let mut store = Store::default();
@@ -296,17 +318,22 @@ impl MagentoSandbox {
                 "/rest/{store}/V1/integration/admin/token",
                 post(admin_token_scoped),
             )
-            .route(
-                "/rest/{store}/V1/directory/countries",
-                get(directory::countries_handler),
+            .merge(
+                Router::new()
+                    .route(
+                        "/rest/{store}/V1/directory/countries",
+                        get(directory::countries_handler),
+                    )
+                    .route(
+                        "/rest/{store}/V1/directory/countries/{id}",
+                        get(directory::country_handler),
+                    )
+                    .merge(catalog::routes())
+                    .merge(categories::routes())
+                    .merge(customers::routes())
+                    // After routing, so an unknown path stays a 404 and not a 401.
+                    .route_layer(middleware::from_fn_with_state(self.clone(), admin_only)),
             )
-            .route(
-                "/rest/{store}/V1/directory/countries/{id}",
-                get(directory::country_handler),
-            )
-            .merge(catalog::routes())
-            .merge(categories::routes())
-            .merge(customers::routes())
             .route(&format!("{CONTROL_PREFIX}/state"), get(control_state))
             .with_state(self.clone());
         with_faults(
@@ -517,7 +544,7 @@ impl MagentoSandbox {
     }
 
     /// Checks the store code and the bearer token, as Magento's REST layer does first.
-    pub(crate) fn authorised(&self, headers: &HeaderMap, store: &str) -> Result<(), Response> {
+    fn authorised(&self, headers: &HeaderMap, store: &str) -> Result<(), Response> {
         if store != self.inner.config.store_code && store != "all" {
             return Err(error(
                 StatusCode::NOT_FOUND,
@@ -540,6 +567,16 @@ impl MagentoSandbox {
                 json!({ "resources": "Magento_Catalog::products" }),
             ))
         }
+    }
+}
+
+/// Every admin endpoint answers an unknown store code or a missing token before it reads
+/// its body: `/rest/{store}/V1/...`.
+async fn admin_only(State(sb): State<MagentoSandbox>, request: Request, next: Next) -> Response {
+    let store = request.uri().path().split('/').nth(2).unwrap_or_default();
+    match sb.authorised(request.headers(), store) {
+        Ok(()) => next.run(request).await,
+        Err(r) => r,
     }
 }
 

@@ -49,7 +49,7 @@ const STATUSES: [&str; 5] = ["publish", "draft", "pending", "private", "future"]
 fn rendered(page: &Value, edit: bool) -> Value {
     let mut p = page.clone();
     if !edit {
-        for k in ["title", "content"] {
+        for k in ["title", "content", "excerpt", "guid"] {
             if let Some(o) = p[k].as_object_mut() {
                 o.remove("raw");
             }
@@ -128,6 +128,7 @@ fn apply_page(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result<()
         p["slug"] = json!(slug);
     }
     p["modified"] = json!(now());
+    p["modified_gmt"] = json!(now());
     Ok(())
 }
 
@@ -252,9 +253,15 @@ pub(super) async fn create_page(
     }
     let mut s = lock(&sb.inner.store);
     let id = s.id();
-    let mut p = json!({ "id": id, "date": now(), "date_gmt": now(), "modified": now(), "slug": "", "status": "draft", "type": "page",
+    // Every property of WordPress's page schema (sandbox/specs/wordpress-rest-v2/pages.md):
+    // pages are closed to comments and pings by default, the application password's user
+    // (id 1) is the author, and WordPress 6.3+ registers the `footnotes` meta on pages.
+    let guid = format!("https://shop.example.com/?page_id={id}");
+    let mut p = json!({ "id": id, "date": now(), "date_gmt": now(), "modified": now(), "modified_gmt": now(),
+                        "guid": { "raw": guid, "rendered": guid }, "slug": "", "status": "draft", "type": "page",
                         "link": "", "title": { "raw": "", "rendered": "" }, "content": { "raw": "", "rendered": "", "protected": false },
-                        "excerpt": { "raw": "", "rendered": "" }, "parent": 0, "menu_order": 0, "template": "" });
+                        "excerpt": { "raw": "", "rendered": "" }, "author": 1, "featured_media": 0, "comment_status": "closed",
+                        "ping_status": "closed", "parent": 0, "menu_order": 0, "meta": { "footnotes": "" }, "template": "" });
     if let Err(r) = apply_page(&mut s, id, &mut p, &input) {
         return r;
     }
