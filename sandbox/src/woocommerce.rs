@@ -274,6 +274,9 @@ impl WooSandbox {
     /// product with a Size attribute and three variations.
     pub fn seed_products(&self, n: usize) {
         let mut s = lock(&self.inner.store);
+        if n == 0 {
+            return;
+        }
         // Products name their tags by id: the "seed" tag first (or the one a seed made before).
         let seed_tag = match tags::create_tag_in(&self.inner, &mut s, &json!({ "name": "seed" })) {
             Ok(t) => t["id"].clone(),

@@ -240,17 +240,15 @@ pub(super) async fn list_tags(
     let include = ids_param(&q, "include");
     let exclude = ids_param(&q, "exclude").unwrap_or_default();
     let hide_empty = q.get("hide_empty").is_some_and(|v| v == "true" || v == "1");
-    let of_product: Option<Vec<u64>> = match q.get("product") {
-        Some(p) => Some(
-            p.parse::<u64>()
-                .ok()
-                .and_then(|id| s.products.get(&id))
-                .and_then(|p| p["tags"].as_array())
-                .map(|l| l.iter().filter_map(|t| t["id"].as_u64()).collect())
-                .unwrap_or_default(),
-        ),
-        None => None,
-    };
+    // The tags of one product (none when there is no such product).
+    let of_product: Option<Vec<u64>> = q.get("product").map(|p| {
+        p.parse::<u64>()
+            .ok()
+            .and_then(|id| s.products.get(&id))
+            .and_then(|p| p["tags"].as_array())
+            .map(|l| l.iter().filter_map(|t| t["id"].as_u64()).collect())
+            .unwrap_or_default()
+    });
     let mut items: Vec<Value> = s
         .tags
         .values()
