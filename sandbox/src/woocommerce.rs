@@ -11,6 +11,7 @@ mod changes;
 mod orders;
 mod pages;
 mod shapes;
+mod tags;
 
 use super::{lock, serve, with_faults, CreationLog, Faults, Running, CONTROL_PREFIX};
 use axum::extract::{Path, Query, State};
@@ -54,6 +55,8 @@ struct Store {
     variations: BTreeMap<u64, BTreeMap<u64, Value>>,
     customers: BTreeMap<u64, Value>,
     categories: BTreeMap<u64, Value>,
+    /// Product tags (`product_tag` terms) by id.
+    tags: BTreeMap<u64, Value>,
     orders: BTreeMap<u64, Value>,
     pages: BTreeMap<u64, Value>,
     skus: HashMap<String, u64>,
@@ -142,6 +145,17 @@ impl WooSandbox {
                     .delete(categories::delete_category),
             )
             .route(
+                "/wp-json/wc/v3/products/tags",
+                get(tags::list_tags).post(tags::create_tag),
+            )
+            .route("/wp-json/wc/v3/products/tags/batch", post(tags::batch_tags))
+            .route(
+                "/wp-json/wc/v3/products/tags/{id}",
+                get(tags::get_tag)
+                    .put(tags::update_tag)
+                    .delete(tags::delete_tag),
+            )
+            .route(
                 "/wp-json/wc/v3/orders",
                 get(orders::list_orders).post(orders::create_order),
             )
@@ -212,6 +226,15 @@ impl WooSandbox {
         lock(&self.inner.store).categories.len()
     }
 
+    pub fn tag_count(&self) -> usize {
+        lock(&self.inner.store).tags.len()
+    }
+
+    /// The store's product tags, as stored (`count` is worked out when a tag is answered).
+    pub fn tags(&self) -> Vec<Value> {
+        lock(&self.inner.store).tags.values().cloned().collect()
+    }
+
     pub fn order_count(&self) -> usize {
         lock(&self.inner.store).orders.len()
     }
@@ -251,12 +274,20 @@ impl WooSandbox {
     /// product with a Size attribute and three variations.
     pub fn seed_products(&self, n: usize) {
         let mut s = lock(&self.inner.store);
+        if n == 0 {
+            return;
+        }
+        // Products name their tags by id: the "seed" tag first (or the one a seed made before).
+        let seed_tag = match tags::create_tag_in(&self.inner, &mut s, &json!({ "name": "seed" })) {
+            Ok(t) => t["id"].clone(),
+            Err(e) => e["data"]["resource_id"].clone(),
+        };
         for i in 0..n {
             let variable = i % 4 == 0;
             let mut input = json!({
                 "name": format!("Woo product {i}"), "slug": format!("woo-product-{i}"), "type": if variable { "variable" } else { "simple" },
                 "description": format!("<p>Woo number {i}</p>"), "short_description": "",
-                "tags": [{ "name": "seed" }], "images": [{ "src": format!("https://shop.example.com/wp-content/uploads/{i}.jpg"), "alt": format!("Woo {i}") }],
+                "tags": [{ "id": seed_tag }], "images": [{ "src": format!("https://shop.example.com/wp-content/uploads/{i}.jpg"), "alt": format!("Woo {i}") }],
                 "weight": "0.25", "meta_data": [{ "key": "vendor", "value": "Woo Seed" }],
             });
             if variable {
@@ -370,7 +401,7 @@ impl WooSandbox {
 async fn control_state(State(sb): State<WooSandbox>) -> Json<Value> {
     Json(json!({
         "products": sb.product_count(), "variations": sb.variation_count(), "customers": sb.customer_count(),
-        "categories": sb.category_count(), "orders": sb.order_count(), "pages": sb.page_count(),
+        "categories": sb.category_count(), "tags": sb.tag_count(), "orders": sb.order_count(), "pages": sb.page_count(),
         "duplicates": sb.creation_log().duplicates(), "requests": sb.faults.requests(),
     }))
 }
@@ -522,8 +553,8 @@ fn apply_product(s: &mut Store, id: u64, p: &mut Value, input: &Value) -> Result
     if let Some(c) = input.get("categories") {
         p["categories"] = categories::resolve_product_categories(s, c);
     }
-    if let Some(tags) = input.get("tags").and_then(Value::as_array) {
-        p["tags"] = json!(tags.iter().enumerate().map(|(i, t)| json!({ "id": 1000 + i, "name": t["name"], "slug": sanitize_title(t["name"].as_str().unwrap_or("")) })).collect::<Vec<_>>());
+    if let Some(t) = input.get("tags") {
+        p["tags"] = tags::resolve_product_tags(s, t);
     }
     if let Some(imgs) = input.get("images").and_then(Value::as_array) {
         let now = now();

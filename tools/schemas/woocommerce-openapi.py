@@ -41,9 +41,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "sandbox/specs/woocommerce-rest-v3"
 OUT = ROOT / "sandbox/specs/woocommerce-rest-v3.openapi.json"
 PREFIX = "/wp-json/wc/v3"
-# The files of the resources storeshift reads and writes (attributes, terms, tags, coupons and the
-# rest of the reference are not used by the connector and are not vendored).
-FILES = ["products.md", "product-variations.md", "product-categories.md", "customers.md", "orders.md"]
+# The files of the resources storeshift reads and writes (tags because a product's tags are set by id
+# only; attributes, terms, coupons and the rest of the reference are not used and not vendored).
+FILES = ["products.md", "product-variations.md", "product-categories.md", "product-tags.md", "customers.md", "orders.md"]
 SOURCE = "woocommerce/woocommerce-rest-api-docs, source/includes/wp-api-v3/, 13d61967911c"
 
 # Nullable where the reference is silent, with the evidence in sandbox/specs/WOOCOMMERCE-NOTES.md

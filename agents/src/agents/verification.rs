@@ -905,7 +905,8 @@ fn remove_path(v: &mut Value, parts: &[&str]) {
 }
 
 /// Empty strings, empty arrays and nulls mean "nothing" in every format: treat them alike.
-/// Decimal strings compare by value ("10.0" = "10").
+/// Decimal strings compare by value ("10.0" = "10"). Tags are a set on every platform, and
+/// each answers them in its own order (WooCommerce by name): they compare without order.
 fn normalize(v: &mut Value) {
     match v {
         Value::Object(m) => {
@@ -913,6 +914,11 @@ fn normalize(v: &mut Value) {
                 m.clear();
                 m.insert("grams".into(), Value::String(grams));
                 return;
+            }
+            if let Some(Value::Array(tags)) = m.get_mut("tags") {
+                if tags.iter().all(Value::is_string) {
+                    tags.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                }
             }
             for (_, x) in m.iter_mut() {
                 normalize(x);
@@ -1039,5 +1045,13 @@ mod tests {
                 "\"B\"".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn tags_compare_as_a_set() {
+        let e = json!({"tags": ["seed", "Sale"]});
+        assert!(compare(e.clone(), json!({"tags": ["Sale", "seed"]}), &[]).is_empty());
+        let missing = compare(e, json!({"tags": ["Sale"]}), &[]);
+        assert_eq!(missing.len(), 1, "{missing:?}");
     }
 }

@@ -1,15 +1,17 @@
 //! WooCommerce REST API v3: categories, products (with variations), customers and orders as a
 //! source (`page` / `per_page` with `X-WP-TotalPages`) and as a target (`/batch` of at most
-//! 100, upsert by SKU, slug, email, category path or order number looked up first), plus
-//! WordPress pages (`/wp-json/wp/v2/pages`) when an application password is configured. A
-//! write that may or may not have been applied (timeout, dropped connection, 5xx) is never
-//! resent blindly: the records are looked up again and only what is still missing is created.
+//! 100, upsert by SKU, slug, email, category path or order number looked up first; product
+//! tags found by name or created first, as products name them by id), plus WordPress pages
+//! (`/wp-json/wp/v2/pages`) when an application password is configured. A write that may or
+//! may not have been applied (timeout, dropped connection, 5xx) is never resent blindly: the
+//! records are looked up again and only what is still missing is created.
 
 pub mod body;
 mod categories;
 mod changes;
 mod orders;
 mod pages;
+mod tags;
 mod verify;
 pub mod wire;
 
@@ -607,6 +609,8 @@ pub struct WooTarget {
     findings: Vec<Finding>,
     /// The store's category tree (products refer to categories by id), read when first needed.
     categories: Option<categories::CategoryIndex>,
+    /// The store's product tags by name (products refer to tags by id), read when first needed.
+    tags: Option<tags::TagIndex>,
     /// Order number → order id, read when first needed (orders cannot be filtered by meta).
     orders: Option<HashMap<String, u64>>,
     /// Email → customer id (0: none), for linking orders to the store's own customers.
@@ -619,6 +623,7 @@ impl WooTarget {
             client: WooClient::open(spec)?,
             findings: vec![],
             categories: None,
+            tags: None,
             orders: None,
             customer_ids: HashMap::new(),
         })
@@ -687,11 +692,7 @@ impl WooTarget {
                 ProductStatus::Archived => body::PostStatus::Private,
             },
             description: p.body_html.clone(),
-            tags: p
-                .tags
-                .iter()
-                .map(|t| body::NameRef { name: t.clone() })
-                .collect(),
+            tags: self.tag_refs(&p.tags),
             categories: self.category_refs(&p.categories).0,
             meta_data: meta,
             images: with_images.then(|| {
@@ -843,6 +844,7 @@ impl WooTarget {
                 );
             }
         }
+        self.ensure_tags(&products, batch).await?;
         let mut outcomes: Vec<Option<WriteOutcome>> = vec![None; products.len()];
         // Created or Updated, decided by the first look-up: a create that landed before an
         // ambiguous failure is still a create of this run.

@@ -73,6 +73,12 @@ pub(super) fn category(id: u64) -> Value {
             "image": [], "menu_order": 0, "count": 0 })
 }
 
+/// A product tag (`product-tags.md`, "Product tag properties"); `count` is filled in when
+/// answered.
+pub(super) fn tag(id: u64) -> Value {
+    json!({ "id": id, "name": "", "slug": "", "description": "", "count": 0 })
+}
+
 /// A billing address (customers and orders: "… - Billing properties").
 pub(super) fn billing() -> Value {
     json!({ "first_name": "", "last_name": "", "company": "", "address_1": "", "address_2": "", "city": "",

@@ -54,15 +54,16 @@ pub struct Meta {
     pub value: String,
 }
 
-/// `{ "id": … }`: a product's category.
+/// `{ "id": … }`: a product's category or tag.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct IdRef {
     pub id: u64,
 }
 
-/// `{ "name": … }`: a product's tag, created by name when the store lacks it.
+/// `POST /products/tags` (in a batch): a tag the store lacks. A product names its tags by id
+/// only ([`IdRef`]); WooCommerce ignores a product's tag given by name.
 #[derive(Debug, Clone, Serialize)]
-pub struct NameRef {
+pub struct Tag {
     pub name: String,
 }
 
@@ -153,7 +154,7 @@ pub struct Product {
     pub kind: ProductType,
     pub status: PostStatus,
     pub description: String,
-    pub tags: Vec<NameRef>,
+    pub tags: Vec<IdRef>,
     pub categories: Vec<IdRef>,
     pub meta_data: Vec<Meta>,
     /// Left out when a first attempt's image could not be fetched: the product goes in
@@ -380,10 +381,10 @@ mod tests {
 
     #[test]
     fn batches_carry_only_the_lists_they_have_and_updates_their_ids() {
-        let mut b: Batch<IdRef, NameRef> = Batch::default();
+        let mut b: Batch<IdRef, Tag> = Batch::default();
         b.update.push(WithId {
             id: 7,
-            body: NameRef { name: "x".into() },
+            body: Tag { name: "x".into() },
         });
         assert_eq!(
             serde_json::to_value(&b).unwrap(),

@@ -29,7 +29,8 @@ pub(super) struct CategoryIndex {
     terms: BTreeMap<u64, Term>,
 }
 
-fn key(name: &str) -> String {
+/// A term name as WordPress compares it: without case (`wp_insert_term`), trimmed.
+pub(super) fn key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
@@ -324,6 +325,7 @@ fn refusal_of(body: &Value) -> wire::ApiError {
     serde_json::from_value(body.clone()).unwrap_or_else(|_| wire::ApiError {
         code: String::new(),
         message: format!("WooCommerce refused the category: {body}"),
+        data: None,
     })
 }
 

@@ -72,6 +72,27 @@ fn stock_flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 pub struct ApiError {
     pub code: String,
     pub message: String,
+    #[serde(default)]
+    pub data: Option<ErrorData>,
+}
+
+/// An error's `data`: WooCommerce's terms controller adds `resource_id` to `term_exists`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ErrorData {
+    #[serde(default)]
+    pub resource_id: Option<u64>,
+}
+
+impl ApiError {
+    /// The term a create was refused for because its name is taken (`term_exists`): WordPress
+    /// compares term names without case, and WooCommerce answers the existing term's id as
+    /// `data.resource_id` ("give them the identifier they can actually use").
+    pub fn existing_term(&self) -> Option<u64> {
+        if self.code != "term_exists" {
+            return None;
+        }
+        self.data.as_ref().and_then(|d| d.resource_id)
+    }
 }
 
 /// `meta_data[]`: the reference types `value` as a string; plugins store arrays and objects.
@@ -113,6 +134,14 @@ pub struct TermRef {
     pub name: Option<String>,
     #[serde(default)]
     pub slug: Option<String>,
+}
+
+/// `GET /products/tags`, and a tag written (`product-tags.md`, "Product tag properties").
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tag {
+    pub id: u64,
+    pub name: String,
+    pub slug: String,
 }
 
 /// An image of a product, a variation or a category.
@@ -671,6 +700,44 @@ mod tests {
         );
         let e = b.update[1].result(ep, BatchKind::Update, 1).unwrap_err();
         assert!(e.contains(ep) && e.contains("update[1].id"), "{e}");
+    }
+
+    #[test]
+    fn tags_parse_and_a_taken_name_answers_the_existing_tags_id() {
+        let tags: Vec<Tag> = parse("GET /products/tags", &example("product-tags.json")).unwrap();
+        assert_eq!(
+            tags.iter()
+                .map(|t| (t.id, t.name.as_str(), t.slug.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                (34, "Leather Shoes", "leather-shoes"),
+                (35, "Oxford Shoes", "oxford-shoes")
+            ]
+        );
+        let batch: Batch = parse(
+            "POST /products/tags/batch",
+            &example("product-tags-batch.json"),
+        )
+        .unwrap();
+        let ep = "POST /products/tags/batch";
+        assert_eq!(
+            batch.create[1].result(ep, BatchKind::Create, 1),
+            Ok(ItemResult::Written(37))
+        );
+        // WooCommerce's terms controller: `term_exists` with the existing term's id.
+        let reply = json!({ "create": [
+            { "id": 0, "error": { "code": "term_exists", "message": "A term with the name provided already exists in this taxonomy.",
+                                  "data": { "status": 400, "resource_id": 34 } } },
+            { "id": 0, "error": { "code": "empty_term_name", "message": "A name is required for this term.", "data": { "status": 400 } } },
+            { "id": 0, "error": { "code": "db_insert_error", "message": "Could not insert term into the database.", "data": { "status": 400, "resource_id": 9 } } },
+        ]});
+        let b: Batch = parse(ep, &reply).unwrap();
+        let existing: Vec<Option<u64>> = b
+            .create
+            .iter()
+            .map(|i| i.error.as_ref().and_then(ApiError::existing_term))
+            .collect();
+        assert_eq!(existing, [Some(34), None, None]);
     }
 
     #[test]
