@@ -727,6 +727,71 @@ fn full_records(entity: Entity) -> Vec<Record> {
             },
             created_at: crate::model::Timestamp::parse_rfc3339("2024-01-01T09:00:00+03:00"),
         })],
+        Entity::Orders => {
+            let vat = |amount: &str| TaxLine {
+                title: "KDV".into(),
+                rate: rust_decimal::Decimal::new(2, 1),
+                amount: usd(amount),
+            };
+            let when = |t: &str| crate::model::Timestamp::parse_rfc3339(t);
+            let mut shipping = addr("Alsancak 2", false);
+            shipping.phone = Some("+90 532 000 00 02".into());
+            vec![Record::Order(Box::new(Order {
+                source: SourceRef::new("o-1"),
+                number: "1001".into(),
+                email: Some("deniz@example.test".into()),
+                customer_ref: Some("c-1".into()),
+                currency: "USD".into(),
+                line_items: vec![LineItem {
+                    sku: Some("LS-1".into()),
+                    title: "Linen Shirt".into(),
+                    variant_title: Some("Size=M".into()),
+                    quantity: 2,
+                    price: usd("20.00"),
+                    total_discount: Some(usd("5.00")),
+                    tax_lines: vec![vat("7.00")],
+                    product_ref: Some("10".into()),
+                }],
+                tax_lines: vec![vat("8.00")],
+                discounts: vec![Discount {
+                    code: "WELCOME".into(),
+                    amount: usd("5.00"),
+                }],
+                shipping_lines: vec![ShippingLine {
+                    title: "Flat rate".into(),
+                    code: Some("flat_rate".into()),
+                    price: usd("5.00"),
+                    tax_lines: vec![vat("1.00")],
+                }],
+                // A captured part payment, still pending: nothing like the one sale of the
+                // order total that an order file's payment method reads back as.
+                transactions: vec![Transaction {
+                    kind: "capture".into(),
+                    status: "pending".into(),
+                    gateway: Some("stripe".into()),
+                    amount: usd("10.00"),
+                    processed_at: when("2024-03-01T10:05:00+03:00"),
+                }],
+                totals: OrderTotals {
+                    subtotal: usd("40.00"),
+                    discounts: usd("5.00"),
+                    shipping: usd("5.00"),
+                    tax: usd("8.00"),
+                    total: usd("48.00"),
+                },
+                // States every order file holds as they are: the status mappings have a test
+                // of their own.
+                financial_status: FinancialStatus::Paid,
+                fulfillment_status: FulfillmentStatus::Fulfilled,
+                created_at: when("2024-03-01T10:00:00+03:00"),
+                processed_at: when("2024-03-01T10:05:00+03:00"),
+                cancelled_at: when("2024-03-02T09:00:00+03:00"),
+                billing_address: Some(addr("Kordon 1", false)),
+                shipping_address: Some(shipping),
+                note: Some("Leave at the door".into()),
+                tags: vec!["gift".into()],
+            }))]
+        }
         _ => vec![],
     }
 }
@@ -742,6 +807,7 @@ fn by_design_facts_are_true_of_every_file_format() {
             Entity::Customers,
             Entity::Categories,
             Entity::Pages,
+            Entity::Orders,
         ] {
             let facts = platform::file_not_carried(to, entity);
             let mut sent = full_records(entity);
@@ -829,6 +895,102 @@ fn by_design_facts_are_true_of_every_file_format() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Every payment and fulfilment state an order can have comes back from each order file as
+/// `platform::file_order_status` says (as it is, where that says nothing), and the read-back
+/// counts exactly those changes by design.
+#[test]
+fn order_states_read_back_as_the_platform_says() {
+    use FinancialStatus as F;
+    use FulfillmentStatus as S;
+    let Some(Record::Order(base)) = full_records(Entity::Orders).pop() else {
+        panic!("no order record");
+    };
+    let mut states = vec![];
+    for f in [
+        F::Pending,
+        F::Authorized,
+        F::Paid,
+        F::PartiallyPaid,
+        F::Refunded,
+        F::PartiallyRefunded,
+        F::Voided,
+    ] {
+        for s in [S::Unfulfilled, S::Partial, S::Fulfilled, S::Cancelled] {
+            states.push((f, s));
+        }
+    }
+    let sent: Vec<Record> = states
+        .iter()
+        .enumerate()
+        .map(|(i, &(f, s))| {
+            let mut o = base.clone();
+            o.number = format!("{}", 2000 + i);
+            o.source = SourceRef::new(format!("o-{i}"));
+            o.financial_status = f;
+            o.fulfillment_status = s;
+            Record::Order(o)
+        })
+        .collect();
+    let mut mapped = 0;
+    for to in [Platform::Shopify, Platform::WooCommerce] {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(write(to, dir.path(), Entity::Orders, &sent).is_empty());
+        let spec = EndpointSpec::files(to, dir.path().to_path_buf());
+        let mut back = crate::files::open_source(&spec, Path::new(".")).unwrap();
+        let (got, _) = rt()
+            .block_on(read_all(back.as_mut(), Entity::Orders))
+            .unwrap();
+        assert_eq!(got.len(), sent.len(), "{to}");
+        for ((s, g), &(fs, ss)) in sent.iter().zip(&got).zip(&states) {
+            let Record::Order(o) = g else {
+                panic!("{to}: not an order: {g:?}")
+            };
+            let want = platform::file_order_status(to, fs, ss);
+            assert_eq!(
+                (o.financial_status, o.fulfillment_status),
+                want.map_or((fs, ss), |m| (m.financial, m.fulfillment)),
+                "{to}: {fs:?}, {ss:?} written as {:?}",
+                want.map(|m| m.written)
+            );
+            let (s, g) = (
+                serde_json::to_value(s).unwrap(),
+                serde_json::to_value(g).unwrap(),
+            );
+            let changes = crate::files::readback::diff_changes(&s, &g, to);
+            let verdict = crate::files::readback::classify(
+                changes,
+                &g,
+                platform::file_not_carried(to, Entity::Orders),
+            );
+            assert!(
+                !verdict.real.iter().any(|r| r.contains("_status")),
+                "{to}: {fs:?}, {ss:?}: {verdict:?}"
+            );
+            let by_design: Vec<&str> = verdict
+                .by_design
+                .iter()
+                .map(|(f, _)| f.as_str())
+                .filter(|f| f.contains("_status:"))
+                .collect();
+            let changed = usize::from(want.is_some_and(|m| m.financial != fs))
+                + usize::from(want.is_some_and(|m| m.fulfillment != ss));
+            assert_eq!(
+                by_design.len(),
+                changed,
+                "{to}: {fs:?}, {ss:?}: {verdict:?}"
+            );
+            mapped += changed;
+        }
+    }
+    // A partly refunded, fulfilled order is WooCommerce's `completed`: it comes back paid.
+    let m = platform::file_order_status(Platform::WooCommerce, F::PartiallyRefunded, S::Fulfilled);
+    assert_eq!(
+        m.map(|m| (m.written, m.financial)),
+        Some(("completed", F::Paid))
+    );
+    assert!(mapped > 0);
 }
 
 #[test]

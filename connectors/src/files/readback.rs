@@ -7,7 +7,7 @@
 
 use super::convert::Loss;
 use crate::connector::{Cursor, Result, Source};
-use crate::model::{Entity, Platform, Record, WeightUnit};
+use crate::model::{Entity, FinancialStatus, FulfillmentStatus, Platform, Record, WeightUnit};
 use crate::platform;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
@@ -220,6 +220,14 @@ pub(crate) enum Change {
     },
     /// A loss said in words (a category without its collection tag): never by design.
     Note { path: String, text: String },
+    /// A value the target's file holds only as another (an order state WooCommerce's single
+    /// status cannot tell apart), read back as the platform says it is: by design, under
+    /// `label`.
+    Mapped {
+        path: String,
+        label: String,
+        why: &'static str,
+    },
 }
 
 impl Change {
@@ -228,7 +236,8 @@ impl Change {
             Change::Value { path, .. }
             | Change::Count { path, .. }
             | Change::Order { path, .. }
-            | Change::Note { path, .. } => path,
+            | Change::Note { path, .. }
+            | Change::Mapped { path, .. } => path,
         }
     }
 
@@ -248,6 +257,7 @@ impl Change {
                 show(Some(got))
             ),
             Change::Note { text, .. } => text.clone(),
+            Change::Mapped { label, .. } => label.clone(),
         }
     }
 }
@@ -397,6 +407,13 @@ pub(crate) fn classify(
         if used {
             continue;
         }
+        if let Change::Mapped { label, why, .. } = c {
+            let hit = (label.clone(), *why);
+            if !verdict.by_design.contains(&hit) {
+                verdict.by_design.push(hit);
+            }
+            continue;
+        }
         let field = field_of(c.path());
         if !matches!(c, Change::Note { .. }) {
             if let Some(hit) = by_design_of(&field, facts) {
@@ -444,6 +461,9 @@ pub(super) fn diff_records(sent: &Record, got: &Record, to: Platform) -> Vec<Str
 pub(crate) fn diff_changes(a: &Value, b: &Value, to: Platform) -> Vec<Change> {
     let mut out = Vec::new();
     diff_value(&mut String::new(), a, b, &mut out);
+    if a.get("entity").and_then(Value::as_str) == Some("order") {
+        mapped_order_status(a, b, to, &mut out);
+    }
     if a.get("entity").and_then(Value::as_str) != Some("product") {
         return out;
     }
@@ -496,6 +516,46 @@ pub(crate) fn diff_changes(a: &Value, b: &Value, to: Platform) -> Vec<Change> {
         }
     }
     out
+}
+
+/// An order whose payment and fulfilment states came back as the target's file holds them
+/// (`platform::file_order_status`) lost them by design, one line per state and change; states
+/// that came back otherwise still really differ.
+fn mapped_order_status(a: &Value, b: &Value, to: Platform, out: &mut [Change]) {
+    fn states(v: &Value) -> Option<(FinancialStatus, FulfillmentStatus)> {
+        let f = serde_json::from_value(v.get("financial_status")?.clone()).ok()?;
+        let s = serde_json::from_value(v.get("fulfillment_status")?.clone()).ok()?;
+        Some((f, s))
+    }
+    let (Some((f, s)), Some(got)) = (states(a), states(b)) else {
+        return;
+    };
+    let Some(m) = platform::file_order_status(to, f, s) else {
+        return;
+    };
+    if got != (m.financial, m.fulfillment) {
+        return;
+    }
+    for c in out.iter_mut() {
+        let Change::Value {
+            path,
+            sent: Some(Value::String(sent)),
+            got: Some(Value::String(got)),
+        } = c
+        else {
+            continue;
+        };
+        if path != "financial_status" && path != "fulfillment_status" {
+            continue;
+        }
+        let label = format!("{path}: {sent} → {got} (as `{}`)", m.written);
+        let path = std::mem::take(path);
+        *c = Change::Mapped {
+            path,
+            label,
+            why: m.why,
+        };
+    }
 }
 
 fn as_decimal(v: &Value) -> Option<Decimal> {

@@ -4,7 +4,7 @@
 
 use super::versions::{ApiVersions, VersionScheme};
 use super::Facts;
-use crate::model::{Entity, Platform};
+use crate::model::{Entity, Platform, Variant};
 
 pub const FACTS: Facts = Facts {
     platform: Platform::BigCommerce,
@@ -119,6 +119,21 @@ use crate::files::dates::{Clock, DayOrder};
 /// leaves day and month open is read month first, BigCommerce's US default.
 pub const ORDER_DATE_CLOCK: Clock = Clock::Store;
 pub const DAY_ORDER: DayOrder = DayOrder::MonthFirst;
+/// BigCommerce's product `type` (the product CSV's `Type`, the Catalog API's `type`): whether
+/// a product ships is the product's, not a variant's. A product with any variant that needs
+/// shipping is `physical`, so nothing that must be shipped is sold as a download; its virtual
+/// variants then need shipping too ([`SHIPPING_PER_PRODUCT`]).
+pub fn product_type(variants: &[Variant]) -> &'static str {
+    if variants.is_empty() || variants.iter().any(|v| v.requires_shipping) {
+        "physical"
+    } else {
+        "digital"
+    }
+}
+
+/// Why a virtual variant of a product that also ships reads back as needing shipping.
+pub const SHIPPING_PER_PRODUCT: &str = "BigCommerce's product type (physical or digital) is the product's: a product with a variant that needs shipping is physical, so its virtual variants need shipping too";
+
 /// Fields BigCommerce's import files have no place for (see [`super::file_not_carried`]).
 pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
     match entity {

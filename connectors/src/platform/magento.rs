@@ -3,7 +3,7 @@
 //! past the end repeats the last one).
 
 use super::versions::{ApiVersions, VersionScheme};
-use crate::model::{Entity, Platform};
+use crate::model::{Address, Entity, Platform};
 
 pub fn url_path(entity: Entity, handle: &str) -> String {
     match entity {
@@ -60,6 +60,22 @@ pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str
         Entity::Pages => &[("created_at", "the CMS page file has no creation date")],
         _ => &[],
     }
+}
+
+/// Why customer_address.csv leaves `a` out, if it does: an address with no street, city, phone
+/// or name (Shopify keeps one holding only a country for a customer who gave no address).
+/// Magento's customer_address import refuses a new address without its required attributes
+/// (street and city among them: magento/magento2 app/code/Magento/CustomerImportExport/Model/
+/// Import/Address.php, _validateRowForUpdate, "value is required"), and a row refused fails
+/// the import's validation; one with a phone or a name is still written, since Magento keeps a
+/// customer's phone on an address only. `a` is the address as written, with the customer's
+/// phone placed on it when it carries that.
+pub fn file_address_left_out(a: &Address) -> Option<&'static str> {
+    let street = a.address1.is_some() || a.address2.is_some();
+    let kept = street || a.city.is_some() || a.phone.is_some() || a.first_name.is_some();
+    (!kept).then_some(
+        "Magento's customer_address import needs a street and a city for a new address: one with neither (only a country or a postcode) is left out",
+    )
 }
 
 /// Import/export file names of System > Data Transfer, as the writers name them.

@@ -11,7 +11,7 @@ pub mod vendure;
 pub mod versions;
 pub mod woocommerce;
 
-use crate::model::{Entity, Platform};
+use crate::model::{Address, Entity, FinancialStatus, FulfillmentStatus, Platform};
 
 pub use cells::{export_guard, import_file, import_files, Guard, ImportFile, Strips};
 
@@ -99,6 +99,23 @@ pub fn address_needs_street_city_country(platform: Platform) -> bool {
     matches!(platform, Platform::BigCommerce)
 }
 
+/// Why the platform's customer import file leaves an address out, if it does (Magento's, for
+/// an address it cannot import): convert takes it out before writing and counts it by design.
+/// `a` is the address as written (with the customer's phone, when it carries that).
+pub fn file_address_left_out(platform: Platform, a: &Address) -> Option<&'static str> {
+    match platform {
+        Platform::Magento => magento::file_address_left_out(a),
+        _ => None,
+    }
+}
+
+/// Whether the platform decides shipping per product, not per variant (BigCommerce's product
+/// `type`): a product whose variants differ is written as [`bigcommerce::product_type`] says,
+/// with the reason the variants then read back alike.
+pub fn shipping_per_product(platform: Platform) -> Option<&'static str> {
+    matches!(platform, Platform::BigCommerce).then_some(bigcommerce::SHIPPING_PER_PRODUCT)
+}
+
 /// Whether a target holds variants' tier and customer-group prices: Magento's import files do
 /// (advanced_pricing.csv beside catalog_product.csv); no other format or API connector has a
 /// place for them.
@@ -160,6 +177,33 @@ pub fn file_not_carried(
         Platform::Vendure => vendure::file_not_carried(entity),
         Platform::Ideasoft => &[],
     }
+}
+
+/// An order's payment and fulfilment states as an import file holds them: the status they
+/// are written as, the states read back, and why they differ when they do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MappedStatus {
+    pub written: &'static str,
+    pub financial: FinancialStatus,
+    pub fulfillment: FulfillmentStatus,
+    pub why: &'static str,
+}
+
+/// What an order with states `f` and `s` reads back as from the platform's order import file,
+/// when that is not `f` and `s` themselves: WooCommerce has one order status where the
+/// canonical order has two states, so a partly refunded, fulfilled order comes back paid. The
+/// read-back counts such a change as by design, and only that change. `None`: the file holds
+/// both states as they are (Shopify), or the platform has no order file.
+pub fn file_order_status(
+    platform: Platform,
+    f: FinancialStatus,
+    s: FulfillmentStatus,
+) -> Option<MappedStatus> {
+    let mapped = match platform {
+        Platform::WooCommerce => woocommerce::order_status_round_trip(f, s),
+        _ => return None,
+    };
+    (mapped.financial != f || mapped.fulfillment != s).then_some(mapped)
 }
 
 /// Fields only some targets hold (tier prices, translations), not carried by the others: for

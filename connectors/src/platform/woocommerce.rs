@@ -2,7 +2,7 @@
 
 use super::versions::{ApiVersions, VersionScheme};
 use super::Facts;
-use crate::model::{Entity, Platform};
+use crate::model::{Entity, FinancialStatus, FulfillmentStatus, Platform};
 
 pub const FACTS: Facts = Facts {
     platform: Platform::WooCommerce,
@@ -67,6 +67,91 @@ pub const ORDER_STATUSES: [&str; 7] = [
     "refunded",
     "failed",
 ];
+/// The payment and fulfilment states each of [`ORDER_STATUSES`] stands for (same order), with
+/// what a store owner should know when an order's states come back as these: WooCommerce has
+/// one status per order, where the canonical order has a payment and a fulfilment state. Its
+/// files and its REST API read and write statuses by this table.
+pub const ORDER_STATUS_STATES: [(FinancialStatus, FulfillmentStatus, &str); 7] = [
+    (
+        FinancialStatus::Pending,
+        FulfillmentStatus::Unfulfilled,
+        "WooCommerce's `pending` (awaiting payment) has no fulfilment state: it reads back unfulfilled",
+    ),
+    (
+        FinancialStatus::Paid,
+        FulfillmentStatus::Unfulfilled,
+        "WooCommerce's `processing` means paid and not yet shipped: partly paid, partly refunded and partly fulfilled orders are written so (refunds are not in the order file)",
+    ),
+    (
+        FinancialStatus::Authorized,
+        FulfillmentStatus::Unfulfilled,
+        "WooCommerce's `on-hold` (payment to be confirmed) has no fulfilment state: it reads back unfulfilled",
+    ),
+    (
+        FinancialStatus::Paid,
+        FulfillmentStatus::Fulfilled,
+        "WooCommerce's `completed` means paid and fulfilled: partly paid and partly refunded orders are written so (refunds are not in the order file)",
+    ),
+    (
+        FinancialStatus::Voided,
+        FulfillmentStatus::Cancelled,
+        "WooCommerce's `cancelled` has no payment state: a cancelled order reads back voided, whatever it was paid",
+    ),
+    (
+        FinancialStatus::Refunded,
+        FulfillmentStatus::Fulfilled,
+        "WooCommerce's `refunded` has no fulfilment state: a refunded order reads back fulfilled",
+    ),
+    (
+        FinancialStatus::Voided,
+        FulfillmentStatus::Unfulfilled,
+        "WooCommerce's `failed` (the payment failed) has no fulfilment state: a voided order reads back unfulfilled",
+    ),
+];
+
+/// The payment and fulfilment states a WooCommerce order status stands for (`wc-` prefix and
+/// case aside); `None` for a status WooCommerce does not have.
+pub fn order_status_states(status: &str) -> Option<(FinancialStatus, FulfillmentStatus)> {
+    let s = status.trim().to_ascii_lowercase();
+    let s = s.strip_prefix("wc-").unwrap_or(&s);
+    let i = ORDER_STATUSES.iter().position(|n| *n == s)?;
+    let (f, g, _) = ORDER_STATUS_STATES[i];
+    Some((f, g))
+}
+
+/// The status an order with these states is written with. A cancelled order is `cancelled`
+/// whatever was paid; a voided one `failed`; partly paid and partly refunded orders count as
+/// paid, the nearest status WooCommerce has.
+pub fn order_status(f: FinancialStatus, s: FulfillmentStatus) -> &'static str {
+    use FinancialStatus as F;
+    use FulfillmentStatus as S;
+    match (f, s) {
+        (_, S::Cancelled) => "cancelled",
+        (F::Voided, _) => "failed",
+        (F::Refunded, _) => "refunded",
+        (F::Pending, _) => "pending",
+        (F::Authorized, _) => "on-hold",
+        (F::Paid | F::PartiallyPaid | F::PartiallyRefunded, S::Fulfilled) => "completed",
+        (F::Paid | F::PartiallyPaid | F::PartiallyRefunded, _) => "processing",
+    }
+}
+
+/// How an order's states come back from WooCommerce (see [`super::file_order_status`]).
+pub fn order_status_round_trip(f: FinancialStatus, s: FulfillmentStatus) -> super::MappedStatus {
+    let written = order_status(f, s);
+    let i = ORDER_STATUSES
+        .iter()
+        .position(|n| *n == written)
+        .unwrap_or_default();
+    let (financial, fulfillment, why) = ORDER_STATUS_STATES[i];
+    super::MappedStatus {
+        written,
+        financial,
+        fulfillment,
+        why,
+    }
+}
+
 /// An order's `number` is read-only through the REST API (WooCommerce numbers orders by their
 /// id); the source store's number travels in this meta key, the one storeshift looks orders
 /// up by and reads back as the order's number.
@@ -195,6 +280,20 @@ pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str
             "addresses[].phone",
             "the customer file has one phone, the billing phone, which is the customer's own",
         )],
+        // What the order file (the Customer/Order/Coupon Export layout, files::woocommerce::
+        // orders) has no column for.
+        Entity::Orders => &[
+            ("tags", "the order file has no tags"),
+            ("cancelled_at", "the order file has no cancellation date: a cancelled order has the status `cancelled`"),
+            ("processed_at", "the order file has no payment date"),
+            ("shipping_address.phone", "the order file has one phone, the billing phone"),
+            ("line_items[].tax_lines", "the order file keeps a line's tax as one amount (total_tax), not as tax lines"),
+            ("shipping_lines[].tax_lines", "the order file keeps shipping tax in the order's tax lines, not per shipping line"),
+            ("transactions[].kind", "the order file has a payment method, not payments: one sale of the order total is read back"),
+            ("transactions[].status", "the order file has a payment method, not payments: the payment's state is read from the order status"),
+            ("transactions[].amount", "the order file has a payment method, not payments: one sale of the order total is read back"),
+            ("transactions[].processed_at", "the order file has no payment date"),
+        ],
         _ => &[],
     }
 }

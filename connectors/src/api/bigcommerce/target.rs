@@ -245,11 +245,7 @@ impl BigCommerceTarget {
         ProductBody {
             id: None,
             name: p.title.trim().to_string(),
-            kind: if base.is_some_and(|v| !v.requires_shipping) {
-                "digital"
-            } else {
-                "physical"
-            },
+            kind: crate::platform::bigcommerce::product_type(&p.variants),
             sku: if simple {
                 base.and_then(|v| some(v.sku.as_ref()))
             } else {

@@ -849,11 +849,7 @@ impl EntityWriter for ProductWriter {
             .set("Name", p.title.clone())
             .set(
                 "Type",
-                if first.requires_shipping {
-                    "physical"
-                } else {
-                    "digital"
-                },
+                crate::platform::bigcommerce::product_type(&p.variants),
             )
             .set(
                 "SKU",

@@ -406,11 +406,11 @@ impl CustomerWriter {
                 (None, 0, false) => c.phone.clone().unwrap_or_default(),
                 _ => String::new(),
             };
-            let any = !street.is_empty()
-                || a.city.is_some()
-                || !phone.is_empty()
-                || a.first_name.is_some();
-            if !any {
+            let placed = Address {
+                phone: (!phone.is_empty()).then(|| phone.clone()),
+                ..a.clone()
+            };
+            if facts::file_address_left_out(&placed).is_some() {
                 continue;
             }
             let flag = if a.default { "1" } else { "0" };

@@ -27,7 +27,8 @@
 //! Order `status` maps to financial / fulfilment status: pending (pending, unfulfilled),
 //! processing (paid, unfulfilled), on-hold (authorized, unfulfilled), completed (paid,
 //! fulfilled), cancelled (voided, cancelled), refunded (refunded, fulfilled), failed (voided,
-//! unfulfilled). Fees and refund details have no canonical place and are not read.
+//! unfulfilled) (`platform::woocommerce::ORDER_STATUS_STATES`). Fees and refund details have no
+//! canonical place and are not read.
 
 use super::customers::{address_fields, read_address};
 use super::{date_field, field, opt_field, RowReader};
@@ -196,33 +197,14 @@ fn get<'a>(item: &'a [(String, String)], key: &str) -> Option<&'a str> {
         .filter(|v| !v.trim().is_empty())
 }
 
+/// The states a WooCommerce order status stands for (the table in [`crate::platform::woocommerce`]).
 pub fn status_to_canonical(status: &str) -> Option<(FinancialStatus, FulfillmentStatus)> {
-    let s = status.trim().to_ascii_lowercase();
-    let s = s.strip_prefix("wc-").unwrap_or(&s);
-    Some(match s {
-        "pending" => (FinancialStatus::Pending, FulfillmentStatus::Unfulfilled),
-        "processing" => (FinancialStatus::Paid, FulfillmentStatus::Unfulfilled),
-        "on-hold" => (FinancialStatus::Authorized, FulfillmentStatus::Unfulfilled),
-        "completed" => (FinancialStatus::Paid, FulfillmentStatus::Fulfilled),
-        "cancelled" => (FinancialStatus::Voided, FulfillmentStatus::Cancelled),
-        "refunded" => (FinancialStatus::Refunded, FulfillmentStatus::Fulfilled),
-        "failed" => (FinancialStatus::Voided, FulfillmentStatus::Unfulfilled),
-        _ => return None,
-    })
+    crate::platform::woocommerce::order_status_states(status)
 }
 
+/// The status an order with these states is written with.
 pub fn status_from_canonical(f: FinancialStatus, s: FulfillmentStatus) -> &'static str {
-    use FinancialStatus as F;
-    use FulfillmentStatus as S;
-    match (f, s) {
-        (_, S::Cancelled) => "cancelled",
-        (F::Voided, _) => "failed",
-        (F::Refunded, _) => "refunded",
-        (F::Pending, _) => "pending",
-        (F::Authorized, _) => "on-hold",
-        (F::Paid | F::PartiallyPaid | F::PartiallyRefunded, S::Fulfilled) => "completed",
-        (F::Paid | F::PartiallyPaid | F::PartiallyRefunded, _) => "processing",
-    }
+    crate::platform::woocommerce::order_status(f, s)
 }
 
 fn money(
