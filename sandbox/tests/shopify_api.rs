@@ -315,6 +315,53 @@ async fn customers_upsert_by_email_and_a_wrong_token_is_named() {
     );
 }
 
+/// Shopify keeps a phone number on one customer. Two customers of the old store sharing one (a
+/// family, a shop's own number) both arrive, in small batches and through a bulk operation:
+/// the second without the phone, which its note keeps, and a finding names it.
+#[tokio::test]
+async fn a_customer_whose_phone_another_has_arrives_without_it() {
+    let (_sb, server) = seeded(0, 6).await;
+    let mut src = ShopifySource::open(&spec(&server, json!({}))).expect("open");
+    let (mut customers, _) = extract_all(&mut src, Entity::Customers, 50).await;
+    let shared = "+15550001234";
+    for r in &mut customers {
+        if let Record::Customer(c) = r {
+            c.phone = Some(shared.into());
+        }
+    }
+    for bulk_threshold in [0, 2] {
+        let target_sb = ShopifySandbox::new(ShopifyConfig::default());
+        let tserver = target_sb.start(0).await.expect("bind");
+        let options = json!({ "bulk_threshold": bulk_threshold, "bulk_poll_ms": 10 });
+        let mut t = ShopifyTarget::open(&spec(&tserver, options)).expect("open");
+        let out = t
+            .write_batch(Entity::Customers, &customers)
+            .await
+            .expect("load");
+        assert!(
+            out.iter()
+                .all(|o| matches!(o, WriteOutcome::Created { .. })),
+            "bulk threshold {bulk_threshold}: {out:?}"
+        );
+        let stored = target_sb.customers();
+        assert_eq!(stored.len(), 6);
+        let with_phone = stored.iter().filter(|c| c["phone"] == shared).count();
+        assert_eq!(with_phone, 1, "bulk threshold {bulk_threshold}");
+        let noted = stored
+            .iter()
+            .filter(|c| c["note"].as_str().is_some_and(|n| n.contains(shared)))
+            .count();
+        assert_eq!(noted, 5);
+        let findings = t.take_findings();
+        let taken = findings
+            .iter()
+            .filter(|f| f.code == "customer_phone_taken")
+            .count();
+        assert_eq!(taken, 5, "{findings:?}");
+        assert!(target_sb.creation_log().duplicates().is_empty());
+    }
+}
+
 /// A store whose reply leaves out a field the schema declares non-null (a variant's price):
 /// the read fails naming the document and where the field is missing, instead of reading a
 /// price of 0 as it once did. A nullable field answered `null` (compareAtPrice) is no error.

@@ -91,16 +91,11 @@ pub(super) fn find_product(s: &Store, ident: &Value) -> Option<u64> {
 
 pub(super) fn find_customer(s: &Store, ident: &Value) -> Option<u64> {
     if let Some(e) = ident.get("email").and_then(Value::as_str) {
-        let e = e.to_ascii_lowercase();
-        return s.customers.iter().find_map(|(id, c)| {
-            (c["email"].as_str().map(str::to_ascii_lowercase) == Some(e.clone())).then_some(*id)
-        });
+        let key = format!("e:{}", e.to_ascii_lowercase());
+        return s.customer_index.get(&key).copied();
     }
     if let Some(p) = ident.get("phone").and_then(Value::as_str) {
-        return s
-            .customers
-            .iter()
-            .find_map(|(id, c)| (c["phone"].as_str() == Some(p)).then_some(*id));
+        return s.customer_index.get(&format!("p:{p}")).copied();
     }
     ident
         .get("id")
@@ -484,10 +479,7 @@ pub(super) fn customer_set(
                 "Email is invalid",
                 "INVALID",
             ));
-        } else if s.customers.iter().any(|(id, c)| {
-            Some(*id) != existing
-                && c["email"].as_str().map(str::to_ascii_lowercase) == Some(e.to_ascii_lowercase())
-        }) {
+        } else if find_customer(s, &json!({ "email": e })).is_some_and(|id| Some(id) != existing) {
             errors.push(user_error(
                 T,
                 json!(["input", "email"]),
@@ -497,10 +489,7 @@ pub(super) fn customer_set(
         }
     }
     if let Some(ph) = &phone {
-        if s.customers
-            .iter()
-            .any(|(id, c)| Some(*id) != existing && c["phone"].as_str() == Some(ph))
-        {
+        if find_customer(s, &json!({ "phone": ph })).is_some_and(|id| Some(id) != existing) {
             errors.push(user_error(
                 T,
                 json!(["input", "phone"]),
@@ -564,6 +553,6 @@ pub(super) fn customer_set(
     if existing.is_none() {
         created.record("customers", &email.unwrap_or_default().to_ascii_lowercase());
     }
-    s.customers.insert(id, c.clone());
+    s.put_customer(id, c.clone());
     Ok(c)
 }

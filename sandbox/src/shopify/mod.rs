@@ -98,6 +98,12 @@ struct Store {
     /// Products by handle (`h:`) and by custom id (`c:namespace/key/value`), so lookups stay
     /// cheap in stores of tens of thousands of products.
     product_index: HashMap<String, u64>,
+    /// Customers by lower-cased email (`e:`) and by phone (`p:`): every customerSet checks
+    /// both are free, and every order looks its customer up.
+    customer_index: HashMap<String, u64>,
+    /// Orders by custom id (`c:namespace/key/value`): a load looks each order up before it
+    /// creates it, so a linear scan made loading quadratic in the store's orders.
+    order_index: HashMap<String, u64>,
 }
 
 impl Store {
@@ -124,6 +130,58 @@ impl Store {
             self.product_index.insert(k, id);
         }
         self.products.insert(id, p);
+    }
+
+    fn customer_keys(c: &Value) -> Vec<String> {
+        let mut keys = vec![];
+        if let Some(e) = c["email"].as_str() {
+            keys.push(format!("e:{}", e.to_ascii_lowercase()));
+        }
+        if let Some(p) = c["phone"].as_str() {
+            keys.push(format!("p:{p}"));
+        }
+        keys
+    }
+
+    fn put_customer(&mut self, id: u64, c: Value) {
+        self.remove_customer(id);
+        for k in Store::customer_keys(&c) {
+            self.customer_index.insert(k, id);
+        }
+        self.customers.insert(id, c);
+    }
+
+    fn remove_customer(&mut self, id: u64) -> bool {
+        match self.customers.remove(&id) {
+            Some(old) => {
+                for k in Store::customer_keys(&old) {
+                    self.customer_index.remove(&k);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn order_keys(o: &Value) -> Vec<String> {
+        o["__metafields"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| custom_key(&m["namespace"], &m["key"], &m["value"]))
+            .collect()
+    }
+
+    fn put_order(&mut self, n: u64, o: Value) {
+        if let Some(old) = self.orders.get(&n) {
+            for k in Store::order_keys(old) {
+                self.order_index.remove(&k);
+            }
+        }
+        for k in Store::order_keys(&o) {
+            self.order_index.insert(k, n);
+        }
+        self.orders.insert(n, o);
     }
 
     fn remove_product(&mut self, id: u64) -> bool {
@@ -814,12 +872,14 @@ impl<'a, 'd> Exec<'a, 'd> {
                     // Only the match is cloned: a load looks orders up by the thousand.
                     let found = {
                         let s = lock(&self.sb.inner.store);
-                        let map = if f.name.starts_with("order") {
-                            &s.orders
+                        if f.name.starts_with("order") {
+                            find_order(&s, &ident).and_then(|n| s.orders.get(&n).cloned())
                         } else {
-                            &s.collections
-                        };
-                        map.values().find(|it| identified_by(it, &ident)).cloned()
+                            s.collections
+                                .values()
+                                .find(|it| identified_by(it, &ident))
+                                .cloned()
+                        }
                     };
                     self.project_opt(found.as_ref(), f, &path)?
                 }
@@ -1036,7 +1096,7 @@ impl<'a, 'd> Exec<'a, 'd> {
                     let mut s = lock(&self.sb.inner.store);
                     let removed = match (f.name.as_str(), n) {
                         ("productDelete", Some(n)) => s.remove_product(n),
-                        (_, Some(n)) => s.customers.remove(&n).is_some(),
+                        (_, Some(n)) => s.remove_customer(n),
                         _ => false,
                     };
                     let (field, ty) = if f.name == "productDelete" {
@@ -1495,6 +1555,21 @@ fn matches_terms(it: &Value, terms: &[Term]) -> bool {
 }
 
 /// Whether a stored object matches an identifier input (`id`, `handle` or `customId`).
+/// An order by custom id (through the index) or by id.
+fn find_order(s: &Store, ident: &Value) -> Option<u64> {
+    if let Some(c) = ident.get("customId").filter(|c| c.is_object()) {
+        return s
+            .order_index
+            .get(&custom_key(&c["namespace"], &c["key"], &c["value"]))
+            .copied();
+    }
+    ident
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|g| g.rsplit('/').next()?.parse().ok())
+        .filter(|n| s.orders.contains_key(n))
+}
+
 fn identified_by(obj: &Value, ident: &Value) -> bool {
     if let Some(c) = ident.get("customId").filter(|c| c.is_object()) {
         return obj["__metafields"]

@@ -380,7 +380,7 @@ pub(super) fn order_create(
         .and_then(|m| m["value"].as_str().map(str::to_string))
         .unwrap_or_else(|| name.clone());
     created.record("orders", &key);
-    s.orders.insert(n, o.clone());
+    s.put_order(n, o.clone());
     Ok(o)
 }
 
@@ -412,9 +412,8 @@ pub(super) fn order_update(s: &mut Store, input: &Value) -> Result<Value, Vec<Va
     let n = input
         .get("id")
         .and_then(Value::as_str)
-        .and_then(|g| g.rsplit('/').next()?.parse::<u64>().ok())
-        .filter(|n| s.orders.contains_key(n));
-    let Some(n) = n else {
+        .and_then(|g| g.rsplit('/').next()?.parse::<u64>().ok());
+    let Some((n, mut o)) = n.and_then(|n| Some((n, s.orders.get(&n)?.clone()))) else {
         return Err(vec![user_error(
             "UserError",
             json!(["id"]),
@@ -422,7 +421,6 @@ pub(super) fn order_update(s: &mut Store, input: &Value) -> Result<Value, Vec<Va
             "NOT_FOUND",
         )]);
     };
-    let o = s.orders.get_mut(&n).expect("checked above");
     for k in ["note", "email"] {
         if let Some(v) = input.get(k) {
             o[k] = v.clone();
@@ -434,7 +432,8 @@ pub(super) fn order_update(s: &mut Store, input: &Value) -> Result<Value, Vec<Va
     if let Some(a) = input.get("shippingAddress") {
         o["shippingAddress"] = address(Some(a));
     }
-    set_metafields(o, input.get("metafields"));
+    set_metafields(&mut o, input.get("metafields"));
     o["updatedAt"] = json!(now());
-    Ok(o.clone())
+    s.put_order(n, o.clone());
+    Ok(o)
 }

@@ -17,7 +17,7 @@ use super::documents::{self as docs, alias, var, Listing, Lookup, Upsert, Write}
 use super::orders::order_input;
 use super::reply::{
     self, user_errors, CollectionNode, Connection, DeletePayload, Id, Keyed, LocationsReply, Nodes,
-    WritePayload, Written,
+    UserError, WritePayload, Written,
 };
 use super::{bulk_options, Ran, ShopifyClient};
 use crate::api::http::Safety;
@@ -48,6 +48,21 @@ pub struct ShopifyTarget {
     missing: HashSet<Vec<String>>,
     /// Whether the run was told that order lines arrive as custom line items.
     told_custom_lines: bool,
+    /// Customers (by key) Shopify refused only because another customer has their phone.
+    phone_taken: HashSet<String>,
+}
+
+/// Whether every error is the phone being taken (`customerSet`: field `input.phone`, code
+/// `TAKEN`, "Phone has already been taken").
+fn only_phone_taken(errors: &[UserError]) -> bool {
+    !errors.is_empty()
+        && errors.iter().all(|e| {
+            e.code.as_deref() == Some("TAKEN")
+                && e.field
+                    .as_deref()
+                    .and_then(<[String]>::last)
+                    .is_some_and(|f| f == "phone")
+        })
 }
 
 /// The key a record is found by on Shopify: handles as Shopify normalises them.
@@ -87,6 +102,7 @@ impl ShopifyTarget {
             collections: None,
             missing: HashSet::new(),
             told_custom_lines: false,
+            phone_taken: HashSet::new(),
         })
     }
 
@@ -346,10 +362,67 @@ impl ShopifyTarget {
                     }
                 }
             }
-            _ => WriteOutcome::Failed {
-                message: user_errors(&payload.user_errors),
-            },
+            _ => {
+                if matches!(r, Record::Customer(_)) && only_phone_taken(&payload.user_errors) {
+                    self.phone_taken.insert(r.external_key());
+                }
+                WriteOutcome::Failed {
+                    message: user_errors(&payload.user_errors),
+                }
+            }
         }
+    }
+
+    /// Customers refused only because their phone is another customer's (Shopify keeps a phone
+    /// on one customer; stores that did not, and families sharing a number, have such
+    /// customers) are written again without it, the phone kept in their note, so the customer
+    /// is not lost. A customer found by that phone (no email) cannot be told apart and stays
+    /// refused.
+    async fn retry_without_taken_phones(
+        &mut self,
+        batch: &[Record],
+        out: &mut [WriteOutcome],
+    ) -> Result<()> {
+        let mut again: Vec<(usize, Record)> = vec![];
+        for (i, r) in batch.iter().enumerate() {
+            let Record::Customer(c) = r else { continue };
+            if !matches!(out[i], WriteOutcome::Failed { .. })
+                || !self.phone_taken.remove(&r.external_key())
+                || c.email.trim().is_empty()
+            {
+                continue;
+            }
+            let Some(phone) = c.phone.clone() else {
+                continue;
+            };
+            let mut c = c.clone();
+            c.phone = None;
+            let kept = format!("Phone (another customer has it on Shopify): {phone}");
+            c.note = Some(match c.note.take().filter(|n| !n.trim().is_empty()) {
+                Some(n) => format!("{n}\n{kept}"),
+                None => kept,
+            });
+            self.findings.push(
+                Finding::new(
+                    Severity::Warning,
+                    "customer_phone_taken",
+                    format!(
+                        "{}: Shopify keeps each phone number on one customer and {phone} is already another's; the customer was saved without it and the number was added to the customer's note",
+                        r.label()
+                    ),
+                )
+                .about(record_ref(r)),
+            );
+            again.push((i, Record::Customer(c)));
+        }
+        for group in again.chunks(self.batch) {
+            let records: Vec<Record> = group.iter().map(|(_, r)| r.clone()).collect();
+            let written = self.write_chunk(Entity::Customers, &records).await?;
+            for ((i, _), o) in group.iter().zip(written) {
+                out[*i] = o;
+            }
+        }
+        Ok(())
     }
 
     /// The payload answered under `key` in `data`, the reply to `document`.
@@ -798,9 +871,22 @@ impl Target for ShopifyTarget {
     async fn write_batch(&mut self, entity: Entity, batch: &[Record]) -> Result<Vec<WriteOutcome>> {
         let bulk = self.bulk_threshold > 0 && batch.len() >= self.bulk_threshold;
         match entity {
-            Entity::Products | Entity::Customers if bulk => self.write_bulk(entity, batch).await,
+            Entity::Customers => {
+                let mut out = if bulk {
+                    self.write_bulk(entity, batch).await?
+                } else {
+                    let mut out = Vec::with_capacity(batch.len());
+                    for chunk in batch.chunks(self.batch) {
+                        out.extend(self.write_chunk(entity, chunk).await?);
+                    }
+                    out
+                };
+                self.retry_without_taken_phones(batch, &mut out).await?;
+                Ok(out)
+            }
+            Entity::Products if bulk => self.write_bulk(entity, batch).await,
             Entity::Redirects if bulk => self.write_redirect_import(batch).await,
-            Entity::Products | Entity::Customers => {
+            Entity::Products => {
                 let mut out = Vec::with_capacity(batch.len());
                 for chunk in batch.chunks(self.batch) {
                     out.extend(self.write_chunk(entity, chunk).await?);
