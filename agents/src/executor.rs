@@ -91,6 +91,9 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             ctx.commit(step)?;
             continue;
         }
+        // Killed after the last batch committed but before the done step: nothing is left
+        // to read, and reading from a `None` cursor would start the entity over.
+        let read_all = cp.read_all();
         ctx.status(AGENT, "running", format!("loading {entity}"), 0, 0)?;
         target
             .resume(entity, cp.target.as_ref())
@@ -104,7 +107,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             .load_phase::<std::collections::BTreeMap<Entity, u64>>("expected_counts")
             .and_then(|m| m.get(&entity).copied());
         let mut ahead = None;
-        if from_source {
+        if from_source && !read_all {
             let s = source.take().ok_or_else(|| {
                 Halt::Failed(format!("the source was not handed back before {entity}"))
             })?;
@@ -145,6 +148,9 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         // redirect map from the id map never waits behind sled's lock.
         let mut queued: Option<Queued> = None;
         let looped = async {
+            if read_all {
+                return Ok(());
+            }
             loop {
                 if ctx.halt_requested() {
                     // A pause or stop sees every batch already prepared committed first.
@@ -252,6 +258,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         if let Some(p) = ahead {
             source = Some(p.finish().await?);
         }
+        crate::crash::point(&format!("execution/{}/read-all", entity.key()));
         target
             .finish(entity)
             .await

@@ -7,6 +7,7 @@ pub mod api_use;
 pub mod command;
 pub mod config;
 pub mod control;
+pub mod crash;
 pub mod cutover;
 pub mod derived;
 pub mod embed;

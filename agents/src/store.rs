@@ -573,6 +573,17 @@ pub struct EntityCheckpoint {
     pub outcomes: std::collections::BTreeMap<String, u64>,
 }
 
+impl EntityCheckpoint {
+    /// Every page was read and its batch committed; only finishing the entity (the target's
+    /// sync, the done step) is left. A `None` cursor means "from the start" before the first
+    /// batch and "past the end" after the last: read as the start, a run killed between the
+    /// last batch and the done step would read and write the whole entity a second time
+    /// (collections.csv twice over). The batch count tells the two apart.
+    pub fn read_all(&self) -> bool {
+        !self.done && self.batches > 0 && self.cursor.is_none()
+    }
+}
+
 /// What the id map remembers of one record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IdMapEntry {

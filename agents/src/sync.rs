@@ -382,6 +382,9 @@ pub async fn cycle(ctx: Ctx, full: bool) -> Result<(), Halt> {
             .store
             .get_json(T::Meta, file_hash_key(entity))
             .map_err(|e| Halt::Failed(e.to_string()))?;
+        // Killed after the last batch committed but before the done step: nothing is left
+        // to read, and reading from a `None` cursor would start the entity over.
+        let read_all = cp.read_all();
         let same_file = !full
             && cp.cursor.is_none()
             && cp.counts.read == 0
@@ -391,7 +394,7 @@ pub async fn cycle(ctx: Ctx, full: bool) -> Result<(), Halt> {
             filtered = false;
         }
         loop {
-            if same_file {
+            if same_file || read_all {
                 break;
             }
             ctx.safe_point().await?;
@@ -477,6 +480,7 @@ pub async fn cycle(ctx: Ctx, full: bool) -> Result<(), Halt> {
             }
         }
         tf.end_entity(entity);
+        crate::crash::point(&format!("sync/{}/read-all", entity.key()));
         target
             .finish(entity)
             .await
