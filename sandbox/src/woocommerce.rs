@@ -64,12 +64,23 @@ struct Store {
     gtins: HashMap<String, u64>,
     /// product slug → product id (WordPress keeps slugs unique by suffixing -2, -3, ...)
     slugs: HashMap<String, u64>,
+    /// Lower-cased email → customer id: every create checks the email is free and every
+    /// order's customer is looked up by email, so a scan made loads quadratic.
+    emails: HashMap<String, u64>,
 }
 
 impl Store {
     fn id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    fn remove_customer(&mut self, id: u64) -> Option<Value> {
+        let c = self.customers.remove(&id)?;
+        if let Some(e) = c["email"].as_str() {
+            self.emails.remove(e);
+        }
+        Some(c)
     }
 }
 
@@ -738,16 +749,14 @@ fn create_customer_in(inner: &Inner, s: &mut Store, input: &Value) -> Result<Val
             "Please provide a valid email address.",
         ));
     }
-    if s.customers
-        .values()
-        .any(|c| c["email"].as_str() == Some(email.as_str()))
-    {
+    if s.emails.contains_key(&email) {
         return Err(item_error("registration-error-email-exists", "An account is already registered with your email address. <a href=\"#\" class=\"showlogin\">Please log in.</a>"));
     }
     let id = s.id();
     let mut c = shapes::customer(id, &email, &now());
     apply_customer(s, &mut c, input);
     inner.created.record("customers", &email);
+    s.emails.insert(email, id);
     s.customers.insert(id, c.clone());
     Ok(c)
 }
@@ -1245,14 +1254,13 @@ async fn list_customers(State(sb): State<WooSandbox>, headers: HeaderMap, Query(
     };
     let s = lock(&sb.inner.store);
     let mut items: Vec<Value> = match q.get("email") {
-        Some(e) => {
-            let e = e.to_ascii_lowercase();
-            s.customers
-                .values()
-                .filter(|c| c["email"].as_str() == Some(e.as_str()))
-                .cloned()
-                .collect()
-        }
+        Some(e) => s
+            .emails
+            .get(&e.to_ascii_lowercase())
+            .and_then(|id| s.customers.get(id))
+            .cloned()
+            .into_iter()
+            .collect(),
         None => s.customers.values().cloned().collect(),
     };
     drop(s);
@@ -1307,7 +1315,7 @@ async fn delete_customer(
             "Customers do not support trashing.",
         );
     }
-    match lock(&sb.inner.store).customers.remove(&id) {
+    match lock(&sb.inner.store).remove_customer(id) {
         Some(c) => Json(c).into_response(),
         None => err(
             StatusCode::NOT_FOUND,
@@ -1361,7 +1369,7 @@ async fn batch_customers(
         .map(|d| {
             let id = d.as_u64().unwrap_or(0);
             outcome(
-                s.customers.remove(&id).ok_or_else(|| {
+                s.remove_customer(id).ok_or_else(|| {
                     item_error("woocommerce_rest_invalid_id", "Invalid resource ID.")
                 }),
                 id,
