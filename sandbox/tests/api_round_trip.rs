@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyTarget};
 use storeshift_connectors::api::woocommerce::{WooSource, WooTarget};
 use storeshift_connectors::model::{Customer, Entity, Platform, Product, Record};
-use storeshift_connectors::{EndpointKind, EndpointSpec, Source, Target, WriteOutcome};
+use storeshift_connectors::{EndpointKind, EndpointSpec, Target, WriteOutcome};
 use storeshift_sandbox::shopify::{ShopifyConfig, ShopifySandbox};
 use storeshift_sandbox::woocommerce::{WooConfig, WooSandbox};
 use storeshift_sandbox::Running;
+
+mod support;
+use support::read_all;
 
 fn spec(platform: Platform, server: &Running) -> EndpointSpec {
     let credentials: BTreeMap<String, String> = match platform {
@@ -53,22 +56,6 @@ fn spec(platform: Platform, server: &Running) -> EndpointSpec {
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
         mapping: None,
-    }
-}
-
-async fn extract_all(src: &mut dyn Source, entity: Entity) -> Vec<Record> {
-    let mut cursor = None;
-    let mut records = vec![];
-    loop {
-        let page = src
-            .read_page(entity, cursor.as_ref(), 50)
-            .await
-            .expect("page");
-        records.extend(page.records);
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => return records,
-        }
     }
 }
 
@@ -138,7 +125,7 @@ async fn shopify_to_woocommerce_keeps_every_field_both_can_hold() {
     let mut dst = WooTarget::open(&spec(Platform::WooCommerce, &woo_server)).expect("open");
     let mut back = WooSource::open(&spec(Platform::WooCommerce, &woo_server)).expect("open");
     for entity in [Entity::Products, Entity::Customers] {
-        let original = extract_all(&mut src, entity).await;
+        let original = read_all(&mut src, entity, 50).await;
         if entity == Entity::Products {
             // WooCommerce takes tags by id only: the products carry several, so a connector that
             // sent them otherwise loses them here.
@@ -147,7 +134,7 @@ async fn shopify_to_woocommerce_keeps_every_field_both_can_hold() {
                 .all(|r| matches!(r, Record::Product(p) if p.tags.len() >= 2)));
         }
         load(&mut dst, entity, &original).await;
-        let copied = extract_all(&mut back, entity).await;
+        let copied = read_all(&mut back, entity, 50).await;
         assert_eq!(copied.len(), original.len());
         let (a, b) = (views(&original), views(&copied));
         for (key, view) in &a {
@@ -178,9 +165,9 @@ async fn woocommerce_to_shopify_keeps_every_field_both_can_hold() {
     let mut dst = ShopifyTarget::open(&spec(Platform::Shopify, &shop_server)).expect("open");
     let mut back = ShopifySource::open(&spec(Platform::Shopify, &shop_server)).expect("open");
     for entity in [Entity::Products, Entity::Customers] {
-        let original = extract_all(&mut src, entity).await;
+        let original = read_all(&mut src, entity, 50).await;
         load(&mut dst, entity, &original).await;
-        let copied = extract_all(&mut back, entity).await;
+        let copied = read_all(&mut back, entity, 50).await;
         assert_eq!(copied.len(), original.len());
         let (a, b) = (views(&original), views(&copied));
         for (key, view) in &a {

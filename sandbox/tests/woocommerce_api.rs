@@ -13,6 +13,9 @@ use storeshift_sandbox::contract::{Contract, WOOCOMMERCE_PREFIX, WORDPRESS_PREFI
 use storeshift_sandbox::woocommerce::{WooConfig, WooSandbox};
 use storeshift_sandbox::{Fault, Running};
 
+mod support;
+use support::extract_all;
+
 /// A sandbox that records every exchange for [`assert_contract`].
 fn sandbox() -> WooSandbox {
     let sb = WooSandbox::new(WooConfig::default());
@@ -68,24 +71,6 @@ fn spec(server: &Running) -> EndpointSpec {
         .map(|(k, v)| (k.to_string(), v))
         .collect(),
         mapping: None,
-    }
-}
-
-async fn extract_all(src: &mut dyn Source, entity: Entity, limit: usize) -> (Vec<Record>, usize) {
-    let mut cursor = None;
-    let mut records = vec![];
-    let mut pages = 0;
-    loop {
-        let page = src
-            .read_page(entity, cursor.as_ref(), limit)
-            .await
-            .expect("page");
-        pages += 1;
-        records.extend(page.records);
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => return (records, pages),
-        }
     }
 }
 
