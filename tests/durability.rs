@@ -32,6 +32,24 @@ fn assert_same_tree(a: &std::path::Path, b: &std::path::Path) {
 }
 
 /// A cheap deterministic "random" sequence so failures can be replayed.
+/// The last resume of a killed run finishes, and its output is the uninterrupted run's, byte
+/// for byte, with every product once.
+fn assert_final_resume_matches(s: &Scenario, reference: &Scenario) {
+    let o = storeshift(&["run", &s.cfg(), "--headless"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "final resume failed: {}",
+        text(&o)
+    );
+    assert_same_tree(&reference.output(1), &s.output(1));
+    let handles = product_handles(&s.output(1).join("products.csv"));
+    let unique: HashSet<_> = handles.iter().collect();
+    assert_eq!(unique.len(), handles.len(), "duplicated products");
+    let expected = product_handles(&reference.output(1).join("products.csv"));
+    assert_eq!(handles.len(), expected.len(), "missing products");
+}
+
 fn lcg(seed: &mut u64) -> u64 {
     *seed = seed
         .wrapping_mul(6364136223846793005)
@@ -74,20 +92,7 @@ fn kill_dash_nine_at_random_moments_loses_and_duplicates_nothing() {
         "only {kills} kills landed before the run finished:\n{}",
         s.logs()
     );
-    let o = storeshift(&["run", &s.cfg(), "--headless"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "final resume failed: {}",
-        text(&o)
-    );
-
-    assert_same_tree(&reference.output(1), &s.output(1));
-    let handles = product_handles(&s.output(1).join("products.csv"));
-    let unique: HashSet<_> = handles.iter().collect();
-    assert_eq!(unique.len(), handles.len(), "duplicated products");
-    let expected = product_handles(&reference.output(1).join("products.csv"));
-    assert_eq!(handles.len(), expected.len(), "missing products");
+    assert_final_resume_matches(&s, &reference);
     // The event log never reuses or skips a sequence number across all those kills.
     let seqs: Vec<u64> = std::fs::read_to_string(s.ws().join("events.jsonl"))
         .unwrap()
@@ -146,18 +151,7 @@ fn a_kill_between_an_entitys_last_batch_and_its_end_writes_nothing_twice() {
             s.logs()
         );
     }
-    let o = storeshift(&["run", &s.cfg(), "--headless"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "final resume failed: {}",
-        text(&o)
-    );
-
-    assert_same_tree(&reference.output(1), &s.output(1));
-    let products = product_handles(&s.output(1).join("products.csv"));
-    let unique: HashSet<_> = products.iter().collect();
-    assert_eq!(unique.len(), products.len(), "duplicated products");
+    assert_final_resume_matches(&s, &reference);
     let mut r = csv::Reader::from_path(s.output(1).join("collections.csv")).unwrap();
     let col = r.headers().unwrap().iter().position(|h| h == "Handle");
     let collections: Vec<String> = r
