@@ -85,7 +85,7 @@ pub(super) fn find_product(s: &Store, ident: &Value) -> Option<u64> {
     ident
         .get("id")
         .and_then(Value::as_str)
-        .and_then(|g| g.rsplit('/').next()?.parse().ok())
+        .and_then(super::gid_number)
         .filter(|n| s.products.contains_key(n))
 }
 
@@ -100,7 +100,7 @@ pub(super) fn find_customer(s: &Store, ident: &Value) -> Option<u64> {
     ident
         .get("id")
         .and_then(Value::as_str)
-        .and_then(|g| g.rsplit('/').next()?.parse().ok())
+        .and_then(super::gid_number)
         .filter(|n| s.customers.contains_key(n))
 }
 

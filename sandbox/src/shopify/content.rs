@@ -2,7 +2,7 @@
 //! `collectionCreate` / `collectionUpdate` / `collectionDelete`, `pageCreate` / `pageUpdate` /
 //! `pageDelete`, `urlRedirectCreate` / `urlRedirectUpdate` / `urlRedirectDelete`.
 
-use super::{now, slugify, str_of, user_error, Store};
+use super::{gid_number, now, slugify, str_of, user_error, Store};
 use crate::CreationLog;
 use serde_json::{json, Value};
 
@@ -36,10 +36,6 @@ pub(super) const PAGE_INPUT: &[&str] = &[
 
 /// The fields of `UrlRedirectInput`.
 pub(super) const REDIRECT_INPUT: &[&str] = &["path", "target"];
-
-fn gid_number(gid: &str) -> Option<u64> {
-    gid.rsplit('/').next()?.parse().ok()
-}
 
 /// Sets metafields from a `[MetafieldInput]`, replacing same namespace + key.
 pub(super) fn set_metafields(obj: &mut Value, input: Option<&Value>) {

@@ -1555,6 +1555,11 @@ fn matches_terms(it: &Value, terms: &[Term]) -> bool {
 }
 
 /// Whether a stored object matches an identifier input (`id`, `handle` or `customId`).
+/// The number at the end of a global id (`gid://shopify/Order/12` → 12).
+pub(super) fn gid_number(gid: &str) -> Option<u64> {
+    gid.rsplit('/').next()?.parse().ok()
+}
+
 /// An order by custom id (through the index) or by id.
 fn find_order(s: &Store, ident: &Value) -> Option<u64> {
     if let Some(c) = ident.get("customId").filter(|c| c.is_object()) {
@@ -1566,7 +1571,7 @@ fn find_order(s: &Store, ident: &Value) -> Option<u64> {
     ident
         .get("id")
         .and_then(Value::as_str)
-        .and_then(|g| g.rsplit('/').next()?.parse().ok())
+        .and_then(gid_number)
         .filter(|n| s.orders.contains_key(n))
 }
 

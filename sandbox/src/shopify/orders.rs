@@ -203,9 +203,7 @@ pub(super) fn order_create(
             match find_customer(s, &json!({ "email": up.get("email") })) {
                 Some(n) => Some(n),
                 None => match super::customer_set(s, created, &Value::Null, up) {
-                    Ok(c) => c["id"]
-                        .as_str()
-                        .and_then(|g| g.rsplit('/').next()?.parse().ok()),
+                    Ok(c) => c["id"].as_str().and_then(super::gid_number),
                     Err(e) => {
                         errors.extend(e);
                         None
@@ -412,7 +410,7 @@ pub(super) fn order_update(s: &mut Store, input: &Value) -> Result<Value, Vec<Va
     let n = input
         .get("id")
         .and_then(Value::as_str)
-        .and_then(|g| g.rsplit('/').next()?.parse::<u64>().ok());
+        .and_then(super::gid_number);
     let Some((n, mut o)) = n.and_then(|n| Some((n, s.orders.get(&n)?.clone()))) else {
         return Err(vec![user_error(
             "UserError",
