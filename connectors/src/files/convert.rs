@@ -555,49 +555,9 @@ impl Retarget {
         // What the target's file cannot hold as it is, taken out or made alike before writing
         // and counted by design (after the handles, so the report names the written ones).
         for r in list.iter_mut() {
-            match r {
-                Record::Customer(c) => {
-                    // As Magento's writer places it: the customer's phone goes on the first
-                    // address when no address has it, and an address carrying it is written.
-                    let carrier =
-                        c.phone.is_some() && !c.addresses.iter().any(|a| a.phone == c.phone);
-                    let mut left_out = None;
-                    let mut kept = Vec::with_capacity(c.addresses.len());
-                    for (i, a) in std::mem::take(&mut c.addresses).into_iter().enumerate() {
-                        let mut placed = a.clone();
-                        if i == 0 && carrier {
-                            placed.phone = c.phone.clone();
-                        }
-                        match platform::file_address_left_out(to, &placed) {
-                            Some(why) => left_out = Some(why),
-                            None => kept.push(a),
-                        }
-                    }
-                    c.addresses = kept;
-                    if let Some(why) = left_out {
-                        self.losses
-                            .push((entity, c.key(), "addresses".into(), why.to_string()));
-                    }
-                }
-                Record::Product(p) => {
-                    let Some(why) = platform::shipping_per_product(to) else {
-                        continue;
-                    };
-                    let ships = p.variants.iter().any(|v| v.requires_shipping);
-                    if !ships || p.variants.iter().all(|v| v.requires_shipping) {
-                        continue;
-                    }
-                    for v in &mut p.variants {
-                        v.requires_shipping = true;
-                    }
-                    self.losses.push((
-                        entity,
-                        p.handle.clone(),
-                        "variants[].requires_shipping".into(),
-                        why.to_string(),
-                    ));
-                }
-                _ => {}
+            for (field, why) in platform::fit_file_record(to, r) {
+                self.losses
+                    .push((entity, r.external_key(), field.into(), why.to_string()));
             }
         }
     }

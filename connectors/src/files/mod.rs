@@ -14,7 +14,7 @@ pub mod loaded;
 pub mod magento;
 pub mod mapping;
 pub mod medusa;
-mod readback;
+pub mod readback;
 pub mod shopify;
 mod source;
 pub mod split;

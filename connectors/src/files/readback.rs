@@ -95,8 +95,7 @@ pub(super) async fn compare(
     if count == 0 {
         return Ok(Found::default());
     }
-    let mut facts = platform::file_not_carried(to, entity).to_vec();
-    facts.extend(platform::not_carried_by_format(to, entity, true));
+    let facts = file_facts(to, entity);
     let file = out.into_inner().map_err(|e| e.into_error())?;
     let load = |slot: &Slot| -> Result<Value> {
         let mut buf = vec![0u8; slot.len];
@@ -165,6 +164,39 @@ pub(super) async fn compare(
     })
 }
 
+/// Fields of `entity` that `to`'s import files have no place for: what the read-back of convert
+/// and of a run counts by design.
+fn file_facts(to: Platform, entity: Entity) -> Vec<(&'static str, &'static str)> {
+    let mut facts = platform::file_not_carried(to, entity).to_vec();
+    facts.extend(platform::not_carried_by_format(to, entity, true));
+    facts
+}
+
+/// One record a run sent to `to`'s import files (`sent`, as JSON) against the same record read
+/// back from them (`got`), sorted as convert's read-back sorts it. `sent` is first made what
+/// the file holds of it ([`platform::fit_file_record`], which the writers apply as well and
+/// convert applies before writing), each change it makes counted by design: so a run and
+/// convert count the same losses, by the same rules.
+pub fn judge_file_record(entity: Entity, sent: &Value, got: &Value, to: Platform) -> Verdict {
+    let mut fitted = vec![];
+    let mut sent_fitted = None;
+    if let Ok(mut r) = serde_json::from_value::<Record>(sent.clone()) {
+        fitted = platform::fit_file_record(to, &mut r);
+        if !fitted.is_empty() {
+            sent_fitted = serde_json::to_value(&r).ok();
+        }
+    }
+    let sent = sent_fitted.as_ref().unwrap_or(sent);
+    let mut verdict = classify(diff_changes(sent, got, to), got, &file_facts(to, entity));
+    for (field, why) in fitted {
+        let hit = (field.to_string(), why);
+        if !verdict.by_design.contains(&hit) {
+            verdict.by_design.push(hit);
+        }
+    }
+    verdict
+}
+
 fn loss(entity: Entity, key: String, sent: &Value, what: Vec<String>) -> Loss {
     let label = serde_json::from_value::<Record>(sent.clone())
         .map(|r| r.label())
@@ -199,7 +231,7 @@ fn fingerprint(r: &mut Record, to: Platform) -> [u8; 32] {
 
 /// One difference between a record as written and as read back.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Change {
+pub enum Change {
     /// A value differs; `None` is empty or absent.
     Value {
         path: String,
@@ -241,6 +273,23 @@ impl Change {
         }
     }
 
+    /// The field, the value written and the value read back, as a report shows them.
+    pub fn parts(&self) -> (String, String, String) {
+        match self {
+            Change::Value { path, sent, got } => {
+                (path.clone(), show(sent.as_ref()), show(got.as_ref()))
+            }
+            Change::Count { path, sent, got } => (
+                path.clone(),
+                format!("{sent} item(s)"),
+                format!("{got} item(s)"),
+            ),
+            Change::Order { path, sent, got } => (path.clone(), show(Some(sent)), show(Some(got))),
+            Change::Note { path, text } => (path.clone(), String::new(), text.clone()),
+            Change::Mapped { path, label, .. } => (path.clone(), label.clone(), String::new()),
+        }
+    }
+
     fn describe(&self) -> String {
         match self {
             Change::Value { path, sent, got } => {
@@ -264,9 +313,11 @@ impl Change {
 
 /// How the differences of one record were sorted.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Verdict {
+pub struct Verdict {
     /// Values that really differ, one line each.
     pub real: Vec<String>,
+    /// The changes behind [`Verdict::real`], in the same order.
+    pub differs: Vec<Change>,
     /// Fields the target's format has no place for: (field, reason).
     pub by_design: Vec<(String, &'static str)>,
     /// Values found again in another field: (from, to).
@@ -440,6 +491,7 @@ pub(crate) fn classify(
             }
         } else {
             verdict.real.push(c.describe());
+            verdict.differs.push(c.clone());
         }
     }
     verdict

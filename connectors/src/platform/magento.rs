@@ -3,7 +3,7 @@
 //! past the end repeats the last one).
 
 use super::versions::{ApiVersions, VersionScheme};
-use crate::model::{Address, Entity, Platform};
+use crate::model::{Address, Customer, Entity, Platform};
 
 pub fn url_path(entity: Entity, handle: &str) -> String {
     match entity {
@@ -62,20 +62,67 @@ pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str
     }
 }
 
-/// Why customer_address.csv leaves `a` out, if it does: an address with no street, city, phone
-/// or name (Shopify keeps one holding only a country for a customer who gave no address).
-/// Magento's customer_address import refuses a new address without its required attributes
-/// (street and city among them: magento/magento2 app/code/Magento/CustomerImportExport/Model/
-/// Import/Address.php, _validateRowForUpdate, "value is required"), and a row refused fails
-/// the import's validation; one with a phone or a name is still written, since Magento keeps a
-/// customer's phone on an address only. `a` is the address as written, with the customer's
-/// phone placed on it when it carries that.
-pub fn file_address_left_out(a: &Address) -> Option<&'static str> {
-    let street = a.address1.is_some() || a.address2.is_some();
-    let kept = street || a.city.is_some() || a.phone.is_some() || a.first_name.is_some();
-    (!kept).then_some(
-        "Magento's customer_address import needs a street and a city for a new address: one with neither (only a country or a postcode) is left out",
-    )
+/// A value given: present and not only spaces.
+fn given(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|s| !s.trim().is_empty())
+}
+
+/// Which of the values Magento requires on a new customer address `a` lacks: street, city,
+/// country, telephone (its own, else `phone`, the customer's; not when the store made it
+/// optional) and a postcode outside [`OPTIONAL_ZIP_COUNTRIES`]. These are the
+/// `customer_address` EAV attributes Magento installs as required (magento/magento2
+/// app/code/Magento/Customer/Setup/CustomerSetup.php: every attribute without
+/// `'required' => false`), which both its address validator (REST) and its ImportExport
+/// (CustomerImportExport/Model/Import/Address.php, `_validateRowForUpdate`: "value is
+/// required", and the postcode validator) refuse a new address without. First and last name
+/// are required too; the callers check them, since each fills them from the customer its own
+/// way.
+pub fn address_missing(
+    a: &Address,
+    phone: Option<&str>,
+    optional_telephone: bool,
+) -> Vec<&'static str> {
+    let mut missing = vec![];
+    if !given(&a.address1) && !given(&a.address2) {
+        missing.push("street");
+    }
+    if !given(&a.city) {
+        missing.push("city");
+    }
+    let country = a
+        .country_code
+        .as_deref()
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty());
+    if country.is_none() {
+        missing.push("country");
+    }
+    let phone_given = given(&a.phone) || phone.is_some_and(|p| !p.trim().is_empty());
+    if !phone_given && !optional_telephone {
+        missing.push("telephone");
+    }
+    let zip_optional = country
+        .as_deref()
+        .is_some_and(|c| OPTIONAL_ZIP_COUNTRIES.contains(&c));
+    if !given(&a.zip) && !zip_optional {
+        missing.push("postcode");
+    }
+    missing
+}
+
+/// Why customer_address.csv leaves out an address, for reports: Magento's ImportExport refuses
+/// the row, and a refused row fails the whole import's validation.
+pub const FILE_ADDRESS_LEFT_OUT: &str = "Magento's customer_address import refuses an address without first and last name, street, city, country, telephone and (outside HK, IE, MO, PA, GB) a postcode, even with the customer's name and phone filled in: such an address is left out";
+
+/// Why customer_address.csv leaves `a`, an address of `c`, out, if it does: the row as the
+/// writer fills it (the customer's name and phone where the address has none) would lack a
+/// value Magento requires ([`address_missing`]). The file assumes a store with the telephone
+/// required, Magento's default.
+pub fn file_address_left_out(c: &Customer, a: &Address) -> Option<&'static str> {
+    let named = given(&a.first_name) || given(&c.first_name);
+    let surnamed = given(&a.last_name) || given(&c.last_name);
+    let missing = address_missing(a, c.phone.as_deref(), false);
+    (!named || !surnamed || !missing.is_empty()).then_some(FILE_ADDRESS_LEFT_OUT)
 }
 
 /// Import/export file names of System > Data Transfer, as the writers name them.

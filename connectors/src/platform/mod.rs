@@ -11,7 +11,9 @@ pub mod vendure;
 pub mod versions;
 pub mod woocommerce;
 
-use crate::model::{Address, Entity, FinancialStatus, FulfillmentStatus, Platform};
+use crate::model::{
+    Address, Customer, Entity, FinancialStatus, FulfillmentStatus, Platform, Record,
+};
 
 pub use cells::{export_guard, import_file, import_files, Guard, ImportFile, Strips};
 
@@ -99,14 +101,57 @@ pub fn address_needs_street_city_country(platform: Platform) -> bool {
     matches!(platform, Platform::BigCommerce)
 }
 
-/// Why the platform's customer import file leaves an address out, if it does (Magento's, for
-/// an address it cannot import): convert takes it out before writing and counts it by design.
-/// `a` is the address as written (with the customer's phone, when it carries that).
-pub fn file_address_left_out(platform: Platform, a: &Address) -> Option<&'static str> {
+/// Why the platform's customer import file leaves an address of `c` out, if it does
+/// (Magento's, for a row its import refuses): the writer never writes it, and convert and a
+/// run's verification count it by design ([`fit_file_record`]).
+pub fn file_address_left_out(
+    platform: Platform,
+    c: &Customer,
+    a: &Address,
+) -> Option<&'static str> {
     match platform {
-        Platform::Magento => magento::file_address_left_out(a),
+        Platform::Magento => magento::file_address_left_out(c, a),
         _ => None,
     }
+}
+
+/// Makes `r` what the platform's import file holds of it, where that file cannot hold it as it
+/// is: addresses its import refuses taken out, a product's variants made to ship alike where
+/// shipping is the product's. Returns each change as (field, reason), by design. Convert
+/// applies it before writing; a run's verification applies it to what it sent before comparing
+/// with what it reads back (the writers apply the same rules), so both count the same losses.
+pub fn fit_file_record(platform: Platform, r: &mut Record) -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![];
+    match r {
+        Record::Customer(c) => {
+            let mut why = None;
+            let all = std::mem::take(&mut c.addresses);
+            let mut kept = Vec::with_capacity(all.len());
+            for a in all {
+                match file_address_left_out(platform, c, &a) {
+                    Some(w) => why = Some(w),
+                    None => kept.push(a),
+                }
+            }
+            c.addresses = kept;
+            if let Some(w) = why {
+                out.push(("addresses", w));
+            }
+        }
+        Record::Product(p) => {
+            if let Some(why) = shipping_per_product(platform) {
+                let ships = p.variants.iter().any(|v| v.requires_shipping);
+                if ships && !p.variants.iter().all(|v| v.requires_shipping) {
+                    for v in &mut p.variants {
+                        v.requires_shipping = true;
+                    }
+                    out.push(("variants[].requires_shipping", why));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 /// Whether the platform decides shipping per product, not per variant (BigCommerce's product

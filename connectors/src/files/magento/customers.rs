@@ -389,30 +389,20 @@ impl CustomerWriter {
             .set("lastname", c.last_name.clone().unwrap_or_default())
             .set("group_id", "1");
         row.write(out, b',');
-        let mut addresses: Vec<Address> = c.addresses.clone();
-        if addresses.is_empty() {
-            addresses.push(Address::default());
-        }
-        // Magento has no phone on the customer: one that no address carries goes on the first.
-        let phone_placed = c.phone.is_none() || addresses.iter().any(|a| a.phone == c.phone);
-        for (i, a) in addresses.iter().enumerate() {
+        // Magento has no phone on the customer: an address without one takes the customer's,
+        // as its REST connector sends it. A row Magento's import would refuse is never
+        // written (it would fail the whole file's validation); convert and verification
+        // count it by design through the same rule.
+        for a in &c.addresses {
+            if facts::file_address_left_out(c, a).is_some() {
+                continue;
+            }
             let street = [a.address1.as_deref(), a.address2.as_deref()]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
                 .join("\n");
-            let phone = match (&a.phone, i, phone_placed) {
-                (Some(p), _, _) => p.clone(),
-                (None, 0, false) => c.phone.clone().unwrap_or_default(),
-                _ => String::new(),
-            };
-            let placed = Address {
-                phone: (!phone.is_empty()).then(|| phone.clone()),
-                ..a.clone()
-            };
-            if facts::file_address_left_out(&placed).is_some() {
-                continue;
-            }
+            let phone = a.phone.clone().or(c.phone.clone()).unwrap_or_default();
             let flag = if a.default { "1" } else { "0" };
             let mut row = OutRow::new(ADDRESS_HEADER);
             row.set("_website", facts::DEFAULT_WEBSITE)

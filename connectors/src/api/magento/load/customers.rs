@@ -138,25 +138,7 @@ impl MagentoTarget {
         let country = text(&a.country_code).map(|c| c.to_ascii_uppercase());
         let phone = text(&a.phone).or_else(|| text(&c.phone));
         let zip = text(&a.zip);
-        let mut missing = vec![];
-        if street.is_empty() {
-            missing.push("street");
-        }
-        if city.is_none() {
-            missing.push("city");
-        }
-        if country.is_none() {
-            missing.push("country");
-        }
-        if phone.is_none() && !self.optional_telephone {
-            missing.push("telephone");
-        }
-        let zip_optional = country
-            .as_deref()
-            .is_some_and(|c| facts::OPTIONAL_ZIP_COUNTRIES.contains(&c));
-        if zip.is_none() && !zip_optional {
-            missing.push("postcode");
-        }
+        let missing = facts::address_missing(a, phone.as_deref(), self.optional_telephone);
         match (city, country, missing.is_empty()) {
             (Some(city), Some(country), true) => Ok(Required {
                 street,
