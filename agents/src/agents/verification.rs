@@ -49,6 +49,10 @@ pub struct Verification {
     pub checked_from: String,
     /// Fields the target's format does not hold, and where they went instead.
     pub not_carried: Vec<String>,
+    /// Import files only: each field the compared records lost by design, with its reason and
+    /// how many of them lost it (the lines of [`Verification::not_carried`] are made from it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_design: Vec<ByDesign>,
     /// How each entity was checked and what it cost (live targets).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<crate::agents::sampling::EntityCheck>,
@@ -60,6 +64,29 @@ pub struct Verification {
 impl Verification {
     pub fn is_clean(&self) -> bool {
         self.differences.is_empty() && self.missing.is_empty() && self.counts.iter().all(|c| c.ok)
+    }
+}
+
+/// A field the target's import files have no place for, counted over the compared records
+/// that had it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByDesign {
+    pub entity: Entity,
+    pub field: String,
+    pub reason: String,
+    /// Compared records that lost it.
+    pub records: u64,
+    /// Records of the entity compared.
+    pub compared: u64,
+}
+
+impl ByDesign {
+    /// The report's line: `entity.field: reason (N of M compared)`.
+    fn line(&self) -> String {
+        format!(
+            "{}.{}: {} ({} of {} compared record(s))",
+            self.entity, self.field, self.reason, self.records, self.compared
+        )
     }
 }
 
@@ -452,6 +479,8 @@ pub struct ReadBack {
     compared: u64,
     differences: Vec<Difference>,
     missing: Vec<String>,
+    /// Import files: (field, reason, records) lost by design, in the order first met.
+    by_design: Vec<(String, String, u64)>,
 }
 
 /// Read-backs started during Execution. An entity's import file is final once the executor has
@@ -565,6 +594,7 @@ async fn read_back(
 ) -> Result<ReadBack, Halt> {
     let mut samples = samples_of(ctx, entity)?;
     let ignore = not_carried(ctx.cfg.target.platform, ctx.cfg.target.kind, entity);
+    let files = ctx.cfg.target.kind == EndpointKind::Files;
     let mut found = ReadBack::default();
     loop {
         if progress.is_none() {
@@ -587,13 +617,24 @@ async fn read_back(
             if let Some((_, expected)) = samples.remove(&key) {
                 found.compared += 1;
                 let actual = serde_json::to_value(&rec).unwrap_or(Value::Null);
-                let mut diffs = vec![];
-                diff(
-                    &strip(expected, &ignore),
-                    &strip(actual, &ignore),
-                    String::new(),
-                    &mut diffs,
-                );
+                let diffs = if files {
+                    judge_file(
+                        &mut found,
+                        entity,
+                        &expected,
+                        &actual,
+                        ctx.cfg.target.platform,
+                    )
+                } else {
+                    let mut diffs = vec![];
+                    diff(
+                        &strip(expected, &ignore),
+                        &strip(actual, &ignore),
+                        String::new(),
+                        &mut diffs,
+                    );
+                    diffs
+                };
                 for (field, e, a) in diffs {
                     if found.differences.len() < MAX_DIFFS {
                         found.differences.push(Difference {
@@ -623,6 +664,32 @@ async fn read_back(
         found.missing.push(format!("{entity} {key} (source {id})"));
     }
     Ok(found)
+}
+
+/// Sorts one record read back from import files the way convert's read-back does (the same
+/// rules, in connectors): what the format loses by design is counted in `found`, values that
+/// moved to another field or that the format filled in are not differences, and what really
+/// differs is returned as (field, expected, actual).
+fn judge_file(
+    found: &mut ReadBack,
+    entity: Entity,
+    expected: &Value,
+    actual: &Value,
+    to: Platform,
+) -> Vec<(String, String, String)> {
+    let verdict =
+        storeshift_connectors::files::readback::judge_file_record(entity, expected, actual, to);
+    for (field, why) in verdict.by_design {
+        match found
+            .by_design
+            .iter_mut()
+            .find(|(f, w, _)| *f == field && w == why)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => found.by_design.push((field, why.to_string(), 1)),
+        }
+    }
+    verdict.differs.iter().map(|c| c.parts()).collect()
 }
 
 pub async fn run(ctx: Ctx) -> Result<(), Halt> {
@@ -726,11 +793,15 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
             .unwrap_or(cp.counts.read);
         let sampled = samples_of(&ctx, entity)?.len() as u64;
         v.sampled.insert(entity, sampled);
-        let ignore = not_carried(ctx.cfg.target.platform, ctx.cfg.target.kind, entity);
-        for (path, why) in &ignore {
-            let line = format!("{entity}.{path}: {why}");
-            if !v.not_carried.contains(&line) && *path != "source" {
-                v.not_carried.push(line);
+        // Import files are read back whole: their lines are what the compared records lost,
+        // counted (below); a live store's are the fields its API has no place for.
+        if ctx.cfg.target.kind != EndpointKind::Files {
+            let ignore = not_carried(ctx.cfg.target.platform, ctx.cfg.target.kind, entity);
+            for (path, why) in &ignore {
+                let line = format!("{entity}.{path}: {why}");
+                if !v.not_carried.contains(&line) && *path != "source" {
+                    v.not_carried.push(line);
+                }
             }
         }
         let found = match (early.remove(&entity), ahead.as_mut()) {
@@ -761,6 +832,7 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
                         o.missing = rest;
                         mine
                     },
+                    by_design: vec![],
                 })
             }
             (Some(found), _) => {
@@ -784,6 +856,17 @@ pub async fn run(ctx: Ctx) -> Result<(), Halt> {
         let mut in_target = None;
         if let Some(found) = found {
             v.compared.insert(entity, found.compared);
+            for (field, reason, records) in &found.by_design {
+                let b = ByDesign {
+                    entity,
+                    field: field.clone(),
+                    reason: reason.clone(),
+                    records: *records,
+                    compared: found.compared,
+                };
+                v.not_carried.push(b.line());
+                v.by_design.push(b);
+            }
             let room = MAX_DIFFS.saturating_sub(v.differences.len());
             v.differences
                 .extend(found.differences.into_iter().take(room));
