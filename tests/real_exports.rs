@@ -513,3 +513,146 @@ fn real_exports_convert_without_false_differences() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The report's by-design lines as (entity, line): each list item under the entity it stands
+/// under in report.md's "Not carried" section.
+fn run_by_design_lines(md: &str) -> Vec<(String, String)> {
+    let Some(start) = md.find("Not carried by the target's format (by design), by entity:") else {
+        return vec![];
+    };
+    let mut entity = String::new();
+    let mut out = vec![];
+    for l in md[start..].lines().skip(1) {
+        if l.starts_with('#') {
+            break;
+        }
+        if let Some(item) = l.strip_prefix("- ") {
+            out.push((entity.clone(), item.to_string()));
+        } else if let Some(e) = l.strip_suffix(':') {
+            entity = e.to_string();
+        }
+    }
+    out
+}
+
+/// A run (the multi-agent migration, headless) from a real Shopify store's orders (paid,
+/// partly refunded, cancelled and voided ones) and customers (newsletter-only rows with a
+/// country only, addresses without a phone) into WooCommerce's and Magento's import files
+/// judges what it reads back by the same rules as convert: WooCommerce's single order status
+/// and Magento's refused address rows are by design, one counted line per field under its
+/// entity, and no value is a difference.
+#[test]
+fn a_run_from_real_exports_counts_by_design_losses_once_and_finds_no_false_difference() {
+    type Want = &'static [(&'static str, &'static str)];
+    // (target, the entities its files hold, the by-design lines the report must have).
+    let cases: [(&str, &[&str], Want); 2] = [
+        (
+            "woocommerce",
+            &["orders", "customers"],
+            &[
+                (
+                    "orders",
+                    "financial_status: partially_refunded → paid (as `completed`)",
+                ),
+                ("orders", "financial_status: paid → voided (as `cancelled`)"),
+                ("orders", "tags"),
+            ],
+        ),
+        // Magento's import files have no orders: the run reports them as not moved.
+        ("magento", &["customers"], &[("customers", "addresses")]),
+    ];
+    let mut failures = vec![];
+    for (to, entities, want) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("source");
+        std::fs::create_dir_all(&src).unwrap();
+        for f in [
+            "orders_export_eur_anonymized.csv",
+            "customers_export_2023_header_anonymized.csv",
+        ] {
+            std::fs::copy(data().join("shopify").join(f), src.join(f)).unwrap();
+        }
+        let cfg = dir.path().join("migration.toml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "workspace = \"ws\"\n[source]\nplatform = \"shopify\"\nkind = \"files\"\npath = \"source\"\n\
+                 [target]\nplatform = \"{to}\"\nkind = \"files\"\n[run]\nsample_size = 1000\n"
+            ),
+        )
+        .unwrap();
+        let o = storeshift(&[
+            "run",
+            cfg.to_str().unwrap(),
+            "--headless",
+            "--interventions",
+            "recommended",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "→ {to}: {}", text(&o));
+        let ws = dir.path().join("ws");
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(ws.join("report/report.json")).unwrap())
+                .unwrap();
+        let v = &report["verification"];
+        let differences = v["differences"].as_array().unwrap();
+        if !differences.is_empty() || !v["missing"].as_array().unwrap().is_empty() {
+            failures.push(format!(
+                "→ {to}: differences {:#}\nmissing {}",
+                v["differences"], v["missing"]
+            ));
+        }
+        // Every order and customer written was compared, so the counts are the whole store's.
+        for entity in entities {
+            let compared = v["compared"][entity].as_u64().unwrap_or(0);
+            assert!(compared > 0, "→ {to}: no {entity} compared: {v}");
+        }
+        // (entity, field, the line's text after the entity).
+        let by_design: Vec<(String, String, String)> = v["by_design"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|b| {
+                        (
+                            b["entity"].as_str().unwrap().to_string(),
+                            b["field"].as_str().unwrap().to_string(),
+                            format!(
+                                "{}: {} ({} of {} compared record(s))",
+                                b["field"].as_str().unwrap(),
+                                b["reason"].as_str().unwrap(),
+                                b["records"],
+                                b["compared"]
+                            ),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (entity, field) in want {
+            let hits: Vec<_> = by_design
+                .iter()
+                .filter(|(e, f, _)| e == entity && f == field)
+                .collect();
+            if hits.len() != 1 {
+                failures.push(format!(
+                    "→ {to}: {entity}.{field} counted {} time(s): {by_design:?}",
+                    hits.len()
+                ));
+            }
+        }
+        // report.md: each by-design line once, under its own entity, with its count.
+        let md = std::fs::read_to_string(ws.join("report/report.md")).unwrap();
+        let lines = run_by_design_lines(&md);
+        for (entity, field, line) in &by_design {
+            let placed: Vec<&(String, String)> = lines.iter().filter(|(_, l)| l == line).collect();
+            if placed.len() != 1 || placed[0].0 != *entity {
+                failures.push(format!(
+                    "→ {to}: {entity}.{field} in report.md as {placed:?}"
+                ));
+            }
+        }
+        if by_design.is_empty() {
+            failures.push(format!("→ {to}: nothing by design in {v}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
