@@ -813,12 +813,9 @@ async fn start_kind(
         step.event(
             Level::Info,
             None,
-            EventKind::Log {
-                message: format!(
-                    "sync cycle {run} is full (every entity read whole), as {} asked at {}",
-                    req.by.describe(),
-                    req.at
-                ),
+            EventKind::FullCycleStarted {
+                asked_by: req.by,
+                asked_at: req.at,
             },
         );
     }
