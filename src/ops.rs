@@ -9,7 +9,8 @@ use std::path::Path;
 use storeshift_agents::control::{self, Request};
 use storeshift_agents::store::Store;
 use storeshift_agents::{
-    maintenance, runtime, Actor, Command, MigrationConfig, RunState, Snapshot, Workspace,
+    maintenance, runtime, Actor, Command, MigrationConfig, RunState, Snapshot, SyncStatus,
+    Workspace,
 };
 
 /// A workspace named by its directory or by the migration.toml that names it.
@@ -95,8 +96,18 @@ pub async fn status(args: &WsArgs) -> Result<i32> {
             .as_ref()
             .map(|c| (c.source.describe(), c.target.describe()))
             .unwrap_or_default();
-        runtime::snapshot_from_store(&store, src, dst)
-            .ok_or_else(|| anyhow!("no run has started in {}", t.ws.dir.display()))?
+        let mut snap = runtime::snapshot_from_store(&store, src, dst)
+            .ok_or_else(|| anyhow!("no run has started in {}", t.ws.dir.display()))?;
+        // Nobody is syncing: what the next `storeshift sync` will do is in the state.
+        let every = t.cfg.as_ref().map(|c| c.sync.full_every).unwrap_or(0);
+        if let Some(why) = crate::sync::owed_full_cycle(&store, every) {
+            snap.sync = Some(SyncStatus {
+                full_next: Some(why),
+                held: snap.state == RunState::Paused,
+                ..SyncStatus::default()
+            });
+        }
+        snap
     } else {
         let resp = control::request(&t.ws.socket(), &Request::Status).await?;
         resp.snapshot
@@ -135,6 +146,11 @@ pub fn describe(s: &Snapshot, ws: &Workspace) -> String {
             .map(|e| format!("  ETA {e}s"))
             .unwrap_or_default()
     ));
+    if let Some(why) = s.sync.as_ref().and_then(|y| y.full_next.as_deref()) {
+        o.push_str(&format!(
+            "next sync cycle: full (every entity read whole) — {why}\n"
+        ));
+    }
     for e in &s.entities {
         let c = &e.counts;
         o.push_str(&format!(

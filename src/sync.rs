@@ -14,6 +14,8 @@ use storeshift_agents::{runtime, Workspace};
 
 mod front;
 
+pub(crate) use front::owed_full_cycle;
+
 /// Cycle period of `--until-cutover` without `--every`.
 const DEFAULT_EVERY: Duration = Duration::from_secs(600);
 

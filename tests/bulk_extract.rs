@@ -268,3 +268,47 @@ fn a_line_of_the_bulk_file_that_is_not_json_is_named_by_its_number() {
         "the failure names line {last}:\n{logs}"
     );
 }
+
+/// Verification that reads a live Shopify target back whole does it through bulk queries,
+/// whose result files go to the workspace's scratch (the disk the operator chose, not the
+/// system's temporary directory); a finished run leaves none behind, not even one a killed
+/// process left half read.
+#[test]
+fn a_full_read_back_keeps_its_bulk_files_in_the_workspace_and_a_finished_run_leaves_none() {
+    let shop = SandboxProc::start("shopify", &["--restore-rate", "1000", "--bucket", "20000"]);
+    let s = Scenario::generated(1200, "");
+    s.write_config("entities = [\"customers\"]\nsample_size = 1000\nverify = \"full\"");
+    s.set_target(&shop.endpoint_toml(
+        "retry_base_ms = 20, retry_max_ms = 500, plan = \"plus\", bulk_threshold = 10, bulk_poll_ms = 50",
+    ));
+    let left = s.ws().join("scratch").join("target");
+    std::fs::create_dir_all(&left).expect("scratch");
+    std::fs::write(left.join("gid-BulkOperation-0.jsonl"), "{}\n").expect("leftover");
+    let queries = || {
+        bulk_ops(&shop)
+            .into_iter()
+            .filter(|(kind, _)| kind == "QUERY")
+            .count()
+    };
+    let before = queries();
+    assert_eq!(s.run_headless(300), Some(0), "{}", s.logs());
+    assert!(
+        queries() > before,
+        "the read-back went through a bulk query: {:?}",
+        bulk_ops(&shop)
+    );
+    let report = s.report_json();
+    assert!(
+        report["verification"]["compared"]["customers"]
+            .as_u64()
+            .unwrap_or(0)
+            > 10,
+        "{:#}",
+        report["verification"]
+    );
+    assert!(
+        !s.ws().join("scratch").exists(),
+        "a finished run leaves no scratch: {:?}",
+        std::fs::read_dir(s.ws().join("scratch")).map(|d| d.count())
+    );
+}

@@ -910,6 +910,19 @@ fn sync_console_in_tmux_shows_cycles_and_pauses_between_them() {
     t.wait("sy:0", "next cycle: full", 20, |s| {
         s.lines().nth(1).unwrap_or("").contains("next cycle: full")
     });
+    // Another shell's `storeshift status` says so too, and who asked.
+    let o = Command::new(BIN)
+        .args(["status", &s.ws_str()])
+        .envs(SANDBOX_ENV)
+        .output()
+        .unwrap();
+    let said = common::text(&o);
+    assert!(
+        said.contains(
+            "next sync cycle: full (every entity read whole) — asked by tester via console"
+        ),
+        "{said}"
+    );
     let before = newest_cycle(&t.screen("sy:0")).unwrap_or(0);
     cli("resume");
     // Resumed: one full cycle (a cycle paused in flight finishes first, as it began), then

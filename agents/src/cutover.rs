@@ -1041,7 +1041,9 @@ pub async fn reverse_sync(
     let since = chrono::DateTime::parse_from_rfc3339(since)
         .map_err(|e| format!("the cutover time {since:?} is not a time: {e}"))?
         .with_timezone(&chrono::Utc);
-    let mut new_store = storeshift_connectors::open_source(&cfg.target, &cfg.base_dir)
+    let reader =
+        crate::runtime::target_reader_spec(cfg, &crate::Workspace::new(cfg.workspace_dir()));
+    let mut new_store = storeshift_connectors::open_source(&reader, &cfg.base_dir)
         .map_err(|e| format!("cannot read the new store ({}): {e}", cfg.target.describe()))?;
     let spec = EndpointSpec {
         kind: EndpointKind::Files,

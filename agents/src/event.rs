@@ -206,6 +206,14 @@ pub enum EventKind {
     FullCycleRequested {
         by: Actor,
     },
+    /// A sync cycle began full because an operator asked: the request is carried out and
+    /// lifted in the same commit, so the event log (and a recovery from it) knows it is no
+    /// longer owed.
+    FullCycleStarted {
+        asked_by: Actor,
+        /// When the request was made (RFC 3339).
+        asked_at: String,
+    },
     Log {
         message: String,
     },
@@ -278,6 +286,11 @@ impl Event {
                 "next sync cycle full (every entity read whole): asked by {}",
                 by.describe()
             ),
+            EventKind::FullCycleStarted { asked_by, asked_at } => format!(
+                "sync cycle {} is full (every entity read whole), as {} asked at {asked_at}",
+                self.run,
+                asked_by.describe()
+            ),
             EventKind::Log { message } => message.clone(),
             EventKind::RunFinished { state, summary } => {
                 format!("run finished {}: {summary}", state.label())
@@ -341,6 +354,10 @@ mod tests {
             },
             EventKind::Paused { by: by.clone() },
             EventKind::FullCycleRequested { by: by.clone() },
+            EventKind::FullCycleStarted {
+                asked_by: by.clone(),
+                asked_at: "2026-01-01T00:00:00Z".into(),
+            },
             EventKind::Resumed { by },
             EventKind::Log {
                 message: "hello".into(),

@@ -329,7 +329,9 @@ pub fn fold(s: &mut Snapshot, ev: &Event) {
                 s.state = RunState::Running;
             }
         }
-        EventKind::Log { .. } | EventKind::FullCycleRequested { .. } => {}
+        EventKind::Log { .. }
+        | EventKind::FullCycleRequested { .. }
+        | EventKind::FullCycleStarted { .. } => {}
         EventKind::RunFinished { state, .. } => {
             s.state = *state;
             s.eta_secs = Some(0);

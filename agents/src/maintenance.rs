@@ -169,6 +169,8 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
     let run = events.iter().map(|e| e.run).max().unwrap_or(1);
     let mut decisions: BTreeMap<String, Decision> = BTreeMap::new();
     let mut paused = false;
+    // A full cycle asked for and not yet begun is still owed after the recovery.
+    let mut full_request: Option<crate::sync::FullRequest> = None;
     for ev in &events {
         match &ev.kind {
             EventKind::InterventionDecided {
@@ -195,6 +197,13 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
             }
             EventKind::Paused { .. } => paused = true,
             EventKind::Resumed { .. } => paused = false,
+            EventKind::FullCycleRequested { by } => {
+                full_request = Some(crate::sync::FullRequest {
+                    by: by.clone(),
+                    at: ev.at.clone(),
+                })
+            }
+            EventKind::FullCycleStarted { .. } => full_request = None,
             _ => {}
         }
     }
@@ -218,6 +227,9 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
     for (id, d) in &decisions {
         step.put_json(T::Meta, format!("carried/{id}"), d);
     }
+    if let Some(request) = &full_request {
+        crate::sync::put_full_request(&mut step, request);
+    }
     // Continue the sequence after the mirror's last event.
     let last = events.iter().map(|e| e.seq).max().unwrap_or(0);
     step.put(T::Meta, "event_seq", last.to_be_bytes().to_vec());
@@ -238,6 +250,97 @@ pub fn recover(ws: &Workspace) -> Result<String, String> {
          it re-reads the source and updates the target by external key, so nothing is duplicated.",
         aside.display(),
         decisions.len(),
-        if paused { "; the run stays paused" } else { "" }
+        match (paused, &full_request) {
+            (false, None) => String::new(),
+            (true, None) => "; the run stays paused".into(),
+            (false, Some(r)) => format!(
+                "; the next sync cycle stays full, as {} asked",
+                r.by.describe()
+            ),
+            (true, Some(r)) => format!(
+                "; the run stays paused and the next sync cycle full, as {} asked",
+                r.by.describe()
+            ),
+        }
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Event;
+    use crate::intervention::Actor;
+    use std::io::Write;
+
+    fn ana() -> Actor {
+        Actor {
+            user: "ana".into(),
+            ssh_client: None,
+            via: "console".into(),
+        }
+    }
+
+    /// A workspace whose mirror holds `events` and whose state is damaged beyond opening.
+    fn damaged_with(events: &[Event]) -> (tempfile::TempDir, Workspace) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ws = Workspace::new(dir.path());
+        let mut mirror = std::fs::File::create(ws.events_mirror()).expect("mirror");
+        for ev in events {
+            let line = serde_json::to_string(ev).expect("event as JSON");
+            writeln!(mirror, "{line}").expect("mirror line");
+        }
+        std::fs::create_dir_all(ws.state()).expect("state dir");
+        std::fs::write(ws.state().join("db"), vec![0x5Au8; 4096]).expect("garbage");
+        (dir, ws)
+    }
+
+    /// The events a request for a full cycle writes, as the mirror receives them.
+    fn requested(run: u32) -> Vec<Event> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("state")).expect("store");
+        crate::sync::request_full(&store, run, ana()).expect("request")
+    }
+
+    fn event(seq: u64, run: u32, kind: EventKind) -> Event {
+        Event {
+            seq,
+            run,
+            at: "2026-12-07T10:00:00Z".into(),
+            level: Level::Info,
+            agent: None,
+            kind,
+        }
+    }
+
+    #[test]
+    fn a_full_cycle_asked_for_and_not_begun_is_still_owed_after_recovery() {
+        let (_dir, ws) = damaged_with(&requested(3));
+        let said = recover(&ws).expect("recovered");
+        assert!(
+            said.contains("next sync cycle stays full, as ana"),
+            "{said}"
+        );
+        let store = Store::open(&ws.state()).expect("recovered state");
+        let owed = crate::sync::full_requested(&store).expect("the request survives");
+        assert_eq!(owed.by, ana());
+    }
+
+    #[test]
+    fn a_full_cycle_already_begun_is_not_asked_for_again_by_recovery() {
+        let mut events = requested(3);
+        let asked = events[0].clone();
+        events.push(event(
+            asked.seq + 1,
+            4,
+            EventKind::FullCycleStarted {
+                asked_by: ana(),
+                asked_at: asked.at,
+            },
+        ));
+        let (_dir, ws) = damaged_with(&events);
+        let said = recover(&ws).expect("recovered");
+        assert!(!said.contains("full"), "{said}");
+        let store = Store::open(&ws.state()).expect("recovered state");
+        assert_eq!(crate::sync::full_requested(&store), None);
+    }
 }

@@ -438,6 +438,21 @@ impl Ctx {
     pub fn output_dir(&self) -> PathBuf {
         self.ws.output(self.run)
     }
+
+    /// The target's endpoint as its readers open it (verification's read-back, the SEO
+    /// agent's redirects, the taxonomy): big downloads go to the workspace's scratch, on the
+    /// disk the operator chose, not to the system's temporary directory.
+    pub fn target_reader_spec(&self) -> storeshift_connectors::EndpointSpec {
+        target_reader_spec(&self.cfg, &self.ws)
+    }
+}
+
+/// See [`Inner::target_reader_spec`].
+pub fn target_reader_spec(
+    cfg: &MigrationConfig,
+    ws: &Workspace,
+) -> storeshift_connectors::EndpointSpec {
+    with_scratch(&cfg.target, &ws.scratch().join("target"))
 }
 
 /// Records a decision durably. Decisions go by id; a decided intervention is never re-decided.
@@ -813,12 +828,9 @@ async fn start_kind(
         step.event(
             Level::Info,
             None,
-            EventKind::Log {
-                message: format!(
-                    "sync cycle {run} is full (every entity read whole), as {} asked at {}",
-                    req.by.describe(),
-                    req.at
-                ),
+            EventKind::FullCycleStarted {
+                asked_by: req.by,
+                asked_at: req.at,
             },
         );
     }
@@ -1031,6 +1043,14 @@ fn finish(ctx: &Ctx, outcome: &RunOutcome) {
         step.event(level, None, EventKind::Log { message: summary });
     }
     let _ = ctx.commit(step);
+    if state == RunState::Done {
+        // A finished run resumes nothing, so a download a kill left half read is of no use.
+        if let Err(e) = std::fs::remove_dir_all(ctx.ws.scratch()) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!("cannot empty {}: {e}", ctx.ws.scratch().display());
+            }
+        }
+    }
     if (state.is_final() && !rec.sync) || rec.cutover {
         // The report states the final outcome, so it is (re)written after it is recorded.
         // A sync cycle keeps the migration's report; its own summary is in the event log.

@@ -730,7 +730,19 @@ mod tests {
         let ev = s.commit(step).unwrap();
         assert_eq!(ev[0].seq, 8);
         drop(s);
-        let db = sled::open(&path).unwrap();
+        // sled's flusher thread lets go of the file lock a moment after the last handle is
+        // dropped: wait for it rather than fail (this failed about one run in four).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let db = loop {
+            match sled::open(&path) {
+                Ok(db) => break db,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    let _ = e;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => panic!("the state cannot be opened again: {e}"),
+            }
+        };
         let names: Vec<String> = db
             .tree_names()
             .iter()

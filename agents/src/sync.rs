@@ -163,9 +163,8 @@ pub fn request_full(
     by: crate::intervention::Actor,
 ) -> Result<Vec<crate::Event>, String> {
     let mut step = crate::store::Step::new(run);
-    step.put_json(
-        T::Meta,
-        FULL_REQUESTED,
+    put_full_request(
+        &mut step,
         &FullRequest {
             by: by.clone(),
             at: now_rfc3339(),
@@ -173,6 +172,12 @@ pub fn request_full(
     );
     step.event(Level::Info, None, EventKind::FullCycleRequested { by });
     store.commit(step).map_err(|e| e.to_string())
+}
+
+/// Stores a request in the caller's commit (also how recovery carries one over from the
+/// event log).
+pub fn put_full_request(step: &mut crate::store::Step, request: &FullRequest) {
+    step.put_json(T::Meta, FULL_REQUESTED, request);
 }
 
 /// The request for a full next cycle not yet carried out, if any.

@@ -608,6 +608,18 @@ fn asked_by(r: &sync::FullRequest) -> String {
     format!("asked by {}", r.by.describe())
 }
 
+/// Why the next sync cycle of a workspace nobody is syncing now will be full, as `storeshift
+/// status` says it: an operator's request still owed, or `[sync] full_every` after a
+/// finished cycle. `None`: it reads what changed.
+pub(crate) fn owed_full_cycle(store: &Store, full_every: u32) -> Option<String> {
+    if let Some(r) = sync::full_requested(store) {
+        return Some(format!("{} at {}", asked_by(&r), r.at));
+    }
+    let after_a_cycle = runtime::current_run(store).is_some_and(|r| r.sync);
+    (after_a_cycle && full_due_next(store, full_every))
+        .then(|| format!("[sync] full_every = {full_every}"))
+}
+
 /// Whether `[sync] full_every` makes the cycle after the state's newest finished run full.
 fn full_due_next(store: &Store, every: u32) -> bool {
     runtime::current_run(store)

@@ -421,17 +421,18 @@ async fn target_taxonomy(ctx: &Ctx) -> Result<Option<(Taxonomy, String)>, Halt> 
     if ctx.cfg.target.kind != EndpointKind::Api {
         return Ok(None);
     }
-    let mut src = match storeshift_connectors::open_source(&ctx.cfg.target, &ctx.cfg.base_dir) {
-        Ok(s) => s,
-        Err(e) => {
-            ctx.log(
-                AGENT,
-                Level::Warn,
-                format!("cannot read the target's categories ({e}); no mapping"),
-            )?;
-            return Ok(None);
-        }
-    };
+    let mut src =
+        match storeshift_connectors::open_source(&ctx.target_reader_spec(), &ctx.cfg.base_dir) {
+            Ok(s) => s,
+            Err(e) => {
+                ctx.log(
+                    AGENT,
+                    Level::Warn,
+                    format!("cannot read the target's categories ({e}); no mapping"),
+                )?;
+                return Ok(None);
+            }
+        };
     let read = read_target_categories(ctx, src.as_mut()).await;
     // The target's API spent this on the run's behalf: the report and the verification
     // budget count it with the load's.

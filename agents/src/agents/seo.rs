@@ -211,7 +211,7 @@ async fn read_back(ctx: &Ctx) -> (Option<Vec<Redirect>>, String) {
             s.currency = ctx.cfg.target.currency.clone();
             s
         }
-        EndpointKind::Api => ctx.cfg.target.clone(),
+        EndpointKind::Api => ctx.target_reader_spec(),
     };
     let mut source = match storeshift_connectors::open_source(&spec, &ctx.cfg.base_dir) {
         Ok(s) => s,

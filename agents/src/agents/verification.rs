@@ -545,7 +545,7 @@ fn target_spec(ctx: &Ctx) -> (EndpointSpec, String) {
                 ),
             )
         }
-        EndpointKind::Api => (ctx.cfg.target.clone(), ctx.cfg.target.describe()),
+        EndpointKind::Api => (ctx.target_reader_spec(), ctx.cfg.target.describe()),
     }
 }
 
