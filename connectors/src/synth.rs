@@ -1183,6 +1183,7 @@ impl SynthStore {
             email,
             customer_ref,
             currency: CURRENCY.to_string(),
+            presentment: None,
             line_items,
             tax_lines: vec![TaxLine {
                 title: "Sales Tax".to_string(),

@@ -441,6 +441,7 @@ fn order() -> Record {
         email: Some("ada@example.com".into()),
         customer_ref: None,
         currency: "USD".into(),
+        presentment: None,
         line_items: vec![LineItem {
             sku: Some("TEE-S".into()),
             title: "Classic Tee".into(),

@@ -421,6 +421,9 @@ async fn control_state(State(sb): State<WooSandbox>) -> Json<Value> {
 /// UTF-8 kept percent-encoded (lower-case hex), which is how slugs are stored and returned.
 pub fn sanitize_title(title: &str) -> String {
     let mut out = String::new();
+    // sanitize_title_with_dashes: "Kill entities" (a term's name is stored escaped, so
+    // `Salt &amp; Pepper` is `salt-pepper`).
+    let title = without_entities(title);
     for ch in title.trim().chars() {
         let c = ch.to_lowercase().next().unwrap_or(ch);
         if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
@@ -444,6 +447,84 @@ pub fn sanitize_title(title: &str) -> String {
         }
     }
     collapsed
+}
+
+/// The length of the entity `text` starts with (`&amp;`, `&#039;`), if it starts with one.
+fn entity_len(text: &str) -> Option<usize> {
+    let body = text.strip_prefix('&')?;
+    let end = body.find(';')?;
+    let name = &body[..end];
+    let valid = match name.strip_prefix('#') {
+        Some(n) => match n.strip_prefix(['x', 'X']) {
+            Some(hex) => !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()),
+            None => !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()),
+        },
+        None => !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()),
+    };
+    (valid && end <= 10).then_some(end + 2)
+}
+
+fn without_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let skip = entity_len(rest).unwrap_or(1);
+        if skip == 1 {
+            out.push('&');
+        }
+        rest = &rest[skip..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A term's name as WordPress saves it, and so as the REST API answers it: `pre_term_name`
+/// runs `sanitize_text_field` (tags stripped, runs of whitespace made one space, trimmed),
+/// `wp_filter_kses` and `_wp_specialchars` (ENT_NOQUOTES, no double encoding): `&`, `<` and
+/// `>` become `&amp;`, `&lt;` and `&gt;`, and an entity already there stays as it is. So
+/// `Salt & Pepper` is stored, listed and compared as `Salt &amp; Pepper`.
+pub fn wp_term_name(name: &str) -> String {
+    let mut stripped = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(at) = rest.find('<') {
+        stripped.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        // A tag starts with a letter, `/` or `!`; a lone `<` is text.
+        let is_tag = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        match after.find('>').filter(|_| is_tag) {
+            Some(end) => rest = &after[end + 1..],
+            None => {
+                stripped.push('<');
+                rest = after;
+            }
+        }
+    }
+    stripped.push_str(rest);
+    let text = stripped.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text.as_str();
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '&' => match entity_len(rest) {
+                Some(n) => {
+                    out.push_str(&rest[..n]);
+                    rest = &rest[n..];
+                    continue;
+                }
+                None => out.push_str("&amp;"),
+            },
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 fn unique_slug(s: &Store, wanted: &str, except: Option<u64>) -> String {

@@ -117,6 +117,7 @@ fn order(i: usize, email: &str) -> Record {
         email: Some(email.into()),
         customer_ref: None,
         currency: "USD".into(),
+        presentment: None,
         line_items: vec![
             LineItem {
                 sku: Some(format!("SKU-{i}")),
@@ -182,6 +183,38 @@ fn order(i: usize, email: &str) -> Record {
         note: Some(format!("order {i}")),
         tags: vec!["imported".into()],
     }))
+}
+
+/// `order(i)` as a customer paying in euros saw it: every amount in EUR beside the shop's USD.
+fn paid_in_euros(i: usize) -> Record {
+    let mut r = order(i, "guest@example.org");
+    let eur = |cents| Money::new(Decimal::new(cents, 2), "EUR");
+    let line = |price, tax| PresentedLine {
+        price: eur(price),
+        total_discount: None,
+        tax_lines: vec![eur(tax)],
+    };
+    if let Record::Order(o) = &mut r {
+        o.presentment = Some(Presentment {
+            currency: "EUR".into(),
+            totals: OrderTotals {
+                subtotal: eur(3220),
+                discounts: eur(460),
+                shipping: eur(455),
+                tax: eur(644),
+                total: eur(3859),
+            },
+            line_items: vec![line(1380, 552), line(460, 92)],
+            shipping_lines: vec![PresentedLine {
+                price: eur(455),
+                total_discount: None,
+                tax_lines: vec![],
+            }],
+            tax_lines: vec![eur(644)],
+            transactions: vec![eur(3859)],
+        });
+    }
+    r
 }
 
 async fn load(t: &mut ShopifyTarget, entity: Entity, records: &[Record]) -> Vec<WriteOutcome> {
@@ -372,6 +405,65 @@ async fn orders_round_trip_with_lines_taxes_shipping_transactions_and_customer()
         t.lookup(Entity::Orders, "5003").await.expect("lookup"),
         None
     );
+}
+
+#[tokio::test]
+async fn an_order_paid_in_another_currency_keeps_both_amounts_from_store_to_store() {
+    let Record::Order(sent) = paid_in_euros(0) else {
+        unreachable!()
+    };
+    let mut carried = Record::Order(sent.clone());
+    let mut stores = vec![];
+    // Into one store, out of it, into a second store and out again: every hop keeps the
+    // shop's amounts and the customer's apart.
+    for hop in 0..2 {
+        let sb = roomy();
+        let server = sb.start(0).await.expect("bind");
+        let mut t = ShopifyTarget::open(&spec(&server, json!({}))).expect("open");
+        let out = load(&mut t, Entity::Orders, std::slice::from_ref(&carried)).await;
+        assert_eq!(created(&out), 1, "hop {hop}: {out:?}");
+        assert!(t
+            .take_findings()
+            .iter()
+            .all(|f| f.code == "order_lines_custom"));
+        let stored = sb.records("orders");
+        assert_eq!(stored[0]["currencyCode"], "USD");
+        assert_eq!(stored[0]["presentmentCurrencyCode"], "EUR");
+        assert_eq!(
+            stored[0]["totalPriceSet"],
+            json!({ "__typename": "MoneyBag",
+                    "shopMoney": { "__typename": "MoneyV2", "amount": "41.95", "currencyCode": "USD" },
+                    "presentmentMoney": { "__typename": "MoneyV2", "amount": "38.59", "currencyCode": "EUR" } }),
+            "hop {hop}: the sandbox answers each amount in its own currency"
+        );
+        let mut src = ShopifySource::open(&spec(&server, json!({}))).expect("open");
+        let back = read_all(&mut src, Entity::Orders, 10).await;
+        let Some(Record::Order(got)) = back.first() else {
+            panic!("hop {hop}: no order read back: {back:?}")
+        };
+        assert_eq!(got.currency, "USD");
+        assert_eq!(got.totals, sent.totals, "hop {hop}: the shop's amounts");
+        assert_eq!(got.line_items, sent.line_items, "hop {hop}");
+        assert_eq!(got.transactions, sent.transactions, "hop {hop}");
+        assert_eq!(
+            got.presentment, sent.presentment,
+            "hop {hop}: what the customer paid, 38.59 EUR"
+        );
+        carried = back[0].clone();
+        stores.push((sb, server));
+    }
+
+    // An order in the shop's own currency has no presentment, read or written.
+    let (_, server) = &stores[0];
+    let mut t = ShopifyTarget::open(&spec(server, json!({}))).expect("open");
+    load(&mut t, Entity::Orders, &[order(1, "guest@example.org")]).await;
+    let mut src = ShopifySource::open(&spec(server, json!({}))).expect("open");
+    let back = read_all(&mut src, Entity::Orders, 10).await;
+    let plain = back.iter().find_map(|r| match r {
+        Record::Order(o) if o.number == "5002" => Some(o),
+        _ => None,
+    });
+    assert_eq!(plain.map(|o| o.presentment.is_none()), Some(true));
 }
 
 #[tokio::test]

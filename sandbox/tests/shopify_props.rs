@@ -222,6 +222,7 @@ fn order(n: usize) -> impl Strategy<Value = Order> {
                     email: Some(format!("buyer{n}@example.com")),
                     customer_ref: None,
                     currency: "USD".into(),
+                    presentment: None,
                     line_items: lines,
                     tax_lines,
                     discounts,

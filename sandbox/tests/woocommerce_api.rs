@@ -512,6 +512,7 @@ fn order(number: &str, email: &str, lines: Vec<LineItem>) -> Record {
         email: Some(email.into()),
         customer_ref: Some("c1".into()),
         currency: "USD".into(),
+        presentment: None,
         line_items: lines,
         tax_lines: vec![],
         discounts: vec![],
@@ -639,6 +640,70 @@ async fn categories_load_parents_first_once_and_products_refer_to_them() {
     assert_contract(&[&target]);
 }
 
+/// WordPress stores a term's name HTML-escaped and answers it so (`R&D` is `R&amp;D`): a
+/// rerun must find the terms it made, not make `R&amp;amp;D` or a second `Salt & Pepper`.
+#[tokio::test]
+async fn term_names_with_ampersands_load_once_and_read_back_as_typed() {
+    let target = sandbox();
+    let server = target.start(0).await.expect("bind");
+    let cats = vec![category(&["Salt & Pepper"])];
+    let mut products = woo_records(1).await;
+    if let Record::Product(p) = &mut products[0] {
+        p.categories = vec![vec!["Salt & Pepper".into()]];
+        p.tags = vec!["R&D".into()];
+    }
+    for run in 0..2 {
+        // Each run a new process: nothing known but what the store answers.
+        let mut t = WooTarget::open(&spec(&server)).expect("open");
+        let cat = t
+            .write_batch(Entity::Categories, &cats)
+            .await
+            .expect("categories");
+        let out = t
+            .write_batch(Entity::Products, &products)
+            .await
+            .expect("products");
+        let want_created = run == 0;
+        for o in cat.iter().chain(&out) {
+            assert_eq!(
+                matches!(o, WriteOutcome::Created { .. }),
+                want_created,
+                "run {run}: {o:?}"
+            );
+            assert!(
+                !matches!(o, WriteOutcome::Failed { .. }),
+                "run {run}: {o:?}"
+            );
+        }
+        let findings = t.take_findings();
+        assert!(findings.is_empty(), "run {run}: {findings:?}");
+    }
+    assert_eq!(target.category_count(), 1);
+    assert_eq!(target.tag_count(), 1);
+    assert!(target.creation_log().duplicates().is_empty());
+    // Kept as WordPress keeps them.
+    assert_eq!(target.categories()[0]["name"], "Salt &amp; Pepper");
+    assert_eq!(target.tags()[0]["name"], "R&amp;D");
+
+    let mut src = WooSource::open(&spec(&server)).expect("source");
+    let (read, _) = extract_all(&mut src, Entity::Categories, 10).await;
+    let paths: Vec<Vec<String>> = read
+        .iter()
+        .filter_map(|r| match r {
+            Record::Category(c) => Some(c.path.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(paths, vec![vec!["Salt & Pepper".to_string()]]);
+    let (read, _) = extract_all(&mut src, Entity::Products, 10).await;
+    let Some(Record::Product(p)) = read.first() else {
+        panic!("no product: {read:?}")
+    };
+    assert_eq!(p.categories, vec![vec!["Salt & Pepper".to_string()]]);
+    assert_eq!(p.tags, vec!["R&D".to_string()]);
+    assert_contract(&[&target]);
+}
+
 #[tokio::test]
 async fn orders_load_once_by_number_link_customers_and_report_what_woocommerce_keeps() {
     let source = sandbox();
@@ -679,6 +744,31 @@ async fn orders_load_once_by_number_link_customers_and_report_what_woocommerce_k
     };
     // A discount on the order alone: WooCommerce keeps discounts on lines.
     o2.totals.discounts = usd("1.00");
+    // Paid in euros: a WooCommerce order has one currency, so the customer's amounts are lost
+    // and the report says so.
+    let eur = |s: &str| Money::parse(s, "EUR").expect("money");
+    o2.presentment = Some(Presentment {
+        currency: "EUR".into(),
+        totals: OrderTotals {
+            subtotal: eur("9.20"),
+            discounts: eur("0.92"),
+            shipping: eur("4.60"),
+            tax: eur("0"),
+            total: eur("12.88"),
+        },
+        line_items: vec![PresentedLine {
+            price: eur("9.20"),
+            total_discount: None,
+            tax_lines: vec![],
+        }],
+        shipping_lines: vec![PresentedLine {
+            price: eur("4.60"),
+            total_discount: None,
+            tax_lines: vec![],
+        }],
+        tax_lines: vec![],
+        transactions: vec![],
+    });
     let records = vec![
         Record::Order(o),
         Record::Order(o2),
@@ -732,6 +822,13 @@ async fn orders_load_once_by_number_link_customers_and_report_what_woocommerce_k
     assert_eq!(o2["discount_total"], "1.00");
     assert!(o1["customer_id"].as_u64().unwrap() > 0, "linked by email");
     let findings = t.take_findings();
+    assert!(
+        findings.iter().any(|f| f.code == "order_field_not_carried"
+            && f.message.contains("#1002")
+            && f.message.contains("one currency")
+            && f.message.contains("paid 12.88 EUR")),
+        "{findings:?}"
+    );
     for needle in ["tax lines", "SPRING", "Gift wrap"] {
         assert!(
             findings.iter().any(|f| f.message.contains(needle)),

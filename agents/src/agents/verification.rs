@@ -426,6 +426,10 @@ pub fn not_carried(
         (Platform::WooCommerce, EndpointKind::Api, Entity::Orders) => {
             let taxes = "WooCommerce's REST API has taxes read-only: the store computes them from its own tax settings (a finding on each order lists them)";
             v.extend([
+                (
+                    "presentment",
+                    storeshift_connectors::platform::woocommerce::PRESENTMENT_NOT_CARRIED,
+                ),
                 ("tax_lines", taxes),
                 ("line_items[].tax_lines", taxes),
                 ("shipping_lines[].tax_lines", taxes),

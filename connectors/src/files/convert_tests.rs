@@ -734,6 +734,7 @@ fn full_records(entity: Entity) -> Vec<Record> {
                 amount: usd(amount),
             };
             let when = |t: &str| crate::model::Timestamp::parse_rfc3339(t);
+            let eur = |amount: &str| Money::parse(amount, "EUR").unwrap();
             let mut shipping = addr("Alsancak 2", false);
             shipping.phone = Some("+90 532 000 00 02".into());
             vec![Record::Order(Box::new(Order {
@@ -742,6 +743,29 @@ fn full_records(entity: Entity) -> Vec<Record> {
                 email: Some("deniz@example.test".into()),
                 customer_ref: Some("c-1".into()),
                 currency: "USD".into(),
+                // Paid in euros: no order file has a place for the customer's own amounts.
+                presentment: Some(Presentment {
+                    currency: "EUR".into(),
+                    totals: OrderTotals {
+                        subtotal: eur("36.80"),
+                        discounts: eur("4.60"),
+                        shipping: eur("4.60"),
+                        tax: eur("7.36"),
+                        total: eur("44.16"),
+                    },
+                    line_items: vec![PresentedLine {
+                        price: eur("18.40"),
+                        total_discount: Some(eur("4.60")),
+                        tax_lines: vec![eur("6.44")],
+                    }],
+                    shipping_lines: vec![PresentedLine {
+                        price: eur("4.60"),
+                        total_discount: None,
+                        tax_lines: vec![eur("0.92")],
+                    }],
+                    tax_lines: vec![eur("7.36")],
+                    transactions: vec![eur("9.20")],
+                }),
                 line_items: vec![LineItem {
                     sku: Some("LS-1".into()),
                     title: "Linen Shirt".into(),

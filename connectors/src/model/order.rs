@@ -94,6 +94,55 @@ pub struct OrderTotals {
     pub total: Money,
 }
 
+/// What the customer was shown and charged when the store sold in a currency other than its
+/// own (Shopify's presentment currency, a Magento order currency beside the base one): the
+/// same order's amounts in that currency. The order's own amounts stay in the shop's currency,
+/// which accounting reconciles in; these are what the customer's receipt said.
+///
+/// Each list holds one entry per item of the order's list of the same name, in the same order,
+/// so a target can pair every amount with the one it stands beside.
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
+pub struct Presentment {
+    pub currency: String,
+    pub totals: OrderTotals,
+    pub line_items: Vec<PresentedLine>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipping_lines: Vec<PresentedLine>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tax_lines: Vec<Money>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transactions: Vec<Money>,
+}
+
+/// A line item's or a shipping line's amounts in the presentment currency.
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
+pub struct PresentedLine {
+    /// A line item's unit price, a shipping line's price.
+    pub price: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_discount: Option<Money>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tax_lines: Vec<Money>,
+}
+
+impl Presentment {
+    /// Whether every list pairs with the order's (a transform that dropped or added a line
+    /// leaves amounts that no longer say which line they belong to).
+    pub fn fits(&self, o: &Order) -> bool {
+        fn pairs(p: &[PresentedLine], taxes: impl ExactSizeIterator<Item = usize>) -> bool {
+            p.len() == taxes.len() && p.iter().zip(taxes).all(|(l, n)| l.tax_lines.len() == n)
+        }
+        pairs(
+            &self.line_items,
+            o.line_items.iter().map(|l| l.tax_lines.len()),
+        ) && pairs(
+            &self.shipping_lines,
+            o.shipping_lines.iter().map(|l| l.tax_lines.len()),
+        ) && self.tax_lines.len() == o.tax_lines.len()
+            && self.transactions.len() == o.transactions.len()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 pub struct Order {
     pub source: SourceRef,
@@ -103,7 +152,11 @@ pub struct Order {
     /// Source id of the customer, when the order had one (guest orders have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_ref: Option<String>,
+    /// The shop's currency, every amount of the order is in.
     pub currency: String,
+    /// The customer's currency and amounts, when they paid in another (`None`: the same).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presentment: Option<Presentment>,
     pub line_items: Vec<LineItem>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tax_lines: Vec<TaxLine>,

@@ -2,7 +2,7 @@
 
 use super::versions::{ApiVersions, VersionScheme};
 use super::Facts;
-use crate::model::{Entity, FinancialStatus, FulfillmentStatus, Platform};
+use crate::model::{Entity, FinancialStatus, FulfillmentStatus, Order, Platform, Presentment};
 
 pub const FACTS: Facts = Facts {
     platform: Platform::WooCommerce,
@@ -265,6 +265,24 @@ pub const POST_DATE_CLOCK: Clock = Clock::Store;
 pub const REGISTERED_CLOCK: Clock = Clock::Utc;
 /// `marketing_updated_at`: a column of storeshift's own, written in UTC like the registration.
 pub const MARKETING_DATE_CLOCK: Clock = Clock::Utc;
+/// Why an order's customer currency does not reach WooCommerce: an order has one `currency`
+/// (REST `currency`, the order CSV's `order_currency`), the amounts are in it, and nothing beside
+/// it holds what the customer was charged in theirs.
+pub const PRESENTMENT_NOT_CARRIED: &str =
+    "a WooCommerce order has one currency: the amounts the customer paid in their own currency are not carried";
+
+/// The note an order paid in another currency than the shop's gets, with what it loses.
+pub fn presentment_not_carried(o: &Order, p: &Presentment) -> String {
+    format!(
+        "{PRESENTMENT_NOT_CARRIED}; written in {} (total {} {}), the customer paid {} {}",
+        o.currency,
+        o.totals.total.amount.normalize(),
+        o.currency,
+        p.totals.total.amount.normalize(),
+        p.currency
+    )
+}
+
 /// Fields WooCommerce's import files have no place for (see [`super::file_not_carried`]).
 pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str)] {
     match entity {
@@ -283,6 +301,7 @@ pub fn file_not_carried(entity: Entity) -> &'static [(&'static str, &'static str
         // What the order file (the Customer/Order/Coupon Export layout, files::woocommerce::
         // orders) has no column for.
         Entity::Orders => &[
+            ("presentment", PRESENTMENT_NOT_CARRIED),
             ("tags", "the order file has no tags"),
             ("cancelled_at", "the order file has no cancellation date: a cancelled order has the status `cancelled`"),
             ("processed_at", "the order file has no payment date"),

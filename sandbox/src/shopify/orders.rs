@@ -65,8 +65,7 @@ pub(super) const LINE_ITEM_INPUT: &[&str] = &[
 
 const T: &str = "OrderCreateUserError";
 
-fn amount_of(set: &Value) -> Option<Decimal> {
-    let a = set.pointer("/shopMoney/amount")?;
+fn decimal(a: &Value) -> Option<Decimal> {
     match a {
         Value::String(s) => Decimal::from_str(s).ok(),
         Value::Number(n) => Decimal::from_str(&n.to_string()).ok(),
@@ -74,13 +73,79 @@ fn amount_of(set: &Value) -> Option<Decimal> {
     }
 }
 
-fn bag(amount: Decimal, currency: &str) -> Value {
-    let m = json!({ "__typename": "MoneyV2", "amount": amount.normalize().to_string(), "currencyCode": currency });
-    json!({ "__typename": "MoneyBag", "shopMoney": m, "presentmentMoney": m })
+/// A `MoneyBagInput`'s two amounts: the shop's, and the customer's (`presentmentMoney`),
+/// which Shopify takes to be the shop's amount when the input leaves it out.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Amounts {
+    shop: Decimal,
+    presented: Decimal,
 }
 
-fn tax_lines(list: Option<&Value>, currency: &str) -> (Vec<Value>, Decimal) {
-    let mut total = Decimal::ZERO;
+impl Amounts {
+    fn times(self, n: i64) -> Amounts {
+        Amounts {
+            shop: self.shop * Decimal::from(n),
+            presented: self.presented * Decimal::from(n),
+        }
+    }
+}
+
+impl std::ops::Add for Amounts {
+    type Output = Amounts;
+    fn add(self, o: Amounts) -> Amounts {
+        Amounts {
+            shop: self.shop + o.shop,
+            presented: self.presented + o.presented,
+        }
+    }
+}
+
+impl std::ops::AddAssign for Amounts {
+    fn add_assign(&mut self, o: Amounts) {
+        *self = *self + o;
+    }
+}
+
+impl std::ops::Sub for Amounts {
+    type Output = Amounts;
+    fn sub(self, o: Amounts) -> Amounts {
+        Amounts {
+            shop: self.shop - o.shop,
+            presented: self.presented - o.presented,
+        }
+    }
+}
+
+impl std::iter::Sum for Amounts {
+    fn sum<I: Iterator<Item = Amounts>>(it: I) -> Amounts {
+        it.fold(Amounts::default(), |a, b| a + b)
+    }
+}
+
+fn amount_of(set: &Value) -> Option<Amounts> {
+    let shop = decimal(set.pointer("/shopMoney/amount")?)?;
+    let presented = match set.pointer("/presentmentMoney/amount") {
+        Some(a) => decimal(a)?,
+        None => shop,
+    };
+    Some(Amounts { shop, presented })
+}
+
+/// The order's two currencies: the shop's (`currency`) and the customer's
+/// (`presentmentCurrency`, the shop's when not given).
+#[derive(Debug, Clone)]
+struct Currencies {
+    shop: String,
+    presented: String,
+}
+
+fn bag(a: Amounts, c: &Currencies) -> Value {
+    let m = |amount: Decimal, currency: &str| json!({ "__typename": "MoneyV2", "amount": amount.normalize().to_string(), "currencyCode": currency });
+    json!({ "__typename": "MoneyBag", "shopMoney": m(a.shop, &c.shop), "presentmentMoney": m(a.presented, &c.presented) })
+}
+
+fn tax_lines(list: Option<&Value>, currency: &Currencies) -> (Vec<Value>, Amounts) {
+    let mut total = Amounts::default();
     let out = list
         .and_then(Value::as_array)
         .into_iter()
@@ -117,6 +182,21 @@ fn address(a: Option<&Value>) -> Value {
     }
 }
 
+/// The currencies of every `presentmentMoney` anywhere in an order's input.
+fn presentment_currencies(v: &Value) -> Vec<String> {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .flat_map(|(k, v)| match (k.as_str(), v.get("currencyCode")) {
+                ("presentmentMoney", Some(Value::String(c))) => vec![c.clone()],
+                _ => presentment_currencies(v),
+            })
+            .collect(),
+        Value::Array(a) => a.iter().flat_map(presentment_currencies).collect(),
+        _ => vec![],
+    }
+}
+
 /// orderCreate: validates, then stores the order with totals computed from its lines.
 pub(super) fn order_create(
     s: &mut Store,
@@ -138,7 +218,28 @@ pub(super) fn order_create(
             "INVALID",
         ));
     }
-    let currency = str_of(input, "currency").unwrap_or_else(|| shop_currency.to_string());
+    let shop = str_of(input, "currency").unwrap_or_else(|| shop_currency.to_string());
+    let currency = Currencies {
+        presented: str_of(input, "presentmentCurrency").unwrap_or_else(|| shop.clone()),
+        shop,
+    };
+    // The schema's `presentmentCurrency`: "This must be specified if any presentment
+    // currencies are used in the order."
+    if input.get("presentmentCurrency").is_none() {
+        if let Some(other) = presentment_currencies(input)
+            .into_iter()
+            .find(|c| *c != currency.shop)
+        {
+            errors.push(user_error(
+                T,
+                json!(["order", "presentmentCurrency"]),
+                &format!(
+                    "Presentment currency must be specified when amounts are given in {other}"
+                ),
+                "INVALID",
+            ));
+        }
+    }
     let mut any_line_tax = false;
     for (i, l) in lines.iter().enumerate() {
         if l.get("quantity").and_then(Value::as_i64).unwrap_or(0) < 1 {
@@ -217,8 +318,8 @@ pub(super) fn order_create(
         return Err(errors);
     }
 
-    let mut subtotal = Decimal::ZERO;
-    let mut tax_total = Decimal::ZERO;
+    let mut subtotal = Amounts::default();
+    let mut tax_total = Amounts::default();
     let mut aggregated: Vec<Value> = vec![];
     let n = s.id();
     let items: Vec<Value> = lines
@@ -227,7 +328,7 @@ pub(super) fn order_create(
         .map(|(i, l)| {
             let qty = l.get("quantity").and_then(Value::as_i64).unwrap_or(1);
             let price = l.get("priceSet").and_then(amount_of).unwrap_or_default();
-            subtotal += price * Decimal::from(qty);
+            subtotal += price.times(qty);
             let (taxes, t) = tax_lines(l.get("taxLines"), &currency);
             tax_total += t;
             aggregated.extend(taxes.iter().cloned());
@@ -235,13 +336,13 @@ pub(super) fn order_create(
                 "__typename": "LineItem", "id": format!("gid://shopify/LineItem/{}", n * 1000 + i as u64 + 1),
                 "title": l.get("title").cloned().unwrap_or(json!("")), "name": l.get("title").cloned().unwrap_or(json!("")),
                 "sku": l.get("sku").cloned().unwrap_or(Value::Null), "variantTitle": l.get("variantTitle").cloned().unwrap_or(Value::Null),
-                "quantity": qty, "originalUnitPriceSet": bag(price, &currency), "totalDiscountSet": bag(Decimal::ZERO, &currency),
+                "quantity": qty, "originalUnitPriceSet": bag(price, &currency), "totalDiscountSet": bag(Amounts::default(), &currency),
                 "taxLines": taxes, "requiresShipping": l.get("requiresShipping").cloned().unwrap_or(json!(true)),
                 "taxable": l.get("taxable").cloned().unwrap_or(json!(true)), "variant": null, "product": null,
             })
         })
         .collect();
-    let mut shipping_total = Decimal::ZERO;
+    let mut shipping_total = Amounts::default();
     let shipping: Vec<Value> = input
         .get("shippingLines")
         .and_then(Value::as_array)
@@ -276,8 +377,11 @@ pub(super) fn order_create(
                 .cloned()
                 .unwrap_or(Value::Null);
             let amount = if let Some(p) = inner.get("percentage").and_then(Value::as_f64) {
-                (subtotal * Decimal::from_f64_retain(p).unwrap_or_default() / Decimal::from(100))
-                    .round_dp(2)
+                let pct = Decimal::from_f64_retain(p).unwrap_or_default() / Decimal::from(100);
+                Amounts {
+                    shop: (subtotal.shop * pct).round_dp(2),
+                    presented: (subtotal.presented * pct).round_dp(2),
+                }
             } else {
                 inner
                     .get("amountSet")
@@ -289,10 +393,11 @@ pub(super) fn order_create(
                 amount,
             )
         }
-        _ => (vec![], Decimal::ZERO),
+        _ => (vec![], Amounts::default()),
     };
     let total = subtotal - discount + shipping_total + tax_total;
-    let paid: Decimal = input
+    // What the order's financial status is judged by: the shop's amounts.
+    let paid: Amounts = input
         .get("transactions")
         .and_then(Value::as_array)
         .into_iter()
@@ -304,9 +409,9 @@ pub(super) fn order_create(
         .filter_map(|t| t.get("amountSet").and_then(amount_of))
         .sum();
     let financial = str_of(input, "financialStatus").unwrap_or_else(|| {
-        if paid >= total && paid > Decimal::ZERO {
+        if paid.shop >= total.shop && paid.shop > Decimal::ZERO {
             "PAID".into()
-        } else if paid > Decimal::ZERO {
+        } else if paid.shop > Decimal::ZERO {
             "PARTIALLY_PAID".into()
         } else {
             "PENDING".into()
@@ -356,7 +461,7 @@ pub(super) fn order_create(
         "__typename": "Order", "id": format!("gid://shopify/Order/{n}"), "name": name, "email": email,
         "createdAt": now(), "updatedAt": now(), "processedAt": input.get("processedAt").cloned().filter(|p| !p.is_null()).unwrap_or_else(|| json!(now())),
         "cancelledAt": null, "closedAt": input.get("closedAt").cloned().unwrap_or(Value::Null),
-        "currencyCode": currency, "note": input.get("note").cloned().unwrap_or(Value::Null), "tags": tags,
+        "currencyCode": currency.shop, "presentmentCurrencyCode": currency.presented, "note": input.get("note").cloned().unwrap_or(Value::Null), "tags": tags,
         "displayFinancialStatus": financial, "displayFulfillmentStatus": fulfillment,
         "customer": customer_obj, "sourceIdentifier": input.get("sourceIdentifier").cloned().unwrap_or(Value::Null),
         "sourceName": input.get("sourceName").cloned().unwrap_or(json!("api")),
@@ -383,8 +488,8 @@ pub(super) fn order_create(
 }
 
 /// Order-level tax lines sum the lines' ones with the same title and rate.
-fn merge_tax_lines(lines: Vec<Value>, currency: &str) -> Vec<Value> {
-    let mut out: Vec<(Value, Value, Decimal, Value)> = vec![];
+fn merge_tax_lines(lines: Vec<Value>, currency: &Currencies) -> Vec<Value> {
+    let mut out: Vec<(Value, Value, Amounts, Value)> = vec![];
     for t in lines {
         let amount = t.get("priceSet").and_then(amount_of).unwrap_or_default();
         match out

@@ -43,7 +43,7 @@ fn apply_category(
         .clone()
         .unwrap_or_else(|| super::shapes::category(id));
     if let Some(name) = input.get("name") {
-        let name = name.as_str().unwrap_or("").trim().to_string();
+        let name = wp_term_name(name.as_str().unwrap_or(""));
         if name.is_empty() {
             return Err(term_error(
                 StatusCode::BAD_REQUEST,

@@ -70,7 +70,7 @@ pub(super) fn create_tag_in(inner: &Inner, s: &mut Store, input: &Value) -> Resu
                     "data": { "status": 400, "params": ["name"] } }),
         );
     };
-    let name = name.as_str().unwrap_or("").trim().to_string();
+    let name = wp_term_name(name.as_str().unwrap_or(""));
     if name.is_empty() {
         return Err(term_error(
             StatusCode::BAD_REQUEST,
@@ -119,7 +119,7 @@ fn update_tag_in(s: &mut Store, id: u64, input: &Value) -> Result<Value, Value> 
         return Err(invalid_term());
     };
     if let Some(name) = input.get("name") {
-        let name = name.as_str().unwrap_or("").trim().to_string();
+        let name = wp_term_name(name.as_str().unwrap_or(""));
         if name.is_empty() {
             return Err(term_error(
                 StatusCode::BAD_REQUEST,

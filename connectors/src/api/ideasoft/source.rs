@@ -528,6 +528,7 @@ pub(super) fn order_from(o: &types::Order) -> Order {
         billing_address: order_address(&o.billing_address),
         shipping_address: order_address(&o.shipping_address),
         currency,
+        presentment: None,
         line_items,
         note: None,
         tags: vec![],

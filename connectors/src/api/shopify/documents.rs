@@ -97,7 +97,9 @@ pub(super) const PAGE_FIELDS: &str = "id handle title body isPublished published
 
 pub(super) const REDIRECT_FIELDS: &str = "id path target";
 
-const MONEY: &str = "shopMoney { amount currencyCode }";
+// Both amounts of every bag: an order placed in another currency than the shop's (Shopify
+// Markets) has its customer's amounts in `presentmentMoney` only.
+const MONEY: &str = "shopMoney { amount currencyCode } presentmentMoney { amount currencyCode }";
 const ADDRESS: &str =
     "address1 address2 city company countryCodeV2 firstName lastName phone provinceCode zip";
 
@@ -120,7 +122,7 @@ fn order_fields(bulk: bool) -> String {
         )
     };
     format!(
-        "id name email createdAt updatedAt processedAt cancelledAt currencyCode note tags
+        "id name email createdAt updatedAt processedAt cancelledAt currencyCode presentmentCurrencyCode note tags
         displayFinancialStatus displayFulfillmentStatus customer {{ id email }}
         subtotalPriceSet {{ {MONEY} }} totalDiscountsSet {{ {MONEY} }} totalShippingPriceSet {{ {MONEY} }}
         totalTaxSet {{ {MONEY} }} totalPriceSet {{ {MONEY} }} discountCodes

@@ -16,31 +16,110 @@ use serde_json::{json, Value};
 
 // The fields read here are selected in `documents.rs` (order fields, fragment L).
 
-fn bag(v: &MoneyBag, currency: &str) -> Money {
-    Money::new(v.shop_money.amount, currency)
+/// One of a money bag's two amounts, in its currency: the shop's (every amount of the
+/// canonical order) or the presentment one (what the customer was shown and charged).
+#[derive(Clone, Copy)]
+struct Side<'a> {
+    presentment: bool,
+    currency: &'a str,
+}
+
+fn bag(v: &MoneyBag, side: Side) -> Money {
+    let amount = if side.presentment {
+        v.presentment_money.amount
+    } else {
+        v.shop_money.amount
+    };
+    Money::new(amount, side.currency)
 }
 
 /// A nullable money bag: Shopify leaves it `null` where there is nothing (no tax, no discount).
-fn bag_or_zero(v: Option<&MoneyBag>, currency: &str) -> Money {
-    v.map(|b| bag(b, currency))
-        .unwrap_or_else(|| Money::new(Decimal::ZERO, currency))
+fn bag_or_zero(v: Option<&MoneyBag>, side: Side) -> Money {
+    v.map(|b| bag(b, side))
+        .unwrap_or_else(|| Money::new(Decimal::ZERO, side.currency))
 }
 
-fn taxes(lines: &[TaxLineReply], currency: &str) -> Vec<TaxLine> {
+fn taxes(lines: &[TaxLineReply], side: Side) -> Vec<TaxLine> {
     lines
         .iter()
         .map(|t| TaxLine {
             title: t.title.clone(),
             rate: t.rate.unwrap_or_default(),
-            amount: bag(&t.price_set, currency),
+            amount: bag(&t.price_set, side),
         })
         .collect()
+}
+
+/// The order's totals as the canonical order counts them.
+fn totals(node: &OrderNode, side: Side) -> OrderTotals {
+    let discounts = bag_or_zero(node.total_discounts_set.as_ref(), side);
+    OrderTotals {
+        // Shopify's subtotal is after discounts; the canonical one is before.
+        subtotal: Money::new(
+            bag_or_zero(node.subtotal_price_set.as_ref(), side).amount + discounts.amount,
+            side.currency,
+        ),
+        discounts,
+        shipping: bag(&node.total_shipping_price_set, side),
+        tax: bag_or_zero(node.total_tax_set.as_ref(), side),
+        total: bag(&node.total_price_set, side),
+    }
+}
+
+/// The customer's amounts, when they paid in another currency than the shop's.
+fn presentment(node: &OrderNode) -> Option<Presentment> {
+    if node.presentment_currency_code == node.currency_code {
+        return None;
+    }
+    let side = Side {
+        presentment: true,
+        currency: &node.presentment_currency_code,
+    };
+    let amounts = |lines: &[TaxLineReply]| -> Vec<Money> {
+        taxes(lines, side).into_iter().map(|t| t.amount).collect()
+    };
+    Some(Presentment {
+        currency: node.presentment_currency_code.clone(),
+        totals: totals(node, side),
+        line_items: node
+            .line_items
+            .nodes
+            .iter()
+            .map(|l| {
+                let discount = bag(&l.total_discount_set, side);
+                PresentedLine {
+                    price: bag(&l.original_unit_price_set, side),
+                    total_discount: (!discount.amount.is_zero()).then_some(discount),
+                    tax_lines: amounts(&l.tax_lines),
+                }
+            })
+            .collect(),
+        shipping_lines: node
+            .shipping_lines
+            .nodes
+            .iter()
+            .map(|sl| PresentedLine {
+                price: bag(&sl.original_price_set, side),
+                total_discount: None,
+                tax_lines: amounts(&sl.tax_lines),
+            })
+            .collect(),
+        tax_lines: amounts(&node.tax_lines),
+        transactions: node
+            .transactions
+            .iter()
+            .map(|t| bag(&t.amount_set, side))
+            .collect(),
+    })
 }
 
 /// A node of the `orders` connection (its line items complete) as a canonical order.
 pub(super) fn order_from(node: &OrderNode) -> Order {
     let currency = node.currency_code.clone();
-    let c = currency.as_str();
+    let c = Side {
+        presentment: false,
+        currency: &currency,
+    };
     let line_items = node
         .line_items
         .nodes
@@ -70,7 +149,8 @@ pub(super) fn order_from(node: &OrderNode) -> Order {
             tax_lines: taxes(&sl.tax_lines, c),
         })
         .collect();
-    let discount_total = bag_or_zero(node.total_discounts_set.as_ref(), c);
+    let totals = totals(node, c);
+    let discount_total = totals.discounts.clone();
     // Shopify reports one discount total for all codes: it goes with the first code.
     let discounts = match node.discount_codes.first() {
         Some(code) if !discount_total.amount.is_zero() => vec![Discount {
@@ -97,22 +177,13 @@ pub(super) fn order_from(node: &OrderNode) -> Order {
         email: nonempty(node.email.as_deref()).or_else(|| customer.and_then(|c| c.email.clone())),
         customer_ref: customer.map(|c| c.id.clone()),
         currency: currency.clone(),
+        presentment: presentment(node),
         line_items,
         tax_lines: taxes(&node.tax_lines, c),
         discounts,
         shipping_lines,
         transactions,
-        totals: OrderTotals {
-            // Shopify's subtotal is after discounts; the canonical one is before.
-            subtotal: Money::new(
-                bag_or_zero(node.subtotal_price_set.as_ref(), c).amount + discount_total.amount,
-                c,
-            ),
-            discounts: discount_total,
-            shipping: bag(&node.total_shipping_price_set, c),
-            tax: bag_or_zero(node.total_tax_set.as_ref(), c),
-            total: bag(&node.total_price_set, c),
-        },
+        totals,
         financial_status: match node.display_financial_status.as_deref() {
             Some("AUTHORIZED") => FinancialStatus::Authorized,
             Some("PAID") => FinancialStatus::Paid,
@@ -140,12 +211,30 @@ pub(super) fn order_from(node: &OrderNode) -> Order {
     }
 }
 
-fn money_input(m: &Money) -> Value {
-    json!({ "shopMoney": { "amount": m.amount.normalize().to_string(), "currencyCode": m.currency } })
+fn money(m: &Money) -> Value {
+    json!({ "amount": m.amount.normalize().to_string(), "currencyCode": m.currency })
 }
 
-fn tax_input(t: &TaxLine) -> Value {
-    json!({ "title": t.title, "rate": t.rate.normalize().to_string().parse::<f64>().unwrap_or(0.0), "priceSet": money_input(&t.amount) })
+/// `MoneyBagInput`: the shop's amount, and the customer's when the order has one (without
+/// it Shopify takes the shop's amount as the presentment one).
+fn money_input(m: &Money, presented: Option<&Money>) -> Value {
+    let mut bag = json!({ "shopMoney": money(m) });
+    if let Some(p) = presented {
+        bag["presentmentMoney"] = money(p);
+    }
+    bag
+}
+
+fn tax_input(t: &TaxLine, presented: Option<&Money>) -> Value {
+    json!({ "title": t.title, "rate": t.rate.normalize().to_string().parse::<f64>().unwrap_or(0.0), "priceSet": money_input(&t.amount, presented) })
+}
+
+fn taxes_input(lines: &[TaxLine], presented: Option<&[Money]>) -> Vec<Value> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, t)| tax_input(t, presented.and_then(|p| p.get(i))))
+        .collect()
 }
 
 fn address_input(a: &Address) -> Value {
@@ -181,6 +270,16 @@ pub(super) fn order_name(number: &str) -> String {
 /// `OrderCreateOrderInput` for an order, plus what could not be carried over.
 pub(super) fn order_input(o: &Order, customer_id: Option<&str>, key: &str) -> (Value, Vec<String>) {
     let mut notes = vec![];
+    let presented = o.presentment.as_ref().filter(|p| p.currency != o.currency);
+    if presented.is_some_and(|p| !p.fits(o)) {
+        notes.push(format!(
+            "the customer's amounts in {} no longer pair with the order's lines: the order arrives with the shop's amounts only",
+            presented.map(|p| p.currency.as_str()).unwrap_or_default()
+        ));
+    }
+    let presented = presented.filter(|p| p.fits(o));
+    let line = |i: usize| presented.and_then(|p| p.line_items.get(i));
+    let shipping = |i: usize| presented.and_then(|p| p.shipping_lines.get(i));
     let any_line_tax = o.line_items.iter().any(|l| !l.tax_lines.is_empty())
         || o.shipping_lines.iter().any(|s| !s.tax_lines.is_empty());
     let line_discounts: Decimal = o
@@ -191,10 +290,13 @@ pub(super) fn order_input(o: &Order, customer_id: Option<&str>, key: &str) -> (V
     let lines: Vec<Value> = o
         .line_items
         .iter()
-        .map(|l| {
+        .enumerate()
+        .map(|(i, l)| {
+            let p = line(i);
             let mut item = json!({
-                "title": l.title, "quantity": l.quantity, "priceSet": money_input(&l.price),
-                "taxLines": l.tax_lines.iter().map(tax_input).collect::<Vec<_>>(),
+                "title": l.title, "quantity": l.quantity,
+                "priceSet": money_input(&l.price, p.map(|p| &p.price)),
+                "taxLines": taxes_input(&l.tax_lines, p.map(|p| p.tax_lines.as_slice())),
             });
             if let Some(sku) = &l.sku {
                 item["sku"] = json!(sku);
@@ -209,16 +311,18 @@ pub(super) fn order_input(o: &Order, customer_id: Option<&str>, key: &str) -> (V
         "name": order_name(&o.number),
         "currency": o.currency,
         "lineItems": lines,
-        "shippingLines": o.shipping_lines.iter().map(|s| {
-            let mut v = json!({ "title": s.title, "priceSet": money_input(&s.price), "taxLines": s.tax_lines.iter().map(tax_input).collect::<Vec<_>>() });
+        "shippingLines": o.shipping_lines.iter().enumerate().map(|(i, s)| {
+            let p = shipping(i);
+            let mut v = json!({ "title": s.title, "priceSet": money_input(&s.price, p.map(|p| &p.price)),
+                                "taxLines": taxes_input(&s.tax_lines, p.map(|p| p.tax_lines.as_slice())) });
             if let Some(c) = &s.code { v["code"] = json!(c); }
             v
         }).collect::<Vec<_>>(),
-        "transactions": o.transactions.iter().map(|t| {
+        "transactions": o.transactions.iter().enumerate().map(|(i, t)| {
             let mut v = json!({
                 "kind": t.kind.to_ascii_uppercase(),
                 "status": match t.status.to_ascii_lowercase().as_str() { "failure" | "failed" => "FAILURE", "pending" => "PENDING", "error" => "ERROR", _ => "SUCCESS" },
-                "amountSet": money_input(&t.amount),
+                "amountSet": money_input(&t.amount, presented.and_then(|p| p.transactions.get(i))),
             });
             if let Some(g) = &t.gateway { v["gateway"] = json!(g); }
             if let Some(p) = &t.processed_at { v["processedAt"] = json!(p.to_rfc3339()); }
@@ -237,8 +341,14 @@ pub(super) fn order_input(o: &Order, customer_id: Option<&str>, key: &str) -> (V
         "tags": o.tags,
         "metafields": [{ "namespace": facts::CUSTOM_ID_NAMESPACE, "key": facts::CUSTOM_ID_KEY, "type": "id", "value": key }],
     });
+    if let Some(p) = presented {
+        input["presentmentCurrency"] = json!(p.currency);
+    }
     if !any_line_tax && !o.tax_lines.is_empty() {
-        input["taxLines"] = json!(o.tax_lines.iter().map(tax_input).collect::<Vec<_>>());
+        input["taxLines"] = json!(taxes_input(
+            &o.tax_lines,
+            presented.map(|p| p.tax_lines.as_slice())
+        ));
     }
     match o.fulfillment_status {
         FulfillmentStatus::Fulfilled => input["fulfillmentStatus"] = json!("FULFILLED"),
@@ -297,7 +407,20 @@ pub(super) fn order_input(o: &Order, customer_id: Option<&str>, key: &str) -> (V
                 line_discounts.normalize()
             ));
         }
-        input["discountCode"] = json!({ "itemFixedDiscountCode": { "code": code, "amountSet": money_input(&Money::new(total_discount, &o.currency)) } });
+        // The customer's side of the one discount: their discount total and line discounts,
+        // when the order's own discounts add up to its total as the presentment one does.
+        let presented_discount = presented
+            .filter(|_| order_discount == o.totals.discounts.amount)
+            .map(|p| {
+                let lines: Decimal = p
+                    .line_items
+                    .iter()
+                    .filter_map(|l| l.total_discount.as_ref().map(|d| d.amount))
+                    .sum();
+                Money::new(p.totals.discounts.amount + lines, &p.currency)
+            });
+        input["discountCode"] = json!({ "itemFixedDiscountCode": { "code": code,
+            "amountSet": money_input(&Money::new(total_discount, &o.currency), presented_discount.as_ref()) } });
     }
     (input, notes)
 }
@@ -346,6 +469,7 @@ mod tests {
             email: Some("a@b.co".into()),
             customer_ref: None,
             currency: "USD".into(),
+            presentment: None,
             line_items: vec![LineItem {
                 sku: None,
                 title: "Hat".into(),
@@ -393,6 +517,46 @@ mod tests {
         o.line_items[0].tax_lines = o.tax_lines.clone();
         let (input, _) = order_input(&o, Some("gid://shopify/Customer/1"), "1001");
         assert!(input.get("taxLines").is_none());
+
+        // Paid in euros: each bag carries the customer's amount beside the shop's.
+        let eur = |cents: i64| Money::new(Decimal::new(cents, 2), "EUR");
+        o.presentment = Some(Presentment {
+            currency: "EUR".into(),
+            totals: OrderTotals {
+                subtotal: eur(1840),
+                discounts: eur(92),
+                shipping: eur(0),
+                tax: eur(350),
+                total: eur(2098),
+            },
+            line_items: vec![PresentedLine {
+                price: eur(920),
+                total_discount: Some(eur(92)),
+                tax_lines: vec![eur(350)],
+            }],
+            shipping_lines: vec![],
+            tax_lines: vec![eur(350)],
+            transactions: vec![],
+        });
+        let (input, notes) = order_input(&o, None, "1001");
+        assert_eq!(input["presentmentCurrency"], "EUR");
+        let price = &input["lineItems"][0]["priceSet"];
+        assert_eq!(price["shopMoney"]["amount"], "10");
+        assert_eq!(price["presentmentMoney"]["amount"], "9.2");
+        assert_eq!(price["presentmentMoney"]["currencyCode"], "EUR");
+        assert_eq!(
+            input["lineItems"][0]["taxLines"][0]["priceSet"]["presentmentMoney"]["amount"],
+            "3.5"
+        );
+        assert!(!notes.iter().any(|n| n.contains("EUR")), "{notes:?}");
+        // A line the customer's amounts do not cover: none of them is sent, and a note says so.
+        o.line_items.push(o.line_items[0].clone());
+        let (input, notes) = order_input(&o, None, "1001");
+        assert!(input.get("presentmentCurrency").is_none());
+        assert!(input["lineItems"][0]["priceSet"]
+            .get("presentmentMoney")
+            .is_none());
+        assert!(notes.iter().any(|n| n.contains("EUR")), "{notes:?}");
         assert_eq!(
             input["customer"]["toAssociate"]["id"],
             "gid://shopify/Customer/1"

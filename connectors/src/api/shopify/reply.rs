@@ -181,11 +181,13 @@ pub struct Amount {
     pub amount: Decimal,
 }
 
-/// `MoneyBag { shopMoney { amount currencyCode } }`.
+/// `MoneyBag { shopMoney { … } presentmentMoney { … } }`: the amount in the shop's currency
+/// and in the one the customer was shown (the order's `presentmentCurrencyCode`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MoneyBag {
     pub shop_money: Amount,
+    pub presentment_money: Amount,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -378,6 +380,7 @@ pub struct OrderNode {
     pub processed_at: String,
     pub cancelled_at: Option<String>,
     pub currency_code: String,
+    pub presentment_currency_code: String,
     pub note: Option<String>,
     pub tags: Vec<String>,
     pub display_financial_status: Option<String>,
@@ -766,13 +769,15 @@ pub(super) mod fixtures {
     }
 
     fn bag(amount: &str) -> Value {
-        json!({ "shopMoney": { "amount": amount, "currencyCode": "EUR" } })
+        json!({ "shopMoney": { "amount": amount, "currencyCode": "EUR" },
+                "presentmentMoney": { "amount": amount, "currencyCode": "EUR" } })
     }
 
     pub fn order() -> Value {
         json!({ "id": "gid://shopify/Order/7", "name": "#1007", "email": null,
             "createdAt": "2024-03-02T00:00:00Z", "updatedAt": "2024-03-02T00:00:00Z",
             "processedAt": "2024-03-01T10:00:00Z", "cancelledAt": null, "currencyCode": "EUR",
+            "presentmentCurrencyCode": "EUR",
             "note": null, "tags": [], "displayFinancialStatus": "PAID",
             "displayFulfillmentStatus": "UNFULFILLED",
             "customer": { "id": "gid://shopify/Customer/3", "email": "a@b.co" },

@@ -198,6 +198,7 @@ pub(super) fn order_from(o: &wire::Order, default_currency: &str) -> Order {
             .filter(|c| *c != 0)
             .map(|c| c.to_string()),
         currency: currency.clone(),
+        presentment: None,
         line_items,
         tax_lines: tax_lines(&o.tax_lines, cur),
         discounts,
@@ -318,6 +319,9 @@ fn spread_order_discount(
 /// The order as WooCommerce takes it, and what of it cannot be carried.
 fn order_body(o: &Order, customer_id: u64) -> (body::Order, Vec<String>) {
     let mut lost = vec![];
+    if let Some(p) = o.presentment.as_ref().filter(|p| p.currency != o.currency) {
+        lost.push(crate::platform::woocommerce::presentment_not_carried(o, p));
+    }
     let lines: Vec<(Decimal, Decimal)> = o
         .line_items
         .iter()

@@ -126,11 +126,73 @@ pub struct Dates {
     pub date_modified_gmt: Option<String>,
 }
 
+/// A term's name as the store's owner typed it. WordPress keeps term names HTML-escaped
+/// (`pre_term_name` runs `_wp_specialchars`: `&` `<` `>` become `&amp;` `&lt;` `&gt;`, and
+/// an entity already there stays as it is), and the REST API answers them so: a category
+/// named `Salt & Pepper` comes back as `Salt &amp; Pepper` (woocommerce/woocommerce#16250,
+/// #27086, #40029). Decoded here, every comparison and every record sees the name itself.
+pub fn term_name(raw: &str) -> String {
+    if !raw.contains('&') {
+        return raw.to_string();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        // An entity is at most a few characters up to its `;`; anything else is a plain `&`.
+        let after = &rest[1..];
+        let decoded = after
+            .find(';')
+            .filter(|&end| end <= 10)
+            .and_then(|end| Some((entity(&after[..end])?, end + 2)));
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The character an entity's name (between `&` and `;`) stands for: the ones WordPress writes
+/// into term names, and numeric references (`&#039;`, `&#x2019;`).
+fn entity(name: &str) -> Option<char> {
+    let code = match name {
+        "amp" => return Some('&'),
+        "lt" => return Some('<'),
+        "gt" => return Some('>'),
+        "quot" => return Some('"'),
+        "apos" => return Some('\''),
+        "nbsp" => return Some('\u{a0}'),
+        _ => name.strip_prefix('#')?,
+    };
+    let n = match code.strip_prefix(['x', 'X']) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+        None => code.parse().ok()?,
+    };
+    char::from_u32(n)
+}
+
+fn term_name_of<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(term_name(&String::deserialize(d)?))
+}
+
+fn optional_term_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(|n| term_name(&n)))
+}
+
 /// A product's `categories[]` / `tags[]` entry.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TermRef {
     pub id: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_term_name")]
     pub name: Option<String>,
     #[serde(default)]
     pub slug: Option<String>,
@@ -140,6 +202,7 @@ pub struct TermRef {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Tag {
     pub id: u64,
+    #[serde(deserialize_with = "term_name_of")]
     pub name: String,
     pub slug: String,
 }
@@ -276,6 +339,7 @@ fn category_image<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Image>, D::E
 #[derive(Debug, Clone, Deserialize)]
 pub struct Category {
     pub id: u64,
+    #[serde(deserialize_with = "term_name_of")]
     pub name: String,
     pub slug: String,
     pub parent: u64,
@@ -569,6 +633,26 @@ mod tests {
             .and_then(|o| o.remove(key));
         assert!(removed.is_some(), "{pointer} is not in the example");
         v
+    }
+
+    #[test]
+    fn term_names_read_as_typed_not_as_wordpress_stores_them() {
+        assert_eq!(term_name("Salt &amp; Pepper"), "Salt & Pepper");
+        assert_eq!(term_name("R&amp;D"), "R&D");
+        assert_eq!(term_name("a &lt;b&gt; &#039;c&#x2019;"), "a <b> 'c\u{2019}");
+        // A plain ampersand (a store that did not escape) and a name that only looks like an
+        // entity stay as they are.
+        assert_eq!(term_name("Fish & Chips"), "Fish & Chips");
+        assert_eq!(term_name("AT&T;"), "AT&T;");
+        assert_eq!(term_name("&amp;amp;"), "&amp;");
+        assert_eq!(term_name("Çay &amp; Kahve"), "Çay & Kahve");
+        let c: Category = parse(
+            "GET /products/categories/1",
+            &json!({ "id": 1, "name": "Salt &amp; Pepper", "slug": "salt-pepper", "parent": 0,
+                     "description": "", "image": null }),
+        )
+        .expect("reads");
+        assert_eq!(c.name, "Salt & Pepper");
     }
 
     #[test]

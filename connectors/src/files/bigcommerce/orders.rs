@@ -158,6 +158,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
                 .map(str::to_string),
             customer_ref: (!customer.is_empty() && customer != "0").then(|| customer.to_string()),
             currency: currency.clone(),
+            presentment: None,
             line_items: lines,
             tax_lines: if tax.amount.is_zero() {
                 vec![]

@@ -183,6 +183,7 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             email: row_ref.opt(email).map(str::to_string),
             customer_ref: None,
             currency: currency.clone(),
+            presentment: None,
             line_items: vec![],
             tax_lines: vec![],
             discounts: vec![],

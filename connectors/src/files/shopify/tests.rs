@@ -683,6 +683,7 @@ prop_compose! {
             email,
             customer_ref: None,
             currency: "EUR".into(),
+            presentment: None,
             line_items,
             tax_lines: taxes,
             discounts,

@@ -451,6 +451,7 @@ pub fn reader(table: TableFile, default_currency: &str, zone: Option<Zone>) -> R
                 email: opt_field(row, col("billing_email")),
                 customer_ref,
                 currency: currency.clone(),
+                presentment: None,
                 line_items,
                 tax_lines,
                 discounts,

@@ -189,6 +189,7 @@ fn order() -> impl Strategy<Value = Order> {
                     email,
                     customer_ref: cust.map(|c| c.to_string()),
                     currency: "USD".to_string(),
+                    presentment: None,
                     line_items: lines,
                     tax_lines: taxes
                         .into_iter()
