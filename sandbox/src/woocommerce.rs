@@ -841,7 +841,13 @@ fn paged_refs(
         .take(per_page)
         .map(|v| (*v).clone())
         .collect();
-    page_response(changes::project(slice, q), items.len(), page, per_page, path)
+    page_response(
+        changes::project(slice, q),
+        items.len(),
+        page,
+        per_page,
+        path,
+    )
 }
 
 /// One page of a list with WordPress's paging headers (`X-WP-Total`, `X-WP-TotalPages`,
