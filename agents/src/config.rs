@@ -176,7 +176,7 @@ pub enum VerifyMode {
 }
 
 fn default_verify_budget() -> f64 {
-    10.0
+    storeshift_connectors::verify::sizing::DEFAULT_BUDGET_PCT
 }
 
 fn default_mapping_confidence() -> f32 {
@@ -190,7 +190,7 @@ fn default_batch() -> usize {
     500
 }
 fn default_sample() -> usize {
-    50
+    storeshift_connectors::verify::sizing::DEFAULT_SAMPLE_SIZE
 }
 fn default_retention() -> u64 {
     100_000

@@ -3,6 +3,11 @@
 //! the sampled records by their target ids, several per request where the API allows it.
 //! Import files have none of this: they are read back whole, which costs no API budget.
 
+pub mod compare;
+pub mod sizing;
+
+pub use compare::{compare, not_carried};
+
 use crate::connector::Result;
 use crate::model::{Entity, Record};
 use async_trait::async_trait;

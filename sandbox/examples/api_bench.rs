@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p storeshift-sandbox --example api_bench -- [shopify|woocommerce|both] [--seconds 60] [--products 20000]
-//! cargo run --release -p storeshift-sandbox --example api_bench -- store [--scale 0.005 | --full] [--bulk-rate 1000] [--only shopify-plus,bigcommerce]
+//! cargo run --release -p storeshift-sandbox --example api_bench -- store [--scale 0.005 | --full] [--bulk-rate 1000] [--only shopify-plus,bigcommerce] [--paged-sample PAGES]
 //! cargo run --release -p storeshift-sandbox --example api_bench -- bulk-memory [--orders 100000]
 //! ```
 //!
@@ -19,6 +19,16 @@
 //! took; 1.0 means the budget was the only limit). Then the same store is extracted from each
 //! Shopify sandbox through bulk queries and through cost-shaped pages; the sandbox's bulk query
 //! works through `--bulk-rate` objects a second (an assumption: Shopify publishes no figure).
+//! `--paged-sample PAGES` pages only the first PAGES pages of each entity and prints paging's
+//! bound for the whole entity from the points a record cost there (records × points per
+//! record ÷ rate), marked as estimated: at full scale paging all orders would take an hour.
+//!
+//! After each platform's load, a verification leg does what a run's Post-migration does by
+//! default: each entity's count from the store's count endpoint, and the sample the run
+//! would keep fetched by target id and compared field by field with what was loaded, within
+//! the run's default share of the load's spend (the same sizing rules, from
+//! `storeshift_connectors::verify::sizing`). It prints its wall time, points or requests,
+//! the records that differ, and its time ÷ the load's.
 //!
 //! Shopify: a store restoring 100 points/s with a 2,000-point bucket; the load runs for the
 //! given seconds and reports the share of available points spent, failed records and throttled
@@ -270,7 +280,18 @@ async fn main() {
             .position(|a| a == "--only")
             .and_then(|i| args.get(i + 1))
             .cloned();
-        store_bench(scale, arg("--bulk-rate", 1000.0), only.as_deref()).await;
+        let paged_sample = args
+            .iter()
+            .position(|a| a == "--paged-sample")
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok());
+        store_bench(
+            scale,
+            arg("--bulk-rate", 1000.0),
+            only.as_deref(),
+            paged_sample,
+        )
+        .await;
         return;
     }
     let seconds = arg("--seconds", 60.0);
@@ -288,6 +309,10 @@ async fn main() {
 use storeshift_connectors::api::bigcommerce::BigCommerceTarget;
 use storeshift_connectors::api::shopify::ShopifySource;
 use storeshift_connectors::synth::{SynthSpec, SynthStore};
+use storeshift_connectors::verify::sizing::{
+    self, Stride, DEFAULT_BUDGET_PCT, DEFAULT_SAMPLE_SIZE,
+};
+use storeshift_connectors::verify::{compare, not_carried};
 use storeshift_connectors::Source;
 use storeshift_sandbox::bigcommerce::{BigCommerceConfig, BigCommerceSandbox};
 
@@ -317,6 +342,8 @@ struct Leg {
     throttled: u64,
     /// What the budget held when the leg began.
     burst: Option<Held>,
+    /// The records the run's verification would sample, as loaded: (target id, record).
+    sample: Vec<(String, serde_json::Value)>,
 }
 
 /// The budget at a leg's start: units left, and for a fixed window, seconds until it resets.
@@ -408,15 +435,26 @@ async fn load_all(
         };
         let (spent0, throttled0) = spent();
         let burst = held();
+        // The records a run keeps for its verification sample, picked as its executor picks.
+        let stride = Stride::new(DEFAULT_SAMPLE_SIZE, Some(records.len() as u64));
+        let mut sample = vec![];
         let start = Instant::now();
         let mut failed = 0;
         let mut first_failure = None;
-        for chunk in records.chunks(batch) {
+        for (c, chunk) in records.chunks(batch).enumerate() {
             let out = target.write_batch(entity, chunk).await.expect("write");
-            for o in out {
-                if let WriteOutcome::Failed { message } = o {
-                    failed += 1;
-                    first_failure.get_or_insert(message);
+            for (k, o) in out.into_iter().enumerate() {
+                match o {
+                    WriteOutcome::Failed { message } => {
+                        failed += 1;
+                        first_failure.get_or_insert(message);
+                    }
+                    WriteOutcome::Created { target_id } | WriteOutcome::Updated { target_id } => {
+                        if stride.picks((c * batch + k + 1) as u64) {
+                            let loaded = serde_json::to_value(&chunk[k]).expect("a record as JSON");
+                            sample.push((target_id, loaded));
+                        }
+                    }
                 }
             }
         }
@@ -434,9 +472,131 @@ async fn load_all(
             spent: spent1 - spent0,
             throttled: throttled1 - throttled0,
             burst,
+            sample,
         });
     }
     legs
+}
+
+/// Verifies what `legs` loaded as a run's Post-migration would by default: every entity's
+/// count from the store's count endpoint, then the sample the run would keep, fetched by
+/// target id in batches and compared field by field with what was loaded, within
+/// the share of the load's spend the run allows. `store_spent` is the sandbox's own meter
+/// (points or requests, and requests) to check the verifier's against.
+async fn verify_leg(
+    name: &str,
+    spec: &EndpointSpec,
+    legs: &[Leg],
+    load_secs: f64,
+    store_spent: impl Fn() -> (f64, u64),
+) {
+    let mut verifier = storeshift_connectors::open_verifier(spec)
+        .expect("open the verifier")
+        .expect("an API target has a verifier");
+    let unit = verifier.unit();
+    let load_spent: f64 = legs.iter().map(|l| l.spent).sum();
+    let cap = sizing::budget_cap(load_spent as u64, DEFAULT_BUDGET_PCT);
+    let (store0, requests0) = store_spent();
+    let start = Instant::now();
+    for leg in legs {
+        let count = verifier.count(leg.entity).await.expect("count");
+        let loaded = (leg.records - leg.failed) as u64;
+        match count {
+            Some(c) => println!(
+                "  {name:<18} verify {:<10} count {} ({}) for {loaded} loaded: {}",
+                leg.entity.to_string(),
+                c.count,
+                if c.exact { "exact" } else { "at least" },
+                if c.count == loaded && c.exact {
+                    "match"
+                } else {
+                    "DIFFERS"
+                }
+            ),
+            None => println!(
+                "  {name:<18} verify {:<10} not countable on this platform",
+                leg.entity.to_string()
+            ),
+        }
+    }
+    // Each entity's sample in the order it is checked, with what each record should cost.
+    let plans: Vec<(Vec<usize>, Vec<f64>)> = legs
+        .iter()
+        .map(|leg| {
+            let order = sizing::spread(leg.sample.len());
+            let costs = order
+                .iter()
+                .map(|i| verifier.record_cost(leg.entity, &leg.sample[*i].1))
+                .collect();
+            (order, costs)
+        })
+        .collect();
+    let (mut mismatched, mut missing) = (0usize, 0usize);
+    for (i, leg) in legs.iter().enumerate() {
+        let entity = leg.entity;
+        let (order, costs) = &plans[i];
+        let needs: Vec<f64> = plans[i..].iter().map(|(_, c)| c.iter().sum()).collect();
+        let allowance = sizing::allowance(cap.saturating_sub(verifier.spent()), &needs);
+        let ignore = not_carried(spec.platform, EndpointKind::Api, entity);
+        let (mut next, mut ratio, mut spent, mut differing) = (0usize, None, 0u64, 0usize);
+        let mut first_difference = None;
+        loop {
+            let (n, _) = sizing::batch_within(
+                &costs[next..],
+                verifier.batch_limit(entity).max(1),
+                ratio.unwrap_or(1.0),
+                allowance.saturating_sub(spent),
+            );
+            if n == 0 {
+                break;
+            }
+            let estimated: f64 = costs[next..next + n].iter().sum();
+            let picked: Vec<&(String, serde_json::Value)> = order[next..next + n]
+                .iter()
+                .map(|k| &leg.sample[*k])
+                .collect();
+            let ids: Vec<String> = picked.iter().map(|(id, _)| id.clone()).collect();
+            let before = verifier.spent();
+            let got = verifier.fetch(entity, &ids).await.expect("fetch by id");
+            let cost = verifier.spent().saturating_sub(before);
+            for ((id, loaded), rec) in picked.iter().zip(got) {
+                let Some(rec) = rec else {
+                    missing += 1;
+                    continue;
+                };
+                let actual = serde_json::to_value(&rec).expect("a record as JSON");
+                let diffs = compare(loaded.clone(), actual, &ignore);
+                if let Some(d) = diffs.first() {
+                    differing += 1;
+                    first_difference.get_or_insert(format!("{id} {}: {} ≠ {}", d.0, d.1, d.2));
+                }
+            }
+            next += n;
+            spent += cost;
+            ratio = Some(sizing::next_ratio(ratio, cost, estimated));
+        }
+        mismatched += differing;
+        println!(
+            "  {name:<18} verify {:<10} {next} of {} sampled compared field by field ({}), {differing} differ, {spent} {} of {allowance} allowed{}",
+            entity.to_string(),
+            order.len(),
+            verifier.fetch_how(entity),
+            unit.label(),
+            first_difference
+                .map(|d| format!("; first: {d}"))
+                .unwrap_or_default()
+        );
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let (store1, requests1) = store_spent();
+    println!(
+        "  {name:<18} verify total {secs:.1} s, {} {} ({:.0} by the store's meter, {} requests) of {cap} allowed ({DEFAULT_BUDGET_PCT}% of the load's {load_spent:.0}); {mismatched} sampled records differ, {missing} missing; verification ÷ load time = {:.3}",
+        verifier.spent(),
+        unit.label(),
+        store1 - store0,
+        requests1 - requests0,
+        secs / load_secs.max(1e-9)
+    );
 }
 
 fn shopify_spec(server: &storeshift_sandbox::Running, plan: &str, threshold: u64) -> EndpointSpec {
@@ -454,23 +614,42 @@ fn shopify_spec(server: &storeshift_sandbox::Running, plan: &str, threshold: u64
 
 /// Reads `entity` to the end; returns (records, seconds).
 async fn extract(src: &mut ShopifySource, entity: Entity) -> (usize, f64) {
+    let (n, secs, _) = extract_pages(src, entity, usize::MAX).await;
+    (n, secs)
+}
+
+/// Reads at most `pages` pages of `entity`; returns (records, seconds, pages read).
+async fn extract_pages(
+    src: &mut ShopifySource,
+    entity: Entity,
+    pages: usize,
+) -> (usize, f64, usize) {
     let start = Instant::now();
-    let mut n = 0;
+    let (mut n, mut read) = (0, 0);
     let mut cursor = None;
-    loop {
+    while read < pages {
         let page = src
             .read_page(entity, cursor.as_ref(), 250)
             .await
             .expect("read");
         n += page.records.len();
+        read += 1;
         match page.next {
             Some(c) => cursor = Some(c),
-            None => return (n, start.elapsed().as_secs_f64()),
+            None => break,
         }
     }
+    (n, start.elapsed().as_secs_f64(), read)
 }
 
-async fn shopify_store(plan: &str, rate: f64, bucket: f64, store: &SynthStore, bulk_rate: f64) {
+async fn shopify_store(
+    plan: &str,
+    rate: f64,
+    bucket: f64,
+    store: &SynthStore,
+    bulk_rate: f64,
+    paged_sample: Option<usize>,
+) {
     let name = format!("shopify-{plan}");
     let sb = ShopifySandbox::new(ShopifyConfig {
         restore_rate: rate,
@@ -521,6 +700,17 @@ async fn shopify_store(plan: &str, rate: f64, bucket: f64, store: &SynthStore, b
         sb.customer_count(),
         sb.order_count()
     );
+    verify_leg(
+        &name,
+        &shopify_spec(&server, plan, 250),
+        &legs,
+        total,
+        || {
+            let c = sb.cost_stats();
+            (c.points_spent, c.requests)
+        },
+    )
+    .await;
     for entity in [Entity::Products, Entity::Customers, Entity::Orders] {
         let before = sb.cost_stats();
         let mut bulk = ShopifySource::open(&shopify_spec(&server, plan, 1)).expect("open");
@@ -531,6 +721,24 @@ async fn shopify_store(plan: &str, rate: f64, bucket: f64, store: &SynthStore, b
             reset_in: None,
         };
         let mut paged = ShopifySource::open(&shopify_spec(&server, plan, 0)).expect("open");
+        if let Some(pages) = paged_sample {
+            // Paging the whole entity at this scale would take longer than the rest of the
+            // bench: its first pages give the points a record costs, and the bound follows.
+            let (n_read, t_read, read) = extract_pages(&mut paged, entity, pages).await;
+            let after = sb.cost_stats();
+            let points = after.points_spent - mid.points_spent;
+            let per_record = points / n_read.max(1) as f64;
+            let estimate = n_bulk as f64 * per_record / rate;
+            println!(
+                "  {name:<18} extract {:<10} bulk {n_bulk} in {t_bulk:.1} s ({:.0} points, {} requests) | paged, estimated from {read} pages: {n_read} records in {t_read:.1} s, {points:.0} points, {} requests = {per_record:.2} points/record, so {n_bulk} records need ≥ {estimate:.0} s at {rate} points/s | bulk takes {:.1}% of paging's bound",
+                entity.to_string(),
+                mid.points_spent - before.points_spent,
+                mid.requests - before.requests,
+                after.requests - mid.requests,
+                100.0 * t_bulk / estimate.max(1e-9),
+            );
+            continue;
+        }
         let (n_paged, t_paged) = extract(&mut paged, entity).await;
         let after = sb.cost_stats();
         let paged_points = after.points_spent - mid.points_spent;
@@ -584,6 +792,11 @@ async fn woo_store(store: &SynthStore) {
         sb.order_count(),
         sb.creation_log().duplicates()
     );
+    let load_secs = legs.iter().map(|l| l.secs).sum();
+    verify_leg("woocommerce", &s, &legs, load_secs, || {
+        (faults.requests() as f64, faults.requests())
+    })
+    .await;
 }
 
 async fn bigcommerce_store(store: &SynthStore) {
@@ -629,9 +842,14 @@ async fn bigcommerce_store(store: &SynthStore) {
         sb.product_count(),
         sb.customer_count()
     );
+    let load_secs = legs.iter().map(|l| l.secs).sum();
+    verify_leg("bigcommerce", &s, &legs, load_secs, || {
+        (faults.requests() as f64, faults.requests())
+    })
+    .await;
 }
 
-async fn store_bench(scale: f64, bulk_rate: f64, only: Option<&str>) {
+async fn store_bench(scale: f64, bulk_rate: f64, only: Option<&str>, paged_sample: Option<usize>) {
     let store = bench_store(scale);
     let spec = store.spec().clone();
     println!(
@@ -643,10 +861,10 @@ async fn store_bench(scale: f64, bulk_rate: f64, only: Option<&str>) {
     );
     let run = |name: &str| only.is_none_or(|o| o.split(',').any(|x| x == name));
     if run("shopify-standard") {
-        shopify_store("standard", 100.0, 2000.0, &store, bulk_rate).await;
+        shopify_store("standard", 100.0, 2000.0, &store, bulk_rate, paged_sample).await;
     }
     if run("shopify-plus") {
-        shopify_store("plus", 1000.0, 20000.0, &store, bulk_rate).await;
+        shopify_store("plus", 1000.0, 20000.0, &store, bulk_rate, paged_sample).await;
     }
     if run("woocommerce") {
         woo_store(&store).await;

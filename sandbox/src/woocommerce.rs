@@ -21,6 +21,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use serde_json::{json, Map, Value};
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -58,6 +59,9 @@ struct Store {
     /// Product tags (`product_tag` terms) by id.
     tags: BTreeMap<u64, Value>,
     orders: BTreeMap<u64, Value>,
+    /// Variation id → its product's id: an order line names a variation by SKU or id, and
+    /// finding its product by scanning every product made order loads slow with the catalog.
+    variation_parent: HashMap<u64, u64>,
     pages: BTreeMap<u64, Value>,
     skus: HashMap<String, u64>,
     /// GTIN/UPC/EAN/ISBN → product or variation id (WooCommerce keeps them unique).
@@ -757,6 +761,7 @@ fn create_variation_in(s: &mut Store, pid: u64, input: &Value) -> Result<Value, 
     let mut v = shapes::variation(id, &now());
     apply_variation(s, id, &mut v, input)?;
     s.variations.entry(pid).or_default().insert(id, v.clone());
+    s.variation_parent.insert(id, pid);
     if let Some(p) = s.products.get_mut(&pid) {
         if let Some(list) = p["variations"].as_array_mut() {
             list.push(json!(id));
@@ -893,12 +898,49 @@ fn page_params(q: &HashMap<String, String>) -> Result<(usize, usize), Response> 
 
 fn paged(items: Vec<Value>, page: usize, per_page: usize, path: &str) -> Response {
     let total = items.len();
-    let pages = total.div_ceil(per_page);
     let slice: Vec<Value> = items
         .into_iter()
         .skip((page - 1) * per_page)
         .take(per_page)
         .collect();
+    page_response(slice, total, page, per_page, path)
+}
+
+/// The page asked for of `items`, records still in the store, filtered and ordered: only
+/// the records on the page are copied out (and cut to `_fields`). A list that copied every
+/// record before paging made each page cost the whole store.
+fn paged_refs(
+    items: &[&Value],
+    q: &HashMap<String, String>,
+    page: usize,
+    per_page: usize,
+    path: &str,
+) -> Response {
+    let slice: Vec<Value> = items
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|v| (*v).clone())
+        .collect();
+    page_response(
+        changes::project(slice, q),
+        items.len(),
+        page,
+        per_page,
+        path,
+    )
+}
+
+/// One page of a list with WordPress's paging headers (`X-WP-Total`, `X-WP-TotalPages`,
+/// `Link`).
+fn page_response(
+    slice: Vec<Value>,
+    total: usize,
+    page: usize,
+    per_page: usize,
+    path: &str,
+) -> Response {
+    let pages = total.div_ceil(per_page);
     let mut r = Json(slice).into_response();
     let h = r.headers_mut();
     h.insert("x-wp-total", HeaderValue::from(total));
@@ -924,13 +966,14 @@ fn paged(items: Vec<Value>, page: usize, per_page: usize, path: &str) -> Respons
     r
 }
 
-fn order(items: &mut [Value], q: &HashMap<String, String>, default_orderby: &str) {
+fn order<V: Borrow<Value>>(items: &mut [V], q: &HashMap<String, String>, default_orderby: &str) {
     let orderby = q
         .get("orderby")
         .map(String::as_str)
         .unwrap_or(default_orderby);
     let desc = q.get("order").map(String::as_str).unwrap_or("desc") == "desc";
     items.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
         let ord = match orderby {
             "title" => a["name"].as_str().cmp(&b["name"].as_str()),
             "slug" => a["slug"].as_str().cmp(&b["slug"].as_str()),
@@ -965,6 +1008,18 @@ pub(super) fn keep_included(items: &mut Vec<Value>, q: &HashMap<String, String>)
     }
 }
 
+/// The records of `map` a list may answer: those `include=` names, looked up by id, or
+/// every record; borrowed, so filtering and ordering copy nothing.
+pub(super) fn candidates<'a>(
+    map: &'a BTreeMap<u64, Value>,
+    q: &HashMap<String, String>,
+) -> Vec<&'a Value> {
+    match included(q) {
+        Some(ids) => ids.iter().filter_map(|id| map.get(id)).collect(),
+        None => map.values().collect(),
+    }
+}
+
 async fn list_products(State(sb): State<WooSandbox>, headers: HeaderMap, Query(q): Q) -> Response {
     if let Err(r) = sb.authorised(&headers, &q, &Method::GET) {
         return r;
@@ -974,40 +1029,40 @@ async fn list_products(State(sb): State<WooSandbox>, headers: HeaderMap, Query(q
         Err(r) => return r,
     };
     let s = lock(&sb.inner.store);
-    let mut items: Vec<Value> = if let Some(skus) = q.get("sku") {
+    let mut items: Vec<&Value> = if let Some(skus) = q.get("sku") {
         let wanted: Vec<&str> = skus
             .split(',')
             .map(str::trim)
             .filter(|x| !x.is_empty())
             .collect();
-        wanted
+        let mut found: Vec<&Value> = wanted
             .iter()
             .filter_map(|k| s.skus.get(*k))
             .filter_map(|id| s.products.get(id))
-            .cloned()
-            .collect()
+            .collect();
+        keep_included_refs(&mut found, &q);
+        found
     } else if let Some(slug) = q.get("slug") {
         let slug = sanitize_title(slug);
-        s.products
-            .values()
+        candidates(&s.products, &q)
+            .into_iter()
             .filter(|p| p["slug"].as_str() == Some(slug.as_str()))
-            .cloned()
             .collect()
     } else {
-        s.products.values().cloned().collect()
+        candidates(&s.products, &q)
     };
-    drop(s);
-    keep_included(&mut items, &q);
     if let Err(r) = changes::filter(&mut items, &q) {
         return r;
     }
     order(&mut items, &q, "date");
-    paged(
-        changes::project(items, &q),
-        page,
-        per_page,
-        "/wp-json/wc/v3/products",
-    )
+    paged_refs(&items, &q, page, per_page, "/wp-json/wc/v3/products")
+}
+
+/// [`keep_included`] for records still in the store.
+fn keep_included_refs(items: &mut Vec<&Value>, q: &HashMap<String, String>) {
+    if let Some(ids) = included(q) {
+        items.retain(|it| it["id"].as_u64().is_some_and(|id| ids.contains(&id)));
+    }
 }
 
 async fn get_product(
@@ -1085,7 +1140,8 @@ fn remove_product(s: &mut Store, id: u64) -> Option<Value> {
     if let Some(slug) = p["slug"].as_str() {
         s.slugs.remove(slug);
     }
-    for v in s.variations.remove(&id).unwrap_or_default().values() {
+    for (vid, v) in s.variations.remove(&id).unwrap_or_default() {
+        s.variation_parent.remove(&vid);
         if let Some(sku) = v["sku"].as_str() {
             s.skus.remove(sku);
         }
@@ -1296,6 +1352,9 @@ async fn batch_variations(
     for d in &delete {
         let id = d.as_u64().unwrap_or(0);
         let r = s.variations.get_mut(&pid).and_then(|m| m.remove(&id));
+        if r.is_some() {
+            s.variation_parent.remove(&id);
+        }
         if let Some(v) = &r {
             if let Some(sku) = v["sku"].as_str() {
                 s.skus.remove(sku);
@@ -1334,18 +1393,19 @@ async fn list_customers(State(sb): State<WooSandbox>, headers: HeaderMap, Query(
         Err(r) => return r,
     };
     let s = lock(&sb.inner.store);
-    let mut items: Vec<Value> = match q.get("email") {
-        Some(e) => s
-            .emails
-            .get(&e.to_ascii_lowercase())
-            .and_then(|id| s.customers.get(id))
-            .cloned()
-            .into_iter()
-            .collect(),
-        None => s.customers.values().cloned().collect(),
+    let mut items: Vec<&Value> = match q.get("email") {
+        Some(e) => {
+            let mut found: Vec<&Value> = s
+                .emails
+                .get(&e.to_ascii_lowercase())
+                .and_then(|id| s.customers.get(id))
+                .into_iter()
+                .collect();
+            keep_included_refs(&mut found, &q);
+            found
+        }
+        None => candidates(&s.customers, &q),
     };
-    drop(s);
-    keep_included(&mut items, &q);
     // Customers list by name ascending unless told otherwise.
     let mut q2 = q.clone();
     q2.entry("order".into()).or_insert_with(|| "asc".into());
@@ -1353,12 +1413,7 @@ async fn list_customers(State(sb): State<WooSandbox>, headers: HeaderMap, Query(
         return r;
     }
     order(&mut items, &q2, "id");
-    paged(
-        changes::project(items, &q),
-        page,
-        per_page,
-        "/wp-json/wc/v3/customers",
-    )
+    paged_refs(&items, &q, page, per_page, "/wp-json/wc/v3/customers")
 }
 
 async fn get_customer(

@@ -11,6 +11,7 @@ use crate::store::{entity_key, EntityCheckpoint, IdMapEntry, T};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use storeshift_connectors::model::Entity;
+use storeshift_connectors::verify::sizing;
 use storeshift_connectors::{BudgetUnit, StoreCount, Verifier};
 
 const AGENT: AgentKind = AgentKind::Verification;
@@ -72,7 +73,7 @@ struct EntityProgress {
     counted: bool,
     /// What this entity may spend on its sample, fixed when it starts.
     allowance: Option<u64>,
-    /// Samples compared so far, in the order [`spread`] gives.
+    /// Samples compared so far, in the order [`sizing::spread`] gives.
     next: usize,
     compared: u64,
     differences: Vec<Difference>,
@@ -92,46 +93,6 @@ struct EntityProgress {
 /// One entity's sample (target id and record), the order it is checked in, and what each
 /// record in that order should cost.
 type SamplePlan = (Vec<(String, Sample)>, Vec<usize>, Vec<f64>);
-
-/// The first entity's share of `budget` when it is shared by need among `needs` (water
-/// filling: the smallest needs are met whole, the rest share what remains evenly).
-fn share_by_need(mut budget: f64, needs: Vec<f64>) -> f64 {
-    let Some(first) = needs.first().copied() else {
-        return 0.0;
-    };
-    let mut sorted = needs;
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    let n = sorted.len();
-    for (k, need) in sorted.into_iter().enumerate() {
-        let share = budget / (n - k) as f64;
-        if need >= share {
-            // From here on every need is at least the even share: the first gets that share
-            // unless its own need is smaller (then it was met in an earlier round).
-            return first.min(share);
-        }
-        budget -= need;
-    }
-    first
-}
-
-/// Indices 0..n in an order whose every prefix is spread over the whole range (bit-reversed
-/// order), so a sample cut short by the budget still spans the entity.
-fn spread(n: usize) -> Vec<usize> {
-    if n == 0 {
-        return vec![];
-    }
-    let bits = usize::BITS - (n - 1).leading_zeros();
-    (0..1usize << bits)
-        .map(|i| {
-            if bits == 0 {
-                0
-            } else {
-                i.reverse_bits() >> (usize::BITS - bits)
-            }
-        })
-        .filter(|i| *i < n)
-        .collect()
-}
 
 /// The verdict of a sampled verification, for the caller to fold into its report.
 pub struct Outcome {
@@ -158,7 +119,7 @@ pub async fn verify(
         BudgetUnit::Points => load.points,
         BudgetUnit::Requests => load.calls,
     };
-    let cap = (load_spent as f64 * ctx.cfg.run.verify_budget_pct.max(0.0) / 100.0).floor() as u64;
+    let cap = sizing::budget_cap(load_spent, ctx.cfg.run.verify_budget_pct);
     let mut prog: Progress = ctx.load_phase(PROGRESS).unwrap_or_default();
     let before = prog.spent;
     let spent_now = |v: &dyn Verifier| before + v.spent();
@@ -220,7 +181,7 @@ pub async fn verify(
     let mut plans: Vec<SamplePlan> = vec![];
     for (entity, _) in entities {
         let samples = samples_by_target_id(ctx, *entity)?;
-        let order = spread(samples.len());
+        let order = sizing::spread(samples.len());
         let costs = order
             .iter()
             .map(|i| verifier.record_cost(*entity, &samples[*i].1.expected))
@@ -232,25 +193,13 @@ pub async fn verify(
         let (samples, order, costs) = &plans[i];
         let ignore = not_carried(ctx.cfg.target.platform, ctx.cfg.target.kind, entity);
         if prog.entities.entry(entity).or_default().allowance.is_none() {
-            // What is left of the cap is shared by need among this entity and those after
-            // it: one whose whole sample costs less than an even share takes what it needs
-            // (with a margin for the estimate), and what an entity leaves goes to the next.
-            let budget = cap.saturating_sub(spent_now(verifier)) as f64;
-            let given = share_by_need(
-                budget,
-                plans[i..]
-                    .iter()
-                    .map(|(_, _, c)| c.iter().sum::<f64>() * 1.25)
-                    .collect(),
-            );
-            // Requests and points are whole: a share of 0.6 is one request while the budget
-            // still holds one, not none.
-            let whole = if given > 0.0 {
-                given.ceil().min(budget.floor())
-            } else {
-                0.0
-            };
-            prog.entities.entry(entity).or_default().allowance = Some(whole as u64);
+            // What is left of the cap is shared by need among this entity and those after it.
+            let needs: Vec<f64> = plans[i..]
+                .iter()
+                .map(|(_, _, c)| c.iter().sum::<f64>())
+                .collect();
+            let given = sizing::allowance(cap.saturating_sub(spent_now(verifier)), &needs);
+            prog.entities.entry(entity).or_default().allowance = Some(given);
             save(ctx, &prog)?;
         }
         while !prog.entities[&entity].done {
@@ -263,7 +212,7 @@ pub async fn verify(
             // records' shares are summed before rounding: 250 records at 1/250 of a request
             // each cost one request, not 250.
             let room = allowance.saturating_sub(ep.spent.saturating_sub(ep.count_spent));
-            let (n, _) = batch_within(
+            let (n, _) = sizing::batch_within(
                 &costs[ep.next..],
                 verifier.batch_limit(entity).max(1),
                 ratio,
@@ -323,10 +272,7 @@ pub async fn verify(
             }
             ep.next += n;
             ep.spent += cost;
-            // Estimates are a model of the platform's charge; what it really charged sizes
-            // the next batch (never below the model).
-            let seen = cost as f64 / estimated.ceil().max(1.0);
-            ep.ratio = Some(seen.max(ep.ratio.unwrap_or(1.0)));
+            ep.ratio = Some(sizing::next_ratio(ep.ratio, cost, estimated));
             if ep.next >= order.len() {
                 ep.done = true;
             }
@@ -378,26 +324,6 @@ pub async fn verify(
     Ok(out)
 }
 
-/// How many of the next records (`costs`, in the order they are checked) one batch of at
-/// most `limit` takes within `room`, and what that batch is estimated to cost: the records'
-/// shares are summed, scaled by what the platform was seen to charge (`ratio`), and rounded
-/// up once for the whole batch.
-fn batch_within(costs: &[f64], limit: usize, ratio: f64, room: u64) -> (usize, u64) {
-    let (mut n, mut sum, mut charged) = (0, 0.0, 0);
-    for c in costs.iter().take(limit) {
-        // The shares are fractions summed in floating point: 250 × 1/250 may come to a
-        // hair over 1, which is still one request.
-        let next = ((sum + c) * ratio - 1e-9).ceil().max(0.0) as u64;
-        if next > room {
-            break;
-        }
-        sum += c;
-        charged = next;
-        n += 1;
-    }
-    (n, charged)
-}
-
 fn save(ctx: &Ctx, prog: &Progress) -> Result<(), Halt> {
     let mut step = ctx.step();
     step.put_json(T::Phases, phase_key(ctx.run, PROGRESS), prog);
@@ -419,52 +345,4 @@ fn samples_by_target_id(ctx: &Ctx, entity: Entity) -> Result<Vec<(String, Sample
     }
     out.sort_by(|a, b| a.1.source_id.cmp(&b.1.source_id));
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn a_prefix_of_the_spread_spans_the_range() {
-        assert_eq!(spread(8), vec![0, 4, 2, 6, 1, 5, 3, 7]);
-        assert_eq!(spread(1), vec![0]);
-        assert!(spread(0).is_empty());
-        let first: Vec<usize> = spread(100).into_iter().take(4).collect();
-        assert_eq!(first, vec![0, 64, 32, 96]);
-    }
-
-    #[test]
-    fn small_needs_are_met_whole_and_the_rest_share_evenly() {
-        assert_eq!(share_by_need(100.0, vec![10.0, 500.0, 500.0]), 10.0);
-        assert_eq!(share_by_need(100.0, vec![500.0, 10.0, 500.0]), 45.0);
-        assert_eq!(share_by_need(100.0, vec![20.0]), 20.0);
-        assert_eq!(share_by_need(100.0, vec![]), 0.0);
-    }
-
-    #[test]
-    fn a_batch_is_charged_whole_not_record_by_record() {
-        // 250 records at a 250th of a request each: one request for the lot.
-        let per = vec![1.0 / 250.0; 300];
-        assert_eq!(batch_within(&per, 250, 1.0, 1), (250, 1));
-        // Nothing left: nothing fetched.
-        assert_eq!(batch_within(&per, 250, 1.0, 0), (0, 0));
-        // A configurable costs its own request for its children on top of its share.
-        let mixed = vec![1.0 + 1.0 / 100.0, 1.0 / 100.0, 1.0 + 1.0 / 100.0];
-        assert_eq!(batch_within(&mixed, 100, 1.0, 2), (2, 2));
-        assert_eq!(batch_within(&mixed, 100, 1.0, 3), (3, 3));
-        // The platform charged twice the model: half as many fit.
-        let points = vec![10.0; 10];
-        assert_eq!(batch_within(&points, 10, 2.0, 100), (5, 100));
-    }
-
-    proptest! {
-        #[test]
-        fn the_spread_is_a_permutation(n in 0usize..3000) {
-            let mut s = spread(n);
-            s.sort_unstable();
-            prop_assert_eq!(s, (0..n).collect::<Vec<_>>());
-        }
-    }
 }

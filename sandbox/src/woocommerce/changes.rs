@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
+use std::borrow::Borrow;
 use std::collections::HashMap;
 
 /// Stamps a record as modified now (`date_modified` and `date_modified_gmt`).
@@ -46,7 +47,10 @@ fn modified(v: &Value, gmt: bool) -> Option<NaiveDateTime> {
 
 /// Keeps the items modified after `modified_after` and before `modified_before` (both
 /// exclusive, as WP_Query's date_query is by default).
-pub(super) fn filter(items: &mut Vec<Value>, q: &HashMap<String, String>) -> Result<(), Response> {
+pub(super) fn filter<V: Borrow<Value>>(
+    items: &mut Vec<V>,
+    q: &HashMap<String, String>,
+) -> Result<(), Response> {
     let after = parse(q, "modified_after")?;
     let before = parse(q, "modified_before")?;
     if after.is_none() && before.is_none() {
@@ -56,7 +60,7 @@ pub(super) fn filter(items: &mut Vec<Value>, q: &HashMap<String, String>) -> Res
         .get("dates_are_gmt")
         .is_some_and(|v| v == "true" || v == "1");
     items.retain(|v| {
-        let m = modified(v, gmt);
+        let m = modified(v.borrow(), gmt);
         after.is_none_or(|a| m.is_some_and(|m| m > a))
             && before.is_none_or(|b| m.is_some_and(|m| m < b))
     });

@@ -51,9 +51,11 @@ fn product_ref(s: &Store, item: &Value) -> Result<(u64, u64, String, String, Dec
         ));
     }
     let find_variation = |id: u64| {
+        let parent = *s.variation_parent.get(&id)?;
         s.variations
-            .iter()
-            .find_map(|(p, vs)| vs.get(&id).map(|v| (*p, v)))
+            .get(&parent)
+            .and_then(|vs| vs.get(&id))
+            .map(|v| (parent, v))
     };
     let id = if !sku.is_empty() {
         s.skus.get(&sku).copied().unwrap_or(0)
@@ -319,9 +321,8 @@ pub(super) async fn list_orders(
         .map(|x| x.split(',').map(str::to_string).collect());
     let customer = q.get("customer").and_then(|c| c.parse::<u64>().ok());
     let s = lock(&sb.inner.store);
-    let mut items: Vec<Value> = s
-        .orders
-        .values()
+    let mut items: Vec<&Value> = candidates(&s.orders, &q)
+        .into_iter()
         .filter(|o| {
             statuses
                 .as_ref()
@@ -329,20 +330,12 @@ pub(super) async fn list_orders(
         })
         .filter(|o| o["status"] != "trash" || statuses.is_some())
         .filter(|o| customer.is_none_or(|c| o["customer_id"].as_u64() == Some(c)))
-        .cloned()
         .collect();
-    drop(s);
-    keep_included(&mut items, &q);
     if let Err(r) = super::changes::filter(&mut items, &q) {
         return r;
     }
     order(&mut items, &q, "date");
-    paged(
-        super::changes::project(items, &q),
-        page,
-        per_page,
-        "/wp-json/wc/v3/orders",
-    )
+    paged_refs(&items, &q, page, per_page, "/wp-json/wc/v3/orders")
 }
 
 pub(super) async fn get_order(
