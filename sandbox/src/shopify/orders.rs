@@ -233,9 +233,7 @@ pub(super) fn order_create(
             errors.push(user_error(
                 T,
                 json!(["order", "presentmentCurrency"]),
-                &format!(
-                    "Presentment currency must be specified when amounts are given in {other}"
-                ),
+                format!("Presentment currency must be specified when amounts are given in {other}"),
                 "INVALID",
             ));
         }
