@@ -295,7 +295,7 @@ fn judge_file(
     entity: Entity,
     expected: &Value,
     actual: &Value,
-    to: Platform,
+    to: storeshift_connectors::model::Platform,
 ) -> Vec<(String, String, String)> {
     let verdict =
         storeshift_connectors::files::readback::judge_file_record(entity, expected, actual, to);
