@@ -450,6 +450,8 @@ fn customers_keep_their_default_address_and_phone_only_customers_stay_apart() {
         city: Some(city.into()),
         country_code: Some("TR".into()),
         zip: Some("34000".into()),
+        // Magento refuses an address row without a telephone.
+        phone: Some("+90 555 000 0001".into()),
         default,
         ..Address::default()
     };

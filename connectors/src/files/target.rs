@@ -480,6 +480,11 @@ mod tests {
                         .map(|k| Address {
                             address1: Some(format!("Street {k}")),
                             city: Some("Ankara".into()),
+                            // What Magento's import requires of every address row.
+                            country_code: Some("TR".into()),
+                            zip: Some("06420".into()),
+                            phone: Some(format!("+90 312 000 000{k}")),
+                            last_name: Some(format!("L{i}")),
                             default: k == 0,
                             ..Address::default()
                         })

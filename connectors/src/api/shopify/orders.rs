@@ -557,6 +557,7 @@ mod tests {
             .get("presentmentMoney")
             .is_none());
         assert!(notes.iter().any(|n| n.contains("EUR")), "{notes:?}");
+        let (input, _) = order_input(&o, Some("gid://shopify/Customer/1"), "1001");
         assert_eq!(
             input["customer"]["toAssociate"]["id"],
             "gid://shopify/Customer/1"

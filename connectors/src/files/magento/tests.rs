@@ -341,7 +341,9 @@ fn address_rows_magento_would_refuse_are_never_written() {
             &[Record::Customer(c)],
         );
         assert!(errors.is_empty(), "{what}: {errors:?}");
-        let rows = std::fs::read_to_string(out.path().join("customer_address.csv")).unwrap();
+        // With no row to write, the file is not written at all.
+        let rows =
+            std::fs::read_to_string(out.path().join("customer_address.csv")).unwrap_or_default();
         let rows = csv::Reader::from_reader(rows.as_bytes())
             .records()
             .map(|r| r.unwrap())
