@@ -132,8 +132,8 @@ pub(super) async fn compare(
             let got = serde_json::to_value(&got).map_err(std::io::Error::other)?;
             let verdict = classify(diff_changes(&sent, &got, to), &got, &facts);
             let seq = slot.seq;
-            if !verdict.real.is_empty() {
-                losses.push((seq, loss(entity, key.clone(), &sent, verdict.real.clone())));
+            if !verdict.differs.is_empty() {
+                losses.push((seq, loss(entity, key.clone(), &sent, verdict.real())));
             }
             if !verdict.by_design.is_empty()
                 || !verdict.moved.is_empty()
@@ -314,9 +314,7 @@ impl Change {
 /// How the differences of one record were sorted.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Verdict {
-    /// Values that really differ, one line each.
-    pub real: Vec<String>,
-    /// The changes behind [`Verdict::real`], in the same order.
+    /// Values that really differ ([`Verdict::real`] says them one line each).
     pub differs: Vec<Change>,
     /// Fields the target's format has no place for: (field, reason).
     pub by_design: Vec<(String, &'static str)>,
@@ -324,6 +322,13 @@ pub struct Verdict {
     pub moved: Vec<(String, String)>,
     /// Fields that were empty and that the target's format filled in.
     pub filled: Vec<String>,
+}
+
+impl Verdict {
+    /// The values that really differ, one line each.
+    pub fn real(&self) -> Vec<String> {
+        self.differs.iter().map(Change::describe).collect()
+    }
 }
 
 /// `path` with list positions left out: `variants[3].cost` is `variants[].cost`.
@@ -490,7 +495,6 @@ pub(crate) fn classify(
                 verdict.filled.push(field);
             }
         } else {
-            verdict.real.push(c.describe());
             verdict.differs.push(c.clone());
         }
     }
