@@ -728,7 +728,8 @@ async fn shopify_store(
             let after = sb.cost_stats();
             let points = after.points_spent - mid.points_spent;
             let per_record = points / n_read.max(1) as f64;
-            let estimate = n_bulk as f64 * per_record / rate;
+            // The same bound as a measured paged run's, for the whole entity's points.
+            let estimate = budget.bound(n_bulk as f64 * per_record, Some(held));
             println!(
                 "  {name:<18} extract {:<10} bulk {n_bulk} in {t_bulk:.1} s ({:.0} points, {} requests) | paged, estimated from {read} pages: {n_read} records in {t_read:.1} s, {points:.0} points, {} requests = {per_record:.2} points/record, so {n_bulk} records need ≥ {estimate:.0} s at {rate} points/s | bulk takes {:.1}% of paging's bound",
                 entity.to_string(),
