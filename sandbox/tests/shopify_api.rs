@@ -430,3 +430,74 @@ async fn a_reply_without_a_non_null_field_fails_naming_the_document_and_the_fiel
         assert!(text.contains(needle), "{needle} not in: {text}");
     }
 }
+
+/// customerSet takes no consent: subscribers, SMS subscribers and customers who unsubscribed
+/// keep their consent and its date from store to store, in small batches and through a bulk
+/// operation, and a rerun sends no consent update for consent that did not change.
+#[tokio::test]
+async fn marketing_consent_moves_with_its_date_and_a_rerun_sends_none() {
+    let (source_sb, server) = seeded(0, 12).await;
+    let mut src = ShopifySource::open(&spec(&server, json!({}))).expect("open");
+    let (customers, _) = extract_all(&mut src, Entity::Customers, 50).await;
+    let consent_of = |c: &serde_json::Value| {
+        (
+            c["email"].clone(),
+            c["emailMarketingConsent"]["marketingState"].clone(),
+            c["emailMarketingConsent"]["consentUpdatedAt"].clone(),
+            c["smsMarketingConsent"]["marketingState"].clone(),
+        )
+    };
+    let mut expected: Vec<_> = source_sb.customers().iter().map(consent_of).collect();
+    expected.sort_by_key(|c| c.0.to_string());
+    let states: Vec<&str> = expected.iter().filter_map(|c| c.1.as_str()).collect();
+    assert!(
+        states.contains(&"SUBSCRIBED")
+            && states.contains(&"UNSUBSCRIBED")
+            && states.contains(&"NOT_SUBSCRIBED")
+            && expected.iter().any(|c| c.3 == "SUBSCRIBED"),
+        "the seeded store holds every consent: {expected:?}"
+    );
+    for bulk_threshold in [0, 2] {
+        let target_sb = ShopifySandbox::new(ShopifyConfig::default());
+        let tserver = target_sb.start(0).await.expect("bind");
+        let options = json!({ "bulk_threshold": bulk_threshold, "bulk_poll_ms": 10 });
+        let mut t = ShopifyTarget::open(&spec(&tserver, options)).expect("open");
+        let out = t
+            .write_batch(Entity::Customers, &customers)
+            .await
+            .expect("load");
+        assert!(
+            out.iter()
+                .all(|o| matches!(o, WriteOutcome::Created { .. })),
+            "{out:?}"
+        );
+        let mut got: Vec<_> = target_sb.customers().iter().map(consent_of).collect();
+        got.sort_by_key(|c| c.0.to_string());
+        assert_eq!(got, expected, "bulk threshold {bulk_threshold}");
+        assert!(
+            t.take_findings()
+                .iter()
+                .all(|f| !f.code.starts_with("marketing_consent")),
+            "every consent was carried"
+        );
+
+        let consents = || {
+            target_sb.mutations_run("customerEmailMarketingConsentUpdate")
+                + target_sb.mutations_run("customerSmsMarketingConsentUpdate")
+        };
+        let changed = expected.iter().filter(|c| c.1 != "NOT_SUBSCRIBED").count()
+            + expected.iter().filter(|c| c.3 == "SUBSCRIBED").count();
+        assert_eq!(consents(), changed, "one update per consent to carry");
+        let again = t
+            .write_batch(Entity::Customers, &customers)
+            .await
+            .expect("again");
+        assert!(again
+            .iter()
+            .all(|o| matches!(o, WriteOutcome::Updated { .. })));
+        assert_eq!(consents(), changed, "the rerun sent no consent update");
+        let mut after: Vec<_> = target_sb.customers().iter().map(consent_of).collect();
+        after.sort_by_key(|c| c.0.to_string());
+        assert_eq!(after, expected);
+    }
+}

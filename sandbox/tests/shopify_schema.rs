@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use storeshift_connectors::api::shopify::documents::{
-    self as docs, catalog, lookup, upserts, writes, Kind, Lookup, Upsert, Write, MAX_ALIASES,
+    self as docs, catalog, consents, lookup, upserts, writes, Consent, Kind, Lookup, Upsert, Write,
+    MAX_ALIASES,
 };
 use storeshift_connectors::api::shopify::{ShopifySource, ShopifyTarget};
 use storeshift_connectors::model::*;
@@ -270,27 +271,42 @@ fn registry_name(text: &str, known: &HashMap<String, String>) -> Option<String> 
     if let Some(n) = known.get(text) {
         return Some(n.clone());
     }
-    let mut parts = vec![];
+    // Batches of keyed writes or of consent updates, any mix: rebuilt by their builder.
+    let mut fields = vec![];
     for j in 0..MAX_ALIASES {
         let Some(at) = text.find(&format!(" {}: ", docs::alias(j))) else {
             break;
         };
         let rest = &text[at + format!(" {}: ", docs::alias(j)).len()..];
-        let field = &rest[..rest.find('(')?];
-        parts.push(match field {
-            "collectionCreate" => Write::CollectionCreate,
-            "collectionUpdate" => Write::CollectionUpdate,
-            "pageCreate" => Write::PageCreate,
-            "pageUpdate" => Write::PageUpdate,
-            "urlRedirectCreate" => Write::RedirectCreate,
-            "urlRedirectUpdate" => Write::RedirectUpdate,
-            "orderCreate" => Write::OrderCreate,
-            "orderUpdate" => Write::OrderUpdate,
-            _ => return None,
-        });
+        fields.push(&rest[..rest.find('(')?]);
     }
-    let rebuilt = writes(&parts);
-    (!parts.is_empty() && rebuilt.text() == text).then(|| rebuilt.name().to_string())
+    let write = |field: &str| match field {
+        "collectionCreate" => Some(Write::CollectionCreate),
+        "collectionUpdate" => Some(Write::CollectionUpdate),
+        "pageCreate" => Some(Write::PageCreate),
+        "pageUpdate" => Some(Write::PageUpdate),
+        "urlRedirectCreate" => Some(Write::RedirectCreate),
+        "urlRedirectUpdate" => Some(Write::RedirectUpdate),
+        "orderCreate" => Some(Write::OrderCreate),
+        "orderUpdate" => Some(Write::OrderUpdate),
+        _ => None,
+    };
+    let consent = |field: &str| match field {
+        "customerEmailMarketingConsentUpdate" => Some(Consent::Email),
+        "customerSmsMarketingConsentUpdate" => Some(Consent::Sms),
+        _ => None,
+    };
+    let rebuilt = if let Some(parts) = fields.iter().map(|f| write(f)).collect::<Option<Vec<_>>>() {
+        writes(&parts)
+    } else {
+        consents(
+            &fields
+                .iter()
+                .map(|f| consent(f))
+                .collect::<Option<Vec<_>>>()?,
+        )
+    };
+    (!fields.is_empty() && rebuilt.text() == text).then(|| rebuilt.name().to_string())
 }
 
 fn known_texts() -> HashMap<String, String> {

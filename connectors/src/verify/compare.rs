@@ -286,16 +286,10 @@ pub fn not_carried(
             ]);
         }
         (Platform::Shopify, EndpointKind::Api, Entity::Customers) => {
-            v.extend([
-                (
-                    "created_at",
-                    "Shopify dates a customer itself (customerSet takes no creation date)",
-                ),
-                (
-                    "marketing",
-                    "not yet carried: customerSet has no consent fields (Shopify takes them through customerEmailMarketingConsentUpdate and customerSmsMarketingConsentUpdate, one customer at a time), so subscribers arrive not subscribed",
-                ),
-            ]);
+            v.push((
+                "created_at",
+                "Shopify dates a customer itself (customerSet takes no creation date)",
+            ));
         }
         (Platform::Shopify, EndpointKind::Api, Entity::Products) => {
             v.extend([(

@@ -507,7 +507,7 @@ pub(super) fn customer_set(
             "__typename": "Customer", "id": format!("gid://shopify/Customer/{id}"), "email": null, "firstName": null,
             "lastName": null, "displayName": "", "phone": null, "note": null, "tags": [], "createdAt": now(), "updatedAt": now(),
             "addresses": [], "defaultAddress": null, "numberOfOrders": "0", "state": "DISABLED",
-            "emailMarketingConsent": { "__typename": "CustomerEmailMarketingConsentState", "marketingState": "NOT_SUBSCRIBED", "consentUpdatedAt": null, "marketingOptInLevel": null },
+            "emailMarketingConsent": super::consent::initial(super::consent::Channel::Email),
             "smsMarketingConsent": null,
         })
     });
@@ -542,6 +542,13 @@ pub(super) fn customer_set(
             .collect();
         c["defaultAddress"] = list.first().cloned().unwrap_or(Value::Null);
         c["addresses"] = Value::Array(list);
+    }
+    // SMS consent exists while the customer has a phone to send to.
+    let has_phone = c["phone"].as_str().is_some_and(|p| !p.trim().is_empty());
+    if !has_phone {
+        c["smsMarketingConsent"] = Value::Null;
+    } else if !c["smsMarketingConsent"].is_object() {
+        c["smsMarketingConsent"] = super::consent::initial(super::consent::Channel::Sms);
     }
     let display = [c["firstName"].as_str(), c["lastName"].as_str()]
         .into_iter()

@@ -9,6 +9,7 @@
 
 mod bulk;
 mod catalog;
+mod consent;
 mod content;
 mod orders;
 pub mod schema;
@@ -224,6 +225,8 @@ struct Inner {
     received: Mutex<std::collections::BTreeSet<(String, String)>>,
     /// The requested cost of each query run, by its first root field (the latest 10,000).
     requested: Mutex<std::collections::VecDeque<(String, f64)>>,
+    /// How many times each mutation field ran (a bulk operation's lines included).
+    mutations_run: Mutex<HashMap<String, usize>>,
 }
 
 /// The sandbox: clone it to keep a handle on the store while the server runs.
@@ -252,6 +255,7 @@ impl ShopifySandbox {
                 documents: schema::DocumentCache::default(),
                 received: Mutex::new(Default::default()),
                 requested: Mutex::new(Default::default()),
+                mutations_run: Mutex::new(HashMap::new()),
             }),
             faults: Arc::new(Faults::default()),
         }
@@ -328,6 +332,14 @@ impl ShopifySandbox {
         let schema =
             schema::schema(version).map_err(|e| vec![gql_error(e, "INTERNAL_SERVER_ERROR")])?;
         schema.check_variables(&doc, operation, variables)
+    }
+
+    /// How many times the mutation field `name` ran, in documents and bulk operations alike.
+    pub fn mutations_run(&self, name: &str) -> usize {
+        lock(&self.inner.mutations_run)
+            .get(name)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The requested cost of each query run whose first root field is `root`, in order (the
@@ -474,7 +486,26 @@ impl ShopifySandbox {
                 "addresses": [{"address1": format!("{i} Main St"), "city": "Springfield", "countryCode": "US", "provinceCode": "IL", "zip": "62701", "firstName": format!("Seed{i}"), "lastName": "Customer"}]
             });
             let mut store = lock(&self.inner.store);
-            let _ = customer_set(&mut store, &self.inner.created, &json!(null), &input);
+            let Ok(c) = customer_set(&mut store, &self.inner.created, &json!(null), &input) else {
+                continue;
+            };
+            // Every consent a store holds: every third subscribed to email (the first of
+            // those also to SMS), every fifth unsubscribed, the rest never asked.
+            let id = c["id"].clone();
+            let at = format!("2024-0{}-15T09:30:00Z", 1 + i % 9);
+            let mut set = |channel: consent::Channel, state: &str| {
+                let input = json!({ "customerId": id, channel.field(): {
+                    "marketingState": state, "consentUpdatedAt": at, "marketingOptInLevel": "SINGLE_OPT_IN" } });
+                let _ = consent::update(&mut store, channel, &input);
+            };
+            if i % 3 == 0 {
+                set(consent::Channel::Email, "SUBSCRIBED");
+                if i % 6 == 0 {
+                    set(consent::Channel::Sms, "SUBSCRIBED");
+                }
+            } else if i % 5 == 0 {
+                set(consent::Channel::Email, "UNSUBSCRIBED");
+            }
         }
     }
 
@@ -1056,6 +1087,9 @@ impl<'a, 'd> Exec<'a, 'd> {
         let cfg = &self.sb.inner.config;
         let mut out = Map::new();
         for f in self.cx.fields(set) {
+            *lock(&self.sb.inner.mutations_run)
+                .entry(f.name.clone())
+                .or_default() += 1;
             let path = vec![json!(key_of(f))];
             let payload = match f.name.as_str() {
                 "productSet" => {
@@ -1085,6 +1119,30 @@ impl<'a, 'd> Exec<'a, 'd> {
                             json!({ "__typename": "CustomerSetPayload", "customer": null, "userErrors": errs })
                         }
                     }
+                }
+                "customerEmailMarketingConsentUpdate" | "customerSmsMarketingConsentUpdate" => {
+                    let channel = consent::Channel::of_mutation(&f.name).ok_or_else(|| {
+                        gql_error(format!("unknown mutation {}", f.name), "UNDEFINED")
+                    })?;
+                    let input = self.cx.arg(f, "input").unwrap_or(Value::Null);
+                    check_input_fields(
+                        &input,
+                        channel.input_type(),
+                        channel.input_fields(),
+                        "input",
+                    )?;
+                    check_input_fields(
+                        &consent::consent_of(channel, &input),
+                        channel.consent_type(),
+                        consent::CONSENT_INPUT,
+                        "input",
+                    )?;
+                    let mut s = lock(&self.sb.inner.store);
+                    saved(
+                        channel.payload_type(),
+                        "customer",
+                        consent::update(&mut s, channel, &input),
+                    )
                 }
                 "productDelete" | "customerDelete" => {
                     let id = self

@@ -199,10 +199,12 @@ pub(super) fn customer_from(node: &CustomerNode) -> Customer {
                 .sms_marketing_consent
                 .as_ref()
                 .is_some_and(|c| c.marketing_state == "SUBSCRIBED"),
-            updated_at: node
-                .email_marketing_consent
-                .as_ref()
-                .and_then(|c| c.consent_updated_at.as_deref())
+            // One date in the model: email consent's, or SMS consent's for a customer who
+            // only ever answered for SMS.
+            updated_at: [&node.email_marketing_consent, &node.sms_marketing_consent]
+                .into_iter()
+                .flatten()
+                .find_map(|c| c.consent_updated_at.as_deref())
                 .and_then(crate::model::Timestamp::parse_api),
         },
         tags: node.tags.clone(),

@@ -85,7 +85,7 @@ pub(super) const VARIANT_FRAGMENT: &str =
 pub(super) const CUSTOMER_FIELDS: &str = "id email firstName lastName phone note tags createdAt updatedAt
     addresses { address1 address2 city company countryCodeV2 firstName lastName phone provinceCode zip }
     emailMarketingConsent { marketingState consentUpdatedAt }
-    smsMarketingConsent { marketingState }";
+    smsMarketingConsent { marketingState consentUpdatedAt }";
 
 pub(super) const COLLECTION_FIELDS: &str = "id handle title descriptionHtml updatedAt
     seo { title description } image { url altText }
@@ -649,7 +649,8 @@ impl Upsert {
     fn field(self, identifier: &str, input: &str) -> String {
         match self {
             Upsert::Product => format!("productSet(identifier: ${identifier}, input: ${input}, synchronous: true) {{ product {{ id media(first: 50) {{ nodes {{ status mediaErrors {{ code message }} }} }} }} userErrors {{ field message code }} }}"),
-            Upsert::Customer => format!("customerSet(identifier: ${identifier}, input: ${input}) {{ customer {{ id }} userErrors {{ field message code }} }}"),
+            // The consent states answered are what decides the consent updates that follow.
+            Upsert::Customer => format!("customerSet(identifier: ${identifier}, input: ${input}) {{ customer {{ id phone emailMarketingConsent {{ marketingState }} smsMarketingConsent {{ marketingState }} }} userErrors {{ field message code }} }}"),
         }
     }
 }
@@ -794,6 +795,61 @@ pub fn writes(parts: &[Write]) -> Document {
     )
 }
 
+// ---- marketing consent ------------------------------------------------------------------
+
+/// The consent updates a customer may need after its upsert (customerSet has no consent
+/// fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consent {
+    Email,
+    Sms,
+}
+
+impl Consent {
+    pub const ALL: [Consent; 2] = [Consent::Email, Consent::Sms];
+
+    /// The input's field holding the consent.
+    pub fn field(self) -> &'static str {
+        match self {
+            Consent::Email => "emailMarketingConsent",
+            Consent::Sms => "smsMarketingConsent",
+        }
+    }
+
+    fn part(self, j: usize) -> (String, String) {
+        let (c, r) = (var("c", j), alias(j));
+        let (ty, m) = match self {
+            Consent::Email => (
+                "CustomerEmailMarketingConsentUpdateInput",
+                "customerEmailMarketingConsentUpdate",
+            ),
+            Consent::Sms => (
+                "CustomerSmsMarketingConsentUpdateInput",
+                "customerSmsMarketingConsentUpdate",
+            ),
+        };
+        (
+            format!("${c}: {ty}!"),
+            format!(
+                "{r}: {m}(input: ${c}) {{ customer {{ id }} userErrors {{ field message code }} }}"
+            ),
+        )
+    }
+}
+
+/// One mutation of several consent updates; part `j` is `parts[j]` with input `$c{j}`.
+pub fn consents(parts: &[Consent]) -> Document {
+    let parts = &parts[..parts.len().min(MAX_ALIASES)];
+    let (decl, body): (Vec<String>, Vec<String>) =
+        parts.iter().enumerate().map(|(j, c)| c.part(j)).unzip();
+    let names: Vec<String> = parts.iter().map(|c| format!("{c:?}")).collect();
+    Document::new(
+        format!("consents [{}]", names.join(", ")),
+        Kind::Mutation,
+        format!("mutation({}) {{ {} }}", decl.join(", "), body.join(" ")),
+    )
+}
+
 // ---- deletes ----------------------------------------------------------------------------
 
 /// What a rollback deletes; the reply's payload is under `r`, with the deleted id's field.
@@ -917,6 +973,14 @@ pub fn catalog() -> Vec<Document> {
         let mixed: Vec<Write> = (0..MAX_ALIASES).map(|j| group[j % 2]).collect();
         out.push(writes(&mixed));
     }
+    for a in Consent::ALL {
+        for b in Consent::ALL {
+            out.push(consents(&[a, b]));
+        }
+        out.push(consents(&[a]));
+    }
+    let mixed: Vec<Consent> = (0..MAX_ALIASES).map(|j| Consent::ALL[j % 2]).collect();
+    out.push(consents(&mixed));
     for e in Entity::ALL {
         out.extend(store_count(e));
         out.extend(by_ids(e));

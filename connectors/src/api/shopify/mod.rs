@@ -7,6 +7,7 @@
 mod bulk;
 mod bulk_file;
 mod catalog;
+mod consent;
 mod content;
 pub mod documents;
 mod orders;

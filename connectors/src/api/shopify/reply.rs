@@ -311,21 +311,16 @@ pub struct CustomerNode {
     pub created_at: String,
     pub updated_at: String,
     pub addresses: Vec<MailingAddress>,
-    pub email_marketing_consent: Option<EmailConsent>,
-    pub sms_marketing_consent: Option<SmsConsent>,
+    pub email_marketing_consent: Option<ConsentState>,
+    pub sms_marketing_consent: Option<ConsentState>,
 }
 
+/// A consent's state, and its date where the document asks for it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EmailConsent {
+pub struct ConsentState {
     pub marketing_state: String,
     pub consent_updated_at: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SmsConsent {
-    pub marketing_state: String,
 }
 
 // ---- collections, pages, redirects ----------------------------------------------------------
@@ -513,12 +508,20 @@ pub struct WritePayload {
     pub user_errors: Vec<UserError>,
 }
 
-/// The record a write answers: its id, and for `productSet` its media's processing.
+/// The record a write answers: its id, for `productSet` its media's processing, and for
+/// `customerSet` the phone and consent states the customer holds (only customers ask for them).
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Written {
     pub id: String,
     #[serde(default)]
     pub media: Option<Nodes<MediaStatus>>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email_marketing_consent: Option<ConsentState>,
+    #[serde(default)]
+    pub sms_marketing_consent: Option<ConsentState>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -10,10 +10,11 @@
 
 use super::bulk::BulkConfig;
 use super::catalog::{custom_id, customer_input, product_input};
+use super::consent::{self, Need};
 use super::content::{
     category_from, collection_input, page_input, redirect_csv, redirect_input, search_term,
 };
-use super::documents::{self as docs, alias, var, Listing, Lookup, Upsert, Write};
+use super::documents::{self as docs, alias, var, Consent, Listing, Lookup, Upsert, Write};
 use super::orders::order_input;
 use super::reply::{
     self, user_errors, CollectionNode, Connection, DeletePayload, Id, Keyed, LocationsReply, Nodes,
@@ -50,6 +51,15 @@ pub struct ShopifyTarget {
     told_custom_lines: bool,
     /// Customers (by key) Shopify refused only because another customer has their phone.
     phone_taken: HashSet<String>,
+    /// Consent updates owed to customers saved in this batch (sent once the batch is saved).
+    consent_owed: Vec<OwedConsent>,
+}
+
+/// A consent mutation owed to a saved customer.
+struct OwedConsent {
+    record: RecordRef,
+    channel: Consent,
+    input: Value,
 }
 
 /// Whether every error is the phone being taken (`customerSet`: field `input.phone`, code
@@ -103,6 +113,7 @@ impl ShopifyTarget {
             missing: HashSet::new(),
             told_custom_lines: false,
             phone_taken: HashSet::new(),
+            consent_owed: vec![],
         })
     }
 
@@ -352,6 +363,9 @@ impl ShopifyTarget {
         match payload.record {
             Some(written) if payload.user_errors.is_empty() => {
                 self.image_findings(r, &written);
+                if let Record::Customer(c) = r {
+                    self.owe_consent(r, c, &written);
+                }
                 if existed {
                     WriteOutcome::Updated {
                         target_id: written.id,
@@ -371,6 +385,82 @@ impl ShopifyTarget {
                 }
             }
         }
+    }
+
+    /// Notes the consent updates a saved customer needs; consent Shopify cannot hold for it is
+    /// a finding.
+    fn owe_consent(&mut self, r: &Record, c: &Customer, written: &Written) {
+        for need in consent::needs(c, written) {
+            match need {
+                Need::Update { channel, input } => self.consent_owed.push(OwedConsent {
+                    record: record_ref(r),
+                    channel,
+                    input,
+                }),
+                Need::Cannot(why) => self.findings.push(
+                    Finding::new(
+                        Severity::Warning,
+                        "marketing_consent_not_carried",
+                        format!(
+                            "{}: the source has marketing consent that was not carried: {why}",
+                            r.label()
+                        ),
+                    )
+                    .about(record_ref(r)),
+                ),
+            }
+        }
+    }
+
+    /// Sends the consent updates the batch's customers need, several per document. A refused
+    /// update is a finding on its customer, who stays saved.
+    async fn send_consents(&mut self) -> Result<()> {
+        let owed = std::mem::take(&mut self.consent_owed);
+        for group in owed.chunks(self.batch) {
+            let parts: Vec<Consent> = group.iter().map(|o| o.channel).collect();
+            let q = docs::consents(&parts);
+            let mut vars = serde_json::Map::new();
+            for (j, o) in group.iter().enumerate() {
+                vars.insert(var("c", j), o.input.clone());
+            }
+            let refused: Vec<(usize, String)> =
+                match self.client.run(&q, Value::Object(vars)).await? {
+                    Ok(data) => {
+                        let mut refused = vec![];
+                        for j in 0..group.len() {
+                            let payload = Self::payload(&q, &data, &alias(j))?;
+                            let errors = payload.map(|p| p.user_errors).unwrap_or_default();
+                            if !errors.is_empty() {
+                                refused.push((j, user_errors(&errors)));
+                            }
+                        }
+                        refused
+                    }
+                    Err(e) => (0..group.len()).map(|j| (j, e.0.clone())).collect(),
+                };
+            for (j, why) in refused {
+                let o = &group[j];
+                let what = match o.channel {
+                    Consent::Email => "email",
+                    Consent::Sms => "SMS",
+                };
+                let state = o.input[o.channel.field()]["marketingState"]
+                    .as_str()
+                    .unwrap_or_default();
+                self.findings.push(
+                    Finding::new(
+                        Severity::Warning,
+                        "marketing_consent_refused",
+                        format!(
+                            "{}: Shopify refused its {what} marketing consent ({state}): {why}; the customer is saved without it",
+                            o.record.label
+                        ),
+                    )
+                    .about(o.record.clone()),
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Customers refused only because their phone is another customer's (Shopify keeps a phone
@@ -872,6 +962,8 @@ impl Target for ShopifyTarget {
         let bulk = self.bulk_threshold > 0 && batch.len() >= self.bulk_threshold;
         match entity {
             Entity::Customers => {
+                // What an earlier attempt at this batch left owed is decided again below.
+                self.consent_owed.clear();
                 let mut out = if bulk {
                     self.write_bulk(entity, batch).await?
                 } else {
@@ -882,6 +974,7 @@ impl Target for ShopifyTarget {
                     out
                 };
                 self.retry_without_taken_phones(batch, &mut out).await?;
+                self.send_consents().await?;
                 Ok(out)
             }
             Entity::Products if bulk => self.write_bulk(entity, batch).await,
