@@ -382,7 +382,16 @@ pub(super) fn order_input(o: &Order, customer_id: Option<&str>, key: &str) -> (V
         input["shippingAddress"] = address_input(a);
     }
     let order_discount: Decimal = o.discounts.iter().map(|d| d.amount.amount).sum();
-    let total_discount = order_discount + line_discounts;
+    // The discount the order's total reflects. Shopify and WooCommerce give a line the share
+    // of the order's discount allocated to it, which that total already counts: adding the
+    // lines' discounts to it would take them off twice. Only an order that states no total
+    // is summed from its codes and lines.
+    let stated = !o.totals.discounts.amount.is_zero();
+    let total_discount = if stated {
+        o.totals.discounts.amount
+    } else {
+        order_discount + line_discounts
+    };
     if !total_discount.is_zero() {
         let code = o
             .discounts
@@ -403,22 +412,15 @@ pub(super) fn order_input(o: &Order, customer_id: Option<&str>, key: &str) -> (V
         }
         if !line_discounts.is_zero() {
             notes.push(format!(
-                "Shopify's orderCreate has no per-line discounts: {} of line discounts joined the order's discount \"{code}\"",
+                "Shopify's orderCreate has no per-line discounts: the {} discounted on lines is part of the order's discount \"{code}\"",
                 line_discounts.normalize()
             ));
         }
-        // The customer's side of the one discount: their discount total and line discounts,
-        // when the order's own discounts add up to its total as the presentment one does.
+        // The customer's side of the one discount: their discount total, when both sides
+        // state one.
         let presented_discount = presented
-            .filter(|_| order_discount == o.totals.discounts.amount)
-            .map(|p| {
-                let lines: Decimal = p
-                    .line_items
-                    .iter()
-                    .filter_map(|l| l.total_discount.as_ref().map(|d| d.amount))
-                    .sum();
-                Money::new(p.totals.discounts.amount + lines, &p.currency)
-            });
+            .filter(|p| stated && !p.totals.discounts.amount.is_zero())
+            .map(|p| p.totals.discounts.clone());
         input["discountCode"] = json!({ "itemFixedDiscountCode": { "code": code,
             "amountSet": money_input(&Money::new(total_discount, &o.currency), presented_discount.as_ref()) } });
     }
@@ -507,6 +509,22 @@ mod tests {
         };
         let (input, notes) = order_input(&o, None, "1001");
         assert_eq!(input["name"], "#1001");
+        // A code whose amount Shopify allocated to the line: the line's share is part of the
+        // order's discount, which is taken off once.
+        let mut coded = o.clone();
+        coded.discounts = vec![Discount {
+            code: "TEN".into(),
+            amount: usd(100),
+        }];
+        let (with_code, _) = order_input(&coded, None, "1001");
+        assert_eq!(
+            with_code["discountCode"]["itemFixedDiscountCode"]["amountSet"]["shopMoney"]["amount"],
+            "1"
+        );
+        assert_eq!(
+            with_code["discountCode"]["itemFixedDiscountCode"]["code"],
+            "TEN"
+        );
         assert_eq!(input["taxLines"][0]["title"], "VAT");
         assert_eq!(input["processedAt"], "2024-01-01T00:00:00Z");
         assert_eq!(
