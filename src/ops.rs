@@ -443,10 +443,16 @@ pub async fn rollback(args: &RollbackArgs) -> Result<i32> {
             return Ok(4);
         }
     }
-    let n = maintenance::rollback(&store, &cfg, &t.ws, &plan)
+    let done = maintenance::rollback(&store, &cfg, &t.ws, &plan)
         .await
         .map_err(|e| anyhow!(e))?;
-    println!("rolled back run {}: {n} records removed", plan.run);
+    println!(
+        "rolled back run {}: {} records removed",
+        plan.run, done.deleted
+    );
+    for note in &done.notes {
+        println!("  {note}");
+    }
     Ok(0)
 }
 

@@ -6,7 +6,7 @@ use crate::event::{EventKind, Level, RunState};
 use crate::hub::read_mirror;
 use crate::intervention::Decision;
 use crate::runtime::{current_run, run_key, PauseFlag, RunRecord};
-use crate::store::{entity_prefix, now_rfc3339, IdMapEntry, Step, Store, T};
+use crate::store::{entity_prefix, now_rfc3339, EntityCheckpoint, IdMapEntry, Step, Store, T};
 use crate::workspace::Workspace;
 use std::collections::BTreeMap;
 use storeshift_connectors::model::Entity;
@@ -20,6 +20,17 @@ pub struct RollbackPlan {
     pub records: BTreeMap<Entity, Vec<(Vec<u8>, String)>>,
     /// File targets: the run's output directory.
     pub output_dir: Option<std::path::PathBuf>,
+    /// The target's last committed checkpoint of each entity: what the target made besides
+    /// the records (WooCommerce's product tags) is named there.
+    pub checkpoints: Vec<(Entity, serde_json::Value)>,
+}
+
+/// What a rollback did.
+#[derive(Debug, Default)]
+pub struct RolledBack {
+    pub deleted: usize,
+    /// What the target removed or kept besides the records, and why.
+    pub notes: Vec<String>,
 }
 
 impl RollbackPlan {
@@ -56,6 +67,14 @@ pub fn rollback_plan(
     if cfg.target.kind == EndpointKind::Files {
         plan.output_dir = Some(ws.output(rec.run));
     }
+    for entity in Entity::ALL {
+        let cp = store
+            .get_json::<EntityCheckpoint>(T::Cursors, crate::runtime::cursor_key(rec.run, entity))
+            .map_err(|e| e.to_string())?;
+        if let Some(target) = cp.and_then(|c| c.target) {
+            plan.checkpoints.push((entity, target));
+        }
+    }
     Ok(plan)
 }
 
@@ -66,8 +85,9 @@ pub async fn rollback(
     cfg: &MigrationConfig,
     ws: &Workspace,
     plan: &RollbackPlan,
-) -> Result<usize, String> {
+) -> Result<RolledBack, String> {
     let mut deleted = 0;
+    let mut notes = vec![];
     if let Some(dir) = &plan.output_dir {
         if dir.exists() {
             std::fs::remove_dir_all(dir)
@@ -108,6 +128,10 @@ pub async fn rollback(
                 left = refused;
             }
         }
+        notes = target
+            .clean_up_after_rollback(&plan.checkpoints)
+            .await
+            .map_err(|e| format!("{e}; run rollback again to continue"))?;
     }
     let mut step = Step::new(plan.run);
     // Forget the run's ids and handles so a new run starts clean against the target.
@@ -141,13 +165,14 @@ pub async fn rollback(
         None,
         EventKind::Log {
             message: format!(
-                "rollback of run {}: {deleted} records removed from the target",
-                plan.run
+                "rollback of run {}: {deleted} records removed from the target{}",
+                plan.run,
+                notes.iter().map(|n| format!("; {n}")).collect::<String>()
             ),
         },
     );
     store.commit(step).map_err(|e| e.to_string())?;
-    Ok(deleted)
+    Ok(RolledBack { deleted, notes })
 }
 
 /// Moves a damaged state database aside and starts a new one that keeps the run number, the

@@ -178,6 +178,15 @@ pub trait Target: Send {
     async fn lookup(&mut self, entity: Entity, external_key: &str) -> Result<Option<String>>;
     /// Deletes a record this run created (rollback).
     async fn delete(&mut self, entity: Entity, target_id: &str) -> Result<()>;
+    /// After a rollback deleted the run's records: removes what the run made besides them
+    /// (WooCommerce product tags that no product uses any more), given each entity's last
+    /// committed [`Target::checkpoint`]. Says what it removed and what it kept, and why.
+    async fn clean_up_after_rollback(
+        &mut self,
+        _checkpoints: &[(Entity, serde_json::Value)],
+    ) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
     /// Flushes and closes everything for `entity` (files are synced to disk).
     async fn finish(&mut self, entity: Entity) -> Result<()>;
     /// Whether this target has a place for `entity` at all (Shopify files have no pages CSV).

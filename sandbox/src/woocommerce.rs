@@ -1054,6 +1054,21 @@ async fn list_products(State(sb): State<WooSandbox>, headers: HeaderMap, Query(q
     if let Err(r) = changes::filter(&mut items, &q) {
         return r;
     }
+    // `tag`: products assigned that tag id.
+    if let Some(tag) = q.get("tag") {
+        let Ok(tag) = tag.trim().parse::<u64>() else {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "rest_invalid_param",
+                "Invalid parameter(s): tag",
+            );
+        };
+        items.retain(|p| {
+            p["tags"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|t| t["id"].as_u64() == Some(tag)))
+        });
+    }
     order(&mut items, &q, "date");
     paged_refs(&items, &q, page, per_page, "/wp-json/wc/v3/products")
 }

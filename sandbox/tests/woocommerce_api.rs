@@ -295,6 +295,74 @@ fn with_tags(records: &mut [Record], tags: &[&[&str]]) {
     }
 }
 
+/// Tags are terms of their own, which deleting a product leaves behind. A rollback (here by a
+/// target opened afresh, as `storeshift rollback` does, from the run's checkpoint) deletes the
+/// tags the run created once no product uses them, keeps the tag a product of the store's own
+/// now carries, and never touches a tag the store had before.
+#[tokio::test]
+async fn rollback_deletes_the_tags_the_run_created_and_no_product_uses() {
+    // The store has products 0 and 1 and their "seed" tag; the run brings 2, 3 and 4.
+    let mut records = woo_records(5).await;
+    records.retain(|r| matches!(r, Record::Product(p) if !["woo-product-0", "woo-product-1"].contains(&p.handle.as_str())));
+    assert_eq!(records.len(), 3);
+    let target = sandbox();
+    target.seed_products(2);
+    let server = target.start(0).await.expect("bind");
+    let names = |sb: &WooSandbox| {
+        let mut n: Vec<String> = sb
+            .tags()
+            .iter()
+            .filter_map(|t| t["name"].as_str().map(str::to_string))
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&target), vec!["seed"], "the store's own tag");
+    with_tags(
+        &mut records,
+        &[&["seed", "run only"], &["shared"], &["run only", "shared"]],
+    );
+    let (run, owners) = records.split_at(2);
+    let mut t = WooTarget::open(&spec(&server)).expect("open");
+    t.resume(Entity::Products, None).await.expect("resume");
+    let created = t.write_batch(Entity::Products, run).await.expect("load");
+    let checkpoint = t
+        .checkpoint(Entity::Products)
+        .expect("created tags are checkpointed");
+    assert_eq!(names(&target), vec!["run only", "seed", "shared"]);
+    // The store owner's product, made after the run, carries one of the run's tags.
+    let mut owner = owners.to_vec();
+    with_tags(&mut owner, &[&["shared"]]);
+    t.write_batch(Entity::Products, &owner)
+        .await
+        .expect("owner");
+
+    let mut rollback = WooTarget::open(&spec(&server)).expect("open");
+    for o in &created {
+        let WriteOutcome::Created { target_id } = o else {
+            panic!("{o:?}")
+        };
+        rollback
+            .delete(Entity::Products, target_id)
+            .await
+            .expect("delete");
+    }
+    let notes = rollback
+        .clean_up_after_rollback(&[(Entity::Products, checkpoint.clone())])
+        .await
+        .expect("clean up");
+    assert_eq!(names(&target), vec!["seed", "shared"], "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("deleted 1")), "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("kept 1")), "{notes:?}");
+    // Run again (an interrupted rollback): nothing more goes, nothing fails.
+    let again = rollback
+        .clean_up_after_rollback(&[(Entity::Products, checkpoint)])
+        .await
+        .expect("again");
+    assert_eq!(names(&target), vec!["seed", "shared"], "{again:?}");
+    assert_contract(&[&target]);
+}
+
 #[tokio::test]
 async fn product_tags_are_found_or_created_once_and_sent_by_id() {
     let target = sandbox();

@@ -615,6 +615,8 @@ pub struct WooTarget {
     orders: Option<HashMap<String, u64>>,
     /// Email → customer id (0: none), for linking orders to the store's own customers.
     customer_ids: HashMap<String, u64>,
+    /// Product tags this run created (kept in the products' checkpoint for a rollback).
+    created_tags: std::collections::BTreeSet<u64>,
 }
 
 impl WooTarget {
@@ -626,6 +628,7 @@ impl WooTarget {
             tags: None,
             orders: None,
             customer_ids: HashMap::new(),
+            created_tags: Default::default(),
         })
     }
 
@@ -1227,7 +1230,10 @@ impl Target for WooTarget {
         format!("WooCommerce REST API ({})", self.client.store_url)
     }
 
-    async fn resume(&mut self, _entity: Entity, _checkpoint: Option<&Value>) -> Result<()> {
+    async fn resume(&mut self, entity: Entity, checkpoint: Option<&Value>) -> Result<()> {
+        if entity == Entity::Products {
+            self.created_tags.extend(tags::created_in(checkpoint));
+        }
         Ok(())
     }
 
@@ -1255,8 +1261,21 @@ impl Target for WooTarget {
         Ok(out)
     }
 
-    fn checkpoint(&self, _entity: Entity) -> Option<Value> {
-        None
+    fn checkpoint(&self, entity: Entity) -> Option<Value> {
+        (entity == Entity::Products && !self.created_tags.is_empty())
+            .then(|| tags::checkpoint(&self.created_tags))
+    }
+
+    async fn clean_up_after_rollback(
+        &mut self,
+        checkpoints: &[(Entity, Value)],
+    ) -> Result<Vec<String>> {
+        for (entity, cp) in checkpoints {
+            if *entity == Entity::Products {
+                self.created_tags.extend(tags::created_in(Some(cp)));
+            }
+        }
+        self.delete_unused_created_tags().await
     }
 
     /// WooCommerce core has no blog API through WooCommerce and no redirects at all; pages

@@ -5,6 +5,9 @@
 //! the run) or created. A create WordPress refuses because the name is taken (`term_exists`:
 //! an earlier attempt landed, or the store has the name in other case) carries the existing
 //! tag's id, which is taken as it is; so a lost reply or a resumed run never duplicates a tag.
+//!
+//! Tags are terms of their own: deleting a product leaves its tags. The tags a run creates are
+//! kept in the products' checkpoint, and a rollback deletes those no product uses any more.
 
 use super::categories::key;
 use super::wire::{self, BatchKind, ItemResult};
@@ -14,7 +17,8 @@ use crate::connector::{ConnectorError, Result};
 use crate::finding::{Finding, Severity};
 use crate::model::{Product, Record};
 use crate::platform::woocommerce::MAX_BATCH;
-use std::collections::{HashMap, HashSet};
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 const PATH: &str = "/products/tags";
 
@@ -170,6 +174,9 @@ impl WooTarget {
             };
             if let Some(id) = id {
                 index.ids.insert(key(&w.name), id);
+                // Only names the store lacked are created: a name taken meanwhile is this
+                // run's own earlier attempt whose reply was lost.
+                self.created_tags.insert(id);
             }
         }
         self.findings.extend(findings);
@@ -189,6 +196,84 @@ impl WooTarget {
         }
         refs
     }
+
+    /// Deletes the tags this run created that no product uses any more (after a rollback
+    /// deleted the run's products); a tag a product of the store's own still carries stays.
+    /// Usage is asked of the products list in every status: WordPress's term `count` counts
+    /// published products only, and a draft's tag must not go.
+    pub(super) async fn delete_unused_created_tags(&mut self) -> Result<Vec<String>> {
+        let (mut deleted, mut kept) = (0usize, vec![]);
+        for id in std::mem::take(&mut self.created_tags) {
+            let reply = self
+                .client
+                .call(
+                    reqwest::Method::GET,
+                    "/products",
+                    &[
+                        ("tag", id.to_string()),
+                        ("status", "any".into()),
+                        ("per_page", "1".into()),
+                    ],
+                    None,
+                    Safety::Idempotent,
+                )
+                .await?;
+            let reply = self.client.expect_ok(reply, "/products")?;
+            let using: Vec<Value> = parse("GET /products?tag=", &reply.body)?;
+            if !using.is_empty() {
+                let total = reply
+                    .header("x-wp-total")
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(using.len() as u64);
+                kept.push(format!("tag {id} ({total} product(s))"));
+                continue;
+            }
+            let path = format!("{PATH}/{id}");
+            let reply = self
+                .client
+                .call(
+                    reqwest::Method::DELETE,
+                    &path,
+                    &[("force", "true".into())],
+                    None,
+                    Safety::Idempotent,
+                )
+                .await?;
+            // Gone already: a rollback interrupted after this delete is run again.
+            if reply.status != reqwest::StatusCode::NOT_FOUND {
+                self.client.expect_ok(reply, &path)?;
+                deleted += 1;
+            }
+        }
+        let mut said = vec![];
+        if deleted > 0 {
+            said.push(format!(
+                "deleted {deleted} WooCommerce product tag(s) the run created"
+            ));
+        }
+        if !kept.is_empty() {
+            said.push(format!(
+                "kept {} product tag(s) the run created that products it did not create now use: {}",
+                kept.len(),
+                kept.join(", ")
+            ));
+        }
+        Ok(said)
+    }
+}
+
+/// The tags a products checkpoint names as created by the run.
+pub(super) fn created_in(checkpoint: Option<&Value>) -> impl Iterator<Item = u64> + '_ {
+    checkpoint
+        .and_then(|c| c.get("created_tags"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+}
+
+pub(super) fn checkpoint(created: &BTreeSet<u64>) -> Value {
+    json!({ "created_tags": created })
 }
 
 /// Whether a batch's reply was read, or the batch may or may not have been applied.
