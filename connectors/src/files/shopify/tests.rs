@@ -1128,6 +1128,30 @@ fn a_tracker_without_a_quantity_column_is_unknown_stock_not_zero() {
     }
 }
 
+/// A customer export that went through Excel (a real one, tests/data/real/shopify/
+/// customers_export_excel_anonymized.csv) has ids and phones in scientific notation: each is
+/// reported where it is, not carried on as if it were the number.
+#[test]
+fn excel_damaged_ids_and_phones_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "Customer ID,First Name,Last Name,Email,Phone\n\
+                7.02255E+12,Ana,Lima,ana@example.test,9.19961E+11\n\
+                7020000000001,Rui,Sá,rui@example.test,+351912000000\n";
+    let path = write_text(dir.path(), "customers_export.csv", text);
+    let make = || -> Box<dyn EntityReader> { Box::new(CustomerReader::new(path.clone())) };
+    let (records, findings) = read_all(&make, 10, true).expect("reads");
+    assert_eq!(records.len(), 2);
+    let damaged: Vec<(u64, Option<&str>)> = findings
+        .iter()
+        .filter(|f| f.code == "number_damaged")
+        .map(|f| {
+            let loc = f.location.as_ref().expect("location");
+            (loc.line, loc.column.as_deref())
+        })
+        .collect();
+    assert_eq!(damaged, [(2, Some("Phone")), (2, Some("Customer ID"))]);
+}
+
 /// Shopify's product export writes barcodes as `'7649988260544` so that spreadsheets keep the
 /// digits; the apostrophe is not part of the barcode.
 #[test]
