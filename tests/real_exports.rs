@@ -656,3 +656,58 @@ fn a_run_from_real_exports_counts_by_design_losses_once_and_finds_no_false_diffe
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Shopify's inventory export, in each of its three layouts, moves the stock a store can sell:
+/// `Available` summed over the locations, nothing where no location stocks the variant.
+#[test]
+fn inventory_exports_move_the_available_stock() {
+    let cases: [(&str, &[(&str, &str)]); 3] = [
+        (
+            "shopify/inventory_export_location_rows.csv",
+            // Available 1 / 0; committed units (Available 0, On hand 1) are not for sale.
+            &[("1012", "1"), ("1013", "0"), ("235G", "1"), ("123G", "1")],
+        ),
+        (
+            "shopify/inventory_export_location_columns.csv",
+            &[("198880", "23"), ("196308", "1"), ("KW862258POKXXL", "3")],
+        ),
+        (
+            "shopify/inventory_export_2024_not_stocked.csv",
+            &[
+                ("book-McConaughey-Poems-Prayers", "609"),
+                ("General-Awareness-Brochure", ""),
+                ("pajama-red-s", "9"),
+            ],
+        ),
+    ];
+    for (file, want) in cases {
+        let out = tempfile::tempdir().unwrap();
+        let o = storeshift(&[
+            "convert",
+            "--from",
+            "shopify",
+            data().join(file).to_str().unwrap(),
+            "--to",
+            "woocommerce",
+            out.path().to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", text(&o));
+        let mut r = csv::Reader::from_path(out.path().join("products.csv")).unwrap();
+        let h = r.headers().unwrap().clone();
+        let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+        let (sku, stock) = (col("SKU"), col("Stock"));
+        let written: Vec<(String, String)> = r
+            .records()
+            .map(|x| {
+                let x = x.unwrap();
+                (x[sku].to_string(), x[stock].to_string())
+            })
+            .collect();
+        for (s, n) in want {
+            assert!(
+                written.iter().any(|(ws, wn)| ws == s && wn == n),
+                "{file}: SKU {s} should have stock \"{n}\": {written:?}"
+            );
+        }
+    }
+}

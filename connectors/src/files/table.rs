@@ -1231,6 +1231,24 @@ pub fn push_row<S: AsRef<str>>(out: &mut Vec<u8>, fields: &[S], delimiter: u8) {
     out.push(b'\n');
 }
 
+/// Whether `value` is a long number as Excel shows it once it took the cell for a number:
+/// scientific notation (`8.69E+12`, `9,19961E+11`), whose digits are gone.
+pub fn excel_scientific(value: &str) -> bool {
+    let v = value.trim();
+    let (mantissa, exp) = match v.find(['E', 'e']) {
+        Some(i) => (&v[..i], &v[i + 1..]),
+        None => return false,
+    };
+    let exp = exp.trim_start_matches(['+', '-']);
+    !mantissa.is_empty()
+        && mantissa
+            .bytes()
+            .all(|c| c.is_ascii_digit() || c == b'.' || c == b',')
+        && mantissa.bytes().any(|c| c.is_ascii_digit())
+        && !exp.is_empty()
+        && exp.bytes().all(|c| c.is_ascii_digit())
+}
+
 /// What Excel did to a barcode when the file went through it, if anything.
 ///
 /// Excel reads a long digit string as a number: it shows `8.69E+12` (the digits are gone) and
@@ -1241,22 +1259,7 @@ pub fn excel_barcode_damage(value: &str) -> Option<String> {
         return None;
     }
     let b = v.as_bytes();
-    let sci = {
-        let (mantissa, exp) = match v.find(['E', 'e']) {
-            Some(i) => (&v[..i], &v[i + 1..]),
-            None => ("", ""),
-        };
-        !mantissa.is_empty()
-            && mantissa
-                .bytes()
-                .all(|c| c.is_ascii_digit() || c == b'.' || c == b',')
-            && mantissa.bytes().any(|c| c.is_ascii_digit())
-            && exp
-                .trim_start_matches(['+', '-'])
-                .bytes()
-                .all(|c| c.is_ascii_digit())
-            && !exp.trim_start_matches(['+', '-']).is_empty()
-    };
+    let sci = excel_scientific(v);
     if sci {
         return Some(format!(
             "barcode \"{v}\" is in scientific notation: Excel turned it into a number and its digits \

@@ -114,15 +114,42 @@ pub fn address_missing(
 /// the row, and a refused row fails the whole import's validation.
 pub const FILE_ADDRESS_LEFT_OUT: &str = "Magento's customer_address import refuses an address without first and last name, street, city, country, telephone and (outside HK, IE, MO, PA, GB) a postcode, even with the customer's name and phone filled in: such an address is left out";
 
+/// `a`, an address of `c`, as customer_address.csv holds it: first name, last name and
+/// telephone the address lacks (absent or only spaces) are the customer's, as Magento's REST
+/// connector sends them. The writer writes exactly this and [`file_address_left_out`] judges
+/// exactly this, so a row the rule accepts never reaches the importer with a blank required
+/// cell.
+pub fn file_address(c: &Customer, a: &Address) -> Address {
+    let or_customer = |own: &Option<String>, customer: &Option<String>| {
+        if given(own) {
+            own.clone()
+        } else if given(customer) {
+            customer.clone()
+        } else {
+            None
+        }
+    };
+    Address {
+        first_name: or_customer(&a.first_name, &c.first_name),
+        last_name: or_customer(&a.last_name, &c.last_name),
+        phone: or_customer(&a.phone, &c.phone),
+        ..a.clone()
+    }
+}
+
 /// Why customer_address.csv leaves `a`, an address of `c`, out, if it does: the row as the
-/// writer fills it (the customer's name and phone where the address has none) would lack a
-/// value Magento requires ([`address_missing`]). The file assumes a store with the telephone
-/// required, Magento's default.
+/// writer fills it ([`file_address`]) would lack a value Magento requires
+/// ([`address_missing`]). The telephone counts as required: Magento ships
+/// `customer/address/telephone_show` as `req` (Customer/etc/config.xml), which keeps the
+/// `telephone` attribute's `is_required`, and ImportExport's address validation
+/// (CustomerImportExport/Model/Import/Address.php `_validateRowForUpdate`) refuses a new
+/// address without a value for any attribute that `is_required`. A store that made the
+/// telephone optional still accepts the rows written here, which always carry one.
 pub fn file_address_left_out(c: &Customer, a: &Address) -> Option<&'static str> {
-    let named = given(&a.first_name) || given(&c.first_name);
-    let surnamed = given(&a.last_name) || given(&c.last_name);
-    let missing = address_missing(a, c.phone.as_deref(), false);
-    (!named || !surnamed || !missing.is_empty()).then_some(FILE_ADDRESS_LEFT_OUT)
+    let filled = file_address(c, a);
+    let named = given(&filled.first_name) && given(&filled.last_name);
+    let missing = address_missing(&filled, None, false);
+    (!named || !missing.is_empty()).then_some(FILE_ADDRESS_LEFT_OUT)
 }
 
 /// Import/export file names of System > Data Transfer, as the writers name them.
@@ -404,6 +431,42 @@ pub const DOMAIN_STEPS: &[&str] = &[
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_address_file_rule_judges_the_row_the_writer_writes() {
+        let c = Customer {
+            email: "ana@example.test".into(),
+            first_name: Some("Ana".into()),
+            last_name: Some("Lima".into()),
+            phone: Some("+351 912 000 000".into()),
+            ..Customer::default()
+        };
+        // Blank cells (a spreadsheet's empty strings, spaces) are no value: the customer's name
+        // and phone stand in, as the REST connector sends them.
+        let a = Address {
+            first_name: Some(" ".into()),
+            last_name: Some(String::new()),
+            address1: Some("Rua Augusta 1".into()),
+            city: Some("Lisboa".into()),
+            country_code: Some("PT".into()),
+            zip: Some("1100-048".into()),
+            phone: Some("  ".into()),
+            ..Address::default()
+        };
+        assert_eq!(file_address_left_out(&c, &a), None);
+        let row = file_address(&c, &a);
+        assert_eq!(row.first_name.as_deref(), Some("Ana"));
+        assert_eq!(row.last_name.as_deref(), Some("Lima"));
+        assert_eq!(row.phone.as_deref(), Some("+351 912 000 000"));
+        // Magento's default requires the telephone: without one anywhere the row is left out.
+        let no_phone = Customer {
+            phone: None,
+            ..c.clone()
+        };
+        assert!(file_address_left_out(&no_phone, &a).is_some());
+        assert!(address_missing(&file_address(&no_phone, &a), None, false).contains(&"telephone"));
+        assert!(address_missing(&file_address(&no_phone, &a), None, true).is_empty());
+    }
 
     #[test]
     fn skus_that_fit_are_kept_and_long_ones_are_cut_with_a_hash() {

@@ -325,3 +325,60 @@ pub const DOMAIN_STEPS: &[&str] = &[
     "Install the TLS certificate for the domain on the server (e.g. Let's Encrypt) before the records switch.",
     "Purge page caches and the CDN so no page keeps the old addresses.",
 ];
+
+/// A term's name as the store's owner typed it. WordPress keeps term names HTML-escaped
+/// (`pre_term_name` runs `_wp_specialchars`: `&` `<` `>` become `&amp;` `&lt;` `&gt;`, and
+/// an entity already there stays as it is), and the REST API answers them so: a category
+/// named `Salt & Pepper` comes back as `Salt &amp; Pepper` (woocommerce/woocommerce#16250,
+/// #27086, #40029), and so does the product CSV exporter (woocommerce/woocommerce#21910:
+/// `Salt &amp; Pepper` in the Categories and Tags cells). The REST wire types and the file
+/// readers decode through this one function, so every comparison and every record sees the
+/// name itself.
+pub fn term_name(raw: &str) -> String {
+    if !raw.contains('&') {
+        return raw.to_string();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        // An entity is at most a few characters up to its `;`; anything else is a plain `&`.
+        let after = &rest[1..];
+        let decoded = after
+            .find(';')
+            .filter(|&end| end <= 10)
+            .and_then(|end| Some((entity(&after[..end])?, end + 2)));
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The character an entity's name (between `&` and `;`) stands for: the ones WordPress writes
+/// into term names, and numeric references (`&#039;`, `&#x2019;`).
+fn entity(name: &str) -> Option<char> {
+    let code = match name {
+        "amp" => return Some('&'),
+        "lt" => return Some('<'),
+        "gt" => return Some('>'),
+        "quot" => return Some('"'),
+        "apos" => return Some('\''),
+        "nbsp" => return Some('\u{a0}'),
+        _ => name.strip_prefix('#')?,
+    };
+    let n = match code.strip_prefix(['x', 'X']) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+        None => code.parse().ok()?,
+    };
+    char::from_u32(n)
+}

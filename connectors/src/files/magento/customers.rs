@@ -397,37 +397,25 @@ impl CustomerWriter {
             if facts::file_address_left_out(c, a).is_some() {
                 continue;
             }
+            let a = &facts::file_address(c, a);
             let street = [a.address1.as_deref(), a.address2.as_deref()]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
                 .join("\n");
-            let phone = a.phone.clone().or(c.phone.clone()).unwrap_or_default();
             let flag = if a.default { "1" } else { "0" };
             let mut row = OutRow::new(ADDRESS_HEADER);
             row.set("_website", facts::DEFAULT_WEBSITE)
                 .set("_email", c.email.clone())
-                .set(
-                    "firstname",
-                    a.first_name
-                        .clone()
-                        .or(c.first_name.clone())
-                        .unwrap_or_default(),
-                )
-                .set(
-                    "lastname",
-                    a.last_name
-                        .clone()
-                        .or(c.last_name.clone())
-                        .unwrap_or_default(),
-                )
+                .set("firstname", a.first_name.clone().unwrap_or_default())
+                .set("lastname", a.last_name.clone().unwrap_or_default())
                 .set("company", a.company.clone().unwrap_or_default())
                 .set("street", street)
                 .set("city", a.city.clone().unwrap_or_default())
                 .set("region", a.province.clone().unwrap_or_default())
                 .set("country_id", a.country_code.clone().unwrap_or_default())
                 .set("postcode", a.zip.clone().unwrap_or_default())
-                .set("telephone", phone)
+                .set("telephone", a.phone.clone().unwrap_or_default())
                 .set("_address_default_billing_", flag)
                 .set("_address_default_shipping_", flag);
             row.write(addresses_out, b',');

@@ -267,6 +267,29 @@ impl Assemble for CustomerRows {
                 "customer has neither email nor phone; Shopify cannot key it: add one",
             ));
         }
+        // A customer export saved through Excel holds ids and phones as `7.02255E+12`: the
+        // digits are gone, and carrying the stump on would pass it off as a number.
+        for (col, what) in [
+            (self.phone, "phone"),
+            (self.address_phone, "phone"),
+            (self.id, "customer id"),
+        ] {
+            let cell = row.get(col);
+            if crate::files::table::excel_scientific(cell) {
+                f.push(cell_finding(
+                    input,
+                    &row,
+                    col,
+                    Severity::Warning,
+                    "number_damaged",
+                    format!(
+                        "{what} \"{cell}\" is in scientific notation: Excel turned it into a \
+                         number and its digits are lost. Export the file again and open it with \
+                         the column formatted as Text"
+                    ),
+                ));
+            }
+        }
         let address = Address {
             first_name: None,
             last_name: None,

@@ -596,6 +596,28 @@ pub(crate) struct ProductRows {
     /// Whether the file's missing stock column was reported (once per file; a resumed reader
     /// replays from the start, so this is set again before any page is returned).
     told_no_stock: bool,
+    /// Shopify's inventory export ([`inventory_columns`]): the columns whose quantities make a
+    /// variant's stock, and whether a variant has a row per location.
+    locations: Vec<usize>,
+    row_per_location: bool,
+}
+
+/// Where Shopify's inventory export (Products > Export inventory, `inventory_export_1.csv`)
+/// states a variant's stock: its product and option columns are the product export's, then
+/// `SKU, HS Code, COO` and, by vintage, either one column per location named after it (holding
+/// that location's available quantity), or a `Location` column with the quantities of one
+/// location per row: `Incoming, Unavailable, Committed, Available, On hand`, since 2024 each
+/// named with `(not editable)` / `(current)` / `(new)`, `not stocked` where the variant is not
+/// stocked there. Stock is what can be sold, `Available`, summed over the locations. Returns
+/// (columns to sum, a row per location), or `None` when the file is not an inventory export.
+fn inventory_columns(input: &CsvIn) -> Option<(Vec<usize>, bool)> {
+    if input.column(&["Location"]).is_some() {
+        let available = input.column(&["Available", "Available (not editable)"])?;
+        return Some((vec![available], true));
+    }
+    let coo = input.column(&["COO"])?;
+    input.column(&["HS Code"])?;
+    Some(((coo + 1..input.header.len()).collect(), false))
 }
 
 impl ProductRows {
@@ -646,6 +668,7 @@ impl ProductRows {
         let qty_col = self.col(C::InvQty);
         let qty = integer_cell(input, row, qty_col, f);
         let inventory = match (tracker_col, qty_col) {
+            _ if !self.locations.is_empty() => self.location_stock(input, row, f),
             // Exports of stores with several locations leave the quantity column out: the
             // stock is unknown, and reading it as 0 would sell nothing on the target.
             (_, None) => None,
@@ -725,6 +748,22 @@ impl ProductRows {
         }
     }
 
+    /// A variant's stock summed over the inventory export's location quantities; `None` where
+    /// no location stocks it.
+    fn location_stock(&self, input: &CsvIn, row: &Row, f: &mut Vec<Finding>) -> Option<i64> {
+        let mut total: Option<i64> = None;
+        for &col in &self.locations {
+            let cell = row.get(Some(col));
+            if cell.is_empty() || cell.eq_ignore_ascii_case("not stocked") {
+                continue;
+            }
+            if let Some(n) = integer_cell(input, row, Some(col), f) {
+                total = Some(total.unwrap_or(0).saturating_add(n));
+            }
+        }
+        total
+    }
+
     fn image(
         &self,
         input: &CsvIn,
@@ -801,7 +840,7 @@ impl ProductRows {
                 values: Vec::new(),
             })
             .collect();
-        let mut variants = Vec::with_capacity(rows.len());
+        let mut variants: Vec<Variant> = Vec::with_capacity(rows.len());
         let mut images: Vec<Image> = Vec::with_capacity(rows.len());
         for row in rows {
             if self.is_variant_row(row) {
@@ -824,7 +863,22 @@ impl ProductRows {
                         options[i].values.push(value.clone());
                     }
                 }
-                variants.push(v);
+                // The inventory export repeats a variant once per location: one variant,
+                // stocked with the sum.
+                let same = self.row_per_location.then(|| {
+                    variants
+                        .iter_mut()
+                        .find(|w| w.option_values == v.option_values && w.sku == v.sku)
+                });
+                match same.flatten() {
+                    Some(w) => {
+                        w.inventory = match (w.inventory, v.inventory) {
+                            (Some(a), Some(b)) => Some(a.saturating_add(b)),
+                            (a, b) => a.or(b),
+                        }
+                    }
+                    None => variants.push(v),
+                }
             }
             if let Some(img) = self.image(input, row, &images, f) {
                 images.push(img);
@@ -938,6 +992,11 @@ impl Assemble for ProductRows {
             .enumerate()
             .filter_map(|(i, h)| metafield_key(h).map(|k| (i, k)))
             .collect();
+        let (locations, row_per_location) = if cols[C::InvQty as usize].is_none() {
+            inventory_columns(input).unwrap_or_default()
+        } else {
+            (Vec::new(), false)
+        };
         Ok(ProductRows {
             cols,
             metafields,
@@ -947,6 +1006,8 @@ impl Assemble for ProductRows {
             has_pending: false,
             url_prefix: crate::platform::shopify::url_path(Entity::Products, ""),
             told_no_stock: false,
+            locations,
+            row_per_location,
         })
     }
 
@@ -999,6 +1060,7 @@ impl Assemble for ProductRows {
         let tracker = self.col(C::InvTracker);
         if !self.told_no_stock
             && self.col(C::InvQty).is_none()
+            && self.locations.is_empty()
             && rows.iter().any(|r| !r.get(tracker).is_empty())
         {
             self.told_no_stock = true;

@@ -1128,6 +1128,80 @@ fn a_tracker_without_a_quantity_column_is_unknown_stock_not_zero() {
     }
 }
 
+/// Shopify's inventory export in its three vintages: one column per location, a row per
+/// location (`Available`), and since 2024 `Available (not editable)` with `not stocked`. Stock
+/// is the available quantity summed over the locations, never a quiet nothing.
+#[test]
+fn the_inventory_export_moves_the_available_stock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = [
+        "Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,Option3 Value,SKU,HS Code,COO,Main Store,Warehouse\n\
+         cap,Cap,Size,S,,,,,CAP-S,,,3,4\n\
+         cap,Cap,Size,M,,,,,CAP-M,,,0,\n\
+         mug,Mug,Title,Default Title,,,,,MUG,,,,\n",
+        "Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,Option3 Value,SKU,HS Code,COO,Location,Incoming,Unavailable,Committed,Available,On hand\n\
+         cap,Cap,Size,S,,,,,CAP-S,,,Main Store,0,0,1,3,4\n\
+         cap,Cap,Size,S,,,,,CAP-S,,,Warehouse,0,0,0,4,4\n\
+         cap,Cap,Size,M,,,,,CAP-M,,,Main Store,0,0,0,0,0\n\
+         mug,Mug,Title,Default Title,,,,,MUG,,,Main Store,,,,,\n",
+        "Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,Option3 Value,SKU,HS Code,COO,Location,Bin name,Incoming (not editable),Unavailable (not editable),Committed (not editable),Available (not editable),On hand (current),On hand (new)\n\
+         cap,Cap,Size,S,,,,,CAP-S,,,Main Store,,0,0,1,3,4,\n\
+         cap,Cap,Size,S,,,,,CAP-S,,,Warehouse,,0,0,0,4,4,\n\
+         cap,Cap,Size,M,,,,,CAP-M,,,Main Store,,0,0,0,0,0,\n\
+         mug,Mug,Title,Default Title,,,,,MUG,,,Main Store,,not stocked,not stocked,not stocked,not stocked,not stocked,\n",
+    ];
+    for (i, text) in files.iter().enumerate() {
+        let path = write_text(dir.path(), &format!("inventory_export_{i}.csv"), text);
+        let make = || -> Box<dyn EntityReader> {
+            Box::new(ProductReader::new(path.clone(), "USD".into()))
+        };
+        let (records, findings) = read_all(&make, 10, true).expect("reads");
+        let products = products_of(records);
+        let stock: Vec<String> = products
+            .iter()
+            .flat_map(|p| {
+                p.variants
+                    .iter()
+                    .map(move |v| format!("{} {:?} {:?}", p.handle, v.sku, v.inventory))
+            })
+            .collect();
+        assert_eq!(
+            stock,
+            [
+                "cap Some(\"CAP-S\") Some(7)",
+                "cap Some(\"CAP-M\") Some(0)",
+                "mug Some(\"MUG\") None",
+            ],
+            "vintage {i}"
+        );
+        assert!(findings.is_empty(), "vintage {i}: {findings:?}");
+    }
+}
+
+/// A customer export that went through Excel (a real one, tests/data/real/shopify/
+/// customers_export_excel_anonymized.csv) has ids and phones in scientific notation: each is
+/// reported where it is, not carried on as if it were the number.
+#[test]
+fn excel_damaged_ids_and_phones_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "Customer ID,First Name,Last Name,Email,Phone\n\
+                7.02255E+12,Ana,Lima,ana@example.test,9.19961E+11\n\
+                7020000000001,Rui,Sá,rui@example.test,+351912000000\n";
+    let path = write_text(dir.path(), "customers_export.csv", text);
+    let make = || -> Box<dyn EntityReader> { Box::new(CustomerReader::new(path.clone())) };
+    let (records, findings) = read_all(&make, 10, true).expect("reads");
+    assert_eq!(records.len(), 2);
+    let damaged: Vec<(u64, Option<&str>)> = findings
+        .iter()
+        .filter(|f| f.code == "number_damaged")
+        .map(|f| {
+            let loc = f.location.as_ref().expect("location");
+            (loc.line, loc.column.as_deref())
+        })
+        .collect();
+    assert_eq!(damaged, [(2, Some("Phone")), (2, Some("Customer ID"))]);
+}
+
 /// Shopify's product export writes barcodes as `'7649988260544` so that spreadsheets keep the
 /// digits; the apostrophe is not part of the barcode.
 #[test]

@@ -341,6 +341,51 @@ pub fn join_list<S: AsRef<str>>(items: &[S]) -> String {
     out
 }
 
+/// The category paths of a Categories cell ("Clothing > Women, Salt &amp; Pepper"): items
+/// split on unescaped commas, each split on `>` into names, and each name decoded from the
+/// HTML escaping the exporter writes term names in ([`platform::woocommerce::term_name`],
+/// woocommerce/woocommerce#21910). Splitting comes first: a name holding `>` is exported as
+/// `&gt;` and stays one name.
+pub fn category_paths(cell: &str) -> Vec<Vec<String>> {
+    split_list(cell)
+        .into_iter()
+        .map(|item| {
+            item.split('>')
+                .map(|s| platform::woocommerce::term_name(s.trim()))
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The names of a Tags cell, decoded like category names.
+pub fn tag_names(cell: &str) -> Vec<String> {
+    split_list(cell)
+        .iter()
+        .map(|t| platform::woocommerce::term_name(t))
+        .collect()
+}
+
+/// A Categories cell WooCommerce's product importer reads back as `paths`. The importer
+/// (`parse_categories_field`) splits on unescaped commas and on every `>`, then saves each name
+/// through `wp_insert_term`, which HTML-escapes `&`, `<` and `>` without escaping an entity
+/// twice. So names are written as typed, except that `>` (it would start a subcategory) and
+/// `<` (the importer's tag stripping would eat what follows) go as `&gt;` and `&lt;`: the
+/// importer stores those exactly as it stores a typed `>` or `<`.
+pub fn categories_cell(paths: &[Vec<String>]) -> String {
+    let joined: Vec<String> = paths
+        .iter()
+        .map(|path| {
+            path.iter()
+                .map(|name| name.replace('<', "&lt;").replace('>', "&gt;"))
+                .collect::<Vec<_>>()
+                .join(" > ")
+        })
+        .collect();
+    join_list(&joined)
+}
+
 /// WordPress stores non-ASCII slugs percent-encoded (`kad%c4%b1n`); decode them when valid.
 pub fn percent_decode(s: &str) -> String {
     if !s.contains('%') {
@@ -445,6 +490,64 @@ mod tests {
                 None => return n,
             }
         }
+    }
+
+    fn read_all(source: &mut dyn Source, entity: Entity) -> Vec<Record> {
+        let mut cursor = None;
+        let mut out = vec![];
+        loop {
+            let page = block_on(source.read_page(entity, cursor.as_ref(), 7)).unwrap();
+            out.extend(page.records);
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => return out,
+            }
+        }
+    }
+
+    #[test]
+    fn category_and_tag_names_come_unescaped_and_go_as_the_importer_reads_them() {
+        // The exporter writes term names as WordPress stores them, HTML-escaped
+        // (woocommerce/woocommerce#21910); a name holding `>` comes as `&gt;`.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("wc-product-export.csv"),
+            "ID,Type,SKU,Name,Regular price,Categories,Tags\n\
+             7,simple,SP-1,Grinder,9.50,\"Salt &amp; Pepper > Mills, Sizes &gt; 10 cm\",\"R&amp;D, Tom &amp; Jerry\"\n",
+        )
+        .unwrap();
+        let spec = EndpointSpec::files(Platform::WooCommerce, dir.path().to_path_buf());
+        let mut source = open_source(&spec, dir.path()).unwrap();
+        let products = read_all(&mut source, Entity::Products);
+        let Some(Record::Product(p)) = products.first() else {
+            panic!("{products:?}");
+        };
+        assert_eq!(
+            p.categories,
+            vec![
+                vec!["Salt & Pepper".to_string(), "Mills".to_string()],
+                vec!["Sizes > 10 cm".to_string()],
+            ]
+        );
+        assert_eq!(p.tags, ["R&D", "Tom & Jerry"]);
+        let names: Vec<String> = read_all(&mut source, Entity::Categories)
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Category(c) => c.path.last().cloned(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names, ["Salt & Pepper", "Mills", "Sizes > 10 cm"]);
+
+        // Written back as typed, except what the importer would split or strip.
+        assert_eq!(
+            categories_cell(&p.categories),
+            "Salt & Pepper > Mills, Sizes &gt; 10 cm"
+        );
+        assert_eq!(
+            category_paths(&categories_cell(&[vec!["A <b>".into(), "C, D".into()]])),
+            vec![vec!["A <b>".to_string(), "C, D".to_string()]]
+        );
     }
 
     #[test]

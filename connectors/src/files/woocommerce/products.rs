@@ -23,7 +23,8 @@
 
 use super::scan::{self, is_variation, Scan};
 use super::{
-    escape_newlines, field, join_list, opt_field, percent_decode, split_list, unescape_newlines,
+    categories_cell, category_paths, escape_newlines, field, join_list, opt_field, percent_decode,
+    split_list, tag_names, unescape_newlines,
 };
 use crate::connector::{Cursor, Result, SourcePage};
 use crate::files::cells::ColumnGuards;
@@ -625,16 +626,7 @@ impl ProductReader {
             variants = vec![self.variant_from(row, findings)];
         }
 
-        let categories = split_list(field(row, c.categories))
-            .into_iter()
-            .map(|p| {
-                p.split('>')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-            })
-            .filter(|p| !p.is_empty())
-            .collect();
+        let categories = category_paths(field(row, c.categories));
 
         Product {
             // A row with neither slug nor name (an update file of ID and SKU) has no URL this
@@ -652,7 +644,7 @@ impl ProductReader {
             body_html: unescape_newlines(field(row, c.description)),
             vendor: opt_field(row, c.brands),
             product_type: None,
-            tags: split_list(field(row, c.tags)),
+            tags: tag_names(field(row, c.tags)),
             status,
             kind,
             categories,
@@ -1267,8 +1259,7 @@ impl ProductWriter {
             ),
         );
         self.set("Description", escape_newlines(&p.body_html));
-        let cats: Vec<String> = p.categories.iter().map(|c| c.join(" > ")).collect();
-        self.set("Categories", join_list(&cats));
+        self.set("Categories", categories_cell(&p.categories));
         self.set("Tags", join_list(&p.tags));
         let imgs: Vec<&str> = p.images.iter().map(|i| i.src.as_str()).collect();
         self.set("Images", imgs.join(", "));

@@ -257,12 +257,7 @@ fn categories(
             "the cell is not valid UTF-8 text; save the file as \"CSV UTF-8\" or name its encoding",
         )
     })?;
-    for entry in super::split_list(unescape(text.trim())) {
-        let path: Vec<String> = entry
-            .split('>')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
+    for path in super::category_paths(unescape(text.trim())) {
         for depth in 1..=path.len() {
             let prefix = path[..depth].to_vec();
             if seen_paths.insert(prefix.clone()) {
