@@ -146,6 +146,24 @@ impl WooClient {
             .await
     }
 
+    /// Deletes for good (`force=true`: products and terms would otherwise go to the trash);
+    /// `false` when it was gone already (a rollback interrupted and run again).
+    async fn delete_for_good(&self, path: &str) -> Result<bool> {
+        let reply = self
+            .call(
+                reqwest::Method::DELETE,
+                path,
+                &[("force", "true".into())],
+                None,
+                Safety::Idempotent,
+            )
+            .await?;
+        if reply.status.as_u16() == 404 {
+            return Ok(false);
+        }
+        self.expect_ok(reply, path).map(|_| true)
+    }
+
     /// A reply that must be a success; otherwise WooCommerce's own `message` in an error.
     fn expect_ok(&self, reply: Reply, what: &str) -> Result<Reply> {
         if reply.status.is_success() {
@@ -1315,21 +1333,7 @@ impl Target for WooTarget {
                 )))
             }
         };
-        // force=true deletes for good (products would otherwise go to the trash).
-        let reply = self
-            .client
-            .call(
-                reqwest::Method::DELETE,
-                &path,
-                &[("force", "true".into())],
-                None,
-                Safety::Idempotent,
-            )
-            .await?;
-        if reply.status.as_u16() == 404 {
-            return Ok(());
-        }
-        self.client.expect_ok(reply, &path).map(|_| ())
+        self.client.delete_for_good(&path).await.map(|_| ())
     }
 
     async fn finish(&mut self, _entity: Entity) -> Result<()> {

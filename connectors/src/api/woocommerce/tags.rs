@@ -228,20 +228,7 @@ impl WooTarget {
                 kept.push(format!("tag {id} ({total} product(s))"));
                 continue;
             }
-            let path = format!("{PATH}/{id}");
-            let reply = self
-                .client
-                .call(
-                    reqwest::Method::DELETE,
-                    &path,
-                    &[("force", "true".into())],
-                    None,
-                    Safety::Idempotent,
-                )
-                .await?;
-            // Gone already: a rollback interrupted after this delete is run again.
-            if reply.status != reqwest::StatusCode::NOT_FOUND {
-                self.client.expect_ok(reply, &path)?;
+            if self.client.delete_for_good(&format!("{PATH}/{id}")).await? {
                 deleted += 1;
             }
         }
