@@ -555,9 +555,16 @@ impl TableFile {
                     "bad_number",
                     row.line,
                     col,
-                    format!(
-                        "\"{raw}\" is not a number; write it like 19.99 (the value was left empty)"
-                    ),
+                    if crate::model::is_too_large(raw) {
+                        format!(
+                            "\"{raw}\" is too large for a store figure (a quadrillion or more; \
+                             an id or a barcode in this column?); the value was left empty"
+                        )
+                    } else {
+                        format!(
+                            "\"{raw}\" is not a number; write it like 19.99 (the value was left empty)"
+                        )
+                    },
                 ));
                 None
             }
