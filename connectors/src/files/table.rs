@@ -555,9 +555,16 @@ impl TableFile {
                     "bad_number",
                     row.line,
                     col,
-                    format!(
-                        "\"{raw}\" is not a number; write it like 19.99 (the value was left empty)"
-                    ),
+                    if crate::model::is_too_large(raw) {
+                        format!(
+                            "\"{raw}\" is too large for a store figure (a quadrillion or more; \
+                             an id or a barcode in this column?); the value was left empty"
+                        )
+                    } else {
+                        format!(
+                            "\"{raw}\" is not a number; write it like 19.99 (the value was left empty)"
+                        )
+                    },
                 ));
                 None
             }
@@ -725,9 +732,21 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 
 const SPREADSHEET_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods"];
 
+/// Excel's and LibreOffice's last row (1,048,576).
+const MAX_SHEET_ROWS: u32 = 1 << 20;
+
 /// Writes the first sheet with data as CSV, one line per sheet row (leading empty rows kept as
 /// empty lines so line numbers are row numbers).
 fn spreadsheet_to_csv(path: &Path, out: &Path) -> std::result::Result<(), String> {
+    // calamine indexes some of a workbook's tables by what the file says (a shared string's
+    // number, for one) and panics when the file is damaged; that is a broken workbook, to be
+    // reported like any other, not a crash of the whole run.
+    std::panic::catch_unwind(|| sheet_to_csv(path, out)).unwrap_or_else(|_| {
+        Err("the workbook is damaged (it refers to cells or strings it does not hold)".to_string())
+    })
+}
+
+fn sheet_to_csv(path: &Path, out: &Path) -> std::result::Result<(), String> {
     use calamine::Reader;
     let mut book = calamine::open_workbook_auto(path).map_err(|e| e.to_string())?;
     let sheets = book.sheet_names();
@@ -743,6 +762,14 @@ fn spreadsheet_to_csv(path: &Path, out: &Path) -> std::result::Result<(), String
         let mut w = BufWriter::new(File::create(out).map_err(|e| e.to_string())?);
         let mut buf = Vec::with_capacity(1 << 16);
         let (first_row, _) = range.start().unwrap_or((0, 0));
+        // Blank lines stand for the empty rows above the first; a row number past the last a
+        // spreadsheet can have is damage, not billions of blank lines to write.
+        if first_row >= MAX_SHEET_ROWS {
+            return Err(format!(
+                "its first row is number {}, past the last a spreadsheet has ({MAX_SHEET_ROWS})",
+                u64::from(first_row) + 1
+            ));
+        }
         buf.extend(std::iter::repeat_n(b'\n', first_row as usize));
         let mut fields: Vec<String> = vec![];
         for row in range.rows() {
@@ -1723,6 +1750,11 @@ mod tests {
             sheet.push_str("</row>");
         }
         sheet.push_str("</sheetData></worksheet>");
+        xlsx_of_sheet(sheet)
+    }
+
+    /// An .xlsx whose only sheet is `sheet` (its XML, as written), with no shared strings.
+    fn xlsx_of_sheet(sheet: String) -> Vec<u8> {
         let rels = "http://schemas.openxmlformats.org/package/2006/relationships";
         let office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
         zip(&[
@@ -1781,6 +1813,35 @@ mod tests {
             err.contains("renamed.csv") && err.contains(".xlsx"),
             "{err}"
         );
+    }
+
+    /// Found by fuzzing (spreadsheet): a cell naming a shared string the workbook does not hold
+    /// panicked inside calamine, and a first row numbered in the billions asked for that many
+    /// blank lines. Both are damaged workbooks: an error naming the file, as for any other.
+    #[test]
+    fn damaged_workbooks_are_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let head = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#;
+        for (name, rows, says) in [
+            (
+                "strings.xlsx",
+                r#"<row r="1"><c r="A1" t="s"><v>99</v></c></row>"#,
+                "damaged",
+            ),
+            (
+                "far.xlsx",
+                r#"<row r="4000000000"><c r="A4000000000"><v>1</v></c></row>"#,
+                "4000000000",
+            ),
+        ] {
+            let sheet = format!("{head}{rows}</sheetData></worksheet>");
+            let p = write(dir.path(), name, &xlsx_of_sheet(sheet));
+            let err = TableFile::open(&p, None)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(name) && err.contains(says), "{err}");
+        }
     }
 
     proptest! {

@@ -94,9 +94,41 @@ pub fn push_decimal(out: &mut String, d: Decimal) {
     }
 }
 
+/// Figures read from files (amounts, weights, rates) stay below this magnitude, a quadrillion.
+/// No store's figure comes near it, and the sums and products an order's lines and totals are
+/// checked with stay far inside `Decimal`'s range, whose overflow panics. Beyond it a cell is
+/// damaged (a barcode or an id in a price column, a mangled number), not a price.
+pub fn decimal_limit() -> Decimal {
+    Decimal::from(1_000_000_000_000_000i64)
+}
+
 /// Parses a decimal number the way store exports write them. Accepts a decimal comma
 /// ("19,99", Turkish and German exports) and thousands separators on either convention.
+/// Numbers of `decimal_limit()` or more read as `None`; [`is_too_large`] says why.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    parse_decimal_any(text).filter(|d| d.abs() < decimal_limit())
+}
+
+/// Whether `text` is a number `parse_decimal` refuses for its size, so the finding can say so.
+pub fn is_too_large(text: &str) -> bool {
+    parse_decimal_any(text).is_some_and(|d| d.abs() >= decimal_limit())
+}
+
+/// Adds figures up without panicking: a sum beyond `Decimal`'s range stays at its bound (the
+/// totals it is checked against then disagree, which says what went wrong).
+pub fn saturating_sum<I: IntoIterator<Item = Decimal>>(figures: I) -> Decimal {
+    figures
+        .into_iter()
+        .fold(Decimal::ZERO, |sum, d| sum.saturating_add(d))
+}
+
+/// What `quantity` lines at `price` come to, at `Decimal`'s bound rather than a panic.
+pub fn line_amount(price: Decimal, quantity: i64) -> Decimal {
+    price.saturating_mul(Decimal::from(quantity))
+}
+
+/// `parse_decimal` at any magnitude: for telling what a column holds, not for reading values.
+pub fn parse_decimal_any(text: &str) -> Option<Decimal> {
     let t = text.trim();
     if t.is_empty() {
         return None;
@@ -130,6 +162,22 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 29-digit "price" (a fuzzed file's) is refused with its reason, and adding up or
+    /// multiplying figures past `Decimal`'s range stays at its bound instead of panicking.
+    #[test]
+    fn figures_past_any_store_are_refused_and_sums_do_not_overflow() {
+        let big = "79228162514264337593543950335";
+        assert_eq!(parse_decimal(big), None);
+        assert!(is_too_large(big) && is_too_large("-1e20") && !is_too_large("abc"));
+        assert_eq!(
+            parse_decimal("999999999999999.99"),
+            Some(Decimal::from_str("999999999999999.99").unwrap())
+        );
+        assert_eq!(parse_decimal_any(big), Some(Decimal::MAX));
+        assert_eq!(saturating_sum([Decimal::MAX, Decimal::ONE]), Decimal::MAX);
+        assert_eq!(line_amount(Decimal::MAX, -2), Decimal::MIN);
+    }
 
     proptest::proptest! {
         #[test]

@@ -204,14 +204,15 @@ pub struct Order {
 impl Order {
     /// Recomputes what the totals should be from the lines; a finding when they disagree.
     pub fn computed_total(&self) -> Decimal {
-        let items: Decimal = self
-            .line_items
-            .iter()
-            .map(|l| l.price.amount * Decimal::from(l.quantity))
-            .sum();
-        let shipping: Decimal = self.shipping_lines.iter().map(|s| s.price.amount).sum();
-        let discounts: Decimal = self.discounts.iter().map(|d| d.amount.amount).sum();
-        let tax: Decimal = self.tax_lines.iter().map(|t| t.amount.amount).sum();
-        items + shipping - discounts + tax
+        use super::money::{line_amount, saturating_sum};
+        let items = saturating_sum(
+            self.line_items
+                .iter()
+                .map(|l| line_amount(l.price.amount, l.quantity)),
+        );
+        let shipping = saturating_sum(self.shipping_lines.iter().map(|s| s.price.amount));
+        let discounts = saturating_sum(self.discounts.iter().map(|d| d.amount.amount));
+        let tax = saturating_sum(self.tax_lines.iter().map(|t| t.amount.amount));
+        saturating_sum([items, shipping, -discounts, tax])
     }
 }

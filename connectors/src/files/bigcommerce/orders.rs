@@ -208,7 +208,9 @@ pub fn parse(table: &TableFile, ctx: &Ctx) -> Result<Parsed> {
             note: row.opt(c("Customer Message")).map(str::to_string),
             tags: vec![],
         };
-        let diff = order.computed_total() - order.totals.total.amount;
+        let diff = order
+            .computed_total()
+            .saturating_sub(order.totals.total.amount);
         if !order.line_items.is_empty() && diff.abs() > Decimal::new(1, 2) {
             out.note(cell_finding(
                 table,

@@ -510,11 +510,11 @@ impl EntityWriter for ProductWriter {
         };
         let split_stock = self.warehouses.iter().all(|w| stock_of(w).is_some())
             && p.variants.iter().enumerate().all(|(i, v)| {
-                let sum: i64 = self
+                let sum = self
                     .warehouses
                     .iter()
                     .filter_map(|w| stock_of(w)?.get(i)?.parse::<i64>().ok())
-                    .sum();
+                    .fold(0i64, i64::saturating_add);
                 v.inventory == Some(sum) || v.inventory.is_none()
             });
         let all_images: Vec<&str> = p.images.iter().map(|i| i.src.as_str()).collect();

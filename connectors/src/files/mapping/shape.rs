@@ -236,7 +236,7 @@ pub fn number(v: &str) -> Option<rust_decimal::Decimal> {
     if t.is_empty() || !t.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
-    crate::model::parse_decimal(t)
+    crate::model::parse_decimal_any(t)
 }
 
 fn is_price(v: &str) -> bool {

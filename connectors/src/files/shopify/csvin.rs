@@ -258,7 +258,14 @@ pub fn decimal_cell(
             column,
             Severity::Warning,
             "bad_number",
-            format!("\"{text}\" is not a number; the value was left empty: correct the cell"),
+            if crate::model::is_too_large(text) {
+                format!(
+                    "\"{text}\" is too large for a store figure (a quadrillion or more); the \
+                     value was left empty: correct the cell"
+                )
+            } else {
+                format!("\"{text}\" is not a number; the value was left empty: correct the cell")
+            },
         ));
     }
     parsed

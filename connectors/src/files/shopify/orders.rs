@@ -40,6 +40,7 @@ use crate::connector::Result;
 use crate::files::dates::{DateReader, DayOrder};
 use crate::files::EntityWriter;
 use crate::finding::{Finding, RecordRef, Severity};
+use crate::model::{line_amount, saturating_sum};
 use crate::model::{
     Address, Discount, Entity, FinancialStatus, FulfillmentStatus, LineItem, Money, Order,
     OrderTotals, Record, ShippingLine, SourceRef, TaxLine, Timestamp, Transaction, Zone,
@@ -371,12 +372,16 @@ impl EntityWriter for OrderWriter {
                 row.set("Price: Total Line Items", fmt_amount(t.subtotal.amount));
                 row.set(
                     "Price: Subtotal",
-                    fmt_amount(t.subtotal.amount - t.discounts.amount),
+                    fmt_amount(t.subtotal.amount.saturating_sub(t.discounts.amount)),
                 );
                 row.set("Price: Total Discount", fmt_amount(t.discounts.amount));
                 row.set("Price: Total Shipping", fmt_amount(t.shipping.amount));
                 row.taxes("Tax ", ": ", &o.tax_lines);
-                let excl = t.subtotal.amount - t.discounts.amount + t.shipping.amount;
+                let excl = crate::model::saturating_sum([
+                    t.subtotal.amount,
+                    -t.discounts.amount,
+                    t.shipping.amount,
+                ]);
                 let included = !t.tax.amount.is_zero() && t.total.amount == excl;
                 row.set("Tax: Included", fmt_bool(included));
                 row.set("Tax: Total", fmt_amount(t.tax.amount));
@@ -848,24 +853,29 @@ impl OrderRows {
                 )),
             }
         }
-        let items: Decimal = order
-            .line_items
-            .iter()
-            .map(|l| l.price.amount * Decimal::from(l.quantity))
-            .sum();
-        let disc: Decimal = order.discounts.iter().map(|d| d.amount.amount).sum();
-        let ship: Decimal = order.shipping_lines.iter().map(|s| s.price.amount).sum();
-        let tax: Decimal = order.tax_lines.iter().map(|t| t.amount.amount).sum();
+        let items = saturating_sum(
+            order
+                .line_items
+                .iter()
+                .map(|l| line_amount(l.price.amount, l.quantity)),
+        );
+        let disc = saturating_sum(order.discounts.iter().map(|d| d.amount.amount));
+        let ship = saturating_sum(order.shipping_lines.iter().map(|s| s.price.amount));
+        let tax = saturating_sum(order.tax_lines.iter().map(|t| t.amount.amount));
         let col = |k: &str| decimal_cell(input, first, self.c(k), &mut Vec::new());
         let discounts = col("discounts").unwrap_or(disc);
         let subtotal = col("items")
-            .or_else(|| col("subtotal").map(|s| s + discounts))
+            .or_else(|| col("subtotal").map(|s| s.saturating_add(discounts)))
             .unwrap_or(items);
         let shipping = col("shipping").unwrap_or(ship);
         let tax_total = col("tax").unwrap_or(tax);
         let included = super::csvin::parse_bool(first.get(self.c("tax_included"))).unwrap_or(false);
-        let expected =
-            subtotal - discounts + shipping + if included { Decimal::ZERO } else { tax_total };
+        let expected = saturating_sum([
+            subtotal,
+            -discounts,
+            shipping,
+            if included { Decimal::ZERO } else { tax_total },
+        ]);
         let total = col("total").unwrap_or(expected);
         // Report once per order, at its first row, when the rows and the totals disagree.
         let mut mismatches = Vec::new();
@@ -1068,23 +1078,25 @@ impl OrderRows {
             }],
             None => Vec::new(),
         };
-        let items: Decimal = line_items
-            .iter()
-            .map(|l| l.price.amount * Decimal::from(l.quantity))
-            .sum();
-        let line_discounts: Decimal = line_items
-            .iter()
-            .filter_map(|l| l.total_discount.as_ref())
-            .map(|d| d.amount)
-            .sum();
+        let items = saturating_sum(
+            line_items
+                .iter()
+                .map(|l| line_amount(l.price.amount, l.quantity)),
+        );
+        let line_discounts = saturating_sum(
+            line_items
+                .iter()
+                .filter_map(|l| l.total_discount.as_ref())
+                .map(|d| d.amount),
+        );
         // The admin export's Subtotal is after discounts.
         let subtotal = money(first, "n_subtotal", f)
-            .map(|s| s + discount_amount)
+            .map(|s| s.saturating_add(discount_amount))
             .unwrap_or(items);
         let tax = money(first, "n_taxes", f).unwrap_or_default();
-        let expected = subtotal - discount_amount + shipping;
-        let total = money(first, "n_total", f).unwrap_or(expected + tax);
-        if total != expected + tax && total != expected {
+        let expected = saturating_sum([subtotal, -discount_amount, shipping]);
+        let total = money(first, "n_total", f).unwrap_or(expected.saturating_add(tax));
+        if total != expected.saturating_add(tax) && total != expected {
             f.push(cell_finding(
                 input,
                 first,
@@ -1094,11 +1106,11 @@ impl OrderRows {
                 format!(
                     "order {name}: subtotal, shipping, taxes and discounts add up to {} but Total says {total}; \
                      the stated total was kept: check the order",
-                    expected + tax
+                    expected.saturating_add(tax)
                 ),
             ));
         }
-        if subtotal != items && subtotal != items - line_discounts {
+        if subtotal != items && subtotal != items.saturating_sub(line_discounts) {
             f.push(cell_finding(
                 input,
                 first,

@@ -1221,3 +1221,40 @@ fn the_spreadsheet_apostrophe_is_not_part_of_the_barcode() {
         Some("7649988260513")
     );
 }
+
+/// Found by fuzzing (shopify_files): a 29-digit price times a line's quantity overflowed while
+/// the order was added up, and the reader panicked. A figure past any store's is a finding at
+/// its cell; a legal price times an absurd quantity makes the totals disagree, reported.
+#[test]
+fn figures_past_any_store_are_findings_not_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "Name,Currency,Subtotal,Shipping,Taxes,Total,Discount Amount,Created at,Lineitem quantity,Lineitem name,Lineitem price\n\
+                #1002,AUD,79228162514264337593543950335,0,0,79228162514264337593543950335,0,2026-06-08 23:02:13 +1000,4294967295,Tee,79228162514264337593543950335\n\
+                #1003,AUD,10,0,0,10,0,2026-06-08 23:02:13 +1000,9223372036854775807,Tee,999999999999999\n";
+    let path = write_text(dir.path(), "orders_export_1.csv", text);
+    let make =
+        || -> Box<dyn EntityReader> { Box::new(OrderReader::new(path.clone(), "USD".into())) };
+    let (records, findings) = read_all(&make, 5, false).expect("reads");
+    assert_eq!(records.len(), 2, "{findings:?}");
+    let too_large: Vec<(u64, Option<&str>)> = findings
+        .iter()
+        .filter(|f| f.message.contains("too large"))
+        .filter_map(|f| f.location.as_ref())
+        .map(|l| (l.line, l.column.as_deref()))
+        .collect();
+    for column in ["Subtotal", "Total", "Lineitem price"] {
+        assert!(
+            too_large.contains(&(2, Some(column))),
+            "{column}: {findings:?}"
+        );
+    }
+    let mismatch = findings
+        .iter()
+        .find(|f| f.code == "totals_mismatch" && f.location.as_ref().map(|l| l.line) == Some(3))
+        .expect("the second order's lines do not add up to its total");
+    assert!(
+        mismatch.message.contains("#1003") || mismatch.message.contains("1003"),
+        "{}",
+        mismatch.message
+    );
+}

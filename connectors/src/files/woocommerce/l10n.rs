@@ -30,6 +30,8 @@ const CATALOGUES: [(&str, &str); 9] = [
 pub struct Catalogue {
     pub locale: &'static str,
     pub entries: Vec<(String, String)>,
+    /// The entries ready to compare, in the same order.
+    patterns: Vec<Pattern>,
 }
 
 /// Every vendored catalogue, parsed once.
@@ -38,9 +40,17 @@ pub fn catalogues() -> &'static [Catalogue] {
     PARSED.get_or_init(|| {
         CATALOGUES
             .iter()
-            .map(|(locale, text)| Catalogue {
-                locale,
-                entries: parse_po(text),
+            .map(|(locale, text)| {
+                let entries = parse_po(text);
+                let patterns = entries
+                    .iter()
+                    .map(|(en, tr)| Pattern::new(en, tr))
+                    .collect();
+                Catalogue {
+                    locale,
+                    entries,
+                    patterns,
+                }
             })
             .collect()
     })
@@ -107,30 +117,69 @@ fn same(a: &[char], b: &[char]) -> bool {
 /// The English name of `column` when `translated` (a catalogue entry's msgstr) names it,
 /// `english` being the msgid; placeholders take what the column has in their place.
 pub fn match_entry(column: &str, english: &str, translated: &str) -> Option<String> {
-    let col: Vec<char> = tidy(column).chars().collect();
-    let tr = tidy(translated);
-    let placeholder = ["%d", "%s", "%1$d", "%1$s"]
-        .into_iter()
-        .find_map(|p| tr.find(p).map(|i| (i, p)));
-    let Some((at, p)) = placeholder else {
-        let t: Vec<char> = tr.chars().collect();
-        return same(&col, &t).then(|| english.to_string());
-    };
-    let pre: Vec<char> = tr[..at].chars().collect();
-    let post: Vec<char> = tr[at + p.len()..].chars().collect();
-    if col.len() <= pre.len() + post.len()
-        || !same(&col[..pre.len()], &pre)
-        || !same(&col[col.len() - post.len()..], &post)
-    {
-        return None;
+    Pattern::new(english, translated).english_of(&letters(column))
+}
+
+/// A column name as patterns compare it: tidied, letter by letter.
+fn letters(column: &str) -> Vec<char> {
+    tidy(column).chars().collect()
+}
+
+/// A catalogue entry tidied and split at its placeholder once, not once per column it is
+/// tried on: a header is tried against every entry of every catalogue, and redoing that work
+/// per column made a wide header take seconds (found by fuzzing the mapping path).
+#[derive(Debug)]
+struct Pattern {
+    english: String,
+    /// The translation before its placeholder; all of it when it has none.
+    pre: Vec<char>,
+    /// After the placeholder, and whether it takes only digits (`%d`); `None` without one.
+    post: Option<(Vec<char>, bool)>,
+}
+
+impl Pattern {
+    fn new(english: &str, translated: &str) -> Pattern {
+        let tr = tidy(translated);
+        let placeholder = ["%d", "%s", "%1$d", "%1$s"]
+            .into_iter()
+            .find_map(|p| tr.find(p).map(|i| (i, p)));
+        let english = english.to_string();
+        match placeholder {
+            None => Pattern {
+                english,
+                pre: tr.chars().collect(),
+                post: None,
+            },
+            Some((at, p)) => Pattern {
+                english,
+                pre: tr[..at].chars().collect(),
+                post: Some((tr[at + p.len()..].chars().collect(), p.ends_with('d'))),
+            },
+        }
     }
-    let middle: String = col[pre.len()..col.len() - post.len()].iter().collect();
-    let middle = middle.trim();
-    if middle.is_empty() || (p.ends_with('d') && !middle.bytes().all(|b| b.is_ascii_digit())) {
-        return None;
+
+    /// The English name of the column whose `letters` these are, when this entry names it.
+    fn english_of(&self, col: &[char]) -> Option<String> {
+        let pre = &self.pre;
+        let Some((post, digits)) = &self.post else {
+            return same(col, pre).then(|| self.english.clone());
+        };
+        if col.len() <= pre.len() + post.len()
+            || !same(&col[..pre.len()], pre)
+            || !same(&col[col.len() - post.len()..], post)
+        {
+            return None;
+        }
+        let middle: String = col[pre.len()..col.len() - post.len()].iter().collect();
+        let middle = middle.trim();
+        if middle.is_empty() || (*digits && !middle.bytes().all(|b| b.is_ascii_digit())) {
+            return None;
+        }
+        let eng_p = ["%d", "%s"]
+            .into_iter()
+            .find(|q| self.english.contains(q))?;
+        Some(self.english.replacen(eng_p, middle, 1))
     }
-    let eng_p = ["%d", "%s"].into_iter().find(|q| english.contains(q))?;
-    Some(english.replacen(eng_p, middle, 1))
 }
 
 /// A header translated back to English by one catalogue.
@@ -159,9 +208,8 @@ fn translate_with(cat: &Catalogue, header: &[String]) -> Translated {
     let names = header
         .iter()
         .map(|h| {
-            cat.entries
-                .iter()
-                .find_map(|(en, tr)| match_entry(h, en, tr))
+            let col = letters(h);
+            cat.patterns.iter().find_map(|p| p.english_of(&col))
         })
         .collect();
     Translated {
@@ -239,10 +287,19 @@ pub fn is_english_column(column: &str) -> bool {
     {
         return true;
     }
-    catalogues()
-        .iter()
-        .flat_map(|c| c.entries.iter())
-        .any(|(en, _)| match_entry(column, en, en).is_some())
+    // Every catalogue holds the same English names: each is compared once.
+    static ENGLISH: OnceLock<Vec<Pattern>> = OnceLock::new();
+    let english = ENGLISH.get_or_init(|| {
+        let mut names: Vec<&str> = catalogues()
+            .iter()
+            .flat_map(|c| c.entries.iter().map(|(en, _)| en.as_str()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names.into_iter().map(|en| Pattern::new(en, en)).collect()
+    });
+    let col = letters(column);
+    english.iter().any(|p| p.english_of(&col).is_some())
 }
 
 #[cfg(test)]

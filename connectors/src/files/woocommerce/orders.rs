@@ -237,7 +237,14 @@ fn item_decimal(
                 "bad_number",
                 row.line,
                 t.header().get(col),
-                format!("{key} \"{raw}\" is not a number; write it like 19.99 (read as empty)"),
+                if crate::model::is_too_large(raw) {
+                    format!(
+                        "{key} \"{raw}\" is too large for a store figure (a quadrillion or more); \
+                         read as empty"
+                    )
+                } else {
+                    format!("{key} \"{raw}\" is not a number; write it like 19.99 (read as empty)")
+                },
             ));
             None
         }
@@ -316,7 +323,7 @@ pub fn reader(table: TableFile, default_currency: &str, zone: Option<Zone>) -> R
                 let sub = item_decimal(t, row, item_col, &item, sub_key, findings);
                 let total = item_decimal(t, row, item_col, &item, "total", findings);
                 let line_sub = sub.or(total).unwrap_or(Decimal::ZERO);
-                subtotal += line_sub;
+                subtotal = subtotal.saturating_add(line_sub);
                 let price = if qty != 0 {
                     let p = line_sub / Decimal::from(qty);
                     if p.scale() > 4 {
@@ -400,8 +407,14 @@ pub fn reader(table: TableFile, default_currency: &str, zone: Option<Zone>) -> R
             // and taxes (tax_total already holds the fees' tax). Parts that do not add up mean a
             // line or a column was not read: say so rather than move a wrong order.
             let fees = money(t, row, "fee_total", cur, findings).amount;
-            let expected = subtotal - discount_total.amount + shipping_total.amount + fees + tax;
-            if (expected - total.amount).abs() > Decimal::new(2, 2) {
+            let expected = crate::model::saturating_sum([
+                subtotal,
+                -discount_total.amount,
+                shipping_total.amount,
+                fees,
+                tax,
+            ]);
+            if expected.saturating_sub(total.amount).abs() > Decimal::new(2, 2) {
                 findings.push(t.finding(
                     Severity::Warning,
                     "totals_mismatch",
@@ -584,13 +597,14 @@ impl EntityWriter for OrderWriter {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                let sub = l.price.amount * Decimal::from(l.quantity);
-                let total = sub
-                    - l.total_discount
+                let sub = crate::model::line_amount(l.price.amount, l.quantity);
+                let total = sub.saturating_sub(
+                    l.total_discount
                         .as_ref()
                         .map(|d| d.amount)
-                        .unwrap_or_default();
-                let tax: Decimal = l.tax_lines.iter().map(|t| t.amount.amount).sum();
+                        .unwrap_or_default(),
+                );
+                let tax = crate::model::saturating_sum(l.tax_lines.iter().map(|t| t.amount.amount));
                 let mut f = vec![("id", (i + 1).to_string()), ("name", l.title.clone())];
                 if let Some(p) = &l.product_ref {
                     f.push(("product_id", p.clone()));
@@ -751,5 +765,41 @@ mod tests {
         let loc = bad[0].location.as_ref().unwrap();
         assert_eq!((loc.line, loc.column.as_deref()), (2, Some("order_total")));
         assert!(bad[0].message.contains("25.00"), "{}", bad[0].message);
+    }
+
+    /// Found by fuzzing (woo_files): 29-digit amounts overflowed while the order was added up
+    /// and the reader panicked. Each is now a finding at its cell, and the order is still read.
+    #[test]
+    fn figures_past_any_store_are_findings_not_a_crash() {
+        let big = "79228162514264337593543950335";
+        let csv = format!(
+            "order_id,order_number,status,shipping_total,tax_total,discount_total,order_total,line_items\n\
+             9,9,processing,{big},{big},-{big},{big},name:Mug|quantity:4294967295|subtotal:{big}|total:-{big}\n\
+             10,10,processing,0,0,0,999999999999999,name:Mug|quantity:9223372036854775807|subtotal:999999999999999|total:-999999999999999\n"
+        );
+        let (orders, findings) = read_orders(&csv);
+        assert_eq!(orders.len(), 2, "{findings:?}");
+        let too_large: Vec<(u64, Option<&str>)> = findings
+            .iter()
+            .filter(|f| f.message.contains("too large"))
+            .filter_map(|f| f.location.as_ref())
+            .map(|l| (l.line, l.column.as_deref()))
+            .collect();
+        for column in [
+            "shipping_total",
+            "tax_total",
+            "discount_total",
+            "order_total",
+            "line_items",
+        ] {
+            assert!(
+                too_large.contains(&(2, Some(column))),
+                "{column}: {findings:?}"
+            );
+        }
+        assert!(
+            too_large.iter().all(|(line, _)| *line == 2),
+            "{too_large:?}"
+        );
     }
 }

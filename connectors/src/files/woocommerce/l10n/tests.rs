@@ -303,3 +303,24 @@ fn a_partial_file_with_a_column_no_catalogue_names_is_left_to_the_mapping() {
     // One column is not a file.
     assert_eq!(translate(&["İsim".to_string()]), None);
 }
+
+/// Found by fuzzing (mapping): each column of a header was tidied again for every entry of
+/// every catalogue, so a header with hundreds of meta columns took seconds to recognise. The
+/// entries are prepared once; a wide header still gets every column's English name.
+#[test]
+fn a_wide_localized_header_is_translated_column_by_column() {
+    let english: Vec<String> = ["Type", "SKU", "Name"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain((0..2000).map(|i| format!("Meta: field_{i}")))
+        .collect();
+    let header = localize(&english, "ru_RU", true);
+    assert_eq!(header[0], "Тип");
+    assert_eq!(header[3], "Мета: field_0");
+    let t = translate(&header).expect("the Russian catalogue reads it");
+    assert_eq!(t.locale, "ru_RU");
+    let names: Vec<String> = t.names.into_iter().map(Option::unwrap_or_default).collect();
+    assert_eq!(names, english);
+    assert!(header.iter().skip(3).all(|h| !is_english_column(h)));
+    assert!(english.iter().all(|h| is_english_column(h)));
+}
